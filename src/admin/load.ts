@@ -1,0 +1,158 @@
+/**
+ * Bulk load of a JSON-lines file of items (the lab's `items.json` format: one plain JSON
+ * object per line, as a DocumentClient writes it) with BatchWriteItem.
+ *
+ * Every line either lands in the table or is reported with its line number: bad lines are
+ * collected, UnprocessedItems are retried with backoff, and the count returned is the number
+ * of distinct items written, which equals what a scan of a fresh table finds.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { classifyKey } from '../schema/keys.js';
+import { CorruptItemError, decodeFriendship, decodePhoto, decodeReaction, decodeUser, type RawItem } from '../schema/items.js';
+
+export interface BadLine {
+  line: number;
+  error: string;
+}
+
+export interface LoadProgress {
+  read: number;
+  written: number;
+}
+
+export interface LoadOptions {
+  /** BatchWriteItem requests in flight at once. */
+  concurrency?: number;
+  onProgress?: (progress: LoadProgress) => void;
+  /** Stop after this many bad lines (the file is probably not what it should be). */
+  maxBadLines?: number;
+}
+
+export interface LoadResult {
+  /** Lines holding an item. */
+  read: number;
+  /** Distinct items written (a key repeated later in the file overwrites, as sequential puts do). */
+  written: number;
+  badLines: BadLine[];
+  /** BatchWriteItem requests sent, retries included. */
+  requests: number;
+}
+
+const BATCH_SIZE = 25;
+const MAX_ATTEMPTS = 10;
+
+const decoders = { user: decodeUser, photo: decodePhoto, reaction: decodeReaction, friendship: decodeFriendship } as const;
+
+/** Why a parsed line cannot be loaded, or undefined when it can. */
+export function checkItem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const item = value as RawItem;
+  if (typeof item.PK !== 'string' || item.PK === '') return 'PK missing or not a string';
+  if (typeof item.SK !== 'string' || item.SK === '') return 'SK missing or not a string';
+  const kind = classifyKey({ PK: item.PK, SK: item.SK }).kind;
+  if (kind === 'other') return undefined;
+  try {
+    decoders[kind](item);
+  } catch (error) {
+    if (error instanceof CorruptItemError) return `not a valid ${kind} item (the lab's attributes are required)`;
+    throw error;
+  }
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function loadItems(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  lines: AsyncIterable<string> | Iterable<string>,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const maxBad = options.maxBadLines ?? 1000;
+  const result: LoadResult = { read: 0, written: 0, badLines: [], requests: 0 };
+  const seen = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  let failure: Error | undefined;
+
+  const writeBatch = async (items: RawItem[]): Promise<void> => {
+    let pending = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`BatchWriteItem left ${pending.length} items unprocessed after ${MAX_ATTEMPTS} attempts.`);
+      if (attempt > 0) await sleep(Math.random() * Math.min(5_000, 50 * 2 ** attempt));
+      result.requests++;
+      const response = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      const unprocessed = response.UnprocessedItems?.[tableName] ?? [];
+      result.written += pending.length - unprocessed.length;
+      pending = unprocessed.flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
+      options.onProgress?.({ read: result.read, written: result.written });
+    }
+  };
+
+  const dispatch = async (items: RawItem[]): Promise<void> => {
+    while (inFlight.size >= concurrency) await Promise.race(inFlight);
+    if (failure) throw failure;
+    const task = writeBatch(items)
+      .catch((error: unknown) => {
+        failure ??= error instanceof Error ? error : new Error(String(error));
+      })
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  };
+
+  let batch: RawItem[] = [];
+  let batchKeys = new Set<string>();
+  let lineNo = 0;
+  let written = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      result.badLines.push({ line: lineNo, error: `invalid JSON (${(error as Error).message})` });
+      if (result.badLines.length >= maxBad) break;
+      continue;
+    }
+    const problem = checkItem(value);
+    if (problem) {
+      result.badLines.push({ line: lineNo, error: problem });
+      if (result.badLines.length >= maxBad) break;
+      continue;
+    }
+    const item = value as RawItem & { PK: string; SK: string };
+    const key = `${item.PK}\u0000${item.SK}`;
+    result.read++;
+    if (!seen.has(key)) {
+      seen.add(key);
+      written++;
+    }
+    // One BatchWriteItem may not name a key twice: flush first so the later line wins.
+    if (batchKeys.has(key)) {
+      await dispatch(batch);
+      batch = [];
+      batchKeys = new Set();
+    }
+    batch.push(item);
+    batchKeys.add(key);
+    if (batch.length === BATCH_SIZE) {
+      await dispatch(batch);
+      batch = [];
+      batchKeys = new Set();
+    }
+  }
+  if (batch.length > 0) await dispatch(batch);
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  // Repeated keys were written more than once; report distinct items, what the table holds.
+  result.written = written;
+  return result;
+}
+
+/** The lines of a file, streamed: a 100k-item file never sits in memory whole. */
+export function fileLines(path: string): AsyncIterable<string> {
+  return createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+}

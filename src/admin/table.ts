@@ -1,0 +1,101 @@
+/** Table administration: create, add the inverted index (and wait for it), describe, delete. */
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTableCommand,
+  waitUntilTableExists,
+  waitUntilTableNotExists,
+  type DynamoDBClient,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import { INVERTED_INDEX } from '../schema/keys.js';
+import { addInvertedIndexInput, createTableInput } from '../schema/table.js';
+
+export interface TableStatus {
+  exists: boolean;
+  status?: string | undefined;
+  itemCount?: number | undefined;
+  index: 'missing' | 'creating' | 'backfilling' | 'active' | 'other';
+  description?: TableDescription | undefined;
+}
+
+export async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableStatus> {
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const gsi = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === INVERTED_INDEX);
+    let index: TableStatus['index'] = 'missing';
+    if (gsi) {
+      if (gsi.IndexStatus === 'ACTIVE' && !gsi.Backfilling) index = 'active';
+      else if (gsi.Backfilling) index = 'backfilling';
+      else if (gsi.IndexStatus === 'CREATING' || gsi.IndexStatus === 'UPDATING') index = 'creating';
+      else index = 'other';
+    }
+    return { exists: true, status: Table?.TableStatus, itemCount: Table?.ItemCount, index, description: Table };
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return { exists: false, index: 'missing' };
+    throw error;
+  }
+}
+
+/** CreateTable (PK/SK strings, as the lab) and wait until ACTIVE. Returns false if it already existed. */
+export async function createTable(client: DynamoDBClient, tableName: string, maxWaitSeconds = 300): Promise<boolean> {
+  let created = true;
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+    created = false;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: maxWaitSeconds, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
+  return created;
+}
+
+/**
+ * UpdateTable adding InvertedIndex (HASH SK, RANGE PK, projection ALL), then waits until the
+ * index is ACTIVE and done backfilling: queries before then would silently miss items.
+ * Returns false if the index already existed.
+ */
+export async function addInvertedIndex(client: DynamoDBClient, tableName: string, maxWaitSeconds = 1800): Promise<boolean> {
+  const before = await describeTable(client, tableName);
+  if (!before.exists) throw new ResourceNotFoundException({ message: `Table ${tableName} does not exist.`, $metadata: {} });
+  let created = false;
+  if (before.index === 'missing') {
+    await client.send(new UpdateTableCommand(addInvertedIndexInput(tableName)));
+    created = true;
+  }
+  await waitForIndex(client, tableName, maxWaitSeconds);
+  return created;
+}
+
+export async function waitForIndex(client: DynamoDBClient, tableName: string, maxWaitSeconds = 1800): Promise<void> {
+  const deadline = Date.now() + maxWaitSeconds * 1000;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+    const status = await describeTable(client, tableName);
+    if (status.index === 'active' && status.status === 'ACTIVE') return;
+    if (status.index === 'missing') throw new Error(`Table ${tableName} has no ${INVERTED_INDEX}.`);
+    if (Date.now() > deadline) throw new Error(`${INVERTED_INDEX} on ${tableName} was not ACTIVE after ${maxWaitSeconds}s (now ${status.index}).`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+/** Creates the table and its index when missing; what `npm start` and the tests run. */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<{ createdTable: boolean; createdIndex: boolean }> {
+  const createdTable = await createTable(client, tableName);
+  const createdIndex = await addInvertedIndex(client, tableName);
+  return { createdTable, createdIndex };
+}
+
+/** DeleteTable and wait until it is gone. Returns false if there was nothing to delete. */
+export async function deleteTable(client: DynamoDBClient, tableName: string, maxWaitSeconds = 300): Promise<boolean> {
+  try {
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return false;
+    throw error;
+  }
+  await waitUntilTableNotExists({ client, maxWaitTime: maxWaitSeconds, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
+  return true;
+}

@@ -1,0 +1,77 @@
+/**
+ * Domain errors: what a caller did wrong or what state blocked it, with a stable
+ * machine-readable code. Transports (HTTP, CLI) map `kind` to a status or exit code; no
+ * SDK exception or message ever crosses this boundary.
+ */
+
+export type ErrorKind =
+  | 'invalid' // the request itself is malformed
+  | 'not_found'
+  | 'conflict' // the request contradicts existing state (duplicate, already following...)
+  | 'forbidden'
+  | 'unauthorized'
+  | 'unavailable' // the engine cannot be reached or the table is not ready
+  | 'throttled'; // the engine asked us to slow down and retries ran out
+
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'INVALID_CURSOR'
+  | 'USER_NOT_FOUND'
+  | 'USER_EXISTS'
+  | 'PHOTO_NOT_FOUND'
+  | 'REACTION_EXISTS'
+  | 'REACTION_NOT_FOUND'
+  | 'ALREADY_FOLLOWING'
+  | 'NOT_FOLLOWING'
+  | 'SELF_FOLLOW'
+  | 'TRANSACTION_CONFLICT'
+  | 'TABLE_NOT_FOUND'
+  | 'ENGINE_UNAVAILABLE'
+  | 'THROTTLED'
+  | (string & {}); // transports add their own (UNAUTHORIZED, PAYLOAD_TOO_LARGE...)
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  override readonly name: string = 'DomainError';
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: FieldIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
+
+export const errors = {
+  validation: (message: string, details?: FieldIssue[]) => new DomainError('invalid', 'VALIDATION_FAILED', message, details),
+  invalidCursor: () => new DomainError('invalid', 'INVALID_CURSOR', 'The cursor is malformed, expired or belongs to another list.'),
+  userNotFound: (username: string) => new DomainError('not_found', 'USER_NOT_FOUND', `User ${username} does not exist.`),
+  userExists: (username: string) => new DomainError('conflict', 'USER_EXISTS', `User ${username} already exists.`),
+  photoNotFound: (owner: string, timestamp: string) =>
+    new DomainError('not_found', 'PHOTO_NOT_FOUND', `Photo ${timestamp} of user ${owner} does not exist.`),
+  reactionExists: (user: string, type: string) =>
+    new DomainError('conflict', 'REACTION_EXISTS', `User ${user} has already reacted ${type} to this photo.`),
+  reactionNotFound: (user: string, type: string) =>
+    new DomainError('not_found', 'REACTION_NOT_FOUND', `User ${user} has no ${type} reaction on this photo.`),
+  alreadyFollowing: (follower: string, followed: string) =>
+    new DomainError('conflict', 'ALREADY_FOLLOWING', `User ${follower} already follows user ${followed}.`),
+  notFollowing: (follower: string, followed: string) =>
+    new DomainError('not_found', 'NOT_FOLLOWING', `User ${follower} does not follow user ${followed}.`),
+  selfFollow: (username: string) => new DomainError('invalid', 'SELF_FOLLOW', `User ${username} cannot follow themselves.`),
+  transactionConflict: () =>
+    new DomainError('conflict', 'TRANSACTION_CONFLICT', 'The item is being changed by another request; retry shortly.'),
+  tableNotFound: (table: string) =>
+    new DomainError('unavailable', 'TABLE_NOT_FOUND', `Table ${table} (or its InvertedIndex) does not exist or is not active yet.`),
+  engineUnavailable: (cause?: unknown) =>
+    new DomainError('unavailable', 'ENGINE_UNAVAILABLE', 'The database engine is unavailable; retry shortly.', undefined, { cause }),
+  throttled: (cause?: unknown) =>
+    new DomainError('throttled', 'THROTTLED', 'The database is throttling requests; retry shortly.', undefined, { cause }),
+};

@@ -1,0 +1,139 @@
+/** Access patterns on friendships (one-way follows). */
+import { errors } from '../errors.js';
+import { assertUsername, type Friendship, type User } from '../schema/entities.js';
+import { decodeFriendship, decodeUser, encodeFriendship } from '../schema/items.js';
+import { INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
+import { uniqueTimestamp } from '../schema/timestamps.js';
+import { batchGet, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
+import { assertUserExists } from './users.js';
+
+function pair(follower: string, followed: string) {
+  return { follower: assertUsername(follower, 'follower'), followed: assertUsername(followed, 'followed user') };
+}
+
+/**
+ * The lab's three-item TransactWriteItems: Put of the Friendship with
+ * `attribute_not_exists(SK)` + `followers + 1` on the followed user + `following + 1` on the
+ * follower, both conditional on the user existing. Nothing changes unless all three apply.
+ */
+export async function followUser(db: Db, followerName: string, followedName: string): Promise<Friendship> {
+  const { follower, followed } = pair(followerName, followedName);
+  if (follower === followed) throw errors.selfFollow(follower);
+  const friendship: Friendship = { followedUser: followed, followingUser: follower, timestamp: uniqueTimestamp() };
+  await transact(
+    db,
+    [
+      { Put: { TableName: db.table, Item: encodeFriendship(friendship), ConditionExpression: 'attribute_not_exists(SK)' } },
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.user(followed),
+          UpdateExpression: 'SET followers = followers + :one',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.user(follower),
+          UpdateExpression: 'SET following = following + :one',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+    ],
+    (failed) => {
+      if (failed(1)) return errors.userNotFound(followed);
+      if (failed(2)) return errors.userNotFound(follower);
+      return errors.alreadyFollowing(follower, followed);
+    },
+  );
+  return friendship;
+}
+
+/**
+ * The inverse transaction: Delete of the Friendship (conditional on it existing) + both
+ * decrements. The data's existing self-follows are one user item, so they take one update
+ * (a transaction may not touch an item twice).
+ */
+export async function unfollowUser(db: Db, followerName: string, followedName: string): Promise<void> {
+  const { follower, followed } = pair(followerName, followedName);
+  const decrement = (username: string, expression: string, condition: string) => ({
+    Update: {
+      TableName: db.table,
+      Key: keys.user(username),
+      UpdateExpression: expression,
+      ConditionExpression: `attribute_exists(PK) AND ${condition}`,
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  });
+  const updates =
+    follower === followed
+      ? [decrement(follower, 'SET followers = followers - :one, following = following - :one', 'followers >= :one AND following >= :one')]
+      : [
+          decrement(followed, 'SET followers = followers - :one', 'followers >= :one'),
+          decrement(follower, 'SET following = following - :one', 'following >= :one'),
+        ];
+  await transact(
+    db,
+    [{ Delete: { TableName: db.table, Key: keys.friendship(followed, follower), ConditionExpression: 'attribute_exists(SK)' } }, ...updates],
+    (failed) => (failed(0) ? errors.notFollowing(follower, followed) : errors.userNotFound(failed(1) ? followed : follower)),
+  );
+}
+
+/** Followers: Query on the main table, `PK = USER#u AND begins_with(SK, #FRIEND#)`. */
+export async function listFollowers(db: Db, username: string, page: PageRequest = {}): Promise<Page<Friendship>> {
+  assertUsername(username);
+  const range = ranges.followersOf(username);
+  const { page: result } = await queryPage(
+    db,
+    `followers:${username}`,
+    {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+    },
+    page,
+    decodeFriendship,
+  );
+  if (result.items.length === 0 && page.cursor === undefined) await assertUserExists(db, username);
+  return result;
+}
+
+/** Followed users: Query on InvertedIndex, `SK = #FRIEND#u` (one item per followed user). */
+export async function listFollowed(db: Db, username: string, page: PageRequest = {}): Promise<Page<Friendship>> {
+  assertUsername(username);
+  const { page: result } = await queryPage(
+    db,
+    `followed:${username}`,
+    {
+      IndexName: INVERTED_INDEX,
+      KeyConditionExpression: 'SK = :sk',
+      ExpressionAttributeValues: { ':sk': ranges.followedBy(username).sk },
+    },
+    page,
+    decodeFriendship,
+  );
+  if (result.items.length === 0 && page.cursor === undefined) await assertUserExists(db, username);
+  return result;
+}
+
+export interface FollowedProfile {
+  friendship: Friendship;
+  /** Undefined only if the followed user's item is missing (an orphan `quick-photos doctor` reports). */
+  user: User | undefined;
+}
+
+/**
+ * Partial normalization, as the lab: the followed list (one index Query) enriched with each
+ * user's profile through BatchGetItem (chunks of 100, UnprocessedKeys retried with backoff).
+ */
+export async function listFollowedWithProfiles(db: Db, username: string, page: PageRequest = {}): Promise<Page<FollowedProfile>> {
+  const followed = await listFollowed(db, username, page);
+  const profiles = await batchGet(db, followed.items.map((f) => keys.user(f.followedUser)));
+  const byName = new Map(profiles.map((item) => [String(item.username), decodeUser(item)]));
+  return {
+    items: followed.items.map((friendship) => ({ friendship, user: byName.get(friendship.followedUser) })),
+    ...(followed.nextCursor ? { nextCursor: followed.nextCursor } : {}),
+  };
+}

@@ -1,0 +1,7 @@
+/** The data layer's public surface: every access pattern, one named function each. */
+export * from './db.js';
+export * from './cursor.js';
+export * from './users.js';
+export * from './photos.js';
+export * from './reactions.js';
+export * from './follows.js';

@@ -1,0 +1,181 @@
+/** Access patterns on photos. */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { errors } from '../errors.js';
+import { assertTimestamp, assertUsername, REACTION_TYPES, type Photo, type Reaction, type Reactions } from '../schema/entities.js';
+import { decodePhoto, decodeReaction, encodePhoto, type RawItem } from '../schema/items.js';
+import { keys, ranges } from '../schema/keys.js';
+import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
+import { backoff, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
+import { assertUserExists } from './users.js';
+
+export const emptyReactions = (): Reactions => ({ '+1': 0, smiley: 0, sunglasses: 0, heart: 0 });
+
+export interface NewPhoto {
+  username: string;
+  /** Where the image lives (a blob-store URI); the lab's readers require it. */
+  location: string;
+  /** Defaults to now, in the canonical format. */
+  timestamp?: string;
+}
+
+const UPLOAD_ATTEMPTS = 5;
+
+/**
+ * TransactWriteItems: ConditionCheck that the owner exists + Put of the photo with
+ * `attribute_not_exists(SK)`. A sort-key collision (two uploads in the same microsecond)
+ * moves the timestamp forward and tries again, so no upload ever overwrites another.
+ */
+export async function uploadPhoto(db: Db, input: NewPhoto): Promise<Photo> {
+  assertUsername(input.username);
+  if (typeof input.location !== 'string' || input.location.length === 0 || input.location.length > 1024) {
+    throw errors.validation('location must be a non-empty string of at most 1024 characters.', [{ path: '/location', message: 'invalid' }]);
+  }
+  let timestamp = input.timestamp === undefined ? uniqueTimestamp() : assertTimestamp(input.timestamp);
+  for (let attempt = 1; attempt <= UPLOAD_ATTEMPTS; attempt++) {
+    const photo: Photo = { username: input.username, timestamp, location: input.location, reactions: emptyReactions() };
+    const applied = await transact(
+      db,
+      [
+        { ConditionCheck: { TableName: db.table, Key: keys.user(input.username), ConditionExpression: 'attribute_exists(PK)' } },
+        { Put: { TableName: db.table, Item: encodePhoto(photo), ConditionExpression: 'attribute_not_exists(SK)' } },
+      ],
+      (failed) => (failed(0) ? errors.userNotFound(input.username) : RETRY),
+    );
+    if (applied) return photo;
+    timestamp = nextTimestamp(timestamp);
+  }
+  throw errors.transactionConflict();
+}
+
+/** GetItem on the photo; PHOTO_NOT_FOUND when there is none. */
+export async function getPhoto(db: Db, owner: string, timestamp: string): Promise<Photo> {
+  assertUsername(owner, 'owner');
+  assertTimestamp(timestamp);
+  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.photo(owner, timestamp) })));
+  if (!result.Item) throw errors.photoNotFound(owner, timestamp);
+  return decodePhoto(result.Item);
+}
+
+/**
+ * Recent photos, newest first: Query `PK = USER#u AND begins_with(SK, PHOTO#u#)`, descending.
+ * An empty first page costs one more GetItem, to answer USER_NOT_FOUND for unknown users.
+ */
+export async function listRecentPhotos(db: Db, username: string, page: PageRequest = {}): Promise<Page<Photo>> {
+  assertUsername(username);
+  const range = ranges.photosOf(username);
+  const { page: result } = await queryPage(
+    db,
+    `photos:${username}`,
+    {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+      ScanIndexForward: false,
+    },
+    page,
+    decodePhoto,
+  );
+  if (result.items.length === 0 && page.cursor === undefined) await assertUserExists(db, username);
+  return result;
+}
+
+export interface PhotoWithReactions {
+  /** The photo, on the first page only. */
+  photo: Photo | undefined;
+  reactions: Page<Reaction>;
+}
+
+/**
+ * The lab's photo-and-reactions: one Query on InvertedIndex,
+ * `SK = PHOTO#owner#ts AND PK BETWEEN REACTION# AND USER$`. We read it descending so that
+ * the photo item (PK USER#...) comes first and each later page holds reactions only.
+ */
+export async function getPhotoWithReactions(db: Db, owner: string, timestamp: string, page: PageRequest = {}): Promise<PhotoWithReactions> {
+  assertUsername(owner, 'owner');
+  assertTimestamp(timestamp);
+  const range = ranges.photoAndReactions(owner, timestamp);
+  const first = page.cursor === undefined;
+  const { raw, page: result } = await queryPage<RawItem>(
+    db,
+    `reactions:${range.sk}`,
+    {
+      IndexName: 'InvertedIndex',
+      KeyConditionExpression: 'SK = :sk AND PK BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':sk': range.sk, ':from': range.from, ':to': range.to },
+      ScanIndexForward: false,
+    },
+    page,
+    (item) => item,
+    first ? 1 : 0,
+  );
+  const photoItem = first && raw[0] && raw[0].PK === keys.photo(owner, timestamp).PK ? raw[0] : undefined;
+  if (first && !photoItem) throw errors.photoNotFound(owner, timestamp);
+  const reactions = (photoItem ? raw.slice(1) : raw).map(decodeReaction);
+  return {
+    photo: photoItem ? decodePhoto(photoItem) : undefined,
+    reactions: { items: reactions, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) },
+  };
+}
+
+/** How many reactions one delete transaction removes alongside the photo update (limit 100 items). */
+const DELETE_CHUNK = 99;
+/** Failed rounds (stale reads) tolerated before giving up; successful rounds do not count. */
+const DELETE_ATTEMPTS = 20;
+
+/**
+ * Deletes a photo and every reaction on it without ever breaking "the photo's counters equal
+ * its reaction items": reactions go in transactions of up to 99 that also decrement the
+ * counters, and the photo itself is deleted only by a transaction whose condition says its
+ * counters match exactly the reactions deleted with it (a reaction that sneaks in meanwhile
+ * fails the condition, and the loop takes it along on the next round).
+ */
+export async function deletePhoto(db: Db, owner: string, timestamp: string): Promise<void> {
+  assertUsername(owner, 'owner');
+  assertTimestamp(timestamp);
+  const photoKey = keys.photo(owner, timestamp);
+  let failures = 0;
+  while (failures < DELETE_ATTEMPTS) {
+    const { reactions } = await getPhotoWithReactions(db, owner, timestamp, { limit: DELETE_CHUNK });
+    const chunk = reactions.items;
+    const last = reactions.nextCursor === undefined;
+    const removed = emptyReactions();
+    for (const r of chunk) removed[r.reactionType] += 1;
+
+    const names: Record<string, string> = { '#reactions': 'reactions' };
+    const values: Record<string, number> = {};
+    REACTION_TYPES.forEach((type, i) => {
+      names[`#t${i}`] = type;
+      values[`:n${i}`] = removed[type];
+    });
+    const photoWrite = last
+      ? {
+          Delete: {
+            TableName: db.table,
+            Key: photoKey,
+            ConditionExpression: REACTION_TYPES.map((_, i) => `#reactions.#t${i} = :n${i}`).join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        }
+      : {
+          Update: {
+            TableName: db.table,
+            Key: photoKey,
+            UpdateExpression: `SET ${REACTION_TYPES.map((_, i) => `#reactions.#t${i} = #reactions.#t${i} - :n${i}`).join(', ')}`,
+            ConditionExpression: `attribute_exists(PK) AND ${REACTION_TYPES.map((_, i) => `#reactions.#t${i} >= :n${i}`).join(' AND ')}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        };
+    const deletes = chunk.map((r) => ({
+      Delete: { TableName: db.table, Key: keys.reaction(r.reactingUser, r.reactionType, owner, timestamp), ConditionExpression: 'attribute_exists(PK)' },
+    }));
+    // A failed condition means the index lagged the table, or a reaction came or went
+    // meanwhile: read again and re-plan.
+    if (await transact(db, [photoWrite, ...deletes], () => RETRY)) {
+      if (last) return;
+      continue;
+    }
+    await backoff(++failures);
+  }
+  throw errors.transactionConflict();
+}

@@ -1,0 +1,84 @@
+/** Access patterns on reactions: the lab's react transaction and its inverse. */
+import { errors } from '../errors.js';
+import { assertReactionType, assertTimestamp, assertUsername, type Reaction } from '../schema/entities.js';
+import { encodeReaction } from '../schema/items.js';
+import { keys, photoSk } from '../schema/keys.js';
+import { uniqueTimestamp } from '../schema/timestamps.js';
+import { transact, type Db } from './db.js';
+
+export interface ReactionTarget {
+  reactingUser: string;
+  /** The photo's owner and timestamp: together they name the photo. */
+  owner: string;
+  timestamp: string;
+  type: string;
+}
+
+function validTarget(target: ReactionTarget) {
+  return {
+    reactingUser: assertUsername(target.reactingUser, 'reacting user'),
+    owner: assertUsername(target.owner, 'owner'),
+    timestamp: assertTimestamp(target.timestamp),
+    type: assertReactionType(target.type),
+  };
+}
+
+/**
+ * TransactWriteItems (the lab's, plus a check that the reacting user exists):
+ * Put of the Reaction with `attribute_not_exists(SK)` + `SET reactions.#t = reactions.#t + 1`
+ * on the photo, conditional on the photo existing. A repeated reaction is REACTION_EXISTS
+ * and a missing photo is PHOTO_NOT_FOUND; either way nothing is written.
+ */
+export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reaction> {
+  const { reactingUser, owner, timestamp, type } = validTarget(target);
+  const reaction: Reaction = { reactingUser, reactionType: type, photo: photoSk(owner, timestamp), timestamp: uniqueTimestamp() };
+  await transact(
+    db,
+    [
+      { Put: { TableName: db.table, Item: encodeReaction(reaction, owner, timestamp), ConditionExpression: 'attribute_not_exists(SK)' } },
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.photo(owner, timestamp),
+          // if_not_exists keeps the increment working on photos written without all four keys.
+          UpdateExpression: 'SET reactions.#t = if_not_exists(reactions.#t, :zero) + :one',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#t': type },
+          ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+        },
+      },
+      { ConditionCheck: { TableName: db.table, Key: keys.user(reactingUser), ConditionExpression: 'attribute_exists(PK)' } },
+    ],
+    (failed) => {
+      if (failed(1)) return errors.photoNotFound(owner, timestamp);
+      if (failed(2)) return errors.userNotFound(reactingUser);
+      return errors.reactionExists(reactingUser, type);
+    },
+  );
+  return reaction;
+}
+
+/**
+ * TransactWriteItems: Delete of the Reaction, conditional on it existing, + the matching
+ * decrement on the photo, so the counter always equals the reaction items.
+ */
+export async function removeReaction(db: Db, target: ReactionTarget): Promise<void> {
+  const { reactingUser, owner, timestamp, type } = validTarget(target);
+  await transact(
+    db,
+    [
+      { Delete: { TableName: db.table, Key: keys.reaction(reactingUser, type, owner, timestamp), ConditionExpression: 'attribute_exists(SK)' } },
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.photo(owner, timestamp),
+          UpdateExpression: 'SET reactions.#t = reactions.#t - :one',
+          ConditionExpression: 'attribute_exists(PK) AND reactions.#t >= :one',
+          ExpressionAttributeNames: { '#t': type },
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+    ],
+    (failed) => (failed(0) ? errors.reactionNotFound(reactingUser, type) : errors.photoNotFound(owner, timestamp)),
+  );
+}

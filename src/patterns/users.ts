@@ -1,0 +1,140 @@
+/** Access patterns on user profiles. */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { errors } from '../errors.js';
+import { assertBirthdate, assertUsername, NewUser, ProfileUpdate, validator, type Photo, type User } from '../schema/entities.js';
+import { decodePhoto, decodeUser, encodeUser, type RawItem } from '../schema/items.js';
+import { keys, parsePhotoSk, ranges } from '../schema/keys.js';
+import { call, queryPage, type Db, type Page, type PageRequest } from './db.js';
+
+const newUser = validator(NewUser);
+const profileUpdate = validator(ProfileUpdate);
+
+function assertOwnPhoto(username: string, pinnedImage: string): void {
+  if (parsePhotoSk(pinnedImage)?.username !== username) {
+    throw errors.validation('pinnedImage must be the sort key of one of your own photos.', [{ path: '/pinnedImage', message: 'not your photo' }]);
+  }
+}
+
+/** PutItem with `attribute_not_exists(PK)`: a second sign-up with the same name is USER_EXISTS. */
+export async function createUser(db: Db, input: unknown): Promise<User> {
+  const fields = newUser.assert(input, 'user');
+  assertBirthdate(fields.birthdate);
+  if (fields.pinnedImage !== undefined) assertOwnPhoto(fields.username, fields.pinnedImage);
+  const user: User = {
+    username: fields.username,
+    name: fields.name,
+    email: fields.email,
+    birthdate: fields.birthdate,
+    address: fields.address ?? '',
+    status: fields.status ?? '',
+    interests: fields.interests ?? [],
+    followers: 0,
+    following: 0,
+    ...(fields.pinnedImage !== undefined ? { pinnedImage: fields.pinnedImage } : {}),
+  };
+  try {
+    await call(db, () =>
+      db.doc.send(new PutCommand({ TableName: db.table, Item: encodeUser(user), ConditionExpression: 'attribute_not_exists(PK)' })),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw errors.userExists(user.username);
+    throw error;
+  }
+  return user;
+}
+
+/**
+ * UpdateItem of the mutable profile fields only (never username or the counters), conditional
+ * on the user existing so that an update can never create a half user.
+ */
+export async function updateUser(db: Db, username: string, input: unknown): Promise<User> {
+  assertUsername(username);
+  const update = profileUpdate.assert(input, 'profile update');
+  if (update.birthdate !== undefined) assertBirthdate(update.birthdate);
+  if (typeof update.pinnedImage === 'string') assertOwnPhoto(username, update.pinnedImage);
+
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const removes: string[] = [];
+  for (const [field, value] of Object.entries(update)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    if (value === null) removes.push(`#${field}`);
+    else {
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+  }
+  const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim();
+  try {
+    const result = await call(db, () =>
+      db.doc.send(
+        new UpdateCommand({
+          TableName: db.table,
+          Key: keys.user(username),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: names,
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return decodeUser(result.Attributes ?? {});
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw errors.userNotFound(username);
+    throw error;
+  }
+}
+
+/** GetItem on the user's metadata item; undefined when there is none. */
+export async function findUser(db: Db, username: string): Promise<User | undefined> {
+  assertUsername(username);
+  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username) })));
+  return result.Item ? decodeUser(result.Item) : undefined;
+}
+
+/** GetItem; USER_NOT_FOUND when the user does not exist. */
+export async function getUser(db: Db, username: string): Promise<User> {
+  const user = await findUser(db, username);
+  if (!user) throw errors.userNotFound(username);
+  return user;
+}
+
+/**
+ * The lab's "user and photos in one query": `PK = USER#u AND SK BETWEEN #METADATA#u AND PHOTO$`,
+ * ascending, so the profile comes first and the photos follow oldest first. Paged like every
+ * list; the profile is returned with the first page only.
+ */
+export async function getUserAndPhotos(db: Db, username: string, page: PageRequest = {}): Promise<{ user: User | undefined; photos: Page<Photo> }> {
+  assertUsername(username);
+  const range = ranges.userAndPhotos(username);
+  const decode = (item: RawItem): User | Photo => (item.SK === range.from ? decodeUser(item) : decodePhoto(item));
+  const first = page.cursor === undefined;
+  const { page: result } = await queryPage(
+    db,
+    `user-photos:${username}`,
+    {
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': range.pk, ':from': range.from, ':to': range.to },
+      ScanIndexForward: true,
+    },
+    page,
+    decode,
+    first ? 1 : 0,
+  );
+  const [head, ...rest] = result.items;
+  const user = first && head && 'followers' in head ? head : undefined;
+  const photos = (user ? rest : result.items) as Photo[];
+  if (first && !user && photos.length === 0) throw errors.userNotFound(username);
+  return { user, photos: { items: photos, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) } };
+}
+
+/** GetItem projecting only the key: tells "no items" from "no such user" on empty first pages. */
+export async function assertUserExists(db: Db, username: string): Promise<void> {
+  const result = await call(db, () =>
+    db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ProjectionExpression: 'PK' })),
+  );
+  if (!result.Item) throw errors.userNotFound(username);
+}

@@ -1,0 +1,151 @@
+/**
+ * Entity shapes and the rules on their fields, as TypeBox schemas: one declaration yields the
+ * TypeScript type, the runtime validator and (for the HTTP layer) the JSON schema.
+ *
+ * Attribute names are the lab's, so the lab's scripts read what we write and vice versa.
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { errors, type FieldIssue } from '../errors.js';
+
+/**
+ * Lower-case letters, digits, `_`, `.` and `-`. Never `#` (the key separator), `$` (the upper
+ * bound of key ranges) or white space, so no username can forge or widen another user's key.
+ */
+export const USERNAME_PATTERN = '^[a-z0-9_][a-z0-9_.-]{0,29}$';
+export const Username = Type.String({
+  pattern: USERNAME_PATTERN,
+  minLength: 1,
+  maxLength: 30,
+  description: '1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)',
+});
+
+export const REACTION_TYPES = ['+1', 'smiley', 'sunglasses', 'heart'] as const;
+export const ReactionType = Type.Union([Type.Literal('+1'), Type.Literal('smiley'), Type.Literal('sunglasses'), Type.Literal('heart')]);
+export type ReactionType = (typeof REACTION_TYPES)[number];
+export const isReactionType = (value: string): value is ReactionType => (REACTION_TYPES as readonly string[]).includes(value);
+
+/** The data's `YYYY-MM-DDTHH:MM:SS`, optionally with up to six fractional digits (the canonical form). */
+export const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?$';
+export const Timestamp = Type.String({ pattern: TIMESTAMP_PATTERN, description: 'YYYY-MM-DDTHH:MM:SS[.ffffff] (UTC)' });
+
+export const PhotoSk = Type.String({ pattern: '^PHOTO#[a-z0-9_][a-z0-9_.-]{0,29}#\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?$' });
+
+export const Reactions = Type.Object(
+  { '+1': Type.Integer({ minimum: 0 }), smiley: Type.Integer({ minimum: 0 }), sunglasses: Type.Integer({ minimum: 0 }), heart: Type.Integer({ minimum: 0 }) },
+  { description: 'Count of each reaction type' },
+);
+export type Reactions = Static<typeof Reactions>;
+
+/** The fields a user may set at sign-up and change later. */
+export const ProfileFields = {
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  email: Type.String({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', maxLength: 254 }),
+  birthdate: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' }),
+  address: Type.String({ maxLength: 500 }),
+  status: Type.String({ maxLength: 500 }),
+  interests: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 }),
+  pinnedImage: Type.Optional(PhotoSk),
+};
+
+export const NewUser = Type.Object(
+  {
+    username: Username,
+    ...ProfileFields,
+    address: Type.Optional(ProfileFields.address),
+    status: Type.Optional(ProfileFields.status),
+    interests: Type.Optional(ProfileFields.interests),
+  },
+  { additionalProperties: false },
+);
+export type NewUser = Static<typeof NewUser>;
+
+export const ProfileUpdate = Type.Object(
+  {
+    name: Type.Optional(ProfileFields.name),
+    email: Type.Optional(ProfileFields.email),
+    birthdate: Type.Optional(ProfileFields.birthdate),
+    address: Type.Optional(ProfileFields.address),
+    status: Type.Optional(ProfileFields.status),
+    interests: Type.Optional(ProfileFields.interests),
+    // null clears the pinned image.
+    pinnedImage: Type.Optional(Type.Union([PhotoSk, Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ProfileUpdate = Static<typeof ProfileUpdate>;
+
+// Stored shapes are checked for types only: data written by other tools (the lab's scripts)
+// may predate our length rules, and reading must never reject what is already there.
+export const User = Type.Object({
+  username: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  birthdate: Type.String(),
+  address: Type.String(),
+  status: Type.String(),
+  interests: Type.Array(Type.String()),
+  followers: Type.Integer(),
+  following: Type.Integer(),
+  pinnedImage: Type.Optional(Type.String()),
+});
+export type User = Static<typeof User>;
+
+export const Photo = Type.Object({
+  username: Type.String(),
+  timestamp: Type.String(),
+  location: Type.String(),
+  reactions: Reactions,
+});
+export type Photo = Static<typeof Photo>;
+
+export const Reaction = Type.Object({
+  reactingUser: Type.String(),
+  reactionType: ReactionType,
+  photo: Type.String(),
+  timestamp: Type.String(),
+});
+export type Reaction = Static<typeof Reaction>;
+
+export const Friendship = Type.Object({
+  followedUser: Type.String(),
+  followingUser: Type.String(),
+  timestamp: Type.String(),
+});
+export type Friendship = Static<typeof Friendship>;
+
+export interface Validator<T> {
+  check(value: unknown): value is T;
+  /** Returns the value typed, or throws a VALIDATION_FAILED DomainError listing every issue. */
+  assert(value: unknown, what: string): T;
+}
+
+export function validator<S extends TSchema>(schema: S): Validator<Static<S>> {
+  const compiled = Compile(schema);
+  return {
+    check: (value): value is Static<S> => compiled.Check(value),
+    assert(value, what) {
+      if (compiled.Check(value)) return value;
+      const details: FieldIssue[] = [...compiled.Errors(value)]
+        .filter((e) => e.keyword !== 'boolean')
+        .map((e) => ({ path: e.instancePath || '/', message: e.message }));
+      throw errors.validation(`Invalid ${what}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+    },
+  };
+}
+
+const usernameCheck = validator(Username);
+const timestampCheck = validator(Timestamp);
+const reactionTypeCheck = validator(ReactionType);
+
+export const assertUsername = (value: unknown, what = 'username'): string => usernameCheck.assert(value, what);
+export const assertTimestamp = (value: unknown, what = 'timestamp'): string => timestampCheck.assert(value, what);
+export const assertReactionType = (value: unknown): ReactionType => reactionTypeCheck.assert(value, 'reaction type');
+
+/** A calendar-valid YYYY-MM-DD (the pattern alone accepts 2019-02-31). */
+export function assertBirthdate(value: string): void {
+  const date = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
+    throw errors.validation(`Invalid birthdate: ${value} is not a calendar date.`, [{ path: '/birthdate', message: 'not a calendar date' }]);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The single source of every key format in the table. Nothing else in the code base writes
+ * a `#` into a key: access patterns ask this module for keys, key ranges and prefixes.
+ *
+ * | Entity     | PK                            | SK                             |
+ * |------------|-------------------------------|--------------------------------|
+ * | User       | USER#<username>               | #METADATA#<username>           |
+ * | Photo      | USER#<username>               | PHOTO#<username>#<timestamp>   |
+ * | Reaction   | REACTION#<reactingUser>#<type> | PHOTO#<username>#<timestamp>   |
+ * | Friendship | USER#<followed>               | #FRIEND#<follower>             |
+ *
+ * InvertedIndex: HASH = SK, RANGE = PK. Usernames can never contain `#` or `$` (see
+ * entities.ts), which is what makes the `$` upper bounds below exact.
+ */
+import type { ReactionType } from './entities.js';
+
+export const PK = 'PK';
+export const SK = 'SK';
+export const INVERTED_INDEX = 'InvertedIndex';
+
+export interface ItemKey {
+  PK: string;
+  SK: string;
+}
+
+const USER = 'USER#';
+const METADATA = '#METADATA#';
+const PHOTO = 'PHOTO#';
+const REACTION = 'REACTION#';
+const FRIEND = '#FRIEND#';
+
+export const keys = {
+  user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
+  photo: (username: string, timestamp: string): ItemKey => ({ PK: USER + username, SK: photoSk(username, timestamp) }),
+  reaction: (reactingUser: string, type: ReactionType, owner: string, timestamp: string): ItemKey => ({
+    PK: `${REACTION}${reactingUser}#${type}`,
+    SK: photoSk(owner, timestamp),
+  }),
+  friendship: (followed: string, follower: string): ItemKey => ({ PK: USER + followed, SK: FRIEND + follower }),
+};
+
+export function photoSk(username: string, timestamp: string): string {
+  return `${PHOTO}${username}#${timestamp}`;
+}
+
+export const userPartition = (username: string): string => USER + username;
+
+/** Key conditions the access patterns use, named after the question they answer. */
+export const ranges = {
+  /** The lab's "user and photos in one query": the profile item sorts just before the photos. */
+  userAndPhotos: (username: string) => ({ pk: USER + username, from: METADATA + username, to: 'PHOTO$' }),
+  /** All photos of one user; the timestamp suffix makes the order chronological. */
+  photosOf: (username: string) => ({ pk: USER + username, prefix: `${PHOTO}${username}#` }),
+  /** Main table: friendship items under the followed user's partition are its followers. */
+  followersOf: (username: string) => ({ pk: USER + username, prefix: FRIEND }),
+  /** InvertedIndex: every friendship whose SK names this follower, one per followed user. */
+  followedBy: (username: string) => ({ sk: FRIEND + username }),
+  /** InvertedIndex: the photo item (PK USER#...) and its reactions (PK REACTION#...). */
+  photoAndReactions: (owner: string, timestamp: string) => ({ sk: photoSk(owner, timestamp), from: REACTION, to: 'USER$' }),
+};
+
+/** What a key says about the item that carries it; the one place keys are read back. */
+export type KeyKind =
+  | { kind: 'user'; username: string }
+  | { kind: 'photo'; username: string; timestamp: string }
+  | { kind: 'reaction'; reactingUser: string; reactionType: string; owner: string; timestamp: string }
+  | { kind: 'friendship'; followed: string; follower: string }
+  | { kind: 'other' };
+
+export function parsePhotoSk(sk: string): { username: string; timestamp: string } | undefined {
+  if (!sk.startsWith(PHOTO)) return undefined;
+  const rest = sk.slice(PHOTO.length);
+  const cut = rest.indexOf('#');
+  if (cut <= 0 || cut === rest.length - 1) return undefined;
+  return { username: rest.slice(0, cut), timestamp: rest.slice(cut + 1) };
+}
+
+export function classifyKey(key: ItemKey): KeyKind {
+  const { PK: pk, SK: sk } = key;
+  if (pk.startsWith(USER)) {
+    const username = pk.slice(USER.length);
+    if (sk === METADATA + username) return { kind: 'user', username };
+    if (sk.startsWith(FRIEND)) return { kind: 'friendship', followed: username, follower: sk.slice(FRIEND.length) };
+    const photo = parsePhotoSk(sk);
+    if (photo && photo.username === username) return { kind: 'photo', ...photo };
+    return { kind: 'other' };
+  }
+  if (pk.startsWith(REACTION)) {
+    const rest = pk.slice(REACTION.length);
+    const cut = rest.lastIndexOf('#');
+    const photo = parsePhotoSk(sk);
+    if (cut <= 0 || !photo) return { kind: 'other' };
+    return { kind: 'reaction', reactingUser: rest.slice(0, cut), reactionType: rest.slice(cut + 1), owner: photo.username, timestamp: photo.timestamp };
+  }
+  return { kind: 'other' };
+}

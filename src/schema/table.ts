@@ -1,0 +1,39 @@
+/** The table's definition, shared by the admin commands, the tests and deploy/ (checked to match). */
+import type { CreateTableCommandInput, UpdateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { INVERTED_INDEX, PK, SK } from './keys.js';
+
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [
+      { AttributeName: PK, AttributeType: 'S' },
+      { AttributeName: SK, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: PK, KeyType: 'HASH' },
+      { AttributeName: SK, KeyType: 'RANGE' },
+    ],
+    // On-demand: a social app's traffic is spiky and the lab's 5/5 provisioned units would throttle.
+    BillingMode: 'PAY_PER_REQUEST',
+  };
+}
+
+export const invertedIndexDefinition = {
+  IndexName: INVERTED_INDEX,
+  KeySchema: [
+    { AttributeName: SK, KeyType: 'HASH' as const },
+    { AttributeName: PK, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+};
+
+export function addInvertedIndexInput(tableName: string): UpdateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [
+      { AttributeName: PK, AttributeType: 'S' },
+      { AttributeName: SK, AttributeType: 'S' },
+    ],
+    GlobalSecondaryIndexUpdates: [{ Create: invertedIndexDefinition }],
+  };
+}
