@@ -126,9 +126,16 @@ export function validator<S extends TSchema>(schema: S): Validator<Static<S>> {
     check: (value): value is Static<S> => compiled.Check(value),
     assert(value, what) {
       if (compiled.Check(value)) return value;
-      const details: FieldIssue[] = [...compiled.Errors(value)]
-        .filter((e) => e.keyword !== 'boolean')
-        .map((e) => ({ path: e.instancePath || '/', message: e.message }));
+      // `additionalProperties` reports once for the object; name each unknown field instead
+      // (and drop the duplicate `boolean` entries it produces per field).
+      const details: FieldIssue[] = [...compiled.Errors(value)].flatMap((e): FieldIssue[] => {
+        if (e.keyword === 'boolean') return [];
+        const extra = (e.params as { additionalProperties?: unknown }).additionalProperties;
+        if (e.keyword === 'additionalProperties' && Array.isArray(extra)) {
+          return extra.map((name) => ({ path: `${e.instancePath}/${String(name)}`, message: 'is not an allowed field' }));
+        }
+        return [{ path: e.instancePath || '/', message: e.message }];
+      });
       throw errors.validation(`Invalid ${what}: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
     },
   };
