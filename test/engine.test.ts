@@ -1,0 +1,82 @@
+/** The embedded engine's lifecycle and the configuration that selects an engine. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { createClients } from '../src/engine/client.js';
+import { assertJavaAvailable, EngineStartError, startEmbeddedEngine } from '../src/engine/embedded.js';
+import { createTable, describeTable } from '../src/admin/table.js';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('embedded engine', () => {
+  it('explains in one line what to install when Java is missing', () => {
+    expect(() => assertJavaAvailable('/nonexistent/java')).toThrow(EngineStartError);
+    expect(() => assertJavaAvailable('/nonexistent/java')).toThrow(/Java 17\+ runtime .*apt-get install -y openjdk-17-jre-headless.*DYNAMODB_ENDPOINT/);
+  });
+
+  it('keeps data on disk across a stop and a restart, and leaves no process behind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qp-engine-'));
+    try {
+      const first = await startEmbeddedEngine({ dbPath: dir });
+      const one = createClients({ endpoint: first.endpoint, local: true });
+      await createTable(one.client, 'persisted');
+      one.client.destroy();
+      await first.stop();
+      expect(alive(first.pid)).toBe(false);
+
+      const second = await startEmbeddedEngine({ dbPath: dir });
+      const two = createClients({ endpoint: second.endpoint, local: true });
+      expect((await describeTable(two.client, 'persisted')).exists).toBe(true);
+      two.client.destroy();
+      await second.stop();
+      await second.stop(); // idempotent
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a port that is already taken, with the port in the message', async () => {
+    const engine = await startEmbeddedEngine();
+    try {
+      await expect(startEmbeddedEngine({ port: engine.port })).rejects.toThrow(new RegExp(`Port ${engine.port} is already in use`));
+    } finally {
+      await engine.stop();
+    }
+  });
+});
+
+describe('configuration', () => {
+  it('defaults to the embedded engine and the lab table name', () => {
+    expect(loadConfig({})).toMatchObject({ engine: 'embedded', tableName: 'quick-photos', localCredentials: true });
+  });
+
+  it('points at another engine by configuration only', () => {
+    expect(loadConfig({ DYNAMODB_ENDPOINT: 'http://db:8000', TABLE_NAME: 'photos-prod' })).toMatchObject({
+      engine: 'endpoint',
+      endpoint: 'http://db:8000',
+      tableName: 'photos-prod',
+    });
+    expect(loadConfig({ DYNAMODB_ENGINE: 'aws', AWS_REGION: 'eu-west-1' })).toMatchObject({ engine: 'aws', region: 'eu-west-1', localCredentials: false });
+  });
+
+  it.each([
+    [{ DYNAMODB_ENDPOINT: 'not a url' }, /DYNAMODB_ENDPOINT/],
+    [{ DYNAMODB_ENDPOINT: 'ftp://x' }, /http or https/],
+    [{ DYNAMODB_ENGINE: 'mysql' }, /DYNAMODB_ENGINE/],
+    [{ DYNAMODB_ENGINE: 'endpoint' }, /needs DYNAMODB_ENDPOINT/],
+    [{ TABLE_NAME: 'a b' }, /TABLE_NAME/],
+    [{ DYNAMODB_REQUEST_TIMEOUT_MS: '-1' }, /DYNAMODB_REQUEST_TIMEOUT_MS/],
+  ])('rejects %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

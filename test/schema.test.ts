@@ -1,0 +1,47 @@
+/** Key formats and timestamps: the contract with the lab's scripts and data. */
+import { describe, expect, it } from 'vitest';
+import { classifyKey, keys, parsePhotoSk, ranges } from '../src/schema/keys.js';
+import { canonicalTimestamp, nextTimestamp } from '../src/schema/timestamps.js';
+
+describe('keys', () => {
+  it("are the lab's formats", () => {
+    expect(keys.user('jacksonjason')).toEqual({ PK: 'USER#jacksonjason', SK: '#METADATA#jacksonjason' });
+    expect(keys.photo('david25', '2019-03-02T09:11:30')).toEqual({ PK: 'USER#david25', SK: 'PHOTO#david25#2019-03-02T09:11:30' });
+    expect(keys.reaction('ylee', 'smiley', 'david25', '2019-03-02T09:11:30')).toEqual({
+      PK: 'REACTION#ylee#smiley',
+      SK: 'PHOTO#david25#2019-03-02T09:11:30',
+    });
+    expect(keys.friendship('haroldwatkins', 'chasevang')).toEqual({ PK: 'USER#haroldwatkins', SK: '#FRIEND#chasevang' });
+  });
+
+  it('read back into what they name', () => {
+    expect(classifyKey(keys.user('a'))).toEqual({ kind: 'user', username: 'a' });
+    expect(classifyKey(keys.photo('a', '2019-01-01T00:00:00'))).toEqual({ kind: 'photo', username: 'a', timestamp: '2019-01-01T00:00:00' });
+    expect(classifyKey(keys.reaction('b', '+1', 'a', '2019-01-01T00:00:00'))).toMatchObject({ kind: 'reaction', reactingUser: 'b', reactionType: '+1', owner: 'a' });
+    expect(classifyKey(keys.friendship('a', 'b'))).toEqual({ kind: 'friendship', followed: 'a', follower: 'b' });
+    expect(classifyKey({ PK: 'USER#a', SK: '#METADATA#b' })).toEqual({ kind: 'other' });
+    expect(parsePhotoSk('PHOTO#a')).toBeUndefined();
+  });
+
+  it("bound the lab's user-and-photos range so that friendships stay outside it", () => {
+    const range = ranges.userAndPhotos('a');
+    const inRange = (sk: string) => sk >= range.from && sk <= range.to;
+    expect(inRange(keys.user('a').SK)).toBe(true);
+    expect(inRange(keys.photo('a', '2019-01-01T00:00:00.123456').SK)).toBe(true);
+    expect(inRange(keys.friendship('a', 'zed').SK)).toBe(false);
+  });
+});
+
+describe('timestamps', () => {
+  it('are UTC with microseconds and sort after the data’s second-precision form', () => {
+    const ts = canonicalTimestamp(new Date('2019-03-02T09:11:30.250Z'), 7);
+    expect(ts).toBe('2019-03-02T09:11:30.250007');
+    expect([ts, '2019-03-02T09:11:31', '2019-03-02T09:11:30'].sort()).toEqual(['2019-03-02T09:11:30', ts, '2019-03-02T09:11:31']);
+  });
+
+  it('step forward by one microsecond, carrying into the next second', () => {
+    expect(nextTimestamp('2019-03-02T09:11:30')).toBe('2019-03-02T09:11:30.000001');
+    expect(nextTimestamp('2019-03-02T09:11:30.5')).toBe('2019-03-02T09:11:30.500001');
+    expect(nextTimestamp('2019-12-31T23:59:59.999999')).toBe('2020-01-01T00:00:00.000000');
+  });
+});
