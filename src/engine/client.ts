@@ -25,6 +25,10 @@ export interface Clients {
   doc: DynamoDBDocumentClient;
 }
 
+// The SDK warns on Node 20 that future releases will need Node 22. Our SDK versions are
+// pinned and support Node 20, so the warning is noise on every CLI call; see README (Node).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export function createClients(options: ClientOptions): Clients {
   const keepAlive = { keepAlive: true, maxSockets: 256 };
   const client = new DynamoDBClient({
