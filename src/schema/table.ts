@@ -2,13 +2,15 @@
 import type { CreateTableCommandInput, UpdateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { INVERTED_INDEX, PK, SK } from './keys.js';
 
+const attributeDefinitions = [
+  { AttributeName: PK, AttributeType: 'S' as const },
+  { AttributeName: SK, AttributeType: 'S' as const },
+];
+
 export function createTableInput(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
-    AttributeDefinitions: [
-      { AttributeName: PK, AttributeType: 'S' },
-      { AttributeName: SK, AttributeType: 'S' },
-    ],
+    AttributeDefinitions: attributeDefinitions,
     KeySchema: [
       { AttributeName: PK, KeyType: 'HASH' },
       { AttributeName: SK, KeyType: 'RANGE' },
@@ -30,10 +32,7 @@ export const invertedIndexDefinition = {
 export function addInvertedIndexInput(tableName: string): UpdateTableCommandInput {
   return {
     TableName: tableName,
-    AttributeDefinitions: [
-      { AttributeName: PK, AttributeType: 'S' },
-      { AttributeName: SK, AttributeType: 'S' },
-    ],
+    AttributeDefinitions: attributeDefinitions,
     GlobalSecondaryIndexUpdates: [{ Create: invertedIndexDefinition }],
   };
 }
