@@ -28,6 +28,10 @@ export type ErrorCode =
   | 'TABLE_NOT_FOUND'
   | 'ENGINE_UNAVAILABLE'
   | 'THROTTLED'
+  | 'UNAUTHORIZED'
+  | 'INVALID_CREDENTIALS'
+  | 'INVALID_REFRESH_TOKEN'
+  | 'FORBIDDEN'
   | (string & {}); // transports add their own (UNAUTHORIZED, PAYLOAD_TOO_LARGE...)
 
 export interface FieldIssue {
@@ -72,6 +76,13 @@ export const errors = {
     new DomainError('unavailable', 'TABLE_NOT_FOUND', `Table ${table} (or its InvertedIndex) does not exist or is not active yet.`),
   engineUnavailable: (cause?: unknown) =>
     new DomainError('unavailable', 'ENGINE_UNAVAILABLE', 'The database engine is unavailable; retry shortly.', undefined, { cause }),
+  unauthorized: (message = 'Sign in first: send a valid access token as "Authorization: Bearer <token>".') =>
+    new DomainError('unauthorized', 'UNAUTHORIZED', message),
+  // One message for unknown user and wrong password: the answer must not reveal which usernames exist.
+  invalidCredentials: () => new DomainError('unauthorized', 'INVALID_CREDENTIALS', 'The username or password is wrong.'),
+  invalidRefreshToken: () =>
+    new DomainError('unauthorized', 'INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired, revoked or already used; sign in again.'),
+  forbidden: (message: string) => new DomainError('forbidden', 'FORBIDDEN', message),
   throttled: (cause?: unknown) =>
     new DomainError('throttled', 'THROTTLED', 'The database is throttling requests; retry shortly.', undefined, { cause }),
 };

@@ -5,3 +5,4 @@ export * from './users.js';
 export * from './photos.js';
 export * from './reactions.js';
 export * from './follows.js';
+export * from './accounts.js';

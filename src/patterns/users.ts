@@ -15,12 +15,12 @@ function assertOwnPhoto(username: string, pinnedImage: string): void {
   }
 }
 
-/** PutItem with `attribute_not_exists(PK)`: a second sign-up with the same name is USER_EXISTS. */
-export async function createUser(db: Db, input: unknown): Promise<User> {
+/** Validates a sign-up's profile and builds the stored user (counters at zero); shared with accounts. */
+export function buildNewUser(input: unknown): User {
   const fields = newUser.assert(input, 'user');
   assertBirthdate(fields.birthdate);
   if (fields.pinnedImage !== undefined) assertOwnPhoto(fields.username, fields.pinnedImage);
-  const user: User = {
+  return {
     username: fields.username,
     name: fields.name,
     email: fields.email,
@@ -32,6 +32,11 @@ export async function createUser(db: Db, input: unknown): Promise<User> {
     following: 0,
     ...(fields.pinnedImage !== undefined ? { pinnedImage: fields.pinnedImage } : {}),
   };
+}
+
+/** PutItem with `attribute_not_exists(PK)`: a second sign-up with the same name is USER_EXISTS. */
+export async function createUser(db: Db, input: unknown): Promise<User> {
+  const user = buildNewUser(input);
   try {
     await call(db, () =>
       db.doc.send(new PutCommand({ TableName: db.table, Item: encodeUser(user), ConditionExpression: 'attribute_not_exists(PK)' })),

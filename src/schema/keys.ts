@@ -8,6 +8,12 @@
  * | Photo      | USER#<username>               | PHOTO#<username>#<timestamp>   |
  * | Reaction   | REACTION#<reactingUser>#<type> | PHOTO#<username>#<timestamp>   |
  * | Friendship | USER#<followed>               | #FRIEND#<follower>             |
+ * | Credentials| ACCOUNT#<username>            | ACCOUNT#<username>             |
+ * | Session    | ACCOUNT#<username>            | SESSION#<id>                   |
+ *
+ * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
+ * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
+ * no query names either, so credentials can never surface through an access pattern.
  *
  * InvertedIndex: HASH = SK, RANGE = PK. Usernames can never contain `#` or `$` (see
  * entities.ts), which is what makes the `$` upper bounds below exact.
@@ -28,6 +34,8 @@ const METADATA = '#METADATA#';
 const PHOTO = 'PHOTO#';
 const REACTION = 'REACTION#';
 const FRIEND = '#FRIEND#';
+const ACCOUNT = 'ACCOUNT#';
+const SESSION = 'SESSION#';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -37,6 +45,8 @@ export const keys = {
     SK: photoSk(owner, timestamp),
   }),
   friendship: (followed: string, follower: string): ItemKey => ({ PK: USER + followed, SK: FRIEND + follower }),
+  credentials: (username: string): ItemKey => ({ PK: ACCOUNT + username, SK: ACCOUNT + username }),
+  session: (username: string, sessionId: string): ItemKey => ({ PK: ACCOUNT + username, SK: SESSION + sessionId }),
 };
 
 export function photoSk(username: string, timestamp: string): string {

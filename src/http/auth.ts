@@ -1,0 +1,75 @@
+/**
+ * Access tokens: short-lived HS256 JWTs whose subject is the username. The key is imported
+ * once; verifying a token is one HMAC, no database read.
+ */
+import { webcrypto } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { DomainError, errors } from '../errors.js';
+import { validator, Username } from '../schema/entities.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in user; set by `authenticate` on every protected route. */
+    username: string;
+  }
+}
+
+const ISSUER = 'quick-photos';
+const AUDIENCE = 'quick-photos-api';
+const usernameCheck = validator(Username);
+
+export interface TokenService {
+  issue(username: string): Promise<{ accessToken: string; expiresIn: number }>;
+  /** The username the token was issued to; UNAUTHORIZED / TOKEN_EXPIRED otherwise. */
+  verify(token: string): Promise<string>;
+}
+
+export function createTokenService(secret: string, ttlSeconds: number): TokenService {
+  if (secret.length < 32) throw new Error('The JWT secret must be at least 32 characters.');
+  const key = webcrypto.subtle.importKey('raw', Buffer.from(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  return {
+    async issue(username) {
+      const accessToken = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(username)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`)
+        .sign(await key);
+      return { accessToken, expiresIn: ttlSeconds };
+    },
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, await key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+        if (!usernameCheck.check(payload.sub)) throw errors.unauthorized('The access token is invalid.');
+        return payload.sub;
+      } catch (error) {
+        if (error instanceof DomainError) throw error;
+        if (error instanceof joseErrors.JWTExpired) {
+          throw new DomainError('unauthorized', 'TOKEN_EXPIRED', 'The access token has expired; refresh it at POST /v1/sessions/refresh.');
+        }
+        throw errors.unauthorized('The access token is invalid.');
+      }
+    },
+  };
+}
+
+/** onRequest hook of the protected scope: no valid bearer token, no handler. */
+export function authenticator(tokens: TokenService) {
+  return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const header = request.headers.authorization;
+    if (!header) throw errors.unauthorized();
+    const [scheme, token, extra] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token || extra !== undefined || token.length > 4096) {
+      throw errors.unauthorized('Send the access token as "Authorization: Bearer <token>".');
+    }
+    request.username = await tokens.verify(token);
+  };
+}
+
+/** Only the account owner may change what is under /users/:username. */
+export function assertSelf(request: FastifyRequest, username: string, action: string): void {
+  if (request.username !== username) throw errors.forbidden(`Only ${username} may ${action}; you are signed in as ${request.username}.`);
+}

@@ -1,0 +1,32 @@
+/** What the routes are given: the data layer, configuration, blob store and token service. */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { FastifyBaseLogger } from 'fastify';
+import type { BlobStore } from '../blobs/store.js';
+import type { Config } from '../config.js';
+import type { Db } from '../patterns/index.js';
+import type { TokenService } from './auth.js';
+
+export interface AppDeps {
+  db: Db;
+  /** The low-level client, for readiness checks (describeTable). */
+  client: DynamoDBClient;
+  config: Config;
+  blobs: BlobStore;
+  /** A pino logger; omitted means no request logs (tests, benchmarks). */
+  logger?: FastifyBaseLogger;
+}
+
+export interface RouteContext extends AppDeps {
+  tokens: TokenService;
+}
+
+export interface RouteOptions {
+  ctx: RouteContext;
+}
+
+/** Per-route rate limit (per client address, per minute); 0 in the configuration disables it. */
+export function perMinute(max: number): { rateLimit?: { max: number; timeWindow: number } } {
+  return max > 0 ? { rateLimit: { max, timeWindow: 60_000 } } : {};
+}
+
+export const BEARER = [{ bearerAuth: [] }];

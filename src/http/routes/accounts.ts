@@ -1,0 +1,90 @@
+/** Sign up, log in, refresh and log out: the only routes that need no access token. */
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { Credentials, createSession, revokeSession, rotateSession, signUp, SignUp, verifyCredentials, type RefreshGrant } from '../../patterns/index.js';
+import { perMinute, type RouteOptions } from '../context.js';
+import { errorsFor, RefreshBody, Tokens, User } from '../schemas.js';
+
+export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const { db, config, tokens } = ctx;
+  const limit = { config: perMinute(config.http.rateLimit.authPerMinute) };
+  const ttl = config.http.refreshTokenTtlSeconds;
+
+  async function tokensFor(grant: RefreshGrant) {
+    const access = await tokens.issue(grant.username);
+    return {
+      username: grant.username,
+      tokenType: 'Bearer' as const,
+      ...access,
+      refreshToken: grant.refreshToken,
+      refreshExpiresAt: grant.expiresAt,
+    };
+  }
+
+  app.post(
+    '/accounts',
+    {
+      ...limit,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Sign up: creates the profile and its credentials together, and signs in',
+        body: SignUp,
+        response: { 201: Type.Object({ user: User, session: Tokens }), ...errorsFor(400, 409, 413, 415, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const user = await signUp(db, request.body);
+      const session = await tokensFor(await createSession(db, user.username, ttl));
+      return reply.status(201).header('location', `/v1/users/${user.username}`).send({ user, session });
+    },
+  );
+
+  app.post(
+    '/sessions',
+    {
+      ...limit,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Log in: a short-lived access token and a single-use refresh token',
+        body: Credentials,
+        response: { 201: Tokens, ...errorsFor(400, 401, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const username = await verifyCredentials(db, request.body);
+      return reply.status(201).send(await tokensFor(await createSession(db, username, ttl)));
+    },
+  );
+
+  app.post(
+    '/sessions/refresh',
+    {
+      ...limit,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Exchange a refresh token for a new pair; the old refresh token stops working',
+        body: RefreshBody,
+        response: { 200: Tokens, ...errorsFor(400, 401, 429, 503) },
+      },
+    },
+    async (request) => tokensFor(await rotateSession(db, request.body.refreshToken, ttl)),
+  );
+
+  app.delete(
+    '/sessions',
+    {
+      ...limit,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Log out: revokes the refresh token (access tokens expire on their own)',
+        body: RefreshBody,
+        response: { 204: Type.Null(), ...errorsFor(400, 401, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      await revokeSession(db, request.body.refreshToken);
+      return reply.status(204).send(null);
+    },
+  );
+  done();
+};

@@ -1,0 +1,41 @@
+/** Liveness and readiness probes, outside /v1 and without authentication. */
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { describeTable } from '../../admin/table.js';
+import { errors } from '../../errors.js';
+import { mapEngineError } from '../../patterns/index.js';
+import type { RouteOptions } from '../context.js';
+import { errorsFor } from '../schemas.js';
+
+export const systemRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  app.get(
+    '/health',
+    { schema: { tags: ['system'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    (_request, reply) => {
+      void reply.send({ status: 'ok' as const });
+    },
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'The engine answers and the table and its InvertedIndex are ACTIVE',
+        response: { 200: Type.Object({ status: Type.Literal('ready'), table: Type.String() }), ...errorsFor(503) },
+      },
+    },
+    async () => {
+      const table = ctx.db.table;
+      let status;
+      try {
+        status = await describeTable(ctx.client, table);
+      } catch (error) {
+        throw mapEngineError(error, table);
+      }
+      if (!status.exists || status.status !== 'ACTIVE' || status.index !== 'active') throw errors.tableNotFound(table);
+      return { status: 'ready' as const, table };
+    },
+  );
+  done();
+};
