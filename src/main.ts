@@ -1,0 +1,173 @@
+/**
+ * `npm start`: the API on the embedded engine (or whichever engine the configuration names).
+ * Creates the table on first run (with sample data), keeps development secrets under the data
+ * directory, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { ensureTable } from './admin/table.js';
+import { seedSampleData } from './admin/seed.js';
+import { createBlobStore } from './blobs/index.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { connect, type Connection } from './engine/client.js';
+import { EngineStartError } from './engine/embedded.js';
+import { buildApp } from './http/app.js';
+import { createCursorCodec, type Db } from './patterns/index.js';
+
+interface Secrets {
+  jwtSecret: string;
+  cursorSecret: string;
+}
+
+/**
+ * Production takes secrets from the environment only. Development generates them once and
+ * keeps them in DATA_DIR/secrets.json (mode 0600), so tokens and cursors survive restarts.
+ */
+async function loadSecrets(config: Config): Promise<Secrets> {
+  if (config.production) {
+    const jwtSecret = config.http.jwtSecret;
+    if (!jwtSecret) throw new ConfigError('NODE_ENV=production needs JWT_SECRET (at least 32 random characters); refusing to start without it.');
+    // Without its own secret the cursor key is derived from the JWT key, never equal to it.
+    return { jwtSecret, cursorSecret: config.cursorSecret ?? createHmac('sha256', jwtSecret).update('pagination cursors').digest('base64url') };
+  }
+  const file = join(config.dataDir, 'secrets.json');
+  let stored: Partial<Secrets> = {};
+  try {
+    stored = JSON.parse(await readFile(file, 'utf8')) as Partial<Secrets>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`${file} is not readable JSON; delete it to generate new development secrets.`);
+  }
+  const generated: Secrets = {
+    jwtSecret: typeof stored.jwtSecret === 'string' && stored.jwtSecret.length >= 32 ? stored.jwtSecret : randomBytes(32).toString('base64url'),
+    cursorSecret: typeof stored.cursorSecret === 'string' && stored.cursorSecret.length >= 32 ? stored.cursorSecret : randomBytes(32).toString('base64url'),
+  };
+  if (generated.jwtSecret !== stored.jwtSecret || generated.cursorSecret !== stored.cursorSecret) {
+    await mkdir(config.dataDir, { recursive: true });
+    await writeFile(file, JSON.stringify(generated, null, 2) + '\n', { mode: 0o600 });
+    await chmod(file, 0o600);
+  }
+  return { jwtSecret: config.http.jwtSecret ?? generated.jwtSecret, cursorSecret: config.cursorSecret ?? generated.cursorSecret };
+}
+
+interface EngineRegistry {
+  writeEngineInfo?: (dataDir: string, info: { endpoint: string; pid: number }) => unknown;
+  clearEngineInfo?: (dataDir: string) => unknown;
+}
+
+/** The engine registry lets the CLI reuse this process's engine; optional (the module may be absent). */
+async function engineRegistry(): Promise<EngineRegistry | undefined> {
+  const specifier = './engine/registry.js';
+  try {
+    return (await import(specifier)) as EngineRegistry;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({
+    level: process.env.LOG_LEVEL ?? 'info',
+    ...(process.stdout.isTTY && !config.production ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+  });
+  const secrets = await loadSecrets(config);
+
+  let connection: Connection | undefined;
+  try {
+    connection = await connect(config);
+    const { createdTable } = await ensureTable(connection.client, config.tableName);
+    if (createdTable) {
+      try {
+        const result = await seedSampleData(connection.doc, config.tableName);
+        logger.info({ written: result.written }, 'new table: sample data loaded');
+      } catch (error) {
+        logger.warn({ err: error }, 'new table: sample data not loaded');
+      }
+    }
+  } catch (error) {
+    await connection?.close();
+    throw error;
+  }
+  const conn = connection;
+
+  const db: Db = { doc: conn.doc, table: config.tableName, cursors: createCursorCodec(secrets.cursorSecret) };
+  const app = await buildApp({
+    db,
+    client: conn.client,
+    config: { ...config, cursorSecret: secrets.cursorSecret, http: { ...config.http, jwtSecret: secrets.jwtSecret } },
+    blobs: createBlobStore(config.blobs),
+    logger,
+  });
+  let address: string;
+  try {
+    address = await app.listen({ port: config.http.port, host: config.http.host });
+  } catch (error) {
+    await app.close();
+    await conn.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ConfigError(`${config.http.host}:${config.http.port} is already in use; stop what listens there or set PORT.`);
+    }
+    throw error;
+  }
+
+  const registry = conn.engine ? await engineRegistry() : undefined;
+  if (conn.engine && registry?.writeEngineInfo) {
+    try {
+      await registry.writeEngineInfo(config.dataDir, { endpoint: conn.engine.endpoint, pid: process.pid });
+    } catch (error) {
+      logger.warn({ err: error }, 'engine registry not written');
+    }
+  }
+
+  const engineLabel = conn.engine
+    ? `${conn.endpoint} (embedded${conn.engine.dbPath ? `, files in ${conn.engine.dbPath}` : ', in memory'})`
+    : (conn.endpoint ?? `AWS DynamoDB (${config.region ?? 'default region'})`);
+  const lines = [
+    `quick-photos API   ${address}/v1`,
+    `Docs               ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
+    `DynamoDB           ${engineLabel}, table ${config.tableName}`,
+    `Data directory     ${resolve(config.dataDir)}`,
+    `Photos             ${config.blobs.kind === 'local' ? resolve(config.blobs.dir) : `s3://${config.blobs.bucket}/${config.blobs.prefix}`}`,
+  ];
+  process.stdout.write(`\n${lines.join('\n')}\n\nCtrl-C to stop.\n\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      process.stderr.write('Forced exit.\n');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    const force = setTimeout(() => {
+      process.stderr.write('Shutdown took too long; exiting.\n');
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    try {
+      await app.close();
+      if (registry?.clearEngineInfo) await registry.clearEngineInfo(config.dataDir);
+      await conn.close();
+      logger.info('stopped');
+      logger.flush();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  // A second signal while draining forces the exit.
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof EngineStartError) {
+    process.stderr.write(`quick-photos: ${error.message.split('\n')[0]}\n`);
+  } else {
+    process.stderr.write(`quick-photos: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});
