@@ -57,6 +57,12 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/**
+ * Cursor key for local tools (the operator CLI) when CURSOR_SECRET is unset. Its cursors are
+ * only ever read back by the same tool, so a fixed key costs nothing; services never use it.
+ */
+export const LOCAL_CURSOR_SECRET = 'quick-photos-local-cli-cursor-key-0001';
+
 type Env = Record<string, string | undefined>;
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
