@@ -1,0 +1,38 @@
+/** The AWS template and the code's own table definition must never drift apart. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createTableInput, invertedIndexDefinition } from '../src/schema/table.js';
+
+interface TableProperties {
+  BillingMode: string;
+  AttributeDefinitions: unknown[];
+  KeySchema: unknown[];
+  GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown[]; Projection: unknown }[];
+  PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: boolean };
+}
+
+const template = JSON.parse(readFileSync(new URL('../deploy/quick-photos.cloudformation.json', import.meta.url), 'utf8')) as {
+  Parameters: { TableName: { Default: string } };
+  Resources: { Table: { Type: string; Properties: TableProperties } };
+};
+const table = template.Resources.Table;
+
+describe('deploy/quick-photos.cloudformation.json', () => {
+  const code = createTableInput(template.Parameters.TableName.Default);
+
+  it('declares the same keys as the code', () => {
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.Properties.KeySchema).toEqual(code.KeySchema);
+    expect(table.Properties.AttributeDefinitions).toEqual(code.AttributeDefinitions);
+    expect(table.Properties.BillingMode).toBe(code.BillingMode);
+    expect(template.Parameters.TableName.Default).toBe('quick-photos');
+  });
+
+  it('declares the same InvertedIndex as the code, and nothing else', () => {
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual([invertedIndexDefinition]);
+  });
+
+  it('turns on point-in-time recovery', () => {
+    expect(table.Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled).toBe(true);
+  });
+});
