@@ -1,0 +1,222 @@
+/**
+ * Consistency audit (`quick-photos doctor`): scans the whole table, recounts what every
+ * counter counts, and finds orphans. An operator tool, never on a request path: it is the
+ * only code in the project that issues a Scan.
+ *
+ * Repairs are conditional so they never clobber a write that lands meanwhile: orphans are
+ * deleted only if still present, and a counter is set to the recount only if it still holds
+ * the value the audit saw. What could not be repaired shows up in the re-audit that follows.
+ */
+import { DeleteCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isReactionType, REACTION_TYPES, type ReactionType } from '../schema/entities.js';
+import { classifyKey, keys, type ItemKey } from '../schema/keys.js';
+import type { RawItem } from '../schema/items.js';
+
+export type Problem =
+  | { type: 'user-counter'; key: ItemKey; username: string; field: 'followers' | 'following'; stored: unknown; actual: number }
+  | { type: 'photo-counter'; key: ItemKey; owner: string; timestamp: string; reaction: ReactionType; stored: unknown; actual: number }
+  | { type: 'orphan-reaction'; key: ItemKey; reason: string }
+  | { type: 'orphan-friendship'; key: ItemKey; reason: string }
+  | { type: 'orphan-photo'; key: ItemKey; reason: string };
+
+export interface AuditCounts {
+  scanned: number;
+  users: number;
+  photos: number;
+  reactions: number;
+  friendships: number;
+}
+
+export interface AuditReport extends AuditCounts {
+  problems: Problem[];
+  /** With fix: how many repairs applied, and what a re-audit still finds. */
+  fixed?: number;
+  remaining?: Problem[];
+}
+
+export interface AuditOptions {
+  fix?: boolean;
+  /** Parallel scan segments: the engine does the work, so a few suffice. */
+  segments?: number;
+  onProgress?: (scanned: number) => void;
+}
+
+interface Tally {
+  stored: unknown;
+  actual: number;
+}
+
+async function scanAll(doc: DynamoDBDocumentClient, table: string, segments: number, onItem: (item: RawItem) => void): Promise<void> {
+  await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(
+          new ScanCommand({ TableName: table, Segment: segment, TotalSegments: segments, ExclusiveStartKey: start, ConsistentRead: true }),
+        );
+        for (const item of (page.Items ?? []) as RawItem[]) onItem(item);
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }),
+  );
+}
+
+export async function auditOnce(doc: DynamoDBDocumentClient, table: string, options: AuditOptions = {}): Promise<AuditReport> {
+  const counts: AuditCounts = { scanned: 0, users: 0, photos: 0, reactions: 0, friendships: 0 };
+  const users = new Map<string, { followers: Tally; following: Tally }>();
+  const photos = new Map<string, { owner: string; timestamp: string; stored: RawItem; actual: Record<ReactionType, number> }>();
+  const reactions: { key: ItemKey; photo: string; type: string; reactingUser: string }[] = [];
+  const friendships: { key: ItemKey; followed: string; follower: string }[] = [];
+
+  await scanAll(doc, table, options.segments ?? 4, (item) => {
+    counts.scanned++;
+    if (counts.scanned % 1000 === 0) options.onProgress?.(counts.scanned);
+    const key = { PK: String(item.PK), SK: String(item.SK) };
+    const kind = classifyKey(key);
+    switch (kind.kind) {
+      case 'user':
+        counts.users++;
+        users.set(kind.username, { followers: { stored: item.followers, actual: 0 }, following: { stored: item.following, actual: 0 } });
+        break;
+      case 'photo':
+        counts.photos++;
+        photos.set(key.SK, {
+          owner: kind.username,
+          timestamp: kind.timestamp,
+          stored: (item.reactions ?? {}) as RawItem,
+          actual: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 },
+        });
+        break;
+      case 'reaction':
+        counts.reactions++;
+        reactions.push({ key, photo: key.SK, type: kind.reactionType, reactingUser: kind.reactingUser });
+        break;
+      case 'friendship':
+        counts.friendships++;
+        friendships.push({ key, followed: kind.followed, follower: kind.follower });
+        break;
+      case 'other':
+        break; // accounts, sessions and anything else carry no counters
+    }
+  });
+
+  const problems: Problem[] = [];
+  for (const r of reactions) {
+    const photo = photos.get(r.photo);
+    if (!photo) problems.push({ type: 'orphan-reaction', key: r.key, reason: `photo ${r.photo} does not exist` });
+    else if (!isReactionType(r.type)) problems.push({ type: 'orphan-reaction', key: r.key, reason: `unknown reaction type ${r.type}` });
+    else if (!users.has(r.reactingUser)) problems.push({ type: 'orphan-reaction', key: r.key, reason: `reacting user ${r.reactingUser} does not exist` });
+    else photo.actual[r.type]++;
+  }
+  for (const f of friendships) {
+    const followed = users.get(f.followed);
+    const follower = users.get(f.follower);
+    const missing = [!followed && `followed user ${f.followed}`, !follower && `follower ${f.follower}`].filter(Boolean);
+    if (!followed || !follower) {
+      problems.push({ type: 'orphan-friendship', key: f.key, reason: `${missing.join(' and ')} does not exist` });
+      continue;
+    }
+    // The data's self-follows count on both sides of the same user, as they did when written.
+    followed.followers.actual++;
+    follower.following.actual++;
+  }
+  for (const [sk, photo] of photos) {
+    if (!users.has(photo.owner)) {
+      problems.push({ type: 'orphan-photo', key: { PK: keys.photo(photo.owner, photo.timestamp).PK, SK: sk }, reason: `owner ${photo.owner} does not exist` });
+      continue;
+    }
+    for (const reaction of REACTION_TYPES) {
+      const stored = photo.stored[reaction];
+      if (stored !== photo.actual[reaction]) {
+        problems.push({ type: 'photo-counter', key: keys.photo(photo.owner, photo.timestamp), owner: photo.owner, timestamp: photo.timestamp, reaction, stored, actual: photo.actual[reaction] });
+      }
+    }
+  }
+  for (const [username, user] of users) {
+    for (const field of ['followers', 'following'] as const) {
+      if (user[field].stored !== user[field].actual) {
+        problems.push({ type: 'user-counter', key: keys.user(username), username, field, stored: user[field].stored, actual: user[field].actual });
+      }
+    }
+  }
+  return { ...counts, problems };
+}
+
+const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+/** Applies one repair; false when the item changed since the audit (the re-audit will tell). */
+async function repair(doc: DynamoDBDocumentClient, table: string, problem: Problem): Promise<boolean> {
+  try {
+    switch (problem.type) {
+      case 'orphan-reaction':
+      case 'orphan-friendship':
+      case 'orphan-photo':
+        await doc.send(new DeleteCommand({ TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
+        return true;
+      case 'user-counter':
+        await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: problem.key,
+            UpdateExpression: 'SET #f = :actual',
+            ConditionExpression: problem.stored === undefined ? 'attribute_exists(PK) AND attribute_not_exists(#f)' : '#f = :stored',
+            ExpressionAttributeNames: { '#f': problem.field },
+            ExpressionAttributeValues: { ':actual': problem.actual, ...(problem.stored === undefined ? {} : { ':stored': problem.stored }) },
+          }),
+        );
+        return true;
+      case 'photo-counter': {
+        const missingMap = problem.stored === undefined;
+        await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: problem.key,
+            UpdateExpression: 'SET reactions.#t = :actual',
+            ConditionExpression: missingMap ? 'attribute_exists(reactions) AND attribute_not_exists(reactions.#t)' : 'reactions.#t = :stored',
+            ExpressionAttributeNames: { '#t': problem.reaction },
+            ExpressionAttributeValues: { ':actual': problem.actual, ...(missingMap ? {} : { ':stored': problem.stored }) },
+          }),
+        );
+        return true;
+      }
+    }
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Audits the table; with `fix`, repairs and audits again until nothing is left to repair
+ * (deleting an orphan photo can orphan its reactions, which the next round removes).
+ */
+export async function auditTable(doc: DynamoDBDocumentClient, table: string, options: AuditOptions = {}): Promise<AuditReport> {
+  const first = await auditOnce(doc, table, options);
+  if (!options.fix || first.problems.length === 0) return first;
+  let fixed = 0;
+  let current = first;
+  for (let round = 0; round < 5 && current.problems.length > 0; round++) {
+    // Orphans first: their deletion changes what the counters should be.
+    const orphans = current.problems.filter((p) => p.type.startsWith('orphan-'));
+    const batch = orphans.length > 0 ? orphans : current.problems;
+    for (const problem of batch) if (await repair(doc, table, problem)) fixed++;
+    current = await auditOnce(doc, table, options);
+  }
+  return { ...first, fixed, remaining: current.problems };
+}
+
+/** One line per problem, for people. */
+export function describeProblem(problem: Problem): string {
+  switch (problem.type) {
+    case 'user-counter':
+      return `User<${problem.username}> ${problem.field} is ${String(problem.stored)}, its items say ${problem.actual}`;
+    case 'photo-counter':
+      return `Photo<${problem.owner} -- ${problem.timestamp}> reactions.${problem.reaction} is ${String(problem.stored)}, its items say ${problem.actual}`;
+    case 'orphan-reaction':
+      return `orphan reaction ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
+    case 'orphan-friendship':
+      return `orphan friendship ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
+    case 'orphan-photo':
+      return `orphan photo ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
+  }
+}
