@@ -30,7 +30,9 @@ export interface Clients {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export function createClients(options: ClientOptions): Clients {
-  const keepAlive = { keepAlive: true, maxSockets: 256 };
+  // Requests beyond 50 in flight queue in the agent instead of opening more connections:
+  // a burst of hundreds of new sockets is what makes an engine miss connect deadlines.
+  const keepAlive = { keepAlive: true, maxSockets: 50 };
   const client = new DynamoDBClient({
     endpoint: options.endpoint,
     region: options.region ?? (options.local ? 'local' : undefined),
@@ -39,7 +41,9 @@ export function createClients(options: ClientOptions): Clients {
     requestHandler: new NodeHttpHandler({
       httpAgent: new Agent(keepAlive),
       httpsAgent: new HttpsAgent(keepAlive),
-      connectionTimeout: Math.min(options.requestTimeoutMs ?? 5_000, 2_000),
+      // Smithy starts this clock when the request is queued, not when it connects, so it must
+      // allow for queueing behind busy sockets: the same bound as the request itself.
+      connectionTimeout: options.requestTimeoutMs ?? 5_000,
       requestTimeout: options.requestTimeoutMs ?? 5_000,
     }),
   });
