@@ -106,43 +106,50 @@ export async function loadItems(
   let batchKeys = new Set<string>();
   let lineNo = 0;
   let written = 0;
-  for await (const line of lines) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      result.badLines.push({ line: lineNo, error: `invalid JSON (${(error as Error).message})` });
-      if (result.badLines.length >= maxBad) break;
-      continue;
+  try {
+    for await (const line of lines) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (error) {
+        result.badLines.push({ line: lineNo, error: `invalid JSON (${(error as Error).message})` });
+        if (result.badLines.length >= maxBad) break;
+        continue;
+      }
+      const problem = checkItem(value);
+      if (problem) {
+        result.badLines.push({ line: lineNo, error: problem });
+        if (result.badLines.length >= maxBad) break;
+        continue;
+      }
+      const item = value as RawItem & { PK: string; SK: string };
+      const key = `${item.PK}\u0000${item.SK}`;
+      result.read++;
+      if (!seen.has(key)) {
+        seen.add(key);
+        written++;
+      }
+      // One BatchWriteItem may not name a key twice: flush first so the later line wins.
+      if (batchKeys.has(key)) {
+        await dispatch(batch);
+        batch = [];
+        batchKeys = new Set();
+      }
+      batch.push(item);
+      batchKeys.add(key);
+      if (batch.length === BATCH_SIZE) {
+        await dispatch(batch);
+        batch = [];
+        batchKeys = new Set();
+      }
     }
-    const problem = checkItem(value);
-    if (problem) {
-      result.badLines.push({ line: lineNo, error: problem });
-      if (result.badLines.length >= maxBad) break;
-      continue;
-    }
-    const item = value as RawItem & { PK: string; SK: string };
-    const key = `${item.PK}\u0000${item.SK}`;
-    result.read++;
-    if (!seen.has(key)) {
-      seen.add(key);
-      written++;
-    }
-    // One BatchWriteItem may not name a key twice: flush first so the later line wins.
-    if (batchKeys.has(key)) {
-      await dispatch(batch);
-      batch = [];
-      batchKeys = new Set();
-    }
-    batch.push(item);
-    batchKeys.add(key);
-    if (batch.length === BATCH_SIZE) {
-      await dispatch(batch);
-      batch = [];
-      batchKeys = new Set();
-    }
+  } catch (error) {
+    // The input failed (a lost pipe, a bad read): let writes already sent settle, so that
+    // what the table holds is well defined, then report the failure.
+    await Promise.allSettled(inFlight);
+    throw error;
   }
   if (batch.length > 0) await dispatch(batch);
   await Promise.all(inFlight);
