@@ -30,7 +30,7 @@ async function keysInTable(): Promise<Set<string>> {
 describe('an interrupted bulk load', () => {
   it('fails loudly when its input dies, and a re-run completes the table exactly', async () => {
     // The reader dies after 400 lines, as a killed pipe or a crashed disk read would.
-    async function* dying(): AsyncGenerator<string> {
+    function* dying(): Generator<string> {
       for (const [i, line] of lines.entries()) {
         if (i === 400) throw new Error('input lost');
         yield line;
