@@ -70,16 +70,21 @@ describe('the embedded engine when the service is killed', () => {
       cwd: new URL('../..', import.meta.url).pathname,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const first = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: service.stdout }).once('line', resolve);
-      service.once('exit', (code) => reject(new Error(`service exited early (${code})`)));
-    });
-    const { supervisor } = JSON.parse(first) as { supervisor: number };
-    const jvms = javaChildrenOf(supervisor);
-    expect(jvms.length).toBe(1);
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: service.stdout }).once('line', resolve);
+        service.once('exit', (code) => reject(new Error(`service exited early (${code})`)));
+      });
+      const { supervisor } = JSON.parse(first) as { supervisor: number };
+      const jvms = javaChildrenOf(supervisor);
+      expect(jvms.length).toBe(1);
 
-    service.kill('SIGKILL');
-    expect(await until(() => !alive(supervisor) && jvms.every((pid) => !alive(pid)), 15_000)).toBe(true);
+      service.kill('SIGKILL');
+      expect(await until(() => !alive(supervisor) && jvms.every((pid) => !alive(pid)), 15_000)).toBe(true);
+    } finally {
+      // Whatever failed above, the service must not outlive the test.
+      service.kill('SIGKILL');
+    }
 
     const engine = await startEmbeddedEngine({ dbPath: dir });
     try {
