@@ -8,6 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { classifyKey } from '../schema/keys.js';
 import { CorruptItemError, decodeFriendship, decodePhoto, decodeReaction, decodeUser, type RawItem } from '../schema/items.js';
@@ -159,7 +160,15 @@ export async function loadItems(
   return result;
 }
 
+/**
+ * The lines of a stream. Lazy on purpose: readline starts reading as soon as it exists and
+ * drops lines nobody is iterating yet, so it is created only when the loader starts to read.
+ */
+export async function* streamLines(input: Readable): AsyncGenerator<string> {
+  yield* createInterface({ input, crlfDelay: Infinity });
+}
+
 /** The lines of a file, streamed: a 100k-item file never sits in memory whole. */
-export function fileLines(path: string): AsyncIterable<string> {
-  return createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+export async function* fileLines(path: string): AsyncGenerator<string> {
+  yield* streamLines(createReadStream(path, { encoding: 'utf8' }));
 }

@@ -1,0 +1,29 @@
+/** `doctor`: the consistency audit, and its conditional repairs with --fix. */
+import type { Command } from 'commander';
+import { auditTable, describeProblem } from '../../admin/doctor.js';
+import type { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
+import { examples } from '../options.js';
+
+export function register(program: Command, ctx: CliContext): void {
+  examples(
+    program
+      .command('doctor')
+      .description('scan the table: report counters that disagree with their items and orphaned items; --fix repairs them')
+      .option('--fix', 'repair what the audit finds (conditional writes: a concurrent change is never overwritten)'),
+    ['doctor', 'doctor --fix', 'doctor --json'],
+  ).action(async (options: { fix?: boolean }) => {
+    const db = await ctx.db();
+    const report = await auditTable(db.doc, db.table, { fix: options.fix === true });
+    const remaining = options.fix ? (report.remaining ?? []) : report.problems;
+    ctx.print(report, () => [
+      `Scanned ${report.scanned} items: ${report.users} users, ${report.photos} photos, ${report.reactions} reactions, ${report.friendships} friendships.`,
+      ...report.problems.map(describeProblem),
+      report.problems.length === 0 ? 'No problems found.' : `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} found.`,
+      ...(options.fix && report.problems.length > 0 ? [`Repaired ${report.fixed ?? 0}; ${remaining.length} remain.`] : []),
+    ]);
+    if (remaining.length > 0) {
+      throw new CliError(options.fix ? `${remaining.length} problems could not be repaired; run doctor again.` : 'run `quick-photos doctor --fix` to repair them.');
+    }
+  });
+}
