@@ -13,6 +13,7 @@ import { createBlobStore } from './blobs/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connect, type Connection } from './engine/client.js';
 import { EngineStartError } from './engine/embedded.js';
+import { clearEngineInfo, writeEngineInfo } from './engine/registry.js';
 import { buildApp } from './http/app.js';
 import { createCursorCodec, type Db } from './patterns/index.js';
 
@@ -49,21 +50,6 @@ async function loadSecrets(config: Config): Promise<Secrets> {
     await chmod(file, 0o600);
   }
   return { jwtSecret: config.http.jwtSecret ?? generated.jwtSecret, cursorSecret: config.cursorSecret ?? generated.cursorSecret };
-}
-
-interface EngineRegistry {
-  writeEngineInfo?: (dataDir: string, info: { endpoint: string; pid: number }) => unknown;
-  clearEngineInfo?: (dataDir: string) => unknown;
-}
-
-/** The engine registry lets the CLI reuse this process's engine; optional (the module may be absent). */
-async function engineRegistry(): Promise<EngineRegistry | undefined> {
-  const specifier = './engine/registry.js';
-  try {
-    return (await import(specifier)) as EngineRegistry;
-  } catch {
-    return undefined;
-  }
 }
 
 async function main(): Promise<void> {
@@ -112,10 +98,10 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const registry = conn.engine ? await engineRegistry() : undefined;
-  if (conn.engine && registry?.writeEngineInfo) {
+  // Lets the CLI reuse this engine: DynamoDB Local must not open the same files twice.
+  if (conn.engine) {
     try {
-      await registry.writeEngineInfo(config.dataDir, { endpoint: conn.engine.endpoint, pid: process.pid });
+      await writeEngineInfo(config.dataDir, { endpoint: conn.engine.endpoint, pid: process.pid });
     } catch (error) {
       logger.warn({ err: error }, 'engine registry not written');
     }
@@ -148,7 +134,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await app.close();
-      if (registry?.clearEngineInfo) await registry.clearEngineInfo(config.dataDir);
+      if (conn.engine) await clearEngineInfo(config.dataDir);
       await conn.close();
       logger.info('stopped');
       logger.flush();
