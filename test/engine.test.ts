@@ -7,15 +7,8 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { createClients } from '../src/engine/client.js';
 import { assertJavaAvailable, EngineStartError, startEmbeddedEngine } from '../src/engine/embedded.js';
 import { createTable, describeTable } from '../src/admin/table.js';
+import { isAlive } from './support/db.js';
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('embedded engine', () => {
   it('explains in one line what to install when Java is missing', () => {
@@ -31,7 +24,7 @@ describe('embedded engine', () => {
       await createTable(one.client, 'persisted');
       one.client.destroy();
       await first.stop();
-      expect(alive(first.pid)).toBe(false);
+      expect(isAlive(first.pid)).toBe(false);
 
       const second = await startEmbeddedEngine({ dbPath: dir });
       const two = createClients({ endpoint: second.endpoint, local: true });

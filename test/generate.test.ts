@@ -2,27 +2,15 @@
  * The seeded generator: deterministic, valid items only, counters that agree with the items,
  * and a generated dataset that loads completely.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateItems, type GeneratedItem } from '../src/admin/generate.js';
 import { checkItem, loadItems } from '../src/admin/load.js';
 import { seedSampleData } from '../src/admin/seed.js';
 import { USERNAME_PATTERN, type Reactions } from '../src/schema/entities.js';
 import { classifyKey, parsePhotoSk } from '../src/schema/keys.js';
-import { createTestDb, type TestDb } from './support/db.js';
+import { countItems, createTestDb, type TestDb } from './support/db.js';
 
 const DATA_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
-
-async function scanCount(db: TestDb): Promise<number> {
-  let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.doc.send(new ScanCommand({ TableName: db.table, Select: 'COUNT', ExclusiveStartKey: start }));
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return count;
-}
 
 describe('generateItems', () => {
   const items: GeneratedItem[] = [...generateItems({ users: 60, seed: 7 })];
@@ -127,7 +115,7 @@ describe('loading generated data', () => {
     const result = await loadItems(db.doc, db.table, lines);
     expect(result.badLines).toEqual([]);
     expect(result.written).toBe(lines.length);
-    expect(await scanCount(db)).toBe(lines.length);
+    expect(await countItems(db)).toBe(lines.length);
   });
 
   it('seedSampleData loads the default sample into a table', async () => {
@@ -135,7 +123,7 @@ describe('loading generated data', () => {
     try {
       const result = await seedSampleData(other.doc, other.table, { users: 10 });
       expect(result.written).toBe([...generateItems({ users: 10, seed: 42 })].length);
-      expect(await scanCount(other)).toBe(result.written);
+      expect(await countItems(other)).toBe(result.written);
     } finally {
       await other.drop();
     }

@@ -2,7 +2,7 @@
  * The lab, end to end, on its original data: create the table, bulk load, query, add the
  * index, the index queries, then the two writes. Expected results are the reference's.
  */
-import { ScanCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, addInvertedIndex, describeTable } from '../src/admin/table.js';
 import { fileLines, loadItems } from '../src/admin/load.js';
@@ -17,22 +17,11 @@ import {
   listRecentPhotos,
   reactToPhoto,
 } from '../src/patterns/index.js';
-import { REFERENCE_ITEMS, testClients, uniqueTableName, type TestDb } from './support/db.js';
+import { countItems, REFERENCE_ITEMS, testClients, uniqueTableName, type TestDb } from './support/db.js';
 import { createCursorCodec } from '../src/patterns/cursor.js';
 import { deleteTable } from '../src/admin/table.js';
 
 let db: TestDb;
-
-async function countItems(): Promise<number> {
-  let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.doc.send(new ScanCommand({ TableName: db.table, Select: 'COUNT', ExclusiveStartKey: start }));
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return count;
-}
 
 beforeAll(() => {
   const clients = testClients();
@@ -57,7 +46,7 @@ describe('the lab on its reference data', () => {
     const result = await loadItems(db.doc, db.table, fileLines(REFERENCE_ITEMS));
     expect(result.badLines).toEqual([]);
     expect(result.written).toBe(967);
-    expect(await countItems()).toBe(967);
+    expect(await countItems(db)).toBe(967);
   });
 
   it('fetches jacksonjason and 15 photos, oldest first, in one query', async () => {
@@ -128,6 +117,6 @@ describe('the lab on its reference data', () => {
     await expect(followUser(db, 'john42', 'tmartinez')).rejects.toMatchObject({ code: 'ALREADY_FOLLOWING' });
     expect((await get('tmartinez')).followers).toBe(10);
     expect((await get('john42')).following).toBe(10);
-    expect(await countItems()).toBe(969);
+    expect(await countItems(db)).toBe(969);
   });
 });

@@ -12,20 +12,13 @@ import { createClients } from '../../src/engine/client.js';
 import { startEmbeddedEngine } from '../../src/engine/embedded.js';
 import { createCursorCodec } from '../../src/patterns/cursor.js';
 import { getUser } from '../../src/patterns/index.js';
+import { isAlive } from '../support/db.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The JVMs among a process's children (the supervisor also runs `cat` on its stdin). */
 const javaChildrenOf = (pid: number): number[] => {
@@ -80,7 +73,7 @@ describe('the embedded engine when the service is killed', () => {
       expect(jvms.length).toBe(1);
 
       service.kill('SIGKILL');
-      expect(await until(() => !alive(supervisor) && jvms.every((pid) => !alive(pid)), 15_000)).toBe(true);
+      expect(await until(() => !isAlive(supervisor) && jvms.every((pid) => !isAlive(pid)), 15_000)).toBe(true);
     } finally {
       // Whatever failed above, the service must not outlive the test.
       service.kill('SIGKILL');

@@ -1,5 +1,6 @@
 /** Per-file test tables on the run's shared engine. */
 import { randomBytes } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createClients, type Clients } from '../../src/engine/client.js';
 import { deleteTable, ensureTable } from '../../src/admin/table.js';
@@ -40,4 +41,26 @@ export async function createTestDb(options: { index?: boolean } = {}): Promise<T
       clients.client.destroy();
     },
   };
+}
+
+/** Items in a table, by a counting Scan (tests only: no access pattern ever scans). */
+export async function countItems(db: Pick<Db, 'doc' | 'table'>): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.doc.send(new ScanCommand({ TableName: db.table, Select: 'COUNT', ExclusiveStartKey: start }));
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
+/** Whether a process still exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
