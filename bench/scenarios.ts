@@ -1,0 +1,231 @@
+/**
+ * The benchmarked access patterns, each twice: the HTTP request the API serves it with, and
+ * the raw SDK call(s) the pattern makes (same key conditions, same page size, same
+ * transaction items), so the two sides do the same DynamoDB work.
+ *
+ * Request `k` of a run picks its target from `k`: reads rotate over many users and photos;
+ * writes need a target no earlier request used, so actor and target advance together with
+ * pool sizes that are coprime (unique pairs for k < actors x targets, by the Chinese
+ * remainder theorem) and neighbouring requests never touch the same items.
+ */
+import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_PAGE_SIZE, type Db } from '../src/patterns/index.js';
+import { REACTION_TYPES } from '../src/schema/entities.js';
+import { encodeFriendship, encodeReaction, type RawItem } from '../src/schema/items.js';
+import { INVERTED_INDEX, keys, photoSk, ranges } from '../src/schema/keys.js';
+import { uniqueTimestamp } from '../src/schema/timestamps.js';
+
+export interface Fixture {
+  /** Dataset users with at least one photo, follower and followed user (one request per read). */
+  users: string[];
+  /** Dataset photos; an odd count, coprime with the (power of two) actor count. */
+  photos: { owner: string; timestamp: string }[];
+  /** Signed-up accounts the API requests act as; a power of two. */
+  actors: { username: string; token: string }[];
+}
+
+export interface ApiRequest {
+  method: 'GET' | 'PUT';
+  path: string;
+  token: string;
+}
+
+export interface Scenario {
+  name: string;
+  kind: 'read' | 'write';
+  api(k: number, f: Fixture): ApiRequest;
+  raw(k: number, f: Fixture, db: Db): Promise<unknown>;
+}
+
+const seg = encodeURIComponent;
+const pick = <T>(list: T[], k: number): T => list[k % list.length]!;
+/** The largest odd length not above n: coprime with any power of two. */
+const odd = (n: number) => (n % 2 === 1 ? n : n - 1);
+const LIMIT = DEFAULT_PAGE_SIZE + 1;
+
+const user = (k: number, f: Fixture) => pick(f.users, k);
+const actor = (k: number, f: Fixture) => pick(f.actors, k);
+const get = (path: string, k: number, f: Fixture): ApiRequest => ({ method: 'GET', path, token: actor(k, f).token });
+
+function followedQuery(db: Db, username: string) {
+  return db.doc.send(
+    new QueryCommand({
+      TableName: db.table,
+      IndexName: INVERTED_INDEX,
+      KeyConditionExpression: 'SK = :sk',
+      ExpressionAttributeValues: { ':sk': ranges.followedBy(username).sk },
+      Limit: LIMIT,
+    }),
+  );
+}
+
+function reactTarget(k: number, f: Fixture) {
+  const photos = odd(f.photos.length);
+  const photo = f.photos[k % photos]!;
+  const type = REACTION_TYPES[Math.floor(k / (f.actors.length * photos)) % REACTION_TYPES.length]!;
+  return { actor: actor(k, f), ...photo, type };
+}
+
+function followTarget(k: number, f: Fixture) {
+  return { actor: actor(k, f), followed: f.users[k % odd(f.users.length)]! };
+}
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'get profile',
+    kind: 'read',
+    api: (k, f) => get(`/v1/users/${seg(user(k, f))}`, k, f),
+    raw: (k, f, db) => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(user(k, f)) })),
+  },
+  {
+    name: 'recent photos',
+    kind: 'read',
+    api: (k, f) => get(`/v1/users/${seg(user(k, f))}/photos`, k, f),
+    raw: (k, f, db) => {
+      const range = ranges.photosOf(user(k, f));
+      return db.doc.send(
+        new QueryCommand({
+          TableName: db.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+          ScanIndexForward: false,
+          Limit: LIMIT,
+        }),
+      );
+    },
+  },
+  {
+    name: 'photo with reactions',
+    kind: 'read',
+    api: (k, f) => {
+      const p = pick(f.photos, k);
+      return get(`/v1/users/${seg(p.owner)}/photos/${seg(p.timestamp)}`, k, f);
+    },
+    raw: (k, f, db) => {
+      const p = pick(f.photos, k);
+      const range = ranges.photoAndReactions(p.owner, p.timestamp);
+      return db.doc.send(
+        new QueryCommand({
+          TableName: db.table,
+          IndexName: INVERTED_INDEX,
+          KeyConditionExpression: 'SK = :sk AND PK BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':sk': range.sk, ':from': range.from, ':to': range.to },
+          ScanIndexForward: false,
+          // The page plus the photo item plus one to know whether more exist.
+          Limit: LIMIT + 1,
+        }),
+      );
+    },
+  },
+  {
+    name: 'followers',
+    kind: 'read',
+    api: (k, f) => get(`/v1/users/${seg(user(k, f))}/followers`, k, f),
+    raw: (k, f, db) => {
+      const range = ranges.followersOf(user(k, f));
+      return db.doc.send(
+        new QueryCommand({
+          TableName: db.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+          Limit: LIMIT,
+        }),
+      );
+    },
+  },
+  {
+    name: 'followed',
+    kind: 'read',
+    api: (k, f) => get(`/v1/users/${seg(user(k, f))}/following`, k, f),
+    raw: (k, f, db) => followedQuery(db, user(k, f)),
+  },
+  {
+    name: 'followed enriched',
+    kind: 'read',
+    api: (k, f) => get(`/v1/users/${seg(user(k, f))}/following?expand=profile`, k, f),
+    raw: async (k, f, db) => {
+      const page = await followedQuery(db, user(k, f));
+      const items = (page.Items ?? []).slice(0, DEFAULT_PAGE_SIZE) as RawItem[];
+      const keyList = items.map((item) => keys.user(String(item.followedUser)));
+      if (keyList.length === 0) return page;
+      return db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: keyList } } }));
+    },
+  },
+  {
+    name: 'react',
+    kind: 'write',
+    api: (k, f) => {
+      const t = reactTarget(k, f);
+      return { method: 'PUT', path: `/v1/users/${seg(t.owner)}/photos/${seg(t.timestamp)}/reactions/${seg(t.type)}`, token: t.actor.token };
+    },
+    raw: (k, f, db) => {
+      const t = reactTarget(k, f);
+      const reaction = { reactingUser: t.actor.username, reactionType: t.type, photo: photoSk(t.owner, t.timestamp), timestamp: uniqueTimestamp() };
+      return db.doc.send(
+        new TransactWriteCommand({
+          ClientRequestToken: randomUUID(),
+          TransactItems: [
+            { Put: { TableName: db.table, Item: encodeReaction(reaction, t.owner, t.timestamp), ConditionExpression: 'attribute_not_exists(SK)' } },
+            {
+              Update: {
+                TableName: db.table,
+                Key: keys.photo(t.owner, t.timestamp),
+                UpdateExpression: 'SET reactions.#t = if_not_exists(reactions.#t, :zero) + :one',
+                ConditionExpression: 'attribute_exists(PK)',
+                ExpressionAttributeNames: { '#t': t.type },
+                ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+              },
+            },
+            { ConditionCheck: { TableName: db.table, Key: keys.user(t.actor.username), ConditionExpression: 'attribute_exists(PK)' } },
+          ],
+        }),
+      );
+    },
+  },
+  {
+    name: 'follow',
+    kind: 'write',
+    api: (k, f) => {
+      const t = followTarget(k, f);
+      return { method: 'PUT', path: `/v1/users/${seg(t.followed)}/followers/me`, token: t.actor.token };
+    },
+    raw: (k, f, db) => {
+      const t = followTarget(k, f);
+      const increment = (username: string, counter: string) => ({
+        Update: {
+          TableName: db.table,
+          Key: keys.user(username),
+          UpdateExpression: `SET ${counter} = ${counter} + :one`,
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      });
+      const friendship = { followedUser: t.followed, followingUser: t.actor.username, timestamp: uniqueTimestamp() };
+      return db.doc.send(
+        new TransactWriteCommand({
+          ClientRequestToken: randomUUID(),
+          TransactItems: [
+            { Put: { TableName: db.table, Item: encodeFriendship(friendship), ConditionExpression: 'attribute_not_exists(SK)' } },
+            increment(t.followed, 'followers'),
+            increment(t.actor.username, 'following'),
+          ],
+        }),
+      );
+    },
+  },
+];
+
+/** A bare Fastify route over one GetItem (no auth, no validation, no logging): the harness's own yardstick. */
+export const CONTROL: Scenario = {
+  name: 'control: bare GetItem route',
+  kind: 'read',
+  api: (k, f) => get(`/bare/${seg(user(k, f))}`, k, f),
+  raw: (k, f, db) => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(user(k, f)) })),
+};
+
+export const scenarioByName = (name: string): Scenario => {
+  const found = [...SCENARIOS, CONTROL].find((s) => s.name === name);
+  if (!found) throw new Error(`No scenario named ${name}`);
+  return found;
+};
