@@ -11,7 +11,8 @@
  * 4. DynamoDB requests and consumed capacity per pattern, from the SDK middleware.
  * 5. Where a read pattern is below 0.9 of raw: a CPU profile of the API process under load.
  *
- * Results go to BENCHMARKS.md. BENCH_QUICK=1 is a smoke run (small data, short runs).
+ * Results go to BENCHMARKS.md (BENCH_OUTPUT=path elsewhere). BENCH_QUICK=1 is a smoke run (small data, short
+ * runs) written to the temporary directory. BENCH_ONLY="get profile,react" runs only those patterns (and the control).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -44,7 +45,8 @@ const P = QUICK
   ? { users: 200, seconds: 1.5, warmup: 0.5, scaleSizes: [10, 1_000, 5_000], scaleSeconds: 0.5, actors: 16, loadConcurrency: 8, profileSeconds: 1 }
   : { users: 2_100, seconds: 5, warmup: 1, scaleSizes: [10, 1_000, 100_000], scaleSeconds: 2, actors: 64, loadConcurrency: 8, profileSeconds: 3 };
 const CONCURRENCY = [1, 16];
-const OUTPUT = process.env.BENCH_OUTPUT ?? 'BENCHMARKS.md';
+// A smoke run must not overwrite the committed figures.
+const OUTPUT = process.env.BENCH_OUTPUT ?? (QUICK ? join(tmpdir(), 'quick-photos-bench-quick.md') : 'BENCHMARKS.md');
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const began = performance.now();
