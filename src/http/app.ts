@@ -10,7 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
@@ -44,6 +44,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     // Finish in-flight requests on close, but do not wait on idle keep-alive sockets.
     forceCloseConnections: 'idle',
+    // Errors raised before routing (a malformed URL encoding, say) bypass the error handler:
+    // answer them in the same shape as every other error.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).status(400).send({ error: { code: 'BAD_REQUEST', message: error.message || 'Malformed request.' } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // TypeBox's compiled checks (the same engine as the data layer's validators): compiled once
