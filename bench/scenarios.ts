@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_PAGE_SIZE, type Db } from '../src/patterns/index.js';
 import { REACTION_TYPES } from '../src/schema/entities.js';
+import { photoId } from '../src/schema/ids.js';
 import { encodeFriendship, encodeReaction, type RawItem } from '../src/schema/items.js';
 import { INVERTED_INDEX, keys, photoSk, ranges } from '../src/schema/keys.js';
 import { uniqueTimestamp } from '../src/schema/timestamps.js';
@@ -100,7 +101,7 @@ export const SCENARIOS: Scenario[] = [
     kind: 'read',
     api: (k, f) => {
       const p = pick(f.photos, k);
-      return get(`/v1/users/${seg(p.owner)}/photos/${seg(p.timestamp)}`, k, f);
+      return get(`/v1/photos/${photoId(p.owner, p.timestamp)}/reactions`, k, f);
     },
     raw: (k, f, db) => {
       const p = pick(f.photos, k);
@@ -157,7 +158,7 @@ export const SCENARIOS: Scenario[] = [
     kind: 'write',
     api: (k, f) => {
       const t = reactTarget(k, f);
-      return { method: 'PUT', path: `/v1/users/${seg(t.owner)}/photos/${seg(t.timestamp)}/reactions/${seg(t.type)}`, token: t.actor.token };
+      return { method: 'PUT', path: `/v1/photos/${photoId(t.owner, t.timestamp)}/reactions/${seg(t.type)}`, token: t.actor.token };
     },
     raw: (k, f, db) => {
       const t = reactTarget(k, f);

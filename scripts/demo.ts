@@ -92,14 +92,15 @@ async function main(): Promise<void> {
     const form = new FormData();
     form.append('image', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'photo.png');
     const photo = await call('POST', `/v1/users/${alice}/photos`, { token: aliceToken, form, expect: 201 });
-    const photoPath = `/v1/users/${alice}/photos/${encodeURIComponent(String(photo.timestamp))}`;
+    const photoPath = `/v1/photos/${String(photo.id)}`;
 
     await call('PUT', `${photoPath}/reactions/heart`, { token: bobToken, expect: 201 });
-    await call('PUT', `${photoPath}/reactions/heart`, { token: bobToken, expect: 409 });
+    await call('PUT', `${photoPath}/reactions/heart`, { token: bobToken, expect: 200 });
     await call('PUT', `/v1/users/${alice}/followers/me`, { token: bobToken, expect: 201 });
 
     await call('GET', `/v1/users/${alice}/photos?limit=10`, { token: bobToken, expect: 200 });
     await call('GET', photoPath, { token: bobToken, expect: 200 });
+    await call('GET', `${photoPath}/reactions`, { token: bobToken, expect: 200 });
     await call('GET', `${photoPath}/image`, { token: bobToken, expect: 200 });
     await call('GET', `/v1/users/${alice}`, { token: bobToken, expect: 200 });
     await call('GET', `/v1/users/${alice}/followers`, { token: aliceToken, expect: 200 });

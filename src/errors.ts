@@ -59,6 +59,7 @@ export const errors = {
   invalidCursor: () => new DomainError('invalid', 'INVALID_CURSOR', 'The cursor is malformed, expired or belongs to another list.'),
   userNotFound: (username: string) => new DomainError('not_found', 'USER_NOT_FOUND', `User ${username} does not exist.`),
   userExists: (username: string) => new DomainError('conflict', 'USER_EXISTS', `User ${username} already exists.`),
+  unknownPhotoId: (id: string) => new DomainError('not_found', 'PHOTO_NOT_FOUND', `Photo ${id} does not exist.`),
   photoNotFound: (owner: string, timestamp: string) =>
     new DomainError('not_found', 'PHOTO_NOT_FOUND', `Photo ${timestamp} of user ${owner} does not exist.`),
   reactionExists: (user: string, type: string) =>

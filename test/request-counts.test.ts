@@ -29,6 +29,7 @@ import {
   updateUser,
   uploadPhoto,
 } from '../src/patterns/index.js';
+import { photoId } from '../src/schema/ids.js';
 import { keys } from '../src/schema/keys.js';
 import { caller, listen, profile, testConfig } from './http/support.js';
 import { createTestDb, REFERENCE_ITEMS, type TestDb } from './support/db.js';
@@ -37,6 +38,7 @@ import { createTestDb, REFERENCE_ITEMS, type TestDb } from './support/db.js';
 // of jacksonjason carries 6 reactions.
 const OWNER = 'jacksonjason';
 const PHOTO = '2019-03-03T18:20:10';
+const PHOTO_ID = photoId(OWNER, PHOTO);
 const FOLLOWED_BY_MANY = 'haroldwatkins';
 const FOLLOWS_MANY = 'geoffrey32';
 
@@ -162,22 +164,28 @@ describe('requests per HTTP call', () => {
   it('each read endpoint makes exactly its pattern\'s requests', async () => {
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}`, 200)).toEqual({ GetItem: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ Query: 1 });
-    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos/${PHOTO}`, 200)).toEqual({ Query: 1 });
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ GetItem: 1 });
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ Query: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ Query: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following`, 200)).toEqual({ Query: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following?expand=profile`, 200)).toEqual({ Query: 1, BatchGetItem: 1 });
   });
 
-  it('each write endpoint makes exactly one transaction', async () => {
-    expect(await requestsOfCall('PUT', `/v1/users/${OWNER}/photos/${PHOTO}/reactions/smiley`, 201)).toEqual({ TransactWriteItems: 1 });
+  it('each write endpoint makes exactly one transaction; a repeated PUT adds one read of what is there', async () => {
+    expect(await requestsOfCall('PUT', `/v1/photos/${PHOTO_ID}/reactions/smiley`, 201)).toEqual({ TransactWriteItems: 1 });
     expect(await requestsOfCall('PUT', `/v1/users/${FOLLOWED_BY_MANY}/followers/me`, 201)).toEqual({ TransactWriteItems: 1 });
+    expect(await requestsOfCall('PUT', `/v1/photos/${PHOTO_ID}/reactions/smiley`, 200)).toEqual({ TransactWriteItems: 1, GetItem: 1 });
+    expect(await requestsOfCall('PUT', `/v1/users/${FOLLOWED_BY_MANY}/followers/me`, 200)).toEqual({ TransactWriteItems: 1, GetItem: 1 });
+    expect(await requestsOfCall('DELETE', `/v1/photos/${PHOTO_ID}/reactions/smiley`, 204)).toEqual({ TransactWriteItems: 1 });
+    expect(await requestsOfCall('DELETE', `/v1/photos/${PHOTO_ID}/reactions/smiley`, 204)).toEqual({ TransactWriteItems: 1 });
   });
 
   it('rejected requests (no token, bad input) reach no DynamoDB at all', async () => {
     metrics.reset();
     expect((await call('GET', `/v1/users/${OWNER}`)).status).toBe(401);
     expect((await call('GET', `/v1/users/${OWNER}/photos?limit=1000`, { token })).status).toBe(400);
-    expect((await call('PUT', `/v1/users/${OWNER}/photos/${PHOTO}/reactions/frown`, { token })).status).toBe(400);
+    expect((await call('PUT', `/v1/photos/${PHOTO_ID}/reactions/frown`, { token })).status).toBe(400);
+    expect((await call('GET', `/v1/photos/${PHOTO_ID}x`, { token })).status).toBe(404);
     expect(metrics.snapshot()).toEqual({});
   });
 });

@@ -15,6 +15,7 @@ import type { IncomingMessage } from 'node:http';
 import { authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
+import { openapiOptions } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
 import { photoRoutes } from './routes/photos.js';
 import { socialRoutes } from './routes/social.js';
@@ -78,20 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_request, context) => httpErrors.rateLimited(context.after),
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'quick-photos API',
-        version: '1.0.0',
-        description:
-          'Photo sharing for mobile clients. Sign up or log in at /v1/accounts and /v1/sessions, then send ' +
-          '"Authorization: Bearer <accessToken>". Lists take limit and cursor and return { items, nextCursor }. ' +
-          'Errors are { error: { code, message, details? } }.',
-      },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    },
-  });
+  await app.register(swagger, openapiOptions);
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
 

@@ -1,25 +1,53 @@
 /**
  * Request and response schemas of the HTTP API. Entity fields and their rules come from
- * src/schema/entities.ts; this file only wraps them (pages, params, tokens, errors).
+ * src/schema/entities.ts; this file only shapes them for clients (views, pages, params,
+ * tokens, errors). A schema with a `title` is a named type of the API: the OpenAPI document
+ * lists it once under components.schemas and refers to it everywhere else (see openapi.ts).
  */
 import { Type, type TSchema } from 'typebox';
-import { Friendship, Photo, Reaction, ReactionType, Timestamp, User, Username } from '../schema/entities.js';
+import { ProfileFields, Reactions, ReactionType, Username } from '../schema/entities.js';
+import { PHOTO_ID_PATTERN } from '../schema/ids.js';
 import { MAX_PAGE_SIZE } from '../patterns/index.js';
+
+export const FieldIssue = Type.Object({ path: Type.String(), message: Type.String() }, { title: 'FieldIssue' });
 
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'Stable machine-readable code, e.g. PHOTO_NOT_FOUND' }),
-      message: Type.String(),
-      details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+      code: Type.String({ description: 'Stable machine-readable code; each operation lists the codes it may answer' }),
+      message: Type.String({ description: 'For people; may change between releases' }),
+      details: Type.Optional(Type.Array(FieldIssue)),
     }),
   },
-  { description: 'Every error has this shape.' },
+  { title: 'ErrorResponse', description: 'Every error has this shape.' },
 );
 
-/** Error responses a route may answer with, for the OpenAPI document and the serializer. */
-export function errorsFor(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, ErrorResponse]));
+/**
+ * Codes any route may answer with a given status, whatever it does: transport and framework
+ * failures (malformed bodies, expired tokens, rate limits, the engine down).
+ */
+const COMMON_CODES: Record<number, readonly string[]> = {
+  400: ['VALIDATION_FAILED', 'BAD_REQUEST', 'INVALID_JSON'],
+  401: ['UNAUTHORIZED', 'TOKEN_EXPIRED'],
+  409: ['TRANSACTION_CONFLICT'],
+  413: ['PAYLOAD_TOO_LARGE'],
+  415: ['UNSUPPORTED_MEDIA_TYPE'],
+  429: ['RATE_LIMITED', 'THROTTLED'],
+  503: ['ENGINE_UNAVAILABLE', 'TABLE_NOT_FOUND'],
+};
+
+/**
+ * Error responses of one operation: each status with the codes it may carry, as an enum, so
+ * generated clients can switch on them. Pass `[]` for a status with only the common codes.
+ */
+export function errorsFor(codes: Partial<Record<number, readonly string[]>>): Record<number, TSchema> {
+  return Object.fromEntries(
+    Object.entries(codes).map(([status, own]) => {
+      const all = [...new Set([...(own ?? []), ...(COMMON_CODES[Number(status)] ?? [])])].sort();
+      const narrowed = Type.Object({ error: Type.Object({ code: Type.Unsafe<string>({ type: 'string', enum: all }) }) });
+      return [status, Type.Intersect([ErrorResponse, narrowed])];
+    }),
+  );
 }
 
 export const PageQuery = Type.Object({
@@ -27,40 +55,86 @@ export const PageQuery = Type.Object({
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'The nextCursor of the previous page' })),
 });
 
-export function Page<T extends TSchema>(item: T, description?: string) {
+export function Page<T extends TSchema>(item: T, title: string, description?: string) {
   return Type.Object(
     {
       items: Type.Array(item),
-      nextCursor: Type.Optional(Type.String({ description: 'Present only when another page exists' })),
+      nextCursor: Type.Optional(Type.String({ description: 'Present only when another page exists: pass it back as `cursor`' })),
     },
-    description ? { description } : {},
+    { title, ...(description ? { description } : {}) },
   );
 }
 
+const ApiTimestamp = Type.String({ format: 'date-time', description: 'UTC, ISO 8601 with its zone (Z)', examples: ['2019-03-02T09:11:30Z'] });
+export const PhotoId = Type.String({ pattern: PHOTO_ID_PATTERN, description: 'Opaque photo id', examples: ['ZGF2aWQyNS8yMDE5LTAzLTAyVDA5OjExOjMw'] });
+
 export const UserParams = Type.Object({ username: Username });
-export const PhotoParams = Type.Object({ username: Username, timestamp: Timestamp });
-export const ReactionParams = Type.Object({ username: Username, timestamp: Timestamp, type: ReactionType });
+export const PhotoParams = Type.Object({ photoId: PhotoId });
+export const ReactionParams = Type.Object({ photoId: PhotoId, type: ReactionType });
 
-/** A photo as clients see it: the stored location is replaced by the URL that serves the image. */
-const { location: _location, ...photoFields } = Photo.properties;
-export const PhotoView = Type.Object({ ...photoFields, imageUrl: Type.String({ description: 'GET this (with the access token) for the image bytes' }) });
+export const PhotoView = Type.Object(
+  {
+    id: PhotoId,
+    username: Username,
+    timestamp: ApiTimestamp,
+    reactions: Reactions,
+    imageUrl: Type.String({ description: 'GET this (with the access token) for the image bytes' }),
+  },
+  { title: 'Photo' },
+);
 
-export const PhotoWithReactions = Type.Object({
-  photo: Type.Optional(PhotoView),
-  reactions: Page(Reaction, 'The photo is present on the first page only'),
-});
+export const ReactionView = Type.Object(
+  { photoId: PhotoId, reactingUser: Username, reactionType: ReactionType, timestamp: ApiTimestamp },
+  { title: 'Reaction' },
+);
 
-export const FollowedView = Type.Object({ ...Friendship.properties, user: Type.Optional(User) });
+export const FriendshipView = Type.Object(
+  { followedUser: Username, followingUser: Username, timestamp: ApiTimestamp },
+  { title: 'Friendship', description: 'followingUser follows followedUser' },
+);
 
-export const Tokens = Type.Object({
-  username: Username,
-  tokenType: Type.Literal('Bearer'),
-  accessToken: Type.String(),
-  expiresIn: Type.Integer({ description: 'Seconds the access token is valid' }),
-  refreshToken: Type.String({ description: 'Single use: POST it to /v1/sessions/refresh for a new pair' }),
-  refreshExpiresAt: Type.Integer({ description: 'Epoch seconds' }),
-});
+export const UserView = Type.Object(
+  {
+    username: Username,
+    name: Type.String(),
+    email: Type.String(),
+    birthdate: Type.String(),
+    address: Type.String(),
+    status: Type.String(),
+    interests: Type.Array(Type.String()),
+    followers: Type.Integer({ minimum: 0 }),
+    following: Type.Integer({ minimum: 0 }),
+    pinnedPhotoId: Type.Optional(PhotoId),
+  },
+  { title: 'User' },
+);
 
-export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 300 }) }, { additionalProperties: false });
+/** PATCH body: the profile's mutable fields; a photo is pinned by its id (null unpins). */
+export const ProfileUpdateBody = Type.Object(
+  {
+    name: Type.Optional(ProfileFields.name),
+    email: Type.Optional(ProfileFields.email),
+    birthdate: Type.Optional(ProfileFields.birthdate),
+    address: Type.Optional(ProfileFields.address),
+    status: Type.Optional(ProfileFields.status),
+    interests: Type.Optional(ProfileFields.interests),
+    pinnedPhotoId: Type.Optional(Type.Union([PhotoId, Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1, title: 'ProfileUpdate' },
+);
 
-export { Friendship, Reaction, User };
+export const FollowedView = Type.Object({ ...FriendshipView.properties, user: Type.Optional(UserView) }, { title: 'Followed' });
+
+export const Tokens = Type.Object(
+  {
+    username: Username,
+    tokenType: Type.Literal('Bearer'),
+    accessToken: Type.String(),
+    expiresIn: Type.Integer({ description: 'Seconds the access token is valid' }),
+    refreshToken: Type.String({ description: 'Single use: POST it to /v1/sessions/refresh for a new pair' }),
+    refreshExpiresAt: Type.Integer({ description: 'Epoch seconds' }),
+  },
+  { title: 'Session' },
+);
+
+export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 300 }) }, { additionalProperties: false, title: 'RefreshRequest' });

@@ -17,11 +17,17 @@ import { buildNewUser } from './users.js';
 
 export const Password = Type.String({ minLength: 8, maxLength: 200, description: '8-200 characters' });
 
+// A new account has no photos to pin.
+const { pinnedImage: _pinned, ...signUpProfile } = NewUser.properties;
+
 /** Sign-up: the profile fields of NewUser (same rules) plus the password. */
-export const SignUp = Type.Object({ ...NewUser.properties, password: Password }, { additionalProperties: false });
+export const SignUp = Type.Object({ ...signUpProfile, password: Password }, { additionalProperties: false, title: 'SignUpRequest' });
 export type SignUp = Static<typeof SignUp>;
 
-export const Credentials = Type.Object({ username: Username, password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+export const Credentials = Type.Object(
+  { username: Username, password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false, title: 'Credentials' },
+);
 export type Credentials = Static<typeof Credentials>;
 
 const signUpCheck = validator(SignUp);

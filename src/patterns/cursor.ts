@@ -1,9 +1,10 @@
 /**
- * Opaque, tamper-evident pagination cursors. A cursor is the DynamoDB start key plus an HMAC
- * over it and the list it belongs to ("scope"), so a forged or foreign cursor is rejected
- * before it becomes an ExclusiveStartKey: nobody pages into another user's partition.
+ * Opaque, tamper-proof pagination cursors. A cursor is the DynamoDB start key sealed with
+ * AES-256-GCM, with the list it belongs to ("scope") as authenticated data: clients can read
+ * nothing of the keys inside, and a forged, altered or foreign cursor is rejected before it
+ * becomes an ExclusiveStartKey, so nobody pages into another user's partition.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { errors } from '../errors.js';
 
 export type StartKey = Record<string, string>;
@@ -14,36 +15,39 @@ export interface CursorCodec {
   decode(scope: string, cursor: string): StartKey;
 }
 
-const SIGNATURE_BYTES = 16;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 const MAX_CURSOR_LENGTH = 2048;
 
 export function createCursorCodec(secret: string | Buffer): CursorCodec {
   if (secret.length < 16) throw new Error('The cursor secret must be at least 16 characters.');
-  const sign = (scope: string, payload: string): Buffer =>
-    createHmac('sha256', secret).update(scope).update('\n').update(payload).digest().subarray(0, SIGNATURE_BYTES);
+  // A key of its own: the secret may be shared with other uses (derived from JWT_SECRET).
+  const key = createHash('sha256').update('quick-photos cursor key\n').update(secret).digest();
 
   return {
-    encode(scope, key) {
-      const payload = Buffer.from(JSON.stringify(key)).toString('base64url');
-      return `${payload}.${sign(scope, payload).toString('base64url')}`;
+    encode(scope, startKey) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(scope));
+      const sealed = Buffer.concat([cipher.update(JSON.stringify(startKey), 'utf8'), cipher.final()]);
+      return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url');
     },
     decode(scope, cursor) {
-      if (typeof cursor !== 'string' || cursor.length > MAX_CURSOR_LENGTH) throw errors.invalidCursor();
-      const [payload, signature, extra] = cursor.split('.');
-      if (!payload || !signature || extra !== undefined) throw errors.invalidCursor();
-      const given = Buffer.from(signature, 'base64url');
-      const expected = sign(scope, payload);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw errors.invalidCursor();
-      let key: unknown;
+      if (typeof cursor !== 'string' || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw errors.invalidCursor();
+      const raw = Buffer.from(cursor, 'base64url');
+      if (raw.length <= IV_BYTES + TAG_BYTES) throw errors.invalidCursor();
+      let parsed: unknown;
       try {
-        key = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES)).setAAD(Buffer.from(scope));
+        decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+        const plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+        parsed = JSON.parse(plain.toString('utf8'));
       } catch {
         throw errors.invalidCursor();
       }
-      if (typeof key !== 'object' || key === null || Array.isArray(key)) throw errors.invalidCursor();
-      const entries = Object.entries(key);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw errors.invalidCursor();
+      const entries = Object.entries(parsed);
       if (entries.length === 0 || entries.some(([, v]) => typeof v !== 'string')) throw errors.invalidCursor();
-      return key as StartKey;
+      return parsed as StartKey;
     },
   };
 }

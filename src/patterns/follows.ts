@@ -1,10 +1,11 @@
 /** Access patterns on friendships (one-way follows). */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertUsername, type Friendship, type User } from '../schema/entities.js';
 import { decodeFriendship, decodeUser, encodeFriendship } from '../schema/items.js';
 import { INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
-import { batchGet, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
 import { assertUserExists } from './users.js';
 
 function pair(follower: string, followed: string) {
@@ -80,6 +81,13 @@ export async function unfollowUser(db: Db, followerName: string, followedName: s
     [{ Delete: { TableName: db.table, Key: keys.friendship(followed, follower), ConditionExpression: 'attribute_exists(SK)' } }, ...updates],
     (failed) => (failed(0) ? errors.notFollowing(follower, followed) : errors.userNotFound(failed(1) ? followed : follower)),
   );
+}
+
+/** GetItem on one friendship; undefined when `follower` does not follow `followed`. */
+export async function findFriendship(db: Db, followerName: string, followedName: string): Promise<Friendship | undefined> {
+  const { follower, followed } = pair(followerName, followedName);
+  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.friendship(followed, follower) })));
+  return result.Item ? decodeFriendship(result.Item) : undefined;
 }
 
 /** Followers: Query on the main table, `PK = USER#u AND begins_with(SK, #FRIEND#)`. */

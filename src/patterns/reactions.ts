@@ -1,10 +1,11 @@
 /** Access patterns on reactions: the lab's react transaction and its inverse. */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertReactionType, assertTimestamp, assertUsername, type Reaction } from '../schema/entities.js';
-import { encodeReaction } from '../schema/items.js';
+import { decodeReaction, encodeReaction } from '../schema/items.js';
 import { keys, photoSk } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
-import { transact, type Db } from './db.js';
+import { call, transact, type Db } from './db.js';
 
 export interface ReactionTarget {
   reactingUser: string;
@@ -81,4 +82,11 @@ export async function removeReaction(db: Db, target: ReactionTarget): Promise<vo
     ],
     (failed) => (failed(0) ? errors.reactionNotFound(reactingUser, type) : errors.photoNotFound(owner, timestamp)),
   );
+}
+
+/** GetItem on one reaction; undefined when the user has not reacted so to the photo. */
+export async function findReaction(db: Db, target: ReactionTarget): Promise<Reaction | undefined> {
+  const { reactingUser, owner, timestamp, type } = validTarget(target);
+  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.reaction(reactingUser, type, owner, timestamp) })));
+  return result.Item ? decodeReaction(result.Item) : undefined;
 }

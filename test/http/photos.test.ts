@@ -7,6 +7,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/blobs/index.js';
 import { uploadPhoto } from '../../src/patterns/index.js';
+import { photoId } from '../../src/schema/ids.js';
 import { keys } from '../../src/schema/keys.js';
 import { imageForm, PNG_1x1, signUp, startApi, type Api, type Session } from './support.js';
 
@@ -25,14 +26,16 @@ afterAll(async () => {
   await api.close();
 });
 
-const photoPath = (owner: string, timestamp: string) => `/v1/users/${owner}/photos/${encodeURIComponent(timestamp)}`;
+/** The stored form of a timestamp the API answered (the API adds the zone). */
+const stored = (timestamp: string) => timestamp.replace(/Z$/, '');
+const photoPath = (owner: string, timestamp: string) => `/v1/photos/${photoId(owner, stored(timestamp))}`;
 
 async function upload(session: Session, owner = session.username, bytes = PNG_1x1) {
   return api.call('POST', `/v1/users/${owner}/photos`, { token: session.accessToken, body: imageForm(bytes) });
 }
 
 async function storedPhoto(owner: string, timestamp: string) {
-  return (await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.photo(owner, timestamp) }))).Item;
+  return (await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.photo(owner, stored(timestamp)) }))).Item;
 }
 
 async function counters(username: string) {
@@ -46,8 +49,9 @@ describe('uploads', () => {
     expect(answer.status).toBe(201);
     const { timestamp } = answer.body;
     expect(answer.body).toEqual({
+      id: photoId('alice', stored(timestamp)),
       username: 'alice',
-      timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/),
+      timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
       reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 },
       imageUrl: `${photoPath('alice', timestamp)}/image`,
     });
@@ -150,9 +154,10 @@ describe('listing and reading photos', () => {
     const first = await api.call('GET', '/v1/users/carol/photos?limit=1', { token: alice.accessToken });
     const cursor: string = first.body.nextCursor;
     expect(cursor).toEqual(expect.any(String));
-    const [payload, signature] = cursor.split('.');
     const forgedKey = Buffer.from(JSON.stringify({ PK: 'USER#alice', SK: 'PHOTO#alice#9999' })).toString('base64url');
-    for (const bad of [`${forgedKey}.${signature}`, `${payload}.AAAA${signature?.slice(4)}`, 'garbage']) {
+    const flipped = Buffer.from(cursor, 'base64url');
+    flipped[0] = (flipped[0] ?? 0) ^ 1;
+    for (const bad of [forgedKey, flipped.toString('base64url'), 'garbage']) {
       const answer = await api.call('GET', `/v1/users/carol/photos?cursor=${encodeURIComponent(bad)}`, { token: alice.accessToken });
       expect(answer.status).toBe(400);
       expect(answer.body.error.code).toBe('INVALID_CURSOR');
@@ -171,12 +176,17 @@ describe('listing and reading photos', () => {
     }
   });
 
-  it('answers 404 for unknown users, photos and images; 400 for a malformed timestamp', async () => {
+  it('answers 404 for unknown users, photos, photo ids and images; 400 for a malformed id', async () => {
     expect((await api.call('GET', '/v1/users/nobody/photos', { token: alice.accessToken })).body.error.code).toBe('USER_NOT_FOUND');
     const missing = await api.call('GET', photoPath('carol', '2001-01-01T00:00:00'), { token: alice.accessToken });
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('PHOTO_NOT_FOUND');
-    const bad = await api.call('GET', '/v1/users/carol/photos/yesterday', { token: alice.accessToken });
+    for (const id of ['yesterday0', photoId('carol', 'yesterday'), `${photoId('carol', '2001-01-01T00:00:00')}A`]) {
+      const unknown = await api.call('GET', `/v1/photos/${id}`, { token: alice.accessToken });
+      expect(unknown.status, id).toBe(404);
+      expect(unknown.body.error.code).toBe('PHOTO_NOT_FOUND');
+    }
+    const bad = await api.call('GET', '/v1/photos/not$an$id', { token: alice.accessToken });
     expect(bad.status).toBe(400);
     // A photo whose location is in another store (like the lab's s3:// data) has no image here.
     const lab = await uploadPhoto(api.db, { username: 'carol', location: 's3://quick-photos/photos/carol/x.png', timestamp: '2018-01-01T00:00:00' });
@@ -192,40 +202,42 @@ describe('reactions', () => {
     ts = (await upload(alice)).body.timestamp;
   });
 
-  it('reacts as the caller; a duplicate is 409 and changes nothing; unreact decrements', async () => {
+  it('reacts as the caller; a repeat is 200 and changes nothing; unreact decrements, and again is 204', async () => {
     const path = `${photoPath('alice', ts)}/reactions/heart`;
     const first = await api.call('PUT', path, { token: bob.accessToken });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ reactingUser: 'bob', reactionType: 'heart', photo: `PHOTO#alice#${ts}` });
+    expect(first.body).toEqual({ reactingUser: 'bob', reactionType: 'heart', photoId: photoId('alice', stored(ts)), timestamp: expect.stringMatching(/Z$/) });
     const dup = await api.call('PUT', path, { token: bob.accessToken });
-    expect(dup.status).toBe(409);
-    expect(dup.body.error.code).toBe('REACTION_EXISTS');
+    expect(dup.status).toBe(200);
+    expect(dup.body).toEqual(first.body);
     expect((await api.call('PUT', `${photoPath('alice', ts)}/reactions/%2B1`, { token: carol.accessToken })).status).toBe(201);
     expect((await api.call('PUT', path, { token: carol.accessToken })).status).toBe(201);
 
     let photo = await api.call('GET', photoPath('alice', ts), { token: carol.accessToken });
-    expect(photo.body.photo.reactions).toEqual({ '+1': 1, smiley: 0, sunglasses: 0, heart: 2 });
-    expect(photo.body.reactions.items).toHaveLength(3);
+    expect(photo.body.reactions).toEqual({ '+1': 1, smiley: 0, sunglasses: 0, heart: 2 });
+    expect((await api.call('GET', `${photoPath('alice', ts)}/reactions`, { token: carol.accessToken })).body.items).toHaveLength(3);
 
     const remove = await api.call('DELETE', path, { token: bob.accessToken });
     expect(remove.status).toBe(204);
     const again = await api.call('DELETE', path, { token: bob.accessToken });
-    expect(again.status).toBe(404);
-    expect(again.body.error.code).toBe('REACTION_NOT_FOUND');
+    expect(again.status).toBe(204);
     photo = await api.call('GET', photoPath('alice', ts), { token: carol.accessToken });
-    expect(photo.body.photo.reactions).toEqual({ '+1': 1, smiley: 0, sunglasses: 0, heart: 1 });
-    expect(photo.body.reactions.items.map((r: { reactingUser: string }) => r.reactingUser).sort()).toEqual(['carol', 'carol']);
+    expect(photo.body.reactions).toEqual({ '+1': 1, smiley: 0, sunglasses: 0, heart: 1 });
+    const reactions = await api.call('GET', `${photoPath('alice', ts)}/reactions`, { token: carol.accessToken });
+    expect(reactions.body.items.map((r: { reactingUser: string }) => r.reactingUser).sort()).toEqual(['carol', 'carol']);
   });
 
-  it('pages reactions: the photo comes with the first page only', async () => {
-    const first = await api.call('GET', `${photoPath('alice', ts)}?limit=1`, { token: bob.accessToken });
-    expect(first.body.photo.username).toBe('alice');
-    expect(first.body.reactions.items).toHaveLength(1);
-    const second = await api.call('GET', `${photoPath('alice', ts)}?limit=1&cursor=${encodeURIComponent(first.body.reactions.nextCursor)}`, { token: bob.accessToken });
+  it('pages reactions, and answers 404 for the reactions of a missing photo', async () => {
+    const first = await api.call('GET', `${photoPath('alice', ts)}/reactions?limit=1`, { token: bob.accessToken });
+    expect(first.body.items).toHaveLength(1);
+    const second = await api.call('GET', `${photoPath('alice', ts)}/reactions?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`, { token: bob.accessToken });
     expect(second.status).toBe(200);
-    expect(second.body.photo).toBeUndefined();
-    expect(second.body.reactions.items).toHaveLength(1);
-    expect(second.body.reactions.nextCursor).toBeUndefined();
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.items[0]).not.toEqual(first.body.items[0]);
+    expect(second.body.nextCursor).toBeUndefined();
+    const missing = await api.call('GET', `${photoPath('alice', '2001-01-01T00:00:00')}/reactions`, { token: bob.accessToken });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('PHOTO_NOT_FOUND');
   });
 
   it('answers 404 for a missing photo and 400 for an unknown reaction type', async () => {
@@ -246,7 +258,7 @@ describe('deleting photos', () => {
     }
     const forbidden = await api.call('DELETE', photoPath('bob', timestamp), { token: alice.accessToken });
     expect(forbidden.status).toBe(403);
-    expect((await api.call('GET', photoPath('bob', timestamp), { token: alice.accessToken })).body.photo.reactions.smiley).toBe(2);
+    expect((await api.call('GET', photoPath('bob', timestamp), { token: alice.accessToken })).body.reactions.smiley).toBe(2);
 
     const deleted = await api.call('DELETE', photoPath('bob', timestamp), { token: bob.accessToken });
     expect(deleted.status).toBe(204);
@@ -256,7 +268,7 @@ describe('deleting photos', () => {
         TableName: api.db.table,
         IndexName: 'InvertedIndex',
         KeyConditionExpression: 'SK = :sk',
-        ExpressionAttributeValues: { ':sk': `PHOTO#bob#${timestamp}` },
+        ExpressionAttributeValues: { ':sk': keys.photo('bob', stored(timestamp)).SK },
         ConsistentRead: false,
       }),
     );
@@ -270,16 +282,16 @@ describe('deleting photos', () => {
 });
 
 describe('follows', () => {
-  it('follows as the caller with exact counters; duplicates 409, self 400, unknown 404', async () => {
+  it('follows as the caller with exact counters; a repeat is 200 and changes nothing, self 400, unknown 404', async () => {
     const follow = await api.call('PUT', '/v1/users/alice/followers/me', { token: bob.accessToken });
     expect(follow.status).toBe(201);
-    expect(follow.body).toMatchObject({ followedUser: 'alice', followingUser: 'bob' });
+    expect(follow.body).toEqual({ followedUser: 'alice', followingUser: 'bob', timestamp: expect.stringMatching(/Z$/) });
     expect((await api.call('PUT', '/v1/users/alice/followers/me', { token: carol.accessToken })).status).toBe(201);
     expect((await api.call('PUT', '/v1/users/carol/followers/me', { token: bob.accessToken })).status).toBe(201);
 
     const dup = await api.call('PUT', '/v1/users/alice/followers/me', { token: bob.accessToken });
-    expect(dup.status).toBe(409);
-    expect(dup.body.error.code).toBe('ALREADY_FOLLOWING');
+    expect(dup.status).toBe(200);
+    expect(dup.body).toEqual(follow.body);
     const self = await api.call('PUT', '/v1/users/alice/followers/me', { token: alice.accessToken });
     expect(self.status).toBe(400);
     expect(self.body.error.code).toBe('SELF_FOLLOW');
@@ -318,12 +330,11 @@ describe('follows', () => {
     expect((await api.call('GET', '/v1/users/bob/following?expand=everything', { token: carol.accessToken })).status).toBe(400);
   });
 
-  it('unfollows with both counters decremented; unfollowing twice is 404', async () => {
+  it('unfollows with both counters decremented; unfollowing twice is 204 and changes nothing', async () => {
     const out = await api.call('DELETE', '/v1/users/alice/followers/me', { token: bob.accessToken });
     expect(out.status).toBe(204);
     const again = await api.call('DELETE', '/v1/users/alice/followers/me', { token: bob.accessToken });
-    expect(again.status).toBe(404);
-    expect(again.body.error.code).toBe('NOT_FOLLOWING');
+    expect(again.status).toBe(204);
     expect(await counters('alice')).toEqual({ followers: 1, following: 0 });
     expect(await counters('bob')).toEqual({ followers: 0, following: 1 });
     const followers = await api.call('GET', '/v1/users/alice/followers', { token: bob.accessToken });

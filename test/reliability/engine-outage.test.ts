@@ -14,6 +14,7 @@ import { createClients, type Clients } from '../../src/engine/client.js';
 import { freePort, startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
 import { buildApp } from '../../src/http/app.js';
 import { createCursorCodec } from '../../src/patterns/cursor.js';
+import { photoId } from '../../src/schema/ids.js';
 import { caller, listen, signUp, testConfig, type Api } from '../http/support.js';
 
 let dir: string;
@@ -59,7 +60,7 @@ describe('when the engine goes away', () => {
     expect(answer.body).toEqual({ error: { code: 'ENGINE_UNAVAILABLE', message: expect.any(String) as string } });
     expect(JSON.stringify(answer.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/i);
 
-    const write = await call('PUT', '/v1/users/steady/photos/2019-01-01T00:00:00/reactions/heart', { token });
+    const write = await call('PUT', `/v1/photos/${photoId('steady', '2019-01-01T00:00:00')}/reactions/heart`, { token });
     expect(write.status).toBe(503);
     expect((await call('GET', '/ready')).status).toBe(503);
     expect((await call('GET', '/health')).status).toBe(200);

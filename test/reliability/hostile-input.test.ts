@@ -49,8 +49,10 @@ describe('hostile input', () => {
         const token = attacker.accessToken;
         assertSane(await api.call('GET', `/v1/users/${u}`, { token }), [200, 400, 404, 414]);
         assertSane(await api.call('GET', `/v1/users/${u}/photos`, { token }), [200, 400, 404, 414]);
-        assertSane(await api.call('GET', `/v1/users/${u}/photos/${t}`, { token }), [200, 400, 404, 414]);
-        assertSane(await api.call('PUT', `/v1/users/${u}/photos/${t}/reactions/${t}`, { token }), [400, 404, 414]);
+        assertSane(await api.call('GET', `/v1/photos/${t}`, { token }), [200, 400, 404, 414]);
+        assertSane(await api.call('GET', `/v1/photos/${t}/reactions`, { token }), [200, 400, 404, 414]);
+        assertSane(await api.call('PUT', `/v1/photos/${t}/reactions/${u}`, { token }), [400, 404, 414]);
+        assertSane(await api.call('DELETE', `/v1/photos/${t}`, { token }), [400, 403, 404, 414]);
         assertSane(await api.call('PUT', `/v1/users/${u}/followers/me`, { token }), [201, 200, 204, 400, 404, 409, 414]);
       }),
       { numRuns: 40 },

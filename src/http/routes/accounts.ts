@@ -3,7 +3,8 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { Type } from 'typebox';
 import { Credentials, createSession, revokeSession, rotateSession, signUp, SignUp, verifyCredentials, type RefreshGrant } from '../../patterns/index.js';
 import { perMinute, type RouteOptions } from '../context.js';
-import { errorsFor, RefreshBody, Tokens, User } from '../schemas.js';
+import { errorsFor, RefreshBody, Tokens, UserView } from '../schemas.js';
+import { userView } from '../views.js';
 
 export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config, tokens } = ctx;
@@ -26,16 +27,20 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     {
       ...limit,
       schema: {
+        operationId: 'signUp',
         tags: ['accounts'],
         summary: 'Sign up: creates the profile and its credentials together, and signs in',
         body: SignUp,
-        response: { 201: Type.Object({ user: User, session: Tokens }), ...errorsFor(400, 409, 413, 415, 429, 503) },
+        response: {
+          201: Type.Object({ user: UserView, session: Tokens }, { title: 'SignUpResult' }),
+          ...errorsFor({ 400: [], 409: ['USER_EXISTS'], 413: [], 415: [], 429: [], 503: [] }),
+        },
       },
     },
     async (request, reply) => {
       const user = await signUp(db, request.body);
       const session = await tokensFor(await createSession(db, user.username, ttl));
-      return reply.status(201).header('location', `/v1/users/${user.username}`).send({ user, session });
+      return reply.status(201).header('location', `/v1/users/${user.username}`).send({ user: userView(user), session });
     },
   );
 
@@ -44,10 +49,11 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     {
       ...limit,
       schema: {
+        operationId: 'logIn',
         tags: ['accounts'],
         summary: 'Log in: a short-lived access token and a single-use refresh token',
         body: Credentials,
-        response: { 201: Tokens, ...errorsFor(400, 401, 429, 503) },
+        response: { 201: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_CREDENTIALS'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
@@ -61,10 +67,11 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     {
       ...limit,
       schema: {
+        operationId: 'refreshSession',
         tags: ['accounts'],
         summary: 'Exchange a refresh token for a new pair; the old refresh token stops working',
         body: RefreshBody,
-        response: { 200: Tokens, ...errorsFor(400, 401, 429, 503) },
+        response: { 200: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request) => tokensFor(await rotateSession(db, request.body.refreshToken, ttl)),
@@ -75,10 +82,11 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     {
       ...limit,
       schema: {
+        operationId: 'logOut',
         tags: ['accounts'],
         summary: 'Log out: revokes the refresh token (access tokens expire on their own)',
         body: RefreshBody,
-        response: { 204: Type.Null(), ...errorsFor(400, 401, 429, 503) },
+        response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {

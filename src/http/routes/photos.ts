@@ -1,6 +1,7 @@
 /**
- * Photos: upload (multipart, type checked by content), list, read with reactions, the image
+ * Photos: upload (multipart, type checked by content), list, read, its reactions, the image
  * bytes, and delete. Bytes go to the blob store; the table keeps the blob's URI as `location`.
+ * A photo is addressed by its opaque id (src/schema/ids.ts), never by a key.
  */
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
@@ -12,7 +13,8 @@ import { deletePhoto, getPhoto, getPhotoWithReactions, listRecentPhotos, uploadP
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { httpErrors } from '../errors.js';
-import { errorsFor, Page, PageQuery, PhotoParams, PhotoView, PhotoWithReactions, UserParams } from '../schemas.js';
+import { errorsFor, Page, PageQuery, PhotoParams, PhotoView, ReactionView, UserParams } from '../schemas.js';
+import { pageView, photoPath, photoRef, photoView, reactionView } from '../views.js';
 
 /** What we accept, detected from the bytes (never from the file name or the client's header). */
 const IMAGE_TYPES: Record<string, string> = {
@@ -24,13 +26,6 @@ const IMAGE_TYPES: Record<string, string> = {
   'image/heif': 'heif',
   'image/avif': 'avif',
 };
-
-export const photoUrl = (photo: { username: string; timestamp: string }): string =>
-  `/v1/users/${photo.username}/photos/${encodeURIComponent(photo.timestamp)}`;
-
-export function photoView(photo: Photo) {
-  return { username: photo.username, timestamp: photo.timestamp, reactions: photo.reactions, imageUrl: `${photoUrl(photo)}/image` };
-}
 
 export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx }) => {
   const { db, config, blobs } = ctx;
@@ -44,13 +39,17 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     {
       ...writes,
       schema: {
+        operationId: 'uploadPhoto',
         tags: ['photos'],
         summary: 'Upload a photo (multipart/form-data, one file field; JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF)',
         description: `The image type is detected from its bytes. At most ${uploadLimit} bytes.`,
         consumes: ['multipart/form-data'],
         security: BEARER,
         params: UserParams,
-        response: { 201: PhotoView, ...errorsFor(400, 401, 403, 404, 413, 415, 429, 503) },
+        response: {
+          201: PhotoView,
+          ...errorsFor({ 400: ['FILE_MISSING'], 401: [], 403: ['FORBIDDEN'], 404: ['USER_NOT_FOUND'], 409: [], 413: [], 415: [], 429: [], 503: [] }),
+        },
       },
     },
     async (request, reply) => {
@@ -74,7 +73,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         await blobs.delete(location).catch((e: unknown) => request.log.warn({ err: e, location }, 'orphan blob not removed'));
         throw error;
       }
-      return reply.status(201).header('location', photoUrl(photo)).send(photoView(photo));
+      return reply.status(201).header('location', photoPath(photo)).send(photoView(photo));
     },
   );
 
@@ -82,56 +81,76 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     '/users/:username/photos',
     {
       schema: {
+        operationId: 'listUserPhotos',
         tags: ['photos'],
         summary: "A user's photos, newest first",
         security: BEARER,
         params: UserParams,
         querystring: PageQuery,
-        response: { 200: Page(PhotoView), ...errorsFor(400, 401, 404, 503) },
+        response: { 200: Page(PhotoView, 'PhotoPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
-      const page = await listRecentPhotos(db, request.params.username, request.query);
-      return { items: page.items.map(photoView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+      return pageView(await listRecentPhotos(db, request.params.username, request.query), photoView);
     },
   );
 
   app.get(
-    '/users/:username/photos/:timestamp',
+    '/photos/:photoId',
     {
       schema: {
+        operationId: 'getPhoto',
         tags: ['photos'],
-        summary: 'A photo and its reactions (one index query; later pages hold reactions only)',
+        summary: 'A photo with its reaction counts',
+        security: BEARER,
+        params: PhotoParams,
+        response: { 200: PhotoView, ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND'], 503: [] }) },
+      },
+    },
+    async (request) => {
+      const { username, timestamp } = photoRef(request.params.photoId);
+      return photoView(await getPhoto(db, username, timestamp));
+    },
+  );
+
+  app.get(
+    '/photos/:photoId/reactions',
+    {
+      schema: {
+        operationId: 'listPhotoReactions',
+        tags: ['reactions'],
+        summary: "A photo's reactions (the lab's photo-and-reactions index query; 404 when the photo does not exist)",
         security: BEARER,
         params: PhotoParams,
         querystring: PageQuery,
-        response: { 200: PhotoWithReactions, ...errorsFor(400, 401, 404, 503) },
+        response: { 200: Page(ReactionView, 'ReactionPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['PHOTO_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
-      const { username, timestamp } = request.params;
-      const result = await getPhotoWithReactions(db, username, timestamp, request.query);
-      return { ...(result.photo ? { photo: photoView(result.photo) } : {}), reactions: result.reactions };
+      const { username, timestamp } = photoRef(request.params.photoId);
+      const { reactions } = await getPhotoWithReactions(db, username, timestamp, request.query);
+      return pageView(reactions, reactionView);
     },
   );
 
   app.get(
-    '/users/:username/photos/:timestamp/image',
+    '/photos/:photoId/image',
     {
       schema: {
+        operationId: 'getPhotoImage',
         tags: ['photos'],
         summary: 'The image bytes, with their content type',
         security: BEARER,
         params: PhotoParams,
         produces: ['image/*'],
-        response: { 200: Type.String({ format: 'binary' }), ...errorsFor(400, 401, 404, 503) },
+        response: { 200: Type.String({ format: 'binary' }), ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND', 'IMAGE_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request, reply) => {
-      const { username, timestamp } = request.params;
+      const { username, timestamp } = photoRef(request.params.photoId);
       const photo = await getPhoto(db, username, timestamp);
       const blob = await blobs.get(photo.location);
-      if (!blob) throw httpErrors.notFound('IMAGE_NOT_FOUND', `The image of photo ${timestamp} of user ${username} is not in this store.`);
+      if (!blob) throw httpErrors.notFound('IMAGE_NOT_FOUND', `The image of photo ${request.params.photoId} is not in this store.`);
       void reply.header('content-type', blob.contentType).header('cache-control', 'private, max-age=86400, immutable');
       if (blob.size !== undefined) void reply.header('content-length', blob.size);
       // A stream is sent as is (never serialized); the schema only documents the binary body.
@@ -140,19 +159,20 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   );
 
   app.delete(
-    '/users/:username/photos/:timestamp',
+    '/photos/:photoId',
     {
       ...writes,
       schema: {
+        operationId: 'deletePhoto',
         tags: ['photos'],
         summary: 'Delete your own photo; its reactions go with it, transactionally',
         security: BEARER,
         params: PhotoParams,
-        response: { 204: Type.Null(), ...errorsFor(400, 401, 403, 404, 409, 429, 503) },
+        response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN'], 404: ['PHOTO_NOT_FOUND'], 409: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
-      const { username, timestamp } = request.params;
+      const { username, timestamp } = photoRef(request.params.photoId);
       assertSelf(request, username, 'delete this photo');
       const photo = await getPhoto(db, username, timestamp);
       await deletePhoto(db, username, timestamp);

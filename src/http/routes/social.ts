@@ -1,10 +1,13 @@
 /**
  * Reactions and follows, always made as the signed-in user: the acting user comes from the
- * access token, never from the path or the body.
+ * access token, never from the path or the body. PUT and DELETE are idempotent, as HTTP
+ * defines them: a retried request changes nothing and succeeds.
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
+  findFriendship,
+  findReaction,
   followUser,
   listFollowed,
   listFollowedWithProfiles,
@@ -14,46 +17,56 @@ import {
   unfollowUser,
 } from '../../patterns/index.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
-import { errorsFor, FollowedView, Friendship, Page, PageQuery, Reaction, ReactionParams, UserParams } from '../schemas.js';
+import { deleteOnce, putOnce } from '../idempotent.js';
+import { errorsFor, FollowedView, FriendshipView, Page, PageQuery, ReactionParams, ReactionView, UserParams } from '../schemas.js';
+import { friendshipView, pageView, photoRef, reactionView, userView } from '../views.js';
 
 export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
   const writes = { config: perMinute(config.http.rateLimit.writesPerMinute) };
 
   app.put(
-    '/users/:username/photos/:timestamp/reactions/:type',
+    '/photos/:photoId/reactions/:type',
     {
       ...writes,
       schema: {
+        operationId: 'reactToPhoto',
         tags: ['reactions'],
-        summary: 'React to a photo as yourself (a second identical reaction is 409 and changes nothing)',
+        summary: 'React to a photo as yourself (201 when new; 200 and no change when you already had)',
         security: BEARER,
         params: ReactionParams,
-        response: { 201: Reaction, ...errorsFor(400, 401, 404, 409, 429, 503) },
+        response: {
+          200: ReactionView,
+          201: ReactionView,
+          ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND', 'USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
+        },
       },
     },
     async (request, reply) => {
-      const { username, timestamp, type } = request.params;
-      const reaction = await reactToPhoto(db, { reactingUser: request.username, owner: username, timestamp, type });
-      return reply.status(201).send(reaction);
+      const { username: owner, timestamp } = photoRef(request.params.photoId);
+      const target = { reactingUser: request.username, owner, timestamp, type: request.params.type };
+      const { created, value } = await putOnce(() => reactToPhoto(db, target), () => findReaction(db, target), 'REACTION_EXISTS');
+      return reply.status(created ? 201 : 200).send(reactionView(value));
     },
   );
 
   app.delete(
-    '/users/:username/photos/:timestamp/reactions/:type',
+    '/photos/:photoId/reactions/:type',
     {
       ...writes,
       schema: {
+        operationId: 'removeReaction',
         tags: ['reactions'],
-        summary: 'Remove your reaction (the counter goes down in the same transaction)',
+        summary: 'Remove your reaction (the counter goes down in the same transaction); 204 also when there was none',
         security: BEARER,
         params: ReactionParams,
-        response: { 204: Type.Null(), ...errorsFor(400, 401, 404, 429, 503) },
+        response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND'], 409: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
-      const { username, timestamp, type } = request.params;
-      await removeReaction(db, { reactingUser: request.username, owner: username, timestamp, type });
+      const { username: owner, timestamp } = photoRef(request.params.photoId);
+      const target = { reactingUser: request.username, owner, timestamp, type: request.params.type };
+      await deleteOnce(() => removeReaction(db, target), 'REACTION_NOT_FOUND');
       return reply.status(204).send(null);
     },
   );
@@ -63,14 +76,27 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     {
       ...writes,
       schema: {
+        operationId: 'followUser',
         tags: ['follows'],
-        summary: 'Follow this user as yourself (409 if already following, 400 for yourself)',
+        summary: 'Follow this user as yourself (201 when new; 200 and no change when already following; 400 for yourself)',
         security: BEARER,
         params: UserParams,
-        response: { 201: Friendship, ...errorsFor(400, 401, 404, 409, 429, 503) },
+        response: {
+          200: FriendshipView,
+          201: FriendshipView,
+          ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 404: ['USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
+        },
       },
     },
-    async (request, reply) => reply.status(201).send(await followUser(db, request.username, request.params.username)),
+    async (request, reply) => {
+      const followed = request.params.username;
+      const { created, value } = await putOnce(
+        () => followUser(db, request.username, followed),
+        () => findFriendship(db, request.username, followed),
+        'ALREADY_FOLLOWING',
+      );
+      return reply.status(created ? 201 : 200).send(friendshipView(value));
+    },
   );
 
   app.delete(
@@ -78,15 +104,16 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     {
       ...writes,
       schema: {
+        operationId: 'unfollowUser',
         tags: ['follows'],
-        summary: 'Unfollow this user (both counters go down in the same transaction)',
+        summary: 'Unfollow this user (both counters go down in the same transaction); 204 also when not following',
         security: BEARER,
         params: UserParams,
-        response: { 204: Type.Null(), ...errorsFor(400, 401, 404, 429, 503) },
+        response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 409: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
-      await unfollowUser(db, request.username, request.params.username);
+      await deleteOnce(() => unfollowUser(db, request.username, request.params.username), 'NOT_FOLLOWING');
       return reply.status(204).send(null);
     },
   );
@@ -95,37 +122,40 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     '/users/:username/followers',
     {
       schema: {
+        operationId: 'listFollowers',
         tags: ['follows'],
         summary: 'Who follows this user',
         security: BEARER,
         params: UserParams,
         querystring: PageQuery,
-        response: { 200: Page(Friendship), ...errorsFor(400, 401, 404, 503) },
+        response: { 200: Page(FriendshipView, 'FriendshipPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
-    async (request) => listFollowers(db, request.params.username, request.query),
+    async (request) => {
+      return pageView(await listFollowers(db, request.params.username, request.query), friendshipView);
+    },
   );
 
   app.get(
     '/users/:username/following',
     {
       schema: {
+        operationId: 'listFollowing',
         tags: ['follows'],
         summary: 'Whom this user follows; expand=profile adds each profile (one BatchGetItem)',
         security: BEARER,
         params: UserParams,
         querystring: Type.Object({ ...PageQuery.properties, expand: Type.Optional(Type.Literal('profile')) }),
-        response: { 200: Page(FollowedView), ...errorsFor(400, 401, 404, 503) },
+        response: { 200: Page(FollowedView, 'FollowedPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
       const { expand, ...page } = request.query;
-      if (expand !== 'profile') return listFollowed(db, request.params.username, page);
-      const result = await listFollowedWithProfiles(db, request.params.username, page);
-      return {
-        items: result.items.map(({ friendship, user }) => ({ ...friendship, ...(user ? { user } : {}) })),
-        ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}),
-      };
+      if (expand !== 'profile') return pageView(await listFollowed(db, request.params.username, page), friendshipView);
+      return pageView(await listFollowedWithProfiles(db, request.params.username, page), ({ friendship, user }) => ({
+        ...friendshipView(friendship),
+        ...(user ? { user: userView(user) } : {}),
+      }));
     },
   );
   done();

@@ -10,7 +10,7 @@ import { errorsFor } from '../schemas.js';
 export const systemRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   app.get(
     '/health',
-    { schema: { tags: ['system'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    { schema: { operationId: 'getHealth', tags: ['system'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }, { title: 'Health' }) } } },
     (_request, reply) => {
       void reply.send({ status: 'ok' as const });
     },
@@ -20,9 +20,10 @@ export const systemRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     '/ready',
     {
       schema: {
+        operationId: 'getReadiness',
         tags: ['system'],
         summary: 'The engine answers and the table and its InvertedIndex are ACTIVE',
-        response: { 200: Type.Object({ status: Type.Literal('ready'), table: Type.String() }), ...errorsFor(503) },
+        response: { 200: Type.Object({ status: Type.Literal('ready'), table: Type.String() }, { title: 'Readiness' }), ...errorsFor({ 503: [] }) },
       },
     },
     async () => {

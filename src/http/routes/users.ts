@@ -1,10 +1,12 @@
 /** Profiles: anyone signed in may read one; only its owner may change it. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { ProfileUpdate } from '../../schema/entities.js';
+import { errors } from '../../errors.js';
+import { photoSk } from '../../schema/keys.js';
 import { getUser, updateUser } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
-import { errorsFor, User, UserParams } from '../schemas.js';
+import { errorsFor, ProfileUpdateBody, UserParams, UserView } from '../schemas.js';
+import { photoRef, userView } from '../views.js';
 
 export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
@@ -13,14 +15,15 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
     '/users/:username',
     {
       schema: {
+        operationId: 'getUser',
         tags: ['users'],
         summary: 'A profile, with its follower and following counts',
         security: BEARER,
         params: UserParams,
-        response: { 200: User, ...errorsFor(400, 401, 404, 503) },
+        response: { 200: UserView, ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
-    async (request) => getUser(db, request.params.username),
+    async (request) => userView(await getUser(db, request.params.username)),
   );
 
   app.patch(
@@ -28,17 +31,29 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
     {
       config: perMinute(config.http.rateLimit.writesPerMinute),
       schema: {
+        operationId: 'updateUser',
         tags: ['users'],
-        summary: 'Update your own profile (null pinnedImage unpins)',
+        summary: 'Update your own profile (pinnedPhotoId: one of your photos; null unpins)',
         security: BEARER,
         params: UserParams,
-        body: ProfileUpdate,
-        response: { 200: User, ...errorsFor(400, 401, 403, 404, 429, 503) },
+        body: ProfileUpdateBody,
+        response: { 200: UserView, ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN'], 404: ['USER_NOT_FOUND', 'PHOTO_NOT_FOUND'], 429: [], 503: [] }) },
       },
     },
     async (request) => {
-      assertSelf(request, request.params.username, 'update this profile');
-      return updateUser(db, request.params.username, request.body);
+      const { username } = request.params;
+      assertSelf(request, username, 'update this profile');
+      const { pinnedPhotoId, ...fields } = request.body;
+      let pinnedImage: string | null | undefined;
+      if (pinnedPhotoId === null) pinnedImage = null;
+      else if (pinnedPhotoId !== undefined) {
+        const ref = photoRef(pinnedPhotoId);
+        if (ref.username !== username) {
+          throw errors.validation('pinnedPhotoId must be one of your own photos.', [{ path: '/pinnedPhotoId', message: 'not your photo' }]);
+        }
+        pinnedImage = photoSk(ref.username, ref.timestamp);
+      }
+      return userView(await updateUser(db, username, { ...fields, ...(pinnedImage !== undefined ? { pinnedImage } : {}) }));
     },
   );
   done();

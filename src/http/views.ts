@@ -1,0 +1,63 @@
+/**
+ * The one place entities become API shapes. Views name photos by id and carry time zones;
+ * no key string (`PHOTO#...`, `USER#...`) and no storage location ever leaves through here.
+ */
+import { errors } from '../errors.js';
+import type { Page } from '../patterns/index.js';
+import type { Friendship, Photo, Reaction, User } from '../schema/entities.js';
+import { parsePhotoId, photoId, type PhotoRef } from '../schema/ids.js';
+import { parsePhotoSk } from '../schema/keys.js';
+
+/** Stored timestamps are UTC without a zone (the lab's format); the API always says so. */
+export function apiTimestamp(timestamp: string): string {
+  return timestamp.endsWith('Z') ? timestamp : `${timestamp}Z`;
+}
+
+/** The photo a path's `:photoId` names; PHOTO_NOT_FOUND for anything we never issued. */
+export function photoRef(id: string): PhotoRef {
+  const ref = parsePhotoId(id);
+  if (!ref) throw errors.unknownPhotoId(id);
+  return ref;
+}
+
+export const photoPath = (photo: PhotoRef): string => `/v1/photos/${photoId(photo.username, photo.timestamp)}`;
+
+export function photoView(photo: Photo) {
+  return {
+    id: photoId(photo.username, photo.timestamp),
+    username: photo.username,
+    timestamp: apiTimestamp(photo.timestamp),
+    reactions: photo.reactions,
+    imageUrl: `${photoPath(photo)}/image`,
+  };
+}
+
+/** A stored photo sort key as an id; undefined for a value that names no photo. */
+function photoIdOfSk(sk: string): string | undefined {
+  const ref = parsePhotoSk(sk);
+  return ref ? photoId(ref.username, ref.timestamp) : undefined;
+}
+
+export function reactionView(reaction: Reaction) {
+  return {
+    photoId: photoIdOfSk(reaction.photo) ?? '',
+    reactingUser: reaction.reactingUser,
+    reactionType: reaction.reactionType,
+    timestamp: apiTimestamp(reaction.timestamp),
+  };
+}
+
+export function friendshipView(friendship: Friendship) {
+  return { followedUser: friendship.followedUser, followingUser: friendship.followingUser, timestamp: apiTimestamp(friendship.timestamp) };
+}
+
+export function userView(user: User) {
+  const { pinnedImage, ...fields } = user;
+  const pinnedPhotoId = pinnedImage === undefined ? undefined : photoIdOfSk(pinnedImage);
+  return { ...fields, ...(pinnedPhotoId ? { pinnedPhotoId } : {}) };
+}
+
+/** A page of entities as a page of views; the cursor passes through untouched. */
+export function pageView<T, V>(page: Page<T>, view: (item: T) => V): Page<V> {
+  return { items: page.items.map(view), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}
