@@ -30,3 +30,5 @@ export function perMinute(max: number): { rateLimit?: { max: number; timeWindow:
 }
 
 export const BEARER = [{ bearerAuth: [] }];
+/** Stated, not implied: the operation needs no token (sign-up, log-in, probes). */
+export const PUBLIC: { bearerAuth: string[] }[] = [];

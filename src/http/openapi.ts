@@ -4,6 +4,7 @@
  * components.schemas once and leaves a $ref wherever it appeared. Generated clients then get
  * `Photo`, `ErrorResponse`... instead of the same anonymous shape inlined at every use.
  */
+import { STATUS_CODES } from 'node:http';
 import type { SwaggerOptions } from '@fastify/swagger';
 
 type Json = unknown;
@@ -31,9 +32,25 @@ function hoist(node: Json, named: Schemas, inSchema: boolean): Json {
   return { $ref: `#/components/schemas/${title}` };
 }
 
+/** Fastify names every response "Default Response"; the status text says more. */
+function describeResponses(paths: Json): void {
+  if (!isObject(paths)) return;
+  for (const operations of Object.values(paths)) {
+    if (!isObject(operations)) continue;
+    for (const operation of Object.values(operations)) {
+      const responses = isObject(operation) ? operation.responses : undefined;
+      if (!isObject(responses)) continue;
+      for (const [status, response] of Object.entries(responses)) {
+        if (isObject(response) && response.description === 'Default Response') response.description = STATUS_CODES[Number(status)] ?? 'Response';
+      }
+    }
+  }
+}
+
 export function hoistNamedSchemas<T extends { paths?: Json; components?: Json }>(document: T): T {
   const named: Schemas = {};
   const paths = hoist(document.paths, named, false);
+  describeResponses(paths);
   const components = isObject(document.components) ? document.components : {};
   const existing = isObject(components.schemas) ? components.schemas : {};
   const schemas = Object.fromEntries(Object.entries({ ...existing, ...named }).sort(([a], [b]) => a.localeCompare(b)));

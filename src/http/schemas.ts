@@ -41,8 +41,9 @@ const COMMON_CODES: Record<number, readonly string[]> = {
  * generated clients can switch on them. Pass `[]` for a status with only the common codes.
  */
 export function errorsFor(codes: Partial<Record<number, readonly string[]>>): Record<number, TSchema> {
+  // Any operation can fail on our side; the answer never says how.
   return Object.fromEntries(
-    Object.entries(codes).map(([status, own]) => {
+    Object.entries({ ...codes, 500: ['INTERNAL'] }).map(([status, own]) => {
       const all = [...new Set([...(own ?? []), ...(COMMON_CODES[Number(status)] ?? [])])].sort();
       const narrowed = Type.Object({ error: Type.Object({ code: Type.Unsafe<string>({ type: 'string', enum: all }) }) });
       return [status, Type.Intersect([ErrorResponse, narrowed])];
@@ -138,3 +139,9 @@ export const Tokens = Type.Object(
 );
 
 export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 300 }) }, { additionalProperties: false, title: 'RefreshRequest' });
+
+/** The multipart upload as clients send it: one file part (any field name). */
+export const UploadForm = Type.Object(
+  { file: Type.String({ format: 'binary', contentMediaType: 'image/*', description: 'The image: JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF' }) },
+  { title: 'PhotoUpload', required: ['file'] },
+);

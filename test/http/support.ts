@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { createLocalBlobStore, type BlobStore } from '../../src/blobs/index.js';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
+import { assertContract } from '../support/contract.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 
 export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef-0123456789';
@@ -23,7 +24,7 @@ export interface Api {
 export interface CallOptions {
   token?: string;
   json?: unknown;
-  body?: string | FormData | Uint8Array;
+  body?: string | FormData | Uint8Array<ArrayBuffer>;
   headers?: Record<string, string>;
 }
 
@@ -78,6 +79,7 @@ export function caller(url: string) {
     const bytes = Buffer.from(await response.arrayBuffer());
     const type = response.headers.get('content-type') ?? '';
     const parsed: unknown = type.includes('json') && bytes.length > 0 ? JSON.parse(bytes.toString('utf8')) : undefined;
+    assertContract(method, path, response.status, type, parsed);
     return { status: response.status, headers: response.headers, body: parsed, bytes };
   };
 }

@@ -2,7 +2,7 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Credentials, createSession, revokeSession, rotateSession, signUp, SignUp, verifyCredentials, type RefreshGrant } from '../../patterns/index.js';
-import { perMinute, type RouteOptions } from '../context.js';
+import { perMinute, PUBLIC, type RouteOptions } from '../context.js';
 import { errorsFor, RefreshBody, Tokens, UserView } from '../schemas.js';
 import { userView } from '../views.js';
 
@@ -29,6 +29,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         operationId: 'signUp',
         tags: ['accounts'],
+        security: PUBLIC,
         summary: 'Sign up: creates the profile and its credentials together, and signs in',
         body: SignUp,
         response: {
@@ -51,6 +52,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         operationId: 'logIn',
         tags: ['accounts'],
+        security: PUBLIC,
         summary: 'Log in: a short-lived access token and a single-use refresh token',
         body: Credentials,
         response: { 201: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_CREDENTIALS'], 413: [], 415: [], 429: [], 503: [] }) },
@@ -69,6 +71,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         operationId: 'refreshSession',
         tags: ['accounts'],
+        security: PUBLIC,
         summary: 'Exchange a refresh token for a new pair; the old refresh token stops working',
         body: RefreshBody,
         response: { 200: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN'], 413: [], 415: [], 429: [], 503: [] }) },
@@ -84,6 +87,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       schema: {
         operationId: 'logOut',
         tags: ['accounts'],
+        security: PUBLIC,
         summary: 'Log out: revokes the refresh token (access tokens expire on their own)',
         body: RefreshBody,
         response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN'], 413: [], 415: [], 429: [], 503: [] }) },

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { TypeBoxValidatorCompiler, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { fileTypeFromBuffer } from 'file-type';
 import { Type } from 'typebox';
 import type { Photo } from '../../schema/entities.js';
@@ -13,7 +13,7 @@ import { deletePhoto, getPhoto, getPhotoWithReactions, listRecentPhotos, uploadP
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { httpErrors } from '../errors.js';
-import { errorsFor, Page, PageQuery, PhotoParams, PhotoView, ReactionView, UserParams } from '../schemas.js';
+import { errorsFor, Page, PageQuery, PhotoParams, PhotoView, ReactionView, UploadForm, UserParams } from '../schemas.js';
 import { pageView, photoPath, photoRef, photoView, reactionView } from '../views.js';
 
 /** What we accept, detected from the bytes (never from the file name or the client's header). */
@@ -38,6 +38,8 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     '/users/:username/photos',
     {
       ...writes,
+      // The multipart stream is read by the handler; the body schema documents it only.
+      validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : TypeBoxValidatorCompiler(route)),
       schema: {
         operationId: 'uploadPhoto',
         tags: ['photos'],
@@ -46,6 +48,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         consumes: ['multipart/form-data'],
         security: BEARER,
         params: UserParams,
+        body: UploadForm,
         response: {
           201: PhotoView,
           ...errorsFor({ 400: ['FILE_MISSING'], 401: [], 403: ['FORBIDDEN'], 404: ['USER_NOT_FOUND'], 409: [], 413: [], 415: [], 429: [], 503: [] }),
@@ -142,8 +145,10 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         summary: 'The image bytes, with their content type',
         security: BEARER,
         params: PhotoParams,
-        produces: ['image/*'],
-        response: { 200: Type.String({ format: 'binary' }), ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND', 'IMAGE_NOT_FOUND'], 503: [] }) },
+        response: {
+          200: { description: 'The image', content: { 'image/*': { schema: Type.String({ format: 'binary' }) } } },
+          ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND', 'IMAGE_NOT_FOUND'], 503: [] }),
+        },
       },
     },
     async (request, reply) => {

@@ -4,13 +4,13 @@ import { Type } from 'typebox';
 import { describeTable } from '../../admin/table.js';
 import { errors } from '../../errors.js';
 import { mapEngineError } from '../../patterns/index.js';
-import type { RouteOptions } from '../context.js';
+import { PUBLIC, type RouteOptions } from '../context.js';
 import { errorsFor } from '../schemas.js';
 
 export const systemRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   app.get(
     '/health',
-    { schema: { operationId: 'getHealth', tags: ['system'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }, { title: 'Health' }) } } },
+    { schema: { operationId: 'getHealth', tags: ['system'], security: PUBLIC, summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }, { title: 'Health' }) } } },
     (_request, reply) => {
       void reply.send({ status: 'ok' as const });
     },
@@ -22,6 +22,7 @@ export const systemRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         operationId: 'getReadiness',
         tags: ['system'],
+        security: PUBLIC,
         summary: 'The engine answers and the table and its InvertedIndex are ACTIVE',
         response: { 200: Type.Object({ status: Type.Literal('ready'), table: Type.String() }, { title: 'Readiness' }), ...errorsFor({ 503: [] }) },
       },

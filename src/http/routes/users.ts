@@ -37,7 +37,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
         security: BEARER,
         params: UserParams,
         body: ProfileUpdateBody,
-        response: { 200: UserView, ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN'], 404: ['USER_NOT_FOUND', 'PHOTO_NOT_FOUND'], 429: [], 503: [] }) },
+        response: { 200: UserView, ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN'], 404: ['USER_NOT_FOUND', 'PHOTO_NOT_FOUND'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request) => {
