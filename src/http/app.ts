@@ -4,7 +4,9 @@
  * any port against any table.
  */
 import { randomUUID } from 'node:crypto';
+import compress from '@fastify/compress';
 import cors from '@fastify/cors';
+import etag from '@fastify/etag';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -63,6 +65,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(helmet, { global: true });
+  // JSON pages of profiles compress well; small answers are not worth the CPU (threshold).
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
+  // Weak validators on every string/buffer answer: a client that revalidates a read with
+  // If-None-Match gets an empty 304 when nothing changed.
+  await app.register(etag, { weak: true });
+  app.addHook('onSend', async (request, reply) => {
+    // Answers depend on who asks (Authorization): only the client itself may keep them, and
+    // it must revalidate (cheap with the ETag) rather than trust a stale copy.
+    if (request.method === 'GET' && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'private, no-cache');
+  });
   if (config.http.corsOrigins.length > 0) {
     const any = config.http.corsOrigins.includes('*');
     await app.register(cors, {
