@@ -1,6 +1,6 @@
 /** Key formats and timestamps: the contract with the lab's scripts and data. */
 import { describe, expect, it } from 'vitest';
-import { classifyKey, keys, parsePhotoSk, ranges } from '../src/schema/keys.js';
+import { classifyKey, keys, labQueriesReading, parsePhotoSk, ranges, type ItemKey } from '../src/schema/keys.js';
 import { canonicalTimestamp, nextTimestamp } from '../src/schema/timestamps.js';
 
 describe('keys', () => {
@@ -29,6 +29,40 @@ describe('keys', () => {
     expect(inRange(keys.user('a').SK)).toBe(true);
     expect(inRange(keys.photo('a', '2019-01-01T00:00:00.123456').SK)).toBe(true);
     expect(inRange(keys.friendship('a', 'zed').SK)).toBe(false);
+  });
+});
+
+describe("the lab's key ranges", () => {
+  // Only the lab's own entities may be read by the lab's queries; every other item type must
+  // stay outside all four ranges, whatever the names and times in its key.
+  const LAB: Record<string, string[]> = {
+    user: ['user-and-photos'],
+    photo: ['user-and-photos', 'photo-and-reactions'],
+    reaction: ['photo-and-reactions'],
+    friendship: ['followers', 'followed-by'],
+  };
+  const samples = ['a', 'zz', 'user.name-1', '2019-01-01T00:00:00', '2026-11-25T12:00:00.123456', 'heart', '+1', '0', 'ZGF2aWQ'];
+
+  it('hold exactly the lab entities, and no other key builder lands in any of them', () => {
+    const builders = Object.entries(keys) as [string, (...args: string[]) => ItemKey][];
+    expect(builders.length).toBeGreaterThanOrEqual(Object.keys(LAB).length);
+    for (const [name, build] of builders) {
+      for (let i = 0; i < samples.length; i++) {
+        const args = Array.from({ length: Math.max(build.length, 1) }, (_, j) => samples[(i + j) % samples.length] ?? 'a');
+        const key = build(...args);
+        const read = labQueriesReading(key);
+        if (name in LAB) {
+          // The lab's own keys: what they are read by depends only on their kind.
+          for (const query of read) expect(LAB[name], `${name}(${args.join(', ')})`).toContain(query);
+        } else {
+          expect(read, `${name}(${args.join(', ')}) = ${key.PK} / ${key.SK} falls in a lab query's range`).toEqual([]);
+        }
+      }
+    }
+    expect(labQueriesReading(keys.user('a'))).toEqual(['user-and-photos']);
+    expect(labQueriesReading(keys.friendship('a', 'b'))).toEqual(['followers', 'followed-by']);
+    expect(labQueriesReading({ PK: 'USER#a', SK: 'AVATAR#a' })).toEqual(['user-and-photos']);
+    expect(labQueriesReading({ PK: 'SESSION#a', SK: 'PHOTO#a#2019-01-01T00:00:00' })).toEqual(['photo-and-reactions']);
   });
 });
 

@@ -69,6 +69,28 @@ export const ranges = {
   photoAndReactions: (owner: string, timestamp: string) => ({ sk: photoSk(owner, timestamp), from: REACTION, to: 'USER$' }),
 };
 
+/** The lab's four queries, named after what they read. */
+export type LabQuery = 'user-and-photos' | 'followers' | 'photo-and-reactions' | 'followed-by';
+
+/**
+ * Which of the lab's queries would read an item with this key, for any user and photo: the
+ * guard that keeps new item types out of the lab's key ranges (test/schema.test.ts runs it
+ * over every key builder above, so a new one that strays fails at once).
+ */
+export function labQueriesReading(key: ItemKey): LabQuery[] {
+  const found: LabQuery[] = [];
+  if (key.PK.startsWith(USER)) {
+    const username = key.PK.slice(USER.length);
+    const range = ranges.userAndPhotos(username);
+    if (key.SK >= range.from && key.SK <= range.to) found.push('user-and-photos');
+    if (key.SK.startsWith(FRIEND)) found.push('followers');
+  }
+  // InvertedIndex: every item is there, keyed by its SK, sorted by its PK.
+  if (key.SK.startsWith(PHOTO) && key.PK >= REACTION && key.PK <= 'USER$') found.push('photo-and-reactions');
+  if (key.SK.startsWith(FRIEND)) found.push('followed-by');
+  return found;
+}
+
 /** What a key says about the item that carries it; the one place keys are read back. */
 export type KeyKind =
   | { kind: 'user'; username: string }
