@@ -47,6 +47,8 @@ export interface HttpConfig {
   rateLimit: { authPerMinute: number; writesPerMinute: number };
   /** Honour X-Forwarded-For (only behind a proxy you run). */
   trustProxy: boolean;
+  /** The built web client served at `/` (`npm run build:web`); undefined serves none. */
+  webDir: string | undefined;
 }
 
 export type BlobConfig =
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
       uploadLimitBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 10 * 1024 * 1024),
       rateLimit: { authPerMinute: nonNegativeInt(env, 'RATE_LIMIT_AUTH', 20), writesPerMinute: nonNegativeInt(env, 'RATE_LIMIT_WRITES', 600) },
       trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+      webDir: env.WEB_DIR === undefined ? 'dist/web' : env.WEB_DIR || undefined,
     },
     blobs: blobConfig(env, dataDir),
   };

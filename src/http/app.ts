@@ -18,6 +18,7 @@ import { authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
 import { openapiOptions } from './openapi.js';
+import { webDirectory, webRoutes } from './web.js';
 import { accountRoutes } from './routes/accounts.js';
 import { photoRoutes } from './routes/photos.js';
 import { socialRoutes } from './routes/social.js';
@@ -96,6 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
 
   await app.register(systemRoutes, { ctx });
+  const web = webDirectory(config.http.webDir);
+  if (web) await app.register(async (scope) => webRoutes(scope, web));
   await app.register(
     async (v1) => {
       await v1.register(accountRoutes, { ctx });

@@ -1,0 +1,46 @@
+/**
+ * Browser tests' harness: the web client built once per file into a temporary directory,
+ * served by a real API on the run's DynamoDB Local, and Debian's Chromium driven by
+ * playwright-core (`.ci/run` installs Chromium when it is missing, as it installs Java).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { build } from 'vite';
+
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const WEB_CONFIG = new URL('../../web/vite.config.ts', import.meta.url).pathname;
+export const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url).pathname : join(tmpdir(), 'qp-screenshots');
+
+/** Builds the web client into a fresh directory and returns it. */
+export async function buildWeb(): Promise<string> {
+  const outDir = await mkdtemp(join(tmpdir(), 'qp-web-'));
+  await build({ configFile: WEB_CONFIG, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  return outDir;
+}
+
+export async function removeDir(dir: string | undefined): Promise<void> {
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
+/** Bytes of JavaScript the app ships, uncompressed. */
+export async function scriptBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(join(dir, 'assets'))) if (name.endsWith('.js')) total += (await stat(join(dir, 'assets', name))).size;
+  return total;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium (Debian), or set CHROMIUM_BIN.`);
+  }
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // No network but loopback here: keep Chromium from calling home at start.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
