@@ -29,6 +29,10 @@ export interface Config {
   cursorSecret: string | undefined;
   http: HttpConfig;
   blobs: BlobConfig;
+  /** Create (and index) the table when missing: on by default in development only. */
+  tableCreate: boolean;
+  /** DynamoDB Local's isolation from the network (see src/engine/isolation.ts). */
+  embeddedIsolation: 'namespace' | 'none';
 }
 
 export interface HttpConfig {
@@ -45,10 +49,27 @@ export interface HttpConfig {
   uploadLimitBytes: number;
   /** Requests per minute per client address; 0 disables the limit. */
   rateLimit: { authPerMinute: number; writesPerMinute: number };
-  /** Honour X-Forwarded-For (only behind a proxy you run). */
-  trustProxy: boolean;
   /** The built web client served at `/` (`npm run build:web`); undefined serves none. */
   webDir: string | undefined;
+  /**
+   * Which X-Forwarded-For entries to believe: false (none), a number of proxy hops in front of
+   * the service, or the proxies' addresses/CIDRs. Never "all": the leftmost entry is the client's
+   * own choice.
+   */
+  trustProxy: false | number | string[];
+  /** Server-side bounds, so a slow or stalled client cannot hold a connection forever. */
+  timeouts: HttpTimeouts;
+}
+
+export interface HttpTimeouts {
+  /** Whole request headers must arrive within this (Node's headersTimeout). */
+  headersMs: number;
+  /** The whole request, body included (Node's requestTimeout). */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** A socket with no activity at all is closed after this (Fastify's connectionTimeout). */
+  idleMs: number;
 }
 
 export type BlobConfig =
@@ -100,6 +121,35 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+const IPV4_OR_V6 = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(?:\/\d{1,3})?$/;
+
+/** TRUST_PROXY: a hop count, or a comma-separated list of proxy addresses / CIDRs. */
+function trustProxy(env: Env): false | number | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw new ConfigError(`TRUST_PROXY must be a number of proxy hops from 0 to 10 or a list of proxy addresses; got "${raw}".`);
+    return hops;
+  }
+  const list = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const bad = list.find((entry) => !IPV4_OR_V6.test(entry) && !['loopback', 'linklocal', 'uniquelocal'].includes(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `TRUST_PROXY must be the number of proxy hops in front of the service (e.g. 1) or a comma-separated list of proxy addresses/CIDRs; got "${raw}" ("true" would let any client choose its own address).`,
+    );
+  }
+  return list;
+}
+
+function flag(env: Env, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  throw new ConfigError(`${name} must be 1 or 0; got "${raw}".`);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const endpoint = env.DYNAMODB_ENDPOINT || undefined;
   const requested = env.DYNAMODB_ENGINE || undefined;
@@ -126,7 +176,18 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`TABLE_NAME must be 3-255 characters of letters, digits, _ . -; got "${tableName}".`);
   }
 
+  const production = env.NODE_ENV === 'production';
+  if (production && engine === 'embedded') {
+    throw new ConfigError('NODE_ENV=production does not run the embedded DynamoDB Local (a development engine); set DYNAMODB_ENDPOINT or DYNAMODB_ENGINE=aws.');
+  }
+  const isolation = env.EMBEDDED_ENGINE_ISOLATION || 'namespace';
+  if (isolation !== 'namespace' && isolation !== 'none') throw new ConfigError(`EMBEDDED_ENGINE_ISOLATION must be namespace or none; got "${isolation}".`);
+
   const dataDir = env.DATA_DIR || 'data';
+  const headersMs = positiveInt(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000);
+  const requestMs = positiveInt(env, 'HTTP_REQUEST_TIMEOUT_MS', 120_000);
+  // Node refuses a header bound above the whole request's.
+  if (headersMs > requestMs) throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${headersMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${requestMs}).`);
   return {
     engine,
     endpoint,
@@ -136,7 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedInMemory: env.DYNAMODB_IN_MEMORY === '1' || env.DYNAMODB_IN_MEMORY === 'true',
     requestTimeoutMs: positiveInt(env, 'DYNAMODB_REQUEST_TIMEOUT_MS', 5_000),
     maxAttempts: positiveInt(env, 'DYNAMODB_MAX_ATTEMPTS', 3),
-    production: env.NODE_ENV === 'production',
+    production,
     localCredentials: engine === 'embedded' || (engine === 'endpoint' && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE),
     cursorSecret: secret(env, 'CURSOR_SECRET'),
     http: {
@@ -149,9 +210,17 @@ export function loadConfig(env: Env = process.env): Config {
       bodyLimitBytes: positiveInt(env, 'MAX_BODY_BYTES', 64 * 1024),
       uploadLimitBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 10 * 1024 * 1024),
       rateLimit: { authPerMinute: nonNegativeInt(env, 'RATE_LIMIT_AUTH', 20), writesPerMinute: nonNegativeInt(env, 'RATE_LIMIT_WRITES', 600) },
-      trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
       webDir: env.WEB_DIR === undefined ? 'dist/web' : env.WEB_DIR || undefined,
+      trustProxy: trustProxy(env),
+      timeouts: {
+        headersMs,
+        requestMs,
+        keepAliveMs: positiveInt(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000),
+        idleMs: positiveInt(env, 'HTTP_IDLE_TIMEOUT_MS', 60_000),
+      },
     },
     blobs: blobConfig(env, dataDir),
+    tableCreate: flag(env, 'TABLE_CREATE') ?? !production,
+    embeddedIsolation: isolation,
   };
 }

@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { ensureTable } from './admin/table.js';
+import { TableMissingError, assertTableReady, ensureTable } from './admin/table.js';
 import { seedSampleData } from './admin/seed.js';
 import { createBlobStore } from './blobs/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -63,8 +63,10 @@ async function main(): Promise<void> {
   let connection: Connection | undefined;
   try {
     connection = await connect(config);
-    const { createdTable } = await ensureTable(connection.client, config.tableName);
-    if (createdTable) {
+    if (!config.tableCreate) {
+      await assertTableReady(connection.client, config.tableName);
+    } else if ((await ensureTable(connection.client, config.tableName)).createdTable && !config.production) {
+      // Sample users belong to a development table only, never to one created in production.
       try {
         const result = await seedSampleData(connection.doc, config.tableName);
         logger.info({ written: result.written }, 'new table: sample data loaded');
@@ -79,9 +81,11 @@ async function main(): Promise<void> {
   const conn = connection;
 
   const db: Db = { doc: conn.doc, table: config.tableName, cursors: createCursorCodec(secrets.cursorSecret) };
+  const engine = conn.engine;
   const app = await buildApp({
     db,
     client: conn.client,
+    ...(engine ? { engineState: () => engine.state } : {}),
     config: { ...config, cursorSecret: secrets.cursorSecret, http: { ...config.http, jwtSecret: secrets.jwtSecret } },
     blobs: createBlobStore(config.blobs),
     logger,
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${lines.join('\n')}\n\nCtrl-C to stop.\n\n`);
 
   let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
+  const shutdown = async (signal: string, code = 0): Promise<void> => {
     if (stopping) {
       process.stderr.write('Forced exit.\n');
       process.exit(1);
@@ -138,19 +142,30 @@ async function main(): Promise<void> {
       await conn.close();
       logger.info('stopped');
       logger.flush();
-      process.exit(0);
+      process.exit(code);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
       process.exit(1);
     }
   };
+  // The engine is restarted behind the same endpoint after a crash; once it gives up, the
+  // service exits non-zero so that whatever supervises it (systemd, a container runtime)
+  // restarts it, rather than answering 503 forever.
+  engine?.onStateChange((state) => {
+    if (state === 'restarting') logger.error({ engine: 'embedded' }, 'the embedded engine exited unexpectedly; restarting it');
+    else if (state === 'running') logger.warn({ engine: 'embedded', restarts: engine.restarts }, 'the embedded engine is back');
+    else if (state === 'failed') {
+      logger.fatal({ engine: 'embedded', restarts: engine.restarts }, 'the embedded engine cannot be restarted; exiting');
+      void shutdown('engine failed', 70);
+    }
+  });
   // A second signal while draining forces the exit.
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof EngineStartError) {
+  if (error instanceof ConfigError || error instanceof EngineStartError || error instanceof TableMissingError) {
     process.stderr.write(`quick-photos: ${error.message.split('\n')[0]}\n`);
   } else {
     process.stderr.write(`quick-photos: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);

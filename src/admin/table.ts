@@ -3,16 +3,18 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   ResourceInUseException,
   ResourceNotFoundException,
   UpdateTableCommand,
+  UpdateTimeToLiveCommand,
   waitUntilTableExists,
   waitUntilTableNotExists,
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { INVERTED_INDEX } from '../schema/keys.js';
-import { addInvertedIndexInput, createTableInput } from '../schema/table.js';
+import { TTL_ATTRIBUTE, addInvertedIndexInput, createTableInput, timeToLiveInput } from '../schema/table.js';
 
 export interface TableStatus {
   exists: boolean;
@@ -40,7 +42,10 @@ export async function describeTable(client: DynamoDBClient, tableName: string): 
   }
 }
 
-/** CreateTable (PK/SK strings, as the lab) and wait until ACTIVE. Returns false if it already existed. */
+/**
+ * CreateTable (PK/SK strings, as the lab), wait until ACTIVE, then turn on TTL for expired
+ * sessions. Returns false if it already existed (its TTL setting is then left alone).
+ */
 export async function createTable(client: DynamoDBClient, tableName: string, maxWaitSeconds = 300): Promise<boolean> {
   let created = true;
   try {
@@ -50,7 +55,16 @@ export async function createTable(client: DynamoDBClient, tableName: string, max
     created = false;
   }
   await waitUntilTableExists({ client, maxWaitTime: maxWaitSeconds, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
+  if (created) await client.send(new UpdateTimeToLiveCommand(timeToLiveInput(tableName)));
   return created;
+}
+
+/** Turns on TTL on the sessions' expiry attribute unless it is already on. Returns whether it changed. */
+export async function ensureTimeToLive(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  if (ttl?.AttributeName === TTL_ATTRIBUTE && (ttl.TimeToLiveStatus === 'ENABLED' || ttl.TimeToLiveStatus === 'ENABLING')) return false;
+  await client.send(new UpdateTimeToLiveCommand(timeToLiveInput(tableName)));
+  return true;
 }
 
 /**
@@ -79,6 +93,23 @@ export async function waitForIndex(client: DynamoDBClient, tableName: string, ma
     if (Date.now() > deadline) throw new Error(`${INVERTED_INDEX} on ${tableName} was not ACTIVE after ${maxWaitSeconds}s (now ${status.index}).`);
     await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+/**
+ * Without TABLE_CREATE the service only checks: a missing table (a mistyped TABLE_NAME, or a
+ * deployment that skipped `table ensure`) must stop it with a clear message, not be created
+ * empty. An index still being built is waited for.
+ */
+export async function assertTableReady(client: DynamoDBClient, tableName: string, maxWaitSeconds = 1800): Promise<void> {
+  const status = await describeTable(client, tableName);
+  const fix = `create it with \`quick-photos table ensure --table ${tableName}\` (or start once with TABLE_CREATE=1), or check TABLE_NAME.`;
+  if (!status.exists) throw new TableMissingError(`Table ${tableName} does not exist; ${fix}`);
+  if (status.index === 'missing') throw new TableMissingError(`Table ${tableName} has no ${INVERTED_INDEX}; ${fix}`);
+  await waitForIndex(client, tableName, maxWaitSeconds);
+}
+
+export class TableMissingError extends Error {
+  override readonly name = 'TableMissingError';
 }
 
 /** Creates the table and its index when missing; what `npm start` and the tests run. */

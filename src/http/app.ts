@@ -35,6 +35,16 @@ function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/**
+ * TRUST_PROXY as proxy-addr understands it: `n` hops means the socket peer and the n-1
+ * entries nearest to it are proxies, so the client is the entry just before them and
+ * anything further left (what the client wrote itself) is ignored.
+ */
+function trustedProxies(trust: false | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust;
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   if (!config.http.jwtSecret) throw new Error('buildApp needs config.http.jwtSecret (JWT_SECRET).');
@@ -43,7 +53,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: config.http.trustProxy,
+    trustProxy: trustedProxies(config.http.trustProxy),
+    // Server-side bounds: a client that stalls mid-headers or mid-body is disconnected.
+    requestTimeout: config.http.timeouts.requestMs,
+    connectionTimeout: config.http.timeouts.idleMs,
+    keepAliveTimeout: config.http.timeouts.keepAliveMs,
+    http: {
+      headersTimeout: config.http.timeouts.headersMs,
+      // Node checks the header and request bounds on this tick (30 s by default).
+      connectionsCheckingInterval: Math.min(1_000, config.http.timeouts.headersMs),
+    },
     genReqId: requestId,
     requestIdHeader: false,
     // Finish in-flight requests on close, but do not wait on idle keep-alive sockets.

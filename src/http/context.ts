@@ -12,6 +12,8 @@ export interface AppDeps {
   client: DynamoDBClient;
   config: Config;
   blobs: BlobStore;
+  /** The embedded engine's supervision state; /health is 503 unless `running`. Omitted: no embedded engine. */
+  engineState?: () => 'running' | 'restarting' | 'failed' | 'stopped';
   /** A pino logger; omitted means no request logs (tests, benchmarks). */
   logger?: FastifyBaseLogger;
 }

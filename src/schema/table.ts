@@ -1,5 +1,5 @@
 /** The table's definition, shared by the admin commands, the tests and deploy/ (checked to match). */
-import type { CreateTableCommandInput, UpdateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, UpdateTableCommandInput, UpdateTimeToLiveCommandInput } from '@aws-sdk/client-dynamodb';
 import { INVERTED_INDEX, PK, SK } from './keys.js';
 
 const attributeDefinitions = [
@@ -18,6 +18,13 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
     // On-demand: a social app's traffic is spiky and the lab's 5/5 provisioned units would throttle.
     BillingMode: 'PAY_PER_REQUEST',
   };
+}
+
+/** Sessions carry their expiry (epoch seconds) here; DynamoDB's TTL reaps them. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export function timeToLiveInput(tableName: string): UpdateTimeToLiveCommandInput {
+  return { TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } };
 }
 
 export const invertedIndexDefinition = {

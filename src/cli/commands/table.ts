@@ -2,7 +2,8 @@
 import { access, constants } from 'node:fs/promises';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { addInvertedIndex, createTable, deleteTable, describeTable } from '../../admin/table.js';
+import { addInvertedIndex, createTable, deleteTable, describeTable, ensureTimeToLive } from '../../admin/table.js';
+import { TTL_ATTRIBUTE } from '../../schema/table.js';
 import { fileLines, loadItems, streamLines, type LoadProgress } from '../../admin/load.js';
 import { INVERTED_INDEX } from '../../schema/keys.js';
 import type { CliContext } from '../context.js';
@@ -32,6 +33,23 @@ export function register(program: Command, ctx: CliContext): void {
     ctx.print({ table: ctx.table, created, ...(indexCreated !== undefined ? { indexCreated } : {}) }, () => [
       created ? `Table ${ctx.table} created.` : `Table ${ctx.table} already exists.`,
       ...(indexCreated === undefined ? [] : [indexCreated ? `${INVERTED_INDEX} created and active.` : `${INVERTED_INDEX} already active.`]),
+    ]);
+  });
+
+  examples(
+    table
+      .command('ensure')
+      .description(`create whatever is missing: the table, ${INVERTED_INDEX} (waits until ACTIVE) and TTL on ${TTL_ATTRIBUTE}; the deployment step before the service starts`),
+    ['table ensure', 'table ensure --table quick-photos-prod --endpoint https://dynamodb.eu-west-1.amazonaws.com'],
+  ).action(async () => {
+    const client = await ctx.client();
+    const created = await createTable(client, ctx.table);
+    const indexCreated = await addInvertedIndex(client, ctx.table);
+    const ttlEnabled = await ensureTimeToLive(client, ctx.table);
+    ctx.print({ table: ctx.table, created, indexCreated, ttlEnabled }, () => [
+      created ? `Table ${ctx.table} created.` : `Table ${ctx.table} already exists.`,
+      indexCreated ? `${INVERTED_INDEX} created and active.` : `${INVERTED_INDEX} already active.`,
+      ttlEnabled ? `TTL enabled on ${TTL_ATTRIBUTE}.` : `TTL already enabled on ${TTL_ATTRIBUTE}.`,
     ]);
   });
 

@@ -10,8 +10,19 @@ import { errorsFor } from '../schemas.js';
 export const systemRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   app.get(
     '/health',
-    { schema: { operationId: 'getHealth', tags: ['system'], security: PUBLIC, summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }, { title: 'Health' }) } } },
+    {
+      schema: {
+        operationId: 'getHealth',
+        tags: ['system'],
+        security: PUBLIC,
+        summary: 'The process is up (and its embedded engine, when it has one, is running)',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }, { title: 'Health' }), ...errorsFor({ 503: ['ENGINE_UNAVAILABLE'] }) },
+      },
+    },
     (_request, reply) => {
+      // An embedded engine that is restarting or gave up makes every data route 503: say so.
+      const engine = ctx.engineState?.();
+      if (engine !== undefined && engine !== 'running') throw errors.engineUnavailable(new Error(`embedded engine ${engine}`));
       void reply.send({ status: 'ok' as const });
     },
   );
