@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx quick-photos` needs no build step.
-import { register } from 'tsx/esm/api';
+// The compiled CLI when there is an up-to-date build (always, once installed as a package);
+// otherwise the TypeScript through tsx, so a checkout needs no build step.
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cliEntry } from './entry.js';
 
-register();
-await import('../src/cli/main.ts');
+const entry = cliEntry(fileURLToPath(new URL('..', import.meta.url)));
+if (entry.kind === 'tsx') {
+  const { register } = await import('tsx/esm/api');
+  register();
+}
+await import(pathToFileURL(entry.path).href);

@@ -33,6 +33,8 @@ export interface Config {
   tableCreate: boolean;
   /** DynamoDB Local's isolation from the network (see src/engine/isolation.ts). */
   embeddedIsolation: 'namespace' | 'none';
+  /** Restarts of a crashed embedded engine before the service gives up and exits. */
+  embeddedMaxRestarts: number;
 }
 
 export interface HttpConfig {
@@ -222,5 +224,6 @@ export function loadConfig(env: Env = process.env): Config {
     blobs: blobConfig(env, dataDir),
     tableCreate: flag(env, 'TABLE_CREATE') ?? !production,
     embeddedIsolation: isolation,
+    embeddedMaxRestarts: nonNegativeInt(env, 'EMBEDDED_ENGINE_MAX_RESTARTS', 5, 100),
   };
 }

@@ -28,7 +28,7 @@ export interface EmbeddedEngineOptions {
   startTimeoutMs?: number;
   /** Defaults to EMBEDDED_ENGINE_ISOLATION (namespace). */
   isolation?: IsolationMode;
-  /** Restarts allowed in a row after crashes (the count resets after a minute of service). */
+  /** Restarts allowed in a row after crashes (the count resets after a minute of service); EMBEDDED_ENGINE_MAX_RESTARTS, 5. */
   maxRestarts?: number;
   /** First delay before a restart; doubles with each further attempt. */
   restartDelayMs?: number;
@@ -60,7 +60,9 @@ export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): 
   const mode = options.isolation ?? isolationMode();
   const isolation = resolveIsolation(mode);
   const dbPath = options.dbPath ? resolve(options.dbPath) : undefined;
-  const maxRestarts = options.maxRestarts ?? 5;
+  // Read here as well as validated in config.ts: the tests' shared engine has no Config.
+  const fromEnv = Number.parseInt(process.env.EMBEDDED_ENGINE_MAX_RESTARTS ?? '', 10);
+  const maxRestarts = options.maxRestarts ?? (Number.isInteger(fromEnv) && fromEnv >= 0 ? fromEnv : 5);
   const restartDelayMs = options.restartDelayMs ?? 500;
 
   let lock: DirectoryLock | undefined;

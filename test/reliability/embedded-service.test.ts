@@ -1,0 +1,154 @@
+/**
+ * `npm start` on the embedded engine, as an operator meets it: the JVM is killed under the
+ * running service (it is restarted behind the same endpoint, data kept, and /health tells the
+ * truth meanwhile; past the restart bound the service exits non-zero), and a second service on
+ * the same data directory is refused in one line while the CLI still shares the first's engine.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/engine/embedded.js';
+import { lockDirectory, LOCK_FILE } from '../../src/engine/lock.js';
+import { readEngineInfo } from '../../src/engine/registry.js';
+import { caller, signUp, type Api } from '../http/support.js';
+import { isAlive } from '../support/db.js';
+import { javaDescendants } from '../support/sockets.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const dirs: string[] = [];
+const processes: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const child of processes) child.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 500));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+function serviceEnv(dataDir: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'fatal', RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', ...extra };
+}
+
+async function startService(dataDir: string, extra: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: serviceEnv(dataDir, port, extra), stdio: ['ignore', 'ignore', 'pipe'] });
+  processes.push(child);
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
+    if (await fetch(`${url}/ready`).then((r) => r.status === 200, () => false)) {
+      process.stderr.write(`service ready in ${Date.now() - started} ms\n`);
+      return { child, url, exit };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('service did not become ready');
+}
+
+async function status(url: string): Promise<number> {
+  return fetch(url).then((r) => r.status, () => 0);
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return condition();
+}
+
+describe('npm start on the embedded engine', () => {
+  it('restarts a killed JVM behind the same endpoint; /health is 503 until it is back; data kept', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'qp-svc-'));
+    dirs.push(dataDir);
+    const { child, url } = await startService(dataDir);
+    const call = caller(url);
+    const { accessToken: token } = await signUp({ call } as Api, 'keeper');
+    const endpoint = (await readEngineInfo(dataDir))?.endpoint;
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await status(`${url}/health`)).toBe(200);
+
+    const [jvm] = javaDescendants(child.pid!);
+    expect(jvm).toBeDefined();
+    process.kill(jvm!, 'SIGKILL');
+
+    // While the engine is down (a restart takes seconds) /health must not claim all is well.
+    expect(await until(async () => (await status(`${url}/health`)) === 503, 10_000)).toBe(true);
+    const down = await call('GET', '/health');
+    expect(down.body).toMatchObject({ error: { code: 'ENGINE_UNAVAILABLE' } });
+
+    expect(await until(async () => (await status(`${url}/health`)) === 200, 45_000)).toBe(true);
+    const [replacement] = javaDescendants(child.pid!);
+    expect(replacement).toBeDefined();
+    expect(replacement).not.toBe(jvm);
+    expect(isAlive(jvm!)).toBe(false);
+    // Same endpoint for every client; the account written before the crash is still there.
+    expect((await readEngineInfo(dataDir))?.endpoint).toBe(endpoint);
+    let profile = await call('GET', '/v1/users/keeper', { token });
+    for (let i = 0; i < 10 && profile.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 300));
+      profile = await call('GET', '/v1/users/keeper', { token });
+    }
+    expect(profile.status).toBe(200);
+    expect(profile.body).toMatchObject({ username: 'keeper', name: 'Name of keeper' });
+    const update = await call('PATCH', '/v1/users/keeper', { token, json: { name: 'Renamed Keeper' } });
+    expect(update.status).toBe(200);
+
+    // A second service on the same data directory is refused in one line, naming the holder...
+    const second = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: serviceEnv(dataDir, await freePort()),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr.trim().split('\n')).toHaveLength(1);
+    expect(second.stderr).toContain(`is in use by another quick-photos (pid ${child.pid})`);
+
+    // ...while the CLI uses the running service's engine (src/engine/registry.ts).
+    const cli = spawnSync(process.execPath, ['bin/quick-photos.js', 'user', 'get', 'keeper', '--json'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, DATA_DIR: dataDir },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(cli.stderr).toBe('');
+    expect(JSON.parse(cli.stdout)).toMatchObject({ username: 'keeper', name: 'Renamed Keeper' });
+    child.kill('SIGTERM');
+  }, 150_000);
+
+  it('exits non-zero when the engine cannot be brought back, rather than answering 503 forever', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'qp-svc-'));
+    dirs.push(dataDir);
+    const { child, url, exit } = await startService(dataDir, { EMBEDDED_ENGINE_MAX_RESTARTS: '0' });
+    expect(await status(`${url}/health`)).toBe(200);
+    const [jvm] = javaDescendants(child.pid!);
+    process.kill(jvm!, 'SIGKILL');
+    const code = await Promise.race([exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
+    expect(code).toBe(70);
+    expect(javaDescendants(child.pid!)).toEqual([]);
+  }, 90_000);
+});
+
+describe('the data directory lock', () => {
+  it('refuses a live holder and takes over a stale lock', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qp-lock-'));
+    dirs.push(dir);
+    // A live holder: a process that sleeps.
+    const holder = spawn('sleep', ['30']);
+    processes.push(holder);
+    await writeFile(join(dir, LOCK_FILE), `${holder.pid}\n`);
+    await expect(lockDirectory(dir)).rejects.toThrow(`in use by another quick-photos (pid ${holder.pid})`);
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    // Its pid is gone: the lock is stale and taken over.
+    const lock = await lockDirectory(dir);
+    await expect(lockDirectory(dir)).rejects.toThrow(`pid ${process.pid}`);
+    await lock.release();
+    await (await lockDirectory(dir)).release();
+  });
+});

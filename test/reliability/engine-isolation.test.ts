@@ -1,0 +1,79 @@
+/**
+ * The embedded engine is reachable from this machine only. Proven from the kernel's list of
+ * listening sockets (never by sending traffic to a non-loopback address): no socket of the
+ * service or its engine listens on a wildcard address, the endpoint's is on 127.0.0.1, and the
+ * JVM runs in a network namespace of its own.
+ */
+import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { createClients } from '../../src/engine/client.js';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
+import { javaDescendants, listeners, processTree, socketInodes, WILDCARD } from '../support/sockets.js';
+
+let engine: EmbeddedEngine;
+
+beforeAll(async () => {
+  engine = await startEmbeddedEngine();
+});
+
+afterAll(async () => {
+  await engine.stop();
+});
+
+describe('the embedded engine on the network', () => {
+  it('answers on its loopback endpoint', async () => {
+    expect(engine.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const { client } = createClients({ endpoint: engine.endpoint, local: true });
+    const tables = await client.send(new ListTablesCommand({}));
+    expect(tables.TableNames).toEqual([]);
+    client.destroy();
+  });
+
+  it('has no listening socket on a wildcard address, and its endpoint on 127.0.0.1 only', () => {
+    const ours = new Set<string>();
+    for (const pid of [process.pid, ...processTree(engine.pid)]) for (const inode of socketInodes(pid)) ours.add(inode);
+    const listening = listeners().filter((l) => ours.has(l.inode));
+    // The endpoint is ours and on loopback...
+    expect(listening.filter((l) => l.port === engine.port).map((l) => l.address)).toEqual(['127.0.0.1']);
+    // ...and nothing of ours (test process, supervisor, relay, JVM) listens on every interface.
+    expect(listening.filter((l) => WILDCARD.has(l.address))).toEqual([]);
+  });
+
+  it('runs the JVM in a network namespace of its own', () => {
+    expect(engine.isolation).toBe('namespace');
+    const [jvm] = javaDescendants(engine.pid);
+    expect(jvm).toBeDefined();
+    expect(readlinkSync(`/proc/${jvm}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'));
+    // The JVM's own listener exists, in its namespace: not among the host's listeners at all.
+    const jvmSockets = socketInodes(jvm!);
+    expect(jvmSockets.size).toBeGreaterThan(0);
+    expect(listeners().filter((l) => jvmSockets.has(l.inode))).toEqual([]);
+  });
+});
+
+describe('NODE_ENV=production', () => {
+  it('refuses the embedded engine in configuration', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toThrow(/production.*embedded DynamoDB Local.*DYNAMODB_ENDPOINT/);
+    expect(loadConfig({ NODE_ENV: 'production', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).engine).toBe('endpoint');
+  });
+
+  it('stops `npm start` with one line, before any engine starts', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DATA_DIR: '/nonexistent/qp' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^quick-photos: NODE_ENV=production does not run the embedded DynamoDB Local/);
+  });
+
+  it('rejects an unknown isolation mode', () => {
+    expect(() => loadConfig({ EMBEDDED_ENGINE_ISOLATION: 'off' })).toThrow(/EMBEDDED_ENGINE_ISOLATION must be namespace or none/);
+  });
+});
