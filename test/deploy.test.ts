@@ -1,7 +1,10 @@
 /** The AWS template and the code's own table definition must never drift apart. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createTableInput, invertedIndexDefinition } from '../src/schema/table.js';
+import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { createTable, deleteTable } from '../src/admin/table.js';
+import { TTL_ATTRIBUTE, createTableInput, invertedIndexDefinition } from '../src/schema/table.js';
+import { testClients, uniqueTableName } from './support/db.js';
 
 interface TableProperties {
   BillingMode: string;
@@ -9,6 +12,7 @@ interface TableProperties {
   KeySchema: unknown[];
   GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown[]; Projection: unknown }[];
   PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: boolean };
+  TimeToLiveSpecification: { AttributeName: string; Enabled: boolean };
 }
 
 const template = JSON.parse(readFileSync(new URL('../deploy/quick-photos.cloudformation.json', import.meta.url), 'utf8')) as {
@@ -34,5 +38,19 @@ describe('deploy/quick-photos.cloudformation.json', () => {
 
   it('turns on point-in-time recovery', () => {
     expect(table.Properties.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled).toBe(true);
+  });
+
+  it('expires sessions by TTL on the attribute the code writes, and the code enables the same TTL', async () => {
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
+    const { client } = testClients();
+    const name = uniqueTableName('ttl');
+    await createTable(client, name);
+    try {
+      const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
+      expect(TimeToLiveDescription).toMatchObject({ AttributeName: TTL_ATTRIBUTE, TimeToLiveStatus: 'ENABLED' });
+    } finally {
+      await deleteTable(client, name);
+      client.destroy();
+    }
   });
 });
