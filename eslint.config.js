@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // client/src is generated (npm run client) and checked by the contract test, not by hand.
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'client/src/**'] },
+  { ignores: ['dist/**', '.build-*/**', 'node_modules/**', 'data/**', 'coverage/**', 'client/src/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

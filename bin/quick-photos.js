@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The compiled CLI when there is an up-to-date build (always, once installed as a package);
 // otherwise the TypeScript through tsx, so a checkout needs no build step.
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { URL, fileURLToPath, pathToFileURL } from 'node:url';
 import { cliEntry } from './entry.js';
 
 const entry = cliEntry(fileURLToPath(new URL('..', import.meta.url)));

@@ -122,7 +122,7 @@ describe('the service policy', () => {
     expect((await api.call('GET', '/v1/users/ben', as(ann.accessToken))).status).toBe(200);
     const uploaded = await api.call('POST', '/v1/users/ann/photos', { ...as(ann.accessToken), body: imageForm(PNG_1x1) });
     expect(uploaded.status).toBe(201);
-    const photo = `/v1/users/ann/photos/${encodeURIComponent(uploaded.body.timestamp)}`;
+    const photo = `/v1/users/ann/photos/${encodeURIComponent(String(uploaded.body.timestamp))}`;
     expect((await api.call('GET', '/v1/users/ann/photos', as(ben.accessToken))).status).toBe(200);
     expect((await api.call('GET', `${photo}/image`, as(ben.accessToken))).status).toBe(200);
     expect((await api.call('PUT', `${photo}/reactions/heart`, as(ben.accessToken))).status).toBeLessThan(300);
@@ -154,12 +154,12 @@ describe('the service policy', () => {
   });
 
   it('scopes DynamoDB to the table and its indexes, S3 to the photos bucket', () => {
-    const [dynamo, s3] = template.Resources.ServicePolicy.Properties.PolicyDocument.Statement;
-    expect(JSON.stringify(dynamo.Resource)).toContain('table/${TableName}');
-    expect(JSON.stringify(dynamo.Resource)).toContain('/index/*');
-    expect(dynamo.Action.every((a: string) => a.startsWith('dynamodb:'))).toBe(true);
-    expect(s3.Action.every((a: string) => a.startsWith('s3:'))).toBe(true);
-    expect(JSON.stringify(s3.Resource)).toContain('${PhotosBucket}/');
+    const [dynamo, s3] = template.Resources.ServicePolicy.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown }[];
+    expect(JSON.stringify(dynamo!.Resource)).toContain('table/${TableName}');
+    expect(JSON.stringify(dynamo!.Resource)).toContain('/index/*');
+    expect(dynamo!.Action.every((a) => a.startsWith('dynamodb:'))).toBe(true);
+    expect(s3!.Action.every((a) => a.startsWith('s3:'))).toBe(true);
+    expect(JSON.stringify(s3!.Resource)).toContain('${PhotosBucket}/');
   });
 });
 

@@ -28,7 +28,7 @@ function hexToIp(hex: string, v6: boolean): string {
 export function listeners(): Listener[] {
   const found: Listener[] = [];
   for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
@@ -48,7 +48,7 @@ export function listeners(): Listener[] {
 /** Socket inodes a process holds open. */
 export function socketInodes(pid: number): Set<string> {
   const inodes = new Set<string>();
-  let fds: string[] = [];
+  let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
