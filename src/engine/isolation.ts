@@ -5,6 +5,10 @@
  * exposes it as a Unix socket (a file, reachable from the host's filesystem only), and the
  * service puts a 127.0.0.1-only TCP relay in front of that socket (relay.ts).
  *
+ * (DynamoDB Local 3.3.0's options, from its CommandLineInputConstants: cors, dbPath,
+ * delayTransientStatuses, disableTelemetry, help, inMemory, optimizeDbBeforeStartup, port,
+ * sharedDb, testControl, version; none binds an address.)
+ *
  * Where namespaces are unavailable (macOS, containers without user namespaces) the engine is
  * refused unless EMBEDDED_ENGINE_ISOLATION=none explicitly accepts one on all interfaces.
  */

@@ -131,6 +131,10 @@ export async function launchJvm(options: JvmOptions): Promise<Jvm> {
     String(port),
     '-sharedDb',
     '-disableTelemetry',
+    // Its CORS default is '*': any web page open in a browser on this machine could script the
+    // engine through the loopback endpoint. No browser ever needs it; allow one unusable origin.
+    '-cors',
+    'null.invalid',
     ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
   ];
   const prefix = options.isolation.kind === 'namespace' ? options.isolation.prefix : [];

@@ -42,6 +42,14 @@ describe('the embedded engine on the network', () => {
     expect(listening.filter((l) => WILDCARD.has(l.address))).toEqual([]);
   });
 
+  it('gives web pages in a local browser no CORS access to it', async () => {
+    const preflight = await fetch(engine.endpoint, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://attacker.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-amz-target,authorization' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('runs the JVM in a network namespace of its own', () => {
     expect(engine.isolation).toBe('namespace');
     const [jvm] = javaDescendants(engine.pid);
