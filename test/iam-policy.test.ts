@@ -122,11 +122,12 @@ describe('the service policy', () => {
     expect((await api.call('GET', '/v1/users/ben', as(ann.accessToken))).status).toBe(200);
     const uploaded = await api.call('POST', '/v1/users/ann/photos', { ...as(ann.accessToken), body: imageForm(PNG_1x1) });
     expect(uploaded.status).toBe(201);
-    const photo = `/v1/users/ann/photos/${encodeURIComponent(String(uploaded.body.timestamp))}`;
+    const photo = `/v1/photos/${String(uploaded.body.id)}`;
     expect((await api.call('GET', '/v1/users/ann/photos', as(ben.accessToken))).status).toBe(200);
     expect((await api.call('GET', `${photo}/image`, as(ben.accessToken))).status).toBe(200);
     expect((await api.call('PUT', `${photo}/reactions/heart`, as(ben.accessToken))).status).toBeLessThan(300);
     expect((await api.call('GET', photo, as(ben.accessToken))).status).toBe(200);
+    expect((await api.call('GET', `${photo}/reactions`, as(ben.accessToken))).status).toBe(200);
     expect((await api.call('DELETE', `${photo}/reactions/heart`, as(ben.accessToken))).status).toBe(204);
     expect((await api.call('PUT', '/v1/users/ann/followers/me', as(ben.accessToken))).status).toBeLessThan(300);
     expect((await api.call('GET', '/v1/users/ann/followers', as(ben.accessToken))).status).toBe(200);

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, SignUpData, SignUpErrors, SignUpResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses } from './types.gen.js';
+import type { DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, SignUpData, SignUpErrors, SignUpResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -19,9 +19,9 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
- * The process is up
+ * The process is up (and its embedded engine, when it has one, is running)
  */
-export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>): RequestResult<GetHealthResponses, unknown, ThrowOnError> => (options?.client ?? client).get<GetHealthResponses, unknown, ThrowOnError>({ url: '/health', ...options });
+export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>): RequestResult<GetHealthResponses, GetHealthErrors, ThrowOnError> => (options?.client ?? client).get<GetHealthResponses, GetHealthErrors, ThrowOnError>({ url: '/health', ...options });
 
 /**
  * The engine answers and the table and its InvertedIndex are ACTIVE

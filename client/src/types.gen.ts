@@ -307,6 +307,27 @@ export type GetHealthData = {
     url: '/health';
 };
 
+export type GetHealthErrors = {
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
+
 export type GetHealthResponses = {
     /**
      * OK
