@@ -35,7 +35,8 @@ describe('embedded engine', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+    // Two JVM starts: on a loaded 2-core machine each can take well over ten seconds.
+  }, 120_000);
 
   it('refuses a port that is already taken, with the port in the message', async () => {
     const engine = await startEmbeddedEngine();
