@@ -142,6 +142,8 @@ describe('the data directory lock', () => {
     const lock = await lockDirectory(dir);
     await expect(lockDirectory(dir)).rejects.toThrow(`pid ${process.pid}`);
     await lock.release();
+    // A live pid that is not the process that took the lock (the pid was reused): stale too.
+    await writeFile(join(dir, LOCK_FILE), `${process.pid} 1\n`);
     await (await lockDirectory(dir)).release();
   });
 });

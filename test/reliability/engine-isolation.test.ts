@@ -4,8 +4,11 @@
  * service or its engine listens on a wildcard address, the endpoint's is on 127.0.0.1, and the
  * JVM runs in a network namespace of its own.
  */
-import { spawnSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readlinkSync, realpathSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -79,6 +82,27 @@ describe('NODE_ENV=production', () => {
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^quick-photos: NODE_ENV=production does not run the embedded DynamoDB Local/);
+  });
+
+  it('refuses, in one line naming the alternatives, where no namespace can be made', async () => {
+    // No `unshare` on the PATH stands in for a system without network namespaces (macOS).
+    const java = execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim();
+    const dataDir = await mkdtemp(join(tmpdir(), 'qp-noisolation-'));
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        env: { PATH: '/nonexistent', JAVA_BIN: realpathSync(java), DATA_DIR: dataDir },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^quick-photos: The embedded DynamoDB engine would listen on every network interface and cannot be isolated here/);
+      expect(result.stderr).toContain('DYNAMODB_ENDPOINT=');
+      expect(result.stderr).toContain('EMBEDDED_ENGINE_ISOLATION=none');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('rejects an unknown isolation mode', () => {
