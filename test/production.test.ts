@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -36,14 +36,18 @@ const productionEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =>
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'qp-prod-'));
-  // Built aside and moved into place in one step, so nothing ever sees half a dist/.
+  // Built aside and moved into place, so nothing ever sees a half-written file.
   const out = await mkdtemp(join(ROOT, '.build-'));
   try {
     const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out], { cwd: ROOT, encoding: 'utf8' });
     expect(build.stdout + build.stderr).toBe('');
     expect(build.status).toBe(0);
-    await rm(join(ROOT, 'dist'), { recursive: true, force: true });
-    await rename(out, join(ROOT, 'dist'));
+    // Entry by entry, so that dist/web (the web client's own build) is left alone.
+    await mkdir(join(ROOT, 'dist'), { recursive: true });
+    for (const entry of await readdir(out)) {
+      await rm(join(ROOT, 'dist', entry), { recursive: true, force: true });
+      await rename(join(out, entry), join(ROOT, 'dist', entry));
+    }
   } finally {
     await rm(out, { recursive: true, force: true });
   }
