@@ -35,6 +35,25 @@ export interface Config {
   embeddedIsolation: 'namespace' | 'none';
   /** Restarts of a crashed embedded engine before the service gives up and exits. */
   embeddedMaxRestarts: number;
+  mail: MailConfig;
+  accounts: AccountsConfig;
+}
+
+export interface MailConfig {
+  /** The From header of every message. */
+  from: string;
+  /** SMTP server (SMTP_URL, or SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASS); unset means the local outbox. */
+  smtp: { url: string } | { host: string; port: number; secure: boolean; user: string | undefined; pass: string | undefined } | undefined;
+  /** Development outbox: one JSON file per message (`quick-photos mail outbox` lists them). */
+  outboxDir: string;
+  /** Base of the links in messages; the token follows as `?token=`. */
+  linkBase: string;
+}
+
+export interface AccountsConfig {
+  /** Password hashes running at once, and waiting; past both, sign-up and log-in answer 503. */
+  hashConcurrency: number;
+  hashQueue: number;
 }
 
 export interface HttpConfig {
@@ -225,5 +244,27 @@ export function loadConfig(env: Env = process.env): Config {
     tableCreate: flag(env, 'TABLE_CREATE') ?? !production,
     embeddedIsolation: isolation,
     embeddedMaxRestarts: nonNegativeInt(env, 'EMBEDDED_ENGINE_MAX_RESTARTS', 5, 100),
+    mail: mailConfig(env, dataDir),
+    accounts: {
+      hashConcurrency: positiveInt(env, 'PASSWORD_HASH_CONCURRENCY', 2),
+      hashQueue: nonNegativeInt(env, 'PASSWORD_HASH_QUEUE', 32, 10_000),
+    },
+  };
+}
+
+function mailConfig(env: Env, dataDir: string): MailConfig {
+  let smtp: MailConfig['smtp'];
+  if (env.SMTP_URL) {
+    if (!/^smtps?:\/\//.test(env.SMTP_URL)) throw new ConfigError(`SMTP_URL must start with smtp:// or smtps://; got "${env.SMTP_URL}".`);
+    smtp = { url: env.SMTP_URL };
+  } else if (env.SMTP_HOST) {
+    const port = nonNegativeInt(env, 'SMTP_PORT', 587, 65_535);
+    smtp = { host: env.SMTP_HOST, port, secure: port === 465, user: env.SMTP_USER || undefined, pass: env.SMTP_PASS || undefined };
+  }
+  return {
+    from: env.MAIL_FROM || 'quick-photos <no-reply@quick-photos.invalid>',
+    smtp,
+    outboxDir: env.MAIL_OUTBOX_DIR || `${dataDir}/outbox`,
+    linkBase: env.MAIL_LINK_BASE || 'quickphotos://',
   };
 }

@@ -52,6 +52,18 @@ export class DomainError extends Error {
   }
 }
 
+/** A refusal the client may retry after a known delay (sent as Retry-After). */
+export class RetryLaterError extends DomainError {
+  constructor(
+    kind: ErrorKind,
+    code: ErrorCode,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(kind, code, message);
+  }
+}
+
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
 
 export const errors = {
@@ -84,6 +96,23 @@ export const errors = {
   invalidRefreshToken: () =>
     new DomainError('unauthorized', 'INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired, revoked or already used; sign in again.'),
   forbidden: (message: string) => new DomainError('forbidden', 'FORBIDDEN', message),
+  accountDeleted: (username: string) =>
+    new DomainError('forbidden', 'ACCOUNT_DELETED', `The account ${username} is deleted or being deleted; it can no longer make changes.`),
+  emailTaken: () => new DomainError('conflict', 'EMAIL_TAKEN', 'Another account already uses this email address.'),
+  weakPassword: (reason: string) => new DomainError('invalid', 'WEAK_PASSWORD', `Choose another password: it ${reason}.`, [{ path: '/password', message: reason }]),
+  wrongPassword: () => new DomainError('forbidden', 'WRONG_PASSWORD', 'The current password is wrong.'),
+  refreshTokenReused: () =>
+    new DomainError(
+      'unauthorized',
+      'REFRESH_TOKEN_REUSED',
+      'This refresh token was already used; for safety every session started from the same log-in is now revoked. Sign in again.',
+    ),
+  loginThrottled: (seconds: number) =>
+    new RetryLaterError('throttled', 'LOGIN_THROTTLED', `Too many failed log-ins for this account; retry in ${seconds} s or reset the password.`, seconds),
+  hashingBusy: () =>
+    new RetryLaterError('unavailable', 'PASSWORD_HASHING_BUSY', 'Too many log-ins and sign-ups at once; retry in a moment.', 1),
+  invalidMailToken: () =>
+    new DomainError('invalid', 'INVALID_MAIL_TOKEN', 'The code is invalid, expired or already used; ask for a new one.'),
   throttled: (cause?: unknown) =>
     new DomainError('throttled', 'THROTTLED', 'The database is throttling requests; retry shortly.', undefined, { cause }),
 };

@@ -95,7 +95,7 @@ export async function auditOnce(doc: DynamoDBDocumentClient, table: string, opti
         counts.friendships++;
         friendships.push({ key, followed: kind.followed, follower: kind.follower });
         break;
-      case 'other':
+      default:
         break; // accounts, sessions and anything else carry no counters
     }
   });

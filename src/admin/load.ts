@@ -53,9 +53,9 @@ export function checkItem(value: unknown): string | undefined {
   if (typeof item.PK !== 'string' || item.PK === '') return 'PK missing or not a string';
   if (typeof item.SK !== 'string' || item.SK === '') return 'SK missing or not a string';
   const kind = classifyKey({ PK: item.PK, SK: item.SK }).kind;
-  if (kind === 'other') return undefined;
+  if (!(kind in decoders)) return undefined;
   try {
-    decoders[kind](item);
+    decoders[kind as keyof typeof decoders](item);
   } catch (error) {
     if (error instanceof CorruptItemError) return `not a valid ${kind} item (the lab's attributes are required)`;
     throw error;

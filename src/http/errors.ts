@@ -4,7 +4,7 @@
  * a 500 with a generic message, logged with its stack but never shown to the client.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isDomainError, type ErrorKind, type FieldIssue } from '../errors.js';
+import { isDomainError, RetryLaterError, type ErrorKind, type FieldIssue } from '../errors.js';
 
 /** Transport-level failures (too large, wrong media type, rate limited) that the domain never sees. */
 export class HttpError extends Error {
@@ -104,6 +104,7 @@ export function errorHandlerPlugin(app: FastifyInstance, _options: unknown, done
     const { status, body, internal } = toErrorResponse(error);
     if (internal) request.log.error({ err: error }, 'unhandled error');
     else if (status >= 500) request.log.warn({ err: error }, body.error.code);
+    if (error instanceof RetryLaterError) void reply.header('retry-after', String(error.retryAfterSeconds));
     if (status === 503 || status === 429) {
       if (!reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
     }

@@ -7,6 +7,7 @@ import { INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
 import { batchGet, call, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
 import { assertUserExists } from './users.js';
+import { ACTIVE_USER, inactiveUser } from './guards.js';
 
 function pair(follower: string, followed: string) {
   return { follower: assertUsername(follower, 'follower'), followed: assertUsername(followed, 'followed user') };
@@ -15,7 +16,8 @@ function pair(follower: string, followed: string) {
 /**
  * The lab's three-item TransactWriteItems: Put of the Friendship with
  * `attribute_not_exists(SK)` + `followers + 1` on the followed user + `following + 1` on the
- * follower, both conditional on the user existing. Nothing changes unless all three apply.
+ * follower, both conditional on the user existing and not being deleted (the follower is the
+ * acting user; a user being deleted can gain no follower). Nothing changes unless all three apply.
  */
 export async function followUser(db: Db, followerName: string, followedName: string): Promise<Friendship> {
   const { follower, followed } = pair(followerName, followedName);
@@ -30,7 +32,7 @@ export async function followUser(db: Db, followerName: string, followedName: str
           TableName: db.table,
           Key: keys.user(followed),
           UpdateExpression: 'SET followers = followers + :one',
-          ConditionExpression: 'attribute_exists(PK)',
+          ConditionExpression: ACTIVE_USER,
           ExpressionAttributeValues: { ':one': 1 },
         },
       },
@@ -39,14 +41,15 @@ export async function followUser(db: Db, followerName: string, followedName: str
           TableName: db.table,
           Key: keys.user(follower),
           UpdateExpression: 'SET following = following + :one',
-          ConditionExpression: 'attribute_exists(PK)',
+          ConditionExpression: ACTIVE_USER,
           ExpressionAttributeValues: { ':one': 1 },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         },
       },
     ],
-    (failed) => {
+    (failed, reasons) => {
+      if (failed(2)) return inactiveUser(follower, reasons[2]);
       if (failed(1)) return errors.userNotFound(followed);
-      if (failed(2)) return errors.userNotFound(follower);
       return errors.alreadyFollowing(follower, followed);
     },
   );
@@ -55,31 +58,36 @@ export async function followUser(db: Db, followerName: string, followedName: str
 
 /**
  * The inverse transaction: Delete of the Friendship (conditional on it existing) + both
- * decrements. The data's existing self-follows are one user item, so they take one update
+ * decrements, the follower's conditional on being active (the followed may be mid-deletion). The data's existing self-follows are one user item, so they take one update
  * (a transaction may not touch an item twice).
  */
 export async function unfollowUser(db: Db, followerName: string, followedName: string): Promise<void> {
   const { follower, followed } = pair(followerName, followedName);
-  const decrement = (username: string, expression: string, condition: string) => ({
+  const decrement = (username: string, expression: string, condition: string, actor: boolean) => ({
     Update: {
       TableName: db.table,
       Key: keys.user(username),
       UpdateExpression: expression,
-      ConditionExpression: `attribute_exists(PK) AND ${condition}`,
+      ConditionExpression: `${actor ? ACTIVE_USER : 'attribute_exists(PK)'} AND ${condition}`,
       ExpressionAttributeValues: { ':one': 1 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
   });
   const updates =
     follower === followed
-      ? [decrement(follower, 'SET followers = followers - :one, following = following - :one', 'followers >= :one AND following >= :one')]
+      ? [decrement(follower, 'SET followers = followers - :one, following = following - :one', 'followers >= :one AND following >= :one', true)]
       : [
-          decrement(followed, 'SET followers = followers - :one', 'followers >= :one'),
-          decrement(follower, 'SET following = following - :one', 'following >= :one'),
+          decrement(followed, 'SET followers = followers - :one', 'followers >= :one', false),
+          decrement(follower, 'SET following = following - :one', 'following >= :one', true),
         ];
+  const actorIndex = updates.length;
   await transact(
     db,
     [{ Delete: { TableName: db.table, Key: keys.friendship(followed, follower), ConditionExpression: 'attribute_exists(SK)' } }, ...updates],
-    (failed) => (failed(0) ? errors.notFollowing(follower, followed) : errors.userNotFound(failed(1) ? followed : follower)),
+    (failed, reasons) => {
+      if (failed(actorIndex) && reasons[actorIndex]?.Item?.deleting !== undefined) return errors.accountDeleted(follower);
+      return failed(0) ? errors.notFollowing(follower, followed) : errors.userNotFound(failed(1) && actorIndex !== 1 ? followed : follower);
+    },
   );
 }
 

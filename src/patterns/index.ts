@@ -5,4 +5,5 @@ export * from './users.js';
 export * from './photos.js';
 export * from './reactions.js';
 export * from './follows.js';
-export * from './accounts.js';
+export * from './guards.js';
+export * from './accounts/index.js';

@@ -6,6 +6,7 @@ import { decodePhoto, decodeReaction, encodePhoto, type RawItem } from '../schem
 import { keys, ranges } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { backoff, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
+import { activeUserCheck, deletingUserCheck, inactiveUser } from './guards.js';
 import { assertUserExists } from './users.js';
 
 export const emptyReactions = (): Reactions => ({ '+1': 0, smiley: 0, sunglasses: 0, heart: 0 });
@@ -21,7 +22,7 @@ export interface NewPhoto {
 const UPLOAD_ATTEMPTS = 5;
 
 /**
- * TransactWriteItems: ConditionCheck that the owner exists + Put of the photo with
+ * TransactWriteItems: ConditionCheck that the owner exists and is not being deleted + Put of the photo with
  * `attribute_not_exists(SK)`. A sort-key collision (two uploads in the same microsecond)
  * moves the timestamp forward and tries again, so no upload ever overwrites another.
  */
@@ -36,10 +37,10 @@ export async function uploadPhoto(db: Db, input: NewPhoto): Promise<Photo> {
     const applied = await transact(
       db,
       [
-        { ConditionCheck: { TableName: db.table, Key: keys.user(input.username), ConditionExpression: 'attribute_exists(PK)' } },
+        activeUserCheck(db, input.username),
         { Put: { TableName: db.table, Item: encodePhoto(photo), ConditionExpression: 'attribute_not_exists(SK)' } },
       ],
-      (failed) => (failed(0) ? errors.userNotFound(input.username) : RETRY),
+      (failed, reasons) => (failed(0) ? inactiveUser(input.username, reasons[0]) : RETRY),
     );
     if (applied) return photo;
     timestamp = nextTimestamp(timestamp);
@@ -116,8 +117,8 @@ export async function getPhotoWithReactions(db: Db, owner: string, timestamp: st
   };
 }
 
-/** How many reactions one delete transaction removes alongside the photo update (limit 100 items). */
-const DELETE_CHUNK = 99;
+/** Reactions one delete transaction removes beside the photo write and the owner check (limit 100 items). */
+const DELETE_CHUNK = 98;
 /** Failed rounds (stale reads) tolerated before giving up; successful rounds do not count. */
 const DELETE_ATTEMPTS = 20;
 
@@ -126,9 +127,10 @@ const DELETE_ATTEMPTS = 20;
  * its reaction items": reactions go in transactions of up to 99 that also decrement the
  * counters, and the photo itself is deleted only by a transaction whose condition says its
  * counters match exactly the reactions deleted with it (a reaction that sneaks in meanwhile
- * fails the condition, and the loop takes it along on the next round).
+ * fails the condition, and the loop takes it along on the next round). Every transaction also
+ * checks the owner: active for the owner's own request, marked deleting for the deletion job.
  */
-export async function deletePhoto(db: Db, owner: string, timestamp: string): Promise<void> {
+export async function deletePhoto(db: Db, owner: string, timestamp: string, as: 'owner' | 'deletion-job' = 'owner'): Promise<void> {
   assertUsername(owner, 'owner');
   assertTimestamp(timestamp);
   const photoKey = keys.photo(owner, timestamp);
@@ -171,7 +173,10 @@ export async function deletePhoto(db: Db, owner: string, timestamp: string): Pro
     }));
     // A failed condition means the index lagged the table, or a reaction came or went
     // meanwhile: read again and re-plan.
-    if (await transact(db, [photoWrite, ...deletes], () => RETRY)) {
+    const guard = as === 'owner' ? activeUserCheck(db, owner) : deletingUserCheck(db, owner);
+    const outcome = (failed: (i: number) => boolean, reasons: Parameters<typeof inactiveUser>[1][]) =>
+      failed(0) ? (as === 'owner' ? inactiveUser(owner, reasons[0]) : errors.userNotFound(owner)) : RETRY;
+    if (await transact(db, [guard, photoWrite, ...deletes], outcome)) {
       if (last) return;
       continue;
     }

@@ -6,6 +6,7 @@ import { decodeReaction, encodeReaction } from '../schema/items.js';
 import { keys, photoSk } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
 import { call, transact, type Db } from './db.js';
+import { activeUserCheck, inactiveUser } from './guards.js';
 
 export interface ReactionTarget {
   reactingUser: string;
@@ -48,11 +49,11 @@ export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reac
           ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
         },
       },
-      { ConditionCheck: { TableName: db.table, Key: keys.user(reactingUser), ConditionExpression: 'attribute_exists(PK)' } },
+      activeUserCheck(db, reactingUser),
     ],
-    (failed) => {
+    (failed, reasons) => {
+      if (failed(2)) return inactiveUser(reactingUser, reasons[2]);
       if (failed(1)) return errors.photoNotFound(owner, timestamp);
-      if (failed(2)) return errors.userNotFound(reactingUser);
       return errors.reactionExists(reactingUser, type);
     },
   );
@@ -61,7 +62,8 @@ export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reac
 
 /**
  * TransactWriteItems: Delete of the Reaction, conditional on it existing, + the matching
- * decrement on the photo, so the counter always equals the reaction items.
+ * decrement on the photo, so the counter always equals the reaction items, + ConditionCheck that
+ * the reacting user is active.
  */
 export async function removeReaction(db: Db, target: ReactionTarget): Promise<void> {
   const { reactingUser, owner, timestamp, type } = validTarget(target);
@@ -79,8 +81,12 @@ export async function removeReaction(db: Db, target: ReactionTarget): Promise<vo
           ExpressionAttributeValues: { ':one': 1 },
         },
       },
+      activeUserCheck(db, reactingUser),
     ],
-    (failed) => (failed(0) ? errors.reactionNotFound(reactingUser, type) : errors.photoNotFound(owner, timestamp)),
+    (failed, reasons) => {
+      if (failed(2)) return inactiveUser(reactingUser, reasons[2]);
+      return failed(0) ? errors.reactionNotFound(reactingUser, type) : errors.photoNotFound(owner, timestamp);
+    },
   );
 }
 

@@ -5,6 +5,7 @@ import { assertBirthdate, assertUsername, NewUser, ProfileUpdate, validator, typ
 import { decodePhoto, decodeUser, encodeUser, type RawItem } from '../schema/items.js';
 import { keys, parsePhotoSk, ranges } from '../schema/keys.js';
 import { call, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { ACTIVE_USER } from './guards.js';
 
 const newUser = validator(NewUser);
 const profileUpdate = validator(ProfileUpdate);
@@ -50,7 +51,7 @@ export async function createUser(db: Db, input: unknown): Promise<User> {
 
 /**
  * UpdateItem of the mutable profile fields only (never username or the counters), conditional
- * on the user existing so that an update can never create a half user.
+ * on the user existing and not being deleted, so that an update can never create a half user.
  */
 export async function updateUser(db: Db, username: string, input: unknown): Promise<User> {
   assertUsername(username);
@@ -79,8 +80,9 @@ export async function updateUser(db: Db, username: string, input: unknown): Prom
           TableName: db.table,
           Key: keys.user(username),
           UpdateExpression: expression,
-          ConditionExpression: 'attribute_exists(PK)',
+          ConditionExpression: ACTIVE_USER,
           ExpressionAttributeNames: names,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
           ReturnValues: 'ALL_NEW',
         }),
@@ -88,16 +90,18 @@ export async function updateUser(db: Db, username: string, input: unknown): Prom
     );
     return decodeUser(result.Attributes ?? {});
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw errors.userNotFound(username);
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+      throw (error as { Item?: unknown }).Item !== undefined ? errors.accountDeleted(username) : errors.userNotFound(username);
+    }
     throw error;
   }
 }
 
-/** GetItem on the user's metadata item; undefined when there is none. */
+/** GetItem on the user's metadata item; undefined when there is none, or it is being deleted. */
 export async function findUser(db: Db, username: string): Promise<User | undefined> {
   assertUsername(username);
   const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username) })));
-  return result.Item ? decodeUser(result.Item) : undefined;
+  return result.Item && result.Item.deleting === undefined ? decodeUser(result.Item) : undefined;
 }
 
 /** GetItem; USER_NOT_FOUND when the user does not exist. */

@@ -37,14 +37,23 @@ export const Reactions = Type.Object(
 );
 export type Reactions = Static<typeof Reactions>;
 
+/**
+ * Text a person typed: no control characters (C0, DEL, C1) and no bidirectional overrides or
+ * isolates (U+202A-202E, U+2066-2069), which can make a name display as something else.
+ */
+const PLAIN_TEXT = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$';
+/** The same, but line feeds are allowed (postal addresses have lines; the lab's data does). */
+const MULTILINE_TEXT = '^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$';
+const TEXT_RULE = 'no control characters or bidirectional overrides';
+
 /** The fields a user may set at sign-up and change later. */
 export const ProfileFields = {
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: Type.String({ minLength: 1, maxLength: 100, pattern: PLAIN_TEXT, description: `1-100 characters, ${TEXT_RULE}` }),
   email: Type.String({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$', maxLength: 254 }),
-  birthdate: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' }),
-  address: Type.String({ maxLength: 500 }),
-  status: Type.String({ maxLength: 500 }),
-  interests: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 }),
+  birthdate: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, a real date from 1900-01-01 to today' }),
+  address: Type.String({ maxLength: 500, pattern: MULTILINE_TEXT, description: `up to 500 characters, line breaks allowed, ${TEXT_RULE}` }),
+  status: Type.String({ maxLength: 500, pattern: PLAIN_TEXT, description: `up to 500 characters, ${TEXT_RULE}` }),
+  interests: Type.Array(Type.String({ minLength: 1, maxLength: 50, pattern: PLAIN_TEXT }), { maxItems: 20 }),
   pinnedImage: Type.Optional(PhotoSk),
 };
 
@@ -88,6 +97,8 @@ export const User = Type.Object({
   followers: Type.Integer(),
   following: Type.Integer(),
   pinnedImage: Type.Optional(Type.String()),
+  /** Set when the owner proved the email is theirs; absent on the lab's data and new accounts. */
+  emailVerified: Type.Optional(Type.Boolean()),
 });
 export type User = Static<typeof User>;
 
@@ -149,10 +160,32 @@ export const assertUsername = (value: unknown, what = 'username'): string => use
 export const assertTimestamp = (value: unknown, what = 'timestamp'): string => timestampCheck.assert(value, what);
 export const assertReactionType = (value: unknown): ReactionType => reactionTypeCheck.assert(value, 'reaction type');
 
-/** A calendar-valid YYYY-MM-DD (the pattern alone accepts 2019-02-31). */
-export function assertBirthdate(value: string): void {
+export const EARLIEST_BIRTHDATE = '1900-01-01';
+
+/** A calendar-valid YYYY-MM-DD (the pattern alone accepts 2019-02-31) from 1900 to today. */
+export function assertBirthdate(value: string, today: Date = new Date()): void {
   const date = new Date(`${value}T00:00:00Z`);
   if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
     throw errors.validation(`Invalid birthdate: ${value} is not a calendar date.`, [{ path: '/birthdate', message: 'not a calendar date' }]);
   }
+  if (value < EARLIEST_BIRTHDATE || value > today.toISOString().slice(0, 10)) {
+    throw errors.validation(`Invalid birthdate: ${value} is not between ${EARLIEST_BIRTHDATE} and today.`, [
+      { path: '/birthdate', message: `must be from ${EARLIEST_BIRTHDATE} to today` },
+    ]);
+  }
 }
+
+/**
+ * Usernames are identities compared without case: any case is accepted at the door and the
+ * lower-case form is what is stored and looked up (the lab's data is lower case). The error
+ * says the rule in words.
+ */
+export function normalizeUsername(value: unknown, path = '/username'): string {
+  const lower = typeof value === 'string' ? value.toLowerCase() : value;
+  if (typeof lower === 'string' && usernameCheck.check(lower)) return lower;
+  const message = 'must be 1 to 30 characters: letters, digits, underscores, dots or hyphens, not starting with a dot or a hyphen';
+  throw errors.validation(`Invalid username: it ${message}.`, [{ path, message }]);
+}
+
+/** Emails are compared without case: the claim that keeps them unique uses this form. */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();

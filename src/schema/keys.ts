@@ -10,6 +10,10 @@
  * | Friendship | USER#<followed>               | #FRIEND#<follower>             |
  * | Credentials| ACCOUNT#<username>            | ACCOUNT#<username>             |
  * | Session    | ACCOUNT#<username>            | SESSION#<id>                   |
+ * | Mail token | ACCOUNT#<username>            | TOKEN#<purpose>                |
+ * | Log-in throttle | ACCOUNT#<username>       | THROTTLE#LOGIN                 |
+ * | Email claim| EMAIL#<lower-case email>      | EMAIL#<lower-case email>       |
+ * | Deletion job | DELETION                    | DELETION#<username>            |
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -36,6 +40,10 @@ const REACTION = 'REACTION#';
 const FRIEND = '#FRIEND#';
 const ACCOUNT = 'ACCOUNT#';
 const SESSION = 'SESSION#';
+const TOKEN = 'TOKEN#';
+const THROTTLE = 'THROTTLE#';
+const EMAIL = 'EMAIL#';
+const DELETION = 'DELETION';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -47,7 +55,26 @@ export const keys = {
   friendship: (followed: string, follower: string): ItemKey => ({ PK: USER + followed, SK: FRIEND + follower }),
   credentials: (username: string): ItemKey => ({ PK: ACCOUNT + username, SK: ACCOUNT + username }),
   session: (username: string, sessionId: string): ItemKey => ({ PK: ACCOUNT + username, SK: SESSION + sessionId }),
+  /** A single-use emailed token (verify-email, password-reset): one live token per purpose. */
+  mailToken: (username: string, purpose: string): ItemKey => ({ PK: ACCOUNT + username, SK: TOKEN + purpose }),
+  /** Failed log-ins of one account, shared by every API instance. */
+  loginThrottle: (username: string): ItemKey => ({ PK: ACCOUNT + username, SK: `${THROTTLE}LOGIN` }),
+  /** Claims an email (lower case) for one account; the conditional Put is the uniqueness check. */
+  emailClaim: (email: string): ItemKey => ({ PK: EMAIL + email, SK: EMAIL + email }),
+  /** A pending account deletion, in one partition so a restart can find every one with a Query. */
+  deletionJob: (username: string): ItemKey => ({ PK: DELETION, SK: `${DELETION}#${username}` }),
 };
+
+/** Every item of one account's private partition (credentials, sessions, tokens, throttles). */
+export const accountPartition = (username: string): string => ACCOUNT + username;
+/** The partition holding every pending deletion job. */
+export const deletionPartition = (): string => DELETION;
+/** The partitions of the reactions one user gave, one per reaction type. */
+export const reactionPartition = (reactingUser: string, type: ReactionType): string => `${REACTION}${reactingUser}#${type}`;
+/** Prefix of session items inside an account partition. */
+export const SESSION_PREFIX = SESSION;
+/** Every prefix a stored key may start with: none of them may ever reach an API response. */
+export const KEY_PREFIXES = [USER, METADATA, PHOTO, REACTION, FRIEND, ACCOUNT, SESSION, TOKEN, THROTTLE, EMAIL, `${DELETION}#`] as const;
 
 export function photoSk(username: string, timestamp: string): string {
   return `${PHOTO}${username}#${timestamp}`;
@@ -97,6 +124,9 @@ export type KeyKind =
   | { kind: 'photo'; username: string; timestamp: string }
   | { kind: 'reaction'; reactingUser: string; reactionType: string; owner: string; timestamp: string }
   | { kind: 'friendship'; followed: string; follower: string }
+  | { kind: 'account'; username: string; sk: string }
+  | { kind: 'email-claim'; email: string }
+  | { kind: 'deletion-job'; username: string }
   | { kind: 'other' };
 
 export function parsePhotoSk(sk: string): { username: string; timestamp: string } | undefined {
@@ -124,5 +154,8 @@ export function classifyKey(key: ItemKey): KeyKind {
     if (cut <= 0 || !photo) return { kind: 'other' };
     return { kind: 'reaction', reactingUser: rest.slice(0, cut), reactionType: rest.slice(cut + 1), owner: photo.username, timestamp: photo.timestamp };
   }
+  if (pk.startsWith(ACCOUNT)) return { kind: 'account', username: pk.slice(ACCOUNT.length), sk };
+  if (pk.startsWith(EMAIL) && pk === sk) return { kind: 'email-claim', email: pk.slice(EMAIL.length) };
+  if (pk === DELETION && sk.startsWith(`${DELETION}#`)) return { kind: 'deletion-job', username: sk.slice(DELETION.length + 1) };
   return { kind: 'other' };
 }

@@ -1,0 +1,335 @@
+/**
+ * Deleting an account: a resumable job, because one TransactWriteItems holds at most 100
+ * items and an account can own thousands.
+ *
+ * 1. `startAccountDeletion` marks the profile `deleting` in one transaction that also writes
+ *    the job item (DELETION partition), deletes the credentials and the email claim. From
+ *    that instant log-in, refresh and every write of the account are refused (writes carry a
+ *    ConditionCheck that the acting user is not being deleted; see guards.ts).
+ * 2. `finishDeletion` empties the account in bounded transactions, each of which deletes
+ *    items together with the counter changes they imply, so every counter is exact after
+ *    every step: sessions and tokens; reactions given (each photo's counter down); follows
+ *    both ways (the other user's counter and this user's down); photos with the reactions on
+ *    them (files first, through `deleteFiles`); finally the profile (conditional on its
+ *    counters being zero) with the job item.
+ * 3. Every step is idempotent, so an interrupted job simply runs again: on the next start
+ *    (`resumeDeletions`) or with `quick-photos accounts finish-deletions`.
+ */
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { errors } from '../../errors.js';
+import { assertUsername, REACTION_TYPES, type Photo, type ReactionType } from '../../schema/entities.js';
+import { decodePhoto, type RawItem } from '../../schema/items.js';
+import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
+import { backoff, call, RETRY, transact, type Db } from '../db.js';
+import { ACTIVE_USER, DELETING_USER, deletingUserCheck } from '../guards.js';
+import { deletePhoto } from '../photos.js';
+import { normalizeEmail } from '../../schema/entities.js';
+
+export interface DeletionOptions {
+  /** Removes a photo's stored files (every variant); a missing file is not an error. */
+  deleteFiles: (photo: Photo) => Promise<void>;
+  /** Stop (resumably) after this many steps: how an operator runs a job in slices, and how tests interrupt one. */
+  maxSteps?: number;
+  onStep?: (step: string) => void;
+}
+
+export type DeletionOutcome = 'done' | 'paused';
+
+/** Friendships or reactions per transaction: two items each plus this user's update or check. */
+const PAIR_CHUNK = 49;
+const ITEM_CHUNK = 100;
+const PHOTO_CHUNK = 25;
+/** Rounds of a phase that removed nothing before the job gives up (an index lagging, or corrupt data). */
+const STALLED_ROUNDS = 12;
+
+class Paused extends Error {}
+
+/**
+ * GetItem of the profile, then one TransactWriteItems: Update `SET deleting` (conditional on
+ * the user being active) + Put of the job item + Delete of the credentials + Delete of the
+ * email claim (when it is this account's). Starting a deletion twice is harmless.
+ */
+export async function startAccountDeletion(db: Db, username: string): Promise<void> {
+  assertUsername(username);
+  const user = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ConsistentRead: true })))).Item;
+  if (!user) throw errors.userNotFound(username);
+  if (user.deleting !== undefined) return;
+  const startedAt = new Date().toISOString();
+  const base = [
+    {
+      Update: {
+        TableName: db.table,
+        Key: keys.user(username),
+        UpdateExpression: 'SET deleting = :at',
+        ConditionExpression: ACTIVE_USER,
+        ExpressionAttributeValues: { ':at': startedAt },
+      },
+    },
+    { Put: { TableName: db.table, Item: { ...keys.deletionJob(username), username, startedAt } } },
+    { Delete: { TableName: db.table, Key: keys.credentials(username) } },
+  ];
+  const claim = typeof user.email === 'string' ? keys.emailClaim(normalizeEmail(user.email)) : undefined;
+  const claimDelete = claim && {
+    Delete: { TableName: db.table, Key: claim, ConditionExpression: 'username = :me', ExpressionAttributeValues: { ':me': username } },
+  };
+  const applied = await transact(db, claimDelete ? [...base, claimDelete] : base, (failed) => (failed(0) ? errors.accountDeleted(username) : RETRY));
+  // The claim is missing or another account's (the lab's users have none): mark without it.
+  if (!applied) await transact(db, base, () => errors.accountDeleted(username));
+}
+
+/** Usernames with a pending deletion job: Query `PK = DELETION` (consistent, paged). */
+export async function listPendingDeletions(db: Db): Promise<string[]> {
+  const names: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await call(db, () =>
+      db.doc.send(new QueryCommand({ TableName: db.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deletionPartition() }, ConsistentRead: true, ExclusiveStartKey: start })),
+    );
+    for (const item of page.Items ?? []) if (typeof item.username === 'string') names.push(item.username);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return names;
+}
+
+/** Runs every pending deletion job to the end (or to `maxSteps` in total); returns the finished ones. */
+export async function resumeDeletions(db: Db, options: DeletionOptions): Promise<{ finished: string[]; paused: string[] }> {
+  const finished: string[] = [];
+  const paused: string[] = [];
+  let budget = options.maxSteps;
+  for (const username of await listPendingDeletions(db)) {
+    let used = 0;
+    const outcome = await finishDeletion(db, username, { ...options, ...(budget !== undefined ? { maxSteps: budget } : {}), onStep: (s) => (used++, options.onStep?.(s)) });
+    (outcome === 'done' ? finished : paused).push(username);
+    if (budget !== undefined) budget -= used;
+    if (budget !== undefined && budget <= 0) break;
+  }
+  return { finished, paused };
+}
+
+/** One page of keys/items of a query; consistent unless it reads the index. */
+async function page(db: Db, input: Omit<QueryCommandInput, 'TableName'>, limit: number): Promise<RawItem[]> {
+  const result = await call(db, () => db.doc.send(new QueryCommand({ TableName: db.table, ConsistentRead: input.IndexName === undefined, Limit: limit, ...input })));
+  return (result.Items ?? []) as RawItem[];
+}
+
+const decrementUser = (db: Db, username: string, field: 'followers' | 'following', n: number, guard: string) => ({
+  Update: {
+    TableName: db.table,
+    Key: keys.user(username),
+    UpdateExpression: `SET ${field} = ${field} - :n`,
+    ConditionExpression: `${guard} AND ${field} >= :n`,
+    ExpressionAttributeValues: { ':n': n },
+  },
+});
+
+/**
+ * Runs the job for one user until it is done, or until `maxSteps` transactions have run.
+ * A user with no job item (never marked, or already finished) is a no-op.
+ */
+export async function finishDeletion(db: Db, username: string, options: DeletionOptions): Promise<DeletionOutcome> {
+  assertUsername(username);
+  let steps = 0;
+  /** Every transaction of the job goes through here: the one place it may stop. */
+  const step = async (name: string, items: Parameters<typeof transact>[1]): Promise<boolean> => {
+    if (options.maxSteps !== undefined && steps >= options.maxSteps) throw new Paused();
+    steps++;
+    const applied = await transact(db, items, () => RETRY);
+    options.onStep?.(name);
+    return applied;
+  };
+
+  const job = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.deletionJob(username), ConsistentRead: true })))).Item;
+  if (!job) return 'done';
+  try {
+    for (let round = 0; ; round++) {
+      await deleteAccountItems(db, username, step);
+      await deleteReactionsGiven(db, username, step);
+      await deleteFollowing(db, username, step);
+      await deleteFollowers(db, username, step);
+      await deletePhotos(db, username, options, () => {
+        if (options.maxSteps !== undefined && steps >= options.maxSteps) throw new Paused();
+        steps++;
+      });
+      const done = await step('profile', [
+        {
+          Delete: {
+            TableName: db.table,
+            Key: keys.user(username),
+            ConditionExpression: `${DELETING_USER} AND followers = :zero AND following = :zero`,
+            ExpressionAttributeValues: { ':zero': 0 },
+          },
+        },
+        { Delete: { TableName: db.table, Key: keys.deletionJob(username) } },
+      ]);
+      if (done) return 'done';
+      // Something arrived after its phase ran (an index that lagged): go round again.
+      if (round >= STALLED_ROUNDS) throw errors.transactionConflict();
+      await backoff(round, 50, 1_000);
+    }
+  } catch (error) {
+    if (error instanceof Paused) return 'paused';
+    throw error;
+  }
+}
+
+type Step = (name: string, items: Parameters<typeof transact>[1]) => Promise<boolean>;
+
+/** Repeats `round` until it finds nothing more; rounds that remove nothing are bounded. */
+async function drain(round: () => Promise<'empty' | 'progress' | 'stalled'>): Promise<void> {
+  for (let stalled = 0; ; ) {
+    const outcome = await round();
+    if (outcome === 'empty') return;
+    if (outcome === 'progress') stalled = 0;
+    else {
+      if (++stalled >= STALLED_ROUNDS) throw errors.transactionConflict();
+      await backoff(stalled, 50, 1_000);
+    }
+  }
+}
+
+/** Credentials' leftovers, sessions, mail tokens, throttles: Query `PK = ACCOUNT#u`, Deletes of up to 100. */
+async function deleteAccountItems(db: Db, username: string, step: Step): Promise<void> {
+  await drain(async () => {
+    const items = await page(db, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': accountPartition(username) }, ProjectionExpression: 'PK, SK' }, ITEM_CHUNK);
+    if (items.length === 0) return 'empty';
+    const applied = await step('account items', items.map((k) => ({ Delete: { TableName: db.table, Key: { PK: k.PK, SK: k.SK } } })));
+    return applied ? 'progress' : 'stalled';
+  });
+}
+
+/**
+ * Reactions the user gave: Query `PK = REACTION#u#<type>` per type (49 at a time), then one
+ * transaction per page: each reaction's Delete + its photo's `reactions.<type> - 1`, + the
+ * job's ConditionCheck. A page that fails (a photo deleted meanwhile) is redone one by one;
+ * a reaction whose photo no longer exists is deleted alone, conditional on that.
+ */
+async function deleteReactionsGiven(db: Db, username: string, step: Step): Promise<void> {
+  for (const type of REACTION_TYPES) {
+    await drain(async () => {
+      const items = await page(db, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': reactionPartition(username, type) } }, PAIR_CHUNK);
+      if (items.length === 0) return 'empty';
+      const pairs = items.map((item) => reactionPair(db, { PK: String(item.PK), SK: String(item.SK) }, type));
+      if (await step('reactions given', [...pairs.flat(), deletingUserCheck(db, username)])) return 'progress';
+      let progress = false;
+      for (const [i, pair] of pairs.entries()) {
+        if (await step('reaction given', [...pair, deletingUserCheck(db, username)])) progress = true;
+        else {
+          const photo = parsePhotoSk(String(items[i]?.SK));
+          if (!photo) continue;
+          const orphan = await step('orphan reaction', [
+            { Delete: { TableName: db.table, Key: { PK: String(items[i]?.PK), SK: String(items[i]?.SK) }, ConditionExpression: 'attribute_exists(PK)' } },
+            { ConditionCheck: { TableName: db.table, Key: keys.photo(photo.username, photo.timestamp), ConditionExpression: 'attribute_not_exists(PK)' } },
+          ]);
+          progress ||= orphan;
+        }
+      }
+      return progress ? 'progress' : 'stalled';
+    });
+  }
+}
+
+function reactionPair(db: Db, key: ItemKey, type: ReactionType) {
+  const photo = parsePhotoSk(key.SK);
+  return [
+    { Delete: { TableName: db.table, Key: key, ConditionExpression: 'attribute_exists(PK)' } },
+    {
+      Update: {
+        TableName: db.table,
+        Key: photo ? keys.photo(photo.username, photo.timestamp) : key,
+        UpdateExpression: 'SET reactions.#t = reactions.#t - :one',
+        ConditionExpression: 'attribute_exists(PK) AND reactions.#t >= :one',
+        ExpressionAttributeNames: { '#t': type },
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    },
+  ];
+}
+
+interface FriendshipKey {
+  followed: string;
+  follower: string;
+}
+
+/** Self-follows (in the lab's data) are one item counted on both sides of one user: one Update. */
+function selfFollow(db: Db, username: string) {
+  return [
+    { Delete: { TableName: db.table, Key: keys.friendship(username, username), ConditionExpression: 'attribute_exists(PK)' } },
+    {
+      Update: {
+        TableName: db.table,
+        Key: keys.user(username),
+        UpdateExpression: 'SET followers = followers - :one, following = following - :one',
+        ConditionExpression: `${DELETING_USER} AND followers >= :one AND following >= :one`,
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    },
+  ];
+}
+
+/**
+ * One page of friendships touching the user: each friendship's Delete + the other user's
+ * counter - 1, + one Update of this user's counter by the page's size (conditional on the
+ * user being marked and the counter covering it). Failed pages are redone one by one.
+ */
+async function deleteFriendships(db: Db, username: string, step: Step, side: 'following' | 'followers', read: () => Promise<FriendshipKey[]>): Promise<void> {
+  const other = side === 'following' ? 'followers' : 'following';
+  await drain(async () => {
+    const found = await read();
+    if (found.length === 0) return 'empty';
+    const self = found.some((f) => f.followed === f.follower);
+    const others = found.filter((f) => f.followed !== f.follower);
+    const pair = (f: FriendshipKey) => [
+      { Delete: { TableName: db.table, Key: keys.friendship(f.followed, f.follower), ConditionExpression: 'attribute_exists(PK)' } },
+      decrementUser(db, side === 'following' ? f.followed : f.follower, other, 1, 'attribute_exists(PK)'),
+    ];
+    let progress = false;
+    if (self) progress = (await step('self-follow', selfFollow(db, username))) || progress;
+    if (others.length === 0) return progress ? 'progress' : 'stalled';
+    if (await step(side, [...others.flatMap(pair), decrementUser(db, username, side, others.length, DELETING_USER)])) return 'progress';
+    for (const f of others) {
+      if (await step(side, [...pair(f), decrementUser(db, username, side, 1, DELETING_USER)])) progress = true;
+    }
+    return progress ? 'progress' : 'stalled';
+  });
+}
+
+/** Whom the user follows: Query InvertedIndex `SK = #FRIEND#u`, 49 at a time. */
+async function deleteFollowing(db: Db, username: string, step: Step): Promise<void> {
+  await deleteFriendships(db, username, step, 'following', async () => {
+    const items = await page(db, { IndexName: INVERTED_INDEX, KeyConditionExpression: 'SK = :sk', ExpressionAttributeValues: { ':sk': ranges.followedBy(username).sk } }, PAIR_CHUNK);
+    return items.map((item) => ({ followed: String(item.followedUser), follower: username }));
+  });
+}
+
+/** Who follows the user: Query `PK = USER#u AND begins_with(SK, #FRIEND#)`, 49 at a time. */
+async function deleteFollowers(db: Db, username: string, step: Step): Promise<void> {
+  const range = ranges.followersOf(username);
+  await deleteFriendships(db, username, step, 'followers', async () => {
+    const items = await page(db, { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } }, PAIR_CHUNK);
+    return items.map((item) => ({ followed: username, follower: String(item.followingUser) }));
+  });
+}
+
+/**
+ * The user's photos: Query `PK = USER#u AND begins_with(SK, PHOTO#u#)`, 25 at a time; for each,
+ * its files first (so no file outlives its item), then deletePhoto, which removes the
+ * reactions on it with their counters in transactions of up to 98, guarded by the job's check.
+ */
+async function deletePhotos(db: Db, username: string, options: DeletionOptions, count: () => void): Promise<void> {
+  const range = ranges.photosOf(username);
+  for (;;) {
+    const items = await page(db, { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } }, PHOTO_CHUNK);
+    if (items.length === 0) return;
+    for (const item of items) {
+      count();
+      const photo = decodePhoto(item);
+      await options.deleteFiles(photo);
+      await deletePhoto(db, username, photo.timestamp, 'deletion-job').catch((error: unknown) => {
+        // Already gone (a retry after a crash between the two): nothing to do.
+        if (error instanceof Error && 'code' in error && error.code === 'PHOTO_NOT_FOUND') return;
+        throw error;
+      });
+      options.onStep?.('photo');
+    }
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Email ownership: the one-account-per-email claim, verification, and password reset.
+ *
+ * Mailed tokens are `<username>.<256 random bits>`: unguessable, stored only as a hash in the
+ * account's `TOKEN#<purpose>` item with an expiry, and deleted by the transaction that uses
+ * them (single use). One live token per purpose: asking again replaces it, at most
+ * MAIL_TOKENS_PER_HOUR times an hour per account.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { Type } from 'typebox';
+import { errors } from '../../errors.js';
+import { normalizeEmail, ProfileFields, ProfileUpdate, Username, validator, type User } from '../../schema/entities.js';
+import { decodeUser } from '../../schema/items.js';
+import { keys } from '../../schema/keys.js';
+import { call, transact, type Db } from '../db.js';
+import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
+import { getUser, updateUser } from '../users.js';
+import { resetPasswordTo } from './credentials.js';
+import { checkNewPassword } from './passwords.js';
+
+export type MailPurpose = 'verify-email' | 'reset-password';
+export const MAIL_TOKEN_TTL_SECONDS: Record<MailPurpose, number> = { 'verify-email': 24 * 3600, 'reset-password': 3600 };
+export const MAIL_TOKENS_PER_HOUR = 3;
+
+export const MailToken = Type.String({ minLength: 1, maxLength: 100, description: 'The code from the email' });
+export const ResetRequest = Type.Object({ email: ProfileFields.email }, { additionalProperties: false });
+export const ResetConfirm = Type.Object(
+  { token: MailToken, password: Type.String({ minLength: 1, maxLength: 200, description: 'The new password (same rules as at sign-up)' }) },
+  { additionalProperties: false },
+);
+
+const usernameCheck = validator(Username);
+const hash = (token: string): string => createHash('sha256').update(token).digest('base64url');
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export interface IssuedToken {
+  username: string;
+  email: string;
+  token: string;
+  expiresAt: number;
+}
+
+/**
+ * GetItem of the purpose's token item (for its hourly count), then a Put conditional on the
+ * count it read (so concurrent requests cannot both pass the limit). Undefined when the
+ * account has asked too often: the caller stays silent about it.
+ */
+async function issueMailToken(db: Db, username: string, email: string, purpose: MailPurpose): Promise<IssuedToken | undefined> {
+  const key = keys.mailToken(username, purpose);
+  const now = nowSeconds();
+  const old = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: true })))).Item;
+  const windowOpen = old !== undefined && Number(old.windowStart) > now - 3600;
+  const requests = windowOpen ? Number(old.requests) + 1 : 1;
+  if (requests > MAIL_TOKENS_PER_HOUR) return undefined;
+  const token = `${username}.${randomBytes(32).toString('base64url')}`;
+  const expiresAt = now + MAIL_TOKEN_TTL_SECONDS[purpose];
+  try {
+    await call(db, () =>
+      db.doc.send(
+        new PutCommand({
+          TableName: db.table,
+          Item: { ...key, tokenHash: hash(token), email, expiresAt: Math.max(expiresAt, now + 3600), tokenExpiresAt: expiresAt, requests, windowStart: windowOpen ? old.windowStart : now },
+          ConditionExpression: old === undefined ? 'attribute_not_exists(PK)' : 'requests = :seen',
+          ...(old === undefined ? {} : { ExpressionAttributeValues: { ':seen': old.requests } }),
+        }),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
+    throw error;
+  }
+  return { username, email, token, expiresAt };
+}
+
+/** GetItem of the token's item; INVALID_MAIL_TOKEN unless it is the live, unexpired one. */
+async function checkMailToken(db: Db, token: string, purpose: MailPurpose): Promise<{ username: string; email: string; tokenHash: string }> {
+  const cut = token.lastIndexOf('.');
+  const username = token.slice(0, cut);
+  if (cut <= 0 || !usernameCheck.check(username) || !/^[A-Za-z0-9_-]{43}$/.test(token.slice(cut + 1))) throw errors.invalidMailToken();
+  const item = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.mailToken(username, purpose), ConsistentRead: true })))).Item;
+  const tokenHash = hash(token);
+  const stored = item?.tokenHash;
+  if (typeof stored !== 'string' || stored.length !== tokenHash.length || !timingSafeEqual(Buffer.from(stored), Buffer.from(tokenHash))) throw errors.invalidMailToken();
+  if (Number(item?.tokenExpiresAt) <= nowSeconds() || typeof item?.email !== 'string') throw errors.invalidMailToken();
+  return { username, email: item.email, tokenHash };
+}
+
+/** The Delete that spends a token: part of the transaction that acts on it. */
+const spend = (db: Db, username: string, purpose: MailPurpose, tokenHash: string) => ({
+  Delete: {
+    TableName: db.table,
+    Key: keys.mailToken(username, purpose),
+    // Keeps the item (and its hourly count) from being spent twice; REMOVE would keep the count, but a Delete is simpler to audit.
+    ConditionExpression: 'tokenHash = :h',
+    ExpressionAttributeValues: { ':h': tokenHash },
+  },
+});
+
+/** A verification token for the user's current email, or undefined (already verified, or asked too often). */
+export async function requestEmailVerification(db: Db, username: string): Promise<IssuedToken | undefined> {
+  const user = await getUser(db, username);
+  if (user.emailVerified === true) return undefined;
+  return issueMailToken(db, username, user.email, 'verify-email');
+}
+
+/**
+ * GetItem of the token, then TransactWriteItems: its Delete (single use) + Update of the user
+ * `SET emailVerified = true`, conditional on the user being active and still having the email
+ * the token was sent to (a changed email needs its own verification).
+ */
+export async function verifyEmail(db: Db, token: string): Promise<string> {
+  const { username, email, tokenHash } = await checkMailToken(db, token, 'verify-email');
+  await transact(
+    db,
+    [
+      spend(db, username, 'verify-email', tokenHash),
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.user(username),
+          UpdateExpression: 'SET emailVerified = :yes',
+          ConditionExpression: `${ACTIVE_USER} AND email = :email`,
+          ExpressionAttributeValues: { ':yes': true, ':email': email },
+        },
+      },
+    ],
+    () => errors.invalidMailToken(),
+  );
+  return username;
+}
+
+/**
+ * Forgot password: GetItem of the email's claim; for an account, a reset token (rate-limited
+ * per account). Undefined otherwise, and the caller answers the same either way.
+ */
+export async function requestPasswordReset(db: Db, email: string): Promise<IssuedToken | undefined> {
+  const claim = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.emailClaim(normalizeEmail(email)) })))).Item;
+  const username = claim?.username;
+  if (typeof username !== 'string' || !usernameCheck.check(username)) return undefined;
+  const user = await getUser(db, username).catch(() => undefined);
+  if (!user) return undefined;
+  return issueMailToken(db, username, user.email, 'reset-password');
+}
+
+/**
+ * Sets a new password with a reset token: the rules first, GetItem of the token, its Delete
+ * (conditional on its hash: single use), then the password change, which revokes every session.
+ */
+export async function resetPassword(db: Db, token: string, newPassword: string): Promise<string> {
+  const { username, tokenHash } = await checkMailToken(db, token, 'reset-password');
+  checkNewPassword(newPassword, username);
+  await transact(db, [spend(db, username, 'reset-password', tokenHash), activeUserCheck(db, username)], (failed, reasons) =>
+    failed(1) ? inactiveUser(username, reasons[1]) : errors.invalidMailToken(),
+  );
+  await resetPasswordTo(db, username, newPassword);
+  return username;
+}
+
+const profileUpdate = validator(ProfileUpdate);
+
+/**
+ * Updates the caller's profile. Without a new email this is updateUser. A new email is one
+ * TransactWriteItems: the user Update (new email, unverified; conditional on the user being
+ * active and still having the old email) + Put of the new claim (`attribute_not_exists(PK)`)
+ * + Delete of the old claim (if it is this account's). Returns the user and whether the
+ * email changed (the caller then mails a verification).
+ */
+export async function updateProfile(db: Db, username: string, input: unknown): Promise<{ user: User; emailChanged: boolean }> {
+  const update = profileUpdate.assert(input, 'profile update');
+  const current = await getUser(db, username);
+  if (update.email === undefined || normalizeEmail(update.email) === normalizeEmail(current.email)) {
+    return { user: await updateUser(db, username, input), emailChanged: false };
+  }
+  const { email, ...rest } = update;
+  const user = Object.keys(rest).length > 0 ? await updateUser(db, username, rest) : current;
+  const newClaim = keys.emailClaim(normalizeEmail(email));
+  const oldClaim = keys.emailClaim(normalizeEmail(current.email));
+  const createdAt = new Date().toISOString();
+  await transact(
+    db,
+    [
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.user(username),
+          UpdateExpression: 'SET email = :new, emailVerified = :no',
+          ConditionExpression: `${ACTIVE_USER} AND email = :old`,
+          ExpressionAttributeValues: { ':new': email, ':no': false, ':old': current.email },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      { Put: { TableName: db.table, Item: { ...newClaim, username, createdAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      {
+        Delete: {
+          TableName: db.table,
+          Key: oldClaim,
+          ConditionExpression: 'attribute_not_exists(PK) OR username = :me',
+          ExpressionAttributeValues: { ':me': username },
+        },
+      },
+    ],
+    (failed, reasons) => {
+      if (failed(1)) return errors.emailTaken();
+      if (failed(0) && reasons[0]?.Item?.deleting !== undefined) return errors.accountDeleted(username);
+      return errors.transactionConflict();
+    },
+  );
+  return { user: decodeUser({ ...user, email, emailVerified: false }), emailChanged: true };
+}

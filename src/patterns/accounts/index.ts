@@ -1,0 +1,7 @@
+/** Accounts: credentials, sessions, email ownership, and deletion. */
+export * from './hashing.js';
+export * from './passwords.js';
+export * from './sessions.js';
+export * from './credentials.js';
+export * from './email.js';
+export * from './deletion.js';

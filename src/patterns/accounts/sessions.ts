@@ -1,0 +1,209 @@
+/**
+ * Refresh-token sessions, in the account's ACCOUNT# partition (see keys.ts), one item per
+ * session family (one log-in and every token rotated from it).
+ *
+ * A refresh token is `<username>.<familyId>.<generation>.<secret>`; the item stores only
+ * hashes. Rotation derives the successor's secret as HMAC(presented token, a fresh random
+ * salt kept in the item), so the successor can be recomputed, and returned again, only by
+ * someone holding the previous token, and a table dump alone yields no usable token.
+ *
+ * A phone that lost the answer to a refresh presents the same token again: within the grace
+ * window that returns the same successor. Presented after the window, or after the successor
+ * itself was used, it is a reuse (a stolen copy, most likely): the whole family is revoked
+ * and the answer is REFRESH_TOKEN_REUSED (OAuth 2.0 security BCP, refresh token rotation).
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { errors } from '../../errors.js';
+import { assertUsername, Username, validator } from '../../schema/entities.js';
+import { accountPartition, keys, SESSION_PREFIX, type ItemKey } from '../../schema/keys.js';
+import { call, RETRY, transact, type Db } from '../db.js';
+
+export const REFRESH_GRACE_SECONDS = 30;
+
+export interface RefreshGrant {
+  username: string;
+  /** Opaque to clients; only its hash is stored. */
+  refreshToken: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+const usernameCheck = validator(Username);
+const hash = (token: string): string => createHash('sha256').update(token).digest('base64url');
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+const successorSecret = (token: string, salt: string): string => createHmac('sha256', token).update(salt).digest('base64url');
+const credentialsExist = (db: Db, username: string) => ({
+  ConditionCheck: { TableName: db.table, Key: keys.credentials(username), ConditionExpression: 'attribute_exists(PK)' },
+});
+
+interface ParsedToken {
+  username: string;
+  familyId: string;
+  generation: number;
+  token: string;
+}
+
+function parseRefreshToken(token: unknown): ParsedToken {
+  if (typeof token !== 'string' || token.length > 300) throw errors.invalidRefreshToken();
+  const parts = token.split('.');
+  if (parts.length < 4) throw errors.invalidRefreshToken();
+  const [familyId = '', generation = '', secret = ''] = parts.slice(-3);
+  const username = parts.slice(0, -3).join('.');
+  if (!usernameCheck.check(username) || !/^[A-Za-z0-9_-]{16}$/.test(familyId) || !/^\d{1,9}$/.test(generation) || !/^[A-Za-z0-9_-]{43}$/.test(secret)) {
+    throw errors.invalidRefreshToken();
+  }
+  return { username, familyId, generation: Number(generation), token };
+}
+
+const tokenOf = (username: string, familyId: string, generation: number, secret: string) => `${username}.${familyId}.${generation}.${secret}`;
+
+function sameHash(a: unknown, b: string): boolean {
+  return typeof a === 'string' && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * Starts a session family for a signed-in user: one TransactWriteItems of the session Put
+ * (`attribute_not_exists(SK)`) + ConditionCheck that the credentials exist (an account being
+ * deleted has none, so it can start no session).
+ */
+export async function createSession(db: Db, username: string, ttlSeconds: number): Promise<RefreshGrant> {
+  assertUsername(username);
+  const familyId = randomBytes(12).toString('base64url');
+  const refreshToken = tokenOf(username, familyId, 0, randomBytes(32).toString('base64url'));
+  const expiresAt = nowSeconds() + ttlSeconds;
+  await transact(
+    db,
+    [
+      {
+        Put: {
+          TableName: db.table,
+          // expiresAt doubles as the table's TTL attribute: expired sessions can be reaped by the engine.
+          Item: { ...keys.session(username, familyId), currentHash: hash(refreshToken), generation: 0, expiresAt, createdAt: new Date().toISOString() },
+          ConditionExpression: 'attribute_not_exists(SK)',
+        },
+      },
+      credentialsExist(db, username),
+    ],
+    () => errors.invalidCredentials(),
+  );
+  return { username, refreshToken, expiresAt };
+}
+
+/**
+ * Rotation: GetItem of the family (consistent), then one TransactWriteItems of an Update
+ * (`currentHash = :presented`: the new hash, the previous one, a fresh salt, the time) +
+ * ConditionCheck that the credentials exist. A concurrent rotation of the same token loses
+ * the condition and is answered from the grace window like a retry. Reuse costs a Delete.
+ */
+export async function rotateSession(db: Db, refreshToken: unknown, ttlSeconds: number): Promise<RefreshGrant> {
+  const presented = parseRefreshToken(refreshToken);
+  const key = keys.session(presented.username, presented.familyId);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const item = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: true })))).Item;
+    const now = nowSeconds();
+    if (!item || typeof item.generation !== 'number' || Number(item.expiresAt) <= now) throw errors.invalidRefreshToken();
+    const presentedHash = hash(presented.token);
+    const generation = item.generation;
+
+    if (presented.generation === generation && sameHash(item.currentHash, presentedHash)) {
+      const salt = randomBytes(16).toString('base64url');
+      const next = tokenOf(presented.username, presented.familyId, generation + 1, successorSecret(presented.token, salt));
+      const expiresAt = now + ttlSeconds;
+      const applied = await transact(
+        db,
+        [
+          {
+            Update: {
+              TableName: db.table,
+              Key: key,
+              UpdateExpression: 'SET currentHash = :next, previousHash = :h, salt = :salt, generation = :g1, rotatedAt = :now, expiresAt = :exp',
+              ConditionExpression: 'currentHash = :h AND generation = :g',
+              ExpressionAttributeValues: { ':next': hash(next), ':h': presentedHash, ':salt': salt, ':g': generation, ':g1': generation + 1, ':now': now, ':exp': expiresAt },
+            },
+          },
+          credentialsExist(db, presented.username),
+        ],
+        // Lost the race to a concurrent rotation of the same token: read again, answer from the window.
+        (failed) => (failed(1) ? errors.invalidRefreshToken() : RETRY),
+      );
+      if (applied) return { username: presented.username, refreshToken: next, expiresAt };
+      continue;
+    }
+
+    if (presented.generation === generation - 1 && sameHash(item.previousHash, presentedHash) && typeof item.salt === 'string') {
+      if (now - Number(item.rotatedAt) <= REFRESH_GRACE_SECONDS) {
+        const again = tokenOf(presented.username, presented.familyId, generation, successorSecret(presented.token, item.salt));
+        if (sameHash(item.currentHash, hash(again))) return { username: presented.username, refreshToken: again, expiresAt: Number(item.expiresAt) };
+      }
+      await revokeFamily(db, key);
+      throw errors.refreshTokenReused();
+    }
+    if (presented.generation < generation - 1) {
+      // Only a holder of some token of this family knows its id: an older generation is a replay.
+      await revokeFamily(db, key);
+      throw errors.refreshTokenReused();
+    }
+    throw errors.invalidRefreshToken();
+  }
+  throw errors.transactionConflict();
+}
+
+async function revokeFamily(db: Db, key: ItemKey): Promise<void> {
+  await call(db, () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: key })));
+}
+
+/** Log out: DeleteItem of the family, conditional on the token being its current (or just-rotated) one. */
+export async function revokeSession(db: Db, refreshToken: unknown): Promise<void> {
+  const presented = parseRefreshToken(refreshToken);
+  try {
+    await call(db, () =>
+      db.doc.send(
+        new DeleteCommand({
+          TableName: db.table,
+          Key: keys.session(presented.username, presented.familyId),
+          ConditionExpression: 'currentHash = :h OR previousHash = :h',
+          ExpressionAttributeValues: { ':h': hash(presented.token) },
+        }),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw errors.invalidRefreshToken();
+    throw error;
+  }
+}
+
+/** How many items one revoke-all transaction deletes (the limit is 100). */
+const REVOKE_CHUNK = 100;
+
+/**
+ * Log out everywhere: Query `PK = ACCOUNT#u AND begins_with(SK, SESSION#)` (keys only, paged),
+ * then TransactWriteItems of up to 100 Deletes per page. Returns how many were revoked.
+ */
+export async function revokeAllSessions(db: Db, username: string): Promise<number> {
+  assertUsername(username);
+  let revoked = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await call(db, () =>
+      db.doc.send(
+        new QueryCommand({
+          TableName: db.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': accountPartition(username), ':prefix': SESSION_PREFIX },
+          ProjectionExpression: 'PK, SK',
+          ConsistentRead: true,
+          Limit: REVOKE_CHUNK,
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+    const items = (page.Items ?? []) as ItemKey[];
+    if (items.length > 0) {
+      await transact(db, items.map((k) => ({ Delete: { TableName: db.table, Key: { PK: k.PK, SK: k.SK } } })), () => errors.transactionConflict());
+      revoked += items.length;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return revoked;
+}
