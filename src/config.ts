@@ -54,6 +54,8 @@ export interface AccountsConfig {
   /** Password hashes running at once, and waiting; past both, sign-up and log-in answer 503. */
   hashConcurrency: number;
   hashQueue: number;
+  /** Failed log-ins per client address per minute (successes are never counted: carrier NATs). */
+  loginFailuresPerMinute: number;
 }
 
 export interface HttpConfig {
@@ -248,6 +250,7 @@ export function loadConfig(env: Env = process.env): Config {
     accounts: {
       hashConcurrency: positiveInt(env, 'PASSWORD_HASH_CONCURRENCY', 2),
       hashQueue: nonNegativeInt(env, 'PASSWORD_HASH_QUEUE', 32, 10_000),
+      loginFailuresPerMinute: nonNegativeInt(env, 'RATE_LIMIT_LOGIN_FAILURES', 300),
     },
   };
 }

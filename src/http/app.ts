@@ -24,6 +24,9 @@ import { photoRoutes } from './routes/photos.js';
 import { socialRoutes } from './routes/social.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
+import { meRoutes } from './routes/me.js';
+import { createMailer } from '../mail/index.js';
+import { configureHashing } from '../patterns/index.js';
 
 export type { AppDeps } from './context.js';
 
@@ -48,7 +51,12 @@ function trustedProxies(trust: false | number | string[]): boolean | string[] | 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   if (!config.http.jwtSecret) throw new Error('buildApp needs config.http.jwtSecret (JWT_SECRET).');
-  const ctx: RouteContext = { ...deps, tokens: createTokenService(config.http.jwtSecret, config.http.accessTokenTtlSeconds) };
+  configureHashing({ concurrency: config.accounts.hashConcurrency, queue: config.accounts.hashQueue });
+  const ctx: RouteContext = {
+    ...deps,
+    tokens: createTokenService(config.http.jwtSecret, config.http.accessTokenTtlSeconds),
+    mailer: deps.mailer ?? createMailer(config.mail, (message, file) => deps.logger?.info({ to: message.to, subject: message.subject, file }, 'mail in the outbox')),
+  };
 
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
@@ -126,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         secured.decorateRequest('username', '');
         secured.addHook('onRequest', authenticator(ctx.tokens));
         await secured.register(userRoutes, { ctx });
+        await secured.register(meRoutes, { ctx });
         await secured.register(photoRoutes, { ctx });
         await secured.register(socialRoutes, { ctx });
       });

@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../blobs/store.js';
 import type { Config } from '../config.js';
+import type { Mailer } from '../mail/index.js';
 import type { Db } from '../patterns/index.js';
 import type { TokenService } from './auth.js';
 
@@ -16,10 +17,13 @@ export interface AppDeps {
   engineState?: () => 'running' | 'restarting' | 'failed' | 'stopped';
   /** A pino logger; omitted means no request logs (tests, benchmarks). */
   logger?: FastifyBaseLogger;
+  /** Where account mail goes; omitted means the one config.mail describes. */
+  mailer?: Mailer;
 }
 
 export interface RouteContext extends AppDeps {
   tokens: TokenService;
+  mailer: Mailer;
 }
 
 export interface RouteOptions {

@@ -94,21 +94,34 @@ export const FriendshipView = Type.Object(
   { title: 'Friendship', description: 'followingUser follows followedUser' },
 );
 
-export const UserView = Type.Object(
+/** What any signed-in user may see of a profile (never email, birthdate, address or settings). */
+export const PublicUser = Type.Object(
   {
     username: Username,
     name: Type.String(),
-    email: Type.String(),
-    birthdate: Type.String(),
-    address: Type.String(),
     status: Type.String(),
     interests: Type.Array(Type.String()),
     followers: Type.Integer({ minimum: 0 }),
     following: Type.Integer({ minimum: 0 }),
     pinnedPhotoId: Type.Optional(PhotoId),
   },
-  { title: 'User' },
+  { title: 'PublicUser', additionalProperties: false },
 );
+
+/** The owner's own profile: the public fields plus the private ones and account settings. */
+export const PrivateUser = Type.Object(
+  {
+    ...PublicUser.properties,
+    email: Type.String(),
+    emailVerified: Type.Boolean({ description: 'Whether the owner confirmed the email (a changed email must be confirmed again)' }),
+    birthdate: Type.String(),
+    address: Type.String(),
+  },
+  { title: 'PrivateUser', additionalProperties: false },
+);
+
+/** Any user embedded in a response to someone else: always the public view. */
+export const UserView = PublicUser;
 
 /** PATCH body: the profile's mutable fields; a photo is pinned by its id (null unpins). */
 export const ProfileUpdateBody = Type.Object(
@@ -124,7 +137,7 @@ export const ProfileUpdateBody = Type.Object(
   { additionalProperties: false, minProperties: 1, title: 'ProfileUpdate' },
 );
 
-export const FollowedView = Type.Object({ ...FriendshipView.properties, user: Type.Optional(UserView) }, { title: 'Followed' });
+export const FollowedView = Type.Object({ ...FriendshipView.properties, user: Type.Optional(PublicUser) }, { title: 'Followed' });
 
 export const Tokens = Type.Object(
   {

@@ -51,11 +51,30 @@ export function friendshipView(friendship: Friendship) {
   return { followedUser: friendship.followedUser, followingUser: friendship.followingUser, timestamp: apiTimestamp(friendship.timestamp) };
 }
 
-export function userView(user: User) {
-  const { pinnedImage, ...fields } = user;
-  const pinnedPhotoId = pinnedImage === undefined ? undefined : photoIdOfSk(pinnedImage);
-  return { ...fields, ...(pinnedPhotoId ? { pinnedPhotoId } : {}) };
+/**
+ * The profile as anyone signed in sees it. Fields are picked one by one (never spread), so a
+ * private attribute added to User later cannot leak through here by default.
+ */
+export function publicUserView(user: User) {
+  const pinnedPhotoId = user.pinnedImage === undefined ? undefined : photoIdOfSk(user.pinnedImage);
+  return {
+    username: user.username,
+    name: user.name,
+    status: user.status,
+    interests: user.interests,
+    followers: user.followers,
+    following: user.following,
+    ...(pinnedPhotoId ? { pinnedPhotoId } : {}),
+  };
 }
+
+/** The owner's own profile (GET /v1/me and the owner's writes): adds email, birthdate, address, settings. */
+export function privateUserView(user: User) {
+  return { ...publicUserView(user), email: user.email, emailVerified: user.emailVerified === true, birthdate: user.birthdate, address: user.address };
+}
+
+/** Any user shown to someone else: the public view. */
+export const userView = publicUserView;
 
 /** A page of entities as a page of views; the cursor passes through untouched. */
 export function pageView<T, V>(page: Page<T>, view: (item: T) => V): Page<V> {

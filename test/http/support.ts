@@ -36,8 +36,11 @@ export interface Answer {
   bytes: Buffer;
 }
 
+/** Mail from tests goes to a temporary outbox unless a test passes a mailer or SMTP settings. */
+export const TEST_OUTBOX = join(tmpdir(), 'qp-test-outbox');
+
 export const testConfig = (env: Record<string, string> = {}) =>
-  loadConfig({ JWT_SECRET, RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', ...env });
+  loadConfig({ JWT_SECRET, RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', MAIL_OUTBOX_DIR: TEST_OUTBOX, ...env });
 
 /** Listens on a free port and returns the base URL. */
 export async function listen(app: FastifyInstance): Promise<string> {

@@ -1,26 +1,56 @@
-/** Sign up, log in, refresh and log out: the only routes that need no access token. */
+/**
+ * The routes that need no access token: sign up, log in, refresh, log out, confirm an email,
+ * and the forgotten-password flow.
+ */
+import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { Credentials, createSession, revokeSession, rotateSession, signUp, SignUp, verifyCredentials, type RefreshGrant } from '../../patterns/index.js';
-import { perMinute, PUBLIC, type RouteOptions } from '../context.js';
-import { errorsFor, RefreshBody, Tokens, UserView } from '../schemas.js';
-import { userView } from '../views.js';
+import { passwordResetMessage, verificationMessage, type Mailer, type MailMessage } from '../../mail/index.js';
+import {
+  Credentials,
+  createSession,
+  requestEmailVerification,
+  requestPasswordReset,
+  ResetConfirm,
+  ResetRequest,
+  resetPassword,
+  revokeSession,
+  rotateSession,
+  signUp,
+  SignUp,
+  verifyCredentials,
+  verifyEmail,
+  MailToken,
+  type RefreshGrant,
+} from '../../patterns/index.js';
+import { perMinute, PUBLIC, type RouteContext, type RouteOptions } from '../context.js';
+import { isDomainError } from '../../errors.js';
+import { loginFailures } from '../login-failures.js';
+import { errorsFor, PrivateUser, RefreshBody, Tokens } from '../schemas.js';
+import { privateUserView } from '../views.js';
+
+/** Sends in the background: the answer neither waits for the mail server nor reveals by its timing whether mail went out. */
+export function sendLater(mailer: Mailer, log: FastifyBaseLogger, message: MailMessage | undefined): void {
+  if (!message) return;
+  mailer.send(message).catch((error: unknown) => log.warn({ err: error, subject: message.subject }, 'mail not sent'));
+}
+
+/** Mails a verification code for the user's current email (if not verified and not asked too often). */
+export async function mailVerification(ctx: RouteContext, log: FastifyBaseLogger, username: string): Promise<void> {
+  const issued = await requestEmailVerification(ctx.db, username);
+  if (issued) sendLater(ctx.mailer, log, verificationMessage(issued.email, issued.token, ctx.config.mail.linkBase));
+}
+
+export async function tokensFor(ctx: RouteContext, grant: RefreshGrant) {
+  const access = await ctx.tokens.issue(grant.username);
+  return { username: grant.username, tokenType: 'Bearer' as const, ...access, refreshToken: grant.refreshToken, refreshExpiresAt: grant.expiresAt };
+}
 
 export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
-  const { db, config, tokens } = ctx;
+  const { db, config } = ctx;
   const limit = { config: perMinute(config.http.rateLimit.authPerMinute) };
   const ttl = config.http.refreshTokenTtlSeconds;
-
-  async function tokensFor(grant: RefreshGrant) {
-    const access = await tokens.issue(grant.username);
-    return {
-      username: grant.username,
-      tokenType: 'Bearer' as const,
-      ...access,
-      refreshToken: grant.refreshToken,
-      refreshExpiresAt: grant.expiresAt,
-    };
-  }
+  const failures = loginFailures(config.accounts.loginFailuresPerMinute);
 
   app.post(
     '/accounts',
@@ -30,37 +60,51 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         operationId: 'signUp',
         tags: ['accounts'],
         security: PUBLIC,
-        summary: 'Sign up: creates the profile and its credentials together, and signs in',
+        summary: 'Sign up: creates the profile, its credentials and its email claim together, signs in, and mails a verification code',
+        description: 'Usernames are case-insensitive: any case is accepted and the lower-case form is kept. One account per email.',
         body: SignUp,
         response: {
-          201: Type.Object({ user: UserView, session: Tokens }, { title: 'SignUpResult' }),
-          ...errorsFor({ 400: [], 409: ['USER_EXISTS'], 413: [], 415: [], 429: [], 503: [] }),
+          201: Type.Object({ user: PrivateUser, session: Tokens }, { title: 'SignUpResult' }),
+          ...errorsFor({ 400: ['WEAK_PASSWORD'], 409: ['USER_EXISTS', 'EMAIL_TAKEN'], 413: [], 415: [], 429: [], 503: ['PASSWORD_HASHING_BUSY'] }),
         },
       },
     },
     async (request, reply) => {
       const user = await signUp(db, request.body);
-      const session = await tokensFor(await createSession(db, user.username, ttl));
-      return reply.status(201).header('location', `/v1/users/${user.username}`).send({ user: userView(user), session });
+      const session = await tokensFor(ctx, await createSession(db, user.username, ttl));
+      await mailVerification(ctx, request.log, user.username);
+      return reply.status(201).header('location', '/v1/me').send({ user: privateUserView(user), session });
     },
   );
 
   app.post(
     '/sessions',
     {
-      ...limit,
       schema: {
         operationId: 'logIn',
         tags: ['accounts'],
         security: PUBLIC,
-        summary: 'Log in: a short-lived access token and a single-use refresh token',
+        summary: 'Log in: a short-lived access token and a rotating refresh token',
+        description:
+          'Failed log-ins are throttled per account (shared by every instance: 5 free, then 1, 2, 4... seconds) and per client address ' +
+          '(failures only, so many users behind one address can still log in).',
         body: Credentials,
-        response: { 201: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_CREDENTIALS'], 413: [], 415: [], 429: [], 503: [] }) },
+        response: {
+          201: Tokens,
+          ...errorsFor({ 400: [], 401: ['INVALID_CREDENTIALS'], 413: [], 415: [], 429: ['LOGIN_THROTTLED'], 503: ['PASSWORD_HASHING_BUSY'] }),
+        },
       },
     },
     async (request, reply) => {
-      const username = await verifyCredentials(db, request.body);
-      return reply.status(201).send(await tokensFor(await createSession(db, username, ttl)));
+      failures.check(request.ip);
+      let username: string;
+      try {
+        username = await verifyCredentials(db, request.body);
+      } catch (error) {
+        if (isDomainError(error) && error.code === 'INVALID_CREDENTIALS') failures.record(request.ip);
+        throw error;
+      }
+      return reply.status(201).send(await tokensFor(ctx, await createSession(db, username, ttl)));
     },
   );
 
@@ -72,12 +116,16 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         operationId: 'refreshSession',
         tags: ['accounts'],
         security: PUBLIC,
-        summary: 'Exchange a refresh token for a new pair; the old refresh token stops working',
+        summary: 'Exchange a refresh token for a new pair',
+        description:
+          'The same refresh token presented again within 30 seconds returns the same successor (a phone that lost the answer stays ' +
+          'signed in). Presented later, or after its successor was used, it is a reuse: every session of that log-in is revoked ' +
+          'and the answer is 401 REFRESH_TOKEN_REUSED.',
         body: RefreshBody,
-        response: { 200: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN'], 413: [], 415: [], 429: [], 503: [] }) },
+        response: { 200: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
-    async (request) => tokensFor(await rotateSession(db, request.body.refreshToken, ttl)),
+    async (request) => tokensFor(ctx, await rotateSession(db, request.body.refreshToken, ttl)),
   );
 
   app.delete(
@@ -88,13 +136,81 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         operationId: 'logOut',
         tags: ['accounts'],
         security: PUBLIC,
-        summary: 'Log out: revokes the refresh token (access tokens expire on their own)',
+        summary: 'Log out: revokes this refresh token (access tokens expire on their own)',
         body: RefreshBody,
         response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
       await revokeSession(db, request.body.refreshToken);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/email-verifications',
+    {
+      ...limit,
+      schema: {
+        operationId: 'verifyEmail',
+        tags: ['accounts'],
+        security: PUBLIC,
+        summary: 'Confirm an email address with the code mailed to it (single use, expires in 24 hours)',
+        body: Type.Object({ token: MailToken }, { additionalProperties: false, title: 'EmailVerification' }),
+        response: {
+          200: Type.Object({ username: Type.String(), emailVerified: Type.Literal(true) }, { title: 'EmailVerified' }),
+          ...errorsFor({ 400: ['INVALID_MAIL_TOKEN'], 413: [], 415: [], 429: [], 503: [] }),
+        },
+      },
+    },
+    async (request) => ({ username: await verifyEmail(db, request.body.token), emailVerified: true as const }),
+  );
+
+  app.post(
+    '/password-resets',
+    {
+      ...limit,
+      schema: {
+        operationId: 'requestPasswordReset',
+        tags: ['accounts'],
+        security: PUBLIC,
+        summary: 'Forgot password: mails a reset code if an account has this email',
+        description: 'The answer is the same whether or not an account exists. At most 3 codes an hour per account, and the per-address limit.',
+        body: ResetRequest,
+        response: { 202: Type.Object({ status: Type.Literal('accepted') }, { title: 'Accepted' }), ...errorsFor({ 400: [], 413: [], 415: [], 429: [], 503: [] }) },
+      },
+    },
+    async (request, reply) => {
+      const log = request.log;
+      const email = request.body.email;
+      // Looked up after answering, so the time taken says nothing about the account either.
+      setImmediate(() => {
+        requestPasswordReset(db, email)
+          .then((issued) => sendLater(ctx.mailer, log, issued && passwordResetMessage(issued.email, issued.token, config.mail.linkBase)))
+          .catch((error: unknown) => log.warn({ err: error }, 'password reset not issued'));
+      });
+      return reply.status(202).send({ status: 'accepted' as const });
+    },
+  );
+
+  app.post(
+    '/password-resets/confirm',
+    {
+      ...limit,
+      schema: {
+        operationId: 'resetPassword',
+        tags: ['accounts'],
+        security: PUBLIC,
+        summary: 'Set a new password with a mailed reset code (single use); signs out every session',
+        body: ResetConfirm,
+        response: {
+          204: Type.Null(),
+          ...errorsFor({ 400: ['INVALID_MAIL_TOKEN', 'WEAK_PASSWORD'], 403: ['ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 413: [], 415: [], 429: [], 503: ['PASSWORD_HASHING_BUSY'] }),
+        },
+      },
+    },
+    async (request, reply) => {
+      await resetPassword(db, request.body.token, request.body.password);
       return reply.status(204).send(null);
     },
   );

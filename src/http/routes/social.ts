@@ -19,7 +19,7 @@ import {
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { deleteOnce, putOnce } from '../idempotent.js';
 import { errorsFor, FollowedView, FriendshipView, Page, PageQuery, ReactionParams, ReactionView, UserParams } from '../schemas.js';
-import { friendshipView, pageView, photoRef, reactionView, userView } from '../views.js';
+import { friendshipView, pageView, photoRef, publicUserView, reactionView } from '../views.js';
 
 export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
@@ -154,7 +154,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       if (expand !== 'profile') return pageView(await listFollowed(db, request.params.username, page), friendshipView);
       return pageView(await listFollowedWithProfiles(db, request.params.username, page), ({ friendship, user }) => ({
         ...friendshipView(friendship),
-        ...(user ? { user: userView(user) } : {}),
+        ...(user ? { user: publicUserView(user) } : {}),
       }));
     },
   );

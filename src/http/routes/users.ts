@@ -1,12 +1,11 @@
 /** Profiles: anyone signed in may read one; only its owner may change it. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { errors } from '../../errors.js';
-import { photoSk } from '../../schema/keys.js';
-import { getUser, updateUser } from '../../patterns/index.js';
+import { getUser } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
-import { errorsFor, ProfileUpdateBody, UserParams, UserView } from '../schemas.js';
-import { photoRef, userView } from '../views.js';
+import { errorsFor, PrivateUser, ProfileUpdateBody, PublicUser, UserParams } from '../schemas.js';
+import { publicUserView } from '../views.js';
+import { updateOwnProfile } from './me.js';
 
 export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
@@ -17,13 +16,14 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
       schema: {
         operationId: 'getUser',
         tags: ['users'],
-        summary: 'A profile, with its follower and following counts',
+        summary: 'A public profile, with its follower and following counts',
+        description: 'Always the public view, the owner included (one shape per URL, safe to cache): your private fields are at GET /v1/me.',
         security: BEARER,
         params: UserParams,
-        response: { 200: UserView, ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
+        response: { 200: PublicUser, ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
-    async (request) => userView(await getUser(db, request.params.username)),
+    async (request) => publicUserView(await getUser(db, request.params.username)),
   );
 
   app.patch(
@@ -33,27 +33,17 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
       schema: {
         operationId: 'updateUser',
         tags: ['users'],
-        summary: 'Update your own profile (pinnedPhotoId: one of your photos; null unpins)',
+        summary: 'Update your own profile (same as PATCH /v1/me; pinnedPhotoId: one of your photos; null unpins)',
         security: BEARER,
         params: UserParams,
         body: ProfileUpdateBody,
-        response: { 200: UserView, ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN'], 404: ['USER_NOT_FOUND', 'PHOTO_NOT_FOUND'], 413: [], 415: [], 429: [], 503: [] }) },
+        response: { 200: PrivateUser, ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN', 'ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND', 'PHOTO_NOT_FOUND'], 409: ['EMAIL_TAKEN'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request) => {
       const { username } = request.params;
       assertSelf(request, username, 'update this profile');
-      const { pinnedPhotoId, ...fields } = request.body;
-      let pinnedImage: string | null | undefined;
-      if (pinnedPhotoId === null) pinnedImage = null;
-      else if (pinnedPhotoId !== undefined) {
-        const ref = photoRef(pinnedPhotoId);
-        if (ref.username !== username) {
-          throw errors.validation('pinnedPhotoId must be one of your own photos.', [{ path: '/pinnedPhotoId', message: 'not your photo' }]);
-        }
-        pinnedImage = photoSk(ref.username, ref.timestamp);
-      }
-      return userView(await updateUser(db, username, { ...fields, ...(pinnedImage !== undefined ? { pinnedImage } : {}) }));
+      return updateOwnProfile(ctx, request.log, username, request.body);
     },
   );
   done();

@@ -30,6 +30,8 @@ export interface DeletionOptions {
   deleteFiles: (photo: Photo) => Promise<void>;
   /** Stop (resumably) after this many steps: how an operator runs a job in slices, and how tests interrupt one. */
   maxSteps?: number;
+  /** Checked before every step: true stops the job resumably (a shutting-down service). */
+  shouldStop?: () => boolean;
   onStep?: (step: string) => void;
 }
 
@@ -131,7 +133,7 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
   let steps = 0;
   /** Every transaction of the job goes through here: the one place it may stop. */
   const step = async (name: string, items: Parameters<typeof transact>[1]): Promise<boolean> => {
-    if (options.maxSteps !== undefined && steps >= options.maxSteps) throw new Paused();
+    if ((options.maxSteps !== undefined && steps >= options.maxSteps) || options.shouldStop?.()) throw new Paused();
     steps++;
     const applied = await transact(db, items, () => RETRY);
     options.onStep?.(name);
@@ -147,7 +149,7 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
       await deleteFollowing(db, username, step);
       await deleteFollowers(db, username, step);
       await deletePhotos(db, username, options, () => {
-        if (options.maxSteps !== undefined && steps >= options.maxSteps) throw new Paused();
+        if ((options.maxSteps !== undefined && steps >= options.maxSteps) || options.shouldStop?.()) throw new Paused();
         steps++;
       });
       const done = await step('profile', [
