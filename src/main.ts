@@ -15,7 +15,8 @@ import { connect, type Connection } from './engine/client.js';
 import { EngineStartError } from './engine/embedded.js';
 import { clearEngineInfo, writeEngineInfo } from './engine/registry.js';
 import { buildApp } from './http/app.js';
-import { createCursorCodec, type Db } from './patterns/index.js';
+import { createCursorCodec, resumeDeletions, type Db } from './patterns/index.js';
+import { deletePhotoFiles } from './blobs/photo-files.js';
 
 interface Secrets {
   jwtSecret: string;
@@ -82,12 +83,13 @@ async function main(): Promise<void> {
 
   const db: Db = { doc: conn.doc, table: config.tableName, cursors: createCursorCodec(secrets.cursorSecret) };
   const engine = conn.engine;
+  const blobs = createBlobStore(config.blobs);
   const app = await buildApp({
     db,
     client: conn.client,
     ...(engine ? { engineState: () => engine.state } : {}),
     config: { ...config, cursorSecret: secrets.cursorSecret, http: { ...config.http, jwtSecret: secrets.jwtSecret } },
-    blobs: createBlobStore(config.blobs),
+    blobs,
     logger,
   });
   let address: string;
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
     `DynamoDB           ${engineLabel}, table ${config.tableName}`,
     `Data directory     ${resolve(config.dataDir)}`,
     `Photos             ${config.blobs.kind === 'local' ? resolve(config.blobs.dir) : `s3://${config.blobs.bucket}/${config.blobs.prefix}`}`,
+    `Mail               ${config.mail.smtp ? 'SMTP' : `outbox ${resolve(config.mail.outboxDir)}  (npm run cli -- mail outbox)`}`,
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\nCtrl-C to stop.\n\n`);
 
@@ -159,6 +162,13 @@ async function main(): Promise<void> {
       void shutdown('engine failed', 70);
     }
   });
+  // Account deletions a stop or a crash interrupted carry on; a shutdown pauses them again.
+  resumeDeletions(db, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), shouldStop: () => stopping })
+    .then(({ finished, paused }) => {
+      if (finished.length + paused.length > 0) logger.info({ finished, paused }, 'interrupted account deletions resumed');
+    })
+    .catch((error: unknown) => logger.error({ err: error }, 'interrupted account deletions not finished; run `quick-photos accounts finish-deletions`'));
+
   // A second signal while draining forces the exit.
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -11,6 +11,7 @@ import { mapEngineError } from '../patterns/index.js';
 import { CorruptItemError } from '../schema/items.js';
 import { CliContext, type CliIo, type Env } from './context.js';
 import { CliError } from './errors.js';
+import * as accounts from './commands/accounts.js';
 import * as doctor from './commands/doctor.js';
 import * as generate from './commands/generate.js';
 import * as photos from './commands/photos.js';
@@ -23,7 +24,7 @@ interface CommandModule {
 }
 
 /** Every command group, in help order; a new group is one more entry. */
-const COMMANDS: CommandModule[] = [table, generate, users, photos, social, doctor];
+const COMMANDS: CommandModule[] = [table, generate, users, photos, social, accounts, doctor];
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
