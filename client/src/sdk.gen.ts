@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, SignUpData, SignUpErrors, SignUpResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses } from './types.gen.js';
+import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthResponses, GetMeData, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SignUpData, SignUpErrors, SignUpResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -19,9 +19,9 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
- * The process is up (and its embedded engine, when it has one, is running)
+ * The process is up
  */
-export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>): RequestResult<GetHealthResponses, GetHealthErrors, ThrowOnError> => (options?.client ?? client).get<GetHealthResponses, GetHealthErrors, ThrowOnError>({ url: '/health', ...options });
+export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>): RequestResult<GetHealthResponses, unknown, ThrowOnError> => (options?.client ?? client).get<GetHealthResponses, unknown, ThrowOnError>({ url: '/health', ...options });
 
 /**
  * The engine answers and the table and its InvertedIndex are ACTIVE
@@ -29,7 +29,9 @@ export const getHealth = <ThrowOnError extends boolean = false>(options?: Option
 export const getReadiness = <ThrowOnError extends boolean = false>(options?: Options<GetReadinessData, ThrowOnError>): RequestResult<GetReadinessResponses, GetReadinessErrors, ThrowOnError> => (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({ url: '/ready', ...options });
 
 /**
- * Sign up: creates the profile and its credentials together, and signs in
+ * Sign up: creates the profile, its credentials and its email claim together, signs in, and mails a verification code
+ *
+ * Usernames are case-insensitive: any case is accepted and the lower-case form is kept. One account per email.
  */
 export const signUp = <ThrowOnError extends boolean = false>(options: Options<SignUpData, ThrowOnError>): RequestResult<SignUpResponses, SignUpErrors, ThrowOnError> => (options.client ?? client).post<SignUpResponses, SignUpErrors, ThrowOnError>({
     url: '/v1/accounts',
@@ -41,7 +43,7 @@ export const signUp = <ThrowOnError extends boolean = false>(options: Options<Si
 });
 
 /**
- * Log out: revokes the refresh token (access tokens expire on their own)
+ * Log out: revokes this refresh token (access tokens expire on their own)
  */
 export const logOut = <ThrowOnError extends boolean = false>(options: Options<LogOutData, ThrowOnError>): RequestResult<LogOutResponses, LogOutErrors, ThrowOnError> => (options.client ?? client).delete<LogOutResponses, LogOutErrors, ThrowOnError>({
     url: '/v1/sessions',
@@ -53,7 +55,9 @@ export const logOut = <ThrowOnError extends boolean = false>(options: Options<Lo
 });
 
 /**
- * Log in: a short-lived access token and a single-use refresh token
+ * Log in: a short-lived access token and a rotating refresh token
+ *
+ * Failed log-ins are throttled per account (shared by every instance: 5 free, then 1, 2, 4... seconds) and per client address (failures only, so many users behind one address can still log in).
  */
 export const logIn = <ThrowOnError extends boolean = false>(options: Options<LogInData, ThrowOnError>): RequestResult<LogInResponses, LogInErrors, ThrowOnError> => (options.client ?? client).post<LogInResponses, LogInErrors, ThrowOnError>({
     url: '/v1/sessions',
@@ -65,7 +69,9 @@ export const logIn = <ThrowOnError extends boolean = false>(options: Options<Log
 });
 
 /**
- * Exchange a refresh token for a new pair; the old refresh token stops working
+ * Exchange a refresh token for a new pair
+ *
+ * The same refresh token presented again within 30 seconds returns the same successor (a phone that lost the answer stays signed in). Presented later, or after its successor was used, it is a reuse: every session of that log-in is revoked and the answer is 401 REFRESH_TOKEN_REUSED.
  */
 export const refreshSession = <ThrowOnError extends boolean = false>(options: Options<RefreshSessionData, ThrowOnError>): RequestResult<RefreshSessionResponses, RefreshSessionErrors, ThrowOnError> => (options.client ?? client).post<RefreshSessionResponses, RefreshSessionErrors, ThrowOnError>({
     url: '/v1/sessions/refresh',
@@ -77,7 +83,47 @@ export const refreshSession = <ThrowOnError extends boolean = false>(options: Op
 });
 
 /**
- * A profile, with its follower and following counts
+ * Confirm an email address with the code mailed to it (single use, expires in 24 hours)
+ */
+export const verifyEmail = <ThrowOnError extends boolean = false>(options: Options<VerifyEmailData, ThrowOnError>): RequestResult<VerifyEmailResponses, VerifyEmailErrors, ThrowOnError> => (options.client ?? client).post<VerifyEmailResponses, VerifyEmailErrors, ThrowOnError>({
+    url: '/v1/email-verifications',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Forgot password: mails a reset code if an account has this email
+ *
+ * The answer is the same whether or not an account exists. At most 3 codes an hour per account, and the per-address limit.
+ */
+export const requestPasswordReset = <ThrowOnError extends boolean = false>(options: Options<RequestPasswordResetData, ThrowOnError>): RequestResult<RequestPasswordResetResponses, RequestPasswordResetErrors, ThrowOnError> => (options.client ?? client).post<RequestPasswordResetResponses, RequestPasswordResetErrors, ThrowOnError>({
+    url: '/v1/password-resets',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Set a new password with a mailed reset code (single use); signs out every session
+ */
+export const resetPassword = <ThrowOnError extends boolean = false>(options: Options<ResetPasswordData, ThrowOnError>): RequestResult<ResetPasswordResponses, ResetPasswordErrors, ThrowOnError> => (options.client ?? client).post<ResetPasswordResponses, ResetPasswordErrors, ThrowOnError>({
+    url: '/v1/password-resets/confirm',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A public profile, with its follower and following counts
+ *
+ * Always the public view, the owner included (one shape per URL, safe to cache): your private fields are at GET /v1/me.
  */
 export const getUser = <ThrowOnError extends boolean = false>(options: Options<GetUserData, ThrowOnError>): RequestResult<GetUserResponses, GetUserErrors, ThrowOnError> => (options.client ?? client).get<GetUserResponses, GetUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -86,7 +132,7 @@ export const getUser = <ThrowOnError extends boolean = false>(options: Options<G
 });
 
 /**
- * Update your own profile (pinnedPhotoId: one of your photos; null unpins)
+ * Update your own profile (same as PATCH /v1/me; pinnedPhotoId: one of your photos; null unpins)
  */
 export const updateUser = <ThrowOnError extends boolean = false>(options: Options<UpdateUserData, ThrowOnError>): RequestResult<UpdateUserResponses, UpdateUserErrors, ThrowOnError> => (options.client ?? client).patch<UpdateUserResponses, UpdateUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -96,6 +142,78 @@ export const updateUser = <ThrowOnError extends boolean = false>(options: Option
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Delete your account and everything in it (needs your password)
+ *
+ * From this answer on, log-in and every write of the account are refused. The profile, credentials, sessions, email, photos (and their files), reactions given and received and follows both ways are then removed in the background; an interrupted deletion resumes on the next start.
+ */
+export const deleteMe = <ThrowOnError extends boolean = false>(options: Options<DeleteMeData, ThrowOnError>): RequestResult<DeleteMeResponses, DeleteMeErrors, ThrowOnError> => (options.client ?? client).delete<DeleteMeResponses, DeleteMeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Your own profile, with the private fields (email, birthdate, address, settings)
+ */
+export const getMe = <ThrowOnError extends boolean = false>(options?: Options<GetMeData, ThrowOnError>): RequestResult<GetMeResponses, GetMeErrors, ThrowOnError> => (options?.client ?? client).get<GetMeResponses, GetMeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me',
+    ...options
+});
+
+/**
+ * Update your profile (a new email must be confirmed again; pinnedPhotoId null unpins)
+ */
+export const updateMe = <ThrowOnError extends boolean = false>(options: Options<UpdateMeData, ThrowOnError>): RequestResult<UpdateMeResponses, UpdateMeErrors, ThrowOnError> => (options.client ?? client).patch<UpdateMeResponses, UpdateMeErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Mail a new verification code to your email (at most 3 an hour)
+ */
+export const sendEmailVerification = <ThrowOnError extends boolean = false>(options: Options<SendEmailVerificationData, ThrowOnError>): RequestResult<SendEmailVerificationResponses, SendEmailVerificationErrors, ThrowOnError> => (options.client ?? client).post<SendEmailVerificationResponses, SendEmailVerificationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/email-verification',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Change your password (needs the current one): every session is revoked and a new one is returned
+ */
+export const changePassword = <ThrowOnError extends boolean = false>(options: Options<ChangePasswordData, ThrowOnError>): RequestResult<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError> => (options.client ?? client).post<ChangePasswordResponses, ChangePasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Log out everywhere: revokes every refresh token of your account (access tokens expire within minutes)
+ */
+export const logOutEverywhere = <ThrowOnError extends boolean = false>(options?: Options<LogOutEverywhereData, ThrowOnError>): RequestResult<LogOutEverywhereResponses, LogOutEverywhereErrors, ThrowOnError> => (options?.client ?? client).delete<LogOutEverywhereResponses, LogOutEverywhereErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/sessions',
+    ...options
 });
 
 /**

@@ -5,14 +5,62 @@ export type ClientOptions = {
 };
 
 /**
+ * Accepted
+ */
+export type Accepted = {
+    status: 'accepted';
+};
+
+/**
+ * AccountDeleting
+ */
+export type AccountDeleting = {
+    status: 'deleting';
+};
+
+/**
+ * AccountDeletion
+ */
+export type AccountDeletion = {
+    password: string;
+};
+
+/**
  * Credentials
  */
 export type Credentials = {
     /**
-     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     * Any case (stored lower case): letters, digits, underscores, dots or hyphens, not starting with a dot or a hyphen
      */
     username: string;
     password: string;
+};
+
+/**
+ * EmailVerification
+ */
+export type EmailVerification = {
+    /**
+     * The code from the email
+     */
+    token: string;
+};
+
+/**
+ * EmailVerified
+ */
+export type EmailVerified = {
+    username: string;
+    emailVerified: true;
+};
+
+/**
+ * EmptyRequest
+ *
+ * Send {}
+ */
+export type EmptyRequest = {
+    [key: string]: never;
 };
 
 /**
@@ -58,7 +106,7 @@ export type Followed = {
      * UTC, ISO 8601 with its zone (Z)
      */
     timestamp: string;
-    user?: User;
+    user?: PublicUser;
 };
 
 /**
@@ -108,6 +156,17 @@ export type FriendshipPage = {
  */
 export type Health = {
     status: 'ok';
+};
+
+/**
+ * PasswordChange
+ */
+export type PasswordChange = {
+    currentPassword: string;
+    /**
+     * At least 8 characters (after Unicode NFKC normalisation), not only spaces, not a common password
+     */
+    newPassword: string;
 };
 
 /**
@@ -163,19 +222,73 @@ export type PhotoUpload = {
 };
 
 /**
+ * PrivateUser
+ */
+export type PrivateUser = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    name: string;
+    status: string;
+    interests: Array<string>;
+    followers: number;
+    following: number;
+    /**
+     * Opaque photo id
+     */
+    pinnedPhotoId?: string;
+    email: string;
+    /**
+     * Whether the owner confirmed the email (a changed email must be confirmed again)
+     */
+    emailVerified: boolean;
+    birthdate: string;
+    address: string;
+};
+
+/**
  * ProfileUpdate
  */
 export type ProfileUpdate = {
+    /**
+     * 1-100 characters, no control characters or bidirectional overrides
+     */
     name?: string;
     email?: string;
     /**
-     * YYYY-MM-DD
+     * YYYY-MM-DD, a real date from 1900-01-01 to today
      */
     birthdate?: string;
+    /**
+     * up to 500 characters, line breaks allowed, no control characters or bidirectional overrides
+     */
     address?: string;
+    /**
+     * up to 500 characters, no control characters or bidirectional overrides
+     */
     status?: string;
     interests?: Array<string>;
     pinnedPhotoId?: string | null;
+};
+
+/**
+ * PublicUser
+ */
+export type PublicUser = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    name: string;
+    status: string;
+    interests: Array<string>;
+    followers: number;
+    following: number;
+    /**
+     * Opaque photo id
+     */
+    pinnedPhotoId?: string;
 };
 
 /**
@@ -248,24 +361,40 @@ export type Session = {
 };
 
 /**
+ * SessionsRevoked
+ */
+export type SessionsRevoked = {
+    revoked: number;
+};
+
+/**
  * SignUpRequest
  */
 export type SignUpRequest = {
     /**
-     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     * Any case (stored lower case): letters, digits, underscores, dots or hyphens, not starting with a dot or a hyphen
      */
     username: string;
+    /**
+     * 1-100 characters, no control characters or bidirectional overrides
+     */
     name: string;
     email: string;
     /**
-     * YYYY-MM-DD
+     * YYYY-MM-DD, a real date from 1900-01-01 to today
      */
     birthdate: string;
+    /**
+     * up to 500 characters, line breaks allowed, no control characters or bidirectional overrides
+     */
     address?: string;
+    /**
+     * up to 500 characters, no control characters or bidirectional overrides
+     */
     status?: string;
     interests?: Array<string>;
     /**
-     * 8-200 characters
+     * At least 8 characters (after Unicode NFKC normalisation), not only spaces, not a common password
      */
     password: string;
 };
@@ -274,30 +403,8 @@ export type SignUpRequest = {
  * SignUpResult
  */
 export type SignUpResult = {
-    user: User;
+    user: PrivateUser;
     session: Session;
-};
-
-/**
- * User
- */
-export type User = {
-    /**
-     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
-     */
-    username: string;
-    name: string;
-    email: string;
-    birthdate: string;
-    address: string;
-    status: string;
-    interests: Array<string>;
-    followers: number;
-    following: number;
-    /**
-     * Opaque photo id
-     */
-    pinnedPhotoId?: string;
 };
 
 export type GetHealthData = {
@@ -387,7 +494,7 @@ export type SignUpErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
         };
     };
     /**
@@ -395,7 +502,7 @@ export type SignUpErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'TRANSACTION_CONFLICT' | 'USER_EXISTS';
+            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT' | 'USER_EXISTS';
         };
     };
     /**
@@ -435,7 +542,7 @@ export type SignUpErrors = {
      */
     503: ErrorResponse & {
         error: {
-            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+            code: 'ENGINE_UNAVAILABLE' | 'PASSWORD_HASHING_BUSY' | 'TABLE_NOT_FOUND';
         };
     };
 };
@@ -573,7 +680,7 @@ export type LogInErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'LOGIN_THROTTLED' | 'RATE_LIMITED' | 'THROTTLED';
         };
     };
     /**
@@ -589,7 +696,7 @@ export type LogInErrors = {
      */
     503: ErrorResponse & {
         error: {
-            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+            code: 'ENGINE_UNAVAILABLE' | 'PASSWORD_HASHING_BUSY' | 'TABLE_NOT_FOUND';
         };
     };
 };
@@ -626,7 +733,7 @@ export type RefreshSessionErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'INVALID_REFRESH_TOKEN' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -681,6 +788,240 @@ export type RefreshSessionResponses = {
 };
 
 export type RefreshSessionResponse = RefreshSessionResponses[keyof RefreshSessionResponses];
+
+export type VerifyEmailData = {
+    body: EmailVerification;
+    path?: never;
+    query?: never;
+    url: '/v1/email-verifications';
+};
+
+export type VerifyEmailErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type VerifyEmailError = VerifyEmailErrors[keyof VerifyEmailErrors];
+
+export type VerifyEmailResponses = {
+    /**
+     * OK
+     */
+    200: EmailVerified;
+};
+
+export type VerifyEmailResponse = VerifyEmailResponses[keyof VerifyEmailResponses];
+
+export type RequestPasswordResetData = {
+    body: {
+        email: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/password-resets';
+};
+
+export type RequestPasswordResetErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type RequestPasswordResetError = RequestPasswordResetErrors[keyof RequestPasswordResetErrors];
+
+export type RequestPasswordResetResponses = {
+    /**
+     * Accepted
+     */
+    202: Accepted;
+};
+
+export type RequestPasswordResetResponse = RequestPasswordResetResponses[keyof RequestPasswordResetResponses];
+
+export type ResetPasswordData = {
+    body: {
+        /**
+         * The code from the email
+         */
+        token: string;
+        /**
+         * The new password (same rules as at sign-up)
+         */
+        password: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/password-resets/confirm';
+};
+
+export type ResetPasswordErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'PASSWORD_HASHING_BUSY' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ResetPasswordError = ResetPasswordErrors[keyof ResetPasswordErrors];
+
+export type ResetPasswordResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type ResetPasswordResponse = ResetPasswordResponses[keyof ResetPasswordResponses];
 
 export type GetUserData = {
     body?: never;
@@ -743,7 +1084,7 @@ export type GetUserResponses = {
     /**
      * OK
      */
-    200: User;
+    200: PublicUser;
 };
 
 export type GetUserResponse = GetUserResponses[keyof GetUserResponses];
@@ -782,7 +1123,7 @@ export type UpdateUserErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'FORBIDDEN';
+            code: 'ACCOUNT_DELETED' | 'FORBIDDEN';
         };
     };
     /**
@@ -791,6 +1132,14 @@ export type UpdateUserErrors = {
     404: ErrorResponse & {
         error: {
             code: 'PHOTO_NOT_FOUND' | 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT';
         };
     };
     /**
@@ -841,10 +1190,491 @@ export type UpdateUserResponses = {
     /**
      * OK
      */
-    200: User;
+    200: PrivateUser;
 };
 
 export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
+
+export type DeleteMeData = {
+    body: AccountDeletion;
+    path?: never;
+    query?: never;
+    url: '/v1/me';
+};
+
+export type DeleteMeErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'WRONG_PASSWORD';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'PASSWORD_HASHING_BUSY' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type DeleteMeError = DeleteMeErrors[keyof DeleteMeErrors];
+
+export type DeleteMeResponses = {
+    /**
+     * Accepted
+     */
+    202: AccountDeleting;
+};
+
+export type DeleteMeResponse = DeleteMeResponses[keyof DeleteMeResponses];
+
+export type GetMeData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/me';
+};
+
+export type GetMeErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetMeError = GetMeErrors[keyof GetMeErrors];
+
+export type GetMeResponses = {
+    /**
+     * OK
+     */
+    200: PrivateUser;
+};
+
+export type GetMeResponse = GetMeResponses[keyof GetMeResponses];
+
+export type UpdateMeData = {
+    body: ProfileUpdate;
+    path?: never;
+    query?: never;
+    url: '/v1/me';
+};
+
+export type UpdateMeErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'PHOTO_NOT_FOUND' | 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type UpdateMeError = UpdateMeErrors[keyof UpdateMeErrors];
+
+export type UpdateMeResponses = {
+    /**
+     * OK
+     */
+    200: PrivateUser;
+};
+
+export type UpdateMeResponse = UpdateMeResponses[keyof UpdateMeResponses];
+
+export type SendEmailVerificationData = {
+    /**
+     * Send {}
+     */
+    body: EmptyRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/me/email-verification';
+};
+
+export type SendEmailVerificationErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type SendEmailVerificationError = SendEmailVerificationErrors[keyof SendEmailVerificationErrors];
+
+export type SendEmailVerificationResponses = {
+    /**
+     * Accepted
+     */
+    202: Accepted;
+};
+
+export type SendEmailVerificationResponse = SendEmailVerificationResponses[keyof SendEmailVerificationResponses];
+
+export type ChangePasswordData = {
+    body: PasswordChange;
+    path?: never;
+    query?: never;
+    url: '/v1/me/password';
+};
+
+export type ChangePasswordErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'WRONG_PASSWORD';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'PASSWORD_HASHING_BUSY' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ChangePasswordError = ChangePasswordErrors[keyof ChangePasswordErrors];
+
+export type ChangePasswordResponses = {
+    /**
+     * OK
+     */
+    200: Session;
+};
+
+export type ChangePasswordResponse = ChangePasswordResponses[keyof ChangePasswordResponses];
+
+export type LogOutEverywhereData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/me/sessions';
+};
+
+export type LogOutEverywhereErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type LogOutEverywhereError = LogOutEverywhereErrors[keyof LogOutEverywhereErrors];
+
+export type LogOutEverywhereResponses = {
+    /**
+     * OK
+     */
+    200: SessionsRevoked;
+};
+
+export type LogOutEverywhereResponse = LogOutEverywhereResponses[keyof LogOutEverywhereResponses];
 
 export type ListUserPhotosData = {
     body?: never;

@@ -98,7 +98,8 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
         tags: ['me'],
         summary: 'Mail a new verification code to your email (at most 3 an hour)',
         security: BEARER,
-        response: { 202: Type.Object({ status: Type.Literal('accepted') }, { title: 'Accepted' }), ...errorsFor({ 401: [], 404: ['USER_NOT_FOUND'], 429: [], 503: [] }) },
+        body: Type.Object({}, { additionalProperties: false, title: 'EmptyRequest', description: 'Send {}' }),
+        response: { 202: Type.Object({ status: Type.Literal('accepted') }, { title: 'Accepted' }), ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
