@@ -34,8 +34,9 @@ export function createSmtpMailer(from: string, smtp: NonNullable<MailConfig['smt
     async send(message) {
       await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text });
     },
-    async close() {
+    close() {
       transport.close();
+      return Promise.resolve();
     },
   };
 }

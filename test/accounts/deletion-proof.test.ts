@@ -67,7 +67,7 @@ async function victimItems(): Promise<RawItem[]> {
   do {
     const page = await db.doc.send(new ScanCommand({ TableName: db.table, ExclusiveStartKey: start, ConsistentRead: true }));
     for (const item of (page.Items ?? []) as RawItem[]) {
-      const text = `${String(item.PK)} ${String(item.SK)} ${String(item.username ?? '')} ${String(item.reactingUser ?? '')} ${String(item.followingUser ?? '')} ${String(item.followedUser ?? '')}`;
+      const text = [item.PK, item.SK, item.username, item.reactingUser, item.followingUser, item.followedUser].map((v) => (typeof v === 'string' ? v : '')).join(' ');
       if (new RegExp(`\\b${VICTIM}\\b`).test(text)) found.push(item);
     }
     start = page.LastEvaluatedKey;

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument */
 /**
  * Sessions that survive phones: the refresh grace window, reuse detection revoking the whole
  * family, and failed log-ins throttled per account across API instances, while a shared
@@ -78,7 +78,7 @@ describe('failed log-ins', () => {
     const otherCall = caller(await listen(other));
     try {
       const wrong = { json: { username: 'target', password: 'not the password' } };
-      for (let i = 0; i < 5; i++) expect((await (i % 2 ? otherCall : api.call)('POST', '/v1/sessions', wrong)).status).toBe(401);
+      for (let i = 0; i < 5; i++) expect((await (i % 2 ? otherCall('POST', '/v1/sessions', wrong) : api.call('POST', '/v1/sessions', wrong))).status).toBe(401);
       const throttled = await otherCall('POST', '/v1/sessions', wrong);
       expect(throttled.status).toBe(429);
       expect(throttled.body.error.code).toBe('LOGIN_THROTTLED');

@@ -60,9 +60,9 @@ async function issueMailToken(db: Db, username: string, email: string, purpose: 
       db.doc.send(
         new PutCommand({
           TableName: db.table,
-          Item: { ...key, tokenHash: hash(token), email, expiresAt: Math.max(expiresAt, now + 3600), tokenExpiresAt: expiresAt, requests, windowStart: windowOpen ? old.windowStart : now },
+          Item: { ...key, tokenHash: hash(token), email, expiresAt: Math.max(expiresAt, now + 3600), tokenExpiresAt: expiresAt, requests, windowStart: windowOpen ? Number(old.windowStart) : now },
           ConditionExpression: old === undefined ? 'attribute_not_exists(PK)' : 'requests = :seen',
-          ...(old === undefined ? {} : { ExpressionAttributeValues: { ':seen': old.requests } }),
+          ...(old === undefined ? {} : { ExpressionAttributeValues: { ':seen': Number(old.requests) } }),
         }),
       ),
     );
@@ -80,7 +80,7 @@ async function checkMailToken(db: Db, token: string, purpose: MailPurpose): Prom
   if (cut <= 0 || !usernameCheck.check(username) || !/^[A-Za-z0-9_-]{43}$/.test(token.slice(cut + 1))) throw errors.invalidMailToken();
   const item = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.mailToken(username, purpose), ConsistentRead: true })))).Item;
   const tokenHash = hash(token);
-  const stored = item?.tokenHash;
+  const stored: unknown = item?.tokenHash;
   if (typeof stored !== 'string' || stored.length !== tokenHash.length || !timingSafeEqual(Buffer.from(stored), Buffer.from(tokenHash))) throw errors.invalidMailToken();
   if (Number(item?.tokenExpiresAt) <= nowSeconds() || typeof item?.email !== 'string') throw errors.invalidMailToken();
   return { username, email: item.email, tokenHash };
@@ -136,7 +136,7 @@ export async function verifyEmail(db: Db, token: string): Promise<string> {
  */
 export async function requestPasswordReset(db: Db, email: string): Promise<IssuedToken | undefined> {
   const claim = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.emailClaim(normalizeEmail(email)) })))).Item;
-  const username = claim?.username;
+  const username: unknown = claim?.username;
   if (typeof username !== 'string' || !usernameCheck.check(username)) return undefined;
   const user = await getUser(db, username).catch(() => undefined);
   if (!user) return undefined;

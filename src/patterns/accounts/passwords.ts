@@ -24,7 +24,7 @@ let common: Set<string> | undefined;
 
 /** The package's list, lower case, loaded on first use (about 50,000 entries). */
 function commonPasswords(): Set<string> {
-  common ??= new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+  common ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
   return common;
 }
 
