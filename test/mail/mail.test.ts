@@ -1,0 +1,164 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/**
+ * Email over real SMTP: an in-process SMTP server (smtp-server from npm) receives what the API
+ * sends through nodemailer. Verify email, re-verify after a change, forgot password (the
+ * answer never tells whether the account exists; rate-limited per account; single-use token
+ * that revokes every session), and the development outbox the CLI shows.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/program.js';
+import { createOutboxMailer, type OutboxMessage } from '../../src/mail/outbox.js';
+import { profile, signUp, startApi, type Api } from '../http/support.js';
+
+interface Received {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+const received: Received[] = [];
+let smtp: SMTPServer;
+let api: Api;
+
+/** Headers and a quoted-printable or plain body: enough to read what the service sends. */
+function parse(raw: string): Received {
+  const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
+  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head.replace(/\r?\n[ \t]+/g, ' '))?.[1] ?? '';
+  let text = rest.join('\n\n');
+  if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) {
+    text = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+  return { to: header('To'), subject: header('Subject'), text };
+}
+
+const codeIn = (message: Received) => /enter this code: (\S+)/.exec(message.text)?.[1] ?? '';
+
+async function mailTo(address: string, count = 1): Promise<Received[]> {
+  for (let i = 0; i < 200; i++) {
+    const found = received.filter((m) => m.to.includes(address));
+    if (found.length >= count) return found;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return received.filter((m) => m.to.includes(address));
+}
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        received.push(parse(Buffer.concat(chunks).toString('utf8')));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const address = smtp.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  api = await startApi({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'quick-photos <no-reply@example.com>' });
+});
+
+afterAll(async () => {
+  await api.close();
+  await new Promise<void>((resolve) => smtp.close(resolve));
+});
+
+describe('verify email', () => {
+  it('mails a code at sign-up; the code verifies once; a changed email needs verifying again', async () => {
+    const anna = await signUp(api, 'anna');
+    const [mail] = await mailTo('anna@example.com');
+    expect(mail?.subject).toContain('Confirm your email');
+    const code = codeIn(mail!);
+    expect(code).toMatch(/^anna\.[A-Za-z0-9_-]{43}$/);
+    expect((await api.call('GET', '/v1/me', { token: anna.accessToken })).body.emailVerified).toBe(false);
+
+    const verified = await api.call('POST', '/v1/email-verifications', { json: { token: code } });
+    expect(verified.status).toBe(200);
+    expect((await api.call('GET', '/v1/me', { token: anna.accessToken })).body.emailVerified).toBe(true);
+    const again = await api.call('POST', '/v1/email-verifications', { json: { token: code } });
+    expect(again.status).toBe(400);
+    expect(again.body.error.code).toBe('INVALID_MAIL_TOKEN');
+
+    const changed = await api.call('PATCH', '/v1/me', { token: anna.accessToken, json: { email: 'anna.new@example.com' } });
+    expect(changed.body.emailVerified).toBe(false);
+    const [second] = await mailTo('anna.new@example.com');
+    expect((await api.call('POST', '/v1/email-verifications', { json: { token: codeIn(second!) } })).status).toBe(200);
+    expect((await api.call('GET', '/v1/me', { token: anna.accessToken })).body.emailVerified).toBe(true);
+  });
+
+  it('refuses forged codes', async () => {
+    for (const token of ['anna.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'nobody', 'x.y']) {
+      expect((await api.call('POST', '/v1/email-verifications', { json: { token } })).body.error.code).toBe('INVALID_MAIL_TOKEN');
+    }
+  });
+});
+
+describe('forgot password', () => {
+  it('answers the same whether or not the account exists, and mails only a real one', async () => {
+    await signUp(api, 'ben');
+    const known = await api.call('POST', '/v1/password-resets', { json: { email: 'BEN@example.com' } });
+    const unknown = await api.call('POST', '/v1/password-resets', { json: { email: 'nobody@example.com' } });
+    expect(known.status).toBe(202);
+    expect(unknown.status).toBe(202);
+    expect(unknown.body).toEqual(known.body);
+    expect(unknown.headers.get('content-length')).toBe(known.headers.get('content-length'));
+    const mails = await mailTo('ben@example.com', 2);
+    expect(mails.map((m) => m.subject)).toContain('Reset your quick-photos password');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(received.filter((m) => m.to.includes('nobody@example.com'))).toEqual([]);
+  });
+
+  it('sets a new password with the single-use code and revokes every session', async () => {
+    const cara = await signUp(api, 'cara');
+    await api.call('POST', '/v1/password-resets', { json: { email: 'cara@example.com' } });
+    const reset = (await mailTo('cara@example.com', 2)).find((m) => m.subject.includes('Reset'))!;
+    const code = codeIn(reset);
+    const weak = await api.call('POST', '/v1/password-resets/confirm', { json: { token: code, password: '12345678' } });
+    expect(weak.body.error.code).toBe('WEAK_PASSWORD');
+    const done = await api.call('POST', '/v1/password-resets/confirm', { json: { token: code, password: 'cara brand new passphrase' } });
+    expect(done.status).toBe(204);
+    expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: cara.refreshToken } })).status).toBe(401);
+    expect((await api.call('POST', '/v1/sessions', { json: { username: 'cara', password: profile('cara').password } })).status).toBe(401);
+    expect((await api.call('POST', '/v1/sessions', { json: { username: 'cara', password: 'cara brand new passphrase' } })).status).toBe(201);
+    const reuse = await api.call('POST', '/v1/password-resets/confirm', { json: { token: code, password: 'yet another passphrase' } });
+    expect(reuse.body.error.code).toBe('INVALID_MAIL_TOKEN');
+  });
+
+  it('mails at most 3 codes an hour per account, silently', async () => {
+    await signUp(api, 'dora');
+    for (let i = 0; i < 5; i++) expect((await api.call('POST', '/v1/password-resets', { json: { email: 'dora@example.com' } })).status).toBe(202);
+    await mailTo('dora@example.com', 4);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received.filter((m) => m.to.includes('dora@example.com') && m.subject.includes('Reset'))).toHaveLength(3);
+  });
+});
+
+describe('the development outbox', () => {
+  it('keeps messages as files that `quick-photos mail outbox` prints, newest first', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qp-outbox-'));
+    try {
+      const seen: OutboxMessage[] = [];
+      const mailer = createOutboxMailer('quick-photos <dev@localhost>', dir, (message) => seen.push(message));
+      await mailer.send({ to: 'first@example.com', subject: 'First', text: 'one' });
+      await mailer.send({ to: 'second@example.com', subject: 'Second', text: 'code: abc' });
+      expect(seen.map((m) => m.subject)).toEqual(['First', 'Second']);
+      let out = '';
+      const sink = new Writable({ write: (chunk: Buffer, _e, cb) => ((out += chunk.toString()), cb()) });
+      const code = await run(['mail', 'outbox', '--limit', '1'], { io: { stdout: sink, stderr: sink, stdin: process.stdin }, env: { MAIL_OUTBOX_DIR: dir } });
+      expect(code).toBe(0);
+      expect(out).toContain('Subject: Second');
+      expect(out).toContain('code: abc');
+      expect(out).not.toContain('First');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
