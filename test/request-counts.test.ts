@@ -29,6 +29,14 @@ import {
   updateUser,
   uploadPhoto,
 } from '../src/patterns/index.js';
+import {
+  createSession,
+  deletePhoto,
+  rotateSession,
+  signUp as signUpPattern,
+  startAccountDeletion,
+  verifyCredentials,
+} from '../src/patterns/index.js';
 import { photoId } from '../src/schema/ids.js';
 import { keys } from '../src/schema/keys.js';
 import { caller, listen, profile, testConfig } from './http/support.js';
@@ -124,6 +132,71 @@ describe('requests per access pattern', () => {
   });
 });
 
+describe('every write carries the acting user check, in the same request', () => {
+  const actor = 'guarded-user';
+  /** The TransactWriteItems / UpdateItem inputs `action` sent. */
+  async function writesOf(action: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+    const sent: Record<string, unknown>[] = [];
+    const capture = (next: (args: { input: object }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: object }) => {
+      if (context.commandName === 'TransactWriteItemsCommand' || context.commandName === 'UpdateItemCommand') sent.push(args.input as Record<string, unknown>);
+      return next(args);
+    };
+    db.doc.middlewareStack.add(capture as never, { step: 'initialize', name: 'captureWrites' });
+    try {
+      await action();
+    } finally {
+      db.doc.middlewareStack.remove('captureWrites');
+    }
+    return sent;
+  }
+  const guards = (input: Record<string, unknown>) =>
+    JSON.stringify(input).includes(JSON.stringify(keys.user(actor)).slice(1, -1)) && JSON.stringify(input).includes('attribute_not_exists(deleting)');
+
+  it('upload, react, unreact, follow, unfollow, delete photo and profile updates: one request each, guarded', async () => {
+    await createUser(db, { username: actor, name: 'Guarded', email: 'guarded@example.com', birthdate: '1990-01-01' });
+    let photo = { timestamp: '' };
+    const target = { reactingUser: actor, owner: OWNER, timestamp: PHOTO, type: '+1' };
+    const actions: [string, () => Promise<unknown>][] = [
+      ['upload', async () => (photo = await uploadPhoto(db, { username: actor, location: 'file:///g.png' }))],
+      ['react', () => reactToPhoto(db, target)],
+      ['unreact', () => removeReaction(db, target)],
+      ['follow', () => followUser(db, actor, FOLLOWED_BY_MANY)],
+      ['unfollow', () => unfollowUser(db, actor, FOLLOWED_BY_MANY)],
+      ['update', () => updateUser(db, actor, { status: 'guarded' })],
+      ['delete photo', () => deletePhoto(db, actor, photo.timestamp)],
+    ];
+    for (const [what, action] of actions) {
+      metrics.reset();
+      const sent = await writesOf(action);
+      const counts = requestCounts(metrics.snapshot());
+      expect(counts.TransactWriteItems ?? counts.UpdateItem, what).toBe(1);
+      expect(sent.filter(guards), what).toHaveLength(1);
+    }
+  });
+
+  it('refuses the writes of a user being deleted in that same request, with ACCOUNT_DELETED', async () => {
+    await startAccountDeletion(db, actor);
+    metrics.reset();
+    await expect(followUser(db, actor, FOLLOWED_BY_MANY)).rejects.toMatchObject({ code: 'ACCOUNT_DELETED' });
+    await expect(reactToPhoto(db, { reactingUser: actor, owner: OWNER, timestamp: PHOTO, type: 'heart' })).rejects.toMatchObject({ code: 'ACCOUNT_DELETED' });
+    await expect(uploadPhoto(db, { username: actor, location: 'file:///g.png' })).rejects.toMatchObject({ code: 'ACCOUNT_DELETED' });
+    expect(requestCounts(metrics.snapshot())).toEqual({ TransactWriteItems: 3 });
+  });
+});
+
+describe('requests per account pattern', () => {
+  it('sign-up: one BatchGetItem (name and email taken?) and one transaction; log-in: one BatchGetItem; refresh: one GetItem and one transaction', async () => {
+    const input = { username: 'counted', name: 'Counted', email: 'counted@example.com', birthdate: '1990-01-01', password: 'a counted passphrase' };
+    expect(await requestsOf(() => signUpPattern(db, input))).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
+    metrics.reset();
+    await expect(signUpPattern(db, input)).rejects.toMatchObject({ code: 'USER_EXISTS' });
+    expect(requestCounts(metrics.snapshot())).toEqual({ BatchGetItem: 1 });
+    expect(await requestsOf(() => verifyCredentials(db, { username: 'counted', password: input.password }))).toEqual({ BatchGetItem: 1 });
+    const grant = await createSession(db, 'counted', 60);
+    expect(await requestsOf(() => rotateSession(db, grant.refreshToken, 60))).toEqual({ GetItem: 1, TransactWriteItems: 1 });
+  });
+});
+
 describe('requests per HTTP call', () => {
   let app: FastifyInstance;
   let photosDir: string;
@@ -163,6 +236,7 @@ describe('requests per HTTP call', () => {
 
   it('each read endpoint makes exactly its pattern\'s requests', async () => {
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}`, 200)).toEqual({ GetItem: 1 });
+    expect(await requestsOfCall('GET', '/v1/me', 200)).toEqual({ GetItem: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ Query: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ GetItem: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ Query: 1 });
