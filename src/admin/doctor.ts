@@ -11,13 +11,15 @@ import { DeleteCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient 
 import { isReactionType, REACTION_TYPES, type ReactionType } from '../schema/entities.js';
 import { classifyKey, keys, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
+import { accountAuditor, describeAccountProblem, repairAccountProblem, type AccountProblem } from './doctor-accounts.js';
 
 export type Problem =
   | { type: 'user-counter'; key: ItemKey; username: string; field: 'followers' | 'following'; stored: unknown; actual: number }
   | { type: 'photo-counter'; key: ItemKey; owner: string; timestamp: string; reaction: ReactionType; stored: unknown; actual: number }
   | { type: 'orphan-reaction'; key: ItemKey; reason: string }
   | { type: 'orphan-friendship'; key: ItemKey; reason: string }
-  | { type: 'orphan-photo'; key: ItemKey; reason: string };
+  | { type: 'orphan-photo'; key: ItemKey; reason: string }
+  | AccountProblem;
 
 export interface AuditCounts {
   scanned: number;
@@ -67,12 +69,14 @@ export async function auditOnce(doc: DynamoDBDocumentClient, table: string, opti
   const photos = new Map<string, { owner: string; timestamp: string; stored: RawItem; actual: Record<ReactionType, number> }>();
   const reactions: { key: ItemKey; photo: string; type: string; reactingUser: string }[] = [];
   const friendships: { key: ItemKey; followed: string; follower: string }[] = [];
+  const accounts = accountAuditor();
 
   await scanAll(doc, table, options.segments ?? 4, (item) => {
     counts.scanned++;
     if (counts.scanned % 1000 === 0) options.onProgress?.(counts.scanned);
     const key = { PK: String(item.PK), SK: String(item.SK) };
     const kind = classifyKey(key);
+    accounts.see(item, kind);
     switch (kind.kind) {
       case 'user':
         counts.users++;
@@ -139,6 +143,7 @@ export async function auditOnce(doc: DynamoDBDocumentClient, table: string, opti
       }
     }
   }
+  problems.push(...accounts.problems());
   return { ...counts, problems };
 }
 
@@ -148,6 +153,11 @@ const isConditionFailure = (error: unknown) => error instanceof Error && error.n
 async function repair(doc: DynamoDBDocumentClient, table: string, problem: Problem): Promise<boolean> {
   try {
     switch (problem.type) {
+      case 'deletion-pending':
+      case 'deleting-without-job':
+      case 'orphan-email-claim':
+      case 'orphan-account-item':
+        return await repairAccountProblem(doc, table, problem);
       case 'orphan-reaction':
       case 'orphan-friendship':
       case 'orphan-photo':
@@ -216,6 +226,11 @@ export function describeProblem(problem: Problem): string {
       return `orphan reaction ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
     case 'orphan-friendship':
       return `orphan friendship ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
+    case 'deletion-pending':
+    case 'deleting-without-job':
+    case 'orphan-email-claim':
+    case 'orphan-account-item':
+      return describeAccountProblem(problem);
     case 'orphan-photo':
       return `orphan photo ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
   }

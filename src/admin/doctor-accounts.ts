@@ -1,0 +1,77 @@
+/**
+ * The consistency audit's account checks: email claims that no longer match their account,
+ * account items (credentials, sessions, tokens) of users that are gone, users marked for
+ * deletion without a job to finish it, and deletions still pending. Repairs are conditional
+ * like the counters'; a pending deletion is finished by `quick-photos accounts finish-deletions`.
+ */
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { normalizeEmail } from '../schema/entities.js';
+import type { RawItem } from '../schema/items.js';
+import { keys, type ItemKey, type KeyKind } from '../schema/keys.js';
+
+export type AccountProblem =
+  | { type: 'deletion-pending'; key: ItemKey; username: string; reason: string }
+  | { type: 'deleting-without-job'; key: ItemKey; username: string; reason: string }
+  | { type: 'orphan-email-claim'; key: ItemKey; reason: string }
+  | { type: 'orphan-account-item'; key: ItemKey; reason: string };
+
+export function accountAuditor() {
+  const users = new Map<string, { email: string; deleting: boolean }>();
+  const jobs = new Set<string>();
+  const claims: { key: ItemKey; email: string; username: unknown }[] = [];
+  const accountItems: { key: ItemKey; username: string }[] = [];
+  return {
+    see(item: RawItem, kind: KeyKind): void {
+      const key = { PK: String(item.PK), SK: String(item.SK) };
+      if (kind.kind === 'user') users.set(kind.username, { email: typeof item.email === 'string' ? item.email : '', deleting: item.deleting !== undefined });
+      else if (kind.kind === 'deletion-job') jobs.add(kind.username);
+      else if (kind.kind === 'email-claim') claims.push({ key, email: kind.email, username: item.username });
+      else if (kind.kind === 'account') accountItems.push({ key, username: kind.username });
+    },
+    problems(): AccountProblem[] {
+      const problems: AccountProblem[] = [];
+      for (const username of jobs) {
+        problems.push({ type: 'deletion-pending', key: keys.deletionJob(username), username, reason: 'run `quick-photos accounts finish-deletions`' });
+      }
+      for (const [username, user] of users) {
+        if (user.deleting && !jobs.has(username)) {
+          problems.push({ type: 'deleting-without-job', key: keys.user(username), username, reason: 'marked for deletion but no job will finish it' });
+        }
+      }
+      for (const claim of claims) {
+        const user = typeof claim.username === 'string' ? users.get(claim.username) : undefined;
+        if (!user || user.deleting || normalizeEmail(user.email) !== claim.email) {
+          problems.push({ type: 'orphan-email-claim', key: claim.key, reason: `claimed for ${String(claim.username)}, whose account does not have this email` });
+        }
+      }
+      for (const item of accountItems) {
+        if (!users.has(item.username) && !jobs.has(item.username)) {
+          problems.push({ type: 'orphan-account-item', key: item.key, reason: `user ${item.username} does not exist` });
+        }
+      }
+      return problems;
+    },
+  };
+}
+
+/** Applies one repair; false when it cannot be repaired here or the item changed since the audit. */
+export async function repairAccountProblem(doc: DynamoDBDocumentClient, table: string, problem: AccountProblem): Promise<boolean> {
+  switch (problem.type) {
+    case 'deletion-pending':
+      return false;
+    case 'deleting-without-job':
+      await doc.send(
+        new PutCommand({ TableName: table, Item: { ...keys.deletionJob(problem.username), username: problem.username, startedAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(PK)' }),
+      );
+      return true;
+    case 'orphan-email-claim':
+    case 'orphan-account-item':
+      await doc.send(new DeleteCommand({ TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
+      return true;
+  }
+}
+
+export function describeAccountProblem(problem: AccountProblem): string {
+  const what = { 'deletion-pending': 'deletion pending', 'deleting-without-job': 'deletion stuck', 'orphan-email-claim': 'orphan email claim', 'orphan-account-item': 'orphan account item' }[problem.type];
+  return `${what} ${'username' in problem ? problem.username : `${problem.key.PK} / ${problem.key.SK}`}: ${problem.reason}`;
+}
