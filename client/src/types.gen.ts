@@ -1785,7 +1785,7 @@ export type UploadPhotoErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'FORBIDDEN';
+            code: 'ACCOUNT_DELETED' | 'FORBIDDEN';
         };
     };
     /**
@@ -1891,7 +1891,7 @@ export type DeletePhotoErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'FORBIDDEN';
+            code: 'ACCOUNT_DELETED' | 'FORBIDDEN';
         };
     };
     /**
@@ -2185,6 +2185,14 @@ export type RemoveReactionErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -2265,6 +2273,14 @@ export type ReactToPhotoErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED';
         };
     };
     /**
@@ -2354,6 +2370,14 @@ export type UnfollowUserErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -2433,6 +2457,14 @@ export type FollowUserErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED';
         };
     };
     /**

@@ -5,8 +5,9 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAccountDeletion } from '../../src/patterns/index.js';
 import { keys } from '../../src/schema/keys.js';
-import { profile, signUp, startApi, type Api, type Session } from './support.js';
+import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from './support.js';
 
 let api: Api;
 let alice: Session;
@@ -133,6 +134,23 @@ describe('sessions', () => {
 });
 
 describe('delete my account', () => {
+  it('answers 403 ACCOUNT_DELETED to every write of a marked account, whose access token is still valid', async () => {
+    const lena = await signUp(api, 'lena');
+    const photo = await api.call('POST', '/v1/users/alice/photos', { token: alice.accessToken, body: imageForm(PNG_1x1) });
+    await startAccountDeletion(api.db, 'lena');
+    const writes: [string, string][] = [
+      ['PUT', `/v1/photos/${photo.body.id}/reactions/heart`],
+      ['DELETE', `/v1/photos/${photo.body.id}/reactions/heart`],
+      ['PUT', '/v1/users/alice/followers/me'],
+    ];
+    for (const [method, path] of writes) {
+      const answer = await api.call(method, path, { token: lena.accessToken });
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      expect(answer.body.error.code).toBe('ACCOUNT_DELETED');
+    }
+    expect((await api.call('POST', '/v1/users/lena/photos', { token: lena.accessToken, body: imageForm(PNG_1x1) })).body.error.code).toBe('ACCOUNT_DELETED');
+  });
+
   it('needs the password, refuses every write at once, then removes the account in the background', async () => {
     const kate = await signUp(api, 'kate');
     const upload = await api.call('POST', '/v1/users/kate/photos', { token: kate.accessToken, body: new FormData() });

@@ -38,7 +38,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         response: {
           200: ReactionView,
           201: ReactionView,
-          ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND', 'USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
+          ...errorsFor({ 400: [], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['PHOTO_NOT_FOUND', 'USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
         },
       },
     },
@@ -60,7 +60,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         summary: 'Remove your reaction (the counter goes down in the same transaction); 204 also when there was none',
         security: BEARER,
         params: ReactionParams,
-        response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND'], 409: [], 429: [], 503: [] }) },
+        response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['PHOTO_NOT_FOUND'], 409: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
@@ -84,7 +84,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         response: {
           200: FriendshipView,
           201: FriendshipView,
-          ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 404: ['USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
+          ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
         },
       },
     },
@@ -109,7 +109,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         summary: 'Unfollow this user (both counters go down in the same transaction); 204 also when not following',
         security: BEARER,
         params: UserParams,
-        response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 409: [], 429: [], 503: [] }) },
+        response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 409: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
