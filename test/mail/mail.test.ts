@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access */
 /**
  * Email over real SMTP: an in-process SMTP server (smtp-server from npm) receives what the API
  * sends through nodemailer. Verify email, re-verify after a change, forgot password (the

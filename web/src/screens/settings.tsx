@@ -1,7 +1,7 @@
 /** Settings: edit the profile, log out. */
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { getUser, updateUser } from '../../../client/src/index.js';
+import { getMe, updateMe } from '../../../client/src/index.js';
 import { api, currentUser, signOut } from '../session.js';
 import { Notice, problem, Screen } from '../ui.js';
 
@@ -13,7 +13,7 @@ export function Settings() {
   const [error, setError] = useState<string>();
 
   useEffect(() => {
-    getUser({ client: api, path: { username }, throwOnError: true })
+    getMe({ client: api, throwOnError: true })
       .then(({ data }) => setProfile({ name: data.name, status: data.status }))
       .catch((e: unknown) => setError(problem(e)));
   }, [username]);
@@ -21,7 +21,7 @@ export function Settings() {
   async function save(event: Event) {
     event.preventDefault();
     try {
-      await updateUser({ client: api, path: { username }, body: profile, throwOnError: true });
+      await updateMe({ client: api, body: profile, throwOnError: true });
       setMessage('Saved.');
       setError(undefined);
     } catch (e) {
