@@ -44,12 +44,11 @@ export async function updateOwnProfile(ctx: RouteContext, log: Parameters<typeof
   return privateUserView(user);
 }
 
-/** Deletion jobs this process runs in the background; a closing app pauses them (they resume on the next start). */
-const running = new Set<Promise<unknown>>();
-let closing = false;
-
 export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config, blobs } = ctx;
+  // Deletion jobs this app runs in the background; closing pauses them (they resume on the next start).
+  const running = new Set<Promise<unknown>>();
+  let closing = false;
   const writes = { config: perMinute(config.http.rateLimit.writesPerMinute) };
   const auth = { config: perMinute(config.http.rateLimit.authPerMinute) };
   const profileErrors = { 400: [], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND', 'PHOTO_NOT_FOUND'], 409: ['EMAIL_TAKEN'], 413: [], 415: [], 429: [], 503: [] };
