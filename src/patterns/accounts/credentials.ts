@@ -3,7 +3,7 @@
  * account's ACCOUNT# partition (see keys.ts), the email claim in its own EMAIL# partition;
  * no access pattern reads either, so nothing here can leak through a profile or a list.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Type, type Static } from 'typebox';
 import { errors } from '../../errors.js';
 import { NewUser, normalizeEmail, normalizeUsername, validator, type User } from '../../schema/entities.js';
@@ -125,7 +125,8 @@ async function recordFailedLogin(db: Db, username: string): Promise<void> {
 /**
  * Returns the (lower-case) username when the password matches; INVALID_CREDENTIALS otherwise
  * (the same for unknown users, at the same cost). One BatchGetItem reads the credentials and
- * the account's throttle: a throttled account is refused before any hash is spent.
+ * the account's throttle: a throttled account is refused before any hash is spent. A success
+ * after failures deletes the throttle item.
  */
 export async function verifyCredentials(db: Db, input: unknown): Promise<string> {
   const { username: given, password } = credentialsCheck.assert(input, 'credentials');
@@ -150,8 +151,9 @@ export async function verifyCredentials(db: Db, input: unknown): Promise<string>
   return username;
 }
 
+/** DeleteItem of the throttle: a successful log-in (or a new password) starts the count over. */
 async function clearLoginThrottle(db: Db, username: string): Promise<void> {
-  await call(db, () => db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.loginThrottle(username), UpdateExpression: 'REMOVE lockedUntil, failures, windowStart' })));
+  await call(db, () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.loginThrottle(username) })));
 }
 
 /** GetItem (consistent) of the credentials' stored hash, or undefined. */
