@@ -68,7 +68,8 @@ describe('TRUST_PROXY', () => {
   let api: Api;
   beforeAll(async () => {
     // One proxy in front: the client is the address that proxy appended, the rightmost entry.
-    api = await startApi({ TRUST_PROXY: '1', RATE_LIMIT_AUTH: '3' });
+    // Log-ins are limited per address on failures only (RATE_LIMIT_LOGIN_FAILURES).
+    api = await startApi({ TRUST_PROXY: '1', RATE_LIMIT_LOGIN_FAILURES: '3' });
   });
   afterAll(async () => {
     await api.close();
