@@ -6,6 +6,8 @@ import { decodeFriendship, decodeUser, encodeFriendship } from '../schema/items.
 import { INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
 import { batchGet, call, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
+import { notBlocked } from './safety/blocks.js';
+import { safetyErrors } from './safety/errors.js';
 import { assertUserExists } from './users.js';
 
 function pair(follower: string, followed: string) {
@@ -16,6 +18,8 @@ function pair(follower: string, followed: string) {
  * The lab's three-item TransactWriteItems: Put of the Friendship with
  * `attribute_not_exists(SK)` + `followers + 1` on the followed user + `following + 1` on the
  * follower, both conditional on the user existing. Nothing changes unless all three apply.
+ * Two ConditionChecks on the block items of the pair ride along (src/patterns/safety/): a
+ * user the followed one blocked sees USER_NOT_FOUND, as if the account did not exist.
  */
 export async function followUser(db: Db, followerName: string, followedName: string): Promise<Friendship> {
   const { follower, followed } = pair(followerName, followedName);
@@ -43,10 +47,13 @@ export async function followUser(db: Db, followerName: string, followedName: str
           ExpressionAttributeValues: { ':one': 1 },
         },
       },
+      notBlocked(db, followed, follower),
+      notBlocked(db, follower, followed),
     ],
     (failed) => {
-      if (failed(1)) return errors.userNotFound(followed);
+      if (failed(1) || failed(3)) return errors.userNotFound(followed);
       if (failed(2)) return errors.userNotFound(follower);
+      if (failed(4)) return safetyErrors.youBlocked(follower, followed);
       return errors.alreadyFollowing(follower, followed);
     },
   );

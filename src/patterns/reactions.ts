@@ -6,6 +6,8 @@ import { decodeReaction, encodeReaction } from '../schema/items.js';
 import { keys, photoSk } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
 import { call, transact, type Db } from './db.js';
+import { notBlocked } from './safety/blocks.js';
+import { safetyErrors } from './safety/errors.js';
 
 export interface ReactionTarget {
   reactingUser: string;
@@ -28,7 +30,9 @@ function validTarget(target: ReactionTarget) {
  * TransactWriteItems (the lab's, plus a check that the reacting user exists):
  * Put of the Reaction with `attribute_not_exists(SK)` + `SET reactions.#t = reactions.#t + 1`
  * on the photo, conditional on the photo existing. A repeated reaction is REACTION_EXISTS
- * and a missing photo is PHOTO_NOT_FOUND; either way nothing is written.
+ * and a missing photo is PHOTO_NOT_FOUND; either way nothing is written. On another user's
+ * photo, ConditionChecks on the pair's block items ride along: blocked by the owner, the photo
+ * is PHOTO_NOT_FOUND; having blocked the owner, USER_BLOCKED.
  */
 export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reaction> {
   const { reactingUser, owner, timestamp, type } = validTarget(target);
@@ -49,10 +53,13 @@ export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reac
         },
       },
       { ConditionCheck: { TableName: db.table, Key: keys.user(reactingUser), ConditionExpression: 'attribute_exists(PK)' } },
+      // One item per key per transaction: on one's own photo there is no pair to check.
+      ...(owner === reactingUser ? [] : [notBlocked(db, owner, reactingUser), notBlocked(db, reactingUser, owner)]),
     ],
     (failed) => {
-      if (failed(1)) return errors.photoNotFound(owner, timestamp);
+      if (failed(1) || failed(3)) return errors.photoNotFound(owner, timestamp);
       if (failed(2)) return errors.userNotFound(reactingUser);
+      if (failed(4)) return safetyErrors.youBlocked(reactingUser, owner);
       return errors.reactionExists(reactingUser, type);
     },
   );

@@ -10,6 +10,7 @@
  * | Friendship | USER#<followed>               | #FRIEND#<follower>             |
  * | Credentials| ACCOUNT#<username>            | ACCOUNT#<username>             |
  * | Session    | ACCOUNT#<username>            | SESSION#<id>                   |
+ * | Block      | BLOCK#<blocker>               | BLOCKED#<blocked>              |
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -36,6 +37,8 @@ const REACTION = 'REACTION#';
 const FRIEND = '#FRIEND#';
 const ACCOUNT = 'ACCOUNT#';
 const SESSION = 'SESSION#';
+const BLOCK = 'BLOCK#';
+const BLOCKED = 'BLOCKED#';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -47,6 +50,8 @@ export const keys = {
   friendship: (followed: string, follower: string): ItemKey => ({ PK: USER + followed, SK: FRIEND + follower }),
   credentials: (username: string): ItemKey => ({ PK: ACCOUNT + username, SK: ACCOUNT + username }),
   session: (username: string, sessionId: string): ItemKey => ({ PK: ACCOUNT + username, SK: SESSION + sessionId }),
+  /** One item per (blocker, blocked) pair, in the blocker's own BLOCK# partition (src/patterns/safety/). */
+  block: (blocker: string, blocked: string): ItemKey => ({ PK: BLOCK + blocker, SK: BLOCKED + blocked }),
 };
 
 export function photoSk(username: string, timestamp: string): string {
@@ -67,6 +72,8 @@ export const ranges = {
   followedBy: (username: string) => ({ sk: FRIEND + username }),
   /** InvertedIndex: the photo item (PK USER#...) and its reactions (PK REACTION#...). */
   photoAndReactions: (owner: string, timestamp: string) => ({ sk: photoSk(owner, timestamp), from: REACTION, to: 'USER$' }),
+  /** Main table: the users this one blocked, in name order. */
+  blocksBy: (blocker: string) => ({ pk: BLOCK + blocker, prefix: BLOCKED }),
 };
 
 /** The lab's four queries, named after what they read. */

@@ -38,7 +38,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         response: {
           200: ReactionView,
           201: ReactionView,
-          ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND', 'USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
+          ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND', 'USER_NOT_FOUND'], 409: ['USER_BLOCKED'], 429: [], 503: [] }),
         },
       },
     },
@@ -84,7 +84,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         response: {
           200: FriendshipView,
           201: FriendshipView,
-          ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 404: ['USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
+          ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 404: ['USER_NOT_FOUND'], 409: ['USER_BLOCKED'], 429: [], 503: [] }),
         },
       },
     },

@@ -1,0 +1,4 @@
+/** Social safety: blocks and who may see whom. */
+export * from './errors.js';
+export * from './blocks.js';
+export * from './visibility.js';

@@ -1,0 +1,54 @@
+/**
+ * Who may see whom. Two questions, each one batched read:
+ *  - `viewOf(owner, viewer)`: may `viewer` see `owner`'s profile and content? One BatchGetItem
+ *    of the owner's user item, the block item owner→viewer and the viewer's user item. A
+ *    blocked viewer (or an unknown owner) gets USER_NOT_FOUND: the account seems not to exist.
+ *  - `hiddenFrom(viewer, usernames)`: which of these users has the viewer blocked? One
+ *    BatchGetItem of block items per 100 names, skipped entirely when the viewer blocks nobody
+ *    (the `blocking` counter on the viewer's user item, kept exact by blockUser/unblockUser).
+ * Lists, feeds, activity and search call `hiddenFrom` on each page before answering.
+ */
+import { assertUsername, type User } from '../../schema/entities.js';
+import { decodeUser } from '../../schema/items.js';
+import { keys } from '../../schema/keys.js';
+import { batchGet, type Db } from '../db.js';
+import { errors } from '../../errors.js';
+
+export interface OwnerView {
+  owner: User;
+  /** How many users the viewer blocks (0 means no list needs filtering for them). */
+  viewerBlocking: number;
+}
+
+const sameKey = (item: Record<string, unknown>, key: { PK: string; SK: string }) => item.PK === key.PK && item.SK === key.SK;
+
+/** One BatchGetItem (3 keys); USER_NOT_FOUND when the owner does not exist or has blocked the viewer. */
+export async function viewOf(db: Db, ownerName: string, viewerName: string): Promise<OwnerView> {
+  const owner = assertUsername(ownerName);
+  const viewer = assertUsername(viewerName, 'viewer');
+  const ownerKey = keys.user(owner);
+  const blockKey = keys.block(owner, viewer);
+  const viewerKey = keys.user(viewer);
+  const found = await batchGet(db, owner === viewer ? [ownerKey] : [ownerKey, blockKey, viewerKey]);
+  const ownerItem = found.find((item) => sameKey(item, ownerKey));
+  if (!ownerItem || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);
+  const viewerItem = owner === viewer ? ownerItem : found.find((item) => sameKey(item, viewerKey));
+  return { owner: decodeUser(ownerItem), viewerBlocking: blockingCount(viewerItem) };
+}
+
+/** The stored `blocking` counter; absent (every user who never blocked) is 0. */
+export function blockingCount(item: Record<string, unknown> | undefined): number {
+  const value = item?.blocking;
+  return typeof value === 'number' && value > 0 ? value : 0;
+}
+
+/**
+ * The subset of `usernames` that `viewer` has blocked: BatchGetItem of the block items, in
+ * chunks of 100. Pass `viewerBlocking` when it is known (from `viewOf`): 0 costs nothing.
+ */
+export async function hiddenFrom(db: Db, viewer: string, usernames: Iterable<string>, viewerBlocking?: number): Promise<Set<string>> {
+  const names = [...new Set(usernames)].filter((name) => name !== viewer);
+  if (names.length === 0 || viewerBlocking === 0) return new Set();
+  const found = await batchGet(db, names.map((name) => keys.block(viewer, name)));
+  return new Set(found.map((item) => String(item.blocked)));
+}
