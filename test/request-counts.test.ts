@@ -15,6 +15,7 @@ import { createLocalBlobStore } from '../src/blobs/index.js';
 import { attachMetrics, requestCounts, type Metrics } from '../src/engine/metrics.js';
 import { buildApp } from '../src/http/app.js';
 import {
+  approveRequest,
   createUser,
   followUser,
   getPhotoWithReactions,
@@ -25,6 +26,7 @@ import {
   listRecentPhotos,
   reactToPhoto,
   removeReaction,
+  setPrivate,
   unfollowUser,
   updateUser,
   uploadPhoto,
@@ -188,6 +190,21 @@ describe('requests per HTTP call', () => {
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
     expect(await requestsOfCall('DELETE', `/v1/blocks/${FOLLOWS_MANY}`, 204)).toEqual({ TransactWriteItems: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+  });
+
+  it('private accounts: the refusal costs the guard read only; a follow becomes a request in one more transaction', async () => {
+    const owner = 'private-metered';
+    await createUser(db, { username: owner, name: 'P', email: 'p@example.com', birthdate: '1990-01-01' });
+    await setPrivate(db, owner, true);
+    expect(await requestsOfCall('GET', `/v1/users/${owner}`, 200)).toEqual({ BatchGetItem: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${owner}/photos`, 403)).toEqual({ BatchGetItem: 1 });
+    // The lab's follow transaction refuses (ALL_OLD tells private from absent), then the request's.
+    expect(await requestsOfCall('PUT', `/v1/users/${owner}/followers/me`, 202)).toEqual({ TransactWriteItems: 2 });
+    expect(await requestsOfCall('GET', `/v1/users/${owner}/followers`, 403)).toEqual({ BatchGetItem: 1 });
+    metrics.reset();
+    await approveRequest(db, owner, me);
+    expect(requestCounts(metrics.snapshot())).toEqual({ TransactWriteItems: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${owner}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
   });
 
   it('each write endpoint makes exactly one transaction; a repeated PUT adds one read of what is there', async () => {

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { BlockUserData, BlockUserErrors, BlockUserResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, SignUpData, SignUpErrors, SignUpResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses } from './types.gen.js';
+import type { ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SignUpData, SignUpErrors, SignUpResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -187,7 +187,7 @@ export const unfollowUser = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
- * Follow this user as yourself (201 when new; 200 and no change when already following; 400 for yourself)
+ * Follow this user as yourself (201 when new; 200 and no change when already following; 202 with a follow request when the account is private; 400 for yourself)
  */
 export const followUser = <ThrowOnError extends boolean = false>(options: Options<FollowUserData, ThrowOnError>): RequestResult<FollowUserResponses, FollowUserErrors, ThrowOnError> => (options.client ?? client).put<FollowUserResponses, FollowUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -237,5 +237,54 @@ export const blockUser = <ThrowOnError extends boolean = false>(options: Options
 export const listBlocks = <ThrowOnError extends boolean = false>(options?: Options<ListBlocksData, ThrowOnError>): RequestResult<ListBlocksResponses, ListBlocksErrors, ThrowOnError> => (options?.client ?? client).get<ListBlocksResponses, ListBlocksErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/blocks',
+    ...options
+});
+
+/**
+ * Make your account private or public; going public approves pending follow requests
+ */
+export const setAccountPrivacy = <ThrowOnError extends boolean = false>(options: Options<SetAccountPrivacyData, ThrowOnError>): RequestResult<SetAccountPrivacyResponses, SetAccountPrivacyErrors, ThrowOnError> => (options.client ?? client).put<SetAccountPrivacyResponses, SetAccountPrivacyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/account/privacy',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Pending requests to follow you, by requester name
+ */
+export const listFollowRequests = <ThrowOnError extends boolean = false>(options?: Options<ListFollowRequestsData, ThrowOnError>): RequestResult<ListFollowRequestsResponses, ListFollowRequestsErrors, ThrowOnError> => (options?.client ?? client).get<ListFollowRequestsResponses, ListFollowRequestsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/follow-requests',
+    ...options
+});
+
+/**
+ * Approve a request: the lab's follow transaction, with the request's delete inside it
+ */
+export const approveFollowRequest = <ThrowOnError extends boolean = false>(options: Options<ApproveFollowRequestData, ThrowOnError>): RequestResult<ApproveFollowRequestResponses, ApproveFollowRequestErrors, ThrowOnError> => (options.client ?? client).post<ApproveFollowRequestResponses, ApproveFollowRequestErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/follow-requests/{username}/approve',
+    ...options
+});
+
+/**
+ * Decline a request to follow you; 204 also when there was none
+ */
+export const declineFollowRequest = <ThrowOnError extends boolean = false>(options: Options<DeclineFollowRequestData, ThrowOnError>): RequestResult<DeclineFollowRequestResponses, DeclineFollowRequestErrors, ThrowOnError> => (options.client ?? client).delete<DeclineFollowRequestResponses, DeclineFollowRequestErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/follow-requests/{username}',
+    ...options
+});
+
+/**
+ * Cancel your pending request to follow this user; 204 also when there was none
+ */
+export const cancelFollowRequest = <ThrowOnError extends boolean = false>(options: Options<CancelFollowRequestData, ThrowOnError>): RequestResult<CancelFollowRequestResponses, CancelFollowRequestErrors, ThrowOnError> => (options.client ?? client).delete<CancelFollowRequestResponses, CancelFollowRequestErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/users/{username}/follow-request',
     ...options
 });

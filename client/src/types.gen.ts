@@ -100,6 +100,37 @@ export type FollowedPage = {
 };
 
 /**
+ * FollowRequest
+ *
+ * requester asked to follow the private account target; pending until approved, declined or cancelled
+ */
+export type FollowRequest = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    requester: string;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    target: string;
+    /**
+     * When it was asked (UTC)
+     */
+    timestamp: string;
+};
+
+/**
+ * FollowRequestPage
+ */
+export type FollowRequestPage = {
+    items: Array<FollowRequest>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
  * Friendship
  *
  * followingUser follows followedUser
@@ -187,6 +218,31 @@ export type PhotoUpload = {
      * The image: JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF
      */
     file: Blob | File;
+};
+
+/**
+ * Privacy
+ */
+export type Privacy = {
+    private: boolean;
+    /**
+     * Pending requests approved by going public, in this call
+     */
+    approved: number;
+    /**
+     * Requests still pending after going public (past the per-call bound): send the same request again
+     */
+    pending: boolean;
+};
+
+/**
+ * PrivacyUpdate
+ */
+export type PrivacyUpdate = {
+    /**
+     * true: only approved followers see your photos, followers and following
+     */
+    private: boolean;
 };
 
 /**
@@ -912,6 +968,14 @@ export type ListUserPhotosErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -1174,6 +1238,14 @@ export type GetPhotoErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -1249,6 +1321,14 @@ export type ListPhotoReactionsErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -1312,6 +1392,14 @@ export type GetPhotoImageErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -1462,6 +1550,14 @@ export type ReactToPhotoErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -1685,6 +1781,10 @@ export type FollowUserResponses = {
      * followingUser follows followedUser
      */
     201: Friendship;
+    /**
+     * requester asked to follow the private account target; pending until approved, declined or cancelled
+     */
+    202: FollowRequest;
 };
 
 export type FollowUserResponse = FollowUserResponses[keyof FollowUserResponses];
@@ -1725,6 +1825,14 @@ export type ListFollowersErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -1801,6 +1909,14 @@ export type ListFollowingErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -2061,3 +2177,388 @@ export type ListBlocksResponses = {
 };
 
 export type ListBlocksResponse = ListBlocksResponses[keyof ListBlocksResponses];
+
+export type SetAccountPrivacyData = {
+    body: PrivacyUpdate;
+    path?: never;
+    query?: never;
+    url: '/v1/account/privacy';
+};
+
+export type SetAccountPrivacyErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type SetAccountPrivacyError = SetAccountPrivacyErrors[keyof SetAccountPrivacyErrors];
+
+export type SetAccountPrivacyResponses = {
+    /**
+     * OK
+     */
+    200: Privacy;
+};
+
+export type SetAccountPrivacyResponse = SetAccountPrivacyResponses[keyof SetAccountPrivacyResponses];
+
+export type ListFollowRequestsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1-100 (default 20)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/follow-requests';
+};
+
+export type ListFollowRequestsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ListFollowRequestsError = ListFollowRequestsErrors[keyof ListFollowRequestsErrors];
+
+export type ListFollowRequestsResponses = {
+    /**
+     * OK
+     */
+    200: FollowRequestPage;
+};
+
+export type ListFollowRequestsResponse = ListFollowRequestsResponses[keyof ListFollowRequestsResponses];
+
+export type ApproveFollowRequestData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/follow-requests/{username}/approve';
+};
+
+export type ApproveFollowRequestErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'SELF_FOLLOW' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'REQUEST_NOT_FOUND' | 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'ALREADY_FOLLOWING' | 'TRANSACTION_CONFLICT' | 'USER_BLOCKED';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ApproveFollowRequestError = ApproveFollowRequestErrors[keyof ApproveFollowRequestErrors];
+
+export type ApproveFollowRequestResponses = {
+    /**
+     * followingUser follows followedUser
+     */
+    200: Friendship;
+};
+
+export type ApproveFollowRequestResponse = ApproveFollowRequestResponses[keyof ApproveFollowRequestResponses];
+
+export type DeclineFollowRequestData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/follow-requests/{username}';
+};
+
+export type DeclineFollowRequestErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'SELF_FOLLOW' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type DeclineFollowRequestError = DeclineFollowRequestErrors[keyof DeclineFollowRequestErrors];
+
+export type DeclineFollowRequestResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type DeclineFollowRequestResponse = DeclineFollowRequestResponses[keyof DeclineFollowRequestResponses];
+
+export type CancelFollowRequestData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/users/{username}/follow-request';
+};
+
+export type CancelFollowRequestErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'SELF_FOLLOW' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type CancelFollowRequestError = CancelFollowRequestErrors[keyof CancelFollowRequestErrors];
+
+export type CancelFollowRequestResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type CancelFollowRequestResponse = CancelFollowRequestResponses[keyof CancelFollowRequestResponses];

@@ -3,18 +3,23 @@
  * repeat them, and routes added later are covered too):
  *  - preHandler: a GET naming another user (`:username`) or their photo (`:photoId`) first
  *    asks `viewOf` (one BatchGetItem). Blocked by that user, the viewer gets the same 404 as
- *    for an account or photo that does not exist. The owner's item it read is kept on the
- *    request (`ownerView`), so the profile route answers from it without a second read.
+ *    for an account or photo that does not exist; anything but the profile of a private
+ *    account is 403 PRIVATE_ACCOUNT unless the viewer is an approved follower. The owner's
+ *    item it read is kept on the request (`ownerView`), so the profile route answers from it
+ *    without a second read.
+ *  - onRoute: the routes the guard covers declare its error answers in their schemas (so the
+ *    OpenAPI document lists them, and routes need not repeat them).
  *  - preSerialization: the lists that name other users (followers, following, reactions) drop
  *    the users the viewer blocked (`hiddenFrom`: nothing when the viewer blocks nobody, else
  *    one BatchGetItem per page). A page may so hold fewer than `limit` items; its cursor is
  *    unchanged.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { errors, isDomainError } from '../errors.js';
-import { hiddenFrom, viewOf, type OwnerView } from '../patterns/index.js';
+import { hiddenFrom, safetyErrors, viewOf, type OwnerView } from '../patterns/index.js';
 import { parsePhotoId } from '../schema/ids.js';
 import type { RouteContext } from './context.js';
+import { errorsFor } from './schemas.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,9 +45,25 @@ function target(request: FastifyRequest): { owner: string; photoId?: string } | 
   return undefined;
 }
 
+/** The one guarded read a private account shows everyone (so that they can ask to follow). */
+const PROFILE = 'getUser';
+
+/** Adds PRIVATE_ACCOUNT to a guarded GET's declared 403 answers (keeping any codes it has). */
+function declareGuardErrors(routeOptions: RouteOptions): void {
+  const schema = routeOptions.schema as { params?: { properties?: Record<string, unknown> }; response?: Record<string, unknown>; operationId?: string } | undefined;
+  const params = schema?.params?.properties;
+  const methods = ([] as string[]).concat(routeOptions.method);
+  if (!schema?.response || !params || !methods.includes('GET') || schema.operationId === PROFILE) return;
+  if (!('username' in params) && !('photoId' in params)) return;
+  const existing = schema.response[403] as { allOf?: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } }[] } | undefined;
+  const codes = existing?.allOf?.[1]?.properties?.error?.properties?.code?.enum ?? [];
+  schema.response[403] = errorsFor({ 403: [...codes, 'PRIVATE_ACCOUNT'] })[403];
+}
+
 export function installVisibility(app: FastifyInstance, ctx: RouteContext): void {
   const { db } = ctx;
   app.decorateRequest('ownerView', undefined);
+  app.addHook('onRoute', declareGuardErrors);
 
   app.addHook('preHandler', async (request) => {
     if (request.method !== 'GET') return;
@@ -54,6 +75,7 @@ export function installVisibility(app: FastifyInstance, ctx: RouteContext): void
       if (found.photoId !== undefined && isDomainError(error) && error.code === 'USER_NOT_FOUND') throw errors.unknownPhotoId(found.photoId);
       throw error;
     }
+    if (!request.ownerView.maySeeContent && request.routeOptions.schema?.operationId !== PROFILE) throw safetyErrors.privateAccount(found.owner);
   });
 
   app.addHook('preSerialization', async (request, reply, payload: unknown) => {

@@ -21,10 +21,19 @@ function pair(follower: string, followed: string) {
  * Two ConditionChecks on the block items of the pair ride along (src/patterns/safety/): a
  * user the followed one blocked sees USER_NOT_FOUND, as if the account did not exist.
  */
-export async function followUser(db: Db, followerName: string, followedName: string): Promise<Friendship> {
+export interface FollowOptions {
+  /**
+   * Approving a follow request: the request item is deleted in the same transaction (it must
+   * exist, so an approval racing a cancel applies exactly once), and the target may be private.
+   */
+  approvingRequest?: boolean;
+}
+
+export async function followUser(db: Db, followerName: string, followedName: string, options: FollowOptions = {}): Promise<Friendship> {
   const { follower, followed } = pair(followerName, followedName);
   if (follower === followed) throw errors.selfFollow(follower);
   const friendship: Friendship = { followedUser: followed, followingUser: follower, timestamp: uniqueTimestamp() };
+  const approving = options.approvingRequest === true;
   await transact(
     db,
     [
@@ -34,8 +43,15 @@ export async function followUser(db: Db, followerName: string, followedName: str
           TableName: db.table,
           Key: keys.user(followed),
           UpdateExpression: 'SET followers = followers + :one',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':one': 1 },
+          // A private account is followed only through an approved request (src/patterns/safety/).
+          ...(approving
+            ? { ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':one': 1 } }
+            : {
+                ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#private) OR #private = :false)',
+                ExpressionAttributeNames: { '#private': 'private' },
+                ExpressionAttributeValues: { ':one': 1, ':false': false },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+              }),
         },
       },
       {
@@ -49,8 +65,13 @@ export async function followUser(db: Db, followerName: string, followedName: str
       },
       notBlocked(db, followed, follower),
       notBlocked(db, follower, followed),
+      ...(approving
+        ? [{ Delete: { TableName: db.table, Key: keys.followRequest(followed, follower), ConditionExpression: 'attribute_exists(PK)' } }]
+        : []),
     ],
-    (failed) => {
+    (failed, reasons) => {
+      if (failed(5)) return safetyErrors.requestNotFound(follower, followed);
+      if (failed(1) && reasons[1]?.Item !== undefined) return safetyErrors.privateAccount(followed);
       if (failed(1) || failed(3)) return errors.userNotFound(followed);
       if (failed(2)) return errors.userNotFound(follower);
       if (failed(4)) return safetyErrors.youBlocked(follower, followed);

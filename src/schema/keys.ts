@@ -11,6 +11,7 @@
  * | Credentials| ACCOUNT#<username>            | ACCOUNT#<username>             |
  * | Session    | ACCOUNT#<username>            | SESSION#<id>                   |
  * | Block      | BLOCK#<blocker>               | BLOCKED#<blocked>              |
+ * | FollowReq. | FOLLOWREQ#<target>            | REQUESTER#<requester>          |
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -39,6 +40,8 @@ const ACCOUNT = 'ACCOUNT#';
 const SESSION = 'SESSION#';
 const BLOCK = 'BLOCK#';
 const BLOCKED = 'BLOCKED#';
+const FOLLOW_REQUEST = 'FOLLOWREQ#';
+const REQUESTER = 'REQUESTER#';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -52,6 +55,8 @@ export const keys = {
   session: (username: string, sessionId: string): ItemKey => ({ PK: ACCOUNT + username, SK: SESSION + sessionId }),
   /** One item per (blocker, blocked) pair, in the blocker's own BLOCK# partition (src/patterns/safety/). */
   block: (blocker: string, blocked: string): ItemKey => ({ PK: BLOCK + blocker, SK: BLOCKED + blocked }),
+  /** A pending request to follow a private account, in the target's FOLLOWREQ# partition. */
+  followRequest: (target: string, requester: string): ItemKey => ({ PK: FOLLOW_REQUEST + target, SK: REQUESTER + requester }),
 };
 
 export function photoSk(username: string, timestamp: string): string {
@@ -74,6 +79,8 @@ export const ranges = {
   photoAndReactions: (owner: string, timestamp: string) => ({ sk: photoSk(owner, timestamp), from: REACTION, to: 'USER$' }),
   /** Main table: the users this one blocked, in name order. */
   blocksBy: (blocker: string) => ({ pk: BLOCK + blocker, prefix: BLOCKED }),
+  /** Main table: pending follow requests to this user, by requester name. */
+  requestsTo: (target: string) => ({ pk: FOLLOW_REQUEST + target, prefix: REQUESTER }),
 };
 
 /** The lab's four queries, named after what they read. */

@@ -5,12 +5,23 @@
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { blockUser, findBlock, listBlocks, unblockUser, type Block } from '../../patterns/index.js';
+import {
+  approveRequest,
+  blockUser,
+  deleteRequest,
+  findBlock,
+  listBlocks,
+  listRequests,
+  setPrivate,
+  unblockUser,
+  type Block,
+  type FollowRequest,
+} from '../../patterns/index.js';
 import { Username } from '../../schema/entities.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { deleteOnce, putOnce } from '../idempotent.js';
-import { errorsFor, Page, PageQuery, UserParams } from '../schemas.js';
-import { apiTimestamp, pageView } from '../views.js';
+import { errorsFor, FriendshipView, Page, PageQuery, UserParams } from '../schemas.js';
+import { apiTimestamp, friendshipView, pageView } from '../views.js';
 
 const BlockView = Type.Object(
   { blockedUser: Username, timestamp: Type.String({ format: 'date-time', description: 'When the block was made (UTC)' }) },
@@ -18,6 +29,31 @@ const BlockView = Type.Object(
 );
 
 const blockView = (block: Block) => ({ blockedUser: block.blocked, timestamp: apiTimestamp(block.timestamp) });
+
+export const FollowRequestView = Type.Object(
+  { requester: Username, target: Username, timestamp: Type.String({ format: 'date-time', description: 'When it was asked (UTC)' }) },
+  { title: 'FollowRequest', description: 'requester asked to follow the private account target; pending until approved, declined or cancelled' },
+);
+
+export const followRequestView = (request: FollowRequest) => ({
+  requester: request.requester,
+  target: request.target,
+  timestamp: apiTimestamp(request.timestamp),
+});
+
+const PrivacyBody = Type.Object(
+  { private: Type.Boolean({ description: 'true: only approved followers see your photos, followers and following' }) },
+  { additionalProperties: false, title: 'PrivacyUpdate' },
+);
+
+const PrivacyView = Type.Object(
+  {
+    private: Type.Boolean(),
+    approved: Type.Integer({ minimum: 0, description: 'Pending requests approved by going public, in this call' }),
+    pending: Type.Boolean({ description: 'Requests still pending after going public (past the per-call bound): send the same request again' }),
+  },
+  { title: 'Privacy' },
+);
 
 export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
@@ -83,6 +119,94 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       },
     },
     async (request) => pageView(await listBlocks(db, request.username, request.query), blockView),
+  );
+
+  app.put(
+    '/account/privacy',
+    {
+      ...writes,
+      schema: {
+        operationId: 'setAccountPrivacy',
+        tags: ['safety'],
+        summary: 'Make your account private or public; going public approves pending follow requests',
+        security: BEARER,
+        body: PrivacyBody,
+        response: { 200: PrivacyView, ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 409: [], 413: [], 415: [], 429: [], 503: [] }) },
+      },
+    },
+    async (request) => setPrivate(db, request.username, request.body.private),
+  );
+
+  app.get(
+    '/follow-requests',
+    {
+      schema: {
+        operationId: 'listFollowRequests',
+        tags: ['safety'],
+        summary: 'Pending requests to follow you, by requester name',
+        security: BEARER,
+        querystring: PageQuery,
+        response: { 200: Page(FollowRequestView, 'FollowRequestPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 503: [] }) },
+      },
+    },
+    async (request) => pageView(await listRequests(db, request.username, request.query), followRequestView),
+  );
+
+  app.post(
+    '/follow-requests/:username/approve',
+    {
+      ...writes,
+      schema: {
+        operationId: 'approveFollowRequest',
+        tags: ['safety'],
+        summary: "Approve a request: the lab's follow transaction, with the request's delete inside it",
+        security: BEARER,
+        params: UserParams,
+        response: {
+          200: FriendshipView,
+          ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 404: ['REQUEST_NOT_FOUND', 'USER_NOT_FOUND'], 409: ['ALREADY_FOLLOWING', 'USER_BLOCKED'], 429: [], 503: [] }),
+        },
+      },
+    },
+    async (request) => friendshipView(await approveRequest(db, request.username, request.params.username)),
+  );
+
+  app.delete(
+    '/follow-requests/:username',
+    {
+      ...writes,
+      schema: {
+        operationId: 'declineFollowRequest',
+        tags: ['safety'],
+        summary: 'Decline a request to follow you; 204 also when there was none',
+        security: BEARER,
+        params: UserParams,
+        response: { 204: Type.Null(), ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 409: [], 429: [], 503: [] }) },
+      },
+    },
+    async (request, reply) => {
+      await deleteOnce(() => deleteRequest(db, request.params.username, request.username), 'REQUEST_NOT_FOUND');
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/users/:username/follow-request',
+    {
+      ...writes,
+      schema: {
+        operationId: 'cancelFollowRequest',
+        tags: ['safety'],
+        summary: 'Cancel your pending request to follow this user; 204 also when there was none',
+        security: BEARER,
+        params: UserParams,
+        response: { 204: Type.Null(), ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 409: [], 429: [], 503: [] }) },
+      },
+    },
+    async (request, reply) => {
+      await deleteOnce(() => deleteRequest(db, request.username, request.params.username), 'REQUEST_NOT_FOUND');
+      return reply.status(204).send(null);
+    },
   );
   done();
 };

@@ -38,13 +38,13 @@ function pair(blockerName: string, blockedName: string) {
 const BLOCK_ATTEMPTS = 10;
 
 /**
- * BatchGetItem of both friendships between the pair, then one TransactWriteItems (at most
- * 5 items): Put of the block (`attribute_not_exists(PK)`) + Delete of each friendship that
- * exists (`attribute_exists`) or ConditionCheck `attribute_not_exists` of each that does not
- * + one Update per user adjusting followers/following by what is deleted (and `blocking + 1`
- * on the blocker). A follow committed between the read and the write fails a condition and
- * the plan is made again, so the counters equal the friendships afterwards, always.
- * The items sit in 4 fixed keys plus the block, so the whole change always fits one transaction.
+ * BatchGetItem of both friendships between the pair, then one TransactWriteItems (7 items):
+ * Put of the block (`attribute_not_exists(PK)`) + per friendship a Delete (`attribute_exists`)
+ * if it exists or a ConditionCheck (`attribute_not_exists`) if not + one Update per user
+ * adjusting followers/following by what is deleted (and `blocking + 1` on the blocker) +
+ * unconditional Deletes of pending follow requests either way. A follow committed between
+ * the read and the write fails a condition and the plan is made again, so the counters equal
+ * the friendships afterwards, always. The pair has a fixed number of keys: it always fits.
  */
 export async function blockUser(db: Db, blockerName: string, blockedName: string): Promise<Block> {
   const { blocker, blocked } = pair(blockerName, blockedName);
@@ -78,6 +78,9 @@ export async function blockUser(db: Db, blockerName: string, blockedName: string
         friendshipItem(byBlockerKey, byBlocker),
         userUpdate(blocker, byBlocked, byBlocker, ', blocking = if_not_exists(blocking, :zero) + :one'),
         userUpdate(blocked, byBlocker, byBlocked, ''),
+        // Pending requests either way go too; none can be made afterwards (requestFollow checks the block).
+        { Delete: { TableName: db.table, Key: keys.followRequest(blocker, blocked) } },
+        { Delete: { TableName: db.table, Key: keys.followRequest(blocked, blocker) } },
       ],
       (failed) => {
         if (failed(0)) return safetyErrors.alreadyBlocked(blocker, blocked);

@@ -9,4 +9,12 @@ export const safetyErrors = {
   alreadyBlocked: (blocker: string, blocked: string) =>
     new DomainError('conflict', 'ALREADY_BLOCKED', `User ${blocker} has already blocked user ${blocked}.`),
   notBlocked: (blocker: string, blocked: string) => new DomainError('not_found', 'NOT_BLOCKED', `User ${blocker} has not blocked user ${blocked}.`),
+  /** Following (or seeing the content of) a private account takes an approved request. */
+  privateAccount: (username: string) =>
+    new DomainError('forbidden', 'PRIVATE_ACCOUNT', `User ${username} is private: only approved followers see their photos and lists.`),
+  notPrivate: (username: string) => new DomainError('conflict', 'NOT_PRIVATE', `User ${username} is public: follow them directly.`),
+  requestExists: (requester: string, target: string) =>
+    new DomainError('conflict', 'REQUEST_EXISTS', `User ${requester} has already asked to follow user ${target}.`),
+  requestNotFound: (requester: string, target: string) =>
+    new DomainError('not_found', 'REQUEST_NOT_FOUND', `User ${requester} has no pending request to follow user ${target}.`),
 };

@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './blocks.js';
 export * from './visibility.js';
+export * from './requests.js';
