@@ -307,6 +307,31 @@ export type RefreshRequest = {
 };
 
 /**
+ * Report
+ */
+export type Report = {
+    /**
+     * `user:<username>` or `photo:<photoId>`
+     */
+    target: string;
+    reason: string;
+    text?: string;
+    state: 'open' | 'resolved';
+    createdAt: string;
+};
+
+/**
+ * ReportRequest
+ */
+export type ReportRequest = {
+    reason: 'spam' | 'nudity' | 'harassment' | 'hate' | 'violence' | 'self_harm' | 'impersonation' | 'other';
+    /**
+     * Optional details, at most 1000 characters
+     */
+    text?: string;
+};
+
+/**
  * Session
  */
 export type Session = {
@@ -359,6 +384,31 @@ export type SignUpRequest = {
 export type SignUpResult = {
     user: User;
     session: Session;
+};
+
+/**
+ * TakedownNotice
+ *
+ * A photo of yours a moderator took down, and why
+ */
+export type TakedownNotice = {
+    /**
+     * Opaque photo id
+     */
+    photoId: string;
+    reason: string;
+    at: string;
+};
+
+/**
+ * TakedownNoticePage
+ */
+export type TakedownNoticePage = {
+    items: Array<TakedownNotice>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
 };
 
 /**
@@ -636,6 +686,14 @@ export type LogInErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Payload Too Large
      */
     413: ErrorResponse & {
@@ -710,6 +768,14 @@ export type RefreshSessionErrors = {
     401: ErrorResponse & {
         error: {
             code: 'INVALID_REFRESH_TOKEN' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -795,6 +861,14 @@ export type GetUserErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -865,7 +939,7 @@ export type UpdateUserErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'FORBIDDEN';
+            code: 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
         };
     };
     /**
@@ -972,7 +1046,7 @@ export type ListUserPhotosErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'PRIVATE_ACCOUNT';
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -1046,7 +1120,7 @@ export type UploadPhotoErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'FORBIDDEN';
+            code: 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
         };
     };
     /**
@@ -1152,7 +1226,7 @@ export type DeletePhotoErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'FORBIDDEN';
+            code: 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
         };
     };
     /**
@@ -1242,7 +1316,7 @@ export type GetPhotoErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'PRIVATE_ACCOUNT';
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -1325,7 +1399,7 @@ export type ListPhotoReactionsErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'PRIVATE_ACCOUNT';
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -1399,7 +1473,7 @@ export type GetPhotoImageErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'PRIVATE_ACCOUNT';
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -1467,6 +1541,14 @@ export type RemoveReactionErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -1557,7 +1639,7 @@ export type ReactToPhotoErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'PRIVATE_ACCOUNT';
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -1647,6 +1729,14 @@ export type UnfollowUserErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -1726,6 +1816,14 @@ export type FollowUserErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -1832,7 +1930,7 @@ export type ListFollowersErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'PRIVATE_ACCOUNT';
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -1916,7 +2014,7 @@ export type ListFollowingErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'PRIVATE_ACCOUNT';
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -1983,6 +2081,14 @@ export type UnblockUserErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -2057,6 +2163,14 @@ export type BlockUserErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -2150,6 +2264,14 @@ export type ListBlocksErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Internal Server Error
      */
     500: ErrorResponse & {
@@ -2200,6 +2322,14 @@ export type SetAccountPrivacyErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -2305,6 +2435,14 @@ export type ListFollowRequestsErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Internal Server Error
      */
     500: ErrorResponse & {
@@ -2342,7 +2480,7 @@ export type ApproveFollowRequestData = {
         username: string;
     };
     query?: never;
-    url: '/v1/follow-requests/{username}/approve';
+    url: '/v1/follow-requests/{username}/approval';
 };
 
 export type ApproveFollowRequestErrors = {
@@ -2360,6 +2498,14 @@ export type ApproveFollowRequestErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -2445,6 +2591,14 @@ export type DeclineFollowRequestErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Conflict
      */
     409: ErrorResponse & {
@@ -2519,6 +2673,14 @@ export type CancelFollowRequestErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Conflict
      */
     409: ErrorResponse & {
@@ -2562,3 +2724,293 @@ export type CancelFollowRequestResponses = {
 };
 
 export type CancelFollowRequestResponse = CancelFollowRequestResponses[keyof CancelFollowRequestResponses];
+
+export type ReportUserData = {
+    body: ReportRequest;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/reports/users/{username}';
+};
+
+export type ReportUserErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ReportUserError = ReportUserErrors[keyof ReportUserErrors];
+
+export type ReportUserResponses = {
+    /**
+     * OK
+     */
+    200: Report;
+    /**
+     * Created
+     */
+    201: Report;
+};
+
+export type ReportUserResponse = ReportUserResponses[keyof ReportUserResponses];
+
+export type ReportPhotoData = {
+    body: ReportRequest;
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+    };
+    query?: never;
+    url: '/v1/reports/photos/{photoId}';
+};
+
+export type ReportPhotoErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'PHOTO_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ReportPhotoError = ReportPhotoErrors[keyof ReportPhotoErrors];
+
+export type ReportPhotoResponses = {
+    /**
+     * OK
+     */
+    200: Report;
+    /**
+     * Created
+     */
+    201: Report;
+};
+
+export type ReportPhotoResponse = ReportPhotoResponses[keyof ReportPhotoResponses];
+
+export type ListNoticesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1-100 (default 20)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/notices';
+};
+
+export type ListNoticesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ListNoticesError = ListNoticesErrors[keyof ListNoticesErrors];
+
+export type ListNoticesResponses = {
+    /**
+     * OK
+     */
+    200: TakedownNoticePage;
+};
+
+export type ListNoticesResponse = ListNoticesResponses[keyof ListNoticesResponses];

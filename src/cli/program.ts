@@ -13,6 +13,7 @@ import { CliContext, type CliIo, type Env } from './context.js';
 import { CliError } from './errors.js';
 import * as doctor from './commands/doctor.js';
 import * as generate from './commands/generate.js';
+import * as moderation from './commands/moderation.js';
 import * as photos from './commands/photos.js';
 import * as social from './commands/social.js';
 import * as table from './commands/table.js';
@@ -23,7 +24,7 @@ interface CommandModule {
 }
 
 /** Every command group, in help order; a new group is one more entry. */
-const COMMANDS: CommandModule[] = [table, generate, users, photos, social, doctor];
+const COMMANDS: CommandModule[] = [table, generate, users, photos, social, moderation, doctor];
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

@@ -22,6 +22,7 @@ import { webDirectory, webRoutes } from './web.js';
 import { installVisibility } from './visibility.js';
 import { accountRoutes } from './routes/accounts.js';
 import { photoRoutes } from './routes/photos.js';
+import { reportRoutes } from './routes/reports.js';
 import { safetyRoutes } from './routes/safety.js';
 import { socialRoutes } from './routes/social.js';
 import { systemRoutes } from './routes/system.js';
@@ -133,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await secured.register(photoRoutes, { ctx });
         await secured.register(socialRoutes, { ctx });
         await secured.register(safetyRoutes, { ctx });
+        await secured.register(reportRoutes, { ctx });
       });
     },
     { prefix: '/v1' },

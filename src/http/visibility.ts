@@ -48,16 +48,23 @@ function target(request: FastifyRequest): { owner: string; photoId?: string } | 
 /** The one guarded read a private account shows everyone (so that they can ask to follow). */
 const PROFILE = 'getUser';
 
-/** Adds PRIVATE_ACCOUNT to a guarded GET's declared 403 answers (keeping any codes it has). */
+/**
+ * Declares what the guards may answer: PRIVATE_ACCOUNT on guarded GETs, ACCOUNT_SUSPENDED
+ * (the acting-user condition, src/patterns/safety/acting.ts) on every write; 403 codes the
+ * route lists already are kept.
+ */
 function declareGuardErrors(routeOptions: RouteOptions): void {
   const schema = routeOptions.schema as { params?: { properties?: Record<string, unknown> }; response?: Record<string, unknown>; operationId?: string } | undefined;
-  const params = schema?.params?.properties;
+  if (!schema?.response) return;
+  const params = schema.params?.properties ?? {};
   const methods = ([] as string[]).concat(routeOptions.method);
-  if (!schema?.response || !params || !methods.includes('GET') || schema.operationId === PROFILE) return;
-  if (!('username' in params) && !('photoId' in params)) return;
+  let code: string | undefined;
+  if (!methods.includes('GET')) code = 'ACCOUNT_SUSPENDED';
+  else if (schema.operationId !== PROFILE && ('username' in params || 'photoId' in params)) code = 'PRIVATE_ACCOUNT';
+  if (!code) return;
   const existing = schema.response[403] as { allOf?: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } }[] } | undefined;
   const codes = existing?.allOf?.[1]?.properties?.error?.properties?.code?.enum ?? [];
-  schema.response[403] = errorsFor({ 403: [...codes, 'PRIVATE_ACCOUNT'] })[403];
+  schema.response[403] = errorsFor({ 403: [...new Set([...codes, code])] })[403];
 }
 
 export function installVisibility(app: FastifyInstance, ctx: RouteContext): void {

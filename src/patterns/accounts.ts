@@ -13,6 +13,7 @@ import { assertUsername, NewUser, Username, validator, type User } from '../sche
 import { encodeUser } from '../schema/items.js';
 import { keys } from '../schema/keys.js';
 import { call, transact, type Db } from './db.js';
+import { actingUser, actingUserError } from './safety/acting.js';
 import { buildNewUser } from './users.js';
 
 export const Password = Type.String({ minLength: 8, maxLength: 200, description: '8-200 characters' });
@@ -147,8 +148,9 @@ export async function createSession(db: Db, username: string, ttlSeconds: number
   const { grant, put } = newSession(db, username, ttlSeconds);
   await transact(
     db,
-    [put, { ConditionCheck: { TableName: db.table, Key: keys.credentials(username), ConditionExpression: 'attribute_exists(PK)' } }],
-    () => errors.invalidCredentials(),
+    [put, { ConditionCheck: { TableName: db.table, Key: keys.credentials(username), ConditionExpression: 'attribute_exists(PK)' } }, actingUser(db, username)],
+    // A suspended account may not start a session (its profile item carries the mark).
+    (failed, reasons) => (failed(2) && reasons[2]?.Item !== undefined ? actingUserError(reasons, 2, username) : errors.invalidCredentials()),
   );
   return grant;
 }
@@ -174,8 +176,9 @@ export async function rotateSession(db: Db, refreshToken: unknown, ttlSeconds: n
       },
       put,
       { ConditionCheck: { TableName: db.table, Key: keys.credentials(old.username), ConditionExpression: 'attribute_exists(PK)' } },
+      actingUser(db, old.username),
     ],
-    () => errors.invalidRefreshToken(),
+    (failed, reasons) => (failed(3) && reasons[3]?.Item !== undefined ? actingUserError(reasons, 3, old.username) : errors.invalidRefreshToken()),
   );
   return grant;
 }

@@ -6,6 +6,7 @@ import { decodeFriendship, decodeUser, encodeFriendship } from '../schema/items.
 import { INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
 import { batchGet, call, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
+import { ACTING_USER_CONDITION, actingUserError } from './safety/acting.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
 import { assertUserExists } from './users.js';
@@ -59,8 +60,9 @@ export async function followUser(db: Db, followerName: string, followedName: str
           TableName: db.table,
           Key: keys.user(follower),
           UpdateExpression: 'SET following = following + :one',
-          ConditionExpression: 'attribute_exists(PK)',
+          ConditionExpression: ACTING_USER_CONDITION,
           ExpressionAttributeValues: { ':one': 1 },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         },
       },
       notBlocked(db, followed, follower),
@@ -73,7 +75,7 @@ export async function followUser(db: Db, followerName: string, followedName: str
       if (failed(5)) return safetyErrors.requestNotFound(follower, followed);
       if (failed(1) && reasons[1]?.Item !== undefined) return safetyErrors.privateAccount(followed);
       if (failed(1) || failed(3)) return errors.userNotFound(followed);
-      if (failed(2)) return errors.userNotFound(follower);
+      if (failed(2)) return actingUserError(reasons, 2, follower);
       if (failed(4)) return safetyErrors.youBlocked(follower, followed);
       return errors.alreadyFollowing(follower, followed);
     },

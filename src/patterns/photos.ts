@@ -6,6 +6,7 @@ import { decodePhoto, decodeReaction, encodePhoto, type RawItem } from '../schem
 import { keys, ranges } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { backoff, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
+import { actingUser, actingUserError } from './safety/acting.js';
 import { assertUserExists } from './users.js';
 
 export const emptyReactions = (): Reactions => ({ '+1': 0, smiley: 0, sunglasses: 0, heart: 0 });
@@ -36,10 +37,10 @@ export async function uploadPhoto(db: Db, input: NewPhoto): Promise<Photo> {
     const applied = await transact(
       db,
       [
-        { ConditionCheck: { TableName: db.table, Key: keys.user(input.username), ConditionExpression: 'attribute_exists(PK)' } },
+        actingUser(db, input.username),
         { Put: { TableName: db.table, Item: encodePhoto(photo), ConditionExpression: 'attribute_not_exists(SK)' } },
       ],
-      (failed) => (failed(0) ? errors.userNotFound(input.username) : RETRY),
+      (failed, reasons) => (failed(0) ? actingUserError(reasons, 0, input.username) : RETRY),
     );
     if (applied) return photo;
     timestamp = nextTimestamp(timestamp);

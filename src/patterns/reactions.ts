@@ -6,6 +6,7 @@ import { decodeReaction, encodeReaction } from '../schema/items.js';
 import { keys, photoSk } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
 import { call, RETRY, transact, type Db } from './db.js';
+import { actingUser, actingUserError } from './safety/acting.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
 
@@ -33,7 +34,7 @@ function validTarget(target: ReactionTarget) {
  * and a missing photo is PHOTO_NOT_FOUND; either way nothing is written. On another user's
  * photo, ConditionChecks on the pair's block items ride along: blocked by the owner, the photo
  * is PHOTO_NOT_FOUND; having blocked the owner, USER_BLOCKED. So does a check that the owner
- * is public; when it is private, the transaction is made once more with a check that the
+ * is public (its private mark is absent: not the User item, which follows update); when it is private, the transaction is made once more with a check that the
  * reacting user follows the owner instead (PRIVATE_ACCOUNT otherwise): one transaction on
  * public accounts, two on private ones.
  */
@@ -44,15 +45,7 @@ export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reac
   const audience = (privateOwner: boolean) =>
     privateOwner
       ? { ConditionCheck: { TableName: db.table, Key: keys.friendship(owner, reactingUser), ConditionExpression: 'attribute_exists(SK)' } }
-      : {
-          ConditionCheck: {
-            TableName: db.table,
-            Key: keys.user(owner),
-            ConditionExpression: 'attribute_not_exists(#private) OR #private = :false',
-            ExpressionAttributeNames: { '#private': 'private' },
-            ExpressionAttributeValues: { ':false': false },
-          },
-        };
+      : { ConditionCheck: { TableName: db.table, Key: keys.privateMark(owner), ConditionExpression: 'attribute_not_exists(PK)' } };
   for (const privateOwner of [false, true]) {
     const applied = await transact(
       db,
@@ -69,13 +62,13 @@ export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reac
             ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
           },
         },
-        { ConditionCheck: { TableName: db.table, Key: keys.user(reactingUser), ConditionExpression: 'attribute_exists(PK)' } },
+        actingUser(db, reactingUser),
         // One item per key per transaction: on one's own photo there is no pair to check.
         ...(ownPhoto ? [] : [notBlocked(db, owner, reactingUser), notBlocked(db, reactingUser, owner), audience(privateOwner)]),
       ],
-      (failed) => {
+      (failed, reasons) => {
         if (failed(1) || failed(3)) return errors.photoNotFound(owner, timestamp);
-        if (failed(2)) return errors.userNotFound(reactingUser);
+        if (failed(2)) return actingUserError(reasons, 2, reactingUser);
         if (failed(4)) return safetyErrors.youBlocked(reactingUser, owner);
         if (failed(0)) return errors.reactionExists(reactingUser, type);
         return privateOwner ? safetyErrors.privateAccount(owner) : RETRY;

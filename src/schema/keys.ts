@@ -12,6 +12,10 @@
  * | Session    | ACCOUNT#<username>            | SESSION#<id>                   |
  * | Block      | BLOCK#<blocker>               | BLOCKED#<blocked>              |
  * | FollowReq. | FOLLOWREQ#<target>            | REQUESTER#<requester>          |
+ * | Report     | REPORT#<target>               | REPORTER#<reporter>            |
+ * | Report queue| REPORTS#<state>              | <createdAt>#<target>#<reporter> |
+ * | Notice     | NOTICE#<owner>                | TAKEDOWN#<at>#<photoId>        |
+ * | Private mark| PRIVACY#<username>           | PRIVATE                        |
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -42,6 +46,12 @@ const BLOCK = 'BLOCK#';
 const BLOCKED = 'BLOCKED#';
 const FOLLOW_REQUEST = 'FOLLOWREQ#';
 const REQUESTER = 'REQUESTER#';
+const REPORT = 'REPORT#';
+const REPORTER = 'REPORTER#';
+const REPORTS = 'REPORTS#';
+const NOTICE = 'NOTICE#';
+const TAKEDOWN = 'TAKEDOWN#';
+const PRIVACY = 'PRIVACY#';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -57,6 +67,20 @@ export const keys = {
   block: (blocker: string, blocked: string): ItemKey => ({ PK: BLOCK + blocker, SK: BLOCKED + blocked }),
   /** A pending request to follow a private account, in the target's FOLLOWREQ# partition. */
   followRequest: (target: string, requester: string): ItemKey => ({ PK: FOLLOW_REQUEST + target, SK: REQUESTER + requester }),
+  /** One per reporter and target (`user:<name>` / `photo:<photoId>`): the conditional Put's key. */
+  report: (target: string, reporter: string): ItemKey => ({ PK: REPORT + target, SK: REPORTER + reporter }),
+  /** The moderators' queue entry of a report, oldest first within its state. */
+  reportQueue: (state: string, createdAt: string, target: string, reporter: string): ItemKey => ({
+    PK: REPORTS + state,
+    SK: `${createdAt}#${target}#${reporter}`,
+  }),
+  /** What a photo's owner is told when a moderator took it down. */
+  notice: (owner: string, at: string, photoId: string): ItemKey => ({ PK: NOTICE + owner, SK: `${TAKEDOWN}${at}#${photoId}` }),
+  /**
+   * Exists while the account is private (mirrors the User item's `private`): reactions check it
+   * instead of the User item, which follows update, so reactions and follows never contend.
+   */
+  privateMark: (username: string): ItemKey => ({ PK: PRIVACY + username, SK: 'PRIVATE' }),
 };
 
 export function photoSk(username: string, timestamp: string): string {
@@ -81,6 +105,10 @@ export const ranges = {
   blocksBy: (blocker: string) => ({ pk: BLOCK + blocker, prefix: BLOCKED }),
   /** Main table: pending follow requests to this user, by requester name. */
   requestsTo: (target: string) => ({ pk: FOLLOW_REQUEST + target, prefix: REQUESTER }),
+  /** Main table: the report queue of one state, oldest first. */
+  reportsIn: (state: string) => ({ pk: REPORTS + state }),
+  /** Main table: a user's takedown notices, oldest first. */
+  noticesOf: (owner: string) => ({ pk: NOTICE + owner, prefix: TAKEDOWN }),
 };
 
 /** The lab's four queries, named after what they read. */

@@ -67,12 +67,12 @@ describe('private accounts', () => {
   });
 
   it('approve with the lab follow transaction (counters exact); decline and cancel remove the request', async () => {
-    const approved = await api.call('POST', '/v1/follow-requests/fan/approve', as(priv));
+    const approved = await api.call('PUT', '/v1/follow-requests/fan/approval', as(priv));
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ followedUser: 'priv', followingUser: 'fan' });
     expect(await counters('priv')).toEqual({ followers: 1, following: 0 });
     expect(await counters('fan')).toEqual({ followers: 0, following: 1 });
-    const twice = await api.call('POST', '/v1/follow-requests/fan/approve', as(priv));
+    const twice = await api.call('PUT', '/v1/follow-requests/fan/approval', as(priv));
     expect([twice.status, twice.body.error.code]).toEqual([404, 'REQUEST_NOT_FOUND']);
 
     expect((await api.call('DELETE', '/v1/follow-requests/stranger', as(priv))).status).toBe(204);

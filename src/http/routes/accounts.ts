@@ -55,7 +55,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         security: PUBLIC,
         summary: 'Log in: a short-lived access token and a single-use refresh token',
         body: Credentials,
-        response: { 201: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_CREDENTIALS'], 413: [], 415: [], 429: [], 503: [] }) },
+        response: { 201: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_CREDENTIALS'], 403: ['ACCOUNT_SUSPENDED'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
@@ -74,7 +74,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         security: PUBLIC,
         summary: 'Exchange a refresh token for a new pair; the old refresh token stops working',
         body: RefreshBody,
-        response: { 200: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN'], 413: [], 415: [], 429: [], 503: [] }) },
+        response: { 200: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN'], 403: ['ACCOUNT_SUSPENDED'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request) => tokensFor(await rotateSession(db, request.body.refreshToken, ttl)),

@@ -152,8 +152,8 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     async (request) => pageView(await listRequests(db, request.username, request.query), followRequestView),
   );
 
-  app.post(
-    '/follow-requests/:username/approve',
+  app.put(
+    '/follow-requests/:username/approval',
     {
       ...writes,
       schema: {

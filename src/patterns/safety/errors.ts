@@ -15,6 +15,11 @@ export const safetyErrors = {
   notPrivate: (username: string) => new DomainError('conflict', 'NOT_PRIVATE', `User ${username} is public: follow them directly.`),
   requestExists: (requester: string, target: string) =>
     new DomainError('conflict', 'REQUEST_EXISTS', `User ${requester} has already asked to follow user ${target}.`),
+  suspended: (username: string) => new DomainError('forbidden', 'ACCOUNT_SUSPENDED', `The account ${username} is suspended.`),
+  reportExists: (reporter: string, target: string) =>
+    new DomainError('conflict', 'REPORT_EXISTS', `User ${reporter} has already reported ${target}.`),
+  reportNotFound: (reporter: string, target: string) =>
+    new DomainError('not_found', 'REPORT_NOT_FOUND', `There is no open report by ${reporter} on ${target}.`),
   requestNotFound: (requester: string, target: string) =>
     new DomainError('not_found', 'REQUEST_NOT_FOUND', `User ${requester} has no pending request to follow user ${target}.`),
 };

@@ -3,3 +3,6 @@ export * from './errors.js';
 export * from './blocks.js';
 export * from './visibility.js';
 export * from './requests.js';
+export * from './acting.js';
+export * from './moderation.js';
+export * from './reports.js';

@@ -4,13 +4,14 @@
  * (keys.ts), outside every lab range; approving it runs the lab's follow transaction with the
  * request's Delete inside, so the counters move exactly once per approved request.
  */
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors, isDomainError } from '../../errors.js';
 import { assertUsername, type Friendship } from '../../schema/entities.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { followUser } from '../follows.js';
+import { actingUser, actingUserError } from './acting.js';
 import { notBlocked } from './blocks.js';
 import { safetyErrors } from './errors.js';
 
@@ -58,13 +59,13 @@ export async function requestFollow(db: Db, requesterName: string, targetName: s
       { ConditionCheck: { TableName: db.table, Key: keys.friendship(target, requester), ConditionExpression: 'attribute_not_exists(SK)' } },
       notBlocked(db, target, requester),
       notBlocked(db, requester, target),
-      { ConditionCheck: { TableName: db.table, Key: keys.user(requester), ConditionExpression: 'attribute_exists(PK)' } },
+      actingUser(db, requester),
     ],
     (failed, reasons) => {
       if (failed(1)) return reasons[1]?.Item === undefined ? errors.userNotFound(target) : safetyErrors.notPrivate(target);
       if (failed(3)) return errors.userNotFound(target);
       if (failed(4)) return safetyErrors.youBlocked(requester, target);
-      if (failed(5)) return errors.userNotFound(requester);
+      if (failed(5)) return actingUserError(reasons, 5, requester);
       if (failed(2)) return errors.alreadyFollowing(requester, target);
       return safetyErrors.requestExists(requester, target);
     },
@@ -142,29 +143,33 @@ export const APPROVE_ON_PUBLIC_LIMIT = 100;
 const STALE = ['ALREADY_FOLLOWING', 'USER_NOT_FOUND', 'USER_BLOCKED'];
 
 /**
- * UpdateItem `SET private = :p` (`attribute_exists(PK)`). Going public approves pending
+ * TransactWriteItems: Update `SET private = :p` on the User item (`attribute_exists(PK)`) + Put or
+ * Delete of its private mark (the item reactions check). Going public approves pending
  * requests (each its own approve transaction, so counters stay exact) up to
  * APPROVE_ON_PUBLIC_LIMIT per call; `pending` says how many remain, and calling again resumes.
  */
 export async function setPrivate(db: Db, usernameInput: string, isPrivate: boolean): Promise<{ private: boolean; approved: number; pending: boolean }> {
   const username = assertUsername(usernameInput);
-  try {
-    await call(db, () =>
-      db.doc.send(
-        new UpdateCommand({
+  const mark = keys.privateMark(username);
+  await transact(
+    db,
+    [
+      {
+        Update: {
           TableName: db.table,
           Key: keys.user(username),
           UpdateExpression: 'SET #private = :p',
           ConditionExpression: 'attribute_exists(PK)',
           ExpressionAttributeNames: { '#private': 'private' },
           ExpressionAttributeValues: { ':p': isPrivate },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw errors.userNotFound(username);
-    throw error;
-  }
+        },
+      },
+      isPrivate
+        ? { Put: { TableName: db.table, Item: { ...mark, username } } }
+        : { Delete: { TableName: db.table, Key: mark } },
+    ],
+    () => errors.userNotFound(username),
+  );
   if (isPrivate) return { private: true, approved: 0, pending: false };
   let approved = 0;
   while (approved < APPROVE_ON_PUBLIC_LIMIT) {

@@ -42,7 +42,8 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   const followKey = keys.friendship(owner, viewer);
   const found = await batchGet(db, [ownerKey, blockKey, viewerKey, followKey]);
   const ownerItem = found.find((item) => sameKey(item, ownerKey));
-  if (!ownerItem || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);
+  // Blocked by the owner, or the owner suspended: the account seems not to exist.
+  if (!ownerItem || ownerItem.suspendedAt !== undefined || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);
   const isPrivate = ownerItem.private === true;
   return {
     owner: decodeUser(ownerItem),
