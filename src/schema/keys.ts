@@ -168,3 +168,19 @@ export function classifyKey(key: ItemKey): KeyKind {
   }
   return { kind: 'other' };
 }
+
+/** What a social-safety key names (src/patterns/safety/); undefined for any other key. */
+export type SafetyKeyKind =
+  | { kind: 'block'; blocker: string; blocked: string }
+  | { kind: 'follow-request'; target: string; requester: string }
+  | { kind: 'private-mark'; username: string };
+
+export function classifySafetyKey(key: ItemKey): SafetyKeyKind | undefined {
+  const { PK: pk, SK: sk } = key;
+  if (pk.startsWith(BLOCK) && sk.startsWith(BLOCKED)) return { kind: 'block', blocker: pk.slice(BLOCK.length), blocked: sk.slice(BLOCKED.length) };
+  if (pk.startsWith(FOLLOW_REQUEST) && sk.startsWith(REQUESTER)) {
+    return { kind: 'follow-request', target: pk.slice(FOLLOW_REQUEST.length), requester: sk.slice(REQUESTER.length) };
+  }
+  if (pk.startsWith(PRIVACY) && sk === 'PRIVATE') return { kind: 'private-mark', username: pk.slice(PRIVACY.length) };
+  return undefined;
+}
