@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
 /** Reports over HTTP, and the moderator CLI (reports, takedown, suspend) on the same table. */
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
