@@ -15,6 +15,7 @@ import { createLocalBlobStore } from '../src/blobs/index.js';
 import { attachMetrics, requestCounts, type Metrics } from '../src/engine/metrics.js';
 import { buildApp } from '../src/http/app.js';
 import {
+  approveRequest,
   createUser,
   followUser,
   getPhotoWithReactions,
@@ -25,6 +26,7 @@ import {
   listRecentPhotos,
   reactToPhoto,
   removeReaction,
+  setPrivate,
   unfollowUser,
   updateUser,
   uploadPhoto,
@@ -234,15 +236,49 @@ describe('requests per HTTP call', () => {
     return requestCounts(metrics.snapshot());
   }
 
-  it('each read endpoint makes exactly its pattern\'s requests', async () => {
-    expect(await requestsOfCall('GET', `/v1/users/${OWNER}`, 200)).toEqual({ GetItem: 1 });
+  // Reading another user's content first asks the visibility guard (src/http/visibility.ts):
+  // one BatchGetItem of the owner, the owner->viewer block and the viewer. The profile is
+  // answered from that read alone.
+  it('each read endpoint makes exactly its pattern\'s requests, plus the one guard read', async () => {
+    expect(await requestsOfCall('GET', `/v1/users/${OWNER}`, 200)).toEqual({ BatchGetItem: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ BatchGetItem: 1, GetItem: 1 });
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following?expand=profile`, 200)).toEqual({ Query: 1, BatchGetItem: 2 });
+  });
+
+  it('your own content needs no guard read', async () => {
+    expect(await requestsOfCall('GET', `/v1/users/${me}`, 200)).toEqual({ GetItem: 1 });
     expect(await requestsOfCall('GET', '/v1/me', 200)).toEqual({ GetItem: 1 });
-    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ Query: 1 });
-    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ GetItem: 1 });
-    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ Query: 1 });
-    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ Query: 1 });
-    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following`, 200)).toEqual({ Query: 1 });
-    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following?expand=profile`, 200)).toEqual({ Query: 1, BatchGetItem: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${me}/photos`, 200)).toEqual({ Query: 1, GetItem: 1 });
+    expect(await requestsOfCall('GET', '/v1/blocks', 200)).toEqual({ Query: 1 });
+  });
+
+  it('blocks: one transaction after one read of the pair; a blocker\'s lists add one BatchGetItem to hide whom it blocked', async () => {
+    expect(await requestsOfCall('PUT', `/v1/blocks/${FOLLOWS_MANY}`, 201)).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
+    // Still one read and no list filter for what is not a list of people.
+    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+    expect(await requestsOfCall('DELETE', `/v1/blocks/${FOLLOWS_MANY}`, 204)).toEqual({ TransactWriteItems: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+  });
+
+  it('private accounts: the refusal costs the guard read only; a follow becomes a request in one more transaction', async () => {
+    const owner = 'private-metered';
+    await createUser(db, { username: owner, name: 'P', email: 'p@example.com', birthdate: '1990-01-01' });
+    await setPrivate(db, owner, true);
+    expect(await requestsOfCall('GET', `/v1/users/${owner}`, 200)).toEqual({ BatchGetItem: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${owner}/photos`, 403)).toEqual({ BatchGetItem: 1 });
+    // The lab's follow transaction refuses (ALL_OLD tells private from absent), then the request's.
+    expect(await requestsOfCall('PUT', `/v1/users/${owner}/followers/me`, 202)).toEqual({ TransactWriteItems: 2 });
+    expect(await requestsOfCall('GET', `/v1/users/${owner}/followers`, 403)).toEqual({ BatchGetItem: 1 });
+    metrics.reset();
+    await approveRequest(db, owner, me);
+    expect(requestCounts(metrics.snapshot())).toEqual({ TransactWriteItems: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${owner}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
   });
 
   it('each write endpoint makes exactly one transaction; a repeated PUT adds one read of what is there', async () => {

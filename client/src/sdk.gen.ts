@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SignUpData, SignUpErrors, SignUpResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
+import type { ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SignUpData, SignUpErrors, SignUpResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -305,7 +305,7 @@ export const unfollowUser = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
- * Follow this user as yourself (201 when new; 200 and no change when already following; 400 for yourself)
+ * Follow this user as yourself (201 when new; 200 and no change when already following; 202 with a follow request when the account is private; 400 for yourself)
  */
 export const followUser = <ThrowOnError extends boolean = false>(options: Options<FollowUserData, ThrowOnError>): RequestResult<FollowUserResponses, FollowUserErrors, ThrowOnError> => (options.client ?? client).put<FollowUserResponses, FollowUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -328,5 +328,116 @@ export const listFollowers = <ThrowOnError extends boolean = false>(options: Opt
 export const listFollowing = <ThrowOnError extends boolean = false>(options: Options<ListFollowingData, ThrowOnError>): RequestResult<ListFollowingResponses, ListFollowingErrors, ThrowOnError> => (options.client ?? client).get<ListFollowingResponses, ListFollowingErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/users/{username}/following',
+    ...options
+});
+
+/**
+ * Unblock a user (follows that ended are not restored); 204 also when there was no block
+ */
+export const unblockUser = <ThrowOnError extends boolean = false>(options: Options<UnblockUserData, ThrowOnError>): RequestResult<UnblockUserResponses, UnblockUserErrors, ThrowOnError> => (options.client ?? client).delete<UnblockUserResponses, UnblockUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/blocks/{username}',
+    ...options
+});
+
+/**
+ * Block a user: follows both ways end (counters exact, one transaction); they no longer see you (201 new, 200 already)
+ */
+export const blockUser = <ThrowOnError extends boolean = false>(options: Options<BlockUserData, ThrowOnError>): RequestResult<BlockUserResponses, BlockUserErrors, ThrowOnError> => (options.client ?? client).put<BlockUserResponses, BlockUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/blocks/{username}',
+    ...options
+});
+
+/**
+ * The users you blocked, by name
+ */
+export const listBlocks = <ThrowOnError extends boolean = false>(options?: Options<ListBlocksData, ThrowOnError>): RequestResult<ListBlocksResponses, ListBlocksErrors, ThrowOnError> => (options?.client ?? client).get<ListBlocksResponses, ListBlocksErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/blocks',
+    ...options
+});
+
+/**
+ * Make your account private or public; going public approves pending follow requests
+ */
+export const setAccountPrivacy = <ThrowOnError extends boolean = false>(options: Options<SetAccountPrivacyData, ThrowOnError>): RequestResult<SetAccountPrivacyResponses, SetAccountPrivacyErrors, ThrowOnError> => (options.client ?? client).put<SetAccountPrivacyResponses, SetAccountPrivacyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/account/privacy',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Pending requests to follow you, by requester name
+ */
+export const listFollowRequests = <ThrowOnError extends boolean = false>(options?: Options<ListFollowRequestsData, ThrowOnError>): RequestResult<ListFollowRequestsResponses, ListFollowRequestsErrors, ThrowOnError> => (options?.client ?? client).get<ListFollowRequestsResponses, ListFollowRequestsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/follow-requests',
+    ...options
+});
+
+/**
+ * Approve a request: the lab's follow transaction, with the request's delete inside it
+ */
+export const approveFollowRequest = <ThrowOnError extends boolean = false>(options: Options<ApproveFollowRequestData, ThrowOnError>): RequestResult<ApproveFollowRequestResponses, ApproveFollowRequestErrors, ThrowOnError> => (options.client ?? client).put<ApproveFollowRequestResponses, ApproveFollowRequestErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/follow-requests/{username}/approval',
+    ...options
+});
+
+/**
+ * Decline a request to follow you; 204 also when there was none
+ */
+export const declineFollowRequest = <ThrowOnError extends boolean = false>(options: Options<DeclineFollowRequestData, ThrowOnError>): RequestResult<DeclineFollowRequestResponses, DeclineFollowRequestErrors, ThrowOnError> => (options.client ?? client).delete<DeclineFollowRequestResponses, DeclineFollowRequestErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/follow-requests/{username}',
+    ...options
+});
+
+/**
+ * Cancel your pending request to follow this user; 204 also when there was none
+ */
+export const cancelFollowRequest = <ThrowOnError extends boolean = false>(options: Options<CancelFollowRequestData, ThrowOnError>): RequestResult<CancelFollowRequestResponses, CancelFollowRequestErrors, ThrowOnError> => (options.client ?? client).delete<CancelFollowRequestResponses, CancelFollowRequestErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/users/{username}/follow-request',
+    ...options
+});
+
+/**
+ * Report a user to the moderators (201; 200 with your earlier report of them)
+ */
+export const reportUser = <ThrowOnError extends boolean = false>(options: Options<ReportUserData, ThrowOnError>): RequestResult<ReportUserResponses, ReportUserErrors, ThrowOnError> => (options.client ?? client).put<ReportUserResponses, ReportUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/reports/users/{username}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Report a photo to the moderators (201; 200 with your earlier report of it)
+ */
+export const reportPhoto = <ThrowOnError extends boolean = false>(options: Options<ReportPhotoData, ThrowOnError>): RequestResult<ReportPhotoResponses, ReportPhotoErrors, ThrowOnError> => (options.client ?? client).put<ReportPhotoResponses, ReportPhotoErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/reports/photos/{photoId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Your photos that moderators took down, and why (oldest first)
+ */
+export const listNotices = <ThrowOnError extends boolean = false>(options?: Options<ListNoticesData, ThrowOnError>): RequestResult<ListNoticesResponses, ListNoticesErrors, ThrowOnError> => (options?.client ?? client).get<ListNoticesResponses, ListNoticesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/notices',
     ...options
 });

@@ -26,6 +26,33 @@ export type AccountDeletion = {
 };
 
 /**
+ * Block
+ *
+ * You blocked blockedUser: neither can follow the other, and you are invisible to them
+ */
+export type Block = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    blockedUser: string;
+    /**
+     * When the block was made (UTC)
+     */
+    timestamp: string;
+};
+
+/**
+ * BlockPage
+ */
+export type BlockPage = {
+    items: Array<Block>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
  * Credentials
  */
 export type Credentials = {
@@ -114,6 +141,37 @@ export type Followed = {
  */
 export type FollowedPage = {
     items: Array<Followed>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
+ * FollowRequest
+ *
+ * requester asked to follow the private account target; pending until approved, declined or cancelled
+ */
+export type FollowRequest = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    requester: string;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    target: string;
+    /**
+     * When it was asked (UTC)
+     */
+    timestamp: string;
+};
+
+/**
+ * FollowRequestPage
+ */
+export type FollowRequestPage = {
+    items: Array<FollowRequest>;
     /**
      * Present only when another page exists: pass it back as `cursor`
      */
@@ -219,6 +277,31 @@ export type PhotoUpload = {
      * The image: JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF
      */
     file: Blob | File;
+};
+
+/**
+ * Privacy
+ */
+export type Privacy = {
+    private: boolean;
+    /**
+     * Pending requests approved by going public, in this call
+     */
+    approved: number;
+    /**
+     * Requests still pending after going public (past the per-call bound): send the same request again
+     */
+    pending: boolean;
+};
+
+/**
+ * PrivacyUpdate
+ */
+export type PrivacyUpdate = {
+    /**
+     * true: only approved followers see your photos, followers and following
+     */
+    private: boolean;
 };
 
 /**
@@ -337,6 +420,31 @@ export type RefreshRequest = {
 };
 
 /**
+ * Report
+ */
+export type Report = {
+    /**
+     * `user:<username>` or `photo:<photoId>`
+     */
+    target: string;
+    reason: string;
+    text?: string;
+    state: 'open' | 'resolved';
+    createdAt: string;
+};
+
+/**
+ * ReportRequest
+ */
+export type ReportRequest = {
+    reason: 'spam' | 'nudity' | 'harassment' | 'hate' | 'violence' | 'self_harm' | 'impersonation' | 'other';
+    /**
+     * Optional details, at most 1000 characters
+     */
+    text?: string;
+};
+
+/**
  * Session
  */
 export type Session = {
@@ -405,6 +513,31 @@ export type SignUpRequest = {
 export type SignUpResult = {
     user: PrivateUser;
     session: Session;
+};
+
+/**
+ * TakedownNotice
+ *
+ * A photo of yours a moderator took down, and why
+ */
+export type TakedownNotice = {
+    /**
+     * Opaque photo id
+     */
+    photoId: string;
+    reason: string;
+    at: string;
+};
+
+/**
+ * TakedownNoticePage
+ */
+export type TakedownNoticePage = {
+    items: Array<TakedownNotice>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
 };
 
 export type GetHealthData = {
@@ -660,6 +793,14 @@ export type LogInErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Payload Too Large
      */
     413: ErrorResponse & {
@@ -734,6 +875,14 @@ export type RefreshSessionErrors = {
     401: ErrorResponse & {
         error: {
             code: 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -1053,6 +1202,14 @@ export type GetUserErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -1123,7 +1280,7 @@ export type UpdateUserErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED' | 'FORBIDDEN';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
         };
     };
     /**
@@ -1224,7 +1381,7 @@ export type DeleteMeErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED' | 'WRONG_PASSWORD';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'WRONG_PASSWORD';
         };
     };
     /**
@@ -1305,6 +1462,14 @@ export type GetMeErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -1370,7 +1535,7 @@ export type UpdateMeErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -1470,6 +1635,14 @@ export type SendEmailVerificationErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -1559,7 +1732,7 @@ export type ChangePasswordErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED' | 'WRONG_PASSWORD';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'WRONG_PASSWORD';
         };
     };
     /**
@@ -1640,6 +1813,14 @@ export type LogOutEverywhereErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
      * Too Many Requests
      */
     429: ErrorResponse & {
@@ -1715,6 +1896,14 @@ export type ListUserPhotosErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -1785,7 +1974,7 @@ export type UploadPhotoErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED' | 'FORBIDDEN';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
         };
     };
     /**
@@ -1891,7 +2080,7 @@ export type DeletePhotoErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED' | 'FORBIDDEN';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
         };
     };
     /**
@@ -1977,6 +2166,14 @@ export type GetPhotoErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -2052,6 +2249,14 @@ export type ListPhotoReactionsErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -2115,6 +2320,14 @@ export type GetPhotoImageErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -2189,7 +2402,7 @@ export type RemoveReactionErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -2280,7 +2493,7 @@ export type ReactToPhotoErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -2296,7 +2509,7 @@ export type ReactToPhotoErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'TRANSACTION_CONFLICT';
+            code: 'TRANSACTION_CONFLICT' | 'USER_BLOCKED';
         };
     };
     /**
@@ -2374,7 +2587,7 @@ export type UnfollowUserErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -2464,7 +2677,7 @@ export type FollowUserErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -2480,7 +2693,7 @@ export type FollowUserErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'TRANSACTION_CONFLICT';
+            code: 'TRANSACTION_CONFLICT' | 'USER_BLOCKED';
         };
     };
     /**
@@ -2520,6 +2733,10 @@ export type FollowUserResponses = {
      * followingUser follows followedUser
      */
     201: Friendship;
+    /**
+     * requester asked to follow the private account target; pending until approved, declined or cancelled
+     */
+    202: FollowRequest;
 };
 
 export type FollowUserResponse = FollowUserResponses[keyof FollowUserResponses];
@@ -2560,6 +2777,14 @@ export type ListFollowersErrors = {
     401: ErrorResponse & {
         error: {
             code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
         };
     };
     /**
@@ -2639,6 +2864,14 @@ export type ListFollowingErrors = {
         };
     };
     /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
      * Not Found
      */
     404: ErrorResponse & {
@@ -2674,3 +2907,964 @@ export type ListFollowingResponses = {
 };
 
 export type ListFollowingResponse = ListFollowingResponses[keyof ListFollowingResponses];
+
+export type UnblockUserData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/blocks/{username}';
+};
+
+export type UnblockUserErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'SELF_BLOCK' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type UnblockUserError = UnblockUserErrors[keyof UnblockUserErrors];
+
+export type UnblockUserResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type UnblockUserResponse = UnblockUserResponses[keyof UnblockUserResponses];
+
+export type BlockUserData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/blocks/{username}';
+};
+
+export type BlockUserErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'SELF_BLOCK' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type BlockUserError = BlockUserErrors[keyof BlockUserErrors];
+
+export type BlockUserResponses = {
+    /**
+     * You blocked blockedUser: neither can follow the other, and you are invisible to them
+     */
+    200: Block;
+    /**
+     * You blocked blockedUser: neither can follow the other, and you are invisible to them
+     */
+    201: Block;
+};
+
+export type BlockUserResponse = BlockUserResponses[keyof BlockUserResponses];
+
+export type ListBlocksData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1-100 (default 20)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/blocks';
+};
+
+export type ListBlocksErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ListBlocksError = ListBlocksErrors[keyof ListBlocksErrors];
+
+export type ListBlocksResponses = {
+    /**
+     * OK
+     */
+    200: BlockPage;
+};
+
+export type ListBlocksResponse = ListBlocksResponses[keyof ListBlocksResponses];
+
+export type SetAccountPrivacyData = {
+    body: PrivacyUpdate;
+    path?: never;
+    query?: never;
+    url: '/v1/account/privacy';
+};
+
+export type SetAccountPrivacyErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type SetAccountPrivacyError = SetAccountPrivacyErrors[keyof SetAccountPrivacyErrors];
+
+export type SetAccountPrivacyResponses = {
+    /**
+     * OK
+     */
+    200: Privacy;
+};
+
+export type SetAccountPrivacyResponse = SetAccountPrivacyResponses[keyof SetAccountPrivacyResponses];
+
+export type ListFollowRequestsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1-100 (default 20)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/follow-requests';
+};
+
+export type ListFollowRequestsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ListFollowRequestsError = ListFollowRequestsErrors[keyof ListFollowRequestsErrors];
+
+export type ListFollowRequestsResponses = {
+    /**
+     * OK
+     */
+    200: FollowRequestPage;
+};
+
+export type ListFollowRequestsResponse = ListFollowRequestsResponses[keyof ListFollowRequestsResponses];
+
+export type ApproveFollowRequestData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/follow-requests/{username}/approval';
+};
+
+export type ApproveFollowRequestErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'SELF_FOLLOW' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'REQUEST_NOT_FOUND' | 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'ALREADY_FOLLOWING' | 'TRANSACTION_CONFLICT' | 'USER_BLOCKED';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ApproveFollowRequestError = ApproveFollowRequestErrors[keyof ApproveFollowRequestErrors];
+
+export type ApproveFollowRequestResponses = {
+    /**
+     * followingUser follows followedUser
+     */
+    200: Friendship;
+};
+
+export type ApproveFollowRequestResponse = ApproveFollowRequestResponses[keyof ApproveFollowRequestResponses];
+
+export type DeclineFollowRequestData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/follow-requests/{username}';
+};
+
+export type DeclineFollowRequestErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'SELF_FOLLOW' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type DeclineFollowRequestError = DeclineFollowRequestErrors[keyof DeclineFollowRequestErrors];
+
+export type DeclineFollowRequestResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type DeclineFollowRequestResponse = DeclineFollowRequestResponses[keyof DeclineFollowRequestResponses];
+
+export type CancelFollowRequestData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/users/{username}/follow-request';
+};
+
+export type CancelFollowRequestErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'SELF_FOLLOW' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type CancelFollowRequestError = CancelFollowRequestErrors[keyof CancelFollowRequestErrors];
+
+export type CancelFollowRequestResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type CancelFollowRequestResponse = CancelFollowRequestResponses[keyof CancelFollowRequestResponses];
+
+export type ReportUserData = {
+    body: ReportRequest;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/reports/users/{username}';
+};
+
+export type ReportUserErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ReportUserError = ReportUserErrors[keyof ReportUserErrors];
+
+export type ReportUserResponses = {
+    /**
+     * OK
+     */
+    200: Report;
+    /**
+     * Created
+     */
+    201: Report;
+};
+
+export type ReportUserResponse = ReportUserResponses[keyof ReportUserResponses];
+
+export type ReportPhotoData = {
+    body: ReportRequest;
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+    };
+    query?: never;
+    url: '/v1/reports/photos/{photoId}';
+};
+
+export type ReportPhotoErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'PHOTO_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ReportPhotoError = ReportPhotoErrors[keyof ReportPhotoErrors];
+
+export type ReportPhotoResponses = {
+    /**
+     * OK
+     */
+    200: Report;
+    /**
+     * Created
+     */
+    201: Report;
+};
+
+export type ReportPhotoResponse = ReportPhotoResponses[keyof ReportPhotoResponses];
+
+export type ListNoticesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1-100 (default 20)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/notices';
+};
+
+export type ListNoticesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ListNoticesError = ListNoticesErrors[keyof ListNoticesErrors];
+
+export type ListNoticesResponses = {
+    /**
+     * OK
+     */
+    200: TakedownNoticePage;
+};
+
+export type ListNoticesResponse = ListNoticesResponses[keyof ListNoticesResponses];

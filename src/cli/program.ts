@@ -14,6 +14,7 @@ import { CliError } from './errors.js';
 import * as accounts from './commands/accounts.js';
 import * as doctor from './commands/doctor.js';
 import * as generate from './commands/generate.js';
+import * as moderation from './commands/moderation.js';
 import * as photos from './commands/photos.js';
 import * as social from './commands/social.js';
 import * as table from './commands/table.js';
@@ -24,7 +25,7 @@ interface CommandModule {
 }
 
 /** Every command group, in help order; a new group is one more entry. */
-const COMMANDS: CommandModule[] = [table, generate, users, photos, social, accounts, doctor];
+const COMMANDS: CommandModule[] = [table, generate, users, photos, social, accounts, moderation, doctor];
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

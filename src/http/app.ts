@@ -19,8 +19,11 @@ import type { AppDeps, RouteContext } from './context.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
 import { openapiOptions } from './openapi.js';
 import { webDirectory, webRoutes } from './web.js';
+import { installVisibility } from './visibility.js';
 import { accountRoutes } from './routes/accounts.js';
 import { photoRoutes } from './routes/photos.js';
+import { reportRoutes } from './routes/reports.js';
+import { safetyRoutes } from './routes/safety.js';
 import { socialRoutes } from './routes/social.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
@@ -133,10 +136,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(async (secured) => {
         secured.decorateRequest('username', '');
         secured.addHook('onRequest', authenticator(ctx.tokens));
+        // Blocks hide users on every read in this scope (src/http/visibility.ts).
+        installVisibility(secured, ctx);
         await secured.register(userRoutes, { ctx });
         await secured.register(meRoutes, { ctx });
         await secured.register(photoRoutes, { ctx });
         await secured.register(socialRoutes, { ctx });
+        await secured.register(safetyRoutes, { ctx });
+        await secured.register(reportRoutes, { ctx });
       });
     },
     { prefix: '/v1' },

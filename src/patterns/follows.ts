@@ -6,8 +6,17 @@ import { decodeFriendship, decodeUser, encodeFriendship } from '../schema/items.
 import { INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
 import { batchGet, call, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
+import { notBlocked } from './safety/blocks.js';
+import { safetyErrors } from './safety/errors.js';
 import { assertUserExists } from './users.js';
 import { ACTIVE_USER, inactiveUser } from './guards.js';
+
+/** A profile that failed the follow's condition only because it is private (not gone, not suspended). */
+function isPrivateAndActive(item: Record<string, unknown> | undefined): boolean {
+  if (item === undefined || item.deleting !== undefined || item.suspendedAt !== undefined) return false;
+  const mark = item.private;
+  return mark === true || (typeof mark === 'object' && mark !== null && (mark as { BOOL?: unknown }).BOOL === true);
+}
 
 function pair(follower: string, followed: string) {
   return { follower: assertUsername(follower, 'follower'), followed: assertUsername(followed, 'followed user') };
@@ -16,13 +25,24 @@ function pair(follower: string, followed: string) {
 /**
  * The lab's three-item TransactWriteItems: Put of the Friendship with
  * `attribute_not_exists(SK)` + `followers + 1` on the followed user + `following + 1` on the
- * follower, both conditional on the user existing and not being deleted (the follower is the
- * acting user; a user being deleted can gain no follower). Nothing changes unless all three apply.
+ * follower, both conditional on the user existing and being active (not being deleted, not
+ * suspended: the follower is the acting user; a user being deleted can gain no follower).
+ * Nothing changes unless all three apply. Two ConditionChecks on the block items of the pair ride along (src/patterns/safety/): a
+ * user the followed one blocked sees USER_NOT_FOUND, as if the account did not exist.
  */
-export async function followUser(db: Db, followerName: string, followedName: string): Promise<Friendship> {
+export interface FollowOptions {
+  /**
+   * Approving a follow request: the request item is deleted in the same transaction (it must
+   * exist, so an approval racing a cancel applies exactly once), and the target may be private.
+   */
+  approvingRequest?: boolean;
+}
+
+export async function followUser(db: Db, followerName: string, followedName: string, options: FollowOptions = {}): Promise<Friendship> {
   const { follower, followed } = pair(followerName, followedName);
   if (follower === followed) throw errors.selfFollow(follower);
   const friendship: Friendship = { followedUser: followed, followingUser: follower, timestamp: uniqueTimestamp() };
+  const approving = options.approvingRequest === true;
   await transact(
     db,
     [
@@ -32,8 +52,15 @@ export async function followUser(db: Db, followerName: string, followedName: str
           TableName: db.table,
           Key: keys.user(followed),
           UpdateExpression: 'SET followers = followers + :one',
-          ConditionExpression: ACTIVE_USER,
-          ExpressionAttributeValues: { ':one': 1 },
+          // A private account is followed only through an approved request (src/patterns/safety/).
+          ...(approving
+            ? { ConditionExpression: ACTIVE_USER, ExpressionAttributeValues: { ':one': 1 } }
+            : {
+                ConditionExpression: `${ACTIVE_USER} AND (attribute_not_exists(#private) OR #private = :false)`,
+                ExpressionAttributeNames: { '#private': 'private' },
+                ExpressionAttributeValues: { ':one': 1, ':false': false },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+              }),
         },
       },
       {
@@ -46,10 +73,18 @@ export async function followUser(db: Db, followerName: string, followedName: str
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         },
       },
+      notBlocked(db, followed, follower),
+      notBlocked(db, follower, followed),
+      ...(approving
+        ? [{ Delete: { TableName: db.table, Key: keys.followRequest(followed, follower), ConditionExpression: 'attribute_exists(PK)' } }]
+        : []),
     ],
     (failed, reasons) => {
+      if (failed(5)) return safetyErrors.requestNotFound(follower, followed);
+      if (failed(1) && isPrivateAndActive(reasons[1]?.Item)) return safetyErrors.privateAccount(followed);
+      if (failed(1) || failed(3)) return errors.userNotFound(followed);
       if (failed(2)) return inactiveUser(follower, reasons[2]);
-      if (failed(1)) return errors.userNotFound(followed);
+      if (failed(4)) return safetyErrors.youBlocked(follower, followed);
       return errors.alreadyFollowing(follower, followed);
     },
   );

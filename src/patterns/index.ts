@@ -7,3 +7,4 @@ export * from './reactions.js';
 export * from './follows.js';
 export * from './guards.js';
 export * from './accounts/index.js';
+export * from './safety/index.js';

@@ -5,8 +5,10 @@ import { assertReactionType, assertTimestamp, assertUsername, type Reaction } fr
 import { decodeReaction, encodeReaction } from '../schema/items.js';
 import { keys, photoSk } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
-import { call, transact, type Db } from './db.js';
+import { call, RETRY, transact, type Db } from './db.js';
 import { activeUserCheck, inactiveUser } from './guards.js';
+import { notBlocked } from './safety/blocks.js';
+import { safetyErrors } from './safety/errors.js';
 
 export interface ReactionTarget {
   reactingUser: string;
@@ -29,35 +31,52 @@ function validTarget(target: ReactionTarget) {
  * TransactWriteItems (the lab's, plus a check that the reacting user exists):
  * Put of the Reaction with `attribute_not_exists(SK)` + `SET reactions.#t = reactions.#t + 1`
  * on the photo, conditional on the photo existing. A repeated reaction is REACTION_EXISTS
- * and a missing photo is PHOTO_NOT_FOUND; either way nothing is written.
+ * and a missing photo is PHOTO_NOT_FOUND; either way nothing is written. On another user's
+ * photo, ConditionChecks on the pair's block items ride along: blocked by the owner, the photo
+ * is PHOTO_NOT_FOUND; having blocked the owner, USER_BLOCKED. So does a check that the owner
+ * is public (its private mark is absent: not the User item, which follows update); when it is private, the transaction is made once more with a check that the
+ * reacting user follows the owner instead (PRIVATE_ACCOUNT otherwise): one transaction on
+ * public accounts, two on private ones.
  */
 export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reaction> {
   const { reactingUser, owner, timestamp, type } = validTarget(target);
   const reaction: Reaction = { reactingUser, reactionType: type, photo: photoSk(owner, timestamp), timestamp: uniqueTimestamp() };
-  await transact(
-    db,
-    [
-      { Put: { TableName: db.table, Item: encodeReaction(reaction, owner, timestamp), ConditionExpression: 'attribute_not_exists(SK)' } },
-      {
-        Update: {
-          TableName: db.table,
-          Key: keys.photo(owner, timestamp),
-          // if_not_exists keeps the increment working on photos written without all four keys.
-          UpdateExpression: 'SET reactions.#t = if_not_exists(reactions.#t, :zero) + :one',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: { '#t': type },
-          ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+  const ownPhoto = owner === reactingUser;
+  const audience = (privateOwner: boolean) =>
+    privateOwner
+      ? { ConditionCheck: { TableName: db.table, Key: keys.friendship(owner, reactingUser), ConditionExpression: 'attribute_exists(SK)' } }
+      : { ConditionCheck: { TableName: db.table, Key: keys.privateMark(owner), ConditionExpression: 'attribute_not_exists(PK)' } };
+  for (const privateOwner of [false, true]) {
+    const applied = await transact(
+      db,
+      [
+        { Put: { TableName: db.table, Item: encodeReaction(reaction, owner, timestamp), ConditionExpression: 'attribute_not_exists(SK)' } },
+        {
+          Update: {
+            TableName: db.table,
+            Key: keys.photo(owner, timestamp),
+            // if_not_exists keeps the increment working on photos written without all four keys.
+            UpdateExpression: 'SET reactions.#t = if_not_exists(reactions.#t, :zero) + :one',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeNames: { '#t': type },
+            ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+          },
         },
+        activeUserCheck(db, reactingUser),
+        // One item per key per transaction: on one's own photo there is no pair to check.
+        ...(ownPhoto ? [] : [notBlocked(db, owner, reactingUser), notBlocked(db, reactingUser, owner), audience(privateOwner)]),
+      ],
+      (failed, reasons) => {
+        if (failed(1) || failed(3)) return errors.photoNotFound(owner, timestamp);
+        if (failed(2)) return inactiveUser(reactingUser, reasons[2]);
+        if (failed(4)) return safetyErrors.youBlocked(reactingUser, owner);
+        if (failed(0)) return errors.reactionExists(reactingUser, type);
+        return privateOwner ? safetyErrors.privateAccount(owner) : RETRY;
       },
-      activeUserCheck(db, reactingUser),
-    ],
-    (failed, reasons) => {
-      if (failed(2)) return inactiveUser(reactingUser, reasons[2]);
-      if (failed(1)) return errors.photoNotFound(owner, timestamp);
-      return errors.reactionExists(reactingUser, type);
-    },
-  );
-  return reaction;
+    );
+    if (applied) return reaction;
+  }
+  throw safetyErrors.privateAccount(owner);
 }
 
 /**

@@ -14,6 +14,12 @@
  * | Log-in throttle | ACCOUNT#<username>       | THROTTLE#LOGIN                 |
  * | Email claim| EMAIL#<lower-case email>      | EMAIL#<lower-case email>       |
  * | Deletion job | DELETION                    | DELETION#<username>            |
+ * | Block      | BLOCK#<blocker>               | BLOCKED#<blocked>              |
+ * | FollowReq. | FOLLOWREQ#<target>            | REQUESTER#<requester>          |
+ * | Report     | REPORT#<target>               | REPORTER#<reporter>            |
+ * | Report queue| REPORTS#<state>              | <createdAt>#<target>#<reporter> |
+ * | Notice     | NOTICE#<owner>                | TAKEDOWN#<at>#<photoId>        |
+ * | Private mark| PRIVACY#<username>           | PRIVATE                        |
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -44,6 +50,16 @@ const TOKEN = 'TOKEN#';
 const THROTTLE = 'THROTTLE#';
 const EMAIL = 'EMAIL#';
 const DELETION = 'DELETION';
+const BLOCK = 'BLOCK#';
+const BLOCKED = 'BLOCKED#';
+const FOLLOW_REQUEST = 'FOLLOWREQ#';
+const REQUESTER = 'REQUESTER#';
+const REPORT = 'REPORT#';
+const REPORTER = 'REPORTER#';
+const REPORTS = 'REPORTS#';
+const NOTICE = 'NOTICE#';
+const TAKEDOWN = 'TAKEDOWN#';
+const PRIVACY = 'PRIVACY#';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -63,6 +79,24 @@ export const keys = {
   emailClaim: (email: string): ItemKey => ({ PK: EMAIL + email, SK: EMAIL + email }),
   /** A pending account deletion, in one partition so a restart can find every one with a Query. */
   deletionJob: (username: string): ItemKey => ({ PK: DELETION, SK: `${DELETION}#${username}` }),
+  /** One item per (blocker, blocked) pair, in the blocker's own BLOCK# partition (src/patterns/safety/). */
+  block: (blocker: string, blocked: string): ItemKey => ({ PK: BLOCK + blocker, SK: BLOCKED + blocked }),
+  /** A pending request to follow a private account, in the target's FOLLOWREQ# partition. */
+  followRequest: (target: string, requester: string): ItemKey => ({ PK: FOLLOW_REQUEST + target, SK: REQUESTER + requester }),
+  /** One per reporter and target (`user:<name>` / `photo:<photoId>`): the conditional Put's key. */
+  report: (target: string, reporter: string): ItemKey => ({ PK: REPORT + target, SK: REPORTER + reporter }),
+  /** The moderators' queue entry of a report, oldest first within its state. */
+  reportQueue: (state: string, createdAt: string, target: string, reporter: string): ItemKey => ({
+    PK: REPORTS + state,
+    SK: `${createdAt}#${target}#${reporter}`,
+  }),
+  /** What a photo's owner is told when a moderator took it down. */
+  notice: (owner: string, at: string, photoId: string): ItemKey => ({ PK: NOTICE + owner, SK: `${TAKEDOWN}${at}#${photoId}` }),
+  /**
+   * Exists while the account is private (mirrors the User item's `private`): reactions check it
+   * instead of the User item, which follows update, so reactions and follows never contend.
+   */
+  privateMark: (username: string): ItemKey => ({ PK: PRIVACY + username, SK: 'PRIVATE' }),
 };
 
 /** Every item of one account's private partition (credentials, sessions, tokens, throttles). */
@@ -74,7 +108,10 @@ export const reactionPartition = (reactingUser: string, type: ReactionType): str
 /** Prefix of session items inside an account partition. */
 export const SESSION_PREFIX = SESSION;
 /** Every prefix a stored key may start with: none of them may ever reach an API response. */
-export const KEY_PREFIXES = [USER, METADATA, PHOTO, REACTION, FRIEND, ACCOUNT, SESSION, TOKEN, THROTTLE, EMAIL, `${DELETION}#`] as const;
+export const KEY_PREFIXES = [
+  USER, METADATA, PHOTO, REACTION, FRIEND, ACCOUNT, SESSION, TOKEN, THROTTLE, EMAIL, `${DELETION}#`,
+  BLOCK, BLOCKED, FOLLOW_REQUEST, REQUESTER, REPORT, REPORTER, REPORTS, NOTICE, TAKEDOWN, PRIVACY,
+] as const;
 
 export function photoSk(username: string, timestamp: string): string {
   return `${PHOTO}${username}#${timestamp}`;
@@ -94,6 +131,14 @@ export const ranges = {
   followedBy: (username: string) => ({ sk: FRIEND + username }),
   /** InvertedIndex: the photo item (PK USER#...) and its reactions (PK REACTION#...). */
   photoAndReactions: (owner: string, timestamp: string) => ({ sk: photoSk(owner, timestamp), from: REACTION, to: 'USER$' }),
+  /** Main table: the users this one blocked, in name order. */
+  blocksBy: (blocker: string) => ({ pk: BLOCK + blocker, prefix: BLOCKED }),
+  /** Main table: pending follow requests to this user, by requester name. */
+  requestsTo: (target: string) => ({ pk: FOLLOW_REQUEST + target, prefix: REQUESTER }),
+  /** Main table: the report queue of one state, oldest first. */
+  reportsIn: (state: string) => ({ pk: REPORTS + state }),
+  /** Main table: a user's takedown notices, oldest first. */
+  noticesOf: (owner: string) => ({ pk: NOTICE + owner, prefix: TAKEDOWN }),
 };
 
 /** The lab's four queries, named after what they read. */
@@ -158,4 +203,20 @@ export function classifyKey(key: ItemKey): KeyKind {
   if (pk.startsWith(EMAIL) && pk === sk) return { kind: 'email-claim', email: pk.slice(EMAIL.length) };
   if (pk === DELETION && sk.startsWith(`${DELETION}#`)) return { kind: 'deletion-job', username: sk.slice(DELETION.length + 1) };
   return { kind: 'other' };
+}
+
+/** What a social-safety key names (src/patterns/safety/); undefined for any other key. */
+export type SafetyKeyKind =
+  | { kind: 'block'; blocker: string; blocked: string }
+  | { kind: 'follow-request'; target: string; requester: string }
+  | { kind: 'private-mark'; username: string };
+
+export function classifySafetyKey(key: ItemKey): SafetyKeyKind | undefined {
+  const { PK: pk, SK: sk } = key;
+  if (pk.startsWith(BLOCK) && sk.startsWith(BLOCKED)) return { kind: 'block', blocker: pk.slice(BLOCK.length), blocked: sk.slice(BLOCKED.length) };
+  if (pk.startsWith(FOLLOW_REQUEST) && sk.startsWith(REQUESTER)) {
+    return { kind: 'follow-request', target: pk.slice(FOLLOW_REQUEST.length), requester: sk.slice(REQUESTER.length) };
+  }
+  if (pk.startsWith(PRIVACY) && sk === 'PRIVATE') return { kind: 'private-mark', username: pk.slice(PRIVACY.length) };
+  return undefined;
 }

@@ -1,6 +1,7 @@
 /** `doctor`: the consistency audit, and its conditional repairs with --fix. */
 import type { Command } from 'commander';
 import { auditTable, describeProblem } from '../../admin/doctor.js';
+import { auditSafety, describeSafetyProblem } from '../../admin/safety-doctor.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { examples } from '../options.js';
@@ -14,9 +15,13 @@ export function register(program: Command, ctx: CliContext): void {
     ['doctor', 'doctor --fix', 'doctor --json'],
   ).action(async (options: { fix?: boolean }) => {
     const db = await ctx.db();
+    // Safety repairs first: ending a blocked pair's follow changes what the counters should be.
+    const safety = await auditSafety(db.doc, db.table, { fix: options.fix === true });
     const report = await auditTable(db.doc, db.table, { fix: options.fix === true });
-    const remaining = options.fix ? (report.remaining ?? []) : report.problems;
-    ctx.print(report, () => [
+    const remaining = [...(options.fix ? (report.remaining ?? []) : report.problems), ...(options.fix ? (safety.remaining ?? []) : safety.problems)];
+    ctx.print({ ...report, safety }, () => [
+      ...safety.problems.map(describeSafetyProblem),
+      ...(options.fix && safety.problems.length > 0 ? [`Safety: repaired ${safety.fixed ?? 0} of ${safety.problems.length}.`] : []),
       `Scanned ${report.scanned} items: ${report.users} users, ${report.photos} photos, ${report.reactions} reactions, ${report.friendships} friendships.`,
       ...report.problems.map(describeProblem),
       report.problems.length === 0 ? 'No problems found.' : `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} found.`,

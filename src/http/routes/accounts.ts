@@ -91,7 +91,15 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         body: Credentials,
         response: {
           201: Tokens,
-          ...errorsFor({ 400: [], 401: ['INVALID_CREDENTIALS'], 413: [], 415: [], 429: ['LOGIN_THROTTLED'], 503: ['PASSWORD_HASHING_BUSY'] }),
+          ...errorsFor({
+            400: [],
+            401: ['INVALID_CREDENTIALS'],
+            403: ['ACCOUNT_SUSPENDED', 'ACCOUNT_DELETED'],
+            413: [],
+            415: [],
+            429: ['LOGIN_THROTTLED'],
+            503: ['PASSWORD_HASHING_BUSY'],
+          }),
         },
       },
     },
@@ -122,7 +130,10 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
           'signed in). Presented later, or after its successor was used, it is a reuse: every session of that log-in is revoked ' +
           'and the answer is 401 REFRESH_TOKEN_REUSED.',
         body: RefreshBody,
-        response: { 200: Tokens, ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED'], 413: [], 415: [], 429: [], 503: [] }) },
+        response: {
+          200: Tokens,
+          ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN', 'REFRESH_TOKEN_REUSED'], 403: ['ACCOUNT_SUSPENDED', 'ACCOUNT_DELETED'], 413: [], 415: [], 429: [], 503: [] }),
+        },
       },
     },
     async (request) => tokensFor(ctx, await rotateSession(db, request.body.refreshToken, ttl)),

@@ -5,10 +5,12 @@
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { errors, isDomainError } from '../../errors.js';
 import {
   findFriendship,
   findReaction,
-  followUser,
+  findRequest,
+  followOrRequest,
   listFollowed,
   listFollowedWithProfiles,
   listFollowers,
@@ -20,6 +22,7 @@ import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { deleteOnce, putOnce } from '../idempotent.js';
 import { errorsFor, FollowedView, FriendshipView, Page, PageQuery, ReactionParams, ReactionView, UserParams } from '../schemas.js';
 import { friendshipView, pageView, photoRef, publicUserView, reactionView } from '../views.js';
+import { FollowRequestView, followRequestView } from './safety.js';
 
 export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
@@ -38,7 +41,15 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         response: {
           200: ReactionView,
           201: ReactionView,
-          ...errorsFor({ 400: [], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['PHOTO_NOT_FOUND', 'USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
+          ...errorsFor({
+            400: [],
+            401: [],
+            403: ['ACCOUNT_DELETED', 'PRIVATE_ACCOUNT'],
+            404: ['PHOTO_NOT_FOUND', 'USER_NOT_FOUND'],
+            409: ['USER_BLOCKED'],
+            429: [],
+            503: [],
+          }),
         },
       },
     },
@@ -78,24 +89,35 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         operationId: 'followUser',
         tags: ['follows'],
-        summary: 'Follow this user as yourself (201 when new; 200 and no change when already following; 400 for yourself)',
+        summary:
+          'Follow this user as yourself (201 when new; 200 and no change when already following; 202 with a follow request when the account is private; 400 for yourself)',
         security: BEARER,
         params: UserParams,
         response: {
           200: FriendshipView,
           201: FriendshipView,
-          ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
+          202: FollowRequestView,
+          ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 409: ['USER_BLOCKED'], 429: [], 503: [] }),
         },
       },
     },
     async (request, reply) => {
       const followed = request.params.username;
-      const { created, value } = await putOnce(
-        () => followUser(db, request.username, followed),
-        () => findFriendship(db, request.username, followed),
-        'ALREADY_FOLLOWING',
-      );
-      return reply.status(created ? 201 : 200).send(friendshipView(value));
+      try {
+        const outcome = await followOrRequest(db, request.username, followed);
+        if (outcome.kind === 'request') return await reply.status(202).send(followRequestView(outcome.request));
+        return await reply.status(201).send(friendshipView(outcome.friendship));
+      } catch (error) {
+        // Idempotent: what is already there answers the repeat.
+        if (isDomainError(error) && error.code === 'REQUEST_EXISTS') {
+          const pending = await findRequest(db, request.username, followed);
+          if (pending) return reply.status(202).send(followRequestView(pending));
+        }
+        if (!isDomainError(error) || !['ALREADY_FOLLOWING', 'REQUEST_EXISTS'].includes(error.code)) throw error;
+        const existing = await findFriendship(db, request.username, followed);
+        if (!existing) throw errors.transactionConflict();
+        return reply.status(200).send(friendshipView(existing));
+      }
     },
   );
 

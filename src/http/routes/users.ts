@@ -23,7 +23,8 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
         response: { 200: PublicUser, ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
-    async (request) => publicUserView(await getUser(db, request.params.username)),
+    // The visibility guard already read another user's profile (with the block check).
+    async (request) => publicUserView(request.ownerView?.owner ?? (await getUser(db, request.params.username))),
   );
 
   app.patch(

@@ -17,6 +17,7 @@ import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { assertUsername, Username, validator } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX, type ItemKey } from '../../schema/keys.js';
+import { activeUserCheck, inactiveUser } from '../guards.js';
 import { call, RETRY, transact, type Db } from '../db.js';
 
 export const REFRESH_GRACE_SECONDS = 30;
@@ -84,8 +85,10 @@ export async function createSession(db: Db, username: string, ttlSeconds: number
         },
       },
       credentialsExist(db, username),
+      // A suspended account may start no session.
+      activeUserCheck(db, username),
     ],
-    () => errors.invalidCredentials(),
+    (failed, reasons) => (failed(2) ? inactiveUser(username, reasons[2]) : errors.invalidCredentials()),
   );
   return { username, refreshToken, expiresAt };
 }
@@ -123,9 +126,13 @@ export async function rotateSession(db: Db, refreshToken: unknown, ttlSeconds: n
             },
           },
           credentialsExist(db, presented.username),
+          activeUserCheck(db, presented.username),
         ],
         // Lost the race to a concurrent rotation of the same token: read again, answer from the window.
-        (failed) => (failed(1) ? errors.invalidRefreshToken() : RETRY),
+        (failed, reasons) => {
+          if (failed(2)) return inactiveUser(presented.username, reasons[2]);
+          return failed(1) ? errors.invalidRefreshToken() : RETRY;
+        },
       );
       if (applied) return { username: presented.username, refreshToken: next, expiresAt };
       continue;

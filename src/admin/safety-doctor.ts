@@ -1,0 +1,146 @@
+/**
+ * The social-safety invariants, audited and repaired (`quick-photos doctor` runs this before
+ * the counter audit, because its repairs change what the counters should be):
+ *  - no follow between a blocked pair (repair: the unfollow transaction, counters included);
+ *  - no follow request between a blocked pair, nor beside a follow of the same pair (repair:
+ *    delete the request);
+ *  - each user's `blocking` equals its block items (repair: conditional set);
+ *  - the private mark exists exactly when the User item says `private` (repair: put/delete).
+ * One Scan of its own; every repair is conditional, and a re-audit says what is left.
+ */
+import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isDomainError } from '../errors.js';
+import { createCursorCodec, unfollowUser } from '../patterns/index.js';
+import type { RawItem } from '../schema/items.js';
+import { classifyKey, classifySafetyKey, keys, type ItemKey } from '../schema/keys.js';
+import { randomBytes } from 'node:crypto';
+
+export type SafetyProblem =
+  | { type: 'blocked-follow'; key: ItemKey; follower: string; followed: string }
+  | { type: 'blocked-request'; key: ItemKey; requester: string; target: string }
+  | { type: 'request-beside-follow'; key: ItemKey; requester: string; target: string }
+  | { type: 'blocking-counter'; key: ItemKey; username: string; stored: unknown; actual: number }
+  | { type: 'private-mark'; key: ItemKey; username: string; private: boolean };
+
+export interface SafetyReport {
+  blocks: number;
+  requests: number;
+  problems: SafetyProblem[];
+  fixed?: number;
+  remaining?: SafetyProblem[];
+}
+
+export function describeSafetyProblem(p: SafetyProblem): string {
+  switch (p.type) {
+    case 'blocked-follow':
+      return `${p.follower} follows ${p.followed} although one of them blocked the other`;
+    case 'blocked-request':
+      return `${p.requester} asks to follow ${p.target} although one of them blocked the other`;
+    case 'request-beside-follow':
+      return `${p.requester} both follows and asks to follow ${p.target}`;
+    case 'blocking-counter':
+      return `user ${p.username}: blocking is ${String(p.stored)} but ${p.actual} block items exist`;
+    case 'private-mark':
+      return `user ${p.username}: the private mark ${p.private ? 'is missing' : 'remains'} for a ${p.private ? 'private' : 'public'} account`;
+  }
+}
+
+export async function auditSafetyOnce(doc: DynamoDBDocumentClient, table: string): Promise<SafetyReport> {
+  const blocks = new Set<string>();
+  const blockingOf = new Map<string, number>();
+  const follows = new Set<string>();
+  const followItems: { follower: string; followed: string; key: ItemKey }[] = [];
+  const requests: { requester: string; target: string; key: ItemKey }[] = [];
+  const users = new Map<string, { blocking: unknown; private: boolean }>();
+  const marks = new Set<string>();
+  const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
+
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+    for (const item of (page.Items ?? []) as RawItem[]) {
+      const key = { PK: String(item.PK), SK: String(item.SK) };
+      const safety = classifySafetyKey(key);
+      if (safety?.kind === 'block') {
+        blocks.add(pairKey(safety.blocker, safety.blocked));
+        blockingOf.set(safety.blocker, (blockingOf.get(safety.blocker) ?? 0) + 1);
+      } else if (safety?.kind === 'follow-request') requests.push({ requester: safety.requester, target: safety.target, key });
+      else if (safety?.kind === 'private-mark') marks.add(safety.username);
+      else {
+        const kind = classifyKey(key);
+        if (kind.kind === 'user') users.set(kind.username, { blocking: item.blocking, private: item.private === true });
+        if (kind.kind === 'friendship') {
+          follows.add(pairKey(kind.follower, kind.followed));
+          followItems.push({ follower: kind.follower, followed: kind.followed, key });
+        }
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+
+  const blockedPair = (a: string, b: string) => blocks.has(pairKey(a, b)) || blocks.has(pairKey(b, a));
+  const problems: SafetyProblem[] = [];
+  for (const f of followItems) if (f.follower !== f.followed && blockedPair(f.follower, f.followed)) problems.push({ type: 'blocked-follow', ...f });
+  for (const r of requests) {
+    if (blockedPair(r.requester, r.target)) problems.push({ type: 'blocked-request', ...r });
+    else if (follows.has(pairKey(r.requester, r.target))) problems.push({ type: 'request-beside-follow', ...r });
+  }
+  for (const [username, user] of users) {
+    const actual = blockingOf.get(username) ?? 0;
+    const stored = user.blocking ?? 0;
+    if (stored !== actual) problems.push({ type: 'blocking-counter', key: keys.user(username), username, stored: user.blocking, actual });
+    if (user.private !== marks.has(username)) problems.push({ type: 'private-mark', key: keys.privateMark(username), username, private: user.private });
+  }
+  return { blocks: blocks.size, requests: requests.length, problems };
+}
+
+const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+async function repair(doc: DynamoDBDocumentClient, table: string, problem: SafetyProblem): Promise<boolean> {
+  try {
+    switch (problem.type) {
+      case 'blocked-follow':
+        try {
+          // The mirror transaction keeps both counters exact; the db's cursors are never used by it.
+          await unfollowUser({ doc, table, cursors: createCursorCodec(randomBytes(16).toString('hex')) }, problem.follower, problem.followed);
+        } catch (error) {
+          if (!isDomainError(error)) throw error;
+          // Counters already off (below one): drop the item; the counter audit recounts after.
+          await doc.send(new DeleteCommand({ TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
+        }
+        return true;
+      case 'blocked-request':
+      case 'request-beside-follow':
+        await doc.send(new DeleteCommand({ TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
+        return true;
+      case 'blocking-counter':
+        await doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: problem.key,
+            UpdateExpression: 'SET blocking = :actual',
+            ConditionExpression: problem.stored === undefined ? 'attribute_exists(PK) AND attribute_not_exists(blocking)' : 'blocking = :stored',
+            ExpressionAttributeValues: { ':actual': problem.actual, ...(problem.stored === undefined ? {} : { ':stored': problem.stored }) },
+          }),
+        );
+        return true;
+      case 'private-mark':
+        if (problem.private) await doc.send(new PutCommand({ TableName: table, Item: { ...problem.key, username: problem.username } }));
+        else await doc.send(new DeleteCommand({ TableName: table, Key: problem.key }));
+        return true;
+    }
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Audits; with `fix`, repairs each problem and audits again. */
+export async function auditSafety(doc: DynamoDBDocumentClient, table: string, options: { fix?: boolean } = {}): Promise<SafetyReport> {
+  const first = await auditSafetyOnce(doc, table);
+  if (!options.fix || first.problems.length === 0) return first;
+  let fixed = 0;
+  for (const problem of first.problems) if (await repair(doc, table, problem)) fixed++;
+  const again = await auditSafetyOnce(doc, table);
+  return { ...first, fixed, remaining: again.problems };
+}

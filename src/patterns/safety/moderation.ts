@@ -1,0 +1,88 @@
+/**
+ * Moderator actions: suspend / unsuspend an account (a mark on its User item that the acting-
+ * user condition of every write and every session start refuses, and `viewOf` hides as 404),
+ * and take a photo down (deleted exactly as `deletePhoto` does, after a notice its owner can read).
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { Type } from 'typebox';
+import { errors } from '../../errors.js';
+import { assertUsername, validator } from '../../schema/entities.js';
+import { photoId } from '../../schema/ids.js';
+import { keys, ranges } from '../../schema/keys.js';
+import { uniqueTimestamp } from '../../schema/timestamps.js';
+import { call, queryPage, type Db, type Page, type PageRequest } from '../db.js';
+import { deletePhoto, getPhoto } from '../photos.js';
+
+const Reason = Type.String({ minLength: 1, maxLength: 500 });
+const reasonCheck = validator(Reason);
+
+/** UpdateItem `SET suspendedAt, suspendReason` (`attribute_exists(PK)`). */
+export async function suspendUser(db: Db, usernameInput: string, reasonInput: unknown): Promise<{ username: string; suspendedAt: string; reason: string }> {
+  const username = assertUsername(usernameInput);
+  const reason = reasonCheck.assert(reasonInput, 'reason');
+  const suspendedAt = uniqueTimestamp();
+  await conditionalUpdate(db, username, 'SET suspendedAt = :at, suspendReason = :why', { ':at': suspendedAt, ':why': reason });
+  return { username, suspendedAt, reason };
+}
+
+/** UpdateItem `REMOVE suspendedAt, suspendReason` (`attribute_exists(PK)`). */
+export async function unsuspendUser(db: Db, usernameInput: string): Promise<void> {
+  const username = assertUsername(usernameInput);
+  await conditionalUpdate(db, username, 'REMOVE suspendedAt, suspendReason');
+}
+
+async function conditionalUpdate(db: Db, username: string, expression: string, values?: Record<string, string>): Promise<void> {
+  try {
+    await call(db, () =>
+      db.doc.send(
+        new UpdateCommand({
+          TableName: db.table,
+          Key: keys.user(username),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(PK)',
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        }),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw errors.userNotFound(username);
+    throw error;
+  }
+}
+
+export interface Notice {
+  photoId: string;
+  reason: string;
+  at: string;
+}
+
+/**
+ * GetItem of the photo, PutItem of the owner's notice, then `deletePhoto` (its reactions in
+ * counted transactions, the photo last). The notice goes first: if the deletion is cut short,
+ * running the takedown again finishes it (the notice Put is keyed by time, so a retry adds a
+ * second notice rather than losing one). Returns the photo's location, so that the caller
+ * removes the image from the blob store.
+ */
+export async function takeDownPhoto(db: Db, owner: string, timestamp: string, reasonInput: unknown): Promise<{ notice: Notice; location: string }> {
+  const reason = reasonCheck.assert(reasonInput, 'reason');
+  const photo = await getPhoto(db, owner, timestamp);
+  const notice: Notice = { photoId: photoId(owner, timestamp), reason, at: uniqueTimestamp() };
+  await call(db, () => db.doc.send(new PutCommand({ TableName: db.table, Item: { ...keys.notice(owner, notice.at, notice.photoId), owner, ...notice } })));
+  await deletePhoto(db, owner, timestamp);
+  return { notice, location: photo.location };
+}
+
+/** A user's takedown notices, oldest first: Query `PK = NOTICE#u AND begins_with(SK, TAKEDOWN#)`. */
+export async function listNotices(db: Db, ownerInput: string, page: PageRequest = {}): Promise<Page<Notice>> {
+  const owner = assertUsername(ownerInput);
+  const range = ranges.noticesOf(owner);
+  const { page: result } = await queryPage(
+    db,
+    `notices:${owner}`,
+    { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
+    page,
+    (item) => ({ photoId: String(item.photoId), reason: String(item.reason), at: String(item.at) }),
+  );
+  return result;
+}

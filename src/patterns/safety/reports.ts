@@ -1,0 +1,136 @@
+/**
+ * Reports of a photo or a user, for moderators. Two items per report, written together:
+ *  - `REPORT#<target>` / `REPORTER#<reporter>`: its Put is conditional, so there is one report
+ *    per reporter and target;
+ *  - `REPORTS#<state>` / `<createdAt>#<target>#<reporter>`: the moderators' queue, one
+ *    partition per state, read oldest first. Resolving moves the entry from `open` to
+ *    `resolved` in the same transaction that updates the report.
+ * Report volume is small next to reads; one queue partition per state is enough until it is not
+ * (then shard the queue PK by day).
+ */
+import { Type, type Static } from 'typebox';
+import { errors } from '../../errors.js';
+import { assertUsername, validator } from '../../schema/entities.js';
+import { keys, ranges } from '../../schema/keys.js';
+import { uniqueTimestamp } from '../../schema/timestamps.js';
+import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { activeUserCheck, inactiveUser } from '../guards.js';
+import { safetyErrors } from './errors.js';
+
+export const REPORT_REASONS = ['spam', 'nudity', 'harassment', 'hate', 'violence', 'self_harm', 'impersonation', 'other'] as const;
+export const ReportReason = Type.Union(REPORT_REASONS.map((r) => Type.Literal(r)));
+export const ReportBody = Type.Object(
+  { reason: ReportReason, text: Type.Optional(Type.String({ maxLength: 1000, description: 'Optional details, at most 1000 characters' })) },
+  { additionalProperties: false, title: 'ReportRequest' },
+);
+export type ReportBody = Static<typeof ReportBody>;
+const reportCheck = validator(ReportBody);
+
+export const REPORT_STATES = ['open', 'resolved'] as const;
+export type ReportState = (typeof REPORT_STATES)[number];
+
+/** What is reported: a user, or a photo (by its owner and timestamp, shown as its id). */
+export type ReportTarget = { kind: 'user'; username: string } | { kind: 'photo'; owner: string; timestamp: string; photoId: string };
+
+export interface Report {
+  /** `user:<name>` or `photo:<photoId>`. */
+  target: string;
+  reporter: string;
+  reason: string;
+  text?: string;
+  state: ReportState;
+  createdAt: string;
+  resolvedAt?: string;
+  resolution?: string;
+}
+
+export const targetName = (target: ReportTarget): string => (target.kind === 'user' ? `user:${target.username}` : `photo:${target.photoId}`);
+
+function decodeReport(item: Record<string, unknown>): Report {
+  return {
+    target: String(item.target),
+    reporter: String(item.reporter),
+    reason: String(item.reason),
+    ...(typeof item.text === 'string' ? { text: item.text } : {}),
+    state: item.state === 'resolved' ? 'resolved' : 'open',
+    createdAt: String(item.createdAt),
+    ...(typeof item.resolvedAt === 'string' ? { resolvedAt: item.resolvedAt } : {}),
+    ...(typeof item.resolution === 'string' ? { resolution: item.resolution } : {}),
+  };
+}
+
+/**
+ * TransactWriteItems: Put report `attribute_not_exists(PK)` + Put queue entry + ConditionCheck
+ * the target exists (user or photo) + the acting-user check on the reporter.
+ */
+export async function reportTarget(db: Db, reporterInput: string, target: ReportTarget, input: unknown): Promise<Report> {
+  const reporter = assertUsername(reporterInput, 'reporter');
+  const body = reportCheck.assert(input, 'report');
+  const name = targetName(target);
+  const report: Report = { target: name, reporter, reason: body.reason, ...(body.text ? { text: body.text } : {}), state: 'open', createdAt: uniqueTimestamp() };
+  const targetKey = target.kind === 'user' ? keys.user(target.username) : keys.photo(target.owner, target.timestamp);
+  await transact(
+    db,
+    [
+      { Put: { TableName: db.table, Item: { ...keys.report(name, reporter), ...report }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: db.table, Item: { ...keys.reportQueue('open', report.createdAt, name, reporter), ...report } } },
+      { ConditionCheck: { TableName: db.table, Key: targetKey, ConditionExpression: 'attribute_exists(PK)' } },
+      activeUserCheck(db, reporter),
+    ],
+    (failed, reasons) => {
+      if (failed(0)) return safetyErrors.reportExists(reporter, name);
+      if (failed(2)) return target.kind === 'user' ? errors.userNotFound(target.username) : errors.unknownPhotoId(target.photoId);
+      return inactiveUser(reporter, reasons[3]);
+    },
+  );
+  return report;
+}
+
+/** GetItem on one report. */
+export async function findReport(db: Db, target: string, reporter: string): Promise<Report | undefined> {
+  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.report(target, reporter) })));
+  return result.Item ? decodeReport(result.Item) : undefined;
+}
+
+/** Reports in one state, oldest first: Query `PK = REPORTS#<state>`, ascending. */
+export async function listReports(db: Db, state: ReportState, page: PageRequest = {}): Promise<Page<Report>> {
+  const { page: result } = await queryPage(
+    db,
+    `reports:${state}`,
+    { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': ranges.reportsIn(state).pk }, ScanIndexForward: true },
+    page,
+    decodeReport,
+  );
+  return result;
+}
+
+/**
+ * TransactWriteItems: Update report `state = resolved` (condition `state = open`) + Delete the
+ * open queue entry + Put the resolved one. A second resolve is REPORT_NOT_FOUND.
+ */
+export async function resolveReport(db: Db, target: string, reporterInput: string, resolution: string): Promise<Report> {
+  const reporter = assertUsername(reporterInput, 'reporter');
+  const found = await findReport(db, target, reporter);
+  if (!found || found.state !== 'open') throw safetyErrors.reportNotFound(reporter, target);
+  const resolved: Report = { ...found, state: 'resolved', resolvedAt: uniqueTimestamp(), resolution: resolution.slice(0, 1000) };
+  await transact(
+    db,
+    [
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.report(target, reporter),
+          UpdateExpression: 'SET #state = :resolved, resolvedAt = :at, resolution = :how',
+          ConditionExpression: '#state = :open',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':resolved': 'resolved', ':open': 'open', ':at': resolved.resolvedAt, ':how': resolved.resolution },
+        },
+      },
+      { Delete: { TableName: db.table, Key: keys.reportQueue('open', found.createdAt, target, reporter), ConditionExpression: 'attribute_exists(PK)' } },
+      { Put: { TableName: db.table, Item: { ...keys.reportQueue('resolved', found.createdAt, target, reporter), ...resolved } } },
+    ],
+    () => safetyErrors.reportNotFound(reporter, target),
+  );
+  return resolved;
+}

@@ -1,0 +1,194 @@
+/**
+ * Private accounts and follow requests. `private` is an attribute of the User item (the lab's
+ * readers ignore it). A request is its own item, `FOLLOWREQ#<target>` / `REQUESTER#<requester>`
+ * (keys.ts), outside every lab range; approving it runs the lab's follow transaction with the
+ * request's Delete inside, so the counters move exactly once per approved request.
+ */
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { errors, isDomainError } from '../../errors.js';
+import { assertUsername, type Friendship } from '../../schema/entities.js';
+import { keys, ranges } from '../../schema/keys.js';
+import { uniqueTimestamp } from '../../schema/timestamps.js';
+import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { followUser } from '../follows.js';
+import { activeUserCheck, inactiveUser } from '../guards.js';
+import { notBlocked } from './blocks.js';
+import { safetyErrors } from './errors.js';
+
+export interface FollowRequest {
+  target: string;
+  requester: string;
+  timestamp: string;
+}
+
+function decodeRequest(item: Record<string, unknown>): FollowRequest {
+  return { target: String(item.target), requester: String(item.requester), timestamp: String(item.timestamp) };
+}
+
+function pair(requesterName: string, targetName: string) {
+  const requester = assertUsername(requesterName, 'requester');
+  const target = assertUsername(targetName, 'target user');
+  if (requester === target) throw errors.selfFollow(requester);
+  return { requester, target };
+}
+
+const isCode = (error: unknown, code: string) => isDomainError(error) && error.code === code;
+
+/**
+ * TransactWriteItems: Put of the request `attribute_not_exists(PK)` + ConditionCheck the target
+ * is private (ALL_OLD on failure tells "public" from "missing") + ConditionCheck no friendship
+ * yet + the pair's two block checks + ConditionCheck the requester exists.
+ */
+export async function requestFollow(db: Db, requesterName: string, targetName: string): Promise<FollowRequest> {
+  const { requester, target } = pair(requesterName, targetName);
+  const request: FollowRequest = { target, requester, timestamp: uniqueTimestamp() };
+  await transact(
+    db,
+    [
+      { Put: { TableName: db.table, Item: { ...keys.followRequest(target, requester), ...request }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      {
+        ConditionCheck: {
+          TableName: db.table,
+          Key: keys.user(target),
+          ConditionExpression: '#private = :true',
+          ExpressionAttributeNames: { '#private': 'private' },
+          ExpressionAttributeValues: { ':true': true },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
+      { ConditionCheck: { TableName: db.table, Key: keys.friendship(target, requester), ConditionExpression: 'attribute_not_exists(SK)' } },
+      notBlocked(db, target, requester),
+      notBlocked(db, requester, target),
+      activeUserCheck(db, requester),
+    ],
+    (failed, reasons) => {
+      if (failed(1)) return reasons[1]?.Item === undefined ? errors.userNotFound(target) : safetyErrors.notPrivate(target);
+      if (failed(3)) return errors.userNotFound(target);
+      if (failed(4)) return safetyErrors.youBlocked(requester, target);
+      if (failed(5)) return inactiveUser(requester, reasons[5]);
+      if (failed(2)) return errors.alreadyFollowing(requester, target);
+      return safetyErrors.requestExists(requester, target);
+    },
+  );
+  return request;
+}
+
+export type FollowOutcome = { kind: 'follow'; friendship: Friendship } | { kind: 'request'; request: FollowRequest };
+
+const FOLLOW_ATTEMPTS = 3;
+
+/**
+ * What "follow" means for any account: the lab's follow transaction on a public one, a
+ * request on a private one. The account may change between the two (PRIVATE_ACCOUNT then
+ * NOT_PRIVATE): each answer is authoritative at its commit, so we simply try the other again.
+ */
+export async function followOrRequest(db: Db, follower: string, followed: string): Promise<FollowOutcome> {
+  for (let attempt = 0; attempt < FOLLOW_ATTEMPTS; attempt++) {
+    try {
+      return { kind: 'follow', friendship: await followUser(db, follower, followed) };
+    } catch (error) {
+      if (!isCode(error, 'PRIVATE_ACCOUNT')) throw error;
+    }
+    try {
+      return { kind: 'request', request: await requestFollow(db, follower, followed) };
+    } catch (error) {
+      if (!isCode(error, 'NOT_PRIVATE')) throw error;
+    }
+  }
+  throw errors.transactionConflict();
+}
+
+/** Approve: the lab's follow transaction (counters + 1) with the request's Delete (must exist). */
+export async function approveRequest(db: Db, ownerName: string, requesterName: string): Promise<Friendship> {
+  const { requester, target } = pair(requesterName, ownerName);
+  return followUser(db, requester, target, { approvingRequest: true });
+}
+
+/** DeleteItem `attribute_exists(PK)`: decline (by the owner) and cancel (by the requester) are the same write. */
+export async function deleteRequest(db: Db, requesterName: string, targetName: string): Promise<void> {
+  const { requester, target } = pair(requesterName, targetName);
+  try {
+    await call(db, () =>
+      db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.followRequest(target, requester), ConditionExpression: 'attribute_exists(PK)' })),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw safetyErrors.requestNotFound(requester, target);
+    throw error;
+  }
+}
+
+/** GetItem on one request. */
+export async function findRequest(db: Db, requesterName: string, targetName: string): Promise<FollowRequest | undefined> {
+  const { requester, target } = pair(requesterName, targetName);
+  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.followRequest(target, requester) })));
+  return result.Item ? decodeRequest(result.Item) : undefined;
+}
+
+/** Incoming requests, by requester name: Query `PK = FOLLOWREQ#u AND begins_with(SK, REQUESTER#)`. */
+export async function listRequests(db: Db, targetName: string, page: PageRequest = {}): Promise<Page<FollowRequest>> {
+  const target = assertUsername(targetName);
+  const range = ranges.requestsTo(target);
+  const { page: result } = await queryPage(
+    db,
+    `requests:${target}`,
+    { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
+    page,
+    decodeRequest,
+  );
+  return result;
+}
+
+/** How many pending requests one call to go public approves before answering; the rest stay pending. */
+export const APPROVE_ON_PUBLIC_LIMIT = 100;
+const STALE = ['ALREADY_FOLLOWING', 'USER_NOT_FOUND', 'USER_BLOCKED'];
+
+/**
+ * TransactWriteItems: Update `SET private = :p` on the User item (`attribute_exists(PK)`) + Put or
+ * Delete of its private mark (the item reactions check). Going public approves pending
+ * requests (each its own approve transaction, so counters stay exact) up to
+ * APPROVE_ON_PUBLIC_LIMIT per call; `pending` says how many remain, and calling again resumes.
+ */
+export async function setPrivate(db: Db, usernameInput: string, isPrivate: boolean): Promise<{ private: boolean; approved: number; pending: boolean }> {
+  const username = assertUsername(usernameInput);
+  const mark = keys.privateMark(username);
+  await transact(
+    db,
+    [
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.user(username),
+          UpdateExpression: 'SET #private = :p',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#private': 'private' },
+          ExpressionAttributeValues: { ':p': isPrivate },
+        },
+      },
+      isPrivate
+        ? { Put: { TableName: db.table, Item: { ...mark, username } } }
+        : { Delete: { TableName: db.table, Key: mark } },
+    ],
+    () => errors.userNotFound(username),
+  );
+  if (isPrivate) return { private: true, approved: 0, pending: false };
+  let approved = 0;
+  while (approved < APPROVE_ON_PUBLIC_LIMIT) {
+    const page = await listRequests(db, username, { limit: Math.min(25, APPROVE_ON_PUBLIC_LIMIT - approved) });
+    if (page.items.length === 0) return { private: false, approved, pending: false };
+    for (const request of page.items) {
+      try {
+        await approveRequest(db, username, request.requester);
+        approved++;
+      } catch (error) {
+        if (isCode(error, 'REQUEST_NOT_FOUND')) continue; // cancelled meanwhile
+        // A request that can never be approved (already a follower, requester gone, a block) just goes.
+        if (!STALE.some((code) => isCode(error, code))) throw error;
+        await deleteRequest(db, request.requester, username).catch((e: unknown) => {
+          if (!isCode(e, 'REQUEST_NOT_FOUND')) throw e;
+        });
+      }
+    }
+  }
+  const rest = await listRequests(db, username, { limit: 1 });
+  return { private: false, approved, pending: rest.items.length > 0 };
+}

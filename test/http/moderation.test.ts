@@ -1,0 +1,109 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/** Reports over HTTP, and the moderator CLI (reports, takedown, suspend) on the same table. */
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { auditTable } from '../../src/admin/doctor.js';
+import { run } from '../../src/cli/program.js';
+import { photoId } from '../../src/schema/ids.js';
+import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from './support.js';
+
+let api: Api;
+let alice: Session;
+let bob: Session;
+let mallory: Session;
+let photo: string;
+
+const as = (session: Session) => ({ token: session.accessToken });
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const env = { PHOTOS_DIR: api.photosDir };
+  const code = await run(['--endpoint', inject('dynamodbEndpoint'), '--table', api.db.table, ...args], { io: { stdout, stderr, stdin: new PassThrough() }, env });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  api = await startApi();
+  [alice, bob, mallory] = [await signUp(api, 'alice'), await signUp(api, 'bob'), await signUp(api, 'mallory')];
+  const upload = await api.call('POST', '/v1/users/mallory/photos', { token: mallory.accessToken, body: imageForm(PNG_1x1) });
+  photo = photoId('mallory', (upload.body.timestamp as string).replace(/Z$/, ''));
+  // mallory's photo gets reactions, so that the takedown has counters to keep exact.
+  expect((await api.call('PUT', `/v1/photos/${photo}/reactions/heart`, as(bob))).status).toBe(201);
+});
+
+afterAll(async () => {
+  await api.close();
+});
+
+describe('reports', () => {
+  it('one per reporter and target: a repeat answers 200 with the first', async () => {
+    const first = await api.call('PUT', '/v1/reports/users/mallory', { ...as(alice), json: { reason: 'harassment', text: 'rude' } });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ target: 'user:mallory', reason: 'harassment', text: 'rude', state: 'open' });
+    const again = await api.call('PUT', '/v1/reports/users/mallory', { ...as(alice), json: { reason: 'spam' } });
+    expect([again.status, again.body.reason, again.body.createdAt]).toEqual([200, 'harassment', first.body.createdAt]);
+    expect((await api.call('PUT', `/v1/reports/photos/${photo}`, { ...as(bob), json: { reason: 'nudity' } })).status).toBe(201);
+  });
+
+  it('refuses unknown reasons, over-long text and unknown targets', async () => {
+    expect((await api.call('PUT', '/v1/reports/users/mallory', { ...as(bob), json: { reason: 'boring' } })).status).toBe(400);
+    expect((await api.call('PUT', '/v1/reports/users/mallory', { ...as(bob), json: { reason: 'spam', text: 'x'.repeat(1001) } })).status).toBe(400);
+    const unknown = await api.call('PUT', '/v1/reports/users/nobody', { ...as(bob), json: { reason: 'spam' } });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'USER_NOT_FOUND']);
+  });
+
+  it('are listed for moderators oldest first, and resolved once', async () => {
+    const list = await cli('--json', 'reports', '--state', 'open');
+    expect(list.code, list.err).toBe(0);
+    const items = JSON.parse(list.out).items as { target: string; reporter: string }[];
+    expect(items.map((r) => `${r.target} ${r.reporter}`)).toEqual(['user:mallory alice', `photo:${photo} bob`]);
+    const resolved = await cli('reports', 'resolve', 'user:mallory', 'alice', '--note', 'warned');
+    expect(resolved.code, resolved.err).toBe(0);
+    expect((await cli('reports', 'resolve', 'user:mallory', 'alice', '--note', 'again')).code).toBe(1);
+    expect(JSON.parse((await cli('--json', 'reports')).out).items).toHaveLength(1);
+    const done = JSON.parse((await cli('--json', 'reports', 'list', '--state', 'resolved')).out).items;
+    expect(done).toMatchObject([{ target: 'user:mallory', state: 'resolved', resolution: 'warned' }]);
+  });
+});
+
+describe('takedown', () => {
+  it('deletes the photo everywhere with its reactions, and tells its owner why', async () => {
+    const result = await cli('takedown', photo, '--reason', 'nudity');
+    expect(result.code, result.err).toBe(0);
+    expect((await api.call('GET', `/v1/photos/${photo}`, as(mallory))).status).toBe(404);
+    expect((await api.call('GET', '/v1/users/mallory/photos', as(alice))).body.items).toEqual([]);
+    const notices = await api.call('GET', '/v1/notices', as(mallory));
+    expect(notices.body.items).toEqual([{ photoId: photo, reason: 'nudity', at: expect.stringMatching(/Z$/) }]);
+    expect((await api.call('GET', '/v1/notices', as(alice))).body.items).toEqual([]);
+    expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
+  });
+});
+
+describe('suspension', () => {
+  it('refuses log-in, refresh and writes, and hides the profile; unsuspend restores all', async () => {
+    expect((await cli('suspend', 'mallory', '--reason', 'spam')).code).toBe(0);
+    const login = await api.call('POST', '/v1/sessions', { json: { username: 'mallory', password: profile('mallory').password } });
+    expect([login.status, login.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    const refresh = await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: mallory.refreshToken } });
+    expect([refresh.status, refresh.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    // A still-valid access token cannot write: the acting-user condition is in each transaction.
+    const follow = await api.call('PUT', '/v1/users/alice/followers/me', as(mallory));
+    expect([follow.status, follow.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    const upload = await api.call('POST', '/v1/users/mallory/photos', { token: mallory.accessToken, body: imageForm(PNG_1x1) });
+    expect([upload.status, upload.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    const report = await api.call('PUT', '/v1/reports/users/alice', { ...as(mallory), json: { reason: 'spam' } });
+    expect([report.status, report.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    const hidden = await api.call('GET', '/v1/users/mallory', as(alice));
+    expect([hidden.status, hidden.body.error.code]).toEqual([404, 'USER_NOT_FOUND']);
+
+    expect((await cli('unsuspend', 'mallory')).code).toBe(0);
+    expect((await api.call('POST', '/v1/sessions', { json: { username: 'mallory', password: profile('mallory').password } })).status).toBe(201);
+    expect((await api.call('PUT', '/v1/users/alice/followers/me', as(mallory))).status).toBe(201);
+    expect((await api.call('GET', '/v1/users/mallory', as(alice))).status).toBe(200);
+  });
+});

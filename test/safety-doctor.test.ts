@@ -1,0 +1,55 @@
+/** doctor's safety invariants: each one broken by a raw write, found, and repaired with counters exact. */
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTable } from '../src/admin/doctor.js';
+import { auditSafety } from '../src/admin/safety-doctor.js';
+import { blockUser, createUser, findFriendship, followUser, getUser, setPrivate } from '../src/patterns/index.js';
+import { keys } from '../src/schema/keys.js';
+import { createTestDb, type TestDb } from './support/db.js';
+
+let db: TestDb;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  for (const username of ['ann', 'ben', 'cat', 'dan']) {
+    await createUser(db, { username, name: username, email: `${username}@example.com`, birthdate: '2000-01-01' });
+  }
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const put = (item: Record<string, unknown>) => db.doc.send(new PutCommand({ TableName: db.table, Item: item }));
+
+describe('doctor: social safety', () => {
+  it('finds nothing on a consistent table', async () => {
+    await followUser(db, 'ann', 'ben');
+    await blockUser(db, 'cat', 'dan');
+    await setPrivate(db, 'dan', true);
+    expect((await auditSafety(db.doc, db.table)).problems).toEqual([]);
+  });
+
+  it('finds and repairs each broken invariant, leaving the counters exact', async () => {
+    // ann follows ben, then a block item appears without the block transaction.
+    await put({ ...keys.block('ben', 'ann'), blocker: 'ben', blocked: 'ann', timestamp: '2026-01-01T00:00:00' });
+    // cat follows ann and also has a request pending to ann.
+    await followUser(db, 'cat', 'ann');
+    await put({ ...keys.followRequest('ann', 'cat'), target: 'ann', requester: 'cat', timestamp: '2026-01-01T00:00:00' });
+    // dan's private mark vanished; cat's blocking counter is wrong.
+    await db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.user('cat'), UpdateExpression: 'SET blocking = :n', ExpressionAttributeValues: { ':n': 5 } }));
+    await db.doc.send(new PutCommand({ TableName: db.table, Item: { ...keys.followRequest('cat', 'dan'), target: 'cat', requester: 'dan', timestamp: '2026-01-01T00:00:00' } }));
+    await db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.privateMark('dan') }));
+
+    const audit = await auditSafety(db.doc, db.table);
+    expect(audit.problems.map((p) => p.type).sort()).toEqual(
+      ['blocked-follow', 'blocked-request', 'blocking-counter', 'private-mark', 'request-beside-follow', 'blocking-counter'].sort(),
+    );
+
+    const fixed = await auditSafety(db.doc, db.table, { fix: true });
+    expect(fixed.remaining).toEqual([]);
+    expect(await findFriendship(db, 'ann', 'ben')).toBeUndefined();
+    expect((await getUser(db, 'ben')).followers).toBe(0);
+    expect((await getUser(db, 'ann')).following).toBe(0);
+    expect((await auditTable(db.doc, db.table)).problems).toEqual([]);
+  });
+});
