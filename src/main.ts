@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   }
   const conn = connection;
 
-  const db: Db = { doc: conn.doc, table: config.tableName, cursors: createCursorCodec(secrets.cursorSecret) };
+  const db: Db = { doc: conn.patterns, table: config.tableName, cursors: createCursorCodec(secrets.cursorSecret) };
   const engine = conn.engine;
   const app = await buildApp({
     db,

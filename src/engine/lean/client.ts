@@ -1,0 +1,226 @@
+/**
+ * The lean DynamoDB client for the request path: the JSON protocol over an undici pool,
+ * signed by the SDK's own SigV4 signer with the SDK client's own region and credential
+ * providers (refresh included), items converted by @aws-sdk/util-dynamodb along
+ * lib-dynamodb's key nodes, errors thrown as the SDK's classes, and AWS's retry rules.
+ * It skips the SDK's per-call middleware stack, which costs more CPU than the rest of a
+ * request (BENCHMARKS.md). It accepts the same lib-dynamodb commands as `DocClient.send`.
+ */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactGetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
+import { Pool } from 'undici';
+import { backoffDelay } from '../../backoff.js';
+import type { CallObserver, DocClient, Fields } from '../doc-client.js';
+import { createCodec, type KeyNodes } from './codec.js';
+import { retryKind, serviceError, transportError, type ResponseMetadata } from './errors.js';
+
+export interface LeanClientOptions {
+  /** Omitted means AWS: the regional endpoint, once the region is known. */
+  endpoint: string | undefined;
+  region: () => Promise<string>;
+  credentials: () => Promise<AwsCredentialIdentity>;
+  /** Bound on one attempt (connect, send, answer); a stalled engine is a TimeoutError. */
+  requestTimeoutMs: number;
+  maxAttempts: number;
+  /** Connections kept to the engine; further requests queue in the pool. */
+  connections?: number;
+}
+
+/** The lib-dynamodb commands the lean client speaks, by their DynamoDB operation. */
+const OPERATIONS = new Map<unknown, string>([
+  [GetCommand, 'GetItem'],
+  [PutCommand, 'PutItem'],
+  [UpdateCommand, 'UpdateItem'],
+  [DeleteCommand, 'DeleteItem'],
+  [QueryCommand, 'Query'],
+  [ScanCommand, 'Scan'],
+  [BatchGetCommand, 'BatchGetItem'],
+  [BatchWriteCommand, 'BatchWriteItem'],
+  [TransactGetCommand, 'TransactGetItems'],
+  [TransactWriteCommand, 'TransactWriteItems'],
+]);
+
+interface DocCommand {
+  input: Fields;
+  inputKeyNodes: Record<string, KeyNodes>;
+  outputKeyNodes: Record<string, KeyNodes>;
+}
+
+/** node:crypto behind the signer's Checksum interface (what @smithy/hash-node does). */
+class NodeSha256 implements Checksum {
+  private hash: Hash | Hmac;
+  constructor(private readonly secret?: SourceData) {
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(this.secret));
+  }
+  update(data: Uint8Array | string): void {
+    this.hash.update(toBuffer(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+}
+
+function toBuffer(data: SourceData): Buffer | string {
+  if (typeof data === 'string') return data;
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+const TARGET_PREFIX = 'DynamoDB_20120810.';
+const THROTTLING_BASE_MS = 500;
+const TRANSIENT_BASE_MS = 100;
+const MAX_DELAY_MS = 20_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class LeanDocClient {
+  /** lib-dynamodb's `send`, typed as the DocumentClient's so patterns need no change. */
+  readonly send: DocClient['send'];
+  private pool: Pool | undefined;
+  private opening: Promise<Pool> | undefined;
+  private readonly signer: SignatureV4;
+  private url: URL | undefined;
+  private readonly codec = createCodec({ removeUndefinedValues: true, convertTopLevelContainer: true }, { convertWithoutMapWrapper: true });
+  private observers: CallObserver[] = [];
+
+  constructor(private readonly options: LeanClientOptions) {
+    if (options.endpoint !== undefined) this.pool = this.openPool(options.endpoint);
+    this.signer = new SignatureV4({ service: 'dynamodb', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
+    this.send = ((command: DocCommand) => this.sendCommand(command)) as unknown as DocClient['send'];
+  }
+
+  private openPool(endpoint: string): Pool {
+    this.url = new URL(endpoint);
+    return new Pool(this.url.origin, {
+      connections: this.options.connections ?? 50,
+      pipelining: 1,
+      connect: { timeout: this.options.requestTimeoutMs },
+      headersTimeout: this.options.requestTimeoutMs,
+      bodyTimeout: this.options.requestTimeoutMs,
+    });
+  }
+
+  private async regionalPool(): Promise<Pool> {
+    this.opening ??= this.options.region().then((region) => (this.pool = this.openPool(`https://dynamodb.${region}.amazonaws.com`)));
+    return this.opening;
+  }
+
+  /** Adds an observer (metrics); returns the function that removes it. */
+  observe(observer: CallObserver): () => void {
+    this.observers = [...this.observers, observer];
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+    };
+  }
+
+  private async sendCommand(command: DocCommand): Promise<Fields> {
+    const operation = OPERATIONS.get(command.constructor);
+    if (operation === undefined) throw new TypeError(`The lean DynamoDB client does not speak ${command.constructor.name}.`);
+    let input = command.input;
+    const observers = this.observers;
+    if (observers.length === 0) return this.call(operation, command, input);
+    for (const o of observers) if (o.before) input = o.before(operation, input);
+    const startedAt = performance.now();
+    try {
+      const output = await this.call(operation, command, input);
+      for (const o of observers) o.after?.(operation, input, output, undefined, startedAt);
+      return output;
+    } catch (error) {
+      for (const o of observers) o.after?.(operation, input, undefined, error, startedAt);
+      throw error;
+    }
+  }
+
+  private async call(operation: string, command: DocCommand, input: Fields): Promise<Fields> {
+    const body = JSON.stringify(this.codec.encode(input, command.inputKeyNodes));
+    const metadata: ResponseMetadata = { attempts: 0, totalRetryDelay: 0 };
+    for (;;) {
+      metadata.attempts++;
+      try {
+        const output = await this.attempt(operation, body, metadata);
+        const result = this.codec.decode(output, command.outputKeyNodes);
+        result.$metadata = metadata;
+        return result;
+      } catch (error) {
+        const kind = retryKind(error);
+        if (kind === undefined || metadata.attempts >= this.options.maxAttempts) throw error;
+        const delay = backoffDelay(metadata.attempts - 1, kind === 'throttling' ? THROTTLING_BASE_MS : TRANSIENT_BASE_MS, MAX_DELAY_MS);
+        metadata.totalRetryDelay += Math.round(delay);
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async attempt(operation: string, body: string, metadata: ResponseMetadata): Promise<Fields> {
+    const pool = this.pool ?? (await this.regionalPool());
+    const url = this.url as URL;
+    const signed = await this.signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: '/',
+      query: {},
+      headers: {
+        host: url.host,
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': TARGET_PREFIX + operation,
+        'content-length': String(Buffer.byteLength(body)),
+      },
+      body,
+    });
+    let status: number;
+    let text: string;
+    let headers: Record<string, string | string[] | undefined>;
+    try {
+      const response = await pool.request({ method: 'POST', path: '/', headers: signed.headers, body });
+      status = response.statusCode;
+      headers = response.headers;
+      text = await response.body.text();
+    } catch (error) {
+      throw transportError(error, this.options.requestTimeoutMs, metadata);
+    }
+    metadata.httpStatusCode = status;
+    const requestId = headers['x-amzn-requestid'];
+    if (typeof requestId === 'string') metadata.requestId = requestId;
+    if (status >= 200 && status < 300) return text ? (JSON.parse(text) as Fields) : {};
+    const errorType = headers['x-amzn-errortype'];
+    throw serviceError(status, typeof errorType === 'string' ? errorType : undefined, text, { ...metadata });
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool?.destroy();
+  }
+}
+
+/** A lean client with the same endpoint, region and credentials as an SDK client. */
+export function leanClientFor(sdk: DynamoDBClient, options: { endpoint: string | undefined; requestTimeoutMs: number; maxAttempts: number }): LeanDocClient {
+  const config = sdk.config;
+  return new LeanDocClient({
+    endpoint: options.endpoint,
+    region: () => config.region(),
+    credentials: () => config.credentials(),
+    requestTimeoutMs: options.requestTimeoutMs,
+    maxAttempts: options.maxAttempts,
+  });
+}
