@@ -86,6 +86,23 @@ function toBuffer(data: SourceData): Buffer | string {
   return Buffer.from(data);
 }
 
+/** The JSON protocol carries B and BS values in base64 (Buffer's own toJSON runs first: read the original). */
+function binaryAsBase64(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') : value;
+}
+
+// A quick test first: the reviver slows parsing down, and most answers carry no binary.
+const hasBinary = (text: string): boolean => text.includes('"B":') || text.includes('"BS":');
+
+function base64AsBinary(key: string, value: unknown): unknown {
+  if (key === 'B' && typeof value === 'string') return new Uint8Array(Buffer.from(value, 'base64'));
+  if (key === 'BS' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    return value.map((v: string) => new Uint8Array(Buffer.from(v, 'base64')));
+  }
+  return value;
+}
+
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 const THROTTLING_BASE_MS = 500;
 const TRANSIENT_BASE_MS = 100;
@@ -152,7 +169,7 @@ export class LeanDocClient {
   }
 
   private async call(operation: string, command: DocCommand, input: Fields): Promise<Fields> {
-    const body = JSON.stringify(this.codec.encode(input, command.inputKeyNodes));
+    const body = JSON.stringify(this.codec.encode(input, command.inputKeyNodes), binaryAsBase64);
     const metadata: ResponseMetadata = { attempts: 0, totalRetryDelay: 0 };
     for (;;) {
       metadata.attempts++;
@@ -203,7 +220,7 @@ export class LeanDocClient {
     metadata.httpStatusCode = status;
     const requestId = headers['x-amzn-requestid'];
     if (typeof requestId === 'string') metadata.requestId = requestId;
-    if (status >= 200 && status < 300) return text ? (JSON.parse(text) as Fields) : {};
+    if (status >= 200 && status < 300) return text ? (JSON.parse(text, hasBinary(text) ? base64AsBinary : undefined) as Fields) : {};
     const errorType = headers['x-amzn-errortype'];
     throw serviceError(status, typeof errorType === 'string' ? errorType : undefined, text, { ...metadata });
   }
