@@ -5,17 +5,23 @@
  * The SDK middleware sits in the `initialize` step: it sees each `send()` once (the SDK's own
  * retries happen later in the stack), as the lean client's hook does.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CallObserver, Fields } from './doc-client.js';
-import type { LeanDocClient } from './lean/client.js';
+import { LeanDocClient } from './lean/client.js';
 
-export type Observable = DynamoDBClient | LeanDocClient;
+export type Observable = DynamoDBClient | DynamoDBDocumentClient | LeanDocClient;
+
+/** Whether a client handed over as a plain DocClient can be observed (both real ones can). */
+export function isObservable(client: unknown): client is Observable {
+  return client instanceof LeanDocClient || (typeof client === 'object' && client !== null && 'middlewareStack' in client);
+}
 
 let attached = 0;
 
 /** Starts observing; returns the function that stops it. */
 export function observeCalls(target: Observable, observer: CallObserver): () => void {
-  if (!(target instanceof DynamoDBClient)) return target.observe(observer);
+  if (target instanceof LeanDocClient) return target.observe(observer);
   // Unique per attachment, so two observers (a test's and the service's) can coexist.
   const name = `quickPhotosObserver${++attached}`;
   target.middlewareStack.add(

@@ -17,6 +17,7 @@ import { authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
 import { setStandardHeaders } from './headers.js';
+import { registerTelemetry } from './telemetry.js';
 import { openapiOptions } from './openapi.js';
 import { webDirectory, webRoutes } from './web.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -112,6 +113,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, openapiOptions);
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
+  // After the docs plugin, so /metrics is in the OpenAPI document; before every API route.
+  registerTelemetry(app, { db: deps.db, metrics: config.metricsEnabled, log: deps.logger !== undefined });
 
   await app.register(systemRoutes, { ctx });
   const web = webDirectory(config.http.webDir);
