@@ -17,7 +17,7 @@ import { authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
 import { setStandardHeaders } from './headers.js';
-import { registerTelemetry } from './telemetry.js';
+import { registerTelemetry, RequestLogController } from './telemetry.js';
 import { openapiOptions } from './openapi.js';
 import { webDirectory, webRoutes } from './web.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -66,8 +66,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     genReqId: requestId,
     requestIdHeader: false,
-    // One line per request, at completion (see the onResponse hook), instead of two.
-    disableRequestLogging: true,
+    // One line per request, at completion, instead of two.
+    logController: new RequestLogController(),
     // Finish in-flight requests on close, but do not wait on idle keep-alive sockets.
     forceCloseConnections: 'idle',
     // Errors raised before routing (a malformed URL encoding, say) bypass the error handler:
@@ -114,7 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
   // After the docs plugin, so /metrics is in the OpenAPI document; before every API route.
-  registerTelemetry(app, { db: deps.db, metrics: config.metricsEnabled, log: deps.logger !== undefined });
+  registerTelemetry(app, { db: deps.db, metrics: config.metricsEnabled });
 
   await app.register(systemRoutes, { ctx });
   const web = webDirectory(config.http.webDir);

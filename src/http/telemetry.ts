@@ -1,14 +1,15 @@
 /**
- * Request logs and Prometheus metrics, with as little work per request as possible: one
- * synchronous onResponse hook writes the request's one log line and observes its latency;
- * label sets are looked up once and their prom-client children reused.
+ * Request logs and Prometheus metrics, with as little work per request as possible: one log
+ * line per request, written by Fastify's log controller at completion; one synchronous
+ * onResponse hook observes latency, with label sets looked up once and their prom-client
+ * children reused.
  *
  * Metrics (METRICS_ENABLED, on by default) are served at GET /metrics on the API's port, in
  * the Prometheus text format. They name routes and access patterns, never users or keys; keep
  * the path off the public internet at the proxy, or set METRICS_ENABLED=0.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type HookHandlerDoneFunction } from 'fastify';
 import { Type } from 'typebox';
 import { capacityOf } from '../engine/metrics.js';
 import { isObservable, observeCalls } from '../engine/observe.js';
@@ -40,17 +41,27 @@ function childCache<T extends string, C>(make: (labels: LabelValues<T>) => C): (
   };
 }
 
+/**
+ * One line per request, at completion: method, URL, route template, status, response time
+ * (Fastify's default is two: "incoming request" and "request completed").
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, url: request.url, route: request.routeOptions.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
 export interface TelemetryOptions {
   db: Db;
   metrics: boolean;
-  log: boolean;
 }
 
 export function registerTelemetry(app: FastifyInstance, options: TelemetryOptions): void {
-  if (!options.metrics) {
-    if (options.log) app.addHook('onResponse', logCompletion);
-    return;
-  }
+  if (!options.metrics) return;
   const registry = new Registry();
   const requestSeconds = new Histogram({
     name: 'http_request_duration_seconds',
@@ -82,7 +93,6 @@ export function registerTelemetry(app: FastifyInstance, options: TelemetryOption
   const ddbChild = childCache((labels: LabelValues<'operation' | 'pattern'>) => ({ requests: ddbRequests.labels(labels), capacity: ddbCapacity.labels(labels) }));
 
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    if (options.log) logCompletion(request, reply, noop);
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     httpChild(`${request.method} ${route} ${status}`, () => ({ method: request.method, route, status })).observe(reply.elapsedTime / 1000);
@@ -131,17 +141,6 @@ export function registerTelemetry(app: FastifyInstance, options: TelemetryOption
       return merged.metrics();
     },
   );
-}
-
-function noop(): void {}
-
-/** The one log line per request, when it completes. */
-function logCompletion(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  request.log.info(
-    { method: request.method, url: request.url, route: request.routeOptions.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime },
-    'request completed',
-  );
-  done();
 }
 
 /** A system error's code (ECONNREFUSED) says more than its name (Error). */
