@@ -22,7 +22,7 @@
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadItems } from '../src/admin/load.js';
@@ -43,7 +43,7 @@ import { childPids, cpuSeconds, summarizeProfileFile, type ProfileSummary } from
 const QUICK = process.env.BENCH_QUICK === '1';
 const P = QUICK
   ? { users: 200, actors: 16, warmup: 0.3, window: 0.6, windows: 2, profileSeconds: 1 }
-  : { users: 1_000, actors: 64, warmup: 1, window: 2, windows: 4, profileSeconds: 4 };
+  : { users: 1_000, actors: 64, warmup: 1, window: 2, windows: 4, profileSeconds: Number(process.env.BENCH_PROFILE_SECONDS ?? 4) };
 const CONNECTIONS = 16;
 // A window's engine or load-generator CPU per request this far from its cell's median: flagged.
 const NOISE = 0.25;
@@ -311,6 +311,8 @@ await apiAsk({ type: 'profile-start' }, 'profiling');
 await runWindow(profiled, { side: 'api', client: 'lean' }, P.profileSeconds);
 await apiAsk({ type: 'profile-stop', path: profilePath }, 'profiled');
 const profileSummary: ProfileSummary = summarizeProfileFile(profilePath);
+// BENCH_PROFILE_OUT=path keeps the raw profile (open it in Chrome DevTools or speedscope).
+if (process.env.BENCH_PROFILE_OUT) await copyFile(profilePath, process.env.BENCH_PROFILE_OUT);
 
 // ---------------------------------------------------------------------------------------------
 // Shut down and write the report

@@ -72,8 +72,11 @@ describe.each<ClientKind>(['lean', 'sdk'])('a frozen engine under the %s client'
   }
 
   beforeAll(async () => {
+    // Creating the table may take longer than the bound on a busy machine: a patient client.
+    const admin = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: 60_000 });
+    await ensureTable(admin.client, table);
+    admin.destroy();
     clients = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: TIMEOUT_MS, maxAttempts: ATTEMPTS, kind });
-    await ensureTable(clients.client, table);
     const config = testConfig({ TABLE_NAME: table, PHOTOS_DIR: join(dir, `photos-${kind}`) });
     const db = { doc: clients.patterns, table, cursors: createCursorCodec('stall-cursor-secret-0123456789ab') };
     app = await buildApp({ db, client: clients.client, config, blobs: createLocalBlobStore(join(dir, `photos-${kind}`)) });
@@ -84,8 +87,8 @@ describe.each<ClientKind>(['lean', 'sdk'])('a frozen engine under the %s client'
   });
 
   afterAll(async () => {
-    await app.close();
-    clients.destroy();
+    await app?.close();
+    clients?.destroy();
   });
 
   it('answers 503 ENGINE_UNAVAILABLE within the bound, then recovers after SIGCONT', async () => {

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { backoffDelay } from '../../backoff.js';
 import type { CallObserver, DocClient, Fields } from '../doc-client.js';
 import { createCodec, type KeyNodes } from './codec.js';
@@ -107,6 +107,49 @@ const TARGET_PREFIX = 'DynamoDB_20120810.';
 const THROTTLING_BASE_MS = 500;
 const TRANSIENT_BASE_MS = 100;
 const MAX_DELAY_MS = 20_000;
+
+interface Exchange {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * One request and its whole answer, through undici's dispatch API: the answer is collected
+ * as buffers, without the Readable stream `pool.request()` builds around every body.
+ */
+function exchange(pool: Pool, options: Dispatcher.DispatchOptions): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    const headers: Exchange['headers'] = {};
+    // The pool takes undici's classic handler shape (onConnect ... onComplete).
+    const handler = {
+      onConnect(): void {},
+      onHeaders(statusCode: number, raw: Buffer[]): boolean {
+        status = statusCode;
+        // Only the two headers the protocol needs are read (names arrive as sent).
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const name = raw[i]!.toString('latin1').toLowerCase();
+          if (name === 'x-amzn-requestid' || name === 'x-amzn-errortype') headers[name] = raw[i + 1]!.toString('latin1');
+        }
+        return true;
+      },
+      onData(chunk: Buffer): boolean {
+        chunks.push(chunk);
+        return true;
+      },
+      onComplete(): void {
+        const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+        resolve({ status, headers, text });
+      },
+      onError(error: Error): void {
+        reject(error);
+      },
+    };
+    pool.dispatch(options, handler);
+  });
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -210,10 +253,7 @@ export class LeanDocClient {
     let text: string;
     let headers: Record<string, string | string[] | undefined>;
     try {
-      const response = await pool.request({ method: 'POST', path: '/', headers: signed.headers, body });
-      status = response.statusCode;
-      headers = response.headers;
-      text = await response.body.text();
+      ({ status, headers, text } = await exchange(pool, { method: 'POST', path: '/', headers: signed.headers, body }));
     } catch (error) {
       throw transportError(error, this.options.requestTimeoutMs, metadata);
     }
