@@ -28,7 +28,7 @@ const DOCS_CSP =
   "object-src 'none'; script-src 'self' ; script-src-attr 'none'; style-src 'self' https: ; upgrade-insecure-requests;";
 
 /** Transport and content headers that vary by answer; everything else is a security header. */
-const OTHER = new Set(['connection', 'content-length', 'content-type', 'content-encoding', 'date', 'keep-alive', 'x-request-id', 'location', 'retry-after', 'etag', 'cache-control', 'vary', 'accept-ranges', 'last-modified']);
+const OTHER = new Set(['connection', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'date', 'keep-alive', 'x-request-id', 'location', 'retry-after', 'etag', 'cache-control', 'vary', 'accept-ranges', 'last-modified']);
 
 function securityHeaders(headers: Headers): Record<string, string> {
   return Object.fromEntries([...headers].filter(([name]) => !OTHER.has(name)));
