@@ -113,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, openapiOptions);
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
-  // After the docs plugin, so /metrics is in the OpenAPI document; before every API route.
+  // Before every API route, so that each one is measured.
   registerTelemetry(app, { db: deps.db, metrics: config.metricsEnabled });
 
   await app.register(systemRoutes, { ctx });

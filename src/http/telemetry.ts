@@ -128,6 +128,9 @@ export function registerTelemetry(app: FastifyInstance, options: TelemetryOption
     '/metrics',
     {
       schema: {
+        // For the operator's scraper, not for app clients: kept out of the OpenAPI document
+        // and so out of the generated client (README documents it).
+        hide: true,
         operationId: 'getMetrics',
         tags: ['system'],
         summary: 'Prometheus metrics (text format): requests per route and status, DynamoDB requests and capacity per access pattern',
