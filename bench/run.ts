@@ -31,7 +31,6 @@ import { ensureTable } from '../src/admin/table.js';
 import { createLocalBlobStore } from '../src/blobs/index.js';
 import { loadConfig } from '../src/config.js';
 import { createClients } from '../src/engine/client.js';
-import { startEmbeddedEngine } from '../src/engine/embedded.js';
 import { attachMetrics, type OperationMetrics } from '../src/engine/metrics.js';
 import { buildApp } from '../src/http/app.js';
 import { createCursorCodec, type Db } from '../src/patterns/index.js';
@@ -56,8 +55,17 @@ const loadBefore = loadavg();
 // Engine, data, API processes, load generator
 // ---------------------------------------------------------------------------------------------
 log(`${QUICK ? 'quick smoke run' : 'full run'}: starting the embedded engine (in memory)`);
-const engine = await startEmbeddedEngine();
-const jvmPid = childPids(engine.pid)[0] ?? engine.pid;
+const engineHost: ChildProcess = fork(new URL('./engine-host.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
+const engine = await new Promise<{ endpoint: string; pid: number }>((resolve, reject) => {
+  engineHost.once('message', (m: { endpoint: string; pid: number }) => resolve(m));
+  engineHost.once('exit', (code) => reject(new Error(`engine host exited: ${code}`)));
+});
+// The engine's CPU: the host process (its relay) and everything under it (supervisor, JVM,
+// any relay inside the engine's namespace).
+const descendants = (pid: number): number[] => [pid, ...childPids(pid).flatMap(descendants)];
+const enginePids = descendants(engineHost.pid ?? -1);
+if (!enginePids.includes(engine.pid)) throw new Error(`the engine (pid ${engine.pid}) is not under its host process`);
+const engineCpu = (): number => enginePids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
 const table = 'bench';
 const loader = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: 60_000 });
 await ensureTable(loader.client, table);
@@ -178,8 +186,9 @@ interface Window {
 let k = 0;
 async function runWindow(scenario: Scenario, config: Config, seconds: number): Promise<Window> {
   const server = config.side === 'api' ? apis[config.client].pid : process.pid;
-  const pids = { server, loadGen: loadGen.pid ?? -1, engine: jvmPid };
-  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid) ?? NaN]));
+  const pids = { server, loadGen: loadGen.pid ?? -1, engine: -1 };
+  const read = (name: keyof typeof pids) => (name === 'engine' ? engineCpu() : (cpuSeconds(pids[name]) ?? NaN));
+  const before = { server: read('server'), loadGen: read('loadGen'), engine: read('engine') };
   let stats: RunStats;
   if (config.side === 'api') {
     const job: LoadJob = { url: apis[config.client].url, scenario: scenario.name, connections: CONNECTIONS, seconds, kStart: k };
@@ -192,7 +201,7 @@ async function runWindow(scenario: Scenario, config: Config, seconds: number): P
     stats = await closedLoop(CONNECTIONS, seconds * 1000, () => scenario.raw(k++, fixture, db));
   }
   const requests = stats.samples.length;
-  const per = (name: keyof typeof pids) => (((cpuSeconds(pids[name]) ?? NaN) - before[name]!) * 1e6) / Math.max(requests, 1);
+  const per = (name: keyof typeof pids) => ((read(name) - before[name]) * 1e6) / Math.max(requests, 1);
   if (stats.errors > 0) log(`  ${scenario.name} ${configName(config)}: ${stats.errors} errors: ${stats.firstError ?? ''}`);
   return { requests, stats, server: per('server'), loadGen: per('loadGen'), engine: per('engine') };
 }
@@ -326,7 +335,8 @@ await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCo
 rawClients.lean.destroy();
 rawClients.sdk.destroy();
 loader.destroy();
-await engine.stop();
+engineHost.disconnect();
+await new Promise((resolve) => (engineHost.exitCode !== null ? resolve(null) : engineHost.once('exit', resolve)));
 await rm(workDir, { recursive: true, force: true });
 const totalSeconds = (performance.now() - began) / 1000;
 const loadAfter = loadavg();

@@ -28,8 +28,9 @@ const BOUND_MS = TIMEOUT_MS * ATTEMPTS + 2_000;
 let dir: string;
 let engine: EmbeddedEngine;
 
-/** The JVM itself: the engine handle's pid is its supervisor shell, whose child is java. */
+/** The JVM itself: the engine handle's pid, or the java child of its supervisor. */
 function jvmPid(): number {
+  if (readFileSync(`/proc/${engine.pid}/comm`, 'utf8').trim() === 'java') return engine.pid;
   const children = readFileSync(`/proc/${engine.pid}/task/${engine.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   const java = children.find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java');
   if (java === undefined) throw new Error(`no java process under the engine's supervisor ${engine.pid}`);
