@@ -20,7 +20,8 @@ export interface Metrics {
   detach(): void;
 }
 
-const REPORTS_CAPACITY = new Set([
+/** Operations whose answers can carry ConsumedCapacity. */
+export const REPORTS_CAPACITY: ReadonlySet<string> = new Set([
   'GetItem',
   'PutItem',
   'UpdateItem',

@@ -11,12 +11,10 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type HookHandlerDoneFunction } from 'fastify';
 import { Type } from 'typebox';
-import { capacityOf } from '../engine/metrics.js';
+import { capacityOf, REPORTS_CAPACITY } from '../engine/metrics.js';
 import { isObservable, observeCalls } from '../engine/observe.js';
 import { accessPatternOf } from '../patterns/access-patterns.js';
 import type { Db } from '../patterns/index.js';
-
-const REPORTS_CAPACITY = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactWriteItems', 'TransactGetItems']);
 
 // Process metrics (CPU, memory, event loop, GC) are per process: one registry, started once.
 let processRegistry: Registry | undefined;

@@ -37,7 +37,6 @@ export function accessPatternOf(operation: string, input: Fields): string {
       name = `${operation} ${keyName(input.Item)}`;
       break;
     case 'Query':
-    case 'Scan':
       name = `${operation} ${typeof input.IndexName === 'string' ? input.IndexName : 'table'} ${conditionName(input)}`;
       break;
     case 'BatchGetItem': {
