@@ -1,190 +1,112 @@
 /**
- * `npm run bench`: the API against the engine's own limit, on one embedded in-memory engine.
+ * `npm run bench`: the API's CPU per request, measured the way that holds on shared cores.
  *
- * 1. Bulk load a generated dataset (>= 100k items) with loadItems, and the same items with raw
- *    BatchWriteItem at the same concurrency into a fresh table.
- * 2. Scale: first-page latency and cost of recent photos and followers with partitions of
- *    10 to 100,000 items.
- * 3. Every access pattern served over HTTP, measured with autocannon (in its own process)
- *    against the API (auth, validation and request logging on), and side by side the raw SDK
- *    call(s) the pattern makes, at concurrency 1 and 16; order alternates to cancel drift.
- * 4. DynamoDB requests and consumed capacity per pattern, from the SDK middleware.
- * 5. Where a read pattern is below 0.9 of raw: a CPU profile of the API process under load.
+ * On one embedded in-memory engine, with a generated dataset:
+ * 1. Two API processes (bench/api-server.ts: production settings, one with the lean DynamoDB
+ *    client, one with the SDK's), each its own process so its CPU time is its own, read from
+ *    /proc/<pid>/task/<tid>/schedstat. Load comes from autocannon in a third process.
+ * 2. Per pattern: a warm-up, then several windows back to back, rotating through four
+ *    configurations: the API (lean), the raw client calls the pattern makes (lean), and the same
+ *    two with the SDK client. Per window: server CPU per request (the API process, or this
+ *    process for raw calls), load-generator CPU per request, engine CPU per request.
+ *    The headline is the median over windows, with the spread; a window whose engine or load
+ *    generator CPU per request rose by more than a quarter above its cell's quietest window is
+ *    flagged (the machine was busy) and left out of the median.
+ * 3. DynamoDB requests and capacity per pattern in a separate counting pass (the counting
+ *    middleware changes the requests: it is never attached to a measured run).
+ * 4. A CPU profile of the lean API process under load (get profile), top functions.
  *
- * Results go to BENCHMARKS.md (BENCH_OUTPUT=path elsewhere). BENCH_QUICK=1 is a smoke run (small data, short
- * runs) written to the temporary directory. BENCH_ONLY="get profile,react" runs only those patterns (and the control).
+ * Results go to BENCHMARKS.md (BENCH_OUTPUT=path elsewhere). BENCH_QUICK=1 is a smoke run
+ * (small data, short windows) written to the temporary directory. BENCH_ONLY="get profile,react"
+ * runs only those patterns.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import Fastify from 'fastify';
-import { pino } from 'pino';
 import { loadItems } from '../src/admin/load.js';
 import { generateItems, type GeneratedItem } from '../src/admin/generate.js';
-import { deleteTable, ensureTable } from '../src/admin/table.js';
+import { ensureTable } from '../src/admin/table.js';
 import { createLocalBlobStore } from '../src/blobs/index.js';
 import { loadConfig } from '../src/config.js';
 import { createClients } from '../src/engine/client.js';
-import { startEmbeddedEngine } from '../src/engine/embedded.js';
 import { attachMetrics, type OperationMetrics } from '../src/engine/metrics.js';
 import { buildApp } from '../src/http/app.js';
 import { createCursorCodec, type Db } from '../src/patterns/index.js';
-import { encodeFriendship, encodePhoto, encodeUser, type RawItem } from '../src/schema/items.js';
-import { keys, ranges } from '../src/schema/keys.js';
-import { canonicalTimestamp } from '../src/schema/timestamps.js';
 import type { FromLoader, LoadJob, ToLoader } from './http-load.js';
-import { CONTROL, SCENARIOS, type Fixture, type Scenario } from './scenarios.js';
-import { childPids, cpuMeter, profile, type ProfileSummary } from './system.js';
-import { closedLoop, fmt, merge, type RunStats } from './stats.js';
+import { SCENARIOS, type Fixture, type Scenario } from './scenarios.js';
+import { closedLoop, fmt, type RunStats } from './stats.js';
+import { childPids, cpuSeconds, summarizeProfileFile, type ProfileSummary } from './system.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const P = QUICK
-  ? { users: 200, seconds: 1.5, warmup: 0.5, scaleSizes: [10, 1_000, 5_000], scaleSeconds: 0.5, actors: 16, loadConcurrency: 8, profileSeconds: 1 }
-  : { users: 2_100, seconds: 5, warmup: 1, scaleSizes: [10, 1_000, 100_000], scaleSeconds: 2, actors: 64, loadConcurrency: 8, profileSeconds: 3 };
-const CONCURRENCY = [1, 16];
-// A smoke run must not overwrite the committed figures.
+  ? { users: 200, actors: 16, warmup: 0.3, window: 0.6, windows: 2, profileSeconds: 1 }
+  : { users: 1_000, actors: 64, warmup: 1, window: 1.5, windows: 5, profileSeconds: Number(process.env.BENCH_PROFILE_SECONDS ?? 4) };
+const CONNECTIONS = 16;
+// A window's engine or load-generator CPU per request this far from its cell's median: flagged.
+const NOISE = 0.25;
 const OUTPUT = process.env.BENCH_OUTPUT ?? (QUICK ? join(tmpdir(), 'quick-photos-bench-quick.md') : 'BENCHMARKS.md');
-
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const began = performance.now();
+const loadBefore = loadavg();
 
 // ---------------------------------------------------------------------------------------------
-// Engine and clients
+// Engine, data, API processes, load generator
 // ---------------------------------------------------------------------------------------------
 log(`${QUICK ? 'quick smoke run' : 'full run'}: starting the embedded engine (in memory)`);
-const engine = await startEmbeddedEngine();
-const jvmPid = childPids(engine.pid)[0] ?? engine.pid;
-// Loading uses a patient client; the API and the raw runs share one with the service's defaults.
-const loader = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: 60_000 });
-const service = createClients({ endpoint: engine.endpoint, local: true });
-const metrics = attachMetrics(service.client);
+const engineHost: ChildProcess = fork(new URL('./engine-host.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
+const engine = await new Promise<{ endpoint: string; pid: number }>((resolve, reject) => {
+  engineHost.once('message', (m: { endpoint: string; pid: number }) => resolve(m));
+  engineHost.once('exit', (code) => reject(new Error(`engine host exited: ${code}`)));
+});
+// The engine's CPU: the host process (its relay) and everything under it (supervisor, JVM,
+// any relay inside the engine's namespace).
+const descendants = (pid: number): number[] => [pid, ...childPids(pid).flatMap(descendants)];
+const enginePids = descendants(engineHost.pid ?? -1);
+if (!enginePids.includes(engine.pid)) throw new Error(`the engine (pid ${engine.pid}) is not under its host process`);
+const engineCpu = (): number => enginePids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
 const table = 'bench';
-const cursors = createCursorCodec(randomBytes(32).toString('base64url'));
-const db: Db = { doc: service.doc, table, cursors };
-
-// ---------------------------------------------------------------------------------------------
-// 1. Bulk load
-// ---------------------------------------------------------------------------------------------
-log(`generating ${P.users} users' data (seed 42)`);
+const loader = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: 60_000 });
+await ensureTable(loader.client, table);
+log(`generating and loading ${P.users} users' data (seed 42)`);
 const items: GeneratedItem[] = [...generateItems({ users: P.users, seed: 42 })];
-const lines = items.map((item) => JSON.stringify(item));
+const loaded = await loadItems(loader.doc, table, items.map((item) => JSON.stringify(item)), { concurrency: 8 });
+if (loaded.written !== items.length) throw new Error(`loaded ${loaded.written} of ${items.length}`);
 const photoCount = new Map<string, number>();
 for (const item of items) if ('location' in item) photoCount.set(item.username, (photoCount.get(item.username) ?? 0) + 1);
 
-async function rawBatchWrite(tableName: string, all: RawItem[], concurrency: number): Promise<number> {
-  const chunks: RawItem[][] = [];
-  for (let i = 0; i < all.length; i += 25) chunks.push(all.slice(i, i + 25));
-  let next = 0;
-  let requests = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      let pending = chunks[next++]!.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** Math.min(attempt, 6)));
-        requests++;
-        const out = await loader.doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-        pending = (out.UnprocessedItems?.[tableName] ?? []).flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return requests;
-}
-
-interface BulkResult {
-  name: string;
-  items: number;
-  seconds: number;
-  requests: number;
-}
-const bulk: BulkResult[] = [];
-await ensureTable(loader.client, table);
-await ensureTable(loader.client, `${table}-raw`);
-{
-  // Raw first, then loadItems: a second run (BENCH_BULK_ORDER=loader-first) flips it.
-  const loaderFirst = process.env.BENCH_BULK_ORDER === 'loader-first';
-  const runLoader = async () => {
-    log(`bulk: loadItems of ${items.length} items at concurrency ${P.loadConcurrency}`);
-    const t = performance.now();
-    const result = await loadItems(loader.doc, table, lines, { concurrency: P.loadConcurrency });
-    if (result.badLines.length > 0 || result.written !== items.length) throw new Error(`loadItems wrote ${result.written} of ${items.length}`);
-    bulk.push({ name: 'loadItems (JSON lines: parse, check, BatchWriteItem, retries)', items: result.written, seconds: (performance.now() - t) / 1000, requests: result.requests });
-  };
-  const runRaw = async () => {
-    log(`bulk: raw BatchWriteItem of the same ${items.length} items at concurrency ${P.loadConcurrency}`);
-    const t = performance.now();
-    const requests = await rawBatchWrite(`${table}-raw`, items as unknown as RawItem[], P.loadConcurrency);
-    bulk.push({ name: 'raw BatchWriteItem (ready objects, 25 per request)', items: items.length, seconds: (performance.now() - t) / 1000, requests });
-  };
-  if (loaderFirst) {
-    await runLoader();
-    await runRaw();
-  } else {
-    await runRaw();
-    await runLoader();
-  }
-  await deleteTable(loader.client, `${table}-raw`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// 2. Scale partitions
-// ---------------------------------------------------------------------------------------------
-const BASE = Date.UTC(2020, 0, 1);
-const scaleUser = (kind: string, n: number) => `scale-${kind}-${n}`;
-function* scaleItems(): Generator<string> {
-  for (const n of P.scaleSizes) {
-    const base = { name: 'Scale', email: 'scale@example.com', birthdate: '1990-01-01', address: '', status: '', interests: [], following: 0 };
-    yield JSON.stringify(encodeUser({ ...base, username: scaleUser('photos', n), followers: 0 }));
-    for (let i = 0; i < n; i++) {
-      const timestamp = canonicalTimestamp(new Date(BASE + i * 1000));
-      yield JSON.stringify(encodePhoto({ username: scaleUser('photos', n), timestamp, location: `file:///scale/${i}.png`, reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }));
-    }
-    yield JSON.stringify(encodeUser({ ...base, username: scaleUser('followers', n), followers: n }));
-    for (let i = 0; i < n; i++) {
-      yield JSON.stringify(encodeFriendship({ followedUser: scaleUser('followers', n), followingUser: `fan-${i}`, timestamp: canonicalTimestamp(new Date(BASE + i * 1000)) }));
-    }
-  }
-}
-const scaleTotal = P.scaleSizes.reduce((sum, n) => sum + 2 * (n + 1), 0);
-log(`scale: loading ${scaleTotal} items into partitions of ${P.scaleSizes.join(', ')}`);
-const scaleLoad = await (async () => {
-  const t = performance.now();
-  const result = await loadItems(loader.doc, table, scaleItems(), { concurrency: P.loadConcurrency });
-  return { items: result.written, seconds: (performance.now() - t) / 1000 };
-})();
-
-// ---------------------------------------------------------------------------------------------
-// 3. The API, its accounts and the load generator
-// ---------------------------------------------------------------------------------------------
-const photosDir = await mkdtemp(join(tmpdir(), 'qp-bench-photos-'));
-const logFile = join(photosDir, 'requests.log');
-const config = loadConfig({
+const workDir = await mkdtemp(join(tmpdir(), 'qp-bench-'));
+const env: Record<string, string> = {
   DYNAMODB_ENDPOINT: engine.endpoint,
   TABLE_NAME: table,
   JWT_SECRET: randomBytes(32).toString('base64url'),
+  CURSOR_SECRET: randomBytes(32).toString('base64url'),
   ACCESS_TOKEN_TTL_SECONDS: '7200',
   RATE_LIMIT_AUTH: '0',
   RATE_LIMIT_WRITES: '0',
-  PHOTOS_DIR: photosDir,
-});
-// Request logging as in production (pino, info level, one line per request), to a file.
-const logger = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: false }));
-const app = await buildApp({ db, client: service.client, config, blobs: createLocalBlobStore(photosDir), logger });
-await app.listen({ port: 0, host: '127.0.0.1' });
-const port = (app.server.address() as { port: number }).port;
-const url = `http://127.0.0.1:${port}`;
+  PHOTOS_DIR: join(workDir, 'photos'),
+};
 
-// The yardstick: the same GetItem behind a bare Fastify route, nothing else.
-const bare = Fastify({ logger: false });
-bare.get<{ Params: { username: string } }>('/bare/:username', async (request) => {
-  const out = await service.doc.send(new GetCommand({ TableName: table, Key: keys.user(request.params.username) }));
-  return out.Item ?? {};
-});
-await bare.listen({ port: 0, host: '127.0.0.1' });
-const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`;
+interface ApiProcess {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+}
+const children: ChildProcess[] = [];
+async function startApi(client: 'lean' | 'sdk'): Promise<ApiProcess> {
+  const child = fork(new URL('./api-server.ts', import.meta.url).pathname, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env, DYNAMODB_CLIENT: client, BENCH_LOG_FILE: join(workDir, `requests-${client}.log`) },
+  });
+  children.push(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`API process (${client}) exited: ${code}`)));
+  });
+  return { child, pid: child.pid ?? -1, url: `http://127.0.0.1:${port}` };
+}
+const apis = { lean: await startApi('lean'), sdk: await startApi('sdk') };
 
 log(`signing up ${P.actors} accounts through the API`);
 const actors: Fixture['actors'] = [];
@@ -192,7 +114,7 @@ for (let i = 0; i < P.actors; i += 4) {
   const batch = await Promise.all(
     Array.from({ length: Math.min(4, P.actors - i) }, async (_, j) => {
       const username = `bench-actor-${i + j}`;
-      const response = await fetch(`${url}/v1/accounts`, {
+      const response = await fetch(`${apis.lean.url}/v1/accounts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ username, name: 'Bench Actor', email: `${username}@example.com`, birthdate: '1990-01-01', password: `password-${username}` }),
@@ -204,299 +126,299 @@ for (let i = 0; i < P.actors; i += 4) {
   );
   actors.push(...batch);
 }
-
 const fixture: Fixture = {
-  users: items.flatMap((item) =>
-    'followers' in item && item.followers > 0 && item.following > 0 && (photoCount.get(item.username) ?? 0) > 0 ? [item.username] : [],
-  ),
+  users: items.flatMap((item) => ('followers' in item && item.followers > 0 && item.following > 0 && (photoCount.get(item.username) ?? 0) > 0 ? [item.username] : [])),
   photos: items.flatMap((item) => ('location' in item ? [{ owner: item.username, timestamp: item.timestamp }] : [])),
   actors,
 };
 log(`fixture: ${fixture.users.length} users, ${fixture.photos.length} photos, ${actors.length} actors`);
 
-const child: ChildProcess = fork(new URL('./http-load.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
-let loaderExit: ((code: number | null) => void) | undefined;
-child.on('exit', (code) => loaderExit?.(code));
+const loadGen: ChildProcess = fork(new URL('./http-load.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
+children.push(loadGen);
 function ask(message: ToLoader): Promise<FromLoader | { type: 'ready' }> {
   return new Promise((resolve, reject) => {
-    loaderExit = (code) => reject(new Error(`load generator exited (${code})`));
-    child.once('message', (answer: FromLoader | { type: 'ready' }) => resolve(answer));
-    child.send(message);
+    const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
+    loadGen.once('exit', onExit);
+    loadGen.once('message', (answer: FromLoader | { type: 'ready' }) => {
+      loadGen.off('exit', onExit);
+      resolve(answer);
+    });
+    loadGen.send(message);
   });
 }
 await ask({ type: 'init', fixture });
-const cpu = cpuMeter({ node: process.pid, loader: child.pid ?? -1, engine: jvmPid });
+
+// The raw side: the same clients the API processes use, in this process, no counting middleware.
+const rawClients = {
+  lean: createClients({ endpoint: engine.endpoint, local: true, kind: 'lean' }),
+  sdk: createClients({ endpoint: engine.endpoint, local: true, kind: 'sdk' }),
+};
+const cursors = createCursorCodec(env.CURSOR_SECRET!);
+const rawDb = (client: 'lean' | 'sdk'): Db => ({ doc: rawClients[client].patterns, table, cursors });
+
+// ---------------------------------------------------------------------------------------------
+// Measured windows
+// ---------------------------------------------------------------------------------------------
+type Side = 'api' | 'raw';
+type Client = 'lean' | 'sdk';
+interface Config {
+  side: Side;
+  client: Client;
+}
+const CONFIGS: Config[] = [
+  { side: 'api', client: 'lean' },
+  { side: 'raw', client: 'lean' },
+  { side: 'api', client: 'sdk' },
+  { side: 'raw', client: 'sdk' },
+];
+const configName = (c: Config) => `${c.side} ${c.client}`;
+
+interface Window {
+  requests: number;
+  stats: RunStats;
+  /** CPU microseconds per request: the server (API process, or this process for raw calls), load generator, engine. */
+  server: number;
+  loadGen: number;
+  engine: number;
+  flagged?: boolean;
+}
 
 let k = 0;
-async function apiRun(scenario: Scenario, connections: number, seconds: number): Promise<RunStats> {
-  const job: LoadJob = { url: scenario === CONTROL ? bareUrl : url, scenario: scenario.name, connections, seconds, kStart: k };
-  const answer = await ask({ type: 'run', job });
-  if (answer.type !== 'result') throw new Error(answer.type === 'failed' ? answer.error : 'unexpected answer');
-  k = answer.kEnd;
-  return answer.stats;
-}
-function rawRun(scenario: Scenario, concurrency: number, seconds: number): Promise<RunStats> {
-  return closedLoop(concurrency, seconds * 1000, () => scenario.raw(k++, fixture, db));
+async function runWindow(scenario: Scenario, config: Config, seconds: number): Promise<Window> {
+  const server = config.side === 'api' ? apis[config.client].pid : process.pid;
+  const pids = { server, loadGen: loadGen.pid ?? -1, engine: -1 };
+  const read = (name: keyof typeof pids) => (name === 'engine' ? engineCpu() : (cpuSeconds(pids[name]) ?? NaN));
+  const before = { server: read('server'), loadGen: read('loadGen'), engine: read('engine') };
+  let stats: RunStats;
+  if (config.side === 'api') {
+    const job: LoadJob = { url: apis[config.client].url, scenario: scenario.name, connections: CONNECTIONS, seconds, kStart: k };
+    const answer = await ask({ type: 'run', job });
+    if (answer.type !== 'result') throw new Error(answer.type === 'failed' ? answer.error : 'unexpected answer');
+    k = answer.kEnd;
+    stats = answer.stats;
+  } else {
+    const db = rawDb(config.client);
+    stats = await closedLoop(CONNECTIONS, seconds * 1000, () => scenario.raw(k++, fixture, db));
+  }
+  const requests = stats.samples.length;
+  const per = (name: keyof typeof pids) => ((read(name) - before[name]) * 1e6) / Math.max(requests, 1);
+  if (stats.errors > 0) log(`  ${scenario.name} ${configName(config)}: ${stats.errors} errors: ${stats.firstError ?? ''}`);
+  return { requests, stats, server: per('server'), loadGen: per('loadGen'), engine: per('engine') };
 }
 
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+interface Cell {
+  scenario: Scenario;
+  config: Config;
+  windows: Window[];
+}
+const cells: Cell[] = [];
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
+for (const scenario of scenarios) {
+  // Each pattern counts its requests from 0: a write's targets are unique only for the first
+  // (actors x targets) values of k, and a repeated follow would measure the idempotent re-read.
+  k = 0;
+  log(`${scenario.name}: warm-up`);
+  for (const config of CONFIGS) await runWindow(scenario, config, P.warmup);
+  const mine = CONFIGS.map((config) => ({ scenario, config, windows: [] as Window[] }));
+  for (let w = 0; w < P.windows; w++) {
+    // The order rotates each window, so no configuration always follows the same neighbour.
+    for (let i = 0; i < CONFIGS.length; i++) {
+      const index = (i + w) % CONFIGS.length;
+      mine[index]!.windows.push(await runWindow(scenario, CONFIGS[index]!, P.window));
+    }
+  }
+  for (const cell of mine) {
+    // The engine's and the load generator's CPU per request do the same work in every window
+    // of a cell; contention for the cores (caches, run queues, wake-ups) only ever raises them.
+    // So the quietest window is the reference, and a window that rose above it is flagged.
+    const engineQuiet = Math.min(...cell.windows.map((w) => w.engine));
+    const loadQuiet = Math.min(...cell.windows.map((w) => w.loadGen));
+    for (const w of cell.windows) {
+      const moved = (value: number, quiet: number) => quiet > 0 && value > quiet * (1 + NOISE);
+      w.flagged = moved(w.engine, engineQuiet) || (cell.config.side === 'api' && moved(w.loadGen, loadQuiet));
+    }
+    cells.push(cell);
+    const s = summary(cell);
+    log(`  ${scenario.name} ${configName(cell.config)}: ${fmt.int(s.server)} us/req [${fmt.int(s.low)}-${fmt.int(s.high)}], ${fmt.rps(s.rps)} req/s, ${s.flagged} flagged`);
+  }
+}
+
+function summary(cell: Cell) {
+  const clean = cell.windows.filter((w) => !w.flagged);
+  const used = clean.length > 0 ? clean : cell.windows;
+  const servers = used.map((w) => w.server);
+  const all = cell.windows.flatMap((w) => w.stats.samples).sort((a, b) => a - b);
+  const at = (p: number) => all[Math.min(all.length - 1, Math.max(0, Math.ceil((p / 100) * all.length) - 1))] ?? NaN;
+  return {
+    server: median(servers),
+    low: Math.min(...servers),
+    high: Math.max(...servers),
+    engine: median(used.map((w) => w.engine)),
+    loadGen: median(used.map((w) => w.loadGen)),
+    rps: median(used.map((w) => w.stats.rps)),
+    p50: at(50),
+    p99: at(99),
+    flagged: cell.windows.length - clean.length,
+    windows: cell.windows.length,
+    errors: cell.windows.reduce((sum, w) => sum + w.stats.errors, 0),
+  };
+}
+const cellOf = (scenario: Scenario, side: Side, client: Client) => cells.find((c) => c.scenario === scenario && c.config.side === side && c.config.client === client)!;
+
 // ---------------------------------------------------------------------------------------------
-// 4. Requests and capacity per pattern (one request each way, counted by the middleware)
+// Counting pass: requests and capacity per pattern, in-process, never during a measured window
 // ---------------------------------------------------------------------------------------------
+log('counting DynamoDB requests and capacity per pattern (separate pass)');
+const counting = createClients({ endpoint: engine.endpoint, local: true, kind: 'lean' });
+const meter = attachMetrics(counting.lean!);
+const countingApp = await buildApp({
+  db: { doc: counting.patterns, table, cursors },
+  client: counting.client,
+  config: loadConfig({ ...env, METRICS_ENABLED: '0' }),
+  blobs: createLocalBlobStore(join(workDir, 'photos')),
+});
 interface Counted {
   scenario: string;
   api: Record<string, OperationMetrics>;
   raw: Record<string, OperationMetrics>;
 }
 const counted: Counted[] = [];
-for (const scenario of SCENARIOS) {
+for (const scenario of scenarios) {
   const request = scenario.api(k++, fixture);
-  metrics.reset();
-  const response = await fetch(url + request.path, { method: request.method, headers: { authorization: `Bearer ${request.token}` } });
-  await response.arrayBuffer();
-  if (response.status >= 300) throw new Error(`${scenario.name}: ${request.method} ${request.path} answered ${response.status}`);
-  const api = metrics.snapshot();
-  metrics.reset();
-  await scenario.raw(k++, fixture, db);
-  counted.push({ scenario: scenario.name, api, raw: metrics.snapshot() });
+  meter.reset();
+  const response = await countingApp.inject({ method: request.method, url: request.path, headers: { authorization: `Bearer ${request.token}` } });
+  if (response.statusCode >= 300) throw new Error(`${scenario.name}: ${request.method} ${request.path} answered ${response.statusCode}`);
+  const api = meter.snapshot();
+  meter.reset();
+  await scenario.raw(k++, fixture, { doc: counting.patterns, table, cursors });
+  counted.push({ scenario: scenario.name, api, raw: meter.snapshot() });
 }
+await countingApp.close();
+meter.detach();
+counting.destroy();
 
 // ---------------------------------------------------------------------------------------------
-// 5. Throughput and latency, API versus raw
+// Profile of the lean API process under load
 // ---------------------------------------------------------------------------------------------
-interface Measured {
-  scenario: Scenario;
-  concurrency: number;
-  api: RunStats;
-  raw: RunStats;
-  apiCores: Record<string, number>;
-  rawCores: Record<string, number>;
-}
-const measured: Measured[] = [];
-// BENCH_ONLY="get profile,react" narrows the run (the control always runs).
-const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
-const all = [...SCENARIOS.filter((s) => !only || only.includes(s.name)), CONTROL];
-for (const [index, scenario] of all.entries()) {
-  log(`${scenario.name}: warm-up`);
-  await apiRun(scenario, 16, P.warmup);
-  await rawRun(scenario, 16, P.warmup);
-  for (const concurrency of CONCURRENCY) {
-    // A-B-B-A in two halves per side: a linear drift during the pair weighs on both sides alike.
-    const apiFirst = (index + concurrency) % 2 === 0;
-    const order = apiFirst ? ['api', 'raw', 'raw', 'api'] : ['raw', 'api', 'api', 'raw'];
-    const parts: Record<string, RunStats[]> = { api: [], raw: [] };
-    const used: Record<string, { seconds: number; cores: Record<string, number> }[]> = { api: [], raw: [] };
-    for (const side of order) {
-      cpu.start();
-      const t = performance.now();
-      const stats = side === 'api' ? await apiRun(scenario, concurrency, P.seconds / 2) : await rawRun(scenario, concurrency, P.seconds / 2);
-      const cores = cpu.stop();
-      parts[side]!.push(stats);
-      used[side]!.push({ seconds: (performance.now() - t) / 1000, cores });
-    }
-    const average = (list: { seconds: number; cores: Record<string, number> }[]) => {
-      const total = list.reduce((sum, u) => sum + u.seconds, 0);
-      const out: Record<string, number> = {};
-      for (const u of list) for (const [name, c] of Object.entries(u.cores)) out[name] = (out[name] ?? 0) + (c * u.seconds) / total;
-      return out;
+const profiled = scenarios.find((s) => s.name === 'get profile') ?? scenarios[0]!;
+log(`profiling the lean API process: ${profiled.name}`);
+const profilePath = join(workDir, 'api.cpuprofile');
+const apiAsk = (message: object, expect: string) =>
+  new Promise<void>((resolve) => {
+    const onMessage = (m: { type: string }) => {
+      if (m.type !== expect) return;
+      apis.lean.child.off('message', onMessage);
+      resolve();
     };
-    const api = merge(parts.api!);
-    const raw = merge(parts.raw!);
-    const apiCores = average(used.api!);
-    const rawCores = average(used.raw!);
-    const row = { scenario, concurrency, api, raw, apiCores, rawCores };
-    measured.push(row);
-    log(
-      `${scenario.name} c=${concurrency}: api ${fmt.rps(row.api.rps)}/s p50 ${fmt.ms(row.api.p50)} p99 ${fmt.ms(row.api.p99)} | raw ${fmt.rps(row.raw.rps)}/s p50 ${fmt.ms(row.raw.p50)} p99 ${fmt.ms(row.raw.p99)} | ratio ${fmt.ratio(row.api.rps / row.raw.rps)}` +
-        (row.api.errors || row.raw.errors ? ` | errors api ${row.api.errors} raw ${row.raw.errors}: ${row.api.firstError ?? row.raw.firstError ?? ''}` : ''),
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// 6. Scale: first page (limit 20) latency and cost by partition size
-// ---------------------------------------------------------------------------------------------
-interface ScaleRow {
-  list: string;
-  size: number;
-  api: RunStats;
-  raw: RunStats;
-  capacity: number;
-}
-const scale: ScaleRow[] = [];
-const scaleToken = actors[0]!.token;
-for (const [list, kind] of [['recent photos', 'photos'], ['followers', 'followers']] as const) {
-  for (const size of P.scaleSizes) {
-    const username = scaleUser(kind, size);
-    const path = `/v1/users/${username}/${kind}?limit=20`;
-    const rawQuery = () => {
-      const range = kind === 'photos' ? ranges.photosOf(username) : ranges.followersOf(username);
-      return service.doc.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
-          ScanIndexForward: kind !== 'photos',
-          Limit: 21,
-        }),
-      );
-    };
-    metrics.reset();
-    const check = await fetch(url + path, { headers: { authorization: `Bearer ${scaleToken}` } });
-    const body = (await check.json()) as { items: unknown[]; nextCursor?: string };
-    if (check.status !== 200 || body.items.length !== Math.min(20, size)) throw new Error(`${path}: ${check.status}, ${body.items.length} items`);
-    const capacity = Object.values(metrics.snapshot()).reduce((sum, m) => sum + m.capacityUnits, 0);
-    const api = await closedLoop(1, P.scaleSeconds * 1000, async () => {
-      const r = await fetch(url + path, { headers: { authorization: `Bearer ${scaleToken}` } });
-      await r.arrayBuffer();
-      if (r.status !== 200) throw new Error(String(r.status));
-    });
-    const raw = await closedLoop(1, P.scaleSeconds * 1000, rawQuery);
-    scale.push({ list, size, api, raw, capacity });
-    log(`scale ${list} ${size}: api p50 ${fmt.ms(api.p50)} p99 ${fmt.ms(api.p99)}, raw p50 ${fmt.ms(raw.p50)}, ${capacity} RCU per page`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// 7. Profiles of the API process for reads below 0.9 of raw (and the control for contrast)
-// ---------------------------------------------------------------------------------------------
-const profiles: { scenario: string; summary: ProfileSummary }[] = [];
-const slowReads = measured.filter((m) => m.scenario.kind === 'read' && m.scenario !== CONTROL && m.api.rps / m.raw.rps < 0.9);
-const toProfile = [...new Set(slowReads.map((m) => m.scenario))];
-if (toProfile.length > 0) toProfile.push(CONTROL);
-for (const scenario of toProfile) {
-  log(`profiling the API process: ${scenario.name}`);
-  const summary = await profile(async () => {
-    await apiRun(scenario, 16, P.profileSeconds);
+    apis.lean.child.on('message', onMessage);
+    apis.lean.child.send(message);
   });
-  profiles.push({ scenario: scenario.name, summary });
-}
+await apiAsk({ type: 'profile-start' }, 'profiling');
+await runWindow(profiled, { side: 'api', client: 'lean' }, P.profileSeconds);
+await apiAsk({ type: 'profile-stop', path: profilePath }, 'profiled');
+const profileSummary: ProfileSummary = summarizeProfileFile(profilePath);
+// BENCH_PROFILE_OUT=path keeps the raw profile (open it in Chrome DevTools or speedscope).
+if (process.env.BENCH_PROFILE_OUT) await copyFile(profilePath, process.env.BENCH_PROFILE_OUT);
 
 // ---------------------------------------------------------------------------------------------
 // Shut down and write the report
 // ---------------------------------------------------------------------------------------------
-child.disconnect();
-await app.close();
-await bare.close();
-logger.flush();
-const logBytes = (await stat(logFile)).size;
-await rm(photosDir, { recursive: true, force: true });
-metrics.detach();
-service.client.destroy();
-loader.client.destroy();
-await engine.stop();
+for (const child of children) child.disconnect();
+await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+rawClients.lean.destroy();
+rawClients.sdk.destroy();
+loader.destroy();
+engineHost.disconnect();
+await new Promise((resolve) => (engineHost.exitCode !== null ? resolve(null) : engineHost.once('exit', resolve)));
+await rm(workDir, { recursive: true, force: true });
 const totalSeconds = (performance.now() - began) / 1000;
-
-// `java -version` prints to stderr.
+const loadAfter = loadavg();
 const java = spawnSync(process.env.JAVA_BIN ?? 'java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0]?.trim() || 'Java (version unknown)';
 
-const ops = (m: Record<string, OperationMetrics>) =>
-  Object.entries(m)
-    .map(([op, v]) => `${op} ×${v.requests}`)
-    .join(' + ') || '-';
+const us = (n: number) => (Number.isFinite(n) ? fmt.int(n) : '-');
+const spread = (s: ReturnType<typeof summary>) => `${us(s.low)}-${us(s.high)}`;
+const flags = (s: ReturnType<typeof summary>) => (s.flagged ? ` (${s.flagged}/${s.windows} flagged)` : '');
+const ops = (m: Record<string, OperationMetrics>) => Object.entries(m).map(([op, v]) => `${op} ×${v.requests}`).join(' + ') || '-';
 const cap = (m: Record<string, OperationMetrics>) => Object.values(m).reduce((sum, v) => sum + v.capacityUnits, 0);
-const coresText = (c: Record<string, number>) =>
-  ['node', 'loader', 'engine'].map((name) => (c[name] === undefined ? '-' : c[name].toFixed(2))).join(' / ');
-
-const perRequest = (cores: number | undefined, rps: number) => (cores === undefined ? '-' : ((cores * 1000) / rps).toFixed(2));
 
 const md: string[] = [];
 md.push('# Benchmarks', '');
 md.push(
-  `Measured by \`npm run bench\`${QUICK ? ' (BENCH_QUICK=1: a smoke run with small data and short runs; not the reference figures)' : ''} ` +
-    `on ${new Date().toISOString().slice(0, 10)}, ${totalSeconds.toFixed(0)} s in all.`,
+  `Measured by \`npm run bench\`${QUICK ? ' (BENCH_QUICK=1: a smoke run with small data and short windows; not the reference figures)' : ''} ` +
+    `on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${totalSeconds.toFixed(0)} s in all.`,
   '',
   `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${java}, ` +
-    'DynamoDB Local (in memory) as the embedded engine.',
+    'DynamoDB Local (in memory) as the engine. ' +
+    `Load average (1 min) ${loadBefore[0]!.toFixed(1)} at the start and ${loadAfter[0]!.toFixed(1)} at the end: ` +
+    'the cores were shared with other work throughout, which is why everything below is CPU time per request (not wall time) ' +
+    'and why the comparisons are between configurations measured side by side in the same run.',
   '',
-  '## Read this first',
+  '## Server CPU per request (the headline)',
   '',
-  `- **${cpus().length} cores are shared** by the engine's JVM, the API (with the raw runner, never at the same time) and the load generator ` +
-    '(autocannon in its own process). Absolute figures say more about this machine and DynamoDB Local than about DynamoDB; ' +
-    '**the ratios, measured side by side in one run on one engine, are what count.**',
-  '- API and raw runs alternate order per pattern and concurrency, so drift (JIT, engine caches, table growth) does not favour one side.',
-  '- The API runs as in production: bearer-token authentication on every request (JWT HS256 verify), TypeBox validation of params, ' +
-    'query and response, helmet headers, and pino request logging at info level (written to a file; ' +
-    `${(logBytes / 2 ** 20).toFixed(0)} MiB of logs in this run).`,
-  '- "Raw" is the same DynamoDB call(s) the pattern makes (same key condition, page size, transaction items), sent with the same ' +
-    'DocumentClient in a closed loop of N workers; the API side is autocannon with N connections. Latencies are per request, ' +
-    'in milliseconds, nearest-rank percentiles over every request of the run.',
-  '- Writes use a fresh target per request (many actors reacting to many photos, following many users), so every write succeeds ' +
-    'and none contends with another in flight.',
-  `- Each side runs ${P.seconds} s per cell, in two halves ordered A-B-B-A, after a ${P.warmup} s warm-up per pattern. ` +
-    '"Cores" is CPU time per wall-clock second of the run: bench/API process / load generator / engine JVM; ' +
-    '"CPU ms/req" divides that by the requests served (the node column is the API process in API runs, the raw loop in raw runs).',
+  '- **API**: CPU time of the API process (bench/api-server.ts: authentication, TypeBox validation, security headers, ' +
+    'one pino log line per request to a file, /metrics on), from `/proc/<pid>/task/<tid>/schedstat`, divided by the 2xx responses; ' +
+    `autocannon (its own process) at ${CONNECTIONS} connections.`,
+  '- **raw**: CPU time of a plain Node process sending the DynamoDB call(s) the pattern makes (same key conditions, page sizes and ' +
+    `transaction items) through the same client, ${CONNECTIONS} at a time, per call: the floor for that client.`,
+  '- **overhead** = API - raw with the lean client: what the HTTP layer and the pattern code cost on top of the DynamoDB call.',
+  `- Each pattern: a ${P.warmup} s warm-up per configuration, then ${P.windows} windows of ${P.window} s per configuration, ` +
+    'interleaved (the order rotates every window). Figures are medians over windows, with the range of the windows used; ' +
+    `a window whose engine or load-generator CPU per request rose more than ${NOISE * 100}% above the quietest window of its cell is flagged ` +
+    'and left out (the machine was busy: that work is the same in every window, only contention raises it).',
+  '- The capacity-counting middleware is not attached to any measured run; requests and capacity are counted in a separate pass below.',
   '',
+  '| pattern | API, lean (µs/req) | raw lean call (µs/call) | **overhead** (µs) | API, SDK client (µs/req) | raw SDK call (µs/call) | lean / SDK (API) |',
+  '|---|---:|---:|---:|---:|---:|---:|',
 );
-
-md.push('## Throughput and latency: API versus raw SDK', '');
-md.push('| pattern | c | API req/s | API p50 | API p99 | raw req/s | raw p50 | raw p99 | API/raw | cores API run | cores raw run | node CPU ms/req API / raw | engine CPU ms/req API / raw |');
-md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|');
-for (const m of measured) {
-  const errs = m.api.errors || m.raw.errors ? ` (errors: API ${m.api.errors}, raw ${m.raw.errors})` : '';
+for (const scenario of scenarios) {
+  const a = summary(cellOf(scenario, 'api', 'lean'));
+  const r = summary(cellOf(scenario, 'raw', 'lean'));
+  const as = summary(cellOf(scenario, 'api', 'sdk'));
+  const rs = summary(cellOf(scenario, 'raw', 'sdk'));
   md.push(
-    `| ${m.scenario.name}${errs} | ${m.concurrency} | ${fmt.rps(m.api.rps)} | ${fmt.ms(m.api.p50)} | ${fmt.ms(m.api.p99)} | ` +
-      `${fmt.rps(m.raw.rps)} | ${fmt.ms(m.raw.p50)} | ${fmt.ms(m.raw.p99)} | **${fmt.ratio(m.api.rps / m.raw.rps)}** | ${coresText(m.apiCores)} | ${coresText(m.rawCores)} | ` +
-      `${perRequest(m.apiCores.node, m.api.rps)} / ${perRequest(m.rawCores.node, m.raw.rps)} | ${perRequest(m.apiCores.engine, m.api.rps)} / ${perRequest(m.rawCores.engine, m.raw.rps)} |`,
+    `| ${scenario.name} (${scenario.kind}) | **${us(a.server)}** [${spread(a)}]${flags(a)} | ${us(r.server)} [${spread(r)}]${flags(r)} | **${us(a.server - r.server)}** | ` +
+      `${us(as.server)} [${spread(as)}]${flags(as)} | ${us(rs.server)} [${spread(rs)}]${flags(rs)} | ${fmt.ratio(a.server / as.server)} |`,
   );
 }
 md.push('');
-const readRows = measured.filter((m) => m.scenario.kind === 'read' && m.scenario !== CONTROL);
-const below = readRows.filter((m) => m.api.rps / m.raw.rps < 0.9);
+
+md.push('## Throughput and latency (secondary)', '');
 md.push(
-  below.length === 0
-    ? 'Every read pattern reaches at least 0.9 of raw throughput at both concurrencies.'
-    : `Read patterns below the 0.9 target: ${below.map((m) => `${m.scenario.name} at c=${m.concurrency} (${fmt.ratio(m.api.rps / m.raw.rps)})`).join(', ')}. See "Where the time goes".`,
+  'From the same windows. On two shared cores the engine, the load generator and the API compete for CPU, so these figures ' +
+    'move with the machine; CPU per request above is the stable measure.',
   '',
+  '| pattern | config | req/s (median window) | p50 ms | p99 ms | engine µs/req | load generator µs/req | errors |',
+  '|---|---|---:|---:|---:|---:|---:|---:|',
 );
+for (const cell of cells) {
+  const s = summary(cell);
+  md.push(`| ${cell.scenario.name} | ${configName(cell.config)} | ${fmt.rps(s.rps)} | ${fmt.ms(s.p50)} | ${fmt.ms(s.p99)} | ${us(s.engine)} | ${cell.config.side === 'api' ? us(s.loadGen) : '-'} | ${s.errors} |`);
+}
+md.push('');
 
 md.push('## DynamoDB requests and consumed capacity per pattern', '');
-md.push('Counted by the SDK middleware (src/engine/metrics.ts, ReturnConsumedCapacity=TOTAL) for one API request and one raw call; ' + 'test/request-counts.test.ts asserts the same counts on every `npm test`.', '');
-md.push('| pattern | API: requests | API: capacity units | raw: requests | raw: capacity units |');
-md.push('|---|---|---:|---|---:|');
+md.push('Counted in a separate pass by the counting hook (src/engine/metrics.ts, ReturnConsumedCapacity=TOTAL) on the lean client, one API request and one raw call each; test/request-counts.test.ts asserts the same counts on both clients on every `npm test`.', '');
+md.push('| pattern | API: requests | API: capacity units | raw: requests | raw: capacity units |', '|---|---|---:|---|---:|');
 for (const c of counted) md.push(`| ${c.scenario} | ${ops(c.api)} | ${cap(c.api)} | ${ops(c.raw)} | ${cap(c.raw)} |`);
 md.push('', `No Scan on any request path: ${counted.every((c) => !('Scan' in c.api)) ? 'confirmed' : '**a Scan was seen**'}.`, '');
 
-md.push('## Scale: first page (limit 20) by partition size', '');
+md.push(`## Where the time goes: CPU profile of the lean API process (${profiled.name}, ${CONNECTIONS} connections, ${P.profileSeconds} s)`, '');
 md.push(
-  `${scaleLoad.items.toLocaleString('en-US')} items loaded into the scale partitions with loadItems in ${scaleLoad.seconds.toFixed(1)} s ` +
-    `(${fmt.int(scaleLoad.items / scaleLoad.seconds)} items/s). Latency at concurrency 1, ${P.scaleSeconds} s per cell.`,
+  `V8's sampling profiler (as \`node --cpu-prof\`, 100 µs interval) inside the API process during an extra, unmeasured window; busy ${(profileSummary.busyShare * 100).toFixed(0)}% of the samples. Shares are of the busy samples.`,
   '',
 );
-md.push('| list | items in partition | API p50 | API p99 | raw p50 | raw p99 | capacity units per page |');
-md.push('|---|---:|---:|---:|---:|---:|---:|');
-for (const s of scale) md.push(`| ${s.list} | ${fmt.int(s.size)} | ${fmt.ms(s.api.p50)} | ${fmt.ms(s.api.p99)} | ${fmt.ms(s.raw.p50)} | ${fmt.ms(s.raw.p99)} | ${s.capacity} |`);
-md.push('');
-
-md.push('## Bulk load', '');
-md.push(`The seeded generator's dataset (${P.users.toLocaleString('en-US')} users, seed 42: ${items.length.toLocaleString('en-US')} items), into fresh tables with the InvertedIndex, at concurrency ${P.loadConcurrency} (BatchWriteItem requests in flight), in the order listed.`, '');
-md.push('| loader | items | seconds | items/s | BatchWriteItem requests |');
-md.push('|---|---:|---:|---:|---:|');
-for (const b of bulk) md.push(`| ${b.name} | ${fmt.int(b.items)} | ${b.seconds.toFixed(1)} | ${fmt.int(b.items / b.seconds)} | ${fmt.int(b.requests)} |`);
-const [first, second] = bulk;
-if (first && second) {
-  const loaderRow = bulk.find((b) => b.name.startsWith('loadItems'))!;
-  const rawRow = bulk.find((b) => b.name.startsWith('raw'))!;
-  md.push('', `loadItems / raw: **${fmt.ratio(loaderRow.items / loaderRow.seconds / (rawRow.items / rawRow.seconds))}**.`);
-}
-md.push('');
-
-if (profiles.length > 0) {
-  md.push('## Where the time goes (CPU profile of the API process, concurrency 16)', '');
-  md.push(
-    'Sampled with the inspector profiler inside the API process during an extra run (not a measured one). ' +
-      'Shares are of the busy samples; the load generator and the JVM are other processes.',
-    '',
-  );
-  for (const p of profiles) {
-    md.push(`### ${p.scenario} (busy ${(p.summary.busyShare * 100).toFixed(0)}% of the time)`, '');
-    md.push('| area | share |', '|---|---:|');
-    for (const a of p.summary.byArea) md.push(`| ${a.area} | ${(a.share * 100).toFixed(1)}% |`);
-    md.push('', '| heaviest functions (self time) | share |', '|---|---:|');
-    for (const f of p.summary.top) md.push(`| \`${f.fn.replace(/\|/g, '\\|')}\` | ${(f.share * 100).toFixed(1)}% |`);
-    md.push('');
-  }
-}
-md.push('<!-- ANALYSIS -->', '');
+md.push('| area | share |', '|---|---:|');
+for (const a of profileSummary.byArea) md.push(`| ${a.area} | ${(a.share * 100).toFixed(1)}% |`);
+md.push('', '| heaviest functions (self time) | share |', '|---|---:|');
+for (const f of profileSummary.top) md.push(`| \`${f.fn.replace(/\|/g, '\\|')}\` | ${(f.share * 100).toFixed(1)}% |`);
+md.push('', '<!-- ANALYSIS -->', '');
 
 await writeFile(OUTPUT, md.join('\n'));
 log(`wrote ${OUTPUT} (${totalSeconds.toFixed(0)} s)`);

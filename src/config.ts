@@ -22,6 +22,10 @@ export interface Config {
   /** Bound on one DynamoDB HTTP request; a dead engine must surface as an error, not a hang. */
   requestTimeoutMs: number;
   maxAttempts: number;
+  /** The DynamoDB client on the request path: `lean` (undici + SDK signer) or the SDK's. */
+  client: 'lean' | 'sdk';
+  /** Serve Prometheus metrics at /metrics. */
+  metricsEnabled: boolean;
   production: boolean;
   /** Local engines accept any credentials; AWS (or a secured cluster) uses the SDK's chain. */
   localCredentials: boolean;
@@ -173,6 +177,12 @@ function flag(env: Env, name: string): boolean | undefined {
   throw new ConfigError(`${name} must be 1 or 0; got "${raw}".`);
 }
 
+function clientKind(env: Env): 'lean' | 'sdk' {
+  const kind = env.DYNAMODB_CLIENT || 'lean';
+  if (kind !== 'lean' && kind !== 'sdk') throw new ConfigError(`DYNAMODB_CLIENT must be lean or sdk; got "${kind}".`);
+  return kind;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const endpoint = env.DYNAMODB_ENDPOINT || undefined;
   const requested = env.DYNAMODB_ENGINE || undefined;
@@ -220,6 +230,8 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedInMemory: env.DYNAMODB_IN_MEMORY === '1' || env.DYNAMODB_IN_MEMORY === 'true',
     requestTimeoutMs: positiveInt(env, 'DYNAMODB_REQUEST_TIMEOUT_MS', 5_000),
     maxAttempts: positiveInt(env, 'DYNAMODB_MAX_ATTEMPTS', 3),
+    client: clientKind(env),
+    metricsEnabled: flag(env, 'METRICS_ENABLED') ?? true,
     production,
     localCredentials: engine === 'embedded' || (engine === 'endpoint' && !env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE),
     cursorSecret: secret(env, 'CURSOR_SECRET'),

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   }
   const conn = connection;
 
-  const db: Db = { doc: conn.doc, table: config.tableName, cursors: createCursorCodec(secrets.cursorSecret) };
+  const db: Db = { doc: conn.patterns, table: config.tableName, cursors: createCursorCodec(secrets.cursorSecret) };
   const engine = conn.engine;
   const blobs = createBlobStore(config.blobs);
   const app = await buildApp({

@@ -1,8 +1,9 @@
 /**
- * Every access pattern's DynamoDB requests, counted by the SDK middleware on the reference
- * data: reads are one request (the enriched following list one more per 100 profiles), writes
- * one transaction, and nothing scans. Over HTTP the same holds: authentication and validation
- * add no request of their own.
+ * Every access pattern's DynamoDB requests, counted on the reference data through both clients
+ * (the SDK's, by its middleware, and the lean one, by its hook): reads are one request (the
+ * enriched following list one more per 100 profiles), writes one transaction, and nothing
+ * scans. Over HTTP (on the lean client, as in production) the same holds: authentication and
+ * validation add no request of their own.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fileLines, loadItems } from '../src/admin/load.js';
 import { createLocalBlobStore } from '../src/blobs/index.js';
 import { attachMetrics, requestCounts, type Metrics } from '../src/engine/metrics.js';
+import type { Db } from '../src/patterns/db.js';
 import { buildApp } from '../src/http/app.js';
 import {
   approveRequest,
@@ -52,33 +54,41 @@ const PHOTO_ID = photoId(OWNER, PHOTO);
 const FOLLOWED_BY_MANY = 'haroldwatkins';
 const FOLLOWS_MANY = 'geoffrey32';
 
+const KINDS = ['sdk', 'lean'] as const;
+type Kind = (typeof KINDS)[number];
+
 let db: TestDb;
+/** Per client: the Db the patterns get and the meter on that client. */
+const on = {} as Record<Kind, { db: Db; metrics: Metrics }>;
 let metrics: Metrics;
 
 /** The requests `action` sent, per operation. */
-async function requestsOf(action: () => Promise<unknown>): Promise<Record<string, number>> {
-  metrics.reset();
+async function requestsOf(action: () => Promise<unknown>, meter: Metrics = metrics): Promise<Record<string, number>> {
+  meter.reset();
   await action();
-  return requestCounts(metrics.snapshot());
+  return requestCounts(meter.snapshot());
 }
 
 beforeAll(async () => {
   db = await createTestDb();
   const loaded = await loadItems(db.doc, db.table, fileLines(REFERENCE_ITEMS));
   expect(loaded.written).toBe(967);
-  metrics = attachMetrics(db.client);
+  on.sdk = { db: { ...db, doc: db.doc }, metrics: attachMetrics(db.client) };
+  on.lean = { db: { ...db, doc: db.patterns }, metrics: attachMetrics(db.lean!) };
+  metrics = on.lean.metrics;
 });
 
 afterAll(async () => {
-  metrics.detach();
+  for (const kind of KINDS) on[kind].metrics.detach();
   await db.drop();
 });
 
-describe('the metrics middleware', () => {
+describe.each(KINDS)('the metrics hook on the %s client', (kind) => {
   it('counts document-client calls and sums the capacity they report, leaving the input alone', async () => {
+    const { metrics } = on[kind];
     const input = { TableName: db.table, Key: keys.user(OWNER) };
     metrics.reset();
-    const result = await db.doc.send(new GetCommand(input));
+    const result = await on[kind].db.doc.send(new GetCommand(input));
     expect(result.Item?.username).toBe(OWNER);
     expect(input).not.toHaveProperty('ReturnConsumedCapacity');
     const snapshot = metrics.snapshot();
@@ -88,28 +98,33 @@ describe('the metrics middleware', () => {
   });
 
   it('reset starts from zero', async () => {
-    await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(OWNER) }));
+    const { metrics } = on[kind];
+    await on[kind].db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(OWNER) }));
     metrics.reset();
     expect(metrics.snapshot()).toEqual({});
   });
 });
 
-describe('requests per access pattern', () => {
-  const newcomer = 'metered-user';
+describe.each(KINDS)('requests per access pattern, %s client', (kind) => {
+  const newcomer = `metered-${kind}`;
+  let db: Db;
+  let metrics: Metrics;
+  beforeAll(() => ({ db, metrics } = on[kind]));
+  const count = (action: () => Promise<unknown>) => requestsOf(action, metrics);
 
   it('reads: one request each, never a Scan', async () => {
-    expect(await requestsOf(() => getUser(db, OWNER))).toEqual({ GetItem: 1 });
-    expect(await requestsOf(() => listRecentPhotos(db, OWNER))).toEqual({ Query: 1 });
-    expect(await requestsOf(() => getPhotoWithReactions(db, OWNER, PHOTO))).toEqual({ Query: 1 });
-    expect(await requestsOf(() => listFollowers(db, FOLLOWED_BY_MANY))).toEqual({ Query: 1 });
-    expect(await requestsOf(() => listFollowed(db, FOLLOWS_MANY))).toEqual({ Query: 1 });
+    expect(await count(() => getUser(db, OWNER))).toEqual({ GetItem: 1 });
+    expect(await count(() => listRecentPhotos(db, OWNER))).toEqual({ Query: 1 });
+    expect(await count(() => getPhotoWithReactions(db, OWNER, PHOTO))).toEqual({ Query: 1 });
+    expect(await count(() => listFollowers(db, FOLLOWED_BY_MANY))).toEqual({ Query: 1 });
+    expect(await count(() => listFollowed(db, FOLLOWS_MANY))).toEqual({ Query: 1 });
   });
 
   it('enriched following: one Query and one BatchGetItem per 100 profiles', async () => {
     let page = await listFollowedWithProfiles(db, FOLLOWS_MANY, { limit: 100 });
     const n = page.items.length;
     expect(n).toBe(13);
-    expect(await requestsOf(async () => (page = await listFollowedWithProfiles(db, FOLLOWS_MANY, { limit: 100 })))).toEqual({
+    expect(await count(async () => (page = await listFollowedWithProfiles(db, FOLLOWS_MANY, { limit: 100 })))).toEqual({
       Query: 1,
       BatchGetItem: Math.ceil(n / 100),
     });
@@ -118,19 +133,19 @@ describe('requests per access pattern', () => {
 
   it('writes: one PutItem, one UpdateItem, or exactly one transaction', async () => {
     const user = { username: newcomer, name: 'Metered', email: 'metered@example.com', birthdate: '1990-01-01' };
-    expect(await requestsOf(() => createUser(db, user))).toEqual({ PutItem: 1 });
-    expect(await requestsOf(() => updateUser(db, newcomer, { status: 'counting' }))).toEqual({ UpdateItem: 1 });
-    expect(await requestsOf(() => uploadPhoto(db, { username: newcomer, location: 'file:///photo.png' }))).toEqual({ TransactWriteItems: 1 });
+    expect(await count(() => createUser(db, user))).toEqual({ PutItem: 1 });
+    expect(await count(() => updateUser(db, newcomer, { status: 'counting' }))).toEqual({ UpdateItem: 1 });
+    expect(await count(() => uploadPhoto(db, { username: newcomer, location: 'file:///photo.png' }))).toEqual({ TransactWriteItems: 1 });
     const target = { reactingUser: newcomer, owner: OWNER, timestamp: PHOTO, type: 'heart' };
-    expect(await requestsOf(() => reactToPhoto(db, target))).toEqual({ TransactWriteItems: 1 });
-    expect(await requestsOf(() => removeReaction(db, target))).toEqual({ TransactWriteItems: 1 });
-    expect(await requestsOf(() => followUser(db, newcomer, FOLLOWED_BY_MANY))).toEqual({ TransactWriteItems: 1 });
-    expect(await requestsOf(() => unfollowUser(db, newcomer, FOLLOWED_BY_MANY))).toEqual({ TransactWriteItems: 1 });
+    expect(await count(() => reactToPhoto(db, target))).toEqual({ TransactWriteItems: 1 });
+    expect(await count(() => removeReaction(db, target))).toEqual({ TransactWriteItems: 1 });
+    expect(await count(() => followUser(db, newcomer, FOLLOWED_BY_MANY))).toEqual({ TransactWriteItems: 1 });
+    expect(await count(() => unfollowUser(db, newcomer, FOLLOWED_BY_MANY))).toEqual({ TransactWriteItems: 1 });
   });
 
   it('an empty first page costs one GetItem more, to tell "nothing yet" from "no such user"', async () => {
-    expect(await requestsOf(() => listFollowed(db, newcomer))).toEqual({ Query: 1, GetItem: 1 });
-    expect(await requestsOf(() => listFollowedWithProfiles(db, newcomer))).toEqual({ Query: 1, GetItem: 1 });
+    expect(await count(() => listFollowed(db, newcomer))).toEqual({ Query: 1, GetItem: 1 });
+    expect(await count(() => listFollowedWithProfiles(db, newcomer))).toEqual({ Query: 1, GetItem: 1 });
   });
 });
 
@@ -209,7 +224,7 @@ describe('requests per HTTP call', () => {
   beforeAll(async () => {
     photosDir = await mkdtemp(join(tmpdir(), 'qp-counts-'));
     app = await buildApp({
-      db,
+      db: on.lean.db,
       client: db.client,
       config: testConfig({ TABLE_NAME: db.table, PHOTOS_DIR: photosDir }),
       blobs: createLocalBlobStore(photosDir),

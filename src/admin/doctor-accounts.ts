@@ -4,7 +4,8 @@
  * deletion without a job to finish it, and deletions still pending. Repairs are conditional
  * like the counters'; a pending deletion is finished by `quick-photos accounts finish-deletions`.
  */
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DocClient } from '../engine/doc-client.js';
 import { normalizeEmail } from '../schema/entities.js';
 import type { RawItem } from '../schema/items.js';
 import { keys, type ItemKey, type KeyKind } from '../schema/keys.js';
@@ -55,7 +56,7 @@ export function accountAuditor() {
 }
 
 /** Applies one repair; false when it cannot be repaired here or the item changed since the audit. */
-export async function repairAccountProblem(doc: DynamoDBDocumentClient, table: string, problem: AccountProblem): Promise<boolean> {
+export async function repairAccountProblem(doc: DocClient, table: string, problem: AccountProblem): Promise<boolean> {
   switch (problem.type) {
     case 'deletion-pending':
       return false;

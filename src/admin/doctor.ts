@@ -7,7 +7,8 @@
  * deleted only if still present, and a counter is set to the recount only if it still holds
  * the value the audit saw. What could not be repaired shows up in the re-audit that follows.
  */
-import { DeleteCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DocClient } from '../engine/doc-client.js';
 import { isReactionType, REACTION_TYPES, type ReactionType } from '../schema/entities.js';
 import { classifyKey, keys, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
@@ -48,7 +49,7 @@ interface Tally {
   actual: number;
 }
 
-async function scanAll(doc: DynamoDBDocumentClient, table: string, segments: number, onItem: (item: RawItem) => void): Promise<void> {
+async function scanAll(doc: DocClient, table: string, segments: number, onItem: (item: RawItem) => void): Promise<void> {
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
       let start: Record<string, unknown> | undefined;
@@ -63,7 +64,7 @@ async function scanAll(doc: DynamoDBDocumentClient, table: string, segments: num
   );
 }
 
-export async function auditOnce(doc: DynamoDBDocumentClient, table: string, options: AuditOptions = {}): Promise<AuditReport> {
+export async function auditOnce(doc: DocClient, table: string, options: AuditOptions = {}): Promise<AuditReport> {
   const counts: AuditCounts = { scanned: 0, users: 0, photos: 0, reactions: 0, friendships: 0 };
   const users = new Map<string, { followers: Tally; following: Tally }>();
   const photos = new Map<string, { owner: string; timestamp: string; stored: RawItem; actual: Record<ReactionType, number> }>();
@@ -150,7 +151,7 @@ export async function auditOnce(doc: DynamoDBDocumentClient, table: string, opti
 const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 /** Applies one repair; false when the item changed since the audit (the re-audit will tell). */
-async function repair(doc: DynamoDBDocumentClient, table: string, problem: Problem): Promise<boolean> {
+async function repair(doc: DocClient, table: string, problem: Problem): Promise<boolean> {
   try {
     switch (problem.type) {
       case 'deletion-pending':
@@ -200,7 +201,7 @@ async function repair(doc: DynamoDBDocumentClient, table: string, problem: Probl
  * Audits the table; with `fix`, repairs and audits again until nothing is left to repair
  * (deleting an orphan photo can orphan its reactions, which the next round removes).
  */
-export async function auditTable(doc: DynamoDBDocumentClient, table: string, options: AuditOptions = {}): Promise<AuditReport> {
+export async function auditTable(doc: DocClient, table: string, options: AuditOptions = {}): Promise<AuditReport> {
   const first = await auditOnce(doc, table, options);
   if (!options.fix || first.problems.length === 0) return first;
   let fixed = 0;

@@ -9,7 +9,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DocClient } from '../engine/doc-client.js';
 import { classifyKey } from '../schema/keys.js';
 import { CorruptItemError, decodeFriendship, decodePhoto, decodeReaction, decodeUser, type RawItem } from '../schema/items.js';
 
@@ -66,7 +67,7 @@ export function checkItem(value: unknown): string | undefined {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function loadItems(
-  doc: DynamoDBDocumentClient,
+  doc: DocClient,
   tableName: string,
   lines: AsyncIterable<string> | Iterable<string>,
   options: LoadOptions = {},

@@ -8,7 +8,8 @@
  *  - the private mark exists exactly when the User item says `private` (repair: put/delete).
  * One Scan of its own; every repair is conditional, and a re-audit says what is left.
  */
-import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DocClient } from '../engine/doc-client.js';
 import { isDomainError } from '../errors.js';
 import { createCursorCodec, unfollowUser } from '../patterns/index.js';
 import type { RawItem } from '../schema/items.js';
@@ -45,7 +46,7 @@ export function describeSafetyProblem(p: SafetyProblem): string {
   }
 }
 
-export async function auditSafetyOnce(doc: DynamoDBDocumentClient, table: string): Promise<SafetyReport> {
+export async function auditSafetyOnce(doc: DocClient, table: string): Promise<SafetyReport> {
   const blocks = new Set<string>();
   const blockingOf = new Map<string, number>();
   const follows = new Set<string>();
@@ -96,7 +97,7 @@ export async function auditSafetyOnce(doc: DynamoDBDocumentClient, table: string
 
 const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
-async function repair(doc: DynamoDBDocumentClient, table: string, problem: SafetyProblem): Promise<boolean> {
+async function repair(doc: DocClient, table: string, problem: SafetyProblem): Promise<boolean> {
   try {
     switch (problem.type) {
       case 'blocked-follow':
@@ -136,7 +137,7 @@ async function repair(doc: DynamoDBDocumentClient, table: string, problem: Safet
 }
 
 /** Audits; with `fix`, repairs each problem and audits again. */
-export async function auditSafety(doc: DynamoDBDocumentClient, table: string, options: { fix?: boolean } = {}): Promise<SafetyReport> {
+export async function auditSafety(doc: DocClient, table: string, options: { fix?: boolean } = {}): Promise<SafetyReport> {
   const first = await auditSafetyOnce(doc, table);
   if (!options.fix || first.problems.length === 0) return first;
   let fixed = 0;

@@ -1,5 +1,5 @@
 /** Sample data for `npm start` on an empty table, from the project's seeded generator. */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DocClient } from '../engine/doc-client.js';
 import { GENERATE_DEFAULTS, generateItems } from './generate.js';
 import { loadItems, type LoadResult } from './load.js';
 
@@ -15,7 +15,7 @@ function* jsonLines(items: Iterable<unknown>): Generator<string> {
 }
 
 /** Generates a small dataset (50 users, seed 42 by default) and bulk-loads it, as `load` would a file. */
-export async function seedSampleData(doc: DynamoDBDocumentClient, table: string, options: SeedOptions = {}): Promise<LoadResult> {
+export async function seedSampleData(doc: DocClient, table: string, options: SeedOptions = {}): Promise<LoadResult> {
   const items = generateItems({ users: options.users ?? SEED_DEFAULTS.users, seed: options.seed ?? SEED_DEFAULTS.seed });
   const result = await loadItems(doc, table, jsonLines(items));
   // Generated items are valid by construction; a bad one is a bug, not data to skip.

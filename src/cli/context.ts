@@ -80,7 +80,7 @@ export class CliContext {
   async db(): Promise<Db> {
     const connection = await this.connection();
     const config = this.config();
-    return { doc: connection.doc, table: config.tableName, cursors: createCursorCodec(config.cursorSecret ?? LOCAL_CURSOR_SECRET) };
+    return { doc: connection.patterns, table: config.tableName, cursors: createCursorCodec(config.cursorSecret ?? LOCAL_CURSOR_SECRET) };
   }
 
   async client(): Promise<DynamoDBClient> {

@@ -9,7 +9,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config.js';
+import type { ClientKind, DocClient } from './doc-client.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded.js';
+import { leanClientFor, type LeanDocClient } from './lean/client.js';
 
 export interface ClientOptions {
   endpoint?: string | undefined;
@@ -18,11 +20,21 @@ export interface ClientOptions {
   maxAttempts?: number;
   /** Static credentials; local engines accept any, AWS uses the default chain when omitted. */
   local?: boolean;
+  /** Which client the access patterns use (`patterns`); the SDK's are built either way. */
+  kind?: ClientKind;
 }
 
 export interface Clients {
+  /** The SDK client: control plane (tables), readiness, and the reference for tests. */
   client: DynamoDBClient;
+  /** The SDK's DocumentClient: admin tools (load, doctor) and the reference for tests. */
   doc: DynamoDBDocumentClient;
+  /** What the access patterns use on the request path: the lean client, or `doc`. */
+  patterns: DocClient;
+  /** The lean client when `kind` is lean (to observe or close it). */
+  lean: LeanDocClient | undefined;
+  /** Closes every connection these clients hold. */
+  destroy(): void;
 }
 
 // The SDK warns on Node 20 that future releases will need Node 22. Our SDK versions are
@@ -33,6 +45,7 @@ export function createClients(options: ClientOptions): Clients {
   // Requests beyond 50 in flight queue in the agent instead of opening more connections:
   // a burst of hundreds of new sockets is what makes an engine miss connect deadlines.
   const keepAlive = { keepAlive: true, maxSockets: 50 };
+  const timeout = options.requestTimeoutMs ?? 5_000;
   const client = new DynamoDBClient({
     endpoint: options.endpoint,
     region: options.region ?? (options.local ? 'local' : undefined),
@@ -43,15 +56,31 @@ export function createClients(options: ClientOptions): Clients {
       httpsAgent: new HttpsAgent(keepAlive),
       // Smithy starts this clock when the request is queued, not when it connects, so it must
       // allow for queueing behind busy sockets: the same bound as the request itself.
-      connectionTimeout: options.requestTimeoutMs ?? 5_000,
-      requestTimeout: options.requestTimeoutMs ?? 5_000,
+      connectionTimeout: timeout,
+      // Without throwOnRequestTimeout the request timeout only logs a warning, and a stalled
+      // engine (accepting connections, never answering) hangs every request.
+      requestTimeout: timeout,
+      throwOnRequestTimeout: true,
+      socketTimeout: timeout,
     }),
   });
   const doc = DynamoDBDocumentClient.from(client, {
     // Profile fields are optional; an `undefined` must mean "absent", never a failed write.
     marshallOptions: { removeUndefinedValues: true },
   });
-  return { client, doc };
+  const lean = (options.kind ?? 'sdk') === 'lean'
+    ? leanClientFor(client, { endpoint: options.endpoint, requestTimeoutMs: timeout, maxAttempts: options.maxAttempts ?? 3 })
+    : undefined;
+  return {
+    client,
+    doc,
+    patterns: lean ?? doc,
+    lean,
+    destroy() {
+      client.destroy();
+      void lean?.destroy();
+    },
+  };
 }
 
 export interface Connection extends Clients {
@@ -76,6 +105,7 @@ export async function connect(config: Config, options: { inMemory?: boolean } = 
     requestTimeoutMs: config.requestTimeoutMs,
     maxAttempts: config.maxAttempts,
     local: config.localCredentials,
+    kind: config.client,
   });
   return {
     ...clients,
@@ -83,6 +113,7 @@ export async function connect(config: Config, options: { inMemory?: boolean } = 
     endpoint,
     async close() {
       clients.client.destroy();
+      await clients.lean?.destroy();
       await engine?.stop();
     },
   };

@@ -1,13 +1,10 @@
 /**
- * Counts DynamoDB requests per operation and sums the capacity they consumed, through an SDK
- * middleware on the client's stack. A DynamoDBDocumentClient built with `.from(client)` shares
- * that stack, so document-client calls are counted too.
- *
- * The middleware sits in the `initialize` step: it sees each `send()` once (the SDK's own
- * retries happen later in the stack and are not counted as separate requests), and it asks
- * for ReturnConsumedCapacity=TOTAL unless the caller already asked for something.
+ * Counts DynamoDB requests per operation and sums the capacity they consumed, on either
+ * client (SDK middleware or the lean client's hook, see observe.ts). It asks for
+ * ReturnConsumedCapacity=TOTAL unless the caller already asked for something, so it changes
+ * the requests it counts: tests and the bench's counting pass use it, never measured runs.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { observeCalls, type Observable } from './observe.js';
 
 export interface OperationMetrics {
   requests: number;
@@ -23,7 +20,8 @@ export interface Metrics {
   detach(): void;
 }
 
-const REPORTS_CAPACITY = new Set([
+/** Operations whose answers can carry ConsumedCapacity. */
+export const REPORTS_CAPACITY: ReadonlySet<string> = new Set([
   'GetItem',
   'PutItem',
   'UpdateItem',
@@ -40,35 +38,28 @@ interface Capacity {
   CapacityUnits?: number;
 }
 
-function capacityOf(output: unknown): number {
+export function capacityOf(output: unknown): number {
   const consumed = (output as { ConsumedCapacity?: Capacity | Capacity[] } | undefined)?.ConsumedCapacity;
   if (consumed === undefined) return 0;
   const list = Array.isArray(consumed) ? consumed : [consumed];
   return list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
 }
 
-let attached = 0;
-
-export function attachMetrics(client: DynamoDBClient): Metrics {
+export function attachMetrics(target: Observable): Metrics {
   let counts = new Map<string, OperationMetrics>();
-  // Unique per attachment, so two meters (a test's and a benchmark's) can coexist.
-  const name = `quickPhotosMetrics${++attached}`;
-
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+  const detach = observeCalls(target, {
+    before(operation, input) {
       const entry = counts.get(operation) ?? { requests: 0, capacityUnits: 0 };
       counts.set(operation, entry);
       entry.requests++;
-      const input = args.input as Record<string, unknown>;
-      const ask = REPORTS_CAPACITY.has(operation) && input.ReturnConsumedCapacity === undefined;
       // A copy: the caller's input object must not change under it.
-      const result = await next(ask ? { ...args, input: { ...input, ReturnConsumedCapacity: 'TOTAL' } } : args);
-      entry.capacityUnits += capacityOf(result.output);
-      return result;
+      return REPORTS_CAPACITY.has(operation) && input.ReturnConsumedCapacity === undefined ? { ...input, ReturnConsumedCapacity: 'TOTAL' } : input;
     },
-    { step: 'initialize', name, priority: 'high' },
-  );
+    after(operation, _input, output) {
+      const entry = counts.get(operation);
+      if (entry && output) entry.capacityUnits += capacityOf(output);
+    },
+  });
 
   return {
     snapshot() {
@@ -77,9 +68,7 @@ export function attachMetrics(client: DynamoDBClient): Metrics {
     reset() {
       counts = new Map();
     },
-    detach() {
-      client.middlewareStack.remove(name);
-    },
+    detach,
   };
 }
 

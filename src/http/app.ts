@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import etag from '@fastify/etag';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -17,6 +16,8 @@ import type { IncomingMessage } from 'node:http';
 import { authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
+import { setStandardHeaders } from './headers.js';
+import { registerTelemetry, RequestLogController } from './telemetry.js';
 import { openapiOptions } from './openapi.js';
 import { webDirectory, webRoutes } from './web.js';
 import { installVisibility } from './visibility.js';
@@ -76,6 +77,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     genReqId: requestId,
     requestIdHeader: false,
+    // One line per request, at completion, instead of two.
+    logController: new RequestLogController(),
     // Finish in-flight requests on close, but do not wait on idle keep-alive sockets.
     forceCloseConnections: 'idle',
     // Errors raised before routing (a malformed URL encoding, say) bypass the error handler:
@@ -91,11 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON only (and multipart on the upload route): any other body is 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
   await app.register(errorHandlerPlugin);
-  app.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
-
-  await app.register(helmet, { global: true });
+  app.addHook('onRequest', setStandardHeaders);
   // JSON pages of profiles compress well; small answers are not worth the CPU (threshold).
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
   // Weak validators on every string/buffer answer: a client that revalidates a read with
@@ -125,6 +124,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, openapiOptions);
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
+  // Before every API route, so that each one is measured.
+  registerTelemetry(app, { db: deps.db, metrics: config.metricsEnabled });
 
   await app.register(systemRoutes, { ctx });
   const web = webDirectory(config.http.webDir);

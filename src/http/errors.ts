@@ -2,6 +2,8 @@
  * The one place errors become HTTP responses: `{ error: { code, message, details? } }`.
  * Domain errors map by kind; Fastify's own client errors keep their status; anything else is
  * a 500 with a generic message, logged with its stack but never shown to the client.
+ * Expected server-side failures (503 ENGINE_UNAVAILABLE...) are logged as one short line per
+ * failure kind and second at most: an outage must not flood the log with stack traces.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError, RetryLaterError, type ErrorKind, type FieldIssue } from '../errors.js';
@@ -98,12 +100,45 @@ export function toErrorResponse(error: unknown): { status: number; body: Body; i
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'Something went wrong on our side; the error has been logged.' } }, internal: true };
 }
 
+/** One line: the failure's name and message, and its cause's (the engine's own error). */
+function summary(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    parts.push(`${e.name}${typeof code === 'string' ? ` ${code}` : ''}: ${e.message.split('\n')[0]}`);
+  }
+  return parts.join(' <- ');
+}
+
+/**
+ * At most one log line per code per interval; the next line says how many were left out.
+ * The map holds one entry per error code, a small fixed set.
+ */
+export function logLimiter(intervalMs = 1_000, now: () => number = Date.now) {
+  const state = new Map<string, { until: number; suppressed: number }>();
+  return (code: string): { log: boolean; suppressed: number } => {
+    const t = now();
+    const entry = state.get(code);
+    if (entry && t < entry.until) {
+      entry.suppressed++;
+      return { log: false, suppressed: entry.suppressed };
+    }
+    const suppressed = entry?.suppressed ?? 0;
+    state.set(code, { until: t + intervalMs, suppressed: 0 });
+    return { log: true, suppressed };
+  };
+}
+
 /** Registered once on the root instance (skip-override: it applies to every route). */
 export function errorHandlerPlugin(app: FastifyInstance, _options: unknown, done: () => void): void {
+  const limit = logLimiter();
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body, internal } = toErrorResponse(error);
     if (internal) request.log.error({ err: error }, 'unhandled error');
-    else if (status >= 500) request.log.warn({ err: error }, body.error.code);
+    else if (status >= 500) {
+      const { log, suppressed } = limit(body.error.code);
+      if (log) request.log.warn({ code: body.error.code, cause: summary(error), ...(suppressed ? { suppressed } : {}) }, body.error.code);
+    }
     if (error instanceof RetryLaterError) void reply.header('retry-after', String(error.retryAfterSeconds));
     if (status === 503 || status === 429) {
       if (!reply.hasHeader('retry-after')) void reply.header('retry-after', '1');

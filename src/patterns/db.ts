@@ -8,17 +8,19 @@ import {
   BatchGetCommand,
   QueryCommand,
   TransactWriteCommand,
-  type DynamoDBDocumentClient,
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { backoff } from '../backoff.js';
+import type { DocClient } from '../engine/doc-client.js';
 import { DomainError, errors } from '../errors.js';
 import type { ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
 import type { CursorCodec, StartKey } from './cursor.js';
 
 export interface Db {
-  doc: DynamoDBDocumentClient;
+  /** The SDK's DocumentClient or the lean client: both take lib-dynamodb commands. */
+  doc: DocClient;
   table: string;
   cursors: CursorCodec;
 }
@@ -78,12 +80,7 @@ export async function call<T>(db: Db, request: () => Promise<T>): Promise<T> {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Exponential backoff with full jitter, capped: spreads retries of contending writers apart. */
-export function backoff(attempt: number, baseMs = 20, capMs = 1_000): Promise<void> {
-  return sleep(Math.random() * Math.min(capMs, baseMs * 2 ** attempt));
-}
+export { backoff } from '../backoff.js';
 
 export const TRANSACTION_ATTEMPTS = 10;
 

@@ -220,3 +220,14 @@ export function classifySafetyKey(key: ItemKey): SafetyKeyKind | undefined {
   if (pk.startsWith(PRIVACY) && sk === 'PRIVATE') return { kind: 'private-mark', username: pk.slice(PRIVACY.length) };
   return undefined;
 }
+
+/**
+ * The entity word a key value starts with (`USER#bob` -> `user`, `#FRIEND#x` -> `friend`),
+ * for naming access patterns in metrics without exposing key strings.
+ */
+export function keyWord(value: unknown): string {
+  if (typeof value !== 'string') return 'none';
+  const start = value.startsWith('#') ? 1 : 0;
+  const end = value.indexOf('#', start);
+  return (end < 0 ? value.slice(start) : value.slice(start, end)).replace(/[^A-Za-z]/g, '').toLowerCase() || 'none';
+}

@@ -53,7 +53,8 @@ export async function startApi(env: Record<string, string> = {}, options: { blob
   const db = await createTestDb();
   const photosDir = await mkdtemp(join(tmpdir(), 'qp-photos-'));
   const config = testConfig({ PHOTOS_DIR: photosDir, TABLE_NAME: db.table, ...env });
-  const app = await buildApp({ db, client: db.client, config, blobs: options.blobs ?? createLocalBlobStore(photosDir) });
+  // The API runs on the lean client, as in production; pattern tests use the SDK's.
+  const app = await buildApp({ db: { ...db, doc: db.patterns }, client: db.client, config, blobs: options.blobs ?? createLocalBlobStore(photosDir) });
   const url = await listen(app);
   return {
     url,

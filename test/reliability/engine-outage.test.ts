@@ -30,8 +30,12 @@ beforeAll(async () => {
   port = await freePort();
   engine = await startEmbeddedEngine({ dbPath: join(dir, 'db'), port });
   // One attempt and a 1 s bound: an outage must surface fast, not hide behind retries.
+  // The SDK now enforces its request timeout: the table is created by a patient client, since
+  // creating one may take longer than the bound on a busy machine.
+  const admin = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: 60_000 });
+  await ensureTable(admin.client, 'outage');
+  admin.destroy();
   clients = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: 1_000, maxAttempts: 1 });
-  await ensureTable(clients.client, 'outage');
   const config = testConfig({ TABLE_NAME: 'outage', PHOTOS_DIR: join(dir, 'photos') });
   const db = { doc: clients.doc, table: 'outage', cursors: createCursorCodec('outage-cursor-secret-0123456789') };
   app = await buildApp({ db, client: clients.client, config, blobs: createLocalBlobStore(join(dir, 'photos')) });
@@ -41,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app.close();
+  await app?.close();
   clients.client.destroy();
   await engine.stop();
   await rm(dir, { recursive: true, force: true });

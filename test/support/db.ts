@@ -10,12 +10,13 @@ import type { Db } from '../../src/patterns/db.js';
 export const REFERENCE_DIR = new URL('../../../shared/reference/', import.meta.url).pathname;
 export const REFERENCE_ITEMS = `${REFERENCE_DIR}quick-photos-items.json`;
 
-export interface TestDb extends Db, Clients {
+/** `doc` is the SDK's DocumentClient (the reference); `patterns` the lean client. */
+export interface TestDb extends Omit<Db, 'doc'>, Clients {
   drop(): Promise<void>;
 }
 
 export function testClients(): Clients {
-  return createClients({ endpoint: inject('dynamodbEndpoint'), local: true, requestTimeoutMs: 30_000 });
+  return createClients({ endpoint: inject('dynamodbEndpoint'), local: true, requestTimeoutMs: 30_000, kind: 'lean' });
 }
 
 export function uniqueTableName(prefix = 'test'): string {
@@ -38,7 +39,7 @@ export async function createTestDb(options: { index?: boolean } = {}): Promise<T
     cursors: createCursorCodec('test-cursor-secret-0123456789'),
     async drop() {
       await deleteTable(clients.client, table);
-      clients.client.destroy();
+      clients.destroy();
     },
   };
 }

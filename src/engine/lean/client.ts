@@ -1,0 +1,303 @@
+/**
+ * The lean DynamoDB client for the request path: the JSON protocol over an undici pool,
+ * signed by the SDK's own SigV4 signer with the SDK client's own region and credential
+ * providers (refresh included), items converted by @aws-sdk/util-dynamodb along
+ * lib-dynamodb's key nodes, errors thrown as the SDK's classes, and AWS's retry rules.
+ * It skips the SDK's per-call middleware stack, which costs more CPU than the rest of a
+ * request (BENCHMARKS.md). It accepts the same lib-dynamodb commands as `DocClient.send`.
+ */
+import { createHash, createHmac, hash } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactGetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
+import { Pool, type Dispatcher } from 'undici';
+import { backoffDelay } from '../../backoff.js';
+import type { CallObserver, DocClient, Fields } from '../doc-client.js';
+import { createCodec, type KeyNodes } from './codec.js';
+import { retryKind, serviceError, transportError, type ResponseMetadata } from './errors.js';
+
+export interface LeanClientOptions {
+  /** Omitted means AWS: the regional endpoint, once the region is known. */
+  endpoint: string | undefined;
+  region: () => Promise<string>;
+  credentials: () => Promise<AwsCredentialIdentity>;
+  /** Bound on one attempt (connect, send, answer); a stalled engine is a TimeoutError. */
+  requestTimeoutMs: number;
+  maxAttempts: number;
+  /** Connections kept to the engine; further requests queue in the pool. */
+  connections?: number;
+}
+
+/** The lib-dynamodb commands the lean client speaks, by their DynamoDB operation. */
+const OPERATIONS = new Map<unknown, string>([
+  [GetCommand, 'GetItem'],
+  [PutCommand, 'PutItem'],
+  [UpdateCommand, 'UpdateItem'],
+  [DeleteCommand, 'DeleteItem'],
+  [QueryCommand, 'Query'],
+  [ScanCommand, 'Scan'],
+  [BatchGetCommand, 'BatchGetItem'],
+  [BatchWriteCommand, 'BatchWriteItem'],
+  [TransactGetCommand, 'TransactGetItems'],
+  [TransactWriteCommand, 'TransactWriteItems'],
+]);
+
+interface DocCommand {
+  input: Fields;
+  inputKeyNodes: Record<string, KeyNodes>;
+  outputKeyNodes: Record<string, KeyNodes>;
+}
+
+/**
+ * node:crypto behind the signer's Checksum interface (what @smithy/hash-node does), cheaper
+ * per request: plain digests use the one-shot `crypto.hash`, and the one keyed digest that
+ * repeats on every request (the signer hashes the secret key with the key id to look up its
+ * cached signing key) is remembered, since its inputs do not change between requests.
+ */
+export class NodeSha256 implements Checksum {
+  private static remembered: { secret: string; data: string; digest: Uint8Array } | undefined;
+  private chunks: (Buffer | string)[] = [];
+  constructor(private readonly secret?: SourceData) {}
+  update(data: Uint8Array | string): void {
+    this.chunks.push(toBuffer(data));
+  }
+  digest(): Promise<Uint8Array> {
+    const { secret, chunks } = this;
+    if (secret === undefined) {
+      return Promise.resolve(chunks.length === 1 ? hash('sha256', chunks[0]!, 'buffer') : concatHash(chunks));
+    }
+    // Keys given as strings are credentials (the signer's own derived keys are bytes).
+    const first = chunks.length === 1 ? chunks[0] : undefined;
+    const single = typeof secret === 'string' && first !== undefined ? (typeof first === 'string' ? first : first.toString('latin1')) : undefined;
+    const last = NodeSha256.remembered;
+    if (single !== undefined && last?.secret === secret && last.data === single) return Promise.resolve(last.digest);
+    const hmac = createHmac('sha256', toBuffer(secret));
+    for (const chunk of chunks) hmac.update(chunk);
+    const digest = hmac.digest();
+    if (single !== undefined) NodeSha256.remembered = { secret: secret as string, data: single, digest };
+    return Promise.resolve(digest);
+  }
+  reset(): void {
+    this.chunks = [];
+  }
+}
+
+function concatHash(chunks: (Buffer | string)[]): Buffer {
+  const h = createHash('sha256');
+  for (const chunk of chunks) h.update(chunk);
+  return h.digest();
+}
+
+function toBuffer(data: SourceData): Buffer | string {
+  if (typeof data === 'string') return data;
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data);
+}
+
+/** The JSON protocol carries B and BS values in base64 (Buffer's own toJSON runs first: read the original). */
+function binaryAsBase64(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') : value;
+}
+
+// A quick test first: the reviver slows parsing down, and most answers carry no binary.
+const hasBinary = (text: string): boolean => text.includes('"B":') || text.includes('"BS":');
+
+function base64AsBinary(key: string, value: unknown): unknown {
+  if (key === 'B' && typeof value === 'string') return new Uint8Array(Buffer.from(value, 'base64'));
+  if (key === 'BS' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    return value.map((v: string) => new Uint8Array(Buffer.from(v, 'base64')));
+  }
+  return value;
+}
+
+const TARGET_PREFIX = 'DynamoDB_20120810.';
+const THROTTLING_BASE_MS = 500;
+const TRANSIENT_BASE_MS = 100;
+const MAX_DELAY_MS = 20_000;
+
+interface Exchange {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * One request and its whole answer, through undici's dispatch API: the answer is collected
+ * as buffers, without the Readable stream `pool.request()` builds around every body.
+ */
+function exchange(pool: Pool, options: Dispatcher.DispatchOptions): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let status = 0;
+    const headers: Exchange['headers'] = {};
+    // The pool takes undici's classic handler shape (onConnect ... onComplete).
+    const handler = {
+      onConnect(): void {},
+      onHeaders(statusCode: number, raw: Buffer[]): boolean {
+        status = statusCode;
+        // Only the two headers the protocol needs are read (names arrive as sent).
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const name = raw[i]!.toString('latin1').toLowerCase();
+          if (name === 'x-amzn-requestid' || name === 'x-amzn-errortype') headers[name] = raw[i + 1]!.toString('latin1');
+        }
+        return true;
+      },
+      onData(chunk: Buffer): boolean {
+        chunks.push(chunk);
+        return true;
+      },
+      onComplete(): void {
+        const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+        resolve({ status, headers, text });
+      },
+      onError(error: Error): void {
+        reject(error);
+      },
+    };
+    pool.dispatch(options, handler);
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class LeanDocClient {
+  /** lib-dynamodb's `send`, typed as the DocumentClient's so patterns need no change. */
+  readonly send: DocClient['send'];
+  private pool: Pool | undefined;
+  private opening: Promise<Pool> | undefined;
+  private readonly signer: SignatureV4;
+  private url: URL | undefined;
+  private readonly codec = createCodec({ removeUndefinedValues: true, convertTopLevelContainer: true }, { convertWithoutMapWrapper: true });
+  private observers: CallObserver[] = [];
+
+  constructor(private readonly options: LeanClientOptions) {
+    if (options.endpoint !== undefined) this.pool = this.openPool(options.endpoint);
+    this.signer = new SignatureV4({ service: 'dynamodb', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
+    this.send = ((command: DocCommand) => this.sendCommand(command)) as unknown as DocClient['send'];
+  }
+
+  private openPool(endpoint: string): Pool {
+    this.url = new URL(endpoint);
+    return new Pool(this.url.origin, {
+      connections: this.options.connections ?? 50,
+      pipelining: 1,
+      connect: { timeout: this.options.requestTimeoutMs },
+      headersTimeout: this.options.requestTimeoutMs,
+      bodyTimeout: this.options.requestTimeoutMs,
+    });
+  }
+
+  private async regionalPool(): Promise<Pool> {
+    this.opening ??= this.options.region().then((region) => (this.pool = this.openPool(`https://dynamodb.${region}.amazonaws.com`)));
+    return this.opening;
+  }
+
+  /** Adds an observer (metrics); returns the function that removes it. */
+  observe(observer: CallObserver): () => void {
+    this.observers = [...this.observers, observer];
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+    };
+  }
+
+  private async sendCommand(command: DocCommand): Promise<Fields> {
+    const operation = OPERATIONS.get(command.constructor);
+    if (operation === undefined) throw new TypeError(`The lean DynamoDB client does not speak ${command.constructor.name}.`);
+    let input = command.input;
+    const observers = this.observers;
+    if (observers.length === 0) return this.call(operation, command, input);
+    for (const o of observers) if (o.before) input = o.before(operation, input);
+    const startedAt = performance.now();
+    try {
+      const output = await this.call(operation, command, input);
+      for (const o of observers) o.after?.(operation, input, output, undefined, startedAt);
+      return output;
+    } catch (error) {
+      for (const o of observers) o.after?.(operation, input, undefined, error, startedAt);
+      throw error;
+    }
+  }
+
+  private async call(operation: string, command: DocCommand, input: Fields): Promise<Fields> {
+    const body = JSON.stringify(this.codec.encode(input, command.inputKeyNodes), binaryAsBase64);
+    const metadata: ResponseMetadata = { attempts: 0, totalRetryDelay: 0 };
+    for (;;) {
+      metadata.attempts++;
+      try {
+        const output = await this.attempt(operation, body, metadata);
+        const result = this.codec.decode(output, command.outputKeyNodes);
+        result.$metadata = metadata;
+        return result;
+      } catch (error) {
+        const kind = retryKind(error);
+        if (kind === undefined || metadata.attempts >= this.options.maxAttempts) throw error;
+        const delay = backoffDelay(metadata.attempts - 1, kind === 'throttling' ? THROTTLING_BASE_MS : TRANSIENT_BASE_MS, MAX_DELAY_MS);
+        metadata.totalRetryDelay += Math.round(delay);
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async attempt(operation: string, body: string, metadata: ResponseMetadata): Promise<Fields> {
+    const pool = this.pool ?? (await this.regionalPool());
+    const url = this.url as URL;
+    const signed = await this.signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: '/',
+      query: {},
+      headers: {
+        host: url.host,
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': TARGET_PREFIX + operation,
+        'content-length': String(Buffer.byteLength(body)),
+      },
+      body,
+    });
+    let status: number;
+    let text: string;
+    let headers: Record<string, string | string[] | undefined>;
+    try {
+      ({ status, headers, text } = await exchange(pool, { method: 'POST', path: '/', headers: signed.headers, body }));
+    } catch (error) {
+      throw transportError(error, this.options.requestTimeoutMs, metadata);
+    }
+    metadata.httpStatusCode = status;
+    const requestId = headers['x-amzn-requestid'];
+    if (typeof requestId === 'string') metadata.requestId = requestId;
+    if (status >= 200 && status < 300) return text ? (JSON.parse(text, hasBinary(text) ? base64AsBinary : undefined) as Fields) : {};
+    const errorType = headers['x-amzn-errortype'];
+    throw serviceError(status, typeof errorType === 'string' ? errorType : undefined, text, { ...metadata });
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool?.destroy();
+  }
+}
+
+/** A lean client with the same endpoint, region and credentials as an SDK client. */
+export function leanClientFor(sdk: DynamoDBClient, options: { endpoint: string | undefined; requestTimeoutMs: number; maxAttempts: number }): LeanDocClient {
+  const config = sdk.config;
+  return new LeanDocClient({
+    endpoint: options.endpoint,
+    region: () => config.region(),
+    credentials: () => config.credentials(),
+    requestTimeoutMs: options.requestTimeoutMs,
+    maxAttempts: options.maxAttempts,
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * The exact security headers every API answer carries (successes, errors, unknown routes):
+ * the set @fastify/helmet's defaults sent, now computed once at start-up. The /docs page keeps
+ * its own, stricter-for-scripts Content-Security-Policy from the docs plugin.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp, startApi, type Api } from './support.js';
+
+const API_HEADERS: Record<string, string> = {
+  'content-security-policy':
+    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;" +
+    "object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+};
+
+const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; font-src 'self' https: data:; frame-ancestors 'self'; img-src 'self' data: validator.swagger.io; " +
+  "object-src 'none'; script-src 'self' ; script-src-attr 'none'; style-src 'self' https: ; upgrade-insecure-requests;";
+
+/** Transport and content headers that vary by answer; everything else is a security header. */
+const OTHER = new Set(['connection', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'date', 'keep-alive', 'x-request-id', 'location', 'retry-after', 'etag', 'cache-control', 'vary', 'accept-ranges', 'last-modified']);
+
+function securityHeaders(headers: Headers): Record<string, string> {
+  return Object.fromEntries([...headers].filter(([name]) => !OTHER.has(name)));
+}
+
+let api: Api;
+let token: string;
+
+beforeAll(async () => {
+  api = await startApi();
+  token = (await signUp(api, 'helmeted')).accessToken;
+});
+
+afterAll(async () => {
+  await api.close();
+});
+
+describe('security headers', () => {
+  it('every API answer carries exactly the set, successes and errors alike', async () => {
+    const answers = [
+      await api.call('GET', '/health'),
+      await api.call('GET', '/v1/users/helmeted', { token }),
+      await api.call('GET', '/v1/users/helmeted'),
+      await api.call('GET', '/v1/users/nobody-here', { token }),
+      await api.call('PATCH', '/v1/users/helmeted', { token, json: { unknownField: 1 } }),
+      await api.call('GET', '/no/such/route'),
+      await api.call('GET', '/openapi.json'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 401, 404, 400, 404, 200]);
+    for (const answer of answers) expect(securityHeaders(answer.headers)).toEqual(API_HEADERS);
+  });
+
+  it('the docs page keeps its own CSP and the other headers, and still loads', async () => {
+    const page = await api.call('GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(securityHeaders(page.headers)).toEqual({ ...API_HEADERS, 'content-security-policy': DOCS_CSP });
+    const script = await api.call('GET', '/docs/static/swagger-ui-bundle.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-security-policy')).toBe(DOCS_CSP);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * A stalled engine (its JVM frozen with SIGSTOP: connections are still accepted by the kernel,
+ * nothing ever answers) must not hang the API: reads, writes and /ready answer
+ * 503 ENGINE_UNAVAILABLE within DYNAMODB_REQUEST_TIMEOUT_MS per attempt, on both clients, and
+ * the API recovers by itself after SIGCONT. Uses a private engine; the JVM is always resumed.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTable } from '../../src/admin/table.js';
+import { createLocalBlobStore } from '../../src/blobs/index.js';
+import type { ClientKind } from '../../src/engine/doc-client.js';
+import { createClients, type Clients } from '../../src/engine/client.js';
+import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
+import { buildApp } from '../../src/http/app.js';
+import { createCursorCodec } from '../../src/patterns/cursor.js';
+import { listen, profile, testConfig } from '../http/support.js';
+
+const TIMEOUT_MS = 1_000;
+const ATTEMPTS = 2;
+// Every attempt may take the full timeout; retries add a backoff of at most a few hundred ms.
+// The margin absorbs timer granularity and a busy machine, not another attempt.
+const BOUND_MS = TIMEOUT_MS * ATTEMPTS + 2_000;
+
+let dir: string;
+let engine: EmbeddedEngine;
+
+/** The JVM itself: the engine handle's pid, or the java child of its supervisor. */
+function jvmPid(): number {
+  if (readFileSync(`/proc/${engine.pid}/comm`, 'utf8').trim() === 'java') return engine.pid;
+  const children = readFileSync(`/proc/${engine.pid}/task/${engine.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  const java = children.find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java');
+  if (java === undefined) throw new Error(`no java process under the engine's supervisor ${engine.pid}`);
+  return java;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'qp-stall-'));
+  engine = await startEmbeddedEngine({ dbPath: join(dir, 'db') });
+});
+
+afterAll(async () => {
+  try {
+    process.kill(jvmPid(), 'SIGCONT');
+  } catch {
+    // Already gone.
+  }
+  await engine.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe.each<ClientKind>(['lean', 'sdk'])('a frozen engine under the %s client', (kind) => {
+  const table = `stall-${kind}`;
+  let clients: Clients;
+  let app: FastifyInstance;
+  let url: string;
+  let token: string;
+
+  /** One request with a hard client-side limit, so a hang fails the test instead of stalling it. */
+  async function timed(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown; ms: number }> {
+    const started = performance.now();
+    const response = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(BOUND_MS * 3),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined, ms: performance.now() - started };
+  }
+
+  beforeAll(async () => {
+    // Creating the table may take longer than the bound on a busy machine: a patient client.
+    const admin = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: 60_000 });
+    await ensureTable(admin.client, table);
+    admin.destroy();
+    clients = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: TIMEOUT_MS, maxAttempts: ATTEMPTS, kind });
+    const config = testConfig({ TABLE_NAME: table, PHOTOS_DIR: join(dir, `photos-${kind}`) });
+    const db = { doc: clients.patterns, table, cursors: createCursorCodec('stall-cursor-secret-0123456789ab') };
+    app = await buildApp({ db, client: clients.client, config, blobs: createLocalBlobStore(join(dir, `photos-${kind}`)) });
+    url = await listen(app);
+    const signUp = await fetch(`${url}/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(profile('frozen')) });
+    expect(signUp.status).toBe(201);
+    token = ((await signUp.json()) as { session: { accessToken: string } }).session.accessToken;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    clients?.destroy();
+  });
+
+  it('answers 503 ENGINE_UNAVAILABLE within the bound, then recovers after SIGCONT', async () => {
+    expect((await timed('GET', '/v1/users/frozen')).status).toBe(200);
+    const pid = jvmPid();
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const answers = await Promise.all([
+        timed('GET', '/v1/users/frozen'),
+        timed('PATCH', '/v1/users/frozen', { status: 'frozen in time' }),
+        timed('GET', '/ready'),
+      ]);
+      for (const answer of answers) {
+        expect(answer.status).toBe(503);
+        expect(answer.body).toEqual({ error: { code: 'ENGINE_UNAVAILABLE', message: expect.any(String) as string } });
+        expect(answer.ms).toBeLessThan(BOUND_MS);
+        // It is the timeout that answered, not some faster failure.
+        expect(answer.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.9);
+      }
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+
+    let status = 0;
+    for (let i = 0; i < 20 && status !== 200; i++) {
+      status = (await timed('GET', '/v1/users/frozen')).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(status).toBe(200);
+    expect((await timed('GET', '/ready')).status).toBe(200);
+    expect(await timed('PATCH', '/v1/users/frozen', { status: 'thawed' })).toMatchObject({ status: 200, body: { status: 'thawed' } });
+  });
+});
