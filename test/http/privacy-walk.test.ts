@@ -86,6 +86,9 @@ function bodyFor(operationId: string, schema: Json | undefined): Json {
     status: 'walking',
     refreshToken: bob.refreshToken,
     token: 'alice.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    // The walker's own account stays public; a report names a reason from the fixed list.
+    private: false,
+    reason: 'spam',
   };
   const body: Json = {};
   for (const name of Object.keys(properties)) {
