@@ -5,6 +5,7 @@
  * Expected server-side failures (503 ENGINE_UNAVAILABLE...) are logged as one short line per
  * failure kind and second at most: an outage must not flood the log with stack traces.
  */
+import { USERNAME_RULE } from '../schema/entities.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError, RetryLaterError, type ErrorKind, type FieldIssue } from '../errors.js';
 
@@ -59,6 +60,8 @@ function validationDetails(issues: ValidationIssue[], context: string | undefine
     if (e.keyword === 'additionalProperties' && Array.isArray(extra)) {
       return extra.map((name) => ({ path: `${prefix}${e.instancePath ?? ''}/${String(name)}`, message: 'is not an allowed field' }));
     }
+    // A username in a path or query says its rule in words, as sign-up does, not as a pattern.
+    if (e.keyword === 'pattern' && /\/username$/.test(path)) return [{ path: prefix + path, message: USERNAME_RULE }];
     return [{ path: prefix + path, message: e.message ?? 'is invalid' }];
   });
 }

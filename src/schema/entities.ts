@@ -180,10 +180,13 @@ export function assertBirthdate(value: string, today: Date = new Date()): void {
  * lower-case form is what is stored and looked up (the lab's data is lower case). The error
  * says the rule in words.
  */
+/** The username rule in words, for every error that refuses one. */
+export const USERNAME_RULE = 'must be 1 to 30 characters: letters, digits, underscores, dots or hyphens, not starting with a dot or a hyphen';
+
 export function normalizeUsername(value: unknown, path = '/username'): string {
   const lower = typeof value === 'string' ? value.toLowerCase() : value;
   if (typeof lower === 'string' && usernameCheck.check(lower)) return lower;
-  const message = 'must be 1 to 30 characters: letters, digits, underscores, dots or hyphens, not starting with a dot or a hyphen';
+  const message = USERNAME_RULE;
   throw errors.validation(`Invalid username: it ${message}.`, [{ path, message }]);
 }
 
