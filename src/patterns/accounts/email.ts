@@ -13,7 +13,7 @@ import { errors } from '../../errors.js';
 import { normalizeEmail, ProfileFields, ProfileUpdate, Username, validator, type User } from '../../schema/entities.js';
 import { decodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
-import { call, transact, type Db } from '../db.js';
+import { backoff, call, transact, type Db } from '../db.js';
 import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
 import { getUser, updateUser } from '../users.js';
 import { resetPasswordTo } from './credentials.js';
@@ -21,7 +21,9 @@ import { checkNewPassword } from './passwords.js';
 
 export type MailPurpose = 'verify-email' | 'reset-password';
 export const MAIL_TOKEN_TTL_SECONDS: Record<MailPurpose, number> = { 'verify-email': 24 * 3600, 'reset-password': 3600 };
-export const MAIL_TOKENS_PER_HOUR = 3;
+export /** Rounds of read-and-put a token request may lose to concurrent ones before giving up. */
+const MAIL_TOKEN_ATTEMPTS = 8;
+const MAIL_TOKENS_PER_HOUR = 3;
 
 export const MailToken = Type.String({ minLength: 1, maxLength: 100, description: 'The code from the email' });
 export const ResetRequest = Type.Object({ email: ProfileFields.email }, { additionalProperties: false });
@@ -48,29 +50,34 @@ export interface IssuedToken {
  */
 async function issueMailToken(db: Db, username: string, email: string, purpose: MailPurpose): Promise<IssuedToken | undefined> {
   const key = keys.mailToken(username, purpose);
-  const now = nowSeconds();
-  const old = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: true })))).Item;
-  const windowOpen = old !== undefined && Number(old.windowStart) > now - 3600;
-  const requests = windowOpen ? Number(old.requests) + 1 : 1;
-  if (requests > MAIL_TOKENS_PER_HOUR) return undefined;
-  const token = `${username}.${randomBytes(32).toString('base64url')}`;
-  const expiresAt = now + MAIL_TOKEN_TTL_SECONDS[purpose];
-  try {
-    await call(db, () =>
-      db.doc.send(
-        new PutCommand({
-          TableName: db.table,
-          Item: { ...key, tokenHash: hash(token), email, expiresAt: Math.max(expiresAt, now + 3600), tokenExpiresAt: expiresAt, requests, windowStart: windowOpen ? Number(old.windowStart) : now },
-          ConditionExpression: old === undefined ? 'attribute_not_exists(PK)' : 'requests = :seen',
-          ...(old === undefined ? {} : { ExpressionAttributeValues: { ':seen': Number(old.requests) } }),
-        }),
-      ),
-    );
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return undefined;
-    throw error;
+  // A lost race means another request counted first: read the new count and try again, so
+  // concurrent requests are each counted once and the limit, not the race, decides.
+  for (let attempt = 0; attempt < MAIL_TOKEN_ATTEMPTS; attempt++) {
+    const now = nowSeconds();
+    const old = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: true })))).Item;
+    const windowOpen = old !== undefined && Number(old.windowStart) > now - 3600;
+    const requests = windowOpen ? Number(old.requests) + 1 : 1;
+    if (requests > MAIL_TOKENS_PER_HOUR) return undefined;
+    const token = `${username}.${randomBytes(32).toString('base64url')}`;
+    const expiresAt = now + MAIL_TOKEN_TTL_SECONDS[purpose];
+    try {
+      await call(db, () =>
+        db.doc.send(
+          new PutCommand({
+            TableName: db.table,
+            Item: { ...key, tokenHash: hash(token), email, expiresAt: Math.max(expiresAt, now + 3600), tokenExpiresAt: expiresAt, requests, windowStart: windowOpen ? Number(old.windowStart) : now },
+            ConditionExpression: old === undefined ? 'attribute_not_exists(PK)' : 'requests = :seen',
+            ...(old === undefined ? {} : { ExpressionAttributeValues: { ':seen': Number(old.requests) } }),
+          }),
+        ),
+      );
+      return { username, email, token, expiresAt };
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      await backoff(attempt);
+    }
   }
-  return { username, email, token, expiresAt };
+  return undefined;
 }
 
 /** GetItem of the token's item; INVALID_MAIL_TOKEN unless it is the live, unexpired one. */
