@@ -75,6 +75,8 @@ function normalize(value: unknown, table: string): unknown {
       .replace(/"(refreshToken|accessToken|sessionId)":"[^"]+"/g, '"$1":"SECRET"')
       // Expiry times are "now + TTL" in epoch seconds: the two runs may straddle a second.
       .replace(/"(expiresAt|ttl|expires)":\d+/g, '"$1":"LATER"')
+      // Any other epoch-seconds clock (a token's expiry, a rate window's start) likewise.
+      .replace(/":(1[6-9]\d{8})([,}\]])/g, '":"EPOCH"$2')
       // Cursors are sealed with a random nonce: equal pages give different cursor strings.
       .replace(/"nextCursor":"[^"]+"/g, '"nextCursor":"CURSOR"'),
   ) as unknown;
