@@ -17,26 +17,38 @@ export interface LoginFailures {
 }
 
 export function loginFailures(perMinute: number): LoginFailures {
-  let window = 0;
-  let counts = new Map<string, number>();
-  const current = () => {
-    const now = Math.floor(Date.now() / WINDOW_MS);
-    if (now !== window) {
-      window = now;
-      counts = new Map();
+  // Each address's minute starts at its own first failure: a window shared by all addresses
+  // would forget an address's failures whenever the clock crossed a minute mid-attack.
+  const windows = new Map<string, { start: number; count: number }>();
+  const live = (address: string, now: number) => {
+    const entry = windows.get(address);
+    if (entry !== undefined && now - entry.start >= WINDOW_MS) {
+      windows.delete(address);
+      return undefined;
     }
-    return counts;
+    return entry;
   };
   return {
     check(address) {
-      if (perMinute > 0 && (current().get(address) ?? 0) >= perMinute) {
-        throw httpErrors.rateLimited(`${Math.ceil((WINDOW_MS - (Date.now() % WINDOW_MS)) / 1000)} seconds`);
+      const now = Date.now();
+      const entry = live(address, now);
+      if (perMinute > 0 && entry !== undefined && entry.count >= perMinute) {
+        throw httpErrors.rateLimited(`${Math.ceil((entry.start + WINDOW_MS - now) / 1000)} seconds`);
       }
     },
     record(address) {
-      const map = current();
-      if (map.size >= MAX_ADDRESSES && !map.has(address)) return;
-      map.set(address, (map.get(address) ?? 0) + 1);
+      const now = Date.now();
+      const entry = live(address, now);
+      if (entry !== undefined) {
+        entry.count += 1;
+        return;
+      }
+      if (windows.size >= MAX_ADDRESSES) {
+        // Bounded: drop expired windows first; if none, the oldest address's.
+        for (const [key, value] of windows) if (now - value.start >= WINDOW_MS) windows.delete(key);
+        if (windows.size >= MAX_ADDRESSES) windows.delete(windows.keys().next().value ?? '');
+      }
+      windows.set(address, { start: now, count: 1 });
     },
   };
 }
