@@ -78,8 +78,8 @@ describe('media pipeline', () => {
     const queue = createWorkQueue(1, 1);
     let release!: () => void;
     const first = queue.run(() => new Promise<void>((r) => (release = r)));
-    const second = queue.run(async () => 'second');
-    await expect(queue.run(async () => 'third')).rejects.toMatchObject({ code: 'MEDIA_BUSY', kind: 'unavailable' });
+    const second = queue.run(() => Promise.resolve('second'));
+    await expect(queue.run(() => Promise.resolve('third'))).rejects.toMatchObject({ code: 'MEDIA_BUSY', kind: 'unavailable' });
     expect([queue.active, queue.waiting]).toEqual([1, 1]);
     release();
     await first;
