@@ -5,6 +5,8 @@ import { createS3BlobStore } from './s3.js';
 import type { BlobStore } from './store.js';
 
 export * from './store.js';
+export * from './files.js';
+export * from './urls.js';
 export { createLocalBlobStore } from './local.js';
 export { createS3BlobStore } from './s3.js';
 

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './process.js';
 export * from './queue.js';
 export { thumbHashOf } from './placeholder.js';
+export * from './store.js';

@@ -10,6 +10,9 @@
  * | Friendship | USER#<followed>               | #FRIEND#<follower>             |
  * | Credentials| ACCOUNT#<username>            | ACCOUNT#<username>             |
  * | Session    | ACCOUNT#<username>            | SESSION#<id>                   |
+ * | Upload slot| UPLOAD#<id>                   | UPLOAD#<id>                    |
+ * | Storage use| USAGE#<username>              | USAGE#<username>               |
+ * | Hourly uploads | USAGE#<username>          | HOUR#<username>#<yyyy-mm-ddThh>|
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -36,6 +39,9 @@ const REACTION = 'REACTION#';
 const FRIEND = '#FRIEND#';
 const ACCOUNT = 'ACCOUNT#';
 const SESSION = 'SESSION#';
+const UPLOAD = 'UPLOAD#';
+const USAGE = 'USAGE#';
+const HOUR = 'HOUR#';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -47,6 +53,10 @@ export const keys = {
   friendship: (followed: string, follower: string): ItemKey => ({ PK: USER + followed, SK: FRIEND + follower }),
   credentials: (username: string): ItemKey => ({ PK: ACCOUNT + username, SK: ACCOUNT + username }),
   session: (username: string, sessionId: string): ItemKey => ({ PK: ACCOUNT + username, SK: SESSION + sessionId }),
+  /** Direct-upload slots and storage use live in partitions of their own: no lab query reads them. */
+  uploadSlot: (uploadId: string): ItemKey => ({ PK: UPLOAD + uploadId, SK: UPLOAD + uploadId }),
+  storageUse: (username: string): ItemKey => ({ PK: USAGE + username, SK: USAGE + username }),
+  hourlyUploads: (username: string, hour: string): ItemKey => ({ PK: USAGE + username, SK: `${HOUR}${username}#${hour}` }),
 };
 
 export function photoSk(username: string, timestamp: string): string {
