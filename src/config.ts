@@ -35,6 +35,30 @@ export interface Config {
   embeddedIsolation: 'namespace' | 'none';
   /** Restarts of a crashed embedded engine before the service gives up and exits. */
   embeddedMaxRestarts: number;
+  media: MediaConfig;
+}
+
+/** Image processing, uploads and delivery (see src/media, src/blobs). */
+export interface MediaConfig {
+  /** Decompression-bomb bound on an image's declared pixels. */
+  maxPixels: number;
+  /** Images processed at once, and how many more may wait (past that: 503 MEDIA_BUSY). */
+  concurrency: number;
+  queueLength: number;
+  /** Uploads in flight per user (429 UPLOAD_IN_PROGRESS past it) and in total (503 UPLOADS_BUSY). */
+  uploadsPerUser: number;
+  uploadsTotal: number;
+  /** An upload body that sends nothing for this long is cut off (408 UPLOAD_TIMEOUT). */
+  uploadIdleTimeoutMs: number;
+  /** Per-user quota: stored bytes and uploads per hour. */
+  quotaBytes: number;
+  uploadsPerHour: number;
+  /** Signed image URLs: lifetime, key (derived from JWT_SECRET when unset), and the API's public base URL. */
+  urlTtlSeconds: number;
+  urlSecret: string | undefined;
+  publicUrl: string;
+  /** Direct-upload slots expire after this long. */
+  uploadSlotTtlSeconds: number;
 }
 
 export interface HttpConfig {
@@ -225,5 +249,19 @@ export function loadConfig(env: Env = process.env): Config {
     tableCreate: flag(env, 'TABLE_CREATE') ?? !production,
     embeddedIsolation: isolation,
     embeddedMaxRestarts: nonNegativeInt(env, 'EMBEDDED_ENGINE_MAX_RESTARTS', 5, 100),
+    media: {
+      maxPixels: positiveInt(env, 'MEDIA_MAX_PIXELS', 50_000_000),
+      concurrency: positiveInt(env, 'MEDIA_CONCURRENCY', 2),
+      queueLength: nonNegativeInt(env, 'MEDIA_QUEUE_LENGTH', 32),
+      uploadsPerUser: positiveInt(env, 'UPLOADS_PER_USER', 2),
+      uploadsTotal: positiveInt(env, 'UPLOADS_TOTAL', 16),
+      uploadIdleTimeoutMs: positiveInt(env, 'UPLOAD_IDLE_TIMEOUT_MS', 15_000),
+      quotaBytes: positiveInt(env, 'STORAGE_QUOTA_BYTES', 1024 * 1024 * 1024),
+      uploadsPerHour: positiveInt(env, 'UPLOADS_PER_HOUR', 120),
+      urlTtlSeconds: positiveInt(env, 'MEDIA_URL_TTL_SECONDS', 3600),
+      urlSecret: secret(env, 'MEDIA_URL_SECRET'),
+      publicUrl: env.PUBLIC_URL ?? '',
+      uploadSlotTtlSeconds: positiveInt(env, 'UPLOAD_SLOT_TTL_SECONDS', 900),
+    },
   };
 }

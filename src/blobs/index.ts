@@ -13,3 +13,4 @@ export { createS3BlobStore } from './s3.js';
 export function createBlobStore(config: BlobConfig): BlobStore {
   return config.kind === 'local' ? createLocalBlobStore(config.dir) : createS3BlobStore(config);
 }
+export * from './sweep.js';

@@ -16,7 +16,12 @@ export interface MediaUrls {
   /** True when `sig` is ours for this key and expiry, and the expiry has not passed. */
   verify(key: string, expires: number, sig: string, now?: number): boolean;
   readonly ttlSeconds: number;
+  /** A direct upload's PUT URL (local store), valid until the slot expires; a different MAC domain from image URLs. */
+  signUpload(uploadId: string, expires: number): string;
+  verifyUpload(uploadId: string, expires: number, sig: string, now?: number): boolean;
 }
+
+export const UPLOAD_PATH = '/v1/uploads/';
 
 export interface MediaUrlOptions {
   secret: string;
@@ -29,7 +34,12 @@ export function createMediaUrls(options: MediaUrlOptions): MediaUrls {
   const { secret, ttlSeconds } = options;
   const base = options.baseUrl.replace(/\/+$/, '');
   const window = Math.max(1, Math.min(900, Math.floor(ttlSeconds / 4)));
-  const mac = (key: string, expires: number) => createHmac('sha256', secret).update(`${key}\n${expires}`).digest('base64url');
+  const mac = (key: string, expires: number, verb = 'GET') => createHmac('sha256', secret).update(`${verb}\n${key}\n${expires}`).digest('base64url');
+  const check = (expected: string, sig: string) => {
+    const a = Buffer.from(expected);
+    const b = Buffer.from(sig);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
   return {
     ttlSeconds,
     sign(key, now = Date.now() / 1000) {
@@ -37,10 +47,11 @@ export function createMediaUrls(options: MediaUrlOptions): MediaUrls {
       return { url: `${base}${MEDIA_PATH}${key}?expires=${expires}&sig=${mac(key, expires)}`, expires };
     },
     verify(key, expires, sig, now = Date.now() / 1000) {
-      if (!Number.isSafeInteger(expires) || expires < now) return false;
-      const expected = Buffer.from(mac(key, expires));
-      const given = Buffer.from(sig);
-      return given.length === expected.length && timingSafeEqual(given, expected);
+      return Number.isSafeInteger(expires) && expires >= now && check(mac(key, expires), sig);
+    },
+    signUpload: (uploadId, expires) => `${base}${UPLOAD_PATH}${uploadId}?expires=${expires}&sig=${mac(uploadId, expires, 'PUT')}`,
+    verifyUpload(uploadId, expires, sig, now = Date.now() / 1000) {
+      return Number.isSafeInteger(expires) && expires >= now && check(mac(uploadId, expires, 'PUT'), sig);
     },
   };
 }

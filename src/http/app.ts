@@ -17,10 +17,14 @@ import type { IncomingMessage } from 'node:http';
 import { authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
+import { createMediaContext } from './media.js';
 import { openapiOptions } from './openapi.js';
 import { webDirectory, webRoutes } from './web.js';
 import { accountRoutes } from './routes/accounts.js';
+import { avatarRoutes } from './routes/avatars.js';
+import { mediaRoutes } from './routes/media.js';
 import { photoRoutes } from './routes/photos.js';
+import { uploadRoutes, uploadTargetRoutes } from './routes/uploads.js';
 import { socialRoutes } from './routes/social.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
@@ -48,7 +52,11 @@ function trustedProxies(trust: false | number | string[]): boolean | string[] | 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   if (!config.http.jwtSecret) throw new Error('buildApp needs config.http.jwtSecret (JWT_SECRET).');
-  const ctx: RouteContext = { ...deps, tokens: createTokenService(config.http.jwtSecret, config.http.accessTokenTtlSeconds) };
+  const ctx: RouteContext = {
+    ...deps,
+    tokens: createTokenService(config.http.jwtSecret, config.http.accessTokenTtlSeconds),
+    media: createMediaContext(config, config.http.jwtSecret),
+  };
 
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
@@ -121,12 +129,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(accountRoutes, { ctx });
+      // Signed URLs carry their own permission: an <img> tag sends no Authorization header.
+      await v1.register(mediaRoutes, { ctx });
+      await v1.register(uploadTargetRoutes, { ctx });
       // Everything else needs a signed-in user.
       await v1.register(async (secured) => {
         secured.decorateRequest('username', '');
         secured.addHook('onRequest', authenticator(ctx.tokens));
         await secured.register(userRoutes, { ctx });
         await secured.register(photoRoutes, { ctx });
+        await secured.register(uploadRoutes, { ctx });
+        await secured.register(avatarRoutes, { ctx });
         await secured.register(socialRoutes, { ctx });
       });
     },

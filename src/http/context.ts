@@ -5,6 +5,7 @@ import type { BlobStore } from '../blobs/store.js';
 import type { Config } from '../config.js';
 import type { Db } from '../patterns/index.js';
 import type { TokenService } from './auth.js';
+import type { MediaContext } from './media.js';
 
 export interface AppDeps {
   db: Db;
@@ -20,6 +21,7 @@ export interface AppDeps {
 
 export interface RouteContext extends AppDeps {
   tokens: TokenService;
+  media: MediaContext;
 }
 
 export interface RouteOptions {

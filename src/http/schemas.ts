@@ -73,13 +73,34 @@ export const UserParams = Type.Object({ username: Username });
 export const PhotoParams = Type.Object({ photoId: PhotoId });
 export const ReactionParams = Type.Object({ photoId: PhotoId, type: ReactionType });
 
+export const ImageVariantView = Type.Object(
+  {
+    name: Type.String({ description: 'thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large' }),
+    contentType: Type.String({ examples: ['image/webp'] }),
+    width: Type.Integer(),
+    height: Type.Integer(),
+    url: Type.String({ description: 'Signed and expiring: works in a plain <img> tag, no Authorization header' }),
+  },
+  { title: 'ImageVariant' },
+);
+const Placeholder = Type.String({ description: 'ThumbHash (base64): paint it while the image loads' });
+const UrlsExpireAt = Type.String({ format: 'date-time', description: 'When the signed URLs stop working; fetch the resource again for fresh ones' });
+
+export const ImageView = Type.Object({ variants: Type.Array(ImageVariantView), placeholder: Placeholder, urlsExpireAt: UrlsExpireAt }, { title: 'Image' });
+
 export const PhotoView = Type.Object(
   {
     id: PhotoId,
     username: Username,
     timestamp: ApiTimestamp,
     reactions: Reactions,
-    imageUrl: Type.String({ description: 'GET this (with the access token) for the image bytes' }),
+    caption: Type.Optional(Type.String()),
+    width: Type.Optional(Type.Integer({ description: 'Of the full-size variant: lay the photo out before it loads' })),
+    height: Type.Optional(Type.Integer()),
+    imageUrl: Type.Optional(Type.String({ description: 'Signed URL of the feed-size WebP (absent for photos whose file is in another store)' })),
+    variants: Type.Optional(Type.Array(ImageVariantView)),
+    placeholder: Type.Optional(Placeholder),
+    urlsExpireAt: Type.Optional(UrlsExpireAt),
   },
   { title: 'Photo' },
 );
@@ -106,6 +127,7 @@ export const UserView = Type.Object(
     followers: Type.Integer({ minimum: 0 }),
     following: Type.Integer({ minimum: 0 }),
     pinnedPhotoId: Type.Optional(PhotoId),
+    avatar: Type.Optional(ImageView),
   },
   { title: 'User' },
 );

@@ -6,3 +6,4 @@ export * from './photos.js';
 export * from './reactions.js';
 export * from './follows.js';
 export * from './accounts.js';
+export * from './media.js';

@@ -15,7 +15,7 @@ export async function jpegWithGps(width = 60, height = 40): Promise<Buffer> {
 
 /** A noisy photo-like JPEG (noise keeps encoders honest about size and time). */
 export async function photoJpeg(width: number, height: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
 }
 
 export const pngOf = (width: number, height: number, background = '#2080c0'): Promise<Buffer> =>

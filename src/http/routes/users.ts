@@ -6,7 +6,7 @@ import { getUser, updateUser } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { errorsFor, ProfileUpdateBody, UserParams, UserView } from '../schemas.js';
-import { photoRef, userView } from '../views.js';
+import { photoRef, userView, withAvatar } from '../views.js';
 
 export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
@@ -23,7 +23,10 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
         response: { 200: UserView, ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
-    async (request) => userView(await getUser(db, request.params.username)),
+    async (request) => {
+      const user = await getUser(db, request.params.username);
+      return withAvatar(userView(user), user, ctx.media.urls);
+    },
   );
 
   app.patch(
@@ -53,7 +56,8 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
         }
         pinnedImage = photoSk(ref.username, ref.timestamp);
       }
-      return userView(await updateUser(db, username, { ...fields, ...(pinnedImage !== undefined ? { pinnedImage } : {}) }));
+      const user = await updateUser(db, username, { ...fields, ...(pinnedImage !== undefined ? { pinnedImage } : {}) });
+      return withAvatar(userView(user), user, ctx.media.urls);
     },
   );
   done();
