@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call */
 /**
  * The media pipeline over HTTP, against both blob stores (a local directory and an S3 server):
  * multipart and direct uploads, signed delivery with caching headers, avatars, deletion.
