@@ -2,6 +2,8 @@
  * Run-time configuration, read once from the environment and validated up front so that a
  * typo fails at start-up with a message naming the variable, not later as an SDK error.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export type EngineMode =
   /** DynamoDB Local started by the process itself (the default). */
@@ -59,6 +61,8 @@ export interface MediaConfig {
   publicUrl: string;
   /** Direct-upload slots expire after this long. */
   uploadSlotTtlSeconds: number;
+  /** Where upload bodies are streamed before processing (removed after each request). */
+  tmpDir: string;
 }
 
 export interface HttpConfig {
@@ -262,6 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
       urlSecret: secret(env, 'MEDIA_URL_SECRET'),
       publicUrl: env.PUBLIC_URL ?? '',
       uploadSlotTtlSeconds: positiveInt(env, 'UPLOAD_SLOT_TTL_SECONDS', 900),
+      tmpDir: env.UPLOAD_TMP_DIR || join(tmpdir(), 'quick-photos-uploads'),
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Blob store on the local file system (development default: ./data/photos). */
-import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, opendir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, copyFile, mkdir, opendir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
@@ -34,7 +34,11 @@ export function createLocalBlobStore(dir: string): LocalBlobStore {
     const path = pathForKey(key);
     const temp = `${path}.${randomUUID()}.partial`;
     try {
-      await mkdir(dirname(path), { recursive: true });
+      await mkdir(dirname(path), { recursive: true }).catch(async (error: unknown) => {
+        // A recursive mkdir on a read-only mount reports ENOENT: ask the root for the real reason.
+        await access(root, constants.W_OK);
+        throw error;
+      });
       await write(temp);
       await rename(temp, path);
     } catch (error) {

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -54,8 +53,6 @@ export function createUploadGate(perUser: number, total: number): UploadGate {
   };
 }
 
-export const UPLOAD_TMP = join(tmpdir(), 'quick-photos-uploads');
-
 export interface ReceivedFile {
   path: string;
   bytes: number;
@@ -68,9 +65,12 @@ export interface ReceivedFile {
  * source does not enforce it itself), 408 after `idleMs` without data; any failure removes
  * the partial file. Source errors pass through `mapError` (malformed multipart, say).
  */
-export async function receiveToFile(body: Readable, options: { limit: number; idleMs: number; mapError?: (error: unknown) => unknown }): Promise<ReceivedFile> {
-  await mkdir(UPLOAD_TMP, { recursive: true, mode: 0o700 });
-  const path = join(UPLOAD_TMP, randomUUID());
+export async function receiveToFile(
+  body: Readable,
+  options: { dir: string; limit: number; idleMs: number; mapError?: (error: unknown) => unknown },
+): Promise<ReceivedFile> {
+  await mkdir(options.dir, { recursive: true, mode: 0o700 });
+  const path = join(options.dir, randomUUID());
   const remove = () => rm(path, { force: true }).catch(() => undefined);
   let bytes = 0;
   let timer: NodeJS.Timeout | undefined;

@@ -59,7 +59,7 @@ export const avatarRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
       const release = media.gate.acquire(username);
       let file: ReceivedFile | undefined;
       try {
-        ({ file } = await readUploadForm(request, limit, config.media.uploadIdleTimeoutMs));
+        ({ file } = await readUploadForm(request, limit, config.media.uploadIdleTimeoutMs, config.media.tmpDir));
         return imageView(await ingestAvatar(ctx, username, file.path, request.log), media.urls);
       } finally {
         release();

@@ -35,7 +35,7 @@ const isClientError = (error: unknown): boolean =>
   error instanceof HttpError || isDomainError(error) || ((error as { code?: string }).code ?? '').startsWith('FST_');
 
 /** Reads a multipart body: the one file streamed to a temporary file, and the caption field. */
-export async function readUploadForm(request: FastifyRequest, limit: number, idleMs: number): Promise<{ file: ReceivedFile; caption?: string }> {
+export async function readUploadForm(request: FastifyRequest, limit: number, idleMs: number, tmpDir: string): Promise<{ file: ReceivedFile; caption?: string }> {
   if (!request.isMultipart()) throw httpErrors.unsupportedMedia('Upload the image as multipart/form-data with a file field.');
   let file: ReceivedFile | undefined;
   let caption: string | undefined;
@@ -44,7 +44,7 @@ export async function readUploadForm(request: FastifyRequest, limit: number, idl
     for await (const part of request.parts()) {
       if (part.type === 'file') {
         if (file) throw httpErrors.badRequest('TOO_MANY_FILES', 'Send one file per upload.');
-        file = await receiveToFile(part.file, { limit, idleMs, mapError: malformed });
+        file = await receiveToFile(part.file, { dir: tmpDir, limit, idleMs, mapError: malformed });
         if (part.file.truncated) throw uploadErrors.tooLarge(limit);
       } else if (part.fieldname === 'caption') {
         caption = typeof part.value === 'string' ? part.value : undefined;
@@ -108,7 +108,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       let file: ReceivedFile | undefined;
       try {
         await assertUploadAllowed(db, username, media.quota);
-        const form = await readUploadForm(request, uploadLimit, config.media.uploadIdleTimeoutMs);
+        const form = await readUploadForm(request, uploadLimit, config.media.uploadIdleTimeoutMs, config.media.tmpDir);
         file = form.file;
         const photo = await ingestPhoto(ctx, { username, path: file.path, caption: form.caption });
         return await reply.status(201).header('location', photoPath(photo)).send(view(photo));

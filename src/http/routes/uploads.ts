@@ -141,7 +141,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       try {
         const blob = await blobs.get(raw);
         if (!blob) throw slotErrors.notReceived();
-        file = await receiveToFile(blob.body, { limit, idleMs: config.media.uploadIdleTimeoutMs });
+        file = await receiveToFile(blob.body, { dir: config.media.tmpDir, limit, idleMs: config.media.uploadIdleTimeoutMs });
         let photo;
         try {
           photo = await ingestPhoto(ctx, { username, path: file.path, caption: request.body.caption, uploadId });
@@ -205,7 +205,7 @@ export const uploadTargetRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (a
       const release = media.gate.acquire(slot.username);
       let file: ReceivedFile | undefined;
       try {
-        file = await receiveToFile(request.raw, { limit: slot.contentLength, idleMs: config.media.uploadIdleTimeoutMs });
+        file = await receiveToFile(request.raw, { dir: config.media.tmpDir, limit: slot.contentLength, idleMs: config.media.uploadIdleTimeoutMs });
         if (file.bytes !== slot.contentLength) throw slotErrors.lengthMismatch(slot.contentLength);
         await blobs.putFile(slot.key, file.path, slot.contentType);
         return await reply.status(204).send(null);
