@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access */
 /**
  * Uploads under hostile or failing conditions: malformed multipart bodies, a username with
  * `..`, per-user quota and hourly bounds, a read-only and a full store. Each answers a clear
