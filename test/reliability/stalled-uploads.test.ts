@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access */
 /**
  * 120 uploads that send part of their body and then stall (from a separate process, so its
  * buffers do not count here), on 127.0.0.1. The service admits a bounded number (2 per user,
