@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument */
 /** `doctor`'s stored-file audit, on both stores: orphans, photos and avatars with missing files, and --fix. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditBlobs } from '../src/admin/doctor-blobs.js';
