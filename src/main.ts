@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { TableMissingError, assertTableReady, ensureTable } from './admin/table.js';
-import { seedSampleData } from './admin/seed.js';
+import { DEMO_PASSWORD, sampleLogin, seedSampleData } from './admin/seed.js';
 import { createBlobStore } from './blobs/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connect, type Connection } from './engine/client.js';
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   });
   const secrets = await loadSecrets(config);
 
+  const blobs = createBlobStore(config.blobs);
   let connection: Connection | undefined;
   try {
     connection = await connect(config);
@@ -68,8 +69,12 @@ async function main(): Promise<void> {
     } else if ((await ensureTable(connection.client, config.tableName)).createdTable && !config.production) {
       // Sample users belong to a development table only, never to one created in production.
       try {
-        const result = await seedSampleData(connection.doc, config.tableName);
-        logger.info({ written: result.written }, 'new table: sample data loaded');
+        const started = Date.now();
+        const result = await seedSampleData(connection.doc, config.tableName, {
+          blobs,
+          ...(config.production ? {} : { demoPassword: DEMO_PASSWORD }),
+        });
+        logger.info({ written: result.written, images: result.images, ms: Date.now() - started }, 'new table: sample data loaded');
       } catch (error) {
         logger.warn({ err: error }, 'new table: sample data not loaded');
       }
@@ -87,7 +92,7 @@ async function main(): Promise<void> {
     client: conn.client,
     ...(engine ? { engineState: () => engine.state } : {}),
     config: { ...config, cursorSecret: secrets.cursorSecret, http: { ...config.http, jwtSecret: secrets.jwtSecret } },
-    blobs: createBlobStore(config.blobs),
+    blobs,
     logger,
   });
   let address: string;
@@ -120,6 +125,7 @@ async function main(): Promise<void> {
     `DynamoDB           ${engineLabel}, table ${config.tableName}`,
     `Data directory     ${resolve(config.dataDir)}`,
     `Photos             ${config.blobs.kind === 'local' ? resolve(config.blobs.dir) : `s3://${config.blobs.bucket}/${config.blobs.prefix}`}`,
+    ...(config.production ? [] : [`Sample log-in      any sample user (e.g. ${sampleLogin()}) with password "${DEMO_PASSWORD}" (development only)`]),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\nCtrl-C to stop.\n\n`);
 

@@ -61,6 +61,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+/** The credentials item of a user (sample data writes these too, with one shared demo hash). */
+export function credentialsItem(username: string, passwordHash: string) {
+  return { ...keys.credentials(username), username, passwordHash, createdAt: new Date().toISOString() };
+}
+
 // Unknown usernames are checked against this, so a failed login costs the same either way.
 let decoyHash: Promise<string> | undefined;
 
@@ -79,7 +84,7 @@ export async function signUp(db: Db, input: unknown): Promise<User> {
       {
         Put: {
           TableName: db.table,
-          Item: { ...keys.credentials(user.username), username: user.username, passwordHash, createdAt: new Date().toISOString() },
+          Item: credentialsItem(user.username, passwordHash),
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },
