@@ -190,11 +190,14 @@ export const uploadTargetRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (a
         params: Type.Object({ uploadId: UploadId }),
         querystring: Type.Object({ expires: Type.Integer({ minimum: 0 }), sig: Type.String({ minLength: 1, maxLength: 100 }) }),
         consumes: ['application/octet-stream', ...UPLOAD_TYPES],
+        body: Type.String({ format: 'binary', description: 'The raw file, exactly contentLength bytes' }),
         response: {
           204: Type.Null(),
           ...errorsFor({ 400: ['UPLOAD_LENGTH_MISMATCH'], 403: ['UPLOAD_URL_INVALID'], 404: ['UPLOAD_NOT_FOUND', 'NOT_FOUND'], 408: ['UPLOAD_TIMEOUT'], 413: [], 429: ['UPLOAD_IN_PROGRESS'], 503: ['UPLOADS_BUSY', 'STORAGE_FULL', 'STORAGE_READ_ONLY'] }),
         },
       },
+      // The body is streamed by the handler, never parsed or validated in memory.
+      validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? () => true : undefined) as never,
     },
     async (request, reply) => {
       const { uploadId } = request.params;
