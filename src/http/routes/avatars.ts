@@ -1,6 +1,6 @@
 /** Profile pictures: one per user, through the same pipeline as photos (square variants). */
 import multipart from '@fastify/multipart';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { TypeBoxValidatorCompiler, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { deleteImageFiles } from '../../blobs/index.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
@@ -51,7 +51,7 @@ export const avatarRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
           }),
         },
       },
-      validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? () => true : undefined) as never,
+      validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : TypeBoxValidatorCompiler(route)),
     },
     async (request) => {
       const { username } = request.params;

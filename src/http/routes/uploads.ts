@@ -5,7 +5,7 @@
  * unfinished uploads are swept (here on a timer, and by `quick-photos doctor --fix`).
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { TypeBoxValidatorCompiler, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sweepStaleUploads, uploadKey } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
@@ -187,6 +187,7 @@ export const uploadTargetRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (a
         operationId: 'putUploadBytes',
         tags: ['photos'],
         summary: "A direct upload's bytes (local store; with S3 the slot's url is S3's own)",
+        security: [],
         params: Type.Object({ uploadId: UploadId }),
         querystring: Type.Object({ expires: Type.Integer({ minimum: 0 }), sig: Type.String({ minLength: 1, maxLength: 100 }) }),
         consumes: ['application/octet-stream', ...UPLOAD_TYPES],
@@ -197,7 +198,7 @@ export const uploadTargetRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (a
         },
       },
       // The body is streamed by the handler, never parsed or validated in memory.
-      validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? () => true : undefined) as never,
+      validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : TypeBoxValidatorCompiler(route)),
     },
     async (request, reply) => {
       const { uploadId } = request.params;
