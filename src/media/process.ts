@@ -61,6 +61,9 @@ export interface ProcessLimits {
   maxPixels: number;
 }
 
+// Every upload is a different image: libvips' operation cache would only hold memory.
+sharp.cache(false);
+
 /** libvips' names of the formats we decode. `heif` is accepted only with AV1 (AVIF) compression. */
 const DECODABLE = new Set(['jpeg', 'png', 'webp', 'gif', 'heif', 'tiff']);
 

@@ -6,6 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepStaleUploads } from '../../src/blobs/index.js';
 import { carriesPrivateMetadata, jpegWithGps, photoJpeg, pngOf } from '../support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 import { signUp, startApi, type Api, type Session } from './support.js';
@@ -143,6 +144,17 @@ describe.each(STORE_KINDS)('media with the %s store', (kind) => {
     const twice = await api.call('POST', slot.body.completeUrl, { token: alice.accessToken, json: {} });
     expect(twice.status).toBe(404);
     expect(twice.body.error.code).toBe('UPLOAD_NOT_FOUND');
+  });
+
+  it('sweeps raw files of direct uploads never finalised, once they are older than the bound', async () => {
+    const bytes = await photoJpeg(64, 64);
+    const slot = await api.call('POST', '/v1/users/bob/uploads', { token: bob.accessToken, json: { contentLength: bytes.length, contentType: 'image/jpeg' } });
+    await fetch(absolute(slot.body.url), { method: 'PUT', headers: slot.body.headers, body: new Uint8Array(bytes) });
+    const raw = `uploads/${slot.body.uploadId}`;
+    expect(await sweepStaleUploads(store.blobs, 3600)).toBe(0);
+    expect(await store.keys()).toContain(raw);
+    expect(await sweepStaleUploads(store.blobs, 3600, Date.now() + 2 * 3600 * 1000)).toBeGreaterThanOrEqual(1);
+    expect(await store.keys()).not.toContain(raw);
   });
 
   it('a direct upload that is not an image is refused with 415 and leaves nothing behind', async () => {
