@@ -217,13 +217,16 @@ export type PhotoPage = {
 };
 
 /**
- * PhotoUploadForm
+ * PhotoUpload
  */
-export type PhotoUploadForm = {
+export type PhotoUpload = {
     /**
-     * The image: JPEG, PNG, WebP, GIF, AVIF, TIFF (HEIC/HEIF from iPhones: 415 HEIC_UNSUPPORTED, send JPEG)
+     * The image: JPEG, PNG, WebP, GIF, AVIF or TIFF (HEIC/HEIF is refused with 415 HEIC_UNSUPPORTED)
      */
     file: Blob | File;
+    /**
+     * At most 2200 characters
+     */
     caption?: string;
 };
 
@@ -1189,7 +1192,7 @@ export type ListUserPhotosResponses = {
 export type ListUserPhotosResponse = ListUserPhotosResponses[keyof ListUserPhotosResponses];
 
 export type UploadPhotoData = {
-    body: PhotoUploadForm;
+    body: PhotoUpload;
     path: {
         /**
          * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)

@@ -5,7 +5,7 @@
  * lists it once under components.schemas and refers to it everywhere else (see openapi.ts).
  */
 import { Type, type TSchema } from 'typebox';
-import { ProfileFields, Reactions, ReactionType, Username } from '../schema/entities.js';
+import { CAPTION_MAX, ProfileFields, Reactions, ReactionType, Username } from '../schema/entities.js';
 import { PHOTO_ID_PATTERN } from '../schema/ids.js';
 import { MAX_PAGE_SIZE } from '../patterns/index.js';
 
@@ -164,6 +164,13 @@ export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 
 
 /** The multipart upload as clients send it: one file part (any field name). */
 export const UploadForm = Type.Object(
-  { file: Type.String({ format: 'binary', contentMediaType: 'image/*', description: 'The image: JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF' }) },
+  {
+    file: Type.String({
+      format: 'binary',
+      contentMediaType: 'image/*',
+      description: 'The image: JPEG, PNG, WebP, GIF, AVIF or TIFF (HEIC/HEIF is refused with 415 HEIC_UNSUPPORTED)',
+    }),
+    caption: Type.Optional(Type.String({ maxLength: CAPTION_MAX, description: `At most ${CAPTION_MAX} characters` })),
+  },
   { title: 'PhotoUpload', required: ['file'] },
 );

@@ -17,19 +17,10 @@ import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
 import { ingestPhoto } from '../ingest.js';
 import { receiveToFile, uploadErrors, type ReceivedFile } from '../uploads.js';
-import { errorsFor, Page, PageQuery, PhotoParams, PhotoView, ReactionView, UserParams } from '../schemas.js';
+import { errorsFor, Page, PageQuery, PhotoParams, PhotoView, ReactionView, UploadForm, UserParams } from '../schemas.js';
 import { pageView, photoPath, photoRef, photoView, reactionView } from '../views.js';
 
 const ACCEPTED = `${ACCEPTED_FORMATS.join(', ')} (HEIC/HEIF from iPhones: 415 HEIC_UNSUPPORTED, send JPEG)`;
-
-/** The multipart body as generated clients see it (the parser itself is @fastify/multipart). */
-export const PhotoUploadForm = Type.Object(
-  {
-    file: Type.String({ format: 'binary', description: `The image: ${ACCEPTED}` }),
-    caption: Type.Optional(Type.String({ maxLength: CAPTION_MAX })),
-  },
-  { title: 'PhotoUploadForm' },
-);
 
 const isClientError = (error: unknown): boolean =>
   error instanceof HttpError || isDomainError(error) || ((error as { code?: string }).code ?? '').startsWith('FST_');
@@ -83,7 +74,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         consumes: ['multipart/form-data'],
         security: BEARER,
         params: UserParams,
-        body: PhotoUploadForm,
+        body: UploadForm,
         response: {
           201: PhotoView,
           ...errorsFor({
