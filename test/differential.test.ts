@@ -75,6 +75,8 @@ function normalize(value: unknown, table: string): unknown {
       .replace(/"(refreshToken|accessToken|sessionId)":"[^"]+"/g, '"$1":"SECRET"')
       // Expiry times are "now + TTL" in epoch seconds: the two runs may straddle a second.
       .replace(/"(expiresAt|ttl|expires)":\d+/g, '"$1":"LATER"')
+      // Other times of the run in epoch seconds (log-in throttle window, session rotation).
+      .replace(/"(windowStart|rotatedAt|lockedUntil)":\d+/g, '"$1":"NOW"')
       // Cursors are sealed with a random nonce: equal pages give different cursor strings.
       .replace(/"nextCursor":"[^"]+"/g, '"nextCursor":"CURSOR"'),
   ) as unknown;
@@ -188,13 +190,15 @@ describe('every write pattern does the same through both clients', () => {
         items.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;
       } while (start);
-      // Session ids and password hashes are random per table; their presence is what counts.
+      // Session ids, token and password hashes are random per table; their presence is what counts.
       const stable = items.map((item) => normalize(item, t.table) as Record<string, unknown>);
       const masked = stable.map((item) => ({
         ...item,
         ...(String(item.SK).startsWith('SESSION#') ? { SK: 'SESSION#', PK: item.PK } : {}),
         ...('passwordHash' in item ? { passwordHash: 'HASH' } : {}),
         ...('tokenHash' in item ? { tokenHash: 'HASH' } : {}),
+        // A session family's token hashes and salt derive from random tokens.
+        ...(String(item.SK).startsWith('SESSION#') ? { currentHash: 'HASH', ...('previousHash' in item ? { previousHash: 'HASH' } : {}), ...('salt' in item ? { salt: 'SALT' } : {}) } : {}),
       }));
       return masked.map((item) => JSON.stringify(item, Object.keys(item).sort())).sort();
     };

@@ -150,6 +150,13 @@ describe.each(KINDS)('requests per access pattern, %s client', (kind) => {
 });
 
 describe('every write carries the acting user check, in the same request', () => {
+  // These patterns run on the SDK client (the write capture below is its middleware): count there.
+  beforeAll(() => {
+    metrics = on.sdk.metrics;
+  });
+  afterAll(() => {
+    metrics = on.lean.metrics;
+  });
   const actor = 'guarded-user';
   /** The TransactWriteItems / UpdateItem inputs `action` sent. */
   async function writesOf(action: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
@@ -202,6 +209,13 @@ describe('every write carries the acting user check, in the same request', () =>
 });
 
 describe('requests per account pattern', () => {
+  // These patterns run on the SDK client (the write capture below is its middleware): count there.
+  beforeAll(() => {
+    metrics = on.sdk.metrics;
+  });
+  afterAll(() => {
+    metrics = on.lean.metrics;
+  });
   it('sign-up: one BatchGetItem (name and email taken?) and one transaction; log-in: one BatchGetItem; refresh: one GetItem and one transaction', async () => {
     const input = { username: 'counted', name: 'Counted', email: 'counted@example.com', birthdate: '1990-01-01', password: 'a counted passphrase' };
     expect(await requestsOf(() => signUpPattern(db, input))).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
@@ -291,7 +305,7 @@ describe('requests per HTTP call', () => {
     expect(await requestsOfCall('PUT', `/v1/users/${owner}/followers/me`, 202)).toEqual({ TransactWriteItems: 2 });
     expect(await requestsOfCall('GET', `/v1/users/${owner}/followers`, 403)).toEqual({ BatchGetItem: 1 });
     metrics.reset();
-    await approveRequest(db, owner, me);
+    await approveRequest(on.lean.db, owner, me);
     expect(requestCounts(metrics.snapshot())).toEqual({ TransactWriteItems: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${owner}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
   });

@@ -2692,7 +2692,7 @@ export type CompleteUploadErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_SUSPENDED' | 'FORBIDDEN' | 'STORAGE_QUOTA_EXCEEDED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN' | 'STORAGE_QUOTA_EXCEEDED';
         };
     };
     /**
@@ -2798,7 +2798,7 @@ export type DeleteAvatarErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
         };
     };
     /**
@@ -2880,7 +2880,7 @@ export type SetAvatarErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
         };
     };
     /**
