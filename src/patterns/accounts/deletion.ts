@@ -10,8 +10,9 @@
  *    items together with the counter changes they imply, so every counter is exact after
  *    every step: sessions and tokens; reactions given (each photo's counter down); follows
  *    both ways (the other user's counter and this user's down); photos with the reactions on
- *    them (files first, through `deleteFiles`); finally the profile (conditional on its
- *    counters being zero) with the job item.
+ *    them (files first, through `deleteFiles`); the avatar's files (`deleteUserFiles`); finally
+ *    the profile (conditional on its counters being zero) with the job item and the storage
+ *    counter of the media quota.
  * 3. Every step is idempotent, so an interrupted job simply runs again: on the next start
  *    (`resumeDeletions`) or with `quick-photos accounts finish-deletions`.
  */
