@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     } else if (options.form) body = options.form;
     process.stdout.write(`\n→ ${method} ${path}${options.token ? '   (Authorization: Bearer …)' : ''}\n`);
     if (options.json) process.stdout.write(`  ${JSON.stringify(options.json, shorten)}\n`);
-    if (options.form) process.stdout.write(`  multipart/form-data: image=photo.png (${PNG.length} bytes)\n`);
+    if (options.form) process.stdout.write(`  multipart/form-data: caption, file=photo.png (${PNG.length} bytes)\n`);
     const response = await fetch(base + path, { method, headers, ...(body !== undefined ? { body } : {}) });
     const type = response.headers.get('content-type') ?? '';
     const text = type.includes('json') ? await response.text() : '';
@@ -90,7 +90,8 @@ async function main(): Promise<void> {
     const bobToken = String(login.accessToken);
 
     const form = new FormData();
-    form.append('image', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'photo.png');
+    form.append('caption', 'Hello from the demo');
+    form.append('file', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'photo.png');
     const photo = await call('POST', `/v1/users/${alice}/photos`, { token: aliceToken, form, expect: 201 });
     const photoPath = `/v1/photos/${String(photo.id)}`;
 
@@ -101,7 +102,8 @@ async function main(): Promise<void> {
     await call('GET', `/v1/users/${alice}/photos?limit=10`, { token: bobToken, expect: 200 });
     await call('GET', photoPath, { token: bobToken, expect: 200 });
     await call('GET', `${photoPath}/reactions`, { token: bobToken, expect: 200 });
-    await call('GET', `${photoPath}/image`, { token: bobToken, expect: 200 });
+    // Image URLs are signed: no token, as an <img> tag would fetch them.
+    await call('GET', String(photo.imageUrl), { expect: 200 });
     await call('GET', `/v1/users/${alice}`, { token: bobToken, expect: 200 });
     await call('GET', `/v1/users/${alice}/followers`, { token: aliceToken, expect: 200 });
     await call('GET', `/v1/users/${bob}/following?expand=profile`, { token: aliceToken, expect: 200 });

@@ -2,6 +2,8 @@
  * Run-time configuration, read once from the environment and validated up front so that a
  * typo fails at start-up with a message naming the variable, not later as an SDK error.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export type EngineMode =
   /** DynamoDB Local started by the process itself (the default). */
@@ -41,6 +43,7 @@ export interface Config {
   embeddedMaxRestarts: number;
   mail: MailConfig;
   accounts: AccountsConfig;
+  media: MediaConfig;
 }
 
 export interface MailConfig {
@@ -60,6 +63,31 @@ export interface AccountsConfig {
   hashQueue: number;
   /** Failed log-ins per client address per minute (successes are never counted: carrier NATs). */
   loginFailuresPerMinute: number;
+}
+
+/** Image processing, uploads and delivery (see src/media, src/blobs). */
+export interface MediaConfig {
+  /** Decompression-bomb bound on an image's declared pixels. */
+  maxPixels: number;
+  /** Images processed at once, and how many more may wait (past that: 503 MEDIA_BUSY). */
+  concurrency: number;
+  queueLength: number;
+  /** Uploads in flight per user (429 UPLOAD_IN_PROGRESS past it) and in total (503 UPLOADS_BUSY). */
+  uploadsPerUser: number;
+  uploadsTotal: number;
+  /** An upload body that sends nothing for this long is cut off (408 UPLOAD_TIMEOUT). */
+  uploadIdleTimeoutMs: number;
+  /** Per-user quota: stored bytes and uploads per hour. */
+  quotaBytes: number;
+  uploadsPerHour: number;
+  /** Signed image URLs: lifetime, key (derived from JWT_SECRET when unset), and the API's public base URL. */
+  urlTtlSeconds: number;
+  urlSecret: string | undefined;
+  publicUrl: string;
+  /** Direct-upload slots expire after this long. */
+  uploadSlotTtlSeconds: number;
+  /** Where upload bodies are streamed before processing (removed after each request). */
+  tmpDir: string;
 }
 
 export interface HttpConfig {
@@ -263,6 +291,21 @@ export function loadConfig(env: Env = process.env): Config {
       hashConcurrency: positiveInt(env, 'PASSWORD_HASH_CONCURRENCY', 2),
       hashQueue: nonNegativeInt(env, 'PASSWORD_HASH_QUEUE', 32, 10_000),
       loginFailuresPerMinute: nonNegativeInt(env, 'RATE_LIMIT_LOGIN_FAILURES', 300),
+    },
+    media: {
+      maxPixels: positiveInt(env, 'MEDIA_MAX_PIXELS', 50_000_000),
+      concurrency: positiveInt(env, 'MEDIA_CONCURRENCY', 2),
+      queueLength: nonNegativeInt(env, 'MEDIA_QUEUE_LENGTH', 32),
+      uploadsPerUser: positiveInt(env, 'UPLOADS_PER_USER', 2),
+      uploadsTotal: positiveInt(env, 'UPLOADS_TOTAL', 16),
+      uploadIdleTimeoutMs: positiveInt(env, 'UPLOAD_IDLE_TIMEOUT_MS', 15_000),
+      quotaBytes: positiveInt(env, 'STORAGE_QUOTA_BYTES', 1024 * 1024 * 1024),
+      uploadsPerHour: positiveInt(env, 'UPLOADS_PER_HOUR', 120),
+      urlTtlSeconds: positiveInt(env, 'MEDIA_URL_TTL_SECONDS', 3600),
+      urlSecret: secret(env, 'MEDIA_URL_SECRET'),
+      publicUrl: env.PUBLIC_URL ?? '',
+      uploadSlotTtlSeconds: positiveInt(env, 'UPLOAD_SLOT_TTL_SECONDS', 900),
+      tmpDir: env.UPLOAD_TMP_DIR || join(tmpdir(), 'quick-photos-uploads'),
     },
   };
 }

@@ -11,7 +11,10 @@ export type ErrorKind =
   | 'forbidden'
   | 'unauthorized'
   | 'unavailable' // the engine cannot be reached or the table is not ready
-  | 'throttled'; // the engine asked us to slow down and retries ran out
+  | 'throttled' // the engine asked us to slow down and retries ran out
+  | 'too_large' // a body, an image or a quota bound was exceeded
+  | 'unsupported_media' // the bytes are not an image type we decode
+  | 'busy'; // one client holds too much at once (429); a service-wide bound answers 'unavailable'
 
 export type ErrorCode =
   | 'VALIDATION_FAILED'

@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { TableMissingError, assertTableReady, ensureTable } from './admin/table.js';
-import { seedSampleData } from './admin/seed.js';
+import { DEMO_PASSWORD, sampleLogin, seedSampleData } from './admin/seed.js';
 import { createBlobStore } from './blobs/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connect, type Connection } from './engine/client.js';
@@ -16,7 +16,7 @@ import { EngineStartError } from './engine/embedded.js';
 import { clearEngineInfo, writeEngineInfo } from './engine/registry.js';
 import { buildApp } from './http/app.js';
 import { createCursorCodec, resumeDeletions, type Db } from './patterns/index.js';
-import { deletePhotoFiles } from './blobs/photo-files.js';
+import { deletePhotoFiles, deleteUserFiles } from './blobs/index.js';
 
 interface Secrets {
   jwtSecret: string;
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   });
   const secrets = await loadSecrets(config);
 
+  const blobs = createBlobStore(config.blobs);
   let connection: Connection | undefined;
   try {
     connection = await connect(config);
@@ -69,8 +70,12 @@ async function main(): Promise<void> {
     } else if ((await ensureTable(connection.client, config.tableName)).createdTable && !config.production) {
       // Sample users belong to a development table only, never to one created in production.
       try {
-        const result = await seedSampleData(connection.doc, config.tableName);
-        logger.info({ written: result.written }, 'new table: sample data loaded');
+        const started = Date.now();
+        const result = await seedSampleData(connection.doc, config.tableName, {
+          blobs,
+          ...(config.production ? {} : { demoPassword: DEMO_PASSWORD }),
+        });
+        logger.info({ written: result.written, images: result.images, ms: Date.now() - started }, 'new table: sample data loaded');
       } catch (error) {
         logger.warn({ err: error }, 'new table: sample data not loaded');
       }
@@ -83,7 +88,6 @@ async function main(): Promise<void> {
 
   const db: Db = { doc: conn.patterns, table: config.tableName, cursors: createCursorCodec(secrets.cursorSecret) };
   const engine = conn.engine;
-  const blobs = createBlobStore(config.blobs);
   const app = await buildApp({
     db,
     client: conn.client,
@@ -123,6 +127,7 @@ async function main(): Promise<void> {
     `Data directory     ${resolve(config.dataDir)}`,
     `Photos             ${config.blobs.kind === 'local' ? resolve(config.blobs.dir) : `s3://${config.blobs.bucket}/${config.blobs.prefix}`}`,
     `Mail               ${config.mail.smtp ? 'SMTP' : `outbox ${resolve(config.mail.outboxDir)}  (npm run cli -- mail outbox)`}`,
+    ...(config.production ? [] : [`Sample log-in      any sample user (e.g. ${sampleLogin()}) with password "${DEMO_PASSWORD}" (development only)`]),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\nCtrl-C to stop.\n\n`);
 
@@ -163,7 +168,7 @@ async function main(): Promise<void> {
     }
   });
   // Account deletions a stop or a crash interrupted carry on; a shutdown pauses them again.
-  resumeDeletions(db, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), shouldStop: () => stopping })
+  resumeDeletions(db, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user) => deleteUserFiles(blobs, user), shouldStop: () => stopping })
     .then(({ finished, paused }) => {
       if (finished.length + paused.length > 0) logger.info({ finished, paused }, 'interrupted account deletions resumed');
     })

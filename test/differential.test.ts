@@ -190,7 +190,7 @@ describe('every write pattern does the same through both clients', () => {
         items.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;
       } while (start);
-      // Session ids and password hashes are random per table; their presence is what counts.
+      // Session ids, token and password hashes are random per table; their presence is what counts.
       const stable = items.map((item) => normalize(item, t.table) as Record<string, unknown>);
       const masked = stable.map((item) => ({
         ...item,

@@ -150,6 +150,13 @@ describe.each(KINDS)('requests per access pattern, %s client', (kind) => {
 });
 
 describe('every write carries the acting user check, in the same request', () => {
+  // These patterns run on the SDK client (the write capture below is its middleware): count there.
+  beforeAll(() => {
+    metrics = on.sdk.metrics;
+  });
+  afterAll(() => {
+    metrics = on.lean.metrics;
+  });
   const actor = 'guarded-user';
   // These count through the SDK client's middleware (they also inspect what it sends).
   beforeAll(() => {

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SignUpData, SignUpErrors, SignUpResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
+import type { ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SignUpData, SignUpErrors, SignUpResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -121,6 +121,24 @@ export const resetPassword = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
+ * An image variant, by the signed URL a photo or profile response gave (no Authorization header)
+ */
+export const getMedia = <ThrowOnError extends boolean = false>(options: Options<GetMediaData, ThrowOnError>): RequestResult<GetMediaResponses, GetMediaErrors, ThrowOnError> => (options.client ?? client).get<GetMediaResponses, GetMediaErrors, ThrowOnError>({ url: '/v1/media/v/{shard}/{file}', ...options });
+
+/**
+ * A direct upload's bytes (local store; with S3 the slot's url is S3's own)
+ */
+export const putUploadBytes = <ThrowOnError extends boolean = false>(options: Options<PutUploadBytesData, ThrowOnError>): RequestResult<PutUploadBytesResponses, PutUploadBytesErrors, ThrowOnError> => (options.client ?? client).put<PutUploadBytesResponses, PutUploadBytesErrors, ThrowOnError>({
+    bodySerializer: null,
+    url: '/v1/uploads/{uploadId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/octet-stream',
+        ...options.headers
+    }
+});
+
+/**
  * A public profile, with its follower and following counts
  *
  * Always the public view, the owner included (one shape per URL, safe to cache): your private fields are at GET /v1/me.
@@ -226,9 +244,9 @@ export const listUserPhotos = <ThrowOnError extends boolean = false>(options: Op
 });
 
 /**
- * Upload a photo (multipart/form-data, one file field; JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF)
+ * Upload a photo (multipart/form-data: a file field and an optional caption)
  *
- * The image type is detected from its bytes. At most 10485760 bytes.
+ * Decoded fully, auto-oriented, stripped of all metadata (EXIF, GPS, XMP, IPTC) and stored as WebP variants plus a JPEG feed size. Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF (HEIC/HEIF from iPhones: 415 HEIC_UNSUPPORTED, send JPEG). At most 10485760 bytes and 50000000 pixels. For large files from phones prefer the direct upload (POST /v1/users/{username}/uploads).
  */
 export const uploadPhoto = <ThrowOnError extends boolean = false>(options: Options<UploadPhotoData, ThrowOnError>): RequestResult<UploadPhotoResponses, UploadPhotoErrors, ThrowOnError> => (options.client ?? client).post<UploadPhotoResponses, UploadPhotoErrors, ThrowOnError>({
     ...formDataBodySerializer,
@@ -242,7 +260,7 @@ export const uploadPhoto = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * Delete your own photo; its reactions go with it, transactionally
+ * Delete your own photo; its reactions go with it, transactionally, and then its stored files
  */
 export const deletePhoto = <ThrowOnError extends boolean = false>(options: Options<DeletePhotoData, ThrowOnError>): RequestResult<DeletePhotoResponses, DeletePhotoErrors, ThrowOnError> => (options.client ?? client).delete<DeletePhotoResponses, DeletePhotoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -269,12 +287,52 @@ export const listPhotoReactions = <ThrowOnError extends boolean = false>(options
 });
 
 /**
- * The image bytes, with their content type
+ * Start a direct upload: a short-lived URL to PUT the file to
  */
-export const getPhotoImage = <ThrowOnError extends boolean = false>(options: Options<GetPhotoImageData, ThrowOnError>): RequestResult<GetPhotoImageResponses, GetPhotoImageErrors, ThrowOnError> => (options.client ?? client).get<GetPhotoImageResponses, GetPhotoImageErrors, ThrowOnError>({
+export const createUploadSlot = <ThrowOnError extends boolean = false>(options: Options<CreateUploadSlotData, ThrowOnError>): RequestResult<CreateUploadSlotResponses, CreateUploadSlotErrors, ThrowOnError> => (options.client ?? client).post<CreateUploadSlotResponses, CreateUploadSlotErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/v1/photos/{photoId}/image',
+    url: '/v1/users/{username}/uploads',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Finalise a direct upload: process the file and create the photo (once per slot)
+ */
+export const completeUpload = <ThrowOnError extends boolean = false>(options: Options<CompleteUploadData, ThrowOnError>): RequestResult<CompleteUploadResponses, CompleteUploadErrors, ThrowOnError> => (options.client ?? client).post<CompleteUploadResponses, CompleteUploadErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/users/{username}/uploads/{uploadId}/complete',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove your profile picture (204 also when there was none)
+ */
+export const deleteAvatar = <ThrowOnError extends boolean = false>(options: Options<DeleteAvatarData, ThrowOnError>): RequestResult<DeleteAvatarResponses, DeleteAvatarErrors, ThrowOnError> => (options.client ?? client).delete<DeleteAvatarResponses, DeleteAvatarErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/users/{username}/avatar',
     ...options
+});
+
+/**
+ * Set your profile picture (multipart/form-data, a file field); the previous one is deleted
+ */
+export const setAvatar = <ThrowOnError extends boolean = false>(options: Options<SetAvatarData, ThrowOnError>): RequestResult<SetAvatarResponses, SetAvatarErrors, ThrowOnError> => (options.client ?? client).put<SetAvatarResponses, SetAvatarErrors, ThrowOnError>({
+    ...formDataBodySerializer,
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/users/{username}/avatar',
+    ...options,
+    headers: {
+        'Content-Type': null,
+        ...options.headers
+    }
 });
 
 /**

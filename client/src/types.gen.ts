@@ -26,6 +26,16 @@ export type AccountDeletion = {
 };
 
 /**
+ * AvatarUploadForm
+ */
+export type AvatarUploadForm = {
+    /**
+     * The picture: JPEG, PNG, WebP, GIF, AVIF, TIFF
+     */
+    file: Blob | File;
+};
+
+/**
  * Block
  *
  * You blocked blockedUser: neither can follow the other, and you are invisible to them
@@ -50,6 +60,13 @@ export type BlockPage = {
      * Present only when another page exists: pass it back as `cursor`
      */
     nextCursor?: string;
+};
+
+/**
+ * CompleteUploadRequest
+ */
+export type CompleteUploadRequest = {
+    caption?: string;
 };
 
 /**
@@ -217,6 +234,38 @@ export type Health = {
 };
 
 /**
+ * Image
+ */
+export type Image = {
+    variants: Array<ImageVariant>;
+    /**
+     * ThumbHash (base64): paint it while the image loads
+     */
+    placeholder: string;
+    /**
+     * When the signed URLs stop working; fetch the resource again for fresh ones
+     */
+    urlsExpireAt: string;
+};
+
+/**
+ * ImageVariant
+ */
+export type ImageVariant = {
+    /**
+     * thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large
+     */
+    name: string;
+    contentType: string;
+    width: number;
+    height: number;
+    /**
+     * Signed and expiring: works in a plain <img> tag, no Authorization header
+     */
+    url: string;
+};
+
+/**
  * PasswordChange
  */
 export type PasswordChange = {
@@ -252,10 +301,25 @@ export type Photo = {
         sunglasses: number;
         heart: number;
     };
+    caption?: string;
     /**
-     * GET this (with the access token) for the image bytes
+     * Of the full-size variant: lay the photo out before it loads
      */
-    imageUrl: string;
+    width?: number;
+    height?: number;
+    /**
+     * Signed URL of the feed-size WebP (absent for photos whose file is in another store)
+     */
+    imageUrl?: string;
+    variants?: Array<ImageVariant>;
+    /**
+     * ThumbHash (base64): paint it while the image loads
+     */
+    placeholder?: string;
+    /**
+     * When the signed URLs stop working; fetch the resource again for fresh ones
+     */
+    urlsExpireAt?: string;
 };
 
 /**
@@ -274,9 +338,13 @@ export type PhotoPage = {
  */
 export type PhotoUpload = {
     /**
-     * The image: JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF
+     * The image: JPEG, PNG, WebP, GIF, AVIF or TIFF (HEIC/HEIF is refused with 415 HEIC_UNSUPPORTED)
      */
     file: Blob | File;
+    /**
+     * At most 2200 characters
+     */
+    caption?: string;
 };
 
 /**
@@ -321,6 +389,7 @@ export type PrivateUser = {
      * Opaque photo id
      */
     pinnedPhotoId?: string;
+    avatar?: Image;
     email: string;
     /**
      * Whether the owner confirmed the email (a changed email must be confirmed again)
@@ -372,6 +441,7 @@ export type PublicUser = {
      * Opaque photo id
      */
     pinnedPhotoId?: string;
+    avatar?: Image;
 };
 
 /**
@@ -538,6 +608,40 @@ export type TakedownNoticePage = {
      * Present only when another page exists: pass it back as `cursor`
      */
     nextCursor?: string;
+};
+
+/**
+ * UploadSlot
+ */
+export type UploadSlot = {
+    /**
+     * Opaque upload id
+     */
+    uploadId: string;
+    method: 'PUT';
+    /**
+     * PUT the raw bytes here, with exactly these headers; no Authorization header
+     */
+    url: string;
+    headers: {
+        [key: string]: string;
+    };
+    expiresAt: string;
+    /**
+     * Then POST { caption } here (with the access token)
+     */
+    completeUrl: string;
+};
+
+/**
+ * UploadSlotRequest
+ */
+export type UploadSlotRequest = {
+    /**
+     * Exact size of the file in bytes (the upload URL accepts only this size)
+     */
+    contentLength: number;
+    contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/gif' | 'image/avif' | 'image/tiff';
 };
 
 export type GetHealthData = {
@@ -1171,6 +1275,173 @@ export type ResetPasswordResponses = {
 };
 
 export type ResetPasswordResponse = ResetPasswordResponses[keyof ResetPasswordResponses];
+
+export type GetMediaData = {
+    body?: never;
+    path: {
+        shard: string;
+        file: string;
+    };
+    query: {
+        expires: number;
+        sig: string;
+    };
+    url: '/v1/media/v/{shard}/{file}';
+};
+
+export type GetMediaErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'MEDIA_URL_INVALID';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'IMAGE_NOT_FOUND';
+        };
+    };
+    /**
+     * Range Not Satisfiable
+     */
+    416: ErrorResponse & {
+        error: {
+            code: 'RANGE_NOT_SATISFIABLE';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+};
+
+export type GetMediaError = GetMediaErrors[keyof GetMediaErrors];
+
+export type GetMediaResponses = {
+    /**
+     * OK
+     */
+    200: Blob | File;
+    /**
+     * Partial Content
+     */
+    206: Blob | File;
+};
+
+export type GetMediaResponse = GetMediaResponses[keyof GetMediaResponses];
+
+export type PutUploadBytesData = {
+    /**
+     * The raw file, exactly contentLength bytes
+     */
+    body: Blob | File;
+    path: {
+        /**
+         * Opaque upload id
+         */
+        uploadId: string;
+    };
+    query: {
+        expires: number;
+        sig: string;
+    };
+    url: '/v1/uploads/{uploadId}';
+};
+
+export type PutUploadBytesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'UPLOAD_LENGTH_MISMATCH' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'UPLOAD_URL_INVALID';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'NOT_FOUND' | 'UPLOAD_NOT_FOUND';
+        };
+    };
+    /**
+     * Request Timeout
+     */
+    408: ErrorResponse & {
+        error: {
+            code: 'UPLOAD_TIMEOUT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_IN_PROGRESS';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'STORAGE_FULL' | 'STORAGE_READ_ONLY' | 'TABLE_NOT_FOUND' | 'UPLOADS_BUSY';
+        };
+    };
+};
+
+export type PutUploadBytesError = PutUploadBytesErrors[keyof PutUploadBytesErrors];
+
+export type PutUploadBytesResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type PutUploadBytesResponse = PutUploadBytesResponses[keyof PutUploadBytesResponses];
 
 export type GetUserData = {
     body?: never;
@@ -1958,7 +2229,7 @@ export type UploadPhotoErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'FILE_MISSING' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'FILE_MISSING' | 'IMAGE_CORRUPT' | 'INVALID_JSON' | 'MALFORMED_MULTIPART' | 'TOO_MANY_FILES' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -1974,7 +2245,7 @@ export type UploadPhotoErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN' | 'STORAGE_QUOTA_EXCEEDED';
         };
     };
     /**
@@ -1983,6 +2254,14 @@ export type UploadPhotoErrors = {
     404: ErrorResponse & {
         error: {
             code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Request Timeout
+     */
+    408: ErrorResponse & {
+        error: {
+            code: 'UPLOAD_TIMEOUT';
         };
     };
     /**
@@ -1998,7 +2277,7 @@ export type UploadPhotoErrors = {
      */
     413: ErrorResponse & {
         error: {
-            code: 'PAYLOAD_TOO_LARGE';
+            code: 'IMAGE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE';
         };
     };
     /**
@@ -2006,7 +2285,7 @@ export type UploadPhotoErrors = {
      */
     415: ErrorResponse & {
         error: {
-            code: 'UNSUPPORTED_MEDIA_TYPE';
+            code: 'HEIC_UNSUPPORTED' | 'UNSUPPORTED_IMAGE' | 'UNSUPPORTED_MEDIA_TYPE';
         };
     };
     /**
@@ -2014,7 +2293,7 @@ export type UploadPhotoErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_IN_PROGRESS' | 'UPLOAD_RATE_EXCEEDED';
         };
     };
     /**
@@ -2030,7 +2309,7 @@ export type UploadPhotoErrors = {
      */
     503: ErrorResponse & {
         error: {
-            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+            code: 'ENGINE_UNAVAILABLE' | 'MEDIA_BUSY' | 'STORAGE_FULL' | 'STORAGE_READ_ONLY' | 'TABLE_NOT_FOUND' | 'UPLOADS_BUSY';
         };
     };
 };
@@ -2293,19 +2572,19 @@ export type ListPhotoReactionsResponses = {
 
 export type ListPhotoReactionsResponse = ListPhotoReactionsResponses[keyof ListPhotoReactionsResponses];
 
-export type GetPhotoImageData = {
-    body?: never;
+export type CreateUploadSlotData = {
+    body: UploadSlotRequest;
     path: {
         /**
-         * Opaque photo id
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
          */
-        photoId: string;
+        username: string;
     };
     query?: never;
-    url: '/v1/photos/{photoId}/image';
+    url: '/v1/users/{username}/uploads';
 };
 
-export type GetPhotoImageErrors = {
+export type CreateUploadSlotErrors = {
     /**
      * Bad Request
      */
@@ -2327,15 +2606,23 @@ export type GetPhotoImageErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
+            code: 'ACCOUNT_SUSPENDED' | 'FORBIDDEN' | 'STORAGE_QUOTA_EXCEEDED';
         };
     };
     /**
-     * Not Found
+     * Payload Too Large
      */
-    404: ErrorResponse & {
+    413: ErrorResponse & {
         error: {
-            code: 'IMAGE_NOT_FOUND' | 'PHOTO_NOT_FOUND';
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_RATE_EXCEEDED';
         };
     };
     /**
@@ -2356,16 +2643,314 @@ export type GetPhotoImageErrors = {
     };
 };
 
-export type GetPhotoImageError = GetPhotoImageErrors[keyof GetPhotoImageErrors];
+export type CreateUploadSlotError = CreateUploadSlotErrors[keyof CreateUploadSlotErrors];
 
-export type GetPhotoImageResponses = {
+export type CreateUploadSlotResponses = {
     /**
-     * The image
+     * Created
      */
-    200: Blob | File;
+    201: UploadSlot;
 };
 
-export type GetPhotoImageResponse = GetPhotoImageResponses[keyof GetPhotoImageResponses];
+export type CreateUploadSlotResponse = CreateUploadSlotResponses[keyof CreateUploadSlotResponses];
+
+export type CompleteUploadData = {
+    body: CompleteUploadRequest;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+        /**
+         * Opaque upload id
+         */
+        uploadId: string;
+    };
+    query?: never;
+    url: '/v1/users/{username}/uploads/{uploadId}/complete';
+};
+
+export type CompleteUploadErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'IMAGE_CORRUPT' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN' | 'STORAGE_QUOTA_EXCEEDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'UPLOAD_NOT_FOUND' | 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT' | 'UPLOAD_NOT_RECEIVED';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'IMAGE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'HEIC_UNSUPPORTED' | 'UNSUPPORTED_IMAGE' | 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_IN_PROGRESS' | 'UPLOAD_RATE_EXCEEDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'MEDIA_BUSY' | 'STORAGE_FULL' | 'STORAGE_READ_ONLY' | 'TABLE_NOT_FOUND' | 'UPLOADS_BUSY';
+        };
+    };
+};
+
+export type CompleteUploadError = CompleteUploadErrors[keyof CompleteUploadErrors];
+
+export type CompleteUploadResponses = {
+    /**
+     * Created
+     */
+    201: Photo;
+};
+
+export type CompleteUploadResponse = CompleteUploadResponses[keyof CompleteUploadResponses];
+
+export type DeleteAvatarData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/users/{username}/avatar';
+};
+
+export type DeleteAvatarErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type DeleteAvatarError = DeleteAvatarErrors[keyof DeleteAvatarErrors];
+
+export type DeleteAvatarResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type DeleteAvatarResponse = DeleteAvatarResponses[keyof DeleteAvatarResponses];
+
+export type SetAvatarData = {
+    body: AvatarUploadForm;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/users/{username}/avatar';
+};
+
+export type SetAvatarErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'FILE_MISSING' | 'IMAGE_CORRUPT' | 'INVALID_JSON' | 'MALFORMED_MULTIPART' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Request Timeout
+     */
+    408: ErrorResponse & {
+        error: {
+            code: 'UPLOAD_TIMEOUT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'IMAGE_TOO_LARGE' | 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'HEIC_UNSUPPORTED' | 'UNSUPPORTED_IMAGE' | 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_IN_PROGRESS';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'MEDIA_BUSY' | 'STORAGE_FULL' | 'STORAGE_READ_ONLY' | 'TABLE_NOT_FOUND' | 'UPLOADS_BUSY';
+        };
+    };
+};
+
+export type SetAvatarError = SetAvatarErrors[keyof SetAvatarErrors];
+
+export type SetAvatarResponses = {
+    /**
+     * OK
+     */
+    200: Image;
+};
+
+export type SetAvatarResponse = SetAvatarResponses[keyof SetAvatarResponses];
 
 export type RemoveReactionData = {
     body?: never;

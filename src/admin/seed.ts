@@ -1,24 +1,95 @@
-/** Sample data for `npm start` on an empty table, from the project's seeded generator. */
+/**
+ * Sample data for `npm start` on an empty table, from the project's seeded generator: users,
+ * photos with real generated pictures (variants, placeholders, captions), avatars, and in
+ * development one shared demo password for every sample user.
+ */
+import type { BlobStore } from '../blobs/index.js';
 import type { DocClient } from '../engine/doc-client.js';
-import { GENERATE_DEFAULTS, generateItems } from './generate.js';
+import { credentialsItem, hashPassword } from '../patterns/accounts/index.js';
+import type { StoredImage } from '../schema/entities.js';
+import { GENERATE_DEFAULTS, generateItems, type GeneratedItem } from './generate.js';
 import { loadItems, type LoadResult } from './load.js';
+import { createSamplePictures, eachLimited, sampleCaption } from './sample-images.js';
 
 export interface SeedOptions {
   users?: number;
   seed?: number;
+  /** With a store: pictures for every photo and an avatar per user. */
+  blobs?: BlobStore;
+  /** Development only: every sample user can log in with this password. */
+  demoPassword?: string;
 }
 
 export const SEED_DEFAULTS = { users: 50, seed: GENERATE_DEFAULTS.seed } as const;
 
-function* jsonLines(items: Iterable<unknown>): Generator<string> {
-  for (const item of items) yield JSON.stringify(item);
+/** The password `npm start` gives the sample users in development (and prints). */
+export const DEMO_PASSWORD = 'quick-photos-demo';
+
+export interface SeedResult extends LoadResult {
+  images: number;
+  /** A sample username to log in as (with the demo password). */
+  sampleUser: string | undefined;
 }
 
+async function* jsonLines(items: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<string> {
+  for await (const item of items) yield JSON.stringify(item);
+}
+
+const isUser = (item: GeneratedItem): boolean => typeof item.SK === 'string' && item.SK.startsWith('#METADATA#');
+const isPhoto = (item: GeneratedItem): item is Extract<GeneratedItem, { location: string }> => 'location' in item;
+
 /** Generates a small dataset (50 users, seed 42 by default) and bulk-loads it, as `load` would a file. */
-export async function seedSampleData(doc: DocClient, table: string, options: SeedOptions = {}): Promise<LoadResult> {
-  const items = generateItems({ users: options.users ?? SEED_DEFAULTS.users, seed: options.seed ?? SEED_DEFAULTS.seed });
-  const result = await loadItems(doc, table, jsonLines(items));
+export async function seedSampleData(doc: DocClient, table: string, options: SeedOptions = {}): Promise<SeedResult> {
+  const generate = () => generateItems({ users: options.users ?? SEED_DEFAULTS.users, seed: options.seed ?? SEED_DEFAULTS.seed });
+  const { blobs } = options;
+
+  // Pictures first (a few at a time), so each item is written once, complete.
+  const photos = new Map<string, { image: StoredImage; location: string }>();
+  const avatars = new Map<string, StoredImage>();
+  if (blobs) {
+    const pictures = createSamplePictures(blobs);
+    const work: (() => Promise<void>)[] = [];
+    for (const item of generate()) {
+      if (isUser(item)) {
+        const username = String((item as { username: string }).username);
+        work.push(async () => void avatars.set(username, await pictures.avatar(username)));
+      } else if (isPhoto(item)) {
+        work.push(async () => void photos.set(item.SK, await pictures.photo(item.username, item.timestamp)));
+      }
+    }
+    await eachLimited(work, 4, (task) => task());
+  }
+  const passwordHash = options.demoPassword ? await hashPassword(options.demoPassword) : undefined;
+
+  function* items(): Generator<unknown> {
+    for (const item of generate()) {
+      if (isPhoto(item)) {
+        const picture = photos.get(item.SK);
+        yield picture
+          ? { ...item, location: picture.location, caption: sampleCaption(item.username, item.timestamp), variants: picture.image.variants, placeholder: picture.image.placeholder }
+          : item;
+      } else if (isUser(item)) {
+        const username = String((item as { username: string }).username);
+        const avatar = avatars.get(username);
+        yield avatar ? { ...item, avatar } : item;
+        // One hash for every sample user: hashing 50 times would cost seconds for nothing.
+        if (passwordHash) yield credentialsItem(username, passwordHash);
+      } else {
+        yield item;
+      }
+    }
+  }
+
+  const result = await loadItems(doc, table, jsonLines(items()));
   // Generated items are valid by construction; a bad one is a bug, not data to skip.
   if (result.badLines.length > 0) throw new Error(`Sample data had ${result.badLines.length} invalid items (first: ${result.badLines[0]?.error}).`);
-  return result;
+  return { ...result, images: photos.size + avatars.size, sampleUser: sampleLogin(options) };
+}
+
+/** The first sample user's name (the generator is seeded, so it is always the same one). */
+export function sampleLogin(options: Pick<SeedOptions, 'users' | 'seed'> = {}): string | undefined {
+  for (const item of generateItems({ users: options.users ?? SEED_DEFAULTS.users, seed: options.seed ?? SEED_DEFAULTS.seed })) {
+    if (isUser(item)) return String((item as { username: string }).username);
+  }
+  return undefined;
 }

@@ -1,11 +1,12 @@
 /** Blob store on the local file system (development default: ./data/photos). */
-import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
+import { constants, createReadStream } from 'node:fs';
+import { access, copyFile, mkdir, opendir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { assertSafeKey, contentTypeOf, type BlobStore } from './store.js';
+import { randomUUID } from 'node:crypto';
+import { assertSafeKey, contentTypeOf, storageError, type BlobInfo, type LocalBlobStore } from './store.js';
 
-export function createLocalBlobStore(dir: string): BlobStore {
+export function createLocalBlobStore(dir: string): LocalBlobStore {
   const root = resolve(dir);
   const inside = (path: string) => path.startsWith(root + sep);
 
@@ -21,18 +22,55 @@ export function createLocalBlobStore(dir: string): BlobStore {
     return inside(resolve(path)) ? resolve(path) : undefined;
   }
 
-  return {
-    async put(key, bytes) {
-      assertSafeKey(key);
-      const path = resolve(root, key);
-      if (!inside(path)) throw new Error(`Unsafe blob key: ${key}`);
-      await mkdir(dirname(path), { recursive: true });
-      // Write then rename: a reader never sees a half-written image.
-      const temp = `${path}.partial`;
-      await writeFile(temp, bytes, { mode: 0o644 });
+  function pathForKey(key: string): string {
+    assertSafeKey(key);
+    const path = resolve(root, key);
+    if (!inside(path)) throw new Error(`Unsafe blob key: ${key}`);
+    return path;
+  }
+
+  /** Write to a unique temporary name, then rename: a reader never sees a half-written image, and a failure leaves nothing. */
+  async function atomically(key: string, write: (temp: string) => Promise<void>): Promise<string> {
+    const path = pathForKey(key);
+    const temp = `${path}.${randomUUID()}.partial`;
+    try {
+      await mkdir(dirname(path), { recursive: true }).catch(async (error: unknown) => {
+        // A recursive mkdir on a read-only mount reports ENOENT: ask the root for the real reason.
+        await access(root, constants.W_OK);
+        throw error;
+      });
+      await write(temp);
       await rename(temp, path);
-      return pathToFileURL(path).href;
-    },
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw storageError(error);
+    }
+    return pathToFileURL(path).href;
+  }
+
+  async function* walk(dirPath: string): AsyncGenerator<BlobInfo> {
+    let handle;
+    try {
+      handle = await opendir(dirPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for await (const entry of handle) {
+      const path = resolve(dirPath, entry.name);
+      if (entry.isDirectory()) yield* walk(path);
+      else if (entry.isFile()) {
+        const info = await stat(path);
+        yield { key: relative(root, path).split(sep).join('/'), size: info.size, lastModified: info.mtime };
+      }
+    }
+  }
+
+  const store: LocalBlobStore = {
+    kind: 'local',
+    root,
+    put: (key, bytes) => atomically(key, (temp) => writeFile(temp, bytes, { mode: 0o644 })),
+    putFile: (key, source) => atomically(key, (temp) => copyFile(source, temp)),
     async get(location) {
       const path = pathOf(location);
       if (!path) return undefined;
@@ -49,5 +87,20 @@ export function createLocalBlobStore(dir: string): BlobStore {
       const path = pathOf(location);
       if (path) await rm(path, { force: true });
     },
+    locationOf: (key) => pathToFileURL(pathForKey(key)).href,
+    keyOf(location) {
+      const path = pathOf(location);
+      return path ? relative(root, path).split(sep).join('/') : undefined;
+    },
+    list(prefix) {
+      // Walk only the directory the prefix names, then filter by the rest.
+      const cut = prefix.lastIndexOf('/');
+      const start = cut < 0 ? root : resolve(root, prefix.slice(0, cut));
+      return (async function* () {
+        if (start !== root && !inside(start)) return;
+        for await (const blob of walk(start)) if (blob.key.startsWith(prefix)) yield blob;
+      })();
+    },
   };
+  return store;
 }

@@ -1,7 +1,17 @@
 /** Blob store on Amazon S3 (or any S3-compatible endpoint), used when S3_BUCKET is configured. */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { assertSafeKey, type BlobStore } from './store.js';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { assertSafeKey, type BlobInfo, type S3BlobStore } from './store.js';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -11,42 +21,81 @@ export interface S3StoreOptions {
   client?: S3Client;
 }
 
-export function createS3BlobStore(options: S3StoreOptions): BlobStore {
+export function createS3BlobStore(options: S3StoreOptions): S3BlobStore {
   const client =
     options.client ??
     new S3Client({
       ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
       ...(options.region ? { region: options.region } : {}),
     });
-  const base = `s3://${options.bucket}/`;
-  const keyOf = (location: string): string | undefined => {
+  const { bucket, prefix } = options;
+  const base = `s3://${bucket}/`;
+  const objectKey = (key: string) => {
+    assertSafeKey(key);
+    return prefix + key;
+  };
+  const keyOfObject = (location: string): string | undefined => {
     if (!location.startsWith(base)) return undefined;
     const key = location.slice(base.length);
-    return key.startsWith(options.prefix) ? key : undefined;
+    return key.startsWith(prefix) ? key : undefined;
   };
 
   return {
-    async put(key, bytes, contentType) {
-      assertSafeKey(key);
-      const objectKey = options.prefix + key;
-      await client.send(new PutObjectCommand({ Bucket: options.bucket, Key: objectKey, Body: bytes, ContentType: contentType }));
-      return base + objectKey;
+    kind: 's3',
+    async put(key, bytes, contentType, put = {}) {
+      const Key = objectKey(key);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: bytes, ContentType: contentType, CacheControl: put.cacheControl }));
+      return base + Key;
+    },
+    async putFile(key, path, contentType) {
+      const Key = objectKey(key);
+      const { size } = await stat(path);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: createReadStream(path), ContentLength: size, ContentType: contentType }));
+      return base + Key;
     },
     async get(location) {
-      const key = keyOf(location);
+      const key = keyOfObject(location);
       if (!key) return undefined;
       try {
-        const result = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
+        const result = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         if (!result.Body) return undefined;
         return { body: result.Body as Readable, contentType: result.ContentType ?? 'application/octet-stream', size: result.ContentLength };
       } catch (error) {
-        if (error instanceof NoSuchKey) return undefined;
+        if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
         throw error;
       }
     },
     async delete(location) {
-      const key = keyOf(location);
-      if (key) await client.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key }));
+      const key = keyOfObject(location);
+      if (key) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
+    locationOf: (key) => base + objectKey(key),
+    keyOf(location) {
+      const key = keyOfObject(location);
+      return key === undefined ? undefined : key.slice(prefix.length);
+    },
+    list(keyPrefix) {
+      return (async function* (): AsyncGenerator<BlobInfo> {
+        let token: string | undefined;
+        do {
+          const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix + keyPrefix, ContinuationToken: token }));
+          for (const o of page.Contents ?? []) {
+            if (o.Key) yield { key: o.Key.slice(prefix.length), size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) };
+          }
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+      })();
+    },
+    presignGet: (key, get) =>
+      getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: objectKey(key), ResponseCacheControl: get.cacheControl }), {
+        expiresIn: get.expiresIn,
+        signingDate: get.signingDate,
+      }),
+    presignPut: (key, put) =>
+      getSignedUrl(client, new PutObjectCommand({ Bucket: bucket, Key: objectKey(key), ContentLength: put.contentLength, ContentType: put.contentType }), {
+        expiresIn: put.expiresIn,
+        // Sign the length and type: S3 refuses a body of any other size.
+        signableHeaders: new Set(['content-length', 'content-type']),
+      }),
   };
 }

@@ -1,8 +1,10 @@
 /**
- * Where photo bytes live. The table stores only a URI (the photo's `location`), so the
- * store can change (disk for development, S3 in production) without touching the data.
+ * Where image bytes live. The table stores keys (and, for the lab's readers, a URI as the
+ * photo's `location`), so the store can change (disk for development, S3 in production)
+ * without touching the data.
  */
 import type { Readable } from 'node:stream';
+import { DomainError } from '../errors.js';
 
 export interface StoredBlob {
   body: Readable;
@@ -10,14 +12,53 @@ export interface StoredBlob {
   size?: number | undefined;
 }
 
-export interface BlobStore {
+export interface BlobInfo {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface PutOptions {
+  cacheControl?: string;
+}
+
+interface CommonStore {
   /** Stores the bytes under `key` (a relative path of safe characters) and returns its URI. */
-  put(key: string, bytes: Buffer, contentType: string): Promise<string>;
+  put(key: string, bytes: Buffer, contentType: string, options?: PutOptions): Promise<string>;
+  /** Stores a file's bytes (streamed, never held in memory) under `key`. */
+  putFile(key: string, path: string, contentType: string): Promise<string>;
   /** The blob at a URI this store issued; undefined when it is missing or belongs elsewhere. */
   get(location: string): Promise<StoredBlob | undefined>;
   /** Removes the blob; a missing blob is not an error. */
   delete(location: string): Promise<void>;
+  /** The URI of a key in this store, and back (undefined for URIs of other stores). */
+  locationOf(key: string): string;
+  keyOf(location: string): string | undefined;
+  /** Every blob whose key starts with `prefix` (operator tools only: it lists the whole store). */
+  list(prefix: string): AsyncIterable<BlobInfo>;
 }
+
+export interface LocalBlobStore extends CommonStore {
+  kind: 'local';
+  /** The directory under which keys are paths. */
+  root: string;
+}
+
+export interface PresignPutOptions {
+  contentLength: number;
+  contentType: string;
+  expiresIn: number;
+}
+
+export interface S3BlobStore extends CommonStore {
+  kind: 's3';
+  /** A presigned GET; `signingDate` rounded down keeps URLs stable (cacheable) over a window. */
+  presignGet(key: string, options: { expiresIn: number; signingDate: Date; cacheControl?: string }): Promise<string>;
+  /** A presigned PUT that only accepts exactly this length and type. */
+  presignPut(key: string, options: PresignPutOptions): Promise<string>;
+}
+
+export type BlobStore = LocalBlobStore | S3BlobStore;
 
 /** Keys are built by the service, never taken from a client; this guards against mistakes. */
 export const SAFE_KEY = /^[a-z0-9_][a-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
@@ -39,4 +80,22 @@ const EXTENSION_TYPES: Record<string, string> = {
 export function contentTypeOf(path: string): string {
   const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
   return EXTENSION_TYPES[ext] ?? 'application/octet-stream';
+}
+
+/** Content-addressed variants never change at their key. */
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/**
+ * A full disk or a read-only store is the service's condition, not the client's fault: 503
+ * with a code an operator can alert on, never a 500 with a stack trace per request.
+ */
+export function storageError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new DomainError('unavailable', 'STORAGE_FULL', 'The image store is full; retry later.', undefined, { cause: error });
+  }
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+    return new DomainError('unavailable', 'STORAGE_READ_ONLY', 'The image store is not writable; retry later.', undefined, { cause: error });
+  }
+  return error;
 }

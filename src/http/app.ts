@@ -16,15 +16,19 @@ import type { IncomingMessage } from 'node:http';
 import { authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
-import { setStandardHeaders } from './headers.js';
+import { mediaOrigins, securityHeaders, standardHeaders } from './headers.js';
 import { registerTelemetry, RequestLogController } from './telemetry.js';
+import { createMediaContext } from './media.js';
 import { openapiOptions } from './openapi.js';
 import { webDirectory, webRoutes } from './web.js';
 import { installVisibility } from './visibility.js';
 import { accountRoutes } from './routes/accounts.js';
+import { avatarRoutes } from './routes/avatars.js';
+import { mediaRoutes } from './routes/media.js';
 import { photoRoutes } from './routes/photos.js';
 import { reportRoutes } from './routes/reports.js';
 import { safetyRoutes } from './routes/safety.js';
+import { uploadRoutes, uploadTargetRoutes } from './routes/uploads.js';
 import { socialRoutes } from './routes/social.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
@@ -60,6 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...deps,
     tokens: createTokenService(config.http.jwtSecret, config.http.accessTokenTtlSeconds),
     mailer: deps.mailer ?? createMailer(config.mail, (message, file) => deps.logger?.info({ to: message.to, subject: message.subject, file }, 'mail in the outbox')),
+    media: createMediaContext(config, config.http.jwtSecret),
   };
 
   const app = Fastify({
@@ -94,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON only (and multipart on the upload route): any other body is 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
   await app.register(errorHandlerPlugin);
-  app.addHook('onRequest', setStandardHeaders);
+  app.addHook('onRequest', standardHeaders(securityHeaders(mediaOrigins(config))));
   // JSON pages of profiles compress well; small answers are not worth the CPU (threshold).
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
   // Weak validators on every string/buffer answer: a client that revalidates a read with
@@ -133,6 +138,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(accountRoutes, { ctx });
+      // Signed URLs carry their own permission: an <img> tag sends no Authorization header.
+      await v1.register(mediaRoutes, { ctx });
+      await v1.register(uploadTargetRoutes, { ctx });
       // Everything else needs a signed-in user.
       await v1.register(async (secured) => {
         secured.decorateRequest('username', '');
@@ -142,6 +150,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await secured.register(userRoutes, { ctx });
         await secured.register(meRoutes, { ctx });
         await secured.register(photoRoutes, { ctx });
+        await secured.register(uploadRoutes, { ctx });
+        await secured.register(avatarRoutes, { ctx });
         await secured.register(socialRoutes, { ctx });
         await secured.register(safetyRoutes, { ctx });
         await secured.register(reportRoutes, { ctx });

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Mailer } from '../mail/index.js';
 import type { Db } from '../patterns/index.js';
 import type { TokenService } from './auth.js';
+import type { MediaContext } from './media.js';
 
 export interface AppDeps {
   db: Db;
@@ -24,6 +25,7 @@ export interface AppDeps {
 export interface RouteContext extends AppDeps {
   tokens: TokenService;
   mailer: Mailer;
+  media: MediaContext;
 }
 
 export interface RouteOptions {

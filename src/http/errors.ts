@@ -37,6 +37,9 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   throttled: 429,
   unavailable: 503,
+  too_large: 413,
+  unsupported_media: 415,
+  busy: 429,
 };
 
 interface Body {

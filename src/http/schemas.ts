@@ -5,7 +5,7 @@
  * lists it once under components.schemas and refers to it everywhere else (see openapi.ts).
  */
 import { Type, type TSchema } from 'typebox';
-import { ProfileFields, Reactions, ReactionType, Username } from '../schema/entities.js';
+import { CAPTION_MAX, ProfileFields, Reactions, ReactionType, Username } from '../schema/entities.js';
 import { PHOTO_ID_PATTERN } from '../schema/ids.js';
 import { MAX_PAGE_SIZE } from '../patterns/index.js';
 
@@ -73,13 +73,34 @@ export const UserParams = Type.Object({ username: Username });
 export const PhotoParams = Type.Object({ photoId: PhotoId });
 export const ReactionParams = Type.Object({ photoId: PhotoId, type: ReactionType });
 
+export const ImageVariantView = Type.Object(
+  {
+    name: Type.String({ description: 'thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large' }),
+    contentType: Type.String({ examples: ['image/webp'] }),
+    width: Type.Integer(),
+    height: Type.Integer(),
+    url: Type.String({ description: 'Signed and expiring: works in a plain <img> tag, no Authorization header' }),
+  },
+  { title: 'ImageVariant' },
+);
+const Placeholder = Type.String({ description: 'ThumbHash (base64): paint it while the image loads' });
+const UrlsExpireAt = Type.String({ format: 'date-time', description: 'When the signed URLs stop working; fetch the resource again for fresh ones' });
+
+export const ImageView = Type.Object({ variants: Type.Array(ImageVariantView), placeholder: Placeholder, urlsExpireAt: UrlsExpireAt }, { title: 'Image' });
+
 export const PhotoView = Type.Object(
   {
     id: PhotoId,
     username: Username,
     timestamp: ApiTimestamp,
     reactions: Reactions,
-    imageUrl: Type.String({ description: 'GET this (with the access token) for the image bytes' }),
+    caption: Type.Optional(Type.String()),
+    width: Type.Optional(Type.Integer({ description: 'Of the full-size variant: lay the photo out before it loads' })),
+    height: Type.Optional(Type.Integer()),
+    imageUrl: Type.Optional(Type.String({ description: 'Signed URL of the feed-size WebP (absent for photos whose file is in another store)' })),
+    variants: Type.Optional(Type.Array(ImageVariantView)),
+    placeholder: Type.Optional(Placeholder),
+    urlsExpireAt: Type.Optional(UrlsExpireAt),
   },
   { title: 'Photo' },
 );
@@ -104,6 +125,7 @@ export const PublicUser = Type.Object(
     followers: Type.Integer({ minimum: 0 }),
     following: Type.Integer({ minimum: 0 }),
     pinnedPhotoId: Type.Optional(PhotoId),
+    avatar: Type.Optional(ImageView),
   },
   { title: 'PublicUser', additionalProperties: false },
 );
@@ -155,6 +177,13 @@ export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 
 
 /** The multipart upload as clients send it: one file part (any field name). */
 export const UploadForm = Type.Object(
-  { file: Type.String({ format: 'binary', contentMediaType: 'image/*', description: 'The image: JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF' }) },
+  {
+    file: Type.String({
+      format: 'binary',
+      contentMediaType: 'image/*',
+      description: 'The image: JPEG, PNG, WebP, GIF, AVIF or TIFF (HEIC/HEIF is refused with 415 HEIC_UNSUPPORTED)',
+    }),
+    caption: Type.Optional(Type.String({ maxLength: CAPTION_MAX, description: `At most ${CAPTION_MAX} characters` })),
+  },
   { title: 'PhotoUpload', required: ['file'] },
 );

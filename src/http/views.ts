@@ -4,7 +4,8 @@
  */
 import { errors } from '../errors.js';
 import type { Page } from '../patterns/index.js';
-import type { Friendship, Photo, Reaction, User } from '../schema/entities.js';
+import type { MediaUrls } from '../blobs/index.js';
+import type { Friendship, Photo, Reaction, StoredImage, StoredVariant, User } from '../schema/entities.js';
 import { parsePhotoId, photoId, type PhotoRef } from '../schema/ids.js';
 import { parsePhotoSk } from '../schema/keys.js';
 
@@ -22,13 +23,57 @@ export function photoRef(id: string): PhotoRef {
 
 export const photoPath = (photo: PhotoRef): string => `/v1/photos/${photoId(photo.username, photo.timestamp)}`;
 
-export function photoView(photo: Photo) {
+const CONTENT_TYPES: Record<string, string> = { webp: 'image/webp', jpeg: 'image/jpeg' };
+
+/** Signed, expiring URLs that work in a plain <img> tag: one per variant. */
+function variantView(variant: StoredVariant, urls: MediaUrls) {
+  return {
+    name: variant.name,
+    contentType: CONTENT_TYPES[variant.format] ?? 'application/octet-stream',
+    width: variant.width,
+    height: variant.height,
+    url: urls.sign(variant.key).url,
+  };
+}
+
+/** A processed image (photo or avatar): its variants' signed URLs and its ThumbHash. */
+export function imageView(image: StoredImage, urls: MediaUrls) {
+  const expires = urls.sign('').expires;
+  return {
+    variants: image.variants.map((v) => variantView(v, urls)),
+    placeholder: image.placeholder,
+    urlsExpireAt: new Date(expires * 1000).toISOString().replace('.000Z', 'Z'),
+  };
+}
+
+/**
+ * A user's profile picture, for whichever user view shows a profile (public or private);
+ * undefined when the user has none.
+ */
+export function avatarView(user: Pick<User, 'avatar'>, urls: MediaUrls) {
+  return user.avatar ? imageView(user.avatar, urls) : undefined;
+}
+
+/** A profile view with its picture's signed URLs, when the user has one. */
+export function withAvatar<V extends object>(view: V, user: Pick<User, 'avatar'>, urls: MediaUrls): V & { avatar?: ReturnType<typeof imageView> } {
+  const avatar = avatarView(user, urls);
+  return avatar ? { ...view, avatar } : view;
+}
+
+/** A photo with signed URLs per variant (photos stored before variants existed have none). */
+export function photoView(photo: Photo, urls: MediaUrls) {
+  const image = photo.variants ? imageView({ variants: photo.variants, placeholder: photo.placeholder ?? '' }, urls) : undefined;
+  const feed = photo.variants?.find((v) => v.name === 'feed' && v.format === 'webp') ?? photo.variants?.[0];
+  const full = photo.variants?.find((v) => v.name === 'full');
   return {
     id: photoId(photo.username, photo.timestamp),
     username: photo.username,
     timestamp: apiTimestamp(photo.timestamp),
     reactions: photo.reactions,
-    imageUrl: `${photoPath(photo)}/image`,
+    ...(photo.caption ? { caption: photo.caption } : {}),
+    ...(full ? { width: full.width, height: full.height } : {}),
+    ...(feed ? { imageUrl: urls.sign(feed.key).url } : {}),
+    ...(image ? { variants: image.variants, placeholder: image.placeholder, urlsExpireAt: image.urlsExpireAt } : {}),
   };
 }
 
@@ -55,9 +100,9 @@ export function friendshipView(friendship: Friendship) {
  * The profile as anyone signed in sees it. Fields are picked one by one (never spread), so a
  * private attribute added to User later cannot leak through here by default.
  */
-export function publicUserView(user: User) {
+export function publicUserView(user: User, urls: MediaUrls) {
   const pinnedPhotoId = user.pinnedImage === undefined ? undefined : photoIdOfSk(user.pinnedImage);
-  return {
+  const view = {
     username: user.username,
     name: user.name,
     status: user.status,
@@ -66,11 +111,12 @@ export function publicUserView(user: User) {
     following: user.following,
     ...(pinnedPhotoId ? { pinnedPhotoId } : {}),
   };
+  return withAvatar(view, user, urls);
 }
 
 /** The owner's own profile (GET /v1/me and the owner's writes): adds email, birthdate, address, settings. */
-export function privateUserView(user: User) {
-  return { ...publicUserView(user), email: user.email, emailVerified: user.emailVerified === true, birthdate: user.birthdate, address: user.address };
+export function privateUserView(user: User, urls: MediaUrls) {
+  return { ...publicUserView(user, urls), email: user.email, emailVerified: user.emailVerified === true, birthdate: user.birthdate, address: user.address };
 }
 
 /** Any user shown to someone else: the public view. */

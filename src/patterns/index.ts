@@ -8,3 +8,4 @@ export * from './follows.js';
 export * from './guards.js';
 export * from './accounts/index.js';
 export * from './safety/index.js';
+export * from './media.js';

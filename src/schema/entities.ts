@@ -84,6 +84,21 @@ export const ProfileUpdate = Type.Object(
 );
 export type ProfileUpdate = Static<typeof ProfileUpdate>;
 
+/** One encoded size of an image, stored under a content-addressed blob key. */
+export const StoredVariant = Type.Object({
+  name: Type.String(),
+  format: Type.String(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  key: Type.String(),
+  bytes: Type.Integer(),
+});
+export type StoredVariant = Static<typeof StoredVariant>;
+
+/** A processed image: its variants and a ThumbHash placeholder (base64). */
+export const StoredImage = Type.Object({ variants: Type.Array(StoredVariant), placeholder: Type.String() });
+export type StoredImage = Static<typeof StoredImage>;
+
 // Stored shapes are checked for types only: data written by other tools (the lab's scripts)
 // may predate our length rules, and reading must never reject what is already there.
 export const User = Type.Object({
@@ -99,14 +114,23 @@ export const User = Type.Object({
   pinnedImage: Type.Optional(Type.String()),
   /** Set when the owner proved the email is theirs; absent on the lab's data and new accounts. */
   emailVerified: Type.Optional(Type.Boolean()),
+  /** The profile picture's variants (see src/media). */
+  avatar: Type.Optional(StoredImage),
 });
 export type User = Static<typeof User>;
+
+export const CAPTION_MAX = 2200;
+export const Caption = Type.String({ maxLength: CAPTION_MAX, description: `At most ${CAPTION_MAX} characters` });
 
 export const Photo = Type.Object({
   username: Type.String(),
   timestamp: Type.String(),
+  /** The lab's readers require it: the full-size variant's URI (or, for older photos, the original's). */
   location: Type.String(),
   reactions: Reactions,
+  caption: Type.Optional(Type.String()),
+  variants: Type.Optional(Type.Array(StoredVariant)),
+  placeholder: Type.Optional(Type.String()),
 });
 export type Photo = Static<typeof Photo>;
 

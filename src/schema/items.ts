@@ -31,9 +31,9 @@ function decoder<T extends object>(entity: string, check: Validator<T>, fields: 
 }
 
 export const decodeUser = decoder('User', validator(User), [
-  'username', 'name', 'email', 'birthdate', 'address', 'status', 'interests', 'followers', 'following', 'pinnedImage', 'emailVerified',
+  'username', 'name', 'email', 'birthdate', 'address', 'status', 'interests', 'followers', 'following', 'pinnedImage', 'emailVerified', 'avatar',
 ]);
-export const decodePhoto = decoder('Photo', validator(Photo), ['username', 'timestamp', 'location', 'reactions']);
+export const decodePhoto = decoder('Photo', validator(Photo), ['username', 'timestamp', 'location', 'reactions', 'caption', 'variants', 'placeholder']);
 export const decodeReaction = decoder('Reaction', validator(Reaction), ['reactingUser', 'reactionType', 'photo', 'timestamp']);
 export const decodeFriendship = decoder('Friendship', validator(Friendship), ['followedUser', 'followingUser', 'timestamp']);
 

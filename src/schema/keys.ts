@@ -20,6 +20,9 @@
  * | Report queue| REPORTS#<state>              | <createdAt>#<target>#<reporter> |
  * | Notice     | NOTICE#<owner>                | TAKEDOWN#<at>#<photoId>        |
  * | Private mark| PRIVACY#<username>           | PRIVATE                        |
+ * | Upload slot| UPLOAD#<id>                   | UPLOAD#<id>                    |
+ * | Storage use| USAGE#<username>              | USAGE#<username>               |
+ * | Hourly uploads | USAGE#<username>          | HOUR#<username>#<yyyy-mm-ddThh>|
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -60,6 +63,9 @@ const REPORTS = 'REPORTS#';
 const NOTICE = 'NOTICE#';
 const TAKEDOWN = 'TAKEDOWN#';
 const PRIVACY = 'PRIVACY#';
+const UPLOAD = 'UPLOAD#';
+const USAGE = 'USAGE#';
+const HOUR = 'HOUR#';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -97,6 +103,10 @@ export const keys = {
    * instead of the User item, which follows update, so reactions and follows never contend.
    */
   privateMark: (username: string): ItemKey => ({ PK: PRIVACY + username, SK: 'PRIVATE' }),
+  /** Direct-upload slots and storage use live in partitions of their own: no lab query reads them. */
+  uploadSlot: (uploadId: string): ItemKey => ({ PK: UPLOAD + uploadId, SK: UPLOAD + uploadId }),
+  storageUse: (username: string): ItemKey => ({ PK: USAGE + username, SK: USAGE + username }),
+  hourlyUploads: (username: string, hour: string): ItemKey => ({ PK: USAGE + username, SK: `${HOUR}${username}#${hour}` }),
 };
 
 /** Every item of one account's private partition (credentials, sessions, tokens, throttles). */

@@ -14,7 +14,7 @@ import { BatchWriteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamod
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { auditOnce } from '../../src/admin/doctor.js';
 import { createLocalBlobStore } from '../../src/blobs/index.js';
-import { deletePhotoFiles } from '../../src/blobs/photo-files.js';
+import { deletePhotoFiles, deleteUserFiles } from '../../src/blobs/index.js';
 import { DomainError } from '../../src/errors.js';
 import {
   createSession,
@@ -174,7 +174,7 @@ describe('deleting an account with 1,000 followers, 1,000 followed, 200 photos a
   it('stops part-way with every counter exact, while others write', async () => {
     const signal = { stop: false };
     const writing = writers(signal);
-    const outcome = await finishDeletion(db, VICTIM, { deleteFiles: (photo) => deletePhotoFiles(blobs(), photo), maxSteps: 30 });
+    const outcome = await finishDeletion(db, VICTIM, { deleteFiles: (photo) => deletePhotoFiles(blobs(), photo), deleteUserFiles: (user) => deleteUserFiles(blobs(), user), maxSteps: 30 });
     signal.stop = true;
     expect(await writing).toBeGreaterThan(0);
     expect(outcome).toBe('paused');
@@ -211,7 +211,7 @@ describe('deleting an account with 1,000 followers, 1,000 followed, 200 photos a
 
     const signal = { stop: false };
     const writing = writers(signal);
-    const result = await resumeDeletions(db, { deleteFiles: (photo) => deletePhotoFiles(blobs(), photo) });
+    const result = await resumeDeletions(db, { deleteFiles: (photo) => deletePhotoFiles(blobs(), photo), deleteUserFiles: (user) => deleteUserFiles(blobs(), user) });
     signal.stop = true;
     await writing;
     expect(result).toEqual({ finished: [VICTIM], paused: [] });

@@ -38,7 +38,7 @@ describe('doctor, accounts', () => {
     const fixed = await auditTable(db.doc, db.table, { fix: true });
     // Only the deletions remain, and the job the repair put back lets them finish.
     expect(fixed.remaining?.map((p) => p.type).sort()).toEqual(['deletion-pending', 'deletion-pending']);
-    for (const name of ['bea', 'cal']) expect(await finishDeletion(db, name, { deleteFiles: () => Promise.resolve() })).toBe('done');
+    for (const name of ['bea', 'cal']) expect(await finishDeletion(db, name, { deleteFiles: () => Promise.resolve(), deleteUserFiles: () => Promise.resolve() })).toBe('done');
     expect((await auditOnce(db.doc, db.table)).problems).toEqual([]);
   });
 });

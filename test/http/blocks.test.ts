@@ -72,7 +72,6 @@ describe('blocking', () => {
       ['/v1/users/alice/following', 'USER_NOT_FOUND'],
       [`/v1/photos/${alicePhoto}`, 'PHOTO_NOT_FOUND'],
       [`/v1/photos/${alicePhoto}/reactions`, 'PHOTO_NOT_FOUND'],
-      [`/v1/photos/${alicePhoto}/image`, 'PHOTO_NOT_FOUND'],
     ];
     for (const [path, code] of reads) {
       const answer = await api.call('GET', path, as(bob));

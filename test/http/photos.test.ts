@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BlobStore } from '../../src/blobs/index.js';
+import { createLocalBlobStore, type BlobStore } from '../../src/blobs/index.js';
 import { uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
 import { keys } from '../../src/schema/keys.js';
@@ -44,7 +44,7 @@ async function counters(username: string) {
 }
 
 describe('uploads', () => {
-  it('stores the image, records its URI as location, and serves the same bytes back', async () => {
+  it("stores the variants, records the full size's URI as location, and serves the image by a signed URL", async () => {
     const answer = await upload(alice);
     expect(answer.status).toBe(201);
     const { timestamp } = answer.body;
@@ -53,7 +53,12 @@ describe('uploads', () => {
       username: 'alice',
       timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
       reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 },
-      imageUrl: `${photoPath('alice', timestamp)}/image`,
+      width: 1,
+      height: 1,
+      imageUrl: expect.stringMatching(/^\/v1\/media\/v\/[0-9a-f]{2}\/[0-9a-f]{64}\.webp\?expires=\d+&sig=/),
+      variants: expect.any(Array),
+      placeholder: expect.any(String),
+      urlsExpireAt: expect.stringMatching(/Z$/),
     });
     expect(answer.headers.get('location')).toBe(photoPath('alice', timestamp));
 
@@ -61,12 +66,12 @@ describe('uploads', () => {
     expect(item?.location).toMatch(/^file:\/\//);
     const file = fileURLToPath(String(item?.location));
     expect(file.startsWith(api.photosDir)).toBe(true);
-    expect(file.endsWith('.png')).toBe(true);
+    expect(file.endsWith('.webp')).toBe(true);
 
-    const image = await api.call('GET', answer.body.imageUrl, { token: bob.accessToken });
+    // No token needed: the URL's signature is the permission (so <img> tags work).
+    const image = await api.call('GET', answer.body.imageUrl);
     expect(image.status).toBe(200);
-    expect(image.headers.get('content-type')).toBe('image/png');
-    expect(image.bytes.equals(PNG_1x1)).toBe(true);
+    expect(image.headers.get('content-type')).toBe('image/webp');
   });
 
   it('detects the type from the bytes: text named photo.png is 415 and leaves nothing behind', async () => {
@@ -76,7 +81,8 @@ describe('uploads', () => {
       body: imageForm(Buffer.from('definitely not an image, just text'), 'photo.png', 'image/png'),
     });
     expect(fake.status).toBe(415);
-    expect(fake.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(fake.body.error.code).toBe('UNSUPPORTED_IMAGE');
+    expect(fake.body.error.message).toMatch(/JPEG, PNG, WebP/);
     const pdf = await api.call('POST', '/v1/users/alice/photos', { token: alice.accessToken, body: imageForm(Buffer.from('%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n'), 'x.jpg', 'image/jpeg') });
     expect(pdf.status).toBe(415);
     const json = await api.call('POST', '/v1/users/alice/photos', { token: alice.accessToken, json: { image: 'base64...' } });
@@ -112,9 +118,8 @@ describe('uploads', () => {
 
   it('answers 500 INTERNAL without the cause when the blob store fails', async () => {
     const failing: BlobStore = {
+      ...createLocalBlobStore(api.photosDir),
       put: () => Promise.reject(new Error('AccessDenied: bucket secret-bucket-name, key AKIAXXXX')),
-      get: () => Promise.resolve(undefined),
-      delete: () => Promise.resolve(),
     };
     const broken = await startApi({}, { blobs: failing });
     try {
@@ -188,11 +193,12 @@ describe('listing and reading photos', () => {
     }
     const bad = await api.call('GET', '/v1/photos/not$an$id', { token: alice.accessToken });
     expect(bad.status).toBe(400);
-    // A photo whose location is in another store (like the lab's s3:// data) has no image here.
+    // A photo whose location is in another store (like the lab's s3:// data) has no image URLs here.
     const lab = await uploadPhoto(api.db, { username: 'carol', location: 's3://quick-photos/photos/carol/x.png', timestamp: '2018-01-01T00:00:00' });
-    const image = await api.call('GET', `${photoPath('carol', lab.timestamp)}/image`, { token: alice.accessToken });
-    expect(image.status).toBe(404);
-    expect(image.body.error.code).toBe('IMAGE_NOT_FOUND');
+    const shown = await api.call('GET', photoPath('carol', lab.timestamp), { token: alice.accessToken });
+    expect(shown.status).toBe(200);
+    expect(shown.body.imageUrl).toBeUndefined();
+    expect(JSON.stringify(shown.body)).not.toMatch(/s3:/);
   });
 });
 

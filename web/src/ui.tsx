@@ -1,7 +1,7 @@
 /** Small pieces every screen shares: error notices, avatars, paged lists with infinite scroll. */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { ErrorResponse } from '../../client/src/index.js';
+import type { ErrorResponse, Photo } from '../../client/src/index.js';
 
 /** What the API said went wrong, in words for people (the code stays for tests and support). */
 export function problem(error: unknown): string {
@@ -17,6 +17,16 @@ export function Notice({ error }: { error: string | undefined }) {
       {error}
     </p>
   );
+}
+
+/**
+ * The signed URL of a photo's variant by name (thumb, feed, full), falling back to the feed-size
+ * `imageUrl`; undefined for a photo with no stored image. Signed URLs expire (urlsExpireAt):
+ * screens re-fetch the photo rather than keep one.
+ */
+export function photoSrc(photo: Pick<Photo, 'variants' | 'imageUrl'>, name: 'thumb' | 'feed' | 'full'): string | undefined {
+  const webp = photo.variants?.find((v) => v.name === name && v.contentType === 'image/webp');
+  return webp?.url ?? photo.imageUrl;
 }
 
 export function Avatar({ name, size = 40 }: { name: string; size?: number }) {

@@ -1,7 +1,7 @@
 /** Accounts: `accounts show|delete|finish-deletions`, and the development `mail outbox`. */
 import type { Command } from 'commander';
 import { createBlobStore } from '../../blobs/index.js';
-import { deletePhotoFiles } from '../../blobs/photo-files.js';
+import { deletePhotoFiles, deleteUserFiles } from '../../blobs/index.js';
 import { readOutbox } from '../../mail/index.js';
 import { finishDeletion, getUser, listPendingDeletions, resumeDeletions, startAccountDeletion, type DeletionOptions } from '../../patterns/index.js';
 import type { CliContext } from '../context.js';
@@ -13,6 +13,7 @@ function deletionOptions(ctx: CliContext, maxSteps: number | undefined): Deletio
   let steps = 0;
   return {
     deleteFiles: (photo) => deletePhotoFiles(blobs, photo),
+    deleteUserFiles: (user) => deleteUserFiles(blobs, user),
     ...(maxSteps !== undefined ? { maxSteps } : {}),
     onStep: () => {
       steps++;

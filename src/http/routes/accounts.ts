@@ -73,7 +73,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       const user = await signUp(db, request.body);
       const session = await tokensFor(ctx, await createSession(db, user.username, ttl));
       await mailVerification(ctx, request.log, user.username);
-      return reply.status(201).header('location', '/v1/me').send({ user: privateUserView(user), session });
+      return reply.status(201).header('location', '/v1/me').send({ user: privateUserView(user, ctx.media.urls), session });
     },
   );
 

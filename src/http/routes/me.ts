@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import { deletePhotoFiles } from '../../blobs/photo-files.js';
+import { deletePhotoFiles, deleteUserFiles } from '../../blobs/index.js';
 import { errors } from '../../errors.js';
 import {
   assertPassword,
@@ -41,7 +41,7 @@ export function profileInput(username: string, body: ProfileBody): Record<string
 export async function updateOwnProfile(ctx: RouteContext, log: Parameters<typeof mailVerification>[1], username: string, body: ProfileBody) {
   const { user, emailChanged } = await updateProfile(ctx.db, username, profileInput(username, body));
   if (emailChanged) await mailVerification(ctx, log, username);
-  return privateUserView(user);
+  return privateUserView(user, ctx.media.urls);
 }
 
 export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
@@ -69,7 +69,7 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
         response: { 200: PrivateUser, ...errorsFor({ 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
-    async (request) => privateUserView(await getUser(db, request.username)),
+    async (request) => privateUserView(await getUser(db, request.username), ctx.media.urls),
   );
 
   app.patch(
@@ -168,7 +168,7 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
       const username = request.username;
       await assertPassword(db, username, request.body.password);
       await startAccountDeletion(db, username);
-      const job = finishDeletion(db, username, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), shouldStop: () => closing })
+      const job = finishDeletion(db, username, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user) => deleteUserFiles(blobs, user), shouldStop: () => closing })
         .catch((error: unknown) => request.log.error({ err: error, username }, 'account deletion interrupted; it resumes on the next start'))
         .finally(() => running.delete(job));
       running.add(job);

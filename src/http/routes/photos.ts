@@ -1,38 +1,61 @@
 /**
- * Photos: upload (multipart, type checked by content), list, read, its reactions, the image
- * bytes, and delete. Bytes go to the blob store; the table keeps the blob's URI as `location`.
+ * Photos: upload (multipart, streamed to a temporary file, then the media pipeline), list,
+ * read, its reactions, and delete. Responses carry signed URLs per variant (see views.ts).
  * A photo is addressed by its opaque id (src/schema/ids.ts), never by a key.
  */
-import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import { TypeBoxValidatorCompiler, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { fileTypeFromBuffer } from 'file-type';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { Photo } from '../../schema/entities.js';
-import { deletePhoto, getPhoto, getPhotoWithReactions, listRecentPhotos, uploadPhoto } from '../../patterns/index.js';
+import { deletePhotoFiles } from '../../blobs/index.js';
+import { isDomainError } from '../../errors.js';
+import { ACCEPTED_FORMATS } from '../../media/index.js';
+import { CAPTION_MAX, type Photo } from '../../schema/entities.js';
+import { assertUploadAllowed, deletePhoto, getPhoto, getPhotoWithReactions, listRecentPhotos, photoBytes, releaseStorage } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
-import { httpErrors } from '../errors.js';
+import { HttpError, httpErrors } from '../errors.js';
+import { ingestPhoto } from '../ingest.js';
+import { receiveToFile, uploadErrors, type ReceivedFile } from '../uploads.js';
 import { errorsFor, Page, PageQuery, PhotoParams, PhotoView, ReactionView, UploadForm, UserParams } from '../schemas.js';
 import { pageView, photoPath, photoRef, photoView, reactionView } from '../views.js';
 
-/** What we accept, detected from the bytes (never from the file name or the client's header). */
-const IMAGE_TYPES: Record<string, string> = {
-  'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/webp': 'webp',
-  'image/gif': 'gif',
-  'image/heic': 'heic',
-  'image/heif': 'heif',
-  'image/avif': 'avif',
-};
+const ACCEPTED = `${ACCEPTED_FORMATS.join(', ')} (HEIC/HEIF from iPhones: 415 HEIC_UNSUPPORTED, send JPEG)`;
+
+const isClientError = (error: unknown): boolean =>
+  error instanceof HttpError || isDomainError(error) || ((error as { code?: string }).code ?? '').startsWith('FST_');
+
+/** Reads a multipart body: the one file streamed to a temporary file, and the caption field. */
+export async function readUploadForm(request: FastifyRequest, limit: number, idleMs: number, tmpDir: string): Promise<{ file: ReceivedFile; caption?: string }> {
+  if (!request.isMultipart()) throw httpErrors.unsupportedMedia('Upload the image as multipart/form-data with a file field.');
+  let file: ReceivedFile | undefined;
+  let caption: string | undefined;
+  const malformed = (error: unknown) => (isClientError(error) ? error : uploadErrors.malformed((error as Error).message || 'unreadable'));
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (file) throw httpErrors.badRequest('TOO_MANY_FILES', 'Send one file per upload.');
+        file = await receiveToFile(part.file, { dir: tmpDir, limit, idleMs, mapError: malformed });
+        if (part.file.truncated) throw uploadErrors.tooLarge(limit);
+      } else if (part.fieldname === 'caption') {
+        caption = typeof part.value === 'string' ? part.value : undefined;
+      }
+    }
+  } catch (error) {
+    await file?.remove();
+    throw malformed(error);
+  }
+  if (!file) throw httpErrors.badRequest('FILE_MISSING', 'The multipart body has no file field.');
+  return { file, ...(caption !== undefined ? { caption } : {}) };
+}
 
 export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { ctx }) => {
-  const { db, config, blobs } = ctx;
+  const { db, config, blobs, media } = ctx;
   const uploadLimit = config.http.uploadLimitBytes;
   // Registered in this scope only: no other route accepts multipart bodies.
-  await app.register(multipart, { limits: { fileSize: uploadLimit, files: 1, fields: 4, parts: 5, fieldSize: 1024 } });
+  await app.register(multipart, { limits: { fileSize: uploadLimit, files: 1, fields: 4, parts: 5, fieldSize: 4 * CAPTION_MAX } });
   const writes = { config: perMinute(config.http.rateLimit.writesPerMinute) };
+  const view = (photo: Photo) => photoView(photo, media.urls);
 
   app.post(
     '/users/:username/photos',
@@ -43,40 +66,47 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       schema: {
         operationId: 'uploadPhoto',
         tags: ['photos'],
-        summary: 'Upload a photo (multipart/form-data, one file field; JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF)',
-        description: `The image type is detected from its bytes. At most ${uploadLimit} bytes.`,
+        summary: 'Upload a photo (multipart/form-data: a file field and an optional caption)',
+        description:
+          `Decoded fully, auto-oriented, stripped of all metadata (EXIF, GPS, XMP, IPTC) and stored as WebP variants plus a JPEG feed size. ` +
+          `Accepted: ${ACCEPTED}. At most ${uploadLimit} bytes and ${config.media.maxPixels} pixels. ` +
+          'For large files from phones prefer the direct upload (POST /v1/users/{username}/uploads).',
         consumes: ['multipart/form-data'],
         security: BEARER,
         params: UserParams,
         body: UploadForm,
         response: {
           201: PhotoView,
-          ...errorsFor({ 400: ['FILE_MISSING'], 401: [], 403: ['FORBIDDEN', 'ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 409: [], 413: [], 415: [], 429: [], 503: [] }),
+          ...errorsFor({
+            400: ['FILE_MISSING', 'TOO_MANY_FILES', 'MALFORMED_MULTIPART', 'IMAGE_CORRUPT'],
+            401: [],
+            403: ['FORBIDDEN', 'ACCOUNT_DELETED', 'STORAGE_QUOTA_EXCEEDED'],
+            404: ['USER_NOT_FOUND'],
+            408: ['UPLOAD_TIMEOUT'],
+            409: [],
+            413: ['IMAGE_TOO_LARGE'],
+            415: ['UNSUPPORTED_IMAGE', 'HEIC_UNSUPPORTED'],
+            429: ['UPLOAD_IN_PROGRESS', 'UPLOAD_RATE_EXCEEDED'],
+            503: ['UPLOADS_BUSY', 'MEDIA_BUSY', 'STORAGE_FULL', 'STORAGE_READ_ONLY'],
+          }),
         },
       },
     },
     async (request, reply) => {
       const { username } = request.params;
       assertSelf(request, username, 'upload photos to this account');
-      if (!request.isMultipart()) throw httpErrors.unsupportedMedia('Upload the image as multipart/form-data with one file field.');
-      const file = await request.file();
-      if (!file) throw httpErrors.badRequest('FILE_MISSING', 'The multipart body has no file field.');
-      const bytes = await file.toBuffer();
-      const type = await fileTypeFromBuffer(bytes);
-      const ext = type ? IMAGE_TYPES[type.mime] : undefined;
-      if (!type || !ext) {
-        throw httpErrors.unsupportedMedia(`The file is ${type ? type.mime : 'not a recognised image'}; upload ${Object.keys(IMAGE_TYPES).join(', ')}.`);
-      }
-      const location = await blobs.put(`${username}/${randomUUID()}.${ext}`, bytes, type.mime);
-      let photo: Photo;
+      const release = media.gate.acquire(username);
+      let file: ReceivedFile | undefined;
       try {
-        photo = await uploadPhoto(db, { username, location });
-      } catch (error) {
-        // No photo item refers to the blob: remove it so failed uploads leave nothing behind.
-        await blobs.delete(location).catch((e: unknown) => request.log.warn({ err: e, location }, 'orphan blob not removed'));
-        throw error;
+        await assertUploadAllowed(db, username, media.quota);
+        const form = await readUploadForm(request, uploadLimit, config.media.uploadIdleTimeoutMs, config.media.tmpDir);
+        file = form.file;
+        const photo = await ingestPhoto(ctx, { username, path: file.path, caption: form.caption });
+        return await reply.status(201).header('location', photoPath(photo)).send(view(photo));
+      } finally {
+        release();
+        await file?.remove();
       }
-      return reply.status(201).header('location', photoPath(photo)).send(photoView(photo));
     },
   );
 
@@ -94,7 +124,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request) => {
-      return pageView(await listRecentPhotos(db, request.params.username, request.query), photoView);
+      return pageView(await listRecentPhotos(db, request.params.username, request.query), view);
     },
   );
 
@@ -112,7 +142,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     },
     async (request) => {
       const { username, timestamp } = photoRef(request.params.photoId);
-      return photoView(await getPhoto(db, username, timestamp));
+      return view(await getPhoto(db, username, timestamp));
     },
   );
 
@@ -136,33 +166,6 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     },
   );
 
-  app.get(
-    '/photos/:photoId/image',
-    {
-      schema: {
-        operationId: 'getPhotoImage',
-        tags: ['photos'],
-        summary: 'The image bytes, with their content type',
-        security: BEARER,
-        params: PhotoParams,
-        response: {
-          200: { description: 'The image', content: { 'image/*': { schema: Type.String({ format: 'binary' }) } } },
-          ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND', 'IMAGE_NOT_FOUND'], 503: [] }),
-        },
-      },
-    },
-    async (request, reply) => {
-      const { username, timestamp } = photoRef(request.params.photoId);
-      const photo = await getPhoto(db, username, timestamp);
-      const blob = await blobs.get(photo.location);
-      if (!blob) throw httpErrors.notFound('IMAGE_NOT_FOUND', `The image of photo ${request.params.photoId} is not in this store.`);
-      void reply.header('content-type', blob.contentType).header('cache-control', 'private, max-age=86400, immutable');
-      if (blob.size !== undefined) void reply.header('content-length', blob.size);
-      // A stream is sent as is (never serialized); the schema only documents the binary body.
-      return reply.send(blob.body as unknown as string);
-    },
-  );
-
   app.delete(
     '/photos/:photoId',
     {
@@ -170,7 +173,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       schema: {
         operationId: 'deletePhoto',
         tags: ['photos'],
-        summary: 'Delete your own photo; its reactions go with it, transactionally',
+        summary: 'Delete your own photo; its reactions go with it, transactionally, and then its stored files',
         security: BEARER,
         params: PhotoParams,
         response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN', 'ACCOUNT_DELETED'], 404: ['PHOTO_NOT_FOUND'], 409: [], 429: [], 503: [] }) },
@@ -181,8 +184,10 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       assertSelf(request, username, 'delete this photo');
       const photo = await getPhoto(db, username, timestamp);
       await deletePhoto(db, username, timestamp);
-      // After the item is gone nothing points at the blob; a failure here only wastes space.
-      await blobs.delete(photo.location).catch((e: unknown) => request.log.warn({ err: e, location: photo.location }, 'blob not removed'));
+      // After the item is gone nothing points at the files; a failure here only wastes space
+      // until `quick-photos doctor --fix` removes what no item references.
+      await deletePhotoFiles(blobs, photo).catch((e: unknown) => request.log.warn({ err: e, photo: request.params.photoId }, 'photo files not removed'));
+      await releaseStorage(db, username, photoBytes(photo));
       return reply.status(204).send(null);
     },
   );

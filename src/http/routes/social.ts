@@ -176,7 +176,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       if (expand !== 'profile') return pageView(await listFollowed(db, request.params.username, page), friendshipView);
       return pageView(await listFollowedWithProfiles(db, request.params.username, page), ({ friendship, user }) => ({
         ...friendshipView(friendship),
-        ...(user ? { user: publicUserView(user) } : {}),
+        ...(user ? { user: publicUserView(user, ctx.media.urls) } : {}),
       }));
     },
   );

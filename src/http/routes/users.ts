@@ -24,7 +24,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
       },
     },
     // The visibility guard already read another user's profile (with the block check).
-    async (request) => publicUserView(request.ownerView?.owner ?? (await getUser(db, request.params.username))),
+    async (request) => publicUserView(request.ownerView?.owner ?? (await getUser(db, request.params.username)), ctx.media.urls),
   );
 
   app.patch(

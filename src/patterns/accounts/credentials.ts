@@ -67,12 +67,17 @@ export async function signUp(db: Db, input: unknown): Promise<User> {
     db,
     [
       { Put: { TableName: db.table, Item: encodeUser(user), ConditionExpression: 'attribute_not_exists(PK)' } },
-      { Put: { TableName: db.table, Item: { ...keys.credentials(username), username, passwordHash, createdAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: db.table, Item: credentialsItem(username, passwordHash, createdAt), ConditionExpression: 'attribute_not_exists(PK)' } },
       { Put: { TableName: db.table, Item: { ...keys.emailClaim(email), username, createdAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
     ],
     (failed) => (failed(2) && !failed(0) && !failed(1) ? errors.emailTaken() : errors.userExists(username)),
   );
   return user;
+}
+
+/** The credentials item of a user (sample data writes these too, with one shared demo hash). */
+export function credentialsItem(username: string, passwordHash: string, createdAt = new Date().toISOString()) {
+  return { ...keys.credentials(username), username, passwordHash, createdAt };
 }
 
 /** Failed log-ins allowed per account in a window before each further one waits longer. */

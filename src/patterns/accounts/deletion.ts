@@ -10,14 +10,15 @@
  *    items together with the counter changes they imply, so every counter is exact after
  *    every step: sessions and tokens; reactions given (each photo's counter down); follows
  *    both ways (the other user's counter and this user's down); photos with the reactions on
- *    them (files first, through `deleteFiles`); finally the profile (conditional on its
- *    counters being zero) with the job item.
+ *    them (files first, through `deleteFiles`); the avatar's files (`deleteUserFiles`); finally
+ *    the profile (conditional on its counters being zero) with the job item and the storage
+ *    counter of the media quota.
  * 3. Every step is idempotent, so an interrupted job simply runs again: on the next start
  *    (`resumeDeletions`) or with `quick-photos accounts finish-deletions`.
  */
 import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
-import { assertUsername, REACTION_TYPES, type Photo, type ReactionType } from '../../schema/entities.js';
+import { assertUsername, REACTION_TYPES, type Photo, type ReactionType, type User } from '../../schema/entities.js';
 import { decodePhoto, type RawItem } from '../../schema/items.js';
 import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
 import { backoff, call, RETRY, transact, type Db } from '../db.js';
@@ -28,6 +29,8 @@ import { normalizeEmail } from '../../schema/entities.js';
 export interface DeletionOptions {
   /** Removes a photo's stored files (every variant); a missing file is not an error. */
   deleteFiles: (photo: Photo) => Promise<void>;
+  /** Removes the user's own stored files (the avatar's variants), just before the profile goes. */
+  deleteUserFiles: (user: Pick<User, 'avatar'>) => Promise<void>;
   /** Stop (resumably) after this many steps: how an operator runs a job in slices, and how tests interrupt one. */
   maxSteps?: number;
   /** Checked before every step: true stops the job resumably (a shutting-down service). */
@@ -152,6 +155,9 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
         if ((options.maxSteps !== undefined && steps >= options.maxSteps) || options.shouldStop?.()) throw new Paused();
         steps++;
       });
+      // The avatar's files go first: after the profile item nothing references them.
+      const profile = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ConsistentRead: true })))).Item;
+      if (profile) await options.deleteUserFiles(profile as Pick<User, 'avatar'>);
       const done = await step('profile', [
         {
           Delete: {
@@ -162,6 +168,8 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
           },
         },
         { Delete: { TableName: db.table, Key: keys.deletionJob(username) } },
+        // The storage-use counter of media's quota (src/patterns/media.ts).
+        { Delete: { TableName: db.table, Key: keys.storageUse(username) } },
       ]);
       if (done) return 'done';
       // Something arrived after its phase ran (an index that lagged): go round again.

@@ -9,7 +9,7 @@ import {
   type Reaction,
 } from '../../../client/src/index.js';
 import { api, currentUser } from '../session.js';
-import { MoreSentinel, Notice, problem, Screen, usePaged } from '../ui.js';
+import { MoreSentinel, Notice, photoSrc, problem, Screen, usePaged } from '../ui.js';
 
 const REACTIONS: { type: Reaction['reactionType']; label: string; glyph: string }[] = [
   { type: '+1', label: 'Plus one', glyph: '+1' },
@@ -62,7 +62,7 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
             <a href={`/u/${photo.username}`}>@{photo.username}</a>
             <time dateTime={photo.timestamp}>{new Date(photo.timestamp).toLocaleString()}</time>
           </header>
-          <img src={photo.imageUrl} alt={`Photo by ${photo.username}`} />
+          <img src={photoSrc(photo, 'feed')} alt={`Photo by ${photo.username}`} />
           <div class="reactions" role="group" aria-label="Reactions">
             {REACTIONS.map(({ type, label, glyph }) => (
               <button key={type} type="button" aria-pressed={mine.has(type)} aria-label={`${label}: ${photo.reactions[type]}`} onClick={() => void toggle(type)}>

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { followUser, getUser, listUserPhotos, unfollowUser, type PublicUser as User } from '../../../client/src/index.js';
 import { api, currentUser } from '../session.js';
-import { Avatar, MoreSentinel, Notice, problem, Screen, usePaged } from '../ui.js';
+import { Avatar, MoreSentinel, Notice, photoSrc, problem, Screen, usePaged } from '../ui.js';
 
 export function Profile({ username = '' }: { username?: string }) {
   const [user, setUser] = useState<User>();
@@ -63,7 +63,7 @@ export function Profile({ username = '' }: { username?: string }) {
         {photos.items.map((photo) => (
           <li key={photo.id}>
             <a href={`/p/${photo.id}`} aria-label={`Photo of ${new Date(photo.timestamp).toLocaleString()}`}>
-              <img src={photo.imageUrl} alt="" loading="lazy" width={1} height={1} />
+              <img src={photoSrc(photo, 'thumb')} alt="" loading="lazy" width={1} height={1} />
             </a>
           </li>
         ))}

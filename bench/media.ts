@@ -1,0 +1,170 @@
+/**
+ * `npm run bench:media`: the media pipeline under 12-megapixel uploads.
+ *
+ * 1. Processing: time and memory per upload of a 4000x3000 JPEG (over HTTP, and the
+ *    pipeline alone), uploads one after another.
+ * 2. Reads under upload load: p50/p99 of profile reads (GET /v1/users/:u) with no uploads,
+ *    then while uploaders keep 12 MP uploads running, to show that decoding off the event
+ *    loop, behind a bounded queue, does not stall other requests.
+ *
+ * Everything runs on 127.0.0.1 against an in-memory DynamoDB Local. The reader and the
+ * uploaders share the API's process (so their own overhead is in both columns alike).
+ * BENCH_QUICK=1 shortens every phase.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { ensureTable } from '../src/admin/table.js';
+import { createLocalBlobStore } from '../src/blobs/index.js';
+import { loadConfig } from '../src/config.js';
+import { createClients } from '../src/engine/client.js';
+import { startEmbeddedEngine } from '../src/engine/embedded.js';
+import { buildApp } from '../src/http/app.js';
+import { PHOTO_VARIANTS, processImage } from '../src/media/index.js';
+import { createCursorCodec } from '../src/patterns/index.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const UPLOADS = QUICK ? 3 : 8;
+const READ_SECONDS = QUICK ? 4 : 15;
+const UPLOADERS = 2;
+const READERS = 8;
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+
+/** A photo-like 12 MP JPEG: smooth gradients plus sensor-like noise, as a phone camera writes. */
+async function twelveMegapixels(): Promise<Buffer> {
+  const width = 4000;
+  const height = 3000;
+  const gradient = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">` +
+      `<stop offset="0" stop-color="#3a7bd5"/><stop offset="1" stop-color="#f2a65a"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>` +
+      `<circle cx="1500" cy="1200" r="800" fill="#ffffff" fill-opacity="0.3"/></svg>`,
+  );
+  const noise = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 12 } } }).png().toBuffer();
+  return sharp(gradient).composite([{ input: noise, blend: 'overlay' }]).jpeg({ quality: 90 }).toBuffer();
+}
+
+/** Samples RSS every 10 ms while `work` runs; returns its peak. */
+async function peakRss<T>(work: () => Promise<T>): Promise<{ result: T; peak: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+  try {
+    const result = await work();
+    return { result, peak: Math.max(peak, process.memoryUsage().rss) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const engine = await startEmbeddedEngine();
+const clients = createClients({ endpoint: engine.endpoint, local: true });
+const table = 'bench-media';
+const photosDir = await mkdtemp(join(tmpdir(), 'qp-bench-media-'));
+try {
+  await ensureTable(clients.client, table);
+  const config = loadConfig({
+    JWT_SECRET: 'bench-media-jwt-secret-0123456789abcdef',
+    TABLE_NAME: table,
+    RATE_LIMIT_AUTH: '0',
+    RATE_LIMIT_WRITES: '0',
+    MAX_UPLOAD_BYTES: String(40 * 1024 * 1024),
+    UPLOADS_PER_HOUR: '100000',
+    STORAGE_QUOTA_BYTES: String(1024 ** 4),
+    UPLOADS_PER_USER: '4',
+  });
+  const db = { doc: clients.doc, table, cursors: createCursorCodec('bench-media-cursors-0123456789') };
+  const app = await buildApp({ db, client: clients.client, config, blobs: createLocalBlobStore(photosDir) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  const signUp = async (username: string) => {
+    const response = await fetch(`${base}/v1/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, name: username, email: `${username}@example.com`, birthdate: '1990-01-01', password: `password-${username}` }),
+    });
+    const body = (await response.json()) as { session: { accessToken: string } };
+    return body.session.accessToken;
+  };
+  const uploaderTokens = await Promise.all(Array.from({ length: UPLOADERS }, (_, i) => signUp(`uploader${i}`)));
+  const reader = await signUp('reader');
+
+  const photo = await twelveMegapixels();
+  const meta = await sharp(photo).metadata();
+  process.stdout.write(`Source: ${meta.width}x${meta.height} JPEG, ${(photo.length / 1024 / 1024).toFixed(1)} MiB\n`);
+  const upload = async (token: string, user: string) => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg');
+    const started = performance.now();
+    const response = await fetch(`${base}/v1/users/${user}/photos`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    await response.arrayBuffer();
+    if (response.status !== 201) throw new Error(`upload answered ${response.status}`);
+    return performance.now() - started;
+  };
+
+  // 1. Per upload, one at a time (after one warm-up).
+  await upload(uploaderTokens[0]!, 'uploader0');
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  const { result: times, peak } = await peakRss(async () => {
+    const out: number[] = [];
+    for (let i = 0; i < UPLOADS; i++) out.push(await upload(uploaderTokens[0]!, 'uploader0'));
+    return out;
+  });
+  const pipeline: number[] = [];
+  for (let i = 0; i < Math.min(3, UPLOADS); i++) {
+    const started = performance.now();
+    await processImage(photo, PHOTO_VARIANTS, { maxPixels: 50_000_000 });
+    pipeline.push(performance.now() - started);
+  }
+  const sortedTimes = [...times].sort((a, b) => a - b);
+  process.stdout.write(
+    `Upload over HTTP (${UPLOADS}, sequential): median ${ms(pct(sortedTimes, 50))}, max ${ms(sortedTimes.at(-1)!)}; ` +
+      `pipeline alone: median ${ms(pct([...pipeline].sort((a, b) => a - b), 50))}; ` +
+      `RSS ${mb(baseline)} before, peak ${mb(peak)} (+${mb(peak - baseline)})\n`,
+  );
+
+  // 2. Profile reads: alone, then under continuous 12 MP uploads.
+  const readFor = async (seconds: number) => {
+    const latencies: number[] = [];
+    const until = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: READERS }, async () => {
+        while (performance.now() < until) {
+          const started = performance.now();
+          const response = await fetch(`${base}/v1/users/reader`, { headers: { authorization: `Bearer ${reader}` } });
+          await response.arrayBuffer();
+          if (response.status === 200) latencies.push(performance.now() - started);
+        }
+      }),
+    );
+    return latencies.sort((a, b) => a - b);
+  };
+  const quiet = await readFor(READ_SECONDS);
+  let stop = false;
+  let uploaded = 0;
+  const uploaders = uploaderTokens.map(async (token, i) => {
+    while (!stop) {
+      await upload(token, `uploader${i}`);
+      uploaded += 1;
+    }
+  });
+  const { result: busy, peak: busyPeak } = await peakRss(() => readFor(READ_SECONDS));
+  stop = true;
+  await Promise.all(uploaders);
+  const line = (name: string, l: number[]) =>
+    `${name.padEnd(26)} ${String(l.length).padStart(7)} reads  p50 ${ms(pct(l, 50)).padStart(7)}  p99 ${ms(pct(l, 99)).padStart(7)}  max ${ms(l.at(-1) ?? NaN).padStart(7)}\n`;
+  process.stdout.write(`\nProfile reads, ${READERS} concurrent readers, ${READ_SECONDS} s each:\n`);
+  process.stdout.write(line('no uploads', quiet));
+  process.stdout.write(line(`${UPLOADERS} uploaders, 12 MP`, busy));
+  process.stdout.write(`(${uploaded} uploads finished meanwhile; peak RSS ${mb(busyPeak)})\n`);
+  await app.close();
+} finally {
+  clients.client.destroy();
+  await engine.stop();
+  await rm(photosDir, { recursive: true, force: true });
+}

@@ -1,0 +1,58 @@
+/**
+ * From a received file to stored variants and an item: process (bounded queue), store the
+ * variants, then write the item. Whatever fails, nothing is left behind: variants written
+ * before a failed item write are removed again.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { deleteImageFiles } from '../blobs/index.js';
+import { AVATAR_VARIANTS, fullVariant, PHOTO_VARIANTS, processImage, storedBytes, storeImage } from '../media/index.js';
+import { createPhotoWithImage, setAvatar } from '../patterns/index.js';
+import type { Photo, User } from '../schema/entities.js';
+import type { RouteContext } from './context.js';
+
+export async function ingestPhoto(
+  ctx: RouteContext,
+  input: { username: string; path: string; caption?: string | undefined; uploadId?: string | undefined },
+): Promise<Photo> {
+  const { blobs, db, media } = ctx;
+  const processed = await media.queue.run(() => processImage(input.path, PHOTO_VARIANTS, media.limits));
+  const image = await storeImage(blobs, input.username, processed);
+  try {
+    return await createPhotoWithImage(
+      db,
+      {
+        username: input.username,
+        location: blobs.locationOf(fullVariant(image).key),
+        image,
+        bytes: storedBytes(image),
+        caption: input.caption,
+        uploadId: input.uploadId,
+      },
+      media.quota,
+    );
+  } catch (error) {
+    await deleteImageFiles(blobs, image).catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function ingestAvatar(ctx: RouteContext, username: string, path: string, log: FastifyBaseLogger): Promise<NonNullable<User['avatar']>> {
+  const { blobs, db, media } = ctx;
+  const processed = await media.queue.run(() => processImage(path, AVATAR_VARIANTS, media.limits));
+  const image = await storeImage(blobs, username, processed);
+  let previous;
+  try {
+    ({ previous } = await setAvatar(db, username, image));
+  } catch (error) {
+    await deleteImageFiles(blobs, image).catch(() => undefined);
+    throw error;
+  }
+  // Identical bytes give identical keys: keep what the new avatar still uses.
+  const kept = new Set(image.variants.map((v) => v.key));
+  if (previous) {
+    await deleteImageFiles(blobs, { ...previous, variants: previous.variants.filter((v) => !kept.has(v.key)) }).catch((e: unknown) =>
+      log.warn({ err: e }, 'previous avatar files not removed'),
+    );
+  }
+  return image;
+}

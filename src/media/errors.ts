@@ -1,0 +1,21 @@
+/** Media errors, with the codes clients branch on. */
+import { DomainError } from '../errors.js';
+
+/** What the decoder reads, named as clients know them. */
+export const ACCEPTED_FORMATS = ['JPEG', 'PNG', 'WebP', 'GIF', 'AVIF', 'TIFF'] as const;
+const accepted = ACCEPTED_FORMATS.join(', ');
+
+export const mediaErrors = {
+  notAnImage: (what: string) =>
+    new DomainError('unsupported_media', 'UNSUPPORTED_IMAGE', `The file is ${what}, not an image this service decodes; upload ${accepted}.`),
+  heicUnsupported: () =>
+    new DomainError(
+      'unsupported_media',
+      'HEIC_UNSUPPORTED',
+      `HEIC/HEIF (HEVC) images cannot be decoded here; convert to JPEG on the device (iOS does this for "Most Compatible") or upload ${accepted}.`,
+    ),
+  corrupt: () => new DomainError('invalid', 'IMAGE_CORRUPT', `The image could not be decoded completely (truncated or corrupt); upload ${accepted}.`),
+  tooManyPixels: (pixels: number, max: number) =>
+    new DomainError('too_large', 'IMAGE_TOO_LARGE', `The image has ${pixels} pixels; at most ${max} are accepted.`),
+  busy: () => new DomainError('unavailable', 'MEDIA_BUSY', 'Too many images are being processed; retry shortly.'),
+};

@@ -1,0 +1,6 @@
+/** Media processing: decode and validate, orient and strip, variants, placeholders. */
+export * from './errors.js';
+export * from './process.js';
+export * from './queue.js';
+export { thumbHashOf } from './placeholder.js';
+export * from './store.js';

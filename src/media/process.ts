@@ -1,0 +1,128 @@
+/**
+ * The image pipeline: validate the header, decode fully, auto-orient from EXIF, drop every
+ * piece of metadata (EXIF, GPS, XMP, IPTC, ICC, maker notes), then encode the variants and a
+ * ThumbHash. All decoding and encoding runs on libvips' thread pool, never on the event loop.
+ *
+ * Decoding happens once: the oriented image is reduced to the largest variant's bound as raw
+ * pixels, and every variant is encoded from those pixels. Raw pixels carry no metadata, which
+ * is what guarantees that nothing private reaches a stored file.
+ */
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
+import { mediaErrors } from './errors.js';
+import { thumbHashOf } from './placeholder.js';
+
+export type VariantFormat = 'webp' | 'jpeg';
+
+export interface VariantSpec {
+  name: string;
+  /** Bounding box; `cover` crops to exactly this size (square thumbnails), `inside` keeps the aspect ratio. */
+  width: number;
+  height: number;
+  fit: 'cover' | 'inside';
+  format: VariantFormat;
+}
+
+/** Photos: a square grid thumbnail, a feed size (1080 px on the long edge), a bounded full size, and a JPEG feed size for clients that ask. */
+export const PHOTO_VARIANTS: readonly VariantSpec[] = [
+  { name: 'thumb', width: 320, height: 320, fit: 'cover', format: 'webp' },
+  { name: 'feed', width: 1080, height: 1080, fit: 'inside', format: 'webp' },
+  { name: 'full', width: 2048, height: 2048, fit: 'inside', format: 'webp' },
+  { name: 'feed', width: 1080, height: 1080, fit: 'inside', format: 'jpeg' },
+];
+
+/** Avatars: square crops. */
+export const AVATAR_VARIANTS: readonly VariantSpec[] = [
+  { name: 'small', width: 128, height: 128, fit: 'cover', format: 'webp' },
+  { name: 'large', width: 512, height: 512, fit: 'cover', format: 'webp' },
+  { name: 'large', width: 512, height: 512, fit: 'cover', format: 'jpeg' },
+];
+
+export const CONTENT_TYPES: Record<VariantFormat, string> = { webp: 'image/webp', jpeg: 'image/jpeg' };
+
+export interface ProcessedVariant {
+  name: string;
+  format: VariantFormat;
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: Buffer;
+}
+
+export interface ProcessedImage {
+  source: { format: string; width: number; height: number };
+  variants: ProcessedVariant[];
+  /** ThumbHash, base64. */
+  placeholder: string;
+}
+
+export interface ProcessLimits {
+  /** Decompression-bomb bound, checked on the header before any pixel is decoded. */
+  maxPixels: number;
+}
+
+// Every upload is a different image: libvips' operation cache would only hold memory.
+sharp.cache(false);
+
+/** libvips' names of the formats we decode. `heif` is accepted only with AV1 (AVIF) compression. */
+const DECODABLE = new Set(['jpeg', 'png', 'webp', 'gif', 'heif', 'tiff']);
+
+async function describeUnknown(input: string | Buffer): Promise<string> {
+  const type = await (typeof input === 'string' ? fileTypeFromFile(input) : fileTypeFromBuffer(input)).catch(() => undefined);
+  return type ? type.mime : 'not a recognised image';
+}
+
+async function isHeic(input: string | Buffer): Promise<boolean> {
+  const type = await (typeof input === 'string' ? fileTypeFromFile(input) : fileTypeFromBuffer(input)).catch(() => undefined);
+  return type?.mime === 'image/heic' || type?.mime === 'image/heif' || type?.mime === 'image/heic-sequence';
+}
+
+/** Header only: format and size, so bombs and unknown types are refused before decoding. */
+async function inspect(input: string | Buffer, limits: ProcessLimits): Promise<{ format: string; width: number; height: number }> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch {
+    if (await isHeic(input)) throw mediaErrors.heicUnsupported();
+    throw mediaErrors.notAnImage(await describeUnknown(input));
+  }
+  const format = meta.format as string;
+  if (format === 'heif' && meta.compression !== 'av1') throw mediaErrors.heicUnsupported();
+  if (!DECODABLE.has(format)) throw mediaErrors.notAnImage(`${format} (${await describeUnknown(input)})`);
+  const width = meta.width;
+  const height = meta.pageHeight ?? meta.height;
+  if (!width || !height) throw mediaErrors.corrupt();
+  if (width * height > limits.maxPixels) throw mediaErrors.tooManyPixels(width * height, limits.maxPixels);
+  return { format: format === 'heif' ? 'avif' : format, width, height };
+}
+
+function encode(image: Sharp, format: VariantFormat): Sharp {
+  // JPEG has no alpha: flatten on white rather than on black.
+  return format === 'webp' ? image.webp({ quality: 80, effort: 3 }) : image.flatten({ background: '#ffffff' }).jpeg({ quality: 82, mozjpeg: true });
+}
+
+export async function processImage(input: string | Buffer, specs: readonly VariantSpec[], limits: ProcessLimits): Promise<ProcessedImage> {
+  const source = await inspect(input, limits);
+  const bound = Math.max(...specs.map((s) => Math.max(s.width, s.height)));
+  let pixels: { data: Buffer; info: OutputInfo };
+  try {
+    // failOn 'warning': a truncated JPEG is refused instead of stored with a grey bottom.
+    pixels = await sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'warning' })
+      .rotate() // orientation from EXIF, applied to the pixels before the metadata goes
+      .resize(bound, bound, { fit: 'inside', withoutEnlargement: true })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch {
+    throw mediaErrors.corrupt();
+  }
+  const { data, info } = pixels;
+  const raw = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+  const variants = await Promise.all(
+    specs.map(async (spec): Promise<ProcessedVariant> => {
+      const resized = raw().resize(spec.width, spec.height, { fit: spec.fit, withoutEnlargement: spec.fit === 'inside', position: 'attention' });
+      const out = await encode(resized, spec.format).toBuffer({ resolveWithObject: true });
+      return { name: spec.name, format: spec.format, contentType: CONTENT_TYPES[spec.format], width: out.info.width, height: out.info.height, bytes: out.data };
+    }),
+  );
+  return { source, variants, placeholder: await thumbHashOf(raw()) };
+}

@@ -1,0 +1,128 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access */
+/**
+ * 120 uploads that send part of their body and then stall (from a separate process, so its
+ * buffers do not count here), on 127.0.0.1. The service admits a bounded number (2 per user,
+ * 16 in total), refuses the rest at once with 429/503 and a code, streams admitted bodies to
+ * disk (memory stays flat), keeps serving other users, and cuts stalled bodies off after the
+ * idle timeout, freeing every slot and temporary file.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { photoJpeg } from '../support/images.js';
+import { signUp, startApi, type Api, type Session } from '../http/support.js';
+
+const STALLED = 120;
+const USERS = 12;
+const SENT_BYTES = 1024 * 1024; // per stalled upload, before it stalls
+const IDLE_MS = 3000;
+
+/** The stalling client: opens every upload, sends headers and 1 MiB, then waits; prints each status line. */
+const CLIENT = `
+const net = require('node:net');
+const [port, count, sent, ...tokens] = process.argv.slice(1);
+const statuses = {};
+let open = 0;
+for (let i = 0; i < Number(count); i++) {
+  const user = 'staller' + (i % tokens.length);
+  const socket = net.connect(Number(port), '127.0.0.1', () => {
+    open++;
+    const boundary = 'stall' + i;
+    socket.write('POST /v1/users/' + user + '/photos HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nAuthorization: Bearer ' + tokens[i % tokens.length] +
+      '\\r\\nContent-Type: multipart/form-data; boundary=' + boundary + '\\r\\nContent-Length: ' + (8 * 1024 * 1024) + '\\r\\n\\r\\n');
+    socket.write('--' + boundary + '\\r\\nContent-Disposition: form-data; name="file"; filename="a.jpg"\\r\\nContent-Type: image/jpeg\\r\\n\\r\\n');
+    socket.write(Buffer.alloc(Number(sent), 0xff));
+  });
+  let seen = '';
+  socket.on('data', (d) => {
+    seen += d.toString('latin1');
+    const status = /^HTTP\\/1\\.1 (\\d{3})/.exec(seen);
+    const code = /"code":"([A-Z_]+)"/.exec(seen);
+    if (status && code && !statuses[i]) statuses[i] = status[1] + ' ' + code[1];
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => { if (!statuses[i]) statuses[i] = 'closed'; });
+}
+setInterval(() => process.stdout.write(JSON.stringify({ open, statuses }) + '\\n'), 250);
+`;
+
+interface Report {
+  open: number;
+  statuses: Record<string, string>;
+}
+
+describe('stalled uploads', () => {
+  let api: Api;
+  let tmp: string;
+  let reader: Session;
+  let uploader: Session;
+  const tokens: string[] = [];
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'qp-stall-tmp-'));
+    api = await startApi({ UPLOAD_TMP_DIR: tmp, UPLOADS_PER_USER: '2', UPLOADS_TOTAL: '16', UPLOAD_IDLE_TIMEOUT_MS: String(IDLE_MS), MAX_UPLOAD_BYTES: String(10 * 1024 * 1024) });
+    for (let u = 0; u < USERS; u++) tokens.push((await signUp(api, `staller${u}`)).accessToken);
+    reader = await signUp(api, 'reader');
+    uploader = await signUp(api, 'uploader');
+  }, 120_000);
+  afterAll(async () => {
+    await api.close();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('admits a bounded number, refuses the rest with codes, keeps memory flat and other users served, then frees every slot', async () => {
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const port = new URL(api.url).port;
+    const child = spawn(process.execPath, ['-e', CLIENT, port, String(STALLED), String(SENT_BYTES), ...tokens], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let last: Report = { open: 0, statuses: {} };
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const lines = chunk.trim().split('\n');
+      try {
+        last = JSON.parse(lines[lines.length - 1]!) as Report;
+      } catch {
+        // a partial line; the next one completes it
+      }
+    });
+    try {
+      // Wait until every connection is open and every refusal has arrived.
+      const deadline = Date.now() + IDLE_MS - 500;
+      while (Date.now() < deadline && (last.open < STALLED || Object.keys(last.statuses).length < STALLED - 16)) await new Promise((r) => setTimeout(r, 100));
+      expect(last.open).toBe(STALLED);
+      const refused = Object.values(last.statuses);
+      expect(refused.length).toBe(STALLED - 16);
+      expect(new Set(refused)).toEqual(new Set(['429 UPLOAD_IN_PROGRESS', '503 UPLOADS_BUSY']));
+      expect(refused.filter((s) => s === '429 UPLOAD_IN_PROGRESS').length).toBeGreaterThan(0);
+
+      // Meanwhile: other users are served, and a new upload gets a clear 503 rather than a hang.
+      const started = Date.now();
+      const profile = await api.call('GET', '/v1/users/reader', { token: reader.accessToken });
+      expect(profile.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(1000);
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(await photoJpeg(64, 64))], { type: 'image/jpeg' }), 'a.jpg');
+      const busy = await api.call('POST', '/v1/users/uploader/photos', { token: uploader.accessToken, body: form });
+      expect(busy.status).toBe(503);
+      expect(busy.body.error.code).toBe('UPLOADS_BUSY');
+
+      // 120 MiB were sent; admitted bodies went to disk, refused ones were never buffered.
+      const grown = process.memoryUsage().rss - rssBefore;
+      expect(grown).toBeLessThan(64 * 1024 * 1024);
+      expect((await readdir(tmp)).length).toBeLessThanOrEqual(16);
+
+      // After the idle timeout every admitted upload is cut off with 408, and its slot and file are freed.
+      const cutoff = Date.now() + IDLE_MS * 3;
+      while (Date.now() < cutoff && Object.keys(last.statuses).length < STALLED) await new Promise((r) => setTimeout(r, 100));
+      const timedOut = Object.values(last.statuses).filter((s) => s.startsWith('408') || s === 'closed');
+      expect(timedOut.length).toBe(16);
+      expect(await readdir(tmp)).toEqual([]);
+      const after = await api.call('POST', '/v1/users/uploader/photos', { token: uploader.accessToken, body: form });
+      expect(after.status).toBe(201);
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
+});
