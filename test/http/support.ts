@@ -40,7 +40,8 @@ export interface Answer {
 export const TEST_OUTBOX = join(tmpdir(), 'qp-test-outbox');
 
 export const testConfig = (env: Record<string, string> = {}) =>
-  loadConfig({ JWT_SECRET, RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', MAIL_OUTBOX_DIR: TEST_OUTBOX, ...env });
+  // No web client unless a test asks for one: answers must not depend on a local build in dist/.
+  loadConfig({ JWT_SECRET, RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', MAIL_OUTBOX_DIR: TEST_OUTBOX, WEB_DIR: '', ...env });
 
 /** Listens on a free port and returns the base URL. */
 export async function listen(app: FastifyInstance): Promise<string> {
