@@ -35,6 +35,21 @@ export interface Config {
   embeddedIsolation: 'namespace' | 'none';
   /** Restarts of a crashed embedded engine before the service gives up and exits. */
   embeddedMaxRestarts: number;
+
+  /** Feeds, activity and the directory (src/derived/). */
+  derived: DerivedConfig;
+}
+
+export interface DerivedConfig {
+  /** Run the stream consumer inside this process (`npm start`); WORKER=0 leaves it to `quick-photos worker`. */
+  worker: boolean;
+  /** Authors with at least this many followers are merged into feeds at read time instead of fanned out. */
+  fanoutThreshold: number;
+  /** Feed entries expire this many days after they are written (DynamoDB TTL; reads skip expired ones). */
+  feedTtlDays: number;
+  activityTtlDays: number;
+  /** How often an idle consumer polls the stream. */
+  pollMs: number;
 }
 
 export interface HttpConfig {
@@ -225,5 +240,13 @@ export function loadConfig(env: Env = process.env): Config {
     tableCreate: flag(env, 'TABLE_CREATE') ?? !production,
     embeddedIsolation: isolation,
     embeddedMaxRestarts: nonNegativeInt(env, 'EMBEDDED_ENGINE_MAX_RESTARTS', 5, 100),
+
+    derived: {
+      worker: env.WORKER !== '0' && env.WORKER !== 'false',
+      fanoutThreshold: positiveInt(env, 'FEED_FANOUT_THRESHOLD', 5_000),
+      feedTtlDays: positiveInt(env, 'FEED_TTL_DAYS', 30),
+      activityTtlDays: positiveInt(env, 'ACTIVITY_TTL_DAYS', 90),
+      pollMs: positiveInt(env, 'WORKER_POLL_MS', 250),
+    },
   };
 }
