@@ -51,6 +51,17 @@ export interface ConsumerStatus {
   lastError?: string;
 }
 
+export interface WorkerStatus {
+  /** The largest lag of any view, in seconds; null until every view has made a first pass. */
+  lagSeconds: number | null;
+  views: ConsumerStatus[];
+}
+
+export function summarize(views: ConsumerStatus[]): WorkerStatus {
+  const lags = views.map((v) => v.lagSeconds);
+  return { lagSeconds: lags.some((l) => l === null) ? null : Math.max(0, ...(lags as number[])), views };
+}
+
 const BATCH = 100;
 const APPLY_ATTEMPTS = 5;
 /** Shards and the stream ARN are re-read this often (and whenever a shard ends). */

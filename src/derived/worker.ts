@@ -6,7 +6,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DerivedConfig } from '../config.js';
 import type { Db } from '../patterns/db.js';
-import { StreamConsumer, type ConsumerLogger, type ConsumerStatus, type DerivedView } from './consumer.js';
+import { StreamConsumer, summarize, type ConsumerLogger, type DerivedView, type WorkerStatus } from './consumer.js';
+
+export type { WorkerStatus };
+import { HEARTBEAT_MS, writeHeartbeat } from './heartbeat.js';
 import { derivedDb } from './store.js';
 import { createStreamsClient } from './stream.js';
 import { activityView } from './views/activity.js';
@@ -16,12 +19,6 @@ import { feedView } from './views/feed.js';
 
 /** Every derived view; a new one is one more entry. */
 export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView];
-
-export interface WorkerStatus {
-  /** The largest lag of any view, in seconds; null until every view has made a first pass. */
-  lagSeconds: number | null;
-  views: ConsumerStatus[];
-}
 
 export interface Worker {
   status(): WorkerStatus;
@@ -39,11 +36,6 @@ export interface WorkerOptions {
   autoStart?: boolean;
 }
 
-export function summarize(views: ConsumerStatus[]): WorkerStatus {
-  const lags = views.map((v) => v.lagSeconds);
-  return { lagSeconds: lags.some((l) => l === null) ? null : Math.max(0, ...(lags as number[])), views };
-}
-
 export function createWorker(options: WorkerOptions): Worker {
   const streams = createStreamsClient(options.client);
   const derived = derivedDb(options.db);
@@ -52,7 +44,14 @@ export function createWorker(options: WorkerOptions): Worker {
     (make) => new StreamConsumer({ client: options.client, streams, db: options.db, derived, logger: options.logger }, make(ctx), options.settings.pollMs),
   );
   const started = options.autoStart !== false;
-  if (started) for (const consumer of consumers) consumer.start();
+  let heartbeat: NodeJS.Timeout | undefined;
+  if (started) {
+    for (const consumer of consumers) consumer.start();
+    const beat = () =>
+      void writeHeartbeat(derived, consumers.map((c) => c.status())).catch((error: unknown) => options.logger?.warn({ err: error }, 'worker heartbeat not written'));
+    heartbeat = setInterval(beat, HEARTBEAT_MS);
+    heartbeat.unref();
+  }
 
   return {
     status: () => summarize(consumers.map((c) => c.status())),
@@ -72,6 +71,7 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     },
     async stop() {
+      clearInterval(heartbeat);
       await Promise.all(consumers.map((c) => c.stop()));
       streams.destroy();
     },

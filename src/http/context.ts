@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../blobs/store.js';
 import type { Config } from '../config.js';
+import type { WorkerStatus } from '../derived/consumer.js';
 import type { Db } from '../patterns/index.js';
 import type { TokenService } from './auth.js';
 
@@ -14,6 +15,9 @@ export interface AppDeps {
   blobs: BlobStore;
   /** The embedded engine's supervision state; /health is 503 unless `running`. Omitted: no embedded engine. */
   engineState?: () => 'running' | 'restarting' | 'failed' | 'stopped';
+
+  /** The in-process stream worker, when this process runs one (its lag shows in /ready). */
+  worker?: { status(): WorkerStatus };
   /** A pino logger; omitted means no request logs (tests, benchmarks). */
   logger?: FastifyBaseLogger;
 }

@@ -141,6 +141,7 @@ export function classifyKey(key: ItemKey): KeyKind {
  * | Directory token   | DIR#<first 2 chars>     | <token>#<username>                              |
  * | Checkpoint        | CHECKPOINT#<view>       | <streamLabel>#<shardId>                         |
  * | Dead letter       | DEADLETTER#<view>       | <sequenceNumber>                                |
+ * | Worker heartbeat  | WORKERSTATUS            | <view>                                          |
  */
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
@@ -149,6 +150,7 @@ const ACTIVITY_ITEM = 'A#';
 const DIRECTORY = 'DIR#';
 const CHECKPOINT = 'CHECKPOINT#';
 const DEAD_LETTER = 'DEADLETTER#';
+const WORKER_STATUS = 'WORKERSTATUS';
 
 export const derivedKeys = {
   feedEntry: (reader: string, author: string, timestamp: string): ItemKey => ({ PK: FEED + reader, SK: feedPosition(author, timestamp) }),
@@ -162,6 +164,7 @@ export const derivedKeys = {
   directoryToken: (token: string, username: string): ItemKey => ({ PK: DIRECTORY + token.slice(0, 2), SK: `${token}#${username}` }),
   checkpoint: (view: string, streamLabel: string, shardId: string): ItemKey => ({ PK: CHECKPOINT + view, SK: `${streamLabel}#${shardId}` }),
   deadLetter: (view: string, sequenceNumber: string): ItemKey => ({ PK: DEAD_LETTER + view, SK: sequenceNumber }),
+  workerStatus: (view: string): ItemKey => ({ PK: WORKER_STATUS, SK: view }),
 };
 
 /** A feed entry's sort key: newest first when read descending; the author breaks ties. */
@@ -182,6 +185,7 @@ export const derivedRanges = {
   activitySk: (at: string) => ACTIVITY_ITEM + at,
   directory: (prefix: string) => ({ pk: DIRECTORY + prefix.slice(0, 2), prefix }),
   checkpoints: (view: string, streamLabel: string) => ({ pk: CHECKPOINT + view, prefix: `${streamLabel}#` }),
+  workerStatus: () => ({ pk: WORKER_STATUS }),
   /** A user's photos strictly older than `timestamp` (the exclusive upper bound of a feed page). */
   photosBefore: (username: string, timestamp: string) => ({ pk: USER + username, from: `${PHOTO}${username}#`, to: `${PHOTO}${username}#${timestamp}` }),
 };
