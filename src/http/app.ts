@@ -22,6 +22,7 @@ import { webDirectory, webRoutes } from './web.js';
 import { accountRoutes } from './routes/accounts.js';
 import { photoRoutes } from './routes/photos.js';
 import { socialRoutes } from './routes/social.js';
+import { feedRoutes } from './routes/feed.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 
@@ -128,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await secured.register(userRoutes, { ctx });
         await secured.register(photoRoutes, { ctx });
         await secured.register(socialRoutes, { ctx });
+        await secured.register(feedRoutes, { ctx });
       });
     },
     { prefix: '/v1' },

@@ -145,3 +145,32 @@ export const UploadForm = Type.Object(
   { file: Type.String({ format: 'binary', contentMediaType: 'image/*', description: 'The image: JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF' }) },
   { title: 'PhotoUpload', required: ['file'] },
 );
+
+/** How the signed-in user relates to a profile in a list. */
+export const ViewerRelation = Type.Object(
+  {
+    following: Type.Boolean({ description: 'You follow this user' }),
+    followedBy: Type.Boolean({ description: 'This user follows you' }),
+  },
+  { title: 'ViewerRelation' },
+);
+
+export const ProfileCard = Type.Object(
+  {
+    username: Username,
+    name: Type.String(),
+    status: Type.String(),
+    followers: Type.Integer({ minimum: 0 }),
+    following: Type.Integer({ minimum: 0 }),
+    pinnedPhotoId: Type.Optional(PhotoId),
+    viewer: ViewerRelation,
+  },
+  { title: 'ProfileCard', description: 'A public profile as a list shows it, with your relation to it' },
+);
+
+export const PhotoForViewer = Type.Object(
+  { ...PhotoView.properties, myReactions: Type.Array(ReactionType, { description: 'Your reactions on this photo' }) },
+  { title: 'PhotoForViewer' },
+);
+
+export const FeedItemView = Type.Object({ photo: PhotoForViewer, author: ProfileCard }, { title: 'FeedItem' });

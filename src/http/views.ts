@@ -4,7 +4,7 @@
  */
 import { errors } from '../errors.js';
 import type { Page } from '../patterns/index.js';
-import type { Friendship, Photo, Reaction, User } from '../schema/entities.js';
+import type { Friendship, Photo, Reaction, ReactionType, User } from '../schema/entities.js';
 import { parsePhotoId, photoId, type PhotoRef } from '../schema/ids.js';
 import { parsePhotoSk } from '../schema/keys.js';
 
@@ -60,4 +60,26 @@ export function userView(user: User) {
 /** A page of entities as a page of views; the cursor passes through untouched. */
 export function pageView<T, V>(page: Page<T>, view: (item: T) => V): Page<V> {
   return { items: page.items.map(view), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}
+
+/**
+ * A user as other users see them in lists (feed authors, search results, activity actors):
+ * public fields only, never email, birthdate or address, and how the viewer relates to them.
+ */
+export function profileCardView(user: User, viewer: { follows: boolean; followedBy: boolean }) {
+  const { pinnedPhotoId } = userView(user);
+  return {
+    username: user.username,
+    name: user.name,
+    status: user.status,
+    followers: user.followers,
+    following: user.following,
+    ...(pinnedPhotoId ? { pinnedPhotoId } : {}),
+    viewer: { following: viewer.follows, followedBy: viewer.followedBy },
+  };
+}
+
+/** A photo with the viewer's own reactions on it. */
+export function photoForViewerView(photo: Photo, myReactions: readonly ReactionType[]) {
+  return { ...photoView(photo), myReactions: [...myReactions] };
 }

@@ -6,3 +6,5 @@ export * from './photos.js';
 export * from './reactions.js';
 export * from './follows.js';
 export * from './accounts.js';
+export * from './viewer.js';
+export * from './feed.js';

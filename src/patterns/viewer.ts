@@ -1,0 +1,55 @@
+/**
+ * Viewer state: for the profiles and photos of one list page, whether I follow each user,
+ * whether each follows me, and which reactions on each photo are mine. One BatchGetItem of
+ * existence checks on keys the lab already defines (friendship and reaction items), so a page
+ * costs one extra request, never one per row.
+ */
+import { REACTION_TYPES, type ReactionType } from '../schema/entities.js';
+import { keys, type ItemKey } from '../schema/keys.js';
+import { batchGet, type Db } from './db.js';
+
+export interface PhotoKey {
+  username: string;
+  timestamp: string;
+}
+
+export interface ViewerState {
+  /** I follow this user. */
+  follows(username: string): boolean;
+  /** This user follows me. */
+  followedBy(username: string): boolean;
+  /** My reactions on this photo. */
+  reactions(photo: PhotoKey): ReactionType[];
+}
+
+/** Keys one BatchGetItem takes: a page's users (2 keys each) and photos (4 each) should fit. */
+export const VIEWER_KEYS_PER_REQUEST = 100;
+
+/**
+ * BatchGetItem of, per user u: `USER#u / #FRIEND#me` (I follow u) and `USER#me / #FRIEND#u`
+ * (u follows me); per photo: `REACTION#me#<type> / PHOTO#owner#ts` for the four types.
+ * One request while 2 × users + 4 × photos ≤ 100 (list pages are sized for it).
+ */
+export async function viewerState(db: Db, viewer: string, users: string[], photos: PhotoKey[]): Promise<ViewerState> {
+  const others = [...new Set(users)].filter((u) => u !== viewer);
+  const wanted: ItemKey[] = [
+    ...others.flatMap((u) => [keys.friendship(u, viewer), keys.friendship(viewer, u)]),
+    ...photos.flatMap((p) => REACTION_TYPES.map((type) => keys.reaction(viewer, type, p.username, p.timestamp))),
+  ];
+  const found = wanted.length === 0 ? [] : await batchGet(db, wanted);
+  const present = new Set(found.map((item) => `${String(item.PK)}\n${String(item.SK)}`));
+  const has = (key: ItemKey) => present.has(`${key.PK}\n${key.SK}`);
+  return {
+    follows: (u) => u !== viewer && has(keys.friendship(u, viewer)),
+    followedBy: (u) => u !== viewer && has(keys.friendship(viewer, u)),
+    reactions: (p) => REACTION_TYPES.filter((type) => has(keys.reaction(viewer, type, p.username, p.timestamp))),
+  };
+}
+
+/**
+ * The seam for blocking (and other visibility rules): which of `subjects` the viewer must not
+ * see. Feeds, activity and search drop those users' rows. Nothing is hidden until a rule exists.
+ */
+export type VisibilityFilter = (db: Db, viewer: string, subjects: string[]) => Promise<Set<string>>;
+
+export const hideNobody: VisibilityFilter = () => Promise.resolve(new Set());
