@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- response bodies are asserted on, not typed */
 /**
  * GET /v1/me/feed over real HTTP, with the worker consuming DynamoDB Local's real stream:
  * fan-out, the celebrity merge, backfill on follow, removal on unfollow and photo deletion,
@@ -78,10 +78,10 @@ describe('GET /v1/me/feed', () => {
       viewer: { following: true, followedBy: false },
     });
     expect(fromBob.photo).toMatchObject({ username: 'bob', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 }, myReactions: [] });
-    expect(fromBob.photo.imageUrl).toBe(`/v1/photos/${posted.bob![0]}/image`);
+    expect(fromBob.photo.imageUrl).toBe(`/v1/photos/${posted.bob[0]}/image`);
     expect(JSON.stringify(body)).not.toMatch(/USER#|PHOTO#|FEED#|email/);
 
-    expect((await api.call('PUT', `/v1/photos/${posted.bob![0]}/reactions/heart`, { token: s.alice!.accessToken })).status).toBe(201);
+    expect((await api.call('PUT', `/v1/photos/${posted.bob[0]}/reactions/heart`, { token: s.alice!.accessToken })).status).toBe(201);
     await follow('bob', 'alice');
     const after = await feed('alice');
     const again = after.items.find((i: any) => i.photo.id === posted.bob![0]);
