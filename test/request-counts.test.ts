@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fileLines, loadItems } from '../src/admin/load.js';
@@ -33,6 +33,10 @@ import { photoId } from '../src/schema/ids.js';
 import { keys } from '../src/schema/keys.js';
 import { caller, listen, profile, testConfig } from './http/support.js';
 import { createTestDb, REFERENCE_ITEMS, type TestDb } from './support/db.js';
+import { createWorker } from '../src/derived/worker.js';
+import { derivedDb } from '../src/derived/store.js';
+import { getFeed, MAX_MERGED_CELEBRITIES } from '../src/patterns/feed.js';
+import { derivedRanges } from '../src/schema/keys.js';
 
 // Reference data: haroldwatkins has 12 followers, geoffrey32 follows 13 users, and this photo
 // of jacksonjason carries 6 reactions.
@@ -189,3 +193,40 @@ describe('requests per HTTP call', () => {
     expect(metrics.snapshot()).toEqual({});
   });
 });
+
+describe('feed requests (the worker applied the stream first; it is not counted)', () => {
+  // With a threshold of 10, haroldwatkins (12 followers) is a celebrity: chasevang's feed merges
+  // his photos at read time (one Query more); jacksonjason (8 followers) is fanned out.
+  const READER = 'chasevang';
+
+  beforeAll(async () => {
+    const worker = createWorker({ client: db.client, db, settings: { ...testConfig({ FEED_FANOUT_THRESHOLD: '10' }).derived }, autoStart: false });
+    metrics.detach();
+    await worker.drain(120_000);
+    await worker.stop();
+    metrics = attachMetrics(db.client);
+  }, 180_000);
+
+  it('one feed page: Query feed + Query celebrities + one Query per celebrity + two BatchGetItem (content, viewer state)', async () => {
+    let page = await getFeed(db, READER);
+    expect(page.items.length).toBe(10);
+    expect(page.items.some((i) => i.author.username === FOLLOWED_BY_MANY)).toBe(true);
+    expect(page.items.some((i) => i.author.username !== FOLLOWED_BY_MANY)).toBe(true);
+    const derived = derivedDb(db);
+    const celebrities = await derived.doc.send(
+      new QueryCommand({ TableName: derived.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.celebritiesFollowedBy(READER).pk } }),
+    );
+    const k = celebrities.Count ?? 0;
+    expect(k).toBeGreaterThanOrEqual(1);
+    expect(k).toBeLessThanOrEqual(MAX_MERGED_CELEBRITIES);
+    expect(await requestsOf(async () => (page = await getFeed(db, READER)))).toEqual({ Query: 2 + k, BatchGetItem: 2 });
+    expect(await requestsOf(() => getFeed(db, READER, { limit: 16, cursor: page.nextCursor }))).toEqual({ Query: 2 + k, BatchGetItem: 2 });
+  });
+
+  it('no Scan anywhere on the way', async () => {
+    metrics.reset();
+    await getFeed(db, READER, { limit: 16 });
+    expect(metrics.snapshot()).not.toHaveProperty('Scan');
+  });
+});
+
