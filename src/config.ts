@@ -45,6 +45,8 @@ export interface DerivedConfig {
   worker: boolean;
   /** Authors with at least this many followers are merged into feeds at read time instead of fanned out. */
   fanoutThreshold: number;
+  /** BatchWriteItem requests in flight while fanning one photo out. */
+  fanoutConcurrency: number;
   /** Feed entries expire this many days after they are written (DynamoDB TTL; reads skip expired ones). */
   feedTtlDays: number;
   activityTtlDays: number;
@@ -244,6 +246,7 @@ export function loadConfig(env: Env = process.env): Config {
     derived: {
       worker: env.WORKER !== '0' && env.WORKER !== 'false',
       fanoutThreshold: positiveInt(env, 'FEED_FANOUT_THRESHOLD', 5_000),
+      fanoutConcurrency: positiveInt(env, 'FEED_FANOUT_CONCURRENCY', 8),
       feedTtlDays: positiveInt(env, 'FEED_TTL_DAYS', 30),
       activityTtlDays: positiveInt(env, 'ACTIVITY_TTL_DAYS', 90),
       pollMs: positiveInt(env, 'WORKER_POLL_MS', 250),

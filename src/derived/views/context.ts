@@ -7,7 +7,7 @@ export interface ViewContext {
   db: Db;
   /** The derived table, where the view writes. */
   derived: Db;
-  settings: Pick<DerivedConfig, 'fanoutThreshold' | 'feedTtlDays' | 'activityTtlDays'>;
+  settings: Pick<DerivedConfig, 'fanoutThreshold' | 'fanoutConcurrency' | 'feedTtlDays' | 'activityTtlDays'>;
 }
 
 /** Photos a new follower's feed receives from the followed user (the rest is older than a feed page or two). */

@@ -32,7 +32,7 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
     if (isCelebrity(followers)) return 1;
     let written = 1;
     await forEachFollowerPage(db, author, async (page) => {
-      await batchWrite(derived, page.map((reader) => entry(reader, author, timestamp)));
+      await batchWrite(derived, page.map((reader) => entry(reader, author, timestamp)), settings.fanoutConcurrency);
       written += page.length;
     });
     return written;
