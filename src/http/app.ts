@@ -23,6 +23,8 @@ import { accountRoutes } from './routes/accounts.js';
 import { photoRoutes } from './routes/photos.js';
 import { socialRoutes } from './routes/social.js';
 import { feedRoutes } from './routes/feed.js';
+import { activityRoutes } from './routes/activity.js';
+import { discoveryRoutes } from './routes/discovery.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 
@@ -130,6 +132,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await secured.register(photoRoutes, { ctx });
         await secured.register(socialRoutes, { ctx });
         await secured.register(feedRoutes, { ctx });
+        await secured.register(activityRoutes, { ctx });
+        await secured.register(discoveryRoutes, { ctx });
       });
     },
     { prefix: '/v1' },

@@ -174,3 +174,29 @@ export const PhotoForViewer = Type.Object(
 );
 
 export const FeedItemView = Type.Object({ photo: PhotoForViewer, author: ProfileCard }, { title: 'FeedItem' });
+
+export const ActivityItemView = Type.Object(
+  {
+    type: Type.Union([Type.Literal('follow'), Type.Literal('reaction')], { description: 'follow: actor followed you; reaction: actor reacted to your photo' }),
+    at: ApiTimestamp,
+    actor: ProfileCard,
+    reactionType: Type.Optional(ReactionType),
+    photo: Type.Optional(PhotoView),
+    unread: Type.Boolean(),
+  },
+  { title: 'ActivityItem' },
+);
+
+export const ActivityPage = Type.Object(
+  {
+    items: Type.Array(ActivityItemView),
+    nextCursor: Type.Optional(Type.String({ description: 'Present only when another page exists: pass it back as `cursor`' })),
+    unreadCount: Type.Integer({ minimum: 0, description: 'Unread items, counted up to 100' }),
+  },
+  { title: 'ActivityPage' },
+);
+
+export const UserSearchResult = Type.Object(
+  { ...ProfileCard.properties, mutuals: Type.Optional(Type.Integer({ minimum: 0, description: 'Suggestions: how many people you follow follow them' })) },
+  { title: 'UserCard' },
+);

@@ -8,3 +8,5 @@ export * from './follows.js';
 export * from './accounts.js';
 export * from './viewer.js';
 export * from './feed.js';
+export * from './activity.js';
+export * from './directory.js';

@@ -53,8 +53,8 @@ function worker(args: string[]): ChildProcess {
 beforeAll(async () => {
   db = await createTestDb();
   await batchWrite(db, [
-    { put: user(AUTHOR, FOLLOWERS, 0) },
-    ...followers.flatMap((f) => [{ put: user(f, 0, 1) }, { put: encodeFriendship({ followedUser: AUTHOR, followingUser: f, timestamp: '2024-01-01T00:00:00' }) }]),
+    { put: { ...user(AUTHOR, FOLLOWERS, 0) } },
+    ...followers.flatMap((f) => [{ put: { ...user(f, 0, 1) } }, { put: { ...encodeFriendship({ followedUser: AUTHOR, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }]),
   ]);
   // Bring every view's checkpoints past the set-up, so the killed worker starts at the photo.
   const setup = createWorker({ client: db.client, db, settings: loadConfig({}).derived, autoStart: false });

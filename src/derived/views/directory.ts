@@ -6,36 +6,12 @@
  * sign-up, rewritten when the name changes, deleted with the user.
  */
 import { derivedKeys } from '../../schema/keys.js';
+import { searchTokens } from '../../schema/search.js';
 import type { RawItem } from '../../schema/items.js';
 import type { DerivedView } from '../consumer.js';
 import type { Change } from '../records.js';
 import { batchWrite, type DerivedWrite } from '../store.js';
 import type { ViewContext } from './context.js';
-
-/** Lower case, accents removed (é → e, Å → a), anything but letters, digits, `_ . -` and single spaces dropped. */
-export function normalizeSearch(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9_.\- ]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/** At most this many words of a name become tokens: bounds the items per user. */
-const MAX_NAME_WORDS = 8;
-
-export function searchTokens(username: string, name: string): { token: string; field: 'username' | 'name' }[] {
-  const tokens = new Map<string, 'username' | 'name'>();
-  const add = (token: string, field: 'username' | 'name') => {
-    if (token.length >= 2 && !tokens.has(token)) tokens.set(token, field);
-  };
-  add(normalizeSearch(username), 'username');
-  const words = normalizeSearch(name).split(' ').filter(Boolean).slice(0, MAX_NAME_WORDS);
-  words.forEach((_, i) => add(words.slice(i).join(' '), 'name'));
-  return [...tokens].map(([token, field]) => ({ token, field }));
-}
 
 export function directoryView(ctx: ViewContext): DerivedView {
   const { derived } = ctx;
