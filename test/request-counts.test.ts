@@ -167,12 +167,16 @@ describe('requests per HTTP call', () => {
 
   it('each read endpoint makes exactly its pattern\'s requests', async () => {
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}`, 200)).toEqual({ GetItem: 1 });
-    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ Query: 1 });
+    // My reactions on each photo of the page: one BatchGetItem more (4 keys a photo).
+    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ Query: 1, BatchGetItem: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ GetItem: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ Query: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ Query: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following`, 200)).toEqual({ Query: 1 });
+    // Profiles and my relation to each user (3 keys a user) travel in the same BatchGetItem.
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following?expand=profile`, 200)).toEqual({ Query: 1, BatchGetItem: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers?expand=profile`, 200)).toEqual({ Query: 1, BatchGetItem: 1 });
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions?expand=profile`, 200)).toEqual({ Query: 1, BatchGetItem: 1 });
   });
 
   it('each write endpoint makes exactly one transaction; a repeated PUT adds one read of what is there', async () => {

@@ -200,3 +200,13 @@ export const UserSearchResult = Type.Object(
   { ...ProfileCard.properties, mutuals: Type.Optional(Type.Integer({ minimum: 0, description: 'Suggestions: how many people you follow follow them' })) },
   { title: 'UserCard' },
 );
+
+export const FriendshipWithProfile = Type.Object(
+  { ...FriendshipView.properties, user: Type.Optional(ProfileCard) },
+  { title: 'FriendshipWithProfile', description: 'With expand=profile: the other user, public fields and your relation to them' },
+);
+
+export const ReactionWithProfile = Type.Object(
+  { ...ReactionView.properties, user: Type.Optional(ProfileCard) },
+  { title: 'ReactionWithProfile', description: 'With expand=profile: the reacting user, public fields and your relation to them' },
+);

@@ -10,3 +10,4 @@ export * from './viewer.js';
 export * from './feed.js';
 export * from './activity.js';
 export * from './directory.js';
+export * from './lists.js';

@@ -10,16 +10,23 @@ import {
   findReaction,
   followUser,
   listFollowed,
-  listFollowedWithProfiles,
+  listFollowedRelated,
   listFollowers,
+  listFollowersRelated,
   reactToPhoto,
   removeReaction,
   unfollowUser,
+  type Related,
 } from '../../patterns/index.js';
+import type { Friendship } from '../../schema/entities.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { deleteOnce, putOnce } from '../idempotent.js';
-import { errorsFor, FollowedView, FriendshipView, Page, PageQuery, ReactionParams, ReactionView, UserParams } from '../schemas.js';
-import { friendshipView, pageView, photoRef, reactionView, userView } from '../views.js';
+import { errorsFor, FriendshipView, FriendshipWithProfile, Page, PageQuery, ReactionParams, ReactionView, UserParams } from '../schemas.js';
+import { friendshipView, pageView, photoRef, profileCardView, reactionView } from '../views.js';
+
+function relatedFriendshipView({ friendship, user, following, followedBy }: { friendship: Friendship } & Related) {
+  return { ...friendshipView(friendship), ...(user ? { user: profileCardView(user, { follows: following, followedBy }) } : {}) };
+}
 
 export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
@@ -124,15 +131,17 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         operationId: 'listFollowers',
         tags: ['follows'],
-        summary: 'Who follows this user',
+        summary: 'Who follows this user; expand=profile adds each profile and your relation to it (one BatchGetItem)',
         security: BEARER,
         params: UserParams,
-        querystring: PageQuery,
-        response: { 200: Page(FriendshipView, 'FriendshipPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
+        querystring: Type.Object({ ...PageQuery.properties, expand: Type.Optional(Type.Literal('profile')) }),
+        response: { 200: Page(FriendshipWithProfile, 'FollowerPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
-      return pageView(await listFollowers(db, request.params.username, request.query), friendshipView);
+      const { expand, ...page } = request.query;
+      if (expand !== 'profile') return pageView(await listFollowers(db, request.params.username, page), friendshipView);
+      return pageView(await listFollowersRelated(db, request.username, request.params.username, page), relatedFriendshipView);
     },
   );
 
@@ -142,20 +151,17 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         operationId: 'listFollowing',
         tags: ['follows'],
-        summary: 'Whom this user follows; expand=profile adds each profile (one BatchGetItem)',
+        summary: 'Whom this user follows; expand=profile adds each profile and your relation to it (one BatchGetItem)',
         security: BEARER,
         params: UserParams,
         querystring: Type.Object({ ...PageQuery.properties, expand: Type.Optional(Type.Literal('profile')) }),
-        response: { 200: Page(FollowedView, 'FollowedPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
+        response: { 200: Page(FriendshipWithProfile, 'FollowedPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
       const { expand, ...page } = request.query;
       if (expand !== 'profile') return pageView(await listFollowed(db, request.params.username, page), friendshipView);
-      return pageView(await listFollowedWithProfiles(db, request.params.username, page), ({ friendship, user }) => ({
-        ...friendshipView(friendship),
-        ...(user ? { user: userView(user) } : {}),
-      }));
+      return pageView(await listFollowedRelated(db, request.username, request.params.username, page), relatedFriendshipView);
     },
   );
   done();
