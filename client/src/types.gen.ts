@@ -5,6 +5,39 @@ export type ClientOptions = {
 };
 
 /**
+ * ActivityItem
+ */
+export type ActivityItem = {
+    /**
+     * follow: actor followed you; reaction: actor reacted to your photo
+     */
+    type: 'follow' | 'reaction';
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    at: string;
+    actor: ProfileCard;
+    reactionType?: '+1' | 'smiley' | 'sunglasses' | 'heart';
+    photo?: Photo;
+    unread: boolean;
+};
+
+/**
+ * ActivityPage
+ */
+export type ActivityPage = {
+    items: Array<ActivityItem>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+    /**
+     * Unread items, counted up to 100
+     */
+    unreadCount: number;
+};
+
+/**
  * Credentials
  */
 export type Credentials = {
@@ -35,6 +68,25 @@ export type ErrorResponse = {
 };
 
 /**
+ * FeedItem
+ */
+export type FeedItem = {
+    photo: PhotoForViewer;
+    author: ProfileCard;
+};
+
+/**
+ * FeedPage
+ */
+export type FeedPage = {
+    items: Array<FeedItem>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
  * FieldIssue
  */
 export type FieldIssue = {
@@ -43,29 +95,21 @@ export type FieldIssue = {
 };
 
 /**
- * Followed
- */
-export type Followed = {
-    /**
-     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
-     */
-    followedUser: string;
-    /**
-     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
-     */
-    followingUser: string;
-    /**
-     * UTC, ISO 8601 with its zone (Z)
-     */
-    timestamp: string;
-    user?: User;
-};
-
-/**
  * FollowedPage
  */
 export type FollowedPage = {
-    items: Array<Followed>;
+    items: Array<FriendshipWithProfile>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
+ * FollowerPage
+ */
+export type FollowerPage = {
+    items: Array<FriendshipWithProfile>;
     /**
      * Present only when another page exists: pass it back as `cursor`
      */
@@ -93,14 +137,24 @@ export type Friendship = {
 };
 
 /**
- * FriendshipPage
+ * FriendshipWithProfile
+ *
+ * With expand=profile: the other user, public fields and your relation to them
  */
-export type FriendshipPage = {
-    items: Array<Friendship>;
+export type FriendshipWithProfile = {
     /**
-     * Present only when another page exists: pass it back as `cursor`
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
      */
-    nextCursor?: string;
+    followedUser: string;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    followingUser: string;
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    timestamp: string;
+    user?: ProfileCard;
 };
 
 /**
@@ -142,10 +196,45 @@ export type Photo = {
 };
 
 /**
+ * PhotoForViewer
+ */
+export type PhotoForViewer = {
+    /**
+     * Opaque photo id
+     */
+    id: string;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    timestamp: string;
+    /**
+     * Count of each reaction type
+     */
+    reactions: {
+        '+1': number;
+        smiley: number;
+        sunglasses: number;
+        heart: number;
+    };
+    /**
+     * GET this (with the access token) for the image bytes
+     */
+    imageUrl: string;
+    /**
+     * Your reactions on this photo
+     */
+    myReactions: Array<'+1' | 'smiley' | 'sunglasses' | 'heart'>;
+};
+
+/**
  * PhotoPage
  */
 export type PhotoPage = {
-    items: Array<Photo>;
+    items: Array<PhotoForViewer>;
     /**
      * Present only when another page exists: pass it back as `cursor`
      */
@@ -160,6 +249,27 @@ export type PhotoUpload = {
      * The image: JPEG, PNG, WebP, GIF, HEIC/HEIF or AVIF
      */
     file: Blob | File;
+};
+
+/**
+ * ProfileCard
+ *
+ * A public profile as a list shows it, with your relation to it
+ */
+export type ProfileCard = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    name: string;
+    status: string;
+    followers: number;
+    following: number;
+    /**
+     * Opaque photo id
+     */
+    pinnedPhotoId?: string;
+    viewer: ViewerRelation;
 };
 
 /**
@@ -201,11 +311,33 @@ export type Reaction = {
  * ReactionPage
  */
 export type ReactionPage = {
-    items: Array<Reaction>;
+    items: Array<ReactionWithProfile>;
     /**
      * Present only when another page exists: pass it back as `cursor`
      */
     nextCursor?: string;
+};
+
+/**
+ * ReactionWithProfile
+ *
+ * With expand=profile: the reacting user, public fields and your relation to them
+ */
+export type ReactionWithProfile = {
+    /**
+     * Opaque photo id
+     */
+    photoId: string;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    reactingUser: string;
+    reactionType: '+1' | 'smiley' | 'sunglasses' | 'heart';
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    timestamp: string;
+    user?: ProfileCard;
 };
 
 /**
@@ -214,6 +346,27 @@ export type ReactionPage = {
 export type Readiness = {
     status: 'ready';
     table: string;
+    details?: {
+        worker: {
+            /**
+             * in-process: this API runs the worker; heartbeat: read from a `quick-photos worker` elsewhere
+             */
+            where: 'in-process' | 'heartbeat' | 'unknown';
+            /**
+             * Seconds the derived data (feeds, activity, search) is behind the table
+             */
+            lagSeconds: number | null;
+            views: Array<{
+                view: string;
+                lagSeconds: number | null;
+                processed: number;
+            }>;
+            /**
+             * The heartbeat is old: the worker is down or stuck
+             */
+            stale?: boolean;
+        };
+    };
 };
 
 /**
@@ -279,6 +432,13 @@ export type SignUpResult = {
 };
 
 /**
+ * SuggestionPage
+ */
+export type SuggestionPage = {
+    items: Array<UserCard>;
+};
+
+/**
  * User
  */
 export type User = {
@@ -298,6 +458,50 @@ export type User = {
      * Opaque photo id
      */
     pinnedPhotoId?: string;
+};
+
+/**
+ * UserCard
+ */
+export type UserCard = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    name: string;
+    status: string;
+    followers: number;
+    following: number;
+    /**
+     * Opaque photo id
+     */
+    pinnedPhotoId?: string;
+    viewer: ViewerRelation;
+    /**
+     * Suggestions: how many people you follow follow them
+     */
+    mutuals?: number;
+};
+
+/**
+ * UserSearchPage
+ */
+export type UserSearchPage = {
+    items: Array<UserCard>;
+};
+
+/**
+ * ViewerRelation
+ */
+export type ViewerRelation = {
+    /**
+     * You follow this user
+     */
+    following: boolean;
+    /**
+     * This user follows you
+     */
+    followedBy: boolean;
 };
 
 export type GetHealthData = {
@@ -1200,6 +1404,7 @@ export type ListPhotoReactionsData = {
          * The nextCursor of the previous page
          */
         cursor?: string;
+        expand?: 'profile';
     };
     url: '/v1/photos/{photoId}/reactions';
 };
@@ -1679,6 +1884,7 @@ export type ListFollowersData = {
          * The nextCursor of the previous page
          */
         cursor?: string;
+        expand?: 'profile';
     };
     url: '/v1/users/{username}/followers';
 };
@@ -1732,7 +1938,7 @@ export type ListFollowersResponses = {
     /**
      * OK
      */
-    200: FriendshipPage;
+    200: FollowerPage;
 };
 
 export type ListFollowersResponse = ListFollowersResponses[keyof ListFollowersResponses];
@@ -1812,3 +2018,294 @@ export type ListFollowingResponses = {
 };
 
 export type ListFollowingResponse = ListFollowingResponses[keyof ListFollowingResponses];
+
+export type GetFeedData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1-16 (default 10)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/me/feed';
+};
+
+export type GetFeedErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetFeedError = GetFeedErrors[keyof GetFeedErrors];
+
+export type GetFeedResponses = {
+    /**
+     * OK
+     */
+    200: FeedPage;
+};
+
+export type GetFeedResponse = GetFeedResponses[keyof GetFeedResponses];
+
+export type GetActivityData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/me/activity';
+};
+
+export type GetActivityErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetActivityError = GetActivityErrors[keyof GetActivityErrors];
+
+export type GetActivityResponses = {
+    /**
+     * OK
+     */
+    200: ActivityPage;
+};
+
+export type GetActivityResponse = GetActivityResponses[keyof GetActivityResponses];
+
+export type MarkActivityReadData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/me/activity/read';
+};
+
+export type MarkActivityReadErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type MarkActivityReadError = MarkActivityReadErrors[keyof MarkActivityReadErrors];
+
+export type MarkActivityReadResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type MarkActivityReadResponse = MarkActivityReadResponses[keyof MarkActivityReadResponses];
+
+export type SearchUsersData = {
+    body?: never;
+    path?: never;
+    query: {
+        query: string;
+        /**
+         * 1-20 (default 10)
+         */
+        limit?: number;
+    };
+    url: '/v1/users';
+};
+
+export type SearchUsersErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type SearchUsersError = SearchUsersErrors[keyof SearchUsersErrors];
+
+export type SearchUsersResponses = {
+    /**
+     * OK
+     */
+    200: UserSearchPage;
+};
+
+export type SearchUsersResponse = SearchUsersResponses[keyof SearchUsersResponses];
+
+export type SuggestUsersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * 1-20 (default 10)
+         */
+        limit?: number;
+    };
+    url: '/v1/me/suggestions';
+};
+
+export type SuggestUsersErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type SuggestUsersError = SuggestUsersErrors[keyof SuggestUsersErrors];
+
+export type SuggestUsersResponses = {
+    /**
+     * OK
+     */
+    200: SuggestionPage;
+};
+
+export type SuggestUsersResponse = SuggestUsersResponses[keyof SuggestUsersResponses];

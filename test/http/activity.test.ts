@@ -51,7 +51,7 @@ describe('GET /v1/me/activity', () => {
   });
 
   it('mark as read zeroes the count; newer items are unread again', async () => {
-    expect((await api.call('POST', '/v1/me/activity/read', { token: s.alice!.accessToken })).status).toBe(204);
+    expect((await api.call('PUT', '/v1/me/activity/read', { token: s.alice!.accessToken })).status).toBe(204);
     let body = await activity('alice');
     expect(body.unreadCount).toBe(0);
     expect(body.items.every((i: any) => !i.unread)).toBe(true);

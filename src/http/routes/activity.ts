@@ -39,14 +39,14 @@ export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
     },
   );
 
-  app.post(
+  app.put(
     '/me/activity/read',
     {
       config: perMinute(config.http.rateLimit.writesPerMinute),
       schema: {
         operationId: 'markActivityRead',
         tags: ['activity'],
-        summary: 'Mark all your activity so far as read',
+        summary: 'Mark all your activity so far as read (idempotent: the marker only moves forward)',
         security: BEARER,
         response: { 204: Type.Null(), ...errorsFor({ 401: [], 429: [], 503: [] }) },
       },
