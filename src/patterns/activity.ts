@@ -66,7 +66,12 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}, 
   ]);
   const raw = result.items;
   const actors = [...new Set(raw.map((i) => String(i.actor)))];
-  const photoKeys = raw.filter((i) => i.type === 'reaction').map((i) => keys.photo(String(i.photoOwner), String(i.photoTimestamp)));
+  // Several reactions to one photo name it once: BatchGetItem rejects duplicate keys.
+  const photoRefs = [...new Set(raw.filter((i) => i.type === 'reaction').map((i) => `${String(i.photoOwner)}\n${String(i.photoTimestamp)}`))];
+  const photoKeys = photoRefs.map((ref) => {
+    const [owner = '', timestamp = ''] = ref.split('\n');
+    return keys.photo(owner, timestamp);
+  });
   const [content, state, hiddenUsers] = await Promise.all([
     raw.length === 0 ? Promise.resolve([]) : batchGet(db, [...actors.map((a) => keys.user(a)), ...photoKeys]),
     viewerState(db, user, actors, []),

@@ -40,7 +40,9 @@ export async function viewerState(db: Db, viewer: string, users: string[], photo
     ...others.flatMap((u) => [keys.friendship(u, viewer), keys.friendship(viewer, u)]),
     ...photos.flatMap((p) => REACTION_TYPES.map((type) => keys.reaction(viewer, type, p.username, p.timestamp))),
   ];
-  const found = wanted.length === 0 ? [] : await batchGet(db, wanted);
+  // BatchGetItem rejects a repeated key (a photo listed twice, a profile also in `extra`).
+  const unique = [...new Map(wanted.map((key) => [`${key.PK}\n${key.SK}`, key])).values()];
+  const found = unique.length === 0 ? [] : await batchGet(db, unique);
   const present = new Set(found.map((item) => `${String(item.PK)}\n${String(item.SK)}`));
   const has = (key: ItemKey) => present.has(`${key.PK}\n${key.SK}`);
   const extraKeys = new Set(extra.map((key) => `${key.PK}\n${key.SK}`));
