@@ -59,6 +59,6 @@ describe('the CLI and the derived views', () => {
     expect(body.items.length).toBeGreaterThan(0);
     expect(body.unreadCount).toBeGreaterThan(0);
     const search = await cli('search', 'john p', '--as', 'haroldwatkins');
-    expect(search.out).toMatch(/User<jacksonjason -- John Perry>  \(followed\)/);
+    expect(search.out).toMatch(/User<jacksonjason -- John Perry> {2}\(followed\)/);
   });
 });
