@@ -189,3 +189,20 @@ export const derivedRanges = {
   /** A user's photos strictly older than `timestamp` (the exclusive upper bound of a feed page). */
   photosBefore: (username: string, timestamp: string) => ({ pk: USER + username, from: `${PHOTO}${username}#`, to: `${PHOTO}${username}#${timestamp}` }),
 };
+
+export type DerivedKeyKind =
+  | { kind: 'feedEntry'; reader: string; author: string; timestamp: string }
+  | { kind: 'activity'; user: string }
+  | { kind: 'directoryToken' }
+  | { kind: 'other' };
+
+/** What a derived-table key says about its item; the one place those keys are read back. */
+export function classifyDerivedKey(key: ItemKey): DerivedKeyKind {
+  if (key.PK.startsWith(FEED)) {
+    const position = parseFeedPosition(key.SK);
+    return position ? { kind: 'feedEntry', reader: key.PK.slice(FEED.length), ...position } : { kind: 'other' };
+  }
+  if (key.PK.startsWith(ACTIVITY) && key.SK.startsWith(ACTIVITY_ITEM)) return { kind: 'activity', user: key.PK.slice(ACTIVITY.length) };
+  if (key.PK.startsWith(DIRECTORY)) return { kind: 'directoryToken' };
+  return { kind: 'other' };
+}

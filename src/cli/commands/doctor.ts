@@ -1,6 +1,7 @@
 /** `doctor`: the consistency audit, and its conditional repairs with --fix. */
 import type { Command } from 'commander';
 import { auditTable, describeProblem } from '../../admin/doctor.js';
+import { auditDerived, describeDerivedProblem } from '../../admin/doctor-derived.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { examples } from '../options.js';
@@ -9,21 +10,29 @@ export function register(program: Command, ctx: CliContext): void {
   examples(
     program
       .command('doctor')
-      .description('scan the table: report counters that disagree with their items and orphaned items; --fix repairs them')
+      .description('scan the table: report counters that disagree with their items, orphaned items and stray derived data (feeds, activity, directory); --fix repairs them')
       .option('--fix', 'repair what the audit finds (conditional writes: a concurrent change is never overwritten)'),
     ['doctor', 'doctor --fix', 'doctor --json'],
   ).action(async (options: { fix?: boolean }) => {
     const db = await ctx.db();
     const report = await auditTable(db.doc, db.table, { fix: options.fix === true });
     const remaining = options.fix ? (report.remaining ?? []) : report.problems;
-    ctx.print(report, () => [
+    // Feeds, activity and the directory, checked against the table just audited.
+    const derived = await auditDerived(db, { fix: options.fix === true });
+    const derivedRemaining = options.fix ? derived.problems.length - (derived.fixed ?? 0) : derived.problems.length;
+    ctx.print({ ...report, derived }, () => [
       `Scanned ${report.scanned} items: ${report.users} users, ${report.photos} photos, ${report.reactions} reactions, ${report.friendships} friendships.`,
       ...report.problems.map(describeProblem),
       report.problems.length === 0 ? 'No problems found.' : `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} found.`,
       ...(options.fix && report.problems.length > 0 ? [`Repaired ${report.fixed ?? 0}; ${remaining.length} remain.`] : []),
+      derived.exists
+        ? `Derived data: ${derived.feedEntries} feed entries, ${derived.activityItems} activity items, ${derived.directoryTokens} directory tokens; ${derived.problems.length} stray.`
+        : 'Derived data: no derived table (created by `table create` or `npm start`).',
+      ...derived.problems.map(describeDerivedProblem),
+      ...(options.fix && derived.problems.length > 0 ? [`Removed ${derived.fixed ?? 0} stray derived items.`] : []),
     ]);
-    if (remaining.length > 0) {
-      throw new CliError(options.fix ? `${remaining.length} problems could not be repaired; run doctor again.` : 'run `quick-photos doctor --fix` to repair them.');
+    if (remaining.length > 0 || derivedRemaining > 0) {
+      throw new CliError(options.fix ? `${remaining.length + derivedRemaining} problems could not be repaired; run doctor again.` : 'run `quick-photos doctor --fix` to repair them.');
     }
   });
 }
