@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- response bodies are asserted on, not typed */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- response bodies are asserted on, not typed */
 /**
  * `npm start` runs the stream worker in-process by default: a photo posted through the API
  * reaches a follower's feed with nothing else running, and /ready reports the worker's lag.
