@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('the CLI and the derived views', () => {
-  it('creates the derived table with the table, and worker --once applies the whole stream', async () => {
+  it('creates the derived table with the table, and worker --once applies the whole stream', { timeout: 240_000 }, async () => {
     expect((await cli('table', 'create', '--with-index')).code).toBe(0);
     expect((await cli('load', REFERENCE_ITEMS)).code).toBe(0);
     const once = await cli('worker', '--once', '--json');
