@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, SignUpData, SignUpErrors, SignUpResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses } from './types.gen.js';
+import type { DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetActivityData, GetActivityErrors, GetActivityResponses, GetFeedData, GetFeedErrors, GetFeedResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetPhotoData, GetPhotoErrors, GetPhotoImageData, GetPhotoImageErrors, GetPhotoImageResponses, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutResponses, MarkActivityReadData, MarkActivityReadErrors, MarkActivityReadResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, SearchUsersData, SearchUsersErrors, SearchUsersResponses, SignUpData, SignUpErrors, SignUpResponses, SuggestUsersData, SuggestUsersErrors, SuggestUsersResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -24,7 +24,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>): RequestResult<GetHealthResponses, GetHealthErrors, ThrowOnError> => (options?.client ?? client).get<GetHealthResponses, GetHealthErrors, ThrowOnError>({ url: '/health', ...options });
 
 /**
- * The engine answers and the table and its InvertedIndex are ACTIVE
+ * The engine answers and the table and its InvertedIndex are ACTIVE; details tell how far behind the stream worker is
  */
 export const getReadiness = <ThrowOnError extends boolean = false>(options?: Options<GetReadinessData, ThrowOnError>): RequestResult<GetReadinessResponses, GetReadinessErrors, ThrowOnError> => (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({ url: '/ready', ...options });
 
@@ -99,7 +99,7 @@ export const updateUser = <ThrowOnError extends boolean = false>(options: Option
 });
 
 /**
- * A user's photos, newest first
+ * A user's photos, newest first, each with your own reactions on it (one BatchGetItem per page)
  */
 export const listUserPhotos = <ThrowOnError extends boolean = false>(options: Options<ListUserPhotosData, ThrowOnError>): RequestResult<ListUserPhotosResponses, ListUserPhotosErrors, ThrowOnError> => (options.client ?? client).get<ListUserPhotosResponses, ListUserPhotosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -142,7 +142,7 @@ export const getPhoto = <ThrowOnError extends boolean = false>(options: Options<
 });
 
 /**
- * A photo's reactions (the lab's photo-and-reactions index query; 404 when the photo does not exist)
+ * A photo's reactions (the lab's photo-and-reactions index query; 404 when the photo does not exist); expand=profile adds who reacted, with your relation to them
  */
 export const listPhotoReactions = <ThrowOnError extends boolean = false>(options: Options<ListPhotoReactionsData, ThrowOnError>): RequestResult<ListPhotoReactionsResponses, ListPhotoReactionsErrors, ThrowOnError> => (options.client ?? client).get<ListPhotoReactionsResponses, ListPhotoReactionsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -196,7 +196,7 @@ export const followUser = <ThrowOnError extends boolean = false>(options: Option
 });
 
 /**
- * Who follows this user
+ * Who follows this user; expand=profile adds each profile and your relation to it (one BatchGetItem)
  */
 export const listFollowers = <ThrowOnError extends boolean = false>(options: Options<ListFollowersData, ThrowOnError>): RequestResult<ListFollowersResponses, ListFollowersErrors, ThrowOnError> => (options.client ?? client).get<ListFollowersResponses, ListFollowersErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -205,10 +205,59 @@ export const listFollowers = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
- * Whom this user follows; expand=profile adds each profile (one BatchGetItem)
+ * Whom this user follows; expand=profile adds each profile and your relation to it (one BatchGetItem)
  */
 export const listFollowing = <ThrowOnError extends boolean = false>(options: Options<ListFollowingData, ThrowOnError>): RequestResult<ListFollowingResponses, ListFollowingErrors, ThrowOnError> => (options.client ?? client).get<ListFollowingResponses, ListFollowingErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/users/{username}/following',
+    ...options
+});
+
+/**
+ * Your home feed: photos of the people you follow (and your own), newest first
+ *
+ * Built from the table's change stream: a new photo appears once the worker has applied it (see /ready for its lag). A page costs a bounded number of DynamoDB requests; a row whose photo was deleted or whose author you unfollowed is left out, so a page may be short. 16 items at most per page.
+ */
+export const getFeed = <ThrowOnError extends boolean = false>(options?: Options<GetFeedData, ThrowOnError>): RequestResult<GetFeedResponses, GetFeedErrors, ThrowOnError> => (options?.client ?? client).get<GetFeedResponses, GetFeedErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/feed',
+    ...options
+});
+
+/**
+ * Your activity, newest first: new followers and reactions to your photos, with the unread count
+ *
+ * Derived from the table's change stream (see /ready for the lag); items expire after 90 days. 50 items at most per page.
+ */
+export const getActivity = <ThrowOnError extends boolean = false>(options?: Options<GetActivityData, ThrowOnError>): RequestResult<GetActivityResponses, GetActivityErrors, ThrowOnError> => (options?.client ?? client).get<GetActivityResponses, GetActivityErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/activity',
+    ...options
+});
+
+/**
+ * Mark all your activity so far as read (idempotent: the marker only moves forward)
+ */
+export const markActivityRead = <ThrowOnError extends boolean = false>(options?: Options<MarkActivityReadData, ThrowOnError>): RequestResult<MarkActivityReadResponses, MarkActivityReadErrors, ThrowOnError> => (options?.client ?? client).put<MarkActivityReadResponses, MarkActivityReadErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/activity/read',
+    ...options
+});
+
+/**
+ * Search users by the start of their username or of any word of their name (case and accents ignored)
+ */
+export const searchUsers = <ThrowOnError extends boolean = false>(options: Options<SearchUsersData, ThrowOnError>): RequestResult<SearchUsersResponses, SearchUsersErrors, ThrowOnError> => (options.client ?? client).get<SearchUsersResponses, SearchUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/users',
+    ...options
+});
+
+/**
+ * People to follow: followed by the people you follow, most shared first
+ */
+export const suggestUsers = <ThrowOnError extends boolean = false>(options?: Options<SuggestUsersData, ThrowOnError>): RequestResult<SuggestUsersResponses, SuggestUsersErrors, ThrowOnError> => (options?.client ?? client).get<SuggestUsersResponses, SuggestUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/suggestions',
     ...options
 });
