@@ -44,6 +44,8 @@ export interface Config {
   mail: MailConfig;
   accounts: AccountsConfig;
   media: MediaConfig;
+  /** Feeds, activity and the directory (src/derived/). */
+  derived: DerivedConfig;
 }
 
 export interface MailConfig {
@@ -88,6 +90,20 @@ export interface MediaConfig {
   uploadSlotTtlSeconds: number;
   /** Where upload bodies are streamed before processing (removed after each request). */
   tmpDir: string;
+}
+
+export interface DerivedConfig {
+  /** Run the stream consumer inside this process (`npm start`); WORKER=0 leaves it to `quick-photos worker`. */
+  worker: boolean;
+  /** Authors with at least this many followers are merged into feeds at read time instead of fanned out. */
+  fanoutThreshold: number;
+  /** BatchWriteItem requests in flight while fanning one photo out. */
+  fanoutConcurrency: number;
+  /** Feed entries expire this many days after they are written (DynamoDB TTL; reads skip expired ones). */
+  feedTtlDays: number;
+  activityTtlDays: number;
+  /** How often an idle consumer polls the stream. */
+  pollMs: number;
 }
 
 export interface HttpConfig {
@@ -306,6 +322,14 @@ export function loadConfig(env: Env = process.env): Config {
       publicUrl: env.PUBLIC_URL ?? '',
       uploadSlotTtlSeconds: positiveInt(env, 'UPLOAD_SLOT_TTL_SECONDS', 900),
       tmpDir: env.UPLOAD_TMP_DIR || join(tmpdir(), 'quick-photos-uploads'),
+    },
+    derived: {
+      worker: env.WORKER !== '0' && env.WORKER !== 'false',
+      fanoutThreshold: positiveInt(env, 'FEED_FANOUT_THRESHOLD', 5_000),
+      fanoutConcurrency: positiveInt(env, 'FEED_FANOUT_CONCURRENCY', 8),
+      feedTtlDays: positiveInt(env, 'FEED_TTL_DAYS', 30),
+      activityTtlDays: positiveInt(env, 'ACTIVITY_TTL_DAYS', 90),
+      pollMs: positiveInt(env, 'WORKER_POLL_MS', 250),
     },
   };
 }

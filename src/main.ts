@@ -14,6 +14,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { connect, type Connection } from './engine/client.js';
 import { EngineStartError } from './engine/embedded.js';
 import { clearEngineInfo, writeEngineInfo } from './engine/registry.js';
+import { createWorker } from './derived/worker.js';
 import { buildApp } from './http/app.js';
 import { createCursorCodec, resumeDeletions, type Db } from './patterns/index.js';
 import { deletePhotoFiles, deleteUserFiles } from './blobs/index.js';
@@ -88,10 +89,13 @@ async function main(): Promise<void> {
 
   const db: Db = { doc: conn.patterns, table: config.tableName, cursors: createCursorCodec(secrets.cursorSecret) };
   const engine = conn.engine;
+  // Feeds, activity and search are derived from the stream; WORKER=0 leaves that to `quick-photos worker`.
+  const worker = config.derived.worker ? createWorker({ client: conn.client, db, settings: config.derived, logger }) : undefined;
   const app = await buildApp({
     db,
     client: conn.client,
     ...(engine ? { engineState: () => engine.state } : {}),
+    ...(worker ? { worker } : {}),
     config: { ...config, cursorSecret: secrets.cursorSecret, http: { ...config.http, jwtSecret: secrets.jwtSecret } },
     blobs,
     logger,
@@ -101,6 +105,7 @@ async function main(): Promise<void> {
     address = await app.listen({ port: config.http.port, host: config.http.host });
   } catch (error) {
     await app.close();
+    await worker?.stop();
     await conn.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new ConfigError(`${config.http.host}:${config.http.port} is already in use; stop what listens there or set PORT.`);
@@ -125,6 +130,7 @@ async function main(): Promise<void> {
     `Docs               ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
     `DynamoDB           ${engineLabel}, table ${config.tableName}`,
     `Data directory     ${resolve(config.dataDir)}`,
+    `Stream worker      ${worker ? 'in this process (feeds, activity, search)' : 'off here (WORKER=0): run `quick-photos worker`'}`,
     `Photos             ${config.blobs.kind === 'local' ? resolve(config.blobs.dir) : `s3://${config.blobs.bucket}/${config.blobs.prefix}`}`,
     `Mail               ${config.mail.smtp ? 'SMTP' : `outbox ${resolve(config.mail.outboxDir)}  (npm run cli -- mail outbox)`}`,
     ...(config.production ? [] : [`Sample log-in      any sample user (e.g. ${sampleLogin()}) with password "${DEMO_PASSWORD}" (development only)`]),
@@ -146,6 +152,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await app.close();
+      await worker?.stop();
       if (conn.engine) await clearEngineInfo(config.dataDir);
       await conn.close();
       logger.info('stopped');

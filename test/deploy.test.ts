@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { createTable, deleteTable } from '../src/admin/table.js';
-import { TTL_ATTRIBUTE, createTableInput, invertedIndexDefinition } from '../src/schema/table.js';
+import { TTL_ATTRIBUTE, createDerivedTableInput, createTableInput, DERIVED_TTL_ATTRIBUTE, invertedIndexDefinition } from '../src/schema/table.js';
 import { testClients, uniqueTableName } from './support/db.js';
 
 interface TableProperties {
@@ -13,11 +13,13 @@ interface TableProperties {
   GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown[]; Projection: unknown }[];
   PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: boolean };
   TimeToLiveSpecification: { AttributeName: string; Enabled: boolean };
+  StreamSpecification?: { StreamViewType: string };
+  TableName: unknown;
 }
 
 const template = JSON.parse(readFileSync(new URL('../deploy/quick-photos.cloudformation.json', import.meta.url), 'utf8')) as {
   Parameters: { TableName: { Default: string } };
-  Resources: { Table: { Type: string; Properties: TableProperties } };
+  Resources: { Table: { Type: string; Properties: TableProperties }; DerivedTable: { Type: string; Properties: TableProperties } };
 };
 const table = template.Resources.Table;
 
@@ -52,5 +54,24 @@ describe('deploy/quick-photos.cloudformation.json', () => {
       await deleteTable(client, name);
       client.destroy();
     }
+  });
+
+  it('streams NEW_AND_OLD_IMAGES, as the code creates the table', () => {
+    expect(code.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(table.Properties.StreamSpecification).toEqual({ StreamViewType: code.StreamSpecification?.StreamViewType });
+  });
+
+  it('declares the derived table as the code does: same keys, no index, TTL on expiresAt, named <table>-derived', () => {
+    const derived = template.Resources.DerivedTable;
+    const codeDerived = createDerivedTableInput(template.Parameters.TableName.Default);
+    expect(derived.Type).toBe('AWS::DynamoDB::Table');
+    expect(derived.Properties.TableName).toEqual({ 'Fn::Sub': '${TableName}-derived' });
+    expect(codeDerived.TableName).toBe('quick-photos-derived');
+    expect(derived.Properties.KeySchema).toEqual(codeDerived.KeySchema);
+    expect(derived.Properties.AttributeDefinitions).toEqual(codeDerived.AttributeDefinitions);
+    expect(derived.Properties.BillingMode).toBe(codeDerived.BillingMode);
+    expect(derived.Properties).not.toHaveProperty('GlobalSecondaryIndexes');
+    expect(codeDerived).not.toHaveProperty('GlobalSecondaryIndexes');
+    expect(derived.Properties.TimeToLiveSpecification).toEqual({ AttributeName: DERIVED_TTL_ATTRIBUTE, Enabled: true });
   });
 });

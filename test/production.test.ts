@@ -84,14 +84,17 @@ describe('production', () => {
       timeout: 60_000,
     });
     expect(ensure.stderr).toBe('');
-    expect(JSON.parse(ensure.stdout)).toEqual({ table, created: true, indexCreated: true, ttlEnabled: false });
+    // CreateTable already streams; the derived table (feeds, activity, directory) comes with the step.
+    expect(JSON.parse(ensure.stdout)).toEqual({ table, created: true, indexCreated: true, ttlEnabled: false, streamEnabled: false, derivedCreated: true });
     const status = await describeTable(client, table);
     expect(status).toMatchObject({ exists: true, status: 'ACTIVE', index: 'active', itemCount: 0 });
     const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
     expect(TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
     // Run again: nothing to do.
     const again = spawnSync(process.execPath, ['bin/quick-photos.js', 'table', 'ensure', '--endpoint', endpoint, '--table', table], { cwd: ROOT, env: { PATH: process.env.PATH }, encoding: 'utf8' });
-    expect(again.stdout).toBe(`Table ${table} already exists.\nInvertedIndex already active.\nTTL already enabled on expiresAt.\n`);
+    expect(again.stdout).toBe(
+      `Table ${table} already exists.\nInvertedIndex already active.\nTTL already enabled on expiresAt.\nStream already enabled.\nDerived table ${table}-derived already exists.\n`,
+    );
   });
 
   it('serves the API from node dist/main.js, without sample data, and stops cleanly', async () => {

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fileLines, loadItems } from '../src/admin/load.js';
@@ -45,6 +45,10 @@ import { photoId } from '../src/schema/ids.js';
 import { keys } from '../src/schema/keys.js';
 import { caller, listen, profile, testConfig } from './http/support.js';
 import { createTestDb, REFERENCE_ITEMS, type TestDb } from './support/db.js';
+import { createWorker } from '../src/derived/worker.js';
+import { derivedDb } from '../src/derived/store.js';
+import { getFeed, MAX_MERGED_CELEBRITIES } from '../src/patterns/feed.js';
+import { derivedRanges } from '../src/schema/keys.js';
 
 // Reference data: haroldwatkins has 12 followers, geoffrey32 follows 13 users, and this photo
 // of jacksonjason carries 6 reactions.
@@ -277,12 +281,16 @@ describe('requests per HTTP call', () => {
   // answered from that read alone.
   it('each read endpoint makes exactly its pattern\'s requests, plus the one guard read', async () => {
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}`, 200)).toEqual({ BatchGetItem: 1 });
-    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+    // My reactions on each photo of the page: one BatchGetItem more (4 keys a photo).
+    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ BatchGetItem: 1, GetItem: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+    // Profiles and my relation to each user (3 keys a user) travel in one BatchGetItem.
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following?expand=profile`, 200)).toEqual({ Query: 1, BatchGetItem: 2 });
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers?expand=profile`, 200)).toEqual({ Query: 1, BatchGetItem: 2 });
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions?expand=profile`, 200)).toEqual({ Query: 1, BatchGetItem: 2 });
   });
 
   it('your own content needs no guard read', async () => {
@@ -296,8 +304,8 @@ describe('requests per HTTP call', () => {
     expect(await requestsOfCall('PUT', `/v1/blocks/${FOLLOWS_MANY}`, 201)).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
-    // Still one read and no list filter for what is not a list of people.
-    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+    // Still one read and no list filter for what is not a list of people (the second BatchGetItem is my reactions).
+    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('DELETE', `/v1/blocks/${FOLLOWS_MANY}`, 204)).toEqual({ TransactWriteItems: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
   });
@@ -335,3 +343,40 @@ describe('requests per HTTP call', () => {
     expect(metrics.snapshot()).toEqual({});
   });
 });
+
+describe('feed requests (the worker applied the stream first; it is not counted)', () => {
+  // With a threshold of 10, haroldwatkins (12 followers) is a celebrity: chasevang's feed merges
+  // his photos at read time (one Query more); jacksonjason (8 followers) is fanned out.
+  const READER = 'chasevang';
+
+  beforeAll(async () => {
+    const worker = createWorker({ client: db.client, db, settings: { ...testConfig({ FEED_FANOUT_THRESHOLD: '10' }).derived }, autoStart: false });
+    metrics.detach();
+    await worker.drain(120_000);
+    await worker.stop();
+    metrics = attachMetrics(db.client);
+  }, 180_000);
+
+  it('one feed page: Query feed + Query celebrities + one Query per celebrity + two BatchGetItem (content, viewer state)', async () => {
+    let page = await getFeed(db, READER);
+    expect(page.items.length).toBe(10);
+    expect(page.items.some((i) => i.author.username === FOLLOWED_BY_MANY)).toBe(true);
+    expect(page.items.some((i) => i.author.username !== FOLLOWED_BY_MANY)).toBe(true);
+    const derived = derivedDb(db);
+    const celebrities = await derived.doc.send(
+      new QueryCommand({ TableName: derived.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.celebritiesFollowedBy(READER).pk } }),
+    );
+    const k = celebrities.Count ?? 0;
+    expect(k).toBeGreaterThanOrEqual(1);
+    expect(k).toBeLessThanOrEqual(MAX_MERGED_CELEBRITIES);
+    expect(await requestsOf(async () => (page = await getFeed(db, READER)))).toEqual({ Query: 2 + k, BatchGetItem: 2 });
+    expect(await requestsOf(() => getFeed(db, READER, { limit: 16, cursor: page.nextCursor }))).toEqual({ Query: 2 + k, BatchGetItem: 2 });
+  });
+
+  it('no Scan anywhere on the way', async () => {
+    metrics.reset();
+    await getFeed(db, READER, { limit: 16 });
+    expect(metrics.snapshot()).not.toHaveProperty('Scan');
+  });
+});
+

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SignUpData, SignUpErrors, SignUpResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
+import type { ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetActivityData, GetActivityErrors, GetActivityResponses, GetFeedData, GetFeedErrors, GetFeedResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, MarkActivityReadData, MarkActivityReadErrors, MarkActivityReadResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SearchUsersData, SearchUsersErrors, SearchUsersResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SignUpData, SignUpErrors, SignUpResponses, SuggestUsersData, SuggestUsersErrors, SuggestUsersResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -24,7 +24,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>): RequestResult<GetHealthResponses, GetHealthErrors, ThrowOnError> => (options?.client ?? client).get<GetHealthResponses, GetHealthErrors, ThrowOnError>({ url: '/health', ...options });
 
 /**
- * The engine answers and the table and its InvertedIndex are ACTIVE
+ * The engine answers and the table and its InvertedIndex are ACTIVE; details tell how far behind the stream worker is
  */
 export const getReadiness = <ThrowOnError extends boolean = false>(options?: Options<GetReadinessData, ThrowOnError>): RequestResult<GetReadinessResponses, GetReadinessErrors, ThrowOnError> => (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({ url: '/ready', ...options });
 
@@ -235,7 +235,7 @@ export const logOutEverywhere = <ThrowOnError extends boolean = false>(options?:
 });
 
 /**
- * A user's photos, newest first
+ * A user's photos, newest first, each with your own reactions on it (one BatchGetItem per page)
  */
 export const listUserPhotos = <ThrowOnError extends boolean = false>(options: Options<ListUserPhotosData, ThrowOnError>): RequestResult<ListUserPhotosResponses, ListUserPhotosErrors, ThrowOnError> => (options.client ?? client).get<ListUserPhotosResponses, ListUserPhotosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -278,7 +278,7 @@ export const getPhoto = <ThrowOnError extends boolean = false>(options: Options<
 });
 
 /**
- * A photo's reactions (the lab's photo-and-reactions index query; 404 when the photo does not exist)
+ * A photo's reactions (the lab's photo-and-reactions index query; 404 when the photo does not exist); expand=profile adds who reacted, with your relation to them
  */
 export const listPhotoReactions = <ThrowOnError extends boolean = false>(options: Options<ListPhotoReactionsData, ThrowOnError>): RequestResult<ListPhotoReactionsResponses, ListPhotoReactionsErrors, ThrowOnError> => (options.client ?? client).get<ListPhotoReactionsResponses, ListPhotoReactionsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -372,7 +372,7 @@ export const followUser = <ThrowOnError extends boolean = false>(options: Option
 });
 
 /**
- * Who follows this user
+ * Who follows this user; expand=profile adds each profile and your relation to it (one BatchGetItem)
  */
 export const listFollowers = <ThrowOnError extends boolean = false>(options: Options<ListFollowersData, ThrowOnError>): RequestResult<ListFollowersResponses, ListFollowersErrors, ThrowOnError> => (options.client ?? client).get<ListFollowersResponses, ListFollowersErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -381,7 +381,7 @@ export const listFollowers = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
- * Whom this user follows; expand=profile adds each profile (one BatchGetItem)
+ * Whom this user follows; expand=profile adds each profile and your relation to it (one BatchGetItem)
  */
 export const listFollowing = <ThrowOnError extends boolean = false>(options: Options<ListFollowingData, ThrowOnError>): RequestResult<ListFollowingResponses, ListFollowingErrors, ThrowOnError> => (options.client ?? client).get<ListFollowingResponses, ListFollowingErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -497,5 +497,54 @@ export const reportPhoto = <ThrowOnError extends boolean = false>(options: Optio
 export const listNotices = <ThrowOnError extends boolean = false>(options?: Options<ListNoticesData, ThrowOnError>): RequestResult<ListNoticesResponses, ListNoticesErrors, ThrowOnError> => (options?.client ?? client).get<ListNoticesResponses, ListNoticesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/notices',
+    ...options
+});
+
+/**
+ * Your home feed: photos of the people you follow (and your own), newest first
+ *
+ * Built from the table's change stream: a new photo appears once the worker has applied it (see /ready for its lag). A page costs a bounded number of DynamoDB requests; a row whose photo was deleted or whose author you unfollowed is left out, so a page may be short. 16 items at most per page.
+ */
+export const getFeed = <ThrowOnError extends boolean = false>(options?: Options<GetFeedData, ThrowOnError>): RequestResult<GetFeedResponses, GetFeedErrors, ThrowOnError> => (options?.client ?? client).get<GetFeedResponses, GetFeedErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/feed',
+    ...options
+});
+
+/**
+ * Your activity, newest first: new followers and reactions to your photos, with the unread count
+ *
+ * Derived from the table's change stream (see /ready for the lag); items expire after 90 days. 50 items at most per page.
+ */
+export const getActivity = <ThrowOnError extends boolean = false>(options?: Options<GetActivityData, ThrowOnError>): RequestResult<GetActivityResponses, GetActivityErrors, ThrowOnError> => (options?.client ?? client).get<GetActivityResponses, GetActivityErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/activity',
+    ...options
+});
+
+/**
+ * Mark all your activity so far as read (idempotent: the marker only moves forward)
+ */
+export const markActivityRead = <ThrowOnError extends boolean = false>(options?: Options<MarkActivityReadData, ThrowOnError>): RequestResult<MarkActivityReadResponses, MarkActivityReadErrors, ThrowOnError> => (options?.client ?? client).put<MarkActivityReadResponses, MarkActivityReadErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/activity/read',
+    ...options
+});
+
+/**
+ * Search users by the start of their username or of any word of their name (case and accents ignored)
+ */
+export const searchUsers = <ThrowOnError extends boolean = false>(options: Options<SearchUsersData, ThrowOnError>): RequestResult<SearchUsersResponses, SearchUsersErrors, ThrowOnError> => (options.client ?? client).get<SearchUsersResponses, SearchUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/users',
+    ...options
+});
+
+/**
+ * People to follow: followed by the people you follow, most shared first
+ */
+export const suggestUsers = <ThrowOnError extends boolean = false>(options?: Options<SuggestUsersData, ThrowOnError>): RequestResult<SuggestUsersResponses, SuggestUsersErrors, ThrowOnError> => (options?.client ?? client).get<SuggestUsersResponses, SuggestUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/suggestions',
     ...options
 });

@@ -26,6 +26,39 @@ export type AccountDeletion = {
 };
 
 /**
+ * ActivityItem
+ */
+export type ActivityItem = {
+    /**
+     * follow: actor followed you; reaction: actor reacted to your photo
+     */
+    type: 'follow' | 'reaction';
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    at: string;
+    actor: ProfileCard;
+    reactionType?: '+1' | 'smiley' | 'sunglasses' | 'heart';
+    photo?: Photo;
+    unread: boolean;
+};
+
+/**
+ * ActivityPage
+ */
+export type ActivityPage = {
+    items: Array<ActivityItem>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+    /**
+     * Unread items, counted up to 100
+     */
+    unreadCount: number;
+};
+
+/**
  * AvatarUploadForm
  */
 export type AvatarUploadForm = {
@@ -127,6 +160,25 @@ export type ErrorResponse = {
 };
 
 /**
+ * FeedItem
+ */
+export type FeedItem = {
+    photo: PhotoForViewer;
+    author: ProfileCard;
+};
+
+/**
+ * FeedPage
+ */
+export type FeedPage = {
+    items: Array<FeedItem>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
  * FieldIssue
  */
 export type FieldIssue = {
@@ -135,29 +187,21 @@ export type FieldIssue = {
 };
 
 /**
- * Followed
- */
-export type Followed = {
-    /**
-     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
-     */
-    followedUser: string;
-    /**
-     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
-     */
-    followingUser: string;
-    /**
-     * UTC, ISO 8601 with its zone (Z)
-     */
-    timestamp: string;
-    user?: PublicUser;
-};
-
-/**
  * FollowedPage
  */
 export type FollowedPage = {
-    items: Array<Followed>;
+    items: Array<FriendshipWithProfile>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
+ * FollowerPage
+ */
+export type FollowerPage = {
+    items: Array<FriendshipWithProfile>;
     /**
      * Present only when another page exists: pass it back as `cursor`
      */
@@ -216,14 +260,24 @@ export type Friendship = {
 };
 
 /**
- * FriendshipPage
+ * FriendshipWithProfile
+ *
+ * With expand=profile: the other user, public fields and your relation to them
  */
-export type FriendshipPage = {
-    items: Array<Friendship>;
+export type FriendshipWithProfile = {
     /**
-     * Present only when another page exists: pass it back as `cursor`
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
      */
-    nextCursor?: string;
+    followedUser: string;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    followingUser: string;
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    timestamp: string;
+    user?: ProfileCard;
 };
 
 /**
@@ -323,10 +377,60 @@ export type Photo = {
 };
 
 /**
+ * PhotoForViewer
+ */
+export type PhotoForViewer = {
+    /**
+     * Opaque photo id
+     */
+    id: string;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    timestamp: string;
+    /**
+     * Count of each reaction type
+     */
+    reactions: {
+        '+1': number;
+        smiley: number;
+        sunglasses: number;
+        heart: number;
+    };
+    caption?: string;
+    /**
+     * Of the full-size variant: lay the photo out before it loads
+     */
+    width?: number;
+    height?: number;
+    /**
+     * Signed URL of the feed-size WebP (absent for photos whose file is in another store)
+     */
+    imageUrl?: string;
+    variants?: Array<ImageVariant>;
+    /**
+     * ThumbHash (base64): paint it while the image loads
+     */
+    placeholder?: string;
+    /**
+     * When the signed URLs stop working; fetch the resource again for fresh ones
+     */
+    urlsExpireAt?: string;
+    /**
+     * Your reactions on this photo
+     */
+    myReactions: Array<'+1' | 'smiley' | 'sunglasses' | 'heart'>;
+};
+
+/**
  * PhotoPage
  */
 export type PhotoPage = {
-    items: Array<Photo>;
+    items: Array<PhotoForViewer>;
     /**
      * Present only when another page exists: pass it back as `cursor`
      */
@@ -400,6 +504,29 @@ export type PrivateUser = {
 };
 
 /**
+ * ProfileCard
+ *
+ * A public profile as a list shows it, with your relation to it
+ */
+export type ProfileCard = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    name: string;
+    status: string;
+    interests: Array<string>;
+    followers: number;
+    following: number;
+    /**
+     * Opaque photo id
+     */
+    pinnedPhotoId?: string;
+    avatar?: Image;
+    viewer: ViewerRelation;
+};
+
+/**
  * ProfileUpdate
  */
 export type ProfileUpdate = {
@@ -467,11 +594,33 @@ export type Reaction = {
  * ReactionPage
  */
 export type ReactionPage = {
-    items: Array<Reaction>;
+    items: Array<ReactionWithProfile>;
     /**
      * Present only when another page exists: pass it back as `cursor`
      */
     nextCursor?: string;
+};
+
+/**
+ * ReactionWithProfile
+ *
+ * With expand=profile: the reacting user, public fields and your relation to them
+ */
+export type ReactionWithProfile = {
+    /**
+     * Opaque photo id
+     */
+    photoId: string;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    reactingUser: string;
+    reactionType: '+1' | 'smiley' | 'sunglasses' | 'heart';
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    timestamp: string;
+    user?: ProfileCard;
 };
 
 /**
@@ -480,6 +629,27 @@ export type ReactionPage = {
 export type Readiness = {
     status: 'ready';
     table: string;
+    details?: {
+        worker: {
+            /**
+             * in-process: this API runs the worker; heartbeat: read from a `quick-photos worker` elsewhere
+             */
+            where: 'in-process' | 'heartbeat' | 'unknown';
+            /**
+             * Seconds the derived data (feeds, activity, search) is behind the table
+             */
+            lagSeconds: number | null;
+            views: Array<{
+                view: string;
+                lagSeconds: number | null;
+                processed: number;
+            }>;
+            /**
+             * The heartbeat is old: the worker is down or stuck
+             */
+            stale?: boolean;
+        };
+    };
 };
 
 /**
@@ -586,6 +756,13 @@ export type SignUpResult = {
 };
 
 /**
+ * SuggestionPage
+ */
+export type SuggestionPage = {
+    items: Array<UserCard>;
+};
+
+/**
  * TakedownNotice
  *
  * A photo of yours a moderator took down, and why
@@ -642,6 +819,52 @@ export type UploadSlotRequest = {
      */
     contentLength: number;
     contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/gif' | 'image/avif' | 'image/tiff';
+};
+
+/**
+ * UserCard
+ */
+export type UserCard = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    name: string;
+    status: string;
+    interests: Array<string>;
+    followers: number;
+    following: number;
+    /**
+     * Opaque photo id
+     */
+    pinnedPhotoId?: string;
+    avatar?: Image;
+    viewer: ViewerRelation;
+    /**
+     * Suggestions: how many people you follow follow them
+     */
+    mutuals?: number;
+};
+
+/**
+ * UserSearchPage
+ */
+export type UserSearchPage = {
+    items: Array<UserCard>;
+};
+
+/**
+ * ViewerRelation
+ */
+export type ViewerRelation = {
+    /**
+     * You follow this user
+     */
+    following: boolean;
+    /**
+     * This user follows you
+     */
+    followedBy: boolean;
 };
 
 export type GetHealthData = {
@@ -2506,6 +2729,7 @@ export type ListPhotoReactionsData = {
          * The nextCursor of the previous page
          */
         cursor?: string;
+        expand?: 'profile';
     };
     url: '/v1/photos/{photoId}/reactions';
 };
@@ -3343,6 +3567,7 @@ export type ListFollowersData = {
          * The nextCursor of the previous page
          */
         cursor?: string;
+        expand?: 'profile';
     };
     url: '/v1/users/{username}/followers';
 };
@@ -3404,7 +3629,7 @@ export type ListFollowersResponses = {
     /**
      * OK
      */
-    200: FriendshipPage;
+    200: FollowerPage;
 };
 
 export type ListFollowersResponse = ListFollowersResponses[keyof ListFollowersResponses];
@@ -4453,3 +4678,334 @@ export type ListNoticesResponses = {
 };
 
 export type ListNoticesResponse = ListNoticesResponses[keyof ListNoticesResponses];
+
+export type GetFeedData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1-16 (default 10)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/me/feed';
+};
+
+export type GetFeedErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetFeedError = GetFeedErrors[keyof GetFeedErrors];
+
+export type GetFeedResponses = {
+    /**
+     * OK
+     */
+    200: FeedPage;
+};
+
+export type GetFeedResponse = GetFeedResponses[keyof GetFeedResponses];
+
+export type GetActivityData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/me/activity';
+};
+
+export type GetActivityErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetActivityError = GetActivityErrors[keyof GetActivityErrors];
+
+export type GetActivityResponses = {
+    /**
+     * OK
+     */
+    200: ActivityPage;
+};
+
+export type GetActivityResponse = GetActivityResponses[keyof GetActivityResponses];
+
+export type MarkActivityReadData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/me/activity/read';
+};
+
+export type MarkActivityReadErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type MarkActivityReadError = MarkActivityReadErrors[keyof MarkActivityReadErrors];
+
+export type MarkActivityReadResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type MarkActivityReadResponse = MarkActivityReadResponses[keyof MarkActivityReadResponses];
+
+export type SearchUsersData = {
+    body?: never;
+    path?: never;
+    query: {
+        query: string;
+        /**
+         * 1-20 (default 10)
+         */
+        limit?: number;
+    };
+    url: '/v1/users';
+};
+
+export type SearchUsersErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type SearchUsersError = SearchUsersErrors[keyof SearchUsersErrors];
+
+export type SearchUsersResponses = {
+    /**
+     * OK
+     */
+    200: UserSearchPage;
+};
+
+export type SearchUsersResponse = SearchUsersResponses[keyof SearchUsersResponses];
+
+export type SuggestUsersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * 1-20 (default 10)
+         */
+        limit?: number;
+    };
+    url: '/v1/me/suggestions';
+};
+
+export type SuggestUsersErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type SuggestUsersError = SuggestUsersErrors[keyof SuggestUsersErrors];
+
+export type SuggestUsersResponses = {
+    /**
+     * OK
+     */
+    200: SuggestionPage;
+};
+
+export type SuggestUsersResponse = SuggestUsersResponses[keyof SuggestUsersResponses];

@@ -14,7 +14,16 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { INVERTED_INDEX } from '../schema/keys.js';
-import { TTL_ATTRIBUTE, addInvertedIndexInput, createTableInput, timeToLiveInput } from '../schema/table.js';
+import {
+  TTL_ATTRIBUTE,
+  addInvertedIndexInput,
+  createDerivedTableInput,
+  createTableInput,
+  DERIVED_TTL_ATTRIBUTE,
+  derivedTableName,
+  streamSpecification,
+  timeToLiveInput,
+} from '../schema/table.js';
 
 export interface TableStatus {
   exists: boolean;
@@ -116,11 +125,44 @@ export class TableMissingError extends Error {
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<{ createdTable: boolean; createdIndex: boolean }> {
   const createdTable = await createTable(client, tableName);
   const createdIndex = await addInvertedIndex(client, tableName);
+  await ensureStream(client, tableName);
+  await ensureDerivedTable(client, tableName);
   return { createdTable, createdIndex };
 }
 
-/** DeleteTable and wait until it is gone. Returns false if there was nothing to delete. */
+/** Turns the stream on for a table created before feeds existed (new tables have it from CreateTable). */
+export async function ensureStream(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  const { description } = await describeTable(client, tableName);
+  if (description?.StreamSpecification?.StreamEnabled) return false;
+  await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: streamSpecification }));
+  await waitUntilTableExists({ client, maxWaitTime: 300, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
+  return true;
+}
+
+/** The derived table (feeds, activity, directory, checkpoints) with TTL on `expiresAt`. */
+export async function ensureDerivedTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  let created = true;
+  try {
+    await client.send(new CreateTableCommand(createDerivedTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+    created = false;
+  }
+  const name = derivedTableName(tableName);
+  await waitUntilTableExists({ client, maxWaitTime: 300, minDelay: 1, maxDelay: 5 }, { TableName: name });
+  if (created) {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: DERIVED_TTL_ATTRIBUTE, Enabled: true } }));
+  }
+  return created;
+}
+
+/** DeleteTable (and its derived table) and wait until gone. Returns false if there was nothing to delete. */
 export async function deleteTable(client: DynamoDBClient, tableName: string, maxWaitSeconds = 300): Promise<boolean> {
+  await deleteOne(client, derivedTableName(tableName), maxWaitSeconds);
+  return deleteOne(client, tableName, maxWaitSeconds);
+}
+
+async function deleteOne(client: DynamoDBClient, tableName: string, maxWaitSeconds: number): Promise<boolean> {
   try {
     await client.send(new DeleteTableCommand({ TableName: tableName }));
   } catch (error) {

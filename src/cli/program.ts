@@ -19,13 +19,15 @@ import * as photos from './commands/photos.js';
 import * as social from './commands/social.js';
 import * as table from './commands/table.js';
 import * as users from './commands/users.js';
+import * as worker from './commands/worker.js';
+import * as feed from './commands/feed.js';
 
 interface CommandModule {
   register(program: Command, ctx: CliContext): void;
 }
 
 /** Every command group, in help order; a new group is one more entry. */
-const COMMANDS: CommandModule[] = [table, generate, users, photos, social, accounts, moderation, doctor];
+const COMMANDS: CommandModule[] = [table, generate, users, photos, social, accounts, moderation, doctor, feed, worker];
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

@@ -30,6 +30,9 @@ import { reportRoutes } from './routes/reports.js';
 import { safetyRoutes } from './routes/safety.js';
 import { uploadRoutes, uploadTargetRoutes } from './routes/uploads.js';
 import { socialRoutes } from './routes/social.js';
+import { feedRoutes } from './routes/feed.js';
+import { activityRoutes } from './routes/activity.js';
+import { discoveryRoutes } from './routes/discovery.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { meRoutes } from './routes/me.js';
@@ -155,6 +158,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await secured.register(socialRoutes, { ctx });
         await secured.register(safetyRoutes, { ctx });
         await secured.register(reportRoutes, { ctx });
+        await secured.register(feedRoutes, { ctx });
+        await secured.register(activityRoutes, { ctx });
+        await secured.register(discoveryRoutes, { ctx });
       });
     },
     { prefix: '/v1' },

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../blobs/store.js';
 import type { Config } from '../config.js';
 import type { Mailer } from '../mail/index.js';
+import type { WorkerStatus } from '../derived/consumer.js';
 import type { Db } from '../patterns/index.js';
 import type { TokenService } from './auth.js';
 import type { MediaContext } from './media.js';
@@ -16,6 +17,9 @@ export interface AppDeps {
   blobs: BlobStore;
   /** The embedded engine's supervision state; /health is 503 unless `running`. Omitted: no embedded engine. */
   engineState?: () => 'running' | 'restarting' | 'failed' | 'stopped';
+
+  /** The in-process stream worker, when this process runs one (its lag shows in /ready). */
+  worker?: { status(): WorkerStatus };
   /** A pino logger; omitted means no request logs (tests, benchmarks). */
   logger?: FastifyBaseLogger;
   /** Where account mail goes; omitted means the one config.mail describes. */

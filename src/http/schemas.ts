@@ -187,3 +187,60 @@ export const UploadForm = Type.Object(
   },
   { title: 'PhotoUpload', required: ['file'] },
 );
+
+/** How the signed-in user relates to a profile in a list. */
+export const ViewerRelation = Type.Object(
+  {
+    following: Type.Boolean({ description: 'You follow this user' }),
+    followedBy: Type.Boolean({ description: 'This user follows you' }),
+  },
+  { title: 'ViewerRelation' },
+);
+
+export const ProfileCard = Type.Object(
+  { ...PublicUser.properties, viewer: ViewerRelation },
+  { title: 'ProfileCard', description: 'A public profile as a list shows it, with your relation to it', additionalProperties: false },
+);
+
+export const PhotoForViewer = Type.Object(
+  { ...PhotoView.properties, myReactions: Type.Array(ReactionType, { description: 'Your reactions on this photo' }) },
+  { title: 'PhotoForViewer' },
+);
+
+export const FeedItemView = Type.Object({ photo: PhotoForViewer, author: ProfileCard }, { title: 'FeedItem' });
+
+export const ActivityItemView = Type.Object(
+  {
+    type: Type.Union([Type.Literal('follow'), Type.Literal('reaction')], { description: 'follow: actor followed you; reaction: actor reacted to your photo' }),
+    at: ApiTimestamp,
+    actor: ProfileCard,
+    reactionType: Type.Optional(ReactionType),
+    photo: Type.Optional(PhotoView),
+    unread: Type.Boolean(),
+  },
+  { title: 'ActivityItem' },
+);
+
+export const ActivityPage = Type.Object(
+  {
+    items: Type.Array(ActivityItemView),
+    nextCursor: Type.Optional(Type.String({ description: 'Present only when another page exists: pass it back as `cursor`' })),
+    unreadCount: Type.Integer({ minimum: 0, description: 'Unread items, counted up to 100' }),
+  },
+  { title: 'ActivityPage' },
+);
+
+export const UserSearchResult = Type.Object(
+  { ...ProfileCard.properties, mutuals: Type.Optional(Type.Integer({ minimum: 0, description: 'Suggestions: how many people you follow follow them' })) },
+  { title: 'UserCard' },
+);
+
+export const FriendshipWithProfile = Type.Object(
+  { ...FriendshipView.properties, user: Type.Optional(ProfileCard) },
+  { title: 'FriendshipWithProfile', description: 'With expand=profile: the other user, public fields and your relation to them' },
+);
+
+export const ReactionWithProfile = Type.Object(
+  { ...ReactionView.properties, user: Type.Optional(ProfileCard) },
+  { title: 'ReactionWithProfile', description: 'With expand=profile: the reacting user, public fields and your relation to them' },
+);

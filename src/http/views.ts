@@ -5,7 +5,7 @@
 import { errors } from '../errors.js';
 import type { Page } from '../patterns/index.js';
 import type { MediaUrls } from '../blobs/index.js';
-import type { Friendship, Photo, Reaction, StoredImage, StoredVariant, User } from '../schema/entities.js';
+import type { Friendship, Photo, Reaction, ReactionType, StoredImage, StoredVariant, User } from '../schema/entities.js';
 import { parsePhotoId, photoId, type PhotoRef } from '../schema/ids.js';
 import { parsePhotoSk } from '../schema/keys.js';
 
@@ -125,4 +125,17 @@ export const userView = publicUserView;
 /** A page of entities as a page of views; the cursor passes through untouched. */
 export function pageView<T, V>(page: Page<T>, view: (item: T) => V): Page<V> {
   return { items: page.items.map(view), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}
+
+/**
+ * A user as other users see them in lists (feed authors, search results, activity actors):
+ * the public view (never email, birthdate or address) and how the viewer relates to them.
+ */
+export function profileCardView(user: User, viewer: { follows: boolean; followedBy: boolean }, urls: MediaUrls) {
+  return { ...publicUserView(user, urls), viewer: { following: viewer.follows, followedBy: viewer.followedBy } };
+}
+
+/** A photo with the viewer's own reactions on it. */
+export function photoForViewerView(photo: Photo, myReactions: readonly ReactionType[], urls: MediaUrls) {
+  return { ...photoView(photo, urls), myReactions: [...myReactions] };
 }

@@ -9,3 +9,8 @@ export * from './guards.js';
 export * from './accounts/index.js';
 export * from './safety/index.js';
 export * from './media.js';
+export * from './viewer.js';
+export * from './feed.js';
+export * from './activity.js';
+export * from './directory.js';
+export * from './lists.js';

@@ -241,3 +241,85 @@ export function keyWord(value: unknown): string {
   const end = value.indexOf('#', start);
   return (end < 0 ? value.slice(start) : value.slice(start, end)).replace(/[^A-Za-z]/g, '').toLowerCase() || 'none';
 }
+
+/**
+ * Keys of the derived table (`<table>-derived`, see schema/table.ts): feeds, activity, the
+ * user directory and the stream consumer's checkpoints. They live in a table of their own, so
+ * no lab query can ever read them and the InvertedIndex never doubles their write cost.
+ *
+ * | Item              | PK                      | SK                                              |
+ * |-------------------|-------------------------|-------------------------------------------------|
+ * | Feed entry        | FEED#<reader>           | <photoTimestamp>#<author>                       |
+ * | Followed celebrity| FEEDSRC#<reader>        | <author>                                        |
+ * | Activity item     | ACTIVITY#<user>         | A#<at>#follow#<actor> / A#<at>#reaction#<actor>#<type>#<photoTs> |
+ * | Activity state    | ACTIVITY#<user>         | STATE                                           |
+ * | Directory token   | DIR#<first 2 chars>     | <token>#<username>                              |
+ * | Checkpoint        | CHECKPOINT#<view>       | <streamLabel>#<shardId>                         |
+ * | Dead letter       | DEADLETTER#<view>       | <sequenceNumber>                                |
+ * | Worker heartbeat  | WORKERSTATUS            | <view>                                          |
+ */
+const FEED = 'FEED#';
+const FEED_SOURCE = 'FEEDSRC#';
+const ACTIVITY = 'ACTIVITY#';
+const ACTIVITY_ITEM = 'A#';
+const DIRECTORY = 'DIR#';
+const CHECKPOINT = 'CHECKPOINT#';
+const DEAD_LETTER = 'DEADLETTER#';
+const WORKER_STATUS = 'WORKERSTATUS';
+/** The derived table's key prefixes: like KEY_PREFIXES, none may ever reach an API response. */
+export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS] as const;
+
+export const derivedKeys = {
+  feedEntry: (reader: string, author: string, timestamp: string): ItemKey => ({ PK: FEED + reader, SK: feedPosition(author, timestamp) }),
+  celebrityFollow: (reader: string, author: string): ItemKey => ({ PK: FEED_SOURCE + reader, SK: author }),
+  followActivity: (user: string, at: string, follower: string): ItemKey => ({ PK: ACTIVITY + user, SK: `${ACTIVITY_ITEM}${at}#follow#${follower}` }),
+  reactionActivity: (owner: string, at: string, actor: string, type: string, photoTimestamp: string): ItemKey => ({
+    PK: ACTIVITY + owner,
+    SK: `${ACTIVITY_ITEM}${at}#reaction#${actor}#${type}#${photoTimestamp}`,
+  }),
+  activityState: (user: string): ItemKey => ({ PK: ACTIVITY + user, SK: 'STATE' }),
+  directoryToken: (token: string, username: string): ItemKey => ({ PK: DIRECTORY + token.slice(0, 2), SK: `${token}#${username}` }),
+  checkpoint: (view: string, streamLabel: string, shardId: string): ItemKey => ({ PK: CHECKPOINT + view, SK: `${streamLabel}#${shardId}` }),
+  deadLetter: (view: string, sequenceNumber: string): ItemKey => ({ PK: DEAD_LETTER + view, SK: sequenceNumber }),
+  workerStatus: (view: string): ItemKey => ({ PK: WORKER_STATUS, SK: view }),
+};
+
+/** A feed entry's sort key: newest first when read descending; the author breaks ties. */
+export function feedPosition(author: string, timestamp: string): string {
+  return `${timestamp}#${author}`;
+}
+
+export function parseFeedPosition(sk: string): { author: string; timestamp: string } | undefined {
+  const cut = sk.lastIndexOf('#');
+  if (cut <= 0 || cut === sk.length - 1) return undefined;
+  return { timestamp: sk.slice(0, cut), author: sk.slice(cut + 1) };
+}
+
+export const derivedRanges = {
+  feed: (reader: string) => ({ pk: FEED + reader }),
+  celebritiesFollowedBy: (reader: string) => ({ pk: FEED_SOURCE + reader }),
+  activity: (user: string) => ({ pk: ACTIVITY + user, prefix: ACTIVITY_ITEM }),
+  activitySk: (at: string) => ACTIVITY_ITEM + at,
+  directory: (prefix: string) => ({ pk: DIRECTORY + prefix.slice(0, 2), prefix }),
+  checkpoints: (view: string, streamLabel: string) => ({ pk: CHECKPOINT + view, prefix: `${streamLabel}#` }),
+  workerStatus: () => ({ pk: WORKER_STATUS }),
+  /** A user's photos strictly older than `timestamp` (the exclusive upper bound of a feed page). */
+  photosBefore: (username: string, timestamp: string) => ({ pk: USER + username, from: `${PHOTO}${username}#`, to: `${PHOTO}${username}#${timestamp}` }),
+};
+
+export type DerivedKeyKind =
+  | { kind: 'feedEntry'; reader: string; author: string; timestamp: string }
+  | { kind: 'activity'; user: string }
+  | { kind: 'directoryToken' }
+  | { kind: 'other' };
+
+/** What a derived-table key says about its item; the one place those keys are read back. */
+export function classifyDerivedKey(key: ItemKey): DerivedKeyKind {
+  if (key.PK.startsWith(FEED)) {
+    const position = parseFeedPosition(key.SK);
+    return position ? { kind: 'feedEntry', reader: key.PK.slice(FEED.length), ...position } : { kind: 'other' };
+  }
+  if (key.PK.startsWith(ACTIVITY) && key.SK.startsWith(ACTIVITY_ITEM)) return { kind: 'activity', user: key.PK.slice(ACTIVITY.length) };
+  if (key.PK.startsWith(DIRECTORY)) return { kind: 'directoryToken' };
+  return { kind: 'other' };
+}

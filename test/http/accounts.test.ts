@@ -256,7 +256,9 @@ describe('the error contract', () => {
   it('is ready when the table and its index are ACTIVE', async () => {
     const answer = await api.call('GET', '/ready');
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ status: 'ready', table: api.db.table });
+    expect(answer.body).toMatchObject({ status: 'ready', table: api.db.table });
+    // No worker runs for this table: the heartbeat is absent and says so.
+    expect(answer.body.details.worker).toEqual({ where: 'heartbeat', lagSeconds: null, views: [], stale: true });
   });
 
   it('serves the OpenAPI document and the docs', async () => {

@@ -7,8 +7,9 @@
  * fails the test instead of being skipped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_PREFIXES } from '../../src/schema/keys.js';
-import { imageForm, PNG_1x1, signUp, startApi, type Answer, type Api, type Session } from './support.js';
+import { createWorker, type Worker } from '../../src/derived/worker.js';
+import { DERIVED_KEY_PREFIXES, KEY_PREFIXES } from '../../src/schema/keys.js';
+import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Answer, type Api, type Session } from './support.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -24,9 +25,10 @@ const ALICE = {
 };
 const SECRETS = [ALICE.email, ALICE.birthdate, ALICE.address, '12 Hidden Lane', 'Secretville'];
 /** Every key prefix of keys.ts, plus the ones the issue names (in case keys.ts loses one). */
-const KEY_STRINGS = [...new Set([...KEY_PREFIXES, 'USER#', 'PHOTO#', 'REACTION#', '#FRIEND#', 'ACCOUNT#', 'SESSION#', '#METADATA#'])];
+const KEY_STRINGS = [...new Set([...KEY_PREFIXES, ...DERIVED_KEY_PREFIXES, 'USER#', 'PHOTO#', 'REACTION#', '#FRIEND#', 'ACCOUNT#', 'SESSION#', '#METADATA#'])];
 
 let api: Api;
+let worker: Worker;
 let bob: Session;
 let bobPassword = 'password-of-bob';
 let alicePhotoId: string;
@@ -58,10 +60,14 @@ beforeAll(async () => {
   expect((await api.call('PUT', `/v1/photos/${alicePhotoId}/reactions/heart`, { token: alice })).status).toBe(201);
   expect((await api.call('PUT', '/v1/users/bob/followers/me', { token: alice })).status).toBe(201);
   expect((await api.call('PUT', '/v1/users/alice/followers/me', { token: bob.accessToken })).status).toBe(201);
+  // Feeds, activity and search are derived from the stream: alice must be in them when walked.
+  worker = createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } });
+  await worker.drain();
   openapi = (await api.call('GET', '/openapi.json')).body;
 });
 
 afterAll(async () => {
+  await worker.stop();
   await api.close();
 });
 
@@ -72,9 +78,10 @@ function resolve(schema: Json | undefined): Json | undefined {
 
 /** A plausible value for a path or query parameter, or undefined when the walker has none. */
 function paramValue(name: string, schema: Json | undefined, username: string, operationId: string): string | undefined {
-  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', ...signedUrls[operationId] };
+  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', query: 'ali', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', ...signedUrls[operationId] };
   if (values[name] !== undefined) return values[name];
   if (Array.isArray(schema?.enum)) return String(schema.enum[0]);
+  if (typeof schema?.const === 'string') return schema.const;
   return undefined;
 }
 

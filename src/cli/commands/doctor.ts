@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { auditTable, describeProblem } from '../../admin/doctor.js';
 import { auditSafety, describeSafetyProblem } from '../../admin/safety-doctor.js';
 import { auditBlobs, describeBlobProblem } from '../../admin/doctor-blobs.js';
+import { auditDerived, describeDerivedProblem } from '../../admin/doctor-derived.js';
 import { createBlobStore } from '../../blobs/index.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -12,7 +13,7 @@ export function register(program: Command, ctx: CliContext): void {
   examples(
     program
       .command('doctor')
-      .description('scan the table: report counters that disagree with their items and orphaned items; --fix repairs them')
+      .description('scan the table: report counters that disagree with their items, orphaned items and stray derived data (feeds, activity, directory); --fix repairs them')
       .option('--fix', 'repair what the audit finds (conditional writes: a concurrent change is never overwritten)'),
     ['doctor', 'doctor --fix', 'doctor --json'],
   ).action(async (options: { fix?: boolean }) => {
@@ -24,7 +25,10 @@ export function register(program: Command, ctx: CliContext): void {
     const files = await auditBlobs(db, createBlobStore(ctx.config().blobs), { fix: options.fix === true });
     const filesLeft = options.fix ? files.problems.length - (files.fixed ?? 0) : files.problems.length;
     const remaining = [...(options.fix ? (report.remaining ?? []) : report.problems), ...(options.fix ? (safety.remaining ?? []) : safety.problems)];
-    ctx.print({ ...report, safety, files }, () => [
+    // Feeds, activity and the directory, checked against the table just audited.
+    const derived = await auditDerived(db, { fix: options.fix === true });
+    const derivedRemaining = options.fix ? derived.problems.length - (derived.fixed ?? 0) : derived.problems.length;
+    ctx.print({ ...report, safety, files, derived }, () => [
       ...safety.problems.map(describeSafetyProblem),
       ...(options.fix && safety.problems.length > 0 ? [`Safety: repaired ${safety.fixed ?? 0} of ${safety.problems.length}.`] : []),
       `Scanned ${report.scanned} items: ${report.users} users, ${report.photos} photos, ${report.reactions} reactions, ${report.friendships} friendships.`,
@@ -34,12 +38,15 @@ export function register(program: Command, ctx: CliContext): void {
       `Stored files: ${files.files}, referenced by items: ${files.referenced}.`,
       ...files.problems.map(describeBlobProblem),
       ...(options.fix && files.problems.length > 0 ? [`Repaired ${files.fixed ?? 0} stored-file problems.`] : []),
+      derived.exists
+        ? `Derived data: ${derived.feedEntries} feed entries, ${derived.activityItems} activity items, ${derived.directoryTokens} directory tokens; ${derived.problems.length} stray.`
+        : 'Derived data: no derived table (created by `table create` or `npm start`).',
+      ...derived.problems.map(describeDerivedProblem),
+      ...(options.fix && derived.problems.length > 0 ? [`Removed ${derived.fixed ?? 0} stray derived items.`] : []),
     ]);
-    if (filesLeft > 0 && remaining.length === 0) {
-      throw new CliError(options.fix ? `${filesLeft} stored-file problems could not be repaired; run doctor again.` : 'run `quick-photos doctor --fix` to repair them.');
-    }
-    if (remaining.length > 0) {
-      throw new CliError(options.fix ? `${remaining.length} problems could not be repaired; run doctor again.` : 'run `quick-photos doctor --fix` to repair them.');
+    const left = remaining.length + filesLeft + derivedRemaining;
+    if (left > 0) {
+      throw new CliError(options.fix ? `${left} problems could not be repaired; run doctor again.` : 'run `quick-photos doctor --fix` to repair them.');
     }
   });
 }

@@ -2,7 +2,7 @@
 import { access, constants } from 'node:fs/promises';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { addInvertedIndex, createTable, deleteTable, describeTable, ensureTimeToLive } from '../../admin/table.js';
+import { addInvertedIndex, createTable, deleteTable, describeTable, ensureDerivedTable, ensureStream, ensureTimeToLive } from '../../admin/table.js';
 import { TTL_ATTRIBUTE } from '../../schema/table.js';
 import { fileLines, loadItems, streamLines, type LoadProgress } from '../../admin/load.js';
 import { INVERTED_INDEX } from '../../schema/keys.js';
@@ -29,6 +29,8 @@ export function register(program: Command, ctx: CliContext): void {
   ).action(async (options: { withIndex?: boolean }) => {
     const client = await ctx.client();
     const created = await createTable(client, ctx.table);
+    // Feeds, activity and the directory live in `<table>-derived`; it always comes with the table.
+    await ensureDerivedTable(client, ctx.table);
     const indexCreated = options.withIndex ? await addInvertedIndex(client, ctx.table) : undefined;
     ctx.print({ table: ctx.table, created, ...(indexCreated !== undefined ? { indexCreated } : {}) }, () => [
       created ? `Table ${ctx.table} created.` : `Table ${ctx.table} already exists.`,
@@ -39,17 +41,21 @@ export function register(program: Command, ctx: CliContext): void {
   examples(
     table
       .command('ensure')
-      .description(`create whatever is missing: the table, ${INVERTED_INDEX} (waits until ACTIVE) and TTL on ${TTL_ATTRIBUTE}; the deployment step before the service starts`),
+      .description(`create whatever is missing: the table, ${INVERTED_INDEX} (waits until ACTIVE) TTL on ${TTL_ATTRIBUTE}, the stream and the derived table; the deployment step before the service starts`),
     ['table ensure', 'table ensure --table quick-photos-prod --endpoint https://dynamodb.eu-west-1.amazonaws.com'],
   ).action(async () => {
     const client = await ctx.client();
     const created = await createTable(client, ctx.table);
     const indexCreated = await addInvertedIndex(client, ctx.table);
     const ttlEnabled = await ensureTimeToLive(client, ctx.table);
-    ctx.print({ table: ctx.table, created, indexCreated, ttlEnabled }, () => [
+    const streamEnabled = await ensureStream(client, ctx.table);
+    const derivedCreated = await ensureDerivedTable(client, ctx.table);
+    ctx.print({ table: ctx.table, created, indexCreated, ttlEnabled, streamEnabled, derivedCreated }, () => [
       created ? `Table ${ctx.table} created.` : `Table ${ctx.table} already exists.`,
       indexCreated ? `${INVERTED_INDEX} created and active.` : `${INVERTED_INDEX} already active.`,
       ttlEnabled ? `TTL enabled on ${TTL_ATTRIBUTE}.` : `TTL already enabled on ${TTL_ATTRIBUTE}.`,
+      streamEnabled ? 'Stream enabled (NEW_AND_OLD_IMAGES).' : 'Stream already enabled.',
+      derivedCreated ? `Derived table ${ctx.table}-derived created.` : `Derived table ${ctx.table}-derived already exists.`,
     ]);
   });
 

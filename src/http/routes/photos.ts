@@ -11,14 +11,14 @@ import { deletePhotoFiles } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
 import { CAPTION_MAX, type Photo } from '../../schema/entities.js';
-import { assertUploadAllowed, deletePhoto, getPhoto, getPhotoWithReactions, listRecentPhotos, photoBytes, releaseStorage } from '../../patterns/index.js';
+import { assertUploadAllowed, deletePhoto, getPhoto, getPhotoWithReactions, listPhotosForViewer, listReactorsRelated, photoBytes, releaseStorage } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
 import { ingestPhoto } from '../ingest.js';
 import { receiveToFile, uploadErrors, type ReceivedFile } from '../uploads.js';
-import { errorsFor, Page, PageQuery, PhotoParams, PhotoView, ReactionView, UploadForm, UserParams } from '../schemas.js';
-import { pageView, photoPath, photoRef, photoView, reactionView } from '../views.js';
+import { errorsFor, Page, PageQuery, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
+import { pageView, photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
 
 const ACCEPTED = `${ACCEPTED_FORMATS.join(', ')} (HEIC/HEIF from iPhones: 415 HEIC_UNSUPPORTED, send JPEG)`;
 
@@ -116,15 +116,16 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       schema: {
         operationId: 'listUserPhotos',
         tags: ['photos'],
-        summary: "A user's photos, newest first",
+        summary: "A user's photos, newest first, each with your own reactions on it (one BatchGetItem per page)",
         security: BEARER,
         params: UserParams,
         querystring: PageQuery,
-        response: { 200: Page(PhotoView, 'PhotoPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
+        response: { 200: Page(PhotoForViewer, 'PhotoPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
-      return pageView(await listRecentPhotos(db, request.params.username, request.query), view);
+      const page = await listPhotosForViewer(db, request.username, request.params.username, request.query);
+      return pageView(page, ({ photo, myReactions }) => photoForViewerView(photo, myReactions, media.urls));
     },
   );
 
@@ -152,17 +153,21 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       schema: {
         operationId: 'listPhotoReactions',
         tags: ['reactions'],
-        summary: "A photo's reactions (the lab's photo-and-reactions index query; 404 when the photo does not exist)",
+        summary: "A photo's reactions (the lab's photo-and-reactions index query; 404 when the photo does not exist); expand=profile adds who reacted, with your relation to them",
         security: BEARER,
         params: PhotoParams,
-        querystring: PageQuery,
-        response: { 200: Page(ReactionView, 'ReactionPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['PHOTO_NOT_FOUND'], 503: [] }) },
+        querystring: Type.Object({ ...PageQuery.properties, expand: Type.Optional(Type.Literal('profile')) }),
+        response: { 200: Page(ReactionWithProfile, 'ReactionPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['PHOTO_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
       const { username, timestamp } = photoRef(request.params.photoId);
-      const { reactions } = await getPhotoWithReactions(db, username, timestamp, request.query);
-      return pageView(reactions, reactionView);
+      const { expand, ...page } = request.query;
+      if (expand !== 'profile') return pageView((await getPhotoWithReactions(db, username, timestamp, page)).reactions, reactionView);
+      return pageView(await listReactorsRelated(db, request.username, username, timestamp, page), ({ reaction, user, following, followedBy }) => ({
+        ...reactionView(reaction),
+        ...(user ? { user: profileCardView(user, { follows: following, followedBy }, media.urls) } : {}),
+      }));
     },
   );
 

@@ -12,17 +12,29 @@ import {
   findRequest,
   followOrRequest,
   listFollowed,
-  listFollowedWithProfiles,
+  listFollowedRelated,
   listFollowers,
+  listFollowersRelated,
   reactToPhoto,
   removeReaction,
   unfollowUser,
+  type Related,
 } from '../../patterns/index.js';
+import type { Friendship } from '../../schema/entities.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { deleteOnce, putOnce } from '../idempotent.js';
-import { errorsFor, FollowedView, FriendshipView, Page, PageQuery, ReactionParams, ReactionView, UserParams } from '../schemas.js';
-import { friendshipView, pageView, photoRef, publicUserView, reactionView } from '../views.js';
+import { errorsFor, FriendshipView, FriendshipWithProfile, Page, PageQuery, ReactionParams, ReactionView, UserParams } from '../schemas.js';
+import { friendshipView, pageView, photoRef, profileCardView, reactionView } from '../views.js';
+import type { MediaUrls } from '../../blobs/index.js';
 import { FollowRequestView, followRequestView } from './safety.js';
+
+/** A friendship with the other user's card (expand=profile): public fields and the viewer's relation. */
+function relatedFriendshipView(urls: MediaUrls) {
+  return ({ friendship, user, following, followedBy }: { friendship: Friendship } & Related) => ({
+    ...friendshipView(friendship),
+    ...(user ? { user: profileCardView(user, { follows: following, followedBy }, urls) } : {}),
+  });
+}
 
 export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
@@ -146,15 +158,17 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         operationId: 'listFollowers',
         tags: ['follows'],
-        summary: 'Who follows this user',
+        summary: 'Who follows this user; expand=profile adds each profile and your relation to it (one BatchGetItem)',
         security: BEARER,
         params: UserParams,
-        querystring: PageQuery,
-        response: { 200: Page(FriendshipView, 'FriendshipPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
+        querystring: Type.Object({ ...PageQuery.properties, expand: Type.Optional(Type.Literal('profile')) }),
+        response: { 200: Page(FriendshipWithProfile, 'FollowerPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
-      return pageView(await listFollowers(db, request.params.username, request.query), friendshipView);
+      const { expand, ...page } = request.query;
+      if (expand !== 'profile') return pageView(await listFollowers(db, request.params.username, page), friendshipView);
+      return pageView(await listFollowersRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urls));
     },
   );
 
@@ -164,20 +178,17 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         operationId: 'listFollowing',
         tags: ['follows'],
-        summary: 'Whom this user follows; expand=profile adds each profile (one BatchGetItem)',
+        summary: 'Whom this user follows; expand=profile adds each profile and your relation to it (one BatchGetItem)',
         security: BEARER,
         params: UserParams,
         querystring: Type.Object({ ...PageQuery.properties, expand: Type.Optional(Type.Literal('profile')) }),
-        response: { 200: Page(FollowedView, 'FollowedPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
+        response: { 200: Page(FriendshipWithProfile, 'FollowedPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
       const { expand, ...page } = request.query;
       if (expand !== 'profile') return pageView(await listFollowed(db, request.params.username, page), friendshipView);
-      return pageView(await listFollowedWithProfiles(db, request.params.username, page), ({ friendship, user }) => ({
-        ...friendshipView(friendship),
-        ...(user ? { user: publicUserView(user, ctx.media.urls) } : {}),
-      }));
+      return pageView(await listFollowedRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urls));
     },
   );
   done();

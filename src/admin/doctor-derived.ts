@@ -1,0 +1,149 @@
+/**
+ * The derived data's audit (part of `quick-photos doctor`): scans the derived table and checks
+ * each feed entry, activity item and directory token against the main table with
+ * BatchGetItem. What no longer has a source (a feed entry for a deleted photo, an activity
+ * item about a deleted user or an undone follow or reaction, a directory token of a deleted
+ * user or an old name) is reported and, with fix, deleted (conditionally: only if still there).
+ *
+ * The stream worker removes these itself; strays come from records it never saw (a checkpoint
+ * older than the stream's 24-hour retention, data loaded before streams were on) or from
+ * races between several workers.
+ */
+import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGet, type Db } from '../patterns/db.js';
+import { isReactionType } from '../schema/entities.js';
+import { classifyDerivedKey, derivedKeys, keys, type ItemKey } from '../schema/keys.js';
+import type { RawItem } from '../schema/items.js';
+import { searchTokens } from '../schema/search.js';
+import { derivedTableName } from '../schema/table.js';
+
+export interface DerivedProblem {
+  type: 'stray-feed-entry' | 'stray-activity' | 'stray-directory-token';
+  key: ItemKey;
+  reason: string;
+}
+
+export interface DerivedAuditReport {
+  /** False when the derived table does not exist (nothing to check). */
+  exists: boolean;
+  scanned: number;
+  feedEntries: number;
+  activityItems: number;
+  directoryTokens: number;
+  problems: DerivedProblem[];
+  fixed?: number;
+}
+
+/** What a derived item needs to exist in the main table, and why it is stray without it. */
+interface Check {
+  item: ItemKey;
+  type: DerivedProblem['type'];
+  needs: { key: ItemKey; reason: string }[];
+  /** A further condition on the sources found (e.g. the user's name still yields the token). */
+  valid?: (found: (key: ItemKey) => RawItem | undefined) => string | undefined;
+}
+
+function checkOf(item: RawItem): Check | undefined {
+  const key = { PK: String(item.PK), SK: String(item.SK) };
+  const kind = classifyDerivedKey(key);
+  switch (kind.kind) {
+    case 'feedEntry':
+      return {
+        item: key,
+        type: 'stray-feed-entry',
+        needs: [
+          { key: keys.photo(kind.author, kind.timestamp), reason: `photo ${kind.author}/${kind.timestamp} does not exist` },
+          { key: keys.user(kind.reader), reason: `reader ${kind.reader} does not exist` },
+        ],
+      };
+    case 'activity': {
+      const actor = String(item.actor);
+      const needs = [
+        { key: keys.user(actor), reason: `actor ${actor} does not exist` },
+        { key: keys.user(kind.user), reason: `user ${kind.user} does not exist` },
+      ];
+      if (item.type === 'follow') needs.push({ key: keys.friendship(kind.user, actor), reason: `${actor} no longer follows ${kind.user}` });
+      const type = String(item.reactionType);
+      if (item.type === 'reaction' && isReactionType(type)) {
+        needs.push({ key: keys.reaction(actor, type, kind.user, String(item.photoTimestamp)), reason: `the ${type} reaction of ${actor} is gone` });
+      }
+      return { item: key, type: 'stray-activity', needs };
+    }
+    case 'directoryToken': {
+      const username = String(item.username);
+      const userKey = keys.user(username);
+      return {
+        item: key,
+        type: 'stray-directory-token',
+        needs: [{ key: userKey, reason: `user ${username} does not exist` }],
+        valid: (found) => {
+          const user = found(userKey);
+          const tokens = searchTokens(username, typeof user?.name === 'string' ? user.name : '').map((t) => derivedKeys.directoryToken(t.token, username).SK);
+          return tokens.includes(key.SK) ? undefined : `no longer matches ${username}'s name`;
+        },
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+const CHUNK = 300;
+
+export async function auditDerived(db: Db, options: { fix?: boolean } = {}): Promise<DerivedAuditReport> {
+  const derived = derivedTableName(db.table);
+  const report: DerivedAuditReport = { exists: true, scanned: 0, feedEntries: 0, activityItems: 0, directoryTokens: 0, problems: [] };
+  let pending: Check[] = [];
+  const settle = async () => {
+    const wanted = new Map<string, ItemKey>();
+    for (const check of pending) for (const need of check.needs) wanted.set(`${need.key.PK}\n${need.key.SK}`, need.key);
+    const found = new Map((await batchGet(db, [...wanted.values()])).map((item) => [`${String(item.PK)}\n${String(item.SK)}`, item]));
+    const lookup = (key: ItemKey) => found.get(`${key.PK}\n${key.SK}`);
+    for (const check of pending) {
+      const missing = check.needs.find((need) => !lookup(need.key));
+      const reason = missing?.reason ?? check.valid?.(lookup);
+      if (reason) report.problems.push({ type: check.type, key: check.item, reason });
+    }
+    pending = [];
+  };
+  let start: Record<string, unknown> | undefined;
+  try {
+    do {
+      const page = await db.doc.send(new ScanCommand({ TableName: derived, ExclusiveStartKey: start }));
+      for (const item of (page.Items ?? []) as RawItem[]) {
+        report.scanned++;
+        const check = checkOf(item);
+        if (!check) continue;
+        if (check.type === 'stray-feed-entry') report.feedEntries++;
+        else if (check.type === 'stray-activity') report.activityItems++;
+        else report.directoryTokens++;
+        pending.push(check);
+        if (pending.length >= CHUNK) await settle();
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return { ...report, exists: false };
+    throw error;
+  }
+  await settle();
+  if (options.fix) {
+    let fixed = 0;
+    for (const problem of report.problems) {
+      try {
+        await db.doc.send(new DeleteCommand({ TableName: derived, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
+        fixed++;
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      }
+    }
+    report.fixed = fixed;
+  }
+  return report;
+}
+
+export function describeDerivedProblem(problem: DerivedProblem): string {
+  const what = { 'stray-feed-entry': 'feed entry', 'stray-activity': 'activity item', 'stray-directory-token': 'directory token' }[problem.type];
+  return `stray ${what} ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
+}

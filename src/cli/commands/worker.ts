@@ -1,0 +1,70 @@
+/**
+ * `worker`: the stream consumer as a process of its own (production runs one next to the API
+ * instances, which then set WORKER=0), `worker --once` to catch up and exit, and
+ * `worker status` to show how far behind the derived data is.
+ */
+import type { Command } from 'commander';
+import { readHeartbeat } from '../../derived/heartbeat.js';
+import { createWorker } from '../../derived/worker.js';
+import type { WorkerStatus } from '../../derived/consumer.js';
+import type { CliContext } from '../context.js';
+import { examples } from '../options.js';
+
+const lagText = (lag: number | null) => (lag === null ? 'unknown' : `${lag.toFixed(1)} s`);
+
+function statusLines(status: WorkerStatus): string[] {
+  return [
+    `Lag behind the stream: ${lagText(status.lagSeconds)}`,
+    ...status.views.map((v) => `  ${v.view.padEnd(10)} lag ${lagText(v.lagSeconds)}, ${v.processed} records applied${v.deadLetters ? `, ${v.deadLetters} set aside` : ''}${v.lastError ? ` (last error: ${v.lastError})` : ''}`),
+  ];
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  const worker = examples(
+    program
+      .command('worker')
+      .description('run the stream consumer: feeds, activity and the user directory follow the table (Ctrl-C stops)')
+      .option('--once', 'apply everything written so far, print the status and exit'),
+    ['worker', 'worker --once', 'worker status --json'],
+  ).action(async (options: { once?: boolean }) => {
+    const client = await ctx.client();
+    const db = await ctx.db();
+    const settings = ctx.config().derived;
+    if (options.once) {
+      const once = createWorker({ client, db, settings, autoStart: false });
+      try {
+        await once.drain(10 * 60_000);
+        const status = once.status();
+        ctx.print(status, () => statusLines(status));
+      } finally {
+        await once.stop();
+      }
+      return;
+    }
+    const logger = {
+      info: (obj: object, msg: string) => ctx.warn(`${msg} ${JSON.stringify(obj)}`),
+      warn: (obj: object, msg: string) => ctx.warn(`warning: ${msg} ${JSON.stringify(obj)}`),
+      error: (obj: object, msg: string) => ctx.warn(`error: ${msg} ${JSON.stringify(obj)}`),
+    };
+    const running = createWorker({ client, db, settings, logger });
+    ctx.warn(`Worker running on table ${db.table} (fan-out threshold ${settings.fanoutThreshold} followers). Ctrl-C stops.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    ctx.warn('Stopping: finishing the records in flight...');
+    await running.stop();
+    const status = running.status();
+    ctx.print(status, () => statusLines(status));
+  });
+
+  examples(worker.command('status').description("the running worker's lag, from its heartbeat in the derived table"), ['worker status']).action(
+    async () => {
+      const status = await readHeartbeat(await ctx.db());
+      ctx.print(status, () => [
+        ...statusLines(status),
+        status.stale ? `No recent heartbeat (last: ${status.updatedAt ?? 'never'}): is a worker running?` : `Heartbeat at ${status.updatedAt ?? ''}`,
+      ]);
+    },
+  );
+}

@@ -1,0 +1,41 @@
+/**
+ * A stream record as the views see it: what happened to which kind of item, with both images
+ * in the document client's plain JSON. A new item type is one more case in `classifyKey`
+ * (schema/keys.ts); views ignore kinds they do not know.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { classifyKey, type KeyKind } from '../schema/keys.js';
+import type { RawItem } from '../schema/items.js';
+import type { StreamRecord } from './stream.js';
+
+export type ChangeEvent = 'INSERT' | 'MODIFY' | 'REMOVE';
+
+export interface Change {
+  event: ChangeEvent;
+  kind: KeyKind;
+  oldImage: RawItem | undefined;
+  newImage: RawItem | undefined;
+  sequenceNumber: string;
+  /** When the write happened, as the stream reports it (DynamoDB Local rounds to the minute). */
+  at: Date;
+}
+
+const image = (value: Record<string, unknown> | undefined): RawItem | undefined =>
+  value ? unmarshall(value as Record<string, AttributeValue>) : undefined;
+
+export function toChange(record: StreamRecord): Change | undefined {
+  const data = record.dynamodb;
+  const event = record.eventName;
+  if (!data?.Keys || !data.SequenceNumber || (event !== 'INSERT' && event !== 'MODIFY' && event !== 'REMOVE')) return undefined;
+  const keys = image(data.Keys) ?? {};
+  if (typeof keys.PK !== 'string' || typeof keys.SK !== 'string') return undefined;
+  return {
+    event,
+    kind: classifyKey({ PK: keys.PK, SK: keys.SK }),
+    oldImage: image(data.OldImage),
+    newImage: image(data.NewImage),
+    sequenceNumber: data.SequenceNumber,
+    at: data.ApproximateCreationDateTime ?? new Date(),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Writes to the derived table. Every derived item has a deterministic key computed from the
+ * source item, and every write is a plain Put or Delete of that key: replaying a stream record
+ * rewrites the same item (or deletes an absent one), so effects are never duplicated.
+ */
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { errors } from '../errors.js';
+import { backoff, call, type Db } from '../patterns/db.js';
+import type { ItemKey } from '../schema/keys.js';
+import type { RawItem } from '../schema/items.js';
+import { derivedTableName } from '../schema/table.js';
+
+/** The same connection, pointed at the derived table (for queryPage, call and friends). */
+export function derivedDb(db: Db): Db {
+  return { ...db, table: derivedTableName(db.table) };
+}
+
+export type DerivedWrite = { put: RawItem } | { delete: ItemKey };
+
+const BATCH_WRITE_LIMIT = 25;
+const BATCH_ATTEMPTS = 10;
+/** BatchWriteItem requests in flight for one large fan-out. */
+export const WRITE_CONCURRENCY = 8;
+
+/**
+ * BatchWriteItem in chunks of 25, several in flight, UnprocessedItems retried with backoff.
+ * A key may appear once per chunk only, so duplicates (a self-follow) are dropped first.
+ */
+export async function batchWrite(db: Db, writes: DerivedWrite[], concurrency = WRITE_CONCURRENCY): Promise<number> {
+  const seen = new Set<string>();
+  const unique = writes.filter((w) => {
+    const key = 'put' in w ? `${String(w.put.PK)}\n${String(w.put.SK)}` : `${w.delete.PK}\n${w.delete.SK}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const chunks: DerivedWrite[][] = [];
+  for (let i = 0; i < unique.length; i += BATCH_WRITE_LIMIT) chunks.push(unique.slice(i, i + BATCH_WRITE_LIMIT));
+  let requests = 0;
+  const next = async (): Promise<void> => {
+    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+      type Request = { PutRequest: { Item: RawItem } } | { DeleteRequest: { Key: ItemKey } };
+      let pending: Request[] = chunk.map((w) => ('put' in w ? { PutRequest: { Item: w.put } } : { DeleteRequest: { Key: w.delete } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
+        if (attempt > 0) await backoff(attempt, 50, 2_000);
+        const result = await call(db, () => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } })));
+        requests++;
+        pending = (result.UnprocessedItems?.[db.table] ?? []) as Request[];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, next));
+  return requests;
+}
+
+/** Epoch seconds `days` from now: the TTL attribute of bounded derived items. */
+export const expiresIn = (days: number, now = Date.now()): number => Math.floor(now / 1000) + Math.round(days * 86_400);

@@ -1,0 +1,40 @@
+/**
+ * The user directory view: a few search tokens per user (the username, the full name and each
+ * later word of it), normalized to lower case without accents, each one item
+ * `DIR#<first two characters>` / `<token>#<username>`. A prefix search is then one Query
+ * (`begins_with(SK, prefix)`) in one partition. Tokens follow the user item: written on
+ * sign-up, rewritten when the name changes, deleted with the user.
+ */
+import { derivedKeys } from '../../schema/keys.js';
+import { searchTokens } from '../../schema/search.js';
+import type { RawItem } from '../../schema/items.js';
+import type { DerivedView } from '../consumer.js';
+import type { Change } from '../records.js';
+import { batchWrite, type DerivedWrite } from '../store.js';
+import type { ViewContext } from './context.js';
+
+export function directoryView(ctx: ViewContext): DerivedView {
+  const { derived } = ctx;
+  const itemsOf = (user: RawItem | undefined) => {
+    if (!user || typeof user.username !== 'string') return [];
+    const name = typeof user.name === 'string' ? user.name : '';
+    return searchTokens(user.username, name).map(({ token, field }) => ({ ...derivedKeys.directoryToken(token, user.username as string), username: user.username, field }));
+  };
+
+  return {
+    name: 'directory',
+    async apply(change: Change): Promise<void> {
+      if (change.kind.kind !== 'user') return;
+      const before = change.event === 'INSERT' ? [] : itemsOf(change.oldImage);
+      const after = change.event === 'REMOVE' ? [] : itemsOf(change.newImage);
+      // Follower counts change often; only a name change touches the directory.
+      if (change.event === 'MODIFY' && change.oldImage?.name === change.newImage?.name) return;
+      const keep = new Set(after.map((i) => `${i.PK}\n${i.SK}`));
+      const writes: DerivedWrite[] = [
+        ...before.filter((i) => !keep.has(`${i.PK}\n${i.SK}`)).map((i) => ({ delete: { PK: i.PK, SK: i.SK } })),
+        ...after.map((i) => ({ put: i })),
+      ];
+      await batchWrite(derived, writes);
+    },
+  };
+}

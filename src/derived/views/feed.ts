@@ -1,0 +1,118 @@
+/**
+ * The home feed view: hybrid fan-out.
+ * - A photo of an author below the follower threshold is written to the feed of the author
+ *   and of every follower (FEED#<reader>, one item each, keyed by the photo: idempotent).
+ * - An author at or above it is a "celebrity": nothing is fanned out; each follower holds a
+ *   FEEDSRC#<reader> item naming the author and the feed read merges their photos.
+ * - Following backfills the author's recent photos (or records the celebrity); unfollowing
+ *   removes that author's entries; deleting a photo deletes its entries by key, follower by
+ *   follower (no Scan). Entries expire by TTL, so a feed never grows without bound.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { call } from '../../patterns/db.js';
+import { derivedKeys, derivedRanges } from '../../schema/keys.js';
+import type { DerivedView } from '../consumer.js';
+import type { Change } from '../records.js';
+import { followerCount, forEachFollowerPage, recentPhotoTimestamps } from '../sources.js';
+import { batchWrite, expiresIn, type DerivedWrite } from '../store.js';
+import { BACKFILL_PHOTOS, type ViewContext } from './context.js';
+
+export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: string, timestamp: string): Promise<number> } {
+  const { db, derived, settings } = ctx;
+  const entry = (reader: string, author: string, timestamp: string): DerivedWrite => ({
+    put: { ...derivedKeys.feedEntry(reader, author, timestamp), author, photoTimestamp: timestamp, expiresAt: expiresIn(settings.feedTtlDays) },
+  });
+  const isCelebrity = (followers: number) => followers >= settings.fanoutThreshold;
+
+  /** Writes the photo to its author's feed and each follower's; returns the feeds written. */
+  async function fanOut(author: string, timestamp: string): Promise<number> {
+    const followers = await followerCount(db, author);
+    if (followers === undefined) return 0;
+    await batchWrite(derived, [entry(author, author, timestamp)]);
+    if (isCelebrity(followers)) return 1;
+    let written = 1;
+    await forEachFollowerPage(db, author, async (page) => {
+      await batchWrite(derived, page.map((reader) => entry(reader, author, timestamp)), settings.fanoutConcurrency);
+      written += page.length;
+    });
+    return written;
+  }
+
+  async function retract(author: string, timestamp: string): Promise<void> {
+    await batchWrite(derived, [{ delete: derivedKeys.feedEntry(author, author, timestamp) }]);
+    const followers = await followerCount(db, author);
+    // A celebrity's photos were never fanned out; strays from before it crossed the threshold
+    // are skipped at read time (the photo is gone) and removed by doctor.
+    if (followers !== undefined && isCelebrity(followers)) return;
+    await forEachFollowerPage(db, author, (page) => batchWrite(derived, page.map((reader) => ({ delete: derivedKeys.feedEntry(reader, author, timestamp) }))).then(() => undefined));
+  }
+
+  async function follow(reader: string, author: string): Promise<void> {
+    const followers = await followerCount(db, author);
+    if (followers === undefined) return;
+    if (isCelebrity(followers)) {
+      await batchWrite(derived, [{ put: { ...derivedKeys.celebrityFollow(reader, author), author } }]);
+      return;
+    }
+    const recent = await recentPhotoTimestamps(db, author, BACKFILL_PHOTOS);
+    await batchWrite(derived, recent.map((timestamp) => entry(reader, author, timestamp)));
+  }
+
+  /** Removes the celebrity marker and every entry of the author: one Query of the (bounded) feed, filtered by author. */
+  async function unfollow(reader: string, author: string): Promise<void> {
+    const writes: DerivedWrite[] = [{ delete: derivedKeys.celebrityFollow(reader, author) }];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await call(derived, () =>
+        derived.doc.send(
+          new QueryCommand({
+            TableName: derived.table,
+            KeyConditionExpression: 'PK = :pk',
+            FilterExpression: 'author = :author',
+            ExpressionAttributeValues: { ':pk': derivedRanges.feed(reader).pk, ':author': author },
+            ProjectionExpression: 'PK, SK',
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) writes.push({ delete: { PK: String(item.PK), SK: String(item.SK) } });
+      start = page.LastEvaluatedKey;
+    } while (start);
+    await batchWrite(derived, writes);
+  }
+
+  /** An author crossing the threshold upwards: every follower learns to merge them at read time. */
+  async function promote(author: string): Promise<void> {
+    await forEachFollowerPage(db, author, (page) =>
+      batchWrite(derived, page.map((reader) => ({ put: { ...derivedKeys.celebrityFollow(reader, author), author } }))).then(() => undefined),
+    );
+  }
+
+  return {
+    name: 'feed',
+    fanOut,
+    async apply(change: Change): Promise<void> {
+      const { kind, event } = change;
+      switch (kind.kind) {
+        case 'photo':
+          if (event === 'INSERT') await fanOut(kind.username, kind.timestamp);
+          else if (event === 'REMOVE') await retract(kind.username, kind.timestamp);
+          return;
+        case 'friendship':
+          // The data's self-follows add nothing: a user's own photos are in their feed anyway.
+          if (kind.follower === kind.followed) return;
+          if (event === 'INSERT') await follow(kind.follower, kind.followed);
+          else if (event === 'REMOVE') await unfollow(kind.follower, kind.followed);
+          return;
+        case 'user': {
+          const before = Number(change.oldImage?.followers ?? 0);
+          const after = Number(change.newImage?.followers ?? 0);
+          if (event === 'MODIFY' && !isCelebrity(before) && isCelebrity(after)) await promote(kind.username);
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/** The signed-in user's activity: who followed them, who reacted to their photos. */
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ACTIVITY_PAGE_MAX, countUnreadActivity, getActivity, markActivityRead } from '../../patterns/index.js';
+import { BEARER, perMinute, type RouteOptions } from '../context.js';
+import { ActivityPage, errorsFor, PageQuery } from '../schemas.js';
+import { apiTimestamp, photoView, profileCardView } from '../views.js';
+
+export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
+  const { db, config, media } = ctx;
+
+  app.get(
+    '/me/activity',
+    {
+      schema: {
+        operationId: 'getActivity',
+        tags: ['activity'],
+        summary: 'Your activity, newest first: new followers and reactions to your photos, with the unread count',
+        description: `Derived from the table's change stream (see /ready for the lag); items expire after ${config.derived.activityTtlDays} days. ${ACTIVITY_PAGE_MAX} items at most per page.`,
+        security: BEARER,
+        querystring: Type.Object({ ...PageQuery.properties, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ACTIVITY_PAGE_MAX })) }),
+        response: { 200: ActivityPage, ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 503: [] }) },
+      },
+    },
+    async (request) => {
+      const [page, unreadCount] = await Promise.all([getActivity(db, request.username, request.query), countUnreadActivity(db, request.username)]);
+      return {
+        items: page.items.map((item) => ({
+          type: item.type,
+          at: apiTimestamp(item.at),
+          actor: profileCardView(item.actor, { follows: item.actorFollowedByMe, followedBy: item.actorFollowsMe }, media.urls),
+          ...(item.reactionType ? { reactionType: item.reactionType } : {}),
+          ...(item.photo ? { photo: photoView(item.photo, media.urls) } : {}),
+          unread: item.unread,
+        })),
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+        unreadCount,
+      };
+    },
+  );
+
+  app.put(
+    '/me/activity/read',
+    {
+      config: perMinute(config.http.rateLimit.writesPerMinute),
+      schema: {
+        operationId: 'markActivityRead',
+        tags: ['activity'],
+        summary: 'Mark all your activity so far as read (idempotent: the marker only moves forward)',
+        security: BEARER,
+        response: { 204: Type.Null(), ...errorsFor({ 401: [], 429: [], 503: [] }) },
+      },
+    },
+    async (request, reply) => {
+      await markActivityRead(db, request.username);
+      return reply.status(204).send(null);
+    },
+  );
+  done();
+};

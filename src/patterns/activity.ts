@@ -1,0 +1,165 @@
+/**
+ * Activity reads: "who followed me, who reacted to my photos", newest first, from the items
+ * the activity view derives into ACTIVITY#<me> (derived table), with a read marker in the
+ * same partition (SK STATE) that says up to which item I have seen.
+ */
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { errors } from '../errors.js';
+import { assertUsername, isReactionType, type Photo, type ReactionType, type User } from '../schema/entities.js';
+import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
+import { derivedKeys, derivedRanges, keys } from '../schema/keys.js';
+import { derivedTableName } from '../schema/table.js';
+import { batchGet, call, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { hideNobody, viewerState, type VisibilityFilter } from './viewer.js';
+
+/** 50 actors make 100 viewer-state keys: one BatchGetItem. */
+export const ACTIVITY_PAGE_MAX = 50;
+/** The unread count stops counting here (a badge shows "99+"). */
+export const UNREAD_COUNT_CAP = 100;
+
+export interface ActivityItem {
+  type: 'follow' | 'reaction';
+  at: string;
+  actor: User;
+  actorFollowedByMe: boolean;
+  actorFollowsMe: boolean;
+  reactionType?: ReactionType;
+  /** The photo reacted to (reactions only; omitted when it was deleted since). */
+  photo?: Photo;
+  unread: boolean;
+}
+
+const derived = (db: Db): Db => ({ ...db, table: derivedTableName(db.table) });
+
+/** GetItem ACTIVITY#me / STATE: the sort key of the newest item marked read. */
+async function readMarker(db: Db, user: string): Promise<string> {
+  const result = await call(db, () =>
+    db.doc.send(new GetCommand({ TableName: derivedTableName(db.table), Key: derivedKeys.activityState(user), ProjectionExpression: 'readUpTo' })),
+  );
+  return typeof result.Item?.readUpTo === 'string' ? result.Item.readUpTo : '';
+}
+
+/**
+ * One page of activity: Query `PK = ACTIVITY#me AND begins_with(SK, A#)` descending, and in
+ * parallel GetItem of the read marker; then one BatchGetItem of the actors' profiles and the
+ * photos, and one of viewer state. Items about deleted users are left out.
+ */
+export async function getActivity(db: Db, user: string, page: PageRequest = {}, hidden: VisibilityFilter = hideNobody): Promise<Page<ActivityItem>> {
+  assertUsername(user);
+  if (page.limit !== undefined && page.limit > ACTIVITY_PAGE_MAX) {
+    throw errors.validation(`limit must be at most ${ACTIVITY_PAGE_MAX} for activity.`, [{ path: '/limit', message: `must be 1-${ACTIVITY_PAGE_MAX}` }]);
+  }
+  const range = derivedRanges.activity(user);
+  const [{ page: result }, marker] = await Promise.all([
+    queryPage<RawItem>(
+      derived(db),
+      `activity:${user}`,
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+        ScanIndexForward: false,
+      },
+      page,
+      (item) => item,
+    ),
+    readMarker(db, user),
+  ]);
+  const raw = result.items;
+  const actors = [...new Set(raw.map((i) => String(i.actor)))];
+  // Several reactions to one photo name it once: BatchGetItem rejects duplicate keys.
+  const photoRefs = [...new Set(raw.filter((i) => i.type === 'reaction').map((i) => `${String(i.photoOwner)}\n${String(i.photoTimestamp)}`))];
+  const photoKeys = photoRefs.map((ref) => {
+    const [owner = '', timestamp = ''] = ref.split('\n');
+    return keys.photo(owner, timestamp);
+  });
+  const [content, state, hiddenUsers] = await Promise.all([
+    raw.length === 0 ? Promise.resolve([]) : batchGet(db, [...actors.map((a) => keys.user(a)), ...photoKeys]),
+    viewerState(db, user, actors, []),
+    hidden(db, user, actors),
+  ]);
+  const users = new Map<string, User>();
+  const photos = new Map<string, Photo>();
+  for (const item of content) {
+    if ('followers' in item) users.set(String(item.username), decodeUser(item));
+    else photos.set(`${String(item.username)}#${String(item.timestamp)}`, decodePhoto(item));
+  }
+  const items: ActivityItem[] = [];
+  for (const item of raw) {
+    const actor = users.get(String(item.actor));
+    if (!actor || hiddenUsers.has(actor.username)) continue;
+    const base = {
+      at: String(item.at),
+      actor,
+      actorFollowedByMe: state.follows(actor.username),
+      actorFollowsMe: state.followedBy(actor.username),
+      unread: String(item.SK) > marker,
+    };
+    if (item.type === 'follow') items.push({ type: 'follow', ...base });
+    else if (item.type === 'reaction' && typeof item.reactionType === 'string' && isReactionType(item.reactionType)) {
+      const photo = photos.get(`${String(item.photoOwner)}#${String(item.photoTimestamp)}`);
+      items.push({ type: 'reaction', ...base, reactionType: item.reactionType, ...(photo ? { photo } : {}) });
+    }
+  }
+  return { items, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) };
+}
+
+/**
+ * Unread items, counted up to UNREAD_COUNT_CAP: GetItem of the marker, then Query
+ * `SK BETWEEN <marker>\0 AND A$` with Select COUNT (only keys are read).
+ */
+export async function countUnreadActivity(db: Db, user: string): Promise<number> {
+  assertUsername(user);
+  const marker = await readMarker(db, user);
+  const range = derivedRanges.activity(user);
+  const result = await call(db, () =>
+    db.doc.send(
+      new QueryCommand({
+        TableName: derivedTableName(db.table),
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': range.pk, ':from': marker ? `${marker}\u0000` : range.prefix, ':to': `${range.prefix.slice(0, -1)}$` },
+        Select: 'COUNT',
+        Limit: UNREAD_COUNT_CAP,
+      }),
+    ),
+  );
+  return result.Count ?? 0;
+}
+
+/**
+ * Marks everything up to the newest item read: Query (newest item's key, Limit 1) + PutItem
+ * of the marker, conditional on moving it forward (a late, older request never un-reads).
+ */
+export async function markActivityRead(db: Db, user: string): Promise<void> {
+  assertUsername(user);
+  const range = derivedRanges.activity(user);
+  const table = derivedTableName(db.table);
+  const newest = await call(db, () =>
+    db.doc.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+        ProjectionExpression: 'SK',
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    ),
+  );
+  const readUpTo: unknown = newest.Items?.[0]?.SK;
+  if (typeof readUpTo !== 'string') return;
+  try {
+    await call(db, () =>
+      db.doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: { ...derivedKeys.activityState(user), readUpTo, updatedAt: new Date().toISOString() },
+          ConditionExpression: 'attribute_not_exists(readUpTo) OR readUpTo < :next',
+          ExpressionAttributeValues: { ':next': readUpTo },
+        }),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
+    throw error;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Finding people: prefix search over the directory the stream worker derives, and
+ * suggestions ("followed by people you follow") from a few index queries, never a Scan.
+ */
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { errors } from '../errors.js';
+import { assertUsername, type User } from '../schema/entities.js';
+import { decodeUser } from '../schema/items.js';
+import { derivedRanges, INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
+import { normalizeSearch } from '../schema/search.js';
+import { derivedTableName } from '../schema/table.js';
+import { batchGet, call, type Db } from './db.js';
+import { hideNobody, viewerState, type VisibilityFilter } from './viewer.js';
+
+export const SEARCH_LIMIT_MAX = 20;
+/** Directory tokens read per search: enough to rank a page even when names share a prefix. */
+const SEARCH_CANDIDATES = 100;
+
+export interface UserWithRelation {
+  user: User;
+  /** I follow them. */
+  following: boolean;
+  /** They follow me. */
+  followedBy: boolean;
+  /** Suggestions: how many of the people I follow follow them. */
+  mutuals?: number;
+}
+
+/** Profiles and viewer state for a ranked list of usernames: two BatchGetItem, in parallel. */
+async function withProfiles(db: Db, viewer: string, usernames: string[], hidden: VisibilityFilter): Promise<UserWithRelation[]> {
+  if (usernames.length === 0) return [];
+  const [profiles, state, hiddenUsers] = await Promise.all([
+    batchGet(db, usernames.map((u) => keys.user(u))),
+    viewerState(db, viewer, usernames, []),
+    hidden(db, viewer, usernames),
+  ]);
+  const byName = new Map(profiles.map((item) => [String(item.username), decodeUser(item)]));
+  return usernames.flatMap((u) => {
+    const user = byName.get(u);
+    return user && !hiddenUsers.has(u) ? [{ user, following: state.follows(u), followedBy: state.followedBy(u) }] : [];
+  });
+}
+
+/**
+ * Users whose username or name (any word of it onwards) starts with `query`, case and accents
+ * ignored. One Query `PK = DIR#<first two letters> AND begins_with(SK, <query>)` on the
+ * derived table, then profiles and viewer state. Ranked: exact username, username prefix,
+ * name prefix; then more followers first.
+ */
+export async function searchUsers(db: Db, viewer: string, query: string, limit = 10, hidden: VisibilityFilter = hideNobody): Promise<UserWithRelation[]> {
+  assertUsername(viewer);
+  const q = normalizeSearch(query);
+  if (q.length < 2 || q.length > 100) {
+    throw errors.validation('query must have at least 2 letters or digits (and at most 100).', [{ path: '/query', message: 'too short' }]);
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_LIMIT_MAX) {
+    throw errors.validation(`limit must be an integer from 1 to ${SEARCH_LIMIT_MAX}.`, [{ path: '/limit', message: `must be 1-${SEARCH_LIMIT_MAX}` }]);
+  }
+  const range = derivedRanges.directory(q);
+  const result = await call(db, () =>
+    db.doc.send(
+      new QueryCommand({
+        TableName: derivedTableName(db.table),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+        Limit: SEARCH_CANDIDATES,
+      }),
+    ),
+  );
+  const rank = new Map<string, number>();
+  for (const item of result.Items ?? []) {
+    const username = String(item.username);
+    const score = item.field === 'username' ? (normalizeSearch(username) === q ? 0 : 1) : 2;
+    rank.set(username, Math.min(score, rank.get(username) ?? score));
+  }
+  // Profiles for more than a page, so that follower counts can order the ties.
+  const candidates = [...rank.keys()].sort((a, b) => rank.get(a)! - rank.get(b)! || a.localeCompare(b)).slice(0, Math.min(2 * limit, SEARCH_LIMIT_MAX * 2));
+  const found = await withProfiles(db, viewer, candidates, hidden);
+  return found.sort((a, b) => rank.get(a.user.username)! - rank.get(b.user.username)! || b.user.followers - a.user.followers).slice(0, limit);
+}
+
+/** Followed users sampled for suggestions: bounds the fan-in of one request. */
+const SUGGESTION_SOURCES = 5;
+const SOURCE_FOLLOWS = 50;
+
+/**
+ * "Followed by people you follow": Query InvertedIndex `SK = #FRIEND#me` (whom I follow, up to
+ * 100), then the same for my 5 most recent follows (in parallel), counting who they follow
+ * that I do not; plus the lab's `recommendedFriends` attribute when the user item has one
+ * (one GetItem). At most 7 Queries/GetItems and two BatchGetItem, whatever the graph's size.
+ */
+export async function suggestUsers(db: Db, viewer: string, limit = 10, hidden: VisibilityFilter = hideNobody): Promise<UserWithRelation[]> {
+  assertUsername(viewer);
+  if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_LIMIT_MAX) {
+    throw errors.validation(`limit must be an integer from 1 to ${SEARCH_LIMIT_MAX}.`, [{ path: '/limit', message: `must be 1-${SEARCH_LIMIT_MAX}` }]);
+  }
+  const followsOf = async (user: string, max: number) => {
+    const result = await call(db, () =>
+      db.doc.send(
+        new QueryCommand({
+          TableName: db.table,
+          IndexName: INVERTED_INDEX,
+          KeyConditionExpression: 'SK = :sk',
+          ExpressionAttributeValues: { ':sk': ranges.followedBy(user).sk },
+          Limit: max,
+        }),
+      ),
+    );
+    return (result.Items ?? []).map((i) => ({ user: String(i.followedUser), at: String(i.timestamp) }));
+  };
+  const [mine, me] = await Promise.all([
+    followsOf(viewer, 100),
+    call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(viewer), ProjectionExpression: 'recommendedFriends' }))),
+  ]);
+  const following = new Set(mine.map((f) => f.user));
+  const sources = [...mine].sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, SUGGESTION_SOURCES);
+  const counts = new Map<string, number>();
+  for (const follows of await Promise.all(sources.map((s) => followsOf(s.user, SOURCE_FOLLOWS)))) {
+    for (const f of follows) if (f.user !== viewer && !following.has(f.user)) counts.set(f.user, (counts.get(f.user) ?? 0) + 1);
+  }
+  const recommended: unknown = me.Item?.recommendedFriends;
+  if (Array.isArray(recommended)) {
+    for (const r of recommended) if (typeof r === 'string' && r !== viewer && !following.has(r) && !counts.has(r)) counts.set(r, 0);
+  }
+  const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, limit).map(([u]) => u);
+  const found = await withProfiles(db, viewer, ranked, hidden);
+  return found.map((entry) => ({ ...entry, mutuals: counts.get(entry.user.username) ?? 0 }));
+}

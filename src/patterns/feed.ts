@@ -1,0 +1,156 @@
+/**
+ * The home feed read: the reader's fanned-out entries merged with the recent photos of the
+ * celebrities they follow (authors above the fan-out threshold), newest first, with each
+ * photo's current counters, its author's profile and the reader's own reactions.
+ *
+ * Requests per page (stated in docs/data-model.md, asserted in test/request-counts.test.ts):
+ * Query FEED#me + Query FEEDSRC#me, one Query per followed celebrity (at most
+ * MAX_MERGED_CELEBRITIES), one BatchGetItem for photos and profiles, one for viewer state.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { errors } from '../errors.js';
+import { assertUsername, type Photo, type ReactionType, type User } from '../schema/entities.js';
+import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
+import { derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
+import { derivedTableName } from '../schema/table.js';
+import { batchGet, call, type Db, type Page, type PageRequest } from './db.js';
+import { hideNobody, viewerState, type VisibilityFilter } from './viewer.js';
+
+export const FEED_PAGE_DEFAULT = 10;
+/** 16 photos and their 16 authors make 96 viewer-state keys: one BatchGetItem. */
+export const FEED_PAGE_MAX = 16;
+/** Celebrities merged per page; beyond this a reader's feed leaves the rest out (documented bound). */
+export const MAX_MERGED_CELEBRITIES = 10;
+
+export interface FeedItem {
+  photo: Photo;
+  author: User;
+  myReactions: ReactionType[];
+  /** The author follows the reader back. */
+  authorFollowsMe: boolean;
+}
+
+export interface FeedOptions {
+  hidden?: VisibilityFilter;
+  now?: number;
+}
+
+interface Candidate {
+  position: string;
+  author: string;
+  timestamp: string;
+  /** Celebrity photos come from their Query whole; fanned-out entries need a read. */
+  photo?: RawItem;
+  expiresAt?: number;
+}
+
+function feedPageSize(limit: number | undefined): number {
+  if (limit === undefined) return FEED_PAGE_DEFAULT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > FEED_PAGE_MAX) {
+    throw errors.validation(`limit must be an integer from 1 to ${FEED_PAGE_MAX} for the feed.`, [{ path: '/limit', message: `must be 1-${FEED_PAGE_MAX}` }]);
+  }
+  return limit;
+}
+
+/** Query `PK = FEED#me [AND SK < before]`, descending, on the derived table. */
+async function fannedOut(db: Db, reader: string, before: string | undefined, n: number): Promise<Candidate[]> {
+  const table = derivedTableName(db.table);
+  const result = await call(db, () =>
+    db.doc.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: before ? 'PK = :pk AND SK < :before' : 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': derivedRanges.feed(reader).pk, ...(before ? { ':before': before } : {}) },
+        ScanIndexForward: false,
+        Limit: n,
+      }),
+    ),
+  );
+  return (result.Items ?? []).flatMap((item) => {
+    const parsed = parseFeedPosition(String(item.SK));
+    return parsed ? [{ position: String(item.SK), ...parsed, ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}) }] : [];
+  });
+}
+
+/** Query `PK = FEEDSRC#me` on the derived table: the celebrities the reader follows. */
+async function celebritiesFollowed(db: Db, reader: string): Promise<string[]> {
+  const result = await call(db, () =>
+    db.doc.send(
+      new QueryCommand({
+        TableName: derivedTableName(db.table),
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': derivedRanges.celebritiesFollowedBy(reader).pk },
+        Limit: MAX_MERGED_CELEBRITIES,
+      }),
+    ),
+  );
+  return (result.Items ?? []).map((item) => String(item.SK));
+}
+
+/** Query `PK = USER#c AND SK BETWEEN PHOTO#c# AND PHOTO#c#<before>`, descending: a celebrity's photos older than the page. */
+async function celebrityPhotos(db: Db, author: string, before: string | undefined, n: number): Promise<Candidate[]> {
+  const beforeTs = before ? parseFeedPosition(before)?.timestamp : undefined;
+  const range = derivedRanges.photosBefore(author, beforeTs ?? '9999');
+  const result = await call(db, () =>
+    db.doc.send(
+      new QueryCommand({
+        TableName: db.table,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': range.pk, ':from': range.from, ':to': range.to },
+        ScanIndexForward: false,
+        Limit: n + 1,
+      }),
+    ),
+  );
+  return (result.Items ?? [])
+    .map((item) => ({ position: feedPosition(author, String(item.timestamp)), author, timestamp: String(item.timestamp), photo: item }))
+    .filter((c) => before === undefined || c.position < before);
+}
+
+/**
+ * One page of the reader's home feed. Rows whose photo or author is gone, whose author the
+ * reader no longer follows (an unfollow the worker has not applied yet), or that the
+ * visibility filter hides are dropped, so a page may hold fewer than `limit` items; the
+ * cursor still moves past them.
+ */
+export async function getFeed(db: Db, reader: string, page: PageRequest = {}, options: FeedOptions = {}): Promise<Page<FeedItem>> {
+  assertUsername(reader);
+  const n = feedPageSize(page.limit);
+  const scope = `feed:${reader}`;
+  const before = page.cursor === undefined ? undefined : db.cursors.decode(scope, page.cursor).before;
+  if (page.cursor !== undefined && (typeof before !== 'string' || !parseFeedPosition(before))) throw errors.invalidCursor();
+
+  const [entries, celebrities] = await Promise.all([fannedOut(db, reader, before, n + 1), celebritiesFollowed(db, reader)]);
+  const merged = (await Promise.all(celebrities.map((c) => celebrityPhotos(db, c, before, n)))).flat();
+  const byPosition = new Map<string, Candidate>();
+  for (const c of [...entries, ...merged]) if (!byPosition.has(c.position) || c.photo) byPosition.set(c.position, c);
+  const sorted = [...byPosition.values()].sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0));
+  const chosen = sorted.slice(0, n);
+  const hasMore = sorted.length > n;
+  const nextCursor = hasMore && chosen.length > 0 ? db.cursors.encode(scope, { before: chosen[chosen.length - 1]!.position }) : undefined;
+
+  const now = Math.floor((options.now ?? Date.now()) / 1000);
+  const live = chosen.filter((c) => c.expiresAt === undefined || c.expiresAt > now);
+  const authors = [...new Set(live.map((c) => c.author))];
+  const photoKeys = live.filter((c) => !c.photo).map((c) => keys.photo(c.author, c.timestamp));
+  const [content, state, hidden] = await Promise.all([
+    live.length === 0 ? Promise.resolve([]) : batchGet(db, [...photoKeys, ...authors.map((a) => keys.user(a))]),
+    viewerState(db, reader, authors, live.map((c) => ({ username: c.author, timestamp: c.timestamp }))),
+    (options.hidden ?? hideNobody)(db, reader, authors),
+  ]);
+  const photos = new Map<string, Photo>();
+  const users = new Map<string, User>();
+  for (const item of [...content, ...live.flatMap((c) => (c.photo ? [c.photo] : []))]) {
+    if ('followers' in item) users.set(String(item.username), decodeUser(item));
+    else photos.set(`${String(item.username)}#${String(item.timestamp)}`, decodePhoto(item));
+  }
+  const items: FeedItem[] = [];
+  for (const c of live) {
+    const photo = photos.get(`${c.author}#${c.timestamp}`);
+    const author = users.get(c.author);
+    if (!photo || !author || hidden.has(c.author)) continue;
+    if (c.author !== reader && !state.follows(c.author)) continue;
+    items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(c.author) });
+  }
+  return { items, ...(nextCursor ? { nextCursor } : {}) };
+}

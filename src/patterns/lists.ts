@@ -1,0 +1,58 @@
+/**
+ * Lists with profiles and viewer state: followers and followed users with each one's profile
+ * and my relation to them, a photo's reactors with theirs, a user's photos with my reactions.
+ * Each is the list's own request plus ONE BatchGetItem carrying the profiles and the viewer
+ * keys together (3 keys a user, 4 a photo): one request at the default page size of 20,
+ * ceil(keys / 100) in parallel for larger pages.
+ */
+import type { Friendship, Photo, Reaction, ReactionType, User } from '../schema/entities.js';
+import { decodeUser } from '../schema/items.js';
+import { keys } from '../schema/keys.js';
+import type { Db, Page, PageRequest } from './db.js';
+import { listFollowed, listFollowers } from './follows.js';
+import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
+import { viewerState } from './viewer.js';
+
+export interface Related {
+  /** Undefined only if the user's item is missing (an orphan `doctor` reports). */
+  user: User | undefined;
+  following: boolean;
+  followedBy: boolean;
+}
+
+async function relate(db: Db, viewer: string, usernames: string[]): Promise<Map<string, Related>> {
+  const unique = [...new Set(usernames)];
+  const state = await viewerState(db, viewer, unique, [], unique.map((u) => keys.user(u)));
+  const profiles = new Map(state.extra.map((item) => [String(item.username), decodeUser(item)]));
+  return new Map(unique.map((u) => [u, { user: profiles.get(u), following: state.follows(u), followedBy: state.followedBy(u) }]));
+}
+
+const withCursor = <T>(items: T[], page: Page<unknown>): Page<T> => ({ items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+
+/** Followers (Query `PK = USER#u AND begins_with(SK, #FRIEND#)`) + one BatchGetItem. */
+export async function listFollowersRelated(db: Db, viewer: string, username: string, page: PageRequest = {}): Promise<Page<{ friendship: Friendship } & Related>> {
+  const list = await listFollowers(db, username, page);
+  const related = await relate(db, viewer, list.items.map((f) => f.followingUser));
+  return withCursor(list.items.map((friendship) => ({ friendship, ...related.get(friendship.followingUser)! })), list);
+}
+
+/** Followed users (Query InvertedIndex `SK = #FRIEND#u`) + one BatchGetItem. */
+export async function listFollowedRelated(db: Db, viewer: string, username: string, page: PageRequest = {}): Promise<Page<{ friendship: Friendship } & Related>> {
+  const list = await listFollowed(db, username, page);
+  const related = await relate(db, viewer, list.items.map((f) => f.followedUser));
+  return withCursor(list.items.map((friendship) => ({ friendship, ...related.get(friendship.followedUser)! })), list);
+}
+
+/** A photo's reactions (the lab's index Query) + one BatchGetItem for the reactors. */
+export async function listReactorsRelated(db: Db, viewer: string, owner: string, timestamp: string, page: PageRequest = {}): Promise<Page<{ reaction: Reaction } & Related>> {
+  const { reactions } = await getPhotoWithReactions(db, owner, timestamp, page);
+  const related = await relate(db, viewer, reactions.items.map((r) => r.reactingUser));
+  return withCursor(reactions.items.map((reaction) => ({ reaction, ...related.get(reaction.reactingUser)! })), reactions);
+}
+
+/** A user's photos, newest first (Query) + one BatchGetItem of my possible reactions (4 keys a photo). */
+export async function listPhotosForViewer(db: Db, viewer: string, username: string, page: PageRequest = {}): Promise<Page<{ photo: Photo; myReactions: ReactionType[] }>> {
+  const list = await listRecentPhotos(db, username, page);
+  const state = await viewerState(db, viewer, [], list.items);
+  return withCursor(list.items.map((photo) => ({ photo, myReactions: state.reactions(photo) })), list);
+}

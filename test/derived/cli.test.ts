@@ -1,0 +1,64 @@
+/** The CLI runs the worker (`worker --once`), reports its lag, and shows a user's feed, activity and search results. */
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { deleteTable } from '../../src/admin/table.js';
+import { run } from '../../src/cli/program.js';
+import { REFERENCE_ITEMS, testClients, uniqueTableName } from '../support/db.js';
+
+const table = uniqueTableName('cli-derived');
+const endpoint = inject('dynamodbEndpoint');
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await run(['--endpoint', endpoint, '--table', table, ...args], { io: { stdout, stderr, stdin: new PassThrough() }, env: {} });
+  return { code, out, err };
+}
+
+afterAll(async () => {
+  const { client } = testClients();
+  await deleteTable(client, table);
+  client.destroy();
+});
+
+describe('the CLI and the derived views', () => {
+  it('creates the derived table with the table, and worker --once applies the whole stream', { timeout: 240_000 }, async () => {
+    expect((await cli('table', 'create', '--with-index')).code).toBe(0);
+    expect((await cli('load', REFERENCE_ITEMS)).code).toBe(0);
+    const once = await cli('worker', '--once', '--json');
+    expect(once.code, once.err).toBe(0);
+    const status = JSON.parse(once.out) as { lagSeconds: number; views: { view: string; processed: number }[] };
+    expect(status.lagSeconds).toBe(0);
+    expect(status.views.map((v) => [v.view, v.processed])).toEqual([
+      ['feed', 967],
+      ['activity', 967],
+      ['directory', 967],
+    ]);
+    // A second run resumes from the checkpoints: nothing to apply.
+    expect(JSON.parse((await cli('worker', '--once', '--json')).out)).toMatchObject({ views: [{ processed: 0 }, { processed: 0 }, { processed: 0 }] });
+  });
+
+  it('worker status says when no worker is running', async () => {
+    const status = await cli('worker', 'status');
+    expect(status.code).toBe(0);
+    expect(status.out).toMatch(/is a worker running\?/);
+  });
+
+  it("shows a user's feed, activity and search results", async () => {
+    const feed = await cli('feed', 'haroldwatkins', '--limit', '3');
+    expect(feed.code, feed.err).toBe(0);
+    expect(feed.out.split('\n').filter((l) => l.startsWith('Photo<'))).toHaveLength(3);
+    expect(feed.out).toMatch(/next cursor: /);
+    const activity = await cli('activity', 'jacksonjason', '--json');
+    expect(activity.code, activity.err).toBe(0);
+    const body = JSON.parse(activity.out) as { items: { type: string }[]; unreadCount: number };
+    expect(body.items.length).toBeGreaterThan(0);
+    expect(body.unreadCount).toBeGreaterThan(0);
+    const search = await cli('search', 'john p', '--as', 'haroldwatkins');
+    expect(search.out).toMatch(/User<jacksonjason -- John Perry> {2}\(followed\)/);
+  });
+});

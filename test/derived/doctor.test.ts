@@ -1,0 +1,59 @@
+/**
+ * doctor on the derived data: strays the worker could not have removed (it never saw their
+ * source's deletion) are reported and repaired; what the worker derived correctly is not.
+ */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileLines, loadItems } from '../../src/admin/load.js';
+import { auditDerived } from '../../src/admin/doctor-derived.js';
+import { loadConfig } from '../../src/config.js';
+import { derivedDb } from '../../src/derived/store.js';
+import { createWorker } from '../../src/derived/worker.js';
+import { derivedKeys } from '../../src/schema/keys.js';
+import { createTestDb, REFERENCE_ITEMS, type TestDb } from '../support/db.js';
+
+let db: TestDb;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  await loadItems(db.doc, db.table, fileLines(REFERENCE_ITEMS));
+  const worker = createWorker({ client: db.client, db, settings: loadConfig({}).derived, autoStart: false });
+  await worker.drain(120_000);
+  await worker.stop();
+}, 180_000);
+
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('doctor on derived data', () => {
+  it('finds nothing stray in what the worker derived from the reference data', async () => {
+    const report = await auditDerived(db);
+    expect(report.exists).toBe(true);
+    expect(report.feedEntries).toBeGreaterThan(200);
+    expect(report.activityItems).toBeGreaterThan(500);
+    expect(report.directoryTokens).toBeGreaterThanOrEqual(20);
+    expect(report.problems).toEqual([]);
+  });
+
+  it('reports and removes a feed entry for a photo that no longer exists and activity about a deleted user', async () => {
+    const derived = derivedDb(db);
+    // Behind the stream's back (no worker runs): a stray feed entry and activity by a user who is gone.
+    const ghostPhoto = derivedKeys.feedEntry('haroldwatkins', 'jacksonjason', '2001-01-01T00:00:00');
+    await derived.doc.send(new PutCommand({ TableName: derived.table, Item: { ...ghostPhoto, author: 'jacksonjason' } }));
+    const ghostFollow = derivedKeys.followActivity('haroldwatkins', '2001-01-01T00:00:00', 'nobody-here');
+    await derived.doc.send(new PutCommand({ TableName: derived.table, Item: { ...ghostFollow, type: 'follow', actor: 'nobody-here', at: '2001-01-01T00:00:00' } }));
+
+    const report = await auditDerived(db);
+    expect(report.problems.map((p) => [p.type, p.key])).toEqual(
+      expect.arrayContaining([
+        ['stray-feed-entry', ghostPhoto],
+        ['stray-activity', ghostFollow],
+      ]),
+    );
+    expect(report.problems).toHaveLength(2);
+    const fixed = await auditDerived(db, { fix: true });
+    expect(fixed.fixed).toBe(2);
+    expect((await auditDerived(db)).problems).toEqual([]);
+  });
+});

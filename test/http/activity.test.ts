@@ -1,0 +1,77 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- response bodies are asserted on, not typed */
+/** GET /v1/me/activity and mark-as-read over HTTP, the worker consuming the real stream. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorker, type Worker } from '../../src/derived/worker.js';
+import { uploadPhoto } from '../../src/patterns/index.js';
+import { photoId } from '../../src/schema/ids.js';
+import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
+
+let api: Api;
+let worker: Worker;
+const s: Record<string, Session> = {};
+
+async function activity(who: string, query = ''): Promise<any> {
+  const answer = await api.call('GET', `/v1/me/activity${query}`, { token: s[who]!.accessToken });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body;
+}
+
+beforeAll(async () => {
+  api = await startApi();
+  worker = createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } });
+  for (const name of ['alice', 'bob', 'carol']) s[name] = await signUp(api, name);
+});
+
+afterAll(async () => {
+  await worker.stop();
+  await api.close();
+});
+
+describe('GET /v1/me/activity', () => {
+  let photo: string;
+
+  it('lists new followers and reactions to my photos, newest first, all unread', async () => {
+    const mine = await uploadPhoto(api.db, { username: 'alice', location: 'file:///a.png' });
+    photo = photoId('alice', mine.timestamp);
+    expect((await api.call('PUT', '/v1/users/alice/followers/me', { token: s.bob!.accessToken })).status).toBe(201);
+    expect((await api.call('PUT', `/v1/photos/${photo}/reactions/heart`, { token: s.carol!.accessToken })).status).toBe(201);
+    // My own reaction on my own photo is not news to me.
+    expect((await api.call('PUT', `/v1/photos/${photo}/reactions/smiley`, { token: s.alice!.accessToken })).status).toBe(201);
+    await worker.drain();
+    const body = await activity('alice');
+    expect(body.unreadCount).toBe(2);
+    expect(body.items).toHaveLength(2);
+    const [reaction, follow] = body.items;
+    expect(reaction).toMatchObject({ type: 'reaction', reactionType: 'heart', unread: true, actor: { username: 'carol', viewer: { following: false, followedBy: false } } });
+    expect(reaction.photo).toMatchObject({ id: photo, reactions: { heart: 1, smiley: 1 } });
+    expect(reaction.at).toMatch(/Z$/);
+    expect(follow).toMatchObject({ type: 'follow', unread: true, actor: { username: 'bob', viewer: { following: false, followedBy: true } } });
+    expect(follow).not.toHaveProperty('photo');
+    expect(JSON.stringify(body)).not.toMatch(/ACTIVITY#|USER#|PHOTO#|email/);
+  });
+
+  it('mark as read zeroes the count; newer items are unread again', async () => {
+    expect((await api.call('PUT', '/v1/me/activity/read', { token: s.alice!.accessToken })).status).toBe(204);
+    let body = await activity('alice');
+    expect(body.unreadCount).toBe(0);
+    expect(body.items.every((i: any) => !i.unread)).toBe(true);
+    expect((await api.call('PUT', '/v1/users/alice/followers/me', { token: s.carol!.accessToken })).status).toBe(201);
+    await worker.drain();
+    body = await activity('alice');
+    expect(body.unreadCount).toBe(1);
+    expect(body.items[0]).toMatchObject({ type: 'follow', unread: true, actor: { username: 'carol' } });
+    expect(body.items.slice(1).every((i: any) => !i.unread)).toBe(true);
+  });
+
+  it('an undone reaction or follow leaves the activity; pages follow the cursor', async () => {
+    expect((await api.call('DELETE', `/v1/photos/${photo}/reactions/heart`, { token: s.carol!.accessToken })).status).toBe(204);
+    await worker.drain();
+    const body = await activity('alice');
+    expect(body.items.map((i: any) => i.type)).toEqual(['follow', 'follow']);
+    const first = await activity('alice', '?limit=1');
+    expect(first.items).toHaveLength(1);
+    const second = await activity('alice', `?limit=1&cursor=${encodeURIComponent(first.nextCursor)}`);
+    expect(second.items[0].actor.username).toBe('bob');
+    expect(second.nextCursor).toBeUndefined();
+  });
+});
