@@ -30,9 +30,9 @@ export type AccountDeletion = {
  */
 export type ActivityItem = {
     /**
-     * follow: actor followed you; reaction: actor reacted to your photo
+     * follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo
      */
-    type: 'follow' | 'reaction';
+    type: 'follow' | 'request' | 'reaction';
     /**
      * UTC, ISO 8601 with its zone (Z)
      */

@@ -5,7 +5,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { classifyKey, type KeyKind } from '../schema/keys.js';
+import { classifyKey, type ItemKey, type KeyKind } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
 import type { StreamRecord } from './stream.js';
 
@@ -14,6 +14,8 @@ export type ChangeEvent = 'INSERT' | 'MODIFY' | 'REMOVE';
 export interface Change {
   event: ChangeEvent;
   kind: KeyKind;
+  /** The item's key, for views that classify it further (e.g. classifySafetyKey). */
+  key: ItemKey;
   oldImage: RawItem | undefined;
   newImage: RawItem | undefined;
   sequenceNumber: string;
@@ -33,6 +35,7 @@ export function toChange(record: StreamRecord): Change | undefined {
   return {
     event,
     kind: classifyKey({ PK: keys.PK, SK: keys.SK }),
+    key: { PK: keys.PK, SK: keys.SK },
     oldImage: image(data.OldImage),
     newImage: image(data.NewImage),
     sequenceNumber: data.SequenceNumber,

@@ -211,7 +211,9 @@ export const FeedItemView = Type.Object({ photo: PhotoForViewer, author: Profile
 
 export const ActivityItemView = Type.Object(
   {
-    type: Type.Union([Type.Literal('follow'), Type.Literal('reaction')], { description: 'follow: actor followed you; reaction: actor reacted to your photo' }),
+    type: Type.Union([Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction')], {
+      description: 'follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo',
+    }),
     at: ApiTimestamp,
     actor: ProfileCard,
     reactionType: Type.Optional(ReactionType),

@@ -1,5 +1,5 @@
 /**
- * Activity reads: "who followed me, who reacted to my photos", newest first, from the items
+ * Activity reads: "who followed me, who asked to follow me, who reacted to my photos", newest first, from the items
  * the activity view derives into ACTIVITY#<me> (derived table), with a read marker in the
  * same partition (SK STATE) that says up to which item I have seen.
  */
@@ -10,15 +10,15 @@ import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
 import { derivedKeys, derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, queryPage, type Db, type Page, type PageRequest } from './db.js';
-import { hideNobody, viewerState, type VisibilityFilter } from './viewer.js';
+import { listable, viewerState } from './viewer.js';
 
-/** 50 actors make 100 viewer-state keys: one BatchGetItem. */
-export const ACTIVITY_PAGE_MAX = 50;
+/** 25 actors make 100 viewer-state keys (follows both ways, blocks both ways): one BatchGetItem. */
+export const ACTIVITY_PAGE_MAX = 25;
 /** The unread count stops counting here (a badge shows "99+"). */
 export const UNREAD_COUNT_CAP = 100;
 
 export interface ActivityItem {
-  type: 'follow' | 'reaction';
+  type: 'follow' | 'request' | 'reaction';
   at: string;
   actor: User;
   actorFollowedByMe: boolean;
@@ -42,9 +42,10 @@ async function readMarker(db: Db, user: string): Promise<string> {
 /**
  * One page of activity: Query `PK = ACTIVITY#me AND begins_with(SK, A#)` descending, and in
  * parallel GetItem of the read marker; then one BatchGetItem of the actors' profiles and the
- * photos, and one of viewer state. Items about deleted users are left out.
+ * photos, and one of viewer state (blocks included). Items about deleted or suspended users,
+ * or users a block stands between, are left out (a page may so be short; its cursor is not).
  */
-export async function getActivity(db: Db, user: string, page: PageRequest = {}, hidden: VisibilityFilter = hideNobody): Promise<Page<ActivityItem>> {
+export async function getActivity(db: Db, user: string, page: PageRequest = {}): Promise<Page<ActivityItem>> {
   assertUsername(user);
   if (page.limit !== undefined && page.limit > ACTIVITY_PAGE_MAX) {
     throw errors.validation(`limit must be at most ${ACTIVITY_PAGE_MAX} for activity.`, [{ path: '/limit', message: `must be 1-${ACTIVITY_PAGE_MAX}` }]);
@@ -72,21 +73,21 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}, 
     const [owner = '', timestamp = ''] = ref.split('\n');
     return keys.photo(owner, timestamp);
   });
-  const [content, state, hiddenUsers] = await Promise.all([
+  const [content, state] = await Promise.all([
     raw.length === 0 ? Promise.resolve([]) : batchGet(db, [...actors.map((a) => keys.user(a)), ...photoKeys]),
-    viewerState(db, user, actors, []),
-    hidden(db, user, actors),
+    viewerState(db, user, actors, [], [], { blocks: true }),
   ]);
   const users = new Map<string, User>();
   const photos = new Map<string, Photo>();
   for (const item of content) {
-    if ('followers' in item) users.set(String(item.username), decodeUser(item));
-    else photos.set(`${String(item.username)}#${String(item.timestamp)}`, decodePhoto(item));
+    if ('followers' in item) {
+      if (listable(item)) users.set(String(item.username), decodeUser(item));
+    } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, decodePhoto(item));
   }
   const items: ActivityItem[] = [];
   for (const item of raw) {
     const actor = users.get(String(item.actor));
-    if (!actor || hiddenUsers.has(actor.username)) continue;
+    if (!actor || state.blocked(actor.username)) continue;
     const base = {
       at: String(item.at),
       actor,
@@ -94,7 +95,7 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}, 
       actorFollowsMe: state.followedBy(actor.username),
       unread: String(item.SK) > marker,
     };
-    if (item.type === 'follow') items.push({ type: 'follow', ...base });
+    if (item.type === 'follow' || item.type === 'request') items.push({ type: item.type, ...base });
     else if (item.type === 'reaction' && typeof item.reactionType === 'string' && isReactionType(item.reactionType)) {
       const photo = photos.get(`${String(item.photoOwner)}#${String(item.photoTimestamp)}`);
       items.push({ type: 'reaction', ...base, reactionType: item.reactionType, ...(photo ? { photo } : {}) });

@@ -10,7 +10,7 @@ import { derivedRanges, INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { normalizeSearch } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, type Db } from './db.js';
-import { hideNobody, viewerState, type VisibilityFilter } from './viewer.js';
+import { listable, viewerState } from './viewer.js';
 
 export const SEARCH_LIMIT_MAX = 20;
 /** Directory tokens read per search: enough to rank a page even when names share a prefix. */
@@ -26,18 +26,21 @@ export interface UserWithRelation {
   mutuals?: number;
 }
 
-/** Profiles and viewer state for a ranked list of usernames: two BatchGetItem, in parallel. */
-async function withProfiles(db: Db, viewer: string, usernames: string[], hidden: VisibilityFilter): Promise<UserWithRelation[]> {
+/**
+ * Profiles and viewer state for a ranked list of usernames: two BatchGetItem, in parallel.
+ * Users a block stands between (either way), suspended users and accounts being deleted are
+ * left out: to them the account does not exist.
+ */
+async function withProfiles(db: Db, viewer: string, usernames: string[]): Promise<UserWithRelation[]> {
   if (usernames.length === 0) return [];
-  const [profiles, state, hiddenUsers] = await Promise.all([
+  const [profiles, state] = await Promise.all([
     batchGet(db, usernames.map((u) => keys.user(u))),
-    viewerState(db, viewer, usernames, []),
-    hidden(db, viewer, usernames),
+    viewerState(db, viewer, usernames, [], [], { blocks: true }),
   ]);
-  const byName = new Map(profiles.map((item) => [String(item.username), decodeUser(item)]));
+  const byName = new Map(profiles.filter(listable).map((item) => [String(item.username), decodeUser(item)]));
   return usernames.flatMap((u) => {
     const user = byName.get(u);
-    return user && !hiddenUsers.has(u) ? [{ user, following: state.follows(u), followedBy: state.followedBy(u) }] : [];
+    return user && !state.blocked(u) ? [{ user, following: state.follows(u), followedBy: state.followedBy(u) }] : [];
   });
 }
 
@@ -47,7 +50,7 @@ async function withProfiles(db: Db, viewer: string, usernames: string[], hidden:
  * derived table, then profiles and viewer state. Ranked: exact username, username prefix,
  * name prefix; then more followers first.
  */
-export async function searchUsers(db: Db, viewer: string, query: string, limit = 10, hidden: VisibilityFilter = hideNobody): Promise<UserWithRelation[]> {
+export async function searchUsers(db: Db, viewer: string, query: string, limit = 10): Promise<UserWithRelation[]> {
   assertUsername(viewer);
   const q = normalizeSearch(query);
   if (q.length < 2 || q.length > 100) {
@@ -75,7 +78,7 @@ export async function searchUsers(db: Db, viewer: string, query: string, limit =
   }
   // Profiles for more than a page, so that follower counts can order the ties.
   const candidates = [...rank.keys()].sort((a, b) => rank.get(a)! - rank.get(b)! || a.localeCompare(b)).slice(0, Math.min(2 * limit, SEARCH_LIMIT_MAX * 2));
-  const found = await withProfiles(db, viewer, candidates, hidden);
+  const found = await withProfiles(db, viewer, candidates);
   return found.sort((a, b) => rank.get(a.user.username)! - rank.get(b.user.username)! || b.user.followers - a.user.followers).slice(0, limit);
 }
 
@@ -89,7 +92,7 @@ const SOURCE_FOLLOWS = 50;
  * that I do not; plus the lab's `recommendedFriends` attribute when the user item has one
  * (one GetItem). At most 7 Queries/GetItems and two BatchGetItem, whatever the graph's size.
  */
-export async function suggestUsers(db: Db, viewer: string, limit = 10, hidden: VisibilityFilter = hideNobody): Promise<UserWithRelation[]> {
+export async function suggestUsers(db: Db, viewer: string, limit = 10): Promise<UserWithRelation[]> {
   assertUsername(viewer);
   if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_LIMIT_MAX) {
     throw errors.validation(`limit must be an integer from 1 to ${SEARCH_LIMIT_MAX}.`, [{ path: '/limit', message: `must be 1-${SEARCH_LIMIT_MAX}` }]);
@@ -123,6 +126,6 @@ export async function suggestUsers(db: Db, viewer: string, limit = 10, hidden: V
     for (const r of recommended) if (typeof r === 'string' && r !== viewer && !following.has(r) && !counts.has(r)) counts.set(r, 0);
   }
   const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, limit).map(([u]) => u);
-  const found = await withProfiles(db, viewer, ranked, hidden);
+  const found = await withProfiles(db, viewer, ranked);
   return found.map((entry) => ({ ...entry, mutuals: counts.get(entry.user.username) ?? 0 }));
 }

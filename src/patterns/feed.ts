@@ -14,7 +14,7 @@ import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
 import { derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, type Db, type Page, type PageRequest } from './db.js';
-import { hideNobody, viewerState, type VisibilityFilter } from './viewer.js';
+import { listable, viewerState } from './viewer.js';
 
 export const FEED_PAGE_DEFAULT = 10;
 /** 16 photos and their 16 authors make 96 viewer-state keys: one BatchGetItem. */
@@ -31,7 +31,6 @@ export interface FeedItem {
 }
 
 export interface FeedOptions {
-  hidden?: VisibilityFilter;
   now?: number;
 }
 
@@ -108,10 +107,11 @@ async function celebrityPhotos(db: Db, author: string, before: string | undefine
 }
 
 /**
- * One page of the reader's home feed. Rows whose photo or author is gone, whose author the
- * reader no longer follows (an unfollow the worker has not applied yet), or that the
- * visibility filter hides are dropped, so a page may hold fewer than `limit` items; the
- * cursor still moves past them.
+ * One page of the reader's home feed. Rows whose photo or author is gone, whose author is
+ * suspended or being deleted, or whose author the reader no longer follows (an unfollow the
+ * worker has not applied yet) are dropped, so a page may hold fewer than `limit` items; the
+ * cursor still moves past them. Blocks need no read of their own: a block ends the follows
+ * both ways in its own transaction, and the follow check here drops the blocked author at once.
  */
 export async function getFeed(db: Db, reader: string, page: PageRequest = {}, options: FeedOptions = {}): Promise<Page<FeedItem>> {
   assertUsername(reader);
@@ -133,22 +133,22 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
   const live = chosen.filter((c) => c.expiresAt === undefined || c.expiresAt > now);
   const authors = [...new Set(live.map((c) => c.author))];
   const photoKeys = live.filter((c) => !c.photo).map((c) => keys.photo(c.author, c.timestamp));
-  const [content, state, hidden] = await Promise.all([
+  const [content, state] = await Promise.all([
     live.length === 0 ? Promise.resolve([]) : batchGet(db, [...photoKeys, ...authors.map((a) => keys.user(a))]),
     viewerState(db, reader, authors, live.map((c) => ({ username: c.author, timestamp: c.timestamp }))),
-    (options.hidden ?? hideNobody)(db, reader, authors),
   ]);
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
   for (const item of [...content, ...live.flatMap((c) => (c.photo ? [c.photo] : []))]) {
-    if ('followers' in item) users.set(String(item.username), decodeUser(item));
-    else photos.set(`${String(item.username)}#${String(item.timestamp)}`, decodePhoto(item));
+    if ('followers' in item) {
+      if (listable(item)) users.set(String(item.username), decodeUser(item));
+    } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, decodePhoto(item));
   }
   const items: FeedItem[] = [];
   for (const c of live) {
     const photo = photos.get(`${c.author}#${c.timestamp}`);
     const author = users.get(c.author);
-    if (!photo || !author || hidden.has(c.author)) continue;
+    if (!photo || !author) continue;
     if (c.author !== reader && !state.follows(c.author)) continue;
     items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(c.author) });
   }

@@ -1,8 +1,8 @@
 /**
  * Viewer state: for the profiles and photos of one list page, whether I follow each user,
- * whether each follows me, and which reactions on each photo are mine. One BatchGetItem of
- * existence checks on keys the lab already defines (friendship and reaction items), so a page
- * costs one extra request, never one per row.
+ * whether each follows me, whether a block stands between us, and which reactions on each
+ * photo are mine. One BatchGetItem of existence checks (friendship, block and reaction items),
+ * so a page costs one extra request, never one per row.
  */
 import { REACTION_TYPES, type ReactionType } from '../schema/entities.js';
 import type { RawItem } from '../schema/items.js';
@@ -19,25 +19,36 @@ export interface ViewerState {
   follows(username: string): boolean;
   /** This user follows me. */
   followedBy(username: string): boolean;
+  /** A block stands between us, either way (only when asked for with `blocks`: false otherwise). */
+  blocked(username: string): boolean;
   /** My reactions on this photo. */
   reactions(photo: PhotoKey): ReactionType[];
   /** The items found among `extra` keys (profiles fetched in the same request). */
   extra: RawItem[];
 }
 
-/** Keys one BatchGetItem takes: a page's users (2 keys each) and photos (4 each) should fit. */
+/** Keys one BatchGetItem takes: a page's users (2 keys each, 4 with blocks) and photos (4 each) should fit. */
 export const VIEWER_KEYS_PER_REQUEST = 100;
 
 /**
  * BatchGetItem of, per user u: `USER#u / #FRIEND#me` (I follow u) and `USER#me / #FRIEND#u`
- * (u follows me); per photo: `REACTION#me#<type> / PHOTO#owner#ts` for the four types.
- * One request while 2 × users + 4 × photos ≤ 100 (list pages are sized for it).
+ * (u follows me), with `blocks` also the block items me→u and u→me; per photo:
+ * `REACTION#me#<type> / PHOTO#owner#ts` for the four types. One request while the keys
+ * number at most 100 (list pages are sized for it).
  */
-export async function viewerState(db: Db, viewer: string, users: string[], photos: PhotoKey[], extra: ItemKey[] = []): Promise<ViewerState> {
+export async function viewerState(
+  db: Db,
+  viewer: string,
+  users: string[],
+  photos: PhotoKey[],
+  extra: ItemKey[] = [],
+  options: { blocks?: boolean } = {},
+): Promise<ViewerState> {
   const others = [...new Set(users)].filter((u) => u !== viewer);
   const wanted: ItemKey[] = [
     ...extra,
     ...others.flatMap((u) => [keys.friendship(u, viewer), keys.friendship(viewer, u)]),
+    ...(options.blocks ? others.flatMap((u) => [keys.block(viewer, u), keys.block(u, viewer)]) : []),
     ...photos.flatMap((p) => REACTION_TYPES.map((type) => keys.reaction(viewer, type, p.username, p.timestamp))),
   ];
   // BatchGetItem rejects a repeated key (a photo listed twice, a profile also in `extra`).
@@ -49,15 +60,16 @@ export async function viewerState(db: Db, viewer: string, users: string[], photo
   return {
     follows: (u) => u !== viewer && has(keys.friendship(u, viewer)),
     followedBy: (u) => u !== viewer && has(keys.friendship(viewer, u)),
+    blocked: (u) => options.blocks === true && u !== viewer && (has(keys.block(viewer, u)) || has(keys.block(u, viewer))),
     reactions: (p) => REACTION_TYPES.filter((type) => has(keys.reaction(viewer, type, p.username, p.timestamp))),
     extra: extra.length === 0 ? [] : found.filter((item) => extraKeys.has(`${String(item.PK)}\n${String(item.SK)}`)),
   };
 }
 
 /**
- * The seam for blocking (and other visibility rules): which of `subjects` the viewer must not
- * see. Feeds, activity and search drop those users' rows. Nothing is hidden until a rule exists.
+ * Whether a profile may be shown in lists at all: a suspended account, or one being deleted,
+ * is hidden from everyone (as its profile route answers 404).
  */
-export type VisibilityFilter = (db: Db, viewer: string, subjects: string[]) => Promise<Set<string>>;
-
-export const hideNobody: VisibilityFilter = () => Promise.resolve(new Set());
+export function listable(item: RawItem): boolean {
+  return item.suspendedAt === undefined && item.deleting === undefined;
+}

@@ -251,7 +251,7 @@ export function keyWord(value: unknown): string {
  * |-------------------|-------------------------|-------------------------------------------------|
  * | Feed entry        | FEED#<reader>           | <photoTimestamp>#<author>                       |
  * | Followed celebrity| FEEDSRC#<reader>        | <author>                                        |
- * | Activity item     | ACTIVITY#<user>         | A#<at>#follow#<actor> / A#<at>#reaction#<actor>#<type>#<photoTs> |
+ * | Activity item     | ACTIVITY#<user>         | A#<at>#follow#<actor> / A#<at>#request#<actor> / A#<at>#reaction#<actor>#<type>#<photoTs> |
  * | Activity state    | ACTIVITY#<user>         | STATE                                           |
  * | Directory token   | DIR#<first 2 chars>     | <token>#<username>                              |
  * | Checkpoint        | CHECKPOINT#<view>       | <streamLabel>#<shardId>                         |
@@ -273,6 +273,7 @@ export const derivedKeys = {
   feedEntry: (reader: string, author: string, timestamp: string): ItemKey => ({ PK: FEED + reader, SK: feedPosition(author, timestamp) }),
   celebrityFollow: (reader: string, author: string): ItemKey => ({ PK: FEED_SOURCE + reader, SK: author }),
   followActivity: (user: string, at: string, follower: string): ItemKey => ({ PK: ACTIVITY + user, SK: `${ACTIVITY_ITEM}${at}#follow#${follower}` }),
+  requestActivity: (target: string, at: string, requester: string): ItemKey => ({ PK: ACTIVITY + target, SK: `${ACTIVITY_ITEM}${at}#request#${requester}` }),
   reactionActivity: (owner: string, at: string, actor: string, type: string, photoTimestamp: string): ItemKey => ({
     PK: ACTIVITY + owner,
     SK: `${ACTIVITY_ITEM}${at}#reaction#${actor}#${type}#${photoTimestamp}`,

@@ -19,7 +19,7 @@ async function activity(who: string, query = ''): Promise<any> {
 beforeAll(async () => {
   api = await startApi();
   worker = createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } });
-  for (const name of ['alice', 'bob', 'carol']) s[name] = await signUp(api, name);
+  for (const name of ['alice', 'bob', 'carol', 'dan', 'pia']) s[name] = await signUp(api, name);
 });
 
 afterAll(async () => {
@@ -73,5 +73,34 @@ describe('GET /v1/me/activity', () => {
     const second = await activity('alice', `?limit=1&cursor=${encodeURIComponent(first.nextCursor)}`);
     expect(second.items[0].actor.username).toBe('bob');
     expect(second.nextCursor).toBeUndefined();
+  });
+
+  it('a follow request to a private account is activity until approved; then the follow is', async () => {
+    const pia = s.pia!.accessToken;
+    expect((await api.call('PUT', '/v1/account/privacy', { token: pia, json: { private: true } })).status).toBe(200);
+    expect((await api.call('PUT', '/v1/users/pia/followers/me', { token: s.dan!.accessToken })).status).toBe(202);
+    await worker.drain();
+    let body = await activity('pia');
+    expect(body.items).toHaveLength(1);
+    expect(body.items[0]).toMatchObject({ type: 'request', unread: true, actor: { username: 'dan', viewer: { following: false, followedBy: false } } });
+    expect(body.unreadCount).toBe(1);
+    expect((await api.call('PUT', '/v1/follow-requests/dan/approval', { token: pia })).status).toBeLessThan(300);
+    await worker.drain();
+    body = await activity('pia');
+    expect(body.items.map((i: any) => [i.type, i.actor.username])).toEqual([['follow', 'dan']]);
+  });
+
+  it('a block hides the other side from my activity, both ways, at once', async () => {
+    // carol follows alice (earlier test); bob too. alice blocks carol: carol's items vanish.
+    expect((await api.call('PUT', '/v1/blocks/carol', { token: s.alice!.accessToken })).status).toBe(201);
+    const body = await activity('alice');
+    expect(body.items.map((i: any) => i.actor.username)).not.toContain('carol');
+    expect(body.items.map((i: any) => i.actor.username)).toContain('bob');
+    // The blocked side: alice no longer appears in carol's activity either.
+    expect((await api.call('PUT', '/v1/users/carol/followers/me', { token: s.dan!.accessToken })).status).toBe(201);
+    await worker.drain();
+    const carols = await activity('carol');
+    expect(carols.items.map((i: any) => i.actor.username)).toEqual(['dan']);
+    expect((await api.call('DELETE', '/v1/blocks/carol', { token: s.alice!.accessToken })).status).toBe(204);
   });
 });

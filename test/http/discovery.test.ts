@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileLines, loadItems } from '../../src/admin/load.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { attachMetrics, requestCounts, type Metrics } from '../../src/engine/metrics.js';
-import { createUser } from '../../src/patterns/index.js';
+import { createUser, suspendUser } from '../../src/patterns/index.js';
 import { REFERENCE_ITEMS } from '../support/db.js';
 import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
 
@@ -84,5 +84,23 @@ describe('GET /v1/me/suggestions', () => {
     const counts = requestCounts(metrics.snapshot());
     expect(counts).not.toHaveProperty('Scan');
     expect(counts).toEqual({ Query: 2, GetItem: 1, BatchGetItem: 2 });
+  });
+});
+
+describe('who search never shows', () => {
+  it('users a block stands between, either way, and suspended users', async () => {
+    const other = await signUp(api, 'zblocker');
+    const indexer = createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } });
+    await indexer.drain();
+    await indexer.stop();
+    expect((await search('zblocker')).map((u) => u.username)).toEqual(['zblocker']);
+    expect((await api.call('PUT', '/v1/blocks/searcher', { token: other.accessToken })).status).toBe(201);
+    // Blocked by zblocker: to me that account does not exist.
+    expect(await search('zblocker')).toEqual([]);
+    expect((await api.call('DELETE', '/v1/blocks/searcher', { token: other.accessToken })).status).toBe(204);
+    expect((await api.call('PUT', '/v1/blocks/zork', { token: me.accessToken })).status).toBe(201);
+    expect((await search('zo')).map((u) => u.username)).toEqual(['zoe_b']);
+    await suspendUser(api.db, 'zoe_b', 'spam');
+    expect(await search('zo')).toEqual([]);
   });
 });

@@ -159,4 +159,21 @@ describe('GET /v1/me/feed', () => {
     expect(ids(rest)).not.toContain(id);
     expect(ids(rest).length).toBeGreaterThan(0);
   });
+
+  it("a block takes the other side's photos out of both feeds at once, and the worker removes them", async () => {
+    await follow('erin', 'dave');
+    await follow('dave', 'erin');
+    const fromDave = await post('dave');
+    const fromErin = await post('erin');
+    await worker.drain();
+    expect(ids(await feed('erin'))).toContain(fromDave);
+    expect(ids(await feed('dave'))).toContain(fromErin);
+    expect((await api.call('PUT', '/v1/blocks/dave', { token: s.erin!.accessToken })).status).toBe(201);
+    // Before the worker has seen the block's unfollows, the reads leave the photos out.
+    expect(ids(await feed('erin'))).not.toContain(fromDave);
+    expect(ids(await feed('dave'))).not.toContain(fromErin);
+    await worker.drain();
+    expect((await storedEntries('erin')).some((sk) => sk.endsWith('#dave'))).toBe(false);
+    expect((await storedEntries('dave')).some((sk) => sk.endsWith('#erin'))).toBe(false);
+  });
 });

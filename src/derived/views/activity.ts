@@ -2,9 +2,10 @@
  * The activity view: "bob followed you", "alice reacted ❤ to your photo". One item per event
  * in the recipient's ACTIVITY#<user> partition, keyed by the event's own timestamp and actors
  * (so a replay rewrites the same item), removed again when the follow or reaction is undone,
- * and expired by TTL. Follow requests join here as one more case once that item type exists.
+ * and expired by TTL. A follow request is one too ("bob asked to follow you"), removed when it
+ * is approved (the follow's own item follows), declined or cancelled.
  */
-import { derivedKeys } from '../../schema/keys.js';
+import { classifySafetyKey, derivedKeys } from '../../schema/keys.js';
 import type { DerivedView } from '../consumer.js';
 import type { Change } from '../records.js';
 import { batchWrite, expiresIn } from '../store.js';
@@ -22,6 +23,13 @@ export function activityView(ctx: ViewContext): DerivedView {
       if (!image || event === 'MODIFY') return;
       const at = typeof image.timestamp === 'string' ? image.timestamp : undefined;
       if (!at) return;
+      const safety = classifySafetyKey(change.key);
+      if (safety?.kind === 'follow-request') {
+        const key = derivedKeys.requestActivity(safety.target, at, safety.requester);
+        if (event === 'INSERT') await put({ ...key, type: 'request', actor: safety.requester, at });
+        else await batchWrite(derived, [{ delete: key }]);
+        return;
+      }
       switch (kind.kind) {
         case 'friendship': {
           if (kind.follower === kind.followed) return;

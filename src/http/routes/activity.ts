@@ -15,7 +15,7 @@ export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
       schema: {
         operationId: 'getActivity',
         tags: ['activity'],
-        summary: 'Your activity, newest first: new followers and reactions to your photos, with the unread count',
+        summary: 'Your activity, newest first: new followers, follow requests and reactions to your photos, with the unread count',
         description: `Derived from the table's change stream (see /ready for the lag); items expire after ${config.derived.activityTtlDays} days. ${ACTIVITY_PAGE_MAX} items at most per page.`,
         security: BEARER,
         querystring: Type.Object({ ...PageQuery.properties, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ACTIVITY_PAGE_MAX })) }),
