@@ -3752,7 +3752,7 @@ export type UnblockUserErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_SUSPENDED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -3834,7 +3834,7 @@ export type BlockUserErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_SUSPENDED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**

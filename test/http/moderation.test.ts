@@ -98,6 +98,8 @@ describe('suspension', () => {
     expect([upload.status, upload.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
     const report = await api.call('PUT', '/v1/reports/users/alice', { ...as(mallory), json: { reason: 'spam' } });
     expect([report.status, report.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    const block = await api.call('PUT', '/v1/blocks/alice', as(mallory));
+    expect([block.status, block.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
     const hidden = await api.call('GET', '/v1/users/mallory', as(alice));
     expect([hidden.status, hidden.body.error.code]).toEqual([404, 'USER_NOT_FOUND']);
 

@@ -72,7 +72,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         response: {
           200: BlockView,
           201: BlockView,
-          ...errorsFor({ 400: ['SELF_BLOCK'], 401: [], 404: ['USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
+          ...errorsFor({ 400: ['SELF_BLOCK'], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 409: [], 429: [], 503: [] }),
         },
       },
     },
@@ -97,7 +97,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         summary: 'Unblock a user (follows that ended are not restored); 204 also when there was no block',
         security: BEARER,
         params: UserParams,
-        response: { 204: Type.Null(), ...errorsFor({ 400: ['SELF_BLOCK'], 401: [], 409: [], 429: [], 503: [] }) },
+        response: { 204: Type.Null(), ...errorsFor({ 400: ['SELF_BLOCK'], 401: [], 403: ['ACCOUNT_DELETED'], 409: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {

@@ -10,6 +10,7 @@ import { assertUsername } from '../../schema/entities.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { backoff, batchGet, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { ACTIVE_USER, inactiveUser } from '../guards.js';
 import { safetyErrors } from './errors.js';
 
 export interface Block {
@@ -61,13 +62,15 @@ export async function blockUser(db: Db, blockerName: string, blockedName: string
       exists
         ? { Delete: { TableName: db.table, Key: key, ConditionExpression: 'attribute_exists(SK)' } }
         : { ConditionCheck: { TableName: db.table, Key: key, ConditionExpression: 'attribute_not_exists(SK)' } };
-    const userUpdate = (username: string, followers: number, following: number, extra: string) => ({
+    // The blocker's update carries the acting-user condition (exists, not deleting, not suspended).
+    const userUpdate = (username: string, followers: number, following: number, extra: string, acting: boolean) => ({
       Update: {
         TableName: db.table,
         Key: keys.user(username),
         UpdateExpression: `SET followers = followers - :fr, following = following - :fg${extra}`,
-        ConditionExpression: 'attribute_exists(PK) AND followers >= :fr AND following >= :fg',
+        ConditionExpression: `${acting ? ACTIVE_USER : 'attribute_exists(PK)'} AND followers >= :fr AND following >= :fg`,
         ExpressionAttributeValues: { ':fr': followers, ':fg': following, ...(extra ? { ':one': 1, ':zero': 0 } : {}) },
+        ...(acting ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
       },
     });
     const applied = await transact(
@@ -76,17 +79,17 @@ export async function blockUser(db: Db, blockerName: string, blockedName: string
         { Put: { TableName: db.table, Item: { ...keys.block(blocker, blocked), ...block }, ConditionExpression: 'attribute_not_exists(PK)' } },
         friendshipItem(byBlockedKey, byBlocked),
         friendshipItem(byBlockerKey, byBlocker),
-        userUpdate(blocker, byBlocked, byBlocker, ', blocking = if_not_exists(blocking, :zero) + :one'),
-        userUpdate(blocked, byBlocker, byBlocked, ''),
+        userUpdate(blocker, byBlocked, byBlocker, ', blocking = if_not_exists(blocking, :zero) + :one', true),
+        userUpdate(blocked, byBlocker, byBlocked, '', false),
         // Pending requests either way go too; none can be made afterwards (requestFollow checks the block).
         { Delete: { TableName: db.table, Key: keys.followRequest(blocker, blocked) } },
         { Delete: { TableName: db.table, Key: keys.followRequest(blocked, blocker) } },
       ],
-      (failed) => {
+      (failed, reasons) => {
         if (failed(0)) return safetyErrors.alreadyBlocked(blocker, blocked);
         if (failed(1) || failed(2)) return RETRY;
-        // A missing user (a counter below what is deleted would have failed the friendship too).
-        return errors.userNotFound(failed(3) ? blocker : blocked);
+        // An inactive blocker or a missing user (a counter below what is deleted would have failed the friendship too).
+        return failed(3) ? inactiveUser(blocker, reasons[3]) : errors.userNotFound(blocked);
       },
     );
     if (applied) return block;
@@ -107,12 +110,13 @@ export async function unblockUser(db: Db, blockerName: string, blockedName: stri
           TableName: db.table,
           Key: keys.user(blocker),
           UpdateExpression: 'SET blocking = blocking - :one',
-          ConditionExpression: 'attribute_exists(PK) AND blocking >= :one',
+          ConditionExpression: `${ACTIVE_USER} AND blocking >= :one`,
           ExpressionAttributeValues: { ':one': 1 },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
     ],
-    (failed) => (failed(0) ? safetyErrors.notBlocked(blocker, blocked) : errors.userNotFound(blocker)),
+    (failed, reasons) => (failed(0) ? safetyErrors.notBlocked(blocker, blocked) : inactiveUser(blocker, reasons[1])),
   );
 }
 
