@@ -139,9 +139,9 @@ export const putUploadBytes = <ThrowOnError extends boolean = false>(options: Op
 });
 
 /**
- * A public profile, with its follower and following counts
+ * A public profile, with its follower and following counts and, for someone else's, how you relate to it
  *
- * Always the public view, the owner included (one shape per URL, safe to cache): your private fields are at GET /v1/me.
+ * Always the public view, the owner included: your private fields are at GET /v1/me. `viewer` (absent on your own profile) says whether you follow them, they follow you, and whether your follow request is pending: read in the same request as the block check, so it costs nothing more.
  */
 export const getUser = <ThrowOnError extends boolean = false>(options: Options<GetUserData, ThrowOnError>): RequestResult<GetUserResponses, GetUserErrors, ThrowOnError> => (options.client ?? client).get<GetUserResponses, GetUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -269,7 +269,7 @@ export const deletePhoto = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * A photo with its reaction counts
+ * A photo with its reaction counts and your own reactions on it (one BatchGetItem)
  */
 export const getPhoto = <ThrowOnError extends boolean = false>(options: Options<GetPhotoData, ThrowOnError>): RequestResult<GetPhotoResponses, GetPhotoErrors, ThrowOnError> => (options.client ?? client).get<GetPhotoResponses, GetPhotoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -494,6 +494,10 @@ export type PrivateUser = {
      */
     pinnedPhotoId?: string;
     avatar?: Image;
+    /**
+     * A private account: its photos and lists are shown to approved followers only; following it sends a request
+     */
+    private: boolean;
     email: string;
     /**
      * Whether the owner confirmed the email (a changed email must be confirmed again)
@@ -501,6 +505,31 @@ export type PrivateUser = {
     emailVerified: boolean;
     birthdate: string;
     address: string;
+};
+
+/**
+ * Profile
+ */
+export type Profile = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    name: string;
+    status: string;
+    interests: Array<string>;
+    followers: number;
+    following: number;
+    /**
+     * Opaque photo id
+     */
+    pinnedPhotoId?: string;
+    avatar?: Image;
+    /**
+     * A private account: its photos and lists are shown to approved followers only; following it sends a request
+     */
+    private: boolean;
+    viewer?: ProfileRelation;
 };
 
 /**
@@ -523,7 +552,31 @@ export type ProfileCard = {
      */
     pinnedPhotoId?: string;
     avatar?: Image;
+    /**
+     * A private account: its photos and lists are shown to approved followers only; following it sends a request
+     */
+    private: boolean;
     viewer: ViewerRelation;
+};
+
+/**
+ * ProfileRelation
+ *
+ * Absent on your own profile
+ */
+export type ProfileRelation = {
+    /**
+     * You follow this user
+     */
+    following: boolean;
+    /**
+     * This user follows you
+     */
+    followedBy: boolean;
+    /**
+     * Your follow request to this private account is pending
+     */
+    requested: boolean;
 };
 
 /**
@@ -549,26 +602,6 @@ export type ProfileUpdate = {
     status?: string;
     interests?: Array<string>;
     pinnedPhotoId?: string | null;
-};
-
-/**
- * PublicUser
- */
-export type PublicUser = {
-    /**
-     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
-     */
-    username: string;
-    name: string;
-    status: string;
-    interests: Array<string>;
-    followers: number;
-    following: number;
-    /**
-     * Opaque photo id
-     */
-    pinnedPhotoId?: string;
-    avatar?: Image;
 };
 
 /**
@@ -839,6 +872,10 @@ export type UserCard = {
      */
     pinnedPhotoId?: string;
     avatar?: Image;
+    /**
+     * A private account: its photos and lists are shown to approved followers only; following it sends a request
+     */
+    private: boolean;
     viewer: ViewerRelation;
     /**
      * Suggestions: how many people you follow follow them
@@ -1735,7 +1772,7 @@ export type GetUserResponses = {
     /**
      * OK
      */
-    200: PublicUser;
+    200: Profile;
 };
 
 export type GetUserResponse = GetUserResponses[keyof GetUserResponses];
@@ -2707,7 +2744,7 @@ export type GetPhotoResponses = {
     /**
      * OK
      */
-    200: Photo;
+    200: PhotoForViewer;
 };
 
 export type GetPhotoResponse = GetPhotoResponses[keyof GetPhotoResponses];

@@ -126,6 +126,7 @@ export const PublicUser = Type.Object(
     following: Type.Integer({ minimum: 0 }),
     pinnedPhotoId: Type.Optional(PhotoId),
     avatar: Type.Optional(ImageView),
+    private: Type.Boolean({ description: 'A private account: its photos and lists are shown to approved followers only; following it sends a request' }),
   },
   { title: 'PublicUser', additionalProperties: false },
 );
@@ -195,6 +196,20 @@ export const ViewerRelation = Type.Object(
     followedBy: Type.Boolean({ description: 'This user follows you' }),
   },
   { title: 'ViewerRelation' },
+);
+
+/** GET /v1/users/{username}: the public profile and, for someone else's, how you relate to it. */
+export const Profile = Type.Object(
+  {
+    ...PublicUser.properties,
+    viewer: Type.Optional(
+      Type.Object(
+        { ...ViewerRelation.properties, requested: Type.Boolean({ description: 'Your follow request to this private account is pending' }) },
+        { title: 'ProfileRelation', description: 'Absent on your own profile' },
+      ),
+    ),
+  },
+  { title: 'Profile', additionalProperties: false },
 );
 
 export const ProfileCard = Type.Object(

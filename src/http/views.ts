@@ -110,6 +110,7 @@ export function publicUserView(user: User, urls: MediaUrls) {
     followers: user.followers,
     following: user.following,
     ...(pinnedPhotoId ? { pinnedPhotoId } : {}),
+    private: user.private === true,
   };
   return withAvatar(view, user, urls);
 }

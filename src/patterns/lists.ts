@@ -6,7 +6,9 @@
  * ceil(keys / 100) in parallel for larger pages.
  */
 import type { Friendship, Photo, Reaction, ReactionType, User } from '../schema/entities.js';
-import { decodeUser } from '../schema/items.js';
+import { decodePhoto, decodeUser } from '../schema/items.js';
+import { errors } from '../errors.js';
+import { assertTimestamp, assertUsername } from '../schema/entities.js';
 import { keys } from '../schema/keys.js';
 import type { Db, Page, PageRequest } from './db.js';
 import { listFollowed, listFollowers } from './follows.js';
@@ -55,4 +57,15 @@ export async function listPhotosForViewer(db: Db, viewer: string, username: stri
   const list = await listRecentPhotos(db, username, page);
   const state = await viewerState(db, viewer, [], list.items);
   return withCursor(list.items.map((photo) => ({ photo, myReactions: state.reactions(photo) })), list);
+}
+
+/** One photo and my reactions on it: ONE BatchGetItem of the photo and my 4 possible reaction items (no GetItem). */
+export async function getPhotoForViewer(db: Db, viewer: string, owner: string, timestamp: string): Promise<{ photo: Photo; myReactions: ReactionType[] }> {
+  assertUsername(owner, 'owner');
+  assertTimestamp(timestamp);
+  const ref = { username: owner, timestamp };
+  const state = await viewerState(db, viewer, [], [ref], [keys.photo(owner, timestamp)]);
+  const [item] = state.extra;
+  if (!item) throw errors.photoNotFound(owner, timestamp);
+  return { photo: decodePhoto(item), myReactions: state.reactions(ref) };
 }

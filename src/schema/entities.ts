@@ -116,6 +116,8 @@ export const User = Type.Object({
   emailVerified: Type.Optional(Type.Boolean()),
   /** The profile picture's variants (see src/media). */
   avatar: Type.Optional(StoredImage),
+  /** A private account: only approved followers see its photos and lists (src/patterns/safety/). */
+  private: Type.Optional(Type.Boolean()),
 });
 export type User = Static<typeof User>;
 

@@ -31,7 +31,7 @@ function decoder<T extends object>(entity: string, check: Validator<T>, fields: 
 }
 
 export const decodeUser = decoder('User', validator(User), [
-  'username', 'name', 'email', 'birthdate', 'address', 'status', 'interests', 'followers', 'following', 'pinnedImage', 'emailVerified', 'avatar',
+  'username', 'name', 'email', 'birthdate', 'address', 'status', 'interests', 'followers', 'following', 'pinnedImage', 'emailVerified', 'avatar', 'private',
 ]);
 export const decodePhoto = decoder('Photo', validator(Photo), ['username', 'timestamp', 'location', 'reactions', 'caption', 'variants', 'placeholder']);
 export const decodeReaction = decoder('Reaction', validator(Reaction), ['reactingUser', 'reactionType', 'photo', 'timestamp']);

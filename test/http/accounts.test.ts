@@ -42,7 +42,7 @@ describe('sign up', () => {
     // The owner's own (private) view.
     expect(answer.body.user).toEqual({
       username: 'carol', name: 'Name of carol', email: 'carol@example.com', emailVerified: false, birthdate: '1990-05-17',
-      address: '', status: '', interests: ['hiking'], followers: 0, following: 0,
+      address: '', status: '', interests: ['hiking'], followers: 0, following: 0, private: false,
     });
     expect(answer.body.session).toMatchObject({ username: 'carol', tokenType: 'Bearer', expiresIn: 900 });
     expect(JSON.stringify(answer.body)).not.toContain('password-of-carol');
@@ -54,9 +54,9 @@ describe('sign up', () => {
     const read = await api.call('GET', '/v1/users/carol', { token: answer.body.session.accessToken });
     expect(read.status).toBe(200);
     // /users/:username is the public view, the owner included; /me is the private one.
-    expect(Object.keys(read.body).sort()).toEqual(['followers', 'following', 'interests', 'name', 'status', 'username']);
+    expect(Object.keys(read.body).sort()).toEqual(['followers', 'following', 'interests', 'name', 'private', 'status', 'username']);
     const me = await api.call('GET', '/v1/me', { token: answer.body.session.accessToken });
-    expect(Object.keys(me.body).sort()).toEqual(['address', 'birthdate', 'email', 'emailVerified', 'followers', 'following', 'interests', 'name', 'status', 'username']);
+    expect(Object.keys(me.body).sort()).toEqual(['address', 'birthdate', 'email', 'emailVerified', 'followers', 'following', 'interests', 'name', 'private', 'status', 'username']);
   });
 
   it('keeps credentials out of the lab partitions and index ranges', async () => {

@@ -73,7 +73,7 @@ describe('GET /v1/me/feed', () => {
       username: 'bob',
       name: 'Name of bob',
       status: '',
-      interests: [],
+      interests: [], private: false,
       followers: 1,
       following: 0,
       viewer: { following: true, followedBy: false },

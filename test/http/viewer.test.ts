@@ -35,7 +35,7 @@ describe('viewer state', () => {
   it("followers with expand=profile: each profile's public fields and how I relate to it", async () => {
     const body = await get('ann', '/v1/users/ann/followers?expand=profile');
     const byName = Object.fromEntries(body.items.map((i: any) => [i.followingUser, i.user]));
-    expect(byName.ben).toEqual({ username: 'ben', name: 'Name of ben', interests: [], status: '', followers: 1, following: 1, viewer: { following: true, followedBy: true } });
+    expect(byName.ben).toEqual({ username: 'ben', name: 'Name of ben', interests: [], private: false, status: '', followers: 1, following: 1, viewer: { following: true, followedBy: true } });
     expect(byName.cal.viewer).toEqual({ following: false, followedBy: true });
     expect(JSON.stringify(body)).not.toMatch(/email|birthdate|address/);
     // Seen by cal, the same list says cal's relations.
@@ -54,5 +54,14 @@ describe('viewer state', () => {
     for (const r of reactors.items) expect(r.user).toMatchObject({ username: 'ben', viewer: { following: true, followedBy: true } });
     expect((await get('ben', '/v1/users/ann/photos')).items[0].myReactions.sort()).toEqual(['+1', 'heart']);
     expect((await get('cal', '/v1/users/ann/photos')).items[0].myReactions).toEqual([]);
+  });
+
+  it('a profile says how I relate to it (absent on my own), and a photo says which reactions are mine', async () => {
+    expect((await get('ann', '/v1/users/ben')).viewer).toEqual({ following: true, followedBy: true, requested: false });
+    expect((await get('cal', '/v1/users/ann')).viewer).toEqual({ following: true, followedBy: false, requested: false });
+    expect((await get('ben', '/v1/users/cal')).viewer).toEqual({ following: false, followedBy: false, requested: false });
+    expect(await get('ann', '/v1/users/ann')).not.toHaveProperty('viewer');
+    expect((await get('ben', `/v1/photos/${photo}`)).myReactions.sort()).toEqual(['+1', 'heart']);
+    expect((await get('ann', `/v1/photos/${photo}`)).myReactions).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { deletePhotoFiles } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
 import { CAPTION_MAX, type Photo } from '../../schema/entities.js';
-import { assertUploadAllowed, deletePhoto, getPhoto, getPhotoWithReactions, listPhotosForViewer, listReactorsRelated, photoBytes, releaseStorage } from '../../patterns/index.js';
+import { assertUploadAllowed, deletePhoto, getPhoto, getPhotoForViewer, getPhotoWithReactions, listPhotosForViewer, listReactorsRelated, photoBytes, releaseStorage } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
@@ -135,15 +135,16 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       schema: {
         operationId: 'getPhoto',
         tags: ['photos'],
-        summary: 'A photo with its reaction counts',
+        summary: 'A photo with its reaction counts and your own reactions on it (one BatchGetItem)',
         security: BEARER,
         params: PhotoParams,
-        response: { 200: PhotoView, ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND'], 503: [] }) },
+        response: { 200: PhotoForViewer, ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
       const { username, timestamp } = photoRef(request.params.photoId);
-      return view(await getPhoto(db, username, timestamp));
+      const { photo, myReactions } = await getPhotoForViewer(db, request.username, username, timestamp);
+      return photoForViewerView(photo, myReactions, media.urls);
     },
   );
 

@@ -3,7 +3,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { getUser } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
-import { errorsFor, PrivateUser, ProfileUpdateBody, PublicUser, UserParams } from '../schemas.js';
+import { errorsFor, PrivateUser, Profile, ProfileUpdateBody, UserParams } from '../schemas.js';
 import { publicUserView } from '../views.js';
 import { updateOwnProfile } from './me.js';
 
@@ -16,15 +16,21 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
       schema: {
         operationId: 'getUser',
         tags: ['users'],
-        summary: 'A public profile, with its follower and following counts',
-        description: 'Always the public view, the owner included (one shape per URL, safe to cache): your private fields are at GET /v1/me.',
+        summary: 'A public profile, with its follower and following counts and, for someone else\'s, how you relate to it',
+        description:
+          'Always the public view, the owner included: your private fields are at GET /v1/me. `viewer` (absent on your own profile) says whether you follow them, they follow you, ' +
+          'and whether your follow request is pending: read in the same request as the block check, so it costs nothing more.',
         security: BEARER,
         params: UserParams,
-        response: { 200: PublicUser, ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
+        response: { 200: Profile, ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
     // The visibility guard already read another user's profile (with the block check).
-    async (request) => publicUserView(request.ownerView?.owner ?? (await getUser(db, request.params.username)), ctx.media.urls),
+    async (request) => {
+      const seen = request.ownerView;
+      if (!seen) return publicUserView(await getUser(db, request.params.username), ctx.media.urls);
+      return { ...publicUserView(seen.owner, ctx.media.urls), viewer: seen.relation };
+    },
   );
 
   app.patch(

@@ -23,11 +23,17 @@ export interface OwnerView {
   maySeeContent: boolean;
   /** How many users the viewer blocks (0 means no list needs filtering for them). */
   viewerBlocking: number;
+  /** The viewer follows the owner, the owner follows the viewer, the viewer's follow request is pending. */
+  relation: { following: boolean; followedBy: boolean; requested: boolean };
 }
 
 const sameKey = (item: Record<string, unknown>, key: { PK: string; SK: string }) => item.PK === key.PK && item.SK === key.SK;
 
-/** One BatchGetItem (4 keys); USER_NOT_FOUND when the owner does not exist or has blocked the viewer. */
+/**
+ * One BatchGetItem (6 keys: the owner, the block owner→viewer, the viewer, the friendships
+ * both ways and the viewer's pending request); USER_NOT_FOUND when the owner does not exist
+ * or has blocked the viewer.
+ */
 export async function viewOf(db: Db, ownerName: string, viewerName: string): Promise<OwnerView> {
   const owner = assertUsername(ownerName);
   const viewer = assertUsername(viewerName, 'viewer');
@@ -35,21 +41,26 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   if (owner === viewer) {
     const [item] = await batchGet(db, [ownerKey]);
     if (!item) throw errors.userNotFound(owner);
-    return { owner: decodeUser(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item) };
+    const self = { following: false, followedBy: false, requested: false };
+    return { owner: decodeUser(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item), relation: self };
   }
   const blockKey = keys.block(owner, viewer);
   const viewerKey = keys.user(viewer);
   const followKey = keys.friendship(owner, viewer);
-  const found = await batchGet(db, [ownerKey, blockKey, viewerKey, followKey]);
+  const followedByKey = keys.friendship(viewer, owner);
+  const requestKey = keys.followRequest(owner, viewer);
+  const found = await batchGet(db, [ownerKey, blockKey, viewerKey, followKey, followedByKey, requestKey]);
   const ownerItem = found.find((item) => sameKey(item, ownerKey));
   // Blocked by the owner, or the owner suspended: the account seems not to exist.
   if (!ownerItem || ownerItem.suspendedAt !== undefined || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);
   const isPrivate = ownerItem.private === true;
+  const has = (key: { PK: string; SK: string }) => found.some((item) => sameKey(item, key));
   return {
     owner: decodeUser(ownerItem),
     private: isPrivate,
-    maySeeContent: !isPrivate || found.some((item) => sameKey(item, followKey)),
+    maySeeContent: !isPrivate || has(followKey),
     viewerBlocking: blockingCount(found.find((item) => sameKey(item, viewerKey))),
+    relation: { following: has(followKey), followedBy: has(followedByKey), requested: has(requestKey) },
   };
 }
 

@@ -1,6 +1,6 @@
 /** A user's profile: who they are, their counts, follow / unfollow, and their photo grid. */
 import { useEffect, useState } from 'preact/hooks';
-import { followUser, getUser, listUserPhotos, unfollowUser, type PublicUser as User } from '../../../client/src/index.js';
+import { followUser, getUser, listUserPhotos, unfollowUser, type Profile as User } from '../../../client/src/index.js';
 import { api, currentUser } from '../session.js';
 import { Avatar, MoreSentinel, Notice, photoSrc, problem, Screen, usePaged } from '../ui.js';
 
