@@ -11,7 +11,7 @@
  */
 import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGet, type Db } from '../patterns/db.js';
+import { batchGet, isConditionFailure, type Db } from '../patterns/db.js';
 import { isReactionType } from '../schema/entities.js';
 import { classifyDerivedKey, derivedKeys, keys, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
@@ -135,7 +135,7 @@ export async function auditDerived(db: Db, options: { fix?: boolean } = {}): Pro
         await db.doc.send(new DeleteCommand({ TableName: derived, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
         fixed++;
       } catch (error) {
-        if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+        if (!(isConditionFailure(error))) throw error;
       }
     }
     report.fixed = fixed;

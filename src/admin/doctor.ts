@@ -13,6 +13,7 @@ import { isReactionType, REACTION_TYPES, type ReactionType } from '../schema/ent
 import { classifyKey, keys, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
 import { accountAuditor, describeAccountProblem, repairAccountProblem, type AccountProblem } from './doctor-accounts.js';
+import { isConditionFailure } from '../patterns/db.js';
 
 export type Problem =
   | { type: 'user-counter'; key: ItemKey; username: string; field: 'followers' | 'following'; stored: unknown; actual: number }
@@ -147,8 +148,6 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
   problems.push(...accounts.problems());
   return { ...counts, problems };
 }
-
-const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 /** Applies one repair; false when the item changed since the audit (the re-audit will tell). */
 async function repair(doc: DocClient, table: string, problem: Problem): Promise<boolean> {

@@ -15,6 +15,7 @@ import { createCursorCodec, unfollowUser } from '../patterns/index.js';
 import type { RawItem } from '../schema/items.js';
 import { classifyKey, classifySafetyKey, keys, type ItemKey } from '../schema/keys.js';
 import { randomBytes } from 'node:crypto';
+import { isConditionFailure } from '../patterns/db.js';
 
 export type SafetyProblem =
   | { type: 'blocked-follow'; key: ItemKey; follower: string; followed: string }
@@ -94,8 +95,6 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
   }
   return { blocks: blocks.size, requests: requests.length, problems };
 }
-
-const isConditionFailure = (error: unknown) => error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 async function repair(doc: DocClient, table: string, problem: SafetyProblem): Promise<boolean> {
   try {

@@ -3,7 +3,7 @@
  * state, not the record's moment: the stream's later records bring the views to the same end.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { call, type Db } from '../patterns/db.js';
+import { call, forEachQueryPage, type Db } from '../patterns/db.js';
 import { classifyKey, keys, ranges } from '../schema/keys.js';
 
 /** GetItem projecting `followers`; undefined when the user no longer exists. */
@@ -20,27 +20,19 @@ const FOLLOWER_PAGE = 1_000;
 /** Every follower, a page at a time: Query `PK = USER#u AND begins_with(SK, #FRIEND#)`, keys only. */
 export async function forEachFollowerPage(db: Db, username: string, onPage: (followers: string[]) => Promise<void>): Promise<void> {
   const range = ranges.followersOf(username);
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await call(db, () =>
-      db.doc.send(
-        new QueryCommand({
-          TableName: db.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
-          ProjectionExpression: 'PK, SK',
-          Limit: FOLLOWER_PAGE,
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    const followers = (page.Items ?? []).flatMap((item) => {
+  const input = {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+    ProjectionExpression: 'PK, SK',
+    Limit: FOLLOWER_PAGE,
+  };
+  await forEachQueryPage(db, input, async (items) => {
+    const followers = items.flatMap((item) => {
       const kind = classifyKey({ PK: String(item.PK), SK: String(item.SK) });
       return kind.kind === 'friendship' ? [kind.follower] : [];
     });
     if (followers.length > 0) await onPage(followers);
-    start = page.LastEvaluatedKey;
-  } while (start);
+  });
 }
 
 /** The user's newest photos' timestamps: Query `PK = USER#u AND begins_with(SK, PHOTO#u#)`, descending, keys only. */

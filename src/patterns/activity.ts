@@ -9,7 +9,7 @@ import { assertUsername, isReactionType, type Photo, type ReactionType, type Use
 import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
 import { derivedKeys, derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
-import { batchGet, call, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { listable, viewerState } from './viewer.js';
 
 /** 25 actors make 100 viewer-state keys (follows both ways, blocks both ways): one BatchGetItem. */
@@ -160,7 +160,7 @@ export async function markActivityRead(db: Db, user: string): Promise<void> {
       ),
     );
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
+    if (isConditionFailure(error)) return;
     throw error;
   }
 }

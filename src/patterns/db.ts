@@ -51,6 +51,11 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIME
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
 
 /** Turns what the SDK throws into a domain error when the caller or the engine's state caused it. */
+/** A single write's condition failed (ConditionalCheckFailedException): an answer, not a fault. */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
 export function mapEngineError(error: unknown, table: string): unknown {
   if (error instanceof DomainError || !(error instanceof Error)) return error;
   const name = error.name;
@@ -150,6 +155,25 @@ export async function queryPage<T>(
   const last = raw.at(-1);
   const nextCursor = hasMore && last ? db.cursors.encode(scope, startKeyOf(last)) : undefined;
   return { raw, page: { items: raw.map(decode), ...(nextCursor ? { nextCursor } : {}) } };
+}
+
+/**
+ * Every page of a Query, in order, for work that must see a whole partition (fan-outs,
+ * revocations, deletions): `onPage` runs before the next page is read, so memory holds one
+ * page at a time.
+ */
+export async function forEachQueryPage(
+  db: Db,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  onPage: (items: RawItem[]) => Promise<void> | void,
+): Promise<void> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await call(db, () => db.doc.send(new QueryCommand({ ...input, TableName: db.table, ExclusiveStartKey: start })));
+    const items = (page.Items ?? []) as RawItem[];
+    if (items.length > 0) await onPage(items);
+    start = page.LastEvaluatedKey;
+  } while (start);
 }
 
 function startKeyOf(item: RawItem): StartKey {

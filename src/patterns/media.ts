@@ -12,7 +12,7 @@ import { assertUsername, CAPTION_MAX, type Photo, type StoredImage } from '../sc
 import { decodeUser, encodePhoto, type RawItem } from '../schema/items.js';
 import { keys } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
-import { batchGet, call, RETRY, transact, type Db } from './db.js';
+import { batchGet, call, isConditionFailure, RETRY, transact, type Db } from './db.js';
 import { ACTIVE_USER, activeUserCheck, inactiveUser } from './guards.js';
 import { emptyReactions } from './photos.js';
 
@@ -166,10 +166,10 @@ export async function releaseStorage(db: Db, username: string, bytes: number): P
 export const photoBytes = (photo: Photo): number => (photo.variants ?? []).reduce((sum, v) => sum + v.bytes, 0);
 
 /**
- * UpdateItem `SET avatar = :a` on the user with the active-user condition (guards.ts), ReturnValues
+ * UpdateItem on the user's avatar with the active-user condition (guards.ts), ReturnValues
  * ALL_OLD: the caller removes the previous avatar's files.
  */
-export async function setAvatar(db: Db, username: string, avatar: StoredImage): Promise<{ previous: StoredImage | undefined }> {
+async function replaceAvatar(db: Db, username: string, avatar: StoredImage | undefined): Promise<{ previous: StoredImage | undefined }> {
   assertUsername(username);
   try {
     const result = await call(db, () =>
@@ -177,43 +177,26 @@ export async function setAvatar(db: Db, username: string, avatar: StoredImage): 
         new UpdateCommand({
           TableName: db.table,
           Key: keys.user(username),
-          UpdateExpression: 'SET avatar = :a',
+          UpdateExpression: avatar ? 'SET avatar = :a' : 'REMOVE avatar',
           ConditionExpression: ACTIVE_USER,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ExpressionAttributeValues: { ':a': avatar },
+          ...(avatar ? { ExpressionAttributeValues: { ':a': avatar } } : {}),
           ReturnValues: 'ALL_OLD',
         }),
       ),
     );
     return { previous: result.Attributes ? decodeUser(result.Attributes).avatar : undefined };
   } catch (error) {
-    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') throw inactiveUser(username, error as CancellationReason);
+    if (isConditionFailure(error)) throw inactiveUser(username, error as CancellationReason);
     throw error;
   }
 }
 
-/** UpdateItem `REMOVE avatar` with the active-user condition, ReturnValues ALL_OLD. */
-export async function clearAvatar(db: Db, username: string): Promise<{ previous: StoredImage | undefined }> {
-  assertUsername(username);
-  try {
-    const result = await call(db, () =>
-      db.doc.send(
-        new UpdateCommand({
-          TableName: db.table,
-          Key: keys.user(username),
-          UpdateExpression: 'REMOVE avatar',
-          ConditionExpression: ACTIVE_USER,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ReturnValues: 'ALL_OLD',
-        }),
-      ),
-    );
-    return { previous: result.Attributes ? decodeUser(result.Attributes).avatar : undefined };
-  } catch (error) {
-    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') throw inactiveUser(username, error as CancellationReason);
-    throw error;
-  }
-}
+/** UpdateItem `SET avatar = :a` (see replaceAvatar). */
+export const setAvatar = (db: Db, username: string, avatar: StoredImage) => replaceAvatar(db, username, avatar);
+
+/** UpdateItem `REMOVE avatar` (see replaceAvatar). */
+export const clearAvatar = (db: Db, username: string) => replaceAvatar(db, username, undefined);
 
 export interface UploadSlot {
   uploadId: string;

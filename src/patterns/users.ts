@@ -4,7 +4,7 @@ import { errors } from '../errors.js';
 import { assertBirthdate, assertUsername, NewUser, ProfileUpdate, validator, type Photo, type User } from '../schema/entities.js';
 import { decodePhoto, decodeUser, encodeUser, type RawItem } from '../schema/items.js';
 import { keys, parsePhotoSk, ranges } from '../schema/keys.js';
-import { call, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { ACTIVE_USER } from './guards.js';
 
 const newUser = validator(NewUser);
@@ -43,7 +43,7 @@ export async function createUser(db: Db, input: unknown): Promise<User> {
       db.doc.send(new PutCommand({ TableName: db.table, Item: encodeUser(user), ConditionExpression: 'attribute_not_exists(PK)' })),
     );
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw errors.userExists(user.username);
+    if (isConditionFailure(error)) throw errors.userExists(user.username);
     throw error;
   }
   return user;
@@ -90,7 +90,7 @@ export async function updateUser(db: Db, username: string, input: unknown): Prom
     );
     return decodeUser(result.Attributes ?? {});
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+    if (isConditionFailure(error)) {
       throw (error as { Item?: unknown }).Item !== undefined ? errors.accountDeleted(username) : errors.userNotFound(username);
     }
     throw error;

@@ -8,8 +8,7 @@
  *   removes that author's entries; deleting a photo deletes its entries by key, follower by
  *   follower (no Scan). Entries expire by TTL, so a feed never grows without bound.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { call } from '../../patterns/db.js';
+import { forEachQueryPage } from '../../patterns/db.js';
 import { derivedKeys, derivedRanges } from '../../schema/keys.js';
 import type { DerivedView } from '../consumer.js';
 import type { Change } from '../records.js';
@@ -61,23 +60,15 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
   /** Removes the celebrity marker and every entry of the author: one Query of the (bounded) feed, filtered by author. */
   async function unfollow(reader: string, author: string): Promise<void> {
     const writes: DerivedWrite[] = [{ delete: derivedKeys.celebrityFollow(reader, author) }];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await call(derived, () =>
-        derived.doc.send(
-          new QueryCommand({
-            TableName: derived.table,
-            KeyConditionExpression: 'PK = :pk',
-            FilterExpression: 'author = :author',
-            ExpressionAttributeValues: { ':pk': derivedRanges.feed(reader).pk, ':author': author },
-            ProjectionExpression: 'PK, SK',
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) writes.push({ delete: { PK: String(item.PK), SK: String(item.SK) } });
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const input = {
+      KeyConditionExpression: 'PK = :pk',
+      FilterExpression: 'author = :author',
+      ExpressionAttributeValues: { ':pk': derivedRanges.feed(reader).pk, ':author': author },
+      ProjectionExpression: 'PK, SK',
+    };
+    await forEachQueryPage(derived, input, (items) => {
+      for (const item of items) writes.push({ delete: { PK: String(item.PK), SK: String(item.SK) } });
+    });
     await batchWrite(derived, writes);
   }
 

@@ -9,7 +9,7 @@ import { errors } from '../../errors.js';
 import { NewUser, normalizeEmail, normalizeUsername, validator, type User } from '../../schema/entities.js';
 import { encodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
-import { batchGet, call, transact, type Db } from '../db.js';
+import { batchGet, call, isConditionFailure, transact, type Db } from '../db.js';
 import { activeUserCheck, inactiveUser } from '../guards.js';
 import { buildNewUser } from '../users.js';
 import { checkNewPassword, hashPassword, Password, spendDecoyHash, verifyPassword } from './passwords.js';
@@ -114,7 +114,7 @@ async function recordFailedLogin(db: Db, username: string): Promise<void> {
     );
     failures = Number(result.Attributes?.failures ?? 1);
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    if (!(isConditionFailure(error))) throw error;
     await call(db, () =>
       db.doc.send(new PutCommand({ TableName: db.table, Item: { ...key, failures: 1, windowStart: now, expiresAt: now + 2 * LOGIN_WINDOW_SECONDS } })),
     );

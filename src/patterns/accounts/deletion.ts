@@ -21,7 +21,7 @@ import { errors } from '../../errors.js';
 import { assertUsername, REACTION_TYPES, type Photo, type ReactionType, type User } from '../../schema/entities.js';
 import { decodePhoto, type RawItem } from '../../schema/items.js';
 import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
-import { backoff, call, RETRY, transact, type Db } from '../db.js';
+import { backoff, call, forEachQueryPage, RETRY, transact, type Db } from '../db.js';
 import { ACTIVE_USER, DELETING_USER, deletingUserCheck } from '../guards.js';
 import { deletePhoto } from '../photos.js';
 import { normalizeEmail } from '../../schema/entities.js';
@@ -85,14 +85,10 @@ export async function startAccountDeletion(db: Db, username: string): Promise<vo
 /** Usernames with a pending deletion job: Query `PK = DELETION` (consistent, paged). */
 export async function listPendingDeletions(db: Db): Promise<string[]> {
   const names: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await call(db, () =>
-      db.doc.send(new QueryCommand({ TableName: db.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deletionPartition() }, ConsistentRead: true, ExclusiveStartKey: start })),
-    );
-    for (const item of page.Items ?? []) if (typeof item.username === 'string') names.push(item.username);
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const input = { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deletionPartition() }, ConsistentRead: true };
+  await forEachQueryPage(db, input, (items) => {
+    for (const item of items) if (typeof item.username === 'string') names.push(item.username);
+  });
   return names;
 }
 

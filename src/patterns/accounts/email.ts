@@ -13,7 +13,7 @@ import { errors } from '../../errors.js';
 import { normalizeEmail, ProfileFields, ProfileUpdate, Username, validator, type User } from '../../schema/entities.js';
 import { decodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
-import { backoff, call, transact, type Db } from '../db.js';
+import { backoff, call, isConditionFailure, transact, type Db } from '../db.js';
 import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
 import { getUser, updateUser } from '../users.js';
 import { resetPasswordTo } from './credentials.js';
@@ -73,7 +73,7 @@ async function issueMailToken(db: Db, username: string, email: string, purpose: 
       );
       return { username, email, token, expiresAt };
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      if (!(isConditionFailure(error))) throw error;
       await backoff(attempt);
     }
   }

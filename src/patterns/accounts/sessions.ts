@@ -13,12 +13,12 @@
  * and the answer is REFRESH_TOKEN_REUSED (OAuth 2.0 security BCP, refresh token rotation).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { assertUsername, Username, validator } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX, type ItemKey } from '../../schema/keys.js';
 import { activeUserCheck, inactiveUser } from '../guards.js';
-import { call, RETRY, transact, type Db } from '../db.js';
+import { call, forEachQueryPage, isConditionFailure, RETRY, transact, type Db } from '../db.js';
 
 export const REFRESH_GRACE_SECONDS = 30;
 
@@ -175,7 +175,7 @@ export async function revokeSession(db: Db, refreshToken: unknown): Promise<void
       ),
     );
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw errors.invalidRefreshToken();
+    if (isConditionFailure(error)) throw errors.invalidRefreshToken();
     throw error;
   }
 }
@@ -190,27 +190,16 @@ const REVOKE_CHUNK = 100;
 export async function revokeAllSessions(db: Db, username: string): Promise<number> {
   assertUsername(username);
   let revoked = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await call(db, () =>
-      db.doc.send(
-        new QueryCommand({
-          TableName: db.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': accountPartition(username), ':prefix': SESSION_PREFIX },
-          ProjectionExpression: 'PK, SK',
-          ConsistentRead: true,
-          Limit: REVOKE_CHUNK,
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    const items = (page.Items ?? []) as ItemKey[];
-    if (items.length > 0) {
-      await transact(db, items.map((k) => ({ Delete: { TableName: db.table, Key: { PK: k.PK, SK: k.SK } } })), () => errors.transactionConflict());
-      revoked += items.length;
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const input = {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': accountPartition(username), ':prefix': SESSION_PREFIX },
+    ProjectionExpression: 'PK, SK',
+    ConsistentRead: true,
+    Limit: REVOKE_CHUNK,
+  };
+  await forEachQueryPage(db, input, async (items) => {
+    await transact(db, items.map((k) => ({ Delete: { TableName: db.table, Key: { PK: k.PK, SK: k.SK } } })), () => errors.transactionConflict());
+    revoked += items.length;
+  });
   return revoked;
 }

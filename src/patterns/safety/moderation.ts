@@ -11,7 +11,7 @@ import { assertUsername, validator } from '../../schema/entities.js';
 import { photoId } from '../../schema/ids.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
-import { call, queryPage, type Db, type Page, type PageRequest } from '../db.js';
+import { call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from '../db.js';
 import { deletePhoto, getPhoto } from '../photos.js';
 
 const Reason = Type.String({ minLength: 1, maxLength: 500 });
@@ -46,7 +46,7 @@ async function conditionalUpdate(db: Db, username: string, expression: string, v
       ),
     );
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw errors.userNotFound(username);
+    if (isConditionFailure(error)) throw errors.userNotFound(username);
     throw error;
   }
 }

@@ -9,7 +9,7 @@ import { errors, isDomainError } from '../../errors.js';
 import { assertUsername, type Friendship } from '../../schema/entities.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
-import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { call, isConditionFailure, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { followUser } from '../follows.js';
 import { activeUserCheck, inactiveUser } from '../guards.js';
 import { notBlocked } from './blocks.js';
@@ -112,7 +112,7 @@ export async function deleteRequest(db: Db, requesterName: string, targetName: s
       db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.followRequest(target, requester), ConditionExpression: 'attribute_exists(PK)' })),
     );
   } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') throw safetyErrors.requestNotFound(requester, target);
+    if (isConditionFailure(error)) throw safetyErrors.requestNotFound(requester, target);
     throw error;
   }
 }
