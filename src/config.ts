@@ -159,7 +159,8 @@ export const LOCAL_CURSOR_SECRET = 'quick-photos-local-cli-cursor-key-0001';
 
 type Env = Record<string, string | undefined>;
 
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+// 247: the derived table's name (`<table>-derived`) must fit DynamoDB's 255 too.
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,247}$/;
 
 function nonNegativeInt(env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
@@ -250,7 +251,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const tableName = env.TABLE_NAME || 'quick-photos';
   if (!TABLE_NAME.test(tableName)) {
-    throw new ConfigError(`TABLE_NAME must be 3-255 characters of letters, digits, _ . -; got "${tableName}".`);
+    throw new ConfigError(`TABLE_NAME must be 3-247 characters of letters, digits, _ . - (the derived table adds "-derived"); got "${tableName}".`);
   }
 
   const production = env.NODE_ENV === 'production';

@@ -68,6 +68,8 @@ describe('configuration', () => {
     [{ DYNAMODB_ENGINE: 'mysql' }, /DYNAMODB_ENGINE/],
     [{ DYNAMODB_ENGINE: 'endpoint' }, /needs DYNAMODB_ENDPOINT/],
     [{ TABLE_NAME: 'a b' }, /TABLE_NAME/],
+    // The derived table's name (`<table>-derived`) must fit DynamoDB's 255 characters.
+    [{ TABLE_NAME: 't'.repeat(248) }, /3-247 characters/],
     [{ DYNAMODB_REQUEST_TIMEOUT_MS: '-1' }, /DYNAMODB_REQUEST_TIMEOUT_MS/],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

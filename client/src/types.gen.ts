@@ -2867,7 +2867,7 @@ export type CreateUploadSlotErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_SUSPENDED' | 'FORBIDDEN' | 'STORAGE_QUOTA_EXCEEDED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN' | 'STORAGE_QUOTA_EXCEEDED';
         };
     };
     /**

@@ -209,10 +209,19 @@ export interface UploadSlot {
   expiresAt: number;
 }
 
-/** PutItem of the slot with `attribute_not_exists(PK)`. */
+/**
+ * TransactWriteItems: ConditionCheck that the owner is active (guards.ts) + Put of the slot with
+ * `attribute_not_exists(PK)`: an account being deleted or suspended gets no new slot.
+ */
 export async function createUploadSlot(db: Db, slot: UploadSlot): Promise<void> {
-  await call(db, () =>
-    db.doc.send(new PutCommand({ TableName: db.table, Item: { ...keys.uploadSlot(slot.uploadId), ...slot }, ConditionExpression: 'attribute_not_exists(PK)' })),
+  await transact(
+    db,
+    [
+      activeUserCheck(db, slot.username),
+      { Put: { TableName: db.table, Item: { ...keys.uploadSlot(slot.uploadId), ...slot }, ConditionExpression: 'attribute_not_exists(PK)' } },
+    ],
+    // Upload ids are random (128 bits): only the account check can fail in practice.
+    (failed, reasons) => (failed(0) ? inactiveUser(slot.username, reasons[0]) : errors.transactionConflict()),
   );
 }
 

@@ -98,6 +98,8 @@ describe('suspension', () => {
     expect([upload.status, upload.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
     const report = await api.call('PUT', '/v1/reports/users/alice', { ...as(mallory), json: { reason: 'spam' } });
     expect([report.status, report.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    const slot = await api.call('POST', '/v1/users/mallory/uploads', { ...as(mallory), json: { contentLength: PNG_1x1.length, contentType: 'image/png' } });
+    expect([slot.status, slot.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
     const block = await api.call('PUT', '/v1/blocks/alice', as(mallory));
     expect([block.status, block.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
     const hidden = await api.call('GET', '/v1/users/mallory', as(alice));

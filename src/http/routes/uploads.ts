@@ -75,7 +75,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         body: UploadSlotRequest,
         response: {
           201: UploadSlotView,
-          ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN', 'STORAGE_QUOTA_EXCEEDED'], 413: [], 429: ['UPLOAD_RATE_EXCEEDED'], 503: [] }),
+          ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN', 'ACCOUNT_DELETED', 'STORAGE_QUOTA_EXCEEDED'], 413: [], 429: ['UPLOAD_RATE_EXCEEDED'], 503: [] }),
         },
       },
     },
