@@ -6,7 +6,7 @@
  * partitions (src/schema/keys.ts): no lab query's key range covers either.
  */
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError, errors } from '../errors.js';
 import { assertUsername, CAPTION_MAX, type Photo, type StoredImage } from '../schema/entities.js';
 import { decodeUser, encodePhoto, type RawItem } from '../schema/items.js';
