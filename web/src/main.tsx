@@ -2,14 +2,19 @@
 import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
+import { Activity, refreshUnread, unread } from './screens/activity.js';
 import { LogIn, SignUp } from './screens/auth.js';
+import { Feed } from './screens/feed.js';
 import { Followers, Following } from './screens/people.js';
 import { PhotoDetail } from './screens/photo.js';
 import { Profile } from './screens/profile.js';
+import { Search } from './screens/search.js';
 import { Settings } from './screens/settings.js';
 import { Upload } from './screens/upload.js';
 import { currentUser } from './session.js';
 import './styles.css';
+
+const UNREAD_POLL_MS = 60_000;
 
 function Redirect({ to }: { to: string }) {
   const { route } = useLocation();
@@ -18,12 +23,31 @@ function Redirect({ to }: { to: string }) {
 }
 
 function Nav({ username }: { username: string }) {
+  const { path } = useLocation();
+  // The badge follows every navigation, and a slow poll while the app stays open.
+  useEffect(() => void refreshUnread().catch(() => undefined), [path]);
+  useEffect(() => {
+    const timer = setInterval(() => document.visibilityState === 'visible' && void refreshUnread().catch(() => undefined), UNREAD_POLL_MS);
+    return () => clearInterval(timer);
+  }, []);
+  const count = unread.value;
+  const link = (href: string, label: string, extra?: string) => (
+    <a href={href} aria-current={path === href ? 'page' : undefined} aria-label={extra ? `${label}, ${extra}` : undefined}>
+      {label}
+      {extra ? (
+        <span class="count" aria-hidden="true">
+          {count > 99 ? '99+' : count}
+        </span>
+      ) : null}
+    </a>
+  );
   return (
     <nav class="nav" aria-label="Main">
-      <a href="/">Home</a>
-      <a href="/upload">New photo</a>
-      <a href={`/u/${username}`}>Profile</a>
-      <a href="/settings">Settings</a>
+      {link('/', 'Home')}
+      {link('/search', 'Search')}
+      {link('/upload', 'New photo')}
+      {link('/activity', 'Activity', count > 0 ? `${count} unread` : undefined)}
+      {link(`/u/${username}`, 'Profile')}
     </nav>
   );
 }
@@ -51,10 +75,15 @@ function App() {
   }
   return (
     <>
+      <a class="skip" href="#content">
+        Skip to content
+      </a>
       <Router>
-        <Route path="/" component={() => <Redirect to={`/u/${username}`} />} />
+        <Route path="/" component={Feed} />
         <Route path="/login" component={() => <Redirect to="/" />} />
         <Route path="/signup" component={() => <Redirect to="/" />} />
+        <Route path="/search" component={Search} />
+        <Route path="/activity" component={Activity} />
         <Route path="/u/:username" component={Profile} />
         <Route path="/u/:username/followers" component={Followers} />
         <Route path="/u/:username/following" component={Following} />

@@ -1,7 +1,8 @@
 /** Small pieces every screen shares: error notices, avatars, paged lists with infinite scroll. */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { ErrorResponse, Photo } from '../../client/src/index.js';
+import { thumbHashToDataURL } from 'thumbhash';
+import type { ErrorResponse, Image, ImageVariant, Photo } from '../../client/src/index.js';
 
 /** What the API said went wrong, in words for people (the code stays for tests and support). */
 export function problem(error: unknown): string {
@@ -20,21 +21,57 @@ export function Notice({ error }: { error: string | undefined }) {
 }
 
 /**
- * The signed URL of a photo's variant by name (thumb, feed, full), falling back to the feed-size
- * `imageUrl`; undefined for a photo with no stored image. Signed URLs expire (urlsExpireAt):
- * screens re-fetch the photo rather than keep one.
+ * The signed URL of a variant by name (photos: thumb, feed, full; avatars: small, large),
+ * WebP first, falling back to the feed-size `imageUrl`. Signed URLs expire (urlsExpireAt):
+ * screens re-fetch the resource rather than keep one.
  */
-export function photoSrc(photo: Pick<Photo, 'variants' | 'imageUrl'>, name: 'thumb' | 'feed' | 'full'): string | undefined {
-  const webp = photo.variants?.find((v) => v.name === name && v.contentType === 'image/webp');
+export function photoSrc(photo: { variants?: ImageVariant[]; imageUrl?: string }, name: string): string | undefined {
+  const webp = photo.variants?.find((v) => v.name === name && v.contentType === 'image/webp') ?? photo.variants?.find((v) => v.name === name);
   return webp?.url ?? photo.imageUrl;
 }
 
-export function Avatar({ name, size = 40 }: { name: string; size?: number }) {
-  // A placeholder until profile pictures arrive: the initial on a colour derived from the name.
+const placeholders = new Map<string, string>();
+
+/** The ThumbHash as a tiny PNG data URL (decoded once per hash). */
+export function placeholderUrl(hash: string | undefined): string | undefined {
+  if (!hash) return undefined;
+  let url = placeholders.get(hash);
+  if (!url) {
+    try {
+      url = thumbHashToDataURL(Uint8Array.from(atob(hash), (c) => c.charCodeAt(0)));
+    } catch {
+      url = '';
+    }
+    if (placeholders.size > 500) placeholders.clear();
+    placeholders.set(hash, url);
+  }
+  return url || undefined;
+}
+
+/**
+ * A photo laid out before it loads: the box takes the photo's aspect ratio (from width and
+ * height) so nothing below it moves, and paints the ThumbHash until the image arrives.
+ */
+export function PhotoImage(props: { photo: Pick<Photo, 'variants' | 'imageUrl' | 'width' | 'height' | 'placeholder'>; variant: string; alt: string; square?: boolean; eager?: boolean }) {
+  const { photo } = props;
+  const width = props.square ? 1 : (photo.width ?? 1);
+  const height = props.square ? 1 : (photo.height ?? 1);
+  const placeholder = placeholderUrl(photo.placeholder);
+  return (
+    <div class="frame" style={{ aspectRatio: `${width} / ${height}`, ...(placeholder ? { backgroundImage: `url(${placeholder})` } : {}) }}>
+      <img src={photoSrc(photo, props.variant)} alt={props.alt} loading={props.eager ? 'eager' : 'lazy'} decoding="async" width={width} height={height} />
+    </div>
+  );
+}
+
+/** A profile picture, or the initial on a colour derived from the name when there is none. */
+export function Avatar({ name, image, size = 40 }: { name: string; image?: Image | undefined; size?: number }) {
+  const src = image ? photoSrc(image, size > 64 ? 'large' : 'small') : undefined;
+  if (src) return <img class="avatar" src={src} alt="" width={size} height={size} style={{ width: `${size}px`, height: `${size}px` }} />;
   let hue = 0;
   for (const char of name) hue = (hue * 31 + char.charCodeAt(0)) % 360;
   return (
-    <span class="avatar" aria-hidden="true" style={{ width: `${size}px`, height: `${size}px`, background: `hsl(${hue} 45% 40%)` }}>
+    <span class="avatar" aria-hidden="true" style={{ width: `${size}px`, height: `${size}px`, background: `hsl(${hue} 45% 35%)` }}>
       {name.slice(0, 1).toUpperCase()}
     </span>
   );
@@ -45,7 +82,7 @@ export function Screen({ title, children }: { title: string; children: Component
     document.title = `${title} · quick-photos`;
   }, [title]);
   return (
-    <main class="screen" aria-label={title}>
+    <main id="content" tabIndex={-1} class="screen" aria-label={title}>
       {children}
     </main>
   );

@@ -1,27 +1,23 @@
-/** Followers and following: who follows a user, and whom the user follows, with profiles. */
-import { listFollowers, listFollowing } from '../../../client/src/index.js';
+/** Followers and following: who follows a user, and whom the user follows, with profiles and follow buttons. */
+import { listFollowers, listFollowing, type FriendshipWithProfile } from '../../../client/src/index.js';
 import { api } from '../session.js';
-import { Avatar, MoreSentinel, Notice, Screen, usePaged } from '../ui.js';
+import { FollowButton, PersonRow } from '../social.js';
+import { MoreSentinel, Notice, Screen, usePaged } from '../ui.js';
 
-interface Person {
-  username: string;
-  name?: string;
-}
-
-function PeopleList({ title, people }: { title: string; people: ReturnType<typeof usePaged<Person>> }) {
+function PeopleList({ title, people, other }: { title: string; people: ReturnType<typeof usePaged<FriendshipWithProfile>>; other: (f: FriendshipWithProfile) => string }) {
   return (
     <Screen title={title}>
       <h1>{title}</h1>
       <Notice error={people.error} />
       <ul class="people">
-        {people.items.map((person) => (
-          <li key={person.username}>
-            <a href={`/u/${person.username}`}>
-              <Avatar name={person.username} size={32} />
-              <span>{person.name ?? person.username}</span> <span class="muted">@{person.username}</span>
-            </a>
-          </li>
-        ))}
+        {people.items.map((f) => {
+          const username = other(f);
+          return (
+            <PersonRow key={username} username={username} name={f.user?.name} avatar={f.user?.avatar}>
+              {f.user ? <FollowButton username={username} initial={f.user.viewer.following ? 'following' : 'none'} /> : null}
+            </PersonRow>
+          );
+        })}
       </ul>
       {people.done && people.items.length === 0 ? <p class="muted">Nobody yet.</p> : null}
       <MoreSentinel done={people.done} busy={people.busy} more={people.more} />
@@ -30,20 +26,17 @@ function PeopleList({ title, people }: { title: string; people: ReturnType<typeo
 }
 
 export function Followers({ username = '' }: { username?: string }) {
-  const people = usePaged<Person>(`followers:${username}`, async (cursor) => {
-    const { data } = await listFollowers({ client: api, path: { username }, query: cursor ? { cursor } : {}, throwOnError: true });
-    return { items: data.items.map((f) => ({ username: f.followingUser })), ...(data.nextCursor ? { nextCursor: data.nextCursor } : {}) };
+  const people = usePaged(`followers:${username}`, async (cursor) => {
+    const { data } = await listFollowers({ client: api, path: { username }, query: { expand: 'profile', ...(cursor ? { cursor } : {}) }, throwOnError: true });
+    return data;
   });
-  return <PeopleList title={`Followers of @${username}`} people={people} />;
+  return <PeopleList title={`Followers of @${username}`} people={people} other={(f) => f.followingUser} />;
 }
 
 export function Following({ username = '' }: { username?: string }) {
-  const people = usePaged<Person>(`following:${username}`, async (cursor) => {
+  const people = usePaged(`following:${username}`, async (cursor) => {
     const { data } = await listFollowing({ client: api, path: { username }, query: { expand: 'profile', ...(cursor ? { cursor } : {}) }, throwOnError: true });
-    return {
-      items: data.items.map((f) => ({ username: f.followedUser, ...(f.user ? { name: f.user.name } : {}) })),
-      ...(data.nextCursor ? { nextCursor: data.nextCursor } : {}),
-    };
+    return data;
   });
-  return <PeopleList title={`Followed by @${username}`} people={people} />;
+  return <PeopleList title={`Followed by @${username}`} people={people} other={(f) => f.followedUser} />;
 }

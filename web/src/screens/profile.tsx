@@ -1,75 +1,128 @@
-/** A user's profile: who they are, their counts, follow / unfollow, and their photo grid. */
+/** A user's profile: avatar, counts, follow / request / unfollow, block, and the photo grid. */
 import { useEffect, useState } from 'preact/hooks';
-import { followUser, getUser, listUserPhotos, unfollowUser, type Profile as User } from '../../../client/src/index.js';
+import { blockUser, getUser, listUserPhotos, unblockUser, type Profile as User } from '../../../client/src/index.js';
 import { api, currentUser } from '../session.js';
-import { Avatar, MoreSentinel, Notice, photoSrc, problem, Screen, usePaged } from '../ui.js';
+import { FollowButton, type Relation } from '../social.js';
+import { Avatar, MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
 
-export function Profile({ username = '' }: { username?: string }) {
-  const [user, setUser] = useState<User>();
+const relationOf = (user: User): Relation => (user.viewer?.following ? 'following' : user.viewer?.requested ? 'requested' : 'none');
+
+/** Block with a confirmation step; once blocked, unblock from here too. */
+function BlockControl({ username, onChange }: { username: string; onChange: (blocked: boolean) => void }) {
+  const [step, setStep] = useState<'idle' | 'confirm' | 'blocked'>('idle');
   const [error, setError] = useState<string>();
-  const [following, setFollowing] = useState<boolean | undefined>();
-  const me = currentUser.value;
-
-  useEffect(() => {
-    setUser(undefined);
-    getUser({ client: api, path: { username }, throwOnError: true })
-      .then(({ data }) => setUser(data))
-      .catch((e: unknown) => setError(problem(e)));
-  }, [username]);
-
-  const photos = usePaged(username, async (cursor) => {
-    const { data } = await listUserPhotos({ client: api, path: { username }, query: { limit: 18, ...(cursor ? { cursor } : {}) }, throwOnError: true });
-    return data;
-  });
-
-  async function toggleFollow() {
+  async function run(block: boolean) {
     try {
-      if (following) await unfollowUser({ client: api, path: { username }, throwOnError: true });
-      else await followUser({ client: api, path: { username }, throwOnError: true });
-      setFollowing(!following);
-      const { data } = await getUser({ client: api, path: { username }, throwOnError: true });
-      setUser(data);
+      if (block) await blockUser({ client: api, path: { username }, throwOnError: true });
+      else await unblockUser({ client: api, path: { username }, throwOnError: true });
+      setStep(block ? 'blocked' : 'idle');
+      onChange(block);
     } catch (e) {
       setError(problem(e));
     }
   }
+  return (
+    <div class="block">
+      {step === 'idle' ? (
+        <button type="button" onClick={() => setStep('confirm')}>
+          Block
+        </button>
+      ) : null}
+      {step === 'confirm' ? (
+        <div role="group" aria-label="Confirm block" class="actions">
+          <span>Block @{username}? Follows both ways end and they no longer see you.</span>
+          <button type="button" class="danger" onClick={() => void run(true)}>
+            Block @{username}
+          </button>
+          <button type="button" onClick={() => setStep('idle')}>
+            Cancel
+          </button>
+        </div>
+      ) : null}
+      {step === 'blocked' ? (
+        <p role="status">
+          You blocked @{username}.{' '}
+          <button type="button" onClick={() => void run(false)}>
+            Unblock
+          </button>
+        </p>
+      ) : null}
+      <Notice error={error} />
+    </div>
+  );
+}
+
+export function Profile({ username = '' }: { username?: string }) {
+  const [user, setUser] = useState<User>();
+  const [error, setError] = useState<string>();
+  const [version, setVersion] = useState(0);
+  const me = currentUser.value;
+  const mine = me === username;
+
+  useEffect(() => {
+    getUser({ client: api, path: { username }, throwOnError: true })
+      .then(({ data }) => {
+        setUser(data);
+        setError(undefined);
+      })
+      .catch((e: unknown) => setError(problem(e)));
+  }, [username, version]);
+
+  const shown = user?.username === username ? user : undefined;
+  const hidden = shown?.private && !mine && !shown.viewer?.following;
+  const photos = usePaged(`${username}:${hidden ? 'hidden' : 'open'}:${version}`, async (cursor) => {
+    if (hidden) return { items: [] };
+    const { data } = await listUserPhotos({ client: api, path: { username }, query: { limit: 18, ...(cursor ? { cursor } : {}) }, throwOnError: true });
+    return data;
+  });
+  const refresh = () => setVersion((v) => v + 1);
 
   return (
-    <Screen title={user ? `${user.name} (@${username})` : `@${username}`}>
+    <Screen title={shown ? `${shown.name} (@${username})` : `@${username}`}>
       <Notice error={error} />
       <header class="profile">
-        <Avatar name={username} size={72} />
-        <div>
-          <h1>{user?.name ?? username}</h1>
-          <p class="muted">@{username}</p>
-          {user?.status ? <p>{user.status}</p> : null}
+        <Avatar name={username} image={shown?.avatar} size={80} />
+        <div class="who">
+          <h1>{shown?.name ?? username}</h1>
+          <p class="muted">
+            @{username}
+            {shown?.private ? ' · private account' : ''}
+            {shown?.viewer?.followedBy ? ' · follows you' : ''}
+          </p>
+          {shown?.status ? <p>{shown.status}</p> : null}
           <p class="counts">
             <a href={`/u/${username}/followers`}>
-              <strong>{user?.followers ?? '–'}</strong> followers
+              <strong>{shown?.followers ?? '–'}</strong> followers
             </a>
             <a href={`/u/${username}/following`}>
-              <strong>{user?.following ?? '–'}</strong> following
+              <strong>{shown?.following ?? '–'}</strong> following
             </a>
           </p>
-          {me && me !== username && user ? (
-            <button type="button" class={following ? '' : 'primary'} onClick={() => void toggleFollow()}>
-              {following ? 'Unfollow' : 'Follow'}
-            </button>
-          ) : null}
+          <div class="actions">
+            {shown && !mine ? <FollowButton key={`${username}:${version}`} username={username} initial={relationOf(shown)} onChange={refresh} /> : null}
+            {mine ? <a class="button" href="/settings">Settings</a> : null}
+          </div>
         </div>
       </header>
-      <Notice error={photos.error} />
-      <ul class="grid" aria-label="Photos">
-        {photos.items.map((photo) => (
-          <li key={photo.id}>
-            <a href={`/p/${photo.id}`} aria-label={`Photo of ${new Date(photo.timestamp).toLocaleString()}`}>
-              <img src={photoSrc(photo, 'thumb')} alt="" loading="lazy" width={1} height={1} />
-            </a>
-          </li>
-        ))}
-      </ul>
-      {photos.done && photos.items.length === 0 ? <p class="muted">No photos yet.</p> : null}
-      <MoreSentinel done={photos.done} busy={photos.busy} more={photos.more} />
+      {shown && !mine ? <BlockControl username={username} onChange={refresh} /> : null}
+      {hidden ? (
+        <p class="muted">This account is private: follow it to see its photos.</p>
+      ) : (
+        <>
+          <Notice error={photos.error} />
+          <ul class="grid" aria-label="Photos">
+            {photos.items.map((photo) => (
+              <li key={photo.id}>
+                <a href={`/p/${photo.id}`} aria-label={photo.caption ?? `Photo of ${new Date(photo.timestamp).toLocaleString()}`}>
+                  <PhotoImage photo={photo} variant="thumb" alt="" square />
+                </a>
+              </li>
+            ))}
+          </ul>
+          {photos.done && photos.items.length === 0 ? <p class="muted">No photos yet.</p> : null}
+          <MoreSentinel done={photos.done} busy={photos.busy} more={photos.more} />
+        </>
+      )}
     </Screen>
   );
 }

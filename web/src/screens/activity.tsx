@@ -1,0 +1,88 @@
+/** Activity: new followers, follow requests (approve / decline), reactions to my photos; opening it marks them read. */
+import { signal } from '@preact/signals';
+import { useEffect, useState } from 'preact/hooks';
+import { approveFollowRequest, declineFollowRequest, getActivity, markActivityRead, type ActivityItem } from '../../../client/src/index.js';
+import { api } from '../session.js';
+import { PersonRow, REACTIONS } from '../social.js';
+import { MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
+
+/** Unread activity, for the badge in the navigation. */
+export const unread = signal(0);
+
+/** Reads the unread count (the first item only); the navigation calls it on every route. */
+export async function refreshUnread(): Promise<void> {
+  const { data } = await getActivity({ client: api, query: { limit: 1 } });
+  if (data) unread.value = data.unreadCount;
+}
+
+function RequestButtons({ username }: { username: string }) {
+  const [state, setState] = useState<'pending' | 'approved' | 'declined'>('pending');
+  const [error, setError] = useState<string>();
+  async function answer(approve: boolean) {
+    try {
+      if (approve) await approveFollowRequest({ client: api, path: { username }, throwOnError: true });
+      else await declineFollowRequest({ client: api, path: { username }, throwOnError: true });
+      setState(approve ? 'approved' : 'declined');
+    } catch (e) {
+      setError(problem(e));
+    }
+  }
+  if (state !== 'pending') return <span role="status">{state === 'approved' ? 'Approved' : 'Declined'}</span>;
+  return (
+    <span class="actions">
+      <button type="button" class="primary" aria-label={`Approve @${username}`} onClick={() => void answer(true)}>
+        Approve
+      </button>
+      <button type="button" aria-label={`Decline @${username}`} onClick={() => void answer(false)}>
+        Decline
+      </button>
+      {error ? <span class="notice" role="alert">{error}</span> : null}
+    </span>
+  );
+}
+
+function describe(item: ActivityItem): string {
+  if (item.type === 'follow') return 'started following you';
+  if (item.type === 'request') return 'asked to follow you';
+  const glyph = REACTIONS.find((r) => r.type === item.reactionType)?.label.toLowerCase() ?? 'a reaction';
+  return `reacted ${glyph} to your photo`;
+}
+
+export function Activity() {
+  const activity = usePaged('activity', async (cursor) => {
+    const { data } = await getActivity({ client: api, query: cursor ? { cursor } : {}, throwOnError: true });
+    return data;
+  });
+  const firstLoaded = activity.items.length > 0;
+  useEffect(() => {
+    if (!firstLoaded) return;
+    void markActivityRead({ client: api }).then(({ response }) => {
+      if (response?.ok) unread.value = 0;
+    });
+  }, [firstLoaded]);
+
+  return (
+    <Screen title="Activity">
+      <h1>Activity</h1>
+      <Notice error={activity.error} />
+      <ul class="people activity">
+        {activity.items.map((item) => (
+          <PersonRow key={`${item.type}-${item.actor.username}-${item.at}-${item.reactionType ?? ''}`} username={item.actor.username} name={item.actor.name} avatar={item.actor.avatar}>
+            <span class={item.unread ? 'what unread' : 'what'}>
+              {describe(item)}
+              {item.unread ? <span class="badge">new</span> : null}
+            </span>
+            {item.type === 'request' ? <RequestButtons username={item.actor.username} /> : null}
+            {item.photo ? (
+              <a class="thumb" href={`/p/${item.photo.id}`} aria-label="Open the photo">
+                <PhotoImage photo={item.photo} variant="thumb" alt="" square />
+              </a>
+            ) : null}
+          </PersonRow>
+        ))}
+      </ul>
+      {activity.done && activity.items.length === 0 ? <p class="muted">No activity yet.</p> : null}
+      <MoreSentinel done={activity.done} busy={activity.busy} more={activity.more} />
+    </Screen>
+  );
+}

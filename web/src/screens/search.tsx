@@ -1,0 +1,57 @@
+/** Find people: search by username or name as I type; with no query, people to follow. */
+import { useEffect, useState } from 'preact/hooks';
+import { searchUsers, suggestUsers, type UserCard } from '../../../client/src/index.js';
+import { api } from '../session.js';
+import { FollowButton, PersonRow } from '../social.js';
+import { Notice, problem, Screen } from '../ui.js';
+
+const DEBOUNCE_MS = 200;
+
+export function Search() {
+  const [query, setQuery] = useState('');
+  const [people, setPeople] = useState<UserCard[]>();
+  const [error, setError] = useState<string>();
+  const trimmed = query.trim();
+
+  useEffect(() => {
+    let current = true;
+    const timer = setTimeout(() => {
+      const request = trimmed
+        ? searchUsers({ client: api, query: { query: trimmed, limit: 20 }, throwOnError: true })
+        : suggestUsers({ client: api, query: { limit: 20 }, throwOnError: true });
+      request
+        .then(({ data }) => {
+          if (!current) return;
+          setPeople(data.items);
+          setError(undefined);
+        })
+        .catch((e: unknown) => current && setError(problem(e)));
+    }, trimmed ? DEBOUNCE_MS : 0);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [trimmed]);
+
+  return (
+    <Screen title="Search">
+      <h1>Search</h1>
+      <form class="form" role="search" onSubmit={(e) => e.preventDefault()}>
+        <div class="field">
+          <label for="search-query">Search people</label>
+          <input id="search-query" type="search" autocomplete="off" placeholder="Name or username" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+        </div>
+      </form>
+      <h2>{trimmed ? 'People' : 'Suggested for you'}</h2>
+      <Notice error={error} />
+      <ul class="people" aria-label={trimmed ? 'Search results' : 'Suggestions'}>
+        {(people ?? []).map((user) => (
+          <PersonRow key={user.username} username={user.username} name={user.name} avatar={user.avatar}>
+            <FollowButton username={user.username} initial={user.viewer.following ? 'following' : 'none'} />
+          </PersonRow>
+        ))}
+      </ul>
+      {people?.length === 0 ? <p class="muted">{trimmed ? 'Nobody found.' : 'Follow a few people to get suggestions.'}</p> : null}
+    </Screen>
+  );
+}

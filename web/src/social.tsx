@@ -1,0 +1,145 @@
+/** The controls several screens share: follow / request / unfollow, reaction toggles, a person row. */
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import {
+  cancelFollowRequest,
+  followUser,
+  reactToPhoto,
+  removeReaction,
+  unfollowUser,
+  type Image,
+  type Photo,
+  type Reaction,
+} from '../../client/src/index.js';
+import { api, currentUser } from './session.js';
+import { Avatar, problem } from './ui.js';
+
+export type Relation = 'none' | 'following' | 'requested';
+
+/**
+ * Follow, unfollow, or (for a private account) request and cancel the request. `initial`
+ * comes from the profile or card the screen already has, so the button costs no read.
+ */
+export function FollowButton(props: { username: string; initial: Relation; onChange?: (next: Relation) => void }) {
+  const [relation, setRelation] = useState<Relation>(props.initial);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  if (props.username === currentUser.value) return null;
+
+  async function click() {
+    const path = { username: props.username };
+    setBusy(true);
+    try {
+      let next: Relation = 'none';
+      if (relation === 'following') await unfollowUser({ client: api, path, throwOnError: true });
+      else if (relation === 'requested') await cancelFollowRequest({ client: api, path, throwOnError: true });
+      else {
+        const { data } = await followUser({ client: api, path, throwOnError: true });
+        next = 'requester' in data ? 'requested' : 'following';
+      }
+      setRelation(next);
+      setError(undefined);
+      props.onChange?.(next);
+    } catch (e) {
+      setError(problem(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const label = relation === 'following' ? 'Unfollow' : relation === 'requested' ? 'Requested' : 'Follow';
+  return (
+    <>
+      <button
+        type="button"
+        class={relation === 'none' ? 'primary' : ''}
+        disabled={busy}
+        title={relation === 'requested' ? 'Cancel the follow request' : undefined}
+        onClick={() => void click()}
+      >
+        {label}
+      </button>
+      {error ? (
+        <span class="notice" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
+export const REACTIONS: { type: Reaction['reactionType']; label: string; glyph: string }[] = [
+  { type: '+1', label: 'Plus one', glyph: '👍' },
+  { type: 'smiley', label: 'Smiley', glyph: '😊' },
+  { type: 'sunglasses', label: 'Sunglasses', glyph: '😎' },
+  { type: 'heart', label: 'Heart', glyph: '❤️' },
+];
+
+type ReactionType = Reaction['reactionType'];
+
+/**
+ * The four reaction toggles with their counts, mine pressed. A toggle updates the count in
+ * place from the answer (201: a new reaction), with no re-read of the photo.
+ */
+export function ReactionBar(props: { photo: Pick<Photo, 'id' | 'reactions'>; mine: ReactionType[]; onChange?: (type: ReactionType, on: boolean) => void }) {
+  const [counts, setCounts] = useState(props.photo.reactions);
+  const [mine, setMine] = useState(() => new Set(props.mine));
+  const [error, setError] = useState<string>();
+  const path = (type: ReactionType) => ({ photoId: props.photo.id, type });
+
+  async function toggle(type: ReactionType) {
+    const had = mine.has(type);
+    try {
+      let delta = 0;
+      if (had) {
+        await removeReaction({ client: api, path: path(type), throwOnError: true });
+        delta = -1;
+      } else {
+        const { response } = await reactToPhoto({ client: api, path: path(type), throwOnError: true });
+        delta = response.status === 201 ? 1 : 0;
+      }
+      setCounts((old) => ({ ...old, [type]: Math.max(0, old[type] + delta) }));
+      setMine((old) => {
+        const next = new Set(old);
+        if (had) next.delete(type);
+        else next.add(type);
+        return next;
+      });
+      setError(undefined);
+      props.onChange?.(type, !had);
+    } catch (e) {
+      setError(problem(e));
+    }
+  }
+
+  return (
+    <div class="reactions" role="group" aria-label="Reactions">
+      {REACTIONS.map(({ type, label, glyph }) => (
+        <button key={type} type="button" aria-pressed={mine.has(type)} aria-label={`${label}: ${counts[type]}`} onClick={() => void toggle(type)}>
+          <span aria-hidden="true">{glyph}</span> {counts[type]}
+        </button>
+      ))}
+      {error ? (
+        <span class="notice" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+/** A person in a list: avatar and names linking to the profile, then whatever the list adds. */
+export function PersonRow(props: { username: string; name?: string | undefined; avatar?: Image | undefined; children?: ComponentChildren }) {
+  return (
+    <li>
+      <a href={`/u/${props.username}`}>
+        <Avatar name={props.username} image={props.avatar} size={40} />
+        <span class="names">
+          <span>{props.name ?? props.username}</span>
+          <span class="muted">@{props.username}</span>
+        </span>
+      </a>
+      {props.children}
+    </li>
+  );
+}
