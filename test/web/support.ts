@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import sharp from 'sharp';
 import { build } from 'vite';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
@@ -43,4 +44,20 @@ export async function launchBrowser(): Promise<Browser> {
     // No network but loopback here: keep Chromium from calling home at start.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * A photo-like JPEG drawn locally (a gradient and a few circles rendered by sharp), distinct
+ * per seed: the feed screenshots show real images through the real media pipeline.
+ */
+export async function samplePhoto(seed: number, width = 640, height = 480): Promise<Buffer> {
+  const hue = (n: number) => (seed * 67 + n * 53) % 360;
+  const circles = [0, 1, 2]
+    .map((i) => `<circle cx="${((seed + i) * 97) % width}" cy="${((seed + i) * 61) % height}" r="${60 + ((seed * 13 + i * 29) % 90)}" fill="hsl(${hue(i + 2)},70%,60%)" fill-opacity="0.7"/>`)
+    .join('');
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">` +
+    `<stop offset="0" stop-color="hsl(${hue(0)},65%,55%)"/><stop offset="1" stop-color="hsl(${hue(1)},65%,30%)"/></linearGradient></defs>` +
+    `<rect width="100%" height="100%" fill="url(#g)"/>${circles}</svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 80 }).toBuffer();
 }

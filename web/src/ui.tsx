@@ -139,7 +139,7 @@ export function usePaged<T>(key: string, load: (cursor: string | undefined) => P
 }
 
 /** Loads the next page when it scrolls into view; a button for keyboards and old browsers. */
-export function MoreSentinel({ done, busy, more }: { done: boolean; busy: boolean; more: () => Promise<void> }) {
+export function MoreSentinel({ done, busy, more, started = true }: { done: boolean; busy: boolean; more: () => Promise<void>; started?: boolean }) {
   const ref = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const node = ref.current;
@@ -150,7 +150,8 @@ export function MoreSentinel({ done, busy, more }: { done: boolean; busy: boolea
     observer.observe(node);
     return () => observer.disconnect();
   }, [done, busy, more]);
-  if (done) return null;
+  // Nothing while the first page loads: a button there would be pushed down by the items (a layout shift).
+  if (done || (busy && !started)) return null;
   return (
     <button ref={ref} class="more" type="button" disabled={busy} onClick={() => void more()}>
       {busy ? 'Loading…' : 'Load more'}

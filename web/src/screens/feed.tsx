@@ -45,7 +45,7 @@ export function Feed() {
           Nothing here yet. <a href="/search">Find people to follow</a> or <a href="/upload">share a photo</a>.
         </p>
       ) : null}
-      <MoreSentinel done={feed.done} busy={feed.busy} more={feed.more} />
+      <MoreSentinel done={feed.done} busy={feed.busy} more={feed.more} started={feed.items.length > 0} />
     </Screen>
   );
 }

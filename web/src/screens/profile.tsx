@@ -99,7 +99,7 @@ export function Profile({ username = '' }: { username?: string }) {
             </a>
           </p>
           <div class="actions">
-            {shown && !mine ? <FollowButton key={`${username}:${version}`} username={username} initial={relationOf(shown)} onChange={refresh} /> : null}
+            {shown && !mine ? <FollowButton key={`${username}:${relationOf(shown)}`} username={username} initial={relationOf(shown)} onChange={refresh} /> : null}
             {mine ? <a class="button" href="/settings">Settings</a> : null}
           </div>
         </div>
@@ -109,7 +109,7 @@ export function Profile({ username = '' }: { username?: string }) {
         <p class="muted">This account is private: follow it to see its photos.</p>
       ) : (
         <>
-          <Notice error={photos.error} />
+          <Notice error={error ? undefined : photos.error} />
           <ul class="grid" aria-label="Photos">
             {photos.items.map((photo) => (
               <li key={photo.id}>

@@ -90,12 +90,20 @@ function ProfileSection() {
       setAvatarImage(undefined);
       return 'Picture removed.';
     });
-  const togglePrivate = (value: boolean) =>
+  const togglePrivate = (value: boolean) => {
+    // Shown at once, put back if the API refuses.
+    setPrivate(value);
     void state.run(async () => {
-      const { data } = await setAccountPrivacy({ client: api, body: { private: value }, throwOnError: true });
-      setPrivate(data.private);
-      return data.private ? 'Your account is private.' : 'Your account is public.';
+      try {
+        const { data } = await setAccountPrivacy({ client: api, body: { private: value }, throwOnError: true });
+        setPrivate(data.private);
+        return data.private ? 'Your account is private.' : 'Your account is public.';
+      } catch (e) {
+        setPrivate(!value);
+        throw e;
+      }
     });
+  };
 
   return (
     <Section title="Profile" state={state}>
@@ -125,7 +133,7 @@ function ProfileSection() {
         </button>
       </form>
       <label class="check">
-        <input type="checkbox" checked={isPrivate ?? false} disabled={isPrivate === undefined || state.busy} onChange={(e) => togglePrivate(e.currentTarget.checked)} />
+        <input type="checkbox" checked={isPrivate ?? false} disabled={isPrivate === undefined} onChange={(e) => togglePrivate(e.currentTarget.checked)} />
         Private account: only followers I approve see my photos
       </label>
     </Section>
