@@ -130,6 +130,7 @@ describe('the web app', () => {
     try {
       // A third person, through the API, so that the feed and the suggestions have someone in them.
       const cleo = await signUp(api, 'cleo');
+      expect((await api.call('PATCH', '/v1/me', { token: cleo.accessToken, json: { name: 'Cleo Martin', status: 'Light chaser' } })).status).toBe(200);
       const avatar = new FormData();
       avatar.append('file', new Blob([new Uint8Array(await samplePhoto(7, 256, 256))], { type: 'image/jpeg' }), 'me.jpg');
       expect((await api.call('PUT', '/v1/users/cleo/avatar', { token: cleo.accessToken, body: avatar })).status).toBe(200);
@@ -186,7 +187,7 @@ describe('the web app', () => {
       // His home feed: Ann's photo and Cleo's, painted at their size before the images arrive.
       await ben.page.getByRole('link', { name: 'Home' }).click();
       await reloadUntil(ben.page, () => ben.page.getByRole('article', { name: 'Photo by Ann Example' }));
-      await reloadUntil(ben.page, () => ben.page.getByRole('article', { name: 'Photo by Name of cleo' }));
+      await reloadUntil(ben.page, () => ben.page.getByRole('article', { name: 'Photo by Cleo Martin' }));
       // Measured with every image held back 400 ms, as on a slow phone link: the boxes and
       // their ThumbHash placeholders must be painted first, and nothing may move when the images land.
       await ben.page.addInitScript(() => {
