@@ -577,6 +577,10 @@ export type ProfileRelation = {
      * Your follow request to this private account is pending
      */
     requested: boolean;
+    /**
+     * You blocked this user (DELETE /v1/blocks/{username} to unblock)
+     */
+    blocking: boolean;
 };
 
 /**

@@ -204,7 +204,11 @@ export const Profile = Type.Object(
     ...PublicUser.properties,
     viewer: Type.Optional(
       Type.Object(
-        { ...ViewerRelation.properties, requested: Type.Boolean({ description: 'Your follow request to this private account is pending' }) },
+        {
+          ...ViewerRelation.properties,
+          requested: Type.Boolean({ description: 'Your follow request to this private account is pending' }),
+          blocking: Type.Boolean({ description: 'You blocked this user (DELETE /v1/blocks/{username} to unblock)' }),
+        },
         { title: 'ProfileRelation', description: 'Absent on your own profile' },
       ),
     ),

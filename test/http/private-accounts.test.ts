@@ -62,7 +62,7 @@ describe('private accounts', () => {
     expect(await counters('priv')).toEqual({ followers: 0, following: 0 });
     // The profile tells the requester what to show: a private account, a pending request.
     const profile = await api.call('GET', '/v1/users/priv', as(fan));
-    expect([profile.body.private, profile.body.viewer]).toEqual([true, { following: false, followedBy: false, requested: true }]);
+    expect([profile.body.private, profile.body.viewer]).toEqual([true, { following: false, followedBy: false, requested: true, blocking: false }]);
 
     const list = await api.call('GET', '/v1/follow-requests', as(priv));
     expect(list.body.items.map((r: { requester: string }) => r.requester)).toEqual(['fan', 'other', 'stranger']);

@@ -57,11 +57,18 @@ describe('viewer state', () => {
   });
 
   it('a profile says how I relate to it (absent on my own), and a photo says which reactions are mine', async () => {
-    expect((await get('ann', '/v1/users/ben')).viewer).toEqual({ following: true, followedBy: true, requested: false });
-    expect((await get('cal', '/v1/users/ann')).viewer).toEqual({ following: true, followedBy: false, requested: false });
-    expect((await get('ben', '/v1/users/cal')).viewer).toEqual({ following: false, followedBy: false, requested: false });
+    expect((await get('ann', '/v1/users/ben')).viewer).toEqual({ following: true, followedBy: true, requested: false, blocking: false });
+    expect((await get('cal', '/v1/users/ann')).viewer).toEqual({ following: true, followedBy: false, requested: false, blocking: false });
+    expect((await get('ben', '/v1/users/cal')).viewer).toEqual({ following: false, followedBy: false, requested: false, blocking: false });
     expect(await get('ann', '/v1/users/ann')).not.toHaveProperty('viewer');
     expect((await get('ben', `/v1/photos/${photo}`)).myReactions.sort()).toEqual(['+1', 'heart']);
     expect((await get('ann', `/v1/photos/${photo}`)).myReactions).toEqual([]);
+  });
+
+  it('a profile says whether I blocked it, in the same read, so that it can offer to unblock', async () => {
+    expect((await api.call('PUT', '/v1/blocks/ben', { token: s.cal!.accessToken })).status).toBe(201);
+    expect((await get('cal', '/v1/users/ben')).viewer).toEqual({ following: false, followedBy: false, requested: false, blocking: true });
+    expect((await api.call('DELETE', '/v1/blocks/ben', { token: s.cal!.accessToken })).status).toBe(204);
+    expect((await get('cal', '/v1/users/ben')).viewer.blocking).toBe(false);
   });
 });

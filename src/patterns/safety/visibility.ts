@@ -1,8 +1,8 @@
 /**
  * Who may see whom. Two questions, each one batched read:
  *  - `viewOf(owner, viewer)`: may `viewer` see `owner`'s profile and content? One BatchGetItem
- *    of the owner's user item, the block item owner→viewer, the viewer's user item and the
- *    friendship viewer→owner. A blocked viewer (or an unknown owner) gets USER_NOT_FOUND: the
+ *    of the owner's user item, the block items both ways, the viewer's user item, the
+ *    friendships both ways and the viewer's pending request. A blocked viewer (or an unknown owner) gets USER_NOT_FOUND: the
  *    account seems not to exist. `maySeeContent` is false for a private account's non-followers.
  *  - `hiddenFrom(viewer, usernames)`: which of these users has the viewer blocked? One
  *    BatchGetItem of block items per 100 names, skipped entirely when the viewer blocks nobody
@@ -23,15 +23,15 @@ export interface OwnerView {
   maySeeContent: boolean;
   /** How many users the viewer blocks (0 means no list needs filtering for them). */
   viewerBlocking: number;
-  /** The viewer follows the owner, the owner follows the viewer, the viewer's follow request is pending. */
-  relation: { following: boolean; followedBy: boolean; requested: boolean };
+  /** The viewer follows the owner, the owner follows the viewer, the viewer's follow request is pending, the viewer blocked the owner. */
+  relation: { following: boolean; followedBy: boolean; requested: boolean; blocking: boolean };
 }
 
 const sameKey = (item: Record<string, unknown>, key: { PK: string; SK: string }) => item.PK === key.PK && item.SK === key.SK;
 
 /**
- * One BatchGetItem (6 keys: the owner, the block owner→viewer, the viewer, the friendships
- * both ways and the viewer's pending request); USER_NOT_FOUND when the owner does not exist
+ * One BatchGetItem (7 keys: the owner, the blocks owner→viewer and viewer→owner, the viewer,
+ * the friendships both ways and the viewer's pending request); USER_NOT_FOUND when the owner does not exist
  * or has blocked the viewer.
  */
 export async function viewOf(db: Db, ownerName: string, viewerName: string): Promise<OwnerView> {
@@ -41,7 +41,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   if (owner === viewer) {
     const [item] = await batchGet(db, [ownerKey]);
     if (!item) throw errors.userNotFound(owner);
-    const self = { following: false, followedBy: false, requested: false };
+    const self = { following: false, followedBy: false, requested: false, blocking: false };
     return { owner: decodeUser(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item), relation: self };
   }
   const blockKey = keys.block(owner, viewer);
@@ -49,7 +49,9 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   const followKey = keys.friendship(owner, viewer);
   const followedByKey = keys.friendship(viewer, owner);
   const requestKey = keys.followRequest(owner, viewer);
-  const found = await batchGet(db, [ownerKey, blockKey, viewerKey, followKey, followedByKey, requestKey]);
+  // The viewer's own block of the owner rides in the same batch: the profile can offer "Unblock".
+  const blockingKey = keys.block(viewer, owner);
+  const found = await batchGet(db, [ownerKey, blockKey, viewerKey, followKey, followedByKey, requestKey, blockingKey]);
   const ownerItem = found.find((item) => sameKey(item, ownerKey));
   // Blocked by the owner, or the owner suspended: the account seems not to exist.
   if (!ownerItem || ownerItem.suspendedAt !== undefined || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);
@@ -60,7 +62,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
     private: isPrivate,
     maySeeContent: !isPrivate || has(followKey),
     viewerBlocking: blockingCount(found.find((item) => sameKey(item, viewerKey))),
-    relation: { following: has(followKey), followedBy: has(followedByKey), requested: has(requestKey) },
+    relation: { following: has(followKey), followedBy: has(followedByKey), requested: has(requestKey), blocking: has(blockingKey) },
   };
 }
 
