@@ -275,6 +275,9 @@ describe('the web app', () => {
       await ann.page.getByRole('button', { name: 'Block', exact: true }).click();
       await ann.page.getByRole('button', { name: 'Block @ben' }).click();
       await ann.page.getByText('You blocked @ben.').waitFor();
+      await ann.page.reload();
+      await ann.page.getByRole('button', { name: 'Unblock' }).waitFor();
+      expect(await ann.page.getByRole('button', { name: 'Unfollow' }).count()).toBe(0);
       await ben.page.goto('/u/ann');
       await ben.page.getByRole('alert').filter({ hasText: 'does not exist' }).waitFor();
       expect(await ben.page.getByRole('alert').count()).toBe(1);

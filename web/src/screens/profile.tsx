@@ -8,8 +8,8 @@ import { Avatar, MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } f
 const relationOf = (user: User): Relation => (user.viewer?.following ? 'following' : user.viewer?.requested ? 'requested' : 'none');
 
 /** Block with a confirmation step; once blocked, unblock from here too. */
-function BlockControl({ username, onChange }: { username: string; onChange: (blocked: boolean) => void }) {
-  const [step, setStep] = useState<'idle' | 'confirm' | 'blocked'>('idle');
+function BlockControl({ username, blocking, onChange }: { username: string; blocking: boolean; onChange: (blocked: boolean) => void }) {
+  const [step, setStep] = useState<'idle' | 'confirm' | 'blocked'>(blocking ? 'blocked' : 'idle');
   const [error, setError] = useState<string>();
   async function run(block: boolean) {
     try {
@@ -104,7 +104,7 @@ export function Profile({ username = '' }: { username?: string }) {
           </div>
         </div>
       </header>
-      {shown && !mine ? <BlockControl username={username} onChange={refresh} /> : null}
+      {shown && !mine ? <BlockControl key={`${username}:${String(shown.viewer?.blocking)}`} username={username} blocking={shown.viewer?.blocking ?? false} onChange={refresh} /> : null}
       {hidden ? (
         <p class="muted">This account is private: follow it to see its photos.</p>
       ) : (
