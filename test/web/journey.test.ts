@@ -224,8 +224,19 @@ describe('the web app', () => {
       await assertUsableOnAPhone(ben.page);
 
       // He reacts from the feed; the count and the pressed state follow at once, and stay after a reload.
+      // By keyboard alone: Tab reaches the toggle, its focus is visible, Enter presses it.
       const annCard = ben.page.getByRole('article', { name: 'Photo by Ann Example' });
-      await annCard.getByRole('button', { name: 'Heart: 0' }).click();
+      let focus = { label: '', outline: '' };
+      for (let presses = 0; presses < 40 && !focus.label.startsWith('Heart'); presses += 1) {
+        await ben.page.keyboard.press('Tab');
+        focus = await ben.page.evaluate(() => {
+          const active = document.activeElement;
+          const inAnnsCard = active?.closest('article')?.getAttribute('aria-label') === 'Photo by Ann Example';
+          return { label: inAnnsCard ? (active?.getAttribute('aria-label') ?? '') : '', outline: active ? getComputedStyle(active).outlineStyle : '' };
+        });
+      }
+      expect(focus).toEqual({ label: 'Heart: 0', outline: 'solid' });
+      await ben.page.keyboard.press('Enter');
       await annCard.getByRole('button', { name: 'Heart: 1' }).waitFor();
       expect(await annCard.getByRole('button', { name: 'Heart: 1' }).getAttribute('aria-pressed')).toBe('true');
       await shot(ben.page, 'feed');
@@ -295,6 +306,24 @@ describe('the web app', () => {
       await ann.page.getByText(/Password changed/).waitFor();
       await ann.page.reload();
       await ann.page.getByRole('heading', { name: 'Settings' }).waitFor();
+
+      // An expired access token is renewed with the stored refresh token on the next load.
+      const before = await ann.page.evaluate(() => localStorage.getItem('quick-photos.session') ?? '');
+      await ann.page.evaluate(() => {
+        const stored = JSON.parse(localStorage.getItem('quick-photos.session') ?? '{}') as { accessExpiresAt?: number };
+        stored.accessExpiresAt = 0;
+        localStorage.setItem('quick-photos.session', JSON.stringify(stored));
+      });
+      await ann.page.goto('/');
+      await ann.page.getByRole('article', { name: 'Photo by Cleo Martin' }).first().waitFor();
+      const after = await ann.page.evaluate(() => localStorage.getItem('quick-photos.session') ?? '');
+      expect(JSON.parse(after).refreshToken).not.toBe(JSON.parse(before).refreshToken);
+
+      // Log out everywhere: back to the log-in form, and the stored refresh token no longer works.
+      await ann.page.goto('/settings');
+      await ann.page.getByRole('button', { name: 'Log out everywhere' }).click();
+      await ann.page.getByRole('button', { name: 'Log in' }).waitFor();
+      expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: JSON.parse(after).refreshToken } })).status).toBe(401);
 
       // Ben deletes his account, after confirming with his password; he cannot log in again.
       await ben.page.goto('/settings');
