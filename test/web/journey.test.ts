@@ -88,6 +88,8 @@ async function reloadUntil(page: Page, target: () => Locator, timeoutMs = DERIVE
   }
 }
 
+const refreshTokenOf = (stored: string): string => (JSON.parse(stored) as { refreshToken: string }).refreshToken;
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
@@ -170,7 +172,7 @@ describe('the web app', () => {
 
       // Ben signs up, finds Ann by searching, follows her, then follows Cleo from the suggestions.
       await signUpThroughTheForm(ben.page, 'ben');
-      await expect.poll(async () => (await api.call('GET', '/v1/users?query=ann', { token: cleo.accessToken })).body, { timeout: DERIVED_WAIT_MS }).toMatchObject({ items: [{ username: 'ann' }] });
+      await expect.poll(async (): Promise<unknown> => (await api.call('GET', '/v1/users?query=ann', { token: cleo.accessToken })).body, { timeout: DERIVED_WAIT_MS }).toMatchObject({ items: [{ username: 'ann' }] });
       await ben.page.getByRole('link', { name: 'Search' }).click();
       await ben.page.getByLabel('Search people').fill('ann');
       const annRow = ben.page.getByRole('list', { name: 'Search results' }).getByRole('listitem').filter({ hasText: '@ann' });
@@ -317,13 +319,13 @@ describe('the web app', () => {
       await ann.page.goto('/');
       await ann.page.getByRole('article', { name: 'Photo by Cleo Martin' }).first().waitFor();
       const after = await ann.page.evaluate(() => localStorage.getItem('quick-photos.session') ?? '');
-      expect(JSON.parse(after).refreshToken).not.toBe(JSON.parse(before).refreshToken);
+      expect(refreshTokenOf(after)).not.toBe(refreshTokenOf(before));
 
       // Log out everywhere: back to the log-in form, and the stored refresh token no longer works.
       await ann.page.goto('/settings');
       await ann.page.getByRole('button', { name: 'Log out everywhere' }).click();
       await ann.page.getByRole('button', { name: 'Log in' }).waitFor();
-      expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: JSON.parse(after).refreshToken } })).status).toBe(401);
+      expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: refreshTokenOf(after) } })).status).toBe(401);
 
       // Ben deletes his account, after confirming with his password; he cannot log in again.
       await ben.page.goto('/settings');
