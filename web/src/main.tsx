@@ -25,7 +25,8 @@ function Redirect({ to }: { to: string }) {
 function Nav({ username }: { username: string }) {
   const { path } = useLocation();
   // The badge follows every navigation, and a slow poll while the app stays open.
-  useEffect(() => void refreshUnread().catch(() => undefined), [path]);
+  // Not on the activity screen itself: it marks everything read, and an older count must not win.
+  useEffect(() => void (path === '/activity' ? undefined : refreshUnread().catch(() => undefined)), [path]);
   useEffect(() => {
     const timer = setInterval(() => document.visibilityState === 'visible' && void refreshUnread().catch(() => undefined), UNREAD_POLL_MS);
     return () => clearInterval(timer);
