@@ -34,7 +34,7 @@ beforeAll(async () => {
   api = await startApi();
   victim = await signUp(api, 'victim');
   attacker = await signUp(api, 'attacker');
-  victimBefore = (await api.call('GET', '/v1/users/victim', { token: attacker.accessToken })).body;
+  victimBefore = (await api.call('GET', '/v1/users/victim', { token: victim.accessToken })).body;
 });
 afterAll(async () => {
   await api.close();
