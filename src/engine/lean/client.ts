@@ -26,14 +26,17 @@ import { Pool, type Dispatcher } from 'undici';
 import { backoffDelay } from '../../backoff.js';
 import type { CallObserver, DocClient, Fields } from '../doc-client.js';
 import { createCodec, type KeyNodes } from './codec.js';
-import { retryKind, serviceError, transportError, type ResponseMetadata } from './errors.js';
+import { retryKind, serviceError, timeoutError, transportError, type ResponseMetadata } from './errors.js';
 
 export interface LeanClientOptions {
   /** Omitted means AWS: the regional endpoint, once the region is known. */
   endpoint: string | undefined;
   region: () => Promise<string>;
   credentials: () => Promise<AwsCredentialIdentity>;
-  /** Bound on one attempt (connect, send, answer); a stalled engine is a TimeoutError. */
+  /**
+   * Bound on the whole call: waiting for a pooled connection, every attempt and the backoff
+   * between them. A stalled engine is a TimeoutError when it runs out.
+   */
   requestTimeoutMs: number;
   maxAttempts: number;
   /** Connections kept to the engine; further requests queue in the pool. */
@@ -138,14 +141,19 @@ interface Exchange {
  * One request and its whole answer, through undici's dispatch API: the answer is collected
  * as buffers, without the Readable stream `pool.request()` builds around every body.
  */
-function exchange(pool: Pool, options: Dispatcher.DispatchOptions): Promise<Exchange> {
+function exchange(pool: Pool, options: Dispatcher.DispatchOptions, budget: Budget): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let status = 0;
     const headers: Exchange['headers'] = {};
     // The pool takes undici's classic handler shape (onConnect ... onComplete).
     const handler = {
-      onConnect(): void {},
+      onConnect(abort: (error?: Error) => void): void {
+        // Dispatched from the pool's queue after the call ran out: fail it before it is sent
+        // (undici catches this and errors the request without touching the connection).
+        if (budget.expired) throw budget.expired;
+        budget.abort = abort;
+      },
       onHeaders(statusCode: number, raw: Buffer[]): boolean {
         status = statusCode;
         // Only the two headers the protocol needs are read (names arrive as sent).
@@ -160,15 +168,24 @@ function exchange(pool: Pool, options: Dispatcher.DispatchOptions): Promise<Exch
         return true;
       },
       onComplete(): void {
+        budget.abort = undefined;
         const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
         resolve({ status, headers, text });
       },
       onError(error: Error): void {
+        budget.abort = undefined;
         reject(error);
       },
     };
     pool.dispatch(options, handler);
   });
+}
+
+/** What is left of one call's time: set when it runs out, and how to abort the request in flight. */
+interface Budget {
+  readonly endsAt: number;
+  expired: Error | undefined;
+  abort: ((error?: Error) => void) | undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -231,27 +248,57 @@ export class LeanDocClient {
     }
   }
 
-  private async call(operation: string, command: DocCommand, input: Fields): Promise<Fields> {
-    const body = JSON.stringify(this.codec.encode(input, command.inputKeyNodes), binaryAsBase64);
+  /**
+   * The whole call under one deadline: a request queued behind busy or stalled connections
+   * counts its wait, and no retry starts past the bound (undici's own timeouts only start once
+   * a request is written to a connection).
+   */
+  private call(operation: string, command: DocCommand, input: Fields): Promise<Fields> {
+    const timeoutMs = this.options.requestTimeoutMs;
     const metadata: ResponseMetadata = { attempts: 0, totalRetryDelay: 0 };
+    const budget: Budget = { endsAt: performance.now() + timeoutMs, expired: undefined, abort: undefined };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = timeoutError(timeoutMs, metadata);
+        budget.expired = error;
+        budget.abort?.(error);
+        reject(error);
+      }, timeoutMs);
+      this.attempts(operation, command, input, metadata, budget).then(
+        (output) => {
+          clearTimeout(timer);
+          resolve(output);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  private async attempts(operation: string, command: DocCommand, input: Fields, metadata: ResponseMetadata, budget: Budget): Promise<Fields> {
+    const body = JSON.stringify(this.codec.encode(input, command.inputKeyNodes), binaryAsBase64);
     for (;;) {
       metadata.attempts++;
       try {
-        const output = await this.attempt(operation, body, metadata);
+        const output = await this.attempt(operation, body, metadata, budget);
         const result = this.codec.decode(output, command.outputKeyNodes);
         result.$metadata = metadata;
         return result;
       } catch (error) {
         const kind = retryKind(error);
-        if (kind === undefined || metadata.attempts >= this.options.maxAttempts) throw error;
+        if (budget.expired || kind === undefined || metadata.attempts >= this.options.maxAttempts) throw error;
         const delay = backoffDelay(metadata.attempts - 1, kind === 'throttling' ? THROTTLING_BASE_MS : TRANSIENT_BASE_MS, MAX_DELAY_MS);
+        // A retry that could not start before the deadline: the failure itself says more.
+        if (performance.now() + delay >= budget.endsAt) throw error;
         metadata.totalRetryDelay += Math.round(delay);
         await sleep(delay);
       }
     }
   }
 
-  private async attempt(operation: string, body: string, metadata: ResponseMetadata): Promise<Fields> {
+  private async attempt(operation: string, body: string, metadata: ResponseMetadata, budget: Budget): Promise<Fields> {
     const pool = this.pool ?? (await this.regionalPool());
     const url = this.url as URL;
     const signed = await this.signer.sign({
@@ -269,13 +316,14 @@ export class LeanDocClient {
       },
       body,
     });
+    if (budget.expired) throw budget.expired;
     let status: number;
     let text: string;
     let headers: Record<string, string | string[] | undefined>;
     try {
-      ({ status, headers, text } = await exchange(pool, { method: 'POST', path: '/', headers: signed.headers, body }));
+      ({ status, headers, text } = await exchange(pool, { method: 'POST', path: '/', headers: signed.headers, body }, budget));
     } catch (error) {
-      throw transportError(error, this.options.requestTimeoutMs, metadata);
+      throw budget.expired ?? transportError(error, this.options.requestTimeoutMs, metadata);
     }
     metadata.httpStatusCode = status;
     const requestId = headers['x-amzn-requestid'];
