@@ -1,7 +1,9 @@
 /**
  * The benchmarked access patterns, each twice: the HTTP request the API serves it with, and
  * the raw SDK call(s) the pattern makes (same key conditions, same page size, same
- * transaction items), so the two sides do the same DynamoDB work.
+ * transaction items), so the two sides do the same DynamoDB work. Reads of another user's
+ * content include the visibility guard's BatchGetItem (src/http/visibility.ts), as the API
+ * sends it first; the counting pass shows both sides' requests side by side.
  *
  * Request `k` of a run picks its target from `k`: reads rotate over many users and photos;
  * writes need a target no earlier request used, so actor and target advance together with
@@ -49,6 +51,21 @@ const user = (k: number, f: Fixture) => pick(f.users, k);
 const actor = (k: number, f: Fixture) => pick(f.actors, k);
 const get = (path: string, k: number, f: Fixture): ApiRequest => ({ method: 'GET', path, token: actor(k, f).token });
 
+/** The visibility guard's read before any GET naming another user (patterns/safety/visibility.ts: viewOf). */
+function guardRead(db: Db, owner: string, viewer: string) {
+  const Keys = [keys.user(owner), keys.block(owner, viewer), keys.user(viewer), keys.friendship(owner, viewer)];
+  return db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys } } }));
+}
+
+/** A guarded read: the guard's BatchGetItem for the request's owner and actor, then the pattern's own call(s). */
+const guarded =
+  (owner: (k: number, f: Fixture) => string, read: (k: number, f: Fixture, db: Db) => Promise<unknown>) =>
+  async (k: number, f: Fixture, db: Db): Promise<unknown> => {
+    await guardRead(db, owner(k, f), actor(k, f).username);
+    return read(k, f, db);
+  };
+const photoOwner = (k: number, f: Fixture) => pick(f.photos, k).owner;
+
 function followedQuery(db: Db, username: string) {
   return db.doc.send(
     new QueryCommand({
@@ -77,13 +94,14 @@ export const SCENARIOS: Scenario[] = [
     name: 'get profile',
     kind: 'read',
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}`, k, f),
-    raw: (k, f, db) => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(user(k, f)) })),
+    // The route answers from the profile the guard read: that BatchGetItem is the whole pattern.
+    raw: (k, f, db) => guardRead(db, user(k, f), actor(k, f).username),
   },
   {
     name: 'recent photos',
     kind: 'read',
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}/photos`, k, f),
-    raw: (k, f, db) => {
+    raw: guarded(user, (k, f, db) => {
       const range = ranges.photosOf(user(k, f));
       return db.doc.send(
         new QueryCommand({
@@ -94,7 +112,7 @@ export const SCENARIOS: Scenario[] = [
           Limit: LIMIT,
         }),
       );
-    },
+    }),
   },
   {
     name: 'photo with reactions',
@@ -103,7 +121,7 @@ export const SCENARIOS: Scenario[] = [
       const p = pick(f.photos, k);
       return get(`/v1/photos/${photoId(p.owner, p.timestamp)}/reactions`, k, f);
     },
-    raw: (k, f, db) => {
+    raw: guarded(photoOwner, (k, f, db) => {
       const p = pick(f.photos, k);
       const range = ranges.photoAndReactions(p.owner, p.timestamp);
       return db.doc.send(
@@ -117,13 +135,13 @@ export const SCENARIOS: Scenario[] = [
           Limit: LIMIT + 1,
         }),
       );
-    },
+    }),
   },
   {
     name: 'followers',
     kind: 'read',
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}/followers`, k, f),
-    raw: (k, f, db) => {
+    raw: guarded(user, (k, f, db) => {
       const range = ranges.followersOf(user(k, f));
       return db.doc.send(
         new QueryCommand({
@@ -133,25 +151,25 @@ export const SCENARIOS: Scenario[] = [
           Limit: LIMIT,
         }),
       );
-    },
+    }),
   },
   {
     name: 'followed',
     kind: 'read',
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}/following`, k, f),
-    raw: (k, f, db) => followedQuery(db, user(k, f)),
+    raw: guarded(user, (k, f, db) => followedQuery(db, user(k, f))),
   },
   {
     name: 'followed enriched',
     kind: 'read',
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}/following?expand=profile`, k, f),
-    raw: async (k, f, db) => {
+    raw: guarded(user, async (k, f, db) => {
       const page = await followedQuery(db, user(k, f));
       const items = (page.Items ?? []).slice(0, DEFAULT_PAGE_SIZE) as RawItem[];
       const keyList = items.map((item) => keys.user(String(item.followedUser)));
       if (keyList.length === 0) return page;
       return db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: keyList } } }));
-    },
+    }),
   },
   {
     name: 'react',
