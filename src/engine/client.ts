@@ -22,6 +22,8 @@ export interface ClientOptions {
   local?: boolean;
   /** Which client the access patterns use (`patterns`); the SDK's are built either way. */
   kind?: ClientKind;
+  /** The SDK client as the SDK configures it, without the tuning below: the bench's "before". */
+  sdkDefaults?: boolean;
 }
 
 export interface Clients {
@@ -91,12 +93,13 @@ export function createClients(options: ClientOptions): Clients {
   const keepAlive = { keepAlive: true, maxSockets: 50 };
   const timeout = options.requestTimeoutMs ?? 5_000;
   // A configured endpoint is one URL: resolved once, not parsed again on every call.
-  const fixed = options.endpoint !== undefined ? { url: new URL(options.endpoint) } : undefined;
+  const tuned = options.sdkDefaults !== true;
+  const fixed = tuned && options.endpoint !== undefined ? { url: new URL(options.endpoint) } : undefined;
   const client = new DynamoDBClient({
     endpoint: options.endpoint,
     ...(fixed ? { endpointProvider: () => fixed } : {}),
     // The lean client's hashing: the same signatures (test/lean-signing.test.ts), less CPU.
-    sha256: NodeSha256,
+    ...(tuned ? { sha256: NodeSha256 } : {}),
     region: options.region ?? (options.local ? 'local' : undefined),
     maxAttempts: options.maxAttempts ?? 3,
     ...(options.local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
@@ -113,7 +116,7 @@ export function createClients(options: ClientOptions): Clients {
       socketTimeout: timeout,
     }),
   });
-  trimMiddleware(client);
+  if (tuned) trimMiddleware(client);
   const doc = DynamoDBDocumentClient.from(client, {
     // Profile fields are optional; an `undefined` must mean "absent", never a failed write.
     marshallOptions: { removeUndefinedValues: true },
