@@ -130,6 +130,7 @@ const TARGET_PREFIX = 'DynamoDB_20120810.';
 const THROTTLING_BASE_MS = 500;
 const TRANSIENT_BASE_MS = 100;
 const MAX_DELAY_MS = 20_000;
+const CREDENTIALS_REFRESH_MS = 5 * 60_000;
 
 interface Exchange {
   status: number;
@@ -199,11 +200,46 @@ export class LeanDocClient {
   private url: URL | undefined;
   private readonly codec = createCodec({ removeUndefinedValues: true, convertTopLevelContainer: true }, { convertWithoutMapWrapper: true });
   private observers: CallObserver[] = [];
+  private heldRegion: Promise<string> | undefined;
+  private heldCredentials: { value: Promise<AwsCredentialIdentity>; refreshAt: number } | undefined;
 
   constructor(private readonly options: LeanClientOptions) {
     if (options.endpoint !== undefined) this.pool = this.openPool(options.endpoint);
-    this.signer = new SignatureV4({ service: 'dynamodb', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
+    this.signer = new SignatureV4({ service: 'dynamodb', region: () => this.region(), credentials: () => this.credentials(), sha256: NodeSha256 });
     this.send = ((command: DocCommand) => this.sendCommand(command)) as unknown as DocClient['send'];
+  }
+
+  /**
+   * The signer awaits both providers on every request: it gets settled promises instead of a
+   * walk through the SDK's provider chain. The region never changes; credentials are asked for
+   * again five minutes before they expire (the SDK's own refresh window), and the provider
+   * refreshes them then. A failed lookup is not kept.
+   */
+  private region(): Promise<string> {
+    if (this.heldRegion === undefined) {
+      const region = this.options.region();
+      this.heldRegion = region;
+      region.catch(() => {
+        if (this.heldRegion === region) this.heldRegion = undefined;
+      });
+    }
+    return this.heldRegion;
+  }
+
+  private credentials(): Promise<AwsCredentialIdentity> {
+    const held = this.heldCredentials;
+    if (held && Date.now() < held.refreshAt) return held.value;
+    const entry = { value: this.options.credentials(), refreshAt: Infinity };
+    this.heldCredentials = entry;
+    entry.value.then(
+      (identity) => {
+        entry.refreshAt = identity.expiration ? identity.expiration.getTime() - CREDENTIALS_REFRESH_MS : Infinity;
+      },
+      () => {
+        if (this.heldCredentials === entry) this.heldCredentials = undefined;
+      },
+    );
+    return entry.value;
   }
 
   private openPool(endpoint: string): Pool {
@@ -218,7 +254,7 @@ export class LeanDocClient {
   }
 
   private async regionalPool(): Promise<Pool> {
-    this.opening ??= this.options.region().then((region) => (this.pool = this.openPool(`https://dynamodb.${region}.amazonaws.com`)));
+    this.opening ??= this.region().then((region) => (this.pool = this.openPool(`https://dynamodb.${region}.amazonaws.com`)));
     return this.opening;
   }
 
