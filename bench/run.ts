@@ -200,6 +200,8 @@ interface Window {
 }
 
 let k = 0;
+/** The highest request number any pattern reached. */
+let kHigh = 0;
 async function runWindow(scenario: Scenario, config: Config, seconds: number): Promise<Window> {
   const server = config.side === 'api' ? apis[config.client].pid : process.pid;
   const pids = { server, loadGen: loadGen.pid ?? -1, engine: -1 };
@@ -251,6 +253,7 @@ for (const scenario of scenarios) {
       mine[index]!.windows.push(await runWindow(scenario, configs[index]!, P.window));
     }
   }
+  kHigh = Math.max(kHigh, k);
   for (const cell of mine) {
     // The engine's and the load generator's CPU per request do the same work in every window
     // of a cell; contention for the cores (caches, run queues, wake-ups) only ever raises them.
@@ -294,6 +297,9 @@ const cellOf = (scenario: Scenario, side: Side, client: Client) => findCell(scen
 // Counting pass: requests and capacity per pattern, in-process, never during a measured window
 // ---------------------------------------------------------------------------------------------
 log('counting DynamoDB requests and capacity per pattern (separate pass)');
+// Past every request number any pattern used: a write's raw call on a used target would fail
+// its condition (the API's idempotent PUT would not notice).
+k = kHigh;
 const counting = createClients({ endpoint: engine.endpoint, local: true, kind: 'lean' });
 const meter = attachMetrics(counting.lean!);
 const countingApp = await buildApp({
