@@ -115,6 +115,19 @@ function binaryAsBase64(this: unknown, key: string, value: unknown): unknown {
   return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') : value;
 }
 
+/**
+ * Whether a request holds any binary value. A replacer makes JSON.stringify call back into
+ * JavaScript for every key (about 2.5 times slower on a transaction), and most requests
+ * carry no binary: a walk is cheaper than the replacer.
+ */
+function holdsBinary(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (ArrayBuffer.isView(value)) return true;
+  if (Array.isArray(value)) return value.some(holdsBinary);
+  for (const key in value) if (holdsBinary((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
 // A quick test first: the reviver slows parsing down, and most answers carry no binary.
 const hasBinary = (text: string): boolean => text.includes('"B":') || text.includes('"BS":');
 
@@ -314,7 +327,8 @@ export class LeanDocClient {
   }
 
   private async attempts(operation: string, command: DocCommand, input: Fields, metadata: ResponseMetadata, budget: Budget): Promise<Fields> {
-    const body = JSON.stringify(this.codec.encode(input, command.inputKeyNodes), binaryAsBase64);
+    const wire = this.codec.encode(input, command.inputKeyNodes);
+    const body = JSON.stringify(wire, holdsBinary(wire) ? binaryAsBase64 : undefined);
     for (;;) {
       metadata.attempts++;
       try {
