@@ -2,7 +2,8 @@
  * The API in a process of its own, so that its CPU time (from /proc/<pid>/task/<tid>/schedstat)
  * is the API's alone. Configured as in production: authentication, validation, security
  * headers, pino request logging at info level (to a file), /metrics on; the DynamoDB client
- * is BENCH_CLIENT (lean or sdk). No capacity-counting middleware. Tells its parent the port
+ * is DYNAMODB_CLIENT (lean or sdk; BENCH_SDK_DEFAULTS=1: the SDK client without its tuning).
+ * No capacity-counting middleware. Tells its parent the port
  * over IPC, and exits when the parent disconnects; samples its own CPU profile when asked.
  */
 import { writeFileSync } from 'node:fs';
@@ -17,7 +18,8 @@ import { createCursorCodec } from '../src/patterns/index.js';
 const env = process.env;
 const config = loadConfig(env);
 const kind = env.DYNAMODB_CLIENT === 'sdk' ? 'sdk' : 'lean';
-const clients = createClients({ endpoint: config.endpoint, local: true, kind, requestTimeoutMs: config.requestTimeoutMs, maxAttempts: config.maxAttempts });
+const sdkDefaults = env.BENCH_SDK_DEFAULTS === '1';
+const clients = createClients({ endpoint: config.endpoint, local: true, kind, sdkDefaults, requestTimeoutMs: config.requestTimeoutMs, maxAttempts: config.maxAttempts });
 const logger = pino({ level: 'info' }, pino.destination({ dest: env.BENCH_LOG_FILE ?? '/dev/null', sync: false }));
 const db = { doc: clients.patterns, table: config.tableName, cursors: createCursorCodec(env.CURSOR_SECRET ?? '') };
 const app = await buildApp({ db, client: clients.client, config, blobs: createLocalBlobStore(config.blobs.kind === 'local' ? config.blobs.dir : '/tmp'), logger });

@@ -7,7 +7,7 @@
  *    /proc/<pid>/task/<tid>/schedstat. Load comes from autocannon in a third process.
  * 2. Per pattern: a warm-up, then several windows back to back, rotating through four
  *    configurations: the API (lean), the raw client calls the pattern makes (lean), and the same
- *    two with the SDK client. Per window: server CPU per request (the API process, or this
+ *    two with the SDK client (and, on a few patterns, with the SDK client untuned: before/after). Per window: server CPU per request (the API process, or this
  *    process for raw calls), load-generator CPU per request, engine CPU per request.
  *    The headline is the median over windows, with the spread; a window whose engine or load
  *    generator CPU per request rose by more than a quarter above its cell's quietest window is
@@ -39,9 +39,17 @@ import { SCENARIOS, type Fixture, type Scenario } from './scenarios.js';
 import { closedLoop, fmt, type RunStats } from './stats.js';
 import { childPids, cpuSeconds, summarizeProfileFile, type ProfileSummary } from './system.js';
 
+type Side = 'api' | 'raw';
+/** `sdk-defaults`: the SDK client without the tuning in src/engine/client.ts. */
+type Client = 'lean' | 'sdk' | 'sdk-defaults';
+interface Config {
+  side: Side;
+  client: Client;
+}
+
 const QUICK = process.env.BENCH_QUICK === '1';
 const P = QUICK
-  ? { users: 200, actors: 16, warmup: 0.3, window: 0.6, windows: 2, profileSeconds: 1 }
+  ? { users: 200, actors: 16, warmup: 0.3, window: 0.6, windows: 2, profileSeconds: Number(process.env.BENCH_PROFILE_SECONDS ?? 1) }
   : { users: 1_000, actors: 64, warmup: 1, window: 1.5, windows: 5, profileSeconds: Number(process.env.BENCH_PROFILE_SECONDS ?? 4) };
 const CONNECTIONS = 16;
 // A window's engine or load-generator CPU per request this far from its cell's median: flagged.
@@ -94,10 +102,16 @@ interface ApiProcess {
   url: string;
 }
 const children: ChildProcess[] = [];
-async function startApi(client: 'lean' | 'sdk'): Promise<ApiProcess> {
+async function startApi(client: Client): Promise<ApiProcess> {
   const child = fork(new URL('./api-server.ts', import.meta.url).pathname, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env, DYNAMODB_CLIENT: client, BENCH_LOG_FILE: join(workDir, `requests-${client}.log`) },
+    env: {
+      ...process.env,
+      ...env,
+      DYNAMODB_CLIENT: client === 'lean' ? 'lean' : 'sdk',
+      BENCH_SDK_DEFAULTS: client === 'sdk-defaults' ? '1' : '0',
+      BENCH_LOG_FILE: join(workDir, `requests-${client}.log`),
+    },
   });
   children.push(child);
   const port = await new Promise<number>((resolve, reject) => {
@@ -106,7 +120,7 @@ async function startApi(client: 'lean' | 'sdk'): Promise<ApiProcess> {
   });
   return { child, pid: child.pid ?? -1, url: `http://127.0.0.1:${port}` };
 }
-const apis = { lean: await startApi('lean'), sdk: await startApi('sdk') };
+const apis: Record<Client, ApiProcess> = { lean: await startApi('lean'), sdk: await startApi('sdk'), 'sdk-defaults': await startApi('sdk-defaults') };
 
 log(`signing up ${P.actors} accounts through the API`);
 const actors: Fixture['actors'] = [];
@@ -149,28 +163,30 @@ function ask(message: ToLoader): Promise<FromLoader | { type: 'ready' }> {
 await ask({ type: 'init', fixture });
 
 // The raw side: the same clients the API processes use, in this process, no counting middleware.
-const rawClients = {
+const rawClients: Record<Client, ReturnType<typeof createClients>> = {
   lean: createClients({ endpoint: engine.endpoint, local: true, kind: 'lean' }),
   sdk: createClients({ endpoint: engine.endpoint, local: true, kind: 'sdk' }),
+  'sdk-defaults': createClients({ endpoint: engine.endpoint, local: true, kind: 'sdk', sdkDefaults: true }),
 };
 const cursors = createCursorCodec(env.CURSOR_SECRET!);
-const rawDb = (client: 'lean' | 'sdk'): Db => ({ doc: rawClients[client].patterns, table, cursors });
+const rawDb = (client: Client): Db => ({ doc: rawClients[client].patterns, table, cursors });
 
 // ---------------------------------------------------------------------------------------------
 // Measured windows
 // ---------------------------------------------------------------------------------------------
-type Side = 'api' | 'raw';
-type Client = 'lean' | 'sdk';
-interface Config {
-  side: Side;
-  client: Client;
-}
 const CONFIGS: Config[] = [
   { side: 'api', client: 'lean' },
   { side: 'raw', client: 'lean' },
   { side: 'api', client: 'sdk' },
   { side: 'raw', client: 'sdk' },
 ];
+// The SDK client as the SDK configures it (before its tuning), on a few patterns only (a read,
+// a read of two calls, a write): the before/after of the tuning, measured in the same run.
+const SDK_DEFAULTS_PATTERNS = new Set(['get profile', 'followed enriched', 'react']);
+const configsFor = (scenario: Scenario): Config[] =>
+  SDK_DEFAULTS_PATTERNS.has(scenario.name)
+    ? [...CONFIGS, { side: 'api', client: 'sdk-defaults' }, { side: 'raw', client: 'sdk-defaults' }]
+    : CONFIGS;
 const configName = (c: Config) => `${c.side} ${c.client}`;
 
 interface Window {
@@ -184,6 +200,8 @@ interface Window {
 }
 
 let k = 0;
+/** The highest request number any pattern reached. */
+let kHigh = 0;
 async function runWindow(scenario: Scenario, config: Config, seconds: number): Promise<Window> {
   const server = config.side === 'api' ? apis[config.client].pid : process.pid;
   const pids = { server, loadGen: loadGen.pid ?? -1, engine: -1 };
@@ -225,15 +243,17 @@ for (const scenario of scenarios) {
   // (actors x targets) values of k, and a repeated follow would measure the idempotent re-read.
   k = 0;
   log(`${scenario.name}: warm-up`);
-  for (const config of CONFIGS) await runWindow(scenario, config, P.warmup);
-  const mine = CONFIGS.map((config) => ({ scenario, config, windows: [] as Window[] }));
+  const configs = configsFor(scenario);
+  for (const config of configs) await runWindow(scenario, config, P.warmup);
+  const mine = configs.map((config) => ({ scenario, config, windows: [] as Window[] }));
   for (let w = 0; w < P.windows; w++) {
     // The order rotates each window, so no configuration always follows the same neighbour.
-    for (let i = 0; i < CONFIGS.length; i++) {
-      const index = (i + w) % CONFIGS.length;
-      mine[index]!.windows.push(await runWindow(scenario, CONFIGS[index]!, P.window));
+    for (let i = 0; i < configs.length; i++) {
+      const index = (i + w) % configs.length;
+      mine[index]!.windows.push(await runWindow(scenario, configs[index]!, P.window));
     }
   }
+  kHigh = Math.max(kHigh, k);
   for (const cell of mine) {
     // The engine's and the load generator's CPU per request do the same work in every window
     // of a cell; contention for the cores (caches, run queues, wake-ups) only ever raises them.
@@ -270,12 +290,16 @@ function summary(cell: Cell) {
     errors: cell.windows.reduce((sum, w) => sum + w.stats.errors, 0),
   };
 }
-const cellOf = (scenario: Scenario, side: Side, client: Client) => cells.find((c) => c.scenario === scenario && c.config.side === side && c.config.client === client)!;
+const findCell = (scenario: Scenario, side: Side, client: Client) => cells.find((c) => c.scenario === scenario && c.config.side === side && c.config.client === client);
+const cellOf = (scenario: Scenario, side: Side, client: Client) => findCell(scenario, side, client)!;
 
 // ---------------------------------------------------------------------------------------------
 // Counting pass: requests and capacity per pattern, in-process, never during a measured window
 // ---------------------------------------------------------------------------------------------
 log('counting DynamoDB requests and capacity per pattern (separate pass)');
+// Past every request number any pattern used: a write's raw call on a used target would fail
+// its condition (the API's idempotent PUT would not notice).
+k = kHigh;
 const counting = createClients({ endpoint: engine.endpoint, local: true, kind: 'lean' });
 const meter = attachMetrics(counting.lean!);
 const countingApp = await buildApp({
@@ -332,8 +356,7 @@ if (process.env.BENCH_PROFILE_OUT) await copyFile(profilePath, process.env.BENCH
 // ---------------------------------------------------------------------------------------------
 for (const child of children) child.disconnect();
 await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
-rawClients.lean.destroy();
-rawClients.sdk.destroy();
+for (const clients of Object.values(rawClients)) clients.destroy();
 loader.destroy();
 engineHost.disconnect();
 await new Promise((resolve) => (engineHost.exitCode !== null ? resolve(null) : engineHost.once('exit', resolve)));
@@ -385,6 +408,26 @@ for (const scenario of scenarios) {
   md.push(
     `| ${scenario.name} (${scenario.kind}) | **${us(a.server)}** [${spread(a)}]${flags(a)} | ${us(r.server)} [${spread(r)}]${flags(r)} | **${us(a.server - r.server)}** | ` +
       `${us(as.server)} [${spread(as)}]${flags(as)} | ${us(rs.server)} [${spread(rs)}]${flags(rs)} | ${fmt.ratio(a.server / as.server)} |`,
+  );
+}
+md.push('');
+
+md.push('## The SDK client before and after its tuning (DYNAMODB_CLIENT=sdk, the reference)', '');
+md.push(
+  '"defaults": the SDK client as the SDK configures it; "tuned": as src/engine/client.ts builds it (a fixed endpoint, one-shot ' +
+    'hashing, no logging or Lambda trace pass, the user agent computed once). Same windows and rules as above, in the same run.',
+  '',
+  '| pattern | API, SDK defaults (µs/req) | API, SDK tuned (µs/req) | tuned / defaults | raw, SDK defaults (µs/call) | raw, SDK tuned (µs/call) | tuned / defaults |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+);
+for (const scenario of scenarios) {
+  const ad = findCell(scenario, 'api', 'sdk-defaults');
+  const rd = findCell(scenario, 'raw', 'sdk-defaults');
+  if (!ad || !rd) continue;
+  const [a0, a1, r0, r1] = [summary(ad), summary(cellOf(scenario, 'api', 'sdk')), summary(rd), summary(cellOf(scenario, 'raw', 'sdk'))];
+  md.push(
+    `| ${scenario.name} (${scenario.kind}) | ${us(a0.server)} [${spread(a0)}]${flags(a0)} | ${us(a1.server)} [${spread(a1)}]${flags(a1)} | ${fmt.ratio(a1.server / a0.server)} | ` +
+      `${us(r0.server)} [${spread(r0)}]${flags(r0)} | ${us(r1.server)} [${spread(r1)}]${flags(r1)} | ${fmt.ratio(r1.server / r0.server)} |`,
   );
 }
 md.push('');

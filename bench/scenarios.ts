@@ -1,7 +1,9 @@
 /**
  * The benchmarked access patterns, each twice: the HTTP request the API serves it with, and
  * the raw SDK call(s) the pattern makes (same key conditions, same page size, same
- * transaction items), so the two sides do the same DynamoDB work.
+ * transaction items), so the two sides do the same DynamoDB work. Reads of another user's
+ * content include the visibility guard's BatchGetItem (src/http/visibility.ts), as the API
+ * sends it first; the counting pass shows both sides' requests side by side.
  *
  * Request `k` of a run picks its target from `k`: reads rotate over many users and photos;
  * writes need a target no earlier request used, so actor and target advance together with
@@ -10,7 +12,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ACTIVE_USER, activeUserCheck } from '../src/patterns/guards.js';
 import { DEFAULT_PAGE_SIZE, type Db } from '../src/patterns/index.js';
+import { notBlocked } from '../src/patterns/safety/blocks.js';
 import { REACTION_TYPES } from '../src/schema/entities.js';
 import { photoId } from '../src/schema/ids.js';
 import { encodeFriendship, encodeReaction, type RawItem } from '../src/schema/items.js';
@@ -49,6 +53,21 @@ const user = (k: number, f: Fixture) => pick(f.users, k);
 const actor = (k: number, f: Fixture) => pick(f.actors, k);
 const get = (path: string, k: number, f: Fixture): ApiRequest => ({ method: 'GET', path, token: actor(k, f).token });
 
+/** The visibility guard's read before any GET naming another user (patterns/safety/visibility.ts: viewOf). */
+function guardRead(db: Db, owner: string, viewer: string) {
+  const Keys = [keys.user(owner), keys.block(owner, viewer), keys.user(viewer), keys.friendship(owner, viewer), keys.friendship(viewer, owner), keys.followRequest(owner, viewer)];
+  return db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys } } }));
+}
+
+/** A guarded read: the guard's BatchGetItem for the request's owner and actor, then the pattern's own call(s). */
+const guarded =
+  (owner: (k: number, f: Fixture) => string, read: (k: number, f: Fixture, db: Db) => Promise<unknown>) =>
+  async (k: number, f: Fixture, db: Db): Promise<unknown> => {
+    await guardRead(db, owner(k, f), actor(k, f).username);
+    return read(k, f, db);
+  };
+const photoOwner = (k: number, f: Fixture) => pick(f.photos, k).owner;
+
 function followedQuery(db: Db, username: string) {
   return db.doc.send(
     new QueryCommand({
@@ -77,15 +96,16 @@ export const SCENARIOS: Scenario[] = [
     name: 'get profile',
     kind: 'read',
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}`, k, f),
-    raw: (k, f, db) => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(user(k, f)) })),
+    // The route answers from the profile the guard read: that BatchGetItem is the whole pattern.
+    raw: (k, f, db) => guardRead(db, user(k, f), actor(k, f).username),
   },
   {
     name: 'recent photos',
     kind: 'read',
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}/photos`, k, f),
-    raw: (k, f, db) => {
+    raw: guarded(user, async (k, f, db) => {
       const range = ranges.photosOf(user(k, f));
-      return db.doc.send(
+      const page = await db.doc.send(
         new QueryCommand({
           TableName: db.table,
           KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
@@ -94,7 +114,13 @@ export const SCENARIOS: Scenario[] = [
           Limit: LIMIT,
         }),
       );
-    },
+      // The viewer's own reactions on the page's photos (patterns/viewer.ts: 4 keys a photo).
+      const viewer = actor(k, f).username;
+      const photos = (page.Items ?? []).slice(0, DEFAULT_PAGE_SIZE) as RawItem[];
+      const Keys = photos.flatMap((p) => REACTION_TYPES.map((type) => keys.reaction(viewer, type, String(p.username), String(p.timestamp))));
+      if (Keys.length === 0) return page;
+      return db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys } } }));
+    }),
   },
   {
     name: 'photo with reactions',
@@ -103,7 +129,7 @@ export const SCENARIOS: Scenario[] = [
       const p = pick(f.photos, k);
       return get(`/v1/photos/${photoId(p.owner, p.timestamp)}/reactions`, k, f);
     },
-    raw: (k, f, db) => {
+    raw: guarded(photoOwner, (k, f, db) => {
       const p = pick(f.photos, k);
       const range = ranges.photoAndReactions(p.owner, p.timestamp);
       return db.doc.send(
@@ -117,13 +143,13 @@ export const SCENARIOS: Scenario[] = [
           Limit: LIMIT + 1,
         }),
       );
-    },
+    }),
   },
   {
     name: 'followers',
     kind: 'read',
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}/followers`, k, f),
-    raw: (k, f, db) => {
+    raw: guarded(user, (k, f, db) => {
       const range = ranges.followersOf(user(k, f));
       return db.doc.send(
         new QueryCommand({
@@ -133,25 +159,29 @@ export const SCENARIOS: Scenario[] = [
           Limit: LIMIT,
         }),
       );
-    },
+    }),
   },
   {
     name: 'followed',
     kind: 'read',
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}/following`, k, f),
-    raw: (k, f, db) => followedQuery(db, user(k, f)),
+    raw: guarded(user, (k, f, db) => followedQuery(db, user(k, f))),
   },
   {
     name: 'followed enriched',
     kind: 'read',
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}/following?expand=profile`, k, f),
-    raw: async (k, f, db) => {
+    raw: guarded(user, async (k, f, db) => {
       const page = await followedQuery(db, user(k, f));
       const items = (page.Items ?? []).slice(0, DEFAULT_PAGE_SIZE) as RawItem[];
-      const keyList = items.map((item) => keys.user(String(item.followedUser)));
+      // The profiles and the viewer's relation to each (patterns/lists.ts: relate).
+      const viewer = actor(k, f).username;
+      const names = [...new Set(items.map((item) => String(item.followedUser)))];
+      const others = names.filter((name) => name !== viewer);
+      const keyList = [...names.map((name) => keys.user(name)), ...others.flatMap((name) => [keys.friendship(name, viewer), keys.friendship(viewer, name)])];
       if (keyList.length === 0) return page;
       return db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: keyList } } }));
-    },
+    }),
   },
   {
     name: 'react',
@@ -178,7 +208,10 @@ export const SCENARIOS: Scenario[] = [
                 ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
               },
             },
-            { ConditionCheck: { TableName: db.table, Key: keys.user(t.actor.username), ConditionExpression: 'attribute_exists(PK)' } },
+            activeUserCheck(db, t.actor.username),
+            notBlocked(db, t.owner, t.actor.username),
+            notBlocked(db, t.actor.username, t.owner),
+            { ConditionCheck: { TableName: db.table, Key: keys.privateMark(t.owner), ConditionExpression: 'attribute_not_exists(PK)' } },
           ],
         }),
       );
@@ -193,23 +226,36 @@ export const SCENARIOS: Scenario[] = [
     },
     raw: (k, f, db) => {
       const t = followTarget(k, f);
-      const increment = (username: string, counter: string) => ({
-        Update: {
-          TableName: db.table,
-          Key: keys.user(username),
-          UpdateExpression: `SET ${counter} = ${counter} + :one`,
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':one': 1 },
-        },
-      });
+      const returnOld = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
       const friendship = { followedUser: t.followed, followingUser: t.actor.username, timestamp: uniqueTimestamp() };
       return db.doc.send(
         new TransactWriteCommand({
           ClientRequestToken: randomUUID(),
           TransactItems: [
             { Put: { TableName: db.table, Item: encodeFriendship(friendship), ConditionExpression: 'attribute_not_exists(SK)' } },
-            increment(t.followed, 'followers'),
-            increment(t.actor.username, 'following'),
+            {
+              Update: {
+                TableName: db.table,
+                Key: keys.user(t.followed),
+                UpdateExpression: 'SET followers = followers + :one',
+                ConditionExpression: `${ACTIVE_USER} AND (attribute_not_exists(#private) OR #private = :false)`,
+                ExpressionAttributeNames: { '#private': 'private' },
+                ExpressionAttributeValues: { ':one': 1, ':false': false },
+                ...returnOld,
+              },
+            },
+            {
+              Update: {
+                TableName: db.table,
+                Key: keys.user(t.actor.username),
+                UpdateExpression: 'SET following = following + :one',
+                ConditionExpression: ACTIVE_USER,
+                ExpressionAttributeValues: { ':one': 1 },
+                ...returnOld,
+              },
+            },
+            notBlocked(db, t.followed, t.actor.username),
+            notBlocked(db, t.actor.username, t.followed),
           ],
         }),
       );

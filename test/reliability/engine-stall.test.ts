@@ -1,8 +1,8 @@
 /**
  * A stalled engine (its JVM frozen with SIGSTOP: connections are still accepted by the kernel,
  * nothing ever answers) must not hang the API: reads, writes and /ready answer
- * 503 ENGINE_UNAVAILABLE within DYNAMODB_REQUEST_TIMEOUT_MS per attempt, on both clients, and
- * the API recovers by itself after SIGCONT. Uses a private engine; the JVM is always resumed.
+ * 503 ENGINE_UNAVAILABLE within DYNAMODB_REQUEST_TIMEOUT_MS (per call on the lean client, per
+ * attempt on the SDK), on both clients, and the API recovers by itself after SIGCONT. Uses a private engine; the JVM is always resumed.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -38,6 +38,9 @@ async function startInstance(): Promise<Api['call']> {
       RATE_LIMIT_AUTH: '0',
       RATE_LIMIT_WRITES: '0',
       LOG_LEVEL: 'warn',
+      // The bound now covers a whole call (queue, attempts, backoff): on a loaded machine the
+      // engine's transactions may take longer, so allow what three 5 s attempts allowed before.
+      DYNAMODB_REQUEST_TIMEOUT_MS: '15000',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -26,14 +26,17 @@ import { Pool, type Dispatcher } from 'undici';
 import { backoffDelay } from '../../backoff.js';
 import type { CallObserver, DocClient, Fields } from '../doc-client.js';
 import { createCodec, type KeyNodes } from './codec.js';
-import { retryKind, serviceError, transportError, type ResponseMetadata } from './errors.js';
+import { retryKind, serviceError, timeoutError, transportError, type ResponseMetadata } from './errors.js';
 
 export interface LeanClientOptions {
   /** Omitted means AWS: the regional endpoint, once the region is known. */
   endpoint: string | undefined;
   region: () => Promise<string>;
   credentials: () => Promise<AwsCredentialIdentity>;
-  /** Bound on one attempt (connect, send, answer); a stalled engine is a TimeoutError. */
+  /**
+   * Bound on the whole call: waiting for a pooled connection, every attempt and the backoff
+   * between them. A stalled engine is a TimeoutError when it runs out.
+   */
   requestTimeoutMs: number;
   maxAttempts: number;
   /** Connections kept to the engine; further requests queue in the pool. */
@@ -112,6 +115,19 @@ function binaryAsBase64(this: unknown, key: string, value: unknown): unknown {
   return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') : value;
 }
 
+/**
+ * Whether a request holds any binary value. A replacer makes JSON.stringify call back into
+ * JavaScript for every key (about 2.5 times slower on a transaction), and most requests
+ * carry no binary: a walk is cheaper than the replacer.
+ */
+function holdsBinary(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (ArrayBuffer.isView(value)) return true;
+  if (Array.isArray(value)) return value.some(holdsBinary);
+  for (const key in value) if (holdsBinary((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
 // A quick test first: the reviver slows parsing down, and most answers carry no binary.
 const hasBinary = (text: string): boolean => text.includes('"B":') || text.includes('"BS":');
 
@@ -127,6 +143,7 @@ const TARGET_PREFIX = 'DynamoDB_20120810.';
 const THROTTLING_BASE_MS = 500;
 const TRANSIENT_BASE_MS = 100;
 const MAX_DELAY_MS = 20_000;
+const CREDENTIALS_REFRESH_MS = 5 * 60_000;
 
 interface Exchange {
   status: number;
@@ -138,14 +155,19 @@ interface Exchange {
  * One request and its whole answer, through undici's dispatch API: the answer is collected
  * as buffers, without the Readable stream `pool.request()` builds around every body.
  */
-function exchange(pool: Pool, options: Dispatcher.DispatchOptions): Promise<Exchange> {
+function exchange(pool: Pool, options: Dispatcher.DispatchOptions, budget: Budget): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let status = 0;
     const headers: Exchange['headers'] = {};
     // The pool takes undici's classic handler shape (onConnect ... onComplete).
     const handler = {
-      onConnect(): void {},
+      onConnect(abort: (error?: Error) => void): void {
+        // Dispatched from the pool's queue after the call ran out: fail it before it is sent
+        // (undici catches this and errors the request without touching the connection).
+        if (budget.expired) throw budget.expired;
+        budget.abort = abort;
+      },
       onHeaders(statusCode: number, raw: Buffer[]): boolean {
         status = statusCode;
         // Only the two headers the protocol needs are read (names arrive as sent).
@@ -160,15 +182,24 @@ function exchange(pool: Pool, options: Dispatcher.DispatchOptions): Promise<Exch
         return true;
       },
       onComplete(): void {
+        budget.abort = undefined;
         const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
         resolve({ status, headers, text });
       },
       onError(error: Error): void {
+        budget.abort = undefined;
         reject(error);
       },
     };
     pool.dispatch(options, handler);
   });
+}
+
+/** What is left of one call's time: set when it runs out, and how to abort the request in flight. */
+interface Budget {
+  readonly endsAt: number;
+  expired: Error | undefined;
+  abort: ((error?: Error) => void) | undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -182,11 +213,46 @@ export class LeanDocClient {
   private url: URL | undefined;
   private readonly codec = createCodec({ removeUndefinedValues: true, convertTopLevelContainer: true }, { convertWithoutMapWrapper: true });
   private observers: CallObserver[] = [];
+  private heldRegion: Promise<string> | undefined;
+  private heldCredentials: { value: Promise<AwsCredentialIdentity>; refreshAt: number } | undefined;
 
   constructor(private readonly options: LeanClientOptions) {
     if (options.endpoint !== undefined) this.pool = this.openPool(options.endpoint);
-    this.signer = new SignatureV4({ service: 'dynamodb', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
+    this.signer = new SignatureV4({ service: 'dynamodb', region: () => this.region(), credentials: () => this.credentials(), sha256: NodeSha256 });
     this.send = ((command: DocCommand) => this.sendCommand(command)) as unknown as DocClient['send'];
+  }
+
+  /**
+   * The signer awaits both providers on every request: it gets settled promises instead of a
+   * walk through the SDK's provider chain. The region never changes; credentials are asked for
+   * again five minutes before they expire (the SDK's own refresh window), and the provider
+   * refreshes them then. A failed lookup is not kept.
+   */
+  private region(): Promise<string> {
+    if (this.heldRegion === undefined) {
+      const region = this.options.region();
+      this.heldRegion = region;
+      region.catch(() => {
+        if (this.heldRegion === region) this.heldRegion = undefined;
+      });
+    }
+    return this.heldRegion;
+  }
+
+  private credentials(): Promise<AwsCredentialIdentity> {
+    const held = this.heldCredentials;
+    if (held && Date.now() < held.refreshAt) return held.value;
+    const entry = { value: this.options.credentials(), refreshAt: Infinity };
+    this.heldCredentials = entry;
+    entry.value.then(
+      (identity) => {
+        entry.refreshAt = identity.expiration ? identity.expiration.getTime() - CREDENTIALS_REFRESH_MS : Infinity;
+      },
+      () => {
+        if (this.heldCredentials === entry) this.heldCredentials = undefined;
+      },
+    );
+    return entry.value;
   }
 
   private openPool(endpoint: string): Pool {
@@ -201,7 +267,7 @@ export class LeanDocClient {
   }
 
   private async regionalPool(): Promise<Pool> {
-    this.opening ??= this.options.region().then((region) => (this.pool = this.openPool(`https://dynamodb.${region}.amazonaws.com`)));
+    this.opening ??= this.region().then((region) => (this.pool = this.openPool(`https://dynamodb.${region}.amazonaws.com`)));
     return this.opening;
   }
 
@@ -231,27 +297,58 @@ export class LeanDocClient {
     }
   }
 
-  private async call(operation: string, command: DocCommand, input: Fields): Promise<Fields> {
-    const body = JSON.stringify(this.codec.encode(input, command.inputKeyNodes), binaryAsBase64);
+  /**
+   * The whole call under one deadline: a request queued behind busy or stalled connections
+   * counts its wait, and no retry starts past the bound (undici's own timeouts only start once
+   * a request is written to a connection).
+   */
+  private call(operation: string, command: DocCommand, input: Fields): Promise<Fields> {
+    const timeoutMs = this.options.requestTimeoutMs;
     const metadata: ResponseMetadata = { attempts: 0, totalRetryDelay: 0 };
+    const budget: Budget = { endsAt: performance.now() + timeoutMs, expired: undefined, abort: undefined };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = timeoutError(timeoutMs, metadata);
+        budget.expired = error;
+        budget.abort?.(error);
+        reject(error);
+      }, timeoutMs);
+      this.attempts(operation, command, input, metadata, budget).then(
+        (output) => {
+          clearTimeout(timer);
+          resolve(output);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  private async attempts(operation: string, command: DocCommand, input: Fields, metadata: ResponseMetadata, budget: Budget): Promise<Fields> {
+    const wire = this.codec.encode(input, command.inputKeyNodes);
+    const body = JSON.stringify(wire, holdsBinary(wire) ? binaryAsBase64 : undefined);
     for (;;) {
       metadata.attempts++;
       try {
-        const output = await this.attempt(operation, body, metadata);
+        const output = await this.attempt(operation, body, metadata, budget);
         const result = this.codec.decode(output, command.outputKeyNodes);
         result.$metadata = metadata;
         return result;
       } catch (error) {
         const kind = retryKind(error);
-        if (kind === undefined || metadata.attempts >= this.options.maxAttempts) throw error;
+        if (budget.expired || kind === undefined || metadata.attempts >= this.options.maxAttempts) throw error;
         const delay = backoffDelay(metadata.attempts - 1, kind === 'throttling' ? THROTTLING_BASE_MS : TRANSIENT_BASE_MS, MAX_DELAY_MS);
+        // A retry that could not start before the deadline: the failure itself says more.
+        if (performance.now() + delay >= budget.endsAt) throw error;
         metadata.totalRetryDelay += Math.round(delay);
         await sleep(delay);
       }
     }
   }
 
-  private async attempt(operation: string, body: string, metadata: ResponseMetadata): Promise<Fields> {
+  private async attempt(operation: string, body: string, metadata: ResponseMetadata, budget: Budget): Promise<Fields> {
     const pool = this.pool ?? (await this.regionalPool());
     const url = this.url as URL;
     const signed = await this.signer.sign({
@@ -269,13 +366,14 @@ export class LeanDocClient {
       },
       body,
     });
+    if (budget.expired) throw budget.expired;
     let status: number;
     let text: string;
     let headers: Record<string, string | string[] | undefined>;
     try {
-      ({ status, headers, text } = await exchange(pool, { method: 'POST', path: '/', headers: signed.headers, body }));
+      ({ status, headers, text } = await exchange(pool, { method: 'POST', path: '/', headers: signed.headers, body }, budget));
     } catch (error) {
-      throw transportError(error, this.options.requestTimeoutMs, metadata);
+      throw budget.expired ?? transportError(error, this.options.requestTimeoutMs, metadata);
     }
     metadata.httpStatusCode = status;
     const requestId = headers['x-amzn-requestid'];

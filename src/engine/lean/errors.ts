@@ -83,9 +83,7 @@ export function transportError(error: unknown, timeoutMs: number, $metadata: Res
   const cause = error instanceof Error ? error : new Error(String(error));
   let result: Error & { code?: string; $metadata?: ResponseMetadata };
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
-    result = new Error(`DynamoDB did not answer within ${timeoutMs} ms.`, { cause });
-    result.name = 'TimeoutError';
-    result.code = 'ETIMEDOUT';
+    result = timeoutError(timeoutMs, $metadata, cause);
   } else if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') {
     result = new Error(`The connection to DynamoDB closed: ${cause.message}`, { cause });
     result.code = 'ECONNRESET';
@@ -94,4 +92,13 @@ export function transportError(error: unknown, timeoutMs: number, $metadata: Res
   }
   result.$metadata = $metadata;
   return result;
+}
+
+/** The call ran out of time (as the SDK's http handler names it): retried no further. */
+export function timeoutError(timeoutMs: number, $metadata: ResponseMetadata, cause?: Error): Error & { code: string; $metadata: ResponseMetadata } {
+  const error = new Error(`DynamoDB did not answer within ${timeoutMs} ms.`, cause ? { cause } : undefined) as Error & { code: string; $metadata: ResponseMetadata };
+  error.name = 'TimeoutError';
+  error.code = 'ETIMEDOUT';
+  error.$metadata = $metadata;
+  return error;
 }
