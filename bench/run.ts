@@ -22,7 +22,7 @@
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadItems } from '../src/admin/load.js';
@@ -463,5 +463,9 @@ md.push('', '| heaviest functions (self time) | share |', '|---|---:|');
 for (const f of profileSummary.top) md.push(`| \`${f.fn.replace(/\|/g, '\\|')}\` | ${(f.share * 100).toFixed(1)}% |`);
 md.push('', '<!-- ANALYSIS -->', '');
 
-await writeFile(OUTPUT, md.join('\n'));
+// The sections other benchmarks write (bench:media, bench:feed) start at this heading: kept as they are.
+const OTHER_BENCHMARKS = '## Media pipeline';
+const previous = await readFile(OUTPUT, 'utf8').catch(() => '');
+const kept = previous.includes(OTHER_BENCHMARKS) ? previous.slice(previous.indexOf(OTHER_BENCHMARKS)) : '';
+await writeFile(OUTPUT, [...md, ...(kept ? ['', kept] : [])].join('\n'));
 log(`wrote ${OUTPUT} (${totalSeconds.toFixed(0)} s)`);
