@@ -4,7 +4,7 @@
  * family, and failed log-ins throttled per account across API instances, while a shared
  * address (a carrier NAT) still logs in.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalBlobStore } from '../../src/blobs/index.js';
 import { buildApp } from '../../src/http/app.js';
@@ -78,13 +78,22 @@ describe('failed log-ins', () => {
     const otherCall = caller(await listen(other));
     try {
       const wrong = { json: { username: 'target', password: 'not the password' } };
-      for (let i = 0; i < 5; i++) expect((await (i % 2 ? otherCall('POST', '/v1/sessions', wrong) : api.call('POST', '/v1/sessions', wrong))).status).toBe(401);
+      let beforeFifth = 0;
+      for (let i = 0; i < 5; i++) {
+        if (i === 4) beforeFifth = Date.now();
+        expect((await (i % 2 ? otherCall('POST', '/v1/sessions', wrong) : api.call('POST', '/v1/sessions', wrong))).status).toBe(401);
+      }
+      // The first lock lasts a whole second from the failure, not to the end of the clock's second.
+      const stored = await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.loginThrottle('target') }));
+      expect(Number(stored.Item?.lockedUntil) * 1000).toBeGreaterThanOrEqual(beforeFifth + 1000);
       const throttled = await otherCall('POST', '/v1/sessions', wrong);
       expect(throttled.status).toBe(429);
       expect(throttled.body.error.code).toBe('LOGIN_THROTTLED');
-      expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+      const retryAfter = Number(throttled.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(2);
       // The right password waits too: guessing cannot outrun the throttle.
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000 + 100));
       expect((await api.call('POST', '/v1/sessions', wrong)).status).toBe(401);
       expect((await api.call('POST', '/v1/sessions', { json: { username: 'target', password: profile('target').password } })).body.error.code).toBe('LOGIN_THROTTLED');
       // Other accounts are not affected.

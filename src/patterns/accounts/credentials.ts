@@ -114,15 +114,18 @@ async function recordFailedLogin(db: Db, username: string): Promise<void> {
     );
     failures = Number(result.Attributes?.failures ?? 1);
   } catch (error) {
-    if (!(isConditionFailure(error))) throw error;
+    if (!isConditionFailure(error)) throw error;
     await call(db, () =>
       db.doc.send(new PutCommand({ TableName: db.table, Item: { ...key, failures: 1, windowStart: now, expiresAt: now + 2 * LOGIN_WINDOW_SECONDS } })),
     );
   }
   const lock = lockSeconds(failures);
   if (lock > 0) {
+    // Rounded up from the present instant, so a lock lasts at least `lock` whole seconds (from a
+    // floored start it could last a few milliseconds); reads compare with the floored clock.
+    const until = Math.ceil(Date.now() / 1000) + lock;
     await call(db, () =>
-      db.doc.send(new UpdateCommand({ TableName: db.table, Key: key, UpdateExpression: 'SET lockedUntil = :until', ExpressionAttributeValues: { ':until': now + lock } })),
+      db.doc.send(new UpdateCommand({ TableName: db.table, Key: key, UpdateExpression: 'SET lockedUntil = :until', ExpressionAttributeValues: { ':until': until } })),
     );
   }
 }
