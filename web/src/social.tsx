@@ -12,7 +12,7 @@ import {
   type Reaction,
 } from '../../client/src/index.js';
 import { api, currentUser } from './session.js';
-import { Avatar, problem } from './ui.js';
+import { Avatar, Notice, problem } from './ui.js';
 
 export type Relation = 'none' | 'following' | 'requested';
 
@@ -59,11 +59,7 @@ export function FollowButton(props: { username: string; initial: Relation; onCha
       >
         {label}
       </button>
-      {error ? (
-        <span class="notice" role="alert">
-          {error}
-        </span>
-      ) : null}
+      <Notice error={error} inline />
     </>
   );
 }
@@ -119,11 +115,7 @@ export function ReactionBar(props: { photo: Pick<Photo, 'id' | 'reactions'>; min
           <span aria-hidden="true">{glyph}</span> {counts[type]}
         </button>
       ))}
-      {error ? (
-        <span class="notice" role="alert">
-          {error}
-        </span>
-      ) : null}
+      <Notice error={error} inline />
     </div>
   );
 }

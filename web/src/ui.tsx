@@ -11,12 +11,14 @@ export function problem(error: unknown): string {
   return 'Something went wrong; check your connection and try again.';
 }
 
-export function Notice({ error }: { error: string | undefined }) {
+/** An error said aloud (role=alert); `inline` for one beside a button in a row. */
+export function Notice({ error, inline = false }: { error: string | undefined; inline?: boolean }) {
   if (!error) return null;
+  const Tag = inline ? 'span' : 'p';
   return (
-    <p class="notice" role="alert">
+    <Tag class="notice" role="alert">
       {error}
-    </p>
+    </Tag>
   );
 }
 

@@ -36,7 +36,7 @@ function RequestButtons({ username }: { username: string }) {
       <button type="button" aria-label={`Decline @${username}`} onClick={() => void answer(false)}>
         Decline
       </button>
-      {error ? <span class="notice" role="alert">{error}</span> : null}
+      <Notice error={error} inline />
     </span>
   );
 }
