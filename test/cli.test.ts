@@ -3,15 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { run } from '../src/cli/program.js';
 import { deleteTable } from '../src/admin/table.js';
 import { REFERENCE_ITEMS, testClients, uniqueTableName } from './support/db.js';
+import { runCli } from './support/cli.js';
 
 const table = uniqueTableName('cli');
-const endpoint = inject('dynamodbEndpoint');
 let scratch: string | undefined;
 
 afterAll(async () => {
@@ -21,16 +18,7 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await run(['--endpoint', endpoint, '--table', table, ...args], { io: { stdout, stderr, stdin: new PassThrough() }, env: {} });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(table, args);
 
 describe('quick-photos CLI on the reference data', () => {
   it('creates the table and loads all 967 items', async () => {

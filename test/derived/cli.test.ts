@@ -1,23 +1,12 @@
 /** The CLI runs the worker (`worker --once`), reports its lag, and shows a user's feed, activity and search results. */
-import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTable } from '../../src/admin/table.js';
-import { run } from '../../src/cli/program.js';
 import { REFERENCE_ITEMS, testClients, uniqueTableName } from '../support/db.js';
+import { runCli } from '../support/cli.js';
 
 const table = uniqueTableName('cli-derived');
-const endpoint = inject('dynamodbEndpoint');
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await run(['--endpoint', endpoint, '--table', table, ...args], { io: { stdout, stderr, stdin: new PassThrough() }, env: {} });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(table, args);
 
 afterAll(async () => {
   const { client } = testClients();

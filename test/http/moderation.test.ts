@@ -1,11 +1,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
 /** Reports over HTTP, and the moderator CLI (reports, takedown, suspend) on the same table. */
-import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTable } from '../../src/admin/doctor.js';
-import { run } from '../../src/cli/program.js';
 import { photoId } from '../../src/schema/ids.js';
 import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from './support.js';
+import { runCli } from '../support/cli.js';
 
 let api: Api;
 let alice: Session;
@@ -15,17 +14,7 @@ let photo: string;
 
 const as = (session: Session) => ({ token: session.accessToken });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const env = { PHOTOS_DIR: api.photosDir };
-  const code = await run(['--endpoint', inject('dynamodbEndpoint'), '--table', api.db.table, ...args], { io: { stdout, stderr, stdin: new PassThrough() }, env });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(api.db.table, args, { PHOTOS_DIR: api.photosDir });
 
 beforeAll(async () => {
   api = await startApi();
