@@ -143,9 +143,6 @@ export const PrivateUser = Type.Object(
   { title: 'PrivateUser', additionalProperties: false },
 );
 
-/** Any user embedded in a response to someone else: always the public view. */
-export const UserView = PublicUser;
-
 /** PATCH body: the profile's mutable fields; a photo is pinned by its id (null unpins). */
 export const ProfileUpdateBody = Type.Object(
   {
@@ -159,8 +156,6 @@ export const ProfileUpdateBody = Type.Object(
   },
   { additionalProperties: false, minProperties: 1, title: 'ProfileUpdate' },
 );
-
-export const FollowedView = Type.Object({ ...FriendshipView.properties, user: Type.Optional(PublicUser) }, { title: 'Followed' });
 
 export const Tokens = Type.Object(
   {

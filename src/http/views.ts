@@ -120,9 +120,6 @@ export function privateUserView(user: User, urls: MediaUrls) {
   return { ...publicUserView(user, urls), email: user.email, emailVerified: user.emailVerified === true, birthdate: user.birthdate, address: user.address };
 }
 
-/** Any user shown to someone else: the public view. */
-export const userView = publicUserView;
-
 /** A page of entities as a page of views; the cursor passes through untouched. */
 export function pageView<T, V>(page: Page<T>, view: (item: T) => V): Page<V> {
   return { items: page.items.map(view), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
