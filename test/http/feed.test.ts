@@ -8,7 +8,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivedDb } from '../../src/derived/store.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
-import { deletePhoto, uploadPhoto } from '../../src/patterns/index.js';
+import { deletePhoto, getFeed, uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
 import { derivedRanges } from '../../src/schema/keys.js';
 import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
@@ -175,5 +175,16 @@ describe('GET /v1/me/feed', () => {
     await worker.drain();
     expect((await storedEntries('erin')).some((sk) => sk.endsWith('#dave'))).toBe(false);
     expect((await storedEntries('dave')).some((sk) => sk.endsWith('#erin'))).toBe(false);
+  });
+
+  it('skips fanned-out entries past their TTL even before DynamoDB removes them', async () => {
+    const fannedOut = (await storedEntries('erin')).length;
+    expect(fannedOut).toBeGreaterThan(0);
+    const others = (page: Awaited<ReturnType<typeof getFeed>>) => page.items.filter((item) => item.author.username !== 'erin');
+    expect(others(await getFeed(api.db, 'erin')).length).toBeGreaterThan(0);
+    // FEED_TTL_DAYS is 30: a day later than that, every fanned-out entry has expired.
+    const later = Date.now() + 31 * 24 * 3600 * 1000;
+    const expired = await getFeed(api.db, 'erin', {}, { now: later });
+    expect(others(expired)).toEqual([]);
   });
 });
