@@ -1,24 +1,44 @@
 /**
- * Ends the run with one plain line, `N passed, N failed, N skipped`, that any log reader can
- * parse without knowing vitest's decorated output.
+ * Ends the run with the failures, one line each, then one plain line,
+ * `Tests: N passed, N failed, N skipped`, that any log reader can parse without knowing
+ * vitest's decorated output. CI logs are often kept only by their tail: the failures are
+ * repeated here, next to the count, so the tail alone says what broke.
  */
 import type { Reporter, TestModule } from 'vitest/node';
+
+function firstLine(message: string | undefined): string {
+  return (message ?? '').split('\n')[0]!.slice(0, 300);
+}
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     let passed = 0;
-    let failed = unhandledErrors.length;
     let skipped = 0;
+    const failures: string[] = [];
+    for (const error of unhandledErrors) {
+      failures.push(`unhandled error: ${firstLine(error instanceof Error ? error.message : String(error))}`);
+    }
+    const slowest: Array<[number, string]> = [];
     for (const module of testModules) {
+      const file = module.relativeModuleId;
+      slowest.push([module.diagnostic().duration, file]);
       for (const test of module.children.allTests()) {
-        const state = test.result().state;
-        if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
-        else skipped++;
+        const result = test.result();
+        if (result.state === 'passed') passed++;
+        else if (result.state === 'failed') {
+          failures.push(`${file} > ${test.fullName}: ${firstLine(result.errors?.[0]?.message)}`);
+        } else skipped++;
       }
       // A file that failed to load has no tests but must still count as a failure.
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
+      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) {
+        failures.push(`${file}: ${firstLine(module.errors()[0]?.message)}`);
+      }
     }
-    process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    const lines: string[] = [];
+    slowest.sort((a, b) => b[0] - a[0]);
+    lines.push('Slowest files: ' + slowest.slice(0, 8).map(([ms, f]) => `${f} ${(ms / 1000).toFixed(0)} s`).join(', '));
+    for (const failure of failures) lines.push(`FAILED ${failure}`);
+    lines.push(`Tests: ${passed} passed, ${failures.length} failed, ${skipped} skipped`);
+    process.stdout.write('\n' + lines.join('\n') + '\n');
   }
 }
