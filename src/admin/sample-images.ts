@@ -87,13 +87,3 @@ export function createSamplePictures(blobs: BlobStore) {
     },
   };
 }
-
-/** Runs `task` over `items` with at most `concurrency` in flight (sharp uses its own threads). */
-export async function eachLimited<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await task(items[next++]!);
-    }),
-  );
-}

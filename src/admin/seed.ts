@@ -9,7 +9,8 @@ import { credentialsItem, hashPassword } from '../patterns/accounts/index.js';
 import type { StoredImage } from '../schema/entities.js';
 import { GENERATE_DEFAULTS, generateItems, type GeneratedItem } from './generate.js';
 import { loadItems, type LoadResult } from './load.js';
-import { createSamplePictures, eachLimited, sampleCaption } from './sample-images.js';
+import { eachLimited } from '../limit.js';
+import { createSamplePictures, sampleCaption } from './sample-images.js';
 
 export interface SeedOptions {
   users?: number;

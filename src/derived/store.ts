@@ -5,6 +5,7 @@
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
+import { eachLimited } from '../limit.js';
 import { backoff, call, type Db } from '../patterns/db.js';
 import type { ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
@@ -37,20 +38,17 @@ export async function batchWrite(db: Db, writes: DerivedWrite[], concurrency = W
   const chunks: DerivedWrite[][] = [];
   for (let i = 0; i < unique.length; i += BATCH_WRITE_LIMIT) chunks.push(unique.slice(i, i + BATCH_WRITE_LIMIT));
   let requests = 0;
-  const next = async (): Promise<void> => {
-    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
-      type Request = { PutRequest: { Item: RawItem } } | { DeleteRequest: { Key: ItemKey } };
-      let pending: Request[] = chunk.map((w) => ('put' in w ? { PutRequest: { Item: w.put } } : { DeleteRequest: { Key: w.delete } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
-        if (attempt > 0) await backoff(attempt, 50, 2_000);
-        const result = await call(db, () => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } })));
-        requests++;
-        pending = (result.UnprocessedItems?.[db.table] ?? []) as Request[];
-      }
+  await eachLimited(chunks, concurrency, async (chunk) => {
+    type Request = { PutRequest: { Item: RawItem } } | { DeleteRequest: { Key: ItemKey } };
+    let pending: Request[] = chunk.map((w) => ('put' in w ? { PutRequest: { Item: w.put } } : { DeleteRequest: { Key: w.delete } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
+      if (attempt > 0) await backoff(attempt, 50, 2_000);
+      const result = await call(db, () => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } })));
+      requests++;
+      pending = (result.UnprocessedItems?.[db.table] ?? []) as Request[];
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, next));
+  });
   return requests;
 }
 
