@@ -11,7 +11,9 @@ import {
   waitUntilTableExists,
   waitUntilTableNotExists,
   type DynamoDBClient,
+  type CreateTableCommandInput,
   type TableDescription,
+  type UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { INVERTED_INDEX } from '../schema/keys.js';
 import {
@@ -56,15 +58,23 @@ export async function describeTable(client: DynamoDBClient, tableName: string): 
  * sessions. Returns false if it already existed (its TTL setting is then left alone).
  */
 export async function createTable(client: DynamoDBClient, tableName: string, maxWaitSeconds = 300): Promise<boolean> {
+  return createWithTtl(client, createTableInput(tableName), timeToLiveInput(tableName), maxWaitSeconds);
+}
+
+/**
+ * CreateTable unless it exists, wait until ACTIVE, and turn TTL on when this call created it
+ * (an existing table's TTL setting is the operator's). Returns whether it created the table.
+ */
+async function createWithTtl(client: DynamoDBClient, input: CreateTableCommandInput, ttl: UpdateTimeToLiveCommandInput, maxWaitSeconds: number): Promise<boolean> {
   let created = true;
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    await client.send(new CreateTableCommand(input));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
     created = false;
   }
-  await waitUntilTableExists({ client, maxWaitTime: maxWaitSeconds, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
-  if (created) await client.send(new UpdateTimeToLiveCommand(timeToLiveInput(tableName)));
+  await waitUntilTableExists({ client, maxWaitTime: maxWaitSeconds, minDelay: 1, maxDelay: 5 }, { TableName: input.TableName });
+  if (created) await client.send(new UpdateTimeToLiveCommand(ttl));
   return created;
 }
 
@@ -141,19 +151,8 @@ export async function ensureStream(client: DynamoDBClient, tableName: string): P
 
 /** The derived table (feeds, activity, directory, checkpoints) with TTL on `expiresAt`. */
 export async function ensureDerivedTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
-  let created = true;
-  try {
-    await client.send(new CreateTableCommand(createDerivedTableInput(tableName)));
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-    created = false;
-  }
   const name = derivedTableName(tableName);
-  await waitUntilTableExists({ client, maxWaitTime: 300, minDelay: 1, maxDelay: 5 }, { TableName: name });
-  if (created) {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: DERIVED_TTL_ATTRIBUTE, Enabled: true } }));
-  }
-  return created;
+  return createWithTtl(client, createDerivedTableInput(tableName), { TableName: name, TimeToLiveSpecification: { AttributeName: DERIVED_TTL_ATTRIBUTE, Enabled: true } }, 300);
 }
 
 /** DeleteTable (and its derived table) and wait until gone. Returns false if there was nothing to delete. */
