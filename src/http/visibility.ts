@@ -50,7 +50,7 @@ const PROFILE = 'getUser';
 
 /**
  * Declares what the guards may answer: PRIVATE_ACCOUNT on guarded GETs, ACCOUNT_SUSPENDED
- * (the acting-user condition, src/patterns/safety/acting.ts) on every write; 403 codes the
+ * (the acting-user condition, src/patterns/guards.ts) on every write; 403 codes the
  * route lists already are kept.
  */
 function declareGuardErrors(routeOptions: RouteOptions): void {

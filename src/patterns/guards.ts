@@ -32,6 +32,11 @@ export function deletingUserCheck(db: Db, username: string) {
   return { ConditionCheck: { TableName: db.table, Key: keys.user(username), ConditionExpression: DELETING_USER } };
 }
 
+/** ConditionCheck that `username` exists in any state: a moderator's action on the account's content. */
+export function existingUserCheck(db: Db, username: string) {
+  return { ConditionCheck: { TableName: db.table, Key: keys.user(username), ConditionExpression: 'attribute_exists(PK)' } };
+}
+
 /** Why an active-user condition failed: suspended, gone or going, or never existed. */
 export function inactiveUser(username: string, reason: CancellationReason | undefined): DomainError {
   const item = reason?.Item;

@@ -6,7 +6,7 @@ import { decodePhoto, decodeReaction, encodePhoto, type RawItem } from '../schem
 import { keys, ranges } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { backoff, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
-import { activeUserCheck, deletingUserCheck, inactiveUser } from './guards.js';
+import { activeUserCheck, deletingUserCheck, existingUserCheck, inactiveUser } from './guards.js';
 import { assertUserExists } from './users.js';
 
 export const emptyReactions = (): Reactions => ({ '+1': 0, smiley: 0, sunglasses: 0, heart: 0 });
@@ -117,6 +117,9 @@ export async function getPhotoWithReactions(db: Db, owner: string, timestamp: st
   };
 }
 
+/** Who deletes a photo decides the condition on its owner (see deletePhoto). */
+export type PhotoDeleter = 'owner' | 'deletion-job' | 'moderator';
+
 /** Reactions one delete transaction removes beside the photo write and the owner check (limit 100 items). */
 const DELETE_CHUNK = 98;
 /** Failed rounds (stale reads) tolerated before giving up; successful rounds do not count. */
@@ -128,9 +131,10 @@ const DELETE_ATTEMPTS = 20;
  * counters, and the photo itself is deleted only by a transaction whose condition says its
  * counters match exactly the reactions deleted with it (a reaction that sneaks in meanwhile
  * fails the condition, and the loop takes it along on the next round). Every transaction also
- * checks the owner: active for the owner's own request, marked deleting for the deletion job.
+ * checks the owner: active for the owner's own request, marked deleting for the deletion job,
+ * merely existing for a moderator's takedown (whatever the account's state).
  */
-export async function deletePhoto(db: Db, owner: string, timestamp: string, as: 'owner' | 'deletion-job' = 'owner'): Promise<void> {
+export async function deletePhoto(db: Db, owner: string, timestamp: string, as: PhotoDeleter = 'owner'): Promise<void> {
   assertUsername(owner, 'owner');
   assertTimestamp(timestamp);
   const photoKey = keys.photo(owner, timestamp);
@@ -173,7 +177,7 @@ export async function deletePhoto(db: Db, owner: string, timestamp: string, as: 
     }));
     // A failed condition means the index lagged the table, or a reaction came or went
     // meanwhile: read again and re-plan.
-    const guard = as === 'owner' ? activeUserCheck(db, owner) : deletingUserCheck(db, owner);
+    const guard = as === 'owner' ? activeUserCheck(db, owner) : as === 'deletion-job' ? deletingUserCheck(db, owner) : existingUserCheck(db, owner);
     const outcome = (failed: (i: number) => boolean, reasons: Parameters<typeof inactiveUser>[1][]) =>
       failed(0) ? (as === 'owner' ? inactiveUser(owner, reasons[0]) : errors.userNotFound(owner)) : RETRY;
     if (await transact(db, [guard, photoWrite, ...deletes], outcome)) {

@@ -75,6 +75,12 @@ describe('takedown', () => {
 
 describe('suspension', () => {
   it('refuses log-in, refresh and writes, and hides the profile; unsuspend restores all', async () => {
+    // Before the suspension: a photo to take down later, and a pending request to a private account.
+    const second = await api.call('POST', '/v1/users/mallory/photos', { token: mallory.accessToken, body: imageForm(PNG_1x1) });
+    const secondId = photoId('mallory', (second.body.timestamp as string).replace(/Z$/, ''));
+    const carol = await signUp(api, 'carol');
+    expect((await api.call('PUT', '/v1/account/privacy', { ...as(carol), json: { private: true } })).status).toBe(200);
+    expect((await api.call('PUT', '/v1/users/carol/followers/me', as(mallory))).status).toBe(202);
     expect((await cli('suspend', 'mallory', '--reason', 'spam')).code).toBe(0);
     const login = await api.call('POST', '/v1/sessions', { json: { username: 'mallory', password: profile('mallory').password } });
     expect([login.status, login.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
@@ -93,6 +99,19 @@ describe('suspension', () => {
     expect([block.status, block.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
     const hidden = await api.call('GET', '/v1/users/mallory', as(alice));
     expect([hidden.status, hidden.body.error.code]).toEqual([404, 'USER_NOT_FOUND']);
+    // Privacy, decline and cancel are writes too.
+    const privacy = await api.call('PUT', '/v1/account/privacy', { ...as(mallory), json: { private: true } });
+    expect([privacy.status, privacy.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    const cancel = await api.call('DELETE', '/v1/users/carol/follow-request', as(mallory));
+    expect([cancel.status, cancel.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    expect((await api.call('GET', '/v1/follow-requests', as(carol))).body.items).toHaveLength(1);
+    // A moderator still takes a suspended account's photo down, with its one notice.
+    const takedown = await cli('takedown', secondId, '--reason', 'spam');
+    expect(takedown.code, takedown.err).toBe(0);
+    expect((await api.call('GET', `/v1/photos/${secondId}`, as(mallory))).status).toBe(404);
+    const notices = (await api.call('GET', '/v1/notices', as(mallory))).body.items as { photoId: string }[];
+    expect(notices.filter((n) => n.photoId === secondId)).toHaveLength(1);
+    expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
 
     expect((await cli('unsuspend', 'mallory')).code).toBe(0);
     expect((await api.call('POST', '/v1/sessions', { json: { username: 'mallory', password: profile('mallory').password } })).status).toBe(201);

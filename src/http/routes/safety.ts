@@ -131,7 +131,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         summary: 'Make your account private or public; going public approves pending follow requests',
         security: BEARER,
         body: PrivacyBody,
-        response: { 200: PrivacyView, ...errorsFor({ 400: [], 401: [], 404: ['USER_NOT_FOUND'], 409: [], 413: [], 415: [], 429: [], 503: [] }) },
+        response: { 200: PrivacyView, ...errorsFor({ 400: [], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 409: [], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request) => setPrivate(db, request.username, request.body.private),
@@ -181,7 +181,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         summary: 'Decline a request to follow you; 204 also when there was none',
         security: BEARER,
         params: UserParams,
-        response: { 204: Type.Null(), ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 409: [], 429: [], 503: [] }) },
+        response: { 204: Type.Null(), ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 403: ['ACCOUNT_DELETED'], 409: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
@@ -200,11 +200,11 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         summary: 'Cancel your pending request to follow this user; 204 also when there was none',
         security: BEARER,
         params: UserParams,
-        response: { 204: Type.Null(), ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 409: [], 429: [], 503: [] }) },
+        response: { 204: Type.Null(), ...errorsFor({ 400: ['SELF_FOLLOW'], 401: [], 403: ['ACCOUNT_DELETED'], 409: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
-      await deleteOnce(() => deleteRequest(db, request.username, request.params.username), 'REQUEST_NOT_FOUND');
+      await deleteOnce(() => deleteRequest(db, request.username, request.params.username, request.username), 'REQUEST_NOT_FOUND');
       return reply.status(204).send(null);
     },
   );

@@ -1,7 +1,8 @@
 /**
  * Moderator actions: suspend / unsuspend an account (a mark on its User item that the acting-
  * user condition of every write and every session start refuses, and `viewOf` hides as 404),
- * and take a photo down (deleted exactly as `deletePhoto` does, after a notice its owner can read).
+ * and take a photo down (deleted exactly as `deletePhoto` does, whatever the owner's state, after
+ * a notice its owner can read).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -69,7 +70,7 @@ export async function takeDownPhoto(db: Db, owner: string, timestamp: string, re
   const photo = await getPhoto(db, owner, timestamp);
   const notice: Notice = { photoId: photoId(owner, timestamp), reason, at: uniqueTimestamp() };
   await call(db, () => db.doc.send(new PutCommand({ TableName: db.table, Item: { ...keys.notice(owner, notice.at, notice.photoId), owner, ...notice } })));
-  await deletePhoto(db, owner, timestamp);
+  await deletePhoto(db, owner, timestamp, 'moderator');
   return { notice, location: photo.location };
 }
 

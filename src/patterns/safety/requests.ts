@@ -9,9 +9,9 @@ import { errors, isDomainError } from '../../errors.js';
 import { assertUsername, type Friendship } from '../../schema/entities.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
-import { call, isConditionFailure, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { followUser } from '../follows.js';
-import { activeUserCheck, inactiveUser } from '../guards.js';
+import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
 import { notBlocked } from './blocks.js';
 import { safetyErrors } from './errors.js';
 
@@ -104,17 +104,23 @@ export async function approveRequest(db: Db, ownerName: string, requesterName: s
   return followUser(db, requester, target, { approvingRequest: true });
 }
 
-/** DeleteItem `attribute_exists(PK)`: decline (by the owner) and cancel (by the requester) are the same write. */
-export async function deleteRequest(db: Db, requesterName: string, targetName: string): Promise<void> {
+/**
+ * Decline (by the owner) and cancel (by the requester) are the same write: TransactWriteItems of
+ * the request's Delete (`attribute_exists(PK)`) + the acting user's active-user check, so a
+ * suspended or departing account changes nothing. `actor` defaults to the owner.
+ */
+export async function deleteRequest(db: Db, requesterName: string, targetName: string, actorName: string = targetName): Promise<void> {
   const { requester, target } = pair(requesterName, targetName);
-  try {
-    await call(db, () =>
-      db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.followRequest(target, requester), ConditionExpression: 'attribute_exists(PK)' })),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) throw safetyErrors.requestNotFound(requester, target);
-    throw error;
-  }
+  const actor = assertUsername(actorName, 'acting user');
+  if (actor !== requester && actor !== target) throw errors.forbidden('Only the requester or the requested account can remove a follow request.');
+  await transact(
+    db,
+    [
+      { Delete: { TableName: db.table, Key: keys.followRequest(target, requester), ConditionExpression: 'attribute_exists(PK)' } },
+      activeUserCheck(db, actor),
+    ],
+    (failed, reasons) => (failed(1) ? inactiveUser(actor, reasons[1]) : safetyErrors.requestNotFound(requester, target)),
+  );
 }
 
 /** GetItem on one request. */
@@ -143,7 +149,7 @@ export const APPROVE_ON_PUBLIC_LIMIT = 100;
 const STALE = ['ALREADY_FOLLOWING', 'USER_NOT_FOUND', 'USER_BLOCKED'];
 
 /**
- * TransactWriteItems: Update `SET private = :p` on the User item (`attribute_exists(PK)`) + Put or
+ * TransactWriteItems: Update `SET private = :p` on the User item (the active-user condition) + Put or
  * Delete of its private mark (the item reactions check). Going public approves pending
  * requests (each its own approve transaction, so counters stay exact) up to
  * APPROVE_ON_PUBLIC_LIMIT per call; `pending` says how many remain, and calling again resumes.
@@ -159,16 +165,17 @@ export async function setPrivate(db: Db, usernameInput: string, isPrivate: boole
           TableName: db.table,
           Key: keys.user(username),
           UpdateExpression: 'SET #private = :p',
-          ConditionExpression: 'attribute_exists(PK)',
+          ConditionExpression: ACTIVE_USER,
           ExpressionAttributeNames: { '#private': 'private' },
           ExpressionAttributeValues: { ':p': isPrivate },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
       isPrivate
         ? { Put: { TableName: db.table, Item: { ...mark, username } } }
         : { Delete: { TableName: db.table, Key: mark } },
     ],
-    () => errors.userNotFound(username),
+    (_failed, reasons) => inactiveUser(username, reasons[0]),
   );
   if (isPrivate) return { private: true, approved: 0, pending: false };
   let approved = 0;
