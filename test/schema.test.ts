@@ -1,6 +1,7 @@
 /** Key formats and timestamps: the contract with the lab's scripts and data. */
 import { describe, expect, it } from 'vitest';
 import { classifyKey, keys, labQueriesReading, parsePhotoSk, ranges, type ItemKey } from '../src/schema/keys.js';
+import { normalizeSearch, searchTokens } from '../src/schema/search.js';
 import { canonicalTimestamp, nextTimestamp } from '../src/schema/timestamps.js';
 
 describe('keys', () => {
@@ -77,5 +78,17 @@ describe('timestamps', () => {
     expect(nextTimestamp('2019-03-02T09:11:30')).toBe('2019-03-02T09:11:30.000001');
     expect(nextTimestamp('2019-03-02T09:11:30.5')).toBe('2019-03-02T09:11:30.500001');
     expect(nextTimestamp('2019-12-31T23:59:59.999999')).toBe('2020-01-01T00:00:00.000000');
+  });
+});
+
+describe('search normalization', () => {
+  it('folds case and accents in every script, and keeps no key separator', () => {
+    expect(normalizeSearch('Zoë BRONTË')).toBe('zoe bronte');
+    expect(normalizeSearch('Алёна  Петрова')).toBe('алена петрова');
+    expect(normalizeSearch('李小龍')).toBe('李小龍');
+    expect(normalizeSearch('a#b$c')).toBe('a b c');
+    const tokens = searchTokens('alyona', 'Алёна Петрова').map((t) => t.token);
+    expect(tokens).toEqual(['alyona', 'алена петрова', 'петрова']);
+    expect(tokens.every((t) => !/[#$]/.test(t))).toBe(true);
   });
 });

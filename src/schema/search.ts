@@ -3,13 +3,16 @@
  * view writes and for the query a search reads with, so "Zoë", "ZOE" and "zoe" all meet.
  */
 
-/** Lower case, accents removed (é → e, Å → a), anything but letters, digits, `_ . -` and single spaces dropped. */
+/**
+ * Lower case, accents removed (é → e, Å → a), anything but letters and digits of any script,
+ * `_ . -` and single spaces dropped: "Алёна" is found as "алена", "李小龍" as "李小".
+ */
 export function normalizeSearch(text: string): string {
   return text
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
-    .replace(/[^a-z0-9_.\- ]+/g, ' ')
+    .replace(/[^\p{L}\p{N}_.\- ]+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -24,6 +24,7 @@ beforeAll(async () => {
   await loadItems(api.db.doc, api.db.table, fileLines(REFERENCE_ITEMS));
   await createUser(api.db, { username: 'zoe_b', name: 'Zoë Brontë', email: 'z@example.com', birthdate: '1990-01-01' });
   await createUser(api.db, { username: 'zork', name: 'Anna Zorkin', email: 'zk@example.com', birthdate: '1990-01-01' });
+  await createUser(api.db, { username: 'alyona', name: 'Алёна Петрова', email: 'ap@example.com', birthdate: '1990-01-01' });
   me = await signUp(api, 'searcher');
   worker = createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } });
   await worker.drain(120_000);
@@ -44,6 +45,9 @@ describe('GET /v1/users?query=', () => {
     expect((await search('perry')).map((u) => u.username)).toContain('jacksonjason');
     expect((await search('zoe')).map((u) => u.username)).toEqual(['zoe_b']);
     expect((await search('BRONTE')).map((u) => u.username)).toEqual(['zoe_b']);
+    // Names in other scripts are words too, with the same folding (ё → е, upper → lower).
+    expect((await search('АЛЕНА')).map((u) => u.username)).toEqual(['alyona']);
+    expect((await search('петр')).map((u) => u.username)).toEqual(['alyona']);
   });
 
   it('ranks username matches before name matches, and shows public fields with my relation only', async () => {
