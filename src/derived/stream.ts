@@ -56,9 +56,32 @@ export async function listShards(streams: DynamoDBStreamsClient, arn: string): P
     shards.push(...(StreamDescription?.Shards ?? []));
     start = StreamDescription?.LastEvaluatedShardId;
   } while (start);
-  return shards
-    .filter((s): s is Shard & { ShardId: string } => typeof s.ShardId === 'string')
-    .map((s) => ({ shardId: s.ShardId, parentShardId: s.ParentShardId, closed: s.SequenceNumberRange?.EndingSequenceNumber !== undefined }));
+  return inReadOrder(
+    shards
+      .filter((s): s is Shard & { ShardId: string } => typeof s.ShardId === 'string')
+      .map((s) => ({ shardId: s.ShardId, parentShardId: s.ParentShardId, closed: s.SequenceNumberRange?.EndingSequenceNumber !== undefined })),
+  );
+}
+
+/**
+ * Parents before their children (a split closes one shard and opens two; a rollover, one),
+ * otherwise in listing order, so that one pass can read a parent to its end and then its
+ * children. A shard whose parent is no longer listed (trimmed after 24 hours) is a root.
+ */
+export function inReadOrder(shards: readonly ShardInfo[]): ShardInfo[] {
+  const listed = new Map(shards.map((shard) => [shard.shardId, shard]));
+  const ordered: ShardInfo[] = [];
+  const placed = new Set<string>();
+  const place = (shard: ShardInfo, path: Set<string>) => {
+    if (placed.has(shard.shardId) || path.has(shard.shardId)) return;
+    path.add(shard.shardId);
+    const parent = shard.parentShardId === undefined ? undefined : listed.get(shard.parentShardId);
+    if (parent) place(parent, path);
+    placed.add(shard.shardId);
+    ordered.push(shard);
+  };
+  for (const shard of shards) place(shard, new Set());
+  return ordered;
 }
 
 /** An iterator just after the checkpoint, or at the oldest record the stream still holds. */
