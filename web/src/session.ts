@@ -1,7 +1,13 @@
 /**
- * The signed-in session, kept across reloads: the refresh token lives in localStorage, the
- * access token is refreshed shortly before it expires (one refresh at a time, however many
- * requests wait on it). Every screen calls the API through `api`, the generated client with
+ * The signed-in session, kept across reloads and shared by every tab: the pair (access and
+ * refresh token) lives in localStorage, the one place all tabs of the app see. Refresh tokens
+ * rotate and are single use (the server treats an old one, presented late, as stolen and
+ * revokes the whole log-in), so a tab never trusts its own copy when it refreshes: it takes
+ * the newest pair from localStorage first (another tab may have rotated it already, and if
+ * that access token is still good there is nothing to refresh), and `storage` events keep
+ * its copy in step with the other tabs (a refresh, a new log-in, a log-out). The access
+ * token is refreshed shortly before it expires, one refresh at a time per tab, however many
+ * requests wait on it. Every screen calls the API through `api`, the generated client with
  * this session's token.
  */
 import { signal } from '@preact/signals';
@@ -19,56 +25,119 @@ interface Stored {
   accessExpiresAt: number;
 }
 
-function load(): Stored | undefined {
+const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+function isStored(value: unknown): value is Stored {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'username' in value &&
+    nonEmpty(value.username) &&
+    'accessToken' in value &&
+    nonEmpty(value.accessToken) &&
+    'refreshToken' in value &&
+    nonEmpty(value.refreshToken) &&
+    'accessExpiresAt' in value &&
+    typeof value.accessExpiresAt === 'number' &&
+    Number.isFinite(value.accessExpiresAt)
+  );
+}
+
+/** The stored pair, or undefined (nobody signed in) when it is missing or malformed. */
+function parse(raw: string | null): Stored | undefined {
+  if (!raw) return undefined;
   try {
-    const raw = localStorage.getItem(STORAGE_KEY);
-    return raw ? (JSON.parse(raw) as Stored) : undefined;
+    const value: unknown = JSON.parse(raw);
+    return isStored(value) ? value : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Who is signed in (undefined: nobody); screens re-render when it changes. */
-export const currentUser = signal<string | undefined>(load()?.username);
+function load(): Stored | undefined {
+  try {
+    return parse(localStorage.getItem(STORAGE_KEY));
+  } catch {
+    return undefined;
+  }
+}
 
 let stored = load();
 let refreshing: Promise<string | undefined> | undefined;
 
+/** Who is signed in (undefined: nobody); screens re-render when it changes. */
+export const currentUser = signal<string | undefined>(stored?.username);
+
+/** This tab's copy follows what is stored (no write: it already is). */
+function adopt(next: Stored | undefined): void {
+  stored = next;
+  currentUser.value = next?.username;
+}
+
+const fresh = (session: Stored): boolean => session.accessExpiresAt - Date.now() > REFRESH_MARGIN_MS;
+
+// Another tab refreshed, logged in or logged out: follow it (the event never fires in the tab that wrote).
+if (typeof window !== 'undefined') {
+  window.addEventListener('storage', (event) => {
+    if (event.key !== null && event.key !== STORAGE_KEY) return;
+    if (event.storageArea && event.storageArea !== localStorage) return;
+    // key null: the storage was cleared.
+    adopt(event.key === null ? undefined : parse(event.newValue));
+  });
+}
+
 export const anonymous = createClient({ baseUrl: '' });
 
 export function startSession(session: Session): void {
-  stored = {
+  const next: Stored = {
     username: session.username,
     accessToken: session.accessToken,
     refreshToken: session.refreshToken,
     accessExpiresAt: Date.now() + session.expiresIn * 1000,
   };
-  localStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
-  currentUser.value = session.username;
+  localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+  adopt(next);
 }
 
 export function endSession(): void {
-  stored = undefined;
   localStorage.removeItem(STORAGE_KEY);
-  currentUser.value = undefined;
+  adopt(undefined);
 }
 
+const sameSession = (a: Stored | undefined, b: Stored | undefined): boolean => a?.refreshToken === b?.refreshToken;
+
 async function refresh(): Promise<string | undefined> {
-  const old = stored;
-  if (!old) return undefined;
-  const { data } = await refreshSession({ client: anonymous, body: { refreshToken: old.refreshToken } });
-  if (!data) {
+  // The newest pair any tab holds: maybe already refreshed elsewhere, maybe logged out.
+  const latest = load();
+  adopt(latest);
+  if (!latest) return undefined;
+  if (fresh(latest)) return latest.accessToken;
+
+  const { data, response } = await refreshSession({ client: anonymous, body: { refreshToken: latest.refreshToken } });
+  const now = load();
+  if (!sameSession(now, latest)) {
+    // Changed while we asked (a log-out, a new log-in, or a tab that refreshed the same pair): its word wins.
+    adopt(now);
+    return now && now.accessExpiresAt > Date.now() ? now.accessToken : undefined;
+  }
+  if (data) {
+    startSession(data);
+    return data.accessToken;
+  }
+  // Refused (invalid, reused, account suspended or deleted): the session is over. Anything else
+  // (offline, rate limited, server trouble) keeps it; the next request tries again.
+  const status = response?.status ?? 0;
+  if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
     endSession();
     return undefined;
   }
-  startSession(data);
-  return data.accessToken;
+  return latest.accessExpiresAt > Date.now() ? latest.accessToken : undefined;
 }
 
 /** A valid access token, refreshed first when it is about to expire. */
 export async function accessToken(): Promise<string | undefined> {
   if (!stored) return undefined;
-  if (stored.accessExpiresAt - Date.now() > REFRESH_MARGIN_MS) return stored.accessToken;
+  if (fresh(stored)) return stored.accessToken;
   refreshing ??= refresh().finally(() => {
     refreshing = undefined;
   });
@@ -78,7 +147,7 @@ export async function accessToken(): Promise<string | undefined> {
 export const api = createClient({ baseUrl: '', auth: accessToken });
 
 export async function signOut(): Promise<void> {
-  const refreshToken = stored?.refreshToken;
+  const refreshToken = (load() ?? stored)?.refreshToken;
   endSession();
   if (refreshToken) await logOut({ client: anonymous, body: { refreshToken } });
 }

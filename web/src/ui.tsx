@@ -105,7 +105,7 @@ export function usePaged<T>(key: string, load: (cursor: string | undefined) => P
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
-  const state = useRef({ cursor: undefined as string | undefined, generation: 0, load });
+  const state = useRef<{ cursor: string | undefined; generation: number; load: typeof load }>({ cursor: undefined, generation: 0, load });
   state.current.load = load;
 
   const fetchPage = useCallback(async (reset: boolean) => {

@@ -1,0 +1,134 @@
+/**
+ * One person, two tabs of the web app (one browser context: they share localStorage). Refresh
+ * tokens rotate and are single use: a tab that refreshed with the pair it loaded, after
+ * another tab rotated it twice, would present a token the server must treat as stolen
+ * (REFRESH_TOKEN_REUSED, whatever the grace window) and log the person out everywhere. Each
+ * tab takes the newest stored pair instead, and follows the other tabs' log-outs.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { profile, signUp, startApi, type Api } from '../http/support.js';
+import { buildWeb, launchBrowser, removeDir } from './support.js';
+
+const STORAGE_KEY = 'quick-photos.session';
+/** Longer than an access token lives (15 minutes by default): a tab this far ahead must refresh. */
+const LATER_MS = 20 * 60_000;
+
+let webDir: string | undefined;
+let api: Api;
+let browser: Browser;
+
+beforeAll(async () => {
+  webDir = await buildWeb();
+  api = await startApi({ WEB_DIR: webDir });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+  await removeDir(webDir);
+});
+
+interface StoredPair {
+  refreshToken: string;
+  accessExpiresAt: number;
+}
+
+const storedPair = (page: Page): Promise<StoredPair | null> =>
+  page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? 'null') as StoredPair | null, STORAGE_KEY);
+
+/** Signs `username` up, logs in through the form in tab A, then opens tab B on the same storage. */
+async function twoTabs(username: string): Promise<{ context: BrowserContext; a: Page; b: Page }> {
+  await signUp(api, username);
+  const context = await browser.newContext({ baseURL: api.url });
+  // Bounded waits: a missing element fails the step in seconds, not the whole test's time.
+  context.setDefaultTimeout(8_000);
+  const a = await context.newPage();
+  await a.goto('/login');
+  await a.getByLabel('Username').fill(username);
+  await a.getByLabel('Password').fill(profile(username).password);
+  await a.getByRole('button', { name: 'Log in' }).click();
+  await a.getByRole('navigation', { name: 'Main' }).waitFor();
+  const b = await context.newPage();
+  await b.goto('/');
+  await b.getByRole('navigation', { name: 'Main' }).waitFor();
+  return { context, a, b };
+}
+
+/** Tab `page` refreshes the pair: its stored access token marked expired, a reload, the new pair stored. */
+async function rotateIn(page: Page): Promise<void> {
+  const before = await storedPair(page);
+  await page.evaluate((key) => {
+    const stored = JSON.parse(localStorage.getItem(key) ?? '{}') as { accessExpiresAt?: number };
+    stored.accessExpiresAt = 0;
+    localStorage.setItem(key, JSON.stringify(stored));
+  }, STORAGE_KEY);
+  await page.reload();
+  await page.waitForFunction(
+    ([key, old]) => {
+      const now = JSON.parse(localStorage.getItem(key) ?? 'null') as StoredPair | null;
+      return now !== null && now.refreshToken !== old && now.accessExpiresAt > Date.now();
+    },
+    [STORAGE_KEY, before?.refreshToken] as const,
+  );
+}
+
+/** In-app navigation (no reload) to one's own profile: an authenticated request; the name shows, or the log-in form does. */
+async function openOwnProfile(page: Page, username: string): Promise<{ loggedOut: boolean }> {
+  await page.getByRole('link', { name: 'Profile' }).click();
+  const heading = page.getByRole('heading', { name: profile(username).name });
+  const logIn = page.getByRole('button', { name: 'Log in' });
+  await heading.or(logIn).first().waitFor();
+  return { loggedOut: (await logIn.count()) > 0 };
+}
+
+describe('a session shared by several tabs', () => {
+  it('refreshes in one tab with the pair another tab rotated, never the stale one it loaded', async () => {
+    const { context, a, b } = await twoTabs('tabs');
+    try {
+      // Tab A rotates the pair twice: the token tab B loaded is now two generations old, which
+      // the server answers with REFRESH_TOKEN_REUSED at once (no grace window for it).
+      const loaded = await storedPair(b);
+      await rotateIn(a);
+      await rotateIn(a);
+      const rotated = await storedPair(a);
+      expect(rotated?.refreshToken).not.toBe(loaded?.refreshToken);
+
+      // Tab B, left open: its clock runs past the access token's life, so its next request refreshes.
+      const refreshes: number[] = [];
+      b.on('response', (response) => {
+        if (new URL(response.url()).pathname === '/v1/sessions/refresh') refreshes.push(response.status());
+      });
+      await b.evaluate((later) => {
+        const realNow = Date.now.bind(Date);
+        Date.now = () => realNow() + later;
+      }, LATER_MS);
+      expect(await openOwnProfile(b, 'tabs')).toEqual({ loggedOut: false });
+      expect(refreshes).toEqual([200]);
+      const afterB = await storedPair(b);
+      expect(afterB?.refreshToken).not.toBe(rotated?.refreshToken);
+
+      // Tab A took tab B's pair too: it still works without a refresh of its own, and the pair is live.
+      expect(await openOwnProfile(a, 'tabs')).toEqual({ loggedOut: false });
+      expect((await storedPair(a))?.refreshToken).toBe(afterB?.refreshToken);
+      expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: afterB?.refreshToken } })).status).toBe(200);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('logs every tab out when one tab logs out', async () => {
+    const { context, a, b } = await twoTabs('dora');
+    try {
+      await a.goto('/settings');
+      await a.getByRole('button', { name: 'Log out', exact: true }).click();
+      await a.getByRole('button', { name: 'Log in' }).waitFor();
+      // Tab B shows the log-in form at once, without a request or a reload of its own.
+      await b.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 3_000 });
+      expect(await storedPair(b)).toBeNull();
+    } finally {
+      await context.close();
+    }
+  });
+});
