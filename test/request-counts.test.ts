@@ -43,11 +43,13 @@ import {
 } from '../src/patterns/index.js';
 import { photoId } from '../src/schema/ids.js';
 import { keys } from '../src/schema/keys.js';
-import { caller, listen, profile, testConfig } from './http/support.js';
+import { caller, JWT_SECRET, listen, profile, testConfig } from './http/support.js';
 import { createTestDb, REFERENCE_ITEMS, type TestDb } from './support/db.js';
 import { createWorker } from '../src/derived/worker.js';
 import { derivedDb } from '../src/derived/store.js';
 import { getFeed, MAX_MERGED_CELEBRITIES } from '../src/patterns/feed.js';
+import { ACTIVITY_PAGE_MAX, getActivity } from '../src/patterns/activity.js';
+import { createTokenService } from '../src/http/auth.js';
 import { derivedRanges } from '../src/schema/keys.js';
 
 // Reference data: haroldwatkins has 12 followers, geoffrey32 follows 13 users, and this photo
@@ -345,7 +347,7 @@ describe('requests per HTTP call', () => {
   });
 });
 
-describe('feed requests (the worker applied the stream first; it is not counted)', () => {
+describe('feed and activity requests (the worker applied the stream first; it is not counted)', () => {
   // With a threshold of 10, haroldwatkins (12 followers) is a celebrity: chasevang's feed merges
   // his photos at read time (one Query more); jacksonjason (8 followers) is fanned out.
   const READER = 'chasevang';
@@ -374,9 +376,34 @@ describe('feed requests (the worker applied the stream first; it is not counted)
     expect(await requestsOf(() => getFeed(db, READER, { limit: 16, cursor: page.nextCursor }))).toEqual({ Query: 2 + k, BatchGetItem: 2 });
   });
 
+  // The page and its unread count share one GetItem of the read marker (STATE).
+  it('one activity page: Query activity + GetItem marker + two BatchGetItem (actors and photos, viewer state) + Query unread count', async () => {
+    const ACTIVITY = { Query: 2, GetItem: 1, BatchGetItem: 2 };
+    let page = await getActivity(db, OWNER, { limit: 3 });
+    expect(page.items.length).toBe(3);
+    expect(page.unreadCount).toBeGreaterThan(0);
+    expect(await requestsOf(async () => (page = await getActivity(db, OWNER, { limit: 3 })))).toEqual(ACTIVITY);
+    expect(await requestsOf(() => getActivity(db, OWNER, { limit: ACTIVITY_PAGE_MAX, cursor: page.nextCursor }))).toEqual(ACTIVITY);
+    // The endpoint makes exactly these requests (authentication adds none).
+    const photosDir = await mkdtemp(join(tmpdir(), 'qp-counts-'));
+    const app = await buildApp({ db, client: db.client, config: testConfig({ TABLE_NAME: db.table, PHOTOS_DIR: photosDir }), blobs: createLocalBlobStore(photosDir) });
+    try {
+      const call = caller(await listen(app));
+      const { accessToken } = await createTokenService(JWT_SECRET, 600).issue(OWNER);
+      metrics.reset();
+      const answer = await call('GET', `/v1/me/activity?limit=${ACTIVITY_PAGE_MAX}`, { token: accessToken });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect(requestCounts(metrics.snapshot())).toEqual(ACTIVITY);
+    } finally {
+      await app.close();
+      await rm(photosDir, { recursive: true, force: true });
+    }
+  });
+
   it('no Scan anywhere on the way', async () => {
     metrics.reset();
     await getFeed(db, READER, { limit: 16 });
+    await getActivity(db, OWNER);
     expect(metrics.snapshot()).not.toHaveProperty('Scan');
   });
 });

@@ -39,17 +39,28 @@ async function readMarker(db: Db, user: string): Promise<string> {
   return typeof result.Item?.readUpTo === 'string' ? result.Item.readUpTo : '';
 }
 
-/**
- * One page of activity: Query `PK = ACTIVITY#me AND begins_with(SK, A#)` descending, and in
- * parallel GetItem of the read marker; then one BatchGetItem of the actors' profiles and the
- * photos, and one of viewer state (blocks included). Items about deleted or suspended users,
- * or users a block stands between, are left out (a page may so be short; its cursor is not).
- */
-export async function getActivity(db: Db, user: string, page: PageRequest = {}): Promise<Page<ActivityItem>> {
-  assertUsername(user);
+function assertActivityPage(page: PageRequest): void {
   if (page.limit !== undefined && page.limit > ACTIVITY_PAGE_MAX) {
     throw errors.validation(`limit must be at most ${ACTIVITY_PAGE_MAX} for activity.`, [{ path: '/limit', message: `must be 1-${ACTIVITY_PAGE_MAX}` }]);
   }
+}
+
+/**
+ * One page of activity with the unread count: GetItem of the read marker, and in parallel Query
+ * `PK = ACTIVITY#me AND begins_with(SK, A#)` descending; once the marker is in, the count's
+ * Query; then one BatchGetItem of the actors' profiles and the photos, and one of viewer state
+ * (blocks included). Items about deleted or suspended users, or users a block stands between,
+ * are left out (a page may so be short; its cursor is not).
+ */
+export async function getActivity(db: Db, user: string, page: PageRequest = {}): Promise<Page<ActivityItem> & { unreadCount: number }> {
+  assertUsername(user);
+  assertActivityPage(page);
+  const marker = readMarker(db, user);
+  const [result, unreadCount] = await Promise.all([activityPage(db, user, page, marker), marker.then((m) => countUnreadAfter(db, user, m))]);
+  return { ...result, unreadCount };
+}
+
+async function activityPage(db: Db, user: string, page: PageRequest, markerRead: Promise<string>): Promise<Page<ActivityItem>> {
   const range = derivedRanges.activity(user);
   const [{ page: result }, marker] = await Promise.all([
     queryPage<RawItem>(
@@ -63,7 +74,7 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
       page,
       (item) => item,
     ),
-    readMarker(db, user),
+    markerRead,
   ]);
   const raw = result.items;
   const actors = [...new Set(raw.map((i) => String(i.actor)))];
@@ -105,12 +116,10 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
 }
 
 /**
- * Unread items, counted up to UNREAD_COUNT_CAP: GetItem of the marker, then Query
- * `SK BETWEEN <marker>\0 AND A$` with Select COUNT (only keys are read).
+ * Unread items after the marker, counted up to UNREAD_COUNT_CAP: Query `SK BETWEEN <marker>\0
+ * AND A$` with Select COUNT (only keys are read).
  */
-export async function countUnreadActivity(db: Db, user: string): Promise<number> {
-  assertUsername(user);
-  const marker = await readMarker(db, user);
+async function countUnreadAfter(db: Db, user: string, marker: string): Promise<number> {
   const range = derivedRanges.activity(user);
   const result = await call(db, () =>
     db.doc.send(

@@ -1,6 +1,7 @@
 /** The CLI runs the worker (`worker --once`), reports its lag, and shows a user's feed, activity and search results. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteTable } from '../../src/admin/table.js';
+import { ACTIVITY_PAGE_MAX, createCursorCodec, createUser, followUser, requestFollow, setPrivate, type Db } from '../../src/patterns/index.js';
 import { REFERENCE_ITEMS, testClients, uniqueTableName } from '../support/db.js';
 import { runCli } from '../support/cli.js';
 
@@ -49,5 +50,36 @@ describe('the CLI and the derived views', () => {
     expect(body.unreadCount).toBeGreaterThan(0);
     const search = await cli('search', 'john p', '--as', 'haroldwatkins');
     expect(search.out).toMatch(/User<jacksonjason -- John Perry> {2}\(followed\)/);
+  });
+
+  it('prints each activity type in words: a follow request is not a reaction', async () => {
+    const clients = testClients();
+    try {
+      const db: Db = { doc: clients.doc, table, cursors: createCursorCodec('cli-test-cursor-secret-0123456789') };
+      for (const username of ['cli-private', 'cli-public']) await createUser(db, { username, name: 'Someone', email: `${username}@example.com`, birthdate: '1990-01-01' });
+      await setPrivate(db, 'cli-private', true);
+      await requestFollow(db, 'haroldwatkins', 'cli-private');
+      await followUser(db, 'haroldwatkins', 'cli-public');
+    } finally {
+      clients.destroy();
+    }
+    expect((await cli('worker', '--once')).code).toBe(0);
+    const only = async (user: string) => {
+      const run = await cli('activity', user);
+      expect(run.code, run.err).toBe(0);
+      return run.out.trimEnd().split('\n');
+    };
+    expect(await only('cli-private')).toEqual(['1 unread', expect.stringMatching(/^\* \S+ {2}User<haroldwatkins -- Michele Miles> asked to follow you$/)]);
+    expect(await only('cli-public')).toEqual(['1 unread', expect.stringMatching(/^\* \S+ {2}User<haroldwatkins -- Michele Miles> followed you$/)]);
+    const reactions = (await only('jacksonjason')).filter((l) => / reacted /.test(l));
+    expect(reactions.length).toBeGreaterThan(0);
+    for (const line of reactions) expect(line).toMatch(/ reacted \S+ to Photo<jacksonjason -- [^>]+>$/);
+  });
+
+  it('activity --limit takes the pattern\'s bound', async () => {
+    expect((await cli('activity', 'jacksonjason', '--limit', String(ACTIVITY_PAGE_MAX))).code).toBe(0);
+    const over = await cli('activity', 'jacksonjason', '--limit', String(ACTIVITY_PAGE_MAX + 1));
+    expect(over.code).toBe(2);
+    expect((await cli('activity', '--help')).out).toContain(`items per page (1-${ACTIVITY_PAGE_MAX},`);
   });
 });

@@ -1,11 +1,23 @@
 /** `feed <user>`, `activity <user>` and `search <query>`: the derived views, as a user sees them. */
 import type { Command } from 'commander';
-import { countUnreadActivity, FEED_PAGE_MAX, getActivity, getFeed, searchUsers } from '../../patterns/index.js';
+import { ACTIVITY_PAGE_MAX, FEED_PAGE_MAX, getActivity, getFeed, searchUsers, type ActivityItem } from '../../patterns/index.js';
 import type { CliContext } from '../context.js';
 import { formatPhoto, formatUser } from '../format.js';
 import { examples, integer, pageRequest, type PageOptions } from '../options.js';
 
 const counts = (r: Record<string, number>) => Object.entries(r).map(([type, n]) => `${type} ${n}`).join(', ');
+
+/** What the actor did, per activity type (a switch, so a new type fails to compile until it reads right). */
+function activityText(item: ActivityItem): string {
+  switch (item.type) {
+    case 'follow':
+      return 'followed you';
+    case 'request':
+      return 'asked to follow you';
+    case 'reaction':
+      return `reacted ${item.reactionType ?? ''} to ${item.photo ? formatPhoto(item.photo) : 'a deleted photo'}`;
+  }
+}
 
 export function register(program: Command, ctx: CliContext): void {
   examples(
@@ -24,17 +36,15 @@ export function register(program: Command, ctx: CliContext): void {
   examples(
     program
       .command('activity')
-      .description("a user's activity: new followers and reactions to their photos, newest first, and the unread count")
+      .description("a user's activity: new followers, follow requests and reactions to their photos, newest first, and the unread count")
       .argument('<user>')
-      .option('--limit <n>', 'items per page (1-50, default 20)', integer(1, 50))
+      .option('--limit <n>', `items per page (1-${ACTIVITY_PAGE_MAX}, default 20)`, integer(1, ACTIVITY_PAGE_MAX))
       .option('--cursor <cursor>', 'continue where the previous page ended'),
     ['activity jacksonjason'],
   ).action(async (user: string, options: PageOptions) => {
-    const db = await ctx.db();
-    const [page, unread] = await Promise.all([getActivity(db, user, pageRequest(options)), countUnreadActivity(db, user)]);
-    const line = (item: (typeof page.items)[number]) =>
-      `${item.unread ? '*' : ' '} ${item.at}  ${formatUser(item.actor)} ${item.type === 'follow' ? 'followed you' : `reacted ${item.reactionType ?? ''} to ${item.photo ? formatPhoto(item.photo) : 'a deleted photo'}`}`;
-    ctx.print({ ...page, unreadCount: unread }, () => [`${unread} unread`, ...page.items.map(line), ...(page.nextCursor ? [`next cursor: ${page.nextCursor}`] : [])]);
+    const page = await getActivity(await ctx.db(), user, pageRequest(options));
+    const line = (item: ActivityItem) => `${item.unread ? '*' : ' '} ${item.at}  ${formatUser(item.actor)} ${activityText(item)}`;
+    ctx.print(page, () => [`${page.unreadCount} unread`, ...page.items.map(line), ...(page.nextCursor ? [`next cursor: ${page.nextCursor}`] : [])]);
   });
 
   examples(

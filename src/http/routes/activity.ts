@@ -1,7 +1,7 @@
-/** The signed-in user's activity: who followed them, who reacted to their photos. */
+/** The signed-in user's activity: who followed them, asked to follow them or reacted to their photos. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ACTIVITY_PAGE_MAX, countUnreadActivity, getActivity, markActivityRead } from '../../patterns/index.js';
+import { ACTIVITY_PAGE_MAX, getActivity, markActivityRead } from '../../patterns/index.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { ActivityPage, errorsFor, PageQuery } from '../schemas.js';
 import { apiTimestamp, photoView, profileCardView } from '../views.js';
@@ -23,7 +23,7 @@ export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
       },
     },
     async (request) => {
-      const [page, unreadCount] = await Promise.all([getActivity(db, request.username, request.query), countUnreadActivity(db, request.username)]);
+      const page = await getActivity(db, request.username, request.query);
       return {
         items: page.items.map((item) => ({
           type: item.type,
@@ -34,7 +34,7 @@ export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
           unread: item.unread,
         })),
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-        unreadCount,
+        unreadCount: page.unreadCount,
       };
     },
   );
