@@ -4034,7 +4034,7 @@ export type SetAccountPrivacyErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_SUSPENDED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -4300,7 +4300,7 @@ export type DeclineFollowRequestErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_SUSPENDED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**
@@ -4382,7 +4382,7 @@ export type CancelFollowRequestErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_SUSPENDED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**
