@@ -514,7 +514,7 @@ export const getFeed = <ThrowOnError extends boolean = false>(options?: Options<
 /**
  * Your activity, newest first: new followers, follow requests and reactions to your photos, with the unread count
  *
- * Derived from the table's change stream (see /ready for the lag); items expire after 90 days. 25 items at most per page.
+ * Derived from the table's change stream (see /ready for the lag); items expire after 90 days. 20 items at most per page.
  */
 export const getActivity = <ThrowOnError extends boolean = false>(options?: Options<GetActivityData, ThrowOnError>): RequestResult<GetActivityResponses, GetActivityErrors, ThrowOnError> => (options?.client ?? client).get<GetActivityResponses, GetActivityErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -574,7 +574,7 @@ export type ProfileRelation = {
      */
     followedBy: boolean;
     /**
-     * Your follow request to this private account is pending
+     * Your follow request to this private account is pending (a follow, once approved, replaces it)
      */
     requested: boolean;
     /**
@@ -906,6 +906,10 @@ export type ViewerRelation = {
      * This user follows you
      */
     followedBy: boolean;
+    /**
+     * Your follow request to this private account is pending (a follow, once approved, replaces it)
+     */
+    requested: boolean;
 };
 
 export type GetHealthData = {

@@ -189,6 +189,7 @@ export const ViewerRelation = Type.Object(
   {
     following: Type.Boolean({ description: 'You follow this user' }),
     followedBy: Type.Boolean({ description: 'This user follows you' }),
+    requested: Type.Boolean({ description: 'Your follow request to this private account is pending (a follow, once approved, replaces it)' }),
   },
   { title: 'ViewerRelation' },
 );
@@ -201,7 +202,6 @@ export const Profile = Type.Object(
       Type.Object(
         {
           ...ViewerRelation.properties,
-          requested: Type.Boolean({ description: 'Your follow request to this private account is pending' }),
           blocking: Type.Boolean({ description: 'You blocked this user (DELETE /v1/blocks/{username} to unblock)' }),
         },
         { title: 'ProfileRelation', description: 'Absent on your own profile' },

@@ -129,8 +129,8 @@ export function pageView<T, V>(page: Page<T>, view: (item: T) => V): Page<V> {
  * A user as other users see them in lists (feed authors, search results, activity actors):
  * the public view (never email, birthdate or address) and how the viewer relates to them.
  */
-export function profileCardView(user: User, viewer: { follows: boolean; followedBy: boolean }, urls: MediaUrls) {
-  return { ...publicUserView(user, urls), viewer: { following: viewer.follows, followedBy: viewer.followedBy } };
+export function profileCardView(user: User, viewer: { follows: boolean; followedBy: boolean; requested: boolean }, urls: MediaUrls) {
+  return { ...publicUserView(user, urls), viewer: { following: viewer.follows, followedBy: viewer.followedBy, requested: viewer.requested } };
 }
 
 /** A photo with the viewer's own reactions on it. */

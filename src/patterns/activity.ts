@@ -12,8 +12,8 @@ import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { listable, viewerState } from './viewer.js';
 
-/** 25 actors make 100 viewer-state keys (follows both ways, blocks both ways): one BatchGetItem. */
-export const ACTIVITY_PAGE_MAX = 25;
+/** 20 actors' viewer keys (2 follows, 2 blocks, 1 request each) make 100: one BatchGetItem. */
+export const ACTIVITY_PAGE_MAX = 20;
 /** The unread count stops counting here (a badge shows "99+"). */
 export const UNREAD_COUNT_CAP = 100;
 
@@ -23,6 +23,8 @@ export interface ActivityItem {
   actor: User;
   actorFollowedByMe: boolean;
   actorFollowsMe: boolean;
+  /** My follow request to the actor is pending. */
+  actorRequested: boolean;
   reactionType?: ReactionType;
   /** The photo reacted to (reactions only; omitted when it was deleted since). */
   photo?: Photo;
@@ -86,7 +88,7 @@ async function activityPage(db: Db, user: string, page: PageRequest, markerRead:
   });
   const [content, state] = await Promise.all([
     raw.length === 0 ? Promise.resolve([]) : batchGet(db, [...actors.map((a) => keys.user(a)), ...photoKeys]),
-    viewerState(db, user, actors, [], [], { blocks: true }),
+    viewerState(db, user, actors, [], [], { blocks: true, requests: true }),
   ]);
   const users = new Map<string, User>();
   const photos = new Map<string, Photo>();
@@ -104,6 +106,7 @@ async function activityPage(db: Db, user: string, page: PageRequest, markerRead:
       actor,
       actorFollowedByMe: state.follows(actor.username),
       actorFollowsMe: state.followedBy(actor.username),
+      actorRequested: state.requested(actor.username),
       unread: String(item.SK) > marker,
     };
     if (item.type === 'follow' || item.type === 'request') items.push({ type: item.type, ...base });

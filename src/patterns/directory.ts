@@ -22,6 +22,8 @@ export interface UserWithRelation {
   following: boolean;
   /** They follow me. */
   followedBy: boolean;
+  /** My follow request to them is pending. */
+  requested: boolean;
   /** Suggestions: how many of the people I follow follow them. */
   mutuals?: number;
 }
@@ -35,12 +37,12 @@ async function withProfiles(db: Db, viewer: string, usernames: string[]): Promis
   if (usernames.length === 0) return [];
   const [profiles, state] = await Promise.all([
     batchGet(db, usernames.map((u) => keys.user(u))),
-    viewerState(db, viewer, usernames, [], [], { blocks: true }),
+    viewerState(db, viewer, usernames, [], [], { blocks: true, requests: true }),
   ]);
   const byName = new Map(profiles.filter(listable).map((item) => [String(item.username), decodeUser(item)]));
   return usernames.flatMap((u) => {
     const user = byName.get(u);
-    return user && !state.blocked(u) ? [{ user, following: state.follows(u), followedBy: state.followedBy(u) }] : [];
+    return user && !state.blocked(u) ? [{ user, following: state.follows(u), followedBy: state.followedBy(u), requested: state.requested(u) }] : [];
   });
 }
 

@@ -2,7 +2,7 @@
  * Lists with profiles and viewer state: followers and followed users with each one's profile
  * and my relation to them, a photo's reactors with theirs, a user's photos with my reactions.
  * Each is the list's own request plus ONE BatchGetItem carrying the profiles and the viewer
- * keys together (3 keys a user, 4 a photo): one request at the default page size of 20,
+ * keys together (4 keys a user, 4 a photo): one request at the default page size of 20,
  * ceil(keys / 100) in parallel for larger pages.
  */
 import type { Friendship, Photo, Reaction, ReactionType, User } from '../schema/entities.js';
@@ -20,13 +20,15 @@ export interface Related {
   user: User | undefined;
   following: boolean;
   followedBy: boolean;
+  /** My follow request to them is pending. */
+  requested: boolean;
 }
 
 async function relate(db: Db, viewer: string, usernames: string[]): Promise<Map<string, Related>> {
   const unique = [...new Set(usernames)];
-  const state = await viewerState(db, viewer, unique, [], unique.map((u) => keys.user(u)));
+  const state = await viewerState(db, viewer, unique, [], unique.map((u) => keys.user(u)), { requests: true });
   const profiles = new Map(state.extra.map((item) => [String(item.username), decodeUser(item)]));
-  return new Map(unique.map((u) => [u, { user: profiles.get(u), following: state.follows(u), followedBy: state.followedBy(u) }]));
+  return new Map(unique.map((u) => [u, { user: profiles.get(u), following: state.follows(u), followedBy: state.followedBy(u), requested: state.requested(u) }]));
 }
 
 const withCursor = <T>(items: T[], page: Page<unknown>): Page<T> => ({ items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });

@@ -21,18 +21,21 @@ export interface ViewerState {
   followedBy(username: string): boolean;
   /** A block stands between us, either way (only when asked for with `blocks`: false otherwise). */
   blocked(username: string): boolean;
+  /** My follow request to this user is pending (only when asked for with `requests`: false otherwise). */
+  requested(username: string): boolean;
   /** My reactions on this photo. */
   reactions(photo: PhotoKey): ReactionType[];
   /** The items found among `extra` keys (profiles fetched in the same request). */
   extra: RawItem[];
 }
 
-/** Keys one BatchGetItem takes: a page's users (2 keys each, 4 with blocks) and photos (4 each) should fit. */
+/** Keys one BatchGetItem takes: a page's users (2 keys each, +2 with blocks, +1 with requests) and photos (4 each) should fit. */
 export const VIEWER_KEYS_PER_REQUEST = 100;
 
 /**
  * BatchGetItem of, per user u: `USER#u / #FRIEND#me` (I follow u) and `USER#me / #FRIEND#u`
- * (u follows me), with `blocks` also the block items me→u and u→me; per photo:
+ * (u follows me), with `blocks` also the block items me→u and u→me, with `requests` my follow
+ * request to u (`FOLLOWREQ#u / REQUESTER#me`, for the Follow / Requested button); per photo:
  * `REACTION#me#<type> / PHOTO#owner#ts` for the four types. One request while the keys
  * number at most 100 (list pages are sized for it).
  */
@@ -42,13 +45,14 @@ export async function viewerState(
   users: string[],
   photos: PhotoKey[],
   extra: ItemKey[] = [],
-  options: { blocks?: boolean } = {},
+  options: { blocks?: boolean; requests?: boolean } = {},
 ): Promise<ViewerState> {
   const others = [...new Set(users)].filter((u) => u !== viewer);
   const wanted: ItemKey[] = [
     ...extra,
     ...others.flatMap((u) => [keys.friendship(u, viewer), keys.friendship(viewer, u)]),
     ...(options.blocks ? others.flatMap((u) => [keys.block(viewer, u), keys.block(u, viewer)]) : []),
+    ...(options.requests ? others.map((u) => keys.followRequest(u, viewer)) : []),
     ...photos.flatMap((p) => REACTION_TYPES.map((type) => keys.reaction(viewer, type, p.username, p.timestamp))),
   ];
   // BatchGetItem rejects a repeated key (a photo listed twice, a profile also in `extra`).
@@ -61,6 +65,7 @@ export async function viewerState(
     follows: (u) => u !== viewer && has(keys.friendship(u, viewer)),
     followedBy: (u) => u !== viewer && has(keys.friendship(viewer, u)),
     blocked: (u) => options.blocks === true && u !== viewer && (has(keys.block(viewer, u)) || has(keys.block(u, viewer))),
+    requested: (u) => options.requests === true && u !== viewer && has(keys.followRequest(u, viewer)),
     reactions: (p) => REACTION_TYPES.filter((type) => has(keys.reaction(viewer, type, p.username, p.timestamp))),
     extra: extra.length === 0 ? [] : found.filter((item) => extraKeys.has(`${String(item.PK)}\n${String(item.SK)}`)),
   };

@@ -42,10 +42,10 @@ describe('GET /v1/me/activity', () => {
     expect(body.unreadCount).toBe(2);
     expect(body.items).toHaveLength(2);
     const [reaction, follow] = body.items;
-    expect(reaction).toMatchObject({ type: 'reaction', reactionType: 'heart', unread: true, actor: { username: 'carol', viewer: { following: false, followedBy: false } } });
+    expect(reaction).toMatchObject({ type: 'reaction', reactionType: 'heart', unread: true, actor: { username: 'carol', viewer: { following: false, followedBy: false, requested: false } } });
     expect(reaction.photo).toMatchObject({ id: photo, reactions: { heart: 1, smiley: 1 } });
     expect(reaction.at).toMatch(/Z$/);
-    expect(follow).toMatchObject({ type: 'follow', unread: true, actor: { username: 'bob', viewer: { following: false, followedBy: true } } });
+    expect(follow).toMatchObject({ type: 'follow', unread: true, actor: { username: 'bob', viewer: { following: false, followedBy: true, requested: false } } });
     expect(follow).not.toHaveProperty('photo');
     expect(JSON.stringify(body)).not.toMatch(/ACTIVITY#|USER#|PHOTO#|email/);
   });
@@ -82,7 +82,7 @@ describe('GET /v1/me/activity', () => {
     await worker.drain();
     let body = await activity('pia');
     expect(body.items).toHaveLength(1);
-    expect(body.items[0]).toMatchObject({ type: 'request', unread: true, actor: { username: 'dan', viewer: { following: false, followedBy: false } } });
+    expect(body.items[0]).toMatchObject({ type: 'request', unread: true, actor: { username: 'dan', viewer: { following: false, followedBy: false, requested: false } } });
     expect(body.unreadCount).toBe(1);
     expect((await api.call('PUT', '/v1/follow-requests/dan/approval', { token: pia })).status).toBeLessThan(300);
     await worker.drain();

@@ -56,7 +56,7 @@ describe('GET /v1/users?query=', () => {
     const anna = await search('zork');
     // zork matches as username; Anna Zorkin's name matches too, once.
     expect(anna.map((u) => u.username)).toEqual(['zork']);
-    expect(anna[0]).toEqual({ username: 'zork', name: 'Anna Zorkin', interests: [], private: false, status: '', followers: 0, following: 0, viewer: { following: false, followedBy: false } });
+    expect(anna[0]).toEqual({ username: 'zork', name: 'Anna Zorkin', interests: [], private: false, status: '', followers: 0, following: 0, viewer: { following: false, followedBy: false, requested: false } });
   });
 
   it('is one Query and two BatchGetItem, never a Scan', async () => {

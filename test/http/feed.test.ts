@@ -76,7 +76,7 @@ describe('GET /v1/me/feed', () => {
       interests: [], private: false,
       followers: 1,
       following: 0,
-      viewer: { following: true, followedBy: false },
+      viewer: { following: true, followedBy: false, requested: false },
     });
     expect(fromBob.photo).toMatchObject({ username: 'bob', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 }, myReactions: [] });
     // A lab-style photo (no stored variants) has no image URL; uploaded ones do (next test).
@@ -89,7 +89,7 @@ describe('GET /v1/me/feed', () => {
     const again = after.items.find((i: any) => i.photo.id === posted.bob![0]);
     expect(again.photo.myReactions).toEqual(['heart']);
     expect(again.photo.reactions.heart).toBe(1);
-    expect(again.author.viewer).toEqual({ following: true, followedBy: true });
+    expect(again.author.viewer).toEqual({ following: true, followedBy: true, requested: false });
   });
 
   it('an uploaded photo arrives with signed image URLs and its placeholder, ready to show', async () => {

@@ -35,23 +35,41 @@ describe('viewer state', () => {
   it("followers with expand=profile: each profile's public fields and how I relate to it", async () => {
     const body = await get('ann', '/v1/users/ann/followers?expand=profile');
     const byName = Object.fromEntries(body.items.map((i: any) => [i.followingUser, i.user]));
-    expect(byName.ben).toEqual({ username: 'ben', name: 'Name of ben', interests: [], private: false, status: '', followers: 1, following: 1, viewer: { following: true, followedBy: true } });
-    expect(byName.cal.viewer).toEqual({ following: false, followedBy: true });
+    expect(byName.ben).toEqual({ username: 'ben', name: 'Name of ben', interests: [], private: false, status: '', followers: 1, following: 1, viewer: { following: true, followedBy: true, requested: false } });
+    expect(byName.cal.viewer).toEqual({ following: false, followedBy: true, requested: false });
     expect(JSON.stringify(body)).not.toMatch(/email|birthdate|address/);
     // Seen by cal, the same list says cal's relations.
     const asCal = await get('cal', '/v1/users/ann/followers?expand=profile');
-    expect(Object.fromEntries(asCal.items.map((i: any) => [i.followingUser, i.user.viewer])).ben).toEqual({ following: false, followedBy: false });
+    expect(Object.fromEntries(asCal.items.map((i: any) => [i.followingUser, i.user.viewer])).ben).toEqual({ following: false, followedBy: false, requested: false });
+  });
+
+  it('a pending follow request shows as requested on every card of me, then as following once approved', async () => {
+    s.dee = await signUp(api, 'dee');
+    expect((await api.call('PUT', '/v1/account/privacy', { token: s.dee.accessToken, json: { private: true } })).status).toBe(200);
+    // cal asks to follow dee; dee follows ann, so dee is on ann's followers list that cal reads.
+    expect((await api.call('PUT', '/v1/users/dee/followers/me', { token: s.cal!.accessToken })).status).toBe(202);
+    expect((await api.call('PUT', '/v1/users/ann/followers/me', { token: s.dee.accessToken })).status).toBe(201);
+    const cardOfDee = async () => {
+      const body = await get('cal', '/v1/users/ann/followers?expand=profile');
+      return body.items.find((i: any) => i.followingUser === 'dee').user.viewer;
+    };
+    expect(await cardOfDee()).toEqual({ following: false, followedBy: false, requested: true });
+    expect((await api.call('PUT', '/v1/follow-requests/cal/approval', { token: s.dee.accessToken })).status).toBe(200);
+    expect(await cardOfDee()).toEqual({ following: true, followedBy: false, requested: false });
+    // Back to the state the other tests expect.
+    expect((await api.call('DELETE', '/v1/users/dee/followers/me', { token: s.cal!.accessToken })).status).toBe(204);
+    expect((await api.call('DELETE', '/v1/users/ann/followers/me', { token: s.dee.accessToken })).status).toBe(204);
   });
 
   it('following with expand=profile carries the same relation', async () => {
     const body = await get('cal', '/v1/users/cal/following?expand=profile');
-    expect(body.items[0].user).toMatchObject({ username: 'ann', viewer: { following: true, followedBy: false } });
+    expect(body.items[0].user).toMatchObject({ username: 'ann', viewer: { following: true, followedBy: false, requested: false } });
   });
 
   it('reactors with expand=profile, and my reactions on each photo of a list', async () => {
     const reactors = await get('ann', `/v1/photos/${photo}/reactions?expand=profile`);
     expect(reactors.items).toHaveLength(2);
-    for (const r of reactors.items) expect(r.user).toMatchObject({ username: 'ben', viewer: { following: true, followedBy: true } });
+    for (const r of reactors.items) expect(r.user).toMatchObject({ username: 'ben', viewer: { following: true, followedBy: true, requested: false } });
     expect((await get('ben', '/v1/users/ann/photos')).items[0].myReactions.sort()).toEqual(['+1', 'heart']);
     expect((await get('cal', '/v1/users/ann/photos')).items[0].myReactions).toEqual([]);
   });

@@ -28,7 +28,7 @@ export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
         items: page.items.map((item) => ({
           type: item.type,
           at: apiTimestamp(item.at),
-          actor: profileCardView(item.actor, { follows: item.actorFollowedByMe, followedBy: item.actorFollowsMe }, media.urls),
+          actor: profileCardView(item.actor, { follows: item.actorFollowedByMe, followedBy: item.actorFollowsMe, requested: item.actorRequested }, media.urls),
           ...(item.reactionType ? { reactionType: item.reactionType } : {}),
           ...(item.photo ? { photo: photoView(item.photo, media.urls) } : {}),
           unread: item.unread,

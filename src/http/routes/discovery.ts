@@ -8,7 +8,7 @@ import { errorsFor, UserSearchResult } from '../schemas.js';
 import { profileCardView } from '../views.js';
 
 const card = (urls: MediaUrls) => (entry: UserWithRelation) => ({
-  ...profileCardView(entry.user, { follows: entry.following, followedBy: entry.followedBy }, urls),
+  ...profileCardView(entry.user, { follows: entry.following, followedBy: entry.followedBy, requested: entry.requested }, urls),
   ...(entry.mutuals !== undefined ? { mutuals: entry.mutuals } : {}),
 });
 

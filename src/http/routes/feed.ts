@@ -29,10 +29,11 @@ export const feedRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
     },
     async (request) => {
       const page = await getFeed(db, request.username, request.query);
+      // Every author is followed (or the reader): a follow leaves no pending request beside it.
       return {
         items: page.items.map((item) => ({
           photo: photoForViewerView(item.photo, item.myReactions, ctx.media.urls),
-          author: profileCardView(item.author, { follows: item.author.username !== request.username, followedBy: item.authorFollowsMe }, ctx.media.urls),
+          author: profileCardView(item.author, { follows: item.author.username !== request.username, followedBy: item.authorFollowsMe, requested: false }, ctx.media.urls),
         })),
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
       };

@@ -165,9 +165,9 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       const { username, timestamp } = photoRef(request.params.photoId);
       const { expand, ...page } = request.query;
       if (expand !== 'profile') return pageView((await getPhotoWithReactions(db, username, timestamp, page)).reactions, reactionView);
-      return pageView(await listReactorsRelated(db, request.username, username, timestamp, page), ({ reaction, user, following, followedBy }) => ({
+      return pageView(await listReactorsRelated(db, request.username, username, timestamp, page), ({ reaction, user, following, followedBy, requested }) => ({
         ...reactionView(reaction),
-        ...(user ? { user: profileCardView(user, { follows: following, followedBy }, media.urls) } : {}),
+        ...(user ? { user: profileCardView(user, { follows: following, followedBy, requested }, media.urls) } : {}),
       }));
     },
   );

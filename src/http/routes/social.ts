@@ -30,9 +30,9 @@ import { FollowRequestView, followRequestView } from './safety.js';
 
 /** A friendship with the other user's card (expand=profile): public fields and the viewer's relation. */
 function relatedFriendshipView(urls: MediaUrls) {
-  return ({ friendship, user, following, followedBy }: { friendship: Friendship } & Related) => ({
+  return ({ friendship, user, following, followedBy, requested }: { friendship: Friendship } & Related) => ({
     ...friendshipView(friendship),
-    ...(user ? { user: profileCardView(user, { follows: following, followedBy }, urls) } : {}),
+    ...(user ? { user: profileCardView(user, { follows: following, followedBy, requested }, urls) } : {}),
   });
 }
 

@@ -4,7 +4,7 @@
  * (keys.ts), outside every lab range; approving it runs the lab's follow transaction with the
  * request's Delete inside, so the counters move exactly once per approved request.
  */
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors, isDomainError } from '../../errors.js';
 import { assertUsername, type Friendship } from '../../schema/entities.js';
 import { keys, ranges } from '../../schema/keys.js';
