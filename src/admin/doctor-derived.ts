@@ -1,9 +1,11 @@
 /**
  * The derived data's audit (part of `quick-photos doctor`): scans the derived table and checks
  * each feed entry, activity item and directory token against the main table with
- * BatchGetItem. What no longer has a source (a feed entry for a deleted photo, an activity
- * item about a deleted user or an undone follow or reaction, a directory token of a deleted
- * user or an old name) is reported and, with fix, deleted (conditionally: only if still there).
+ * BatchGetItem. What no longer has a source (a feed entry for a deleted photo or of an author
+ * the reader no longer follows, a followed celebrity no longer followed, an activity item about
+ * a deleted user or an undone follow, reaction or follow request, a directory token of a
+ * deleted user or an old name) is reported and, with fix, deleted (conditionally: only if
+ * still there).
  *
  * The stream worker removes these itself; strays come from records it never saw (a checkpoint
  * older than the stream's 24-hour retention, data loaded before streams were on) or from
@@ -19,7 +21,7 @@ import { searchTokens } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
 
 export interface DerivedProblem {
-  type: 'stray-feed-entry' | 'stray-activity' | 'stray-directory-token';
+  type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token';
   key: ItemKey;
   reason: string;
 }
@@ -29,6 +31,8 @@ export interface DerivedAuditReport {
   exists: boolean;
   scanned: number;
   feedEntries: number;
+  /** Followed celebrities whose photos a feed merges at read time (FEEDSRC items). */
+  celebrityFollows: number;
   activityItems: number;
   directoryTokens: number;
   problems: DerivedProblem[];
@@ -44,6 +48,8 @@ interface Check {
   valid?: (found: (key: ItemKey) => RawItem | undefined) => string | undefined;
 }
 
+const following = (reader: string, author: string) => ({ key: keys.friendship(author, reader), reason: `${reader} no longer follows ${author}` });
+
 function checkOf(item: RawItem): Check | undefined {
   const key = { PK: String(item.PK), SK: String(item.SK) };
   const kind = classifyDerivedKey(key);
@@ -55,15 +61,19 @@ function checkOf(item: RawItem): Check | undefined {
         needs: [
           { key: keys.photo(kind.author, kind.timestamp), reason: `photo ${kind.author}/${kind.timestamp} does not exist` },
           { key: keys.user(kind.reader), reason: `reader ${kind.reader} does not exist` },
+          ...(kind.reader === kind.author ? [] : [following(kind.reader, kind.author)]),
         ],
       };
+    case 'celebrityFollow':
+      return { item: key, type: 'stray-celebrity-follow', needs: [following(kind.reader, kind.author)] };
     case 'activity': {
       const actor = String(item.actor);
       const needs = [
         { key: keys.user(actor), reason: `actor ${actor} does not exist` },
         { key: keys.user(kind.user), reason: `user ${kind.user} does not exist` },
       ];
-      if (item.type === 'follow') needs.push({ key: keys.friendship(kind.user, actor), reason: `${actor} no longer follows ${kind.user}` });
+      if (item.type === 'follow') needs.push(following(actor, kind.user));
+      if (item.type === 'request') needs.push({ key: keys.followRequest(kind.user, actor), reason: `${actor}'s request to follow ${kind.user} is gone` });
       const type = String(item.reactionType);
       if (item.type === 'reaction' && isReactionType(type)) {
         needs.push({ key: keys.reaction(actor, type, kind.user, String(item.photoTimestamp)), reason: `the ${type} reaction of ${actor} is gone` });
@@ -93,7 +103,7 @@ const CHUNK = 300;
 
 export async function auditDerived(db: Db, options: { fix?: boolean } = {}): Promise<DerivedAuditReport> {
   const derived = derivedTableName(db.table);
-  const report: DerivedAuditReport = { exists: true, scanned: 0, feedEntries: 0, activityItems: 0, directoryTokens: 0, problems: [] };
+  const report: DerivedAuditReport = { exists: true, scanned: 0, feedEntries: 0, celebrityFollows: 0, activityItems: 0, directoryTokens: 0, problems: [] };
   let pending: Check[] = [];
   const settle = async () => {
     const wanted = new Map<string, ItemKey>();
@@ -116,6 +126,7 @@ export async function auditDerived(db: Db, options: { fix?: boolean } = {}): Pro
         const check = checkOf(item);
         if (!check) continue;
         if (check.type === 'stray-feed-entry') report.feedEntries++;
+        else if (check.type === 'stray-celebrity-follow') report.celebrityFollows++;
         else if (check.type === 'stray-activity') report.activityItems++;
         else report.directoryTokens++;
         pending.push(check);
@@ -144,6 +155,6 @@ export async function auditDerived(db: Db, options: { fix?: boolean } = {}): Pro
 }
 
 export function describeDerivedProblem(problem: DerivedProblem): string {
-  const what = { 'stray-feed-entry': 'feed entry', 'stray-activity': 'activity item', 'stray-directory-token': 'directory token' }[problem.type];
+  const what = { 'stray-feed-entry': 'feed entry', 'stray-celebrity-follow': 'followed celebrity', 'stray-activity': 'activity item', 'stray-directory-token': 'directory token' }[problem.type];
   return `stray ${what} ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
 }

@@ -310,6 +310,7 @@ export const derivedRanges = {
 
 export type DerivedKeyKind =
   | { kind: 'feedEntry'; reader: string; author: string; timestamp: string }
+  | { kind: 'celebrityFollow'; reader: string; author: string }
   | { kind: 'activity'; user: string }
   | { kind: 'directoryToken' }
   | { kind: 'other' };
@@ -320,6 +321,7 @@ export function classifyDerivedKey(key: ItemKey): DerivedKeyKind {
     const position = parseFeedPosition(key.SK);
     return position ? { kind: 'feedEntry', reader: key.PK.slice(FEED.length), ...position } : { kind: 'other' };
   }
+  if (key.PK.startsWith(FEED_SOURCE)) return { kind: 'celebrityFollow', reader: key.PK.slice(FEED_SOURCE.length), author: key.SK };
   if (key.PK.startsWith(ACTIVITY) && key.SK.startsWith(ACTIVITY_ITEM)) return { kind: 'activity', user: key.PK.slice(ACTIVITY.length) };
   if (key.PK.startsWith(DIRECTORY)) return { kind: 'directoryToken' };
   return { kind: 'other' };

@@ -43,17 +43,28 @@ describe('doctor on derived data', () => {
     await derived.doc.send(new PutCommand({ TableName: derived.table, Item: { ...ghostPhoto, author: 'jacksonjason' } }));
     const ghostFollow = derivedKeys.followActivity('haroldwatkins', '2001-01-01T00:00:00', 'nobody-here');
     await derived.doc.send(new PutCommand({ TableName: derived.table, Item: { ...ghostFollow, type: 'follow', actor: 'nobody-here', at: '2001-01-01T00:00:00' } }));
+    // A real photo of someone haroldwatkins does not follow, and a celebrity he does not follow.
+    const unfollowedAuthor = derivedKeys.feedEntry('haroldwatkins', 'ylee', '2019-04-28T13:19:23');
+    await derived.doc.send(new PutCommand({ TableName: derived.table, Item: { ...unfollowedAuthor, author: 'ylee' } }));
+    const unfollowedCelebrity = derivedKeys.celebrityFollow('haroldwatkins', 'ylee');
+    await derived.doc.send(new PutCommand({ TableName: derived.table, Item: unfollowedCelebrity }));
+    // A follow request answered while no worker ran: its activity item stays behind.
+    const answeredRequest = derivedKeys.requestActivity('ylee', '2001-01-01T00:00:00', 'haroldwatkins');
+    await derived.doc.send(new PutCommand({ TableName: derived.table, Item: { ...answeredRequest, type: 'request', actor: 'haroldwatkins', at: '2001-01-01T00:00:00' } }));
 
     const report = await auditDerived(db);
     expect(report.problems.map((p) => [p.type, p.key])).toEqual(
       expect.arrayContaining([
         ['stray-feed-entry', ghostPhoto],
         ['stray-activity', ghostFollow],
+        ['stray-feed-entry', unfollowedAuthor],
+        ['stray-celebrity-follow', unfollowedCelebrity],
+        ['stray-activity', answeredRequest],
       ]),
     );
-    expect(report.problems).toHaveLength(2);
+    expect(report.problems).toHaveLength(5);
     const fixed = await auditDerived(db, { fix: true });
-    expect(fixed.fixed).toBe(2);
+    expect(fixed.fixed).toBe(5);
     expect((await auditDerived(db)).problems).toEqual([]);
   });
 });

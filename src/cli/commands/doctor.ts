@@ -39,7 +39,7 @@ export function register(program: Command, ctx: CliContext): void {
       ...files.problems.map(describeBlobProblem),
       ...(options.fix && files.problems.length > 0 ? [`Repaired ${files.fixed ?? 0} stored-file problems.`] : []),
       derived.exists
-        ? `Derived data: ${derived.feedEntries} feed entries, ${derived.activityItems} activity items, ${derived.directoryTokens} directory tokens; ${derived.problems.length} stray.`
+        ? `Derived data: ${derived.feedEntries} feed entries, ${derived.celebrityFollows} followed celebrities, ${derived.activityItems} activity items, ${derived.directoryTokens} directory tokens; ${derived.problems.length} stray.`
         : 'Derived data: no derived table (created by `table create` or `npm start`).',
       ...derived.problems.map(describeDerivedProblem),
       ...(options.fix && derived.problems.length > 0 ? [`Removed ${derived.fixed ?? 0} stray derived items.`] : []),
