@@ -1,7 +1,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- response bodies are asserted on, not typed */
 /** GET /v1/me/activity and mark-as-read over HTTP, the worker consuming the real stream. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { derivedDb } from '../../src/derived/store.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
+import { derivedRanges } from '../../src/schema/keys.js';
 import { uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
 import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
@@ -101,6 +104,12 @@ describe('GET /v1/me/activity', () => {
     await worker.drain();
     const carols = await activity('carol');
     expect(carols.items.map((i: any) => i.actor.username)).toEqual(['dan']);
+    // The worker removed carol's reaction item too, so no count can include it.
+    const left = await api.db.doc.send(
+      new QueryCommand({ TableName: derivedDb(api.db).table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.activity('alice').pk } }),
+    );
+    expect((left.Items ?? []).filter((item) => item.actor === 'carol')).toEqual([]);
+    expect((left.Items ?? []).some((item) => item.actor === 'bob')).toBe(true);
     expect((await api.call('DELETE', '/v1/blocks/carol', { token: s.alice!.accessToken })).status).toBe(204);
   });
 });

@@ -3,9 +3,13 @@
  * in the recipient's ACTIVITY#<user> partition, keyed by the event's own timestamp and actors
  * (so a replay rewrites the same item), removed again when the follow or reaction is undone,
  * and expired by TTL. A follow request is one too ("bob asked to follow you"), removed when it
- * is approved (the follow's own item follows), declined or cancelled.
+ * is approved (the follow's own item follows), declined or cancelled. A block removes what
+ * either side did in the other's activity (the follows and requests go with the block's own
+ * transaction; reactions stay in the main table, so their items go here): the list already
+ * hides them, and the unread count, a COUNT of keys, must not count them.
  */
-import { classifySafetyKey, derivedKeys } from '../../schema/keys.js';
+import { forEachQueryPage } from '../../patterns/db.js';
+import { classifySafetyKey, derivedKeys, derivedRanges } from '../../schema/keys.js';
 import type { DerivedView } from '../consumer.js';
 import type { Change } from '../records.js';
 import { batchWrite, expiresIn } from '../store.js';
@@ -14,6 +18,21 @@ import type { ViewContext } from './context.js';
 export function activityView(ctx: ViewContext): DerivedView {
   const { derived, settings } = ctx;
   const put = (item: Record<string, unknown>) => batchWrite(derived, [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }]);
+  /** Query of the user's activity (bounded by its TTL) filtered to one actor, then their Deletes. */
+  const dropActor = (user: string, actor: string) => {
+    const range = derivedRanges.activity(user);
+    return forEachQueryPage(
+      derived,
+      {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        FilterExpression: '#actor = :actor',
+        ProjectionExpression: 'PK, SK',
+        ExpressionAttributeNames: { '#actor': 'actor' },
+        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix, ':actor': actor },
+      },
+      async (items) => void (await batchWrite(derived, items.map((item) => ({ delete: { PK: String(item.PK), SK: String(item.SK) } })))),
+    );
+  };
 
   return {
     name: 'activity',
@@ -21,9 +40,13 @@ export function activityView(ctx: ViewContext): DerivedView {
       const { kind, event } = change;
       const image = event === 'REMOVE' ? change.oldImage : change.newImage;
       if (!image || event === 'MODIFY') return;
+      const safety = classifySafetyKey(change.key);
+      if (safety?.kind === 'block') {
+        if (event === 'INSERT') await Promise.all([dropActor(safety.blocker, safety.blocked), dropActor(safety.blocked, safety.blocker)]);
+        return;
+      }
       const at = typeof image.timestamp === 'string' ? image.timestamp : undefined;
       if (!at) return;
-      const safety = classifySafetyKey(change.key);
       if (safety?.kind === 'follow-request') {
         const key = derivedKeys.requestActivity(safety.target, at, safety.requester);
         if (event === 'INSERT') await put({ ...key, type: 'request', actor: safety.requester, at });
