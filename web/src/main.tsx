@@ -1,6 +1,6 @@
 /** The web client: Preact screens over the API's generated client. */
 import { render } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { Activity, refreshUnread, unread } from './screens/activity.js';
 import { LogIn, SignUp } from './screens/auth.js';
@@ -15,6 +15,7 @@ import { currentUser } from './session.js';
 import './styles.css';
 
 const UNREAD_POLL_MS = 60_000;
+const UNREAD_MIN_GAP_MS = 5_000;
 
 function Redirect({ to }: { to: string }) {
   const { route } = useLocation();
@@ -24,13 +25,27 @@ function Redirect({ to }: { to: string }) {
 
 function Nav({ username }: { username: string }) {
   const { path } = useLocation();
-  // The badge follows every navigation, and a slow poll while the app stays open.
-  // Not on the activity screen itself: it marks everything read, and an older count must not win.
-  useEffect(() => void (path === '/activity' ? undefined : refreshUnread().catch(() => undefined)), [path]);
+  const startPath = useRef(path);
+  // The badge: read at start, on a slow poll while the app stays open, and when it comes back into
+  // view (not on each navigation). The activity screen sets it itself when it marks everything read.
   useEffect(() => {
-    const timer = setInterval(() => document.visibilityState === 'visible' && void refreshUnread().catch(() => undefined), UNREAD_POLL_MS);
-    return () => clearInterval(timer);
-  }, []);
+    let last = 0;
+    const refresh = () => {
+      // focus and visibilitychange come together when a tab comes back: one request.
+      if (document.visibilityState !== 'visible' || Date.now() - last < UNREAD_MIN_GAP_MS) return;
+      last = Date.now();
+      void refreshUnread().catch(() => undefined);
+    };
+    if (startPath.current !== '/activity') refresh();
+    const timer = setInterval(refresh, UNREAD_POLL_MS);
+    window.addEventListener('focus', refresh);
+    document.addEventListener('visibilitychange', refresh);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('focus', refresh);
+      document.removeEventListener('visibilitychange', refresh);
+    };
+  }, [username]);
   const count = unread.value;
   const link = (href: string, label: string, extra?: string) => (
     <a href={href} aria-current={path === href ? 'page' : undefined} aria-label={extra ? `${label}, ${extra}` : undefined}>

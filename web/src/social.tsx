@@ -10,17 +10,27 @@ import {
   type Image,
   type Photo,
   type Reaction,
+  type ViewerRelation,
 } from '../../client/src/index.js';
 import { api, currentUser } from './session.js';
 import { Avatar, Notice, problem } from './ui.js';
 
 export type Relation = 'none' | 'following' | 'requested';
 
+/** A card's relation as its follow button starts: following, a pending request, or neither. */
+export const relationOf = (viewer: ViewerRelation): Relation => (viewer.following ? 'following' : viewer.requested ? 'requested' : 'none');
+
+/** What a follow button's write changed: the relation, and the followers count by the answer (201: a new follower). */
+export interface FollowChange {
+  relation: Relation;
+  followersDelta: number;
+}
+
 /**
  * Follow, unfollow, or (for a private account) request and cancel the request. `initial`
  * comes from the profile or card the screen already has, so the button costs no read.
  */
-export function FollowButton(props: { username: string; initial: Relation; onChange?: (next: Relation) => void }) {
+export function FollowButton(props: { username: string; initial: Relation; onChange?: (change: FollowChange) => void }) {
   const [relation, setRelation] = useState<Relation>(props.initial);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -30,16 +40,21 @@ export function FollowButton(props: { username: string; initial: Relation; onCha
     const path = { username: props.username };
     setBusy(true);
     try {
-      let next: Relation = 'none';
-      if (relation === 'following') await unfollowUser({ client: api, path, throwOnError: true });
-      else if (relation === 'requested') await cancelFollowRequest({ client: api, path, throwOnError: true });
-      else {
-        const { data } = await followUser({ client: api, path, throwOnError: true });
-        next = 'requester' in data ? 'requested' : 'following';
+      const change: FollowChange = { relation: 'none', followersDelta: 0 };
+      if (relation === 'following') {
+        await unfollowUser({ client: api, path, throwOnError: true });
+        // 204 either way; the button showed a follow the screen had read.
+        change.followersDelta = -1;
+      } else if (relation === 'requested') {
+        await cancelFollowRequest({ client: api, path, throwOnError: true });
+      } else {
+        const { data, response } = await followUser({ client: api, path, throwOnError: true });
+        change.relation = 'requester' in data ? 'requested' : 'following';
+        change.followersDelta = response.status === 201 ? 1 : 0;
       }
-      setRelation(next);
+      setRelation(change.relation);
       setError(undefined);
-      props.onChange?.(next);
+      props.onChange?.(change);
     } catch (e) {
       setError(problem(e));
     } finally {

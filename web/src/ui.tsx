@@ -6,9 +6,15 @@ import type { ErrorResponse, Image, ImageVariant, Photo } from '../../client/src
 
 /** What the API said went wrong, in words for people (the code stays for tests and support). */
 export function problem(error: unknown): string {
-  const body = error as Partial<ErrorResponse> | undefined;
-  if (body?.error?.message) return body.error.message;
+  if (isErrorResponse(error) && error.error.message) return error.error.message;
   return 'Something went wrong; check your connection and try again.';
+}
+
+/** The API's error body (a network failure throws a TypeError instead). */
+export function isErrorResponse(value: unknown): value is ErrorResponse {
+  if (typeof value !== 'object' || value === null || !('error' in value)) return false;
+  const { error } = value;
+  return typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string' && 'code' in error && typeof error.code === 'string';
 }
 
 /** An error said aloud (role=alert); `inline` for one beside a button in a row. */
@@ -98,23 +104,35 @@ export interface PageOf<T> {
 /**
  * Pages through a list: the first page when `key` changes, the next on `more()`. `load`
  * returns a page or throws what the API answered. A reload started by a new `key` wins over
- * answers still on their way for the old one.
+ * answers still on their way for the old one. While `paused` nothing is requested (a screen
+ * still waiting for what decides whether the list can be read at all).
  */
-export function usePaged<T>(key: string, load: (cursor: string | undefined) => Promise<PageOf<T>>) {
+export function usePaged<T>(key: string, load: (cursor: string | undefined) => Promise<PageOf<T>>, paused = false) {
   const [items, setItems] = useState<T[]>([]);
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
-  const state = useRef<{ cursor: string | undefined; generation: number; load: typeof load }>({ cursor: undefined, generation: 0, load });
+  const state = useRef<{ cursor: string | undefined; generation: number; loading: boolean; paused: boolean; load: typeof load }>({
+    cursor: undefined,
+    generation: 0,
+    loading: false,
+    paused,
+    load,
+  });
   state.current.load = load;
+  state.current.paused = paused;
 
   const fetchPage = useCallback(async (reset: boolean) => {
     const current = state.current;
     if (reset) {
       current.generation += 1;
       current.cursor = undefined;
+    } else if (current.loading || current.paused) {
+      // A second trigger (sentinel and button) while a page is on its way would fetch that page twice.
+      return;
     }
     const mine = current.generation;
+    current.loading = true;
     setBusy(true);
     try {
       const page = await current.load(current.cursor);
@@ -126,15 +144,25 @@ export function usePaged<T>(key: string, load: (cursor: string | undefined) => P
     } catch (e) {
       if (mine === current.generation) setError(problem(e));
     } finally {
-      if (mine === current.generation) setBusy(false);
+      if (mine === current.generation) {
+        current.loading = false;
+        setBusy(false);
+      }
     }
   }, []);
 
   useEffect(() => {
     setItems([]);
     setDone(false);
-    void fetchPage(true);
-  }, [key, fetchPage]);
+    if (!paused) {
+      void fetchPage(true);
+      return;
+    }
+    // Answers for the old key are dropped.
+    state.current.generation += 1;
+    state.current.loading = false;
+    setBusy(false);
+  }, [key, paused, fetchPage]);
 
   const more = useCallback(() => fetchPage(false), [fetchPage]);
   return { items, setItems, done, busy, error, more };

@@ -9,10 +9,14 @@ import { MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } from '../
 /** Unread activity, for the badge in the navigation. */
 export const unread = signal(0);
 
-/** Reads the unread count (the first item only); the navigation calls it on every route. */
+/** Bumped when the activity is marked read: a count asked for before then is older and must not win. */
+let unreadGeneration = 0;
+
+/** Reads the unread count (the first item only); the navigation calls it on its poll and when the app comes back into view. */
 export async function refreshUnread(): Promise<void> {
+  const mine = unreadGeneration;
   const { data } = await getActivity({ client: api, query: { limit: 1 } });
-  if (data) unread.value = data.unreadCount;
+  if (data && mine === unreadGeneration) unread.value = data.unreadCount;
 }
 
 function RequestButtons({ username }: { username: string }) {
@@ -57,7 +61,9 @@ export function Activity() {
   useEffect(() => {
     if (!firstLoaded) return;
     void markActivityRead({ client: api }).then(({ response }) => {
-      if (response?.ok) unread.value = 0;
+      if (!response?.ok) return;
+      unreadGeneration += 1;
+      unread.value = 0;
     });
   }, [firstLoaded]);
 

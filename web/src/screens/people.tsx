@@ -1,7 +1,7 @@
 /** Followers and following: who follows a user, and whom the user follows, with profiles and follow buttons. */
 import { listFollowers, listFollowing, type FriendshipWithProfile } from '../../../client/src/index.js';
 import { api } from '../session.js';
-import { FollowButton, PersonRow } from '../social.js';
+import { FollowButton, PersonRow, relationOf } from '../social.js';
 import { MoreSentinel, Notice, Screen, usePaged } from '../ui.js';
 
 function PeopleList({ title, people, other }: { title: string; people: ReturnType<typeof usePaged<FriendshipWithProfile>>; other: (f: FriendshipWithProfile) => string }) {
@@ -14,7 +14,7 @@ function PeopleList({ title, people, other }: { title: string; people: ReturnTyp
           const username = other(f);
           return (
             <PersonRow key={username} username={username} name={f.user?.name} avatar={f.user?.avatar}>
-              {f.user ? <FollowButton username={username} initial={f.user.viewer.following ? 'following' : 'none'} /> : null}
+              {f.user ? <FollowButton username={username} initial={relationOf(f.user.viewer)} /> : null}
             </PersonRow>
           );
         })}

@@ -2,10 +2,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { blockUser, getUser, listUserPhotos, unblockUser, type Profile as User } from '../../../client/src/index.js';
 import { api, currentUser } from '../session.js';
-import { FollowButton, type Relation } from '../social.js';
+import { FollowButton, relationOf, type FollowChange } from '../social.js';
 import { Avatar, MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
 
-const relationOf = (user: User): Relation => (user.viewer?.following ? 'following' : user.viewer?.requested ? 'requested' : 'none');
 
 /** Block with a confirmation step; once blocked, unblock from here too. */
 function BlockControl({ username, blocking, onChange }: { username: string; blocking: boolean; onChange: (blocked: boolean) => void }) {
@@ -70,12 +69,28 @@ export function Profile({ username = '' }: { username?: string }) {
 
   const shown = user?.username === username ? user : undefined;
   const hidden = shown?.private && !mine && !shown.viewer?.following;
-  const photos = usePaged(`${username}:${hidden ? 'hidden' : 'open'}:${version}`, async (cursor) => {
-    if (hidden) return { items: [] };
-    const { data } = await listUserPhotos({ client: api, path: { username }, query: { limit: 18, ...(cursor ? { cursor } : {}) }, throwOnError: true });
-    return data;
-  });
+  // The photos wait for the profile: on a private account the viewer may not see them, and asking would be wasted.
+  const photos = usePaged(
+    `${username}:${hidden ? 'hidden' : 'open'}:${version}`,
+    async (cursor) => {
+      const { data } = await listUserPhotos({ client: api, path: { username }, query: { limit: 18, ...(cursor ? { cursor } : {}) }, throwOnError: true });
+      return data;
+    },
+    !shown || Boolean(hidden),
+  );
   const refresh = () => setVersion((v) => v + 1);
+  // The write's answer is the new relation (and a 201 a new follower), so the profile is not read again;
+  // the photos are re-read only if that changes whether they are visible (the key above).
+  const followed = (change: FollowChange) =>
+    setUser((old) =>
+      old && old.username === username
+        ? {
+            ...old,
+            followers: Math.max(0, old.followers + change.followersDelta),
+            viewer: { ...(old.viewer ?? { followedBy: false, blocking: false }), following: change.relation === 'following', requested: change.relation === 'requested' },
+          }
+        : old,
+    );
 
   return (
     <Screen title={shown ? `${shown.name} (@${username})` : `@${username}`}>
@@ -92,20 +107,20 @@ export function Profile({ username = '' }: { username?: string }) {
           {shown?.status ? <p>{shown.status}</p> : null}
           <p class="counts">
             <a href={`/u/${username}/followers`}>
-              <strong>{shown?.followers ?? '–'}</strong> followers
+              <strong>{shown?.followers ?? '–'}</strong> {shown?.followers === 1 ? 'follower' : 'followers'}
             </a>
             <a href={`/u/${username}/following`}>
               <strong>{shown?.following ?? '–'}</strong> following
             </a>
           </p>
           <div class="actions">
-            {shown && !mine ? <FollowButton key={`${username}:${relationOf(shown)}`} username={username} initial={relationOf(shown)} onChange={refresh} /> : null}
+            {shown?.viewer && !mine ? <FollowButton key={`${username}:${relationOf(shown.viewer)}`} username={username} initial={relationOf(shown.viewer)} onChange={followed} /> : null}
             {mine ? <a class="button" href="/settings">Settings</a> : null}
           </div>
         </div>
       </header>
       {shown && !mine ? <BlockControl key={`${username}:${String(shown.viewer?.blocking)}`} username={username} blocking={shown.viewer?.blocking ?? false} onChange={refresh} /> : null}
-      {hidden ? (
+      {!shown ? null : hidden ? (
         <p class="muted">This account is private: follow it to see its photos.</p>
       ) : (
         <>

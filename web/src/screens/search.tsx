@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { searchUsers, suggestUsers, type UserCard } from '../../../client/src/index.js';
 import { api } from '../session.js';
-import { FollowButton, PersonRow } from '../social.js';
+import { FollowButton, PersonRow, relationOf } from '../social.js';
 import { Notice, problem, Screen } from '../ui.js';
 
 const DEBOUNCE_MS = 200;
@@ -47,7 +47,7 @@ export function Search() {
       <ul class="people" aria-label={trimmed ? 'Search results' : 'Suggestions'}>
         {(people ?? []).map((user) => (
           <PersonRow key={user.username} username={user.username} name={user.name} avatar={user.avatar}>
-            <FollowButton username={user.username} initial={user.viewer.following ? 'following' : 'none'} />
+            <FollowButton username={user.username} initial={relationOf(user.viewer)} />
           </PersonRow>
         ))}
       </ul>
