@@ -297,6 +297,10 @@ describe('requests per HTTP call', () => {
   });
 
   it('your own content needs no guard read', async () => {
+    // Nor a block filter on my own followers: a block ends the follows both ways.
+    await createUser(db, { username: 'fan-of-metered', name: 'F', email: 'fan@example.com', birthdate: '1990-01-01' });
+    await followUser(db, 'fan-of-metered', me);
+    expect(await requestsOfCall('GET', `/v1/users/${me}/followers`, 200)).toEqual({ Query: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${me}`, 200)).toEqual({ GetItem: 1 });
     expect(await requestsOfCall('GET', '/v1/me', 200)).toEqual({ GetItem: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${me}/photos`, 200)).toEqual({ Query: 1, GetItem: 1 });

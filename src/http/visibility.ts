@@ -12,7 +12,8 @@
  *  - preSerialization: the lists that name other users (followers, following, reactions) drop
  *    the users the viewer blocked (`hiddenFrom`: nothing when the viewer blocks nobody, else
  *    one BatchGetItem per page). A page may so hold fewer than `limit` items; its cursor is
- *    unchanged.
+ *    unchanged. One's own followers and following need no filter: a block ends the follows
+ *    both ways in its transaction and refuses new ones.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { errors, isDomainError } from '../errors.js';
@@ -34,6 +35,8 @@ const FILTERED_LISTS: Record<string, string> = {
   listFollowing: 'followedUser',
   listPhotoReactions: 'reactingUser',
 };
+/** Lists a block empties of the blocked user by itself, when they are the viewer's own. */
+const OWN_LISTS_BLOCKS_EMPTY = new Set(['listFollowers', 'listFollowing']);
 
 function target(request: FastifyRequest): { owner: string; photoId?: string } | undefined {
   const params = request.params as { username?: unknown; photoId?: unknown } | undefined;
@@ -86,8 +89,10 @@ export function installVisibility(app: FastifyInstance, ctx: RouteContext): void
   });
 
   app.addHook('preSerialization', async (request, reply, payload: unknown) => {
-    const field = FILTERED_LISTS[String(request.routeOptions.schema?.operationId)];
+    const operation = String(request.routeOptions.schema?.operationId);
+    const field = FILTERED_LISTS[operation];
     if (!field || reply.statusCode !== 200 || typeof payload !== 'object' || payload === null) return payload;
+    if (OWN_LISTS_BLOCKS_EMPTY.has(operation) && target(request)?.owner === request.username) return payload;
     const page = payload as { items?: unknown };
     if (!Array.isArray(page.items)) return payload;
     const items = page.items as Record<string, unknown>[];
