@@ -47,10 +47,12 @@ async function settle(tasks: Promise<unknown>[], expected: string[]): Promise<nu
 
 /**
  * The churn's writers, at most this many in flight: enough to contend on the same items all
- * the time, few enough that none waits behind hundreds of others for a connection (the
- * client's request timeout counts that wait, and a loaded 2-core machine stretched it past 30 s).
+ * the time, few enough that none waits behind hundreds of others. DynamoDB Local runs
+ * transactions one at a time, so an unbounded churn also starves every other test file
+ * sharing the engine: 260 at once stretched a neighbour's 1.4 s test to 35 s.
  */
-const CHURN_IN_FLIGHT = 24;
+const CHURN_IN_FLIGHT = 12;
+const CHURN_ROUNDS = 2;
 
 describe('concurrent writes', () => {
   it('50 concurrent distinct reactions on one photo count exactly 50', async () => {
@@ -78,7 +80,7 @@ describe('concurrent writes', () => {
 
   it('keeps every counter exact under follow/unfollow and react/unreact churn', async () => {
     const tasks: (() => Promise<unknown>)[] = [];
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < CHURN_ROUNDS; round++) {
       for (const fan of fans) {
         tasks.push(() => followUser(db, fan, 'star'), () => unfollowUser(db, fan, 'star'), () => followUser(db, 'star', fan));
         for (const type of ['+1', 'smiley'] as const) {
@@ -96,5 +98,6 @@ describe('concurrent writes', () => {
     const audit = await auditTable(db.doc, db.table);
     expect(audit.problems).toEqual([]);
     expect(audit.friendships).toBeGreaterThan(0);
-  });
+    // Seconds alone; a loaded 2-core machine shared with other files has taken a minute.
+  }, 180_000);
 });
