@@ -16,7 +16,7 @@ import type { IncomingMessage } from 'node:http';
 import { authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
-import { mediaOrigins, securityHeaders, standardHeaders } from './headers.js';
+import { mediaOrigins, securityHeaders, servedOverHttps, standardHeaders } from './headers.js';
 import { registerTelemetry, RequestLogController } from './telemetry.js';
 import { CheckFirstValidatorCompiler } from './validator.js';
 import { createMediaContext } from './media.js';
@@ -103,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // JSON only (and multipart on the upload route): any other body is 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
   await app.register(errorHandlerPlugin);
-  app.addHook('onRequest', standardHeaders(securityHeaders(mediaOrigins(config))));
+  app.addHook('onRequest', standardHeaders(securityHeaders(mediaOrigins(config), { https: servedOverHttps(config) })));
   // JSON pages of profiles compress well; small answers are not worth the CPU (threshold).
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
   // Weak validators on every string/buffer answer: a client that revalidates a read with

@@ -12,9 +12,11 @@ import type { Config } from '../config.js';
  * The set for a deployment. The web client shows signed image URLs (PUBLIC_URL's origin when it
  * is another one; S3 answers them with a redirect to the bucket) and previews an upload from a
  * `blob:` URL before sending it (a direct upload PUTs to the bucket): those origins join
- * img-src and connect-src, and nothing else is loosened.
+ * img-src and connect-src, and nothing else is loosened. `upgrade-insecure-requests` only where
+ * the service is served over HTTPS: on plain HTTP at a LAN address (a phone trying `npm start`)
+ * it would send every script, style and API call to an https:// that is not there.
  */
-export function securityHeaders(mediaOrigins: readonly string[] = []): Readonly<Record<string, string>> {
+export function securityHeaders(mediaOrigins: readonly string[] = [], options: { https?: boolean } = {}): Readonly<Record<string, string>> {
   const extra = mediaOrigins.length > 0 ? ` ${mediaOrigins.join(' ')}` : '';
   return Object.freeze({
     'content-security-policy': [
@@ -29,7 +31,7 @@ export function securityHeaders(mediaOrigins: readonly string[] = []): Readonly<
       "script-src 'self'",
       "script-src-attr 'none'",
       "style-src 'self' https: 'unsafe-inline'",
-      'upgrade-insecure-requests',
+      ...(options.https === false ? [] : ['upgrade-insecure-requests']),
     ].join(';'),
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',
@@ -47,6 +49,11 @@ export function securityHeaders(mediaOrigins: readonly string[] = []): Readonly<
 
 /** The set with no media origin beyond the API's own (local store, relative signed URLs). */
 export const SECURITY_HEADERS = securityHeaders();
+
+/** Served over HTTPS: in production (behind TLS), or wherever PUBLIC_URL says so. */
+export function servedOverHttps(config: Pick<Config, 'production' | 'media'>): boolean {
+  return config.production || config.media.publicUrl.startsWith('https:');
+}
 
 /** Origins other than the API's own that serve its images or take its direct uploads. */
 export function mediaOrigins(config: Pick<Config, 'blobs' | 'media'>): string[] {

@@ -4,12 +4,14 @@
  * its own, stricter-for-scripts Content-Security-Policy from the docs plugin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { securityHeaders as headerSet, servedOverHttps } from '../../src/http/headers.js';
 import { signUp, startApi, type Api } from './support.js';
 
 const API_HEADERS: Record<string, string> = {
   'content-security-policy':
     "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data: blob:;" +
-    "object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+    "object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline'",
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'origin-agent-cluster': '?1',
@@ -69,5 +71,17 @@ describe('security headers', () => {
     const script = await api.call('GET', '/docs/static/swagger-ui-bundle.js');
     expect(script.status).toBe(200);
     expect(script.headers.get('content-security-policy')).toBe(DOCS_CSP);
+  });
+});
+
+describe('upgrade-insecure-requests', () => {
+  it('is sent where the service is served over HTTPS only: plain HTTP at a LAN address must keep working', () => {
+    const csp = (https: boolean) => headerSet([], { https })['content-security-policy']!;
+    expect(csp(true)).toBe(`${API_HEADERS['content-security-policy']};upgrade-insecure-requests`);
+    expect(csp(false)).toBe(API_HEADERS['content-security-policy']);
+    const env = { JWT_SECRET: 'x'.repeat(40), DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' };
+    expect(servedOverHttps(loadConfig(env))).toBe(false);
+    expect(servedOverHttps(loadConfig({ ...env, PUBLIC_URL: 'https://photos.example.com' }))).toBe(true);
+    expect(servedOverHttps(loadConfig({ ...env, NODE_ENV: 'production' }))).toBe(true);
   });
 });
