@@ -9,9 +9,8 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorker, type Worker } from '../../src/derived/worker.js';
-import { signUp, startApi, testConfig, type Api, type Session } from '../http/support.js';
-import { buildWeb, launchBrowser, removeDir, samplePhoto, SCREENSHOT_DIR, scriptBytes } from './support.js';
+import { signUp, type Api, type Session } from '../http/support.js';
+import { samplePhoto, SCREENSHOT_DIR, scriptBytes, startWebRig, type WebRig } from './support.js';
 
 /** Uncompressed JavaScript the app may ship (Preact, its router, the generated client, the screens). */
 const SCRIPT_BUDGET_BYTES = 100 * 1024;
@@ -23,23 +22,17 @@ const LAYOUT_SHIFT_BUDGET = 0.01;
 const DERIVED_WAIT_MS = 15_000;
 const PHONE = { width: 360, height: 740 };
 
-let webDir: string | undefined;
+let rig: WebRig | undefined;
 let api: Api;
-let worker: Worker;
 let browser: Browser;
 
 beforeAll(async () => {
-  webDir = await buildWeb();
-  api = await startApi({ WEB_DIR: webDir });
-  worker = createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } });
-  browser = await launchBrowser();
+  rig = await startWebRig({ worker: true });
+  ({ api, browser } = rig);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await worker?.stop();
-  await api?.close();
-  await removeDir(webDir);
+  await rig?.close();
 });
 
 async function phone(): Promise<{ context: BrowserContext; page: Page }> {
@@ -106,7 +99,7 @@ async function postPhoto(session: Session, seed: number, caption: string, size?:
 
 describe('the web app', () => {
   it('ships its JavaScript within budget', async () => {
-    expect(await scriptBytes(webDir ?? '')).toBeLessThan(SCRIPT_BUDGET_BYTES);
+    expect(await scriptBytes(rig!.webDir)).toBeLessThan(SCRIPT_BUDGET_BYTES);
   });
 
   it('serves the app shell with the right caching, and keeps API paths JSON', async () => {

@@ -8,9 +8,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, sampleLogin, seedSampleData } from '../../src/admin/seed.js';
-import { createWorker, type Worker } from '../../src/derived/worker.js';
-import { profile, signUp, startApi, testConfig, type Api, type Session } from '../http/support.js';
-import { buildWeb, launchBrowser, removeDir, samplePhoto } from './support.js';
+import { profile, signUp, type Api, type Session } from '../http/support.js';
+import { samplePhoto, startWebRig, STORAGE_KEY, type WebRig } from './support.js';
 
 /** The journey's budget, here with nothing cached. */
 const FIRST_RENDER_BUDGET_MS = 3_000;
@@ -20,12 +19,10 @@ const SEED_BUDGET_MS = 15_000;
 const SAMPLE_USERS = 3;
 /** More than the web feed's page (8): the second page only comes by scrolling. */
 const AUTHOR_PHOTOS = 11;
-const STORAGE_KEY = 'quick-photos.session';
 const PHONE = { width: 360, height: 740 };
 
-let webDir: string | undefined;
+let rig: WebRig | undefined;
 let api: Api;
-let worker: Worker;
 let browser: Browser;
 /** Mira posts; Noel and Olga follow her; she follows Olga. */
 let mira: Session;
@@ -33,10 +30,8 @@ let noel: Session;
 let olga: Session;
 
 beforeAll(async () => {
-  webDir = await buildWeb();
-  api = await startApi({ WEB_DIR: webDir });
-  worker = createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } });
-  browser = await launchBrowser();
+  rig = await startWebRig({ worker: true });
+  ({ api, browser } = rig);
   [mira, noel, olga] = await Promise.all([signUp(api, 'mira'), signUp(api, 'noel'), signUp(api, 'olga')]);
   for (let i = 1; i <= AUTHOR_PHOTOS; i += 1) await postPhoto(mira, i, `Mira's photo ${i}`);
   // After the photos: following backfills the author's recent photos into the feed.
@@ -53,10 +48,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await worker?.stop();
-  await api?.close();
-  await removeDir(webDir);
+  await rig?.close();
 });
 
 async function postPhoto(session: Session, seed: number, caption: string): Promise<void> {

@@ -7,27 +7,23 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { profile, signUp, startApi, type Api } from '../http/support.js';
-import { buildWeb, launchBrowser, removeDir } from './support.js';
+import { profile, signUp, type Api } from '../http/support.js';
+import { startWebRig, STORAGE_KEY, type WebRig } from './support.js';
 
-const STORAGE_KEY = 'quick-photos.session';
 /** Longer than an access token lives (15 minutes by default): a tab this far ahead must refresh. */
 const LATER_MS = 20 * 60_000;
 
-let webDir: string | undefined;
+let rig: WebRig | undefined;
 let api: Api;
 let browser: Browser;
 
 beforeAll(async () => {
-  webDir = await buildWeb();
-  api = await startApi({ WEB_DIR: webDir });
-  browser = await launchBrowser();
+  rig = await startWebRig();
+  ({ api, browser } = rig);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  await removeDir(webDir);
+  await rig?.close();
 });
 
 interface StoredPair {

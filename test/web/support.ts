@@ -10,10 +10,50 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { build } from 'vite';
+import { createWorker, type Worker } from '../../src/derived/worker.js';
+import { startApi, testConfig, type Api } from '../http/support.js';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const WEB_CONFIG = new URL('../../web/vite.config.ts', import.meta.url).pathname;
 export const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url).pathname : join(tmpdir(), 'qp-screenshots');
+
+/** Where the web app keeps the signed-in pair (web/src/session.ts). */
+export const STORAGE_KEY = 'quick-photos.session';
+
+export interface WebRig {
+  webDir: string;
+  api: Api;
+  browser: Browser;
+  /** The stream worker deriving feeds, activity and search, when the file asked for it. */
+  worker: Worker | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * A browser test file's world: the web client built into a temporary directory, served by a
+ * real API on the run's DynamoDB Local, the stream worker beside it (`worker: true`), and
+ * Chromium. `close()` ends all of it; a start that fails half-way ends what it had started.
+ */
+export async function startWebRig(options: { worker?: boolean } = {}): Promise<WebRig> {
+  const started: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const stop of started.reverse()) await stop();
+  };
+  try {
+    const webDir = await buildWeb();
+    started.push(() => removeDir(webDir));
+    const api = await startApi({ WEB_DIR: webDir });
+    started.push(() => api.close());
+    const worker = options.worker ? createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } }) : undefined;
+    if (worker) started.push(() => worker.stop());
+    const browser = await launchBrowser();
+    started.push(() => browser.close());
+    return { webDir, api, browser, worker, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
 
 /** Builds the web client into a fresh directory and returns it. */
 export async function buildWeb(): Promise<string> {
