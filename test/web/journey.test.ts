@@ -10,17 +10,12 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Api, type Session } from '../http/support.js';
-import { samplePhoto, SCREENSHOT_DIR, scriptBytes, startWebRig, type WebRig } from './support.js';
+import { DERIVED_WAIT_MS, FIRST_RENDER_BUDGET_MS, PHONE, samplePhoto, SCREENSHOT_DIR, scriptBytes, startWebRig, type WebRig } from './support.js';
 
 /** Uncompressed JavaScript the app may ship (Preact, its router, the generated client, the screens). */
 const SCRIPT_BUDGET_BYTES = 100 * 1024;
-/** From navigation to the first feed item painted, on the embedded engine. */
-const FIRST_RENDER_BUDGET_MS = 3_000;
 /** Cumulative layout shift while the feed loads its page and images ("good" is under 0.1). */
 const LAYOUT_SHIFT_BUDGET = 0.01;
-/** How long the derived views (feed, activity, search) may take to show a change here. */
-const DERIVED_WAIT_MS = 15_000;
-const PHONE = { width: 360, height: 740 };
 
 let rig: WebRig | undefined;
 let api: Api;

@@ -9,17 +9,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, sampleLogin, seedSampleData } from '../../src/admin/seed.js';
 import { profile, signUp, type Api, type Session } from '../http/support.js';
-import { samplePhoto, startWebRig, STORAGE_KEY, type WebRig } from './support.js';
+import { DERIVED_WAIT_MS, FIRST_RENDER_BUDGET_MS, PHONE, samplePhoto, startWebRig, STORAGE_KEY, type WebRig } from './support.js';
 
-/** The journey's budget, here with nothing cached. */
-const FIRST_RENDER_BUDGET_MS = 3_000;
-const DERIVED_WAIT_MS = 15_000;
 /** Past this, seeding is too slow for this file (the brief's bound). */
 const SEED_BUDGET_MS = 15_000;
 const SAMPLE_USERS = 3;
 /** More than the web feed's page (8): the second page only comes by scrolling. */
 const AUTHOR_PHOTOS = 11;
-const PHONE = { width: 360, height: 740 };
 
 let rig: WebRig | undefined;
 let api: Api;

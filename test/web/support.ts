@@ -17,6 +17,13 @@ export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const WEB_CONFIG = new URL('../../web/vite.config.ts', import.meta.url).pathname;
 export const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url).pathname : join(tmpdir(), 'qp-screenshots');
 
+/** A phone's viewport: the layout must hold at 360 px wide. */
+export const PHONE = { width: 360, height: 740 };
+/** From navigation to the first feed item painted, on the embedded engine. */
+export const FIRST_RENDER_BUDGET_MS = 3_000;
+/** How long the derived views (feed, activity, search) may take to show a change here. */
+export const DERIVED_WAIT_MS = 15_000;
+
 /** Where the web app keeps the signed-in pair (web/src/session.ts). */
 export const STORAGE_KEY = 'quick-photos.session';
 
