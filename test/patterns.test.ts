@@ -270,7 +270,8 @@ describe('follows', () => {
     await expect(listFollowed(db, 'nobody')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
   });
 
-  it('enriches more than 100 followed users across BatchGetItem chunks, page by page', async () => {
+  // Both below: seconds alone; a full run on two shared cores has stretched them to 30-40 s.
+  it('enriches more than 100 followed users across BatchGetItem chunks, page by page', { timeout: 120_000 }, async () => {
     await users('ivy');
     const names = Array.from({ length: 105 }, (_, i) => `fan${String(i).padStart(3, '0')}`);
     for (const name of names) {
@@ -296,7 +297,7 @@ describe('follows', () => {
 });
 
 describe('deleting a photo', () => {
-  it('removes the photo and every reaction on it, across several transactions', async () => {
+  it('removes the photo and every reaction on it, across several transactions', { timeout: 120_000 }, async () => {
     const photo = await uploadPhoto(db, { username: 'ivy', location: 'big' });
     // 30 users x 4 types = 120 reactions: more than one 100-item transaction can hold.
     const fans = Array.from({ length: 30 }, (_, i) => `fan${String(i).padStart(3, '0')}`);
