@@ -98,10 +98,12 @@ export function friendshipView(friendship: Friendship) {
 
 /**
  * The profile as anyone signed in sees it. Fields are picked one by one (never spread), so a
- * private attribute added to User later cannot leak through here by default.
+ * private attribute added to User later cannot leak through here by default. `content: false`
+ * (a private account seen by someone who may not see its photos) leaves out the pinned photo:
+ * its id names the photo and when it was posted.
  */
-export function publicUserView(user: User, urls: MediaUrls) {
-  const pinnedPhotoId = user.pinnedImage === undefined ? undefined : photoIdOfSk(user.pinnedImage);
+export function publicUserView(user: User, urls: MediaUrls, options: { content?: boolean } = {}) {
+  const pinnedPhotoId = user.pinnedImage === undefined || options.content === false ? undefined : photoIdOfSk(user.pinnedImage);
   const view = {
     username: user.username,
     name: user.name,
@@ -130,7 +132,7 @@ export function pageView<T, V>(page: Page<T>, view: (item: T) => V): Page<V> {
  * the public view (never email, birthdate or address) and how the viewer relates to them.
  */
 export function profileCardView(user: User, viewer: { follows: boolean; followedBy: boolean; requested: boolean }, urls: MediaUrls) {
-  return { ...publicUserView(user, urls), viewer: { following: viewer.follows, followedBy: viewer.followedBy, requested: viewer.requested } };
+  return { ...publicUserView(user, urls, { content: user.private !== true || viewer.follows }), viewer: { following: viewer.follows, followedBy: viewer.followedBy, requested: viewer.requested } };
 }
 
 /** A photo with the viewer's own reactions on it. */

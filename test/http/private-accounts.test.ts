@@ -86,6 +86,11 @@ describe('private accounts', () => {
   });
 
   it('let approved followers see and react', async () => {
+    // The pinned photo's id (it names the photo and its time) only for those who may see it.
+    expect((await api.call('PATCH', '/v1/me', { ...as(priv), json: { pinnedPhotoId: photo } })).status).toBe(200);
+    expect((await api.call('GET', '/v1/users/priv', as(fan))).body.pinnedPhotoId).toBe(photo);
+    expect((await api.call('GET', '/v1/users/priv', as(stranger))).body).not.toHaveProperty('pinnedPhotoId');
+    expect((await api.call('GET', '/v1/users/priv', as(priv))).body.pinnedPhotoId).toBe(photo);
     expect((await api.call('GET', '/v1/users/priv/photos', as(fan))).body.items).toHaveLength(1);
     expect((await api.call('GET', '/v1/users/priv/followers', as(fan))).status).toBe(200);
     expect((await api.call('PUT', `/v1/photos/${photo}/reactions/heart`, as(fan))).status).toBe(201);

@@ -29,7 +29,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
     async (request) => {
       const seen = request.ownerView;
       if (!seen) return publicUserView(await getUser(db, request.params.username), ctx.media.urls);
-      return { ...publicUserView(seen.owner, ctx.media.urls), viewer: seen.relation };
+      return { ...publicUserView(seen.owner, ctx.media.urls, { content: seen.maySeeContent }), viewer: seen.relation };
     },
   );
 
