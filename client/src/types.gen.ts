@@ -490,7 +490,7 @@ export type PrivateUser = {
     followers: number;
     following: number;
     /**
-     * Opaque photo id
+     * The pinned photo (an opaque photo id); on a private account, only for those who may see its photos
      */
     pinnedPhotoId?: string;
     avatar?: Image;
@@ -521,7 +521,7 @@ export type Profile = {
     followers: number;
     following: number;
     /**
-     * Opaque photo id
+     * The pinned photo (an opaque photo id); on a private account, only for those who may see its photos
      */
     pinnedPhotoId?: string;
     avatar?: Image;
@@ -548,7 +548,7 @@ export type ProfileCard = {
     followers: number;
     following: number;
     /**
-     * Opaque photo id
+     * The pinned photo (an opaque photo id); on a private account, only for those who may see its photos
      */
     pinnedPhotoId?: string;
     avatar?: Image;
@@ -872,7 +872,7 @@ export type UserCard = {
     followers: number;
     following: number;
     /**
-     * Opaque photo id
+     * The pinned photo (an opaque photo id); on a private account, only for those who may see its photos
      */
     pinnedPhotoId?: string;
     avatar?: Image;

@@ -67,7 +67,8 @@ export function Page<T extends TSchema>(item: T, title: string, description?: st
 }
 
 const ApiTimestamp = Type.String({ format: 'date-time', description: 'UTC, ISO 8601 with its zone (Z)', examples: ['2019-03-02T09:11:30Z'] });
-export const PhotoId = Type.String({ pattern: PHOTO_ID_PATTERN, description: 'Opaque photo id', examples: ['ZGF2aWQyNS8yMDE5LTAzLTAyVDA5OjExOjMw'] });
+const PHOTO_ID_EXAMPLES = ['ZGF2aWQyNS8yMDE5LTAzLTAyVDA5OjExOjMw'];
+export const PhotoId = Type.String({ pattern: PHOTO_ID_PATTERN, description: 'Opaque photo id', examples: PHOTO_ID_EXAMPLES });
 
 export const UserParams = Type.Object({ username: Username });
 export const PhotoParams = Type.Object({ photoId: PhotoId });
@@ -124,7 +125,7 @@ export const PublicUser = Type.Object(
     interests: Type.Array(Type.String()),
     followers: Type.Integer({ minimum: 0 }),
     following: Type.Integer({ minimum: 0 }),
-    pinnedPhotoId: Type.Optional(PhotoId),
+    pinnedPhotoId: Type.Optional(Type.String({ pattern: PHOTO_ID_PATTERN, description: 'The pinned photo (an opaque photo id); on a private account, only for those who may see its photos', examples: PHOTO_ID_EXAMPLES })),
     avatar: Type.Optional(ImageView),
     private: Type.Boolean({ description: 'A private account: its photos and lists are shown to approved followers only; following it sends a request' }),
   },
