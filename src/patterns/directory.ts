@@ -10,20 +10,14 @@ import { derivedRanges, INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { normalizeSearch } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, type Db } from './db.js';
-import { listable, viewerState } from './viewer.js';
+import { listable, viewerState, type Relation } from './viewer.js';
 
 export const SEARCH_LIMIT_MAX = 20;
 /** Directory tokens read per search: enough to rank a page even when names share a prefix. */
 const SEARCH_CANDIDATES = 100;
 
-export interface UserWithRelation {
+export interface UserWithRelation extends Relation {
   user: User;
-  /** I follow them. */
-  following: boolean;
-  /** They follow me. */
-  followedBy: boolean;
-  /** My follow request to them is pending. */
-  requested: boolean;
   /** Suggestions: how many of the people I follow follow them. */
   mutuals?: number;
 }
@@ -42,7 +36,7 @@ async function withProfiles(db: Db, viewer: string, usernames: string[]): Promis
   const byName = new Map(profiles.filter(listable).map((item) => [String(item.username), decodeUser(item)]));
   return usernames.flatMap((u) => {
     const user = byName.get(u);
-    return user && !state.blocked(u) ? [{ user, following: state.follows(u), followedBy: state.followedBy(u), requested: state.requested(u) }] : [];
+    return user && !state.blocked(u) ? [{ user, ...state.relation(u) }] : [];
   });
 }
 

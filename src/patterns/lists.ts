@@ -13,22 +13,18 @@ import { keys } from '../schema/keys.js';
 import type { Db, Page, PageRequest } from './db.js';
 import { listFollowed, listFollowers } from './follows.js';
 import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
-import { viewerState } from './viewer.js';
+import { viewerState, type Relation } from './viewer.js';
 
-export interface Related {
+export interface Related extends Relation {
   /** Undefined only if the user's item is missing (an orphan `doctor` reports). */
   user: User | undefined;
-  following: boolean;
-  followedBy: boolean;
-  /** My follow request to them is pending. */
-  requested: boolean;
 }
 
 async function relate(db: Db, viewer: string, usernames: string[]): Promise<Map<string, Related>> {
   const unique = [...new Set(usernames)];
   const state = await viewerState(db, viewer, unique, [], unique.map((u) => keys.user(u)), { requests: true });
   const profiles = new Map(state.extra.map((item) => [String(item.username), decodeUser(item)]));
-  return new Map(unique.map((u) => [u, { user: profiles.get(u), following: state.follows(u), followedBy: state.followedBy(u), requested: state.requested(u) }]));
+  return new Map(unique.map((u) => [u, { user: profiles.get(u), ...state.relation(u) }]));
 }
 
 const withCursor = <T>(items: T[], page: Page<unknown>): Page<T> => ({ items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });

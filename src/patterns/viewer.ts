@@ -14,6 +14,13 @@ export interface PhotoKey {
   timestamp: string;
 }
 
+/** How I relate to a user, as every card of them says it. */
+export interface Relation {
+  following: boolean;
+  followedBy: boolean;
+  requested: boolean;
+}
+
 export interface ViewerState {
   /** I follow this user. */
   follows(username: string): boolean;
@@ -23,6 +30,8 @@ export interface ViewerState {
   blocked(username: string): boolean;
   /** My follow request to this user is pending (only when asked for with `requests`: false otherwise). */
   requested(username: string): boolean;
+  /** The three above as a card carries them. */
+  relation(username: string): Relation;
   /** My reactions on this photo. */
   reactions(photo: PhotoKey): ReactionType[];
   /** The items found among `extra` keys (profiles fetched in the same request). */
@@ -61,11 +70,15 @@ export async function viewerState(
   const present = new Set(found.map((item) => `${String(item.PK)}\n${String(item.SK)}`));
   const has = (key: ItemKey) => present.has(`${key.PK}\n${key.SK}`);
   const extraKeys = new Set(extra.map((key) => `${key.PK}\n${key.SK}`));
+  const follows = (u: string) => u !== viewer && has(keys.friendship(u, viewer));
+  const followedBy = (u: string) => u !== viewer && has(keys.friendship(viewer, u));
+  const requested = (u: string) => options.requests === true && u !== viewer && has(keys.followRequest(u, viewer));
   return {
-    follows: (u) => u !== viewer && has(keys.friendship(u, viewer)),
-    followedBy: (u) => u !== viewer && has(keys.friendship(viewer, u)),
+    follows,
+    followedBy,
     blocked: (u) => options.blocks === true && u !== viewer && (has(keys.block(viewer, u)) || has(keys.block(u, viewer))),
-    requested: (u) => options.requests === true && u !== viewer && has(keys.followRequest(u, viewer)),
+    requested,
+    relation: (u) => ({ following: follows(u), followedBy: followedBy(u), requested: requested(u) }),
     reactions: (p) => REACTION_TYPES.filter((type) => has(keys.reaction(viewer, type, p.username, p.timestamp))),
     extra: extra.length === 0 ? [] : found.filter((item) => extraKeys.has(`${String(item.PK)}\n${String(item.SK)}`)),
   };
