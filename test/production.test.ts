@@ -1,28 +1,36 @@
 /**
- * The production path, as CI runs it: `npm run build`'s output starts with `node dist/main.js`
+ * The production path, as CI runs it: the compiled service starts with `node <build>/main.js`
  * against an engine given by DYNAMODB_ENDPOINT; the table is made by the `table ensure` step
- * (through the bin, which runs the compiled CLI), never by the service on its own; a mistyped
- * TABLE_NAME stops the service in one line and creates nothing.
+ * of the compiled CLI, never by the service on its own; a mistyped TABLE_NAME stops the service
+ * in one line and creates nothing.
+ *
+ * The build is this file's own, in a directory of its own inside the checkout (so that the
+ * compiled files resolve node_modules as dist/ does), removed afterwards: dist/ is never
+ * touched, so no other test runs what this one built. It is TypeScript's per-file emit with
+ * the build's compiler options, which is tsc's output under `isolatedModules`; the type check
+ * is `npm run typecheck`, and `.ci/run` runs the real `npm run build` too.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEntry } from '../bin/entry.js';
 import { deleteTable, describeTable } from '../src/admin/table.js';
 import { freePort } from '../src/engine/embedded.js';
 import { caller, signUp, type Api } from './http/support.js';
 import { testClients, uniqueTableName } from './support/db.js';
+import { engineEndpoint } from './support/engine.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const endpoint = inject('dynamodbEndpoint');
+const endpoint = engineEndpoint();
 const { client } = testClients();
 const table = uniqueTableName('prod');
 const children: ChildProcess[] = [];
 let dataDir: string;
+let build: string;
 
 const productionEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
@@ -34,42 +42,71 @@ const productionEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =>
   ...extra,
 });
 
+/** Every source file emitted with tsconfig.build.json's options into `outDir`, as tsc lays them out. */
+async function compile(outDir: string): Promise<void> {
+  const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.build.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  if (!parsed) throw new Error('tsconfig.build.json does not parse');
+  const rootDir = join(ROOT, 'src');
+  for (const file of parsed.fileNames) {
+    const out = join(outDir, relative(rootDir, file)).replace(/\.ts$/, '.js');
+    const { outputText, diagnostics } = ts.transpileModule(ts.sys.readFile(file) ?? '', {
+      // The package is an ES module ("type": "module"), which transpileModule cannot look up: say so.
+      compilerOptions: { ...parsed.options, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, sourceMap: false },
+      fileName: file,
+      reportDiagnostics: true,
+    });
+    expect(diagnostics ?? []).toEqual([]);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, outputText);
+  }
+}
+
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'qp-prod-'));
-  // Built aside and moved into place, so nothing ever sees a half-written file.
-  const out = await mkdtemp(join(ROOT, '.build-'));
-  try {
-    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out], { cwd: ROOT, encoding: 'utf8' });
-    expect(build.stdout + build.stderr).toBe('');
-    expect(build.status).toBe(0);
-    // Entry by entry, so that dist/web (the web client's own build) is left alone.
-    await mkdir(join(ROOT, 'dist'), { recursive: true });
-    for (const entry of await readdir(out)) {
-      await rm(join(ROOT, 'dist', entry), { recursive: true, force: true });
-      await rename(join(out, entry), join(ROOT, 'dist', entry));
-    }
-  } finally {
-    await rm(out, { recursive: true, force: true });
-  }
-}, 180_000);
+  build = await mkdtemp(join(ROOT, '.build-'));
+  await compile(build);
+}, 120_000);
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await deleteTable(client, table).catch(() => undefined);
   client.destroy();
   await rm(dataDir, { recursive: true, force: true });
+  if (build) await rm(build, { recursive: true, force: true });
 });
 
 describe('production', () => {
-  it('emits JavaScript to dist/ that the bin prefers while it is up to date', () => {
-    expect(existsSync(join(ROOT, 'dist/main.js'))).toBe(true);
-    expect(existsSync(join(ROOT, 'dist/cli/main.js'))).toBe(true);
-    expect(cliEntry(ROOT)).toEqual({ kind: 'compiled', path: join(ROOT, 'dist/cli/main.js') });
+  it('has the bin prefer a compiled CLI while it is up to date, and the sources otherwise', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'qp-bin-'));
+    try {
+      await mkdir(join(root, 'src/cli'), { recursive: true });
+      await mkdir(join(root, 'dist/cli'), { recursive: true });
+      await writeFile(join(root, 'src/cli/main.ts'), '');
+      expect(cliEntry(root)).toEqual({ kind: 'tsx', path: join(root, 'src/cli/main.ts') });
+      await writeFile(join(root, 'dist/cli/main.js'), '');
+      const [older, newer] = [new Date('2026-01-01T00:00:00Z'), new Date('2026-01-02T00:00:00Z')];
+      await utimes(join(root, 'src/cli/main.ts'), older, older);
+      await utimes(join(root, 'dist/cli/main.js'), newer, newer);
+      expect(cliEntry(root)).toEqual({ kind: 'compiled', path: join(root, 'dist/cli/main.js') });
+      // A source edited after the build: the stale build is never run.
+      await utimes(join(root, 'src/cli/main.ts'), newer, new Date('2026-01-03T00:00:00Z'));
+      expect(cliEntry(root)).toEqual({ kind: 'tsx', path: join(root, 'src/cli/main.ts') });
+      // An installed package ships no src/: the build is all there is.
+      await rm(join(root, 'src'), { recursive: true });
+      expect(cliEntry(root)).toEqual({ kind: 'compiled', path: join(root, 'dist/cli/main.js') });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('emits an entry point for the service and for the CLI', async () => {
+    expect(await readdir(build)).toEqual(expect.arrayContaining(['main.js', 'cli']));
+    expect(await readdir(join(build, 'cli'))).toContain('main.js');
   });
 
   it('refuses a table that does not exist in one line, and creates nothing', async () => {
     const mistyped = `${table}-typo`;
-    const result = spawnSync(process.execPath, ['dist/main.js'], { cwd: ROOT, env: productionEnv({ TABLE_NAME: mistyped, PORT: String(await freePort()) }), encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, [join(build, 'main.js')], { cwd: ROOT, env: productionEnv({ TABLE_NAME: mistyped, PORT: String(await freePort()) }), encoding: 'utf8', timeout: 60_000 });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain(`Table ${mistyped} does not exist; create it with \`quick-photos table ensure`);
@@ -77,7 +114,7 @@ describe('production', () => {
   });
 
   it('creates the table, its index and TTL in the `table ensure` step, through the compiled CLI', async () => {
-    const ensure = spawnSync(process.execPath, ['bin/quick-photos.js', 'table', 'ensure', '--endpoint', endpoint, '--table', table, '--json'], {
+    const ensure = spawnSync(process.execPath, [join(build, 'cli/main.js'), 'table', 'ensure', '--endpoint', endpoint, '--table', table, '--json'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH },
       encoding: 'utf8',
@@ -91,15 +128,15 @@ describe('production', () => {
     const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
     expect(TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
     // Run again: nothing to do.
-    const again = spawnSync(process.execPath, ['bin/quick-photos.js', 'table', 'ensure', '--endpoint', endpoint, '--table', table], { cwd: ROOT, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [join(build, 'cli/main.js'), 'table', 'ensure', '--endpoint', endpoint, '--table', table], { cwd: ROOT, env: { PATH: process.env.PATH }, encoding: 'utf8' });
     expect(again.stdout).toBe(
       `Table ${table} already exists.\nInvertedIndex already active.\nTTL already enabled on expiresAt.\nStream already enabled.\nDerived table ${table}-derived already exists.\n`,
     );
   });
 
-  it('serves the API from node dist/main.js, without sample data, and stops cleanly', async () => {
+  it('serves the API from the compiled main.js, without sample data, and stops cleanly', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['dist/main.js'], { cwd: ROOT, env: productionEnv({ TABLE_NAME: table, PORT: String(port) }), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [join(build, 'main.js')], { cwd: ROOT, env: productionEnv({ TABLE_NAME: table, PORT: String(port) }), stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

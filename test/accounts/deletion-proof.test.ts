@@ -11,7 +11,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditOnce } from '../../src/admin/doctor.js';
 import { createLocalBlobStore } from '../../src/blobs/index.js';
 import { deletePhotoFiles, deleteUserFiles } from '../../src/blobs/index.js';
@@ -33,6 +33,7 @@ import { REACTION_TYPES, type Photo, type User } from '../../src/schema/entities
 import { encodeFriendship, encodePhoto, encodeReaction, encodeUser, type RawItem } from '../../src/schema/items.js';
 import { keys, photoSk } from '../../src/schema/keys.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
+import { engineEndpoint } from '../support/engine.js';
 
 const VICTIM = 'victim';
 const PASSWORD = 'victim passphrase 2024';
@@ -187,7 +188,7 @@ describe('deleting an account with 1,000 followers, 1,000 followed, 200 photos a
   it('survives the operator CLI being SIGKILLed mid-job, then resumes to the end: nothing of the user is left, doctor is clean', async () => {
     const before = (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(VICTIM), ConsistentRead: true }))).Item;
     let progressed = false;
-    const cli = spawn(process.execPath, ['bin/quick-photos.js', '--endpoint', inject('dynamodbEndpoint'), '--table', db.table, 'accounts', 'finish-deletions'], {
+    const cli = spawn(process.execPath, ['bin/quick-photos.js', '--endpoint', engineEndpoint(), '--table', db.table, 'accounts', 'finish-deletions'], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, PHOTOS_DIR: photosDir, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' },
       stdio: 'ignore',

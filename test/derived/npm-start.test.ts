@@ -7,11 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteTable, ensureTable } from '../../src/admin/table.js';
 import { freePort } from '../../src/engine/embedded.js';
 import { caller, imageForm, PNG_1x1, profile, type Api } from '../http/support.js';
 import { isAlive, testClients, uniqueTableName } from '../support/db.js';
+import { engineEndpoint } from '../support/engine.js';
 
 const table = uniqueTableName('start');
 const clients = testClients();
@@ -27,7 +28,7 @@ beforeAll(async () => {
     cwd: new URL('../..', import.meta.url).pathname,
     env: {
       PATH: process.env.PATH,
-      DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+      DYNAMODB_ENDPOINT: engineEndpoint(),
       TABLE_NAME: table,
       PORT: String(port),
       DATA_DIR: dir,

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { batchWrite, derivedDb } from '../../src/derived/store.js';
 import { createWorker } from '../../src/derived/worker.js';
@@ -13,6 +13,7 @@ import { unfollowUser, uploadPhoto } from '../../src/patterns/index.js';
 import { encodeFriendship, encodeUser } from '../../src/schema/items.js';
 import { derivedKeys } from '../../src/schema/keys.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
+import { engineEndpoint } from '../support/engine.js';
 
 const FOLLOWERS = 1000;
 const AUTHOR = 'author';
@@ -40,7 +41,7 @@ async function feedEntries(): Promise<string[]> {
 }
 
 function worker(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['bin/quick-photos.js', 'worker', ...args, '--endpoint', inject('dynamodbEndpoint'), '--table', db.table], {
+  const child = spawn(process.execPath, ['bin/quick-photos.js', 'worker', ...args, '--endpoint', engineEndpoint(), '--table', db.table], {
     cwd: REPO,
     // One BatchWriteItem at a time: the fan-out lasts long enough to be caught in the middle.
     env: { ...process.env, FEED_FANOUT_CONCURRENCY: '1', WORKER_POLL_MS: '20' },

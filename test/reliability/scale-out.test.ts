@@ -7,12 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { auditTable } from '../../src/admin/doctor.js';
 import { deleteTable, ensureTable } from '../../src/admin/table.js';
 import { freePort } from '../../src/engine/embedded.js';
 import { caller, profile, type Api } from '../http/support.js';
 import { testClients, uniqueTableName } from '../support/db.js';
+import { engineEndpoint } from '../support/engine.js';
 
 const table = uniqueTableName('scale');
 const clients = testClients();
@@ -29,7 +29,7 @@ async function startInstance(): Promise<Api['call']> {
     cwd: new URL('../..', import.meta.url).pathname,
     env: {
       PATH: process.env.PATH,
-      DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+      DYNAMODB_ENDPOINT: engineEndpoint(),
       TABLE_NAME: table,
       PORT: String(port),
       DATA_DIR: dir,

@@ -1,7 +1,7 @@
 /** The operator CLI run in-process against the tests' engine, its output captured. */
 import { PassThrough } from 'node:stream';
-import { inject } from 'vitest';
 import { run } from '../../src/cli/program.js';
+import { engineEndpoint } from './engine.js';
 
 export interface CliRun {
   code: number;
@@ -17,6 +17,6 @@ export async function runCli(table: string, args: string[], env: Record<string, 
   let err = '';
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await run(['--endpoint', inject('dynamodbEndpoint'), '--table', table, ...args], { io: { stdout, stderr, stdin: new PassThrough() }, env });
+  const code = await run(['--endpoint', engineEndpoint(), '--table', table, ...args], { io: { stdout, stderr, stdin: new PassThrough() }, env });
   return { code, out, err };
 }

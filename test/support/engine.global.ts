@@ -1,28 +1,42 @@
 /**
- * Starts one in-memory DynamoDB Local for the test run, unless DYNAMODB_ENDPOINT names an
- * engine already running (then the same suite runs against that engine instead).
+ * Starts the run's DynamoDB Local engines, in memory: one per vitest worker, so that the
+ * files running side by side never queue behind each other's transactions (DynamoDB Local
+ * applies transactions one at a time). DYNAMODB_ENDPOINT names an engine already running
+ * instead: then every worker shares it.
  */
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
+import { TEST_WORKERS } from './workers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    dynamodbEndpoint: string;
+    /** One endpoint per worker (test/support/engine.ts picks this worker's). */
+    dynamodbEndpoints: string[];
   }
 }
 
-let engine: EmbeddedEngine | undefined;
+let engines: EmbeddedEngine[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
   const external = process.env.DYNAMODB_ENDPOINT;
   if (external) {
-    project.provide('dynamodbEndpoint', external);
+    project.provide('dynamodbEndpoints', [external]);
     return;
   }
-  engine = await startEmbeddedEngine();
-  project.provide('dynamodbEndpoint', engine.endpoint);
+  const started = await Promise.allSettled(Array.from({ length: TEST_WORKERS }, () => startEmbeddedEngine()));
+  engines = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await teardown();
+    throw failed.reason;
+  }
+  project.provide(
+    'dynamodbEndpoints',
+    engines.map((engine) => engine.endpoint),
+  );
 }
 
 export async function teardown(): Promise<void> {
-  await engine?.stop();
+  await Promise.all(engines.map((engine) => engine.stop()));
+  engines = [];
 }

@@ -3,14 +3,14 @@
  * stream worker running: sign up, share a photo with a caption (direct upload), find and
  * follow each other, see it in the home feed, react, see the activity, ask to follow a
  * private account and approve it, block and unblock, change a password, delete an account.
- * Every form field is labelled and nothing scrolls sideways. The budgets: JavaScript shipped,
- * the first feed page rendered, and no layout shift while the feed loads, all stated here.
+ * Every form field is labelled and nothing scrolls sideways. The budgets: JavaScript shipped
+ * and no layout shift while the feed loads (how fast the feed renders: `npm run bench:web`).
  */
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Api, type Session } from '../http/support.js';
-import { DERIVED_WAIT_MS, FIRST_RENDER_BUDGET_MS, PHONE, samplePhoto, SCREENSHOT_DIR, scriptBytes, startWebRig, type WebRig } from './support.js';
+import { DERIVED_WAIT_MS, PHONE, samplePhoto, SCREENSHOT_DIR, scriptBytes, startWebRig, type WebRig } from './support.js';
 
 /** Uncompressed JavaScript the app may ship (Preact, its router, the generated client, the screens). */
 const SCRIPT_BUDGET_BYTES = 100 * 1024;
@@ -187,15 +187,17 @@ describe('the web app', () => {
           for (const entry of list.getEntries()) state.layoutShift += (entry as PerformanceEntry & { value: number }).value;
         }).observe({ type: 'layout-shift', buffered: true });
       });
+      // Held until the boxes have been checked, then let through: an order, not a delay.
+      let releaseImages!: () => void;
+      const imagesReleased = new Promise<void>((resolve) => (releaseImages = resolve));
       await ben.page.route('**/v1/media/**', async (route) => {
-        await new Promise((resolve) => setTimeout(resolve, 400));
+        await imagesReleased;
         await route.continue();
       });
-      const started = Date.now();
       await ben.page.goto('/');
       await ben.page.getByRole('article').first().waitFor();
-      const firstRenderMs = Date.now() - started;
-      expect(firstRenderMs).toBeLessThan(FIRST_RENDER_BUDGET_MS);
+      // Each box is sized and painted with its placeholder before a single image byte arrives.
+      await ben.page.waitForFunction(() => [...document.querySelectorAll('.feed .frame')].length === 3);
       const beforeImages = await ben.page.evaluate(() => {
         const frames = [...document.querySelectorAll('.feed .frame')] as HTMLElement[];
         return {
@@ -206,10 +208,13 @@ describe('the web app', () => {
         };
       });
       expect(beforeImages).toEqual({ items: 3, sized: 3, placeholders: 3, loaded: 0 });
+      releaseImages();
       await ben.page.waitForFunction(() => [...document.querySelectorAll('.feed img')].every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0), undefined, { timeout: 10_000 });
-      const feed = await ben.page.evaluate(() => new Promise<{ shift: number }>((resolve) => setTimeout(() => resolve({ shift: (globalThis as unknown as { layoutShift: number }).layoutShift }), 200)));
+      // Layout shifts are reported with the frame that makes them: two frames after the last image, all are in.
+      const feed = await ben.page.evaluate(
+        () => new Promise<{ shift: number }>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve({ shift: (globalThis as unknown as { layoutShift: number }).layoutShift })))),
+      );
       await ben.page.unroute('**/v1/media/**');
-      process.stdout.write(`web: first feed render ${firstRenderMs} ms, layout shift ${feed.shift.toFixed(4)}\n`);
       expect(feed.shift).toBeLessThan(LAYOUT_SHIFT_BUDGET);
       await assertUsableOnAPhone(ben.page);
 

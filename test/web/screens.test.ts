@@ -9,10 +9,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, sampleLogin, seedSampleData } from '../../src/admin/seed.js';
 import { profile, signUp, type Api, type Session } from '../http/support.js';
-import { DERIVED_WAIT_MS, FIRST_RENDER_BUDGET_MS, PHONE, samplePhoto, startWebRig, STORAGE_KEY, type WebRig } from './support.js';
+import { waitFor } from '../support/wait.js';
+import { DERIVED_WAIT_MS, PHONE, samplePhoto, startWebRig, STORAGE_KEY, type WebRig } from './support.js';
 
-/** Past this, seeding is too slow for this file (the brief's bound). */
-const SEED_BUDGET_MS = 15_000;
 const SAMPLE_USERS = 3;
 /** More than the web feed's page (8): the second page only comes by scrolling. */
 const AUTHOR_PHOTOS = 11;
@@ -34,13 +33,9 @@ beforeAll(async () => {
   await follow(noel, 'mira');
   await follow(olga, 'mira');
   await follow(mira, 'olga');
-  // The stream worker derives the feed a moment later (expect.poll is for tests only, not hooks).
+  // The stream worker derives the feed a moment later.
   const feedLength = async () => ((await api.call('GET', '/v1/me/feed?limit=16', { token: noel.accessToken })).body as { items: unknown[] }).items.length;
-  const deadline = Date.now() + DERIVED_WAIT_MS;
-  while ((await feedLength()) < AUTHOR_PHOTOS) {
-    if (Date.now() > deadline) throw new Error(`Noel's feed did not reach ${AUTHOR_PHOTOS} photos within ${DERIVED_WAIT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(async () => (await feedLength()) >= AUTHOR_PHOTOS, { what: `Noel's feed to reach ${AUTHOR_PHOTOS} photos`, timeoutMs: DERIVED_WAIT_MS });
 }, 120_000);
 
 afterAll(async () => {
@@ -238,11 +233,8 @@ describe('the web app, screen by screen', () => {
   });
 
   it('lets a seeded sample user log in with the demo password', async () => {
-    const started = Date.now();
+    // How long seeding takes is measured in `npm run bench:web`.
     const seeded = await seedSampleData(api.db.doc, api.db.table, { users: SAMPLE_USERS, demoPassword: DEMO_PASSWORD });
-    const seedMs = Date.now() - started;
-    process.stdout.write(`web: seeded ${seeded.written} items for ${SAMPLE_USERS} sample users in ${seedMs} ms\n`);
-    expect(seedMs).toBeLessThan(SEED_BUDGET_MS);
     const username = sampleLogin({ users: SAMPLE_USERS }) ?? '';
     expect(seeded.sampleUser).toBe(username);
     const { context, page } = await phone();
@@ -254,29 +246,14 @@ describe('the web app, screen by screen', () => {
     }
   });
 
-  it('paints the first feed item within budget on a cold browser', async () => {
+  it('paints the first feed item, sized, on a cold browser: everything from the network', async () => {
+    // How soon is measured in `npm run bench:web`; here, that it happens from a cold start.
     const { context, page } = await signedIn(noel);
     try {
-      // When the first feed photo's box has a size and a frame has been painted since (setTimeout after rAF: after the paint).
-      await context.addInitScript(() => {
-        const state = globalThis as unknown as { firstBoxMs?: number };
-        const check = () => {
-          const frame = document.querySelector('.feed article .frame');
-          if (state.firstBoxMs !== undefined || !frame || frame.getBoundingClientRect().height === 0) return;
-          observer.disconnect();
-          requestAnimationFrame(() => setTimeout(() => (state.firstBoxMs = performance.now()), 0));
-        };
-        const observer = new MutationObserver(check);
-        observer.observe(document, { childList: true, subtree: true });
-      });
-      const started = Date.now();
       await page.goto('/');
-      const firstBoxMs = await page.waitForFunction(() => (globalThis as unknown as { firstBoxMs?: number }).firstBoxMs).then((handle) => handle.jsonValue());
-      const wallMs = Date.now() - started;
+      await page.waitForFunction(() => (document.querySelector('.feed article .frame')?.getBoundingClientRect().height ?? 0) > 0);
       const cached = await page.evaluate(() => (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => r.transferSize === 0 && r.decodedBodySize > 0).length);
-      process.stdout.write(`web: cold first feed render ${Math.round(firstBoxMs ?? 0)} ms after navigation start (${wallMs} ms wall)\n`);
       expect(cached).toBe(0);
-      expect(firstBoxMs).toBeLessThan(FIRST_RENDER_BUDGET_MS);
     } finally {
       await context.close();
     }

@@ -1,26 +1,23 @@
 /**
- * Browser tests' harness: the web client built once per file into a temporary directory,
- * served by a real API on the run's DynamoDB Local, and Debian's Chromium driven by
- * playwright-core (`.ci/run` installs Chromium when it is missing, as it installs Java).
+ * Browser tests' harness: the web client the run built once (web.global.ts), served by a real
+ * API on the worker's DynamoDB Local, and Debian's Chromium driven by playwright-core
+ * (`.ci/run` installs Chromium when it is missing, as it installs Java).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import sharp from 'sharp';
-import { build } from 'vite';
+import { inject } from 'vitest';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { startApi, testConfig, type Api } from '../http/support.js';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const WEB_CONFIG = new URL('../../web/vite.config.ts', import.meta.url).pathname;
 export const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url).pathname : join(tmpdir(), 'qp-screenshots');
 
 /** A phone's viewport: the layout must hold at 360 px wide. */
 export const PHONE = { width: 360, height: 740 };
-/** From navigation to the first feed item painted, on the embedded engine. */
-export const FIRST_RENDER_BUDGET_MS = 3_000;
 /** How long the derived views (feed, activity, search) may take to show a change here. */
 export const DERIVED_WAIT_MS = 15_000;
 
@@ -37,8 +34,8 @@ export interface WebRig {
 }
 
 /**
- * A browser test file's world: the web client built into a temporary directory, served by a
- * real API on the run's DynamoDB Local, the stream worker beside it (`worker: true`), and
+ * A browser test file's world: the run's build of the web client, served by a real API on the
+ * worker's DynamoDB Local, the stream worker beside it (`worker: true`), and
  * Chromium. `close()` ends all of it; a start that fails half-way ends what it had started.
  */
 export async function startWebRig(options: { worker?: boolean } = {}): Promise<WebRig> {
@@ -47,8 +44,7 @@ export async function startWebRig(options: { worker?: boolean } = {}): Promise<W
     for (const stop of started.reverse()) await stop();
   };
   try {
-    const webDir = await buildWeb();
-    started.push(() => removeDir(webDir));
+    const webDir = inject('webDir');
     const api = await startApi({ WEB_DIR: webDir });
     started.push(() => api.close());
     const worker = options.worker ? createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } }) : undefined;
@@ -60,17 +56,6 @@ export async function startWebRig(options: { worker?: boolean } = {}): Promise<W
     await close();
     throw error;
   }
-}
-
-/** Builds the web client into a fresh directory and returns it. */
-export async function buildWeb(): Promise<string> {
-  const outDir = await mkdtemp(join(tmpdir(), 'qp-web-'));
-  await build({ configFile: WEB_CONFIG, logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  return outDir;
-}
-
-export async function removeDir(dir: string | undefined): Promise<void> {
-  if (dir) await rm(dir, { recursive: true, force: true });
 }
 
 /** Bytes of JavaScript the app ships, uncompressed. */
