@@ -63,6 +63,8 @@ export interface AccountsConfig {
   /** Password hashes running at once, and waiting; past both, sign-up and log-in answer 503. */
   hashConcurrency: number;
   hashQueue: number;
+  /** log2 of scrypt's N for new hashes (stored hashes carry their own). */
+  hashCost: number;
   /** Failed log-ins per client address per minute (successes are never counted: carrier NATs). */
   loginFailuresPerMinute: number;
 }
@@ -193,6 +195,24 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+/**
+ * PASSWORD_HASH_COST: log2 of scrypt's N. 15 (32 MiB a hash, OWASP's suggestion) by default
+ * and at least that in production; development and tests may go down to 10 (a millisecond a
+ * hash), which is what lets a test suite sign up hundreds of people.
+ */
+function passwordHashCost(env: Env, production: boolean): number {
+  const raw = env.PASSWORD_HASH_COST;
+  if (raw === undefined || raw === '') return DEFAULT_PASSWORD_HASH_COST;
+  const value = Number(raw);
+  const min = production ? DEFAULT_PASSWORD_HASH_COST : 10;
+  if (!Number.isInteger(value) || value < min || value > 20) {
+    throw new ConfigError(`PASSWORD_HASH_COST must be an integer from ${min} to 20${production ? ' in production' : ''}, got "${raw}".`);
+  }
+  return value;
+}
+
+export const DEFAULT_PASSWORD_HASH_COST = 15;
+
 const IPV4_OR_V6 = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(?:\/\d{1,3})?$/;
 
 /** TRUST_PROXY: a hop count, or a comma-separated list of proxy addresses / CIDRs. */
@@ -307,6 +327,7 @@ export function loadConfig(env: Env = process.env): Config {
     accounts: {
       hashConcurrency: positiveInt(env, 'PASSWORD_HASH_CONCURRENCY', 2),
       hashQueue: nonNegativeInt(env, 'PASSWORD_HASH_QUEUE', 32, 10_000),
+      hashCost: passwordHashCost(env, production),
       loginFailuresPerMinute: nonNegativeInt(env, 'RATE_LIMIT_LOGIN_FAILURES', 300),
     },
     media: {

@@ -63,7 +63,7 @@ function trustedProxies(trust: false | number | string[]): boolean | string[] | 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   if (!config.http.jwtSecret) throw new Error('buildApp needs config.http.jwtSecret (JWT_SECRET).');
-  configureHashing({ concurrency: config.accounts.hashConcurrency, queue: config.accounts.hashQueue });
+  configureHashing({ concurrency: config.accounts.hashConcurrency, queue: config.accounts.hashQueue, cost: config.accounts.hashCost });
   const ctx: RouteContext = {
     ...deps,
     tokens: createTokenService(config.http.jwtSecret, config.http.accessTokenTtlSeconds),

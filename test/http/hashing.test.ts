@@ -10,6 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { createLocalBlobStore } from '../../src/blobs/index.js';
 import { DEFAULT_HASHING, configureHashing, hashingStats } from '../../src/patterns/index.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_PASSWORD_HASH_COST, loadConfig } from '../../src/config.js';
+import { keys } from '../../src/schema/keys.js';
+import { waitFor } from '../support/wait.js';
 import { caller, imageForm, listen, PNG_1x1, profile, signUp, startApi, testConfig, type Api, type Session } from './support.js';
 
 let api: Api;
@@ -17,7 +21,8 @@ let alice: Session;
 let imagePath: string;
 
 beforeAll(async () => {
-  api = await startApi();
+  // The production cost: the file is about what a real hash does to the thread pool.
+  api = await startApi({ PASSWORD_HASH_COST: String(DEFAULT_PASSWORD_HASH_COST) });
   alice = await signUp(api, 'alice');
   const upload = await api.call('POST', '/v1/users/alice/photos', { token: alice.accessToken, body: imageForm(PNG_1x1) });
   expect(upload.status).toBe(201);
@@ -39,10 +44,14 @@ describe('bounded password hashing', () => {
         return answer;
       }),
     );
-    // Once hashing is under way and every log-in has had time to reach it, ask for the image.
-    const started = hashingStats().computed;
-    while (hashingStats().computed === started) await new Promise((resolve) => setTimeout(resolve, 5));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Once every log-in has reached the gate (running or waiting there), ask for the image.
+    await waitFor(
+      () => {
+        const { active, waiting } = hashingStats();
+        return waiting > 0 && active + waiting + done === BURST;
+      },
+      { what: 'every log-in of the burst to reach the hashing gate', intervalMs: 5 },
+    );
     const before = done;
     const image = await api.call('GET', imagePath, { token: alice.accessToken });
     const during = done - before;
@@ -69,8 +78,15 @@ describe('bounded password hashing', () => {
     expect(hashingStats().computed).toBe(before);
   });
 
+  it('hashes at the production cost by default (N = 2^15), and tests at PASSWORD_HASH_COST', async () => {
+    expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).accounts.hashCost).toBe(15);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), DYNAMODB_ENDPOINT: 'http://127.0.0.1:9', PASSWORD_HASH_COST: '10' })).toThrow(/PASSWORD_HASH_COST/);
+    const stored = await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.credentials('alice') }));
+    expect(String(stored.Item?.passwordHash)).toMatch(/^scrypt\$32768\$8\$1\$/);
+  });
+
   it('refuses log-ins past the queue with 503 PASSWORD_HASHING_BUSY and Retry-After', async () => {
-    const config = testConfig({ PHOTOS_DIR: api.photosDir, TABLE_NAME: api.db.table, PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '1' });
+    const config = testConfig({ PHOTOS_DIR: api.photosDir, TABLE_NAME: api.db.table, PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '1', PASSWORD_HASH_COST: String(DEFAULT_PASSWORD_HASH_COST) });
     const app = await buildApp({ db: api.db, client: api.db.client, config, blobs: createLocalBlobStore(api.photosDir) });
     const call = caller(await listen(app));
     try {

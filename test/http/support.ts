@@ -39,9 +39,12 @@ export interface Answer {
 /** Mail from tests goes to a temporary outbox unless a test passes a mailer or SMTP settings. */
 export const TEST_OUTBOX = join(tmpdir(), 'qp-test-outbox');
 
+/** scrypt at N = 2^10 in tests (a millisecond a hash); test/http/hashing.test.ts holds the production cost. */
+export const TEST_HASH_COST = '10';
+
 export const testConfig = (env: Record<string, string> = {}) =>
   // No web client unless a test asks for one: answers must not depend on a local build in dist/.
-  loadConfig({ JWT_SECRET, RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', MAIL_OUTBOX_DIR: TEST_OUTBOX, WEB_DIR: '', ...env });
+  loadConfig({ JWT_SECRET, RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', MAIL_OUTBOX_DIR: TEST_OUTBOX, WEB_DIR: '', PASSWORD_HASH_COST: TEST_HASH_COST, ...env });
 
 /** Listens on a free port and returns the base URL. */
 export async function listen(app: FastifyInstance): Promise<string> {

@@ -14,9 +14,11 @@ export interface HashingLimits {
   concurrency: number;
   /** Hashes allowed to wait for a slot; past it requests are refused. */
   queue: number;
+  /** log2 of scrypt's N for new hashes (PASSWORD_HASH_COST); a stored hash names its own. */
+  cost: number;
 }
 
-export const DEFAULT_HASHING: HashingLimits = { concurrency: 2, queue: 32 };
+export const DEFAULT_HASHING: HashingLimits = { concurrency: 2, queue: 32, cost: 15 };
 
 export interface HashingStats {
   /** Hashes computed since start (a refused or pre-checked request adds none). */
@@ -25,12 +27,22 @@ export interface HashingStats {
   refused: number;
   /** Most hashes ever running at once. */
   peak: number;
+  /** Hashes running now. */
+  active: number;
+  /** Hashes waiting for a slot now. */
+  waiting: number;
 }
 
 class HashGate {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
-  readonly stats: HashingStats = { computed: 0, refused: 0, peak: 0 };
+  get running(): number {
+    return this.active;
+  }
+  get queued(): number {
+    return this.waiting.length;
+  }
+  readonly stats: Omit<HashingStats, 'active' | 'waiting'> = { computed: 0, refused: 0, peak: 0 };
   limits: HashingLimits = { ...DEFAULT_HASHING };
 
   async run<T>(work: () => Promise<T>): Promise<T> {
@@ -58,13 +70,16 @@ class HashGate {
 
 const gate = new HashGate();
 
-/** Sets the process-wide limits (from PASSWORD_HASH_CONCURRENCY / PASSWORD_HASH_QUEUE). */
+/** Sets the process-wide limits and cost (PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE, PASSWORD_HASH_COST). */
 export function configureHashing(limits: HashingLimits): void {
   if (!Number.isInteger(limits.concurrency) || limits.concurrency < 1) throw new Error('hashing concurrency must be at least 1');
+  if (!Number.isInteger(limits.cost) || limits.cost < 10 || limits.cost > 20) throw new Error('hashing cost must be from 10 to 20');
   gate.limits = { ...limits };
 }
 
-export const hashingStats = (): Readonly<HashingStats> => ({ ...gate.stats });
+export const hashCost = (): number => gate.limits.cost;
+
+export const hashingStats = (): Readonly<HashingStats> => ({ ...gate.stats, active: gate.running, waiting: gate.queued });
 
 /** scrypt through the gate: every password hash in the service goes through here. */
 export function boundedScrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {

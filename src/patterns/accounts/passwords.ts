@@ -10,7 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
-import { boundedScrypt } from './hashing.js';
+import { boundedScrypt, hashCost } from './hashing.js';
 
 export const MIN_PASSWORD_LENGTH = 8;
 
@@ -41,14 +41,15 @@ export function checkNewPassword(raw: string, username?: string): string {
   return password;
 }
 
-// N = 2^15, r = 8: 32 MiB per hash, the cost OWASP suggests for scrypt.
-const SCRYPT = { N: 32_768, r: 8, p: 1, keyLength: 64, maxmem: 64 * 1024 * 1024 };
+// r = 8; N = 2^cost (2^15 by default: 32 MiB per hash, the cost OWASP suggests for scrypt).
+const SCRYPT = { r: 8, p: 1, keyLength: 64, maxmem: 64 * 1024 * 1024 };
 
-/** Hashes an already normalised password. */
+/** Hashes an already normalised password at the configured cost (hashing.ts). */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await boundedScrypt(password, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: SCRYPT.maxmem });
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
+  const N = 2 ** hashCost();
+  const hash = await boundedScrypt(password, salt, SCRYPT.keyLength, { N, r: SCRYPT.r, p: SCRYPT.p, maxmem: SCRYPT.maxmem });
+  return ['scrypt', N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
 /** Constant-time check against a stored `scrypt$N$r$p$salt$hash`; false for any malformed hash. */
