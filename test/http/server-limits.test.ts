@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startApi, type Api } from './support.js';
 
-/** Resolves with the milliseconds until the server closed the socket. */
-function closedAfter(socket: Socket, started: number): Promise<number> {
-  return new Promise((resolve) => socket.once('close', () => resolve(Date.now() - started)));
+/** Resolves when the server has closed the socket. */
+function closed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
 function open(url: string): Promise<Socket> {
@@ -31,29 +31,30 @@ describe('server timeouts', () => {
     await api.close();
   });
 
+  it('gives the server the configured bounds, not the defaults of Node (60 s and 300 s)', () => {
+    expect(api.app.server.headersTimeout).toBe(1_000);
+    expect(api.app.server.requestTimeout).toBe(2_000);
+  });
+
   it('disconnects a client that sends half its headers and stalls, serving others meanwhile', async () => {
     const stalled = await Promise.all(Array.from({ length: 20 }, () => open(api.url)));
-    const started = Date.now();
-    const closes = stalled.map((socket) => closedAfter(socket, started));
+    const closes = stalled.map((socket) => closed(socket));
     for (const socket of stalled) socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
     // Others are served while those hang.
     for (let i = 0; i < 5; i++) expect((await api.call('GET', '/health')).status).toBe(200);
-    const times = await Promise.all(closes);
-    // The bound is 1 s, checked on a 1 s tick: well under Node's 60 s default, never forever.
-    for (const ms of times) expect(ms).toBeLessThan(5_000);
-    for (const socket of stalled) socket.destroy();
+    // Every stalled client is cut off by the server (the bound above; the test's own timeout is far longer than it).
+    await Promise.all(closes);
+    for (const socket of stalled) expect(socket.destroyed).toBe(true);
   });
 
   it('disconnects a client that stalls in the middle of its body', async () => {
     const socket = await open(api.url);
-    const started = Date.now();
-    const closed = closedAfter(socket, started);
+    const gone = closed(socket);
     let answer = '';
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
     socket.write('POST /v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"username":');
-    const ms = await closed;
-    expect(ms).toBeGreaterThanOrEqual(1_500);
-    expect(ms).toBeLessThan(6_000);
+    await gone;
+    // 408 is the request timeout's answer: the body never arrived, the server gave up on it.
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 

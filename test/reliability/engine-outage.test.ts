@@ -56,10 +56,8 @@ describe('when the engine goes away', () => {
     expect((await call('GET', '/v1/users/steady', { token })).status).toBe(200);
     await engine.stop();
 
-    const started = Date.now();
+    // The answer comes, and it is the outage's code: no hang (the test's own timeout bounds it).
     const answer = await call('GET', '/v1/users/steady', { token });
-    // A bound against hanging, not a speed measurement: the client's timeout is 1 s.
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(answer.status).toBe(503);
     expect(answer.body).toEqual({ error: { code: 'ENGINE_UNAVAILABLE', message: expect.any(String) as string } });
     expect(JSON.stringify(answer.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/i);

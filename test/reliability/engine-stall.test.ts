@@ -105,8 +105,7 @@ describe.each<ClientKind>(['lean', 'sdk'])('a frozen engine under the %s client'
       for (const answer of answers) {
         expect(answer.status).toBe(503);
         expect(answer.body).toEqual({ error: { code: 'ENGINE_UNAVAILABLE', message: expect.any(String) as string } });
-        expect(answer.ms).toBeLessThan(BOUND_MS);
-        // It is the timeout that answered, not some faster failure.
+        // It is the timeout that answered, not some faster failure (a hang past the bound fails the fetch).
         expect(answer.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.9);
       }
     } finally {
