@@ -16,6 +16,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Tests never sleep: a fixed pause before an assertion passes or fails with the machine's speed.
+  // They wait for a condition with a bound (test/support/wait.ts, expect.poll) or for an event.
+  {
+    files: ['test/**/*.ts'],
+    ignores: ['test/support/wait.ts'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Wait for a condition (waitFor in test/support/wait.ts, expect.poll) or an event, never a fixed time.' }],
+      'no-restricted-properties': ['error', { object: 'globalThis', property: 'setTimeout', message: 'Wait for a condition or an event, never a fixed time.' }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'node:timers/promises', message: 'Wait for a condition or an event, never a fixed time.' }] }],
+    },
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   // The service worker runs in the browser's worker scope.
   { files: ['web/public/sw.js'], languageOptions: { globals: { self: 'readonly', caches: 'readonly', fetch: 'readonly', URL: 'readonly', Response: 'readonly' } } },

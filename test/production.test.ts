@@ -23,6 +23,7 @@ import { freePort } from '../src/engine/embedded.js';
 import { caller, signUp, type Api } from './http/support.js';
 import { testClients, uniqueTableName } from './support/db.js';
 import { engineEndpoint } from './support/engine.js';
+import { waitUntilReady } from './support/wait.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const endpoint = engineEndpoint();
@@ -142,13 +143,8 @@ describe('production', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const url = `http://127.0.0.1:${port}`;
-    let ready = false;
-    for (let i = 0; i < 150 && !ready && child.exitCode === null; i++) {
-      ready = await fetch(`${url}/ready`).then((r) => r.status === 200, () => false);
-      if (!ready) await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitUntilReady(child, url);
     expect(stderr).toBe('');
-    expect(ready).toBe(true);
     const call = caller(url);
     expect((await call('GET', '/health')).body).toEqual({ status: 'ok' });
     const session = await signUp({ call } as Api, 'compiled');

@@ -34,6 +34,7 @@ import { encodeFriendship, encodePhoto, encodeReaction, encodeUser, type RawItem
 import { keys, photoSk } from '../../src/schema/keys.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
+import { waitFor } from '../support/wait.js';
 
 const VICTIM = 'victim';
 const PASSWORD = 'victim passphrase 2024';
@@ -187,7 +188,6 @@ describe('deleting an account with 1,000 followers, 1,000 followed, 200 photos a
 
   it('survives the operator CLI being SIGKILLed mid-job, then resumes to the end: nothing of the user is left, doctor is clean', async () => {
     const before = (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(VICTIM), ConsistentRead: true }))).Item;
-    let progressed = false;
     const cli = spawn(process.execPath, ['bin/quick-photos.js', '--endpoint', engineEndpoint(), '--table', db.table, 'accounts', 'finish-deletions'], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, PHOTOS_DIR: photosDir, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' },
@@ -195,17 +195,18 @@ describe('deleting an account with 1,000 followers, 1,000 followed, 200 photos a
     });
     try {
       // Kill it as soon as it has visibly made progress (and before it can have finished).
-      for (let i = 0; i < 1200 && !progressed; i++) {
-        const now = (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(VICTIM), ConsistentRead: true }))).Item;
-        progressed = !now || now.followers !== before?.followers || now.following !== before?.following;
-        if (!progressed) await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await waitFor(
+        async () => {
+          const now = (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(VICTIM), ConsistentRead: true }))).Item;
+          return !now || now.followers !== before?.followers || now.following !== before?.following;
+        },
+        { what: 'the deletion job to make progress', timeoutMs: 60_000, intervalMs: 25 },
+      );
       cli.kill('SIGKILL');
       await new Promise((resolve) => cli.once('exit', resolve));
     } finally {
       if (cli.pid !== undefined && isAlive(cli.pid)) cli.kill('SIGKILL');
     }
-    expect(progressed).toBe(true);
     const killed = (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(VICTIM), ConsistentRead: true }))).Item;
     expect(killed?.deleting).toBeDefined(); // killed mid-way: the job was not done
     expect(await auditProblems()).toEqual([]);

@@ -13,6 +13,7 @@ import { freePort } from '../../src/engine/embedded.js';
 import { caller, imageForm, PNG_1x1, profile, type Api } from '../http/support.js';
 import { isAlive, testClients, uniqueTableName } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
+import { waitUntilReady } from '../support/wait.js';
 
 const table = uniqueTableName('start');
 const clients = testClients();
@@ -41,13 +42,8 @@ beforeAll(async () => {
   });
   const url = `http://127.0.0.1:${port}`;
   call = caller(url);
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
-    if (await fetch(`${url}/ready`).then((r) => r.status === 200, () => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('npm start did not become ready');
-}, 60_000);
+  await waitUntilReady(child, url);
+}, 150_000);
 
 afterAll(async () => {
   if (child?.pid && isAlive(child.pid)) child.kill('SIGTERM');
@@ -69,13 +65,8 @@ describe('npm start with its in-process worker', () => {
     const upload = await call('POST', '/v1/users/poster/photos', { token: tokens.poster, body: imageForm(PNG_1x1) });
     expect(upload.status).toBe(201);
 
-    let ids: string[] = [];
-    for (let i = 0; i < 150 && !ids.includes(upload.body.id as string); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const feed = await call('GET', '/v1/me/feed', { token: tokens.reader });
-      ids = (feed.body.items as { photo: { id: string } }[]).map((item) => item.photo.id);
-    }
-    expect(ids).toEqual([upload.body.id]);
+    const feedIds = async () => ((await call('GET', '/v1/me/feed', { token: tokens.reader })).body.items as { photo: { id: string } }[]).map((item) => item.photo.id);
+    await expect.poll(feedIds, { timeout: 15_000, interval: 100 }).toEqual([upload.body.id]);
 
     const ready = await call('GET', '/ready');
     expect(ready.body.details.worker.where).toBe('in-process');

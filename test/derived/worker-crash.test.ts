@@ -14,6 +14,7 @@ import { encodeFriendship, encodeUser } from '../../src/schema/items.js';
 import { derivedKeys } from '../../src/schema/keys.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
+import { waitFor } from '../support/wait.js';
 
 const FOLLOWERS = 1000;
 const AUTHOR = 'author';
@@ -72,8 +73,7 @@ describe('a worker killed mid fan-out', () => {
   it('resumes from its checkpoints and leaves every feed exactly right', async () => {
     const first = await uploadPhoto(db, { username: AUTHOR, location: 'file:///first.png' });
     const running = worker([]);
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline && (await feedEntries()).length === 0) await new Promise((r) => setTimeout(r, 25));
+    await waitFor(async () => (await feedEntries()).length > 0, { what: 'the first feed entry', timeoutMs: 120_000, intervalMs: 25 });
     running.kill('SIGKILL');
     await new Promise((r) => running.once('exit', r));
     const atKill = (await feedEntries()).length;

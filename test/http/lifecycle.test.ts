@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAccountDeletion } from '../../src/patterns/index.js';
 import { keys } from '../../src/schema/keys.js';
 import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from './support.js';
+import { waitFor } from '../support/wait.js';
 
 let api: Api;
 let alice: Session;
@@ -21,10 +22,7 @@ afterAll(async () => {
   await api.close();
 });
 
-const waitFor = async (check: () => Promise<boolean>) => {
-  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  expect(await check()).toBe(true);
-};
+const eventually = (check: () => Promise<boolean>) => waitFor(check, { what: 'the account deletion to finish', timeoutMs: 10_000 });
 
 describe('usernames', () => {
   it('accepts any case at sign-up and log-in, and keeps the lower-case form', async () => {
@@ -166,8 +164,8 @@ describe('delete my account', () => {
     expect((await api.call('POST', '/v1/sessions', { json: { username: 'kate', password: profile('kate').password } })).status).toBe(401);
     expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: kate.refreshToken } })).status).toBe(401);
 
-    await waitFor(async () => (await api.call('GET', '/v1/users/kate', { token: alice.accessToken })).status === 404);
-    await waitFor(async () => (await api.call('GET', '/v1/users/alice', { token: alice.accessToken })).body.followers === 0);
+    await eventually(async () => (await api.call('GET', '/v1/users/kate', { token: alice.accessToken })).status === 404);
+    await eventually(async () => (await api.call('GET', '/v1/users/alice', { token: alice.accessToken })).body.followers === 0);
     // The name and the email are free again.
     expect((await api.call('POST', '/v1/accounts', { json: profile('kate') })).status).toBe(201);
   });

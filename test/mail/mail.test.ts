@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
 import { createOutboxMailer, type OutboxMessage } from '../../src/mail/outbox.js';
 import { profile, signUp, startApi, type Api } from '../http/support.js';
+import { waitFor } from '../support/wait.js';
 
 interface Received {
   to: string;
@@ -38,13 +39,11 @@ function parse(raw: string): Received {
 
 const codeIn = (message: Received) => /enter this code: (\S+)/.exec(message.text)?.[1] ?? '';
 
+/** The first `count` messages to `address`, once they have arrived (bounded). */
 async function mailTo(address: string, count = 1): Promise<Received[]> {
-  for (let i = 0; i < 200; i++) {
-    const found = received.filter((m) => m.to.includes(address));
-    if (found.length >= count) return found;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return received.filter((m) => m.to.includes(address));
+  const mine = () => received.filter((m) => m.to.includes(address));
+  await waitFor(() => mine().length >= count, { what: `${count} message(s) to ${address}`, timeoutMs: 10_000, intervalMs: 25 });
+  return mine();
 }
 
 /**

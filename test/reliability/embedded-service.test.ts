@@ -15,6 +15,7 @@ import { readEngineInfo } from '../../src/engine/registry.js';
 import { caller, signUp, type Api } from '../http/support.js';
 import { isAlive } from '../support/db.js';
 import { javaDescendants } from '../support/sockets.js';
+import { waitFor, waitUntilReady } from '../support/wait.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const dirs: string[] = [];
@@ -22,7 +23,7 @@ const processes: ChildProcess[] = [];
 
 afterAll(async () => {
   for (const child of processes) child.kill('SIGKILL');
-  await new Promise((r) => setTimeout(r, 500));
+  await Promise.all(processes.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r)) : Promise.resolve())));
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -36,28 +37,20 @@ async function startService(dataDir: string, extra: Record<string, string> = {})
   processes.push(child);
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
-    if (await fetch(`${url}/ready`).then((r) => r.status === 200, () => false)) {
-      return { child, url, exit };
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('service did not become ready');
+  await waitUntilReady(child, url);
+  return { child, url, exit };
 }
 
 async function status(url: string): Promise<number> {
   return fetch(url).then((r) => r.status, () => 0);
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return condition();
-}
+/** Whether `condition` came true within the bound (false, not a throw: the caller asserts). */
+const until = (condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> =>
+  waitFor(condition, { what: 'the service state', timeoutMs, intervalMs: 100 }).then(
+    () => true,
+    () => condition(),
+  );
 
 describe('npm start on the embedded engine', () => {
   // One service for the whole story (each start seeds sample data: slow on a loaded machine).
@@ -109,20 +102,21 @@ describe('npm start on the embedded engine', () => {
     expect(isAlive(jvm!)).toBe(false);
     // Same endpoint for every client; the account written before the crash is still there.
     expect((await readEngineInfo(dataDir))?.endpoint).toBe(endpoint);
-    let profile = await call('GET', '/v1/users/keeper', { token });
-    for (let i = 0; i < 10 && profile.status !== 200; i++) {
-      await new Promise((r) => setTimeout(r, 300));
-      profile = await call('GET', '/v1/users/keeper', { token });
-    }
-    expect(profile.status).toBe(200);
+    const profile = await waitFor(
+      async () => {
+        const answer = await call('GET', '/v1/users/keeper', { token });
+        return answer.status === 200 && answer;
+      },
+      { what: 'the profile to be served again', intervalMs: 300 },
+    );
     expect(profile.body).toMatchObject({ username: 'keeper', name: 'Name of keeper' });
     expect((await call('PATCH', '/v1/users/keeper', { token, json: { name: 'Renamed Keeper' } })).status).toBe(200);
 
     // A second crash within the minute exhausts the restarts: the service exits non-zero, so a
     // process manager restarts it, rather than answering 503 forever; no JVM is left behind.
     process.kill(replacement!, 'SIGKILL');
-    const code = await Promise.race([exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
-    expect(code).toBe(70);
+    // The test's own timeout bounds this wait.
+    expect(await exit).toBe(70);
     expect(javaDescendants(child.pid!)).toEqual([]);
   }, 280_000);
 });

@@ -13,6 +13,7 @@ import { startEmbeddedEngine } from '../../src/engine/embedded.js';
 import { createCursorCodec } from '../../src/patterns/cursor.js';
 import { getUser } from '../../src/patterns/index.js';
 import { isAlive } from '../support/db.js';
+import { waitFor } from '../support/wait.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -29,14 +30,12 @@ const javaChildrenOf = (pid: number): number[] => {
   }
 };
 
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return condition();
-}
+/** Whether `condition` came true within the bound (false, not a throw: the caller asserts). */
+const until = (condition: () => boolean, timeoutMs: number): Promise<boolean> =>
+  waitFor(condition, { what: 'the engine state', timeoutMs, intervalMs: 100 }).then(
+    () => true,
+    () => condition(),
+  );
 
 // The "service": starts the engine on disk, creates a table and a user through the access
 // patterns, reports the engine's processes, then idles until it is killed.

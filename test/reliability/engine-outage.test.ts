@@ -70,13 +70,8 @@ describe('when the engine goes away', () => {
 
   it('recovers without a restart when the engine returns, data intact', async () => {
     engine = await startEmbeddedEngine({ dbPath: join(dir, 'db'), port });
-    let status = 0;
     // The first requests after the outage may still meet dead keep-alive sockets.
-    for (let i = 0; i < 20 && status !== 200; i++) {
-      status = (await call('GET', '/v1/users/steady', { token })).status;
-      if (status !== 200) await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(status).toBe(200);
+    await expect.poll(async () => (await call('GET', '/v1/users/steady', { token })).status, { timeout: 15_000, interval: 250 }).toBe(200);
     expect((await call('GET', '/v1/users/steady', { token })).body).toMatchObject({ username: 'steady', followers: 0 });
     expect((await call('GET', '/ready')).status).toBe(200);
   });

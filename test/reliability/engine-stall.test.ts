@@ -112,12 +112,7 @@ describe.each<ClientKind>(['lean', 'sdk'])('a frozen engine under the %s client'
       process.kill(pid, 'SIGCONT');
     }
 
-    let status = 0;
-    for (let i = 0; i < 20 && status !== 200; i++) {
-      status = (await timed('GET', '/v1/users/frozen')).status;
-      if (status !== 200) await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(status).toBe(200);
+    await expect.poll(async () => (await timed('GET', '/v1/users/frozen')).status, { timeout: 15_000, interval: 250 }).toBe(200);
     expect((await timed('GET', '/ready')).status).toBe(200);
     expect(await timed('PATCH', '/v1/users/frozen', { status: 'thawed' })).toMatchObject({ status: 200, body: { status: 'thawed' } });
   });

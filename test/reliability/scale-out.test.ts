@@ -13,6 +13,7 @@ import { freePort } from '../../src/engine/embedded.js';
 import { caller, profile, type Api } from '../http/support.js';
 import { testClients, uniqueTableName } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
+import { waitUntilReady } from '../support/wait.js';
 
 const table = uniqueTableName('scale');
 const clients = testClients();
@@ -46,19 +47,14 @@ async function startInstance(): Promise<Api['call']> {
   });
   processes.push(child);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`instance exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/ready`).then((r) => r.status === 200, () => false);
-    if (ready) return caller(url);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('instance did not become ready');
+  await waitUntilReady(child, url);
+  return caller(url);
 }
 
 beforeAll(async () => {
   await ensureTable(clients.client, table);
   [a, b] = await Promise.all([startInstance(), startInstance()]);
-}, 60_000);
+}, 150_000);
 
 afterAll(async () => {
   for (const child of processes) child.kill('SIGKILL');

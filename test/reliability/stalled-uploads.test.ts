@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoJpeg } from '../support/images.js';
 import { signUp, startApi, type Api, type Session } from '../http/support.js';
+import { waitFor } from '../support/wait.js';
 
 const STALLED = 120;
 const USERS = 12;
@@ -89,8 +90,7 @@ describe('stalled uploads', () => {
     });
     try {
       // Wait until every connection is open and every refusal has arrived.
-      const deadline = Date.now() + IDLE_MS - 500;
-      while (Date.now() < deadline && (last.open < STALLED || Object.keys(last.statuses).length < STALLED - 16)) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => last.open === STALLED && Object.keys(last.statuses).length >= STALLED - 16, { what: 'every connection open and every refusal in', timeoutMs: IDLE_MS - 500, intervalMs: 100 });
       expect(last.open).toBe(STALLED);
       const refused = Object.values(last.statuses);
       expect(refused.length).toBe(STALLED - 16);
@@ -113,8 +113,7 @@ describe('stalled uploads', () => {
       expect((await readdir(tmp)).length).toBeLessThanOrEqual(16);
 
       // After the idle timeout every admitted upload is cut off with 408, and its slot and file are freed.
-      const cutoff = Date.now() + IDLE_MS * 3;
-      while (Date.now() < cutoff && Object.keys(last.statuses).length < STALLED) await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => Object.keys(last.statuses).length === STALLED, { what: 'every admitted upload to be cut off', timeoutMs: IDLE_MS * 3, intervalMs: 100 });
       const timedOut = Object.values(last.statuses).filter((s) => s.startsWith('408') || s === 'closed');
       expect(timedOut.length).toBe(16);
       expect(await readdir(tmp)).toEqual([]);

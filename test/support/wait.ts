@@ -12,14 +12,27 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
+type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
 /** Resolves with the first truthy value of `check`; throws once `timeoutMs` has passed without one. */
-export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptions): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptions): Promise<Truthy<T>> {
   const { what, timeoutMs = 30_000, intervalMs = 50 } = options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as Truthy<T>;
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** Waits for a spawned service's `/ready` to answer 200; fails at once if the process exits first. */
+export async function waitUntilReady(child: { exitCode: number | null }, url: string, timeoutMs = 120_000): Promise<void> {
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the service at ${url} exited with ${child.exitCode} before it was ready`);
+      return fetch(`${url}/ready`).then((r) => r.status === 200, () => false);
+    },
+    { what: `${url}/ready`, timeoutMs, intervalMs: 200 },
+  );
 }
