@@ -1496,7 +1496,7 @@ export type UndoEmailChangeErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
         };
     };
     /**

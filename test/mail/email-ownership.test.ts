@@ -41,6 +41,10 @@ describe('changing the email', () => {
     const wrong = await api.call('PATCH', '/v1/me', { token: owner.accessToken, json: { email: 'elsewhere1@example.com', currentPassword: 'not the password' } });
     expect(wrong.status).toBe(403);
     expect(wrong.body.error.code).toBe('WRONG_PASSWORD');
+    // A stolen token alone cannot even learn whether an address is taken: the password comes first.
+    await signUp(api, 'mailowner1b');
+    const probe = await api.call('PATCH', '/v1/me', { token: owner.accessToken, json: { email: 'mailowner1b@example.com', currentPassword: 'a guess' } });
+    expect(probe.body.error.code).toBe('WRONG_PASSWORD');
     // The same rule through /users/:username.
     const viaUsers = await api.call('PATCH', '/v1/users/mailowner1', { token: owner.accessToken, json: { email: 'elsewhere1@example.com' } });
     expect(viaUsers.body.error.code).toBe('PASSWORD_REQUIRED');

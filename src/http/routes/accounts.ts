@@ -255,7 +255,16 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         body: UndoEmailChange,
         response: {
           200: Type.Object({ username: Type.String() }, { title: 'EmailChangeUndone' }),
-          ...errorsFor({ 400: ['INVALID_MAIL_TOKEN', 'WEAK_PASSWORD'], 403: ['ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 409: ['EMAIL_TAKEN'], 413: [], 415: [], 429: [], 503: ['PASSWORD_HASHING_BUSY'] }),
+          ...errorsFor({
+            400: ['INVALID_MAIL_TOKEN', 'WEAK_PASSWORD'],
+            403: ['ACCOUNT_DELETED', 'ACCOUNT_SUSPENDED'],
+            404: ['USER_NOT_FOUND'],
+            409: ['EMAIL_TAKEN'],
+            413: [],
+            415: [],
+            429: [],
+            503: ['PASSWORD_HASHING_BUSY'],
+          }),
         },
       },
     },
