@@ -118,6 +118,20 @@ describe('changing the email', () => {
     expect((await api.call('GET', '/v1/me', { token: owner.accessToken })).body.email).toBe('petra.two@example.com');
   });
 
+  it('still gives the account back when the old address was claimed meanwhile: new password, every session ended, 409 for the address', async () => {
+    const owner = await signUp(api, 'ulla');
+    await api.call('PATCH', '/v1/me', { token: owner.accessToken, json: { email: 'ulla-taken@example.com', currentPassword: profile('ulla').password } });
+    const undo = codeIn((await inbox.mailTo('ulla@example.com', 1, subject('was changed')))[0]);
+    // Whoever changed it grabs the old address with another account.
+    expect((await api.call('POST', '/v1/accounts', { json: { ...profile('ulla2'), email: 'ulla@example.com' } })).status).toBe(201);
+    const answer = await api.call('POST', '/v1/email-changes/undo', { json: { token: undo, newPassword: 'ulla is back in charge' } });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error.code).toBe('EMAIL_TAKEN');
+    expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: owner.refreshToken } })).status).toBe(401);
+    expect((await logIn('ulla')).status).toBe(401);
+    expect((await logIn('ulla', 'ulla is back in charge')).status).toBe(201);
+  });
+
   it('sends resets to the new address once it is verified', async () => {
     const owner = await signUp(api, 'quentin');
     await api.call('PATCH', '/v1/me', { token: owner.accessToken, json: { email: 'quentin.two@example.com', currentPassword: profile('quentin').password } });
