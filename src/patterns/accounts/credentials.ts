@@ -1,7 +1,8 @@
 /**
- * Sign-up, log-in (throttled per account), password checks (throttled per session), and password changes. Credentials live in the
- * account's ACCOUNT# partition (see keys.ts), the email claim in its own EMAIL# partition;
- * no access pattern reads either, so nothing here can leak through a profile or a list.
+ * Sign-up, log-in (throttled per account), signed-in password checks (throttled per session),
+ * and password changes. Credentials live in the account's ACCOUNT# partition (see keys.ts),
+ * the email claim in its own EMAIL# partition; no access pattern reads either, so nothing here
+ * can leak through a profile or a list.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Type, type Static } from 'typebox';
