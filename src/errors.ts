@@ -112,6 +112,12 @@ export const errors = {
     ),
   loginThrottled: (seconds: number) =>
     new RetryLaterError('throttled', 'LOGIN_THROTTLED', `Too many failed log-ins for this account; retry in ${seconds} s or reset the password.`, seconds),
+  passwordThrottled: (seconds: number) =>
+    new RetryLaterError('throttled', 'PASSWORD_THROTTLED', `Too many failed password checks from this session; retry in ${seconds} s.`, seconds),
+  passwordRequired: () =>
+    new DomainError('invalid', 'PASSWORD_REQUIRED', 'Changing the email needs your current password (currentPassword).', [
+      { path: '/currentPassword', message: 'required to change the email' },
+    ]),
   hashingBusy: () =>
     new RetryLaterError('unavailable', 'PASSWORD_HASHING_BUSY', 'Too many log-ins and sign-ups at once; retry in a moment.', 1),
   invalidMailToken: () =>

@@ -64,6 +64,10 @@ describe("the lab's key ranges", () => {
     expect(labQueriesReading(keys.friendship('a', 'b'))).toEqual(['followers', 'followed-by']);
     expect(labQueriesReading({ PK: 'USER#a', SK: 'AVATAR#a' })).toEqual(['user-and-photos']);
     expect(labQueriesReading({ PK: 'SESSION#a', SK: 'PHOTO#a#2019-01-01T00:00:00' })).toEqual(['photo-and-reactions']);
+    // Account-partition items added for email ownership and password-check throttles.
+    expect(labQueriesReading(keys.passwordThrottle('a', 'AAAAAAAAAAAAAAAA'))).toEqual([]);
+    expect(labQueriesReading(keys.emailProbes('a'))).toEqual([]);
+    expect(labQueriesReading(keys.mailToken('a', 'undo-email'))).toEqual([]);
   });
 });
 

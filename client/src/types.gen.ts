@@ -114,6 +114,13 @@ export type Credentials = {
 };
 
 /**
+ * EmailChangeUndone
+ */
+export type EmailChangeUndone = {
+    username: string;
+};
+
+/**
  * EmailVerification
  */
 export type EmailVerification = {
@@ -606,6 +613,10 @@ export type ProfileUpdate = {
     status?: string;
     interests?: Array<string>;
     pinnedPhotoId?: string | null;
+    /**
+     * Your current password: required to change the email
+     */
+    currentPassword?: string;
 };
 
 /**
@@ -822,6 +833,20 @@ export type TakedownNoticePage = {
      * Present only when another page exists: pass it back as `cursor`
      */
     nextCursor?: string;
+};
+
+/**
+ * UndoEmailChange
+ */
+export type UndoEmailChange = {
+    /**
+     * The code from the email
+     */
+    token: string;
+    /**
+     * The new password (same rules as at sign-up): whoever changed the email knew the old one
+     */
+    newPassword: string;
 };
 
 /**
@@ -1450,6 +1475,99 @@ export type RequestPasswordResetResponses = {
 
 export type RequestPasswordResetResponse = RequestPasswordResetResponses[keyof RequestPasswordResetResponses];
 
+export type UndoEmailChangeData = {
+    body: UndoEmailChange;
+    path?: never;
+    query?: never;
+    url: '/v1/email-changes/undo';
+};
+
+export type UndoEmailChangeErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'USER_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'PASSWORD_HASHING_BUSY' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type UndoEmailChangeError = UndoEmailChangeErrors[keyof UndoEmailChangeErrors];
+
+export type UndoEmailChangeResponses = {
+    /**
+     * OK
+     */
+    200: EmailChangeUndone;
+};
+
+export type UndoEmailChangeResponse = UndoEmailChangeResponses[keyof UndoEmailChangeResponses];
+
 export type ResetPasswordData = {
     body: {
         /**
@@ -1803,7 +1921,7 @@ export type UpdateUserErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'PASSWORD_REQUIRED' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -1819,7 +1937,7 @@ export type UpdateUserErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN' | 'WRONG_PASSWORD';
         };
     };
     /**
@@ -1859,7 +1977,7 @@ export type UpdateUserErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'PASSWORD_THROTTLED' | 'RATE_LIMITED' | 'THROTTLED';
         };
     };
     /**
@@ -1875,7 +1993,7 @@ export type UpdateUserErrors = {
      */
     503: ErrorResponse & {
         error: {
-            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+            code: 'ENGINE_UNAVAILABLE' | 'PASSWORD_HASHING_BUSY' | 'TABLE_NOT_FOUND';
         };
     };
 };
@@ -1952,7 +2070,7 @@ export type DeleteMeErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'PASSWORD_THROTTLED' | 'RATE_LIMITED' | 'THROTTLED';
         };
     };
     /**
@@ -2058,7 +2176,7 @@ export type UpdateMeErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'PASSWORD_REQUIRED' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -2074,7 +2192,7 @@ export type UpdateMeErrors = {
      */
     403: ErrorResponse & {
         error: {
-            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'WRONG_PASSWORD';
         };
     };
     /**
@@ -2114,7 +2232,7 @@ export type UpdateMeErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'PASSWORD_THROTTLED' | 'RATE_LIMITED' | 'THROTTLED';
         };
     };
     /**
@@ -2130,7 +2248,7 @@ export type UpdateMeErrors = {
      */
     503: ErrorResponse & {
         error: {
-            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+            code: 'ENGINE_UNAVAILABLE' | 'PASSWORD_HASHING_BUSY' | 'TABLE_NOT_FOUND';
         };
     };
 };
@@ -2303,7 +2421,7 @@ export type ChangePasswordErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'PASSWORD_THROTTLED' | 'RATE_LIMITED' | 'THROTTLED';
         };
     };
     /**

@@ -15,6 +15,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
+import { loginFailures } from './login-failures.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
 import { mediaOrigins, securityHeaders, servedOverHttps, standardHeaders } from './headers.js';
 import { registerTelemetry, RequestLogController } from './telemetry.js';
@@ -69,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tokens: createTokenService(config.http.jwtSecret, config.http.accessTokenTtlSeconds),
     mailer: deps.mailer ?? createMailer(config.mail, (message, file) => deps.logger?.info({ to: message.to, subject: message.subject, file }, 'mail in the outbox')),
     media: createMediaContext(config, config.http.jwtSecret),
+    failures: loginFailures(config.accounts.loginFailuresPerMinute),
   };
 
   const app = Fastify({
@@ -150,6 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Everything else needs a signed-in user.
       await v1.register(async (secured) => {
         secured.decorateRequest('username', '');
+        secured.decorateRequest('sessionId', undefined);
         secured.addHook('onRequest', authenticator(ctx.tokens));
         // Blocks hide users on every read in this scope (src/http/visibility.ts).
         installVisibility(secured, ctx);

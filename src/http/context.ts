@@ -7,6 +7,7 @@ import type { Mailer } from '../mail/index.js';
 import type { WorkerStatus } from '../derived/consumer.js';
 import type { Db } from '../patterns/index.js';
 import type { TokenService } from './auth.js';
+import type { LoginFailures } from './login-failures.js';
 import type { MediaContext } from './media.js';
 
 export interface AppDeps {
@@ -30,6 +31,11 @@ export interface RouteContext extends AppDeps {
   tokens: TokenService;
   mailer: Mailer;
   media: MediaContext;
+  /**
+   * Refusals per client address, one budget for every answer a guesser learns from: wrong
+   * passwords (log-in and signed-in checks) and "email taken" (sign-up, email change).
+   */
+  failures: LoginFailures;
 }
 
 export interface RouteOptions {

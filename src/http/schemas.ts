@@ -154,6 +154,7 @@ export const ProfileUpdateBody = Type.Object(
     status: Type.Optional(ProfileFields.status),
     interests: Type.Optional(ProfileFields.interests),
     pinnedPhotoId: Type.Optional(Type.Union([PhotoId, Type.Null()])),
+    currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Your current password: required to change the email' })),
   },
   { additionalProperties: false, minProperties: 1, title: 'ProfileUpdate' },
 );

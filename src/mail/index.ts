@@ -6,7 +6,7 @@ import { createSmtpMailer } from './smtp.js';
 
 export type { Mailer, MailMessage } from './mailer.js';
 export { readOutbox, type OutboxMessage } from './outbox.js';
-export { passwordResetMessage, verificationMessage } from './messages.js';
+export { emailChangedMessage, emailTakenMessage, passwordResetMessage, verificationMessage } from './messages.js';
 
 export function createMailer(config: MailConfig, onOutbox?: (message: OutboxMessage, file: string) => void): Mailer {
   return config.smtp ? createSmtpMailer(config.from, config.smtp) : createOutboxMailer(config.from, config.outboxDir, onOutbox);

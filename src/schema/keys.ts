@@ -12,6 +12,8 @@
  * | Session    | ACCOUNT#<username>            | SESSION#<id>                   |
  * | Mail token | ACCOUNT#<username>            | TOKEN#<purpose>                |
  * | Log-in throttle | ACCOUNT#<username>       | THROTTLE#LOGIN                 |
+ * | Password-check throttle | ACCOUNT#<username> | THROTTLE#PASSWORD#<sessionId>  |
+ * | Email-taken probes | ACCOUNT#<username>    | THROTTLE#EMAIL-TAKEN           |
  * | Email claim| EMAIL#<lower-case email>      | EMAIL#<lower-case email>       |
  * | Deletion job | DELETION                    | DELETION#<username>            |
  * | Block      | BLOCK#<blocker>               | BLOCKED#<blocked>              |
@@ -81,6 +83,13 @@ export const keys = {
   mailToken: (username: string, purpose: string): ItemKey => ({ PK: ACCOUNT + username, SK: TOKEN + purpose }),
   /** Failed log-ins of one account, shared by every API instance. */
   loginThrottle: (username: string): ItemKey => ({ PK: ACCOUNT + username, SK: `${THROTTLE}LOGIN` }),
+  /**
+   * Failed password checks of one signed-in session (change password, delete account, change
+   * email): keyed on the session, so a thief's guesses never lock the owner's other devices.
+   */
+  passwordThrottle: (username: string, sessionId: string): ItemKey => ({ PK: ACCOUNT + username, SK: `${THROTTLE}PASSWORD#${sessionId}` }),
+  /** Times others were told this account's address is taken (its owner is mailed once a window). */
+  emailProbes: (username: string): ItemKey => ({ PK: ACCOUNT + username, SK: `${THROTTLE}EMAIL-TAKEN` }),
   /** Claims an email (lower case) for one account; the conditional Put is the uniqueness check. */
   emailClaim: (email: string): ItemKey => ({ PK: EMAIL + email, SK: EMAIL + email }),
   /** A pending account deletion, in one partition so a restart can find every one with a Query. */

@@ -54,10 +54,10 @@ describe('one account per email', () => {
 
   it('moves the claim when the email changes: the old one is free, the new one taken, and it needs verifying again', async () => {
     const erin = await signUp(api, 'erin');
-    const changed = await api.call('PATCH', '/v1/me', { token: erin.accessToken, json: { email: 'Erin.New@example.com' } });
+    const changed = await api.call('PATCH', '/v1/me', { token: erin.accessToken, json: { email: 'Erin.New@example.com', currentPassword: profile('erin').password } });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ email: 'Erin.New@example.com', emailVerified: false });
-    expect((await api.call('PATCH', '/v1/me', { token: alice.accessToken, json: { email: 'erin.new@EXAMPLE.com' } })).body.error.code).toBe('EMAIL_TAKEN');
+    expect((await api.call('PATCH', '/v1/me', { token: alice.accessToken, json: { email: 'erin.new@EXAMPLE.com', currentPassword: profile('alice').password } })).body.error.code).toBe('EMAIL_TAKEN');
     const old = await api.call('POST', '/v1/accounts', { json: { ...profile('frank'), email: 'erin@example.com' } });
     expect(old.status).toBe(201);
     const claim = await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.emailClaim('erin.new@example.com') }));

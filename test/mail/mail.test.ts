@@ -97,7 +97,7 @@ describe('verify email', () => {
     expect(again.status).toBe(400);
     expect(again.body.error.code).toBe('INVALID_MAIL_TOKEN');
 
-    const changed = await api.call('PATCH', '/v1/me', { token: anna.accessToken, json: { email: 'anna.new@example.com' } });
+    const changed = await api.call('PATCH', '/v1/me', { token: anna.accessToken, json: { email: 'anna.new@example.com', currentPassword: profile('anna').password } });
     expect(changed.body.emailVerified).toBe(false);
     const [second] = await mailTo('anna.new@example.com');
     expect((await api.call('POST', '/v1/email-verifications', { json: { token: codeIn(second!) } })).status).toBe(200);

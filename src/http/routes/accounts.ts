@@ -2,13 +2,14 @@
  * The routes that need no access token: sign up, log in, refresh, log out, confirm an email,
  * and the forgotten-password flow.
  */
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { passwordResetMessage, verificationMessage, type Mailer, type MailMessage } from '../../mail/index.js';
+import { emailTakenMessage, passwordResetMessage, verificationMessage, type Mailer, type MailMessage } from '../../mail/index.js';
 import {
   Credentials,
   createSession,
+  recordEmailProbe,
   requestEmailVerification,
   requestPasswordReset,
   ResetConfirm,
@@ -21,11 +22,12 @@ import {
   verifyCredentials,
   verifyEmail,
   MailToken,
+  undoEmailChange,
+  UndoEmailChange,
   type RefreshGrant,
 } from '../../patterns/index.js';
 import { perMinute, PUBLIC, type RouteContext, type RouteOptions } from '../context.js';
 import { isDomainError } from '../../errors.js';
-import { loginFailures } from '../login-failures.js';
 import { errorsFor, PrivateUser, RefreshBody, Tokens } from '../schemas.js';
 import { privateUserView } from '../views.js';
 
@@ -41,8 +43,35 @@ export async function mailVerification(ctx: RouteContext, log: FastifyBaseLogger
   if (issued) sendLater(ctx.mailer, log, verificationMessage(issued.email, issued.token, ctx.config.mail.linkBase));
 }
 
+/**
+ * Runs a step whose refusal teaches a guesser something (a wrong password, an email that is
+ * taken): refused up front while the client address has used up its failures for the minute,
+ * and counted against it when refused. An "email taken" answer also tells the address's owner
+ * (at most once per 15 minutes), in the background.
+ */
+export async function guarded<T>(
+  ctx: RouteContext,
+  request: FastifyRequest,
+  step: () => Promise<T>,
+  probe?: { email: string; attempt: 'sign-up' | 'email-change' },
+): Promise<T> {
+  ctx.failures.check(request.ip);
+  try {
+    return await step();
+  } catch (error) {
+    if (isDomainError(error) && ['WRONG_PASSWORD', 'INVALID_CREDENTIALS', 'EMAIL_TAKEN'].includes(error.code)) ctx.failures.record(request.ip);
+    if (isDomainError(error) && error.code === 'EMAIL_TAKEN' && probe !== undefined) {
+      const log = request.log;
+      recordEmailProbe(ctx.db, probe.email)
+        .then((to) => sendLater(ctx.mailer, log, to === undefined ? undefined : emailTakenMessage(to, probe.attempt)))
+        .catch((failure: unknown) => log.warn({ err: failure }, 'email probe not recorded'));
+    }
+    throw error;
+  }
+}
+
 export async function tokensFor(ctx: RouteContext, grant: RefreshGrant) {
-  const access = await ctx.tokens.issue(grant.username);
+  const access = await ctx.tokens.issue(grant.username, grant.sessionId);
   return { username: grant.username, tokenType: 'Bearer' as const, ...access, refreshToken: grant.refreshToken, refreshExpiresAt: grant.expiresAt };
 }
 
@@ -50,7 +79,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   const { db, config } = ctx;
   const limit = { config: perMinute(config.http.rateLimit.authPerMinute) };
   const ttl = config.http.refreshTokenTtlSeconds;
-  const failures = loginFailures(config.accounts.loginFailuresPerMinute);
+  const failures = ctx.failures;
 
   app.post(
     '/accounts',
@@ -61,7 +90,10 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         tags: ['accounts'],
         security: PUBLIC,
         summary: 'Sign up: creates the profile, its credentials and its email claim together, signs in, and mails a verification code',
-        description: 'Usernames are case-insensitive: any case is accepted and the lower-case form is kept. One account per email.',
+        description:
+          'Usernames are case-insensitive: any case is accepted and the lower-case form is kept. One account per email. ' +
+          'An EMAIL_TAKEN answer counts against the client address like a failed log-in (429 RATE_LIMITED once used up), ' +
+          "and the address's owner is told by mail (at most once per 15 minutes).",
         body: SignUp,
         response: {
           201: Type.Object({ user: PrivateUser, session: Tokens }, { title: 'SignUpResult' }),
@@ -70,7 +102,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request, reply) => {
-      const user = await signUp(db, request.body);
+      const user = await guarded(ctx, request, () => signUp(db, request.body), { email: request.body.email, attempt: 'sign-up' });
       const session = await tokensFor(ctx, await createSession(db, user.username, ttl));
       await mailVerification(ctx, request.log, user.username);
       return reply.status(201).header('location', '/v1/me').send({ user: privateUserView(user, ctx.media.urls), session });
@@ -186,7 +218,10 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         tags: ['accounts'],
         security: PUBLIC,
         summary: 'Forgot password: mails a reset code if an account has this email',
-        description: 'The answer is the same whether or not an account exists. At most 3 codes an hour per account, and the per-address limit.',
+        description:
+          'The answer is the same whether or not an account exists. At most 3 codes an hour per account, and the per-address limit. ' +
+          'The code goes to the account\'s address only when it is verified; otherwise to its recovery address (the last verified one, ' +
+          'else the one it signed up with), so an address set with a stolen token never receives it.',
         body: ResetRequest,
         response: { 202: Type.Object({ status: Type.Literal('accepted') }, { title: 'Accepted' }), ...errorsFor({ 400: [], 413: [], 415: [], 429: [], 503: [] }) },
       },
@@ -202,6 +237,38 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       });
       return reply.status(202).send({ status: 'accepted' as const });
     },
+  );
+
+  app.post(
+    '/email-changes/undo',
+    {
+      ...limit,
+      schema: {
+        operationId: 'undoEmailChange',
+        tags: ['accounts'],
+        security: PUBLIC,
+        summary: 'Undo an email change with the code mailed to the replaced address (single use, 7 days)',
+        description:
+          'Whoever changed the email knew the password, so undoing sets a new one: every session of the account ends. The replaced ' +
+          'address comes back, verified (the code reached it), and every pending code of the account dies. If another account ' +
+          'claimed the address since, the answer is 409 EMAIL_TAKEN (the new password stands).',
+        body: UndoEmailChange,
+        response: {
+          200: Type.Object({ username: Type.String() }, { title: 'EmailChangeUndone' }),
+          ...errorsFor({
+            400: ['INVALID_MAIL_TOKEN', 'WEAK_PASSWORD'],
+            403: ['ACCOUNT_DELETED', 'ACCOUNT_SUSPENDED'],
+            404: ['USER_NOT_FOUND'],
+            409: ['EMAIL_TAKEN'],
+            413: [],
+            415: [],
+            429: [],
+            503: ['PASSWORD_HASHING_BUSY'],
+          }),
+        },
+      },
+    },
+    async (request) => ({ username: await undoEmailChange(db, request.body.token, request.body.newPassword) }),
   );
 
   app.post(

@@ -2,17 +2,19 @@
  * /v1/me: the signed-in user's own account. The first call an app makes after log-in
  * (GET /v1/me, the private view), profile changes, password, sessions, and deletion.
  */
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { deletePhotoFiles, deleteUserFiles } from '../../blobs/index.js';
-import { errors } from '../../errors.js';
+import { errors, isDomainError } from '../../errors.js';
 import {
-  assertPassword,
   changePassword,
+  checkSessionPassword,
   createSession,
   finishDeletion,
   getUser,
   PasswordChange,
+  recordSessionFailure,
   revokeAllSessions,
   startAccountDeletion,
   updateProfile,
@@ -21,13 +23,14 @@ import { photoSk } from '../../schema/keys.js';
 import { BEARER, perMinute, type RouteContext, type RouteOptions } from '../context.js';
 import { errorsFor, PrivateUser, ProfileUpdateBody, Tokens } from '../schemas.js';
 import { photoRef, privateUserView } from '../views.js';
-import { mailVerification, tokensFor } from './accounts.js';
+import { emailChangedMessage } from '../../mail/index.js';
+import { guarded, mailVerification, sendLater, tokensFor } from './accounts.js';
 
 type ProfileBody = Static<typeof ProfileUpdateBody>;
 
 /** The PATCH body as the data layer takes it: a pinned photo id becomes its stored reference. */
 export function profileInput(username: string, body: ProfileBody): Record<string, unknown> {
-  const { pinnedPhotoId, ...fields } = body;
+  const { pinnedPhotoId, currentPassword: _password, ...fields } = body;
   if (pinnedPhotoId === undefined) return fields;
   if (pinnedPhotoId === null) return { ...fields, pinnedImage: null };
   const ref = photoRef(pinnedPhotoId);
@@ -37,10 +40,36 @@ export function profileInput(username: string, body: ProfileBody): Record<string
   return { ...fields, pinnedImage: photoSk(ref.username, ref.timestamp) };
 }
 
-/** Updates the caller's profile; a new email is claimed, marked unverified and mailed a code. */
-export async function updateOwnProfile(ctx: RouteContext, log: Parameters<typeof mailVerification>[1], username: string, body: ProfileBody) {
-  const { user, emailChanged } = await updateProfile(ctx.db, username, profileInput(username, body));
-  if (emailChanged) await mailVerification(ctx, log, username);
+/**
+ * Updates the caller's profile. A new email needs the current password; it is claimed, marked
+ * unverified and mailed a code, and the replaced address is told, with a code that undoes the
+ * change. Wrong passwords and "email taken" answers count against the client address and this
+ * session (src/http/routes/accounts.ts guarded).
+ */
+export async function updateOwnProfile(ctx: RouteContext, request: FastifyRequest, username: string, body: ProfileBody) {
+  const auth = { sessionId: request.sessionId, currentPassword: body.currentPassword };
+  const step = () => updateProfile(ctx.db, username, profileInput(username, body), auth);
+  const { user, change } =
+    body.email === undefined
+      ? await step()
+      : await guarded(
+          ctx,
+          request,
+          async () => {
+            try {
+              return await step();
+            } catch (error) {
+              // Learning that an address is taken costs this session as much as a wrong password.
+              if (isDomainError(error) && error.code === 'EMAIL_TAKEN') await recordSessionFailure(ctx.db, username, request.sessionId);
+              throw error;
+            }
+          },
+          { email: body.email, attempt: 'email-change' },
+        );
+  if (change) {
+    sendLater(ctx.mailer, request.log, emailChangedMessage(change.previous, user.email, change.undoToken, ctx.config.mail.linkBase));
+    await mailVerification(ctx, request.log, username);
+  }
   return privateUserView(user, ctx.media.urls);
 }
 
@@ -51,7 +80,17 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
   let closing = false;
   const writes = { config: perMinute(config.http.rateLimit.writesPerMinute) };
   const auth = { config: perMinute(config.http.rateLimit.authPerMinute) };
-  const profileErrors = { 400: [], 401: [], 403: ['ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND', 'PHOTO_NOT_FOUND'], 409: ['EMAIL_TAKEN'], 413: [], 415: [], 429: [], 503: [] };
+  const profileErrors = {
+    400: ['PASSWORD_REQUIRED'],
+    401: [],
+    403: ['ACCOUNT_DELETED', 'WRONG_PASSWORD'],
+    404: ['USER_NOT_FOUND', 'PHOTO_NOT_FOUND'],
+    409: ['EMAIL_TAKEN'],
+    413: [],
+    415: [],
+    429: ['PASSWORD_THROTTLED'],
+    503: ['PASSWORD_HASHING_BUSY'],
+  };
 
   app.addHook('onClose', async () => {
     closing = true;
@@ -79,13 +118,17 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
       schema: {
         operationId: 'updateMe',
         tags: ['me'],
-        summary: 'Update your profile (a new email must be confirmed again; pinnedPhotoId null unpins)',
+        summary: 'Update your profile (a new email needs currentPassword and must be confirmed again; pinnedPhotoId null unpins)',
+        description:
+          'Changing the email needs currentPassword (400 PASSWORD_REQUIRED, 403 WRONG_PASSWORD). The replaced address is mailed a ' +
+          'notice with a code that undoes the change for 7 days (POST /v1/email-changes/undo); pending verification and reset codes ' +
+          'die. Wrong passwords and EMAIL_TAKEN answers are throttled per session (429 PASSWORD_THROTTLED) and per client address.',
         security: BEARER,
         body: ProfileUpdateBody,
         response: { 200: PrivateUser, ...errorsFor(profileErrors) },
       },
     },
-    async (request) => updateOwnProfile(ctx, request.log, request.username, request.body),
+    async (request) => updateOwnProfile(ctx, request, request.username, request.body),
   );
 
   app.post(
@@ -119,12 +162,21 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
         body: PasswordChange,
         response: {
           200: Tokens,
-          ...errorsFor({ 400: ['WEAK_PASSWORD'], 401: [], 403: ['WRONG_PASSWORD', 'ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 413: [], 415: [], 429: [], 503: ['PASSWORD_HASHING_BUSY'] }),
+          ...errorsFor({
+            400: ['WEAK_PASSWORD'],
+            401: [],
+            403: ['WRONG_PASSWORD', 'ACCOUNT_DELETED'],
+            404: ['USER_NOT_FOUND'],
+            413: [],
+            415: [],
+            429: ['PASSWORD_THROTTLED'],
+            503: ['PASSWORD_HASHING_BUSY'],
+          }),
         },
       },
     },
     async (request) => {
-      await changePassword(db, request.username, request.body);
+      await guarded(ctx, request, () => changePassword(db, request.username, request.sessionId, request.body));
       return tokensFor(ctx, await createSession(db, request.username, config.http.refreshTokenTtlSeconds));
     },
   );
@@ -160,13 +212,22 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
         body: Type.Object({ password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false, title: 'AccountDeletion' }),
         response: {
           202: Type.Object({ status: Type.Literal('deleting') }, { title: 'AccountDeleting' }),
-          ...errorsFor({ 400: [], 401: [], 403: ['WRONG_PASSWORD', 'ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND'], 413: [], 415: [], 429: [], 503: ['PASSWORD_HASHING_BUSY'] }),
+          ...errorsFor({
+            400: [],
+            401: [],
+            403: ['WRONG_PASSWORD', 'ACCOUNT_DELETED'],
+            404: ['USER_NOT_FOUND'],
+            413: [],
+            415: [],
+            429: ['PASSWORD_THROTTLED'],
+            503: ['PASSWORD_HASHING_BUSY'],
+          }),
         },
       },
     },
     async (request, reply) => {
       const username = request.username;
-      await assertPassword(db, username, request.body.password);
+      await guarded(ctx, request, () => checkSessionPassword(db, username, request.sessionId, request.body.password));
       await startAccountDeletion(db, username);
       const job = finishDeletion(db, username, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user) => deleteUserFiles(blobs, user), shouldStop: () => closing })
         .catch((error: unknown) => request.log.error({ err: error, username }, 'account deletion interrupted; it resumes on the next start'))

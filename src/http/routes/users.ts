@@ -44,13 +44,26 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
         security: BEARER,
         params: UserParams,
         body: ProfileUpdateBody,
-        response: { 200: PrivateUser, ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN', 'ACCOUNT_DELETED'], 404: ['USER_NOT_FOUND', 'PHOTO_NOT_FOUND'], 409: ['EMAIL_TAKEN'], 413: [], 415: [], 429: [], 503: [] }) },
+        response: {
+          200: PrivateUser,
+          ...errorsFor({
+            400: ['PASSWORD_REQUIRED'],
+            401: [],
+            403: ['FORBIDDEN', 'ACCOUNT_DELETED', 'WRONG_PASSWORD'],
+            404: ['USER_NOT_FOUND', 'PHOTO_NOT_FOUND'],
+            409: ['EMAIL_TAKEN'],
+            413: [],
+            415: [],
+            429: ['PASSWORD_THROTTLED'],
+            503: ['PASSWORD_HASHING_BUSY'],
+          }),
+        },
       },
     },
     async (request) => {
       const { username } = request.params;
       assertSelf(request, username, 'update this profile');
-      return updateOwnProfile(ctx, request.log, username, request.body);
+      return updateOwnProfile(ctx, request, username, request.body);
     },
   );
   done();

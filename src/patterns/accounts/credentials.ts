@@ -1,19 +1,21 @@
 /**
- * Sign-up, log-in (throttled per account), and password changes. Credentials live in the
- * account's ACCOUNT# partition (see keys.ts), the email claim in its own EMAIL# partition;
- * no access pattern reads either, so nothing here can leak through a profile or a list.
+ * Sign-up, log-in (throttled per account), signed-in password checks (throttled per session),
+ * and password changes. Credentials live in the account's ACCOUNT# partition (see keys.ts),
+ * the email claim in its own EMAIL# partition; no access pattern reads either, so nothing here
+ * can leak through a profile or a list.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Type, type Static } from 'typebox';
 import { errors } from '../../errors.js';
 import { NewUser, normalizeEmail, normalizeUsername, validator, type User } from '../../schema/entities.js';
 import { encodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
-import { batchGet, call, isConditionFailure, transact, type Db } from '../db.js';
+import { batchGet, call, transact, type Db } from '../db.js';
 import { activeUserCheck, inactiveUser } from '../guards.js';
 import { buildNewUser } from '../users.js';
 import { checkNewPassword, hashPassword, Password, spendDecoyHash, verifyPassword } from './passwords.js';
 import { revokeAllSessions } from './sessions.js';
+import { clearThrottle, recordFailure, throttleWait } from './throttles.js';
 
 /** Usernames are accepted in any case at the door; the rule is checked (and worded) in code. */
 export const UsernameInput = Type.String({
@@ -67,7 +69,8 @@ export async function signUp(db: Db, input: unknown): Promise<User> {
     db,
     [
       { Put: { TableName: db.table, Item: encodeUser(user), ConditionExpression: 'attribute_not_exists(PK)' } },
-      { Put: { TableName: db.table, Item: credentialsItem(username, passwordHash, createdAt), ConditionExpression: 'attribute_not_exists(PK)' } },
+      // recoveryEmail: where password resets may go while the current address is unverified.
+      { Put: { TableName: db.table, Item: { ...credentialsItem(username, passwordHash, createdAt), recoveryEmail: user.email }, ConditionExpression: 'attribute_not_exists(PK)' } },
       { Put: { TableName: db.table, Item: { ...keys.emailClaim(email), username, createdAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
     ],
     (failed) => (failed(2) && !failed(0) && !failed(1) ? errors.emailTaken() : errors.userExists(username)),
@@ -78,56 +81,6 @@ export async function signUp(db: Db, input: unknown): Promise<User> {
 /** The credentials item of a user (sample data writes these too, with one shared demo hash). */
 export function credentialsItem(username: string, passwordHash: string, createdAt = new Date().toISOString()) {
   return { ...keys.credentials(username), username, passwordHash, createdAt };
-}
-
-/** Failed log-ins allowed per account in a window before each further one waits longer. */
-export const LOGIN_FREE_FAILURES = 5;
-export const LOGIN_WINDOW_SECONDS = 15 * 60;
-const MAX_LOCK_SECONDS = 15 * 60;
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-/** Seconds an account waits after its n-th failure in a window: 0, then 1, 2, 4... up to 15 min. */
-export const lockSeconds = (failures: number): number =>
-  failures < LOGIN_FREE_FAILURES ? 0 : Math.min(MAX_LOCK_SECONDS, 2 ** (failures - LOGIN_FREE_FAILURES));
-
-/**
- * One failed log-in, counted in the account's throttle item (shared by every API instance):
- * UpdateItem adding one within the window (a lapsed window starts over with a Put), then,
- * past the free failures, an UpdateItem of `lockedUntil`.
- */
-async function recordFailedLogin(db: Db, username: string): Promise<void> {
-  const key = keys.loginThrottle(username);
-  const now = nowSeconds();
-  let failures = 1;
-  try {
-    const result = await call(db, () =>
-      db.doc.send(
-        new UpdateCommand({
-          TableName: db.table,
-          Key: key,
-          UpdateExpression: 'SET failures = if_not_exists(failures, :zero) + :one, windowStart = if_not_exists(windowStart, :now), expiresAt = :ttl',
-          ConditionExpression: 'attribute_not_exists(windowStart) OR windowStart > :cutoff',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': now, ':cutoff': now - LOGIN_WINDOW_SECONDS, ':ttl': now + 2 * LOGIN_WINDOW_SECONDS },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    failures = Number(result.Attributes?.failures ?? 1);
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    await call(db, () =>
-      db.doc.send(new PutCommand({ TableName: db.table, Item: { ...key, failures: 1, windowStart: now, expiresAt: now + 2 * LOGIN_WINDOW_SECONDS } })),
-    );
-  }
-  const lock = lockSeconds(failures);
-  if (lock > 0) {
-    // Rounded up from the present instant, so a lock lasts at least `lock` whole seconds (from a
-    // floored start it could last a few milliseconds); reads compare with the floored clock.
-    const until = Math.ceil(Date.now() / 1000) + lock;
-    await call(db, () =>
-      db.doc.send(new UpdateCommand({ TableName: db.table, Key: key, UpdateExpression: 'SET lockedUntil = :until', ExpressionAttributeValues: { ':until': until } })),
-    );
-  }
 }
 
 /**
@@ -142,9 +95,8 @@ export async function verifyCredentials(db: Db, input: unknown): Promise<string>
   const items = await batchGet(db, [keys.credentials(username), keys.loginThrottle(username)]);
   const credentials = items.find((item) => item.SK === keys.credentials(username).SK);
   const throttle = items.find((item) => item.SK === keys.loginThrottle(username).SK);
-  const lockedUntil = Number(throttle?.lockedUntil ?? 0);
-  const now = nowSeconds();
-  if (lockedUntil > now && Number(throttle?.windowStart ?? 0) > now - LOGIN_WINDOW_SECONDS) throw errors.loginThrottled(lockedUntil - now);
+  const wait = throttleWait(throttle);
+  if (wait > 0) throw errors.loginThrottled(wait);
 
   const stored: unknown = credentials?.passwordHash;
   if (typeof stored !== 'string') {
@@ -152,16 +104,11 @@ export async function verifyCredentials(db: Db, input: unknown): Promise<string>
     throw errors.invalidCredentials();
   }
   if (!(await verifyPassword(password, stored))) {
-    await recordFailedLogin(db, username);
+    await recordFailure(db, keys.loginThrottle(username));
     throw errors.invalidCredentials();
   }
-  if (throttle) await clearLoginThrottle(db, username);
+  if (throttle) await clearThrottle(db, keys.loginThrottle(username));
   return username;
-}
-
-/** DeleteItem of the throttle: a successful log-in (or a new password) starts the count over. */
-async function clearLoginThrottle(db: Db, username: string): Promise<void> {
-  await call(db, () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.loginThrottle(username) })));
 }
 
 /** GetItem (consistent) of the credentials' stored hash, or undefined. */
@@ -171,11 +118,33 @@ export async function storedPasswordHash(db: Db, username: string): Promise<stri
   return typeof stored === 'string' ? stored : undefined;
 }
 
-/** WRONG_PASSWORD unless `password` is the account's current password. */
-export async function assertPassword(db: Db, username: string, password: string): Promise<string> {
-  const stored = await storedPasswordHash(db, username);
-  if (stored === undefined || !(await verifyPassword(password, stored))) throw errors.wrongPassword();
+/** The session a password check is throttled on; tokens issued before sessions were named share one. */
+const sessionKey = (username: string, sessionId: string | undefined) => keys.passwordThrottle(username, sessionId ?? 'unnamed');
+
+/**
+ * WRONG_PASSWORD unless `password` is the account's current password; PASSWORD_THROTTLED while
+ * this session has failed too often. One BatchGetItem reads the credentials and the session's
+ * throttle; a failure is counted on the session only (a thief holding one token slows only
+ * that token's session, never the owner's other devices, and log-in failures by strangers
+ * never slow a signed-in device). Returns the stored hash.
+ */
+export async function checkSessionPassword(db: Db, username: string, sessionId: string | undefined, password: string): Promise<string> {
+  const key = sessionKey(username, sessionId);
+  const items = await batchGet(db, [keys.credentials(username), key]);
+  const wait = throttleWait(items.find((item) => item.SK === key.SK));
+  if (wait > 0) throw errors.passwordThrottled(wait);
+  const stored: unknown = items.find((item) => item.SK === keys.credentials(username).SK)?.passwordHash;
+  if (typeof stored !== 'string' || !(await verifyPassword(password, stored))) {
+    await recordFailure(db, key);
+    throw errors.wrongPassword();
+  }
+  // No reset on success: a prober with the password would reset the count its EMAIL_TAKEN answers add.
   return stored;
+}
+
+/** Counts a refusal that costs the session as much as a wrong password (an email-taken answer). */
+export async function recordSessionFailure(db: Db, username: string, sessionId: string | undefined): Promise<void> {
+  await recordFailure(db, sessionKey(username, sessionId));
 }
 
 /**
@@ -202,13 +171,13 @@ async function setPassword(db: Db, username: string, password: string, replacing
     (failed, reasons) => (failed(1) ? inactiveUser(username, reasons[1]) : errors.wrongPassword()),
   );
   await revokeAllSessions(db, username);
-  await clearLoginThrottle(db, username);
+  await clearThrottle(db, keys.loginThrottle(username));
 }
 
 /** Change password: needs the current one; revokes every session (the route issues a new one). */
-export async function changePassword(db: Db, username: string, input: PasswordChange): Promise<void> {
+export async function changePassword(db: Db, username: string, sessionId: string | undefined, input: PasswordChange): Promise<void> {
   const password = checkNewPassword(input.newPassword, username);
-  const stored = await assertPassword(db, username, input.currentPassword);
+  const stored = await checkSessionPassword(db, username, sessionId, input.currentPassword);
   await setPassword(db, username, password, stored);
 }
 

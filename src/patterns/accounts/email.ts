@@ -10,12 +10,12 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
-import { normalizeEmail, ProfileFields, ProfileUpdate, Username, validator, type User } from '../../schema/entities.js';
+import { normalizeEmail, ProfileFields, Username, validator } from '../../schema/entities.js';
 import { decodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
-import { backoff, call, isConditionFailure, transact, type Db } from '../db.js';
+import { backoff, batchGet, call, isConditionFailure, transact, type Db } from '../db.js';
 import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
-import { getUser, updateUser } from '../users.js';
+import { getUser } from '../users.js';
 import { resetPasswordTo } from './credentials.js';
 import { checkNewPassword } from './passwords.js';
 
@@ -33,8 +33,24 @@ export const ResetConfirm = Type.Object(
 );
 
 const usernameCheck = validator(Username);
-const hash = (token: string): string => createHash('sha256').update(token).digest('base64url');
+export const hashMailToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
+const hash = hashMailToken;
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** A new mailed token of the account: `<username>.<256 random bits>`. */
+export const newMailToken = (username: string): string => `${username}.${randomBytes(32).toString('base64url')}`;
+
+/** The account a mailed token names; INVALID_MAIL_TOKEN when it is not of the mailed form. */
+export function mailTokenAccount(token: string): string {
+  const cut = token.lastIndexOf('.');
+  const username = token.slice(0, cut);
+  if (cut <= 0 || !usernameCheck.check(username) || !/^[A-Za-z0-9_-]{43}$/.test(token.slice(cut + 1))) throw errors.invalidMailToken();
+  return username;
+}
+
+/** Deletes of the account's pending verification and reset codes: they die with an email change. */
+export const pendingCodeDeletes = (db: Db, username: string) =>
+  (['verify-email', 'reset-password'] as const).map((purpose) => ({ Delete: { TableName: db.table, Key: keys.mailToken(username, purpose) } }));
 
 export interface IssuedToken {
   username: string;
@@ -58,7 +74,7 @@ async function issueMailToken(db: Db, username: string, email: string, purpose: 
     const windowOpen = old !== undefined && Number(old.windowStart) > now - 3600;
     const requests = windowOpen ? Number(old.requests) + 1 : 1;
     if (requests > MAIL_TOKENS_PER_HOUR) return undefined;
-    const token = `${username}.${randomBytes(32).toString('base64url')}`;
+    const token = newMailToken(username);
     const expiresAt = now + MAIL_TOKEN_TTL_SECONDS[purpose];
     try {
       await call(db, () =>
@@ -82,9 +98,7 @@ async function issueMailToken(db: Db, username: string, email: string, purpose: 
 
 /** GetItem of the token's item; INVALID_MAIL_TOKEN unless it is the live, unexpired one. */
 async function checkMailToken(db: Db, token: string, purpose: MailPurpose): Promise<{ username: string; email: string; tokenHash: string }> {
-  const cut = token.lastIndexOf('.');
-  const username = token.slice(0, cut);
-  if (cut <= 0 || !usernameCheck.check(username) || !/^[A-Za-z0-9_-]{43}$/.test(token.slice(cut + 1))) throw errors.invalidMailToken();
+  const username = mailTokenAccount(token);
   const item = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.mailToken(username, purpose), ConsistentRead: true })))).Item;
   const tokenHash = hash(token);
   const stored: unknown = item?.tokenHash;
@@ -114,7 +128,8 @@ export async function requestEmailVerification(db: Db, username: string): Promis
 /**
  * GetItem of the token, then TransactWriteItems: its Delete (single use) + Update of the user
  * `SET emailVerified = true`, conditional on the user being active and still having the email
- * the token was sent to (a changed email needs its own verification).
+ * the token was sent to (a changed email needs its own verification) + Update of the
+ * credentials' recoveryEmail.
  */
 export async function verifyEmail(db: Db, token: string): Promise<string> {
   const { username, email, tokenHash } = await checkMailToken(db, token, 'verify-email');
@@ -131,6 +146,16 @@ export async function verifyEmail(db: Db, token: string): Promise<string> {
           ExpressionAttributeValues: { ':yes': true, ':email': email },
         },
       },
+      // A verified address becomes where password resets go while a later one is unverified.
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.credentials(username),
+          UpdateExpression: 'SET recoveryEmail = :email',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':email': email },
+        },
+      },
     ],
     () => errors.invalidMailToken(),
   );
@@ -138,16 +163,35 @@ export async function verifyEmail(db: Db, token: string): Promise<string> {
 }
 
 /**
- * Forgot password: GetItem of the email's claim; for an account, a reset token (rate-limited
- * per account). Undefined otherwise, and the caller answers the same either way.
+ * Forgot password: GetItem of the email's claim; for an account, BatchGetItem of the user and
+ * its credentials, and a reset token (rate-limited per account) mailed to the current address
+ * only when it is verified. An unverified address (perhaps set by someone holding a stolen
+ * token) gets nothing: the code goes to the recovery address instead (the last verified one,
+ * else the sign-up address), if no other account claimed it since (one more GetItem).
+ * Undefined otherwise, and the caller answers the same either way.
  */
 export async function requestPasswordReset(db: Db, email: string): Promise<IssuedToken | undefined> {
+  const owner = await claimOwner(db, email);
+  if (owner === undefined) return undefined;
+  const items = await batchGet(db, [keys.user(owner), keys.credentials(owner)]);
+  const userItem = items.find((item) => item.SK === keys.user(owner).SK);
+  const recovery: unknown = items.find((item) => item.SK === keys.credentials(owner).SK)?.recoveryEmail;
+  if (!userItem || userItem.deleting !== undefined) return undefined;
+  const user = decodeUser(userItem);
+  if (user.emailVerified === true) return issueMailToken(db, owner, user.email, 'reset-password');
+  // Accounts from before recovery addresses were kept have never changed their email since.
+  if (recovery === undefined) return issueMailToken(db, owner, user.email, 'reset-password');
+  if (typeof recovery !== 'string') return undefined;
+  const recoveryOwner = normalizeEmail(recovery) === normalizeEmail(user.email) ? owner : await claimOwner(db, recovery);
+  if (recoveryOwner !== undefined && recoveryOwner !== owner) return undefined;
+  return issueMailToken(db, owner, recovery, 'reset-password');
+}
+
+/** GetItem of an address's claim: the account it belongs to, if any. */
+export async function claimOwner(db: Db, email: string): Promise<string | undefined> {
   const claim = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.emailClaim(normalizeEmail(email)) })))).Item;
   const username: unknown = claim?.username;
-  if (typeof username !== 'string' || !usernameCheck.check(username)) return undefined;
-  const user = await getUser(db, username).catch(() => undefined);
-  if (!user) return undefined;
-  return issueMailToken(db, username, user.email, 'reset-password');
+  return typeof username === 'string' && usernameCheck.check(username) ? username : undefined;
 }
 
 /**
@@ -162,56 +206,4 @@ export async function resetPassword(db: Db, token: string, newPassword: string):
   );
   await resetPasswordTo(db, username, newPassword);
   return username;
-}
-
-const profileUpdate = validator(ProfileUpdate);
-
-/**
- * Updates the caller's profile. Without a new email this is updateUser. A new email is one
- * TransactWriteItems: the user Update (new email, unverified; conditional on the user being
- * active and still having the old email) + Put of the new claim (`attribute_not_exists(PK)`)
- * + Delete of the old claim (if it is this account's). Returns the user and whether the
- * email changed (the caller then mails a verification).
- */
-export async function updateProfile(db: Db, username: string, input: unknown): Promise<{ user: User; emailChanged: boolean }> {
-  const update = profileUpdate.assert(input, 'profile update');
-  const current = await getUser(db, username);
-  if (update.email === undefined || normalizeEmail(update.email) === normalizeEmail(current.email)) {
-    return { user: await updateUser(db, username, input), emailChanged: false };
-  }
-  const { email, ...rest } = update;
-  const user = Object.keys(rest).length > 0 ? await updateUser(db, username, rest) : current;
-  const newClaim = keys.emailClaim(normalizeEmail(email));
-  const oldClaim = keys.emailClaim(normalizeEmail(current.email));
-  const createdAt = new Date().toISOString();
-  await transact(
-    db,
-    [
-      {
-        Update: {
-          TableName: db.table,
-          Key: keys.user(username),
-          UpdateExpression: 'SET email = :new, emailVerified = :no',
-          ConditionExpression: `${ACTIVE_USER} AND email = :old`,
-          ExpressionAttributeValues: { ':new': email, ':no': false, ':old': current.email },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-      { Put: { TableName: db.table, Item: { ...newClaim, username, createdAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
-      {
-        Delete: {
-          TableName: db.table,
-          Key: oldClaim,
-          ConditionExpression: 'attribute_not_exists(PK) OR username = :me',
-          ExpressionAttributeValues: { ':me': username },
-        },
-      },
-    ],
-    (failed, reasons) => {
-      if (failed(1)) return errors.emailTaken();
-      if (failed(0) && reasons[0]?.Item?.deleting !== undefined) return errors.accountDeleted(username);
-      return errors.transactionConflict();
-    },
-  );
-  return { user: decodeUser({ ...user, email, emailVerified: false }), emailChanged: true };
 }

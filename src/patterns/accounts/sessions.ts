@@ -24,6 +24,8 @@ export const REFRESH_GRACE_SECONDS = 30;
 
 export interface RefreshGrant {
   username: string;
+  /** The session family: every token rotated from one log-in shares it (access tokens name it). */
+  sessionId: string;
   /** Opaque to clients; only its hash is stored. */
   refreshToken: string;
   /** Epoch seconds. */
@@ -90,7 +92,7 @@ export async function createSession(db: Db, username: string, ttlSeconds: number
     ],
     (failed, reasons) => (failed(2) ? inactiveUser(username, reasons[2]) : errors.invalidCredentials()),
   );
-  return { username, refreshToken, expiresAt };
+  return { username, sessionId: familyId, refreshToken, expiresAt };
 }
 
 /**
@@ -134,14 +136,14 @@ export async function rotateSession(db: Db, refreshToken: unknown, ttlSeconds: n
           return failed(1) ? errors.invalidRefreshToken() : RETRY;
         },
       );
-      if (applied) return { username: presented.username, refreshToken: next, expiresAt };
+      if (applied) return { username: presented.username, sessionId: presented.familyId, refreshToken: next, expiresAt };
       continue;
     }
 
     if (presented.generation === generation - 1 && sameHash(item.previousHash, presentedHash) && typeof item.salt === 'string') {
       if (now - Number(item.rotatedAt) <= REFRESH_GRACE_SECONDS) {
         const again = tokenOf(presented.username, presented.familyId, generation, successorSecret(presented.token, item.salt));
-        if (sameHash(item.currentHash, hash(again))) return { username: presented.username, refreshToken: again, expiresAt: Number(item.expiresAt) };
+        if (sameHash(item.currentHash, hash(again))) return { username: presented.username, sessionId: presented.familyId, refreshToken: again, expiresAt: Number(item.expiresAt) };
       }
       await revokeFamily(db, key);
       throw errors.refreshTokenReused();
