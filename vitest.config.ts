@@ -9,7 +9,7 @@ import { TEST_WORKERS } from './test/support/workers.js';
  */
 function filesNeedingMissingReference(): string[] {
   if (existsSync(new URL('../shared/reference/quick-photos-items.json', import.meta.url))) return [];
-  const files = (readdirSync('test', { recursive: true, encoding: 'utf8' }) as string[])
+  const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.test.ts'))
     .map((file) => join('test', file))
     .filter((file) => readFileSync(file, 'utf8').includes('REFERENCE_ITEMS'));

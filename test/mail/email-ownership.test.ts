@@ -13,6 +13,7 @@ import { buildApp } from '../../src/http/app.js';
 import { keys } from '../../src/schema/keys.js';
 import { caller, listen, profile, signUp, startApi, testConfig, type Api } from '../http/support.js';
 import { codeIn, startInbox, type Inbox } from '../support/inbox.js';
+import { waitFor } from '../support/wait.js';
 
 let inbox: Inbox;
 let api: Api;
@@ -165,11 +166,10 @@ describe('"email taken" answers', () => {
 
       // Every probe was counted on the owner's account; only the first mailed her.
       const probes = keys.emailProbes('rosa');
-      for (let i = 0; i < 400; i++) {
-        const item = (await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: probes, ConsistentRead: true }))).Item;
-        if (Number(item?.failures) >= 3) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await waitFor(async () => Number((await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: probes, ConsistentRead: true }))).Item?.failures) >= 3, {
+        what: 'three probes counted on the owner',
+        intervalMs: 25,
+      });
       // A later mail to her proves any further notice would have arrived by now.
       await api.call('POST', '/v1/password-resets', { json: { email: 'rosa@example.com' } });
       await inbox.mailTo('rosa@example.com', 1, subject('Reset'));

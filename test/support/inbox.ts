@@ -3,6 +3,7 @@
  * nodemailer arrives here, parsed enough to read subjects, recipients and codes.
  */
 import { SMTPServer } from 'smtp-server';
+import { waitFor } from './wait.js';
 
 export interface Received {
   to: string;
@@ -53,10 +54,8 @@ export async function startInbox(): Promise<Inbox> {
     port,
     received,
     async mailTo(address, count = 1, match = () => true) {
-      for (let i = 0; i < 400; i++) {
-        if (matching(address, match).length >= count) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      // Bounded; on a shortfall the caller's assertion on what arrived says what is missing.
+      await waitFor(() => matching(address, match).length >= count, { what: `${count} message(s) to ${address}`, timeoutMs: 10_000, intervalMs: 25 }).catch(() => undefined);
       return matching(address, match);
     },
     close: () => new Promise<void>((resolve) => smtp.close(resolve)),
