@@ -4,9 +4,14 @@
  * toggle, an unblock, a re-registration of a missing name). The repair does nothing, and what
  * the user wrote stays as written; a fresh audit has nothing left to repair.
  */
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditOnce, repairProblem, type Problem } from '../src/admin/doctor.js';
+import { auditBlobs, repairBlobProblem } from '../src/admin/doctor-blobs.js';
+import { createLocalBlobStore } from '../src/blobs/local.js';
 import { auditSafetyOnce, repairSafetyProblem, type SafetyProblem } from '../src/admin/safety-doctor.js';
 import { createUser, findFriendship, followUser, setPrivate } from '../src/patterns/index.js';
 import { keys, type ItemKey } from '../src/schema/keys.js';
@@ -101,5 +106,25 @@ describe('doctor --fix after the state it read changed', () => {
     await newUser('stale-of2');
     expect(await repairProblem(db.doc, db.table, read)).toBe(false);
     expect(await exists(keys.friendship('stale-of2', 'stale-of1'))).toBe(true);
+  });
+
+  it('does not remove an avatar set anew after the audit found the old one missing files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qp-stale-blobs-'));
+    try {
+      const blobs = createLocalBlobStore(dir);
+      await newUser('stale-av');
+      const avatar = (name: string) => ({ variants: [{ name: 'thumb', format: 'webp', width: 1, height: 1, key: `avatars/stale-av/${name}.webp`, bytes: 1 }], placeholder: '' });
+      const setAvatar = (value: unknown) =>
+        db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.user('stale-av'), UpdateExpression: 'SET avatar = :a', ExpressionAttributeValues: { ':a': value } }));
+      await setAvatar(avatar('old'));
+      const read = (await auditBlobs(db, blobs, { graceSeconds: 0 })).problems.find((p) => p.type === 'missing-avatar-files' && p.username === 'stale-av');
+      if (!read) throw new Error('the audit did not report the avatar');
+      await setAvatar(avatar('new'));
+      expect(await repairBlobProblem(db, blobs, read)).toBe(false);
+      const user = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user('stale-av'), ConsistentRead: true }));
+      expect(user.Item?.avatar).toEqual(avatar('new'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
