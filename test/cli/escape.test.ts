@@ -3,7 +3,9 @@
  * terminal escape codes, a C1 control or a bidi override prints them as visible escapes, in the
  * human lines and in `--json` (which stays valid JSON that decodes to the original text).
  */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../src/schema/keys.js';
 import { createUser, reportTarget } from '../../src/patterns/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { runCli } from '../support/cli.js';
@@ -41,5 +43,15 @@ describe('operator output escapes control characters', () => {
     expect(run.out).not.toMatch(RAW_CONTROL);
     const page = JSON.parse(run.out) as { items: { text: string }[] };
     expect(page.items[0]?.text).toBe(HOSTILE);
+  });
+
+  it('escapes stored profile text too (data loaded by other tools skips the API rules)', async () => {
+    await db.doc.send(
+      new UpdateCommand({ TableName: db.table, Key: keys.user('esc-target'), UpdateExpression: 'SET #n = :n, address = :a', ExpressionAttributeNames: { '#n': 'name' }, ExpressionAttributeValues: { ':n': HOSTILE, ':a': '\u001b]0;owned\u0007' } }),
+    );
+    const run = await runCli(db.table, ['user', 'get', 'esc-target']);
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).not.toMatch(RAW_CONTROL);
+    expect(run.out).toContain('\\x1b]0;owned\\x07');
   });
 });
