@@ -76,7 +76,8 @@ describe('the service worker caches the app shell only', () => {
     context.setDefaultTimeout(8_000);
     const page = await context.newPage();
     await page.goto('/login');
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    // Installed (the shell fetched and stored) and in control: a bound, not a wait.
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill(profile(username).password);
     await page.getByRole('button', { name: 'Log in' }).click();
