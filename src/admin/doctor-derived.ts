@@ -151,13 +151,16 @@ export async function auditDerived(db: Db, options: { fix?: boolean } = {}): Pro
   await settle();
   if (options.fix) {
     let fixed = 0;
-    for (const problem of report.problems) {
-      const deleted = await repairIf(db.doc, derived, [{ Delete: { TableName: derived, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }], [problem.still]);
-      if (deleted) fixed++;
-    }
+    for (const problem of report.problems) if (await repairDerivedProblem(db, problem)) fixed++;
     report.fixed = fixed;
   }
   return report;
+}
+
+/** Deletes a stray derived item if its source is still as the audit read it; false otherwise. */
+export function repairDerivedProblem(db: Db, problem: DerivedProblem): Promise<boolean> {
+  const derived = derivedTableName(db.table);
+  return repairIf(db.doc, derived, [{ Delete: { TableName: derived, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }], [problem.still]);
 }
 
 export function describeDerivedProblem(problem: DerivedProblem): string {
