@@ -14,7 +14,7 @@ import type { DocClient } from '../engine/doc-client.js';
 import type { RawItem } from '../schema/items.js';
 import { classifyKey, classifySafetyKey, keys, type ItemKey } from '../schema/keys.js';
 import { isConditionFailure } from '../patterns/db.js';
-import { present, repairIf, type Precondition, type TransactItem as TransactWriteItem } from './repair.js';
+import { present, repairIf, type Precondition, type TransactItem } from './repair.js';
 
 export type SafetyProblem =
   | { type: 'blocked-follow'; key: ItemKey; follower: string; followed: string; block: ItemKey }
@@ -118,8 +118,8 @@ function privateWas(username: string, wasPrivate: boolean): Precondition {
 export async function repairSafetyProblem(doc: DocClient, table: string, problem: SafetyProblem): Promise<boolean> {
   switch (problem.type) {
     case 'blocked-follow': {
-      const unfollow: TransactWriteItem = { Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } };
-      const decrement = (username: string, field: 'followers' | 'following'): TransactWriteItem => ({
+      const unfollow: TransactItem = { Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } };
+      const decrement = (username: string, field: 'followers' | 'following'): TransactItem => ({
         Update: {
           TableName: table,
           Key: keys.user(username),
