@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { TableMissingError, assertTableReady, ensureTable } from './admin/table.js';
-import { DEMO_PASSWORD, sampleLogin, seedSampleData } from './admin/seed.js';
+import { DEMO_PASSWORD, ensureSampleData, SampleDataError, sampleDataMarker, sampleLogin } from './admin/seed.js';
 import { createBlobStore } from './blobs/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connect, type Connection } from './engine/client.js';
@@ -68,17 +68,19 @@ async function main(): Promise<void> {
     connection = await connect(config);
     if (!config.tableCreate) {
       await assertTableReady(connection.client, config.tableName);
-    } else if ((await ensureTable(connection.client, config.tableName)).createdTable && !config.production) {
+    } else {
+      const { createdTable } = await ensureTable(connection.client, config.tableName);
       // Sample users belong to a development table only, never to one created in production.
-      try {
+      // A load that cannot complete stops the start (SampleDataError); the next one finishes it.
+      if (!config.production) {
         const started = Date.now();
-        const result = await seedSampleData(connection.doc, config.tableName, {
+        const result = await ensureSampleData(connection.doc, config.tableName, {
+          createdTable,
+          marker: sampleDataMarker(config.dataDir, config.tableName),
           blobs,
-          ...(config.production ? {} : { demoPassword: DEMO_PASSWORD }),
+          demoPassword: DEMO_PASSWORD,
         });
-        logger.info({ written: result.written, images: result.images, ms: Date.now() - started }, 'new table: sample data loaded');
-      } catch (error) {
-        logger.warn({ err: error }, 'new table: sample data not loaded');
+        if (result) logger.info({ written: result.written, images: result.images, ms: Date.now() - started }, 'sample data loaded');
       }
     }
   } catch (error) {
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof EngineStartError || error instanceof TableMissingError) {
+  if (error instanceof ConfigError || error instanceof EngineStartError || error instanceof TableMissingError || error instanceof SampleDataError) {
     process.stderr.write(`quick-photos: ${error.message.split('\n')[0]}\n`);
   } else {
     process.stderr.write(`quick-photos: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -2,10 +2,11 @@
  * The consistency audit's account checks: email claims that no longer match their account,
  * account items (credentials, sessions, tokens) of users that are gone, users marked for
  * deletion without a job to finish it, and deletions still pending. Repairs are conditional
- * like the counters'; a pending deletion is finished by `quick-photos accounts finish-deletions`.
+ * on what the audit read (the user still marked, still gone, still with another email); a
+ * pending deletion is finished by `quick-photos accounts finish-deletions`.
  */
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
+import { absent, repairIf, type Precondition } from './repair.js';
 import { normalizeEmail } from '../schema/entities.js';
 import type { RawItem } from '../schema/items.js';
 import { keys, type ItemKey, type KeyKind } from '../schema/keys.js';
@@ -13,10 +14,12 @@ import { keys, type ItemKey, type KeyKind } from '../schema/keys.js';
 export type AccountProblem =
   | { type: 'deletion-pending'; key: ItemKey; username: string; reason: string }
   | { type: 'deleting-without-job'; key: ItemKey; username: string; reason: string }
-  | { type: 'orphan-email-claim'; key: ItemKey; reason: string }
-  | { type: 'orphan-account-item'; key: ItemKey; reason: string };
+  /** `claimant` and `user`: the claim's username and that user's email as read (undefined: no such user). */
+  | { type: 'orphan-email-claim'; key: ItemKey; reason: string; claimant: unknown; user: { email: string; deleting: boolean } | undefined }
+  | { type: 'orphan-account-item'; key: ItemKey; reason: string; username: string };
 
 export function accountAuditor() {
+  // The email exactly as stored: a repair re-checks it.
   const users = new Map<string, { email: string; deleting: boolean }>();
   const jobs = new Set<string>();
   const claims: { key: ItemKey; email: string; username: unknown }[] = [];
@@ -42,12 +45,12 @@ export function accountAuditor() {
       for (const claim of claims) {
         const user = typeof claim.username === 'string' ? users.get(claim.username) : undefined;
         if (!user || user.deleting || normalizeEmail(user.email) !== claim.email) {
-          problems.push({ type: 'orphan-email-claim', key: claim.key, reason: `claimed for ${String(claim.username)}, whose account does not have this email` });
+          problems.push({ type: 'orphan-email-claim', key: claim.key, reason: `claimed for ${String(claim.username)}, whose account does not have this email`, claimant: claim.username, user });
         }
       }
       for (const item of accountItems) {
         if (!users.has(item.username) && !jobs.has(item.username)) {
-          problems.push({ type: 'orphan-account-item', key: item.key, reason: `user ${item.username} does not exist` });
+          problems.push({ type: 'orphan-account-item', key: item.key, reason: `user ${item.username} does not exist`, username: item.username });
         }
       }
       return problems;
@@ -55,20 +58,52 @@ export function accountAuditor() {
   };
 }
 
-/** Applies one repair; false when it cannot be repaired here or the item changed since the audit. */
+/** The claimant's User item as the audit read it: gone, being deleted, or with another email. */
+function claimantWas(username: string, user: { email: string; deleting: boolean } | undefined): Precondition {
+  if (!user) return absent(keys.user(username));
+  if (user.deleting) return { key: keys.user(username), condition: 'attribute_exists(deleting)' };
+  return { key: keys.user(username), condition: 'NOT attribute_exists(deleting) AND (email = :email OR attribute_not_exists(email))', values: { ':email': user.email } };
+}
+
+/** Applies one repair; false when it cannot be repaired here or what the audit read changed since. */
 export async function repairAccountProblem(doc: DocClient, table: string, problem: AccountProblem): Promise<boolean> {
   switch (problem.type) {
     case 'deletion-pending':
       return false;
     case 'deleting-without-job':
-      await doc.send(
-        new PutCommand({ TableName: table, Item: { ...keys.deletionJob(problem.username), username: problem.username, startedAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(PK)' }),
+      return repairIf(
+        doc,
+        table,
+        [{ Put: { TableName: table, Item: { ...keys.deletionJob(problem.username), username: problem.username, startedAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(PK)' } }],
+        [{ key: keys.user(problem.username), condition: 'attribute_exists(deleting)' }],
       );
-      return true;
-    case 'orphan-email-claim':
+    case 'orphan-email-claim': {
+      const claimant = typeof problem.claimant === 'string' ? problem.claimant : undefined;
+      // The claim still names the same account, and that account still lacks this email.
+      return repairIf(
+        doc,
+        table,
+        [
+          {
+            Delete: {
+              TableName: table,
+              Key: problem.key,
+              ConditionExpression: claimant === undefined ? 'attribute_exists(PK) AND attribute_not_exists(username)' : 'username = :claimant',
+              ...(claimant === undefined ? {} : { ExpressionAttributeValues: { ':claimant': claimant } }),
+            },
+          },
+        ],
+        claimant === undefined ? [] : [claimantWas(claimant, problem.user)],
+      );
+    }
     case 'orphan-account-item':
-      await doc.send(new DeleteCommand({ TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
-      return true;
+      // A re-registration of the name meanwhile writes these very keys: only a still-absent user's go.
+      return repairIf(
+        doc,
+        table,
+        [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }],
+        [absent(keys.user(problem.username)), absent(keys.deletionJob(problem.username))],
+      );
   }
 }
 

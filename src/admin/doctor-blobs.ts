@@ -11,7 +11,7 @@ import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
 import { imageFileKeys, UPLOADS_PREFIX, type BlobStore } from '../blobs/index.js';
 import { fullVariant, PHOTO_VARIANTS, processImage, storeImage } from '../media/index.js';
-import { deletePhoto, type Db } from '../patterns/index.js';
+import { deletePhoto, isConditionFailure, type Db } from '../patterns/index.js';
 import { StoredImage, validator, type StoredVariant } from '../schema/entities.js';
 import { classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
@@ -19,7 +19,8 @@ import type { RawItem } from '../schema/items.js';
 export type BlobProblem =
   | { type: 'orphan-file'; key: string; size: number }
   | { type: 'missing-photo-files'; key: ItemKey; owner: string; timestamp: string; missing: string[]; variants: StoredVariant[] }
-  | { type: 'missing-avatar-files'; key: ItemKey; username: string; missing: string[] };
+  /** `avatar`: the avatar as read; a new one set meanwhile is kept. */
+  | { type: 'missing-avatar-files'; key: ItemKey; username: string; missing: string[]; avatar: StoredImage };
 
 export interface BlobAuditReport {
   files: number;
@@ -90,13 +91,13 @@ export async function auditBlobs(db: Db, blobs: BlobStore, options: BlobAuditOpt
     problems.push(
       o.kind === 'photo'
         ? { type: 'missing-photo-files', key: o.key, owner: o.owner, timestamp: o.timestamp!, missing, variants: o.image.variants }
-        : { type: 'missing-avatar-files', key: o.key, username: o.owner, missing },
+        : { type: 'missing-avatar-files', key: o.key, username: o.owner, missing, avatar: o.image },
     );
   }
   const report: BlobAuditReport = { files: stored.size, referenced: referenced.size, problems };
   if (options.fix) {
     let fixed = 0;
-    for (const problem of problems) if (await repairBlob(db, blobs, problem)) fixed += 1;
+    for (const problem of problems) if (await repairBlobProblem(db, blobs, problem)) fixed += 1;
     report.fixed = fixed;
   }
   return report;
@@ -110,14 +111,22 @@ async function readAll(blobs: BlobStore, key: string): Promise<Buffer | undefine
   return Buffer.concat(chunks);
 }
 
-async function repairBlob(db: Db, blobs: BlobStore, problem: BlobProblem): Promise<boolean> {
+/** Applies one repair; false when the item changed since the audit (a new avatar set meanwhile). */
+export async function repairBlobProblem(db: Db, blobs: BlobStore, problem: BlobProblem): Promise<boolean> {
   if (problem.type === 'orphan-file') {
     await blobs.delete(blobs.locationOf(problem.key));
     return true;
   }
   if (problem.type === 'missing-avatar-files') {
-    await db.doc.send(new UpdateCommand({ TableName: db.table, Key: problem.key, UpdateExpression: 'REMOVE avatar', ConditionExpression: 'attribute_exists(PK)' }));
-    return true;
+    try {
+      await db.doc.send(
+        new UpdateCommand({ TableName: db.table, Key: problem.key, UpdateExpression: 'REMOVE avatar', ConditionExpression: 'avatar = :seen', ExpressionAttributeValues: { ':seen': problem.avatar } }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
   const full = fullVariant({ variants: problem.variants, placeholder: '' });
   const source = problem.missing.includes(full.key) ? undefined : await readAll(blobs, full.key);
@@ -128,16 +137,21 @@ async function repairBlob(db: Db, blobs: BlobStore, problem: BlobProblem): Promi
   }
   const image = await storeImage(blobs, problem.owner, await processImage(source, PHOTO_VARIANTS, { maxPixels: 50_000_000 }));
   // Conditional on the variants the audit saw: a concurrent change is never overwritten.
-  await db.doc.send(
-    new UpdateCommand({
-      TableName: db.table,
-      Key: problem.key,
-      UpdateExpression: 'SET variants = :v, placeholder = :p, #loc = :l',
-      ConditionExpression: 'variants = :old',
-      ExpressionAttributeNames: { '#loc': 'location' },
-      ExpressionAttributeValues: { ':v': image.variants, ':p': image.placeholder, ':l': blobs.locationOf(fullVariant(image).key), ':old': problem.variants },
-    }),
-  );
+  try {
+    await db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: problem.key,
+        UpdateExpression: 'SET variants = :v, placeholder = :p, #loc = :l',
+        ConditionExpression: 'variants = :old',
+        ExpressionAttributeNames: { '#loc': 'location' },
+        ExpressionAttributeValues: { ':v': image.variants, ':p': image.placeholder, ':l': blobs.locationOf(fullVariant(image).key), ':old': problem.variants },
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
   return true;
 }
 

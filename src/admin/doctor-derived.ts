@@ -5,15 +5,17 @@
  * the reader no longer follows, a followed celebrity no longer followed, an activity item about
  * a deleted user or an undone follow, reaction or follow request, a directory token of a
  * deleted user or an old name) is reported and, with fix, deleted (conditionally: only if
- * still there).
+ * still there and its source still missing, in one transaction across both tables: a follow,
+ * a user or a name that came back meanwhile keeps what the worker derived from it).
  *
  * The stream worker removes these itself; strays come from records it never saw (a checkpoint
  * older than the stream's 24-hour retention, data loaded before streams were on) or from
  * races between several workers.
  */
 import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGet, isConditionFailure, type Db } from '../patterns/db.js';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGet, type Db } from '../patterns/db.js';
+import { absent, repairIf, type Precondition } from './repair.js';
 import { isReactionType } from '../schema/entities.js';
 import { classifyDerivedKey, derivedKeys, keys, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
@@ -24,6 +26,8 @@ export interface DerivedProblem {
   type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token';
   key: ItemKey;
   reason: string;
+  /** What the audit read of its source in the main table, re-checked by the repair. */
+  still: Precondition;
 }
 
 export interface DerivedAuditReport {
@@ -45,7 +49,7 @@ interface Check {
   type: DerivedProblem['type'];
   needs: { key: ItemKey; reason: string }[];
   /** A further condition on the sources found (e.g. the user's name still yields the token). */
-  valid?: (found: (key: ItemKey) => RawItem | undefined) => string | undefined;
+  valid?: (found: (key: ItemKey) => RawItem | undefined) => { reason: string; still: Precondition } | undefined;
 }
 
 const following = (reader: string, author: string) => ({ key: keys.friendship(author, reader), reason: `${reader} no longer follows ${author}` });
@@ -89,8 +93,14 @@ function checkOf(item: RawItem): Check | undefined {
         needs: [{ key: userKey, reason: `user ${username} does not exist` }],
         valid: (found) => {
           const user = found(userKey);
-          const tokens = searchTokens(username, typeof user?.name === 'string' ? user.name : '').map((t) => derivedKeys.directoryToken(t.token, username).SK);
-          return tokens.includes(key.SK) ? undefined : `no longer matches ${username}'s name`;
+          const name = typeof user?.name === 'string' ? user.name : undefined;
+          const tokens = searchTokens(username, name ?? '').map((t) => derivedKeys.directoryToken(t.token, username).SK);
+          if (tokens.includes(key.SK)) return undefined;
+          const still: Precondition =
+            name === undefined
+              ? { key: userKey, condition: 'attribute_exists(PK) AND attribute_not_exists(#n)', names: { '#n': 'name' } }
+              : { key: userKey, condition: '#n = :n', names: { '#n': 'name' }, values: { ':n': name } };
+          return { reason: `no longer matches ${username}'s name`, still };
         },
       };
     }
@@ -112,8 +122,8 @@ export async function auditDerived(db: Db, options: { fix?: boolean } = {}): Pro
     const lookup = (key: ItemKey) => found.get(`${key.PK}\n${key.SK}`);
     for (const check of pending) {
       const missing = check.needs.find((need) => !lookup(need.key));
-      const reason = missing?.reason ?? check.valid?.(lookup);
-      if (reason) report.problems.push({ type: check.type, key: check.item, reason });
+      const found = missing ? { reason: missing.reason, still: absent(missing.key, db.table) } : check.valid?.(lookup);
+      if (found) report.problems.push({ type: check.type, key: check.item, ...found, still: { ...found.still, table: db.table } });
     }
     pending = [];
   };
@@ -141,17 +151,16 @@ export async function auditDerived(db: Db, options: { fix?: boolean } = {}): Pro
   await settle();
   if (options.fix) {
     let fixed = 0;
-    for (const problem of report.problems) {
-      try {
-        await db.doc.send(new DeleteCommand({ TableName: derived, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
-        fixed++;
-      } catch (error) {
-        if (!(isConditionFailure(error))) throw error;
-      }
-    }
+    for (const problem of report.problems) if (await repairDerivedProblem(db, problem)) fixed++;
     report.fixed = fixed;
   }
   return report;
+}
+
+/** Deletes a stray derived item if its source is still as the audit read it; false otherwise. */
+export function repairDerivedProblem(db: Db, problem: DerivedProblem): Promise<boolean> {
+  const derived = derivedTableName(db.table);
+  return repairIf(db.doc, derived, [{ Delete: { TableName: derived, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }], [problem.still]);
 }
 
 export function describeDerivedProblem(problem: DerivedProblem): string {

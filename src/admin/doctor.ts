@@ -3,24 +3,27 @@
  * counter counts, and finds orphans. An operator tool, never on a request path: it is the
  * only code in the project that issues a Scan.
  *
- * Repairs are conditional so they never clobber a write that lands meanwhile: orphans are
- * deleted only if still present, and a counter is set to the recount only if it still holds
- * the value the audit saw. What could not be repaired shows up in the re-audit that follows.
+ * Repairs are conditional so they never clobber a write that lands meanwhile: an orphan is
+ * deleted only if still present and what it lacked (its photo, its user) is still missing,
+ * and a counter is set to the recount only if it still holds the value the audit saw. What
+ * could not be repaired shows up in the re-audit that follows.
  */
-import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
 import { isReactionType, REACTION_TYPES, type ReactionType } from '../schema/entities.js';
 import { classifyKey, keys, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
 import { accountAuditor, describeAccountProblem, repairAccountProblem, type AccountProblem } from './doctor-accounts.js';
 import { isConditionFailure } from '../patterns/db.js';
+import { absent, repairIf } from './repair.js';
 
 export type Problem =
   | { type: 'user-counter'; key: ItemKey; username: string; field: 'followers' | 'following'; stored: unknown; actual: number }
   | { type: 'photo-counter'; key: ItemKey; owner: string; timestamp: string; reaction: ReactionType; stored: unknown; actual: number }
-  | { type: 'orphan-reaction'; key: ItemKey; reason: string }
-  | { type: 'orphan-friendship'; key: ItemKey; reason: string }
-  | { type: 'orphan-photo'; key: ItemKey; reason: string }
+  /** `missing`: the items whose absence makes it an orphan (the repair re-checks them). */
+  | { type: 'orphan-reaction'; key: ItemKey; reason: string; missing: ItemKey[] }
+  | { type: 'orphan-friendship'; key: ItemKey; reason: string; missing: ItemKey[] }
+  | { type: 'orphan-photo'; key: ItemKey; reason: string; missing: ItemKey[] }
   | AccountProblem;
 
 export interface AuditCounts {
@@ -69,7 +72,7 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
   const counts: AuditCounts = { scanned: 0, users: 0, photos: 0, reactions: 0, friendships: 0 };
   const users = new Map<string, { followers: Tally; following: Tally }>();
   const photos = new Map<string, { owner: string; timestamp: string; stored: RawItem; actual: Record<ReactionType, number> }>();
-  const reactions: { key: ItemKey; photo: string; type: string; reactingUser: string }[] = [];
+  const reactions: { key: ItemKey; photo: string; type: string; reactingUser: string; owner: string; timestamp: string }[] = [];
   const friendships: { key: ItemKey; followed: string; follower: string }[] = [];
   const accounts = accountAuditor();
 
@@ -95,7 +98,7 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
         break;
       case 'reaction':
         counts.reactions++;
-        reactions.push({ key, photo: key.SK, type: kind.reactionType, reactingUser: kind.reactingUser });
+        reactions.push({ key, photo: key.SK, type: kind.reactionType, reactingUser: kind.reactingUser, owner: kind.owner, timestamp: kind.timestamp });
         break;
       case 'friendship':
         counts.friendships++;
@@ -109,9 +112,9 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
   const problems: Problem[] = [];
   for (const r of reactions) {
     const photo = photos.get(r.photo);
-    if (!photo) problems.push({ type: 'orphan-reaction', key: r.key, reason: `photo ${r.photo} does not exist` });
-    else if (!isReactionType(r.type)) problems.push({ type: 'orphan-reaction', key: r.key, reason: `unknown reaction type ${r.type}` });
-    else if (!users.has(r.reactingUser)) problems.push({ type: 'orphan-reaction', key: r.key, reason: `reacting user ${r.reactingUser} does not exist` });
+    if (!photo) problems.push({ type: 'orphan-reaction', key: r.key, reason: `photo ${r.photo} does not exist`, missing: [keys.photo(r.owner, r.timestamp)] });
+    else if (!isReactionType(r.type)) problems.push({ type: 'orphan-reaction', key: r.key, reason: `unknown reaction type ${r.type}`, missing: [] });
+    else if (!users.has(r.reactingUser)) problems.push({ type: 'orphan-reaction', key: r.key, reason: `reacting user ${r.reactingUser} does not exist`, missing: [keys.user(r.reactingUser)] });
     else photo.actual[r.type]++;
   }
   for (const f of friendships) {
@@ -119,7 +122,8 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
     const follower = users.get(f.follower);
     const missing = [!followed && `followed user ${f.followed}`, !follower && `follower ${f.follower}`].filter(Boolean);
     if (!followed || !follower) {
-      problems.push({ type: 'orphan-friendship', key: f.key, reason: `${missing.join(' and ')} does not exist` });
+      const missingKeys = [...(followed ? [] : [keys.user(f.followed)]), ...(follower ? [] : [keys.user(f.follower)])];
+      problems.push({ type: 'orphan-friendship', key: f.key, reason: `${missing.join(' and ')} does not exist`, missing: missingKeys });
       continue;
     }
     // The data's self-follows count on both sides of the same user, as they did when written.
@@ -128,7 +132,7 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
   }
   for (const [sk, photo] of photos) {
     if (!users.has(photo.owner)) {
-      problems.push({ type: 'orphan-photo', key: { PK: keys.photo(photo.owner, photo.timestamp).PK, SK: sk }, reason: `owner ${photo.owner} does not exist` });
+      problems.push({ type: 'orphan-photo', key: { PK: keys.photo(photo.owner, photo.timestamp).PK, SK: sk }, reason: `owner ${photo.owner} does not exist`, missing: [keys.user(photo.owner)] });
       continue;
     }
     for (const reaction of REACTION_TYPES) {
@@ -149,8 +153,8 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
   return { ...counts, problems };
 }
 
-/** Applies one repair; false when the item changed since the audit (the re-audit will tell). */
-async function repair(doc: DocClient, table: string, problem: Problem): Promise<boolean> {
+/** Applies one repair; false when the item or what made it a problem changed since the audit (the re-audit will tell). */
+export async function repairProblem(doc: DocClient, table: string, problem: Problem): Promise<boolean> {
   try {
     switch (problem.type) {
       case 'deletion-pending':
@@ -161,8 +165,8 @@ async function repair(doc: DocClient, table: string, problem: Problem): Promise<
       case 'orphan-reaction':
       case 'orphan-friendship':
       case 'orphan-photo':
-        await doc.send(new DeleteCommand({ TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
-        return true;
+        // A user registered meanwhile under the missing name may have written this very key.
+        return await repairIf(doc, table, [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }], problem.missing.map((key) => absent(key)));
       case 'user-counter':
         await doc.send(
           new UpdateCommand({
@@ -209,7 +213,7 @@ export async function auditTable(doc: DocClient, table: string, options: AuditOp
     // Orphans first: their deletion changes what the counters should be.
     const orphans = current.problems.filter((p) => p.type.startsWith('orphan-'));
     const batch = orphans.length > 0 ? orphans : current.problems;
-    for (const problem of batch) if (await repair(doc, table, problem)) fixed++;
+    for (const problem of batch) if (await repairProblem(doc, table, problem)) fixed++;
     current = await auditOnce(doc, table, options);
   }
   return { ...first, fixed, remaining: current.problems };

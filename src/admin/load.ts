@@ -10,7 +10,9 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { backoff } from '../backoff.js';
 import type { DocClient } from '../engine/doc-client.js';
+import { retryKind } from '../engine/lean/errors.js';
 import { classifyKey } from '../schema/keys.js';
 import { CorruptItemError, decodeFriendship, decodePhoto, decodeReaction, decodeUser, type RawItem } from '../schema/items.js';
 
@@ -30,6 +32,8 @@ export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** Stop after this many bad lines (the file is probably not what it should be). */
   maxBadLines?: number;
+  /** Tries per batch (unprocessed items and throttled or transient failures alike), and their backoff. */
+  retry?: { attempts?: number; baseMs?: number; capMs?: number };
 }
 
 export interface LoadResult {
@@ -43,7 +47,7 @@ export interface LoadResult {
 }
 
 const BATCH_SIZE = 25;
-const MAX_ATTEMPTS = 10;
+const RETRY = { attempts: 10, baseMs: 50, capMs: 5_000 };
 
 const decoders = { user: decodeUser, photo: decodePhoto, reaction: decodeReaction, friendship: decodeFriendship } as const;
 
@@ -64,8 +68,6 @@ export function checkItem(value: unknown): string | undefined {
   return undefined;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export async function loadItems(
   doc: DocClient,
   tableName: string,
@@ -79,13 +81,27 @@ export async function loadItems(
   const inFlight = new Set<Promise<void>>();
   let failure: Error | undefined;
 
+  const retry = { ...RETRY, ...options.retry };
   const writeBatch = async (items: RawItem[]): Promise<void> => {
     let pending = items.map((Item) => ({ PutRequest: { Item } }));
+    let lastError: unknown;
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`BatchWriteItem left ${pending.length} items unprocessed after ${MAX_ATTEMPTS} attempts.`);
-      if (attempt > 0) await sleep(Math.random() * Math.min(5_000, 50 * 2 ** attempt));
+      if (attempt >= retry.attempts) {
+        const why = lastError instanceof Error ? `: ${lastError.name}: ${lastError.message}` : ' unprocessed';
+        throw new Error(`BatchWriteItem left ${pending.length} items unwritten after ${retry.attempts} attempts${why}`, { cause: lastError });
+      }
+      if (attempt > 0) await backoff(attempt, retry.baseMs, retry.capMs);
       result.requests++;
-      const response = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      let response;
+      try {
+        response = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+        lastError = undefined;
+      } catch (error) {
+        // A busy engine throttles or times out: puts are idempotent, so the batch is sent again.
+        if (!retryKind(error)) throw error;
+        lastError = error;
+        continue;
+      }
       const unprocessed = response.UnprocessedItems?.[tableName] ?? [];
       result.written += pending.length - unprocessed.length;
       pending = unprocessed.flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));

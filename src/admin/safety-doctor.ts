@@ -6,20 +6,19 @@
  *    delete the request);
  *  - each user's `blocking` equals its block items (repair: conditional set);
  *  - the private mark exists exactly when the User item says `private` (repair: put/delete).
- * One Scan of its own; every repair is conditional, and a re-audit says what is left.
+ * One Scan of its own; every repair is conditional on what the audit read (the block still
+ * there, the follow still there, `private` still what it was), and a re-audit says what is left.
  */
-import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
-import { isDomainError } from '../errors.js';
-import { createCursorCodec, unfollowUser } from '../patterns/index.js';
 import type { RawItem } from '../schema/items.js';
 import { classifyKey, classifySafetyKey, keys, type ItemKey } from '../schema/keys.js';
-import { randomBytes } from 'node:crypto';
 import { isConditionFailure } from '../patterns/db.js';
+import { present, repairIf, type Precondition, type TransactItem } from './repair.js';
 
 export type SafetyProblem =
-  | { type: 'blocked-follow'; key: ItemKey; follower: string; followed: string }
-  | { type: 'blocked-request'; key: ItemKey; requester: string; target: string }
+  | { type: 'blocked-follow'; key: ItemKey; follower: string; followed: string; block: ItemKey }
+  | { type: 'blocked-request'; key: ItemKey; requester: string; target: string; block: ItemKey }
   | { type: 'request-beside-follow'; key: ItemKey; requester: string; target: string }
   | { type: 'blocking-counter'; key: ItemKey; username: string; stored: unknown; actual: number }
   | { type: 'private-mark'; key: ItemKey; username: string; private: boolean };
@@ -80,11 +79,17 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
     start = page.LastEvaluatedKey;
   } while (start);
 
-  const blockedPair = (a: string, b: string) => blocks.has(pairKey(a, b)) || blocks.has(pairKey(b, a));
+  /** A block item between the pair, either way round (the one a repair re-checks). */
+  const blockBetween = (a: string, b: string): ItemKey | undefined =>
+    blocks.has(pairKey(a, b)) ? keys.block(a, b) : blocks.has(pairKey(b, a)) ? keys.block(b, a) : undefined;
   const problems: SafetyProblem[] = [];
-  for (const f of followItems) if (f.follower !== f.followed && blockedPair(f.follower, f.followed)) problems.push({ type: 'blocked-follow', ...f });
+  for (const f of followItems) {
+    const block = f.follower !== f.followed ? blockBetween(f.follower, f.followed) : undefined;
+    if (block) problems.push({ type: 'blocked-follow', ...f, block });
+  }
   for (const r of requests) {
-    if (blockedPair(r.requester, r.target)) problems.push({ type: 'blocked-request', ...r });
+    const block = blockBetween(r.requester, r.target);
+    if (block) problems.push({ type: 'blocked-request', ...r, block });
     else if (follows.has(pairKey(r.requester, r.target))) problems.push({ type: 'request-beside-follow', ...r });
   }
   for (const [username, user] of users) {
@@ -96,24 +101,53 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
   return { blocks: blocks.size, requests: requests.length, problems };
 }
 
-async function repair(doc: DocClient, table: string, problem: SafetyProblem): Promise<boolean> {
-  try {
-    switch (problem.type) {
-      case 'blocked-follow':
-        try {
-          // The mirror transaction keeps both counters exact; the db's cursors are never used by it.
-          await unfollowUser({ doc, table, cursors: createCursorCodec(randomBytes(16).toString('hex')) }, problem.follower, problem.followed);
-        } catch (error) {
-          if (!isDomainError(error)) throw error;
-          // Counters already off (below one): drop the item; the counter audit recounts after.
-          await doc.send(new DeleteCommand({ TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
-        }
-        return true;
-      case 'blocked-request':
-      case 'request-beside-follow':
-        await doc.send(new DeleteCommand({ TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' }));
-        return true;
-      case 'blocking-counter':
+/** The user's `private` as the audit read it: true, or false/absent. */
+function privateWas(username: string, wasPrivate: boolean): Precondition {
+  return {
+    key: keys.user(username),
+    condition: wasPrivate ? '#p = :true' : 'attribute_not_exists(#p) OR #p <> :true',
+    names: { '#p': 'private' },
+    values: { ':true': true },
+  };
+}
+
+/**
+ * Applies one repair if what the audit read still holds; false when it no longer does (a user
+ * unblocked, unfollowed or toggled privacy meanwhile) or the item changed.
+ */
+export async function repairSafetyProblem(doc: DocClient, table: string, problem: SafetyProblem): Promise<boolean> {
+  switch (problem.type) {
+    case 'blocked-follow': {
+      const unfollow: TransactItem = { Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } };
+      const decrement = (username: string, field: 'followers' | 'following'): TransactItem => ({
+        Update: {
+          TableName: table,
+          Key: keys.user(username),
+          UpdateExpression: 'SET #f = #f - :one',
+          ConditionExpression: '#f >= :one',
+          ExpressionAttributeNames: { '#f': field },
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      });
+      const stillBlocked = [present(problem.block)];
+      // As unfollowing does, counters included; counters already off (below one): the item
+      // alone, and the counter audit recounts after.
+      return (
+        (await repairIf(doc, table, [unfollow, decrement(problem.followed, 'followers'), decrement(problem.follower, 'following')], stillBlocked)) ||
+        repairIf(doc, table, [unfollow], stillBlocked)
+      );
+    }
+    case 'blocked-request':
+      return repairIf(doc, table, [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }], [present(problem.block)]);
+    case 'request-beside-follow':
+      return repairIf(
+        doc,
+        table,
+        [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }],
+        [present(keys.friendship(problem.target, problem.requester))],
+      );
+    case 'blocking-counter':
+      try {
         await doc.send(
           new UpdateCommand({
             TableName: table,
@@ -124,14 +158,15 @@ async function repair(doc: DocClient, table: string, problem: SafetyProblem): Pr
           }),
         );
         return true;
-      case 'private-mark':
-        if (problem.private) await doc.send(new PutCommand({ TableName: table, Item: { ...problem.key, username: problem.username } }));
-        else await doc.send(new DeleteCommand({ TableName: table, Key: problem.key }));
-        return true;
-    }
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    case 'private-mark':
+      // The mark follows `private` as read: a toggle since then already wrote the mark itself.
+      return problem.private
+        ? repairIf(doc, table, [{ Put: { TableName: table, Item: { ...problem.key, username: problem.username }, ConditionExpression: 'attribute_not_exists(PK)' } }], [privateWas(problem.username, true)])
+        : repairIf(doc, table, [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }], [privateWas(problem.username, false)]);
   }
 }
 
@@ -140,7 +175,7 @@ export async function auditSafety(doc: DocClient, table: string, options: { fix?
   const first = await auditSafetyOnce(doc, table);
   if (!options.fix || first.problems.length === 0) return first;
   let fixed = 0;
-  for (const problem of first.problems) if (await repair(doc, table, problem)) fixed++;
+  for (const problem of first.problems) if (await repairSafetyProblem(doc, table, problem)) fixed++;
   const again = await auditSafetyOnce(doc, table);
   return { ...first, fixed, remaining: again.problems };
 }

@@ -2,13 +2,21 @@
  * Sample data for `npm start` on an empty table, from the project's seeded generator: users,
  * photos with real generated pictures (variants, placeholders, captions), avatars, and in
  * development one shared demo password for every sample user.
+ *
+ * The load is all or nothing from the operator's view: a marker file in the data directory
+ * says a load began and is removed only once it finished, so a start that could not finish
+ * (after retrying) stops, and the next start loads again: every write is a put of the same
+ * seeded item (and the same pictures), so loading twice leaves what loading once would.
  */
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { backoff } from '../backoff.js';
 import type { BlobStore } from '../blobs/index.js';
 import type { DocClient } from '../engine/doc-client.js';
 import { credentialsItem, hashPassword } from '../patterns/accounts/index.js';
 import type { StoredImage } from '../schema/entities.js';
 import { GENERATE_DEFAULTS, generateItems, type GeneratedItem } from './generate.js';
-import { loadItems, type LoadResult } from './load.js';
+import { loadItems, type LoadOptions, type LoadResult } from './load.js';
 import { eachLimited } from '../limit.js';
 import { createSamplePictures, sampleCaption } from './sample-images.js';
 
@@ -19,6 +27,8 @@ export interface SeedOptions {
   blobs?: BlobStore;
   /** Development only: every sample user can log in with this password. */
   demoPassword?: string;
+  /** The bulk load's retries (tests shorten them). */
+  retry?: LoadOptions['retry'];
 }
 
 export const SEED_DEFAULTS = { users: 50, seed: GENERATE_DEFAULTS.seed } as const;
@@ -34,6 +44,20 @@ export interface SeedResult extends LoadResult {
 
 async function* jsonLines(items: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<string> {
   for await (const item of items) yield JSON.stringify(item);
+}
+
+/** A picture is drawn and stored again when that failed (a busy disk or store); each try writes the same files. */
+const PICTURE_ATTEMPTS = 3;
+
+async function retried(task: () => Promise<void>, attempts: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await task();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await backoff(attempt, 100, 2_000);
+    }
+  }
 }
 
 const isUser = (item: GeneratedItem): boolean => typeof item.SK === 'string' && item.SK.startsWith('#METADATA#');
@@ -58,7 +82,7 @@ export async function seedSampleData(doc: DocClient, table: string, options: See
         work.push(async () => void photos.set(item.SK, await pictures.photo(item.username, item.timestamp)));
       }
     }
-    await eachLimited(work, 4, (task) => task());
+    await eachLimited(work, 4, (task) => retried(task, PICTURE_ATTEMPTS));
   }
   const passwordHash = options.demoPassword ? await hashPassword(options.demoPassword) : undefined;
 
@@ -81,7 +105,7 @@ export async function seedSampleData(doc: DocClient, table: string, options: See
     }
   }
 
-  const result = await loadItems(doc, table, jsonLines(items()));
+  const result = await loadItems(doc, table, jsonLines(items()), options.retry ? { retry: options.retry } : {});
   // Generated items are valid by construction; a bad one is a bug, not data to skip.
   if (result.badLines.length > 0) throw new Error(`Sample data had ${result.badLines.length} invalid items (first: ${result.badLines[0]?.error}).`);
   return { ...result, images: photos.size + avatars.size, sampleUser: sampleLogin(options) };
@@ -93,4 +117,46 @@ export function sampleLogin(options: Pick<SeedOptions, 'users' | 'seed'> = {}): 
     if (isUser(item)) return String((item as { username: string }).username);
   }
   return undefined;
+}
+
+/** Sample data did not load completely: the start stops, and the message says what to do. */
+export class SampleDataError extends Error {
+  override readonly name = 'SampleDataError';
+}
+
+/** Where a load in progress of `table`'s sample data is marked, under the data directory. */
+export const sampleDataMarker = (dataDir: string, table: string): string => join(dataDir, `sample-data-pending.${encodeURIComponent(table)}`);
+
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
+  );
+
+/**
+ * Loads the sample data into a table just created, or finishes a load an earlier start left
+ * unfinished (its marker is still there); otherwise does nothing and returns undefined.
+ * A load that cannot complete after its retries is a SampleDataError of one line.
+ */
+export async function ensureSampleData(
+  doc: DocClient,
+  table: string,
+  options: SeedOptions & { createdTable: boolean; marker: string },
+): Promise<SeedResult | undefined> {
+  const { createdTable, marker, ...seed } = options;
+  if (!createdTable && !(await exists(marker))) return undefined;
+  await mkdir(dirname(marker), { recursive: true });
+  await writeFile(marker, `Sample data of table ${table} began loading at ${new Date().toISOString()}; the next start finishes it.\n`);
+  let result: SeedResult;
+  try {
+    result = await seedSampleData(doc, table, seed);
+  } catch (error) {
+    const why = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+    throw new SampleDataError(
+      `the sample data of table ${table} loaded only partly (${why}); start again to finish loading it (on a busy machine, once it is quieter).`,
+      { cause: error },
+    );
+  }
+  await rm(marker, { force: true });
+  return result;
 }

@@ -9,6 +9,7 @@ import { LOCAL_CURSOR_SECRET, loadConfig, type Config } from '../config.js';
 import { connect, type Connection } from '../engine/client.js';
 import { liveEngine } from '../engine/registry.js';
 import { createCursorCodec, type Db, type Page } from '../patterns/index.js';
+import { escapeControls, safeJson } from './format.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -96,17 +97,18 @@ export class CliContext {
     await connection?.close();
   }
 
+  /** One line of output; control characters in it (user-supplied text) print escaped. */
   line(text = ''): void {
-    this.io.stdout.write(`${text}\n`);
+    this.io.stdout.write(`${escapeControls(text)}\n`);
   }
 
   warn(text: string): void {
-    this.io.stderr.write(`${text}\n`);
+    this.io.stderr.write(`${escapeControls(text)}\n`);
   }
 
   /** `--json` prints `value`; otherwise the human lines. */
   print(value: unknown, lines: () => string[]): void {
-    if (this.json) this.line(JSON.stringify(value, null, 2));
+    if (this.json) this.io.stdout.write(`${safeJson(value)}\n`);
     else for (const text of lines()) this.line(text);
   }
 

@@ -11,6 +11,7 @@ import { mapEngineError } from '../patterns/index.js';
 import { CorruptItemError } from '../schema/items.js';
 import { CliContext, type CliIo, type Env } from './context.js';
 import { CliError } from './errors.js';
+import { escapeControls } from './format.js';
 import * as accounts from './commands/accounts.js';
 import * as doctor from './commands/doctor.js';
 import * as generate from './commands/generate.js';
@@ -98,8 +99,9 @@ export async function run(argv: string[], options: RunOptions): Promise<number> 
     })();
     const mapped = mapEngineError(error, table);
     const { line, code } = errorLine(mapped);
-    io.stderr.write(`${line}\n`);
-    if (env.QUICK_PHOTOS_DEBUG && mapped instanceof Error && !(mapped instanceof DomainError)) io.stderr.write(`${mapped.stack ?? ''}\n`);
+    // Messages can quote what a user or a file supplied.
+    io.stderr.write(`${escapeControls(line)}\n`);
+    if (env.QUICK_PHOTOS_DEBUG && mapped instanceof Error && !(mapped instanceof DomainError)) io.stderr.write(`${(mapped.stack ?? '').split('\n').map(escapeControls).join('\n')}\n`);
     return code;
   } finally {
     await ctx.close();
