@@ -7,11 +7,10 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { profile, signUp, startApi, type Api } from '../http/support.js';
-import { buildWeb, launchBrowser, removeDir } from './support.js';
+import { launchBrowser } from './support.js';
 
-let webDir: string | undefined;
 let api: Api | undefined;
 let browser: Browser | undefined;
 let proxy: Proxy | undefined;
@@ -48,8 +47,7 @@ async function startProxy(target: URL): Promise<Proxy> {
 }
 
 beforeAll(async () => {
-  webDir = await buildWeb();
-  api = await startApi({ WEB_DIR: webDir });
+  api = await startApi({ WEB_DIR: inject('webDir') });
   proxy = await startProxy(new URL(api.url));
   browser = await launchBrowser();
 }, 120_000);
@@ -58,7 +56,6 @@ afterAll(async () => {
   await proxy?.offline().catch(() => undefined);
   await browser?.close();
   await api?.close();
-  await removeDir(webDir);
 });
 
 interface CachedEntry {
