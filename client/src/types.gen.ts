@@ -2969,7 +2969,7 @@ export type CompleteUploadErrors = {
      */
     404: ErrorResponse & {
         error: {
-            code: 'UPLOAD_NOT_FOUND' | 'USER_NOT_FOUND';
+            code: 'PHOTO_NOT_FOUND' | 'UPLOAD_NOT_FOUND' | 'USER_NOT_FOUND';
         };
     };
     /**
@@ -3025,6 +3025,10 @@ export type CompleteUploadErrors = {
 export type CompleteUploadError = CompleteUploadErrors[keyof CompleteUploadErrors];
 
 export type CompleteUploadResponses = {
+    /**
+     * OK
+     */
+    200: Photo;
     /**
      * Created
      */

@@ -126,7 +126,7 @@ async function repairBlob(db: Db, blobs: BlobStore, problem: BlobProblem): Promi
     await deletePhoto(db, problem.owner, problem.timestamp);
     return true;
   }
-  const image = await storeImage(blobs, problem.owner, await processImage(source, PHOTO_VARIANTS, { maxPixels: 50_000_000 }));
+  const image = await storeImage(blobs, await processImage(source, PHOTO_VARIANTS, { maxPixels: 50_000_000 }));
   // Conditional on the variants the audit saw: a concurrent change is never overwritten.
   await db.doc.send(
     new UpdateCommand({
