@@ -2557,6 +2557,14 @@ export type UploadPhotoErrors = {
         };
     };
     /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IMAGE_ASPECT_RATIO';
+        };
+    };
+    /**
      * Too Many Requests
      */
     429: ErrorResponse & {
@@ -2997,6 +3005,14 @@ export type CompleteUploadErrors = {
         };
     };
     /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IMAGE_ASPECT_RATIO';
+        };
+    };
+    /**
      * Too Many Requests
      */
     429: ErrorResponse & {
@@ -3186,6 +3202,14 @@ export type SetAvatarErrors = {
     415: ErrorResponse & {
         error: {
             code: 'HEIC_UNSUPPORTED' | 'UNSUPPORTED_IMAGE' | 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IMAGE_ASPECT_RATIO';
         };
     };
     /**

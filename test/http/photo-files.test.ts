@@ -9,13 +9,13 @@ import { auditBlobs } from '../../src/admin/doctor-blobs.js';
 import { deletePhotoFiles } from '../../src/blobs/index.js';
 import { takeDownPhoto } from '../../src/patterns/index.js';
 import { parsePhotoId } from '../../src/schema/ids.js';
-import { photoJpeg } from '../support/images.js';
+import { photoJpeg, pngOf } from '../support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 import { signUp, startApi, type Api, type Session } from './support.js';
 
-function form(bytes: Buffer): FormData {
+function form(bytes: Buffer, type = 'image/jpeg'): FormData {
   const body = new FormData();
-  body.append('file', new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' }), 'photo.jpg');
+  body.append('file', new Blob([new Uint8Array(bytes)], { type }), 'photo.jpg');
   return body;
 }
 
@@ -78,6 +78,22 @@ describe.each(STORE_KINDS)('photo files with the %s store', (kind) => {
     expect((await api.call('PUT', '/v1/users/alice/avatar', { token: alice.accessToken, body: form(bytes) })).status).toBe(200);
     expect((await api.call('DELETE', '/v1/users/alice/avatar', { token: alice.accessToken })).status).toBe(204);
     expect(await served(photo)).toEqual(photo.variants.map(() => 200));
+  });
+
+  it('the thinnest images (40000x1, 1x40000) are refused with 422 IMAGE_ASPECT_RATIO by every upload path, leaving nothing stored', async () => {
+    const before = (await store.keys()).length;
+    for (const [width, height] of [[40_000, 1], [1, 40_000]] as const) {
+      const png = await pngOf(width, height);
+      const photo = await api.call('POST', '/v1/users/alice/photos', { token: alice.accessToken, body: form(png, 'image/png') });
+      expect([photo.status, photo.body.error.code]).toEqual([422, 'IMAGE_ASPECT_RATIO']);
+      const avatar = await api.call('PUT', '/v1/users/alice/avatar', { token: alice.accessToken, body: form(png, 'image/png') });
+      expect([avatar.status, avatar.body.error.code]).toEqual([422, 'IMAGE_ASPECT_RATIO']);
+      const slot = await api.call('POST', '/v1/users/alice/uploads', { token: alice.accessToken, json: { contentLength: png.length, contentType: 'image/png' } });
+      expect((await fetch(absolute(slot.body.url), { method: 'PUT', headers: withoutContentLength(slot.body.headers), body: new Uint8Array(png) })).status).toBeLessThan(300);
+      const done = await api.call('POST', slot.body.completeUrl, { token: alice.accessToken, json: {} });
+      expect([done.status, done.body.error.code]).toEqual([422, 'IMAGE_ASPECT_RATIO']);
+    }
+    expect((await store.keys()).length).toBe(before);
   });
 
   async function filledSlot(bytes: Buffer): Promise<{ completeUrl: string; uploadId: string; url: string; headers: Record<string, string> }> {

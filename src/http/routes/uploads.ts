@@ -126,6 +126,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
             409: ['UPLOAD_NOT_RECEIVED'],
             413: ['IMAGE_TOO_LARGE'],
             415: ['UNSUPPORTED_IMAGE', 'HEIC_UNSUPPORTED'],
+            422: ['IMAGE_ASPECT_RATIO'],
             429: ['UPLOAD_IN_PROGRESS', 'UPLOAD_RATE_EXCEEDED'],
             503: ['UPLOADS_BUSY', 'MEDIA_BUSY', 'STORAGE_FULL', 'STORAGE_READ_ONLY'],
           }),
@@ -171,7 +172,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
             if (done) return await replay(done);
           }
           // Bytes the pipeline refuses will never become a photo: drop them and the slot now.
-          if (isDomainError(error) && (error.kind === 'unsupported_media' || error.kind === 'invalid' || error.kind === 'too_large')) {
+          if (isDomainError(error) && (error.kind === 'unsupported_media' || error.kind === 'invalid' || error.kind === 'too_large' || error.kind === 'unprocessable')) {
             await Promise.all([blobs.delete(raw), deleteUploadSlot(db, uploadId)]).catch(() => undefined);
           }
           throw error;
