@@ -3,8 +3,8 @@
  * between storing variants and writing the item, a failed delete, unfinished direct uploads)
  * and items whose files are missing. Kept apart from the item audit in doctor.ts.
  *
- * Repairs: orphans are deleted (only past a grace period, so an upload in flight is never
- * touched); a photo missing files is rebuilt from its full-size variant when that survives,
+ * Repairs: orphans (files no photo's variants or location, no avatar and no live upload slot
+ * names) are deleted, only past a grace period, so an upload in flight is never touched; a photo missing files is rebuilt from its full-size variant when that survives,
  * or deleted with its reactions when nothing usable is left; a missing avatar is removed.
  */
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -43,9 +43,9 @@ async function scanImages(doc: DocClient, table: string, onItem: (item: RawItem)
     const page = await doc.send(
       new ScanCommand({
         TableName: table,
-        ProjectionExpression: 'PK, SK, variants, placeholder, avatar, #k',
-        FilterExpression: 'attribute_exists(variants) OR attribute_exists(avatar) OR attribute_exists(#k)',
-        ExpressionAttributeNames: { '#k': 'key' },
+        ProjectionExpression: 'PK, SK, variants, placeholder, avatar, #k, #loc',
+        FilterExpression: 'attribute_exists(variants) OR attribute_exists(avatar) OR attribute_exists(#k) OR attribute_exists(#loc)',
+        ExpressionAttributeNames: { '#k': 'key', '#loc': 'location' },
         ExclusiveStartKey: start,
         ConsistentRead: true,
       }),
@@ -63,6 +63,9 @@ export async function auditBlobs(db: Db, blobs: BlobStore, options: BlobAuditOpt
   await scanImages(db.doc, db.table, (item) => {
     const key = { PK: String(item.PK), SK: String(item.SK) };
     const kind = classifyKey(key);
+    // A photo's `location` may be a file of ours of its own (photos from before variants): live too.
+    const located = kind.kind === 'photo' && typeof item.location === 'string' ? blobs.keyOf(item.location) : undefined;
+    if (located !== undefined) referenced.add(located);
     if (kind.kind === 'photo' && Array.isArray(item.variants)) {
       const image = { variants: item.variants, placeholder: typeof item.placeholder === 'string' ? item.placeholder : '' };
       if (imageCheck.check(image)) owners.push({ key, kind: 'photo', image, owner: kind.username, timestamp: kind.timestamp });
