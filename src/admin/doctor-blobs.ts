@@ -15,6 +15,7 @@ import { deletePhoto, type Db } from '../patterns/index.js';
 import { StoredImage, validator, type StoredVariant } from '../schema/entities.js';
 import { classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
+import { isDomainError } from '../errors.js';
 
 export type BlobProblem =
   | { type: 'orphan-file'; key: string; size: number }
@@ -129,7 +130,15 @@ async function repairBlob(db: Db, blobs: BlobStore, problem: BlobProblem): Promi
     await deletePhoto(db, problem.owner, problem.timestamp);
     return true;
   }
-  const image = await storeImage(blobs, await processImage(source, PHOTO_VARIANTS, { maxPixels: 50_000_000 }));
+  let processed;
+  try {
+    processed = await processImage(source, PHOTO_VARIANTS, { maxPixels: 50_000_000 });
+  } catch (error) {
+    // An image stored before today's bounds (a 40000x1 strip) is not rebuilt: left reported, not deleted.
+    if (isDomainError(error)) return false;
+    throw error;
+  }
+  const image = await storeImage(blobs, processed);
   // Conditional on the variants the audit saw: a concurrent change is never overwritten.
   await db.doc.send(
     new UpdateCommand({
