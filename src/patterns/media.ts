@@ -141,9 +141,10 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
       ],
       (failed, reasons) => {
         if (failed(0)) return inactiveUser(input.username, reasons[0]);
+        // A slot already completed comes first: the quota the winner just took is not this one's failure.
+        if (failed(4)) return quotaErrors.uploadNotFound();
         if (failed(2)) return quotaErrors.storage(quota.bytes);
         if (failed(3)) return quotaErrors.hourly(quota.uploadsPerHour);
-        if (failed(4)) return quotaErrors.uploadNotFound();
         return RETRY;
       },
     );

@@ -140,4 +140,20 @@ describe.each(STORE_KINDS)('photo files with the %s store', (kind) => {
     expect(await served(photo)).toEqual(photo.variants.map(() => 200));
     expect((await auditBlobs(api.db, store.blobs, { graceSeconds: 0 })).problems).toEqual([]);
   });
+
+  it('at the hourly upload bound, the concurrent complete that loses still answers the photo (200), not 429', async () => {
+    const limited = await startApi({ UPLOADS_PER_HOUR: '1' }, { blobs: store.blobs });
+    try {
+      const hana = await signUp(limited, 'hana');
+      const bytes = await photoJpeg(800, 600);
+      const slot = await limited.call('POST', '/v1/users/hana/uploads', { token: hana.accessToken, json: { contentLength: bytes.length, contentType: 'image/jpeg' } });
+      const target = slot.body.url.startsWith('/') ? limited.url + slot.body.url : slot.body.url;
+      expect((await fetch(target, { method: 'PUT', headers: withoutContentLength(slot.body.headers), body: new Uint8Array(bytes) })).status).toBeLessThan(300);
+      const answers = await Promise.all([0, 1].map(() => limited.call('POST', slot.body.completeUrl, { token: hana.accessToken, json: {} })));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+      expect(answers[0]!.body.id).toBe(answers[1]!.body.id);
+    } finally {
+      await limited.close();
+    }
+  });
 });
