@@ -2,9 +2,11 @@
 /** `doctor`'s stored-file audit, on both stores: orphans, photos and avatars with missing files, and --fix. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { auditBlobs } from '../src/admin/doctor-blobs.js';
 import { createPhotoWithImage, uploadPhoto } from '../src/patterns/index.js';
 import { photoId } from '../src/schema/ids.js';
+import { keys } from '../src/schema/keys.js';
 import { photoJpeg, pngOf } from './support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from './support/stores.js';
 import { signUp, startApi, type Api, type Session } from './http/support.js';
@@ -102,5 +104,16 @@ describe.each(STORE_KINDS)('doctor on stored files (%s store)', (kind) => {
     expect((await api.call('DELETE', `/v1/photos/${photoId('erin', second.timestamp)}`, { token: erin.accessToken })).status).toBe(204);
     await auditBlobs(api.db, blobs, { graceSeconds: 0, fix: true });
     expect(await served(shared)).toBe(false);
+  });
+
+  it('a photo removed because none of its files is left no longer counts against its owner\'s quota', async () => {
+    const used = async () => Number((await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.storageUse('erin'), ConsistentRead: true }))).Item?.bytes ?? 0);
+    const before = await used();
+    const photo = (await api.call('POST', '/v1/users/erin/photos', { token: erin.accessToken, body: form(await photoJpeg(300, 200)) })).body;
+    expect(await used()).toBeGreaterThan(before);
+    for (const v of photo.variants as { url: string }[]) await store.blobs.delete(store.blobs.locationOf(keyOf(v.url)));
+    await auditBlobs(api.db, store.blobs, { graceSeconds: 0, fix: true });
+    expect((await api.call('GET', `/v1/photos/${photo.id}`, { token: erin.accessToken })).status).toBe(404);
+    expect(await used()).toBe(before);
   });
 });

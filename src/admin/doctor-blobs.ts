@@ -11,7 +11,7 @@ import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
 import { imageFileKeys, UPLOADS_PREFIX, type BlobStore } from '../blobs/index.js';
 import { fullVariant, PHOTO_VARIANTS, processImage, storeImage } from '../media/index.js';
-import { deletePhoto, type Db } from '../patterns/index.js';
+import { deletePhoto, releaseStorage, type Db } from '../patterns/index.js';
 import { StoredImage, validator, type StoredVariant } from '../schema/entities.js';
 import { classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
@@ -128,6 +128,8 @@ async function repairBlob(db: Db, blobs: BlobStore, problem: BlobProblem): Promi
   if (!source) {
     // Nothing to rebuild from: the photo cannot be shown any more; remove it and its reactions.
     await deletePhoto(db, problem.owner, problem.timestamp);
+    // As the owner's own delete does: the quota no longer carries it (its surviving files are orphans now).
+    await releaseStorage(db, problem.owner, problem.variants.reduce((sum, v) => sum + v.bytes, 0));
     return true;
   }
   let processed;
