@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'throttled' // the engine asked us to slow down and retries ran out
   | 'too_large' // a body, an image or a quota bound was exceeded
   | 'unsupported_media' // the bytes are not an image type we decode
+  | 'unprocessable' // well-formed, but outside what the service processes (an image's aspect ratio)
   | 'busy'; // one client holds too much at once (429); a service-wide bound answers 'unavailable'
 
 export type ErrorCode =
@@ -35,6 +36,8 @@ export type ErrorCode =
   | 'INVALID_CREDENTIALS'
   | 'INVALID_REFRESH_TOKEN'
   | 'FORBIDDEN'
+  | 'IMAGE_TOO_LARGE'
+  | 'IMAGE_ASPECT_RATIO'
   | (string & {}); // transports add their own (UNAUTHORIZED, PAYLOAD_TOO_LARGE...)
 
 export interface FieldIssue {

@@ -1,7 +1,12 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument */
 /** `doctor`'s stored-file audit, on both stores: orphans, photos and avatars with missing files, and --fix. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { auditBlobs } from '../src/admin/doctor-blobs.js';
+import { createPhotoWithImage, uploadPhoto } from '../src/patterns/index.js';
+import { photoId } from '../src/schema/ids.js';
+import { keys } from '../src/schema/keys.js';
 import { photoJpeg, pngOf } from './support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from './support/stores.js';
 import { signUp, startApi, type Api, type Session } from './http/support.js';
@@ -62,5 +67,53 @@ describe.each(STORE_KINDS)('doctor on stored files (%s store)', (kind) => {
     expect((await api.call('GET', `/v1/photos/${lost.id}`, { token: erin.accessToken })).status).toBe(404);
     expect((await api.call('GET', '/v1/users/erin', { token: erin.accessToken })).body.avatar).toBeUndefined();
     expect(await store.keys()).not.toContain('v/00/orphan.webp');
+  });
+
+  it('never deletes a file a live photo references: a photo whose only file is its location, and former shared keys', async () => {
+    const { blobs } = store;
+    const served = async (key: string) => {
+      const blob = await blobs.get(blobs.locationOf(key));
+      blob?.body.destroy();
+      return blob !== undefined;
+    };
+    // A photo from before variants: its image is the file its location names.
+    await blobs.put('legacy/single.jpg', await photoJpeg(60, 40), 'image/jpeg');
+    const single = await uploadPhoto(api.db, { username: 'erin', location: blobs.locationOf('legacy/single.jpg') });
+
+    // Two photos of the former scheme sharing one content-addressed file.
+    const bytes = await photoJpeg(64, 64);
+    const shared = `v/ab/${createHash('sha256').update('erin\0').update(bytes).digest('hex')}.jpg`;
+    await blobs.put(shared, bytes, 'image/jpeg');
+    const image = { variants: [{ name: 'full', format: 'jpeg' as const, width: 64, height: 64, key: shared, bytes: bytes.length }], placeholder: '' };
+    const quota = { bytes: 1e9, uploadsPerHour: 1000 };
+    const make = () => createPhotoWithImage(api.db, { username: 'erin', location: blobs.locationOf(shared), image, bytes: bytes.length }, quota);
+    const first = await make();
+    const second = await make();
+
+    expect((await api.call('DELETE', `/v1/photos/${photoId('erin', first.timestamp)}`, { token: erin.accessToken })).status).toBe(204);
+    expect(await served(shared)).toBe(true);
+    await auditBlobs(api.db, blobs, { graceSeconds: 0, fix: true });
+    expect(await served(shared)).toBe(true);
+    expect(await served('legacy/single.jpg')).toBe(true);
+    const read = await api.call('GET', `/v1/photos/${photoId('erin', second.timestamp)}`, { token: erin.accessToken });
+    const url: string = read.body.variants[0].url;
+    expect((await fetch(url.startsWith('/') ? api.url + url : url)).status).toBe(200);
+    expect((await api.call('GET', `/v1/photos/${photoId('erin', single.timestamp)}`, { token: erin.accessToken })).status).toBe(200);
+
+    // Once nothing references the shared file, doctor removes it.
+    expect((await api.call('DELETE', `/v1/photos/${photoId('erin', second.timestamp)}`, { token: erin.accessToken })).status).toBe(204);
+    await auditBlobs(api.db, blobs, { graceSeconds: 0, fix: true });
+    expect(await served(shared)).toBe(false);
+  });
+
+  it('a photo removed because none of its files is left no longer counts against its owner\'s quota', async () => {
+    const used = async () => Number((await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.storageUse('erin'), ConsistentRead: true }))).Item?.bytes ?? 0);
+    const before = await used();
+    const photo = (await api.call('POST', '/v1/users/erin/photos', { token: erin.accessToken, body: form(await photoJpeg(300, 200)) })).body;
+    expect(await used()).toBeGreaterThan(before);
+    for (const v of photo.variants as { url: string }[]) await store.blobs.delete(store.blobs.locationOf(keyOf(v.url)));
+    await auditBlobs(api.db, store.blobs, { graceSeconds: 0, fix: true });
+    expect((await api.call('GET', `/v1/photos/${photo.id}`, { token: erin.accessToken })).status).toBe(404);
+    expect(await used()).toBe(before);
   });
 });

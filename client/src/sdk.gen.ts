@@ -316,7 +316,7 @@ export const createUploadSlot = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
- * Finalise a direct upload: process the file and create the photo (once per slot)
+ * Finalise a direct upload: process the file and create the photo (201); repeated, it answers the same photo (200)
  */
 export const completeUpload = <ThrowOnError extends boolean = false>(options: Options<CompleteUploadData, ThrowOnError>): RequestResult<CompleteUploadResponses, CompleteUploadErrors, ThrowOnError> => (options.client ?? client).post<CompleteUploadResponses, CompleteUploadErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

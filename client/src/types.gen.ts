@@ -2675,6 +2675,14 @@ export type UploadPhotoErrors = {
         };
     };
     /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IMAGE_ASPECT_RATIO';
+        };
+    };
+    /**
      * Too Many Requests
      */
     429: ErrorResponse & {
@@ -3087,7 +3095,7 @@ export type CompleteUploadErrors = {
      */
     404: ErrorResponse & {
         error: {
-            code: 'UPLOAD_NOT_FOUND' | 'USER_NOT_FOUND';
+            code: 'PHOTO_NOT_FOUND' | 'UPLOAD_NOT_FOUND' | 'USER_NOT_FOUND';
         };
     };
     /**
@@ -3112,6 +3120,14 @@ export type CompleteUploadErrors = {
     415: ErrorResponse & {
         error: {
             code: 'HEIC_UNSUPPORTED' | 'UNSUPPORTED_IMAGE' | 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IMAGE_ASPECT_RATIO';
         };
     };
     /**
@@ -3143,6 +3159,10 @@ export type CompleteUploadErrors = {
 export type CompleteUploadError = CompleteUploadErrors[keyof CompleteUploadErrors];
 
 export type CompleteUploadResponses = {
+    /**
+     * OK
+     */
+    200: Photo;
     /**
      * Created
      */
@@ -3300,6 +3320,14 @@ export type SetAvatarErrors = {
     415: ErrorResponse & {
         error: {
             code: 'HEIC_UNSUPPORTED' | 'UNSUPPORTED_IMAGE' | 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IMAGE_ASPECT_RATIO';
         };
     };
     /**

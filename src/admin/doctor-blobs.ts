@@ -3,18 +3,19 @@
  * between storing variants and writing the item, a failed delete, unfinished direct uploads)
  * and items whose files are missing. Kept apart from the item audit in doctor.ts.
  *
- * Repairs: orphans are deleted (only past a grace period, so an upload in flight is never
- * touched); a photo missing files is rebuilt from its full-size variant when that survives,
+ * Repairs: orphans (files no photo's variants or location, no avatar and no live upload slot
+ * names) are deleted, only past a grace period, so an upload in flight is never touched; a photo missing files is rebuilt from its full-size variant when that survives,
  * or deleted with its reactions when nothing usable is left; a missing avatar is removed.
  */
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
 import { imageFileKeys, UPLOADS_PREFIX, type BlobStore } from '../blobs/index.js';
 import { fullVariant, PHOTO_VARIANTS, processImage, storeImage } from '../media/index.js';
-import { deletePhoto, isConditionFailure, type Db } from '../patterns/index.js';
+import { deletePhoto, isConditionFailure, releaseStorage, type Db } from '../patterns/index.js';
 import { StoredImage, validator, type StoredVariant } from '../schema/entities.js';
 import { classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
+import { isDomainError } from '../errors.js';
 
 export type BlobProblem =
   | { type: 'orphan-file'; key: string; size: number }
@@ -44,9 +45,9 @@ async function scanImages(doc: DocClient, table: string, onItem: (item: RawItem)
     const page = await doc.send(
       new ScanCommand({
         TableName: table,
-        ProjectionExpression: 'PK, SK, variants, placeholder, avatar, #k',
-        FilterExpression: 'attribute_exists(variants) OR attribute_exists(avatar) OR attribute_exists(#k)',
-        ExpressionAttributeNames: { '#k': 'key' },
+        ProjectionExpression: 'PK, SK, variants, placeholder, avatar, #k, #loc',
+        FilterExpression: 'attribute_exists(variants) OR attribute_exists(avatar) OR attribute_exists(#k) OR attribute_exists(#loc)',
+        ExpressionAttributeNames: { '#k': 'key', '#loc': 'location' },
         ExclusiveStartKey: start,
         ConsistentRead: true,
       }),
@@ -64,6 +65,9 @@ export async function auditBlobs(db: Db, blobs: BlobStore, options: BlobAuditOpt
   await scanImages(db.doc, db.table, (item) => {
     const key = { PK: String(item.PK), SK: String(item.SK) };
     const kind = classifyKey(key);
+    // A photo's `location` may be a file of ours of its own (photos from before variants): live too.
+    const located = kind.kind === 'photo' && typeof item.location === 'string' ? blobs.keyOf(item.location) : undefined;
+    if (located !== undefined) referenced.add(located);
     if (kind.kind === 'photo' && Array.isArray(item.variants)) {
       const image = { variants: item.variants, placeholder: typeof item.placeholder === 'string' ? item.placeholder : '' };
       if (imageCheck.check(image)) owners.push({ key, kind: 'photo', image, owner: kind.username, timestamp: kind.timestamp });
@@ -133,9 +137,19 @@ export async function repairBlobProblem(db: Db, blobs: BlobStore, problem: BlobP
   if (!source) {
     // Nothing to rebuild from: the photo cannot be shown any more; remove it and its reactions.
     await deletePhoto(db, problem.owner, problem.timestamp);
+    // As the owner's own delete does: the quota no longer carries it (its surviving files are orphans now).
+    await releaseStorage(db, problem.owner, problem.variants.reduce((sum, v) => sum + v.bytes, 0));
     return true;
   }
-  const image = await storeImage(blobs, problem.owner, await processImage(source, PHOTO_VARIANTS, { maxPixels: 50_000_000 }));
+  let processed;
+  try {
+    processed = await processImage(source, PHOTO_VARIANTS, { maxPixels: 50_000_000 });
+  } catch (error) {
+    // An image stored before today's bounds (a 40000x1 strip) is not rebuilt: left reported, not deleted.
+    if (isDomainError(error)) return false;
+    throw error;
+  }
+  const image = await storeImage(blobs, processed);
   // Conditional on the variants the audit saw: a concurrent change is never overwritten.
   try {
     await db.doc.send(

@@ -74,7 +74,7 @@ export function createSamplePictures(blobs: BlobStore) {
         const png = await sharp(svg(`photo ${index}`, portrait ? 480 : 640, portrait ? 640 : 480, false)).png().toBuffer();
         return processImage(png, PHOTO_VARIANTS, LIMITS);
       });
-      const image = await storeImage(blobs, username, processed);
+      const image = await storeImage(blobs, processed);
       return { image, location: blobs.locationOf(fullVariant(image).key) };
     },
     async avatar(username: string): Promise<StoredImage> {
@@ -83,7 +83,7 @@ export function createSamplePictures(blobs: BlobStore) {
         const png = await sharp(svg(`avatar ${index}`, 256, 256, true)).png().toBuffer();
         return processImage(png, AVATAR_VARIANTS, LIMITS);
       });
-      return storeImage(blobs, username, processed);
+      return storeImage(blobs, processed);
     },
   };
 }

@@ -14,8 +14,17 @@ export const imageFileKeys = (image: StoredImage | undefined): string[] => (imag
 
 export const userFileKeys = (user: Pick<User, 'avatar'>): string[] => imageFileKeys(user.avatar);
 
+/**
+ * Keys of the former scheme, `v/<xx>/<sha256 of owner and bytes>.<ext>`: two photos of one owner
+ * with the same bytes shared such a file. Deleting one photo must not take the other's image,
+ * so these are never deleted with an item; `doctor --fix` removes them once nothing references them.
+ */
+const SHARED_LEGACY_KEY = /^v\/[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z]+$/;
+
+export const isSharedLegacyKey = (key: string): boolean => SHARED_LEGACY_KEY.test(key);
+
 async function deleteKeys(blobs: BlobStore, keys: string[]): Promise<void> {
-  await Promise.all(keys.map((key) => blobs.delete(blobs.locationOf(key))));
+  await Promise.all(keys.filter((key) => !isSharedLegacyKey(key)).map((key) => blobs.delete(blobs.locationOf(key))));
 }
 
 /**

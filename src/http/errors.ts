@@ -39,6 +39,7 @@ const STATUS: Record<ErrorKind, number> = {
   unavailable: 503,
   too_large: 413,
   unsupported_media: 415,
+  unprocessable: 422,
   busy: 429,
 };
 

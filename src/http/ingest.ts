@@ -16,7 +16,7 @@ export async function ingestPhoto(
 ): Promise<Photo> {
   const { blobs, db, media } = ctx;
   const processed = await media.queue.run(() => processImage(input.path, PHOTO_VARIANTS, media.limits));
-  const image = await storeImage(blobs, input.username, processed);
+  const image = await storeImage(blobs, processed);
   try {
     return await createPhotoWithImage(
       db,
@@ -39,7 +39,7 @@ export async function ingestPhoto(
 export async function ingestAvatar(ctx: RouteContext, username: string, path: string, log: FastifyBaseLogger): Promise<NonNullable<User['avatar']>> {
   const { blobs, db, media } = ctx;
   const processed = await media.queue.run(() => processImage(path, AVATAR_VARIANTS, media.limits));
-  const image = await storeImage(blobs, username, processed);
+  const image = await storeImage(blobs, processed);
   let previous;
   try {
     ({ previous } = await setAvatar(db, username, image));
@@ -47,12 +47,7 @@ export async function ingestAvatar(ctx: RouteContext, username: string, path: st
     await deleteImageFiles(blobs, image).catch(() => undefined);
     throw error;
   }
-  // Identical bytes give identical keys: keep what the new avatar still uses.
-  const kept = new Set(image.variants.map((v) => v.key));
-  if (previous) {
-    await deleteImageFiles(blobs, { ...previous, variants: previous.variants.filter((v) => !kept.has(v.key)) }).catch((e: unknown) =>
-      log.warn({ err: e }, 'previous avatar files not removed'),
-    );
-  }
+  // Every stored image has keys of its own: the previous avatar's files are no one else's.
+  await deleteImageFiles(blobs, previous).catch((e: unknown) => log.warn({ err: e }, 'previous avatar files not removed'));
   return image;
 }

@@ -15,7 +15,13 @@ export const mediaErrors = {
       `HEIC/HEIF (HEVC) images cannot be decoded here; convert to JPEG on the device (iOS does this for "Most Compatible") or upload ${accepted}.`,
     ),
   corrupt: () => new DomainError('invalid', 'IMAGE_CORRUPT', `The image could not be decoded completely (truncated or corrupt); upload ${accepted}.`),
-  tooManyPixels: (pixels: number, max: number) =>
-    new DomainError('too_large', 'IMAGE_TOO_LARGE', `The image has ${pixels} pixels; at most ${max} are accepted.`),
+  tooManyPixels: (pixels: number, max: number, format: string) =>
+    new DomainError('too_large', 'IMAGE_TOO_LARGE', `The ${format.toUpperCase()} image has ${pixels} pixels; at most ${max} are accepted for this format.`),
+  aspectRatio: (width: number, height: number, max: number) =>
+    new DomainError(
+      'unprocessable',
+      'IMAGE_ASPECT_RATIO',
+      `The image is ${width}x${height} pixels; its long side may be at most ${max} times its short side (crop it first).`,
+    ),
   busy: () => new DomainError('unavailable', 'MEDIA_BUSY', 'Too many images are being processed; retry shortly.'),
 };

@@ -6,6 +6,13 @@
  * Decoding happens once: the oriented image is reduced to the largest variant's bound as raw
  * pixels, and every variant is encoded from those pixels. Raw pixels carry no metadata, which
  * is what guarantees that nothing private reaches a stored file.
+ *
+ * Work is bounded by output pixels, so no accepted image costs much more than a 12-megapixel
+ * photo: the header is checked first (aspect ratio at most MAX_ASPECT_RATIO:1; at most
+ * `maxPixels` for JPEG and WebP, which decode shrunk on load, and at most FULL_DECODE_PIXELS
+ * for formats decoded at full size); the decoded pixels never exceed 2048 on the long edge;
+ * a square crop takes its region first and only then scales, so a thin image is never
+ * enlarged before it is cut (a 40000x1 picture once meant a 655360x320 intermediate).
  */
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
@@ -61,6 +68,15 @@ export interface ProcessLimits {
   maxPixels: number;
 }
 
+/** The long side may be at most this many times the short side (wide panoramas pass, strips do not). */
+export const MAX_ASPECT_RATIO = 20;
+
+/** Formats decoded at full size (no shrink-on-load) are held to 4096x4096 pixels' worth, about a 12-megapixel JPEG's decode. */
+export const FULL_DECODE_PIXELS = 4096 * 4096;
+
+/** libvips decodes these already shrunk (by up to 8x) when the output is smaller, so their pixel bound is `maxPixels`. */
+const SHRINK_ON_LOAD = new Set(['jpeg', 'webp']);
+
 // Every upload is a different image: libvips' operation cache would only hold memory.
 sharp.cache(false);
 
@@ -92,8 +108,25 @@ async function inspect(input: string | Buffer, limits: ProcessLimits): Promise<{
   const width = meta.width;
   const height = meta.pageHeight ?? meta.height;
   if (!width || !height) throw mediaErrors.corrupt();
-  if (width * height > limits.maxPixels) throw mediaErrors.tooManyPixels(width * height, limits.maxPixels);
+  const maxPixels = SHRINK_ON_LOAD.has(format) ? limits.maxPixels : Math.min(limits.maxPixels, FULL_DECODE_PIXELS);
+  if (width * height > maxPixels) throw mediaErrors.tooManyPixels(width * height, maxPixels, format === 'heif' ? 'avif' : format);
+  if (Math.max(width, height) > MAX_ASPECT_RATIO * Math.min(width, height)) throw mediaErrors.aspectRatio(width, height, MAX_ASPECT_RATIO);
   return { format: format === 'heif' ? 'avif' : format, width, height };
+}
+
+/**
+ * A `cover` crop to exactly the spec's size. When that needs enlarging, the region of the
+ * spec's aspect ratio is cut at the source's own resolution first and only the cut is scaled
+ * up, so the work is bounded by the source and the output, whatever the source's shape.
+ */
+async function coverCrop(image: Sharp, info: OutputInfo, spec: VariantSpec): Promise<Sharp> {
+  const cover = { fit: 'cover', position: 'attention' } as const;
+  if (spec.width <= info.width && spec.height <= info.height) return image.resize(spec.width, spec.height, cover);
+  const k = Math.min(info.width / spec.width, info.height / spec.height);
+  const width = Math.max(1, Math.min(info.width, Math.round(spec.width * k)));
+  const height = Math.max(1, Math.min(info.height, Math.round(spec.height * k)));
+  const cut = await image.resize(width, height, cover).raw().toBuffer({ resolveWithObject: true });
+  return sharp(cut.data, { raw: { width: cut.info.width, height: cut.info.height, channels: cut.info.channels } }).resize(spec.width, spec.height, { fit: 'fill' });
 }
 
 function encode(image: Sharp, format: VariantFormat): Sharp {
@@ -119,7 +152,7 @@ export async function processImage(input: string | Buffer, specs: readonly Varia
   const raw = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
   const variants = await Promise.all(
     specs.map(async (spec): Promise<ProcessedVariant> => {
-      const resized = raw().resize(spec.width, spec.height, { fit: spec.fit, withoutEnlargement: spec.fit === 'inside', position: 'attention' });
+      const resized = spec.fit === 'cover' ? await coverCrop(raw(), info, spec) : raw().resize(spec.width, spec.height, { fit: 'inside', withoutEnlargement: true });
       const out = await encode(resized, spec.format).toBuffer({ resolveWithObject: true });
       return { name: spec.name, format: spec.format, contentType: CONTENT_TYPES[spec.format], width: out.info.width, height: out.info.height, bytes: out.data };
     }),

@@ -1,32 +1,39 @@
-/** Processed images into the blob store, under content-addressed keys. */
-import { createHash } from 'node:crypto';
+/** Processed images into the blob store, under keys that belong to one stored image. */
+import { createHash, randomBytes } from 'node:crypto';
 import { IMMUTABLE, type BlobStore } from '../blobs/index.js';
 import type { StoredImage, StoredVariant } from '../schema/entities.js';
 import type { ProcessedImage } from './process.js';
 
 const EXTENSIONS = { webp: 'webp', jpeg: 'jpg' } as const;
 
+/** A fresh id per stored image (128 random bits): no two images, whatever their bytes, share a key. */
+export const newImageId = (): string => randomBytes(16).toString('hex');
+
 /**
- * `v/<sha256>.<ext>`, the hash over the owner and the bytes: a key's content never changes
- * (so it is served `immutable`), and two users' identical images never share a file that one
- * of them could delete. No username appears in a key, so any valid username is a valid key.
+ * `v/<id[0..2]>/<id>-<sha256(bytes)[0..16]>.<ext>`: the image id makes every file belong to one
+ * photo or avatar, so deleting it can never take another's image; the hash only lets one
+ * image's identical variants (a small picture's feed and full sizes) share a file. A key's
+ * content never changes (so it is served `immutable`). No username appears in a key.
  */
-export function variantKey(owner: string, bytes: Buffer, format: keyof typeof EXTENSIONS): string {
-  const hash = createHash('sha256').update(owner).update('\0').update(bytes).digest('hex');
-  return `v/${hash.slice(0, 2)}/${hash}.${EXTENSIONS[format]}`;
+export function variantKey(imageId: string, bytes: Buffer, format: keyof typeof EXTENSIONS): string {
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  return `v/${imageId.slice(0, 2)}/${imageId}-${hash}.${EXTENSIONS[format]}`;
 }
 
 /** Writes every variant; on any failure removes those already written and rethrows. */
-export async function storeImage(blobs: BlobStore, owner: string, image: ProcessedImage): Promise<StoredImage> {
+export async function storeImage(blobs: BlobStore, image: ProcessedImage): Promise<StoredImage> {
+  const imageId = newImageId();
   const variants: StoredVariant[] = image.variants.map((v) => ({
     name: v.name,
     format: v.format,
     width: v.width,
     height: v.height,
-    key: variantKey(owner, v.bytes, v.format),
+    key: variantKey(imageId, v.bytes, v.format),
     bytes: v.bytes.length,
   }));
-  const results = await Promise.allSettled(image.variants.map((v, i) => blobs.put(variants[i]!.key, v.bytes, v.contentType, { cacheControl: IMMUTABLE })));
+  // One put per distinct key: two puts of one key at once could race on the local store's rename.
+  const distinct = new Map(image.variants.map((v, i) => [variants[i]!.key, v]));
+  const results = await Promise.allSettled([...distinct].map(([key, v]) => blobs.put(key, v.bytes, v.contentType, { cacheControl: IMMUTABLE })));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await Promise.all(variants.map((v) => blobs.delete(blobs.locationOf(v.key)).catch(() => undefined)));

@@ -65,9 +65,12 @@ export interface NewMediaPhoto {
   /** Bytes the image's files take (charged to the owner's quota). */
   bytes: number;
   caption?: string | undefined;
-  /** A direct upload's slot, consumed by the same transaction (so a slot finalises once). */
+  /** A direct upload's slot, marked completed by the same transaction (so a slot finalises once). */
   uploadId?: string | undefined;
 }
+
+/** How long a completed slot still answers a repeated complete with its photo (a phone retrying after a lost answer). */
+export const COMPLETED_SLOT_SECONDS = 3600;
 
 const CREATE_ATTEMPTS = 5;
 
@@ -75,7 +78,10 @@ const CREATE_ATTEMPTS = 5;
  * TransactWriteItems: ConditionCheck that the owner is active (guards.ts); Put of the photo with
  * `attribute_not_exists(SK)`; Update `ADD bytes` on USAGE#u with `bytes <= quota - n`;
  * Update `ADD uploads 1` on this hour's item with `uploads < max`; and, for a direct upload,
- * Delete of its slot with `username = :u`. A sort-key collision moves the timestamp forward.
+ * Update of its slot `SET photoTimestamp, expiresAt` with `username = :u AND
+ * attribute_not_exists(photoTimestamp)`: the slot then names its photo, so a repeated or
+ * concurrent complete answers that photo instead of making a second one (completedUpload).
+ * A sort-key collision moves the timestamp forward.
  */
 export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: Quota): Promise<Photo> {
   assertUsername(input.username);
@@ -96,11 +102,12 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
     const slot = input.uploadId
       ? [
           {
-            Delete: {
+            Update: {
               TableName: db.table,
               Key: keys.uploadSlot(input.uploadId),
-              ConditionExpression: 'username = :u',
-              ExpressionAttributeValues: { ':u': input.username },
+              UpdateExpression: 'SET photoTimestamp = :ts, expiresAt = :keep',
+              ConditionExpression: 'username = :u AND attribute_not_exists(photoTimestamp)',
+              ExpressionAttributeValues: { ':u': input.username, ':ts': timestamp, ':keep': Math.ceil(Date.now() / 1000) + COMPLETED_SLOT_SECONDS },
             },
           },
         ]
@@ -134,9 +141,10 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
       ],
       (failed, reasons) => {
         if (failed(0)) return inactiveUser(input.username, reasons[0]);
+        // A slot already completed comes first: the quota the winner just took is not this one's failure.
+        if (failed(4)) return quotaErrors.uploadNotFound();
         if (failed(2)) return quotaErrors.storage(quota.bytes);
         if (failed(3)) return quotaErrors.hourly(quota.uploadsPerHour);
-        if (failed(4)) return quotaErrors.uploadNotFound();
         return RETRY;
       },
     );
@@ -207,6 +215,8 @@ export interface UploadSlot {
   contentType: string;
   /** Epoch seconds; also the table's TTL attribute. */
   expiresAt: number;
+  /** Set once the slot became a photo (createPhotoWithImage): the photo's timestamp. */
+  photoTimestamp?: string | undefined;
 }
 
 /**
@@ -237,11 +247,23 @@ export async function getUploadSlot(db: Db, uploadId: string, username?: string)
     contentLength: Number(item.contentLength),
     contentType: String(item.contentType),
     expiresAt: item.expiresAt,
+    ...(typeof item.photoTimestamp === 'string' ? { photoTimestamp: item.photoTimestamp } : {}),
   };
 }
 
-/** DeleteItem of the slot (a missing one is fine). */
+/** The photo timestamp of a completed slot (GetItem, consistent); undefined while it is not completed. */
+export async function completedUpload(db: Db, uploadId: string, username: string): Promise<string | undefined> {
+  return (await getUploadSlot(db, uploadId, username)).photoTimestamp;
+}
+
+/** DeleteItem of an uncompleted slot (a missing one is fine; a completed one stays, still naming its photo). */
 export async function deleteUploadSlot(db: Db, uploadId: string): Promise<void> {
-  await call(db, () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.uploadSlot(uploadId) })));
+  try {
+    await call(db, () =>
+      db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.uploadSlot(uploadId), ConditionExpression: 'attribute_not_exists(photoTimestamp)' })),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 }
 

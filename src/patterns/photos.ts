@@ -1,11 +1,11 @@
 /** Access patterns on photos. */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertTimestamp, assertUsername, REACTION_TYPES, type Photo, type Reaction, type Reactions } from '../schema/entities.js';
 import { decodePhoto, decodeReaction, encodePhoto, type RawItem } from '../schema/items.js';
 import { keys, ranges } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
-import { backoff, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
+import { backoff, call, forEachQueryPage, isConditionFailure, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
 import { activeUserCheck, deletingUserCheck, existingUserCheck, inactiveUser } from './guards.js';
 import { assertUserExists } from './users.js';
 
@@ -124,52 +124,80 @@ export type PhotoDeleter = 'owner' | 'deletion-job' | 'moderator';
 const DELETE_CHUNK = 98;
 /** Failed rounds (stale reads) tolerated before giving up; successful rounds do not count. */
 const DELETE_ATTEMPTS = 20;
+/** Reads whose counters disagree with the reactions found before the counters are taken as drifted. */
+const DRIFT_ROUNDS = 5;
 
 /**
- * Deletes a photo and every reaction on it without ever breaking "the photo's counters equal
- * its reaction items": reactions go in transactions of up to 99 that also decrement the
- * counters, and the photo itself is deleted only by a transaction whose condition says its
- * counters match exactly the reactions deleted with it (a reaction that sneaks in meanwhile
- * fails the condition, and the loop takes it along on the next round). Every transaction also
- * checks the owner: active for the owner's own request, marked deleting for the deletion job,
- * merely existing for a moderator's takedown (whatever the account's state).
+ * Deletes a photo and every reaction on it. Reactions go in transactions of up to 98 that also
+ * decrement the counters; the photo itself goes in a transaction whose condition says its
+ * counters match exactly the reactions deleted with it, so a reaction that sneaks in meanwhile
+ * (or one the index does not show yet) fails it, and the loop takes it along on the next round.
+ *
+ * Counters that drifted (a bug, a restore) would fail that condition forever, and with it
+ * takedowns and account deletion. So when DRIFT_ROUNDS reads, spaced by a backoff long enough
+ * for the index to catch up, keep disagreeing, the counters are repaired in the same step:
+ * each transaction is conditioned on the counters being exactly what was read (a reaction
+ * racing in still changes them and fails it) and sets them to what remains. Once the photo is
+ * gone no reaction can be added (reacting needs the photo), and the photo's reactions that the
+ * index shows then are deleted too; one it had not shown yet is an orphan `doctor --fix` removes.
+ *
+ * Every transaction also checks the owner: active for the owner's own request, marked deleting
+ * for the deletion job, merely existing for a moderator's takedown (whatever the account's state).
  */
 export async function deletePhoto(db: Db, owner: string, timestamp: string, as: PhotoDeleter = 'owner'): Promise<void> {
   assertUsername(owner, 'owner');
   assertTimestamp(timestamp);
   const photoKey = keys.photo(owner, timestamp);
   let failures = 0;
+  let disagreements = 0;
+  let repaired = false;
   while (failures < DELETE_ATTEMPTS) {
-    const { reactions } = await getPhotoWithReactions(db, owner, timestamp, { limit: DELETE_CHUNK });
+    const { photo, reactions } = await getPhotoWithReactions(db, owner, timestamp, { limit: DELETE_CHUNK });
     const chunk = reactions.items;
     const last = reactions.nextCursor === undefined;
     const removed = emptyReactions();
     for (const r of chunk) removed[r.reactionType] += 1;
-
+    const read = photo?.reactions ?? emptyReactions();
+    const agrees = REACTION_TYPES.every((t) => (last ? read[t] === removed[t] : read[t] >= removed[t]));
+    if (!agrees && ++disagreements < DRIFT_ROUNDS) {
+      // Most likely the index lags the table: give it time before calling the counters wrong.
+      failures += 1;
+      await backoff(disagreements, 100, 2_000);
+      continue;
+    }
+    const repair = !agrees;
     const names: Record<string, string> = { '#reactions': 'reactions' };
     const values: Record<string, number> = {};
     REACTION_TYPES.forEach((type, i) => {
       names[`#t${i}`] = type;
       values[`:n${i}`] = removed[type];
+      if (repair) {
+        values[`:r${i}`] = read[type];
+        values[`:left${i}`] = Math.max(0, read[type] - removed[type]);
+      }
     });
+    // Repairing: the counters must still be what was read (a missing counter reads as 0).
+    const asRead = REACTION_TYPES.map((_, i) => (read[REACTION_TYPES[i]!] === 0 ? `(attribute_not_exists(#reactions.#t${i}) OR #reactions.#t${i} = :r${i})` : `#reactions.#t${i} = :r${i}`)).join(' AND ');
     const photoWrite = last
       ? {
           Delete: {
             TableName: db.table,
             Key: photoKey,
-            ConditionExpression: REACTION_TYPES.map((_, i) => `#reactions.#t${i} = :n${i}`).join(' AND '),
+            ConditionExpression: repair ? `attribute_exists(PK) AND ${asRead}` : REACTION_TYPES.map((_, i) => `#reactions.#t${i} = :n${i}`).join(' AND '),
             ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+            ExpressionAttributeValues: repair ? Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith(':r'))) : values,
           },
         }
       : {
           Update: {
             TableName: db.table,
             Key: photoKey,
-            UpdateExpression: `SET ${REACTION_TYPES.map((_, i) => `#reactions.#t${i} = #reactions.#t${i} - :n${i}`).join(', ')}`,
-            ConditionExpression: `attribute_exists(PK) AND ${REACTION_TYPES.map((_, i) => `#reactions.#t${i} >= :n${i}`).join(' AND ')}`,
+            UpdateExpression: repair
+              ? `SET ${REACTION_TYPES.map((_, i) => `#reactions.#t${i} = :left${i}`).join(', ')}`
+              : `SET ${REACTION_TYPES.map((_, i) => `#reactions.#t${i} = #reactions.#t${i} - :n${i}`).join(', ')}`,
+            ConditionExpression: repair ? `attribute_exists(PK) AND ${asRead}` : `attribute_exists(PK) AND ${REACTION_TYPES.map((_, i) => `#reactions.#t${i} >= :n${i}`).join(' AND ')}`,
             ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+            ExpressionAttributeValues: repair ? Object.fromEntries(Object.entries(values).filter(([k]) => !k.startsWith(':n'))) : values,
           },
         };
     const deletes = chunk.map((r) => ({
@@ -181,10 +209,40 @@ export async function deletePhoto(db: Db, owner: string, timestamp: string, as: 
     const outcome = (failed: (i: number) => boolean, reasons: Parameters<typeof inactiveUser>[1][]) =>
       failed(0) ? (as === 'owner' ? inactiveUser(owner, reasons[0]) : errors.userNotFound(owner)) : RETRY;
     if (await transact(db, [guard, photoWrite, ...deletes], outcome)) {
-      if (last) return;
-      continue;
+      repaired ||= repair;
+      if (!last) continue;
+      if (repaired) await deleteLeftReactions(db, owner, timestamp);
+      return;
     }
     await backoff(++failures);
   }
   throw errors.transactionConflict();
+}
+
+/**
+ * After a repairing delete: the photo's reactions the index still shows (Query on
+ * InvertedIndex, the photo-and-reactions range, now reactions only), each DeleteItem
+ * `attribute_exists(PK)`. The photo is gone, so none can be added meanwhile.
+ */
+async function deleteLeftReactions(db: Db, owner: string, timestamp: string): Promise<void> {
+  const range = ranges.photoAndReactions(owner, timestamp);
+  await forEachQueryPage(
+    db,
+    {
+      IndexName: 'InvertedIndex',
+      KeyConditionExpression: 'SK = :sk AND PK BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':sk': range.sk, ':from': range.from, ':to': range.to },
+    },
+    async (items) => {
+      for (const item of items) {
+        if (!String(item.PK).startsWith(range.from)) continue;
+        await call(db, () =>
+          db.doc.send(new DeleteCommand({ TableName: db.table, Key: { PK: item.PK, SK: item.SK }, ConditionExpression: 'attribute_exists(PK)' }))).catch(
+          (error: unknown) => {
+            if (!isConditionFailure(error)) throw error;
+          },
+        );
+      }
+    },
+  );
 }

@@ -1,6 +1,9 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
 /** Reports over HTTP, and the moderator CLI (reports, takedown, suspend) on the same table. */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalBlobStore } from '../../src/blobs/index.js';
+import { keys } from '../../src/schema/keys.js';
 import { auditTable } from '../../src/admin/doctor.js';
 import { photoId } from '../../src/schema/ids.js';
 import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from './support.js';
@@ -61,7 +64,15 @@ describe('reports', () => {
 });
 
 describe('takedown', () => {
-  it('deletes the photo everywhere with its reactions, and tells its owner why', async () => {
+  it('deletes the photo everywhere with its reactions and every file, releases its bytes, and tells its owner why', async () => {
+    const files = async () => {
+      const found: string[] = [];
+      for await (const blob of createLocalBlobStore(api.photosDir).list('v/')) found.push(blob.key);
+      return found;
+    };
+    const used = async () => (await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.storageUse('mallory'), ConsistentRead: true }))).Item?.bytes as number;
+    expect((await files()).length).toBeGreaterThan(0);
+    expect(await used()).toBeGreaterThan(0);
     const result = await cli('takedown', photo, '--reason', 'nudity');
     expect(result.code, result.err).toBe(0);
     expect((await api.call('GET', `/v1/photos/${photo}`, as(mallory))).status).toBe(404);
@@ -70,6 +81,8 @@ describe('takedown', () => {
     expect(notices.body.items).toEqual([{ photoId: photo, reason: 'nudity', at: expect.stringMatching(/Z$/) }]);
     expect((await api.call('GET', '/v1/notices', as(alice))).body.items).toEqual([]);
     expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
+    expect(await files()).toEqual([]);
+    expect(await used()).toBe(0);
   });
 });
 

@@ -1,7 +1,7 @@
 /** The sharp pipeline on its own: validation, orientation, metadata stripping, variants, placeholder, queue bound. */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { AVATAR_VARIANTS, createWorkQueue, PHOTO_VARIANTS, processImage } from '../../src/media/index.js';
+import { AVATAR_VARIANTS, createWorkQueue, FULL_DECODE_PIXELS, MAX_ASPECT_RATIO, PHOTO_VARIANTS, processImage, type VariantSpec } from '../../src/media/index.js';
 import { carriesPrivateMetadata, GPS_POINTER, heicLike, jpegWithGps, photoJpeg, pngOf } from '../support/images.js';
 import { crc32 } from 'node:zlib';
 
@@ -66,6 +66,46 @@ describe('media pipeline', () => {
     expect((await sharp(bomb, { limitInputPixels: false }).metadata()).width).toBe(20_000);
     expect(await reject(bomb)).toBe('too_large:IMAGE_TOO_LARGE');
     expect(await reject(jpeg, { maxPixels: 1000 })).toBe('too_large:IMAGE_TOO_LARGE');
+  });
+
+  it('refuses the thinnest images (40000x1, 1x40000) on their header with IMAGE_ASPECT_RATIO, photos and avatars alike', async () => {
+    for (const [width, height] of [[40_000, 1], [1, 40_000], [MAX_ASPECT_RATIO * 50 + 1, 50]] as const) {
+      const png = await pngOf(width, height);
+      for (const specs of [PHOTO_VARIANTS, AVATAR_VARIANTS]) {
+        await expect(processImage(png, specs, limits), `${width}x${height}`).rejects.toMatchObject({ kind: 'unprocessable', code: 'IMAGE_ASPECT_RATIO' });
+      }
+    }
+  });
+
+  it('processes images at the aspect bound with every output within its variant box, square crops exact', async () => {
+    const within = (specs: readonly VariantSpec[], out: Awaited<ReturnType<typeof processImage>>) => {
+      out.variants.forEach((v, i) => {
+        const spec = specs[i]!;
+        expect(v.width * v.height, `${v.name} ${v.width}x${v.height}`).toBeLessThanOrEqual(spec.width * spec.height);
+        if (spec.fit === 'cover') expect([v.width, v.height]).toEqual([spec.width, spec.height]);
+        else expect(Math.max(v.width, v.height)).toBeLessThanOrEqual(spec.width);
+      });
+    };
+    for (const [width, height] of [[MAX_ASPECT_RATIO * 40, 40], [40, MAX_ASPECT_RATIO * 40], [MAX_ASPECT_RATIO * 200, 200]] as const) {
+      const png = await pngOf(width, height);
+      const photo = await processImage(png, PHOTO_VARIANTS, limits);
+      within(PHOTO_VARIANTS, photo);
+      const full = photo.variants.find((v) => v.name === 'full')!;
+      // Never enlarged: a strip 800 wide stays 800 wide.
+      expect(Math.max(full.width, full.height)).toBe(Math.min(2048, Math.max(width, height)));
+      within(AVATAR_VARIANTS, await processImage(png, AVATAR_VARIANTS, limits));
+    }
+  });
+
+  it('holds formats decoded at full size to FULL_DECODE_PIXELS, and shrinks a large JPEG to bounded variants', async () => {
+    const side = Math.ceil(Math.sqrt(FULL_DECODE_PIXELS)) + 1;
+    // Refused on the header, as a bomb is: its declared size is all that is read.
+    await expect(processImage(pngDeclaring(await pngOf(8, 8), side, side), PHOTO_VARIANTS, limits)).rejects.toMatchObject({ kind: 'too_large', code: 'IMAGE_TOO_LARGE' });
+    // 24 megapixels of JPEG: accepted (decoded shrunk on load), every variant within 2048x2048.
+    const jpeg = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#806040' } }).jpeg().toBuffer();
+    const out = await processImage(jpeg, PHOTO_VARIANTS, limits);
+    expect(out.source).toMatchObject({ width: 6000, height: 4000 });
+    for (const v of out.variants) expect(Math.max(v.width, v.height)).toBeLessThanOrEqual(2048);
   });
 
   it('decodes AVIF (AV1 in a HEIF container), which the prebuilt libvips supports', async () => {

@@ -1,7 +1,7 @@
 /** Moderation: `reports` (list, resolve), `takedown`, `suspend`, `unsuspend`. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createBlobStore } from '../../blobs/index.js';
-import { listReports, REPORT_STATES, resolveReport, suspendUser, takeDownPhoto, unsuspendUser, type Report, type ReportState } from '../../patterns/index.js';
+import { createBlobStore, deletePhotoFiles } from '../../blobs/index.js';
+import { listReports, photoBytes, releaseStorage, REPORT_STATES, resolveReport, suspendUser, takeDownPhoto, unsuspendUser, type Report, type ReportState } from '../../patterns/index.js';
 import { parsePhotoId } from '../../schema/ids.js';
 import type { CliContext } from '../context.js';
 import { examples, paged, pageRequest, type PageOptions } from '../options.js';
@@ -45,11 +45,11 @@ export function register(program: Command, ctx: CliContext): void {
   ).action(async (id: string, options: { reason: string }) => {
     const ref = parsePhotoId(id);
     if (!ref) throw new InvalidArgumentError(`${id} is not a photo id.`);
-    const { notice, location } = await takeDownPhoto(await ctx.db(), ref.username, ref.timestamp, options.reason);
-    // The item is gone; a blob left behind only wastes space.
-    await createBlobStore(ctx.config().blobs)
-      .delete(location)
-      .catch((error: unknown) => ctx.warn(`image not removed (${location}): ${String(error)}`));
+    const { notice, photo } = await takeDownPhoto(await ctx.db(), ref.username, ref.timestamp, options.reason);
+    // The item is gone; its own files (every variant, never another photo's) follow. A file left behind is doctor's.
+    await deletePhotoFiles(createBlobStore(ctx.config().blobs), photo).catch((error: unknown) => ctx.warn(`image files not removed (${photo.location}): ${String(error)}`));
+    // The owner's quota no longer carries the photo (as the owner's own delete does).
+    await releaseStorage(await ctx.db(), ref.username, photoBytes(photo));
     ctx.print(notice, () => [`Took down photo ${id} of ${ref.username}: ${options.reason}`]);
   });
 

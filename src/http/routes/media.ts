@@ -30,8 +30,11 @@ export const mediaRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { c
         tags: ['media'],
         summary: 'An image variant, by the signed URL a photo or profile response gave (no Authorization header)',
         security: [],
-        // The shape of content-addressed variant keys (src/media/store.ts): nothing else is ever served.
-        params: Type.Object({ shard: Type.String({ pattern: '^[0-9a-f]{2}$' }), file: Type.String({ pattern: '^[0-9a-f]{64}\\.(webp|jpg)$' }) }),
+        // The shape of variant keys (src/media/store.ts: per image, and the former content-addressed ones): nothing else is ever served.
+        params: Type.Object({
+          shard: Type.String({ pattern: '^[0-9a-f]{2}$' }),
+          file: Type.String({ pattern: '^([0-9a-f]{32}-[0-9a-f]{16}|[0-9a-f]{64})\\.(webp|jpg)$' }),
+        }),
         querystring: Type.Object({ expires: Type.Integer({ minimum: 0 }), sig: Type.String({ minLength: 1, maxLength: 100 }) }),
         produces: ['image/webp', 'image/jpeg'],
         response: {

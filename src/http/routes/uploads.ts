@@ -10,7 +10,7 @@ import { Type } from 'typebox';
 import { sweepStaleUploads, uploadKey } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
 import { CAPTION_MAX } from '../../schema/entities.js';
-import { assertUploadAllowed, createUploadSlot, deleteUploadSlot, getUploadSlot } from '../../patterns/index.js';
+import { assertUploadAllowed, completedUpload, createUploadSlot, deleteUploadSlot, getPhoto, getUploadSlot, quotaErrors } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError } from '../errors.js';
@@ -111,20 +111,22 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         operationId: 'completeUpload',
         tags: ['photos'],
-        summary: 'Finalise a direct upload: process the file and create the photo (once per slot)',
+        summary: 'Finalise a direct upload: process the file and create the photo (201); repeated, it answers the same photo (200)',
         security: BEARER,
         params: Type.Object({ username: UserParams.properties.username, uploadId: UploadId }),
         body: CompleteUploadBody,
         response: {
+          200: PhotoView,
           201: PhotoView,
           ...errorsFor({
             400: ['IMAGE_CORRUPT'],
             401: [],
             403: ['FORBIDDEN', 'ACCOUNT_DELETED', 'STORAGE_QUOTA_EXCEEDED'],
-            404: ['UPLOAD_NOT_FOUND', 'USER_NOT_FOUND'],
+            404: ['UPLOAD_NOT_FOUND', 'USER_NOT_FOUND', 'PHOTO_NOT_FOUND'],
             409: ['UPLOAD_NOT_RECEIVED'],
             413: ['IMAGE_TOO_LARGE'],
             415: ['UNSUPPORTED_IMAGE', 'HEIC_UNSUPPORTED'],
+            422: ['IMAGE_ASPECT_RATIO'],
             429: ['UPLOAD_IN_PROGRESS', 'UPLOAD_RATE_EXCEEDED'],
             503: ['UPLOADS_BUSY', 'MEDIA_BUSY', 'STORAGE_FULL', 'STORAGE_READ_ONLY'],
           }),
@@ -134,20 +136,43 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     async (request, reply) => {
       const { username, uploadId } = request.params;
       assertSelf(request, username, 'upload photos to this account');
+      // A slot that already became a photo answers that photo: the client missed the first answer.
+      const replay = async (timestamp: string) => {
+        const photo = await getPhoto(db, username, timestamp);
+        return reply.status(200).header('location', photoPath(photo)).send(photoView(photo, media.urls));
+      };
       const slot = await getUploadSlot(db, uploadId, username);
+      if (slot.photoTimestamp) return replay(slot.photoTimestamp);
       const release = media.gate.acquire(username);
       let file: ReceivedFile | undefined;
       const raw = blobs.locationOf(slot.key);
       try {
         const blob = await blobs.get(raw);
-        if (!blob) throw slotErrors.notReceived();
-        file = await receiveToFile(blob.body, { dir: config.media.tmpDir, limit, idleMs: config.media.uploadIdleTimeoutMs });
+        if (!blob) {
+          // A concurrent complete of this slot may have finished and removed the bytes.
+          const done = await completedUpload(db, uploadId, username);
+          if (done) return await replay(done);
+          throw slotErrors.notReceived();
+        }
+        try {
+          file = await receiveToFile(blob.body, { dir: config.media.tmpDir, limit, idleMs: config.media.uploadIdleTimeoutMs });
+        } catch (error) {
+          // The bytes vanished while being read: a concurrent complete finished first.
+          const done = await completedUpload(db, uploadId, username).catch(() => undefined);
+          if (done) return await replay(done);
+          throw error;
+        }
         let photo;
         try {
           photo = await ingestPhoto(ctx, { username, path: file.path, caption: request.body.caption, uploadId });
         } catch (error) {
+          // Lost the race to a concurrent complete of this slot: ingestPhoto removed only its own files.
+          if (isDomainError(error) && error.code === 'UPLOAD_NOT_FOUND') {
+            const done = await completedUpload(db, uploadId, username).catch(() => undefined);
+            if (done) return await replay(done);
+          }
           // Bytes the pipeline refuses will never become a photo: drop them and the slot now.
-          if (isDomainError(error) && (error.kind === 'unsupported_media' || error.kind === 'invalid' || error.kind === 'too_large')) {
+          if (isDomainError(error) && (error.kind === 'unsupported_media' || error.kind === 'invalid' || error.kind === 'too_large' || error.kind === 'unprocessable')) {
             await Promise.all([blobs.delete(raw), deleteUploadSlot(db, uploadId)]).catch(() => undefined);
           }
           throw error;
@@ -205,6 +230,8 @@ export const uploadTargetRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (a
       if (blobs.kind !== 'local') throw slotErrors.wrongStore();
       if (!media.urls.verifyUpload(uploadId, request.query.expires, request.query.sig)) throw slotErrors.invalidUrl();
       const slot = await getUploadSlot(db, uploadId);
+      // A completed slot's bytes are already a photo: nothing more is accepted for it.
+      if (slot.photoTimestamp) throw quotaErrors.uploadNotFound();
       if (Number(request.headers['content-length']) !== slot.contentLength) throw slotErrors.lengthMismatch(slot.contentLength);
       const release = media.gate.acquire(slot.username);
       let file: ReceivedFile | undefined;

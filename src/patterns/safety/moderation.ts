@@ -8,7 +8,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
-import { assertUsername, validator } from '../../schema/entities.js';
+import { assertUsername, validator, type Photo } from '../../schema/entities.js';
 import { photoId } from '../../schema/ids.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
@@ -62,16 +62,16 @@ export interface Notice {
  * GetItem of the photo, PutItem of the owner's notice, then `deletePhoto` (its reactions in
  * counted transactions, the photo last). The notice goes first: if the deletion is cut short,
  * running the takedown again finishes it (the notice Put is keyed by time, so a retry adds a
- * second notice rather than losing one). Returns the photo's location, so that the caller
- * removes the image from the blob store.
+ * second notice rather than losing one). Returns the photo, so that the caller removes its
+ * files (every variant: deletePhotoFiles) from the blob store.
  */
-export async function takeDownPhoto(db: Db, owner: string, timestamp: string, reasonInput: unknown): Promise<{ notice: Notice; location: string }> {
+export async function takeDownPhoto(db: Db, owner: string, timestamp: string, reasonInput: unknown): Promise<{ notice: Notice; photo: Photo }> {
   const reason = reasonCheck.assert(reasonInput, 'reason');
   const photo = await getPhoto(db, owner, timestamp);
   const notice: Notice = { photoId: photoId(owner, timestamp), reason, at: uniqueTimestamp() };
   await call(db, () => db.doc.send(new PutCommand({ TableName: db.table, Item: { ...keys.notice(owner, notice.at, notice.photoId), owner, ...notice } })));
   await deletePhoto(db, owner, timestamp, 'moderator');
-  return { notice, location: photo.location };
+  return { notice, photo };
 }
 
 /** A user's takedown notices, oldest first: Query `PK = NOTICE#u AND begins_with(SK, TAKEDOWN#)`. */
