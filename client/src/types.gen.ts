@@ -99,6 +99,9 @@ export type BlockPage = {
  * CompleteUploadRequest
  */
 export type CompleteUploadRequest = {
+    /**
+     * At most 2200 characters, line breaks allowed, no control characters or bidirectional overrides
+     */
     caption?: string;
 };
 
@@ -446,7 +449,7 @@ export type PhotoUpload = {
      */
     file: Blob | File;
     /**
-     * At most 2200 characters
+     * At most 2200 characters, line breaks allowed, no control characters or bidirectional overrides
      */
     caption?: string;
 };

@@ -8,7 +8,7 @@
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError, errors } from '../errors.js';
-import { assertUsername, CAPTION_MAX, type Photo, type StoredImage } from '../schema/entities.js';
+import { assertCaptionText, assertUsername, type Photo, type StoredImage } from '../schema/entities.js';
 import { decodeUser, encodePhoto, type RawItem } from '../schema/items.js';
 import { keys } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
@@ -36,10 +36,7 @@ function hourBucket(now = new Date()): { hour: string; expiresAt: number } {
 
 export function assertCaption(caption: unknown): string | undefined {
   if (caption === undefined || caption === '') return undefined;
-  if (typeof caption !== 'string' || caption.length > CAPTION_MAX) {
-    throw errors.validation(`caption must be a string of at most ${CAPTION_MAX} characters.`, [{ path: '/caption', message: `at most ${CAPTION_MAX} characters` }]);
-  }
-  return caption;
+  return assertCaptionText(caption);
 }
 
 /**

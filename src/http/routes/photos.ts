@@ -11,7 +11,7 @@ import { deletePhotoFiles } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
 import { CAPTION_MAX, type Photo } from '../../schema/entities.js';
-import { assertUploadAllowed, deletePhoto, getPhoto, getPhotoForViewer, getPhotoWithReactions, listPhotosForViewer, listReactorsRelated, photoBytes, releaseStorage } from '../../patterns/index.js';
+import { assertCaption, assertUploadAllowed, deletePhoto, getPhoto, getPhotoForViewer, getPhotoWithReactions, listPhotosForViewer, listReactorsRelated, photoBytes, releaseStorage } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
@@ -38,7 +38,8 @@ export async function readUploadForm(request: FastifyRequest, limit: number, idl
         file = await receiveToFile(part.file, { dir: tmpDir, limit, idleMs, mapError: malformed });
         if (part.file.truncated) throw uploadErrors.tooLarge(limit);
       } else if (part.fieldname === 'caption') {
-        caption = typeof part.value === 'string' ? part.value : undefined;
+        // Forms send a text field's line breaks as CRLF; a caption keeps them as LF (the text rule refuses CR).
+        caption = typeof part.value === 'string' ? part.value.replaceAll('\r\n', '\n') : undefined;
       }
     }
   } catch (error) {
@@ -101,6 +102,8 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         await assertUploadAllowed(db, username, media.quota);
         const form = await readUploadForm(request, uploadLimit, config.media.uploadIdleTimeoutMs, config.media.tmpDir);
         file = form.file;
+        // Refused before any image work, as the direct upload's body schema refuses it.
+        assertCaption(form.caption);
         const photo = await ingestPhoto(ctx, { username, path: file.path, caption: form.caption });
         return await reply.status(201).header('location', photoPath(photo)).send(view(photo));
       } finally {

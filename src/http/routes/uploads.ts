@@ -9,7 +9,7 @@ import { TypeBoxValidatorCompiler, type FastifyPluginCallbackTypebox } from '@fa
 import { Type } from 'typebox';
 import { sweepStaleUploads, uploadKey } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
-import { CAPTION_MAX } from '../../schema/entities.js';
+import { Caption } from '../../schema/entities.js';
 import { assertUploadAllowed, createUploadSlot, deleteUploadSlot, getUploadSlot } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
@@ -43,7 +43,7 @@ export const UploadSlotView = Type.Object(
 );
 
 export const CompleteUploadBody = Type.Object(
-  { caption: Type.Optional(Type.String({ maxLength: CAPTION_MAX })) },
+  { caption: Type.Optional(Caption) },
   { additionalProperties: false, title: 'CompleteUploadRequest' },
 );
 
