@@ -1,7 +1,7 @@
 /**
  * Blocks applied to every read, as two hooks on the signed-in scope (so that routes need not
  * repeat them, and routes added later are covered too):
- *  - preHandler: a GET naming another user (`:username`) or their photo (`:photoId`) first
+ *  - preHandler: a GET (or HEAD, which Fastify answers with the GET route) naming another user (`:username`) or their photo (`:photoId`) first
  *    asks `viewOf` (one BatchGetItem). Blocked by that user, the viewer gets the same 404 as
  *    for an account or photo that does not exist; anything but the profile of a private
  *    account is 403 PRIVATE_ACCOUNT unless the viewer is an approved follower. The owner's
@@ -76,7 +76,8 @@ export function installVisibility(app: FastifyInstance, ctx: RouteContext): void
   app.addHook('onRoute', declareGuardErrors);
 
   app.addHook('preHandler', async (request) => {
-    if (request.method !== 'GET') return;
+    // Fastify answers HEAD with the GET route's handler: it must pass the same guard.
+    if (request.method !== 'GET' && request.method !== 'HEAD') return;
     const found = target(request);
     if (!found || found.owner === request.username) return;
     try {
