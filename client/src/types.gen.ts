@@ -1666,7 +1666,7 @@ export type PutUploadBytesErrors = {
      */
     408: ErrorResponse & {
         error: {
-            code: 'UPLOAD_TIMEOUT';
+            code: 'UPLOAD_TIMEOUT' | 'UPLOAD_TOO_SLOW';
         };
     };
     /**
@@ -2532,7 +2532,7 @@ export type UploadPhotoErrors = {
      */
     408: ErrorResponse & {
         error: {
-            code: 'UPLOAD_TIMEOUT';
+            code: 'UPLOAD_TIMEOUT' | 'UPLOAD_TOO_SLOW';
         };
     };
     /**
@@ -2894,7 +2894,7 @@ export type CreateUploadSlotErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_RATE_EXCEEDED';
+            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_RATE_EXCEEDED' | 'UPLOAD_SLOTS_EXCEEDED';
         };
     };
     /**
@@ -3168,7 +3168,7 @@ export type SetAvatarErrors = {
      */
     408: ErrorResponse & {
         error: {
-            code: 'UPLOAD_TIMEOUT';
+            code: 'UPLOAD_TIMEOUT' | 'UPLOAD_TOO_SLOW';
         };
     };
     /**
