@@ -10,9 +10,9 @@
  *  - onRoute: the routes the guard covers declare its error answers in their schemas (so the
  *    OpenAPI document lists them, and routes need not repeat them).
  *  - preSerialization: the lists that name other users (followers, following, reactions) drop
- *    the users the viewer blocked (`hiddenFrom`: nothing when the viewer blocks nobody, else
- *    one BatchGetItem per page). A page may so hold fewer than `limit` items; its cursor is
- *    unchanged. One's own followers and following need no filter: a block ends the follows
+ *    the users the viewer blocked and those who blocked the viewer (`hiddenFrom`: nothing when
+ *    the viewer blocks nobody and is blocked by nobody, else one BatchGetItem per page). A page
+ *    may so hold fewer than `limit` items; its cursor is unchanged. One's own followers and following need no filter: a block ends the follows
  *    both ways in its transaction and refuses new ones.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
@@ -98,7 +98,7 @@ export function installVisibility(app: FastifyInstance, ctx: RouteContext): void
     if (!Array.isArray(page.items)) return payload;
     const items = page.items as Record<string, unknown>[];
     const names = items.map((item) => item[field]).filter((name): name is string => typeof name === 'string');
-    const hidden = await hiddenFrom(db, request.username, names, request.ownerView?.viewerBlocking);
+    const hidden = await hiddenFrom(db, request.username, names, request.ownerView?.viewerBlocking, request.ownerView?.viewerBlockedBy);
     if (hidden.size === 0) return payload;
     return { ...page, items: items.filter((item) => !hidden.has(item[field] as string)) };
   });

@@ -180,6 +180,38 @@ describe('HEAD answers as GET does', () => {
   });
 });
 
+describe('the blocked side in third parties\' lists', () => {
+  it('a user someone blocked never sees the blocker among a third party\'s followers, following or reactions', async () => {
+    const [tess, bram, nell, vic] = [await signUp(api, 'tess'), await signUp(api, 'bram'), await signUp(api, 'nell'), await signUp(api, 'vic')];
+    const upload = await api.call('POST', '/v1/users/tess/photos', { token: tess.accessToken, body: imageForm(PNG_1x1) });
+    expect(upload.status).toBe(201);
+    const photoId = String(upload.body.id);
+    // bram (who will block vic) and nell (who will not) each follow tess, are followed by her and react to her photo.
+    for (const other of [bram, nell]) {
+      expect((await api.call('PUT', '/v1/users/tess/followers/me', { token: other.accessToken })).status).toBe(201);
+      expect((await api.call('PUT', `/v1/users/${other.username}/followers/me`, { token: tess.accessToken })).status).toBe(201);
+      expect((await api.call('PUT', `/v1/photos/${photoId}/reactions/heart`, { token: other.accessToken })).status).toBe(201);
+    }
+    expect((await api.call('PUT', '/v1/blocks/vic', { token: bram.accessToken })).status).toBe(201);
+    const lists = {
+      followers: ['/v1/users/tess/followers', 'followingUser'],
+      following: ['/v1/users/tess/following', 'followedUser'],
+      reactions: [`/v1/photos/${photoId}/reactions`, 'reactingUser'],
+    } as const;
+    for (const [name, [path, field]] of Object.entries(lists)) {
+      for (const url of [path, `${path}?expand=profile`]) {
+        const names = (((await api.call('GET', url, { token: vic.accessToken })).body.items ?? []) as Json[]).map((item) => item[field] ?? item.user?.username);
+        expect(names, `${name}: ${url}`).toContain('nell');
+        expect(names, `${name}: ${url}`).not.toContain('bram');
+      }
+    }
+    // After the unblock bram is listed again, and vic's lists cost no block read any more.
+    expect((await api.call('DELETE', '/v1/blocks/vic', { token: bram.accessToken })).status).toBe(204);
+    const again = (await api.call('GET', '/v1/users/tess/followers', { token: vic.accessToken })).body.items as Json[];
+    expect(again.map((item) => item.followingUser)).toContain('bram');
+  });
+});
+
 describe('the leak walk', () => {
   it('walks every operation as another user: no private field of the first user, no key string', async () => {
     const operations: Operation[] = Object.entries(openapi.paths as Json).flatMap(([path, methods]) =>
