@@ -10,7 +10,7 @@
  * `openSlots` names each reservation (`<uploadId>:<expiresAt>:<bytes>`). A reservation leaves the
  * set exactly once, by a write conditioned on `contains(openSlots, entry)`: settled by the
  * slot's photo (the difference to the stored size is charged), or released (its bytes given
- * back) when the slot is abandoned or RESERVATION_GRACE past its expiry.
+ * back) when the slot is abandoned or `reservationGraceSeconds` past its expiry.
  */
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
