@@ -79,8 +79,18 @@ export interface MediaConfig {
   /** Uploads in flight per user (429 UPLOAD_IN_PROGRESS past it) and in total (503 UPLOADS_BUSY). */
   uploadsPerUser: number;
   uploadsTotal: number;
+  /**
+   * Fair share: a user already uploading takes another place only while more than this many
+   * stay free, so these are left for users not uploading yet (429 UPLOAD_IN_PROGRESS).
+   */
+  uploadsReserved: number;
   /** An upload body that sends nothing for this long is cut off (408 UPLOAD_TIMEOUT). */
   uploadIdleTimeoutMs: number;
+  /** A body slower than this on average over each window is cut off (408 UPLOAD_TOO_SLOW); 0: no minimum. */
+  uploadMinBytesPerSecond: number;
+  uploadRateWindowMs: number;
+  /** Unfinished direct-upload slots per user (each reserves its size; 429 UPLOAD_SLOTS_EXCEEDED past it). */
+  uploadSlotsPerUser: number;
   /** Per-user quota: stored bytes and uploads per hour. */
   quotaBytes: number;
   uploadsPerHour: number;
@@ -185,6 +195,12 @@ function blobConfig(env: Env, dataDir: string): BlobConfig {
   const bucket = env.S3_BUCKET;
   if (!bucket) throw new ConfigError('BLOB_STORE=s3 needs S3_BUCKET.');
   return { kind, bucket, prefix: env.S3_PREFIX ?? 'photos/', endpoint: env.S3_ENDPOINT || undefined, region: env.S3_REGION || undefined };
+}
+
+/** Half of UPLOADS_TOTAL by default; fewer than UPLOADS_TOTAL, or nobody could upload a second file. */
+function uploadsReserved(env: Env): number {
+  const total = positiveInt(env, 'UPLOADS_TOTAL', 16);
+  return nonNegativeInt(env, 'UPLOADS_RESERVED', Math.floor(total / 2), total - 1);
 }
 
 function positiveInt(env: Env, name: string, fallback: number): number {
@@ -336,7 +352,11 @@ export function loadConfig(env: Env = process.env): Config {
       queueLength: nonNegativeInt(env, 'MEDIA_QUEUE_LENGTH', 32),
       uploadsPerUser: positiveInt(env, 'UPLOADS_PER_USER', 2),
       uploadsTotal: positiveInt(env, 'UPLOADS_TOTAL', 16),
+      uploadsReserved: uploadsReserved(env),
       uploadIdleTimeoutMs: positiveInt(env, 'UPLOAD_IDLE_TIMEOUT_MS', 15_000),
+      uploadMinBytesPerSecond: nonNegativeInt(env, 'UPLOAD_MIN_BYTES_PER_SECOND', 16 * 1024),
+      uploadRateWindowMs: positiveInt(env, 'UPLOAD_RATE_WINDOW_MS', 15_000),
+      uploadSlotsPerUser: positiveInt(env, 'UPLOAD_SLOTS_PER_USER', 20),
       quotaBytes: positiveInt(env, 'STORAGE_QUOTA_BYTES', 1024 * 1024 * 1024),
       uploadsPerHour: positiveInt(env, 'UPLOADS_PER_HOUR', 120),
       urlTtlSeconds: positiveInt(env, 'MEDIA_URL_TTL_SECONDS', 3600),

@@ -85,7 +85,7 @@ describe.each(STORE_KINDS)('doctor on stored files (%s store)', (kind) => {
     const shared = `v/ab/${createHash('sha256').update('erin\0').update(bytes).digest('hex')}.jpg`;
     await blobs.put(shared, bytes, 'image/jpeg');
     const image = { variants: [{ name: 'full', format: 'jpeg' as const, width: 64, height: 64, key: shared, bytes: bytes.length }], placeholder: '' };
-    const quota = { bytes: 1e9, uploadsPerHour: 1000 };
+    const quota = { bytes: 1e9, uploadsPerHour: 1000, openSlots: 20 };
     const make = () => createPhotoWithImage(api.db, { username: 'erin', location: blobs.locationOf(shared), image, bytes: bytes.length }, quota);
     const first = await make();
     const second = await make();

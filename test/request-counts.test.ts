@@ -18,6 +18,7 @@ import type { Db } from '../src/patterns/db.js';
 import { buildApp } from '../src/http/app.js';
 import {
   approveRequest,
+  blockUser,
   createUser,
   followUser,
   getPhotoWithReactions,
@@ -29,6 +30,7 @@ import {
   reactToPhoto,
   removeReaction,
   setPrivate,
+  unblockUser,
   unfollowUser,
   updateUser,
   uploadPhoto,
@@ -314,6 +316,16 @@ describe('requests per HTTP call', () => {
     // Still one read and no list filter for what is not a list of people (the second BatchGetItem is my reactions).
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('DELETE', `/v1/blocks/${FOLLOWS_MANY}`, 204)).toEqual({ TransactWriteItems: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
+  });
+
+  it('blocked by someone: the blocked user\'s lists of others add one BatchGetItem to hide the blocker; after the unblock, none', async () => {
+    await createUser(db, { username: 'blocker-of-metered', name: 'B', email: 'blocker@example.com', birthdate: '1990-01-01' });
+    await blockUser(db, 'blocker-of-metered', me);
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
+    // One transaction, the blocked user's counter included (the DELETE above counts it over HTTP).
+    await unblockUser(db, 'blocker-of-metered', me);
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
   });
 

@@ -1,5 +1,5 @@
 /** doctor's safety invariants: each one broken by a raw write, found, and repaired with counters exact. */
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTable } from '../src/admin/doctor.js';
 import { auditSafety } from '../src/admin/safety-doctor.js';
@@ -42,7 +42,8 @@ describe('doctor: social safety', () => {
 
     const audit = await auditSafety(db.doc, db.table);
     expect(audit.problems.map((p) => p.type).sort()).toEqual(
-      ['blocked-follow', 'blocked-request', 'blocking-counter', 'private-mark', 'request-beside-follow', 'blocking-counter'].sort(),
+      // The raw block also leaves ann's blockedBy (who blocks her, for list filters) at 0.
+      ['blocked-follow', 'blocked-request', 'blocking-counter', 'private-mark', 'request-beside-follow', 'blocking-counter', 'blocked-by-counter'].sort(),
     );
 
     const fixed = await auditSafety(db.doc, db.table, { fix: true });
@@ -50,6 +51,8 @@ describe('doctor: social safety', () => {
     expect(await findFriendship(db, 'ann', 'ben')).toBeUndefined();
     expect((await getUser(db, 'ben')).followers).toBe(0);
     expect((await getUser(db, 'ann')).following).toBe(0);
+    const annItem = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user('ann') }));
+    expect(annItem.Item?.blockedBy).toBe(1);
     expect((await auditTable(db.doc, db.table)).problems).toEqual([]);
   });
 });

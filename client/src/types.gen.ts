@@ -99,6 +99,9 @@ export type BlockPage = {
  * CompleteUploadRequest
  */
 export type CompleteUploadRequest = {
+    /**
+     * At most 2200 characters, line breaks allowed, no control characters or bidirectional overrides
+     */
     caption?: string;
 };
 
@@ -453,7 +456,7 @@ export type PhotoUpload = {
      */
     file: Blob | File;
     /**
-     * At most 2200 characters
+     * At most 2200 characters, line breaks allowed, no control characters or bidirectional overrides
      */
     caption?: string;
 };
@@ -1781,7 +1784,7 @@ export type PutUploadBytesErrors = {
      */
     408: ErrorResponse & {
         error: {
-            code: 'UPLOAD_TIMEOUT';
+            code: 'UPLOAD_TIMEOUT' | 'UPLOAD_TOO_SLOW';
         };
     };
     /**
@@ -2647,7 +2650,7 @@ export type UploadPhotoErrors = {
      */
     408: ErrorResponse & {
         error: {
-            code: 'UPLOAD_TIMEOUT';
+            code: 'UPLOAD_TIMEOUT' | 'UPLOAD_TOO_SLOW';
         };
     };
     /**
@@ -3017,7 +3020,7 @@ export type CreateUploadSlotErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_RATE_EXCEEDED';
+            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_RATE_EXCEEDED' | 'UPLOAD_SLOTS_EXCEEDED';
         };
     };
     /**
@@ -3303,7 +3306,7 @@ export type SetAvatarErrors = {
      */
     408: ErrorResponse & {
         error: {
-            code: 'UPLOAD_TIMEOUT';
+            code: 'UPLOAD_TIMEOUT' | 'UPLOAD_TOO_SLOW';
         };
     };
     /**

@@ -5,6 +5,7 @@
  *  - no follow request between a blocked pair, nor beside a follow of the same pair (repair:
  *    delete the request);
  *  - each user's `blocking` equals its block items (repair: conditional set);
+ *  - each user's `blockedBy` equals the block items naming it as blocked (repair: conditional set);
  *  - the private mark exists exactly when the User item says `private` (repair: put/delete).
  * One Scan of its own; every repair is conditional on what the audit read (the block still
  * there, the follow still there, `private` still what it was), and a re-audit says what is left.
@@ -21,6 +22,7 @@ export type SafetyProblem =
   | { type: 'blocked-request'; key: ItemKey; requester: string; target: string; block: ItemKey }
   | { type: 'request-beside-follow'; key: ItemKey; requester: string; target: string }
   | { type: 'blocking-counter'; key: ItemKey; username: string; stored: unknown; actual: number }
+  | { type: 'blocked-by-counter'; key: ItemKey; username: string; stored: unknown; actual: number }
   | { type: 'private-mark'; key: ItemKey; username: string; private: boolean };
 
 export interface SafetyReport {
@@ -41,6 +43,8 @@ export function describeSafetyProblem(p: SafetyProblem): string {
       return `${p.requester} both follows and asks to follow ${p.target}`;
     case 'blocking-counter':
       return `user ${p.username}: blocking is ${String(p.stored)} but ${p.actual} block items exist`;
+    case 'blocked-by-counter':
+      return `user ${p.username}: blockedBy is ${String(p.stored)} but ${p.actual} users block it`;
     case 'private-mark':
       return `user ${p.username}: the private mark ${p.private ? 'is missing' : 'remains'} for a ${p.private ? 'private' : 'public'} account`;
   }
@@ -49,10 +53,11 @@ export function describeSafetyProblem(p: SafetyProblem): string {
 export async function auditSafetyOnce(doc: DocClient, table: string): Promise<SafetyReport> {
   const blocks = new Set<string>();
   const blockingOf = new Map<string, number>();
+  const blockedByOf = new Map<string, number>();
   const follows = new Set<string>();
   const followItems: { follower: string; followed: string; key: ItemKey }[] = [];
   const requests: { requester: string; target: string; key: ItemKey }[] = [];
-  const users = new Map<string, { blocking: unknown; private: boolean }>();
+  const users = new Map<string, { blocking: unknown; blockedBy: unknown; private: boolean }>();
   const marks = new Set<string>();
   const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
 
@@ -65,11 +70,12 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
       if (safety?.kind === 'block') {
         blocks.add(pairKey(safety.blocker, safety.blocked));
         blockingOf.set(safety.blocker, (blockingOf.get(safety.blocker) ?? 0) + 1);
+        blockedByOf.set(safety.blocked, (blockedByOf.get(safety.blocked) ?? 0) + 1);
       } else if (safety?.kind === 'follow-request') requests.push({ requester: safety.requester, target: safety.target, key });
       else if (safety?.kind === 'private-mark') marks.add(safety.username);
       else {
         const kind = classifyKey(key);
-        if (kind.kind === 'user') users.set(kind.username, { blocking: item.blocking, private: item.private === true });
+        if (kind.kind === 'user') users.set(kind.username, { blocking: item.blocking, blockedBy: item.blockedBy, private: item.private === true });
         if (kind.kind === 'friendship') {
           follows.add(pairKey(kind.follower, kind.followed));
           followItems.push({ follower: kind.follower, followed: kind.followed, key });
@@ -96,6 +102,8 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
     const actual = blockingOf.get(username) ?? 0;
     const stored = user.blocking ?? 0;
     if (stored !== actual) problems.push({ type: 'blocking-counter', key: keys.user(username), username, stored: user.blocking, actual });
+    const blockedBy = blockedByOf.get(username) ?? 0;
+    if ((user.blockedBy ?? 0) !== blockedBy) problems.push({ type: 'blocked-by-counter', key: keys.user(username), username, stored: user.blockedBy, actual: blockedBy });
     if (user.private !== marks.has(username)) problems.push({ type: 'private-mark', key: keys.privateMark(username), username, private: user.private });
   }
   return { blocks: blocks.size, requests: requests.length, problems };
@@ -147,13 +155,16 @@ export async function repairSafetyProblem(doc: DocClient, table: string, problem
         [present(keys.friendship(problem.target, problem.requester))],
       );
     case 'blocking-counter':
+    case 'blocked-by-counter': {
+      const counter = problem.type === 'blocking-counter' ? 'blocking' : 'blockedBy';
       try {
         await doc.send(
           new UpdateCommand({
             TableName: table,
             Key: problem.key,
-            UpdateExpression: 'SET blocking = :actual',
-            ConditionExpression: problem.stored === undefined ? 'attribute_exists(PK) AND attribute_not_exists(blocking)' : 'blocking = :stored',
+            UpdateExpression: 'SET #c = :actual',
+            ConditionExpression: problem.stored === undefined ? 'attribute_exists(PK) AND attribute_not_exists(#c)' : '#c = :stored',
+            ExpressionAttributeNames: { '#c': counter },
             ExpressionAttributeValues: { ':actual': problem.actual, ...(problem.stored === undefined ? {} : { ':stored': problem.stored }) },
           }),
         );
@@ -162,6 +173,7 @@ export async function repairSafetyProblem(doc: DocClient, table: string, problem
         if (isConditionFailure(error)) return false;
         throw error;
       }
+    }
     case 'private-mark':
       // The mark follows `private` as read: a toggle since then already wrote the mark itself.
       return problem.private

@@ -115,7 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', (request, reply, payload, done) => {
     // Answers depend on who asks (Authorization): only the client itself may keep them, and
     // it must revalidate (cheap with the ETag) rather than trust a stale copy.
-    if (request.method === 'GET' && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'private, no-cache');
+    if ((request.method === 'GET' || request.method === 'HEAD') && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'private, no-cache');
     done(null, payload);
   });
   if (config.http.corsOrigins.length > 0) {

@@ -147,6 +147,8 @@ export function errorHandlerPlugin(app: FastifyInstance, _options: unknown, done
       if (log) request.log.warn({ code: body.error.code, cause: summary(error), ...(suppressed ? { suppressed } : {}) }, body.error.code);
     }
     if (error instanceof RetryLaterError) void reply.header('retry-after', String(error.retryAfterSeconds));
+    // A body cut off mid-way (408) is left unread: the connection cannot carry another request.
+    if (status === 408) void reply.header('connection', 'close');
     if (status === 503 || status === 429) {
       if (!reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
     }

@@ -6,13 +6,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { deleteImageFiles } from '../blobs/index.js';
 import { AVATAR_VARIANTS, fullVariant, PHOTO_VARIANTS, processImage, storedBytes, storeImage } from '../media/index.js';
-import { createPhotoWithImage, setAvatar } from '../patterns/index.js';
+import { createPhotoWithImage, setAvatar, type UploadSlot } from '../patterns/index.js';
 import type { Photo, User } from '../schema/entities.js';
 import type { RouteContext } from './context.js';
 
 export async function ingestPhoto(
   ctx: RouteContext,
-  input: { username: string; path: string; caption?: string | undefined; uploadId?: string | undefined },
+  input: { username: string; path: string; caption?: string | undefined; uploadId?: string | undefined; slot?: UploadSlot | undefined },
 ): Promise<Photo> {
   const { blobs, db, media } = ctx;
   const processed = await media.queue.run(() => processImage(input.path, PHOTO_VARIANTS, media.limits));
@@ -27,6 +27,7 @@ export async function ingestPhoto(
         bytes: storedBytes(image),
         caption: input.caption,
         uploadId: input.uploadId,
+        slot: input.slot,
       },
       media.quota,
     );

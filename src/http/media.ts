@@ -21,8 +21,8 @@ export function createMediaContext(config: Config, jwtSecret: string): MediaCont
   return {
     urls: createMediaUrls({ secret, ttlSeconds: media.urlTtlSeconds, baseUrl: media.publicUrl }),
     queue: createWorkQueue(media.concurrency, media.queueLength),
-    gate: createUploadGate(media.uploadsPerUser, media.uploadsTotal),
-    quota: { bytes: media.quotaBytes, uploadsPerHour: media.uploadsPerHour },
+    gate: createUploadGate(media.uploadsPerUser, media.uploadsTotal, media.uploadsReserved),
+    quota: { bytes: media.quotaBytes, uploadsPerHour: media.uploadsPerHour, openSlots: media.uploadSlotsPerUser },
     limits: { maxPixels: media.maxPixels },
   };
 }

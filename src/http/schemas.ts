@@ -5,7 +5,7 @@
  * lists it once under components.schemas and refers to it everywhere else (see openapi.ts).
  */
 import { Type, type TSchema } from 'typebox';
-import { CAPTION_MAX, ProfileFields, Reactions, ReactionType, Username } from '../schema/entities.js';
+import { Caption, ProfileFields, Reactions, ReactionType, Username } from '../schema/entities.js';
 import { PHOTO_ID_PATTERN } from '../schema/ids.js';
 import { MAX_PAGE_SIZE } from '../patterns/index.js';
 
@@ -181,7 +181,7 @@ export const UploadForm = Type.Object(
       contentMediaType: 'image/*',
       description: 'The image: JPEG, PNG, WebP, GIF, AVIF or TIFF (HEIC/HEIF is refused with 415 HEIC_UNSUPPORTED)',
     }),
-    caption: Type.Optional(Type.String({ maxLength: CAPTION_MAX, description: `At most ${CAPTION_MAX} characters` })),
+    caption: Type.Optional(Caption),
   },
   { title: 'PhotoUpload', required: ['file'] },
 );

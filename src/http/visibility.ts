@@ -1,7 +1,7 @@
 /**
  * Blocks applied to every read, as two hooks on the signed-in scope (so that routes need not
  * repeat them, and routes added later are covered too):
- *  - preHandler: a GET naming another user (`:username`) or their photo (`:photoId`) first
+ *  - preHandler: a GET (or HEAD, which Fastify answers with the GET route) naming another user (`:username`) or their photo (`:photoId`) first
  *    asks `viewOf` (one BatchGetItem). Blocked by that user, the viewer gets the same 404 as
  *    for an account or photo that does not exist; anything but the profile of a private
  *    account is 403 PRIVATE_ACCOUNT unless the viewer is an approved follower. The owner's
@@ -10,9 +10,9 @@
  *  - onRoute: the routes the guard covers declare its error answers in their schemas (so the
  *    OpenAPI document lists them, and routes need not repeat them).
  *  - preSerialization: the lists that name other users (followers, following, reactions) drop
- *    the users the viewer blocked (`hiddenFrom`: nothing when the viewer blocks nobody, else
- *    one BatchGetItem per page). A page may so hold fewer than `limit` items; its cursor is
- *    unchanged. One's own followers and following need no filter: a block ends the follows
+ *    the users the viewer blocked and those who blocked the viewer (`hiddenFrom`: nothing when
+ *    the viewer blocks nobody and is blocked by nobody, else one BatchGetItem per page). A page
+ *    may so hold fewer than `limit` items; its cursor is unchanged. One's own followers and following need no filter: a block ends the follows
  *    both ways in its transaction and refuses new ones.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
@@ -76,7 +76,8 @@ export function installVisibility(app: FastifyInstance, ctx: RouteContext): void
   app.addHook('onRoute', declareGuardErrors);
 
   app.addHook('preHandler', async (request) => {
-    if (request.method !== 'GET') return;
+    // Fastify answers HEAD with the GET route's handler: it must pass the same guard.
+    if (request.method !== 'GET' && request.method !== 'HEAD') return;
     const found = target(request);
     if (!found || found.owner === request.username) return;
     try {
@@ -97,7 +98,7 @@ export function installVisibility(app: FastifyInstance, ctx: RouteContext): void
     if (!Array.isArray(page.items)) return payload;
     const items = page.items as Record<string, unknown>[];
     const names = items.map((item) => item[field]).filter((name): name is string => typeof name === 'string');
-    const hidden = await hiddenFrom(db, request.username, names, request.ownerView?.viewerBlocking);
+    const hidden = await hiddenFrom(db, request.username, names, request.ownerView?.viewerBlocking, request.ownerView?.viewerBlockedBy);
     if (hidden.size === 0) return payload;
     return { ...page, items: items.filter((item) => !hidden.has(item[field] as string)) };
   });

@@ -4,11 +4,18 @@
  *
  * Storage use and hourly counts live in `USAGE#<u>` partitions and slots in `UPLOAD#<id>`
  * partitions (src/schema/keys.ts): no lab query's key range covers either.
+ *
+ * A direct-upload slot reserves its declared size when it is issued: `bytes` on USAGE#u counts
+ * stored AND reserved bytes (so every quota condition sees both), and the string set
+ * `openSlots` names each reservation (`<uploadId>:<expiresAt>:<bytes>`). A reservation leaves the
+ * set exactly once, by a write conditioned on `contains(openSlots, entry)`: settled by the
+ * slot's photo (the difference to the stored size is charged), or released (its bytes given
+ * back) when the slot is abandoned or `reservationGraceSeconds` past its expiry.
  */
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError, errors } from '../errors.js';
-import { assertUsername, CAPTION_MAX, type Photo, type StoredImage } from '../schema/entities.js';
+import { assertCaptionText, assertUsername, type Photo, type StoredImage } from '../schema/entities.js';
 import { decodeUser, encodePhoto, type RawItem } from '../schema/items.js';
 import { keys } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
@@ -17,9 +24,11 @@ import { ACTIVE_USER, activeUserCheck, inactiveUser } from './guards.js';
 import { emptyReactions } from './photos.js';
 
 export interface Quota {
-  /** Stored bytes per user. */
+  /** Stored and reserved bytes per user. */
   bytes: number;
   uploadsPerHour: number;
+  /** Unfinished direct-upload slots per user (each holds a reservation). */
+  openSlots: number;
 }
 
 export const quotaErrors = {
@@ -27,7 +36,73 @@ export const quotaErrors = {
     new DomainError('forbidden', 'STORAGE_QUOTA_EXCEEDED', `This upload would take your stored images past your quota of ${quota} bytes; delete some photos first.`),
   hourly: (max: number) => new DomainError('busy', 'UPLOAD_RATE_EXCEEDED', `At most ${max} uploads per hour; retry later.`),
   uploadNotFound: () => new DomainError('not_found', 'UPLOAD_NOT_FOUND', 'No such upload slot: it expired, was already used, or belongs to someone else.'),
+  openSlots: (max: number) => new DomainError('busy', 'UPLOAD_SLOTS_EXCEEDED', `At most ${max} unfinished direct uploads per user; complete one or let it expire.`),
 };
+
+/**
+ * How long after its slot's expiry a reservation is released: a PUT or completion that began
+ * before expiry may still be running. Also the raw file's sweep age (sweepStaleUploads).
+ */
+export const reservationGraceSeconds = (slotTtlSeconds: number): number => slotTtlSeconds;
+
+/** A slot's member of the `openSlots` set. */
+export const reservationEntry = (slot: Pick<UploadSlot, 'uploadId' | 'expiresAt' | 'contentLength'>): string => `${slot.uploadId}:${slot.expiresAt}:${slot.contentLength}`;
+
+interface Reservation {
+  entry: string;
+  uploadId: string;
+  expiresAt: number;
+  bytes: number;
+}
+
+/** The reservations of a USAGE#u item, as read (a Set) or as a cancellation reason returns it (`{ SS: [...] }`). */
+function reservations(item: RawItem | undefined): Reservation[] {
+  const set = item?.openSlots;
+  const raw = (set as { SS?: unknown } | undefined)?.SS;
+  const entries: unknown[] = set instanceof Set ? [...(set as Set<unknown>)] : Array.isArray(raw) ? raw : [];
+  return entries.flatMap((entry) => {
+    const [uploadId, expiresAt, bytes] = String(entry).split(':');
+    const parsed = { entry: String(entry), uploadId: uploadId ?? '', expiresAt: Number(expiresAt), bytes: Number(bytes) };
+    return Number.isFinite(parsed.expiresAt) && Number.isInteger(parsed.bytes) && parsed.bytes >= 0 ? [parsed] : [];
+  });
+}
+
+/**
+ * UpdateItem on USAGE#u: `ADD bytes -n DELETE openSlots :these`, conditioned on every entry
+ * still being there (each reservation is released once: a concurrent settle or release makes
+ * the condition fail). On such a failure, one conditional UpdateItem per entry. Returns the
+ * upload ids released here.
+ */
+async function releaseReservations(db: Db, username: string, found: Reservation[]): Promise<string[]> {
+  const release = async (these: Reservation[]): Promise<boolean> => {
+    const values: Record<string, unknown> = { ':n': -these.reduce((sum, r) => sum + r.bytes, 0), ':set': new Set(these.map((r) => r.entry)) };
+    these.forEach((r, i) => (values[`:e${i}`] = r.entry));
+    try {
+      await call(db, () =>
+        db.doc.send(
+          new UpdateCommand({
+            TableName: db.table,
+            Key: keys.storageUse(username),
+            UpdateExpression: 'ADD #b :n DELETE #o :set',
+            ConditionExpression: these.map((_r, i) => `contains(#o, :e${i})`).join(' AND '),
+            ExpressionAttributeNames: { '#b': 'bytes', '#o': 'openSlots' },
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  };
+  if (found.length === 0) return [];
+  if (await release(found)) return found.map((r) => r.uploadId);
+  if (found.length === 1) return [];
+  const released: string[] = [];
+  for (const r of found) if (await release([r])) released.push(r.uploadId);
+  return released;
+}
 
 /** The hour bucket of the hourly upload count (UTC), and when its item may expire. */
 function hourBucket(now = new Date()): { hour: string; expiresAt: number } {
@@ -36,25 +111,29 @@ function hourBucket(now = new Date()): { hour: string; expiresAt: number } {
 
 export function assertCaption(caption: unknown): string | undefined {
   if (caption === undefined || caption === '') return undefined;
-  if (typeof caption !== 'string' || caption.length > CAPTION_MAX) {
-    throw errors.validation(`caption must be a string of at most ${CAPTION_MAX} characters.`, [{ path: '/caption', message: `at most ${CAPTION_MAX} characters` }]);
-  }
-  return caption;
+  return assertCaptionText(caption);
 }
 
 /**
  * Early refusal before any byte is read: BatchGetItem of the user's storage use and this
  * hour's count (1 request). The write below re-checks both in its transaction, so two
- * concurrent uploads can never both slip past the bound.
+ * concurrent uploads can never both slip past the bound. Reservations past their slot's expiry
+ * and `graceSeconds` are released first (one more UpdateItem, only when there are such);
+ * returns their upload ids, whose raw files the caller may delete.
  */
-export async function assertUploadAllowed(db: Db, username: string, quota: Quota): Promise<void> {
+export async function assertUploadAllowed(db: Db, username: string, quota: Quota, graceSeconds = 0): Promise<string[]> {
   const { hour } = hourBucket();
   const use = keys.storageUse(username);
   const items = await batchGet(db, [use, keys.hourlyUploads(username, hour)]);
   const stored = items.find((i) => i.SK === use.SK);
   const hourly = items.find((i) => i.SK !== use.SK);
-  if (typeof stored?.bytes === 'number' && stored.bytes >= quota.bytes) throw quotaErrors.storage(quota.bytes);
+  const now = Date.now() / 1000;
+  const stale = reservations(stored).filter((r) => r.expiresAt + graceSeconds < now);
+  const released = await releaseReservations(db, username, stale);
+  const freed = stale.filter((r) => released.includes(r.uploadId)).reduce((sum, r) => sum + r.bytes, 0);
+  if (typeof stored?.bytes === 'number' && stored.bytes - freed >= quota.bytes) throw quotaErrors.storage(quota.bytes);
   if (typeof hourly?.uploads === 'number' && hourly.uploads >= quota.uploadsPerHour) throw quotaErrors.hourly(quota.uploadsPerHour);
+  return released;
 }
 
 export interface NewMediaPhoto {
@@ -67,6 +146,8 @@ export interface NewMediaPhoto {
   caption?: string | undefined;
   /** A direct upload's slot, marked completed by the same transaction (so a slot finalises once). */
   uploadId?: string | undefined;
+  /** That slot as read: its reservation is settled by the same transaction. */
+  slot?: UploadSlot | undefined;
 }
 
 /** How long a completed slot still answers a repeated complete with its photo (a phone retrying after a lost answer). */
@@ -76,7 +157,8 @@ const CREATE_ATTEMPTS = 5;
 
 /**
  * TransactWriteItems: ConditionCheck that the owner is active (guards.ts); Put of the photo with
- * `attribute_not_exists(SK)`; Update `ADD bytes` on USAGE#u with `bytes <= quota - n`;
+ * `attribute_not_exists(SK)`; Update `ADD bytes` on USAGE#u with `bytes <= quota - n` (for a
+ * reserved slot: `ADD bytes (n - reserved) DELETE openSlots` with `contains(openSlots, entry)`);
  * Update `ADD uploads 1` on this hour's item with `uploads < max`; and, for a direct upload,
  * Update of its slot `SET photoTimestamp, expiresAt` with `username = :u AND
  * attribute_not_exists(photoTimestamp)`: the slot then names its photo, so a repeated or
@@ -88,6 +170,12 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
   const caption = assertCaption(input.caption);
   if (input.bytes > quota.bytes) throw quotaErrors.storage(quota.bytes);
   const { hour, expiresAt } = hourBucket();
+  // A slot issued with a reservation settles it here: only the difference is charged, once.
+  const reserved = input.slot?.reserved ? input.slot : undefined;
+  const charge = input.bytes - (reserved?.contentLength ?? 0);
+  const settle: { update: string; condition: string; names: Record<string, string>; values: Record<string, unknown> } = reserved
+    ? { update: 'ADD #b :n DELETE #o :set', condition: 'contains(#o, :entry) AND #b <= :room', names: { '#o': 'openSlots' }, values: { ':set': new Set([reservationEntry(reserved)]), ':entry': reservationEntry(reserved) } }
+    : { update: 'ADD #b :n', condition: 'attribute_not_exists(#b) OR #b <= :room', names: {}, values: {} };
   let timestamp = uniqueTimestamp();
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
     const photo: Photo = {
@@ -121,10 +209,11 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
           Update: {
             TableName: db.table,
             Key: keys.storageUse(input.username),
-            UpdateExpression: 'ADD #b :n',
-            ConditionExpression: 'attribute_not_exists(#b) OR #b <= :room',
-            ExpressionAttributeNames: { '#b': 'bytes' },
-            ExpressionAttributeValues: { ':n': input.bytes, ':room': quota.bytes - input.bytes },
+            UpdateExpression: settle.update,
+            ConditionExpression: settle.condition,
+            ExpressionAttributeNames: { '#b': 'bytes', ...settle.names },
+            ExpressionAttributeValues: { ':n': charge, ':room': quota.bytes - charge, ...settle.values },
+            ...(reserved ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
           },
         },
         {
@@ -143,7 +232,11 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
         if (failed(0)) return inactiveUser(input.username, reasons[0]);
         // A slot already completed comes first: the quota the winner just took is not this one's failure.
         if (failed(4)) return quotaErrors.uploadNotFound();
-        if (failed(2)) return quotaErrors.storage(quota.bytes);
+        if (failed(2)) {
+          // The reservation gone: released after expiry (or settled by a concurrent complete).
+          if (reserved && !reservations(reasons[2]?.Item).some((r) => r.uploadId === reserved.uploadId)) return quotaErrors.uploadNotFound();
+          return quotaErrors.storage(quota.bytes);
+        }
         if (failed(3)) return quotaErrors.hourly(quota.uploadsPerHour);
         return RETRY;
       },
@@ -217,22 +310,51 @@ export interface UploadSlot {
   expiresAt: number;
   /** Set once the slot became a photo (createPhotoWithImage): the photo's timestamp. */
   photoTimestamp?: string | undefined;
+  /** Its contentLength is reserved in USAGE#u (false only for slots issued before reservations). */
+  reserved?: boolean;
 }
 
 /**
  * TransactWriteItems: ConditionCheck that the owner is active (guards.ts) + Put of the slot with
- * `attribute_not_exists(PK)`: an account being deleted or suspended gets no new slot.
+ * `attribute_not_exists(PK)` + Update of USAGE#u `ADD bytes :n, openSlots :entry` with
+ * `bytes <= quota - n` and fewer than `quota.openSlots` open slots: an account being deleted or
+ * suspended gets no new slot, and a slot's bytes are counted before any is sent.
  */
-export async function createUploadSlot(db: Db, slot: UploadSlot): Promise<void> {
+export async function createUploadSlot(db: Db, input: Omit<UploadSlot, 'reserved'>, quota: Quota): Promise<void> {
+  const slot: UploadSlot = { ...input, reserved: true };
   await transact(
     db,
     [
       activeUserCheck(db, slot.username),
       { Put: { TableName: db.table, Item: { ...keys.uploadSlot(slot.uploadId), ...slot }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.storageUse(slot.username),
+          UpdateExpression: 'ADD #b :n, #o :set',
+          ConditionExpression: '(attribute_not_exists(#b) OR #b <= :room) AND (attribute_not_exists(#o) OR size(#o) < :open)',
+          ExpressionAttributeNames: { '#b': 'bytes', '#o': 'openSlots' },
+          ExpressionAttributeValues: { ':n': slot.contentLength, ':room': quota.bytes - slot.contentLength, ':set': new Set([reservationEntry(slot)]), ':open': quota.openSlots },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      },
     ],
-    // Upload ids are random (128 bits): only the account check can fail in practice.
-    (failed, reasons) => (failed(0) ? inactiveUser(slot.username, reasons[0]) : errors.transactionConflict()),
+    // Upload ids are random (128 bits): the account check or the quota can fail in practice.
+    (failed, reasons) => {
+      if (failed(0)) return inactiveUser(slot.username, reasons[0]);
+      if (failed(2)) return reservations(reasons[2]?.Item).length >= quota.openSlots ? quotaErrors.openSlots(quota.openSlots) : quotaErrors.storage(quota.bytes);
+      return errors.transactionConflict();
+    },
   );
+}
+
+/**
+ * Gives up a slot whose bytes will never become a photo: releases its reservation (once:
+ * conditioned on its entry, a no-op when already released), then DeleteItem of the slot.
+ */
+export async function abandonUploadSlot(db: Db, slot: UploadSlot): Promise<void> {
+  if (slot.reserved) await releaseReservations(db, slot.username, [{ entry: reservationEntry(slot), uploadId: slot.uploadId, expiresAt: slot.expiresAt, bytes: slot.contentLength }]);
+  await deleteUploadSlot(db, slot.uploadId);
 }
 
 /** GetItem of the slot; UPLOAD_NOT_FOUND when absent, expired (TTL deletion lags) or someone else's. */
@@ -248,6 +370,7 @@ export async function getUploadSlot(db: Db, uploadId: string, username?: string)
     contentType: String(item.contentType),
     expiresAt: item.expiresAt,
     ...(typeof item.photoTimestamp === 'string' ? { photoTimestamp: item.photoTimestamp } : {}),
+    reserved: item.reserved === true,
   };
 }
 

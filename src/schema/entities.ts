@@ -122,7 +122,8 @@ export const User = Type.Object({
 export type User = Static<typeof User>;
 
 export const CAPTION_MAX = 2200;
-export const Caption = Type.String({ maxLength: CAPTION_MAX, description: `At most ${CAPTION_MAX} characters` });
+/** A caption is text a person typed, like a profile's: line breaks allowed, no control characters or bidi overrides. */
+export const Caption = Type.String({ maxLength: CAPTION_MAX, pattern: MULTILINE_TEXT, description: `At most ${CAPTION_MAX} characters, line breaks allowed, ${TEXT_RULE}` });
 
 export const Photo = Type.Object({
   username: Type.String(),
@@ -181,10 +182,19 @@ export function validator<S extends TSchema>(schema: S): Validator<Static<S>> {
 const usernameCheck = validator(Username);
 const timestampCheck = validator(Timestamp);
 const reactionTypeCheck = validator(ReactionType);
+const captionCheck = validator(Caption);
 
 export const assertUsername = (value: unknown, what = 'username'): string => usernameCheck.assert(value, what);
 export const assertTimestamp = (value: unknown, what = 'timestamp'): string => timestampCheck.assert(value, what);
 export const assertReactionType = (value: unknown): ReactionType => reactionTypeCheck.assert(value, 'reaction type');
+/** VALIDATION_FAILED (path /caption) past CAPTION_MAX or with a control character or bidi override. */
+export const assertCaptionText = (value: unknown): string => {
+  try {
+    return captionCheck.assert(value, 'caption');
+  } catch {
+    throw errors.validation(`caption must be at most ${CAPTION_MAX} characters, ${TEXT_RULE}.`, [{ path: '/caption', message: `at most ${CAPTION_MAX} characters, ${TEXT_RULE}` }]);
+  }
+};
 
 export const EARLIEST_BIRTHDATE = '1900-01-01';
 

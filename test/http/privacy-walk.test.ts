@@ -4,7 +4,9 @@
  * with plausible parameters aimed at the first, and no answer may carry the first user's
  * email, birthdate or address, nor any storage key string. Routes are read from the
  * document, so routes added later are walked too; an operation the walker cannot fill in
- * fails the test instead of being skipped.
+ * fails the test instead of being skipped. Every GET is also asked with HEAD, which must answer
+ * the same status: as bob of alice (a friend), and as a stranger of a private account and of
+ * a user who blocked them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
@@ -131,6 +133,85 @@ interface Operation {
 const ORDER: Record<string, number> = { get: 0, post: 1, put: 1, patch: 1, delete: 2 };
 const rank = (op: Operation) => ORDER[op.method]! + (op.operation.operationId === 'deleteMe' ? 1 : 0);
 
+/** Every GET operation with its path filled in for `target` (whose photo is `photoId`). */
+function getOperations(target: string, photoId: string): { id: string; url: string }[] {
+  return Object.entries(openapi.paths as Json).flatMap(([path, methods]) => {
+    const operation = (methods as Json).get as Json | undefined;
+    if (!operation || !(path.includes('{username}') || path.includes('{photoId}'))) return [];
+    const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+      const parameter = (operation.parameters ?? []).find((p: Json) => p.in === 'path' && p.name === name);
+      return encodeURIComponent((name === 'photoId' ? photoId : paramValue(name, parameter?.schema, target, String(operation.operationId))) ?? '');
+    });
+    const query = (operation.parameters ?? []).filter((p: Json) => p.in === 'query' && p.required).map((p: Json) => `${p.name}=${encodeURIComponent(paramValue(p.name, p.schema, target, String(operation.operationId)) ?? '')}`);
+    return [{ id: `GET ${path} (${String(operation.operationId)}) for ${target}`, url: query.length > 0 ? `${url}?${query.join('&')}` : url }];
+  });
+}
+
+/** The status of a HEAD request (no body to read; the contract checker knows only documented methods). */
+async function head(url: string, token: string): Promise<{ status: number; headers: Headers }> {
+  const response = await fetch(api.url + url, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
+  await response.arrayBuffer();
+  return { status: response.status, headers: response.headers };
+}
+
+describe('HEAD answers as GET does', () => {
+  it('for a private account and a blocker, every GET about them is refused to HEAD alike', async () => {
+    const viewer = await signUp(api, 'hugo');
+    const owners: Record<string, string> = {};
+    for (const name of ['pia', 'blake']) {
+      const session = await signUp(api, name);
+      const upload = await api.call('POST', `/v1/users/${name}/photos`, { token: session.accessToken, body: imageForm(PNG_1x1) });
+      expect(upload.status).toBe(201);
+      owners[name] = upload.body.id;
+      if (name === 'pia') expect((await api.call('PUT', '/v1/account/privacy', { token: session.accessToken, json: { private: true } })).status).toBe(200);
+      else expect((await api.call('PUT', '/v1/blocks/hugo', { token: session.accessToken })).status).toBe(201);
+    }
+    let refused = 0;
+    for (const [owner, photoId] of Object.entries(owners)) {
+      for (const { id, url } of getOperations(owner, photoId)) {
+        const get = await api.call('GET', url, { token: viewer.accessToken });
+        const answer = await head(url, viewer.accessToken);
+        expect(answer.status, `HEAD of ${id} (GET answered ${get.status})`).toBe(get.status);
+        if (get.status >= 400) refused += 1;
+      }
+    }
+    // The walk met refusals (so equal statuses mean the guard ran for HEAD too).
+    expect(refused).toBeGreaterThan(10);
+  });
+});
+
+describe('the blocked side in third parties\' lists', () => {
+  it('a user someone blocked never sees the blocker among a third party\'s followers, following or reactions', async () => {
+    const [tess, bram, nell, vic] = [await signUp(api, 'tess'), await signUp(api, 'bram'), await signUp(api, 'nell'), await signUp(api, 'vic')];
+    const upload = await api.call('POST', '/v1/users/tess/photos', { token: tess.accessToken, body: imageForm(PNG_1x1) });
+    expect(upload.status).toBe(201);
+    const photoId = String(upload.body.id);
+    // bram (who will block vic) and nell (who will not) each follow tess, are followed by her and react to her photo.
+    for (const other of [bram, nell]) {
+      expect((await api.call('PUT', '/v1/users/tess/followers/me', { token: other.accessToken })).status).toBe(201);
+      expect((await api.call('PUT', `/v1/users/${other.username}/followers/me`, { token: tess.accessToken })).status).toBe(201);
+      expect((await api.call('PUT', `/v1/photos/${photoId}/reactions/heart`, { token: other.accessToken })).status).toBe(201);
+    }
+    expect((await api.call('PUT', '/v1/blocks/vic', { token: bram.accessToken })).status).toBe(201);
+    const lists = {
+      followers: ['/v1/users/tess/followers', 'followingUser'],
+      following: ['/v1/users/tess/following', 'followedUser'],
+      reactions: [`/v1/photos/${photoId}/reactions`, 'reactingUser'],
+    } as const;
+    for (const [name, [path, field]] of Object.entries(lists)) {
+      for (const url of [path, `${path}?expand=profile`]) {
+        const names = (((await api.call('GET', url, { token: vic.accessToken })).body.items ?? []) as Json[]).map((item) => item[field] ?? item.user?.username);
+        expect(names, `${name}: ${url}`).toContain('nell');
+        expect(names, `${name}: ${url}`).not.toContain('bram');
+      }
+    }
+    // After the unblock bram is listed again, and vic's lists cost no block read any more.
+    expect((await api.call('DELETE', '/v1/blocks/vic', { token: bram.accessToken })).status).toBe(204);
+    const again = (await api.call('GET', '/v1/users/tess/followers', { token: vic.accessToken })).body.items as Json[];
+    expect(again.map((item) => item.followingUser)).toContain('bram');
+  });
+});
+
 describe('the leak walk', () => {
   it('walks every operation as another user: no private field of the first user, no key string', async () => {
     const operations: Operation[] = Object.entries(openapi.paths as Json).flatMap(([path, methods]) =>
@@ -167,6 +248,12 @@ describe('the leak walk', () => {
 
       const answer = await api.call(method.toUpperCase(), url, options);
       answers.push({ op: id, answer });
+      if (method === 'get') {
+        // HEAD of every GET: the same status, and no secret in its headers.
+        const headAnswer = await head(url, bob.accessToken);
+        expect(headAnswer.status, `HEAD of ${id}`).toBe(answer.status);
+        answers.push({ op: `HEAD of ${id}`, answer: { ...headAnswer, body: undefined, bytes: Buffer.alloc(0) } });
+      }
       walked.push(`${method} ${path}`);
       expect(answer.status, `${id} answered ${answer.status} ${answer.bytes.toString('utf8').slice(0, 300)}`).toBeLessThan(500);
       // A 400 for the walker's own input would mean the route was never really exercised.

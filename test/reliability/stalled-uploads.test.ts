@@ -63,7 +63,9 @@ describe('stalled uploads', () => {
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'qp-stall-tmp-'));
-    api = await startApi({ UPLOAD_TMP_DIR: tmp, UPLOADS_PER_USER: '2', UPLOADS_TOTAL: '16', UPLOAD_IDLE_TIMEOUT_MS: String(IDLE_MS), MAX_UPLOAD_BYTES: String(10 * 1024 * 1024) });
+    // No places kept for newcomers (UPLOADS_RESERVED, test/http/upload-bounds.test.ts covers it):
+    // this test fills the whole pool to see every refusal, memory stay flat and slots freed.
+    api = await startApi({ UPLOAD_TMP_DIR: tmp, UPLOADS_PER_USER: '2', UPLOADS_TOTAL: '16', UPLOADS_RESERVED: '0', UPLOAD_IDLE_TIMEOUT_MS: String(IDLE_MS), MAX_UPLOAD_BYTES: String(10 * 1024 * 1024) });
     for (let u = 0; u < USERS; u++) tokens.push((await signUp(api, `staller${u}`)).accessToken);
     reader = await signUp(api, 'reader');
     uploader = await signUp(api, 'uploader');

@@ -9,7 +9,7 @@ import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { ingestAvatar } from '../ingest.js';
 import { errorsFor, ImageView, UserParams } from '../schemas.js';
-import type { ReceivedFile } from '../uploads.js';
+import { minimumRate, type ReceivedFile } from '../uploads.js';
 import { imageView } from '../views.js';
 import { readUploadForm } from './photos.js';
 
@@ -43,7 +43,7 @@ export const avatarRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
             401: [],
             403: ['FORBIDDEN', 'ACCOUNT_DELETED'],
             404: ['USER_NOT_FOUND'],
-            408: ['UPLOAD_TIMEOUT'],
+            408: ['UPLOAD_TIMEOUT', 'UPLOAD_TOO_SLOW'],
             413: ['IMAGE_TOO_LARGE'],
             415: ['UNSUPPORTED_IMAGE', 'HEIC_UNSUPPORTED'],
             422: ['IMAGE_ASPECT_RATIO'],
@@ -60,7 +60,7 @@ export const avatarRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
       const release = media.gate.acquire(username);
       let file: ReceivedFile | undefined;
       try {
-        ({ file } = await readUploadForm(request, limit, config.media.uploadIdleTimeoutMs, config.media.tmpDir));
+        ({ file } = await readUploadForm(request, limit, config.media.uploadIdleTimeoutMs, config.media.tmpDir, minimumRate(config)));
         return imageView(await ingestAvatar(ctx, username, file.path, request.log), media.urls);
       } finally {
         release();

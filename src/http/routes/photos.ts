@@ -11,12 +11,12 @@ import { deletePhotoFiles } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
 import { CAPTION_MAX, type Photo } from '../../schema/entities.js';
-import { assertUploadAllowed, deletePhoto, getPhoto, getPhotoForViewer, getPhotoWithReactions, listPhotosForViewer, listReactorsRelated, photoBytes, releaseStorage } from '../../patterns/index.js';
+import { assertCaption, assertUploadAllowed, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, getPhotoWithReactions, listPhotosForViewer, listReactorsRelated, photoBytes, releaseStorage } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
 import { ingestPhoto } from '../ingest.js';
-import { receiveToFile, uploadErrors, type ReceivedFile } from '../uploads.js';
+import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type ReceivedFile } from '../uploads.js';
 import { errorsFor, Page, PageQuery, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
 import { pageView, photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
 
@@ -26,7 +26,7 @@ const isClientError = (error: unknown): boolean =>
   error instanceof HttpError || isDomainError(error) || ((error as { code?: string }).code ?? '').startsWith('FST_');
 
 /** Reads a multipart body: the one file streamed to a temporary file, and the caption field. */
-export async function readUploadForm(request: FastifyRequest, limit: number, idleMs: number, tmpDir: string): Promise<{ file: ReceivedFile; caption?: string }> {
+export async function readUploadForm(request: FastifyRequest, limit: number, idleMs: number, tmpDir: string, minRate?: MinimumRate): Promise<{ file: ReceivedFile; caption?: string }> {
   if (!request.isMultipart()) throw httpErrors.unsupportedMedia('Upload the image as multipart/form-data with a file field.');
   let file: ReceivedFile | undefined;
   let caption: string | undefined;
@@ -35,10 +35,11 @@ export async function readUploadForm(request: FastifyRequest, limit: number, idl
     for await (const part of request.parts()) {
       if (part.type === 'file') {
         if (file) throw httpErrors.badRequest('TOO_MANY_FILES', 'Send one file per upload.');
-        file = await receiveToFile(part.file, { dir: tmpDir, limit, idleMs, mapError: malformed });
+        file = await receiveToFile(part.file, { dir: tmpDir, limit, idleMs, minRate, mapError: malformed });
         if (part.file.truncated) throw uploadErrors.tooLarge(limit);
       } else if (part.fieldname === 'caption') {
-        caption = typeof part.value === 'string' ? part.value : undefined;
+        // Forms send a text field's line breaks as CRLF; a caption keeps them as LF (the text rule refuses CR).
+        caption = typeof part.value === 'string' ? part.value.replaceAll('\r\n', '\n') : undefined;
       }
     }
   } catch (error) {
@@ -82,7 +83,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
             401: [],
             403: ['FORBIDDEN', 'ACCOUNT_DELETED', 'STORAGE_QUOTA_EXCEEDED'],
             404: ['USER_NOT_FOUND'],
-            408: ['UPLOAD_TIMEOUT'],
+            408: ['UPLOAD_TIMEOUT', 'UPLOAD_TOO_SLOW'],
             409: [],
             413: ['IMAGE_TOO_LARGE'],
             415: ['UNSUPPORTED_IMAGE', 'HEIC_UNSUPPORTED'],
@@ -99,9 +100,11 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       const release = media.gate.acquire(username);
       let file: ReceivedFile | undefined;
       try {
-        await assertUploadAllowed(db, username, media.quota);
-        const form = await readUploadForm(request, uploadLimit, config.media.uploadIdleTimeoutMs, config.media.tmpDir);
+        await assertUploadAllowed(db, username, media.quota, reservationGraceSeconds(config.media.uploadSlotTtlSeconds));
+        const form = await readUploadForm(request, uploadLimit, config.media.uploadIdleTimeoutMs, config.media.tmpDir, minimumRate(config));
         file = form.file;
+        // Refused before any image work, as the direct upload's body schema refuses it.
+        assertCaption(form.caption);
         const photo = await ingestPhoto(ctx, { username, path: file.path, caption: form.caption });
         return await reply.status(201).header('location', photoPath(photo)).send(view(photo));
       } finally {

@@ -9,14 +9,14 @@ import { TypeBoxValidatorCompiler, type FastifyPluginCallbackTypebox } from '@fa
 import { Type } from 'typebox';
 import { sweepStaleUploads, uploadKey } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
-import { CAPTION_MAX } from '../../schema/entities.js';
-import { assertUploadAllowed, completedUpload, createUploadSlot, deleteUploadSlot, getPhoto, getUploadSlot, quotaErrors } from '../../patterns/index.js';
+import { Caption } from '../../schema/entities.js';
+import { abandonUploadSlot, assertUploadAllowed, completedUpload, createUploadSlot, getPhoto, getUploadSlot, quotaErrors, reservationGraceSeconds } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError } from '../errors.js';
 import { ingestPhoto } from '../ingest.js';
 import { errorsFor, PhotoView, UserParams } from '../schemas.js';
-import { receiveToFile, type ReceivedFile } from '../uploads.js';
+import { minimumRate, receiveToFile, type ReceivedFile } from '../uploads.js';
 import { photoPath, photoView } from '../views.js';
 
 const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'] as const;
@@ -43,7 +43,7 @@ export const UploadSlotView = Type.Object(
 );
 
 export const CompleteUploadBody = Type.Object(
-  { caption: Type.Optional(Type.String({ maxLength: CAPTION_MAX })) },
+  { caption: Type.Optional(Caption) },
   { additionalProperties: false, title: 'CompleteUploadRequest' },
 );
 
@@ -61,6 +61,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   const { db, config, blobs, media } = ctx;
   const writes = { config: perMinute(config.http.rateLimit.writesPerMinute) };
   const limit = config.http.uploadLimitBytes;
+  const grace = reservationGraceSeconds(config.media.uploadSlotTtlSeconds);
 
   app.post(
     '/users/:username/uploads',
@@ -75,7 +76,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         body: UploadSlotRequest,
         response: {
           201: UploadSlotView,
-          ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN', 'ACCOUNT_DELETED', 'STORAGE_QUOTA_EXCEEDED'], 413: [], 429: ['UPLOAD_RATE_EXCEEDED'], 503: [] }),
+          ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN', 'ACCOUNT_DELETED', 'STORAGE_QUOTA_EXCEEDED'], 413: [], 429: ['UPLOAD_RATE_EXCEEDED', 'UPLOAD_SLOTS_EXCEEDED'], 503: [] }),
         },
       },
     },
@@ -84,11 +85,14 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       assertSelf(request, username, 'upload photos to this account');
       const { contentLength, contentType } = request.body;
       if (contentLength > limit) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than the limit of ${limit} bytes.`);
-      await assertUploadAllowed(db, username, media.quota);
+      // Reservations of slots long expired come back first; their raw files go with them.
+      const released = await assertUploadAllowed(db, username, media.quota, grace);
+      await Promise.all(released.map((id) => blobs.delete(blobs.locationOf(uploadKey(id))).catch(() => undefined)));
       const uploadId = randomUUID().replaceAll('-', '');
       const expiresAt = Math.ceil(Date.now() / 1000) + config.media.uploadSlotTtlSeconds;
       const key = uploadKey(uploadId);
-      await createUploadSlot(db, { uploadId, username, key, contentLength, contentType, expiresAt });
+      // The declared size is reserved against the quota now, before any byte is sent.
+      await createUploadSlot(db, { uploadId, username, key, contentLength, contentType, expiresAt }, media.quota);
       const url =
         blobs.kind === 's3'
           ? await blobs.presignPut(key, { contentLength, contentType, expiresIn: config.media.uploadSlotTtlSeconds })
@@ -164,7 +168,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         }
         let photo;
         try {
-          photo = await ingestPhoto(ctx, { username, path: file.path, caption: request.body.caption, uploadId });
+          photo = await ingestPhoto(ctx, { username, path: file.path, caption: request.body.caption, uploadId, slot });
         } catch (error) {
           // Lost the race to a concurrent complete of this slot: ingestPhoto removed only its own files.
           if (isDomainError(error) && error.code === 'UPLOAD_NOT_FOUND') {
@@ -173,7 +177,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
           }
           // Bytes the pipeline refuses will never become a photo: drop them and the slot now.
           if (isDomainError(error) && (error.kind === 'unsupported_media' || error.kind === 'invalid' || error.kind === 'too_large' || error.kind === 'unprocessable')) {
-            await Promise.all([blobs.delete(raw), deleteUploadSlot(db, uploadId)]).catch(() => undefined);
+            await Promise.all([blobs.delete(raw), abandonUploadSlot(db, slot)]).catch(() => undefined);
           }
           throw error;
         }
@@ -189,10 +193,10 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     },
   );
 
-  // Raw files of slots that expired unfinished.
+  // Raw files of slots that expired unfinished: swept at the age their reservations are released.
   const sweepEveryMs = Math.min(config.media.uploadSlotTtlSeconds * 1000, 600_000);
   const timer = setInterval(() => {
-    sweepStaleUploads(blobs, config.media.uploadSlotTtlSeconds * 2).catch((e: unknown) => app.log.warn({ err: e }, 'upload sweep failed'));
+    sweepStaleUploads(blobs, config.media.uploadSlotTtlSeconds + grace).catch((e: unknown) => app.log.warn({ err: e }, 'upload sweep failed'));
   }, sweepEveryMs);
   timer.unref();
   app.addHook('onClose', () => clearInterval(timer));
@@ -219,7 +223,7 @@ export const uploadTargetRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (a
         body: Type.String({ format: 'binary', description: 'The raw file, exactly contentLength bytes' }),
         response: {
           204: Type.Null(),
-          ...errorsFor({ 400: ['UPLOAD_LENGTH_MISMATCH'], 403: ['UPLOAD_URL_INVALID'], 404: ['UPLOAD_NOT_FOUND', 'NOT_FOUND'], 408: ['UPLOAD_TIMEOUT'], 413: [], 429: ['UPLOAD_IN_PROGRESS'], 503: ['UPLOADS_BUSY', 'STORAGE_FULL', 'STORAGE_READ_ONLY'] }),
+          ...errorsFor({ 400: ['UPLOAD_LENGTH_MISMATCH'], 403: ['UPLOAD_URL_INVALID'], 404: ['UPLOAD_NOT_FOUND', 'NOT_FOUND'], 408: ['UPLOAD_TIMEOUT', 'UPLOAD_TOO_SLOW'], 413: [], 429: ['UPLOAD_IN_PROGRESS'], 503: ['UPLOADS_BUSY', 'STORAGE_FULL', 'STORAGE_READ_ONLY'] }),
         },
       },
       // The body is streamed by the handler, never parsed or validated in memory.
@@ -236,7 +240,7 @@ export const uploadTargetRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (a
       const release = media.gate.acquire(slot.username);
       let file: ReceivedFile | undefined;
       try {
-        file = await receiveToFile(request.raw, { dir: config.media.tmpDir, limit: slot.contentLength, idleMs: config.media.uploadIdleTimeoutMs });
+        file = await receiveToFile(request.raw, { dir: config.media.tmpDir, limit: slot.contentLength, idleMs: config.media.uploadIdleTimeoutMs, minRate: minimumRate(config) });
         if (file.bytes !== slot.contentLength) throw slotErrors.lengthMismatch(slot.contentLength);
         await blobs.putFile(slot.key, file.path, slot.contentType);
         return await reply.status(204).send(null);

@@ -42,7 +42,8 @@ const BLOCK_ATTEMPTS = 10;
  * BatchGetItem of both friendships between the pair, then one TransactWriteItems (7 items):
  * Put of the block (`attribute_not_exists(PK)`) + per friendship a Delete (`attribute_exists`)
  * if it exists or a ConditionCheck (`attribute_not_exists`) if not + one Update per user
- * adjusting followers/following by what is deleted (and `blocking + 1` on the blocker) +
+ * adjusting followers/following by what is deleted (and `blocking + 1` on the blocker,
+ * `blockedBy + 1` on the blocked: lists read by either skip their filter while these are 0) +
  * unconditional Deletes of pending follow requests either way. A follow committed between
  * the read and the write fails a condition and the plan is made again, so the counters equal
  * the friendships afterwards, always. The pair has a fixed number of keys: it always fits.
@@ -80,7 +81,7 @@ export async function blockUser(db: Db, blockerName: string, blockedName: string
         friendshipItem(byBlockedKey, byBlocked),
         friendshipItem(byBlockerKey, byBlocker),
         userUpdate(blocker, byBlocked, byBlocker, ', blocking = if_not_exists(blocking, :zero) + :one', true),
-        userUpdate(blocked, byBlocker, byBlocked, '', false),
+        userUpdate(blocked, byBlocker, byBlocked, ', blockedBy = if_not_exists(blockedBy, :zero) + :one', false),
         // Pending requests either way go too; none can be made afterwards (requestFollow checks the block).
         { Delete: { TableName: db.table, Key: keys.followRequest(blocker, blocked) } },
         { Delete: { TableName: db.table, Key: keys.followRequest(blocked, blocker) } },
@@ -98,26 +99,54 @@ export async function blockUser(db: Db, blockerName: string, blockedName: string
   throw errors.transactionConflict();
 }
 
-/** TransactWriteItems: Delete of the block (must exist) + `blocking - 1` on the blocker. Follows are not restored. */
+/**
+ * TransactWriteItems: Delete of the block (must exist) + `blocking - 1` on the blocker +
+ * `blockedBy - 1` on the blocked (if it is at least 1). Follows are not restored. A blocked
+ * user whose counter cannot go down (an item from before the counter, or gone) makes a second
+ * transaction without that Update: the counter stays high, which costs its lists a read, never
+ * hides less; `doctor --fix` sets it exact.
+ */
 export async function unblockUser(db: Db, blockerName: string, blockedName: string): Promise<void> {
   const { blocker, blocked } = pair(blockerName, blockedName);
-  await transact(
-    db,
-    [
-      { Delete: { TableName: db.table, Key: keys.block(blocker, blocked), ConditionExpression: 'attribute_exists(PK)' } },
-      {
-        Update: {
-          TableName: db.table,
-          Key: keys.user(blocker),
-          UpdateExpression: 'SET blocking = blocking - :one',
-          ConditionExpression: `${ACTIVE_USER} AND blocking >= :one`,
-          ExpressionAttributeValues: { ':one': 1 },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
+  const blockedCounter = {
+    Update: {
+      TableName: db.table,
+      Key: keys.user(blocked),
+      UpdateExpression: 'SET blockedBy = blockedBy - :one',
+      ConditionExpression: 'blockedBy >= :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  };
+  for (const counted of [true, false]) {
+    const applied = await transact(
+      db,
+      [...blockerSide(db, blocker, blocked), ...(counted ? [blockedCounter] : [])],
+      (failed, reasons) => {
+        if (failed(0)) return safetyErrors.notBlocked(blocker, blocked);
+        if (failed(1)) return inactiveUser(blocker, reasons[1]);
+        return RETRY;
       },
-    ],
-    (failed, reasons) => (failed(0) ? safetyErrors.notBlocked(blocker, blocked) : inactiveUser(blocker, reasons[1])),
-  );
+    );
+    if (applied) return;
+  }
+  throw errors.transactionConflict();
+}
+
+/** The unblock's Delete of the block and `blocking - 1` on the blocker (acting-user condition). */
+function blockerSide(db: Db, blocker: string, blocked: string) {
+  return [
+    { Delete: { TableName: db.table, Key: keys.block(blocker, blocked), ConditionExpression: 'attribute_exists(PK)' } },
+    {
+      Update: {
+        TableName: db.table,
+        Key: keys.user(blocker),
+        UpdateExpression: 'SET blocking = blocking - :one',
+        ConditionExpression: `${ACTIVE_USER} AND blocking >= :one`,
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    },
+  ];
 }
 
 /** GetItem on the block item; undefined when `blocker` has not blocked `blocked`. */

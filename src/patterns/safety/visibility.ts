@@ -4,9 +4,10 @@
  *    of the owner's user item, the block items both ways, the viewer's user item, the
  *    friendships both ways and the viewer's pending request. A blocked viewer (or an unknown owner) gets USER_NOT_FOUND: the
  *    account seems not to exist. `maySeeContent` is false for a private account's non-followers.
- *  - `hiddenFrom(viewer, usernames)`: which of these users has the viewer blocked? One
- *    BatchGetItem of block items per 100 names, skipped entirely when the viewer blocks nobody
- *    (the `blocking` counter on the viewer's user item, kept exact by blockUser/unblockUser).
+ *  - `hiddenFrom(viewer, usernames)`: which of these users has the viewer blocked, or blocked
+ *    the viewer? One BatchGetItem of block items per 100 keys, of the directions that can
+ *    exist: skipped entirely when the viewer blocks nobody and nobody blocks the viewer (the
+ *    `blocking` and `blockedBy` counters on the viewer's user item, kept by blockUser/unblockUser).
  * Lists, feeds, activity and search call `hiddenFrom` on each page before answering.
  */
 import { assertUsername, type User } from '../../schema/entities.js';
@@ -23,6 +24,8 @@ export interface OwnerView {
   maySeeContent: boolean;
   /** How many users the viewer blocks (0 means no list needs filtering for them). */
   viewerBlocking: number;
+  /** How many users block the viewer (0 means no list needs filtering for them either; may be high, never low). */
+  viewerBlockedBy: number;
   /** The viewer follows the owner, the owner follows the viewer, the viewer's follow request is pending, the viewer blocked the owner. */
   relation: { following: boolean; followedBy: boolean; requested: boolean; blocking: boolean };
 }
@@ -42,7 +45,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
     const [item] = await batchGet(db, [ownerKey]);
     if (!item) throw errors.userNotFound(owner);
     const self = { following: false, followedBy: false, requested: false, blocking: false };
-    return { owner: decodeUser(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item), relation: self };
+    return { owner: decodeUser(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item), viewerBlockedBy: blockedByCount(item), relation: self };
   }
   const blockKey = keys.block(owner, viewer);
   const viewerKey = keys.user(viewer);
@@ -62,6 +65,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
     private: isPrivate,
     maySeeContent: !isPrivate || has(followKey),
     viewerBlocking: blockingCount(found.find((item) => sameKey(item, viewerKey))),
+    viewerBlockedBy: blockedByCount(found.find((item) => sameKey(item, viewerKey))),
     relation: { following: has(followKey), followedBy: has(followedByKey), requested: has(requestKey), blocking: has(blockingKey) },
   };
 }
@@ -72,13 +76,22 @@ export function blockingCount(item: Record<string, unknown> | undefined): number
   return typeof value === 'number' && value > 0 ? value : 0;
 }
 
+/** The stored `blockedBy` counter (how many users block this one); absent is 0. */
+export function blockedByCount(item: Record<string, unknown> | undefined): number {
+  const value = item?.blockedBy;
+  return typeof value === 'number' && value > 0 ? value : 0;
+}
+
 /**
- * The subset of `usernames` that `viewer` has blocked: BatchGetItem of the block items, in
- * chunks of 100. Pass `viewerBlocking` when it is known (from `viewOf`): 0 costs nothing.
+ * The subset of `usernames` that `viewer` has blocked or that blocked `viewer`: BatchGetItem
+ * of the block items, in chunks of 100 keys. Pass the viewer's `blocking` and `blockedBy`
+ * counts when known (from `viewOf`): a direction whose count is 0 is not read, both 0 costs nothing.
  */
-export async function hiddenFrom(db: Db, viewer: string, usernames: Iterable<string>, viewerBlocking?: number): Promise<Set<string>> {
+export async function hiddenFrom(db: Db, viewer: string, usernames: Iterable<string>, viewerBlocking?: number, viewerBlockedBy?: number): Promise<Set<string>> {
   const names = [...new Set(usernames)].filter((name) => name !== viewer);
-  if (names.length === 0 || viewerBlocking === 0) return new Set();
-  const found = await batchGet(db, names.map((name) => keys.block(viewer, name)));
-  return new Set(found.map((item) => String(item.blocked)));
+  const blocking = viewerBlocking !== 0;
+  const blockedBy = viewerBlockedBy !== 0;
+  if (names.length === 0 || (!blocking && !blockedBy)) return new Set();
+  const found = await batchGet(db, [...(blocking ? names.map((name) => keys.block(viewer, name)) : []), ...(blockedBy ? names.map((name) => keys.block(name, viewer)) : [])]);
+  return new Set(found.map((item) => (item.blocker === viewer ? String(item.blocked) : String(item.blocker))));
 }
