@@ -18,6 +18,7 @@ import { keys } from '../../src/schema/keys.js';
 import { photoJpeg } from '../support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 import { imageForm, signUp, startApi, type Api, type Session } from './support.js';
+import { waitFor } from '../support/wait.js';
 
 /** undici sets Content-Length itself and refuses a hand-set one. */
 const putHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-length'));
@@ -28,15 +29,12 @@ async function usage(api: Api, username: string): Promise<{ bytes: number; open:
   return { bytes: typeof Item?.bytes === 'number' ? Item.bytes : 0, open };
 }
 
-/** Polls `check` every 50 ms until it holds or `bound` ms have passed; returns whether it held. */
-async function until(check: () => Promise<boolean> | boolean, bound = 20_000): Promise<boolean> {
-  const deadline = Date.now() + bound;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return check();
-}
+/** Whether `check` held within `bound` ms (false, not a throw: the caller asserts). */
+const until = (check: () => Promise<boolean> | boolean, bound = 20_000): Promise<boolean> =>
+  waitFor(check, { what: 'the upload state', timeoutMs: bound }).then(
+    () => true,
+    () => check(),
+  );
 
 describe.each(STORE_KINDS)('quota reservations with the %s store', (kind) => {
   const QUOTA = 200_000;
