@@ -6,12 +6,15 @@
  * 2. Reads under upload load: p50/p99 of profile reads (GET /v1/users/:u) with no uploads,
  *    then while uploaders keep 12 MP uploads running, to show that decoding off the event
  *    loop, behind a bounded queue, does not stall other requests.
+ * 3. Reads while uploads are stalled: 120 connections (from another process) send 1 MiB of an
+ *    upload and hold; 16 are admitted and hold every upload slot, the rest are refused. Profile
+ *    reads then, beside idle reads, interleaved; budget: p99 < 1 s (moved here from the tests).
  *
  * Everything runs on 127.0.0.1 against an in-memory DynamoDB Local. The reader and the
  * uploaders share the API's process (so their own overhead is in both columns alike).
  * BENCH_QUICK=1 shortens every phase.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -23,12 +26,18 @@ import { startEmbeddedEngine } from '../src/engine/embedded.js';
 import { buildApp } from '../src/http/app.js';
 import { PHOTO_VARIANTS, processImage } from '../src/media/index.js';
 import { createCursorCodec } from '../src/patterns/index.js';
+import { stallUploads } from './stalled-uploads.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const UPLOADS = QUICK ? 3 : 8;
 const READ_SECONDS = QUICK ? 4 : 15;
 const UPLOADERS = 2;
 const READERS = 8;
+const STALLED = 120;
+const STALL_ADMITTED = 16;
+const STALLERS = 12;
+const STALL_ROUNDS = 2;
+const STALL_READ_BUDGET_MS = 1_000;
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -63,9 +72,10 @@ const engine = await startEmbeddedEngine();
 const clients = createClients({ endpoint: engine.endpoint, local: true });
 const table = 'bench-media';
 const photosDir = await mkdtemp(join(tmpdir(), 'qp-bench-media-'));
+const stallTmp = await mkdtemp(join(tmpdir(), 'qp-bench-stall-'));
 try {
   await ensureTable(clients.client, table);
-  const config = loadConfig({
+  const settings = {
     JWT_SECRET: 'bench-media-jwt-secret-0123456789abcdef',
     TABLE_NAME: table,
     RATE_LIMIT_AUTH: '0',
@@ -74,15 +84,16 @@ try {
     UPLOADS_PER_HOUR: '100000',
     STORAGE_QUOTA_BYTES: String(1024 ** 4),
     UPLOADS_PER_USER: '4',
-  });
+  };
+  const config = loadConfig(settings);
   const db = { doc: clients.doc, table, cursors: createCursorCodec('bench-media-cursors-0123456789') };
   const app = await buildApp({ db, client: clients.client, config, blobs: createLocalBlobStore(photosDir) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
-  const signUp = async (username: string) => {
-    const response = await fetch(`${base}/v1/accounts`, {
+  const signUp = async (username: string, at = base) => {
+    const response = await fetch(`${at}/v1/accounts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, name: username, email: `${username}@example.com`, birthdate: '1990-01-01', password: `password-${username}` }),
@@ -129,14 +140,14 @@ try {
   );
 
   // 2. Profile reads: alone, then under continuous 12 MP uploads.
-  const readFor = async (seconds: number) => {
+  const readFor = async (seconds: number, at = base) => {
     const latencies: number[] = [];
     const until = performance.now() + seconds * 1000;
     await Promise.all(
       Array.from({ length: READERS }, async () => {
         while (performance.now() < until) {
           const started = performance.now();
-          const response = await fetch(`${base}/v1/users/reader`, { headers: { authorization: `Bearer ${reader}` } });
+          const response = await fetch(`${at}/v1/users/reader`, { headers: { authorization: `Bearer ${reader}` } });
           await response.arrayBuffer();
           if (response.status === 200) latencies.push(performance.now() - started);
         }
@@ -163,8 +174,62 @@ try {
   process.stdout.write(line(`${UPLOADERS} uploaders, 12 MP`, busy));
   process.stdout.write(`(${uploaded} uploads finished meanwhile; peak RSS ${mb(busyPeak)})\n`);
   await app.close();
+
+  // 3. Reads while uploads are stalled: a second API on the same table, with the upload bounds
+  // the reliability test uses and an idle timeout longer than a read window (slots stay held).
+  const stallApp = await buildApp({
+    db,
+    client: clients.client,
+    config: loadConfig({
+      ...settings,
+      UPLOADS_PER_USER: '2',
+      UPLOADS_TOTAL: String(STALL_ADMITTED),
+      UPLOAD_TMP_DIR: stallTmp,
+      UPLOAD_IDLE_TIMEOUT_MS: '120000',
+      MAX_UPLOAD_BYTES: String(10 * 1024 * 1024),
+    }),
+    blobs: createLocalBlobStore(photosDir),
+  });
+  await stallApp.listen({ port: 0, host: '127.0.0.1' });
+  const stallPort = (stallApp.server.address() as { port: number }).port;
+  const stallBase = `http://127.0.0.1:${stallPort}`;
+  const stallerTokens: string[] = [];
+  for (let u = 0; u < STALLERS; u++) stallerTokens.push(await signUp(`staller${u}`, stallBase));
+  const idle: number[][] = [];
+  const stalled: number[][] = [];
+  let held = '';
+  for (let round = 0; round < STALL_ROUNDS; round++) {
+    idle.push(await readFor(READ_SECONDS, stallBase));
+    const stall = await stallUploads({ port: stallPort, count: STALLED, sentBytes: 1024 * 1024, tokens: stallerTokens, refused: STALLED - STALL_ADMITTED });
+    try {
+      stalled.push(await readFor(READ_SECONDS, stallBase));
+      const { open, answered } = stall.report();
+      held = `${open} open, ${answered} refused, ${open - answered} holding a slot`;
+      if (open - answered !== STALL_ADMITTED) throw new Error(`expected ${STALL_ADMITTED} uploads to hold their slots through the window: ${held}`);
+    } finally {
+      stall.stop();
+    }
+    // The next idle window starts once every slot's temporary file is gone (the aborts landed).
+    const deadline = Date.now() + 30_000;
+    while ((await readdir(stallTmp)).length > 0) {
+      if (Date.now() > deadline) throw new Error('stalled uploads were not cleaned up within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  await stallApp.close();
+  const idleReads = idle.flat().sort((a, b) => a - b);
+  const stalledReads = stalled.flat().sort((a, b) => a - b);
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  process.stdout.write(`\nProfile reads while uploads are stalled, ${READERS} concurrent readers, ${STALL_ROUNDS} rounds of ${READ_SECONDS} s each side, interleaved:\n`);
+  process.stdout.write(line('idle', idleReads));
+  process.stdout.write(line(`${STALLED} stalled uploads`, stalledReads));
+  process.stdout.write(`(stalled: ${held}; p50 ${ratio(pct(stalledReads, 50), pct(idleReads, 50))}, p99 ${ratio(pct(stalledReads, 99), pct(idleReads, 99))} of idle)\n`);
+  const p99 = pct(stalledReads, 99);
+  process.stdout.write(`${p99 < STALL_READ_BUDGET_MS ? 'PASS' : 'FAIL'} budget: profile read p99 during ${STALLED} stalled uploads ${ms(p99)} < ${ms(STALL_READ_BUDGET_MS)}\n`);
+  if (p99 >= STALL_READ_BUDGET_MS) process.exitCode = 1;
 } finally {
   clients.client.destroy();
   await engine.stop();
   await rm(photosDir, { recursive: true, force: true });
+  await rm(stallTmp, { recursive: true, force: true });
 }
