@@ -254,7 +254,7 @@ export function keyWord(value: unknown): string {
  * | Activity item     | ACTIVITY#<user>         | A#<at>#follow#<actor> / A#<at>#request#<actor> / A#<at>#reaction#<actor>#<type>#<photoTs> |
  * | Activity state    | ACTIVITY#<user>         | STATE                                           |
  * | Directory token   | DIR#<first 2 chars>     | <token>#<username>                              |
- * | Checkpoint        | CHECKPOINT#<view>       | <streamLabel>#<shardId>                         |
+ * | Checkpoint, lease | CHECKPOINT#<reader>     | <streamLabel>#<shardId>  (reader: `stream`; per-view names before it) |
  * | Dead letter       | DEADLETTER#<view>       | <sequenceNumber>                                |
  * | Worker heartbeat  | WORKERSTATUS            | <view>                                          |
  */
@@ -303,6 +303,7 @@ export const derivedRanges = {
   activitySk: (at: string) => ACTIVITY_ITEM + at,
   directory: (prefix: string) => ({ pk: DIRECTORY + prefix.slice(0, 2), prefix }),
   checkpoints: (view: string, streamLabel: string) => ({ pk: CHECKPOINT + view, prefix: `${streamLabel}#` }),
+  deadLetters: (view: string) => ({ pk: DEAD_LETTER + view }),
   workerStatus: () => ({ pk: WORKER_STATUS }),
   /** A user's photos strictly older than `timestamp` (the exclusive upper bound of a feed page). */
   photosBefore: (username: string, timestamp: string) => ({ pk: USER + username, from: `${PHOTO}${username}#`, to: `${PHOTO}${username}#${timestamp}` }),

@@ -8,7 +8,7 @@
 import { derivedKeys } from '../../schema/keys.js';
 import { searchTokens } from '../../schema/search.js';
 import type { RawItem } from '../../schema/items.js';
-import type { DerivedView } from '../consumer.js';
+import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { batchWrite, type DerivedWrite } from '../store.js';
 import type { ViewContext } from './context.js';

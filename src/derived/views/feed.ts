@@ -10,7 +10,7 @@
  */
 import { forEachQueryPage } from '../../patterns/db.js';
 import { derivedKeys, derivedRanges } from '../../schema/keys.js';
-import type { DerivedView } from '../consumer.js';
+import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { followerCount, forEachFollowerPage, recentPhotoTimestamps } from '../sources.js';
 import { batchWrite, expiresIn, type DerivedWrite } from '../store.js';
