@@ -100,6 +100,7 @@ export class StreamConsumer {
   private caughtUpAt: number | null = null;
   private lastError: string | undefined;
   private running: Promise<void> | undefined;
+  private renewal: NodeJS.Timeout | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
 
@@ -127,6 +128,10 @@ export class StreamConsumer {
 
   /** Runs passes until `stop()`; errors are logged and retried with capped backoff, never thrown. */
   start(): void {
+    // Leases are renewed on a timer, not only between batches: one long record (a large
+    // fan-out under throttling) must not let a standby take the shard from a live worker.
+    this.renewal ??= setInterval(() => void this.renewAll(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
+    this.renewal.unref();
     this.running ??= (async () => {
       for (let failures = 0; !this.stopping; ) {
         try {
@@ -148,6 +153,7 @@ export class StreamConsumer {
   /** Stops after the batch in flight; `release` hands the leases back so a standby takes over at once. */
   async stop(release = true): Promise<void> {
     this.stopping = true;
+    clearInterval(this.renewal);
     this.wake?.();
     await this.running;
     const stream = this.stream;
@@ -215,10 +221,20 @@ export class StreamConsumer {
     this.refreshedAt = Date.now();
   }
 
+  private async renewAll(): Promise<void> {
+    const stream = this.stream;
+    if (!stream || this.stopping) return;
+    await Promise.all(
+      [...this.held.keys()].map((shardId) =>
+        this.lease(stream, shardId, true).catch((error: unknown) => this.deps.logger?.warn({ err: error, shardId }, 'shard lease not renewed; retrying')),
+      ),
+    );
+  }
+
   /** The lease, renewed when a third of it has passed; undefined when another worker holds the shard. */
-  private async lease(stream: StreamRef, shardId: string): Promise<Held | undefined> {
+  private async lease(stream: StreamRef, shardId: string, renew = false): Promise<Held | undefined> {
     const current = this.held.get(shardId);
-    if (current && current.until - Date.now() > (this.options.leaseMs * 2) / 3) return current;
+    if (current && !renew && current.until - Date.now() > (this.options.leaseMs * 2) / 3) return current;
     const lease = await acquireLease(this.deps.derived, stream.label, shardId, this.owner, this.options.leaseMs);
     if (!lease) {
       if (current) this.deps.logger?.warn({ shardId }, 'shard lease taken over by another worker');
@@ -229,7 +245,12 @@ export class StreamConsumer {
     // Between batches our position is the stored one; if it moved, another worker read the
     // shard meanwhile: start again from its checkpoint, abandoning the batch in flight.
     const moved = current !== undefined && lease.sequenceNumber !== current.sequenceNumber;
-    const held: Held = { ...lease, iterator: moved ? undefined : current?.iterator };
+    if (current && !moved) {
+      // The same object: a step in flight sees the renewal.
+      current.until = lease.until;
+      return current;
+    }
+    const held: Held = { ...lease, iterator: undefined };
     this.held.set(shardId, held);
     return moved ? undefined : held;
   }
@@ -261,6 +282,8 @@ export class StreamConsumer {
       let applied = 0;
       let sequenceNumber = held.sequenceNumber;
       for (const record of batch.records) {
+        // The lease passed to another worker (it found ours expired): leave the batch to it.
+        if ((await this.lease(stream, shardId)) !== held) throw new ApplyAborted('shard lease lost');
         const change = toChange(record);
         if (change) {
           this.pendingSince.set(shardId, change.at.getTime());

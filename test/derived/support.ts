@@ -47,11 +47,11 @@ export async function feedOf(db: Db, reader: string): Promise<string[]> {
   return (result.Items ?? []).map((i) => String(i.SK));
 }
 
-/** A client that runs `before` ahead of every request of the named command (fault injection on a real engine). */
-export function intercept(doc: DocClient, command: string, before: () => Promise<void> | void): DocClient {
+/** A client that runs `before` ahead of every request of the named command, or of every one for '*' (fault injection on a real engine). */
+export function intercept(doc: DocClient, command: string, before: (command: string) => Promise<void> | void): DocClient {
   return {
     send: (async (cmd: { constructor: { name: string } }, ...rest: unknown[]) => {
-      if (cmd.constructor.name === command) await before();
+      if (command === '*' || cmd.constructor.name === command) await before(cmd.constructor.name);
       return (doc.send as (...args: unknown[]) => Promise<unknown>)(cmd, ...rest);
     }) as DocClient['send'],
   };
