@@ -21,7 +21,6 @@ import { ApplyAborted, applyChange, untilDone, type DerivedView } from './apply.
 import { writeDeadLetter } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
 import { derivedDb } from './store.js';
-import type { StreamRecord } from './stream.js';
 import { buildViews } from './worker.js';
 
 export interface StreamHandlerOptions {
