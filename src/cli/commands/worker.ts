@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { readHeartbeat } from '../../derived/heartbeat.js';
 import { listDeadLetters, redrive } from '../../derived/dead-letters.js';
+import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../derived/rebuild.js';
 import { derivedDb } from '../../derived/store.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
 import type { WorkerStatus } from '../../derived/consumer.js';
@@ -92,6 +93,27 @@ export function register(program: Command, ctx: CliContext): void {
       ...result.failed.map((f) => `still failing: ${f.view} ${f.sequenceNumber}: ${f.lastError}`),
     ]);
     if (result.failed.length > 0) throw new CliError(`${result.failed.length} dead letters still fail; they stay for another redrive.`);
+  });
+
+  examples(
+    worker
+      .command('rebuild')
+      .description("re-derive a view's missing items from the table (feed entries and followed big accounts, or search tokens)")
+      .argument('<view>', REBUILDABLE_VIEWS.join(' or '))
+      .option('--user <username>', "only this user's feed or search tokens")
+      .option('--dry-run', 'list what is missing, write nothing'),
+    ['worker rebuild feed --user alice', 'worker rebuild directory --dry-run'],
+  ).action(async (view: string, options: { user?: string; dryRun?: boolean }) => {
+    if (!(REBUILDABLE_VIEWS as readonly string[]).includes(view)) throw new CliError(`<view> must be one of ${REBUILDABLE_VIEWS.join(', ')}; got "${view}".`);
+    const report = await findMissing(await ctx.db(), ctx.config().derived, {
+      views: [view as RebuildableView],
+      ...(options.user ? { user: options.user } : {}),
+      fix: options.dryRun !== true,
+    });
+    ctx.print(report, () => [
+      ...report.missing.map((m) => `missing ${m.key.PK} / ${m.key.SK}: ${m.reason}`),
+      `${report.expected} ${view} items expected, ${report.missing.length} missing${report.rebuilt ? `, ${report.rebuilt} re-derived` : ''}.`,
+    ]);
   });
 
   examples(worker.command('status').description("the running worker's lag, from its heartbeat in the derived table"), ['worker status']).action(

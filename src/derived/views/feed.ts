@@ -10,17 +10,23 @@
  */
 import { forEachQueryPage } from '../../patterns/db.js';
 import { derivedKeys, derivedRanges } from '../../schema/keys.js';
+import type { RawItem } from '../../schema/items.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { followerCount, forEachFollowerPage, recentPhotoTimestamps } from '../sources.js';
 import { batchWrite, expiresIn, type DerivedWrite } from '../store.js';
 import { BACKFILL_PHOTOS, type ViewContext } from './context.js';
 
+/** A feed entry as the view writes it (doctor re-derives missing ones with the same builder). */
+export function feedEntryItem(reader: string, author: string, timestamp: string, ttlDays: number): RawItem {
+  return { ...derivedKeys.feedEntry(reader, author, timestamp), author, photoTimestamp: timestamp, expiresAt: expiresIn(ttlDays) };
+}
+
+export const celebrityFollowItem = (reader: string, author: string): RawItem => ({ ...derivedKeys.celebrityFollow(reader, author), author });
+
 export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: string, timestamp: string): Promise<number> } {
   const { db, derived, settings } = ctx;
-  const entry = (reader: string, author: string, timestamp: string): DerivedWrite => ({
-    put: { ...derivedKeys.feedEntry(reader, author, timestamp), author, photoTimestamp: timestamp, expiresAt: expiresIn(settings.feedTtlDays) },
-  });
+  const entry = (reader: string, author: string, timestamp: string): DerivedWrite => ({ put: feedEntryItem(reader, author, timestamp, settings.feedTtlDays) });
   const isCelebrity = (followers: number) => followers >= settings.fanoutThreshold;
 
   /** Writes the photo to its author's feed and each follower's; returns the feeds written. */
@@ -50,7 +56,7 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
     const followers = await followerCount(db, author);
     if (followers === undefined) return;
     if (isCelebrity(followers)) {
-      await batchWrite(derived, [{ put: { ...derivedKeys.celebrityFollow(reader, author), author } }]);
+      await batchWrite(derived, [{ put: celebrityFollowItem(reader, author) }]);
       return;
     }
     const recent = await recentPhotoTimestamps(db, author, BACKFILL_PHOTOS);
@@ -75,7 +81,7 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
   /** An author crossing the threshold upwards: every follower learns to merge them at read time. */
   async function promote(author: string): Promise<void> {
     await forEachFollowerPage(db, author, (page) =>
-      batchWrite(derived, page.map((reader) => ({ put: { ...derivedKeys.celebrityFollow(reader, author), author } }))).then(() => undefined),
+      batchWrite(derived, page.map((reader) => ({ put: celebrityFollowItem(reader, author) }))).then(() => undefined),
     );
   }
 
