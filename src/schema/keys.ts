@@ -251,6 +251,7 @@ export function keyWord(value: unknown): string {
  * |-------------------|-------------------------|-------------------------------------------------|
  * | Feed entry        | FEED#<reader>           | <photoTimestamp>#<author>                       |
  * | Followed celebrity| FEEDSRC#<reader>        | <author>                                        |
+ * | Recent photos     | RECENT#<author>         | PHOTOS  (a big author's newest photo timestamps)|
  * | Activity item     | ACTIVITY#<user>         | A#<at>#follow#<actor> / A#<at>#request#<actor> / A#<at>#reaction#<actor>#<type>#<photoTs> |
  * | Activity state    | ACTIVITY#<user>         | STATE                                           |
  * | Directory token   | DIR#<first 2 chars>     | <token>#<username>                              |
@@ -260,6 +261,7 @@ export function keyWord(value: unknown): string {
  */
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
+const RECENT = 'RECENT#';
 const ACTIVITY = 'ACTIVITY#';
 const ACTIVITY_ITEM = 'A#';
 const DIRECTORY = 'DIR#';
@@ -267,11 +269,12 @@ const CHECKPOINT = 'CHECKPOINT#';
 const DEAD_LETTER = 'DEADLETTER#';
 const WORKER_STATUS = 'WORKERSTATUS';
 /** The derived table's key prefixes: like KEY_PREFIXES, none may ever reach an API response. */
-export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS] as const;
+export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS] as const;
 
 export const derivedKeys = {
   feedEntry: (reader: string, author: string, timestamp: string): ItemKey => ({ PK: FEED + reader, SK: feedPosition(author, timestamp) }),
   celebrityFollow: (reader: string, author: string): ItemKey => ({ PK: FEED_SOURCE + reader, SK: author }),
+  recentPhotos: (author: string): ItemKey => ({ PK: RECENT + author, SK: 'PHOTOS' }),
   followActivity: (user: string, at: string, follower: string): ItemKey => ({ PK: ACTIVITY + user, SK: `${ACTIVITY_ITEM}${at}#follow#${follower}` }),
   requestActivity: (target: string, at: string, requester: string): ItemKey => ({ PK: ACTIVITY + target, SK: `${ACTIVITY_ITEM}${at}#request#${requester}` }),
   reactionActivity: (owner: string, at: string, actor: string, type: string, photoTimestamp: string): ItemKey => ({
