@@ -19,8 +19,11 @@ import type { Db } from '../patterns/db.js';
 import { ApplyAborted, applyChange, untilDone, type DerivedView } from './apply.js';
 import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease } from './checkpoints.js';
 import { writeDeadLetter } from './dead-letters.js';
-import { toChange } from './records.js';
-import { findStream, listShards, readRecords, shardIterator, type ShardInfo, type StreamRef } from './stream.js';
+import { toChange, type Change } from './records.js';
+import { findStream, listShards, readRecords, shardIterator, type ShardInfo, type StreamRecord, type StreamRef } from './stream.js';
+
+/** The dead letters of records no view could be given (not decodable): `worker dead-letters --view stream`. */
+export const UNDECODABLE = 'stream';
 
 export type { DerivedView };
 
@@ -284,7 +287,7 @@ export class StreamConsumer {
       for (const record of batch.records) {
         // The lease passed to another worker (it found ours expired): leave the batch to it.
         if ((await this.lease(stream, shardId)) !== held) throw new ApplyAborted('shard lease lost');
-        const change = toChange(record);
+        const change = await this.decode(record);
         if (change) {
           this.pendingSince.set(shardId, change.at.getTime());
           for (const view of this.views) {
@@ -343,6 +346,31 @@ export class StreamConsumer {
       throw error;
     } finally {
       this.deps.onRead?.('end', shardId);
+    }
+  }
+
+  /**
+   * The record as a change; one that cannot be decoded (an image the unmarshaller refuses)
+   * would stall the shard forever, so it goes to the `stream` dead letters, its raw record kept.
+   */
+  private async decode(record: StreamRecord): Promise<Change | undefined> {
+    try {
+      return toChange(record);
+    } catch (error) {
+      const sequenceNumber = record.dynamodb?.SequenceNumber ?? 'unknown';
+      this.deps.logger?.error({ err: error, sequenceNumber }, 'stream record not decodable; set aside (dead letter)');
+      const raw: Change = {
+        event: 'MODIFY',
+        kind: { kind: 'other' },
+        key: { PK: JSON.stringify(record.dynamodb?.Keys ?? {}), SK: '' },
+        oldImage: undefined,
+        newImage: { record: JSON.stringify(record) },
+        sequenceNumber,
+        at: new Date(),
+      };
+      await untilDone(() => writeDeadLetter(this.deps.derived, UNDECODABLE, raw, error), () => this.stopping);
+      this.deadLetters.set(UNDECODABLE, (this.deadLetters.get(UNDECODABLE) ?? 0) + 1);
+      return undefined;
     }
   }
 

@@ -9,7 +9,7 @@ import { listDeadLetters, redrive } from '../../derived/dead-letters.js';
 import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../derived/rebuild.js';
 import { derivedDb } from '../../derived/store.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
-import type { WorkerStatus } from '../../derived/consumer.js';
+import { UNDECODABLE, type WorkerStatus } from '../../derived/consumer.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { examples } from '../options.js';
@@ -68,7 +68,7 @@ export function register(program: Command, ctx: CliContext): void {
   ]).action(async () => {
     const db = await ctx.db();
     const views = buildViews(db, ctx.config().derived);
-    const letters = await listDeadLetters(derivedDb(db), views.map((v) => v.name));
+    const letters = await listDeadLetters(derivedDb(db), [...views.map((v) => v.name), UNDECODABLE]);
     ctx.print(letters, () => [
       ...letters.map((l) => `${l.view.padEnd(10)} ${l.sequenceNumber}  ${l.change.event} ${l.change.key.PK} ${l.change.key.SK}  ${l.error}${l.redrives ? ` (redriven ${l.redrives}x)` : ''}`),
       letters.length === 0 ? 'No dead letters.' : `${letters.length} dead letter${letters.length === 1 ? '' : 's'}: fix the cause, then \`quick-photos worker redrive\`.`,
