@@ -50,12 +50,10 @@ async function skipStream(db: Db, clients: ReturnType<typeof createClients>): Pr
   const streams = createStreamsClient(clients.client);
   const derived = derivedDb(db);
   const settings = loadConfig({}).derived;
-  for (const make of VIEWS) {
-    const name = make({ db, derived, settings }).name;
-    const noop: DerivedView = { name, apply: () => Promise.resolve() };
-    const consumer = new StreamConsumer({ client: clients.client, streams, db, derived }, noop);
-    while ((await consumer.pass()) > 0);
-  }
+  const noop: DerivedView[] = VIEWS.map((make) => ({ name: make({ db, derived, settings }).name, apply: () => Promise.resolve() }));
+  const consumer = new StreamConsumer({ client: clients.client, streams, db, derived }, noop, settings);
+  while ((await consumer.pass()) > 0);
+  await consumer.stop();
   streams.destroy();
 }
 

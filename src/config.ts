@@ -105,7 +105,11 @@ export interface MediaConfig {
 }
 
 export interface DerivedConfig {
-  /** Run the stream consumer inside this process (`npm start`); WORKER=0 leaves it to `quick-photos worker`. */
+  /**
+   * Run the stream consumer inside this process (WORKER=1/0, strict). Default: on in
+   * development (`npm start`), off in production, where `quick-photos worker` or the Lambda
+   * function reads the stream.
+   */
   worker: boolean;
   /** Authors with at least this many followers are merged into feeds at read time instead of fanned out. */
   fanoutThreshold: number;
@@ -116,6 +120,10 @@ export interface DerivedConfig {
   activityTtlDays: number;
   /** How often an idle consumer polls the stream. */
   pollMs: number;
+  /** A shard lease's lifetime (WORKER_LEASE_MS): a standby worker takes a dead one's shards over within it plus one poll. */
+  leaseMs: number;
+  /** Shards one worker reads at once (WORKER_SHARD_CONCURRENCY). */
+  shardConcurrency: number;
 }
 
 export interface HttpConfig {
@@ -366,12 +374,14 @@ export function loadConfig(env: Env = process.env): Config {
       tmpDir: env.UPLOAD_TMP_DIR || join(tmpdir(), 'quick-photos-uploads'),
     },
     derived: {
-      worker: env.WORKER !== '0' && env.WORKER !== 'false',
+      worker: flag(env, 'WORKER') ?? !production,
       fanoutThreshold: positiveInt(env, 'FEED_FANOUT_THRESHOLD', 5_000),
       fanoutConcurrency: positiveInt(env, 'FEED_FANOUT_CONCURRENCY', 8),
       feedTtlDays: positiveInt(env, 'FEED_TTL_DAYS', 30),
       activityTtlDays: positiveInt(env, 'ACTIVITY_TTL_DAYS', 90),
       pollMs: positiveInt(env, 'WORKER_POLL_MS', 250),
+      leaseMs: positiveInt(env, 'WORKER_LEASE_MS', 10_000),
+      shardConcurrency: positiveInt(env, 'WORKER_SHARD_CONCURRENCY', 4),
     },
   };
 }

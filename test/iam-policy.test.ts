@@ -173,6 +173,15 @@ describe('the service policy', () => {
   });
 });
 
+describe('the worker policy', () => {
+  it('grants exactly the table operations the stream consumer names (worker and Lambda), and the stream reads', () => {
+    const [tables, stream] = template.Resources.WorkerPolicy.Properties.PolicyDocument.Statement as Statement[];
+    expect([...tables!.Action].sort()).toEqual([...namedActions(sources('src/derived'))].sort());
+    expect([...stream!.Action].sort()).toEqual(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']);
+    for (const never of ['dynamodb:Scan', 'dynamodb:CreateTable', 'dynamodb:DeleteTable']) expect(tables!.Action).not.toContain(never);
+  });
+});
+
 describe('the table-step policy', () => {
   it('grants exactly what `quick-photos table ensure` sends', async () => {
     const { client } = testClients();

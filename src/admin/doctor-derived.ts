@@ -21,6 +21,8 @@ import { classifyDerivedKey, derivedKeys, keys, type ItemKey } from '../schema/k
 import type { RawItem } from '../schema/items.js';
 import { searchTokens } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
+import type { DerivedConfig } from '../config.js';
+import { findMissing, type MissingReport } from '../derived/rebuild.js';
 
 export interface DerivedProblem {
   type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token';
@@ -41,6 +43,8 @@ export interface DerivedAuditReport {
   directoryTokens: number;
   problems: DerivedProblem[];
   fixed?: number;
+  /** Derived items the main table says should exist and do not (re-derived by fix). */
+  missing?: MissingReport;
 }
 
 /** What a derived item needs to exist in the main table, and why it is stray without it. */
@@ -111,7 +115,10 @@ function checkOf(item: RawItem): Check | undefined {
 
 const CHUNK = 300;
 
-export async function auditDerived(db: Db, options: { fix?: boolean } = {}): Promise<DerivedAuditReport> {
+export async function auditDerived(
+  db: Db,
+  options: { fix?: boolean; settings?: Pick<DerivedConfig, 'fanoutThreshold' | 'feedTtlDays'> } = {},
+): Promise<DerivedAuditReport> {
   const derived = derivedTableName(db.table);
   const report: DerivedAuditReport = { exists: true, scanned: 0, feedEntries: 0, celebrityFollows: 0, activityItems: 0, directoryTokens: 0, problems: [] };
   let pending: Check[] = [];
@@ -154,6 +161,7 @@ export async function auditDerived(db: Db, options: { fix?: boolean } = {}): Pro
     for (const problem of report.problems) if (await repairDerivedProblem(db, problem)) fixed++;
     report.fixed = fixed;
   }
+  if (options.settings) report.missing = await findMissing(db, options.settings, { fix: options.fix === true });
   return report;
 }
 

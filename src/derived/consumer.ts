@@ -1,26 +1,31 @@
 /**
- * The stream consumer core: one instance per derived view, each with its own checkpoints, so
- * a slow fan-out never delays activity or the directory. It reads every shard in sequence
- * order, parents before children (a split closes a shard and opens two), applies each record
- * to its view, and checkpoints after each applied batch.
+ * The stream consumer: one reader per shard per deployment, dispatching each record to every
+ * view in order (feed, activity, directory, and whatever views later join the list). Shards
+ * are read in parallel, at most `shardConcurrency` at once and one batch per shard per pass,
+ * so a hot shard never starves the others; a child shard starts once its parent is read to
+ * the end (a split closes a shard and opens two).
  *
- * A new view is an object with a name and an `apply(change)`; a new item type is a new
- * `kind` in schema/keys.ts's classifyKey, which views that do not care about simply ignore.
+ * A shard is read only under its lease (checkpoints.ts): a second worker process stands by
+ * and takes a shard over within `leaseMs` (plus one poll) of its holder dying. A transient
+ * failure (the engine down, throttling) never moves a checkpoint: the record is retried until
+ * it applies, and the lag grows visibly meanwhile; a deterministic one goes to the dead
+ * letters of the view that failed (dead-letters.ts), and the other views still apply it.
  */
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { backoff, type Db } from '../patterns/db.js';
-import { derivedKeys } from '../schema/keys.js';
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoints.js';
+import { eachLimited } from '../limit.js';
+import type { Db } from '../patterns/db.js';
+import { ApplyAborted, applyChange, untilDone, type DerivedView } from './apply.js';
+import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease } from './checkpoints.js';
+import { writeDeadLetter } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
-import { findStream, listShards, readRecords, shardIterator, type ShardInfo, type StreamRef } from './stream.js';
+import { findStream, listShards, readRecords, shardIterator, type ShardInfo, type StreamRecord, type StreamRef } from './stream.js';
 
-export interface DerivedView {
-  readonly name: string;
-  /** Must be idempotent: a record may be applied again after a crash. */
-  apply(change: Change): Promise<void>;
-}
+/** The dead letters of records no view could be given (not decodable): `worker dead-letters --view stream`. */
+export const UNDECODABLE = 'stream';
+
+export type { DerivedView };
 
 export interface ConsumerLogger {
   info(obj: object, msg: string): void;
@@ -33,9 +38,21 @@ export interface ConsumerDeps {
   streams: DynamoDBStreamsClient;
   /** The main table (the stream's source). */
   db: Db;
-  /** The derived table (checkpoints). */
+  /** The derived table (checkpoints, leases, dead letters). */
   derived: Db;
   logger?: ConsumerLogger | undefined;
+  /** Called when this consumer starts and ends holding a shard for a batch (tests count readers). */
+  onRead?: ((event: 'start' | 'end', shardId: string) => void) | undefined;
+}
+
+export interface ConsumerOptions {
+  pollMs: number;
+  /** How long a lease lasts without renewal: the longest a standby waits for a dead holder's shards. */
+  leaseMs: number;
+  /** Shards read at once. */
+  shardConcurrency: number;
+  /** This worker's identity in leases. */
+  owner?: string;
 }
 
 export interface ConsumerStatus {
@@ -43,8 +60,9 @@ export interface ConsumerStatus {
   /** Seconds between now and the oldest write not yet applied; 0 when caught up, null before the first pass. */
   lagSeconds: number | null;
   processed: number;
+  /** Shards this worker holds (the same for every view: one reader dispatches to all). */
   shards: number;
-  /** Records given up on after repeated failures (kept in the derived table, DEADLETTER#<view>). */
+  /** Records this view set aside since the worker started (kept in the derived table, DEADLETTER#<view>). */
   deadLetters: number;
   /** Start time (epoch ms) of the latest pass that found nothing new: everything written before it is applied. */
   caughtUpAt: number | null;
@@ -63,69 +81,89 @@ export function summarize(views: ConsumerStatus[]): WorkerStatus {
 }
 
 const BATCH = 100;
-const APPLY_ATTEMPTS = 5;
 /** Shards and the stream ARN are re-read this often (and whenever a shard ends). */
 const REFRESH_MS = 10_000;
 
+interface Held extends Lease {
+  iterator: string | undefined;
+}
+
 export class StreamConsumer {
+  readonly owner: string;
   private stream: StreamRef | undefined;
   private shards: ShardInfo[] = [];
   private refreshedAt = 0;
-  private readonly checkpoints = new Map<string, Checkpoint>();
-  private readonly iterators = new Map<string, string>();
-  private readonly shardLag = new Map<string, number>();
-  private processed = 0;
-  private deadLetters = 0;
+  private readonly held = new Map<string, Held>();
+  private readonly finished = new Set<string>();
+  /** Per shard, the stream time of the oldest record being applied. */
+  private readonly pendingSince = new Map<string, number>();
+  private readonly processed = new Map<string, number>();
+  private readonly deadLetters = new Map<string, number>();
   private passes = 0;
   private caughtUpAt: number | null = null;
   private lastError: string | undefined;
   private running: Promise<void> | undefined;
+  private renewal: NodeJS.Timeout | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
 
   constructor(
     private readonly deps: ConsumerDeps,
-    readonly view: DerivedView,
-    private readonly pollMs = 250,
-  ) {}
-
-  status(): ConsumerStatus {
-    const lags = [...this.shardLag.values()];
-    return {
-      view: this.view.name,
-      lagSeconds: this.passes === 0 ? null : Math.max(0, ...lags),
-      processed: this.processed,
-      shards: this.shards.length,
-      deadLetters: this.deadLetters,
-      caughtUpAt: this.caughtUpAt,
-      ...(this.lastError ? { lastError: this.lastError } : {}),
-    };
+    readonly views: readonly DerivedView[],
+    private readonly options: ConsumerOptions,
+  ) {
+    this.owner = options.owner ?? randomUUID();
   }
 
-  /** Runs passes until `stop()`; errors are logged and retried, never thrown. */
+  status(): ConsumerStatus[] {
+    const now = Date.now();
+    const lag = this.passes === 0 ? null : Math.max(0, ...[...this.pendingSince.values()].map((at) => (now - at) / 1000));
+    return this.views.map((view) => ({
+      view: view.name,
+      lagSeconds: lag,
+      processed: this.processed.get(view.name) ?? 0,
+      shards: this.held.size,
+      deadLetters: this.deadLetters.get(view.name) ?? 0,
+      caughtUpAt: this.caughtUpAt,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    }));
+  }
+
+  /** Runs passes until `stop()`; errors are logged and retried with capped backoff, never thrown. */
   start(): void {
+    // Leases are renewed on a timer, not only between batches: one long record (a large
+    // fan-out under throttling) must not let a standby take the shard from a live worker.
+    this.renewal ??= setInterval(() => void this.renewAll(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
+    this.renewal.unref();
     this.running ??= (async () => {
       for (let failures = 0; !this.stopping; ) {
         try {
           const applied = await this.pass();
           failures = 0;
           this.lastError = undefined;
-          if (applied === 0) await this.sleep(this.pollMs);
+          if (applied === 0) await this.sleep(this.options.pollMs);
         } catch (error) {
           this.lastError = error instanceof Error ? error.message : String(error);
-          this.deps.logger?.warn({ err: error, view: this.view.name }, 'stream consumer pass failed; retrying');
+          this.deps.logger?.warn({ err: error }, 'stream consumer pass failed; retrying');
           this.refreshedAt = 0;
-          this.iterators.clear();
+          for (const lease of this.held.values()) lease.iterator = undefined;
           await this.sleep(Math.min(5_000, 100 * 2 ** Math.min(failures++, 6)));
         }
       }
     })();
   }
 
-  async stop(): Promise<void> {
+  /** Stops after the batch in flight; `release` hands the leases back so a standby takes over at once. */
+  async stop(release = true): Promise<void> {
     this.stopping = true;
+    clearInterval(this.renewal);
     this.wake?.();
     await this.running;
+    const stream = this.stream;
+    if (release && stream) {
+      await Promise.all([...this.held.keys()].map((shardId) => releaseLease(this.deps.derived, stream.label, shardId, this.owner).catch(() => undefined)));
+    }
+    this.held.clear();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -139,99 +177,200 @@ export class StreamConsumer {
     });
   }
 
-  /** One pass over every readable shard up to its current end. Returns the records applied. */
+  /** One batch from every readable shard (in parallel, bounded). Returns the records applied. */
   async pass(): Promise<number> {
     const startedAt = Date.now();
     await this.refresh();
     const stream = this.stream;
     if (!stream) return 0;
-    let applied = 0;
     const known = new Set(this.shards.map((s) => s.shardId));
+    const readable: ShardInfo[] = [];
     for (const shard of this.shards) {
-      if (this.stopping) break;
-      const checkpoint = await this.checkpoint(stream, shard.shardId);
-      if (checkpoint.finished) {
-        this.shardLag.delete(shard.shardId);
-        continue;
-      }
+      if (this.finished.has(shard.shardId)) continue;
       // A child starts only once its parent is read to the end (or trimmed away).
-      if (shard.parentShardId && known.has(shard.parentShardId)) {
-        const parent = await this.checkpoint(stream, shard.parentShardId);
-        if (!parent.finished) continue;
-      }
-      applied += await this.readShard(stream, shard.shardId, checkpoint);
+      if (shard.parentShardId && known.has(shard.parentShardId) && !(await this.isFinished(stream, shard.parentShardId))) continue;
+      readable.push(shard);
     }
+    let applied = 0;
+    let missed = 0;
+    await eachLimited(readable, this.options.shardConcurrency, async (shard) => {
+      if (this.stopping) return;
+      const result = await this.step(stream, shard.shardId);
+      if (result === undefined) missed++;
+      else applied += result;
+    });
     this.passes++;
-    if (applied === 0 && !this.stopping) this.caughtUpAt = startedAt;
+    // Caught up only if this worker read every unfinished shard (a standby reads none).
+    if (applied === 0 && missed === 0 && !this.stopping) this.caughtUpAt = startedAt;
     return applied;
+  }
+
+  private async isFinished(stream: StreamRef, shardId: string): Promise<boolean> {
+    if (this.finished.has(shardId)) return true;
+    const checkpoint = await readCheckpoint(this.deps.derived, READER, stream.label, shardId);
+    if (checkpoint.finished) this.finished.add(shardId);
+    return checkpoint.finished;
   }
 
   private async refresh(): Promise<void> {
     if (this.stream && Date.now() - this.refreshedAt < REFRESH_MS) return;
     const stream = await findStream(this.deps.client, this.deps.db.table);
     if (stream?.arn !== this.stream?.arn) {
-      this.checkpoints.clear();
-      this.iterators.clear();
+      this.held.clear();
+      this.finished.clear();
     }
     this.stream = stream;
     this.shards = stream ? await listShards(this.deps.streams, stream.arn) : [];
     this.refreshedAt = Date.now();
   }
 
-  private async checkpoint(stream: StreamRef, shardId: string): Promise<Checkpoint> {
-    let checkpoint = this.checkpoints.get(shardId);
-    if (!checkpoint) {
-      checkpoint = await readCheckpoint(this.deps.derived, this.view.name, stream.label, shardId);
-      this.checkpoints.set(shardId, checkpoint);
-    }
-    return checkpoint;
+  private async renewAll(): Promise<void> {
+    const stream = this.stream;
+    if (!stream || this.stopping) return;
+    await Promise.all(
+      [...this.held.keys()].map((shardId) =>
+        this.lease(stream, shardId, true).catch((error: unknown) => this.deps.logger?.warn({ err: error, shardId }, 'shard lease not renewed; retrying')),
+      ),
+    );
   }
 
-  private async readShard(stream: StreamRef, shardId: string, checkpoint: Checkpoint): Promise<number> {
-    let applied = 0;
-    let iterator = this.iterators.get(shardId);
-    for (;;) {
-      if (this.stopping) return applied;
-      iterator ??= await this.freshIterator(stream, shardId, checkpoint.sequenceNumber);
-      if (!iterator) return applied;
+  /** The lease, renewed when a third of it has passed; undefined when another worker holds the shard. */
+  private async lease(stream: StreamRef, shardId: string, renew = false): Promise<Held | undefined> {
+    const current = this.held.get(shardId);
+    if (current && !renew && current.until - Date.now() > (this.options.leaseMs * 2) / 3) return current;
+    const lease = await acquireLease(this.deps.derived, stream.label, shardId, this.owner, this.options.leaseMs);
+    if (!lease) {
+      if (current) this.deps.logger?.warn({ shardId }, 'shard lease taken over by another worker');
+      this.held.delete(shardId);
+      this.pendingSince.delete(shardId);
+      return undefined;
+    }
+    // Between batches our position is the stored one; if it moved, another worker read the
+    // shard meanwhile: start again from its checkpoint, abandoning the batch in flight.
+    const moved = current !== undefined && lease.sequenceNumber !== current.sequenceNumber;
+    if (current && !moved) {
+      // The same object: a step in flight sees the renewal.
+      current.until = lease.until;
+      return current;
+    }
+    const held: Held = { ...lease, iterator: undefined };
+    this.held.set(shardId, held);
+    return moved ? undefined : held;
+  }
+
+  /** Reads and applies one batch of the shard; undefined when the shard belongs to another worker. */
+  private async step(stream: StreamRef, shardId: string): Promise<number | undefined> {
+    let held = await this.lease(stream, shardId);
+    if (!held) return undefined;
+    if (held.finished) {
+      this.finished.add(shardId);
+      this.held.delete(shardId);
+      return 0;
+    }
+    this.deps.onRead?.('start', shardId);
+    try {
+      held.iterator ??= await this.freshIterator(stream, shardId, held.sequenceNumber);
+      if (!held.iterator) return 0;
       let batch;
       try {
-        batch = await readRecords(this.deps.streams, iterator, BATCH);
+        batch = await readRecords(this.deps.streams, held.iterator, BATCH);
       } catch (error) {
         // Iterators expire after 15 minutes; the checkpoint says where to start again.
         if (error instanceof Error && error.name === 'ExpiredIteratorException') {
-          this.iterators.delete(shardId);
-          iterator = undefined;
-          continue;
+          held.iterator = undefined;
+          return 0;
         }
         throw error;
       }
+      let applied = 0;
+      let sequenceNumber = held.sequenceNumber;
       for (const record of batch.records) {
-        const change = toChange(record);
+        // The lease passed to another worker (it found ours expired): leave the batch to it.
+        if ((await this.lease(stream, shardId)) !== held) throw new ApplyAborted('shard lease lost');
+        const change = await this.decode(record);
         if (change) {
-          this.shardLag.set(shardId, Math.max(0, (Date.now() - change.at.getTime()) / 1000));
-          await this.applyWithRetry(change);
+          this.pendingSince.set(shardId, change.at.getTime());
+          for (const view of this.views) {
+            const outcome = await applyChange(view, change, {
+              shouldStop: () => this.stopping,
+              onRetry: async (error) => {
+                this.lastError = `${view.name}: ${error instanceof Error ? error.message : String(error)}`;
+                this.deps.logger?.warn({ err: error, view: view.name, shardId, sequenceNumber: change.sequenceNumber }, 'stream record not applied yet; retrying');
+                // Never apply a record under a lease that may have passed to another worker.
+                const renewed = await untilDone(
+                  () => this.lease(stream, shardId),
+                  () => this.stopping,
+                  (renewal) => this.deps.logger?.warn({ err: renewal, shardId }, 'shard lease not renewed yet; retrying'),
+                );
+                if (!renewed) throw new ApplyAborted('shard lease lost');
+                held = renewed;
+              },
+            });
+            if (!outcome.applied) {
+              this.deps.logger?.error({ err: outcome.error, view: view.name, sequenceNumber: change.sequenceNumber }, 'stream record set aside (dead letter)');
+              await untilDone(() => writeDeadLetter(this.deps.derived, view.name, change, outcome.error), () => this.stopping);
+              this.deadLetters.set(view.name, (this.deadLetters.get(view.name) ?? 0) + 1);
+            }
+            this.processed.set(view.name, (this.processed.get(view.name) ?? 0) + 1);
+          }
           applied++;
-          this.processed++;
         }
-        checkpoint.sequenceNumber = record.dynamodb?.SequenceNumber ?? checkpoint.sequenceNumber;
+        sequenceNumber = record.dynamodb?.SequenceNumber ?? sequenceNumber;
       }
-      if (batch.next === undefined) {
-        checkpoint.finished = true;
-        await writeCheckpoint(this.deps.derived, this.view.name, stream.label, shardId, checkpoint);
-        this.iterators.delete(shardId);
-        this.shardLag.delete(shardId);
+      const checkpoint = { sequenceNumber, finished: batch.next === undefined };
+      if (batch.records.length > 0 || checkpoint.finished) {
+        if (!(await saveCheckpoint(this.deps.derived, stream.label, shardId, this.owner, checkpoint, this.options.leaseMs))) {
+          this.deps.logger?.warn({ shardId }, 'shard lease lost before its checkpoint; the new holder replays the batch');
+          this.held.delete(shardId);
+          this.pendingSince.delete(shardId);
+          return undefined;
+        }
+        Object.assign(held, checkpoint, { until: Date.now() + this.options.leaseMs });
+      }
+      held.iterator = batch.next;
+      if (checkpoint.finished) {
+        this.finished.add(shardId);
+        this.held.delete(shardId);
         // The shard ended: its children (a split, or the next shard) are in the next listing.
         this.refreshedAt = 0;
-        return applied;
       }
-      if (batch.records.length > 0) await writeCheckpoint(this.deps.derived, this.view.name, stream.label, shardId, checkpoint);
-      iterator = batch.next;
-      this.iterators.set(shardId, iterator);
-      if (batch.records.length === 0) {
-        this.shardLag.set(shardId, 0);
-        return applied;
+      if (batch.records.length === 0 || checkpoint.finished) this.pendingSince.delete(shardId);
+      return applied;
+    } catch (error) {
+      if (error instanceof ApplyAborted) {
+        // Not applied, not checkpointed: the shard's next reader starts at this batch again.
+        held.iterator = undefined;
+        held.until = 0;
+        return undefined;
       }
+      throw error;
+    } finally {
+      this.deps.onRead?.('end', shardId);
+    }
+  }
+
+  /**
+   * The record as a change; one that cannot be decoded (an image the unmarshaller refuses)
+   * would stall the shard forever, so it goes to the `stream` dead letters, its raw record kept.
+   */
+  private async decode(record: StreamRecord): Promise<Change | undefined> {
+    try {
+      return toChange(record);
+    } catch (error) {
+      const sequenceNumber = record.dynamodb?.SequenceNumber ?? 'unknown';
+      this.deps.logger?.error({ err: error, sequenceNumber }, 'stream record not decodable; set aside (dead letter)');
+      const raw: Change = {
+        event: 'MODIFY',
+        kind: { kind: 'other' },
+        key: { PK: JSON.stringify(record.dynamodb?.Keys ?? {}), SK: '' },
+        oldImage: undefined,
+        newImage: { record: JSON.stringify(record) },
+        sequenceNumber,
+        at: new Date(),
+      };
+      await untilDone(() => writeDeadLetter(this.deps.derived, UNDECODABLE, raw, error), () => this.stopping);
+      this.deadLetters.set(UNDECODABLE, (this.deadLetters.get(UNDECODABLE) ?? 0) + 1);
+      return undefined;
     }
   }
 
@@ -241,39 +380,10 @@ export class StreamConsumer {
     } catch (error) {
       // The checkpoint is older than the stream's 24-hour retention: start from what is left.
       if (error instanceof Error && error.name === 'TrimmedDataAccessException' && after) {
-        this.deps.logger?.error({ view: this.view.name, shardId, after }, 'checkpoint past stream retention; records were lost, run doctor --fix');
+        this.deps.logger?.error({ shardId, after }, 'checkpoint past stream retention; records were lost, run doctor --fix');
         return shardIterator(this.deps.streams, stream.arn, shardId, undefined);
       }
       throw error;
-    }
-  }
-
-  /** A record that keeps failing is set aside so that one bad item cannot stall the view. */
-  private async applyWithRetry(change: Change): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.view.apply(change);
-        return;
-      } catch (error) {
-        if (attempt + 1 < APPLY_ATTEMPTS && !this.stopping) {
-          await backoff(attempt, 100, 2_000);
-          continue;
-        }
-        if (this.stopping) throw error;
-        this.deadLetters++;
-        this.deps.logger?.error({ err: error, view: this.view.name, sequenceNumber: change.sequenceNumber }, 'stream record set aside');
-        await this.deps.derived.doc.send(
-          new PutCommand({
-            TableName: this.deps.derived.table,
-            Item: {
-              ...derivedKeys.deadLetter(this.view.name, change.sequenceNumber),
-              change: JSON.stringify(change),
-              error: error instanceof Error ? error.message : String(error),
-            },
-          }),
-        );
-        return;
-      }
     }
   }
 }

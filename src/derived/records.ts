@@ -42,3 +42,8 @@ export function toChange(record: StreamRecord): Change | undefined {
     at: data.ApproximateCreationDateTime ?? new Date(),
   };
 }
+
+/** Stream sequence numbers are decimal strings of varying length: compare them as numbers. */
+export function compareSequence(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}

@@ -1,14 +1,14 @@
 /**
- * The worker: one stream consumer per derived view, started together. It runs inside
- * `npm start` by default and alone as `quick-photos worker`; on AWS the same views can run in
- * a Lambda function behind an event source mapping on the stream (see README).
+ * The worker: one stream consumer dispatching every record to every derived view, in order.
+ * It runs inside `npm start` in development and alone as `quick-photos worker` (any number of
+ * them: shard leases keep one reader per shard); on AWS the same views can run in the Lambda
+ * function behind an event source mapping on the stream instead (lambda.ts, deploy/).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DerivedConfig } from '../config.js';
 import type { Db } from '../patterns/db.js';
-import { StreamConsumer, summarize, type ConsumerLogger, type DerivedView, type WorkerStatus } from './consumer.js';
-
-export type { WorkerStatus };
+import type { DerivedView } from './apply.js';
+import { StreamConsumer, summarize, type ConsumerDeps, type ConsumerLogger, type WorkerStatus } from './consumer.js';
 import { HEARTBEAT_MS, writeHeartbeat } from './heartbeat.js';
 import { derivedDb } from './store.js';
 import { createStreamsClient } from './stream.js';
@@ -17,14 +17,27 @@ import type { ViewContext } from './views/context.js';
 import { directoryView } from './views/directory.js';
 import { feedView } from './views/feed.js';
 
-/** Every derived view; a new one is one more entry. */
+export type { WorkerStatus };
+
+/** Every derived view, applied in this order to each record; a new one is one more entry. */
 export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView];
+
+/** The views, built for one table. */
+export function buildViews(db: Db, settings: ViewContext['settings']): DerivedView[] {
+  const ctx: ViewContext = { db, derived: derivedDb(db), settings };
+  return VIEWS.map((make) => make(ctx));
+}
 
 export interface Worker {
   status(): WorkerStatus;
   /** Resolves once every view has applied everything written before the call (for tools and tests). */
   drain(timeoutMs?: number): Promise<void>;
+  /** Stops after the batch in flight and hands the shard leases back. */
   stop(): Promise<void>;
+  /** Stops without handing the leases back, as a crash would (tests). */
+  abandon(): Promise<void>;
+  /** This worker's identity in the shard leases. */
+  readonly owner: string;
 }
 
 export interface WorkerOptions {
@@ -32,48 +45,67 @@ export interface WorkerOptions {
   db: Db;
   settings: DerivedConfig;
   logger?: ConsumerLogger | undefined;
-  /** False builds the consumers without starting their loops (drain() then does the work). */
+  /** False builds the consumer without starting its loop (drain() then does the work). */
   autoStart?: boolean;
+  /** Instead of VIEWS (tests: a view that fails on purpose). */
+  views?: DerivedView[];
+  onRead?: ConsumerDeps['onRead'];
 }
 
 export function createWorker(options: WorkerOptions): Worker {
   const streams = createStreamsClient(options.client);
   const derived = derivedDb(options.db);
-  const ctx: ViewContext = { db: options.db, derived, settings: options.settings };
-  const consumers = VIEWS.map(
-    (make) => new StreamConsumer({ client: options.client, streams, db: options.db, derived, logger: options.logger }, make(ctx), options.settings.pollMs),
+  const { settings } = options;
+  const consumer = new StreamConsumer(
+    { client: options.client, streams, db: options.db, derived, logger: options.logger, onRead: options.onRead },
+    options.views ?? buildViews(options.db, settings),
+    { pollMs: settings.pollMs, leaseMs: settings.leaseMs, shardConcurrency: settings.shardConcurrency },
   );
   const started = options.autoStart !== false;
   let heartbeat: NodeJS.Timeout | undefined;
   if (started) {
-    for (const consumer of consumers) consumer.start();
-    const beat = () =>
-      void writeHeartbeat(derived, consumers.map((c) => c.status())).catch((error: unknown) => options.logger?.warn({ err: error }, 'worker heartbeat not written'));
+    consumer.start();
+    // A standby (holding no shard, never caught up) leaves the heartbeat to the worker that reads.
+    const beat = () => {
+      const views = consumer.status();
+      if (views.every((v) => v.shards === 0 && v.caughtUpAt === null)) return;
+      void writeHeartbeat(derived, views).catch((error: unknown) => options.logger?.warn({ err: error }, 'worker heartbeat not written'));
+    };
     heartbeat = setInterval(beat, HEARTBEAT_MS);
     heartbeat.unref();
   }
 
+  const halt = async (release: boolean) => {
+    clearInterval(heartbeat);
+    await consumer.stop(release);
+    streams.destroy();
+  };
   return {
-    status: () => summarize(consumers.map((c) => c.status())),
+    owner: consumer.owner,
+    status: () => summarize(consumer.status()),
     async drain(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       if (!started) {
-        // Pass until a pass applies nothing: every shard read to its current end.
-        for (const consumer of consumers) while ((await consumer.pass()) > 0) if (Date.now() > deadline) throw new Error('drain timed out');
-        return;
+        // Pass until a pass reads every shard and applies nothing: all read to its current end.
+        // A shard another worker holds (or a dead one's lease not yet expired) is waited for.
+        for (;;) {
+          const passStart = Date.now();
+          const applied = await consumer.pass();
+          const caughtUpAt = consumer.status()[0]?.caughtUpAt ?? null;
+          if (applied === 0 && caughtUpAt !== null && caughtUpAt >= passStart) return;
+          if (Date.now() > deadline) throw new Error('drain timed out');
+          if (applied === 0) await new Promise((r) => setTimeout(r, settings.pollMs));
+        }
       }
       const since = Date.now();
       for (;;) {
-        const status = summarize(consumers.map((c) => c.status()));
+        const status = summarize(consumer.status());
         if (status.views.every((v) => v.caughtUpAt !== null && v.caughtUpAt > since)) return;
         if (Date.now() > deadline) throw new Error(`the worker did not catch up within ${timeoutMs} ms (lag ${String(status.lagSeconds)})`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    async stop() {
-      clearInterval(heartbeat);
-      await Promise.all(consumers.map((c) => c.stop()));
-      streams.destroy();
-    },
+    stop: () => halt(true),
+    abandon: () => halt(false),
   };
 }

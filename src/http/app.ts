@@ -138,7 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
   // Before every API route, so that each one is measured.
-  registerTelemetry(app, { db: deps.db, metrics: config.metricsEnabled });
+  registerTelemetry(app, { db: deps.db, metrics: config.metricsEnabled, worker: deps.worker });
 
   await app.register(systemRoutes, { ctx });
   const web = webDirectory(config.http.webDir);

@@ -8,12 +8,16 @@
  * the Prometheus text format. They name routes and access patterns, never users or keys; keep
  * the path off the public internet at the proxy, or set METRICS_ENABLED=0.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from 'prom-client';
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type HookHandlerDoneFunction } from 'fastify';
 import { Type } from 'typebox';
 import { capacityOf, REPORTS_CAPACITY } from '../engine/metrics.js';
 import { isObservable, observeCalls } from '../engine/observe.js';
 import { accessPatternOf } from '../patterns/access-patterns.js';
+import type { WorkerStatus } from '../derived/consumer.js';
+import { countDeadLetters } from '../derived/dead-letters.js';
+import { readHeartbeat } from '../derived/heartbeat.js';
+import { derivedDb } from '../derived/store.js';
 import type { Db } from '../patterns/index.js';
 
 // Process metrics (CPU, memory, event loop, GC) are per process: one registry, started once.
@@ -56,6 +60,8 @@ export class RequestLogController extends LogController {
 export interface TelemetryOptions {
   db: Db;
   metrics: boolean;
+  /** The in-process stream worker; without one, its status comes from the heartbeat of `quick-photos worker`. */
+  worker?: { status(): WorkerStatus } | undefined;
 }
 
 export function registerTelemetry(app: FastifyInstance, options: TelemetryOptions): void {
@@ -86,6 +92,8 @@ export function registerTelemetry(app: FastifyInstance, options: TelemetryOption
     labelNames: ['operation', 'pattern', 'error'] as const,
     registers: [registry],
   });
+
+  registerDerivedMetrics(registry, options);
 
   const httpChild = childCache((labels: LabelValues<'method' | 'route' | 'status'>) => requestSeconds.labels(labels));
   const ddbChild = childCache((labels: LabelValues<'operation' | 'pattern'>) => ({ requests: ddbRequests.labels(labels), capacity: ddbCapacity.labels(labels) }));
@@ -142,6 +150,55 @@ export function registerTelemetry(app: FastifyInstance, options: TelemetryOption
       return merged.metrics();
     },
   );
+}
+
+/**
+ * The stream worker: lag and records applied per view (in-process, or from the heartbeat),
+ * and the dead letters stored per view (one COUNT Query per view per scrape).
+ */
+function registerDerivedMetrics(registry: Registry, options: TelemetryOptions): void {
+  const status = async (): Promise<WorkerStatus | undefined> => {
+    try {
+      return options.worker ? options.worker.status() : await readHeartbeat(options.db);
+    } catch {
+      return undefined;
+    }
+  };
+  new Gauge({
+    name: 'derived_lag_seconds',
+    help: 'Seconds the derived data (feeds, activity, search) is behind the table, per view; absent before the first pass.',
+    labelNames: ['view'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const view of (await status())?.views ?? []) if (view.lagSeconds !== null) this.set({ view: view.view }, view.lagSeconds);
+    },
+  });
+  new Gauge({
+    name: 'derived_records_applied',
+    help: 'Stream records the worker has applied since it started, per view.',
+    labelNames: ['view'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const view of (await status())?.views ?? []) this.set({ view: view.view }, view.processed);
+    },
+  });
+  new Gauge({
+    name: 'derived_dead_letters',
+    help: 'Stream records set aside for a deterministic failure, per view (see `quick-photos worker dead-letters`); alert above 0.',
+    labelNames: ['view'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const views = ((await status())?.views ?? []).map((v) => v.view);
+      try {
+        for (const [view, count] of Object.entries(await countDeadLetters(derivedDb(options.db), views))) this.set({ view }, count);
+      } catch {
+        // The engine is down: /ready says so; the gauge is absent for this scrape.
+      }
+    },
+  });
 }
 
 /** A system error's code (ECONNREFUSED) says more than its name (Error). */

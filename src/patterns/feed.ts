@@ -4,14 +4,16 @@
  * photo's current counters, its author's profile and the reader's own reactions.
  *
  * Requests per page (stated in docs/data-model.md, asserted in test/request-counts.test.ts):
- * Query FEED#me + Query FEEDSRC#me, one Query per followed celebrity (at most
- * MAX_MERGED_CELEBRITIES), one BatchGetItem for photos and profiles, one for viewer state.
+ * Query FEED#me and Query FEEDSRC#me (together), then one BatchGetItem of the followed
+ * celebrities' RECENT items (their newest photo timestamps; skipped when there are none; one
+ * more per 100 celebrities), then one BatchGetItem for photos and profiles and one for viewer
+ * state (together): 4 requests, or 5 with any number of celebrities up to 100.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertUsername, type Photo, type ReactionType, type User } from '../schema/entities.js';
 import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
-import { derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
+import { derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, type Db, type Page, type PageRequest } from './db.js';
 import { listable, viewerState } from './viewer.js';
@@ -19,8 +21,8 @@ import { listable, viewerState } from './viewer.js';
 export const FEED_PAGE_DEFAULT = 10;
 /** 16 photos and their 16 authors make 96 viewer-state keys: one BatchGetItem. */
 export const FEED_PAGE_MAX = 16;
-/** Celebrities merged per page; beyond this a reader's feed leaves the rest out (documented bound). */
-export const MAX_MERGED_CELEBRITIES = 10;
+/** Followed celebrities merged per page: every one, up to this many (each RECENT item is a key of the BatchGetItem). */
+export const MAX_MERGED_CELEBRITIES = 1_000;
 
 export interface FeedItem {
   photo: Photo;
@@ -79,6 +81,7 @@ async function celebritiesFollowed(db: Db, reader: string): Promise<string[]> {
         TableName: derivedTableName(db.table),
         KeyConditionExpression: 'PK = :pk',
         ExpressionAttributeValues: { ':pk': derivedRanges.celebritiesFollowedBy(reader).pk },
+        ProjectionExpression: 'SK',
         Limit: MAX_MERGED_CELEBRITIES,
       }),
     ),
@@ -86,24 +89,18 @@ async function celebritiesFollowed(db: Db, reader: string): Promise<string[]> {
   return (result.Items ?? []).map((item) => String(item.SK));
 }
 
-/** Query `PK = USER#c AND SK BETWEEN PHOTO#c# AND PHOTO#c#<before>`, descending: a celebrity's photos older than the page. */
-async function celebrityPhotos(db: Db, author: string, before: string | undefined, n: number): Promise<Candidate[]> {
-  const beforeTs = before ? parseFeedPosition(before)?.timestamp : undefined;
-  const range = derivedRanges.photosBefore(author, beforeTs ?? '9999');
-  const result = await call(db, () =>
-    db.doc.send(
-      new QueryCommand({
-        TableName: db.table,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': range.pk, ':from': range.from, ':to': range.to },
-        ScanIndexForward: false,
-        Limit: n + 1,
-      }),
-    ),
-  );
-  return (result.Items ?? [])
-    .map((item) => ({ position: feedPosition(author, String(item.timestamp)), author, timestamp: String(item.timestamp), photo: item }))
-    .filter((c) => before === undefined || c.position < before);
+/** BatchGetItem of the celebrities' RECENT items: each one's newest photos older than the page, at most n. */
+async function celebrityPhotos(db: Db, authors: string[], before: string | undefined, n: number): Promise<Candidate[]> {
+  if (authors.length === 0) return [];
+  const recent = await batchGet({ ...db, table: derivedTableName(db.table) }, authors.map((a) => derivedKeys.recentPhotos(a)));
+  return recent.flatMap((item) => {
+    const author = String(item.author);
+    const timestamps = Array.isArray(item.timestamps) ? item.timestamps.map(String) : [];
+    return timestamps
+      .map((timestamp) => ({ position: feedPosition(author, timestamp), author, timestamp }))
+      .filter((c) => before === undefined || c.position < before)
+      .slice(0, n);
+  });
 }
 
 /**
@@ -121,7 +118,7 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
   if (page.cursor !== undefined && (typeof before !== 'string' || !parseFeedPosition(before))) throw errors.invalidCursor();
 
   const [entries, celebrities] = await Promise.all([fannedOut(db, reader, before, n + 1), celebritiesFollowed(db, reader)]);
-  const merged = (await Promise.all(celebrities.map((c) => celebrityPhotos(db, c, before, n)))).flat();
+  const merged = await celebrityPhotos(db, celebrities, before, n);
   const byPosition = new Map<string, Candidate>();
   for (const c of [...entries, ...merged]) if (!byPosition.has(c.position) || c.photo) byPosition.set(c.position, c);
   const sorted = [...byPosition.values()].sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0));

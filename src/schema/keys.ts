@@ -260,15 +260,17 @@ export function keyWord(value: unknown): string {
  * |-------------------|-------------------------|-------------------------------------------------|
  * | Feed entry        | FEED#<reader>           | <photoTimestamp>#<author>                       |
  * | Followed celebrity| FEEDSRC#<reader>        | <author>                                        |
+ * | Recent photos     | RECENT#<author>         | PHOTOS  (a big author's newest photo timestamps)|
  * | Activity item     | ACTIVITY#<user>         | A#<at>#follow#<actor> / A#<at>#request#<actor> / A#<at>#reaction#<actor>#<type>#<photoTs> |
  * | Activity state    | ACTIVITY#<user>         | STATE                                           |
  * | Directory token   | DIR#<first 2 chars>     | <token>#<username>                              |
- * | Checkpoint        | CHECKPOINT#<view>       | <streamLabel>#<shardId>                         |
+ * | Checkpoint, lease | CHECKPOINT#<reader>     | <streamLabel>#<shardId>  (reader: `stream`; per-view names before it) |
  * | Dead letter       | DEADLETTER#<view>       | <sequenceNumber>                                |
  * | Worker heartbeat  | WORKERSTATUS            | <view>                                          |
  */
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
+const RECENT = 'RECENT#';
 const ACTIVITY = 'ACTIVITY#';
 const ACTIVITY_ITEM = 'A#';
 const DIRECTORY = 'DIR#';
@@ -276,11 +278,12 @@ const CHECKPOINT = 'CHECKPOINT#';
 const DEAD_LETTER = 'DEADLETTER#';
 const WORKER_STATUS = 'WORKERSTATUS';
 /** The derived table's key prefixes: like KEY_PREFIXES, none may ever reach an API response. */
-export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS] as const;
+export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS] as const;
 
 export const derivedKeys = {
   feedEntry: (reader: string, author: string, timestamp: string): ItemKey => ({ PK: FEED + reader, SK: feedPosition(author, timestamp) }),
   celebrityFollow: (reader: string, author: string): ItemKey => ({ PK: FEED_SOURCE + reader, SK: author }),
+  recentPhotos: (author: string): ItemKey => ({ PK: RECENT + author, SK: 'PHOTOS' }),
   followActivity: (user: string, at: string, follower: string): ItemKey => ({ PK: ACTIVITY + user, SK: `${ACTIVITY_ITEM}${at}#follow#${follower}` }),
   requestActivity: (target: string, at: string, requester: string): ItemKey => ({ PK: ACTIVITY + target, SK: `${ACTIVITY_ITEM}${at}#request#${requester}` }),
   reactionActivity: (owner: string, at: string, actor: string, type: string, photoTimestamp: string): ItemKey => ({
@@ -312,6 +315,7 @@ export const derivedRanges = {
   activitySk: (at: string) => ACTIVITY_ITEM + at,
   directory: (prefix: string) => ({ pk: DIRECTORY + prefix.slice(0, 2), prefix }),
   checkpoints: (view: string, streamLabel: string) => ({ pk: CHECKPOINT + view, prefix: `${streamLabel}#` }),
+  deadLetters: (view: string) => ({ pk: DEAD_LETTER + view }),
   workerStatus: () => ({ pk: WORKER_STATUS }),
   /** A user's photos strictly older than `timestamp` (the exclusive upper bound of a feed page). */
   photosBefore: (username: string, timestamp: string) => ({ pk: USER + username, from: `${PHOTO}${username}#`, to: `${PHOTO}${username}#${timestamp}` }),

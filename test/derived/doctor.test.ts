@@ -2,15 +2,20 @@
  * doctor on the derived data: strays the worker could not have removed (it never saw their
  * source's deletion) are reported and repaired; what the worker derived correctly is not.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileLines, loadItems } from '../../src/admin/load.js';
 import { auditDerived } from '../../src/admin/doctor-derived.js';
 import { loadConfig } from '../../src/config.js';
 import { derivedDb } from '../../src/derived/store.js';
 import { createWorker } from '../../src/derived/worker.js';
-import { derivedKeys } from '../../src/schema/keys.js';
+import { findMissing } from '../../src/derived/rebuild.js';
+import { directoryItems } from '../../src/derived/views/directory.js';
+import { getUser, listFollowers, uploadPhoto } from '../../src/patterns/index.js';
+import { derivedKeys, keys } from '../../src/schema/keys.js';
 import { createTestDb, REFERENCE_ITEMS, type TestDb } from '../support/db.js';
+import { runCli } from '../support/cli.js';
+import { feedOf } from './support.js';
 
 let db: TestDb;
 
@@ -66,5 +71,36 @@ describe('doctor on derived data', () => {
     const fixed = await auditDerived(db, { fix: true });
     expect(fixed.fixed).toBe(5);
     expect((await auditDerived(db)).problems).toEqual([]);
+  });
+
+  it('finds missing derived items (records never applied) and re-derives them: doctor --fix and worker rebuild', { timeout: 120_000 }, async () => {
+    const settings = loadConfig({}).derived;
+    expect((await findMissing(db, settings)).missing).toEqual([]);
+    // No worker runs: a new photo reaches no feed, and a search token is lost.
+    const photo = await uploadPhoto(db, { username: 'jacksonjason', location: 'file:///missing.png' });
+    const followers = (await listFollowers(db, 'jacksonjason', { limit: 100 })).items.map((f) => f.followingUser).filter((f) => f !== 'jacksonjason');
+    expect(followers.length).toBeGreaterThan(0);
+    const user = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user('haroldwatkins') }));
+    const token = directoryItems(user.Item)[0]!;
+    const derived = derivedDb(db);
+    await derived.doc.send(new DeleteCommand({ TableName: derived.table, Key: { PK: token.PK, SK: token.SK } }));
+
+    const report = await auditDerived(db, { settings });
+    const missing = report.missing!.missing;
+    expect(missing.filter((m) => m.view === 'feed').map((m) => m.key)).toEqual(
+      expect.arrayContaining(['jacksonjason', ...followers].map((reader) => derivedKeys.feedEntry(reader, 'jacksonjason', photo.timestamp))),
+    );
+    expect(missing.filter((m) => m.view === 'feed')).toHaveLength(followers.length + 1);
+    expect(missing.filter((m) => m.view === 'directory').map((m) => m.key)).toEqual([{ PK: token.PK, SK: token.SK }]);
+
+    // One user's search tokens from the CLI, then everything else by doctor --fix.
+    const rebuild = await runCli(db.table, ['worker', 'rebuild', 'directory', '--user', 'haroldwatkins']);
+    expect(rebuild.code, rebuild.err).toBe(0);
+    expect(rebuild.out).toMatch(/1 re-derived/);
+    const fixed = await auditDerived(db, { fix: true, settings });
+    expect(fixed.missing!.rebuilt).toBe(followers.length + 1);
+    expect((await auditDerived(db, { settings })).missing!.missing).toEqual([]);
+    for (const reader of followers) expect(await feedOf(db, reader)).toContain(`${photo.timestamp}#jacksonjason`);
+    expect(await getUser(db, 'haroldwatkins')).toBeDefined();
   });
 });

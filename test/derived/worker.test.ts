@@ -73,6 +73,8 @@ describe('the worker on the reference data', () => {
   });
 
   it('a second worker resumes from the checkpoints: it applies nothing old', async () => {
+    // The first hands its shard leases back on stop; the second takes them at once.
+    await worker.stop();
     const before = await countItems(derivedDb(db));
     const second = createWorker({ client: db.client, db, settings, autoStart: false });
     await second.drain();

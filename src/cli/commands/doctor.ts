@@ -26,8 +26,9 @@ export function register(program: Command, ctx: CliContext): void {
     const filesLeft = options.fix ? files.problems.length - (files.fixed ?? 0) : files.problems.length;
     const remaining = [...(options.fix ? (report.remaining ?? []) : report.problems), ...(options.fix ? (safety.remaining ?? []) : safety.problems)];
     // Feeds, activity and the directory, checked against the table just audited.
-    const derived = await auditDerived(db, { fix: options.fix === true });
-    const derivedRemaining = options.fix ? derived.problems.length - (derived.fixed ?? 0) : derived.problems.length;
+    const derived = await auditDerived(db, { fix: options.fix === true, settings: ctx.config().derived });
+    const missing = derived.missing?.missing ?? [];
+    const derivedRemaining = (options.fix ? derived.problems.length - (derived.fixed ?? 0) : derived.problems.length) + (options.fix ? missing.length - (derived.missing?.rebuilt ?? 0) : missing.length);
     ctx.print({ ...report, safety, files, derived }, () => [
       ...safety.problems.map(describeSafetyProblem),
       ...(options.fix && safety.problems.length > 0 ? [`Safety: repaired ${safety.fixed ?? 0} of ${safety.problems.length}.`] : []),
@@ -43,6 +44,8 @@ export function register(program: Command, ctx: CliContext): void {
         : 'Derived data: no derived table (created by `table create` or `npm start`).',
       ...derived.problems.map(describeDerivedProblem),
       ...(options.fix && derived.problems.length > 0 ? [`Removed ${derived.fixed ?? 0} stray derived items.`] : []),
+      ...missing.map((m) => `missing ${m.view} item ${m.key.PK} / ${m.key.SK}: ${m.reason}`),
+      ...(options.fix && missing.length > 0 ? [`Re-derived ${derived.missing?.rebuilt ?? 0} missing derived items from the table.`] : []),
     ]);
     const left = remaining.length + filesLeft + derivedRemaining;
     if (left > 0) {

@@ -5,9 +5,13 @@
  */
 import type { Command } from 'commander';
 import { readHeartbeat } from '../../derived/heartbeat.js';
-import { createWorker } from '../../derived/worker.js';
-import type { WorkerStatus } from '../../derived/consumer.js';
+import { listDeadLetters, redrive } from '../../derived/dead-letters.js';
+import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../derived/rebuild.js';
+import { derivedDb } from '../../derived/store.js';
+import { buildViews, createWorker } from '../../derived/worker.js';
+import { UNDECODABLE, type WorkerStatus } from '../../derived/consumer.js';
 import type { CliContext } from '../context.js';
+import { CliError } from '../errors.js';
 import { examples } from '../options.js';
 
 const lagText = (lag: number | null) => (lag === null ? 'unknown' : `${lag.toFixed(1)} s`);
@@ -25,7 +29,7 @@ export function register(program: Command, ctx: CliContext): void {
       .command('worker')
       .description('run the stream consumer: feeds, activity and the user directory follow the table (Ctrl-C stops)')
       .option('--once', 'apply everything written so far, print the status and exit'),
-    ['worker', 'worker --once', 'worker status --json'],
+    ['worker', 'worker --once', 'worker status --json', 'worker dead-letters', 'worker redrive'],
   ).action(async (options: { once?: boolean }) => {
     const client = await ctx.client();
     const db = await ctx.db();
@@ -56,6 +60,60 @@ export function register(program: Command, ctx: CliContext): void {
     await running.stop();
     const status = running.status();
     ctx.print(status, () => statusLines(status));
+  });
+
+  examples(worker.command('dead-letters').description('stream records a view could not apply for a deterministic reason (set aside, not lost)'), [
+    'worker dead-letters',
+    'worker dead-letters --json',
+  ]).action(async () => {
+    const db = await ctx.db();
+    const views = buildViews(db, ctx.config().derived);
+    const letters = await listDeadLetters(derivedDb(db), [...views.map((v) => v.name), UNDECODABLE]);
+    ctx.print(letters, () => [
+      ...letters.map((l) => `${l.view.padEnd(10)} ${l.sequenceNumber}  ${l.change.event} ${l.change.key.PK} ${l.change.key.SK}  ${l.error}${l.redrives ? ` (redriven ${l.redrives}x)` : ''}`),
+      letters.length === 0 ? 'No dead letters.' : `${letters.length} dead letter${letters.length === 1 ? '' : 's'}: fix the cause, then \`quick-photos worker redrive\`.`,
+    ]);
+  });
+
+  examples(
+    worker
+      .command('redrive')
+      .description('re-apply the dead letters to their views (after fixing the cause); applied ones are removed')
+      .option('--view <name>', 'only this view'),
+    ['worker redrive', 'worker redrive --view directory'],
+  ).action(async (options: { view?: string }) => {
+    const db = await ctx.db();
+    const views = buildViews(db, ctx.config().derived);
+    if (options.view !== undefined && !views.some((v) => v.name === options.view)) {
+      throw new CliError(`--view must be one of ${views.map((v) => v.name).join(', ')}; got "${options.view}".`);
+    }
+    const result = await redrive(derivedDb(db), views, options.view);
+    ctx.print({ applied: result.applied.length, failed: result.failed.map((f) => ({ view: f.view, sequenceNumber: f.sequenceNumber, error: f.lastError })) }, () => [
+      `Re-applied ${result.applied.length} dead letter${result.applied.length === 1 ? '' : 's'}.`,
+      ...result.failed.map((f) => `still failing: ${f.view} ${f.sequenceNumber}: ${f.lastError}`),
+    ]);
+    if (result.failed.length > 0) throw new CliError(`${result.failed.length} dead letters still fail; they stay for another redrive.`);
+  });
+
+  examples(
+    worker
+      .command('rebuild')
+      .description("re-derive a view's missing items from the table (feed entries and followed big accounts, or search tokens)")
+      .argument('<view>', REBUILDABLE_VIEWS.join(' or '))
+      .option('--user <username>', "only this user's feed or search tokens")
+      .option('--dry-run', 'list what is missing, write nothing'),
+    ['worker rebuild feed --user alice', 'worker rebuild directory --dry-run'],
+  ).action(async (view: string, options: { user?: string; dryRun?: boolean }) => {
+    if (!(REBUILDABLE_VIEWS as readonly string[]).includes(view)) throw new CliError(`<view> must be one of ${REBUILDABLE_VIEWS.join(', ')}; got "${view}".`);
+    const report = await findMissing(await ctx.db(), ctx.config().derived, {
+      views: [view as RebuildableView],
+      ...(options.user ? { user: options.user } : {}),
+      fix: options.dryRun !== true,
+    });
+    ctx.print(report, () => [
+      ...report.missing.map((m) => `missing ${m.key.PK} / ${m.key.SK}: ${m.reason}`),
+      `${report.expected} ${view} items expected, ${report.missing.length} missing${report.rebuilt ? `, ${report.rebuilt} re-derived` : ''}.`,
+    ]);
   });
 
   examples(worker.command('status').description("the running worker's lag, from its heartbeat in the derived table"), ['worker status']).action(

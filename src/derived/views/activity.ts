@@ -10,7 +10,7 @@
  */
 import { forEachQueryPage } from '../../patterns/db.js';
 import { classifySafetyKey, derivedKeys, derivedRanges } from '../../schema/keys.js';
-import type { DerivedView } from '../consumer.js';
+import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { batchWrite, expiresIn } from '../store.js';
 import type { ViewContext } from './context.js';

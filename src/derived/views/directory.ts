@@ -8,18 +8,21 @@
 import { derivedKeys } from '../../schema/keys.js';
 import { searchTokens } from '../../schema/search.js';
 import type { RawItem } from '../../schema/items.js';
-import type { DerivedView } from '../consumer.js';
+import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { batchWrite, type DerivedWrite } from '../store.js';
 import type { ViewContext } from './context.js';
 
+/** A user's search tokens as the view writes them (doctor re-derives missing ones with the same builder). */
+export function directoryItems(user: RawItem | undefined): (RawItem & { PK: string; SK: string })[] {
+  if (!user || typeof user.username !== 'string') return [];
+  const name = typeof user.name === 'string' ? user.name : '';
+  return searchTokens(user.username, name).map(({ token, field }) => ({ ...derivedKeys.directoryToken(token, user.username as string), username: user.username, field }));
+}
+
 export function directoryView(ctx: ViewContext): DerivedView {
   const { derived } = ctx;
-  const itemsOf = (user: RawItem | undefined) => {
-    if (!user || typeof user.username !== 'string') return [];
-    const name = typeof user.name === 'string' ? user.name : '';
-    return searchTokens(user.username, name).map(({ token, field }) => ({ ...derivedKeys.directoryToken(token, user.username as string), username: user.username, field }));
-  };
+  const itemsOf = directoryItems;
 
   return {
     name: 'directory',

@@ -10,25 +10,47 @@
  */
 import { forEachQueryPage } from '../../patterns/db.js';
 import { derivedKeys, derivedRanges } from '../../schema/keys.js';
-import type { DerivedView } from '../consumer.js';
+import type { RawItem } from '../../schema/items.js';
+import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { followerCount, forEachFollowerPage, recentPhotoTimestamps } from '../sources.js';
 import { batchWrite, expiresIn, type DerivedWrite } from '../store.js';
 import { BACKFILL_PHOTOS, type ViewContext } from './context.js';
 
+/** A feed entry as the view writes it (doctor re-derives missing ones with the same builder). */
+export function feedEntryItem(reader: string, author: string, timestamp: string, ttlDays: number): RawItem {
+  return { ...derivedKeys.feedEntry(reader, author, timestamp), author, photoTimestamp: timestamp, expiresAt: expiresIn(ttlDays) };
+}
+
+export const celebrityFollowItem = (reader: string, author: string): RawItem => ({ ...derivedKeys.celebrityFollow(reader, author), author });
+
+/** Newest photos a big author's RECENT item holds: what feeds merge at read time (deeper pages leave older ones out). */
+export const RECENT_PHOTOS = 60;
+
 export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: string, timestamp: string): Promise<number> } {
   const { db, derived, settings } = ctx;
-  const entry = (reader: string, author: string, timestamp: string): DerivedWrite => ({
-    put: { ...derivedKeys.feedEntry(reader, author, timestamp), author, photoTimestamp: timestamp, expiresAt: expiresIn(settings.feedTtlDays) },
-  });
+  const entry = (reader: string, author: string, timestamp: string): DerivedWrite => ({ put: feedEntryItem(reader, author, timestamp, settings.feedTtlDays) });
   const isCelebrity = (followers: number) => followers >= settings.fanoutThreshold;
+
+  /**
+   * A big author's newest photo timestamps, one item read by every follower's feed in one
+   * BatchGetItem: rewritten from the table's current state (a Query, keys only), so replays and
+   * out-of-order records converge on the same item.
+   */
+  async function refreshRecent(author: string): Promise<void> {
+    const timestamps = await recentPhotoTimestamps(db, author, RECENT_PHOTOS);
+    await batchWrite(derived, [{ put: { ...derivedKeys.recentPhotos(author), author, timestamps } }]);
+  }
 
   /** Writes the photo to its author's feed and each follower's; returns the feeds written. */
   async function fanOut(author: string, timestamp: string): Promise<number> {
     const followers = await followerCount(db, author);
     if (followers === undefined) return 0;
     await batchWrite(derived, [entry(author, author, timestamp)]);
-    if (isCelebrity(followers)) return 1;
+    if (isCelebrity(followers)) {
+      await refreshRecent(author);
+      return 1;
+    }
     let written = 1;
     await forEachFollowerPage(db, author, async (page) => {
       await batchWrite(derived, page.map((reader) => entry(reader, author, timestamp)), settings.fanoutConcurrency);
@@ -42,7 +64,10 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
     const followers = await followerCount(db, author);
     // A celebrity's photos were never fanned out; strays from before it crossed the threshold
     // are skipped at read time (the photo is gone) and removed by doctor.
-    if (followers !== undefined && isCelebrity(followers)) return;
+    if (followers !== undefined && isCelebrity(followers)) {
+      await refreshRecent(author);
+      return;
+    }
     await forEachFollowerPage(db, author, (page) => batchWrite(derived, page.map((reader) => ({ delete: derivedKeys.feedEntry(reader, author, timestamp) }))).then(() => undefined));
   }
 
@@ -50,7 +75,9 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
     const followers = await followerCount(db, author);
     if (followers === undefined) return;
     if (isCelebrity(followers)) {
-      await batchWrite(derived, [{ put: { ...derivedKeys.celebrityFollow(reader, author), author } }]);
+      await batchWrite(derived, [{ put: celebrityFollowItem(reader, author) }]);
+      // Authors loaded or promoted before this item existed get it on their first new follower.
+      await refreshRecent(author);
       return;
     }
     const recent = await recentPhotoTimestamps(db, author, BACKFILL_PHOTOS);
@@ -74,8 +101,9 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
 
   /** An author crossing the threshold upwards: every follower learns to merge them at read time. */
   async function promote(author: string): Promise<void> {
+    await refreshRecent(author);
     await forEachFollowerPage(db, author, (page) =>
-      batchWrite(derived, page.map((reader) => ({ put: { ...derivedKeys.celebrityFollow(reader, author), author } }))).then(() => undefined),
+      batchWrite(derived, page.map((reader) => ({ put: celebrityFollowItem(reader, author) }))).then(() => undefined),
     );
   }
 

@@ -1,0 +1,116 @@
+/**
+ * Records a view could not apply for a deterministic reason, one item per view and record:
+ * DEADLETTER#<view> / <sequenceNumber>, holding the change itself (the stream keeps records
+ * only 24 hours; this copy does not expire). Listed by `quick-photos worker dead-letters`,
+ * re-applied by `quick-photos worker redrive` (deleted once applied), counted in /metrics.
+ */
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { call, forEachQueryPage, type Db } from '../patterns/db.js';
+import { derivedKeys, derivedRanges } from '../schema/keys.js';
+import type { RawItem } from '../schema/items.js';
+import { applyChange, type DerivedView } from './apply.js';
+import { compareSequence, type Change } from './records.js';
+
+export interface DeadLetter {
+  view: string;
+  sequenceNumber: string;
+  change: Change;
+  error: string;
+  /** When it was set aside (ISO). */
+  failedAt: string;
+  /** Times redrive has tried it since. */
+  redrives: number;
+}
+
+const message = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+export async function writeDeadLetter(derived: Db, view: string, change: Change, error: unknown, redrives = 0): Promise<void> {
+  await call(derived, () =>
+    derived.doc.send(
+      new PutCommand({
+        TableName: derived.table,
+        Item: {
+          ...derivedKeys.deadLetter(view, change.sequenceNumber),
+          view,
+          change: JSON.stringify(change),
+          error: message(error).slice(0, 2_000),
+          failedAt: new Date().toISOString(),
+          redrives,
+        },
+      }),
+    ),
+  );
+}
+
+function fromItem(item: RawItem): DeadLetter {
+  const change = JSON.parse(String(item.change)) as Omit<Change, 'at'> & { at: string };
+  return {
+    view: String(item.view),
+    sequenceNumber: change.sequenceNumber,
+    change: { ...change, at: new Date(change.at) },
+    error: String(item.error),
+    failedAt: String(item.failedAt),
+    redrives: typeof item.redrives === 'number' ? item.redrives : 0,
+  };
+}
+
+/** Every dead letter of the named views: one Query per view (paged). */
+export async function listDeadLetters(derived: Db, views: readonly string[]): Promise<DeadLetter[]> {
+  const found: DeadLetter[] = [];
+  for (const view of views) {
+    const { pk } = derivedRanges.deadLetters(view);
+    await forEachQueryPage(derived, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } }, (items) => {
+      for (const item of items) found.push(fromItem(item));
+    });
+  }
+  return found;
+}
+
+/** Dead letters per view, by a COUNT Query each (for /metrics and status). */
+export async function countDeadLetters(derived: Db, views: readonly string[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const view of views) {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await call(derived, () =>
+        derived.doc.send(
+          new QueryCommand({ TableName: derived.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.deadLetters(view).pk }, Select: 'COUNT', ExclusiveStartKey: start }),
+        ),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    counts[view] = count;
+  }
+  return counts;
+}
+
+export interface RedriveResult {
+  applied: DeadLetter[];
+  failed: (DeadLetter & { lastError: string })[];
+}
+
+/**
+ * Re-applies each dead letter to its view, in sequence order; an applied one is deleted, one
+ * that fails again stays (its error and redrive count updated). Transient failures are
+ * retried as the worker does, so a redrive during an outage waits rather than gives up.
+ */
+export async function redrive(derived: Db, views: readonly DerivedView[], only?: string): Promise<RedriveResult> {
+  const selected = views.filter((v) => only === undefined || v.name === only);
+  const letters = await listDeadLetters(derived, selected.map((v) => v.name));
+  const result: RedriveResult = { applied: [], failed: [] };
+  for (const letter of letters.sort((a, b) => compareSequence(a.sequenceNumber, b.sequenceNumber))) {
+    const view = selected.find((v) => v.name === letter.view);
+    if (!view) continue;
+    const outcome = await applyChange(view, letter.change, { deterministicAttempts: 1 });
+    if (outcome.applied) {
+      await call(derived, () => derived.doc.send(new DeleteCommand({ TableName: derived.table, Key: derivedKeys.deadLetter(letter.view, letter.sequenceNumber) })));
+      result.applied.push(letter);
+    } else {
+      await writeDeadLetter(derived, letter.view, letter.change, outcome.error, letter.redrives + 1);
+      result.failed.push({ ...letter, lastError: message(outcome.error) });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,94 @@
+/**
+ * The derived views as an AWS Lambda function behind an event source mapping on the table's
+ * stream (deploy/quick-photos.cloudformation.json): Lambda holds the shard leases and the
+ * checkpoints, and this handler applies each record to every view in order with the same code
+ * as the self-hosted worker (apply.ts). Built to dist/derived/lambda.js; handler `handler`.
+ *
+ * ReportBatchItemFailures: records are applied one at a time in stream order; once one fails,
+ * it and every later record of the batch are reported, so Lambda retries from it and nothing
+ * after it is applied out of order. A transient failure is retried inside the invocation
+ * while time remains, then reported (Lambda retries the batch, bisecting it on error); a
+ * deterministic one goes to the view's dead letters, as in the worker, and the batch moves on.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { loadConfig } from '../config.js';
+import { createClients } from '../engine/client.js';
+import { createCursorCodec } from '../patterns/cursor.js';
+import type { Db } from '../patterns/db.js';
+import { ApplyAborted, applyChange, untilDone, type DerivedView } from './apply.js';
+import { writeDeadLetter } from './dead-letters.js';
+import { toChange, type Change } from './records.js';
+import { derivedDb } from './store.js';
+import { buildViews } from './worker.js';
+
+export interface StreamHandlerOptions {
+  db: Db;
+  views: readonly DerivedView[];
+  /** Time kept back from the function's timeout to report the batch (default 5 s). */
+  marginMs?: number;
+  logger?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+/** A Lambda stream record in the Streams API's shape (images are the same AttributeValue maps; the time is epoch seconds). */
+export function changeOf(record: DynamoDBRecord): Change | undefined {
+  const data = record.dynamodb;
+  const at = data?.ApproximateCreationDateTime;
+  return toChange({
+    eventName: record.eventName,
+    dynamodb: {
+      Keys: data?.Keys as Record<string, AttributeValue> | undefined,
+      NewImage: data?.NewImage as Record<string, AttributeValue> | undefined,
+      OldImage: data?.OldImage as Record<string, AttributeValue> | undefined,
+      SequenceNumber: data?.SequenceNumber,
+      ...(at === undefined ? {} : { ApproximateCreationDateTime: new Date(at * 1000) }),
+    },
+  });
+}
+
+export function createStreamHandler(options: StreamHandlerOptions): (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse> {
+  const derived = derivedDb(options.db);
+  const margin = options.marginMs ?? 5_000;
+  return async (event, context) => {
+    const outOfTime = () => context.getRemainingTimeInMillis() < margin;
+    let failed = false;
+    const apply = async (record: DynamoDBRecord): Promise<void> => {
+      if (failed) throw new Error('not attempted: an earlier record of this batch failed');
+      try {
+        const change = changeOf(record);
+        if (!change) return;
+        for (const view of options.views) {
+          const outcome = await applyChange(view, change, {
+            shouldStop: outOfTime,
+            onRetry: (error) => options.logger?.warn({ err: error, view: view.name, sequenceNumber: change.sequenceNumber }, 'stream record not applied yet; retrying'),
+          });
+          if (!outcome.applied) {
+            options.logger?.error({ err: outcome.error, view: view.name, sequenceNumber: change.sequenceNumber }, 'stream record set aside (dead letter)');
+            await untilDone(() => writeDeadLetter(derived, view.name, change, outcome.error), outOfTime);
+          }
+        }
+      } catch (error) {
+        failed = true;
+        throw error instanceof ApplyAborted ? new Error('out of time: the record is left to the next delivery') : error;
+      }
+    };
+    const processor = new BatchProcessor(EventType.DynamoDBStreams);
+    return processPartialResponse(event, apply, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
+  };
+}
+
+let configured: ReturnType<typeof createStreamHandler> | undefined;
+
+/** The function's entry point: configured from the environment (TABLE_NAME, AWS_REGION, FEED_* ...) once per container. */
+export const handler = (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+  if (!configured) {
+    const config = loadConfig(process.env);
+    const clients = createClients({ endpoint: config.endpoint, region: config.region, requestTimeoutMs: config.requestTimeoutMs, maxAttempts: config.maxAttempts, local: config.localCredentials, kind: config.client });
+    // The views never read a cursor; the codec only completes the connection.
+    const db: Db = { doc: clients.patterns, table: config.tableName, cursors: createCursorCodec(config.cursorSecret ?? 'stream-handler-has-no-cursors-0000') };
+    const log = (level: 'warn' | 'error') => (obj: object, msg: string) => process.stderr.write(`${JSON.stringify({ level, msg, ...obj })}\n`);
+    configured = createStreamHandler({ db, views: buildViews(db, config.derived), logger: { warn: log('warn'), error: log('error') } });
+  }
+  return configured(event, context);
+};

@@ -1,0 +1,111 @@
+/**
+ * Missing derived items, found and re-derived from the main table (`doctor`, `doctor --fix`,
+ * `quick-photos worker rebuild <view> [--user u]`). The stream worker writes these; they go
+ * missing only when records were never applied (a checkpoint past the stream's 24-hour
+ * retention, a Lambda batch given up on, data loaded before streams were on).
+ *
+ * Expected, from one Scan of the main table:
+ * - feed: each photo still within the feed's TTL in its author's feed and, for an author below
+ *   the fan-out threshold, in the feed of each follower who followed before it was posted
+ *   (backfilled older photos are not required); a followed author at or above the threshold,
+ *   a FEEDSRC item per follower;
+ * - directory: each user's search tokens.
+ * Each expected key is looked up with BatchGetItem on the derived table; a missing one is
+ * written with the views' own item builders (idempotent: a Put of a deterministic key).
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DerivedConfig } from '../config.js';
+import { batchGet, type Db } from '../patterns/db.js';
+import { classifyKey, type ItemKey } from '../schema/keys.js';
+import type { RawItem } from '../schema/items.js';
+import { batchWrite, derivedDb } from './store.js';
+import { directoryItems } from './views/directory.js';
+import { celebrityFollowItem, feedEntryItem } from './views/feed.js';
+
+export const REBUILDABLE_VIEWS = ['feed', 'directory'] as const;
+export type RebuildableView = (typeof REBUILDABLE_VIEWS)[number];
+
+export interface MissingItem {
+  view: RebuildableView;
+  key: ItemKey;
+  reason: string;
+}
+
+export interface MissingReport {
+  expected: number;
+  missing: MissingItem[];
+  rebuilt?: number;
+}
+
+export interface RebuildOptions {
+  views?: readonly RebuildableView[];
+  /** Only this user's feed and search tokens. */
+  user?: string;
+  fix?: boolean;
+}
+
+type Settings = Pick<DerivedConfig, 'fanoutThreshold' | 'feedTtlDays'>;
+
+export async function findMissing(db: Db, settings: Settings, options: RebuildOptions = {}): Promise<MissingReport> {
+  const views = new Set(options.views ?? REBUILDABLE_VIEWS);
+  const users = new Map<string, RawItem>();
+  const followersOf = new Map<string, { follower: string; since: string }[]>();
+  const photos: { author: string; timestamp: string }[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.doc.send(new ScanCommand({ TableName: db.table, ExclusiveStartKey: start }));
+    for (const item of (page.Items ?? []) as RawItem[]) {
+      const kind = classifyKey({ PK: String(item.PK), SK: String(item.SK) });
+      if (kind.kind === 'user') users.set(kind.username, item);
+      else if (kind.kind === 'photo') photos.push({ author: kind.username, timestamp: kind.timestamp });
+      else if (kind.kind === 'friendship' && kind.follower !== kind.followed) {
+        const list = followersOf.get(kind.followed) ?? [];
+        list.push({ follower: kind.follower, since: typeof item.timestamp === 'string' ? item.timestamp : '' });
+        followersOf.set(kind.followed, list);
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+
+  const wanted: { item: RawItem & ItemKey; view: RebuildableView; reason: string }[] = [];
+  const mine = (user: string) => options.user === undefined || options.user === user;
+  const cutoff = new Date(Date.now() - settings.feedTtlDays * 86_400_000).toISOString();
+  const isCelebrity = (author: string) => Number(users.get(author)?.followers ?? 0) >= settings.fanoutThreshold;
+  if (views.has('feed')) {
+    for (const { author, timestamp } of photos) {
+      if (timestamp < cutoff || !users.has(author)) continue;
+      const readers = [author, ...(isCelebrity(author) ? [] : (followersOf.get(author) ?? []).filter((f) => f.since <= timestamp).map((f) => f.follower))];
+      for (const reader of readers.filter(mine)) {
+        if (!users.has(reader)) continue;
+        wanted.push({ item: feedEntryItem(reader, author, timestamp, settings.feedTtlDays) as RawItem & ItemKey, view: 'feed', reason: `photo ${author}/${timestamp}` });
+      }
+    }
+    for (const [author, followers] of followersOf) {
+      if (!isCelebrity(author)) continue;
+      for (const { follower } of followers.filter((f) => mine(f.follower))) {
+        wanted.push({ item: celebrityFollowItem(follower, author) as RawItem & ItemKey, view: 'feed', reason: `${follower} follows ${author} (above the fan-out threshold)` });
+      }
+    }
+  }
+  if (views.has('directory')) {
+    for (const [username, user] of users) if (mine(username)) for (const item of directoryItems(user)) wanted.push({ item, view: 'directory', reason: `search token of ${username}` });
+  }
+
+  const derived = derivedDb(db);
+  const keyOf = (k: RawItem) => `${String(k.PK)}\n${String(k.SK)}`;
+  const seen = new Set<string>();
+  const unique = wanted.filter((w) => !seen.has(keyOf(w.item)) && Boolean(seen.add(keyOf(w.item))));
+  wanted.length = 0;
+  wanted.push(...unique);
+  const found = new Set((await batchGet(derived, wanted.map((w) => ({ PK: String(w.item.PK), SK: String(w.item.SK) })))).map(keyOf));
+  const absent = wanted.filter((w) => !found.has(keyOf(w.item)));
+  const report: MissingReport = {
+    expected: wanted.length,
+    missing: absent.map((w) => ({ view: w.view, key: { PK: String(w.item.PK), SK: String(w.item.SK) }, reason: w.reason })),
+  };
+  if (options.fix && absent.length > 0) {
+    await batchWrite(derived, absent.map((w) => ({ put: w.item })));
+    report.rebuilt = absent.length;
+  }
+  return report;
+}

@@ -1,0 +1,58 @@
+/**
+ * A reader following 25 authors above the fan-out threshold sees every one of them, newest
+ * first, across pages, in a flat number of requests: Query feed + Query followed celebrities
+ * + one BatchGetItem of their RECENT items + BatchGetItem content + BatchGetItem viewer state.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { batchWrite } from '../../src/derived/store.js';
+import { createWorker } from '../../src/derived/worker.js';
+import { getFeed } from '../../src/patterns/feed.js';
+import { encodeFriendship, encodePhoto } from '../../src/schema/items.js';
+import { createTestDb, type TestDb } from '../support/db.js';
+import { intercept, userItem } from './support.js';
+
+const BIG = 25;
+const authors = Array.from({ length: BIG }, (_, i) => `big${String(i).padStart(2, '0')}`);
+let db: TestDb;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  // Threshold 2: each author, followed by the reader and one other, is a "celebrity".
+  await batchWrite(db, [
+    { put: { ...userItem('reader', 0, BIG) } },
+    { put: { ...userItem('other', 0, BIG) } },
+    ...authors.map((a) => ({ put: { ...userItem(a, 2, 0) } })),
+    ...authors.flatMap((a) => ['reader', 'other'].map((f) => ({ put: { ...encodeFriendship({ followedUser: a, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }))),
+  ]);
+  // One photo each, a minute apart, newest for big24.
+  await batchWrite(db, [
+    ...authors.map((a, i) => ({
+      put: { ...encodePhoto({ username: a, timestamp: `2026-01-01T00:${String(i + 10).padStart(2, '0')}:00`, location: 'file:///p.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
+    })),
+  ]);
+  const worker = createWorker({ client: db.client, db, settings: { ...loadConfig({}).derived, fanoutThreshold: 2 }, autoStart: false });
+  await worker.drain(120_000);
+  await worker.stop();
+}, 180_000);
+
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('a reader following 25 big accounts', () => {
+  it('sees all 25, newest first, page after page, each page in 5 requests', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let sends = 0;
+    const counted = { ...db, doc: intercept(db.patterns, '*', () => void sends++) };
+    do {
+      sends = 0;
+      const page = await getFeed(counted, 'reader', { limit: 10, ...(cursor ? { cursor } : {}) });
+      expect(sends).toBeLessThanOrEqual(5);
+      seen.push(...page.items.map((i) => i.author.username));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...authors].reverse());
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The Lambda handler with real records: writes to DynamoDB Local, its stream read with
+ * GetRecords, wrapped in the DynamoDBStreamEvent shape Lambda delivers (JSON, batches of at
+ * most 100). A failure at record k answers batchItemFailures from k on (nothing after it
+ * applied out of order); re-delivery applies the rest, and delivering a batch again changes
+ * nothing.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import type { DerivedView } from '../../src/derived/apply.js';
+import { createStreamHandler } from '../../src/derived/lambda.js';
+import { compareSequence } from '../../src/derived/records.js';
+import { derivedDb } from '../../src/derived/store.js';
+import { createStreamsClient, findStream, listShards, readRecords, shardIterator, type StreamRecord } from '../../src/derived/stream.js';
+import { buildViews } from '../../src/derived/worker.js';
+import { errors } from '../../src/errors.js';
+import { followUser, unfollowUser, uploadPhoto } from '../../src/patterns/index.js';
+import { createTestDb, type TestDb } from '../support/db.js';
+import { authorWithFollowers, expectedEntries, feedEntries, feedOf } from './support.js';
+
+const settings = loadConfig({}).derived;
+let db: TestDb;
+let seen: string | undefined;
+
+/** Every stream record after the last one returned before (all shards, GetRecords until each is at its end). */
+async function newRecords(): Promise<StreamRecord[]> {
+  const streams = createStreamsClient(db.client);
+  try {
+    const stream = await findStream(db.client, db.table);
+    const found: StreamRecord[] = [];
+    for (const shard of await listShards(streams, stream!.arn)) {
+      let iterator = await shardIterator(streams, stream!.arn, shard.shardId, undefined);
+      while (iterator) {
+        const batch = await readRecords(streams, iterator, 1000);
+        found.push(...batch.records);
+        if (batch.records.length === 0) break;
+        iterator = batch.next;
+      }
+    }
+    const after = found.filter((r) => seen === undefined || compareSequence(r.dynamodb!.SequenceNumber!, seen) > 0);
+    after.sort((a, b) => compareSequence(a.dynamodb!.SequenceNumber!, b.dynamodb!.SequenceNumber!));
+    seen = after.at(-1)?.dynamodb?.SequenceNumber ?? seen;
+    return after;
+  } finally {
+    streams.destroy();
+  }
+}
+
+/** What Lambda hands the function: JSON, epoch-second times, at most `size` records. */
+function events(records: StreamRecord[], size = 100): DynamoDBStreamEvent[] {
+  const batches: DynamoDBStreamEvent[] = [];
+  for (let i = 0; i < records.length; i += size) {
+    const Records = records.slice(i, i + size).map((r) => ({
+      eventID: r.eventID,
+      eventName: r.eventName,
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'us-east-1',
+      eventSourceARN: 'arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x',
+      dynamodb: { ...r.dynamodb, ApproximateCreationDateTime: Math.floor((r.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Date.now()) / 1000) },
+    }));
+    batches.push(JSON.parse(JSON.stringify({ Records })) as DynamoDBStreamEvent);
+  }
+  return batches;
+}
+
+/** A context with `ms` left before the function's timeout. */
+const context = (ms: number) => ({ getRemainingTimeInMillis: () => ms - (Date.now() - started), awsRequestId: 'test' }) as unknown as Context & { started?: number };
+let started = Date.now();
+const fresh = (ms = 60_000) => {
+  started = Date.now();
+  return context(ms);
+};
+
+/** The derived table without the TTL attribute (rewritten on every apply) and the worker's own items. */
+async function snapshot(): Promise<string[]> {
+  const derived = derivedDb(db);
+  const rows: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await derived.doc.send(new ScanCommand({ TableName: derived.table, ExclusiveStartKey: start }));
+    for (const { expiresAt: _ttl, updatedAt: _at, ...item } of page.Items ?? []) rows.push(JSON.stringify(Object.entries(item).sort()));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return rows.sort();
+}
+
+let followers: string[];
+beforeAll(async () => {
+  db = await createTestDb();
+  followers = await authorWithFollowers(db, 'author', 150);
+}, 60_000);
+
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('the Lambda handler on real stream records', () => {
+  it('applies the set-up in batches of 100 with no failures', { timeout: 120_000 }, async () => {
+    const handler = createStreamHandler({ db, views: buildViews(db, settings) });
+    const batches = events(await newRecords());
+    expect(batches.length).toBeGreaterThan(2);
+    for (const event of batches) expect(await handler(event, fresh())).toEqual({ batchItemFailures: [] });
+    const photo = await uploadPhoto(db, { username: 'author', location: 'file:///0.png' });
+    for (const event of events(await newRecords())) expect(await handler(event, fresh())).toEqual({ batchItemFailures: [] });
+    expect(new Set(await feedEntries(db))).toEqual(new Set(expectedEntries(['author', ...followers], 'author', [photo.timestamp])));
+  });
+
+  it('a failure at record k answers k and every later record; re-delivery applies them; again changes nothing', { timeout: 120_000 }, async () => {
+    const photo = await uploadPhoto(db, { username: 'author', location: 'file:///1.png' });
+    await unfollowUser(db, followers[0]!, 'author');
+    await followUser(db, 'f001', 'f002');
+    const records = await newRecords();
+    const [event] = events(records);
+    const sequences = event!.Records.map((r: DynamoDBRecord) => r.dynamodb!.SequenceNumber!);
+    // Fail (transiently, for longer than the invocation has) at the unfollow: record k.
+    const k = event!.Records.findIndex((r) => r.eventName === 'REMOVE');
+    expect(k).toBeGreaterThan(0);
+    const real = buildViews(db, settings);
+    const throttled: DerivedView = {
+      name: 'feed',
+      apply: (change) => (change.event === 'REMOVE' ? Promise.reject(errors.throttled()) : real[0]!.apply(change)),
+    };
+    const failing = createStreamHandler({ db, views: [throttled, ...real.slice(1)], marginMs: 1_000 });
+    const answer = await failing(event!, fresh(2_000));
+    expect(answer.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(sequences.slice(k));
+    // Before k: applied (the photo fanned out); from k: not (the unfollower still has the author's older photo).
+    expect(await feedOf(db, followers[1]!)).toContain(`${photo.timestamp}#author`);
+    expect((await feedOf(db, followers[0]!)).some((sk) => sk.endsWith('#author'))).toBe(true);
+
+    // Lambda retries from k.
+    const handler = createStreamHandler({ db, views: real });
+    const retry = { Records: event!.Records.slice(k) };
+    expect(await handler(retry, fresh())).toEqual({ batchItemFailures: [] });
+    expect((await feedOf(db, followers[0]!)).some((sk) => sk.endsWith('#author'))).toBe(false);
+    const once = await snapshot();
+    // Delivered again, whole: the same derived data.
+    expect(await handler(event!, fresh())).toEqual({ batchItemFailures: [] });
+    expect(await snapshot()).toEqual(once);
+  });
+});

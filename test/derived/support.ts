@@ -1,0 +1,67 @@
+/** Shared set-up of the derived-data tests: an author with followers, feed entries read back. */
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWrite, derivedDb } from '../../src/derived/store.js';
+import type { DocClient } from '../../src/engine/doc-client.js';
+import type { Db } from '../../src/patterns/db.js';
+import { encodeFriendship, encodeUser } from '../../src/schema/items.js';
+import { derivedKeys, derivedRanges } from '../../src/schema/keys.js';
+
+export const userItem = (username: string, followers: number, following: number) =>
+  encodeUser({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following });
+
+/** `author` and its followers f000...: users and friendships written directly (no stream-visible order needed). */
+export async function authorWithFollowers(db: Db, author: string, count: number, prefix = 'f'): Promise<string[]> {
+  const followers = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+  await batchWrite(db, [
+    { put: { ...userItem(author, count, 0) } },
+    ...followers.flatMap((f) => [{ put: { ...userItem(f, 0, 1) } }, { put: { ...encodeFriendship({ followedUser: author, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }]),
+  ]);
+  return followers;
+}
+
+/** Every feed entry in the derived table, as "PK SK" (a test-only Scan). */
+export async function feedEntries(db: Db): Promise<string[]> {
+  const derived = derivedDb(db);
+  const found: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await derived.doc.send(
+      new ScanCommand({ TableName: derived.table, FilterExpression: 'begins_with(PK, :feed)', ExpressionAttributeValues: { ':feed': 'FEED#' }, ExclusiveStartKey: start }),
+    );
+    for (const item of page.Items ?? []) found.push(`${String(item.PK)} ${String(item.SK)}`);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return found;
+}
+
+/** The feed entries a photo should have: one per reader. */
+export function expectedEntries(readers: string[], author: string, timestamps: string[]): string[] {
+  return readers.flatMap((reader) => timestamps.map((t) => derivedKeys.feedEntry(reader, author, t)).map((k) => `${k.PK} ${k.SK}`));
+}
+
+export async function feedOf(db: Db, reader: string): Promise<string[]> {
+  const derived = derivedDb(db);
+  const result = await derived.doc.send(
+    new QueryCommand({ TableName: derived.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.feed(reader).pk }, ScanIndexForward: false }),
+  );
+  return (result.Items ?? []).map((i) => String(i.SK));
+}
+
+/** A client that runs `before` ahead of every request of the named command, or of every one for '*' (fault injection on a real engine). */
+export function intercept(doc: DocClient, command: string, before: (command: string) => Promise<void> | void): DocClient {
+  return {
+    send: (async (cmd: { constructor: { name: string } }, ...rest: unknown[]) => {
+      if (command === '*' || cmd.constructor.name === command) await before(cmd.constructor.name);
+      return (doc.send as (...args: unknown[]) => Promise<unknown>)(cmd, ...rest);
+    }) as DocClient['send'],
+  };
+}
+
+/** Waits for a condition, polling; throws after `timeoutMs`. */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
