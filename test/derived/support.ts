@@ -5,6 +5,7 @@ import type { DocClient } from '../../src/engine/doc-client.js';
 import type { Db } from '../../src/patterns/db.js';
 import { encodeFriendship, encodeUser } from '../../src/schema/items.js';
 import { derivedKeys, derivedRanges } from '../../src/schema/keys.js';
+import { waitFor } from '../support/wait.js';
 
 export const userItem = (username: string, followers: number, following: number) =>
   encodeUser({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following });
@@ -57,11 +58,7 @@ export function intercept(doc: DocClient, command: string, before: (command: str
   };
 }
 
-/** Waits for a condition, polling; throws after `timeoutMs`. */
+/** Waits for a condition, polling (test/support/wait.ts); throws after `timeoutMs`. */
 export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(condition, { what, timeoutMs, intervalMs: 20 });
 }
