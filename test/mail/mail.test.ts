@@ -9,42 +9,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
 import { createOutboxMailer, type OutboxMessage } from '../../src/mail/outbox.js';
 import { profile, signUp, startApi, type Api } from '../http/support.js';
-import { waitFor } from '../support/wait.js';
+import { codeIn, startInbox, type Inbox, type Received } from '../support/inbox.js';
 
-interface Received {
-  to: string;
-  subject: string;
-  text: string;
-}
-
-const received: Received[] = [];
-let smtp: SMTPServer;
+let inbox: Inbox;
 let api: Api;
 
-/** Headers and a quoted-printable or plain body: enough to read what the service sends. */
-function parse(raw: string): Received {
-  const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
-  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head.replace(/\r?\n[ \t]+/g, ' '))?.[1] ?? '';
-  let text = rest.join('\n\n');
-  if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) {
-    text = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  }
-  return { to: header('To'), subject: header('Subject'), text };
-}
-
-const codeIn = (message: Received) => /enter this code: (\S+)/.exec(message.text)?.[1] ?? '';
-
-/** The first `count` messages to `address`, once they have arrived (bounded). */
-async function mailTo(address: string, count = 1): Promise<Received[]> {
-  const mine = () => received.filter((m) => m.to.includes(address));
-  await waitFor(() => mine().length >= count, { what: `${count} message(s) to ${address}`, timeoutMs: 10_000, intervalMs: 25 });
-  return mine();
-}
+/** The messages to `address`, once `count` have arrived (bounded). */
+const mailTo = (address: string, count = 1): Promise<Received[]> => inbox.mailTo(address, count);
 
 /**
  * Signs `username` up, asks for a reset of its password and waits for that mail: the proof that
@@ -58,27 +33,13 @@ async function mailArrivedAfter(username: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push(parse(Buffer.concat(chunks).toString('utf8')));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const address = smtp.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  api = await startApi({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'quick-photos <no-reply@example.com>' });
+  inbox = await startInbox();
+  api = await startApi({ SMTP_URL: `smtp://127.0.0.1:${inbox.port}`, MAIL_FROM: 'quick-photos <no-reply@example.com>' });
 });
 
 afterAll(async () => {
   await api.close();
-  await new Promise<void>((resolve) => smtp.close(resolve));
+  await inbox.close();
 });
 
 describe('verify email', () => {
@@ -86,7 +47,7 @@ describe('verify email', () => {
     const anna = await signUp(api, 'anna');
     const [mail] = await mailTo('anna@example.com');
     expect(mail?.subject).toContain('Confirm your email');
-    const code = codeIn(mail!);
+    const code = codeIn(mail);
     expect(code).toMatch(/^anna\.[A-Za-z0-9_-]{43}$/);
     expect((await api.call('GET', '/v1/me', { token: anna.accessToken })).body.emailVerified).toBe(false);
 
@@ -100,7 +61,7 @@ describe('verify email', () => {
     const changed = await api.call('PATCH', '/v1/me', { token: anna.accessToken, json: { email: 'anna.new@example.com', currentPassword: profile('anna').password } });
     expect(changed.body.emailVerified).toBe(false);
     const [second] = await mailTo('anna.new@example.com');
-    expect((await api.call('POST', '/v1/email-verifications', { json: { token: codeIn(second!) } })).status).toBe(200);
+    expect((await api.call('POST', '/v1/email-verifications', { json: { token: codeIn(second) } })).status).toBe(200);
     expect((await api.call('GET', '/v1/me', { token: anna.accessToken })).body.emailVerified).toBe(true);
   });
 
@@ -124,7 +85,7 @@ describe('forgot password', () => {
     expect(mails.map((m) => m.subject)).toContain('Reset your quick-photos password');
     // A reset asked for after the unknown one has arrived: the unknown one's mail would have come first.
     await mailArrivedAfter('ben-sentinel');
-    expect(received.filter((m) => m.to.includes('nobody@example.com'))).toEqual([]);
+    expect(inbox.received.filter((m) => m.to.includes('nobody@example.com'))).toEqual([]);
   });
 
   it('sets a new password with the single-use code and revokes every session', async () => {
@@ -148,7 +109,7 @@ describe('forgot password', () => {
     for (let i = 0; i < 5; i++) expect((await api.call('POST', '/v1/password-resets', { json: { email: 'dora@example.com' } })).status).toBe(202);
     await mailTo('dora@example.com', 4);
     await mailArrivedAfter('dora-sentinel');
-    expect(received.filter((m) => m.to.includes('dora@example.com') && m.subject.includes('Reset'))).toHaveLength(3);
+    expect(inbox.received.filter((m) => m.to.includes('dora@example.com') && m.subject.includes('Reset'))).toHaveLength(3);
   });
 });
 
