@@ -1007,7 +1007,7 @@ export type SignUpErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT' | 'USER_EXISTS';
+            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT' | 'USERNAME_BEING_DELETED' | 'USER_EXISTS';
         };
     };
     /**
@@ -1084,7 +1084,7 @@ export type LogOutErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'INVALID_REFRESH_TOKEN' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'INVALID_REFRESH_TOKEN' | 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -1161,7 +1161,7 @@ export type LogInErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'INVALID_CREDENTIALS' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'INVALID_CREDENTIALS' | 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -1246,7 +1246,7 @@ export type RefreshSessionErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -1737,7 +1737,7 @@ export type GetUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -1811,7 +1811,7 @@ export type UpdateUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -1912,7 +1912,7 @@ export type DeleteMeErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -1997,7 +1997,7 @@ export type GetMeErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2066,7 +2066,7 @@ export type UpdateMeErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2170,7 +2170,7 @@ export type SendEmailVerificationErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2263,7 +2263,7 @@ export type ChangePasswordErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2348,7 +2348,7 @@ export type LogOutEverywhereErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2431,7 +2431,7 @@ export type ListUserPhotosErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2505,7 +2505,7 @@ export type UploadPhotoErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2619,7 +2619,7 @@ export type DeletePhotoErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2709,7 +2709,7 @@ export type GetPhotoErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2793,7 +2793,7 @@ export type ListPhotoReactionsErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2867,7 +2867,7 @@ export type CreateUploadSlotErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2953,7 +2953,7 @@ export type CompleteUploadErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3059,7 +3059,7 @@ export type DeleteAvatarErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3141,7 +3141,7 @@ export type SetAvatarErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3248,7 +3248,7 @@ export type RemoveReactionErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3339,7 +3339,7 @@ export type ReactToPhotoErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3433,7 +3433,7 @@ export type UnfollowUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3523,7 +3523,7 @@ export type FollowUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3631,7 +3631,7 @@ export type ListFollowersErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3715,7 +3715,7 @@ export type ListFollowingErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3789,7 +3789,7 @@ export type UnblockUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3871,7 +3871,7 @@ export type BlockUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3969,7 +3969,7 @@ export type ListBlocksErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4030,7 +4030,7 @@ export type SetAccountPrivacyErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4140,7 +4140,7 @@ export type ListFollowRequestsErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4206,7 +4206,7 @@ export type ApproveFollowRequestErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4296,7 +4296,7 @@ export type DeclineFollowRequestErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4378,7 +4378,7 @@ export type CancelFollowRequestErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4460,7 +4460,7 @@ export type ReportUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4570,7 +4570,7 @@ export type ReportPhotoErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4684,7 +4684,7 @@ export type ListNoticesErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4754,7 +4754,7 @@ export type GetFeedErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4821,7 +4821,7 @@ export type GetActivityErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4874,7 +4874,7 @@ export type MarkActivityReadErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4949,7 +4949,7 @@ export type SearchUsersErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -5015,7 +5015,7 @@ export type SuggestUsersErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**

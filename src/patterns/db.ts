@@ -185,7 +185,7 @@ const BATCH_GET_LIMIT = 100;
 const BATCH_ATTEMPTS = 8;
 
 /** BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff. Order is not kept. */
-export async function batchGet(db: Db, keys: ItemKey[]): Promise<RawItem[]> {
+export async function batchGet(db: Db, keys: ItemKey[], options: { consistent?: boolean } = {}): Promise<RawItem[]> {
   const found: RawItem[] = [];
   const chunks: ItemKey[][] = [];
   for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) chunks.push(keys.slice(i, i + BATCH_GET_LIMIT));
@@ -195,7 +195,7 @@ export async function batchGet(db: Db, keys: ItemKey[]): Promise<RawItem[]> {
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
         if (attempt > 0) await backoff(attempt, 50, 2_000);
-        const result = await call(db, () => db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending } } })));
+        const result = await call(db, () => db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } } })));
         found.push(...((result.Responses?.[db.table] ?? []) as RawItem[]));
         pending = (result.UnprocessedKeys?.[db.table]?.Keys ?? []) as ItemKey[];
       }

@@ -13,7 +13,7 @@ import {
   finishDeletion,
   getUser,
   PasswordChange,
-  revokeAllSessions,
+  endAllSessions,
   startAccountDeletion,
   updateProfile,
 } from '../../patterns/index.js';
@@ -125,7 +125,7 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
     },
     async (request) => {
       await changePassword(db, request.username, request.body);
-      return tokensFor(ctx, await createSession(db, request.username, config.http.refreshTokenTtlSeconds));
+      return tokensFor(ctx, await createSession(db, request.username, config.http.refreshTokenTtlSeconds, request.acting.accountId));
     },
   );
 
@@ -136,12 +136,12 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
       schema: {
         operationId: 'logOutEverywhere',
         tags: ['me'],
-        summary: 'Log out everywhere: revokes every refresh token of your account (access tokens expire within minutes)',
+        summary: 'Log out everywhere: revokes every refresh token of your account and, at once, every access token',
         security: BEARER,
         response: { 200: Type.Object({ revoked: Type.Integer({ minimum: 0 }) }, { title: 'SessionsRevoked' }), ...errorsFor({ 401: [], 429: [], 503: [] }) },
       },
     },
-    async (request) => ({ revoked: await revokeAllSessions(db, request.username) }),
+    async (request) => ({ revoked: await endAllSessions(db, request.username) }),
   );
 
   app.delete(

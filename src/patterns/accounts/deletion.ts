@@ -22,7 +22,7 @@ import { assertUsername, REACTION_TYPES, type Photo, type ReactionType, type Use
 import { decodePhoto, type RawItem } from '../../schema/items.js';
 import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
 import { backoff, call, forEachQueryPage, RETRY, transact, type Db } from '../db.js';
-import { ACTIVE_USER, DELETING_USER, deletingUserCheck } from '../guards.js';
+import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../guards.js';
 import { deletePhoto } from '../photos.js';
 import { normalizeEmail } from '../../schema/entities.js';
 
@@ -62,13 +62,14 @@ export async function startAccountDeletion(db: Db, username: string): Promise<vo
   const startedAt = new Date().toISOString();
   const base = [
     {
-      Update: {
+      // Every access token of the account ends at once (src/patterns/acting.ts).
+      Update: activeFor(username, {
         TableName: db.table,
         Key: keys.user(username),
-        UpdateExpression: 'SET deleting = :at',
+        UpdateExpression: 'SET deleting = :at, sessionsValidAfter = :now',
         ConditionExpression: ACTIVE_USER,
-        ExpressionAttributeValues: { ':at': startedAt },
-      },
+        ExpressionAttributeValues: { ':at': startedAt, ':now': Date.now() },
+      }),
     },
     { Put: { TableName: db.table, Item: { ...keys.deletionJob(username), username, startedAt } } },
     { Delete: { TableName: db.table, Key: keys.credentials(username) } },

@@ -14,7 +14,8 @@ import { normalizeEmail, ProfileFields, ProfileUpdate, Username, validator, type
 import { decodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
 import { backoff, call, isConditionFailure, transact, type Db } from '../db.js';
-import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
+import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from '../guards.js';
+import { actingFor, sessionLive } from '../acting.js';
 import { getUser, updateUser } from '../users.js';
 import { resetPasswordTo } from './credentials.js';
 import { checkNewPassword } from './passwords.js';
@@ -188,14 +189,14 @@ export async function updateProfile(db: Db, username: string, input: unknown): P
     db,
     [
       {
-        Update: {
+        Update: activeFor(username, {
           TableName: db.table,
           Key: keys.user(username),
           UpdateExpression: 'SET email = :new, emailVerified = :no',
           ConditionExpression: `${ACTIVE_USER} AND email = :old`,
           ExpressionAttributeValues: { ':new': email, ':no': false, ':old': current.email },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        }),
       },
       { Put: { TableName: db.table, Item: { ...newClaim, username, createdAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
       {
@@ -209,6 +210,7 @@ export async function updateProfile(db: Db, username: string, input: unknown): P
     ],
     (failed, reasons) => {
       if (failed(1)) return errors.emailTaken();
+      if (failed(0) && actingFor(username) && !sessionLive(reasons[0]?.Item, actingFor(username)!)) return errors.sessionEnded();
       if (failed(0) && reasons[0]?.Item?.deleting !== undefined) return errors.accountDeleted(username);
       return errors.transactionConflict();
     },

@@ -10,7 +10,7 @@ import { assertUsername } from '../../schema/entities.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { backoff, batchGet, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
-import { ACTIVE_USER, inactiveUser } from '../guards.js';
+import { ACTIVE_USER, activeFor, inactiveUser } from '../guards.js';
 import { safetyErrors } from './errors.js';
 
 export interface Block {
@@ -64,14 +64,14 @@ export async function blockUser(db: Db, blockerName: string, blockedName: string
         : { ConditionCheck: { TableName: db.table, Key: key, ConditionExpression: 'attribute_not_exists(SK)' } };
     // The blocker's update carries the acting-user condition (exists, not deleting, not suspended).
     const userUpdate = (username: string, followers: number, following: number, extra: string, acting: boolean) => ({
-      Update: {
+      Update: activeFor(acting ? username : '', {
         TableName: db.table,
         Key: keys.user(username),
         UpdateExpression: `SET followers = followers - :fr, following = following - :fg${extra}`,
         ConditionExpression: `${acting ? ACTIVE_USER : 'attribute_exists(PK)'} AND followers >= :fr AND following >= :fg`,
         ExpressionAttributeValues: { ':fr': followers, ':fg': following, ...(extra ? { ':one': 1, ':zero': 0 } : {}) },
         ...(acting ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
-      },
+      }),
     });
     const applied = await transact(
       db,
@@ -106,14 +106,14 @@ export async function unblockUser(db: Db, blockerName: string, blockedName: stri
     [
       { Delete: { TableName: db.table, Key: keys.block(blocker, blocked), ConditionExpression: 'attribute_exists(PK)' } },
       {
-        Update: {
+        Update: activeFor(blocker, {
           TableName: db.table,
           Key: keys.user(blocker),
           UpdateExpression: 'SET blocking = blocking - :one',
           ConditionExpression: `${ACTIVE_USER} AND blocking >= :one`,
           ExpressionAttributeValues: { ':one': 1 },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        }),
       },
     ],
     (failed, reasons) => (failed(0) ? safetyErrors.notBlocked(blocker, blocked) : inactiveUser(blocker, reasons[1])),

@@ -11,7 +11,7 @@ import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { followUser } from '../follows.js';
-import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
+import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from '../guards.js';
 import { notBlocked } from './blocks.js';
 import { safetyErrors } from './errors.js';
 
@@ -161,15 +161,15 @@ export async function setPrivate(db: Db, usernameInput: string, isPrivate: boole
     db,
     [
       {
-        Update: {
+        Update: activeFor(username, {
           TableName: db.table,
           Key: keys.user(username),
           UpdateExpression: 'SET #private = :p',
           ConditionExpression: ACTIVE_USER,
           ExpressionAttributeNames: { '#private': 'private' },
           ExpressionAttributeValues: { ':p': isPrivate },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        }),
       },
       isPrivate
         ? { Put: { TableName: db.table, Item: { ...mark, username } } }
