@@ -157,6 +157,7 @@ async function repair(doc: DocClient, table: string, problem: Problem): Promise<
       case 'deleting-without-job':
       case 'orphan-email-claim':
       case 'orphan-account-item':
+      case 'orphan-named-item':
         return await repairAccountProblem(doc, table, problem);
       case 'orphan-reaction':
       case 'orphan-friendship':
@@ -230,6 +231,7 @@ export function describeProblem(problem: Problem): string {
     case 'deleting-without-job':
     case 'orphan-email-claim':
     case 'orphan-account-item':
+    case 'orphan-named-item':
       return describeAccountProblem(problem);
     case 'orphan-photo':
       return `orphan photo ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;

@@ -6,6 +6,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { Type, type Static } from 'typebox';
 import { deletePhotoFiles, deleteUserFiles } from '../../blobs/index.js';
 import { errors } from '../../errors.js';
+import { deleteDerivedOf } from '../../derived/cleanup.js';
 import {
   assertPassword,
   changePassword,
@@ -168,7 +169,7 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
       const username = request.username;
       await assertPassword(db, username, request.body.password);
       await startAccountDeletion(db, username);
-      const job = finishDeletion(db, username, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user) => deleteUserFiles(blobs, user), shouldStop: () => closing })
+      const job = finishDeletion(db, username, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user) => deleteUserFiles(blobs, user), deleteDerived: (name) => deleteDerivedOf(db, name), shouldStop: () => closing })
         .catch((error: unknown) => request.log.error({ err: error, username }, 'account deletion interrupted; it resumes on the next start'))
         .finally(() => running.delete(job));
       running.add(job);

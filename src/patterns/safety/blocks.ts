@@ -68,7 +68,8 @@ export async function blockUser(db: Db, blockerName: string, blockedName: string
         TableName: db.table,
         Key: keys.user(username),
         UpdateExpression: `SET followers = followers - :fr, following = following - :fg${extra}`,
-        ConditionExpression: `${acting ? ACTIVE_USER : 'attribute_exists(PK)'} AND followers >= :fr AND following >= :fg`,
+        // The blocked side may not be an account being deleted: its job has already swept the blocks against it.
+        ConditionExpression: `${acting ? ACTIVE_USER : 'attribute_exists(PK) AND attribute_not_exists(deleting)'} AND followers >= :fr AND following >= :fg`,
         ExpressionAttributeValues: { ':fr': followers, ':fg': following, ...(extra ? { ':one': 1, ':zero': 0 } : {}) },
         ...(acting ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
       }),

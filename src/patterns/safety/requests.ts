@@ -50,7 +50,8 @@ export async function requestFollow(db: Db, requesterName: string, targetName: s
         ConditionCheck: {
           TableName: db.table,
           Key: keys.user(target),
-          ConditionExpression: '#private = :true',
+          // Never to an account being deleted: its job has already swept the requests to it.
+          ConditionExpression: '#private = :true AND attribute_not_exists(deleting)',
           ExpressionAttributeNames: { '#private': 'private' },
           ExpressionAttributeValues: { ':true': true },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -62,7 +63,7 @@ export async function requestFollow(db: Db, requesterName: string, targetName: s
       activeUserCheck(db, requester),
     ],
     (failed, reasons) => {
-      if (failed(1)) return reasons[1]?.Item === undefined ? errors.userNotFound(target) : safetyErrors.notPrivate(target);
+      if (failed(1)) return reasons[1]?.Item === undefined || reasons[1].Item.deleting !== undefined ? errors.userNotFound(target) : safetyErrors.notPrivate(target);
       if (failed(3)) return errors.userNotFound(target);
       if (failed(4)) return safetyErrors.youBlocked(requester, target);
       if (failed(5)) return inactiveUser(requester, reasons[5]);
