@@ -53,6 +53,11 @@ export function actingFor(username: string): ActingSession | undefined {
   return session?.username === username ? session : undefined;
 }
 
+/** Runs `fn` outside any request's session (work that outlives the request: the deletion job). */
+export function outsideSession<T>(fn: () => T): T {
+  return store.exit(fn);
+}
+
 /** The session of the current request, if any. */
 export function actingSession(): ActingSession | undefined {
   return store.getStore();

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishDeletion, startAccountDeletion, suspendUser } from '../../src/patterns/index.js';
-import { profile, signUp, startApi, type Api, type Session } from './support.js';
+import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from './support.js';
 
 let api: Api;
 
@@ -124,3 +124,20 @@ describe('each session end refuses its access token at once', () => {
     await refusedEverywhere(doomed.accessToken);
   });
 });
+
+describe('reads that batch-read anything carry the session check too', () => {
+  it('one\'s own lists with profiles and one\'s own photo refuse an ended session (no extra request: the user item rides in the batch)', async () => {
+    await signUp(api, 'lister');
+    const [phone, laptop] = [await logIn('lister'), await logIn('lister')];
+    expect((await api.call('PUT', '/v1/users/friend/followers/me', { token: laptop.accessToken })).status).toBe(201);
+    const upload = await api.call('POST', '/v1/users/lister/photos', { token: laptop.accessToken, body: imageForm(PNG_1x1) });
+    expect(upload.status).toBe(201);
+    expect((await api.call('DELETE', '/v1/sessions', { json: { refreshToken: phone.refreshToken } })).status).toBe(204);
+    for (const path of ['/v1/users/lister/following?expand=profile', `/v1/photos/${String(upload.body.id)}`, '/v1/users/lister/photos?limit=5']) {
+      const ended = await api.call('GET', path, { token: phone.accessToken });
+      const live = await api.call('GET', path, { token: laptop.accessToken });
+      expect([path, ended.status, live.status]).toEqual([path, 401, 200]);
+    }
+  });
+});
+

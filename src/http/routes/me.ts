@@ -19,6 +19,8 @@ import {
   updateProfile,
 } from '../../patterns/index.js';
 import { photoSk } from '../../schema/keys.js';
+import type { Photo, User } from '../../schema/entities.js';
+import { outsideSession } from '../../patterns/acting.js';
 import { BEARER, perMinute, type RouteContext, type RouteOptions } from '../context.js';
 import { errorsFor, PrivateUser, ProfileUpdateBody, Tokens } from '../schemas.js';
 import { photoRef, privateUserView } from '../views.js';
@@ -169,7 +171,9 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
       const username = request.username;
       await assertPassword(db, username, request.body.password);
       await startAccountDeletion(db, username);
-      const job = finishDeletion(db, username, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user) => deleteUserFiles(blobs, user), deleteDerived: (name) => deleteDerivedOf(db, name), shouldStop: () => closing })
+      // The job outlives this request: it must not run as the session it just ended.
+      const options = { deleteFiles: (photo: Photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user: Pick<User, 'avatar'>) => deleteUserFiles(blobs, user), deleteDerived: (name: string) => deleteDerivedOf(db, name), shouldStop: () => closing };
+      const job = outsideSession(() => finishDeletion(db, username, options))
         .catch((error: unknown) => request.log.error({ err: error, username }, 'account deletion interrupted; it resumes on the next start'))
         .finally(() => running.delete(job));
       running.add(job);
