@@ -72,7 +72,7 @@ export async function signUp(db: Db, input: unknown): Promise<User & { accountId
   await transact(
     db,
     [
-      { Put: { TableName: db.table, Item: { ...encodeUser(user), accountId, revokedSessions: {} }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: db.table, Item: { ...encodeUser(user), accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
       { Put: { TableName: db.table, Item: { ...credentialsItem(username, passwordHash, createdAt), accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
       { Put: { TableName: db.table, Item: { ...keys.emailClaim(email), username, accountId, createdAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
       { ConditionCheck: { TableName: db.table, Key: job, ConditionExpression: 'attribute_not_exists(PK)' } },
@@ -217,9 +217,9 @@ async function setPassword(db: Db, username: string, password: string, replacing
         Update: activeFor(username, {
           TableName: db.table,
           Key: keys.user(username),
-          UpdateExpression: 'SET sessionsValidAfter = :validAfter, revokedSessions = :none',
+          UpdateExpression: 'SET sessionsValidAfter = :validAfter REMOVE revokedSessions',
           ConditionExpression: ACTIVE_USER,
-          ExpressionAttributeValues: { ':validAfter': Date.now(), ':none': {} },
+          ExpressionAttributeValues: { ':validAfter': Date.now() },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         }),
       },

@@ -249,7 +249,10 @@ async function markSessionRevoked(db: Db, username: string, accountId: string | 
   const live = Object.keys(revoked).length - stale.length;
   if (live > MAX_REVOKED_SESSIONS) {
     // Every access token issued so far ends; other devices refresh once (their families stand).
-    await update('SET sessionsValidAfter = :now, revokedSessions = :empty', 'attribute_exists(revokedSessions)', {}, { ':now': now, ':empty': {} });
+    await update('SET sessionsValidAfter = :now REMOVE revokedSessions', 'attribute_exists(revokedSessions)', {}, { ':now': now });
+  } else if (stale.length > 0 && live === 0) {
+    // Never an empty map (the stream worker's reader cannot take one), and only if nothing was added since.
+    await update('REMOVE revokedSessions', 'size(revokedSessions) = :n', {}, { ':n': stale.length });
   } else if (stale.length > 0) {
     const names = Object.fromEntries(stale.map((id, i) => [`#s${i}`, id]));
     await update(`REMOVE ${stale.map((_, i) => `revokedSessions.#s${i}`).join(', ')}`, 'attribute_exists(revokedSessions)', names, {});
@@ -258,7 +261,7 @@ async function markSessionRevoked(db: Db, username: string, accountId: string | 
 
 /**
  * Log out everywhere (also a password change and a suspension): UpdateItem of the User item
- * `SET sessionsValidAfter = now, revokedSessions = {}` (every access token issued so far is
+ * `SET sessionsValidAfter = now REMOVE revokedSessions` (every access token issued so far is
  * refused at once), then every refresh-token family is deleted.
  */
 export async function endAllSessions(db: Db, username: string): Promise<number> {
@@ -267,7 +270,7 @@ export async function endAllSessions(db: Db, username: string): Promise<number> 
   return revokeAllSessions(db, username);
 }
 
-/** UpdateItem `SET sessionsValidAfter = now, revokedSessions = {}` (`attribute_exists(PK)`). */
+/** UpdateItem `SET sessionsValidAfter = now REMOVE revokedSessions` (`attribute_exists(PK)`). */
 export async function markAllSessionsEnded(db: Db, username: string): Promise<void> {
   try {
     await call(db, () =>
@@ -275,9 +278,9 @@ export async function markAllSessionsEnded(db: Db, username: string): Promise<vo
         new UpdateCommand({
           TableName: db.table,
           Key: keys.user(username),
-          UpdateExpression: 'SET sessionsValidAfter = :now, revokedSessions = :empty',
+          UpdateExpression: 'SET sessionsValidAfter = :now REMOVE revokedSessions',
           ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':now': Date.now(), ':empty': {} },
+          ExpressionAttributeValues: { ':now': Date.now() },
         }),
       ),
     );
