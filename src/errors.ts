@@ -102,6 +102,10 @@ export const errors = {
   invalidRefreshToken: () =>
     new DomainError('unauthorized', 'INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired, revoked or already used; sign in again.'),
   forbidden: (message: string) => new DomainError('forbidden', 'FORBIDDEN', message),
+  sessionEnded: () =>
+    new DomainError('unauthorized', 'SESSION_ENDED', 'This session has ended (logged out, password changed, account suspended or deleted); sign in again.'),
+  usernameBeingDeleted: (username: string) =>
+    new DomainError('conflict', 'USERNAME_BEING_DELETED', `The account ${username} is still being deleted; the name is free once that has finished.`),
   accountDeleted: (username: string) =>
     new DomainError('forbidden', 'ACCOUNT_DELETED', `The account ${username} is deleted or being deleted; it can no longer make changes.`),
   emailTaken: () => new DomainError('conflict', 'EMAIL_TAKEN', 'Another account already uses this email address.'),

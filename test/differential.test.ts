@@ -32,6 +32,7 @@ import {
   updateUser,
   uploadPhoto,
   verifyCredentials,
+  verifyLogin,
   type Db,
 } from '../src/patterns/index.js';
 import { keys } from '../src/schema/keys.js';
@@ -72,7 +73,9 @@ function normalize(value: unknown, table: string): unknown {
     text
       .replaceAll(table, 'TABLE')
       .replace(new RegExp(`${THIS_YEAR}-\\d\\d-\\d\\dT[0-9:.]+Z?`, 'g'), 'NOW')
-      .replace(/"(refreshToken|accessToken|sessionId)":"[^"]+"/g, '"$1":"SECRET"')
+      .replace(/"(refreshToken|accessToken|sessionId|accountId)":"[^"]+"/g, '"$1":"SECRET"')
+      // Epoch-millisecond clocks (sessionsValidAfter, revocation times).
+      .replace(/":(1[6-9]\d{11})([,}\]])/g, '":"EPOCH_MS"$2')
       // Expiry times are "now + TTL" in epoch seconds: the two runs may straddle a second.
       .replace(/"(expiresAt|ttl|expires)":\d+/g, '"$1":"LATER"')
       // Any other epoch-seconds clock (a token's expiry, a rate window's start) likewise.
@@ -159,7 +162,8 @@ describe('every write pattern does the same through both clients', () => {
     await same((db) => createUser(db, { ...profile, username: 'second-user', password: undefined }));
     await same((db) => verifyCredentials(db, { username: name, password }));
     await same((db) => verifyCredentials(db, { username: name, password: 'wrong password entirely' }));
-    const grants = await Promise.all([createSession(sdkDb, name, 3600), createSession(leanDb, name, 3600)]);
+    const logins = await Promise.all([verifyLogin(sdkDb, { username: name, password }), verifyLogin(leanDb, { username: name, password })]);
+    const grants = await Promise.all([createSession(sdkDb, name, 3600, logins[0].accountId), createSession(leanDb, name, 3600, logins[1].accountId)]);
     await same((db) => rotateSession(db, grants[db === sdkDb ? 0 : 1].refreshToken, 3600));
     await same((db) => rotateSession(db, grants[db === sdkDb ? 0 : 1].refreshToken, 3600));
     await same((db) => revokeSession(db, 'not-a-token'));

@@ -42,6 +42,8 @@ import {
   signUp as signUpPattern,
   startAccountDeletion,
   verifyCredentials,
+  verifyLogin,
+  revokeSession,
 } from '../src/patterns/index.js';
 import { photoId } from '../src/schema/ids.js';
 import { keys } from '../src/schema/keys.js';
@@ -231,15 +233,21 @@ describe('requests per account pattern', () => {
   afterAll(() => {
     metrics = on.lean.metrics;
   });
-  it('sign-up: one BatchGetItem (name and email taken?) and one transaction; log-in: one BatchGetItem; refresh: one GetItem and one transaction', async () => {
+  it('sign-up: one BatchGetItem (name, email, deletion job) and one transaction; log-in: one BatchGetItem; refresh: one BatchGetItem (session and user) and one transaction; log-out: one DeleteItem and one UpdateItem (two the first time)', async () => {
     const input = { username: 'counted', name: 'Counted', email: 'counted@example.com', birthdate: '1990-01-01', password: 'a counted passphrase' };
     expect(await requestsOf(() => signUpPattern(db, input))).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
     metrics.reset();
     await expect(signUpPattern(db, input)).rejects.toMatchObject({ code: 'USER_EXISTS' });
     expect(requestCounts(metrics.snapshot())).toEqual({ BatchGetItem: 1 });
     expect(await requestsOf(() => verifyCredentials(db, { username: 'counted', password: input.password }))).toEqual({ BatchGetItem: 1 });
-    const grant = await createSession(db, 'counted', 60);
-    expect(await requestsOf(() => rotateSession(db, grant.refreshToken, 60))).toEqual({ GetItem: 1, TransactWriteItems: 1 });
+    const { accountId } = await verifyLogin(db, { username: 'counted', password: input.password });
+    const grant = await createSession(db, 'counted', 60, accountId);
+    // The user item rides in the session's read: a suspended account gets no token, not even a retry's.
+    expect(await requestsOf(() => rotateSession(db, grant.refreshToken, 60))).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
+    // The first log-out also creates the revoked-sessions map (its first UpdateItem's condition fails); later ones add to it.
+    const [first, second] = [await createSession(db, 'counted', 60, accountId), await createSession(db, 'counted', 60, accountId)];
+    expect(await requestsOf(() => revokeSession(db, first.refreshToken, 60))).toEqual({ DeleteItem: 1, UpdateItem: 2 });
+    expect(await requestsOf(() => revokeSession(db, second.refreshToken, 60))).toEqual({ DeleteItem: 1, UpdateItem: 1 });
   });
 });
 

@@ -43,7 +43,7 @@ export const signUp = <ThrowOnError extends boolean = false>(options: Options<Si
 });
 
 /**
- * Log out: revokes this refresh token (access tokens expire on their own)
+ * Log out: revokes this refresh token and, at once, the access tokens issued from it
  */
 export const logOut = <ThrowOnError extends boolean = false>(options: Options<LogOutData, ThrowOnError>): RequestResult<LogOutResponses, LogOutErrors, ThrowOnError> => (options.client ?? client).delete<LogOutResponses, LogOutErrors, ThrowOnError>({
     url: '/v1/sessions',
@@ -242,7 +242,7 @@ export const changePassword = <ThrowOnError extends boolean = false>(options: Op
 });
 
 /**
- * Log out everywhere: revokes every refresh token of your account (access tokens expire within minutes)
+ * Log out everywhere: revokes every refresh token of your account and, at once, every access token
  */
 export const logOutEverywhere = <ThrowOnError extends boolean = false>(options?: Options<LogOutEverywhereData, ThrowOnError>): RequestResult<LogOutEverywhereResponses, LogOutEverywhereErrors, ThrowOnError> => (options?.client ?? client).delete<LogOutEverywhereResponses, LogOutEverywhereErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -1035,7 +1035,7 @@ export type SignUpErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT' | 'USER_EXISTS';
+            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT' | 'USERNAME_BEING_DELETED' | 'USER_EXISTS';
         };
     };
     /**
@@ -1112,7 +1112,7 @@ export type LogOutErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'INVALID_REFRESH_TOKEN' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'INVALID_REFRESH_TOKEN' | 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -1189,7 +1189,7 @@ export type LogInErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'INVALID_CREDENTIALS' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'INVALID_CREDENTIALS' | 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -1274,7 +1274,7 @@ export type RefreshSessionErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'INVALID_REFRESH_TOKEN' | 'REFRESH_TOKEN_REUSED' | 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -1858,7 +1858,7 @@ export type GetUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -1932,7 +1932,7 @@ export type UpdateUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2033,7 +2033,7 @@ export type DeleteMeErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2118,7 +2118,7 @@ export type GetMeErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2187,7 +2187,7 @@ export type UpdateMeErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2291,7 +2291,7 @@ export type SendEmailVerificationErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2384,7 +2384,7 @@ export type ChangePasswordErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2469,7 +2469,7 @@ export type LogOutEverywhereErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2552,7 +2552,7 @@ export type ListUserPhotosErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2626,7 +2626,7 @@ export type UploadPhotoErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2748,7 +2748,7 @@ export type DeletePhotoErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2838,7 +2838,7 @@ export type GetPhotoErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2922,7 +2922,7 @@ export type ListPhotoReactionsErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -2996,7 +2996,7 @@ export type CreateUploadSlotErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3082,7 +3082,7 @@ export type CompleteUploadErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3200,7 +3200,7 @@ export type DeleteAvatarErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3282,7 +3282,7 @@ export type SetAvatarErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3397,7 +3397,7 @@ export type RemoveReactionErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3488,7 +3488,7 @@ export type ReactToPhotoErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3582,7 +3582,7 @@ export type UnfollowUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3672,7 +3672,7 @@ export type FollowUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3780,7 +3780,7 @@ export type ListFollowersErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3864,7 +3864,7 @@ export type ListFollowingErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -3938,7 +3938,7 @@ export type UnblockUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4020,7 +4020,7 @@ export type BlockUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4118,7 +4118,7 @@ export type ListBlocksErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4179,7 +4179,7 @@ export type SetAccountPrivacyErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4289,7 +4289,7 @@ export type ListFollowRequestsErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4355,7 +4355,7 @@ export type ApproveFollowRequestErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4445,7 +4445,7 @@ export type DeclineFollowRequestErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4527,7 +4527,7 @@ export type CancelFollowRequestErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4609,7 +4609,7 @@ export type ReportUserErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4719,7 +4719,7 @@ export type ReportPhotoErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4833,7 +4833,7 @@ export type ListNoticesErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4903,7 +4903,7 @@ export type GetFeedErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -4970,7 +4970,7 @@ export type GetActivityErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -5023,7 +5023,7 @@ export type MarkActivityReadErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -5098,7 +5098,7 @@ export type SearchUsersErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**
@@ -5164,7 +5164,7 @@ export type SuggestUsersErrors = {
      */
     401: ErrorResponse & {
         error: {
-            code: 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
         };
     };
     /**

@@ -1,22 +1,28 @@
 /**
  * The consistency audit's account checks: email claims that no longer match their account,
  * account items (credentials, sessions, tokens) of users that are gone, users marked for
- * deletion without a job to finish it, and deletions still pending. Repairs are conditional
- * on what the audit read (the user still marked, still gone, still with another email); a
- * pending deletion is finished by `quick-photos accounts finish-deletions`.
+ * deletion without a job to finish it, deletions still pending, and any other item that names
+ * an account that does not exist (blocks and requests either side, notices, private marks,
+ * reports and their queue entries, usage counters, upload slots): a later account of that name
+ * must inherit none of them. Repairs are conditional on what the audit read (the item is
+ * there, the named accounts still are not, and no deletion of them has started; the user still
+ * marked, still with another email); a pending deletion is finished by
+ * `quick-photos accounts finish-deletions`.
  */
 import type { DocClient } from '../engine/doc-client.js';
 import { absent, repairIf, type Precondition } from './repair.js';
 import { normalizeEmail } from '../schema/entities.js';
 import type { RawItem } from '../schema/items.js';
-import { keys, type ItemKey, type KeyKind } from '../schema/keys.js';
+import { parsePhotoId } from '../schema/ids.js';
+import { keys, usernamesNamedBy, type ItemKey, type KeyKind } from '../schema/keys.js';
 
 export type AccountProblem =
   | { type: 'deletion-pending'; key: ItemKey; username: string; reason: string }
   | { type: 'deleting-without-job'; key: ItemKey; username: string; reason: string }
   /** `claimant` and `user`: the claim's username and that user's email as read (undefined: no such user). */
   | { type: 'orphan-email-claim'; key: ItemKey; reason: string; claimant: unknown; user: { email: string; deleting: boolean } | undefined }
-  | { type: 'orphan-account-item'; key: ItemKey; reason: string; username: string };
+  | { type: 'orphan-account-item'; key: ItemKey; reason: string; username: string }
+  | { type: 'orphan-named-item'; key: ItemKey; missing: string[]; reason: string };
 
 export function accountAuditor() {
   // The email exactly as stored: a repair re-checks it.
@@ -24,6 +30,7 @@ export function accountAuditor() {
   const jobs = new Set<string>();
   const claims: { key: ItemKey; email: string; username: unknown }[] = [];
   const accountItems: { key: ItemKey; username: string }[] = [];
+  const namedItems: { key: ItemKey; names: string[] }[] = [];
   return {
     see(item: RawItem, kind: KeyKind): void {
       const key = { PK: String(item.PK), SK: String(item.SK) };
@@ -31,6 +38,10 @@ export function accountAuditor() {
       else if (kind.kind === 'deletion-job') jobs.add(kind.username);
       else if (kind.kind === 'email-claim') claims.push({ key, email: kind.email, username: item.username });
       else if (kind.kind === 'account') accountItems.push({ key, username: kind.username });
+      else if (kind.kind === 'other') {
+        const names = usernamesNamedBy(key, (id) => parsePhotoId(id)?.username, item);
+        if (names.length > 0) namedItems.push({ key, names });
+      }
     },
     problems(): AccountProblem[] {
       const problems: AccountProblem[] = [];
@@ -52,6 +63,10 @@ export function accountAuditor() {
         if (!users.has(item.username) && !jobs.has(item.username)) {
           problems.push({ type: 'orphan-account-item', key: item.key, reason: `user ${item.username} does not exist`, username: item.username });
         }
+      }
+      for (const item of namedItems) {
+        const missing = [...new Set(item.names)].filter((name) => !users.has(name) && !jobs.has(name));
+        if (missing.length > 0) problems.push({ type: 'orphan-named-item', key: item.key, missing, reason: `names ${missing.join(', ')}, which does not exist` });
       }
       return problems;
     },
@@ -104,10 +119,24 @@ export async function repairAccountProblem(doc: DocClient, table: string, proble
         [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }],
         [absent(keys.user(problem.username)), absent(keys.deletionJob(problem.username))],
       );
+    case 'orphan-named-item':
+      // Still no such account, and none being deleted (its job removes the item itself).
+      return repairIf(
+        doc,
+        table,
+        [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }],
+        problem.missing.flatMap((name) => [absent(keys.user(name)), absent(keys.deletionJob(name))]),
+      );
   }
 }
 
 export function describeAccountProblem(problem: AccountProblem): string {
-  const what = { 'deletion-pending': 'deletion pending', 'deleting-without-job': 'deletion stuck', 'orphan-email-claim': 'orphan email claim', 'orphan-account-item': 'orphan account item' }[problem.type];
+  const what = {
+    'deletion-pending': 'deletion pending',
+    'deleting-without-job': 'deletion stuck',
+    'orphan-email-claim': 'orphan email claim',
+    'orphan-account-item': 'orphan account item',
+    'orphan-named-item': 'item naming a missing account',
+  }[problem.type];
   return `${what} ${'username' in problem ? problem.username : `${problem.key.PK} / ${problem.key.SK}`}: ${problem.reason}`;
 }

@@ -161,6 +161,7 @@ export async function repairProblem(doc: DocClient, table: string, problem: Prob
       case 'deleting-without-job':
       case 'orphan-email-claim':
       case 'orphan-account-item':
+      case 'orphan-named-item':
         return await repairAccountProblem(doc, table, problem);
       case 'orphan-reaction':
       case 'orphan-friendship':
@@ -234,6 +235,7 @@ export function describeProblem(problem: Problem): string {
     case 'deleting-without-job':
     case 'orphan-email-claim':
     case 'orphan-account-item':
+    case 'orphan-named-item':
       return describeAccountProblem(problem);
     case 'orphan-photo':
       return `orphan photo ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;

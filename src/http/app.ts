@@ -13,7 +13,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { authenticator, createTokenService } from './auth.js';
+import { actAsSession, authenticator, createTokenService } from './auth.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { loginFailures } from './login-failures.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
@@ -24,6 +24,7 @@ import { createMediaContext } from './media.js';
 import { openapiOptions } from './openapi.js';
 import { webDirectory, webRoutes } from './web.js';
 import { installVisibility } from './visibility.js';
+import type { ActingSession } from '../patterns/acting.js';
 import { accountRoutes } from './routes/accounts.js';
 import { avatarRoutes } from './routes/avatars.js';
 import { mediaRoutes } from './routes/media.js';
@@ -153,7 +154,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(async (secured) => {
         secured.decorateRequest('username', '');
         secured.decorateRequest('sessionId', undefined);
+        secured.decorateRequest('acting', undefined as unknown as ActingSession);
         secured.addHook('onRequest', authenticator(ctx.tokens));
+        // Every pattern the request calls checks this session (src/patterns/acting.ts).
+        secured.addHook('preHandler', actAsSession);
         // Blocks hide users on every read in this scope (src/http/visibility.ts).
         installVisibility(secured, ctx);
         await secured.register(userRoutes, { ctx });

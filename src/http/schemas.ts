@@ -28,7 +28,7 @@ export const ErrorResponse = Type.Object(
  */
 const COMMON_CODES: Record<number, readonly string[]> = {
   400: ['VALIDATION_FAILED', 'BAD_REQUEST', 'INVALID_JSON'],
-  401: ['UNAUTHORIZED', 'TOKEN_EXPIRED'],
+  401: ['UNAUTHORIZED', 'TOKEN_EXPIRED', 'SESSION_ENDED'],
   409: ['TRANSACTION_CONFLICT'],
   413: ['PAYLOAD_TOO_LARGE'],
   415: ['UNSUPPORTED_MEDIA_TYPE'],

@@ -14,7 +14,8 @@ import {
 import { backoff } from '../backoff.js';
 import type { DocClient } from '../engine/doc-client.js';
 import { DomainError, errors } from '../errors.js';
-import type { ItemKey } from '../schema/keys.js';
+import { keys as keyOf, type ItemKey } from '../schema/keys.js';
+import { actingSession, assertActingLive } from './acting.js';
 import type { RawItem } from '../schema/items.js';
 import type { CursorCodec, StartKey } from './cursor.js';
 
@@ -184,8 +185,17 @@ function startKeyOf(item: RawItem): StartKey {
 const BATCH_GET_LIMIT = 100;
 const BATCH_ATTEMPTS = 8;
 
-/** BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff. Order is not kept. */
-export async function batchGet(db: Db, keys: ItemKey[]): Promise<RawItem[]> {
+/**
+ * BatchGetItem in chunks of 100, retrying UnprocessedKeys with backoff. Order is not kept.
+ * Inside a signed-in request, the acting user's own User item rides along whenever the last
+ * chunk has room (no extra request), and an ended session or another account's token is
+ * refused there (src/patterns/acting.ts); it is left out of the answer unless it was asked for.
+ */
+export async function batchGet(db: Db, wanted: ItemKey[], options: { consistent?: boolean } = {}): Promise<RawItem[]> {
+  const acting = actingSession();
+  const actingKey = acting === undefined ? undefined : keyOf.user(acting.username);
+  const rides = actingKey !== undefined && wanted.length % BATCH_GET_LIMIT !== 0 && !wanted.some((k) => k.PK === actingKey.PK && k.SK === actingKey.SK);
+  const keys = rides ? [...wanted, actingKey] : wanted;
   const found: RawItem[] = [];
   const chunks: ItemKey[][] = [];
   for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) chunks.push(keys.slice(i, i + BATCH_GET_LIMIT));
@@ -195,11 +205,14 @@ export async function batchGet(db: Db, keys: ItemKey[]): Promise<RawItem[]> {
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
         if (attempt > 0) await backoff(attempt, 50, 2_000);
-        const result = await call(db, () => db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending } } })));
+        const result = await call(db, () => db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } } })));
         found.push(...((result.Responses?.[db.table] ?? []) as RawItem[]));
         pending = (result.UnprocessedKeys?.[db.table]?.Keys ?? []) as ItemKey[];
       }
     }),
   );
-  return found;
+  if (!acting || !actingKey || !keys.some((k) => k.PK === actingKey.PK && k.SK === actingKey.SK)) return found;
+  const isActing = (item: RawItem) => item.PK === actingKey.PK && item.SK === actingKey.SK;
+  assertActingLive(acting.username, found.find(isActing));
+  return rides ? found.filter((item) => !isActing(item)) : found;
 }

@@ -9,7 +9,7 @@ import { batchGet, call, queryPage, transact, type Db, type Page, type PageReque
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
 import { assertUserExists } from './users.js';
-import { ACTIVE_USER, inactiveUser } from './guards.js';
+import { ACTIVE_USER, activeFor, inactiveUser } from './guards.js';
 
 /** A profile that failed the follow's condition only because it is private (not gone, not suspended). */
 function isPrivateAndActive(item: Record<string, unknown> | undefined): boolean {
@@ -48,7 +48,7 @@ export async function followUser(db: Db, followerName: string, followedName: str
     [
       { Put: { TableName: db.table, Item: encodeFriendship(friendship), ConditionExpression: 'attribute_not_exists(SK)' } },
       {
-        Update: {
+        Update: activeFor(followed, {
           TableName: db.table,
           Key: keys.user(followed),
           UpdateExpression: 'SET followers = followers + :one',
@@ -61,17 +61,17 @@ export async function followUser(db: Db, followerName: string, followedName: str
                 ExpressionAttributeValues: { ':one': 1, ':false': false },
                 ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
               }),
-        },
+        }),
       },
       {
-        Update: {
+        Update: activeFor(follower, {
           TableName: db.table,
           Key: keys.user(follower),
           UpdateExpression: 'SET following = following + :one',
           ConditionExpression: ACTIVE_USER,
           ExpressionAttributeValues: { ':one': 1 },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-        },
+        }),
       },
       notBlocked(db, followed, follower),
       notBlocked(db, follower, followed),
@@ -99,14 +99,14 @@ export async function followUser(db: Db, followerName: string, followedName: str
 export async function unfollowUser(db: Db, followerName: string, followedName: string): Promise<void> {
   const { follower, followed } = pair(followerName, followedName);
   const decrement = (username: string, expression: string, condition: string, actor: boolean) => ({
-    Update: {
+    Update: activeFor(actor ? username : '', {
       TableName: db.table,
       Key: keys.user(username),
       UpdateExpression: expression,
       ConditionExpression: `${actor ? ACTIVE_USER : 'attribute_exists(PK)'} AND ${condition}`,
       ExpressionAttributeValues: { ':one': 1 },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-    },
+    }),
   });
   const updates =
     follower === followed

@@ -20,7 +20,7 @@ import { decodeUser, encodePhoto, type RawItem } from '../schema/items.js';
 import { keys } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { batchGet, call, isConditionFailure, RETRY, transact, type Db } from './db.js';
-import { ACTIVE_USER, activeUserCheck, inactiveUser } from './guards.js';
+import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from './guards.js';
 import { emptyReactions } from './photos.js';
 
 export interface Quota {
@@ -275,15 +275,17 @@ async function replaceAvatar(db: Db, username: string, avatar: StoredImage | und
   try {
     const result = await call(db, () =>
       db.doc.send(
-        new UpdateCommand({
-          TableName: db.table,
-          Key: keys.user(username),
-          UpdateExpression: avatar ? 'SET avatar = :a' : 'REMOVE avatar',
-          ConditionExpression: ACTIVE_USER,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ...(avatar ? { ExpressionAttributeValues: { ':a': avatar } } : {}),
-          ReturnValues: 'ALL_OLD',
-        }),
+        new UpdateCommand(
+          activeFor(username, {
+            TableName: db.table,
+            Key: keys.user(username),
+            UpdateExpression: avatar ? 'SET avatar = :a' : 'REMOVE avatar',
+            ConditionExpression: ACTIVE_USER,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            ...(avatar ? { ExpressionAttributeValues: { ':a': avatar } } : {}),
+            ReturnValues: 'ALL_OLD' as const,
+          }),
+        ),
       ),
     );
     return { previous: result.Attributes ? decodeUser(result.Attributes).avatar : undefined };

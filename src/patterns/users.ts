@@ -5,7 +5,8 @@ import { assertBirthdate, assertUsername, NewUser, ProfileUpdate, validator, typ
 import { decodePhoto, decodeUser, encodeUser, type RawItem } from '../schema/items.js';
 import { keys, parsePhotoSk, ranges } from '../schema/keys.js';
 import { call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from './db.js';
-import { ACTIVE_USER } from './guards.js';
+import { ACTIVE_USER, activeFor } from './guards.js';
+import { actingFor, assertActingLive, sessionLive } from './acting.js';
 
 const newUser = validator(NewUser);
 const profileUpdate = validator(ProfileUpdate);
@@ -76,22 +77,26 @@ export async function updateUser(db: Db, username: string, input: unknown): Prom
   try {
     const result = await call(db, () =>
       db.doc.send(
-        new UpdateCommand({
-          TableName: db.table,
-          Key: keys.user(username),
-          UpdateExpression: expression,
-          ConditionExpression: ACTIVE_USER,
-          ExpressionAttributeNames: names,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-          ReturnValues: 'ALL_NEW',
-        }),
+        new UpdateCommand(
+          activeFor(username, {
+            TableName: db.table,
+            Key: keys.user(username),
+            UpdateExpression: expression,
+            ConditionExpression: ACTIVE_USER,
+            ExpressionAttributeNames: names,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+            ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+            ReturnValues: 'ALL_NEW' as const,
+          }),
+        ),
       ),
     );
     return decodeUser(result.Attributes ?? {});
   } catch (error) {
     if (isConditionFailure(error)) {
-      throw (error as { Item?: unknown }).Item !== undefined ? errors.accountDeleted(username) : errors.userNotFound(username);
+      const item = (error as { Item?: Record<string, unknown> }).Item;
+      if (actingFor(username) && !sessionLive(item, actingFor(username)!)) throw errors.sessionEnded();
+      throw item !== undefined ? errors.accountDeleted(username) : errors.userNotFound(username);
     }
     throw error;
   }
@@ -101,6 +106,8 @@ export async function updateUser(db: Db, username: string, input: unknown): Prom
 export async function findUser(db: Db, username: string): Promise<User | undefined> {
   assertUsername(username);
   const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username) })));
+  // Reading one's own profile is where such a request checks its session, at no extra request.
+  assertActingLive(username, result.Item);
   return result.Item && result.Item.deleting === undefined ? decodeUser(result.Item) : undefined;
 }
 

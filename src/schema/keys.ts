@@ -158,6 +158,16 @@ export const ranges = {
   reportsIn: (state: string) => ({ pk: REPORTS + state }),
   /** Main table: a user's takedown notices, oldest first. */
   noticesOf: (owner: string) => ({ pk: NOTICE + owner, prefix: TAKEDOWN }),
+  /** InvertedIndex: every block whose blocked user is this one (one per blocker). */
+  blocksAgainst: (blocked: string) => ({ sk: BLOCKED + blocked }),
+  /** InvertedIndex: every pending follow request this user made (one per target). */
+  requestsBy: (requester: string) => ({ sk: REQUESTER + requester }),
+  /** InvertedIndex: every report this user filed (one per target). */
+  reportsBy: (reporter: string) => ({ sk: REPORTER + reporter }),
+  /** Main table: the reports against one target (`user:<name>` / `photo:<id>`), one per reporter. */
+  reportsAgainst: (target: string) => ({ pk: REPORT + target, prefix: REPORTER }),
+  /** Main table: a user's usage counters (storage use and hourly uploads). */
+  usageOf: (username: string) => ({ pk: USAGE + username }),
 };
 
 /** The lab's four queries, named after what they read. */
@@ -238,6 +248,35 @@ export function classifySafetyKey(key: ItemKey): SafetyKeyKind | undefined {
   }
   if (pk.startsWith(PRIVACY) && sk === 'PRIVATE') return { kind: 'private-mark', username: pk.slice(PRIVACY.length) };
   return undefined;
+}
+
+/**
+ * The usernames an item outside the USER#/ACCOUNT#/REACTION# partitions names by its key:
+ * blocks and follow requests (both sides), notices, private marks, reports and their queue
+ * entries (reporter, and the target when it is a user), usage counters, upload slots. What the doctor
+ * checks against the users that exist. Photo targets name their owner through the photo id,
+ * which `ownerOfPhotoId` reads (schema/ids.ts owns that format).
+ */
+export function usernamesNamedBy(key: ItemKey, ownerOfPhotoId: (id: string) => string | undefined, item?: Record<string, unknown>): string[] {
+  const safety = classifySafetyKey(key);
+  if (safety?.kind === 'block') return [safety.blocker, safety.blocked];
+  if (safety?.kind === 'follow-request') return [safety.target, safety.requester];
+  if (safety?.kind === 'private-mark') return [safety.username];
+  const target = (name: string): string[] => {
+    if (name.startsWith('user:')) return [name.slice('user:'.length)];
+    const owner = name.startsWith('photo:') ? ownerOfPhotoId(name.slice('photo:'.length)) : undefined;
+    return owner === undefined ? [] : [owner];
+  };
+  if (key.PK.startsWith(NOTICE) && key.SK.startsWith(TAKEDOWN)) return [key.PK.slice(NOTICE.length)];
+  if (key.PK.startsWith(REPORT) && key.SK.startsWith(REPORTER)) return [...target(key.PK.slice(REPORT.length)), key.SK.slice(REPORTER.length)];
+  if (key.PK.startsWith(REPORTS)) {
+    const [, name, reporter] = key.SK.split('#');
+    return name !== undefined && reporter !== undefined ? [...target(name), reporter] : [];
+  }
+  if (key.PK.startsWith(USAGE)) return [key.PK.slice(USAGE.length)];
+  // Upload slots name their owner in an attribute (the key is the slot's id).
+  if (key.PK.startsWith(UPLOAD) && typeof item?.username === 'string') return [item.username];
+  return [];
 }
 
 /**

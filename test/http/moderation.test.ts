@@ -6,6 +6,7 @@ import { createLocalBlobStore } from '../../src/blobs/index.js';
 import { keys } from '../../src/schema/keys.js';
 import { auditTable } from '../../src/admin/doctor.js';
 import { photoId } from '../../src/schema/ids.js';
+import { getPhoto, listNotices } from '../../src/patterns/index.js';
 import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from './support.js';
 import { runCli } from '../support/cli.js';
 
@@ -99,35 +100,40 @@ describe('suspension', () => {
     expect([login.status, login.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
     const refresh = await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: mallory.refreshToken } });
     expect([refresh.status, refresh.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
-    // A still-valid access token cannot write: the acting-user condition is in each transaction.
+    // The access token issued before the suspension ended with it: every write is 401 at once.
     const follow = await api.call('PUT', '/v1/users/alice/followers/me', as(mallory));
-    expect([follow.status, follow.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    expect([follow.status, follow.body.error.code]).toEqual([401, 'SESSION_ENDED']);
     const upload = await api.call('POST', '/v1/users/mallory/photos', { token: mallory.accessToken, body: imageForm(PNG_1x1) });
-    expect([upload.status, upload.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    expect([upload.status, upload.body.error.code]).toEqual([401, 'SESSION_ENDED']);
     const report = await api.call('PUT', '/v1/reports/users/alice', { ...as(mallory), json: { reason: 'spam' } });
-    expect([report.status, report.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    expect([report.status, report.body.error.code]).toEqual([401, 'SESSION_ENDED']);
     const slot = await api.call('POST', '/v1/users/mallory/uploads', { ...as(mallory), json: { contentLength: PNG_1x1.length, contentType: 'image/png' } });
-    expect([slot.status, slot.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    expect([slot.status, slot.body.error.code]).toEqual([401, 'SESSION_ENDED']);
     const block = await api.call('PUT', '/v1/blocks/alice', as(mallory));
-    expect([block.status, block.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    expect([block.status, block.body.error.code]).toEqual([401, 'SESSION_ENDED']);
     const hidden = await api.call('GET', '/v1/users/mallory', as(alice));
     expect([hidden.status, hidden.body.error.code]).toEqual([404, 'USER_NOT_FOUND']);
     // Privacy, decline and cancel are writes too.
     const privacy = await api.call('PUT', '/v1/account/privacy', { ...as(mallory), json: { private: true } });
-    expect([privacy.status, privacy.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    expect([privacy.status, privacy.body.error.code]).toEqual([401, 'SESSION_ENDED']);
     const cancel = await api.call('DELETE', '/v1/users/carol/follow-request', as(mallory));
-    expect([cancel.status, cancel.body.error.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+    expect([cancel.status, cancel.body.error.code]).toEqual([401, 'SESSION_ENDED']);
     expect((await api.call('GET', '/v1/follow-requests', as(carol))).body.items).toHaveLength(1);
     // A moderator still takes a suspended account's photo down, with its one notice.
     const takedown = await cli('takedown', secondId, '--reason', 'spam');
     expect(takedown.code, takedown.err).toBe(0);
-    expect((await api.call('GET', `/v1/photos/${secondId}`, as(mallory))).status).toBe(404);
-    const notices = (await api.call('GET', '/v1/notices', as(mallory))).body.items as { photoId: string }[];
+    // mallory's access token ended with the suspension: the moderator's view of what is left.
+    expect((await getPhoto(api.db, 'mallory', (second.body.timestamp as string).replace(/Z$/, '')).catch((e: { code: string }) => e.code))).toBe('PHOTO_NOT_FOUND');
+    const notices = (await listNotices(api.db, 'mallory')).items;
     expect(notices.filter((n) => n.photoId === secondId)).toHaveLength(1);
     expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
 
     expect((await cli('unsuspend', 'mallory')).code).toBe(0);
-    expect((await api.call('POST', '/v1/sessions', { json: { username: 'mallory', password: profile('mallory').password } })).status).toBe(201);
+    const back = await api.call('POST', '/v1/sessions', { json: { username: 'mallory', password: profile('mallory').password } });
+    expect(back.status).toBe(201);
+    // Tokens from before the suspension stay ended; a new log-in works.
+    expect((await api.call('PUT', '/v1/users/alice/followers/me', as(mallory))).status).toBe(401);
+    mallory = { ...mallory, accessToken: back.body.accessToken as string, refreshToken: back.body.refreshToken as string };
     expect((await api.call('PUT', '/v1/users/alice/followers/me', as(mallory))).status).toBe(201);
     expect((await api.call('GET', '/v1/users/mallory', as(alice))).status).toBe(200);
   });

@@ -3,17 +3,19 @@ import type { Command } from 'commander';
 import { createBlobStore } from '../../blobs/index.js';
 import { deletePhotoFiles, deleteUserFiles } from '../../blobs/index.js';
 import { readOutbox } from '../../mail/index.js';
-import { finishDeletion, getUser, listPendingDeletions, resumeDeletions, startAccountDeletion, type DeletionOptions } from '../../patterns/index.js';
+import { finishDeletion, getUser, listPendingDeletions, resumeDeletions, startAccountDeletion, type Db, type DeletionOptions } from '../../patterns/index.js';
+import { deleteDerivedOf } from '../../derived/cleanup.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { examples, integer } from '../options.js';
 
-function deletionOptions(ctx: CliContext, maxSteps: number | undefined): DeletionOptions {
+function deletionOptions(ctx: CliContext, db: Db, maxSteps: number | undefined): DeletionOptions {
   const blobs = createBlobStore(ctx.config().blobs);
   let steps = 0;
   return {
     deleteFiles: (photo) => deletePhotoFiles(blobs, photo),
     deleteUserFiles: (user) => deleteUserFiles(blobs, user),
+    deleteDerived: (name) => deleteDerivedOf(db, name),
     ...(maxSteps !== undefined ? { maxSteps } : {}),
     onStep: () => {
       steps++;
@@ -54,7 +56,7 @@ export function register(program: Command, ctx: CliContext): void {
     if (!options.yes) throw new CliError(`this deletes ${username} and everything in it; add --yes to proceed.`, 2);
     const db = await ctx.db();
     await startAccountDeletion(db, username);
-    const outcome = await finishDeletion(db, username, deletionOptions(ctx, options.maxSteps));
+    const outcome = await finishDeletion(db, username, deletionOptions(ctx, db, options.maxSteps));
     ctx.print({ username, outcome }, () => [outcome === 'done' ? `Deleted ${username}.` : `Paused deleting ${username}; run \`quick-photos accounts finish-deletions\`.`]);
   });
 
@@ -66,7 +68,7 @@ export function register(program: Command, ctx: CliContext): void {
     ['accounts finish-deletions'],
   ).action(async (options: { maxSteps?: number }) => {
     const db = await ctx.db();
-    const result = await resumeDeletions(db, deletionOptions(ctx, options.maxSteps));
+    const result = await resumeDeletions(db, deletionOptions(ctx, db, options.maxSteps));
     ctx.print(result, () => [
       result.finished.length + result.paused.length === 0 ? 'No pending deletions.' : '',
       ...result.finished.map((u) => `Deleted ${u}.`),

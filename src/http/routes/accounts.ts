@@ -19,7 +19,7 @@ import {
   rotateSession,
   signUp,
   SignUp,
-  verifyCredentials,
+  verifyLogin,
   verifyEmail,
   MailToken,
   undoEmailChange,
@@ -71,7 +71,7 @@ export async function guarded<T>(
 }
 
 export async function tokensFor(ctx: RouteContext, grant: RefreshGrant) {
-  const access = await ctx.tokens.issue(grant.username, grant.sessionId);
+  const access = await ctx.tokens.issue(grant.username, { accountId: grant.accountId, sessionId: grant.sessionId });
   return { username: grant.username, tokenType: 'Bearer' as const, ...access, refreshToken: grant.refreshToken, refreshExpiresAt: grant.expiresAt };
 }
 
@@ -97,13 +97,13 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         body: SignUp,
         response: {
           201: Type.Object({ user: PrivateUser, session: Tokens }, { title: 'SignUpResult' }),
-          ...errorsFor({ 400: ['WEAK_PASSWORD'], 409: ['USER_EXISTS', 'EMAIL_TAKEN'], 413: [], 415: [], 429: [], 503: ['PASSWORD_HASHING_BUSY'] }),
+          ...errorsFor({ 400: ['WEAK_PASSWORD'], 409: ['USER_EXISTS', 'EMAIL_TAKEN', 'USERNAME_BEING_DELETED'], 413: [], 415: [], 429: [], 503: ['PASSWORD_HASHING_BUSY'] }),
         },
       },
     },
     async (request, reply) => {
       const user = await guarded(ctx, request, () => signUp(db, request.body), { email: request.body.email, attempt: 'sign-up' });
-      const session = await tokensFor(ctx, await createSession(db, user.username, ttl));
+      const session = await tokensFor(ctx, await createSession(db, user.username, ttl, user.accountId));
       await mailVerification(ctx, request.log, user.username);
       return reply.status(201).header('location', '/v1/me').send({ user: privateUserView(user, ctx.media.urls), session });
     },
@@ -137,14 +137,14 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     },
     async (request, reply) => {
       failures.check(request.ip);
-      let username: string;
+      let login: { username: string; accountId: string | undefined };
       try {
-        username = await verifyCredentials(db, request.body);
+        login = await verifyLogin(db, request.body);
       } catch (error) {
         if (isDomainError(error) && error.code === 'INVALID_CREDENTIALS') failures.record(request.ip);
         throw error;
       }
-      return reply.status(201).send(await tokensFor(ctx, await createSession(db, username, ttl)));
+      return reply.status(201).send(await tokensFor(ctx, await createSession(db, login.username, ttl, login.accountId)));
     },
   );
 
@@ -179,13 +179,13 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         operationId: 'logOut',
         tags: ['accounts'],
         security: PUBLIC,
-        summary: 'Log out: revokes this refresh token (access tokens expire on their own)',
+        summary: 'Log out: revokes this refresh token and, at once, the access tokens issued from it',
         body: RefreshBody,
         response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: ['INVALID_REFRESH_TOKEN'], 413: [], 415: [], 429: [], 503: [] }) },
       },
     },
     async (request, reply) => {
-      await revokeSession(db, request.body.refreshToken);
+      await revokeSession(db, request.body.refreshToken, config.http.accessTokenTtlSeconds);
       return reply.status(204).send(null);
     },
   );

@@ -7,6 +7,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { Type, type Static } from 'typebox';
 import { deletePhotoFiles, deleteUserFiles } from '../../blobs/index.js';
 import { errors, isDomainError } from '../../errors.js';
+import { deleteDerivedOf } from '../../derived/cleanup.js';
 import {
   changePassword,
   checkSessionPassword,
@@ -15,11 +16,13 @@ import {
   getUser,
   PasswordChange,
   recordSessionFailure,
-  revokeAllSessions,
+  endAllSessions,
   startAccountDeletion,
   updateProfile,
 } from '../../patterns/index.js';
 import { photoSk } from '../../schema/keys.js';
+import type { Photo, User } from '../../schema/entities.js';
+import { outsideSession } from '../../patterns/acting.js';
 import { BEARER, perMinute, type RouteContext, type RouteOptions } from '../context.js';
 import { errorsFor, PrivateUser, ProfileUpdateBody, Tokens } from '../schemas.js';
 import { photoRef, privateUserView } from '../views.js';
@@ -177,7 +180,7 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
     },
     async (request) => {
       await guarded(ctx, request, () => changePassword(db, request.username, request.sessionId, request.body));
-      return tokensFor(ctx, await createSession(db, request.username, config.http.refreshTokenTtlSeconds));
+      return tokensFor(ctx, await createSession(db, request.username, config.http.refreshTokenTtlSeconds, request.acting.accountId));
     },
   );
 
@@ -188,12 +191,12 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
       schema: {
         operationId: 'logOutEverywhere',
         tags: ['me'],
-        summary: 'Log out everywhere: revokes every refresh token of your account (access tokens expire within minutes)',
+        summary: 'Log out everywhere: revokes every refresh token of your account and, at once, every access token',
         security: BEARER,
         response: { 200: Type.Object({ revoked: Type.Integer({ minimum: 0 }) }, { title: 'SessionsRevoked' }), ...errorsFor({ 401: [], 429: [], 503: [] }) },
       },
     },
-    async (request) => ({ revoked: await revokeAllSessions(db, request.username) }),
+    async (request) => ({ revoked: await endAllSessions(db, request.username) }),
   );
 
   app.delete(
@@ -229,7 +232,9 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
       const username = request.username;
       await guarded(ctx, request, () => checkSessionPassword(db, username, request.sessionId, request.body.password));
       await startAccountDeletion(db, username);
-      const job = finishDeletion(db, username, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user) => deleteUserFiles(blobs, user), shouldStop: () => closing })
+      // The job outlives this request: it must not run as the session it just ended.
+      const options = { deleteFiles: (photo: Photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user: Pick<User, 'avatar'>) => deleteUserFiles(blobs, user), deleteDerived: (name: string) => deleteDerivedOf(db, name), shouldStop: () => closing };
+      const job = outsideSession(() => finishDeletion(db, username, options))
         .catch((error: unknown) => request.log.error({ err: error, username }, 'account deletion interrupted; it resumes on the next start'))
         .finally(() => running.delete(job));
       running.add(job);

@@ -4,6 +4,7 @@
  * the email claim in its own EMAIL# partition; no access pattern reads either, so nothing here
  * can leak through a profile or a list.
  */
+import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Type, type Static } from 'typebox';
 import { errors } from '../../errors.js';
@@ -11,7 +12,7 @@ import { NewUser, normalizeEmail, normalizeUsername, validator, type User } from
 import { encodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
 import { batchGet, call, transact, type Db } from '../db.js';
-import { activeUserCheck, inactiveUser } from '../guards.js';
+import { ACTIVE_USER, accountIdOf, activeFor, inactiveUser } from '../guards.js';
 import { buildNewUser } from '../users.js';
 import { checkNewPassword, hashPassword, Password, spendDecoyHash, verifyPassword } from './passwords.js';
 import { revokeAllSessions } from './sessions.js';
@@ -52,30 +53,39 @@ const credentialsCheck = validator(Credentials);
  * the credentials Put and the email-claim Put (`attribute_not_exists(PK)`: one account per
  * email, compared in lower case). Either all three exist afterwards or none does.
  */
-export async function signUp(db: Db, input: unknown): Promise<User> {
+export async function signUp(db: Db, input: unknown): Promise<User & { accountId: string }> {
   const { password: rawPassword, ...fields } = signUpCheck.assert(input, 'sign-up');
   const username = normalizeUsername(fields.username);
   const user = buildNewUser({ ...fields, username });
   const password = checkNewPassword(rawPassword, username);
   const email = normalizeEmail(user.email);
 
-  const taken = await batchGet(db, [keys.user(username), keys.emailClaim(email)]);
+  // A name is free again only once the deletion job of its last account has finished.
+  const job = keys.deletionJob(username);
+  const taken = await batchGet(db, [keys.user(username), keys.emailClaim(email), job]);
+  if (taken.some((item) => item.SK === job.SK)) throw errors.usernameBeingDeleted(username);
   if (taken.some((item) => item.PK === keys.user(username).PK)) throw errors.userExists(username);
   if (taken.length > 0) throw errors.emailTaken();
 
   const passwordHash = await hashPassword(password);
   const createdAt = new Date().toISOString();
+  // Immutable: tokens and sessions carry it, so nothing of this account works on a later one of the same name.
+  const accountId = randomUUID();
   await transact(
     db,
     [
-      { Put: { TableName: db.table, Item: encodeUser(user), ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: db.table, Item: { ...encodeUser(user), accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
       // recoveryEmail: where password resets may go while the current address is unverified.
-      { Put: { TableName: db.table, Item: { ...credentialsItem(username, passwordHash, createdAt), recoveryEmail: user.email }, ConditionExpression: 'attribute_not_exists(PK)' } },
-      { Put: { TableName: db.table, Item: { ...keys.emailClaim(email), username, createdAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: db.table, Item: { ...credentialsItem(username, passwordHash, createdAt), recoveryEmail: user.email, accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: db.table, Item: { ...keys.emailClaim(email), username, accountId, createdAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { ConditionCheck: { TableName: db.table, Key: job, ConditionExpression: 'attribute_not_exists(PK)' } },
     ],
-    (failed) => (failed(2) && !failed(0) && !failed(1) ? errors.emailTaken() : errors.userExists(username)),
+    (failed) => {
+      if (failed(3)) return errors.usernameBeingDeleted(username);
+      return failed(2) && !failed(0) && !failed(1) ? errors.emailTaken() : errors.userExists(username);
+    },
   );
-  return user;
+  return { ...user, accountId };
 }
 
 /** The credentials item of a user (sample data writes these too, with one shared demo hash). */
@@ -90,6 +100,11 @@ export function credentialsItem(username: string, passwordHash: string, createdA
  * after failures deletes the throttle item.
  */
 export async function verifyCredentials(db: Db, input: unknown): Promise<string> {
+  return (await verifyLogin(db, input)).username;
+}
+
+/** verifyCredentials, also returning the account's id from the credentials (for the session and its tokens). */
+export async function verifyLogin(db: Db, input: unknown): Promise<{ username: string; accountId: string | undefined }> {
   const { username: given, password } = credentialsCheck.assert(input, 'credentials');
   const username = normalizeUsername(given);
   const items = await batchGet(db, [keys.credentials(username), keys.loginThrottle(username)]);
@@ -108,7 +123,7 @@ export async function verifyCredentials(db: Db, input: unknown): Promise<string>
     throw errors.invalidCredentials();
   }
   if (throttle) await clearThrottle(db, keys.loginThrottle(username));
-  return username;
+  return { username, accountId: accountIdOf(credentials) };
 }
 
 /** GetItem (consistent) of the credentials' stored hash, or undefined. */
@@ -166,7 +181,17 @@ async function setPassword(db: Db, username: string, password: string, replacing
           ExpressionAttributeValues: { ':new': passwordHash, ':at': new Date().toISOString(), ...(replacing === undefined ? {} : { ':old': replacing }) },
         },
       },
-      activeUserCheck(db, username),
+      {
+        // Every access token issued so far ends with the old password (src/patterns/acting.ts).
+        Update: activeFor(username, {
+          TableName: db.table,
+          Key: keys.user(username),
+          UpdateExpression: 'SET sessionsValidAfter = :validAfter REMOVE revokedSessions',
+          ConditionExpression: ACTIVE_USER,
+          ExpressionAttributeValues: { ':validAfter': Date.now() },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        }),
+      },
     ],
     (failed, reasons) => (failed(1) ? inactiveUser(username, reasons[1]) : errors.wrongPassword()),
   );

@@ -10,20 +10,24 @@
  *    items together with the counter changes they imply, so every counter is exact after
  *    every step: sessions and tokens; reactions given (each photo's counter down); follows
  *    both ways (the other user's counter and this user's down); photos with the reactions on
- *    them (files first, through `deleteFiles`); the avatar's files (`deleteUserFiles`); finally
- *    the profile (conditional on its counters being zero) with the job item and the storage
- *    counter of the media quota.
+ *    them (files first, through `deleteFiles`); every other item that names the account
+ *    (leftovers.ts: blocks and requests both ways, notices, reports, usage); its derived feed
+ *    and activity (`deleteDerived`); the avatar's files (`deleteUserFiles`); finally the
+ *    profile (conditional on its counters being zero) with the job item, the private mark and
+ *    the storage counter of the media quota. Only then is the name free for a new sign-up.
  * 3. Every step is idempotent, so an interrupted job simply runs again: on the next start
  *    (`resumeDeletions`) or with `quick-photos accounts finish-deletions`.
  */
-import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { assertUsername, REACTION_TYPES, type Photo, type ReactionType, type User } from '../../schema/entities.js';
-import { decodePhoto, type RawItem } from '../../schema/items.js';
+import { decodePhoto } from '../../schema/items.js';
 import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
 import { backoff, call, forEachQueryPage, RETRY, transact, type Db } from '../db.js';
-import { ACTIVE_USER, DELETING_USER, deletingUserCheck } from '../guards.js';
+import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../guards.js';
 import { deletePhoto } from '../photos.js';
+import { drain, page, STALLED_ROUNDS, type Step } from './deletion-steps.js';
+import { deleteLeftovers } from './leftovers.js';
 import { normalizeEmail } from '../../schema/entities.js';
 
 export interface DeletionOptions {
@@ -31,6 +35,11 @@ export interface DeletionOptions {
   deleteFiles: (photo: Photo) => Promise<void>;
   /** Removes the user's own stored files (the avatar's variants), just before the profile goes. */
   deleteUserFiles: (user: Pick<User, 'avatar'>) => Promise<void>;
+  /**
+   * Removes what the derived table holds for the account (its feed, followed celebrities,
+   * activity and its read marker; src/derived/cleanup.ts), before the profile goes.
+   */
+  deleteDerived?: (username: string) => Promise<void>;
   /** Stop (resumably) after this many steps: how an operator runs a job in slices, and how tests interrupt one. */
   maxSteps?: number;
   /** Checked before every step: true stops the job resumably (a shutting-down service). */
@@ -44,8 +53,6 @@ export type DeletionOutcome = 'done' | 'paused';
 const PAIR_CHUNK = 49;
 const ITEM_CHUNK = 100;
 const PHOTO_CHUNK = 25;
-/** Rounds of a phase that removed nothing before the job gives up (an index lagging, or corrupt data). */
-const STALLED_ROUNDS = 12;
 
 class Paused extends Error {}
 
@@ -62,13 +69,14 @@ export async function startAccountDeletion(db: Db, username: string): Promise<vo
   const startedAt = new Date().toISOString();
   const base = [
     {
-      Update: {
+      // Every access token of the account ends at once (src/patterns/acting.ts).
+      Update: activeFor(username, {
         TableName: db.table,
         Key: keys.user(username),
-        UpdateExpression: 'SET deleting = :at',
+        UpdateExpression: 'SET deleting = :at, sessionsValidAfter = :now',
         ConditionExpression: ACTIVE_USER,
-        ExpressionAttributeValues: { ':at': startedAt },
-      },
+        ExpressionAttributeValues: { ':at': startedAt, ':now': Date.now() },
+      }),
     },
     { Put: { TableName: db.table, Item: { ...keys.deletionJob(username), username, startedAt } } },
     { Delete: { TableName: db.table, Key: keys.credentials(username) } },
@@ -105,12 +113,6 @@ export async function resumeDeletions(db: Db, options: DeletionOptions): Promise
     if (budget !== undefined && budget <= 0) break;
   }
   return { finished, paused };
-}
-
-/** One page of keys/items of a query; consistent unless it reads the index. */
-async function page(db: Db, input: Omit<QueryCommandInput, 'TableName'>, limit: number): Promise<RawItem[]> {
-  const result = await call(db, () => db.doc.send(new QueryCommand({ TableName: db.table, ConsistentRead: input.IndexName === undefined, Limit: limit, ...input })));
-  return (result.Items ?? []) as RawItem[];
 }
 
 const decrementUser = (db: Db, username: string, field: 'followers' | 'following', n: number, guard: string) => ({
@@ -151,6 +153,8 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
         if ((options.maxSteps !== undefined && steps >= options.maxSteps) || options.shouldStop?.()) throw new Paused();
         steps++;
       });
+      await deleteLeftovers(db, username, step);
+      await options.deleteDerived?.(username);
       // The avatar's files go first: after the profile item nothing references them.
       const profile = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ConsistentRead: true })))).Item;
       if (profile) await options.deleteUserFiles(profile as Pick<User, 'avatar'>);
@@ -166,6 +170,7 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
         { Delete: { TableName: db.table, Key: keys.deletionJob(username) } },
         // The storage-use counter of media's quota (src/patterns/media.ts).
         { Delete: { TableName: db.table, Key: keys.storageUse(username) } },
+        { Delete: { TableName: db.table, Key: keys.privateMark(username) } },
       ]);
       if (done) return 'done';
       // Something arrived after its phase ran (an index that lagged): go round again.
@@ -175,21 +180,6 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
   } catch (error) {
     if (error instanceof Paused) return 'paused';
     throw error;
-  }
-}
-
-type Step = (name: string, items: Parameters<typeof transact>[1]) => Promise<boolean>;
-
-/** Repeats `round` until it finds nothing more; rounds that remove nothing are bounded. */
-async function drain(round: () => Promise<'empty' | 'progress' | 'stalled'>): Promise<void> {
-  for (let stalled = 0; ; ) {
-    const outcome = await round();
-    if (outcome === 'empty') return;
-    if (outcome === 'progress') stalled = 0;
-    else {
-      if (++stalled >= STALLED_ROUNDS) throw errors.transactionConflict();
-      await backoff(stalled, 50, 1_000);
-    }
   }
 }
 

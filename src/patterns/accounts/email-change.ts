@@ -19,7 +19,8 @@ import { normalizeEmail, ProfileUpdate, validator, type User } from '../../schem
 import { decodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
 import { call, transact, type Db } from '../db.js';
-import { ACTIVE_USER } from '../guards.js';
+import { actingFor, sessionLive } from '../acting.js';
+import { ACTIVE_USER, activeFor } from '../guards.js';
 import { getUser, updateUser } from '../users.js';
 import { checkSessionPassword, resetPasswordTo } from './credentials.js';
 import { claimOwner, hashMailToken, mailTokenAccount, MailToken, newMailToken, pendingCodeDeletes } from './email.js';
@@ -103,14 +104,14 @@ export async function updateProfile(
     db,
     [
       {
-        Update: {
+        Update: activeFor(username, {
           TableName: db.table,
           Key: keys.user(username),
           UpdateExpression: 'SET email = :new, emailVerified = :no',
           ConditionExpression: `${ACTIVE_USER} AND email = :old`,
           ExpressionAttributeValues: { ':new': email, ':no': false, ':old': current.email },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        }),
       },
       { Put: { TableName: db.table, Item: { ...keys.emailClaim(normalizeEmail(email)), username, createdAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(PK)' } },
       releaseClaim(db, username, current.email),
@@ -126,6 +127,8 @@ export async function updateProfile(
     ],
     (failed, reasons) => {
       if (failed(1)) return errors.emailTaken();
+      const acting = actingFor(username);
+      if (failed(0) && acting && !sessionLive(reasons[0]?.Item, acting)) return errors.sessionEnded();
       if (failed(0) && reasons[0]?.Item?.deleting !== undefined) return errors.accountDeleted(username);
       return errors.transactionConflict();
     },

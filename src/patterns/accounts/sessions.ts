@@ -13,18 +13,24 @@
  * and the answer is REFRESH_TOKEN_REUSED (OAuth 2.0 security BCP, refresh token rotation).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { assertUsername, Username, validator } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX, type ItemKey } from '../../schema/keys.js';
-import { activeUserCheck, inactiveUser } from '../guards.js';
-import { call, forEachQueryPage, isConditionFailure, RETRY, transact, type Db } from '../db.js';
+import { accountCheck, accountIdOf, inactiveUser } from '../guards.js';
+import { batchGet, call, forEachQueryPage, isConditionFailure, RETRY, transact, type Db } from '../db.js';
+import { MAX_REVOKED_SESSIONS } from '../acting.js';
+import { safetyErrors } from '../safety/errors.js';
 
 export const REFRESH_GRACE_SECONDS = 30;
+/** Revocations are kept at least this long when the caller does not say the access-token lifetime (pruning late is safe, early is not). */
+const MAX_ACCESS_TTL_SECONDS = 24 * 3600;
 
 export interface RefreshGrant {
   username: string;
-  /** The session family: every token rotated from one log-in shares it (access tokens name it). */
+  /** The account's id (absent for accounts made before ids existed); access tokens carry it. */
+  accountId?: string | undefined;
+  /** The session family: access tokens carry it, so that log-out ends them too. */
   sessionId: string;
   /** Opaque to clients; only its hash is stored. */
   refreshToken: string;
@@ -70,7 +76,7 @@ function sameHash(a: unknown, b: string): boolean {
  * (`attribute_not_exists(SK)`) + ConditionCheck that the credentials exist (an account being
  * deleted has none, so it can start no session).
  */
-export async function createSession(db: Db, username: string, ttlSeconds: number): Promise<RefreshGrant> {
+export async function createSession(db: Db, username: string, ttlSeconds: number, accountId?: string): Promise<RefreshGrant> {
   assertUsername(username);
   const familyId = randomBytes(12).toString('base64url');
   const refreshToken = tokenOf(username, familyId, 0, randomBytes(32).toString('base64url'));
@@ -82,17 +88,24 @@ export async function createSession(db: Db, username: string, ttlSeconds: number
         Put: {
           TableName: db.table,
           // expiresAt doubles as the table's TTL attribute: expired sessions can be reaped by the engine.
-          Item: { ...keys.session(username, familyId), currentHash: hash(refreshToken), generation: 0, expiresAt, createdAt: new Date().toISOString() },
+          Item: {
+            ...keys.session(username, familyId),
+            currentHash: hash(refreshToken),
+            generation: 0,
+            expiresAt,
+            createdAt: new Date().toISOString(),
+            ...(accountId === undefined ? {} : { accountId }),
+          },
           ConditionExpression: 'attribute_not_exists(SK)',
         },
       },
       credentialsExist(db, username),
-      // A suspended account may start no session.
-      activeUserCheck(db, username),
+      // A suspended account may start no session, nor may another account of the same name.
+      accountCheck(db, username, accountId),
     ],
-    (failed, reasons) => (failed(2) ? inactiveUser(username, reasons[2]) : errors.invalidCredentials()),
+    (failed, reasons) => (failed(2) && accountIdOf(reasons[2]?.Item) === accountId ? inactiveUser(username, reasons[2]) : errors.invalidCredentials()),
   );
-  return { username, sessionId: familyId, refreshToken, expiresAt };
+  return { username, accountId, sessionId: familyId, refreshToken, expiresAt };
 }
 
 /**
@@ -104,10 +117,20 @@ export async function createSession(db: Db, username: string, ttlSeconds: number
 export async function rotateSession(db: Db, refreshToken: unknown, ttlSeconds: number): Promise<RefreshGrant> {
   const presented = parseRefreshToken(refreshToken);
   const key = keys.session(presented.username, presented.familyId);
+  const userKey = keys.user(presented.username);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const item = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: true })))).Item;
+    // The user item rides along (same request): a suspended or deleted account, or another
+    // account of the same name, gets no token, not even the grace window's repeat.
+    const found = await batchGet(db, [key, userKey], { consistent: true });
+    const item = found.find((i) => i.SK === key.SK);
+    const user = found.find((i) => i.SK === userKey.SK);
     const now = nowSeconds();
     if (!item || typeof item.generation !== 'number' || Number(item.expiresAt) <= now) throw errors.invalidRefreshToken();
+    const accountId = accountIdOf(item);
+    if (!user || accountIdOf(user) !== accountId) throw errors.invalidRefreshToken();
+    if (user.deleting !== undefined) throw errors.accountDeleted(presented.username);
+    if (user.suspendedAt !== undefined) throw safetyErrors.suspended(presented.username);
+    const grant = { username: presented.username, accountId, sessionId: presented.familyId };
     const presentedHash = hash(presented.token);
     const generation = item.generation;
 
@@ -128,22 +151,22 @@ export async function rotateSession(db: Db, refreshToken: unknown, ttlSeconds: n
             },
           },
           credentialsExist(db, presented.username),
-          activeUserCheck(db, presented.username),
+          accountCheck(db, presented.username, accountId),
         ],
         // Lost the race to a concurrent rotation of the same token: read again, answer from the window.
         (failed, reasons) => {
-          if (failed(2)) return inactiveUser(presented.username, reasons[2]);
+          if (failed(2)) return accountIdOf(reasons[2]?.Item) === accountId ? inactiveUser(presented.username, reasons[2]) : errors.invalidRefreshToken();
           return failed(1) ? errors.invalidRefreshToken() : RETRY;
         },
       );
-      if (applied) return { username: presented.username, sessionId: presented.familyId, refreshToken: next, expiresAt };
+      if (applied) return { ...grant, refreshToken: next, expiresAt };
       continue;
     }
 
     if (presented.generation === generation - 1 && sameHash(item.previousHash, presentedHash) && typeof item.salt === 'string') {
       if (now - Number(item.rotatedAt) <= REFRESH_GRACE_SECONDS) {
         const again = tokenOf(presented.username, presented.familyId, generation, successorSecret(presented.token, item.salt));
-        if (sameHash(item.currentHash, hash(again))) return { username: presented.username, sessionId: presented.familyId, refreshToken: again, expiresAt: Number(item.expiresAt) };
+        if (sameHash(item.currentHash, hash(again))) return { ...grant, refreshToken: again, expiresAt: Number(item.expiresAt) };
       }
       await revokeFamily(db, key);
       throw errors.refreshTokenReused();
@@ -162,23 +185,107 @@ async function revokeFamily(db: Db, key: ItemKey): Promise<void> {
   await call(db, () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: key })));
 }
 
-/** Log out: DeleteItem of the family, conditional on the token being its current (or just-rotated) one. */
-export async function revokeSession(db: Db, refreshToken: unknown): Promise<void> {
+/**
+ * Log out: DeleteItem of the family, conditional on the token being its current (or
+ * just-rotated) one, then the family's access tokens are ended too (`markSessionRevoked`).
+ * `accessTtlSeconds` is how long an access token lives: revocations older than that are pruned.
+ */
+export async function revokeSession(db: Db, refreshToken: unknown, accessTtlSeconds = MAX_ACCESS_TTL_SECONDS): Promise<void> {
   const presented = parseRefreshToken(refreshToken);
+  let session: Record<string, unknown> | undefined;
   try {
-    await call(db, () =>
+    const result = await call(db, () =>
       db.doc.send(
         new DeleteCommand({
           TableName: db.table,
           Key: keys.session(presented.username, presented.familyId),
           ConditionExpression: 'currentHash = :h OR previousHash = :h',
           ExpressionAttributeValues: { ':h': hash(presented.token) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    session = result.Attributes;
+  } catch (error) {
+    if (isConditionFailure(error)) throw errors.invalidRefreshToken();
+    throw error;
+  }
+  await markSessionRevoked(db, presented.username, accountIdOf(session), presented.familyId, accessTtlSeconds);
+}
+
+/**
+ * UpdateItem `SET revokedSessions.<family> = now` on the User item (conditional on it being
+ * the same account; a legacy item without the map gets one first). The answer (ALL_NEW) shows
+ * the whole map: entries past the access-token lifetime are removed, and past
+ * MAX_REVOKED_SESSIONS live ones the map is folded into `sessionsValidAfter` (one more
+ * UpdateItem, only then). See src/patterns/acting.ts.
+ */
+async function markSessionRevoked(db: Db, username: string, accountId: string | undefined, familyId: string, accessTtlSeconds: number): Promise<void> {
+  const now = Date.now();
+  const sameAccount = accountId === undefined ? 'attribute_not_exists(accountId)' : 'accountId = :account';
+  const account = accountId === undefined ? {} : { ':account': accountId };
+  const update = (expression: string, condition: string, names: Record<string, string>, values: Record<string, unknown>) =>
+    call(db, () =>
+      db.doc.send(
+        new UpdateCommand({
+          TableName: db.table,
+          Key: keys.user(username),
+          UpdateExpression: expression,
+          ConditionExpression: `attribute_exists(PK) AND ${sameAccount} AND ${condition}`,
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: { ...account, ...values },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    ).then((result) => result.Attributes, (error: unknown) => {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    });
+  let user = await update('SET revokedSessions.#family = :now', 'attribute_exists(revokedSessions)', { '#family': familyId }, { ':now': now });
+  user ??= await update('SET revokedSessions = :map', 'attribute_not_exists(revokedSessions)', {}, { ':map': { [familyId]: now } });
+  const revoked = (user?.revokedSessions ?? {}) as Record<string, unknown>;
+  const cutoff = now - accessTtlSeconds * 1000;
+  const stale = Object.keys(revoked).filter((id) => !(Number(revoked[id]) > cutoff));
+  const live = Object.keys(revoked).length - stale.length;
+  if (live > MAX_REVOKED_SESSIONS) {
+    // Every access token issued so far ends; other devices refresh once (their families stand).
+    await update('SET sessionsValidAfter = :now REMOVE revokedSessions', 'attribute_exists(revokedSessions)', {}, { ':now': now });
+  } else if (stale.length > 0 && live === 0) {
+    // Never an empty map (the stream worker's reader cannot take one), and only if nothing was added since.
+    await update('REMOVE revokedSessions', 'size(revokedSessions) = :n', {}, { ':n': stale.length });
+  } else if (stale.length > 0) {
+    const names = Object.fromEntries(stale.map((id, i) => [`#s${i}`, id]));
+    await update(`REMOVE ${stale.map((_, i) => `revokedSessions.#s${i}`).join(', ')}`, 'attribute_exists(revokedSessions)', names, {});
+  }
+}
+
+/**
+ * Log out everywhere (also a password change and a suspension): UpdateItem of the User item
+ * `SET sessionsValidAfter = now REMOVE revokedSessions` (every access token issued so far is
+ * refused at once), then every refresh-token family is deleted.
+ */
+export async function endAllSessions(db: Db, username: string): Promise<number> {
+  assertUsername(username);
+  await markAllSessionsEnded(db, username);
+  return revokeAllSessions(db, username);
+}
+
+/** UpdateItem `SET sessionsValidAfter = now REMOVE revokedSessions` (`attribute_exists(PK)`). */
+export async function markAllSessionsEnded(db: Db, username: string): Promise<void> {
+  try {
+    await call(db, () =>
+      db.doc.send(
+        new UpdateCommand({
+          TableName: db.table,
+          Key: keys.user(username),
+          UpdateExpression: 'SET sessionsValidAfter = :now REMOVE revokedSessions',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':now': Date.now() },
         }),
       ),
     );
   } catch (error) {
-    if (isConditionFailure(error)) throw errors.invalidRefreshToken();
-    throw error;
+    if (!isConditionFailure(error)) throw error;
   }
 }
 

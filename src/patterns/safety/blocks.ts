@@ -10,7 +10,7 @@ import { assertUsername } from '../../schema/entities.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { backoff, batchGet, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
-import { ACTIVE_USER, inactiveUser } from '../guards.js';
+import { ACTIVE_USER, activeFor, inactiveUser } from '../guards.js';
 import { safetyErrors } from './errors.js';
 
 export interface Block {
@@ -65,14 +65,15 @@ export async function blockUser(db: Db, blockerName: string, blockedName: string
         : { ConditionCheck: { TableName: db.table, Key: key, ConditionExpression: 'attribute_not_exists(SK)' } };
     // The blocker's update carries the acting-user condition (exists, not deleting, not suspended).
     const userUpdate = (username: string, followers: number, following: number, extra: string, acting: boolean) => ({
-      Update: {
+      Update: activeFor(acting ? username : '', {
         TableName: db.table,
         Key: keys.user(username),
         UpdateExpression: `SET followers = followers - :fr, following = following - :fg${extra}`,
-        ConditionExpression: `${acting ? ACTIVE_USER : 'attribute_exists(PK)'} AND followers >= :fr AND following >= :fg`,
+        // The blocked side may not be an account being deleted: its job has already swept the blocks against it.
+        ConditionExpression: `${acting ? ACTIVE_USER : 'attribute_exists(PK) AND attribute_not_exists(deleting)'} AND followers >= :fr AND following >= :fg`,
         ExpressionAttributeValues: { ':fr': followers, ':fg': following, ...(extra ? { ':one': 1, ':zero': 0 } : {}) },
         ...(acting ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
-      },
+      }),
     });
     const applied = await transact(
       db,
@@ -137,14 +138,14 @@ function blockerSide(db: Db, blocker: string, blocked: string) {
   return [
     { Delete: { TableName: db.table, Key: keys.block(blocker, blocked), ConditionExpression: 'attribute_exists(PK)' } },
     {
-      Update: {
+      Update: activeFor(blocker, {
         TableName: db.table,
         Key: keys.user(blocker),
         UpdateExpression: 'SET blocking = blocking - :one',
         ConditionExpression: `${ACTIVE_USER} AND blocking >= :one`,
         ExpressionAttributeValues: { ':one': 1 },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-      },
+      }),
     },
   ];
 }

@@ -23,7 +23,8 @@ export async function suspendUser(db: Db, usernameInput: string, reasonInput: un
   const username = assertUsername(usernameInput);
   const reason = reasonCheck.assert(reasonInput, 'reason');
   const suspendedAt = uniqueTimestamp();
-  await conditionalUpdate(db, username, 'SET suspendedAt = :at, suspendReason = :why', { ':at': suspendedAt, ':why': reason });
+  // Every access token issued so far ends at once (src/patterns/acting.ts); refresh is refused while suspended.
+  await conditionalUpdate(db, username, 'SET suspendedAt = :at, suspendReason = :why, sessionsValidAfter = :now', { ':at': suspendedAt, ':why': reason, ':now': Date.now() });
   return { username, suspendedAt, reason };
 }
 
@@ -33,7 +34,7 @@ export async function unsuspendUser(db: Db, usernameInput: string): Promise<void
   await conditionalUpdate(db, username, 'REMOVE suspendedAt, suspendReason');
 }
 
-async function conditionalUpdate(db: Db, username: string, expression: string, values?: Record<string, string>): Promise<void> {
+async function conditionalUpdate(db: Db, username: string, expression: string, values?: Record<string, string | number>): Promise<void> {
   try {
     await call(db, () =>
       db.doc.send(

@@ -75,7 +75,8 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
     [
       { Put: { TableName: db.table, Item: { ...keys.report(name, reporter), ...report }, ConditionExpression: 'attribute_not_exists(PK)' } },
       { Put: { TableName: db.table, Item: { ...keys.reportQueue('open', report.createdAt, name, reporter), ...report } } },
-      { ConditionCheck: { TableName: db.table, Key: targetKey, ConditionExpression: 'attribute_exists(PK)' } },
+      // A user being deleted takes no new report: its job has already swept the reports against it.
+      { ConditionCheck: { TableName: db.table, Key: targetKey, ConditionExpression: target.kind === 'user' ? 'attribute_exists(PK) AND attribute_not_exists(deleting)' : 'attribute_exists(PK)' } },
       activeUserCheck(db, reporter),
     ],
     (failed, reasons) => {

@@ -11,7 +11,7 @@ import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { followUser } from '../follows.js';
-import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
+import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from '../guards.js';
 import { notBlocked } from './blocks.js';
 import { safetyErrors } from './errors.js';
 
@@ -50,7 +50,8 @@ export async function requestFollow(db: Db, requesterName: string, targetName: s
         ConditionCheck: {
           TableName: db.table,
           Key: keys.user(target),
-          ConditionExpression: '#private = :true',
+          // Never to an account being deleted: its job has already swept the requests to it.
+          ConditionExpression: '#private = :true AND attribute_not_exists(deleting)',
           ExpressionAttributeNames: { '#private': 'private' },
           ExpressionAttributeValues: { ':true': true },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -62,7 +63,7 @@ export async function requestFollow(db: Db, requesterName: string, targetName: s
       activeUserCheck(db, requester),
     ],
     (failed, reasons) => {
-      if (failed(1)) return reasons[1]?.Item === undefined ? errors.userNotFound(target) : safetyErrors.notPrivate(target);
+      if (failed(1)) return reasons[1]?.Item === undefined || reasons[1].Item.deleting !== undefined ? errors.userNotFound(target) : safetyErrors.notPrivate(target);
       if (failed(3)) return errors.userNotFound(target);
       if (failed(4)) return safetyErrors.youBlocked(requester, target);
       if (failed(5)) return inactiveUser(requester, reasons[5]);
@@ -161,15 +162,15 @@ export async function setPrivate(db: Db, usernameInput: string, isPrivate: boole
     db,
     [
       {
-        Update: {
+        Update: activeFor(username, {
           TableName: db.table,
           Key: keys.user(username),
           UpdateExpression: 'SET #private = :p',
           ConditionExpression: ACTIVE_USER,
           ExpressionAttributeNames: { '#private': 'private' },
           ExpressionAttributeValues: { ':p': isPrivate },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        }),
       },
       isPrivate
         ? { Put: { TableName: db.table, Item: { ...mark, username } } }

@@ -15,6 +15,7 @@ import { decodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
 import { batchGet, type Db } from '../db.js';
 import { errors } from '../../errors.js';
+import { assertActingLive } from '../acting.js';
 
 export interface OwnerView {
   owner: User;
@@ -43,6 +44,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   const ownerKey = keys.user(owner);
   if (owner === viewer) {
     const [item] = await batchGet(db, [ownerKey]);
+    assertActingLive(viewer, item);
     if (!item) throw errors.userNotFound(owner);
     const self = { following: false, followedBy: false, requested: false, blocking: false };
     return { owner: decodeUser(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item), viewerBlockedBy: blockedByCount(item), relation: self };
@@ -55,6 +57,8 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   // The viewer's own block of the owner rides in the same batch: the profile can offer "Unblock".
   const blockingKey = keys.block(viewer, owner);
   const found = await batchGet(db, [ownerKey, blockKey, viewerKey, followKey, followedByKey, requestKey, blockingKey]);
+  // The viewer's item is read anyway: an ended session or another account's token stops here (401).
+  assertActingLive(viewer, found.find((item) => sameKey(item, viewerKey)));
   const ownerItem = found.find((item) => sameKey(item, ownerKey));
   // Blocked by the owner, or the owner suspended: the account seems not to exist.
   if (!ownerItem || ownerItem.suspendedAt !== undefined || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);

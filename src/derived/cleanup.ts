@@ -1,0 +1,29 @@
+/**
+ * What the derived table holds for one account, removed when the account is deleted (the
+ * deletion job calls it before the profile goes): its feed (`FEED#u`), followed celebrities
+ * (`FEEDSRC#u`), activity items and read marker (`ACTIVITY#u`). Entries naming the account
+ * in others' partitions (feed entries of its photos, activity items it caused, directory
+ * tokens) go as the worker applies the deletions of their sources; `doctor` removes any that
+ * outlive their source (src/admin/doctor-derived.ts).
+ */
+import { isDomainError } from '../errors.js';
+import { forEachQueryPage, type Db } from '../patterns/db.js';
+import { derivedRanges } from '../schema/keys.js';
+import { batchWrite, derivedDb } from './store.js';
+
+export async function deleteDerivedOf(db: Db, username: string): Promise<void> {
+  const derived = derivedDb(db);
+  const partitions = [derivedRanges.feed(username).pk, derivedRanges.celebritiesFollowedBy(username).pk, derivedRanges.activity(username).pk];
+  try {
+    for (const pk of partitions) {
+      const input = { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'PK, SK', ConsistentRead: true };
+      await forEachQueryPage(derived, input, async (items) => {
+        await batchWrite(derived, items.map((item) => ({ delete: { PK: String(item.PK), SK: String(item.SK) } })));
+      });
+    }
+  } catch (error) {
+    // A deployment without the derived table has nothing there to remove.
+    if (isDomainError(error) && error.code === 'TABLE_NOT_FOUND') return;
+    throw error;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The deletion job's sweep of every item that names the account outside its own USER# and
+ * ACCOUNT# partitions, so that a later account of the same name inherits nothing:
+ *  - blocks it made (Query `BLOCK#u`) and blocks against it (InvertedIndex `SK = BLOCKED#u`,
+ *    each with the blocker's `blocking - 1`);
+ *  - follow requests to it (Query `FOLLOWREQ#u`) and by it (InvertedIndex `SK = REQUESTER#u`);
+ *  - takedown notices (Query `NOTICE#u`);
+ *  - reports it filed (InvertedIndex `SK = REPORTER#u`) and reports against it (Query
+ *    `REPORT#user:u`), each with its moderators' queue entry. Reports against a deleted
+ *    account are not kept: the account and its content are gone, there is nothing left to
+ *    moderate, and a report keyed by the name would otherwise greet the next account of it;
+ *  - hourly upload counters (Query `USAGE#u`, `HOUR#`; the storage counter goes last, with the
+ *    profile, because photo deletions still release bytes into it).
+ * The private mark goes in the job's final transaction. Deletes of what an index returned are
+ * conditional on the item existing, so a lagging index shows as a stalled round (bounded).
+ */
+import { errors } from '../../errors.js';
+import type { RawItem } from '../../schema/items.js';
+import { INVERTED_INDEX, keys, ranges } from '../../schema/keys.js';
+import type { Db } from '../db.js';
+import { drain, page, type Step } from './deletion-steps.js';
+
+const ITEM_CHUNK = 100;
+const PAIR_CHUNK = 49;
+
+type Items = Parameters<Step>[1];
+
+const keyOf = (item: RawItem) => ({ PK: String(item.PK), SK: String(item.SK) });
+const deleteExisting = (db: Db, item: RawItem) => ({
+  Delete: { TableName: db.table, Key: keyOf(item), ConditionExpression: 'attribute_exists(PK)' },
+});
+
+/** Repeats: read a page, delete it in one transaction (or item by item when that fails). */
+async function sweep(name: string, step: Step, read: () => Promise<RawItem[]>, plan: (item: RawItem) => Items, orphan?: (item: RawItem) => Items): Promise<void> {
+  await drain(async () => {
+    const items = await read();
+    if (items.length === 0) return 'empty';
+    if (await step(name, items.flatMap(plan))) return 'progress';
+    let progress = false;
+    for (const item of items) {
+      if ((await step(name, plan(item))) || (orphan !== undefined && (await step(name, orphan(item))))) progress = true;
+    }
+    return progress ? 'progress' : 'stalled';
+  });
+}
+
+export async function deleteLeftovers(db: Db, username: string, step: Step): Promise<void> {
+  const query = (pk: string, prefix?: string) => () =>
+    page(
+      db,
+      prefix === undefined
+        ? { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } }
+        : { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix } },
+      ITEM_CHUNK,
+    );
+  const index = (sk: string, limit = ITEM_CHUNK) => () =>
+    page(db, { IndexName: INVERTED_INDEX, KeyConditionExpression: 'SK = :sk', ExpressionAttributeValues: { ':sk': sk } }, limit);
+
+  const blocks = ranges.blocksBy(username);
+  await sweep('blocks made', step, query(blocks.pk, blocks.prefix), (item) => [deleteExisting(db, item)]);
+  await sweep('blocks against', step, index(ranges.blocksAgainst(username).sk, PAIR_CHUNK), (item) => blockAgainst(db, item), (item) => [
+    deleteExisting(db, item),
+    // The blocker is gone too: no counter to keep.
+    { ConditionCheck: { TableName: db.table, Key: keys.user(String(item.blocker)), ConditionExpression: 'attribute_not_exists(PK)' } },
+  ]);
+
+  const requests = ranges.requestsTo(username);
+  await sweep('requests to', step, query(requests.pk, requests.prefix), (item) => [deleteExisting(db, item)]);
+  await sweep('requests by', step, index(ranges.requestsBy(username).sk), (item) => [deleteExisting(db, item)]);
+
+  const notices = ranges.noticesOf(username);
+  await sweep('notices', step, query(notices.pk, notices.prefix), (item) => [deleteExisting(db, item)]);
+
+  await sweep('reports filed', step, index(ranges.reportsBy(username).sk, PAIR_CHUNK), (item) => reportWithEntry(db, item));
+  const against = ranges.reportsAgainst(`user:${username}`);
+  await sweep('reports against', step, query(against.pk, against.prefix), (item) => reportWithEntry(db, item));
+
+  const usage = ranges.usageOf(username);
+  await sweep('usage', step, query(usage.pk, 'HOUR#'), (item) => [deleteExisting(db, item)]);
+}
+
+/** A block against the account: its Delete + the blocker's `blocking - 1` (or, if the blocker is gone too, the Delete alone). */
+function blockAgainst(db: Db, item: RawItem): Items {
+  const blocker = typeof item.blocker === 'string' ? item.blocker : undefined;
+  if (blocker === undefined) throw errors.transactionConflict();
+  return [
+    deleteExisting(db, item),
+    {
+      Update: {
+        TableName: db.table,
+        Key: keys.user(blocker),
+        UpdateExpression: 'SET blocking = blocking - :one',
+        ConditionExpression: 'attribute_exists(PK) AND blocking >= :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    },
+  ];
+}
+
+/** A report and its queue entry (the entry's key is made of the report's own fields). */
+function reportWithEntry(db: Db, item: RawItem): Items {
+  const entry = keys.reportQueue(String(item.state), String(item.createdAt), String(item.target), String(item.reporter));
+  return [deleteExisting(db, item), { Delete: { TableName: db.table, Key: entry } }];
+}

@@ -1,0 +1,128 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access */
+/**
+ * Deletion leaves nothing that names the account, so a later account of the same name
+ * inherits nothing (requests both ways, blocks both ways, notices, the private mark, reports,
+ * derived feed and activity); and `doctor` finds and removes any item that names an account
+ * that does not exist, conditional on what it read.
+ */
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditTable } from '../../src/admin/doctor.js';
+import { repairAccountProblem, type AccountProblem } from '../../src/admin/doctor-accounts.js';
+import { auditSafetyOnce } from '../../src/admin/safety-doctor.js';
+import { createUser, listPendingDeletions, listReports, takeDownPhoto } from '../../src/patterns/index.js';
+import { derivedKeys, keys, type ItemKey } from '../../src/schema/keys.js';
+import { derivedTableName } from '../../src/schema/table.js';
+import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from '../http/support.js';
+import { waitFor } from '../support/wait.js';
+
+let api: Api;
+let stranger: Session;
+let privy: Session;
+let hater: Session;
+
+beforeAll(async () => {
+  api = await startApi();
+  [stranger, privy, hater] = [await signUp(api, 'stranger'), await signUp(api, 'privy'), await signUp(api, 'hater')];
+  await signUp(api, 'annoy');
+  expect((await api.call('PUT', '/v1/account/privacy', { token: privy.accessToken, json: { private: true } })).status).toBe(200);
+});
+
+afterAll(async () => {
+  await api.close();
+});
+
+/** The background deletion job has no answer to wait for: poll its effect, with a bound. */
+const eventually = (condition: () => Promise<boolean>, timeoutMs = 60_000) => waitFor(condition, { what: 'the deletion job', timeoutMs });
+
+const exists = async (table: string, key: ItemKey) => (await api.db.doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item !== undefined;
+
+describe('account deletion', () => {
+  it('removes everything that names the account: the next account of the name inherits nothing', async () => {
+    const old = await signUp(api, 'oldname');
+    const as = (s: Session) => ({ token: s.accessToken });
+    expect((await api.call('PUT', '/v1/account/privacy', { ...as(old), json: { private: true } })).status).toBe(200);
+    expect((await api.call('PUT', '/v1/users/oldname/followers/me', as(stranger))).status).toBe(202);
+    expect((await api.call('PUT', '/v1/users/privy/followers/me', as(old))).status).toBe(202);
+    expect((await api.call('PUT', '/v1/blocks/annoy', as(old))).status).toBe(201);
+    expect((await api.call('PUT', '/v1/blocks/oldname', as(hater))).status).toBe(201);
+    expect((await api.call('PUT', '/v1/reports/users/annoy', { ...as(old), json: { reason: 'spam' } })).status).toBe(201);
+    expect((await api.call('PUT', '/v1/reports/users/oldname', { ...as(hater), json: { reason: 'spam' } })).status).toBe(201);
+    const photo = await api.call('POST', '/v1/users/oldname/photos', { ...as(old), body: imageForm(PNG_1x1) });
+    expect(photo.status).toBe(201);
+    await takeDownPhoto(api.db, 'oldname', (photo.body.timestamp as string).replace(/Z$/, ''), 'spam');
+    // What the stream worker would have made for the account (the worker does not run here).
+    const derived = derivedTableName(api.db.table);
+    const planted = [derivedKeys.activityState('oldname'), derivedKeys.followActivity('oldname', '2026-01-01T00:00:00', 'stranger'), derivedKeys.feedEntry('oldname', 'privy', '2026-01-01T00:00:00')];
+    for (const key of planted) await api.db.doc.send(new PutCommand({ TableName: derived, Item: { ...key, author: 'privy' } }));
+
+    expect((await api.call('DELETE', '/v1/me', { ...as(old), json: { password: profile('oldname').password } })).status).toBe(202);
+    await eventually(async () => !(await listPendingDeletions(api.db)).includes('oldname'));
+
+    const again = await api.call('POST', '/v1/accounts', { json: { ...profile('oldname'), email: 'second-owner@example.com' } });
+    expect(again.status).toBe(201);
+    const fresh = { username: 'oldname', accessToken: again.body.session.accessToken as string, refreshToken: '' };
+    expect((await api.call('GET', '/v1/follow-requests', as(fresh))).body.items).toEqual([]);
+    expect((await api.call('GET', '/v1/blocks', as(fresh))).body.items).toEqual([]);
+    expect((await api.call('GET', '/v1/notices', as(fresh))).body.items).toEqual([]);
+    expect((await api.call('GET', '/v1/me', as(fresh))).body.private).not.toBe(true);
+    // The stranger's request, approved by the new owner, reaches nothing.
+    expect((await api.call('PUT', '/v1/follow-requests/stranger/approval', as(fresh))).status).toBe(404);
+    expect((await api.call('GET', '/v1/users/oldname/followers', as(fresh))).body.items).toEqual([]);
+    expect((await api.call('GET', '/v1/follow-requests', as(privy))).body.items).toEqual([]);
+    expect((await api.call('GET', '/v1/blocks', as(hater))).body.items).toEqual([]);
+    expect((await api.call('GET', '/v1/users/oldname', as(hater))).status).toBe(200);
+    // A new report by the same reporter is a new report, not the old one.
+    expect((await api.call('PUT', '/v1/reports/users/oldname', { ...as(hater), json: { reason: 'harassment' } })).status).toBe(201);
+    const open = (await listReports(api.db, 'open')).items;
+    expect(open.filter((r) => r.reporter === 'oldname')).toEqual([]);
+    expect(open.filter((r) => r.target === 'user:oldname').map((r) => r.reason)).toEqual(['harassment']);
+    for (const key of planted) expect(await exists(derived, key)).toBe(false);
+
+    expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
+    expect((await auditSafetyOnce(api.db.doc, api.db.table)).problems).toEqual([]);
+  });
+});
+
+describe('doctor', () => {
+  it('finds and removes every item that names an account that does not exist', async () => {
+    const table = api.db.table;
+    const planted: Record<string, unknown>[] = [
+      { ...keys.block('ghost', 'stranger'), blocker: 'ghost', blocked: 'stranger' },
+      { ...keys.block('stranger', 'ghost'), blocker: 'stranger', blocked: 'ghost' },
+      { ...keys.followRequest('privy', 'ghost'), target: 'privy', requester: 'ghost' },
+      { ...keys.followRequest('ghost', 'stranger'), target: 'ghost', requester: 'stranger' },
+      { ...keys.notice('ghost', '2026-01-01T00:00:00', 'abc'), reason: 'spam' },
+      { ...keys.privateMark('ghost'), username: 'ghost' },
+      { ...keys.report('user:ghost', 'stranger'), target: 'user:ghost', reporter: 'stranger', state: 'open', createdAt: '2026-01-01T00:00:00' },
+      { ...keys.reportQueue('open', '2026-01-01T00:00:00', 'user:privy', 'ghost'), target: 'user:privy', reporter: 'ghost' },
+      { ...keys.storageUse('ghost'), bytes: 0 },
+      { ...keys.uploadSlot('slot-of-ghost'), username: 'ghost', uploadId: 'slot-of-ghost' },
+    ];
+    for (const item of planted) await api.db.doc.send(new PutCommand({ TableName: table, Item: item }));
+    const keyOf = (item: Record<string, unknown>) => ({ PK: String(item.PK), SK: String(item.SK) });
+
+    const audit = await auditTable(api.db.doc, table);
+    const found = audit.problems.filter((p) => p.type === 'orphan-named-item');
+    expect(found.map((p) => p.key).sort((a, b) => a.PK.localeCompare(b.PK) || a.SK.localeCompare(b.SK))).toEqual(
+      planted.map(keyOf).sort((a, b) => a.PK.localeCompare(b.PK) || a.SK.localeCompare(b.SK)),
+    );
+
+    const fixed = await auditTable(api.db.doc, table, { fix: true });
+    expect(fixed.remaining?.filter((p) => p.type === 'orphan-named-item')).toEqual([]);
+    for (const item of planted) expect(await exists(table, keyOf(item))).toBe(false);
+  });
+
+  it('repairs only what it read: an account of that name made since then keeps its item', async () => {
+    const table = api.db.table;
+    const mark = { ...keys.privateMark('latecomer'), username: 'latecomer' };
+    await api.db.doc.send(new PutCommand({ TableName: table, Item: mark }));
+    const problem = (await auditTable(api.db.doc, table)).problems.find((p) => p.type === 'orphan-named-item' && p.key.PK === mark.PK);
+    expect(problem).toBeDefined();
+    await createUser(api.db, { username: 'latecomer', name: 'L', email: 'latecomer@example.com', birthdate: '1990-01-01' });
+    expect(await repairAccountProblem(api.db.doc, table, problem as AccountProblem)).toBe(false);
+    expect(await exists(table, keys.privateMark('latecomer'))).toBe(true);
+    const left = await api.db.doc.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': mark.PK } }));
+    expect(left.Items).toHaveLength(1);
+  });
+});
