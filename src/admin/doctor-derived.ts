@@ -22,7 +22,7 @@ import type { RawItem } from '../schema/items.js';
 import { searchTokens } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
 import type { DerivedConfig } from '../config.js';
-import { findMissing, type MissingReport } from '../derived/rebuild.js';
+import { findMissing, type MissingReport } from './rebuild-derived.js';
 
 export interface DerivedProblem {
   type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token';

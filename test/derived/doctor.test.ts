@@ -9,7 +9,7 @@ import { auditDerived } from '../../src/admin/doctor-derived.js';
 import { loadConfig } from '../../src/config.js';
 import { derivedDb } from '../../src/derived/store.js';
 import { createWorker } from '../../src/derived/worker.js';
-import { findMissing } from '../../src/derived/rebuild.js';
+import { findMissing } from '../../src/admin/rebuild-derived.js';
 import { directoryItems } from '../../src/derived/views/directory.js';
 import { getUser, listFollowers, uploadPhoto } from '../../src/patterns/index.js';
 import { derivedKeys, keys } from '../../src/schema/keys.js';

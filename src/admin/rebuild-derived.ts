@@ -18,9 +18,9 @@ import type { DerivedConfig } from '../config.js';
 import { batchGet, type Db } from '../patterns/db.js';
 import { classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
-import { batchWrite, derivedDb } from './store.js';
-import { directoryItems } from './views/directory.js';
-import { celebrityFollowItem, feedEntryItem } from './views/feed.js';
+import { batchWrite, derivedDb } from '../derived/store.js';
+import { directoryItems } from '../derived/views/directory.js';
+import { celebrityFollowItem, feedEntryItem } from '../derived/views/feed.js';
 
 export const REBUILDABLE_VIEWS = ['feed', 'directory'] as const;
 export type RebuildableView = (typeof REBUILDABLE_VIEWS)[number];
