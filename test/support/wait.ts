@@ -26,13 +26,20 @@ export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptio
   }
 }
 
-/** Waits for a spawned service's `/ready` to answer 200; fails at once if the process exits first. */
-export async function waitUntilReady(child: { exitCode: number | null }, url: string, timeoutMs = 120_000): Promise<void> {
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`the service at ${url} exited with ${child.exitCode} before it was ready`);
-      return fetch(`${url}/ready`).then((r) => r.status === 200, () => false);
-    },
-    { what: `${url}/ready`, timeoutMs, intervalMs: 200 },
-  );
+/** Waits for a spawned service's `/ready` to answer 200; fails at once if the process exits first, with the end of its stderr when piped. */
+export async function waitUntilReady(child: { exitCode: number | null; stderr?: NodeJS.ReadableStream | null }, url: string, timeoutMs = 120_000): Promise<void> {
+  let tail = '';
+  const collect = (chunk: Buffer | string) => (tail = (tail + chunk.toString()).slice(-2000));
+  child.stderr?.on('data', collect);
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the service at ${url} exited with ${child.exitCode} before it was ready${tail ? `: ${tail.trim()}` : ''}`);
+        return fetch(`${url}/ready`).then((r) => r.status === 200, () => false);
+      },
+      { what: `${url}/ready`, timeoutMs, intervalMs: 200 },
+    );
+  } finally {
+    child.stderr?.off('data', collect);
+  }
 }
