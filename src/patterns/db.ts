@@ -190,9 +190,11 @@ const BATCH_ATTEMPTS = 8;
  * Inside a signed-in request, the acting user's own User item rides along whenever the last
  * chunk has room (no extra request), and an ended session or another account's token is
  * refused there (src/patterns/acting.ts); it is left out of the answer unless it was asked for.
+ * `sessionCheck: false` for a batch on another table than the main one.
  */
-export async function batchGet(db: Db, wanted: ItemKey[], options: { consistent?: boolean } = {}): Promise<RawItem[]> {
-  const acting = actingSession();
+export async function batchGet(db: Db, wanted: ItemKey[], options: { consistent?: boolean; sessionCheck?: boolean } = {}): Promise<RawItem[]> {
+  // Only the main table holds User items: a read of another table (the derived one) carries no check.
+  const acting = options.sessionCheck === false ? undefined : actingSession();
   const actingKey = acting === undefined ? undefined : keyOf.user(acting.username);
   const rides = actingKey !== undefined && wanted.length % BATCH_GET_LIMIT !== 0 && !wanted.some((k) => k.PK === actingKey.PK && k.SK === actingKey.SK);
   const keys = rides ? [...wanted, actingKey] : wanted;

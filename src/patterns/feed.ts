@@ -92,7 +92,7 @@ async function celebritiesFollowed(db: Db, reader: string): Promise<string[]> {
 /** BatchGetItem of the celebrities' RECENT items: each one's newest photos older than the page, at most n. */
 async function celebrityPhotos(db: Db, authors: string[], before: string | undefined, n: number): Promise<Candidate[]> {
   if (authors.length === 0) return [];
-  const recent = await batchGet({ ...db, table: derivedTableName(db.table) }, authors.map((a) => derivedKeys.recentPhotos(a)));
+  const recent = await batchGet({ ...db, table: derivedTableName(db.table) }, authors.map((a) => derivedKeys.recentPhotos(a)), { sessionCheck: false });
   return recent.flatMap((item) => {
     const author = String(item.author);
     const timestamps = Array.isArray(item.timestamps) ? item.timestamps.map(String) : [];
