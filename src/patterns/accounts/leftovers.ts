@@ -1,8 +1,8 @@
 /**
  * The deletion job's sweep of every item that names the account outside its own USER# and
  * ACCOUNT# partitions, so that a later account of the same name inherits nothing:
- *  - blocks it made (Query `BLOCK#u`) and blocks against it (InvertedIndex `SK = BLOCKED#u`,
- *    each with the blocker's `blocking - 1`);
+ *  - blocks it made (Query `BLOCK#u`, each with the blocked user's `blockedBy - 1`) and blocks
+ *    against it (InvertedIndex `SK = BLOCKED#u`, each with the blocker's `blocking - 1`);
  *  - follow requests to it (Query `FOLLOWREQ#u`) and by it (InvertedIndex `SK = REQUESTER#u`);
  *  - takedown notices (Query `NOTICE#u`);
  *  - reports it filed (InvertedIndex `SK = REPORTER#u`) and reports against it (Query
@@ -45,19 +45,30 @@ async function sweep(name: string, step: Step, read: () => Promise<RawItem[]>, p
 }
 
 export async function deleteLeftovers(db: Db, username: string, step: Step): Promise<void> {
-  const query = (pk: string, prefix?: string) => () =>
+  const query = (pk: string, prefix?: string, limit = ITEM_CHUNK) => () =>
     page(
       db,
       prefix === undefined
         ? { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } }
         : { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix } },
-      ITEM_CHUNK,
+      limit,
     );
   const index = (sk: string, limit = ITEM_CHUNK) => () =>
     page(db, { IndexName: INVERTED_INDEX, KeyConditionExpression: 'SK = :sk', ExpressionAttributeValues: { ':sk': sk } }, limit);
 
   const blocks = ranges.blocksBy(username);
-  await sweep('blocks made', step, query(blocks.pk, blocks.prefix), (item) => [deleteExisting(db, item)]);
+  await sweep('blocks made', step, query(blocks.pk, blocks.prefix, PAIR_CHUNK), (item) => blockMade(db, item), (item) => [
+    deleteExisting(db, item),
+    // The blocked is gone too, or its block predates the counter: nothing to count down.
+    {
+      ConditionCheck: {
+        TableName: db.table,
+        Key: keys.user(String(item.blocked)),
+        ConditionExpression: 'attribute_not_exists(PK) OR attribute_not_exists(blockedBy) OR blockedBy < :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    },
+  ]);
   await sweep('blocks against', step, index(ranges.blocksAgainst(username).sk, PAIR_CHUNK), (item) => blockAgainst(db, item), (item) => [
     deleteExisting(db, item),
     // The blocker is gone too: no counter to keep.
@@ -77,6 +88,24 @@ export async function deleteLeftovers(db: Db, username: string, step: Step): Pro
 
   const usage = ranges.usageOf(username);
   await sweep('usage', step, query(usage.pk, 'HOUR#'), (item) => [deleteExisting(db, item)]);
+}
+
+/** A block the account made: its Delete + the blocked user's `blockedBy - 1` (the fallback covers the rest). */
+function blockMade(db: Db, item: RawItem): Items {
+  const blocked = typeof item.blocked === 'string' ? item.blocked : undefined;
+  if (blocked === undefined) throw errors.transactionConflict();
+  return [
+    deleteExisting(db, item),
+    {
+      Update: {
+        TableName: db.table,
+        Key: keys.user(blocked),
+        UpdateExpression: 'SET blockedBy = blockedBy - :one',
+        ConditionExpression: 'attribute_exists(PK) AND blockedBy >= :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    },
+  ];
 }
 
 /** A block against the account: its Delete + the blocker's `blocking - 1` (or, if the blocker is gone too, the Delete alone). */
