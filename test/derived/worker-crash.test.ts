@@ -4,10 +4,9 @@
  * (each entry once, none missing, none left for the unfollower).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { batchWrite, derivedDb } from '../../src/derived/store.js';
+import { batchWrite } from '../../src/derived/store.js';
 import { createWorker } from '../../src/derived/worker.js';
 import { unfollowUser, uploadPhoto } from '../../src/patterns/index.js';
 import { encodeFriendship, encodeUser } from '../../src/schema/items.js';
@@ -15,6 +14,7 @@ import { derivedKeys } from '../../src/schema/keys.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
 import { waitFor } from '../support/wait.js';
+import { feedEntries as feedEntriesOf } from './support.js';
 
 const FOLLOWERS = 1000;
 const AUTHOR = 'author';
@@ -26,20 +26,8 @@ const children: ChildProcess[] = [];
 const user = (username: string, followerCount: number, following: number) =>
   encodeUser({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers: followerCount, following });
 
-/** Every feed entry in the derived table, as "reader sortKey" (a test-only Scan). */
-async function feedEntries(): Promise<string[]> {
-  const derived = derivedDb(db);
-  const found: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await derived.doc.send(
-      new ScanCommand({ TableName: derived.table, FilterExpression: 'begins_with(PK, :feed)', ExpressionAttributeValues: { ':feed': 'FEED#' }, ExclusiveStartKey: start }),
-    );
-    for (const item of page.Items ?? []) found.push(`${String(item.PK)} ${String(item.SK)}`);
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return found;
-}
+/** Every feed entry in the derived table (a test-only Scan). */
+const feedEntries = () => feedEntriesOf(db);
 
 function worker(args: string[]): ChildProcess {
   const child = spawn(process.execPath, ['bin/quick-photos.js', 'worker', ...args, '--endpoint', engineEndpoint(), '--table', db.table], {
