@@ -102,8 +102,8 @@ function writers(signal: { stop: boolean }): Promise<number> {
 beforeAll(async () => {
   db = await createTestDb();
   photosDir = await mkdtemp(join(tmpdir(), 'qp-deletion-'));
-  await signUp(db, { username: VICTIM, name: 'Victim', email: 'victim@example.com', birthdate: '1990-01-01', password: PASSWORD });
-  for (let i = 0; i < 3; i++) await createSession(db, VICTIM, 3600);
+  const account = await signUp(db, { username: VICTIM, name: 'Victim', email: 'victim@example.com', birthdate: '1990-01-01', password: PASSWORD });
+  for (let i = 0; i < 3; i++) await createSession(db, VICTIM, 3600, account.accountId);
 
   const users = new Map<string, User>();
   for (let i = 0; i < 1500; i++) {

@@ -29,9 +29,11 @@ export default class SummaryReporter implements Reporter {
           failures.push(`${file} > ${test.fullName}: ${firstLine(result.errors?.[0]?.message)}`);
         } else skipped++;
       }
-      // A file that failed to load has no tests but must still count as a failure.
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) {
-        failures.push(`${file}: ${firstLine(module.errors()[0]?.message)}`);
+      // A file that failed to load, or whose hooks failed (its tests then skipped), has no
+      // failed test but must still count as a failure.
+      const fileErrors = module.errors();
+      if (module.state() === 'failed' && (fileErrors.length > 0 || [...module.children.allTests()].length === 0)) {
+        failures.push(`${file}: ${firstLine(fileErrors[0]?.message)}`);
       }
     }
     const lines: string[] = [];
