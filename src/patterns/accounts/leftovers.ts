@@ -57,23 +57,8 @@ export async function deleteLeftovers(db: Db, username: string, step: Step): Pro
     page(db, { IndexName: INVERTED_INDEX, KeyConditionExpression: 'SK = :sk', ExpressionAttributeValues: { ':sk': sk } }, limit);
 
   const blocks = ranges.blocksBy(username);
-  await sweep('blocks made', step, query(blocks.pk, blocks.prefix, PAIR_CHUNK), (item) => blockMade(db, item), (item) => [
-    deleteExisting(db, item),
-    // The blocked is gone too, or its block predates the counter: nothing to count down.
-    {
-      ConditionCheck: {
-        TableName: db.table,
-        Key: keys.user(String(item.blocked)),
-        ConditionExpression: 'attribute_not_exists(PK) OR attribute_not_exists(blockedBy) OR blockedBy < :one',
-        ExpressionAttributeValues: { ':one': 1 },
-      },
-    },
-  ]);
-  await sweep('blocks against', step, index(ranges.blocksAgainst(username).sk, PAIR_CHUNK), (item) => blockAgainst(db, item), (item) => [
-    deleteExisting(db, item),
-    // The blocker is gone too: no counter to keep.
-    { ConditionCheck: { TableName: db.table, Key: keys.user(String(item.blocker)), ConditionExpression: 'attribute_not_exists(PK)' } },
-  ]);
+  await sweep('blocks made', step, query(blocks.pk, blocks.prefix, PAIR_CHUNK), (item) => blockCounted(db, item, 'blocked'), (item) => blockUncounted(db, item, 'blocked'));
+  await sweep('blocks against', step, index(ranges.blocksAgainst(username).sk, PAIR_CHUNK), (item) => blockCounted(db, item, 'blocker'), (item) => blockUncounted(db, item, 'blocker'));
 
   const requests = ranges.requestsTo(username);
   await sweep('requests to', step, query(requests.pk, requests.prefix), (item) => [deleteExisting(db, item)]);
@@ -90,37 +75,53 @@ export async function deleteLeftovers(db: Db, username: string, step: Step): Pro
   await sweep('usage', step, query(usage.pk, 'HOUR#'), (item) => [deleteExisting(db, item)]);
 }
 
-/** A block the account made: its Delete + the blocked user's `blockedBy - 1` (the fallback covers the rest). */
-function blockMade(db: Db, item: RawItem): Items {
-  const blocked = typeof item.blocked === 'string' ? item.blocked : undefined;
-  if (blocked === undefined) throw errors.transactionConflict();
+/**
+ * The other party of a block the account is in, and its counter: the blocked user's `blockedBy`
+ * for a block the account made, the blocker's `blocking` for a block against it. `uncounted` is
+ * when the Delete may go alone: that user is gone too (or, for `blockedBy`, the block predates
+ * the counter).
+ */
+const BLOCK_PARTIES = {
+  blocked: { counter: 'blockedBy', uncounted: 'attribute_not_exists(PK) OR attribute_not_exists(blockedBy) OR blockedBy < :one', values: { ':one': 1 } },
+  blocker: { counter: 'blocking', uncounted: 'attribute_not_exists(PK)', values: undefined },
+} as const;
+
+type BlockParty = keyof typeof BLOCK_PARTIES;
+
+function otherParty(item: RawItem, party: BlockParty): string {
+  const name = item[party];
+  if (typeof name !== 'string') throw errors.transactionConflict();
+  return name;
+}
+
+/** A block's Delete + the other party's counter - 1. */
+function blockCounted(db: Db, item: RawItem, party: BlockParty): Items {
+  const { counter } = BLOCK_PARTIES[party];
   return [
     deleteExisting(db, item),
     {
       Update: {
         TableName: db.table,
-        Key: keys.user(blocked),
-        UpdateExpression: 'SET blockedBy = blockedBy - :one',
-        ConditionExpression: 'attribute_exists(PK) AND blockedBy >= :one',
+        Key: keys.user(otherParty(item, party)),
+        UpdateExpression: `SET ${counter} = ${counter} - :one`,
+        ConditionExpression: `attribute_exists(PK) AND ${counter} >= :one`,
         ExpressionAttributeValues: { ':one': 1 },
       },
     },
   ];
 }
 
-/** A block against the account: its Delete + the blocker's `blocking - 1` (or, if the blocker is gone too, the Delete alone). */
-function blockAgainst(db: Db, item: RawItem): Items {
-  const blocker = typeof item.blocker === 'string' ? item.blocker : undefined;
-  if (blocker === undefined) throw errors.transactionConflict();
+/** A block's Delete alone, while there is no counter to keep (BLOCK_PARTIES' `uncounted`). */
+function blockUncounted(db: Db, item: RawItem, party: BlockParty): Items {
+  const { uncounted, values } = BLOCK_PARTIES[party];
   return [
     deleteExisting(db, item),
     {
-      Update: {
+      ConditionCheck: {
         TableName: db.table,
-        Key: keys.user(blocker),
-        UpdateExpression: 'SET blocking = blocking - :one',
-        ConditionExpression: 'attribute_exists(PK) AND blocking >= :one',
-        ExpressionAttributeValues: { ':one': 1 },
+        Key: keys.user(otherParty(item, party)),
+        ConditionExpression: uncounted,
+        ...(values ? { ExpressionAttributeValues: values } : {}),
       },
     },
   ];
