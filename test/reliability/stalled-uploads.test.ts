@@ -5,6 +5,9 @@
  * 16 in total), refuses the rest at once with 429/503 and a code, streams admitted bodies to
  * disk (memory stays flat), keeps serving other users, and cuts stalled bodies off after the
  * idle timeout, freeing every slot and temporary file.
+ *
+ * The admitted bodies trickle a byte at a time until the test says "stop", so the checks made
+ * while they hold their places never race the idle timeout on a loaded machine.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -18,14 +21,21 @@ import { waitFor } from '../support/wait.js';
 const STALLED = 120;
 const USERS = 12;
 const SENT_BYTES = 1024 * 1024; // per stalled upload, before it stalls
-const IDLE_MS = 3000;
+const IDLE_MS = 6000;
+const TRICKLE_MS = 200;
 
-/** The stalling client: opens every upload, sends headers and 1 MiB, then waits; prints each status line. */
+/**
+ * The stalling client: opens every upload, sends headers and 1 MiB, then a byte every TRICKLE_MS
+ * until a line on stdin says stop, then nothing; prints each status line.
+ */
 const CLIENT = `
 const net = require('node:net');
-const [port, count, sent, ...tokens] = process.argv.slice(1);
+const [port, count, sent, trickleMs, ...tokens] = process.argv.slice(1);
 const statuses = {};
+const sockets = [];
 let open = 0;
+const trickle = setInterval(() => { for (const s of sockets) if (!s.destroyed) s.write('x', () => {}); }, Number(trickleMs));
+process.stdin.on('data', () => clearInterval(trickle));
 for (let i = 0; i < Number(count); i++) {
   const user = 'staller' + (i % tokens.length);
   const socket = net.connect(Number(port), '127.0.0.1', () => {
@@ -35,6 +45,7 @@ for (let i = 0; i < Number(count); i++) {
       '\\r\\nContent-Type: multipart/form-data; boundary=' + boundary + '\\r\\nContent-Length: ' + (8 * 1024 * 1024) + '\\r\\n\\r\\n');
     socket.write('--' + boundary + '\\r\\nContent-Disposition: form-data; name="file"; filename="a.jpg"\\r\\nContent-Type: image/jpeg\\r\\n\\r\\n');
     socket.write(Buffer.alloc(Number(sent), 0xff));
+    sockets.push(socket);
   });
   let seen = '';
   socket.on('data', (d) => {
@@ -65,7 +76,7 @@ describe('stalled uploads', () => {
     tmp = await mkdtemp(join(tmpdir(), 'qp-stall-tmp-'));
     // No places kept for newcomers (UPLOADS_RESERVED, test/http/upload-bounds.test.ts covers it):
     // this test fills the whole pool to see every refusal, memory stay flat and slots freed.
-    api = await startApi({ UPLOAD_TMP_DIR: tmp, UPLOADS_PER_USER: '2', UPLOADS_TOTAL: '16', UPLOADS_RESERVED: '0', UPLOAD_IDLE_TIMEOUT_MS: String(IDLE_MS), MAX_UPLOAD_BYTES: String(10 * 1024 * 1024) });
+    api = await startApi({ UPLOAD_TMP_DIR: tmp, UPLOADS_PER_USER: '2', UPLOADS_TOTAL: '16', UPLOADS_RESERVED: '0', UPLOAD_IDLE_TIMEOUT_MS: String(IDLE_MS), UPLOAD_MIN_BYTES_PER_SECOND: '0', MAX_UPLOAD_BYTES: String(10 * 1024 * 1024) });
     for (let u = 0; u < USERS; u++) tokens.push((await signUp(api, `staller${u}`)).accessToken);
     reader = await signUp(api, 'reader');
     uploader = await signUp(api, 'uploader');
@@ -79,7 +90,7 @@ describe('stalled uploads', () => {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     const port = new URL(api.url).port;
-    const child = spawn(process.execPath, ['-e', CLIENT, port, String(STALLED), String(SENT_BYTES), ...tokens], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', CLIENT, port, String(STALLED), String(SENT_BYTES), String(TRICKLE_MS), ...tokens], { stdio: ['pipe', 'pipe', 'inherit'] });
     let last: Report = { open: 0, statuses: {} };
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -92,7 +103,7 @@ describe('stalled uploads', () => {
     });
     try {
       // Wait until every connection is open and every refusal has arrived.
-      await waitFor(() => last.open === STALLED && Object.keys(last.statuses).length >= STALLED - 16, { what: 'every connection open and every refusal in', timeoutMs: IDLE_MS - 500, intervalMs: 100 });
+      await waitFor(() => last.open === STALLED && Object.keys(last.statuses).length >= STALLED - 16, { what: 'every connection open and every refusal in', timeoutMs: 30_000, intervalMs: 100 });
       expect(last.open).toBe(STALLED);
       const refused = Object.values(last.statuses);
       expect(refused.length).toBe(STALLED - 16);
@@ -114,8 +125,10 @@ describe('stalled uploads', () => {
       expect(grown).toBeLessThan(64 * 1024 * 1024);
       expect((await readdir(tmp)).length).toBeLessThanOrEqual(16);
 
-      // After the idle timeout every admitted upload is cut off with 408, and its slot and file are freed.
-      await waitFor(() => Object.keys(last.statuses).length === STALLED, { what: 'every admitted upload to be cut off', timeoutMs: IDLE_MS * 3, intervalMs: 100 });
+      // Now they stall: after the idle timeout every admitted upload is cut off with 408, and its
+      // slot and file are freed.
+      child.stdin?.write('stop\n');
+      await waitFor(() => Object.keys(last.statuses).length === STALLED, { what: 'every admitted upload to be cut off', timeoutMs: IDLE_MS * 5, intervalMs: 100 });
       const timedOut = Object.values(last.statuses).filter((s) => s.startsWith('408') || s === 'closed');
       expect(timedOut.length).toBe(16);
       expect(await readdir(tmp)).toEqual([]);
