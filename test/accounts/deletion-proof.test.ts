@@ -1,6 +1,7 @@
 /**
- * The deletion proof (issue 7, section 2): a user with 1,000 followers, 1,000 followed users,
- * 200 photos with their files, reactions given and received and a self-follow is deleted
+ * The deletion proof (issue 7, section 2): a user with N followers, N followed users
+ * (N = 400, or 1,000 under PROOF_SCALE=full: several transactions' worth either way),
+ * N/5 photos with their files, reactions given and received and a self-follow is deleted
  * while other users keep writing; the job is stopped part-way (step budget), audited (every
  * counter exact at that step), then run by the operator CLI in a child process that is
  * SIGKILLed mid-way, audited again, and resumed to the end: nothing of the user is left,
@@ -34,9 +35,16 @@ import { encodeFriendship, encodePhoto, encodeReaction, encodeUser, type RawItem
 import { keys, photoSk } from '../../src/schema/keys.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
+import { proofSize } from '../support/proofs.js';
 import { waitFor } from '../support/wait.js';
 
 const VICTIM = 'victim';
+/** Followers and followed of the victim; every other size derives from it. */
+const N = proofSize(400, 1000);
+const USERS = (N * 3) / 2;
+const PHOTOS = N / 5;
+/** Transactions before the job is paused: mid-way through the friendships at either size. */
+const PAUSE_AFTER_STEPS = (30 * N) / 1000;
 const PASSWORD = 'victim passphrase 2024';
 const name = (i: number) => `u${String(i).padStart(4, '0')}`;
 const ts = (i: number) => `2020-01-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`;
@@ -87,11 +95,11 @@ function writers(signal: { stop: boolean }): Promise<number> {
   };
   const loops = Array.from({ length: 4 }, async (_, w) => {
     for (let i = 0; !signal.stop && i < 400; i++) {
-      const n = 1200 + ((w * 53 + i) % 250);
+      const n = (N * 6) / 5 + ((w * 53 + i) % (N / 4));
       await followUser(db, name(n), name(n + 1)).then(() => applied++, ignoreExpected);
       await unfollowUser(db, name(n), name(n + 1)).then(() => applied++, ignoreExpected);
-      await unfollowUser(db, name((w * 97 + i * 7) % 1000), VICTIM).then(() => applied++, ignoreExpected);
-      const target = { reactingUser: name(n), owner: VICTIM, timestamp: ts((i * 13) % 200), type: 'sunglasses' };
+      await unfollowUser(db, name((w * 97 + i * 7) % N), VICTIM).then(() => applied++, ignoreExpected);
+      const target = { reactingUser: name(n), owner: VICTIM, timestamp: ts((i * 13) % PHOTOS), type: 'sunglasses' };
       await reactToPhoto(db, target).then(() => applied++, ignoreExpected);
       if (i % 2 === 0) await removeReaction(db, target).then(() => applied++, ignoreExpected);
     }
@@ -106,30 +114,30 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) await createSession(db, VICTIM, 3600, account.accountId);
 
   const users = new Map<string, User>();
-  for (let i = 0; i < 1500; i++) {
+  for (let i = 0; i < USERS; i++) {
     users.set(name(i), { username: name(i), name: `User ${i}`, email: `${name(i)}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers: 0, following: 0 });
   }
   const items: object[] = [];
   const victim = { followers: 1, following: 1 }; // its self-follow counts on both sides
   items.push(encodeFriendship({ followedUser: VICTIM, followingUser: VICTIM, timestamp: ts(0) }));
-  for (let i = 0; i < 1000; i++) {
+  for (let i = 0; i < N; i++) {
     items.push(encodeFriendship({ followedUser: VICTIM, followingUser: name(i), timestamp: ts(0) }));
     users.get(name(i))!.following++;
     victim.followers++;
-    items.push(encodeFriendship({ followedUser: name(i + 500), followingUser: VICTIM, timestamp: ts(0) }));
-    users.get(name(i + 500))!.followers++;
+    items.push(encodeFriendship({ followedUser: name(i + N / 2), followingUser: VICTIM, timestamp: ts(0) }));
+    users.get(name(i + N / 2))!.followers++;
     victim.following++;
   }
-  // 200 photos of the victim, with files; 400 reactions received; 5 of its own.
+  // N/5 photos of the victim, with files; twice as many reactions received; 5 of its own.
   const store = blobs();
   const photos: Photo[] = [];
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < PHOTOS; i++) {
     const location = await store.put(`${VICTIM}/p${i}.png`, Buffer.from([i % 256]), 'image/png');
     photos.push({ username: VICTIM, timestamp: ts(i), location, reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } });
   }
-  for (let i = 0; i < 400; i++) {
-    const photo = photos[i % 200]!;
-    const type = REACTION_TYPES[Math.floor(i / 200) % 2]!;
+  for (let i = 0; i < 2 * PHOTOS; i++) {
+    const photo = photos[i % PHOTOS]!;
+    const type = REACTION_TYPES[Math.floor(i / PHOTOS) % 2]!;
     items.push(encodeReaction({ reactingUser: name(i), reactionType: type, photo: photoSk(VICTIM, photo.timestamp), timestamp: ts(1) }, VICTIM, photo.timestamp));
     photo.reactions[type]++;
   }
@@ -137,9 +145,9 @@ beforeAll(async () => {
     items.push(encodeReaction({ reactingUser: VICTIM, reactionType: 'heart', photo: photoSk(VICTIM, photos[i]!.timestamp), timestamp: ts(1) }, VICTIM, photos[i]!.timestamp));
     photos[i]!.reactions.heart++;
   }
-  // 200 reactions given, on 100 photos of others.
-  for (let i = 0; i < 100; i++) {
-    const photo: Photo = { username: name(1000 + i), timestamp: ts(i), location: 'file:///elsewhere.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } };
+  // N/5 reactions given, on N/10 photos of others.
+  for (let i = 0; i < N / 10; i++) {
+    const photo: Photo = { username: name(N + i), timestamp: ts(i), location: 'file:///elsewhere.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } };
     for (const type of ['heart', 'smiley'] as const) {
       items.push(encodeReaction({ reactingUser: VICTIM, reactionType: type, photo: photoSk(photo.username, photo.timestamp), timestamp: ts(2) }, photo.username, photo.timestamp));
       photo.reactions[type]++;
@@ -161,27 +169,27 @@ afterAll(async () => {
   await rm(photosDir, { recursive: true, force: true });
 });
 
-describe('deleting an account with 1,000 followers, 1,000 followed, 200 photos and reactions both ways', () => {
+describe(`deleting an account with ${N} followers, ${N} followed, ${PHOTOS} photos and reactions both ways`, () => {
   it('refuses log-in and every write from the moment it is marked', async () => {
     await startAccountDeletion(db, VICTIM);
     await expect(verifyCredentials(db, { username: VICTIM, password: PASSWORD })).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     await expect(uploadPhoto(db, { username: VICTIM, location: 'file:///x.png' })).rejects.toMatchObject({ code: 'ACCOUNT_DELETED' });
-    await expect(followUser(db, VICTIM, name(1400))).rejects.toMatchObject({ code: 'ACCOUNT_DELETED' });
-    await expect(reactToPhoto(db, { reactingUser: VICTIM, owner: name(1000), timestamp: ts(0), type: '+1' })).rejects.toMatchObject({ code: 'ACCOUNT_DELETED' });
-    await expect(removeReaction(db, { reactingUser: VICTIM, owner: name(1000), timestamp: ts(0), type: 'heart' })).rejects.toMatchObject({ code: 'ACCOUNT_DELETED' });
-    await expect(followUser(db, name(1400), VICTIM)).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+    await expect(followUser(db, VICTIM, name((N * 7) / 5))).rejects.toMatchObject({ code: 'ACCOUNT_DELETED' });
+    await expect(reactToPhoto(db, { reactingUser: VICTIM, owner: name(N), timestamp: ts(0), type: '+1' })).rejects.toMatchObject({ code: 'ACCOUNT_DELETED' });
+    await expect(removeReaction(db, { reactingUser: VICTIM, owner: name(N), timestamp: ts(0), type: 'heart' })).rejects.toMatchObject({ code: 'ACCOUNT_DELETED' });
+    await expect(followUser(db, name((N * 7) / 5), VICTIM)).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
     expect(await auditProblems()).toEqual([]);
   });
 
   it('stops part-way with every counter exact, while others write', async () => {
     const signal = { stop: false };
     const writing = writers(signal);
-    const outcome = await finishDeletion(db, VICTIM, { deleteFiles: (photo) => deletePhotoFiles(blobs(), photo), deleteUserFiles: (user) => deleteUserFiles(blobs(), user), maxSteps: 30 });
+    const outcome = await finishDeletion(db, VICTIM, { deleteFiles: (photo) => deletePhotoFiles(blobs(), photo), deleteUserFiles: (user) => deleteUserFiles(blobs(), user), maxSteps: PAUSE_AFTER_STEPS });
     signal.stop = true;
     expect(await writing).toBeGreaterThan(0);
     expect(outcome).toBe('paused');
     const user = (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(VICTIM) }))).Item;
-    expect(Number(user?.followers) + Number(user?.following)).toBeLessThan(2002);
+    expect(Number(user?.followers) + Number(user?.following)).toBeLessThan(2 * N + 2);
     expect(Number(user?.followers) + Number(user?.following)).toBeGreaterThan(0);
     expect(await auditProblems()).toEqual([]);
   }, 180_000);
@@ -222,7 +230,7 @@ describe('deleting an account with 1,000 followers, 1,000 followed, 200 photos a
     expect(await readdir(join(photosDir, VICTIM)).catch(() => [])).toEqual([]);
     const report = await auditOnce(db.doc, db.table);
     expect(report.problems).toEqual([]);
-    expect(report.users).toBe(1500);
+    expect(report.users).toBe(USERS);
     // The name and the email are free again.
     await signUp(db, { username: VICTIM, name: 'New victim', email: 'VICTIM@example.com', birthdate: '1990-01-01', password: 'another fine passphrase' });
   }, 240_000);

@@ -13,10 +13,12 @@ import { encodeFriendship, encodeUser } from '../../src/schema/items.js';
 import { derivedKeys } from '../../src/schema/keys.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
+import { proofSize } from '../support/proofs.js';
 import { waitFor } from '../support/wait.js';
 import { feedEntries as feedEntriesOf } from './support.js';
 
-const FOLLOWERS = 1000;
+// Sixteen BatchWriteItems one at a time (forty at full size): room for the kill to land mid-way.
+const FOLLOWERS = proofSize(400, 1000);
 const AUTHOR = 'author';
 const followers = Array.from({ length: FOLLOWERS }, (_, i) => `f${String(i).padStart(4, '0')}`);
 const REPO = new URL('../../', import.meta.url).pathname;
