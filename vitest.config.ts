@@ -25,6 +25,10 @@ export default defineConfig({
     // each file isolates itself further with tables, buckets and directories of its own.
     globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts', 'test/support/web.global.ts'],
     pool: 'forks',
+    // A worker loads the module graph (SDK, Fastify, sharp) once, not once per file: files share
+    // no state through modules (each builds its own app, table, bucket and directories), and
+    // loading it again for each file cost more than a third of the run.
+    isolate: false,
     maxWorkers: TEST_WORKERS,
     // Generous: on 2 shared cores a whole-suite run slows single tests several-fold.
     testTimeout: 60_000,
