@@ -26,7 +26,7 @@ import { startEmbeddedEngine } from '../src/engine/embedded.js';
 import { buildApp } from '../src/http/app.js';
 import { PHOTO_VARIANTS, processImage } from '../src/media/index.js';
 import { createCursorCodec } from '../src/patterns/index.js';
-import { stallUploads } from './stalled-uploads.js';
+import { stallUploads } from '../test/support/stalled-uploads.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const UPLOADS = QUICK ? 3 : 8;
@@ -203,7 +203,8 @@ try {
     const stall = await stallUploads({ port: stallPort, count: STALLED, sentBytes: 1024 * 1024, tokens: stallerTokens, refused: STALLED - STALL_ADMITTED });
     try {
       stalled.push(await readFor(READ_SECONDS, stallBase));
-      const { open, answered } = stall.report();
+      const open = stall.open();
+      const answered = stall.answers().length;
       held = `${open} open, ${answered} refused, ${open - answered} holding a slot`;
       if (open - answered !== STALL_ADMITTED) throw new Error(`expected ${STALL_ADMITTED} uploads to hold their slots through the window: ${held}`);
     } finally {

@@ -6,16 +6,16 @@
  * disk (memory stays flat), keeps serving other users, and cuts stalled bodies off after the
  * idle timeout, freeing every slot and temporary file.
  *
- * The admitted bodies trickle a byte at a time until the test says "stop", so the checks made
+ * The admitted bodies trickle a byte at a time until the test lets them stall, so the checks made
  * while they hold their places never race the idle timeout on a loaded machine.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoJpeg } from '../support/images.js';
 import { signUp, startApi, type Api, type Session } from '../http/support.js';
+import { stallUploads } from '../support/stalled-uploads.js';
 import { waitFor } from '../support/wait.js';
 
 const STALLED = 120;
@@ -23,47 +23,6 @@ const USERS = 12;
 const SENT_BYTES = 1024 * 1024; // per stalled upload, before it stalls
 const IDLE_MS = 6000;
 const TRICKLE_MS = 200;
-
-/**
- * The stalling client: opens every upload, sends headers and 1 MiB, then a byte every TRICKLE_MS
- * until a line on stdin says stop, then nothing; prints each status line.
- */
-const CLIENT = `
-const net = require('node:net');
-const [port, count, sent, trickleMs, ...tokens] = process.argv.slice(1);
-const statuses = {};
-const sockets = [];
-let open = 0;
-const trickle = setInterval(() => { for (const s of sockets) if (!s.destroyed) s.write('x', () => {}); }, Number(trickleMs));
-process.stdin.on('data', () => clearInterval(trickle));
-for (let i = 0; i < Number(count); i++) {
-  const user = 'staller' + (i % tokens.length);
-  const socket = net.connect(Number(port), '127.0.0.1', () => {
-    open++;
-    const boundary = 'stall' + i;
-    socket.write('POST /v1/users/' + user + '/photos HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nAuthorization: Bearer ' + tokens[i % tokens.length] +
-      '\\r\\nContent-Type: multipart/form-data; boundary=' + boundary + '\\r\\nContent-Length: ' + (8 * 1024 * 1024) + '\\r\\n\\r\\n');
-    socket.write('--' + boundary + '\\r\\nContent-Disposition: form-data; name="file"; filename="a.jpg"\\r\\nContent-Type: image/jpeg\\r\\n\\r\\n');
-    socket.write(Buffer.alloc(Number(sent), 0xff));
-    sockets.push(socket);
-  });
-  let seen = '';
-  socket.on('data', (d) => {
-    seen += d.toString('latin1');
-    const status = /^HTTP\\/1\\.1 (\\d{3})/.exec(seen);
-    const code = /"code":"([A-Z_]+)"/.exec(seen);
-    if (status && code && !statuses[i]) statuses[i] = status[1] + ' ' + code[1];
-  });
-  socket.on('error', () => {});
-  socket.on('close', () => { if (!statuses[i]) statuses[i] = 'closed'; });
-}
-setInterval(() => process.stdout.write(JSON.stringify({ open, statuses }) + '\\n'), 250);
-`;
-
-interface Report {
-  open: number;
-  statuses: Record<string, string>;
-}
 
 describe('stalled uploads', () => {
   let api: Api;
@@ -89,23 +48,11 @@ describe('stalled uploads', () => {
   it('admits a bounded number, refuses the rest with codes, keeps memory flat and other users served, then frees every slot', async () => {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
-    const port = new URL(api.url).port;
-    const child = spawn(process.execPath, ['-e', CLIENT, port, String(STALLED), String(SENT_BYTES), String(TRICKLE_MS), ...tokens], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let last: Report = { open: 0, statuses: {} };
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const lines = chunk.trim().split('\n');
-      try {
-        last = JSON.parse(lines[lines.length - 1]!) as Report;
-      } catch {
-        // a partial line; the next one completes it
-      }
-    });
+    // Every connection open and every refusal in; the admitted ones keep their places.
+    const uploads = await stallUploads({ port: Number(new URL(api.url).port), count: STALLED, sentBytes: SENT_BYTES, tokens, refused: STALLED - 16, trickleMs: TRICKLE_MS, timeoutMs: 30_000 });
     try {
-      // Wait until every connection is open and every refusal has arrived.
-      await waitFor(() => last.open === STALLED && Object.keys(last.statuses).length >= STALLED - 16, { what: 'every connection open and every refusal in', timeoutMs: 30_000, intervalMs: 100 });
-      expect(last.open).toBe(STALLED);
-      const refused = Object.values(last.statuses);
+      expect(uploads.open()).toBe(STALLED);
+      const refused = uploads.answers();
       expect(refused.length).toBe(STALLED - 16);
       expect(new Set(refused)).toEqual(new Set(['429 UPLOAD_IN_PROGRESS', '503 UPLOADS_BUSY']));
       expect(refused.filter((s) => s === '429 UPLOAD_IN_PROGRESS').length).toBeGreaterThan(0);
@@ -127,15 +74,15 @@ describe('stalled uploads', () => {
 
       // Now they stall: after the idle timeout every admitted upload is cut off with 408, and its
       // slot and file are freed.
-      child.stdin?.write('stop\n');
-      await waitFor(() => Object.keys(last.statuses).length === STALLED, { what: 'every admitted upload to be cut off', timeoutMs: IDLE_MS * 5, intervalMs: 100 });
-      const timedOut = Object.values(last.statuses).filter((s) => s.startsWith('408') || s === 'closed');
+      uploads.stall();
+      await waitFor(() => uploads.answers().length === STALLED, { what: 'every admitted upload to be cut off', timeoutMs: IDLE_MS * 5, intervalMs: 100 });
+      const timedOut = uploads.answers().filter((s) => s.startsWith('408') || s === 'closed');
       expect(timedOut.length).toBe(16);
       expect(await readdir(tmp)).toEqual([]);
       const after = await api.call('POST', '/v1/users/uploader/photos', { token: uploader.accessToken, body: form });
       expect(after.status).toBe(201);
     } finally {
-      child.kill();
+      uploads.stop();
     }
   }, 60_000);
 });
