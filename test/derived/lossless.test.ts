@@ -3,7 +3,6 @@
  * the engine frozen with SIGSTOP) outlast every retry bound, and still every feed ends exact,
  * with no record set aside. The checkpoint waits; the lag and the error show in the status.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import type { Db } from '../../src/patterns/db.js';
 import { uploadPhoto } from '../../src/patterns/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { authorWithFollowers, expectedEntries, feedEntries, intercept, until } from './support.js';
+import { jvmPid } from '../support/engine.js';
 
 const FOLLOWERS = 200;
 const settings = { ...loadConfig({}).derived, fanoutConcurrency: 1, pollMs: 20 };
@@ -82,15 +82,6 @@ describe('the engine frozen (SIGSTOP) in the middle of a fan-out', () => {
   let worker: Worker | undefined;
   const table = 'frozen-fanout';
 
-  /** The JVM itself: the engine handle's pid, or the java child of its supervisor. */
-  function jvmPid(): number {
-    if (readFileSync(`/proc/${engine.pid}/comm`, 'utf8').trim() === 'java') return engine.pid;
-    const children = readFileSync(`/proc/${engine.pid}/task/${engine.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    const java = children.find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java');
-    if (java === undefined) throw new Error(`no java process under the engine's supervisor ${engine.pid}`);
-    return java;
-  }
-
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'qp-frozen-'));
     engine = await startEmbeddedEngine({ dbPath: join(dir, 'db') });
@@ -102,7 +93,7 @@ describe('the engine frozen (SIGSTOP) in the middle of a fan-out', () => {
 
   afterAll(async () => {
     try {
-      process.kill(jvmPid(), 'SIGCONT');
+      process.kill(jvmPid(engine), 'SIGCONT');
     } catch {
       // Already gone.
     }
@@ -124,7 +115,7 @@ describe('the engine frozen (SIGSTOP) in the middle of a fan-out', () => {
     const doc = intercept(clients.patterns, 'BatchWriteCommand', () => {
       if (armed && ++writes === 3 && !frozen) {
         frozen = true;
-        process.kill(jvmPid(), 'SIGSTOP');
+        process.kill(jvmPid(engine), 'SIGSTOP');
       }
     });
     const counter = retryCounter();
@@ -139,7 +130,7 @@ describe('the engine frozen (SIGSTOP) in the middle of a fan-out', () => {
       expect(status.lagSeconds).toBeGreaterThan(0);
       expect(status.views[0]!.lastError).toBeDefined();
     } finally {
-      process.kill(jvmPid(), 'SIGCONT');
+      process.kill(jvmPid(engine), 'SIGCONT');
     }
     await worker.drain(120_000);
     expect(worker.status().lagSeconds).toBe(0);

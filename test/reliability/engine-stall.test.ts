@@ -4,7 +4,6 @@
  * 503 ENGINE_UNAVAILABLE within DYNAMODB_REQUEST_TIMEOUT_MS (per call on the lean client, per
  * attempt on the SDK), on both clients, and the API recovers by itself after SIGCONT. Uses a private engine; the JVM is always resumed.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embed
 import { buildApp } from '../../src/http/app.js';
 import { createCursorCodec } from '../../src/patterns/cursor.js';
 import { listen, profile, testConfig } from '../http/support.js';
+import { jvmPid } from '../support/engine.js';
 
 const TIMEOUT_MS = 1_000;
 const ATTEMPTS = 2;
@@ -28,15 +28,6 @@ const BOUND_MS = TIMEOUT_MS * ATTEMPTS + 2_000;
 let dir: string;
 let engine: EmbeddedEngine;
 
-/** The JVM itself: the engine handle's pid, or the java child of its supervisor. */
-function jvmPid(): number {
-  if (readFileSync(`/proc/${engine.pid}/comm`, 'utf8').trim() === 'java') return engine.pid;
-  const children = readFileSync(`/proc/${engine.pid}/task/${engine.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  const java = children.find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java');
-  if (java === undefined) throw new Error(`no java process under the engine's supervisor ${engine.pid}`);
-  return java;
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'qp-stall-'));
   engine = await startEmbeddedEngine({ dbPath: join(dir, 'db') });
@@ -44,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    process.kill(jvmPid(), 'SIGCONT');
+    process.kill(jvmPid(engine), 'SIGCONT');
   } catch {
     // Already gone.
   }
@@ -94,7 +85,7 @@ describe.each<ClientKind>(['lean', 'sdk'])('a frozen engine under the %s client'
 
   it('answers 503 ENGINE_UNAVAILABLE within the bound, then recovers after SIGCONT', async () => {
     expect((await timed('GET', '/v1/users/frozen')).status).toBe(200);
-    const pid = jvmPid();
+    const pid = jvmPid(engine);
     process.kill(pid, 'SIGSTOP');
     try {
       const answers = await Promise.all([

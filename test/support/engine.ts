@@ -1,4 +1,5 @@
 /** This test file's engine: the one its vitest worker owns (engine.global.ts). */
+import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
 
 export function engineEndpoint(): string {
@@ -6,4 +7,17 @@ export function engineEndpoint(): string {
   // VITEST_POOL_ID numbers the workers from 1; a worker keeps its id for the whole run.
   const pool = Number(process.env.VITEST_POOL_ID ?? 1);
   return endpoints[(pool - 1) % endpoints.length]!;
+}
+
+/**
+ * The JVM of an embedded engine a test started itself: the handle's pid, or the java child of
+ * its supervisor. Tests freeze it (SIGSTOP) to play an engine that stops answering.
+ */
+export function jvmPid(engine: { pid: number }): number {
+  const comm = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  if (comm(engine.pid) === 'java') return engine.pid;
+  const children = readFileSync(`/proc/${engine.pid}/task/${engine.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  const java = children.find((pid) => comm(pid) === 'java');
+  if (java === undefined) throw new Error(`no java process under the engine's supervisor ${engine.pid}`);
+  return java;
 }
