@@ -1,10 +1,13 @@
 /**
- * Builds the web client once for the run, into a temporary directory that every browser test
- * serves (a build per file cost seconds each and proved nothing more).
+ * Builds the web client once for the run, for every browser test to serve (a build per file
+ * cost seconds each and proved nothing more). The build is kept under node_modules/.cache,
+ * named by a hash of everything it is made from, so a warm checkout (or one test file run
+ * alone) reuses it until a source changes; only the latest build is kept.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { build } from 'vite';
 import type { TestProject } from 'vitest/node';
 
@@ -14,15 +17,37 @@ declare module 'vitest' {
   }
 }
 
-const WEB_CONFIG = new URL('../../web/vite.config.ts', import.meta.url).pathname;
-let outDir: string | undefined;
+const ROOT = new URL('../../', import.meta.url).pathname;
+const WEB_CONFIG = join(ROOT, 'web/vite.config.ts');
+const CACHE = join(ROOT, 'node_modules/.cache/web-test-build');
+/** What the build reads: the app, the generated client it imports, and the locked packages. */
+const INPUTS = ['web', 'client/src', 'package-lock.json', 'tsconfig.json'];
 
-export async function setup(project: TestProject): Promise<void> {
-  outDir = await mkdtemp(join(tmpdir(), 'qp-web-'));
-  await build({ configFile: WEB_CONFIG, logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  project.provide('webDir', outDir);
+async function filesUnder(path: string): Promise<string[]> {
+  if (!existsSync(path)) return [];
+  const entries = await readdir(path, { withFileTypes: true, recursive: true }).catch(() => undefined);
+  if (entries === undefined) return [path]; // a file
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
 
-export async function teardown(): Promise<void> {
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+async function inputsHash(): Promise<string> {
+  const hash = createHash('sha256');
+  const files = (await Promise.all(INPUTS.map((input) => filesUnder(join(ROOT, input))))).flat().filter((file) => !file.includes('/node_modules/'));
+  for (const file of files.sort()) hash.update(relative(ROOT, file)).update('\0').update(await readFile(file)).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+export async function setup(project: TestProject): Promise<void> {
+  const outDir = join(CACHE, await inputsHash());
+  if (!existsSync(join(outDir, 'index.html'))) {
+    await mkdir(CACHE, { recursive: true });
+    const building = await mkdtemp(join(CACHE, 'building-'));
+    await build({ configFile: WEB_CONFIG, logLevel: 'error', build: { outDir: building, emptyOutDir: true } });
+    // Another run may have finished the same build meanwhile: either copy serves.
+    await rename(building, outDir).catch(() => rm(building, { recursive: true, force: true }));
+    for (const entry of await readdir(CACHE)) {
+      if (join(CACHE, entry) !== outDir && !entry.startsWith('building-')) await rm(join(CACHE, entry), { recursive: true, force: true });
+    }
+  }
+  project.provide('webDir', outDir);
 }
