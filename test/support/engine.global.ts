@@ -15,6 +15,8 @@ declare module 'vitest' {
   }
 }
 
+/** A JVM starting on a machine busy with other runs can take far longer than the service's 30 s. */
+const START_TIMEOUT_MS = 120_000;
 let engines: EmbeddedEngine[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
@@ -23,7 +25,7 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('dynamodbEndpoints', [external]);
     return;
   }
-  const started = await Promise.allSettled(Array.from({ length: TEST_WORKERS }, () => startEmbeddedEngine()));
+  const started = await Promise.allSettled(Array.from({ length: TEST_WORKERS }, () => startEmbeddedEngine({ startTimeoutMs: START_TIMEOUT_MS })));
   engines = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
