@@ -70,7 +70,6 @@ export function Activity() {
   return (
     <Screen title="Activity">
       <h1>Activity</h1>
-      <Notice error={activity.error} />
       <ul class="people activity">
         {activity.items.map((item) => (
           <PersonRow key={`${item.type}-${item.actor.username}-${item.at}-${item.reactionType ?? ''}`} username={item.actor.username} name={item.actor.name} avatar={item.actor.avatar}>
@@ -88,7 +87,7 @@ export function Activity() {
         ))}
       </ul>
       {activity.done && activity.items.length === 0 ? <p class="muted">No activity yet.</p> : null}
-      <MoreSentinel done={activity.done} busy={activity.busy} more={activity.more} />
+      <MoreSentinel list={activity} />
     </Screen>
   );
 }

@@ -2,7 +2,7 @@
 import { getFeed, type FeedItem } from '../../../client/src/index.js';
 import { api } from '../session.js';
 import { ReactionBar } from '../social.js';
-import { Avatar, MoreSentinel, Notice, PhotoImage, Screen, usePaged } from '../ui.js';
+import { Avatar, MoreSentinel, PhotoImage, Screen, usePaged } from '../ui.js';
 
 function FeedCard({ item, first }: { item: FeedItem; first: boolean }) {
   const { photo, author } = item;
@@ -34,7 +34,6 @@ export function Feed() {
   return (
     <Screen title="Home">
       <h1>Home</h1>
-      <Notice error={feed.error} />
       <div class="feed">
         {feed.items.map((item, i) => (
           <FeedCard key={item.photo.id} item={item} first={i < 2} />
@@ -45,7 +44,7 @@ export function Feed() {
           Nothing here yet. <a href="/search">Find people to follow</a> or <a href="/upload">share a photo</a>.
         </p>
       ) : null}
-      <MoreSentinel done={feed.done} busy={feed.busy} more={feed.more} started={feed.items.length > 0} />
+      <MoreSentinel list={feed} started={feed.items.length > 0} />
     </Screen>
   );
 }

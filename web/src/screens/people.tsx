@@ -2,13 +2,12 @@
 import { listFollowers, listFollowing, type FriendshipWithProfile } from '../../../client/src/index.js';
 import { api } from '../session.js';
 import { FollowButton, PersonRow, relationOf } from '../social.js';
-import { MoreSentinel, Notice, Screen, usePaged } from '../ui.js';
+import { MoreSentinel, Screen, usePaged } from '../ui.js';
 
 function PeopleList({ title, people, other }: { title: string; people: ReturnType<typeof usePaged<FriendshipWithProfile>>; other: (f: FriendshipWithProfile) => string }) {
   return (
     <Screen title={title}>
       <h1>{title}</h1>
-      <Notice error={people.error} />
       <ul class="people">
         {people.items.map((f) => {
           const username = other(f);
@@ -20,7 +19,7 @@ function PeopleList({ title, people, other }: { title: string; people: ReturnTyp
         })}
       </ul>
       {people.done && people.items.length === 0 ? <p class="muted">Nobody yet.</p> : null}
-      <MoreSentinel done={people.done} busy={people.busy} more={people.more} />
+      <MoreSentinel list={people} />
     </Screen>
   );
 }

@@ -16,38 +16,48 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
       .catch((e: unknown) => setError(problem(e)));
   }, [photoId]);
 
-  const reactions = usePaged(`${photoId}:${version}`, async (cursor) => {
-    const { data } = await listPhotoReactions({ client: api, path: { photoId }, query: { limit: 50, expand: 'profile', ...(cursor ? { cursor } : {}) }, throwOnError: true });
-    return data;
-  });
+  const shown = photo?.id === photoId ? photo : undefined;
+  // Who reacted waits for the photo: a missing or hidden photo has no list worth asking for.
+  const reactions = usePaged(
+    `${photoId}:${version}`,
+    async (cursor) => {
+      const { data } = await listPhotoReactions({ client: api, path: { photoId }, query: { limit: 50, expand: 'profile', ...(cursor ? { cursor } : {}) }, throwOnError: true });
+      return data;
+    },
+    shown === undefined,
+  );
 
   return (
     <Screen title={photo?.caption ?? 'Photo'}>
       <Notice error={error} />
-      {photo?.id === photoId ? (
+      {shown ? (
         <article class="photo">
           <header>
-            <a href={`/u/${photo.username}`}>@{photo.username}</a>
-            <time class="muted" dateTime={photo.timestamp}>
-              {new Date(photo.timestamp).toLocaleString()}
+            <a href={`/u/${shown.username}`}>@{shown.username}</a>
+            <time class="muted" dateTime={shown.timestamp}>
+              {new Date(shown.timestamp).toLocaleString()}
             </time>
           </header>
-          <PhotoImage photo={photo} variant="feed" alt={photo.caption ?? `Photo by ${photo.username}`} eager />
-          {photo.caption ? <p class="caption">{photo.caption}</p> : null}
-          <ReactionBar photo={photo} mine={photo.myReactions} onChange={() => setVersion((v) => v + 1)} />
+          <PhotoImage photo={shown} variant="feed" alt={shown.caption ?? `Photo by ${shown.username}`} eager />
+          {shown.caption ? <p class="caption">{shown.caption}</p> : null}
+          <ReactionBar photo={shown} mine={shown.myReactions} onChange={() => setVersion((v) => v + 1)} />
         </article>
       ) : null}
-      <h2>Reactions</h2>
-      <ul class="people" aria-label="Who reacted">
-        {reactions.items.map((r) => (
-          <PersonRow key={`${r.reactingUser}-${r.reactionType}`} username={r.reactingUser} name={r.user?.name} avatar={r.user?.avatar}>
-            <span role="img" aria-label={REACTIONS.find((x) => x.type === r.reactionType)?.label}>
-              {REACTIONS.find((x) => x.type === r.reactionType)?.glyph}
-            </span>
-          </PersonRow>
-        ))}
-      </ul>
-      <MoreSentinel done={reactions.done} busy={reactions.busy} more={reactions.more} />
+      {shown ? (
+        <>
+          <h2>Reactions</h2>
+          <ul class="people" aria-label="Who reacted">
+            {reactions.items.map((r) => (
+              <PersonRow key={`${r.reactingUser}-${r.reactionType}`} username={r.reactingUser} name={r.user?.name} avatar={r.user?.avatar}>
+                <span role="img" aria-label={REACTIONS.find((x) => x.type === r.reactionType)?.label}>
+                  {REACTIONS.find((x) => x.type === r.reactionType)?.glyph}
+                </span>
+              </PersonRow>
+            ))}
+          </ul>
+          <MoreSentinel list={reactions} />
+        </>
+      ) : null}
     </Screen>
   );
 }

@@ -124,7 +124,6 @@ export function Profile({ username = '' }: { username?: string }) {
         <p class="muted">This account is private: follow it to see its photos.</p>
       ) : (
         <>
-          <Notice error={error ? undefined : photos.error} />
           <ul class="grid" aria-label="Photos">
             {photos.items.map((photo) => (
               <li key={photo.id}>
@@ -135,7 +134,7 @@ export function Profile({ username = '' }: { username?: string }) {
             ))}
           </ul>
           {photos.done && photos.items.length === 0 ? <p class="muted">No photos yet.</p> : null}
-          <MoreSentinel done={photos.done} busy={photos.busy} more={photos.more} />
+          <MoreSentinel list={photos} />
         </>
       )}
     </Screen>

@@ -154,7 +154,6 @@ function BlockedSection() {
     });
   return (
     <Section title="Blocked people" state={state}>
-      <Notice error={blocks.error} />
       <ul class="people" aria-label="Blocked people">
         {blocks.items.map((b) => (
           <li key={b.blockedUser}>
@@ -166,7 +165,7 @@ function BlockedSection() {
         ))}
       </ul>
       {blocks.done && blocks.items.length === 0 ? <p class="muted">You have blocked nobody.</p> : null}
-      <MoreSentinel done={blocks.done} busy={blocks.busy} more={blocks.more} />
+      <MoreSentinel list={blocks} />
     </Section>
   );
 }
