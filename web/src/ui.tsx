@@ -245,3 +245,50 @@ export function MoreSentinel({
     </button>
   );
 }
+
+const UNITS: [limit: number, seconds: number, unit: string][] = [
+  [60, 1, 's'],
+  [3600, 60, 'min'],
+  [86_400, 3600, 'h'],
+  [7 * 86_400, 86_400, 'd'],
+  [365 * 86_400, 7 * 86_400, 'w'],
+];
+
+/** "now", "5 min", "3 h", "2 d", "6 w", then the date: how long ago, as people read a feed. */
+export function ago(iso: string, now = Date.now()): string {
+  const then = new Date(iso.endsWith('Z') || /[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`).getTime();
+  const seconds = Math.max(0, Math.round((now - then) / 1000));
+  if (seconds < 10) return 'now';
+  for (const [limit, size, unit] of UNITS) if (seconds < limit) return `${Math.floor(seconds / size)} ${unit}`;
+  return new Date(then).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+/** A time as "3 h", with the full date and time on hover (and for screen readers, in `title`). */
+export function Ago({ at }: { at: string }) {
+  const full = new Date(at.endsWith('Z') || /[+-]\d\d:\d\d$/.test(at) ? at : `${at}Z`).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
+  return (
+    <time class="muted ago" dateTime={at} title={full}>
+      {ago(at)}
+    </time>
+  );
+}
+
+/** What a screen shows for a user or photo that does not exist (or is not there for this viewer). */
+export function NotFound({ what }: { what: 'account' | 'photo' }) {
+  return (
+    <section class="not-found" aria-labelledby="not-found-title">
+      <h1 id="not-found-title">{what === 'account' ? 'This account isn’t here' : 'This photo isn’t here'}</h1>
+      <p class="muted">{what === 'account' ? 'The link may be wrong, or the account was deleted.' : 'The link may be wrong, or the photo was deleted or is not shared with you.'}</p>
+      <p>
+        <a class="button" href="/">
+          Back to your feed
+        </a>
+      </p>
+    </section>
+  );
+}
+
+/** An answer that means "no such thing here" for a screen about one user or photo. */
+export function isNotFound(error: unknown): boolean {
+  return isErrorResponse(error) && /NOT_FOUND$|^VALIDATION_FAILED$|^INVALID_PHOTO_ID$/.test(error.error.code);
+}

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { approveFollowRequest, declineFollowRequest, getActivity, markActivityRead, type ActivityItem } from '../../../client/src/index.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS } from '../social.js';
-import { MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
+import { Ago, MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
 
 /** Unread activity, for the badge in the navigation. */
 export const unread = signal(0);
@@ -74,7 +74,7 @@ export function Activity() {
         {activity.items.map((item) => (
           <PersonRow key={`${item.type}-${item.actor.username}-${item.at}-${item.reactionType ?? ''}`} username={item.actor.username} name={item.actor.name} avatar={item.actor.avatar}>
             <span class={item.unread ? 'what unread' : 'what'}>
-              {describe(item)}
+              {describe(item)} <Ago at={item.at} />
               {item.unread ? <span class="badge">new</span> : null}
             </span>
             {item.type === 'request' ? <RequestButtons username={item.actor.username} /> : null}

@@ -2,7 +2,7 @@
 import { getFeed, type FeedItem } from '../../../client/src/index.js';
 import { api } from '../session.js';
 import { ReactionBar } from '../social.js';
-import { Avatar, MoreSentinel, PhotoImage, Screen, usePaged } from '../ui.js';
+import { Ago, Avatar, MoreSentinel, PhotoImage, Screen, usePaged } from '../ui.js';
 
 function FeedCard({ item, first }: { item: FeedItem; first: boolean }) {
   const { photo, author } = item;
@@ -13,9 +13,7 @@ function FeedCard({ item, first }: { item: FeedItem; first: boolean }) {
           <Avatar name={author.username} image={author.avatar} size={32} />
           <span>{author.name}</span>
         </a>
-        <time class="muted" dateTime={photo.timestamp}>
-          {new Date(photo.timestamp).toLocaleDateString()}
-        </time>
+        <Ago at={photo.timestamp} />
       </header>
       <a href={`/p/${photo.id}`} aria-label={`Open the photo by ${author.name}${photo.caption ? `: ${photo.caption}` : ''}`}>
         <PhotoImage photo={photo} variant="feed" alt={photo.caption ?? `Photo by ${author.name}`} eager={first} />

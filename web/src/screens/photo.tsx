@@ -3,17 +3,21 @@ import { useEffect, useState } from 'preact/hooks';
 import { getPhoto, listPhotoReactions, type PhotoForViewer } from '../../../client/src/index.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS, ReactionBar } from '../social.js';
-import { MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
+import { Ago, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
 
 export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
   const [photo, setPhoto] = useState<PhotoForViewer>();
   const [error, setError] = useState<string>();
+  const [missing, setMissing] = useState(false);
   const [version, setVersion] = useState(0);
 
   useEffect(() => {
     getPhoto({ client: api, path: { photoId }, throwOnError: true })
-      .then(({ data }) => setPhoto(data))
-      .catch((e: unknown) => setError(problem(e)));
+      .then(({ data }) => {
+        setPhoto(data);
+        setMissing(false);
+      })
+      .catch((e: unknown) => (isNotFound(e) ? setMissing(true) : setError(problem(e))));
   }, [photoId]);
 
   const shown = photo?.id === photoId ? photo : undefined;
@@ -27,6 +31,13 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
     shown === undefined,
   );
 
+  if (missing) {
+    return (
+      <Screen title="Photo not found">
+        <NotFound what="photo" />
+      </Screen>
+    );
+  }
   return (
     <Screen title={photo?.caption ?? 'Photo'}>
       <Notice error={error} />
@@ -34,9 +45,7 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
         <article class="photo">
           <header>
             <a href={`/u/${shown.username}`}>@{shown.username}</a>
-            <time class="muted" dateTime={shown.timestamp}>
-              {new Date(shown.timestamp).toLocaleString()}
-            </time>
+            <Ago at={shown.timestamp} />
           </header>
           <PhotoImage photo={shown} variant="feed" alt={shown.caption ?? `Photo by ${shown.username}`} eager />
           {shown.caption ? <p class="caption">{shown.caption}</p> : null}
@@ -46,6 +55,7 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
       {shown ? (
         <>
           <h2>Reactions</h2>
+          {reactions.done && reactions.items.length === 0 ? <p class="muted">No reactions yet: be the first.</p> : null}
           <ul class="people" aria-label="Who reacted">
             {reactions.items.map((r) => (
               <PersonRow key={`${r.reactingUser}-${r.reactionType}`} username={r.reactingUser} name={r.user?.name} avatar={r.user?.avatar}>

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { blockUser, getUser, listUserPhotos, unblockUser, type Profile as User } from '../../../client/src/index.js';
 import { api, currentUser } from '../session.js';
 import { FollowButton, relationOf, type FollowChange } from '../social.js';
-import { Avatar, MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
+import { Avatar, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
 
 
 /** Block with a confirmation step; once blocked, unblock from here too. */
@@ -53,6 +53,8 @@ function BlockControl({ username, blocking, onChange }: { username: string; bloc
 
 export function Profile({ username = '' }: { username?: string }) {
   const [user, setUser] = useState<User>();
+  // The name that answered 404: a not-found page rather than an empty profile.
+  const [missing, setMissing] = useState<string>();
   const [error, setError] = useState<string>();
   const [version, setVersion] = useState(0);
   const me = currentUser.value;
@@ -63,8 +65,9 @@ export function Profile({ username = '' }: { username?: string }) {
       .then(({ data }) => {
         setUser(data);
         setError(undefined);
+        setMissing(undefined);
       })
-      .catch((e: unknown) => setError(problem(e)));
+      .catch((e: unknown) => (isNotFound(e) ? setMissing(username) : setError(problem(e))));
   }, [username, version]);
 
   const shown = user?.username === username ? user : undefined;
@@ -92,6 +95,13 @@ export function Profile({ username = '' }: { username?: string }) {
         : old,
     );
 
+  if (missing === username) {
+    return (
+      <Screen title="Account not found">
+        <NotFound what="account" />
+      </Screen>
+    );
+  }
   return (
     <Screen title={shown ? `${shown.name} (@${username})` : `@${username}`}>
       <Notice error={error} />

@@ -1,4 +1,6 @@
 /**
+ * States beyond the happy path: what a missing user or photo shows, and failing lists.
+ *
  * A list that fails is never asked for in a loop. A missing photo costs one request and says
  * so; a list offline waits for the network and loads when it is back; a list the service
  * keeps answering 503 is retried three times, further and further apart, then waits for the
@@ -51,16 +53,34 @@ const frames = (page: Page) =>
       }),
   );
 
-describe('lists that fail', () => {
-  it('a link to a missing photo: one request, a visible error, no list asked for', async () => {
+describe('missing things and failing lists', () => {
+  it('a link to a missing photo: one request, a not-found page, no list asked for', async () => {
     const { context, page, requests } = await signedIn('missing-link');
     const missing = photoId('missing-link', '2020-01-01T00:00:00');
     try {
       await page.goto(`/p/${missing}`);
-      await page.getByRole('alert').waitFor();
+      await page.getByRole('heading', { name: 'This photo isn’t here' }).waitFor();
       await frames(page);
       expect(requests(`/v1/photos/${missing}`)).toBe(1);
       expect(requests('/reactions')).toBe(0);
+      expect(await page.title()).toContain('Photo not found');
+
+      // A malformed link says the same, never the validator's words.
+      await page.goto('/p/bogus');
+      await page.getByRole('heading', { name: 'This photo isn’t here' }).waitFor();
+      expect(await page.locator('main').textContent()).not.toMatch(/must match|pattern|VALIDATION/i);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a missing account: a not-found page, not an empty profile', async () => {
+    const { context, page } = await signedIn('looks-for-nobody');
+    try {
+      await page.goto('/u/nobody-here');
+      await page.getByRole('heading', { name: 'This account isn’t here' }).waitFor();
+      expect(await page.getByRole('link', { name: 'Back to your feed' }).count()).toBe(1);
+      expect(await page.locator('header.profile').count()).toBe(0);
     } finally {
       await context.close();
     }
