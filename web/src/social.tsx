@@ -80,7 +80,7 @@ export function FollowButton(props: { username: string; initial: Relation; onCha
 }
 
 export const REACTIONS: { type: Reaction['reactionType']; label: string; glyph: string }[] = [
-  { type: '+1', label: 'Plus one', glyph: '+1' },
+  { type: '+1', label: 'Plus one', glyph: '👍' },
   { type: 'smiley', label: 'Smiley', glyph: '😊' },
   { type: 'sunglasses', label: 'Sunglasses', glyph: '😎' },
   { type: 'heart', label: 'Heart', glyph: '❤️' },

@@ -1,0 +1,79 @@
+/**
+ * Every screen, in the light theme and the dark one (the system setting decides), checked by
+ * axe-core against WCAG 2.1 A and AA: no serious or critical violation anywhere. The screens
+ * are filled (a photo, a follower, a reaction), so what is checked is what people see.
+ */
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { photoJpeg } from '../support/images.js';
+import { profile, signUp, type Session } from '../http/support.js';
+import { PHONE, startWebRig, type WebRig } from './support.js';
+
+let rig: WebRig;
+let owner: Session;
+let photoId: string;
+
+beforeAll(async () => {
+  rig = await startWebRig();
+  owner = await signUp(rig.api, 'axe-owner');
+  const fan = await signUp(rig.api, 'axe-fan');
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(await photoJpeg(120, 90))], { type: 'image/jpeg' }), 'a.jpg');
+  form.append('caption', 'A photo to check');
+  const uploaded = await rig.api.call('POST', '/v1/users/axe-owner/photos', { token: owner.accessToken, body: form });
+  expect(uploaded.status).toBe(201);
+  photoId = (uploaded.body as { id: string }).id;
+  expect((await rig.api.call('PUT', '/v1/users/axe-owner/followers/me', { token: fan.accessToken })).status).toBeLessThan(300);
+  expect((await rig.api.call('PUT', `/v1/photos/${photoId}/reactions/heart`, { token: fan.accessToken })).status).toBeLessThan(300);
+}, 120_000);
+
+afterAll(async () => {
+  await rig?.close();
+});
+
+/** The violations people would meet: serious and critical ones, with where they are. */
+async function violations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+const SIGNED_OUT = ['/login', '/signup'];
+const SIGNED_IN = ['/', '/search', '/activity', '/u/axe-owner', '/u/axe-owner/followers', '/upload', '/settings', '/u/nobody-here', 'photo'];
+
+describe.each(['light', 'dark'] as const)('every screen in the %s theme', (theme) => {
+  it('has no serious or critical axe violation', async () => {
+    const context = await rig.browser.newContext({ baseURL: rig.api.url, viewport: PHONE, colorScheme: theme });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const found: string[] = [];
+    try {
+      for (const path of SIGNED_OUT) {
+        await page.goto(path);
+        await page.locator('main').waitFor();
+        found.push(...(await violations(page)).map((v) => `${path}: ${v}`));
+      }
+      await page.goto('/login');
+      await page.getByLabel('Username').fill('axe-owner');
+      await page.getByLabel('Password').fill(profile('axe-owner').password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).waitFor();
+      // The theme is the system's: the page's own colours follow it.
+      const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+      const [r = 0, g = 0, b = 0] = (background.match(/\d+/g) ?? []).map(Number);
+      expect((r + g + b) / 3 > 128 ? 'light' : 'dark').toBe(theme);
+      for (const path of SIGNED_IN) {
+        await page.goto(path === 'photo' ? `/p/${photoId}` : path);
+        await page.locator('main').waitFor();
+        // Settled: no list still loading.
+        await expect.poll(() => page.getByText('Loading…').count()).toBe(0);
+        found.push(...(await violations(page)).map((v) => `${path}: ${v}`));
+      }
+    } finally {
+      await context.close();
+    }
+    expect(found).toEqual([]);
+  }, 120_000);
+});
