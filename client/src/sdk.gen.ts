@@ -455,7 +455,7 @@ export const listFollowRequests = <ThrowOnError extends boolean = false>(options
 });
 
 /**
- * Approve a request: the lab's follow transaction, with the request's delete inside it
+ * Approve a request: the lab's follow transaction, with the request's delete inside it; approved again, the same answer (200)
  */
 export const approveFollowRequest = <ThrowOnError extends boolean = false>(options: Options<ApproveFollowRequestData, ThrowOnError>): RequestResult<ApproveFollowRequestResponses, ApproveFollowRequestErrors, ThrowOnError> => (options.client ?? client).put<ApproveFollowRequestResponses, ApproveFollowRequestErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

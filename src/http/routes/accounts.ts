@@ -84,7 +84,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.post(
     '/accounts',
     {
-      ...limit,
+      config: { ...limit.config, idempotent: 'sign-up' },
       schema: {
         operationId: 'signUp',
         tags: ['accounts'],

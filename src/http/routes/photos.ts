@@ -15,6 +15,7 @@ import { assertCaption, assertUploadAllowed, reservationGraceSeconds, deletePhot
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
+import { claimAfterBody, fileDigest } from '../idempotency.js';
 import { ingestPhoto } from '../ingest.js';
 import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type ReceivedFile } from '../uploads.js';
 import { errorsFor, Page, PageQuery, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
@@ -61,7 +62,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   app.post(
     '/users/:username/photos',
     {
-      ...writes,
+      config: { ...writes.config, idempotent: 'after-body' },
       // The multipart stream is read by the handler; the body schema documents it only.
       validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : TypeBoxValidatorCompiler(route)),
       schema: {
@@ -99,10 +100,16 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       assertSelf(request, username, 'upload photos to this account');
       const release = media.gate.acquire(username);
       let file: ReceivedFile | undefined;
+      const allowed = () => assertUploadAllowed(db, username, media.quota, reservationGraceSeconds(config.media.uploadSlotTtlSeconds));
+      // A keyed retry of an upload that used the last of the quota must still get its photo:
+      // with a key, the bounds are checked once the key is known not to be a repeat.
+      const keyed = request.idempotency !== undefined;
       try {
-        await assertUploadAllowed(db, username, media.quota, reservationGraceSeconds(config.media.uploadSlotTtlSeconds));
+        if (!keyed) await allowed();
         const form = await readUploadForm(request, uploadLimit, config.media.uploadIdleTimeoutMs, config.media.tmpDir, minimumRate(config));
         file = form.file;
+        if (keyed && (await claimAfterBody(request, reply, [await fileDigest(file.path), form.caption ?? null]))) return reply;
+        if (keyed) await allowed();
         // Refused before any image work, as the direct upload's body schema refuses it.
         assertCaption(form.caption);
         const photo = await ingestPhoto(ctx, { username, path: file.path, caption: form.caption });
