@@ -276,7 +276,7 @@ export const uploadPhoto = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * Delete your own photo; its reactions go with it, transactionally, and then its stored files
+ * Delete your own photo; its reactions go with it, transactionally, and then its stored files (204 also when it is gone already)
  */
 export const deletePhoto = <ThrowOnError extends boolean = false>(options: Options<DeletePhotoData, ThrowOnError>): RequestResult<DeletePhotoResponses, DeletePhotoErrors, ThrowOnError> => (options.client ?? client).delete<DeletePhotoResponses, DeletePhotoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -5,13 +5,13 @@
  * one photo; another body with the key is refused (422); concurrent same-key requests make one
  * effect; keys expire, are scoped per account id, and go with their account.
  */
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishDeletion, startAccountDeletion } from '../../src/patterns/index.js';
-import { ranges } from '../../src/schema/keys.js';
+import { keys, ranges } from '../../src/schema/keys.js';
 import { photoJpeg } from '../support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
-import { profile, signUp, startApi, type Api, type Session } from './support.js';
+import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from './support.js';
 
 function form(bytes: Buffer, caption?: string): FormData {
   // A new FormData each time: a retry's multipart boundary differs, its content does not.
@@ -189,6 +189,21 @@ describe('Idempotency-Key', () => {
     expect((await api.call('DELETE', '/v1/me/sessions', { token: erin.accessToken })).status).toBe(200);
     const replay = await slot(erin, 'ended-session-0001');
     expect([replay.status, replay.body.error.code]).toEqual([401, 'SESSION_ENDED']);
+  });
+
+  it('a repeated delete of one\'s photo answers as the first did (204), and releases its bytes once', async () => {
+    const upload = await api.call('POST', '/v1/users/bob/photos', { token: bob.accessToken, body: imageForm(PNG_1x1) });
+    expect(upload.status).toBe(201);
+    const usage = async () => (await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.storageUse('bob'), ConsistentRead: true }))).Item?.bytes as number;
+    const before = await usage();
+    expect((await api.call('DELETE', `/v1/photos/${upload.body.id}`, { token: bob.accessToken })).status).toBe(204);
+    const after = await usage();
+    expect(after).toBeLessThan(before);
+    expect((await api.call('DELETE', `/v1/photos/${upload.body.id}`, { token: bob.accessToken })).status).toBe(204);
+    expect(await usage()).toBe(after);
+    // Still only the owner may ask.
+    const gina = await signUp(api, 'gina');
+    expect((await api.call('DELETE', `/v1/photos/${upload.body.id}`, { token: gina.accessToken })).status).toBe(403);
   });
 
   it('go with their account: deletion removes them, and a new account of the name inherits none', async () => {

@@ -190,7 +190,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       schema: {
         operationId: 'deletePhoto',
         tags: ['photos'],
-        summary: 'Delete your own photo; its reactions go with it, transactionally, and then its stored files',
+        summary: 'Delete your own photo; its reactions go with it, transactionally, and then its stored files (204 also when it is gone already)',
         security: BEARER,
         params: PhotoParams,
         response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN', 'ACCOUNT_DELETED'], 404: ['PHOTO_NOT_FOUND'], 409: [], 429: [], 503: [] }) },
@@ -199,8 +199,16 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     async (request, reply) => {
       const { username, timestamp } = photoRef(request.params.photoId);
       assertSelf(request, username, 'delete this photo');
-      const photo = await getPhoto(db, username, timestamp);
-      await deletePhoto(db, username, timestamp);
+      // Deleted already (a retry whose first answer was lost): the same answer, nothing released twice.
+      const gone = (error: unknown) => isDomainError(error) && error.code === 'PHOTO_NOT_FOUND';
+      let photo: Photo;
+      try {
+        photo = await getPhoto(db, username, timestamp);
+        await deletePhoto(db, username, timestamp);
+      } catch (error) {
+        if (gone(error)) return reply.status(204).send(null);
+        throw error;
+      }
       // After the item is gone nothing points at the files; a failure here only wastes space
       // until `quick-photos doctor --fix` removes what no item references.
       await deletePhotoFiles(blobs, photo).catch((e: unknown) => request.log.warn({ err: e, photo: request.params.photoId }, 'photo files not removed'));
