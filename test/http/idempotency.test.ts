@@ -166,7 +166,7 @@ describe('Idempotency-Key', () => {
     expect([second.status, second.headers.get('idempotent-replayed')]).toEqual([413, null]);
   });
 
-  it('expire: past its expiresAt (TTL) a key is free again, even before TTL deletion ran', async () => {
+  it('expire: past its expiresAt (TTL) a key is free again (test/idempotency-keys.test.ts: also while the item is still there)', async () => {
     const first = await slot(bob, 'expiring-key-0001', 1000);
     expect(first.status).toBe(201);
     const items = await keptKeys(api, 'bob');
