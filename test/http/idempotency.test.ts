@@ -224,3 +224,27 @@ describe('Idempotency-Key', () => {
     expect(after.body.uploadId).not.toBe(before.body.uploadId);
   });
 });
+
+describe('a keyed retry of an upload that used the last of its bounds', () => {
+  let api: Api;
+  let hal: Session;
+  beforeAll(async () => {
+    api = await startApi({ UPLOADS_PER_HOUR: '1' });
+    hal = await signUp(api, 'hal');
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('still answers its photo; a new upload is refused as before', async () => {
+    const bytes = await photoJpeg(320, 200);
+    const send = (headers: Record<string, string> = {}) => api.call('POST', '/v1/users/hal/photos', { token: hal.accessToken, body: form(bytes), headers });
+    const first = await send({ 'idempotency-key': 'last-upload-0001' });
+    expect(first.status).toBe(201);
+    const retried = await send({ 'idempotency-key': 'last-upload-0001' });
+    expect([retried.status, retried.body.id]).toEqual([201, first.body.id]);
+    const another = await send({ 'idempotency-key': 'next-upload-0002' });
+    expect([another.status, another.body.error.code]).toEqual([429, 'UPLOAD_RATE_EXCEEDED']);
+    expect((await send()).status).toBe(429);
+  });
+});
