@@ -68,8 +68,8 @@ describe("the lab's key ranges", () => {
     expect(labQueriesReading(keys.passwordThrottle('a', 'AAAAAAAAAAAAAAAA'))).toEqual([]);
     expect(labQueriesReading(keys.emailProbes('a'))).toEqual([]);
     expect(labQueriesReading(keys.mailToken('a', 'undo-email'))).toEqual([]);
-    // Idempotency keys, in every scope (account id, no id, sign-up), whatever the digest holds.
-    for (const scope of ['A0f8e2c1d9b7a4e3f6a1b2c3d4e5f60718', 'N', 'S']) {
+    // Idempotency keys, in every scope (account id, no id, no token), whatever the digest holds.
+    for (const scope of ['A0f8e2c1d9b7a4e3f6a1b2c3d4e5f60718', 'N', 'P']) {
       for (const digest of ['PHOTO', '-FRIEND-', 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', 'AAAA_-09']) {
         const key = keys.idempotency('a', scope, digest);
         expect(labQueriesReading(key), `${key.PK} / ${key.SK}`).toEqual([]);

@@ -1354,6 +1354,12 @@ export type RefreshSessionResponse = RefreshSessionResponses[keyof RefreshSessio
 
 export type VerifyEmailData = {
     body: EmailVerification;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/email-verifications';
@@ -1365,7 +1371,15 @@ export type VerifyEmailErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
         };
     };
     /**
@@ -1382,6 +1396,14 @@ export type VerifyEmailErrors = {
     415: ErrorResponse & {
         error: {
             code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**
@@ -1494,6 +1516,12 @@ export type RequestPasswordResetResponse = RequestPasswordResetResponses[keyof R
 
 export type UndoEmailChangeData = {
     body: UndoEmailChange;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/email-changes/undo';
@@ -1505,7 +1533,7 @@ export type UndoEmailChangeErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
         };
     };
     /**
@@ -1529,7 +1557,7 @@ export type UndoEmailChangeErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT';
+            code: 'EMAIL_TAKEN' | 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
         };
     };
     /**
@@ -1546,6 +1574,14 @@ export type UndoEmailChangeErrors = {
     415: ErrorResponse & {
         error: {
             code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**
@@ -1596,6 +1632,12 @@ export type ResetPasswordData = {
          */
         password: string;
     };
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/password-resets/confirm';
@@ -1607,7 +1649,7 @@ export type ResetPasswordErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
         };
     };
     /**
@@ -1627,6 +1669,14 @@ export type ResetPasswordErrors = {
         };
     };
     /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
      * Payload Too Large
      */
     413: ErrorResponse & {
@@ -1640,6 +1690,14 @@ export type ResetPasswordErrors = {
     415: ErrorResponse & {
         error: {
             code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**

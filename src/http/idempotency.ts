@@ -9,7 +9,7 @@
  *    and no second effect; a different request (method, route, account, params, body; for
  *    multipart, the file's bytes and the fields): 422 IDEMPOTENCY_KEY_REUSED; while the first
  *    is still running: 409 IDEMPOTENCY_KEY_IN_FLIGHT.
- * Keys are scoped per account id (sign-up: per name asked for) and kept in the table
+ * Keys are scoped per account id (routes without a token: per account their body names) and kept in the table
  * (src/patterns/idempotency.ts), so they hold across instances and restarts. The table holds a
  * keyed hash of the client's key, a keyed hash of the request, and the answer encrypted with a
  * key derived from the client's key: reading the table reveals neither (sign-up answers carry
@@ -25,11 +25,11 @@ import { HttpError } from './errors.js';
 import { withErrorCodes } from './schemas.js';
 
 /**
- * `true`: the JSON body and params are the request; `'sign-up'`: the same, scoped by the
- * username asked for (no account yet); `'after-body'`: a multipart route, which reads its
- * body first and then calls `claimAfterBody` with what it read.
+ * `true`: the JSON body and params are the request; `'after-body'`: a multipart route, which
+ * reads its body first and then calls `claimAfterBody` with what it read; `{ account }`: a
+ * route without a token (sign-up, the emailed codes), scoped by the account its body names.
  */
-export type IdempotentMode = true | 'sign-up' | 'after-body';
+export type IdempotentMode = true | 'after-body' | { account: (body: unknown) => string };
 
 interface IdempotencyState {
   key: string;
@@ -123,7 +123,7 @@ export function idempotencyPlugin(app: FastifyInstance, options: IdempotencyOpti
     if (held.fingerprint !== fingerprint) throw idempotencyErrors.reused();
     if (held.state === 'pending') throw idempotencyErrors.inFlight();
     // An ended session gets no kept answer either (one GetItem, on replays only).
-    if (request.routeOptions.config.idempotent !== 'sign-up') await getUser(db, request.username);
+    if (typeof request.routeOptions.config.idempotent !== 'object') await getUser(db, request.username);
     if (held.answer === undefined) throw idempotencyErrors.notKept(held.status);
     const kept = JSON.parse(open(state, held.answer)) as { body: unknown; location?: string };
     if (kept.location !== undefined) void reply.header('location', kept.location);
@@ -136,10 +136,9 @@ export function idempotencyPlugin(app: FastifyInstance, options: IdempotencyOpti
     if (header === undefined) return;
     const key = parseIdempotencyKey(header);
     const mode = request.routeOptions.config.idempotent;
-    const signUpName = (request.body as { username?: unknown } | undefined)?.username;
     const ref: IdempotencyKeyRef =
-      mode === 'sign-up'
-        ? { username: String(signUpName).toLowerCase(), scope: 'S', digest: '' }
+      typeof mode === 'object'
+        ? { username: mode.account(request.body), scope: 'P', digest: '' }
         : { username: request.username, scope: request.acting.accountId === undefined ? 'N' : `A${request.acting.accountId}`, digest: '' };
     ref.digest = mac('key', key).digest('base64url');
     const state: IdempotencyState = { key, ref };
@@ -185,7 +184,12 @@ export function idempotencyPlugin(app: FastifyInstance, options: IdempotencyOpti
     schema.response = withErrorCodes(schema.response ?? {}, IDEMPOTENCY_CODES);
     route.preHandler = [...toArray(route.preHandler), begin];
     route.preSerialization = [...toArray(route.preSerialization), async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => (await settle(request, reply, payload), payload)];
-    // Answered without a body the hook above saw (a connection closed, a stream): the key is released.
+    // An empty answer (204) never reaches preSerialization: kept here, before it is sent.
+    route.onSend = [
+      ...toArray(route.onSend),
+      async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => (await settle(request, reply, payload === null || payload === '' ? null : undefined), payload),
+    ];
+    // Answered without either hook (a connection closed mid-way): the key is released.
     route.onResponse = [...toArray(route.onResponse), async (request: FastifyRequest, reply: FastifyReply) => settle(request, reply, undefined)];
   });
   app.decorate('idempotencyClaim', (request: FastifyRequest, reply: FastifyReply, parts: unknown[]) => {

@@ -21,7 +21,7 @@ import { call, isConditionFailure, type Db } from './db.js';
 export interface IdempotencyKeyRef {
   /** The account (or, for sign-up, the name asked for) whose partition holds the key. */
   username: string;
-  /** `A<accountId>`, `N` (an account made before ids), `S` (sign-up). */
+  /** `A<accountId>`, `N` (an account made before ids), `P` (a route without a token: sign-up, emailed codes). */
   scope: string;
   /** A keyed hash of the client's key. */
   digest: string;

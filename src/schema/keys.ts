@@ -121,8 +121,8 @@ export const keys = {
   /**
    * One Idempotency-Key of a POST, in its account's partition (so deletion sweeps it with one
    * Query). `scope` is the immutable account id's (`A<id>`; `N` for accounts made before ids,
-   * `S` for sign-up), so a later account of the same name never matches an earlier one's keys;
-   * `digest` is a keyed hash of the client's key, never the key itself.
+   * `P` for routes without a token: sign-up, emailed codes), so a later account of the same
+   * name never matches an earlier one's keys; `digest` is a keyed hash of the client's key.
    */
   idempotency: (username: string, scope: string, digest: string): ItemKey => ({ PK: IDEMPOTENCY + username, SK: `${scope}#${digest}` }),
 };

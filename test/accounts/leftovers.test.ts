@@ -102,7 +102,7 @@ describe('doctor', () => {
       { ...keys.reportQueue('open', '2026-01-01T00:00:00', 'user:privy', 'ghost'), target: 'user:privy', reporter: 'ghost' },
       { ...keys.storageUse('ghost'), bytes: 0 },
       { ...keys.uploadSlot('slot-of-ghost'), username: 'ghost', uploadId: 'slot-of-ghost' },
-      { ...keys.idempotency('ghost', 'S', 'c2lnbi11cC1rZXk'), state: 'done', fingerprint: 'f', status: 201, expiresAt: Math.floor(Date.now() / 1000) + 3600 },
+      { ...keys.idempotency('ghost', 'P', 'c2lnbi11cC1rZXk'), state: 'done', fingerprint: 'f', status: 201, expiresAt: Math.floor(Date.now() / 1000) + 3600 },
     ];
     for (const item of planted) await api.db.doc.send(new PutCommand({ TableName: table, Item: item }));
     const keyOf = (item: Record<string, unknown>) => ({ PK: String(item.PK), SK: String(item.SK) });

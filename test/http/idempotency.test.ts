@@ -7,7 +7,7 @@
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finishDeletion, startAccountDeletion } from '../../src/patterns/index.js';
+import { finishDeletion, requestEmailVerification, requestPasswordReset, startAccountDeletion } from '../../src/patterns/index.js';
 import { keys, ranges } from '../../src/schema/keys.js';
 import { photoJpeg } from '../support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
@@ -149,6 +149,27 @@ describe('Idempotency-Key', () => {
     // Nothing the table holds reads back as the key, the tokens or the password.
     const stored = JSON.stringify(await keptKeys(api, 'carol'));
     for (const secret of ['signup-0001-retried', first.body.session.refreshToken, profile('carol').password, 'carol@example.com']) expect(stored).not.toContain(secret);
+  });
+
+  it('an emailed code used again with its key answers as the first use did (without the key: INVALID_MAIL_TOKEN)', async () => {
+    const ivy = await signUp(api, 'ivy');
+    const reset = await requestPasswordReset(api.db, 'ivy@example.com');
+    const json = { token: reset!.token, password: 'a brand new passphrase' };
+    const headers = { 'idempotency-key': 'reset-confirm-0001' };
+    expect((await api.call('POST', '/v1/password-resets/confirm', { json, headers })).status).toBe(204);
+    const again = await api.call('POST', '/v1/password-resets/confirm', { json, headers });
+    expect([again.status, again.headers.get('idempotent-replayed')]).toEqual([204, 'true']);
+    expect((await api.call('POST', '/v1/password-resets/confirm', { json })).body.error.code).toBe('INVALID_MAIL_TOKEN');
+    // The reset ended the old session; the new password works.
+    expect((await api.call('GET', '/v1/me', { token: ivy.accessToken })).status).toBe(401);
+    expect((await api.call('POST', '/v1/sessions', { json: { username: 'ivy', password: json.password } })).status).toBe(201);
+
+    const verification = await requestEmailVerification(api.db, 'ivy');
+    const code = { token: verification!.token };
+    const first = await api.call('POST', '/v1/email-verifications', { json: code, headers: { 'idempotency-key': 'verify-0001' } });
+    expect([first.status, first.body]).toEqual([200, { username: 'ivy', emailVerified: true }]);
+    const repeat = await api.call('POST', '/v1/email-verifications', { json: code, headers: { 'idempotency-key': 'verify-0001' } });
+    expect([repeat.status, repeat.body]).toEqual([200, first.body]);
   });
 
   it('are scoped per account: another account\'s same key is its own request', async () => {
