@@ -361,6 +361,34 @@ describe('requests per HTTP call', () => {
     expect(await requestsOfCall('DELETE', `/v1/photos/${PHOTO_ID}/reactions/smiley`, 204)).toEqual({ TransactWriteItems: 1 });
   });
 
+  it('an Idempotency-Key costs two writes more (the claim, then the answer); its repeat costs a claim and a session read, and none of the work', async () => {
+    const json = { contentLength: 1000, contentType: 'image/jpeg' };
+    const slot = async (headers: Record<string, string> = {}) => {
+      metrics.reset();
+      const answer = await call('POST', `/v1/users/${me}/uploads`, { token, json, headers });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+      return requestCounts(metrics.snapshot());
+    };
+    const plus = (a: Record<string, number>, b: Record<string, number>) => {
+      const sum = { ...a };
+      for (const [name, n] of Object.entries(b)) sum[name] = (sum[name] ?? 0) + n;
+      return sum;
+    };
+    // Without the header, nothing changes: the quota check's read and the slot's transaction.
+    const plain = await slot();
+    expect(plain).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
+    expect(await slot({ 'idempotency-key': 'counted-key-0001' })).toEqual(plus(plain, { PutItem: 1, UpdateItem: 1 }));
+    expect(await slot({ 'idempotency-key': 'counted-key-0001' })).toEqual({ PutItem: 1, GetItem: 1 });
+    // A refused first attempt releases its key (a DeleteItem instead of the answer's UpdateItem).
+    metrics.reset();
+    expect((await call('POST', `/v1/users/${me}/uploads`, { token, json: { ...json, contentLength: 10 ** 12 }, headers: { 'idempotency-key': 'counted-key-0002' } })).status).toBe(413);
+    expect(requestCounts(metrics.snapshot())).toEqual({ PutItem: 1, DeleteItem: 1 });
+    // A malformed key is refused before any request.
+    metrics.reset();
+    expect((await call('POST', `/v1/users/${me}/uploads`, { token, json, headers: { 'idempotency-key': 'bad key' } })).status).toBe(400);
+    expect(metrics.snapshot()).toEqual({});
+  });
+
   it('rejected requests (no token, bad input) reach no DynamoDB at all', async () => {
     metrics.reset();
     expect((await call('GET', `/v1/users/${OWNER}`)).status).toBe(401);

@@ -1,6 +1,6 @@
 /** Key formats and timestamps: the contract with the lab's scripts and data. */
 import { describe, expect, it } from 'vitest';
-import { classifyKey, keys, labQueriesReading, parsePhotoSk, ranges, type ItemKey } from '../src/schema/keys.js';
+import { classifyKey, keys, labQueriesReading, parsePhotoSk, ranges, usernamesNamedBy, type ItemKey } from '../src/schema/keys.js';
 import { normalizeSearch, searchTokens } from '../src/schema/search.js';
 import { canonicalTimestamp, nextTimestamp } from '../src/schema/timestamps.js';
 
@@ -68,6 +68,14 @@ describe("the lab's key ranges", () => {
     expect(labQueriesReading(keys.passwordThrottle('a', 'AAAAAAAAAAAAAAAA'))).toEqual([]);
     expect(labQueriesReading(keys.emailProbes('a'))).toEqual([]);
     expect(labQueriesReading(keys.mailToken('a', 'undo-email'))).toEqual([]);
+    // Idempotency keys, in every scope (account id, no id, no token), whatever the digest holds.
+    for (const scope of ['A0f8e2c1d9b7a4e3f6a1b2c3d4e5f60718', 'N', 'P']) {
+      for (const digest of ['PHOTO', '-FRIEND-', 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', 'AAAA_-09']) {
+        const key = keys.idempotency('a', scope, digest);
+        expect(labQueriesReading(key), `${key.PK} / ${key.SK}`).toEqual([]);
+        expect(usernamesNamedBy(key, () => undefined)).toEqual(['a']);
+      }
+    }
   });
 });
 

@@ -276,7 +276,7 @@ export const uploadPhoto = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * Delete your own photo; its reactions go with it, transactionally, and then its stored files
+ * Delete your own photo; its reactions go with it, transactionally, and then its stored files (204 also when it is gone already)
  */
 export const deletePhoto = <ThrowOnError extends boolean = false>(options: Options<DeletePhotoData, ThrowOnError>): RequestResult<DeletePhotoResponses, DeletePhotoErrors, ThrowOnError> => (options.client ?? client).delete<DeletePhotoResponses, DeletePhotoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -455,7 +455,7 @@ export const listFollowRequests = <ThrowOnError extends boolean = false>(options
 });
 
 /**
- * Approve a request: the lab's follow transaction, with the request's delete inside it
+ * Approve a request: the lab's follow transaction, with the request's delete inside it; approved again, the same answer (200)
  */
 export const approveFollowRequest = <ThrowOnError extends boolean = false>(options: Options<ApproveFollowRequestData, ThrowOnError>): RequestResult<ApproveFollowRequestResponses, ApproveFollowRequestErrors, ThrowOnError> => (options.client ?? client).put<ApproveFollowRequestResponses, ApproveFollowRequestErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

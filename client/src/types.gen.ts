@@ -1016,6 +1016,12 @@ export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessRespo
 
 export type SignUpData = {
     body: SignUpRequest;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/accounts';
@@ -1027,7 +1033,7 @@ export type SignUpErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
         };
     };
     /**
@@ -1035,7 +1041,7 @@ export type SignUpErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT' | 'USERNAME_BEING_DELETED' | 'USER_EXISTS';
+            code: 'EMAIL_TAKEN' | 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT' | 'USERNAME_BEING_DELETED' | 'USER_EXISTS';
         };
     };
     /**
@@ -1052,6 +1058,14 @@ export type SignUpErrors = {
     415: ErrorResponse & {
         error: {
             code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**
@@ -1340,6 +1354,12 @@ export type RefreshSessionResponse = RefreshSessionResponses[keyof RefreshSessio
 
 export type VerifyEmailData = {
     body: EmailVerification;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/email-verifications';
@@ -1351,7 +1371,15 @@ export type VerifyEmailErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
         };
     };
     /**
@@ -1368,6 +1396,14 @@ export type VerifyEmailErrors = {
     415: ErrorResponse & {
         error: {
             code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**
@@ -1480,6 +1516,12 @@ export type RequestPasswordResetResponse = RequestPasswordResetResponses[keyof R
 
 export type UndoEmailChangeData = {
     body: UndoEmailChange;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/email-changes/undo';
@@ -1491,7 +1533,7 @@ export type UndoEmailChangeErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
         };
     };
     /**
@@ -1515,7 +1557,7 @@ export type UndoEmailChangeErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'EMAIL_TAKEN' | 'TRANSACTION_CONFLICT';
+            code: 'EMAIL_TAKEN' | 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
         };
     };
     /**
@@ -1532,6 +1574,14 @@ export type UndoEmailChangeErrors = {
     415: ErrorResponse & {
         error: {
             code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**
@@ -1582,6 +1632,12 @@ export type ResetPasswordData = {
          */
         password: string;
     };
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/password-resets/confirm';
@@ -1593,7 +1649,7 @@ export type ResetPasswordErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'INVALID_MAIL_TOKEN' | 'VALIDATION_FAILED' | 'WEAK_PASSWORD';
         };
     };
     /**
@@ -1613,6 +1669,14 @@ export type ResetPasswordErrors = {
         };
     };
     /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
      * Payload Too Large
      */
     413: ErrorResponse & {
@@ -1626,6 +1690,14 @@ export type ResetPasswordErrors = {
     415: ErrorResponse & {
         error: {
             code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**
@@ -2272,6 +2344,12 @@ export type SendEmailVerificationData = {
      * Send {}
      */
     body: EmptyRequest;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/me/email-verification';
@@ -2283,7 +2361,7 @@ export type SendEmailVerificationErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -2311,6 +2389,14 @@ export type SendEmailVerificationErrors = {
         };
     };
     /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
      * Payload Too Large
      */
     413: ErrorResponse & {
@@ -2324,6 +2410,14 @@ export type SendEmailVerificationErrors = {
     415: ErrorResponse & {
         error: {
             code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**
@@ -2602,6 +2696,12 @@ export type ListUserPhotosResponse = ListUserPhotosResponses[keyof ListUserPhoto
 
 export type UploadPhotoData = {
     body: PhotoUpload;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path: {
         /**
          * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
@@ -2618,7 +2718,7 @@ export type UploadPhotoErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'FILE_MISSING' | 'IMAGE_CORRUPT' | 'INVALID_JSON' | 'MALFORMED_MULTIPART' | 'TOO_MANY_FILES' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'FILE_MISSING' | 'IDEMPOTENCY_KEY_INVALID' | 'IMAGE_CORRUPT' | 'INVALID_JSON' | 'MALFORMED_MULTIPART' | 'TOO_MANY_FILES' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -2658,7 +2758,7 @@ export type UploadPhotoErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'TRANSACTION_CONFLICT';
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
         };
     };
     /**
@@ -2682,7 +2782,7 @@ export type UploadPhotoErrors = {
      */
     422: ErrorResponse & {
         error: {
-            code: 'IMAGE_ASPECT_RATIO';
+            code: 'IDEMPOTENCY_KEY_REUSED' | 'IMAGE_ASPECT_RATIO';
         };
     };
     /**
@@ -2972,6 +3072,12 @@ export type ListPhotoReactionsResponse = ListPhotoReactionsResponses[keyof ListP
 
 export type CreateUploadSlotData = {
     body: UploadSlotRequest;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path: {
         /**
          * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
@@ -2988,7 +3094,7 @@ export type CreateUploadSlotErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -3008,11 +3114,27 @@ export type CreateUploadSlotErrors = {
         };
     };
     /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
      * Payload Too Large
      */
     413: ErrorResponse & {
         error: {
             code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**
@@ -3054,6 +3176,12 @@ export type CreateUploadSlotResponse = CreateUploadSlotResponses[keyof CreateUpl
 
 export type CompleteUploadData = {
     body: CompleteUploadRequest;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path: {
         /**
          * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
@@ -3074,7 +3202,7 @@ export type CompleteUploadErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'IMAGE_CORRUPT' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'IMAGE_CORRUPT' | 'INVALID_JSON' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -3106,7 +3234,7 @@ export type CompleteUploadErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'TRANSACTION_CONFLICT' | 'UPLOAD_NOT_RECEIVED';
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT' | 'UPLOAD_NOT_RECEIVED';
         };
     };
     /**
@@ -3130,7 +3258,7 @@ export type CompleteUploadErrors = {
      */
     422: ErrorResponse & {
         error: {
-            code: 'IMAGE_ASPECT_RATIO';
+            code: 'IDEMPOTENCY_KEY_REUSED' | 'IMAGE_ASPECT_RATIO';
         };
     };
     /**
@@ -4585,6 +4713,12 @@ export type CancelFollowRequestResponse = CancelFollowRequestResponses[keyof Can
 
 export type ReportUserData = {
     body: ReportRequest;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path: {
         /**
          * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
@@ -4601,7 +4735,7 @@ export type ReportUserErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -4633,7 +4767,7 @@ export type ReportUserErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'TRANSACTION_CONFLICT';
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
         };
     };
     /**
@@ -4650,6 +4784,14 @@ export type ReportUserErrors = {
     415: ErrorResponse & {
         error: {
             code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**
@@ -4695,6 +4837,12 @@ export type ReportUserResponse = ReportUserResponses[keyof ReportUserResponses];
 
 export type ReportPhotoData = {
     body: ReportRequest;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path: {
         /**
          * Opaque photo id
@@ -4711,7 +4859,7 @@ export type ReportPhotoErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -4743,7 +4891,7 @@ export type ReportPhotoErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'TRANSACTION_CONFLICT';
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
         };
     };
     /**
@@ -4760,6 +4908,14 @@ export type ReportPhotoErrors = {
     415: ErrorResponse & {
         error: {
             code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**

@@ -24,6 +24,7 @@ import { createMediaContext } from './media.js';
 import { openapiOptions } from './openapi.js';
 import { webDirectory, webRoutes } from './web.js';
 import { installVisibility } from './visibility.js';
+import { idempotencyPlugin } from './idempotency.js';
 import type { ActingSession } from '../patterns/acting.js';
 import { accountRoutes } from './routes/accounts.js';
 import { avatarRoutes } from './routes/avatars.js';
@@ -124,8 +125,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(cors, {
       origin: any ? true : config.http.corsOrigins,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
-      exposedHeaders: ['x-request-id', 'location', 'retry-after'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'idempotency-key'],
+      exposedHeaders: ['x-request-id', 'location', 'retry-after', 'idempotent-replayed'],
       maxAge: 600,
     });
   }
@@ -135,6 +136,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_request, context) => httpErrors.rateLimited(context.after),
   });
 
+  // Before every route and the OpenAPI collector: routes that opt in get the header documented.
+  // The lease outlasts any request the server lets run (its timeout, plus the work after the body).
+  await app.register(idempotencyPlugin, { db: deps.db, secret: config.http.jwtSecret, leaseMs: 2 * config.http.timeouts.requestMs + 60_000 });
   await app.register(swagger, openapiOptions);
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));

@@ -22,6 +22,21 @@ export async function putOnce<T>(create: () => Promise<T>, find: () => Promise<T
   throw errors.transactionConflict();
 }
 
+/**
+ * A change that consumes what it acts on (approving a follow request deletes the request): when
+ * that is already gone and `find` shows the change's result, the repeat answers that result.
+ */
+export async function changeOnce<T>(change: () => Promise<T>, find: () => Promise<T | undefined>, goneCode: string): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (!isDomainError(error) || error.code !== goneCode) throw error;
+    const done = await find();
+    if (done === undefined) throw error;
+    return done;
+  }
+}
+
 /** Deletes if present; absence is success. */
 export async function deleteOnce(remove: () => Promise<void>, absentCode: string): Promise<void> {
   try {

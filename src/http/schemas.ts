@@ -42,13 +42,30 @@ const COMMON_CODES: Record<number, readonly string[]> = {
  */
 export function errorsFor(codes: Partial<Record<number, readonly string[]>>): Record<number, TSchema> {
   // Any operation can fail on our side; the answer never says how.
-  return Object.fromEntries(
-    Object.entries({ ...codes, 500: ['INTERNAL'] }).map(([status, own]) => {
-      const all = [...new Set([...(own ?? []), ...(COMMON_CODES[Number(status)] ?? [])])].sort();
-      const narrowed = Type.Object({ error: Type.Object({ code: Type.Unsafe<string>({ type: 'string', enum: all }) }) });
-      return [status, Type.Intersect([ErrorResponse, narrowed])];
-    }),
-  );
+  return Object.fromEntries(Object.entries({ ...codes, 500: ['INTERNAL'] }).map(([status, own]) => [status, errorSchema(Number(status), own ?? [])]));
+}
+
+/** The codes each error schema made here lists, so that a route option can add its own. */
+const codesOf = new WeakMap<TSchema, readonly string[]>();
+
+function errorSchema(status: number, own: readonly string[]): TSchema {
+  const all = [...new Set([...own, ...(COMMON_CODES[status] ?? [])])].sort();
+  const narrowed = Type.Object({ error: Type.Object({ code: Type.Unsafe<string>({ type: 'string', enum: all }) }) });
+  const schema = Type.Intersect([ErrorResponse, narrowed]);
+  codesOf.set(schema, all);
+  return schema;
+}
+
+/** A route's response schemas with more codes per status (a route option's own refusals). */
+export function withErrorCodes(response: Record<string, unknown>, extra: Partial<Record<number, readonly string[]>>): Record<string, unknown> {
+  const merged = { ...response };
+  for (const [status, codes] of Object.entries(extra)) {
+    const existing = merged[status];
+    const known = existing === undefined ? [] : codesOf.get(existing as TSchema);
+    // A status the route answers with a schema of its own is left as the route wrote it.
+    if (known !== undefined) merged[status] = errorSchema(Number(status), [...known, ...(codes ?? [])]);
+  }
+  return merged;
 }
 
 export const PageQuery = Type.Object({

@@ -14,3 +14,4 @@ export * from './feed.js';
 export * from './activity.js';
 export * from './directory.js';
 export * from './lists.js';
+export * from './idempotency.js';

@@ -25,6 +25,7 @@
  * | Upload slot| UPLOAD#<id>                   | UPLOAD#<id>                    |
  * | Storage use| USAGE#<username>              | USAGE#<username>               |
  * | Hourly uploads | USAGE#<username>          | HOUR#<username>#<yyyy-mm-ddThh>|
+ * | Idempotency key | IDEMPOTENCY#<username>   | <scope>#<key digest>           |
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -68,6 +69,7 @@ const PRIVACY = 'PRIVACY#';
 const UPLOAD = 'UPLOAD#';
 const USAGE = 'USAGE#';
 const HOUR = 'HOUR#';
+const IDEMPOTENCY = 'IDEMPOTENCY#';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -116,6 +118,13 @@ export const keys = {
   uploadSlot: (uploadId: string): ItemKey => ({ PK: UPLOAD + uploadId, SK: UPLOAD + uploadId }),
   storageUse: (username: string): ItemKey => ({ PK: USAGE + username, SK: USAGE + username }),
   hourlyUploads: (username: string, hour: string): ItemKey => ({ PK: USAGE + username, SK: `${HOUR}${username}#${hour}` }),
+  /**
+   * One Idempotency-Key of a POST, in its account's partition (so deletion sweeps it with one
+   * Query). `scope` is the immutable account id's (`A<id>`; `N` for accounts made before ids,
+   * `P` for routes without a token: sign-up, emailed codes), so a later account of the same
+   * name never matches an earlier one's keys; `digest` is a keyed hash of the client's key.
+   */
+  idempotency: (username: string, scope: string, digest: string): ItemKey => ({ PK: IDEMPOTENCY + username, SK: `${scope}#${digest}` }),
 };
 
 /** Every item of one account's private partition (credentials, sessions, tokens, throttles). */
@@ -129,7 +138,7 @@ export const SESSION_PREFIX = SESSION;
 /** Every prefix a stored key may start with: none of them may ever reach an API response. */
 export const KEY_PREFIXES = [
   USER, METADATA, PHOTO, REACTION, FRIEND, ACCOUNT, SESSION, TOKEN, THROTTLE, EMAIL, `${DELETION}#`,
-  BLOCK, BLOCKED, FOLLOW_REQUEST, REQUESTER, REPORT, REPORTER, REPORTS, NOTICE, TAKEDOWN, PRIVACY,
+  BLOCK, BLOCKED, FOLLOW_REQUEST, REQUESTER, REPORT, REPORTER, REPORTS, NOTICE, TAKEDOWN, PRIVACY, IDEMPOTENCY,
 ] as const;
 
 export function photoSk(username: string, timestamp: string): string {
@@ -168,6 +177,8 @@ export const ranges = {
   reportsAgainst: (target: string) => ({ pk: REPORT + target, prefix: REPORTER }),
   /** Main table: a user's usage counters (storage use and hourly uploads). */
   usageOf: (username: string) => ({ pk: USAGE + username }),
+  /** Main table: every idempotency key kept for one account name (any scope). */
+  idempotencyOf: (username: string) => ({ pk: IDEMPOTENCY + username }),
 };
 
 /** The lab's four queries, named after what they read. */
@@ -253,7 +264,7 @@ export function classifySafetyKey(key: ItemKey): SafetyKeyKind | undefined {
 /**
  * The usernames an item outside the USER#/ACCOUNT#/REACTION# partitions names by its key:
  * blocks and follow requests (both sides), notices, private marks, reports and their queue
- * entries (reporter, and the target when it is a user), usage counters, upload slots. What the doctor
+ * entries (reporter, and the target when it is a user), usage counters, idempotency keys, upload slots. What the doctor
  * checks against the users that exist. Photo targets name their owner through the photo id,
  * which `ownerOfPhotoId` reads (schema/ids.ts owns that format).
  */
@@ -274,6 +285,7 @@ export function usernamesNamedBy(key: ItemKey, ownerOfPhotoId: (id: string) => s
     return name !== undefined && reporter !== undefined ? [...target(name), reporter] : [];
   }
   if (key.PK.startsWith(USAGE)) return [key.PK.slice(USAGE.length)];
+  if (key.PK.startsWith(IDEMPOTENCY)) return [key.PK.slice(IDEMPOTENCY.length)];
   // Upload slots name their owner in an attribute (the key is the slot's id).
   if (key.PK.startsWith(UPLOAD) && typeof item?.username === 'string') return [item.username];
   return [];

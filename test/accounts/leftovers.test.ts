@@ -48,7 +48,7 @@ describe('account deletion', () => {
     expect((await api.call('PUT', '/v1/blocks/oldname', as(hater))).status).toBe(201);
     expect((await api.call('PUT', '/v1/reports/users/annoy', { ...as(old), json: { reason: 'spam' } })).status).toBe(201);
     expect((await api.call('PUT', '/v1/reports/users/oldname', { ...as(hater), json: { reason: 'spam' } })).status).toBe(201);
-    const photo = await api.call('POST', '/v1/users/oldname/photos', { ...as(old), body: imageForm(PNG_1x1) });
+    const photo = await api.call('POST', '/v1/users/oldname/photos', { ...as(old), body: imageForm(PNG_1x1), headers: { 'idempotency-key': 'oldname-photo-1' } });
     expect(photo.status).toBe(201);
     await takeDownPhoto(api.db, 'oldname', (photo.body.timestamp as string).replace(/Z$/, ''), 'spam');
     // What the stream worker would have made for the account (the worker does not run here).
@@ -78,6 +78,10 @@ describe('account deletion', () => {
     expect(open.filter((r) => r.reporter === 'oldname')).toEqual([]);
     expect(open.filter((r) => r.target === 'user:oldname').map((r) => r.reason)).toEqual(['harassment']);
     for (const key of planted) expect(await exists(derived, key)).toBe(false);
+    // The old account's idempotency keys went with it: the same key is a new upload.
+    const retried = await api.call('POST', '/v1/users/oldname/photos', { ...as(fresh), body: imageForm(PNG_1x1), headers: { 'idempotency-key': 'oldname-photo-1' } });
+    expect([retried.status, retried.headers.get('idempotent-replayed')]).toEqual([201, null]);
+    expect(retried.body.id).not.toBe(photo.body.id);
 
     expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
     expect((await auditSafetyOnce(api.db.doc, api.db.table)).problems).toEqual([]);
@@ -98,6 +102,7 @@ describe('doctor', () => {
       { ...keys.reportQueue('open', '2026-01-01T00:00:00', 'user:privy', 'ghost'), target: 'user:privy', reporter: 'ghost' },
       { ...keys.storageUse('ghost'), bytes: 0 },
       { ...keys.uploadSlot('slot-of-ghost'), username: 'ghost', uploadId: 'slot-of-ghost' },
+      { ...keys.idempotency('ghost', 'P', 'c2lnbi11cC1rZXk'), state: 'done', fingerprint: 'f', status: 201, expiresAt: Math.floor(Date.now() / 1000) + 3600 },
     ];
     for (const item of planted) await api.db.doc.send(new PutCommand({ TableName: table, Item: item }));
     const keyOf = (item: Record<string, unknown>) => ({ PK: String(item.PK), SK: String(item.SK) });

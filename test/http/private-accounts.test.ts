@@ -75,12 +75,17 @@ describe('private accounts', () => {
     expect(approved.body).toMatchObject({ followedUser: 'priv', followingUser: 'fan' });
     expect(await counters('priv')).toEqual({ followers: 1, following: 0 });
     expect(await counters('fan')).toEqual({ followers: 0, following: 1 });
+    // A phone that lost the first answer approves again: the same answer, nothing counted twice.
     const twice = await api.call('PUT', '/v1/follow-requests/fan/approval', as(priv));
-    expect([twice.status, twice.body.error.code]).toEqual([404, 'REQUEST_NOT_FOUND']);
+    expect([twice.status, twice.body]).toEqual([200, approved.body]);
+    expect(await counters('priv')).toEqual({ followers: 1, following: 0 });
 
     expect((await api.call('DELETE', '/v1/follow-requests/stranger', as(priv))).status).toBe(204);
     expect((await api.call('DELETE', '/v1/follow-requests/stranger', as(priv))).status).toBe(204);
     expect((await api.call('DELETE', '/v1/users/priv/follow-request', as(other))).status).toBe(204);
+    // Declined, not following: approving now finds nothing to approve.
+    const none = await api.call('PUT', '/v1/follow-requests/stranger/approval', as(priv));
+    expect([none.status, none.body.error.code]).toEqual([404, 'REQUEST_NOT_FOUND']);
     expect((await api.call('GET', '/v1/follow-requests', as(priv))).body.items).toEqual([]);
     expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
   });

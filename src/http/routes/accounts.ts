@@ -22,6 +22,7 @@ import {
   verifyLogin,
   verifyEmail,
   MailToken,
+  mailTokenAccount,
   undoEmailChange,
   UndoEmailChange,
   type RefreshGrant,
@@ -75,6 +76,9 @@ export async function tokensFor(ctx: RouteContext, grant: RefreshGrant) {
   return { username: grant.username, tokenType: 'Bearer' as const, ...access, refreshToken: grant.refreshToken, refreshExpiresAt: grant.expiresAt };
 }
 
+/** An emailed code names its account: a retry of its use is scoped there (src/http/idempotency.ts). */
+const byMailToken = { account: (body: unknown) => mailTokenAccount((body as { token: string }).token) };
+
 export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
   const limit = { config: perMinute(config.http.rateLimit.authPerMinute) };
@@ -84,7 +88,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.post(
     '/accounts',
     {
-      ...limit,
+      config: { ...limit.config, idempotent: { account: (body) => (body as SignUp).username.toLowerCase() } },
       schema: {
         operationId: 'signUp',
         tags: ['accounts'],
@@ -193,7 +197,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.post(
     '/email-verifications',
     {
-      ...limit,
+      config: { ...limit.config, idempotent: byMailToken },
       schema: {
         operationId: 'verifyEmail',
         tags: ['accounts'],
@@ -242,7 +246,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.post(
     '/email-changes/undo',
     {
-      ...limit,
+      config: { ...limit.config, idempotent: byMailToken },
       schema: {
         operationId: 'undoEmailChange',
         tags: ['accounts'],
@@ -274,7 +278,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
   app.post(
     '/password-resets/confirm',
     {
-      ...limit,
+      config: { ...limit.config, idempotent: byMailToken },
       schema: {
         operationId: 'resetPassword',
         tags: ['accounts'],

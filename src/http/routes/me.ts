@@ -137,7 +137,7 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
   app.post(
     '/me/email-verification',
     {
-      ...auth,
+      config: { ...auth.config, idempotent: true },
       schema: {
         operationId: 'sendEmailVerification',
         tags: ['me'],

@@ -15,6 +15,7 @@ import { assertCaption, assertUploadAllowed, reservationGraceSeconds, deletePhot
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
+import { claimAfterBody, fileDigest } from '../idempotency.js';
 import { ingestPhoto } from '../ingest.js';
 import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type ReceivedFile } from '../uploads.js';
 import { errorsFor, Page, PageQuery, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
@@ -61,7 +62,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   app.post(
     '/users/:username/photos',
     {
-      ...writes,
+      config: { ...writes.config, idempotent: 'after-body' },
       // The multipart stream is read by the handler; the body schema documents it only.
       validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : TypeBoxValidatorCompiler(route)),
       schema: {
@@ -99,10 +100,16 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       assertSelf(request, username, 'upload photos to this account');
       const release = media.gate.acquire(username);
       let file: ReceivedFile | undefined;
+      const allowed = () => assertUploadAllowed(db, username, media.quota, reservationGraceSeconds(config.media.uploadSlotTtlSeconds));
+      // A keyed retry of an upload that used the last of the quota must still get its photo:
+      // with a key, the bounds are checked once the key is known not to be a repeat.
+      const keyed = request.idempotency !== undefined;
       try {
-        await assertUploadAllowed(db, username, media.quota, reservationGraceSeconds(config.media.uploadSlotTtlSeconds));
+        if (!keyed) await allowed();
         const form = await readUploadForm(request, uploadLimit, config.media.uploadIdleTimeoutMs, config.media.tmpDir, minimumRate(config));
         file = form.file;
+        if (keyed && (await claimAfterBody(request, reply, [await fileDigest(file.path), form.caption ?? null]))) return reply;
+        if (keyed) await allowed();
         // Refused before any image work, as the direct upload's body schema refuses it.
         assertCaption(form.caption);
         const photo = await ingestPhoto(ctx, { username, path: file.path, caption: form.caption });
@@ -183,7 +190,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       schema: {
         operationId: 'deletePhoto',
         tags: ['photos'],
-        summary: 'Delete your own photo; its reactions go with it, transactionally, and then its stored files',
+        summary: 'Delete your own photo; its reactions go with it, transactionally, and then its stored files (204 also when it is gone already)',
         security: BEARER,
         params: PhotoParams,
         response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 403: ['FORBIDDEN', 'ACCOUNT_DELETED'], 404: ['PHOTO_NOT_FOUND'], 409: [], 429: [], 503: [] }) },
@@ -192,8 +199,16 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     async (request, reply) => {
       const { username, timestamp } = photoRef(request.params.photoId);
       assertSelf(request, username, 'delete this photo');
-      const photo = await getPhoto(db, username, timestamp);
-      await deletePhoto(db, username, timestamp);
+      // Deleted already (a retry whose first answer was lost): the same answer, nothing released twice.
+      const gone = (error: unknown) => isDomainError(error) && error.code === 'PHOTO_NOT_FOUND';
+      let photo: Photo;
+      try {
+        photo = await getPhoto(db, username, timestamp);
+        await deletePhoto(db, username, timestamp);
+      } catch (error) {
+        if (gone(error)) return reply.status(204).send(null);
+        throw error;
+      }
       // After the item is gone nothing points at the files; a failure here only wastes space
       // until `quick-photos doctor --fix` removes what no item references.
       await deletePhotoFiles(blobs, photo).catch((e: unknown) => request.log.warn({ err: e, photo: request.params.photoId }, 'photo files not removed'));

@@ -43,7 +43,7 @@ export const reportRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.put(
     '/reports/users/:username',
     {
-      ...writes,
+      config: { ...writes.config, idempotent: true },
       schema: {
         operationId: 'reportUser',
         tags: ['safety'],
@@ -63,7 +63,7 @@ export const reportRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.put(
     '/reports/photos/:photoId',
     {
-      ...writes,
+      config: { ...writes.config, idempotent: true },
       schema: {
         operationId: 'reportPhoto',
         tags: ['safety'],

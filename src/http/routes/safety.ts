@@ -10,6 +10,7 @@ import {
   blockUser,
   deleteRequest,
   findBlock,
+  findFriendship,
   listBlocks,
   listRequests,
   setPrivate,
@@ -19,7 +20,7 @@ import {
 } from '../../patterns/index.js';
 import { Username } from '../../schema/entities.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
-import { deleteOnce, putOnce } from '../idempotent.js';
+import { changeOnce, deleteOnce, putOnce } from '../idempotent.js';
 import { errorsFor, FriendshipView, Page, PageQuery, UserParams } from '../schemas.js';
 import { apiTimestamp, friendshipView, pageView } from '../views.js';
 
@@ -159,7 +160,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         operationId: 'approveFollowRequest',
         tags: ['safety'],
-        summary: "Approve a request: the lab's follow transaction, with the request's delete inside it",
+        summary: "Approve a request: the lab's follow transaction, with the request's delete inside it; approved again, the same answer (200)",
         security: BEARER,
         params: UserParams,
         response: {
@@ -168,7 +169,12 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         },
       },
     },
-    async (request) => friendshipView(await approveRequest(db, request.username, request.params.username)),
+    async (request) => {
+      const { username: requester } = request.params;
+      // Approved already (the phone lost the answer): the request is gone and the follow is there.
+      const approved = await changeOnce(() => approveRequest(db, request.username, requester), () => findFriendship(db, requester, request.username), 'REQUEST_NOT_FOUND');
+      return friendshipView(approved);
+    },
   );
 
   app.delete(

@@ -66,7 +66,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.post(
     '/users/:username/uploads',
     {
-      ...writes,
+      config: { ...writes.config, idempotent: true },
       schema: {
         operationId: 'createUploadSlot',
         tags: ['photos'],
@@ -111,7 +111,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.post(
     '/users/:username/uploads/:uploadId/complete',
     {
-      ...writes,
+      config: { ...writes.config, idempotent: true },
       schema: {
         operationId: 'completeUpload',
         tags: ['photos'],

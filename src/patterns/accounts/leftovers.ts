@@ -10,7 +10,8 @@
  *    account are not kept: the account and its content are gone, there is nothing left to
  *    moderate, and a report keyed by the name would otherwise greet the next account of it;
  *  - hourly upload counters (Query `USAGE#u`, `HOUR#`; the storage counter goes last, with the
- *    profile, because photo deletions still release bytes into it).
+ *    profile, because photo deletions still release bytes into it);
+ *  - idempotency keys and their stored answers (Query `IDEMPOTENCY#u`).
  * The private mark goes in the job's final transaction. Deletes of what an index returned are
  * conditional on the item existing, so a lagging index shows as a stalled round (bounded).
  */
@@ -73,6 +74,9 @@ export async function deleteLeftovers(db: Db, username: string, step: Step): Pro
 
   const usage = ranges.usageOf(username);
   await sweep('usage', step, query(usage.pk, 'HOUR#'), (item) => [deleteExisting(db, item)]);
+
+  // Every scope: the account's own keys and sign-up keys of its name (src/patterns/idempotency.ts).
+  await sweep('idempotency keys', step, query(ranges.idempotencyOf(username).pk), (item) => [deleteExisting(db, item)]);
 }
 
 /**
