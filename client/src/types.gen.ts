@@ -63,7 +63,7 @@ export type ActivityPage = {
  */
 export type AvatarUploadForm = {
     /**
-     * The picture: JPEG, PNG, WebP, GIF, AVIF, TIFF
+     * The picture: JPEG, PNG, WebP, GIF, AVIF, HEIC, TIFF
      */
     file: Blob | File;
 };
@@ -452,7 +452,7 @@ export type PhotoPage = {
  */
 export type PhotoUpload = {
     /**
-     * The image: JPEG, PNG, WebP, GIF, AVIF or TIFF (HEIC/HEIF is refused with 415 HEIC_UNSUPPORTED)
+     * The image: JPEG, PNG, WebP, GIF, AVIF, HEIC or TIFF (a HEIF image in another compression is refused with 415 HEIC_UNSUPPORTED)
      */
     file: Blob | File;
     /**
@@ -883,7 +883,7 @@ export type UploadSlotRequest = {
      * Exact size of the file in bytes (the upload URL accepts only this size)
      */
     contentLength: number;
-    contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/gif' | 'image/avif' | 'image/tiff';
+    contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/gif' | 'image/avif' | 'image/heic' | 'image/heif' | 'image/tiff';
 };
 
 /**

@@ -179,7 +179,7 @@ export const UploadForm = Type.Object(
     file: Type.String({
       format: 'binary',
       contentMediaType: 'image/*',
-      description: 'The image: JPEG, PNG, WebP, GIF, AVIF or TIFF (HEIC/HEIF is refused with 415 HEIC_UNSUPPORTED)',
+      description: 'The image: JPEG, PNG, WebP, GIF, AVIF, HEIC or TIFF (a HEIF image in another compression is refused with 415 HEIC_UNSUPPORTED)',
     }),
     caption: Type.Optional(Caption),
   },

@@ -20,7 +20,7 @@ import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type Receiv
 import { errorsFor, Page, PageQuery, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
 import { pageView, photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
 
-const ACCEPTED = `${ACCEPTED_FORMATS.join(', ')} (HEIC/HEIF from iPhones: 415 HEIC_UNSUPPORTED, send JPEG)`;
+const ACCEPTED = ACCEPTED_FORMATS.join(', ');
 
 const isClientError = (error: unknown): boolean =>
   error instanceof HttpError || isDomainError(error) || ((error as { code?: string }).code ?? '').startsWith('FST_');

@@ -19,7 +19,7 @@ import { errorsFor, PhotoView, UserParams } from '../schemas.js';
 import { minimumRate, receiveToFile, type ReceivedFile } from '../uploads.js';
 import { photoPath, photoView } from '../views.js';
 
-const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'] as const;
+const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/heic', 'image/heif', 'image/tiff'] as const;
 const UploadId = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$', description: 'Opaque upload id' });
 
 export const UploadSlotRequest = Type.Object(
