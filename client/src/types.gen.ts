@@ -317,14 +317,14 @@ export type Image = {
  */
 export type ImageVariant = {
     /**
-     * thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large
+     * Unique within the image. WebP: thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large. JPEG alternates: feedJpeg, largeJpeg
      */
     name: string;
     contentType: string;
     width: number;
     height: number;
     /**
-     * Signed and expiring: works in a plain <img> tag, no Authorization header
+     * Absolute, signed for the viewer who asked, and the same all day (until urlsExpireAt): works in a plain <img> tag, no Authorization header, and an image cache keyed by URL hits. Stops working at once when the owner blocks the viewer, goes private to them or deletes the image or account
      */
     url: string;
 };
@@ -1672,6 +1672,15 @@ export type GetMediaData = {
         file: string;
     };
     query: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        o: string;
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        v: string;
+        c?: '1';
         expires: number;
         sig: string;
     };
@@ -1717,6 +1726,14 @@ export type GetMediaErrors = {
     500: ErrorResponse & {
         error: {
             code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
         };
     };
 };
