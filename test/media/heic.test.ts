@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { AVATAR_VARIANTS, FULL_DECODE_PIXELS, PHOTO_VARIANTS, processImage } from '../../src/media/index.js';
+import { decodeHeic } from '../../src/media/heic.js';
+import { AVATAR_VARIANTS, FULL_DECODE_PIXELS, MAX_ASPECT_RATIO, PHOTO_VARIANTS, processImage } from '../../src/media/index.js';
 import { carriesPrivateMetadata, GPS_POINTER } from '../support/images.js';
 
 const fixture = (name: string) => readFile(new URL(`../fixtures/heic/${name}`, import.meta.url));
@@ -74,5 +75,14 @@ describe('HEIC in the media pipeline', () => {
     const whole = await fixture('gps.heic');
     expect(await reject(whole.subarray(0, Math.floor(whole.length * 0.7)))).toBe('invalid:IMAGE_CORRUPT');
     expect(await reject(whole)).toBe('accepted');
+  });
+
+  it('the decoder itself refuses a declared size past its bounds before decoding (a second line behind the header check)', async () => {
+    const bounds = { maxPixels: FULL_DECODE_PIXELS, maxAspectRatio: MAX_ASPECT_RATIO };
+    expect(await decodeHeic(await fixture('too-large.heic'), bounds)).toEqual({ kind: 'refused', width: 4200, height: 4000 });
+    expect(await decodeHeic(await fixture('too-thin.heic'), bounds)).toEqual({ kind: 'refused', width: 2100, height: 100 });
+    expect(await decodeHeic(Buffer.from('not a HEIF file at all'), bounds)).toEqual({ kind: 'corrupt' });
+    const pixels = await decodeHeic(await fixture('rotated.heic'), bounds);
+    expect(pixels).toMatchObject({ kind: 'pixels', width: 64, height: 96, hasAlpha: false });
   });
 });
