@@ -2,7 +2,8 @@
  * `npm run bench:media`: the media pipeline under 12-megapixel uploads.
  *
  * 1. Processing: time and memory per upload of a 4000x3000 JPEG (over HTTP, and the
- *    pipeline alone), uploads one after another.
+ *    pipeline alone), uploads one after another; then the same for an iPhone-sized
+ *    4032x3024 HEIC (test/fixtures/heic/photo-12mp.heic), decoded by libheif in WebAssembly.
  * 2. Reads under upload load: p50/p99 of profile reads (GET /v1/users/:u) with no uploads,
  *    then while uploaders keep 12 MP uploads running, to show that decoding off the event
  *    loop, behind a bounded queue, does not stall other requests.
@@ -14,7 +15,7 @@
  * uploaders share the API's process (so their own overhead is in both columns alike).
  * BENCH_QUICK=1 shortens every phase.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -107,9 +108,9 @@ try {
   const photo = await twelveMegapixels();
   const meta = await sharp(photo).metadata();
   process.stdout.write(`Source: ${meta.width}x${meta.height} JPEG, ${(photo.length / 1024 / 1024).toFixed(1)} MiB\n`);
-  const upload = async (token: string, user: string) => {
+  const upload = async (token: string, user: string, bytes = photo, type = 'image/jpeg') => {
     const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'photo.jpg');
+    form.append('file', new Blob([new Uint8Array(bytes)], { type }), type === 'image/heic' ? 'photo.heic' : 'photo.jpg');
     const started = performance.now();
     const response = await fetch(`${base}/v1/users/${user}/photos`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
     await response.arrayBuffer();
@@ -134,9 +135,30 @@ try {
   }
   const sortedTimes = [...times].sort((a, b) => a - b);
   process.stdout.write(
-    `Upload over HTTP (${UPLOADS}, sequential): median ${ms(pct(sortedTimes, 50))}, max ${ms(sortedTimes.at(-1)!)}; ` +
+    `JPEG upload over HTTP (${UPLOADS}, sequential): median ${ms(pct(sortedTimes, 50))}, max ${ms(sortedTimes.at(-1)!)}; ` +
       `pipeline alone: median ${ms(pct([...pipeline].sort((a, b) => a - b), 50))}; ` +
       `RSS ${mb(baseline)} before, peak ${mb(peak)} (+${mb(peak - baseline)})\n`,
+  );
+
+  // 1b. The same for a 12 MP HEIC (the decoder's worker starts on the warm-up).
+  const heic = await readFile(new URL('../test/fixtures/heic/photo-12mp.heic', import.meta.url));
+  const heicMeta = await sharp(heic).metadata();
+  await upload(uploaderTokens[0]!, 'uploader0', heic, 'image/heic');
+  const heicRun = await peakRss(async () => {
+    const out: number[] = [];
+    for (let i = 0; i < UPLOADS; i++) out.push(await upload(uploaderTokens[0]!, 'uploader0', heic, 'image/heic'));
+    return out;
+  });
+  const heicPipeline: number[] = [];
+  for (let i = 0; i < Math.min(3, UPLOADS); i++) {
+    const started = performance.now();
+    await processImage(heic, PHOTO_VARIANTS, { maxPixels: 50_000_000 });
+    heicPipeline.push(performance.now() - started);
+  }
+  const sortedHeic = [...heicRun.result].sort((a, b) => a - b);
+  process.stdout.write(
+    `HEIC ${heicMeta.width}x${heicMeta.height} (${(heic.length / 1024).toFixed(0)} KiB) upload over HTTP (${UPLOADS}, sequential): median ${ms(pct(sortedHeic, 50))}, max ${ms(sortedHeic.at(-1)!)}; ` +
+      `pipeline alone: median ${ms(pct([...heicPipeline].sort((a, b) => a - b), 50))}; peak RSS ${mb(heicRun.peak)}\n`,
   );
 
   // 2. Profile reads: alone, then under continuous 12 MP uploads.

@@ -63,7 +63,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\n→ ${method} ${path}${options.token ? '   (Authorization: Bearer …)' : ''}\n`);
     if (options.json) process.stdout.write(`  ${JSON.stringify(options.json, shorten)}\n`);
     if (options.form) process.stdout.write(`  multipart/form-data: caption, file=photo.png (${PNG.length} bytes)\n`);
-    const response = await fetch(base + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    // Image URLs are absolute: fetched as they are.
+    const response = await fetch(/^https?:\/\//.test(path) ? path : base + path, { method, headers, ...(body !== undefined ? { body } : {}) });
     const type = response.headers.get('content-type') ?? '';
     const text = type.includes('json') ? await response.text() : '';
     const parsed = text ? (JSON.parse(text) as Json) : {};

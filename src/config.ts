@@ -367,7 +367,7 @@ export function loadConfig(env: Env = process.env): Config {
       uploadSlotsPerUser: positiveInt(env, 'UPLOAD_SLOTS_PER_USER', 20),
       quotaBytes: positiveInt(env, 'STORAGE_QUOTA_BYTES', 1024 * 1024 * 1024),
       uploadsPerHour: positiveInt(env, 'UPLOADS_PER_HOUR', 120),
-      urlTtlSeconds: positiveInt(env, 'MEDIA_URL_TTL_SECONDS', 3600),
+      urlTtlSeconds: positiveInt(env, 'MEDIA_URL_TTL_SECONDS', 86_400),
       urlSecret: secret(env, 'MEDIA_URL_SECRET'),
       publicUrl: env.PUBLIC_URL ?? '',
       uploadSlotTtlSeconds: positiveInt(env, 'UPLOAD_SLOT_TTL_SECONDS', 900),

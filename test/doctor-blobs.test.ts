@@ -11,7 +11,7 @@ import { photoJpeg, pngOf } from './support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from './support/stores.js';
 import { signUp, startApi, type Api, type Session } from './http/support.js';
 
-const keyOf = (url: string) => url.split('?')[0]!.replace('/v1/media/', '');
+const keyOf = (url: string) => new URL(url).pathname.replace('/v1/media/', '');
 
 function form(bytes: Buffer): FormData {
   const body = new FormData();

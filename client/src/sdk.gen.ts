@@ -262,7 +262,7 @@ export const listUserPhotos = <ThrowOnError extends boolean = false>(options: Op
 /**
  * Upload a photo (multipart/form-data: a file field and an optional caption)
  *
- * Decoded fully, auto-oriented, stripped of all metadata (EXIF, GPS, XMP, IPTC) and stored as WebP variants plus a JPEG feed size. Accepted: JPEG, PNG, WebP, GIF, AVIF, TIFF (HEIC/HEIF from iPhones: 415 HEIC_UNSUPPORTED, send JPEG). At most 10485760 bytes and 50000000 pixels. For large files from phones prefer the direct upload (POST /v1/users/{username}/uploads).
+ * Decoded fully, auto-oriented, stripped of all metadata (EXIF, GPS, XMP, IPTC) and stored as WebP variants plus a JPEG feed size. Accepted: JPEG, PNG, WebP, GIF, AVIF, HEIC, TIFF. At most 10485760 bytes and 50000000 pixels. For large files from phones prefer the direct upload (POST /v1/users/{username}/uploads).
  */
 export const uploadPhoto = <ThrowOnError extends boolean = false>(options: Options<UploadPhotoData, ThrowOnError>): RequestResult<UploadPhotoResponses, UploadPhotoErrors, ThrowOnError> => (options.client ?? client).post<UploadPhotoResponses, UploadPhotoErrors, ThrowOnError>({
     ...formDataBodySerializer,

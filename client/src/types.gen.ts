@@ -63,7 +63,7 @@ export type ActivityPage = {
  */
 export type AvatarUploadForm = {
     /**
-     * The picture: JPEG, PNG, WebP, GIF, AVIF, TIFF
+     * The picture: JPEG, PNG, WebP, GIF, AVIF, HEIC, TIFF
      */
     file: Blob | File;
 };
@@ -317,14 +317,14 @@ export type Image = {
  */
 export type ImageVariant = {
     /**
-     * thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large
+     * Unique within the image. WebP: thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large. JPEG alternates: feedJpeg, largeJpeg
      */
     name: string;
     contentType: string;
     width: number;
     height: number;
     /**
-     * Signed and expiring: works in a plain <img> tag, no Authorization header
+     * Absolute, signed for the viewer who asked, and the same all day (until urlsExpireAt): works in a plain <img> tag, no Authorization header, and an image cache keyed by URL hits. Stops working at once when the owner blocks the viewer, goes private to them or deletes the image or account
      */
     url: string;
 };
@@ -452,7 +452,7 @@ export type PhotoPage = {
  */
 export type PhotoUpload = {
     /**
-     * The image: JPEG, PNG, WebP, GIF, AVIF or TIFF (HEIC/HEIF is refused with 415 HEIC_UNSUPPORTED)
+     * The image: JPEG, PNG, WebP, GIF, AVIF, HEIC or TIFF (a HEIF image in another compression is refused with 415 HEIC_UNSUPPORTED)
      */
     file: Blob | File;
     /**
@@ -883,7 +883,7 @@ export type UploadSlotRequest = {
      * Exact size of the file in bytes (the upload URL accepts only this size)
      */
     contentLength: number;
-    contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/gif' | 'image/avif' | 'image/tiff';
+    contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/gif' | 'image/avif' | 'image/heic' | 'image/heif' | 'image/tiff';
 };
 
 /**
@@ -1744,6 +1744,15 @@ export type GetMediaData = {
         file: string;
     };
     query: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        o: string;
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        v: string;
+        c?: '1';
         expires: number;
         sig: string;
     };
@@ -1789,6 +1798,14 @@ export type GetMediaErrors = {
     500: ErrorResponse & {
         error: {
             code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
         };
     };
 };

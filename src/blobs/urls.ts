@@ -1,57 +1,101 @@
 /**
  * Signed, expiring image URLs that work in a plain `<img>` tag (no Authorization header):
- * `/v1/media/<key>?expires=<epoch s>&sig=<HMAC-SHA256 over key and expiry>`. The API serves
- * them from the local store, or answers them with a redirect to an S3 presigned GET.
+ * `<origin>/v1/media/<key>?o=<owner>&v=<viewer>[&c=1]&expires=<epoch s>&sig=<HMAC-SHA256>`.
+ * The API serves them from the local store, or answers them with a redirect to an S3
+ * presigned GET.
  *
- * Expiries are rounded up to a window, so one image keeps the same URL for a while and
- * clients (and a CDN in front of the API) can cache it.
+ * Stable: expiries are rounded up to a window (the TTL, at most a day; a day-long window
+ * starts at 00:00 UTC), so a viewer gets the same URL for an image all window long and an
+ * image cache keyed by URL hits; a URL is valid for one to two windows.
+ *
+ * Revocable at once: the URL names the image's owner, the viewer it was issued to and whether
+ * it shows content (a photo) or the profile picture, under the MAC. The media route checks
+ * that grant against the table on every fetch (src/http/routes/media.ts), so a block, going
+ * private or a deletion does not wait for the expiry.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const MEDIA_PATH = '/v1/media/';
+export const UPLOAD_PATH = '/v1/uploads/';
+
+/** The longest window: a day, aligned to UTC midnight. */
+export const MAX_URL_WINDOW_SECONDS = 86_400;
+
+/** Who may fetch an image through a URL: checked again at fetch time. */
+export interface MediaGrant {
+  owner: string;
+  viewer: string;
+  /** A photo (the owner's content: hidden from non-followers of a private account) rather than a profile picture. */
+  content: boolean;
+}
+
+export interface MediaUrlQuery {
+  o: string;
+  v: string;
+  c?: '1';
+  expires: number;
+  sig: string;
+}
 
 export interface MediaUrls {
-  /** The signed URL of a blob key, and when it expires (epoch seconds). */
-  sign(key: string, now?: number): { url: string; expires: number };
-  /** True when `sig` is ours for this key and expiry, and the expiry has not passed. */
-  verify(key: string, expires: number, sig: string, now?: number): boolean;
+  /** The signed URL of a blob key for this signer's viewer, and when it expires (epoch seconds). */
+  sign(key: string, owner: string, content: boolean): { url: string; expires: number };
+  /** When URLs signed now expire (epoch seconds). */
+  expiresAt(): number;
+  /** The same key and clock, with absolute URLs under `base` (an origin) and issued to `viewer`. */
+  forViewer(base: string, viewer: string | undefined): MediaUrls;
+  /** The grant when `query` is ours for this key and its expiry has not passed. */
+  verify(key: string, query: MediaUrlQuery): MediaGrant | undefined;
   readonly ttlSeconds: number;
+  /** Current time, epoch seconds (injectable for tests). */
+  now(): number;
   /** A direct upload's PUT URL (local store), valid until the slot expires; a different MAC domain from image URLs. */
   signUpload(uploadId: string, expires: number): string;
   verifyUpload(uploadId: string, expires: number, sig: string, now?: number): boolean;
 }
-
-export const UPLOAD_PATH = '/v1/uploads/';
 
 export interface MediaUrlOptions {
   secret: string;
   ttlSeconds: number;
   /** Prefixed to every URL (e.g. https://api.example.com); empty gives URLs relative to the API. */
   baseUrl: string;
+  /** Epoch seconds; the system clock by default. */
+  clock?: () => number;
 }
 
-export function createMediaUrls(options: MediaUrlOptions): MediaUrls {
+export function createMediaUrls(options: MediaUrlOptions, viewer?: string): MediaUrls {
   const { secret, ttlSeconds } = options;
+  const clock = options.clock ?? (() => Date.now() / 1000);
   const base = options.baseUrl.replace(/\/+$/, '');
-  const window = Math.max(1, Math.min(900, Math.floor(ttlSeconds / 4)));
-  const mac = (key: string, expires: number, verb = 'GET') => createHmac('sha256', secret).update(`${verb}\n${key}\n${expires}`).digest('base64url');
+  const window = Math.max(1, Math.min(MAX_URL_WINDOW_SECONDS, ttlSeconds));
+  const hmac = (text: string) => createHmac('sha256', secret).update(text).digest('base64url');
+  const mac = (key: string, expires: number, grant: MediaGrant) => hmac(`GET\n${key}\n${expires}\n${grant.owner}\n${grant.viewer}\n${grant.content ? 1 : 0}`);
   const check = (expected: string, sig: string) => {
     const a = Buffer.from(expected);
     const b = Buffer.from(sig);
     return a.length === b.length && timingSafeEqual(a, b);
   };
+  const expiresAt = () => Math.ceil((clock() + ttlSeconds) / window) * window;
   return {
     ttlSeconds,
-    sign(key, now = Date.now() / 1000) {
-      const expires = Math.ceil((now + ttlSeconds) / window) * window;
-      return { url: `${base}${MEDIA_PATH}${key}?expires=${expires}&sig=${mac(key, expires)}`, expires };
+    now: clock,
+    expiresAt,
+    sign(key, owner, content) {
+      const expires = expiresAt();
+      // Without a viewer (a profile shown to its own owner outside a session, as at sign-up) the owner is the viewer.
+      const grant = { owner, viewer: viewer ?? owner, content };
+      const params = new URLSearchParams({ o: grant.owner, v: grant.viewer, ...(content ? { c: '1' } : {}), expires: String(expires), sig: mac(key, expires, grant) });
+      return { url: `${base}${MEDIA_PATH}${key}?${params.toString()}`, expires };
     },
-    verify(key, expires, sig, now = Date.now() / 1000) {
-      return Number.isSafeInteger(expires) && expires >= now && check(mac(key, expires), sig);
+    forViewer: (origin, who) => createMediaUrls({ ...options, baseUrl: options.baseUrl || origin }, who),
+    verify(key, query) {
+      if (!Number.isSafeInteger(query.expires) || query.expires < clock()) return undefined;
+      const grant = { owner: query.o, viewer: query.v, content: query.c === '1' };
+      return check(mac(key, query.expires, grant), query.sig) ? grant : undefined;
     },
-    signUpload: (uploadId, expires) => `${base}${UPLOAD_PATH}${uploadId}?expires=${expires}&sig=${mac(uploadId, expires, 'PUT')}`,
-    verifyUpload(uploadId, expires, sig, now = Date.now() / 1000) {
-      return Number.isSafeInteger(expires) && expires >= now && check(mac(uploadId, expires, 'PUT'), sig);
+    signUpload: (uploadId, expires) => `${base}${UPLOAD_PATH}${uploadId}?expires=${expires}&sig=${hmac(`PUT\n${uploadId}\n${expires}`)}`,
+    verifyUpload(uploadId, expires, sig, now = clock()) {
+      return Number.isSafeInteger(expires) && expires >= now && check(hmac(`PUT\n${uploadId}\n${expires}`), sig);
     },
   };
 }

@@ -71,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...deps,
     tokens: createTokenService(config.http.jwtSecret, config.http.accessTokenTtlSeconds),
     mailer: deps.mailer ?? createMailer(config.mail, (message, file) => deps.logger?.info({ to: message.to, subject: message.subject, file }, 'mail in the outbox')),
-    media: createMediaContext(config, config.http.jwtSecret),
+    media: createMediaContext(config, config.http.jwtSecret, deps.mediaClock),
     failures: loginFailures(config.accounts.loginFailuresPerMinute),
   };
 

@@ -25,6 +25,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Where account mail goes; omitted means the one config.mail describes. */
   mailer?: Mailer;
+  /** The clock signed image URLs are windowed by (epoch seconds); omitted means the system's. Tests move it. */
+  mediaClock?: () => number;
 }
 
 export interface RouteContext extends AppDeps {

@@ -27,6 +27,8 @@ export const httpErrors = {
   rateLimited: (after: string) => new HttpError(429, 'RATE_LIMITED', `Too many requests; retry in ${after}.`),
   badRequest: (code: string, message: string) => new HttpError(400, code, message),
   notFound: (code: string, message: string) => new HttpError(404, code, message),
+  /** No route has this method and path: a client with a wrong base URL or path, told so in JSON. */
+  routeNotFound: (method: string, url: string) => new HttpError(404, 'ROUTE_NOT_FOUND', `No route ${method} ${url.split('?')[0] ?? ''}.`),
 };
 
 const STATUS: Record<ErrorKind, number> = {
@@ -154,9 +156,9 @@ export function errorHandlerPlugin(app: FastifyInstance, _options: unknown, done
     }
     return reply.status(status).send(body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } }),
-  );
+  app.setNotFoundHandler((request) => {
+    throw httpErrors.routeNotFound(request.method, request.url);
+  });
   done();
 }
 (errorHandlerPlugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

@@ -1,5 +1,6 @@
 /** The media services routes share: signed URLs, the processing queue, the upload gate. */
 import { createHmac } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { createMediaUrls, type MediaUrls } from '../blobs/index.js';
 import type { Config } from '../config.js';
 import { createWorkQueue, type WorkQueue } from '../media/index.js';
@@ -7,19 +8,38 @@ import type { Quota } from '../patterns/index.js';
 import { createUploadGate, type UploadGate } from './uploads.js';
 
 export interface MediaContext {
+  /** The service's signer: PUBLIC_URL's base (or relative URLs), no viewer. */
   urls: MediaUrls;
+  /** The signer for views answering this request: absolute URLs, issued to the signed-in user. */
+  urlsFor(request: FastifyRequest): MediaUrls;
   queue: WorkQueue;
   gate: UploadGate;
   quota: Quota;
   limits: { maxPixels: number };
 }
 
-export function createMediaContext(config: Config, jwtSecret: string): MediaContext {
+/** A Host (or, behind TRUST_PROXY, X-Forwarded-Host) value fit for a URL: a name or address and an optional port. */
+const HOST = /^([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
+
+/**
+ * The origin the client called: Fastify reads X-Forwarded-Proto and X-Forwarded-Host only
+ * from proxies TRUST_PROXY names, and the Host header and the socket otherwise. A malformed
+ * host gives relative URLs rather than a URL built from it.
+ */
+export function requestOrigin(request: FastifyRequest): string {
+  const host = request.host;
+  const protocol = request.protocol === 'https' ? 'https' : 'http';
+  return HOST.test(host) ? `${protocol}://${host}` : '';
+}
+
+export function createMediaContext(config: Config, jwtSecret: string, clock?: () => number): MediaContext {
   const { media } = config;
   // Without its own key the URL key is derived from the JWT key, never equal to it.
   const secret = media.urlSecret ?? createHmac('sha256', jwtSecret).update('media urls').digest('base64url');
+  const urls = createMediaUrls({ secret, ttlSeconds: media.urlTtlSeconds, baseUrl: media.publicUrl, ...(clock ? { clock } : {}) });
   return {
-    urls: createMediaUrls({ secret, ttlSeconds: media.urlTtlSeconds, baseUrl: media.publicUrl }),
+    urls,
+    urlsFor: (request) => urls.forViewer(requestOrigin(request), (request as { username?: string }).username || undefined),
     queue: createWorkQueue(media.concurrency, media.queueLength),
     gate: createUploadGate(media.uploadsPerUser, media.uploadsTotal, media.uploadsReserved),
     quota: { bytes: media.quotaBytes, uploadsPerHour: media.uploadsPerHour, openSlots: media.uploadSlotsPerUser },

@@ -93,11 +93,16 @@ export const ReactionParams = Type.Object({ photoId: PhotoId, type: ReactionType
 
 export const ImageVariantView = Type.Object(
   {
-    name: Type.String({ description: 'thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large' }),
+    name: Type.String({
+      description: 'Unique within the image. WebP: thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large. JPEG alternates: feedJpeg, largeJpeg',
+    }),
     contentType: Type.String({ examples: ['image/webp'] }),
     width: Type.Integer(),
     height: Type.Integer(),
-    url: Type.String({ description: 'Signed and expiring: works in a plain <img> tag, no Authorization header' }),
+    url: Type.String({
+      description:
+        'Absolute, signed for the viewer who asked, and the same all day (until urlsExpireAt): works in a plain <img> tag, no Authorization header, and an image cache keyed by URL hits. Stops working at once when the owner blocks the viewer, goes private to them or deletes the image or account',
+    }),
   },
   { title: 'ImageVariant' },
 );
@@ -196,7 +201,7 @@ export const UploadForm = Type.Object(
     file: Type.String({
       format: 'binary',
       contentMediaType: 'image/*',
-      description: 'The image: JPEG, PNG, WebP, GIF, AVIF or TIFF (HEIC/HEIF is refused with 415 HEIC_UNSUPPORTED)',
+      description: 'The image: JPEG, PNG, WebP, GIF, AVIF, HEIC or TIFF (a HEIF image in another compression is refused with 415 HEIC_UNSUPPORTED)',
     }),
     caption: Type.Optional(Caption),
   },

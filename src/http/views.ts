@@ -25,24 +25,30 @@ export const photoPath = (photo: PhotoRef): string => `/v1/photos/${photoId(phot
 
 const CONTENT_TYPES: Record<string, string> = { webp: 'image/webp', jpeg: 'image/jpeg' };
 
+/**
+ * A variant's name in the API, unique within its image: the WebP variants by their size
+ * (thumb, feed, full; small, large), the JPEG alternates with `Jpeg` after it (feedJpeg,
+ * largeJpeg). Stored items keep the size name and the format apart.
+ */
+export const variantName = (variant: Pick<StoredVariant, 'name' | 'format'>): string => (variant.format === 'jpeg' ? `${variant.name}Jpeg` : variant.name);
+
 /** Signed, expiring URLs that work in a plain <img> tag: one per variant. */
-function variantView(variant: StoredVariant, urls: MediaUrls) {
+function variantView(variant: StoredVariant, urls: MediaUrls, owner: string, content: boolean) {
   return {
-    name: variant.name,
+    name: variantName(variant),
     contentType: CONTENT_TYPES[variant.format] ?? 'application/octet-stream',
     width: variant.width,
     height: variant.height,
-    url: urls.sign(variant.key).url,
+    url: urls.sign(variant.key, owner, content).url,
   };
 }
 
-/** A processed image (photo or avatar): its variants' signed URLs and its ThumbHash. */
-export function imageView(image: StoredImage, urls: MediaUrls) {
-  const expires = urls.sign('').expires;
+/** A processed image (a photo: `content`, or a profile picture) of `owner`: its variants' signed URLs and its ThumbHash. */
+export function imageView(image: StoredImage, urls: MediaUrls, owner: string, content: boolean) {
   return {
-    variants: image.variants.map((v) => variantView(v, urls)),
+    variants: image.variants.map((v) => variantView(v, urls, owner, content)),
     placeholder: image.placeholder,
-    urlsExpireAt: new Date(expires * 1000).toISOString().replace('.000Z', 'Z'),
+    urlsExpireAt: new Date(urls.expiresAt() * 1000).toISOString().replace('.000Z', 'Z'),
   };
 }
 
@@ -50,19 +56,19 @@ export function imageView(image: StoredImage, urls: MediaUrls) {
  * A user's profile picture, for whichever user view shows a profile (public or private);
  * undefined when the user has none.
  */
-export function avatarView(user: Pick<User, 'avatar'>, urls: MediaUrls) {
-  return user.avatar ? imageView(user.avatar, urls) : undefined;
+export function avatarView(user: Pick<User, 'avatar' | 'username'>, urls: MediaUrls) {
+  return user.avatar ? imageView(user.avatar, urls, user.username, false) : undefined;
 }
 
 /** A profile view with its picture's signed URLs, when the user has one. */
-export function withAvatar<V extends object>(view: V, user: Pick<User, 'avatar'>, urls: MediaUrls): V & { avatar?: ReturnType<typeof imageView> } {
+export function withAvatar<V extends object>(view: V, user: Pick<User, 'avatar' | 'username'>, urls: MediaUrls): V & { avatar?: ReturnType<typeof imageView> } {
   const avatar = avatarView(user, urls);
   return avatar ? { ...view, avatar } : view;
 }
 
 /** A photo with signed URLs per variant (photos stored before variants existed have none). */
 export function photoView(photo: Photo, urls: MediaUrls) {
-  const image = photo.variants ? imageView({ variants: photo.variants, placeholder: photo.placeholder ?? '' }, urls) : undefined;
+  const image = photo.variants ? imageView({ variants: photo.variants, placeholder: photo.placeholder ?? '' }, urls, photo.username, true) : undefined;
   const feed = photo.variants?.find((v) => v.name === 'feed' && v.format === 'webp') ?? photo.variants?.[0];
   const full = photo.variants?.find((v) => v.name === 'full');
   return {
@@ -72,7 +78,7 @@ export function photoView(photo: Photo, urls: MediaUrls) {
     reactions: photo.reactions,
     ...(photo.caption ? { caption: photo.caption } : {}),
     ...(full ? { width: full.width, height: full.height } : {}),
-    ...(feed ? { imageUrl: urls.sign(feed.key).url } : {}),
+    ...(feed ? { imageUrl: urls.sign(feed.key, photo.username, true).url } : {}),
     ...(image ? { variants: image.variants, placeholder: image.placeholder, urlsExpireAt: image.urlsExpireAt } : {}),
   };
 }

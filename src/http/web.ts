@@ -10,8 +10,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { httpErrors } from './errors.js';
 
-/** Paths the API owns: an unknown one is a JSON 404, never the app's page. */
-const API_PATHS = /^\/(v1|docs|openapi\.json|health|ready|metrics)(\/|$)/;
+/** Paths the API owns (media under /v1, and anything starting /docs): an unknown one is a JSON 404, never the app's page. */
+const API_PATHS = /^\/((v1|openapi\.json|health|ready|metrics)(\/|$)|docs)/;
 
 export function webDirectory(dir: string | undefined): string | undefined {
   if (!dir) return undefined;
@@ -34,7 +34,7 @@ export async function webRoutes(app: FastifyInstance, root: string): Promise<voi
   });
   app.get('/*', { schema: { hide: true } }, (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
-    if (API_PATHS.test(path)) throw httpErrors.notFound('NOT_FOUND', `No route GET ${path}.`);
+    if (API_PATHS.test(path)) throw httpErrors.routeNotFound(request.method, path);
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });
   app.get('/', { schema: { hide: true } }, (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));

@@ -1,5 +1,5 @@
 /**
- * The image pipeline: validate the header, decode fully, auto-orient from EXIF, drop every
+ * The image pipeline: validate the header, decode fully (HEIC in src/media/heic.ts), auto-orient, drop every
  * piece of metadata (EXIF, GPS, XMP, IPTC, ICC, maker notes), then encode the variants and a
  * ThumbHash. All decoding and encoding runs on libvips' thread pool, never on the event loop.
  *
@@ -14,9 +14,11 @@
  * a square crop takes its region first and only then scales, so a thin image is never
  * enlarged before it is cut (a 40000x1 picture once meant a 655360x320 intermediate).
  */
+import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import { mediaErrors } from './errors.js';
+import { decodeHeic } from './heic.js';
 import { thumbHashOf } from './placeholder.js';
 
 export type VariantFormat = 'webp' | 'jpeg';
@@ -80,7 +82,7 @@ const SHRINK_ON_LOAD = new Set(['jpeg', 'webp']);
 // Every upload is a different image: libvips' operation cache would only hold memory.
 sharp.cache(false);
 
-/** libvips' names of the formats we decode. `heif` is accepted only with AV1 (AVIF) compression. */
+/** libvips' names of the formats we decode. `heif` is AVIF (AV1, decoded by libvips) or HEIC (HEVC, decoded by src/media/heic.ts). */
 const DECODABLE = new Set(['jpeg', 'png', 'webp', 'gif', 'heif', 'tiff']);
 
 async function describeUnknown(input: string | Buffer): Promise<string> {
@@ -93,25 +95,56 @@ async function isHeic(input: string | Buffer): Promise<boolean> {
   return type?.mime === 'image/heic' || type?.mime === 'image/heif' || type?.mime === 'image/heic-sequence';
 }
 
+/** The pixel and aspect bounds on a declared size; the same codes for every format. */
+function checkBounds(format: string, width: number, height: number, limits: ProcessLimits): void {
+  const maxPixels = SHRINK_ON_LOAD.has(format) ? limits.maxPixels : Math.min(limits.maxPixels, FULL_DECODE_PIXELS);
+  if (width * height > maxPixels) throw mediaErrors.tooManyPixels(width * height, maxPixels, format);
+  if (Math.max(width, height) > MAX_ASPECT_RATIO * Math.min(width, height)) throw mediaErrors.aspectRatio(width, height, MAX_ASPECT_RATIO);
+}
+
+/** The name clients know a libvips format by: a HEIF container is AVIF or HEIC by its compression. */
+function formatName(meta: Metadata): string | undefined {
+  const format = meta.format as string;
+  if (format !== 'heif') return format;
+  if (meta.compression === 'av1') return 'avif';
+  if (meta.compression === 'hevc') return 'heic';
+  return undefined;
+}
+
 /** Header only: format and size, so bombs and unknown types are refused before decoding. */
 async function inspect(input: string | Buffer, limits: ProcessLimits): Promise<{ format: string; width: number; height: number }> {
   let meta: Metadata;
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch {
-    if (await isHeic(input)) throw mediaErrors.heicUnsupported();
+    // libvips reads every HEIF header libheif can decode: one it cannot read is broken.
+    if (await isHeic(input)) throw mediaErrors.corrupt();
     throw mediaErrors.notAnImage(await describeUnknown(input));
   }
-  const format = meta.format as string;
-  if (format === 'heif' && meta.compression !== 'av1') throw mediaErrors.heicUnsupported();
-  if (!DECODABLE.has(format)) throw mediaErrors.notAnImage(`${format} (${await describeUnknown(input)})`);
+  if (!DECODABLE.has(meta.format)) throw mediaErrors.notAnImage(`${meta.format} (${await describeUnknown(input)})`);
+  const format = formatName(meta);
+  if (!format) throw mediaErrors.heicUnsupported(meta.compression ?? 'unknown');
   const width = meta.width;
   const height = meta.pageHeight ?? meta.height;
   if (!width || !height) throw mediaErrors.corrupt();
-  const maxPixels = SHRINK_ON_LOAD.has(format) ? limits.maxPixels : Math.min(limits.maxPixels, FULL_DECODE_PIXELS);
-  if (width * height > maxPixels) throw mediaErrors.tooManyPixels(width * height, maxPixels, format === 'heif' ? 'avif' : format);
-  if (Math.max(width, height) > MAX_ASPECT_RATIO * Math.min(width, height)) throw mediaErrors.aspectRatio(width, height, MAX_ASPECT_RATIO);
-  return { format: format === 'heif' ? 'avif' : format, width, height };
+  checkBounds(format, width, height, limits);
+  return { format, width, height };
+}
+
+/**
+ * The image's pixels as a sharp pipeline: libvips decodes (and orients from EXIF) what it
+ * can; a HEIC is decoded by the WebAssembly decoder, which checks the declared size again
+ * before it decodes.
+ */
+async function decoder(input: string | Buffer, format: string, limits: ProcessLimits): Promise<Sharp> {
+  // failOn 'warning': a truncated JPEG is refused instead of stored with a grey bottom.
+  if (format !== 'heic') return sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'warning' }).rotate();
+  const bytes = typeof input === 'string' ? await readFile(input) : input;
+  const heic = await decodeHeic(bytes, { maxPixels: Math.min(limits.maxPixels, FULL_DECODE_PIXELS), maxAspectRatio: MAX_ASPECT_RATIO });
+  if (heic.kind === 'refused') checkBounds(format, heic.width, heic.height, limits);
+  if (heic.kind !== 'pixels') throw mediaErrors.corrupt();
+  const image = sharp(heic.data, { raw: { width: heic.width, height: heic.height, channels: 4 } });
+  return heic.hasAlpha ? image : image.removeAlpha();
 }
 
 /**
@@ -137,11 +170,11 @@ function encode(image: Sharp, format: VariantFormat): Sharp {
 export async function processImage(input: string | Buffer, specs: readonly VariantSpec[], limits: ProcessLimits): Promise<ProcessedImage> {
   const source = await inspect(input, limits);
   const bound = Math.max(...specs.map((s) => Math.max(s.width, s.height)));
+  const image = await decoder(input, source.format, limits);
   let pixels: { data: Buffer; info: OutputInfo };
   try {
-    // failOn 'warning': a truncated JPEG is refused instead of stored with a grey bottom.
-    pixels = await sharp(input, { limitInputPixels: limits.maxPixels, failOn: 'warning' })
-      .rotate() // orientation from EXIF, applied to the pixels before the metadata goes
+    // Oriented before the metadata goes (EXIF by libvips, HEIF transforms by libheif).
+    pixels = await image
       .resize(bound, bound, { fit: 'inside', withoutEnlargement: true })
       .raw()
       .toBuffer({ resolveWithObject: true });

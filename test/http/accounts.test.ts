@@ -225,10 +225,10 @@ describe('profiles', () => {
 });
 
 describe('the error contract', () => {
-  it('answers unknown routes with 404 NOT_FOUND in the one error shape', async () => {
+  it('answers unknown routes with 404 ROUTE_NOT_FOUND in the one error shape', async () => {
     const answer = await api.call('GET', '/v1/nothing-here');
     expect(answer.status).toBe(404);
-    expect(answer.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+    expect(answer.body).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: expect.any(String) } });
   });
 
   it('answers malformed JSON with 400, a foreign media type with 415 and a huge body with 413', async () => {

@@ -97,7 +97,7 @@ describe('GET /v1/me/feed', () => {
     expect(upload.status).toBe(201);
     await worker.drain();
     const item = (await feed('alice')).items.find((i: any) => i.photo.id === upload.body.id);
-    expect(item.photo.imageUrl).toMatch(/^\/v1\/media\/v\//);
+    expect(item.photo.imageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/media\/v\//);
     expect(item.photo.variants.length).toBeGreaterThan(0);
     expect(item.photo.placeholder).toEqual(expect.any(String));
     expect((await api.call('GET', item.photo.imageUrl)).status).toBe(200);

@@ -69,7 +69,7 @@ describe.each(STORE_KINDS)('media with the %s store', (kind) => {
       'thumb:image/webp',
       'feed:image/webp',
       'full:image/webp',
-      'feed:image/jpeg',
+      'feedJpeg:image/jpeg',
     ]);
     expect(JSON.stringify(photo)).not.toMatch(/file:|s3:|USER#|PHOTO#/);
     for (const variant of photo.variants as { url: string; width: number; height: number; contentType: string }[]) {
@@ -92,11 +92,12 @@ describe.each(STORE_KINDS)('media with the %s store', (kind) => {
       for await (const chunk of blob!.body) chunks.push(chunk as Buffer);
       expect(await carriesPrivateMetadata(Buffer.concat(chunks)), key).toBe(false);
     }
-    // Lists and single reads show the same signed URLs.
+    // Lists and single reads show one viewer the same signed URLs (each viewer has their own).
     const list = await api.call('GET', '/v1/users/alice/photos', { token: bob.accessToken });
     expect(list.body.items[0].variants).toHaveLength(4);
     const single = await api.call('GET', `/v1/photos/${photo.id}`, { token: bob.accessToken });
-    expect(single.body.imageUrl).toBe(photo.imageUrl);
+    expect(single.body.imageUrl).toBe(list.body.items[0].imageUrl);
+    expect(single.body.imageUrl).not.toBe(photo.imageUrl);
   });
 
   it('serves images with immutable caching, Range and cross-origin headers; refuses forged, expired and raw-upload URLs', async () => {

@@ -55,7 +55,7 @@ describe('uploads', () => {
       reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 },
       width: 1,
       height: 1,
-      imageUrl: expect.stringMatching(/^\/v1\/media\/v\/[0-9a-f]{2}\/[0-9a-f]{32}-[0-9a-f]{16}\.webp\?expires=\d+&sig=/),
+      imageUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1\/media\/v\/[0-9a-f]{2}\/[0-9a-f]{32}-[0-9a-f]{16}\.webp\?o=alice&v=alice&c=1&expires=\d+&sig=/),
       variants: expect.any(Array),
       placeholder: expect.any(String),
       urlsExpireAt: expect.stringMatching(/Z$/),

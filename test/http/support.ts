@@ -83,7 +83,8 @@ export function caller(url: string) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
     }
-    const response = await fetch(url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    // Image URLs are absolute: they are called as they are.
+    const response = await fetch(/^https?:\/\//.test(path) ? path : url + path, { method, headers, ...(body !== undefined ? { body } : {}) });
     const bytes = Buffer.from(await response.arrayBuffer());
     const type = response.headers.get('content-type') ?? '';
     const parsed: unknown = type.includes('json') && bytes.length > 0 ? JSON.parse(bytes.toString('utf8')) : undefined;

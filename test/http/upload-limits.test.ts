@@ -82,7 +82,7 @@ describe('malformed bodies, odd usernames and quotas', () => {
     const odd = await signUp(api, 'a..b');
     const answer = await api.call('POST', '/v1/users/a..b/photos', { token: odd.accessToken, body: jpegForm(await photoJpeg(64, 64)) });
     expect(answer.status).toBe(201);
-    expect((await fetch(api.url + answer.body.imageUrl)).status).toBe(200);
+    expect((await fetch(String(answer.body.imageUrl))).status).toBe(200);
   });
 
   it('bounds stored bytes (403 STORAGE_QUOTA_EXCEEDED) and uploads per hour (429 UPLOAD_RATE_EXCEEDED)', async () => {

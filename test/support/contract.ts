@@ -63,7 +63,7 @@ export function assertContract(method: string, url: string, status: number, cont
   // operation's own answer.
   if (status === 414 || status === 431 || status === 304) return;
   // The router matched no route (a parameter past its length limit, say): no operation answered.
-  if (status === 404 && (body as { error?: { code?: unknown } } | undefined)?.error?.code === 'NOT_FOUND') return;
+  if (status === 404 && (body as { error?: { code?: unknown } } | undefined)?.error?.code === 'ROUTE_NOT_FOUND') return;
   const declared = route.operation.responses[String(status)];
   if (!declared) throw new Error(`${where}, a status its OpenAPI operation does not declare.`);
   if (!contentType.includes('json')) return;

@@ -21,7 +21,7 @@ export async function photoJpeg(width: number, height: number): Promise<Buffer> 
 export const pngOf = (width: number, height: number, background = '#2080c0'): Promise<Buffer> =>
   sharp({ create: { width, height, channels: 4, background } }).png().toBuffer();
 
-/** A HEIC container (brand `heic`, an HEVC image item) as iPhones write, built from an AVIF by renaming its boxes. */
+/** A HEIC container (brand `heic`, an HEVC image item) whose stream is AV1, not HEVC: built from an AVIF by renaming its boxes. Real HEIC fixtures are in test/fixtures/heic/. */
 export async function heicLike(): Promise<Buffer> {
   const avif = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#00a000' } }).avif().toBuffer();
   let text = avif.toString('latin1');

@@ -111,7 +111,7 @@ describe('the web app', () => {
     expect(manifest.status).toBe(200);
     const unknownApi = await fetch(`${api.url}/v1/nothing-here`);
     expect(unknownApi.status).toBe(404);
-    expect(((await unknownApi.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    expect(((await unknownApi.json()) as { error: { code: string } }).error.code).toBe('ROUTE_NOT_FOUND');
   });
 
   it('carries two people through the whole product', { timeout: 120_000 }, async () => {

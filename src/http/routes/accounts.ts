@@ -109,7 +109,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       const user = await guarded(ctx, request, () => signUp(db, request.body), { email: request.body.email, attempt: 'sign-up' });
       const session = await tokensFor(ctx, await createSession(db, user.username, ttl, user.accountId));
       await mailVerification(ctx, request.log, user.username);
-      return reply.status(201).header('location', '/v1/me').send({ user: privateUserView(user, ctx.media.urls), session });
+      return reply.status(201).header('location', '/v1/me').send({ user: privateUserView(user, ctx.media.urlsFor(request)), session });
     },
   );
 

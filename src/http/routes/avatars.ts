@@ -61,7 +61,7 @@ export const avatarRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
       let file: ReceivedFile | undefined;
       try {
         ({ file } = await readUploadForm(request, limit, config.media.uploadIdleTimeoutMs, config.media.tmpDir, minimumRate(config)));
-        return imageView(await ingestAvatar(ctx, username, file.path, request.log), media.urls);
+        return imageView(await ingestAvatar(ctx, username, file.path, request.log), media.urlsFor(request), username, false);
       } finally {
         release();
         await file?.remove();

@@ -29,7 +29,7 @@ export const discoveryRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
         response: { 200: Type.Object({ items: Type.Array(UserSearchResult) }, { title: 'UserSearchPage' }), ...errorsFor({ 400: [], 401: [], 503: [] }) },
       },
     },
-    async (request) => ({ items: (await searchUsers(db, request.username, request.query.query, request.query.limit ?? 10)).map(card(media.urls)) }),
+    async (request) => ({ items: (await searchUsers(db, request.username, request.query.query, request.query.limit ?? 10)).map(card(media.urlsFor(request))) }),
   );
 
   app.get(
@@ -44,7 +44,7 @@ export const discoveryRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
         response: { 200: Type.Object({ items: Type.Array(UserSearchResult) }, { title: 'SuggestionPage' }), ...errorsFor({ 400: [], 401: [], 503: [] }) },
       },
     },
-    async (request) => ({ items: (await suggestUsers(db, request.username, request.query.limit ?? 10)).map(card(media.urls)) }),
+    async (request) => ({ items: (await suggestUsers(db, request.username, request.query.limit ?? 10)).map(card(media.urlsFor(request))) }),
   );
   done();
 };

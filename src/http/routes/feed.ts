@@ -32,8 +32,8 @@ export const feedRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
       // Every author is followed (or the reader): a follow leaves no pending request beside it.
       return {
         items: page.items.map((item) => ({
-          photo: photoForViewerView(item.photo, item.myReactions, ctx.media.urls),
-          author: profileCardView(item.author, { follows: item.author.username !== request.username, followedBy: item.authorFollowsMe, requested: false }, ctx.media.urls),
+          photo: photoForViewerView(item.photo, item.myReactions, ctx.media.urlsFor(request)),
+          author: profileCardView(item.author, { follows: item.author.username !== request.username, followedBy: item.authorFollowsMe, requested: false }, ctx.media.urlsFor(request)),
         })),
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
       };

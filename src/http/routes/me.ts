@@ -73,7 +73,7 @@ export async function updateOwnProfile(ctx: RouteContext, request: FastifyReques
     sendLater(ctx.mailer, request.log, emailChangedMessage(change.previous, user.email, change.undoToken, ctx.config.mail.linkBase));
     await mailVerification(ctx, request.log, username);
   }
-  return privateUserView(user, ctx.media.urls);
+  return privateUserView(user, ctx.media.urlsFor(request));
 }
 
 export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
@@ -111,7 +111,7 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
         response: { 200: PrivateUser, ...errorsFor({ 401: [], 404: ['USER_NOT_FOUND'], 503: [] }) },
       },
     },
-    async (request) => privateUserView(await getUser(db, request.username), ctx.media.urls),
+    async (request) => privateUserView(await getUser(db, request.username), ctx.media.urlsFor(request)),
   );
 
   app.patch(

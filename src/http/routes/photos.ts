@@ -21,7 +21,7 @@ import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type Receiv
 import { errorsFor, Page, PageQuery, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
 import { pageView, photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
 
-const ACCEPTED = `${ACCEPTED_FORMATS.join(', ')} (HEIC/HEIF from iPhones: 415 HEIC_UNSUPPORTED, send JPEG)`;
+const ACCEPTED = ACCEPTED_FORMATS.join(', ');
 
 const isClientError = (error: unknown): boolean =>
   error instanceof HttpError || isDomainError(error) || ((error as { code?: string }).code ?? '').startsWith('FST_');
@@ -57,7 +57,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   // Registered in this scope only: no other route accepts multipart bodies.
   await app.register(multipart, { limits: { fileSize: uploadLimit, files: 1, fields: 4, parts: 5, fieldSize: 4 * CAPTION_MAX } });
   const writes = { config: perMinute(config.http.rateLimit.writesPerMinute) };
-  const view = (photo: Photo) => photoView(photo, media.urls);
+  const view = (photo: Photo, request: FastifyRequest) => photoView(photo, media.urlsFor(request));
 
   app.post(
     '/users/:username/photos',
@@ -113,7 +113,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         // Refused before any image work, as the direct upload's body schema refuses it.
         assertCaption(form.caption);
         const photo = await ingestPhoto(ctx, { username, path: file.path, caption: form.caption });
-        return await reply.status(201).header('location', photoPath(photo)).send(view(photo));
+        return await reply.status(201).header('location', photoPath(photo)).send(view(photo, request));
       } finally {
         release();
         await file?.remove();
@@ -136,7 +136,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     },
     async (request) => {
       const page = await listPhotosForViewer(db, request.username, request.params.username, request.query);
-      return pageView(page, ({ photo, myReactions }) => photoForViewerView(photo, myReactions, media.urls));
+      return pageView(page, ({ photo, myReactions }) => photoForViewerView(photo, myReactions, media.urlsFor(request)));
     },
   );
 
@@ -155,7 +155,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     async (request) => {
       const { username, timestamp } = photoRef(request.params.photoId);
       const { photo, myReactions } = await getPhotoForViewer(db, request.username, username, timestamp);
-      return photoForViewerView(photo, myReactions, media.urls);
+      return photoForViewerView(photo, myReactions, media.urlsFor(request));
     },
   );
 
@@ -178,7 +178,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       if (expand !== 'profile') return pageView((await getPhotoWithReactions(db, username, timestamp, page)).reactions, reactionView);
       return pageView(await listReactorsRelated(db, request.username, username, timestamp, page), ({ reaction, user, following, followedBy, requested }) => ({
         ...reactionView(reaction),
-        ...(user ? { user: profileCardView(user, { follows: following, followedBy, requested }, media.urls) } : {}),
+        ...(user ? { user: profileCardView(user, { follows: following, followedBy, requested }, media.urlsFor(request)) } : {}),
       }));
     },
   );

@@ -168,7 +168,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     async (request) => {
       const { expand, ...page } = request.query;
       if (expand !== 'profile') return pageView(await listFollowers(db, request.params.username, page), friendshipView);
-      return pageView(await listFollowersRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urls));
+      return pageView(await listFollowersRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urlsFor(request)));
     },
   );
 
@@ -188,7 +188,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     async (request) => {
       const { expand, ...page } = request.query;
       if (expand !== 'profile') return pageView(await listFollowed(db, request.params.username, page), friendshipView);
-      return pageView(await listFollowedRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urls));
+      return pageView(await listFollowedRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urlsFor(request)));
     },
   );
   done();

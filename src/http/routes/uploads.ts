@@ -19,7 +19,7 @@ import { errorsFor, PhotoView, UserParams } from '../schemas.js';
 import { minimumRate, receiveToFile, type ReceivedFile } from '../uploads.js';
 import { photoPath, photoView } from '../views.js';
 
-const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'] as const;
+const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/heic', 'image/heif', 'image/tiff'] as const;
 const UploadId = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$', description: 'Opaque upload id' });
 
 export const UploadSlotRequest = Type.Object(
@@ -143,7 +143,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       // A slot that already became a photo answers that photo: the client missed the first answer.
       const replay = async (timestamp: string) => {
         const photo = await getPhoto(db, username, timestamp);
-        return reply.status(200).header('location', photoPath(photo)).send(photoView(photo, media.urls));
+        return reply.status(200).header('location', photoPath(photo)).send(photoView(photo, media.urlsFor(request)));
       };
       const slot = await getUploadSlot(db, uploadId, username);
       if (slot.photoTimestamp) return replay(slot.photoTimestamp);
@@ -185,7 +185,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         return await reply
           .status(201)
           .header('location', photoPath(photo))
-          .send(photoView(photo, media.urls));
+          .send(photoView(photo, media.urlsFor(request)));
       } finally {
         release();
         await file?.remove();

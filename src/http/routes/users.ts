@@ -28,8 +28,8 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
     // The visibility guard already read another user's profile (with the block check).
     async (request) => {
       const seen = request.ownerView;
-      if (!seen) return publicUserView(await getUser(db, request.params.username), ctx.media.urls);
-      return { ...publicUserView(seen.owner, ctx.media.urls, { content: seen.maySeeContent }), viewer: seen.relation };
+      if (!seen) return publicUserView(await getUser(db, request.params.username), ctx.media.urlsFor(request));
+      return { ...publicUserView(seen.owner, ctx.media.urlsFor(request), { content: seen.maySeeContent }), viewer: seen.relation };
     },
   );
 
