@@ -45,7 +45,7 @@ async function scanImages(doc: DocClient, table: string, onItem: (item: RawItem)
     const page = await doc.send(
       new ScanCommand({
         TableName: table,
-        ProjectionExpression: 'PK, SK, variants, placeholder, avatar, #k, #loc',
+        ProjectionExpression: 'PK, SK, variants, placeholder, avatar, #k, #loc, partsId',
         FilterExpression: 'attribute_exists(variants) OR attribute_exists(avatar) OR attribute_exists(#k) OR attribute_exists(#loc)',
         ExpressionAttributeNames: { '#k': 'key', '#loc': 'location' },
         ExclusiveStartKey: start,
