@@ -335,3 +335,45 @@ describe.each(['local', 's3'] as const)('an abandoned resumable upload with the 
     }
   });
 });
+
+describe('resumable uploads inside the upload bounds (local store)', () => {
+  let api: Api;
+  let ann: Session;
+
+  beforeAll(async () => {
+    // Two unfinished uploads per user; one upload in flight per user.
+    api = await startApi({ UPLOAD_SLOTS_PER_USER: '2', UPLOADS_PER_USER: '1' });
+    ann = await signUp(api, 'ann');
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('counts against the unfinished-upload bound with slots, and a part PUT takes an upload place', async () => {
+    const slot = await api.call('POST', '/v1/users/ann/uploads', { token: ann.accessToken, json: { contentLength: 3000, contentType: 'image/png' } });
+    expect(slot.status).toBe(201);
+    const start = () => api.call('POST', '/v1/users/ann/resumable-uploads', { token: ann.accessToken, json: { contentLength: 3000, contentType: 'image/png' } });
+    const resumable = await start();
+    expect(resumable.status).toBe(201);
+    const third = await start();
+    expect([third.status, third.body.error.code]).toEqual([429, 'UPLOAD_SLOTS_EXCEEDED']);
+
+    // A part trickling in holds ann's one place: her other part PUT is refused until it ends.
+    const trickling = new URL(api.url + resumable.body.missing[0].url);
+    const socket = connect(Number(trickling.port), trickling.hostname);
+    await once(socket, 'connect');
+    socket.write(`PUT ${trickling.pathname}${trickling.search} HTTP/1.1\r\nHost: ${trickling.host}\r\nContent-Type: application/octet-stream\r\nContent-Length: 3000\r\n\r\n`);
+    socket.write(randomBytes(10));
+    try {
+      const other = await fetch(api.url + slot.body.url, { method: 'PUT', headers: putHeaders(slot.body.headers), body: new Uint8Array(randomBytes(3000)) });
+      // Refused while the part holds the place (the slot PUT shares the gate).
+      const answer = other.status === 429 ? other : await waitFor(async () => {
+        const again = await fetch(api.url + slot.body.url, { method: 'PUT', headers: putHeaders(slot.body.headers), body: new Uint8Array(randomBytes(3000)) });
+        return again.status === 429 ? again : undefined;
+      }, { what: 'the trickling part holding the place', timeoutMs: 10_000 });
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('UPLOAD_IN_PROGRESS');
+    } finally {
+      socket.destroy();
+    }
+  });
+});
