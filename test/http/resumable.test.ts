@@ -23,6 +23,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalBlobStore, PARTS_PREFIX, sweepStaleParts, type BlobStore } from '../../src/blobs/index.js';
 import { auditBlobs } from '../../src/admin/doctor-blobs.js';
+import { loadConfig } from '../../src/config.js';
 import { attachMetrics, requestCounts } from '../../src/engine/metrics.js';
 import { keys } from '../../src/schema/keys.js';
 import { startMultipartS3, type MultipartS3 } from '../support/s3-multipart.js';
@@ -375,5 +376,15 @@ describe('resumable uploads inside the upload bounds (local store)', () => {
     } finally {
       socket.destroy();
     }
+  });
+});
+
+describe('resumable upload configuration', () => {
+  it('defaults to 50 MiB files in 8 MiB parts open a day, and refuses parts S3 would refuse and lives past the lifecycle rule', () => {
+    expect(loadConfig({}).media).toMatchObject({ resumableMaxBytes: 50 * 1024 * 1024, partBytes: 8 * 1024 * 1024, resumableTtlSeconds: 86_400 });
+    expect(() => loadConfig({ UPLOAD_PART_BYTES: String(5 * 1024 * 1024 - 1) })).toThrow(/UPLOAD_PART_BYTES/);
+    expect(() => loadConfig({ UPLOAD_RESUMABLE_TTL_SECONDS: '86401' })).toThrow(/UPLOAD_RESUMABLE_TTL_SECONDS/);
+    expect(() => loadConfig({ UPLOAD_RESUMABLE_MAX_BYTES: '0' })).toThrow(/UPLOAD_RESUMABLE_MAX_BYTES/);
+    expect(() => loadConfig({ UPLOAD_RESUMABLE_MAX_BYTES: String(10_001 * 5 * 1024 * 1024), UPLOAD_PART_BYTES: String(5 * 1024 * 1024) })).toThrow(/10000 parts/);
   });
 });
