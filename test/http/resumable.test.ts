@@ -359,22 +359,34 @@ describe('resumable uploads inside the upload bounds (local store)', () => {
     const third = await start();
     expect([third.status, third.body.error.code]).toEqual([429, 'UPLOAD_SLOTS_EXCEEDED']);
 
-    // A part trickling in holds ann's one place: her other part PUT is refused until it ends.
-    const trickling = new URL(api.url + resumable.body.missing[0].url);
-    const socket = connect(Number(trickling.port), trickling.hostname);
-    await once(socket, 'connect');
-    socket.write(`PUT ${trickling.pathname}${trickling.search} HTTP/1.1\r\nHost: ${trickling.host}\r\nContent-Type: application/octet-stream\r\nContent-Length: 3000\r\n\r\n`);
-    socket.write(randomBytes(10));
+    // A part trickling in holds ann's one place: her slot PUT is refused while it does. A
+    // probe may take the place first, and the part is then refused: it is sent again.
+    const target = new URL(api.url + resumable.body.missing[0].url);
+    const trickle = async () => {
+      const socket = connect(Number(target.port), target.hostname);
+      await once(socket, 'connect');
+      const state = { socket, answered: false };
+      socket.on('data', () => (state.answered = true));
+      socket.write(`PUT ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/octet-stream\r\nContent-Length: 3000\r\n\r\n`);
+      socket.write(randomBytes(10));
+      return state;
+    };
+    let part = await trickle();
     try {
-      const other = await fetch(api.url + slot.body.url, { method: 'PUT', headers: putHeaders(slot.body.headers), body: new Uint8Array(randomBytes(3000)) });
-      // Refused while the part holds the place (the slot PUT shares the gate).
-      const answer = other.status === 429 ? other : await waitFor(async () => {
-        const again = await fetch(api.url + slot.body.url, { method: 'PUT', headers: putHeaders(slot.body.headers), body: new Uint8Array(randomBytes(3000)) });
-        return again.status === 429 ? again : undefined;
-      }, { what: 'the trickling part holding the place', timeoutMs: 10_000 });
-      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('UPLOAD_IN_PROGRESS');
+      const refused = await waitFor(
+        async () => {
+          if (part.answered) {
+            part.socket.destroy();
+            part = await trickle();
+          }
+          const probe = await fetch(api.url + slot.body.url, { method: 'PUT', headers: putHeaders(slot.body.headers), body: new Uint8Array(randomBytes(3000)) });
+          return probe.status === 429 ? probe : undefined;
+        },
+        { what: 'the trickling part holding the place', timeoutMs: 20_000 },
+      );
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UPLOAD_IN_PROGRESS');
     } finally {
-      socket.destroy();
+      part.socket.destroy();
     }
   });
 });
