@@ -98,8 +98,12 @@ export interface MediaConfig {
   urlTtlSeconds: number;
   urlSecret: string | undefined;
   publicUrl: string;
-  /** Direct-upload slots expire after this long. */
+  /** Direct-upload slots expire after this long (and so do the part URLs of a resumable upload). */
   uploadSlotTtlSeconds: number;
+  /** Resumable uploads: the largest file, the part size (S3's minimum of 5 MiB or more), and how long one stays open. */
+  resumableMaxBytes: number;
+  partBytes: number;
+  resumableTtlSeconds: number;
   /** Where upload bodies are streamed before processing (removed after each request). */
   tmpDir: string;
 }
@@ -209,6 +213,20 @@ function blobConfig(env: Env, dataDir: string): BlobConfig {
 function uploadsReserved(env: Env): number {
   const total = positiveInt(env, 'UPLOADS_TOTAL', 16);
   return nonNegativeInt(env, 'UPLOADS_RESERVED', Math.floor(total / 2), total - 1);
+}
+
+/** S3 refuses parts under 5 MiB (but the last) and uploads of more than 10,000 parts. */
+function resumableSizes(env: Env): { resumableMaxBytes: number; partBytes: number } {
+  const resumableMaxBytes = positiveInt(env, 'UPLOAD_RESUMABLE_MAX_BYTES', 50 * 1024 * 1024);
+  const partBytes = rangedInt(env, 'UPLOAD_PART_BYTES', 8 * 1024 * 1024, 5 * 1024 * 1024, 5 * 1024 * 1024 * 1024);
+  if (Math.ceil(resumableMaxBytes / partBytes) > 10_000) throw new ConfigError('UPLOAD_RESUMABLE_MAX_BYTES / UPLOAD_PART_BYTES must be at most 10000 parts; raise UPLOAD_PART_BYTES.');
+  return { resumableMaxBytes, partBytes };
+}
+
+function rangedInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = nonNegativeInt(env, name, fallback, max);
+  if (value < min) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${env[name]}".`);
+  return value;
 }
 
 function positiveInt(env: Env, name: string, fallback: number): number {
@@ -371,6 +389,9 @@ export function loadConfig(env: Env = process.env): Config {
       urlSecret: secret(env, 'MEDIA_URL_SECRET'),
       publicUrl: env.PUBLIC_URL ?? '',
       uploadSlotTtlSeconds: positiveInt(env, 'UPLOAD_SLOT_TTL_SECONDS', 900),
+      ...resumableSizes(env),
+      // At most a day: the bucket's lifecycle rule aborts multipart uploads a day after they start.
+      resumableTtlSeconds: rangedInt(env, 'UPLOAD_RESUMABLE_TTL_SECONDS', 24 * 3600, 1, 24 * 3600),
       tmpDir: env.UPLOAD_TMP_DIR || join(tmpdir(), 'quick-photos-uploads'),
     },
     derived: {

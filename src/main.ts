@@ -18,7 +18,7 @@ import { createWorker } from './derived/worker.js';
 import { deleteDerivedOf } from './derived/cleanup.js';
 import { buildApp } from './http/app.js';
 import { createCursorCodec, resumeDeletions, type Db } from './patterns/index.js';
-import { deletePhotoFiles, deleteUserFiles } from './blobs/index.js';
+import { deletePhotoFiles, deleteUserFiles, discardUpload } from './blobs/index.js';
 
 interface Secrets {
   jwtSecret: string;
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     }
   });
   // Account deletions a stop or a crash interrupted carry on; a shutdown pauses them again.
-  resumeDeletions(db, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user) => deleteUserFiles(blobs, user), deleteDerived: (name) => deleteDerivedOf(db, name), shouldStop: () => stopping })
+  resumeDeletions(db, { deleteFiles: (photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user) => deleteUserFiles(blobs, user), discardUpload: (upload) => discardUpload(blobs, upload), deleteDerived: (name) => deleteDerivedOf(db, name), shouldStop: () => stopping })
     .then(({ finished, paused }) => {
       if (finished.length + paused.length > 0) logger.info({ finished, paused }, 'interrupted account deletions resumed');
     })

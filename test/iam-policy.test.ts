@@ -41,6 +41,15 @@ function iamActions(operation: string, transactKinds: Iterable<string> = []): st
       return [`s3:${operation}`];
     case 'HeadObject':
       return ['s3:GetObject'];
+    // A multipart upload's steps are writes of the object; listing and aborting have their own actions.
+    case 'CreateMultipartUpload':
+    case 'UploadPart':
+    case 'CompleteMultipartUpload':
+      return ['s3:PutObject'];
+    case 'ListParts':
+      return ['s3:ListMultipartUploadParts'];
+    case 'AbortMultipartUpload':
+      return ['s3:AbortMultipartUpload'];
     case 'ListObjectsV2':
       return ['s3:ListBucket'];
     default:
@@ -62,7 +71,7 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
   TransactWrite: 'TransactWriteItems',
 };
 const DYNAMODB_OPERATIONS = new Set(Object.keys(dynamodb).filter((name) => name.endsWith('Command')).map((name) => name.slice(0, -'Command'.length)));
-const S3_OPERATIONS = new Set(['PutObject', 'GetObject', 'DeleteObject', 'HeadObject', 'ListObjectsV2']);
+const S3_OPERATIONS = new Set(['PutObject', 'GetObject', 'DeleteObject', 'HeadObject', 'ListObjectsV2', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'ListParts', 'AbortMultipartUpload']);
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetActivityData, GetActivityErrors, GetActivityResponses, GetFeedData, GetFeedErrors, GetFeedResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, MarkActivityReadData, MarkActivityReadErrors, MarkActivityReadResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SearchUsersData, SearchUsersErrors, SearchUsersResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SignUpData, SignUpErrors, SignUpResponses, SuggestUsersData, SuggestUsersErrors, SuggestUsersResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UndoEmailChangeData, UndoEmailChangeErrors, UndoEmailChangeResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
+import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetActivityData, GetActivityErrors, GetActivityResponses, GetFeedData, GetFeedErrors, GetFeedResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetResumableUploadData, GetResumableUploadErrors, GetResumableUploadResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, MarkActivityReadData, MarkActivityReadErrors, MarkActivityReadResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, PutUploadPartData, PutUploadPartErrors, PutUploadPartResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SearchUsersData, SearchUsersErrors, SearchUsersResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SignUpData, SignUpErrors, SignUpResponses, StartResumableUploadData, StartResumableUploadErrors, StartResumableUploadResponses, SuggestUsersData, SuggestUsersErrors, SuggestUsersResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UndoEmailChangeData, UndoEmailChangeErrors, UndoEmailChangeResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -145,6 +145,19 @@ export const getMedia = <ThrowOnError extends boolean = false>(options: Options<
 export const putUploadBytes = <ThrowOnError extends boolean = false>(options: Options<PutUploadBytesData, ThrowOnError>): RequestResult<PutUploadBytesResponses, PutUploadBytesErrors, ThrowOnError> => (options.client ?? client).put<PutUploadBytesResponses, PutUploadBytesErrors, ThrowOnError>({
     bodySerializer: null,
     url: '/v1/uploads/{uploadId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/octet-stream',
+        ...options.headers
+    }
+});
+
+/**
+ * One part of a resumable upload (local store; with S3 the part urls are S3's own)
+ */
+export const putUploadPart = <ThrowOnError extends boolean = false>(options: Options<PutUploadPartData, ThrowOnError>): RequestResult<PutUploadPartResponses, PutUploadPartErrors, ThrowOnError> => (options.client ?? client).put<PutUploadPartResponses, PutUploadPartErrors, ThrowOnError>({
+    bodySerializer: null,
+    url: '/v1/uploads/{uploadId}/parts/{partNumber}',
     ...options,
     headers: {
         'Content-Type': 'application/octet-stream',
@@ -316,7 +329,7 @@ export const createUploadSlot = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
- * Finalise a direct upload: process the file and create the photo (201); repeated, it answers the same photo (200)
+ * Finalise a direct upload (resumable or not): process the file and create the photo (201); repeated, it answers the same photo (200)
  */
 export const completeUpload = <ThrowOnError extends boolean = false>(options: Options<CompleteUploadData, ThrowOnError>): RequestResult<CompleteUploadResponses, CompleteUploadErrors, ThrowOnError> => (options.client ?? client).post<CompleteUploadResponses, CompleteUploadErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -326,6 +339,37 @@ export const completeUpload = <ThrowOnError extends boolean = false>(options: Op
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Start a resumable direct upload: the file in parts, each PUT to its own URL
+ */
+export const startResumableUpload = <ThrowOnError extends boolean = false>(options: Options<StartResumableUploadData, ThrowOnError>): RequestResult<StartResumableUploadResponses, StartResumableUploadErrors, ThrowOnError> => (options.client ?? client).post<StartResumableUploadResponses, StartResumableUploadErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/users/{username}/resumable-uploads',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Which parts of a resumable upload arrived, and fresh URLs for the missing ones (resume from the first missing)
+ */
+export const getResumableUpload = <ThrowOnError extends boolean = false>(options: Options<GetResumableUploadData, ThrowOnError>): RequestResult<GetResumableUploadResponses, GetResumableUploadErrors, ThrowOnError> => (options.client ?? client).get<GetResumableUploadResponses, GetResumableUploadErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/users/{username}/uploads/{uploadId}/parts',
+    ...options
+});
+
+/**
+ * Give up a direct upload (resumable or not): its parts and bytes are removed and its reservation released
+ */
+export const abortUpload = <ThrowOnError extends boolean = false>(options: Options<AbortUploadData, ThrowOnError>): RequestResult<AbortUploadResponses, AbortUploadErrors, ThrowOnError> => (options.client ?? client).delete<AbortUploadResponses, AbortUploadErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/users/{username}/uploads/{uploadId}',
+    ...options
 });
 
 /**

@@ -704,6 +704,17 @@ export type Readiness = {
 };
 
 /**
+ * ReceivedPart
+ */
+export type ReceivedPart = {
+    /**
+     * Parts are numbered from 1
+     */
+    partNumber: number;
+    size: number;
+};
+
+/**
  * RefreshRequest
  */
 export type RefreshRequest = {
@@ -733,6 +744,61 @@ export type ReportRequest = {
      * Optional details, at most 1000 characters
      */
     text?: string;
+};
+
+/**
+ * ResumableUpload
+ */
+export type ResumableUpload = {
+    /**
+     * Opaque upload id
+     */
+    uploadId: string;
+    contentLength: number;
+    /**
+     * Every part but the last has this size
+     */
+    partSize: number;
+    partCount: number;
+    /**
+     * Complete before this; afterwards the upload and its parts are gone
+     */
+    expiresAt: string;
+    /**
+     * Parts stored so far
+     */
+    received: Array<ReceivedPart>;
+    /**
+     * Parts still to send, first missing first, each with a fresh URL
+     */
+    missing: Array<UploadPartTarget>;
+    /**
+     * The part URLs stop working then: ask partsUrl for new ones
+     */
+    urlsExpireAt: string;
+    /**
+     * GET (with the access token): which parts arrived, and new URLs for the missing ones
+     */
+    partsUrl: string;
+    /**
+     * When no part is missing, POST { caption } here (with the access token)
+     */
+    completeUrl: string;
+    /**
+     * DELETE (with the access token) gives the upload up and its reservation back
+     */
+    abortUrl: string;
+};
+
+/**
+ * ResumableUploadRequest
+ */
+export type ResumableUploadRequest = {
+    /**
+     * Exact size of the whole file in bytes (at most UPLOAD_RESUMABLE_MAX_BYTES)
+     */
+    contentLength: number;
+    contentType: 'image/jpeg' | 'image/png' | 'image/webp' | 'image/gif' | 'image/avif' | 'image/heic' | 'image/heif' | 'image/tiff';
 };
 
 /**
@@ -850,6 +916,28 @@ export type UndoEmailChange = {
      * The new password (same rules as at sign-up): whoever changed the email knew the old one
      */
     newPassword: string;
+};
+
+/**
+ * UploadPartTarget
+ */
+export type UploadPartTarget = {
+    /**
+     * Parts are numbered from 1
+     */
+    partNumber: number;
+    /**
+     * The exact number of bytes this part takes: bytes [(partNumber - 1) * partSize, +size) of the file
+     */
+    size: number;
+    method: 'PUT';
+    /**
+     * PUT the part here, with exactly these headers; no Authorization header
+     */
+    url: string;
+    headers: {
+        [key: string]: string;
+    };
 };
 
 /**
@@ -1920,6 +2008,106 @@ export type PutUploadBytesResponses = {
 };
 
 export type PutUploadBytesResponse = PutUploadBytesResponses[keyof PutUploadBytesResponses];
+
+export type PutUploadPartData = {
+    /**
+     * The part: exactly its size in bytes
+     */
+    body: Blob | File;
+    path: {
+        /**
+         * Opaque upload id
+         */
+        uploadId: string;
+        /**
+         * Parts are numbered from 1
+         */
+        partNumber: number;
+    };
+    query: {
+        expires: number;
+        sig: string;
+    };
+    url: '/v1/uploads/{uploadId}/parts/{partNumber}';
+};
+
+export type PutUploadPartErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'UPLOAD_LENGTH_MISMATCH' | 'UPLOAD_PART_INVALID' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'UPLOAD_URL_INVALID';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'NOT_FOUND' | 'UPLOAD_NOT_FOUND';
+        };
+    };
+    /**
+     * Request Timeout
+     */
+    408: ErrorResponse & {
+        error: {
+            code: 'UPLOAD_TIMEOUT' | 'UPLOAD_TOO_SLOW';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_IN_PROGRESS';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'STORAGE_FULL' | 'STORAGE_READ_ONLY' | 'TABLE_NOT_FOUND' | 'UPLOADS_BUSY';
+        };
+    };
+};
+
+export type PutUploadPartError = PutUploadPartErrors[keyof PutUploadPartErrors];
+
+export type PutUploadPartResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type PutUploadPartResponse = PutUploadPartResponses[keyof PutUploadPartResponses];
 
 export type GetUserData = {
     body?: never;
@@ -3219,7 +3407,7 @@ export type CompleteUploadErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'IMAGE_CORRUPT' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'IMAGE_CORRUPT' | 'INVALID_JSON' | 'UPLOAD_LENGTH_MISMATCH' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -3251,7 +3439,7 @@ export type CompleteUploadErrors = {
      */
     409: ErrorResponse & {
         error: {
-            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT' | 'UPLOAD_NOT_RECEIVED';
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT' | 'UPLOAD_NOT_RECEIVED' | 'UPLOAD_PARTS_MISSING';
         };
     };
     /**
@@ -3318,6 +3506,220 @@ export type CompleteUploadResponses = {
 };
 
 export type CompleteUploadResponse = CompleteUploadResponses[keyof CompleteUploadResponses];
+
+export type StartResumableUploadData = {
+    body: ResumableUploadRequest;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+    };
+    query?: never;
+    url: '/v1/users/{username}/resumable-uploads';
+};
+
+export type StartResumableUploadErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN' | 'STORAGE_QUOTA_EXCEEDED';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED' | 'UPLOAD_RATE_EXCEEDED' | 'UPLOAD_SLOTS_EXCEEDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type StartResumableUploadError = StartResumableUploadErrors[keyof StartResumableUploadErrors];
+
+export type StartResumableUploadResponses = {
+    /**
+     * Created
+     */
+    201: ResumableUpload;
+};
+
+export type StartResumableUploadResponse = StartResumableUploadResponses[keyof StartResumableUploadResponses];
+
+export type GetResumableUploadData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+        /**
+         * Opaque upload id
+         */
+        uploadId: string;
+    };
+    query?: never;
+    url: '/v1/users/{username}/uploads/{uploadId}/parts';
+};
+
+export type GetResumableUploadErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'FORBIDDEN' | 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'UPLOAD_NOT_FOUND';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+};
+
+export type GetResumableUploadError = GetResumableUploadErrors[keyof GetResumableUploadErrors];
+
+export type GetResumableUploadResponses = {
+    /**
+     * OK
+     */
+    200: ResumableUpload;
+};
+
+export type GetResumableUploadResponse = GetResumableUploadResponses[keyof GetResumableUploadResponses];
+
+export type AbortUploadData = {
+    body?: never;
+    path: {
+        /**
+         * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+         */
+        username: string;
+        /**
+         * Opaque upload id
+         */
+        uploadId: string;
+    };
+    query?: never;
+    url: '/v1/users/{username}/uploads/{uploadId}';
+};
+
+export type AbortUploadErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'UPLOAD_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT' | 'UPLOAD_COMPLETED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+};
+
+export type AbortUploadError = AbortUploadErrors[keyof AbortUploadErrors];
+
+export type AbortUploadResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type AbortUploadResponse = AbortUploadResponses[keyof AbortUploadResponses];
 
 export type DeleteAvatarData = {
     body?: never;

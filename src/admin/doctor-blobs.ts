@@ -9,7 +9,7 @@
  */
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
-import { imageFileKeys, UPLOADS_PREFIX, type BlobStore } from '../blobs/index.js';
+import { imageFileKeys, PARTS_PREFIX, UPLOADS_PREFIX, type BlobStore } from '../blobs/index.js';
 import { fullVariant, PHOTO_VARIANTS, processImage, storeImage } from '../media/index.js';
 import { deletePhoto, isConditionFailure, releaseStorage, type Db } from '../patterns/index.js';
 import { StoredImage, validator, type StoredVariant } from '../schema/entities.js';
@@ -45,7 +45,7 @@ async function scanImages(doc: DocClient, table: string, onItem: (item: RawItem)
     const page = await doc.send(
       new ScanCommand({
         TableName: table,
-        ProjectionExpression: 'PK, SK, variants, placeholder, avatar, #k, #loc',
+        ProjectionExpression: 'PK, SK, variants, placeholder, avatar, #k, #loc, partsId',
         FilterExpression: 'attribute_exists(variants) OR attribute_exists(avatar) OR attribute_exists(#k) OR attribute_exists(#loc)',
         ExpressionAttributeNames: { '#k': 'key', '#loc': 'location' },
         ExclusiveStartKey: start,
@@ -61,6 +61,7 @@ export async function auditBlobs(db: Db, blobs: BlobStore, options: BlobAuditOpt
   const now = options.now ?? Date.now();
   const grace = (options.graceSeconds ?? 3600) * 1000;
   const referenced = new Set<string>();
+  const liveParts: string[] = [];
   const owners: { key: ItemKey; kind: 'photo' | 'avatar'; image: StoredImage; owner: string; timestamp?: string }[] = [];
   await scanImages(db.doc, db.table, (item) => {
     const key = { PK: String(item.PK), SK: String(item.SK) };
@@ -75,6 +76,7 @@ export async function auditBlobs(db: Db, blobs: BlobStore, options: BlobAuditOpt
       owners.push({ key, kind: 'avatar', image: item.avatar, owner: kind.username });
     } else if (typeof item.key === 'string' && item.key.startsWith(UPLOADS_PREFIX)) {
       referenced.add(item.key); // a live direct-upload slot
+      if (typeof item.partsId === 'string') liveParts.push(`${PARTS_PREFIX}${item.partsId}/`); // and its parts (local store)
     }
   });
   for (const o of owners) for (const k of imageFileKeys(o.image)) referenced.add(k);
@@ -87,7 +89,7 @@ export async function auditBlobs(db: Db, blobs: BlobStore, options: BlobAuditOpt
 
   const problems: BlobProblem[] = [];
   for (const [key, blob] of stored) {
-    if (!referenced.has(key) && now - blob.lastModified.getTime() > grace) problems.push({ type: 'orphan-file', key, size: blob.size });
+    if (!referenced.has(key) && !liveParts.some((p) => key.startsWith(p)) && now - blob.lastModified.getTime() > grace) problems.push({ type: 'orphan-file', key, size: blob.size });
   }
   for (const o of owners) {
     const missing = imageFileKeys(o.image).filter((k) => !stored.has(k));

@@ -3,7 +3,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  ListPartsCommand,
+  NoSuchUpload,
+  UploadPartCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
@@ -11,7 +17,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { assertSafeKey, type BlobInfo, type S3BlobStore } from './store.js';
+import { assertSafeKey, type BlobInfo, type PartInfo, type S3BlobStore } from './store.js';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -39,6 +45,8 @@ export function createS3BlobStore(options: S3StoreOptions): S3BlobStore {
     const key = location.slice(base.length);
     return key.startsWith(prefix) ? key : undefined;
   };
+
+  const noSuchUpload = (error: unknown) => error instanceof NoSuchUpload || (error as { name?: string }).name === 'NoSuchUpload';
 
   return {
     kind: 's3',
@@ -86,6 +94,49 @@ export function createS3BlobStore(options: S3StoreOptions): S3BlobStore {
         } while (token);
       })();
     },
+    async startParts(key, contentType) {
+      const started = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: objectKey(key), ContentType: contentType }));
+      if (!started.UploadId) throw new Error('CreateMultipartUpload answered no UploadId');
+      return started.UploadId;
+    },
+    async listParts(key, partsId) {
+      const parts: PartInfo[] = [];
+      let marker: string | undefined;
+      try {
+        do {
+          const page = await client.send(new ListPartsCommand({ Bucket: bucket, Key: objectKey(key), UploadId: partsId, PartNumberMarker: marker }));
+          for (const p of page.Parts ?? []) if (p.PartNumber && p.ETag) parts.push({ partNumber: p.PartNumber, size: p.Size ?? 0, etag: p.ETag });
+          marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+        } while (marker);
+      } catch (error) {
+        if (noSuchUpload(error)) return undefined;
+        throw error;
+      }
+      return parts.sort((a, b) => a.partNumber - b.partNumber);
+    },
+    async completeParts(key, partsId, parts) {
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: objectKey(key),
+          UploadId: partsId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+        }),
+      );
+    },
+    async abortParts(key, partsId) {
+      try {
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: objectKey(key), UploadId: partsId }));
+      } catch (error) {
+        if (!noSuchUpload(error)) throw error;
+      }
+    },
+    presignPart: (key, partsId, partNumber, part) =>
+      getSignedUrl(client, new UploadPartCommand({ Bucket: bucket, Key: objectKey(key), UploadId: partsId, PartNumber: partNumber, ContentLength: part.contentLength }), {
+        expiresIn: part.expiresIn,
+        // S3 refuses a part of any other size.
+        signableHeaders: new Set(['content-length']),
+      }),
     presignGet: (key, get) =>
       getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: objectKey(key), ResponseCacheControl: get.cacheControl }), {
         expiresIn: get.expiresIn,

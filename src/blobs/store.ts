@@ -36,12 +36,32 @@ interface CommonStore {
   keyOf(location: string): string | undefined;
   /** Every blob whose key starts with `prefix` (operator tools only: it lists the whole store). */
   list(prefix: string): AsyncIterable<BlobInfo>;
+  /** Starts a multipart upload whose parts become the blob at `key`; returns the store's id for it. */
+  startParts(key: string, contentType: string): Promise<string>;
+  /** The parts received so far, by part number; undefined once the upload is completed or aborted. */
+  listParts(key: string, partsId: string): Promise<PartInfo[] | undefined>;
+  /** Joins these parts, in order, into the blob at `key` (the upload ends). */
+  completeParts(key: string, partsId: string, parts: PartInfo[]): Promise<void>;
+  /** Drops the upload and its parts; an upload already gone is not an error. */
+  abortParts(key: string, partsId: string): Promise<void>;
+}
+
+/** One received part of a multipart upload. */
+export interface PartInfo {
+  partNumber: number;
+  size: number;
+  /** The store's tag of the part's bytes (S3 needs it to complete). */
+  etag: string;
 }
 
 export interface LocalBlobStore extends CommonStore {
   kind: 'local';
   /** The directory under which keys are paths. */
   root: string;
+  /** Stores a received part (a whole file: a part is never half-written); false when the upload is no longer open. */
+  putPart(partsId: string, partNumber: number, path: string): Promise<boolean>;
+  /** Removes multipart uploads whose newest part is older than `maxAgeSeconds`; returns how many. */
+  sweepParts(maxAgeSeconds: number, now?: number): Promise<number>;
 }
 
 export interface PresignPutOptions {
@@ -56,9 +76,14 @@ export interface S3BlobStore extends CommonStore {
   presignGet(key: string, options: { expiresIn: number; signingDate: Date; cacheControl?: string }): Promise<string>;
   /** A presigned PUT that only accepts exactly this length and type. */
   presignPut(key: string, options: PresignPutOptions): Promise<string>;
+  /** A presigned UploadPart that only accepts exactly `contentLength` bytes. */
+  presignPart(key: string, partsId: string, partNumber: number, options: { contentLength: number; expiresIn: number }): Promise<string>;
 }
 
 export type BlobStore = LocalBlobStore | S3BlobStore;
+
+/** Where the local store keeps the parts of multipart uploads (`parts/<partsId>/<n>`); never served. */
+export const PARTS_PREFIX = 'parts/';
 
 /** Keys are built by the service, never taken from a client; this guards against mistakes. */
 export const SAFE_KEY = /^[a-z0-9_][a-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;

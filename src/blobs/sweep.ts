@@ -17,3 +17,17 @@ export async function sweepStaleUploads(blobs: BlobStore, maxAgeSeconds: number,
   }
   return removed;
 }
+
+/**
+ * Parts of resumable uploads older than `maxAgeSeconds` (local store); returns how many
+ * uploads. With S3 the bucket's lifecycle rule (AbortIncompleteMultipartUpload) does this.
+ */
+export async function sweepStaleParts(blobs: BlobStore, maxAgeSeconds: number, now = Date.now()): Promise<number> {
+  return blobs.kind === 'local' ? blobs.sweepParts(maxAgeSeconds, now) : 0;
+}
+
+/** Removes an unfinished direct upload's bytes: its parts (a resumable upload) and its raw file. Missing ones are not an error. */
+export async function discardUpload(blobs: BlobStore, upload: { key: string; partsId?: string | undefined }): Promise<void> {
+  if (upload.partsId) await blobs.abortParts(upload.key, upload.partsId);
+  await blobs.delete(blobs.locationOf(upload.key));
+}

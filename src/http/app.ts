@@ -33,6 +33,7 @@ import { photoRoutes } from './routes/photos.js';
 import { reportRoutes } from './routes/reports.js';
 import { safetyRoutes } from './routes/safety.js';
 import { uploadRoutes, uploadTargetRoutes } from './routes/uploads.js';
+import { partTargetRoutes, resumableRoutes } from './routes/resumable.js';
 import { socialRoutes } from './routes/social.js';
 import { feedRoutes } from './routes/feed.js';
 import { activityRoutes } from './routes/activity.js';
@@ -154,6 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Signed URLs carry their own permission: an <img> tag sends no Authorization header.
       await v1.register(mediaRoutes, { ctx });
       await v1.register(uploadTargetRoutes, { ctx });
+      await v1.register(partTargetRoutes, { ctx });
       // Everything else needs a signed-in user.
       await v1.register(async (secured) => {
         secured.decorateRequest('username', '');
@@ -168,6 +170,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await secured.register(meRoutes, { ctx });
         await secured.register(photoRoutes, { ctx });
         await secured.register(uploadRoutes, { ctx });
+        await secured.register(resumableRoutes, { ctx });
         await secured.register(avatarRoutes, { ctx });
         await secured.register(socialRoutes, { ctx });
         await secured.register(safetyRoutes, { ctx });

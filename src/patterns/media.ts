@@ -314,6 +314,28 @@ export interface UploadSlot {
   photoTimestamp?: string | undefined;
   /** Its contentLength is reserved in USAGE#u (false only for slots issued before reservations). */
   reserved?: boolean;
+  /** A resumable upload: the blob store's multipart id (its parts become `key` on completion) and the part size. */
+  partsId?: string | undefined;
+  partSize?: number | undefined;
+}
+
+/** A resumable upload's slot (one with parts). */
+export type ResumableSlot = UploadSlot & { partsId: string; partSize: number };
+
+export const isResumable = (slot: UploadSlot): slot is ResumableSlot => typeof slot.partsId === 'string' && typeof slot.partSize === 'number';
+
+function decodeSlot(uploadId: string, item: RawItem & Partial<UploadSlot>): UploadSlot {
+  return {
+    uploadId,
+    username: String(item.username),
+    key: String(item.key),
+    contentLength: Number(item.contentLength),
+    contentType: String(item.contentType),
+    expiresAt: Number(item.expiresAt),
+    ...(typeof item.photoTimestamp === 'string' ? { photoTimestamp: item.photoTimestamp } : {}),
+    reserved: item.reserved === true,
+    ...(typeof item.partsId === 'string' && typeof item.partSize === 'number' ? { partsId: item.partsId, partSize: item.partSize } : {}),
+  };
 }
 
 /**
@@ -364,16 +386,22 @@ export async function getUploadSlot(db: Db, uploadId: string, username?: string)
   const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.uploadSlot(uploadId), ConsistentRead: true })));
   const item = result.Item as (RawItem & Partial<UploadSlot>) | undefined;
   if (!item || typeof item.username !== 'string' || (username !== undefined && item.username !== username) || typeof item.expiresAt !== 'number' || item.expiresAt * 1000 < Date.now()) throw quotaErrors.uploadNotFound();
-  return {
-    uploadId,
-    username: item.username,
-    key: String(item.key),
-    contentLength: Number(item.contentLength),
-    contentType: String(item.contentType),
-    expiresAt: item.expiresAt,
-    ...(typeof item.photoTimestamp === 'string' ? { photoTimestamp: item.photoTimestamp } : {}),
-    reserved: item.reserved === true,
-  };
+  return decodeSlot(uploadId, item);
+}
+
+/**
+ * The slots of a user's reservations, expired or not (account deletion discards their files):
+ * GetItem of USAGE#u, then BatchGetItem of the slots it names (at most UPLOAD_SLOTS_PER_USER).
+ */
+export async function openUploads(db: Db, username: string): Promise<UploadSlot[]> {
+  const use = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.storageUse(username), ConsistentRead: true })));
+  const ids = reservations(use.Item as RawItem | undefined).map((r) => r.uploadId);
+  if (ids.length === 0) return [];
+  const items = await batchGet(db, ids.map((id) => keys.uploadSlot(id)), { consistent: true });
+  return items.flatMap((item) => {
+    const slot = item as RawItem & Partial<UploadSlot>;
+    return typeof slot.uploadId === 'string' && slot.username === username ? [decodeSlot(slot.uploadId, slot)] : [];
+  });
 }
 
 /** The photo timestamp of a completed slot (GetItem, consistent); undefined while it is not completed. */

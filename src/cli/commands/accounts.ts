@@ -1,7 +1,7 @@
 /** Accounts: `accounts show|delete|finish-deletions`, and the development `mail outbox`. */
 import type { Command } from 'commander';
 import { createBlobStore } from '../../blobs/index.js';
-import { deletePhotoFiles, deleteUserFiles } from '../../blobs/index.js';
+import { deletePhotoFiles, deleteUserFiles, discardUpload } from '../../blobs/index.js';
 import { readOutbox } from '../../mail/index.js';
 import { finishDeletion, getUser, listPendingDeletions, resumeDeletions, startAccountDeletion, type Db, type DeletionOptions } from '../../patterns/index.js';
 import { deleteDerivedOf } from '../../derived/cleanup.js';
@@ -15,6 +15,7 @@ function deletionOptions(ctx: CliContext, db: Db, maxSteps: number | undefined):
   return {
     deleteFiles: (photo) => deletePhotoFiles(blobs, photo),
     deleteUserFiles: (user) => deleteUserFiles(blobs, user),
+    discardUpload: (upload) => discardUpload(blobs, upload),
     deleteDerived: (name) => deleteDerivedOf(db, name),
     ...(maxSteps !== undefined ? { maxSteps } : {}),
     onStep: () => {

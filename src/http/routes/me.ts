@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import { deletePhotoFiles, deleteUserFiles } from '../../blobs/index.js';
+import { deletePhotoFiles, deleteUserFiles, discardUpload } from '../../blobs/index.js';
 import { errors, isDomainError } from '../../errors.js';
 import { deleteDerivedOf } from '../../derived/cleanup.js';
 import {
@@ -22,6 +22,7 @@ import {
 } from '../../patterns/index.js';
 import { photoSk } from '../../schema/keys.js';
 import type { Photo, User } from '../../schema/entities.js';
+import type { UploadSlot } from '../../patterns/index.js';
 import { outsideSession } from '../../patterns/acting.js';
 import { BEARER, perMinute, type RouteContext, type RouteOptions } from '../context.js';
 import { errorsFor, PrivateUser, ProfileUpdateBody, Tokens } from '../schemas.js';
@@ -233,7 +234,7 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
       await guarded(ctx, request, () => checkSessionPassword(db, username, request.sessionId, request.body.password));
       await startAccountDeletion(db, username);
       // The job outlives this request: it must not run as the session it just ended.
-      const options = { deleteFiles: (photo: Photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user: Pick<User, 'avatar'>) => deleteUserFiles(blobs, user), deleteDerived: (name: string) => deleteDerivedOf(db, name), shouldStop: () => closing };
+      const options = { deleteFiles: (photo: Photo) => deletePhotoFiles(blobs, photo), deleteUserFiles: (user: Pick<User, 'avatar'>) => deleteUserFiles(blobs, user), discardUpload: (upload: UploadSlot) => discardUpload(blobs, upload), deleteDerived: (name: string) => deleteDerivedOf(db, name), shouldStop: () => closing };
       const job = outsideSession(() => finishDeletion(db, username, options))
         .catch((error: unknown) => request.log.error({ err: error, username }, 'account deletion interrupted; it resumes on the next start'))
         .finally(() => running.delete(job));

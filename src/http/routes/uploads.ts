@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { TypeBoxValidatorCompiler, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { sweepStaleUploads, uploadKey } from '../../blobs/index.js';
+import { sweepStaleParts, sweepStaleUploads, uploadKey } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
 import { Caption } from '../../schema/entities.js';
-import { abandonUploadSlot, assertUploadAllowed, completedUpload, createUploadSlot, getPhoto, getUploadSlot, quotaErrors, reservationGraceSeconds } from '../../patterns/index.js';
+import { abandonUploadSlot, assertUploadAllowed, completedUpload, createUploadSlot, getPhoto, getUploadSlot, isResumable, quotaErrors, reservationGraceSeconds } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError } from '../errors.js';
@@ -18,9 +18,8 @@ import { ingestPhoto } from '../ingest.js';
 import { errorsFor, PhotoView, UserParams } from '../schemas.js';
 import { minimumRate, receiveToFile, type ReceivedFile } from '../uploads.js';
 import { photoPath, photoView } from '../views.js';
+import { assembleParts, UPLOAD_TYPES, UploadId } from './resumable.js';
 
-const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/heic', 'image/heif', 'image/tiff'] as const;
-const UploadId = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$', description: 'Opaque upload id' });
 
 export const UploadSlotRequest = Type.Object(
   {
@@ -115,7 +114,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       schema: {
         operationId: 'completeUpload',
         tags: ['photos'],
-        summary: 'Finalise a direct upload: process the file and create the photo (201); repeated, it answers the same photo (200)',
+        summary: 'Finalise a direct upload (resumable or not): process the file and create the photo (201); repeated, it answers the same photo (200)',
         security: BEARER,
         params: Type.Object({ username: UserParams.properties.username, uploadId: UploadId }),
         body: CompleteUploadBody,
@@ -123,11 +122,11 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
           200: PhotoView,
           201: PhotoView,
           ...errorsFor({
-            400: ['IMAGE_CORRUPT'],
+            400: ['IMAGE_CORRUPT', 'UPLOAD_LENGTH_MISMATCH'],
             401: [],
             403: ['FORBIDDEN', 'ACCOUNT_DELETED', 'STORAGE_QUOTA_EXCEEDED'],
             404: ['UPLOAD_NOT_FOUND', 'USER_NOT_FOUND', 'PHOTO_NOT_FOUND'],
-            409: ['UPLOAD_NOT_RECEIVED'],
+            409: ['UPLOAD_NOT_RECEIVED', 'UPLOAD_PARTS_MISSING'],
             413: ['IMAGE_TOO_LARGE'],
             415: ['UNSUPPORTED_IMAGE', 'HEIC_UNSUPPORTED'],
             422: ['IMAGE_ASPECT_RATIO'],
@@ -151,6 +150,8 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       let file: ReceivedFile | undefined;
       const raw = blobs.locationOf(slot.key);
       try {
+        // A resumable upload's parts become its raw file first; the rest is the same.
+        if (isResumable(slot)) await assembleParts(blobs, slot);
         const blob = await blobs.get(raw);
         if (!blob) {
           // A concurrent complete of this slot may have finished and removed the bytes.
@@ -159,7 +160,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
           throw slotErrors.notReceived();
         }
         try {
-          file = await receiveToFile(blob.body, { dir: config.media.tmpDir, limit, idleMs: config.media.uploadIdleTimeoutMs });
+          file = await receiveToFile(blob.body, { dir: config.media.tmpDir, limit: isResumable(slot) ? slot.contentLength : limit, idleMs: config.media.uploadIdleTimeoutMs });
         } catch (error) {
           // The bytes vanished while being read: a concurrent complete finished first.
           const done = await completedUpload(db, uploadId, username).catch(() => undefined);
@@ -197,6 +198,8 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   const sweepEveryMs = Math.min(config.media.uploadSlotTtlSeconds * 1000, 600_000);
   const timer = setInterval(() => {
     sweepStaleUploads(blobs, config.media.uploadSlotTtlSeconds + grace).catch((e: unknown) => app.log.warn({ err: e }, 'upload sweep failed'));
+    // No part is written after its upload expires: parts this old belong to abandoned uploads.
+    sweepStaleParts(blobs, config.media.resumableTtlSeconds + grace).catch((e: unknown) => app.log.warn({ err: e }, 'upload parts sweep failed'));
   }, sweepEveryMs);
   timer.unref();
   app.addHook('onClose', () => clearInterval(timer));

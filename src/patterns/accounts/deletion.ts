@@ -25,6 +25,7 @@ import { decodePhoto } from '../../schema/items.js';
 import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
 import { backoff, call, forEachQueryPage, RETRY, transact, type Db } from '../db.js';
 import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../guards.js';
+import { deleteUploadSlot, openUploads, type UploadSlot } from '../media.js';
 import { deletePhoto } from '../photos.js';
 import { drain, page, STALLED_ROUNDS, type Step } from './deletion-steps.js';
 import { deleteLeftovers } from './leftovers.js';
@@ -35,6 +36,8 @@ export interface DeletionOptions {
   deleteFiles: (photo: Photo) => Promise<void>;
   /** Removes the user's own stored files (the avatar's variants), just before the profile goes. */
   deleteUserFiles: (user: Pick<User, 'avatar'>) => Promise<void>;
+  /** Aborts an open direct upload's parts and removes its bytes (media.ts `openUploads`); a missing one is not an error. */
+  discardUpload?: (upload: UploadSlot) => Promise<void>;
   /**
    * Removes what the derived table holds for the account (its feed, followed celebrities,
    * activity and its read marker; src/derived/cleanup.ts), before the profile goes.
@@ -158,6 +161,11 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
       // The avatar's files go first: after the profile item nothing references them.
       const profile = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ConsistentRead: true })))).Item;
       if (profile) await options.deleteUserFiles(profile as Pick<User, 'avatar'>);
+      // Open uploads: their parts and bytes go, then their slots (the reservations go with USAGE#u).
+      for (const upload of await openUploads(db, username)) {
+        await options.discardUpload?.(upload);
+        await deleteUploadSlot(db, upload.uploadId);
+      }
       const done = await step('profile', [
         {
           Delete: {

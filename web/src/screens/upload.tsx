@@ -1,32 +1,29 @@
 /**
- * Upload: pick an image, see it, add a caption, share it by the direct upload (a slot, the
- * bytes PUT to its URL, then complete with the caption); then its page. A file whose type the
- * browser cannot name goes as multipart, where the server recognises it from its bytes.
+ * Upload: pick an image, see it, add a caption, share it by the resumable direct upload (parts
+ * PUT to their URLs, resumed after a failure, with progress; then complete with the caption);
+ * then its page. A file whose type the browser cannot name goes as multipart, where the server
+ * recognises it from its bytes.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { completeUpload, createUploadSlot, uploadPhoto, type Photo, type UploadSlotRequest } from '../../../client/src/index.js';
+import { completeUpload, uploadPhoto, type Photo, type ResumableUploadRequest } from '../../../client/src/index.js';
+import { uploadInParts } from '../resumable.js';
 import { api, currentUser } from '../session.js';
 import { Notice, problem, Screen } from '../ui.js';
 
-const DIRECT_TYPES: readonly string[] = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'] satisfies UploadSlotRequest['contentType'][];
-const isDirectType = (type: string): type is UploadSlotRequest['contentType'] => DIRECT_TYPES.includes(type);
+const DIRECT_TYPES: readonly string[] = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'] satisfies ResumableUploadRequest['contentType'][];
+const isDirectType = (type: string): type is ResumableUploadRequest['contentType'] => DIRECT_TYPES.includes(type);
 
-async function share(username: string, file: File, caption: string): Promise<Photo> {
+async function share(username: string, file: File, caption: string, onProgress: (sent: number, total: number) => void): Promise<Photo> {
   const text = caption.trim();
   const contentType = file.type;
   if (!isDirectType(contentType)) {
     const { data } = await uploadPhoto({ client: api, path: { username }, body: { file, ...(text ? { caption: text } : {}) }, throwOnError: true });
     return data;
   }
-  const { data: slot } = await createUploadSlot({ client: api, path: { username }, body: { contentLength: file.size, contentType }, throwOnError: true });
-  // The slot's URL is signed and takes no Authorization header (it may be the S3 store's own).
-  const put = await fetch(slot.url, { method: 'PUT', headers: slot.headers, body: file });
-  if (!put.ok) {
-    const body: unknown = await put.json().catch(() => undefined);
-    throw body;
-  }
-  const { data } = await completeUpload({ client: api, path: { username, uploadId: slot.uploadId }, body: text ? { caption: text } : {}, throwOnError: true });
+  // The part URLs are signed and take no Authorization header (they may be the S3 store's own).
+  const uploadId = await uploadInParts(username, file, contentType, onProgress);
+  const { data } = await completeUpload({ client: api, path: { username, uploadId }, body: text ? { caption: text } : {}, throwOnError: true });
   return data;
 }
 
@@ -37,6 +34,7 @@ export function Upload() {
   const [preview, setPreview] = useState<string>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<{ sent: number; total: number }>();
 
   useEffect(() => {
     if (!file) return;
@@ -51,12 +49,14 @@ export function Upload() {
     if (!file || !username) return;
     setBusy(true);
     try {
-      const photo = await share(username, file, caption);
+      setError(undefined);
+      const photo = await share(username, file, caption, (sent, total) => setProgress({ sent, total }));
       route(`/p/${photo.id}`);
     } catch (e) {
       setError(problem(e));
     } finally {
       setBusy(false);
+      setProgress(undefined);
     }
   }
 
@@ -73,6 +73,12 @@ export function Upload() {
           <label for="photo-caption">Caption</label>
           <textarea id="photo-caption" rows={2} maxLength={2200} value={caption} onInput={(e) => setCaption(e.currentTarget.value)} />
         </div>
+        {progress ? (
+          <label class="field">
+            Uploading {Math.floor((100 * progress.sent) / Math.max(1, progress.total))}%
+            <progress value={progress.sent} max={progress.total} aria-label="Upload progress" />
+          </label>
+        ) : null}
         <Notice error={error} />
         <button type="submit" class="primary" disabled={!file || busy}>
           {busy ? 'Sharing…' : 'Share'}
