@@ -1,0 +1,38 @@
+/**
+ * Every authenticated answer leaves only after its session was found live. Most requests check
+ * it on a request they already make (src/patterns/acting.ts); for the rest this onSend hook
+ * reads the User item once (src/patterns/session-check.ts) and turns the answer, whatever it
+ * was, into 401 SESSION_ENDED if the session has ended. It runs before compression and ETags,
+ * so the refusal is encoded and cached like any other error.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDomainError } from '../errors.js';
+import type { Db } from '../patterns/db.js';
+import { assertSessionLive } from '../patterns/session-check.js';
+import { toErrorResponse } from './errors.js';
+
+/** Headers of the refused answer that must not describe the error instead. */
+const ANSWER_HEADERS = ['location', 'etag', 'last-modified', 'cache-control', 'content-disposition'];
+
+export function sessionCheckHook(db: Db) {
+  return async function checkSession(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+    const check = request.sessionCheck;
+    // Not a signed-in request, refused before its handler (no token, bad input), or already checked.
+    if (check === undefined || check.checked || reply.statusCode === 401) return payload;
+    // An error answered from the request alone (a malformed id), before any read, shows nothing stored.
+    if (reply.statusCode >= 400 && check.touched !== true) return payload;
+    check.checked = true;
+    try {
+      await assertSessionLive(db, request.acting);
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      // The answer is replaced here, not thrown: it may already be an error answer, past the error handler.
+      if (payload !== null && typeof payload === 'object' && 'destroy' in payload && typeof payload.destroy === 'function') (payload as { destroy(): void }).destroy();
+      for (const header of ANSWER_HEADERS) reply.removeHeader(header);
+      const { status, body } = toErrorResponse(error);
+      void reply.code(status).header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify(body);
+    }
+    return payload;
+  };
+}
