@@ -4,7 +4,8 @@
  * A change needs the current password (checked and throttled per session), kills the
  * pending verification and reset codes, keeps the address the account had before as its
  * recovery address (where resets go until the new one is verified), and gives the replaced
- * address an undo code valid for 7 days. The codes live in one `TOKEN#undo-email` item, at
+ * address an undo code valid for 7 days, and keeps that address reserved to the account for
+ * those 7 days (its claim stays, marked `reservedUntil`), so the undo always finds it free. The codes live in one `TOKEN#undo-email` item, at
  * most UNDO_KEPT of them, each restoring the address it was mailed to.
  *
  * Undoing sets a new password first (whoever changed the email knew the old one) and so ends
@@ -23,7 +24,9 @@ import { actingFor, sessionLive } from '../acting.js';
 import { ACTIVE_USER, activeFor } from '../guards.js';
 import { getUser, updateUser } from '../users.js';
 import { checkSessionPassword, resetPasswordTo } from './credentials.js';
+import { RESERVATION_OVER } from './claims.js';
 import { claimOwner, hashMailToken, mailTokenAccount, MailToken, newMailToken, pendingCodeDeletes } from './email.js';
+import type { Step } from './deletion-steps.js';
 import { checkNewPassword } from './passwords.js';
 import { recordFailure } from './throttles.js';
 
@@ -113,8 +116,16 @@ export async function updateProfile(
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         }),
       },
-      { Put: { TableName: db.table, Item: { ...keys.emailClaim(normalizeEmail(email)), username, createdAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(PK)' } },
-      releaseClaim(db, username, current.email),
+      {
+        // Free, or this account's own (an address it replaced, reserved to it): EMAIL_TAKEN otherwise.
+        Put: {
+          TableName: db.table,
+          Item: { ...keys.emailClaim(normalizeEmail(email)), username, createdAt: new Date().toISOString() },
+          ConditionExpression: `attribute_not_exists(PK) OR username = :me OR ${RESERVATION_OVER}`,
+          ExpressionAttributeValues: { ':me': username, ':now': nowSeconds() },
+        },
+      },
+      reserveClaim(db, username, current.email),
       recoveryUpdate(db, username, 'SET recoveryEmail = if_not_exists(recoveryEmail, :email)', current.email),
       ...pendingCodeDeletes(db, username),
       {
@@ -135,6 +146,24 @@ export async function updateProfile(
   );
   return { user: decodeUser({ ...user, email, emailVerified: false }), change: { previous: current.email, undoToken } };
 }
+
+/**
+ * The replaced address stays this account's for the undo window: its claim is kept, marked
+ * `reservedUntil` (epoch s; also the table's TTL attribute `expiresAt`, so the engine reaps it
+ * later), so no one can sign up with it or move to it and the undo cannot find it taken.
+ */
+const reserveClaim = (db: Db, username: string, email: string) => {
+  const until = nowSeconds() + UNDO_EMAIL_CHANGE_SECONDS;
+  return {
+    Update: {
+      TableName: db.table,
+      Key: keys.emailClaim(normalizeEmail(email)),
+      UpdateExpression: 'SET username = :me, reservedUntil = :until, expiresAt = :until',
+      ConditionExpression: 'attribute_not_exists(PK) OR username = :me',
+      ExpressionAttributeValues: { ':me': username, ':until': until },
+    },
+  };
+};
 
 /** Delete of an address's claim, if it is this account's. */
 const releaseClaim = (db: Db, username: string, email: string) => ({
@@ -194,11 +223,12 @@ export async function undoEmailChange(db: Db, token: string, newPassword: string
       ...(moving
         ? [
             {
+              // Free, or this account's (reserved since the change): the Put ends the reservation.
               Put: {
                 TableName: db.table,
                 Item: { ...keys.emailClaim(normalizeEmail(entry.email)), username, createdAt: new Date().toISOString() },
-                ConditionExpression: 'attribute_not_exists(PK) OR username = :me',
-                ExpressionAttributeValues: { ':me': username },
+                ConditionExpression: `attribute_not_exists(PK) OR username = :me OR ${RESERVATION_OVER}`,
+                ExpressionAttributeValues: { ':me': username, ':now': nowSeconds() },
               },
             },
             releaseClaim(db, username, user.email),
@@ -224,4 +254,27 @@ export async function recordEmailProbe(db: Db, email: string): Promise<string | 
   if (owner === undefined) return undefined;
   const failures = await recordFailure(db, keys.emailProbes(owner));
   return failures === 1 ? normalizeEmail(email) : undefined;
+}
+
+/**
+ * The deletion job's step for the addresses the account replaced: each one still reserved to it
+ * (GetItem of the undo codes, which name them) is released, so a later account of the same
+ * name inherits no address and the address is free at once. One conditional Delete each
+ * (`username = :me AND attribute_exists(reservedUntil)`): an address someone else holds by
+ * now is left alone.
+ */
+export async function releaseReservedAddresses(db: Db, username: string, step: Step): Promise<void> {
+  const { entries } = await readUndo(db, username);
+  for (const email of new Set(entries.map((e) => normalizeEmail(e.email)))) {
+    await step('reserved address', [
+      {
+        Delete: {
+          TableName: db.table,
+          Key: keys.emailClaim(email),
+          ConditionExpression: 'username = :me AND attribute_exists(reservedUntil)',
+          ExpressionAttributeValues: { ':me': username },
+        },
+      },
+    ]);
+  }
 }
