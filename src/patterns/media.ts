@@ -57,7 +57,7 @@ interface Reservation {
 }
 
 /** The reservations of a USAGE#u item, as read (a Set) or as a cancellation reason returns it (`{ SS: [...] }`). */
-function reservations(item: RawItem | undefined): Reservation[] {
+export function reservations(item: RawItem | undefined): Reservation[] {
   const set = item?.openSlots;
   const raw = (set as { SS?: unknown } | undefined)?.SS;
   const entries: unknown[] = set instanceof Set ? [...(set as Set<unknown>)] : Array.isArray(raw) ? raw : [];

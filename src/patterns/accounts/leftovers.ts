@@ -10,14 +10,19 @@
  *    account are not kept: the account and its content are gone, there is nothing left to
  *    moderate, and a report keyed by the name would otherwise greet the next account of it;
  *  - hourly upload counters (Query `USAGE#u`, `HOUR#`; the storage counter goes last, with the
- *    profile, because photo deletions still release bytes into it).
+ *    profile, because photo deletions still release bytes into it);
+ *  - open upload slots (`UPLOAD#<id>`, named by the storage counter's reservations: GetItem,
+ *    then one Delete each, `username = :me`); their bytes go with the blob store's sweep of
+ *    stale uploads.
  * The private mark goes in the job's final transaction. Deletes of what an index returned are
  * conditional on the item existing, so a lagging index shows as a stalled round (bounded).
  */
 import { errors } from '../../errors.js';
 import type { RawItem } from '../../schema/items.js';
 import { INVERTED_INDEX, keys, ranges } from '../../schema/keys.js';
-import type { Db } from '../db.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { call, type Db } from '../db.js';
+import { reservations } from '../media.js';
 import { drain, page, type Step } from './deletion-steps.js';
 
 const ITEM_CHUNK = 100;
@@ -73,6 +78,15 @@ export async function deleteLeftovers(db: Db, username: string, step: Step): Pro
 
   const usage = ranges.usageOf(username);
   await sweep('usage', step, query(usage.pk, 'HOUR#'), (item) => [deleteExisting(db, item)]);
+
+  // No new slot can open now (the account is marked): the ones open are all in the counter.
+  const counter = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.storageUse(username), ProjectionExpression: 'openSlots', ConsistentRead: true })))).Item;
+  for (const { uploadId } of reservations(counter)) {
+    // A slot already gone, or never this account's, fails the condition: nothing to do.
+    await step('open upload slot', [
+      { Delete: { TableName: db.table, Key: keys.uploadSlot(uploadId), ConditionExpression: 'username = :me', ExpressionAttributeValues: { ':me': username } } },
+    ]);
+  }
 }
 
 /**
