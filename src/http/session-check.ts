@@ -15,24 +15,30 @@ import { toErrorResponse } from './errors.js';
 const ANSWER_HEADERS = ['location', 'etag', 'last-modified', 'cache-control', 'content-disposition'];
 
 export function sessionCheckHook(db: Db) {
-  return async function checkSession(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  // Synchronous on the common path (no session to check, or already checked): no promise per answer.
+  return function checkSession(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void): void {
     const check = request.sessionCheck;
     // Not a signed-in request, refused before its handler (no token, bad input), or already checked.
-    if (check === undefined || check.checked || reply.statusCode === 401) return payload;
     // An error answered from the request alone (a malformed id), before any read, shows nothing stored.
-    if (reply.statusCode >= 400 && check.touched !== true) return payload;
-    check.checked = true;
-    try {
-      await assertSessionLive(db, request.acting);
-    } catch (error) {
-      if (!isDomainError(error)) throw error;
-      // The answer is replaced here, not thrown: it may already be an error answer, past the error handler.
-      if (payload !== null && typeof payload === 'object' && 'destroy' in payload && typeof payload.destroy === 'function') (payload as { destroy(): void }).destroy();
-      for (const header of ANSWER_HEADERS) reply.removeHeader(header);
-      const { status, body } = toErrorResponse(error);
-      void reply.code(status).header('content-type', 'application/json; charset=utf-8');
-      return JSON.stringify(body);
+    if (check === undefined || check.checked || reply.statusCode === 401 || (reply.statusCode >= 400 && check.touched !== true)) {
+      done(null, payload);
+      return;
     }
-    return payload;
+    check.checked = true;
+    assertSessionLive(db, request.acting).then(
+      () => done(null, payload),
+      (error: unknown) => {
+        if (!isDomainError(error)) {
+          done(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        // The answer is replaced here, not thrown: it may already be an error answer, past the error handler.
+        if (payload !== null && typeof payload === 'object' && 'destroy' in payload && typeof payload.destroy === 'function') (payload as { destroy(): void }).destroy();
+        for (const header of ANSWER_HEADERS) reply.removeHeader(header);
+        const { status, body } = toErrorResponse(error);
+        void reply.code(status).header('content-type', 'application/json; charset=utf-8');
+        done(null, JSON.stringify(body));
+      },
+    );
   };
 }
