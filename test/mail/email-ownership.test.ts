@@ -151,6 +151,20 @@ describe('changing the email', () => {
     expect((await api.call('POST', '/v1/accounts', { json: { ...profile('ulla2'), email: 'ulla@example.com' } })).status).toBe(201);
   });
 
+  it('holds at most 5 reserved addresses per account: one whose undo code is dropped is released', async () => {
+    const owner = await signUp(api, 'wanda');
+    // Six changes in a week: wanda@, then w1@..w5@ are replaced; only the last 5 keep an undo code.
+    for (let i = 1; i <= 6; i++) {
+      const answer = await api.call('PATCH', '/v1/me', { token: owner.accessToken, json: { email: `w${i}@example.com`, currentPassword: profile('wanda').password } });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    }
+    const claim = (address: string) => api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.emailClaim(address) })).then((r) => r.Item);
+    expect(await claim('wanda@example.com')).toBeUndefined();
+    for (let i = 1; i <= 5; i++) expect(await claim(`w${i}@example.com`)).toMatchObject({ username: 'wanda' });
+    expect((await api.call('POST', '/v1/accounts', { json: { ...profile('wanda2'), email: 'wanda@example.com' } })).status).toBe(201);
+    expect((await api.call('POST', '/v1/accounts', { json: { ...profile('wanda3'), email: 'w1@example.com' } })).status).toBe(409);
+  });
+
   it('releases the addresses still reserved to an account when it is deleted: a new account of the name inherits none', async () => {
     const owner = await signUp(api, 'vera');
     expect((await api.call('PATCH', '/v1/me', { token: owner.accessToken, json: { email: 'vera-new@example.com', currentPassword: profile('vera').password } })).status).toBe(200);

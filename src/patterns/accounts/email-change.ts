@@ -19,7 +19,7 @@ import { errors } from '../../errors.js';
 import { normalizeEmail, ProfileUpdate, validator, type User } from '../../schema/entities.js';
 import { decodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
-import { call, transact, type Db } from '../db.js';
+import { call, RETRY, transact, type Db } from '../db.js';
 import { actingFor, sessionLive } from '../acting.js';
 import { ACTIVE_USER, activeFor } from '../guards.js';
 import { getUser, updateUser } from '../users.js';
@@ -102,48 +102,63 @@ export async function updateProfile(
   const user = Object.keys(rest).length > 0 ? await updateUser(db, username, rest) : current;
   const undo = await readUndo(db, username);
   const undoToken = newMailToken(username);
-  const entries = [...undo.entries, { h: hashMailToken(undoToken), email: current.email, exp: nowSeconds() + UNDO_EMAIL_CHANGE_SECONDS }].slice(-UNDO_KEPT);
-  await transact(
-    db,
-    [
-      {
-        Update: activeFor(username, {
-          TableName: db.table,
-          Key: keys.user(username),
-          UpdateExpression: 'SET email = :new, emailVerified = :no',
-          ConditionExpression: `${ACTIVE_USER} AND email = :old`,
-          ExpressionAttributeValues: { ':new': email, ':no': false, ':old': current.email },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-        }),
-      },
-      {
-        // Free, or this account's own (an address it replaced, reserved to it): EMAIL_TAKEN otherwise.
-        Put: {
-          TableName: db.table,
-          Item: { ...keys.emailClaim(normalizeEmail(email)), username, createdAt: new Date().toISOString() },
-          ConditionExpression: `attribute_not_exists(PK) OR username = :me OR ${RESERVATION_OVER}`,
-          ExpressionAttributeValues: { ':me': username, ':now': nowSeconds() },
-        },
-      },
-      reserveClaim(db, username, current.email),
-      recoveryUpdate(db, username, 'SET recoveryEmail = if_not_exists(recoveryEmail, :email)', current.email),
-      ...pendingCodeDeletes(db, username),
-      {
-        Put: {
-          TableName: db.table,
-          Item: { ...keys.mailToken(username, UNDO), entries, version: (undo.version ?? 0) + 1, expiresAt: Math.max(...entries.map((e) => e.exp)) },
-          ...versionCondition(undo.version),
-        },
-      },
-    ],
-    (failed, reasons) => {
-      if (failed(1)) return errors.emailTaken();
-      const acting = actingFor(username);
-      if (failed(0) && acting && !sessionLive(reasons[0]?.Item, acting)) return errors.sessionEnded();
-      if (failed(0) && reasons[0]?.Item?.deleting !== undefined) return errors.accountDeleted(username);
-      return errors.transactionConflict();
+  const all = [...undo.entries, { h: hashMailToken(undoToken), email: current.email, exp: nowSeconds() + UNDO_EMAIL_CHANGE_SECONDS }];
+  const entries = all.slice(-UNDO_KEPT);
+  // An address whose undo code is dropped is reserved for nothing: released, so that one account
+  // holds at most UNDO_KEPT reserved addresses (none of them the new one, nor one still undoable).
+  const kept = new Set([normalizeEmail(email), ...entries.map((e) => normalizeEmail(e.email))]);
+  const released = [...new Set(all.slice(0, -UNDO_KEPT).map((e) => normalizeEmail(e.email)))].filter((address) => !kept.has(address));
+  const items = [
+    {
+      Update: activeFor(username, {
+        TableName: db.table,
+        Key: keys.user(username),
+        UpdateExpression: 'SET email = :new, emailVerified = :no',
+        ConditionExpression: `${ACTIVE_USER} AND email = :old`,
+        ExpressionAttributeValues: { ':new': email, ':no': false, ':old': current.email },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      }),
     },
-  );
+    {
+      // Free, or this account's own (an address it replaced, reserved to it): EMAIL_TAKEN otherwise.
+      Put: {
+        TableName: db.table,
+        Item: { ...keys.emailClaim(normalizeEmail(email)), username, createdAt: new Date().toISOString() },
+        ConditionExpression: `attribute_not_exists(PK) OR username = :me OR ${RESERVATION_OVER}`,
+        ExpressionAttributeValues: { ':me': username, ':now': nowSeconds() },
+      },
+    },
+    reserveClaim(db, username, current.email),
+    recoveryUpdate(db, username, 'SET recoveryEmail = if_not_exists(recoveryEmail, :email)', current.email),
+    ...pendingCodeDeletes(db, username),
+    {
+      Put: {
+        TableName: db.table,
+        Item: { ...keys.mailToken(username, UNDO), entries, version: (undo.version ?? 0) + 1, expiresAt: Math.max(...entries.map((e) => e.exp)) },
+        ...versionCondition(undo.version),
+      },
+    },
+  ];
+  const change = (releases: string[]) =>
+    transact(
+      db,
+      [
+        ...items,
+        ...releases.map((address) => ({
+          Delete: { TableName: db.table, Key: keys.emailClaim(address), ConditionExpression: 'username = :me AND attribute_exists(reservedUntil)', ExpressionAttributeValues: { ':me': username } },
+        })),
+      ],
+      (failed, reasons) => {
+        if (failed(1)) return errors.emailTaken();
+        const acting = actingFor(username);
+        if (failed(0) && acting && !sessionLive(reasons[0]?.Item, acting)) return errors.sessionEnded();
+        if (failed(0) && reasons[0]?.Item?.deleting !== undefined) return errors.accountDeleted(username);
+        // A dropped address the account no longer holds (taken since its reservation lapsed, or from before reservations): left alone.
+        if (releases.some((_, i) => failed(items.length + i))) return RETRY;
+        return errors.transactionConflict();
+      },
+    );
+  if (!(await change(released))) await change([]);
   return { user: decodeUser({ ...user, email, emailVerified: false }), change: { previous: current.email, undoToken } };
 }
 
