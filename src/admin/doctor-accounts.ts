@@ -9,6 +9,7 @@
  * marked, still with another email); a pending deletion is finished by
  * `quick-photos accounts finish-deletions`.
  */
+import { claimHeld } from '../patterns/accounts/claims.js';
 import type { DocClient } from '../engine/doc-client.js';
 import { absent, repairIf, type Precondition } from './repair.js';
 import { normalizeEmail } from '../schema/entities.js';
@@ -28,7 +29,7 @@ export function accountAuditor() {
   // The email exactly as stored: a repair re-checks it.
   const users = new Map<string, { email: string; deleting: boolean }>();
   const jobs = new Set<string>();
-  const claims: { key: ItemKey; email: string; username: unknown }[] = [];
+  const claims: { key: ItemKey; email: string; username: unknown; reserved: boolean }[] = [];
   const accountItems: { key: ItemKey; username: string }[] = [];
   const namedItems: { key: ItemKey; names: string[] }[] = [];
   return {
@@ -36,7 +37,8 @@ export function accountAuditor() {
       const key = { PK: String(item.PK), SK: String(item.SK) };
       if (kind.kind === 'user') users.set(kind.username, { email: typeof item.email === 'string' ? item.email : '', deleting: item.deleting !== undefined });
       else if (kind.kind === 'deletion-job') jobs.add(kind.username);
-      else if (kind.kind === 'email-claim') claims.push({ key, email: kind.email, username: item.username });
+      // A live reservation: an address the account replaced, kept for its undo window (email-change.ts).
+      else if (kind.kind === 'email-claim') claims.push({ key, email: kind.email, username: item.username, reserved: item.reservedUntil !== undefined && claimHeld(item) });
       else if (kind.kind === 'account') accountItems.push({ key, username: kind.username });
       else if (kind.kind === 'other') {
         const names = usernamesNamedBy(key, (id) => parsePhotoId(id)?.username, item);
@@ -55,7 +57,7 @@ export function accountAuditor() {
       }
       for (const claim of claims) {
         const user = typeof claim.username === 'string' ? users.get(claim.username) : undefined;
-        if (!user || user.deleting || normalizeEmail(user.email) !== claim.email) {
+        if (!user || user.deleting || (normalizeEmail(user.email) !== claim.email && !claim.reserved)) {
           problems.push({ type: 'orphan-email-claim', key: claim.key, reason: `claimed for ${String(claim.username)}, whose account does not have this email`, claimant: claim.username, user });
         }
       }

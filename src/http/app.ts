@@ -14,6 +14,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { actAsSession, authenticator, createTokenService } from './auth.js';
+import { sessionCheckHook } from './session-check.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { loginFailures } from './login-failures.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
@@ -109,6 +110,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   await app.register(errorHandlerPlugin);
   app.addHook('onRequest', standardHeaders(securityHeaders(mediaOrigins(config), { https: servedOverHttps(config) })));
+  // First of the onSend hooks: an ended session's answer is refused before it is compressed or tagged.
+  app.addHook('onSend', sessionCheckHook(deps.db));
   // JSON pages of profiles compress well; small answers are not worth the CPU (threshold).
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
   // Weak validators on every string/buffer answer: a client that revalidates a read with
@@ -161,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         secured.decorateRequest('username', '');
         secured.decorateRequest('sessionId', undefined);
         secured.decorateRequest('acting', undefined as unknown as ActingSession);
+        secured.decorateRequest('sessionCheck', undefined);
         secured.addHook('onRequest', authenticator(ctx.tokens));
         // Every pattern the request calls checks this session (src/patterns/acting.ts).
         secured.addHook('preHandler', actAsSession);

@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { DomainError, errors } from '../errors.js';
 import { validator, Username } from '../schema/entities.js';
-import { actingAs, type ActingSession } from '../patterns/acting.js';
+import { actingAs, type ActingSession, type SessionCheck } from '../patterns/acting.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,6 +19,8 @@ declare module 'fastify' {
     acting: ActingSession;
     /** The session (refresh-token family) the access token was issued for; absent in older tokens. */
     sessionId: string | undefined;
+    /** Whether the handler's own requests checked the session (set by `actAsSession`; src/http/session-check.ts). */
+    sessionCheck: SessionCheck | undefined;
   }
 }
 
@@ -109,7 +111,8 @@ export function authenticator(tokens: TokenService) {
  * it): runs the rest of the request as its session, for the guards in src/patterns/.
  */
 export function actAsSession(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
-  actingAs(request.acting, done);
+  request.sessionCheck = { checked: false };
+  actingAs(request.acting, done, request.sessionCheck);
 }
 
 /** Only the account owner may change what is under /users/:username. */

@@ -40,17 +40,37 @@ export interface ActingSession {
 
 export const MAX_REVOKED_SESSIONS = 20;
 
-const store = new AsyncLocalStorage<ActingSession>();
+/**
+ * Whether this request has checked its session yet (a read of the User item, or a write that
+ * carried the acting condition and applied). One per request: the HTTP layer reads it before
+ * answering, and checks with one read of its own only when nothing else did.
+ */
+export interface SessionCheck {
+  checked: boolean;
+  /** Whether the request has sent any DynamoDB request (an error answered before any has nothing stored to show). */
+  touched?: boolean;
+}
 
-/** Runs `fn` (and everything it awaits) as the given session. */
-export function actingAs<T>(session: ActingSession, fn: () => T): T {
-  return store.run(session, fn);
+const store = new AsyncLocalStorage<{ session: ActingSession; check: SessionCheck }>();
+
+/** Runs `fn` (and everything it awaits) as the given session; `check` records whether it was checked. */
+export function actingAs<T>(session: ActingSession, fn: () => T, check: SessionCheck = { checked: false }): T {
+  return store.run({ session, check }, fn);
 }
 
 /** The session acting for `username` in this request, if it is that user's. */
 export function actingFor(username: string): ActingSession | undefined {
-  const session = store.getStore();
+  const session = store.getStore()?.session;
   return session?.username === username ? session : undefined;
+}
+
+/**
+ * Records that this request's session was found live (by a read or a conditioned write of its
+ * User item); with `username`, only if that is the acting user's item.
+ */
+export function markSessionChecked(username?: string): void {
+  const state = store.getStore();
+  if (state && (username === undefined || state.session.username === username)) state.check.checked = true;
 }
 
 /** Runs `fn` outside any request's session (work that outlives the request: the deletion job). */
@@ -58,9 +78,20 @@ export function outsideSession<T>(fn: () => T): T {
   return store.exit(fn);
 }
 
+/** Records that the current request sent a DynamoDB request (src/patterns/db.ts). */
+export function markTouched(): void {
+  const state = store.getStore();
+  if (state) state.check.touched = true;
+}
+
+/** Whether the current request has checked its session (undefined outside a request). */
+export function actingCheck(): SessionCheck | undefined {
+  return store.getStore()?.check;
+}
+
 /** The session of the current request, if any. */
 export function actingSession(): ActingSession | undefined {
-  return store.getStore();
+  return store.getStore()?.session;
 }
 
 /**
@@ -90,7 +121,34 @@ export function sessionLive(raw: RawItem | undefined, session: ActingSession): b
  */
 export function assertActingLive(username: string, item: RawItem | undefined): void {
   const session = actingFor(username);
-  if (session && !sessionLive(item, session)) throw errors.sessionEnded();
+  if (!session) return;
+  if (!sessionLive(item, session)) throw errors.sessionEnded();
+  markSessionChecked();
+}
+
+/** Whether a write's parameters carry the acting condition (`actingCondition`, via guards.ts `activeFor`). */
+export function carriesActingCondition(params: { ExpressionAttributeValues?: Record<string, unknown> } | undefined): boolean {
+  return params?.ExpressionAttributeValues?.[':actingIssuedAt'] !== undefined;
+}
+
+/** What `sessionLive` reads of a User item, besides the map entry of the session's own family. */
+const SESSION_ATTRIBUTES = ['PK', 'accountId', 'deleting', 'suspendedAt', 'sessionsValidAfter'];
+
+/**
+ * A GetItem projection of `attributes` plus, for the acting session (given, or the request's own
+ * when `username` is its user), what `sessionLive` needs: only its own entry of `revokedSessions`,
+ * so the answer stays small however many families were revoked.
+ */
+export function projectionWithSession(attributes: string[], session: ActingSession | undefined): { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } {
+  const names: Record<string, string> = {};
+  const alias = (name: string): string => {
+    const key = `#p${Object.keys(names).length}`;
+    names[key] = name;
+    return key;
+  };
+  const paths = [...new Set([...attributes, ...(session ? SESSION_ATTRIBUTES : [])])].map(alias);
+  if (session?.sessionId !== undefined) paths.push(`${alias('revokedSessions')}.${alias(session.sessionId)}`);
+  return { ProjectionExpression: paths.join(', '), ExpressionAttributeNames: names };
 }
 
 /**

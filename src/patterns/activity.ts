@@ -10,6 +10,7 @@ import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
 import { derivedKeys, derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { ensureActingLive } from './session-check.js';
 import { listable, viewerState } from './viewer.js';
 
 /** 20 actors' viewer keys (2 follows, 2 blocks, 1 request each) make 100: one BatchGetItem. */
@@ -140,24 +141,30 @@ async function countUnreadAfter(db: Db, user: string, marker: string): Promise<n
 
 /**
  * Marks everything up to the newest item read: Query (newest item's key, Limit 1) + PutItem
- * of the marker, conditional on moving it forward (a late, older request never un-reads).
+ * of the marker, conditional on moving it forward (a late, older request never un-reads). In a
+ * request that checked nothing yet, one GetItem of the session attributes rides alongside.
  */
 export async function markActivityRead(db: Db, user: string): Promise<void> {
   assertUsername(user);
   const range = derivedRanges.activity(user);
   const table = derivedTableName(db.table);
-  const newest = await call(db, () =>
-    db.doc.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
-        ProjectionExpression: 'SK',
-        ScanIndexForward: false,
-        Limit: 1,
-      }),
+  // The marker is on the derived table, where no acting condition can ride: an ended session
+  // is refused by one read of the User item, made alongside the Query (src/patterns/session-check.ts).
+  const [newest] = await Promise.all([
+    call(db, () =>
+      db.doc.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+          ProjectionExpression: 'SK',
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      ),
     ),
-  );
+    ensureActingLive(db),
+  ]);
   const readUpTo: unknown = newest.Items?.[0]?.SK;
   if (typeof readUpTo !== 'string') return;
   try {

@@ -15,7 +15,7 @@ import { backoff } from '../backoff.js';
 import type { DocClient } from '../engine/doc-client.js';
 import { DomainError, errors } from '../errors.js';
 import { keys as keyOf, type ItemKey } from '../schema/keys.js';
-import { actingSession, assertActingLive } from './acting.js';
+import { actingSession, assertActingLive, carriesActingCondition, markSessionChecked, markTouched } from './acting.js';
 import type { RawItem } from '../schema/items.js';
 import type { CursorCodec, StartKey } from './cursor.js';
 
@@ -79,6 +79,7 @@ export function mapEngineError(error: unknown, table: string): unknown {
 }
 
 export async function call<T>(db: Db, request: () => Promise<T>): Promise<T> {
+  markTouched();
   try {
     return await request();
   } catch (error) {
@@ -106,14 +107,20 @@ export async function transact(
   items: NonNullable<TransactWriteCommandInput['TransactItems']>,
   explain: Explain,
 ): Promise<boolean> {
+  // The items whose condition names the acting session: once one holds, the request's session is checked.
+  const acting = items.flatMap((item, index) => (carriesActingCondition(item.Update ?? item.ConditionCheck ?? item.Put ?? item.Delete) ? [index] : []));
+  markTouched();
   for (let attempt = 0; ; attempt++) {
     try {
       await db.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
+      if (acting.length > 0) markSessionChecked();
       return true;
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw mapEngineError(error, db.table);
       const reasons = error.CancellationReasons ?? [];
       const failed = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
+      // Another item's condition failed while the acting one held (every condition is evaluated).
+      if (acting.some((index) => reasons[index]?.Code === 'None')) markSessionChecked();
       if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
         const outcome = explain(failed, reasons);
         if (outcome === RETRY) return false;

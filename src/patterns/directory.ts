@@ -3,6 +3,7 @@
  * suggestions ("followed by people you follow") from a few index queries, never a Scan.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { actingFor, assertActingLive, projectionWithSession } from './acting.js';
 import { errors } from '../errors.js';
 import { assertUsername, type User } from '../schema/entities.js';
 import { decodeUser } from '../schema/items.js';
@@ -109,8 +110,10 @@ export async function suggestUsers(db: Db, viewer: string, limit = 10): Promise<
   };
   const [mine, me] = await Promise.all([
     followsOf(viewer, 100),
-    call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(viewer), ProjectionExpression: 'recommendedFriends' }))),
+    // The viewer's own item: with the session attributes, it is also the request's session check.
+    call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(viewer), ...projectionWithSession(['recommendedFriends'], actingFor(viewer)) }))),
   ]);
+  assertActingLive(viewer, me.Item);
   const following = new Set(mine.map((f) => f.user));
   const sources = [...mine].sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, SUGGESTION_SOURCES);
   const counts = new Map<string, number>();

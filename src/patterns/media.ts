@@ -21,6 +21,7 @@ import { keys } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { batchGet, call, isConditionFailure, RETRY, transact, type Db } from './db.js';
 import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from './guards.js';
+import { markSessionChecked } from './acting.js';
 import { emptyReactions } from './photos.js';
 
 export interface Quota {
@@ -56,7 +57,7 @@ interface Reservation {
 }
 
 /** The reservations of a USAGE#u item, as read (a Set) or as a cancellation reason returns it (`{ SS: [...] }`). */
-function reservations(item: RawItem | undefined): Reservation[] {
+export function reservations(item: RawItem | undefined): Reservation[] {
   const set = item?.openSlots;
   const raw = (set as { SS?: unknown } | undefined)?.SS;
   const entries: unknown[] = set instanceof Set ? [...(set as Set<unknown>)] : Array.isArray(raw) ? raw : [];
@@ -288,6 +289,7 @@ async function replaceAvatar(db: Db, username: string, avatar: StoredImage | und
         ),
       ),
     );
+    markSessionChecked(username);
     return { previous: result.Attributes ? decodeUser(result.Attributes).avatar : undefined };
   } catch (error) {
     if (isConditionFailure(error)) throw inactiveUser(username, error as CancellationReason);

@@ -6,7 +6,7 @@ import { decodePhoto, decodeUser, encodeUser, type RawItem } from '../schema/ite
 import { keys, parsePhotoSk, ranges } from '../schema/keys.js';
 import { call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { ACTIVE_USER, activeFor } from './guards.js';
-import { actingFor, assertActingLive, sessionLive } from './acting.js';
+import { actingFor, assertActingLive, markSessionChecked, projectionWithSession, sessionLive } from './acting.js';
 
 const newUser = validator(NewUser);
 const profileUpdate = validator(ProfileUpdate);
@@ -91,6 +91,8 @@ export async function updateUser(db: Db, username: string, input: unknown): Prom
         ),
       ),
     );
+    // The write carried the acting condition (guards.ts): the session is checked.
+    markSessionChecked(username);
     return decodeUser(result.Attributes ?? {});
   } catch (error) {
     if (isConditionFailure(error)) {
@@ -147,10 +149,14 @@ export async function getUserAndPhotos(db: Db, username: string, page: PageReque
   return { user, photos: { items: photos, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) } };
 }
 
-/** GetItem projecting only the key: tells "no items" from "no such user" on empty first pages. */
+/**
+ * GetItem projecting only the key: tells "no items" from "no such user" on empty first pages.
+ * On one's own list it also projects the session attributes: the request's session check.
+ */
 export async function assertUserExists(db: Db, username: string): Promise<void> {
   const result = await call(db, () =>
-    db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ProjectionExpression: 'PK' })),
+    db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ...projectionWithSession(['PK'], actingFor(username)) })),
   );
+  assertActingLive(username, result.Item);
   if (!result.Item) throw errors.userNotFound(username);
 }

@@ -88,6 +88,28 @@ describe('account deletion', () => {
   });
 });
 
+describe('account deletion, with what an account leaves outside its partitions mid-flight', () => {
+  it('removes its open upload slots and the address an email change reserved: doctor is clean, the next account of the name gets neither', async () => {
+    const old = await signUp(api, 'slotter');
+    const token = { token: old.accessToken };
+    const slot = await api.call('POST', '/v1/users/slotter/uploads', { ...token, json: { contentLength: PNG_1x1.length, contentType: 'image/png' } });
+    expect(slot.status).toBe(201);
+    const uploadId = /\/v1\/uploads\/([^/?]+)/.exec(String(slot.body.url))![1]!;
+    expect((await api.call('PATCH', '/v1/me', { ...token, json: { email: 'slotter-new@example.com', currentPassword: profile('slotter').password } })).status).toBe(200);
+
+    expect((await api.call('DELETE', '/v1/me', { ...token, json: { password: profile('slotter').password } })).status).toBe(202);
+    await eventually(async () => !(await listPendingDeletions(api.db)).includes('slotter'));
+    expect(await exists(api.db.table, keys.uploadSlot(uploadId))).toBe(false);
+    expect(await exists(api.db.table, keys.emailClaim('slotter@example.com'))).toBe(false);
+    expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
+
+    const again = await api.call('POST', '/v1/accounts', { json: { ...profile('slotter'), email: 'slotter-third@example.com' } });
+    expect(again.status).toBe(201);
+    const complete = await api.call('POST', `/v1/users/slotter/uploads/${uploadId}/complete`, { token: again.body.session.accessToken as string, json: {} });
+    expect([complete.status, complete.body.error.code]).toEqual([404, 'UPLOAD_NOT_FOUND']);
+  });
+});
+
 describe('doctor', () => {
   it('finds and removes every item that names an account that does not exist', async () => {
     const table = api.db.table;

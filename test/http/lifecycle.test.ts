@@ -3,7 +3,7 @@
  * The account lifecycle over HTTP: case-insensitive usernames, one account per email,
  * password rules, profile text rules, change password, log out everywhere, delete my account.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAccountDeletion } from '../../src/patterns/index.js';
 import { keys } from '../../src/schema/keys.js';
@@ -52,12 +52,17 @@ describe('one account per email', () => {
     expect(answer.body.error.code).toBe('EMAIL_TAKEN');
   });
 
-  it('moves the claim when the email changes: the old one is free, the new one taken, and it needs verifying again', async () => {
+  it('moves the claim when the email changes: the old one is reserved for the undo window, then free; the new one taken, and it needs verifying again', async () => {
     const erin = await signUp(api, 'erin');
     const changed = await api.call('PATCH', '/v1/me', { token: erin.accessToken, json: { email: 'Erin.New@example.com', currentPassword: profile('erin').password } });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ email: 'Erin.New@example.com', emailVerified: false });
     expect((await api.call('PATCH', '/v1/me', { token: alice.accessToken, json: { email: 'erin.new@EXAMPLE.com', currentPassword: profile('alice').password } })).body.error.code).toBe('EMAIL_TAKEN');
+    // Reserved to erin while the change can be undone (test/mail/email-ownership.test.ts), free once the window is over.
+    expect((await api.call('POST', '/v1/accounts', { json: { ...profile('frank'), email: 'erin@example.com' } })).status).toBe(409);
+    await api.db.doc.send(
+      new UpdateCommand({ TableName: api.db.table, Key: keys.emailClaim('erin@example.com'), UpdateExpression: 'SET reservedUntil = :past', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }),
+    );
     const old = await api.call('POST', '/v1/accounts', { json: { ...profile('frank'), email: 'erin@example.com' } });
     expect(old.status).toBe(201);
     const claim = await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.emailClaim('erin.new@example.com') }));

@@ -263,12 +263,13 @@ describe.each(['local', 's3'] as const)('resumable upload with the %s store', (k
       // The local part PUT reads the slot; with S3 the service sees nothing.
       expect(put.dynamodb).toEqual(kind === 'local' ? { GetItem: 1 } : {});
       const listed = await measure(() => parts(upload.uploadId));
-      expect(listed.dynamodb).toEqual({ GetItem: 1 });
+      // The slot, and the session's check (nothing else reads the User item here).
+      expect(listed.dynamodb).toEqual({ GetItem: 2 });
       if (kind === 's3') expect(listed.s3).toEqual({ ListParts: 1 });
       const aborted = await measure(() => api.call('DELETE', `/v1/users/ann/uploads/${upload.uploadId}`, { token: ann.accessToken }));
       expect(aborted.result.status).toBe(204);
       // The slot read, the reservation's release, the slot's deletion.
-      expect(aborted.dynamodb).toEqual({ GetItem: 1, UpdateItem: 1, DeleteItem: 1 });
+      expect(aborted.dynamodb).toEqual({ GetItem: 2, UpdateItem: 1, DeleteItem: 1 });
       if (kind === 's3') expect(aborted.s3).toEqual({ AbortMultipartUpload: 1, DeleteObject: 1 });
     } finally {
       metrics.detach();

@@ -119,18 +119,62 @@ describe('changing the email', () => {
     expect((await api.call('GET', '/v1/me', { token: owner.accessToken })).body.email).toBe('petra.two@example.com');
   });
 
-  it('still gives the account back when the old address was claimed meanwhile: new password, every session ended, 409 for the address', async () => {
+  it('keeps the replaced address reserved to the account for the 7 days of the undo: no one can take it, the undo always can; then it is released', async () => {
     const owner = await signUp(api, 'ulla');
-    await api.call('PATCH', '/v1/me', { token: owner.accessToken, json: { email: 'ulla-taken@example.com', currentPassword: profile('ulla').password } });
+    const other = await signUp(api, 'ulla3');
+    const changed = await api.call('PATCH', '/v1/me', { token: owner.accessToken, json: { email: 'ulla-new@example.com', currentPassword: profile('ulla').password } });
+    expect(changed.status).toBe(200);
     const undo = codeIn((await inbox.mailTo('ulla@example.com', 1, subject('was changed')))[0]);
-    // Whoever changed it grabs the old address with another account.
+    // Whoever changed it cannot grab the old address with another account, by sign-up or by a change.
+    const grab = await api.call('POST', '/v1/accounts', { json: { ...profile('ulla2'), email: 'ulla@example.com' } });
+    expect([grab.status, grab.body.error.code]).toEqual([409, 'EMAIL_TAKEN']);
+    const move = await api.call('PATCH', '/v1/me', { token: other.accessToken, json: { email: 'ULLA@example.com', currentPassword: profile('ulla3').password } });
+    expect([move.status, move.body.error.code]).toEqual([409, 'EMAIL_TAKEN']);
+    // So the undo finds it free: the address is back, verified.
+    const undone = await api.call('POST', '/v1/email-changes/undo', { json: { token: undo, newPassword: 'ulla is back in charge' } });
+    expect(undone.status).toBe(200);
+    const back = (await logIn('ulla', 'ulla is back in charge')).body;
+    expect((await api.call('GET', '/v1/me', { token: back.accessToken })).body).toMatchObject({ email: 'ulla@example.com', emailVerified: true });
+
+    // The account may move back to an address it replaced itself, without the undo.
+    const password = { currentPassword: 'ulla is back in charge' };
+    expect((await api.call('PATCH', '/v1/me', { token: back.accessToken, json: { email: 'ulla-third@example.com', ...password } })).status).toBe(200);
+    expect((await api.call('PATCH', '/v1/me', { token: back.accessToken, json: { email: 'ulla@example.com', ...password } })).status).toBe(200);
+    expect((await api.call('PATCH', '/v1/me', { token: back.accessToken, json: { email: 'ulla-fourth@example.com', ...password } })).status).toBe(200);
+    // Reserved again; seven days later (as the table's clock would see it) it is released, before the TTL reaps the claim.
+    const claim = keys.emailClaim('ulla@example.com');
+    const reserved = (await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: claim }))).Item;
+    expect(reserved).toMatchObject({ username: 'ulla' });
+    expect(Number(reserved?.reservedUntil) - Date.now() / 1000).toBeGreaterThan(7 * 24 * 3600 - 600);
+    expect(reserved?.expiresAt).toBe(reserved?.reservedUntil);
+    await api.db.doc.send(new UpdateCommand({ TableName: api.db.table, Key: claim, UpdateExpression: 'SET reservedUntil = :past', ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 } }));
     expect((await api.call('POST', '/v1/accounts', { json: { ...profile('ulla2'), email: 'ulla@example.com' } })).status).toBe(201);
-    const answer = await api.call('POST', '/v1/email-changes/undo', { json: { token: undo, newPassword: 'ulla is back in charge' } });
-    expect(answer.status).toBe(409);
-    expect(answer.body.error.code).toBe('EMAIL_TAKEN');
-    expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: owner.refreshToken } })).status).toBe(401);
-    expect((await logIn('ulla')).status).toBe(401);
-    expect((await logIn('ulla', 'ulla is back in charge')).status).toBe(201);
+  });
+
+  it('holds at most 5 reserved addresses per account: one whose undo code is dropped is released', async () => {
+    const owner = await signUp(api, 'wanda');
+    // Six changes in a week: wanda@, then w1@..w5@ are replaced; only the last 5 keep an undo code.
+    for (let i = 1; i <= 6; i++) {
+      const answer = await api.call('PATCH', '/v1/me', { token: owner.accessToken, json: { email: `w${i}@example.com`, currentPassword: profile('wanda').password } });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    }
+    const claim = (address: string) => api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.emailClaim(address) })).then((r) => r.Item);
+    expect(await claim('wanda@example.com')).toBeUndefined();
+    for (let i = 1; i <= 5; i++) expect(await claim(`w${i}@example.com`)).toMatchObject({ username: 'wanda' });
+    expect((await api.call('POST', '/v1/accounts', { json: { ...profile('wanda2'), email: 'wanda@example.com' } })).status).toBe(201);
+    expect((await api.call('POST', '/v1/accounts', { json: { ...profile('wanda3'), email: 'w1@example.com' } })).status).toBe(409);
+  });
+
+  it('releases the addresses still reserved to an account when it is deleted: a new account of the name inherits none', async () => {
+    const owner = await signUp(api, 'vera');
+    expect((await api.call('PATCH', '/v1/me', { token: owner.accessToken, json: { email: 'vera-new@example.com', currentPassword: profile('vera').password } })).status).toBe(200);
+    expect((await api.call('DELETE', '/v1/me', { token: owner.accessToken, json: { password: profile('vera').password } })).status).toBe(202);
+    await waitFor(async () => (await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.deletionJob('vera') }))).Item === undefined, { what: 'the deletion job to finish' });
+    expect((await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.emailClaim('vera@example.com') }))).Item).toBeUndefined();
+    // The name again, with another address: the old one is not its; and anyone may sign up with the old one.
+    const again = await api.call('POST', '/v1/accounts', { json: { ...profile('vera'), email: 'vera-again@example.com' } });
+    expect(again.status).toBe(201);
+    expect((await api.call('POST', '/v1/accounts', { json: { ...profile('vera2'), email: 'vera@example.com' } })).status).toBe(201);
   });
 
   it('sends resets to the new address once it is verified', async () => {

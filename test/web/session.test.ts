@@ -128,3 +128,61 @@ describe('a session shared by several tabs', () => {
     }
   });
 });
+
+describe('a session the server ended', () => {
+  /** Logs `username` out everywhere from a second session (another device), through the API. */
+  async function logOutEverywhereElsewhere(username: string): Promise<void> {
+    const other = await api.call('POST', '/v1/sessions', { json: { username, password: profile(username).password } });
+    expect(other.status).toBe(201);
+    expect((await api.call('DELETE', '/v1/me/sessions', { token: String((other.body as { accessToken: string }).accessToken) })).status).toBe(200);
+  }
+
+  async function expectSignedOut(page: Page): Promise<void> {
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    await page.getByText('You were signed out').waitFor();
+    // The server's own message is not shown as a screen's error.
+    expect(await page.getByText('This session has ended').count()).toBe(0);
+    expect(await storedPair(page)).toBeNull();
+  }
+
+  it('takes the tab to the log-in screen, with a short notice, when a call answers SESSION_ENDED', async () => {
+    const { context, a, b } = await twoTabs('evicted');
+    try {
+      const answers: string[] = [];
+      a.on('response', (response) => {
+        if (response.status() === 401) answers.push(new URL(response.url()).pathname);
+      });
+      await logOutEverywhereElsewhere('evicted');
+      // The access token is still fresh: the next call goes out with it and is refused at once.
+      expect(await openOwnProfile(a, 'evicted')).toEqual({ loggedOut: true });
+      await expectSignedOut(a);
+      expect(answers).toContain('/v1/users/evicted');
+      // The other tab follows (the pair is gone from the shared storage).
+      await b.getByRole('button', { name: 'Log in' }).waitFor();
+      // Logging in again clears the notice.
+      await a.getByLabel('Username').fill('evicted');
+      await a.getByLabel('Password').fill(profile('evicted').password);
+      await a.getByRole('button', { name: 'Log in' }).click();
+      await a.getByRole('navigation', { name: 'Main' }).waitFor();
+      expect(await a.getByText('You were signed out').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('does the same when the refresh is refused', async () => {
+    const { context, a } = await twoTabs('expired');
+    try {
+      await logOutEverywhereElsewhere('expired');
+      // The tab's clock runs past the access token's life: its next call refreshes, and is refused.
+      await a.evaluate((later) => {
+        const realNow = Date.now.bind(Date);
+        Date.now = () => realNow() + later;
+      }, LATER_MS);
+      expect(await openOwnProfile(a, 'expired')).toEqual({ loggedOut: true });
+      await expectSignedOut(a);
+    } finally {
+      await context.close();
+    }
+  });
+});

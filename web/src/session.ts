@@ -9,6 +9,10 @@
  * token is refreshed shortly before it expires, one refresh at a time per tab, however many
  * requests wait on it. Every screen calls the API through `api`, the generated client with
  * this session's token.
+ *
+ * The server may end the session at any time (log-out elsewhere, log out everywhere, a password
+ * change, suspension, deletion): any answer 401 SESSION_ENDED (or a refused refresh) drops the
+ * pair and shows the log-in screen with `signedOutNotice`, instead of each screen's raw error.
  */
 import { signal } from '@preact/signals';
 import { createClient } from '../../client/src/client/index.js';
@@ -68,6 +72,12 @@ let refreshing: Promise<string | undefined> | undefined;
 /** Who is signed in (undefined: nobody); screens re-render when it changes. */
 export const currentUser = signal<string | undefined>(stored?.username);
 
+/** Why this tab is on the log-in screen when the server ended its session; cleared by the next log-in. */
+export const signedOutNotice = signal<string | undefined>(undefined);
+
+/** Answers that mean the pair is dead: another attempt with it cannot succeed. */
+const ENDED_CODES = new Set(['SESSION_ENDED', 'UNAUTHORIZED']);
+
 /** This tab's copy follows what is stored (no write: it already is). */
 function adopt(next: Stored | undefined): void {
   stored = next;
@@ -97,11 +107,18 @@ export function startSession(session: Session): void {
   };
   localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
   adopt(next);
+  signedOutNotice.value = undefined;
 }
 
 export function endSession(): void {
   localStorage.removeItem(STORAGE_KEY);
   adopt(undefined);
+}
+
+/** The server ended the session (not a log-out from this tab): drop it and say so on the log-in screen. */
+function sessionEndedByServer(): void {
+  endSession();
+  signedOutNotice.value = 'You were signed out. Log in again to continue.';
 }
 
 const sameSession = (a: Stored | undefined, b: Stored | undefined): boolean => a?.refreshToken === b?.refreshToken;
@@ -128,7 +145,7 @@ async function refresh(): Promise<string | undefined> {
   // (offline, rate limited, server trouble) keeps it; the next request tries again.
   const status = response?.status ?? 0;
   if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
-    endSession();
+    sessionEndedByServer();
     return undefined;
   }
   return latest.accessExpiresAt > Date.now() ? latest.accessToken : undefined;
@@ -145,6 +162,20 @@ export async function accessToken(): Promise<string | undefined> {
 }
 
 export const api = createClient({ baseUrl: '', auth: accessToken });
+
+// Every screen's calls pass here: a session the server ended is dropped whichever call found out.
+api.interceptors.response.use(async (response, request) => {
+  if (response.status !== 401) return response;
+  const body: unknown = await response
+    .clone()
+    .json()
+    .catch(() => undefined);
+  const code = typeof body === 'object' && body !== null && 'error' in body ? (body.error as { code?: unknown } | null)?.code : undefined;
+  // Only if the token that was refused is still this tab's (a tab that just logged in again keeps its new pair).
+  const sent = request.headers.get('authorization');
+  if (typeof code === 'string' && ENDED_CODES.has(code) && stored && sent === `Bearer ${stored.accessToken}`) sessionEndedByServer();
+  return response;
+});
 
 export async function signOut(): Promise<void> {
   const refreshToken = (load() ?? stored)?.refreshToken;

@@ -15,6 +15,7 @@ import { Type } from 'typebox';
 import { discardUpload, uploadKey, type BlobStore, type PartInfo } from '../../blobs/index.js';
 import type { Config } from '../../config.js';
 import { abandonUploadSlot, assertUploadAllowed, createUploadSlot, getUploadSlot, isResumable, quotaErrors, reservationGraceSeconds, type ResumableSlot } from '../../patterns/index.js';
+import { ensureActingLive } from '../../patterns/session-check.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError } from '../errors.js';
@@ -226,6 +227,8 @@ export const resumableRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
       assertSelf(request, username, 'upload photos to this account');
       const slot = await getUploadSlot(db, uploadId, username);
       if (slot.photoTimestamp) throw partErrors.completed();
+      // The writes below carry no acting condition: an ended session is refused before them.
+      await ensureActingLive(db);
       await discardUpload(blobs, slot);
       await abandonUploadSlot(db, slot);
       return reply.status(204).send(null);

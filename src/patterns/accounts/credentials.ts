@@ -15,6 +15,7 @@ import { batchGet, call, transact, type Db } from '../db.js';
 import { ACTIVE_USER, accountIdOf, activeFor, inactiveUser } from '../guards.js';
 import { buildNewUser } from '../users.js';
 import { checkNewPassword, hashPassword, Password, spendDecoyHash, verifyPassword } from './passwords.js';
+import { claimFree, claimHeld } from './claims.js';
 import { revokeAllSessions } from './sessions.js';
 import { clearThrottle, recordFailure, throttleWait } from './throttles.js';
 
@@ -65,7 +66,7 @@ export async function signUp(db: Db, input: unknown): Promise<User & { accountId
   const taken = await batchGet(db, [keys.user(username), keys.emailClaim(email), job]);
   if (taken.some((item) => item.SK === job.SK)) throw errors.usernameBeingDeleted(username);
   if (taken.some((item) => item.PK === keys.user(username).PK)) throw errors.userExists(username);
-  if (taken.length > 0) throw errors.emailTaken();
+  if (taken.some((item) => item.PK === keys.emailClaim(email).PK && claimHeld(item))) throw errors.emailTaken();
 
   const passwordHash = await hashPassword(password);
   const createdAt = new Date().toISOString();
@@ -77,7 +78,7 @@ export async function signUp(db: Db, input: unknown): Promise<User & { accountId
       { Put: { TableName: db.table, Item: { ...encodeUser(user), accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
       // recoveryEmail: where password resets may go while the current address is unverified.
       { Put: { TableName: db.table, Item: { ...credentialsItem(username, passwordHash, createdAt), recoveryEmail: user.email, accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
-      { Put: { TableName: db.table, Item: { ...keys.emailClaim(email), username, accountId, createdAt }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: db.table, Item: { ...keys.emailClaim(email), username, accountId, createdAt }, ...claimFree() } },
       { ConditionCheck: { TableName: db.table, Key: job, ConditionExpression: 'attribute_not_exists(PK)' } },
     ],
     (failed) => {

@@ -28,6 +28,7 @@ import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../gua
 import { deleteUploadSlot, openUploads, type UploadSlot } from '../media.js';
 import { deletePhoto } from '../photos.js';
 import { drain, page, STALLED_ROUNDS, type Step } from './deletion-steps.js';
+import { releaseReservedAddresses } from './email-change.js';
 import { deleteLeftovers } from './leftovers.js';
 import { normalizeEmail } from '../../schema/entities.js';
 
@@ -148,6 +149,8 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
   if (!job) return 'done';
   try {
     for (let round = 0; ; round++) {
+      // Before the account items: the undo codes name the addresses still reserved to the account.
+      await releaseReservedAddresses(db, username, step);
       await deleteAccountItems(db, username, step);
       await deleteReactionsGiven(db, username, step);
       await deleteFollowing(db, username, step);

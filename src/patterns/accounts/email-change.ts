@@ -4,7 +4,8 @@
  * A change needs the current password (checked and throttled per session), kills the
  * pending verification and reset codes, keeps the address the account had before as its
  * recovery address (where resets go until the new one is verified), and gives the replaced
- * address an undo code valid for 7 days. The codes live in one `TOKEN#undo-email` item, at
+ * address an undo code valid for 7 days, and keeps that address reserved to the account for
+ * those 7 days (its claim stays, marked `reservedUntil`), so the undo always finds it free. The codes live in one `TOKEN#undo-email` item, at
  * most UNDO_KEPT of them, each restoring the address it was mailed to.
  *
  * Undoing sets a new password first (whoever changed the email knew the old one) and so ends
@@ -18,12 +19,14 @@ import { errors } from '../../errors.js';
 import { normalizeEmail, ProfileUpdate, validator, type User } from '../../schema/entities.js';
 import { decodeUser } from '../../schema/items.js';
 import { keys } from '../../schema/keys.js';
-import { call, transact, type Db } from '../db.js';
+import { call, RETRY, transact, type Db } from '../db.js';
 import { actingFor, sessionLive } from '../acting.js';
 import { ACTIVE_USER, activeFor } from '../guards.js';
 import { getUser, updateUser } from '../users.js';
 import { checkSessionPassword, resetPasswordTo } from './credentials.js';
+import { RESERVATION_OVER } from './claims.js';
 import { claimOwner, hashMailToken, mailTokenAccount, MailToken, newMailToken, pendingCodeDeletes } from './email.js';
+import type { Step } from './deletion-steps.js';
 import { checkNewPassword } from './passwords.js';
 import { recordFailure } from './throttles.js';
 
@@ -99,42 +102,83 @@ export async function updateProfile(
   const user = Object.keys(rest).length > 0 ? await updateUser(db, username, rest) : current;
   const undo = await readUndo(db, username);
   const undoToken = newMailToken(username);
-  const entries = [...undo.entries, { h: hashMailToken(undoToken), email: current.email, exp: nowSeconds() + UNDO_EMAIL_CHANGE_SECONDS }].slice(-UNDO_KEPT);
-  await transact(
-    db,
-    [
-      {
-        Update: activeFor(username, {
-          TableName: db.table,
-          Key: keys.user(username),
-          UpdateExpression: 'SET email = :new, emailVerified = :no',
-          ConditionExpression: `${ACTIVE_USER} AND email = :old`,
-          ExpressionAttributeValues: { ':new': email, ':no': false, ':old': current.email },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-        }),
-      },
-      { Put: { TableName: db.table, Item: { ...keys.emailClaim(normalizeEmail(email)), username, createdAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(PK)' } },
-      releaseClaim(db, username, current.email),
-      recoveryUpdate(db, username, 'SET recoveryEmail = if_not_exists(recoveryEmail, :email)', current.email),
-      ...pendingCodeDeletes(db, username),
-      {
-        Put: {
-          TableName: db.table,
-          Item: { ...keys.mailToken(username, UNDO), entries, version: (undo.version ?? 0) + 1, expiresAt: Math.max(...entries.map((e) => e.exp)) },
-          ...versionCondition(undo.version),
-        },
-      },
-    ],
-    (failed, reasons) => {
-      if (failed(1)) return errors.emailTaken();
-      const acting = actingFor(username);
-      if (failed(0) && acting && !sessionLive(reasons[0]?.Item, acting)) return errors.sessionEnded();
-      if (failed(0) && reasons[0]?.Item?.deleting !== undefined) return errors.accountDeleted(username);
-      return errors.transactionConflict();
+  const all = [...undo.entries, { h: hashMailToken(undoToken), email: current.email, exp: nowSeconds() + UNDO_EMAIL_CHANGE_SECONDS }];
+  const entries = all.slice(-UNDO_KEPT);
+  // An address whose undo code is dropped is reserved for nothing: released, so that one account
+  // holds at most UNDO_KEPT reserved addresses (none of them the new one, nor one still undoable).
+  const kept = new Set([normalizeEmail(email), ...entries.map((e) => normalizeEmail(e.email))]);
+  const released = [...new Set(all.slice(0, -UNDO_KEPT).map((e) => normalizeEmail(e.email)))].filter((address) => !kept.has(address));
+  const items = [
+    {
+      Update: activeFor(username, {
+        TableName: db.table,
+        Key: keys.user(username),
+        UpdateExpression: 'SET email = :new, emailVerified = :no',
+        ConditionExpression: `${ACTIVE_USER} AND email = :old`,
+        ExpressionAttributeValues: { ':new': email, ':no': false, ':old': current.email },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      }),
     },
-  );
+    {
+      // Free, or this account's own (an address it replaced, reserved to it): EMAIL_TAKEN otherwise.
+      Put: {
+        TableName: db.table,
+        Item: { ...keys.emailClaim(normalizeEmail(email)), username, createdAt: new Date().toISOString() },
+        ConditionExpression: `attribute_not_exists(PK) OR username = :me OR ${RESERVATION_OVER}`,
+        ExpressionAttributeValues: { ':me': username, ':now': nowSeconds() },
+      },
+    },
+    reserveClaim(db, username, current.email),
+    recoveryUpdate(db, username, 'SET recoveryEmail = if_not_exists(recoveryEmail, :email)', current.email),
+    ...pendingCodeDeletes(db, username),
+    {
+      Put: {
+        TableName: db.table,
+        Item: { ...keys.mailToken(username, UNDO), entries, version: (undo.version ?? 0) + 1, expiresAt: Math.max(...entries.map((e) => e.exp)) },
+        ...versionCondition(undo.version),
+      },
+    },
+  ];
+  const change = (releases: string[]) =>
+    transact(
+      db,
+      [
+        ...items,
+        ...releases.map((address) => ({
+          Delete: { TableName: db.table, Key: keys.emailClaim(address), ConditionExpression: 'username = :me AND attribute_exists(reservedUntil)', ExpressionAttributeValues: { ':me': username } },
+        })),
+      ],
+      (failed, reasons) => {
+        if (failed(1)) return errors.emailTaken();
+        const acting = actingFor(username);
+        if (failed(0) && acting && !sessionLive(reasons[0]?.Item, acting)) return errors.sessionEnded();
+        if (failed(0) && reasons[0]?.Item?.deleting !== undefined) return errors.accountDeleted(username);
+        // A dropped address the account no longer holds (taken since its reservation lapsed, or from before reservations): left alone.
+        if (releases.some((_, i) => failed(items.length + i))) return RETRY;
+        return errors.transactionConflict();
+      },
+    );
+  if (!(await change(released))) await change([]);
   return { user: decodeUser({ ...user, email, emailVerified: false }), change: { previous: current.email, undoToken } };
 }
+
+/**
+ * The replaced address stays this account's for the undo window: its claim is kept, marked
+ * `reservedUntil` (epoch s; also the table's TTL attribute `expiresAt`, so the engine reaps it
+ * later), so no one can sign up with it or move to it and the undo cannot find it taken.
+ */
+const reserveClaim = (db: Db, username: string, email: string) => {
+  const until = nowSeconds() + UNDO_EMAIL_CHANGE_SECONDS;
+  return {
+    Update: {
+      TableName: db.table,
+      Key: keys.emailClaim(normalizeEmail(email)),
+      UpdateExpression: 'SET username = :me, reservedUntil = :until, expiresAt = :until',
+      ConditionExpression: 'attribute_not_exists(PK) OR username = :me',
+      ExpressionAttributeValues: { ':me': username, ':until': until },
+    },
+  };
+};
 
 /** Delete of an address's claim, if it is this account's. */
 const releaseClaim = (db: Db, username: string, email: string) => ({
@@ -194,11 +238,12 @@ export async function undoEmailChange(db: Db, token: string, newPassword: string
       ...(moving
         ? [
             {
+              // Free, or this account's (reserved since the change): the Put ends the reservation.
               Put: {
                 TableName: db.table,
                 Item: { ...keys.emailClaim(normalizeEmail(entry.email)), username, createdAt: new Date().toISOString() },
-                ConditionExpression: 'attribute_not_exists(PK) OR username = :me',
-                ExpressionAttributeValues: { ':me': username },
+                ConditionExpression: `attribute_not_exists(PK) OR username = :me OR ${RESERVATION_OVER}`,
+                ExpressionAttributeValues: { ':me': username, ':now': nowSeconds() },
               },
             },
             releaseClaim(db, username, user.email),
@@ -224,4 +269,27 @@ export async function recordEmailProbe(db: Db, email: string): Promise<string | 
   if (owner === undefined) return undefined;
   const failures = await recordFailure(db, keys.emailProbes(owner));
   return failures === 1 ? normalizeEmail(email) : undefined;
+}
+
+/**
+ * The deletion job's step for the addresses the account replaced: each one still reserved to it
+ * (GetItem of the undo codes, which name them) is released, so a later account of the same
+ * name inherits no address and the address is free at once. One conditional Delete each
+ * (`username = :me AND attribute_exists(reservedUntil)`): an address someone else holds by
+ * now is left alone.
+ */
+export async function releaseReservedAddresses(db: Db, username: string, step: Step): Promise<void> {
+  const { entries } = await readUndo(db, username);
+  for (const email of new Set(entries.map((e) => normalizeEmail(e.email)))) {
+    await step('reserved address', [
+      {
+        Delete: {
+          TableName: db.table,
+          Key: keys.emailClaim(email),
+          ConditionExpression: 'username = :me AND attribute_exists(reservedUntil)',
+          ExpressionAttributeValues: { ':me': username },
+        },
+      },
+    ]);
+  }
 }

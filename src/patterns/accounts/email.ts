@@ -17,6 +17,7 @@ import { backoff, batchGet, call, isConditionFailure, transact, type Db } from '
 import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
 import { getUser } from '../users.js';
 import { resetPasswordTo } from './credentials.js';
+import { claimHeld } from './claims.js';
 import { checkNewPassword } from './passwords.js';
 
 export type MailPurpose = 'verify-email' | 'reset-password';
@@ -187,9 +188,10 @@ export async function requestPasswordReset(db: Db, email: string): Promise<Issue
   return issueMailToken(db, owner, recovery, 'reset-password');
 }
 
-/** GetItem of an address's claim: the account it belongs to, if any. */
+/** GetItem of an address's claim: the account it belongs to, if any (a lapsed reservation is none). */
 export async function claimOwner(db: Db, email: string): Promise<string | undefined> {
   const claim = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.emailClaim(normalizeEmail(email)) })))).Item;
+  if (!claimHeld(claim)) return undefined;
   const username: unknown = claim?.username;
   return typeof username === 'string' && usernameCheck.check(username) ? username : undefined;
 }

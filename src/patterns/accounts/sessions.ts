@@ -19,7 +19,7 @@ import { assertUsername, Username, validator } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX, type ItemKey } from '../../schema/keys.js';
 import { accountCheck, accountIdOf, inactiveUser } from '../guards.js';
 import { batchGet, call, forEachQueryPage, isConditionFailure, RETRY, transact, type Db } from '../db.js';
-import { MAX_REVOKED_SESSIONS } from '../acting.js';
+import { actingCondition, markSessionChecked, MAX_REVOKED_SESSIONS } from '../acting.js';
 import { safetyErrors } from '../safety/errors.js';
 
 export const REFRESH_GRACE_SECONDS = 30;
@@ -270,8 +270,13 @@ export async function endAllSessions(db: Db, username: string): Promise<number> 
   return revokeAllSessions(db, username);
 }
 
-/** UpdateItem `SET sessionsValidAfter = now REMOVE revokedSessions` (`attribute_exists(PK)`). */
+/**
+ * UpdateItem `SET sessionsValidAfter = now REMOVE revokedSessions` (`attribute_exists(PK)`). In a
+ * request, the acting session's own condition rides along: an ended session's token cannot
+ * sign the owner out everywhere (SESSION_ENDED).
+ */
 export async function markAllSessionsEnded(db: Db, username: string): Promise<void> {
+  const acting = actingCondition(username);
   try {
     await call(db, () =>
       db.doc.send(
@@ -279,13 +284,16 @@ export async function markAllSessionsEnded(db: Db, username: string): Promise<vo
           TableName: db.table,
           Key: keys.user(username),
           UpdateExpression: 'SET sessionsValidAfter = :now REMOVE revokedSessions',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':now': Date.now() },
+          ConditionExpression: `attribute_exists(PK)${acting.expression}`,
+          ...(Object.keys(acting.names).length > 0 ? { ExpressionAttributeNames: acting.names } : {}),
+          ExpressionAttributeValues: { ':now': Date.now(), ...acting.values },
         }),
       ),
     );
+    markSessionChecked(username);
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
+    if (acting.expression) throw errors.sessionEnded();
   }
 }
 

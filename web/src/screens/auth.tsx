@@ -3,7 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { logIn, signUp } from '../../../client/src/index.js';
-import { anonymous, startSession } from '../session.js';
+import { anonymous, signedOutNotice, startSession } from '../session.js';
 import { Notice, problem, Screen } from '../ui.js';
 
 /** A labelled input with an optional hint; the input itself is the caller's (its type stays exact). */
@@ -43,10 +43,16 @@ export function LogIn() {
     }
   }
 
+  const notice = signedOutNotice.value;
   return (
     <Screen title="Log in">
       <form class="card form" onSubmit={(e) => void submit(e)}>
         <h1>quick-photos</h1>
+        {notice ? (
+          <p class="notice" role="status">
+            {notice}
+          </p>
+        ) : null}
         <Field label="Username" id="login-username">
           {() => <input id="login-username" name="username" autocomplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} />}
         </Field>
