@@ -127,7 +127,7 @@ describe('npm start with its in-process worker', () => {
       const last = atReady.get(shardId)?.at(-1);
       return n + seqs.filter((seq) => last === undefined || compareSequence(seq, last) > 0).length;
     }, 0);
-    const processed = ready.body.details.worker.views.map((v: { processed: number }) => v.processed);
+    const processed = (ready.body.details.worker.views as { processed: number }[]).map((v) => v.processed);
     expect(processed[0]).toBeGreaterThan(0);
     for (const count of processed) expect(count).toBeLessThanOrEqual(since);
     expect(ready.body.details.worker.views.map((v: { view: string }) => v.view)).toEqual(['feed', 'activity', 'directory']);
