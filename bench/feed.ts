@@ -6,22 +6,33 @@
  * - a celebrity above the threshold posts: what is written, and what a follower's feed page costs;
  * - end-to-end lag from post to feed (p50/p99) for an ordinary author, the worker polling as
  *   `npm start` does;
- * - the capacity of a feed page, a follow (backfill), an unfollow and a photo deletion.
+ * - the capacity of a feed page, a follow (backfill), an unfollow and a photo deletion;
+ * - fan-out lag p50/p99 of the 10k author beside the engine's own BatchWriteItem time for the
+ *   same 10,000 items, and the lag of small authors' posts while that fan-out runs;
+ * - catch-up throughput (records/s, followers/s) of a worker started behind a backlog;
+ * - a fresh `npm start` (the service as a child process, sample data loaded): /ready to a new
+ *   photo in a follower's feed;
+ * - the feed page's requests with 0, 1 and 25 big accounts followed.
  *
  * Prints a Markdown section for BENCHMARKS.md. `--quick` runs a smaller version (1,000 followers).
  */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type DerivedConfig } from '../src/config.js';
 import { StreamConsumer, type DerivedView } from '../src/derived/consumer.js';
 import { batchWrite, derivedDb, type DerivedWrite } from '../src/derived/store.js';
 import { createStreamsClient } from '../src/derived/stream.js';
+import { bigAuthorsItem } from '../src/derived/views/feed.js';
 import { createWorker, VIEWS, type Worker } from '../src/derived/worker.js';
 import { ensureTable } from '../src/admin/table.js';
 import { createClients } from '../src/engine/client.js';
-import { startEmbeddedEngine } from '../src/engine/embedded.js';
-import { attachMetrics, type Metrics } from '../src/engine/metrics.js';
-import { createCursorCodec, deletePhoto, followUser, getFeed, unfollowUser, uploadPhoto, type Db } from '../src/patterns/index.js';
-import { encodeFriendship, encodeUser } from '../src/schema/items.js';
+import { freePort, startEmbeddedEngine } from '../src/engine/embedded.js';
+import { attachMetrics, requestCounts, type Metrics } from '../src/engine/metrics.js';
+import { createCursorCodec, createUser, deletePhoto, followUser, getFeed, unfollowUser, uploadPhoto, type Db } from '../src/patterns/index.js';
+import { encodeFriendship, encodePhoto, encodeUser } from '../src/schema/items.js';
 import { derivedKeys } from '../src/schema/keys.js';
 
 const quick = process.argv.includes('--quick');
@@ -31,6 +42,11 @@ const FOLLOWERS = quick ? 1_000 : 10_000;
 const THRESHOLD = FOLLOWERS + 1;
 const CELEBRITY_FOLLOWERS = THRESHOLD;
 const LAG_POSTS = quick ? 20 : 100;
+/** Posts of the 10k author timed, each with small authors posting while it fans out. */
+const FANOUT_POSTS = quick ? 2 : 5;
+const POSTS_DURING = 4;
+/** Photos written while the worker is stopped: the backlog it then catches up on. */
+const BACKLOG = quick ? 300 : 1_000;
 
 const user = (username: string, followers: number, following: number) => ({
   ...encodeUser({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following }),
@@ -104,7 +120,7 @@ async function main(): Promise<void> {
   await batchWrite(db, setup, 16);
   await skipStream(db, app);
   // The celebrity's followers learn to merge it (what the worker does when a user crosses the threshold).
-  await batchWrite(derivedDb(db), fans.map((f) => ({ put: { ...derivedKeys.celebrityFollow(f, celebrity), author: celebrity } })), 16);
+  await batchWrite(derivedDb(db), fans.flatMap((f) => [{ put: { ...derivedKeys.celebrityFollow(f, celebrity), author: celebrity } }, { put: bigAuthorsItem(f, [celebrity]) }]), 16);
   process.stderr.write(`set-up: ${setup.length} items in ${((Date.now() - setupStart) / 1000).toFixed(1)} s\n`);
 
   const settings: DerivedConfig = { ...loadConfig({}).derived, fanoutThreshold: THRESHOLD };
@@ -194,6 +210,87 @@ async function main(): Promise<void> {
   lags.sort((x, y) => x - y);
   out(`End-to-end lag from post (the upload request) to the photo in a follower's feed, ${LAG_POSTS} posts by authors with 10 followers, one at a time with random gaps: **p50 ${pct(lags, 50)} ms, p99 ${pct(lags, 99)} ms, max ${lags.at(-1)} ms** (the worker polls every ${settings.pollMs} ms when idle, which dominates).`);
   out();
+  // 5. Fan-out lag of the 10k author, small authors posting meanwhile; the engine's own floor for the same writes.
+  const fanLags: number[] = [];
+  const smallLags: number[] = [];
+  for (let i = 0; i < FANOUT_POSTS; i++) {
+    const posted = Date.now();
+    const p = await uploadPhoto(db, { username: author, location: `file:///fan${i}.png` });
+    const last = appears(db, authorFans[authorFans.length - 1]!, author, p.timestamp);
+    const during: Promise<void>[] = [];
+    for (let k = 0; k < POSTS_DURING; k++) {
+      await sleep(150 + Math.random() * 200);
+      const a = smallAuthors[k % smallAuthors.length]!;
+      const at = Date.now();
+      const sp = await uploadPhoto(db, { username: a, location: 'file:///during.png' });
+      during.push(appears(db, fans[9]!, a, sp.timestamp).then((seen) => void smallLags.push(seen - at)));
+    }
+    fanLags.push((await last) - posted);
+    await Promise.all(during);
+    await worker.drain(600_000);
+  }
+  const raw: number[] = [];
+  for (let i = 0; i < FANOUT_POSTS; i++) {
+    const writes = ['bench-raw', ...authorFans].map((f) => ({ put: { ...derivedKeys.feedEntry(f, 'raw', `2020-01-01T00:00:0${i}`), author: 'raw' } }));
+    const t = Date.now();
+    await batchWrite(derivedDb(workerDb), writes, settings.fanoutConcurrency);
+    raw.push(Date.now() - t);
+  }
+  fanLags.sort((x, y) => x - y);
+  smallLags.sort((x, y) => x - y);
+  raw.sort((x, y) => x - y);
+  out(`| measure (${FANOUT_POSTS} posts of the ${FOLLOWERS.toLocaleString('en')}-follower author) | p50 | p99 |`);
+  out('|---|---:|---:|');
+  out(`| fan-out lag: post to the last follower's feed | ${pct(fanLags, 50)} ms | ${pct(fanLags, 99)} ms |`);
+  out(`| the engine's own BatchWriteItem of the same ${(FOLLOWERS + 1).toLocaleString('en')} items (${settings.fanoutConcurrency} in flight, no worker) | ${pct(raw, 50)} ms | ${pct(raw, 99)} ms |`);
+  out(`| ratio fan-out / raw writes | ${(pct(fanLags, 50) / pct(raw, 50)).toFixed(2)}x | ${(pct(fanLags, 99) / pct(raw, 99)).toFixed(2)}x |`);
+  out(`| lag of a small author's post (10 followers) made while the fan-out runs (${smallLags.length} posts) | ${pct(smallLags, 50)} ms | ${pct(smallLags, 99)} ms |`);
+  out();
+
+  // 6. Catch-up: a backlog of photos by small authors (10 followers each) written while no worker runs.
+  await worker.stop();
+  const backlog = Array.from({ length: BACKLOG }, (_, i) => ({
+    put: { ...encodePhoto({ username: smallAuthors[i % smallAuthors.length]!, timestamp: `2025-06-01T00:00:${String(i).padStart(5, '0')}`, location: 'file:///b.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
+  }));
+  await batchWrite(db, backlog, 16);
+  const catchUpStart = Date.now();
+  worker = createWorker({ client: workerClients.client, db: workerDb, settings, autoStart: false });
+  await worker.drain(600_000);
+  const catchUpSeconds = (Date.now() - catchUpStart) / 1000;
+  await worker.stop();
+  out(`Catch-up: a worker started behind ${BACKLOG.toLocaleString('en')} photo records (authors with 10 followers: 11 feed entries each) applies them in ${catchUpSeconds.toFixed(1)} s: **${Math.round(BACKLOG / catchUpSeconds)} records/s, ${Math.round((BACKLOG * 11) / catchUpSeconds)} followers/s** (one record at a time per shard, in order; a single fan-out runs at ${Math.round((FOLLOWERS + 1) / (pct(fanLags, 50) / 1000))} followers/s).`);
+  out();
+
+  // 7. Feed page cost with 0, 1 and 25 big accounts followed (big: followers at the threshold).
+  const bigs = Array.from({ length: 25 }, (_, i) => `bigb${String(i).padStart(2, '0')}`);
+  await batchWrite(db, bigs.map((b) => ({ put: user(b, THRESHOLD, 0) })), 16);
+  const readers = { none: 'readnone', one: 'readone', many: 'readmany' };
+  await batchWrite(db, Object.values(readers).map((r) => ({ put: user(r, 0, 0) })), 16);
+  for (const a of smallAuthors) for (const r of Object.values(readers)) await followUser(db, r, a);
+  await followUser(db, readers.one, bigs[0]!);
+  for (const b of bigs) await followUser(db, readers.many, b);
+  for (const b of bigs) await uploadPhoto(db, { username: b, location: 'file:///big.png' });
+  worker = createWorker({ client: workerClients.client, db: workerDb, settings, autoStart: false });
+  await worker.drain(600_000);
+  await worker.stop();
+  out('| feed page of 10 | first page | next page |');
+  out('|---|---|---|');
+  for (const [label, reader] of [['0 big accounts', readers.none], ['1 big account', readers.one], ['25 big accounts', readers.many]] as const) {
+    appMetrics.reset();
+    const first = await getFeed(db, reader, { limit: 10 });
+    const one = requestCounts(appMetrics.snapshot());
+    appMetrics.reset();
+    await getFeed(db, reader, { limit: 10, ...(first.nextCursor ? { cursor: first.nextCursor } : {}) });
+    const two = requestCounts(appMetrics.snapshot());
+    const total = (counts: Record<string, number>) => `${Object.values(counts).reduce((n, c) => n + c, 0)} (${Object.entries(counts).map(([op, c]) => `${c} ${op}`).join(' + ')})`;
+    out(`| ${label} | ${total(one)} | ${total(two)} |`);
+  }
+  out();
+
+  // 8. A fresh npm start: the service as a child process on this engine, sample data loaded at its start.
+  const fresh = await freshStart(engine.endpoint, cursors);
+  out(`Fresh \`npm start\` (sample data loaded and derived at start, ${fresh.startSeconds.toFixed(1)} s to /ready): a photo posted after /ready (two accounts made, a follow, the upload) is in the follower's feed **${fresh.readyToFeed} ms after /ready**, ${fresh.uploadToFeed} ms after the upload returned.`);
+  out();
   out(`Whole run: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 
   await worker.stop();
@@ -203,6 +300,41 @@ async function main(): Promise<void> {
   workerClients.client.destroy();
   await engine.stop();
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Starts src/main.ts on a new table of the bench's engine, waits for /ready, then times a new photo to a follower's feed. */
+async function freshStart(endpoint: string, cursors: Db['cursors']): Promise<{ startSeconds: number; readyToFeed: number; uploadToFeed: number }> {
+  const table = 'bench-start';
+  const dir = await mkdtemp(join(tmpdir(), 'qp-bench-start-'));
+  const port = await freePort();
+  const t0 = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH, DYNAMODB_ENDPOINT: endpoint, TABLE_NAME: table, PORT: String(port), DATA_DIR: dir, LOG_LEVEL: 'warn', RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const clients = createClients({ endpoint, local: true, requestTimeoutMs: 30_000 });
+  try {
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      const ok = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error('the service never became ready');
+      await sleep(20);
+    }
+    const ready = Date.now();
+    const db: Db = { doc: clients.doc, table, cursors };
+    for (const name of ['benchposter', 'benchreader']) await createUser(db, { username: name, name: `Bench ${name}`, email: `${name}@example.com`, birthdate: '1990-01-01' });
+    await followUser(db, 'benchreader', 'benchposter');
+    const photo = await uploadPhoto(db, { username: 'benchposter', location: 'file:///fresh.png' });
+    const uploaded = Date.now();
+    const seen = await appears(db, 'benchreader', 'benchposter', photo.timestamp, 120_000);
+    return { startSeconds: (ready - t0) / 1000, readyToFeed: seen - ready, uploadToFeed: seen - uploaded };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)));
+    clients.client.destroy();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 await main();

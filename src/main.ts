@@ -10,11 +10,12 @@ import { pino } from 'pino';
 import { TableMissingError, assertTableReady, ensureTable } from './admin/table.js';
 import { DEMO_PASSWORD, ensureSampleData, SampleDataError, sampleDataMarker, sampleLogin } from './admin/seed.js';
 import { createBlobStore } from './blobs/index.js';
+import { checkpointAtLatest, deriveLoaded } from './derived/initial.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connect, type Connection } from './engine/client.js';
 import { EngineStartError } from './engine/embedded.js';
 import { clearEngineInfo, writeEngineInfo } from './engine/registry.js';
-import { createWorker } from './derived/worker.js';
+import { buildViews, createWorker } from './derived/worker.js';
 import { deleteDerivedOf } from './derived/cleanup.js';
 import { buildApp } from './http/app.js';
 import { createCursorCodec, resumeDeletions, type Db } from './patterns/index.js';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
 
   const blobs = createBlobStore(config.blobs);
   let connection: Connection | undefined;
+  let sampleLoaded = false;
   try {
     connection = await connect(config);
     if (!config.tableCreate) {
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
           demoPassword: DEMO_PASSWORD,
         });
         if (result) logger.info({ written: result.written, images: result.images, ms: Date.now() - started }, 'sample data loaded');
+        sampleLoaded = result !== undefined;
       }
     }
   } catch (error) {
@@ -92,6 +95,14 @@ async function main(): Promise<void> {
 
   const db: Db = { doc: conn.patterns, table: config.tableName, cursors: createCursorCodec(secrets.cursorSecret) };
   const engine = conn.engine;
+  if (sampleLoaded) {
+    // Feeds, activity and search of the sample, built at once rather than replayed record by
+    // record from the stream: the worker then starts at the stream's end, with no backlog.
+    const started = Date.now();
+    const applied = await deriveLoaded(db, buildViews(db, config.derived));
+    await checkpointAtLatest(conn.client, db, config.derived);
+    logger.info({ applied, ms: Date.now() - started }, 'sample data derived');
+  }
   // Feeds, activity and search are derived from the stream; WORKER=0 leaves that to `quick-photos worker`.
   const worker = config.derived.worker ? createWorker({ client: conn.client, db, settings: config.derived, logger }) : undefined;
   const app = await buildApp({

@@ -414,7 +414,7 @@ describe('feed and activity requests (the worker applied the stream first; it is
     metrics = attachMetrics(db.client);
   }, 180_000);
 
-  it('one feed page: Query feed + Query celebrities + BatchGetItem of their recent photos + two BatchGetItem (content, viewer state), flat in celebrities', async () => {
+  it('one feed page: Query feed (entries and big authors) + BatchGetItem of their recent photos + BatchGetItem (content and viewer state), flat in big authors', async () => {
     let page = await getFeed(db, READER);
     expect(page.items.length).toBe(10);
     expect(page.items.some((i) => i.author.username === FOLLOWED_BY_MANY)).toBe(true);
@@ -426,8 +426,9 @@ describe('feed and activity requests (the worker applied the stream first; it is
     const k = celebrities.Count ?? 0;
     expect(k).toBeGreaterThanOrEqual(1);
     expect(k).toBeLessThanOrEqual(MAX_MERGED_CELEBRITIES);
-    expect(await requestsOf(async () => (page = await getFeed(db, READER)))).toEqual({ Query: 2, BatchGetItem: 3 });
-    expect(await requestsOf(() => getFeed(db, READER, { limit: 16, cursor: page.nextCursor }))).toEqual({ Query: 2, BatchGetItem: 3 });
+    expect(await requestsOf(async () => (page = await getFeed(db, READER)))).toEqual({ Query: 1, BatchGetItem: 2 });
+    // The cursor carries the big authors: the next page's Query and RECENT read run together.
+    expect(await requestsOf(() => getFeed(db, READER, { limit: 12, cursor: page.nextCursor }))).toEqual({ Query: 1, BatchGetItem: 2 });
   });
 
   // The page and its unread count share one GetItem of the read marker (STATE).
@@ -462,3 +463,63 @@ describe('feed and activity requests (the worker applied the stream first; it is
   });
 });
 
+describe('feed page cost with 0, 1 and 25 big accounts followed', () => {
+  // Threshold 4: the small authors (three readers each) are fanned out; the big ones (three fans more) merged at read time.
+  const BIG = Array.from({ length: 25 }, (_, i) => `bigacct${String(i).padStart(2, '0')}`);
+  const SMALL = Array.from({ length: 12 }, (_, i) => `smallacct${String(i).padStart(2, '0')}`);
+  const follows: [string, string[]][] = [
+    ['reader0', SMALL],
+    ['reader1', [...SMALL, BIG[0]!]],
+    ['reader25', [...SMALL, ...BIG]],
+  ];
+  const FANS = ['fan1', 'fan2', 'fan3'];
+  let fdb: TestDb;
+  let meter: Metrics;
+
+  beforeAll(async () => {
+    fdb = await createTestDb();
+    const { batchWrite } = await import('../src/derived/store.js');
+    const { encodeFriendship, encodePhoto, encodeUser } = await import('../src/schema/items.js');
+    const user = (username: string, followers: number, following: number) =>
+      encodeUser({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following });
+    const followersOf = (author: string) => [...follows.filter(([, list]) => list.includes(author)).map(([r]) => r), ...(BIG.includes(author) ? FANS : [])];
+    await batchWrite(fdb, [
+      ...follows.map(([reader, list]) => ({ put: { ...user(reader, 0, list.length) } })),
+      ...FANS.map((f) => ({ put: { ...user(f, 0, BIG.length) } })),
+      ...[...BIG, ...SMALL].map((a) => ({ put: { ...user(a, followersOf(a).length, 0) } })),
+      ...[...BIG, ...SMALL].flatMap((a) => followersOf(a).map((f) => ({ put: { ...encodeFriendship({ followedUser: a, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }))),
+    ]);
+    // Two photos each, interleaved in time so every page mixes fanned-out and merged photos.
+    await batchWrite(fdb, [...BIG, ...SMALL].flatMap((a, i) => [0, 1].map((k) => ({
+      put: { ...encodePhoto({ username: a, timestamp: `2026-01-0${k + 1}T00:${String(i + 10).padStart(2, '0')}:00`, location: 'file:///p.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
+    }))));
+    const worker = createWorker({ client: fdb.client, db: fdb, settings: { ...testConfig({ FEED_FANOUT_THRESHOLD: '4' }).derived }, autoStart: false });
+    await worker.drain(120_000);
+    await worker.stop();
+    meter = attachMetrics(fdb.client);
+  }, 180_000);
+
+  afterAll(async () => {
+    meter.detach();
+    await fdb.drop();
+  });
+
+  it.each([
+    ['reader0', 0, { Query: 1, BatchGetItem: 1 }],
+    ['reader1', 1, { Query: 1, BatchGetItem: 2 }],
+    ['reader25', 25, { Query: 1, BatchGetItem: 2 }],
+  ] as const)('%s (%i big accounts): every page in %o', async (reader, big, cost) => {
+    let cursor: string | undefined;
+    const authors = new Set<string>();
+    let pages = 0;
+    do {
+      let page: Awaited<ReturnType<typeof getFeed>> | undefined;
+      expect(await requestsOf(async () => (page = await getFeed(fdb, reader, { limit: 10, ...(cursor ? { cursor } : {}) })), meter)).toEqual(cost);
+      for (const item of page!.items) authors.add(item.author.username);
+      cursor = page!.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(1);
+    expect([...authors].filter((a) => a.startsWith('bigacct')).length).toBe(big);
+  });
+});

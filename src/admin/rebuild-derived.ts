@@ -8,7 +8,8 @@
  * - feed: each photo still within the feed's TTL in its author's feed and, for an author below
  *   the fan-out threshold, in the feed of each follower who followed before it was posted
  *   (backfilled older photos are not required); a followed author at or above the threshold,
- *   a FEEDSRC item per follower;
+ *   a FEEDSRC item per follower, and each such follower's big-authors item (FEED#f / ~BIG)
+ *   naming every one of them (rewritten whole when it lacks one);
  * - directory: each user's search tokens.
  * Each expected key is looked up with BatchGetItem on the derived table; a missing one is
  * written with the views' own item builders (idempotent: a Put of a deterministic key).
@@ -16,11 +17,11 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DerivedConfig } from '../config.js';
 import { batchGet, type Db } from '../patterns/db.js';
-import { classifyKey, type ItemKey } from '../schema/keys.js';
+import { classifyDerivedKey, classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
 import { batchWrite, derivedDb } from '../derived/store.js';
 import { directoryItems } from '../derived/views/directory.js';
-import { celebrityFollowItem, feedEntryItem } from '../derived/views/feed.js';
+import { bigAuthorsItem, celebrityFollowItem, feedEntryItem } from '../derived/views/feed.js';
 
 export const REBUILDABLE_VIEWS = ['feed', 'directory'] as const;
 export type RebuildableView = (typeof REBUILDABLE_VIEWS)[number];
@@ -80,11 +81,16 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
         wanted.push({ item: feedEntryItem(reader, author, timestamp, settings.feedTtlDays) as RawItem & ItemKey, view: 'feed', reason: `photo ${author}/${timestamp}` });
       }
     }
+    const bigFollowed = new Map<string, string[]>();
     for (const [author, followers] of followersOf) {
       if (!isCelebrity(author)) continue;
       for (const { follower } of followers.filter((f) => mine(f.follower))) {
         wanted.push({ item: celebrityFollowItem(follower, author) as RawItem & ItemKey, view: 'feed', reason: `${follower} follows ${author} (above the fan-out threshold)` });
+        bigFollowed.set(follower, [...(bigFollowed.get(follower) ?? []), author]);
       }
+    }
+    for (const [follower, authors] of bigFollowed) {
+      wanted.push({ item: bigAuthorsItem(follower, authors) as RawItem & ItemKey, view: 'feed', reason: `${follower}'s list of big authors (${authors.join(', ')})` });
     }
   }
   if (views.has('directory')) {
@@ -97,8 +103,13 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
   const unique = wanted.filter((w) => !seen.has(keyOf(w.item)) && Boolean(seen.add(keyOf(w.item))));
   wanted.length = 0;
   wanted.push(...unique);
-  const found = new Set((await batchGet(derived, wanted.map((w) => ({ PK: String(w.item.PK), SK: String(w.item.SK) })))).map(keyOf));
-  const absent = wanted.filter((w) => !found.has(keyOf(w.item)));
+  const items = new Map((await batchGet(derived, wanted.map((w) => ({ PK: String(w.item.PK), SK: String(w.item.SK) })), { sessionCheck: false })).map((item) => [keyOf(item), item]));
+  // An item is missing when absent or lacking an attribute it must hold (a big author not listed).
+  const absent = wanted.filter((w) => {
+    const found = items.get(keyOf(w.item));
+    if (!found) return true;
+    return classifyDerivedKey({ PK: String(w.item.PK), SK: String(w.item.SK) }).kind === 'feedBigAuthors' && Object.keys(w.item).some((name) => !(name in found));
+  });
   const report: MissingReport = {
     expected: wanted.length,
     missing: absent.map((w) => ({ view: w.view, key: { PK: String(w.item.PK), SK: String(w.item.SK) }, reason: w.reason })),

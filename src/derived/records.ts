@@ -23,8 +23,23 @@ export interface Change {
   at: Date;
 }
 
-const image = (value: Record<string, unknown> | undefined): RawItem | undefined =>
-  value ? unmarshall(value as Record<string, AttributeValue>) : undefined;
+/**
+ * The Streams client deserializes an empty map (`{"M":{}}` on the wire) to an attribute value
+ * with no member at all, which unmarshall refuses; no other type can be empty that way.
+ */
+function restoreEmptyMaps(value: unknown): AttributeValue {
+  if (typeof value !== 'object' || value === null) return value as AttributeValue;
+  const attribute = value as Record<string, unknown>;
+  if (Object.keys(attribute).length === 0) return { M: {} };
+  if (attribute.M && typeof attribute.M === 'object') return { M: restoreItem(attribute.M as Record<string, unknown>) };
+  if (Array.isArray(attribute.L)) return { L: attribute.L.map(restoreEmptyMaps) };
+  return attribute as unknown as AttributeValue;
+}
+
+const restoreItem = (item: Record<string, unknown>): Record<string, AttributeValue> =>
+  Object.fromEntries(Object.entries(item).map(([name, value]) => [name, restoreEmptyMaps(value)]));
+
+const image = (value: Record<string, unknown> | undefined): RawItem | undefined => (value ? unmarshall(restoreItem(value)) : undefined);
 
 export function toChange(record: StreamRecord): Change | undefined {
   const data = record.dynamodb;

@@ -50,22 +50,20 @@ function assertActivityPage(page: PageRequest): void {
 
 /**
  * One page of activity with the unread count: GetItem of the read marker, and in parallel Query
- * `PK = ACTIVITY#me AND begins_with(SK, A#)` descending; once the marker is in, the count's
- * Query; then one BatchGetItem of the actors' profiles and the photos, and one of viewer state
- * (blocks included). Items about deleted or suspended users, or users a block stands between,
- * are left out (a page may so be short; its cursor is not).
+ * `PK = ACTIVITY#me AND begins_with(SK, A#)` descending; once the marker is in, the unread
+ * items' Query (keys and actors only); then one BatchGetItem of the actors' profiles and the
+ * photos, and one of viewer state (blocks included). Items about deleted or suspended users,
+ * or users a block stands between, are left out (a page may so be short; its cursor is not),
+ * and the unread count leaves out the same ones: it is judged by the same profiles and blocks.
+ * Unread actors not on the page add their profile and two block keys to those two requests
+ * (another BatchGetItem per 100 keys past the first).
  */
 export async function getActivity(db: Db, user: string, page: PageRequest = {}): Promise<Page<ActivityItem> & { unreadCount: number }> {
   assertUsername(user);
   assertActivityPage(page);
-  const marker = readMarker(db, user);
-  const [result, unreadCount] = await Promise.all([activityPage(db, user, page, marker), marker.then((m) => countUnreadAfter(db, user, m))]);
-  return { ...result, unreadCount };
-}
-
-async function activityPage(db: Db, user: string, page: PageRequest, markerRead: Promise<string>): Promise<Page<ActivityItem>> {
   const range = derivedRanges.activity(user);
-  const [{ page: result }, marker] = await Promise.all([
+  const markerRead = readMarker(db, user);
+  const [{ page: result }, marker, unread] = await Promise.all([
     queryPage<RawItem>(
       derived(db),
       `activity:${user}`,
@@ -78,9 +76,12 @@ async function activityPage(db: Db, user: string, page: PageRequest, markerRead:
       (item) => item,
     ),
     markerRead,
+    markerRead.then((m) => unreadAfter(db, user, m)),
   ]);
   const raw = result.items;
-  const actors = [...new Set(raw.map((i) => String(i.actor)))];
+  const pageActors = new Set(raw.map((i) => String(i.actor)));
+  const actors = [...new Set([...pageActors, ...unread.map((i) => String(i.actor))])];
+  const countOnly = actors.filter((a) => !pageActors.has(a) && a !== user);
   // Several reactions to one photo name it once: BatchGetItem rejects duplicate keys.
   const photoRefs = [...new Set(raw.filter((i) => i.type === 'reaction').map((i) => `${String(i.photoOwner)}\n${String(i.photoTimestamp)}`))];
   const photoKeys = photoRefs.map((ref) => {
@@ -88,8 +89,8 @@ async function activityPage(db: Db, user: string, page: PageRequest, markerRead:
     return keys.photo(owner, timestamp);
   });
   const [content, state] = await Promise.all([
-    raw.length === 0 ? Promise.resolve([]) : batchGet(db, [...actors.map((a) => keys.user(a)), ...photoKeys]),
-    viewerState(db, user, actors, [], [], { blocks: true, requests: true }),
+    actors.length === 0 ? Promise.resolve([]) : batchGet(db, [...actors.map((a) => keys.user(a)), ...photoKeys]),
+    viewerState(db, user, [...pageActors], [], countOnly.flatMap((a) => [keys.block(user, a), keys.block(a, user)]), { blocks: true, requests: true }),
   ]);
   const users = new Map<string, User>();
   const photos = new Map<string, Photo>();
@@ -98,10 +99,20 @@ async function activityPage(db: Db, user: string, page: PageRequest, markerRead:
       if (listable(item)) users.set(String(item.username), decodeUser(item));
     } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, decodePhoto(item));
   }
+  const blocks = new Set(state.extra.map((block) => `${String(block.PK)}\n${String(block.SK)}`));
+  const isBlock = (key: { PK: string; SK: string }) => blocks.has(`${key.PK}\n${key.SK}`);
+  const blockedOnlyCounted = new Set(countOnly.filter((a) => isBlock(keys.block(user, a)) || isBlock(keys.block(a, user))));
+  const visible = (item: RawItem): User | undefined => {
+    const actor = users.get(String(item.actor));
+    if (!actor || state.blocked(actor.username) || blockedOnlyCounted.has(actor.username)) return undefined;
+    const type = item.type;
+    if (type === 'follow' || type === 'request') return actor;
+    return type === 'reaction' && typeof item.reactionType === 'string' && isReactionType(item.reactionType) ? actor : undefined;
+  };
   const items: ActivityItem[] = [];
   for (const item of raw) {
-    const actor = users.get(String(item.actor));
-    if (!actor || state.blocked(actor.username)) continue;
+    const actor = visible(item);
+    if (!actor) continue;
     const base = {
       at: String(item.at),
       actor,
@@ -111,19 +122,20 @@ async function activityPage(db: Db, user: string, page: PageRequest, markerRead:
       unread: String(item.SK) > marker,
     };
     if (item.type === 'follow' || item.type === 'request') items.push({ type: item.type, ...base });
-    else if (item.type === 'reaction' && typeof item.reactionType === 'string' && isReactionType(item.reactionType)) {
+    else {
       const photo = photos.get(`${String(item.photoOwner)}#${String(item.photoTimestamp)}`);
-      items.push({ type: 'reaction', ...base, reactionType: item.reactionType, ...(photo ? { photo } : {}) });
+      items.push({ type: 'reaction', ...base, reactionType: item.reactionType as ReactionType, ...(photo ? { photo } : {}) });
     }
   }
-  return { items, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) };
+  const unreadCount = unread.filter((item) => visible(item) !== undefined).length;
+  return { items, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}), unreadCount };
 }
 
 /**
- * Unread items after the marker, counted up to UNREAD_COUNT_CAP: Query `SK BETWEEN <marker>\0
- * AND A$` with Select COUNT (only keys are read).
+ * The unread items after the marker, at most UNREAD_COUNT_CAP: Query `SK BETWEEN <marker>\0
+ * AND A$`, projecting what the list judges an item by (its actor, type and reaction type).
  */
-async function countUnreadAfter(db: Db, user: string, marker: string): Promise<number> {
+async function unreadAfter(db: Db, user: string, marker: string): Promise<RawItem[]> {
   const range = derivedRanges.activity(user);
   const result = await call(db, () =>
     db.doc.send(
@@ -131,12 +143,13 @@ async function countUnreadAfter(db: Db, user: string, marker: string): Promise<n
         TableName: derivedTableName(db.table),
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
         ExpressionAttributeValues: { ':pk': range.pk, ':from': marker ? `${marker}\u0000` : range.prefix, ':to': `${range.prefix.slice(0, -1)}$` },
-        Select: 'COUNT',
+        ProjectionExpression: 'SK, actor, #type, reactionType',
+        ExpressionAttributeNames: { '#type': 'type' },
         Limit: UNREAD_COUNT_CAP,
       }),
     ),
   );
-  return result.Count ?? 0;
+  return (result.Items ?? []) as RawItem[];
 }
 
 /**

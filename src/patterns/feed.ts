@@ -1,19 +1,24 @@
 /**
  * The home feed read: the reader's fanned-out entries merged with the recent photos of the
- * celebrities they follow (authors above the fan-out threshold), newest first, with each
- * photo's current counters, its author's profile and the reader's own reactions.
+ * big authors they follow (above the fan-out threshold), newest first, with each photo's
+ * current counters, its author's profile and the reader's own reactions.
  *
- * Requests per page (stated in docs/data-model.md, asserted in test/request-counts.test.ts):
- * Query FEED#me and Query FEEDSRC#me (together), then one BatchGetItem of the followed
- * celebrities' RECENT items (their newest photo timestamps; skipped when there are none; one
- * more per 100 celebrities), then one BatchGetItem for photos and profiles and one for viewer
- * state (together): 4 requests, or 5 with any number of celebrities up to 100.
+ * Requests per page (stated in docs/data-model.md, asserted in test/request-counts.test.ts),
+ * whatever the number of big authors followed:
+ * 1. Query FEED#me descending: the entries and, on the first page, the big-authors item that
+ *    sorts above them (~BIG). A later page's cursor carries the big authors still to merge,
+ *    so its Query runs beside request 2 (past CURSOR_AUTHORS_MAX characters of names the
+ *    cursor says so, and the page reads ~BIG with one GetItem more);
+ * 2. BatchGetItem of the big authors' RECENT items (skipped when there are none; one more
+ *    per 100 big authors);
+ * 3. BatchGetItem of photos, authors and viewer state together (one per 100 keys: a page of
+ *    up to 12 photos by different authors fits, 16 may take two).
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertUsername, type Photo, type ReactionType, type User } from '../schema/entities.js';
 import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
-import { derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
+import { BIG_AUTHOR_ATTRIBUTE, classifyDerivedKey, derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, type Db, type Page, type PageRequest } from './db.js';
 import { listable, viewerState } from './viewer.js';
@@ -23,6 +28,10 @@ export const FEED_PAGE_DEFAULT = 10;
 export const FEED_PAGE_MAX = 16;
 /** Followed celebrities merged per page: every one, up to this many (each RECENT item is a key of the BatchGetItem). */
 export const MAX_MERGED_CELEBRITIES = 1_000;
+/** Characters of big authors' names a cursor carries (it is at most 2,048 characters sealed). */
+const CURSOR_AUTHORS_MAX = 1_000;
+/** A cursor's `big` when the names did not fit: the page reads the big-authors item again. */
+const TOO_MANY = '*';
 
 export interface FeedItem {
   photo: Photo;
@@ -53,8 +62,18 @@ function feedPageSize(limit: number | undefined): number {
   return limit;
 }
 
-/** Query `PK = FEED#me [AND SK < before]`, descending, on the derived table. */
-async function fannedOut(db: Db, reader: string, before: string | undefined, n: number): Promise<Candidate[]> {
+const authorsOf = (item: RawItem | undefined): string[] =>
+  Object.keys(item ?? {})
+    .filter((name) => name.startsWith(BIG_AUTHOR_ATTRIBUTE))
+    .map((name) => name.slice(BIG_AUTHOR_ATTRIBUTE.length))
+    .sort()
+    .slice(0, MAX_MERGED_CELEBRITIES);
+
+/**
+ * Query `PK = FEED#me [AND SK < before]`, descending, on the derived table. The first page's
+ * reads one item more: the big-authors item, when there is one, comes first.
+ */
+async function fannedOut(db: Db, reader: string, before: string | undefined, n: number): Promise<{ entries: Candidate[]; big: string[] | undefined }> {
   const table = derivedTableName(db.table);
   const result = await call(db, () =>
     db.doc.send(
@@ -63,30 +82,24 @@ async function fannedOut(db: Db, reader: string, before: string | undefined, n: 
         KeyConditionExpression: before ? 'PK = :pk AND SK < :before' : 'PK = :pk',
         ExpressionAttributeValues: { ':pk': derivedRanges.feed(reader).pk, ...(before ? { ':before': before } : {}) },
         ScanIndexForward: false,
-        Limit: n,
+        Limit: before ? n : n + 1,
       }),
     ),
   );
-  return (result.Items ?? []).flatMap((item) => {
+  const items = (result.Items ?? []) as RawItem[];
+  const head = items[0];
+  const listed = head !== undefined && classifyDerivedKey({ PK: String(head.PK), SK: String(head.SK) }).kind === 'feedBigAuthors';
+  const entries = (listed ? items.slice(1) : items).slice(0, n).flatMap((item) => {
     const parsed = parseFeedPosition(String(item.SK));
     return parsed ? [{ position: String(item.SK), ...parsed, ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}) }] : [];
   });
+  return { entries, big: before ? undefined : authorsOf(listed ? head : undefined) };
 }
 
-/** Query `PK = FEEDSRC#me` on the derived table: the celebrities the reader follows. */
-async function celebritiesFollowed(db: Db, reader: string): Promise<string[]> {
-  const result = await call(db, () =>
-    db.doc.send(
-      new QueryCommand({
-        TableName: derivedTableName(db.table),
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': derivedRanges.celebritiesFollowedBy(reader).pk },
-        ProjectionExpression: 'SK',
-        Limit: MAX_MERGED_CELEBRITIES,
-      }),
-    ),
-  );
-  return (result.Items ?? []).map((item) => String(item.SK));
+/** GetItem FEED#me / ~BIG: the big authors, when a cursor could not carry them. */
+async function bigAuthorsFollowed(db: Db, reader: string): Promise<string[]> {
+  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: derivedTableName(db.table), Key: derivedKeys.feedBigAuthors(reader) })));
+  return authorsOf(result.Item);
 }
 
 /** BatchGetItem of the celebrities' RECENT items: each one's newest photos older than the page, at most n. */
@@ -117,23 +130,48 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
   const before = page.cursor === undefined ? undefined : db.cursors.decode(scope, page.cursor).before;
   if (page.cursor !== undefined && (typeof before !== 'string' || !parseFeedPosition(before))) throw errors.invalidCursor();
 
-  const [entries, celebrities] = await Promise.all([fannedOut(db, reader, before, n + 1), celebritiesFollowed(db, reader)]);
-  const merged = await celebrityPhotos(db, celebrities, before, n);
+  const carried = page.cursor === undefined ? undefined : db.cursors.decode(scope, page.cursor).big;
+  let entries: Candidate[];
+  let merged: Candidate[];
+  let big: string[];
+  if (before === undefined) {
+    // The first page: the Query brings the big authors too; their RECENT items follow it.
+    const first = await fannedOut(db, reader, undefined, n + 1);
+    entries = first.entries;
+    big = first.big ?? [];
+    merged = await celebrityPhotos(db, big, undefined, n);
+  } else if (carried !== undefined && carried !== TOO_MANY) {
+    big = carried === '' ? [] : carried.split(' ');
+    [{ entries }, merged] = await Promise.all([fannedOut(db, reader, before, n + 1), celebrityPhotos(db, big, before, n)]);
+  } else {
+    const [later, listed] = await Promise.all([fannedOut(db, reader, before, n + 1), bigAuthorsFollowed(db, reader)]);
+    entries = later.entries;
+    big = listed;
+    merged = await celebrityPhotos(db, big, before, n);
+  }
   const byPosition = new Map<string, Candidate>();
   for (const c of [...entries, ...merged]) if (!byPosition.has(c.position) || c.photo) byPosition.set(c.position, c);
   const sorted = [...byPosition.values()].sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0));
   const chosen = sorted.slice(0, n);
   const hasMore = sorted.length > n;
-  const nextCursor = hasMore && chosen.length > 0 ? db.cursors.encode(scope, { before: chosen[chosen.length - 1]!.position }) : undefined;
+  const last = chosen.at(-1)?.position;
+  let nextCursor: string | undefined;
+  if (hasMore && last !== undefined) {
+    // Only the big authors with a recent photo below this page are still to merge.
+    // (An author whose n candidates all made this page may have older ones: kept too.)
+    const count = new Map<string, number>();
+    for (const c of merged) count.set(c.author, (count.get(c.author) ?? 0) + 1);
+    const still = [...count.keys()].filter((a) => (count.get(a) ?? 0) >= n || merged.some((c) => c.author === a && c.position < last)).sort().join(' ');
+    nextCursor = db.cursors.encode(scope, { before: last, big: still.length <= CURSOR_AUTHORS_MAX ? still : TOO_MANY });
+  }
 
   const now = Math.floor((options.now ?? Date.now()) / 1000);
   const live = chosen.filter((c) => c.expiresAt === undefined || c.expiresAt > now);
   const authors = [...new Set(live.map((c) => c.author))];
   const photoKeys = live.filter((c) => !c.photo).map((c) => keys.photo(c.author, c.timestamp));
-  const [content, state] = await Promise.all([
-    live.length === 0 ? Promise.resolve([]) : batchGet(db, [...photoKeys, ...authors.map((a) => keys.user(a))]),
-    viewerState(db, reader, authors, live.map((c) => ({ username: c.author, timestamp: c.timestamp }))),
-  ]);
+  // Content and viewer state in one BatchGetItem (the profiles and photos as its extra keys).
+  const state = await viewerState(db, reader, authors, live.map((c) => ({ username: c.author, timestamp: c.timestamp })), [...photoKeys, ...authors.map((a) => keys.user(a))]);
+  const content = state.extra;
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
   for (const item of [...content, ...live.flatMap((c) => (c.photo ? [c.photo] : []))]) {

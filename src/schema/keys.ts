@@ -310,6 +310,7 @@ export function keyWord(value: unknown): string {
  * | Item              | PK                      | SK                                              |
  * |-------------------|-------------------------|-------------------------------------------------|
  * | Feed entry        | FEED#<reader>           | <photoTimestamp>#<author>                       |
+ * | Big authors list  | FEED#<reader>           | ~BIG  (one attribute `big:<author>` per followed big author; sorts above every entry) |
  * | Followed celebrity| FEEDSRC#<reader>        | <author>                                        |
  * | Recent photos     | RECENT#<author>         | PHOTOS  (a big author's newest photo timestamps)|
  * | Activity item     | ACTIVITY#<user>         | A#<at>#follow#<actor> / A#<at>#request#<actor> / A#<at>#reaction#<actor>#<type>#<photoTs> |
@@ -322,6 +323,10 @@ export function keyWord(value: unknown): string {
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
 const RECENT = 'RECENT#';
+/** '~' sorts after the digits every feed position starts with. */
+const FEED_BIG_AUTHORS = '~BIG';
+/** The big-authors item names each author in an attribute of its own (set and removed one by one, idempotently). */
+export const BIG_AUTHOR_ATTRIBUTE = 'big:';
 const ACTIVITY = 'ACTIVITY#';
 const ACTIVITY_ITEM = 'A#';
 const DIRECTORY = 'DIR#';
@@ -333,6 +338,8 @@ export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECT
 
 export const derivedKeys = {
   feedEntry: (reader: string, author: string, timestamp: string): ItemKey => ({ PK: FEED + reader, SK: feedPosition(author, timestamp) }),
+  /** In the reader's feed partition, above every entry: the first page's Query returns it with the newest entries. */
+  feedBigAuthors: (reader: string): ItemKey => ({ PK: FEED + reader, SK: FEED_BIG_AUTHORS }),
   celebrityFollow: (reader: string, author: string): ItemKey => ({ PK: FEED_SOURCE + reader, SK: author }),
   recentPhotos: (author: string): ItemKey => ({ PK: RECENT + author, SK: 'PHOTOS' }),
   followActivity: (user: string, at: string, follower: string): ItemKey => ({ PK: ACTIVITY + user, SK: `${ACTIVITY_ITEM}${at}#follow#${follower}` }),
@@ -374,6 +381,7 @@ export const derivedRanges = {
 
 export type DerivedKeyKind =
   | { kind: 'feedEntry'; reader: string; author: string; timestamp: string }
+  | { kind: 'feedBigAuthors'; reader: string }
   | { kind: 'celebrityFollow'; reader: string; author: string }
   | { kind: 'activity'; user: string }
   | { kind: 'directoryToken' }
@@ -381,6 +389,7 @@ export type DerivedKeyKind =
 
 /** What a derived-table key says about its item; the one place those keys are read back. */
 export function classifyDerivedKey(key: ItemKey): DerivedKeyKind {
+  if (key.PK.startsWith(FEED) && key.SK === FEED_BIG_AUTHORS) return { kind: 'feedBigAuthors', reader: key.PK.slice(FEED.length) };
   if (key.PK.startsWith(FEED)) {
     const position = parseFeedPosition(key.SK);
     return position ? { kind: 'feedEntry', reader: key.PK.slice(FEED.length), ...position } : { kind: 'other' };

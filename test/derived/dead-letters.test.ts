@@ -110,17 +110,13 @@ describe('dead letters', () => {
     expect(cli.err).toMatch(/still fail/);
   });
 
-  it('a record that cannot even be decoded goes to the stream dead letters; the shard does not stall', { timeout: 120_000 }, async () => {
-    // An empty map attribute comes back from the stream in a form the unmarshaller refuses.
+  it('a record with an empty map is decoded and applied, not set aside as undecodable', { timeout: 120_000 }, async () => {
+    // The Streams client returns an empty map in a form the unmarshaller refused (records.ts restores it).
     await batchWrite(db, [{ put: { ...userItem('emptymap', 0, 0), interests: {} } }]);
     await batchWrite(db, [{ put: { ...userItem('afterwards', 0, 0) } }]);
     await worker.drain(60_000);
-    const letters = await listDeadLetters(derivedDb(db), ['stream']);
-    expect(letters).toHaveLength(1);
-    expect(letters[0]!.error).toMatch(/No value defined/);
-    // The records after it were applied.
+    expect(await listDeadLetters(derivedDb(db), ['stream'])).toEqual([]);
+    expect(await tokens('emptymap')).toEqual(['emptymap#emptymap']);
     expect(await tokens('afterwards')).toEqual(['afterwards#afterwards']);
-    const listed = await runCli(db.table, ['worker', 'dead-letters', '--json']);
-    expect((JSON.parse(listed.out) as { view: string }[]).filter((l) => l.view === 'stream')).toHaveLength(letters.length);
   });
 });

@@ -28,6 +28,9 @@ describe('derived keys', () => {
     expect(feedPosition('zed', '2019-03-02T09:11:30') < feedPosition('abe', '2019-03-02T09:11:30.000001')).toBe(true);
     expect(feedPosition('abe', '2019-03-02T09:11:29.999999') < feedPosition('zed', '2019-03-02T09:11:30')).toBe(true);
     expect(classifyDerivedKey(derivedKeys.activityState('ann'))).toEqual({ kind: 'other' });
+    // The big-authors item shares the feed partition but is no entry: it sorts above every position.
+    expect(classifyDerivedKey(derivedKeys.feedBigAuthors('ann'))).toEqual({ kind: 'feedBigAuthors', reader: 'ann' });
+    expect(derivedKeys.feedBigAuthors('ann').SK > derivedKeys.feedEntry('ann', 'bob', '9999-12-31T23:59:59').SK).toBe(true);
     expect(classifyDerivedKey(derivedKeys.followActivity('ann', '2019-01-01T00:00:00', 'bob'))).toEqual({ kind: 'activity', user: 'ann' });
   });
 });

@@ -2,13 +2,21 @@
 /**
  * `npm start` runs the stream worker in-process by default: a photo posted through the API
  * reaches a follower's feed with nothing else running, and /ready reports the worker's lag.
+ * A fresh start loads the sample data and derives its feeds directly: at /ready every
+ * checkpoint is already at the stream's latest record, so the new photo's records are the
+ * first the worker applies (none of the sample's ~2,800 is replayed before them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTable, ensureTable } from '../../src/admin/table.js';
+import { deleteTable } from '../../src/admin/table.js';
+import { READER, readCheckpoint } from '../../src/derived/checkpoints.js';
+import { compareSequence } from '../../src/derived/records.js';
+import { derivedDb } from '../../src/derived/store.js';
+import { createStreamsClient, findStream, listShards, readRecords, shardIterator } from '../../src/derived/stream.js';
+import { createCursorCodec } from '../../src/patterns/cursor.js';
 import { freePort } from '../../src/engine/embedded.js';
 import { caller, imageForm, PNG_1x1, profile, type Api } from '../http/support.js';
 import { isAlive, testClients, uniqueTableName } from '../support/db.js';
@@ -21,8 +29,41 @@ let child: ChildProcess | undefined;
 let dir: string;
 let call: Api['call'];
 
+/** Per shard, every record's sequence number (the stream as it stands). */
+async function streamSequences(): Promise<Map<string, string[]>> {
+  const streams = createStreamsClient(clients.client);
+  try {
+    const stream = await findStream(clients.client, table);
+    const found = new Map<string, string[]>();
+    for (const shard of await listShards(streams, stream!.arn)) {
+      const seqs: string[] = [];
+      let iterator = await shardIterator(streams, stream!.arn, shard.shardId, undefined);
+      while (iterator) {
+        const batch = await readRecords(streams, iterator, 1000);
+        seqs.push(...batch.records.map((r) => r.dynamodb!.SequenceNumber!));
+        if (batch.records.length === 0) break;
+        iterator = batch.next;
+      }
+      found.set(shard.shardId, seqs);
+    }
+    return found;
+  } finally {
+    streams.destroy();
+  }
+}
+
+/** Per shard, the worker's checkpoint. */
+async function checkpoints(shards: Iterable<string>): Promise<Map<string, string | undefined>> {
+  const stream = await findStream(clients.client, table);
+  const derived = derivedDb({ doc: clients.doc, table, cursors: createCursorCodec('unused-cursor-secret-0123456789') });
+  const found = new Map<string, string | undefined>();
+  for (const shardId of shards) found.set(shardId, (await readCheckpoint(derived, READER, stream!.label, shardId)).sequenceNumber);
+  return found;
+}
+
+let atReady: Map<string, string[]>;
+
 beforeAll(async () => {
-  await ensureTable(clients.client, table);
   dir = await mkdtemp(join(tmpdir(), 'qp-start-'));
   const port = await freePort();
   child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -43,7 +84,8 @@ beforeAll(async () => {
   const url = `http://127.0.0.1:${port}`;
   call = caller(url);
   await waitUntilReady(child, url);
-}, 150_000);
+  atReady = await streamSequences();
+}, 240_000);
 
 afterAll(async () => {
   if (child?.pid && isAlive(child.pid)) child.kill('SIGTERM');
@@ -54,6 +96,15 @@ afterAll(async () => {
 });
 
 describe('npm start with its in-process worker', () => {
+  it('at /ready, the sample data is derived and every checkpoint is at the stream\'s latest record', async () => {
+    const records = [...atReady.values()].reduce((n, seqs) => n + seqs.length, 0);
+    expect(records).toBeGreaterThan(1_000);
+    const positions = await checkpoints(atReady.keys());
+    for (const [shardId, seqs] of atReady) expect(positions.get(shardId)).toBe(seqs.at(-1));
+    const feed = await call('GET', '/ready');
+    expect(feed.status).toBe(200);
+  });
+
   it('delivers a post to a follower\'s feed and reports its lag in /ready', async () => {
     const tokens: Record<string, string> = {};
     for (const name of ['poster', 'reader']) {
@@ -70,6 +121,15 @@ describe('npm start with its in-process worker', () => {
 
     const ready = await call('GET', '/ready');
     expect(ready.body.details.worker.where).toBe('in-process');
+    // Only records written since /ready were applied: the sample's were never queued before them.
+    const now = await streamSequences();
+    const since = [...now].reduce((n, [shardId, seqs]) => {
+      const last = atReady.get(shardId)?.at(-1);
+      return n + seqs.filter((seq) => last === undefined || compareSequence(seq, last) > 0).length;
+    }, 0);
+    const processed = (ready.body.details.worker.views as { processed: number }[]).map((v) => v.processed);
+    expect(processed[0]).toBeGreaterThan(0);
+    for (const count of processed) expect(count).toBeLessThanOrEqual(since);
     expect(ready.body.details.worker.views.map((v: { view: string }) => v.view)).toEqual(['feed', 'activity', 'directory']);
     expect(typeof ready.body.details.worker.lagSeconds).toBe('number');
   });

@@ -5,7 +5,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { derivedDb } from '../../src/derived/store.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { derivedRanges } from '../../src/schema/keys.js';
-import { uploadPhoto } from '../../src/patterns/index.js';
+import { startAccountDeletion, suspendUser, uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
 import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
 
@@ -22,7 +22,7 @@ async function activity(who: string, query = ''): Promise<any> {
 beforeAll(async () => {
   api = await startApi();
   worker = createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } });
-  for (const name of ['alice', 'bob', 'carol', 'dan', 'pia']) s[name] = await signUp(api, name);
+  for (const name of ['alice', 'bob', 'carol', 'dan', 'pia', 'uma', 'vic', 'wes', 'xia', 'yan']) s[name] = await signUp(api, name);
 });
 
 afterAll(async () => {
@@ -111,5 +111,25 @@ describe('GET /v1/me/activity', () => {
     expect((left.Items ?? []).filter((item) => item.actor === 'carol')).toEqual([]);
     expect((left.Items ?? []).some((item) => item.actor === 'bob')).toBe(true);
     expect((await api.call('DELETE', '/v1/blocks/carol', { token: s.alice!.accessToken })).status).toBe(204);
+  });
+
+  it('the unread count counts exactly what the list shows: not a blocked user, a deleted account or a suspended one', async () => {
+    const uma = await uploadPhoto(api.db, { username: 'uma', location: 'file:///u.png' });
+    for (const name of ['vic', 'wes', 'xia', 'yan']) {
+      expect((await api.call('PUT', '/v1/users/uma/followers/me', { token: s[name]!.accessToken })).status).toBe(201);
+    }
+    expect((await api.call('PUT', `/v1/photos/${photoId('uma', uma.timestamp)}/reactions/heart`, { token: s.wes!.accessToken })).status).toBe(201);
+    await worker.drain();
+    expect((await activity('uma')).unreadCount).toBe(5);
+    // vic is blocked; wes's deletion has started (its follows and reactions not yet swept); yan is suspended.
+    expect((await api.call('PUT', '/v1/blocks/vic', { token: s.uma!.accessToken })).status).toBe(201);
+    await startAccountDeletion(api.db, 'wes');
+    await suspendUser(api.db, 'yan', 'spam');
+    const body = await activity('uma');
+    expect(body.items.map((i: any) => i.actor.username)).toEqual(['xia']);
+    expect(body.unreadCount).toBe(1);
+    // A short page counts the same: the count is not limited to the page's actors.
+    const first = await activity('uma', '?limit=1');
+    expect(first.unreadCount).toBe(1);
   });
 });

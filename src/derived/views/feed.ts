@@ -8,8 +8,10 @@
  *   removes that author's entries; deleting a photo deletes its entries by key, follower by
  *   follower (no Scan). Entries expire by TTL, so a feed never grows without bound.
  */
-import { forEachQueryPage } from '../../patterns/db.js';
-import { derivedKeys, derivedRanges } from '../../schema/keys.js';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { eachLimited } from '../../limit.js';
+import { call, forEachQueryPage, isConditionFailure, type Db } from '../../patterns/db.js';
+import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/items.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
@@ -23,6 +25,30 @@ export function feedEntryItem(reader: string, author: string, timestamp: string,
 }
 
 export const celebrityFollowItem = (reader: string, author: string): RawItem => ({ ...derivedKeys.celebrityFollow(reader, author), author });
+
+/** The reader's big-authors item as it should be for these authors (doctor rewrites a wrong one whole). */
+export const bigAuthorsItem = (reader: string, authors: string[]): RawItem => ({
+  ...derivedKeys.feedBigAuthors(reader),
+  ...Object.fromEntries(authors.map((author) => [BIG_AUTHOR_ATTRIBUTE + author, true])),
+});
+
+/**
+ * Lists or unlists one big author in the reader's big-authors item (FEED#<reader> / ~BIG), which
+ * the feed read gets in the same Query as the entries: one attribute per author, so a replay sets
+ * or removes the same attribute again. Unlisting never creates the item.
+ */
+export async function listBigAuthor(derived: Db, reader: string, author: string, listed: boolean): Promise<void> {
+  const names = { '#a': BIG_AUTHOR_ATTRIBUTE + author };
+  const update = listed
+    ? { UpdateExpression: 'SET #a = :t', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':t': true } }
+    : { UpdateExpression: 'REMOVE #a', ConditionExpression: 'attribute_exists(#a)', ExpressionAttributeNames: names };
+  try {
+    await call(derived, () => derived.doc.send(new UpdateCommand({ TableName: derived.table, Key: derivedKeys.feedBigAuthors(reader), ...update })));
+  } catch (error) {
+    if (!listed && isConditionFailure(error)) return;
+    throw error;
+  }
+}
 
 /** Newest photos a big author's RECENT item holds: what feeds merge at read time (deeper pages leave older ones out). */
 export const RECENT_PHOTOS = 60;
@@ -76,6 +102,7 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
     if (followers === undefined) return;
     if (isCelebrity(followers)) {
       await batchWrite(derived, [{ put: celebrityFollowItem(reader, author) }]);
+      await listBigAuthor(derived, reader, author, true);
       // Authors loaded or promoted before this item existed get it on their first new follower.
       await refreshRecent(author);
       return;
@@ -97,14 +124,16 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
       for (const item of items) writes.push({ delete: { PK: String(item.PK), SK: String(item.SK) } });
     });
     await batchWrite(derived, writes);
+    await listBigAuthor(derived, reader, author, false);
   }
 
   /** An author crossing the threshold upwards: every follower learns to merge them at read time. */
   async function promote(author: string): Promise<void> {
     await refreshRecent(author);
-    await forEachFollowerPage(db, author, (page) =>
-      batchWrite(derived, page.map((reader) => ({ put: celebrityFollowItem(reader, author) }))).then(() => undefined),
-    );
+    await forEachFollowerPage(db, author, async (page) => {
+      await batchWrite(derived, page.map((reader) => ({ put: celebrityFollowItem(reader, author) })));
+      await eachLimited(page, settings.fanoutConcurrency, (reader) => listBigAuthor(derived, reader, author, true));
+    });
   }
 
   return {
