@@ -206,6 +206,10 @@ try {
       ...settings,
       UPLOADS_PER_USER: '2',
       UPLOADS_TOTAL: String(STALL_ADMITTED),
+      // The whole pool to the stallers (no places kept for newcomers), held for the whole window
+      // (no minimum rate): the worst case for the reads measured beside them.
+      UPLOADS_RESERVED: '0',
+      UPLOAD_MIN_BYTES_PER_SECOND: '0',
       UPLOAD_TMP_DIR: stallTmp,
       UPLOAD_IDLE_TIMEOUT_MS: '120000',
       MAX_UPLOAD_BYTES: String(10 * 1024 * 1024),

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { TableMissingError, assertTableReady, ensureTable } from './admin/table.js';
 import { DEMO_PASSWORD, ensureSampleData, SampleDataError, sampleDataMarker, sampleLogin } from './admin/seed.js';
 import { createBlobStore } from './blobs/index.js';
-import { checkpointAtLatest, deriveLoaded } from './derived/initial.js';
+import { checkpointAtLatest, deriveLoaded } from './admin/derive-initial.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { connect, type Connection } from './engine/client.js';
 import { EngineStartError } from './engine/embedded.js';

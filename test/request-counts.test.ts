@@ -381,10 +381,11 @@ describe('requests per HTTP call', () => {
     expect(plain).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
     expect(await slot({ 'idempotency-key': 'counted-key-0001' })).toEqual(plus(plain, { PutItem: 1, UpdateItem: 1 }));
     expect(await slot({ 'idempotency-key': 'counted-key-0001' })).toEqual({ PutItem: 1, GetItem: 1 });
-    // A refused first attempt releases its key (a DeleteItem instead of the answer's UpdateItem).
+    // A refused first attempt releases its key (a DeleteItem instead of the answer's UpdateItem);
+    // nothing read the User item, so the session's check reads it before the 413 leaves.
     metrics.reset();
     expect((await call('POST', `/v1/users/${me}/uploads`, { token, json: { ...json, contentLength: 10 ** 12 }, headers: { 'idempotency-key': 'counted-key-0002' } })).status).toBe(413);
-    expect(requestCounts(metrics.snapshot())).toEqual({ PutItem: 1, DeleteItem: 1 });
+    expect(requestCounts(metrics.snapshot())).toEqual({ PutItem: 1, DeleteItem: 1, GetItem: 1 });
     // A malformed key is refused before any request.
     metrics.reset();
     expect((await call('POST', `/v1/users/${me}/uploads`, { token, json, headers: { 'idempotency-key': 'bad key' } })).status).toBe(400);

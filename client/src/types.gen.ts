@@ -3627,7 +3627,7 @@ export type GetResumableUploadErrors = {
      */
     404: ErrorResponse & {
         error: {
-            code: 'UPLOAD_NOT_FOUND';
+            code: 'UPLOAD_NOT_FOUND' | 'USER_NOT_FOUND';
         };
     };
     /**
@@ -3689,7 +3689,7 @@ export type AbortUploadErrors = {
      */
     404: ErrorResponse & {
         error: {
-            code: 'UPLOAD_NOT_FOUND';
+            code: 'UPLOAD_NOT_FOUND' | 'USER_NOT_FOUND';
         };
     };
     /**

@@ -19,8 +19,9 @@ export function sessionCheckHook(db: Db) {
   return function checkSession(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void): void {
     const check = request.sessionCheck;
     // Not a signed-in request, refused before its handler (no token, bad input), or already checked.
-    // An error answered from the request alone (a malformed id), before any read, shows nothing stored.
-    if (check === undefined || check.checked || reply.statusCode === 401 || (reply.statusCode >= 400 && check.touched !== true)) {
+    // An error answered from the request alone (a malformed id), before any read, shows nothing stored;
+    // neither does a server-side failure (503 while the engine is away: a check would fail the same way).
+    if (check === undefined || check.checked || reply.statusCode === 401 || reply.statusCode >= 500 || (reply.statusCode >= 400 && check.touched !== true)) {
       done(null, payload);
       return;
     }

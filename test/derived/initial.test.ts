@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSampleData } from '../../src/admin/seed.js';
 import { loadConfig } from '../../src/config.js';
 import { READER, readCheckpoint } from '../../src/derived/checkpoints.js';
-import { checkpointAtLatest, deriveLoaded } from '../../src/derived/initial.js';
+import { checkpointAtLatest, deriveLoaded } from '../../src/admin/derive-initial.js';
 import { derivedDb } from '../../src/derived/store.js';
 import { createStreamsClient, findStream, listShards, readRecords, shardIterator } from '../../src/derived/stream.js';
 import { buildViews, createWorker } from '../../src/derived/worker.js';

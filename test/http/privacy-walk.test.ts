@@ -58,6 +58,10 @@ beforeAll(async () => {
   const slot = await api.call('POST', '/v1/users/bob/uploads', { token: bob.accessToken, json: { contentLength: PNG_1x1.length, contentType: 'image/png' } });
   expect(slot.status).toBe(201);
   signedUrls.putUploadBytes = signedValues(slot.body.url, /\/v1\/uploads\/(?<uploadId>[^/]+)$/);
+  // A resumable upload of the walker's: its first part's signed URL (putUploadPart).
+  const resumable = await api.call('POST', '/v1/users/bob/resumable-uploads', { token: bob.accessToken, json: { contentLength: PNG_1x1.length, contentType: 'image/png' } });
+  expect(resumable.status).toBe(201);
+  signedUrls.putUploadPart = signedValues(resumable.body.missing[0].url, /\/v1\/uploads\/(?<uploadId>[^/]+)\/parts\/(?<partNumber>\d+)$/);
   expect((await api.call('PATCH', '/v1/me', { token: alice, json: { pinnedPhotoId: alicePhotoId } })).status).toBe(200);
   expect((await api.call('PUT', `/v1/photos/${alicePhotoId}/reactions/heart`, { token: alice })).status).toBe(201);
   expect((await api.call('PUT', '/v1/users/bob/followers/me', { token: alice })).status).toBe(201);

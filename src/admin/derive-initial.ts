@@ -19,11 +19,11 @@ import { eachLimited } from '../limit.js';
 import { call, type Db } from '../patterns/db.js';
 import type { RawItem } from '../schema/items.js';
 import { classifyKey, classifySafetyKey } from '../schema/keys.js';
-import { acquireLease, releaseLease, saveCheckpoint } from './checkpoints.js';
-import type { Change } from './records.js';
-import { createStreamsClient, findStream, listShards, readRecords, shardIterator } from './stream.js';
-import type { DerivedView } from './apply.js';
-import { derivedDb } from './store.js';
+import { acquireLease, releaseLease, saveCheckpoint } from '../derived/checkpoints.js';
+import type { Change } from '../derived/records.js';
+import { createStreamsClient, findStream, listShards, readRecords, shardIterator } from '../derived/stream.js';
+import type { DerivedView } from '../derived/apply.js';
+import { derivedDb } from '../derived/store.js';
 
 /** Items applied at once: a few requests each, on an engine that serves the start too. */
 const CONCURRENCY = 16;
