@@ -37,6 +37,8 @@ export interface Config {
   blobs: BlobConfig;
   /** Create (and index) the table when missing: on by default in development only. */
   tableCreate: boolean;
+  /** Load the sample users and photos into a table this start created (never in production). */
+  sampleData: boolean;
   /** DynamoDB Local's isolation from the network (see src/engine/isolation.ts). */
   embeddedIsolation: 'namespace' | 'none';
   /** Restarts of a crashed embedded engine before the service gives up and exits. */
@@ -363,6 +365,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     blobs: blobConfig(env, dataDir),
     tableCreate: flag(env, 'TABLE_CREATE') ?? !production,
+    sampleData: flag(env, 'SAMPLE_DATA') ?? !production,
     embeddedIsolation: isolation,
     embeddedMaxRestarts: nonNegativeInt(env, 'EMBEDDED_ENGINE_MAX_RESTARTS', 5, 100),
     mail: mailConfig(env, dataDir),

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       const { createdTable } = await ensureTable(connection.client, config.tableName);
       // Sample users belong to a development table only, never to one created in production.
       // A load that cannot complete stops the start (SampleDataError); the next one finishes it.
-      if (!config.production) {
+      if (!config.production && config.sampleData) {
         const started = Date.now();
         const result = await ensureSampleData(connection.doc, config.tableName, {
           createdTable,

@@ -106,11 +106,27 @@ describe('absolute URLs from the request', () => {
   const apis: Api[] = [];
   afterAll(() => Promise.all(apis.map((a) => a.close())));
 
+  // One service per configuration, with carol and her avatar (each start makes a table: slow under load).
+  const services = new Map<string, Promise<{ api: Api; token: string }>>();
+  function serviceFor(env: Record<string, string>) {
+    const key = JSON.stringify(env);
+    let service = services.get(key);
+    if (!service) {
+      service = (async () => {
+        const api = await startApi(env);
+        apis.push(api);
+        const carol = await signUp(api, 'carol');
+        await api.call('PUT', '/v1/users/carol/avatar', { token: carol.accessToken, body: imageForm(await pngOf(64, 64)) });
+        return { api, token: carol.accessToken };
+      })();
+      services.set(key, service);
+    }
+    return service;
+  }
+
   async function avatarUrl(env: Record<string, string>, headers: Record<string, string>): Promise<string> {
-    const api = await startApi(env);
-    apis.push(api);
-    const carol = await signUp(api, 'carol');
-    await api.call('PUT', '/v1/users/carol/avatar', { token: carol.accessToken, body: imageForm(await pngOf(64, 64)) });
+    const { api, token } = await serviceFor(env);
+    const carol = { accessToken: token };
     // node:http, not fetch: fetch sets Host itself.
     const body = await new Promise<string>((resolve, reject) => {
       const req = httpRequest(`${api.url}/v1/me`, { headers: { ...headers, authorization: `Bearer ${carol.accessToken}` } }, (res) => {
@@ -132,7 +148,7 @@ describe('absolute URLs from the request', () => {
     expect(await avatarUrl({ TRUST_PROXY: '1' }, forwarded)).toMatch(/^https:\/\/photos\.example\/v1\/media\/v\//);
     // PUBLIC_URL, when set, wins over everything.
     expect(await avatarUrl({ PUBLIC_URL: 'https://cdn.example', TRUST_PROXY: '1' }, forwarded)).toMatch(/^https:\/\/cdn\.example\/v1\/media\/v\//);
-  });
+  }, 120_000);
 });
 
 describe.each(STORE_KINDS)('revocation with the %s store', (kind) => {

@@ -28,7 +28,8 @@ afterAll(async () => {
 });
 
 function serviceEnv(dataDir: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'fatal', RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', ...extra };
+  // No sample data: this story is about the engine's lifecycle (test/derived/npm-start.test.ts starts with it).
+  return { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'fatal', RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', SAMPLE_DATA: '0', ...extra };
 }
 
 async function startService(dataDir: string, extra: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null> }> {
@@ -53,7 +54,7 @@ const until = (condition: () => Promise<boolean>, timeoutMs: number): Promise<bo
   );
 
 describe('npm start on the embedded engine', () => {
-  // One service for the whole story (each start seeds sample data: slow on a loaded machine).
+  // One service for the whole story (a start is slow on a loaded machine).
   it('shares its engine with the CLI, refuses a second service, survives a killed JVM once, and exits 70 when it cannot', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'qp-svc-'));
     dirs.push(dataDir);
