@@ -13,12 +13,12 @@ import type { DerivedView } from '../../src/derived/apply.js';
 import { createStreamHandler } from '../../src/derived/lambda.js';
 import { compareSequence } from '../../src/derived/records.js';
 import { derivedDb } from '../../src/derived/store.js';
-import { createStreamsClient, findStream, listShards, readRecords, shardIterator, type StreamRecord } from '../../src/derived/stream.js';
+import type { StreamRecord } from '../../src/derived/stream.js';
 import { buildViews } from '../../src/derived/worker.js';
 import { errors } from '../../src/errors.js';
 import { followUser, unfollowUser, uploadPhoto } from '../../src/patterns/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { authorWithFollowers, expectedEntries, feedEntries, feedOf } from './support.js';
+import { authorWithFollowers, expectedEntries, feedEntries, feedOf, streamRecords } from './support.js';
 
 const settings = loadConfig({}).derived;
 let db: TestDb;
@@ -26,26 +26,11 @@ let seen: string | undefined;
 
 /** Every stream record after the last one returned before (all shards, GetRecords until each is at its end). */
 async function newRecords(): Promise<StreamRecord[]> {
-  const streams = createStreamsClient(db.client);
-  try {
-    const stream = await findStream(db.client, db.table);
-    const found: StreamRecord[] = [];
-    for (const shard of await listShards(streams, stream!.arn)) {
-      let iterator = await shardIterator(streams, stream!.arn, shard.shardId, undefined);
-      while (iterator) {
-        const batch = await readRecords(streams, iterator, 1000);
-        found.push(...batch.records);
-        if (batch.records.length === 0) break;
-        iterator = batch.next;
-      }
-    }
-    const after = found.filter((r) => seen === undefined || compareSequence(r.dynamodb!.SequenceNumber!, seen) > 0);
-    after.sort((a, b) => compareSequence(a.dynamodb!.SequenceNumber!, b.dynamodb!.SequenceNumber!));
-    seen = after.at(-1)?.dynamodb?.SequenceNumber ?? seen;
-    return after;
-  } finally {
-    streams.destroy();
-  }
+  const found = [...(await streamRecords(db.client, db.table)).values()].flat();
+  const after = found.filter((r) => seen === undefined || compareSequence(r.dynamodb!.SequenceNumber!, seen) > 0);
+  after.sort((a, b) => compareSequence(a.dynamodb!.SequenceNumber!, b.dynamodb!.SequenceNumber!));
+  seen = after.at(-1)?.dynamodb?.SequenceNumber ?? seen;
+  return after;
 }
 
 /** What Lambda hands the function: JSON, epoch-second times, at most `size` records. */

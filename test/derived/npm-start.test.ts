@@ -15,13 +15,14 @@ import { deleteTable } from '../../src/admin/table.js';
 import { READER, readCheckpoint } from '../../src/derived/checkpoints.js';
 import { compareSequence } from '../../src/derived/records.js';
 import { derivedDb } from '../../src/derived/store.js';
-import { createStreamsClient, findStream, listShards, readRecords, shardIterator } from '../../src/derived/stream.js';
+import { findStream } from '../../src/derived/stream.js';
 import { createCursorCodec } from '../../src/patterns/cursor.js';
 import { freePort } from '../../src/engine/embedded.js';
 import { caller, imageForm, PNG_1x1, profile, type Api } from '../http/support.js';
 import { isAlive, testClients, uniqueTableName } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
 import { waitUntilReady } from '../support/wait.js';
+import { streamRecords } from './support.js';
 
 const table = uniqueTableName('start');
 const clients = testClients();
@@ -31,25 +32,8 @@ let call: Api['call'];
 
 /** Per shard, every record's sequence number (the stream as it stands). */
 async function streamSequences(): Promise<Map<string, string[]>> {
-  const streams = createStreamsClient(clients.client);
-  try {
-    const stream = await findStream(clients.client, table);
-    const found = new Map<string, string[]>();
-    for (const shard of await listShards(streams, stream!.arn)) {
-      const seqs: string[] = [];
-      let iterator = await shardIterator(streams, stream!.arn, shard.shardId, undefined);
-      while (iterator) {
-        const batch = await readRecords(streams, iterator, 1000);
-        seqs.push(...batch.records.map((r) => r.dynamodb!.SequenceNumber!));
-        if (batch.records.length === 0) break;
-        iterator = batch.next;
-      }
-      found.set(shard.shardId, seqs);
-    }
-    return found;
-  } finally {
-    streams.destroy();
-  }
+  const records = await streamRecords(clients.client, table);
+  return new Map([...records].map(([shardId, shard]) => [shardId, shard.map((r) => r.dynamodb!.SequenceNumber!)]));
 }
 
 /** Per shard, the worker's checkpoint. */

@@ -5,8 +5,9 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toChange } from '../../src/derived/records.js';
-import { createStreamsClient, findStream, listShards, readRecords, shardIterator, type StreamRecord } from '../../src/derived/stream.js';
+import type { StreamRecord } from '../../src/derived/stream.js';
 import { createTestDb, type TestDb } from '../support/db.js';
+import { streamRecords } from './support.js';
 
 let db: TestDb;
 
@@ -17,25 +18,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function allRecords(): Promise<StreamRecord[]> {
-  const streams = createStreamsClient(db.client);
-  try {
-    const stream = await findStream(db.client, db.table);
-    const found: StreamRecord[] = [];
-    for (const shard of await listShards(streams, stream!.arn)) {
-      let iterator = await shardIterator(streams, stream!.arn, shard.shardId, undefined);
-      while (iterator) {
-        const batch = await readRecords(streams, iterator, 1000);
-        found.push(...batch.records);
-        if (batch.records.length === 0) break;
-        iterator = batch.next;
-      }
-    }
-    return found;
-  } finally {
-    streams.destroy();
-  }
-}
+const allRecords = async (): Promise<StreamRecord[]> => [...(await streamRecords(db.client, db.table)).values()].flat();
 
 describe('stream record decoding', () => {
   it('decodes an empty map, an empty list and a nested empty map from a real record', async () => {

@@ -1,6 +1,8 @@
 /** Shared set-up of the derived-data tests: an author with followers, feed entries read back. */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWrite, derivedDb } from '../../src/derived/store.js';
+import { createStreamsClient, findStream, listShards, readRecords, shardIterator, type StreamRecord } from '../../src/derived/stream.js';
 import type { DocClient } from '../../src/engine/doc-client.js';
 import type { Db } from '../../src/patterns/db.js';
 import { encodeFriendship, encodeUser } from '../../src/schema/items.js';
@@ -61,4 +63,31 @@ export function intercept(doc: DocClient, command: string, before: (command: str
 /** Waits for a condition, polling (test/support/wait.ts); throws after `timeoutMs`. */
 export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   await waitFor(condition, { what, timeoutMs, intervalMs: 20 });
+}
+
+/**
+ * Every record of a table's stream as it stands, per shard in order (GetRecords from the
+ * trim horizon until each shard is at its end): the real records the worker and Lambda get.
+ */
+export async function streamRecords(client: DynamoDBClient, table: string): Promise<Map<string, StreamRecord[]>> {
+  const streams = createStreamsClient(client);
+  try {
+    const stream = await findStream(client, table);
+    if (!stream) throw new Error(`${table} has no stream`);
+    const found = new Map<string, StreamRecord[]>();
+    for (const shard of await listShards(streams, stream.arn)) {
+      const records: StreamRecord[] = [];
+      let iterator = await shardIterator(streams, stream.arn, shard.shardId, undefined);
+      while (iterator) {
+        const batch = await readRecords(streams, iterator, 1000);
+        records.push(...batch.records);
+        if (batch.records.length === 0) break;
+        iterator = batch.next;
+      }
+      found.set(shard.shardId, records);
+    }
+    return found;
+  } finally {
+    streams.destroy();
+  }
 }

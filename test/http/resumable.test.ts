@@ -327,9 +327,11 @@ describe.each(['local', 's3'] as const)('an abandoned resumable upload with the 
     expect(Item?.bytes).toBe(7000);
     expect(Item?.openSlots).toEqual(new Set([expect.stringMatching(new RegExp(`^${second.body.uploadId}:`))]));
     if (kind === 'local') {
-      // Parts older than the upload's life and grace go; the live upload's stay.
-      expect(await store.openParts()).toHaveLength(2);
-      expect(await sweepStaleParts(store.blobs, 2 + 2)).toBe(1);
+      // Parts older than the upload's life and grace go; the live upload's stay. The service's
+      // upload timer runs the same sweep and may have been first: then this one finds nothing.
+      const before = await store.openParts();
+      expect(before.length).toBeGreaterThanOrEqual(1);
+      expect(await sweepStaleParts(store.blobs, 2 + 2)).toBe(before.length - 1);
       expect(await store.openParts()).toHaveLength(1);
     } else {
       // S3: the bucket's AbortIncompleteMultipartUpload rule does it (test/deploy.test.ts checks the template).

@@ -1,14 +1,14 @@
 /**
  * How many test files run at once. The files wait on DynamoDB Local, s3rver, child processes
- * and Chromium far more than they compute, so three workers keep two cores busy; each worker
+ * and Chromium far more than they compute, so four workers keep two cores busy; each worker
  * gets an engine of its own (engine.global.ts). TEST_WORKERS overrides (1 runs files in turn).
  * A run of files named on the command line (`npx vitest run test/a.test.ts`) starts no more
  * workers, and so no more engines, than it has files.
  */
 import { existsSync } from 'node:fs';
 
-const requested = Number(process.env.TEST_WORKERS ?? 3);
-const configured = Number.isInteger(requested) && requested >= 1 && requested <= 8 ? requested : 3;
+const requested = Number(process.env.TEST_WORKERS ?? 4);
+const configured = Number.isInteger(requested) && requested >= 1 && requested <= 8 ? requested : 4;
 
 /** The number of test files named on the command line, when every argument names one. */
 function namedFiles(): number | undefined {
