@@ -11,7 +11,7 @@
  * so a crash replays at most the batch in flight (harmless: derived writes are idempotent).
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { call, isConditionFailure, type Db } from '../patterns/db.js';
+import { call, conditional, isConditionFailure, type Db } from '../patterns/db.js';
 import { derivedKeys } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
 import { compareSequence } from './records.js';
@@ -96,49 +96,40 @@ export async function saveCheckpoint(
   migrated = false,
 ): Promise<boolean> {
   const now = Date.now();
-  try {
-    await call(derived, () =>
-      derived.doc.send(
-        new UpdateCommand({
-          TableName: derived.table,
-          Key: derivedKeys.checkpoint(READER, streamLabel, shardId),
-          UpdateExpression: `SET ${checkpoint.sequenceNumber ? 'sequenceNumber = :seq, ' : ''}finished = :finished, leaseUntil = :until, updatedAt = :at${migrated ? ', migrated = :true' : ''}`,
-          ConditionExpression: '#owner = :me',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: {
-            ':me': owner,
-            ':finished': checkpoint.finished,
-            ':until': now + leaseMs,
-            ':at': new Date(now).toISOString(),
-            ...(checkpoint.sequenceNumber ? { ':seq': checkpoint.sequenceNumber } : {}),
-            ...(migrated ? { ':true': true } : {}),
-          },
-        }),
-      ),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return conditional(derived, () =>
+    derived.doc.send(
+      new UpdateCommand({
+        TableName: derived.table,
+        Key: derivedKeys.checkpoint(READER, streamLabel, shardId),
+        UpdateExpression: `SET ${checkpoint.sequenceNumber ? 'sequenceNumber = :seq, ' : ''}finished = :finished, leaseUntil = :until, updatedAt = :at${migrated ? ', migrated = :true' : ''}`,
+        ConditionExpression: '#owner = :me',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: {
+          ':me': owner,
+          ':finished': checkpoint.finished,
+          ':until': now + leaseMs,
+          ':at': new Date(now).toISOString(),
+          ...(checkpoint.sequenceNumber ? { ':seq': checkpoint.sequenceNumber } : {}),
+          ...(migrated ? { ':true': true } : {}),
+        },
+      }),
+    ),
+  );
 }
 
 /** Gives the shard up at once (a clean stop), so a standby need not wait for the lease to expire. */
 export async function releaseLease(derived: Db, streamLabel: string, shardId: string, owner: string): Promise<void> {
-  try {
-    await call(derived, () =>
-      derived.doc.send(
-        new UpdateCommand({
-          TableName: derived.table,
-          Key: derivedKeys.checkpoint(READER, streamLabel, shardId),
-          UpdateExpression: 'SET leaseUntil = :zero',
-          ConditionExpression: '#owner = :me',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':me': owner, ':zero': 0 },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  // Taken over meanwhile: nothing of ours to give up.
+  await conditional(derived, () =>
+    derived.doc.send(
+      new UpdateCommand({
+        TableName: derived.table,
+        Key: derivedKeys.checkpoint(READER, streamLabel, shardId),
+        UpdateExpression: 'SET leaseUntil = :zero',
+        ConditionExpression: '#owner = :me',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':me': owner, ':zero': 0 },
+      }),
+    ),
+  );
 }

@@ -87,6 +87,20 @@ export async function call<T>(db: Db, request: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A conditional write whose failed condition is an answer, not an error: true when it applied,
+ * false when its condition failed; any other error is thrown as `call` maps it.
+ */
+export async function conditional(db: Db, request: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await call(db, request);
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export { backoff } from '../backoff.js';
 
 export const TRANSACTION_ATTEMPTS = 10;

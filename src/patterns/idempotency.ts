@@ -16,7 +16,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { keys } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
 import { plainItem } from './acting.js';
-import { call, isConditionFailure, type Db } from './db.js';
+import { call, conditional, isConditionFailure, type Db } from './db.js';
 
 export interface IdempotencyKeyRef {
   /** The account (or, for sign-up, the name asked for) whose partition holds the key. */
@@ -84,40 +84,31 @@ export async function claimIdempotencyKey(db: Db, claim: Claim, nowMs = Date.now
 
 /** UpdateItem: the first attempt's answer, kept until the key expires; false when the claim was lost. */
 export async function settleIdempotencyKey(db: Db, claim: Claim, answer: { status: number; answer?: string | undefined }): Promise<boolean> {
-  try {
-    await call(db, () =>
-      db.doc.send(
-        new UpdateCommand({
-          TableName: db.table,
-          Key: keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest),
-          UpdateExpression: `SET #state = :done, #status = :status${answer.answer === undefined ? '' : ', answer = :answer'} REMOVE leaseUntil`,
-          ConditionExpression: 'claimId = :claim',
-          ExpressionAttributeNames: { '#state': 'state', '#status': 'status' },
-          ExpressionAttributeValues: { ':done': 'done', ':status': answer.status, ':claim': claim.claimId, ...(answer.answer === undefined ? {} : { ':answer': answer.answer }) },
-        }),
-      ),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return conditional(db, () =>
+    db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest),
+        UpdateExpression: `SET #state = :done, #status = :status${answer.answer === undefined ? '' : ', answer = :answer'} REMOVE leaseUntil`,
+        ConditionExpression: 'claimId = :claim',
+        ExpressionAttributeNames: { '#state': 'state', '#status': 'status' },
+        ExpressionAttributeValues: { ':done': 'done', ':status': answer.status, ':claim': claim.claimId, ...(answer.answer === undefined ? {} : { ':answer': answer.answer }) },
+      }),
+    ),
+  );
 }
 
 /** DeleteItem of this attempt's claim (it failed: a retry with the key may run again). */
 export async function releaseIdempotencyKey(db: Db, claim: Claim): Promise<void> {
-  try {
-    await call(db, () =>
-      db.doc.send(
-        new DeleteCommand({
-          TableName: db.table,
-          Key: keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest),
-          ConditionExpression: 'claimId = :claim',
-          ExpressionAttributeValues: { ':claim': claim.claimId },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  // Another attempt's claim by now (ours expired): it is not ours to free.
+  await conditional(db, () =>
+    db.doc.send(
+      new DeleteCommand({
+        TableName: db.table,
+        Key: keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest),
+        ConditionExpression: 'claimId = :claim',
+        ExpressionAttributeValues: { ':claim': claim.claimId },
+      }),
+    ),
+  );
 }

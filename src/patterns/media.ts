@@ -19,7 +19,7 @@ import { assertCaptionText, assertUsername, type Photo, type StoredImage } from 
 import { decodeUser, encodePhoto, type RawItem } from '../schema/items.js';
 import { keys } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
-import { batchGet, call, isConditionFailure, RETRY, transact, type Db } from './db.js';
+import { batchGet, call, conditional, isConditionFailure, RETRY, transact, type Db } from './db.js';
 import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from './guards.js';
 import { markSessionChecked } from './acting.js';
 import { emptyReactions } from './photos.js';
@@ -78,24 +78,18 @@ async function releaseReservations(db: Db, username: string, found: Reservation[
   const release = async (these: Reservation[]): Promise<boolean> => {
     const values: Record<string, unknown> = { ':n': -these.reduce((sum, r) => sum + r.bytes, 0), ':set': new Set(these.map((r) => r.entry)) };
     these.forEach((r, i) => (values[`:e${i}`] = r.entry));
-    try {
-      await call(db, () =>
-        db.doc.send(
-          new UpdateCommand({
-            TableName: db.table,
-            Key: keys.storageUse(username),
-            UpdateExpression: 'ADD #b :n DELETE #o :set',
-            ConditionExpression: these.map((_r, i) => `contains(#o, :e${i})`).join(' AND '),
-            ExpressionAttributeNames: { '#b': 'bytes', '#o': 'openSlots' },
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditional(db, () =>
+      db.doc.send(
+        new UpdateCommand({
+          TableName: db.table,
+          Key: keys.storageUse(username),
+          UpdateExpression: 'ADD #b :n DELETE #o :set',
+          ConditionExpression: these.map((_r, i) => `contains(#o, :e${i})`).join(' AND '),
+          ExpressionAttributeNames: { '#b': 'bytes', '#o': 'openSlots' },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
   };
   if (found.length === 0) return [];
   if (await release(found)) return found.map((r) => r.uploadId);
@@ -413,12 +407,8 @@ export async function completedUpload(db: Db, uploadId: string, username: string
 
 /** DeleteItem of an uncompleted slot (a missing one is fine; a completed one stays, still naming its photo). */
 export async function deleteUploadSlot(db: Db, uploadId: string): Promise<void> {
-  try {
-    await call(db, () =>
-      db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.uploadSlot(uploadId), ConditionExpression: 'attribute_not_exists(photoTimestamp)' })),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  await conditional(db, () =>
+    db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.uploadSlot(uploadId), ConditionExpression: 'attribute_not_exists(photoTimestamp)' })),
+  );
 }
 

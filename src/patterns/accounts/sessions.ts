@@ -18,7 +18,7 @@ import { errors } from '../../errors.js';
 import { assertUsername, Username, validator } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX, type ItemKey } from '../../schema/keys.js';
 import { accountCheck, accountIdOf, inactiveUser } from '../guards.js';
-import { batchGet, call, forEachQueryPage, isConditionFailure, RETRY, transact, type Db } from '../db.js';
+import { batchGet, call, conditional, forEachQueryPage, isConditionFailure, RETRY, transact, type Db } from '../db.js';
 import { actingCondition, markSessionChecked, MAX_REVOKED_SESSIONS } from '../acting.js';
 import { safetyErrors } from '../safety/errors.js';
 
@@ -277,24 +277,21 @@ export async function endAllSessions(db: Db, username: string): Promise<number> 
  */
 export async function markAllSessionsEnded(db: Db, username: string): Promise<void> {
   const acting = actingCondition(username);
-  try {
-    await call(db, () =>
-      db.doc.send(
-        new UpdateCommand({
-          TableName: db.table,
-          Key: keys.user(username),
-          UpdateExpression: 'SET sessionsValidAfter = :now REMOVE revokedSessions',
-          ConditionExpression: `attribute_exists(PK)${acting.expression}`,
-          ...(Object.keys(acting.names).length > 0 ? { ExpressionAttributeNames: acting.names } : {}),
-          ExpressionAttributeValues: { ':now': Date.now(), ...acting.values },
-        }),
-      ),
-    );
-    markSessionChecked(username);
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    if (acting.expression) throw errors.sessionEnded();
-  }
+  const applied = await conditional(db, () =>
+    db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.user(username),
+        UpdateExpression: 'SET sessionsValidAfter = :now REMOVE revokedSessions',
+        ConditionExpression: `attribute_exists(PK)${acting.expression}`,
+        ...(Object.keys(acting.names).length > 0 ? { ExpressionAttributeNames: acting.names } : {}),
+        ExpressionAttributeValues: { ':now': Date.now(), ...acting.values },
+      }),
+    ),
+  );
+  if (applied) markSessionChecked(username);
+  // A missing account has no sessions to end; a failed acting condition is an ended session.
+  else if (acting.expression) throw errors.sessionEnded();
 }
 
 /** How many items one revoke-all transaction deletes (the limit is 100). */
