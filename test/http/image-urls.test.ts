@@ -4,17 +4,12 @@
  * TRUST_PROXY), the same all day for one viewer (day-aligned windows, an injected clock), and
  * revoked at once by a block, going private, a photo's deletion and an account's deletion.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalBlobStore, createMediaUrls } from '../../src/blobs/index.js';
-import { buildApp } from '../../src/http/app.js';
-import { createTestDb } from '../support/db.js';
+import { createMediaUrls } from '../../src/blobs/index.js';
 import { pngOf } from '../support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
-import { caller, imageForm, listen, profile, signUp, startApi, testConfig, type Api, type Session } from './support.js';
+import { imageForm, profile, signUp, startApi, type Api, type Session } from './support.js';
 
 const DAY = 86_400;
 /** 10:00 UTC on a day well after now, so that S3-style expiries are in the future. */
@@ -57,28 +52,7 @@ describe('image URLs over HTTP, with a clock the test moves', () => {
   let photoId: string;
 
   beforeAll(async () => {
-    const db = await createTestDb();
-    const photosDir = await mkdtemp(join(tmpdir(), 'qp-photos-'));
-    const app = await buildApp({
-      db: { ...db, doc: db.patterns },
-      client: db.client,
-      config: testConfig({ PHOTOS_DIR: photosDir, TABLE_NAME: db.table }),
-      blobs: createLocalBlobStore(photosDir),
-      mediaClock: () => now,
-    });
-    const url = await listen(app);
-    api = {
-      url,
-      db,
-      app,
-      photosDir,
-      call: caller(url),
-      async close() {
-        await app.close();
-        await db.drop();
-        await rm(photosDir, { recursive: true, force: true });
-      },
-    };
+    api = await startApi({}, { mediaClock: () => now });
     alice = await signUp(api, 'alice');
     const upload = await api.call('POST', '/v1/users/alice/photos', { token: alice.accessToken, body: imageForm(await pngOf(64, 48)) });
     photoId = upload.body.id;

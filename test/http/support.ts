@@ -53,12 +53,19 @@ export async function listen(app: FastifyInstance): Promise<string> {
   return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
-export async function startApi(env: Record<string, string> = {}, options: { blobs?: BlobStore } = {}): Promise<Api> {
+/** `mediaClock`: the seconds image URLs are signed at (a test moves it instead of waiting). */
+export async function startApi(env: Record<string, string> = {}, options: { blobs?: BlobStore; mediaClock?: () => number } = {}): Promise<Api> {
   const db = await createTestDb();
   const photosDir = await mkdtemp(join(tmpdir(), 'qp-photos-'));
   const config = testConfig({ PHOTOS_DIR: photosDir, TABLE_NAME: db.table, ...env });
   // The API runs on the lean client, as in production; pattern tests use the SDK's.
-  const app = await buildApp({ db: { ...db, doc: db.patterns }, client: db.client, config, blobs: options.blobs ?? createLocalBlobStore(photosDir) });
+  const app = await buildApp({
+    db: { ...db, doc: db.patterns },
+    client: db.client,
+    config,
+    blobs: options.blobs ?? createLocalBlobStore(photosDir),
+    ...(options.mediaClock ? { mediaClock: options.mediaClock } : {}),
+  });
   const url = await listen(app);
   return {
     url,
