@@ -103,12 +103,12 @@ export interface PageOf<T> {
 
 /** Answers worth asking again: the network failed, or the service said to come back shortly. */
 const PASSING_CODES = new Set(['ENGINE_UNAVAILABLE', 'TABLE_NOT_FOUND', 'THROTTLED', 'RATE_LIMITED', 'INTERNAL', 'PASSWORD_HASHING_BUSY']);
-export function isPassing(error: unknown): boolean {
+function isPassing(error: unknown): boolean {
   return !isErrorResponse(error) || PASSING_CODES.has(error.error.code);
 }
 
 /** Automatic retries of a page after a passing failure, 1 s, 2 s then 4 s apart; then only the Retry button. */
-export const AUTO_RETRIES = 3;
+const AUTO_RETRIES = 3;
 const retryDelayMs = (failures: number) => 1000 * 2 ** (failures - 1);
 
 /**
@@ -119,7 +119,7 @@ const retryDelayMs = (failures: number) => 1000 * 2 ** (failures - 1);
  *
  * A failed page is never asked for in a loop: a passing failure (offline, 503) is retried a
  * few times with growing pauses (and once more when the browser comes back online), any other
- * (404, 403) not at all; then the list shows the error and waits for `retry()`.
+ * (404, 403) not at all; then the list shows the error and waits for `more()` (the Retry button).
  */
 export function usePaged<T>(key: string, load: (cursor: string | undefined) => Promise<PageOf<T>>, paused = false) {
   const [items, setItems] = useState<T[]>([]);
@@ -197,11 +197,11 @@ export function usePaged<T>(key: string, load: (cursor: string | undefined) => P
     };
   }, [failures, fetchPage]);
 
+  // The next page, or after a failure the same page again (the cursor moves only on success).
   const more = useCallback(() => fetchPage(false), [fetchPage]);
-  const failed = error !== undefined;
   // What the list does next on its own: try again soon, wait for the network, or nothing.
   const next: 'retrying' | 'offline' | 'stopped' = !failures.passing ? 'stopped' : !navigator.onLine ? 'offline' : failures.count <= AUTO_RETRIES ? 'retrying' : 'stopped';
-  return { items, setItems, done, busy, error, failed, next, more, retry: more };
+  return { items, setItems, done, busy, error, next, more };
 }
 
 /**
@@ -213,10 +213,11 @@ export function MoreSentinel({
   list,
   started = true,
 }: {
-  list: { done: boolean; busy: boolean; failed: boolean; next: 'retrying' | 'offline' | 'stopped'; error?: string | undefined; more: () => Promise<void>; retry: () => Promise<void> };
+  list: { done: boolean; busy: boolean; next: 'retrying' | 'offline' | 'stopped'; error?: string | undefined; more: () => Promise<void> };
   started?: boolean;
 }) {
-  const { done, busy, failed, more } = list;
+  const { done, busy, more } = list;
+  const failed = list.error !== undefined;
   const ref = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const node = ref.current;
@@ -233,7 +234,7 @@ export function MoreSentinel({
     return (
       <div class="more-failed" data-next={list.next}>
         <Notice error={list.next === 'offline' ? 'You are offline: this list loads when the connection is back.' : list.error} inline />
-        <button class="more" type="button" disabled={busy} onClick={() => void list.retry()}>
+        <button class="more" type="button" disabled={busy} onClick={() => void more()}>
           {busy ? 'Loading…' : list.next === 'retrying' ? 'Retry now' : 'Retry'}
         </button>
       </div>
@@ -255,8 +256,11 @@ const UNITS: [limit: number, seconds: number, unit: string][] = [
 ];
 
 /** "now", "5 min", "3 h", "2 d", "6 w", then the date: how long ago, as people read a feed. */
+/** The API's timestamps are UTC, written without a zone (the lab's format): read them as UTC. */
+const utc = (iso: string): Date => new Date(iso.endsWith('Z') || /[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
+
 export function ago(iso: string, now = Date.now()): string {
-  const then = new Date(iso.endsWith('Z') || /[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`).getTime();
+  const then = utc(iso).getTime();
   const seconds = Math.max(0, Math.round((now - then) / 1000));
   if (seconds < 10) return 'now';
   for (const [limit, size, unit] of UNITS) if (seconds < limit) return `${Math.floor(seconds / size)} ${unit}`;
@@ -265,7 +269,7 @@ export function ago(iso: string, now = Date.now()): string {
 
 /** A time as "3 h", with the full date and time on hover (and for screen readers, in `title`). */
 export function Ago({ at }: { at: string }) {
-  const full = new Date(at.endsWith('Z') || /[+-]\d\d:\d\d$/.test(at) ? at : `${at}Z`).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
+  const full = utc(at).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
   return (
     <time class="muted ago" dateTime={at} title={full}>
       {ago(at)}
