@@ -13,10 +13,10 @@
  * so the worker starts with no backlog and a live record is applied first.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DerivedConfig } from '../config.js';
 import { eachLimited } from '../limit.js';
-import { call, type Db } from '../patterns/db.js';
+import type { Db } from '../patterns/db.js';
+import { forEachScanPage } from './scan.js';
 import type { RawItem } from '../schema/items.js';
 import { classifyKey, classifySafetyKey } from '../schema/keys.js';
 import { acquireLease, releaseLease, saveCheckpoint } from '../derived/checkpoints.js';
@@ -28,18 +28,11 @@ import { derivedDb } from '../derived/store.js';
 /** Items applied at once: a few requests each, on an engine that serves the start too. */
 const CONCURRENCY = 16;
 
-/** Every item of the main table, as INSERT changes (one Scan: only for a table just loaded). */
-async function* insertsOf(db: Db): AsyncGenerator<Change[]> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await call(db, () => db.doc.send(new ScanCommand({ TableName: db.table, ExclusiveStartKey: start })));
-    yield ((page.Items ?? []) as RawItem[]).flatMap((item): Change[] => {
-      if (typeof item.PK !== 'string' || typeof item.SK !== 'string') return [];
-      const key = { PK: item.PK, SK: item.SK };
-      return [{ event: 'INSERT', kind: classifyKey(key), key, oldImage: undefined, newImage: item, sequenceNumber: '0', at: new Date() }];
-    });
-    start = page.LastEvaluatedKey;
-  } while (start);
+/** An item of the main table as the INSERT the stream would carry. */
+function insertOf(item: RawItem): Change[] {
+  if (typeof item.PK !== 'string' || typeof item.SK !== 'string') return [];
+  const key = { PK: item.PK, SK: item.SK };
+  return [{ event: 'INSERT', kind: classifyKey(key), key, oldImage: undefined, newImage: item, sequenceNumber: '0', at: new Date() }];
 }
 
 /** Applies every item of the table to every view; returns the items applied. */
@@ -49,12 +42,13 @@ export async function deriveLoaded(db: Db, views: readonly DerivedView[]): Promi
   const apply = (changes: Change[]) => eachLimited(changes, CONCURRENCY, async (change) => {
     for (const view of views) await view.apply(change);
   });
-  for await (const changes of insertsOf(db)) {
-    const [deleting, adding] = partition(changes, (c) => classifySafetyKey(c.key)?.kind === 'block');
+  // One Scan, only for a table just loaded.
+  await forEachScanPage(db, {}, async (items) => {
+    const [deleting, adding] = partition(items.flatMap(insertOf), (c) => classifySafetyKey(c.key)?.kind === 'block');
     blocks.push(...deleting);
     await apply(adding);
     applied += adding.length;
-  }
+  });
   await apply(blocks);
   return applied + blocks.length;
 }

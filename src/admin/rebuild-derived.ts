@@ -14,9 +14,9 @@
  * Each expected key is looked up with BatchGetItem on the derived table; a missing one is
  * written with the views' own item builders (idempotent: a Put of a deterministic key).
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DerivedConfig } from '../config.js';
 import { batchGet, type Db } from '../patterns/db.js';
+import { forEachScanPage } from './scan.js';
 import { classifyDerivedKey, classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
 import { batchWrite, derivedDb } from '../derived/store.js';
@@ -52,10 +52,8 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
   const users = new Map<string, RawItem>();
   const followersOf = new Map<string, { follower: string; since: string }[]>();
   const photos: { author: string; timestamp: string }[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.doc.send(new ScanCommand({ TableName: db.table, ExclusiveStartKey: start }));
-    for (const item of (page.Items ?? []) as RawItem[]) {
+  await forEachScanPage(db, {}, (items) => {
+    for (const item of items) {
       const kind = classifyKey({ PK: String(item.PK), SK: String(item.SK) });
       if (kind.kind === 'user') users.set(kind.username, item);
       else if (kind.kind === 'photo') photos.push({ author: kind.username, timestamp: kind.timestamp });
@@ -65,8 +63,7 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
         followersOf.set(kind.followed, list);
       }
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  });
 
   const wanted: { item: RawItem & ItemKey; view: RebuildableView; reason: string }[] = [];
   const mine = (user: string) => options.user === undefined || options.user === user;
