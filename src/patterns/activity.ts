@@ -9,7 +9,7 @@ import { assertUsername, isReactionType, type Photo, type ReactionType, type Use
 import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
 import { derivedKeys, derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
-import { batchGet, call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { ensureActingLive } from './session-check.js';
 import { listable, viewerState } from './viewer.js';
 
@@ -128,7 +128,7 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
     }
   }
   const unreadCount = unread.filter((item) => visible(item) !== undefined).length;
-  return { items, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}), unreadCount };
+  return { ...pageOf(items, result.nextCursor), unreadCount };
 }
 
 /**

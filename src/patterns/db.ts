@@ -40,6 +40,16 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/** A page of `items`, with `nextCursor` only when there is one (the shape every list answers). */
+export function pageOf<T>(items: T[], nextCursor: string | undefined): Page<T> {
+  return nextCursor === undefined ? { items } : { items, nextCursor };
+}
+
+/** The same page with each item mapped (decoded, enriched, turned into its API view); the cursor passes through. */
+export function mapPage<T, U>(page: Page<T>, fn: (item: T) => U): Page<U> {
+  return pageOf(page.items.map(fn), page.nextCursor);
+}
+
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
@@ -240,7 +250,7 @@ export async function queryPage<T>(
   const hasMore = result.Items.length > raw.length || result.LastEvaluatedKey !== undefined;
   const last = raw.at(-1);
   const nextCursor = hasMore && last ? db.cursors.encode(scope, startKeyOf(last)) : undefined;
-  return { raw, page: { items: raw.map(decode), ...(nextCursor ? { nextCursor } : {}) } };
+  return { raw, page: pageOf(raw.map(decode), nextCursor) };
 }
 
 function startKeyOf(item: RawItem): StartKey {

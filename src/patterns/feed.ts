@@ -20,7 +20,7 @@ import { assertUsername, type Photo, type ReactionType, type User } from '../sch
 import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
 import { BIG_AUTHOR_ATTRIBUTE, classifyDerivedKey, derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
-import { batchGet, call, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, pageOf, type Db, type Page, type PageRequest } from './db.js';
 import { listable, viewerState } from './viewer.js';
 
 export const FEED_PAGE_DEFAULT = 10;
@@ -187,5 +187,5 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
     if (c.author !== reader && !state.follows(c.author)) continue;
     items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(c.author) });
   }
-  return { items, ...(nextCursor ? { nextCursor } : {}) };
+  return pageOf(items, nextCursor);
 }

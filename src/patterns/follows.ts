@@ -5,7 +5,7 @@ import { assertUsername, type Friendship, type User } from '../schema/entities.j
 import { decodeFriendship, decodeUser, encodeFriendship } from '../schema/items.js';
 import { INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
-import { batchGet, call, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, mapPage, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
 import { assertUserExists } from './users.js';
@@ -187,8 +187,5 @@ export async function listFollowedWithProfiles(db: Db, username: string, page: P
   const followed = await listFollowed(db, username, page);
   const profiles = await batchGet(db, 'listFollowedWithProfiles', followed.items.map((f) => keys.user(f.followedUser)));
   const byName = new Map(profiles.map((item) => [String(item.username), decodeUser(item)]));
-  return {
-    items: followed.items.map((friendship) => ({ friendship, user: byName.get(friendship.followedUser) })),
-    ...(followed.nextCursor ? { nextCursor: followed.nextCursor } : {}),
-  };
+  return mapPage(followed, (friendship) => ({ friendship, user: byName.get(friendship.followedUser) }));
 }

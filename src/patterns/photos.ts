@@ -5,7 +5,7 @@ import { assertTimestamp, assertUsername, REACTION_TYPES, type Photo, type React
 import { decodePhoto, decodeReaction, encodePhoto, type RawItem } from '../schema/items.js';
 import { keys, ranges } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
-import { backoff, call, isConditionFailure, paginate, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
+import { backoff, call, isConditionFailure, pageOf, paginate, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
 import { activeUserCheck, deletingUserCheck, existingUserCheck, inactiveUser } from './guards.js';
 import { assertUserExists } from './users.js';
 
@@ -116,7 +116,7 @@ export async function getPhotoWithReactions(db: Db, owner: string, timestamp: st
   const reactions = (photoItem ? raw.slice(1) : raw).map(decodeReaction);
   return {
     photo: photoItem ? decodePhoto(photoItem) : undefined,
-    reactions: { items: reactions, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) },
+    reactions: pageOf(reactions, result.nextCursor),
   };
 }
 

@@ -4,7 +4,7 @@ import { errors } from '../errors.js';
 import { assertBirthdate, assertUsername, NewUser, ProfileUpdate, validator, type Photo, type User } from '../schema/entities.js';
 import { decodePhoto, decodeUser, encodeUser, type RawItem } from '../schema/items.js';
 import { keys, parsePhotoSk, ranges } from '../schema/keys.js';
-import { call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { ACTIVE_USER, activeFor } from './guards.js';
 import { actingFor, assertActingLive, markSessionChecked, projectionWithSession, sessionLive } from './acting.js';
 
@@ -147,7 +147,7 @@ export async function getUserAndPhotos(db: Db, username: string, page: PageReque
   const user = first && head && 'followers' in head ? head : undefined;
   const photos = (user ? rest : result.items) as Photo[];
   if (first && !user && photos.length === 0) throw errors.userNotFound(username);
-  return { user, photos: { items: photos, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) } };
+  return { user, photos: pageOf(photos, result.nextCursor) };
 }
 
 /**
