@@ -1,6 +1,7 @@
 /**
- * The request machinery the access patterns share: the context they run in, SDK error
- * mapping, transactions with conflict retries, paged queries and chunked batch reads.
+ * The request machinery the access patterns share: the context they run in, calls named after
+ * their pattern, SDK error mapping, transactions with conflict retries, the one paginator
+ * (Query and Scan), the page shape lists answer with, and chunked batch reads.
  */
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
