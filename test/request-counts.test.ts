@@ -157,6 +157,19 @@ describe.each(KINDS)('requests per access pattern, %s client', (kind) => {
     expect(await count(() => listFollowed(db, newcomer))).toEqual({ Query: 1, GetItem: 1 });
     expect(await count(() => listFollowedWithProfiles(db, newcomer))).toEqual({ Query: 1, GetItem: 1 });
   });
+
+  it('counts each request under the name its pattern gave it', async () => {
+    const byPattern = async (action: () => Promise<unknown>) => {
+      metrics.reset();
+      await action();
+      return metrics.byPattern();
+    };
+    expect(await byPattern(() => getUser(db, OWNER))).toEqual({ findUser: { GetItem: 1 } });
+    expect(await byPattern(() => listRecentPhotos(db, OWNER))).toEqual({ listRecentPhotos: { Query: 1 } });
+    expect(await byPattern(() => getPhotoWithReactions(db, OWNER, PHOTO))).toEqual({ getPhotoWithReactions: { Query: 1 } });
+    expect(await byPattern(() => listFollowedWithProfiles(db, FOLLOWS_MANY))).toEqual({ listFollowed: { Query: 1 }, listFollowedWithProfiles: { BatchGetItem: 1 } });
+    expect(await byPattern(() => listFollowed(db, newcomer))).toEqual({ listFollowed: { Query: 1 }, assertUserExists: { GetItem: 1 } });
+  });
 });
 
 describe('every write carries the acting user check, in the same request', () => {

@@ -125,7 +125,7 @@ export async function auditDerived(
   const settle = async () => {
     const wanted = new Map<string, ItemKey>();
     for (const check of pending) for (const need of check.needs) wanted.set(`${need.key.PK}\n${need.key.SK}`, need.key);
-    const found = new Map((await batchGet(db, [...wanted.values()])).map((item) => [`${String(item.PK)}\n${String(item.SK)}`, item]));
+    const found = new Map((await batchGet(db, 'auditDerived', [...wanted.values()])).map((item) => [`${String(item.PK)}\n${String(item.SK)}`, item]));
     const lookup = (key: ItemKey) => found.get(`${key.PK}\n${key.SK}`);
     for (const check of pending) {
       const missing = check.needs.find((need) => !lookup(need.key));

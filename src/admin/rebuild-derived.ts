@@ -100,7 +100,7 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
   const unique = wanted.filter((w) => !seen.has(keyOf(w.item)) && Boolean(seen.add(keyOf(w.item))));
   wanted.length = 0;
   wanted.push(...unique);
-  const items = new Map((await batchGet(derived, wanted.map((w) => ({ PK: String(w.item.PK), SK: String(w.item.SK) })), { sessionCheck: false })).map((item) => [keyOf(item), item]));
+  const items = new Map((await batchGet(derived, 'findMissing', wanted.map((w) => ({ PK: String(w.item.PK), SK: String(w.item.SK) })), { sessionCheck: false })).map((item) => [keyOf(item), item]));
   // An item is missing when absent or lacking an attribute it must hold (a big author not listed).
   const absent = wanted.filter((w) => {
     const found = items.get(keyOf(w.item));

@@ -45,5 +45,5 @@ export async function repairIf(doc: DocClient, table: string, writes: TransactIt
   }));
   // transact only sends; its cursor codec is never used.
   const db = { doc, table, cursors: createCursorCodec(randomBytes(16).toString('hex')) };
-  return transact(db, [...writes, ...checks], () => RETRY);
+  return transact(db, 'repairIf', [...writes, ...checks], () => RETRY);
 }

@@ -39,7 +39,7 @@ const toCheckpoint = (item: RawItem | undefined): Checkpoint => ({
 });
 
 export async function readCheckpoint(derived: Db, reader: string, streamLabel: string, shardId: string): Promise<Checkpoint & { exists: boolean }> {
-  const result = await call(derived, () =>
+  const result = await call(derived, 'readCheckpoint', () =>
     derived.doc.send(new GetCommand({ TableName: derived.table, Key: derivedKeys.checkpoint(reader, streamLabel, shardId), ConsistentRead: true })),
   );
   return { ...toCheckpoint(result.Item), exists: result.Item !== undefined };
@@ -53,7 +53,7 @@ export async function acquireLease(derived: Db, streamLabel: string, shardId: st
   const now = Date.now();
   let item: RawItem | undefined;
   try {
-    const result = await call(derived, () =>
+    const result = await call(derived, 'acquireLease', () =>
       derived.doc.send(
         new UpdateCommand({
           TableName: derived.table,
@@ -96,7 +96,7 @@ export async function saveCheckpoint(
   migrated = false,
 ): Promise<boolean> {
   const now = Date.now();
-  return conditional(derived, () =>
+  return conditional(derived, 'saveCheckpoint', () =>
     derived.doc.send(
       new UpdateCommand({
         TableName: derived.table,
@@ -120,7 +120,7 @@ export async function saveCheckpoint(
 /** Gives the shard up at once (a clean stop), so a standby need not wait for the lease to expire. */
 export async function releaseLease(derived: Db, streamLabel: string, shardId: string, owner: string): Promise<void> {
   // Taken over meanwhile: nothing of ours to give up.
-  await conditional(derived, () =>
+  await conditional(derived, 'releaseLease', () =>
     derived.doc.send(
       new UpdateCommand({
         TableName: derived.table,

@@ -7,7 +7,8 @@
  * outlive their source (src/admin/doctor-derived.ts).
  */
 import { isDomainError } from '../errors.js';
-import { forEachQueryPage, type Db } from '../patterns/db.js';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { paginate, type Db } from '../patterns/db.js';
 import { derivedRanges } from '../schema/keys.js';
 import { batchWrite, derivedDb } from './store.js';
 
@@ -17,9 +18,9 @@ export async function deleteDerivedOf(db: Db, username: string): Promise<void> {
   try {
     for (const pk of partitions) {
       const input = { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'PK, SK', ConsistentRead: true };
-      await forEachQueryPage(derived, input, async (items) => {
+      for await (const { Items: items } of paginate(derived, 'deleteDerivedOf', QueryCommand, input)) {
         await batchWrite(derived, items.map((item) => ({ delete: { PK: String(item.PK), SK: String(item.SK) } })));
-      });
+      }
     }
   } catch (error) {
     // A deployment without the derived table has nothing there to remove.

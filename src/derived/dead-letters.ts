@@ -5,7 +5,7 @@
  * re-applied by `quick-photos worker redrive` (deleted once applied), counted in /metrics.
  */
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { call, forEachQueryPage, type Db } from '../patterns/db.js';
+import { call, paginate, type Db } from '../patterns/db.js';
 import { derivedKeys, derivedRanges } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
 import { applyChange, type DerivedView } from './apply.js';
@@ -25,7 +25,7 @@ export interface DeadLetter {
 const message = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 export async function writeDeadLetter(derived: Db, view: string, change: Change, error: unknown, redrives = 0): Promise<void> {
-  await call(derived, () =>
+  await call(derived, 'writeDeadLetter', () =>
     derived.doc.send(
       new PutCommand({
         TableName: derived.table,
@@ -59,9 +59,9 @@ export async function listDeadLetters(derived: Db, views: readonly string[]): Pr
   const found: DeadLetter[] = [];
   for (const view of views) {
     const { pk } = derivedRanges.deadLetters(view);
-    await forEachQueryPage(derived, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } }, (items) => {
+    for await (const { Items: items } of paginate(derived, 'listDeadLetters', QueryCommand, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } })) {
       for (const item of items) found.push(fromItem(item));
-    });
+    }
   }
   return found;
 }
@@ -71,16 +71,8 @@ export async function countDeadLetters(derived: Db, views: readonly string[]): P
   const counts: Record<string, number> = {};
   for (const view of views) {
     let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await call(derived, () =>
-        derived.doc.send(
-          new QueryCommand({ TableName: derived.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.deadLetters(view).pk }, Select: 'COUNT', ExclusiveStartKey: start }),
-        ),
-      );
-      count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const input = { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.deadLetters(view).pk }, Select: 'COUNT' as const };
+    for await (const page of paginate(derived, 'countDeadLetters', QueryCommand, input)) count += page.Count;
     counts[view] = count;
   }
   return counts;
@@ -105,7 +97,7 @@ export async function redrive(derived: Db, views: readonly DerivedView[], only?:
     if (!view) continue;
     const outcome = await applyChange(view, letter.change, { deterministicAttempts: 1 });
     if (outcome.applied) {
-      await call(derived, () => derived.doc.send(new DeleteCommand({ TableName: derived.table, Key: derivedKeys.deadLetter(letter.view, letter.sequenceNumber) })));
+      await call(derived, 'redrive', () => derived.doc.send(new DeleteCommand({ TableName: derived.table, Key: derivedKeys.deadLetter(letter.view, letter.sequenceNumber) })));
       result.applied.push(letter);
     } else {
       await writeDeadLetter(derived, letter.view, letter.change, outcome.error, letter.redrives + 1);

@@ -15,7 +15,7 @@ export async function writeHeartbeat(derived: Db, views: ConsumerStatus[]): Prom
   const updatedAt = new Date().toISOString();
   await Promise.all(
     views.map((status) =>
-      call(derived, () => derived.doc.send(new PutCommand({ TableName: derived.table, Item: { ...derivedKeys.workerStatus(status.view), status, updatedAt } }))),
+      call(derived, 'writeHeartbeat', () => derived.doc.send(new PutCommand({ TableName: derived.table, Item: { ...derivedKeys.workerStatus(status.view), status, updatedAt } }))),
     ),
   );
 }
@@ -30,7 +30,7 @@ export interface RemoteWorkerStatus extends WorkerStatus {
 /** Query `PK = WORKERSTATUS` on the derived table: one request. */
 export async function readHeartbeat(db: Db, now = Date.now()): Promise<RemoteWorkerStatus> {
   const derived = derivedDb(db);
-  const result = await call(derived, () =>
+  const result = await call(derived, 'readHeartbeat', () =>
     derived.doc.send(
       new QueryCommand({ TableName: derived.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.workerStatus().pk } }),
     ),

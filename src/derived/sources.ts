@@ -3,12 +3,12 @@
  * state, not the record's moment: the stream's later records bring the views to the same end.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { call, forEachQueryPage, type Db } from '../patterns/db.js';
+import { call, paginate, type Db } from '../patterns/db.js';
 import { classifyKey, keys, ranges } from '../schema/keys.js';
 
 /** GetItem projecting `followers`; undefined when the user no longer exists. */
 export async function followerCount(db: Db, username: string): Promise<number | undefined> {
-  const result = await call(db, () =>
+  const result = await call(db, 'followerCount', () =>
     db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ProjectionExpression: 'followers' })),
   );
   if (!result.Item) return undefined;
@@ -26,19 +26,19 @@ export async function forEachFollowerPage(db: Db, username: string, onPage: (fol
     ProjectionExpression: 'PK, SK',
     Limit: FOLLOWER_PAGE,
   };
-  await forEachQueryPage(db, input, async (items) => {
+  for await (const { Items: items } of paginate(db, 'forEachFollowerPage', QueryCommand, input)) {
     const followers = items.flatMap((item) => {
       const kind = classifyKey({ PK: String(item.PK), SK: String(item.SK) });
       return kind.kind === 'friendship' ? [kind.follower] : [];
     });
     if (followers.length > 0) await onPage(followers);
-  });
+  }
 }
 
 /** The user's newest photos' timestamps: Query `PK = USER#u AND begins_with(SK, PHOTO#u#)`, descending, keys only. */
 export async function recentPhotoTimestamps(db: Db, username: string, limit: number): Promise<string[]> {
   const range = ranges.photosOf(username);
-  const page = await call(db, () =>
+  const page = await call(db, 'recentPhotoTimestamps', () =>
     db.doc.send(
       new QueryCommand({
         TableName: db.table,

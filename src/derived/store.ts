@@ -44,7 +44,7 @@ export async function batchWrite(db: Db, writes: DerivedWrite[], concurrency = W
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
       if (attempt > 0) await backoff(attempt, 50, 2_000);
-      const result = await call(db, () => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } })));
+      const result = await call(db, 'batchWrite', () => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } })));
       requests++;
       pending = (result.UnprocessedItems?.[db.table] ?? []) as Request[];
     }

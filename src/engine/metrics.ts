@@ -4,7 +4,7 @@
  * ReturnConsumedCapacity=TOTAL unless the caller already asked for something, so it changes
  * the requests it counts: tests and the bench's counting pass use it, never measured runs.
  */
-import { observeCalls, type Observable } from './observe.js';
+import { currentPattern, observeCalls, type Observable } from './observe.js';
 
 export interface OperationMetrics {
   requests: number;
@@ -15,6 +15,8 @@ export interface OperationMetrics {
 export interface Metrics {
   /** Per operation name (GetItem, Query, TransactWriteItems...): a copy, safe to keep. */
   snapshot(): Record<string, OperationMetrics>;
+  /** Requests per access pattern (as named where it is defined), then per operation: a copy. */
+  byPattern(): Record<string, Record<string, number>>;
   reset(): void;
   /** Removes the middleware from the client. */
   detach(): void;
@@ -47,11 +49,16 @@ export function capacityOf(output: unknown): number {
 
 export function attachMetrics(target: Observable): Metrics {
   let counts = new Map<string, OperationMetrics>();
+  let patterns = new Map<string, Record<string, number>>();
   const detach = observeCalls(target, {
     before(operation, input) {
       const entry = counts.get(operation) ?? { requests: 0, capacityUnits: 0 };
       counts.set(operation, entry);
       entry.requests++;
+      const pattern = currentPattern();
+      const perOperation = patterns.get(pattern) ?? {};
+      patterns.set(pattern, perOperation);
+      perOperation[operation] = (perOperation[operation] ?? 0) + 1;
       // A copy: the caller's input object must not change under it.
       return REPORTS_CAPACITY.has(operation) && input.ReturnConsumedCapacity === undefined ? { ...input, ReturnConsumedCapacity: 'TOTAL' } : input;
     },
@@ -65,8 +72,12 @@ export function attachMetrics(target: Observable): Metrics {
     snapshot() {
       return Object.fromEntries([...counts].map(([op, m]) => [op, { ...m }]));
     },
+    byPattern() {
+      return Object.fromEntries([...patterns].map(([pattern, ops]) => [pattern, { ...ops }]));
+    },
     reset() {
       counts = new Map();
+      patterns = new Map();
     },
     detach,
   };

@@ -8,6 +8,7 @@
 import { USERNAME_RULE } from '../schema/entities.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError, RetryLaterError, type ErrorKind, type FieldIssue } from '../errors.js';
+import { failedPattern } from '../patterns/db.js';
 
 /** Transport-level failures (too large, wrong media type, rate limited) that the domain never sees. */
 export class HttpError extends Error {
@@ -146,7 +147,9 @@ export function errorHandlerPlugin(app: FastifyInstance, _options: unknown, done
     if (internal) request.log.error({ err: error }, 'unhandled error');
     else if (status >= 500) {
       const { log, suppressed } = limit(body.error.code);
-      if (log) request.log.warn({ code: body.error.code, cause: summary(error), ...(suppressed ? { suppressed } : {}) }, body.error.code);
+      // The access pattern whose call failed (src/patterns/db.ts `call`), when a DynamoDB call did.
+      const pattern = failedPattern(error);
+      if (log) request.log.warn({ code: body.error.code, cause: summary(error), ...(pattern ? { pattern } : {}), ...(suppressed ? { suppressed } : {}) }, body.error.code);
     }
     if (error instanceof RetryLaterError) void reply.header('retry-after', String(error.retryAfterSeconds));
     // A body cut off mid-way (408) is left unread: the connection cannot carry another request.

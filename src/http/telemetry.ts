@@ -12,8 +12,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelV
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type HookHandlerDoneFunction } from 'fastify';
 import { Type } from 'typebox';
 import { capacityOf, REPORTS_CAPACITY } from '../engine/metrics.js';
-import { isObservable, observeCalls } from '../engine/observe.js';
-import { accessPatternOf } from '../patterns/access-patterns.js';
+import { currentPattern, isObservable, observeCalls } from '../engine/observe.js';
 import type { WorkerStatus } from '../derived/consumer.js';
 import { countDeadLetters } from '../derived/dead-letters.js';
 import { readHeartbeat } from '../derived/heartbeat.js';
@@ -64,6 +63,8 @@ export interface TelemetryOptions {
   worker?: { status(): WorkerStatus } | undefined;
 }
 
+const MAX_PATTERNS = 500;
+
 export function registerTelemetry(app: FastifyInstance, options: TelemetryOptions): void {
   if (!options.metrics) return;
   const registry = new Registry();
@@ -98,6 +99,16 @@ export function registerTelemetry(app: FastifyInstance, options: TelemetryOption
   const httpChild = childCache((labels: LabelValues<'method' | 'route' | 'status'>) => requestSeconds.labels(labels));
   const ddbChild = childCache((labels: LabelValues<'operation' | 'pattern'>) => ({ requests: ddbRequests.labels(labels), capacity: ddbCapacity.labels(labels) }));
 
+  // Pattern names are the literals the patterns pass to `call` (docs/data-model.md lists them):
+  // a fixed set. The bound only guards the label set against a name made from data by mistake.
+  const patterns = new Set<string>();
+  const patternLabel = (name: string): string => {
+    if (patterns.has(name)) return name;
+    if (patterns.size >= MAX_PATTERNS) return 'other';
+    patterns.add(name);
+    return name;
+  };
+
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
@@ -113,7 +124,7 @@ export function registerTelemetry(app: FastifyInstance, options: TelemetryOption
         return REPORTS_CAPACITY.has(operation) && input.ReturnConsumedCapacity === undefined ? { ...input, ReturnConsumedCapacity: 'TOTAL' } : input;
       },
       after(operation, input, output, error) {
-        const pattern = accessPatternOf(operation, input);
+        const pattern = patternLabel(currentPattern());
         const child = ddbChild(`${operation}|${pattern}`, () => ({ operation, pattern }));
         child.requests.inc();
         if (output) {

@@ -3,7 +3,6 @@
  * no key string (`PHOTO#...`, `USER#...`) and no storage location ever leaves through here.
  */
 import { errors } from '../errors.js';
-import type { Page } from '../patterns/index.js';
 import type { MediaUrls } from '../blobs/index.js';
 import type { Friendship, Photo, Reaction, ReactionType, StoredImage, StoredVariant, User } from '../schema/entities.js';
 import { parsePhotoId, photoId, type PhotoRef } from '../schema/ids.js';
@@ -126,11 +125,6 @@ export function publicUserView(user: User, urls: MediaUrls, options: { content?:
 /** The owner's own profile (GET /v1/me and the owner's writes): adds email, birthdate, address, settings. */
 export function privateUserView(user: User, urls: MediaUrls) {
   return { ...publicUserView(user, urls), email: user.email, emailVerified: user.emailVerified === true, birthdate: user.birthdate, address: user.address };
-}
-
-/** A page of entities as a page of views; the cursor passes through untouched. */
-export function pageView<T, V>(page: Page<T>, view: (item: T) => V): Page<V> {
-  return { items: page.items.map(view), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
 /**

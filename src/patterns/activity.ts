@@ -9,7 +9,7 @@ import { assertUsername, isReactionType, type Photo, type ReactionType, type Use
 import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
 import { derivedKeys, derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
-import { batchGet, call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { ensureActingLive } from './session-check.js';
 import { listable, viewerState } from './viewer.js';
 
@@ -36,7 +36,7 @@ const derived = (db: Db): Db => ({ ...db, table: derivedTableName(db.table) });
 
 /** GetItem ACTIVITY#me / STATE: the sort key of the newest item marked read. */
 async function readMarker(db: Db, user: string): Promise<string> {
-  const result = await call(db, () =>
+  const result = await call(db, 'readMarker', () =>
     db.doc.send(new GetCommand({ TableName: derivedTableName(db.table), Key: derivedKeys.activityState(user), ProjectionExpression: 'readUpTo' })),
   );
   return typeof result.Item?.readUpTo === 'string' ? result.Item.readUpTo : '';
@@ -65,7 +65,7 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
   const markerRead = readMarker(db, user);
   const [{ page: result }, marker, unread] = await Promise.all([
     queryPage<RawItem>(
-      derived(db),
+      derived(db), 'getActivity',
       `activity:${user}`,
       {
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
@@ -89,7 +89,7 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
     return keys.photo(owner, timestamp);
   });
   const [content, state] = await Promise.all([
-    actors.length === 0 ? Promise.resolve([]) : batchGet(db, [...actors.map((a) => keys.user(a)), ...photoKeys]),
+    actors.length === 0 ? Promise.resolve([]) : batchGet(db, 'getActivity', [...actors.map((a) => keys.user(a)), ...photoKeys]),
     viewerState(db, user, [...pageActors], [], countOnly.flatMap((a) => [keys.block(user, a), keys.block(a, user)]), { blocks: true, requests: true }),
   ]);
   const users = new Map<string, User>();
@@ -128,7 +128,7 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
     }
   }
   const unreadCount = unread.filter((item) => visible(item) !== undefined).length;
-  return { items, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}), unreadCount };
+  return { ...pageOf(items, result.nextCursor), unreadCount };
 }
 
 /**
@@ -137,7 +137,7 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
  */
 async function unreadAfter(db: Db, user: string, marker: string): Promise<RawItem[]> {
   const range = derivedRanges.activity(user);
-  const result = await call(db, () =>
+  const result = await call(db, 'unreadAfter', () =>
     db.doc.send(
       new QueryCommand({
         TableName: derivedTableName(db.table),
@@ -164,7 +164,7 @@ export async function markActivityRead(db: Db, user: string): Promise<void> {
   // The marker is on the derived table, where no acting condition can ride: an ended session
   // is refused by one read of the User item, made alongside the Query (src/patterns/session-check.ts).
   const [newest] = await Promise.all([
-    call(db, () =>
+    call(db, 'markActivityRead', () =>
       db.doc.send(
         new QueryCommand({
           TableName: table,
@@ -181,7 +181,7 @@ export async function markActivityRead(db: Db, user: string): Promise<void> {
   const readUpTo: unknown = newest.Items?.[0]?.SK;
   if (typeof readUpTo !== 'string') return;
   try {
-    await call(db, () =>
+    await call(db, 'markActivityRead', () =>
       db.doc.send(
         new PutCommand({
           TableName: table,

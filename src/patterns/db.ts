@@ -1,6 +1,7 @@
 /**
- * The request machinery the access patterns share: the context they run in, SDK error
- * mapping, transactions with conflict retries, paged queries and chunked batch reads.
+ * The request machinery the access patterns share: the context they run in, calls named after
+ * their pattern, SDK error mapping, transactions with conflict retries, the one paginator
+ * (Query and Scan), the page shape lists answer with, and chunked batch reads.
  */
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
@@ -9,10 +10,13 @@ import {
   QueryCommand,
   TransactWriteCommand,
   type QueryCommandInput,
+  type ScanCommand,
+  type ScanCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { backoff } from '../backoff.js';
 import type { DocClient } from '../engine/doc-client.js';
+import { asPattern } from '../engine/observe.js';
 import { DomainError, errors } from '../errors.js';
 import { keys as keyOf, type ItemKey } from '../schema/keys.js';
 import { actingSession, assertActingLive, carriesActingCondition, markSessionChecked, markTouched } from './acting.js';
@@ -35,6 +39,16 @@ export interface Page<T> {
   items: T[];
   /** Present only when more items exist: pass it back as `cursor` for the next page. */
   nextCursor?: string;
+}
+
+/** A page of `items`, with `nextCursor` only when there is one (the shape every list answers). */
+export function pageOf<T>(items: T[], nextCursor: string | undefined): Page<T> {
+  return nextCursor === undefined ? { items } : { items, nextCursor };
+}
+
+/** The same page with each item mapped (decoded, enriched, turned into its API view); the cursor passes through. */
+export function mapPage<T, U>(page: Page<T>, fn: (item: T) => U): Page<U> {
+  return pageOf(page.items.map(fn), page.nextCursor);
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -78,12 +92,28 @@ export function mapEngineError(error: unknown, table: string): unknown {
   return error;
 }
 
-export async function call<T>(db: Db, request: () => Promise<T>): Promise<T> {
+/** Which pattern's call failed, for the error log line (src/http/errors.ts). */
+const failedIn = new WeakMap<object, string>();
+
+/** The access pattern whose DynamoDB call raised `error`, when one did. */
+export function failedPattern(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? failedIn.get(error) : undefined;
+}
+
+/**
+ * One DynamoDB call of the access pattern `name`, named where the pattern builds the request:
+ * the name labels the call's metrics, request counts and error logs (src/engine/observe.ts).
+ * Name it after the function that defines the pattern (docs/data-model.md lists them), never
+ * after data: the metrics' label set stays the fixed set written in the code.
+ */
+export async function call<T>(db: Db, name: string, request: () => Promise<T>): Promise<T> {
   markTouched();
   try {
-    return await request();
+    return await asPattern(name, request);
   } catch (error) {
-    throw mapEngineError(error, db.table);
+    const mapped = mapEngineError(error, db.table);
+    if (typeof mapped === 'object' && mapped !== null) failedIn.set(mapped, name);
+    throw mapped;
   }
 }
 
@@ -91,9 +121,9 @@ export async function call<T>(db: Db, request: () => Promise<T>): Promise<T> {
  * A conditional write whose failed condition is an answer, not an error: true when it applied,
  * false when its condition failed; any other error is thrown as `call` maps it.
  */
-export async function conditional(db: Db, request: () => Promise<unknown>): Promise<boolean> {
+export async function conditional(db: Db, name: string, request: () => Promise<unknown>): Promise<boolean> {
   try {
-    await call(db, request);
+    await call(db, name, request);
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
@@ -118,6 +148,7 @@ export type Explain = (failed: (index: number) => boolean, reasons: Cancellation
  */
 export async function transact(
   db: Db,
+  name: string,
   items: NonNullable<TransactWriteCommandInput['TransactItems']>,
   explain: Explain,
 ): Promise<boolean> {
@@ -126,11 +157,15 @@ export async function transact(
   markTouched();
   for (let attempt = 0; ; attempt++) {
     try {
-      await db.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
+      await asPattern(name, () => db.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() })));
       if (acting.length > 0) markSessionChecked();
       return true;
     } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw mapEngineError(error, db.table);
+      if (!(error instanceof TransactionCanceledException)) {
+        const mapped = mapEngineError(error, db.table);
+        if (typeof mapped === 'object' && mapped !== null) failedIn.set(mapped, name);
+        throw mapped;
+      }
       const reasons = error.CancellationReasons ?? [];
       const failed = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
       // Another item's condition failed while the acting one held (every condition is evaluated).
@@ -152,13 +187,55 @@ export async function transact(
   }
 }
 
+/** One page as DynamoDB answers it: the items (none with `Select: 'COUNT'`), their count, where to go on. */
+export interface DbPage {
+  Items: RawItem[];
+  Count: number;
+  /** Absent on the last page: the contract of ExclusiveStartKey / LastEvaluatedKey. */
+  LastEvaluatedKey?: Record<string, unknown> | undefined;
+}
+
+/** The two paged reads. Scan is the operator's only (see src/admin/scan.ts): the service names no Scan. */
+export type PagedCommand = typeof QueryCommand | typeof ScanCommand;
+type PagedInput<C extends PagedCommand> = Omit<C extends typeof QueryCommand ? QueryCommandInput : ScanCommandInput, 'TableName' | 'ExclusiveStartKey'>;
+
 /**
- * One Query returning one page. It asks for `limit + 1` items so that `nextCursor` is issued
- * only when another item really exists (no empty last page), and builds the cursor from the
- * last returned item's keys, bound to `scope` so it cannot be replayed on another list.
+ * Every page of a Query or a Scan, in order, as aws-sdk-js-v3's paginators go: each request
+ * starts at the previous answer's LastEvaluatedKey (the first at `startKey`), and the pages end
+ * when an answer has none. `Limit` in the input is the page size. Nothing is read ahead: the
+ * next request is sent when the consumer asks for the next page, so memory holds one page,
+ * and a consumer that stops (`break`, `return`, a throw) sends no further request. Empty pages
+ * are yielded too (a filtered read, or a last page after exactly `Limit` items).
+ *
+ * The command is passed in, not named here, so that the service's code names only the
+ * operations it sends (test/iam-policy.test.ts): Scan is named in src/admin/ alone.
+ */
+export async function* paginate<C extends PagedCommand>(
+  db: Db,
+  name: string,
+  command: C,
+  input: PagedInput<C>,
+  startKey?: Record<string, unknown>,
+): AsyncGenerator<DbPage, void, undefined> {
+  // Query and Scan take and answer the same paging fields; one constructor type serves both.
+  const Command = command as typeof QueryCommand;
+  let start = startKey;
+  do {
+    const output = await call(db, name, () => db.doc.send(new Command({ ...(input as QueryCommandInput), TableName: db.table, ExclusiveStartKey: start })));
+    start = output.LastEvaluatedKey;
+    yield { Items: (output.Items ?? []) as RawItem[], Count: output.Count ?? 0, LastEvaluatedKey: start };
+  } while (start);
+}
+
+/**
+ * One page of a list for a client: the first page of `paginate`, asked for `limit + 1` items
+ * so that `nextCursor` is issued only when another item really exists (no empty last page),
+ * with the cursor built from the last returned item's keys, bound to `scope` so it cannot be
+ * replayed on another list.
  */
 export async function queryPage<T>(
   db: Db,
+  name: string,
   scope: string,
   input: Omit<QueryCommandInput, 'TableName' | 'Limit' | 'ExclusiveStartKey'>,
   page: PageRequest,
@@ -167,35 +244,14 @@ export async function queryPage<T>(
 ): Promise<{ raw: RawItem[]; page: Page<T> }> {
   const limit = pageSize(page.limit);
   const startKey: StartKey | undefined = page.cursor === undefined ? undefined : db.cursors.decode(scope, page.cursor);
-  const result = await call(db, () =>
-    db.doc.send(new QueryCommand({ ...input, TableName: db.table, Limit: limit + extra + 1, ExclusiveStartKey: startKey })),
-  );
-  const all = (result.Items ?? []) as RawItem[];
-  const raw = all.slice(0, limit + extra);
+  const first = await paginate(db, name, QueryCommand, { ...input, Limit: limit + extra + 1 }, startKey).next();
+  const result = first.value ?? { Items: [], Count: 0 };
+  const raw = result.Items.slice(0, limit + extra);
   // LastEvaluatedKey without the extra item means the engine's 1 MB page cut the read short.
-  const hasMore = all.length > raw.length || result.LastEvaluatedKey !== undefined;
+  const hasMore = result.Items.length > raw.length || result.LastEvaluatedKey !== undefined;
   const last = raw.at(-1);
   const nextCursor = hasMore && last ? db.cursors.encode(scope, startKeyOf(last)) : undefined;
-  return { raw, page: { items: raw.map(decode), ...(nextCursor ? { nextCursor } : {}) } };
-}
-
-/**
- * Every page of a Query, in order, for work that must see a whole partition (fan-outs,
- * revocations, deletions): `onPage` runs before the next page is read, so memory holds one
- * page at a time.
- */
-export async function forEachQueryPage(
-  db: Db,
-  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
-  onPage: (items: RawItem[]) => Promise<void> | void,
-): Promise<void> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await call(db, () => db.doc.send(new QueryCommand({ ...input, TableName: db.table, ExclusiveStartKey: start })));
-    const items = (page.Items ?? []) as RawItem[];
-    if (items.length > 0) await onPage(items);
-    start = page.LastEvaluatedKey;
-  } while (start);
+  return { raw, page: pageOf(raw.map(decode), nextCursor) };
 }
 
 function startKeyOf(item: RawItem): StartKey {
@@ -213,7 +269,7 @@ const BATCH_ATTEMPTS = 8;
  * refused there (src/patterns/acting.ts); it is left out of the answer unless it was asked for.
  * `sessionCheck: false` for a batch on another table than the main one.
  */
-export async function batchGet(db: Db, wanted: ItemKey[], options: { consistent?: boolean; sessionCheck?: boolean } = {}): Promise<RawItem[]> {
+export async function batchGet(db: Db, name: string, wanted: ItemKey[], options: { consistent?: boolean; sessionCheck?: boolean } = {}): Promise<RawItem[]> {
   // Only the main table holds User items: a read of another table (the derived one) carries no check.
   const acting = options.sessionCheck === false ? undefined : actingSession();
   const actingKey = acting === undefined ? undefined : keyOf.user(acting.username);
@@ -228,7 +284,7 @@ export async function batchGet(db: Db, wanted: ItemKey[], options: { consistent?
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
         if (attempt > 0) await backoff(attempt, 50, 2_000);
-        const result = await call(db, () => db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } } })));
+        const result = await call(db, name, () => db.doc.send(new BatchGetCommand({ RequestItems: { [db.table]: { Keys: pending, ...(options.consistent ? { ConsistentRead: true } : {}) } } })));
         found.push(...((result.Responses?.[db.table] ?? []) as RawItem[]));
         pending = (result.UnprocessedKeys?.[db.table]?.Keys ?? []) as ItemKey[];
       }

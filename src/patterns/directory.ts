@@ -31,7 +31,7 @@ export interface UserWithRelation extends Relation {
 async function withProfiles(db: Db, viewer: string, usernames: string[]): Promise<UserWithRelation[]> {
   if (usernames.length === 0) return [];
   const [profiles, state] = await Promise.all([
-    batchGet(db, usernames.map((u) => keys.user(u))),
+    batchGet(db, 'withProfiles', usernames.map((u) => keys.user(u))),
     viewerState(db, viewer, usernames, [], [], { blocks: true, requests: true }),
   ]);
   const byName = new Map(profiles.filter(listable).map((item) => [String(item.username), decodeUser(item)]));
@@ -57,7 +57,7 @@ export async function searchUsers(db: Db, viewer: string, query: string, limit =
     throw errors.validation(`limit must be an integer from 1 to ${SEARCH_LIMIT_MAX}.`, [{ path: '/limit', message: `must be 1-${SEARCH_LIMIT_MAX}` }]);
   }
   const range = derivedRanges.directory(q);
-  const result = await call(db, () =>
+  const result = await call(db, 'searchUsers', () =>
     db.doc.send(
       new QueryCommand({
         TableName: derivedTableName(db.table),
@@ -95,7 +95,7 @@ export async function suggestUsers(db: Db, viewer: string, limit = 10): Promise<
     throw errors.validation(`limit must be an integer from 1 to ${SEARCH_LIMIT_MAX}.`, [{ path: '/limit', message: `must be 1-${SEARCH_LIMIT_MAX}` }]);
   }
   const followsOf = async (user: string, max: number) => {
-    const result = await call(db, () =>
+    const result = await call(db, 'followsOf', () =>
       db.doc.send(
         new QueryCommand({
           TableName: db.table,
@@ -111,7 +111,7 @@ export async function suggestUsers(db: Db, viewer: string, limit = 10): Promise<
   const [mine, me] = await Promise.all([
     followsOf(viewer, 100),
     // The viewer's own item: with the session attributes, it is also the request's session check.
-    call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(viewer), ...projectionWithSession(['recommendedFriends'], actingFor(viewer)) }))),
+    call(db, 'suggestUsers', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(viewer), ...projectionWithSession(['recommendedFriends'], actingFor(viewer)) }))),
   ]);
   assertActingLive(viewer, me.Item);
   const following = new Set(mine.map((f) => f.user));

@@ -20,7 +20,7 @@ import { assertUsername, type Photo, type ReactionType, type User } from '../sch
 import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
 import { BIG_AUTHOR_ATTRIBUTE, classifyDerivedKey, derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
-import { batchGet, call, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, pageOf, type Db, type Page, type PageRequest } from './db.js';
 import { listable, viewerState } from './viewer.js';
 
 export const FEED_PAGE_DEFAULT = 10;
@@ -75,7 +75,7 @@ const authorsOf = (item: RawItem | undefined): string[] =>
  */
 async function fannedOut(db: Db, reader: string, before: string | undefined, n: number): Promise<{ entries: Candidate[]; big: string[] | undefined }> {
   const table = derivedTableName(db.table);
-  const result = await call(db, () =>
+  const result = await call(db, 'fannedOut', () =>
     db.doc.send(
       new QueryCommand({
         TableName: table,
@@ -98,14 +98,14 @@ async function fannedOut(db: Db, reader: string, before: string | undefined, n: 
 
 /** GetItem FEED#me / ~BIG: the big authors, when a cursor could not carry them. */
 async function bigAuthorsFollowed(db: Db, reader: string): Promise<string[]> {
-  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: derivedTableName(db.table), Key: derivedKeys.feedBigAuthors(reader) })));
+  const result = await call(db, 'bigAuthorsFollowed', () => db.doc.send(new GetCommand({ TableName: derivedTableName(db.table), Key: derivedKeys.feedBigAuthors(reader) })));
   return authorsOf(result.Item);
 }
 
 /** BatchGetItem of the celebrities' RECENT items: each one's newest photos older than the page, at most n. */
 async function celebrityPhotos(db: Db, authors: string[], before: string | undefined, n: number): Promise<Candidate[]> {
   if (authors.length === 0) return [];
-  const recent = await batchGet({ ...db, table: derivedTableName(db.table) }, authors.map((a) => derivedKeys.recentPhotos(a)), { sessionCheck: false });
+  const recent = await batchGet({ ...db, table: derivedTableName(db.table) }, 'celebrityPhotos', authors.map((a) => derivedKeys.recentPhotos(a)), { sessionCheck: false });
   return recent.flatMap((item) => {
     const author = String(item.author);
     const timestamps = Array.isArray(item.timestamps) ? item.timestamps.map(String) : [];
@@ -187,5 +187,5 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
     if (c.author !== reader && !state.follows(c.author)) continue;
     items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(c.author) });
   }
-  return { items, ...(nextCursor ? { nextCursor } : {}) };
+  return pageOf(items, nextCursor);
 }

@@ -5,7 +5,7 @@ import { assertUsername, type Friendship, type User } from '../schema/entities.j
 import { decodeFriendship, decodeUser, encodeFriendship } from '../schema/items.js';
 import { INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
-import { batchGet, call, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, mapPage, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
 import { assertUserExists } from './users.js';
@@ -45,6 +45,7 @@ export async function followUser(db: Db, followerName: string, followedName: str
   const approving = options.approvingRequest === true;
   await transact(
     db,
+    'followUser',
     [
       { Put: { TableName: db.table, Item: encodeFriendship(friendship), ConditionExpression: 'attribute_not_exists(SK)' } },
       {
@@ -118,6 +119,7 @@ export async function unfollowUser(db: Db, followerName: string, followedName: s
   const actorIndex = updates.length;
   await transact(
     db,
+    'unfollowUser',
     [{ Delete: { TableName: db.table, Key: keys.friendship(followed, follower), ConditionExpression: 'attribute_exists(SK)' } }, ...updates],
     (failed, reasons) => {
       if (failed(actorIndex) && reasons[actorIndex]?.Item?.deleting !== undefined) return errors.accountDeleted(follower);
@@ -129,7 +131,7 @@ export async function unfollowUser(db: Db, followerName: string, followedName: s
 /** GetItem on one friendship; undefined when `follower` does not follow `followed`. */
 export async function findFriendship(db: Db, followerName: string, followedName: string): Promise<Friendship | undefined> {
   const { follower, followed } = pair(followerName, followedName);
-  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.friendship(followed, follower) })));
+  const result = await call(db, 'findFriendship', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.friendship(followed, follower) })));
   return result.Item ? decodeFriendship(result.Item) : undefined;
 }
 
@@ -139,6 +141,7 @@ export async function listFollowers(db: Db, username: string, page: PageRequest 
   const range = ranges.followersOf(username);
   const { page: result } = await queryPage(
     db,
+    'listFollowers',
     `followers:${username}`,
     {
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
@@ -156,6 +159,7 @@ export async function listFollowed(db: Db, username: string, page: PageRequest =
   assertUsername(username);
   const { page: result } = await queryPage(
     db,
+    'listFollowed',
     `followed:${username}`,
     {
       IndexName: INVERTED_INDEX,
@@ -181,10 +185,7 @@ export interface FollowedProfile {
  */
 export async function listFollowedWithProfiles(db: Db, username: string, page: PageRequest = {}): Promise<Page<FollowedProfile>> {
   const followed = await listFollowed(db, username, page);
-  const profiles = await batchGet(db, followed.items.map((f) => keys.user(f.followedUser)));
+  const profiles = await batchGet(db, 'listFollowedWithProfiles', followed.items.map((f) => keys.user(f.followedUser)));
   const byName = new Map(profiles.map((item) => [String(item.username), decodeUser(item)]));
-  return {
-    items: followed.items.map((friendship) => ({ friendship, user: byName.get(friendship.followedUser) })),
-    ...(followed.nextCursor ? { nextCursor: followed.nextCursor } : {}),
-  };
+  return mapPage(followed, (friendship) => ({ friendship, user: byName.get(friendship.followedUser) }));
 }

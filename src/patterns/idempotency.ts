@@ -59,7 +59,7 @@ function decode(item: RawItem | undefined, nowMs: number): IdempotencyRecord | u
 export async function claimIdempotencyKey(db: Db, claim: Claim, nowMs = Date.now()): Promise<IdempotencyRecord | undefined> {
   const key = keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest);
   try {
-    await call(db, () =>
+    await call(db, 'claimIdempotencyKey', () =>
       db.doc.send(
         new PutCommand({
           TableName: db.table,
@@ -76,7 +76,7 @@ export async function claimIdempotencyKey(db: Db, claim: Claim, nowMs = Date.now
     if (!isConditionFailure(error)) throw error;
     const returned = plainItem((error as { Item?: RawItem }).Item);
     // An engine that returns no item on a failed condition: read it (consistently) instead.
-    const held = returned ?? (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: true })))).Item;
+    const held = returned ?? (await call(db, 'claimIdempotencyKey', () => db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: true })))).Item;
     // Gone or expired between the two requests: report it as in flight; the client retries.
     return decode(held, nowMs) ?? { state: 'pending', fingerprint: claim.fingerprint };
   }
@@ -84,7 +84,7 @@ export async function claimIdempotencyKey(db: Db, claim: Claim, nowMs = Date.now
 
 /** UpdateItem: the first attempt's answer, kept until the key expires; false when the claim was lost. */
 export async function settleIdempotencyKey(db: Db, claim: Claim, answer: { status: number; answer?: string | undefined }): Promise<boolean> {
-  return conditional(db, () =>
+  return conditional(db, 'settleIdempotencyKey', () =>
     db.doc.send(
       new UpdateCommand({
         TableName: db.table,
@@ -101,7 +101,7 @@ export async function settleIdempotencyKey(db: Db, claim: Claim, answer: { statu
 /** DeleteItem of this attempt's claim (it failed: a retry with the key may run again). */
 export async function releaseIdempotencyKey(db: Db, claim: Claim): Promise<void> {
   // Another attempt's claim by now (ours expired): it is not ours to free.
-  await conditional(db, () =>
+  await conditional(db, 'releaseIdempotencyKey', () =>
     db.doc.send(
       new DeleteCommand({
         TableName: db.table,

@@ -10,7 +10,7 @@ import { decodePhoto, decodeUser } from '../schema/items.js';
 import { errors } from '../errors.js';
 import { assertTimestamp, assertUsername } from '../schema/entities.js';
 import { keys } from '../schema/keys.js';
-import type { Db, Page, PageRequest } from './db.js';
+import { mapPage, type Db, type Page, type PageRequest } from './db.js';
 import { listFollowed, listFollowers } from './follows.js';
 import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
 import { viewerState, type Relation } from './viewer.js';
@@ -27,34 +27,32 @@ async function relate(db: Db, viewer: string, usernames: string[]): Promise<Map<
   return new Map(unique.map((u) => [u, { user: profiles.get(u), ...state.relation(u) }]));
 }
 
-const withCursor = <T>(items: T[], page: Page<unknown>): Page<T> => ({ items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
-
 /** Followers (Query `PK = USER#u AND begins_with(SK, #FRIEND#)`) + one BatchGetItem. */
 export async function listFollowersRelated(db: Db, viewer: string, username: string, page: PageRequest = {}): Promise<Page<{ friendship: Friendship } & Related>> {
   const list = await listFollowers(db, username, page);
   const related = await relate(db, viewer, list.items.map((f) => f.followingUser));
-  return withCursor(list.items.map((friendship) => ({ friendship, ...related.get(friendship.followingUser)! })), list);
+  return mapPage(list, (friendship) => ({ friendship, ...related.get(friendship.followingUser)! }));
 }
 
 /** Followed users (Query InvertedIndex `SK = #FRIEND#u`) + one BatchGetItem. */
 export async function listFollowedRelated(db: Db, viewer: string, username: string, page: PageRequest = {}): Promise<Page<{ friendship: Friendship } & Related>> {
   const list = await listFollowed(db, username, page);
   const related = await relate(db, viewer, list.items.map((f) => f.followedUser));
-  return withCursor(list.items.map((friendship) => ({ friendship, ...related.get(friendship.followedUser)! })), list);
+  return mapPage(list, (friendship) => ({ friendship, ...related.get(friendship.followedUser)! }));
 }
 
 /** A photo's reactions (the lab's index Query) + one BatchGetItem for the reactors. */
 export async function listReactorsRelated(db: Db, viewer: string, owner: string, timestamp: string, page: PageRequest = {}): Promise<Page<{ reaction: Reaction } & Related>> {
   const { reactions } = await getPhotoWithReactions(db, owner, timestamp, page);
   const related = await relate(db, viewer, reactions.items.map((r) => r.reactingUser));
-  return withCursor(reactions.items.map((reaction) => ({ reaction, ...related.get(reaction.reactingUser)! })), reactions);
+  return mapPage(reactions, (reaction) => ({ reaction, ...related.get(reaction.reactingUser)! }));
 }
 
 /** A user's photos, newest first (Query) + one BatchGetItem of my possible reactions (4 keys a photo). */
 export async function listPhotosForViewer(db: Db, viewer: string, username: string, page: PageRequest = {}): Promise<Page<{ photo: Photo; myReactions: ReactionType[] }>> {
   const list = await listRecentPhotos(db, username, page);
   const state = await viewerState(db, viewer, [], list.items);
-  return withCursor(list.items.map((photo) => ({ photo, myReactions: state.reactions(photo) })), list);
+  return mapPage(list, (photo) => ({ photo, myReactions: state.reactions(photo) }));
 }
 
 /** One photo and my reactions on it: ONE BatchGetItem of the photo and my 4 possible reaction items (no GetItem). */

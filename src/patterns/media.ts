@@ -78,7 +78,7 @@ async function releaseReservations(db: Db, username: string, found: Reservation[
   const release = async (these: Reservation[]): Promise<boolean> => {
     const values: Record<string, unknown> = { ':n': -these.reduce((sum, r) => sum + r.bytes, 0), ':set': new Set(these.map((r) => r.entry)) };
     these.forEach((r, i) => (values[`:e${i}`] = r.entry));
-    return conditional(db, () =>
+    return conditional(db, 'releaseReservations', () =>
       db.doc.send(
         new UpdateCommand({
           TableName: db.table,
@@ -119,7 +119,7 @@ export function assertCaption(caption: unknown): string | undefined {
 export async function assertUploadAllowed(db: Db, username: string, quota: Quota, graceSeconds = 0): Promise<string[]> {
   const { hour } = hourBucket();
   const use = keys.storageUse(username);
-  const items = await batchGet(db, [use, keys.hourlyUploads(username, hour)]);
+  const items = await batchGet(db, 'assertUploadAllowed', [use, keys.hourlyUploads(username, hour)]);
   const stored = items.find((i) => i.SK === use.SK);
   const hourly = items.find((i) => i.SK !== use.SK);
   const now = Date.now() / 1000;
@@ -197,6 +197,7 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
       : [];
     const applied = await transact(
       db,
+      'createPhotoWithImage',
       [
         activeUserCheck(db, input.username),
         { Put: { TableName: db.table, Item: encodePhoto(photo), ConditionExpression: 'attribute_not_exists(SK)' } },
@@ -245,7 +246,7 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
 /** UpdateItem `ADD bytes -n` on USAGE#u, after a photo's files are gone (never below zero in practice: each photo is released once, by its deletion). */
 export async function releaseStorage(db: Db, username: string, bytes: number): Promise<void> {
   if (bytes <= 0) return;
-  await call(db, () =>
+  await call(db, 'releaseStorage', () =>
     db.doc.send(
       new UpdateCommand({
         TableName: db.table,
@@ -268,7 +269,7 @@ export const photoBytes = (photo: Photo): number => (photo.variants ?? []).reduc
 async function replaceAvatar(db: Db, username: string, avatar: StoredImage | undefined): Promise<{ previous: StoredImage | undefined }> {
   assertUsername(username);
   try {
-    const result = await call(db, () =>
+    const result = await call(db, 'replaceAvatar', () =>
       db.doc.send(
         new UpdateCommand(
           activeFor(username, {
@@ -344,6 +345,7 @@ export async function createUploadSlot(db: Db, input: Omit<UploadSlot, 'reserved
   const slot: UploadSlot = { ...input, reserved: true };
   await transact(
     db,
+    'createUploadSlot',
     [
       activeUserCheck(db, slot.username),
       { Put: { TableName: db.table, Item: { ...keys.uploadSlot(slot.uploadId), ...slot }, ConditionExpression: 'attribute_not_exists(PK)' } },
@@ -379,7 +381,7 @@ export async function abandonUploadSlot(db: Db, slot: UploadSlot): Promise<void>
 
 /** GetItem of the slot; UPLOAD_NOT_FOUND when absent, expired (TTL deletion lags) or someone else's. */
 export async function getUploadSlot(db: Db, uploadId: string, username?: string): Promise<UploadSlot> {
-  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.uploadSlot(uploadId), ConsistentRead: true })));
+  const result = await call(db, 'getUploadSlot', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.uploadSlot(uploadId), ConsistentRead: true })));
   const item = result.Item as (RawItem & Partial<UploadSlot>) | undefined;
   if (!item || typeof item.username !== 'string' || (username !== undefined && item.username !== username) || typeof item.expiresAt !== 'number' || item.expiresAt * 1000 < Date.now()) throw quotaErrors.uploadNotFound();
   return decodeSlot(uploadId, item);
@@ -390,10 +392,10 @@ export async function getUploadSlot(db: Db, uploadId: string, username?: string)
  * GetItem of USAGE#u, then BatchGetItem of the slots it names (at most UPLOAD_SLOTS_PER_USER).
  */
 export async function openUploads(db: Db, username: string): Promise<UploadSlot[]> {
-  const use = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.storageUse(username), ConsistentRead: true })));
+  const use = await call(db, 'openUploads', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.storageUse(username), ConsistentRead: true })));
   const ids = reservations(use.Item as RawItem | undefined).map((r) => r.uploadId);
   if (ids.length === 0) return [];
-  const items = await batchGet(db, ids.map((id) => keys.uploadSlot(id)), { consistent: true });
+  const items = await batchGet(db, 'openUploads', ids.map((id) => keys.uploadSlot(id)), { consistent: true });
   return items.flatMap((item) => {
     const slot = item as RawItem & Partial<UploadSlot>;
     return typeof slot.uploadId === 'string' && slot.username === username ? [decodeSlot(slot.uploadId, slot)] : [];
@@ -407,7 +409,7 @@ export async function completedUpload(db: Db, uploadId: string, username: string
 
 /** DeleteItem of an uncompleted slot (a missing one is fine; a completed one stays, still naming its photo). */
 export async function deleteUploadSlot(db: Db, uploadId: string): Promise<void> {
-  await conditional(db, () =>
+  await conditional(db, 'deleteUploadSlot', () =>
     db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.uploadSlot(uploadId), ConditionExpression: 'attribute_not_exists(photoTimestamp)' })),
   );
 }

@@ -1,11 +1,11 @@
 /** Access patterns on photos. */
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertTimestamp, assertUsername, REACTION_TYPES, type Photo, type Reaction, type Reactions } from '../schema/entities.js';
 import { decodePhoto, decodeReaction, encodePhoto, type RawItem } from '../schema/items.js';
 import { keys, ranges } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
-import { backoff, call, forEachQueryPage, isConditionFailure, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
+import { backoff, call, isConditionFailure, pageOf, paginate, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
 import { activeUserCheck, deletingUserCheck, existingUserCheck, inactiveUser } from './guards.js';
 import { assertUserExists } from './users.js';
 
@@ -36,6 +36,7 @@ export async function uploadPhoto(db: Db, input: NewPhoto): Promise<Photo> {
     const photo: Photo = { username: input.username, timestamp, location: input.location, reactions: emptyReactions() };
     const applied = await transact(
       db,
+      'uploadPhoto',
       [
         activeUserCheck(db, input.username),
         { Put: { TableName: db.table, Item: encodePhoto(photo), ConditionExpression: 'attribute_not_exists(SK)' } },
@@ -52,7 +53,7 @@ export async function uploadPhoto(db: Db, input: NewPhoto): Promise<Photo> {
 export async function getPhoto(db: Db, owner: string, timestamp: string): Promise<Photo> {
   assertUsername(owner, 'owner');
   assertTimestamp(timestamp);
-  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.photo(owner, timestamp) })));
+  const result = await call(db, 'getPhoto', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.photo(owner, timestamp) })));
   if (!result.Item) throw errors.photoNotFound(owner, timestamp);
   return decodePhoto(result.Item);
 }
@@ -66,6 +67,7 @@ export async function listRecentPhotos(db: Db, username: string, page: PageReque
   const range = ranges.photosOf(username);
   const { page: result } = await queryPage(
     db,
+    'listRecentPhotos',
     `photos:${username}`,
     {
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
@@ -97,6 +99,7 @@ export async function getPhotoWithReactions(db: Db, owner: string, timestamp: st
   const first = page.cursor === undefined;
   const { raw, page: result } = await queryPage<RawItem>(
     db,
+    'getPhotoWithReactions',
     `reactions:${range.sk}`,
     {
       IndexName: 'InvertedIndex',
@@ -113,7 +116,7 @@ export async function getPhotoWithReactions(db: Db, owner: string, timestamp: st
   const reactions = (photoItem ? raw.slice(1) : raw).map(decodeReaction);
   return {
     photo: photoItem ? decodePhoto(photoItem) : undefined,
-    reactions: { items: reactions, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) },
+    reactions: pageOf(reactions, result.nextCursor),
   };
 }
 
@@ -208,7 +211,7 @@ export async function deletePhoto(db: Db, owner: string, timestamp: string, as: 
     const guard = as === 'owner' ? activeUserCheck(db, owner) : as === 'deletion-job' ? deletingUserCheck(db, owner) : existingUserCheck(db, owner);
     const outcome = (failed: (i: number) => boolean, reasons: Parameters<typeof inactiveUser>[1][]) =>
       failed(0) ? (as === 'owner' ? inactiveUser(owner, reasons[0]) : errors.userNotFound(owner)) : RETRY;
-    if (await transact(db, [guard, photoWrite, ...deletes], outcome)) {
+    if (await transact(db, 'deletePhoto', [guard, photoWrite, ...deletes], outcome)) {
       repaired ||= repair;
       if (!last) continue;
       if (repaired) await deleteLeftReactions(db, owner, timestamp);
@@ -226,23 +229,20 @@ export async function deletePhoto(db: Db, owner: string, timestamp: string, as: 
  */
 async function deleteLeftReactions(db: Db, owner: string, timestamp: string): Promise<void> {
   const range = ranges.photoAndReactions(owner, timestamp);
-  await forEachQueryPage(
-    db,
-    {
-      IndexName: 'InvertedIndex',
-      KeyConditionExpression: 'SK = :sk AND PK BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':sk': range.sk, ':from': range.from, ':to': range.to },
-    },
-    async (items) => {
-      for (const item of items) {
-        if (!String(item.PK).startsWith(range.from)) continue;
-        await call(db, () =>
-          db.doc.send(new DeleteCommand({ TableName: db.table, Key: { PK: item.PK, SK: item.SK }, ConditionExpression: 'attribute_exists(PK)' }))).catch(
-          (error: unknown) => {
-            if (!isConditionFailure(error)) throw error;
-          },
-        );
-      }
-    },
-  );
+  const pages = paginate(db, 'deleteLeftReactions', QueryCommand, {
+    IndexName: 'InvertedIndex',
+    KeyConditionExpression: 'SK = :sk AND PK BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':sk': range.sk, ':from': range.from, ':to': range.to },
+  });
+  for await (const { Items: items } of pages) {
+    for (const item of items) {
+      if (!String(item.PK).startsWith(range.from)) continue;
+      await call(db, 'deleteLeftReactions', () =>
+        db.doc.send(new DeleteCommand({ TableName: db.table, Key: { PK: item.PK, SK: item.SK }, ConditionExpression: 'attribute_exists(PK)' }))).catch(
+        (error: unknown) => {
+          if (!isConditionFailure(error)) throw error;
+        },
+      );
+    }
+  }
 }

@@ -49,6 +49,7 @@ export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reac
   for (const privateOwner of [false, true]) {
     const applied = await transact(
       db,
+      'reactToPhoto',
       [
         { Put: { TableName: db.table, Item: encodeReaction(reaction, owner, timestamp), ConditionExpression: 'attribute_not_exists(SK)' } },
         {
@@ -88,6 +89,7 @@ export async function removeReaction(db: Db, target: ReactionTarget): Promise<vo
   const { reactingUser, owner, timestamp, type } = validTarget(target);
   await transact(
     db,
+    'removeReaction',
     [
       { Delete: { TableName: db.table, Key: keys.reaction(reactingUser, type, owner, timestamp), ConditionExpression: 'attribute_exists(SK)' } },
       {
@@ -112,6 +114,6 @@ export async function removeReaction(db: Db, target: ReactionTarget): Promise<vo
 /** GetItem on one reaction; undefined when the user has not reacted so to the photo. */
 export async function findReaction(db: Db, target: ReactionTarget): Promise<Reaction | undefined> {
   const { reactingUser, owner, timestamp, type } = validTarget(target);
-  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.reaction(reactingUser, type, owner, timestamp) })));
+  const result = await call(db, 'findReaction', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.reaction(reactingUser, type, owner, timestamp) })));
   return result.Item ? decodeReaction(result.Item) : undefined;
 }

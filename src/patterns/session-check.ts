@@ -16,7 +16,7 @@ import { call, type Db } from './db.js';
 
 /** GetItem of the acting user's item (session attributes only); SESSION_ENDED (401) when the session has ended. */
 export async function assertSessionLive(db: Db, session: ActingSession): Promise<void> {
-  const result = await call(db, () =>
+  const result = await call(db, 'assertSessionLive', () =>
     db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(session.username), ...projectionWithSession([], session) })),
   );
   if (!sessionLive(result.Item, session)) throw errors.sessionEnded();

@@ -4,7 +4,7 @@ import { errors } from '../errors.js';
 import { assertBirthdate, assertUsername, NewUser, ProfileUpdate, validator, type Photo, type User } from '../schema/entities.js';
 import { decodePhoto, decodeUser, encodeUser, type RawItem } from '../schema/items.js';
 import { keys, parsePhotoSk, ranges } from '../schema/keys.js';
-import { call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { ACTIVE_USER, activeFor } from './guards.js';
 import { actingFor, assertActingLive, markSessionChecked, projectionWithSession, sessionLive } from './acting.js';
 
@@ -40,7 +40,7 @@ export function buildNewUser(input: unknown): User {
 export async function createUser(db: Db, input: unknown): Promise<User> {
   const user = buildNewUser(input);
   try {
-    await call(db, () =>
+    await call(db, 'createUser', () =>
       db.doc.send(new PutCommand({ TableName: db.table, Item: encodeUser(user), ConditionExpression: 'attribute_not_exists(PK)' })),
     );
   } catch (error) {
@@ -75,7 +75,7 @@ export async function updateUser(db: Db, username: string, input: unknown): Prom
   }
   const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].join(' ').trim();
   try {
-    const result = await call(db, () =>
+    const result = await call(db, 'updateUser', () =>
       db.doc.send(
         new UpdateCommand(
           activeFor(username, {
@@ -107,7 +107,7 @@ export async function updateUser(db: Db, username: string, input: unknown): Prom
 /** GetItem on the user's metadata item; undefined when there is none, or it is being deleted. */
 export async function findUser(db: Db, username: string): Promise<User | undefined> {
   assertUsername(username);
-  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username) })));
+  const result = await call(db, 'findUser', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username) })));
   // Reading one's own profile is where such a request checks its session, at no extra request.
   assertActingLive(username, result.Item);
   return result.Item && result.Item.deleting === undefined ? decodeUser(result.Item) : undefined;
@@ -132,6 +132,7 @@ export async function getUserAndPhotos(db: Db, username: string, page: PageReque
   const first = page.cursor === undefined;
   const { page: result } = await queryPage(
     db,
+    'getUserAndPhotos',
     `user-photos:${username}`,
     {
       KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
@@ -146,7 +147,7 @@ export async function getUserAndPhotos(db: Db, username: string, page: PageReque
   const user = first && head && 'followers' in head ? head : undefined;
   const photos = (user ? rest : result.items) as Photo[];
   if (first && !user && photos.length === 0) throw errors.userNotFound(username);
-  return { user, photos: { items: photos, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) } };
+  return { user, photos: pageOf(photos, result.nextCursor) };
 }
 
 /**
@@ -154,7 +155,7 @@ export async function getUserAndPhotos(db: Db, username: string, page: PageReque
  * On one's own list it also projects the session attributes: the request's session check.
  */
 export async function assertUserExists(db: Db, username: string): Promise<void> {
-  const result = await call(db, () =>
+  const result = await call(db, 'assertUserExists', () =>
     db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ...projectionWithSession(['PK'], actingFor(username)) })),
   );
   assertActingLive(username, result.Item);

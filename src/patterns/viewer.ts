@@ -66,7 +66,7 @@ export async function viewerState(
   ];
   // BatchGetItem rejects a repeated key (a photo listed twice, a profile also in `extra`).
   const unique = [...new Map(wanted.map((key) => [`${key.PK}\n${key.SK}`, key])).values()];
-  const found = unique.length === 0 ? [] : await batchGet(db, unique);
+  const found = unique.length === 0 ? [] : await batchGet(db, 'viewerState', unique);
   const present = new Set(found.map((item) => `${String(item.PK)}\n${String(item.SK)}`));
   const has = (key: ItemKey) => present.has(`${key.PK}\n${key.SK}`);
   const extraKeys = new Set(extra.map((key) => `${key.PK}\n${key.SK}`));

@@ -292,17 +292,6 @@ export function usernamesNamedBy(key: ItemKey, ownerOfPhotoId: (id: string) => s
 }
 
 /**
- * The entity word a key value starts with (`USER#bob` -> `user`, `#FRIEND#x` -> `friend`),
- * for naming access patterns in metrics without exposing key strings.
- */
-export function keyWord(value: unknown): string {
-  if (typeof value !== 'string') return 'none';
-  const start = value.startsWith('#') ? 1 : 0;
-  const end = value.indexOf('#', start);
-  return (end < 0 ? value.slice(start) : value.slice(start, end)).replace(/[^A-Za-z]/g, '').toLowerCase() || 'none';
-}
-
-/**
  * Keys of the derived table (`<table>-derived`, see schema/table.ts): feeds, activity, the
  * user directory and the stream consumer's checkpoints. They live in a table of their own, so
  * no lab query can ever read them and the InvertedIndex never doubles their write cost.

@@ -58,12 +58,15 @@ describe('GET /metrics', () => {
     expect(sample(text, 'http_request_duration_seconds_count{method="GET",route="unmatched",status="404"}')).toBe(1);
     expect(sample(text, 'http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/v1/users/:username",status="200"}')).toBe(3);
     // Four profile reads (three found, one not): the visibility guard reads the profile with
-    // its block and follow items in one BatchGetItem, named by the keys it reads.
-    const reads = /operation="(GetItem|BatchGetItem)",pattern="[^"]*user\/metadata[^"]*"/;
+    // its block and follow items in one BatchGetItem, labelled with the pattern that sent it.
+    const reads = /operation="(GetItem|BatchGetItem)",pattern="(viewOf|findUser)"/;
     expect(total(text, 'dynamodb_requests_total', reads)).toBeGreaterThanOrEqual(4);
     expect(total(text, 'dynamodb_consumed_capacity_units_total', reads)).toBeGreaterThan(0);
     // The sign-up: one transaction that puts the profile (with its credentials and email claim).
-    expect(total(text, 'dynamodb_requests_total', /operation="TransactWriteItems",pattern="[^"]*Put user\/metadata[^"]*"/)).toBeGreaterThanOrEqual(1);
+    expect(total(text, 'dynamodb_requests_total', /operation="TransactWriteItems",pattern="signUp"/)).toBeGreaterThanOrEqual(1);
+    // Every label is a pattern's name as written where it is defined: no key, no operation words.
+    const labels = new Set([...text.matchAll(/^dynamodb_requests_total\{operation="\w+",pattern="([^"]+)"\}/gm)].map((m) => m[1]));
+    expect([...labels].every((name) => /^[a-zA-Z]+(\.[a-zA-Z]+)?$/.test(name!))).toBe(true);
     expect(text).toMatch(/^process_cpu_seconds_total \d/m);
     // Routes and patterns, never users or storage keys.
     expect(text).not.toMatch(/measured|nobody-here|USER#|ACCOUNT#/);
@@ -115,12 +118,12 @@ describe('logs', () => {
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings.length).toBeLessThanOrEqual(Math.ceil(elapsed / 1_000) + 1);
     for (const warning of warnings) {
-      expect(warning).toMatchObject({ code: 'ENGINE_UNAVAILABLE', cause: expect.stringMatching(/ECONNREFUSED/) as string });
+      expect(warning).toMatchObject({ code: 'ENGINE_UNAVAILABLE', pattern: 'findUser', cause: expect.stringMatching(/ECONNREFUSED/) as string });
       expect(JSON.stringify(warning)).not.toMatch(/\\n\s+at |"stack"/);
     }
 
     const scrape = (await call('GET', '/metrics')).bytes.toString('utf8');
-    expect(sample(scrape, 'dynamodb_errors_total{operation="GetItem",pattern="GetItem user/metadata",error="ECONNREFUSED"}')).toBe(40);
+    expect(sample(scrape, 'dynamodb_errors_total{operation="GetItem",pattern="findUser",error="ECONNREFUSED"}')).toBe(40);
     clients.destroy();
   });
 });

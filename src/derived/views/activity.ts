@@ -8,7 +8,8 @@
  * transaction; reactions stay in the main table, so their items go here): the list already
  * hides them, and the unread count, a COUNT of keys, must not count them.
  */
-import { forEachQueryPage } from '../../patterns/db.js';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { paginate } from '../../patterns/db.js';
 import { classifySafetyKey, derivedKeys, derivedRanges } from '../../schema/keys.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
@@ -19,19 +20,16 @@ export function activityView(ctx: ViewContext): DerivedView {
   const { derived, settings } = ctx;
   const put = (item: Record<string, unknown>) => batchWrite(derived, [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }]);
   /** Query of the user's activity (bounded by its TTL) filtered to one actor, then their Deletes. */
-  const dropActor = (user: string, actor: string) => {
+  const dropActor = async (user: string, actor: string) => {
     const range = derivedRanges.activity(user);
-    return forEachQueryPage(
-      derived,
-      {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        FilterExpression: '#actor = :actor',
-        ProjectionExpression: 'PK, SK',
-        ExpressionAttributeNames: { '#actor': 'actor' },
-        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix, ':actor': actor },
-      },
-      async (items) => void (await batchWrite(derived, items.map((item) => ({ delete: { PK: String(item.PK), SK: String(item.SK) } })))),
-    );
+    const pages = paginate(derived, 'activityView.dropActor', QueryCommand, {
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      FilterExpression: '#actor = :actor',
+      ProjectionExpression: 'PK, SK',
+      ExpressionAttributeNames: { '#actor': 'actor' },
+      ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix, ':actor': actor },
+    });
+    for await (const { Items: items } of pages) await batchWrite(derived, items.map((item) => ({ delete: { PK: String(item.PK), SK: String(item.SK) } })));
   };
 
   return {

@@ -8,9 +8,9 @@
  *   removes that author's entries; deleting a photo deletes its entries by key, follower by
  *   follower (no Scan). Entries expire by TTL, so a feed never grows without bound.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { eachLimited } from '../../limit.js';
-import { call, forEachQueryPage, isConditionFailure, type Db } from '../../patterns/db.js';
+import { call, isConditionFailure, paginate, type Db } from '../../patterns/db.js';
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/items.js';
 import type { DerivedView } from '../apply.js';
@@ -43,7 +43,7 @@ export async function listBigAuthor(derived: Db, reader: string, author: string,
     ? { UpdateExpression: 'SET #a = :t', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':t': true } }
     : { UpdateExpression: 'REMOVE #a', ConditionExpression: 'attribute_exists(#a)', ExpressionAttributeNames: names };
   try {
-    await call(derived, () => derived.doc.send(new UpdateCommand({ TableName: derived.table, Key: derivedKeys.feedBigAuthors(reader), ...update })));
+    await call(derived, 'listBigAuthor', () => derived.doc.send(new UpdateCommand({ TableName: derived.table, Key: derivedKeys.feedBigAuthors(reader), ...update })));
   } catch (error) {
     if (!listed && isConditionFailure(error)) return;
     throw error;
@@ -120,9 +120,9 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
       ExpressionAttributeValues: { ':pk': derivedRanges.feed(reader).pk, ':author': author },
       ProjectionExpression: 'PK, SK',
     };
-    await forEachQueryPage(derived, input, (items) => {
+    for await (const { Items: items } of paginate(derived, 'feedView.unfollow', QueryCommand, input)) {
       for (const item of items) writes.push({ delete: { PK: String(item.PK), SK: String(item.SK) } });
-    });
+    }
     await batchWrite(derived, writes);
     await listBigAuthor(derived, reader, author, false);
   }

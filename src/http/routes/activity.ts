@@ -1,7 +1,7 @@
 /** The signed-in user's activity: who followed them, asked to follow them or reacted to their photos. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ACTIVITY_PAGE_MAX, getActivity, markActivityRead } from '../../patterns/index.js';
+import { ACTIVITY_PAGE_MAX, getActivity, mapPage, markActivityRead } from '../../patterns/index.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { ActivityPage, errorsFor, PageQuery } from '../schemas.js';
 import { apiTimestamp, photoView, profileCardView } from '../views.js';
@@ -24,18 +24,15 @@ export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
     },
     async (request) => {
       const page = await getActivity(db, request.username, request.query);
-      return {
-        items: page.items.map((item) => ({
-          type: item.type,
-          at: apiTimestamp(item.at),
-          actor: profileCardView(item.actor, { follows: item.actorFollowedByMe, followedBy: item.actorFollowsMe, requested: item.actorRequested }, media.urlsFor(request)),
-          ...(item.reactionType ? { reactionType: item.reactionType } : {}),
-          ...(item.photo ? { photo: photoView(item.photo, media.urlsFor(request)) } : {}),
-          unread: item.unread,
-        })),
-        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-        unreadCount: page.unreadCount,
-      };
+      const items = mapPage(page, (item) => ({
+        type: item.type,
+        at: apiTimestamp(item.at),
+        actor: profileCardView(item.actor, { follows: item.actorFollowedByMe, followedBy: item.actorFollowsMe, requested: item.actorRequested }, media.urlsFor(request)),
+        ...(item.reactionType ? { reactionType: item.reactionType } : {}),
+        ...(item.photo ? { photo: photoView(item.photo, media.urlsFor(request)) } : {}),
+        unread: item.unread,
+      }));
+      return { ...items, unreadCount: page.unreadCount };
     },
   );
 

@@ -1,7 +1,7 @@
 /** The signed-in user's home feed. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { FEED_PAGE_DEFAULT, FEED_PAGE_MAX, getFeed } from '../../patterns/index.js';
+import { FEED_PAGE_DEFAULT, FEED_PAGE_MAX, getFeed, mapPage } from '../../patterns/index.js';
 import { BEARER, type RouteOptions } from '../context.js';
 import { errorsFor, FeedItemView, Page, PageQuery } from '../schemas.js';
 import { photoForViewerView, profileCardView } from '../views.js';
@@ -30,13 +30,10 @@ export const feedRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
     async (request) => {
       const page = await getFeed(db, request.username, request.query);
       // Every author is followed (or the reader): a follow leaves no pending request beside it.
-      return {
-        items: page.items.map((item) => ({
-          photo: photoForViewerView(item.photo, item.myReactions, ctx.media.urlsFor(request)),
-          author: profileCardView(item.author, { follows: item.author.username !== request.username, followedBy: item.authorFollowsMe, requested: false }, ctx.media.urlsFor(request)),
-        })),
-        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-      };
+      return mapPage(page, (item) => ({
+        photo: photoForViewerView(item.photo, item.myReactions, ctx.media.urlsFor(request)),
+        author: profileCardView(item.author, { follows: item.author.username !== request.username, followedBy: item.authorFollowsMe, requested: false }, ctx.media.urlsFor(request)),
+      }));
     },
   );
   done();

@@ -11,7 +11,7 @@ import { deletePhotoFiles } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
 import { CAPTION_MAX, type Photo } from '../../schema/entities.js';
-import { assertCaption, assertUploadAllowed, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, getPhotoWithReactions, listPhotosForViewer, listReactorsRelated, photoBytes, releaseStorage } from '../../patterns/index.js';
+import { assertCaption, assertUploadAllowed, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, getPhotoWithReactions, listPhotosForViewer, listReactorsRelated, mapPage, photoBytes, releaseStorage } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
@@ -19,7 +19,7 @@ import { claimAfterBody, fileDigest } from '../idempotency.js';
 import { ingestPhoto } from '../ingest.js';
 import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type ReceivedFile } from '../uploads.js';
 import { errorsFor, Page, PageQuery, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
-import { pageView, photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
+import { photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
 
 const ACCEPTED = ACCEPTED_FORMATS.join(', ');
 
@@ -136,7 +136,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     },
     async (request) => {
       const page = await listPhotosForViewer(db, request.username, request.params.username, request.query);
-      return pageView(page, ({ photo, myReactions }) => photoForViewerView(photo, myReactions, media.urlsFor(request)));
+      return mapPage(page, ({ photo, myReactions }) => photoForViewerView(photo, myReactions, media.urlsFor(request)));
     },
   );
 
@@ -175,8 +175,8 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     async (request) => {
       const { username, timestamp } = photoRef(request.params.photoId);
       const { expand, ...page } = request.query;
-      if (expand !== 'profile') return pageView((await getPhotoWithReactions(db, username, timestamp, page)).reactions, reactionView);
-      return pageView(await listReactorsRelated(db, request.username, username, timestamp, page), ({ reaction, user, following, followedBy, requested }) => ({
+      if (expand !== 'profile') return mapPage((await getPhotoWithReactions(db, username, timestamp, page)).reactions, reactionView);
+      return mapPage(await listReactorsRelated(db, request.username, username, timestamp, page), ({ reaction, user, following, followedBy, requested }) => ({
         ...reactionView(reaction),
         ...(user ? { user: profileCardView(user, { follows: following, followedBy, requested }, media.urlsFor(request)) } : {}),
       }));

@@ -5,11 +5,11 @@
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { findReport, listNotices, ReportBody, reportTarget, targetName, type Notice, type Report, type ReportTarget } from '../../patterns/index.js';
+import { findReport, listNotices, mapPage, ReportBody, reportTarget, targetName, type Notice, type Report, type ReportTarget } from '../../patterns/index.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { putOnce } from '../idempotent.js';
 import { errorsFor, Page, PageQuery, PhotoId, PhotoParams, UserParams } from '../schemas.js';
-import { apiTimestamp, pageView, photoRef } from '../views.js';
+import { apiTimestamp, photoRef } from '../views.js';
 
 const ReportView = Type.Object(
   {
@@ -94,7 +94,7 @@ export const reportRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         response: { 200: Page(NoticeView, 'TakedownNoticePage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 503: [] }) },
       },
     },
-    async (request) => pageView(await listNotices(db, request.username, request.query), noticeView),
+    async (request) => mapPage(await listNotices(db, request.username, request.query), noticeView),
   );
   done();
 };

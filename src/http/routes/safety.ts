@@ -13,6 +13,7 @@ import {
   findFriendship,
   listBlocks,
   listRequests,
+  mapPage,
   setPrivate,
   unblockUser,
   type Block,
@@ -22,7 +23,7 @@ import { Username } from '../../schema/entities.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { changeOnce, deleteOnce, putOnce } from '../idempotent.js';
 import { errorsFor, FriendshipView, Page, PageQuery, UserParams } from '../schemas.js';
-import { apiTimestamp, friendshipView, pageView } from '../views.js';
+import { apiTimestamp, friendshipView } from '../views.js';
 
 const BlockView = Type.Object(
   { blockedUser: Username, timestamp: Type.String({ format: 'date-time', description: 'When the block was made (UTC)' }) },
@@ -119,7 +120,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         response: { 200: Page(BlockView, 'BlockPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 503: [] }) },
       },
     },
-    async (request) => pageView(await listBlocks(db, request.username, request.query), blockView),
+    async (request) => mapPage(await listBlocks(db, request.username, request.query), blockView),
   );
 
   app.put(
@@ -150,7 +151,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         response: { 200: Page(FollowRequestView, 'FollowRequestPage'), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 503: [] }) },
       },
     },
-    async (request) => pageView(await listRequests(db, request.username, request.query), followRequestView),
+    async (request) => mapPage(await listRequests(db, request.username, request.query), followRequestView),
   );
 
   app.put(

@@ -15,6 +15,7 @@ import {
   listFollowedRelated,
   listFollowers,
   listFollowersRelated,
+  mapPage,
   reactToPhoto,
   removeReaction,
   unfollowUser,
@@ -24,7 +25,7 @@ import type { Friendship } from '../../schema/entities.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { deleteOnce, putOnce } from '../idempotent.js';
 import { errorsFor, FriendshipView, FriendshipWithProfile, Page, PageQuery, ReactionParams, ReactionView, UserParams } from '../schemas.js';
-import { friendshipView, pageView, photoRef, profileCardView, reactionView } from '../views.js';
+import { friendshipView, photoRef, profileCardView, reactionView } from '../views.js';
 import type { MediaUrls } from '../../blobs/index.js';
 import { FollowRequestView, followRequestView } from './safety.js';
 
@@ -167,8 +168,8 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     },
     async (request) => {
       const { expand, ...page } = request.query;
-      if (expand !== 'profile') return pageView(await listFollowers(db, request.params.username, page), friendshipView);
-      return pageView(await listFollowersRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urlsFor(request)));
+      if (expand !== 'profile') return mapPage(await listFollowers(db, request.params.username, page), friendshipView);
+      return mapPage(await listFollowersRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urlsFor(request)));
     },
   );
 
@@ -187,8 +188,8 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     },
     async (request) => {
       const { expand, ...page } = request.query;
-      if (expand !== 'profile') return pageView(await listFollowed(db, request.params.username, page), friendshipView);
-      return pageView(await listFollowedRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urlsFor(request)));
+      if (expand !== 'profile') return mapPage(await listFollowed(db, request.params.username, page), friendshipView);
+      return mapPage(await listFollowedRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urlsFor(request)));
     },
   );
   done();

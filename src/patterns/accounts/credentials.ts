@@ -63,7 +63,7 @@ export async function signUp(db: Db, input: unknown): Promise<User & { accountId
 
   // A name is free again only once the deletion job of its last account has finished.
   const job = keys.deletionJob(username);
-  const taken = await batchGet(db, [keys.user(username), keys.emailClaim(email), job]);
+  const taken = await batchGet(db, 'signUp', [keys.user(username), keys.emailClaim(email), job]);
   if (taken.some((item) => item.SK === job.SK)) throw errors.usernameBeingDeleted(username);
   if (taken.some((item) => item.PK === keys.user(username).PK)) throw errors.userExists(username);
   if (taken.some((item) => item.PK === keys.emailClaim(email).PK && claimHeld(item))) throw errors.emailTaken();
@@ -74,6 +74,7 @@ export async function signUp(db: Db, input: unknown): Promise<User & { accountId
   const accountId = randomUUID();
   await transact(
     db,
+    'signUp',
     [
       { Put: { TableName: db.table, Item: { ...encodeUser(user), accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
       // recoveryEmail: where password resets may go while the current address is unverified.
@@ -108,7 +109,7 @@ export async function verifyCredentials(db: Db, input: unknown): Promise<string>
 export async function verifyLogin(db: Db, input: unknown): Promise<{ username: string; accountId: string | undefined }> {
   const { username: given, password } = credentialsCheck.assert(input, 'credentials');
   const username = normalizeUsername(given);
-  const items = await batchGet(db, [keys.credentials(username), keys.loginThrottle(username)]);
+  const items = await batchGet(db, 'verifyLogin', [keys.credentials(username), keys.loginThrottle(username)]);
   const credentials = items.find((item) => item.SK === keys.credentials(username).SK);
   const throttle = items.find((item) => item.SK === keys.loginThrottle(username).SK);
   const wait = throttleWait(throttle);
@@ -129,7 +130,7 @@ export async function verifyLogin(db: Db, input: unknown): Promise<{ username: s
 
 /** GetItem (consistent) of the credentials' stored hash, or undefined. */
 export async function storedPasswordHash(db: Db, username: string): Promise<string | undefined> {
-  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.credentials(username), ConsistentRead: true })));
+  const result = await call(db, 'storedPasswordHash', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.credentials(username), ConsistentRead: true })));
   const stored: unknown = result.Item?.passwordHash;
   return typeof stored === 'string' ? stored : undefined;
 }
@@ -146,7 +147,7 @@ const sessionKey = (username: string, sessionId: string | undefined) => keys.pas
  */
 export async function checkSessionPassword(db: Db, username: string, sessionId: string | undefined, password: string): Promise<string> {
   const key = sessionKey(username, sessionId);
-  const items = await batchGet(db, [keys.credentials(username), key]);
+  const items = await batchGet(db, 'checkSessionPassword', [keys.credentials(username), key]);
   const wait = throttleWait(items.find((item) => item.SK === key.SK));
   if (wait > 0) throw errors.passwordThrottled(wait);
   const stored: unknown = items.find((item) => item.SK === keys.credentials(username).SK)?.passwordHash;
@@ -172,6 +173,7 @@ async function setPassword(db: Db, username: string, password: string, replacing
   const passwordHash = await hashPassword(password);
   await transact(
     db,
+    'setPassword',
     [
       {
         Update: {

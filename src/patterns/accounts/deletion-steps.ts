@@ -8,11 +8,11 @@ import { backoff, call, type Db, type transact } from '../db.js';
 export const STALLED_ROUNDS = 12;
 
 /** One transaction of the job (the one place it may stop); false when a condition failed. */
-export type Step = (name: string, items: Parameters<typeof transact>[1]) => Promise<boolean>;
+export type Step = (name: string, items: Parameters<typeof transact>[2]) => Promise<boolean>;
 
 /** One page of keys/items of a query; consistent unless it reads the index. */
 export async function page(db: Db, input: Omit<QueryCommandInput, 'TableName'>, limit: number): Promise<RawItem[]> {
-  const result = await call(db, () => db.doc.send(new QueryCommand({ TableName: db.table, ConsistentRead: input.IndexName === undefined, Limit: limit, ...input })));
+  const result = await call(db, 'finishDeletion', () => db.doc.send(new QueryCommand({ TableName: db.table, ConsistentRead: input.IndexName === undefined, Limit: limit, ...input })));
   return (result.Items ?? []) as RawItem[];
 }
 

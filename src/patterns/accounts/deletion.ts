@@ -18,12 +18,12 @@
  * 3. Every step is idempotent, so an interrupted job simply runs again: on the next start
  *    (`resumeDeletions`) or with `quick-photos accounts finish-deletions`.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { assertUsername, REACTION_TYPES, type Photo, type ReactionType, type User } from '../../schema/entities.js';
 import { decodePhoto } from '../../schema/items.js';
 import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
-import { backoff, call, forEachQueryPage, RETRY, transact, type Db } from '../db.js';
+import { backoff, call, paginate, RETRY, transact, type Db } from '../db.js';
 import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../guards.js';
 import { deleteUploadSlot, openUploads, type UploadSlot } from '../media.js';
 import { deletePhoto } from '../photos.js';
@@ -67,7 +67,7 @@ class Paused extends Error {}
  */
 export async function startAccountDeletion(db: Db, username: string): Promise<void> {
   assertUsername(username);
-  const user = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ConsistentRead: true })))).Item;
+  const user = (await call(db, 'startAccountDeletion', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ConsistentRead: true })))).Item;
   if (!user) throw errors.userNotFound(username);
   if (user.deleting !== undefined) return;
   const startedAt = new Date().toISOString();
@@ -89,18 +89,18 @@ export async function startAccountDeletion(db: Db, username: string): Promise<vo
   const claimDelete = claim && {
     Delete: { TableName: db.table, Key: claim, ConditionExpression: 'username = :me', ExpressionAttributeValues: { ':me': username } },
   };
-  const applied = await transact(db, claimDelete ? [...base, claimDelete] : base, (failed) => (failed(0) ? errors.accountDeleted(username) : RETRY));
+  const applied = await transact(db, 'startAccountDeletion', claimDelete ? [...base, claimDelete] : base, (failed) => (failed(0) ? errors.accountDeleted(username) : RETRY));
   // The claim is missing or another account's (the lab's users have none): mark without it.
-  if (!applied) await transact(db, base, () => errors.accountDeleted(username));
+  if (!applied) await transact(db, 'startAccountDeletion', base, () => errors.accountDeleted(username));
 }
 
 /** Usernames with a pending deletion job: Query `PK = DELETION` (consistent, paged). */
 export async function listPendingDeletions(db: Db): Promise<string[]> {
   const names: string[] = [];
   const input = { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': deletionPartition() }, ConsistentRead: true };
-  await forEachQueryPage(db, input, (items) => {
+  for await (const { Items: items } of paginate(db, 'listPendingDeletions', QueryCommand, input)) {
     for (const item of items) if (typeof item.username === 'string') names.push(item.username);
-  });
+  }
   return names;
 }
 
@@ -137,15 +137,15 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
   assertUsername(username);
   let steps = 0;
   /** Every transaction of the job goes through here: the one place it may stop. */
-  const step = async (name: string, items: Parameters<typeof transact>[1]): Promise<boolean> => {
+  const step = async (name: string, items: Parameters<typeof transact>[2]): Promise<boolean> => {
     if ((options.maxSteps !== undefined && steps >= options.maxSteps) || options.shouldStop?.()) throw new Paused();
     steps++;
-    const applied = await transact(db, items, () => RETRY);
+    const applied = await transact(db, 'finishDeletion', items, () => RETRY);
     options.onStep?.(name);
     return applied;
   };
 
-  const job = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.deletionJob(username), ConsistentRead: true })))).Item;
+  const job = (await call(db, 'finishDeletion', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.deletionJob(username), ConsistentRead: true })))).Item;
   if (!job) return 'done';
   try {
     for (let round = 0; ; round++) {
@@ -162,7 +162,7 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
       await deleteLeftovers(db, username, step);
       await options.deleteDerived?.(username);
       // The avatar's files go first: after the profile item nothing references them.
-      const profile = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ConsistentRead: true })))).Item;
+      const profile = (await call(db, 'finishDeletion', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ConsistentRead: true })))).Item;
       if (profile) await options.deleteUserFiles(profile as Pick<User, 'avatar'>);
       // Open uploads: their parts and bytes go, then their slots (the reservations go with USAGE#u).
       for (const upload of await openUploads(db, username)) {

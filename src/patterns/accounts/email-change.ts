@@ -56,7 +56,7 @@ const profileUpdate = validator(ProfileUpdate);
 
 /** GetItem (consistent) of the account's undo codes: the live ones and the version they were read at. */
 async function readUndo(db: Db, username: string): Promise<{ entries: UndoEntry[]; version: number | undefined }> {
-  const item = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.mailToken(username, UNDO), ConsistentRead: true })))).Item;
+  const item = (await call(db, 'readUndo', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.mailToken(username, UNDO), ConsistentRead: true })))).Item;
   const raw: unknown = item?.entries;
   const now = nowSeconds();
   const entries = (Array.isArray(raw) ? (raw as Partial<UndoEntry>[]) : []).filter(
@@ -142,6 +142,7 @@ export async function updateProfile(
   const change = (releases: string[]) =>
     transact(
       db,
+      'updateProfile',
       [
         ...items,
         ...releases.map((address) => ({
@@ -220,6 +221,7 @@ export async function undoEmailChange(db: Db, token: string, newPassword: string
   const moving = normalizeEmail(entry.email) !== normalizeEmail(user.email);
   await transact(
     db,
+    'undoEmailChange',
     [
       {
         Update: {

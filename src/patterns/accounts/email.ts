@@ -71,14 +71,14 @@ async function issueMailToken(db: Db, username: string, email: string, purpose: 
   // concurrent requests are each counted once and the limit, not the race, decides.
   for (let attempt = 0; attempt < MAIL_TOKEN_ATTEMPTS; attempt++) {
     const now = nowSeconds();
-    const old = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: true })))).Item;
+    const old = (await call(db, 'issueMailToken', () => db.doc.send(new GetCommand({ TableName: db.table, Key: key, ConsistentRead: true })))).Item;
     const windowOpen = old !== undefined && Number(old.windowStart) > now - 3600;
     const requests = windowOpen ? Number(old.requests) + 1 : 1;
     if (requests > MAIL_TOKENS_PER_HOUR) return undefined;
     const token = newMailToken(username);
     const expiresAt = now + MAIL_TOKEN_TTL_SECONDS[purpose];
     try {
-      await call(db, () =>
+      await call(db, 'issueMailToken', () =>
         db.doc.send(
           new PutCommand({
             TableName: db.table,
@@ -100,7 +100,7 @@ async function issueMailToken(db: Db, username: string, email: string, purpose: 
 /** GetItem of the token's item; INVALID_MAIL_TOKEN unless it is the live, unexpired one. */
 async function checkMailToken(db: Db, token: string, purpose: MailPurpose): Promise<{ username: string; email: string; tokenHash: string }> {
   const username = mailTokenAccount(token);
-  const item = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.mailToken(username, purpose), ConsistentRead: true })))).Item;
+  const item = (await call(db, 'checkMailToken', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.mailToken(username, purpose), ConsistentRead: true })))).Item;
   const tokenHash = hash(token);
   const stored: unknown = item?.tokenHash;
   if (typeof stored !== 'string' || stored.length !== tokenHash.length || !timingSafeEqual(Buffer.from(stored), Buffer.from(tokenHash))) throw errors.invalidMailToken();
@@ -136,6 +136,7 @@ export async function verifyEmail(db: Db, token: string): Promise<string> {
   const { username, email, tokenHash } = await checkMailToken(db, token, 'verify-email');
   await transact(
     db,
+    'verifyEmail',
     [
       spend(db, username, 'verify-email', tokenHash),
       {
@@ -174,7 +175,7 @@ export async function verifyEmail(db: Db, token: string): Promise<string> {
 export async function requestPasswordReset(db: Db, email: string): Promise<IssuedToken | undefined> {
   const owner = await claimOwner(db, email);
   if (owner === undefined) return undefined;
-  const items = await batchGet(db, [keys.user(owner), keys.credentials(owner)]);
+  const items = await batchGet(db, 'requestPasswordReset', [keys.user(owner), keys.credentials(owner)]);
   const userItem = items.find((item) => item.SK === keys.user(owner).SK);
   const recovery: unknown = items.find((item) => item.SK === keys.credentials(owner).SK)?.recoveryEmail;
   if (!userItem || userItem.deleting !== undefined) return undefined;
@@ -190,7 +191,7 @@ export async function requestPasswordReset(db: Db, email: string): Promise<Issue
 
 /** GetItem of an address's claim: the account it belongs to, if any (a lapsed reservation is none). */
 export async function claimOwner(db: Db, email: string): Promise<string | undefined> {
-  const claim = (await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.emailClaim(normalizeEmail(email)) })))).Item;
+  const claim = (await call(db, 'claimOwner', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.emailClaim(normalizeEmail(email)) })))).Item;
   if (!claimHeld(claim)) return undefined;
   const username: unknown = claim?.username;
   return typeof username === 'string' && usernameCheck.check(username) ? username : undefined;
@@ -203,7 +204,7 @@ export async function claimOwner(db: Db, email: string): Promise<string | undefi
 export async function resetPassword(db: Db, token: string, newPassword: string): Promise<string> {
   const { username, tokenHash } = await checkMailToken(db, token, 'reset-password');
   checkNewPassword(newPassword, username);
-  await transact(db, [spend(db, username, 'reset-password', tokenHash), activeUserCheck(db, username)], (failed, reasons) =>
+  await transact(db, 'resetPassword', [spend(db, username, 'reset-password', tokenHash), activeUserCheck(db, username)], (failed, reasons) =>
     failed(1) ? inactiveUser(username, reasons[1]) : errors.invalidMailToken(),
   );
   await resetPasswordTo(db, username, newPassword);

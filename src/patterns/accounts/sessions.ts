@@ -13,12 +13,12 @@
  * and the answer is REFRESH_TOKEN_REUSED (OAuth 2.0 security BCP, refresh token rotation).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { assertUsername, Username, validator } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX, type ItemKey } from '../../schema/keys.js';
 import { accountCheck, accountIdOf, inactiveUser } from '../guards.js';
-import { batchGet, call, conditional, forEachQueryPage, isConditionFailure, RETRY, transact, type Db } from '../db.js';
+import { batchGet, call, conditional, isConditionFailure, paginate, RETRY, transact, type Db } from '../db.js';
 import { actingCondition, markSessionChecked, MAX_REVOKED_SESSIONS } from '../acting.js';
 import { safetyErrors } from '../safety/errors.js';
 
@@ -83,6 +83,7 @@ export async function createSession(db: Db, username: string, ttlSeconds: number
   const expiresAt = nowSeconds() + ttlSeconds;
   await transact(
     db,
+    'createSession',
     [
       {
         Put: {
@@ -121,7 +122,7 @@ export async function rotateSession(db: Db, refreshToken: unknown, ttlSeconds: n
   for (let attempt = 0; attempt < 3; attempt++) {
     // The user item rides along (same request): a suspended or deleted account, or another
     // account of the same name, gets no token, not even the grace window's repeat.
-    const found = await batchGet(db, [key, userKey], { consistent: true });
+    const found = await batchGet(db, 'rotateSession', [key, userKey], { consistent: true });
     const item = found.find((i) => i.SK === key.SK);
     const user = found.find((i) => i.SK === userKey.SK);
     const now = nowSeconds();
@@ -140,6 +141,7 @@ export async function rotateSession(db: Db, refreshToken: unknown, ttlSeconds: n
       const expiresAt = now + ttlSeconds;
       const applied = await transact(
         db,
+        'rotateSession',
         [
           {
             Update: {
@@ -182,7 +184,7 @@ export async function rotateSession(db: Db, refreshToken: unknown, ttlSeconds: n
 }
 
 async function revokeFamily(db: Db, key: ItemKey): Promise<void> {
-  await call(db, () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: key })));
+  await call(db, 'revokeFamily', () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: key })));
 }
 
 /**
@@ -194,7 +196,7 @@ export async function revokeSession(db: Db, refreshToken: unknown, accessTtlSeco
   const presented = parseRefreshToken(refreshToken);
   let session: Record<string, unknown> | undefined;
   try {
-    const result = await call(db, () =>
+    const result = await call(db, 'revokeSession', () =>
       db.doc.send(
         new DeleteCommand({
           TableName: db.table,
@@ -225,7 +227,7 @@ async function markSessionRevoked(db: Db, username: string, accountId: string | 
   const sameAccount = accountId === undefined ? 'attribute_not_exists(accountId)' : 'accountId = :account';
   const account = accountId === undefined ? {} : { ':account': accountId };
   const update = (expression: string, condition: string, names: Record<string, string>, values: Record<string, unknown>) =>
-    call(db, () =>
+    call(db, 'markSessionRevoked', () =>
       db.doc.send(
         new UpdateCommand({
           TableName: db.table,
@@ -277,7 +279,7 @@ export async function endAllSessions(db: Db, username: string): Promise<number> 
  */
 export async function markAllSessionsEnded(db: Db, username: string): Promise<void> {
   const acting = actingCondition(username);
-  const applied = await conditional(db, () =>
+  const applied = await conditional(db, 'markAllSessionsEnded', () =>
     db.doc.send(
       new UpdateCommand({
         TableName: db.table,
@@ -311,9 +313,10 @@ export async function revokeAllSessions(db: Db, username: string): Promise<numbe
     ConsistentRead: true,
     Limit: REVOKE_CHUNK,
   };
-  await forEachQueryPage(db, input, async (items) => {
-    await transact(db, items.map((k) => ({ Delete: { TableName: db.table, Key: { PK: k.PK, SK: k.SK } } })), () => errors.transactionConflict());
+  for await (const { Items: items } of paginate(db, 'revokeAllSessions', QueryCommand, input)) {
+    if (items.length === 0) continue;
+    await transact(db, 'revokeAllSessions', items.map((k) => ({ Delete: { TableName: db.table, Key: { PK: k.PK, SK: k.SK } } })), () => errors.transactionConflict());
     revoked += items.length;
-  });
+  }
   return revoked;
 }

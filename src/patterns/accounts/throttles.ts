@@ -34,7 +34,7 @@ export async function recordFailure(db: Db, key: ItemKey): Promise<number> {
   const now = nowSeconds();
   let failures = 1;
   try {
-    const result = await call(db, () =>
+    const result = await call(db, 'recordFailure', () =>
       db.doc.send(
         new UpdateCommand({
           TableName: db.table,
@@ -49,7 +49,7 @@ export async function recordFailure(db: Db, key: ItemKey): Promise<number> {
     failures = Number(result.Attributes?.failures ?? 1);
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    await call(db, () =>
+    await call(db, 'recordFailure', () =>
       db.doc.send(new PutCommand({ TableName: db.table, Item: { ...key, failures: 1, windowStart: now, expiresAt: now + 2 * LOGIN_WINDOW_SECONDS } })),
     );
   }
@@ -58,7 +58,7 @@ export async function recordFailure(db: Db, key: ItemKey): Promise<number> {
     // Rounded up from the present instant, so a lock lasts at least `lock` whole seconds (from a
     // floored start it could last a few milliseconds); reads compare with the floored clock.
     const until = Math.ceil(Date.now() / 1000) + lock;
-    await call(db, () =>
+    await call(db, 'recordFailure', () =>
       db.doc.send(new UpdateCommand({ TableName: db.table, Key: key, UpdateExpression: 'SET lockedUntil = :until', ExpressionAttributeValues: { ':until': until } })),
     );
   }
@@ -67,5 +67,5 @@ export async function recordFailure(db: Db, key: ItemKey): Promise<number> {
 
 /** DeleteItem of a throttle: a success starts the count over. */
 export async function clearThrottle(db: Db, key: ItemKey): Promise<void> {
-  await call(db, () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: key })));
+  await call(db, 'clearThrottle', () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: key })));
 }

@@ -55,7 +55,7 @@ export async function blockUser(db: Db, blockerName: string, blockedName: string
   const byBlockedKey = keys.friendship(blocker, blocked);
   const byBlockerKey = keys.friendship(blocked, blocker);
   for (let attempt = 0; attempt < BLOCK_ATTEMPTS; attempt++) {
-    const found = await batchGet(db, [byBlockedKey, byBlockerKey]);
+    const found = await batchGet(db, 'blockUser', [byBlockedKey, byBlockerKey]);
     const has = (key: { PK: string; SK: string }) => found.some((item) => item.PK === key.PK && item.SK === key.SK);
     const byBlocked = has(byBlockedKey) ? 1 : 0;
     const byBlocker = has(byBlockerKey) ? 1 : 0;
@@ -77,6 +77,7 @@ export async function blockUser(db: Db, blockerName: string, blockedName: string
     });
     const applied = await transact(
       db,
+      'blockUser',
       [
         { Put: { TableName: db.table, Item: { ...keys.block(blocker, blocked), ...block }, ConditionExpression: 'attribute_not_exists(PK)' } },
         friendshipItem(byBlockedKey, byBlocked),
@@ -121,6 +122,7 @@ export async function unblockUser(db: Db, blockerName: string, blockedName: stri
   for (const counted of [true, false]) {
     const applied = await transact(
       db,
+      'unblockUser',
       [...blockerSide(db, blocker, blocked), ...(counted ? [blockedCounter] : [])],
       (failed, reasons) => {
         if (failed(0)) return safetyErrors.notBlocked(blocker, blocked);
@@ -153,7 +155,7 @@ function blockerSide(db: Db, blocker: string, blocked: string) {
 /** GetItem on the block item; undefined when `blocker` has not blocked `blocked`. */
 export async function findBlock(db: Db, blockerName: string, blockedName: string): Promise<Block | undefined> {
   const { blocker, blocked } = pair(blockerName, blockedName);
-  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.block(blocker, blocked) })));
+  const result = await call(db, 'findBlock', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.block(blocker, blocked) })));
   return result.Item ? decodeBlock(result.Item) : undefined;
 }
 
@@ -163,6 +165,7 @@ export async function listBlocks(db: Db, blockerName: string, page: PageRequest 
   const range = ranges.blocksBy(blocker);
   const { page: result } = await queryPage(
     db,
+    'listBlocks',
     `blocks:${blocker}`,
     { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
     page,

@@ -36,7 +36,7 @@ export async function unsuspendUser(db: Db, usernameInput: string): Promise<void
 
 async function conditionalUpdate(db: Db, username: string, expression: string, values?: Record<string, string | number>): Promise<void> {
   try {
-    await call(db, () =>
+    await call(db, 'setSuspension', () =>
       db.doc.send(
         new UpdateCommand({
           TableName: db.table,
@@ -70,7 +70,7 @@ export async function takeDownPhoto(db: Db, owner: string, timestamp: string, re
   const reason = reasonCheck.assert(reasonInput, 'reason');
   const photo = await getPhoto(db, owner, timestamp);
   const notice: Notice = { photoId: photoId(owner, timestamp), reason, at: uniqueTimestamp() };
-  await call(db, () => db.doc.send(new PutCommand({ TableName: db.table, Item: { ...keys.notice(owner, notice.at, notice.photoId), owner, ...notice } })));
+  await call(db, 'takeDownPhoto', () => db.doc.send(new PutCommand({ TableName: db.table, Item: { ...keys.notice(owner, notice.at, notice.photoId), owner, ...notice } })));
   await deletePhoto(db, owner, timestamp, 'moderator');
   return { notice, photo };
 }
@@ -81,6 +81,7 @@ export async function listNotices(db: Db, ownerInput: string, page: PageRequest 
   const range = ranges.noticesOf(owner);
   const { page: result } = await queryPage(
     db,
+    'listNotices',
     `notices:${owner}`,
     { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
     page,

@@ -72,6 +72,7 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
   const targetKey = target.kind === 'user' ? keys.user(target.username) : keys.photo(target.owner, target.timestamp);
   await transact(
     db,
+    'reportTarget',
     [
       { Put: { TableName: db.table, Item: { ...keys.report(name, reporter), ...report }, ConditionExpression: 'attribute_not_exists(PK)' } },
       { Put: { TableName: db.table, Item: { ...keys.reportQueue('open', report.createdAt, name, reporter), ...report } } },
@@ -90,7 +91,7 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
 
 /** GetItem on one report. */
 export async function findReport(db: Db, target: string, reporter: string): Promise<Report | undefined> {
-  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.report(target, reporter) })));
+  const result = await call(db, 'findReport', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.report(target, reporter) })));
   return result.Item ? decodeReport(result.Item) : undefined;
 }
 
@@ -98,6 +99,7 @@ export async function findReport(db: Db, target: string, reporter: string): Prom
 export async function listReports(db: Db, state: ReportState, page: PageRequest = {}): Promise<Page<Report>> {
   const { page: result } = await queryPage(
     db,
+    'listReports',
     `reports:${state}`,
     { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': ranges.reportsIn(state).pk }, ScanIndexForward: true },
     page,
@@ -117,6 +119,7 @@ export async function resolveReport(db: Db, target: string, reporterInput: strin
   const resolved: Report = { ...found, state: 'resolved', resolvedAt: uniqueTimestamp(), resolution: resolution.slice(0, 1000) };
   await transact(
     db,
+    'resolveReport',
     [
       {
         Update: {

@@ -44,6 +44,7 @@ export async function requestFollow(db: Db, requesterName: string, targetName: s
   const request: FollowRequest = { target, requester, timestamp: uniqueTimestamp() };
   await transact(
     db,
+    'requestFollow',
     [
       { Put: { TableName: db.table, Item: { ...keys.followRequest(target, requester), ...request }, ConditionExpression: 'attribute_not_exists(PK)' } },
       {
@@ -116,6 +117,7 @@ export async function deleteRequest(db: Db, requesterName: string, targetName: s
   if (actor !== requester && actor !== target) throw errors.forbidden('Only the requester or the requested account can remove a follow request.');
   await transact(
     db,
+    'deleteRequest',
     [
       { Delete: { TableName: db.table, Key: keys.followRequest(target, requester), ConditionExpression: 'attribute_exists(PK)' } },
       activeUserCheck(db, actor),
@@ -127,7 +129,7 @@ export async function deleteRequest(db: Db, requesterName: string, targetName: s
 /** GetItem on one request. */
 export async function findRequest(db: Db, requesterName: string, targetName: string): Promise<FollowRequest | undefined> {
   const { requester, target } = pair(requesterName, targetName);
-  const result = await call(db, () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.followRequest(target, requester) })));
+  const result = await call(db, 'findRequest', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.followRequest(target, requester) })));
   return result.Item ? decodeRequest(result.Item) : undefined;
 }
 
@@ -137,6 +139,7 @@ export async function listRequests(db: Db, targetName: string, page: PageRequest
   const range = ranges.requestsTo(target);
   const { page: result } = await queryPage(
     db,
+    'listRequests',
     `requests:${target}`,
     { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
     page,
@@ -160,6 +163,7 @@ export async function setPrivate(db: Db, usernameInput: string, isPrivate: boole
   const mark = keys.privateMark(username);
   await transact(
     db,
+    'setPrivate',
     [
       {
         Update: activeFor(username, {

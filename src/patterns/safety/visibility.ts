@@ -43,7 +43,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   const viewer = assertUsername(viewerName, 'viewer');
   const ownerKey = keys.user(owner);
   if (owner === viewer) {
-    const [item] = await batchGet(db, [ownerKey]);
+    const [item] = await batchGet(db, 'viewOf', [ownerKey]);
     assertActingLive(viewer, item);
     if (!item) throw errors.userNotFound(owner);
     const self = { following: false, followedBy: false, requested: false, blocking: false };
@@ -56,7 +56,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   const requestKey = keys.followRequest(owner, viewer);
   // The viewer's own block of the owner rides in the same batch: the profile can offer "Unblock".
   const blockingKey = keys.block(viewer, owner);
-  const found = await batchGet(db, [ownerKey, blockKey, viewerKey, followKey, followedByKey, requestKey, blockingKey]);
+  const found = await batchGet(db, 'viewOf', [ownerKey, blockKey, viewerKey, followKey, followedByKey, requestKey, blockingKey]);
   // The viewer's item is read anyway: an ended session or another account's token stops here (401).
   assertActingLive(viewer, found.find((item) => sameKey(item, viewerKey)));
   const ownerItem = found.find((item) => sameKey(item, ownerKey));
@@ -86,7 +86,7 @@ export async function mayFetchImage(db: Db, ownerName: string, viewerName: strin
   const ownerKey = keys.user(owner);
   const blockKey = keys.block(owner, viewer);
   const followKey = keys.friendship(owner, viewer);
-  const found = await batchGet(db, owner === viewer ? [ownerKey] : [ownerKey, blockKey, followKey]);
+  const found = await batchGet(db, 'mayFetchImage', owner === viewer ? [ownerKey] : [ownerKey, blockKey, followKey]);
   const ownerItem = found.find((item) => sameKey(item, ownerKey));
   if (!ownerItem || ownerItem.deleting !== undefined || ownerItem.suspendedAt !== undefined) return false;
   if (owner === viewer) return true;
@@ -116,6 +116,6 @@ export async function hiddenFrom(db: Db, viewer: string, usernames: Iterable<str
   const blocking = viewerBlocking !== 0;
   const blockedBy = viewerBlockedBy !== 0;
   if (names.length === 0 || (!blocking && !blockedBy)) return new Set();
-  const found = await batchGet(db, [...(blocking ? names.map((name) => keys.block(viewer, name)) : []), ...(blockedBy ? names.map((name) => keys.block(name, viewer)) : [])]);
+  const found = await batchGet(db, 'hiddenFrom', [...(blocking ? names.map((name) => keys.block(viewer, name)) : []), ...(blockedBy ? names.map((name) => keys.block(name, viewer)) : [])]);
   return new Set(found.map((item) => (item.blocker === viewer ? String(item.blocked) : String(item.blocker))));
 }
