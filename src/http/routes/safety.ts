@@ -63,7 +63,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.put(
     '/blocks/:username',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'blockUser',
         tags: ['safety'],
@@ -91,7 +91,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.delete(
     '/blocks/:username',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'unblockUser',
         tags: ['safety'],
@@ -156,7 +156,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.put(
     '/follow-requests/:username/approval',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'approveFollowRequest',
         tags: ['safety'],
@@ -180,7 +180,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.delete(
     '/follow-requests/:username',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'declineFollowRequest',
         tags: ['safety'],
@@ -199,7 +199,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.delete(
     '/users/:username/follow-request',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'cancelFollowRequest',
         tags: ['safety'],
