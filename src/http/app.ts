@@ -171,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         // Every pattern the request calls checks this session (src/patterns/acting.ts).
         secured.addHook('preHandler', actAsSession);
         // Blocks hide users on every read in this scope (src/http/visibility.ts).
-        installVisibility(secured, ctx);
+        installVisibility(secured, ctx.db);
         await secured.register(userRoutes, { ctx });
         await secured.register(meRoutes, { ctx });
         await secured.register(photoRoutes, { ctx });

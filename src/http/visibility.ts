@@ -21,10 +21,9 @@
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { errors, isDomainError } from '../errors.js';
-import { safetyErrors, viewOf, type OwnerView, type ViewerBlocks } from '../patterns/index.js';
+import { safetyErrors, viewOf, type Db, type OwnerView, type ViewerBlocks } from '../patterns/index.js';
 import { parsePhotoId } from '../schema/ids.js';
 import { namedBy, type Named } from '../schema/names.js';
-import type { RouteContext } from './context.js';
 import { errorsFor } from './schemas.js';
 
 /** What a read shows of its owner: the profile (to everyone not blocked) or the content (to followers of a private account). */
@@ -86,12 +85,22 @@ function readOf(visibility: Visibility | undefined): { param: string; names: Nam
  */
 export function requireVisibility(app: FastifyInstance): void {
   const table: RouteVisibility[] = [];
+  const reads: RouteOptions[] = [];
   app.decorate('routeVisibility', table);
   app.addHook('onRoute', (route) => {
     checkVisibility(route);
     table.push({ route: routeName(route), names: [...namingParams(route).keys()], visibility: route.config?.visibility });
+    if (readOf(route.config?.visibility)) reads.push(route);
+  });
+  // A declared read outside the scope that installs the guard would be unguarded: refuse that too.
+  app.addHook('onReady', (done) => {
+    const unguarded = reads.find((route) => !guarded.has(route));
+    done(unguarded ? new Error(`Route ${routeName(unguarded)}: declares a read but no visibility guard covers it (register it in the signed-in scope, src/http/app.ts).`) : undefined);
   });
 }
+
+/** The route options the guard attached its preHandler to (the same object every onRoute hook of a route sees). */
+const guarded = new WeakSet<RouteOptions>();
 
 function checkVisibility(route: RouteOptions): void {
   const visibility = route.config?.visibility;
@@ -139,8 +148,7 @@ export function viewerBlocks(request: FastifyRequest): ViewerBlocks | undefined 
 const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** The guard of the signed-in scope: each declared read gets its preHandler (HEAD, answered by the GET's handler, too). */
-export function installVisibility(app: FastifyInstance, ctx: RouteContext): void {
-  const { db } = ctx;
+export function installVisibility(app: FastifyInstance, db: Db): void {
   app.decorateRequest('ownerView', undefined);
   app.addHook('onRoute', (route) => {
     declareGuardErrors(route);
@@ -161,5 +169,6 @@ export function installVisibility(app: FastifyInstance, ctx: RouteContext): void
       if (!request.ownerView.maySeeContent && read.show === 'content') throw safetyErrors.privateAccount(ref.username);
     };
     route.preHandler = [...toArray(route.preHandler), guard];
+    guarded.add(route);
   });
 }

@@ -189,6 +189,7 @@ export const resumableRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
   app.get(
     '/users/:username/uploads/:uploadId/parts',
     {
+      // Guarded as the user's content (a blocker is 404, a private account 403) before assertSelf refuses anyone else.
       config: { visibility: { user: 'username', show: 'content' } },
       schema: {
         operationId: 'getResumableUpload',
