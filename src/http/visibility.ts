@@ -16,7 +16,8 @@
  *    private mark and the acting user itself (src/patterns/safety/), so the guard reads nothing.
  * At start-up (onRoute), a route whose params name a user or a photo (their schemas carry the
  * mark of src/schema/names.ts, whatever the param is called) and declare nothing stops the
- * server, as does a declaration that does not fit its route. Declared reads list the guard's
+ * server, as does a declaration that does not fit its route or a declared read outside the
+ * scope where `installVisibility` runs (onReady). Declared reads list the guard's
  * error answers in their schemas, and every write ACCOUNT_SUSPENDED (the acting-user condition).
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
