@@ -332,10 +332,13 @@ describe('requests per HTTP call', () => {
     expect(await requestsOfCall('GET', '/v1/blocks', 200)).toEqual({ Query: 1, GetItem: 1 });
   });
 
-  it('blocks: one transaction after one read of the pair; a blocker\'s lists add one BatchGetItem to hide whom it blocked', async () => {
+  it('blocks: one transaction after one read of the pair; a blocker\'s plain lists add one BatchGetItem to hide whom it blocked, its lists with profiles none', async () => {
     expect(await requestsOfCall('PUT', `/v1/blocks/${FOLLOWS_MANY}`, 201)).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
+    // With profiles, the block items ride in the profiles' BatchGetItem: no third one.
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers?expand=profile`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions?expand=profile`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     // Still one read and no list filter for what is not a list of people (the second BatchGetItem is my reactions).
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('DELETE', `/v1/blocks/${FOLLOWS_MANY}`, 204)).toEqual({ TransactWriteItems: 1 });
@@ -347,6 +350,7 @@ describe('requests per HTTP call', () => {
     await blockUser(db, 'blocker-of-metered', me);
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
+    expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following?expand=profile`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     // One transaction, the blocked user's counter included (the DELETE above counts it over HTTP).
     await unblockUser(db, 'blocker-of-metered', me);
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });

@@ -24,7 +24,7 @@ import { CheckFirstValidatorCompiler } from './validator.js';
 import { createMediaContext } from './media.js';
 import { openapiOptions } from './openapi.js';
 import { webDirectory, webRoutes } from './web.js';
-import { installVisibility } from './visibility.js';
+import { installVisibility, requireVisibility } from './visibility.js';
 import { idempotencyPlugin } from './idempotency.js';
 import type { ActingSession } from '../patterns/acting.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -149,6 +149,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before every API route, so that each one is measured.
   registerTelemetry(app, { db: deps.db, metrics: config.metricsEnabled, worker: deps.worker });
 
+  // Before every route: one naming a user or a photo without a visibility declaration stops the start.
+  requireVisibility(app);
   await app.register(systemRoutes, { ctx });
   const web = webDirectory(config.http.webDir);
   if (web) await app.register(async (scope) => webRoutes(scope, web));
@@ -169,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         // Every pattern the request calls checks this session (src/patterns/acting.ts).
         secured.addHook('preHandler', actAsSession);
         // Blocks hide users on every read in this scope (src/http/visibility.ts).
-        installVisibility(secured, ctx);
+        installVisibility(secured, ctx.db);
         await secured.register(userRoutes, { ctx });
         await secured.register(meRoutes, { ctx });
         await secured.register(photoRoutes, { ctx });

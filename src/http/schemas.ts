@@ -7,6 +7,7 @@
 import { Type, type TSchema } from 'typebox';
 import { Caption, ProfileFields, Reactions, ReactionType, Username } from '../schema/entities.js';
 import { PHOTO_ID_PATTERN } from '../schema/ids.js';
+import { NAMES } from '../schema/names.js';
 import { MAX_PAGE_SIZE } from '../patterns/index.js';
 
 export const FieldIssue = Type.Object({ path: Type.String(), message: Type.String() }, { title: 'FieldIssue' });
@@ -85,7 +86,7 @@ export function Page<T extends TSchema>(item: T, title: string, description?: st
 
 const ApiTimestamp = Type.String({ format: 'date-time', description: 'UTC, ISO 8601 with its zone (Z)', examples: ['2019-03-02T09:11:30Z'] });
 const PHOTO_ID_EXAMPLES = ['ZGF2aWQyNS8yMDE5LTAzLTAyVDA5OjExOjMw'];
-export const PhotoId = Type.String({ pattern: PHOTO_ID_PATTERN, description: 'Opaque photo id', examples: PHOTO_ID_EXAMPLES });
+export const PhotoId = Type.String({ pattern: PHOTO_ID_PATTERN, description: 'Opaque photo id', examples: PHOTO_ID_EXAMPLES, [NAMES]: 'photo' });
 
 export const UserParams = Type.Object({ username: Username });
 export const PhotoParams = Type.Object({ photoId: PhotoId });

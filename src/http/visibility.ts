@@ -1,105 +1,175 @@
 /**
- * Blocks applied to every read, as two hooks on the signed-in scope (so that routes need not
- * repeat them, and routes added later are covered too):
- *  - preHandler: a GET (or HEAD, which Fastify answers with the GET route) naming another user (`:username`) or their photo (`:photoId`) first
- *    asks `viewOf` (one BatchGetItem). Blocked by that user, the viewer gets the same 404 as
- *    for an account or photo that does not exist; anything but the profile of a private
- *    account is 403 PRIVATE_ACCOUNT unless the viewer is an approved follower. The owner's
- *    item it read is kept on the request (`ownerView`), so the profile route answers from it
- *    without a second read.
- *  - onRoute: the routes the guard covers declare its error answers in their schemas (so the
- *    OpenAPI document lists them, and routes need not repeat them).
- *  - preSerialization: the lists that name other users (followers, following, reactions) drop
- *    the users the viewer blocked and those who blocked the viewer (`hiddenFrom`: nothing when
- *    the viewer blocks nobody and is blocked by nobody, else one BatchGetItem per page). A page
- *    may so hold fewer than `limit` items; its cursor is unchanged. One's own followers and following need no filter: a block ends the follows
- *    both ways in its transaction and refuses new ones.
+ * Blocks and private accounts, applied from what each route declares in its config
+ * (`config: { visibility }`: the onRoute + route config pattern of Fastify's plugin guide),
+ * never inferred from parameter names or operation ids:
+ *  - `{ user: param, show }` / `{ photo: param, show }`: a read of the user that `param` names
+ *    (or of the owner of the photo it names). Unless the viewer is that user, a preHandler
+ *    attached to the route asks `viewOf` (one BatchGetItem). Blocked by that user, the viewer
+ *    gets the same 404 as for an account or photo that does not exist; `show: 'content'` of a
+ *    private account is 403 PRIVATE_ACCOUNT unless the viewer is an approved follower
+ *    (`'profile'`: the one read a private account shows everyone, so that they can ask to
+ *    follow). The read is kept on the request (`ownerView`): the profile answers from it, and
+ *    the lists of other users take the viewer's block counters from it (src/patterns/lists.ts
+ *    hides the users the viewer blocks or is blocked by inside the list's own reads).
+ *  - `'self'`: the signed-in user's own account only (the handler refuses anyone else: assertSelf).
+ *  - `'write'`: a write naming another user or photo; its transaction checks the blocks, the
+ *    private mark and the acting user itself (src/patterns/safety/), so the guard reads nothing.
+ * At start-up (onRoute), a route whose params name a user or a photo (their schemas carry the
+ * mark of src/schema/names.ts, whatever the param is called) and declare nothing stops the
+ * server, as does a declaration that does not fit its route or a declared read outside the
+ * scope where `installVisibility` runs (onReady). Declared reads list the guard's
+ * error answers in their schemas, and every write ACCOUNT_SUSPENDED (the acting-user condition).
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { errors, isDomainError } from '../errors.js';
-import { hiddenFrom, safetyErrors, viewOf, type OwnerView } from '../patterns/index.js';
+import { safetyErrors, viewOf, type Db, type OwnerView, type ViewerBlocks } from '../patterns/index.js';
 import { parsePhotoId } from '../schema/ids.js';
-import type { RouteContext } from './context.js';
+import { namedBy, type Named } from '../schema/names.js';
 import { errorsFor } from './schemas.js';
 
+/** What a read shows of its owner: the profile (to everyone not blocked) or the content (to followers of a private account). */
+export type Shown = 'profile' | 'content';
+
+/** A route's visibility: which param names whose data it reads, or why it needs no guard read. */
+export type Visibility = { user: string; show: Shown } | { photo: string; show: Shown } | 'self' | 'write';
+
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Required when a param names a user or a photo (src/http/visibility.ts). */
+    visibility?: Visibility;
+  }
   interface FastifyRequest {
     /** Set by the visibility guard when the request reads another user's content. */
     ownerView: OwnerView | undefined;
   }
-}
-
-/** The field naming "the other user" in each filtered list's items, by operationId. */
-const FILTERED_LISTS: Record<string, string> = {
-  listFollowers: 'followingUser',
-  listFollowing: 'followedUser',
-  listPhotoReactions: 'reactingUser',
-};
-/** Lists a block empties of the blocked user by itself, when they are the viewer's own. */
-const OWN_LISTS_BLOCKS_EMPTY = new Set(['listFollowers', 'listFollowing']);
-
-function target(request: FastifyRequest): { owner: string; photoId?: string } | undefined {
-  const params = request.params as { username?: unknown; photoId?: unknown } | undefined;
-  if (typeof params?.username === 'string') return { owner: params.username };
-  if (typeof params?.photoId === 'string') {
-    const ref = parsePhotoId(params.photoId);
-    return ref ? { owner: ref.username, photoId: params.photoId } : undefined;
+  interface FastifyInstance {
+    /** Every route registered after `requireVisibility`, with what it names and declares (for review and tests). */
+    routeVisibility: readonly RouteVisibility[];
   }
-  return undefined;
 }
 
-/** The one guarded read a private account shows everyone (so that they can ask to follow). */
-const PROFILE = 'getUser';
+export interface RouteVisibility {
+  route: string;
+  /** The params that name a user or a photo (by their schemas' mark). */
+  names: string[];
+  visibility: Visibility | undefined;
+}
+
+interface RouteSchema {
+  params?: { properties?: Record<string, unknown> };
+  response?: Record<string, unknown>;
+}
+
+const methodsOf = (route: RouteOptions): string[] => ([] as string[]).concat(route.method);
+const isRead = (route: RouteOptions): boolean => methodsOf(route).every((method) => method === 'GET' || method === 'HEAD');
+const routeName = (route: RouteOptions): string => `${methodsOf(route).join(',')} ${route.url}`;
+
+/** The params whose schemas name a user or a photo. */
+function namingParams(route: RouteOptions): Map<string, Named> {
+  const properties = (route.schema as RouteSchema | undefined)?.params?.properties ?? {};
+  return new Map(Object.entries(properties).flatMap(([param, schema]) => {
+    const named = namedBy(schema);
+    return named ? [[param, named] as const] : [];
+  }));
+}
+
+/** A read's declared owner param and what it names; undefined for 'self' and 'write'. */
+function readOf(visibility: Visibility | undefined): { param: string; names: Named; show: Shown } | undefined {
+  if (typeof visibility !== 'object') return undefined;
+  return 'user' in visibility ? { param: visibility.user, names: 'user', show: visibility.show } : { param: visibility.photo, names: 'photo', show: visibility.show };
+}
 
 /**
- * Declares what the guards may answer: PRIVATE_ACCOUNT on guarded GETs, ACCOUNT_SUSPENDED
- * (the acting-user condition, src/patterns/guards.ts) on every write; 403 codes the
- * route lists already are kept.
+ * For every route registered on `app` from now on (onRoute): throws, so that the server does
+ * not start, when a route naming a user or a photo declares no visibility, or declares one
+ * that does not fit it; lists every route in `app.routeVisibility`.
  */
-function declareGuardErrors(routeOptions: RouteOptions): void {
-  const schema = routeOptions.schema as { params?: { properties?: Record<string, unknown> }; response?: Record<string, unknown>; operationId?: string } | undefined;
+export function requireVisibility(app: FastifyInstance): void {
+  const table: RouteVisibility[] = [];
+  const reads: RouteOptions[] = [];
+  app.decorate('routeVisibility', table);
+  app.addHook('onRoute', (route) => {
+    checkVisibility(route);
+    table.push({ route: routeName(route), names: [...namingParams(route).keys()], visibility: route.config?.visibility });
+    if (readOf(route.config?.visibility)) reads.push(route);
+  });
+  // A declared read outside the scope that installs the guard would be unguarded: refuse that too.
+  app.addHook('onReady', (done) => {
+    const unguarded = reads.find((route) => !guarded.has(route));
+    done(unguarded ? new Error(`Route ${routeName(unguarded)}: declares a read but no visibility guard covers it (register it in the signed-in scope, src/http/app.ts).`) : undefined);
+  });
+}
+
+/** The route options the guard attached its preHandler to (the same object every onRoute hook of a route sees). */
+const guarded = new WeakSet<RouteOptions>();
+
+function checkVisibility(route: RouteOptions): void {
+  const visibility = route.config?.visibility;
+  const named = namingParams(route);
+  const refuse = (why: string) => {
+    throw new Error(`Route ${routeName(route)}: ${why} (config.visibility, see src/http/visibility.ts).`);
+  };
+  if (visibility === undefined) {
+    if (named.size > 0) refuse(`its params name a user or a photo (${[...named.keys()].map((p) => `:${p}`).join(', ')}) but it declares no visibility`);
+    return;
+  }
+  const read = readOf(visibility);
+  if (read) {
+    if (!isRead(route)) refuse(`a ${read.show} read is declared on a write; declare 'write' or 'self'`);
+    if (named.get(read.param) !== read.names) refuse(`the declared ${read.names} param :${read.param} is not a ${read.names === 'user' ? 'Username' : 'photo id'} param of this route`);
+  } else if (visibility === 'write' && isRead(route)) {
+    refuse(`'write' is declared on a read; declare what it shows`);
+  }
+}
+
+/**
+ * Declares what the guards may answer: PRIVATE_ACCOUNT on reads of content, ACCOUNT_SUSPENDED
+ * (the acting-user condition, src/patterns/guards.ts) on every write; 403 codes the route
+ * lists already are kept.
+ */
+function declareGuardErrors(route: RouteOptions): void {
+  const schema = route.schema as RouteSchema | undefined;
   if (!schema?.response) return;
-  const params = schema.params?.properties ?? {};
-  const methods = ([] as string[]).concat(routeOptions.method);
   let code: string | undefined;
-  if (!methods.includes('GET')) code = 'ACCOUNT_SUSPENDED';
-  else if (schema.operationId !== PROFILE && ('username' in params || 'photoId' in params)) code = 'PRIVATE_ACCOUNT';
+  // As the published document has it: a GET's HEAD twin shares its schema, so reads list ACCOUNT_SUSPENDED too.
+  if (!methodsOf(route).includes('GET')) code = 'ACCOUNT_SUSPENDED';
+  else if (readOf(route.config?.visibility)?.show === 'content') code = 'PRIVATE_ACCOUNT';
   if (!code) return;
   const existing = schema.response[403] as { allOf?: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } }[] } | undefined;
   const codes = existing?.allOf?.[1]?.properties?.error?.properties?.code?.enum ?? [];
   schema.response[403] = errorsFor({ 403: [...new Set([...codes, code])] })[403];
 }
 
-export function installVisibility(app: FastifyInstance, ctx: RouteContext): void {
-  const { db } = ctx;
+/** The viewer's block counters from the guard's read, for a list of other users; undefined when the guard read nothing (the viewer's own content). */
+export function viewerBlocks(request: FastifyRequest): ViewerBlocks | undefined {
+  const view = request.ownerView;
+  return view ? { blocking: view.viewerBlocking, blockedBy: view.viewerBlockedBy } : undefined;
+}
+
+const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** The guard of the signed-in scope: each declared read gets its preHandler (HEAD, answered by the GET's handler, too). */
+export function installVisibility(app: FastifyInstance, db: Db): void {
   app.decorateRequest('ownerView', undefined);
-  app.addHook('onRoute', declareGuardErrors);
-
-  app.addHook('preHandler', async (request) => {
-    // Fastify answers HEAD with the GET route's handler: it must pass the same guard.
-    if (request.method !== 'GET' && request.method !== 'HEAD') return;
-    const found = target(request);
-    if (!found || found.owner === request.username) return;
-    try {
-      request.ownerView = await viewOf(db, found.owner, request.username);
-    } catch (error) {
-      if (found.photoId !== undefined && isDomainError(error) && error.code === 'USER_NOT_FOUND') throw errors.unknownPhotoId(found.photoId);
-      throw error;
-    }
-    if (!request.ownerView.maySeeContent && request.routeOptions.schema?.operationId !== PROFILE) throw safetyErrors.privateAccount(found.owner);
-  });
-
-  app.addHook('preSerialization', async (request, reply, payload: unknown) => {
-    const operation = String(request.routeOptions.schema?.operationId);
-    const field = FILTERED_LISTS[operation];
-    if (!field || reply.statusCode !== 200 || typeof payload !== 'object' || payload === null) return payload;
-    if (OWN_LISTS_BLOCKS_EMPTY.has(operation) && target(request)?.owner === request.username) return payload;
-    const page = payload as { items?: unknown };
-    if (!Array.isArray(page.items)) return payload;
-    const items = page.items as Record<string, unknown>[];
-    const names = items.map((item) => item[field]).filter((name): name is string => typeof name === 'string');
-    const hidden = await hiddenFrom(db, request.username, names, request.ownerView?.viewerBlocking, request.ownerView?.viewerBlockedBy);
-    if (hidden.size === 0) return payload;
-    return { ...page, items: items.filter((item) => !hidden.has(item[field] as string)) };
+  app.addHook('onRoute', (route) => {
+    declareGuardErrors(route);
+    const read = readOf(route.config?.visibility);
+    if (!read) return;
+    const guard = async (request: FastifyRequest) => {
+      const value = (request.params as Record<string, unknown>)[read.param];
+      if (typeof value !== 'string') return;
+      const ref = read.names === 'photo' ? parsePhotoId(value) : { username: value };
+      // An id we never issued: the handler answers PHOTO_NOT_FOUND, as for any unknown photo.
+      if (!ref || ref.username === request.username) return;
+      try {
+        request.ownerView = await viewOf(db, ref.username, request.username);
+      } catch (error) {
+        if (read.names === 'photo' && isDomainError(error) && error.code === 'USER_NOT_FOUND') throw errors.unknownPhotoId(value);
+        throw error;
+      }
+      if (!request.ownerView.maySeeContent && read.show === 'content') throw safetyErrors.privateAccount(ref.username);
+    };
+    route.preHandler = [...toArray(route.preHandler), guard];
+    guarded.add(route);
   });
 }

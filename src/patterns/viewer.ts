@@ -21,12 +21,18 @@ export interface Relation {
   requested: boolean;
 }
 
+/** Which block items between the viewer and each user to read: the viewer's (blocking) and theirs (blockedBy). */
+export interface BlockDirections {
+  blocking: boolean;
+  blockedBy: boolean;
+}
+
 export interface ViewerState {
   /** I follow this user. */
   follows(username: string): boolean;
   /** This user follows me. */
   followedBy(username: string): boolean;
-  /** A block stands between us, either way (only when asked for with `blocks`: false otherwise). */
+  /** A block stands between us, either way (only the directions asked for with `blocks`: false otherwise). */
   blocked(username: string): boolean;
   /** My follow request to this user is pending (only when asked for with `requests`: false otherwise). */
   requested(username: string): boolean;
@@ -54,13 +60,16 @@ export async function viewerState(
   users: string[],
   photos: PhotoKey[],
   extra: ItemKey[] = [],
-  options: { blocks?: boolean; requests?: boolean } = {},
+  options: { blocks?: boolean | BlockDirections; requests?: boolean } = {},
 ): Promise<ViewerState> {
   const others = [...new Set(users)].filter((u) => u !== viewer);
+  // A direction nobody is in (the viewer's counters say so) is not read: fewer keys a user.
+  const directions = typeof options.blocks === 'object' ? options.blocks : { blocking: options.blocks === true, blockedBy: options.blocks === true };
   const wanted: ItemKey[] = [
     ...extra,
     ...others.flatMap((u) => [keys.friendship(u, viewer), keys.friendship(viewer, u)]),
-    ...(options.blocks ? others.flatMap((u) => [keys.block(viewer, u), keys.block(u, viewer)]) : []),
+    ...(directions.blocking ? others.map((u) => keys.block(viewer, u)) : []),
+    ...(directions.blockedBy ? others.map((u) => keys.block(u, viewer)) : []),
     ...(options.requests ? others.map((u) => keys.followRequest(u, viewer)) : []),
     ...photos.flatMap((p) => REACTION_TYPES.map((type) => keys.reaction(viewer, type, p.username, p.timestamp))),
   ];
@@ -76,7 +85,7 @@ export async function viewerState(
   return {
     follows,
     followedBy,
-    blocked: (u) => options.blocks === true && u !== viewer && (has(keys.block(viewer, u)) || has(keys.block(u, viewer))),
+    blocked: (u) => u !== viewer && ((directions.blocking && has(keys.block(viewer, u))) || (directions.blockedBy && has(keys.block(u, viewer)))),
     requested,
     relation: (u) => ({ following: follows(u), followedBy: followedBy(u), requested: requested(u) }),
     reactions: (p) => REACTION_TYPES.filter((type) => has(keys.reaction(viewer, type, p.username, p.timestamp))),

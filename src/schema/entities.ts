@@ -7,6 +7,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { errors, type FieldIssue } from '../errors.js';
+import { NAMES } from './names.js';
 
 /**
  * Lower-case letters, digits, `_`, `.` and `-`. Never `#` (the key separator), `$` (the upper
@@ -18,6 +19,7 @@ export const Username = Type.String({
   minLength: 1,
   maxLength: 30,
   description: '1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)',
+  [NAMES]: 'user',
 });
 
 export const REACTION_TYPES = ['+1', 'smiley', 'sunglasses', 'heart'] as const;

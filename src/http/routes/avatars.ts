@@ -27,7 +27,7 @@ export const avatarRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
   app.put(
     '/users/:username/avatar',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'self' },
       schema: {
         operationId: 'setAvatar',
         tags: ['users'],
@@ -72,7 +72,7 @@ export const avatarRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
   app.delete(
     '/users/:username/avatar',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'self' },
       schema: {
         operationId: 'deleteAvatar',
         tags: ['users'],

@@ -11,7 +11,7 @@ import { deletePhotoFiles } from '../../blobs/index.js';
 import { isDomainError } from '../../errors.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
 import { CAPTION_MAX, type Photo } from '../../schema/entities.js';
-import { assertCaption, assertUploadAllowed, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, getPhotoWithReactions, listPhotosForViewer, listReactorsRelated, mapPage, photoBytes, releaseStorage } from '../../patterns/index.js';
+import { assertCaption, assertUploadAllowed, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, listPhotosForViewer, listReactorsRelated, listVisibleReactions, mapPage, photoBytes, releaseStorage } from '../../patterns/index.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
@@ -20,6 +20,7 @@ import { ingestPhoto } from '../ingest.js';
 import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type ReceivedFile } from '../uploads.js';
 import { errorsFor, Page, PageQuery, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
 import { photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
+import { viewerBlocks } from '../visibility.js';
 
 const ACCEPTED = ACCEPTED_FORMATS.join(', ');
 
@@ -62,7 +63,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   app.post(
     '/users/:username/photos',
     {
-      config: { ...writes.config, idempotent: 'after-body' },
+      config: { ...writes.config, idempotent: 'after-body', visibility: 'self' },
       // The multipart stream is read by the handler; the body schema documents it only.
       validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : TypeBoxValidatorCompiler(route)),
       schema: {
@@ -124,6 +125,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   app.get(
     '/users/:username/photos',
     {
+      config: { visibility: { user: 'username', show: 'content' } },
       schema: {
         operationId: 'listUserPhotos',
         tags: ['photos'],
@@ -143,6 +145,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   app.get(
     '/photos/:photoId',
     {
+      config: { visibility: { photo: 'photoId', show: 'content' } },
       schema: {
         operationId: 'getPhoto',
         tags: ['photos'],
@@ -162,6 +165,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   app.get(
     '/photos/:photoId/reactions',
     {
+      config: { visibility: { photo: 'photoId', show: 'content' } },
       schema: {
         operationId: 'listPhotoReactions',
         tags: ['reactions'],
@@ -175,8 +179,9 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     async (request) => {
       const { username, timestamp } = photoRef(request.params.photoId);
       const { expand, ...page } = request.query;
-      if (expand !== 'profile') return mapPage((await getPhotoWithReactions(db, username, timestamp, page)).reactions, reactionView);
-      return mapPage(await listReactorsRelated(db, request.username, username, timestamp, page), ({ reaction, user, following, followedBy, requested }) => ({
+      const blocks = viewerBlocks(request);
+      if (expand !== 'profile') return mapPage(await listVisibleReactions(db, request.username, username, timestamp, page, blocks), reactionView);
+      return mapPage(await listReactorsRelated(db, request.username, username, timestamp, page, blocks), ({ reaction, user, following, followedBy, requested }) => ({
         ...reactionView(reaction),
         ...(user ? { user: profileCardView(user, { follows: following, followedBy, requested }, media.urlsFor(request)) } : {}),
       }));
@@ -186,7 +191,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   app.delete(
     '/photos/:photoId',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'self' },
       schema: {
         operationId: 'deletePhoto',
         tags: ['photos'],

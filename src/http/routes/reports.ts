@@ -43,7 +43,7 @@ export const reportRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.put(
     '/reports/users/:username',
     {
-      config: { ...writes.config, idempotent: true },
+      config: { ...writes.config, idempotent: true, visibility: 'write' },
       schema: {
         operationId: 'reportUser',
         tags: ['safety'],
@@ -63,7 +63,7 @@ export const reportRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.put(
     '/reports/photos/:photoId',
     {
-      config: { ...writes.config, idempotent: true },
+      config: { ...writes.config, idempotent: true, visibility: 'write' },
       schema: {
         operationId: 'reportPhoto',
         tags: ['safety'],

@@ -150,7 +150,7 @@ export const resumableRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
   app.post(
     '/users/:username/resumable-uploads',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'self' },
       schema: {
         operationId: 'startResumableUpload',
         tags: ['photos'],
@@ -189,6 +189,8 @@ export const resumableRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
   app.get(
     '/users/:username/uploads/:uploadId/parts',
     {
+      // Guarded as the user's content (a blocker is 404, a private account 403) before assertSelf refuses anyone else.
+      config: { visibility: { user: 'username', show: 'content' } },
       schema: {
         operationId: 'getResumableUpload',
         tags: ['photos'],
@@ -212,7 +214,7 @@ export const resumableRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
   app.delete(
     '/users/:username/uploads/:uploadId',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'self' },
       schema: {
         operationId: 'abortUpload',
         tags: ['photos'],

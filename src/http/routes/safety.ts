@@ -64,7 +64,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.put(
     '/blocks/:username',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'blockUser',
         tags: ['safety'],
@@ -92,7 +92,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.delete(
     '/blocks/:username',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'unblockUser',
         tags: ['safety'],
@@ -157,7 +157,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.put(
     '/follow-requests/:username/approval',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'approveFollowRequest',
         tags: ['safety'],
@@ -181,7 +181,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.delete(
     '/follow-requests/:username',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'declineFollowRequest',
         tags: ['safety'],
@@ -200,7 +200,7 @@ export const safetyRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.delete(
     '/users/:username/follow-request',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'cancelFollowRequest',
         tags: ['safety'],

@@ -11,10 +11,10 @@ import {
   findReaction,
   findRequest,
   followOrRequest,
-  listFollowed,
   listFollowedRelated,
-  listFollowers,
   listFollowersRelated,
+  listVisibleFollowed,
+  listVisibleFollowers,
   mapPage,
   reactToPhoto,
   removeReaction,
@@ -28,6 +28,7 @@ import { errorsFor, FriendshipView, FriendshipWithProfile, Page, PageQuery, Reac
 import { friendshipView, photoRef, profileCardView, reactionView } from '../views.js';
 import type { MediaUrls } from '../../blobs/index.js';
 import { FollowRequestView, followRequestView } from './safety.js';
+import { viewerBlocks } from '../visibility.js';
 
 /** A friendship with the other user's card (expand=profile): public fields and the viewer's relation. */
 function relatedFriendshipView(urls: MediaUrls) {
@@ -44,7 +45,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.put(
     '/photos/:photoId/reactions/:type',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'reactToPhoto',
         tags: ['reactions'],
@@ -77,7 +78,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.delete(
     '/photos/:photoId/reactions/:type',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'removeReaction',
         tags: ['reactions'],
@@ -98,7 +99,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.put(
     '/users/:username/followers/me',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'followUser',
         tags: ['follows'],
@@ -137,7 +138,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.delete(
     '/users/:username/followers/me',
     {
-      ...writes,
+      config: { ...writes.config, visibility: 'write' },
       schema: {
         operationId: 'unfollowUser',
         tags: ['follows'],
@@ -156,6 +157,7 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.get(
     '/users/:username/followers',
     {
+      config: { visibility: { user: 'username', show: 'content' } },
       schema: {
         operationId: 'listFollowers',
         tags: ['follows'],
@@ -168,14 +170,16 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     },
     async (request) => {
       const { expand, ...page } = request.query;
-      if (expand !== 'profile') return mapPage(await listFollowers(db, request.params.username, page), friendshipView);
-      return mapPage(await listFollowersRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urlsFor(request)));
+      const blocks = viewerBlocks(request);
+      if (expand !== 'profile') return mapPage(await listVisibleFollowers(db, request.username, request.params.username, page, blocks), friendshipView);
+      return mapPage(await listFollowersRelated(db, request.username, request.params.username, page, blocks), relatedFriendshipView(ctx.media.urlsFor(request)));
     },
   );
 
   app.get(
     '/users/:username/following',
     {
+      config: { visibility: { user: 'username', show: 'content' } },
       schema: {
         operationId: 'listFollowing',
         tags: ['follows'],
@@ -188,8 +192,9 @@ export const socialRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
     },
     async (request) => {
       const { expand, ...page } = request.query;
-      if (expand !== 'profile') return mapPage(await listFollowed(db, request.params.username, page), friendshipView);
-      return mapPage(await listFollowedRelated(db, request.username, request.params.username, page), relatedFriendshipView(ctx.media.urlsFor(request)));
+      const blocks = viewerBlocks(request);
+      if (expand !== 'profile') return mapPage(await listVisibleFollowed(db, request.username, request.params.username, page, blocks), friendshipView);
+      return mapPage(await listFollowedRelated(db, request.username, request.params.username, page, blocks), relatedFriendshipView(ctx.media.urlsFor(request)));
     },
   );
   done();

@@ -65,7 +65,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.post(
     '/users/:username/uploads',
     {
-      config: { ...writes.config, idempotent: true },
+      config: { ...writes.config, idempotent: true, visibility: 'self' },
       schema: {
         operationId: 'createUploadSlot',
         tags: ['photos'],
@@ -110,7 +110,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   app.post(
     '/users/:username/uploads/:uploadId/complete',
     {
-      config: { ...writes.config, idempotent: true },
+      config: { ...writes.config, idempotent: true, visibility: 'self' },
       schema: {
         operationId: 'completeUpload',
         tags: ['photos'],

@@ -13,6 +13,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
   app.get(
     '/users/:username',
     {
+      config: { visibility: { user: 'username', show: 'profile' } },
       schema: {
         operationId: 'getUser',
         tags: ['users'],
@@ -36,7 +37,7 @@ export const userRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
   app.patch(
     '/users/:username',
     {
-      config: perMinute(config.http.rateLimit.writesPerMinute),
+      config: { ...perMinute(config.http.rateLimit.writesPerMinute), visibility: 'self' },
       schema: {
         operationId: 'updateUser',
         tags: ['users'],

@@ -8,7 +8,8 @@
  *    the viewer? One BatchGetItem of block items per 100 keys, of the directions that can
  *    exist: skipped entirely when the viewer blocks nobody and nobody blocks the viewer (the
  *    `blocking` and `blockedBy` counters on the viewer's user item, kept by blockUser/unblockUser).
- * Lists, feeds, activity and search call `hiddenFrom` on each page before answering.
+ * The plain lists of other users call `hiddenFrom` on each of their reads (src/patterns/lists.ts);
+ * the lists with profiles, feeds, activity and search read the block items with their profiles.
  */
 import { assertUsername, type User } from '../../schema/entities.js';
 import { decodeUser } from '../../schema/items.js';
