@@ -14,7 +14,8 @@ import { backoff } from '../backoff.js';
 import type { DocClient } from '../engine/doc-client.js';
 import { retryKind } from '../engine/lean/errors.js';
 import { classifyKey } from '../schema/keys.js';
-import { CorruptItemError, decodeFriendship, decodePhoto, decodeReaction, decodeUser, type RawItem } from '../schema/items.js';
+import { CorruptItemError, type RawItem } from '../schema/entity.js';
+import { Friendship, Photo, Reaction, User } from '../schema/entities/index.js';
 
 export interface BadLine {
   line: number;
@@ -49,7 +50,7 @@ export interface LoadResult {
 const BATCH_SIZE = 25;
 const RETRY = { attempts: 10, baseMs: 50, capMs: 5_000 };
 
-const decoders = { user: decodeUser, photo: decodePhoto, reaction: decodeReaction, friendship: decodeFriendship } as const;
+const decoders = { user: User.decode, photo: Photo.decode, reaction: Reaction.decode, friendship: Friendship.decode } as const;
 
 /** Why a parsed line cannot be loaded, or undefined when it can. */
 export function checkItem(value: unknown): string | undefined {

@@ -5,7 +5,7 @@
  */
 import { ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { call, type Db } from '../patterns/db.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 
 /** Every page of a Scan of the main table, in order, one page in memory at a time. */
 export async function forEachScanPage(

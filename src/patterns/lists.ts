@@ -5,8 +5,8 @@
  * keys together (4 keys a user, 4 a photo): one request at the default page size of 20,
  * ceil(keys / 100) in parallel for larger pages.
  */
-import type { Friendship, Photo, Reaction, ReactionType, User } from '../schema/entities.js';
-import { decodePhoto, decodeUser } from '../schema/items.js';
+import type { Friendship, Reaction, ReactionType } from '../schema/entities.js';
+import { Photo, User } from '../schema/entities/index.js';
 import { errors } from '../errors.js';
 import { assertTimestamp, assertUsername } from '../schema/entities.js';
 import { keys } from '../schema/keys.js';
@@ -23,7 +23,7 @@ export interface Related extends Relation {
 async function relate(db: Db, viewer: string, usernames: string[]): Promise<Map<string, Related>> {
   const unique = [...new Set(usernames)];
   const state = await viewerState(db, viewer, unique, [], unique.map((u) => keys.user(u)), { requests: true });
-  const profiles = new Map(state.extra.map((item) => [String(item.username), decodeUser(item)]));
+  const profiles = new Map(state.extra.map((item) => [String(item.username), User.decode(item)]));
   return new Map(unique.map((u) => [u, { user: profiles.get(u), ...state.relation(u) }]));
 }
 
@@ -65,5 +65,5 @@ export async function getPhotoForViewer(db: Db, viewer: string, owner: string, t
   const state = await viewerState(db, viewer, [], [ref], [keys.photo(owner, timestamp)]);
   const [item] = state.extra;
   if (!item) throw errors.photoNotFound(owner, timestamp);
-  return { photo: decodePhoto(item), myReactions: state.reactions(ref) };
+  return { photo: Photo.decode(item), myReactions: state.reactions(ref) };
 }

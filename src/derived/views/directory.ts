@@ -7,7 +7,7 @@
  */
 import { derivedKeys } from '../../schema/keys.js';
 import { searchTokens } from '../../schema/search.js';
-import type { RawItem } from '../../schema/items.js';
+import type { RawItem } from '../../schema/entity.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { batchWrite, type DerivedWrite } from '../store.js';

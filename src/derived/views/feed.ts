@@ -12,7 +12,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { eachLimited } from '../../limit.js';
 import { call, forEachQueryPage, isConditionFailure, type Db } from '../../patterns/db.js';
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges } from '../../schema/keys.js';
-import type { RawItem } from '../../schema/items.js';
+import type { RawItem } from '../../schema/entity.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { followerCount, forEachFollowerPage, recentPhotoTimestamps } from '../sources.js';
