@@ -18,7 +18,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertUsername, type ReactionType } from '../schema/entities.js';
 import type { RawItem } from '../schema/entity.js';
-import { FeedBigAuthors, Photo, User } from '../schema/entities/index.js';
+import { FeedBigAuthors, Photo, RecentPhotos, User } from '../schema/entities/index.js';
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, type Db, type Page, type PageRequest } from './db.js';
@@ -108,8 +108,7 @@ async function celebrityPhotos(db: Db, authors: string[], before: string | undef
   if (authors.length === 0) return [];
   const recent = await batchGet({ ...db, table: derivedTableName(db.table) }, authors.map((a) => derivedKeys.recentPhotos(a)), { sessionCheck: false });
   return recent.flatMap((item) => {
-    const author = String(item.author);
-    const timestamps = Array.isArray(item.timestamps) ? item.timestamps.map(String) : [];
+    const { author, timestamps } = RecentPhotos.decode(item);
     return timestamps
       .map((timestamp) => ({ position: feedPosition(author, timestamp), author, timestamp }))
       .filter((c) => before === undefined || c.position < before)

@@ -11,6 +11,9 @@ import { Type, type Static, type TObject, type TProperties, type TSchema } from 
 import { Compile } from 'typebox/compile';
 import { parseKey, type EntityKind, type ItemKey } from './keys.js';
 
+/** PK and SK as a type literal (unlike the ItemKey interface, it fits a RawItem). */
+type StoredKey = { PK: string; SK: string };
+
 /** An item as the SDK's document client returns it. */
 export type RawItem = Record<string, unknown>;
 
@@ -43,7 +46,7 @@ export interface Entity<A extends TProperties = TProperties, K extends TProperti
   readonly entitySchema: TObject<A & K>;
   key(this: void, entity: Static<TObject<A>> & Static<TObject<K>>): ItemKey;
   /** The item to write: PK, SK and the declared attributes (key parts stay in the key). */
-  encode(this: void, entity: Static<TObject<A>> & Static<TObject<K>>): ItemKey & Static<TObject<A>>;
+  encode(this: void, entity: Static<TObject<A>> & Static<TObject<K>>): StoredKey & Static<TObject<A>>;
   /** Copies only the declared attributes (and key parts); CorruptItemError when they do not check. */
   decode(this: void, item: RawItem): Static<TObject<A>> & Static<TObject<K>>;
   /** Whether the item (or key) is one of this entity's, by its key alone. */
@@ -109,4 +112,4 @@ export function defineEntity<A extends TProperties, K extends TProperties = {}>(
 }
 
 /** The stored item of an entity: its key and its attributes. */
-export type ItemOf<E> = E extends Entity<infer A, TProperties> ? ItemKey & Static<TObject<A>> : never;
+export type ItemOf<E> = E extends Entity<infer A, TProperties> ? StoredKey & Static<TObject<A>> : never;
