@@ -131,7 +131,7 @@ export async function getUserAndPhotos(db: Db, username: string, page: PageReque
   const range = ranges.userAndPhotos(username);
   const decode = (item: RawItem): User | Photo => (User.is(item) ? User.decode(item) : Photo.decode(item));
   const first = page.cursor === undefined;
-  const { page: result } = await queryPage(
+  const { raw, page: result } = await queryPage(
     db,
     `user-photos:${username}`,
     {
@@ -144,7 +144,7 @@ export async function getUserAndPhotos(db: Db, username: string, page: PageReque
     first ? 1 : 0,
   );
   const [head, ...rest] = result.items;
-  const user = first && head && 'followers' in head ? head : undefined;
+  const user = first && User.is(raw[0]) ? (head as User) : undefined;
   const photos = (user ? rest : result.items) as Photo[];
   if (first && !user && photos.length === 0) throw errors.userNotFound(username);
   return { user, photos: { items: photos, ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}) } };
