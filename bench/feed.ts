@@ -32,7 +32,7 @@ import { createClients } from '../src/engine/client.js';
 import { freePort, startEmbeddedEngine } from '../src/engine/embedded.js';
 import { attachMetrics, requestCounts, type Metrics } from '../src/engine/metrics.js';
 import { createCursorCodec, createUser, deletePhoto, followUser, getFeed, unfollowUser, uploadPhoto, type Db } from '../src/patterns/index.js';
-import { encodeFriendship, encodePhoto, encodeUser } from '../src/schema/items.js';
+import { Friendship, Photo, User } from '../src/schema/entities/index.js';
 import { derivedKeys } from '../src/schema/keys.js';
 
 const quick = process.argv.includes('--quick');
@@ -49,7 +49,7 @@ const POSTS_DURING = 4;
 const BACKLOG = quick ? 300 : 1_000;
 
 const user = (username: string, followers: number, following: number) => ({
-  ...encodeUser({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following }),
+  ...User.encode({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following }),
 });
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -112,9 +112,9 @@ async function main(): Promise<void> {
     { put: user(celebrity, CELEBRITY_FOLLOWERS, 0) },
     ...smallAuthors.map((a) => ({ put: user(a, 10, 0) })),
     ...fans.map((f, i) => ({ put: user(f, 0, (i < FOLLOWERS ? 2 : 1) + (i < 10 ? 10 : 0)) })),
-    ...authorFans.map((f) => ({ put: { ...encodeFriendship({ followedUser: author, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } })),
-    ...fans.map((f) => ({ put: { ...encodeFriendship({ followedUser: celebrity, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } })),
-    ...smallAuthors.flatMap((a) => fans.slice(0, 10).map((f) => ({ put: { ...encodeFriendship({ followedUser: a, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }))),
+    ...authorFans.map((f) => ({ put: { ...Friendship.encode({ followedUser: author, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } })),
+    ...fans.map((f) => ({ put: { ...Friendship.encode({ followedUser: celebrity, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } })),
+    ...smallAuthors.flatMap((a) => fans.slice(0, 10).map((f) => ({ put: { ...Friendship.encode({ followedUser: a, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }))),
   ];
   const setupStart = Date.now();
   await batchWrite(db, setup, 16);
@@ -250,7 +250,7 @@ async function main(): Promise<void> {
   // 6. Catch-up: a backlog of photos by small authors (10 followers each) written while no worker runs.
   await worker.stop();
   const backlog = Array.from({ length: BACKLOG }, (_, i) => ({
-    put: { ...encodePhoto({ username: smallAuthors[i % smallAuthors.length]!, timestamp: `2025-06-01T00:00:${String(i).padStart(5, '0')}`, location: 'file:///b.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
+    put: { ...Photo.encode({ username: smallAuthors[i % smallAuthors.length]!, timestamp: `2025-06-01T00:00:${String(i).padStart(5, '0')}`, location: 'file:///b.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
   }));
   await batchWrite(db, backlog, 16);
   const catchUpStart = Date.now();

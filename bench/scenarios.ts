@@ -17,7 +17,8 @@ import { DEFAULT_PAGE_SIZE, type Db } from '../src/patterns/index.js';
 import { notBlocked } from '../src/patterns/safety/blocks.js';
 import { REACTION_TYPES } from '../src/schema/entities.js';
 import { photoId } from '../src/schema/ids.js';
-import { encodeFriendship, encodeReaction, type RawItem } from '../src/schema/items.js';
+import type { RawItem } from '../src/schema/entity.js';
+import { Friendship, Reaction } from '../src/schema/entities/index.js';
 import { INVERTED_INDEX, keys, photoSk, ranges } from '../src/schema/keys.js';
 import { uniqueTimestamp } from '../src/schema/timestamps.js';
 
@@ -197,7 +198,7 @@ export const SCENARIOS: Scenario[] = [
         new TransactWriteCommand({
           ClientRequestToken: randomUUID(),
           TransactItems: [
-            { Put: { TableName: db.table, Item: encodeReaction(reaction, t.owner, t.timestamp), ConditionExpression: 'attribute_not_exists(SK)' } },
+            { Put: { TableName: db.table, Item: Reaction.encode(reaction), ConditionExpression: 'attribute_not_exists(SK)' } },
             {
               Update: {
                 TableName: db.table,
@@ -232,7 +233,7 @@ export const SCENARIOS: Scenario[] = [
         new TransactWriteCommand({
           ClientRequestToken: randomUUID(),
           TransactItems: [
-            { Put: { TableName: db.table, Item: encodeFriendship(friendship), ConditionExpression: 'attribute_not_exists(SK)' } },
+            { Put: { TableName: db.table, Item: Friendship.encode(friendship), ConditionExpression: 'attribute_not_exists(SK)' } },
             {
               Update: {
                 TableName: db.table,

@@ -497,19 +497,19 @@ describe('feed page cost with 0, 1 and 25 big accounts followed', () => {
   beforeAll(async () => {
     fdb = await createTestDb();
     const { batchWrite } = await import('../src/derived/store.js');
-    const { encodeFriendship, encodePhoto, encodeUser } = await import('../src/schema/items.js');
+    const { Friendship, Photo, User } = await import('../src/schema/entities/index.js');
     const user = (username: string, followers: number, following: number) =>
-      encodeUser({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following });
+      User.encode({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following });
     const followersOf = (author: string) => [...follows.filter(([, list]) => list.includes(author)).map(([r]) => r), ...(BIG.includes(author) ? FANS : [])];
     await batchWrite(fdb, [
       ...follows.map(([reader, list]) => ({ put: { ...user(reader, 0, list.length) } })),
       ...FANS.map((f) => ({ put: { ...user(f, 0, BIG.length) } })),
       ...[...BIG, ...SMALL].map((a) => ({ put: { ...user(a, followersOf(a).length, 0) } })),
-      ...[...BIG, ...SMALL].flatMap((a) => followersOf(a).map((f) => ({ put: { ...encodeFriendship({ followedUser: a, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }))),
+      ...[...BIG, ...SMALL].flatMap((a) => followersOf(a).map((f) => ({ put: { ...Friendship.encode({ followedUser: a, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }))),
     ]);
     // Two photos each, interleaved in time so every page mixes fanned-out and merged photos.
     await batchWrite(fdb, [...BIG, ...SMALL].flatMap((a, i) => [0, 1].map((k) => ({
-      put: { ...encodePhoto({ username: a, timestamp: `2026-01-0${k + 1}T00:${String(i + 10).padStart(2, '0')}:00`, location: 'file:///p.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
+      put: { ...Photo.encode({ username: a, timestamp: `2026-01-0${k + 1}T00:${String(i + 10).padStart(2, '0')}:00`, location: 'file:///p.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
     }))));
     const worker = createWorker({ client: fdb.client, db: fdb, settings: { ...testConfig({ FEED_FANOUT_THRESHOLD: '4' }).derived }, autoStart: false });
     await worker.drain(120_000);

@@ -1,6 +1,10 @@
 /** Key formats and timestamps: the contract with the lab's scripts and data. */
 import { describe, expect, it } from 'vitest';
-import { classifyKey, keys, labQueriesReading, parsePhotoSk, ranges, usernamesNamedBy, type ItemKey } from '../src/schema/keys.js';
+import * as entities from '../src/schema/entities/index.js';
+import { DERIVED_ENTITIES, MAIN_ENTITIES } from '../src/schema/entities/index.js';
+import { CorruptItemError, type AnyEntity, type RawItem } from '../src/schema/entity.js';
+import { photoId } from '../src/schema/ids.js';
+import { classifyKey, derivedKeys, keys, labQueriesReading, parseKey, parsePhotoSk, photoSk, ranges, usernamesNamedBy, type ItemKey } from '../src/schema/keys.js';
 import { normalizeSearch, searchTokens } from '../src/schema/search.js';
 import { canonicalTimestamp, nextTimestamp } from '../src/schema/timestamps.js';
 
@@ -102,5 +106,126 @@ describe('search normalization', () => {
     const tokens = searchTokens('alyona', 'Алёна Петрова').map((t) => t.token);
     expect(tokens).toEqual(['alyona', 'алена петрова', 'петрова']);
     expect(tokens.every((t) => !/[#$]/.test(t))).toBe(true);
+  });
+});
+
+describe('entities', () => {
+  const ALL: readonly AnyEntity[] = [...MAIN_ENTITIES, ...DERIVED_ENTITIES];
+  const LAB = new Set<AnyEntity>([entities.User, entities.Photo, entities.Reaction, entities.Friendship]);
+  const variant = { variants: [{ name: 'feed', format: 'webp', width: 1080, height: 810, key: 'images/ab/cd.webp', bytes: 5120 }], placeholder: 'AAAA' };
+  const reactions = { '+1': 1, smiley: 0, sunglasses: 2, heart: 0 };
+
+  /** One value of each entity, for a user name `u`, another `v` and a time `t` (key parts included). */
+  function samples(u: string, v: string, t: string): [AnyEntity, Record<string, unknown>][] {
+    const e = entities;
+    const id = photoId(u, t);
+    const report = { target: `photo:${id}`, reporter: v, reason: 'spam', text: 'line\nbreak', state: 'resolved', createdAt: t, resolvedAt: t, resolution: 'removed' };
+    return [
+      [e.User, { username: u, name: 'Ann', email: `${u}@example.com`, birthdate: '1990-01-01', address: '', status: 'hi', interests: ['x'], followers: 1, following: 2, pinnedImage: photoSk(u, t), emailVerified: true, avatar: variant, private: true }],
+      [e.Photo, { username: u, timestamp: t, location: 'file:///p.png', reactions, caption: 'c', ...variant }],
+      [e.Reaction, { reactingUser: v, reactionType: 'heart', photo: photoSk(u, t), timestamp: t }],
+      [e.Friendship, { followedUser: u, followingUser: v, timestamp: t }],
+      [e.Credentials, { username: u, passwordHash: '$scrypt$x', createdAt: t, recoveryEmail: 'a@b.c', accountId: '0f8e', passwordChangedAt: t }],
+      [e.Session, { username: u, sessionId: 'AAAAAAAAAAAAAAAA', currentHash: 'h', previousHash: 'p', salt: 's', generation: 3, expiresAt: 1_900_000_000, createdAt: t, rotatedAt: 1_800_000_000, accountId: '0f8e' }],
+      [e.MailToken, { username: u, purpose: 'verify-email', tokenHash: 'h', email: 'a@b.c', expiresAt: 1_900_000_000, tokenExpiresAt: 1_900_000_000, requests: 2, windowStart: 1_800_000_000 }],
+      [e.MailToken, { username: u, purpose: 'undo-email', entries: [{ h: 'h', email: 'a@b.c', exp: 1_900_000_000 }], version: 2, expiresAt: 1_900_000_000 }],
+      [e.LoginThrottle, { username: u, failures: 3, windowStart: 1_800_000_000, expiresAt: 1_800_001_800, lockedUntil: 1_800_000_060 }],
+      [e.PasswordThrottle, { username: u, sessionId: 'AAAAAAAAAAAAAAAA', failures: 1, windowStart: 1_800_000_000, expiresAt: 1_800_001_800 }],
+      [e.EmailProbes, { username: u, failures: 1, windowStart: 1_800_000_000, expiresAt: 1_800_001_800 }],
+      [e.EmailClaim, { email: `${u}@example.com`, username: u, createdAt: t, accountId: '0f8e' }],
+      [e.DeletionJob, { username: u, startedAt: t }],
+      [e.Block, { blocker: u, blocked: v, timestamp: t }],
+      [e.FollowRequest, { target: u, requester: v, timestamp: t }],
+      [e.PrivateMark, { username: u }],
+      [e.Report, report],
+      [e.ReportQueueEntry, { ...report, target: `user:${u}`, state: 'open' }],
+      [e.Notice, { owner: u, photoId: id, reason: 'spam', at: t }],
+      [e.UploadSlot, { uploadId: 'u1d', username: u, key: 'uploads/u1d', contentLength: 10, contentType: 'image/png', expiresAt: 1_900_000_000, photoTimestamp: t, reserved: true, partsId: 'p', partSize: 5_242_880 }],
+      [e.StorageUse, { username: u, bytes: 10 }],
+      [e.HourlyUploads, { username: u, hour: '2026-11-25T12', uploads: 3, expiresAt: 1_900_000_000 }],
+      [e.IdempotencyKey, { username: u, scope: 'A0f8e', digest: 'ZGlnZXN0', state: 'done', fingerprint: 'f', claimId: 'c', expiresAt: 1_900_000_000, status: 201, answer: '{}' }],
+      [e.FeedEntry, { reader: v, author: u, photoTimestamp: t, expiresAt: 1_900_000_000 }],
+      [e.FeedBigAuthors, { reader: v }],
+      [e.CelebrityFollow, { reader: v, author: u }],
+      [e.RecentPhotos, { author: u, timestamps: [t] }],
+      [e.ActivityItem, { user: u, type: 'follow', actor: v, at: t, expiresAt: 1_900_000_000 }],
+      [e.ActivityItem, { user: u, type: 'request', actor: v, at: t }],
+      [e.ActivityItem, { user: u, type: 'reaction', actor: v, at: t, reactionType: '+1', photoOwner: u, photoTimestamp: t }],
+      [e.ActivityState, { user: u, readUpTo: `A#${t}`, updatedAt: t }],
+      [e.DirectoryToken, { token: u, username: u, field: 'username' }],
+      [e.Checkpoint, { reader: 'stream', streamLabel: t, shardId: 'shardId-0001', sequenceNumber: '42', finished: false, owner: 'w1', leaseUntil: 1, updatedAt: t }],
+      [e.DeadLetterItem, { view: 'feed', sequenceNumber: '42', change: '{}', error: 'Error: x', failedAt: t, redrives: 1 }],
+      [e.WorkerHeartbeat, { view: 'feed', status: { view: 'feed', shards: [] }, updatedAt: t }],
+    ];
+  }
+  const NAMES: [string, string, string][] = [
+    ['a', 'zz', '2019-01-01T00:00:00'],
+    ['user.name-1', 'a', '2026-11-25T12:00:00.123456'],
+    ['zz', '_x', '2019-03-02T09:11:30'],
+  ];
+  const table = NAMES.flatMap(([u, v, t]) => samples(u, v, t));
+  const encode = (entity: AnyEntity, value: Record<string, unknown>): RawItem => entity.encode(value as never) as unknown as RawItem;
+
+  it('declare every item type once, with a sample here for each', () => {
+    expect(new Set(ALL.map((e) => e.kind)).size).toBe(ALL.length);
+    expect(new Set(ALL.map((e) => e.name)).size).toBe(ALL.length);
+    for (const entity of ALL) expect(table.some(([e]) => e === entity), entity.name).toBe(true);
+  });
+
+  it.each(table.map(([entity, value]) => [entity.name, entity, value] as const))('%s: encode then decode gives back the value', (_name, entity, value) => {
+    const item = encode(entity, value);
+    expect(typeof item.PK).toBe('string');
+    expect(typeof item.SK).toBe('string');
+    expect(entity.decode(item)).toEqual(value);
+    // Foreign attributes never reach callers.
+    expect(entity.decode({ ...item, notDeclared: 'secret', deleting: 1 })).toEqual(value);
+  });
+
+  it.each(table.map(([entity, value]) => [entity.name, entity, value] as const))('%s: decode rejects a malformed item', (_name, entity, value) => {
+    const item = encode(entity, value);
+    const checked = Object.entries(item).filter(([name]) => name !== 'PK' && name !== 'SK');
+    // Every attribute of the wrong type; for entities without attributes, a key that is not theirs (its parts are missing).
+    const wrong: RawItem = { ...Object.fromEntries(checked.map(([name]) => [name, { wrong: true }])), PK: 'NOT#A', SK: 'KEY' };
+    expect(() => entity.decode(wrong)).toThrow(CorruptItemError);
+    expect(() => entity.decode({})).toThrow(CorruptItemError);
+  });
+
+  it("is() claims exactly its own entity's items, by key alone", () => {
+    for (const [entity, value] of table) {
+      const item = encode(entity, value);
+      const claimedBy = ALL.filter((e) => e.is(item)).map((e) => e.name);
+      expect(claimedBy, `${String(item.PK)} / ${String(item.SK)}`).toEqual([entity.name]);
+      // The key is enough: the attributes play no part.
+      expect(entity.is({ PK: item.PK, SK: item.SK })).toBe(true);
+    }
+    for (const entity of ALL) {
+      expect(entity.is(undefined)).toBe(false);
+      expect(entity.is({ username: 'a', followers: 1 })).toBe(false);
+      expect(entity.is({ PK: 'USER#a', SK: '#METADATA#b' })).toBe(false);
+    }
+  });
+
+  it("build keys outside the lab's ranges, except the lab's own entities", () => {
+    for (const [entity, value] of table) {
+      const key = encode(entity, value) as unknown as ItemKey;
+      if (LAB.has(entity)) expect(labQueriesReading(key).length, `${entity.name}: ${key.PK} / ${key.SK}`).toBeGreaterThan(0);
+      else expect(labQueriesReading(key), `${entity.name}: ${key.PK} / ${key.SK}`).toEqual([]);
+    }
+  });
+
+  it('recognise every key a builder makes as the builder entity', () => {
+    const kindOf: Record<string, string> = {
+      followActivity: 'activityItem', requestActivity: 'activityItem', reactionActivity: 'activityItem', idempotency: 'idempotency', reportQueue: 'reportQueue',
+    };
+    const builders = [...Object.entries(keys), ...Object.entries(derivedKeys)] as [string, (...args: string[]) => ItemKey][];
+    for (const [name, build] of builders) {
+      for (const [u, v, t] of NAMES) {
+        const args = [u, t, v, 'heart', 'x'].slice(0, build.length);
+        const key = build(...args);
+        const entity = ALL.find((e) => e.is(key));
+        expect(entity?.kind, `${name}(${args.join(', ')}) = ${key.PK} / ${key.SK}`).toBe(kindOf[name] ?? name);
+        expect(parseKey(key)?.kind).toBe(entity?.kind);
+      }
+    }
   });
 });

@@ -17,7 +17,7 @@ import type { DerivedConfig } from '../config.js';
 import { eachLimited } from '../limit.js';
 import type { Db } from '../patterns/db.js';
 import { forEachScanPage } from './scan.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { classifyKey, classifySafetyKey } from '../schema/keys.js';
 import { acquireLease, releaseLease, saveCheckpoint } from '../derived/checkpoints.js';
 import type { Change } from '../derived/records.js';

@@ -13,7 +13,7 @@ import { claimHeld } from '../patterns/accounts/claims.js';
 import type { DocClient } from '../engine/doc-client.js';
 import { absent, repairIf, type Precondition } from './repair.js';
 import { normalizeEmail } from '../schema/entities.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { parsePhotoId } from '../schema/ids.js';
 import { keys, usernamesNamedBy, type ItemKey, type KeyKind } from '../schema/keys.js';
 

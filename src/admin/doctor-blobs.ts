@@ -14,7 +14,7 @@ import { fullVariant, PHOTO_VARIANTS, processImage, storeImage } from '../media/
 import { deletePhoto, isConditionFailure, releaseStorage, type Db } from '../patterns/index.js';
 import { StoredImage, validator, type StoredVariant } from '../schema/entities.js';
 import { classifyKey, type ItemKey } from '../schema/keys.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { isDomainError } from '../errors.js';
 
 export type BlobProblem =

@@ -18,7 +18,7 @@ import { batchGet, type Db } from '../patterns/db.js';
 import { absent, repairIf, type Precondition } from './repair.js';
 import { isReactionType } from '../schema/entities.js';
 import { classifyDerivedKey, derivedKeys, keys, type ItemKey } from '../schema/keys.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { searchTokens } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
 import type { DerivedConfig } from '../config.js';

@@ -12,7 +12,7 @@ import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
 import { isReactionType, REACTION_TYPES, type ReactionType } from '../schema/entities.js';
 import { classifyKey, keys, type ItemKey } from '../schema/keys.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { accountAuditor, describeAccountProblem, repairAccountProblem, type AccountProblem } from './doctor-accounts.js';
 import { isConditionFailure } from '../patterns/db.js';
 import { absent, repairIf } from './repair.js';

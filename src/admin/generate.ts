@@ -8,17 +8,9 @@
  */
 import { Faker, en } from '@faker-js/faker';
 import { errors } from '../errors.js';
-import { REACTION_TYPES, USERNAME_PATTERN, type Reactions, type User } from '../schema/entities.js';
-import {
-  encodeFriendship,
-  encodePhoto,
-  encodeReaction,
-  encodeUser,
-  type FriendshipItem,
-  type PhotoItem,
-  type ReactionItem,
-  type UserItem,
-} from '../schema/items.js';
+import { REACTION_TYPES, USERNAME_PATTERN, type Reactions } from '../schema/entities.js';
+import type { ItemOf } from '../schema/entity.js';
+import { Friendship, Photo, Reaction, User } from '../schema/entities/index.js';
 import { photoSk } from '../schema/keys.js';
 
 export interface GenerateOptions {
@@ -33,7 +25,7 @@ export interface GenerateOptions {
 }
 
 /** One line of the output: an item in the lab's shape, keys built by schema/keys.ts. */
-export type GeneratedItem = UserItem | PhotoItem | ReactionItem | FriendshipItem;
+export type GeneratedItem = ItemOf<typeof User> | ItemOf<typeof Photo> | ItemOf<typeof Reaction> | ItemOf<typeof Friendship>;
 
 export const GENERATE_DEFAULTS = { photosPerUser: 10, reactionsPerPhoto: 3, followsPerUser: 8, seed: 42 } as const;
 
@@ -153,7 +145,7 @@ export function* generateItems(options: GenerateOptions): Generator<GeneratedIte
       following: follows.length,
       ...(photoTimes.length > 0 ? { pinnedImage: photoSk(username, u.helpers.arrayElement(photoTimes)) } : {}),
     };
-    yield encodeUser(user);
+    yield User.encode(user);
 
     const r = seeded(Phase.reactions, i);
     for (const timestamp of photoTimes) {
@@ -165,18 +157,14 @@ export function* generateItems(options: GenerateOptions): Generator<GeneratedIte
         const type = REACTION_TYPES[pair % REACTION_TYPES.length]!;
         reactions[type] += 1;
         const reactedAt = dataTimestamp(r.number.int({ min: photoTime, max: Math.max(photoTime, END) }));
-        return encodeReaction(
-          { reactingUser: names[Math.floor(pair / REACTION_TYPES.length)]!, reactionType: type, photo: photoSk(username, timestamp), timestamp: reactedAt },
-          username,
-          timestamp,
-        );
+        return Reaction.encode({ reactingUser: names[Math.floor(pair / REACTION_TYPES.length)]!, reactionType: type, photo: photoSk(username, timestamp), timestamp: reactedAt });
       });
-      yield encodePhoto({ username, timestamp, location: `s3://quick-photos/photos/${username}/${timestamp}.png`, reactions });
+      yield Photo.encode({ username, timestamp, location: `s3://quick-photos/photos/${username}/${timestamp}.png`, reactions });
       yield* reactionItems;
     }
 
     for (const [k, target] of follows.entries()) {
-      yield encodeFriendship({ followedUser: names[target]!, followingUser: username, timestamp: dataTimestamp(followTimes[k]!) });
+      yield Friendship.encode({ followedUser: names[target]!, followingUser: username, timestamp: dataTimestamp(followTimes[k]!) });
     }
   }
 }

@@ -13,8 +13,8 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { backoff } from '../backoff.js';
 import type { DocClient } from '../engine/doc-client.js';
 import { retryKind } from '../engine/lean/errors.js';
-import { classifyKey } from '../schema/keys.js';
-import { CorruptItemError, decodeFriendship, decodePhoto, decodeReaction, decodeUser, type RawItem } from '../schema/items.js';
+import { CorruptItemError, type RawItem } from '../schema/entity.js';
+import { Friendship, Photo, Reaction, User } from '../schema/entities/index.js';
 
 export interface BadLine {
   line: number;
@@ -49,7 +49,8 @@ export interface LoadResult {
 const BATCH_SIZE = 25;
 const RETRY = { attempts: 10, baseMs: 50, capMs: 5_000 };
 
-const decoders = { user: decodeUser, photo: decodePhoto, reaction: decodeReaction, friendship: decodeFriendship } as const;
+/** The lab's entities: a line that is one of their items must carry their attributes. */
+const LAB_ENTITIES = [User, Photo, Reaction, Friendship] as const;
 
 /** Why a parsed line cannot be loaded, or undefined when it can. */
 export function checkItem(value: unknown): string | undefined {
@@ -57,12 +58,12 @@ export function checkItem(value: unknown): string | undefined {
   const item = value as RawItem;
   if (typeof item.PK !== 'string' || item.PK === '') return 'PK missing or not a string';
   if (typeof item.SK !== 'string' || item.SK === '') return 'SK missing or not a string';
-  const kind = classifyKey({ PK: item.PK, SK: item.SK }).kind;
-  if (!(kind in decoders)) return undefined;
+  const entity = LAB_ENTITIES.find((e) => e.is(item));
+  if (!entity) return undefined;
   try {
-    decoders[kind as keyof typeof decoders](item);
+    entity.decode(item);
   } catch (error) {
-    if (error instanceof CorruptItemError) return `not a valid ${kind} item (the lab's attributes are required)`;
+    if (error instanceof CorruptItemError) return `not a valid ${entity.kind} item (the lab's attributes are required)`;
     throw error;
   }
   return undefined;

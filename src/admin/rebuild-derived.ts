@@ -18,7 +18,7 @@ import type { DerivedConfig } from '../config.js';
 import { batchGet, type Db } from '../patterns/db.js';
 import { forEachScanPage } from './scan.js';
 import { classifyDerivedKey, classifyKey, type ItemKey } from '../schema/keys.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { batchWrite, derivedDb } from '../derived/store.js';
 import { directoryItems } from '../derived/views/directory.js';
 import { bigAuthorsItem, celebrityFollowItem, feedEntryItem } from '../derived/views/feed.js';

@@ -12,7 +12,7 @@
  */
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { classifyKey, classifySafetyKey, keys, type ItemKey } from '../schema/keys.js';
 import { isConditionFailure } from '../patterns/db.js';
 import { present, repairIf, type Precondition, type TransactItem } from './repair.js';

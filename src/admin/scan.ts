@@ -6,7 +6,7 @@
  */
 import { ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { paginate, type Db } from '../patterns/db.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 
 /** Every non-empty page of a Scan of the main table, in order, one page in memory at a time. */
 export async function forEachScanPage(

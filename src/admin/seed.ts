@@ -15,6 +15,8 @@ import type { BlobStore } from '../blobs/index.js';
 import type { DocClient } from '../engine/doc-client.js';
 import { credentialsItem, hashPassword } from '../patterns/accounts/index.js';
 import type { StoredImage } from '../schema/entities.js';
+import { Photo, User } from '../schema/entities/index.js';
+import type { ItemOf } from '../schema/entity.js';
 import { GENERATE_DEFAULTS, generateItems, type GeneratedItem } from './generate.js';
 import { loadItems, type LoadOptions, type LoadResult } from './load.js';
 import { eachLimited } from '../limit.js';
@@ -60,8 +62,8 @@ async function retried(task: () => Promise<void>, attempts: number): Promise<voi
   }
 }
 
-const isUser = (item: GeneratedItem): boolean => typeof item.SK === 'string' && item.SK.startsWith('#METADATA#');
-const isPhoto = (item: GeneratedItem): item is Extract<GeneratedItem, { location: string }> => 'location' in item;
+const isUser = (item: GeneratedItem): boolean => User.is(item);
+const isPhoto = (item: GeneratedItem): item is ItemOf<typeof Photo> => Photo.is(item);
 
 /** Generates a small dataset (50 users, seed 42 by default) and bulk-loads it, as `load` would a file. */
 export async function seedSampleData(doc: DocClient, table: string, options: SeedOptions = {}): Promise<SeedResult> {

@@ -8,7 +8,7 @@ import { ConfigError } from '../config.js';
 import { EngineStartError } from '../engine/embedded.js';
 import { DomainError } from '../errors.js';
 import { mapEngineError } from '../patterns/index.js';
-import { CorruptItemError } from '../schema/items.js';
+import { CorruptItemError } from '../schema/entity.js';
 import { CliContext, type CliIo, type Env } from './context.js';
 import { CliError } from './errors.js';
 import { escapeControls } from './format.js';

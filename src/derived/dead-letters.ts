@@ -7,7 +7,7 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { call, paginate, type Db } from '../patterns/db.js';
 import { derivedKeys, derivedRanges } from '../schema/keys.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { applyChange, type DerivedView } from './apply.js';
 import { compareSequence, type Change } from './records.js';
 

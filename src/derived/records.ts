@@ -6,7 +6,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { classifyKey, type ItemKey, type KeyKind } from '../schema/keys.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import type { StreamRecord } from './stream.js';
 
 export type ChangeEvent = 'INSERT' | 'MODIFY' | 'REMOVE';

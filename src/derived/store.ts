@@ -8,7 +8,7 @@ import { errors } from '../errors.js';
 import { eachLimited } from '../limit.js';
 import { backoff, call, type Db } from '../patterns/db.js';
 import type { ItemKey } from '../schema/keys.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { derivedTableName } from '../schema/table.js';
 
 /** The same connection, pointed at the derived table (for queryPage, call and friends). */

@@ -5,7 +5,7 @@
  * lists it once under components.schemas and refers to it everywhere else (see openapi.ts).
  */
 import { Type, type TSchema } from 'typebox';
-import { Caption, ProfileFields, Reactions, ReactionType, Username } from '../schema/entities.js';
+import { Caption, ProfileUpdate, Reactions, ReactionType, Username } from '../schema/entities.js';
 import { PHOTO_ID_PATTERN } from '../schema/ids.js';
 import { NAMES } from '../schema/names.js';
 import { MAX_PAGE_SIZE } from '../patterns/index.js';
@@ -168,14 +168,10 @@ export const PrivateUser = Type.Object(
 );
 
 /** PATCH body: the profile's mutable fields; a photo is pinned by its id (null unpins). */
+const { pinnedImage: _pinnedImage, ...updatableFields } = ProfileUpdate.properties;
 export const ProfileUpdateBody = Type.Object(
   {
-    name: Type.Optional(ProfileFields.name),
-    email: Type.Optional(ProfileFields.email),
-    birthdate: Type.Optional(ProfileFields.birthdate),
-    address: Type.Optional(ProfileFields.address),
-    status: Type.Optional(ProfileFields.status),
-    interests: Type.Optional(ProfileFields.interests),
+    ...updatableFields,
     pinnedPhotoId: Type.Optional(Type.Union([PhotoId, Type.Null()])),
     currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Your current password: required to change the email' })),
   },

@@ -26,7 +26,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { errors } from '../errors.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 
 export interface ActingSession {
   username: string;

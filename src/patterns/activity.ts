@@ -5,8 +5,9 @@
  */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
-import { assertUsername, isReactionType, type Photo, type ReactionType, type User } from '../schema/entities.js';
-import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
+import { assertUsername, isReactionType, type ReactionType } from '../schema/entities.js';
+import type { RawItem } from '../schema/entity.js';
+import { Photo, User } from '../schema/entities/index.js';
 import { derivedKeys, derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
@@ -95,9 +96,9 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
   const users = new Map<string, User>();
   const photos = new Map<string, Photo>();
   for (const item of content) {
-    if ('followers' in item) {
-      if (listable(item)) users.set(String(item.username), decodeUser(item));
-    } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, decodePhoto(item));
+    if (User.is(item)) {
+      if (listable(item)) users.set(String(item.username), User.decode(item));
+    } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
   const blocks = new Set(state.extra.map((block) => `${String(block.PK)}\n${String(block.SK)}`));
   const isBlock = (key: { PK: string; SK: string }) => blocks.has(`${key.PK}\n${key.SK}`);

@@ -20,7 +20,7 @@ import { asPattern } from '../engine/observe.js';
 import { DomainError, errors } from '../errors.js';
 import { keys as keyOf, type ItemKey } from '../schema/keys.js';
 import { actingSession, assertActingLive, carriesActingCondition, markSessionChecked, markTouched } from './acting.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import type { CursorCodec, StartKey } from './cursor.js';
 
 export interface Db {

@@ -5,8 +5,8 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { actingFor, assertActingLive, projectionWithSession } from './acting.js';
 import { errors } from '../errors.js';
-import { assertUsername, type User } from '../schema/entities.js';
-import { decodeUser } from '../schema/items.js';
+import { assertUsername } from '../schema/entities.js';
+import { DirectoryToken, User } from '../schema/entities/index.js';
 import { derivedRanges, INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { normalizeSearch } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
@@ -34,7 +34,7 @@ async function withProfiles(db: Db, viewer: string, usernames: string[]): Promis
     batchGet(db, 'withProfiles', usernames.map((u) => keys.user(u))),
     viewerState(db, viewer, usernames, [], [], { blocks: true, requests: true }),
   ]);
-  const byName = new Map(profiles.filter(listable).map((item) => [String(item.username), decodeUser(item)]));
+  const byName = new Map(profiles.filter(listable).map((item) => [String(item.username), User.decode(item)]));
   return usernames.flatMap((u) => {
     const user = byName.get(u);
     return user && !state.blocked(u) ? [{ user, ...state.relation(u) }] : [];
@@ -69,8 +69,8 @@ export async function searchUsers(db: Db, viewer: string, query: string, limit =
   );
   const rank = new Map<string, number>();
   for (const item of result.Items ?? []) {
-    const username = String(item.username);
-    const score = item.field === 'username' ? (normalizeSearch(username) === q ? 0 : 1) : 2;
+    const { username, field } = DirectoryToken.decode(item);
+    const score = field === 'username' ? (normalizeSearch(username) === q ? 0 : 1) : 2;
     rank.set(username, Math.min(score, rank.get(username) ?? score));
   }
   // Profiles for more than a page, so that follower counts can order the ties.

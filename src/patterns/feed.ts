@@ -16,9 +16,10 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
-import { assertUsername, type Photo, type ReactionType, type User } from '../schema/entities.js';
-import { decodePhoto, decodeUser, type RawItem } from '../schema/items.js';
-import { BIG_AUTHOR_ATTRIBUTE, classifyDerivedKey, derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
+import { assertUsername, type ReactionType } from '../schema/entities.js';
+import type { RawItem } from '../schema/entity.js';
+import { FeedBigAuthors, Photo, RecentPhotos, User } from '../schema/entities/index.js';
+import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, pageOf, type Db, type Page, type PageRequest } from './db.js';
 import { listable, viewerState } from './viewer.js';
@@ -88,7 +89,7 @@ async function fannedOut(db: Db, reader: string, before: string | undefined, n: 
   );
   const items = (result.Items ?? []) as RawItem[];
   const head = items[0];
-  const listed = head !== undefined && classifyDerivedKey({ PK: String(head.PK), SK: String(head.SK) }).kind === 'feedBigAuthors';
+  const listed = FeedBigAuthors.is(head);
   const entries = (listed ? items.slice(1) : items).slice(0, n).flatMap((item) => {
     const parsed = parseFeedPosition(String(item.SK));
     return parsed ? [{ position: String(item.SK), ...parsed, ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}) }] : [];
@@ -107,8 +108,7 @@ async function celebrityPhotos(db: Db, authors: string[], before: string | undef
   if (authors.length === 0) return [];
   const recent = await batchGet({ ...db, table: derivedTableName(db.table) }, 'celebrityPhotos', authors.map((a) => derivedKeys.recentPhotos(a)), { sessionCheck: false });
   return recent.flatMap((item) => {
-    const author = String(item.author);
-    const timestamps = Array.isArray(item.timestamps) ? item.timestamps.map(String) : [];
+    const { author, timestamps } = RecentPhotos.decode(item);
     return timestamps
       .map((timestamp) => ({ position: feedPosition(author, timestamp), author, timestamp }))
       .filter((c) => before === undefined || c.position < before)
@@ -175,9 +175,9 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
   for (const item of [...content, ...live.flatMap((c) => (c.photo ? [c.photo] : []))]) {
-    if ('followers' in item) {
-      if (listable(item)) users.set(String(item.username), decodeUser(item));
-    } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, decodePhoto(item));
+    if (User.is(item)) {
+      if (listable(item)) users.set(String(item.username), User.decode(item));
+    } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
   const items: FeedItem[] = [];
   for (const c of live) {

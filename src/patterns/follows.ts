@@ -1,8 +1,8 @@
 /** Access patterns on friendships (one-way follows). */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
-import { assertUsername, type Friendship, type User } from '../schema/entities.js';
-import { decodeFriendship, decodeUser, encodeFriendship } from '../schema/items.js';
+import { assertUsername } from '../schema/entities.js';
+import { Friendship, User } from '../schema/entities/index.js';
 import { INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
 import { batchGet, call, mapPage, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
@@ -47,7 +47,7 @@ export async function followUser(db: Db, followerName: string, followedName: str
     db,
     'followUser',
     [
-      { Put: { TableName: db.table, Item: encodeFriendship(friendship), ConditionExpression: 'attribute_not_exists(SK)' } },
+      { Put: { TableName: db.table, Item: Friendship.encode(friendship), ConditionExpression: 'attribute_not_exists(SK)' } },
       {
         Update: activeFor(followed, {
           TableName: db.table,
@@ -132,7 +132,7 @@ export async function unfollowUser(db: Db, followerName: string, followedName: s
 export async function findFriendship(db: Db, followerName: string, followedName: string): Promise<Friendship | undefined> {
   const { follower, followed } = pair(followerName, followedName);
   const result = await call(db, 'findFriendship', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.friendship(followed, follower) })));
-  return result.Item ? decodeFriendship(result.Item) : undefined;
+  return result.Item ? Friendship.decode(result.Item) : undefined;
 }
 
 /** Followers: Query on the main table, `PK = USER#u AND begins_with(SK, #FRIEND#)`. */
@@ -148,7 +148,7 @@ export async function listFollowers(db: Db, username: string, page: PageRequest 
       ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
     },
     page,
-    decodeFriendship,
+    Friendship.decode,
   );
   if (result.items.length === 0 && page.cursor === undefined) await assertUserExists(db, username);
   return result;
@@ -167,7 +167,7 @@ export async function listFollowed(db: Db, username: string, page: PageRequest =
       ExpressionAttributeValues: { ':sk': ranges.followedBy(username).sk },
     },
     page,
-    decodeFriendship,
+    Friendship.decode,
   );
   if (result.items.length === 0 && page.cursor === undefined) await assertUserExists(db, username);
   return result;
@@ -186,6 +186,6 @@ export interface FollowedProfile {
 export async function listFollowedWithProfiles(db: Db, username: string, page: PageRequest = {}): Promise<Page<FollowedProfile>> {
   const followed = await listFollowed(db, username, page);
   const profiles = await batchGet(db, 'listFollowedWithProfiles', followed.items.map((f) => keys.user(f.followedUser)));
-  const byName = new Map(profiles.map((item) => [String(item.username), decodeUser(item)]));
+  const byName = new Map(profiles.map((item) => [String(item.username), User.decode(item)]));
   return mapPage(followed, (friendship) => ({ friendship, user: byName.get(friendship.followedUser) }));
 }

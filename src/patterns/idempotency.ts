@@ -14,7 +14,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../schema/keys.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { plainItem } from './acting.js';
 import { call, conditional, isConditionFailure, type Db } from './db.js';
 

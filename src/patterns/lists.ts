@@ -12,8 +12,8 @@
  * items per read (`hiddenFrom`), made only when the viewer has blocks. Pages stay full
  * (`visiblePage`).
  */
-import type { Friendship, Photo, Reaction, ReactionType, User } from '../schema/entities.js';
-import { decodePhoto, decodeUser } from '../schema/items.js';
+import type { Friendship, Reaction, ReactionType } from '../schema/entities.js';
+import { Photo, User } from '../schema/entities/index.js';
 import { errors } from '../errors.js';
 import { assertTimestamp, assertUsername } from '../schema/entities.js';
 import { keys } from '../schema/keys.js';
@@ -46,7 +46,7 @@ const directions = (blocks: ViewerBlocks | undefined) => ({ blocking: blocks ===
 async function relate(db: Db, viewer: string, usernames: string[], blocks: ViewerBlocks | undefined): Promise<Map<string, Related | undefined>> {
   const unique = [...new Set(usernames)];
   const state = await viewerState(db, viewer, unique, [], unique.map((u) => keys.user(u)), { requests: true, blocks: directions(blocks) });
-  const profiles = new Map(state.extra.map((item) => [String(item.username), decodeUser(item)]));
+  const profiles = new Map(state.extra.map((item) => [String(item.username), User.decode(item)]));
   return new Map(unique.map((u) => [u, state.blocked(u) ? undefined : { user: profiles.get(u), ...state.relation(u) }]));
 }
 
@@ -145,5 +145,5 @@ export async function getPhotoForViewer(db: Db, viewer: string, owner: string, t
   const state = await viewerState(db, viewer, [], [ref], [keys.photo(owner, timestamp)]);
   const [item] = state.extra;
   if (!item) throw errors.photoNotFound(owner, timestamp);
-  return { photo: decodePhoto(item), myReactions: state.reactions(ref) };
+  return { photo: Photo.decode(item), myReactions: state.reactions(ref) };
 }

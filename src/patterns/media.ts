@@ -15,8 +15,9 @@
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError, errors } from '../errors.js';
-import { assertCaptionText, assertUsername, type Photo, type StoredImage } from '../schema/entities.js';
-import { decodeUser, encodePhoto, type RawItem } from '../schema/items.js';
+import { assertCaptionText, assertUsername, type StoredImage } from '../schema/entities.js';
+import type { RawItem } from '../schema/entity.js';
+import { Photo, User } from '../schema/entities/index.js';
 import { keys } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { batchGet, call, conditional, isConditionFailure, RETRY, transact, type Db } from './db.js';
@@ -200,7 +201,7 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
       'createPhotoWithImage',
       [
         activeUserCheck(db, input.username),
-        { Put: { TableName: db.table, Item: encodePhoto(photo), ConditionExpression: 'attribute_not_exists(SK)' } },
+        { Put: { TableName: db.table, Item: Photo.encode(photo), ConditionExpression: 'attribute_not_exists(SK)' } },
         {
           Update: {
             TableName: db.table,
@@ -285,7 +286,7 @@ async function replaceAvatar(db: Db, username: string, avatar: StoredImage | und
       ),
     );
     markSessionChecked(username);
-    return { previous: result.Attributes ? decodeUser(result.Attributes).avatar : undefined };
+    return { previous: result.Attributes ? User.decode(result.Attributes).avatar : undefined };
   } catch (error) {
     if (isConditionFailure(error)) throw inactiveUser(username, error as CancellationReason);
     throw error;

@@ -1,8 +1,9 @@
 /** Access patterns on photos. */
 import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
-import { assertTimestamp, assertUsername, REACTION_TYPES, type Photo, type Reaction, type Reactions } from '../schema/entities.js';
-import { decodePhoto, decodeReaction, encodePhoto, type RawItem } from '../schema/items.js';
+import { assertTimestamp, assertUsername, REACTION_TYPES, type Reactions } from '../schema/entities.js';
+import type { RawItem } from '../schema/entity.js';
+import { Photo, Reaction } from '../schema/entities/index.js';
 import { keys, ranges } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { backoff, call, isConditionFailure, pageOf, paginate, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
@@ -39,7 +40,7 @@ export async function uploadPhoto(db: Db, input: NewPhoto): Promise<Photo> {
       'uploadPhoto',
       [
         activeUserCheck(db, input.username),
-        { Put: { TableName: db.table, Item: encodePhoto(photo), ConditionExpression: 'attribute_not_exists(SK)' } },
+        { Put: { TableName: db.table, Item: Photo.encode(photo), ConditionExpression: 'attribute_not_exists(SK)' } },
       ],
       (failed, reasons) => (failed(0) ? inactiveUser(input.username, reasons[0]) : RETRY),
     );
@@ -55,7 +56,7 @@ export async function getPhoto(db: Db, owner: string, timestamp: string): Promis
   assertTimestamp(timestamp);
   const result = await call(db, 'getPhoto', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.photo(owner, timestamp) })));
   if (!result.Item) throw errors.photoNotFound(owner, timestamp);
-  return decodePhoto(result.Item);
+  return Photo.decode(result.Item);
 }
 
 /**
@@ -75,7 +76,7 @@ export async function listRecentPhotos(db: Db, username: string, page: PageReque
       ScanIndexForward: false,
     },
     page,
-    decodePhoto,
+    Photo.decode,
   );
   if (result.items.length === 0 && page.cursor === undefined) await assertUserExists(db, username);
   return result;
@@ -111,11 +112,11 @@ export async function getPhotoWithReactions(db: Db, owner: string, timestamp: st
     (item) => item,
     first ? 1 : 0,
   );
-  const photoItem = first && raw[0] && raw[0].PK === keys.photo(owner, timestamp).PK ? raw[0] : undefined;
+  const photoItem = first && Photo.is(raw[0]) ? raw[0] : undefined;
   if (first && !photoItem) throw errors.photoNotFound(owner, timestamp);
-  const reactions = (photoItem ? raw.slice(1) : raw).map(decodeReaction);
+  const reactions = (photoItem ? raw.slice(1) : raw).map(Reaction.decode);
   return {
-    photo: photoItem ? decodePhoto(photoItem) : undefined,
+    photo: photoItem ? Photo.decode(photoItem) : undefined,
     reactions: pageOf(reactions, result.nextCursor),
   };
 }
@@ -236,7 +237,7 @@ async function deleteLeftReactions(db: Db, owner: string, timestamp: string): Pr
   });
   for await (const { Items: items } of pages) {
     for (const item of items) {
-      if (!String(item.PK).startsWith(range.from)) continue;
+      if (!Reaction.is(item)) continue;
       await call(db, 'deleteLeftReactions', () =>
         db.doc.send(new DeleteCommand({ TableName: db.table, Key: { PK: item.PK, SK: item.SK }, ConditionExpression: 'attribute_exists(PK)' }))).catch(
         (error: unknown) => {

@@ -1,8 +1,8 @@
 /** Access patterns on reactions: the lab's react transaction and its inverse. */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
-import { assertReactionType, assertTimestamp, assertUsername, type Reaction } from '../schema/entities.js';
-import { decodeReaction, encodeReaction } from '../schema/items.js';
+import { assertReactionType, assertTimestamp, assertUsername } from '../schema/entities.js';
+import { Reaction } from '../schema/entities/index.js';
 import { keys, photoSk } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
 import { call, RETRY, transact, type Db } from './db.js';
@@ -51,7 +51,7 @@ export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reac
       db,
       'reactToPhoto',
       [
-        { Put: { TableName: db.table, Item: encodeReaction(reaction, owner, timestamp), ConditionExpression: 'attribute_not_exists(SK)' } },
+        { Put: { TableName: db.table, Item: Reaction.encode(reaction), ConditionExpression: 'attribute_not_exists(SK)' } },
         {
           Update: {
             TableName: db.table,
@@ -115,5 +115,5 @@ export async function removeReaction(db: Db, target: ReactionTarget): Promise<vo
 export async function findReaction(db: Db, target: ReactionTarget): Promise<Reaction | undefined> {
   const { reactingUser, owner, timestamp, type } = validTarget(target);
   const result = await call(db, 'findReaction', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.reaction(reactingUser, type, owner, timestamp) })));
-  return result.Item ? decodeReaction(result.Item) : undefined;
+  return result.Item ? Reaction.decode(result.Item) : undefined;
 }

@@ -1,8 +1,9 @@
 /** Access patterns on user profiles. */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
-import { assertBirthdate, assertUsername, NewUser, ProfileUpdate, validator, type Photo, type User } from '../schema/entities.js';
-import { decodePhoto, decodeUser, encodeUser, type RawItem } from '../schema/items.js';
+import { assertBirthdate, assertUsername, NewUser, ProfileUpdate, validator } from '../schema/entities.js';
+import type { RawItem } from '../schema/entity.js';
+import { Photo, User } from '../schema/entities/index.js';
 import { keys, parsePhotoSk, ranges } from '../schema/keys.js';
 import { call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { ACTIVE_USER, activeFor } from './guards.js';
@@ -41,7 +42,7 @@ export async function createUser(db: Db, input: unknown): Promise<User> {
   const user = buildNewUser(input);
   try {
     await call(db, 'createUser', () =>
-      db.doc.send(new PutCommand({ TableName: db.table, Item: encodeUser(user), ConditionExpression: 'attribute_not_exists(PK)' })),
+      db.doc.send(new PutCommand({ TableName: db.table, Item: User.encode(user), ConditionExpression: 'attribute_not_exists(PK)' })),
     );
   } catch (error) {
     if (isConditionFailure(error)) throw errors.userExists(user.username);
@@ -93,7 +94,7 @@ export async function updateUser(db: Db, username: string, input: unknown): Prom
     );
     // The write carried the acting condition (guards.ts): the session is checked.
     markSessionChecked(username);
-    return decodeUser(result.Attributes ?? {});
+    return User.decode(result.Attributes ?? {});
   } catch (error) {
     if (isConditionFailure(error)) {
       const item = (error as { Item?: Record<string, unknown> }).Item;
@@ -110,7 +111,7 @@ export async function findUser(db: Db, username: string): Promise<User | undefin
   const result = await call(db, 'findUser', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username) })));
   // Reading one's own profile is where such a request checks its session, at no extra request.
   assertActingLive(username, result.Item);
-  return result.Item && result.Item.deleting === undefined ? decodeUser(result.Item) : undefined;
+  return result.Item && result.Item.deleting === undefined ? User.decode(result.Item) : undefined;
 }
 
 /** GetItem; USER_NOT_FOUND when the user does not exist. */
@@ -128,9 +129,9 @@ export async function getUser(db: Db, username: string): Promise<User> {
 export async function getUserAndPhotos(db: Db, username: string, page: PageRequest = {}): Promise<{ user: User | undefined; photos: Page<Photo> }> {
   assertUsername(username);
   const range = ranges.userAndPhotos(username);
-  const decode = (item: RawItem): User | Photo => (item.SK === range.from ? decodeUser(item) : decodePhoto(item));
+  const decode = (item: RawItem): User | Photo => (User.is(item) ? User.decode(item) : Photo.decode(item));
   const first = page.cursor === undefined;
-  const { page: result } = await queryPage(
+  const { raw, page: result } = await queryPage(
     db,
     'getUserAndPhotos',
     `user-photos:${username}`,
@@ -144,7 +145,7 @@ export async function getUserAndPhotos(db: Db, username: string, page: PageReque
     first ? 1 : 0,
   );
   const [head, ...rest] = result.items;
-  const user = first && head && 'followers' in head ? head : undefined;
+  const user = first && User.is(raw[0]) ? (head as User) : undefined;
   const photos = (user ? rest : result.items) as Photo[];
   if (first && !user && photos.length === 0) throw errors.userNotFound(username);
   return { user, photos: pageOf(photos, result.nextCursor) };

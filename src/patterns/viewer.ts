@@ -5,7 +5,7 @@
  * so a page costs one extra request, never one per row.
  */
 import { REACTION_TYPES, type ReactionType } from '../schema/entities.js';
-import type { RawItem } from '../schema/items.js';
+import type { RawItem } from '../schema/entity.js';
 import { keys, type ItemKey } from '../schema/keys.js';
 import { batchGet, type Db } from './db.js';
 

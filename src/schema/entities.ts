@@ -101,58 +101,13 @@ export type StoredVariant = Static<typeof StoredVariant>;
 export const StoredImage = Type.Object({ variants: Type.Array(StoredVariant), placeholder: Type.String() });
 export type StoredImage = Static<typeof StoredImage>;
 
-// Stored shapes are checked for types only: data written by other tools (the lab's scripts)
-// may predate our length rules, and reading must never reject what is already there.
-export const User = Type.Object({
-  username: Type.String(),
-  name: Type.String(),
-  email: Type.String(),
-  birthdate: Type.String(),
-  address: Type.String(),
-  status: Type.String(),
-  interests: Type.Array(Type.String()),
-  followers: Type.Integer(),
-  following: Type.Integer(),
-  pinnedImage: Type.Optional(Type.String()),
-  /** Set when the owner proved the email is theirs; absent on the lab's data and new accounts. */
-  emailVerified: Type.Optional(Type.Boolean()),
-  /** The profile picture's variants (see src/media). */
-  avatar: Type.Optional(StoredImage),
-  /** A private account: only approved followers see its photos and lists (src/patterns/safety/). */
-  private: Type.Optional(Type.Boolean()),
-});
-export type User = Static<typeof User>;
+// The stored entities are declared once in src/schema/entities/ (schema, key, codec, is()); their
+// types are re-exported here for the modules that import them with the field rules.
+export type { Friendship, Photo, Reaction, User } from './entities/index.js';
 
 export const CAPTION_MAX = 2200;
 /** A caption is text a person typed, like a profile's: line breaks allowed, no control characters or bidi overrides. */
 export const Caption = Type.String({ maxLength: CAPTION_MAX, pattern: MULTILINE_TEXT, description: `At most ${CAPTION_MAX} characters, line breaks allowed, ${TEXT_RULE}` });
-
-export const Photo = Type.Object({
-  username: Type.String(),
-  timestamp: Type.String(),
-  /** The lab's readers require it: the full-size variant's URI (or, for older photos, the original's). */
-  location: Type.String(),
-  reactions: Reactions,
-  caption: Type.Optional(Type.String()),
-  variants: Type.Optional(Type.Array(StoredVariant)),
-  placeholder: Type.Optional(Type.String()),
-});
-export type Photo = Static<typeof Photo>;
-
-export const Reaction = Type.Object({
-  reactingUser: Type.String(),
-  reactionType: ReactionType,
-  photo: Type.String(),
-  timestamp: Type.String(),
-});
-export type Reaction = Static<typeof Reaction>;
-
-export const Friendship = Type.Object({
-  followedUser: Type.String(),
-  followingUser: Type.String(),
-  timestamp: Type.String(),
-});
-export type Friendship = Static<typeof Friendship>;
 
 export interface Validator<T> {
   check(value: unknown): value is T;

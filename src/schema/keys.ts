@@ -388,3 +388,116 @@ export function classifyDerivedKey(key: ItemKey): DerivedKeyKind {
   if (key.PK.startsWith(DIRECTORY)) return { kind: 'directoryToken' };
   return { kind: 'other' };
 }
+
+/**
+ * Every item type's name, for the entity declarations (src/schema/entities/): `parseKey`
+ * recognises each one by its key alone and reads back the parts its key was built from.
+ */
+export type EntityKind =
+  | 'user' | 'photo' | 'reaction' | 'friendship'
+  | 'credentials' | 'session' | 'mailToken' | 'loginThrottle' | 'passwordThrottle' | 'emailProbes' | 'emailClaim' | 'deletionJob'
+  | 'block' | 'followRequest' | 'report' | 'reportQueue' | 'notice' | 'privateMark'
+  | 'uploadSlot' | 'storageUse' | 'hourlyUploads' | 'idempotency'
+  | 'feedEntry' | 'feedBigAuthors' | 'celebrityFollow' | 'recentPhotos' | 'activityItem' | 'activityState'
+  | 'directoryToken' | 'checkpoint' | 'deadLetter' | 'workerStatus';
+
+export interface ParsedKey {
+  kind: EntityKind;
+  /** The values the key was built from, named as the entity names them. */
+  parts: Record<string, string>;
+}
+
+/** `a#b#c` split at its first `count - 1` separators (the last part keeps any further `#`). */
+function cut(value: string, count: number): string[] | undefined {
+  const parts: string[] = [];
+  let rest = value;
+  for (let i = 1; i < count; i++) {
+    const at = rest.indexOf('#');
+    if (at < 0) return undefined;
+    parts.push(rest.slice(0, at));
+    rest = rest.slice(at + 1);
+  }
+  parts.push(rest);
+  return parts.every((p) => p.length > 0) ? parts : undefined;
+}
+
+const parsed = (kind: EntityKind, parts: Record<string, string>): ParsedKey => ({ kind, parts });
+
+function parseMainKey(key: ItemKey): ParsedKey | undefined {
+  const { PK: pk, SK: sk } = key;
+  const lab = classifyKey(key);
+  switch (lab.kind) {
+    case 'user': return parsed('user', { username: lab.username });
+    case 'photo': return parsed('photo', { username: lab.username, timestamp: lab.timestamp });
+    case 'reaction': return parsed('reaction', { reactingUser: lab.reactingUser, reactionType: lab.reactionType, owner: lab.owner, photoTimestamp: lab.timestamp });
+    case 'friendship': return parsed('friendship', { followedUser: lab.followed, followingUser: lab.follower });
+    case 'email-claim': return parsed('emailClaim', { email: lab.email });
+    case 'deletion-job': return parsed('deletionJob', { username: lab.username });
+    case 'account': {
+      const username = lab.username;
+      if (sk === pk) return parsed('credentials', { username });
+      if (sk.startsWith(SESSION)) return parsed('session', { username, sessionId: sk.slice(SESSION.length) });
+      if (sk.startsWith(TOKEN)) return parsed('mailToken', { username, purpose: sk.slice(TOKEN.length) });
+      if (sk === `${THROTTLE}LOGIN`) return parsed('loginThrottle', { username });
+      if (sk === `${THROTTLE}EMAIL-TAKEN`) return parsed('emailProbes', { username });
+      if (sk.startsWith(`${THROTTLE}PASSWORD#`)) return parsed('passwordThrottle', { username, sessionId: sk.slice(`${THROTTLE}PASSWORD#`.length) });
+      return undefined;
+    }
+    default:
+  }
+  const safety = classifySafetyKey(key);
+  if (safety?.kind === 'block') return parsed('block', { blocker: safety.blocker, blocked: safety.blocked });
+  if (safety?.kind === 'follow-request') return parsed('followRequest', { target: safety.target, requester: safety.requester });
+  if (safety?.kind === 'private-mark') return parsed('privateMark', { username: safety.username });
+  if (pk.startsWith(REPORT) && sk.startsWith(REPORTER)) return parsed('report', { target: pk.slice(REPORT.length), reporter: sk.slice(REPORTER.length) });
+  if (pk.startsWith(REPORTS)) {
+    const [createdAt, target, reporter] = cut(sk, 3) ?? [];
+    return reporter === undefined ? undefined : parsed('reportQueue', { state: pk.slice(REPORTS.length), createdAt: createdAt!, target: target!, reporter });
+  }
+  if (pk.startsWith(NOTICE) && sk.startsWith(TAKEDOWN)) {
+    const [at, photoId] = cut(sk.slice(TAKEDOWN.length), 2) ?? [];
+    return photoId === undefined ? undefined : parsed('notice', { owner: pk.slice(NOTICE.length), at: at!, photoId });
+  }
+  if (pk.startsWith(UPLOAD) && sk === pk) return parsed('uploadSlot', { uploadId: pk.slice(UPLOAD.length) });
+  if (pk.startsWith(USAGE)) {
+    const username = pk.slice(USAGE.length);
+    if (sk === pk) return parsed('storageUse', { username });
+    const hour = sk.startsWith(`${HOUR}${username}#`) ? sk.slice(`${HOUR}${username}#`.length) : '';
+    return hour ? parsed('hourlyUploads', { username, hour }) : undefined;
+  }
+  if (pk.startsWith(IDEMPOTENCY)) {
+    const [scope, digest] = cut(sk, 2) ?? [];
+    return digest === undefined ? undefined : parsed('idempotency', { username: pk.slice(IDEMPOTENCY.length), scope: scope!, digest });
+  }
+  return undefined;
+}
+
+function parseDerivedKey(key: ItemKey): ParsedKey | undefined {
+  const { PK: pk, SK: sk } = key;
+  const derived = classifyDerivedKey(key);
+  if (derived.kind === 'feedEntry') return parsed('feedEntry', { reader: derived.reader, author: derived.author, timestamp: derived.timestamp });
+  if (derived.kind === 'feedBigAuthors') return parsed('feedBigAuthors', { reader: derived.reader });
+  if (derived.kind === 'celebrityFollow') return parsed('celebrityFollow', { reader: derived.reader, author: derived.author });
+  if (derived.kind === 'activity') {
+    const [at, type, actor] = cut(sk.slice(ACTIVITY_ITEM.length), 3) ?? [];
+    return actor === undefined ? undefined : parsed('activityItem', { user: derived.user, at: at!, type: type! });
+  }
+  if (pk.startsWith(ACTIVITY) && sk === 'STATE') return parsed('activityState', { user: pk.slice(ACTIVITY.length) });
+  if (pk.startsWith(RECENT) && sk === 'PHOTOS') return parsed('recentPhotos', { author: pk.slice(RECENT.length) });
+  if (derived.kind === 'directoryToken') {
+    const at = sk.lastIndexOf('#');
+    return at <= 0 ? undefined : parsed('directoryToken', { token: sk.slice(0, at), username: sk.slice(at + 1) });
+  }
+  if (pk.startsWith(CHECKPOINT)) {
+    const [streamLabel, shardId] = cut(sk, 2) ?? [];
+    return shardId === undefined ? undefined : parsed('checkpoint', { reader: pk.slice(CHECKPOINT.length), streamLabel: streamLabel!, shardId });
+  }
+  if (pk.startsWith(DEAD_LETTER)) return parsed('deadLetter', { view: pk.slice(DEAD_LETTER.length), sequenceNumber: sk });
+  if (pk === WORKER_STATUS) return parsed('workerStatus', { view: sk });
+  return undefined;
+}
+
+/** Which item type a key belongs to (either table's: their prefixes never overlap), and its parts. */
+export function parseKey(key: ItemKey): ParsedKey | undefined {
+  return parseMainKey(key) ?? parseDerivedKey(key);
+}

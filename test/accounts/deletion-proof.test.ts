@@ -30,8 +30,9 @@ import {
   uploadPhoto,
   verifyCredentials,
 } from '../../src/patterns/index.js';
-import { REACTION_TYPES, type Photo, type User } from '../../src/schema/entities.js';
-import { encodeFriendship, encodePhoto, encodeReaction, encodeUser, type RawItem } from '../../src/schema/items.js';
+import { REACTION_TYPES } from '../../src/schema/entities.js';
+import type { RawItem } from '../../src/schema/entity.js';
+import { Friendship, Photo, Reaction, User } from '../../src/schema/entities/index.js';
 import { keys, photoSk } from '../../src/schema/keys.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
@@ -119,12 +120,12 @@ beforeAll(async () => {
   }
   const items: object[] = [];
   const victim = { followers: 1, following: 1 }; // its self-follow counts on both sides
-  items.push(encodeFriendship({ followedUser: VICTIM, followingUser: VICTIM, timestamp: ts(0) }));
+  items.push(Friendship.encode({ followedUser: VICTIM, followingUser: VICTIM, timestamp: ts(0) }));
   for (let i = 0; i < N; i++) {
-    items.push(encodeFriendship({ followedUser: VICTIM, followingUser: name(i), timestamp: ts(0) }));
+    items.push(Friendship.encode({ followedUser: VICTIM, followingUser: name(i), timestamp: ts(0) }));
     users.get(name(i))!.following++;
     victim.followers++;
-    items.push(encodeFriendship({ followedUser: name(i + N / 2), followingUser: VICTIM, timestamp: ts(0) }));
+    items.push(Friendship.encode({ followedUser: name(i + N / 2), followingUser: VICTIM, timestamp: ts(0) }));
     users.get(name(i + N / 2))!.followers++;
     victim.following++;
   }
@@ -138,27 +139,27 @@ beforeAll(async () => {
   for (let i = 0; i < 2 * PHOTOS; i++) {
     const photo = photos[i % PHOTOS]!;
     const type = REACTION_TYPES[Math.floor(i / PHOTOS) % 2]!;
-    items.push(encodeReaction({ reactingUser: name(i), reactionType: type, photo: photoSk(VICTIM, photo.timestamp), timestamp: ts(1) }, VICTIM, photo.timestamp));
+    items.push(Reaction.encode({ reactingUser: name(i), reactionType: type, photo: photoSk(VICTIM, photo.timestamp), timestamp: ts(1) }));
     photo.reactions[type]++;
   }
   for (let i = 0; i < 5; i++) {
-    items.push(encodeReaction({ reactingUser: VICTIM, reactionType: 'heart', photo: photoSk(VICTIM, photos[i]!.timestamp), timestamp: ts(1) }, VICTIM, photos[i]!.timestamp));
+    items.push(Reaction.encode({ reactingUser: VICTIM, reactionType: 'heart', photo: photoSk(VICTIM, photos[i]!.timestamp), timestamp: ts(1) }));
     photos[i]!.reactions.heart++;
   }
   // N/5 reactions given, on N/10 photos of others.
   for (let i = 0; i < N / 10; i++) {
     const photo: Photo = { username: name(N + i), timestamp: ts(i), location: 'file:///elsewhere.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } };
     for (const type of ['heart', 'smiley'] as const) {
-      items.push(encodeReaction({ reactingUser: VICTIM, reactionType: type, photo: photoSk(photo.username, photo.timestamp), timestamp: ts(2) }, photo.username, photo.timestamp));
+      items.push(Reaction.encode({ reactingUser: VICTIM, reactionType: type, photo: photoSk(photo.username, photo.timestamp), timestamp: ts(2) }));
       photo.reactions[type]++;
     }
-    items.push(encodePhoto(photo));
+    items.push(Photo.encode(photo));
   }
-  items.push(...photos.map(encodePhoto), ...[...users.values()].map(encodeUser));
+  items.push(...photos.map(Photo.encode), ...[...users.values()].map(User.encode));
   await writeAll(items);
   await db.doc.send(
     new BatchWriteCommand({
-      RequestItems: { [db.table]: [{ PutRequest: { Item: { ...encodeUser({ username: VICTIM, name: 'Victim', email: 'victim@example.com', birthdate: '1990-01-01', address: '', status: '', interests: [], ...victim }) } } }] },
+      RequestItems: { [db.table]: [{ PutRequest: { Item: { ...User.encode({ username: VICTIM, name: 'Victim', email: 'victim@example.com', birthdate: '1990-01-01', address: '', status: '', interests: [], ...victim }) } } }] },
     }),
   );
   expect(await auditProblems()).toEqual([]);

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { batchWrite } from '../../src/derived/store.js';
 import { createWorker } from '../../src/derived/worker.js';
 import { getFeed } from '../../src/patterns/feed.js';
-import { encodeFriendship, encodePhoto } from '../../src/schema/items.js';
+import { Friendship, Photo } from '../../src/schema/entities/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { findMissing } from '../../src/admin/rebuild-derived.js';
@@ -29,12 +29,12 @@ beforeAll(async () => {
     { put: { ...userItem('reader', 0, BIG) } },
     { put: { ...userItem('other', 0, BIG) } },
     ...authors.map((a) => ({ put: { ...userItem(a, 2, 0) } })),
-    ...authors.flatMap((a) => ['reader', 'other'].map((f) => ({ put: { ...encodeFriendship({ followedUser: a, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }))),
+    ...authors.flatMap((a) => ['reader', 'other'].map((f) => ({ put: { ...Friendship.encode({ followedUser: a, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }))),
   ]);
   // One photo each, a minute apart, newest for big24.
   await batchWrite(db, [
     ...authors.map((a, i) => ({
-      put: { ...encodePhoto({ username: a, timestamp: `2026-01-01T00:${String(i + 10).padStart(2, '0')}:00`, location: 'file:///p.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
+      put: { ...Photo.encode({ username: a, timestamp: `2026-01-01T00:${String(i + 10).padStart(2, '0')}:00`, location: 'file:///p.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
     })),
   ]);
   const worker = createWorker({ client: db.client, db, settings, autoStart: false });

@@ -5,19 +5,19 @@ import { batchWrite, derivedDb } from '../../src/derived/store.js';
 import { createStreamsClient, findStream, listShards, readRecords, shardIterator, type StreamRecord } from '../../src/derived/stream.js';
 import type { DocClient } from '../../src/engine/doc-client.js';
 import type { Db } from '../../src/patterns/db.js';
-import { encodeFriendship, encodeUser } from '../../src/schema/items.js';
+import { Friendship, User } from '../../src/schema/entities/index.js';
 import { derivedKeys, derivedRanges } from '../../src/schema/keys.js';
 import { waitFor } from '../support/wait.js';
 
 export const userItem = (username: string, followers: number, following: number) =>
-  encodeUser({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following });
+  User.encode({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following });
 
 /** `author` and its followers f000...: users and friendships written directly (no stream-visible order needed). */
 export async function authorWithFollowers(db: Db, author: string, count: number, prefix = 'f'): Promise<string[]> {
   const followers = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
   await batchWrite(db, [
     { put: { ...userItem(author, count, 0) } },
-    ...followers.flatMap((f) => [{ put: { ...userItem(f, 0, 1) } }, { put: { ...encodeFriendship({ followedUser: author, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }]),
+    ...followers.flatMap((f) => [{ put: { ...userItem(f, 0, 1) } }, { put: { ...Friendship.encode({ followedUser: author, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }]),
   ]);
   return followers;
 }

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { batchWrite } from '../../src/derived/store.js';
 import { createWorker } from '../../src/derived/worker.js';
 import { unfollowUser, uploadPhoto } from '../../src/patterns/index.js';
-import { encodeFriendship, encodeUser } from '../../src/schema/items.js';
+import { Friendship, User } from '../../src/schema/entities/index.js';
 import { derivedKeys } from '../../src/schema/keys.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
@@ -26,7 +26,7 @@ let db: TestDb;
 const children: ChildProcess[] = [];
 
 const user = (username: string, followerCount: number, following: number) =>
-  encodeUser({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers: followerCount, following });
+  User.encode({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers: followerCount, following });
 
 /** Every feed entry in the derived table (a test-only Scan). */
 const feedEntries = () => feedEntriesOf(db);
@@ -46,7 +46,7 @@ beforeAll(async () => {
   db = await createTestDb();
   await batchWrite(db, [
     { put: { ...user(AUTHOR, FOLLOWERS, 0) } },
-    ...followers.flatMap((f) => [{ put: { ...user(f, 0, 1) } }, { put: { ...encodeFriendship({ followedUser: AUTHOR, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }]),
+    ...followers.flatMap((f) => [{ put: { ...user(f, 0, 1) } }, { put: { ...Friendship.encode({ followedUser: AUTHOR, followingUser: f, timestamp: '2024-01-01T00:00:00' }) } }]),
   ]);
   // Bring every view's checkpoints past the set-up, so the killed worker starts at the photo.
   const setup = createWorker({ client: db.client, db, settings: loadConfig({}).derived, autoStart: false });

@@ -5,9 +5,9 @@
  * (`begins_with(SK, prefix)`) in one partition. Tokens follow the user item: written on
  * sign-up, rewritten when the name changes, deleted with the user.
  */
-import { derivedKeys } from '../../schema/keys.js';
 import { searchTokens } from '../../schema/search.js';
-import type { RawItem } from '../../schema/items.js';
+import type { RawItem } from '../../schema/entity.js';
+import { DirectoryToken } from '../../schema/entities/index.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { batchWrite, type DerivedWrite } from '../store.js';
@@ -17,7 +17,8 @@ import type { ViewContext } from './context.js';
 export function directoryItems(user: RawItem | undefined): (RawItem & { PK: string; SK: string })[] {
   if (!user || typeof user.username !== 'string') return [];
   const name = typeof user.name === 'string' ? user.name : '';
-  return searchTokens(user.username, name).map(({ token, field }) => ({ ...derivedKeys.directoryToken(token, user.username as string), username: user.username, field }));
+  const username = user.username;
+  return searchTokens(username, name).map(({ token, field }) => DirectoryToken.encode({ token, username, field }));
 }
 
 export function directoryView(ctx: ViewContext): DerivedView {

@@ -12,7 +12,8 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { eachLimited } from '../../limit.js';
 import { call, isConditionFailure, paginate, type Db } from '../../patterns/db.js';
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges } from '../../schema/keys.js';
-import type { RawItem } from '../../schema/items.js';
+import type { RawItem } from '../../schema/entity.js';
+import { CelebrityFollow, FeedEntry, RecentPhotos } from '../../schema/entities/index.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { followerCount, forEachFollowerPage, recentPhotoTimestamps } from '../sources.js';
@@ -21,10 +22,10 @@ import { BACKFILL_PHOTOS, type ViewContext } from './context.js';
 
 /** A feed entry as the view writes it (doctor re-derives missing ones with the same builder). */
 export function feedEntryItem(reader: string, author: string, timestamp: string, ttlDays: number): RawItem {
-  return { ...derivedKeys.feedEntry(reader, author, timestamp), author, photoTimestamp: timestamp, expiresAt: expiresIn(ttlDays) };
+  return FeedEntry.encode({ reader, author, photoTimestamp: timestamp, expiresAt: expiresIn(ttlDays) });
 }
 
-export const celebrityFollowItem = (reader: string, author: string): RawItem => ({ ...derivedKeys.celebrityFollow(reader, author), author });
+export const celebrityFollowItem = (reader: string, author: string): RawItem => CelebrityFollow.encode({ reader, author });
 
 /** The reader's big-authors item as it should be for these authors (doctor rewrites a wrong one whole). */
 export const bigAuthorsItem = (reader: string, authors: string[]): RawItem => ({
@@ -65,7 +66,7 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
    */
   async function refreshRecent(author: string): Promise<void> {
     const timestamps = await recentPhotoTimestamps(db, author, RECENT_PHOTOS);
-    await batchWrite(derived, [{ put: { ...derivedKeys.recentPhotos(author), author, timestamps } }]);
+    await batchWrite(derived, [{ put: RecentPhotos.encode({ author, timestamps }) }]);
   }
 
   /** Writes the photo to its author's feed and each follower's; returns the feeds written. */

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Type, type Static } from 'typebox';
 import { errors } from '../../errors.js';
-import { NewUser, normalizeEmail, normalizeUsername, validator, type User } from '../../schema/entities.js';
-import { encodeUser } from '../../schema/items.js';
+import { NewUser, normalizeEmail, normalizeUsername, validator } from '../../schema/entities.js';
+import { User } from '../../schema/entities/index.js';
 import { keys } from '../../schema/keys.js';
 import { batchGet, call, transact, type Db } from '../db.js';
 import { ACTIVE_USER, accountIdOf, activeFor, inactiveUser } from '../guards.js';
@@ -76,7 +76,7 @@ export async function signUp(db: Db, input: unknown): Promise<User & { accountId
     db,
     'signUp',
     [
-      { Put: { TableName: db.table, Item: { ...encodeUser(user), accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: db.table, Item: { ...User.encode(user), accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
       // recoveryEmail: where password resets may go while the current address is unverified.
       { Put: { TableName: db.table, Item: { ...credentialsItem(username, passwordHash, createdAt), recoveryEmail: user.email, accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
       { Put: { TableName: db.table, Item: { ...keys.emailClaim(email), username, accountId, createdAt }, ...claimFree() } },

@@ -1,7 +1,7 @@
 /** The deletion job's shared machinery: one page of a query, and a phase repeated until empty. */
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
-import type { RawItem } from '../../schema/items.js';
+import type { RawItem } from '../../schema/entity.js';
 import { backoff, call, type Db, type transact } from '../db.js';
 
 /** Rounds of a phase that removed nothing before the job gives up (an index lagging, or corrupt data). */

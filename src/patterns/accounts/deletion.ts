@@ -20,8 +20,8 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
-import { assertUsername, REACTION_TYPES, type Photo, type ReactionType, type User } from '../../schema/entities.js';
-import { decodePhoto } from '../../schema/items.js';
+import { assertUsername, REACTION_TYPES, type ReactionType, type User } from '../../schema/entities.js';
+import { Photo } from '../../schema/entities/index.js';
 import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
 import { backoff, call, paginate, RETRY, transact, type Db } from '../db.js';
 import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../guards.js';
@@ -329,7 +329,7 @@ async function deletePhotos(db: Db, username: string, options: DeletionOptions, 
     if (items.length === 0) return;
     for (const item of items) {
       count();
-      const photo = decodePhoto(item);
+      const photo = Photo.decode(item);
       await options.deleteFiles(photo);
       await deletePhoto(db, username, photo.timestamp, 'deletion-job').catch((error: unknown) => {
         // Already gone (a retry after a crash between the two): nothing to do.

@@ -16,8 +16,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
-import { normalizeEmail, ProfileUpdate, validator, type User } from '../../schema/entities.js';
-import { decodeUser } from '../../schema/items.js';
+import { normalizeEmail, ProfileUpdate, validator } from '../../schema/entities.js';
+import { User } from '../../schema/entities/index.js';
 import { keys } from '../../schema/keys.js';
 import { call, RETRY, transact, type Db } from '../db.js';
 import { actingFor, sessionLive } from '../acting.js';
@@ -160,7 +160,7 @@ export async function updateProfile(
       },
     );
   if (!(await change(released))) await change([]);
-  return { user: decodeUser({ ...user, email, emailVerified: false }), change: { previous: current.email, undoToken } };
+  return { user: User.decode({ ...user, email, emailVerified: false }), change: { previous: current.email, undoToken } };
 }
 
 /**

@@ -11,7 +11,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
 import { normalizeEmail, ProfileFields, Username, validator } from '../../schema/entities.js';
-import { decodeUser } from '../../schema/items.js';
+import { User } from '../../schema/entities/index.js';
 import { keys } from '../../schema/keys.js';
 import { backoff, batchGet, call, isConditionFailure, transact, type Db } from '../db.js';
 import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
@@ -179,7 +179,7 @@ export async function requestPasswordReset(db: Db, email: string): Promise<Issue
   const userItem = items.find((item) => item.SK === keys.user(owner).SK);
   const recovery: unknown = items.find((item) => item.SK === keys.credentials(owner).SK)?.recoveryEmail;
   if (!userItem || userItem.deleting !== undefined) return undefined;
-  const user = decodeUser(userItem);
+  const user = User.decode(userItem);
   if (user.emailVerified === true) return issueMailToken(db, owner, user.email, 'reset-password');
   // Accounts from before recovery addresses were kept have never changed their email since.
   if (recovery === undefined) return issueMailToken(db, owner, user.email, 'reset-password');

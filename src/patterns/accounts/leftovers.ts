@@ -16,7 +16,7 @@
  * conditional on the item existing, so a lagging index shows as a stalled round (bounded).
  */
 import { errors } from '../../errors.js';
-import type { RawItem } from '../../schema/items.js';
+import type { RawItem } from '../../schema/entity.js';
 import { INVERTED_INDEX, keys, ranges } from '../../schema/keys.js';
 import type { Db } from '../db.js';
 import { drain, page, type Step } from './deletion-steps.js';

@@ -7,25 +7,18 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { assertUsername } from '../../schema/entities.js';
+import { Block } from '../../schema/entities/index.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { backoff, batchGet, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { ACTIVE_USER, activeFor, inactiveUser } from '../guards.js';
 import { safetyErrors } from './errors.js';
 
-export interface Block {
-  blocker: string;
-  blocked: string;
-  timestamp: string;
-}
+export type { Block };
 
 /** The ConditionCheck a write adds so that it fails when `blocker` has blocked `blocked`. */
 export function notBlocked(db: Db, blocker: string, blocked: string) {
   return { ConditionCheck: { TableName: db.table, Key: keys.block(blocker, blocked), ConditionExpression: 'attribute_not_exists(PK)' } };
-}
-
-function decodeBlock(item: Record<string, unknown>): Block {
-  return { blocker: String(item.blocker), blocked: String(item.blocked), timestamp: String(item.timestamp) };
 }
 
 function pair(blockerName: string, blockedName: string) {
@@ -156,7 +149,7 @@ function blockerSide(db: Db, blocker: string, blocked: string) {
 export async function findBlock(db: Db, blockerName: string, blockedName: string): Promise<Block | undefined> {
   const { blocker, blocked } = pair(blockerName, blockedName);
   const result = await call(db, 'findBlock', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.block(blocker, blocked) })));
-  return result.Item ? decodeBlock(result.Item) : undefined;
+  return result.Item ? Block.decode(result.Item) : undefined;
 }
 
 /** The users `blocker` blocked, by name: Query `PK = BLOCK#u AND begins_with(SK, BLOCKED#)`. */
@@ -169,7 +162,7 @@ export async function listBlocks(db: Db, blockerName: string, page: PageRequest 
     `blocks:${blocker}`,
     { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
     page,
-    decodeBlock,
+    Block.decode,
   );
   return result;
 }

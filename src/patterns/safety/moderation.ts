@@ -9,6 +9,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
 import { assertUsername, validator, type Photo } from '../../schema/entities.js';
+import { Notice as NoticeItem } from '../../schema/entities/index.js';
 import { photoId } from '../../schema/ids.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
@@ -85,7 +86,10 @@ export async function listNotices(db: Db, ownerInput: string, page: PageRequest 
     `notices:${owner}`,
     { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
     page,
-    (item) => ({ photoId: String(item.photoId), reason: String(item.reason), at: String(item.at) }),
+    (item) => {
+      const { photoId, reason, at } = NoticeItem.decode(item);
+      return { photoId, reason, at };
+    },
   );
   return result;
 }

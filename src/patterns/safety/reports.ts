@@ -11,6 +11,7 @@
 import { Type, type Static } from 'typebox';
 import { errors } from '../../errors.js';
 import { assertUsername, validator } from '../../schema/entities.js';
+import { Report, ReportQueueEntry } from '../../schema/entities/index.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
@@ -29,36 +30,12 @@ const reportCheck = validator(ReportBody);
 
 export const REPORT_STATES = ['open', 'resolved'] as const;
 export type ReportState = (typeof REPORT_STATES)[number];
+export type { Report };
 
 /** What is reported: a user, or a photo (by its owner and timestamp, shown as its id). */
 export type ReportTarget = { kind: 'user'; username: string } | { kind: 'photo'; owner: string; timestamp: string; photoId: string };
 
-export interface Report {
-  /** `user:<name>` or `photo:<photoId>`. */
-  target: string;
-  reporter: string;
-  reason: string;
-  text?: string;
-  state: ReportState;
-  createdAt: string;
-  resolvedAt?: string;
-  resolution?: string;
-}
-
 export const targetName = (target: ReportTarget): string => (target.kind === 'user' ? `user:${target.username}` : `photo:${target.photoId}`);
-
-function decodeReport(item: Record<string, unknown>): Report {
-  return {
-    target: String(item.target),
-    reporter: String(item.reporter),
-    reason: String(item.reason),
-    ...(typeof item.text === 'string' ? { text: item.text } : {}),
-    state: item.state === 'resolved' ? 'resolved' : 'open',
-    createdAt: String(item.createdAt),
-    ...(typeof item.resolvedAt === 'string' ? { resolvedAt: item.resolvedAt } : {}),
-    ...(typeof item.resolution === 'string' ? { resolution: item.resolution } : {}),
-  };
-}
 
 /**
  * TransactWriteItems: Put report `attribute_not_exists(PK)` + Put queue entry + ConditionCheck
@@ -92,7 +69,7 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
 /** GetItem on one report. */
 export async function findReport(db: Db, target: string, reporter: string): Promise<Report | undefined> {
   const result = await call(db, 'findReport', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.report(target, reporter) })));
-  return result.Item ? decodeReport(result.Item) : undefined;
+  return result.Item ? Report.decode(result.Item) : undefined;
 }
 
 /** Reports in one state, oldest first: Query `PK = REPORTS#<state>`, ascending. */
@@ -103,7 +80,7 @@ export async function listReports(db: Db, state: ReportState, page: PageRequest 
     `reports:${state}`,
     { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': ranges.reportsIn(state).pk }, ScanIndexForward: true },
     page,
-    decodeReport,
+    ReportQueueEntry.decode,
   );
   return result;
 }

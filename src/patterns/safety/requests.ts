@@ -7,6 +7,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors, isDomainError } from '../../errors.js';
 import { assertUsername, type Friendship } from '../../schema/entities.js';
+import { FollowRequest } from '../../schema/entities/index.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
@@ -15,15 +16,7 @@ import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from '../guards
 import { notBlocked } from './blocks.js';
 import { safetyErrors } from './errors.js';
 
-export interface FollowRequest {
-  target: string;
-  requester: string;
-  timestamp: string;
-}
-
-function decodeRequest(item: Record<string, unknown>): FollowRequest {
-  return { target: String(item.target), requester: String(item.requester), timestamp: String(item.timestamp) };
-}
+export type { FollowRequest };
 
 function pair(requesterName: string, targetName: string) {
   const requester = assertUsername(requesterName, 'requester');
@@ -130,7 +123,7 @@ export async function deleteRequest(db: Db, requesterName: string, targetName: s
 export async function findRequest(db: Db, requesterName: string, targetName: string): Promise<FollowRequest | undefined> {
   const { requester, target } = pair(requesterName, targetName);
   const result = await call(db, 'findRequest', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.followRequest(target, requester) })));
-  return result.Item ? decodeRequest(result.Item) : undefined;
+  return result.Item ? FollowRequest.decode(result.Item) : undefined;
 }
 
 /** Incoming requests, by requester name: Query `PK = FOLLOWREQ#u AND begins_with(SK, REQUESTER#)`. */
@@ -143,7 +136,7 @@ export async function listRequests(db: Db, targetName: string, page: PageRequest
     `requests:${target}`,
     { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
     page,
-    decodeRequest,
+    FollowRequest.decode,
   );
   return result;
 }

@@ -11,8 +11,8 @@
  * The plain lists of other users call `hiddenFrom` on each of their reads (src/patterns/lists.ts);
  * the lists with profiles, feeds, activity and search read the block items with their profiles.
  */
-import { assertUsername, type User } from '../../schema/entities.js';
-import { decodeUser } from '../../schema/items.js';
+import { assertUsername } from '../../schema/entities.js';
+import { User } from '../../schema/entities/index.js';
 import { keys } from '../../schema/keys.js';
 import { batchGet, type Db } from '../db.js';
 import { errors } from '../../errors.js';
@@ -48,7 +48,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
     assertActingLive(viewer, item);
     if (!item) throw errors.userNotFound(owner);
     const self = { following: false, followedBy: false, requested: false, blocking: false };
-    return { owner: decodeUser(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item), viewerBlockedBy: blockedByCount(item), relation: self };
+    return { owner: User.decode(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item), viewerBlockedBy: blockedByCount(item), relation: self };
   }
   const blockKey = keys.block(owner, viewer);
   const viewerKey = keys.user(viewer);
@@ -66,7 +66,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   const isPrivate = ownerItem.private === true;
   const has = (key: { PK: string; SK: string }) => found.some((item) => sameKey(item, key));
   return {
-    owner: decodeUser(ownerItem),
+    owner: User.decode(ownerItem),
     private: isPrivate,
     maySeeContent: !isPrivate || has(followKey),
     viewerBlocking: blockingCount(found.find((item) => sameKey(item, viewerKey))),

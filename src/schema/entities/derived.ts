@@ -1,0 +1,137 @@
+/**
+ * Items of the derived table (`<table>-derived`, src/derived/): feeds, activity, the user
+ * directory and the stream consumer's bookkeeping. No lab query can read that table.
+ */
+import { Type } from 'typebox';
+import { CorruptItemError, defineEntity, type EntityType } from '../entity.js';
+import { derivedKeys } from '../keys.js';
+
+/** Epoch seconds: the derived table's TTL attribute. */
+const ExpiresAt = Type.Number();
+
+/** A followed author's photo in a reader's feed, newest first by its SK. */
+export const FeedEntry = defineEntity({
+  name: 'FeedEntry',
+  kind: 'feedEntry',
+  attributes: { author: Type.String(), photoTimestamp: Type.String(), expiresAt: Type.Optional(ExpiresAt) },
+  keyParts: { reader: Type.String() },
+  key: (e) => derivedKeys.feedEntry(e.reader, e.author, e.photoTimestamp),
+});
+export type FeedEntry = EntityType<typeof FeedEntry>;
+
+/**
+ * The big authors a reader follows, above every entry of the reader's feed. Each author is an
+ * attribute of its own (`big:<author>`, BIG_AUTHOR_ATTRIBUTE), set and removed one by one, so
+ * the codec has no fixed attributes: readers list them with the feed's `authorsOf`.
+ */
+export const FeedBigAuthors = defineEntity({
+  name: 'FeedBigAuthors',
+  kind: 'feedBigAuthors',
+  attributes: {},
+  keyParts: { reader: Type.String() },
+  key: (e) => derivedKeys.feedBigAuthors(e.reader),
+});
+export type FeedBigAuthors = EntityType<typeof FeedBigAuthors>;
+
+/** A big author the reader follows: merged into the feed at read time instead of fanned out. */
+export const CelebrityFollow = defineEntity({
+  name: 'CelebrityFollow',
+  kind: 'celebrityFollow',
+  attributes: { author: Type.String() },
+  keyParts: { reader: Type.String() },
+  key: (e) => derivedKeys.celebrityFollow(e.reader, e.author),
+});
+export type CelebrityFollow = EntityType<typeof CelebrityFollow>;
+
+/** A big author's newest photo timestamps. */
+export const RecentPhotos = defineEntity({
+  name: 'RecentPhotos',
+  kind: 'recentPhotos',
+  attributes: { author: Type.String(), timestamps: Type.Array(Type.String()) },
+  key: (e) => derivedKeys.recentPhotos(e.author),
+});
+export type RecentPhotos = EntityType<typeof RecentPhotos>;
+
+export const ActivityType = Type.Union([Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction')]);
+
+/** Something that happened to a user: a follow, a follow request or a reaction to a photo. */
+export const ActivityItem = defineEntity({
+  name: 'ActivityItem',
+  kind: 'activityItem',
+  attributes: {
+    type: ActivityType,
+    actor: Type.String(),
+    at: Type.String(),
+    reactionType: Type.Optional(Type.String()),
+    photoOwner: Type.Optional(Type.String()),
+    photoTimestamp: Type.Optional(Type.String()),
+    expiresAt: Type.Optional(ExpiresAt),
+  },
+  keyParts: { user: Type.String() },
+  key: (a) => {
+    if (a.type === 'follow') return derivedKeys.followActivity(a.user, a.at, a.actor);
+    if (a.type === 'request') return derivedKeys.requestActivity(a.user, a.at, a.actor);
+    if (a.reactionType === undefined || a.photoTimestamp === undefined) throw new CorruptItemError(`Reaction activity of ${a.user} names no reaction or photo.`);
+    return derivedKeys.reactionActivity(a.user, a.at, a.actor, a.reactionType, a.photoTimestamp);
+  },
+});
+export type ActivityItem = EntityType<typeof ActivityItem>;
+
+/** How far the user has read their activity (an activity SK). */
+export const ActivityState = defineEntity({
+  name: 'ActivityState',
+  kind: 'activityState',
+  attributes: { readUpTo: Type.String(), updatedAt: Type.Optional(Type.String()) },
+  keyParts: { user: Type.String() },
+  key: (s) => derivedKeys.activityState(s.user),
+});
+export type ActivityState = EntityType<typeof ActivityState>;
+
+/** One search token of a user's name or username. */
+export const DirectoryToken = defineEntity({
+  name: 'DirectoryToken',
+  kind: 'directoryToken',
+  attributes: { username: Type.String(), field: Type.Union([Type.Literal('username'), Type.Literal('name')]) },
+  keyParts: { token: Type.String() },
+  key: (d) => derivedKeys.directoryToken(d.token, d.username),
+});
+export type DirectoryToken = EntityType<typeof DirectoryToken>;
+
+/** A shard's position in the stream and its lease, per reader (`stream`; per-view names before it). */
+export const Checkpoint = defineEntity({
+  name: 'Checkpoint',
+  kind: 'checkpoint',
+  attributes: {
+    shardId: Type.String(),
+    sequenceNumber: Type.Optional(Type.String()),
+    finished: Type.Optional(Type.Boolean()),
+    owner: Type.Optional(Type.String()),
+    /** Epoch ms (the holder's clock). */
+    leaseUntil: Type.Optional(Type.Number()),
+    updatedAt: Type.Optional(Type.String()),
+    migrated: Type.Optional(Type.Boolean()),
+  },
+  keyParts: { reader: Type.String(), streamLabel: Type.String() },
+  key: (c) => derivedKeys.checkpoint(c.reader, c.streamLabel, c.shardId),
+});
+export type Checkpoint = EntityType<typeof Checkpoint>;
+
+/** A change a view could not apply, kept for redrive (`change` is the JSON of src/derived/records.ts's Change). */
+export const DeadLetterItem = defineEntity({
+  name: 'DeadLetter',
+  kind: 'deadLetter',
+  attributes: { view: Type.String(), change: Type.String(), error: Type.String(), failedAt: Type.String(), redrives: Type.Optional(Type.Integer()) },
+  keyParts: { sequenceNumber: Type.String() },
+  key: (d) => derivedKeys.deadLetter(d.view, d.sequenceNumber),
+});
+export type DeadLetterItem = EntityType<typeof DeadLetterItem>;
+
+/** A worker's last heartbeat for one view (`status` is the consumer's ConsumerStatus). */
+export const WorkerHeartbeat = defineEntity({
+  name: 'WorkerHeartbeat',
+  kind: 'workerStatus',
+  attributes: { status: Type.Unknown(), updatedAt: Type.String() },
+  keyParts: { view: Type.String() },
+  key: (w) => derivedKeys.workerStatus(w.view),
+});
+export type WorkerHeartbeat = EntityType<typeof WorkerHeartbeat>;

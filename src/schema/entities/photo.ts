@@ -1,0 +1,22 @@
+/** The lab's Photo item: its reaction counters and, for our uploads, the stored variants. */
+import { Type } from 'typebox';
+import { defineEntity, type EntityType } from '../entity.js';
+import { Reactions, StoredVariant } from '../entities.js';
+import { keys } from '../keys.js';
+
+export const Photo = defineEntity({
+  name: 'Photo',
+  kind: 'photo',
+  attributes: {
+    username: Type.String(),
+    timestamp: Type.String(),
+    /** The lab's readers require it: the full-size variant's URI (or, for older photos, the original's). */
+    location: Type.String(),
+    reactions: Reactions,
+    caption: Type.Optional(Type.String()),
+    variants: Type.Optional(Type.Array(StoredVariant)),
+    placeholder: Type.Optional(Type.String()),
+  },
+  key: (photo) => keys.photo(photo.username, photo.timestamp),
+});
+export type Photo = EntityType<typeof Photo>;
