@@ -98,6 +98,7 @@ describe('a photo of your own', () => {
   });
 
   it('deletes after a confirmation: Cancel and Escape keep it, Delete goes back to the profile without it', async () => {
+    const kept = await upload(owner, 'Kept photo');
     const id = await upload(owner, 'To be deleted');
     const { context, page } = await signedIn(owner);
     try {
@@ -118,11 +119,21 @@ describe('a photo of your own', () => {
       expect(await menu.evaluate((el) => el === document.activeElement)).toBe(true);
       expect((await api.call('GET', `/v1/photos/${id}`, { token: owner.accessToken })).status).toBe(200);
 
+      // A refusal is said in the dialog, which stays open to try again.
+      await page.route(`**/v1/photos/${id}`, (route) =>
+        route.request().method() === 'DELETE'
+          ? route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'ENGINE_UNAVAILABLE', message: 'The service is busy; try again.' } }) })
+          : route.fallback(),
+      );
       await menu.click();
       await page.getByRole('menuitem', { name: 'Delete photo' }).click();
       await dialog.getByRole('button', { name: 'Delete' }).click();
+      await dialog.getByRole('alert').getByText('The service is busy; try again.').waitFor();
+      await page.unroute(`**/v1/photos/${id}`);
+      await dialog.getByRole('button', { name: 'Delete' }).click();
       await page.waitForURL('**/u/poster');
-      await page.getByRole('list', { name: 'Photos' }).waitFor();
+      // The grid has loaded (the other photo is in it) without the deleted one.
+      await page.locator(`a[href="/p/${kept}"]`).waitFor();
       expect(await page.locator(`a[href="/p/${id}"]`).count()).toBe(0);
       expect((await api.call('GET', `/v1/photos/${id}`, { token: owner.accessToken })).status).toBe(404);
     } finally {
