@@ -5,7 +5,9 @@
  * showing token material or storage keys, and never another user's sessions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceSummary, DEVICE_MAX } from '../../src/patterns/index.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { deviceSummary, DEVICE_MAX, listSessions, suspendUser, unsuspendUser } from '../../src/patterns/index.js';
+import { keys } from '../../src/schema/keys.js';
 import { profile, signUp, startApi, type Api, type Session } from './support.js';
 
 let api: Api;
@@ -98,6 +100,25 @@ describe('the sessions list', () => {
     expect((await api.call('DELETE', '/v1/me/sessions', { token: first.accessToken })).status).toBe(200);
     const next = await logIn('everywhere', FIREFOX);
     expect(((await list(next)).body.items as any[]).map((s) => [s.device, s.current])).toEqual([['Firefox on Linux', true]]);
+  });
+});
+
+describe('an ended account', () => {
+  it('a suspended account neither lists nor ends sessions, and its sessions stay for after the suspension', async () => {
+    const person = await signUp(api, 'suspended');
+    const phone = await logIn('suspended', PHONE);
+    const ids = ((await list(person)).body.items as any[]).map((s) => s.id);
+    expect(ids).toHaveLength(2);
+    await suspendUser(api.db, 'suspended', 'spam');
+    const listed = await list(person);
+    expect([listed.status, listed.body.error.code]).toEqual([401, 'SESSION_ENDED']);
+    const ended = await end(person, ids[1]);
+    expect([ended.status, ended.body.error.code]).toEqual([401, 'SESSION_ENDED']);
+    const user = await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.user('suspended') }));
+    expect(await listSessions(api.db, 'suspended', user.Item?.accountId as string | undefined)).toHaveLength(2);
+    // After the suspension the other device refreshes again (its family was kept).
+    await unsuspendUser(api.db, 'suspended');
+    expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: phone.refreshToken } })).status).toBe(200);
   });
 });
 

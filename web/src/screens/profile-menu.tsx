@@ -51,7 +51,7 @@ export function ProfileMenu({ username, blocking, onChange }: { username: string
       {open === 'block' ? (
         <ConfirmDialog
           title={`Block @${username}?`}
-          description={`@${username} will no longer find your profile, photos or comments, and follows between you both end. They are not told you blocked them. You can unblock them later in Settings or here.`}
+          description={`@${username} will no longer find your profile or photos, and follows between you both end. They are not told you blocked them. You can unblock them later in Settings or here.`}
           confirm={`Block @${username}`}
           danger
           busy={busy}
