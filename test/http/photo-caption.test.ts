@@ -13,7 +13,7 @@ import { getPhoto, suspendUser, takeDownPhoto } from '../../src/patterns/index.j
 import { photoRef } from '../../src/http/views.js';
 import { photoId } from '../../src/schema/ids.js';
 import { derivedRanges } from '../../src/schema/keys.js';
-import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
+import { imageForm, PNG_1x1, profile, signUp, startApi, testConfig, type Api, type Session } from './support.js';
 
 let api: Api;
 let worker: Worker;
@@ -119,5 +119,16 @@ describe('PATCH /v1/photos/{photoId}', () => {
     expect((await stored(id)).caption).toBeUndefined();
     const foreign = await patch(victim, await upload(other), { caption: 'x' });
     expect([foreign.status, foreign.body.error.code]).toEqual([401, 'SESSION_ENDED']);
+  });
+
+  it('an account being deleted edits nothing', async () => {
+    const leaving = await signUp(api, 'leaving');
+    const id = await upload(leaving);
+    expect((await api.call('DELETE', '/v1/me', { token: leaving.accessToken, json: { password: profile('leaving').password } })).status).toBe(202);
+    const answer = await patch(leaving, id, { caption: 'last words' });
+    expect([answer.status, answer.body.error.code]).toEqual([401, 'SESSION_ENDED']);
+    const ref = photoRef(id);
+    const left = await getPhoto(api.db, ref.username, ref.timestamp).catch((error: { code: string }) => error.code);
+    expect(typeof left === 'string' ? left : left.caption).not.toBe('last words');
   });
 });
