@@ -93,7 +93,7 @@ describe('PATCH /v1/photos/{photoId}', () => {
     expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
   });
 
-  it('the feed shows the new caption; the MODIFY neither duplicates nor removes entries', async () => {
+  it('the feed and the activity show the new caption; the MODIFY neither duplicates nor removes entries', async () => {
     const reader = await signUp(api, 'reader');
     expect((await api.call('PUT', '/v1/users/capper/followers/me', { token: reader.accessToken })).status).toBe(201);
     const id = await upload(owner);
@@ -102,12 +102,17 @@ describe('PATCH /v1/photos/{photoId}', () => {
     const derived = derivedDb(api.db);
     const entries = async () =>
       (await derived.doc.send(new QueryCommand({ TableName: derived.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.feed('reader').pk } }))).Items?.length;
+    expect((await api.call('PUT', `/v1/photos/${id}/reactions/heart`, { token: reader.accessToken })).status).toBe(201);
+    await worker.drain();
     const before = await entries();
     expect((await feedIds()).find(([photo]) => photo === id)).toEqual([id, undefined]);
     expect((await patch(owner, id, { caption: 'edited' })).status).toBe(200);
     await worker.drain();
     expect((await feedIds()).filter(([photo]) => photo === id)).toEqual([[id, 'edited']]);
     expect(await entries()).toBe(before);
+    // The owner's activity ("reader reacted to your photo") shows the photo as it is now.
+    const activity = (await api.call('GET', '/v1/me/activity', { token: owner.accessToken })).body.items as any[];
+    expect(activity.filter((item) => item.photo?.id === id).map((item) => item.photo.caption)).toEqual(['edited']);
   });
 
   it('an ended session (suspension) edits nothing', async () => {
