@@ -44,6 +44,9 @@ import {
   verifyCredentials,
   verifyLogin,
   revokeSession,
+  updateCaption,
+  listSessions,
+  endSession,
 } from '../src/patterns/index.js';
 import { photoId } from '../src/schema/ids.js';
 import { keys } from '../src/schema/keys.js';
@@ -261,6 +264,18 @@ describe('requests per account pattern', () => {
     const [first, second] = [await createSession(db, 'counted', 60, accountId), await createSession(db, 'counted', 60, accountId)];
     expect(await requestsOf(() => revokeSession(db, first.refreshToken, 60))).toEqual({ DeleteItem: 1, UpdateItem: 2 });
     expect(await requestsOf(() => revokeSession(db, second.refreshToken, 60))).toEqual({ DeleteItem: 1, UpdateItem: 1 });
+  });
+
+  it('caption edit: one transaction and one GetItem; sessions list: one Query; ending one: one Query, one DeleteItem and one UpdateItem (two the first time)', async () => {
+    const input = { username: 'captioned', name: 'Captioned', email: 'captioned@example.com', birthdate: '1990-01-01', password: 'a captioned passphrase' };
+    const { accountId } = await signUpPattern(db, input);
+    const photo = await uploadPhoto(db, { username: 'captioned', location: 'file:///captioned.png' });
+    expect(await requestsOf(() => updateCaption(db, 'captioned', photo.timestamp, 'counted words'))).toEqual({ TransactWriteItems: 1, GetItem: 1 });
+    await createSession(db, 'captioned', 60, accountId);
+    const [session] = await listSessions(db, 'captioned', accountId);
+    expect(await requestsOf(() => listSessions(db, 'captioned', accountId))).toEqual({ Query: 1 });
+    // Outside a request no session is acting: nothing to check first. (The map exists after the first log-out; here it does not yet.)
+    expect(await requestsOf(() => endSession(db, 'captioned', accountId, session!.id, 60))).toEqual({ Query: 1, DeleteItem: 1, UpdateItem: 2 });
   });
 });
 

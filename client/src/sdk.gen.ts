@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type TDataShape } from './client/index.js';
-import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetActivityData, GetActivityErrors, GetActivityResponses, GetFeedData, GetFeedErrors, GetFeedResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetResumableUploadData, GetResumableUploadErrors, GetResumableUploadResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, MarkActivityReadData, MarkActivityReadErrors, MarkActivityReadResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, PutUploadPartData, PutUploadPartErrors, PutUploadPartResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SearchUsersData, SearchUsersErrors, SearchUsersResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SignUpData, SignUpErrors, SignUpResponses, StartResumableUploadData, StartResumableUploadErrors, StartResumableUploadResponses, SuggestUsersData, SuggestUsersErrors, SuggestUsersResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UndoEmailChangeData, UndoEmailChangeErrors, UndoEmailChangeResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
+import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, EndSessionData, EndSessionErrors, EndSessionResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetActivityData, GetActivityErrors, GetActivityResponses, GetFeedData, GetFeedErrors, GetFeedResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetResumableUploadData, GetResumableUploadErrors, GetResumableUploadResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, MarkActivityReadData, MarkActivityReadErrors, MarkActivityReadResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, PutUploadPartData, PutUploadPartErrors, PutUploadPartResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SearchUsersData, SearchUsersErrors, SearchUsersResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SignUpData, SignUpErrors, SignUpResponses, StartResumableUploadData, StartResumableUploadErrors, StartResumableUploadResponses, SuggestUsersData, SuggestUsersErrors, SuggestUsersResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UndoEmailChangeData, UndoEmailChangeErrors, UndoEmailChangeResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdatePhotoData, UpdatePhotoErrors, UpdatePhotoResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -264,6 +264,24 @@ export const logOutEverywhere = <ThrowOnError extends boolean = false>(options?:
 });
 
 /**
+ * Where you are logged in: your live sessions, most recently used first (at most 100)
+ */
+export const listSessions = <ThrowOnError extends boolean = false>(options?: Options<ListSessionsData, ThrowOnError>): RequestResult<ListSessionsResponses, ListSessionsErrors, ThrowOnError> => (options?.client ?? client).get<ListSessionsResponses, ListSessionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/sessions',
+    ...options
+});
+
+/**
+ * Log one session out: its refresh token and, at once, its access tokens are refused (your own too, if you name it)
+ */
+export const endSession = <ThrowOnError extends boolean = false>(options: Options<EndSessionData, ThrowOnError>): RequestResult<EndSessionResponses, EndSessionErrors, ThrowOnError> => (options.client ?? client).delete<EndSessionResponses, EndSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/sessions/{sessionId}',
+    ...options
+});
+
+/**
  * A user's photos, newest first, each with your own reactions on it (one BatchGetItem per page)
  */
 export const listUserPhotos = <ThrowOnError extends boolean = false>(options: Options<ListUserPhotosData, ThrowOnError>): RequestResult<ListUserPhotosResponses, ListUserPhotosErrors, ThrowOnError> => (options.client ?? client).get<ListUserPhotosResponses, ListUserPhotosErrors, ThrowOnError>({
@@ -304,6 +322,21 @@ export const getPhoto = <ThrowOnError extends boolean = false>(options: Options<
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/photos/{photoId}',
     ...options
+});
+
+/**
+ * Change your photo's caption ('' removes it); the same caption again is the same answer
+ *
+ * The caption rules of upload apply. Only the owner may edit: anyone else, and a photo that is gone (deleted, taken down), gets 404 PHOTO_NOT_FOUND. Feeds and activity show the new caption on their next read.
+ */
+export const updatePhoto = <ThrowOnError extends boolean = false>(options: Options<UpdatePhotoData, ThrowOnError>): RequestResult<UpdatePhotoResponses, UpdatePhotoErrors, ThrowOnError> => (options.client ?? client).patch<UpdatePhotoResponses, UpdatePhotoErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/photos/{photoId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

@@ -448,6 +448,16 @@ export type PhotoPage = {
 };
 
 /**
+ * PhotoUpdate
+ */
+export type PhotoUpdate = {
+    /**
+     * At most 2200 characters, line breaks allowed, no control characters or bidirectional overrides
+     */
+    caption: string;
+};
+
+/**
  * PhotoUpload
  */
 export type PhotoUpload = {
@@ -830,6 +840,43 @@ export type Session = {
  */
 export type SessionsRevoked = {
     revoked: number;
+};
+
+/**
+ * SessionSummary
+ */
+export type SessionSummary = {
+    /**
+     * Opaque; DELETE /v1/me/sessions/{sessionId} ends this session
+     */
+    id: string;
+    /**
+     * The log-in
+     */
+    createdAt: string;
+    /**
+     * The last token refresh (the log-in if none since)
+     */
+    lastUsedAt: string;
+    /**
+     * When its refresh token expires unless used
+     */
+    expiresAt: string;
+    /**
+     * A summary of the client that logged in ("Firefox on Linux"), when recorded
+     */
+    device?: string;
+    /**
+     * The session this request was made with
+     */
+    current: boolean;
+};
+
+/**
+ * SessionSummaryList
+ */
+export type SessionSummaryList = {
+    items: Array<SessionSummary>;
 };
 
 /**
@@ -2816,6 +2863,141 @@ export type LogOutEverywhereResponses = {
 
 export type LogOutEverywhereResponse = LogOutEverywhereResponses[keyof LogOutEverywhereResponses];
 
+export type ListSessionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/me/sessions';
+};
+
+export type ListSessionsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ListSessionsError = ListSessionsErrors[keyof ListSessionsErrors];
+
+export type ListSessionsResponses = {
+    /**
+     * OK
+     */
+    200: SessionSummaryList;
+};
+
+export type ListSessionsResponse = ListSessionsResponses[keyof ListSessionsResponses];
+
+export type EndSessionData = {
+    body?: never;
+    path: {
+        /**
+         * An id from GET /v1/me/sessions
+         */
+        sessionId: string;
+    };
+    query?: never;
+    url: '/v1/me/sessions/{sessionId}';
+};
+
+export type EndSessionErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'SESSION_NOT_FOUND';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type EndSessionError = EndSessionErrors[keyof EndSessionErrors];
+
+export type EndSessionResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type EndSessionResponse = EndSessionResponses[keyof EndSessionResponses];
+
 export type ListUserPhotosData = {
     body?: never;
     path: {
@@ -3190,6 +3372,112 @@ export type GetPhotoResponses = {
 };
 
 export type GetPhotoResponse = GetPhotoResponses[keyof GetPhotoResponses];
+
+export type UpdatePhotoData = {
+    body: PhotoUpdate;
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+    };
+    query?: never;
+    url: '/v1/photos/{photoId}';
+};
+
+export type UpdatePhotoErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'PHOTO_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type UpdatePhotoError = UpdatePhotoErrors[keyof UpdatePhotoErrors];
+
+export type UpdatePhotoResponses = {
+    /**
+     * OK
+     */
+    200: Photo;
+};
+
+export type UpdatePhotoResponse = UpdatePhotoResponses[keyof UpdatePhotoResponses];
 
 export type ListPhotoReactionsData = {
     body?: never;

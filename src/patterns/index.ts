@@ -3,6 +3,7 @@ export * from './db.js';
 export * from './cursor.js';
 export * from './users.js';
 export * from './photos.js';
+export * from './captions.js';
 export * from './reactions.js';
 export * from './follows.js';
 export * from './guards.js';

@@ -135,6 +135,8 @@ export const deletionPartition = (): string => DELETION;
 export const reactionPartition = (reactingUser: string, type: ReactionType): string => `${REACTION}${reactingUser}#${type}`;
 /** Prefix of session items inside an account partition. */
 export const SESSION_PREFIX = SESSION;
+/** The session family id a session item's sort key names (undefined for any other sort key). */
+export const sessionIdOfKey = (sk: string): string | undefined => (sk.startsWith(SESSION) ? sk.slice(SESSION.length) : undefined);
 /** Every prefix a stored key may start with: none of them may ever reach an API response. */
 export const KEY_PREFIXES = [
   USER, METADATA, PHOTO, REACTION, FRIEND, ACCOUNT, SESSION, TOKEN, THROTTLE, EMAIL, `${DELETION}#`,

@@ -84,7 +84,7 @@ function resolve(schema: Json | undefined): Json | undefined {
 
 /** A plausible value for a path or query parameter, or undefined when the walker has none. */
 function paramValue(name: string, schema: Json | undefined, username: string, operationId: string): string | undefined {
-  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', query: 'ali', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', ...signedUrls[operationId] };
+  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', query: 'ali', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', sessionId: 'A'.repeat(22), ...signedUrls[operationId] };
   if (values[name] !== undefined) return values[name];
   if (Array.isArray(schema?.enum)) return String(schema.enum[0]);
   if (typeof schema?.const === 'string') return schema.const;
@@ -114,6 +114,7 @@ function bodyFor(operationId: string, schema: Json | undefined): Json {
     // The walker's own account stays public; a report names a reason from the fixed list.
     private: false,
     reason: 'spam',
+    caption: 'walked',
     // A direct upload's slot: the 1x1 PNG the walker uploads elsewhere.
     contentLength: PNG_1x1.length,
     contentType: 'image/png',

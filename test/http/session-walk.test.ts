@@ -59,7 +59,7 @@ function resolve(schema: Json | undefined): Json | undefined {
 }
 
 function paramValue(name: string, schema: Json | undefined, username: string): string | undefined {
-  const values: Record<string, string> = { username, photoId: username === 'walker' ? photoId : otherPhotoId, type: 'heart', limit: '5', query: 'oth', uploadId };
+  const values: Record<string, string> = { username, photoId: username === 'walker' ? photoId : otherPhotoId, type: 'heart', limit: '5', query: 'oth', uploadId, sessionId: 'A'.repeat(22) };
   if (values[name] !== undefined) return values[name];
   if (Array.isArray(schema?.enum)) return String(schema.enum[0]);
   if (typeof schema?.const === 'string') return schema.const;
@@ -79,6 +79,7 @@ function bodyFor(operationId: string, schema: Json | undefined): Json {
     status: 'hijacked',
     private: true,
     reason: 'spam',
+    caption: 'hijacked',
     contentLength: PNG_1x1.length,
     contentType: 'image/png',
   };
@@ -132,6 +133,16 @@ const ENDS: [string, (session: Session) => Promise<void>][] = [
       const other = await logIn();
       const ended = await api.call('DELETE', '/v1/me/sessions', { token: other.accessToken });
       expect(ended.status, JSON.stringify(ended.body)).toBe(200);
+    },
+  ],
+  [
+    'logging that one session out from another (the sessions list)',
+    async (session) => {
+      const other = await logIn();
+      const sessions = await api.call('GET', '/v1/me/sessions', { token: other.accessToken });
+      const own = (await api.call('GET', '/v1/me/sessions', { token: session.accessToken })).body.items.find((s: Json) => s.current);
+      expect(sessions.body.items.map((s: Json) => s.id)).toContain(own.id);
+      expect((await api.call('DELETE', `/v1/me/sessions/${own.id}`, { token: other.accessToken })).status).toBe(204);
     },
   ],
 ];

@@ -40,7 +40,7 @@ async function violations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-const SIGNED_OUT = ['/login', '/signup'];
+const SIGNED_OUT = ['/login', '/signup', '/forgot-password', '/reset-password'];
 const SIGNED_IN = ['/', '/search', '/activity', '/u/axe-owner', '/u/axe-owner/followers', '/upload', '/settings', '/u/nobody-here', 'photo'];
 
 describe.each(['light', 'dark'] as const)('every screen in the %s theme', (theme) => {

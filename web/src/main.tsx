@@ -5,6 +5,7 @@ import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { Activity, refreshUnread, unread } from './screens/activity.js';
 import { LogIn, SignUp } from './screens/auth.js';
 import { Feed } from './screens/feed.js';
+import { ForgotPassword, ResetPassword } from './dialogs/index.js';
 import { Followers, Following } from './screens/people.js';
 import { PhotoDetail } from './screens/photo.js';
 import { Profile } from './screens/profile.js';
@@ -85,6 +86,8 @@ function App() {
     return (
       <Router>
         <Route path="/signup" component={SignUp} />
+        <Route path="/forgot-password" component={ForgotPassword} />
+        <Route path="/reset-password" component={ResetPassword} />
         <Route default component={LogIn} />
       </Router>
     );

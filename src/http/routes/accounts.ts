@@ -107,7 +107,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
     },
     async (request, reply) => {
       const user = await guarded(ctx, request, () => signUp(db, request.body), { email: request.body.email, attempt: 'sign-up' });
-      const session = await tokensFor(ctx, await createSession(db, user.username, ttl, user.accountId));
+      const session = await tokensFor(ctx, await createSession(db, user.username, ttl, user.accountId, request.headers['user-agent']));
       await mailVerification(ctx, request.log, user.username);
       return reply.status(201).header('location', '/v1/me').send({ user: privateUserView(user, ctx.media.urlsFor(request)), session });
     },
@@ -148,7 +148,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         if (isDomainError(error) && error.code === 'INVALID_CREDENTIALS') failures.record(request.ip);
         throw error;
       }
-      return reply.status(201).send(await tokensFor(ctx, await createSession(db, login.username, ttl, login.accountId)));
+      return reply.status(201).send(await tokensFor(ctx, await createSession(db, login.username, ttl, login.accountId, request.headers['user-agent'])));
     },
   );
 

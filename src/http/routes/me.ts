@@ -17,6 +17,9 @@ import {
   PasswordChange,
   recordSessionFailure,
   endAllSessions,
+  endSession,
+  listSessions,
+  publicSessionId,
   startAccountDeletion,
   updateProfile,
 } from '../../patterns/index.js';
@@ -181,7 +184,7 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
     },
     async (request) => {
       await guarded(ctx, request, () => changePassword(db, request.username, request.sessionId, request.body));
-      return tokensFor(ctx, await createSession(db, request.username, config.http.refreshTokenTtlSeconds, request.acting.accountId));
+      return tokensFor(ctx, await createSession(db, request.username, config.http.refreshTokenTtlSeconds, request.acting.accountId, request.headers['user-agent']));
     },
   );
 
@@ -198,6 +201,55 @@ export const meRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx 
       },
     },
     async (request) => ({ revoked: await endAllSessions(db, request.username) }),
+  );
+
+  const SessionView = Type.Object(
+    {
+      id: Type.String({ description: 'Opaque; DELETE /v1/me/sessions/{sessionId} ends this session' }),
+      createdAt: Type.String({ format: 'date-time', description: 'The log-in' }),
+      lastUsedAt: Type.String({ format: 'date-time', description: 'The last token refresh (the log-in if none since)' }),
+      expiresAt: Type.String({ format: 'date-time', description: 'When its refresh token expires unless used' }),
+      device: Type.Optional(Type.String({ description: 'A summary of the client that logged in ("Firefox on Linux"), when recorded' })),
+      current: Type.Boolean({ description: 'The session this request was made with' }),
+    },
+    { title: 'SessionSummary' },
+  );
+
+  app.get(
+    '/me/sessions',
+    {
+      schema: {
+        operationId: 'listSessions',
+        tags: ['me'],
+        summary: 'Where you are logged in: your live sessions, most recently used first (at most 100)',
+        security: BEARER,
+        response: { 200: Type.Object({ items: Type.Array(SessionView) }, { title: 'SessionSummaryList' }), ...errorsFor({ 401: [], 503: [] }) },
+      },
+    },
+    async (request) => {
+      const current = request.sessionId === undefined ? undefined : publicSessionId(request.sessionId);
+      const sessions = await listSessions(db, request.username, request.acting.accountId);
+      return { items: sessions.map((session) => ({ ...session, current: session.id === current })) };
+    },
+  );
+
+  app.delete(
+    '/me/sessions/:sessionId',
+    {
+      ...writes,
+      schema: {
+        operationId: 'endSession',
+        tags: ['me'],
+        summary: 'Log one session out: its refresh token and, at once, its access tokens are refused (your own too, if you name it)',
+        security: BEARER,
+        params: Type.Object({ sessionId: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$', description: 'An id from GET /v1/me/sessions' }) }),
+        response: { 204: Type.Null(), ...errorsFor({ 400: [], 401: [], 404: ['SESSION_NOT_FOUND'], 429: [], 503: [] }) },
+      },
+    },
+    async (request, reply) => {
+      await endSession(db, request.username, request.acting.accountId, request.params.sessionId, config.http.accessTokenTtlSeconds);
+      return reply.status(204).send(null);
+    },
   );
 
   app.delete(

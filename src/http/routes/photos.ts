@@ -1,6 +1,6 @@
 /**
  * Photos: upload (multipart, streamed to a temporary file, then the media pipeline), list,
- * read, its reactions, and delete. Responses carry signed URLs per variant (see views.ts).
+ * read, its reactions, caption edits, and delete. Responses carry signed URLs per variant (see views.ts).
  * A photo is addressed by its opaque id (src/schema/ids.ts), never by a key.
  */
 import multipart from '@fastify/multipart';
@@ -8,10 +8,11 @@ import { TypeBoxValidatorCompiler, type FastifyPluginAsyncTypebox } from '@fasti
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { deletePhotoFiles } from '../../blobs/index.js';
-import { isDomainError } from '../../errors.js';
+import { errors, isDomainError } from '../../errors.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
-import { CAPTION_MAX, type Photo } from '../../schema/entities.js';
-import { assertCaption, assertUploadAllowed, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, listPhotosForViewer, listReactorsRelated, listVisibleReactions, mapPage, photoBytes, releaseStorage } from '../../patterns/index.js';
+import { Caption, CAPTION_MAX, type Photo } from '../../schema/entities.js';
+import { assertCaption, assertUploadAllowed, updateCaption, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, listPhotosForViewer, listReactorsRelated, listVisibleReactions, mapPage, photoBytes, releaseStorage } from '../../patterns/index.js';
+import { ensureActingLive } from '../../patterns/session-check.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
@@ -185,6 +186,34 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         ...reactionView(reaction),
         ...(user ? { user: profileCardView(user, { follows: following, followedBy, requested }, media.urlsFor(request)) } : {}),
       }));
+    },
+  );
+
+  app.patch(
+    '/photos/:photoId',
+    {
+      ...writes,
+      schema: {
+        operationId: 'updatePhoto',
+        tags: ['photos'],
+        summary: "Change your photo's caption ('' removes it); the same caption again is the same answer",
+        description:
+          'The caption rules of upload apply. Only the owner may edit: anyone else, and a photo that is gone (deleted, taken down), ' +
+          'gets 404 PHOTO_NOT_FOUND. Feeds and activity show the new caption on their next read.',
+        security: BEARER,
+        params: PhotoParams,
+        body: Type.Object({ caption: Caption }, { additionalProperties: false, title: 'PhotoUpdate' }),
+        response: { 200: PhotoView, ...errorsFor({ 400: [], 401: [], 403: ['ACCOUNT_DELETED', 'ACCOUNT_SUSPENDED'], 404: ['PHOTO_NOT_FOUND'], 409: [], 413: [], 415: [], 429: [], 503: [] }) },
+      },
+    },
+    async (request) => {
+      const { username, timestamp } = photoRef(request.params.photoId);
+      if (request.username !== username) {
+        // Whether another user's photo exists is not this answer's to tell; an ended session still hears so first.
+        await ensureActingLive(db);
+        throw errors.photoNotFound(username, timestamp);
+      }
+      return view(await updateCaption(db, username, timestamp, request.body.caption), request);
     },
   );
 

@@ -21,6 +21,7 @@ import { accountCheck, accountIdOf, inactiveUser } from '../guards.js';
 import { batchGet, call, conditional, isConditionFailure, paginate, RETRY, transact, type Db } from '../db.js';
 import { actingCondition, markSessionChecked, MAX_REVOKED_SESSIONS } from '../acting.js';
 import { safetyErrors } from '../safety/errors.js';
+import { deviceSummary } from './devices.js';
 
 export const REFRESH_GRACE_SECONDS = 30;
 /** Revocations are kept at least this long when the caller does not say the access-token lifetime (pruning late is safe, early is not). */
@@ -74,9 +75,10 @@ function sameHash(a: unknown, b: string): boolean {
 /**
  * Starts a session family for a signed-in user: one TransactWriteItems of the session Put
  * (`attribute_not_exists(SK)`) + ConditionCheck that the credentials exist (an account being
- * deleted has none, so it can start no session).
+ * deleted has none, so it can start no session). `device` is the client's User-Agent, stored as
+ * a short summary (devices.ts) for the owner's sessions list.
  */
-export async function createSession(db: Db, username: string, ttlSeconds: number, accountId?: string): Promise<RefreshGrant> {
+export async function createSession(db: Db, username: string, ttlSeconds: number, accountId?: string, device?: string): Promise<RefreshGrant> {
   assertUsername(username);
   const familyId = randomBytes(12).toString('base64url');
   const refreshToken = tokenOf(username, familyId, 0, randomBytes(32).toString('base64url'));
@@ -96,6 +98,7 @@ export async function createSession(db: Db, username: string, ttlSeconds: number
             expiresAt,
             createdAt: new Date().toISOString(),
             ...(accountId === undefined ? {} : { accountId }),
+            ...(device ? { device: deviceSummary(device) } : {}),
           },
           ConditionExpression: 'attribute_not_exists(SK)',
         },
@@ -222,7 +225,7 @@ export async function revokeSession(db: Db, refreshToken: unknown, accessTtlSeco
  * MAX_REVOKED_SESSIONS live ones the map is folded into `sessionsValidAfter` (one more
  * UpdateItem, only then). See src/patterns/acting.ts.
  */
-async function markSessionRevoked(db: Db, username: string, accountId: string | undefined, familyId: string, accessTtlSeconds: number): Promise<void> {
+export async function markSessionRevoked(db: Db, username: string, accountId: string | undefined, familyId: string, accessTtlSeconds: number): Promise<void> {
   const now = Date.now();
   const sameAccount = accountId === undefined ? 'attribute_not_exists(accountId)' : 'accountId = :account';
   const account = accountId === undefined ? {} : { ':account': accountId };

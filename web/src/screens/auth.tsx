@@ -66,6 +66,9 @@ export function LogIn() {
           Log in
         </button>
         <p>
+          <a href="/forgot-password">Forgot password?</a>
+        </p>
+        <p>
           New here? <a href="/signup">Create an account</a>
         </p>
       </form>

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { getPhoto, listPhotoReactions, type PhotoForViewer } from '../../../client/src/index.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS, ReactionBar } from '../social.js';
+import { CaptionEditor, PhotoMenu } from './photo-actions.js';
 import { Ago, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
 
 export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
@@ -10,6 +11,7 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
   const [error, setError] = useState<string>();
   const [missing, setMissing] = useState(false);
   const [version, setVersion] = useState(0);
+  const [editing, setEditing] = useState(false);
 
   useEffect(() => {
     getPhoto({ client: api, path: { photoId }, throwOnError: true })
@@ -46,9 +48,17 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
           <header>
             <a href={`/u/${shown.username}`}>@{shown.username}</a>
             <Ago at={shown.timestamp} />
+            <PhotoMenu photo={shown} onEdit={() => setEditing(true)} />
           </header>
           <PhotoImage photo={shown} variant="feed" alt={shown.caption ?? `Photo by ${shown.username}`} eager />
-          {shown.caption ? <p class="caption">{shown.caption}</p> : null}
+          <CaptionEditor
+            photo={shown}
+            editing={editing}
+            onDone={(caption) => {
+              setEditing(false);
+              if (caption !== undefined) setPhoto({ ...shown, caption: caption ?? undefined });
+            }}
+          />
           <ReactionBar photo={shown} mine={shown.myReactions} onChange={() => setVersion((v) => v + 1)} />
         </article>
       ) : null}

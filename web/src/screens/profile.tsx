@@ -1,55 +1,10 @@
-/** A user's profile: avatar, counts, follow / request / unfollow, block, and the photo grid. */
+/** A user's profile: avatar, counts, follow / request / unfollow, a menu to report or block, and the photo grid. */
 import { useEffect, useState } from 'preact/hooks';
-import { blockUser, getUser, listUserPhotos, unblockUser, type Profile as User } from '../../../client/src/index.js';
+import { getUser, listUserPhotos, type Profile as User } from '../../../client/src/index.js';
 import { api, currentUser } from '../session.js';
 import { FollowButton, relationOf, type FollowChange } from '../social.js';
+import { ProfileMenu } from './profile-menu.js';
 import { Avatar, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
-
-
-/** Block with a confirmation step; once blocked, unblock from here too. */
-function BlockControl({ username, blocking, onChange }: { username: string; blocking: boolean; onChange: (blocked: boolean) => void }) {
-  const [step, setStep] = useState<'idle' | 'confirm' | 'blocked'>(blocking ? 'blocked' : 'idle');
-  const [error, setError] = useState<string>();
-  async function run(block: boolean) {
-    try {
-      if (block) await blockUser({ client: api, path: { username }, throwOnError: true });
-      else await unblockUser({ client: api, path: { username }, throwOnError: true });
-      setStep(block ? 'blocked' : 'idle');
-      onChange(block);
-    } catch (e) {
-      setError(problem(e));
-    }
-  }
-  return (
-    <div class="block">
-      {step === 'idle' ? (
-        <button type="button" onClick={() => setStep('confirm')}>
-          Block
-        </button>
-      ) : null}
-      {step === 'confirm' ? (
-        <div role="group" aria-label="Confirm block" class="actions">
-          <span>Block @{username}? Follows both ways end and they no longer see you.</span>
-          <button type="button" class="danger" onClick={() => void run(true)}>
-            Block @{username}
-          </button>
-          <button type="button" onClick={() => setStep('idle')}>
-            Cancel
-          </button>
-        </div>
-      ) : null}
-      {step === 'blocked' ? (
-        <p role="status">
-          You blocked @{username}.{' '}
-          <button type="button" onClick={() => void run(false)}>
-            Unblock
-          </button>
-        </p>
-      ) : null}
-      <Notice error={error} />
-    </div>
-  );
-}
 
 export function Profile({ username = '' }: { username?: string }) {
   const [user, setUser] = useState<User>();
@@ -126,10 +81,10 @@ export function Profile({ username = '' }: { username?: string }) {
           <div class="actions">
             {shown?.viewer && !mine ? <FollowButton key={`${username}:${relationOf(shown.viewer)}`} username={username} initial={relationOf(shown.viewer)} onChange={followed} /> : null}
             {mine ? <a class="button" href="/settings">Settings</a> : null}
+            {shown && !mine ? <ProfileMenu key={`${username}:${String(shown.viewer?.blocking)}`} username={username} blocking={shown.viewer?.blocking ?? false} onChange={refresh} /> : null}
           </div>
         </div>
       </header>
-      {shown && !mine ? <BlockControl key={`${username}:${String(shown.viewer?.blocking)}`} username={username} blocking={shown.viewer?.blocking ?? false} onChange={refresh} /> : null}
       {!shown ? null : hidden ? (
         <p class="muted">This account is private: follow it to see its photos.</p>
       ) : (

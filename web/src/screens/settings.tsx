@@ -11,7 +11,6 @@ import {
   deleteMe,
   getMe,
   listBlocks,
-  logOutEverywhere,
   setAccountPrivacy,
   setAvatar,
   unblockUser,
@@ -20,6 +19,7 @@ import {
 } from '../../../client/src/index.js';
 import { api, currentUser, endSession, signOut, startSession } from '../session.js';
 import { Avatar, MoreSentinel, Notice, problem, Screen, usePaged } from '../ui.js';
+import { SessionsSection } from '../dialogs/index.js';
 
 /** Runs an action, keeping its error or success message for the section that shows it. */
 function useAction() {
@@ -208,13 +208,6 @@ function AccountSection() {
   const state = useAction();
   const [confirming, setConfirming] = useState(false);
   const [password, setPassword] = useState('');
-  const everywhere = () =>
-    void state.run(async () => {
-      await logOutEverywhere({ client: api, throwOnError: true });
-      endSession();
-      route('/login');
-      return undefined;
-    });
   const remove = (event: Event) => {
     event.preventDefault();
     void state.run(async () => {
@@ -228,9 +221,6 @@ function AccountSection() {
     <Section title="Account" state={state}>
       <button type="button" onClick={() => void signOut().then(() => route('/login'))}>
         Log out
-      </button>
-      <button type="button" onClick={everywhere}>
-        Log out everywhere
       </button>
       {confirming ? (
         <form class="form danger-zone" onSubmit={remove}>
@@ -263,6 +253,7 @@ export function Settings() {
         <ProfileSection />
         <BlockedSection />
         <PasswordSection />
+        <SessionsSection />
         <AccountSection />
       </div>
     </Screen>

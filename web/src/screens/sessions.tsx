@@ -1,0 +1,109 @@
+/**
+ * Settings' "Where you're logged in": every live session with its device and when it was last
+ * used, this device marked; log one out, or all of them after a confirmation.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { endSession as endOneSession, listSessions, logOutEverywhere, type SessionSummary as SessionItem } from '../../../client/src/index.js';
+import { ConfirmDialog } from '../dialogs/dialog.js';
+import '../dialogs/dialogs.css';
+import { api, endSession } from '../session.js';
+import { Ago, problem } from '../ui.js';
+
+export function SessionsSection() {
+  const { route } = useLocation();
+  const [sessions, setSessions] = useState<SessionItem[]>();
+  const [error, setError] = useState<string>();
+  const [message, setMessage] = useState<string>();
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    listSessions({ client: api, throwOnError: true })
+      .then(({ data }) => setSessions(data.items))
+      .catch((e: unknown) => setError(problem(e)));
+  }, []);
+
+  async function logOut(session: SessionItem) {
+    setBusy(true);
+    try {
+      await endOneSession({ client: api, path: { sessionId: session.id }, throwOnError: true });
+      if (session.current) {
+        endSession();
+        route('/login');
+        return;
+      }
+      setSessions((old) => old?.filter((s) => s.id !== session.id));
+      setMessage(`Logged out ${session.device ?? 'that device'}.`);
+      setError(undefined);
+    } catch (e) {
+      setError(problem(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function everywhere() {
+    setBusy(true);
+    try {
+      await logOutEverywhere({ client: api, throwOnError: true });
+      endSession();
+      route('/login');
+    } catch (e) {
+      setError(problem(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="card form" aria-labelledby="section-sessions">
+      <h2 id="section-sessions">Where you're logged in</h2>
+      {sessions === undefined && !error ? <p class="muted">Loading…</p> : null}
+      {sessions ? (
+        <ul class="sessions" aria-label="Sessions">
+          {sessions.map((s) => (
+            <li key={s.id}>
+              <span class="names">
+                <span>
+                  {s.device ?? 'Unknown device'}
+                  {s.current ? <strong> · This device</strong> : null}
+                </span>
+                <span class="muted">
+                  Last active <Ago at={s.lastUsedAt} />
+                </span>
+              </span>
+              <button type="button" disabled={busy} aria-label={`Log out ${s.current ? 'this device' : (s.device ?? 'unknown device')}`} onClick={() => void logOut(s)}>
+                Log out
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {error && !confirming ? (
+        <p class="notice" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {message ? <p role="status">{message}</p> : null}
+      <button type="button" onClick={() => setConfirming(true)}>
+        Log out everywhere
+      </button>
+      {confirming ? (
+        <ConfirmDialog
+          title="Log out everywhere?"
+          description="Every device logged in to your account is logged out, this one too. You will need your password to log in again."
+          confirm="Log out everywhere"
+          danger
+          busy={busy}
+          error={error}
+          onConfirm={everywhere}
+          onClose={() => {
+            setConfirming(false);
+            setError(undefined);
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
