@@ -1,9 +1,9 @@
 /** Access patterns on photos. */
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertTimestamp, assertUsername, REACTION_TYPES, type Photo, type Reaction, type Reactions } from '../schema/entities.js';
 import { decodePhoto, decodeReaction, encodePhoto, type RawItem } from '../schema/items.js';
-import { keys, ranges } from '../schema/keys.js';
+import { classifyKey, keys, ranges } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { backoff, call, forEachQueryPage, isConditionFailure, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
 import { activeUserCheck, deletingUserCheck, existingUserCheck, inactiveUser } from './guards.js';
@@ -57,21 +57,22 @@ export async function getPhoto(db: Db, owner: string, timestamp: string): Promis
   return decodePhoto(result.Item);
 }
 
+/** A user's photos, newest first: `PK = USER#u AND begins_with(SK, PHOTO#u#)`, descending. */
+function recentPhotosQuery(username: string) {
+  const range = ranges.photosOf(username);
+  return { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix }, ScanIndexForward: false };
+}
+
 /**
  * Recent photos, newest first: Query `PK = USER#u AND begins_with(SK, PHOTO#u#)`, descending.
  * An empty first page costs one more GetItem, to answer USER_NOT_FOUND for unknown users.
  */
 export async function listRecentPhotos(db: Db, username: string, page: PageRequest = {}): Promise<Page<Photo>> {
   assertUsername(username);
-  const range = ranges.photosOf(username);
   const { page: result } = await queryPage(
     db,
     `photos:${username}`,
-    {
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
-      ScanIndexForward: false,
-    },
+    recentPhotosQuery(username),
     page,
     decodePhoto,
   );
@@ -245,4 +246,13 @@ async function deleteLeftReactions(db: Db, owner: string, timestamp: string): Pr
       }
     },
   );
+}
+
+/** The user's newest photos' timestamps (the feed's backfill): the recent-photos Query, keys only, one request. */
+export async function recentPhotoTimestamps(db: Db, username: string, limit: number): Promise<string[]> {
+  const page = await call(db, () => db.doc.send(new QueryCommand({ ...recentPhotosQuery(username), TableName: db.table, ProjectionExpression: 'PK, SK', Limit: limit })));
+  return (page.Items ?? []).flatMap((item) => {
+    const kind = classifyKey({ PK: String(item.PK), SK: String(item.SK) });
+    return kind.kind === 'photo' ? [kind.timestamp] : [];
+  });
 }

@@ -8,11 +8,10 @@
  * transaction; reactions stay in the main table, so their items go here): the list already
  * hides them, and the unread count, a COUNT of keys, must not count them.
  */
-import { forEachQueryPage } from '../../patterns/db.js';
 import { classifySafetyKey, derivedKeys, derivedRanges } from '../../schema/keys.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
-import { batchWrite, expiresIn } from '../store.js';
+import { batchWrite, expiresIn, forEachKeyPageWhere } from '../store/index.js';
 import type { ViewContext } from './context.js';
 
 export function activityView(ctx: ViewContext): DerivedView {
@@ -21,15 +20,11 @@ export function activityView(ctx: ViewContext): DerivedView {
   /** Query of the user's activity (bounded by its TTL) filtered to one actor, then their Deletes. */
   const dropActor = (user: string, actor: string) => {
     const range = derivedRanges.activity(user);
-    return forEachQueryPage(
+    return forEachKeyPageWhere(
       derived,
-      {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        FilterExpression: '#actor = :actor',
-        ProjectionExpression: 'PK, SK',
-        ExpressionAttributeNames: { '#actor': 'actor' },
-        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix, ':actor': actor },
-      },
+      range,
+      'actor',
+      actor,
       async (items) => void (await batchWrite(derived, items.map((item) => ({ delete: { PK: String(item.PK), SK: String(item.SK) } })))),
     );
   };

@@ -10,7 +10,7 @@ import { searchTokens } from '../../schema/search.js';
 import type { RawItem } from '../../schema/items.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
-import { batchWrite, type DerivedWrite } from '../store.js';
+import { batchWrite, type DerivedWrite } from '../store/index.js';
 import type { ViewContext } from './context.js';
 
 /** A user's search tokens as the view writes them (doctor re-derives missing ones with the same builder). */

@@ -8,15 +8,15 @@
  *   removes that author's entries; deleting a photo deletes its entries by key, follower by
  *   follower (no Scan). Entries expire by TTL, so a feed never grows without bound.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { eachLimited } from '../../limit.js';
-import { call, forEachQueryPage, isConditionFailure, type Db } from '../../patterns/db.js';
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/items.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
-import { followerCount, forEachFollowerPage, recentPhotoTimestamps } from '../sources.js';
-import { batchWrite, expiresIn, type DerivedWrite } from '../store.js';
+import { forEachFollowerPage } from '../../patterns/follows.js';
+import { recentPhotoTimestamps } from '../../patterns/photos.js';
+import { followerCount } from '../../patterns/users.js';
+import { batchWrite, expiresIn, forEachKeyPageWhere, listBigAuthor, type DerivedWrite } from '../store/index.js';
 import { BACKFILL_PHOTOS, type ViewContext } from './context.js';
 
 /** A feed entry as the view writes it (doctor re-derives missing ones with the same builder). */
@@ -32,25 +32,6 @@ export const bigAuthorsItem = (reader: string, authors: string[]): RawItem => ({
   ...Object.fromEntries(authors.map((author) => [BIG_AUTHOR_ATTRIBUTE + author, true])),
 });
 
-/**
- * Lists or unlists one big author in the reader's big-authors item (FEED#<reader> / ~BIG), which
- * the feed read gets in the same Query as the entries: one attribute per author, so a replay sets
- * or removes the same attribute again. Unlisting never creates the item.
- */
-export async function listBigAuthor(derived: Db, reader: string, author: string, listed: boolean): Promise<void> {
-  const names = { '#a': BIG_AUTHOR_ATTRIBUTE + author };
-  const update = listed
-    ? { UpdateExpression: 'SET #a = :t', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':t': true } }
-    : { UpdateExpression: 'REMOVE #a', ConditionExpression: 'attribute_exists(#a)', ExpressionAttributeNames: names };
-  try {
-    await call(derived, () => derived.doc.send(new UpdateCommand({ TableName: derived.table, Key: derivedKeys.feedBigAuthors(reader), ...update })));
-  } catch (error) {
-    if (!listed && isConditionFailure(error)) return;
-    throw error;
-  }
-}
-
-/** Newest photos a big author's RECENT item holds: what feeds merge at read time (deeper pages leave older ones out). */
 export const RECENT_PHOTOS = 60;
 
 export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: string, timestamp: string): Promise<number> } {
@@ -114,13 +95,7 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
   /** Removes the celebrity marker and every entry of the author: one Query of the (bounded) feed, filtered by author. */
   async function unfollow(reader: string, author: string): Promise<void> {
     const writes: DerivedWrite[] = [{ delete: derivedKeys.celebrityFollow(reader, author) }];
-    const input = {
-      KeyConditionExpression: 'PK = :pk',
-      FilterExpression: 'author = :author',
-      ExpressionAttributeValues: { ':pk': derivedRanges.feed(reader).pk, ':author': author },
-      ProjectionExpression: 'PK, SK',
-    };
-    await forEachQueryPage(derived, input, (items) => {
+    await forEachKeyPageWhere(derived, { pk: derivedRanges.feed(reader).pk }, 'author', author, (items) => {
       for (const item of items) writes.push({ delete: { PK: String(item.PK), SK: String(item.SK) } });
     });
     await batchWrite(derived, writes);
