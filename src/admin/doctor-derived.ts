@@ -16,13 +16,14 @@ import { isDomainError } from '../errors.js';
 import { forEachDerivedItem, getItems } from '../patterns/audit/index.js';
 import type { Db } from '../patterns/db.js';
 import { absent, attributeWas, deleteIf, type Precondition } from '../patterns/repair.js';
-import { isReactionType } from '../schema/entities.js';
-import { classifyDerivedKey, derivedKeys, keys, type ItemKey } from '../schema/keys.js';
+import { classifyDerivedKey, keys, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
-import { searchTokens } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
 import type { DerivedConfig } from '../config.js';
 import { findMissing, type MissingReport } from './rebuild-derived.js';
+import { activityRequires } from '../derived/views/activity.js';
+import { directoryTokenRequires, tokenMatches } from '../derived/views/directory.js';
+import { celebrityFollowRequires, feedEntryRequires } from '../derived/views/feed.js';
 
 export interface DerivedProblem {
   type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token';
@@ -56,51 +57,27 @@ interface Check {
   valid?: (found: (key: ItemKey) => RawItem | undefined) => { reason: string; still: Precondition } | undefined;
 }
 
-const following = (reader: string, author: string) => ({ key: keys.friendship(author, reader), reason: `${reader} no longer follows ${author}` });
-
 function checkOf(item: RawItem): Check | undefined {
   const key = { PK: String(item.PK), SK: String(item.SK) };
   const kind = classifyDerivedKey(key);
   switch (kind.kind) {
     case 'feedEntry':
-      return {
-        item: key,
-        type: 'stray-feed-entry',
-        needs: [
-          { key: keys.photo(kind.author, kind.timestamp), reason: `photo ${kind.author}/${kind.timestamp} does not exist` },
-          { key: keys.user(kind.reader), reason: `reader ${kind.reader} does not exist` },
-          ...(kind.reader === kind.author ? [] : [following(kind.reader, kind.author)]),
-        ],
-      };
+      return { item: key, type: 'stray-feed-entry', needs: feedEntryRequires(kind.reader, kind.author, kind.timestamp) };
     case 'celebrityFollow':
-      return { item: key, type: 'stray-celebrity-follow', needs: [following(kind.reader, kind.author)] };
-    case 'activity': {
-      const actor = String(item.actor);
-      const needs = [
-        { key: keys.user(actor), reason: `actor ${actor} does not exist` },
-        { key: keys.user(kind.user), reason: `user ${kind.user} does not exist` },
-      ];
-      if (item.type === 'follow') needs.push(following(actor, kind.user));
-      if (item.type === 'request') needs.push({ key: keys.followRequest(kind.user, actor), reason: `${actor}'s request to follow ${kind.user} is gone` });
-      const type = String(item.reactionType);
-      if (item.type === 'reaction' && isReactionType(type)) {
-        needs.push({ key: keys.reaction(actor, type, kind.user, String(item.photoTimestamp)), reason: `the ${type} reaction of ${actor} is gone` });
-      }
-      return { item: key, type: 'stray-activity', needs };
-    }
+      return { item: key, type: 'stray-celebrity-follow', needs: celebrityFollowRequires(kind.reader, kind.author) };
+    case 'activity':
+      return { item: key, type: 'stray-activity', needs: activityRequires(kind.user, item) };
     case 'directoryToken': {
       const username = String(item.username);
       const userKey = keys.user(username);
       return {
         item: key,
         type: 'stray-directory-token',
-        needs: [{ key: userKey, reason: `user ${username} does not exist` }],
+        needs: directoryTokenRequires(username),
         valid: (found) => {
           const user = found(userKey);
-          const name = typeof user?.name === 'string' ? user.name : undefined;
-          const tokens = searchTokens(username, name ?? '').map((t) => derivedKeys.directoryToken(t.token, username).SK);
-          if (tokens.includes(key.SK)) return undefined;
-          return { reason: `no longer matches ${username}'s name`, still: attributeWas(userKey, 'name', name) };
+          if (tokenMatches(key.SK, user)) return undefined;
+          return { reason: `no longer matches ${username}'s name`, still: attributeWas(userKey, 'name', typeof user?.name === 'string' ? user.name : undefined) };
         },
       };
     }

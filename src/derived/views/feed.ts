@@ -9,7 +9,7 @@
  *   follower (no Scan). Entries expire by TTL, so a feed never grows without bound.
  */
 import { eachLimited } from '../../limit.js';
-import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges } from '../../schema/keys.js';
+import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges, keys } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/items.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
@@ -17,7 +17,7 @@ import { forEachFollowerPage } from '../../patterns/follows.js';
 import { recentPhotoTimestamps } from '../../patterns/photos.js';
 import { followerCount } from '../../patterns/users.js';
 import { batchWrite, expiresIn, forEachKeyPageWhere, listBigAuthor, type DerivedWrite } from '../store/index.js';
-import { BACKFILL_PHOTOS, type ViewContext } from './context.js';
+import { BACKFILL_PHOTOS, following, type Requirement, type ViewContext } from './context.js';
 
 /** A feed entry as the view writes it (doctor re-derives missing ones with the same builder). */
 export function feedEntryItem(reader: string, author: string, timestamp: string, ttlDays: number): RawItem {
@@ -31,6 +31,18 @@ export const bigAuthorsItem = (reader: string, authors: string[]): RawItem => ({
   ...derivedKeys.feedBigAuthors(reader),
   ...Object.fromEntries(authors.map((author) => [BIG_AUTHOR_ATTRIBUTE + author, true])),
 });
+
+/** What a feed entry stands for: the photo, its reader, and (another's photo) the reader's follow of its author. */
+export function feedEntryRequires(reader: string, author: string, timestamp: string): Requirement[] {
+  return [
+    { key: keys.photo(author, timestamp), reason: `photo ${author}/${timestamp} does not exist` },
+    { key: keys.user(reader), reason: `reader ${reader} does not exist` },
+    ...(reader === author ? [] : [following(reader, author)]),
+  ];
+}
+
+/** What a followed-celebrity item stands for: the follow. */
+export const celebrityFollowRequires = (reader: string, author: string): Requirement[] => [following(reader, author)];
 
 export const RECENT_PHOTOS = 60;
 
