@@ -10,8 +10,7 @@
 import { imageFileKeys, PARTS_PREFIX, UPLOADS_PREFIX, type BlobStore } from '../blobs/index.js';
 import { fullVariant, PHOTO_VARIANTS, processImage, storeImage } from '../media/index.js';
 import { forEachImageHolder } from '../patterns/audit/index.js';
-import { deletePhoto, releaseStorage, type Db } from '../patterns/index.js';
-import { updateIfUnchanged } from '../patterns/repair.js';
+import { deletePhoto, dropBrokenAvatar, releaseStorage, replacePhotoImage, type Db } from '../patterns/index.js';
 import { StoredImage, validator, type StoredVariant } from '../schema/entities.js';
 import { classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
@@ -107,7 +106,7 @@ export async function repairBlobProblem(db: Db, blobs: BlobStore, problem: BlobP
     return true;
   }
   if (problem.type === 'missing-avatar-files') {
-    return updateIfUnchanged(db, problem.key, 'avatar', problem.avatar, { expression: 'REMOVE avatar' });
+    return dropBrokenAvatar(db, problem.username, problem.avatar);
   }
   const full = fullVariant({ variants: problem.variants, placeholder: '' });
   const source = problem.missing.includes(full.key) ? undefined : await readAll(blobs, full.key);
@@ -128,11 +127,7 @@ export async function repairBlobProblem(db: Db, blobs: BlobStore, problem: BlobP
   }
   const image = await storeImage(blobs, processed);
   // Conditional on the variants the audit saw: a concurrent change is never overwritten.
-  return updateIfUnchanged(db, problem.key, 'variants', problem.variants, {
-    expression: 'SET variants = :v, placeholder = :p, #loc = :l',
-    names: { '#loc': 'location' },
-    values: { ':v': image.variants, ':p': image.placeholder, ':l': blobs.locationOf(fullVariant(image).key) },
-  });
+  return replacePhotoImage(db, problem.owner, problem.timestamp, problem.variants, image, blobs.locationOf(fullVariant(image).key));
 }
 
 export function describeBlobProblem(problem: BlobProblem): string {
