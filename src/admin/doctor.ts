@@ -1,7 +1,8 @@
 /**
  * Consistency audit (`quick-photos doctor`): scans the whole table, recounts what every
- * counter counts, and finds orphans. An operator tool, never on a request path: it is the
- * only code in the project that issues a Scan.
+ * counter counts (by the rules the writes state: countedBy in patterns/follows.ts), and finds
+ * orphans. An operator tool, never on a request path: its Scan is src/patterns/audit/, which
+ * only src/admin/ imports.
  *
  * Repairs are conditional so they never clobber a write that lands meanwhile: an orphan is
  * deleted only if still present and what it lacked (its photo, its user) is still missing,
