@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type DerivedConfig } from '../src/config.js';
 import { StreamConsumer, type DerivedView } from '../src/derived/consumer.js';
-import { batchWrite, derivedDb, type DerivedWrite } from '../src/derived/store.js';
+import { batchWrite, derivedDb, type DerivedWrite } from '../src/derived/store/index.js';
 import { createStreamsClient } from '../src/derived/stream.js';
 import { bigAuthorsItem } from '../src/derived/views/feed.js';
 import { createWorker, VIEWS, type Worker } from '../src/derived/worker.js';

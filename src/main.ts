@@ -16,7 +16,7 @@ import { connect, type Connection } from './engine/client.js';
 import { EngineStartError } from './engine/embedded.js';
 import { clearEngineInfo, writeEngineInfo } from './engine/registry.js';
 import { buildViews, createWorker } from './derived/worker.js';
-import { deleteDerivedOf } from './derived/cleanup.js';
+import { deleteDerivedOf } from './derived/store/index.js';
 import { buildApp } from './http/app.js';
 import { createCursorCodec, resumeDeletions, type Db } from './patterns/index.js';
 import { deletePhotoFiles, deleteUserFiles, discardUpload } from './blobs/index.js';

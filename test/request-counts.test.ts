@@ -53,7 +53,7 @@ import { keys } from '../src/schema/keys.js';
 import { caller, JWT_SECRET, listen, profile, testConfig } from './http/support.js';
 import { createTestDb, REFERENCE_ITEMS, type TestDb } from './support/db.js';
 import { createWorker } from '../src/derived/worker.js';
-import { derivedDb } from '../src/derived/store.js';
+import { derivedDb } from '../src/derived/store/index.js';
 import { getFeed, MAX_MERGED_CELEBRITIES } from '../src/patterns/feed.js';
 import { ACTIVITY_PAGE_MAX, getActivity } from '../src/patterns/activity.js';
 import { createTokenService } from '../src/http/auth.js';
@@ -511,7 +511,7 @@ describe('feed page cost with 0, 1 and 25 big accounts followed', () => {
 
   beforeAll(async () => {
     fdb = await createTestDb();
-    const { batchWrite } = await import('../src/derived/store.js');
+    const { batchWrite } = await import('../src/derived/store/index.js');
     const { Friendship, Photo, User } = await import('../src/schema/entities/index.js');
     const user = (username: string, followers: number, following: number) =>
       User.encode({ username, name: `User ${username}`, email: `${username}@example.com`, birthdate: '1990-01-01', address: '', status: '', interests: [], followers, following });

@@ -16,14 +16,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DerivedConfig } from '../config.js';
 import { eachLimited } from '../limit.js';
 import type { Db } from '../patterns/db.js';
-import { forEachScanPage } from './scan.js';
+import { forEachScanPage } from '../patterns/audit/index.js';
 import type { RawItem } from '../schema/entity.js';
 import { classifyKey, classifySafetyKey } from '../schema/keys.js';
-import { acquireLease, releaseLease, saveCheckpoint } from '../derived/checkpoints.js';
+import { acquireLease, derivedDb, releaseLease, saveCheckpoint } from '../derived/store/index.js';
 import type { Change } from '../derived/records.js';
 import { createStreamsClient, findStream, listShards, readRecords, shardIterator } from '../derived/stream.js';
 import type { DerivedView } from '../derived/apply.js';
-import { derivedDb } from '../derived/store.js';
 
 /** Items applied at once: a few requests each, on an engine that serves the start too. */
 const CONCURRENCY = 16;

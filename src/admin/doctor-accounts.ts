@@ -11,7 +11,9 @@
  */
 import { claimHeld } from '../patterns/accounts/claims.js';
 import type { DocClient } from '../engine/doc-client.js';
-import { absent, repairIf, type Precondition } from './repair.js';
+import { releaseOrphanClaim } from '../patterns/accounts/claims.js';
+import { restoreDeletionJob } from '../patterns/accounts/deletion.js';
+import { absent, deleteIf, operatorDb } from '../patterns/repair.js';
 import { normalizeEmail } from '../schema/entities.js';
 import type { RawItem } from '../schema/entity.js';
 import { parsePhotoId } from '../schema/ids.js';
@@ -75,60 +77,23 @@ export function accountAuditor() {
   };
 }
 
-/** The claimant's User item as the audit read it: gone, being deleted, or with another email. */
-function claimantWas(username: string, user: { email: string; deleting: boolean } | undefined): Precondition {
-  if (!user) return absent(keys.user(username));
-  if (user.deleting) return { key: keys.user(username), condition: 'attribute_exists(deleting)' };
-  return { key: keys.user(username), condition: 'NOT attribute_exists(deleting) AND (email = :email OR attribute_not_exists(email))', values: { ':email': user.email } };
-}
-
 /** Applies one repair; false when it cannot be repaired here or what the audit read changed since. */
 export async function repairAccountProblem(doc: DocClient, table: string, problem: AccountProblem): Promise<boolean> {
+  const db = operatorDb(doc, table);
   switch (problem.type) {
     case 'deletion-pending':
       return false;
     case 'deleting-without-job':
-      return repairIf(
-        doc,
-        table,
-        [{ Put: { TableName: table, Item: { ...keys.deletionJob(problem.username), username: problem.username, startedAt: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(PK)' } }],
-        [{ key: keys.user(problem.username), condition: 'attribute_exists(deleting)' }],
-      );
-    case 'orphan-email-claim': {
-      const claimant = typeof problem.claimant === 'string' ? problem.claimant : undefined;
+      return restoreDeletionJob(db, problem.username);
+    case 'orphan-email-claim':
       // The claim still names the same account, and that account still lacks this email.
-      return repairIf(
-        doc,
-        table,
-        [
-          {
-            Delete: {
-              TableName: table,
-              Key: problem.key,
-              ConditionExpression: claimant === undefined ? 'attribute_exists(PK) AND attribute_not_exists(username)' : 'username = :claimant',
-              ...(claimant === undefined ? {} : { ExpressionAttributeValues: { ':claimant': claimant } }),
-            },
-          },
-        ],
-        claimant === undefined ? [] : [claimantWas(claimant, problem.user)],
-      );
-    }
+      return releaseOrphanClaim(db, problem.key, typeof problem.claimant === 'string' ? problem.claimant : undefined, problem.user);
     case 'orphan-account-item':
       // A re-registration of the name meanwhile writes these very keys: only a still-absent user's go.
-      return repairIf(
-        doc,
-        table,
-        [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }],
-        [absent(keys.user(problem.username)), absent(keys.deletionJob(problem.username))],
-      );
+      return deleteIf(db, problem.key, [absent(keys.user(problem.username)), absent(keys.deletionJob(problem.username))]);
     case 'orphan-named-item':
       // Still no such account, and none being deleted (its job removes the item itself).
-      return repairIf(
-        doc,
-        table,
-        [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }],
-        problem.missing.flatMap((name) => [absent(keys.user(name)), absent(keys.deletionJob(name))]),
-      );
+      return deleteIf(db, problem.key, problem.missing.flatMap((name) => [absent(keys.user(name)), absent(keys.deletionJob(name))]));
   }
 }
 

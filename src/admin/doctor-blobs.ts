@@ -7,11 +7,10 @@
  * names) are deleted, only past a grace period, so an upload in flight is never touched; a photo missing files is rebuilt from its full-size variant when that survives,
  * or deleted with its reactions when nothing usable is left; a missing avatar is removed.
  */
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DocClient } from '../engine/doc-client.js';
 import { imageFileKeys, PARTS_PREFIX, UPLOADS_PREFIX, type BlobStore } from '../blobs/index.js';
 import { fullVariant, PHOTO_VARIANTS, processImage, storeImage } from '../media/index.js';
-import { deletePhoto, isConditionFailure, releaseStorage, type Db } from '../patterns/index.js';
+import { forEachImageHolder } from '../patterns/audit/index.js';
+import { deletePhoto, dropBrokenAvatar, releaseStorage, replacePhotoImage, type Db } from '../patterns/index.js';
 import { StoredImage, validator, type StoredVariant } from '../schema/entities.js';
 import { classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
@@ -39,31 +38,13 @@ export interface BlobAuditOptions {
 
 const imageCheck = validator(StoredImage);
 
-async function scanImages(doc: DocClient, table: string, onItem: (item: RawItem) => void): Promise<void> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new ScanCommand({
-        TableName: table,
-        ProjectionExpression: 'PK, SK, variants, placeholder, avatar, #k, #loc, partsId',
-        FilterExpression: 'attribute_exists(variants) OR attribute_exists(avatar) OR attribute_exists(#k) OR attribute_exists(#loc)',
-        ExpressionAttributeNames: { '#k': 'key', '#loc': 'location' },
-        ExclusiveStartKey: start,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of (page.Items ?? []) as RawItem[]) onItem(item);
-    start = page.LastEvaluatedKey;
-  } while (start);
-}
-
 export async function auditBlobs(db: Db, blobs: BlobStore, options: BlobAuditOptions = {}): Promise<BlobAuditReport> {
   const now = options.now ?? Date.now();
   const grace = (options.graceSeconds ?? 3600) * 1000;
   const referenced = new Set<string>();
   const liveParts: string[] = [];
   const owners: { key: ItemKey; kind: 'photo' | 'avatar'; image: StoredImage; owner: string; timestamp?: string }[] = [];
-  await scanImages(db.doc, db.table, (item) => {
+  const onItem = (item: RawItem) => {
     const key = { PK: String(item.PK), SK: String(item.SK) };
     const kind = classifyKey(key);
     // A photo's `location` may be a file of ours of its own (photos from before variants): live too.
@@ -78,7 +59,8 @@ export async function auditBlobs(db: Db, blobs: BlobStore, options: BlobAuditOpt
       referenced.add(item.key); // a live direct-upload slot
       if (typeof item.partsId === 'string') liveParts.push(`${PARTS_PREFIX}${item.partsId}/`); // and its parts (local store)
     }
-  });
+  };
+  await forEachImageHolder(db, (items) => items.forEach(onItem));
   for (const o of owners) for (const k of imageFileKeys(o.image)) referenced.add(k);
 
   const stored = new Map<string, { size: number; lastModified: Date }>();
@@ -124,15 +106,7 @@ export async function repairBlobProblem(db: Db, blobs: BlobStore, problem: BlobP
     return true;
   }
   if (problem.type === 'missing-avatar-files') {
-    try {
-      await db.doc.send(
-        new UpdateCommand({ TableName: db.table, Key: problem.key, UpdateExpression: 'REMOVE avatar', ConditionExpression: 'avatar = :seen', ExpressionAttributeValues: { ':seen': problem.avatar } }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return dropBrokenAvatar(db, problem.username, problem.avatar);
   }
   const full = fullVariant({ variants: problem.variants, placeholder: '' });
   const source = problem.missing.includes(full.key) ? undefined : await readAll(blobs, full.key);
@@ -153,22 +127,7 @@ export async function repairBlobProblem(db: Db, blobs: BlobStore, problem: BlobP
   }
   const image = await storeImage(blobs, processed);
   // Conditional on the variants the audit saw: a concurrent change is never overwritten.
-  try {
-    await db.doc.send(
-      new UpdateCommand({
-        TableName: db.table,
-        Key: problem.key,
-        UpdateExpression: 'SET variants = :v, placeholder = :p, #loc = :l',
-        ConditionExpression: 'variants = :old',
-        ExpressionAttributeNames: { '#loc': 'location' },
-        ExpressionAttributeValues: { ':v': image.variants, ':p': image.placeholder, ':l': blobs.locationOf(fullVariant(image).key), ':old': problem.variants },
-      }),
-    );
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-  return true;
+  return replacePhotoImage(db, problem.owner, problem.timestamp, problem.variants, image, blobs.locationOf(fullVariant(image).key));
 }
 
 export function describeBlobProblem(problem: BlobProblem): string {

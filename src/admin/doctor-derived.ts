@@ -12,17 +12,18 @@
  * older than the stream's 24-hour retention, data loaded before streams were on) or from
  * races between several workers.
  */
-import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGet, type Db } from '../patterns/db.js';
-import { absent, repairIf, type Precondition } from './repair.js';
-import { isReactionType } from '../schema/entities.js';
-import { classifyDerivedKey, derivedKeys, keys, type ItemKey } from '../schema/keys.js';
+import { isDomainError } from '../errors.js';
+import { forEachDerivedItem, getItems } from '../patterns/audit/index.js';
+import type { Db } from '../patterns/db.js';
+import { absent, attributeWas, deleteIf, type Precondition } from '../patterns/repair.js';
+import { classifyDerivedKey, keys, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
-import { searchTokens } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
 import type { DerivedConfig } from '../config.js';
 import { findMissing, type MissingReport } from './rebuild-derived.js';
+import { activityRequires } from '../derived/views/activity.js';
+import { directoryTokenRequires, tokenMatches } from '../derived/views/directory.js';
+import { celebrityFollowRequires, feedEntryRequires } from '../derived/views/feed.js';
 
 export interface DerivedProblem {
   type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token';
@@ -56,55 +57,27 @@ interface Check {
   valid?: (found: (key: ItemKey) => RawItem | undefined) => { reason: string; still: Precondition } | undefined;
 }
 
-const following = (reader: string, author: string) => ({ key: keys.friendship(author, reader), reason: `${reader} no longer follows ${author}` });
-
 function checkOf(item: RawItem): Check | undefined {
   const key = { PK: String(item.PK), SK: String(item.SK) };
   const kind = classifyDerivedKey(key);
   switch (kind.kind) {
     case 'feedEntry':
-      return {
-        item: key,
-        type: 'stray-feed-entry',
-        needs: [
-          { key: keys.photo(kind.author, kind.timestamp), reason: `photo ${kind.author}/${kind.timestamp} does not exist` },
-          { key: keys.user(kind.reader), reason: `reader ${kind.reader} does not exist` },
-          ...(kind.reader === kind.author ? [] : [following(kind.reader, kind.author)]),
-        ],
-      };
+      return { item: key, type: 'stray-feed-entry', needs: feedEntryRequires(kind.reader, kind.author, kind.timestamp) };
     case 'celebrityFollow':
-      return { item: key, type: 'stray-celebrity-follow', needs: [following(kind.reader, kind.author)] };
-    case 'activity': {
-      const actor = String(item.actor);
-      const needs = [
-        { key: keys.user(actor), reason: `actor ${actor} does not exist` },
-        { key: keys.user(kind.user), reason: `user ${kind.user} does not exist` },
-      ];
-      if (item.type === 'follow') needs.push(following(actor, kind.user));
-      if (item.type === 'request') needs.push({ key: keys.followRequest(kind.user, actor), reason: `${actor}'s request to follow ${kind.user} is gone` });
-      const type = String(item.reactionType);
-      if (item.type === 'reaction' && isReactionType(type)) {
-        needs.push({ key: keys.reaction(actor, type, kind.user, String(item.photoTimestamp)), reason: `the ${type} reaction of ${actor} is gone` });
-      }
-      return { item: key, type: 'stray-activity', needs };
-    }
+      return { item: key, type: 'stray-celebrity-follow', needs: celebrityFollowRequires(kind.reader, kind.author) };
+    case 'activity':
+      return { item: key, type: 'stray-activity', needs: activityRequires(kind.user, item) };
     case 'directoryToken': {
       const username = String(item.username);
       const userKey = keys.user(username);
       return {
         item: key,
         type: 'stray-directory-token',
-        needs: [{ key: userKey, reason: `user ${username} does not exist` }],
+        needs: directoryTokenRequires(username),
         valid: (found) => {
           const user = found(userKey);
-          const name = typeof user?.name === 'string' ? user.name : undefined;
-          const tokens = searchTokens(username, name ?? '').map((t) => derivedKeys.directoryToken(t.token, username).SK);
-          if (tokens.includes(key.SK)) return undefined;
-          const still: Precondition =
-            name === undefined
-              ? { key: userKey, condition: 'attribute_exists(PK) AND attribute_not_exists(#n)', names: { '#n': 'name' } }
-              : { key: userKey, condition: '#n = :n', names: { '#n': 'name' }, values: { ':n': name } };
-          return { reason: `no longer matches ${username}'s name`, still };
+          if (tokenMatches(key.SK, user)) return undefined;
+          return { reason: `no longer matches ${username}'s name`, still: attributeWas(userKey, 'name', typeof user?.name === 'string' ? user.name : undefined) };
         },
       };
     }
@@ -119,13 +92,12 @@ export async function auditDerived(
   db: Db,
   options: { fix?: boolean; settings?: Pick<DerivedConfig, 'fanoutThreshold' | 'feedTtlDays'> } = {},
 ): Promise<DerivedAuditReport> {
-  const derived = derivedTableName(db.table);
   const report: DerivedAuditReport = { exists: true, scanned: 0, feedEntries: 0, celebrityFollows: 0, activityItems: 0, directoryTokens: 0, problems: [] };
   let pending: Check[] = [];
   const settle = async () => {
     const wanted = new Map<string, ItemKey>();
     for (const check of pending) for (const need of check.needs) wanted.set(`${need.key.PK}\n${need.key.SK}`, need.key);
-    const found = new Map((await batchGet(db, 'auditDerived', [...wanted.values()])).map((item) => [`${String(item.PK)}\n${String(item.SK)}`, item]));
+    const found = new Map((await getItems(db, [...wanted.values()])).map((item) => [`${String(item.PK)}\n${String(item.SK)}`, item]));
     const lookup = (key: ItemKey) => found.get(`${key.PK}\n${key.SK}`);
     for (const check of pending) {
       const missing = check.needs.find((need) => !lookup(need.key));
@@ -134,11 +106,9 @@ export async function auditDerived(
     }
     pending = [];
   };
-  let start: Record<string, unknown> | undefined;
   try {
-    do {
-      const page = await db.doc.send(new ScanCommand({ TableName: derived, ExclusiveStartKey: start }));
-      for (const item of (page.Items ?? []) as RawItem[]) {
+    await forEachDerivedItem(db, async (items) => {
+      for (const item of items) {
         report.scanned++;
         const check = checkOf(item);
         if (!check) continue;
@@ -149,10 +119,10 @@ export async function auditDerived(
         pending.push(check);
         if (pending.length >= CHUNK) await settle();
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    });
   } catch (error) {
-    if (error instanceof ResourceNotFoundException) return { ...report, exists: false };
+    // The derived table's absence only (a missing main table is the caller's error).
+    if (isDomainError(error) && error.code === 'TABLE_NOT_FOUND' && error.message.includes(`Table ${derivedTableName(db.table)} `)) return { ...report, exists: false };
     throw error;
   }
   await settle();
@@ -167,8 +137,7 @@ export async function auditDerived(
 
 /** Deletes a stray derived item if its source is still as the audit read it; false otherwise. */
 export function repairDerivedProblem(db: Db, problem: DerivedProblem): Promise<boolean> {
-  const derived = derivedTableName(db.table);
-  return repairIf(db.doc, derived, [{ Delete: { TableName: derived, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }], [problem.still]);
+  return deleteIf({ ...db, table: derivedTableName(db.table) }, problem.key, [problem.still]);
 }
 
 export function describeDerivedProblem(problem: DerivedProblem): string {

@@ -1,21 +1,23 @@
 /**
  * Consistency audit (`quick-photos doctor`): scans the whole table, recounts what every
- * counter counts, and finds orphans. An operator tool, never on a request path: it is the
- * only code in the project that issues a Scan.
+ * counter counts (by the rules the writes state: countedBy in patterns/follows.ts), and finds
+ * orphans. An operator tool, never on a request path: its Scan is src/patterns/audit/, which
+ * only src/admin/ imports.
  *
  * Repairs are conditional so they never clobber a write that lands meanwhile: an orphan is
  * deleted only if still present and what it lacked (its photo, its user) is still missing,
  * and a counter is set to the recount only if it still holds the value the audit saw. What
  * could not be repaired shows up in the re-audit that follows.
  */
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
 import { isReactionType, REACTION_TYPES, type ReactionType } from '../schema/entities.js';
 import { classifyKey, keys, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
 import { accountAuditor, describeAccountProblem, repairAccountProblem, type AccountProblem } from './doctor-accounts.js';
-import { isConditionFailure } from '../patterns/db.js';
-import { absent, repairIf } from './repair.js';
+import { forEachTableItem } from '../patterns/audit/index.js';
+import { countedBy, repairFollowCounter } from '../patterns/follows.js';
+import { repairReactionCount } from '../patterns/reactions.js';
+import { absent, deleteIf, operatorDb } from '../patterns/repair.js';
 
 export type Problem =
   | { type: 'user-counter'; key: ItemKey; username: string; field: 'followers' | 'following'; stored: unknown; actual: number }
@@ -53,21 +55,6 @@ interface Tally {
   actual: number;
 }
 
-async function scanAll(doc: DocClient, table: string, segments: number, onItem: (item: RawItem) => void): Promise<void> {
-  await Promise.all(
-    Array.from({ length: segments }, async (_, segment) => {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await doc.send(
-          new ScanCommand({ TableName: table, Segment: segment, TotalSegments: segments, ExclusiveStartKey: start, ConsistentRead: true }),
-        );
-        for (const item of (page.Items ?? []) as RawItem[]) onItem(item);
-        start = page.LastEvaluatedKey;
-      } while (start);
-    }),
-  );
-}
-
 export async function auditOnce(doc: DocClient, table: string, options: AuditOptions = {}): Promise<AuditReport> {
   const counts: AuditCounts = { scanned: 0, users: 0, photos: 0, reactions: 0, friendships: 0 };
   const users = new Map<string, { followers: Tally; following: Tally }>();
@@ -76,7 +63,7 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
   const friendships: { key: ItemKey; followed: string; follower: string }[] = [];
   const accounts = accountAuditor();
 
-  await scanAll(doc, table, options.segments ?? 4, (item) => {
+  const onItem = (item: RawItem) => {
     counts.scanned++;
     if (counts.scanned % 1000 === 0) options.onProgress?.(counts.scanned);
     const key = { PK: String(item.PK), SK: String(item.SK) };
@@ -107,7 +94,8 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
       default:
         break; // accounts, sessions and anything else carry no counters
     }
-  });
+  };
+  await forEachTableItem(operatorDb(doc, table), options.segments ?? 4, (items) => items.forEach(onItem));
 
   const problems: Problem[] = [];
   for (const r of reactions) {
@@ -127,8 +115,7 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
       continue;
     }
     // The data's self-follows count on both sides of the same user, as they did when written.
-    followed.followers.actual++;
-    follower.following.actual++;
+    for (const { username, counter } of countedBy(f)) users.get(username)![counter].actual++;
   }
   for (const [sk, photo] of photos) {
     if (!users.has(photo.owner)) {
@@ -155,49 +142,23 @@ export async function auditOnce(doc: DocClient, table: string, options: AuditOpt
 
 /** Applies one repair; false when the item or what made it a problem changed since the audit (the re-audit will tell). */
 export async function repairProblem(doc: DocClient, table: string, problem: Problem): Promise<boolean> {
-  try {
-    switch (problem.type) {
-      case 'deletion-pending':
-      case 'deleting-without-job':
-      case 'orphan-email-claim':
-      case 'orphan-account-item':
-      case 'orphan-named-item':
-        return await repairAccountProblem(doc, table, problem);
-      case 'orphan-reaction':
-      case 'orphan-friendship':
-      case 'orphan-photo':
-        // A user registered meanwhile under the missing name may have written this very key.
-        return await repairIf(doc, table, [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }], problem.missing.map((key) => absent(key)));
-      case 'user-counter':
-        await doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: problem.key,
-            UpdateExpression: 'SET #f = :actual',
-            ConditionExpression: problem.stored === undefined ? 'attribute_exists(PK) AND attribute_not_exists(#f)' : '#f = :stored',
-            ExpressionAttributeNames: { '#f': problem.field },
-            ExpressionAttributeValues: { ':actual': problem.actual, ...(problem.stored === undefined ? {} : { ':stored': problem.stored }) },
-          }),
-        );
-        return true;
-      case 'photo-counter': {
-        const missingMap = problem.stored === undefined;
-        await doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: problem.key,
-            UpdateExpression: 'SET reactions.#t = :actual',
-            ConditionExpression: missingMap ? 'attribute_exists(reactions) AND attribute_not_exists(reactions.#t)' : 'reactions.#t = :stored',
-            ExpressionAttributeNames: { '#t': problem.reaction },
-            ExpressionAttributeValues: { ':actual': problem.actual, ...(missingMap ? {} : { ':stored': problem.stored }) },
-          }),
-        );
-        return true;
-      }
-    }
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
+  const db = operatorDb(doc, table);
+  switch (problem.type) {
+    case 'deletion-pending':
+    case 'deleting-without-job':
+    case 'orphan-email-claim':
+    case 'orphan-account-item':
+    case 'orphan-named-item':
+      return repairAccountProblem(doc, table, problem);
+    case 'orphan-reaction':
+    case 'orphan-friendship':
+    case 'orphan-photo':
+      // A user registered meanwhile under the missing name may have written this very key.
+      return deleteIf(db, problem.key, problem.missing.map((key) => absent(key)));
+    case 'user-counter':
+      return repairFollowCounter(db, problem.username, problem.field, problem.stored, problem.actual);
+    case 'photo-counter':
+      return repairReactionCount(db, problem.owner, problem.timestamp, problem.reaction, problem.stored, problem.actual);
   }
 }
 

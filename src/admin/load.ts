@@ -9,10 +9,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { backoff } from '../backoff.js';
 import type { DocClient } from '../engine/doc-client.js';
 import { retryKind } from '../engine/lean/errors.js';
+import { BATCH_WRITE_SIZE, putBatch } from '../patterns/bulk.js';
 import { CorruptItemError, type RawItem } from '../schema/entity.js';
 import { Friendship, Photo, Reaction, User } from '../schema/entities/index.js';
 
@@ -46,7 +46,6 @@ export interface LoadResult {
   requests: number;
 }
 
-const BATCH_SIZE = 25;
 const RETRY = { attempts: 10, baseMs: 50, capMs: 5_000 };
 
 /** The lab's entities: a line that is one of their items must carry their attributes. */
@@ -84,7 +83,7 @@ export async function loadItems(
 
   const retry = { ...RETRY, ...options.retry };
   const writeBatch = async (items: RawItem[]): Promise<void> => {
-    let pending = items.map((Item) => ({ PutRequest: { Item } }));
+    let pending = items;
     let lastError: unknown;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= retry.attempts) {
@@ -93,9 +92,9 @@ export async function loadItems(
       }
       if (attempt > 0) await backoff(attempt, retry.baseMs, retry.capMs);
       result.requests++;
-      let response;
+      let unprocessed: RawItem[];
       try {
-        response = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+        unprocessed = await putBatch(doc, tableName, pending);
         lastError = undefined;
       } catch (error) {
         // A busy engine throttles or times out: puts are idempotent, so the batch is sent again.
@@ -103,9 +102,8 @@ export async function loadItems(
         lastError = error;
         continue;
       }
-      const unprocessed = response.UnprocessedItems?.[tableName] ?? [];
       result.written += pending.length - unprocessed.length;
-      pending = unprocessed.flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
+      pending = unprocessed;
       options.onProgress?.({ read: result.read, written: result.written });
     }
   };
@@ -158,7 +156,7 @@ export async function loadItems(
       }
       batch.push(item);
       batchKeys.add(key);
-      if (batch.length === BATCH_SIZE) {
+      if (batch.length === BATCH_WRITE_SIZE) {
         await dispatch(batch);
         batch = [];
         batchKeys = new Set();

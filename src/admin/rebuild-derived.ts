@@ -15,11 +15,11 @@
  * written with the views' own item builders (idempotent: a Put of a deterministic key).
  */
 import type { DerivedConfig } from '../config.js';
-import { batchGet, type Db } from '../patterns/db.js';
-import { forEachScanPage } from './scan.js';
+import type { Db } from '../patterns/db.js';
+import { forEachScanPage } from '../patterns/audit/index.js';
 import { classifyDerivedKey, classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
-import { batchWrite, derivedDb } from '../derived/store.js';
+import { batchWrite, derivedDb, getDerivedItems } from '../derived/store/index.js';
 import { directoryItems } from '../derived/views/directory.js';
 import { bigAuthorsItem, celebrityFollowItem, feedEntryItem } from '../derived/views/feed.js';
 
@@ -100,7 +100,7 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
   const unique = wanted.filter((w) => !seen.has(keyOf(w.item)) && Boolean(seen.add(keyOf(w.item))));
   wanted.length = 0;
   wanted.push(...unique);
-  const items = new Map((await batchGet(derived, 'findMissing', wanted.map((w) => ({ PK: String(w.item.PK), SK: String(w.item.SK) })), { sessionCheck: false })).map((item) => [keyOf(item), item]));
+  const items = new Map((await getDerivedItems(derived, wanted.map((w) => ({ PK: String(w.item.PK), SK: String(w.item.SK) })))).map((item) => [keyOf(item), item]));
   // An item is missing when absent or lacking an attribute it must hold (a big author not listed).
   const absent = wanted.filter((w) => {
     const found = items.get(keyOf(w.item));

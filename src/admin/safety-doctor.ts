@@ -10,12 +10,14 @@
  * One Scan of its own; every repair is conditional on what the audit read (the block still
  * there, the follow still there, `private` still what it was), and a re-audit says what is left.
  */
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
 import type { RawItem } from '../schema/entity.js';
 import { classifyKey, classifySafetyKey, keys, type ItemKey } from '../schema/keys.js';
-import { isConditionFailure } from '../patterns/db.js';
-import { present, repairIf, type Precondition, type TransactItem } from './repair.js';
+import { forEachTableItem } from '../patterns/audit/index.js';
+import { removeFollowIf } from '../patterns/follows.js';
+import { deleteIf, operatorDb, present } from '../patterns/repair.js';
+import { repairBlockCounter } from '../patterns/safety/blocks.js';
+import { repairPrivateMark } from '../patterns/safety/requests.js';
 
 export type SafetyProblem =
   | { type: 'blocked-follow'; key: ItemKey; follower: string; followed: string; block: ItemKey }
@@ -61,10 +63,8 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
   const marks = new Set<string>();
   const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
 
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-    for (const item of (page.Items ?? []) as RawItem[]) {
+  await forEachTableItem(operatorDb(doc, table), 1, (items: RawItem[]) => {
+    for (const item of items) {
       const key = { PK: String(item.PK), SK: String(item.SK) };
       const safety = classifySafetyKey(key);
       if (safety?.kind === 'block') {
@@ -82,8 +82,7 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
         }
       }
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  });
 
   /** A block item between the pair, either way round (the one a repair re-checks). */
   const blockBetween = (a: string, b: string): ItemKey | undefined =>
@@ -109,76 +108,25 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
   return { blocks: blocks.size, requests: requests.length, problems };
 }
 
-/** The user's `private` as the audit read it: true, or false/absent. */
-function privateWas(username: string, wasPrivate: boolean): Precondition {
-  return {
-    key: keys.user(username),
-    condition: wasPrivate ? '#p = :true' : 'attribute_not_exists(#p) OR #p <> :true',
-    names: { '#p': 'private' },
-    values: { ':true': true },
-  };
-}
-
 /**
  * Applies one repair if what the audit read still holds; false when it no longer does (a user
  * unblocked, unfollowed or toggled privacy meanwhile) or the item changed.
  */
 export async function repairSafetyProblem(doc: DocClient, table: string, problem: SafetyProblem): Promise<boolean> {
+  const db = operatorDb(doc, table);
   switch (problem.type) {
-    case 'blocked-follow': {
-      const unfollow: TransactItem = { Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } };
-      const decrement = (username: string, field: 'followers' | 'following'): TransactItem => ({
-        Update: {
-          TableName: table,
-          Key: keys.user(username),
-          UpdateExpression: 'SET #f = #f - :one',
-          ConditionExpression: '#f >= :one',
-          ExpressionAttributeNames: { '#f': field },
-          ExpressionAttributeValues: { ':one': 1 },
-        },
-      });
-      const stillBlocked = [present(problem.block)];
-      // As unfollowing does, counters included; counters already off (below one): the item
-      // alone, and the counter audit recounts after.
-      return (
-        (await repairIf(doc, table, [unfollow, decrement(problem.followed, 'followers'), decrement(problem.follower, 'following')], stillBlocked)) ||
-        repairIf(doc, table, [unfollow], stillBlocked)
-      );
-    }
+    case 'blocked-follow':
+      return removeFollowIf(db, problem.follower, problem.followed, [present(problem.block)]);
     case 'blocked-request':
-      return repairIf(doc, table, [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }], [present(problem.block)]);
+      return deleteIf(db, problem.key, [present(problem.block)]);
     case 'request-beside-follow':
-      return repairIf(
-        doc,
-        table,
-        [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }],
-        [present(keys.friendship(problem.target, problem.requester))],
-      );
+      return deleteIf(db, problem.key, [present(keys.friendship(problem.target, problem.requester))]);
     case 'blocking-counter':
-    case 'blocked-by-counter': {
-      const counter = problem.type === 'blocking-counter' ? 'blocking' : 'blockedBy';
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: problem.key,
-            UpdateExpression: 'SET #c = :actual',
-            ConditionExpression: problem.stored === undefined ? 'attribute_exists(PK) AND attribute_not_exists(#c)' : '#c = :stored',
-            ExpressionAttributeNames: { '#c': counter },
-            ExpressionAttributeValues: { ':actual': problem.actual, ...(problem.stored === undefined ? {} : { ':stored': problem.stored }) },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    }
+      return repairBlockCounter(db, problem.username, 'blocking', problem.stored, problem.actual);
+    case 'blocked-by-counter':
+      return repairBlockCounter(db, problem.username, 'blockedBy', problem.stored, problem.actual);
     case 'private-mark':
-      // The mark follows `private` as read: a toggle since then already wrote the mark itself.
-      return problem.private
-        ? repairIf(doc, table, [{ Put: { TableName: table, Item: { ...problem.key, username: problem.username }, ConditionExpression: 'attribute_not_exists(PK)' } }], [privateWas(problem.username, true)])
-        : repairIf(doc, table, [{ Delete: { TableName: table, Key: problem.key, ConditionExpression: 'attribute_exists(PK)' } }], [privateWas(problem.username, false)]);
+      return repairPrivateMark(db, problem.username, problem.private);
   }
 }
 

@@ -2,7 +2,6 @@
 import {
   CreateTableCommand,
   DeleteTableCommand,
-  DescribeTableCommand,
   DescribeTimeToLiveCommand,
   ResourceInUseException,
   ResourceNotFoundException,
@@ -12,7 +11,6 @@ import {
   waitUntilTableNotExists,
   type DynamoDBClient,
   type CreateTableCommandInput,
-  type TableDescription,
   type UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { INVERTED_INDEX } from '../schema/keys.js';
@@ -26,32 +24,10 @@ import {
   streamSpecification,
   timeToLiveInput,
 } from '../schema/table.js';
+import { describeTable } from '../patterns/control.js';
 
-export interface TableStatus {
-  exists: boolean;
-  status?: string | undefined;
-  itemCount?: number | undefined;
-  index: 'missing' | 'creating' | 'backfilling' | 'active' | 'other';
-  description?: TableDescription | undefined;
-}
-
-export async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableStatus> {
-  try {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    const gsi = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === INVERTED_INDEX);
-    let index: TableStatus['index'] = 'missing';
-    if (gsi) {
-      if (gsi.IndexStatus === 'ACTIVE' && !gsi.Backfilling) index = 'active';
-      else if (gsi.Backfilling) index = 'backfilling';
-      else if (gsi.IndexStatus === 'CREATING' || gsi.IndexStatus === 'UPDATING') index = 'creating';
-      else index = 'other';
-    }
-    return { exists: true, status: Table?.TableStatus, itemCount: Table?.ItemCount, index, description: Table };
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return { exists: false, index: 'missing' };
-    throw error;
-  }
-}
+// The service reads the table's status too (/ready): that read is a pattern; the rest is the operator's.
+export { describeTable, type TableStatus } from '../patterns/control.js';
 
 /**
  * CreateTable (PK/SK strings, as the lab), wait until ACTIVE, then turn on TTL for expired

@@ -17,7 +17,7 @@ import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { eachLimited } from '../limit.js';
 import type { Db } from '../patterns/db.js';
 import { ApplyAborted, applyChange, untilDone, type DerivedView } from './apply.js';
-import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease } from './checkpoints.js';
+import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease } from './store/index.js';
 import { writeDeadLetter } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
 import { findStream, listShards, readRecords, shardIterator, type ShardInfo, type StreamRecord, type StreamRef } from './stream.js';

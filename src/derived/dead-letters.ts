@@ -4,10 +4,9 @@
  * only 24 hours; this copy does not expire). Listed by `quick-photos worker dead-letters`,
  * re-applied by `quick-photos worker redrive` (deleted once applied), counted in /metrics.
  */
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { call, paginate, type Db } from '../patterns/db.js';
-import { derivedKeys, derivedRanges } from '../schema/keys.js';
+import type { Db } from '../patterns/db.js';
 import type { RawItem } from '../schema/entity.js';
+import { countDeadLetterItems, deleteDeadLetter, forEachDeadLetterPage, putDeadLetter } from './store/index.js';
 import { applyChange, type DerivedView } from './apply.js';
 import { compareSequence, type Change } from './records.js';
 
@@ -25,21 +24,13 @@ export interface DeadLetter {
 const message = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 export async function writeDeadLetter(derived: Db, view: string, change: Change, error: unknown, redrives = 0): Promise<void> {
-  await call(derived, 'writeDeadLetter', () =>
-    derived.doc.send(
-      new PutCommand({
-        TableName: derived.table,
-        Item: {
-          ...derivedKeys.deadLetter(view, change.sequenceNumber),
-          view,
-          change: JSON.stringify(change),
-          error: message(error).slice(0, 2_000),
-          failedAt: new Date().toISOString(),
-          redrives,
-        },
-      }),
-    ),
-  );
+  await putDeadLetter(derived, view, change.sequenceNumber, {
+    view,
+    change: JSON.stringify(change),
+    error: message(error).slice(0, 2_000),
+    failedAt: new Date().toISOString(),
+    redrives,
+  });
 }
 
 function fromItem(item: RawItem): DeadLetter {
@@ -58,10 +49,9 @@ function fromItem(item: RawItem): DeadLetter {
 export async function listDeadLetters(derived: Db, views: readonly string[]): Promise<DeadLetter[]> {
   const found: DeadLetter[] = [];
   for (const view of views) {
-    const { pk } = derivedRanges.deadLetters(view);
-    for await (const { Items: items } of paginate(derived, 'listDeadLetters', QueryCommand, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } })) {
+    await forEachDeadLetterPage(derived, view, (items) => {
       for (const item of items) found.push(fromItem(item));
-    }
+    });
   }
   return found;
 }
@@ -69,12 +59,7 @@ export async function listDeadLetters(derived: Db, views: readonly string[]): Pr
 /** Dead letters per view, by a COUNT Query each (for /metrics and status). */
 export async function countDeadLetters(derived: Db, views: readonly string[]): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const view of views) {
-    let count = 0;
-    const input = { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.deadLetters(view).pk }, Select: 'COUNT' as const };
-    for await (const page of paginate(derived, 'countDeadLetters', QueryCommand, input)) count += page.Count;
-    counts[view] = count;
-  }
+  for (const view of views) counts[view] = await countDeadLetterItems(derived, view);
   return counts;
 }
 
@@ -97,7 +82,7 @@ export async function redrive(derived: Db, views: readonly DerivedView[], only?:
     if (!view) continue;
     const outcome = await applyChange(view, letter.change, { deterministicAttempts: 1 });
     if (outcome.applied) {
-      await call(derived, 'redrive', () => derived.doc.send(new DeleteCommand({ TableName: derived.table, Key: derivedKeys.deadLetter(letter.view, letter.sequenceNumber) })));
+      await deleteDeadLetter(derived, letter.view, letter.sequenceNumber);
       result.applied.push(letter);
     } else {
       await writeDeadLetter(derived, letter.view, letter.change, outcome.error, letter.redrives + 1);

@@ -3,21 +3,14 @@
  * written every few seconds to WORKERSTATUS / <view> in the derived table. `/ready` and the
  * CLI read it when the worker runs elsewhere (`quick-photos worker`).
  */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { call, type Db } from '../patterns/db.js';
-import { derivedKeys, derivedRanges } from '../schema/keys.js';
+import type { Db } from '../patterns/db.js';
 import { summarize, type ConsumerStatus, type WorkerStatus } from './consumer.js';
-import { derivedDb } from './store.js';
+import { derivedDb, putWorkerStatus, queryWorkerStatus } from './store/index.js';
 
 export const HEARTBEAT_MS = 5_000;
 
 export async function writeHeartbeat(derived: Db, views: ConsumerStatus[]): Promise<void> {
-  const updatedAt = new Date().toISOString();
-  await Promise.all(
-    views.map((status) =>
-      call(derived, 'writeHeartbeat', () => derived.doc.send(new PutCommand({ TableName: derived.table, Item: { ...derivedKeys.workerStatus(status.view), status, updatedAt } }))),
-    ),
-  );
+  await putWorkerStatus(derived, views, new Date().toISOString());
 }
 
 export interface RemoteWorkerStatus extends WorkerStatus {
@@ -30,12 +23,7 @@ export interface RemoteWorkerStatus extends WorkerStatus {
 /** Query `PK = WORKERSTATUS` on the derived table: one request. */
 export async function readHeartbeat(db: Db, now = Date.now()): Promise<RemoteWorkerStatus> {
   const derived = derivedDb(db);
-  const result = await call(derived, 'readHeartbeat', () =>
-    derived.doc.send(
-      new QueryCommand({ TableName: derived.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.workerStatus().pk } }),
-    ),
-  );
-  const items = result.Items ?? [];
+  const items = await queryWorkerStatus(derived);
   const views = items.map((i) => i.status as ConsumerStatus);
   const times = items.map((i) => String(i.updatedAt)).sort();
   const updatedAt = times[0];

@@ -20,7 +20,7 @@ import type { Db } from '../patterns/db.js';
 import { ApplyAborted, applyChange, untilDone, type DerivedView } from './apply.js';
 import { writeDeadLetter } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
-import { derivedDb } from './store.js';
+import { derivedDb } from './store/index.js';
 import { buildViews } from './worker.js';
 
 export interface StreamHandlerOptions {

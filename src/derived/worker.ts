@@ -10,7 +10,7 @@ import type { Db } from '../patterns/db.js';
 import type { DerivedView } from './apply.js';
 import { StreamConsumer, summarize, type ConsumerDeps, type ConsumerLogger, type WorkerStatus } from './consumer.js';
 import { HEARTBEAT_MS, writeHeartbeat } from './heartbeat.js';
-import { derivedDb } from './store.js';
+import { derivedDb } from './store/index.js';
 import { createStreamsClient } from './stream.js';
 import { activityView } from './views/activity.js';
 import type { ViewContext } from './views/context.js';

@@ -16,7 +16,7 @@ import { currentPattern, isObservable, observeCalls } from '../engine/observe.js
 import type { WorkerStatus } from '../derived/consumer.js';
 import { countDeadLetters } from '../derived/dead-letters.js';
 import { readHeartbeat } from '../derived/heartbeat.js';
-import { derivedDb } from '../derived/store.js';
+import { derivedDb } from '../derived/store/index.js';
 import type { Db } from '../patterns/index.js';
 
 // Process metrics (CPU, memory, event loop, GC) are per process: one registry, started once.

@@ -1,15 +1,16 @@
 /** Access patterns on friendships (one-way follows). */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertUsername } from '../schema/entities.js';
 import { Friendship, User } from '../schema/entities/index.js';
-import { INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
+import { classifyKey, INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
-import { batchGet, call, mapPage, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, mapPage, paginate, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
 import { assertUserExists } from './users.js';
 import { ACTIVE_USER, activeFor, inactiveUser } from './guards.js';
+import { repairIf, setCounterIf, type Precondition, type TransactItem } from './repair.js';
 
 /** A profile that failed the follow's condition only because it is private (not gone, not suspended). */
 function isPrivateAndActive(item: Record<string, unknown> | undefined): boolean {
@@ -135,18 +136,20 @@ export async function findFriendship(db: Db, followerName: string, followedName:
   return result.Item ? Friendship.decode(result.Item) : undefined;
 }
 
+/** A user's followers: `PK = USER#u AND begins_with(SK, #FRIEND#)` on the main table. */
+function followersQuery(username: string) {
+  const range = ranges.followersOf(username);
+  return { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } };
+}
+
 /** Followers: Query on the main table, `PK = USER#u AND begins_with(SK, #FRIEND#)`. */
 export async function listFollowers(db: Db, username: string, page: PageRequest = {}): Promise<Page<Friendship>> {
   assertUsername(username);
-  const range = ranges.followersOf(username);
   const { page: result } = await queryPage(
     db,
     'listFollowers',
     `followers:${username}`,
-    {
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
-    },
+    followersQuery(username),
     page,
     Friendship.decode,
   );
@@ -188,4 +191,59 @@ export async function listFollowedWithProfiles(db: Db, username: string, page: P
   const profiles = await batchGet(db, 'listFollowedWithProfiles', followed.items.map((f) => keys.user(f.followedUser)));
   const byName = new Map(profiles.map((item) => [String(item.username), User.decode(item)]));
   return mapPage(followed, (friendship) => ({ friendship, user: byName.get(friendship.followedUser) }));
+}
+
+export type FollowCounter = 'followers' | 'following';
+
+/**
+ * The follow counters' rule, as followUser and unfollowUser write them: each friendship counts
+ * once in its followed user's `followers` and once in its follower's `following` (a self-follow
+ * of the data counts on both sides of the same user). Doctor recounts with it.
+ */
+export function countedBy(friendship: { follower: string; followed: string }): { username: string; counter: FollowCounter }[] {
+  return [
+    { username: friendship.followed, counter: 'followers' },
+    { username: friendship.follower, counter: 'following' },
+  ];
+}
+
+/** Doctor's repair: a follow counter set to its recount if it still holds what the audit read. */
+export function repairFollowCounter(db: Db, username: string, counter: FollowCounter, stored: unknown, actual: number): Promise<boolean> {
+  return setCounterIf(db, keys.user(username), [counter], stored, actual);
+}
+
+/**
+ * Doctor's removal of a follow that must not exist (a blocked pair), if `preconditions` still
+ * hold: as unfollowing does, counters included; counters already off (below one): the item
+ * alone, and the counter audit recounts after.
+ */
+export async function removeFollowIf(db: Db, follower: string, followed: string, preconditions: Precondition[]): Promise<boolean> {
+  const unfollow: TransactItem = { Delete: { TableName: db.table, Key: keys.friendship(followed, follower), ConditionExpression: 'attribute_exists(PK)' } };
+  const decrements = countedBy({ follower, followed }).map(({ username, counter }): TransactItem => ({
+    Update: {
+      TableName: db.table,
+      Key: keys.user(username),
+      UpdateExpression: 'SET #f = #f - :one',
+      ConditionExpression: '#f >= :one',
+      ExpressionAttributeNames: { '#f': counter },
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  }));
+  return (await repairIf(db, [unfollow, ...decrements], preconditions)) || repairIf(db, [unfollow], preconditions);
+}
+
+const FOLLOWER_PAGE = 1_000;
+
+/**
+ * Every follower's name, a page at a time, for fan-outs over a whole partition (the feed's):
+ * the followers Query, keys only, 1000 a page; `onPage` runs before the next page is read.
+ */
+export async function forEachFollowerPage(db: Db, username: string, onPage: (followers: string[]) => Promise<void>): Promise<void> {
+  for await (const { Items: items } of paginate(db, 'forEachFollowerPage', QueryCommand, { ...followersQuery(username), ProjectionExpression: 'PK, SK', Limit: FOLLOWER_PAGE })) {
+    const followers = items.flatMap((item) => {
+      const kind = classifyKey({ PK: String(item.PK), SK: String(item.SK) });
+      return kind.kind === 'friendship' ? [kind.follower] : [];
+    });
+    if (followers.length > 0) await onPage(followers);
+  }
 }

@@ -24,6 +24,7 @@ import { batchGet, call, conditional, isConditionFailure, RETRY, transact, type 
 import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from './guards.js';
 import { markSessionChecked } from './acting.js';
 import { emptyReactions } from './photos.js';
+import { updateIfUnchanged } from './repair.js';
 
 export interface Quota {
   /** Stored and reserved bytes per user. */
@@ -415,3 +416,20 @@ export async function deleteUploadSlot(db: Db, uploadId: string): Promise<void> 
   );
 }
 
+
+/** Doctor's repair of an avatar whose files are gone: removed, unless another was set since the audit read `seen`. */
+export function dropBrokenAvatar(db: Db, username: string, seen: StoredImage): Promise<boolean> {
+  return updateIfUnchanged(db, keys.user(username), 'avatar', seen, { expression: 'REMOVE avatar' });
+}
+
+/**
+ * Doctor's repair of a photo whose files were rebuilt from its full-size variant: its image
+ * and location replaced, unless its variants changed since the audit read `seen`.
+ */
+export function replacePhotoImage(db: Db, owner: string, timestamp: string, seen: StoredImage['variants'], image: StoredImage, location: string): Promise<boolean> {
+  return updateIfUnchanged(db, keys.photo(owner, timestamp), 'variants', seen, {
+    expression: 'SET variants = :v, placeholder = :p, #loc = :l',
+    names: { '#loc': 'location' },
+    values: { ':v': image.variants, ':p': image.placeholder, ':l': location },
+  });
+}

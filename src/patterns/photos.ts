@@ -4,7 +4,7 @@ import { errors } from '../errors.js';
 import { assertTimestamp, assertUsername, REACTION_TYPES, type Reactions } from '../schema/entities.js';
 import type { RawItem } from '../schema/entity.js';
 import { Photo, Reaction } from '../schema/entities/index.js';
-import { keys, ranges } from '../schema/keys.js';
+import { classifyKey, keys, ranges } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { backoff, call, isConditionFailure, pageOf, paginate, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
 import { activeUserCheck, deletingUserCheck, existingUserCheck, inactiveUser } from './guards.js';
@@ -59,22 +59,23 @@ export async function getPhoto(db: Db, owner: string, timestamp: string): Promis
   return Photo.decode(result.Item);
 }
 
+/** A user's photos, newest first: `PK = USER#u AND begins_with(SK, PHOTO#u#)`, descending. */
+function recentPhotosQuery(username: string) {
+  const range = ranges.photosOf(username);
+  return { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix }, ScanIndexForward: false };
+}
+
 /**
  * Recent photos, newest first: Query `PK = USER#u AND begins_with(SK, PHOTO#u#)`, descending.
  * An empty first page costs one more GetItem, to answer USER_NOT_FOUND for unknown users.
  */
 export async function listRecentPhotos(db: Db, username: string, page: PageRequest = {}): Promise<Page<Photo>> {
   assertUsername(username);
-  const range = ranges.photosOf(username);
   const { page: result } = await queryPage(
     db,
     'listRecentPhotos',
     `photos:${username}`,
-    {
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
-      ScanIndexForward: false,
-    },
+    recentPhotosQuery(username),
     page,
     Photo.decode,
   );
@@ -246,4 +247,13 @@ async function deleteLeftReactions(db: Db, owner: string, timestamp: string): Pr
       );
     }
   }
+}
+
+/** The user's newest photos' timestamps (the feed's backfill): the recent-photos Query, keys only, one request. */
+export async function recentPhotoTimestamps(db: Db, username: string, limit: number): Promise<string[]> {
+  const page = await call(db, 'recentPhotoTimestamps', () => db.doc.send(new QueryCommand({ ...recentPhotosQuery(username), TableName: db.table, ProjectionExpression: 'PK, SK', Limit: limit })));
+  return (page.Items ?? []).flatMap((item) => {
+    const kind = classifyKey({ PK: String(item.PK), SK: String(item.SK) });
+    return kind.kind === 'photo' ? [kind.timestamp] : [];
+  });
 }

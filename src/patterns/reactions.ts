@@ -1,11 +1,12 @@
 /** Access patterns on reactions: the lab's react transaction and its inverse. */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
-import { assertReactionType, assertTimestamp, assertUsername } from '../schema/entities.js';
+import { assertReactionType, assertTimestamp, assertUsername, type ReactionType } from '../schema/entities.js';
 import { Reaction } from '../schema/entities/index.js';
 import { keys, photoSk } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
 import { call, RETRY, transact, type Db } from './db.js';
+import { setCounterIf } from './repair.js';
 import { activeUserCheck, inactiveUser } from './guards.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
@@ -116,4 +117,13 @@ export async function findReaction(db: Db, target: ReactionTarget): Promise<Reac
   const { reactingUser, owner, timestamp, type } = validTarget(target);
   const result = await call(db, 'findReaction', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.reaction(reactingUser, type, owner, timestamp) })));
   return result.Item ? Reaction.decode(result.Item) : undefined;
+}
+
+/**
+ * Doctor's repair of a photo's `reactions.<type>`, which the react transaction and its inverse
+ * keep equal to the number of that type's reaction items: set to the recount if it still holds
+ * what the audit read.
+ */
+export function repairReactionCount(db: Db, owner: string, timestamp: string, type: ReactionType, stored: unknown, actual: number): Promise<boolean> {
+  return setCounterIf(db, keys.photo(owner, timestamp), ['reactions', type], stored, actual);
 }

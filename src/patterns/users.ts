@@ -114,6 +114,13 @@ export async function findUser(db: Db, username: string): Promise<User | undefin
   return result.Item && result.Item.deleting === undefined ? User.decode(result.Item) : undefined;
 }
 
+/** GetItem projecting `followers` (the feed's fan-out choice); undefined when the user no longer exists. */
+export async function followerCount(db: Db, username: string): Promise<number | undefined> {
+  const result = await call(db, 'followerCount', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(username), ProjectionExpression: 'followers' })));
+  if (!result.Item) return undefined;
+  return typeof result.Item.followers === 'number' ? result.Item.followers : 0;
+}
+
 /** GetItem; USER_NOT_FOUND when the user does not exist. */
 export async function getUser(db: Db, username: string): Promise<User> {
   const user = await findUser(db, username);

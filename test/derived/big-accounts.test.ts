@@ -6,14 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { batchWrite } from '../../src/derived/store.js';
+import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
 import { createWorker } from '../../src/derived/worker.js';
 import { getFeed } from '../../src/patterns/feed.js';
 import { Friendship, Photo } from '../../src/schema/entities/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { findMissing } from '../../src/admin/rebuild-derived.js';
-import { derivedDb } from '../../src/derived/store.js';
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys } from '../../src/schema/keys.js';
 import { intercept, userItem } from './support.js';
 

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import type { DerivedView } from '../../src/derived/apply.js';
 import { listDeadLetters, redrive } from '../../src/derived/dead-letters.js';
 import type { Change } from '../../src/derived/records.js';
-import { batchWrite, derivedDb } from '../../src/derived/store.js';
+import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
 import { derivedRanges, keys } from '../../src/schema/keys.js';
 import { createLocalBlobStore } from '../../src/blobs/index.js';

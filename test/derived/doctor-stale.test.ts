@@ -6,7 +6,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditDerived, repairDerivedProblem } from '../../src/admin/doctor-derived.js';
-import { derivedDb } from '../../src/derived/store.js';
+import { derivedDb } from '../../src/derived/store/index.js';
 import { createUser, followUser } from '../../src/patterns/index.js';
 import { derivedKeys } from '../../src/schema/keys.js';
 import { createTestDb, type TestDb } from '../support/db.js';

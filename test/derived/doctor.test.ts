@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileLines, loadItems } from '../../src/admin/load.js';
 import { auditDerived } from '../../src/admin/doctor-derived.js';
 import { loadConfig } from '../../src/config.js';
-import { derivedDb } from '../../src/derived/store.js';
+import { derivedDb } from '../../src/derived/store/index.js';
 import { createWorker } from '../../src/derived/worker.js';
 import { findMissing } from '../../src/admin/rebuild-derived.js';
 import { directoryItems } from '../../src/derived/views/directory.js';

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import type { DerivedView } from '../../src/derived/apply.js';
 import { createStreamHandler } from '../../src/derived/lambda.js';
 import { compareSequence } from '../../src/derived/records.js';
-import { derivedDb } from '../../src/derived/store.js';
+import { derivedDb } from '../../src/derived/store/index.js';
 import type { StreamRecord } from '../../src/derived/stream.js';
 import { buildViews } from '../../src/derived/worker.js';
 import { errors } from '../../src/errors.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable, deleteTable } from '../../src/admin/table.js';
 import { loadConfig } from '../../src/config.js';
 import { listDeadLetters } from '../../src/derived/dead-letters.js';
-import { derivedDb } from '../../src/derived/store.js';
+import { derivedDb } from '../../src/derived/store/index.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { createClients, type Clients } from '../../src/engine/client.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';

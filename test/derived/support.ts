@@ -1,7 +1,7 @@
 /** Shared set-up of the derived-data tests: an author with followers, feed entries read back. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { batchWrite, derivedDb } from '../../src/derived/store.js';
+import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
 import { createStreamsClient, findStream, listShards, readRecords, shardIterator, type StreamRecord } from '../../src/derived/stream.js';
 import type { DocClient } from '../../src/engine/doc-client.js';
 import type { Db } from '../../src/patterns/db.js';

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { batchWrite } from '../../src/derived/store.js';
+import { batchWrite } from '../../src/derived/store/index.js';
 import { createWorker } from '../../src/derived/worker.js';
 import { unfollowUser, uploadPhoto } from '../../src/patterns/index.js';
 import { Friendship, User } from '../../src/schema/entities/index.js';

@@ -2,7 +2,7 @@
 /** GET /v1/me/activity and mark-as-read over HTTP, the worker consuming the real stream. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { derivedDb } from '../../src/derived/store.js';
+import { derivedDb } from '../../src/derived/store/index.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { derivedRanges } from '../../src/schema/keys.js';
 import { startAccountDeletion, suspendUser, uploadPhoto } from '../../src/patterns/index.js';

@@ -6,7 +6,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { derivedDb } from '../../src/derived/store.js';
+import { derivedDb } from '../../src/derived/store/index.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { deletePhoto, getFeed, uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';

@@ -7,7 +7,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTable } from '../../src/admin/doctor.js';
-import { derivedDb } from '../../src/derived/store.js';
+import { derivedDb } from '../../src/derived/store/index.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { getPhoto, suspendUser, takeDownPhoto } from '../../src/patterns/index.js';
 import { photoRef } from '../../src/http/views.js';

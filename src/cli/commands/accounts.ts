@@ -4,7 +4,7 @@ import { createBlobStore } from '../../blobs/index.js';
 import { deletePhotoFiles, deleteUserFiles, discardUpload } from '../../blobs/index.js';
 import { readOutbox } from '../../mail/index.js';
 import { finishDeletion, getUser, listPendingDeletions, resumeDeletions, startAccountDeletion, type Db, type DeletionOptions } from '../../patterns/index.js';
-import { deleteDerivedOf } from '../../derived/cleanup.js';
+import { deleteDerivedOf } from '../../derived/store/index.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { examples, integer } from '../options.js';

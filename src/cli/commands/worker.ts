@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { readHeartbeat } from '../../derived/heartbeat.js';
 import { listDeadLetters, redrive } from '../../derived/dead-letters.js';
 import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../admin/rebuild-derived.js';
-import { derivedDb } from '../../derived/store.js';
+import { derivedDb } from '../../derived/store/index.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
 import { UNDECODABLE, type WorkerStatus } from '../../derived/consumer.js';
 import type { CliContext } from '../context.js';

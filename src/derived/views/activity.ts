@@ -8,13 +8,29 @@
  * transaction; reactions stay in the main table, so their items go here): the list already
  * hides them, and the unread count, a COUNT of keys, must not count them.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { paginate } from '../../patterns/db.js';
-import { classifySafetyKey, derivedKeys, derivedRanges } from '../../schema/keys.js';
+import { isReactionType } from '../../schema/entities.js';
+import type { RawItem } from '../../schema/entity.js';
+import { classifySafetyKey, derivedKeys, derivedRanges, keys } from '../../schema/keys.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
-import { batchWrite, expiresIn } from '../store.js';
-import type { ViewContext } from './context.js';
+import { batchWrite, expiresIn, forEachKeyPageWhere } from '../store/index.js';
+import { following, type Requirement, type ViewContext } from './context.js';
+
+/** What an activity item of `user` stands for: both users and the follow, request or reaction it tells of. */
+export function activityRequires(user: string, item: RawItem): Requirement[] {
+  const actor = String(item.actor);
+  const needs = [
+    { key: keys.user(actor), reason: `actor ${actor} does not exist` },
+    { key: keys.user(user), reason: `user ${user} does not exist` },
+  ];
+  if (item.type === 'follow') needs.push(following(actor, user));
+  if (item.type === 'request') needs.push({ key: keys.followRequest(user, actor), reason: `${actor}'s request to follow ${user} is gone` });
+  const type = String(item.reactionType);
+  if (item.type === 'reaction' && isReactionType(type)) {
+    needs.push({ key: keys.reaction(actor, type, user, String(item.photoTimestamp)), reason: `the ${type} reaction of ${actor} is gone` });
+  }
+  return needs;
+}
 
 export function activityView(ctx: ViewContext): DerivedView {
   const { derived, settings } = ctx;
@@ -22,14 +38,13 @@ export function activityView(ctx: ViewContext): DerivedView {
   /** Query of the user's activity (bounded by its TTL) filtered to one actor, then their Deletes. */
   const dropActor = async (user: string, actor: string) => {
     const range = derivedRanges.activity(user);
-    const pages = paginate(derived, 'activityView.dropActor', QueryCommand, {
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      FilterExpression: '#actor = :actor',
-      ProjectionExpression: 'PK, SK',
-      ExpressionAttributeNames: { '#actor': 'actor' },
-      ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix, ':actor': actor },
-    });
-    for await (const { Items: items } of pages) await batchWrite(derived, items.map((item) => ({ delete: { PK: String(item.PK), SK: String(item.SK) } })));
+    return forEachKeyPageWhere(
+      derived,
+      range,
+      'actor',
+      actor,
+      async (items) => void (await batchWrite(derived, items.map((item) => ({ delete: { PK: String(item.PK), SK: String(item.SK) } })))),
+    );
   };
 
   return {

@@ -1,6 +1,7 @@
 /** What every view is built with. */
 import type { DerivedConfig } from '../../config.js';
 import type { Db } from '../../patterns/db.js';
+import { keys, type ItemKey } from '../../schema/keys.js';
 
 export interface ViewContext {
   /** The main table, for reads of the current state. */
@@ -12,3 +13,15 @@ export interface ViewContext {
 
 /** Photos a new follower's feed receives from the followed user (the rest is older than a feed page or two). */
 export const BACKFILL_PHOTOS = 20;
+
+/**
+ * A main-table item a derived item stands for: while it is missing, the derived item is stray
+ * (doctor removes it). Each view states its items' requirements beside the code that writes them.
+ */
+export interface Requirement {
+  key: ItemKey;
+  reason: string;
+}
+
+/** `reader` still follows `author`. */
+export const following = (reader: string, author: string): Requirement => ({ key: keys.friendship(author, reader), reason: `${reader} no longer follows ${author}` });

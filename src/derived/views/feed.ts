@@ -8,17 +8,17 @@
  *   removes that author's entries; deleting a photo deletes its entries by key, follower by
  *   follower (no Scan). Entries expire by TTL, so a feed never grows without bound.
  */
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { eachLimited } from '../../limit.js';
-import { call, isConditionFailure, paginate, type Db } from '../../patterns/db.js';
-import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges } from '../../schema/keys.js';
+import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges, keys } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
 import { CelebrityFollow, FeedEntry, RecentPhotos } from '../../schema/entities/index.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
-import { followerCount, forEachFollowerPage, recentPhotoTimestamps } from '../sources.js';
-import { batchWrite, expiresIn, type DerivedWrite } from '../store.js';
-import { BACKFILL_PHOTOS, type ViewContext } from './context.js';
+import { forEachFollowerPage } from '../../patterns/follows.js';
+import { recentPhotoTimestamps } from '../../patterns/photos.js';
+import { followerCount } from '../../patterns/users.js';
+import { batchWrite, expiresIn, forEachKeyPageWhere, listBigAuthor, type DerivedWrite } from '../store/index.js';
+import { BACKFILL_PHOTOS, following, type Requirement, type ViewContext } from './context.js';
 
 /** A feed entry as the view writes it (doctor re-derives missing ones with the same builder). */
 export function feedEntryItem(reader: string, author: string, timestamp: string, ttlDays: number): RawItem {
@@ -33,25 +33,18 @@ export const bigAuthorsItem = (reader: string, authors: string[]): RawItem => ({
   ...Object.fromEntries(authors.map((author) => [BIG_AUTHOR_ATTRIBUTE + author, true])),
 });
 
-/**
- * Lists or unlists one big author in the reader's big-authors item (FEED#<reader> / ~BIG), which
- * the feed read gets in the same Query as the entries: one attribute per author, so a replay sets
- * or removes the same attribute again. Unlisting never creates the item.
- */
-export async function listBigAuthor(derived: Db, reader: string, author: string, listed: boolean): Promise<void> {
-  const names = { '#a': BIG_AUTHOR_ATTRIBUTE + author };
-  const update = listed
-    ? { UpdateExpression: 'SET #a = :t', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':t': true } }
-    : { UpdateExpression: 'REMOVE #a', ConditionExpression: 'attribute_exists(#a)', ExpressionAttributeNames: names };
-  try {
-    await call(derived, 'listBigAuthor', () => derived.doc.send(new UpdateCommand({ TableName: derived.table, Key: derivedKeys.feedBigAuthors(reader), ...update })));
-  } catch (error) {
-    if (!listed && isConditionFailure(error)) return;
-    throw error;
-  }
+/** What a feed entry stands for: the photo, its reader, and (another's photo) the reader's follow of its author. */
+export function feedEntryRequires(reader: string, author: string, timestamp: string): Requirement[] {
+  return [
+    { key: keys.photo(author, timestamp), reason: `photo ${author}/${timestamp} does not exist` },
+    { key: keys.user(reader), reason: `reader ${reader} does not exist` },
+    ...(reader === author ? [] : [following(reader, author)]),
+  ];
 }
 
-/** Newest photos a big author's RECENT item holds: what feeds merge at read time (deeper pages leave older ones out). */
+/** What a followed-celebrity item stands for: the follow. */
+export const celebrityFollowRequires = (reader: string, author: string): Requirement[] => [following(reader, author)];
+
 export const RECENT_PHOTOS = 60;
 
 export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: string, timestamp: string): Promise<number> } {
@@ -115,15 +108,9 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
   /** Removes the celebrity marker and every entry of the author: one Query of the (bounded) feed, filtered by author. */
   async function unfollow(reader: string, author: string): Promise<void> {
     const writes: DerivedWrite[] = [{ delete: derivedKeys.celebrityFollow(reader, author) }];
-    const input = {
-      KeyConditionExpression: 'PK = :pk',
-      FilterExpression: 'author = :author',
-      ExpressionAttributeValues: { ':pk': derivedRanges.feed(reader).pk, ':author': author },
-      ProjectionExpression: 'PK, SK',
-    };
-    for await (const { Items: items } of paginate(derived, 'feedView.unfollow', QueryCommand, input)) {
+    await forEachKeyPageWhere(derived, { pk: derivedRanges.feed(reader).pk }, 'author', author, (items) => {
       for (const item of items) writes.push({ delete: { PK: String(item.PK), SK: String(item.SK) } });
-    }
+    });
     await batchWrite(derived, writes);
     await listBigAuthor(derived, reader, author, false);
   }

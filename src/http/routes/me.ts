@@ -7,7 +7,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { Type, type Static } from 'typebox';
 import { deletePhotoFiles, deleteUserFiles, discardUpload } from '../../blobs/index.js';
 import { errors, isDomainError } from '../../errors.js';
-import { deleteDerivedOf } from '../../derived/cleanup.js';
+import { deleteDerivedOf } from '../../derived/store/index.js';
 import {
   changePassword,
   checkSessionPassword,

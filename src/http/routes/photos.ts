@@ -193,6 +193,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     '/photos/:photoId',
     {
       ...writes,
+      config: { ...writes.config, visibility: 'self' },
       schema: {
         operationId: 'updatePhoto',
         tags: ['photos'],

@@ -1,10 +1,10 @@
 /** Liveness and readiness probes, outside /v1 and without authentication. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { describeTable } from '../../admin/table.js';
 import { errors } from '../../errors.js';
 import { readHeartbeat } from '../../derived/heartbeat.js';
 import { mapEngineError } from '../../patterns/index.js';
+import { describeTable } from '../../patterns/control.js';
 import { PUBLIC, type RouteOptions } from '../context.js';
 import { errorsFor } from '../schemas.js';
 

@@ -28,6 +28,7 @@ import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../gua
 import { deleteUploadSlot, openUploads, type UploadSlot } from '../media.js';
 import { deletePhoto } from '../photos.js';
 import { drain, page, STALLED_ROUNDS, type Step } from './deletion-steps.js';
+import { repairIf } from '../repair.js';
 import { releaseReservedAddresses } from './email-change.js';
 import { deleteLeftovers } from './leftovers.js';
 import { normalizeEmail } from '../../schema/entities.js';
@@ -60,6 +61,9 @@ const PHOTO_CHUNK = 25;
 
 class Paused extends Error {}
 
+/** The job item a deletion writes beside the `deleting` mark; finishDeletion removes both. */
+export const deletionJobItem = (username: string, startedAt: string) => ({ ...keys.deletionJob(username), username, startedAt });
+
 /**
  * GetItem of the profile, then one TransactWriteItems: Update `SET deleting` (conditional on
  * the user being active) + Put of the job item + Delete of the credentials + Delete of the
@@ -82,7 +86,7 @@ export async function startAccountDeletion(db: Db, username: string): Promise<vo
         ExpressionAttributeValues: { ':at': startedAt, ':now': Date.now() },
       }),
     },
-    { Put: { TableName: db.table, Item: { ...keys.deletionJob(username), username, startedAt } } },
+    { Put: { TableName: db.table, Item: deletionJobItem(username, startedAt) } },
     { Delete: { TableName: db.table, Key: keys.credentials(username) } },
   ];
   const claim = typeof user.email === 'string' ? keys.emailClaim(normalizeEmail(user.email)) : undefined;
@@ -339,4 +343,16 @@ async function deletePhotos(db: Db, username: string, options: DeletionOptions, 
       options.onStep?.('photo');
     }
   }
+}
+
+/**
+ * Doctor's repair of a user marked `deleting` without a job item (nothing would finish it): the
+ * job is written, if the user is still marked and no job exists.
+ */
+export function restoreDeletionJob(db: Db, username: string): Promise<boolean> {
+  return repairIf(
+    db,
+    [{ Put: { TableName: db.table, Item: deletionJobItem(username, new Date().toISOString()), ConditionExpression: 'attribute_not_exists(PK)' } }],
+    [{ key: keys.user(username), condition: 'attribute_exists(deleting)' }],
+  );
 }

@@ -13,6 +13,7 @@ import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { backoff, batchGet, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { ACTIVE_USER, activeFor, inactiveUser } from '../guards.js';
 import { safetyErrors } from './errors.js';
+import { setCounterIf } from '../repair.js';
 
 export type { Block };
 
@@ -165,4 +166,12 @@ export async function listBlocks(db: Db, blockerName: string, page: PageRequest 
     Block.decode,
   );
   return result;
+}
+
+/**
+ * Doctor's repair of `blocking` (the user's block items) or `blockedBy` (the block items naming
+ * the user), which blocking and unblocking keep exact: set to the recount if still as read.
+ */
+export function repairBlockCounter(db: Db, username: string, counter: 'blocking' | 'blockedBy', stored: unknown, actual: number): Promise<boolean> {
+  return setCounterIf(db, keys.user(username), [counter], stored, actual);
 }

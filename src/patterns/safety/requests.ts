@@ -15,6 +15,7 @@ import { followUser } from '../follows.js';
 import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from '../guards.js';
 import { notBlocked } from './blocks.js';
 import { safetyErrors } from './errors.js';
+import { repairIf, type Precondition } from '../repair.js';
 
 export type { FollowRequest };
 
@@ -151,6 +152,9 @@ const STALE = ['ALREADY_FOLLOWING', 'USER_NOT_FOUND', 'USER_BLOCKED'];
  * requests (each its own approve transaction, so counters stay exact) up to
  * APPROVE_ON_PUBLIC_LIMIT per call; `pending` says how many remain, and calling again resumes.
  */
+/** The private mark: present exactly when the User item says `private` (reactions check it). */
+export const privateMarkItem = (username: string) => ({ ...keys.privateMark(username), username });
+
 export async function setPrivate(db: Db, usernameInput: string, isPrivate: boolean): Promise<{ private: boolean; approved: number; pending: boolean }> {
   const username = assertUsername(usernameInput);
   const mark = keys.privateMark(username);
@@ -170,7 +174,7 @@ export async function setPrivate(db: Db, usernameInput: string, isPrivate: boole
         }),
       },
       isPrivate
-        ? { Put: { TableName: db.table, Item: { ...mark, username } } }
+        ? { Put: { TableName: db.table, Item: privateMarkItem(username) } }
         : { Delete: { TableName: db.table, Key: mark } },
     ],
     (_failed, reasons) => inactiveUser(username, reasons[0]),
@@ -196,4 +200,25 @@ export async function setPrivate(db: Db, usernameInput: string, isPrivate: boole
   }
   const rest = await listRequests(db, username, { limit: 1 });
   return { private: false, approved, pending: rest.items.length > 0 };
+}
+
+/** The user's `private` as the audit read it: true, or false/absent. */
+function privateWas(username: string, wasPrivate: boolean): Precondition {
+  return {
+    key: keys.user(username),
+    condition: wasPrivate ? '#p = :true' : 'attribute_not_exists(#p) OR #p <> :true',
+    names: { '#p': 'private' },
+    values: { ':true': true },
+  };
+}
+
+/**
+ * Doctor's repair of a private mark that disagrees with `private` as read (`isPrivate`): put or
+ * delete it, only if `private` is still that (a toggle since then wrote the mark itself).
+ */
+export function repairPrivateMark(db: Db, username: string, isPrivate: boolean): Promise<boolean> {
+  const mark = keys.privateMark(username);
+  return isPrivate
+    ? repairIf(db, [{ Put: { TableName: db.table, Item: privateMarkItem(username), ConditionExpression: 'attribute_not_exists(PK)' } }], [privateWas(username, true)])
+    : repairIf(db, [{ Delete: { TableName: db.table, Key: mark, ConditionExpression: 'attribute_exists(PK)' } }], [privateWas(username, false)]);
 }

@@ -11,10 +11,10 @@
  * so a crash replays at most the batch in flight (harmless: derived writes are idempotent).
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { call, conditional, isConditionFailure, type Db } from '../patterns/db.js';
-import { derivedKeys } from '../schema/keys.js';
-import type { RawItem } from '../schema/entity.js';
-import { compareSequence } from './records.js';
+import { call, conditional, isConditionFailure, type Db } from '../../patterns/db.js';
+import { derivedKeys } from '../../schema/keys.js';
+import type { RawItem } from '../../schema/entity.js';
+import { compareSequence } from '../records.js';
 
 /** The reader's name in checkpoint keys; the per-view readers before it used their view's name. */
 export const READER = 'stream';

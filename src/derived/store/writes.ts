@@ -4,12 +4,12 @@
  * rewrites the same item (or deletes an absent one), so effects are never duplicated.
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { errors } from '../errors.js';
-import { eachLimited } from '../limit.js';
-import { backoff, call, type Db } from '../patterns/db.js';
-import type { ItemKey } from '../schema/keys.js';
-import type { RawItem } from '../schema/entity.js';
-import { derivedTableName } from '../schema/table.js';
+import { errors } from '../../errors.js';
+import { eachLimited } from '../../limit.js';
+import { backoff, batchGet, call, type Db } from '../../patterns/db.js';
+import type { ItemKey } from '../../schema/keys.js';
+import type { RawItem } from '../../schema/entity.js';
+import { derivedTableName } from '../../schema/table.js';
 
 /** The same connection, pointed at the derived table (for queryPage, call and friends). */
 export function derivedDb(db: Db): Db {
@@ -54,3 +54,8 @@ export async function batchWrite(db: Db, writes: DerivedWrite[], concurrency = W
 
 /** Epoch seconds `days` from now: the TTL attribute of bounded derived items. */
 export const expiresIn = (days: number, now = Date.now()): number => Math.floor(now / 1000) + Math.round(days * 86_400);
+
+/** The derived items at `wanted` that exist (BatchGetItem in chunks; no session check: not the main table). */
+export function getDerivedItems(derived: Db, wanted: ItemKey[]): Promise<RawItem[]> {
+  return batchGet(derived, 'findMissing', wanted, { sessionCheck: false });
+}

@@ -6,11 +6,11 @@
  * tokens) go as the worker applies the deletions of their sources; `doctor` removes any that
  * outlive their source (src/admin/doctor-derived.ts).
  */
-import { isDomainError } from '../errors.js';
+import { isDomainError } from '../../errors.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { paginate, type Db } from '../patterns/db.js';
-import { derivedRanges } from '../schema/keys.js';
-import { batchWrite, derivedDb } from './store.js';
+import { paginate, type Db } from '../../patterns/db.js';
+import { derivedRanges } from '../../schema/keys.js';
+import { batchWrite, derivedDb } from './writes.js';
 
 export async function deleteDerivedOf(db: Db, username: string): Promise<void> {
   const derived = derivedDb(db);
