@@ -55,3 +55,41 @@ export async function recentPhotoTimestamps(db: Db, username: string, limit: num
     return kind.kind === 'photo' ? [kind.timestamp] : [];
   });
 }
+
+/** Whether a user's photos may be shown to strangers: public, not suspended, not being deleted. */
+export function isPubliclyListed(user: Record<string, unknown> | undefined): boolean {
+  return user !== undefined && user.private !== true && user.suspendedAt === undefined && user.deleting === undefined;
+}
+
+/** GetItem of the user projected to what public listing depends on; undefined when the user no longer exists. */
+export async function listingState(db: Db, username: string): Promise<Record<string, unknown> | undefined> {
+  const result = await call(db, () =>
+    db.doc.send(
+      new GetCommand({
+        TableName: db.table,
+        Key: keys.user(username),
+        ProjectionExpression: 'username, #p, suspendedAt, deleting',
+        ExpressionAttributeNames: { '#p': 'private' },
+      }),
+    ),
+  );
+  return result.Item;
+}
+
+/** Every photo timestamp of the user, a page at a time: Query `PK = USER#u AND begins_with(SK, PHOTO#u#)`, keys only. */
+export async function forEachPhotoPage(db: Db, username: string, onPage: (timestamps: string[]) => Promise<void>): Promise<void> {
+  const range = ranges.photosOf(username);
+  const input = {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+    ProjectionExpression: 'PK, SK',
+    Limit: FOLLOWER_PAGE,
+  };
+  await forEachQueryPage(db, input, async (items) => {
+    const timestamps = items.flatMap((item) => {
+      const kind = classifyKey({ PK: String(item.PK), SK: String(item.SK) });
+      return kind.kind === 'photo' ? [kind.timestamp] : [];
+    });
+    if (timestamps.length > 0) await onPage(timestamps);
+  });
+}

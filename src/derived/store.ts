@@ -6,7 +6,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { eachLimited } from '../limit.js';
-import { backoff, call, type Db } from '../patterns/db.js';
+import { backoff, call, forEachQueryPage, type Db } from '../patterns/db.js';
 import type { ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/items.js';
 import { derivedTableName } from '../schema/table.js';
@@ -54,3 +54,18 @@ export async function batchWrite(db: Db, writes: DerivedWrite[], concurrency = W
 
 /** Epoch seconds `days` from now: the TTL attribute of bounded derived items. */
 export const expiresIn = (days: number, now = Date.now()): number => Math.floor(now / 1000) + Math.round(days * 86_400);
+
+/**
+ * Keeps the newest `keep` entries of one Explore partition and deletes the rest: Query
+ * descending, keys only, past the first `keep`, then BatchWriteItem deletes. Converges
+ * whenever it runs (a replay deletes what is already gone). Returns the entries deleted.
+ */
+export async function trimPartition(derived: Db, pk: string, keep: number): Promise<number> {
+  let seen = 0;
+  const doomed: DerivedWrite[] = [];
+  await forEachQueryPage(derived, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'PK, SK', ScanIndexForward: false }, (items) => {
+    for (const item of items) if (++seen > keep) doomed.push({ delete: { PK: String(item.PK), SK: String(item.SK) } });
+  });
+  await batchWrite(derived, doomed);
+  return doomed.length;
+}
