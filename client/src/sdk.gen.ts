@@ -612,7 +612,7 @@ export const searchUsers = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * People to follow: followed by the people you follow, most shared first; then the most followed and the newest accounts (a new user gets these)
+ * People to follow: followed by the people you follow, most shared first; then the most followed and the most recently active accounts (a new user gets these)
  */
 export const suggestUsers = <ThrowOnError extends boolean = false>(options?: Options<SuggestUsersData, ThrowOnError>): RequestResult<SuggestUsersResponses, SuggestUsersErrors, ThrowOnError> => (options?.client ?? client).get<SuggestUsersResponses, SuggestUsersErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

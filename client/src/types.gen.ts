@@ -911,9 +911,9 @@ export type SuggestionCard = {
      */
     mutuals?: number;
     /**
-     * Why: followed-by people you follow (see mutuals), recommended (the account's recommendedFriends), popular (among the most followed), new (joined recently)
+     * Why: followed-by people you follow (see mutuals), recommended (the account's recommendedFriends), popular (among the most followed), active (posted recently)
      */
-    reason: 'followed-by' | 'recommended' | 'popular' | 'new';
+    reason: 'followed-by' | 'recommended' | 'popular' | 'active';
 };
 
 /**

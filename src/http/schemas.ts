@@ -278,8 +278,8 @@ export const UserSearchResult = Type.Object(
 export const SuggestionCard = Type.Object(
   {
     ...UserSearchResult.properties,
-    reason: Type.Union([Type.Literal('followed-by'), Type.Literal('recommended'), Type.Literal('popular'), Type.Literal('new')], {
-      description: 'Why: followed-by people you follow (see mutuals), recommended (the account\'s recommendedFriends), popular (among the most followed), new (joined recently)',
+    reason: Type.Union([Type.Literal('followed-by'), Type.Literal('recommended'), Type.Literal('popular'), Type.Literal('active')], {
+      description: 'Why: followed-by people you follow (see mutuals), recommended (the account\'s recommendedFriends), popular (among the most followed), active (posted recently)',
     }),
   },
   { title: 'SuggestionCard' },

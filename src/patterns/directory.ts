@@ -1,7 +1,7 @@
 /**
  * Finding people: prefix search over the directory the stream worker derives, and
- * suggestions ("followed by people you follow", then the most followed and the newest
- * accounts the stream worker lists) from a few queries, never a Scan.
+ * suggestions ("followed by people you follow", then the most followed and the most recently
+ * active accounts the stream worker lists) from a few queries, never a Scan.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { actingFor, assertActingLive, projectionWithSession } from './acting.js';
@@ -18,8 +18,8 @@ export const SEARCH_LIMIT_MAX = 20;
 /** Directory tokens read per search: enough to rank a page even when names share a prefix. */
 const SEARCH_CANDIDATES = 100;
 
-/** Why someone is suggested: followed by people I follow, named by the lab's recommendedFriends, among the most followed, or new. */
-export type SuggestionReason = 'followed-by' | 'recommended' | 'popular' | 'new';
+/** Why someone is suggested: followed by people I follow, named by the lab's recommendedFriends, among the most followed, or recently active. */
+export type SuggestionReason = 'followed-by' | 'recommended' | 'popular' | 'active';
 
 export interface UserWithRelation extends Relation {
   user: User;
@@ -89,7 +89,7 @@ export async function searchUsers(db: Db, viewer: string, query: string, limit =
 const SUGGESTION_SOURCES = 5;
 const SOURCE_FOLLOWS = 50;
 
-/** Entries read from each people list (popular, new) when the graph leaves room: enough to survive the filters. */
+/** Entries read from each people list (popular, active) when the graph leaves room: enough to survive the filters. */
 const FILL_CANDIDATES = 40;
 
 /** The newest (or most followed) accounts of one people list: Query descending on the derived table, names only. */
@@ -114,7 +114,7 @@ async function peopleList(db: Db, list: PeopleList): Promise<string[]> {
  * 100), then the same for my 5 most recent follows (in parallel), counting who they follow
  * that I do not; plus the lab's `recommendedFriends` attribute when the user item has one
  * (one GetItem). When that gives fewer than `limit` (a new user's empty graph), the rest comes
- * from the most followed accounts and the newest ones, alternately (two Queries of the derived
+ * from the most followed accounts and the most recently active ones (newest photo), alternately (two Queries of the derived
  * table: in parallel with the graph's when I follow nobody, after it otherwise). Then profiles
  * and viewer state (two BatchGetItem): never myself, people I follow, anyone a block stands
  * between, suspended accounts or accounts being deleted. Each says why it is suggested.
@@ -138,7 +138,7 @@ export async function suggestUsers(db: Db, viewer: string, limit = 10): Promise<
     );
     return (result.Items ?? []).map((i) => ({ user: String(i.followedUser), at: String(i.timestamp) }));
   };
-  const fill = () => Promise.all([peopleList(db, 'popular'), peopleList(db, 'new')]);
+  const fill = () => Promise.all([peopleList(db, 'popular'), peopleList(db, 'active')]);
   const [mine, me] = await Promise.all([
     followsOf(viewer, 100),
     // The viewer's own item: with the session attributes, it is also the request's session check.
@@ -169,15 +169,15 @@ export async function suggestUsers(db: Db, viewer: string, limit = 10): Promise<
   const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, limit).map(([u]) => u);
   if (ranked.length < limit) {
     const [popular, fresh] = await (early ?? fill());
-    // Alternately the most followed and the newest, each name once, until the candidates would fill two pages.
+    // Alternately the most followed and the most recently active, each name once, until the candidates would fill two pages.
     const room = Math.min(2 * limit, SEARCH_LIMIT_MAX) - ranked.length;
     const added: string[] = [];
-    // A new account also among the most followed is suggested as popular, in its place there.
-    const top = new Set(popular.slice(0, room));
+    // An active account also among the most followed (the half of the room they alternate for) is suggested as popular, in its place there.
+    const top = new Set(popular.slice(0, Math.ceil(room / 2)));
     for (let i = 0; added.length < room && (i < popular.length || i < fresh.length); i++) {
-      for (const [name, reason] of [[popular[i], 'popular'], [fresh[i], 'new']] as const) {
+      for (const [name, reason] of [[popular[i], 'popular'], [fresh[i], 'active']] as const) {
         if (name === undefined || added.length >= room || name === viewer || following.has(name) || reasons.has(name)) continue;
-        if (reason === 'new' && top.has(name)) continue;
+        if (reason === 'active' && top.has(name)) continue;
         reasons.set(name, reason);
         added.push(name);
       }
@@ -186,7 +186,7 @@ export async function suggestUsers(db: Db, viewer: string, limit = 10): Promise<
   }
   const found = await withProfiles(db, viewer, ranked);
   // A private stranger's profile shows nothing to a newcomer: the lists suggest public accounts only.
-  const stranger = (name: string) => reasons.get(name) === 'popular' || reasons.get(name) === 'new';
+  const stranger = (name: string) => reasons.get(name) === 'popular' || reasons.get(name) === 'active';
   return found
     .filter((entry) => !entry.following && !(entry.user.private && stranger(entry.user.username)))
     .slice(0, limit)

@@ -27,7 +27,6 @@ interface Entry {
   position: string;
   author: string;
   timestamp: string;
-  expiresAt?: number;
 }
 
 async function shardEntries(db: Db, shard: number, before: string | undefined, n: number): Promise<Entry[]> {
@@ -44,11 +43,11 @@ async function shardEntries(db: Db, shard: number, before: string | undefined, n
   );
   return ((result.Items ?? []) as RawItem[]).flatMap((item) => {
     const parsed = parseFeedPosition(String(item.SK));
-    return parsed ? [{ position: String(item.SK), ...parsed, ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}) }] : [];
+    return parsed ? [{ position: String(item.SK), ...parsed }] : [];
   });
 }
 
-export async function getExplore(db: Db, viewer: string, page: PageRequest = {}, options: { now?: number } = {}): Promise<Page<FeedItem>> {
+export async function getExplore(db: Db, viewer: string, page: PageRequest = {}): Promise<Page<FeedItem>> {
   assertUsername(viewer);
   const n = page.limit ?? EXPLORE_PAGE_DEFAULT;
   if (!Number.isInteger(n) || n < 1 || n > EXPLORE_PAGE_MAX) {
@@ -64,8 +63,7 @@ export async function getExplore(db: Db, viewer: string, page: PageRequest = {},
   const last = chosen.at(-1)?.position;
   const nextCursor = sorted.length > n && last !== undefined ? db.cursors.encode(scope, { before: last }) : undefined;
 
-  const now = Math.floor((options.now ?? Date.now()) / 1000);
-  const live = chosen.filter((e) => e.author !== viewer && (e.expiresAt === undefined || e.expiresAt > now));
+  const live = chosen.filter((e) => e.author !== viewer);
   const authors = [...new Set(live.map((e) => e.author))];
   const state = await viewerState(
     db,

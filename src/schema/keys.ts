@@ -321,7 +321,7 @@ export function keyWord(value: unknown): string {
  * | Worker heartbeat  | WORKERSTATUS            | <view>                                          |
  * | Explore entry     | EXPLORE#<shard 0-3>     | <photoTimestamp>#<author>  (shard: a hash of the author) |
  * | Popular account   | PEOPLE#popular          | <followers, 10 digits>#<username>               |
- * | New account       | PEOPLE#new              | <joinedAt>#<username>                           |
+ * | Active account    | PEOPLE#active           | <newest photo's timestamp>#<username>           |
  */
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
@@ -355,8 +355,8 @@ export function exploreShard(author: string): number {
   return hash % EXPLORE_SHARDS;
 }
 
-/** The suggestion lists the derived table keeps: most followed accounts, and recently joined ones. */
-export type PeopleList = 'popular' | 'new';
+/** The suggestion lists the derived table keeps: most followed accounts, and the most recently active (newest photo). */
+export type PeopleList = 'popular' | 'active';
 
 /** Follower counts padded so that the sort key orders them numerically. */
 const followerSortKey = (followers: number): string => String(Math.max(0, Math.min(Math.floor(followers), 9_999_999_999))).padStart(10, '0');
@@ -381,7 +381,7 @@ export const derivedKeys = {
   /** A recent public photo in its author's Explore partition, newest first when read descending. */
   exploreEntry: (author: string, timestamp: string): ItemKey => ({ PK: EXPLORE + String(exploreShard(author)), SK: feedPosition(author, timestamp) }),
   popularAccount: (username: string, followers: number): ItemKey => ({ PK: `${PEOPLE}popular`, SK: `${followerSortKey(followers)}#${username}` }),
-  newAccount: (username: string, joinedAt: string): ItemKey => ({ PK: `${PEOPLE}new`, SK: `${joinedAt}#${username}` }),
+  activeAccount: (username: string, newestPhoto: string): ItemKey => ({ PK: `${PEOPLE}active`, SK: `${newestPhoto}#${username}` }),
 };
 
 /** A feed entry's sort key: newest first when read descending; the author breaks ties. */
@@ -435,7 +435,7 @@ export function classifyDerivedKey(key: ItemKey): DerivedKeyKind {
     return position ? { kind: 'exploreEntry', ...position } : { kind: 'other' };
   }
   const list = key.PK.slice(PEOPLE.length);
-  if (key.PK.startsWith(PEOPLE) && (list === 'popular' || list === 'new')) {
+  if (key.PK.startsWith(PEOPLE) && (list === 'popular' || list === 'active')) {
     const cut = key.SK.lastIndexOf('#');
     if (cut > 0 && cut < key.SK.length - 1) return { kind: 'people', list, rank: key.SK.slice(0, cut), username: key.SK.slice(cut + 1) };
   }

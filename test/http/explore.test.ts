@@ -2,7 +2,7 @@
 /**
  * First run over HTTP, on the reference data derived by the stream worker: GET /v1/explore
  * (recent public photos of people I do not follow) and GET /v1/me/suggestions for someone who
- * follows nobody (the most followed and the newest accounts). Requests are counted as in
+ * follows nobody (the most followed and the most recently active accounts). Requests are counted as in
  * test/request-counts.test.ts: a bounded number, never a Scan.
  */
 import { readFileSync } from 'node:fs';
@@ -130,7 +130,7 @@ describe('GET /v1/explore', () => {
 });
 
 describe('GET /v1/me/suggestions for someone who follows nobody', () => {
-  it('offers the most followed accounts and new ones, each with its reason, in a bounded number of requests', async () => {
+  it('offers the most followed accounts and recently active ones, each with its reason, in a bounded number of requests', async () => {
     const fresh = await signUp(api, 'fresh');
     await derive();
     metrics.reset();
@@ -145,7 +145,7 @@ describe('GET /v1/me/suggestions for someone who follows nobody', () => {
     const visible = mostFollowed.filter((u) => u !== 'tmartinez' && u !== 'jraymond');
     expect(popular.slice(0, 4).sort()).toEqual(visible.slice(0, 4).sort());
     expect(popular[0]).toBe('nmitchell');
-    expect(items.some((u) => u.reason === 'new')).toBe(true);
+    expect(items.some((u) => u.reason === 'active')).toBe(true);
     for (const hidden of ['fresh', 'tmartinez', 'jraymond']) expect(names).not.toContain(hidden);
     expect(new Set(names).size).toBe(names.length);
   });

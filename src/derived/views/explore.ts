@@ -4,8 +4,9 @@
  * posting spreads over EXPLORE_SHARDS partitions and one author's entries share one), written
  * when a public, active author posts and deleted when the photo goes (deleted, taken down,
  * the account emptied). An author going private, suspended or being deleted loses every entry;
- * coming back (public again, unsuspended) backfills the newest photos. Bounded twice: entries
- * expire (EXPLORE_TTL_DAYS) and every partition is trimmed to its newest EXPLORE_KEEP_PER_SHARD.
+ * coming back (public again, unsuspended) backfills the newest photos. Bounded by count, not
+ * age (so a quiet app still shows its older photos): every partition is trimmed to its newest
+ * EXPLORE_KEEP_PER_SHARD entries, one photo in EXPLORE_TRIM_EVERY triggering the trim.
  * Every write is a Put or Delete of a key computed from the photo, and a trim converges, so a
  * replay changes nothing. Blocks and follows are the reader's: the read filters them.
  */
@@ -14,11 +15,9 @@ import type { RawItem } from '../../schema/items.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { forEachPhotoPage, isPubliclyListed, listingState, recentPhotoTimestamps } from '../sources.js';
-import { batchWrite, expiresIn, trimPartition } from '../store.js';
+import { batchWrite, trimPartition } from '../store.js';
 import { BACKFILL_PHOTOS, type ViewContext } from './context.js';
 
-/** Days an Explore entry lives (DynamoDB TTL on the derived table). */
-export const EXPLORE_TTL_DAYS = 14;
 /** Entries kept per Explore partition (the view holds at most EXPLORE_SHARDS times this many). */
 export const EXPLORE_KEEP_PER_SHARD = 2_500;
 /** One photo in this many (by a hash of its key, so a replay trims at the same photo) trims its partition. */
@@ -28,7 +27,6 @@ export const exploreEntryItem = (author: string, timestamp: string): RawItem => 
   ...derivedKeys.exploreEntry(author, timestamp),
   author,
   photoTimestamp: timestamp,
-  expiresAt: expiresIn(EXPLORE_TTL_DAYS),
 });
 
 function trimsAfter(author: string, timestamp: string): boolean {

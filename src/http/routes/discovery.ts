@@ -38,7 +38,7 @@ export const discoveryRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
       schema: {
         operationId: 'suggestUsers',
         tags: ['users'],
-        summary: 'People to follow: followed by the people you follow, most shared first; then the most followed and the newest accounts (a new user gets these)',
+        summary: 'People to follow: followed by the people you follow, most shared first; then the most followed and the most recently active accounts (a new user gets these)',
         security: BEARER,
         querystring: Type.Object({ limit: Limit }),
         response: { 200: Type.Object({ items: Type.Array(SuggestionCard) }, { title: 'SuggestionPage' }), ...errorsFor({ 400: [], 401: [], 503: [] }) },
