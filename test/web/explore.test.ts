@@ -63,7 +63,7 @@ describe('first run', () => {
       await row.getByRole('button', { name: 'Follow' }).click();
       await row.getByRole('button', { name: 'Unfollow' }).waitFor();
       // The same suggestions on the search screen while its query is empty.
-      await page.getByRole('link', { name: 'Search' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Search', exact: true }).click();
       await page.getByRole('list', { name: 'Suggestions' }).getByRole('listitem').filter({ hasText: '@fan' }).waitFor();
       // Undone, so that the Explore test sees star again.
       expect((await api.call('DELETE', '/v1/users/star/followers/me', { token: newcomer.accessToken })).status).toBe(204);
@@ -76,12 +76,12 @@ describe('first run', () => {
     const { context, page } = await signedIn(newcomer);
     try {
       await page.goto('/');
-      await page.getByRole('link', { name: 'Explore' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Explore', exact: true }).click();
       const grid = page.getByRole('list', { name: 'Photos to explore' });
       await waitFor(async () => (await grid.getByRole('listitem').count()) === 5, { what: 'five tiles', timeoutMs: 10_000 });
       const painted = await grid.locator('.frame').evaluateAll((frames) => frames.filter((f) => (f as HTMLElement).style.backgroundImage.startsWith('url(')).length);
       expect(painted).toBe(5);
-      expect(await page.getByRole('link', { name: 'Explore' }).getAttribute('aria-current')).toBe('page');
+      expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Explore', exact: true }).getAttribute('aria-current')).toBe('page');
       // Opening a tile opens the photo.
       await grid.getByRole('link').first().click();
       await page.waitForURL(/\/p\//);
