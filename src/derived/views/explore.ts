@@ -18,7 +18,7 @@ import { forEachPhotoPage, isPubliclyListed, listingState, recentPhotoTimestamps
 import { batchWrite, trimPartition } from '../store.js';
 import { BACKFILL_PHOTOS, type ViewContext } from './context.js';
 
-/** Entries kept per Explore partition (the view holds at most EXPLORE_SHARDS times this many). */
+/** Entries a trim keeps per Explore partition (between trims the posts since the last one come on top: about 64 on average). */
 export const EXPLORE_KEEP_PER_SHARD = 2_500;
 /** One photo in this many (by a hash of its key, so a replay trims at the same photo) trims its partition. */
 export const EXPLORE_TRIM_EVERY = 64;
