@@ -170,6 +170,17 @@ export type ErrorResponse = {
 };
 
 /**
+ * ExplorePage
+ */
+export type ExplorePage = {
+    items: Array<FeedItem>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
  * FeedItem
  */
 export type FeedItem = {
@@ -920,10 +931,43 @@ export type SignUpResult = {
 };
 
 /**
+ * SuggestionCard
+ */
+export type SuggestionCard = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    name: string;
+    status: string;
+    interests: Array<string>;
+    followers: number;
+    following: number;
+    /**
+     * The pinned photo (an opaque photo id); on a private account, only for those who may see its photos
+     */
+    pinnedPhotoId?: string;
+    avatar?: Image;
+    /**
+     * A private account: its photos and lists are shown to approved followers only; following it sends a request
+     */
+    private: boolean;
+    viewer: ViewerRelation;
+    /**
+     * Suggestions: how many people you follow follow them
+     */
+    mutuals?: number;
+    /**
+     * Why: followed-by people you follow (see mutuals), recommended (the account's recommendedFriends), popular (among the most followed), active (posted recently)
+     */
+    reason: 'followed-by' | 'recommended' | 'popular' | 'active';
+};
+
+/**
  * SuggestionPage
  */
 export type SuggestionPage = {
-    items: Array<UserCard>;
+    items: Array<SuggestionCard>;
 };
 
 /**
@@ -5805,6 +5849,76 @@ export type GetFeedResponses = {
 };
 
 export type GetFeedResponse = GetFeedResponses[keyof GetFeedResponses];
+
+export type GetExploreData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size, 1-18 (default 9)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/explore';
+};
+
+export type GetExploreErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetExploreError = GetExploreErrors[keyof GetExploreErrors];
+
+export type GetExploreResponses = {
+    /**
+     * OK
+     */
+    200: ExplorePage;
+};
+
+export type GetExploreResponse = GetExploreResponses[keyof GetExploreResponses];
 
 export type GetActivityData = {
     body?: never;

@@ -1,6 +1,8 @@
 /**
  * The derived data's audit (part of `quick-photos doctor`): scans the derived table and checks
- * each feed entry, activity item and directory token against the main table with
+ * each feed entry, activity item, directory token, Explore entry (its photo exists, its author
+ * is public and active) and suggestion-list entry (the account is active; a popular entry names
+ * its current follower count, an active entry a photo that exists) against the main table with
  * BatchGetItem. What no longer has a source (a feed entry for a deleted photo or of an author
  * the reader no longer follows, a followed celebrity no longer followed, an activity item about
  * a deleted user or an undone follow, reaction or follow request, a directory token of a
@@ -24,9 +26,10 @@ import { findMissing, type MissingReport } from './rebuild-derived.js';
 import { activityRequires } from '../derived/views/activity.js';
 import { directoryTokenRequires, tokenMatches } from '../derived/views/directory.js';
 import { celebrityFollowRequires, feedEntryRequires } from '../derived/views/feed.js';
+import { popularItem } from '../derived/views/people.js';
 
 export interface DerivedProblem {
-  type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token';
+  type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token' | 'stray-explore-entry' | 'stray-people-entry';
   key: ItemKey;
   reason: string;
   /** What the audit read of its source in the main table, re-checked by the repair. */
@@ -42,6 +45,9 @@ export interface DerivedAuditReport {
   celebrityFollows: number;
   activityItems: number;
   directoryTokens: number;
+  /** Explore entries and suggestion-list entries (popular, new). */
+  exploreEntries: number;
+  peopleEntries: number;
   problems: DerivedProblem[];
   fixed?: number;
   /** Derived items the main table says should exist and do not (re-derived by fix). */
@@ -81,9 +87,46 @@ function checkOf(item: RawItem): Check | undefined {
         },
       };
     }
+    case 'exploreEntry': {
+      const userKey = keys.user(kind.author);
+      return {
+        item: key,
+        type: 'stray-explore-entry',
+        needs: [
+          { key: keys.photo(kind.author, kind.timestamp), reason: `photo ${kind.author}/${kind.timestamp} does not exist` },
+          { key: userKey, reason: `author ${kind.author} does not exist` },
+        ],
+        valid: (found) => hiddenAccount(found(userKey), userKey, kind.author),
+      };
+    }
+    case 'people': {
+      const userKey = keys.user(kind.username);
+      return {
+        item: key,
+        type: 'stray-people-entry',
+        needs: [{ key: userKey, reason: `user ${kind.username} does not exist` }, ...(kind.list === 'active' ? [{ key: keys.photo(kind.username, kind.rank), reason: `${kind.username} has no photo at ${kind.rank}` }] : [])],
+        valid: (found) => {
+          const user = found(userKey);
+          const hidden = hiddenAccount(user, userKey, kind.username, false);
+          if (hidden) return hidden;
+          // An active entry needs its photo (above); an older one beside the newest is merged away at read.
+          if (kind.list === 'active' || popularItem(user)?.SK === key.SK) return undefined;
+          const followers = typeof user?.followers === 'number' ? user.followers : 0;
+          return { reason: `${kind.username} has ${followers} followers`, still: { key: userKey, condition: 'followers = :f', values: { ':f': followers } } };
+        },
+      };
+    }
     default:
       return undefined;
   }
+}
+
+/** Why an account's items have no place in the public lists (private, suspended, being deleted), with the condition that still says so. */
+function hiddenAccount(user: RawItem | undefined, userKey: ItemKey, username: string, privateHides = true): { reason: string; still: Precondition } | undefined {
+  if (user?.suspendedAt !== undefined) return { reason: `${username} is suspended`, still: { key: userKey, condition: 'attribute_exists(suspendedAt)' } };
+  if (user?.deleting !== undefined) return { reason: `${username} is being deleted`, still: { key: userKey, condition: 'attribute_exists(deleting)' } };
+  if (privateHides && user?.private === true) return { reason: `${username} is private`, still: { key: userKey, condition: '#p = :t', names: { '#p': 'private' }, values: { ':t': true } } };
+  return undefined;
 }
 
 const CHUNK = 300;
@@ -92,7 +135,7 @@ export async function auditDerived(
   db: Db,
   options: { fix?: boolean; settings?: Pick<DerivedConfig, 'fanoutThreshold' | 'feedTtlDays'> } = {},
 ): Promise<DerivedAuditReport> {
-  const report: DerivedAuditReport = { exists: true, scanned: 0, feedEntries: 0, celebrityFollows: 0, activityItems: 0, directoryTokens: 0, problems: [] };
+  const report: DerivedAuditReport = { exists: true, scanned: 0, feedEntries: 0, celebrityFollows: 0, activityItems: 0, directoryTokens: 0, exploreEntries: 0, peopleEntries: 0, problems: [] };
   let pending: Check[] = [];
   const settle = async () => {
     const wanted = new Map<string, ItemKey>();
@@ -115,6 +158,8 @@ export async function auditDerived(
         if (check.type === 'stray-feed-entry') report.feedEntries++;
         else if (check.type === 'stray-celebrity-follow') report.celebrityFollows++;
         else if (check.type === 'stray-activity') report.activityItems++;
+        else if (check.type === 'stray-explore-entry') report.exploreEntries++;
+        else if (check.type === 'stray-people-entry') report.peopleEntries++;
         else report.directoryTokens++;
         pending.push(check);
         if (pending.length >= CHUNK) await settle();
@@ -141,6 +186,13 @@ export function repairDerivedProblem(db: Db, problem: DerivedProblem): Promise<b
 }
 
 export function describeDerivedProblem(problem: DerivedProblem): string {
-  const what = { 'stray-feed-entry': 'feed entry', 'stray-celebrity-follow': 'followed celebrity', 'stray-activity': 'activity item', 'stray-directory-token': 'directory token' }[problem.type];
+  const what = {
+    'stray-feed-entry': 'feed entry',
+    'stray-celebrity-follow': 'followed celebrity',
+    'stray-activity': 'activity item',
+    'stray-directory-token': 'directory token',
+    'stray-explore-entry': 'explore entry',
+    'stray-people-entry': 'suggestion-list entry',
+  }[problem.type];
   return `stray ${what} ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
 }

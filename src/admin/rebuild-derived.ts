@@ -10,7 +10,11 @@
  *   (backfilled older photos are not required); a followed author at or above the threshold,
  *   a FEEDSRC item per follower, and each such follower's big-authors item (FEED#f / ~BIG)
  *   naming every one of them (rewritten whole when it lacks one);
- * - directory: each user's search tokens.
+ * - directory: each user's search tokens;
+ * - explore: each public, active author's newest BACKFILL_PHOTOS photos that rank among their
+ *   Explore partition's newest EXPLORE_KEEP_PER_SHARD public photos (what a restore writes);
+ * - people: each active account's popular-list entry (one follower or more), and its
+ *   active-list entry at its newest photo.
  * Each expected key is looked up with BatchGetItem on the derived table; a missing one is
  * written with the views' own item builders (idempotent: a Put of a deterministic key).
  */
@@ -22,8 +26,13 @@ import type { RawItem } from '../schema/entity.js';
 import { batchWrite, derivedDb, getDerivedItems } from '../derived/store/index.js';
 import { directoryItems } from '../derived/views/directory.js';
 import { bigAuthorsItem, celebrityFollowItem, feedEntryItem } from '../derived/views/feed.js';
+import { isPubliclyListed } from '../patterns/users.js';
+import { BACKFILL_PHOTOS } from '../derived/views/context.js';
+import { EXPLORE_KEEP_PER_SHARD, exploreEntryItem } from '../derived/views/explore.js';
+import { activeItem, popularItem } from '../derived/views/people.js';
+import { exploreShard } from '../schema/keys.js';
 
-export const REBUILDABLE_VIEWS = ['feed', 'directory'] as const;
+export const REBUILDABLE_VIEWS = ['feed', 'directory', 'explore', 'people'] as const;
 export type RebuildableView = (typeof REBUILDABLE_VIEWS)[number];
 
 export interface MissingItem {
@@ -92,6 +101,34 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
   }
   if (views.has('directory')) {
     for (const [username, user] of users) if (mine(username)) for (const item of directoryItems(user)) wanted.push({ item, view: 'directory', reason: `search token of ${username}` });
+  }
+  if (views.has('explore')) {
+    const byShard = new Map<number, { author: string; timestamp: string }[]>();
+    for (const photo of photos) {
+      if (!isPubliclyListed(users.get(photo.author))) continue;
+      const shard = exploreShard(photo.author);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), photo]);
+    }
+    for (const list of byShard.values()) {
+      const kept = list.sort((a, b) => (`${a.timestamp}#${a.author}` < `${b.timestamp}#${b.author}` ? 1 : -1)).slice(0, EXPLORE_KEEP_PER_SHARD);
+      const perAuthor = new Map<string, number>();
+      for (const { author, timestamp } of kept) {
+        const rank = (perAuthor.get(author) ?? 0) + 1;
+        perAuthor.set(author, rank);
+        if (rank <= BACKFILL_PHOTOS && mine(author)) wanted.push({ item: exploreEntryItem(author, timestamp) as RawItem & ItemKey, view: 'explore', reason: `public photo ${author}/${timestamp}` });
+      }
+    }
+  }
+  if (views.has('people')) {
+    for (const [username, user] of users) {
+      const item = mine(username) ? popularItem(user) : undefined;
+      if (item) wanted.push({ item, view: 'people', reason: `${username} has ${String(item.followers)} followers` });
+    }
+    const newest = new Map<string, string>();
+    for (const { author, timestamp } of photos) if (timestamp > (newest.get(author) ?? '')) newest.set(author, timestamp);
+    for (const [author, timestamp] of newest) {
+      if (users.has(author) && mine(author)) wanted.push({ item: activeItem(author, timestamp), view: 'people', reason: `${author}'s newest photo` });
+    }
   }
 
   const derived = derivedDb(db);

@@ -15,12 +15,14 @@ import { createStreamsClient } from './stream.js';
 import { activityView } from './views/activity.js';
 import type { ViewContext } from './views/context.js';
 import { directoryView } from './views/directory.js';
+import { exploreView } from './views/explore.js';
 import { feedView } from './views/feed.js';
+import { peopleView } from './views/people.js';
 
 export type { WorkerStatus };
 
 /** Every derived view, applied in this order to each record; a new one is one more entry. */
-export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView];
+export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView, (ctx) => exploreView(ctx), peopleView];
 
 /** The views, built for one table. */
 export function buildViews(db: Db, settings: ViewContext['settings']): DerivedView[] {

@@ -37,6 +37,7 @@ import { uploadRoutes, uploadTargetRoutes } from './routes/uploads.js';
 import { partTargetRoutes, resumableRoutes } from './routes/resumable.js';
 import { socialRoutes } from './routes/social.js';
 import { feedRoutes } from './routes/feed.js';
+import { exploreRoutes } from './routes/explore.js';
 import { activityRoutes } from './routes/activity.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { systemRoutes } from './routes/system.js';
@@ -182,6 +183,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await secured.register(safetyRoutes, { ctx });
         await secured.register(reportRoutes, { ctx });
         await secured.register(feedRoutes, { ctx });
+        await secured.register(exploreRoutes, { ctx });
         await secured.register(activityRoutes, { ctx });
         await secured.register(discoveryRoutes, { ctx });
       });

@@ -272,6 +272,16 @@ export const UserSearchResult = Type.Object(
   { title: 'UserCard' },
 );
 
+export const SuggestionCard = Type.Object(
+  {
+    ...UserSearchResult.properties,
+    reason: Type.Union([Type.Literal('followed-by'), Type.Literal('recommended'), Type.Literal('popular'), Type.Literal('active')], {
+      description: 'Why: followed-by people you follow (see mutuals), recommended (the account\'s recommendedFriends), popular (among the most followed), active (posted recently)',
+    }),
+  },
+  { title: 'SuggestionCard' },
+);
+
 export const FriendshipWithProfile = Type.Object(
   { ...FriendshipView.properties, user: Type.Optional(ProfileCard) },
   { title: 'FriendshipWithProfile', description: 'With expand=profile: the other user, public fields and your relation to them' },

@@ -12,6 +12,7 @@ export * from './safety/index.js';
 export * from './media.js';
 export * from './viewer.js';
 export * from './feed.js';
+export * from './explore.js';
 export * from './activity.js';
 export * from './directory.js';
 export * from './lists.js';

@@ -257,3 +257,23 @@ export async function recentPhotoTimestamps(db: Db, username: string, limit: num
     return kind.kind === 'photo' ? [kind.timestamp] : [];
   });
 }
+
+const PHOTO_PAGE = 1_000;
+
+/** Every photo timestamp of the user, a page at a time: Query `PK = USER#u AND begins_with(SK, PHOTO#u#)`, keys only. */
+export async function forEachPhotoPage(db: Db, username: string, onPage: (timestamps: string[]) => Promise<void>): Promise<void> {
+  const range = ranges.photosOf(username);
+  const input = {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+    ProjectionExpression: 'PK, SK',
+    Limit: PHOTO_PAGE,
+  };
+  for await (const { Items: items } of paginate(db, 'forEachPhotoPage', QueryCommand, input)) {
+    const timestamps = items.flatMap((item) => {
+      const kind = classifyKey({ PK: String(item.PK), SK: String(item.SK) });
+      return kind.kind === 'photo' ? [kind.timestamp] : [];
+    });
+    if (timestamps.length > 0) await onPage(timestamps);
+  }
+}

@@ -169,3 +169,23 @@ export async function assertUserExists(db: Db, username: string): Promise<void> 
   assertActingLive(username, result.Item);
   if (!result.Item) throw errors.userNotFound(username);
 }
+
+/** Whether a user's photos may be shown to strangers: public, not suspended, not being deleted. */
+export function isPubliclyListed(user: Record<string, unknown> | undefined): boolean {
+  return user !== undefined && user.private !== true && user.suspendedAt === undefined && user.deleting === undefined;
+}
+
+/** GetItem of the user projected to what public listing depends on; undefined when the user no longer exists. */
+export async function listingState(db: Db, username: string): Promise<Record<string, unknown> | undefined> {
+  const result = await call(db, 'listingState', () =>
+    db.doc.send(
+      new GetCommand({
+        TableName: db.table,
+        Key: keys.user(username),
+        ProjectionExpression: 'username, #p, suspendedAt, deleting',
+        ExpressionAttributeNames: { '#p': 'private' },
+      }),
+    ),
+  );
+  return result.Item;
+}

@@ -310,6 +310,9 @@ export function usernamesNamedBy(key: ItemKey, ownerOfPhotoId: (id: string) => s
  * | Checkpoint, lease | CHECKPOINT#<reader>     | <streamLabel>#<shardId>  (reader: `stream`; per-view names before it) |
  * | Dead letter       | DEADLETTER#<view>       | <sequenceNumber>                                |
  * | Worker heartbeat  | WORKERSTATUS            | <view>                                          |
+ * | Explore entry     | EXPLORE#<shard 0-3>     | <photoTimestamp>#<author>  (shard: a hash of the author) |
+ * | Popular account   | PEOPLE#popular          | <followers, 10 digits>#<username>               |
+ * | Active account    | PEOPLE#active           | <newest photo's timestamp>#<username>           |
  */
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
@@ -324,8 +327,30 @@ const DIRECTORY = 'DIR#';
 const CHECKPOINT = 'CHECKPOINT#';
 const DEAD_LETTER = 'DEADLETTER#';
 const WORKER_STATUS = 'WORKERSTATUS';
+const EXPLORE = 'EXPLORE#';
+const PEOPLE = 'PEOPLE#';
 /** The derived table's key prefixes: like KEY_PREFIXES, none may ever reach an API response. */
-export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS] as const;
+export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS, EXPLORE, PEOPLE] as const;
+
+/**
+ * Partitions of the Explore view: a new photo is one write to one of them, so the whole app's
+ * posting rate is spread over this many (each takes ~1,000 writes/s); a read merges them all.
+ * Changing it re-keys every entry: `worker rebuild explore` after a change.
+ */
+export const EXPLORE_SHARDS = 4;
+
+/** The author's Explore partition (FNV-1a of the name): all of one author's entries in one place. */
+export function exploreShard(author: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < author.length; i++) hash = Math.imul(hash ^ author.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % EXPLORE_SHARDS;
+}
+
+/** The suggestion lists the derived table keeps: most followed accounts, and the most recently active (newest photo). */
+export type PeopleList = 'popular' | 'active';
+
+/** Follower counts padded so that the sort key orders them numerically. */
+const followerSortKey = (followers: number): string => String(Math.max(0, Math.min(Math.floor(followers), 9_999_999_999))).padStart(10, '0');
 
 export const derivedKeys = {
   feedEntry: (reader: string, author: string, timestamp: string): ItemKey => ({ PK: FEED + reader, SK: feedPosition(author, timestamp) }),
@@ -344,6 +369,10 @@ export const derivedKeys = {
   checkpoint: (view: string, streamLabel: string, shardId: string): ItemKey => ({ PK: CHECKPOINT + view, SK: `${streamLabel}#${shardId}` }),
   deadLetter: (view: string, sequenceNumber: string): ItemKey => ({ PK: DEAD_LETTER + view, SK: sequenceNumber }),
   workerStatus: (view: string): ItemKey => ({ PK: WORKER_STATUS, SK: view }),
+  /** A recent public photo in its author's Explore partition, newest first when read descending. */
+  exploreEntry: (author: string, timestamp: string): ItemKey => ({ PK: EXPLORE + String(exploreShard(author)), SK: feedPosition(author, timestamp) }),
+  popularAccount: (username: string, followers: number): ItemKey => ({ PK: `${PEOPLE}popular`, SK: `${followerSortKey(followers)}#${username}` }),
+  activeAccount: (username: string, newestPhoto: string): ItemKey => ({ PK: `${PEOPLE}active`, SK: `${newestPhoto}#${username}` }),
 };
 
 /** A feed entry's sort key: newest first when read descending; the author breaks ties. */
@@ -366,6 +395,8 @@ export const derivedRanges = {
   checkpoints: (view: string, streamLabel: string) => ({ pk: CHECKPOINT + view, prefix: `${streamLabel}#` }),
   deadLetters: (view: string) => ({ pk: DEAD_LETTER + view }),
   workerStatus: () => ({ pk: WORKER_STATUS }),
+  exploreShard: (shard: number) => ({ pk: EXPLORE + String(shard) }),
+  people: (list: PeopleList) => ({ pk: PEOPLE + list }),
   /** A user's photos strictly older than `timestamp` (the exclusive upper bound of a feed page). */
   photosBefore: (username: string, timestamp: string) => ({ pk: USER + username, from: `${PHOTO}${username}#`, to: `${PHOTO}${username}#${timestamp}` }),
 };
@@ -376,6 +407,8 @@ export type DerivedKeyKind =
   | { kind: 'celebrityFollow'; reader: string; author: string }
   | { kind: 'activity'; user: string }
   | { kind: 'directoryToken' }
+  | { kind: 'exploreEntry'; author: string; timestamp: string }
+  | { kind: 'people'; list: PeopleList; username: string; rank: string }
   | { kind: 'other' };
 
 /** What a derived-table key says about its item; the one place those keys are read back. */
@@ -388,6 +421,15 @@ export function classifyDerivedKey(key: ItemKey): DerivedKeyKind {
   if (key.PK.startsWith(FEED_SOURCE)) return { kind: 'celebrityFollow', reader: key.PK.slice(FEED_SOURCE.length), author: key.SK };
   if (key.PK.startsWith(ACTIVITY) && key.SK.startsWith(ACTIVITY_ITEM)) return { kind: 'activity', user: key.PK.slice(ACTIVITY.length) };
   if (key.PK.startsWith(DIRECTORY)) return { kind: 'directoryToken' };
+  if (key.PK.startsWith(EXPLORE)) {
+    const position = parseFeedPosition(key.SK);
+    return position ? { kind: 'exploreEntry', ...position } : { kind: 'other' };
+  }
+  const list = key.PK.slice(PEOPLE.length);
+  if (key.PK.startsWith(PEOPLE) && (list === 'popular' || list === 'active')) {
+    const cut = key.SK.lastIndexOf('#');
+    if (cut > 0 && cut < key.SK.length - 1) return { kind: 'people', list, rank: key.SK.slice(0, cut), username: key.SK.slice(cut + 1) };
+  }
   return { kind: 'other' };
 }
 

@@ -27,9 +27,11 @@ describe('the CLI and the derived views', () => {
       ['feed', 967],
       ['activity', 967],
       ['directory', 967],
+      ['explore', 967],
+      ['people', 967],
     ]);
     // A second run resumes from the checkpoints: nothing to apply.
-    expect(JSON.parse((await cli('worker', '--once', '--json')).out)).toMatchObject({ views: [{ processed: 0 }, { processed: 0 }, { processed: 0 }] });
+    expect(JSON.parse((await cli('worker', '--once', '--json')).out)).toMatchObject({ views: [{ processed: 0 }, { processed: 0 }, { processed: 0 }, { processed: 0 }, { processed: 0 }] });
   });
 
   it('worker status says when no worker is running', async () => {

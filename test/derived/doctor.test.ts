@@ -97,8 +97,12 @@ describe('doctor on derived data', () => {
     const rebuild = await runCli(db.table, ['worker', 'rebuild', 'directory', '--user', 'haroldwatkins']);
     expect(rebuild.code, rebuild.err).toBe(0);
     expect(rebuild.out).toMatch(/1 re-derived/);
+    // The photo is missing from Explore too, and its author's active-list entry with it.
+    expect(missing.filter((m) => m.view === 'explore' || m.view === 'people').map((m) => m.key)).toEqual(
+      expect.arrayContaining([derivedKeys.exploreEntry('jacksonjason', photo.timestamp), derivedKeys.activeAccount('jacksonjason', photo.timestamp)]),
+    );
     const fixed = await auditDerived(db, { fix: true, settings });
-    expect(fixed.missing!.rebuilt).toBe(followers.length + 1);
+    expect(fixed.missing!.rebuilt).toBe(followers.length + 1 + 2);
     expect((await auditDerived(db, { settings })).missing!.missing).toEqual([]);
     for (const reader of followers) expect(await feedOf(db, reader)).toContain(`${photo.timestamp}#jacksonjason`);
     expect(await getUser(db, 'haroldwatkins')).toBeDefined();

@@ -3,7 +3,7 @@
  * out of the lab's ranges even in the main table (should they ever be moved there).
  */
 import { describe, expect, it } from 'vitest';
-import { classifyDerivedKey, derivedKeys, feedPosition, labQueriesReading, parseFeedPosition, type ItemKey } from '../../src/schema/keys.js';
+import { classifyDerivedKey, derivedKeys, EXPLORE_SHARDS, exploreShard, feedPosition, labQueriesReading, parseFeedPosition, type ItemKey } from '../../src/schema/keys.js';
 import { derivedTableName } from '../../src/schema/table.js';
 
 // Every argument is a username, a timestamp, a reaction type, a search token or a shard id: none holds `#` or upper case.
@@ -32,5 +32,16 @@ describe('derived keys', () => {
     expect(classifyDerivedKey(derivedKeys.feedBigAuthors('ann'))).toEqual({ kind: 'feedBigAuthors', reader: 'ann' });
     expect(derivedKeys.feedBigAuthors('ann').SK > derivedKeys.feedEntry('ann', 'bob', '9999-12-31T23:59:59').SK).toBe(true);
     expect(classifyDerivedKey(derivedKeys.followActivity('ann', '2019-01-01T00:00:00', 'bob'))).toEqual({ kind: 'activity', user: 'ann' });
+  });
+
+  it('Explore entries spread over the partitions by author, and people lists sort by count and time', () => {
+    expect(classifyDerivedKey(derivedKeys.exploreEntry('bob', '2019-01-01T00:00:00'))).toEqual({ kind: 'exploreEntry', author: 'bob', timestamp: '2019-01-01T00:00:00' });
+    const shards = new Set(Array.from({ length: 64 }, (_, i) => exploreShard(`user${i}`)));
+    expect([...shards].sort()).toEqual(Array.from({ length: EXPLORE_SHARDS }, (_, i) => i));
+    expect(derivedKeys.exploreEntry('bob', 'x').PK).toBe(derivedKeys.exploreEntry('bob', 'y').PK);
+    expect(classifyDerivedKey(derivedKeys.popularAccount('ann', 12))).toEqual({ kind: 'people', list: 'popular', username: 'ann', rank: '0000000012' });
+    // Numeric order, not text order: 100 followers sort above 12.
+    expect(derivedKeys.popularAccount('zed', 100).SK > derivedKeys.popularAccount('abe', 12).SK).toBe(true);
+    expect(classifyDerivedKey(derivedKeys.activeAccount('ann', '2019-01-01T00:00:00'))).toEqual({ kind: 'people', list: 'active', username: 'ann', rank: '2019-01-01T00:00:00' });
   });
 });

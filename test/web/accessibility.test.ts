@@ -41,7 +41,7 @@ async function violations(page: Page): Promise<string[]> {
 }
 
 const SIGNED_OUT = ['/login', '/signup', '/forgot-password', '/reset-password'];
-const SIGNED_IN = ['/', '/search', '/activity', '/u/axe-owner', '/u/axe-owner/followers', '/upload', '/settings', '/u/nobody-here', 'photo'];
+const SIGNED_IN = ['/', '/search', '/explore', '/activity', '/u/axe-owner', '/u/axe-owner/followers', '/upload', '/settings', '/u/nobody-here', 'photo'];
 
 describe.each(['light', 'dark'] as const)('every screen in the %s theme', (theme) => {
   it('has no serious or critical axe violation', async () => {

@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { Activity, refreshUnread, unread } from './screens/activity.js';
 import { LogIn, SignUp } from './screens/auth.js';
+import { Explore } from './screens/explore.js';
 import { Feed } from './screens/feed.js';
 import { ForgotPassword, ResetPassword } from './dialogs/index.js';
 import { Followers, Following } from './screens/people.js';
@@ -62,6 +63,7 @@ function Nav({ username }: { username: string }) {
     <nav class="nav" aria-label="Main">
       {link('/', 'Home')}
       {link('/search', 'Search')}
+      {link('/explore', 'Explore')}
       {link('/upload', 'New photo')}
       {link('/activity', 'Activity', count > 0 ? `${count} unread` : undefined)}
       {link(`/u/${username}`, 'Profile')}
@@ -102,6 +104,7 @@ function App() {
         <Route path="/login" component={() => <Redirect to="/" />} />
         <Route path="/signup" component={() => <Redirect to="/" />} />
         <Route path="/search" component={Search} />
+        <Route path="/explore" component={Explore} />
         <Route path="/activity" component={Activity} />
         <Route path="/u/:username" component={Profile} />
         <Route path="/u/:username/followers" component={Followers} />

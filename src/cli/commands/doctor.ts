@@ -40,7 +40,7 @@ export function register(program: Command, ctx: CliContext): void {
       ...files.problems.map(describeBlobProblem),
       ...(options.fix && files.problems.length > 0 ? [`Repaired ${files.fixed ?? 0} stored-file problems.`] : []),
       derived.exists
-        ? `Derived data: ${derived.feedEntries} feed entries, ${derived.celebrityFollows} followed celebrities, ${derived.activityItems} activity items, ${derived.directoryTokens} directory tokens; ${derived.problems.length} stray.`
+        ? `Derived data: ${derived.feedEntries} feed entries, ${derived.celebrityFollows} followed celebrities, ${derived.activityItems} activity items, ${derived.directoryTokens} directory tokens, ${derived.exploreEntries} explore entries, ${derived.peopleEntries} suggestion-list entries; ${derived.problems.length} stray.`
         : 'Derived data: no derived table (created by `table create` or `npm start`).',
       ...derived.problems.map(describeDerivedProblem),
       ...(options.fix && derived.problems.length > 0 ? [`Removed ${derived.fixed ?? 0} stray derived items.`] : []),

@@ -3,6 +3,7 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { call, isConditionFailure, paginate, type Db } from '../../patterns/db.js';
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
+import { batchWrite, type DerivedWrite } from './writes.js';
 
 /**
  * Lists or unlists one big author in the reader's big-authors item (FEED#<reader> / ~BIG), which
@@ -42,4 +43,20 @@ export async function forEachKeyPageWhere(
     ExpressionAttributeValues: { ':pk': range.pk, ':f': value, ...(range.prefix === undefined ? {} : { ':prefix': range.prefix }) },
   };
   for await (const { Items: items } of paginate(derived, 'forEachKeyPageWhere', QueryCommand, input)) if (items.length > 0) await onPage(items);
+}
+
+/**
+ * Keeps the newest `keep` entries of one Explore partition and deletes the rest: Query
+ * descending, keys only, past the first `keep`, then BatchWriteItem deletes. Converges
+ * whenever it runs (a replay deletes what is already gone). Returns the entries deleted.
+ */
+export async function trimPartition(derived: Db, pk: string, keep: number): Promise<number> {
+  let seen = 0;
+  const doomed: DerivedWrite[] = [];
+  const input = { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'PK, SK', ScanIndexForward: false };
+  for await (const { Items: items } of paginate(derived, 'trimPartition', QueryCommand, input)) {
+    for (const item of items) if (++seen > keep) doomed.push({ delete: { PK: String(item.PK), SK: String(item.SK) } });
+  }
+  await batchWrite(derived, doomed);
+  return doomed.length;
 }

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { SEARCH_LIMIT_MAX, searchUsers, suggestUsers, type UserWithRelation } from '../../patterns/index.js';
 import type { MediaUrls } from '../../blobs/index.js';
 import { BEARER, type RouteOptions } from '../context.js';
-import { errorsFor, UserSearchResult } from '../schemas.js';
+import { errorsFor, SuggestionCard, UserSearchResult } from '../schemas.js';
 import { profileCardView } from '../views.js';
 
 const card = (urls: MediaUrls) => (entry: UserWithRelation) => ({
@@ -38,13 +38,15 @@ export const discoveryRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
       schema: {
         operationId: 'suggestUsers',
         tags: ['users'],
-        summary: 'People to follow: followed by the people you follow, most shared first',
+        summary: 'People to follow: followed by the people you follow, most shared first; then the most followed and the most recently active accounts (a new user gets these)',
         security: BEARER,
         querystring: Type.Object({ limit: Limit }),
-        response: { 200: Type.Object({ items: Type.Array(UserSearchResult) }, { title: 'SuggestionPage' }), ...errorsFor({ 400: [], 401: [], 503: [] }) },
+        response: { 200: Type.Object({ items: Type.Array(SuggestionCard) }, { title: 'SuggestionPage' }), ...errorsFor({ 400: [], 401: [], 503: [] }) },
       },
     },
-    async (request) => ({ items: (await suggestUsers(db, request.username, request.query.limit ?? 10)).map(card(media.urlsFor(request))) }),
+    async (request) => ({
+      items: (await suggestUsers(db, request.username, request.query.limit ?? 10)).map((entry) => ({ ...card(media.urlsFor(request))(entry), reason: entry.reason ?? 'followed-by' })),
+    }),
   );
   done();
 };

@@ -2,6 +2,7 @@
 import { getFeed, type FeedItem } from '../../../client/src/index.js';
 import { api } from '../session.js';
 import { ReactionBar } from '../social.js';
+import { SuggestedPeople } from '../suggestions.js';
 import { Ago, Avatar, MoreSentinel, PhotoImage, Screen, usePaged } from '../ui.js';
 
 function FeedCard({ item, first }: { item: FeedItem; first: boolean }) {
@@ -38,9 +39,12 @@ export function Feed() {
         ))}
       </div>
       {feed.done && feed.items.length === 0 ? (
-        <p class="muted">
-          Nothing here yet. <a href="/search">Find people to follow</a> or <a href="/upload">share a photo</a>.
-        </p>
+        <>
+          <p class="muted">
+            Nothing here yet. Follow people to see their photos, <a href="/explore">explore</a> or <a href="/upload">share a photo</a>.
+          </p>
+          <SuggestedPeople />
+        </>
       ) : null}
       <MoreSentinel list={feed} started={feed.items.length > 0} />
     </Screen>

@@ -1,8 +1,9 @@
 /** Find people: search by username or name as I type; with no query, people to follow. */
 import { useEffect, useState } from 'preact/hooks';
-import { searchUsers, suggestUsers, type UserCard } from '../../../client/src/index.js';
+import { searchUsers, suggestUsers, type SuggestionCard, type UserCard } from '../../../client/src/index.js';
 import { api } from '../session.js';
 import { FollowButton, PersonRow, relationOf } from '../social.js';
+import { reasonOf } from '../suggestions.js';
 import { Notice, problem, Screen } from '../ui.js';
 
 const DEBOUNCE_MS = 200;
@@ -47,11 +48,12 @@ export function Search() {
       <ul class="people" aria-label={trimmed ? 'Search results' : 'Suggestions'}>
         {(people ?? []).map((user) => (
           <PersonRow key={user.username} username={user.username} name={user.name} avatar={user.avatar}>
+            {'reason' in user ? <span class="muted reason">{reasonOf(user as SuggestionCard)}</span> : null}
             <FollowButton username={user.username} initial={relationOf(user.viewer)} />
           </PersonRow>
         ))}
       </ul>
-      {people?.length === 0 ? <p class="muted">{trimmed ? 'Nobody found.' : 'Follow a few people to get suggestions.'}</p> : null}
+      {people?.length === 0 ? <p class="muted">{trimmed ? 'Nobody found.' : 'No suggestions right now: try a name.'}</p> : null}
     </Screen>
   );
 }
