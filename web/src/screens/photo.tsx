@@ -1,6 +1,11 @@
-/** One photo: the image, its caption, reaction counts with mine toggled in place, who reacted. */
+/**
+ * One photo: the image, its caption, reaction counts with mine toggled in place, who reacted.
+ * On a desktop the photo stands beside a side column (author, caption, reactions, and room
+ * for a conversation); on a phone they stack, the photo edge to edge.
+ */
 import { useEffect, useState } from 'preact/hooks';
-import { getPhoto, listPhotoReactions, type PhotoForViewer } from '../../../client/src/index.js';
+import { getPhoto, listPhotoReactions, type PhotoForViewer } from '@quick-photos/client';
+import { PhotoSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS, ReactionBar } from '../social.js';
 import { Ago, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
@@ -39,34 +44,35 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
     );
   }
   return (
-    <Screen title={photo?.caption ?? 'Photo'}>
+    <Screen title={photo?.caption ?? 'Photo'} wide>
       <Notice error={error} />
+      {!shown && !error ? <PhotoSkeleton photoId={photoId} /> : null}
       {shown ? (
-        <article class="photo">
-          <header>
-            <a href={`/u/${shown.username}`}>@{shown.username}</a>
-            <Ago at={shown.timestamp} />
-          </header>
-          <PhotoImage photo={shown} variant="feed" alt={shown.caption ?? `Photo by ${shown.username}`} eager />
-          {shown.caption ? <p class="caption">{shown.caption}</p> : null}
-          <ReactionBar photo={shown} mine={shown.myReactions} onChange={() => setVersion((v) => v + 1)} />
+        <article class="photo detail">
+          <div class="detail-media">
+            <PhotoImage photo={shown} variant="feed" alt={shown.caption ?? `Photo by ${shown.username}`} eager />
+          </div>
+          <div class="detail-side">
+            <header>
+              <a href={`/u/${shown.username}`}>@{shown.username}</a>
+              <Ago at={shown.timestamp} />
+            </header>
+            {shown.caption ? <p class="caption">{shown.caption}</p> : null}
+            <ReactionBar photo={shown} mine={shown.myReactions} onChange={() => setVersion((v) => v + 1)} />
+            <h2>Reactions</h2>
+            {reactions.done && reactions.items.length === 0 ? <p class="muted caption">No reactions yet: be the first.</p> : null}
+            <ul class="people" aria-label="Who reacted">
+              {reactions.items.map((r) => (
+                <PersonRow key={`${r.reactingUser}-${r.reactionType}`} username={r.reactingUser} name={r.user?.name} avatar={r.user?.avatar}>
+                  <span role="img" aria-label={REACTIONS.find((x) => x.type === r.reactionType)?.label}>
+                    {REACTIONS.find((x) => x.type === r.reactionType)?.glyph}
+                  </span>
+                </PersonRow>
+              ))}
+            </ul>
+            <MoreSentinel list={reactions} started={reactions.items.length > 0} />
+          </div>
         </article>
-      ) : null}
-      {shown ? (
-        <>
-          <h2>Reactions</h2>
-          {reactions.done && reactions.items.length === 0 ? <p class="muted">No reactions yet: be the first.</p> : null}
-          <ul class="people" aria-label="Who reacted">
-            {reactions.items.map((r) => (
-              <PersonRow key={`${r.reactingUser}-${r.reactionType}`} username={r.reactingUser} name={r.user?.name} avatar={r.user?.avatar}>
-                <span role="img" aria-label={REACTIONS.find((x) => x.type === r.reactionType)?.label}>
-                  {REACTIONS.find((x) => x.type === r.reactionType)?.glyph}
-                </span>
-              </PersonRow>
-            ))}
-          </ul>
-          <MoreSentinel list={reactions} />
-        </>
       ) : null}
     </Screen>
   );
