@@ -93,20 +93,25 @@ async function postPhoto(session: Session, seed: number, caption: string, size?:
 }
 
 describe('the web app', () => {
-  it('loads the first screen within its JavaScript budget, and the other screens only when opened', async () => {
+  it('loads the first screen within its JavaScript budget, and the other screens only after it', async () => {
     const dora = await signUp(api, 'dora');
     const { context, page } = await signedInContext(browser, api.url, dora, { viewport: PHONE });
     try {
       await page.goto('/');
       await page.getByRole('link', { name: 'Find people to follow' }).waitFor();
-      const loaded = await page.evaluate(() =>
-        (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => /\/assets\/[^/]+\.js$/.test(new URL(r.name).pathname)).map((r) => ({ path: new URL(r.name).pathname, bytes: r.decodedBodySize })),
-      );
-      const firstScreen = loaded.reduce((sum, r) => sum + r.bytes, 0);
+      // The first screen's share: what was asked for before the app began warming the other screens.
+      await page.waitForFunction(() => performance.getEntriesByName('quick-photos:warmed').length > 0);
+      const loaded = await page.evaluate(() => {
+        const warm = performance.getEntriesByName('quick-photos:warm')[0]?.startTime ?? 0;
+        return (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+          .filter((r) => /\/assets\/[^/]+\.js$/.test(new URL(r.name).pathname))
+          .map((r) => ({ path: new URL(r.name).pathname, bytes: r.decodedBodySize, first: r.startTime < warm }));
+      });
+      const firstScreen = loaded.filter((r) => r.first).reduce((sum, r) => sum + r.bytes, 0);
       expect(firstScreen).toBeGreaterThan(0);
       expect(firstScreen).toBeLessThan(SCRIPT_BUDGET_BYTES);
-      // The screens not shown stay on the server: settings' chunk is not among what loaded.
-      expect(loaded.some((r) => r.path.includes('/settings-'))).toBe(false);
+      // The screens not shown came after, in the background: settings' chunk among them.
+      expect(loaded.filter((r) => r.path.includes('/settings-')).map((r) => r.first)).toEqual([false]);
       expect(await scriptBytes(rig!.webDir)).toBeGreaterThan(firstScreen);
     } finally {
       await context.close();

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { getPhoto, listPhotoReactions, type PhotoForViewer } from '@quick-photos/client';
-import { PhotoSkeleton } from '../layout/skeleton.js';
+import { PhotoSkeleton, RowsSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS, ReactionBar } from '../social.js';
 import { Ago, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
@@ -60,6 +60,7 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
             {shown.caption ? <p class="caption">{shown.caption}</p> : null}
             <ReactionBar photo={shown} mine={shown.myReactions} onChange={() => setVersion((v) => v + 1)} />
             <h2>Reactions</h2>
+            {reactions.busy && reactions.items.length === 0 ? <RowsSkeleton count={2} /> : null}
             {reactions.done && reactions.items.length === 0 ? <p class="muted caption">No reactions yet: be the first.</p> : null}
             <ul class="people" aria-label="Who reacted">
               {reactions.items.map((r) => (
