@@ -14,7 +14,8 @@ import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { startApi, testConfig, type Api, type Session } from '../http/support.js';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-export const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url).pathname : join(tmpdir(), 'qp-screenshots');
+/** Where the journey leaves its screenshots, for a look after a run (the README's come from `npm run screenshots`). */
+export const SCREENSHOT_DIR = join(tmpdir(), 'qp-screenshots');
 
 /** A phone's viewport: the layout must hold at 360 px wide. */
 export const PHONE = { width: 360, height: 740 };
