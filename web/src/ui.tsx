@@ -1,6 +1,6 @@
 /** Small pieces every screen shares: error notices, avatars, paged lists with infinite scroll. */
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { thumbHashToDataURL } from 'thumbhash';
 import type { ErrorResponse, Image, ImageVariant, Photo } from '@quick-photos/client';
 
@@ -279,7 +279,8 @@ export function Ago({ at }: { at: string }) {
   const full = utc(at).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
   const [open, setOpen] = useState(false);
   const pressing = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useEffect(() => {
+  // A layout effect: the next touch closes it even when it comes before the next frame.
+  useLayoutEffect(() => {
     if (!open) return;
     const close = () => setOpen(false);
     document.addEventListener('pointerdown', close);
