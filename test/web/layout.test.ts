@@ -4,7 +4,8 @@
  * suggestions, a 3-column profile grid, the photo beside its side column). Boxes and positions
  * are asserted, not pixels. Then the states: skeletons while a list loads (its answer held by a
  * route handler until the skeleton has been seen), empty lists with their next step, the
- * offline banner, and the full date of a relative time on a long press.
+ * offline banner, the full date of a relative time on a long press, and a screen whose code
+ * cannot be fetched.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -257,6 +258,23 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       expect(await tip.textContent()).toBe(full);
       await page.mouse.click(1, 1);
       await tip.waitFor({ state: 'detached' });
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('a screen whose code cannot be fetched', () => {
+  it('says so and offers a reload, instead of a blank page', async () => {
+    const { context, page } = await signedInContext(rig.browser, rig.api.url, vera, { viewport: VIEWPORTS.phone });
+    try {
+      await page.route('**/assets/settings-*.js', (route) => route.abort('internetdisconnected'));
+      await page.goto('/settings');
+      await page.getByRole('heading', { name: 'This screen didn’t load' }).waitFor();
+      await page.getByRole('button', { name: 'Reload' }).waitFor();
+      // The frame stays usable around it.
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home', exact: true }).click();
+      await page.getByRole('article').first().waitFor();
     } finally {
       await context.close();
     }
