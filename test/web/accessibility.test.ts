@@ -1,5 +1,6 @@
 /**
- * Every screen, in the light theme and the dark one (the system setting decides), checked by
+ * Every screen, in the light theme and the dark one (the system setting decides), at a phone's
+ * size and a desktop's (their layouts differ: bottom or side navigation, columns), checked by
  * axe-core against WCAG 2.1 A and AA: no serious or critical violation anywhere. The screens
  * are filled (a photo, a follower, a reaction), so what is checked is what people see.
  */
@@ -8,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoJpeg } from '../support/images.js';
 import { profile, signUp, type Session } from '../http/support.js';
-import { PHONE, startWebRig, type WebRig } from './support.js';
+import { startWebRig, THEMES, VIEWPORTS, type Layout, type WebRig } from './support.js';
 
 let rig: WebRig;
 let owner: Session;
@@ -43,9 +44,9 @@ async function violations(page: Page): Promise<string[]> {
 const SIGNED_OUT = ['/login', '/signup', '/forgot-password', '/reset-password'];
 const SIGNED_IN = ['/', '/search', '/explore', '/activity', '/u/axe-owner', '/u/axe-owner/followers', '/upload', '/settings', '/u/nobody-here', 'photo'];
 
-describe.each(['light', 'dark'] as const)('every screen in the %s theme', (theme) => {
+describe.each((Object.keys(VIEWPORTS) as Layout[]).flatMap((layout) => THEMES.map((theme) => [layout, theme] as const)))('every screen at the %s size in the %s theme', (layout, theme) => {
   it('has no serious or critical axe violation', async () => {
-    const context = await rig.browser.newContext({ baseURL: rig.api.url, viewport: PHONE, colorScheme: theme });
+    const context = await rig.browser.newContext({ baseURL: rig.api.url, viewport: VIEWPORTS[layout], colorScheme: theme });
     context.setDefaultTimeout(10_000);
     const page = await context.newPage();
     const found: string[] = [];
@@ -67,8 +68,9 @@ describe.each(['light', 'dark'] as const)('every screen in the %s theme', (theme
       for (const path of SIGNED_IN) {
         await page.goto(path === 'photo' ? `/p/${photoId}` : path);
         await page.locator('main').waitFor();
-        // Settled: no list still loading.
+        // Settled: no list still loading, no skeleton left.
         await expect.poll(() => page.getByText('Loading…').count()).toBe(0);
+        await expect.poll(() => page.locator('.skeleton').count()).toBe(0);
         found.push(...(await violations(page)).map((v) => `${path}: ${v}`));
       }
     } finally {

@@ -89,6 +89,8 @@ describe('missing things and failing lists', () => {
   it('offline: the list says so, asks once, and loads when the connection is back', async () => {
     const { context, page, requests } = await signedIn('offline-lists');
     try {
+      // Every screen's code is in (the app fetches them once the first screen is up): the network may go.
+      await page.waitForFunction(() => performance.getEntriesByName('quick-photos:warmed').length > 0);
       await context.setOffline(true);
       // A client-side navigation: the app is loaded, the network is gone.
       await page.evaluate(() => {

@@ -7,17 +7,26 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { inject } from 'vitest';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
-import { startApi, testConfig, type Api } from '../http/support.js';
+import { startApi, testConfig, type Api, type Session } from '../http/support.js';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-export const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url).pathname : join(tmpdir(), 'qp-screenshots');
+/** Where the journey leaves its screenshots, for a look after a run (the README's come from `npm run screenshots`). */
+export const SCREENSHOT_DIR = join(tmpdir(), 'qp-screenshots');
 
 /** A phone's viewport: the layout must hold at 360 px wide. */
 export const PHONE = { width: 360, height: 740 };
+/** The two layouts' test sizes: a current phone (bottom navigation) and a laptop (side navigation). */
+export const VIEWPORTS = {
+  phone: { width: 390, height: 844 },
+  desktop: { width: 1280, height: 800 },
+} as const;
+export type Layout = keyof typeof VIEWPORTS;
+export const THEMES = ['light', 'dark'] as const;
+
 /** How long the derived views (feed, activity, search) may take to show a change here. */
 export const DERIVED_WAIT_MS = 15_000;
 
@@ -56,6 +65,19 @@ export async function startWebRig(options: { worker?: boolean } = {}): Promise<W
     await close();
     throw error;
   }
+}
+
+/**
+ * A browser context already signed in as `session` (the pair stored where the app keeps it,
+ * before its first script runs; a later reload keeps whatever the app stored since), with
+ * bounded waits.
+ */
+export async function signedInContext(browser: Browser, baseURL: string, session: Session, options: { viewport: { width: number; height: number }; colorScheme?: 'light' | 'dark' }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL, viewport: options.viewport, colorScheme: options.colorScheme ?? 'light', deviceScaleFactor: 1, serviceWorkers: 'block' });
+  context.setDefaultTimeout(10_000);
+  const stored = JSON.stringify({ username: session.username, accessToken: session.accessToken, refreshToken: session.refreshToken, accessExpiresAt: Date.now() + 10 * 60_000 });
+  await context.addInitScript(([key, value]) => localStorage.getItem(key) ?? localStorage.setItem(key, value), [STORAGE_KEY, stored] as const);
+  return { context, page: await context.newPage() };
 }
 
 /** Bytes of JavaScript the app ships, uncompressed. */

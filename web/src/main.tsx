@@ -1,74 +1,73 @@
-/** The web client: Preact screens over the API's generated client. */
-import { render } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
-import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
-import { Activity, refreshUnread, unread } from './screens/activity.js';
-import { LogIn, SignUp } from './screens/auth.js';
-import { Explore } from './screens/explore.js';
-import { Feed } from './screens/feed.js';
-import { ForgotPassword, ResetPassword } from './dialogs/index.js';
-import { Followers, Following } from './screens/people.js';
-import { PhotoDetail } from './screens/photo.js';
-import { Profile } from './screens/profile.js';
-import { Search } from './screens/search.js';
-import { Settings } from './screens/settings.js';
-import { Upload } from './screens/upload.js';
+/**
+ * The web client: Preact screens over the API's generated client, inside the app's frame
+ * (layout/frame.tsx). Each screen is its own chunk: the first screen loads only the frame and
+ * itself, the others follow in the background once it is up.
+ */
+import { render, type FunctionComponent } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
+import { Frame } from './layout/frame.js';
 import { currentUser } from './session.js';
 import './styles.css';
+import './layout/layout.css';
 
-const UNREAD_POLL_MS = 60_000;
-const UNREAD_MIN_GAP_MS = 5_000;
+type Screen<P> = FunctionComponent<P> & { preload: () => Promise<unknown> };
+const screens: Screen<never>[] = [];
+
+/**
+ * Once the first screen's code has arrived and the browser is idle, the other screens are
+ * fetched in the background: later navigation waits for nothing, and works offline. The
+ * marks tell tests (and the budget) where the first screen's share ends.
+ */
+let warming = false;
+function warm(): void {
+  if (warming) return;
+  warming = true;
+  const later = 'requestIdleCallback' in window ? (run: () => void) => requestIdleCallback(run) : (run: () => void) => setTimeout(run, 1);
+  later(() => {
+    performance.mark('quick-photos:warm');
+    void Promise.allSettled(screens.map((s) => s.preload())).then(() => performance.mark('quick-photos:warmed'));
+  });
+}
+
+/**
+ * A route's screen, fetched when first opened (or warmed). A fetch that fails (offline, or a
+ * newer build replaced the chunk) shows ScreenFailed rather than nothing; its Reload asks again.
+ */
+function screen<P>(load: () => Promise<FunctionComponent<P>>): Screen<P> {
+  const failed: FunctionComponent<P> = () => <ScreenFailed />;
+  const component = lazy(() =>
+    load().then(
+      (loaded) => {
+        warm();
+        return loaded;
+      },
+      () => failed,
+    ),
+  );
+  screens.push(component);
+  return component;
+}
+
+const Activity = screen(() => import('./screens/activity.js').then((m) => m.Activity));
+const LogIn = screen(() => import('./screens/auth.js').then((m) => m.LogIn));
+const SignUp = screen(() => import('./screens/auth.js').then((m) => m.SignUp));
+const Explore = screen(() => import('./screens/explore.js').then((m) => m.Explore));
+const Feed = screen(() => import('./screens/feed.js').then((m) => m.Feed));
+const ForgotPassword = screen(() => import('./screens/password-reset.js').then((m) => m.ForgotPassword));
+const ResetPassword = screen(() => import('./screens/password-reset.js').then((m) => m.ResetPassword));
+const Followers = screen(() => import('./screens/people.js').then((m) => m.Followers));
+const Following = screen(() => import('./screens/people.js').then((m) => m.Following));
+const PhotoDetail = screen(() => import('./screens/photo.js').then((m) => m.PhotoDetail));
+const Profile = screen(() => import('./screens/profile.js').then((m) => m.Profile));
+const Search = screen(() => import('./screens/search.js').then((m) => m.Search));
+const Settings = screen(() => import('./screens/settings.js').then((m) => m.Settings));
+const Upload = screen(() => import('./screens/upload.js').then((m) => m.Upload));
 
 function Redirect({ to }: { to: string }) {
   const { route } = useLocation();
   useEffect(() => route(to, true), [to, route]);
   return null;
-}
-
-function Nav({ username }: { username: string }) {
-  const { path } = useLocation();
-  const startPath = useRef(path);
-  // The badge: read at start, on a slow poll while the app stays open, and when it comes back into
-  // view (not on each navigation). The activity screen sets it itself when it marks everything read.
-  useEffect(() => {
-    let last = 0;
-    const refresh = () => {
-      // focus and visibilitychange come together when a tab comes back: one request.
-      if (document.visibilityState !== 'visible' || Date.now() - last < UNREAD_MIN_GAP_MS) return;
-      last = Date.now();
-      void refreshUnread().catch(() => undefined);
-    };
-    if (startPath.current !== '/activity') refresh();
-    const timer = setInterval(refresh, UNREAD_POLL_MS);
-    window.addEventListener('focus', refresh);
-    document.addEventListener('visibilitychange', refresh);
-    return () => {
-      clearInterval(timer);
-      window.removeEventListener('focus', refresh);
-      document.removeEventListener('visibilitychange', refresh);
-    };
-  }, [username]);
-  const count = unread.value;
-  const link = (href: string, label: string, extra?: string) => (
-    <a href={href} aria-current={path === href ? 'page' : undefined} aria-label={extra ? `${label}, ${extra}` : undefined}>
-      {label}
-      {extra ? (
-        <span class="count" aria-hidden="true">
-          {count > 99 ? '99+' : count}
-        </span>
-      ) : null}
-    </a>
-  );
-  return (
-    <nav class="nav" aria-label="Main">
-      {link('/', 'Home')}
-      {link('/search', 'Search')}
-      {link('/explore', 'Explore')}
-      {link('/upload', 'New photo')}
-      {link('/activity', 'Activity', count > 0 ? `${count} unread` : undefined)}
-      {link(`/u/${username}`, 'Profile')}
-    </nav>
-  );
 }
 
 function NotFound() {
@@ -82,23 +81,45 @@ function NotFound() {
   );
 }
 
+/** A screen's code could not be fetched (offline, or a build replaced since): say so, offer a reload. */
+function ScreenFailed() {
+  return (
+    <main id="content" class="screen">
+      <h1>This screen didn’t load</h1>
+      <p class="muted">Check your connection, then try again.</p>
+      <p>
+        <button type="button" class="primary" onClick={() => location.reload()}>
+          Reload
+        </button>
+      </p>
+    </main>
+  );
+}
+
 function App() {
   const username = currentUser.value;
   if (!username) {
     return (
-      <Router>
-        <Route path="/signup" component={SignUp} />
-        <Route path="/forgot-password" component={ForgotPassword} />
-        <Route path="/reset-password" component={ResetPassword} />
-        <Route default component={LogIn} />
-      </Router>
+      <ErrorBoundary>
+        <Router>
+          <Route path="/signup" component={SignUp} />
+          <Route path="/forgot-password" component={ForgotPassword} />
+          <Route path="/reset-password" component={ResetPassword} />
+          <Route default component={LogIn} />
+        </Router>
+      </ErrorBoundary>
     );
   }
   return (
-    <>
-      <a class="skip" href="#content">
-        Skip to content
-      </a>
+    <Frame username={username}>
+      <Screens />
+    </Frame>
+  );
+}
+
+function Screens() {
+  return (
+    <ErrorBoundary>
       <Router>
         <Route path="/" component={Feed} />
         <Route path="/login" component={() => <Redirect to="/" />} />
@@ -114,8 +135,7 @@ function App() {
         <Route path="/settings" component={Settings} />
         <Route default component={NotFound} />
       </Router>
-      <Nav username={username} />
-    </>
+    </ErrorBoundary>
   );
 }
 

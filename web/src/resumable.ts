@@ -5,7 +5,7 @@
  * arriving the upload stops with the last error (never an endless loop). A refusal that a
  * retry cannot change (4xx but 408 and 429) stops at once.
  */
-import { getResumableUpload, startResumableUpload, type ResumableUpload, type ResumableUploadRequest } from '../../client/src/index.js';
+import { getResumableUpload, startResumableUpload, type ResumableUpload, type ResumableUploadRequest } from '@quick-photos/client';
 import { backoff } from '../../src/backoff.js';
 import { api } from './session.js';
 

@@ -15,8 +15,8 @@
  * pair and shows the log-in screen with `signedOutNotice`, instead of each screen's raw error.
  */
 import { signal } from '@preact/signals';
-import { createClient } from '../../client/src/client/index.js';
-import { logOut, refreshSession, type Session } from '../../client/src/index.js';
+import { createClient } from '@quick-photos/client/client';
+import { logOut, refreshSession, type Session } from '@quick-photos/client';
 
 const STORAGE_KEY = 'quick-photos.session';
 const REFRESH_MARGIN_MS = 60_000;

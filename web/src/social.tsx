@@ -1,6 +1,7 @@
 /** The controls several screens share: follow / request / unfollow, reaction toggles, a person row. */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
+import { Glasses, Heart, Smile, ThumbsUp, type LucideIcon } from 'lucide-preact';
 import {
   cancelFollowRequest,
   followUser,
@@ -11,7 +12,7 @@ import {
   type Photo,
   type Reaction,
   type ViewerRelation,
-} from '../../client/src/index.js';
+} from '@quick-photos/client';
 import { api, currentUser } from './session.js';
 import { Avatar, Notice, problem } from './ui.js';
 
@@ -79,18 +80,19 @@ export function FollowButton(props: { username: string; initial: Relation; onCha
   );
 }
 
-export const REACTIONS: { type: Reaction['reactionType']; label: string; glyph: string }[] = [
-  { type: '+1', label: 'Plus one', glyph: '👍' },
-  { type: 'smiley', label: 'Smiley', glyph: '😊' },
-  { type: 'sunglasses', label: 'Sunglasses', glyph: '😎' },
-  { type: 'heart', label: 'Heart', glyph: '❤️' },
+export const REACTIONS: { type: Reaction['reactionType']; label: string; glyph: string; icon: LucideIcon }[] = [
+  { type: 'heart', label: 'Heart', glyph: '❤️', icon: Heart },
+  { type: '+1', label: 'Plus one', glyph: '👍', icon: ThumbsUp },
+  { type: 'smiley', label: 'Smiley', glyph: '😊', icon: Smile },
+  { type: 'sunglasses', label: 'Sunglasses', glyph: '😎', icon: Glasses },
 ];
 
 type ReactionType = Reaction['reactionType'];
 
 /**
- * The four reaction toggles with their counts, mine pressed. A toggle updates the count in
- * place from the answer (201: a new reaction), with no re-read of the photo.
+ * The four reaction toggles, compact: an icon and its count (none when zero), mine pressed
+ * and coloured. A toggle updates the count in place from the answer (201: a new reaction),
+ * with no re-read of the photo.
  */
 export function ReactionBar(props: { photo: Pick<Photo, 'id' | 'reactions'>; mine: ReactionType[]; onChange?: (type: ReactionType, on: boolean) => void }) {
   const [counts, setCounts] = useState(props.photo.reactions);
@@ -125,9 +127,14 @@ export function ReactionBar(props: { photo: Pick<Photo, 'id' | 'reactions'>; min
 
   return (
     <div class="reactions" role="group" aria-label="Reactions">
-      {REACTIONS.map(({ type, label, glyph }) => (
-        <button key={type} type="button" aria-pressed={mine.has(type)} aria-label={`${label}: ${counts[type]}`} onClick={() => void toggle(type)}>
-          <span aria-hidden="true">{glyph}</span> {counts[type]}
+      {REACTIONS.map(({ type, label, icon: Icon }) => (
+        <button key={type} type="button" class="reaction" aria-pressed={mine.has(type)} aria-label={`${label}: ${counts[type]}`} title={label} onClick={() => void toggle(type)}>
+          <Icon size={24} strokeWidth={2} aria-hidden="true" />
+          {counts[type] > 0 ? (
+            <span class="n" aria-hidden="true">
+              {counts[type]}
+            </span>
+          ) : null}
         </button>
       ))}
       <Notice error={error} inline />

@@ -1,6 +1,6 @@
 /** "Suggested for you": people to follow, with why each is suggested (the empty feed, the empty search). */
 import { useEffect, useState } from 'preact/hooks';
-import { suggestUsers, type SuggestionCard } from '../../client/src/index.js';
+import { suggestUsers, type SuggestionCard } from '@quick-photos/client';
 import { api } from './session.js';
 import { FollowButton, PersonRow, relationOf } from './social.js';
 import { Notice, problem } from './ui.js';

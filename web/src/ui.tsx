@@ -1,8 +1,8 @@
 /** Small pieces every screen shares: error notices, avatars, paged lists with infinite scroll. */
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { thumbHashToDataURL } from 'thumbhash';
-import type { ErrorResponse, Image, ImageVariant, Photo } from '../../client/src/index.js';
+import type { ErrorResponse, Image, ImageVariant, Photo } from '@quick-photos/client';
 
 /** What the API said went wrong, in words for people (the code stays for tests and support). */
 export function problem(error: unknown): string {
@@ -66,7 +66,8 @@ export function PhotoImage(props: { photo: Pick<Photo, 'variants' | 'imageUrl' |
   const height = props.square ? 1 : (photo.height ?? 1);
   const placeholder = placeholderUrl(photo.placeholder);
   return (
-    <div class="frame" style={{ aspectRatio: `${width} / ${height}`, ...(placeholder ? { backgroundImage: `url(${placeholder})` } : {}) }}>
+    // --ar lets a layout bound the box's height (the desktop photo page) without distorting it.
+    <div class="frame" style={{ aspectRatio: `${width} / ${height}`, '--ar': width / height, ...(placeholder ? { backgroundImage: `url(${placeholder})` } : {}) }}>
       <img src={photoSrc(photo, props.variant)} alt={props.alt} loading={props.eager ? 'eager' : 'lazy'} decoding="async" width={width} height={height} />
     </div>
   );
@@ -85,12 +86,13 @@ export function Avatar({ name, image, size = 40 }: { name: string; image?: Image
   );
 }
 
-export function Screen({ title, children }: { title: string; children: ComponentChildren }) {
+/** A screen's main landmark; `wide` for the screens laid out in columns on a desktop (feed, profile, photo). */
+export function Screen({ title, wide = false, children }: { title: string; wide?: boolean; children: ComponentChildren }) {
   useEffect(() => {
     document.title = `${title} · quick-photos`;
   }, [title]);
   return (
-    <main id="content" tabIndex={-1} class="screen" aria-label={title}>
+    <main id="content" tabIndex={-1} class={wide ? 'screen wide' : 'screen'} aria-label={title}>
       {children}
     </main>
   );
@@ -267,13 +269,52 @@ export function ago(iso: string, now = Date.now()): string {
   return new Date(then).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
-/** A time as "3 h", with the full date and time on hover (and for screen readers, in `title`). */
+const LONG_PRESS_MS = 500;
+
+/**
+ * A time as "3 h", with the full date and time on hover (`title`, which screen readers read
+ * too) and, where there is no hover, on a long press (or the context menu), until the next touch or click.
+ */
 export function Ago({ at }: { at: string }) {
   const full = utc(at).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
+  const [open, setOpen] = useState(false);
+  const pressing = useRef<ReturnType<typeof setTimeout>>(undefined);
+  // A layout effect: the next touch closes it even when it comes before the next frame.
+  useLayoutEffect(() => {
+    if (!open) return;
+    const close = () => setOpen(false);
+    document.addEventListener('pointerdown', close);
+    return () => {
+      document.removeEventListener('pointerdown', close);
+    };
+  }, [open]);
+  useEffect(() => () => clearTimeout(pressing.current), []);
+  const release = () => clearTimeout(pressing.current);
   return (
-    <time class="muted ago" dateTime={at} title={full}>
-      {ago(at)}
-    </time>
+    <span class="ago-wrap">
+      <time
+        class="muted ago"
+        dateTime={at}
+        title={full}
+        onContextMenu={(e) => {
+          e.preventDefault();
+          setOpen(true);
+        }}
+        onPointerDown={(e) => {
+          release();
+          if (e.pointerType === 'touch') pressing.current = setTimeout(() => setOpen(true), LONG_PRESS_MS);
+        }}
+        onPointerUp={release}
+        onPointerCancel={release}
+      >
+        {ago(at)}
+      </time>
+      {open ? (
+        <span class="ago-full" role="tooltip">
+          {full}
+        </span>
+      ) : null}
+    </span>
   );
 }
 

@@ -1,6 +1,6 @@
 /** Reporting a user or a photo to the moderators: a reason from the API's list, optional details. */
 import { useState } from 'preact/hooks';
-import { reportPhoto, reportUser, type ReportUserData } from '../../../client/src/index.js';
+import { reportPhoto, reportUser, type ReportUserData } from '@quick-photos/client';
 import { api } from '../session.js';
 import { problem } from '../ui.js';
 import { Dialog } from './dialog.js';

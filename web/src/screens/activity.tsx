@@ -1,23 +1,13 @@
 /** Activity: new followers, follow requests (approve / decline), reactions to my photos; opening it marks them read. */
-import { signal } from '@preact/signals';
 import { useEffect, useState } from 'preact/hooks';
-import { approveFollowRequest, declineFollowRequest, getActivity, markActivityRead, type ActivityItem } from '../../../client/src/index.js';
+import { approveFollowRequest, declineFollowRequest, getActivity, markActivityRead, type ActivityItem } from '@quick-photos/client';
+import { Bell } from 'lucide-preact';
+import { Empty } from '../layout/empty.js';
+import { RowsSkeleton } from '../layout/skeleton.js';
+import { markedRead } from '../layout/unread.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS } from '../social.js';
 import { Ago, MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
-
-/** Unread activity, for the badge in the navigation. */
-export const unread = signal(0);
-
-/** Bumped when the activity is marked read: a count asked for before then is older and must not win. */
-let unreadGeneration = 0;
-
-/** Reads the unread count (the first item only); the navigation calls it on its poll and when the app comes back into view. */
-export async function refreshUnread(): Promise<void> {
-  const mine = unreadGeneration;
-  const { data } = await getActivity({ client: api, query: { limit: 1 } });
-  if (data && mine === unreadGeneration) unread.value = data.unreadCount;
-}
 
 function RequestButtons({ username }: { username: string }) {
   const [state, setState] = useState<'pending' | 'approved' | 'declined'>('pending');
@@ -61,9 +51,7 @@ export function Activity() {
   useEffect(() => {
     if (!firstLoaded) return;
     void markActivityRead({ client: api }).then(({ response }) => {
-      if (!response?.ok) return;
-      unreadGeneration += 1;
-      unread.value = 0;
+      if (response?.ok) markedRead();
     });
   }, [firstLoaded]);
 
@@ -86,8 +74,13 @@ export function Activity() {
           </PersonRow>
         ))}
       </ul>
-      {activity.done && activity.items.length === 0 ? <p class="muted">No activity yet.</p> : null}
-      <MoreSentinel list={activity} />
+      {activity.busy && activity.items.length === 0 ? <RowsSkeleton /> : null}
+      {activity.done && activity.items.length === 0 ? (
+        <Empty icon={Bell} title="No activity yet" action={{ href: '/upload', label: 'Share a photo' }}>
+          New followers, follow requests and reactions to your photos show up here.
+        </Empty>
+      ) : null}
+      <MoreSentinel list={activity} started={activity.items.length > 0} />
     </Screen>
   );
 }

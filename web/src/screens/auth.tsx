@@ -2,7 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { logIn, signUp } from '../../../client/src/index.js';
+import { logIn, signUp } from '@quick-photos/client';
 import { anonymous, signedOutNotice, startSession } from '../session.js';
 import { Notice, problem, Screen } from '../ui.js';
 

@@ -3,7 +3,7 @@
  * the text as typed ('' removes the caption); a refusal is shown here and the text kept to fix it.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { updatePhoto, type PhotoForViewer } from '../../../client/src/index.js';
+import { updatePhoto, type PhotoForViewer } from '@quick-photos/client';
 import '../dialogs/dialogs.css';
 import { api } from '../session.js';
 import { problem } from '../ui.js';

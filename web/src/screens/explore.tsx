@@ -1,5 +1,5 @@
 /** Explore: recent public photos of people I do not follow, as a grid, paged as it scrolls. */
-import { getExplore, type FeedItem } from '../../../client/src/index.js';
+import { getExplore, type FeedItem } from '@quick-photos/client';
 import { api } from '../session.js';
 import { MoreSentinel, PhotoImage, Screen, usePaged } from '../ui.js';
 

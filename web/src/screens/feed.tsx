@@ -1,5 +1,11 @@
 /** Home: the photos of the people I follow (and mine), newest first, paged as it scrolls. */
-import { getFeed, type FeedItem } from '../../../client/src/index.js';
+import { useEffect } from 'preact/hooks';
+import { getFeed, type FeedItem } from '@quick-photos/client';
+import { Users } from 'lucide-preact';
+import { Empty } from '../layout/empty.js';
+import { DESKTOP_QUERY, useMedia } from '../layout/frame.js';
+import { FeedSkeleton, remember } from '../layout/skeleton.js';
+import { Suggestions } from '../layout/suggestions.js';
 import { api } from '../session.js';
 import { ReactionBar } from '../social.js';
 import { SuggestedPeople } from '../suggestions.js';
@@ -30,23 +36,33 @@ export function Feed() {
     const { data } = await getFeed({ client: api, query: { limit: 8, ...(cursor ? { cursor } : {}) }, throwOnError: true });
     return data;
   });
+  // The suggestions column only where there is room for it: phones never ask for it.
+  const desktop = useMedia(DESKTOP_QUERY);
+  useEffect(() => remember(feed.items.map((item) => item.photo)), [feed.items]);
   return (
-    <Screen title="Home">
-      <h1>Home</h1>
-      <div class="feed">
-        {feed.items.map((item, i) => (
-          <FeedCard key={item.photo.id} item={item} first={i < 2} />
-        ))}
+    <Screen title="Home" wide>
+      <div class="home">
+        <div>
+          <h1 class="sr-only">Home</h1>
+          {feed.busy && feed.items.length === 0 ? <FeedSkeleton /> : null}
+          <div class="feed">
+            {feed.items.map((item, i) => (
+              <FeedCard key={item.photo.id} item={item} first={i < 2} />
+            ))}
+          </div>
+          {feed.done && feed.items.length === 0 ? (
+            <>
+              <Empty icon={Users} title="Your feed is empty" action={{ href: '/search', label: 'Find people to follow' }}>
+                Photos from the people you follow show up here. You can also <a href="/explore">explore</a> or <a href="/upload">share a photo</a>.
+              </Empty>
+              {/* The desktop's suggestions column already offers them beside the feed. */}
+              {desktop ? null : <SuggestedPeople />}
+            </>
+          ) : null}
+          <MoreSentinel list={feed} started={feed.items.length > 0} />
+        </div>
+        {desktop ? <Suggestions /> : null}
       </div>
-      {feed.done && feed.items.length === 0 ? (
-        <>
-          <p class="muted">
-            Nothing here yet. Follow people to see their photos, <a href="/explore">explore</a> or <a href="/upload">share a photo</a>.
-          </p>
-          <SuggestedPeople />
-        </>
-      ) : null}
-      <MoreSentinel list={feed} started={feed.items.length > 0} />
     </Screen>
   );
 }

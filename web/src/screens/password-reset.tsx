@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { requestPasswordReset, resetPassword } from '../../../client/src/index.js';
+import { requestPasswordReset, resetPassword } from '@quick-photos/client';
 import { anonymous, signedOutNotice } from '../session.js';
 import { Notice, problem, Screen } from '../ui.js';
 

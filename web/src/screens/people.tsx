@@ -1,5 +1,8 @@
 /** Followers and following: who follows a user, and whom the user follows, with profiles and follow buttons. */
-import { listFollowers, listFollowing, type FriendshipWithProfile } from '../../../client/src/index.js';
+import { listFollowers, listFollowing, type FriendshipWithProfile } from '@quick-photos/client';
+import { Users } from 'lucide-preact';
+import { Empty } from '../layout/empty.js';
+import { RowsSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
 import { FollowButton, PersonRow, relationOf } from '../social.js';
 import { MoreSentinel, Screen, usePaged } from '../ui.js';
@@ -18,8 +21,9 @@ function PeopleList({ title, people, other }: { title: string; people: ReturnTyp
           );
         })}
       </ul>
-      {people.done && people.items.length === 0 ? <p class="muted">Nobody yet.</p> : null}
-      <MoreSentinel list={people} />
+      {people.busy && people.items.length === 0 ? <RowsSkeleton /> : null}
+      {people.done && people.items.length === 0 ? <Empty icon={Users} title="Nobody yet" action={{ href: '/search', label: 'Find people to follow' }} /> : null}
+      <MoreSentinel list={people} started={people.items.length > 0} />
     </Screen>
   );
 }

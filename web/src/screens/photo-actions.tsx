@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { deletePhoto, type PhotoForViewer } from '../../../client/src/index.js';
+import { deletePhoto, type PhotoForViewer } from '@quick-photos/client';
 import { CaptionForm, ConfirmDialog, ReportDialog } from '../dialogs/index.js';
 import { OverflowMenu } from '../dialogs/menu.js';
 import { api, currentUser } from '../session.js';

@@ -1,6 +1,11 @@
-/** One photo: the image, its caption, reaction counts with mine toggled in place, who reacted. */
+/**
+ * One photo: the image, its caption, reaction counts with mine toggled in place, who reacted.
+ * On a desktop the photo stands beside a side column (author, caption, reactions, and room
+ * for a conversation); on a phone they stack, the photo edge to edge.
+ */
 import { useEffect, useState } from 'preact/hooks';
-import { getPhoto, listPhotoReactions, type PhotoForViewer } from '../../../client/src/index.js';
+import { getPhoto, listPhotoReactions, type PhotoForViewer } from '@quick-photos/client';
+import { PhotoSkeleton, RowsSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS, ReactionBar } from '../social.js';
 import { CaptionEditor, PhotoMenu } from './photo-actions.js';
@@ -41,42 +46,44 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
     );
   }
   return (
-    <Screen title={photo?.caption ?? 'Photo'}>
+    <Screen title={photo?.caption ?? 'Photo'} wide>
       <Notice error={error} />
+      {!shown && !error ? <PhotoSkeleton photoId={photoId} /> : null}
       {shown ? (
-        <article class="photo">
-          <header>
-            <a href={`/u/${shown.username}`}>@{shown.username}</a>
-            <Ago at={shown.timestamp} />
-            <PhotoMenu photo={shown} onEdit={() => setEditing(true)} />
-          </header>
-          <PhotoImage photo={shown} variant="feed" alt={shown.caption ?? `Photo by ${shown.username}`} eager />
-          <CaptionEditor
-            photo={shown}
-            editing={editing}
-            onDone={(caption) => {
-              setEditing(false);
-              if (caption !== undefined) setPhoto({ ...shown, caption: caption ?? undefined });
-            }}
-          />
-          <ReactionBar photo={shown} mine={shown.myReactions} onChange={() => setVersion((v) => v + 1)} />
+        <article class="photo detail">
+          <div class="detail-media">
+            <PhotoImage photo={shown} variant="feed" alt={shown.caption ?? `Photo by ${shown.username}`} eager />
+          </div>
+          <div class="detail-side">
+            <header>
+              <a href={`/u/${shown.username}`}>@{shown.username}</a>
+              <Ago at={shown.timestamp} />
+              <PhotoMenu photo={shown} onEdit={() => setEditing(true)} />
+            </header>
+            <CaptionEditor
+              photo={shown}
+              editing={editing}
+              onDone={(caption) => {
+                setEditing(false);
+                if (caption !== undefined) setPhoto({ ...shown, caption: caption ?? undefined });
+              }}
+            />
+            <ReactionBar photo={shown} mine={shown.myReactions} onChange={() => setVersion((v) => v + 1)} />
+            <h2>Reactions</h2>
+            {reactions.busy && reactions.items.length === 0 ? <RowsSkeleton count={2} /> : null}
+            {reactions.done && reactions.items.length === 0 ? <p class="muted caption">No reactions yet: be the first.</p> : null}
+            <ul class="people" aria-label="Who reacted">
+              {reactions.items.map((r) => (
+                <PersonRow key={`${r.reactingUser}-${r.reactionType}`} username={r.reactingUser} name={r.user?.name} avatar={r.user?.avatar}>
+                  <span role="img" aria-label={REACTIONS.find((x) => x.type === r.reactionType)?.label}>
+                    {REACTIONS.find((x) => x.type === r.reactionType)?.glyph}
+                  </span>
+                </PersonRow>
+              ))}
+            </ul>
+            <MoreSentinel list={reactions} started={reactions.items.length > 0} />
+          </div>
         </article>
-      ) : null}
-      {shown ? (
-        <>
-          <h2>Reactions</h2>
-          {reactions.done && reactions.items.length === 0 ? <p class="muted">No reactions yet: be the first.</p> : null}
-          <ul class="people" aria-label="Who reacted">
-            {reactions.items.map((r) => (
-              <PersonRow key={`${r.reactingUser}-${r.reactionType}`} username={r.reactingUser} name={r.user?.name} avatar={r.user?.avatar}>
-                <span role="img" aria-label={REACTIONS.find((x) => x.type === r.reactionType)?.label}>
-                  {REACTIONS.find((x) => x.type === r.reactionType)?.glyph}
-                </span>
-              </PersonRow>
-            ))}
-          </ul>
-          <MoreSentinel list={reactions} />
-        </>
       ) : null}
     </Screen>
   );

@@ -3,7 +3,7 @@
  * dialog that says what it does. Once blocked, the profile says so.
  */
 import { useState } from 'preact/hooks';
-import { blockUser, unblockUser } from '../../../client/src/index.js';
+import { blockUser, unblockUser } from '@quick-photos/client';
 import { ConfirmDialog, ReportDialog } from '../dialogs/index.js';
 import { OverflowMenu } from '../dialogs/menu.js';
 import { api } from '../session.js';

@@ -1,6 +1,9 @@
 /** A user's profile: avatar, counts, follow / request / unfollow, a menu to report or block, and the photo grid. */
 import { useEffect, useState } from 'preact/hooks';
-import { getUser, listUserPhotos, type Profile as User } from '../../../client/src/index.js';
+import { getUser, listUserPhotos, type Profile as User } from '@quick-photos/client';
+import { Camera, Images } from 'lucide-preact';
+import { Empty } from '../layout/empty.js';
+import { GridSkeleton, ProfileSkeleton, remember } from '../layout/skeleton.js';
 import { api, currentUser } from '../session.js';
 import { FollowButton, relationOf, type FollowChange } from '../social.js';
 import { ProfileMenu } from './profile-menu.js';
@@ -36,6 +39,7 @@ export function Profile({ username = '' }: { username?: string }) {
     },
     !shown || Boolean(hidden),
   );
+  useEffect(() => remember(photos.items), [photos.items]);
   const refresh = () => setVersion((v) => v + 1);
   // The write's answer is the new relation (and a 201 a new follower), so the profile is not read again;
   // the photos are re-read only if that changes whether they are visible (the key above).
@@ -58,9 +62,10 @@ export function Profile({ username = '' }: { username?: string }) {
     );
   }
   return (
-    <Screen title={shown ? `${shown.name} (@${username})` : `@${username}`}>
+    <Screen title={shown ? `${shown.name} (@${username})` : `@${username}`} wide>
       <Notice error={error} />
-      <header class="profile">
+      {!shown && !error ? <ProfileSkeleton /> : null}
+      <header class={shown ? 'profile' : 'profile sr-only'}>
         <Avatar name={username} image={shown?.avatar} size={80} />
         <div class="who">
           <h1>{shown?.name ?? username}</h1>
@@ -98,8 +103,19 @@ export function Profile({ username = '' }: { username?: string }) {
               </li>
             ))}
           </ul>
-          {photos.done && photos.items.length === 0 ? <p class="muted">No photos yet.</p> : null}
-          <MoreSentinel list={photos} />
+          {photos.busy && photos.items.length === 0 ? <GridSkeleton /> : null}
+          {photos.done && photos.items.length === 0 ? (
+            mine ? (
+              <Empty icon={Camera} title="Share your first photo" action={{ href: '/upload', label: 'Share your first photo' }}>
+                Your photos show up here and in your followers’ feeds.
+              </Empty>
+            ) : (
+              <Empty icon={Images} title="No photos yet">
+                When @{username} shares photos, they show up here.
+              </Empty>
+            )
+          ) : null}
+          <MoreSentinel list={photos} started={photos.items.length > 0} />
         </>
       )}
     </Screen>

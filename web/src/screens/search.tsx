@@ -1,6 +1,9 @@
 /** Find people: search by username or name as I type; with no query, people to follow. */
 import { useEffect, useState } from 'preact/hooks';
-import { searchUsers, suggestUsers, type SuggestionCard, type UserCard } from '../../../client/src/index.js';
+import { searchUsers, suggestUsers, type SuggestionCard, type UserCard } from '@quick-photos/client';
+import { SearchX, Users } from 'lucide-preact';
+import { Empty } from '../layout/empty.js';
+import { RowsSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
 import { FollowButton, PersonRow, relationOf } from '../social.js';
 import { reasonOf } from '../suggestions.js';
@@ -53,7 +56,18 @@ export function Search() {
           </PersonRow>
         ))}
       </ul>
-      {people?.length === 0 ? <p class="muted">{trimmed ? 'Nobody found.' : 'No suggestions right now: try a name.'}</p> : null}
+      {people === undefined && !error ? <RowsSkeleton /> : null}
+      {people?.length === 0 ? (
+        trimmed ? (
+          <Empty icon={SearchX} title="Nobody found">
+            Check the spelling, or search by name instead of username.
+          </Empty>
+        ) : (
+          <Empty icon={Users} title="No suggestions yet">
+            Search for someone you know above: once you follow a few people, we suggest more.
+          </Empty>
+        )
+      ) : null}
     </Screen>
   );
 }

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { endSession as endOneSession, listSessions, logOutEverywhere, type SessionSummary as SessionItem } from '../../../client/src/index.js';
+import { endSession as endOneSession, listSessions, logOutEverywhere, type SessionSummary as SessionItem } from '@quick-photos/client';
 import { ConfirmDialog } from '../dialogs/dialog.js';
 import '../dialogs/dialogs.css';
 import { api, endSession } from '../session.js';

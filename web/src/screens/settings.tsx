@@ -16,7 +16,7 @@ import {
   unblockUser,
   updateMe,
   type Image,
-} from '../../../client/src/index.js';
+} from '@quick-photos/client';
 import { api, currentUser, endSession, signOut, startSession } from '../session.js';
 import { Avatar, MoreSentinel, Notice, problem, Screen, usePaged } from '../ui.js';
 import { SessionsSection } from '../dialogs/index.js';

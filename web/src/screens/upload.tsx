@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { completeUpload, uploadPhoto, type Photo, type ResumableUploadRequest } from '../../../client/src/index.js';
+import { completeUpload, uploadPhoto, type Photo, type ResumableUploadRequest } from '@quick-photos/client';
 import { uploadInParts } from '../resumable.js';
 import { api, currentUser } from '../session.js';
 import { Notice, problem, Screen } from '../ui.js';

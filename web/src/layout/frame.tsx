@@ -1,0 +1,134 @@
+/**
+ * The app's frame around every signed-in screen. Phones (< 1024 px): a top bar with the logo
+ * and a bottom navigation of icons, photos edge to edge. Desktops: a side navigation with the
+ * logo and labelled icons, the screen beside it. One navigation in the page either way, laid
+ * out by the stylesheet (its labels stay in the accessibility tree on phones as visually
+ * hidden text), and a banner while the browser is offline.
+ */
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { CircleUser, Compass, CloudOff, Heart, House, Search, SquarePlus, type LucideIcon } from 'lucide-preact';
+import { Brand } from './logo.js';
+import { refreshUnread, unread } from './unread.js';
+
+const UNREAD_POLL_MS = 60_000;
+const UNREAD_MIN_GAP_MS = 5_000;
+
+/** Where the desktop layout starts (styles.css uses the same width). */
+export const DESKTOP_QUERY = '(min-width: 1024px)';
+
+/** Whether a media query matches now, following changes (a window resized, a phone turned). */
+export function useMedia(query: string): boolean {
+  const [matches, setMatches] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const list = window.matchMedia(query);
+    const change = () => setMatches(list.matches);
+    change();
+    list.addEventListener('change', change);
+    return () => list.removeEventListener('change', change);
+  }, [query]);
+  return matches;
+}
+
+/** Whether the browser says it is online, following its online/offline events. */
+export function useOnline(): boolean {
+  const [online, setOnline] = useState(() => navigator.onLine);
+  useEffect(() => {
+    const change = () => setOnline(navigator.onLine);
+    window.addEventListener('online', change);
+    window.addEventListener('offline', change);
+    return () => {
+      window.removeEventListener('online', change);
+      window.removeEventListener('offline', change);
+    };
+  }, []);
+  return online;
+}
+
+function OfflineBanner() {
+  const online = useOnline();
+  // Always in the page (empty while online) so that screen readers announce the change.
+  return (
+    <div class={online ? 'offline-banner' : 'offline-banner shown'} role="status">
+      {online ? null : (
+        <>
+          <CloudOff size={18} aria-hidden="true" />
+          <span>You’re offline. What is on screen stays; new things load when the connection is back.</span>
+        </>
+      )}
+    </div>
+  );
+}
+
+function NavLink({ href, label, icon: Icon, extra, current }: { href: string; label: string; icon: LucideIcon; extra?: string | undefined; current: boolean }) {
+  const count = unread.value;
+  return (
+    <a href={href} class="nav-link" aria-current={current ? 'page' : undefined} aria-label={extra ? `${label}, ${extra}` : undefined}>
+      <span class="nav-icon">
+        <Icon size={26} strokeWidth={current ? 2.5 : 1.75} aria-hidden="true" />
+        {extra ? (
+          <span class="count" aria-hidden="true">
+            {count > 99 ? '99+' : count}
+          </span>
+        ) : null}
+      </span>
+      <span class="label">{label}</span>
+    </a>
+  );
+}
+
+function Nav({ username }: { username: string }) {
+  const { path } = useLocation();
+  const startPath = useRef(path);
+  // The badge: read at start, on a slow poll while the app stays open, and when it comes back into
+  // view (not on each navigation). The activity screen sets it itself when it marks everything read.
+  useEffect(() => {
+    let last = 0;
+    const refresh = () => {
+      // focus and visibilitychange come together when a tab comes back: one request.
+      if (document.visibilityState !== 'visible' || Date.now() - last < UNREAD_MIN_GAP_MS) return;
+      last = Date.now();
+      void refreshUnread().catch(() => undefined);
+    };
+    if (startPath.current !== '/activity') refresh();
+    const timer = setInterval(refresh, UNREAD_POLL_MS);
+    window.addEventListener('focus', refresh);
+    document.addEventListener('visibilitychange', refresh);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('focus', refresh);
+      document.removeEventListener('visibilitychange', refresh);
+    };
+  }, [username]);
+  const count = unread.value;
+  const profile = `/u/${username}`;
+  return (
+    <nav class="nav" aria-label="Main">
+      <Brand class="nav-brand" />
+      <NavLink href="/" label="Home" icon={House} current={path === '/'} />
+      <NavLink href="/search" label="Search" icon={Search} current={path === '/search'} />
+      <NavLink href="/explore" label="Explore" icon={Compass} current={path === '/explore'} />
+      <NavLink href="/upload" label="New photo" icon={SquarePlus} current={path === '/upload'} />
+      <NavLink href="/activity" label="Activity" icon={Heart} current={path === '/activity'} extra={count > 0 ? `${count} unread` : undefined} />
+      <NavLink href={profile} label="Profile" icon={CircleUser} current={path === profile} />
+    </nav>
+  );
+}
+
+/** The signed-in frame: skip link, offline banner, top bar (phones), navigation, then the screen. */
+export function Frame({ username, children }: { username: string; children: ComponentChildren }) {
+  return (
+    <div class="shell">
+      <a class="skip" href="#content">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <Brand />
+      </header>
+      <OfflineBanner />
+      <Nav username={username} />
+      <div class="page">{children}</div>
+    </div>
+  );
+}
