@@ -156,6 +156,9 @@ describe('entities', () => {
       [e.Checkpoint, { reader: 'stream', streamLabel: t, shardId: 'shardId-0001', sequenceNumber: '42', finished: false, owner: 'w1', leaseUntil: 1, updatedAt: t }],
       [e.DeadLetterItem, { view: 'feed', sequenceNumber: '42', change: '{}', error: 'Error: x', failedAt: t, redrives: 1 }],
       [e.WorkerHeartbeat, { view: 'feed', status: { view: 'feed', shards: [] }, updatedAt: t }],
+      [e.ExploreEntry, { author: u, photoTimestamp: t }],
+      [e.PopularAccount, { username: u, followers: 12 }],
+      [e.ActiveAccount, { username: u, newestPhoto: t }],
     ];
   }
   const NAMES: [string, string, string][] = [

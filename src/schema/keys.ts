@@ -443,7 +443,8 @@ export type EntityKind =
   | 'block' | 'followRequest' | 'report' | 'reportQueue' | 'notice' | 'privateMark'
   | 'uploadSlot' | 'storageUse' | 'hourlyUploads' | 'idempotency'
   | 'feedEntry' | 'feedBigAuthors' | 'celebrityFollow' | 'recentPhotos' | 'activityItem' | 'activityState'
-  | 'directoryToken' | 'checkpoint' | 'deadLetter' | 'workerStatus';
+  | 'directoryToken' | 'checkpoint' | 'deadLetter' | 'workerStatus'
+  | 'exploreEntry' | 'popularAccount' | 'activeAccount';
 
 export interface ParsedKey {
   kind: EntityKind;
@@ -535,6 +536,12 @@ function parseDerivedKey(key: ItemKey): ParsedKey | undefined {
   if (pk.startsWith(CHECKPOINT)) {
     const [streamLabel, shardId] = cut(sk, 2) ?? [];
     return shardId === undefined ? undefined : parsed('checkpoint', { reader: pk.slice(CHECKPOINT.length), streamLabel: streamLabel!, shardId });
+  }
+  if (derived.kind === 'exploreEntry') return parsed('exploreEntry', { author: derived.author, photoTimestamp: derived.timestamp });
+  if (derived.kind === 'people') {
+    return derived.list === 'popular'
+      ? parsed('popularAccount', { username: derived.username })
+      : parsed('activeAccount', { username: derived.username, newestPhoto: derived.rank });
   }
   if (pk.startsWith(DEAD_LETTER)) return parsed('deadLetter', { view: pk.slice(DEAD_LETTER.length), sequenceNumber: sk });
   if (pk === WORKER_STATUS) return parsed('workerStatus', { view: sk });

@@ -12,6 +12,7 @@
  */
 import { derivedKeys, exploreShard, derivedRanges } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
+import { ExploreEntry } from '../../schema/entities/index.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { forEachPhotoPage, recentPhotoTimestamps } from '../../patterns/photos.js';
@@ -24,11 +25,7 @@ export const EXPLORE_KEEP_PER_SHARD = 2_500;
 /** One photo in this many (by a hash of its key, so a replay trims at the same photo) trims its partition. */
 export const EXPLORE_TRIM_EVERY = 64;
 
-export const exploreEntryItem = (author: string, timestamp: string): RawItem => ({
-  ...derivedKeys.exploreEntry(author, timestamp),
-  author,
-  photoTimestamp: timestamp,
-});
+export const exploreEntryItem = (author: string, timestamp: string): RawItem => ExploreEntry.encode({ author, photoTimestamp: timestamp });
 
 function trimsAfter(author: string, timestamp: string): boolean {
   let hash = 0;

@@ -12,6 +12,7 @@
  */
 import { derivedKeys, type ItemKey } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
+import { ActiveAccount, PopularAccount } from '../../schema/entities/index.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { recentPhotoTimestamps } from '../../patterns/photos.js';
@@ -23,10 +24,10 @@ export function popularItem(user: RawItem | undefined): (RawItem & ItemKey) | un
   if (!user || typeof user.username !== 'string' || user.suspendedAt !== undefined || user.deleting !== undefined) return undefined;
   const followers = typeof user.followers === 'number' ? user.followers : 0;
   if (followers < 1) return undefined;
-  return { ...derivedKeys.popularAccount(user.username, followers), username: user.username, followers };
+  return PopularAccount.encode({ username: user.username, followers });
 }
 
-export const activeItem = (username: string, newestPhoto: string): RawItem & ItemKey => ({ ...derivedKeys.activeAccount(username, newestPhoto), username });
+export const activeItem = (username: string, newestPhoto: string): RawItem & ItemKey => ActiveAccount.encode({ username, newestPhoto });
 
 export function peopleView(ctx: ViewContext): DerivedView {
   const { db, derived } = ctx;

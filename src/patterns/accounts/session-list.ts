@@ -49,7 +49,7 @@ async function liveSessions(db: Db, username: string, accountId: string | undefi
   const input = {
     KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
     ExpressionAttributeValues: { ':pk': accountPartition(username), ':prefix': SESSION_PREFIX },
-    ProjectionExpression: 'SK, createdAt, rotatedAt, expiresAt, device, accountId',
+    ProjectionExpression: 'SK, createdAt, usedAt, expiresAt, device, accountId',
     ConsistentRead: true,
   };
   for await (const { Items: items } of paginate(db, 'listSessions', QueryCommand, input)) {
@@ -58,7 +58,8 @@ async function liveSessions(db: Db, username: string, accountId: string | undefi
       const expiresAt = Number(item.expiresAt) * 1000;
       if (familyId === undefined || !(expiresAt > now) || accountIdOf(item) !== accountId) continue;
       const createdAt = typeof item.createdAt === 'string' ? item.createdAt : new Date(expiresAt).toISOString();
-      const lastUsedAt = typeof item.rotatedAt === 'number' ? new Date(item.rotatedAt * 1000).toISOString() : createdAt;
+      // usedAt (set at each rotation) has the milliseconds rotatedAt's epoch seconds lack: a refresh in the same second as another log-in still sorts after it.
+      const lastUsedAt = typeof item.usedAt === 'string' ? item.usedAt : createdAt;
       const summary: SessionSummary = { id: publicSessionId(familyId), createdAt, lastUsedAt, expiresAt: new Date(expiresAt).toISOString() };
       if (typeof item.device === 'string') summary.device = item.device;
       found.push({ familyId, summary });

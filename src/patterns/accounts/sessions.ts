@@ -150,9 +150,9 @@ export async function rotateSession(db: Db, refreshToken: unknown, ttlSeconds: n
             Update: {
               TableName: db.table,
               Key: key,
-              UpdateExpression: 'SET currentHash = :next, previousHash = :h, salt = :salt, generation = :g1, rotatedAt = :now, expiresAt = :exp',
+              UpdateExpression: 'SET currentHash = :next, previousHash = :h, salt = :salt, generation = :g1, rotatedAt = :now, usedAt = :used, expiresAt = :exp',
               ConditionExpression: 'currentHash = :h AND generation = :g',
-              ExpressionAttributeValues: { ':next': hash(next), ':h': presentedHash, ':salt': salt, ':g': generation, ':g1': generation + 1, ':now': now, ':exp': expiresAt },
+              ExpressionAttributeValues: { ':next': hash(next), ':h': presentedHash, ':salt': salt, ':g': generation, ':g1': generation + 1, ':now': now, ':used': new Date().toISOString(), ':exp': expiresAt },
             },
           },
           credentialsExist(db, presented.username),

@@ -135,3 +135,31 @@ export const WorkerHeartbeat = defineEntity({
   key: (w) => derivedKeys.workerStatus(w.view),
 });
 export type WorkerHeartbeat = EntityType<typeof WorkerHeartbeat>;
+
+/** A recent public photo in one of Explore's partitions (EXPLORE#<shard>), newest first by its SK. */
+export const ExploreEntry = defineEntity({
+  name: 'ExploreEntry',
+  kind: 'exploreEntry',
+  attributes: { author: Type.String(), photoTimestamp: Type.String() },
+  key: (e) => derivedKeys.exploreEntry(e.author, e.photoTimestamp),
+});
+export type ExploreEntry = EntityType<typeof ExploreEntry>;
+
+/** An account in the most-followed list (PEOPLE#popular), ranked by its follower count in the SK. */
+export const PopularAccount = defineEntity({
+  name: 'PopularAccount',
+  kind: 'popularAccount',
+  attributes: { username: Type.String(), followers: Type.Integer({ minimum: 1 }) },
+  key: (p) => derivedKeys.popularAccount(p.username, p.followers),
+});
+export type PopularAccount = EntityType<typeof PopularAccount>;
+
+/** An account in the recently-active list (PEOPLE#active), ranked by its newest photo's time in the SK. */
+export const ActiveAccount = defineEntity({
+  name: 'ActiveAccount',
+  kind: 'activeAccount',
+  attributes: { username: Type.String() },
+  keyParts: { newestPhoto: Type.String() },
+  key: (a) => derivedKeys.activeAccount(a.username, a.newestPhoto),
+});
+export type ActiveAccount = EntityType<typeof ActiveAccount>;
