@@ -11,6 +11,29 @@ export function problem(error: unknown): string {
 }
 
 /** The API's error body (a network failure throws a TypeError instead). */
+/**
+ * A person's action (a form's submit, a menu's command): `busy` while it runs, `error` in words
+ * when it failed; a success clears the error. Written once so every form behaves alike.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  async function act(action: () => Promise<void>): Promise<boolean> {
+    setBusy(true);
+    try {
+      await action();
+      setError(undefined);
+      return true;
+    } catch (e) {
+      setError(problem(e));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, setError, act };
+}
+
 export function isErrorResponse(value: unknown): value is ErrorResponse {
   if (typeof value !== 'object' || value === null || !('error' in value)) return false;
   const { error } = value;

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { reportPhoto, reportUser, type ReportUserData } from '@quick-photos/client';
 import { api } from '../session.js';
-import { problem } from '../ui.js';
+import { useAction } from '../ui.js';
 import { Dialog } from './dialog.js';
 
 type Reason = ReportUserData['body']['reason'];
@@ -24,8 +24,7 @@ export type ReportTarget = { kind: 'user'; username: string } | { kind: 'photo';
 export function ReportDialog({ target, onClose }: { target: ReportTarget; onClose: () => void }) {
   const [reason, setReason] = useState<Reason>();
   const [text, setText] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, act } = useAction();
   // 201: a new report; 200: the earlier one of this reporter stands.
   const [outcome, setOutcome] = useState<'sent' | 'again'>();
   const what = target.kind === 'user' ? `@${target.username}` : `this photo by @${target.username}`;
@@ -36,20 +35,14 @@ export function ReportDialog({ target, onClose }: { target: ReportTarget; onClos
       setError('Choose a reason.');
       return;
     }
-    setBusy(true);
-    try {
-      const body = { reason, ...(text.trim() ? { text: text.trim() } : {}) };
-      const { response } =
-        target.kind === 'user'
-          ? await reportUser({ client: api, path: { username: target.username }, body, throwOnError: true })
-          : await reportPhoto({ client: api, path: { photoId: target.photoId }, body, throwOnError: true });
-      setOutcome(response.status === 201 ? 'sent' : 'again');
-      setError(undefined);
-    } catch (e) {
-      setError(problem(e));
-    } finally {
-      setBusy(false);
-    }
+    await act(async () => {
+    const body = { reason, ...(text.trim() ? { text: text.trim() } : {}) };
+    const { response } =
+      target.kind === 'user'
+        ? await reportUser({ client: api, path: { username: target.username }, body, throwOnError: true })
+        : await reportPhoto({ client: api, path: { photoId: target.photoId }, body, throwOnError: true });
+    setOutcome(response.status === 201 ? 'sent' : 'again');
+    });
   }
 
   if (outcome) {

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { logIn, signUp } from '@quick-photos/client';
 import { anonymous, signedOutNotice, startSession } from '../session.js';
-import { Notice, problem, Screen } from '../ui.js';
+import { Notice, Screen, useAction } from '../ui.js';
 
 /** A labelled input with an optional hint; the input itself is the caller's (its type stays exact). */
 function Field(props: { label: string; id: string; hint?: string; children: (describedBy: string | undefined) => ComponentChildren }) {
@@ -26,21 +26,15 @@ export function LogIn() {
   const { route } = useLocation();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, act } = useAction();
 
   async function submit(event: Event) {
     event.preventDefault();
-    setBusy(true);
-    try {
-      const { data } = await logIn({ client: anonymous, body: { username: username.trim().toLowerCase(), password }, throwOnError: true });
-      startSession(data);
-      route('/');
-    } catch (e) {
-      setError(problem(e));
-    } finally {
-      setBusy(false);
-    }
+    await act(async () => {
+    const { data } = await logIn({ client: anonymous, body: { username: username.trim().toLowerCase(), password }, throwOnError: true });
+    startSession(data);
+    route('/');
+    });
   }
 
   const notice = signedOutNotice.value;
@@ -79,8 +73,7 @@ export function LogIn() {
 export function SignUp() {
   const { route } = useLocation();
   const [form, setForm] = useState({ username: '', name: '', email: '', birthdate: '', password: '' });
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, act } = useAction();
   const set = (field: keyof typeof form) => (event: { currentTarget: HTMLInputElement }) => {
     const value = event.currentTarget.value;
     setForm((old) => ({ ...old, [field]: value }));
@@ -88,16 +81,11 @@ export function SignUp() {
 
   async function submit(event: Event) {
     event.preventDefault();
-    setBusy(true);
-    try {
-      const { data } = await signUp({ client: anonymous, body: { ...form, username: form.username.trim().toLowerCase() }, throwOnError: true });
-      startSession(data.session);
-      route(`/u/${data.user.username}`);
-    } catch (e) {
-      setError(problem(e));
-    } finally {
-      setBusy(false);
-    }
+    await act(async () => {
+    const { data } = await signUp({ client: anonymous, body: { ...form, username: form.username.trim().toLowerCase() }, throwOnError: true });
+    startSession(data.session);
+    route(`/u/${data.user.username}`);
+    });
   }
 
   return (

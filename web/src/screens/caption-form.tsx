@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { updatePhoto, type PhotoForViewer } from '@quick-photos/client';
 import '../dialogs/dialogs.css';
 import { api } from '../session.js';
-import { problem } from '../ui.js';
+import { useAction } from '../ui.js';
 
 /** The caption rule of the API (src/schema/entities.ts CAPTION_MAX). */
 const CAPTION_MAX = 2200;
@@ -14,23 +14,17 @@ const CAPTION_MAX = 2200;
 /** `onDone(caption)` after a save (null: no caption now), `onDone()` on Cancel. */
 export function CaptionForm({ photo, onDone }: { photo: PhotoForViewer; onDone: (caption?: string | null) => void }) {
   const [text, setText] = useState(photo.caption ?? '');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, act } = useAction();
   const box = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => box.current?.focus(), []);
 
   async function save(event: Event) {
     event.preventDefault();
-    setBusy(true);
-    try {
-      const { data } = await updatePhoto({ client: api, path: { photoId: photo.id }, body: { caption: text.trim() }, throwOnError: true });
-      onDone(data.caption ?? null);
-    } catch (e) {
-      setError(problem(e));
-    } finally {
-      setBusy(false);
-    }
+    await act(async () => {
+    const { data } = await updatePhoto({ client: api, path: { photoId: photo.id }, body: { caption: text.trim() }, throwOnError: true });
+    onDone(data.caption ?? null);
+    });
   }
   return (
     <form class="caption-editor" onSubmit={(e) => void save(e)} onKeyDown={(e) => e.key === 'Escape' && onDone()}>

@@ -6,26 +6,19 @@ import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { requestPasswordReset, resetPassword } from '@quick-photos/client';
 import { anonymous, signedOutNotice } from '../session.js';
-import { Notice, problem, Screen } from '../ui.js';
+import { Notice, Screen, useAction } from '../ui.js';
 
 export function ForgotPassword() {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, act } = useAction();
 
   async function submit(event: Event) {
     event.preventDefault();
-    setBusy(true);
-    try {
-      await requestPasswordReset({ client: anonymous, body: { email: email.trim() }, throwOnError: true });
-      setSent(true);
-      setError(undefined);
-    } catch (e) {
-      setError(problem(e));
-    } finally {
-      setBusy(false);
-    }
+    await act(async () => {
+    await requestPasswordReset({ client: anonymous, body: { email: email.trim() }, throwOnError: true });
+    setSent(true);
+    });
   }
 
   return (
@@ -64,21 +57,15 @@ export function ResetPassword() {
   const { route, query } = useLocation();
   const [token, setToken] = useState(typeof query.token === 'string' ? query.token : '');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, act } = useAction();
 
   async function submit(event: Event) {
     event.preventDefault();
-    setBusy(true);
-    try {
-      await resetPassword({ client: anonymous, body: { token: token.trim(), password }, throwOnError: true });
-      signedOutNotice.value = 'Your password was changed. Log in with the new one.';
-      route('/login');
-    } catch (e) {
-      setError(problem(e));
-    } finally {
-      setBusy(false);
-    }
+    await act(async () => {
+    await resetPassword({ client: anonymous, body: { token: token.trim(), password }, throwOnError: true });
+    signedOutNotice.value = 'Your password was changed. Log in with the new one.';
+    route('/login');
+    });
   }
 
   return (

@@ -8,13 +8,12 @@ import { deletePhoto, type PhotoForViewer } from '@quick-photos/client';
 import { CaptionForm, ConfirmDialog, ReportDialog } from '../dialogs/index.js';
 import { OverflowMenu } from '../dialogs/menu.js';
 import { api, currentUser } from '../session.js';
-import { problem } from '../ui.js';
+import { useAction } from '../ui.js';
 
 export function PhotoMenu({ photo, onEdit }: { photo: PhotoForViewer; onEdit: () => void }) {
   const { route } = useLocation();
   const [open, setOpen] = useState<'delete' | 'report'>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, act } = useAction();
   const mine = photo.username === currentUser.value;
   const close = () => {
     setOpen(undefined);
@@ -22,16 +21,11 @@ export function PhotoMenu({ photo, onEdit }: { photo: PhotoForViewer; onEdit: ()
   };
 
   async function remove() {
-    setBusy(true);
-    try {
-      await deletePhoto({ client: api, path: { photoId: photo.id }, throwOnError: true });
-      close();
-      route(`/u/${photo.username}`);
-    } catch (e) {
-      setError(problem(e));
-    } finally {
-      setBusy(false);
-    }
+    await act(async () => {
+    await deletePhoto({ client: api, path: { photoId: photo.id }, throwOnError: true });
+    close();
+    route(`/u/${photo.username}`);
+    });
   }
 
   const items = mine

@@ -7,31 +7,25 @@ import { blockUser, unblockUser } from '@quick-photos/client';
 import { ConfirmDialog, ReportDialog } from '../dialogs/index.js';
 import { OverflowMenu } from '../dialogs/menu.js';
 import { api } from '../session.js';
-import { problem } from '../ui.js';
+import { useAction } from '../ui.js';
 
 export function ProfileMenu({ username, blocking, onChange }: { username: string; blocking: boolean; onChange: (blocked: boolean) => void }) {
   const [blocked, setBlocked] = useState(blocking);
   const [open, setOpen] = useState<'block' | 'unblock' | 'report'>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, act } = useAction();
   const close = () => {
     setOpen(undefined);
     setError(undefined);
   };
 
   async function run(block: boolean) {
-    setBusy(true);
-    try {
-      if (block) await blockUser({ client: api, path: { username }, throwOnError: true });
-      else await unblockUser({ client: api, path: { username }, throwOnError: true });
-      setBlocked(block);
-      close();
-      onChange(block);
-    } catch (e) {
-      setError(problem(e));
-    } finally {
-      setBusy(false);
-    }
+    await act(async () => {
+    if (block) await blockUser({ client: api, path: { username }, throwOnError: true });
+    else await unblockUser({ client: api, path: { username }, throwOnError: true });
+    setBlocked(block);
+    close();
+    onChange(block);
+    });
   }
 
   return (

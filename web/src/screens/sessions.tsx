@@ -8,15 +8,14 @@ import { endSession as endOneSession, listSessions, logOutEverywhere, type Sessi
 import { ConfirmDialog } from '../dialogs/dialog.js';
 import '../dialogs/dialogs.css';
 import { api, endSession } from '../session.js';
-import { Ago, problem } from '../ui.js';
+import { Ago, problem, useAction } from '../ui.js';
 
 export function SessionsSection() {
   const { route } = useLocation();
   const [sessions, setSessions] = useState<SessionItem[]>();
-  const [error, setError] = useState<string>();
   const [message, setMessage] = useState<string>();
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, act } = useAction();
 
   useEffect(() => {
     listSessions({ client: api, throwOnError: true })
@@ -25,35 +24,24 @@ export function SessionsSection() {
   }, []);
 
   async function logOut(session: SessionItem) {
-    setBusy(true);
-    try {
-      await endOneSession({ client: api, path: { sessionId: session.id }, throwOnError: true });
-      if (session.current) {
-        endSession();
-        route('/login');
-        return;
-      }
-      setSessions((old) => old?.filter((s) => s.id !== session.id));
-      setMessage(`Logged out ${session.device ?? 'that device'}.`);
-      setError(undefined);
-    } catch (e) {
-      setError(problem(e));
-    } finally {
-      setBusy(false);
+    await act(async () => {
+    await endOneSession({ client: api, path: { sessionId: session.id }, throwOnError: true });
+    if (session.current) {
+      endSession();
+      route('/login');
+      return;
     }
+    setSessions((old) => old?.filter((s) => s.id !== session.id));
+    setMessage(`Logged out ${session.device ?? 'that device'}.`);
+    });
   }
 
   async function everywhere() {
-    setBusy(true);
-    try {
-      await logOutEverywhere({ client: api, throwOnError: true });
-      endSession();
-      route('/login');
-    } catch (e) {
-      setError(problem(e));
-    } finally {
-      setBusy(false);
-    }
+    await act(async () => {
+    await logOutEverywhere({ client: api, throwOnError: true });
+    endSession();
+    route('/login');
+    });
   }
 
   return (
