@@ -1,6 +1,7 @@
 /** "Suggested for you": people to follow, with why each is suggested (the empty feed, the empty search). */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { suggestUsers, type SuggestionCard } from '@quick-photos/client';
+import { RowsSkeleton } from './layout/skeleton.js';
 import { api } from './session.js';
 import { FollowButton, PersonRow, relationOf } from './social.js';
 import { Notice, problem } from './ui.js';
@@ -24,8 +25,12 @@ export function SuggestionRow({ card }: { card: SuggestionCard }) {
   );
 }
 
-/** Loads suggestions once and lists them; says so when there are none, and offers Retry after a failure. */
+/**
+ * Loads suggestions once and lists them (skeleton rows meanwhile); says so when there are none,
+ * and offers Retry after a failure. The empty feed, the empty search and the desktop's column use it.
+ */
 export function SuggestedPeople({ limit = 10, title = 'Suggested for you' }: { limit?: number; title?: string }) {
+  const heading = useId();
   const [people, setPeople] = useState<SuggestionCard[]>();
   const [error, setError] = useState<string>();
   const [attempt, setAttempt] = useState(0);
@@ -43,8 +48,8 @@ export function SuggestedPeople({ limit = 10, title = 'Suggested for you' }: { l
     };
   }, [limit, attempt]);
   return (
-    <section class="suggestions" aria-labelledby="suggestions-title">
-      <h2 id="suggestions-title">{title}</h2>
+    <section class="suggested" aria-labelledby={heading}>
+      <h2 id={heading}>{title}</h2>
       {error ? (
         <div class="more-failed">
           <Notice error={error} inline />
@@ -53,6 +58,7 @@ export function SuggestedPeople({ limit = 10, title = 'Suggested for you' }: { l
           </button>
         </div>
       ) : null}
+      {people === undefined && !error ? <RowsSkeleton count={3} /> : null}
       <ul class="people" aria-label="Suggestions">
         {(people ?? []).map((card) => (
           <SuggestionRow key={card.username} card={card} />
