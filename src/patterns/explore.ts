@@ -17,7 +17,7 @@ import type { RawItem } from '../schema/entity.js';
 import { Photo, User } from '../schema/entities/index.js';
 import { derivedRanges, EXPLORE_SHARDS, keys, parseFeedPosition } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
-import { call, type Db, type Page, type PageRequest } from './db.js';
+import { call, pageOf, type Db, type Page, type PageRequest } from './db.js';
 import type { FeedItem } from './feed.js';
 import { listable, viewerState } from './viewer.js';
 
@@ -89,5 +89,5 @@ export async function getExplore(db: Db, viewer: string, page: PageRequest = {})
     if (!photo || !author || state.follows(e.author) || state.blocked(e.author)) continue;
     items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(e.author) });
   }
-  return { items, ...(nextCursor ? { nextCursor } : {}) };
+  return pageOf(items, nextCursor);
 }

@@ -1,7 +1,7 @@
 /** Explore: recent public photos of people you do not follow. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { EXPLORE_PAGE_DEFAULT, EXPLORE_PAGE_MAX, getExplore } from '../../patterns/index.js';
+import { EXPLORE_PAGE_DEFAULT, EXPLORE_PAGE_MAX, getExplore, mapPage } from '../../patterns/index.js';
 import { BEARER, type RouteOptions } from '../context.js';
 import { errorsFor, FeedItemView, Page, PageQuery } from '../schemas.js';
 import { photoForViewerView, profileCardView } from '../views.js';
@@ -31,13 +31,10 @@ export const exploreRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       const page = await getExplore(db, request.username, request.query);
       const urls = ctx.media.urlsFor(request);
       // Nobody here is followed by the reader, and no author is private (so no request is pending).
-      return {
-        items: page.items.map((item) => ({
-          photo: photoForViewerView(item.photo, item.myReactions, urls),
-          author: profileCardView(item.author, { follows: false, followedBy: item.authorFollowsMe, requested: false }, urls),
-        })),
-        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-      };
+      return mapPage(page, (item) => ({
+        photo: photoForViewerView(item.photo, item.myReactions, urls),
+        author: profileCardView(item.author, { follows: false, followedBy: item.authorFollowsMe, requested: false }, urls),
+      }));
     },
   );
   done();
