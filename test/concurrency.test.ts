@@ -14,7 +14,8 @@ import {
   unfollowUser,
   uploadPhoto,
 } from '../src/patterns/index.js';
-import { REACTION_TYPES, type Photo } from '../src/schema/entities.js';
+import { REACTION_TYPES } from '../src/schema/entities.js';
+import type { Photo } from '../src/schema/entities/index.js';
 import { isDomainError } from '../src/errors.js';
 import { eachLimited } from '../src/limit.js';
 import { createTestDb, type TestDb } from './support/db.js';

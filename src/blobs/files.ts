@@ -1,5 +1,6 @@
 /** Which stored files belong to a photo or a user, and removing them. */
-import type { Photo, StoredImage, User } from '../schema/entities.js';
+import type { StoredImage } from '../schema/entities.js';
+import type { Photo, User } from '../schema/entities/index.js';
 import type { BlobStore } from './store.js';
 
 /** Every blob key of a photo: its variants, and its `location` when that is an older single file of ours. */

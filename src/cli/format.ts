@@ -2,7 +2,7 @@
  * The lab's text forms of each entity, so CLI output reads like the lab's scripts, and the
  * escaping every line of output goes through (user-supplied text reaches an operator's terminal).
  */
-import type { Friendship, Photo, Reaction, User } from '../schema/entities.js';
+import type { Friendship, Photo, Reaction, User } from '../schema/entities/index.js';
 
 /**
  * What a terminal acts on instead of showing: C0 controls (ESC starts escape sequences, CR/LF

@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { deleteImageFiles } from '../blobs/index.js';
 import { AVATAR_VARIANTS, fullVariant, PHOTO_VARIANTS, processImage, storedBytes, storeImage } from '../media/index.js';
 import { createPhotoWithImage, setAvatar, type UploadSlot } from '../patterns/index.js';
-import type { Photo, User } from '../schema/entities.js';
+import type { Photo, User } from '../schema/entities/index.js';
 import type { RouteContext } from './context.js';
 
 export async function ingestPhoto(

@@ -4,7 +4,8 @@
  */
 import { errors } from '../errors.js';
 import type { MediaUrls } from '../blobs/index.js';
-import type { Friendship, Photo, Reaction, ReactionType, StoredImage, StoredVariant, User } from '../schema/entities.js';
+import type { ReactionType, StoredImage, StoredVariant } from '../schema/entities.js';
+import type { Friendship, Photo, Reaction, User } from '../schema/entities/index.js';
 import { parsePhotoId, photoId, type PhotoRef } from '../schema/ids.js';
 import { parsePhotoSk } from '../schema/keys.js';
 

@@ -1,7 +1,8 @@
 /** Editing a photo's caption after upload (the owner only). */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
-import { assertTimestamp, assertUsername, type Photo } from '../schema/entities.js';
+import { assertTimestamp, assertUsername } from '../schema/entities.js';
+import type { Photo } from '../schema/entities/index.js';
 import { Photo as PhotoEntity } from '../schema/entities/index.js';
 import { keys } from '../schema/keys.js';
 import { call, transact, type Db } from './db.js';

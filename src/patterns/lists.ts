@@ -12,7 +12,8 @@
  * items per read (`hiddenFrom`), made only when the viewer has blocks. Pages stay full
  * (`visiblePage`).
  */
-import type { Friendship, Reaction, ReactionType } from '../schema/entities.js';
+import type { ReactionType } from '../schema/entities.js';
+import type { Friendship, Reaction } from '../schema/entities/index.js';
 import { Photo, User } from '../schema/entities/index.js';
 import { errors } from '../errors.js';
 import { assertTimestamp, assertUsername } from '../schema/entities.js';

@@ -103,7 +103,6 @@ export type StoredImage = Static<typeof StoredImage>;
 
 // The stored entities are declared once in src/schema/entities/ (schema, key, codec, is()); their
 // types are re-exported here for the modules that import them with the field rules.
-export type { Friendship, Photo, Reaction, User } from './entities/index.js';
 
 export const CAPTION_MAX = 2200;
 /** A caption is text a person typed, like a profile's: line breaks allowed, no control characters or bidi overrides. */

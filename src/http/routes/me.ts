@@ -24,7 +24,7 @@ import {
   updateProfile,
 } from '../../patterns/index.js';
 import { photoSk } from '../../schema/keys.js';
-import type { Photo, User } from '../../schema/entities.js';
+import type { Photo, User } from '../../schema/entities/index.js';
 import type { UploadSlot } from '../../patterns/index.js';
 import { outsideSession } from '../../patterns/acting.js';
 import { BEARER, perMinute, type RouteContext, type RouteOptions } from '../context.js';

@@ -21,7 +21,7 @@ import {
   unfollowUser,
   type Related,
 } from '../../patterns/index.js';
-import type { Friendship } from '../../schema/entities.js';
+import type { Friendship } from '../../schema/entities/index.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { deleteOnce, putOnce } from '../idempotent.js';
 import { errorsFor, FriendshipView, FriendshipWithProfile, Page, PageQuery, ReactionParams, ReactionView, UserParams } from '../schemas.js';

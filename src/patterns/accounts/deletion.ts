@@ -20,7 +20,8 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
-import { assertUsername, REACTION_TYPES, type ReactionType, type User } from '../../schema/entities.js';
+import { assertUsername, REACTION_TYPES, type ReactionType } from '../../schema/entities.js';
+import type { User } from '../../schema/entities/index.js';
 import { Photo } from '../../schema/entities/index.js';
 import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
 import { backoff, call, paginate, RETRY, transact, type Db } from '../db.js';

@@ -6,7 +6,8 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors, isDomainError } from '../../errors.js';
-import { assertUsername, type Friendship } from '../../schema/entities.js';
+import { assertUsername } from '../../schema/entities.js';
+import type { Friendship } from '../../schema/entities/index.js';
 import { FollowRequest } from '../../schema/entities/index.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
