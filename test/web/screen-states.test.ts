@@ -176,3 +176,41 @@ describe('empty, failed and offline (phone, light: the same components in every 
     }
   }, 60_000);
 });
+
+describe('compact reactions and relative times (photo page, phone, dark)', () => {
+  it('a reaction is its icon and count, mine pressed; a time reads "3 h" with the full date in its title', async () => {
+    const { context, page } = await signedInContext(rig.browser, rig.api.url, bob, { viewport: VIEWPORTS.phone, colorScheme: 'dark' });
+    try {
+      // The photo taken three hours ago, as the API writes times (UTC, no zone).
+      const taken = new Date(Date.now() - 3 * 3600_000 - 5 * 60_000);
+      await page.route(
+        (url) => url.pathname === `/v1/photos/${photoId}`,
+        async (route) => {
+          const response = await route.fetch();
+          const body = (await response.json()) as Record<string, unknown>;
+          await route.fulfill({ response, json: { ...body, timestamp: taken.toISOString().slice(0, 19) } });
+        },
+      );
+      await page.goto(`/p/${photoId}`);
+      const heart = page.getByRole('button', { name: 'Heart: 1' });
+      await heart.waitFor();
+      expect(await heart.getAttribute('aria-pressed')).toBe('true');
+      expect(await heart.locator('svg').count()).toBe(1);
+      expect((await heart.textContent())?.trim()).toBe('1');
+      // Nobody's reaction: the icon alone, not pressed, its count only for screen readers.
+      const plusOne = page.getByRole('button', { name: 'Plus one: 0' });
+      expect(await plusOne.getAttribute('aria-pressed')).toBe('false');
+      expect(await plusOne.locator('svg').count()).toBe(1);
+      expect((await plusOne.textContent())?.trim()).toBe('');
+
+      const time = page.locator('main time.ago').first();
+      expect((await time.textContent())?.trim()).toBe('3 h');
+      const title = (await time.getAttribute('title')) ?? '';
+      expect(title).toContain(String(taken.getFullYear()));
+      expect(title.length).toBeGreaterThan(12);
+      expect(await time.getAttribute('datetime')).toBe(taken.toISOString().slice(0, 19));
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+});
