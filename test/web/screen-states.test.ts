@@ -7,14 +7,14 @@
  * they are checked fully once. One browser for the file, one context per viewport x theme.
  * Beside them: compact reactions (icon and count, mine pressed) and relative times.
  */
-import type { Page, Route } from 'playwright-core';
+import type { BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
 import { DERIVED_WAIT_MS, samplePhoto, signedInContext, THEMES, VIEWPORTS, type Layout, type WebRig, startWebRig } from './support.js';
 
 let rig: WebRig;
-/** Ann posts a photo Bob reacted to; Bob follows Ann (so Ann's activity has him); Cy posts a photo Bob may explore. */
+/** Ann posts a photo Bob reacted to; they follow each other (Bob's activity has Ann); Cy posts a photo Bob may explore. */
 let ann: Session;
 let bob: Session;
 let photoId: string;
@@ -37,9 +37,10 @@ beforeAll(async () => {
   photoId = await postPhoto(ann, 1);
   await postPhoto(cy, 2);
   expect((await rig.api.call('PUT', '/v1/users/ann/followers/me', { token: bob.accessToken })).status).toBe(201);
+  expect((await rig.api.call('PUT', '/v1/users/bob/followers/me', { token: ann.accessToken })).status).toBe(201);
   expect((await rig.api.call('PUT', `/v1/photos/${photoId}/reactions/heart`, { token: bob.accessToken })).status).toBeLessThan(300);
-  await waitFor(async () => (await items('/v1/me/feed?limit=8', bob)) >= 1 && (await items('/v1/explore?limit=8', bob)) >= 1 && (await items('/v1/users?query=cy&limit=5', bob)) >= 1 && (await items('/v1/me/activity?limit=8', ann)) >= 1, {
-    what: "Bob's feed, explore and search, and Ann's activity",
+  await waitFor(async () => (await items('/v1/me/feed?limit=8', bob)) >= 1 && (await items('/v1/explore?limit=8', bob)) >= 1 && (await items('/v1/users?query=cy&limit=5', bob)) >= 1 && (await items('/v1/me/activity?limit=8', bob)) >= 1, {
+    what: "Bob's feed, explore, search and activity",
     timeoutMs: DERIVED_WAIT_MS,
   });
 }, 120_000);
@@ -65,8 +66,10 @@ async function control(page: Page, matches: (url: URL) => boolean) {
     if (mode === 'empty') return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [] }) });
     return route.continue().catch(() => undefined);
   };
-  await page.route((url) => matches(url), handle);
+  const matcher = (url: URL) => matches(url);
+  await page.route(matcher, handle);
   return {
+    stop: () => page.unroute(matcher, handle),
     set: (next: Mode) => void (mode = next),
     release: () => release(),
     count: () => seen,
@@ -75,9 +78,8 @@ async function control(page: Page, matches: (url: URL) => boolean) {
 
 interface Screen {
   name: string;
-  /** Where the screen is (Ann's own screens for activity, Bob's for the rest). */
+  /** Where the screen is, seen by Bob. */
   path: () => string;
-  as: () => Session;
   api: (url: URL) => boolean;
   items: string;
   /**
@@ -90,14 +92,14 @@ interface Screen {
 }
 
 const SCREENS: Screen[] = [
-  { name: 'home feed', path: () => '/', as: () => bob, api: (u) => u.pathname === '/v1/me/feed', items: '.feed article', empty: { text: /Your feed is empty/, next: 'Find people to follow' } },
-  { name: 'Explore', path: () => '/explore', as: () => bob, api: (u) => u.pathname === '/v1/explore', items: '.grid.explore li', empty: { text: /Nothing to explore yet/, next: 'find people' } },
-  { name: "a profile's grid", path: () => '/u/ann', as: () => bob, api: (u) => u.pathname === '/v1/users/ann/photos', items: 'main a[href^="/p/"]', empty: { text: /No photos yet/ } },
-  { name: "a photo's reactions", path: () => `/p/${photoId}`, as: () => bob, api: (u) => u.pathname === `/v1/photos/${photoId}/reactions`, items: 'ul[aria-label="Who reacted"] li', empty: { text: /No reactions yet: be the first/ } },
-  { name: 'followers', path: () => '/u/ann/followers', as: () => bob, api: (u) => u.pathname === '/v1/users/ann/followers', items: 'main ul.people li', empty: { text: /Nobody yet/, next: 'Find people to follow' } },
-  { name: 'activity', path: () => '/activity', as: () => ann, api: (u) => u.pathname === '/v1/me/activity', items: 'ul.activity li', empty: { text: /No activity yet/, next: 'Share a photo' } },
-  { name: 'search results', path: () => '/search', as: () => bob, api: (u) => u.pathname === '/v1/users' && u.searchParams.has('query'), items: 'ul[aria-label="Search results"] li', empty: { text: /Nobody found/ }, query: 'cy' },
-  { name: "settings' sessions", path: () => '/settings', as: () => bob, api: (u) => u.pathname === '/v1/me/sessions', items: 'ul.sessions li' },
+  { name: 'home feed', path: () => '/', api: (u) => u.pathname === '/v1/me/feed', items: '.feed article', empty: { text: /Your feed is empty/, next: 'Find people to follow' } },
+  { name: 'Explore', path: () => '/explore', api: (u) => u.pathname === '/v1/explore', items: '.grid.explore li', empty: { text: /Nothing to explore yet/, next: 'find people' } },
+  { name: "a profile's grid", path: () => '/u/ann', api: (u) => u.pathname === '/v1/users/ann/photos', items: 'main a[href^="/p/"]', empty: { text: /No photos yet/ } },
+  { name: "a photo's reactions", path: () => `/p/${photoId}`, api: (u) => u.pathname === `/v1/photos/${photoId}/reactions`, items: 'ul[aria-label="Who reacted"] li', empty: { text: /No reactions yet: be the first/ } },
+  { name: 'followers', path: () => '/u/ann/followers', api: (u) => u.pathname === '/v1/users/ann/followers', items: 'main ul.people li', empty: { text: /Nobody yet/, next: 'Find people to follow' } },
+  { name: 'activity', path: () => '/activity', api: (u) => u.pathname === '/v1/me/activity', items: 'ul.activity li', empty: { text: /No activity yet/, next: 'Share a photo' } },
+  { name: 'search results', path: () => '/search', api: (u) => u.pathname === '/v1/users' && u.searchParams.has('query'), items: 'ul[aria-label="Search results"] li', empty: { text: /Nobody found/ }, query: 'cy' },
+  { name: "settings' sessions", path: () => '/settings', api: (u) => u.pathname === '/v1/me/sessions', items: 'ul.sessions li' },
 ];
 
 /** Opens the screen (typing its query, if any). */
@@ -119,10 +121,19 @@ const frames = (page: Page) =>
 
 describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
   describe.each(THEMES)('in the %s theme', (theme) => {
+    // One context and page per viewport x theme: each screen is one visit on it.
+    let context: BrowserContext;
+    let page: Page;
+    beforeAll(async () => {
+      ({ context, page } = await signedInContext(rig.browser, rig.api.url, bob, { viewport: VIEWPORTS[layout], colorScheme: theme }));
+    });
+    afterAll(async () => {
+      await context?.close();
+    });
+
     it.each(SCREENS.map((s) => [s.name, s] as const))('%s: a skeleton while it loads, then the items', async (_name, screen) => {
-      const { context, page } = await signedInContext(rig.browser, rig.api.url, screen.as(), { viewport: VIEWPORTS[layout], colorScheme: theme });
+      const list = await control(page, screen.api);
       try {
-        const list = await control(page, screen.api);
         list.set('hold');
         await open(page, screen);
         const skeleton = page.locator('.skeleton');
@@ -132,7 +143,8 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
         await page.locator(screen.items).first().waitFor();
         await expect.poll(() => skeleton.count()).toBe(0);
       } finally {
-        await context.close();
+        list.release();
+        await list.stop();
       }
     }, 30_000);
   });
@@ -140,7 +152,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
 
 describe('empty, failed and offline (phone, light: the same components in every layout and theme)', () => {
   it.each(SCREENS.map((s) => [s.name, s] as const))('%s', async (_name, screen) => {
-    const { context, page } = await signedInContext(rig.browser, rig.api.url, screen.as(), { viewport: VIEWPORTS.phone, colorScheme: 'light' });
+    const { context, page } = await signedInContext(rig.browser, rig.api.url, bob, { viewport: VIEWPORTS.phone, colorScheme: 'light' });
     try {
       const list = await control(page, screen.api);
       // Empty: the message and its next step.
