@@ -10,6 +10,10 @@
  * - Seeding 3 sample users (`seedSampleData`, as `npm start` does, demo password included)
  *   beside `loadItems` writing the same generated items (control).
  *
+ * - JavaScript: the total of all screens' scripts, and the first screen's share (what the cold
+ *   feed asked for before the app's `quick-photos:warm` mark, as test/web/journey.test.ts
+ *   measures its budget), with the ratio between them.
+ *
  * Budgets (moved here from the tests, issue #17): first feed render < 3 s at p95, cold and warm;
  * seeding < 15 s. Everything runs on 127.0.0.1: an in-memory DynamoDB Local, the API and the
  * stream worker in this process, Debian's Chromium (CHROMIUM_BIN) through playwright-core.
@@ -19,7 +23,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build } from 'vite';
 import { generateItems } from '../src/admin/generate.js';
@@ -41,6 +45,8 @@ const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const PHONE = { width: 360, height: 740 };
 const STORAGE_KEY = 'quick-photos.session';
 const FIRST_RENDER_BUDGET_MS = 3_000;
+/** The first screen's scripts, uncompressed: the same budget as test/web/journey.test.ts. */
+const FIRST_SCREEN_BUDGET_BYTES = 100 * 1024;
 const SEED_BUDGET_MS = 15_000;
 const SAMPLE_USERS = 3;
 const AUTHOR_PHOTOS = 11;
@@ -89,6 +95,17 @@ async function watchFirstPaint(context: BrowserContext, selector: string): Promi
     const everyFrame = () => void (check() || seen || requestAnimationFrame(everyFrame));
     requestAnimationFrame(everyFrame);
   })();`);
+}
+
+/** Bytes of the scripts loaded before the app's `quick-photos:warm` mark (the first screen's share). */
+async function firstScreenScriptBytes(page: Page): Promise<number> {
+  await page.waitForFunction(() => performance.getEntriesByName('quick-photos:warmed').length > 0, undefined, { timeout: 30_000 });
+  return page.evaluate(() => {
+    const warm = performance.getEntriesByName('quick-photos:warm')[0]?.startTime ?? 0;
+    return (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+      .filter((r) => r.startTime < warm && /\/assets\/[^/]+\.js$/.test(new URL(r.name).pathname))
+      .reduce((sum, r) => sum + r.decodedBodySize, 0);
+  });
 }
 
 async function firstPaintMs(context: BrowserContext, navigate: () => Promise<unknown>): Promise<number> {
@@ -196,6 +213,7 @@ try {
   await ensureTable(clients.client, seedTable);
   await ensureTable(clients.client, loadTable);
   const generated = () => Array.from(generateItems({ users: SAMPLE_USERS }), (item) => JSON.stringify(item));
+  let firstScreenBytes = NaN;
   let seededItems = 0;
   let loadedItems = 0;
 
@@ -205,7 +223,9 @@ try {
     const steps: (() => Promise<void>)[] = [
       async () => {
         const context = await newContext({ signedIn: true, serviceWorkers: 'block', selector: FEED });
-        samples.cold.push(await firstPaintMs(context, () => context.pages()[0]!.goto('/')));
+        const page = context.pages()[0]!;
+        samples.cold.push(await firstPaintMs(context, () => page.goto('/')));
+        firstScreenBytes = await firstScreenScriptBytes(page);
         await context.close();
       },
       async () => {
@@ -243,11 +263,12 @@ try {
   const seed = summary(samples.seed);
   const load = summary(samples.load);
   const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : '-');
+  const kib = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : '-');
   const lines: string[] = [];
   const out = (line = '') => lines.push(line);
   out(`## Web first render and seeding (\`npm run bench:web\`${QUICK ? ', BENCH_QUICK=1' : ''})`);
   out();
-  out(`Measured on ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} interleaved rounds; Chromium headless at ${PHONE.width}x${PHONE.height}; feed of ${AUTHOR_PHOTOS} photos (8 on the first page); JavaScript shipped: ${(jsBytes / 1024).toFixed(1)} KiB uncompressed.`);
+  out(`Measured on ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} interleaved rounds; Chromium headless at ${PHONE.width}x${PHONE.height}; feed of ${AUTHOR_PHOTOS} photos (8 on the first page); JavaScript shipped: ${(jsBytes / 1024).toFixed(1)} KiB uncompressed, of which the first screen loads ${kib(firstScreenBytes)} before the others are warmed (${Math.round((firstScreenBytes / jsBytes) * 100)} % of the total).`);
   out();
   out('| measure | p50 | p95 | max | p50 ratio to control |');
   out('|---|---:|---:|---:|---:|');
@@ -262,6 +283,7 @@ try {
   out();
   out(`- ${verdict('first feed render, cold, p95', cold.p95, FIRST_RENDER_BUDGET_MS)}`);
   out(`- ${verdict('first feed render, warm, p95', warmS.p95, FIRST_RENDER_BUDGET_MS)}`);
+  out(`- ${firstScreenBytes < FIRST_SCREEN_BUDGET_BYTES ? 'PASS' : 'FAIL'} first screen's JavaScript: ${kib(firstScreenBytes)} < ${kib(FIRST_SCREEN_BUDGET_BYTES)} (all screens: ${kib(jsBytes)})`);
   out(`- ${verdict('seeding 3 sample users, max', seed.max, SEED_BUDGET_MS)}`);
   out();
   out(`Whole run: ${((Date.now() - started) / 1000).toFixed(0)} s.`);

@@ -1,5 +1,6 @@
 /** Explore: recent public photos of people I do not follow, as a grid, paged as it scrolls. */
 import { getExplore, type FeedItem } from '@quick-photos/client';
+import { GridSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
 import { MoreSentinel, PhotoImage, Screen, usePaged } from '../ui.js';
 
@@ -23,6 +24,7 @@ export function Explore() {
           </li>
         ))}
       </ul>
+      {photos.busy && photos.items.length === 0 ? <GridSkeleton /> : null}
       {photos.done && photos.items.length === 0 ? (
         <p class="muted">
           Nothing to explore yet: nobody you don’t follow has shared a public photo. <a href="/upload">Share one</a> or <a href="/search">find people</a>.

@@ -13,9 +13,14 @@ const DEBOUNCE_MS = 200;
 
 export function Search() {
   const [query, setQuery] = useState('');
-  const [people, setPeople] = useState<UserCard[]>();
+  // The answer with the query it answers: while a new query's answer is on its way, the
+  // skeleton shows instead of the last query's people.
+  const [answer, setAnswer] = useState<{ query: string; people: UserCard[] }>();
   const [error, setError] = useState<string>();
+  // Retry asks again for the same query: a new attempt re-runs the effect.
+  const [attempt, setAttempt] = useState(0);
   const trimmed = query.trim();
+  const people = answer?.query === trimmed ? answer.people : undefined;
 
   useEffect(() => {
     let current = true;
@@ -26,7 +31,7 @@ export function Search() {
       request
         .then(({ data }) => {
           if (!current) return;
-          setPeople(data.items);
+          setAnswer({ query: trimmed, people: data.items });
           setError(undefined);
         })
         .catch((e: unknown) => current && setError(problem(e)));
@@ -35,7 +40,7 @@ export function Search() {
       current = false;
       clearTimeout(timer);
     };
-  }, [trimmed]);
+  }, [trimmed, attempt]);
 
   return (
     <Screen title="Search">
@@ -47,7 +52,14 @@ export function Search() {
         </div>
       </form>
       <h2>{trimmed ? 'People' : 'Suggested for you'}</h2>
-      <Notice error={error} />
+      {error ? (
+        <div class="more-failed">
+          <Notice error={error} inline />
+          <button class="more" type="button" onClick={() => (setError(undefined), setAttempt((n) => n + 1))}>
+            Retry
+          </button>
+        </div>
+      ) : null}
       <ul class="people" aria-label={trimmed ? 'Search results' : 'Suggestions'}>
         {(people ?? []).map((user) => (
           <PersonRow key={user.username} username={user.username} name={user.name} avatar={user.avatar}>

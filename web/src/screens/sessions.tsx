@@ -8,7 +8,8 @@ import { endSession as endOneSession, listSessions, logOutEverywhere, type Sessi
 import { ConfirmDialog } from '../dialogs/dialog.js';
 import '../dialogs/dialogs.css';
 import { api, endSession } from '../session.js';
-import { Ago, problem, useAction } from '../ui.js';
+import { RowsSkeleton } from '../layout/skeleton.js';
+import { Ago, Notice, problem, useAction } from '../ui.js';
 
 export function SessionsSection() {
   const { route } = useLocation();
@@ -17,11 +18,15 @@ export function SessionsSection() {
   const [confirming, setConfirming] = useState(false);
   const { busy, error, setError, act } = useAction();
 
+  // Retry asks again: a new attempt re-runs the effect.
+  const [attempt, setAttempt] = useState(0);
+  const [failed, setFailed] = useState<string>();
+
   useEffect(() => {
     listSessions({ client: api, throwOnError: true })
       .then(({ data }) => setSessions(data.items))
-      .catch((e: unknown) => setError(problem(e)));
-  }, []);
+      .catch((e: unknown) => setFailed(problem(e)));
+  }, [attempt]);
 
   async function logOut(session: SessionItem) {
     await act(async () => {
@@ -47,7 +52,15 @@ export function SessionsSection() {
   return (
     <section class="card form" aria-labelledby="section-sessions">
       <h2 id="section-sessions">Where you're logged in</h2>
-      {sessions === undefined && !error ? <p class="muted">Loading…</p> : null}
+      {sessions === undefined && !failed ? <RowsSkeleton count={2} /> : null}
+      {failed ? (
+        <div class="more-failed">
+          <Notice error={failed} inline />
+          <button class="more" type="button" onClick={() => (setFailed(undefined), setAttempt((n) => n + 1))}>
+            Retry
+          </button>
+        </div>
+      ) : null}
       {sessions ? (
         <ul class="sessions" aria-label="Sessions">
           {sessions.map((s) => (

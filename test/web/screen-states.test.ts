@@ -1,0 +1,228 @@
+/**
+ * Every list screen's states, table-driven: loading (a skeleton while its answer is held, then
+ * the items) at 390x844 and 1280x800 in both themes; then, in the phone's light theme, empty
+ * (the message and its next step), failed (an error in place with Retry; after Retry succeeds,
+ * the items) and offline (the banner, and no request storm). Those three are the same
+ * components and code paths in every layout and theme (the layouts only restyle them), so
+ * they are checked fully once. One browser for the file, one context per viewport x theme.
+ * Beside them: compact reactions (icon and count, mine pressed) and relative times.
+ */
+import type { BrowserContext, Page, Route } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp, type Session } from '../http/support.js';
+import { waitFor } from '../support/wait.js';
+import { DERIVED_WAIT_MS, samplePhoto, signedInContext, THEMES, VIEWPORTS, type Layout, type WebRig, startWebRig } from './support.js';
+
+let rig: WebRig;
+/** Ann posts a photo Bob reacted to; they follow each other (Bob's activity has Ann); Cy posts a photo Bob may explore. */
+let ann: Session;
+let bob: Session;
+let photoId: string;
+
+async function postPhoto(session: Session, seed: number): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(await samplePhoto(seed, 320, 240))], { type: 'image/jpeg' }), 'photo.jpg');
+  form.append('caption', `Photo ${seed}`);
+  const answer = await rig.api.call('POST', `/v1/users/${session.username}/photos`, { token: session.accessToken, body: form });
+  expect(answer.status).toBe(201);
+  return (answer.body as { id: string }).id;
+}
+
+const items = async (path: string, session: Session) => ((await rig.api.call('GET', path, { token: session.accessToken })).body as { items?: unknown[] }).items?.length ?? 0;
+
+beforeAll(async () => {
+  rig = await startWebRig({ worker: true });
+  let cy: Session;
+  [ann, bob, cy] = await Promise.all([signUp(rig.api, 'ann'), signUp(rig.api, 'bob'), signUp(rig.api, 'cy')]);
+  photoId = await postPhoto(ann, 1);
+  await postPhoto(cy, 2);
+  expect((await rig.api.call('PUT', '/v1/users/ann/followers/me', { token: bob.accessToken })).status).toBe(201);
+  expect((await rig.api.call('PUT', '/v1/users/bob/followers/me', { token: ann.accessToken })).status).toBe(201);
+  expect((await rig.api.call('PUT', `/v1/photos/${photoId}/reactions/heart`, { token: bob.accessToken })).status).toBeLessThan(300);
+  await waitFor(async () => (await items('/v1/me/feed?limit=8', bob)) >= 1 && (await items('/v1/explore?limit=8', bob)) >= 1 && (await items('/v1/users?query=cy&limit=5', bob)) >= 1 && (await items('/v1/me/activity?limit=8', bob)) >= 1, {
+    what: "Bob's feed, explore, search and activity",
+    timeoutMs: DERIVED_WAIT_MS,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await rig?.close();
+});
+
+type Mode = 'pass' | 'hold' | 'fail' | 'empty';
+
+/**
+ * Controls one API list's answers: passes them, holds them until `release()` (an order, not a
+ * delay), fails them (500), or answers an empty page. Counts the requests it saw.
+ */
+async function control(page: Page, matches: (url: URL) => boolean) {
+  let mode: Mode = 'pass';
+  let release = () => {};
+  let seen = 0;
+  const handle = async (route: Route) => {
+    seen++;
+    if (mode === 'hold') await new Promise<void>((resolve) => (release = resolve));
+    if (mode === 'fail') return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'INTERNAL', message: 'Something failed on our side.' } }) });
+    if (mode === 'empty') return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [] }) });
+    return route.continue().catch(() => undefined);
+  };
+  const matcher = (url: URL) => matches(url);
+  await page.route(matcher, handle);
+  return {
+    stop: () => page.unroute(matcher, handle),
+    set: (next: Mode) => void (mode = next),
+    release: () => release(),
+    count: () => seen,
+  };
+}
+
+interface Screen {
+  name: string;
+  /** Where the screen is, seen by Bob. */
+  path: () => string;
+  api: (url: URL) => boolean;
+  items: string;
+  /**
+   * The empty message's words and its next step (a link), when the screen has one. The sessions
+   * list has none: it always holds the session showing it.
+   */
+  empty?: { text: RegExp; next?: string };
+  /** Typed after the page shows, for search results. */
+  query?: string;
+}
+
+const SCREENS: Screen[] = [
+  { name: 'home feed', path: () => '/', api: (u) => u.pathname === '/v1/me/feed', items: '.feed article', empty: { text: /Your feed is empty/, next: 'Find people to follow' } },
+  { name: 'Explore', path: () => '/explore', api: (u) => u.pathname === '/v1/explore', items: '.grid.explore li', empty: { text: /Nothing to explore yet/, next: 'find people' } },
+  { name: "a profile's grid", path: () => '/u/ann', api: (u) => u.pathname === '/v1/users/ann/photos', items: 'main a[href^="/p/"]', empty: { text: /No photos yet/ } },
+  { name: "a photo's reactions", path: () => `/p/${photoId}`, api: (u) => u.pathname === `/v1/photos/${photoId}/reactions`, items: 'ul[aria-label="Who reacted"] li', empty: { text: /No reactions yet: be the first/ } },
+  { name: 'followers', path: () => '/u/ann/followers', api: (u) => u.pathname === '/v1/users/ann/followers', items: 'main ul.people li', empty: { text: /Nobody yet/, next: 'Find people to follow' } },
+  { name: 'activity', path: () => '/activity', api: (u) => u.pathname === '/v1/me/activity', items: 'ul.activity li', empty: { text: /No activity yet/, next: 'Share a photo' } },
+  { name: 'search results', path: () => '/search', api: (u) => u.pathname === '/v1/users' && u.searchParams.has('query'), items: 'ul[aria-label="Search results"] li', empty: { text: /Nobody found/ }, query: 'cy' },
+  { name: "settings' sessions", path: () => '/settings', api: (u) => u.pathname === '/v1/me/sessions', items: 'ul.sessions li' },
+];
+
+/** Opens the screen (typing its query, if any). */
+async function open(page: Page, screen: Screen): Promise<void> {
+  await page.goto(screen.path());
+  if (screen.query) await page.getByLabel('Search people').fill(screen.query);
+}
+
+/** Sixty animation frames: time enough for a looping list to have asked again many times. */
+const frames = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        let left = 60;
+        const tick = () => (--left <= 0 ? resolve() : requestAnimationFrame(tick));
+        requestAnimationFrame(tick);
+      }),
+  );
+
+describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
+  describe.each(THEMES)('in the %s theme', (theme) => {
+    // One context and page per viewport x theme: each screen is one visit on it.
+    let context: BrowserContext;
+    let page: Page;
+    beforeAll(async () => {
+      ({ context, page } = await signedInContext(rig.browser, rig.api.url, bob, { viewport: VIEWPORTS[layout], colorScheme: theme }));
+    });
+    afterAll(async () => {
+      await context?.close();
+    });
+
+    it.each(SCREENS.map((s) => [s.name, s] as const))('%s: a skeleton while it loads, then the items', async (_name, screen) => {
+      const list = await control(page, screen.api);
+      try {
+        list.set('hold');
+        await open(page, screen);
+        const skeleton = page.locator('.skeleton');
+        await skeleton.first().waitFor();
+        list.set('pass');
+        list.release();
+        await page.locator(screen.items).first().waitFor();
+        await expect.poll(() => skeleton.count()).toBe(0);
+      } finally {
+        list.release();
+        await list.stop();
+      }
+    }, 30_000);
+  });
+});
+
+describe('empty, failed and offline (phone, light: the same components in every layout and theme)', () => {
+  it.each(SCREENS.map((s) => [s.name, s] as const))('%s', async (_name, screen) => {
+    const { context, page } = await signedInContext(rig.browser, rig.api.url, bob, { viewport: VIEWPORTS.phone, colorScheme: 'light' });
+    try {
+      const list = await control(page, screen.api);
+      // Empty: the message and its next step.
+      if (screen.empty) {
+        list.set('empty');
+        await open(page, screen);
+        await page.getByText(screen.empty.text).first().waitFor();
+        if (screen.empty.next) await page.getByRole('link', { name: screen.empty.next }).first().waitFor();
+        expect(await page.locator(screen.items).count()).toBe(0);
+      }
+
+      // Failed: the error in place with Retry; once the service answers, Retry brings the items.
+      list.set('fail');
+      await open(page, screen);
+      const retry = page.getByRole('button', { name: /^Retry/ });
+      await retry.first().waitFor();
+      await page.getByRole('alert').filter({ hasText: /failed|wrong|error/i }).first().waitFor();
+      list.set('pass');
+      await retry.first().click();
+      await page.locator(screen.items).first().waitFor();
+      await expect.poll(() => page.getByRole('button', { name: /^Retry/ }).count()).toBe(0);
+
+      // Offline at the end of the list: the banner, and no request storm.
+      await page.waitForFunction(() => performance.getEntriesByName('quick-photos:warmed').length > 0);
+      const before = list.count();
+      await context.setOffline(true);
+      await page.locator('.offline-banner.shown').waitFor();
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await frames(page);
+      expect(list.count() - before).toBeLessThanOrEqual(1);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
+
+describe('compact reactions and relative times (photo page, phone, dark)', () => {
+  it('a reaction is its icon and count, mine pressed; a time reads "3 h" with the full date in its title', async () => {
+    const { context, page } = await signedInContext(rig.browser, rig.api.url, bob, { viewport: VIEWPORTS.phone, colorScheme: 'dark' });
+    try {
+      // The photo taken three hours ago, as the API writes times (UTC, no zone).
+      const taken = new Date(Date.now() - 3 * 3600_000 - 5 * 60_000);
+      await page.route(
+        (url) => url.pathname === `/v1/photos/${photoId}`,
+        async (route) => {
+          const response = await route.fetch();
+          const body = (await response.json()) as Record<string, unknown>;
+          await route.fulfill({ response, json: { ...body, timestamp: taken.toISOString().slice(0, 19) } });
+        },
+      );
+      await page.goto(`/p/${photoId}`);
+      const heart = page.getByRole('button', { name: 'Heart: 1' });
+      await heart.waitFor();
+      expect(await heart.getAttribute('aria-pressed')).toBe('true');
+      expect(await heart.locator('svg').count()).toBe(1);
+      expect((await heart.textContent())?.trim()).toBe('1');
+      // Nobody's reaction: the icon alone, not pressed, its count only for screen readers.
+      const plusOne = page.getByRole('button', { name: 'Plus one: 0' });
+      expect(await plusOne.getAttribute('aria-pressed')).toBe('false');
+      expect(await plusOne.locator('svg').count()).toBe(1);
+      expect((await plusOne.textContent())?.trim()).toBe('');
+
+      const time = page.locator('main time.ago').first();
+      expect((await time.textContent())?.trim()).toBe('3 h');
+      const title = (await time.getAttribute('title')) ?? '';
+      expect(title).toContain(String(taken.getFullYear()));
+      expect(title.length).toBeGreaterThan(12);
+      expect(await time.getAttribute('datetime')).toBe(taken.toISOString().slice(0, 19));
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+});
