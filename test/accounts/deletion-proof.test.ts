@@ -41,7 +41,7 @@ import { waitFor } from '../support/wait.js';
 
 const VICTIM = 'victim';
 /** Followers and followed of the victim; every other size derives from it. */
-const N = proofSize(400, 1000);
+const N = proofSize(200, 1000);
 const USERS = (N * 3) / 2;
 const PHOTOS = N / 5;
 /** Transactions before the job is paused: mid-way through the friendships at either size. */

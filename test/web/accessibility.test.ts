@@ -51,7 +51,8 @@ describe.each((Object.keys(VIEWPORTS) as Layout[]).flatMap((layout) => THEMES.ma
     const page = await context.newPage();
     const found: string[] = [];
     try {
-      for (const path of SIGNED_OUT) {
+      // Signed out there is no frame: the forms are one centred column at any size, so the phone's pass covers them.
+      for (const path of layout === 'phone' ? SIGNED_OUT : []) {
         await page.goto(path);
         await page.locator('main').waitFor();
         found.push(...(await violations(page)).map((v) => `${path}: ${v}`));
