@@ -11,7 +11,7 @@ import type { BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
-import { DERIVED_WAIT_MS, samplePhoto, signedInContext, THEMES, VIEWPORTS, type Layout, type WebRig, startWebRig } from './support.js';
+import { DERIVED_WAIT_MS, frames, samplePhoto, signedInContext, THEMES, VIEWPORTS, type Layout, type WebRig, startWebRig } from './support.js';
 
 let rig: WebRig;
 /** Ann posts a photo Bob reacted to; they follow each other (Bob's activity has Ann); Cy posts a photo Bob may explore. */
@@ -107,17 +107,6 @@ async function open(page: Page, screen: Screen): Promise<void> {
   await page.goto(screen.path());
   if (screen.query) await page.getByLabel('Search people').fill(screen.query);
 }
-
-/** Sixty animation frames: time enough for a looping list to have asked again many times. */
-const frames = (page: Page) =>
-  page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        let left = 60;
-        const tick = () => (--left <= 0 ? resolve() : requestAnimationFrame(tick));
-        requestAnimationFrame(tick);
-      }),
-  );
 
 describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
   describe.each(THEMES)('in the %s theme', (theme) => {

@@ -11,7 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoId } from '../../src/schema/ids.js';
 import { profile, signUp } from '../http/support.js';
-import { PHONE, startWebRig, type WebRig } from './support.js';
+import { frames, PHONE, startWebRig, type WebRig } from './support.js';
 
 let rig: WebRig;
 
@@ -41,17 +41,6 @@ async function signedIn(username: string): Promise<{ context: BrowserContext; pa
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
   return { context, page, requests: (part) => seen.filter((path) => path.includes(part)).length };
 }
-
-/** Sixty animation frames: time enough for a looping list to have asked again many times. */
-const frames = (page: Page) =>
-  page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        let left = 60;
-        const tick = () => (--left <= 0 ? resolve() : requestAnimationFrame(tick));
-        requestAnimationFrame(tick);
-      }),
-  );
 
 describe('missing things and failing lists', () => {
   it('a link to a missing photo: one request, a not-found page, no list asked for', async () => {

@@ -115,3 +115,14 @@ export async function samplePhoto(seed: number, width = 640, height = 480): Prom
     `<rect width="100%" height="100%" fill="url(#g)"/>${circles}</svg>`;
   return sharp(Buffer.from(svg)).jpeg({ quality: 80 }).toBuffer();
 }
+
+/** Sixty animation frames: time enough for a looping list to have asked again many times. */
+export const frames = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        let left = 60;
+        const tick = () => (--left <= 0 ? resolve() : requestAnimationFrame(tick));
+        requestAnimationFrame(tick);
+      }),
+  );
