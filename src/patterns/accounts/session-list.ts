@@ -11,7 +11,7 @@ import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../../errors.js';
 import { assertUsername } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX, sessionIdOfKey } from '../../schema/keys.js';
-import { call, isConditionFailure, paginate, type Db } from '../db.js';
+import { conditional, paginate, type Db } from '../db.js';
 import { accountIdOf } from '../guards.js';
 import { ensureActingLive } from '../session-check.js';
 import { markSessionRevoked } from './sessions.js';
@@ -90,11 +90,9 @@ export async function endSession(db: Db, username: string, accountId: string | u
   await ensureActingLive(db);
   const session = (await liveSessions(db, username, accountId)).find((s) => s.summary.id === id);
   if (!session) throw sessionNotFound();
-  try {
-    await call(db, 'endSession', () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.session(username, session.familyId), ConditionExpression: 'attribute_exists(PK)' })));
-  } catch (error) {
-    if (isConditionFailure(error)) throw sessionNotFound();
-    throw error;
-  }
+  const deleted = await conditional(db, 'endSession', () =>
+    db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.session(username, session.familyId), ConditionExpression: 'attribute_exists(PK)' })),
+  );
+  if (!deleted) throw sessionNotFound();
   await markSessionRevoked(db, username, accountId, session.familyId, accessTtlSeconds);
 }
