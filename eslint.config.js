@@ -25,6 +25,8 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Wait for a condition (waitFor in test/support/wait.ts, expect.poll) or an event, never a fixed time.' }],
       'no-restricted-properties': ['error', { object: 'globalThis', property: 'setTimeout', message: 'Wait for a condition or an event, never a fixed time.' }],
       'no-restricted-imports': ['error', { paths: [{ name: 'node:timers/promises', message: 'Wait for a condition or an event, never a fixed time.' }] }],
+      // Playwright's own fixed pause.
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='waitForTimeout']", message: 'Wait for a condition or an event, never a fixed time.' }],
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

@@ -33,6 +33,9 @@ export default defineConfig({
     // Generous: on 2 shared cores a whole-suite run slows single tests several-fold.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a condition, never a duration: its default bound (1 s) is a timing
+    // assumption that a whole-suite run on 2 shared cores breaks (a page's first render took longer).
+    expect: { poll: { timeout: 15_000 } },
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

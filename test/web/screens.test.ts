@@ -116,11 +116,14 @@ describe('the web app, screen by screen', () => {
       await page.goto('/');
       const articles = page.getByRole('article');
       await expect.poll(() => articles.count()).toBe(8);
-      for (let i = 0; i < 20 && (await articles.count()) < AUTHOR_PHOTOS; i += 1) {
-        await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
-        await page.waitForTimeout(100);
-      }
-      expect(await articles.count()).toBe(AUTHOR_PHOTOS);
+      // Scrolling to the end again until the second page arrives: each scroll is a condition
+      // re-checked, not a pause.
+      await expect
+        .poll(async () => {
+          await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+          return articles.count();
+        })
+        .toBe(AUTHOR_PHOTOS);
       await page.getByRole('button', { name: /Load more|Loading/ }).waitFor({ state: 'detached' });
       const links = await page.locator('.feed article > a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       expect(new Set(links).size).toBe(AUTHOR_PHOTOS);
