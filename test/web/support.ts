@@ -1,7 +1,7 @@
 /**
  * Browser tests' harness: the web client the run built once (web.global.ts), served by a real
- * API on the worker's DynamoDB Local, and Debian's Chromium driven by playwright-core
- * (`.ci/run` installs Chromium when it is missing, as it installs Java).
+ * API on the worker's DynamoDB Local, and the run's Chromium (browser.global.ts) driven by
+ * playwright-core (`.ci/run` installs Chromium when it is missing, as it installs Java).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { inject } from 'vitest';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { startApi, testConfig, type Api, type Session } from '../http/support.js';
 
-export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+export { CHROMIUM };
 /** Where the journey leaves its screenshots, for a look after a run (the README's come from `npm run screenshots`). */
 export const SCREENSHOT_DIR = join(tmpdir(), 'qp-screenshots');
 
@@ -87,17 +88,17 @@ export async function scriptBytes(dir: string): Promise<number> {
   return total;
 }
 
+/**
+ * A connection to the run's Chromium (browser.global.ts): `close()` ends the connection and
+ * the contexts made through it, not the browser. Alone (no run-wide one), a browser of its own.
+ */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium (Debian), or set CHROMIUM_BIN.`);
   }
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // No network but loopback here: keep Chromium from calling home at start.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const endpoint = inject('browserEndpoint');
+  return endpoint ? chromium.connect(endpoint, { timeout: 60_000 }) : chromium.launch(CHROMIUM_LAUNCH);
 }
 
 /**

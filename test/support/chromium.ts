@@ -1,0 +1,11 @@
+/** How the browser tests start Debian's Chromium (`.ci/run` installs it when it is missing, as it installs Java). */
+import type { LaunchOptions } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+
+export const CHROMIUM_LAUNCH: LaunchOptions = {
+  executablePath: CHROMIUM,
+  headless: true,
+  // No network but loopback here: keep Chromium from calling home at start.
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
