@@ -57,7 +57,9 @@ export async function startWebRig(options: { worker?: boolean } = {}): Promise<W
     const webDir = inject('webDir');
     const api = await startApi({ WEB_DIR: webDir });
     started.push(() => api.close());
-    const worker = options.worker ? createWorker({ client: api.db.client, db: api.db, settings: { ...testConfig().derived, pollMs: 50 } }) : undefined;
+    // At the service's poll interval (250 ms), not a test's 50: an idle worker polling the stream
+    // 20 times a second cost a browser file several CPU seconds, and a change shows a beat later.
+    const worker = options.worker ? createWorker({ client: api.db.client, db: api.db, settings: testConfig().derived }) : undefined;
     if (worker) started.push(() => worker.stop());
     const browser = await launchBrowser();
     started.push(() => browser.close());
