@@ -23,7 +23,7 @@ export default defineConfig({
     exclude: ['**/node_modules/**', ...filesNeedingMissingReference()],
     // Files run side by side, each worker on a DynamoDB Local of its own (engine.global.ts);
     // each file isolates itself further with tables, buckets and directories of its own.
-    // One Chromium for the run (browser.global.ts): browser test files connect to it.
+    // A Chromium per worker (browser.global.ts): browser test files connect to theirs.
     globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts', 'test/support/web.global.ts', 'test/support/browser.global.ts'],
     pool: 'forks',
     // A worker loads the module graph (SDK, Fastify, sharp) once, not once per file: files share

@@ -1,40 +1,50 @@
 /**
- * One Chromium for the run, started beside the engines: every browser test file connects to
- * it (test/web/support.ts) instead of launching one of its own, and works in browser contexts
- * of its own (cookies, storage and cache are per context). A file's `browser.close()` ends its
- * connection and the contexts it made, not the browser. A run of named files none of which is
- * a browser test starts none; without Chromium, the files that need it say so when they start.
+ * A Chromium per vitest worker, started beside the engines: a browser test file connects to its
+ * worker's (test/web/support.ts) instead of launching one of its own, and works in browser
+ * contexts of its own (cookies, storage and cache are per context). A file's `browser.close()`
+ * ends its connection and the contexts it made, not the browser. Per worker, not one for the
+ * run: files side by side never queue behind each other in one browser process. A run of named
+ * files none of which is a browser test starts none; without Chromium, the files that need it
+ * say so when they start.
  */
 import { existsSync } from 'node:fs';
 import { chromium, type BrowserServer } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
 import { CHROMIUM, CHROMIUM_LAUNCH } from './chromium.js';
+import { TEST_WORKERS } from './workers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The run's Chromium, or '' when the run needs none (or there is none). */
-    browserEndpoint: string;
+    /** One Chromium per worker (test/web/support.ts picks this worker's); none when the run needs none. */
+    browserEndpoints: string[];
   }
 }
 
-let server: BrowserServer | undefined;
+let servers: BrowserServer[] = [];
 
-/** Whether the command line names test files and none of them drives a browser. */
-function noBrowserTests(): boolean {
+/** How many browsers the run needs: none when the command line names test files and none drives a browser. */
+function browsersNeeded(): number {
   const args = process.argv.slice(2).filter((arg) => arg !== 'run');
-  return args.length > 0 && args.every((arg) => arg.endsWith('.test.ts') && existsSync(arg) && !/(^|\/)test\/web\//.test(arg));
+  if (args.length === 0 || !args.every((arg) => arg.endsWith('.test.ts') && existsSync(arg))) return TEST_WORKERS;
+  return Math.min(TEST_WORKERS, args.filter((arg) => /(^|\/)test\/web\//.test(arg)).length);
 }
 
 export async function setup(project: TestProject): Promise<void> {
-  if (noBrowserTests() || !existsSync(CHROMIUM)) {
-    project.provide('browserEndpoint', '');
-    return;
+  const count = existsSync(CHROMIUM) ? browsersNeeded() : 0;
+  const started = await Promise.allSettled(Array.from({ length: count }, () => chromium.launchServer(CHROMIUM_LAUNCH)));
+  servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await teardown();
+    throw failed.reason;
   }
-  server = await chromium.launchServer(CHROMIUM_LAUNCH);
-  project.provide('browserEndpoint', server.wsEndpoint());
+  project.provide(
+    'browserEndpoints',
+    servers.map((server) => server.wsEndpoint()),
+  );
 }
 
 export async function teardown(): Promise<void> {
-  await server?.close();
-  server = undefined;
+  await Promise.all(servers.map((server) => server.close()));
+  servers = [];
 }

@@ -99,5 +99,5 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('every screen at the %s size',
       await context.close();
     }
     expect(found).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });

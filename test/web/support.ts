@@ -1,6 +1,6 @@
 /**
  * Browser tests' harness: the web client the run built once (web.global.ts), served by a real
- * API on the worker's DynamoDB Local, and the run's Chromium (browser.global.ts) driven by
+ * API on the worker's DynamoDB Local, and the worker's Chromium (browser.global.ts) driven by
  * playwright-core (`.ci/run` installs Chromium when it is missing, as it installs Java).
  */
 import { existsSync } from 'node:fs';
@@ -91,15 +91,17 @@ export async function scriptBytes(dir: string): Promise<number> {
 }
 
 /**
- * A connection to the run's Chromium (browser.global.ts): `close()` ends the connection and
- * the contexts made through it, not the browser. Alone (no run-wide one), a browser of its own.
+ * A connection to this worker's Chromium (browser.global.ts): `close()` ends the connection and
+ * the contexts made through it, not the browser. Without one, a browser of its own.
  */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium (Debian), or set CHROMIUM_BIN.`);
   }
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const endpoint = inject('browserEndpoint');
+  const endpoints = inject('browserEndpoints');
+  // VITEST_POOL_ID numbers the workers from 1, as for the engines (test/support/engine.ts).
+  const endpoint = endpoints.length > 0 ? endpoints[(Number(process.env.VITEST_POOL_ID ?? 1) - 1) % endpoints.length] : undefined;
   return endpoint ? chromium.connect(endpoint, { timeout: 60_000 }) : chromium.launch(CHROMIUM_LAUNCH);
 }
 
