@@ -106,6 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // TypeBox's compiled checks (the same engine as the data layer's validators): compiled once
   // per route at start-up, and unknown fields are rejected rather than silently dropped.
+  // The image process (started by the first upload) ends with the app.
+  app.addHook('onClose', async () => ctx.media.images.close());
   app.setValidatorCompiler(CheckFirstValidatorCompiler);
   // JSON only (and multipart on the upload route): any other body is 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');

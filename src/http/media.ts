@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { createMediaUrls, type MediaUrls } from '../blobs/index.js';
 import type { Config } from '../config.js';
-import { createWorkQueue, type WorkQueue } from '../media/index.js';
+import { createImageProcessor, createWorkQueue, type ImageProcessor, type WorkQueue } from '../media/index.js';
 import type { Quota } from '../patterns/index.js';
 import { createUploadGate, type UploadGate } from './uploads.js';
 
@@ -13,6 +13,8 @@ export interface MediaContext {
   /** The signer for views answering this request: absolute URLs, issued to the signed-in user. */
   urlsFor(request: FastifyRequest): MediaUrls;
   queue: WorkQueue;
+  /** Decodes and encodes images apart from the API's reads (src/media/isolated.ts). */
+  images: ImageProcessor;
   gate: UploadGate;
   quota: Quota;
   limits: { maxPixels: number };
@@ -41,6 +43,7 @@ export function createMediaContext(config: Config, jwtSecret: string, clock?: ()
     urls,
     urlsFor: (request) => urls.forViewer(requestOrigin(request), (request as { username?: string }).username || undefined),
     queue: createWorkQueue(media.concurrency, media.queueLength),
+    images: createImageProcessor({ mode: media.worker, threads: media.threads, nice: media.nice, timeoutMs: media.timeoutMs }),
     gate: createUploadGate(media.uploadsPerUser, media.uploadsTotal, media.uploadsReserved),
     quota: { bytes: media.quotaBytes, uploadsPerHour: media.uploadsPerHour, openSlots: media.uploadSlotsPerUser },
     limits: { maxPixels: media.maxPixels },
