@@ -38,10 +38,19 @@ export function createMediaContext(config: Config, jwtSecret: string, clock?: ()
   const { media } = config;
   // Without its own key the URL key is derived from the JWT key, never equal to it.
   const secret = media.urlSecret ?? createHmac('sha256', jwtSecret).update('media urls').digest('base64url');
+  const signers = new WeakMap<FastifyRequest, MediaUrls>();
   const urls = createMediaUrls({ secret, ttlSeconds: media.urlTtlSeconds, baseUrl: media.publicUrl, ...(clock ? { clock } : {}) });
   return {
     urls,
-    urlsFor: (request) => urls.forViewer(requestOrigin(request), (request as { username?: string }).username || undefined),
+    // One signer per request, however many views it builds (a feed page builds twenty).
+    urlsFor: (request) => {
+      let signer = signers.get(request);
+      if (!signer) {
+        signer = urls.forViewer(requestOrigin(request), (request as { username?: string }).username || undefined);
+        signers.set(request, signer);
+      }
+      return signer;
+    },
     queue: createWorkQueue(media.concurrency, media.queueLength),
     images: createImageProcessor({ mode: media.worker, threads: media.threads, nice: media.nice, timeoutMs: media.timeoutMs }),
     gate: createUploadGate(media.uploadsPerUser, media.uploadsTotal, media.uploadsReserved),
