@@ -44,7 +44,7 @@ import { closedLoop, fmt, type RunStats } from './stats.js';
 import { childPids, cpuSeconds, summarizeProfileFile, type ProfileSummary } from './system.js';
 
 /** `bare`: bench/bare-server.ts, the pattern's raw calls behind a bare Fastify route. */
-type Side = 'api' | 'raw' | 'bare';
+type Side = 'api' | 'raw' | 'bare' | 'before';
 /** `sdk-defaults`: the SDK client without the tuning in src/engine/client.ts. */
 type Client = 'lean' | 'sdk' | 'sdk-defaults';
 interface Config {
@@ -125,8 +125,10 @@ interface ApiProcess {
   url: string;
 }
 const children: ChildProcess[] = [];
-async function startApi(client: Client): Promise<ApiProcess> {
-  const child = fork(new URL('./api-server.ts', import.meta.url).pathname, [], {
+/** BENCH_BEFORE_DIR: a checkout of an earlier commit (its src/ and bench/), whose API runs beside this one as `before`. */
+const BEFORE_DIR = process.env.BENCH_BEFORE_DIR;
+async function startApi(client: Client, root?: string): Promise<ApiProcess> {
+  const child = fork(root ? join(root, 'bench/api-server.ts') : new URL('./api-server.ts', import.meta.url).pathname, [], {
     execArgv: ['--import', 'tsx'],
     env: {
       ...process.env,
@@ -145,6 +147,7 @@ async function startApi(client: Client): Promise<ApiProcess> {
 }
 const apis: Partial<Record<Client, ApiProcess>> = { lean: await startApi('lean') };
 if (SDK) Object.assign(apis, { sdk: await startApi('sdk'), 'sdk-defaults': await startApi('sdk-defaults') });
+const beforeApi = BEFORE_DIR ? await startApi('lean', BEFORE_DIR) : undefined;
 const api = (client: Client): ApiProcess => apis[client] ?? (() => { throw new Error(`no API process for ${client}`); })();
 
 log(`signing up ${P.actors} accounts through the API`);
@@ -214,6 +217,7 @@ const CONFIGS: Config[] = [
   { side: 'api', client: 'lean' },
   { side: 'raw', client: 'lean' },
   { side: 'bare', client: 'lean' },
+  ...(BEFORE_DIR ? ([{ side: 'before', client: 'lean' }] as const) : []),
   ...(SDK ? ([{ side: 'api', client: 'sdk' }, { side: 'raw', client: 'sdk' }] as const) : []),
 ];
 // The SDK client as the SDK configures it (before its tuning), on a few patterns only (a read,
@@ -241,13 +245,13 @@ let k = 0;
 /** The highest request number any pattern reached. */
 let kHigh = 0;
 async function runWindow(scenario: Scenario, config: Config, seconds: number): Promise<Window> {
-  const server = config.side === 'api' ? api(config.client).pid : config.side === 'bare' ? bare.pid : process.pid;
+  const server = config.side === 'api' ? api(config.client).pid : config.side === 'bare' ? bare.pid : config.side === 'before' ? (beforeApi?.pid ?? -1) : process.pid;
   const pids = { server, loadGen: loadGen.pid ?? -1, engine: -1 };
   const read = (name: keyof typeof pids) => (name === 'engine' ? engineCpu() : (cpuSeconds(pids[name]) ?? NaN));
   const before = { server: read('server'), loadGen: read('loadGen'), engine: read('engine') };
   let stats: RunStats;
   if (config.side !== 'raw') {
-    const target = config.side === 'bare' ? bare : api(config.client);
+    const target = config.side === 'bare' ? bare : config.side === 'before' && beforeApi ? beforeApi : api(config.client);
     const job: LoadJob = { url: target.url, scenario: scenario.name, connections: CONNECTIONS, seconds, kStart: k, bare: config.side === 'bare' };
     const answer = await ask({ type: 'run', job });
     if (answer.type !== 'result') throw new Error(answer.type === 'failed' ? answer.error : 'unexpected answer');
@@ -445,8 +449,10 @@ md.push(
     '1-minute load average at the end of the API windows used.',
   '- The capacity-counting middleware is not attached to any measured run; requests and capacity are counted in a separate pass below.',
   '',
-  '| pattern | API CPU/req (µs) | raw calls (µs) | **API - raw** (goal) | bare Fastify (µs) | **API - bare** | load |',
-  '|---|---:|---:|---:|---:|---:|---:|',
+  ...(BEFORE_DIR ? [`- **before**: the API of an earlier commit (BENCH_BEFORE_DIR), its own process, in the same interleaved windows: the change measured side by side.`] : []),
+  '',
+  `| pattern | API CPU/req (µs) | raw calls (µs) | **API - raw** (goal) | bare Fastify (µs) | **API - bare** |${BEFORE_DIR ? ' API before (µs) | before - raw |' : ''} load |`,
+  `|---|---:|---:|---:|---:|---:|${BEFORE_DIR ? '---:|---:|' : ''}---:|`,
 );
 const GOALS: Record<string, number> = { 'get profile': 150, 'feed page': 400, react: 300, follow: 300 };
 for (const scenario of scenarios) {
@@ -458,7 +464,9 @@ for (const scenario of scenarios) {
   const verdict = goal === undefined ? '' : ` (${goal}: ${over <= goal ? 'met' : 'not met'})`;
   md.push(
     `| ${scenario.name} (${scenario.kind}) | **${us(a.server)}** [${spread(a)}]${flags(a)} | ${us(r.server)} [${spread(r)}]${flags(r)} | **${us(over)}**${verdict} | ` +
-      `${us(b.server)} [${spread(b)}]${flags(b)} | **${us(a.server - b.server)}** | ${a.load.toFixed(1)} |`,
+      `${us(b.server)} [${spread(b)}]${flags(b)} | **${us(a.server - b.server)}** |` +
+      (BEFORE_DIR ? (() => { const o = summary(cellOf(scenario, 'before', 'lean')); return ` ${us(o.server)} [${spread(o)}]${flags(o)} | ${us(o.server - r.server)} |`; })() : '') +
+      ` ${a.load.toFixed(1)} |`,
   );
 }
 md.push('');
