@@ -14,6 +14,8 @@ export interface LoadJob {
   seconds: number;
   /** The first request number; the answer says where the run stopped. */
   kStart: number;
+  /** The bare-framework control (bench/bare-server.ts): the pattern's raw calls behind /bare/<pattern>/<k>, no token. */
+  bare?: boolean;
 }
 
 export type ToLoader = { type: 'init'; fixture: Fixture } | { type: 'run'; job: LoadJob };
@@ -42,7 +44,9 @@ async function run(job: LoadJob): Promise<FromLoader> {
     requests: [
       {
         setupRequest: (request) => {
-          const next = scenario.api(k++, f);
+          const n = k++;
+          const next = scenario.api(n, f);
+          if (job.bare) return { ...request, method: next.method, path: `/bare/${encodeURIComponent(scenario.name)}/${n}` };
           return { ...request, method: next.method, path: next.path, headers: { ...request.headers, authorization: `Bearer ${next.token}` } };
         },
         onResponse: (status, body) => {

@@ -27,7 +27,11 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadItems } from '../src/admin/load.js';
 import { generateItems, type GeneratedItem } from '../src/admin/generate.js';
-import { ensureTable } from '../src/admin/table.js';
+import { deriveLoaded } from '../src/admin/derive-initial.js';
+import { ensureDerivedTable, ensureTable } from '../src/admin/table.js';
+import type { Change } from '../src/derived/records.js';
+import { buildViews } from '../src/derived/worker.js';
+import { createTokenService } from '../src/http/auth.js';
 import { createLocalBlobStore } from '../src/blobs/index.js';
 import { loadConfig } from '../src/config.js';
 import { createClients } from '../src/engine/client.js';
@@ -35,11 +39,12 @@ import { attachMetrics, type OperationMetrics } from '../src/engine/metrics.js';
 import { buildApp } from '../src/http/app.js';
 import { createCursorCodec, type Db } from '../src/patterns/index.js';
 import type { FromLoader, LoadJob, ToLoader } from './http-load.js';
-import { SCENARIOS, type Fixture, type Scenario } from './scenarios.js';
+import { recordFeedCalls, SCENARIOS, type Fixture, type Scenario } from './scenarios.js';
 import { closedLoop, fmt, type RunStats } from './stats.js';
 import { childPids, cpuSeconds, summarizeProfileFile, type ProfileSummary } from './system.js';
 
-type Side = 'api' | 'raw';
+/** `bare`: bench/bare-server.ts, the pattern's raw calls behind a bare Fastify route. */
+type Side = 'api' | 'raw' | 'bare' | 'before';
 /** `sdk-defaults`: the SDK client without the tuning in src/engine/client.ts. */
 type Client = 'lean' | 'sdk' | 'sdk-defaults';
 interface Config {
@@ -48,6 +53,8 @@ interface Config {
 }
 
 const QUICK = process.env.BENCH_QUICK === '1';
+// The SDK client's columns (the reference) only when asked: a shorter run on shared cores.
+const SDK = process.env.BENCH_SDK === '1';
 const P = QUICK
   ? { users: 200, actors: 16, warmup: 0.3, window: 0.6, windows: 2, profileSeconds: Number(process.env.BENCH_PROFILE_SECONDS ?? 1) }
   : { users: 1_000, actors: 64, warmup: 1, window: 1.5, windows: 5, profileSeconds: Number(process.env.BENCH_PROFILE_SECONDS ?? 4) };
@@ -96,14 +103,32 @@ const env: Record<string, string> = {
   PHOTOS_DIR: join(workDir, 'photos'),
 };
 
+// The feed page reads the derived table: its views are built from the loaded table, as the
+// worker would from the stream (src/admin/derive-initial.ts), before anything is measured.
+log('deriving the feeds and the other views of the loaded data');
+await ensureDerivedTable(loader.client, table);
+const loaderDb: Db = { doc: loader.patterns, table, cursors: createCursorCodec(env.CURSOR_SECRET!) };
+const readerNames = new Set(items.flatMap((item) => ('following' in item && item.following >= 10 ? [item.username] : [])).slice(0, QUICK ? 8 : 32));
+// Only the feed view, and only the readers' follows (each backfills the followed user's recent
+// photos into the reader's feed): the whole dataset's fan-out would take minutes.
+const feedOnly = buildViews(loaderDb, loadConfig(env).derived)
+  .filter((view) => view.name === 'feed')
+  .map((view) => ({ ...view, apply: (change: Change) => (change.kind.kind === 'friendship' && readerNames.has(change.kind.follower) ? view.apply(change) : Promise.resolve()) }));
+await deriveLoaded(loaderDb, feedOnly);
+const tokens = createTokenService(env.JWT_SECRET!, 7200);
+const readers: Fixture['readers'] = [];
+for (const username of readerNames) readers.push({ username, token: (await tokens.issue(username)).accessToken });
+
 interface ApiProcess {
   child: ChildProcess;
   pid: number;
   url: string;
 }
 const children: ChildProcess[] = [];
-async function startApi(client: Client): Promise<ApiProcess> {
-  const child = fork(new URL('./api-server.ts', import.meta.url).pathname, [], {
+/** BENCH_BEFORE_DIR: a checkout of an earlier commit (its src/ and bench/), whose API runs beside this one as `before`. */
+const BEFORE_DIR = process.env.BENCH_BEFORE_DIR;
+async function startApi(client: Client, root?: string): Promise<ApiProcess> {
+  const child = fork(root ? join(root, 'bench/api-server.ts') : new URL('./api-server.ts', import.meta.url).pathname, [], {
     execArgv: ['--import', 'tsx'],
     env: {
       ...process.env,
@@ -120,7 +145,10 @@ async function startApi(client: Client): Promise<ApiProcess> {
   });
   return { child, pid: child.pid ?? -1, url: `http://127.0.0.1:${port}` };
 }
-const apis: Record<Client, ApiProcess> = { lean: await startApi('lean'), sdk: await startApi('sdk'), 'sdk-defaults': await startApi('sdk-defaults') };
+const apis: Partial<Record<Client, ApiProcess>> = { lean: await startApi('lean') };
+if (SDK) Object.assign(apis, { sdk: await startApi('sdk'), 'sdk-defaults': await startApi('sdk-defaults') });
+const beforeApi = BEFORE_DIR ? await startApi('lean', BEFORE_DIR) : undefined;
+const api = (client: Client): ApiProcess => apis[client] ?? (() => { throw new Error(`no API process for ${client}`); })();
 
 log(`signing up ${P.actors} accounts through the API`);
 const actors: Fixture['actors'] = [];
@@ -128,7 +156,7 @@ for (let i = 0; i < P.actors; i += 4) {
   const batch = await Promise.all(
     Array.from({ length: Math.min(4, P.actors - i) }, async (_, j) => {
       const username = `bench-actor-${i + j}`;
-      const response = await fetch(`${apis.lean.url}/v1/accounts`, {
+      const response = await fetch(`${api('lean').url}/v1/accounts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ username, name: 'Bench Actor', email: `${username}@example.com`, birthdate: '1990-01-01', password: `password-${username}` }),
@@ -144,6 +172,7 @@ const fixture: Fixture = {
   users: items.flatMap((item) => ('followers' in item && item.followers > 0 && item.following > 0 && (photoCount.get(item.username) ?? 0) > 0 ? [item.username] : [])),
   photos: items.flatMap((item) => ('location' in item ? [{ owner: item.username, timestamp: item.timestamp }] : [])),
   actors,
+  readers,
 };
 log(`fixture: ${fixture.users.length} users, ${fixture.photos.length} photos, ${actors.length} actors`);
 
@@ -162,6 +191,15 @@ function ask(message: ToLoader): Promise<FromLoader | { type: 'ready' }> {
 }
 await ask({ type: 'init', fixture });
 
+// The bare-framework control, given the fixture before it listens (it records the feed's calls).
+const bareChild = fork(new URL('./bare-server.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env } });
+children.push(bareChild);
+bareChild.send({ type: 'init', fixture });
+const bare = await new Promise<ApiProcess>((resolve, reject) => {
+  bareChild.once('message', (m: { port: number }) => resolve({ child: bareChild, pid: bareChild.pid ?? -1, url: `http://127.0.0.1:${m.port}` }));
+  bareChild.once('exit', (code) => reject(new Error(`bare server exited: ${code}`)));
+});
+
 // The raw side: the same clients the API processes use, in this process, no counting middleware.
 const rawClients: Record<Client, ReturnType<typeof createClients>> = {
   lean: createClients({ endpoint: engine.endpoint, local: true, kind: 'lean' }),
@@ -170,6 +208,7 @@ const rawClients: Record<Client, ReturnType<typeof createClients>> = {
 };
 const cursors = createCursorCodec(env.CURSOR_SECRET!);
 const rawDb = (client: Client): Db => ({ doc: rawClients[client].patterns, table, cursors });
+await recordFeedCalls(rawDb('lean'), readers);
 
 // ---------------------------------------------------------------------------------------------
 // Measured windows
@@ -177,14 +216,15 @@ const rawDb = (client: Client): Db => ({ doc: rawClients[client].patterns, table
 const CONFIGS: Config[] = [
   { side: 'api', client: 'lean' },
   { side: 'raw', client: 'lean' },
-  { side: 'api', client: 'sdk' },
-  { side: 'raw', client: 'sdk' },
+  { side: 'bare', client: 'lean' },
+  ...(BEFORE_DIR ? ([{ side: 'before', client: 'lean' }] as const) : []),
+  ...(SDK ? ([{ side: 'api', client: 'sdk' }, { side: 'raw', client: 'sdk' }] as const) : []),
 ];
 // The SDK client as the SDK configures it (before its tuning), on a few patterns only (a read,
 // a read of two calls, a write): the before/after of the tuning, measured in the same run.
 const SDK_DEFAULTS_PATTERNS = new Set(['get profile', 'followed enriched', 'react']);
 const configsFor = (scenario: Scenario): Config[] =>
-  SDK_DEFAULTS_PATTERNS.has(scenario.name)
+  SDK && SDK_DEFAULTS_PATTERNS.has(scenario.name)
     ? [...CONFIGS, { side: 'api', client: 'sdk-defaults' }, { side: 'raw', client: 'sdk-defaults' }]
     : CONFIGS;
 const configName = (c: Config) => `${c.side} ${c.client}`;
@@ -196,6 +236,8 @@ interface Window {
   server: number;
   loadGen: number;
   engine: number;
+  /** The 1-minute load average at the window's end. */
+  load: number;
   flagged?: boolean;
 }
 
@@ -203,13 +245,14 @@ let k = 0;
 /** The highest request number any pattern reached. */
 let kHigh = 0;
 async function runWindow(scenario: Scenario, config: Config, seconds: number): Promise<Window> {
-  const server = config.side === 'api' ? apis[config.client].pid : process.pid;
+  const server = config.side === 'api' ? api(config.client).pid : config.side === 'bare' ? bare.pid : config.side === 'before' ? (beforeApi?.pid ?? -1) : process.pid;
   const pids = { server, loadGen: loadGen.pid ?? -1, engine: -1 };
   const read = (name: keyof typeof pids) => (name === 'engine' ? engineCpu() : (cpuSeconds(pids[name]) ?? NaN));
   const before = { server: read('server'), loadGen: read('loadGen'), engine: read('engine') };
   let stats: RunStats;
-  if (config.side === 'api') {
-    const job: LoadJob = { url: apis[config.client].url, scenario: scenario.name, connections: CONNECTIONS, seconds, kStart: k };
+  if (config.side !== 'raw') {
+    const target = config.side === 'bare' ? bare : config.side === 'before' && beforeApi ? beforeApi : api(config.client);
+    const job: LoadJob = { url: target.url, scenario: scenario.name, connections: CONNECTIONS, seconds, kStart: k, bare: config.side === 'bare' };
     const answer = await ask({ type: 'run', job });
     if (answer.type !== 'result') throw new Error(answer.type === 'failed' ? answer.error : 'unexpected answer');
     k = answer.kEnd;
@@ -221,7 +264,7 @@ async function runWindow(scenario: Scenario, config: Config, seconds: number): P
   const requests = stats.samples.length;
   const per = (name: keyof typeof pids) => ((read(name) - before[name]) * 1e6) / Math.max(requests, 1);
   if (stats.errors > 0) log(`  ${scenario.name} ${configName(config)}: ${stats.errors} errors: ${stats.firstError ?? ''}`);
-  return { requests, stats, server: per('server'), loadGen: per('loadGen'), engine: per('engine') };
+  return { requests, stats, server: per('server'), loadGen: per('loadGen'), engine: per('engine'), load: loadavg()[0]! };
 }
 
 const median = (values: number[]): number => {
@@ -262,7 +305,7 @@ for (const scenario of scenarios) {
     const loadQuiet = Math.min(...cell.windows.map((w) => w.loadGen));
     for (const w of cell.windows) {
       const moved = (value: number, quiet: number) => quiet > 0 && value > quiet * (1 + NOISE);
-      w.flagged = moved(w.engine, engineQuiet) || (cell.config.side === 'api' && moved(w.loadGen, loadQuiet));
+      w.flagged = moved(w.engine, engineQuiet) || (cell.config.side !== 'raw' && moved(w.loadGen, loadQuiet));
     }
     cells.push(cell);
     const s = summary(cell);
@@ -283,6 +326,7 @@ function summary(cell: Cell) {
     engine: median(used.map((w) => w.engine)),
     loadGen: median(used.map((w) => w.loadGen)),
     rps: median(used.map((w) => w.stats.rps)),
+    load: median(used.map((w) => w.load)),
     p50: at(50),
     p99: at(99),
     flagged: cell.windows.length - clean.length,
@@ -331,18 +375,19 @@ counting.destroy();
 // ---------------------------------------------------------------------------------------------
 // Profile of the lean API process under load
 // ---------------------------------------------------------------------------------------------
-const profiled = scenarios.find((s) => s.name === 'get profile') ?? scenarios[0]!;
+// BENCH_PROFILE="feed page" profiles another pattern.
+const profiled = scenarios.find((s) => s.name === (process.env.BENCH_PROFILE ?? 'get profile')) ?? scenarios[0]!;
 log(`profiling the lean API process: ${profiled.name}`);
 const profilePath = join(workDir, 'api.cpuprofile');
 const apiAsk = (message: object, expect: string) =>
   new Promise<void>((resolve) => {
     const onMessage = (m: { type: string }) => {
       if (m.type !== expect) return;
-      apis.lean.child.off('message', onMessage);
+      api('lean').child.off('message', onMessage);
       resolve();
     };
-    apis.lean.child.on('message', onMessage);
-    apis.lean.child.send(message);
+    api('lean').child.on('message', onMessage);
+    api('lean').child.send(message);
   });
 await apiAsk({ type: 'profile-start' }, 'profiling');
 await runWindow(profiled, { side: 'api', client: 'lean' }, P.profileSeconds);
@@ -383,54 +428,80 @@ md.push(
     'the cores were shared with other work throughout, which is why everything below is CPU time per request (not wall time) ' +
     'and why the comparisons are between configurations measured side by side in the same run.',
   '',
+);
+md.push(
   '## Server CPU per request (the headline)',
   '',
   '- **API**: CPU time of the API process (bench/api-server.ts: authentication, TypeBox validation, security headers, ' +
     'one pino log line per request to a file, /metrics on), from `/proc/<pid>/task/<tid>/schedstat`, divided by the 2xx responses; ' +
     `autocannon (its own process) at ${CONNECTIONS} connections.`,
   '- **raw**: CPU time of a plain Node process sending the DynamoDB call(s) the pattern makes (same key conditions, page sizes and ' +
-    `transaction items) through the same client, ${CONNECTIONS} at a time, per call: the floor for that client.`,
-  '- **overhead** = API - raw with the lean client: what the HTTP layer and the pattern code cost on top of the DynamoDB call.',
+    `transaction items; the feed page replays the calls the pattern made for that reader) through the same client, ${CONNECTIONS} at a time, per call: the floor for that client.`,
+  '- **bare**: a Fastify instance with nothing on it (bench/bare-server.ts: no hooks, no logging, no validation, no authentication) whose ' +
+    "route makes the same raw calls and sends the answer as JSON, its own process, loaded by the same autocannon: the framework's floor. " +
+    "**API - bare** is what the application's own layers cost.",
+  '- **API - raw** is what the HTTP layer and the pattern code cost on top of the DynamoDB calls (goals from issue #25: 150 µs for a read, ' +
+    '400 µs for the feed page, 300 µs for a write; 400 µs of API CPU for the profile read).',
   `- Each pattern: a ${P.warmup} s warm-up per configuration, then ${P.windows} windows of ${P.window} s per configuration, ` +
     'interleaved (the order rotates every window). Figures are medians over windows, with the range of the windows used; ' +
     `a window whose engine or load-generator CPU per request rose more than ${NOISE * 100}% above the quietest window of its cell is flagged ` +
-    'and left out (the machine was busy: that work is the same in every window, only contention raises it).',
+    'and left out (the machine was busy: that work is the same in every window, only contention raises it). **load** is the median ' +
+    '1-minute load average at the end of the API windows used.',
   '- The capacity-counting middleware is not attached to any measured run; requests and capacity are counted in a separate pass below.',
   '',
-  '| pattern | API, lean (µs/req) | raw lean call (µs/call) | **overhead** (µs) | API, SDK client (µs/req) | raw SDK call (µs/call) | lean / SDK (API) |',
-  '|---|---:|---:|---:|---:|---:|---:|',
+  ...(BEFORE_DIR ? [`- **before**: the API of an earlier commit (BENCH_BEFORE_DIR), its own process, in the same interleaved windows: the change measured side by side.`] : []),
+  '',
+  `| pattern | API CPU/req (µs) | raw calls (µs) | **API - raw** (goal) | bare Fastify (µs) | **API - bare** |${BEFORE_DIR ? ' API before (µs) | before - raw |' : ''} load |`,
+  `|---|---:|---:|---:|---:|---:|${BEFORE_DIR ? '---:|---:|' : ''}---:|`,
 );
+const GOALS: Record<string, number> = { 'get profile': 150, 'feed page': 400, react: 300, follow: 300 };
 for (const scenario of scenarios) {
   const a = summary(cellOf(scenario, 'api', 'lean'));
   const r = summary(cellOf(scenario, 'raw', 'lean'));
-  const as = summary(cellOf(scenario, 'api', 'sdk'));
-  const rs = summary(cellOf(scenario, 'raw', 'sdk'));
+  const b = summary(cellOf(scenario, 'bare', 'lean'));
+  const goal = GOALS[scenario.name];
+  const over = a.server - r.server;
+  const verdict = goal === undefined ? '' : ` (${goal}: ${over <= goal ? 'met' : 'not met'})`;
   md.push(
-    `| ${scenario.name} (${scenario.kind}) | **${us(a.server)}** [${spread(a)}]${flags(a)} | ${us(r.server)} [${spread(r)}]${flags(r)} | **${us(a.server - r.server)}** | ` +
-      `${us(as.server)} [${spread(as)}]${flags(as)} | ${us(rs.server)} [${spread(rs)}]${flags(rs)} | ${fmt.ratio(a.server / as.server)} |`,
+    `| ${scenario.name} (${scenario.kind}) | **${us(a.server)}** [${spread(a)}]${flags(a)} | ${us(r.server)} [${spread(r)}]${flags(r)} | **${us(over)}**${verdict} | ` +
+      `${us(b.server)} [${spread(b)}]${flags(b)} | **${us(a.server - b.server)}** |` +
+      (BEFORE_DIR ? (() => { const o = summary(cellOf(scenario, 'before', 'lean')); return ` ${us(o.server)} [${spread(o)}]${flags(o)} | ${us(o.server - r.server)} |`; })() : '') +
+      ` ${a.load.toFixed(1)} |`,
   );
 }
 md.push('');
+if (SDK) {
+  md.push('### The SDK client beside the lean one (BENCH_SDK=1)', '', '| pattern | API, lean (µs/req) | API, SDK client (µs/req) | raw SDK call (µs/call) | lean / SDK (API) |', '|---|---:|---:|---:|---:|');
+  for (const scenario of scenarios) {
+    const a = summary(cellOf(scenario, 'api', 'lean'));
+    const as = summary(cellOf(scenario, 'api', 'sdk'));
+    const rs = summary(cellOf(scenario, 'raw', 'sdk'));
+    md.push(`| ${scenario.name} | ${us(a.server)} | ${us(as.server)} [${spread(as)}]${flags(as)} | ${us(rs.server)} [${spread(rs)}]${flags(rs)} | ${fmt.ratio(a.server / as.server)} |`);
+  }
+  md.push('');
+}
 
-md.push('## The SDK client before and after its tuning (DYNAMODB_CLIENT=sdk, the reference)', '');
-md.push(
-  '"defaults": the SDK client as the SDK configures it; "tuned": as src/engine/client.ts builds it (a fixed endpoint, one-shot ' +
-    'hashing, no logging or Lambda trace pass, the user agent computed once). Same windows and rules as above, in the same run.',
-  '',
-  '| pattern | API, SDK defaults (µs/req) | API, SDK tuned (µs/req) | tuned / defaults | raw, SDK defaults (µs/call) | raw, SDK tuned (µs/call) | tuned / defaults |',
-  '|---|---:|---:|---:|---:|---:|---:|',
-);
-for (const scenario of scenarios) {
-  const ad = findCell(scenario, 'api', 'sdk-defaults');
-  const rd = findCell(scenario, 'raw', 'sdk-defaults');
-  if (!ad || !rd) continue;
-  const [a0, a1, r0, r1] = [summary(ad), summary(cellOf(scenario, 'api', 'sdk')), summary(rd), summary(cellOf(scenario, 'raw', 'sdk'))];
+if (SDK) {
+  md.push('## The SDK client before and after its tuning (DYNAMODB_CLIENT=sdk, the reference)', '');
   md.push(
-    `| ${scenario.name} (${scenario.kind}) | ${us(a0.server)} [${spread(a0)}]${flags(a0)} | ${us(a1.server)} [${spread(a1)}]${flags(a1)} | ${fmt.ratio(a1.server / a0.server)} | ` +
-      `${us(r0.server)} [${spread(r0)}]${flags(r0)} | ${us(r1.server)} [${spread(r1)}]${flags(r1)} | ${fmt.ratio(r1.server / r0.server)} |`,
+    '"defaults": the SDK client as the SDK configures it; "tuned": as src/engine/client.ts builds it (a fixed endpoint, one-shot ' +
+      'hashing, no logging or Lambda trace pass, the user agent computed once). Same windows and rules as above, in the same run.',
+    '',
+    '| pattern | API, SDK defaults (µs/req) | API, SDK tuned (µs/req) | tuned / defaults | raw, SDK defaults (µs/call) | raw, SDK tuned (µs/call) | tuned / defaults |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   );
+  for (const scenario of scenarios) {
+    const ad = findCell(scenario, 'api', 'sdk-defaults');
+    const rd = findCell(scenario, 'raw', 'sdk-defaults');
+    if (!ad || !rd) continue;
+    const [a0, a1, r0, r1] = [summary(ad), summary(cellOf(scenario, 'api', 'sdk')), summary(rd), summary(cellOf(scenario, 'raw', 'sdk'))];
+    md.push(
+      `| ${scenario.name} (${scenario.kind}) | ${us(a0.server)} [${spread(a0)}]${flags(a0)} | ${us(a1.server)} [${spread(a1)}]${flags(a1)} | ${fmt.ratio(a1.server / a0.server)} | ` +
+        `${us(r0.server)} [${spread(r0)}]${flags(r0)} | ${us(r1.server)} [${spread(r1)}]${flags(r1)} | ${fmt.ratio(r1.server / r0.server)} |`,
+    );
+  }
+  md.push('');
 }
-md.push('');
 
 md.push('## Throughput and latency (secondary)', '');
 md.push(
@@ -442,7 +513,7 @@ md.push(
 );
 for (const cell of cells) {
   const s = summary(cell);
-  md.push(`| ${cell.scenario.name} | ${configName(cell.config)} | ${fmt.rps(s.rps)} | ${fmt.ms(s.p50)} | ${fmt.ms(s.p99)} | ${us(s.engine)} | ${cell.config.side === 'api' ? us(s.loadGen) : '-'} | ${s.errors} |`);
+  md.push(`| ${cell.scenario.name} | ${configName(cell.config)} | ${fmt.rps(s.rps)} | ${fmt.ms(s.p50)} | ${fmt.ms(s.p99)} | ${us(s.engine)} | ${cell.config.side !== 'raw' ? us(s.loadGen) : '-'} | ${s.errors} |`);
 }
 md.push('');
 

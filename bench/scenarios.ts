@@ -11,9 +11,9 @@
  * remainder theorem) and neighbouring requests never touch the same items.
  */
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ACTIVE_USER, activeUserCheck } from '../src/patterns/guards.js';
-import { DEFAULT_PAGE_SIZE, type Db } from '../src/patterns/index.js';
+import { DEFAULT_PAGE_SIZE, getFeed, type Db } from '../src/patterns/index.js';
 import { notBlocked } from '../src/patterns/safety/blocks.js';
 import { REACTION_TYPES } from '../src/schema/entities.js';
 import { photoId } from '../src/schema/ids.js';
@@ -29,6 +29,8 @@ export interface Fixture {
   photos: { owner: string; timestamp: string }[];
   /** Signed-up accounts the API requests act as; a power of two. */
   actors: { username: string; token: string }[];
+  /** Dataset users who follow others, with a token each: the feed page's readers (their feeds derived before the run). */
+  readers: { username: string; token: string }[];
 }
 
 export interface ApiRequest {
@@ -92,6 +94,32 @@ function followTarget(k: number, f: Fixture) {
   return { actor: actor(k, f), followed: f.users[k % odd(f.users.length)]! };
 }
 
+/**
+ * The feed page's DynamoDB calls, per reader, as the pattern sent them once (recorded by
+ * recordFeedCalls): the raw side and the bare route replay exactly these, in order. The data
+ * does not change during a run, so the recorded calls are the calls each request makes.
+ */
+type Recorded = { command: new (input: never) => object; input: unknown }[];
+const feedCalls = new Map<string, Recorded>();
+
+/** Records the calls getFeed makes for each reader (see feedCalls). */
+export async function recordFeedCalls(db: Db, readers: Fixture['readers']): Promise<void> {
+  for (const { username } of readers) {
+    const calls: Recorded = [];
+    const doc = {
+      send: (command: { constructor: Recorded[number]['command']; input: unknown }) => {
+        calls.push({ command: command.constructor, input: command.input });
+        return (db.doc.send as (c: unknown) => Promise<unknown>)(command);
+      },
+    } as unknown as Db['doc'];
+    const page = await getFeed({ ...db, doc }, username);
+    if (page.items.length === 0) throw new Error(`${username}'s feed is empty: the feed page would measure nothing`);
+    feedCalls.set(username, calls);
+  }
+}
+
+const reader = (k: number, f: Fixture) => pick(f.readers, k);
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'get profile',
@@ -99,6 +127,18 @@ export const SCENARIOS: Scenario[] = [
     api: (k, f) => get(`/v1/users/${seg(user(k, f))}`, k, f),
     // The route answers from the profile the guard read: that BatchGetItem is the whole pattern.
     raw: (k, f, db) => guardRead(db, user(k, f), actor(k, f).username),
+  },
+  {
+    name: 'feed page',
+    kind: 'read',
+    api: (k, f) => ({ method: 'GET', path: '/v1/me/feed', token: reader(k, f).token }),
+    raw: async (k, f, db) => {
+      const calls = feedCalls.get(reader(k, f).username);
+      if (!calls) throw new Error('recordFeedCalls must run first');
+      let last: unknown;
+      for (const { command, input } of calls) last = await (db.doc.send as (c: unknown) => Promise<unknown>)(new command(input as never));
+      return last;
+    },
   },
   {
     name: 'recent photos',
@@ -264,16 +304,8 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
-/** A bare Fastify route over one GetItem (no auth, no validation, no logging): the harness's own yardstick. */
-export const CONTROL: Scenario = {
-  name: 'control: bare GetItem route',
-  kind: 'read',
-  api: (k, f) => get(`/bare/${seg(user(k, f))}`, k, f),
-  raw: (k, f, db) => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(user(k, f)) })),
-};
-
 export const scenarioByName = (name: string): Scenario => {
-  const found = [...SCENARIOS, CONTROL].find((s) => s.name === name);
+  const found = SCENARIOS.find((s) => s.name === name);
   if (!found) throw new Error(`No scenario named ${name}`);
   return found;
 };

@@ -78,6 +78,16 @@ export interface MediaConfig {
   /** Images processed at once, and how many more may wait (past that: 503 MEDIA_BUSY). */
   concurrency: number;
   queueLength: number;
+  /**
+   * Where images are decoded: `process`, a child process at a lower priority (MEDIA_NICE) with
+   * MEDIA_THREADS libvips threads, so uploads never take the API's event loop or more than that
+   * share of the cores from reads; `inline`, in the API's process (src/media/isolated.ts).
+   */
+  worker: 'process' | 'inline';
+  threads: number;
+  nice: number;
+  /** One image taking longer than this fails with 503 MEDIA_BUSY and its process is replaced. */
+  timeoutMs: number;
   /** Uploads in flight per user (429 UPLOAD_IN_PROGRESS past it) and in total (503 UPLOADS_BUSY). */
   uploadsPerUser: number;
   uploadsTotal: number;
@@ -379,6 +389,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxPixels: positiveInt(env, 'MEDIA_MAX_PIXELS', 50_000_000),
       concurrency: positiveInt(env, 'MEDIA_CONCURRENCY', 2),
       queueLength: nonNegativeInt(env, 'MEDIA_QUEUE_LENGTH', 32),
+      worker: env.MEDIA_WORKER === 'inline' ? 'inline' : 'process',
+      threads: rangedInt(env, 'MEDIA_THREADS', 1, 1, 64),
+      nice: rangedInt(env, 'MEDIA_NICE', 10, 0, 19),
+      timeoutMs: positiveInt(env, 'MEDIA_TIMEOUT_MS', 60_000),
       uploadsPerUser: positiveInt(env, 'UPLOADS_PER_USER', 2),
       uploadsTotal: positiveInt(env, 'UPLOADS_TOTAL', 16),
       uploadsReserved: uploadsReserved(env),

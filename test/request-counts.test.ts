@@ -435,6 +435,22 @@ describe('requests per HTTP call', () => {
   });
 });
 
+/**
+ * DynamoDB requests per web screen (its calls in order, web/src/screens/*.tsx). Every read
+ * naming another user starts with the visibility guard's BatchGetItem (blocks, relation, the
+ * session's user item), so a screen of two calls pays it twice.
+ */
+const SCREENS = {
+  // Query feed + BatchGetItem big authors' recent photos + BatchGetItem content and viewer state.
+  feed: { Query: 1, BatchGetItem: 2 },
+  // getUser: guard. listUserPhotos: guard + Query + BatchGetItem the viewer's reactions.
+  profile: { BatchGetItem: 3, Query: 1 },
+  // getPhoto: guard + BatchGetItem photo and the viewer's reactions. Reactions: guard + Query + BatchGetItem profiles.
+  photo: { BatchGetItem: 4, Query: 1 },
+  // Query activity + GetItem read marker + BatchGetItem actors and photos + BatchGetItem viewer state + Query unread count.
+  activity: { Query: 2, GetItem: 1, BatchGetItem: 2 },
+};
+
 describe('feed and activity requests (the views derived the table first; it is not counted)', () => {
   // With a threshold of 10, haroldwatkins (12 followers) is a celebrity: chasevang's feed merges
   // his photos at read time (one Query more); jacksonjason (8 followers) is fanned out.
@@ -483,6 +499,37 @@ describe('feed and activity requests (the views derived the table first; it is n
       const answer = await call('GET', `/v1/me/activity?limit=${ACTIVITY_PAGE_MAX}`, { token: accessToken });
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
       expect(requestCounts(metrics.snapshot())).toEqual(ACTIVITY);
+    } finally {
+      await app.close();
+      await rm(photosDir, { recursive: true, force: true });
+    }
+  });
+
+  // Each web screen's calls as the app sends them (web/src/screens/*.tsx), over HTTP on the lean
+  // client: BENCHMARKS.md's "requests per screen" table. The mobile flows call the same endpoints.
+  it('requests per screen: feed, profile, photo detail, activity', async () => {
+    const photosDir = await mkdtemp(join(tmpdir(), 'qp-screens-'));
+    const app = await buildApp({ db, client: db.client, config: testConfig({ TABLE_NAME: db.table, PHOTOS_DIR: photosDir }), blobs: createLocalBlobStore(photosDir) });
+    try {
+      const call = caller(await listen(app));
+      const { accessToken: token } = await createTokenService(JWT_SECRET, 600).issue(READER);
+      const screen = async (paths: string[]) => {
+        metrics.reset();
+        for (const path of paths) {
+          const answer = await call('GET', path, { token });
+          expect(answer.status, `${path}: ${JSON.stringify(answer.body)}`).toBe(200);
+        }
+        const counts = requestCounts(metrics.snapshot());
+        expect(counts).not.toHaveProperty('Scan');
+        return counts;
+      };
+      const screens = {
+        feed: await screen(['/v1/me/feed?limit=8']),
+        profile: await screen([`/v1/users/${OWNER}`, `/v1/users/${OWNER}/photos?limit=18`]),
+        photo: await screen([`/v1/photos/${PHOTO_ID}`, `/v1/photos/${PHOTO_ID}/reactions?limit=50&expand=profile`]),
+        activity: await screen(['/v1/me/activity']),
+      };
+      expect(screens).toEqual(SCREENS);
     } finally {
       await app.close();
       await rm(photosDir, { recursive: true, force: true });

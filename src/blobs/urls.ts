@@ -63,7 +63,36 @@ export interface MediaUrlOptions {
   clock?: () => number;
 }
 
-export function createMediaUrls(options: MediaUrlOptions, viewer?: string): MediaUrls {
+/** Signed paths kept per signer family (a service's signer and every forViewer of it). */
+export const SIGNED_CACHE_ENTRIES = 20_000;
+
+/**
+ * A bounded LRU of signed paths: within one expiry window a (key, owner, viewer, content)
+ * always signs to the same path, so a feed page's thirty URLs are signed once per window,
+ * not on every read. The key includes the expiry, so a new window misses and signs anew.
+ */
+export function signedCache(limit: number) {
+  const entries = new Map<string, string>();
+  return {
+    get size() {
+      return entries.size;
+    },
+    get(id: string): string | undefined {
+      const found = entries.get(id);
+      if (found !== undefined) {
+        entries.delete(id);
+        entries.set(id, found);
+      }
+      return found;
+    },
+    set(id: string, path: string): void {
+      if (entries.size >= limit) entries.delete(entries.keys().next().value as string);
+      entries.set(id, path);
+    },
+  };
+}
+
+export function createMediaUrls(options: MediaUrlOptions, viewer?: string, cache = signedCache(SIGNED_CACHE_ENTRIES)): MediaUrls {
   const { secret, ttlSeconds } = options;
   const clock = options.clock ?? (() => Date.now() / 1000);
   const base = options.baseUrl.replace(/\/+$/, '');
@@ -84,10 +113,16 @@ export function createMediaUrls(options: MediaUrlOptions, viewer?: string): Medi
       const expires = expiresAt();
       // Without a viewer (a profile shown to its own owner outside a session, as at sign-up) the owner is the viewer.
       const grant = { owner, viewer: viewer ?? owner, content };
-      const params = new URLSearchParams({ o: grant.owner, v: grant.viewer, ...(content ? { c: '1' } : {}), expires: String(expires), sig: mac(key, expires, grant) });
-      return { url: `${base}${MEDIA_PATH}${key}?${params.toString()}`, expires };
+      const id = `${key}\n${expires}\n${grant.owner}\n${grant.viewer}\n${content ? 1 : 0}`;
+      let path = cache.get(id);
+      if (path === undefined) {
+        const params = new URLSearchParams({ o: grant.owner, v: grant.viewer, ...(content ? { c: '1' } : {}), expires: String(expires), sig: mac(key, expires, grant) });
+        path = `${MEDIA_PATH}${key}?${params.toString()}`;
+        cache.set(id, path);
+      }
+      return { url: `${base}${path}`, expires };
     },
-    forViewer: (origin, who) => createMediaUrls({ ...options, baseUrl: options.baseUrl || origin }, who),
+    forViewer: (origin, who) => createMediaUrls({ ...options, baseUrl: options.baseUrl || origin }, who, cache),
     verify(key, query) {
       if (!Number.isSafeInteger(query.expires) || query.expires < clock()) return undefined;
       const grant = { owner: query.o, viewer: query.v, content: query.c === '1' };

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
-import etag from '@fastify/etag';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -18,7 +17,8 @@ import { sessionCheckHook } from './session-check.js';
 import type { AppDeps, RouteContext } from './context.js';
 import { loginFailures } from './login-failures.js';
 import { errorHandlerPlugin, httpErrors } from './errors.js';
-import { mediaOrigins, securityHeaders, servedOverHttps, standardHeaders } from './headers.js';
+import { apiHeaders, htmlHeaders, mediaOrigins, securityHeaders, servedOverHttps, standardHeaders } from './headers.js';
+import { etagHook } from './etag.js';
 import { registerTelemetry, RequestLogController } from './telemetry.js';
 import { CheckFirstValidatorCompiler } from './validator.js';
 import { createMediaContext } from './media.js';
@@ -106,18 +106,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // TypeBox's compiled checks (the same engine as the data layer's validators): compiled once
   // per route at start-up, and unknown fields are rejected rather than silently dropped.
+  // The image process (started by the first upload) ends with the app.
+  app.addHook('onClose', async () => ctx.media.images.close());
   app.setValidatorCompiler(CheckFirstValidatorCompiler);
   // JSON only (and multipart on the upload route): any other body is 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
   await app.register(errorHandlerPlugin);
-  app.addHook('onRequest', standardHeaders(securityHeaders(mediaOrigins(config), { https: servedOverHttps(config) })));
+  const headers = securityHeaders(mediaOrigins(config), { https: servedOverHttps(config) });
+  app.addHook('onRequest', standardHeaders(apiHeaders(headers)));
   // First of the onSend hooks: an ended session's answer is refused before it is compressed or tagged.
   app.addHook('onSend', sessionCheckHook(deps.db));
   // JSON pages of profiles compress well; small answers are not worth the CPU (threshold).
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] });
-  // Weak validators on every string/buffer answer: a client that revalidates a read with
-  // If-None-Match gets an empty 304 when nothing changed.
-  await app.register(etag, { weak: true });
+  // Weak validators on successful reads: a client that revalidates with If-None-Match gets an
+  // empty 304 when nothing changed (src/http/etag.ts).
+  app.addHook('onSend', etagHook());
   // Synchronous: an async hook costs a promise and a microtask turn on every answer.
   app.addHook('onSend', (request, reply, payload, done) => {
     // Answers depend on who asks (Authorization): only the client itself may keep them, and
@@ -154,7 +157,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   requireVisibility(app);
   await app.register(systemRoutes, { ctx });
   const web = webDirectory(config.http.webDir);
-  if (web) await app.register(async (scope) => webRoutes(scope, web));
+  if (web) {
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', htmlHeaders(headers));
+      await webRoutes(scope, web);
+    });
+  }
   await app.register(
     async (v1) => {
       await v1.register(accountRoutes, { ctx });

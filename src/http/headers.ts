@@ -2,7 +2,8 @@
  * Security headers, computed once: the set @fastify/helmet's defaults produced, set on every
  * answer in one step by a synchronous hook instead of helmet's per-request middleware pass
  * (which cost ~60 us of CPU per request; BENCHMARKS.md). test/http/security-headers.test.ts
- * pins the exact set. The docs plugin sets its own Content-Security-Policy on /docs; image
+ * pins the exact set: JSON answers carry it without the Content-Security-Policy, the web app's
+ * pages with it. The docs plugin sets its own Content-Security-Policy on /docs; image
  * delivery (routes/media.ts) overrides Cross-Origin-Resource-Policy so other origins may show it.
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
@@ -72,10 +73,29 @@ export function mediaOrigins(config: Pick<Config, 'blobs' | 'media'>): string[] 
   return [...origins];
 }
 
+/**
+ * The set without its Content-Security-Policy: a CSP governs documents a browser renders, and a
+ * JSON answer (sent with nosniff) is never one. HTML answers (the web app's pages) get it from
+ * htmlHeaders; the docs plugin sets its own.
+ */
+export function apiHeaders(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const { 'content-security-policy': _csp, ...rest } = headers;
+  return Object.freeze(rest);
+}
+
 /** onRequest: the security headers and the request id, before any handler or error runs. */
 export function standardHeaders(headers: Readonly<Record<string, string>>) {
   return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     void reply.headers(headers).header('x-request-id', request.id);
+    done();
+  };
+}
+
+/** onRequest for the web app's scope: its pages carry the Content-Security-Policy. */
+export function htmlHeaders(headers: Readonly<Record<string, string>>) {
+  const csp = headers['content-security-policy'] ?? "default-src 'self'";
+  return (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    void reply.header('content-security-policy', csp);
     done();
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { deleteImageFiles } from '../blobs/index.js';
-import { AVATAR_VARIANTS, fullVariant, PHOTO_VARIANTS, processImage, storedBytes, storeImage } from '../media/index.js';
+import { AVATAR_VARIANTS, fullVariant, PHOTO_VARIANTS, storedBytes, storeImage } from '../media/index.js';
 import { createPhotoWithImage, setAvatar, type UploadSlot } from '../patterns/index.js';
 import type { Photo, User } from '../schema/entities/index.js';
 import type { RouteContext } from './context.js';
@@ -15,7 +15,7 @@ export async function ingestPhoto(
   input: { username: string; path: string; caption?: string | undefined; uploadId?: string | undefined; slot?: UploadSlot | undefined },
 ): Promise<Photo> {
   const { blobs, db, media } = ctx;
-  const processed = await media.queue.run(() => processImage(input.path, PHOTO_VARIANTS, media.limits));
+  const processed = await media.queue.run(() => media.images.process(input.path, PHOTO_VARIANTS, media.limits));
   const image = await storeImage(blobs, processed);
   try {
     return await createPhotoWithImage(
@@ -39,7 +39,7 @@ export async function ingestPhoto(
 
 export async function ingestAvatar(ctx: RouteContext, username: string, path: string, log: FastifyBaseLogger): Promise<NonNullable<User['avatar']>> {
   const { blobs, db, media } = ctx;
-  const processed = await media.queue.run(() => processImage(path, AVATAR_VARIANTS, media.limits));
+  const processed = await media.queue.run(() => media.images.process(path, AVATAR_VARIANTS, media.limits));
   const image = await storeImage(blobs, processed);
   let previous;
   try {

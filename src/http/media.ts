@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { createMediaUrls, type MediaUrls } from '../blobs/index.js';
 import type { Config } from '../config.js';
-import { createWorkQueue, type WorkQueue } from '../media/index.js';
+import { createImageProcessor, createWorkQueue, type ImageProcessor, type WorkQueue } from '../media/index.js';
 import type { Quota } from '../patterns/index.js';
 import { createUploadGate, type UploadGate } from './uploads.js';
 
@@ -13,6 +13,8 @@ export interface MediaContext {
   /** The signer for views answering this request: absolute URLs, issued to the signed-in user. */
   urlsFor(request: FastifyRequest): MediaUrls;
   queue: WorkQueue;
+  /** Decodes and encodes images apart from the API's reads (src/media/isolated.ts). */
+  images: ImageProcessor;
   gate: UploadGate;
   quota: Quota;
   limits: { maxPixels: number };
@@ -36,11 +38,21 @@ export function createMediaContext(config: Config, jwtSecret: string, clock?: ()
   const { media } = config;
   // Without its own key the URL key is derived from the JWT key, never equal to it.
   const secret = media.urlSecret ?? createHmac('sha256', jwtSecret).update('media urls').digest('base64url');
+  const signers = new WeakMap<FastifyRequest, MediaUrls>();
   const urls = createMediaUrls({ secret, ttlSeconds: media.urlTtlSeconds, baseUrl: media.publicUrl, ...(clock ? { clock } : {}) });
   return {
     urls,
-    urlsFor: (request) => urls.forViewer(requestOrigin(request), (request as { username?: string }).username || undefined),
+    // One signer per request, however many views it builds (a feed page builds twenty).
+    urlsFor: (request) => {
+      let signer = signers.get(request);
+      if (!signer) {
+        signer = urls.forViewer(requestOrigin(request), (request as { username?: string }).username || undefined);
+        signers.set(request, signer);
+      }
+      return signer;
+    },
     queue: createWorkQueue(media.concurrency, media.queueLength),
+    images: createImageProcessor({ mode: media.worker, threads: media.threads, nice: media.nice, timeoutMs: media.timeoutMs }),
     gate: createUploadGate(media.uploadsPerUser, media.uploadsTotal, media.uploadsReserved),
     quota: { bytes: media.quotaBytes, uploadsPerHour: media.uploadsPerHour, openSlots: media.uploadSlotsPerUser },
     limits: { maxPixels: media.maxPixels },

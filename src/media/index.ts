@@ -2,5 +2,6 @@
 export * from './errors.js';
 export * from './process.js';
 export * from './queue.js';
+export * from './isolated.js';
 export { thumbHashOf } from './placeholder.js';
 export * from './store.js';

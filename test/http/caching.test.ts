@@ -36,6 +36,19 @@ describe('conditional reads', () => {
     expect(changed.body.status).toBe('new status');
     expect(changed.headers.get('etag')).not.toBe(tag);
   });
+
+  it('tags successful reads only: writes and errors, which no client revalidates, carry no ETag', async () => {
+    const write = await api.call('PATCH', '/v1/users/ann', { token: ann.accessToken, json: { status: 'written' } });
+    expect(write.status).toBe(200);
+    expect(write.headers.get('etag')).toBeNull();
+    const missing = await api.call('GET', '/v1/users/nobody-at-all', { token: ann.accessToken });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('etag')).toBeNull();
+    // The tag matches with or without its weak prefix, as before.
+    const read = await api.call('GET', '/v1/users/ann', { token: ann.accessToken });
+    const tag = read.headers.get('etag') ?? '';
+    expect((await api.call('GET', '/v1/users/ann', { token: ann.accessToken, headers: { 'if-none-match': tag.replace(/^W\//, '') } })).status).toBe(304);
+  });
 });
 
 describe('compression', () => {

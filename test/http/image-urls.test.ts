@@ -6,7 +6,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMediaUrls } from '../../src/blobs/index.js';
+import { createMediaUrls, signedCache } from '../../src/blobs/index.js';
 import { pngOf } from '../support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 import { imageForm, profile, signUp, startApi, type Api, type Session } from './support.js';
@@ -42,6 +42,30 @@ describe('signed image URLs, unit', () => {
     expect(urls.verify('v/ab/x.webp', { ...parsed, o: 'carol' })).toBeUndefined();
     expect(urls.verify('v/ab/x.webp', { o: parsed.o, v: parsed.v, expires: parsed.expires, sig: parsed.sig })).toBeUndefined();
     expect(urls.verify('v/ab/y.webp', parsed)).toBeUndefined();
+  });
+
+  it('are signed once per window from a bounded cache shared by every viewer\'s signer, each signature its own', () => {
+    let now = TEN_AM;
+    const cache = signedCache(3);
+    const urls = createMediaUrls({ secret: 's', ttlSeconds: DAY, baseUrl: '', clock: () => now }, undefined, cache);
+    const uncached = createMediaUrls({ secret: 's', ttlSeconds: DAY, baseUrl: '', clock: () => now }, undefined, signedCache(0));
+    const bob = urls.forViewer('https://a.example', 'bob').sign('v/ab/x.webp', 'alice', true);
+    expect(cache.size).toBe(1);
+    // Another origin shares the entry (the path is the same), another viewer or kind does not.
+    expect(urls.forViewer('https://b.example', 'bob').sign('v/ab/x.webp', 'alice', true).url).toBe(bob.url.replace('https://a.example', 'https://b.example'));
+    expect(cache.size).toBe(1);
+    const carol = urls.forViewer('', 'carol').sign('v/ab/x.webp', 'alice', true);
+    const avatar = urls.forViewer('', 'bob').sign('v/ab/x.webp', 'alice', false);
+    expect(new Set([bob.url.replace('https://a.example', ''), carol.url, avatar.url]).size).toBe(3);
+    expect(carol).toEqual(uncached.forViewer('', 'carol').sign('v/ab/x.webp', 'alice', true));
+    expect(avatar).toEqual(uncached.forViewer('', 'bob').sign('v/ab/x.webp', 'alice', false));
+    // A new window signs anew; the cache never holds more than its bound.
+    now = TEN_AM + DAY;
+    const tomorrow = urls.forViewer('https://a.example', 'bob').sign('v/ab/x.webp', 'alice', true);
+    expect(tomorrow.url).not.toBe(bob.url);
+    expect(tomorrow).toEqual(uncached.forViewer('https://a.example', 'bob').sign('v/ab/x.webp', 'alice', true));
+    for (let i = 0; i < 10; i++) urls.sign(`v/ab/${i}.webp`, 'alice', true);
+    expect(cache.size).toBe(3);
   });
 });
 

@@ -1,17 +1,23 @@
 /**
  * The exact security headers every API answer carries (successes, errors, unknown routes):
- * the set @fastify/helmet's defaults sent, now computed once at start-up. The /docs page keeps
- * its own, stricter-for-scripts Content-Security-Policy from the docs plugin.
+ * the set @fastify/helmet's defaults sent, now computed once at start-up, without the
+ * Content-Security-Policy on JSON (no browser renders it as a document); the web app's pages
+ * carry it. The /docs page keeps its own, stricter-for-scripts Content-Security-Policy from
+ * the docs plugin.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { securityHeaders as headerSet, servedOverHttps } from '../../src/http/headers.js';
 import { signUp, startApi, type Api } from './support.js';
 
+const PAGE_CSP =
+  "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data: blob:;" +
+  "object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline'";
+
 const API_HEADERS: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data: blob:;" +
-    "object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline'",
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'origin-agent-cluster': '?1',
@@ -74,11 +80,35 @@ describe('security headers', () => {
   });
 });
 
+describe('the web app', () => {
+  let web: Api;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'qp-web-'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>app</title>');
+    web = await startApi({ WEB_DIR: dir });
+  });
+  afterAll(async () => {
+    await web.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('its pages carry the Content-Security-Policy beside the set; its API answers do not', async () => {
+    for (const path of ['/', '/index.html', '/some/deep/link']) {
+      const page = await web.call('GET', path);
+      expect(page.status, path).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(securityHeaders(page.headers), path).toEqual({ ...API_HEADERS, 'content-security-policy': PAGE_CSP });
+    }
+    expect(securityHeaders((await web.call('GET', '/health')).headers)).toEqual(API_HEADERS);
+  });
+});
+
 describe('upgrade-insecure-requests', () => {
   it('is sent where the service is served over HTTPS only: plain HTTP at a LAN address must keep working', () => {
     const csp = (https: boolean) => headerSet([], { https })['content-security-policy']!;
-    expect(csp(true)).toBe(`${API_HEADERS['content-security-policy']};upgrade-insecure-requests`);
-    expect(csp(false)).toBe(API_HEADERS['content-security-policy']);
+    expect(csp(true)).toBe(`${PAGE_CSP};upgrade-insecure-requests`);
+    expect(csp(false)).toBe(PAGE_CSP);
     const env = { JWT_SECRET: 'x'.repeat(40), DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' };
     expect(servedOverHttps(loadConfig(env))).toBe(false);
     expect(servedOverHttps(loadConfig({ ...env, PUBLIC_URL: 'https://photos.example.com' }))).toBe(true);

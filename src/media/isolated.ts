@@ -1,0 +1,123 @@
+/**
+ * Image work apart from the API's reads: decoding and encoding run in a child process of
+ * their own (src/media/child.ts) at a lower scheduling priority (nice MEDIA_NICE, 10 by
+ * default) with MEDIA_THREADS libvips threads (1 by default): however many uploads arrive,
+ * image work takes at most that many cores, and only the time reads leave over, since the
+ * kernel runs the API's threads first. The queue in front (src/media/queue.ts) still bounds
+ * the images in flight and waiting.
+ *
+ * The process starts on the first image and is restarted on the next one if it dies; an image
+ * that takes longer than the bound fails with 503 MEDIA_BUSY and its process is replaced, so
+ * no upload waits on a stuck decoder. MEDIA_WORKER=inline processes in the API's own process
+ * (libvips' threads, same priority as reads).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DomainError } from '../errors.js';
+import type { FromImageProcess, ToImageProcess } from './child.js';
+import { mediaErrors } from './errors.js';
+import { processImage, type ProcessedImage, type ProcessLimits, type VariantSpec } from './process.js';
+
+export interface ImageProcessor {
+  process(input: string, specs: readonly VariantSpec[], limits: ProcessLimits): Promise<ProcessedImage>;
+  /** The child's pid while it runs (tests, metrics). */
+  readonly pid: number | undefined;
+  close(): Promise<void>;
+}
+
+export interface ImageProcessorOptions {
+  mode: 'process' | 'inline';
+  /** libvips threads in the image process (its libuv pool): its share of the cores. */
+  threads: number;
+  /** Scheduling priority of the image process (0-19; higher runs only when others wait less). */
+  nice: number;
+  /** The longest one image may take before it fails and its process is replaced. */
+  timeoutMs: number;
+}
+
+export function createImageProcessor(options: ImageProcessorOptions): ImageProcessor {
+  if (options.mode === 'inline') return { process: processImage, pid: undefined, close: () => Promise.resolve() };
+  let child: ChildProcess | undefined;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (image: ProcessedImage) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+
+  const failAll = (error: Error) => {
+    for (const [id, job] of pending) {
+      clearTimeout(job.timer);
+      pending.delete(id);
+      job.reject(error);
+    }
+  };
+  const start = (): ChildProcess => {
+    // Source under tsx (tests, `npm start`), compiled JS in production: the child is a sibling either way.
+    const ext = extname(fileURLToPath(import.meta.url));
+    const started = fork(fileURLToPath(new URL(`./child${ext}`, import.meta.url)), [], {
+      execArgv: ext === '.ts' ? ['--import', 'tsx'] : [],
+      // Buffers cross as bytes (structured clone), not as JSON arrays.
+      serialization: 'advanced',
+      env: { ...process.env, UV_THREADPOOL_SIZE: String(options.threads) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    try {
+      if (started.pid !== undefined) setPriority(started.pid, options.nice);
+    } catch {
+      // Not permitted here (a container without the capability to renice): same priority, still off the event loop.
+    }
+    started.on('message', (message: FromImageProcess | { ready: true }) => {
+      if (!('id' in message)) return;
+      const job = pending.get(message.id);
+      if (!job) return;
+      pending.delete(message.id);
+      clearTimeout(job.timer);
+      if (message.ok) job.resolve(message.result);
+      else {
+        const { kind, code, message: text } = message.error;
+        job.reject(kind && code ? new DomainError(kind, code, text) : new Error(text));
+      }
+    });
+    started.once('exit', () => {
+      if (child === started) child = undefined;
+      failAll(new Error('The image process exited while processing.'));
+    });
+    // An idle image process keeps no one's event loop alive (tests, CLI).
+    started.unref();
+    (started as unknown as { channel?: { unref(): void } }).channel?.unref();
+    return started;
+  };
+
+  return {
+    get pid() {
+      return child?.pid;
+    },
+    process(input, specs, limits) {
+      child ??= start();
+      const target = child;
+      const id = nextId++;
+      return new Promise<ProcessedImage>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(mediaErrors.busy());
+          // A stuck decoder holds its share of the cores: replaced, and its other images fail too.
+          target.kill('SIGKILL');
+        }, options.timeoutMs);
+        pending.set(id, { resolve, reject, timer });
+        target.send({ id, input, specs, limits } satisfies ToImageProcess, (error: Error | null) => {
+          if (!error || !pending.has(id)) return;
+          clearTimeout(timer);
+          pending.delete(id);
+          reject(error);
+        });
+      });
+    },
+    async close() {
+      const running = child;
+      child = undefined;
+      if (!running || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.disconnect();
+      await exited;
+    },
+  };
+}
