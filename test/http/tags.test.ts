@@ -6,13 +6,15 @@
  * notifies the mentioned user unless a block or a private author stands in the way, and an
  * edit that drops it takes it back; replaying every record changes nothing.
  */
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { auditDerived } from '../../src/admin/doctor-derived.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toChange } from '../../src/derived/records.js';
 import { derivedDb } from '../../src/derived/store/index.js';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
 import { suspendUser, unsuspendUser } from '../../src/patterns/index.js';
-import { derivedRanges } from '../../src/schema/keys.js';
+import { derivedKeys, derivedRanges } from '../../src/schema/keys.js';
+import { TagEntry } from '../../src/schema/entities/index.js';
 import { streamRecords } from '../derived/support.js';
 import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
 
@@ -222,5 +224,37 @@ describe('replay', () => {
     const derived = derivedDb(api.db);
     const entries = await derived.doc.send(new QueryCommand({ TableName: derived.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': derivedRanges.tag('beach').pk } }));
     expect(entries.Items).toHaveLength(2);
+  });
+});
+
+describe('doctor', () => {
+  it('finds a stray entry, a wrong count and a missing entry, and repairs them', async () => {
+    await worker.drain();
+    const clean = await auditDerived(api.db, { settings });
+    expect(clean.problems.filter((p) => p.type === 'stray-tag-entry')).toEqual([]);
+    expect(clean.tagCounts).toEqual([]);
+    expect(clean.missing?.missing.filter((m) => m.view === 'tags')).toEqual([]);
+    const before = await derivedState();
+
+    const derived = derivedDb(api.db);
+    // A stray: an entry for a photo that never was; a wrong count; a missing entry (ann's #beach).
+    await derived.doc.send(new PutCommand({ TableName: derived.table, Item: TagEntry.encode({ tag: 'beach', photoOwner: 'bob', photoTimestamp: '2020-01-01T00:00:00', source: 'caption' }) }));
+    await derived.doc.send(new PutCommand({ TableName: derived.table, Item: { ...derivedKeys.tagName('sunset'), tag: 'sunset', count: 7 } }));
+    const annBeach = (await api.call('GET', '/v1/tags/beach/photos', { token: as('bob') })).body.items.find((i: any) => i.author.username === 'ann').photo;
+    const annEntry = derivedKeys.tagEntry('beach', 'ann', annBeach.timestamp.replace(/Z$/, ''), 'caption');
+    await derived.doc.send(new DeleteCommand({ TableName: derived.table, Key: annEntry }));
+
+    const found = await auditDerived(api.db, { settings });
+    expect(found.problems.filter((p) => p.type === 'stray-tag-entry').map((p) => p.key.SK)).toEqual(['2020-01-01T00:00:00#bob#caption']);
+    expect(found.tagCounts).toEqual(expect.arrayContaining([{ tag: 'sunset', was: 7, count: 1 }]));
+    expect(found.missing?.missing.filter((m) => m.view === 'tags').map((m) => m.key)).toEqual([annEntry]);
+
+    const fixed = await auditDerived(api.db, { settings, fix: true });
+    expect(fixed.missing?.rebuilt).toBeGreaterThan(0);
+    const again = await auditDerived(api.db, { settings });
+    expect(again.problems.filter((p) => p.type === 'stray-tag-entry')).toEqual([]);
+    expect(again.tagCounts).toEqual([]);
+    expect(again.missing?.missing.filter((m) => m.view === 'tags')).toEqual([]);
+    expect(await derivedState()).toEqual(before);
   });
 });
