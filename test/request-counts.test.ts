@@ -59,6 +59,9 @@ import { getFeed, MAX_MERGED_CELEBRITIES } from '../src/patterns/feed.js';
 import { ACTIVITY_PAGE_MAX, getActivity } from '../src/patterns/activity.js';
 import { createTokenService } from '../src/http/auth.js';
 import { derivedRanges } from '../src/schema/keys.js';
+import { addTagEntry } from '../src/derived/store/index.js';
+import { captionTagEntries } from '../src/derived/views/tags.js';
+import { getTagPhotos, searchTags, TAG_PAGE_MAX } from '../src/patterns/tags.js';
 
 // Reference data: haroldwatkins has 12 followers, geoffrey32 follows 13 users, and this photo
 // of jacksonjason carries 6 reactions.
@@ -536,10 +539,25 @@ describe('feed and activity requests (the views derived the table first; it is n
     }
   });
 
+  it('one tag page: Query of the tag + one BatchGetItem (photos, authors, viewer state) up to its largest page; tag search: one Query', async () => {
+    metrics.detach();
+    // The sample captions carry no tags: some are tagged here, and indexed as the tag view does.
+    const photos = (await listRecentPhotos(db, OWNER, { limit: TAG_PAGE_MAX + 2 })).items;
+    for (const photo of photos) for (const entry of captionTagEntries(await updateCaption(db, OWNER, photo.timestamp, 'counted #Requests'))) await addTagEntry(derivedDb(db), entry);
+    metrics = attachMetrics(db.client);
+    let page = await getTagPhotos(db, READER, 'requests');
+    expect(page.items).toHaveLength(9);
+    expect(await requestsOf(async () => (page = await getTagPhotos(db, READER, 'requests')))).toEqual({ Query: 1, BatchGetItem: 1 });
+    expect(await requestsOf(() => getTagPhotos(db, READER, 'requests', { limit: TAG_PAGE_MAX, cursor: page.nextCursor }))).toEqual({ Query: 1, BatchGetItem: 1 });
+    expect(await requestsOf(() => searchTags(db, 'req'))).toEqual({ Query: 1 });
+    expect(await searchTags(db, 'req')).toEqual([{ tag: 'requests', count: photos.length }]);
+  });
+
   it('no Scan anywhere on the way', async () => {
     metrics.reset();
     await getFeed(db, READER, { limit: 16 });
     await getActivity(db, OWNER);
+    await getTagPhotos(db, READER, 'requests');
     expect(metrics.snapshot()).not.toHaveProperty('Scan');
   });
 });

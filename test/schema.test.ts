@@ -159,6 +159,9 @@ describe('entities', () => {
       [e.ExploreEntry, { author: u, photoTimestamp: t }],
       [e.PopularAccount, { username: u, followers: 12 }],
       [e.ActiveAccount, { username: u, newestPhoto: t }],
+      [e.TagEntry, { tag: u, photoOwner: v, photoTimestamp: t, source: 'caption' }],
+      [e.TagName, { tag: u, count: 3 }],
+      [e.ActivityItem, { user: u, type: 'mention', actor: v, at: t, photoOwner: v, photoTimestamp: t, source: 'caption' }],
     ];
   }
   const NAMES: [string, string, string][] = [
@@ -218,7 +221,7 @@ describe('entities', () => {
 
   it('recognise every key a builder makes as the builder entity', () => {
     const kindOf: Record<string, string> = {
-      followActivity: 'activityItem', requestActivity: 'activityItem', reactionActivity: 'activityItem', idempotency: 'idempotency', reportQueue: 'reportQueue',
+      followActivity: 'activityItem', requestActivity: 'activityItem', reactionActivity: 'activityItem', mentionActivity: 'activityItem', idempotency: 'idempotency', reportQueue: 'reportQueue',
     };
     const builders = [...Object.entries(keys), ...Object.entries(derivedKeys)] as [string, (...args: string[]) => ItemKey][];
     for (const [name, build] of builders) {

@@ -30,9 +30,9 @@ export type AccountDeletion = {
  */
 export type ActivityItem = {
     /**
-     * follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo
+     * follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo; mention: actor mentioned you (@username) in the caption of photo
      */
-    type: 'follow' | 'request' | 'reaction';
+    type: 'follow' | 'request' | 'reaction' | 'mention';
     /**
      * UTC, ISO 8601 with its zone (Z)
      */
@@ -341,6 +341,26 @@ export type ImageVariant = {
 };
 
 /**
+ * MentionEntity
+ *
+ * A well-formed @username; the account may not exist (its profile then answers 404)
+ */
+export type MentionEntity = {
+    /**
+     * Offset of the `@`, in UTF-16 code units (JavaScript string index; NSString/Java/Kotlin index)
+     */
+    start: number;
+    /**
+     * Offset just past the name, UTF-16 code units: text.slice(start, end) is "@name"
+     */
+    end: number;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+};
+
+/**
  * PasswordChange
  */
 export type PasswordChange = {
@@ -377,6 +397,7 @@ export type Photo = {
         heart: number;
     };
     caption?: string;
+    entities: TextEntities;
     /**
      * Of the full-size variant: lay the photo out before it loads
      */
@@ -423,6 +444,7 @@ export type PhotoForViewer = {
         heart: number;
     };
     caption?: string;
+    entities: TextEntities;
     /**
      * Of the full-size variant: lay the photo out before it loads
      */
@@ -971,6 +993,60 @@ export type SuggestionPage = {
 };
 
 /**
+ * TagCount
+ */
+export type TagCount = {
+    /**
+     * Folded (lower case, accents removed)
+     */
+    tag: string;
+    /**
+     * Photos indexed under the tag (the newest 5,000 are kept), private accounts' included; approximate: see the operation
+     */
+    count: number;
+};
+
+/**
+ * TagEntity
+ */
+export type TagEntity = {
+    /**
+     * Offset of the `#`, in UTF-16 code units
+     */
+    start: number;
+    /**
+     * Offset just past the tag, UTF-16 code units
+     */
+    end: number;
+    /**
+     * The tag folded (lower case, accents removed): the name of its page, GET /v1/tags/{tag}/photos
+     */
+    tag: string;
+};
+
+/**
+ * TagPhotosPage
+ */
+export type TagPhotosPage = {
+    /**
+     * The tag as the index holds it: folded (lower case, accents removed)
+     */
+    tag: string;
+    items: Array<FeedItem>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
+ * TagSearchPage
+ */
+export type TagSearchPage = {
+    items: Array<TagCount>;
+};
+
+/**
  * TakedownNotice
  *
  * A photo of yours a moderator took down, and why
@@ -993,6 +1069,16 @@ export type TakedownNoticePage = {
      * Present only when another page exists: pass it back as `cursor`
      */
     nextCursor?: string;
+};
+
+/**
+ * TextEntities
+ *
+ * The @mentions and #tags of a text, so clients render links without parsing. Offsets are UTF-16 code units. A mention: @ then a username (sign-up rules, lower-cased; a trailing . or - is punctuation), not after a letter, digit or address character (emails stay text). A tag: # then letters, digits or underscores of any script with at least one letter or underscore, at most 64 long, not inside a URL. At most 20 distinct names and 30 distinct tags per text; the rest stays text.
+ */
+export type TextEntities = {
+    mentions: Array<MentionEntity>;
+    tags: Array<TagEntity>;
 };
 
 /**
@@ -6180,3 +6266,148 @@ export type SuggestUsersResponses = {
 };
 
 export type SuggestUsersResponse = SuggestUsersResponses[keyof SuggestUsersResponses];
+
+export type GetTagPhotosData = {
+    body?: never;
+    path: {
+        /**
+         * Letters, digits or underscores (with or without a leading #, URL-encoded), at most 64
+         */
+        tag: string;
+    };
+    query?: {
+        /**
+         * Page size, 1-18 (default 9)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/tags/{tag}/photos';
+};
+
+export type GetTagPhotosErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetTagPhotosError = GetTagPhotosErrors[keyof GetTagPhotosErrors];
+
+export type GetTagPhotosResponses = {
+    /**
+     * OK
+     */
+    200: TagPhotosPage;
+};
+
+export type GetTagPhotosResponse = GetTagPhotosResponses[keyof GetTagPhotosResponses];
+
+export type SearchTagsData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * The start of a tag, with or without #
+         */
+        query: string;
+        /**
+         * 1-20 (default 10)
+         */
+        limit?: number;
+    };
+    url: '/v1/tags';
+};
+
+export type SearchTagsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type SearchTagsError = SearchTagsErrors[keyof SearchTagsErrors];
+
+export type SearchTagsResponses = {
+    /**
+     * OK
+     */
+    200: TagSearchPage;
+};
+
+export type SearchTagsResponse = SearchTagsResponses[keyof SearchTagsResponses];

@@ -27,9 +27,11 @@ import { activityRequires } from '../derived/views/activity.js';
 import { directoryTokenRequires, tokenMatches } from '../derived/views/directory.js';
 import { celebrityFollowRequires, feedEntryRequires } from '../derived/views/feed.js';
 import { popularItem } from '../derived/views/people.js';
+import { tagEntryRequires, tagEntryStillTagged } from '../derived/views/tags.js';
+import { countTagEntries, setTagCount } from '../derived/store/index.js';
 
 export interface DerivedProblem {
-  type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token' | 'stray-explore-entry' | 'stray-people-entry';
+  type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token' | 'stray-explore-entry' | 'stray-people-entry' | 'stray-tag-entry';
   key: ItemKey;
   reason: string;
   /** What the audit read of its source in the main table, re-checked by the repair. */
@@ -48,10 +50,23 @@ export interface DerivedAuditReport {
   /** Explore entries and suggestion-list entries (popular, new). */
   exploreEntries: number;
   peopleEntries: number;
+  /** Tag index entries, and tags whose directory count is not their entries' number (fix sets it). */
+  tagEntries: number;
+  tagCounts: TagCountProblem[];
   problems: DerivedProblem[];
   fixed?: number;
+  /** With fix: tag counts set to their recount, and those that moved meanwhile (run doctor again). */
+  tagCountsFixed?: number;
+  tagCountsLeft?: number;
   /** Derived items the main table says should exist and do not (re-derived by fix). */
   missing?: MissingReport;
+}
+
+/** A tag whose directory item says `was` (undefined: absent) while the tag has `count` entries. */
+export interface TagCountProblem {
+  tag: string;
+  was: number | undefined;
+  count: number;
 }
 
 /** What a derived item needs to exist in the main table, and why it is stray without it. */
@@ -116,6 +131,19 @@ function checkOf(item: RawItem): Check | undefined {
         },
       };
     }
+    case 'tagEntry': {
+      const photoKey = keys.photo(kind.photoOwner, kind.photoTimestamp);
+      return {
+        item: key,
+        type: 'stray-tag-entry',
+        needs: tagEntryRequires(kind.photoOwner, kind.photoTimestamp),
+        valid: (found) => {
+          const photo = found(photoKey);
+          if (tagEntryStillTagged(kind.source, kind.tag, photo)) return undefined;
+          return { reason: `the caption no longer carries #${kind.tag}`, still: attributeWas(photoKey, 'caption', typeof photo?.caption === 'string' ? photo.caption : undefined) };
+        },
+      };
+    }
     default:
       return undefined;
   }
@@ -135,7 +163,11 @@ export async function auditDerived(
   db: Db,
   options: { fix?: boolean; settings?: Pick<DerivedConfig, 'fanoutThreshold' | 'feedTtlDays'> } = {},
 ): Promise<DerivedAuditReport> {
-  const report: DerivedAuditReport = { exists: true, scanned: 0, feedEntries: 0, celebrityFollows: 0, activityItems: 0, directoryTokens: 0, exploreEntries: 0, peopleEntries: 0, problems: [] };
+  const report: DerivedAuditReport = {
+    exists: true, scanned: 0, feedEntries: 0, celebrityFollows: 0, activityItems: 0, directoryTokens: 0, exploreEntries: 0, peopleEntries: 0, tagEntries: 0, tagCounts: [], problems: [],
+  };
+  /** Every tag seen (in entries or the directory) and the count its directory item holds. */
+  const tagNames = new Map<string, number | undefined>();
   let pending: Check[] = [];
   const settle = async () => {
     const wanted = new Map<string, ItemKey>();
@@ -153,6 +185,9 @@ export async function auditDerived(
     await forEachDerivedItem(db, async (items) => {
       for (const item of items) {
         report.scanned++;
+        const tagKind = classifyDerivedKey({ PK: String(item.PK), SK: String(item.SK) });
+        if (tagKind.kind === 'tagName') tagNames.set(tagKind.tag, typeof item.count === 'number' ? item.count : Number.NaN);
+        else if (tagKind.kind === 'tagEntry' && !tagNames.has(tagKind.tag)) tagNames.set(tagKind.tag, undefined);
         const check = checkOf(item);
         if (!check) continue;
         if (check.type === 'stray-feed-entry') report.feedEntries++;
@@ -160,6 +195,7 @@ export async function auditDerived(
         else if (check.type === 'stray-activity') report.activityItems++;
         else if (check.type === 'stray-explore-entry') report.exploreEntries++;
         else if (check.type === 'stray-people-entry') report.peopleEntries++;
+        else if (check.type === 'stray-tag-entry') report.tagEntries++;
         else report.directoryTokens++;
         pending.push(check);
         if (pending.length >= CHUNK) await settle();
@@ -171,9 +207,25 @@ export async function auditDerived(
     throw error;
   }
   await settle();
+  const derived = { ...db, table: derivedTableName(db.table) };
+  for (const [tag, was] of tagNames) {
+    const count = await countTagEntries(derived, tag);
+    if (count !== (was ?? 0)) report.tagCounts.push({ tag, was, count });
+  }
   if (options.fix) {
     let fixed = 0;
     for (const problem of report.problems) if (await repairDerivedProblem(db, problem)) fixed++;
+    // After the strays went: their tags' counts and the wrong ones are taken again, each set if the item still holds what was read.
+    const recount = new Set([...report.tagCounts.map((t) => t.tag), ...report.problems.flatMap((p) => { const k = classifyDerivedKey(p.key); return k.kind === 'tagEntry' ? [k.tag] : []; })]);
+    report.tagCountsFixed = 0;
+    report.tagCountsLeft = 0;
+    for (const tag of recount) {
+      const count = await countTagEntries(derived, tag);
+      const was = tagNames.get(tag);
+      if (count === (was ?? 0)) continue;
+      if (await setTagCount(derived, tag, was, count)) report.tagCountsFixed++;
+      else report.tagCountsLeft++;
+    }
     report.fixed = fixed;
   }
   if (options.settings) report.missing = await findMissing(db, options.settings, { fix: options.fix === true });
@@ -193,6 +245,7 @@ export function describeDerivedProblem(problem: DerivedProblem): string {
     'stray-directory-token': 'directory token',
     'stray-explore-entry': 'explore entry',
     'stray-people-entry': 'suggestion-list entry',
+    'stray-tag-entry': 'tag entry',
   }[problem.type];
   return `stray ${what} ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
 }

@@ -14,7 +14,8 @@
  * - explore: each public, active author's newest BACKFILL_PHOTOS photos that rank among their
  *   Explore partition's newest EXPLORE_KEEP_PER_SHARD public photos (what a restore writes);
  * - people: each active account's popular-list entry (one follower or more), and its
- *   active-list entry at its newest photo.
+ *   active-list entry at its newest photo;
+ * - tags: each caption's tags, within each tag's newest TAG_KEEP entries (added with their count).
  * Each expected key is looked up with BatchGetItem on the derived table; a missing one is
  * written with the views' own item builders (idempotent: a Put of a deterministic key).
  */
@@ -23,7 +24,9 @@ import type { Db } from '../patterns/db.js';
 import { forEachScanPage } from '../patterns/audit/index.js';
 import { classifyDerivedKey, classifyKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
-import { batchWrite, derivedDb, getDerivedItems } from '../derived/store/index.js';
+import { addTagEntry, batchWrite, derivedDb, getDerivedItems } from '../derived/store/index.js';
+import { captionTagEntries, TAG_KEEP } from '../derived/views/tags.js';
+import { TagEntry } from '../schema/entities/index.js';
 import { directoryItems } from '../derived/views/directory.js';
 import { bigAuthorsItem, celebrityFollowItem, feedEntryItem } from '../derived/views/feed.js';
 import { isPubliclyListed } from '../patterns/users.js';
@@ -32,7 +35,7 @@ import { EXPLORE_KEEP_PER_SHARD, exploreEntryItem } from '../derived/views/explo
 import { activeItem, popularItem } from '../derived/views/people.js';
 import { exploreShard } from '../schema/keys.js';
 
-export const REBUILDABLE_VIEWS = ['feed', 'directory', 'explore', 'people'] as const;
+export const REBUILDABLE_VIEWS = ['feed', 'directory', 'explore', 'people', 'tags'] as const;
 export type RebuildableView = (typeof REBUILDABLE_VIEWS)[number];
 
 export interface MissingItem {
@@ -61,11 +64,15 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
   const users = new Map<string, RawItem>();
   const followersOf = new Map<string, { follower: string; since: string }[]>();
   const photos: { author: string; timestamp: string }[] = [];
+  const tagged: RawItem[] = [];
   await forEachScanPage(db, {}, (items) => {
     for (const item of items) {
       const kind = classifyKey({ PK: String(item.PK), SK: String(item.SK) });
       if (kind.kind === 'user') users.set(kind.username, item);
-      else if (kind.kind === 'photo') photos.push({ author: kind.username, timestamp: kind.timestamp });
+      else if (kind.kind === 'photo') {
+        photos.push({ author: kind.username, timestamp: kind.timestamp });
+        if (typeof item.caption === 'string' && item.caption.includes('#')) tagged.push(item);
+      }
       else if (kind.kind === 'friendship' && kind.follower !== kind.followed) {
         const list = followersOf.get(kind.followed) ?? [];
         list.push({ follower: kind.follower, since: typeof item.timestamp === 'string' ? item.timestamp : '' });
@@ -131,6 +138,18 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
     }
   }
 
+  if (views.has('tags')) {
+    // Each caption's tags, within its tag's newest TAG_KEEP (what a trim keeps).
+    const byTag = new Map<string, (RawItem & ItemKey)[]>();
+    for (const photo of tagged) {
+      if (!users.has(String(photo.username)) || !mine(String(photo.username))) continue;
+      for (const entry of captionTagEntries(photo)) byTag.set(entry.tag, [...(byTag.get(entry.tag) ?? []), TagEntry.encode(entry)]);
+    }
+    for (const [tag, entries] of byTag) {
+      for (const item of entries.sort((a, b) => (a.SK < b.SK ? 1 : -1)).slice(0, TAG_KEEP)) wanted.push({ item, view: 'tags', reason: `#${tag} in the caption of ${String(item.photoOwner)}/${String(item.photoTimestamp)}` });
+    }
+  }
+
   const derived = derivedDb(db);
   const keyOf = (k: RawItem) => `${String(k.PK)}\n${String(k.SK)}`;
   const seen = new Set<string>();
@@ -149,7 +168,9 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
     missing: absent.map((w) => ({ view: w.view, key: { PK: String(w.item.PK), SK: String(w.item.SK) }, reason: w.reason })),
   };
   if (options.fix && absent.length > 0) {
-    await batchWrite(derived, absent.map((w) => ({ put: w.item })));
+    // A tag entry is added with its count; everything else is a plain Put.
+    await batchWrite(derived, absent.filter((w) => w.view !== 'tags').map((w) => ({ put: w.item })));
+    for (const w of absent.filter((x) => x.view === 'tags')) await addTagEntry(derived, TagEntry.decode(w.item));
     report.rebuilt = absent.length;
   }
   return report;

@@ -17,12 +17,14 @@ import type { ViewContext } from './views/context.js';
 import { directoryView } from './views/directory.js';
 import { exploreView } from './views/explore.js';
 import { feedView } from './views/feed.js';
+import { mentionView } from './views/mentions.js';
 import { peopleView } from './views/people.js';
+import { tagView } from './views/tags.js';
 
 export type { WorkerStatus };
 
 /** Every derived view, applied in this order to each record; a new one is one more entry. */
-export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView, (ctx) => exploreView(ctx), peopleView];
+export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView, (ctx) => exploreView(ctx), peopleView, (ctx) => tagView(ctx), mentionView];
 
 /** The views, built for one table. */
 export function buildViews(db: Db, settings: ViewContext['settings']): DerivedView[] {

@@ -38,6 +38,7 @@ import { partTargetRoutes, resumableRoutes } from './routes/resumable.js';
 import { socialRoutes } from './routes/social.js';
 import { feedRoutes } from './routes/feed.js';
 import { exploreRoutes } from './routes/explore.js';
+import { tagRoutes } from './routes/tags.js';
 import { activityRoutes } from './routes/activity.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { systemRoutes } from './routes/system.js';
@@ -194,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await secured.register(exploreRoutes, { ctx });
         await secured.register(activityRoutes, { ctx });
         await secured.register(discoveryRoutes, { ctx });
+        await secured.register(tagRoutes, { ctx });
       });
     },
     { prefix: '/v1' },

@@ -78,6 +78,7 @@ export const openapiOptions: SwaggerOptions = {
       { name: 'reactions', description: 'Reactions to photos' },
       { name: 'follows', description: 'Who follows whom' },
       { name: 'system', description: 'Probes' },
+      { name: 'tags', description: 'Hashtags: tag pages and tag search' },
     ],
     components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
   },

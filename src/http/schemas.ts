@@ -8,6 +8,7 @@ import { Type, type TSchema } from 'typebox';
 import { Caption, ProfileUpdate, Reactions, ReactionType, Username } from '../schema/entities.js';
 import { PHOTO_ID_PATTERN } from '../schema/ids.js';
 import { NAMES } from '../schema/names.js';
+import { MAX_MENTIONS_PER_TEXT, MAX_TAGS_PER_TEXT, TAG_MAX_LENGTH } from '../schema/text-entities.js';
 import { MAX_PAGE_SIZE } from '../patterns/index.js';
 
 export const FieldIssue = Type.Object({ path: Type.String(), message: Type.String() }, { title: 'FieldIssue' });
@@ -112,6 +113,38 @@ const UrlsExpireAt = Type.String({ format: 'date-time', description: 'When the s
 
 export const ImageView = Type.Object({ variants: Type.Array(ImageVariantView), placeholder: Placeholder, urlsExpireAt: UrlsExpireAt }, { title: 'Image' });
 
+/** Mentions and tags found in a text, with UTF-16 offsets (schema/text-entities.ts). */
+export const TextEntities = Type.Object(
+  {
+    mentions: Type.Array(
+      Type.Object(
+        {
+          start: Type.Integer({ minimum: 0, description: 'Offset of the `@`, in UTF-16 code units (JavaScript string index; NSString/Java/Kotlin index)' }),
+          end: Type.Integer({ minimum: 0, description: 'Offset just past the name, UTF-16 code units: text.slice(start, end) is "@name"' }),
+          username: Username,
+        },
+        { title: 'MentionEntity', description: 'A well-formed @username; the account may not exist (its profile then answers 404)' },
+      ),
+    ),
+    tags: Type.Array(
+      Type.Object(
+        {
+          start: Type.Integer({ minimum: 0, description: 'Offset of the `#`, in UTF-16 code units' }),
+          end: Type.Integer({ minimum: 0, description: 'Offset just past the tag, UTF-16 code units' }),
+          tag: Type.String({ description: 'The tag folded (lower case, accents removed): the name of its page, GET /v1/tags/{tag}/photos' }),
+        },
+        { title: 'TagEntity' },
+      ),
+    ),
+  },
+  {
+    title: 'TextEntities',
+    description:
+      'The @mentions and #tags of a text, so clients render links without parsing. Offsets are UTF-16 code units. A mention: @ then a username (sign-up rules, lower-cased; a trailing . or - is punctuation), not after a letter, digit or address character (emails stay text). ' +
+      `A tag: # then letters, digits or underscores of any script with at least one letter or underscore, at most ${TAG_MAX_LENGTH} long, not inside a URL. At most ${MAX_MENTIONS_PER_TEXT} distinct names and ${MAX_TAGS_PER_TEXT} distinct tags per text; the rest stays text.`,
+  },
+);
+
 export const PhotoView = Type.Object(
   {
     id: PhotoId,
@@ -119,6 +152,7 @@ export const PhotoView = Type.Object(
     timestamp: ApiTimestamp,
     reactions: Reactions,
     caption: Type.Optional(Type.String()),
+    entities: TextEntities,
     width: Type.Optional(Type.Integer({ description: 'Of the full-size variant: lay the photo out before it loads' })),
     height: Type.Optional(Type.Integer()),
     imageUrl: Type.Optional(Type.String({ description: 'Signed URL of the feed-size WebP (absent for photos whose file is in another store)' })),
@@ -246,8 +280,8 @@ export const FeedItemView = Type.Object({ photo: PhotoForViewer, author: Profile
 
 export const ActivityItemView = Type.Object(
   {
-    type: Type.Union([Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction')], {
-      description: 'follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo',
+    type: Type.Union([Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction'), Type.Literal('mention')], {
+      description: 'follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo; mention: actor mentioned you (@username) in the caption of photo',
     }),
     at: ApiTimestamp,
     actor: ProfileCard,

@@ -8,6 +8,7 @@ import type { ReactionType, StoredImage, StoredVariant } from '../schema/entitie
 import type { Friendship, Photo, Reaction, User } from '../schema/entities/index.js';
 import { parsePhotoId, photoId, type PhotoRef } from '../schema/ids.js';
 import { parsePhotoSk } from '../schema/keys.js';
+import { parseEntities } from '../schema/text-entities.js';
 
 /** Stored timestamps are UTC without a zone (the lab's format); the API always says so. */
 export function apiTimestamp(timestamp: string): string {
@@ -66,6 +67,17 @@ export function withAvatar<V extends object>(view: V, user: Pick<User, 'avatar' 
   return avatar ? { ...view, avatar } : view;
 }
 
+/**
+ * The mentions and tags of a text (a caption; any text on a photo), for clients to render links
+ * without parsing: parsed at read (nothing stored), so an edit shows at once. A mention is a
+ * well-formed name; whether that account exists is not read (no request per page): a link to a
+ * name with no account opens a profile that answers 404, as any departed account's does.
+ */
+export function textEntitiesView(text: string | undefined) {
+  const { mentions, tags } = text ? parseEntities(text) : { mentions: [], tags: [] };
+  return { mentions: mentions.map(({ start, end, username }) => ({ start, end, username })), tags: tags.map(({ start, end, tag }) => ({ start, end, tag })) };
+}
+
 /** A photo with signed URLs per variant (photos stored before variants existed have none). */
 export function photoView(photo: Photo, urls: MediaUrls) {
   const image = photo.variants ? imageView({ variants: photo.variants, placeholder: photo.placeholder ?? '' }, urls, photo.username, true) : undefined;
@@ -77,6 +89,7 @@ export function photoView(photo: Photo, urls: MediaUrls) {
     timestamp: apiTimestamp(photo.timestamp),
     reactions: photo.reactions,
     ...(photo.caption ? { caption: photo.caption } : {}),
+    entities: textEntitiesView(photo.caption),
     ...(full ? { width: full.width, height: full.height } : {}),
     ...(feed ? { imageUrl: urls.sign(feed.key, photo.username, true).url } : {}),
     ...(image ? { variants: image.variants, placeholder: image.placeholder, urlsExpireAt: image.urlsExpireAt } : {}),

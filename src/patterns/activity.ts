@@ -20,7 +20,7 @@ export const ACTIVITY_PAGE_MAX = 20;
 export const UNREAD_COUNT_CAP = 100;
 
 export interface ActivityItem {
-  type: 'follow' | 'request' | 'reaction';
+  type: 'follow' | 'request' | 'reaction' | 'mention';
   at: string;
   actor: User;
   actorFollowedByMe: boolean;
@@ -28,7 +28,7 @@ export interface ActivityItem {
   /** My follow request to the actor is pending. */
   actorRequested: boolean;
   reactionType?: ReactionType;
-  /** The photo reacted to (reactions only; omitted when it was deleted since). */
+  /** The photo reacted to (omitted when it was deleted since), or the photo whose text mentions me. */
   photo?: Photo;
   unread: boolean;
 }
@@ -84,7 +84,7 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
   const actors = [...new Set([...pageActors, ...unread.map((i) => String(i.actor))])];
   const countOnly = actors.filter((a) => !pageActors.has(a) && a !== user);
   // Several reactions to one photo name it once: BatchGetItem rejects duplicate keys.
-  const photoRefs = [...new Set(raw.filter((i) => i.type === 'reaction').map((i) => `${String(i.photoOwner)}\n${String(i.photoTimestamp)}`))];
+  const photoRefs = [...new Set(raw.filter((i) => i.type === 'reaction' || i.type === 'mention').map((i) => `${String(i.photoOwner)}\n${String(i.photoTimestamp)}`))];
   const photoKeys = photoRefs.map((ref) => {
     const [owner = '', timestamp = ''] = ref.split('\n');
     return keys.photo(owner, timestamp);
@@ -108,6 +108,8 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
     if (!actor || state.blocked(actor.username) || blockedOnlyCounted.has(actor.username)) return undefined;
     const type = item.type;
     if (type === 'follow' || type === 'request') return actor;
+    // A private author's mention shows to their followers only (a count-only actor's follow is not read: not counted).
+    if (type === 'mention') return actor.private !== true || state.follows(actor.username) ? actor : undefined;
     return type === 'reaction' && typeof item.reactionType === 'string' && isReactionType(item.reactionType) ? actor : undefined;
   };
   const items: ActivityItem[] = [];
@@ -123,7 +125,11 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
       unread: String(item.SK) > marker,
     };
     if (item.type === 'follow' || item.type === 'request') items.push({ type: item.type, ...base });
-    else {
+    else if (item.type === 'mention') {
+      const photo = photos.get(`${String(item.photoOwner)}#${String(item.photoTimestamp)}`);
+      // The photo gone: the worker removes the mention too.
+      if (photo) items.push({ type: 'mention', ...base, photo });
+    } else {
       const photo = photos.get(`${String(item.photoOwner)}#${String(item.photoTimestamp)}`);
       items.push({ type: 'reaction', ...base, reactionType: item.reactionType as ReactionType, ...(photo ? { photo } : {}) });
     }

@@ -5,6 +5,7 @@ import { assertTimestamp, assertUsername } from '../schema/entities.js';
 import type { Photo } from '../schema/entities/index.js';
 import { Photo as PhotoEntity } from '../schema/entities/index.js';
 import { keys } from '../schema/keys.js';
+import { uniqueTimestamp } from '../schema/timestamps.js';
 import { call, transact, type Db } from './db.js';
 import { activeUserCheck, inactiveUser } from './guards.js';
 import { assertCaption } from './media.js';
@@ -22,7 +23,12 @@ export async function updateCaption(db: Db, owner: string, timestamp: string, ca
   assertTimestamp(timestamp);
   const caption = assertCaption(captionInput);
   const key = keys.photo(owner, timestamp);
-  const write = caption === undefined ? { UpdateExpression: 'REMOVE caption' } : { UpdateExpression: 'SET caption = :caption', ExpressionAttributeValues: { ':caption': caption } };
+  // The edit's time rides in the item, so the mention activity it causes is dated by it on every replay.
+  const editedAt = uniqueTimestamp();
+  const write =
+    caption === undefined
+      ? { UpdateExpression: 'SET captionEditedAt = :at REMOVE caption', ExpressionAttributeValues: { ':at': editedAt } }
+      : { UpdateExpression: 'SET caption = :caption, captionEditedAt = :at', ExpressionAttributeValues: { ':caption': caption, ':at': editedAt } };
   await transact(
     db,
     'updateCaption',

@@ -17,3 +17,5 @@ export * from './activity.js';
 export * from './directory.js';
 export * from './lists.js';
 export * from './idempotency.js';
+export * from './tags.js';
+export * from './mentions.js';

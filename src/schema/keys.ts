@@ -313,6 +313,9 @@ export function usernamesNamedBy(key: ItemKey, ownerOfPhotoId: (id: string) => s
  * | Explore entry     | EXPLORE#<shard 0-3>     | <photoTimestamp>#<author>  (shard: a hash of the author) |
  * | Popular account   | PEOPLE#popular          | <followers, 10 digits>#<username>               |
  * | Active account    | PEOPLE#active           | <newest photo's timestamp>#<username>           |
+ * | Tag entry         | TAG#<folded tag>        | <photoTimestamp>#<photoOwner>#<source>          |
+ * | Tag name          | TAGS#<first 2 chars>    | <folded tag>                                    |
+ * | Mention activity  | ACTIVITY#<mentioned>    | A#<at>#mention#<author>#<photoTimestamp>#<source> |
  */
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
@@ -329,8 +332,10 @@ const DEAD_LETTER = 'DEADLETTER#';
 const WORKER_STATUS = 'WORKERSTATUS';
 const EXPLORE = 'EXPLORE#';
 const PEOPLE = 'PEOPLE#';
+const TAG = 'TAG#';
+const TAG_NAMES = 'TAGS#';
 /** The derived table's key prefixes: like KEY_PREFIXES, none may ever reach an API response. */
-export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS, EXPLORE, PEOPLE] as const;
+export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS, EXPLORE, PEOPLE, TAG, TAG_NAMES] as const;
 
 /**
  * Partitions of the Explore view: a new photo is one write to one of them, so the whole app's
@@ -348,6 +353,9 @@ export function exploreShard(author: string): number {
 
 /** The suggestion lists the derived table keeps: most followed accounts, and the most recently active (newest photo). */
 export type PeopleList = 'popular' | 'active';
+
+/** A tag's name partition: its first two characters (code points), so a prefix search of two or more is one Query. */
+const tagNamePartition = (tag: string): string => TAG_NAMES + [...tag].slice(0, 2).join('');
 
 /** Follower counts padded so that the sort key orders them numerically. */
 const followerSortKey = (followers: number): string => String(Math.max(0, Math.min(Math.floor(followers), 9_999_999_999))).padStart(10, '0');
@@ -373,7 +381,25 @@ export const derivedKeys = {
   exploreEntry: (author: string, timestamp: string): ItemKey => ({ PK: EXPLORE + String(exploreShard(author)), SK: feedPosition(author, timestamp) }),
   popularAccount: (username: string, followers: number): ItemKey => ({ PK: `${PEOPLE}popular`, SK: `${followerSortKey(followers)}#${username}` }),
   activeAccount: (username: string, newestPhoto: string): ItemKey => ({ PK: `${PEOPLE}active`, SK: `${newestPhoto}#${username}` }),
+  /**
+   * A photo under a (folded) tag, newest first when read descending. `source` names the text the
+   * tag is in (`caption`; another text on the photo names itself), so each text's tags come and go
+   * with that text alone. Tags hold no `#` (schema/text-entities.ts), nor do names and times.
+   */
+  tagEntry: (tag: string, photoOwner: string, photoTimestamp: string, source: string): ItemKey => ({ PK: TAG + tag, SK: `${photoTimestamp}#${photoOwner}#${source}` }),
+  /** A tag in the tag directory (prefix search, with its count). */
+  tagName: (tag: string): ItemKey => ({ PK: tagNamePartition(tag), SK: tag }),
+  /** "author mentioned you" in a text (`source`) on the photo; `at` is when the mention was made. */
+  mentionActivity: (user: string, at: string, author: string, photoTimestamp: string, source: string): ItemKey => ({
+    PK: ACTIVITY + user,
+    SK: `${ACTIVITY_ITEM}${at}#mention#${author}#${photoTimestamp}#${source}`,
+  }),
 };
+
+/** Whether an activity sort key is the mention by `author` in `source` on the photo at `photoTimestamp` (any time it was made). */
+export function isMentionActivityOf(sk: string, author: string, photoTimestamp: string, source: string): boolean {
+  return sk.startsWith(ACTIVITY_ITEM) && sk.endsWith(`#mention#${author}#${photoTimestamp}#${source}`);
+}
 
 /** A feed entry's sort key: newest first when read descending; the author breaks ties. */
 export function feedPosition(author: string, timestamp: string): string {
@@ -397,6 +423,10 @@ export const derivedRanges = {
   workerStatus: () => ({ pk: WORKER_STATUS }),
   exploreShard: (shard: number) => ({ pk: EXPLORE + String(shard) }),
   people: (list: PeopleList) => ({ pk: PEOPLE + list }),
+  /** Every entry of one folded tag, newest first when read descending. */
+  tag: (tag: string) => ({ pk: TAG + tag }),
+  /** Tag names starting with `prefix` (folded, at least two characters to span its partition). */
+  tagNames: (prefix: string) => ({ pk: tagNamePartition(prefix), prefix }),
   /** A user's photos strictly older than `timestamp` (the exclusive upper bound of a feed page). */
   photosBefore: (username: string, timestamp: string) => ({ pk: USER + username, from: `${PHOTO}${username}#`, to: `${PHOTO}${username}#${timestamp}` }),
 };
@@ -409,6 +439,8 @@ export type DerivedKeyKind =
   | { kind: 'directoryToken' }
   | { kind: 'exploreEntry'; author: string; timestamp: string }
   | { kind: 'people'; list: PeopleList; username: string; rank: string }
+  | { kind: 'tagEntry'; tag: string; photoOwner: string; photoTimestamp: string; source: string }
+  | { kind: 'tagName'; tag: string }
   | { kind: 'other' };
 
 /** What a derived-table key says about its item; the one place those keys are read back. */
@@ -425,6 +457,11 @@ export function classifyDerivedKey(key: ItemKey): DerivedKeyKind {
     const position = parseFeedPosition(key.SK);
     return position ? { kind: 'exploreEntry', ...position } : { kind: 'other' };
   }
+  if (key.PK.startsWith(TAG)) {
+    const [photoTimestamp, photoOwner, source] = cut(key.SK, 3) ?? [];
+    return source === undefined ? { kind: 'other' } : { kind: 'tagEntry', tag: key.PK.slice(TAG.length), photoOwner: photoOwner!, photoTimestamp: photoTimestamp!, source };
+  }
+  if (key.PK.startsWith(TAG_NAMES) && key.SK.length > 0) return { kind: 'tagName', tag: key.SK };
   const list = key.PK.slice(PEOPLE.length);
   if (key.PK.startsWith(PEOPLE) && (list === 'popular' || list === 'active')) {
     const cut = key.SK.lastIndexOf('#');
@@ -444,7 +481,7 @@ export type EntityKind =
   | 'uploadSlot' | 'storageUse' | 'hourlyUploads' | 'idempotency'
   | 'feedEntry' | 'feedBigAuthors' | 'celebrityFollow' | 'recentPhotos' | 'activityItem' | 'activityState'
   | 'directoryToken' | 'checkpoint' | 'deadLetter' | 'workerStatus'
-  | 'exploreEntry' | 'popularAccount' | 'activeAccount';
+  | 'exploreEntry' | 'popularAccount' | 'activeAccount' | 'tagEntry' | 'tagName';
 
 export interface ParsedKey {
   kind: EntityKind;
@@ -543,6 +580,8 @@ function parseDerivedKey(key: ItemKey): ParsedKey | undefined {
       ? parsed('popularAccount', { username: derived.username })
       : parsed('activeAccount', { username: derived.username, newestPhoto: derived.rank });
   }
+  if (derived.kind === 'tagEntry') return parsed('tagEntry', { tag: derived.tag, photoOwner: derived.photoOwner, photoTimestamp: derived.photoTimestamp, source: derived.source });
+  if (derived.kind === 'tagName') return parsed('tagName', { tag: derived.tag });
   if (pk.startsWith(DEAD_LETTER)) return parsed('deadLetter', { view: pk.slice(DEAD_LETTER.length), sequenceNumber: sk });
   if (pk === WORKER_STATUS) return parsed('workerStatus', { view: sk });
   return undefined;

@@ -49,8 +49,10 @@ beforeAll(async () => {
   expect(signed.status).toBe(201);
   const alice = signed.body.session.accessToken as string;
   bob = await signUp(api, 'bob');
-  // Alice has a photo, a reaction and follows both ways, so every list has her in it.
-  const upload = await api.call('POST', '/v1/users/alice/photos', { token: alice, body: imageForm(PNG_1x1) });
+  // Alice has a photo (tagged, mentioning bob), a reaction and follows both ways, so every list has her in it.
+  const form = imageForm(PNG_1x1);
+  form.append('caption', 'with @bob at #alice_tag');
+  const upload = await api.call('POST', '/v1/users/alice/photos', { token: alice, body: form });
   expect(upload.status).toBe(201);
   alicePhotoId = upload.body.id;
   // A variant's signed URL (getMedia) and a direct-upload slot of the walker's (putUploadBytes, completeUpload).
@@ -84,7 +86,7 @@ function resolve(schema: Json | undefined): Json | undefined {
 
 /** A plausible value for a path or query parameter, or undefined when the walker has none. */
 function paramValue(name: string, schema: Json | undefined, username: string, operationId: string): string | undefined {
-  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', query: 'ali', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', sessionId: 'A'.repeat(22), ...signedUrls[operationId] };
+  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', query: 'ali', tag: 'alice_tag', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', sessionId: 'A'.repeat(22), ...signedUrls[operationId] };
   if (values[name] !== undefined) return values[name];
   if (Array.isArray(schema?.enum)) return String(schema.enum[0]);
   if (typeof schema?.const === 'string') return schema.const;

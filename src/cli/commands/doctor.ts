@@ -28,7 +28,8 @@ export function register(program: Command, ctx: CliContext): void {
     // Feeds, activity and the directory, checked against the table just audited.
     const derived = await auditDerived(db, { fix: options.fix === true, settings: ctx.config().derived });
     const missing = derived.missing?.missing ?? [];
-    const derivedRemaining = (options.fix ? derived.problems.length - (derived.fixed ?? 0) : derived.problems.length) + (options.fix ? missing.length - (derived.missing?.rebuilt ?? 0) : missing.length);
+    const derivedRemaining = (options.fix ? derived.problems.length - (derived.fixed ?? 0) : derived.problems.length) + (options.fix ? missing.length - (derived.missing?.rebuilt ?? 0) : missing.length) +
+      (options.fix ? (derived.tagCountsLeft ?? 0) : (derived.tagCounts?.length ?? 0));
     ctx.print({ ...report, safety, files, derived }, () => [
       ...safety.problems.map(describeSafetyProblem),
       ...(options.fix && safety.problems.length > 0 ? [`Safety: repaired ${safety.fixed ?? 0} of ${safety.problems.length}.`] : []),
@@ -40,9 +41,11 @@ export function register(program: Command, ctx: CliContext): void {
       ...files.problems.map(describeBlobProblem),
       ...(options.fix && files.problems.length > 0 ? [`Repaired ${files.fixed ?? 0} stored-file problems.`] : []),
       derived.exists
-        ? `Derived data: ${derived.feedEntries} feed entries, ${derived.celebrityFollows} followed celebrities, ${derived.activityItems} activity items, ${derived.directoryTokens} directory tokens, ${derived.exploreEntries} explore entries, ${derived.peopleEntries} suggestion-list entries; ${derived.problems.length} stray.`
+        ? `Derived data: ${derived.feedEntries} feed entries, ${derived.celebrityFollows} followed celebrities, ${derived.activityItems} activity items, ${derived.directoryTokens} directory tokens, ${derived.exploreEntries} explore entries, ${derived.peopleEntries} suggestion-list entries, ${derived.tagEntries} tag entries; ${derived.problems.length} stray, ${derived.tagCounts.length} tag counts off.`
         : 'Derived data: no derived table (created by `table create` or `npm start`).',
       ...derived.problems.map(describeDerivedProblem),
+      ...(derived.tagCounts ?? []).map((t) => `tag #${t.tag} counts ${String(t.was ?? 'nothing')}, has ${t.count} entries`),
+      ...(options.fix && (derived.tagCountsFixed ?? 0) > 0 ? [`Set ${derived.tagCountsFixed ?? 0} tag counts to their recount.`] : []),
       ...(options.fix && derived.problems.length > 0 ? [`Removed ${derived.fixed ?? 0} stray derived items.`] : []),
       ...missing.map((m) => `missing ${m.view} item ${m.key.PK} / ${m.key.SK}: ${m.reason}`),
       ...(options.fix && missing.length > 0 ? [`Re-derived ${derived.missing?.rebuilt ?? 0} missing derived items from the table.`] : []),

@@ -16,6 +16,8 @@ function activityText(item: ActivityItem): string {
       return 'asked to follow you';
     case 'reaction':
       return `reacted ${item.reactionType ?? ''} to ${item.photo ? formatPhoto(item.photo) : 'a deleted photo'}`;
+    case 'mention':
+      return `mentioned you in ${item.photo ? formatPhoto(item.photo) : 'a deleted photo'}`;
   }
 }
 

@@ -15,6 +15,7 @@ import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { batchWrite, expiresIn, forEachKeyPageWhere } from '../store/index.js';
 import { following, type Requirement, type ViewContext } from './context.js';
+import { mentionRequires } from './mentions.js';
 
 /** What an activity item of `user` stands for: both users and the follow, request or reaction it tells of. */
 export function activityRequires(user: string, item: RawItem): Requirement[] {
@@ -25,6 +26,7 @@ export function activityRequires(user: string, item: RawItem): Requirement[] {
   ];
   if (item.type === 'follow') needs.push(following(actor, user));
   if (item.type === 'request') needs.push({ key: keys.followRequest(user, actor), reason: `${actor}'s request to follow ${user} is gone` });
+  if (item.type === 'mention') needs.push(mentionRequires(actor, String(item.photoTimestamp)));
   const type = String(item.reactionType);
   if (item.type === 'reaction' && isReactionType(type)) {
     needs.push({ key: keys.reaction(actor, type, user, String(item.photoTimestamp)), reason: `the ${type} reaction of ${actor} is gone` });

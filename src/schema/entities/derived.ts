@@ -52,9 +52,9 @@ export const RecentPhotos = defineEntity({
 });
 export type RecentPhotos = EntityType<typeof RecentPhotos>;
 
-export const ActivityType = Type.Union([Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction')]);
+export const ActivityType = Type.Union([Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction'), Type.Literal('mention')]);
 
-/** Something that happened to a user: a follow, a follow request or a reaction to a photo. */
+/** Something that happened to a user: a follow, a follow request, a reaction to a photo, a mention in a text on a photo. */
 export const ActivityItem = defineEntity({
   name: 'ActivityItem',
   kind: 'activityItem',
@@ -65,12 +65,18 @@ export const ActivityItem = defineEntity({
     reactionType: Type.Optional(Type.String()),
     photoOwner: Type.Optional(Type.String()),
     photoTimestamp: Type.Optional(Type.String()),
+    /** Mentions: the text the mention is in (`caption`, or another text on the photo). */
+    source: Type.Optional(Type.String()),
     expiresAt: Type.Optional(ExpiresAt),
   },
   keyParts: { user: Type.String() },
   key: (a) => {
     if (a.type === 'follow') return derivedKeys.followActivity(a.user, a.at, a.actor);
     if (a.type === 'request') return derivedKeys.requestActivity(a.user, a.at, a.actor);
+    if (a.type === 'mention') {
+      if (a.photoTimestamp === undefined || a.source === undefined) throw new CorruptItemError(`Mention activity of ${a.user} names no photo or text.`);
+      return derivedKeys.mentionActivity(a.user, a.at, a.actor, a.photoTimestamp, a.source);
+    }
     if (a.reactionType === undefined || a.photoTimestamp === undefined) throw new CorruptItemError(`Reaction activity of ${a.user} names no reaction or photo.`);
     return derivedKeys.reactionActivity(a.user, a.at, a.actor, a.reactionType, a.photoTimestamp);
   },
@@ -163,3 +169,21 @@ export const ActiveAccount = defineEntity({
   key: (a) => derivedKeys.activeAccount(a.username, a.newestPhoto),
 });
 export type ActiveAccount = EntityType<typeof ActiveAccount>;
+
+/** A photo under a folded tag (TAG#<tag>), newest first by its SK; one per tag, photo and text (`source`). */
+export const TagEntry = defineEntity({
+  name: 'TagEntry',
+  kind: 'tagEntry',
+  attributes: { tag: Type.String(), photoOwner: Type.String(), photoTimestamp: Type.String(), source: Type.String() },
+  key: (e) => derivedKeys.tagEntry(e.tag, e.photoOwner, e.photoTimestamp, e.source),
+});
+export type TagEntry = EntityType<typeof TagEntry>;
+
+/** A tag in the tag directory (TAGS#<first 2 chars>), with how many entries it has (see docs/data-model.md: approximate). */
+export const TagName = defineEntity({
+  name: 'TagName',
+  kind: 'tagName',
+  attributes: { tag: Type.String(), count: Type.Integer() },
+  key: (e) => derivedKeys.tagName(e.tag),
+});
+export type TagName = EntityType<typeof TagName>;

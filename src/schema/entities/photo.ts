@@ -14,6 +14,8 @@ export const Photo = defineEntity({
     location: Type.String(),
     reactions: Reactions,
     caption: Type.Optional(Type.String()),
+    /** When the caption was last edited (the time its new mentions are told at). */
+    captionEditedAt: Type.Optional(Type.String()),
     variants: Type.Optional(Type.Array(StoredVariant)),
     placeholder: Type.Optional(Type.String()),
   },
