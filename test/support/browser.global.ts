@@ -31,7 +31,9 @@ function browsersNeeded(): number {
 
 export async function setup(project: TestProject): Promise<void> {
   const count = existsSync(CHROMIUM) ? browsersNeeded() : 0;
-  const started = await Promise.allSettled(Array.from({ length: count }, () => chromium.launchServer(CHROMIUM_LAUNCH)));
+  // Vitest's own signal handling stops the run (and so calls teardown); Playwright's would exit first.
+  const options = { ...CHROMIUM_LAUNCH, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false };
+  const started = await Promise.allSettled(Array.from({ length: count }, () => chromium.launchServer(options)));
   servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {

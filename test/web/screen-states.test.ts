@@ -154,10 +154,13 @@ describe('empty, failed and offline (phone, light: the same components in every 
       }
 
       // Failed: the error in place with Retry; once the service answers, Retry brings the items.
+      // A list first retries on its own (1, 2 then 4 s apart, the button reading "Retry now"):
+      // pressing only once it has stopped ("Retry") means the items come from the press, never
+      // from a timer that fired first and took the button away before the click landed.
       list.set('fail');
       await open(page, screen);
-      const retry = page.getByRole('button', { name: /^Retry/ });
-      await retry.first().waitFor();
+      const retry = page.getByRole('button', { name: 'Retry', exact: true });
+      await retry.first().waitFor({ timeout: 30_000 });
       await page.getByRole('alert').filter({ hasText: /failed|wrong|error/i }).first().waitFor();
       list.set('pass');
       await retry.first().click();
