@@ -92,6 +92,6 @@ describe('deriving a bulk load directly', () => {
     const late = createWorker({ client: direct.client, db: direct, settings, autoStart: false });
     await late.drain();
     await late.stop();
-    expect(late.status().views.map((v) => v.processed)).toEqual([0, 0, 0, 0, 0]);
+    expect(late.status().views.map((v) => v.processed)).toEqual(late.status().views.map(() => 0));
   });
 });

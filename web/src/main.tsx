@@ -61,6 +61,7 @@ const Following = screen(() => import('./screens/people.js').then((m) => m.Follo
 const PhotoDetail = screen(() => import('./screens/photo.js').then((m) => m.PhotoDetail));
 const Profile = screen(() => import('./screens/profile.js').then((m) => m.Profile));
 const Search = screen(() => import('./screens/search.js').then((m) => m.Search));
+const TagPhotos = screen(() => import('./screens/tag.js').then((m) => m.TagPhotos));
 const Settings = screen(() => import('./screens/settings.js').then((m) => m.Settings));
 const Upload = screen(() => import('./screens/upload.js').then((m) => m.Upload));
 
@@ -131,6 +132,7 @@ function Screens() {
         <Route path="/u/:username/followers" component={Followers} />
         <Route path="/u/:username/following" component={Following} />
         <Route path="/p/:photoId" component={PhotoDetail} />
+        <Route path="/t/:tag" component={TagPhotos} />
         <Route path="/upload" component={Upload} />
         <Route path="/settings" component={Settings} />
         <Route default component={NotFound} />

@@ -38,6 +38,7 @@ function RequestButtons({ username }: { username: string }) {
 function describe(item: ActivityItem): string {
   if (item.type === 'follow') return 'started following you';
   if (item.type === 'request') return 'asked to follow you';
+  if (item.type === 'mention') return 'mentioned you in a caption';
   const glyph = REACTIONS.find((r) => r.type === item.reactionType)?.label.toLowerCase() ?? 'a reaction';
   return `reacted ${glyph} to your photo`;
 }

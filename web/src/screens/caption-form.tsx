@@ -3,7 +3,7 @@
  * the text as typed ('' removes the caption); a refusal is shown here and the text kept to fix it.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { updatePhoto, type PhotoForViewer } from '@quick-photos/client';
+import { updatePhoto, type PhotoForViewer, type TextEntities } from '@quick-photos/client';
 import '../dialogs/dialogs.css';
 import { api } from '../session.js';
 import { useAction } from '../ui.js';
@@ -11,8 +11,8 @@ import { useAction } from '../ui.js';
 /** The caption rule of the API (src/schema/entities.ts CAPTION_MAX). */
 const CAPTION_MAX = 2200;
 
-/** `onDone(caption)` after a save (null: no caption now), `onDone()` on Cancel. */
-export function CaptionForm({ photo, onDone }: { photo: PhotoForViewer; onDone: (caption?: string | null) => void }) {
+/** `onDone(caption, entities)` after a save (null: no caption now), `onDone()` on Cancel. */
+export function CaptionForm({ photo, onDone }: { photo: PhotoForViewer; onDone: (caption?: string | null, entities?: TextEntities) => void }) {
   const [text, setText] = useState(photo.caption ?? '');
   const { busy, error, act } = useAction();
   const box = useRef<HTMLTextAreaElement>(null);
@@ -23,7 +23,7 @@ export function CaptionForm({ photo, onDone }: { photo: PhotoForViewer; onDone: 
     event.preventDefault();
     await act(async () => {
     const { data } = await updatePhoto({ client: api, path: { photoId: photo.id }, body: { caption: text.trim() }, throwOnError: true });
-    onDone(data.caption ?? null);
+    onDone(data.caption ?? null, data.entities);
     });
   }
   return (

@@ -7,6 +7,7 @@ import { DESKTOP_QUERY, useMedia } from '../layout/frame.js';
 import { FeedSkeleton, remember } from '../layout/skeleton.js';
 import { Suggestions } from '../layout/suggestions.js';
 import { api } from '../session.js';
+import { Caption } from '../caption.js';
 import { ReactionBar } from '../social.js';
 import { SuggestedPeople } from '../suggestions.js';
 import { Ago, Avatar, MoreSentinel, PhotoImage, Screen, usePaged } from '../ui.js';
@@ -25,7 +26,7 @@ function FeedCard({ item, first }: { item: FeedItem; first: boolean }) {
       <a href={`/p/${photo.id}`} aria-label={`Open the photo by ${author.name}${photo.caption ? `: ${photo.caption}` : ''}`}>
         <PhotoImage photo={photo} variant="feed" alt={photo.caption ?? `Photo by ${author.name}`} eager={first} />
       </a>
-      {photo.caption ? <p class="caption">{photo.caption}</p> : null}
+      {photo.caption ? <Caption text={photo.caption} entities={photo.entities} /> : null}
       <ReactionBar photo={photo} mine={photo.myReactions} />
     </article>
   );

@@ -4,9 +4,10 @@
  */
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { deletePhoto, type PhotoForViewer } from '@quick-photos/client';
+import { deletePhoto, type PhotoForViewer, type TextEntities } from '@quick-photos/client';
 import { CaptionForm, ConfirmDialog, ReportDialog } from '../dialogs/index.js';
 import { OverflowMenu } from '../dialogs/menu.js';
+import { Caption } from '../caption.js';
 import { api, currentUser } from '../session.js';
 import { useAction } from '../ui.js';
 
@@ -55,7 +56,7 @@ export function PhotoMenu({ photo, onEdit }: { photo: PhotoForViewer; onEdit: ()
 }
 
 /** The caption, or (while `editing`) the form that edits it in place (caption-form.tsx, fetched when first opened). */
-export function CaptionEditor({ photo, editing, onDone }: { photo: PhotoForViewer; editing: boolean; onDone: (caption?: string | null) => void }) {
-  if (!editing) return photo.caption ? <p class="caption">{photo.caption}</p> : null;
+export function CaptionEditor({ photo, editing, onDone }: { photo: PhotoForViewer; editing: boolean; onDone: (caption?: string | null, entities?: TextEntities) => void }) {
+  if (!editing) return photo.caption ? <Caption text={photo.caption} entities={photo.entities} /> : null;
   return <CaptionForm photo={photo} onDone={onDone} />;
 }

@@ -63,9 +63,9 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
             <CaptionEditor
               photo={shown}
               editing={editing}
-              onDone={(caption) => {
+              onDone={(caption, entities) => {
                 setEditing(false);
-                if (caption !== undefined) setPhoto({ ...shown, caption: caption ?? undefined });
+                if (caption !== undefined) setPhoto({ ...shown, caption: caption ?? undefined, ...(entities ? { entities } : {}) });
               }}
             />
             <ReactionBar photo={shown} mine={shown.myReactions} onChange={() => setVersion((v) => v + 1)} />

@@ -1,6 +1,6 @@
 /** Find people: search by username or name as I type; with no query, people to follow. */
 import { useEffect, useState } from 'preact/hooks';
-import { searchUsers, suggestUsers, type SuggestionCard, type UserCard } from '@quick-photos/client';
+import { searchTags, searchUsers, suggestUsers, type SuggestionCard, type TagCount, type UserCard } from '@quick-photos/client';
 import { SearchX, Users } from 'lucide-preact';
 import { Empty } from '../layout/empty.js';
 import { RowsSkeleton } from '../layout/skeleton.js';
@@ -21,8 +21,11 @@ export function Search() {
   const [attempt, setAttempt] = useState(0);
   const trimmed = query.trim();
   const people = answer?.query === trimmed ? answer.people : undefined;
+  // "#be": tags starting with it, instead of people.
+  const tagQuery = trimmed.length > 1 && trimmed.startsWith('#') ? trimmed : undefined;
 
   useEffect(() => {
+    if (tagQuery) return;
     let current = true;
     const timer = setTimeout(() => {
       const request = trimmed
@@ -40,7 +43,7 @@ export function Search() {
       current = false;
       clearTimeout(timer);
     };
-  }, [trimmed, attempt]);
+  }, [trimmed, attempt, tagQuery]);
 
   return (
     <Screen title="Search">
@@ -48,9 +51,16 @@ export function Search() {
       <form class="form" role="search" onSubmit={(e) => e.preventDefault()}>
         <div class="field">
           <label for="search-query">Search people</label>
-          <input id="search-query" type="search" autocomplete="off" placeholder="Name or username" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+          <input id="search-query" type="search" autocomplete="off" placeholder="Name, username or #tag" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
         </div>
       </form>
+      {tagQuery ? <TagResults query={tagQuery} /> : peopleResults()}
+    </Screen>
+  );
+
+  function peopleResults() {
+    return (
+      <>
       <h2>{trimmed ? 'People' : 'Suggested for you'}</h2>
       {error ? (
         <div class="more-failed">
@@ -80,6 +90,41 @@ export function Search() {
           </Empty>
         )
       ) : null}
-    </Screen>
+      </>
+    );
+  }
+}
+
+/** Tags starting with the query, most used first, each a link to its page. */
+function TagResults({ query }: { query: string }) {
+  const [found, setFound] = useState<{ query: string; tags: TagCount[] }>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    let current = true;
+    const timer = setTimeout(() => {
+      searchTags({ client: api, query: { query, limit: 20 }, throwOnError: true })
+        .then(({ data }) => current && (setFound({ query, tags: data.items }), setError(undefined)))
+        .catch((e: unknown) => current && setError(problem(e)));
+    }, DEBOUNCE_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [query]);
+  const tags = found?.query === query ? found.tags : undefined;
+  return (
+    <>
+      <h2>Tags</h2>
+      {error ? <Notice error={error} inline /> : null}
+      <ul class="people" aria-label="Tags found">
+        {(tags ?? []).map((t) => (
+          <li key={t.tag}>
+            <a href={`/t/${encodeURIComponent(t.tag)}`}>#{t.tag}</a> <span class="muted">{t.count === 1 ? '1 photo' : `${t.count} photos`}</span>
+          </li>
+        ))}
+      </ul>
+      {tags === undefined && !error ? <RowsSkeleton /> : null}
+      {tags?.length === 0 ? <Empty icon={SearchX} title="No such tag yet" /> : null}
+    </>
   );
 }
