@@ -15,6 +15,7 @@ import { createStreamsClient } from './stream.js';
 import { activityView } from './views/activity.js';
 import type { ViewContext } from './views/context.js';
 import { directoryView } from './views/directory.js';
+import { eventsView } from './views/events.js';
 import { exploreView } from './views/explore.js';
 import { feedView } from './views/feed.js';
 import { peopleView } from './views/people.js';
@@ -22,7 +23,7 @@ import { peopleView } from './views/people.js';
 export type { WorkerStatus };
 
 /** Every derived view, applied in this order to each record; a new one is one more entry. */
-export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView, (ctx) => exploreView(ctx), peopleView];
+export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView, (ctx) => exploreView(ctx), peopleView, eventsView];
 
 /** The views, built for one table. */
 export function buildViews(db: Db, settings: ViewContext['settings']): DerivedView[] {
