@@ -45,6 +45,7 @@ export const eventTicketRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (ap
         summary: 'A single-use ticket that opens your event stream from a browser (GET /v1/me/events?ticket=)',
         description: `Valid for ${Math.round(config.events.ticketTtlMs / 1000)} s and one use; it opens the stream as this session. Keeps the access token out of URLs.`,
         security: BEARER,
+        body: Type.Object({}, { additionalProperties: false, title: 'EmptyRequest', description: 'Send {}' }),
         response: {
           201: Type.Object({ ticket: Type.String(), expiresIn: Type.Integer({ description: 'Seconds' }) }, { title: 'EventStreamTicket' }),
           ...errorsFor({ 401: [], 429: [], 503: [] }),
