@@ -26,8 +26,8 @@ export type { WorkerStatus };
 export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView, (ctx) => exploreView(ctx), peopleView, eventsView];
 
 /** The views, built for one table. */
-export function buildViews(db: Db, settings: ViewContext['settings']): DerivedView[] {
-  const ctx: ViewContext = { db, derived: derivedDb(db), settings };
+export function buildViews(db: Db, settings: ViewContext['settings'], options: { events?: boolean } = {}): DerivedView[] {
+  const ctx: ViewContext = { db, derived: derivedDb(db), settings, ...(options.events === false ? { events: false } : {}) };
   return VIEWS.map((make) => make(ctx));
 }
 

@@ -37,7 +37,7 @@ export function activityView(ctx: ViewContext): DerivedView {
   const { derived, settings } = ctx;
   // Every item is also an event for the recipient's open streams (whatever its kind): the log entry names it.
   const put = (item: Record<string, unknown> & ItemKey) =>
-    batchWrite(derived, [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }, { put: activityEvent(item) }]);
+    batchWrite(derived, [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }, ...(ctx.events === false ? [] : [{ put: activityEvent(item) }])]);
   /** Query of the user's activity (bounded by its TTL) filtered to one actor, then their Deletes. */
   const dropActor = async (user: string, actor: string) => {
     const range = derivedRanges.activity(user);

@@ -29,6 +29,7 @@ export function eventsView(ctx: ViewContext): DerivedView {
     name: 'events',
     async apply(change: Change): Promise<void> {
       const { kind, event } = change;
+      if (ctx.events === false) return;
       if (kind.kind === 'photo') {
         if (event === 'INSERT') await appendEvents(derived, [eventLogItem(kind.username, 'post', kind.timestamp)]);
         return;
