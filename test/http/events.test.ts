@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
-import { suspendUser, uploadPhoto } from '../../src/patterns/index.js';
+import { blockUser, suspendUser, takeDownPhoto, uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
 import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
 import { listen, type Listener } from './event-stream.js';
@@ -72,6 +72,25 @@ describe('GET /v1/me/events', () => {
     const ids = again.of('activity').map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(ids);
+    again.close();
+  });
+
+  it('what a block stands between is not replayed; a takedown is a notice to the owner', async () => {
+    const gus = stream('gus');
+    await expect.poll(() => gus.of('unread')).toHaveLength(1);
+    const mine = await uploadPhoto(api.db, { username: 'gus', location: 'file:///g.png' });
+    await follow('alice', 'gus');
+    await expect.poll(() => gus.of('activity')).toHaveLength(1);
+    const lastId = gus.of('activity')[0]!.id;
+    gus.close();
+    expect((await api.call('PUT', `/v1/photos/${photoId('gus', mine.timestamp)}/reactions/heart`, { token: s.fay!.accessToken })).status).toBe(201);
+    await blockUser(api.db, 'fay', 'gus');
+    await follow('eve', 'gus');
+    await worker.drain();
+    const again = stream('gus', { lastEventId: lastId });
+    await expect.poll(() => again.of('activity').map((e) => e.data.actor.username)).toEqual(['eve']);
+    await takeDownPhoto(api.db, 'gus', mine.timestamp, 'spam');
+    await expect.poll(() => again.of('notice').map((e) => e.data)).toEqual([{ type: 'takedown', photoId: photoId('gus', mine.timestamp) }]);
     again.close();
   });
 
