@@ -48,6 +48,31 @@ export interface Config {
   media: MediaConfig;
   /** Feeds, activity and the directory (src/derived/). */
   derived: DerivedConfig;
+  /** The event stream, GET /v1/me/events (src/http/events/). */
+  events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** A comment line on every open stream this often (proxies and phones drop silent sockets). */
+  heartbeatMs: number;
+  /** How often this instance reads the event log (one Query per log shard, whatever its connection count). */
+  pollMs: number;
+  /** How far each read of the log reaches back before the previous one, for entries that landed late (clock skew, slow writes). */
+  lookbackMs: number;
+  /** Open streams per user on this instance; one more is refused with 429 EVENT_STREAMS_PER_USER. */
+  perUser: number;
+  /** Open streams on this instance; one more is refused with 429 EVENT_STREAMS_BUSY. */
+  maxConnections: number;
+  /** Bytes a stream may have waiting for a slow reader; past them it is cut off. */
+  maxBufferedBytes: number;
+  /** A stream with no event (heartbeats aside) for this long is closed; the client resumes with Last-Event-ID. */
+  idleMs: number;
+  /** A stream is closed after this long, and when its access token expires, whichever comes first. */
+  maxLifetimeMs: number;
+  /** A stream ticket (POST /v1/me/events/ticket) is valid this long, and once. */
+  ticketTtlMs: number;
+  /** Activity items a reconnecting stream catches up on; past them it is told to reload (`reset`). */
+  catchUpMax: number;
 }
 
 export interface MailConfig {
@@ -420,6 +445,18 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: positiveInt(env, 'WORKER_POLL_MS', 250),
       leaseMs: positiveInt(env, 'WORKER_LEASE_MS', 10_000),
       shardConcurrency: positiveInt(env, 'WORKER_SHARD_CONCURRENCY', 4),
+    },
+    events: {
+      heartbeatMs: rangedInt(env, 'EVENTS_HEARTBEAT_MS', 15_000, 10, 29_000),
+      pollMs: rangedInt(env, 'EVENTS_POLL_MS', 500, 10, 60_000),
+      lookbackMs: rangedInt(env, 'EVENTS_LOOKBACK_MS', 5_000, 0, 60_000),
+      perUser: positiveInt(env, 'EVENTS_PER_USER', 5),
+      maxConnections: positiveInt(env, 'EVENTS_MAX_CONNECTIONS', 10_000),
+      maxBufferedBytes: rangedInt(env, 'EVENTS_MAX_BUFFERED_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+      idleMs: positiveInt(env, 'EVENTS_IDLE_MS', 30 * 60_000),
+      maxLifetimeMs: positiveInt(env, 'EVENTS_MAX_LIFETIME_MS', 60 * 60_000),
+      ticketTtlMs: rangedInt(env, 'EVENTS_TICKET_TTL_MS', 30_000, 1, 300_000),
+      catchUpMax: rangedInt(env, 'EVENTS_CATCH_UP_MAX', 200, 1, 1_000),
     },
   };
 }

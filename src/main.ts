@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     // Feeds, activity and search of the sample, built at once rather than replayed record by
     // record from the stream: the worker then starts at the stream's end, with no backlog.
     const started = Date.now();
-    const applied = await deriveLoaded(db, buildViews(db, config.derived));
+    const applied = await deriveLoaded(db, buildViews(db, config.derived, { events: false }));
     await checkpointAtLatest(conn.client, db, config.derived);
     logger.info({ applied, ms: Date.now() - started }, 'sample data derived');
   }

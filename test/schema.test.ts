@@ -162,6 +162,9 @@ describe('entities', () => {
       [e.TagEntry, { tag: u, photoOwner: v, photoTimestamp: t, source: 'caption' }],
       [e.TagName, { tag: u, count: 3 }],
       [e.ActivityItem, { user: u, type: 'mention', actor: v, at: t, photoOwner: v, photoTimestamp: t, source: 'caption' }],
+      [e.EventLogEntry, { user: u, at: t, id: `${v}#1`, type: 'activity', ref: `A#${t}#follow#${v}`, expiresAt: 1_900_000_000 }],
+      [e.EventLogEntry, { user: u, at: t, id: 'p', type: 'post', expiresAt: 1_900_000_000 }],
+      [e.StreamTicket, { digest: 'ZGlnZXN0', username: u, sessionId: 'AAAAAAAAAAAAAAAA', accountId: '0f8e', issuedAt: 1, validUntil: 2, expiresAt: 1_900_000_000 }],
     ];
   }
   const NAMES: [string, string, string][] = [

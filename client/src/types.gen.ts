@@ -170,6 +170,17 @@ export type ErrorResponse = {
 };
 
 /**
+ * EventStreamTicket
+ */
+export type EventStreamTicket = {
+    ticket: string;
+    /**
+     * Seconds
+     */
+    expiresIn: number;
+};
+
+/**
  * ExplorePage
  */
 export type ExplorePage = {
@@ -2285,6 +2296,75 @@ export type PutUploadPartResponses = {
 };
 
 export type PutUploadPartResponse = PutUploadPartResponses[keyof PutUploadPartResponses];
+
+export type GetEventsData = {
+    body?: never;
+    headers?: {
+        'last-event-id'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * As the Last-Event-ID header, for clients that cannot set it
+         */
+        lastEventId?: string;
+    };
+    url: '/v1/me/events';
+};
+
+export type GetEventsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'INVALID_LAST_EVENT_ID' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'INVALID_STREAM_TICKET' | 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'EVENT_STREAMS_BUSY' | 'EVENT_STREAMS_PER_USER' | 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'SHUTTING_DOWN' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetEventsError = GetEventsErrors[keyof GetEventsErrors];
+
+export type GetEventsResponses = {
+    /**
+     * text/event-stream
+     */
+    200: string;
+};
+
+export type GetEventsResponse = GetEventsResponses[keyof GetEventsResponses];
 
 export type GetUserData = {
     body?: never;
@@ -6133,6 +6213,70 @@ export type MarkActivityReadResponses = {
 };
 
 export type MarkActivityReadResponse = MarkActivityReadResponses[keyof MarkActivityReadResponses];
+
+export type CreateEventStreamTicketData = {
+    /**
+     * Send {}
+     */
+    body: EmptyRequest;
+    path?: never;
+    query?: never;
+    url: '/v1/me/events/ticket';
+};
+
+export type CreateEventStreamTicketErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type CreateEventStreamTicketError = CreateEventStreamTicketErrors[keyof CreateEventStreamTicketErrors];
+
+export type CreateEventStreamTicketResponses = {
+    /**
+     * Created
+     */
+    201: EventStreamTicket;
+};
+
+export type CreateEventStreamTicketResponse = CreateEventStreamTicketResponses[keyof CreateEventStreamTicketResponses];
 
 export type SearchUsersData = {
     body?: never;

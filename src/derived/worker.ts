@@ -15,6 +15,7 @@ import { createStreamsClient } from './stream.js';
 import { activityView } from './views/activity.js';
 import type { ViewContext } from './views/context.js';
 import { directoryView } from './views/directory.js';
+import { eventsView } from './views/events.js';
 import { exploreView } from './views/explore.js';
 import { feedView } from './views/feed.js';
 import { mentionView } from './views/mentions.js';
@@ -24,11 +25,11 @@ import { tagView } from './views/tags.js';
 export type { WorkerStatus };
 
 /** Every derived view, applied in this order to each record; a new one is one more entry. */
-export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView, (ctx) => exploreView(ctx), peopleView, (ctx) => tagView(ctx), mentionView];
+export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView, (ctx) => exploreView(ctx), peopleView, (ctx) => tagView(ctx), mentionView, eventsView];
 
 /** The views, built for one table. */
-export function buildViews(db: Db, settings: ViewContext['settings']): DerivedView[] {
-  const ctx: ViewContext = { db, derived: derivedDb(db), settings };
+export function buildViews(db: Db, settings: ViewContext['settings'], options: { events?: boolean } = {}): DerivedView[] {
+  const ctx: ViewContext = { db, derived: derivedDb(db), settings, ...(options.events === false ? { events: false } : {}) };
   return VIEWS.map((make) => make(ctx));
 }
 

@@ -40,6 +40,7 @@ import { feedRoutes } from './routes/feed.js';
 import { exploreRoutes } from './routes/explore.js';
 import { tagRoutes } from './routes/tags.js';
 import { activityRoutes } from './routes/activity.js';
+import { eventStreamRoutes, eventTicketRoutes } from './routes/events.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
@@ -171,6 +172,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(mediaRoutes, { ctx });
       await v1.register(uploadTargetRoutes, { ctx });
       await v1.register(partTargetRoutes, { ctx });
+      // A bearer token or a single-use ticket (browsers' EventSource sends no headers): it authenticates itself.
+      await v1.register(eventStreamRoutes, { ctx });
       // Everything else needs a signed-in user.
       await v1.register(async (secured) => {
         secured.decorateRequest('username', '');
@@ -194,6 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await secured.register(feedRoutes, { ctx });
         await secured.register(exploreRoutes, { ctx });
         await secured.register(activityRoutes, { ctx });
+        await secured.register(eventTicketRoutes, { ctx });
         await secured.register(discoveryRoutes, { ctx });
         await secured.register(tagRoutes, { ctx });
       });

@@ -80,7 +80,12 @@ export const openapiOptions: SwaggerOptions = {
       { name: 'system', description: 'Probes' },
       { name: 'tags', description: 'Hashtags: tag pages and tag search' },
     ],
-    components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        streamTicket: { type: 'apiKey', in: 'query', name: 'ticket', description: 'Single use, from POST /v1/me/events/ticket (GET /v1/me/events only)' },
+      },
+    },
   },
   transformObject: (documentObject) => {
     if (!('openapiObject' in documentObject)) return documentObject.swaggerObject;

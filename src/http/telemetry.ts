@@ -42,6 +42,9 @@ function childCache<T extends string, C>(make: (labels: LabelValues<T>) => C): (
   };
 }
 
+/** Secrets that may ride in a query string (a stream ticket) never reach the log. */
+export const redactUrl = (url: string): string => url.replace(/([?&]ticket=)[^&#]*/gi, '$1[redacted]');
+
 /**
  * One line per request, at completion: method, URL, route template, status, response time
  * (Fastify's default is two: "incoming request" and "request completed").
@@ -50,7 +53,7 @@ export class RequestLogController extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { method: request.method, url: request.url, route: request.routeOptions.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime };
+    const line = { method: request.method, url: redactUrl(request.url), route: request.routeOptions.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else reply.log.info(line, 'request completed');
   }

@@ -20,6 +20,8 @@ export const ACTIVITY_PAGE_MAX = 20;
 export const UNREAD_COUNT_CAP = 100;
 
 export interface ActivityItem {
+  /** The item's sort key: unique, and ordered as the events of the stream are (src/http/events/). */
+  key: string;
   type: 'follow' | 'request' | 'reaction' | 'mention';
   at: string;
   actor: User;
@@ -43,6 +45,14 @@ async function readMarker(db: Db, user: string): Promise<string> {
   return typeof result.Item?.readUpTo === 'string' ? result.Item.readUpTo : '';
 }
 
+export interface ActivityPageRequest extends PageRequest {
+  /** Only items whose key sorts after this one ('': all), oldest first. */
+  after?: string | undefined;
+}
+
+/** Whether `key` can name an item of the user's activity (a stream's Last-Event-ID, say). */
+export const isActivityKey = (user: string, key: string): boolean => key.startsWith(derivedRanges.activity(user).prefix) && key.length <= 1024;
+
 function assertActivityPage(page: PageRequest): void {
   if (page.limit !== undefined && page.limit > ACTIVITY_PAGE_MAX) {
     throw errors.validation(`limit must be at most ${ACTIVITY_PAGE_MAX} for activity.`, [{ path: '/limit', message: `must be 1-${ACTIVITY_PAGE_MAX}` }]);
@@ -59,7 +69,7 @@ function assertActivityPage(page: PageRequest): void {
  * Unread actors not on the page add their profile and two block keys to those two requests
  * (another BatchGetItem per 100 keys past the first).
  */
-export async function getActivity(db: Db, user: string, page: PageRequest = {}): Promise<Page<ActivityItem> & { unreadCount: number }> {
+export async function getActivity(db: Db, user: string, page: ActivityPageRequest = {}): Promise<Page<ActivityItem> & { unreadCount: number }> {
   assertUsername(user);
   assertActivityPage(page);
   const range = derivedRanges.activity(user);
@@ -68,11 +78,10 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
     queryPage<RawItem>(
       derived(db), 'getActivity',
       `activity:${user}`,
-      {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
-        ScanIndexForward: false,
-      },
+      // `after`: oldest first from just past that key (a stream catching up), else newest first.
+      page.after === undefined
+        ? { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix }, ScanIndexForward: false }
+        : { KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to', ExpressionAttributeValues: { ':pk': range.pk, ':from': page.after === '' ? range.prefix : `${page.after}\u0000`, ':to': `${range.prefix.slice(0, -1)}$` } },
       page,
       (item) => item,
     ),
@@ -117,6 +126,7 @@ export async function getActivity(db: Db, user: string, page: PageRequest = {}):
     const actor = visible(item);
     if (!actor) continue;
     const base = {
+      key: String(item.SK),
       at: String(item.at),
       actor,
       actorFollowedByMe: state.follows(actor.username),

@@ -14,6 +14,7 @@ export * from './viewer.js';
 export * from './feed.js';
 export * from './explore.js';
 export * from './activity.js';
+export * from './events.js';
 export * from './directory.js';
 export * from './lists.js';
 export * from './idempotency.js';

@@ -316,6 +316,8 @@ export function usernamesNamedBy(key: ItemKey, ownerOfPhotoId: (id: string) => s
  * | Tag entry         | TAG#<folded tag>        | <photoTimestamp>#<photoOwner>#<source>          |
  * | Tag name          | TAGS#<first 2 chars>    | <folded tag>                                    |
  * | Mention activity  | ACTIVITY#<mentioned>    | A#<at>#mention#<author>#<photoTimestamp>#<source> |
+ * | Event log entry   | EVENTS#<minute>#<shard 0-3> | <at>#<user>#<id>  (minute: `at` to the minute; shard: a hash of the user; TTL minutes) |
+ * | Stream ticket     | TICKET#<SHA-256 of the ticket> | TICKET  (single use; TTL)                    |
  */
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
@@ -334,8 +336,10 @@ const EXPLORE = 'EXPLORE#';
 const PEOPLE = 'PEOPLE#';
 const TAG = 'TAG#';
 const TAG_NAMES = 'TAGS#';
+const EVENTS = 'EVENTS#';
+const TICKET = 'TICKET#';
 /** The derived table's key prefixes: like KEY_PREFIXES, none may ever reach an API response. */
-export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS, EXPLORE, PEOPLE, TAG, TAG_NAMES] as const;
+export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS, EXPLORE, PEOPLE, TAG, TAG_NAMES, EVENTS, TICKET] as const;
 
 /**
  * Partitions of the Explore view: a new photo is one write to one of them, so the whole app's
@@ -346,10 +350,26 @@ export const EXPLORE_SHARDS = 4;
 
 /** The author's Explore partition (FNV-1a of the name): all of one author's entries in one place. */
 export function exploreShard(author: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < author.length; i++) hash = Math.imul(hash ^ author.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % EXPLORE_SHARDS;
+  return fnv1a(author) % EXPLORE_SHARDS;
 }
+
+function fnv1a(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
+/** The user's event log partition: all of one user's events in one place, in the order they were logged. */
+export const eventLogShard = (user: string): number => fnv1a(user) % EVENT_LOG_SHARDS;
+
+/**
+ * Partitions of the event log (EVENTS#<minute>#<shard>): every API instance reads each of them
+ * once per poll, whatever its connection count; one user's events stay in one partition, in order.
+ */
+export const EVENT_LOG_SHARDS = 4;
+
+/** The event log partition's minute: the ISO time cut to `YYYY-MM-DDTHH:MM`. */
+export const eventLogMinute = (at: string): string => at.slice(0, 16);
 
 /** The suggestion lists the derived table keeps: most followed accounts, and the most recently active (newest photo). */
 export type PeopleList = 'popular' | 'active';
@@ -394,6 +414,10 @@ export const derivedKeys = {
     PK: ACTIVITY + user,
     SK: `${ACTIVITY_ITEM}${at}#mention#${author}#${photoTimestamp}#${source}`,
   }),
+  /** An event for `user` (a recipient, or a post's author) logged at `at` (ISO), tailed by every API instance. */
+  eventLogEntry: (user: string, at: string, id: string): ItemKey => ({ PK: `${EVENTS}${eventLogMinute(at)}#${String(eventLogShard(user))}`, SK: `${at}#${user}#${id}` }),
+  /** A stream ticket, by the SHA-256 of its value (the value itself is never stored). */
+  streamTicket: (digest: string): ItemKey => ({ PK: TICKET + digest, SK: 'TICKET' }),
 };
 
 /** Whether an activity sort key is the mention by `author` in `source` on the photo at `photoTimestamp` (any time it was made). */
@@ -427,6 +451,8 @@ export const derivedRanges = {
   tag: (tag: string) => ({ pk: TAG + tag }),
   /** Tag names starting with `prefix` (folded, at least two characters to span its partition). */
   tagNames: (prefix: string) => ({ pk: tagNamePartition(prefix), prefix }),
+  /** One minute of one event log partition; entries sort by the time they were logged. */
+  eventLog: (minute: string, shard: number) => ({ pk: `${EVENTS}${minute}#${String(shard)}` }),
   /** A user's photos strictly older than `timestamp` (the exclusive upper bound of a feed page). */
   photosBefore: (username: string, timestamp: string) => ({ pk: USER + username, from: `${PHOTO}${username}#`, to: `${PHOTO}${username}#${timestamp}` }),
 };
@@ -481,7 +507,7 @@ export type EntityKind =
   | 'uploadSlot' | 'storageUse' | 'hourlyUploads' | 'idempotency'
   | 'feedEntry' | 'feedBigAuthors' | 'celebrityFollow' | 'recentPhotos' | 'activityItem' | 'activityState'
   | 'directoryToken' | 'checkpoint' | 'deadLetter' | 'workerStatus'
-  | 'exploreEntry' | 'popularAccount' | 'activeAccount' | 'tagEntry' | 'tagName';
+  | 'exploreEntry' | 'popularAccount' | 'activeAccount' | 'tagEntry' | 'tagName' | 'eventLogEntry' | 'streamTicket';
 
 export interface ParsedKey {
   kind: EntityKind;
@@ -584,6 +610,11 @@ function parseDerivedKey(key: ItemKey): ParsedKey | undefined {
   if (derived.kind === 'tagName') return parsed('tagName', { tag: derived.tag });
   if (pk.startsWith(DEAD_LETTER)) return parsed('deadLetter', { view: pk.slice(DEAD_LETTER.length), sequenceNumber: sk });
   if (pk === WORKER_STATUS) return parsed('workerStatus', { view: sk });
+  if (pk.startsWith(EVENTS)) {
+    const [at, user, id] = cut(sk, 3) ?? [];
+    return id === undefined ? undefined : parsed('eventLogEntry', { at: at!, user: user!, id });
+  }
+  if (pk.startsWith(TICKET) && sk === 'TICKET') return parsed('streamTicket', { digest: pk.slice(TICKET.length) });
   return undefined;
 }
 

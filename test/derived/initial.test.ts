@@ -20,7 +20,7 @@ const SAMPLE = { users: 14, seed: 7 };
 let direct: TestDb;
 let replayed: TestDb;
 
-/** The derived items, without the TTL attribute (set from the clock) and the worker's own items. */
+/** The derived items, without the TTL attribute (set from the clock), the worker's own items and the event log (a wake-up for open streams, not derived state). */
 async function snapshot(db: TestDb): Promise<string[]> {
   const derived = derivedDb(db);
   const rows: string[] = [];
@@ -28,7 +28,7 @@ async function snapshot(db: TestDb): Promise<string[]> {
   do {
     const page = await derived.doc.send(new ScanCommand({ TableName: derived.table, ExclusiveStartKey: start }));
     for (const { expiresAt: _ttl, ...item } of page.Items ?? []) {
-      if (/^(CHECKPOINT|WORKER|DEADLETTER)/.test(String(item.PK))) continue;
+      if (/^(CHECKPOINT|WORKER|DEADLETTER|EVENTS)/.test(String(item.PK))) continue;
       rows.push(JSON.stringify(Object.entries(item).sort()));
     }
     start = page.LastEvaluatedKey;
@@ -69,7 +69,7 @@ afterAll(async () => {
 
 describe('deriving a bulk load directly', () => {
   it('builds exactly what the worker builds from the stream, and leaves the worker no backlog', { timeout: 240_000 }, async () => {
-    const applied = await deriveLoaded(direct, buildViews(direct, settings));
+    const applied = await deriveLoaded(direct, buildViews(direct, settings, { events: false }));
     expect(applied).toBeGreaterThan(100);
     expect(await checkpointAtLatest(direct.client, direct, settings)).toBeGreaterThan(0);
 

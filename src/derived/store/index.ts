@@ -10,3 +10,4 @@ export * from './checkpoints.js';
 export * from './status.js';
 export * from './cleanup.js';
 export * from './tags.js';
+export * from './events.js';

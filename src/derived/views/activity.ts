@@ -10,10 +10,11 @@
  */
 import { isReactionType } from '../../schema/entities.js';
 import type { RawItem } from '../../schema/entity.js';
-import { classifySafetyKey, derivedKeys, derivedRanges, keys } from '../../schema/keys.js';
+import { classifySafetyKey, derivedKeys, derivedRanges, keys, type ItemKey } from '../../schema/keys.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { batchWrite, expiresIn, forEachKeyPageWhere } from '../store/index.js';
+import { activityEvent } from './events.js';
 import { following, type Requirement, type ViewContext } from './context.js';
 import { mentionRequires } from './mentions.js';
 
@@ -36,7 +37,9 @@ export function activityRequires(user: string, item: RawItem): Requirement[] {
 
 export function activityView(ctx: ViewContext): DerivedView {
   const { derived, settings } = ctx;
-  const put = (item: Record<string, unknown>) => batchWrite(derived, [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }]);
+  // Every item is also an event for the recipient's open streams (whatever its kind): the log entry names it.
+  const put = (item: Record<string, unknown> & ItemKey) =>
+    batchWrite(derived, [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }, ...(ctx.events === false ? [] : [{ put: activityEvent(item) }])]);
   /** Query of the user's activity (bounded by its TTL) filtered to one actor, then their Deletes. */
   const dropActor = async (user: string, actor: string) => {
     const range = derivedRanges.activity(user);

@@ -9,6 +9,8 @@ export interface ViewContext {
   /** The derived table, where the view writes. */
   derived: Db;
   settings: Pick<DerivedConfig, 'fanoutThreshold' | 'fanoutConcurrency' | 'feedTtlDays' | 'activityTtlDays'>;
+  /** False: write no event log entries (data loaded at start, which no open stream waits to hear). */
+  events?: boolean;
 }
 
 /** Photos a new follower's feed receives from the followed user (the rest is older than a feed page or two). */

@@ -1,10 +1,28 @@
 /** The signed-in user's activity: who followed them, asked to follow them or reacted to their photos. */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ACTIVITY_PAGE_MAX, getActivity, mapPage, markActivityRead } from '../../patterns/index.js';
+import { createHash } from 'node:crypto';
+import type { MediaUrls } from '../../blobs/index.js';
+import { derivedDb, eventLogItem, logEvent } from '../../derived/store/index.js';
+import { ACTIVITY_PAGE_MAX, getActivity, mapPage, markActivityRead, type ActivityItem } from '../../patterns/index.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { ActivityPage, errorsFor, PageQuery } from '../schemas.js';
 import { apiTimestamp, photoView, profileCardView } from '../views.js';
+
+/** One activity item as the list and the event stream show it. */
+export function activityItemView(item: ActivityItem, urls: MediaUrls) {
+  return {
+    type: item.type,
+    at: apiTimestamp(item.at),
+    actor: profileCardView(item.actor, { follows: item.actorFollowedByMe, followedBy: item.actorFollowsMe, requested: item.actorRequested }, urls),
+    ...(item.reactionType ? { reactionType: item.reactionType } : {}),
+    ...(item.photo ? { photo: photoView(item.photo, urls) } : {}),
+    unread: item.unread,
+  };
+}
+
+/** A URL without its query (where image URLs carry their expiry and signature); other strings as they are. */
+const unsigned = (value: string): string => (/^(https?:\/\/|\/)/.test(value) ? value.split('?')[0]! : value);
 
 export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config, media } = ctx;
@@ -19,20 +37,18 @@ export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
         description: `Derived from the table's change stream (see /ready for the lag); items expire after ${config.derived.activityTtlDays} days. ${ACTIVITY_PAGE_MAX} items at most per page.`,
         security: BEARER,
         querystring: Type.Object({ ...PageQuery.properties, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ACTIVITY_PAGE_MAX })) }),
-        response: { 200: ActivityPage, ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 503: [] }) },
+        response: { 200: ActivityPage, 304: Type.Null({ description: 'Nothing changed since the ETag given in If-None-Match' }), ...errorsFor({ 400: ['INVALID_CURSOR'], 401: [], 503: [] }) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const page = await getActivity(db, request.username, request.query);
-      const items = mapPage(page, (item) => ({
-        type: item.type,
-        at: apiTimestamp(item.at),
-        actor: profileCardView(item.actor, { follows: item.actorFollowedByMe, followedBy: item.actorFollowsMe, requested: item.actorRequested }, media.urlsFor(request)),
-        ...(item.reactionType ? { reactionType: item.reactionType } : {}),
-        ...(item.photo ? { photo: photoView(item.photo, media.urlsFor(request)) } : {}),
-        unread: item.unread,
-      }));
-      return { ...items, unreadCount: page.unreadCount };
+      const urls = media.urlsFor(request);
+      const body = { ...mapPage(page, (item) => activityItemView(item, urls)), unreadCount: page.unreadCount };
+      // What the page shows, its signed URLs' signatures aside (they change by the hour, not with the page).
+      const etag = `W/"${createHash('sha256').update(JSON.stringify(body, (_key, value: unknown) => (typeof value === 'string' ? unsigned(value) : value))).digest('base64url')}"`;
+      void reply.header('etag', etag);
+      if (request.headers['if-none-match']?.split(',').some((tag) => tag.trim() === etag)) return reply.status(304).send(null);
+      return body;
     },
   );
 
@@ -50,6 +66,8 @@ export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
     },
     async (request, reply) => {
       await markActivityRead(db, request.username);
+      // Every open stream of the user (any instance, any device) hears the count fall.
+      await logEvent(derivedDb(db), eventLogItem(request.username, 'read'));
       return reply.status(204).send(null);
     },
   );

@@ -187,3 +187,40 @@ export const TagName = defineEntity({
   key: (e) => derivedKeys.tagName(e.tag),
 });
 export type TagName = EntityType<typeof TagName>;
+/**
+ * One event in the event log that every API instance tails (src/http/events/): what happened
+ * for which user; the stream re-reads the source (the activity item, the photo) at delivery.
+ */
+export const EventLogEntry = defineEntity({
+  name: 'EventLogEntry',
+  kind: 'eventLogEntry',
+  attributes: {
+    user: Type.String(),
+    at: Type.String(),
+    type: Type.Union([Type.Literal('activity'), Type.Literal('read'), Type.Literal('post'), Type.Literal('notice'), Type.Literal('session')]),
+    /** What the event points at: an activity item's sort key, a photo's timestamp, a notice's photo id. */
+    ref: Type.Optional(Type.String()),
+    expiresAt: ExpiresAt,
+  },
+  keyParts: { id: Type.String() },
+  key: (e) => derivedKeys.eventLogEntry(e.user, e.at, e.id),
+});
+export type EventLogEntry = EntityType<typeof EventLogEntry>;
+
+/** A single-use ticket for a browser's EventSource (which cannot send headers): the session it opens a stream for. */
+export const StreamTicket = defineEntity({
+  name: 'StreamTicket',
+  kind: 'streamTicket',
+  attributes: {
+    username: Type.String(),
+    accountId: Type.Optional(Type.String()),
+    sessionId: Type.Optional(Type.String()),
+    issuedAt: Type.Number(),
+    /** Epoch ms; the TTL attribute may lag by hours, so a read checks this. */
+    validUntil: Type.Number(),
+    expiresAt: ExpiresAt,
+  },
+  keyParts: { digest: Type.String() },
+  key: (t) => derivedKeys.streamTicket(t.digest),
+});
+export type StreamTicket = EntityType<typeof StreamTicket>;

@@ -1,7 +1,7 @@
 /** Every declared entity (src/schema/entity.ts), one per item type of either table. */
 import type { AnyEntity } from '../entity.js';
 import { Credentials, DeletionJob, EmailClaim, EmailProbes, LoginThrottle, MailToken, PasswordThrottle, Session } from './account.js';
-import { ActiveAccount, ActivityItem, ActivityState, CelebrityFollow, Checkpoint, DeadLetterItem, DirectoryToken, ExploreEntry, FeedBigAuthors, FeedEntry, PopularAccount, RecentPhotos, TagEntry, TagName, WorkerHeartbeat } from './derived.js';
+import { ActiveAccount, ActivityItem, ActivityState, CelebrityFollow, Checkpoint, DeadLetterItem, DirectoryToken, EventLogEntry, ExploreEntry, FeedBigAuthors, FeedEntry, PopularAccount, RecentPhotos, StreamTicket, TagEntry, TagName, WorkerHeartbeat } from './derived.js';
 import { Friendship } from './friendship.js';
 import { Photo } from './photo.js';
 import { Reaction } from './reaction.js';
@@ -29,5 +29,5 @@ export const MAIN_ENTITIES: readonly AnyEntity[] = [
 /** The derived table's entities. */
 export const DERIVED_ENTITIES: readonly AnyEntity[] = [
   FeedEntry, FeedBigAuthors, CelebrityFollow, RecentPhotos, ActivityItem, ActivityState, DirectoryToken, Checkpoint, DeadLetterItem, WorkerHeartbeat,
-  ExploreEntry, PopularAccount, ActiveAccount, TagEntry, TagName,
+  ExploreEntry, PopularAccount, ActiveAccount, TagEntry, TagName, EventLogEntry, StreamTicket,
 ];

@@ -6,14 +6,11 @@
  * hidden text), and a banner while the browser is offline.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { CircleUser, Compass, CloudOff, Heart, House, Search, SquarePlus, type LucideIcon } from 'lucide-preact';
 import { Brand } from './logo.js';
-import { refreshUnread, unread } from './unread.js';
-
-const UNREAD_POLL_MS = 60_000;
-const UNREAD_MIN_GAP_MS = 5_000;
+import { connectEvents, unread } from './unread.js';
 
 /** Where the desktop layout starts (styles.css uses the same width). */
 export const DESKTOP_QUERY = '(min-width: 1024px)';
@@ -80,27 +77,8 @@ function NavLink({ href, label, icon: Icon, extra, current }: { href: string; la
 
 function Nav({ username }: { username: string }) {
   const { path } = useLocation();
-  const startPath = useRef(path);
-  // The badge: read at start, on a slow poll while the app stays open, and when it comes back into
-  // view (not on each navigation). The activity screen sets it itself when it marks everything read.
-  useEffect(() => {
-    let last = 0;
-    const refresh = () => {
-      // focus and visibilitychange come together when a tab comes back: one request.
-      if (document.visibilityState !== 'visible' || Date.now() - last < UNREAD_MIN_GAP_MS) return;
-      last = Date.now();
-      void refreshUnread().catch(() => undefined);
-    };
-    if (startPath.current !== '/activity') refresh();
-    const timer = setInterval(refresh, UNREAD_POLL_MS);
-    window.addEventListener('focus', refresh);
-    document.addEventListener('visibilitychange', refresh);
-    return () => {
-      clearInterval(timer);
-      window.removeEventListener('focus', refresh);
-      document.removeEventListener('visibilitychange', refresh);
-    };
-  }, [username]);
+  // The badge follows the event stream (no polling); the activity screen clears it when it marks everything read.
+  useEffect(() => connectEvents(), [username]);
   const count = unread.value;
   const profile = `/u/${username}`;
   return (

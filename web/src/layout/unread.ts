@@ -1,23 +1,79 @@
-/** The unread activity count behind the navigation's badge (the activity screen resets it when it marks all read). */
+/**
+ * What the app hears live, from the user's event stream (GET /v1/me/events): the unread count
+ * behind the navigation's badge and the home feed's "new posts". Nothing is polled.
+ *
+ * A browser's EventSource cannot send the Authorization header, so each connection opens with a
+ * single-use ticket (POST /v1/me/events/ticket). For the same reason the browser's own retry
+ * (which would present the used ticket again) is not relied on: on any error the app closes the
+ * source and opens a new one with a new ticket, after a growing pause, giving the id of the last
+ * event it heard so that the server replays what was missed meanwhile.
+ */
 import { signal } from '@preact/signals';
-import { getActivity } from '@quick-photos/client';
+import { createEventStreamTicket } from '@quick-photos/client';
 import { api } from '../session.js';
 
 /** Unread activity, for the badge in the navigation. */
 export const unread = signal(0);
 
-/** Bumped when the activity is marked read: a count asked for before then is older and must not win. */
-let unreadGeneration = 0;
+/** Photos posted by people I follow since the home feed last loaded. */
+export const newPosts = signal(0);
 
-/** Reads the unread count (the first item only); the navigation calls it on its poll and when the app comes back into view. */
-export async function refreshUnread(): Promise<void> {
-  const mine = unreadGeneration;
-  const { data } = await getActivity({ client: api, query: { limit: 1 } });
-  if (data && mine === unreadGeneration) unread.value = data.unreadCount;
+/** Everything was marked read: the badge clears (the stream confirms it with its own count). */
+export function markedRead(): void {
+  unread.value = 0;
 }
 
-/** Everything was marked read: the badge clears, and counts still on their way are dropped. */
-export function markedRead(): void {
-  unreadGeneration += 1;
-  unread.value = 0;
+const MAX_PAUSE_MS = 30_000;
+
+/** Opens the event stream and keeps it open until the returned function is called. */
+export function connectEvents(): () => void {
+  let source: EventSource | undefined;
+  let stopped = false;
+  let failures = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastEventId = '';
+
+  const heard = (event: MessageEvent<string>) => {
+    failures = 0;
+    if (event.lastEventId) lastEventId = event.lastEventId;
+  };
+  const retry = () => {
+    source?.close();
+    source = undefined;
+    if (stopped) return;
+    failures += 1;
+    timer = setTimeout(() => void open(), Math.min(MAX_PAUSE_MS, 500 * 2 ** Math.min(failures, 6)));
+  };
+  async function open(): Promise<void> {
+    try {
+      const { data } = await createEventStreamTicket({ client: api, body: {}, throwOnError: true });
+      if (stopped) return;
+      const query = new URLSearchParams({ ticket: data.ticket });
+      if (lastEventId) query.set('lastEventId', lastEventId);
+      const opened = new EventSource(`/v1/me/events?${query.toString()}`);
+      source = opened;
+      opened.addEventListener('unread', (event: MessageEvent<string>) => {
+        heard(event);
+        unread.value = (JSON.parse(event.data) as { count: number }).count;
+      });
+      opened.addEventListener('activity', heard);
+      opened.addEventListener('reset', (event: MessageEvent<string>) => {
+        heard(event);
+        unread.value = (JSON.parse(event.data) as { unreadCount: number }).unreadCount;
+      });
+      opened.addEventListener('post', (event: MessageEvent<string>) => {
+        heard(event);
+        newPosts.value += 1;
+      });
+      opened.addEventListener('error', retry);
+    } catch {
+      retry();
+    }
+  }
+  void open();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    source?.close();
+  };
 }

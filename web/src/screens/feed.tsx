@@ -1,10 +1,11 @@
 /** Home: the photos of the people I follow (and mine), newest first, paged as it scrolls. */
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { getFeed, type FeedItem } from '@quick-photos/client';
 import { Users } from 'lucide-preact';
 import { Empty } from '../layout/empty.js';
 import { DESKTOP_QUERY, useMedia } from '../layout/frame.js';
 import { FeedSkeleton, remember } from '../layout/skeleton.js';
+import { newPosts } from '../layout/unread.js';
 import { Suggestions } from '../layout/suggestions.js';
 import { api } from '../session.js';
 import { Caption } from '../caption.js';
@@ -33,18 +34,33 @@ function FeedCard({ item, first }: { item: FeedItem; first: boolean }) {
 }
 
 export function Feed() {
-  const feed = usePaged('feed', async (cursor) => {
+  // Bumped by the "new posts" pill: a new key reloads the feed from its first page.
+  const [generation, setGeneration] = useState(0);
+  const feed = usePaged(`feed:${String(generation)}`, async (cursor) => {
     const { data } = await getFeed({ client: api, query: { limit: 8, ...(cursor ? { cursor } : {}) }, throwOnError: true });
     return data;
   });
   // The suggestions column only where there is room for it: phones never ask for it.
   const desktop = useMedia(DESKTOP_QUERY);
   useEffect(() => remember(feed.items.map((item) => item.photo)), [feed.items]);
+  // A feed loaded now holds every post so far.
+  useEffect(() => {
+    newPosts.value = 0;
+  }, [generation]);
+  const showNew = () => {
+    setGeneration((g) => g + 1);
+    window.scrollTo({ top: 0 });
+  };
   return (
     <Screen title="Home" wide>
       <div class="home">
         <div>
           <h1 class="sr-only">Home</h1>
+          {newPosts.value > 0 ? (
+            <button type="button" class="new-posts" onClick={showNew}>
+              New posts
+            </button>
+          ) : null}
           {feed.busy && feed.items.length === 0 ? <FeedSkeleton /> : null}
           <div class="feed">
             {feed.items.map((item, i) => (

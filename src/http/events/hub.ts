@@ -1,0 +1,246 @@
+/**
+ * This instance's open event streams and the one reader of the event log that feeds them.
+ *
+ * Every `pollMs` (only while a stream is open) the hub reads each shard of the log
+ * (src/derived/store/events.ts) once, from a little before its previous read (`lookbackMs`,
+ * for entries a worker logged with a slightly older clock or a slow write), skipping entries it
+ * has already seen. The cost is one Query per shard per poll, whatever the number of
+ * connections; the log entry is only a wake-up: what a stream sends is read at delivery time
+ * from the source, as the user's session, so blocks, private accounts and suspensions are
+ * judged then (the activity list's own rules), and the same read serves a reconnect that gives
+ * Last-Event-ID. One reader per connection at a time, so events leave in key order and once.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { EventsConfig } from '../../config.js';
+import { RetryLaterError, isDomainError } from '../../errors.js';
+import { actingAs, type ActingSession } from '../../patterns/acting.js';
+import { ACTIVITY_PAGE_MAX, getActivity, readersFollowing, type ActivityItem, type Db } from '../../patterns/index.js';
+import { assertSessionLive } from '../../patterns/session-check.js';
+import type { EventLogEntry } from '../../schema/entities/index.js';
+import { photoId } from '../../schema/ids.js';
+import { EVENT_LOG_SHARDS, eventLogMinute } from '../../schema/keys.js';
+import { readEventLog } from '../../derived/store/index.js';
+import type { CloseReason, SseStream } from './sse.js';
+
+export interface EventConnection {
+  user: string;
+  session: ActingSession;
+  stream: SseStream;
+  /** How this client sees an activity item (its media URLs are signed for it). */
+  view: (item: ActivityItem) => unknown;
+  /** Key of the newest activity item sent ('' before any). */
+  position: string;
+  /** The delivery in progress; another wake-up meanwhile runs once more after it. */
+  running?: Promise<void> | undefined;
+  again?: boolean;
+}
+
+export interface HubDeps {
+  db: Db;
+  derived: Db;
+  config: EventsConfig;
+  logger?: FastifyBaseLogger | undefined;
+}
+
+/** An event id is the activity item's key, opaque to clients. */
+export const encodeEventId = (key: string): string => Buffer.from(key, 'utf8').toString('base64url');
+export function decodeEventId(id: string): string | undefined {
+  const key = Buffer.from(id, 'base64url').toString('utf8');
+  return key.length > 0 && encodeEventId(key) === id ? key : undefined;
+}
+
+export class EventHub {
+  private readonly byUser = new Map<string, Set<EventConnection>>();
+  private total = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Log entries already handled, by key, until they fall out of the look-back. */
+  private readonly seen = new Map<string, string>();
+  private lastRead = new Date().toISOString();
+
+  constructor(private readonly deps: HubDeps) {}
+
+  get connections(): number {
+    return this.total;
+  }
+
+  /** Refuses one more stream past the bounds (429 with a code), else counts it until `release`. */
+  admit(user: string): void {
+    const { config } = this.deps;
+    if (this.stopped) throw new RetryLaterError('unavailable', 'SHUTTING_DOWN', 'This instance is shutting down; reconnect.', 1);
+    if ((this.byUser.get(user)?.size ?? 0) >= config.perUser) {
+      throw new RetryLaterError('busy', 'EVENT_STREAMS_PER_USER', `At most ${config.perUser} event streams per user are open at once; close one first.`, 5);
+    }
+    if (this.total >= config.maxConnections) throw new RetryLaterError('busy', 'EVENT_STREAMS_BUSY', 'Too many event streams are open on this server; retry shortly.', 5);
+  }
+
+  /** Registers an open stream and sends what it is owed first: the missed items after `position`, or the unread count. */
+  add(connection: EventConnection, resume: boolean): void {
+    let mine = this.byUser.get(connection.user);
+    if (!mine) this.byUser.set(connection.user, (mine = new Set()));
+    mine.add(connection);
+    this.total += 1;
+    if (this.total === 1) this.schedule();
+    void this.run(connection, resume ? 'catch-up' : 'open');
+  }
+
+  remove(connection: EventConnection): void {
+    const mine = this.byUser.get(connection.user);
+    if (!mine?.delete(connection)) return;
+    this.total -= 1;
+    if (mine.size === 0) this.byUser.delete(connection.user);
+  }
+
+  /** Ends every stream (they reconnect elsewhere and resume) and stops reading the log. */
+  close(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const mine of [...this.byUser.values()]) for (const connection of [...mine]) connection.stream.end('shutdown');
+  }
+
+  private schedule(): void {
+    if (this.stopped || this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.total === 0) {
+        // Nobody listens: the next stream starts from its own read of the sources.
+        this.lastRead = new Date().toISOString();
+        return;
+      }
+      this.poll()
+        .catch((error: unknown) => this.deps.logger?.warn({ err: error }, 'event log not read'))
+        .finally(() => this.schedule());
+    }, this.deps.config.pollMs);
+    this.timer.unref();
+  }
+
+  /** One read of every shard of the log since the last read (less the look-back), then the wake-ups. */
+  async poll(): Promise<void> {
+    const { derived, config } = this.deps;
+    const startedAt = new Date().toISOString();
+    const from = new Date(Date.parse(this.lastRead) - config.lookbackMs).toISOString();
+    const minutes = [...new Set([eventLogMinute(from), eventLogMinute(startedAt)])];
+    const reads: Promise<EventLogEntry[]>[] = [];
+    for (let shard = 0; shard < EVENT_LOG_SHARDS; shard++) for (const minute of minutes) reads.push(readEventLog(derived, minute, shard, from));
+    const entries = (await Promise.all(reads)).flat();
+    this.lastRead = startedAt;
+    for (const [key, at] of this.seen) if (at <= from) this.seen.delete(key);
+    const fresh = entries.filter((entry) => {
+      const key = `${entry.at}#${entry.user}#${entry.id}`;
+      if (this.seen.has(key)) return false;
+      this.seen.set(key, entry.at);
+      return true;
+    });
+    fresh.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    await this.dispatch(fresh);
+  }
+
+  private async dispatch(entries: EventLogEntry[]): Promise<void> {
+    const posts = new Map<string, string[]>();
+    const work: Promise<unknown>[] = [];
+    for (const entry of entries) {
+      if (entry.type === 'post') {
+        posts.set(entry.user, [...(posts.get(entry.user) ?? []), entry.ref ?? '']);
+        continue;
+      }
+      const mine = this.byUser.get(entry.user);
+      if (!mine) continue;
+      for (const connection of mine) {
+        if (entry.type === 'activity' || entry.type === 'read') work.push(this.run(connection, 'catch-up'));
+        else if (entry.type === 'notice') connection.stream.send('notice', { type: 'takedown', photoId: entry.ref });
+        else work.push(this.recheckSession(connection));
+      }
+    }
+    if (posts.size > 0) work.push(this.deliverPosts(posts));
+    await Promise.all(work);
+  }
+
+  /** A followed author posted: one BatchGetItem per author for every user connected here tells who follows them. */
+  private async deliverPosts(posts: Map<string, string[]>): Promise<void> {
+    const readers = [...this.byUser.keys()];
+    for (const [author, timestamps] of posts) {
+      const following = await readersFollowing(this.deps.db, author, readers);
+      for (const reader of following) {
+        for (const connection of this.byUser.get(reader) ?? []) {
+          for (const timestamp of timestamps) connection.stream.send('post', { author, photoId: photoId(author, timestamp) });
+        }
+      }
+    }
+  }
+
+  private async recheckSession(connection: EventConnection): Promise<void> {
+    try {
+      await assertSessionLive(this.deps.db, connection.session);
+    } catch (error) {
+      this.fail(connection, error);
+    }
+  }
+
+  /** Runs one delivery for the connection at a time; a wake-up during one runs once more after it. */
+  private run(connection: EventConnection, kind: 'open' | 'catch-up'): Promise<void> {
+    if (connection.running) {
+      connection.again = true;
+      return connection.running;
+    }
+    const loop = async () => {
+      let next: 'open' | 'catch-up' = kind;
+      do {
+        connection.again = false;
+        try {
+          await this.deliver(connection, next);
+        } catch (error) {
+          this.fail(connection, error);
+          return;
+        }
+        next = 'catch-up';
+      } while (connection.again && connection.stream.isOpen);
+    };
+    connection.running = loop().finally(() => (connection.running = undefined));
+    return connection.running;
+  }
+
+  private fail(connection: EventConnection, error: unknown): void {
+    const reason: CloseReason = isDomainError(error) && error.kind === 'unauthorized' ? 'session' : 'error';
+    if (reason === 'error') this.deps.logger?.warn({ err: error, user: connection.user }, 'event stream delivery failed; the client resumes on reconnect');
+    connection.stream.end(reason);
+  }
+
+  /**
+   * `open`: the unread count, and the position at the newest item. `catch-up`: every item after
+   * the position, oldest first (at most `catchUpMax`, then `reset` to the newest), then the count.
+   */
+  private async deliver(connection: EventConnection, kind: 'open' | 'catch-up'): Promise<void> {
+    const { db, config } = this.deps;
+    const { stream } = connection;
+    const read = (page: Parameters<typeof getActivity>[2]) => actingAs(connection.session, () => getActivity(db, connection.user, page));
+    if (!stream.isOpen) return;
+    if (kind === 'open') {
+      const newest = await read({ limit: 1 });
+      connection.position = newest.items[0]?.key ?? connection.position;
+      stream.send('unread', { count: newest.unreadCount });
+      return;
+    }
+    const after = connection.position;
+    let cursor: string | undefined;
+    let sent = 0;
+    for (;;) {
+      const page = await read({ after, limit: ACTIVITY_PAGE_MAX, cursor });
+      if (!stream.isOpen) return;
+      for (const item of page.items) {
+        stream.send('activity', connection.view(item), encodeEventId(item.key));
+        connection.position = item.key;
+        sent += 1;
+      }
+      if (page.nextCursor === undefined) {
+        stream.send('unread', { count: page.unreadCount });
+        return;
+      }
+      if (sent >= config.catchUpMax) break;
+      cursor = page.nextCursor;
+    }
+    // Too much missed to replay: the client reloads its activity list and carries on from the newest.
+    const newest = await read({ limit: 1 });
+    connection.position = newest.items[0]?.key ?? connection.position;
+    stream.send('reset', { unreadCount: newest.unreadCount }, connection.position === '' ? undefined : encodeEventId(connection.position));
+  }
+}

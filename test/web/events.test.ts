@@ -1,0 +1,73 @@
+/**
+ * The web app hears its event stream (GET /v1/me/events, opened with a ticket by Chromium's own
+ * EventSource): the navigation's unread badge and the home feed's "new posts" follow what
+ * others do, with no polling and no reload.
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp, type Api, type Session } from '../http/support.js';
+import { samplePhoto, signedInContext, startWebRig, type WebRig } from './support.js';
+
+let rig: WebRig | undefined;
+let api: Api;
+const s: Record<string, Session> = {};
+
+beforeAll(async () => {
+  rig = await startWebRig({ worker: true });
+  api = rig.api;
+  for (const name of ['ava', 'bo', 'cy']) s[name] = await signUp(api, name);
+}, 120_000);
+
+afterAll(async () => {
+  await rig?.close();
+});
+
+async function follow(who: string, whom: string): Promise<void> {
+  expect((await api.call('PUT', `/v1/users/${whom}/followers/me`, { token: s[who]!.accessToken })).status).toBe(201);
+}
+
+/** Every request the page makes to the API (media aside), as `METHOD path?query`. */
+function apiRequests(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/v1/') && !url.pathname.startsWith('/v1/media/')) seen.push(`${request.method()} ${url.pathname}`);
+  });
+  return seen;
+}
+
+describe('the web app on the event stream', () => {
+  let context: BrowserContext;
+  let page: Page;
+
+  it('updates the unread badge as people follow, without polling the activity list', async () => {
+    ({ context, page } = await signedInContext(rig!.browser, api.url, s.ava!, { viewport: { width: 1280, height: 800 } }));
+    const requests = apiRequests(page);
+    await page.goto('/');
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await expect.poll(() => requests.filter((r) => r === 'GET /v1/me/events')).toHaveLength(1);
+    await follow('bo', 'ava');
+    await page.getByRole('link', { name: 'Activity, 1 unread' }).waitFor();
+    await follow('cy', 'ava');
+    await page.getByRole('link', { name: 'Activity, 2 unread' }).waitFor();
+    // Two updates came and went: a poll would have read the list by now; one stream, one ticket.
+    expect(requests.filter((r) => r.includes('/v1/me/activity'))).toEqual([]);
+    expect(requests.filter((r) => r.startsWith('POST /v1/me/events/ticket'))).toHaveLength(1);
+    expect(requests.filter((r) => r === 'GET /v1/me/events')).toHaveLength(1);
+  });
+
+  it('shows "new posts" on the home feed when someone followed posts; pressing it loads them', async () => {
+    await follow('ava', 'bo');
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(await samplePhoto(3, 320, 240))], { type: 'image/jpeg' }), 'photo.jpg');
+    form.append('caption', 'Fresh from bo');
+    expect((await api.call('POST', '/v1/users/bo/photos', { token: s.bo!.accessToken, body: form })).status).toBe(201);
+    const pill = page.getByRole('button', { name: 'New posts' });
+    await pill.waitFor();
+    await rig!.worker!.drain();
+    await pill.click();
+    await page.getByText('Fresh from bo').waitFor();
+    await pill.waitFor({ state: 'detached' });
+    await context.close();
+  });
+});
