@@ -23,7 +23,7 @@ import { createCursorCodec } from '../src/patterns/index.js';
 import { percentile } from './stats.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const ROUNDS = QUICK ? 1 : 3;
+const ROUNDS = QUICK ? 1 : 2;
 const READ_SECONDS = QUICK ? 3 : 6;
 const READERS = 8;
 const UPLOADERS = 4;
@@ -46,7 +46,8 @@ const settings = {
   MAX_UPLOAD_BYTES: String(40 * 1024 * 1024),
   UPLOADS_PER_HOUR: '100000',
   STORAGE_QUOTA_BYTES: String(1024 ** 4),
-  UPLOADS_PER_USER: '4',
+  // Above the four uploaders: a slot is released just after its answer, as the next upload may start.
+  UPLOADS_PER_USER: '8',
   WEB_DIR: '',
 };
 const apps = {} as Record<Mode, { base: string; close(): Promise<void> }>;
