@@ -53,6 +53,7 @@ describe('uploads', () => {
       username: 'alice',
       timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
       reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 },
+      entities: { mentions: [], tags: [] },
       width: 1,
       height: 1,
       imageUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1\/media\/v\/[0-9a-f]{2}\/[0-9a-f]{32}-[0-9a-f]{16}\.webp\?o=alice&v=alice&c=1&expires=\d+&sig=/),

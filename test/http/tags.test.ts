@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toChange } from '../../src/derived/records.js';
 import { derivedDb } from '../../src/derived/store/index.js';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
-import { suspendUser, unsuspendUser } from '../../src/patterns/index.js';
+import { finishDeletion, startAccountDeletion, suspendUser, takeDownPhoto, unsuspendUser } from '../../src/patterns/index.js';
 import { derivedKeys, derivedRanges } from '../../src/schema/keys.js';
 import { TagEntry } from '../../src/schema/entities/index.js';
 import { streamRecords } from '../derived/support.js';
@@ -256,5 +256,23 @@ describe('doctor', () => {
     expect(again.tagCounts).toEqual([]);
     expect(again.missing?.missing.filter((m) => m.view === 'tags')).toEqual([]);
     expect(await derivedState()).toEqual(before);
+  });
+});
+
+describe('takedown and account deletion', () => {
+  it('a taken-down photo leaves its tags and mentions; a deleted account leaves nothing under its name', async () => {
+    const annPhoto = (await api.call('GET', '/v1/users/ann/photos', { token: as('bob') })).body.items[0];
+    await takeDownPhoto(api.db, 'ann', annPhoto.timestamp.replace(/Z$/, ''), 'test');
+    await worker.drain();
+    expect(await tagPage('bob', 'cafe')).toEqual([]);
+    expect(await mentionsOf('bob')).toEqual([]);
+    await startAccountDeletion(api.db, 'cleo');
+    expect(await finishDeletion(api.db, 'cleo', { deleteFiles: () => Promise.resolve(), deleteUserFiles: () => Promise.resolve() })).toBe('done');
+    await worker.drain();
+    expect((await derivedState()).filter((line) => line.includes('#cleo#') || line.includes('#ann#'))).toEqual([]);
+    // The name signed up again inherits none of it.
+    people.cleo = await signUp(api, 'cleo');
+    expect(await tagPage('cleo', 'beach')).toEqual([]);
+    expect(await searchTags('cleo', 'beach')).toEqual([]);
   });
 });

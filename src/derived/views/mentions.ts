@@ -18,6 +18,12 @@ import { batchWrite, expiresIn, forEachKeyPageWhere } from '../store/index.js';
 import type { Requirement, ViewContext } from './context.js';
 import { textOf, type PhotoText } from './texts.js';
 
+/**
+ * The main-table operation this view adds to the worker's (deploy/ WorkerPolicy, checked by
+ * test/iam-policy.test.ts against what src/derived names): `mentionAudience`'s one read.
+ */
+export const MENTION_AUDIENCE_OPERATION = 'BatchGetItem';
+
 /** What a mention item stands for: the photo the text is on. */
 export const mentionRequires = (photoOwner: string, photoTimestamp: string): Requirement => ({
   key: keys.photo(photoOwner, photoTimestamp),
