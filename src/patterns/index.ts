@@ -17,3 +17,4 @@ export * from './activity.js';
 export * from './directory.js';
 export * from './lists.js';
 export * from './idempotency.js';
+export * from './push.js';

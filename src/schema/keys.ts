@@ -26,6 +26,8 @@
  * | Storage use| USAGE#<username>              | USAGE#<username>               |
  * | Hourly uploads | USAGE#<username>          | HOUR#<username>#<yyyy-mm-ddThh>|
  * | Idempotency key | IDEMPOTENCY#<username>   | <scope>#<key digest>           |
+ * | Push device | ACCOUNT#<username>           | PUSH#DEVICE#<id>               |
+ * | Push preferences | ACCOUNT#<username>      | PUSH#PREFS                     |
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -70,6 +72,8 @@ const UPLOAD = 'UPLOAD#';
 const USAGE = 'USAGE#';
 const HOUR = 'HOUR#';
 const IDEMPOTENCY = 'IDEMPOTENCY#';
+const PUSH_DEVICE = 'PUSH#DEVICE#';
+const PUSH_PREFS = 'PUSH#PREFS';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -125,6 +129,9 @@ export const keys = {
    * name never matches an earlier one's keys; `digest` is a keyed hash of the client's key.
    */
   idempotency: (username: string, scope: string, digest: string): ItemKey => ({ PK: IDEMPOTENCY + username, SK: `${scope}#${digest}` }),
+  /** A push endpoint of one account (src/patterns/push.ts): in its ACCOUNT# partition, so deletion sweeps it with the sessions. */
+  pushDevice: (username: string, deviceId: string): ItemKey => ({ PK: ACCOUNT + username, SK: PUSH_DEVICE + deviceId }),
+  pushPreferences: (username: string): ItemKey => ({ PK: ACCOUNT + username, SK: PUSH_PREFS }),
 };
 
 /** Every item of one account's private partition (credentials, sessions, tokens, throttles). */
@@ -181,6 +188,8 @@ export const ranges = {
   usageOf: (username: string) => ({ pk: USAGE + username }),
   /** Main table: every idempotency key kept for one account name (any scope). */
   idempotencyOf: (username: string) => ({ pk: IDEMPOTENCY + username }),
+  /** Main table: one account's push devices and push preferences (one Query). */
+  pushOf: (username: string) => ({ pk: ACCOUNT + username, prefix: 'PUSH#', devicePrefix: PUSH_DEVICE }),
 };
 
 /** The lab's four queries, named after what they read. */
@@ -313,6 +322,7 @@ export function usernamesNamedBy(key: ItemKey, ownerOfPhotoId: (id: string) => s
  * | Explore entry     | EXPLORE#<shard 0-3>     | <photoTimestamp>#<author>  (shard: a hash of the author) |
  * | Popular account   | PEOPLE#popular          | <followers, 10 digits>#<username>               |
  * | Active account    | PEOPLE#active           | <newest photo's timestamp>#<username>           |
+ * | Push collapse     | PUSH#<recipient>        | C#<kind>#<subject>#<window start>  (one notification per burst; its delivery record) |
  */
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
@@ -329,8 +339,10 @@ const DEAD_LETTER = 'DEADLETTER#';
 const WORKER_STATUS = 'WORKERSTATUS';
 const EXPLORE = 'EXPLORE#';
 const PEOPLE = 'PEOPLE#';
+const PUSH = 'PUSH#';
+const PUSH_COLLAPSE = 'C#';
 /** The derived table's key prefixes: like KEY_PREFIXES, none may ever reach an API response. */
-export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS, EXPLORE, PEOPLE] as const;
+export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS, EXPLORE, PEOPLE, PUSH] as const;
 
 /**
  * Partitions of the Explore view: a new photo is one write to one of them, so the whole app's
@@ -373,6 +385,8 @@ export const derivedKeys = {
   exploreEntry: (author: string, timestamp: string): ItemKey => ({ PK: EXPLORE + String(exploreShard(author)), SK: feedPosition(author, timestamp) }),
   popularAccount: (username: string, followers: number): ItemKey => ({ PK: `${PEOPLE}popular`, SK: `${followerSortKey(followers)}#${username}` }),
   activeAccount: (username: string, newestPhoto: string): ItemKey => ({ PK: `${PEOPLE}active`, SK: `${newestPhoto}#${username}` }),
+  /** One burst of one kind about one subject (a photo, an actor) for one recipient: its notification's delivery record. */
+  pushCollapse: (recipient: string, kind: string, subject: string, window: string): ItemKey => ({ PK: PUSH + recipient, SK: `${PUSH_COLLAPSE}${kind}#${subject}#${window}` }),
 };
 
 /** A feed entry's sort key: newest first when read descending; the author breaks ties. */
@@ -397,6 +411,8 @@ export const derivedRanges = {
   workerStatus: () => ({ pk: WORKER_STATUS }),
   exploreShard: (shard: number) => ({ pk: EXPLORE + String(shard) }),
   people: (list: PeopleList) => ({ pk: PEOPLE + list }),
+  /** A recipient's push collapse items (removed with the account). */
+  push: (recipient: string) => ({ pk: PUSH + recipient }),
   /** A user's photos strictly older than `timestamp` (the exclusive upper bound of a feed page). */
   photosBefore: (username: string, timestamp: string) => ({ pk: USER + username, from: `${PHOTO}${username}#`, to: `${PHOTO}${username}#${timestamp}` }),
 };
@@ -444,7 +460,8 @@ export type EntityKind =
   | 'uploadSlot' | 'storageUse' | 'hourlyUploads' | 'idempotency'
   | 'feedEntry' | 'feedBigAuthors' | 'celebrityFollow' | 'recentPhotos' | 'activityItem' | 'activityState'
   | 'directoryToken' | 'checkpoint' | 'deadLetter' | 'workerStatus'
-  | 'exploreEntry' | 'popularAccount' | 'activeAccount';
+  | 'exploreEntry' | 'popularAccount' | 'activeAccount'
+  | 'pushDevice' | 'pushPreferences' | 'pushCollapse';
 
 export interface ParsedKey {
   kind: EntityKind;
@@ -486,6 +503,8 @@ function parseMainKey(key: ItemKey): ParsedKey | undefined {
       if (sk === `${THROTTLE}LOGIN`) return parsed('loginThrottle', { username });
       if (sk === `${THROTTLE}EMAIL-TAKEN`) return parsed('emailProbes', { username });
       if (sk.startsWith(`${THROTTLE}PASSWORD#`)) return parsed('passwordThrottle', { username, sessionId: sk.slice(`${THROTTLE}PASSWORD#`.length) });
+      if (sk.startsWith(PUSH_DEVICE) && sk.length > PUSH_DEVICE.length) return parsed('pushDevice', { username, deviceId: sk.slice(PUSH_DEVICE.length) });
+      if (sk === PUSH_PREFS) return parsed('pushPreferences', { username });
       return undefined;
     }
     default:
@@ -545,6 +564,10 @@ function parseDerivedKey(key: ItemKey): ParsedKey | undefined {
   }
   if (pk.startsWith(DEAD_LETTER)) return parsed('deadLetter', { view: pk.slice(DEAD_LETTER.length), sequenceNumber: sk });
   if (pk === WORKER_STATUS) return parsed('workerStatus', { view: sk });
+  if (pk.startsWith(PUSH) && sk.startsWith(PUSH_COLLAPSE)) {
+    const [kind, subject, window] = cut(sk.slice(PUSH_COLLAPSE.length), 3) ?? [];
+    return window === undefined ? undefined : parsed('pushCollapse', { recipient: pk.slice(PUSH.length), kind: kind!, subject: subject!, window });
+  }
   return undefined;
 }
 
