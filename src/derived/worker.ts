@@ -18,11 +18,12 @@ import { directoryView } from './views/directory.js';
 import { exploreView } from './views/explore.js';
 import { feedView } from './views/feed.js';
 import { peopleView } from './views/people.js';
+import { pushView } from './views/push.js';
 
 export type { WorkerStatus };
 
 /** Every derived view, applied in this order to each record; a new one is one more entry. */
-export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView, (ctx) => exploreView(ctx), peopleView];
+export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, (ctx) => activityView(ctx), directoryView, (ctx) => exploreView(ctx), peopleView, (ctx) => pushView(ctx)];
 
 /** The views, built for one table. */
 export function buildViews(db: Db, settings: ViewContext['settings']): DerivedView[] {

@@ -9,3 +9,4 @@ export * from './views.js';
 export * from './checkpoints.js';
 export * from './status.js';
 export * from './cleanup.js';
+export * from './push.js';

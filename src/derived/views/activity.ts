@@ -32,9 +32,13 @@ export function activityRequires(user: string, item: RawItem): Requirement[] {
   return needs;
 }
 
-export function activityView(ctx: ViewContext): DerivedView {
+/** Where a new activity item goes instead of the derived table: the push view learns each one this way (views/push.ts). */
+export type ActivitySink = (item: Record<string, unknown> & { PK: string; SK: string }) => Promise<void>;
+
+export function activityView(ctx: ViewContext, sink?: ActivitySink): DerivedView {
   const { derived, settings } = ctx;
-  const put = (item: Record<string, unknown>) => batchWrite(derived, [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }]);
+  const put = (item: Record<string, unknown> & { PK: string; SK: string }) =>
+    sink ? sink(item) : batchWrite(derived, [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }]);
   /** Query of the user's activity (bounded by its TTL) filtered to one actor, then their Deletes. */
   const dropActor = async (user: string, actor: string) => {
     const range = derivedRanges.activity(user);

@@ -8,7 +8,7 @@ export interface ViewContext {
   db: Db;
   /** The derived table, where the view writes. */
   derived: Db;
-  settings: Pick<DerivedConfig, 'fanoutThreshold' | 'fanoutConcurrency' | 'feedTtlDays' | 'activityTtlDays'>;
+  settings: Pick<DerivedConfig, 'fanoutThreshold' | 'fanoutConcurrency' | 'feedTtlDays' | 'activityTtlDays' | 'push'>;
 }
 
 /** Photos a new follower's feed receives from the followed user (the rest is older than a feed page or two). */
