@@ -28,7 +28,8 @@ import {
   type PushDeviceInput,
 } from '../../src/patterns/index.js';
 import { Credentials } from '../../src/schema/entities/index.js';
-import { keys } from '../../src/schema/keys.js';
+import { derivedKeys, keys } from '../../src/schema/keys.js';
+import { auditDerived } from '../../src/admin/doctor-derived.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { streamRecords, userItem } from '../derived/support.js';
 import { startNativePushService, startWebPushService, TLS, type NativePushService, type WebPushService } from './standins.js';
@@ -202,5 +203,19 @@ describe('push notifications from the stream', () => {
     expect(bodies(web.received, 'alice-2').at(-1)).toBe('leo reacted to your photo');
     expect(bodies(web.received, 'alice-3')).toEqual([]);
     expect((await pushStateOf(db, 'alice')).devices.map((d) => d.id)).not.toContain(device.id);
+  });
+});
+
+describe('doctor', () => {
+  it('finds and removes a push collapse item whose recipient is gone', async () => {
+    const clean = await auditDerived(db);
+    expect(clean.problems).toEqual([]);
+    expect(clean.pushCollapses).toBeGreaterThan(0);
+    const stray = derivedKeys.pushCollapse('ghost', 'reaction', 'ghost/2026-01-01T00:00:00', '2026-01-01T00:00:00');
+    await batchWrite(derivedDb(db), [{ put: { ...stray, first: 'A#x', expiresAt: 1_900_000_000 } }]);
+    const found = await auditDerived(db, { fix: true });
+    expect(found.problems.map((p) => [p.type, p.key])).toEqual([['stray-push-collapse', stray]]);
+    expect(found.fixed).toBe(1);
+    expect((await auditDerived(db)).problems).toEqual([]);
   });
 });
