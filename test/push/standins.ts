@@ -29,6 +29,8 @@ export interface Received {
   /** The decrypted (Web Push) or posted payload. */
   payload: Record<string, unknown>;
   headers: Record<string, string>;
+  /** When the stand-in accepted it (epoch ms): the benchmark's end of a write-to-push. */
+  at: number;
 }
 
 /** What the stand-in answers a destination before (or instead of) accepting: a status list consumed one per request. */
@@ -94,7 +96,7 @@ export async function startWebPushService(): Promise<WebPushService> {
           if (!/^[A-Za-z0-9_-]{1,32}$/.test(topic)) throw new Error(`Topic header missing or bad: ${topic}`);
           if (request.headers['content-encoding'] !== 'aes128gcm') throw new Error('payload not aes128gcm');
           const plain = ece.decrypt(Buffer.concat(chunks), { version: 'aes128gcm', privateKey: subscription.ecdh, authSecret: subscription.auth });
-          received.push({ to: id, payload: JSON.parse(plain.toString('utf8')) as Record<string, unknown>, headers: { ttl: String(ttl), urgency: String(request.headers.urgency), topic } });
+          received.push({ to: id, payload: JSON.parse(plain.toString('utf8')) as Record<string, unknown>, headers: { ttl: String(ttl), urgency: String(request.headers.urgency), topic }, at: Date.now() });
           response.writeHead(201, { location: `${origin}/message/${received.length}` }).end();
         } catch (error) {
           problems.push(`${id}: ${(error as Error).message}`);
@@ -173,7 +175,7 @@ export async function startNativePushService(keys: NativeKeys): Promise<NativePu
     if (state.dead.has(token)) return answer(stream, 410, { reason: 'Unregistered', timestamp: Date.now() });
     const scripted = next(state.script, token);
     if (scripted !== undefined) return answer(stream, scripted, { reason: scripted === 429 ? 'TooManyRequests' : 'InternalServerError' });
-    state.apns.push({ to: token, payload: JSON.parse(body) as Record<string, unknown>, headers: { collapse } });
+    state.apns.push({ to: token, payload: JSON.parse(body) as Record<string, unknown>, headers: { collapse }, at: Date.now() });
     return answer(stream, 200, undefined, { 'apns-id': `id-${state.apns.length}` });
   };
 
@@ -203,7 +205,7 @@ export async function startNativePushService(keys: NativeKeys): Promise<NativePu
     }
     const scripted = next(state.script, token);
     if (scripted !== undefined) return answer(stream, scripted, { error: { code: scripted, status: 'UNAVAILABLE' } });
-    state.fcm.push({ to: token, payload: message, headers: {} });
+    state.fcm.push({ to: token, payload: message, headers: {}, at: Date.now() });
     return answer(stream, 200, { name: `projects/${keys.projectId}/messages/${state.fcm.length}` });
   };
 
