@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return -- response bodies are asserted on, not typed */
 /**
  * Push in the web app: offered in Settings only after a click (no permission prompt on load),
  * subscribed through the service worker with the server's VAPID key, and shown by sw.js.
@@ -10,7 +11,7 @@
 import webpush from 'web-push';
 import type { Browser, BrowserContext, Worker as ServiceWorker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, startApi, type Api, type Session } from '../http/support.js';
+import { profile, signUp, startApi, type Api, type Session } from '../http/support.js';
 import { launchBrowser, STORAGE_KEY } from './support.js';
 
 let api: Api;
@@ -104,6 +105,28 @@ describe('push in the web app', () => {
       await expect
         .poll(() => shown(JSON.stringify({ title: 'Elsewhere', body: 'x', url: 'https://evil.example/', tag: 'other' })))
         .toContainEqual({ title: 'Elsewhere', body: 'x', tag: 'other', url: '/activity' });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("lists the account's devices and turns one off", async () => {
+    const phone = await api.call('POST', '/v1/sessions', { json: { username: 'pushweb', password: profile('pushweb').password }, headers: { 'user-agent': 'Mozilla/5.0 (Linux; Android 14) Chrome/126.0 Mobile Safari/537.36' } });
+    const registered = await api.call('POST', '/v1/me/push/devices', {
+      token: phone.body.accessToken as string,
+      json: { endpoint: 'https://fcm.googleapis.com/fcm/send/phone-1', keys: { p256dh: 'BAAA', auth: 'AAAA' } },
+      headers: { 'user-agent': 'Mozilla/5.0 (Linux; Android 14) Chrome/126.0 Mobile Safari/537.36' },
+    });
+    expect(registered.status).toBe(201);
+    const context = await signedIn();
+    try {
+      const page = await context.newPage();
+      await page.goto('/settings');
+      const list = page.getByRole('list', { name: 'Devices with notifications' });
+      await expect.poll(() => list.getByRole('listitem').allTextContents()).toEqual(['Chrome on AndroidTurn off']);
+      await page.getByRole('button', { name: 'Turn off notifications for Chrome on Android' }).click();
+      await page.getByRole('status').filter({ hasText: 'Notifications are off for that device.' }).waitFor();
+      await expect.poll(async () => (await api.call('GET', '/v1/me/push/devices', { token: session.accessToken })).body.items).toEqual([]);
     } finally {
       await context.close();
     }

@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { deletePushDevice, getPushConfig, listPushDevices, registerPushDevice, type PushDevice } from '@quick-photos/client';
+import '../dialogs/dialogs.css';
 import { api } from '../session.js';
 import { Notice, problem, useAction } from '../ui.js';
 
@@ -76,7 +77,7 @@ export function PushSection() {
         </button>
       ) : null}
       {devices.length > 0 ? (
-        <ul class="sessions" aria-label="Devices with notifications">
+        <ul class="push-devices" aria-label="Devices with notifications">
           {devices.map((d) => (
             <li key={d.id}>
               <span class="names">
