@@ -4,6 +4,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pushConfig, type PushConfig } from './push/config.js';
 
 export type EngineMode =
   /** DynamoDB Local started by the process itself (the default). */
@@ -165,6 +166,8 @@ export interface DerivedConfig {
   leaseMs: number;
   /** Shards one worker reads at once (WORKER_SHARD_CONCURRENCY). */
   shardConcurrency: number;
+  /** Push notifications (src/push/config.ts): sent by the derived engine's push view. */
+  push?: PushConfig;
 }
 
 export interface HttpConfig {
@@ -445,6 +448,7 @@ export function loadConfig(env: Env = process.env): Config {
       pollMs: positiveInt(env, 'WORKER_POLL_MS', 250),
       leaseMs: positiveInt(env, 'WORKER_LEASE_MS', 10_000),
       shardConcurrency: positiveInt(env, 'WORKER_SHARD_CONCURRENCY', 4),
+      push: pushConfig(env),
     },
     events: {
       heartbeatMs: rangedInt(env, 'EVENTS_HEARTBEAT_MS', 15_000, 10, 29_000),

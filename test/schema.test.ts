@@ -72,6 +72,9 @@ describe("the lab's key ranges", () => {
     expect(labQueriesReading(keys.passwordThrottle('a', 'AAAAAAAAAAAAAAAA'))).toEqual([]);
     expect(labQueriesReading(keys.emailProbes('a'))).toEqual([]);
     expect(labQueriesReading(keys.mailToken('a', 'undo-email'))).toEqual([]);
+    // Push devices and preferences, whatever the device id holds.
+    for (const id of ['PHOTO', '-FRIEND-', 'zzzzzzzzzzzzzzzzzzzzzz']) expect(labQueriesReading(keys.pushDevice('a', id))).toEqual([]);
+    expect(labQueriesReading(keys.pushPreferences('a'))).toEqual([]);
     // Idempotency keys, in every scope (account id, no id, no token), whatever the digest holds.
     for (const scope of ['A0f8e2c1d9b7a4e3f6a1b2c3d4e5f60718', 'N', 'P']) {
       for (const digest of ['PHOTO', '-FRIEND-', 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', 'AAAA_-09']) {
@@ -165,6 +168,10 @@ describe('entities', () => {
       [e.EventLogEntry, { user: u, at: t, id: `${v}#1`, type: 'activity', ref: `A#${t}#follow#${v}`, expiresAt: 1_900_000_000 }],
       [e.EventLogEntry, { user: u, at: t, id: 'p', type: 'post', expiresAt: 1_900_000_000 }],
       [e.StreamTicket, { digest: 'ZGlnZXN0', username: u, sessionId: 'AAAAAAAAAAAAAAAA', accountId: '0f8e', issuedAt: 1, validUntil: 2, expiresAt: 1_900_000_000 }],
+      [e.PushDevice, { username: u, deviceId: 'AAAAAAAAAAAAAAAAAAAAAA', kind: 'web', sessionId: 'AAAAAAAAAAAAAAAA', createdAt: t, endpoint: 'https://push.example/x', p256dh: 'k', auth: 'a', device: 'Firefox' }],
+      [e.PushDevice, { username: u, deviceId: 'BBBBBBBBBBBBBBBBBBBBBB', kind: 'apns', sessionId: 'AAAAAAAAAAAAAAAA', createdAt: t, token: 'ab12' }],
+      [e.PushPreferences, { username: u, kinds: { reaction: false }, updatedAt: t }],
+      [e.PushCollapse, { recipient: u, kind: 'reaction', subject: `${v}/${t.slice(0, 10)}`, window: '2026-11-25T12:00', first: 'A#x', sentTo: ['AAAA'], expiresAt: 1_900_000_000 }],
     ];
   }
   const NAMES: [string, string, string][] = [

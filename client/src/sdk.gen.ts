@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type ServerSentEventsResult, type TDataShape } from './client/index.js';
-import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateEventStreamTicketData, CreateEventStreamTicketErrors, CreateEventStreamTicketResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, EndSessionData, EndSessionErrors, EndSessionResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetActivityData, GetActivityErrors, GetActivityResponses, GetEventsData, GetEventsErrors, GetEventsResponse, GetEventsResponses, GetExploreData, GetExploreErrors, GetExploreResponses, GetFeedData, GetFeedErrors, GetFeedResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetResumableUploadData, GetResumableUploadErrors, GetResumableUploadResponses, GetTagPhotosData, GetTagPhotosErrors, GetTagPhotosResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, MarkActivityReadData, MarkActivityReadErrors, MarkActivityReadResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, PutUploadPartData, PutUploadPartErrors, PutUploadPartResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SearchTagsData, SearchTagsErrors, SearchTagsResponses, SearchUsersData, SearchUsersErrors, SearchUsersResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SignUpData, SignUpErrors, SignUpResponses, StartResumableUploadData, StartResumableUploadErrors, StartResumableUploadResponses, SuggestUsersData, SuggestUsersErrors, SuggestUsersResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UndoEmailChangeData, UndoEmailChangeErrors, UndoEmailChangeResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdatePhotoData, UpdatePhotoErrors, UpdatePhotoResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
+import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateEventStreamTicketData, CreateEventStreamTicketErrors, CreateEventStreamTicketResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, DeletePushDeviceData, DeletePushDeviceErrors, DeletePushDeviceResponses, EndSessionData, EndSessionErrors, EndSessionResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetActivityData, GetActivityErrors, GetActivityResponses, GetEventsData, GetEventsErrors, GetEventsResponse, GetEventsResponses, GetExploreData, GetExploreErrors, GetExploreResponses, GetFeedData, GetFeedErrors, GetFeedResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetPushConfigData, GetPushConfigErrors, GetPushConfigResponses, GetPushPreferencesData, GetPushPreferencesErrors, GetPushPreferencesResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetResumableUploadData, GetResumableUploadErrors, GetResumableUploadResponses, GetTagPhotosData, GetTagPhotosErrors, GetTagPhotosResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListPushDevicesData, ListPushDevicesErrors, ListPushDevicesResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, MarkActivityReadData, MarkActivityReadErrors, MarkActivityReadResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, PutUploadPartData, PutUploadPartErrors, PutUploadPartResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterPushDeviceData, RegisterPushDeviceErrors, RegisterPushDeviceResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SearchTagsData, SearchTagsErrors, SearchTagsResponses, SearchUsersData, SearchUsersErrors, SearchUsersResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SetPushPreferencesData, SetPushPreferencesErrors, SetPushPreferencesResponses, SignUpData, SignUpErrors, SignUpResponses, StartResumableUploadData, StartResumableUploadErrors, StartResumableUploadResponses, SuggestUsersData, SuggestUsersErrors, SuggestUsersResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UndoEmailChangeData, UndoEmailChangeErrors, UndoEmailChangeResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdatePhotoData, UpdatePhotoErrors, UpdatePhotoResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -302,6 +302,70 @@ export const endSession = <ThrowOnError extends boolean = false>(options: Option
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/me/sessions/{sessionId}',
     ...options
+});
+
+/**
+ * What push this server sends: the device kinds it accepts and its Web Push (VAPID) public key
+ */
+export const getPushConfig = <ThrowOnError extends boolean = false>(options?: Options<GetPushConfigData, ThrowOnError>): RequestResult<GetPushConfigResponses, GetPushConfigErrors, ThrowOnError> => (options?.client ?? client).get<GetPushConfigResponses, GetPushConfigErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/push/config',
+    ...options
+});
+
+/**
+ * Your devices registered for push, newest first (never their endpoints, keys or tokens)
+ */
+export const listPushDevices = <ThrowOnError extends boolean = false>(options?: Options<ListPushDevicesData, ThrowOnError>): RequestResult<ListPushDevicesResponses, ListPushDevicesErrors, ThrowOnError> => (options?.client ?? client).get<ListPushDevicesResponses, ListPushDevicesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/push/devices',
+    ...options
+});
+
+/**
+ * Register this device for push notifications (bound to this session: logging it out removes the device)
+ *
+ * At most 20 devices an account: past that the oldest is removed. Registering the same endpoint or token again replaces it.
+ */
+export const registerPushDevice = <ThrowOnError extends boolean = false>(options: Options<RegisterPushDeviceData, ThrowOnError>): RequestResult<RegisterPushDeviceResponses, RegisterPushDeviceErrors, ThrowOnError> => (options.client ?? client).post<RegisterPushDeviceResponses, RegisterPushDeviceErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/push/devices',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Stop pushing to one of your devices
+ */
+export const deletePushDevice = <ThrowOnError extends boolean = false>(options: Options<DeletePushDeviceData, ThrowOnError>): RequestResult<DeletePushDeviceResponses, DeletePushDeviceErrors, ThrowOnError> => (options.client ?? client).delete<DeletePushDeviceResponses, DeletePushDeviceErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/push/devices/{deviceId}',
+    ...options
+});
+
+/**
+ * Which activity kinds are pushed to your devices
+ */
+export const getPushPreferences = <ThrowOnError extends boolean = false>(options?: Options<GetPushPreferencesData, ThrowOnError>): RequestResult<GetPushPreferencesResponses, GetPushPreferencesErrors, ThrowOnError> => (options?.client ?? client).get<GetPushPreferencesResponses, GetPushPreferencesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/push/preferences',
+    ...options
+});
+
+/**
+ * Switch activity kinds on or off for push (kinds not named keep their setting)
+ */
+export const setPushPreferences = <ThrowOnError extends boolean = false>(options: Options<SetPushPreferencesData, ThrowOnError>): RequestResult<SetPushPreferencesResponses, SetPushPreferencesErrors, ThrowOnError> => (options.client ?? client).put<SetPushPreferencesResponses, SetPushPreferencesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/me/push/preferences',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

@@ -677,6 +677,70 @@ export type ProfileUpdate = {
 };
 
 /**
+ * PushConfig
+ */
+export type PushConfig = {
+    kinds: Array<string>;
+    /**
+     * applicationServerKey for PushManager.subscribe
+     */
+    vapidPublicKey?: string;
+};
+
+/**
+ * PushDevice
+ */
+export type PushDevice = {
+    /**
+     * DELETE /v1/me/push/devices/{deviceId} removes it
+     */
+    id: string;
+    kind: 'web' | 'apns' | 'fcm';
+    createdAt: string;
+    /**
+     * A Web Push subscription's push service host (never its full endpoint or keys)
+     */
+    service?: string;
+    /**
+     * The client that registered it ("Firefox on Linux")
+     */
+    device?: string;
+    /**
+     * Registered by the session making this request
+     */
+    current: boolean;
+};
+
+/**
+ * PushDeviceList
+ */
+export type PushDeviceList = {
+    items: Array<PushDevice>;
+};
+
+/**
+ * PushPreferences
+ *
+ * Activity kinds pushed (true) or not (false); a kind not named is pushed
+ */
+export type PushPreferences = {
+    kinds: {
+        [key: string]: boolean;
+    };
+};
+
+/**
+ * PushTokenDevice
+ */
+export type PushTokenDevice = {
+    kind: 'apns' | 'fcm';
+    /**
+     * The APNs device token (hex) or FCM registration token
+     */
+    token: string;
+};
+
+/**
  * Reaction
  */
 export type Reaction = {
@@ -1214,6 +1278,24 @@ export type ViewerRelation = {
      * Your follow request to this private account is pending (a follow, once approved, replaces it)
      */
     requested: boolean;
+};
+
+/**
+ * WebPushSubscription
+ *
+ * A browser's PushSubscription.toJSON()
+ */
+export type WebPushSubscription = {
+    kind?: 'web';
+    /**
+     * The PushSubscription's endpoint (https, a browser push service)
+     */
+    endpoint: string;
+    expirationTime?: number | null;
+    keys: {
+        p256dh: string;
+        auth: string;
+    };
 };
 
 export type GetHealthData = {
@@ -3207,6 +3289,428 @@ export type EndSessionResponses = {
 };
 
 export type EndSessionResponse = EndSessionResponses[keyof EndSessionResponses];
+
+export type GetPushConfigData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/push/config';
+};
+
+export type GetPushConfigErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetPushConfigError = GetPushConfigErrors[keyof GetPushConfigErrors];
+
+export type GetPushConfigResponses = {
+    /**
+     * OK
+     */
+    200: PushConfig;
+};
+
+export type GetPushConfigResponse = GetPushConfigResponses[keyof GetPushConfigResponses];
+
+export type ListPushDevicesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/me/push/devices';
+};
+
+export type ListPushDevicesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ListPushDevicesError = ListPushDevicesErrors[keyof ListPushDevicesErrors];
+
+export type ListPushDevicesResponses = {
+    /**
+     * OK
+     */
+    200: PushDeviceList;
+};
+
+export type ListPushDevicesResponse = ListPushDevicesResponses[keyof ListPushDevicesResponses];
+
+export type RegisterPushDeviceData = {
+    body: WebPushSubscription | PushTokenDevice;
+    path?: never;
+    query?: never;
+    url: '/v1/me/push/devices';
+};
+
+export type RegisterPushDeviceErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'SESSION_ENDED';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'PUSH_UNAVAILABLE' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type RegisterPushDeviceError = RegisterPushDeviceErrors[keyof RegisterPushDeviceErrors];
+
+export type RegisterPushDeviceResponses = {
+    /**
+     * Created
+     */
+    201: PushDevice;
+};
+
+export type RegisterPushDeviceResponse = RegisterPushDeviceResponses[keyof RegisterPushDeviceResponses];
+
+export type DeletePushDeviceData = {
+    body?: never;
+    path: {
+        /**
+         * An id from GET /v1/me/push/devices
+         */
+        deviceId: string;
+    };
+    query?: never;
+    url: '/v1/me/push/devices/{deviceId}';
+};
+
+export type DeletePushDeviceErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'PUSH_DEVICE_NOT_FOUND';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type DeletePushDeviceError = DeletePushDeviceErrors[keyof DeletePushDeviceErrors];
+
+export type DeletePushDeviceResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type DeletePushDeviceResponse = DeletePushDeviceResponses[keyof DeletePushDeviceResponses];
+
+export type GetPushPreferencesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/me/push/preferences';
+};
+
+export type GetPushPreferencesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type GetPushPreferencesError = GetPushPreferencesErrors[keyof GetPushPreferencesErrors];
+
+export type GetPushPreferencesResponses = {
+    /**
+     * Activity kinds pushed (true) or not (false); a kind not named is pushed
+     */
+    200: PushPreferences;
+};
+
+export type GetPushPreferencesResponse = GetPushPreferencesResponses[keyof GetPushPreferencesResponses];
+
+export type SetPushPreferencesData = {
+    /**
+     * Activity kinds pushed (true) or not (false); a kind not named is pushed
+     */
+    body: PushPreferences;
+    path?: never;
+    query?: never;
+    url: '/v1/me/push/preferences';
+};
+
+export type SetPushPreferencesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type SetPushPreferencesError = SetPushPreferencesErrors[keyof SetPushPreferencesErrors];
+
+export type SetPushPreferencesResponses = {
+    /**
+     * Activity kinds pushed (true) or not (false); a kind not named is pushed
+     */
+    200: PushPreferences;
+};
+
+export type SetPushPreferencesResponse = SetPushPreferencesResponses[keyof SetPushPreferencesResponses];
 
 export type ListUserPhotosData = {
     body?: never;

@@ -18,7 +18,7 @@ import { isDomainError } from '../errors.js';
 import { forEachDerivedItem, getItems } from '../patterns/audit/index.js';
 import type { Db } from '../patterns/db.js';
 import { absent, attributeWas, deleteIf, type Precondition } from '../patterns/repair.js';
-import { classifyDerivedKey, keys, type ItemKey } from '../schema/keys.js';
+import { classifyDerivedKey, keys, parseKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
 import { derivedTableName } from '../schema/table.js';
 import type { DerivedConfig } from '../config.js';
@@ -31,7 +31,8 @@ import { tagEntryRequires, tagEntryStillTagged } from '../derived/views/tags.js'
 import { countTagEntries, setTagCount } from '../derived/store/index.js';
 
 export interface DerivedProblem {
-  type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token' | 'stray-explore-entry' | 'stray-people-entry' | 'stray-tag-entry';
+  type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token' | 'stray-explore-entry' | 'stray-people-entry' | 'stray-tag-entry'
+    | 'stray-push-collapse';
   key: ItemKey;
   reason: string;
   /** What the audit read of its source in the main table, re-checked by the repair. */
@@ -53,6 +54,8 @@ export interface DerivedAuditReport {
   /** Tag index entries, and tags whose directory count is not their entries' number (fix sets it). */
   tagEntries: number;
   tagCounts: TagCountProblem[];
+  /** Push collapse items (one per burst of notifications, until their TTL). */
+  pushCollapses?: number;
   problems: DerivedProblem[];
   fixed?: number;
   /** With fix: tag counts set to their recount, and those that moved meanwhile (run doctor again). */
@@ -81,6 +84,12 @@ interface Check {
 function checkOf(item: RawItem): Check | undefined {
   const key = { PK: String(item.PK), SK: String(item.SK) };
   const kind = classifyDerivedKey(key);
+  // A push collapse item outlives its burst only until its TTL; its recipient must exist meanwhile.
+  const parsed = parseKey(key);
+  if (parsed?.kind === 'pushCollapse') {
+    const recipient = parsed.parts.recipient ?? '';
+    return { item: key, type: 'stray-push-collapse', needs: [{ key: keys.user(recipient), reason: `recipient ${recipient} does not exist` }] };
+  }
   switch (kind.kind) {
     case 'feedEntry':
       return { item: key, type: 'stray-feed-entry', needs: feedEntryRequires(kind.reader, kind.author, kind.timestamp) };
@@ -196,6 +205,7 @@ export async function auditDerived(
         else if (check.type === 'stray-explore-entry') report.exploreEntries++;
         else if (check.type === 'stray-people-entry') report.peopleEntries++;
         else if (check.type === 'stray-tag-entry') report.tagEntries++;
+        else if (check.type === 'stray-push-collapse') report.pushCollapses = (report.pushCollapses ?? 0) + 1;
         else report.directoryTokens++;
         pending.push(check);
         if (pending.length >= CHUNK) await settle();
@@ -246,6 +256,7 @@ export function describeDerivedProblem(problem: DerivedProblem): string {
     'stray-explore-entry': 'explore entry',
     'stray-people-entry': 'suggestion-list entry',
     'stray-tag-entry': 'tag entry',
+    'stray-push-collapse': 'push collapse item',
   }[problem.type];
   return `stray ${what} ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
 }

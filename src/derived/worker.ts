@@ -21,11 +21,12 @@ import { feedView } from './views/feed.js';
 import { mentionView } from './views/mentions.js';
 import { peopleView } from './views/people.js';
 import { tagView } from './views/tags.js';
+import { pushView } from './views/push.js';
 
 export type { WorkerStatus };
 
 /** Every derived view, applied in this order to each record; a new one is one more entry. */
-export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, activityView, directoryView, (ctx) => exploreView(ctx), peopleView, (ctx) => tagView(ctx), mentionView, eventsView];
+export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, (ctx) => activityView(ctx), directoryView, (ctx) => exploreView(ctx), peopleView, (ctx) => tagView(ctx), mentionView, eventsView, (ctx) => pushView(ctx)];
 
 /** The views, built for one table. */
 export function buildViews(db: Db, settings: ViewContext['settings'], options: { events?: boolean } = {}): DerivedView[] {

@@ -45,6 +45,7 @@ import { discoveryRoutes } from './routes/discovery.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { meRoutes } from './routes/me.js';
+import { pushRoutes } from './routes/push.js';
 import { createMailer } from '../mail/index.js';
 import { configureHashing } from '../patterns/index.js';
 
@@ -187,6 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         installVisibility(secured, ctx.db);
         await secured.register(userRoutes, { ctx });
         await secured.register(meRoutes, { ctx });
+        await secured.register(pushRoutes, { ctx });
         await secured.register(photoRoutes, { ctx });
         await secured.register(uploadRoutes, { ctx });
         await secured.register(resumableRoutes, { ctx });

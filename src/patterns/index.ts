@@ -20,3 +20,4 @@ export * from './lists.js';
 export * from './idempotency.js';
 export * from './tags.js';
 export * from './mentions.js';
+export * from './push.js';

@@ -26,6 +26,8 @@
  * | Storage use| USAGE#<username>              | USAGE#<username>               |
  * | Hourly uploads | USAGE#<username>          | HOUR#<username>#<yyyy-mm-ddThh>|
  * | Idempotency key | IDEMPOTENCY#<username>   | <scope>#<key digest>           |
+ * | Push device | ACCOUNT#<username>           | PUSH#DEVICE#<id>               |
+ * | Push preferences | ACCOUNT#<username>      | PUSH#PREFS                     |
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -70,6 +72,8 @@ const UPLOAD = 'UPLOAD#';
 const USAGE = 'USAGE#';
 const HOUR = 'HOUR#';
 const IDEMPOTENCY = 'IDEMPOTENCY#';
+const PUSH_DEVICE = 'PUSH#DEVICE#';
+const PUSH_PREFS = 'PUSH#PREFS';
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -125,6 +129,9 @@ export const keys = {
    * name never matches an earlier one's keys; `digest` is a keyed hash of the client's key.
    */
   idempotency: (username: string, scope: string, digest: string): ItemKey => ({ PK: IDEMPOTENCY + username, SK: `${scope}#${digest}` }),
+  /** A push endpoint of one account (src/patterns/push.ts): in its ACCOUNT# partition, so deletion sweeps it with the sessions. */
+  pushDevice: (username: string, deviceId: string): ItemKey => ({ PK: ACCOUNT + username, SK: PUSH_DEVICE + deviceId }),
+  pushPreferences: (username: string): ItemKey => ({ PK: ACCOUNT + username, SK: PUSH_PREFS }),
 };
 
 /** Every item of one account's private partition (credentials, sessions, tokens, throttles). */
@@ -181,6 +188,8 @@ export const ranges = {
   usageOf: (username: string) => ({ pk: USAGE + username }),
   /** Main table: every idempotency key kept for one account name (any scope). */
   idempotencyOf: (username: string) => ({ pk: IDEMPOTENCY + username }),
+  /** Main table: one account's push devices and push preferences (one Query). */
+  pushOf: (username: string) => ({ pk: ACCOUNT + username, prefix: 'PUSH#', devicePrefix: PUSH_DEVICE }),
 };
 
 /** The lab's four queries, named after what they read. */
@@ -318,6 +327,7 @@ export function usernamesNamedBy(key: ItemKey, ownerOfPhotoId: (id: string) => s
  * | Mention activity  | ACTIVITY#<mentioned>    | A#<at>#mention#<author>#<photoTimestamp>#<source> |
  * | Event log entry   | EVENTS#<minute>#<shard 0-3> | <at>#<user>#<id>  (minute: `at` to the minute; shard: a hash of the user; TTL minutes) |
  * | Stream ticket     | TICKET#<SHA-256 of the ticket> | TICKET  (single use; TTL)                    |
+ * | Push collapse     | PUSH#<recipient>        | C#<kind>#<subject>#<window start>  (one notification per burst; its delivery record) |
  */
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
@@ -338,8 +348,10 @@ const TAG = 'TAG#';
 const TAG_NAMES = 'TAGS#';
 const EVENTS = 'EVENTS#';
 const TICKET = 'TICKET#';
+const PUSH = 'PUSH#';
+const PUSH_COLLAPSE = 'C#';
 /** The derived table's key prefixes: like KEY_PREFIXES, none may ever reach an API response. */
-export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS, EXPLORE, PEOPLE, TAG, TAG_NAMES, EVENTS, TICKET] as const;
+export const DERIVED_KEY_PREFIXES = [FEED, FEED_SOURCE, RECENT, ACTIVITY, DIRECTORY, CHECKPOINT, DEAD_LETTER, WORKER_STATUS, EXPLORE, PEOPLE, TAG, TAG_NAMES, EVENTS, TICKET, PUSH] as const;
 
 /**
  * Partitions of the Explore view: a new photo is one write to one of them, so the whole app's
@@ -418,6 +430,8 @@ export const derivedKeys = {
   eventLogEntry: (user: string, at: string, id: string): ItemKey => ({ PK: `${EVENTS}${eventLogMinute(at)}#${String(eventLogShard(user))}`, SK: `${at}#${user}#${id}` }),
   /** A stream ticket, by the SHA-256 of its value (the value itself is never stored). */
   streamTicket: (digest: string): ItemKey => ({ PK: TICKET + digest, SK: 'TICKET' }),
+  /** One burst of one kind about one subject (a photo, an actor) for one recipient: its notification's delivery record. */
+  pushCollapse: (recipient: string, kind: string, subject: string, window: string): ItemKey => ({ PK: PUSH + recipient, SK: `${PUSH_COLLAPSE}${kind}#${subject}#${window}` }),
 };
 
 /** Whether an activity sort key is the mention by `author` in `source` on the photo at `photoTimestamp` (any time it was made). */
@@ -453,6 +467,8 @@ export const derivedRanges = {
   tagNames: (prefix: string) => ({ pk: tagNamePartition(prefix), prefix }),
   /** One minute of one event log partition; entries sort by the time they were logged. */
   eventLog: (minute: string, shard: number) => ({ pk: `${EVENTS}${minute}#${String(shard)}` }),
+  /** A recipient's push collapse items (removed with the account). */
+  push: (recipient: string) => ({ pk: PUSH + recipient }),
   /** A user's photos strictly older than `timestamp` (the exclusive upper bound of a feed page). */
   photosBefore: (username: string, timestamp: string) => ({ pk: USER + username, from: `${PHOTO}${username}#`, to: `${PHOTO}${username}#${timestamp}` }),
 };
@@ -507,7 +523,8 @@ export type EntityKind =
   | 'uploadSlot' | 'storageUse' | 'hourlyUploads' | 'idempotency'
   | 'feedEntry' | 'feedBigAuthors' | 'celebrityFollow' | 'recentPhotos' | 'activityItem' | 'activityState'
   | 'directoryToken' | 'checkpoint' | 'deadLetter' | 'workerStatus'
-  | 'exploreEntry' | 'popularAccount' | 'activeAccount' | 'tagEntry' | 'tagName' | 'eventLogEntry' | 'streamTicket';
+  | 'exploreEntry' | 'popularAccount' | 'activeAccount' | 'tagEntry' | 'tagName' | 'eventLogEntry' | 'streamTicket'
+  | 'pushDevice' | 'pushPreferences' | 'pushCollapse';
 
 export interface ParsedKey {
   kind: EntityKind;
@@ -549,6 +566,8 @@ function parseMainKey(key: ItemKey): ParsedKey | undefined {
       if (sk === `${THROTTLE}LOGIN`) return parsed('loginThrottle', { username });
       if (sk === `${THROTTLE}EMAIL-TAKEN`) return parsed('emailProbes', { username });
       if (sk.startsWith(`${THROTTLE}PASSWORD#`)) return parsed('passwordThrottle', { username, sessionId: sk.slice(`${THROTTLE}PASSWORD#`.length) });
+      if (sk.startsWith(PUSH_DEVICE) && sk.length > PUSH_DEVICE.length) return parsed('pushDevice', { username, deviceId: sk.slice(PUSH_DEVICE.length) });
+      if (sk === PUSH_PREFS) return parsed('pushPreferences', { username });
       return undefined;
     }
     default:
@@ -615,6 +634,10 @@ function parseDerivedKey(key: ItemKey): ParsedKey | undefined {
     return id === undefined ? undefined : parsed('eventLogEntry', { at: at!, user: user!, id });
   }
   if (pk.startsWith(TICKET) && sk === 'TICKET') return parsed('streamTicket', { digest: pk.slice(TICKET.length) });
+  if (pk.startsWith(PUSH) && sk.startsWith(PUSH_COLLAPSE)) {
+    const [kind, subject, window] = cut(sk.slice(PUSH_COLLAPSE.length), 3) ?? [];
+    return window === undefined ? undefined : parsed('pushCollapse', { recipient: pk.slice(PUSH.length), kind: kind!, subject: subject!, window });
+  }
   return undefined;
 }
 

@@ -86,7 +86,7 @@ function resolve(schema: Json | undefined): Json | undefined {
 
 /** A plausible value for a path or query parameter, or undefined when the walker has none. */
 function paramValue(name: string, schema: Json | undefined, username: string, operationId: string): string | undefined {
-  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', query: 'ali', tag: 'alice_tag', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', sessionId: 'A'.repeat(22), ...signedUrls[operationId] };
+  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', query: 'ali', tag: 'alice_tag', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', sessionId: 'A'.repeat(22), deviceId: 'A'.repeat(22), ...signedUrls[operationId] };
   if (values[name] !== undefined) return values[name];
   if (Array.isArray(schema?.enum)) return String(schema.enum[0]);
   if (typeof schema?.const === 'string') return schema.const;
@@ -97,6 +97,8 @@ let newcomer = 0;
 
 /** A plausible JSON body from the operation's schema: every required property must be known. */
 function bodyFor(operationId: string, schema: Json | undefined): Json {
+  // A union body (a Web Push subscription or an APNs/FCM token): the walker registers a subscription.
+  if (operationId === 'registerPushDevice') return { endpoint: 'https://fcm.googleapis.com/fcm/send/walker', keys: { p256dh: 'BAAA', auth: 'AAAA' } };
   const resolved = resolve(schema);
   const properties: Json = resolved?.properties ?? {};
   const required: string[] = resolved?.required ?? [];
@@ -120,6 +122,8 @@ function bodyFor(operationId: string, schema: Json | undefined): Json {
     // A direct upload's slot: the 1x1 PNG the walker uploads elsewhere.
     contentLength: PNG_1x1.length,
     contentType: 'image/png',
+    // Push preferences: one kind switched.
+    kinds: { follow: false },
   };
   const body: Json = {};
   for (const name of Object.keys(properties)) {

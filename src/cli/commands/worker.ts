@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { readHeartbeat } from '../../derived/heartbeat.js';
 import { listDeadLetters, redrive } from '../../derived/dead-letters.js';
 import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../admin/rebuild-derived.js';
+import { pushSummary } from '../../push/config.js';
 import { derivedDb } from '../../derived/store/index.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
 import { UNDECODABLE, type WorkerStatus } from '../../derived/consumer.js';
@@ -51,7 +52,7 @@ export function register(program: Command, ctx: CliContext): void {
       error: (obj: object, msg: string) => ctx.warn(`error: ${msg} ${JSON.stringify(obj)}`),
     };
     const running = createWorker({ client, db, settings, logger });
-    ctx.warn(`Worker running on table ${db.table} (fan-out threshold ${settings.fanoutThreshold} followers). Ctrl-C stops.`);
+    ctx.warn(`Worker running on table ${db.table} (fan-out threshold ${settings.fanoutThreshold} followers; ${pushSummary(settings.push)}). Ctrl-C stops.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

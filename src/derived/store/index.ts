@@ -11,3 +11,4 @@ export * from './status.js';
 export * from './cleanup.js';
 export * from './tags.js';
 export * from './events.js';
+export * from './push.js';

@@ -35,11 +35,16 @@ export function activityRequires(user: string, item: RawItem): Requirement[] {
   return needs;
 }
 
-export function activityView(ctx: ViewContext): DerivedView {
+/** Where a new activity item goes instead of the derived table: the push view learns each one this way (views/push.ts). */
+export type ActivitySink = (item: Record<string, unknown> & { PK: string; SK: string }) => Promise<void>;
+
+export function activityView(ctx: ViewContext, sink?: ActivitySink): DerivedView {
   const { derived, settings } = ctx;
   // Every item is also an event for the recipient's open streams (whatever its kind): the log entry names it.
   const put = (item: Record<string, unknown> & ItemKey) =>
-    batchWrite(derived, [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }, ...(ctx.events === false ? [] : [{ put: activityEvent(item) }])]);
+    sink
+      ? sink(item)
+      : batchWrite(derived, [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }, ...(ctx.events === false ? [] : [{ put: activityEvent(item) }])]);
   /** Query of the user's activity (bounded by its TTL) filtered to one actor, then their Deletes. */
   const dropActor = async (user: string, actor: string) => {
     const range = derivedRanges.activity(user);

@@ -8,7 +8,7 @@ export interface ViewContext {
   db: Db;
   /** The derived table, where the view writes. */
   derived: Db;
-  settings: Pick<DerivedConfig, 'fanoutThreshold' | 'fanoutConcurrency' | 'feedTtlDays' | 'activityTtlDays'>;
+  settings: Pick<DerivedConfig, 'fanoutThreshold' | 'fanoutConcurrency' | 'feedTtlDays' | 'activityTtlDays' | 'push'>;
   /** False: write no event log entries (data loaded at start, which no open stream waits to hear). */
   events?: boolean;
 }

@@ -4,6 +4,7 @@ import { Credentials, DeletionJob, EmailClaim, EmailProbes, LoginThrottle, MailT
 import { ActiveAccount, ActivityItem, ActivityState, CelebrityFollow, Checkpoint, DeadLetterItem, DirectoryToken, EventLogEntry, ExploreEntry, FeedBigAuthors, FeedEntry, PopularAccount, RecentPhotos, StreamTicket, TagEntry, TagName, WorkerHeartbeat } from './derived.js';
 import { Friendship } from './friendship.js';
 import { Photo } from './photo.js';
+import { PushCollapse, PushDevice, PushPreferences } from './push.js';
 import { Reaction } from './reaction.js';
 import { Block, FollowRequest, Notice, PrivateMark, Report, ReportQueueEntry } from './safety.js';
 import { HourlyUploads, IdempotencyKey, StorageUse, UploadSlot } from './uploads.js';
@@ -13,6 +14,7 @@ export * from './account.js';
 export * from './derived.js';
 export * from './friendship.js';
 export * from './photo.js';
+export * from './push.js';
 export * from './reaction.js';
 export * from './safety.js';
 export * from './uploads.js';
@@ -24,10 +26,12 @@ export const MAIN_ENTITIES: readonly AnyEntity[] = [
   Credentials, Session, MailToken, LoginThrottle, PasswordThrottle, EmailProbes, EmailClaim, DeletionJob,
   Block, FollowRequest, PrivateMark, Report, ReportQueueEntry, Notice,
   UploadSlot, StorageUse, HourlyUploads, IdempotencyKey,
+  PushDevice, PushPreferences,
 ];
 
 /** The derived table's entities. */
 export const DERIVED_ENTITIES: readonly AnyEntity[] = [
   FeedEntry, FeedBigAuthors, CelebrityFollow, RecentPhotos, ActivityItem, ActivityState, DirectoryToken, Checkpoint, DeadLetterItem, WorkerHeartbeat,
   ExploreEntry, PopularAccount, ActiveAccount, TagEntry, TagName, EventLogEntry, StreamTicket,
+  PushCollapse,
 ];

@@ -19,7 +19,7 @@ import {
 } from '@quick-photos/client';
 import { api, currentUser, endSession, signOut, startSession } from '../session.js';
 import { Avatar, MoreSentinel, Notice, problem, Screen, usePaged } from '../ui.js';
-import { SessionsSection } from '../dialogs/index.js';
+import { PushSection, SessionsSection } from '../dialogs/index.js';
 
 /** Runs an action, keeping its error or success message for the section that shows it. */
 function useAction() {
@@ -253,6 +253,7 @@ export function Settings() {
         <ProfileSection />
         <BlockedSection />
         <PasswordSection />
+        <PushSection />
         <SessionsSection />
         <AccountSection />
       </div>
