@@ -15,7 +15,9 @@ import { mentionAudience } from '../../patterns/mentions.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { batchWrite, expiresIn, forEachKeyPageWhere } from '../store/index.js';
+import type { ActivitySink } from './activity.js';
 import type { Requirement, ViewContext } from './context.js';
+import { activityEvent } from './events.js';
 import { textOf, type PhotoText } from './texts.js';
 
 /**
@@ -30,7 +32,8 @@ export const mentionRequires = (photoOwner: string, photoTimestamp: string): Req
   reason: `photo ${photoOwner}/${photoTimestamp} does not exist`,
 });
 
-export function mentionView(ctx: ViewContext): DerivedView {
+/** With a `sink`, the new mention items go there instead (the push view's use), and nothing is removed. */
+export function mentionView(ctx: ViewContext, sink?: ActivitySink): DerivedView {
   const { db, derived, settings } = ctx;
 
   /** The user's mention item of this text, whenever it was made: Query of their activity (bounded by its TTL) filtered to the photo. */
@@ -50,20 +53,23 @@ export function mentionView(ctx: ViewContext): DerivedView {
       const before = distinctMentions(texts.before?.text).filter((n) => n !== author);
       const after = distinctMentions(texts.after?.text).filter((n) => n !== author);
       if (texts.before && texts.after && before.join('\n') === after.join('\n')) return;
-      if (texts.before) for (const name of before.filter((n) => !after.includes(n))) await unmention(name, texts.before);
+      if (texts.before && !sink) for (const name of before.filter((n) => !after.includes(n))) await unmention(name, texts.before);
       const added = texts.after ? after.filter((n) => !before.includes(n)) : [];
       if (added.length === 0 || !texts.after) return;
       const text = texts.after;
       const at = text.at;
       const audience = await mentionAudience(db, author, added);
+      const items = audience.map((user) =>
+        ActivityItem.encode({ user, type: 'mention', actor: author, at, photoOwner: text.photoOwner, photoTimestamp: text.photoTimestamp, source: text.source }),
+      );
+      if (sink) {
+        for (const item of items) await sink(item);
+        return;
+      }
+      // Like every activity item, each is also an event for the recipient's open streams.
       await batchWrite(
         derived,
-        audience.map((user) => ({
-          put: {
-            ...ActivityItem.encode({ user, type: 'mention', actor: author, at, photoOwner: text.photoOwner, photoTimestamp: text.photoTimestamp, source: text.source }),
-            expiresAt: expiresIn(settings.activityTtlDays),
-          },
-        })),
+        items.flatMap((item) => [{ put: { ...item, expiresAt: expiresIn(settings.activityTtlDays) } }, ...(ctx.events === false ? [] : [{ put: activityEvent(item) }])]),
       );
     },
   };

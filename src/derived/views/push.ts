@@ -23,7 +23,8 @@ import { classifyDerivedKey, classifySafetyKey, derivedKeys, sessionIdOfKey } fr
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { claimCollapse, markPushSent } from '../store/index.js';
-import { activityRequires, activityView } from './activity.js';
+import { activityRequires, activityView, type ActivitySink } from './activity.js';
+import { mentionView } from './mentions.js';
 import type { ViewContext } from './context.js';
 
 /** Tries of one device within one apply, before the record is handed back to the engine's retry. */
@@ -72,11 +73,14 @@ export function pushView(ctx: ViewContext, options: PushViewOptions = {}): Deriv
   /** The activity items this record yields, as the activity view would write them. */
   const factsOf = async (change: Change): Promise<ActivityFact[]> => {
     const facts: ActivityFact[] = [];
-    await activityView(ctx, (item) => {
+    const sink: ActivitySink = (item) => {
       const key = classifyDerivedKey({ PK: item.PK, SK: item.SK });
       if (key.kind === 'activity') facts.push({ recipient: key.user, sk: item.SK, item });
       return Promise.resolve();
-    }).apply(change);
+    };
+    // Mentions are activity written by a view of their own.
+    await activityView(ctx, sink).apply(change);
+    await mentionView(ctx, sink).apply(change);
     return facts;
   };
 
