@@ -14,7 +14,17 @@ import type { Change } from './records.js';
 export interface DerivedView {
   readonly name: string;
   /** Must be idempotent: a record may be applied again after a crash or a re-delivery. */
-  apply(change: Change): Promise<void>;
+  apply(change: Change, progress?: ApplyProgress): Promise<void>;
+}
+
+/** What a view may tell the worker about the record it is applying (absent in the Lambda handler). */
+export interface ApplyProgress {
+  /**
+   * The rest of this record's work (this view's and the later views') commutes with records
+   * of other partition keys: they may be applied before it ends. Records of its own partition
+   * key still wait for it, and the checkpoint never passes it (lane.ts). A large fan-out says so.
+   */
+  detach(): void;
 }
 
 /** Throttling, timeouts, 5xx and an unreachable engine: worth waiting for, never a reason to skip. */
@@ -42,6 +52,8 @@ export interface ApplyOptions {
   deterministicAttempts?: number;
   /** The longest wait between two attempts. */
   maxBackoffMs?: number;
+  /** Passed to the view (ApplyProgress.detach). */
+  detach?: () => void;
 }
 
 export type ApplyOutcome = { applied: true } | { applied: false; error: unknown };
@@ -56,7 +68,7 @@ export async function applyChange(view: DerivedView, change: Change, options: Ap
   for (let attempt = 0; ; attempt++) {
     if (options.shouldStop?.()) throw new ApplyAborted('stopped before the record was applied');
     try {
-      await view.apply(change);
+      await view.apply(change, options.detach ? { detach: options.detach } : undefined);
       return { applied: true };
     } catch (error) {
       if (error instanceof ApplyAborted) throw error;

@@ -3,7 +3,9 @@
  * view in order (feed, activity, directory, and whatever views later join the list). Shards
  * are read in parallel, at most `shardConcurrency` at once and one batch per shard per pass,
  * so a hot shard never starves the others; a child shard starts once its parent is read to
- * the end (a split closes a shard and opens two).
+ * the end (a split closes a shard and opens two). Within a shard, records are applied in
+ * order, except that a large fan-out goes on in the background while later records of other
+ * partition keys are applied (lane.ts); the checkpoint never passes an unfinished record.
  *
  * A shard is read only under its lease (checkpoints.ts): a second worker process stands by
  * and takes a shard over within `leaseMs` (plus one poll) of its holder dying. A transient
@@ -17,6 +19,7 @@ import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { eachLimited } from '../limit.js';
 import type { Db } from '../patterns/db.js';
 import { ApplyAborted, applyChange, untilDone, type DerivedView } from './apply.js';
+import { Lane } from './lane.js';
 import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease } from './store/index.js';
 import { writeDeadLetter } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
@@ -81,11 +84,17 @@ export function summarize(views: ConsumerStatus[]): WorkerStatus {
 }
 
 const BATCH = 100;
+/** Records of a shard read ahead of its checkpoint (behind a detached fan-out), at most. */
+const WINDOW = 1_000;
+/** Detached fan-outs of a shard running at once. */
+const DETACHED = 4;
 /** Shards and the stream ARN are re-read this often (and whenever a shard ends). */
 const REFRESH_MS = 10_000;
 
 interface Held extends Lease {
-  iterator: string | undefined;
+  lane: Lane;
+  /** The checkpoint being written: a renewal that reads it back is not another worker's move. */
+  saving?: string | undefined;
 }
 
 export class StreamConsumer {
@@ -95,8 +104,6 @@ export class StreamConsumer {
   private refreshedAt = 0;
   private readonly held = new Map<string, Held>();
   private readonly finished = new Set<string>();
-  /** Per shard, the stream time of the oldest record being applied. */
-  private readonly pendingSince = new Map<string, number>();
   private readonly processed = new Map<string, number>();
   private readonly deadLetters = new Map<string, number>();
   private passes = 0;
@@ -117,7 +124,8 @@ export class StreamConsumer {
 
   status(): ConsumerStatus[] {
     const now = Date.now();
-    const lag = this.passes === 0 ? null : Math.max(0, ...[...this.pendingSince.values()].map((at) => (now - at) / 1000));
+    const pendingSince = [...this.held.values()].flatMap((held) => held.lane.oldestPendingAt ?? []);
+    const lag = this.passes === 0 ? null : Math.max(0, ...pendingSince.map((at) => (now - at) / 1000));
     return this.views.map((view) => ({
       view: view.name,
       lagSeconds: lag,
@@ -140,13 +148,15 @@ export class StreamConsumer {
         try {
           const applied = await this.pass();
           failures = 0;
-          this.lastError = undefined;
+          // A record still retrying in the background (a detached fan-out) keeps its error shown.
+          if (![...this.held.values()].some((held) => held.lane.busy)) this.lastError = undefined;
           if (applied === 0) await this.sleep(this.options.pollMs);
         } catch (error) {
           this.lastError = error instanceof Error ? error.message : String(error);
           this.deps.logger?.warn({ err: error }, 'stream consumer pass failed; retrying');
           this.refreshedAt = 0;
-          for (const lease of this.held.values()) lease.iterator = undefined;
+          // Read again from the checkpoints, once what is running has ended (lanes are replaced in step()).
+          for (const held of this.held.values()) held.lane.abort();
           await this.sleep(Math.min(5_000, 100 * 2 ** Math.min(failures++, 6)));
         }
       }
@@ -159,6 +169,13 @@ export class StreamConsumer {
     clearInterval(this.renewal);
     this.wake?.();
     await this.running;
+    // Records still running (a detached fan-out) end before the leases go back.
+    await Promise.all(
+      [...this.held.values()].map((held) => {
+        held.lane.abort();
+        return held.lane.idle();
+      }),
+    );
     const stream = this.stream;
     if (release && stream) {
       await Promise.all([...this.held.keys()].map((shardId) => releaseLease(this.deps.derived, stream.label, shardId, this.owner).catch(() => undefined)));
@@ -216,6 +233,7 @@ export class StreamConsumer {
     if (this.stream && Date.now() - this.refreshedAt < REFRESH_MS) return;
     const stream = await findStream(this.deps.client, this.deps.db.table);
     if (stream?.arn !== this.stream?.arn) {
+      for (const held of this.held.values()) held.lane.abort();
       this.held.clear();
       this.finished.clear();
     }
@@ -241,26 +259,79 @@ export class StreamConsumer {
     const lease = await acquireLease(this.deps.derived, stream.label, shardId, this.owner, this.options.leaseMs);
     if (!lease) {
       if (current) this.deps.logger?.warn({ shardId }, 'shard lease taken over by another worker');
-      this.held.delete(shardId);
-      this.pendingSince.delete(shardId);
+      this.drop(shardId);
       return undefined;
     }
     // Between batches our position is the stored one; if it moved, another worker read the
     // shard meanwhile: start again from its checkpoint, abandoning the batch in flight.
-    const moved = current !== undefined && lease.sequenceNumber !== current.sequenceNumber;
+    const moved = current !== undefined && lease.sequenceNumber !== current.sequenceNumber && lease.sequenceNumber !== current.saving;
     if (current && !moved) {
       // The same object: a step in flight sees the renewal.
       current.until = lease.until;
       return current;
     }
-    const held: Held = { ...lease, iterator: undefined };
+    current?.lane.abort();
+    const held = { ...lease } as Held;
+    held.lane = this.newLane(stream, shardId, held);
     this.held.set(shardId, held);
     return moved ? undefined : held;
   }
 
-  /** Reads and applies one batch of the shard; undefined when the shard belongs to another worker. */
+  /** Forgets a shard whose lease is lost: nothing more of it starts here. */
+  private drop(shardId: string): void {
+    this.held.get(shardId)?.lane.abort();
+    this.held.delete(shardId);
+  }
+
+  /** The shard's records, each applied to every view in order (lane.ts decides when each starts). */
+  private newLane(stream: StreamRef, shardId: string, held: Held): Lane {
+    const lane: Lane = new Lane(
+      (record, detach) => this.applyRecord(stream, shardId, held, lane, record, detach),
+      { window: WINDOW, detached: DETACHED },
+      // Never start a record under a lease that may have passed to another worker.
+      () => !this.stopping && this.held.get(shardId) === held && held.until > Date.now(),
+    );
+    return lane;
+  }
+
+  private async applyRecord(stream: StreamRef, shardId: string, held: Held, lane: Lane, record: StreamRecord, detach: () => void): Promise<void> {
+    const change = await this.decode(record);
+    if (!change) return;
+    const stop = () => this.stopping || lane.aborted;
+    for (const view of this.views) {
+      const outcome = await applyChange(view, change, {
+        shouldStop: stop,
+        detach,
+        onRetry: async (error) => {
+          this.lastError = `${view.name}: ${error instanceof Error ? error.message : String(error)}`;
+          this.deps.logger?.warn({ err: error, view: view.name, shardId, sequenceNumber: change.sequenceNumber }, 'stream record not applied yet; retrying');
+          // Never apply a record under a lease that may have passed to another worker.
+          const renewed = await untilDone(
+            () => this.lease(stream, shardId),
+            stop,
+            (renewal) => this.deps.logger?.warn({ err: renewal, shardId }, 'shard lease not renewed yet; retrying'),
+          );
+          if (renewed !== held) throw new ApplyAborted('shard lease lost');
+        },
+      });
+      if (!outcome.applied) {
+        this.deps.logger?.error({ err: outcome.error, view: view.name, sequenceNumber: change.sequenceNumber }, 'stream record set aside (dead letter)');
+        await untilDone(() => writeDeadLetter(this.deps.derived, view.name, change, outcome.error), stop);
+        this.deadLetters.set(view.name, (this.deadLetters.get(view.name) ?? 0) + 1);
+      }
+      this.processed.set(view.name, (this.processed.get(view.name) ?? 0) + 1);
+    }
+    lane.applied++;
+  }
+
+  /**
+   * Reads the shard's next batch (while the lane has room) and waits until every record read
+   * is applied, or `pollMs` while a detached fan-out runs; then checkpoints the finished
+   * prefix. Returns the records applied (one more while some are still running), undefined
+   * when the shard belongs to another worker.
+   */
   private async step(stream: StreamRef, shardId: string): Promise<number | undefined> {
-    let held = await this.lease(stream, shardId);
+    const held = await this.lease(stream, shardId);
     if (!held) return undefined;
     if (held.finished) {
       this.finished.add(shardId);
@@ -269,77 +340,61 @@ export class StreamConsumer {
     }
     this.deps.onRead?.('start', shardId);
     try {
-      held.iterator ??= await this.freshIterator(stream, shardId, held.sequenceNumber);
-      if (!held.iterator) return 0;
-      let batch;
-      try {
-        batch = await readRecords(this.deps.streams, held.iterator, BATCH);
-      } catch (error) {
-        // Iterators expire after 15 minutes; the checkpoint says where to start again.
-        if (error instanceof Error && error.name === 'ExpiredIteratorException') {
-          held.iterator = undefined;
-          return 0;
-        }
-        throw error;
+      if (held.lane.aborted) {
+        // Start again from the checkpoint, once the records of the old lane stopped writing.
+        await held.lane.idle();
+        held.lane = this.newLane(stream, shardId, held);
       }
-      let applied = 0;
-      let sequenceNumber = held.sequenceNumber;
-      for (const record of batch.records) {
-        // The lease passed to another worker (it found ours expired): leave the batch to it.
-        if ((await this.lease(stream, shardId)) !== held) throw new ApplyAborted('shard lease lost');
-        const change = await this.decode(record);
-        if (change) {
-          this.pendingSince.set(shardId, change.at.getTime());
-          for (const view of this.views) {
-            const outcome = await applyChange(view, change, {
-              shouldStop: () => this.stopping,
-              onRetry: async (error) => {
-                this.lastError = `${view.name}: ${error instanceof Error ? error.message : String(error)}`;
-                this.deps.logger?.warn({ err: error, view: view.name, shardId, sequenceNumber: change.sequenceNumber }, 'stream record not applied yet; retrying');
-                // Never apply a record under a lease that may have passed to another worker.
-                const renewed = await untilDone(
-                  () => this.lease(stream, shardId),
-                  () => this.stopping,
-                  (renewal) => this.deps.logger?.warn({ err: renewal, shardId }, 'shard lease not renewed yet; retrying'),
-                );
-                if (!renewed) throw new ApplyAborted('shard lease lost');
-                held = renewed;
-              },
-            });
-            if (!outcome.applied) {
-              this.deps.logger?.error({ err: outcome.error, view: view.name, sequenceNumber: change.sequenceNumber }, 'stream record set aside (dead letter)');
-              await untilDone(() => writeDeadLetter(this.deps.derived, view.name, change, outcome.error), () => this.stopping);
-              this.deadLetters.set(view.name, (this.deadLetters.get(view.name) ?? 0) + 1);
-            }
-            this.processed.set(view.name, (this.processed.get(view.name) ?? 0) + 1);
+      const lane = held.lane;
+      if (!lane.ended && lane.hasRoom) {
+        lane.iterator ??= await this.freshIterator(stream, shardId, lane.lastRead ?? held.sequenceNumber);
+        if (!lane.iterator) return 0;
+        let batch;
+        try {
+          batch = await readRecords(this.deps.streams, lane.iterator, BATCH);
+        } catch (error) {
+          // Iterators expire after 15 minutes; the last record read says where to start again.
+          if (error instanceof Error && error.name === 'ExpiredIteratorException') {
+            lane.iterator = undefined;
+            return 0;
           }
-          applied++;
+          throw error;
         }
-        sequenceNumber = record.dynamodb?.SequenceNumber ?? sequenceNumber;
+        lane.iterator = batch.next;
+        lane.ended = batch.next === undefined;
+        lane.add(batch.records);
       }
-      const checkpoint = { sequenceNumber, finished: batch.next === undefined };
-      if (batch.records.length > 0 || checkpoint.finished) {
-        if (!(await saveCheckpoint(this.deps.derived, stream.label, shardId, this.owner, checkpoint, this.options.leaseMs))) {
-          this.deps.logger?.warn({ shardId }, 'shard lease lost before its checkpoint; the new holder replays the batch');
-          this.held.delete(shardId);
-          this.pendingSince.delete(shardId);
+      lane.pump();
+      if (lane.busy) await lane.wait(this.options.pollMs, () => this.stopping);
+      if (lane.failure !== undefined) throw lane.failure;
+      const done = lane.takeDone();
+      const finished = lane.ended && !lane.busy;
+      if (done.sequenceNumber !== undefined || finished) {
+        const checkpoint = { sequenceNumber: done.sequenceNumber ?? held.sequenceNumber, finished };
+        held.saving = checkpoint.sequenceNumber;
+        const saved = await saveCheckpoint(this.deps.derived, stream.label, shardId, this.owner, checkpoint, this.options.leaseMs).finally(() => {
+          held.saving = undefined;
+        });
+        if (!saved) {
+          this.deps.logger?.warn({ shardId }, 'shard lease lost before its checkpoint; the new holder replays from the last one');
+          this.drop(shardId);
           return undefined;
         }
         Object.assign(held, checkpoint, { until: Date.now() + this.options.leaseMs });
       }
-      held.iterator = batch.next;
-      if (checkpoint.finished) {
+      if (finished) {
         this.finished.add(shardId);
         this.held.delete(shardId);
         // The shard ended: its children (a split, or the next shard) are in the next listing.
         this.refreshedAt = 0;
       }
-      if (batch.records.length === 0 || checkpoint.finished) this.pendingSince.delete(shardId);
-      return applied;
+      const applied = lane.applied;
+      lane.applied = 0;
+      return applied + (lane.busy ? 1 : 0);
     } catch (error) {
       if (error instanceof ApplyAborted) {
-        // Not applied, not checkpointed: the shard's next reader starts at this batch again.
-        held.iterator = undefined;
+        // Not applied, not checkpointed: the shard's next reader starts at the checkpoint again.
+        held.lane.abort();
         held.until = 0;
         return undefined;
       }

@@ -5,7 +5,6 @@
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
-import { eachLimited } from '../../limit.js';
 import { backoff, batchGet, call, type Db } from '../../patterns/db.js';
 import type { ItemKey } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
@@ -18,10 +17,103 @@ export function derivedDb(db: Db): Db {
 
 export type DerivedWrite = { put: RawItem } | { delete: ItemKey };
 
-const BATCH_WRITE_LIMIT = 25;
+/** Items per BatchWriteItem (DynamoDB's limit). */
+export const BATCH_WRITE_LIMIT = 25;
 const BATCH_ATTEMPTS = 10;
 /** BatchWriteItem requests in flight for one large fan-out. */
 export const WRITE_CONCURRENCY = 8;
+
+type WriteRequest = { PutRequest: { Item: RawItem } } | { DeleteRequest: { Key: ItemKey } };
+
+/** A stream of writes: BatchWriteItem in chunks of 25, `concurrency` in flight without a pause between pages. */
+export interface BatchWriter {
+  /** Queues the writes; resolves once few enough chunks wait (the caller's next page overlaps the writes). */
+  add(writes: readonly DerivedWrite[]): Promise<void>;
+  /** Resolves once every queued write is written, with the requests made; rejects with the first failure. */
+  done(): Promise<number>;
+}
+
+/**
+ * Writes fed page by page (a fan-out's follower pages) with `concurrency` BatchWriteItem in
+ * flight all along: the next page is read while the last one is written, and no round waits
+ * for its slowest request; a short page's rest joins the next page's first chunk. Unprocessed
+ * items are retried with backoff. A key may appear once per chunk only: callers give distinct
+ * keys (batchWrite removes duplicates first).
+ */
+export function batchWriter(db: Db, concurrency = WRITE_CONCURRENCY): BatchWriter {
+  const queue: WriteRequest[][] = [];
+  let chunk: WriteRequest[] = [];
+  let requests = 0;
+  let active = 0;
+  const state: { failure?: { error: unknown } } = {};
+  const rethrow = () => {
+    if (state.failure) throw state.failure.error;
+  };
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  const until = (ready: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!ready()) return;
+        waiters.delete(check);
+        resolve();
+      };
+      waiters.add(check);
+      check();
+    });
+
+  async function send(first: WriteRequest[]): Promise<void> {
+    for (let pending: WriteRequest[] | undefined = first; pending && !state.failure; pending = queue.shift()) {
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
+        if (attempt > 0) await backoff(attempt, 50, 2_000);
+        const items: WriteRequest[] = pending;
+        const result = await call(db, 'batchWrite', () => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: items } })));
+        requests++;
+        pending = (result.UnprocessedItems?.[db.table] ?? []) as WriteRequest[];
+      }
+      notify();
+    }
+  }
+  /** Queues the chunk being filled (when `partial`, even short of 25), and starts senders up to the limit. */
+  function flush(partial: boolean): void {
+    if (chunk.length === BATCH_WRITE_LIMIT || (partial && chunk.length > 0)) {
+      queue.push(chunk);
+      chunk = [];
+    }
+    while (active < concurrency && queue.length > 0 && !state.failure) {
+      active++;
+      send(queue.shift()!)
+        .catch((error: unknown) => {
+          state.failure ??= { error };
+        })
+        .finally(() => {
+          active--;
+          notify();
+        });
+    }
+  }
+  return {
+    async add(writes) {
+      rethrow();
+      for (const w of writes) {
+        chunk.push('put' in w ? { PutRequest: { Item: w.put } } : { DeleteRequest: { Key: w.delete } });
+        flush(false);
+      }
+      // Bounded: at most a few rounds of chunks wait, whatever the caller feeds.
+      await until(() => state.failure !== undefined || queue.length <= concurrency * 4);
+      rethrow();
+    },
+    async done() {
+      flush(true);
+      await until(() => active === 0);
+      rethrow();
+      return requests;
+    },
+  };
+}
 
 /**
  * BatchWriteItem in chunks of 25, several in flight, UnprocessedItems retried with backoff.
@@ -35,21 +127,9 @@ export async function batchWrite(db: Db, writes: DerivedWrite[], concurrency = W
     seen.add(key);
     return true;
   });
-  const chunks: DerivedWrite[][] = [];
-  for (let i = 0; i < unique.length; i += BATCH_WRITE_LIMIT) chunks.push(unique.slice(i, i + BATCH_WRITE_LIMIT));
-  let requests = 0;
-  await eachLimited(chunks, concurrency, async (chunk) => {
-    type Request = { PutRequest: { Item: RawItem } } | { DeleteRequest: { Key: ItemKey } };
-    let pending: Request[] = chunk.map((w) => ('put' in w ? { PutRequest: { Item: w.put } } : { DeleteRequest: { Key: w.delete } }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
-      if (attempt > 0) await backoff(attempt, 50, 2_000);
-      const result = await call(db, 'batchWrite', () => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: pending } })));
-      requests++;
-      pending = (result.UnprocessedItems?.[db.table] ?? []) as Request[];
-    }
-  });
-  return requests;
+  const writer = batchWriter(db, concurrency);
+  await writer.add(unique);
+  return writer.done();
 }
 
 /** Epoch seconds `days` from now: the TTL attribute of bounded derived items. */

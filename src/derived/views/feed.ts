@@ -12,12 +12,12 @@ import { eachLimited } from '../../limit.js';
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges, keys } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
 import { CelebrityFollow, FeedEntry, RecentPhotos } from '../../schema/entities/index.js';
-import type { DerivedView } from '../apply.js';
+import type { ApplyProgress, DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { forEachFollowerPage } from '../../patterns/follows.js';
 import { recentPhotoTimestamps } from '../../patterns/photos.js';
 import { followerCount } from '../../patterns/users.js';
-import { batchWrite, expiresIn, forEachKeyPageWhere, listBigAuthor, type DerivedWrite } from '../store/index.js';
+import { BATCH_WRITE_LIMIT, batchWrite, batchWriter, expiresIn, forEachKeyPageWhere, listBigAuthor, type DerivedWrite } from '../store/index.js';
 import { BACKFILL_PHOTOS, following, type Requirement, type ViewContext } from './context.js';
 
 /** A feed entry as the view writes it (doctor re-derives missing ones with the same builder). */
@@ -47,10 +47,19 @@ export const celebrityFollowRequires = (reader: string, author: string): Require
 
 export const RECENT_PHOTOS = 60;
 
-export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: string, timestamp: string): Promise<number> } {
+export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: string, timestamp: string, progress?: ApplyProgress): Promise<number> } {
   const { db, derived, settings } = ctx;
   const entry = (reader: string, author: string, timestamp: string): DerivedWrite => ({ put: feedEntryItem(reader, author, timestamp, settings.feedTtlDays) });
   const isCelebrity = (followers: number) => followers >= settings.fanoutThreshold;
+  /**
+   * More followers than one round of BatchWriteItem: the rest of the record runs in the
+   * background while the shard's records of other authors are applied. Everything it writes is
+   * keyed by this author's photo, and every record that could undo it (an unfollow, the photo's
+   * deletion, the author's deletion) is under the author's partition key, so waits for it.
+   */
+  const detachIfLarge = (followers: number, progress: ApplyProgress | undefined) => {
+    if (followers > BATCH_WRITE_LIMIT * settings.fanoutConcurrency) progress?.detach();
+  };
 
   /**
    * A big author's newest photo timestamps, one item read by every follower's feed in one
@@ -62,24 +71,33 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
     await batchWrite(derived, [{ put: RecentPhotos.encode({ author, timestamps }) }]);
   }
 
-  /** Writes the photo to its author's feed and each follower's; returns the feeds written. */
-  async function fanOut(author: string, timestamp: string): Promise<number> {
+  /**
+   * Writes the photo to its author's feed and each follower's; returns the feeds written. The
+   * follower pages stream into one writer: the next page is read while the last is written.
+   */
+  async function fanOut(author: string, timestamp: string, progress?: ApplyProgress): Promise<number> {
     const followers = await followerCount(db, author);
     if (followers === undefined) return 0;
-    await batchWrite(derived, [entry(author, author, timestamp)]);
     if (isCelebrity(followers)) {
+      await batchWrite(derived, [entry(author, author, timestamp)]);
       await refreshRecent(author);
       return 1;
     }
+    detachIfLarge(followers, progress);
+    const writer = batchWriter(derived, settings.fanoutConcurrency);
+    await writer.add([entry(author, author, timestamp)]);
     let written = 1;
     await forEachFollowerPage(db, author, async (page) => {
-      await batchWrite(derived, page.map((reader) => entry(reader, author, timestamp)), settings.fanoutConcurrency);
-      written += page.length;
+      // A self-follow would put the author's entry twice in one BatchWriteItem.
+      const readers = page.filter((reader) => reader !== author);
+      await writer.add(readers.map((reader) => entry(reader, author, timestamp)));
+      written += readers.length;
     });
+    await writer.done();
     return written;
   }
 
-  async function retract(author: string, timestamp: string): Promise<void> {
+  async function retract(author: string, timestamp: string, progress?: ApplyProgress): Promise<void> {
     await batchWrite(derived, [{ delete: derivedKeys.feedEntry(author, author, timestamp) }]);
     const followers = await followerCount(db, author);
     // A celebrity's photos were never fanned out; strays from before it crossed the threshold
@@ -88,7 +106,12 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
       await refreshRecent(author);
       return;
     }
-    await forEachFollowerPage(db, author, (page) => batchWrite(derived, page.map((reader) => ({ delete: derivedKeys.feedEntry(reader, author, timestamp) }))).then(() => undefined));
+    if (followers !== undefined) detachIfLarge(followers, progress);
+    const writer = batchWriter(derived, settings.fanoutConcurrency);
+    await forEachFollowerPage(db, author, (page) =>
+      writer.add(page.filter((reader) => reader !== author).map((reader) => ({ delete: derivedKeys.feedEntry(reader, author, timestamp) }))),
+    );
+    await writer.done();
   }
 
   async function follow(reader: string, author: string): Promise<void> {
@@ -127,12 +150,12 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
   return {
     name: 'feed',
     fanOut,
-    async apply(change: Change): Promise<void> {
+    async apply(change: Change, progress?: ApplyProgress): Promise<void> {
       const { kind, event } = change;
       switch (kind.kind) {
         case 'photo':
-          if (event === 'INSERT') await fanOut(kind.username, kind.timestamp);
-          else if (event === 'REMOVE') await retract(kind.username, kind.timestamp);
+          if (event === 'INSERT') await fanOut(kind.username, kind.timestamp, progress);
+          else if (event === 'REMOVE') await retract(kind.username, kind.timestamp, progress);
           return;
         case 'friendship':
           // The data's self-follows add nothing: a user's own photos are in their feed anyway.
