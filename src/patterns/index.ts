@@ -17,3 +17,6 @@ export * from './activity.js';
 export * from './directory.js';
 export * from './lists.js';
 export * from './idempotency.js';
+export * from './comments.js';
+export * from './comment-deletion.js';
+export * from './comment-lists.js';

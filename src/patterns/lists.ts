@@ -76,7 +76,7 @@ export const VISIBLE_PAGE_READS = 4;
  * skipped for good, so the last read's cursor continues right after them: nothing is skipped
  * or repeated. Nothing hidden: one read, as the list alone.
  */
-async function visiblePage<S, T>(page: PageRequest, read: (page: PageRequest) => Promise<Page<S>>, shown: (items: S[]) => Promise<T[]>): Promise<Page<T>> {
+export async function visiblePage<S, T>(page: PageRequest, read: (page: PageRequest) => Promise<Page<S>>, shown: (items: S[]) => Promise<T[]>): Promise<Page<T>> {
   const limit = pageSize(page.limit);
   const items: T[] = [];
   let next: PageRequest = page;
