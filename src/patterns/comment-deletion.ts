@@ -159,15 +159,15 @@ export async function sweepLikes(db: Db, ref: CommentRefId): Promise<number> {
   const pages = paginate(db, 'sweepCommentLikes', QueryCommand, { IndexName: INVERTED_INDEX, KeyConditionExpression: 'SK = :sk', ExpressionAttributeValues: { ':sk': range.sk } });
   for await (const { Items: items } of pages) {
     for (const item of items) {
-      if (CommentLike.is(item) && (await removeItem(db, 'sweepCommentLikes', item))) removed += 1;
+      if (CommentLike.is(item) && (await removeItem(db, item))) removed += 1;
     }
   }
   return removed;
 }
 
-async function removeItem(db: Db, name: 'sweepCommentLikes' | 'sweepConversation', item: RawItem): Promise<boolean> {
+async function removeItem(db: Db, item: RawItem): Promise<boolean> {
   try {
-    await call(db, name, () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: { PK: item.PK, SK: item.SK }, ConditionExpression: 'attribute_exists(PK)' })));
+    await call(db, 'sweepComments', () => db.doc.send(new DeleteCommand({ TableName: db.table, Key: { PK: item.PK, SK: item.SK }, ConditionExpression: 'attribute_exists(PK)' })));
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;
@@ -191,11 +191,11 @@ export async function sweepConversation(db: Db, owner: string, photoTimestamp: s
     for (const item of items) {
       if (Comment.is(item)) {
         const comment = Comment.decode(item);
-        await removeItem(db, 'sweepConversation', { ...keys.commentRef(comment.author, owner, photoTimestamp, comment.timestamp) });
+        await removeItem(db, { ...keys.commentRef(comment.author, owner, photoTimestamp, comment.timestamp) });
         await sweepLikes(db, comment);
         comments += 1;
       }
-      await removeItem(db, 'sweepConversation', item);
+      await removeItem(db, item);
     }
   }
   return comments;

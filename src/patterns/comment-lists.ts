@@ -8,15 +8,13 @@
  * out inside the page's own reads (pages stay full, src/patterns/lists.ts `visiblePage`).
  */
 import { errors } from '../errors.js';
-import type { Photo } from '../schema/entities/index.js';
-import { Comment, CommentCount, commentKey } from '../schema/entities/index.js';
-import type { RawItem } from '../schema/entity.js';
+import { Comment, commentKey } from '../schema/entities/index.js';
 import type { CommentRefId } from '../schema/ids.js';
-import { COMMENT_SHARDS, commentRanges, keys, type ItemKey } from '../schema/keys.js';
+import { commentRanges, keys, type ItemKey } from '../schema/keys.js';
 import { queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { isReply, validAddress } from './comments.js';
 import { visiblePage, type ViewerBlocks } from './lists.js';
-import { viewerState, type PhotoKey } from './viewer.js';
+import { viewerState } from './viewer.js';
 
 export type CommentOrder = 'oldest' | 'newest';
 
@@ -25,7 +23,7 @@ export interface CommentForViewer {
   likedByMe: boolean;
 }
 
-const keyString = (key: { PK?: unknown; SK?: unknown }) => `${String(key.PK)}\n${String(key.SK)}`;
+import { keyString } from './comment-counts.js';
 const likeKey = (viewer: string, c: CommentRefId) => keys.commentLike(viewer, c.photoOwner, c.photoTimestamp, c.timestamp, c.author);
 
 /**
@@ -103,39 +101,3 @@ export async function listReplies(db: Db, viewer: string, parentInput: CommentRe
     },
   );
 }
-
-/** The keys of a photo's comment-count shards: a page's BatchGetItem carries them (4 a photo). */
-export function commentCountKeys(photo: PhotoKey): ItemKey[] {
-  return Array.from({ length: COMMENT_SHARDS }, (_, i) => keys.commentCount(photo.username, photo.timestamp, String(i)));
-}
-
-export interface CommentPreview {
-  timestamp: string;
-  author: string;
-  text: string;
-}
-
-export interface CommentSummary {
-  commentCount: number;
-  /** Up to 2 of the newest top-level comments, newest first (each shard keeps its newest two). */
-  previews: CommentPreview[];
-}
-
-/** The photo's comment count (the sum of its shards) and newest previews, from the shard items a BatchGetItem found. */
-export function commentSummary(found: RawItem[] | Map<string, RawItem>, photo: PhotoKey): CommentSummary {
-  const byKey = found instanceof Map ? found : new Map(found.map((item) => [keyString(item), item]));
-  let commentCount = 0;
-  const previews: CommentPreview[] = [];
-  for (const key of commentCountKeys(photo)) {
-    const item = byKey.get(keyString(key));
-    if (!item) continue;
-    const shard = CommentCount.decode(item);
-    commentCount += Math.max(0, shard.count);
-    for (const p of [shard.p0, shard.p1]) if (p) previews.push(p);
-  }
-  previews.sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));
-  return { commentCount, previews: previews.slice(0, 2) };
-}
-
-/** Whether a stored photo has comments turned off. */
-export const commentsOff = (photo: Photo): boolean => photo.commentsOff === true;

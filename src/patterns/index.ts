@@ -20,3 +20,4 @@ export * from './idempotency.js';
 export * from './comments.js';
 export * from './comment-deletion.js';
 export * from './comment-lists.js';
+export * from './comment-counts.js';
