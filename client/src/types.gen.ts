@@ -875,7 +875,7 @@ export type ReplyPage = {
  */
 export type Report = {
     /**
-     * `user:<username>` or `photo:<photoId>`
+     * `user:<username>`, `photo:<photoId>` or `comment:<commentId>`
      */
     target: string;
     reason: string;
@@ -1101,13 +1101,17 @@ export type SuggestionPage = {
 /**
  * TakedownNotice
  *
- * A photo of yours a moderator took down, and why
+ * A photo of yours (or, with commentId, a comment of yours on that photo) a moderator took down, and why
  */
 export type TakedownNotice = {
     /**
      * Opaque photo id
      */
     photoId: string;
+    /**
+     * Opaque comment id
+     */
+    commentId?: string;
     reason: string;
     at: string;
 };
@@ -6491,6 +6495,134 @@ export type ReportPhotoResponses = {
 };
 
 export type ReportPhotoResponse = ReportPhotoResponses[keyof ReportPhotoResponses];
+
+export type ReportCommentData = {
+    body: ReportRequest;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+        /**
+         * Opaque comment id
+         */
+        commentId: string;
+    };
+    query?: never;
+    url: '/v1/reports/photos/{photoId}/comments/{commentId}';
+};
+
+export type ReportCommentErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'COMMENT_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ReportCommentError = ReportCommentErrors[keyof ReportCommentErrors];
+
+export type ReportCommentResponses = {
+    /**
+     * OK
+     */
+    200: Report;
+    /**
+     * Created
+     */
+    201: Report;
+};
+
+export type ReportCommentResponse = ReportCommentResponses[keyof ReportCommentResponses];
 
 export type ListNoticesData = {
     body?: never;

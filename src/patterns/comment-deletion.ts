@@ -5,14 +5,14 @@
  * (they count on the comment, which is gone): the doctor removes any a crash left.
  */
 import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { errors } from '../errors.js';
+import { errors, isDomainError } from '../errors.js';
 import { assertTimestamp, assertUsername } from '../schema/entities.js';
 import type { RawItem } from '../schema/entity.js';
 import { Comment, CommentCount, CommentLike, CommentRef, commentKey } from '../schema/entities/index.js';
 import type { CommentRefId } from '../schema/ids.js';
 import { commentRanges, INVERTED_INDEX, keys } from '../schema/keys.js';
 import { backoff, call, isConditionFailure, paginate, RETRY, transact, type Db } from './db.js';
-import { addressOf, isReply, validAddress } from './comments.js';
+import { addressOf, isReply, unlikeComment, validAddress } from './comments.js';
 import { activeUserCheck, deletingUserCheck, inactiveUser } from './guards.js';
 
 /** Who deletes: a signed-in user (the author or the photo's owner), a moderator, or the author's account deletion. */
@@ -214,3 +214,30 @@ export async function forEachCommentLikeBy(db: Db, liker: string, onLike: (like:
   const pages = paginate(db, 'forEachCommentLikeBy', QueryCommand, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': range.pk }, Limit: 100 });
   for await (const { Items: items } of pages) for (const item of items) if (CommentLike.is(item)) await onLike(CommentLike.decode(item));
 }
+
+/**
+ * Account deletion's comments step: every comment like the account gave (each its own exact
+ * unlike, conditioned on the account being deleted), then every comment and reply it wrote
+ * (deleted as `deleteComment` does, replies by others to its comments included, every count
+ * exact); a ref whose comment went meanwhile (a cascade) is deleted alone. `beforeEach` is the
+ * job's pause point.
+ */
+export async function deleteCommentsOf(db: Db, username: string, beforeEach: () => void): Promise<void> {
+  await forEachCommentLikeBy(db, username, async (like) => {
+    beforeEach();
+    await unlikeComment(db, username, like, 'deletion-job').catch(ignore('COMMENT_LIKE_NOT_FOUND'));
+  });
+  await forEachCommentBy(db, username, async (ref) => {
+    beforeEach();
+    try {
+      await deleteComment(db, addressOf(ref), 'deletion-job');
+    } catch (error) {
+      ignore('COMMENT_NOT_FOUND')(error);
+      await removeItem(db, { ...keys.commentRef(ref.author, ref.photoOwner, ref.photoTimestamp, ref.timestamp) });
+    }
+  });
+}
+
+const ignore = (code: string) => (error: unknown): void => {
+  if (!(isDomainError(error) && error.code === code)) throw error;
+};

@@ -101,3 +101,17 @@ export async function listReplies(db: Db, viewer: string, parentInput: CommentRe
     },
   );
 }
+
+/**
+ * Every top-level comment of a photo, unfiltered, for moderators (the CLI): the Query of
+ * `listComments` alone, oldest or newest first.
+ */
+export async function listAllComments(db: Db, owner: string, photoTimestamp: string, page: PageRequest = {}, order: CommentOrder = 'oldest'): Promise<Page<Comment>> {
+  const range = commentRanges.topLevel(owner, photoTimestamp);
+  const { page: result } = await queryPage(db, 'listAllComments', `comments:${range.pk}:${order}:all`, {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+    ScanIndexForward: order === 'oldest',
+  }, page, Comment.decode);
+  return result;
+}
