@@ -9,6 +9,7 @@ import type { RawItem } from '../schema/entity.js';
 import { CommentCount } from '../schema/entities/index.js';
 import { COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
 import { batchGet, type Db } from './db.js';
+import { absent, attributeWas, repairIf } from './repair.js';
 import type { ViewerBlocks } from './lists.js';
 import { viewerState, type PhotoKey } from './viewer.js';
 
@@ -65,4 +66,29 @@ export async function visiblePreviews<T extends { photo: PhotoKey; comments: Com
   const marked = new Set(state.extra.map(keyString));
   const hidden = (u: string) => state.blocked(u) || (marked.has(keyString(keys.privateMark(u))) && !state.follows(u));
   return items.map((i) => ({ ...i, comments: { ...i.comments, previews: i.comments.previews.filter((p) => p.author === viewer || p.author === i.photo.username || !hidden(p.author)) } }));
+}
+
+/**
+ * Doctor's repair of a photo's comment count: one shard (the first that exists, else shard 0)
+ * takes the difference, so the shards sum to `actual`, conditioned on every shard's count still
+ * being what the audit read (an absent shard still absent): one TransactWriteItems, a no-op
+ * when a comment came or went meanwhile.
+ */
+export function repairCommentCount(db: Db, photo: PhotoKey, stored: (number | undefined)[], actual: number): Promise<boolean> {
+  const shardKeys = commentCountKeys(photo);
+  const at = Math.max(0, stored.findIndex((n) => n !== undefined));
+  const others = stored.reduce<number>((sum, n, i) => (i === at ? sum : sum + (n ?? 0)), 0);
+  const was = stored[at];
+  const write = {
+    Update: {
+      TableName: db.table,
+      Key: shardKeys[at]!,
+      UpdateExpression: 'SET #count = :n, photoOwner = :owner, photoTimestamp = :pts, #shard = :shard',
+      ConditionExpression: was === undefined ? 'attribute_not_exists(PK)' : '#count = :was',
+      ExpressionAttributeNames: { '#count': 'count', '#shard': 'shard' },
+      ExpressionAttributeValues: { ':n': actual - others, ':owner': photo.username, ':pts': photo.timestamp, ':shard': at, ...(was === undefined ? {} : { ':was': was }) },
+    },
+  };
+  const checks = shardKeys.flatMap((key, i) => (i === at ? [] : [stored[i] === undefined ? absent(key) : attributeWas(key, 'count', stored[i])]));
+  return repairIf(db, [write], checks);
 }
