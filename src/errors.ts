@@ -131,4 +131,15 @@ export const errors = {
     new DomainError('invalid', 'INVALID_MAIL_TOKEN', 'The code is invalid, expired or already used; ask for a new one.'),
   throttled: (cause?: unknown) =>
     new DomainError('throttled', 'THROTTLED', 'The database is throttling requests; retry shortly.', undefined, { cause }),
+  /** A comment id we never issued, or a comment that is gone (deleted, taken down, its photo deleted). */
+  commentNotFound: () => new DomainError('not_found', 'COMMENT_NOT_FOUND', 'The comment does not exist.'),
+  commentsOff: () => new DomainError('forbidden', 'COMMENTS_OFF', "The photo's owner has turned comments off."),
+  /** A block stands between the commenter and the photo's owner (or the replied-to author), either way. */
+  commentNotAllowed: () => new DomainError('forbidden', 'COMMENT_NOT_ALLOWED', 'You cannot comment here.'),
+  replyToReply: () =>
+    new DomainError('invalid', 'REPLY_TO_REPLY', 'Reply to the top-level comment: replies have one level.', [{ path: '/replyTo', message: 'names a reply' }]),
+  /** Only the comment's author or the photo's owner deletes a comment. */
+  notYourComment: () => new DomainError('forbidden', 'FORBIDDEN', "Only the comment's author or the photo's owner can delete it."),
+  commentLikeExists: () => new DomainError('conflict', 'COMMENT_LIKE_EXISTS', 'You already like this comment.'),
+  commentLikeNotFound: () => new DomainError('not_found', 'COMMENT_LIKE_NOT_FOUND', 'You do not like this comment.'),
 };

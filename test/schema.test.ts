@@ -75,6 +75,16 @@ describe("the lab's key ranges", () => {
     // Push devices and preferences, whatever the device id holds.
     for (const id of ['PHOTO', '-FRIEND-', 'zzzzzzzzzzzzzzzzzzzzzz']) expect(labQueriesReading(keys.pushDevice('a', id))).toEqual([]);
     expect(labQueriesReading(keys.pushPreferences('a'))).toEqual([]);
+    // A conversation's items, whatever names and times they carry: none shares a photo's SK or a friendship's.
+    for (const [u, t] of [['a', '2019-01-01T00:00:00'], ['zz', '2026-11-25T12:00:00.123456']] as const) {
+      const conversation = [
+        keys.comment(u, t, t, u), keys.reply(u, t, t, u, t, 'b'), keys.commentCount(u, t, '0'), keys.commentRef(u, u, t, t), keys.commentLike(u, u, t, t, u),
+      ];
+      for (const key of conversation) {
+        expect(labQueriesReading(key), `${key.PK} / ${key.SK}`).toEqual([]);
+        expect(key.SK).not.toBe(photoSk(u, t));
+      }
+    }
     // Idempotency keys, in every scope (account id, no id, no token), whatever the digest holds.
     for (const scope of ['A0f8e2c1d9b7a4e3f6a1b2c3d4e5f60718', 'N', 'P']) {
       for (const digest of ['PHOTO', '-FRIEND-', 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', 'AAAA_-09']) {
@@ -172,6 +182,11 @@ describe('entities', () => {
       [e.PushDevice, { username: u, deviceId: 'BBBBBBBBBBBBBBBBBBBBBB', kind: 'apns', sessionId: 'AAAAAAAAAAAAAAAA', createdAt: t, token: 'ab12' }],
       [e.PushPreferences, { username: u, kinds: { reaction: false }, updatedAt: t }],
       [e.PushCollapse, { recipient: u, kind: 'reaction', subject: `${v}/${t.slice(0, 10)}`, window: '2026-11-25T12:00', first: 'A#x', sentTo: ['AAAA'], expiresAt: 1_900_000_000 }],
+      [e.Comment, { photoOwner: u, photoTimestamp: t, timestamp: t, author: v, text: 'nice\nshot', likeCount: 2, replyCount: 1, shard: 3 }],
+      [e.Comment, { photoOwner: u, photoTimestamp: t, timestamp: t, author: u, parentTimestamp: t, parentAuthor: v, text: 'thanks', likeCount: 0, shard: 0 }],
+      [e.CommentCount, { photoOwner: u, photoTimestamp: t, shard: 1, count: 5, p0: { timestamp: t, author: v, text: 'hi' }, p1: null }],
+      [e.CommentRef, { photoOwner: u, photoTimestamp: t, timestamp: t, author: v, parentTimestamp: t, parentAuthor: u }],
+      [e.CommentLike, { liker: u, photoOwner: u, photoTimestamp: t, timestamp: t, author: v, likedAt: t }],
     ];
   }
   const NAMES: [string, string, string][] = [
@@ -231,7 +246,7 @@ describe('entities', () => {
 
   it('recognise every key a builder makes as the builder entity', () => {
     const kindOf: Record<string, string> = {
-      followActivity: 'activityItem', requestActivity: 'activityItem', reactionActivity: 'activityItem', mentionActivity: 'activityItem', idempotency: 'idempotency', reportQueue: 'reportQueue',
+      followActivity: 'activityItem', requestActivity: 'activityItem', reactionActivity: 'activityItem', mentionActivity: 'activityItem', idempotency: 'idempotency', reportQueue: 'reportQueue', reply: 'comment',
     };
     const builders = [...Object.entries(keys), ...Object.entries(derivedKeys)] as [string, (...args: string[]) => ItemKey][];
     for (const [name, build] of builders) {

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import { type Client, type ClientMeta, formDataBodySerializer, type Options as Options2, type RequestResult, type ServerSentEventsResult, type TDataShape } from './client/index.js';
-import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateEventStreamTicketData, CreateEventStreamTicketErrors, CreateEventStreamTicketResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, DeletePushDeviceData, DeletePushDeviceErrors, DeletePushDeviceResponses, EndSessionData, EndSessionErrors, EndSessionResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetActivityData, GetActivityErrors, GetActivityResponses, GetEventsData, GetEventsErrors, GetEventsResponse, GetEventsResponses, GetExploreData, GetExploreErrors, GetExploreResponses, GetFeedData, GetFeedErrors, GetFeedResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetPushConfigData, GetPushConfigErrors, GetPushConfigResponses, GetPushPreferencesData, GetPushPreferencesErrors, GetPushPreferencesResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetResumableUploadData, GetResumableUploadErrors, GetResumableUploadResponses, GetTagPhotosData, GetTagPhotosErrors, GetTagPhotosResponses, GetUserData, GetUserErrors, GetUserResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListPushDevicesData, ListPushDevicesErrors, ListPushDevicesResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, MarkActivityReadData, MarkActivityReadErrors, MarkActivityReadResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, PutUploadPartData, PutUploadPartErrors, PutUploadPartResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterPushDeviceData, RegisterPushDeviceErrors, RegisterPushDeviceResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SearchTagsData, SearchTagsErrors, SearchTagsResponses, SearchUsersData, SearchUsersErrors, SearchUsersResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SetPushPreferencesData, SetPushPreferencesErrors, SetPushPreferencesResponses, SignUpData, SignUpErrors, SignUpResponses, StartResumableUploadData, StartResumableUploadErrors, StartResumableUploadResponses, SuggestUsersData, SuggestUsersErrors, SuggestUsersResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UndoEmailChangeData, UndoEmailChangeErrors, UndoEmailChangeResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdatePhotoData, UpdatePhotoErrors, UpdatePhotoResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
+import type { AbortUploadData, AbortUploadErrors, AbortUploadResponses, ApproveFollowRequestData, ApproveFollowRequestErrors, ApproveFollowRequestResponses, BlockUserData, BlockUserErrors, BlockUserResponses, CancelFollowRequestData, CancelFollowRequestErrors, CancelFollowRequestResponses, ChangePasswordData, ChangePasswordErrors, ChangePasswordResponses, CompleteUploadData, CompleteUploadErrors, CompleteUploadResponses, CreateEventStreamTicketData, CreateEventStreamTicketErrors, CreateEventStreamTicketResponses, CreateUploadSlotData, CreateUploadSlotErrors, CreateUploadSlotResponses, DeclineFollowRequestData, DeclineFollowRequestErrors, DeclineFollowRequestResponses, DeleteAvatarData, DeleteAvatarErrors, DeleteAvatarResponses, DeleteCommentData, DeleteCommentErrors, DeleteCommentResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeletePhotoData, DeletePhotoErrors, DeletePhotoResponses, DeletePushDeviceData, DeletePushDeviceErrors, DeletePushDeviceResponses, EndSessionData, EndSessionErrors, EndSessionResponses, FollowUserData, FollowUserErrors, FollowUserResponses, GetActivityData, GetActivityErrors, GetActivityResponses, GetEventsData, GetEventsErrors, GetEventsResponse, GetEventsResponses, GetExploreData, GetExploreErrors, GetExploreResponses, GetFeedData, GetFeedErrors, GetFeedResponses, GetHealthData, GetHealthErrors, GetHealthResponses, GetMeData, GetMediaData, GetMediaErrors, GetMediaResponses, GetMeErrors, GetMeResponses, GetPhotoData, GetPhotoErrors, GetPhotoResponses, GetPushConfigData, GetPushConfigErrors, GetPushConfigResponses, GetPushPreferencesData, GetPushPreferencesErrors, GetPushPreferencesResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetResumableUploadData, GetResumableUploadErrors, GetResumableUploadResponses, GetTagPhotosData, GetTagPhotosErrors, GetTagPhotosResponses, GetUserData, GetUserErrors, GetUserResponses, LikeCommentData, LikeCommentErrors, LikeCommentResponses, ListBlocksData, ListBlocksErrors, ListBlocksResponses, ListCommentsData, ListCommentsErrors, ListCommentsResponses, ListFollowersData, ListFollowersErrors, ListFollowersResponses, ListFollowingData, ListFollowingErrors, ListFollowingResponses, ListFollowRequestsData, ListFollowRequestsErrors, ListFollowRequestsResponses, ListNoticesData, ListNoticesErrors, ListNoticesResponses, ListPhotoReactionsData, ListPhotoReactionsErrors, ListPhotoReactionsResponses, ListPushDevicesData, ListPushDevicesErrors, ListPushDevicesResponses, ListRepliesData, ListRepliesErrors, ListRepliesResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListUserPhotosData, ListUserPhotosErrors, ListUserPhotosResponses, LogInData, LogInErrors, LogInResponses, LogOutData, LogOutErrors, LogOutEverywhereData, LogOutEverywhereErrors, LogOutEverywhereResponses, LogOutResponses, MarkActivityReadData, MarkActivityReadErrors, MarkActivityReadResponses, PostCommentData, PostCommentErrors, PostCommentResponses, PutUploadBytesData, PutUploadBytesErrors, PutUploadBytesResponses, PutUploadPartData, PutUploadPartErrors, PutUploadPartResponses, ReactToPhotoData, ReactToPhotoErrors, ReactToPhotoResponses, RefreshSessionData, RefreshSessionErrors, RefreshSessionResponses, RegisterPushDeviceData, RegisterPushDeviceErrors, RegisterPushDeviceResponses, RemoveReactionData, RemoveReactionErrors, RemoveReactionResponses, ReportCommentData, ReportCommentErrors, ReportCommentResponses, ReportPhotoData, ReportPhotoErrors, ReportPhotoResponses, ReportUserData, ReportUserErrors, ReportUserResponses, RequestPasswordResetData, RequestPasswordResetErrors, RequestPasswordResetResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, SearchTagsData, SearchTagsErrors, SearchTagsResponses, SearchUsersData, SearchUsersErrors, SearchUsersResponses, SendEmailVerificationData, SendEmailVerificationErrors, SendEmailVerificationResponses, SetAccountPrivacyData, SetAccountPrivacyErrors, SetAccountPrivacyResponses, SetAvatarData, SetAvatarErrors, SetAvatarResponses, SetCommentingData, SetCommentingErrors, SetCommentingResponses, SetPushPreferencesData, SetPushPreferencesErrors, SetPushPreferencesResponses, SignUpData, SignUpErrors, SignUpResponses, StartResumableUploadData, StartResumableUploadErrors, StartResumableUploadResponses, SuggestUsersData, SuggestUsersErrors, SuggestUsersResponses, UnblockUserData, UnblockUserErrors, UnblockUserResponses, UndoEmailChangeData, UndoEmailChangeErrors, UndoEmailChangeResponses, UnfollowUserData, UnfollowUserErrors, UnfollowUserResponses, UnlikeCommentData, UnlikeCommentErrors, UnlikeCommentResponses, UpdateMeData, UpdateMeErrors, UpdateMeResponses, UpdatePhotoData, UpdatePhotoErrors, UpdatePhotoResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UploadPhotoData, UploadPhotoErrors, UploadPhotoResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -570,6 +570,79 @@ export const listFollowing = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
+ * A photo's comments you may see (oldest first, or order=newest), each with its reply and like counts: one Query and one BatchGetItem a page
+ */
+export const listComments = <ThrowOnError extends boolean = false>(options: Options<ListCommentsData, ThrowOnError>): RequestResult<ListCommentsResponses, ListCommentsErrors, ThrowOnError> => (options.client ?? client).get<ListCommentsResponses, ListCommentsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/photos/{photoId}/comments',
+    ...options
+});
+
+/**
+ * Comment on a photo, or reply to one of its comments (replyTo: one level of replies); send an Idempotency-Key so that a retry posts once
+ *
+ * One transaction writes the comment and the counts. Refused with 403 COMMENTS_OFF when the owner turned comments off, 403 COMMENT_NOT_ALLOWED when a block stands between you and the photo's owner or the replied-to author, 403 PRIVATE_ACCOUNT on a private account you do not follow.
+ */
+export const postComment = <ThrowOnError extends boolean = false>(options: Options<PostCommentData, ThrowOnError>): RequestResult<PostCommentResponses, PostCommentErrors, ThrowOnError> => (options.client ?? client).post<PostCommentResponses, PostCommentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/photos/{photoId}/comments',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A comment's replies you may see, oldest first
+ */
+export const listReplies = <ThrowOnError extends boolean = false>(options: Options<ListRepliesData, ThrowOnError>): RequestResult<ListRepliesResponses, ListRepliesErrors, ThrowOnError> => (options.client ?? client).get<ListRepliesResponses, ListRepliesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/photos/{photoId}/comments/{commentId}/replies',
+    ...options
+});
+
+/**
+ * Delete your comment, or any comment on your photo; a comment's replies and likes go with it (204 also when it is gone already)
+ */
+export const deleteComment = <ThrowOnError extends boolean = false>(options: Options<DeleteCommentData, ThrowOnError>): RequestResult<DeleteCommentResponses, DeleteCommentErrors, ThrowOnError> => (options.client ?? client).delete<DeleteCommentResponses, DeleteCommentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/photos/{photoId}/comments/{commentId}',
+    ...options
+});
+
+/**
+ * Take your like back (204 also when there was none)
+ */
+export const unlikeComment = <ThrowOnError extends boolean = false>(options: Options<UnlikeCommentData, ThrowOnError>): RequestResult<UnlikeCommentResponses, UnlikeCommentErrors, ThrowOnError> => (options.client ?? client).delete<UnlikeCommentResponses, UnlikeCommentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/photos/{photoId}/comments/{commentId}/likes/me',
+    ...options
+});
+
+/**
+ * Like a comment (201 when new; 200 and no change when you already did)
+ */
+export const likeComment = <ThrowOnError extends boolean = false>(options: Options<LikeCommentData, ThrowOnError>): RequestResult<LikeCommentResponses, LikeCommentErrors, ThrowOnError> => (options.client ?? client).put<LikeCommentResponses, LikeCommentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/photos/{photoId}/comments/{commentId}/likes/me',
+    ...options
+});
+
+/**
+ * Turn comments on your photo on or off (existing comments stay); the photo's commentsOff says which
+ */
+export const setCommenting = <ThrowOnError extends boolean = false>(options: Options<SetCommentingData, ThrowOnError>): RequestResult<SetCommentingResponses, SetCommentingErrors, ThrowOnError> => (options.client ?? client).put<SetCommentingResponses, SetCommentingErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/photos/{photoId}/commenting',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Unblock a user (follows that ended are not restored); 204 also when there was no block
  */
 export const unblockUser = <ThrowOnError extends boolean = false>(options: Options<UnblockUserData, ThrowOnError>): RequestResult<UnblockUserResponses, UnblockUserErrors, ThrowOnError> => (options.client ?? client).delete<UnblockUserResponses, UnblockUserErrors, ThrowOnError>({
@@ -664,6 +737,19 @@ export const reportUser = <ThrowOnError extends boolean = false>(options: Option
 export const reportPhoto = <ThrowOnError extends boolean = false>(options: Options<ReportPhotoData, ThrowOnError>): RequestResult<ReportPhotoResponses, ReportPhotoErrors, ThrowOnError> => (options.client ?? client).put<ReportPhotoResponses, ReportPhotoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/reports/photos/{photoId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Report a comment to the moderators (201; 200 with your earlier report of it)
+ */
+export const reportComment = <ThrowOnError extends boolean = false>(options: Options<ReportCommentData, ThrowOnError>): RequestResult<ReportCommentResponses, ReportCommentErrors, ThrowOnError> => (options.client ?? client).put<ReportCommentResponses, ReportCommentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/reports/photos/{photoId}/comments/{commentId}',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -96,6 +96,89 @@ export type BlockPage = {
 };
 
 /**
+ * Comment
+ */
+export type Comment = {
+    /**
+     * Opaque comment id
+     */
+    id: string;
+    /**
+     * Opaque photo id
+     */
+    photoId: string;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    author: string;
+    text: string;
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    timestamp: string;
+    likeCount: number;
+    /**
+     * Top-level comments: how many replies (every reply, exact)
+     */
+    replyCount?: number;
+    /**
+     * Replies: the comment replied to
+     */
+    replyTo?: string;
+    likedByMe: boolean;
+};
+
+/**
+ * Commenting
+ */
+export type Commenting = {
+    enabled: boolean;
+};
+
+/**
+ * CommentingState
+ */
+export type CommentingState = {
+    enabled: boolean;
+};
+
+/**
+ * CommentLike
+ */
+export type CommentLike = {
+    liked: true;
+};
+
+/**
+ * CommentPage
+ */
+export type CommentPage = {
+    items: Array<Comment>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
+ * CommentPreview
+ */
+export type CommentPreview = {
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    author: string;
+    /**
+     * The start of the comment (at most 300 characters)
+     */
+    text: string;
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    timestamp: string;
+};
+
+/**
  * CompleteUploadRequest
  */
 export type CompleteUploadRequest = {
@@ -372,6 +455,20 @@ export type MentionEntity = {
 };
 
 /**
+ * NewComment
+ */
+export type NewComment = {
+    /**
+     * 1-2200 characters, line breaks allowed, no control characters or bidirectional overrides
+     */
+    text: string;
+    /**
+     * Opaque comment id
+     */
+    replyTo?: string;
+};
+
+/**
  * PasswordChange
  */
 export type PasswordChange = {
@@ -427,6 +524,14 @@ export type Photo = {
      * When the signed URLs stop working; fetch the resource again for fresh ones
      */
     urlsExpireAt?: string;
+    /**
+     * The owner turned comments off: posting answers 403 COMMENTS_OFF
+     */
+    commentsOff: boolean;
+    /**
+     * Comments and replies on the photo (exact); on every photo read and list, 0 on upload
+     */
+    commentCount?: number;
 };
 
 /**
@@ -475,9 +580,21 @@ export type PhotoForViewer = {
      */
     urlsExpireAt?: string;
     /**
+     * The owner turned comments off: posting answers 403 COMMENTS_OFF
+     */
+    commentsOff: boolean;
+    /**
+     * Comments and replies on the photo (exact)
+     */
+    commentCount: number;
+    /**
      * Your reactions on this photo
      */
     myReactions: Array<'+1' | 'smiley' | 'sunglasses' | 'heart'>;
+    /**
+     * Up to 2 of the newest comments you may see, newest first
+     */
+    comments: Array<CommentPreview>;
 };
 
 /**
@@ -840,11 +957,22 @@ export type RefreshRequest = {
 };
 
 /**
+ * ReplyPage
+ */
+export type ReplyPage = {
+    items: Array<Comment>;
+    /**
+     * Present only when another page exists: pass it back as `cursor`
+     */
+    nextCursor?: string;
+};
+
+/**
  * Report
  */
 export type Report = {
     /**
-     * `user:<username>` or `photo:<photoId>`
+     * `user:<username>`, `photo:<photoId>` or `comment:<commentId>`
      */
     target: string;
     reason: string;
@@ -1124,13 +1252,17 @@ export type TagSearchPage = {
 /**
  * TakedownNotice
  *
- * A photo of yours a moderator took down, and why
+ * A photo of yours (or, with commentId, a comment of yours on that photo) a moderator took down, and why
  */
 export type TakedownNotice = {
     /**
      * Opaque photo id
      */
     photoId: string;
+    /**
+     * Opaque comment id
+     */
+    commentId?: string;
     reason: string;
     at: string;
 };
@@ -5461,6 +5593,660 @@ export type ListFollowingResponses = {
 
 export type ListFollowingResponse = ListFollowingResponses[keyof ListFollowingResponses];
 
+export type ListCommentsData = {
+    body?: never;
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+    };
+    query?: {
+        /**
+         * Page size, 1-100 (default 20)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+        /**
+         * oldest (default) or newest first
+         */
+        order?: 'oldest' | 'newest';
+    };
+    url: '/v1/photos/{photoId}/comments';
+};
+
+export type ListCommentsErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'PHOTO_NOT_FOUND';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ListCommentsError = ListCommentsErrors[keyof ListCommentsErrors];
+
+export type ListCommentsResponses = {
+    /**
+     * OK
+     */
+    200: CommentPage;
+};
+
+export type ListCommentsResponse = ListCommentsResponses[keyof ListCommentsResponses];
+
+export type PostCommentData = {
+    body: NewComment;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+    };
+    query?: never;
+    url: '/v1/photos/{photoId}/comments';
+};
+
+export type PostCommentErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'REPLY_TO_REPLY' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'COMMENTS_OFF' | 'COMMENT_NOT_ALLOWED' | 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'COMMENT_NOT_FOUND' | 'PHOTO_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type PostCommentError = PostCommentErrors[keyof PostCommentErrors];
+
+export type PostCommentResponses = {
+    /**
+     * Created
+     */
+    201: Comment;
+};
+
+export type PostCommentResponse = PostCommentResponses[keyof PostCommentResponses];
+
+export type ListRepliesData = {
+    body?: never;
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+        /**
+         * Opaque comment id
+         */
+        commentId: string;
+    };
+    query?: {
+        /**
+         * Page size, 1-100 (default 20)
+         */
+        limit?: number;
+        /**
+         * The nextCursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/v1/photos/{photoId}/comments/{commentId}/replies';
+};
+
+export type ListRepliesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_CURSOR' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED' | 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'COMMENT_NOT_FOUND' | 'PHOTO_NOT_FOUND';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ListRepliesError = ListRepliesErrors[keyof ListRepliesErrors];
+
+export type ListRepliesResponses = {
+    /**
+     * OK
+     */
+    200: ReplyPage;
+};
+
+export type ListRepliesResponse = ListRepliesResponses[keyof ListRepliesResponses];
+
+export type DeleteCommentData = {
+    body?: never;
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+        /**
+         * Opaque comment id
+         */
+        commentId: string;
+    };
+    query?: never;
+    url: '/v1/photos/{photoId}/comments/{commentId}';
+};
+
+export type DeleteCommentErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'COMMENT_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type DeleteCommentError = DeleteCommentErrors[keyof DeleteCommentErrors];
+
+export type DeleteCommentResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type DeleteCommentResponse = DeleteCommentResponses[keyof DeleteCommentResponses];
+
+export type UnlikeCommentData = {
+    body?: never;
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+        /**
+         * Opaque comment id
+         */
+        commentId: string;
+    };
+    query?: never;
+    url: '/v1/photos/{photoId}/comments/{commentId}/likes/me';
+};
+
+export type UnlikeCommentErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'COMMENT_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type UnlikeCommentError = UnlikeCommentErrors[keyof UnlikeCommentErrors];
+
+export type UnlikeCommentResponses = {
+    /**
+     * No Content
+     */
+    204: void;
+};
+
+export type UnlikeCommentResponse = UnlikeCommentResponses[keyof UnlikeCommentResponses];
+
+export type LikeCommentData = {
+    body?: never;
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+        /**
+         * Opaque comment id
+         */
+        commentId: string;
+    };
+    query?: never;
+    url: '/v1/photos/{photoId}/comments/{commentId}/likes/me';
+};
+
+export type LikeCommentErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'COMMENT_NOT_ALLOWED' | 'PRIVATE_ACCOUNT';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'COMMENT_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type LikeCommentError = LikeCommentErrors[keyof LikeCommentErrors];
+
+export type LikeCommentResponses = {
+    /**
+     * OK
+     */
+    200: CommentLike;
+    /**
+     * Created
+     */
+    201: CommentLike;
+};
+
+export type LikeCommentResponse = LikeCommentResponses[keyof LikeCommentResponses];
+
+export type SetCommentingData = {
+    body: Commenting;
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+    };
+    query?: never;
+    url: '/v1/photos/{photoId}/commenting';
+};
+
+export type SetCommentingErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_DELETED' | 'ACCOUNT_SUSPENDED' | 'FORBIDDEN';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'PHOTO_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type SetCommentingError = SetCommentingErrors[keyof SetCommentingErrors];
+
+export type SetCommentingResponses = {
+    /**
+     * OK
+     */
+    200: CommentingState;
+};
+
+export type SetCommentingResponse = SetCommentingResponses[keyof SetCommentingResponses];
+
 export type UnblockUserData = {
     body?: never;
     path: {
@@ -6379,6 +7165,134 @@ export type ReportPhotoResponses = {
 };
 
 export type ReportPhotoResponse = ReportPhotoResponses[keyof ReportPhotoResponses];
+
+export type ReportCommentData = {
+    body: ReportRequest;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
+    path: {
+        /**
+         * Opaque photo id
+         */
+        photoId: string;
+        /**
+         * Opaque comment id
+         */
+        commentId: string;
+    };
+    query?: never;
+    url: '/v1/reports/photos/{photoId}/comments/{commentId}';
+};
+
+export type ReportCommentErrors = {
+    /**
+     * Bad Request
+     */
+    400: ErrorResponse & {
+        error: {
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+        };
+    };
+    /**
+     * Unauthorized
+     */
+    401: ErrorResponse & {
+        error: {
+            code: 'SESSION_ENDED' | 'TOKEN_EXPIRED' | 'UNAUTHORIZED';
+        };
+    };
+    /**
+     * Forbidden
+     */
+    403: ErrorResponse & {
+        error: {
+            code: 'ACCOUNT_SUSPENDED';
+        };
+    };
+    /**
+     * Not Found
+     */
+    404: ErrorResponse & {
+        error: {
+            code: 'COMMENT_NOT_FOUND';
+        };
+    };
+    /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
+     * Payload Too Large
+     */
+    413: ErrorResponse & {
+        error: {
+            code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unsupported Media Type
+     */
+    415: ErrorResponse & {
+        error: {
+            code: 'UNSUPPORTED_MEDIA_TYPE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
+        };
+    };
+    /**
+     * Too Many Requests
+     */
+    429: ErrorResponse & {
+        error: {
+            code: 'RATE_LIMITED' | 'THROTTLED';
+        };
+    };
+    /**
+     * Internal Server Error
+     */
+    500: ErrorResponse & {
+        error: {
+            code: 'INTERNAL';
+        };
+    };
+    /**
+     * Service Unavailable
+     */
+    503: ErrorResponse & {
+        error: {
+            code: 'ENGINE_UNAVAILABLE' | 'TABLE_NOT_FOUND';
+        };
+    };
+};
+
+export type ReportCommentError = ReportCommentErrors[keyof ReportCommentErrors];
+
+export type ReportCommentResponses = {
+    /**
+     * OK
+     */
+    200: Report;
+    /**
+     * Created
+     */
+    201: Report;
+};
+
+export type ReportCommentResponse = ReportCommentResponses[keyof ReportCommentResponses];
 
 export type ListNoticesData = {
     body?: never;

@@ -22,13 +22,14 @@ import * as table from './commands/table.js';
 import * as users from './commands/users.js';
 import * as worker from './commands/worker.js';
 import * as feed from './commands/feed.js';
+import * as comments from './commands/comments.js';
 
 interface CommandModule {
   register(program: Command, ctx: CliContext): void;
 }
 
 /** Every command group, in help order; a new group is one more entry. */
-const COMMANDS: CommandModule[] = [table, generate, users, photos, social, accounts, moderation, doctor, feed, worker];
+const COMMANDS: CommandModule[] = [table, generate, users, photos, social, comments, accounts, moderation, doctor, feed, worker];
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

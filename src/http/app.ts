@@ -36,6 +36,7 @@ import { safetyRoutes } from './routes/safety.js';
 import { uploadRoutes, uploadTargetRoutes } from './routes/uploads.js';
 import { partTargetRoutes, resumableRoutes } from './routes/resumable.js';
 import { socialRoutes } from './routes/social.js';
+import { commentRoutes } from './routes/comments.js';
 import { feedRoutes } from './routes/feed.js';
 import { exploreRoutes } from './routes/explore.js';
 import { tagRoutes } from './routes/tags.js';
@@ -194,6 +195,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await secured.register(resumableRoutes, { ctx });
         await secured.register(avatarRoutes, { ctx });
         await secured.register(socialRoutes, { ctx });
+        await secured.register(commentRoutes, { ctx });
         await secured.register(safetyRoutes, { ctx });
         await secured.register(reportRoutes, { ctx });
         await secured.register(feedRoutes, { ctx });

@@ -76,6 +76,7 @@ export const openapiOptions: SwaggerOptions = {
       { name: 'users', description: 'Profiles' },
       { name: 'photos', description: 'Photos and their images' },
       { name: 'reactions', description: 'Reactions to photos' },
+      { name: 'comments', description: 'Comments and replies on photos, and their likes' },
       { name: 'follows', description: 'Who follows whom' },
       { name: 'system', description: 'Probes' },
       { name: 'tags', description: 'Hashtags: tag pages and tag search' },

@@ -6,7 +6,7 @@
  */
 import { Type, type TSchema } from 'typebox';
 import { Caption, ProfileUpdate, Reactions, ReactionType, Username } from '../schema/entities.js';
-import { PHOTO_ID_PATTERN } from '../schema/ids.js';
+import { COMMENT_ID_PATTERN, PHOTO_ID_PATTERN } from '../schema/ids.js';
 import { NAMES } from '../schema/names.js';
 import { MAX_MENTIONS_PER_TEXT, MAX_TAGS_PER_TEXT, TAG_MAX_LENGTH } from '../schema/text-entities.js';
 import { MAX_PAGE_SIZE } from '../patterns/index.js';
@@ -92,6 +92,22 @@ export const PhotoId = Type.String({ pattern: PHOTO_ID_PATTERN, description: 'Op
 export const UserParams = Type.Object({ username: Username });
 export const PhotoParams = Type.Object({ photoId: PhotoId });
 export const ReactionParams = Type.Object({ photoId: PhotoId, type: ReactionType });
+export const CommentId = Type.String({ pattern: COMMENT_ID_PATTERN, description: 'Opaque comment id' });
+export const CommentParams = Type.Object({ photoId: PhotoId, commentId: CommentId });
+export const CommentView = Type.Object(
+  {
+    id: CommentId,
+    photoId: PhotoId,
+    author: Username,
+    text: Type.String(),
+    timestamp: ApiTimestamp,
+    likeCount: Type.Integer({ minimum: 0 }),
+    replyCount: Type.Optional(Type.Integer({ minimum: 0, description: 'Top-level comments: how many replies (every reply, exact)' })),
+    replyTo: Type.Optional(Type.String({ pattern: COMMENT_ID_PATTERN, description: 'Replies: the comment replied to' })),
+    likedByMe: Type.Boolean(),
+  },
+  { title: 'Comment' },
+);
 
 export const ImageVariantView = Type.Object(
   {
@@ -159,6 +175,8 @@ export const PhotoView = Type.Object(
     variants: Type.Optional(Type.Array(ImageVariantView)),
     placeholder: Type.Optional(Placeholder),
     urlsExpireAt: Type.Optional(UrlsExpireAt),
+    commentsOff: Type.Boolean({ description: 'The owner turned comments off: posting answers 403 COMMENTS_OFF' }),
+    commentCount: Type.Optional(Type.Integer({ minimum: 0, description: 'Comments and replies on the photo (exact); on every photo read and list, 0 on upload' })),
   },
   { title: 'Photo' },
 );
@@ -271,8 +289,18 @@ export const ProfileCard = Type.Object(
   { title: 'ProfileCard', description: 'A public profile as a list shows it, with your relation to it', additionalProperties: false },
 );
 
+export const CommentPreviewView = Type.Object(
+  { author: Username, text: Type.String({ description: 'The start of the comment (at most 300 characters)' }), timestamp: ApiTimestamp },
+  { title: 'CommentPreview' },
+);
+
 export const PhotoForViewer = Type.Object(
-  { ...PhotoView.properties, myReactions: Type.Array(ReactionType, { description: 'Your reactions on this photo' }) },
+  {
+    ...PhotoView.properties,
+    myReactions: Type.Array(ReactionType, { description: 'Your reactions on this photo' }),
+    commentCount: Type.Integer({ minimum: 0, description: 'Comments and replies on the photo (exact)' }),
+    comments: Type.Array(CommentPreviewView, { maxItems: 2, description: 'Up to 2 of the newest comments you may see, newest first' }),
+  },
   { title: 'PhotoForViewer' },
 );
 

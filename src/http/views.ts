@@ -5,8 +5,9 @@
 import { errors } from '../errors.js';
 import type { MediaUrls } from '../blobs/index.js';
 import type { ReactionType, StoredImage, StoredVariant } from '../schema/entities.js';
-import type { Friendship, Photo, Reaction, User } from '../schema/entities/index.js';
-import { parsePhotoId, photoId, type PhotoRef } from '../schema/ids.js';
+import type { Comment, Friendship, Photo, Reaction, User } from '../schema/entities/index.js';
+import { commentId, parsePhotoId, photoId, type PhotoRef } from '../schema/ids.js';
+import type { CommentSummary } from '../patterns/index.js';
 import { parsePhotoSk } from '../schema/keys.js';
 import { parseEntities } from '../schema/text-entities.js';
 
@@ -79,7 +80,7 @@ export function textEntitiesView(text: string | undefined) {
 }
 
 /** A photo with signed URLs per variant (photos stored before variants existed have none). */
-export function photoView(photo: Photo, urls: MediaUrls) {
+export function photoView(photo: Photo, urls: MediaUrls, commentCount?: number) {
   const image = photo.variants ? imageView({ variants: photo.variants, placeholder: photo.placeholder ?? '' }, urls, photo.username, true) : undefined;
   const feed = photo.variants?.find((v) => v.name === 'feed' && v.format === 'webp') ?? photo.variants?.[0];
   const full = photo.variants?.find((v) => v.name === 'full');
@@ -93,6 +94,8 @@ export function photoView(photo: Photo, urls: MediaUrls) {
     ...(full ? { width: full.width, height: full.height } : {}),
     ...(feed ? { imageUrl: urls.sign(feed.key, photo.username, true).url } : {}),
     ...(image ? { variants: image.variants, placeholder: image.placeholder, urlsExpireAt: image.urlsExpireAt } : {}),
+    commentsOff: photo.commentsOff === true,
+    ...(commentCount === undefined ? {} : { commentCount }),
   };
 }
 
@@ -149,7 +152,29 @@ export function profileCardView(user: User, viewer: { follows: boolean; followed
   return { ...publicUserView(user, urls, { content: user.private !== true || viewer.follows }), viewer: { following: viewer.follows, followedBy: viewer.followedBy, requested: viewer.requested } };
 }
 
-/** A photo with the viewer's own reactions on it. */
-export function photoForViewerView(photo: Photo, myReactions: readonly ReactionType[], urls: MediaUrls) {
-  return { ...photoView(photo, urls), myReactions: [...myReactions] };
+/** A photo with the viewer's own reactions on it, its comment count and the previews the viewer may see. */
+export function photoForViewerView(photo: Photo, myReactions: readonly ReactionType[], urls: MediaUrls, comments: CommentSummary) {
+  return {
+    ...photoView(photo, urls),
+    myReactions: [...myReactions],
+    commentCount: comments.commentCount,
+    comments: comments.previews.map((p) => ({ author: p.author, text: p.text, timestamp: apiTimestamp(p.timestamp) })),
+  };
+}
+
+/** A comment or reply as the API shows it: named by ids, never by its key. */
+export function commentView(comment: Comment, likedByMe: boolean) {
+  const parent = comment.parentTimestamp !== undefined && comment.parentAuthor !== undefined
+    ? commentId({ photoOwner: comment.photoOwner, photoTimestamp: comment.photoTimestamp, timestamp: comment.parentTimestamp, author: comment.parentAuthor })
+    : undefined;
+  return {
+    id: commentId(comment),
+    photoId: photoId(comment.photoOwner, comment.photoTimestamp),
+    author: comment.author,
+    text: comment.text,
+    timestamp: apiTimestamp(comment.timestamp),
+    likeCount: comment.likeCount,
+    ...(parent === undefined ? { replyCount: comment.replyCount ?? 0 } : { replyTo: parent }),
+    likedByMe,
+  };
 }

@@ -23,6 +23,7 @@ import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges, feedPosition, keys, p
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, pageOf, type Db, type Page, type PageRequest } from './db.js';
 import { listable, viewerState } from './viewer.js';
+import { commentSummary, readCommentCounts, visiblePreviews, type CommentSummary } from './comment-counts.js';
 
 export const FEED_PAGE_DEFAULT = 10;
 /** 16 photos and their 16 authors make 96 viewer-state keys: one BatchGetItem. */
@@ -40,6 +41,8 @@ export interface FeedItem {
   myReactions: ReactionType[];
   /** The author follows the reader back. */
   authorFollowsMe: boolean;
+  /** The photo's comment count and newest comments (src/patterns/comment-counts.ts). */
+  comments: CommentSummary;
 }
 
 export interface FeedOptions {
@@ -170,7 +173,8 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
   const authors = [...new Set(live.map((c) => c.author))];
   const photoKeys = live.filter((c) => !c.photo).map((c) => keys.photo(c.author, c.timestamp));
   // Content and viewer state in one BatchGetItem (the profiles and photos as its extra keys).
-  const state = await viewerState(db, reader, authors, live.map((c) => ({ username: c.author, timestamp: c.timestamp })), [...photoKeys, ...authors.map((a) => keys.user(a))]);
+  const refs = live.map((c) => ({ username: c.author, timestamp: c.timestamp }));
+  const [state, counts] = await Promise.all([viewerState(db, reader, authors, refs, [...photoKeys, ...authors.map((a) => keys.user(a))]), readCommentCounts(db, refs)]);
   const content = state.extra;
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
@@ -185,7 +189,7 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
     const author = users.get(c.author);
     if (!photo || !author) continue;
     if (c.author !== reader && !state.follows(c.author)) continue;
-    items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(c.author) });
+    items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(c.author), comments: commentSummary(counts, photo) });
   }
-  return pageOf(items, nextCursor);
+  return pageOf(await visiblePreviews(db, reader, items), nextCursor);
 }

@@ -21,3 +21,7 @@ export * from './idempotency.js';
 export * from './tags.js';
 export * from './mentions.js';
 export * from './push.js';
+export * from './comments.js';
+export * from './comment-deletion.js';
+export * from './comment-lists.js';
+export * from './comment-counts.js';

@@ -18,11 +18,12 @@ import { Photo, User } from '../schema/entities/index.js';
 import { errors } from '../errors.js';
 import { assertTimestamp, assertUsername } from '../schema/entities.js';
 import { keys } from '../schema/keys.js';
-import { mapPage, pageOf, pageSize, type Db, type Page, type PageRequest } from './db.js';
+import { pageOf, pageSize, type Db, type Page, type PageRequest } from './db.js';
 import { listFollowed, listFollowers } from './follows.js';
 import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
 import { hiddenFrom } from './safety/visibility.js';
 import { viewerState, type Relation } from './viewer.js';
+import { commentCountKeys, commentSummary, readCommentCounts, visiblePreviews, type CommentSummary } from './comment-counts.js';
 
 export interface Related extends Relation {
   /** Undefined only if the user's item is missing (an orphan `doctor` reports). */
@@ -131,20 +132,22 @@ export async function listReactorsRelated(db: Db, viewer: string, owner: string,
   );
 }
 
-/** A user's photos, newest first (Query) + one BatchGetItem of my possible reactions (4 keys a photo). */
-export async function listPhotosForViewer(db: Db, viewer: string, username: string, page: PageRequest = {}): Promise<Page<{ photo: Photo; myReactions: ReactionType[] }>> {
+/** A user's photos, newest first (Query) + one BatchGetItem of my possible reactions (4 keys a photo) and, in parallel, one of the comment-count shards (src/patterns/comment-counts.ts). */
+export async function listPhotosForViewer(db: Db, viewer: string, username: string, page: PageRequest = {}, blocks?: ViewerBlocks): Promise<Page<{ photo: Photo; myReactions: ReactionType[]; comments: CommentSummary }>> {
   const list = await listRecentPhotos(db, username, page);
-  const state = await viewerState(db, viewer, [], list.items);
-  return mapPage(list, (photo) => ({ photo, myReactions: state.reactions(photo) }));
+  const [state, counts] = await Promise.all([viewerState(db, viewer, [], list.items), readCommentCounts(db, list.items)]);
+  const items = await visiblePreviews(db, viewer, list.items.map((photo) => ({ photo, myReactions: state.reactions(photo), comments: commentSummary(counts, photo) })), blocks);
+  return pageOf(items, list.nextCursor);
 }
 
-/** One photo and my reactions on it: ONE BatchGetItem of the photo and my 4 possible reaction items (no GetItem). */
-export async function getPhotoForViewer(db: Db, viewer: string, owner: string, timestamp: string): Promise<{ photo: Photo; myReactions: ReactionType[] }> {
+/** One photo, my reactions on it and its comment count: ONE BatchGetItem of the photo, my 4 possible reaction items and its 4 count shards (no GetItem). */
+export async function getPhotoForViewer(db: Db, viewer: string, owner: string, timestamp: string, blocks?: ViewerBlocks): Promise<{ photo: Photo; myReactions: ReactionType[]; comments: CommentSummary }> {
   assertUsername(owner, 'owner');
   assertTimestamp(timestamp);
   const ref = { username: owner, timestamp };
-  const state = await viewerState(db, viewer, [], [ref], [keys.photo(owner, timestamp)]);
-  const [item] = state.extra;
+  const state = await viewerState(db, viewer, [], [ref], [keys.photo(owner, timestamp), ...commentCountKeys(ref)]);
+  const item = state.extra.find((i) => Photo.is(i));
   if (!item) throw errors.photoNotFound(owner, timestamp);
-  return { photo: Photo.decode(item), myReactions: state.reactions(ref) };
+  const [shown] = await visiblePreviews(db, viewer, [{ photo: Photo.decode(item), myReactions: state.reactions(ref), comments: commentSummary(state.extra, ref) }], blocks);
+  return shown!;
 }

@@ -9,6 +9,7 @@ import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { backoff, call, isConditionFailure, pageOf, paginate, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
 import { activeUserCheck, deletingUserCheck, existingUserCheck, inactiveUser } from './guards.js';
 import { assertUserExists } from './users.js';
+import { sweepConversation } from './comment-deletion.js';
 
 export const emptyReactions = (): Reactions => ({ '+1': 0, smiley: 0, sunglasses: 0, heart: 0 });
 
@@ -133,7 +134,7 @@ const DELETE_ATTEMPTS = 20;
 const DRIFT_ROUNDS = 5;
 
 /**
- * Deletes a photo and every reaction on it. Reactions go in transactions of up to 98 that also
+ * Deletes a photo and every reaction on it, then its conversation (sweepConversation). Reactions go in transactions of up to 98 that also
  * decrement the counters; the photo itself goes in a transaction whose condition says its
  * counters match exactly the reactions deleted with it, so a reaction that sneaks in meanwhile
  * (or one the index does not show yet) fails it, and the loop takes it along on the next round.
@@ -217,6 +218,8 @@ export async function deletePhoto(db: Db, owner: string, timestamp: string, as: 
       repaired ||= repair;
       if (!last) continue;
       if (repaired) await deleteLeftReactions(db, owner, timestamp);
+      // The photo is gone, so no comment can be added: its conversation goes after it.
+      await sweepConversation(db, owner, timestamp);
       return;
     }
     await backoff(++failures);

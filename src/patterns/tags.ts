@@ -9,6 +9,7 @@
  *   (`visiblePage`, at most VISIBLE_PAGE_READS reads);
  * - tag search: Query `PK = TAGS#<first 2 chars> AND begins_with(SK, <folded query>)` (Limit 100).
  */
+import { commentSummary, readCommentCounts, visiblePreviews, type CommentSummary } from './comment-counts.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertUsername, type ReactionType } from '../schema/entities.js';
@@ -31,6 +32,7 @@ export interface TagPhoto {
   author: User;
   myReactions: ReactionType[];
   relation: Relation;
+  comments: CommentSummary;
 }
 
 /** The folded tag a path or query names; 400 VALIDATION_FAILED when it can be no tag. */
@@ -52,7 +54,11 @@ async function shown(db: Db, viewer: string, entries: TagEntry[]): Promise<TagPh
   if (unique.length === 0) return [];
   const authors = [...new Set(unique.map((e) => e.photoOwner))];
   const refs = unique.map((e) => ({ username: e.photoOwner, timestamp: e.photoTimestamp }));
-  const state = await viewerState(db, viewer, authors, refs, [...refs.map((r) => keys.photo(r.username, r.timestamp)), ...authors.map((a) => keys.user(a))], { blocks: true, requests: true });
+  // The comment counts beside the page's own batch, as every photo page reads them.
+  const [state, counts] = await Promise.all([
+    viewerState(db, viewer, authors, refs, [...refs.map((r) => keys.photo(r.username, r.timestamp)), ...authors.map((a) => keys.user(a))], { blocks: true, requests: true }),
+    readCommentCounts(db, refs),
+  ]);
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
   for (const item of state.extra) {
@@ -60,15 +66,16 @@ async function shown(db: Db, viewer: string, entries: TagEntry[]): Promise<TagPh
       if (listable(item)) users.set(String(item.username), User.decode(item));
     } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
-  return unique.flatMap((e) => {
+  const items = unique.flatMap((e) => {
     const photo = photos.get(`${e.photoOwner}#${e.photoTimestamp}`);
     const author = users.get(e.photoOwner);
     if (!photo || !author || state.blocked(author.username)) return [];
     if (author.private === true && author.username !== viewer && !state.follows(author.username)) return [];
     // The worker removes an edited caption's old tags; until it has, the read does.
     if (e.source === 'caption' && !distinctTags(photo.caption).includes(e.tag)) return [];
-    return [{ photo, author, myReactions: state.reactions(photo), relation: state.relation(author.username) }];
+    return [{ photo, author, myReactions: state.reactions(photo), relation: state.relation(author.username), comments: commentSummary(counts, photo) }];
   });
+  return visiblePreviews(db, viewer, items);
 }
 
 export async function getTagPhotos(db: Db, viewer: string, tagInput: string, page: PageRequest = {}): Promise<Page<TagPhoto> & { tag: string }> {

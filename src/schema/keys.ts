@@ -28,6 +28,11 @@
  * | Idempotency key | IDEMPOTENCY#<username>   | <scope>#<key digest>           |
  * | Push device | ACCOUNT#<username>           | PUSH#DEVICE#<id>               |
  * | Push preferences | ACCOUNT#<username>      | PUSH#PREFS                     |
+ * | Comment    | COMMENTS#<owner>#<photoTs>    | C#<commentTs>#<author>         |
+ * | Reply      | COMMENTS#<owner>#<photoTs>    | R#<parentTs>#<parentAuthor>#<replyTs>#<author> |
+ * | Comment count shard | COMMENTS#<owner>#<photoTs> | N#<owner>#<photoTs>#<shard 0-3> |
+ * | Comment by author | COMMENTSBY#<author>     | CREF#<owner>#<photoTs>#<commentTs> |
+ * | Comment like | CLIKES#<liker>              | CL#<owner>#<photoTs>#<commentTs>#<commentAuthor> |
  *
  * Account items live in ACCOUNT# partitions that no lab query reads (they all key on USER#,
  * REACTION#, PHOTO# or #FRIEND#), and their SKs (ACCOUNT#, SESSION#) are index partitions
@@ -74,6 +79,22 @@ const HOUR = 'HOUR#';
 const IDEMPOTENCY = 'IDEMPOTENCY#';
 const PUSH_DEVICE = 'PUSH#DEVICE#';
 const PUSH_PREFS = 'PUSH#PREFS';
+const COMMENTS = 'COMMENTS#';
+const COMMENT = 'C#';
+const REPLY = 'R#';
+const COMMENT_COUNT = 'N#';
+const COMMENTS_BY = 'COMMENTSBY#';
+const COMMENT_REF = 'CREF#';
+const COMMENT_LIKES = 'CLIKES#';
+const COMMENT_LIKE = 'CL#';
+
+/**
+ * Counter shards of a photo's comment count, summed at read: a post or delete updates one of
+ * them (picked at random), so a hot photo's transactions spread over four items instead of
+ * conflicting on one; four keys a photo keep a 20-photo page's counts to 80 keys (one
+ * BatchGetItem with room to spare).
+ */
+export const COMMENT_SHARDS = 4;
 
 export const keys = {
   user: (username: string): ItemKey => ({ PK: USER + username, SK: METADATA + username }),
@@ -132,6 +153,55 @@ export const keys = {
   /** A push endpoint of one account (src/patterns/push.ts): in its ACCOUNT# partition, so deletion sweeps it with the sessions. */
   pushDevice: (username: string, deviceId: string): ItemKey => ({ PK: ACCOUNT + username, SK: PUSH_DEVICE + deviceId }),
   pushPreferences: (username: string): ItemKey => ({ PK: ACCOUNT + username, SK: PUSH_PREFS }),
+  /**
+   * A photo's conversation lives in a partition of its own (COMMENTS#<owner>#<photoTs>): comments
+   * sort oldest first under C#, replies under their parent's R# prefix, the count shards in between.
+   * Every SK names its photo or its own time, so no two photos share an InvertedIndex partition.
+   */
+  comment: (owner: string, photoTimestamp: string, timestamp: string, author: string): ItemKey => ({
+    PK: conversationPk(owner, photoTimestamp),
+    SK: `${COMMENT}${timestamp}#${author}`,
+  }),
+  reply: (owner: string, photoTimestamp: string, parentTimestamp: string, parentAuthor: string, timestamp: string, author: string): ItemKey => ({
+    PK: conversationPk(owner, photoTimestamp),
+    SK: `${REPLY}${parentTimestamp}#${parentAuthor}#${timestamp}#${author}`,
+  }),
+  commentCount: (owner: string, photoTimestamp: string, shard: string): ItemKey => ({
+    PK: conversationPk(owner, photoTimestamp),
+    SK: `${COMMENT_COUNT}${owner}#${photoTimestamp}#${shard}`,
+  }),
+  /** One per comment or reply in its author's partition: what account deletion and the doctor find an author's comments by. */
+  commentRef: (author: string, owner: string, photoTimestamp: string, timestamp: string): ItemKey => ({
+    PK: COMMENTS_BY + author,
+    SK: `${COMMENT_REF}${owner}#${photoTimestamp}#${timestamp}`,
+  }),
+  /** One per (liker, comment): the liker's partition lists their likes; InvertedIndex (SK) lists a comment's. */
+  commentLike: (liker: string, owner: string, photoTimestamp: string, timestamp: string, author: string): ItemKey => ({
+    PK: COMMENT_LIKES + liker,
+    SK: commentLikeSk(owner, photoTimestamp, timestamp, author),
+  }),
+};
+
+const conversationPk = (owner: string, photoTimestamp: string): string => `${COMMENTS}${owner}#${photoTimestamp}`;
+const commentLikeSk = (owner: string, photoTimestamp: string, timestamp: string, author: string): string => `${COMMENT_LIKE}${owner}#${photoTimestamp}#${timestamp}#${author}`;
+
+/** Key conditions of the comment access patterns (src/patterns/comments*.ts). */
+export const commentRanges = {
+  /** The whole conversation of a photo: comments, replies and count shards. */
+  conversation: (owner: string, photoTimestamp: string) => ({ pk: conversationPk(owner, photoTimestamp) }),
+  /** Top-level comments of a photo, oldest first ascending. */
+  topLevel: (owner: string, photoTimestamp: string) => ({ pk: conversationPk(owner, photoTimestamp), prefix: COMMENT }),
+  /** The replies of one comment, oldest first ascending. */
+  replies: (owner: string, photoTimestamp: string, parentTimestamp: string, parentAuthor: string) => ({
+    pk: conversationPk(owner, photoTimestamp),
+    prefix: `${REPLY}${parentTimestamp}#${parentAuthor}#`,
+  }),
+  /** Every comment and reply an author wrote. */
+  byAuthor: (author: string) => ({ pk: COMMENTS_BY + author }),
+  /** Every comment like a user gave. */
+  likesBy: (liker: string) => ({ pk: COMMENT_LIKES + liker }),
+  /** InvertedIndex: every like of one comment (`SK = CL#...`). */
+  likesOf: (owner: string, photoTimestamp: string, timestamp: string, author: string) => ({ sk: commentLikeSk(owner, photoTimestamp, timestamp, author) }),
 };
 
 /** Every item of one account's private partition (credentials, sessions, tokens, throttles). */
@@ -148,6 +218,7 @@ export const sessionIdOfKey = (sk: string): string | undefined => (sk.startsWith
 export const KEY_PREFIXES = [
   USER, METADATA, PHOTO, REACTION, FRIEND, ACCOUNT, SESSION, TOKEN, THROTTLE, EMAIL, `${DELETION}#`,
   BLOCK, BLOCKED, FOLLOW_REQUEST, REQUESTER, REPORT, REPORTER, REPORTS, NOTICE, TAKEDOWN, PRIVACY, IDEMPOTENCY,
+  COMMENTS, COMMENTS_BY, COMMENT_REF, COMMENT_LIKES,
 ] as const;
 
 export function photoSk(username: string, timestamp: string): string {
@@ -521,6 +592,7 @@ export type EntityKind =
   | 'credentials' | 'session' | 'mailToken' | 'loginThrottle' | 'passwordThrottle' | 'emailProbes' | 'emailClaim' | 'deletionJob'
   | 'block' | 'followRequest' | 'report' | 'reportQueue' | 'notice' | 'privateMark'
   | 'uploadSlot' | 'storageUse' | 'hourlyUploads' | 'idempotency'
+  | 'comment' | 'commentCount' | 'commentRef' | 'commentLike'
   | 'feedEntry' | 'feedBigAuthors' | 'celebrityFollow' | 'recentPhotos' | 'activityItem' | 'activityState'
   | 'directoryToken' | 'checkpoint' | 'deadLetter' | 'workerStatus'
   | 'exploreEntry' | 'popularAccount' | 'activeAccount' | 'tagEntry' | 'tagName' | 'eventLogEntry' | 'streamTicket'
@@ -596,6 +668,13 @@ function parseMainKey(key: ItemKey): ParsedKey | undefined {
     const [scope, digest] = cut(sk, 2) ?? [];
     return digest === undefined ? undefined : parsed('idempotency', { username: pk.slice(IDEMPOTENCY.length), scope: scope!, digest });
   }
+  if (pk.startsWith(COMMENTS)) {
+    if (sk.startsWith(COMMENT) || sk.startsWith(REPLY)) return parsed('comment', {});
+    if (sk.startsWith(COMMENT_COUNT)) return parsed('commentCount', {});
+    return undefined;
+  }
+  if (pk.startsWith(COMMENTS_BY) && sk.startsWith(COMMENT_REF)) return parsed('commentRef', {});
+  if (pk.startsWith(COMMENT_LIKES) && sk.startsWith(COMMENT_LIKE)) return parsed('commentLike', {});
   return undefined;
 }
 

@@ -60,6 +60,8 @@ describe('uploads', () => {
       variants: expect.any(Array),
       placeholder: expect.any(String),
       urlsExpireAt: expect.stringMatching(/Z$/),
+      commentsOff: false,
+      commentCount: 0,
     });
     expect(answer.headers.get('location')).toBe(photoPath('alice', timestamp));
 

@@ -34,6 +34,7 @@ let worker: Worker;
 let bob: Session;
 let bobPassword = 'password-of-bob';
 let alicePhotoId: string;
+let aliceCommentId: string;
 let openapi: Json;
 /** Path and query values of signed URLs the API handed out, per operation that takes them back. */
 const signedUrls: Record<string, Record<string, string>> = {};
@@ -66,6 +67,12 @@ beforeAll(async () => {
   signedUrls.putUploadPart = signedValues(resumable.body.missing[0].url, /\/v1\/uploads\/(?<uploadId>[^/]+)\/parts\/(?<partNumber>\d+)$/);
   expect((await api.call('PATCH', '/v1/me', { token: alice, json: { pinnedPhotoId: alicePhotoId } })).status).toBe(200);
   expect((await api.call('PUT', `/v1/photos/${alicePhotoId}/reactions/heart`, { token: alice })).status).toBe(201);
+  // A comment of alice's with a reply and a like: the comment operations walk it.
+  const comment = await api.call('POST', `/v1/photos/${alicePhotoId}/comments`, { token: alice, json: { text: 'her own comment' } });
+  expect(comment.status).toBe(201);
+  aliceCommentId = comment.body.id;
+  expect((await api.call('POST', `/v1/photos/${alicePhotoId}/comments`, { token: alice, json: { text: 'her reply', replyTo: aliceCommentId } })).status).toBe(201);
+  expect((await api.call('PUT', `/v1/photos/${alicePhotoId}/comments/${aliceCommentId}/likes/me`, { token: alice })).status).toBe(201);
   expect((await api.call('PUT', '/v1/users/bob/followers/me', { token: alice })).status).toBe(201);
   expect((await api.call('PUT', '/v1/users/alice/followers/me', { token: bob.accessToken })).status).toBe(201);
   // Feeds, activity and search are derived from the stream: alice must be in them when walked.
@@ -86,7 +93,7 @@ function resolve(schema: Json | undefined): Json | undefined {
 
 /** A plausible value for a path or query parameter, or undefined when the walker has none. */
 function paramValue(name: string, schema: Json | undefined, username: string, operationId: string): string | undefined {
-  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', query: 'ali', tag: 'alice_tag', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', sessionId: 'A'.repeat(22), deviceId: 'A'.repeat(22), ...signedUrls[operationId] };
+  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', query: 'ali', tag: 'alice_tag', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', sessionId: 'A'.repeat(22), deviceId: 'A'.repeat(22), commentId: aliceCommentId, ...signedUrls[operationId] };
   if (values[name] !== undefined) return values[name];
   if (Array.isArray(schema?.enum)) return String(schema.enum[0]);
   if (typeof schema?.const === 'string') return schema.const;
@@ -119,6 +126,8 @@ function bodyFor(operationId: string, schema: Json | undefined): Json {
     private: false,
     reason: 'spam',
     caption: 'walked',
+    text: 'walked',
+    enabled: true,
     // A direct upload's slot: the 1x1 PNG the walker uploads elsewhere.
     contentLength: PNG_1x1.length,
     contentType: 'image/png',

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { auditTable, describeProblem } from '../../admin/doctor.js';
 import { auditSafety, describeSafetyProblem } from '../../admin/safety-doctor.js';
+import { auditComments, describeCommentProblem } from '../../admin/comment-doctor.js';
 import { auditBlobs, describeBlobProblem } from '../../admin/doctor-blobs.js';
 import { auditDerived, describeDerivedProblem } from '../../admin/doctor-derived.js';
 import { createBlobStore } from '../../blobs/index.js';
@@ -21,20 +22,27 @@ export function register(program: Command, ctx: CliContext): void {
     // Safety repairs first: ending a blocked pair's follow changes what the counters should be.
     const safety = await auditSafety(db.doc, db.table, { fix: options.fix === true });
     const report = await auditTable(db.doc, db.table, { fix: options.fix === true });
+    const comments = await auditComments(db.doc, db.table, { fix: options.fix === true });
     // Stored files against the items that reference them (the configured blob store).
     const files = await auditBlobs(db, createBlobStore(ctx.config().blobs), { fix: options.fix === true });
     const filesLeft = options.fix ? files.problems.length - (files.fixed ?? 0) : files.problems.length;
-    const remaining = [...(options.fix ? (report.remaining ?? []) : report.problems), ...(options.fix ? (safety.remaining ?? []) : safety.problems)];
+    const remaining = [
+      ...(options.fix ? (report.remaining ?? []) : report.problems),
+      ...(options.fix ? (safety.remaining ?? []) : safety.problems),
+      ...(options.fix ? (comments.remaining ?? []) : comments.problems),
+    ];
     // Feeds, activity and the directory, checked against the table just audited.
     const derived = await auditDerived(db, { fix: options.fix === true, settings: ctx.config().derived });
     const missing = derived.missing?.missing ?? [];
     const derivedRemaining = (options.fix ? derived.problems.length - (derived.fixed ?? 0) : derived.problems.length) + (options.fix ? missing.length - (derived.missing?.rebuilt ?? 0) : missing.length) +
       (options.fix ? (derived.tagCountsLeft ?? 0) : (derived.tagCounts?.length ?? 0));
-    ctx.print({ ...report, safety, files, derived }, () => [
+    ctx.print({ ...report, safety, comments, files, derived }, () => [
       ...safety.problems.map(describeSafetyProblem),
       ...(options.fix && safety.problems.length > 0 ? [`Safety: repaired ${safety.fixed ?? 0} of ${safety.problems.length}.`] : []),
       `Scanned ${report.scanned} items: ${report.users} users, ${report.photos} photos, ${report.reactions} reactions, ${report.friendships} friendships.`,
       ...report.problems.map(describeProblem),
+      ...comments.problems.map(describeCommentProblem),
+      ...(options.fix && comments.problems.length > 0 ? [`Comments: repaired ${comments.fixed ?? 0} of ${comments.problems.length}.`] : []),
       report.problems.length === 0 ? 'No problems found.' : `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} found.`,
       ...(options.fix && report.problems.length > 0 ? [`Repaired ${report.fixed ?? 0}; ${remaining.length} remain.`] : []),
       `Stored files: ${files.files}, referenced by items: ${files.referenced}.`,

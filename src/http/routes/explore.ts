@@ -32,7 +32,7 @@ export const exploreRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       const urls = ctx.media.urlsFor(request);
       // Nobody here is followed by the reader, and no author is private (so no request is pending).
       return mapPage(page, (item) => ({
-        photo: photoForViewerView(item.photo, item.myReactions, urls),
+        photo: photoForViewerView(item.photo, item.myReactions, urls, item.comments),
         author: profileCardView(item.author, { follows: false, followedBy: item.authorFollowsMe, requested: false }, urls),
       }));
     },

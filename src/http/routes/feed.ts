@@ -31,7 +31,7 @@ export const feedRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
       const page = await getFeed(db, request.username, request.query);
       // Every author is followed (or the reader): a follow leaves no pending request beside it.
       return mapPage(page, (item) => ({
-        photo: photoForViewerView(item.photo, item.myReactions, ctx.media.urlsFor(request)),
+        photo: photoForViewerView(item.photo, item.myReactions, ctx.media.urlsFor(request), item.comments),
         author: profileCardView(item.author, { follows: item.author.username !== request.username, followedBy: item.authorFollowsMe, requested: false }, ctx.media.urlsFor(request)),
       }));
     },

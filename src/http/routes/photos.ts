@@ -116,7 +116,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         // Refused before any image work, as the direct upload's body schema refuses it.
         assertCaption(form.caption);
         const photo = await ingestPhoto(ctx, { username, path: file.path, caption: form.caption });
-        return await reply.status(201).header('location', photoPath(photo)).send(view(photo, request));
+        return await reply.status(201).header('location', photoPath(photo)).send(photoView(photo, media.urlsFor(request), 0));
       } finally {
         release();
         await file?.remove();
@@ -139,8 +139,8 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       },
     },
     async (request) => {
-      const page = await listPhotosForViewer(db, request.username, request.params.username, request.query);
-      return mapPage(page, ({ photo, myReactions }) => photoForViewerView(photo, myReactions, media.urlsFor(request)));
+      const page = await listPhotosForViewer(db, request.username, request.params.username, request.query, viewerBlocks(request));
+      return mapPage(page, ({ photo, myReactions, comments }) => photoForViewerView(photo, myReactions, media.urlsFor(request), comments));
     },
   );
 
@@ -159,8 +159,8 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     },
     async (request) => {
       const { username, timestamp } = photoRef(request.params.photoId);
-      const { photo, myReactions } = await getPhotoForViewer(db, request.username, username, timestamp);
-      return photoForViewerView(photo, myReactions, media.urlsFor(request));
+      const { photo, myReactions, comments } = await getPhotoForViewer(db, request.username, username, timestamp, viewerBlocks(request));
+      return photoForViewerView(photo, myReactions, media.urlsFor(request), comments);
     },
   );
 

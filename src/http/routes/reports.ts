@@ -8,12 +8,14 @@ import { Type } from 'typebox';
 import { findReport, listNotices, mapPage, ReportBody, reportTarget, targetName, type Notice, type Report, type ReportTarget } from '../../patterns/index.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { putOnce } from '../idempotent.js';
-import { errorsFor, Page, PageQuery, PhotoId, PhotoParams, UserParams } from '../schemas.js';
+import { CommentId, CommentParams, errorsFor, Page, PageQuery, PhotoId, PhotoParams, UserParams } from '../schemas.js';
+import { errors } from '../../errors.js';
+import { parseCommentId } from '../../schema/ids.js';
 import { apiTimestamp, photoRef } from '../views.js';
 
 const ReportView = Type.Object(
   {
-    target: Type.String({ description: '`user:<username>` or `photo:<photoId>`' }),
+    target: Type.String({ description: '`user:<username>`, `photo:<photoId>` or `comment:<commentId>`' }),
     reason: Type.String(),
     text: Type.Optional(Type.String()),
     state: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
@@ -23,12 +25,12 @@ const ReportView = Type.Object(
 );
 
 const NoticeView = Type.Object(
-  { photoId: PhotoId, reason: Type.String(), at: Type.String({ format: 'date-time' }) },
-  { title: 'TakedownNotice', description: 'A photo of yours a moderator took down, and why' },
+  { photoId: PhotoId, commentId: Type.Optional(CommentId), reason: Type.String(), at: Type.String({ format: 'date-time' }) },
+  { title: 'TakedownNotice', description: 'A photo of yours (or, with commentId, a comment of yours on that photo) a moderator took down, and why' },
 );
 
 const reportView = (r: Report) => ({ target: r.target, reason: r.reason, ...(r.text ? { text: r.text } : {}), state: r.state, createdAt: apiTimestamp(r.createdAt) });
-const noticeView = (n: Notice) => ({ photoId: n.photoId, reason: n.reason, at: apiTimestamp(n.at) });
+const noticeView = (n: Notice) => ({ photoId: n.photoId, ...(n.commentId ? { commentId: n.commentId } : {}), reason: n.reason, at: apiTimestamp(n.at) });
 
 export const reportRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx }, done) => {
   const { db, config } = ctx;
@@ -78,6 +80,29 @@ export const reportRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       const ref = photoRef(request.params.photoId);
       const target: ReportTarget = { kind: 'photo', owner: ref.username, timestamp: ref.timestamp, photoId: request.params.photoId };
       const { created, value } = await report(request.username, target, request.body);
+      return reply.status(created ? 201 : 200).send(reportView(value));
+    },
+  );
+
+  app.put(
+    '/reports/photos/:photoId/comments/:commentId',
+    {
+      config: { ...writes.config, idempotent: true, visibility: 'write' },
+      schema: {
+        operationId: 'reportComment',
+        tags: ['safety'],
+        summary: 'Report a comment to the moderators (201; 200 with your earlier report of it)',
+        security: BEARER,
+        params: CommentParams,
+        body: ReportBody,
+        response: { 200: ReportView, 201: ReportView, ...errorCodes('COMMENT_NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      const ref = photoRef(request.params.photoId);
+      const comment = parseCommentId(request.params.commentId);
+      if (!comment || comment.photoOwner !== ref.username || comment.photoTimestamp !== ref.timestamp) throw errors.commentNotFound();
+      const { created, value } = await report(request.username, { kind: 'comment', comment, commentId: request.params.commentId }, request.body);
       return reply.status(created ? 201 : 200).send(reportView(value));
     },
   );

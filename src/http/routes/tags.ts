@@ -51,7 +51,7 @@ export const tagRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx
       const page = await getTagPhotos(db, request.username, request.params.tag, request.query);
       const urls = media.urlsFor(request);
       const { items, nextCursor } = mapPage(page, (item) => ({
-        photo: photoForViewerView(item.photo, item.myReactions, urls),
+        photo: photoForViewerView(item.photo, item.myReactions, urls, item.comments),
         author: profileCardView(item.author, { follows: item.relation.following, followedBy: item.relation.followedBy, requested: item.relation.requested }, urls),
       }));
       return { tag: page.tag, items, ...(nextCursor === undefined ? {} : { nextCursor }) };

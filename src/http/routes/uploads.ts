@@ -186,7 +186,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
         return await reply
           .status(201)
           .header('location', photoPath(photo))
-          .send(photoView(photo, media.urlsFor(request)));
+          .send(photoView(photo, media.urlsFor(request), 0));
       } finally {
         release();
         await file?.remove();

@@ -9,7 +9,8 @@
  * 2. `finishDeletion` empties the account in bounded transactions, each of which deletes
  *    items together with the counter changes they imply, so every counter is exact after
  *    every step: sessions and tokens; reactions given (each photo's counter down); follows
- *    both ways (the other user's counter and this user's down); photos with the reactions on
+ *    both ways (the other user's counter and this user's down); comment likes given and comments
+ *    written, replies to them included (comment-deletion.ts, each count down); photos with the reactions on
  *    them (files first, through `deleteFiles`); every other item that names the account
  *    (leftovers.ts: blocks and requests both ways, notices, reports, usage); its derived feed
  *    and activity (`deleteDerived`); the avatar's files (`deleteUserFiles`); finally the
@@ -28,6 +29,7 @@ import { backoff, call, paginate, RETRY, transact, type Db } from '../db.js';
 import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../guards.js';
 import { deleteUploadSlot, openUploads, type UploadSlot } from '../media.js';
 import { deletePhoto } from '../photos.js';
+import { deleteCommentsOf } from '../comment-deletion.js';
 import { drain, page, STALLED_ROUNDS, type Step } from './deletion-steps.js';
 import { repairIf } from '../repair.js';
 import { releaseReservedAddresses } from './email-change.js';
@@ -160,6 +162,10 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
       await deleteReactionsGiven(db, username, step);
       await deleteFollowing(db, username, step);
       await deleteFollowers(db, username, step);
+      await deleteCommentsOf(db, username, () => {
+        if ((options.maxSteps !== undefined && steps >= options.maxSteps) || options.shouldStop?.()) throw new Paused();
+        steps++;
+      });
       await deletePhotos(db, username, options, () => {
         if ((options.maxSteps !== undefined && steps >= options.maxSteps) || options.shouldStop?.()) throw new Paused();
         steps++;

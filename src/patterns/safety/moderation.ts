@@ -11,7 +11,9 @@ import { errors } from '../../errors.js';
 import { assertUsername, validator } from '../../schema/entities.js';
 import type { Photo } from '../../schema/entities/index.js';
 import { Notice as NoticeItem } from '../../schema/entities/index.js';
-import { photoId } from '../../schema/ids.js';
+import { commentId, photoId, type CommentRefId } from '../../schema/ids.js';
+import { getComment } from '../comments.js';
+import { deleteComment } from '../comment-deletion.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from '../db.js';
@@ -57,6 +59,8 @@ async function conditionalUpdate(db: Db, username: string, expression: string, v
 
 export interface Notice {
   photoId: string;
+  /** A comment taken down (on the photo `photoId`). */
+  commentId?: string;
   reason: string;
   at: string;
 }
@@ -77,6 +81,19 @@ export async function takeDownPhoto(db: Db, owner: string, timestamp: string, re
   return { notice, photo };
 }
 
+/**
+ * GetItem of the comment, PutItem of its author's notice, then `deleteComment` as a moderator
+ * (its replies and likes with it, every count exact). As for photos, the notice goes first.
+ */
+export async function takeDownComment(db: Db, ref: CommentRefId, reasonInput: unknown): Promise<Notice> {
+  const reason = reasonCheck.assert(reasonInput, 'reason');
+  const comment = await getComment(db, ref);
+  const notice: Notice = { photoId: photoId(comment.photoOwner, comment.photoTimestamp), commentId: commentId(comment), reason, at: uniqueTimestamp() };
+  await call(db, 'takeDownComment', () => db.doc.send(new PutCommand({ TableName: db.table, Item: { ...keys.notice(comment.author, notice.at, notice.photoId), owner: comment.author, ...notice } })));
+  await deleteComment(db, ref, 'moderator');
+  return notice;
+}
+
 /** A user's takedown notices, oldest first: Query `PK = NOTICE#u AND begins_with(SK, TAKEDOWN#)`. */
 export async function listNotices(db: Db, ownerInput: string, page: PageRequest = {}): Promise<Page<Notice>> {
   const owner = assertUsername(ownerInput);
@@ -88,8 +105,8 @@ export async function listNotices(db: Db, ownerInput: string, page: PageRequest 
     { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
     page,
     (item) => {
-      const { photoId, reason, at } = NoticeItem.decode(item);
-      return { photoId, reason, at };
+      const { photoId, commentId, reason, at } = NoticeItem.decode(item);
+      return { photoId, ...(commentId ? { commentId } : {}), reason, at };
     },
   );
   return result;

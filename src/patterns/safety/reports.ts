@@ -11,7 +11,8 @@
 import { Type, type Static } from 'typebox';
 import { errors } from '../../errors.js';
 import { assertUsername, validator } from '../../schema/entities.js';
-import { Report, ReportQueueEntry } from '../../schema/entities/index.js';
+import { commentKey, Report, ReportQueueEntry } from '../../schema/entities/index.js';
+import type { CommentRefId } from '../../schema/ids.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
@@ -32,10 +33,14 @@ export const REPORT_STATES = ['open', 'resolved'] as const;
 export type ReportState = (typeof REPORT_STATES)[number];
 export type { Report };
 
-/** What is reported: a user, or a photo (by its owner and timestamp, shown as its id). */
-export type ReportTarget = { kind: 'user'; username: string } | { kind: 'photo'; owner: string; timestamp: string; photoId: string };
+/** What is reported: a user, a photo (by its owner and timestamp, shown as its id), or a comment (shown as its id). */
+export type ReportTarget =
+  | { kind: 'user'; username: string }
+  | { kind: 'photo'; owner: string; timestamp: string; photoId: string }
+  | { kind: 'comment'; comment: CommentRefId; commentId: string };
 
-export const targetName = (target: ReportTarget): string => (target.kind === 'user' ? `user:${target.username}` : `photo:${target.photoId}`);
+export const targetName = (target: ReportTarget): string =>
+  target.kind === 'user' ? `user:${target.username}` : target.kind === 'photo' ? `photo:${target.photoId}` : `comment:${target.commentId}`;
 
 /**
  * TransactWriteItems: Put report `attribute_not_exists(PK)` + Put queue entry + ConditionCheck
@@ -46,7 +51,7 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
   const body = reportCheck.assert(input, 'report');
   const name = targetName(target);
   const report: Report = { target: name, reporter, reason: body.reason, ...(body.text ? { text: body.text } : {}), state: 'open', createdAt: uniqueTimestamp() };
-  const targetKey = target.kind === 'user' ? keys.user(target.username) : keys.photo(target.owner, target.timestamp);
+  const targetKey = target.kind === 'user' ? keys.user(target.username) : target.kind === 'photo' ? keys.photo(target.owner, target.timestamp) : commentKey(target.comment);
   await transact(
     db,
     'reportTarget',
@@ -59,7 +64,7 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
     ],
     (failed, reasons) => {
       if (failed(0)) return safetyErrors.reportExists(reporter, name);
-      if (failed(2)) return target.kind === 'user' ? errors.userNotFound(target.username) : errors.unknownPhotoId(target.photoId);
+      if (failed(2)) return target.kind === 'user' ? errors.userNotFound(target.username) : target.kind === 'photo' ? errors.unknownPhotoId(target.photoId) : errors.commentNotFound();
       return inactiveUser(reporter, reasons[3]);
     },
   );

@@ -2,6 +2,7 @@
 import type { AnyEntity } from '../entity.js';
 import { Credentials, DeletionJob, EmailClaim, EmailProbes, LoginThrottle, MailToken, PasswordThrottle, Session } from './account.js';
 import { ActiveAccount, ActivityItem, ActivityState, CelebrityFollow, Checkpoint, DeadLetterItem, DirectoryToken, EventLogEntry, ExploreEntry, FeedBigAuthors, FeedEntry, PopularAccount, RecentPhotos, StreamTicket, TagEntry, TagName, WorkerHeartbeat } from './derived.js';
+import { Comment, CommentCount, CommentLike, CommentRef } from './comment.js';
 import { Friendship } from './friendship.js';
 import { Photo } from './photo.js';
 import { PushCollapse, PushDevice, PushPreferences } from './push.js';
@@ -11,6 +12,7 @@ import { HourlyUploads, IdempotencyKey, StorageUse, UploadSlot } from './uploads
 import { User } from './user.js';
 
 export * from './account.js';
+export * from './comment.js';
 export * from './derived.js';
 export * from './friendship.js';
 export * from './photo.js';
@@ -27,6 +29,7 @@ export const MAIN_ENTITIES: readonly AnyEntity[] = [
   Block, FollowRequest, PrivateMark, Report, ReportQueueEntry, Notice,
   UploadSlot, StorageUse, HourlyUploads, IdempotencyKey,
   PushDevice, PushPreferences,
+  Comment, CommentCount, CommentRef, CommentLike,
 ];
 
 /** The derived table's entities. */

@@ -18,6 +18,8 @@ export const Photo = defineEntity({
     captionEditedAt: Type.Optional(Type.String()),
     variants: Type.Optional(Type.Array(StoredVariant)),
     placeholder: Type.Optional(Type.String()),
+    /** Set while the owner has turned comments off: posting checks it in the same transaction. */
+    commentsOff: Type.Optional(Type.Boolean()),
   },
   key: (photo) => keys.photo(photo.username, photo.timestamp),
 });

@@ -66,11 +66,11 @@ export const ReportQueueEntry = defineEntity({
 });
 export type ReportQueueEntry = EntityType<typeof ReportQueueEntry>;
 
-/** What a photo's owner is told when a moderator took it down. */
+/** What a photo's owner (or a comment's author, with `commentId`) is told when a moderator took it down. */
 export const Notice = defineEntity({
   name: 'Notice',
   kind: 'notice',
-  attributes: { owner: Type.String(), photoId: Type.String(), reason: Type.String(), at: Type.String() },
+  attributes: { owner: Type.String(), photoId: Type.String(), commentId: Type.Optional(Type.String()), reason: Type.String(), at: Type.String() },
   key: (n) => keys.notice(n.owner, n.at, n.photoId),
 });
 export type Notice = EntityType<typeof Notice>;

@@ -1,0 +1,137 @@
+/**
+ * The comment invariants, audited and repaired (`quick-photos doctor`, one Scan of its own):
+ *  - each photo's comment count (the sum of its shards) equals its comments and replies;
+ *  - each comment's `replyCount` equals its replies, its `likeCount` its likes;
+ *  - no comment, reply or shard outlives its photo, no reply its parent, no ref or like its
+ *    comment (repair: delete it, conditioned on what it lacks still being absent; a comment's
+ *    ref and likes follow on the next round).
+ * Every repair is conditional on what the audit read; the re-audit says what is left.
+ */
+import type { DocClient } from '../engine/doc-client.js';
+import type { RawItem } from '../schema/entity.js';
+import { Comment, CommentCount, CommentLike, commentKey, CommentRef } from '../schema/entities/index.js';
+import { classifyKey, COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
+import { forEachTableItem } from '../patterns/audit/index.js';
+import { repairCommentCount } from '../patterns/comment-counts.js';
+import { absent, deleteIf, operatorDb, setCounterIf } from '../patterns/repair.js';
+
+export type CommentProblem =
+  | { type: 'comment-count'; owner: string; timestamp: string; stored: (number | undefined)[]; actual: number }
+  | { type: 'comment-counter'; key: ItemKey; field: 'replyCount' | 'likeCount'; stored: unknown; actual: number }
+  | { type: 'orphan-comment-item'; key: ItemKey; reason: string; missing: ItemKey };
+
+export interface CommentReport {
+  comments: number;
+  problems: CommentProblem[];
+  fixed?: number;
+  remaining?: CommentProblem[];
+}
+
+const id = (key: ItemKey) => `${key.PK}\n${key.SK}`;
+
+export function describeCommentProblem(p: CommentProblem): string {
+  switch (p.type) {
+    case 'comment-count':
+      return `Photo<${p.owner} -- ${p.timestamp}> commentCount is ${p.stored.reduce<number>((s, n) => s + (n ?? 0), 0)}, its comments say ${p.actual}`;
+    case 'comment-counter':
+      return `comment ${p.key.PK} / ${p.key.SK}: ${p.field} is ${String(p.stored)}, its items say ${p.actual}`;
+    case 'orphan-comment-item':
+      return `orphan comment item ${p.key.PK} / ${p.key.SK}: ${p.reason}`;
+  }
+}
+
+export async function auditCommentsOnce(doc: DocClient, table: string): Promise<CommentReport> {
+  const photos = new Set<string>();
+  const comments = new Map<string, { key: ItemKey; comment: Comment; replies: number; likes: number }>();
+  const shards = new Map<string, { owner: string; timestamp: string; stored: (number | undefined)[] }>();
+  const refs: { key: ItemKey; comment: ItemKey }[] = [];
+  const likes: { key: ItemKey; comment: ItemKey }[] = [];
+  const onItem = (item: RawItem) => {
+    const key = { PK: String(item.PK), SK: String(item.SK) };
+    const kind = classifyKey(key);
+    if (kind.kind === 'photo') photos.add(id(key));
+    else if (Comment.is(item)) comments.set(id(key), { key, comment: Comment.decode(item), replies: 0, likes: 0 });
+    else if (CommentCount.is(item)) {
+      const shard = CommentCount.decode(item);
+      const photoId = id(keys.photo(shard.photoOwner, shard.photoTimestamp));
+      const entry = shards.get(photoId) ?? { owner: shard.photoOwner, timestamp: shard.photoTimestamp, stored: Array.from({ length: COMMENT_SHARDS }, () => undefined) };
+      entry.stored[shard.shard] = shard.count;
+      shards.set(photoId, entry);
+    } else if (CommentRef.is(item)) refs.push({ key, comment: commentKey(CommentRef.decode(item)) });
+    else if (CommentLike.is(item)) likes.push({ key, comment: commentKey(CommentLike.decode(item)) });
+  };
+  await forEachTableItem(operatorDb(doc, table), 4, (items) => items.forEach(onItem));
+
+  const problems: CommentProblem[] = [];
+  const actual = new Map<string, { owner: string; timestamp: string; n: number }>();
+  for (const { key, comment } of comments.values()) {
+    const photoKey = keys.photo(comment.photoOwner, comment.photoTimestamp);
+    if (!photos.has(id(photoKey))) {
+      problems.push({ type: 'orphan-comment-item', key, reason: 'its photo does not exist', missing: photoKey });
+      continue;
+    }
+    if (comment.parentTimestamp !== undefined && comment.parentAuthor !== undefined) {
+      const parentKey = keys.comment(comment.photoOwner, comment.photoTimestamp, comment.parentTimestamp, comment.parentAuthor);
+      const parent = comments.get(id(parentKey));
+      if (!parent) {
+        problems.push({ type: 'orphan-comment-item', key, reason: 'the comment it replies to does not exist', missing: parentKey });
+        continue;
+      }
+      parent.replies += 1;
+    }
+    const photoId = id(photoKey);
+    const entry = actual.get(photoId) ?? { owner: comment.photoOwner, timestamp: comment.photoTimestamp, n: 0 };
+    entry.n += 1;
+    actual.set(photoId, entry);
+  }
+  for (const ref of refs) if (!comments.has(id(ref.comment))) problems.push({ type: 'orphan-comment-item', key: ref.key, reason: 'its comment does not exist', missing: ref.comment });
+  for (const like of likes) {
+    const comment = comments.get(id(like.comment));
+    if (comment) comment.likes += 1;
+    else problems.push({ type: 'orphan-comment-item', key: like.key, reason: 'its comment does not exist', missing: like.comment });
+  }
+  for (const [photoId, entry] of shards) {
+    const photoKey = keys.photo(entry.owner, entry.timestamp);
+    if (!photos.has(photoId)) {
+      for (let i = 0; i < COMMENT_SHARDS; i++) {
+        if (entry.stored[i] !== undefined) problems.push({ type: 'orphan-comment-item', key: keys.commentCount(entry.owner, entry.timestamp, String(i)), reason: 'its photo does not exist', missing: photoKey });
+      }
+    }
+  }
+  for (const [photoId, entry] of new Map([...shards].map(([k, v]) => [k, { owner: v.owner, timestamp: v.timestamp }])).entries()) if (!actual.has(photoId) && photos.has(photoId)) actual.set(photoId, { ...entry, n: 0 });
+  for (const [photoId, { owner, timestamp, n }] of actual) {
+    const stored = shards.get(photoId)?.stored ?? Array.from({ length: COMMENT_SHARDS }, () => undefined);
+    if (stored.reduce<number>((s, v) => s + (v ?? 0), 0) !== n) problems.push({ type: 'comment-count', owner, timestamp, stored, actual: n });
+  }
+  for (const { key, comment, replies, likes: liked } of comments.values()) {
+    if (comment.parentTimestamp === undefined && (comment.replyCount ?? 0) !== replies) problems.push({ type: 'comment-counter', key, field: 'replyCount', stored: comment.replyCount, actual: replies });
+    if (comment.likeCount !== liked) problems.push({ type: 'comment-counter', key, field: 'likeCount', stored: comment.likeCount, actual: liked });
+  }
+  return { comments: comments.size, problems };
+}
+
+export async function repairCommentProblem(doc: DocClient, table: string, p: CommentProblem): Promise<boolean> {
+  const db = operatorDb(doc, table);
+  switch (p.type) {
+    case 'comment-count':
+      return repairCommentCount(db, { username: p.owner, timestamp: p.timestamp }, p.stored, p.actual);
+    case 'comment-counter':
+      return setCounterIf(db, p.key, [p.field], p.stored, p.actual);
+    case 'orphan-comment-item':
+      return deleteIf(db, p.key, [absent(p.missing)]);
+  }
+}
+
+/** Audits; with `fix`, repairs orphans first, then counts, and audits again (a few rounds). */
+export async function auditComments(doc: DocClient, table: string, options: { fix?: boolean } = {}): Promise<CommentReport> {
+  const first = await auditCommentsOnce(doc, table);
+  if (!options.fix || first.problems.length === 0) return first;
+  let fixed = 0;
+  let current = first;
+  for (let round = 0; round < 5 && current.problems.length > 0; round++) {
+    const orphans = current.problems.filter((p) => p.type === 'orphan-comment-item');
+    for (const p of orphans.length > 0 ? orphans : current.problems) if (await repairCommentProblem(doc, table, p)) fixed++;
+    current = await auditCommentsOnce(doc, table);
+  }
+  return { ...first, fixed, remaining: current.problems };
+}

@@ -1,0 +1,94 @@
+/**
+ * Each photo's comment count and previews, for photo cards: one BatchGetItem a page of the
+ * photos' COMMENT_SHARDS count shards (4 keys a photo: one request up to 25 photos), sent in
+ * parallel with the page's viewer-state read, and their sum is the count; each shard keeps its two newest top-level comments, the page shows the newest two
+ * overall. Previews by others than the viewer and the photo's owner pass the same visibility
+ * rule as the comment list: one BatchGetItem a page, made only when such previews exist.
+ */
+import type { RawItem } from '../schema/entity.js';
+import { CommentCount } from '../schema/entities/index.js';
+import { COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
+import { batchGet, type Db } from './db.js';
+import { absent, attributeWas, repairIf } from './repair.js';
+import type { ViewerBlocks } from './lists.js';
+import { viewerState, type PhotoKey } from './viewer.js';
+
+export const keyString = (key: { PK?: unknown; SK?: unknown }): string => `${String(key.PK)}\n${String(key.SK)}`;
+
+/** The keys of a photo's comment-count shards. */
+export function commentCountKeys(photo: PhotoKey): ItemKey[] {
+  return Array.from({ length: COMMENT_SHARDS }, (_, i) => keys.commentCount(photo.username, photo.timestamp, String(i)));
+}
+
+/** BatchGetItem of the photos' count shards (none for no photos): what `commentSummary` reads. */
+export function readCommentCounts(db: Db, photos: PhotoKey[]): Promise<RawItem[]> {
+  return photos.length === 0 ? Promise.resolve([]) : batchGet(db, 'readCommentCounts', photos.flatMap(commentCountKeys));
+}
+
+export interface CommentPreview {
+  timestamp: string;
+  author: string;
+  text: string;
+}
+
+export interface CommentSummary {
+  commentCount: number;
+  /** Up to 2 of the newest top-level comments, newest first. */
+  previews: CommentPreview[];
+}
+
+/** The photo's comment count (the sum of its shards) and newest previews, from the items a BatchGetItem found. */
+export function commentSummary(found: RawItem[], photo: PhotoKey): CommentSummary {
+  const byKey = new Map(found.filter((item) => CommentCount.is(item)).map((item) => [keyString(item), item]));
+  let commentCount = 0;
+  const previews: CommentPreview[] = [];
+  for (const key of commentCountKeys(photo)) {
+    const item = byKey.get(keyString(key));
+    if (!item) continue;
+    const shard = CommentCount.decode(item);
+    commentCount += Math.max(0, shard.count);
+    for (const p of [shard.p0, shard.p1]) if (p) previews.push(p);
+  }
+  previews.sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));
+  return { commentCount, previews: previews.slice(0, 2) };
+}
+
+/**
+ * The summaries with previews the viewer may not see left out (a block either way, a private
+ * author not followed): one BatchGetItem of those authors' follow, block and private-mark
+ * items, none when every preview is the viewer's or the photo owner's (whose photo the viewer sees).
+ */
+export async function visiblePreviews<T extends { photo: PhotoKey; comments: CommentSummary }>(db: Db, viewer: string, items: T[], blocks?: ViewerBlocks): Promise<T[]> {
+  const others = [...new Set(items.flatMap((i) => i.comments.previews.map((p) => p.author).filter((a) => a !== viewer && a !== i.photo.username)))];
+  if (others.length === 0) return items;
+  const directions = { blocking: blocks === undefined || blocks.blocking > 0, blockedBy: blocks === undefined || blocks.blockedBy > 0 };
+  const state = await viewerState(db, viewer, others, [], others.map((u) => keys.privateMark(u)), { blocks: directions });
+  const marked = new Set(state.extra.map(keyString));
+  const hidden = (u: string) => state.blocked(u) || (marked.has(keyString(keys.privateMark(u))) && !state.follows(u));
+  return items.map((i) => ({ ...i, comments: { ...i.comments, previews: i.comments.previews.filter((p) => p.author === viewer || p.author === i.photo.username || !hidden(p.author)) } }));
+}
+
+/**
+ * Doctor's repair of a photo's comment count: one shard (the first that exists, else shard 0)
+ * takes the difference, so the shards sum to `actual`, conditioned on every shard's count still
+ * being what the audit read (an absent shard still absent): one TransactWriteItems, a no-op
+ * when a comment came or went meanwhile.
+ */
+export function repairCommentCount(db: Db, photo: PhotoKey, stored: (number | undefined)[], actual: number): Promise<boolean> {
+  const shardKeys = commentCountKeys(photo);
+  const at = Math.max(0, stored.findIndex((n) => n !== undefined));
+  const others = stored.reduce<number>((sum, n, i) => (i === at ? sum : sum + (n ?? 0)), 0);
+  const was = stored[at];
+  const write = {
+    Update: {
+      TableName: db.table,
+      Key: shardKeys[at]!,
+      UpdateExpression: 'SET #count = :n, photoOwner = :owner, photoTimestamp = :pts, #shard = :shard',
+      ConditionExpression: was === undefined ? 'attribute_not_exists(PK)' : '#count = :was',
+      ExpressionAttributeNames: { '#count': 'count', '#shard': 'shard' },
+      ExpressionAttributeValues: { ':n': actual - others, ':owner': photo.username, ':pts': photo.timestamp, ':shard': at, ...(was === undefined ? {} : { ':was': was }) },
+    },
+  };
+  const checks = shardKeys.flatMap((key, i) => (i === at ? [] : [stored[i] === undefined ? absent(key) : attributeWas(key, 'count', stored[i])]));
+  return repairIf(db, [write], checks);
+}
