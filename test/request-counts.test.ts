@@ -445,10 +445,11 @@ describe('requests per HTTP call', () => {
  * session's user item), so a screen of two calls pays it twice.
  */
 const SCREENS = {
-  // Query feed + BatchGetItem big authors' recent photos + BatchGetItem content and viewer state.
-  feed: { Query: 1, BatchGetItem: 2 },
-  // getUser: guard. listUserPhotos: guard + Query + BatchGetItem the viewer's reactions.
-  profile: { BatchGetItem: 3, Query: 1 },
+  // Query feed + BatchGetItem big authors' recent photos + BatchGetItem content and viewer state
+  // + BatchGetItem the photos' comment-count shards (in parallel with the one before).
+  feed: { Query: 1, BatchGetItem: 3 },
+  // getUser: guard. listUserPhotos: guard + Query + BatchGetItem the viewer's reactions + BatchGetItem comment counts (in parallel).
+  profile: { BatchGetItem: 4, Query: 1 },
   // getPhoto: guard + BatchGetItem photo and the viewer's reactions. Reactions: guard + Query + BatchGetItem profiles.
   photo: { BatchGetItem: 4, Query: 1 },
   // Query activity + GetItem read marker + BatchGetItem actors and photos + BatchGetItem viewer state + Query unread count.

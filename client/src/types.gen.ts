@@ -2573,7 +2573,7 @@ export type GetEventsError = GetEventsErrors[keyof GetEventsErrors];
 
 export type GetEventsResponses = {
     /**
-     * text/event-stream
+     * The event stream
      */
     200: string;
 };

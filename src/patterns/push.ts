@@ -8,6 +8,7 @@
  * session ended from another device): the push view removes them as the stream reports the
  * session's deletion, and the sender re-checks the session before every send.
  */
+import { ensureActingLive } from './session-check.js';
 import { createHash } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError, errors } from '../errors.js';
@@ -156,6 +157,8 @@ export async function removePushDevice(db: Db, username: string, id: string): Pr
 /** The owner's DELETE: PUSH_DEVICE_NOT_FOUND when the id names none of theirs. */
 export async function deletePushDevice(db: Db, username: string, id: string): Promise<void> {
   assertUsername(username);
+  // A plain DeleteItem carries no acting condition: an ended session must not remove anything.
+  await ensureActingLive(db);
   if (!(await removePushDevice(db, username, id))) throw deviceNotFound();
 }
 
@@ -187,6 +190,7 @@ export async function setPushPreferences(db: Db, username: string, changes: Reco
   const current = await getPushPreferences(db, username);
   const kinds = { ...current, ...changes };
   if (Object.keys(kinds).length > MAX_KINDS) throw errors.validation(`At most ${MAX_KINDS} kinds.`, [{ path: '/kinds', message: 'too many kinds' }]);
+  await ensureActingLive(db);
   await call(db, 'setPushPreferences', () =>
     db.doc.send(new PutCommand({ TableName: db.table, Item: PushPreferences.encode({ username, kinds, updatedAt: new Date().toISOString() }) })),
   );

@@ -168,6 +168,30 @@ function getOperations(target: string, photoId: string): { id: string; url: stri
 }
 
 /** The status of a HEAD request (no body to read; the contract checker knows only documented methods). */
+/**
+ * An event stream never ends by itself: its answer is what it sends first (through its first
+ * event), then the walker hangs up. Bounded: 64 KiB, or 15 s without that event.
+ */
+async function streamOpening(url: string, token: string): Promise<Answer> {
+  const abort = new AbortController();
+  const bound = AbortSignal.timeout(15_000);
+  const response = await fetch(api.url + url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.any([abort.signal, bound]) });
+  const chunks: Buffer[] = [];
+  const reader = response.body!.getReader();
+  try {
+    for (let size = 0; size < 65_536 && !Buffer.concat(chunks).toString('utf8').includes('\n\n'); ) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(Buffer.from(value));
+      size += value.byteLength;
+    }
+  } finally {
+    abort.abort();
+  }
+  const bytes = Buffer.concat(chunks);
+  return { status: response.status, headers: response.headers, bytes, body: undefined };
+}
+
 async function head(url: string, token: string): Promise<{ status: number; headers: Headers }> {
   const response = await fetch(api.url + url, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
   await response.arrayBuffer();
@@ -266,7 +290,8 @@ describe('the leak walk', () => {
       if (content['multipart/form-data']) options.body = imageForm(PNG_1x1);
       else if (content['application/json']) options.json = bodyFor(String(operation.operationId), content['application/json'].schema);
 
-      const answer = await api.call(method.toUpperCase(), url, options);
+      const streaming = operation.responses?.['200']?.content?.['text/event-stream'] !== undefined;
+      const answer = streaming ? await streamOpening(url, bob.accessToken) : await api.call(method.toUpperCase(), url, options);
       answers.push({ op: id, answer });
       if (method === 'get') {
         // HEAD of every GET: the same status, and no secret in its headers.

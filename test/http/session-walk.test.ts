@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker } from '../../src/derived/worker.js';
 import { observeCalls } from '../../src/engine/observe.js';
 import type { LeanDocClient } from '../../src/engine/lean/client.js';
+import { commentId, parsePhotoId } from '../../src/schema/ids.js';
 import { imageForm, PNG_1x1, profile, signUp, startApi, testConfig, type Api, type Session } from './support.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -58,8 +59,14 @@ function resolve(schema: Json | undefined): Json | undefined {
   return schema;
 }
 
+/** A well-formed id of a comment nobody wrote, on the given photo: answering it takes a read, which checks the session. */
+function aCommentOn(id: string): string {
+  const photo = parsePhotoId(id)!;
+  return commentId({ photoOwner: photo.username, photoTimestamp: photo.timestamp, timestamp: photo.timestamp, author: photo.username });
+}
+
 function paramValue(name: string, schema: Json | undefined, username: string): string | undefined {
-  const values: Record<string, string> = { username, photoId: username === 'walker' ? photoId : otherPhotoId, type: 'heart', limit: '5', query: 'oth', uploadId, sessionId: 'A'.repeat(22) };
+  const values: Record<string, string> = { username, photoId: username === 'walker' ? photoId : otherPhotoId, type: 'heart', limit: '5', query: 'oth', uploadId, sessionId: 'A'.repeat(22), deviceId: 'A'.repeat(22), commentId: aCommentOn(username === 'walker' ? photoId : otherPhotoId), tag: 'walker_tag' };
   if (values[name] !== undefined) return values[name];
   if (Array.isArray(schema?.enum)) return String(schema.enum[0]);
   if (typeof schema?.const === 'string') return schema.const;
@@ -82,6 +89,9 @@ function bodyFor(operationId: string, schema: Json | undefined): Json {
     caption: 'hijacked',
     contentLength: PNG_1x1.length,
     contentType: 'image/png',
+    kinds: { reaction: false },
+    text: 'hijacked',
+    enabled: false,
   };
   const body: Json = {};
   for (const name of Object.keys(properties)) if (known[name] !== undefined && (required.includes(name) || name === 'status')) body[name] = known[name];

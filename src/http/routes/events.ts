@@ -8,6 +8,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { derivedDb, putStreamTicket, takeStreamTicket } from '../../derived/store/index.js';
+import { ensureActingLive } from '../../patterns/session-check.js';
 import { DomainError, errors } from '../../errors.js';
 import type { ActingSession } from '../../patterns/acting.js';
 import { isActivityKey } from '../../patterns/index.js';
@@ -55,6 +56,8 @@ export const eventTicketRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (ap
     async (request, reply) => {
       const ticket = randomBytes(32).toString('base64url');
       const { username, accountId, sessionId, issuedAt } = request.acting;
+      // A write to the derived table carries no acting condition: the session is checked first.
+      await ensureActingLive(db);
       await putStreamTicket(derivedDb(db), {
         digest: ticketDigest(ticket),
         username,
@@ -107,9 +110,9 @@ export const eventStreamRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (ap
           ticket: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'From POST /v1/me/events/ticket (browsers)' })),
           lastEventId: Type.Optional(Type.String({ maxLength: 2048, description: 'As the Last-Event-ID header, for clients that cannot set it' })),
         }),
-        produces: ['text/event-stream'],
         response: {
-          200: Type.String({ description: 'text/event-stream' }),
+          // The stream is text/event-stream; every error answer is JSON like any other route's.
+          200: { description: 'The event stream', content: { 'text/event-stream': { schema: Type.String() } } },
           ...errorsFor({ 400: ['INVALID_LAST_EVENT_ID'], 401: ['INVALID_STREAM_TICKET'], 429: ['EVENT_STREAMS_PER_USER', 'EVENT_STREAMS_BUSY'], 503: ['SHUTTING_DOWN'] }),
         },
       },
@@ -125,6 +128,9 @@ export const eventStreamRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (ap
         position = key;
       }
       await assertSessionLive(db, session);
+      // HEAD answers GET's status and headers and ends: a stream written after a HEAD's headers
+      // would land on a connection the client has already reused for its next request.
+      if (request.method === 'HEAD') return reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-store').send('');
       // After the last await: nothing opens between this count and the stream's registration.
       hub.admit(user);
 
