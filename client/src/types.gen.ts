@@ -112,6 +112,7 @@ export type Comment = {
      */
     author: string;
     text: string;
+    entities: TextEntities;
     /**
      * UTC, ISO 8601 with its zone (Z)
      */

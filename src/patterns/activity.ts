@@ -89,7 +89,9 @@ export async function getActivity(db: Db, user: string, page: ActivityPageReques
     markerRead.then((m) => unreadAfter(db, user, m)),
   ]);
   const raw = result.items;
-  const pageActors = new Set(raw.map((i) => String(i.actor)));
+  // A mention in a comment on another's photo: the photo's owner is judged as its author is.
+  const owners = raw.filter((i) => i.type === 'mention' && typeof i.photoOwner === 'string' && i.photoOwner !== i.actor).map((i) => String(i.photoOwner));
+  const pageActors = new Set([...raw.map((i) => String(i.actor)), ...owners]);
   const actors = [...new Set([...pageActors, ...unread.map((i) => String(i.actor))])];
   const countOnly = actors.filter((a) => !pageActors.has(a) && a !== user);
   // Several reactions to one photo name it once: BatchGetItem rejects duplicate keys.
@@ -118,7 +120,15 @@ export async function getActivity(db: Db, user: string, page: ActivityPageReques
     const type = item.type;
     if (type === 'follow' || type === 'request') return actor;
     // A private author's mention shows to their followers only (a count-only actor's follow is not read: not counted).
-    if (type === 'mention') return actor.private !== true || state.follows(actor.username) ? actor : undefined;
+    if (type === 'mention') {
+      const seen = (u: User) => u.username === user || u.private !== true || state.follows(u.username);
+      if (!seen(actor)) return undefined;
+      const owner = typeof item.photoOwner === 'string' && item.photoOwner !== actor.username ? item.photoOwner : undefined;
+      if (owner === undefined) return actor;
+      // The unread count's items carry no owner (projection): judged by their author alone.
+      const ownerUser = users.get(owner);
+      return ownerUser && !state.blocked(owner) && seen(ownerUser) ? actor : undefined;
+    }
     return type === 'reaction' && typeof item.reactionType === 'string' && isReactionType(item.reactionType) ? actor : undefined;
   };
   const items: ActivityItem[] = [];

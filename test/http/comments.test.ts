@@ -40,7 +40,7 @@ describe('comments over HTTP', () => {
   it('post, reply, list, like and delete, with counts on the photo', async () => {
     const first = await comment(ann, photo, { text: 'lovely' });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ id: expect.any(String), photoId: photo, author: 'ann', text: 'lovely', timestamp: expect.stringMatching(/Z$/), likeCount: 0, replyCount: 0, likedByMe: false });
+    expect(first.body).toEqual({ id: expect.any(String), photoId: photo, author: 'ann', text: 'lovely', entities: { mentions: [], tags: [] }, timestamp: expect.stringMatching(/Z$/), likeCount: 0, replyCount: 0, likedByMe: false });
     const reply = await comment(owner, photo, { text: 'thank you', replyTo: first.body.id });
     expect(reply.status).toBe(201);
     expect(reply.body.replyTo).toBe(first.body.id);

@@ -27,7 +27,7 @@ export function activityRequires(user: string, item: RawItem): Requirement[] {
   ];
   if (item.type === 'follow') needs.push(following(actor, user));
   if (item.type === 'request') needs.push({ key: keys.followRequest(user, actor), reason: `${actor}'s request to follow ${user} is gone` });
-  if (item.type === 'mention') needs.push(mentionRequires(actor, String(item.photoTimestamp)));
+  if (item.type === 'mention') needs.push(mentionRequires(typeof item.photoOwner === 'string' ? item.photoOwner : actor, String(item.photoTimestamp)));
   const type = String(item.reactionType);
   if (item.type === 'reaction' && isReactionType(type)) {
     needs.push({ key: keys.reaction(actor, type, user, String(item.photoTimestamp)), reason: `the ${type} reaction of ${actor} is gone` });
