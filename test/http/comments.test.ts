@@ -70,6 +70,16 @@ describe('comments over HTTP', () => {
     expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
   });
 
+  it("a reply's id (longer than a comment's: it names its parent too) reaches the like and delete routes", async () => {
+    const top = await comment(ann, photo, { text: 'a thread' });
+    const reply = await comment(bob, photo, { text: 'in it', replyTo: top.body.id });
+    expect(reply.body.id.length).toBeGreaterThan(100);
+    const like = await api.call('PUT', `/v1/photos/${photo}/comments/${reply.body.id as string}/likes/me`, as(ann));
+    expect(like.status, JSON.stringify(like.body)).toBe(201);
+    expect((await api.call('DELETE', `/v1/photos/${photo}/comments/${reply.body.id as string}`, as(bob))).status).toBe(204);
+    expect((await api.call('DELETE', `/v1/photos/${photo}/comments/${top.body.id as string}`, as(ann))).status).toBe(204);
+  });
+
   it('refuses bad text with VALIDATION_FAILED and unknown ids with 404', async () => {
     expect((await comment(ann, photo, { text: '' })).status).toBe(400);
     expect((await comment(ann, photo, { text: 'x'.repeat(2201) })).status).toBe(400);
