@@ -310,13 +310,26 @@ export const FeedItemView = Type.Object({ photo: PhotoForViewer, author: Profile
 
 export const ActivityItemView = Type.Object(
   {
-    type: Type.Union([Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction'), Type.Literal('mention')], {
-      description: 'follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo; mention: actor mentioned you (@username) in the caption of photo',
-    }),
+    type: Type.Union(
+      [Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction'), Type.Literal('mention'), Type.Literal('comment'), Type.Literal('reply'), Type.Literal('comment-like')],
+      {
+        description:
+          'follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo; mention: actor mentioned you (@username) in the caption of photo or a comment on it; comment: actor commented on your photo; reply: actor replied to your comment; comment-like: actor liked your comment (or reply)',
+      },
+    ),
     at: ApiTimestamp,
     actor: ProfileCard,
     reactionType: Type.Optional(ReactionType),
     photo: Type.Optional(PhotoView),
+    comment: Type.Optional(
+      Type.Object(
+        {
+          id: CommentId,
+          text: Type.Optional(Type.String({ description: 'comment, reply: the first 100 characters of its text' })),
+        },
+        { title: 'ActivityComment', description: 'comment, reply, comment-like: the comment or reply (GET /v1/photos/{photoId}/comments lists it)' },
+      ),
+    ),
     unread: Type.Boolean(),
   },
   { title: 'ActivityItem' },
