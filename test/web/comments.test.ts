@@ -1,11 +1,12 @@
 /**
  * Comments in the browser: under a photo, post a comment whose mention and tag are links,
  * reply to a comment, like and unlike it with its count, delete one's own; the owner turns
- * comments off (the composer goes) and on again.
+ * comments off (the composer goes) and on again; a feed card shows the count and the previews.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Api, type Session } from '../http/support.js';
-import { PHONE, samplePhoto, signedInContext, startWebRig, type WebRig } from './support.js';
+import { waitFor } from '../support/wait.js';
+import { DERIVED_WAIT_MS, PHONE, samplePhoto, signedInContext, startWebRig, type WebRig } from './support.js';
 
 let rig: WebRig | undefined;
 let api: Api;
@@ -14,9 +15,10 @@ let bob: Session;
 let photoId: string;
 
 beforeAll(async () => {
-  rig = await startWebRig();
+  rig = await startWebRig({ worker: true });
   ({ api } = rig);
   [ann, bob] = await Promise.all([signUp(api, 'ann'), signUp(api, 'bob')]);
+  expect((await api.call('PUT', '/v1/users/ann/followers/me', { token: bob.accessToken })).status).toBe(201);
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(await samplePhoto(4, 320, 240))], { type: 'image/jpeg' }), 'photo.jpg');
   const posted = await api.call('POST', '/v1/users/ann/photos', { token: ann.accessToken, body: form });
@@ -70,6 +72,23 @@ describe('comments in the web app', () => {
       expect(await page.getByLabel('Add a comment').count()).toBe(0);
       await page.getByRole('button', { name: 'Turn comments on' }).click();
       await page.getByLabel('Add a comment').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a feed card shows the comment count and the previews', async () => {
+    for (const text of ['first words', 'second words', 'third words']) {
+      expect((await api.call('POST', `/v1/photos/${photoId}/comments`, { token: ann.accessToken, json: { text } })).status).toBe(201);
+    }
+    const inFeed = async () => ((await api.call('GET', '/v1/me/feed', { token: bob.accessToken })).body as { items: unknown[] }).items.length;
+    await waitFor(async () => (await inFeed()) === 1, { what: "ann's photo in bob's feed", timeoutMs: DERIVED_WAIT_MS });
+    const { context, page } = await signedInContext(rig!.browser, api.url, bob, { viewport: PHONE });
+    try {
+      await page.goto('/');
+      const previews = page.getByLabel('Comment previews');
+      await previews.getByRole('link', { name: 'View all 3 comments' }).waitFor();
+      expect(await previews.locator('p').allTextContents()).toEqual(['@ann second words', '@ann third words']);
     } finally {
       await context.close();
     }
