@@ -26,6 +26,7 @@ const handler = async (request: { params: unknown }) => {
 };
 app.get('/bare/:scenario/:k', handler);
 app.put('/bare/:scenario/:k', handler);
+app.post('/bare/:scenario/:k', handler);
 await app.listen({ port: 0, host: '127.0.0.1' });
 process.send?.({ type: 'listening', port: (app.server.address() as { port: number }).port });
 process.on('disconnect', () => {

@@ -47,7 +47,9 @@ async function run(job: LoadJob): Promise<FromLoader> {
           const n = k++;
           const next = scenario.api(n, f);
           if (job.bare) return { ...request, method: next.method, path: `/bare/${encodeURIComponent(scenario.name)}/${n}` };
-          return { ...request, method: next.method, path: next.path, headers: { ...request.headers, authorization: `Bearer ${next.token}` } };
+          const body = next.json === undefined ? {} : { body: JSON.stringify(next.json) };
+          const type = next.json === undefined ? {} : { 'content-type': 'application/json' };
+          return { ...request, method: next.method, path: next.path, ...body, headers: { ...request.headers, ...type, authorization: `Bearer ${next.token}` } };
         },
         onResponse: (status, body) => {
           if (status >= 300) firstError ??= `${status} ${body.slice(0, 200)}`;

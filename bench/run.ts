@@ -361,7 +361,7 @@ const counted: Counted[] = [];
 for (const scenario of scenarios) {
   const request = scenario.api(k++, fixture);
   meter.reset();
-  const response = await countingApp.inject({ method: request.method, url: request.path, headers: { authorization: `Bearer ${request.token}` } });
+  const response = await countingApp.inject({ method: request.method, url: request.path, headers: { authorization: `Bearer ${request.token}` }, ...(request.json === undefined ? {} : { payload: request.json as object }) });
   if (response.statusCode >= 300) throw new Error(`${scenario.name}: ${request.method} ${request.path} answered ${response.statusCode}`);
   const api = meter.snapshot();
   meter.reset();

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ACTIVE_USER, activeUserCheck } from '../src/patterns/guards.js';
-import { DEFAULT_PAGE_SIZE, getFeed, type Db } from '../src/patterns/index.js';
+import { DEFAULT_PAGE_SIZE, getFeed, listComments, postComment, type Db } from '../src/patterns/index.js';
 import { notBlocked } from '../src/patterns/safety/blocks.js';
 import { REACTION_TYPES } from '../src/schema/entities.js';
 import { photoId } from '../src/schema/ids.js';
@@ -34,9 +34,11 @@ export interface Fixture {
 }
 
 export interface ApiRequest {
-  method: 'GET' | 'PUT';
+  method: 'GET' | 'PUT' | 'POST';
   path: string;
   token: string;
+  /** A JSON body (a comment's text). */
+  json?: unknown;
 }
 
 export interface Scenario {
@@ -300,6 +302,33 @@ export const SCENARIOS: Scenario[] = [
           ],
         }),
       );
+    },
+  },
+  {
+    // The raw side is the pattern itself (its one TransactWriteItems of 7 items, src/patterns/comments.ts):
+    // API - raw is then the HTTP layers, validation and the Idempotency-Key-less route.
+    name: 'post comment',
+    kind: 'write',
+    api: (k, f) => {
+      const p = pick(f.photos, k);
+      return { method: 'POST', path: `/v1/photos/${photoId(p.owner, p.timestamp)}/comments`, token: actor(k, f).token, json: { text: `bench comment ${k} #bench` } };
+    },
+    raw: (k, f, db) => {
+      const p = pick(f.photos, k);
+      return postComment(db, { author: actor(k, f).username, photoOwner: p.owner, photoTimestamp: p.timestamp, text: `bench comment ${k} #bench` });
+    },
+  },
+  {
+    // After 'post comment' in a run, the photos hold comments; the raw side is the pattern's own reads.
+    name: 'list comments',
+    kind: 'read',
+    api: (k, f) => {
+      const p = pick(f.photos, k);
+      return get(`/v1/photos/${photoId(p.owner, p.timestamp)}/comments`, k, f);
+    },
+    raw: (k, f, db) => {
+      const p = pick(f.photos, k);
+      return listComments(db, actor(k, f).username, p.owner, p.timestamp);
     },
   },
 ];

@@ -246,7 +246,7 @@ describe('entities', () => {
 
   it('recognise every key a builder makes as the builder entity', () => {
     const kindOf: Record<string, string> = {
-      followActivity: 'activityItem', requestActivity: 'activityItem', reactionActivity: 'activityItem', mentionActivity: 'activityItem', idempotency: 'idempotency', reportQueue: 'reportQueue', reply: 'comment',
+      followActivity: 'activityItem', requestActivity: 'activityItem', reactionActivity: 'activityItem', mentionActivity: 'activityItem', commentActivity: 'activityItem', idempotency: 'idempotency', reportQueue: 'reportQueue', reply: 'comment',
     };
     const builders = [...Object.entries(keys), ...Object.entries(derivedKeys)] as [string, (...args: string[]) => ItemKey][];
     for (const [name, build] of builders) {

@@ -789,7 +789,7 @@ export const getExplore = <ThrowOnError extends boolean = false>(options?: Optio
 });
 
 /**
- * Your activity, newest first: new followers, follow requests and reactions to your photos, with the unread count
+ * Your activity, newest first: new followers, follow requests, reactions, mentions, comments on your photos, replies to and likes of your comments, with the unread count
  *
  * Derived from the table's change stream (see /ready for the lag); items expire after 90 days. 20 items at most per page.
  */

@@ -26,13 +26,29 @@ export type AccountDeletion = {
 };
 
 /**
+ * ActivityComment
+ *
+ * comment, reply, comment-like: the comment or reply (GET /v1/photos/{photoId}/comments lists it)
+ */
+export type ActivityComment = {
+    /**
+     * Opaque comment id
+     */
+    id: string;
+    /**
+     * comment, reply: the first 100 characters of its text
+     */
+    text?: string;
+};
+
+/**
  * ActivityItem
  */
 export type ActivityItem = {
     /**
-     * follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo; mention: actor mentioned you (@username) in the caption of photo
+     * follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo; mention: actor mentioned you (@username) in the caption of photo or a comment on it; comment: actor commented on your photo; reply: actor replied to your comment; comment-like: actor liked your comment (or reply)
      */
-    type: 'follow' | 'request' | 'reaction' | 'mention';
+    type: 'follow' | 'request' | 'reaction' | 'mention' | 'comment' | 'reply' | 'comment-like';
     /**
      * UTC, ISO 8601 with its zone (Z)
      */
@@ -40,6 +56,7 @@ export type ActivityItem = {
     actor: ProfileCard;
     reactionType?: '+1' | 'smiley' | 'sunglasses' | 'heart';
     photo?: Photo;
+    comment?: ActivityComment;
     unread: boolean;
 };
 
@@ -112,6 +129,7 @@ export type Comment = {
      */
     author: string;
     text: string;
+    entities: TextEntities;
     /**
      * UTC, ISO 8601 with its zone (Z)
      */

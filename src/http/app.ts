@@ -85,6 +85,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: config.http.bodyLimitBytes,
+    // A reply's id names its photo, itself and its parent (up to 240 characters, COMMENT_ID_PATTERN): past the default 100, its routes answered 400.
+    routerOptions: { maxParamLength: 256 },
     trustProxy: trustedProxies(config.http.trustProxy),
     // Server-side bounds: a client that stalls mid-headers or mid-body is disconnected.
     requestTimeout: config.http.timeouts.requestMs,

@@ -94,41 +94,6 @@ export const PhotoParams = Type.Object({ photoId: PhotoId });
 export const ReactionParams = Type.Object({ photoId: PhotoId, type: ReactionType });
 export const CommentId = Type.String({ pattern: COMMENT_ID_PATTERN, description: 'Opaque comment id' });
 export const CommentParams = Type.Object({ photoId: PhotoId, commentId: CommentId });
-export const CommentView = Type.Object(
-  {
-    id: CommentId,
-    photoId: PhotoId,
-    author: Username,
-    text: Type.String(),
-    timestamp: ApiTimestamp,
-    likeCount: Type.Integer({ minimum: 0 }),
-    replyCount: Type.Optional(Type.Integer({ minimum: 0, description: 'Top-level comments: how many replies (every reply, exact)' })),
-    replyTo: Type.Optional(Type.String({ pattern: COMMENT_ID_PATTERN, description: 'Replies: the comment replied to' })),
-    likedByMe: Type.Boolean(),
-  },
-  { title: 'Comment' },
-);
-
-export const ImageVariantView = Type.Object(
-  {
-    name: Type.String({
-      description: 'Unique within the image. WebP: thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large. JPEG alternates: feedJpeg, largeJpeg',
-    }),
-    contentType: Type.String({ examples: ['image/webp'] }),
-    width: Type.Integer(),
-    height: Type.Integer(),
-    url: Type.String({
-      description:
-        'Absolute, signed for the viewer who asked, and the same all day (until urlsExpireAt): works in a plain <img> tag, no Authorization header, and an image cache keyed by URL hits. Stops working at once when the owner blocks the viewer, goes private to them or deletes the image or account',
-    }),
-  },
-  { title: 'ImageVariant' },
-);
-const Placeholder = Type.String({ description: 'ThumbHash (base64): paint it while the image loads' });
-const UrlsExpireAt = Type.String({ format: 'date-time', description: 'When the signed URLs stop working; fetch the resource again for fresh ones' });
-
-export const ImageView = Type.Object({ variants: Type.Array(ImageVariantView), placeholder: Placeholder, urlsExpireAt: UrlsExpireAt }, { title: 'Image' });
-
 /** Mentions and tags found in a text, with UTF-16 offsets (schema/text-entities.ts). */
 export const TextEntities = Type.Object(
   {
@@ -160,6 +125,43 @@ export const TextEntities = Type.Object(
       `A tag: # then letters, digits or underscores of any script with at least one letter or underscore, at most ${TAG_MAX_LENGTH} long, not inside a URL. At most ${MAX_MENTIONS_PER_TEXT} distinct names and ${MAX_TAGS_PER_TEXT} distinct tags per text; the rest stays text.`,
   },
 );
+
+export const CommentView = Type.Object(
+  {
+    id: CommentId,
+    photoId: PhotoId,
+    author: Username,
+    text: Type.String(),
+    entities: TextEntities,
+    timestamp: ApiTimestamp,
+    likeCount: Type.Integer({ minimum: 0 }),
+    replyCount: Type.Optional(Type.Integer({ minimum: 0, description: 'Top-level comments: how many replies (every reply, exact)' })),
+    replyTo: Type.Optional(Type.String({ pattern: COMMENT_ID_PATTERN, description: 'Replies: the comment replied to' })),
+    likedByMe: Type.Boolean(),
+  },
+  { title: 'Comment' },
+);
+
+export const ImageVariantView = Type.Object(
+  {
+    name: Type.String({
+      description: 'Unique within the image. WebP: thumb (square), feed (1080 px long edge), full (at most 2048 px); avatars: small, large. JPEG alternates: feedJpeg, largeJpeg',
+    }),
+    contentType: Type.String({ examples: ['image/webp'] }),
+    width: Type.Integer(),
+    height: Type.Integer(),
+    url: Type.String({
+      description:
+        'Absolute, signed for the viewer who asked, and the same all day (until urlsExpireAt): works in a plain <img> tag, no Authorization header, and an image cache keyed by URL hits. Stops working at once when the owner blocks the viewer, goes private to them or deletes the image or account',
+    }),
+  },
+  { title: 'ImageVariant' },
+);
+const Placeholder = Type.String({ description: 'ThumbHash (base64): paint it while the image loads' });
+const UrlsExpireAt = Type.String({ format: 'date-time', description: 'When the signed URLs stop working; fetch the resource again for fresh ones' });
+
+export const ImageView = Type.Object({ variants: Type.Array(ImageVariantView), placeholder: Placeholder, urlsExpireAt: UrlsExpireAt }, { title: 'Image' });
+
 
 export const PhotoView = Type.Object(
   {
@@ -308,13 +310,26 @@ export const FeedItemView = Type.Object({ photo: PhotoForViewer, author: Profile
 
 export const ActivityItemView = Type.Object(
   {
-    type: Type.Union([Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction'), Type.Literal('mention')], {
-      description: 'follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo; mention: actor mentioned you (@username) in the caption of photo',
-    }),
+    type: Type.Union(
+      [Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction'), Type.Literal('mention'), Type.Literal('comment'), Type.Literal('reply'), Type.Literal('comment-like')],
+      {
+        description:
+          'follow: actor followed you; request: actor asked to follow your private account (pending); reaction: actor reacted to your photo; mention: actor mentioned you (@username) in the caption of photo or a comment on it; comment: actor commented on your photo; reply: actor replied to your comment; comment-like: actor liked your comment (or reply)',
+      },
+    ),
     at: ApiTimestamp,
     actor: ProfileCard,
     reactionType: Type.Optional(ReactionType),
     photo: Type.Optional(PhotoView),
+    comment: Type.Optional(
+      Type.Object(
+        {
+          id: CommentId,
+          text: Type.Optional(Type.String({ description: 'comment, reply: the first 100 characters of its text' })),
+        },
+        { title: 'ActivityComment', description: 'comment, reply, comment-like: the comment or reply (GET /v1/photos/{photoId}/comments lists it)' },
+      ),
+    ),
     unread: Type.Boolean(),
   },
   { title: 'ActivityItem' },

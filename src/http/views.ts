@@ -172,6 +172,7 @@ export function commentView(comment: Comment, likedByMe: boolean) {
     photoId: photoId(comment.photoOwner, comment.photoTimestamp),
     author: comment.author,
     text: comment.text,
+    entities: textEntitiesView(comment.text),
     timestamp: apiTimestamp(comment.timestamp),
     likeCount: comment.likeCount,
     ...(parent === undefined ? { replyCount: comment.replyCount ?? 0 } : { replyTo: parent }),

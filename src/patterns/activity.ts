@@ -12,6 +12,7 @@ import { derivedKeys, derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { ensureActingLive } from './session-check.js';
+import type { CommentRefId } from '../schema/ids.js';
 import { listable, viewerState } from './viewer.js';
 
 /** 20 actors' viewer keys (2 follows, 2 blocks, 1 request each) make 100: one BatchGetItem. */
@@ -22,7 +23,7 @@ export const UNREAD_COUNT_CAP = 100;
 export interface ActivityItem {
   /** The item's sort key: unique, and ordered as the events of the stream are (src/http/events/). */
   key: string;
-  type: 'follow' | 'request' | 'reaction' | 'mention';
+  type: 'follow' | 'request' | 'reaction' | 'mention' | 'comment' | 'reply' | 'comment-like';
   at: string;
   actor: User;
   actorFollowedByMe: boolean;
@@ -30,8 +31,10 @@ export interface ActivityItem {
   /** My follow request to the actor is pending. */
   actorRequested: boolean;
   reactionType?: ReactionType;
-  /** The photo reacted to (omitted when it was deleted since), or the photo whose text mentions me. */
+  /** The photo reacted to (omitted when it was deleted since), or the photo whose text mentions me, or the comment is on. */
   photo?: Photo;
+  /** Comment, reply, comment-like: the comment or reply (its text: for a comment or reply, its start). */
+  comment?: { ref: CommentRefId; text?: string };
   unread: boolean;
 }
 
@@ -89,11 +92,16 @@ export async function getActivity(db: Db, user: string, page: ActivityPageReques
     markerRead.then((m) => unreadAfter(db, user, m)),
   ]);
   const raw = result.items;
-  const pageActors = new Set(raw.map((i) => String(i.actor)));
+  // A text or comment on another's photo (a mention in a comment, a reply, a like of my comment): the photo's owner is judged as its author is.
+  const onPhoto = (i: RawItem) => i.type !== 'follow' && i.type !== 'request';
+  const ownerOf = (i: RawItem): string | undefined =>
+    onPhoto(i) && typeof i.photoOwner === 'string' && i.photoOwner !== i.actor && i.photoOwner !== user ? i.photoOwner : undefined;
+  const owners = raw.flatMap((i) => ownerOf(i) ?? []);
+  const pageActors = new Set([...raw.map((i) => String(i.actor)), ...owners]);
   const actors = [...new Set([...pageActors, ...unread.map((i) => String(i.actor))])];
   const countOnly = actors.filter((a) => !pageActors.has(a) && a !== user);
   // Several reactions to one photo name it once: BatchGetItem rejects duplicate keys.
-  const photoRefs = [...new Set(raw.filter((i) => i.type === 'reaction' || i.type === 'mention').map((i) => `${String(i.photoOwner)}\n${String(i.photoTimestamp)}`))];
+  const photoRefs = [...new Set(raw.filter(onPhoto).map((i) => `${String(i.photoOwner)}\n${String(i.photoTimestamp)}`))];
   const photoKeys = photoRefs.map((ref) => {
     const [owner = '', timestamp = ''] = ref.split('\n');
     return keys.photo(owner, timestamp);
@@ -118,7 +126,17 @@ export async function getActivity(db: Db, user: string, page: ActivityPageReques
     const type = item.type;
     if (type === 'follow' || type === 'request') return actor;
     // A private author's mention shows to their followers only (a count-only actor's follow is not read: not counted).
-    if (type === 'mention') return actor.private !== true || state.follows(actor.username) ? actor : undefined;
+    const seen = (u: User) => u.username === user || u.private !== true || state.follows(u.username);
+    const ownerSeen = () => {
+      // The unread count's items carry no owner (projection): judged by their actor alone.
+      const owner = ownerOf(item);
+      if (owner === undefined) return true;
+      const ownerUser = users.get(owner);
+      return ownerUser !== undefined && !state.blocked(owner) && seen(ownerUser);
+    };
+    if (type === 'mention') return seen(actor) && ownerSeen() ? actor : undefined;
+    // A reply or like on another's photo: shown while I may see it (my comment is on it).
+    if (type === 'comment' || type === 'reply' || type === 'comment-like') return ownerSeen() ? actor : undefined;
     return type === 'reaction' && typeof item.reactionType === 'string' && isReactionType(item.reactionType) ? actor : undefined;
   };
   const items: ActivityItem[] = [];
@@ -139,6 +157,15 @@ export async function getActivity(db: Db, user: string, page: ActivityPageReques
       const photo = photos.get(`${String(item.photoOwner)}#${String(item.photoTimestamp)}`);
       // The photo gone: the worker removes the mention too.
       if (photo) items.push({ type: 'mention', ...base, photo });
+    } else if (item.type === 'comment' || item.type === 'reply' || item.type === 'comment-like') {
+      const photo = photos.get(`${String(item.photoOwner)}#${String(item.photoTimestamp)}`);
+      const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      const ref: CommentRefId = {
+        photoOwner: String(item.photoOwner), photoTimestamp: String(item.photoTimestamp), timestamp: String(item.commentTimestamp), author: String(item.commentAuthor),
+        ...(str(item.parentTimestamp) && str(item.parentAuthor) ? { parentTimestamp: str(item.parentTimestamp)!, parentAuthor: str(item.parentAuthor)! } : {}),
+      };
+      // The photo gone: the worker removes its comments and so the item too.
+      if (photo) items.push({ type: item.type, ...base, photo, comment: { ref, ...(str(item.text) !== undefined ? { text: str(item.text)! } : {}) } });
     } else {
       const photo = photos.get(`${String(item.photoOwner)}#${String(item.photoTimestamp)}`);
       items.push({ type: 'reaction', ...base, reactionType: item.reactionType as ReactionType, ...(photo ? { photo } : {}) });

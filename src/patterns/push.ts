@@ -171,7 +171,7 @@ export async function removeSessionDevices(db: Db, username: string, sessionId: 
 }
 
 /** Activity kinds a user can switch off; others (added later) default to on and may be named too. */
-export const PUSH_KINDS = ['follow', 'request', 'reaction', 'comment', 'mention'] as const;
+export const PUSH_KINDS = ['follow', 'request', 'reaction', 'comment', 'reply', 'comment-like', 'mention'] as const;
 
 /** A kind's name, and how many kinds an account's preferences may name (bounded whatever a client sends). */
 const KIND_NAME = /^[a-z][a-z-]{0,31}$/;

@@ -396,6 +396,7 @@ export function usernamesNamedBy(key: ItemKey, ownerOfPhotoId: (id: string) => s
  * | Tag entry         | TAG#<folded tag>        | <photoTimestamp>#<photoOwner>#<source>          |
  * | Tag name          | TAGS#<first 2 chars>    | <folded tag>                                    |
  * | Mention activity  | ACTIVITY#<mentioned>    | A#<at>#mention#<author>#<photoTimestamp>#<source> |
+ * | Comment activity  | ACTIVITY#<recipient>    | A#<at>#<comment|reply|comment-like>#<actor>#<photoOwner>#<photoTimestamp>#<commentTimestamp> |
  * | Event log entry   | EVENTS#<minute>#<shard 0-3> | <at>#<user>#<id>  (minute: `at` to the minute; shard: a hash of the user; TTL minutes) |
  * | Stream ticket     | TICKET#<SHA-256 of the ticket> | TICKET  (single use; TTL)                    |
  * | Push collapse     | PUSH#<recipient>        | C#<kind>#<subject>#<window start>  (one notification per burst; its delivery record) |
@@ -497,6 +498,15 @@ export const derivedKeys = {
     PK: ACTIVITY + user,
     SK: `${ACTIVITY_ITEM}${at}#mention#${author}#${photoTimestamp}#${source}`,
   }),
+  /**
+   * "commented on your photo" (to the photo's owner), "replied to your comment" (to the comment's
+   * author), "liked your comment" (to the comment's author): `at` is the comment's, reply's or
+   * like's own time, `commentTimestamp` the comment's (or reply's) named, so a replay rewrites the same key.
+   */
+  commentActivity: (user: string, at: string, type: CommentActivityType, actor: string, photoOwner: string, photoTimestamp: string, commentTimestamp: string): ItemKey => ({
+    PK: ACTIVITY + user,
+    SK: `${ACTIVITY_ITEM}${at}#${type}#${actor}#${photoOwner}#${photoTimestamp}#${commentTimestamp}`,
+  }),
   /** An event for `user` (a recipient, or a post's author) logged at `at` (ISO), tailed by every API instance. */
   eventLogEntry: (user: string, at: string, id: string): ItemKey => ({ PK: `${EVENTS}${eventLogMinute(at)}#${String(eventLogShard(user))}`, SK: `${at}#${user}#${id}` }),
   /** A stream ticket, by the SHA-256 of its value (the value itself is never stored). */
@@ -504,6 +514,8 @@ export const derivedKeys = {
   /** One burst of one kind about one subject (a photo, an actor) for one recipient: its notification's delivery record. */
   pushCollapse: (recipient: string, kind: string, subject: string, window: string): ItemKey => ({ PK: PUSH + recipient, SK: `${PUSH_COLLAPSE}${kind}#${subject}#${window}` }),
 };
+
+export type CommentActivityType = 'comment' | 'reply' | 'comment-like';
 
 /** Whether an activity sort key is the mention by `author` in `source` on the photo at `photoTimestamp` (any time it was made). */
 export function isMentionActivityOf(sk: string, author: string, photoTimestamp: string, source: string): boolean {

@@ -40,7 +40,7 @@ describe('comments over HTTP', () => {
   it('post, reply, list, like and delete, with counts on the photo', async () => {
     const first = await comment(ann, photo, { text: 'lovely' });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ id: expect.any(String), photoId: photo, author: 'ann', text: 'lovely', timestamp: expect.stringMatching(/Z$/), likeCount: 0, replyCount: 0, likedByMe: false });
+    expect(first.body).toEqual({ id: expect.any(String), photoId: photo, author: 'ann', text: 'lovely', entities: { mentions: [], tags: [] }, timestamp: expect.stringMatching(/Z$/), likeCount: 0, replyCount: 0, likedByMe: false });
     const reply = await comment(owner, photo, { text: 'thank you', replyTo: first.body.id });
     expect(reply.status).toBe(201);
     expect(reply.body.replyTo).toBe(first.body.id);
@@ -68,6 +68,16 @@ describe('comments over HTTP', () => {
     expect((await api.call('GET', `/v1/photos/${photo}`, as(bob))).body.commentCount).toBe(0);
     expect((await api.call('GET', `/v1/photos/${photo}/comments/${first.body.id}/replies`, as(bob))).body.error.code).toBe('COMMENT_NOT_FOUND');
     expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
+  });
+
+  it("a reply's id (longer than a comment's: it names its parent too) reaches the like and delete routes", async () => {
+    const top = await comment(ann, photo, { text: 'a thread' });
+    const reply = await comment(bob, photo, { text: 'in it', replyTo: top.body.id });
+    expect(reply.body.id.length).toBeGreaterThan(100);
+    const like = await api.call('PUT', `/v1/photos/${photo}/comments/${reply.body.id as string}/likes/me`, as(ann));
+    expect(like.status, JSON.stringify(like.body)).toBe(201);
+    expect((await api.call('DELETE', `/v1/photos/${photo}/comments/${reply.body.id as string}`, as(bob))).status).toBe(204);
+    expect((await api.call('DELETE', `/v1/photos/${photo}/comments/${top.body.id as string}`, as(ann))).status).toBe(204);
   });
 
   it('refuses bad text with VALIDATION_FAILED and unknown ids with 404', async () => {

@@ -66,7 +66,7 @@ describe('mentions and tags in the web app', () => {
       await found.getByRole('link', { name: '#sunny_day' }).waitFor();
       expect(await found.textContent()).toContain('1 photo');
       await page.goto('/activity');
-      await page.getByText('mentioned you in a caption').waitFor();
+      await page.getByText('mentioned you').waitFor();
     } finally {
       await context.close();
     }

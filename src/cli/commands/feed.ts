@@ -18,6 +18,12 @@ function activityText(item: ActivityItem): string {
       return `reacted ${item.reactionType ?? ''} to ${item.photo ? formatPhoto(item.photo) : 'a deleted photo'}`;
     case 'mention':
       return `mentioned you in ${item.photo ? formatPhoto(item.photo) : 'a deleted photo'}`;
+    case 'comment':
+      return `commented on ${item.photo ? formatPhoto(item.photo) : 'a deleted photo'}: ${item.comment?.text ?? ''}`;
+    case 'reply':
+      return `replied to your comment on ${item.photo ? formatPhoto(item.photo) : 'a deleted photo'}: ${item.comment?.text ?? ''}`;
+    case 'comment-like':
+      return `liked your comment on ${item.photo ? formatPhoto(item.photo) : 'a deleted photo'}`;
   }
 }
 

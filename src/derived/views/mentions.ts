@@ -58,7 +58,7 @@ export function mentionView(ctx: ViewContext, sink?: ActivitySink): DerivedView 
       if (added.length === 0 || !texts.after) return;
       const text = texts.after;
       const at = text.at;
-      const audience = await mentionAudience(db, author, added);
+      const audience = await mentionAudience(db, author, added, text.photoOwner);
       const items = audience.map((user) =>
         ActivityItem.encode({ user, type: 'mention', actor: author, at, photoOwner: text.photoOwner, photoTimestamp: text.photoTimestamp, source: text.source }),
       );

@@ -54,6 +54,12 @@ function describe(item: Record<string, unknown>): { title: string; body: string 
       return { title: 'Follow request', body: `${actor} asked to follow you` };
     case 'reaction':
       return { title: 'New reaction', body: `${actor} reacted to your photo` };
+    case 'comment':
+      return { title: 'New comment', body: `${actor} commented: ${typeof item.text === 'string' ? item.text : ''}` };
+    case 'reply':
+      return { title: 'New reply', body: `${actor} replied: ${typeof item.text === 'string' ? item.text : ''}` };
+    case 'comment-like':
+      return { title: 'New like', body: `${actor} liked your comment` };
     default:
       return { title: 'quick-photos', body: `${actor}: new ${String(item.type)}` };
   }

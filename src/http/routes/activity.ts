@@ -7,6 +7,7 @@ import { derivedDb, eventLogItem, logEvent } from '../../derived/store/index.js'
 import { ACTIVITY_PAGE_MAX, getActivity, mapPage, markActivityRead, type ActivityItem } from '../../patterns/index.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { ActivityPage, errorsFor, PageQuery } from '../schemas.js';
+import { commentId } from '../../schema/ids.js';
 import { apiTimestamp, photoView, profileCardView } from '../views.js';
 
 /** One activity item as the list and the event stream show it. */
@@ -17,6 +18,7 @@ export function activityItemView(item: ActivityItem, urls: MediaUrls) {
     actor: profileCardView(item.actor, { follows: item.actorFollowedByMe, followedBy: item.actorFollowsMe, requested: item.actorRequested }, urls),
     ...(item.reactionType ? { reactionType: item.reactionType } : {}),
     ...(item.photo ? { photo: photoView(item.photo, urls) } : {}),
+    ...(item.comment ? { comment: { id: commentId(item.comment.ref), ...(item.comment.text !== undefined ? { text: item.comment.text } : {}) } } : {}),
     unread: item.unread,
   };
 }
@@ -33,7 +35,7 @@ export const activityRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, 
       schema: {
         operationId: 'getActivity',
         tags: ['activity'],
-        summary: 'Your activity, newest first: new followers, follow requests and reactions to your photos, with the unread count',
+        summary: 'Your activity, newest first: new followers, follow requests, reactions, mentions, comments on your photos, replies to and likes of your comments, with the unread count',
         description: `Derived from the table's change stream (see /ready for the lag); items expire after ${config.derived.activityTtlDays} days. ${ACTIVITY_PAGE_MAX} items at most per page.`,
         security: BEARER,
         querystring: Type.Object({ ...PageQuery.properties, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: ACTIVITY_PAGE_MAX })) }),

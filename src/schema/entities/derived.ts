@@ -52,9 +52,15 @@ export const RecentPhotos = defineEntity({
 });
 export type RecentPhotos = EntityType<typeof RecentPhotos>;
 
-export const ActivityType = Type.Union([Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction'), Type.Literal('mention')]);
+export const ActivityType = Type.Union([
+  Type.Literal('follow'), Type.Literal('request'), Type.Literal('reaction'), Type.Literal('mention'),
+  Type.Literal('comment'), Type.Literal('reply'), Type.Literal('comment-like'),
+]);
 
-/** Something that happened to a user: a follow, a follow request, a reaction to a photo, a mention in a text on a photo. */
+/**
+ * Something that happened to a user: a follow, a follow request, a reaction to a photo, a mention
+ * in a text on a photo, a comment on their photo, a reply to or a like of their comment.
+ */
 export const ActivityItem = defineEntity({
   name: 'ActivityItem',
   kind: 'activityItem',
@@ -67,6 +73,13 @@ export const ActivityItem = defineEntity({
     photoTimestamp: Type.Optional(Type.String()),
     /** Mentions: the text the mention is in (`caption`, or another text on the photo). */
     source: Type.Optional(Type.String()),
+    /** Comment, reply, comment-like: the comment (or reply) it is about, named as its id names it. */
+    commentTimestamp: Type.Optional(Type.String()),
+    commentAuthor: Type.Optional(Type.String()),
+    parentTimestamp: Type.Optional(Type.String()),
+    parentAuthor: Type.Optional(Type.String()),
+    /** Comment, reply: the start of its text (what a notification shows). */
+    text: Type.Optional(Type.String()),
     expiresAt: Type.Optional(ExpiresAt),
   },
   keyParts: { user: Type.String() },
@@ -76,6 +89,10 @@ export const ActivityItem = defineEntity({
     if (a.type === 'mention') {
       if (a.photoTimestamp === undefined || a.source === undefined) throw new CorruptItemError(`Mention activity of ${a.user} names no photo or text.`);
       return derivedKeys.mentionActivity(a.user, a.at, a.actor, a.photoTimestamp, a.source);
+    }
+    if (a.type === 'comment' || a.type === 'reply' || a.type === 'comment-like') {
+      if (a.photoOwner === undefined || a.photoTimestamp === undefined || a.commentTimestamp === undefined) throw new CorruptItemError(`Comment activity of ${a.user} names no comment.`);
+      return derivedKeys.commentActivity(a.user, a.at, a.type, a.actor, a.photoOwner, a.photoTimestamp, a.commentTimestamp);
     }
     if (a.reactionType === undefined || a.photoTimestamp === undefined) throw new CorruptItemError(`Reaction activity of ${a.user} names no reaction or photo.`);
     return derivedKeys.reactionActivity(a.user, a.at, a.actor, a.reactionType, a.photoTimestamp);

@@ -38,7 +38,10 @@ function RequestButtons({ username }: { username: string }) {
 function describe(item: ActivityItem): string {
   if (item.type === 'follow') return 'started following you';
   if (item.type === 'request') return 'asked to follow you';
-  if (item.type === 'mention') return 'mentioned you in a caption';
+  if (item.type === 'mention') return 'mentioned you';
+  if (item.type === 'comment') return item.comment?.text ? `commented on your photo: ${item.comment.text}` : 'commented on your photo';
+  if (item.type === 'reply') return item.comment?.text ? `replied to your comment: ${item.comment.text}` : 'replied to your comment';
+  if (item.type === 'comment-like') return 'liked your comment';
   const glyph = REACTIONS.find((r) => r.type === item.reactionType)?.label.toLowerCase() ?? 'a reaction';
   return `reacted ${glyph} to your photo`;
 }

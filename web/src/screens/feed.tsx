@@ -9,6 +9,7 @@ import { newPosts } from '../layout/unread.js';
 import { Suggestions } from '../layout/suggestions.js';
 import { api } from '../session.js';
 import { Caption } from '../caption.js';
+import { CommentPreviews } from '../comments.js';
 import { ReactionBar } from '../social.js';
 import { SuggestedPeople } from '../suggestions.js';
 import { Ago, Avatar, MoreSentinel, PhotoImage, Screen, usePaged } from '../ui.js';
@@ -29,6 +30,7 @@ function FeedCard({ item, first }: { item: FeedItem; first: boolean }) {
       </a>
       {photo.caption ? <Caption text={photo.caption} entities={photo.entities} /> : null}
       <ReactionBar photo={photo} mine={photo.myReactions} />
+      <CommentPreviews photo={photo} />
     </article>
   );
 }

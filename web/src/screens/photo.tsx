@@ -1,7 +1,7 @@
 /**
  * One photo: the image, its caption, reaction counts with mine toggled in place, who reacted.
  * On a desktop the photo stands beside a side column (author, caption, reactions, and room
- * for a conversation); on a phone they stack, the photo edge to edge.
+ * and the conversation under it); on a phone they stack, the photo edge to edge.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { getPhoto, listPhotoReactions, type PhotoForViewer } from '@quick-photos/client';
@@ -9,6 +9,7 @@ import { PhotoSkeleton, RowsSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS, ReactionBar } from '../social.js';
 import { CaptionEditor, PhotoMenu } from './photo-actions.js';
+import { Conversation } from '../comments.js';
 import { Ago, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
 
 export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
@@ -82,6 +83,7 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
               ))}
             </ul>
             <MoreSentinel list={reactions} started={reactions.items.length > 0} />
+            <Conversation photo={shown} onChange={setPhoto} />
           </div>
         </article>
       ) : null}

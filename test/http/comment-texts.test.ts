@@ -1,0 +1,143 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- response bodies are asserted on, not typed */
+/**
+ * Comment text plugs into mentions and hashtags, over HTTP on DynamoDB Local's real stream: a
+ * comment answers its entities; its `@name` tells the mentioned user (unless they may not see
+ * the photo: a private owner they do not follow, or a block with the owner) and its `#tag`
+ * puts the photo on the tag's page; deleting the comment takes both back; a replay of every
+ * record changes nothing.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toChange } from '../../src/derived/records.js';
+import { derivedDb } from '../../src/derived/store/index.js';
+import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
+import { streamRecords } from '../derived/support.js';
+import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
+
+let api: Api;
+let worker: Worker;
+const people: Record<string, Session> = {};
+const settings = { ...testConfig().derived, pollMs: 50 };
+
+const as = (name: string) => ({ token: people[name]!.accessToken });
+
+async function upload(name: string): Promise<string> {
+  const answer = await api.call('POST', `/v1/users/${name}/photos`, { ...as(name), body: imageForm(PNG_1x1) });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+  return answer.body.id as string;
+}
+
+async function comment(name: string, photo: string, text: string, replyTo?: string): Promise<any> {
+  const answer = await api.call('POST', `/v1/photos/${photo}/comments`, { ...as(name), json: { text, ...(replyTo ? { replyTo } : {}) } });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+  return answer.body;
+}
+
+async function mentionsOf(name: string): Promise<{ actor: string; photo: string }[]> {
+  const answer = await api.call('GET', '/v1/me/activity', as(name));
+  expect(answer.status).toBe(200);
+  return answer.body.items.filter((i: any) => i.type === 'mention').map((i: any) => ({ actor: i.actor.username, photo: i.photo.id }));
+}
+
+async function tagPage(viewer: string, tag: string): Promise<string[]> {
+  const answer = await api.call('GET', `/v1/tags/${tag}/photos`, as(viewer));
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body.items.map((item: any) => item.photo.id);
+}
+
+/** Every tag entry, tag name and mention item (a test-only Scan). */
+async function derivedState(): Promise<string[]> {
+  const derived = derivedDb(api.db);
+  const page = await derived.doc.send(new ScanCommand({ TableName: derived.table }));
+  return (page.Items ?? [])
+    .filter((i) => /^TAGS?#/.test(String(i.PK)) || String(i.SK).includes('#mention#'))
+    .map((i) => `${String(i.PK)} ${String(i.SK)}${i.count === undefined ? '' : ` ${String(i.count)}`}`)
+    .sort();
+}
+
+beforeAll(async () => {
+  api = await startApi();
+  for (const name of ['owner', 'ann', 'bob', 'cleo', 'dan']) people[name] = await signUp(api, name);
+  worker = createWorker({ client: api.db.client, db: api.db, settings });
+}, 120_000);
+
+afterAll(async () => {
+  await worker.stop();
+  await api.close();
+});
+
+describe('comment text', () => {
+  let photo: string;
+  let first: any;
+
+  it('answers its mentions and tags, tells the mentioned user and indexes the photo under the tag', async () => {
+    photo = await upload('owner');
+    const text = 'Hi @Bob, see #Sunset';
+    first = await comment('ann', photo, text);
+    const expected = { mentions: [{ start: 3, end: 7, username: 'bob' }], tags: [{ start: 13, end: 20, tag: 'sunset' }] };
+    expect(first.entities).toEqual(expected);
+    expect(expected.mentions.map((m) => text.slice(m.start, m.end))).toEqual(['@Bob']);
+    const listed = await api.call('GET', `/v1/photos/${photo}/comments`, as('dan'));
+    expect(listed.body.items[0].entities).toEqual(expected);
+    // A reply is a text too; mentioning oneself tells nobody.
+    const reply = await comment('cleo', photo, 'and @dan #sunset @cleo', first.id);
+    expect(reply.entities.mentions.map((m: any) => m.username)).toEqual(['dan', 'cleo']);
+    await worker.drain();
+    expect(await mentionsOf('bob')).toEqual([{ actor: 'ann', photo }]);
+    expect(await mentionsOf('dan')).toEqual([{ actor: 'cleo', photo }]);
+    expect(await mentionsOf('cleo')).toEqual([]);
+    expect(await tagPage('dan', 'sunset')).toEqual([photo]);
+  });
+
+  it('a deleted comment takes its mention and its tag entry back; the other text keeps the photo tagged', async () => {
+    expect((await api.call('DELETE', `/v1/photos/${photo}/comments/${first.id as string}`, as('ann'))).status).toBe(204);
+    await worker.drain();
+    expect(await mentionsOf('bob')).toEqual([]);
+    // The reply went with its comment: nothing of either is left.
+    expect(await mentionsOf('dan')).toEqual([]);
+    expect(await tagPage('dan', 'sunset')).toEqual([]);
+    expect((await derivedState()).filter((line) => line.includes('#sunset') || line.includes('TAG#sunset'))).toEqual([]);
+    const again = await comment('bob', photo, '#sunset again');
+    await comment('dan', photo, 'yes #sunset');
+    await worker.drain();
+    expect(await tagPage('ann', 'sunset')).toEqual([photo]);
+    expect((await api.call('DELETE', `/v1/photos/${photo}/comments/${again.id as string}`, as('bob'))).status).toBe(204);
+    await worker.drain();
+    expect(await tagPage('ann', 'sunset')).toEqual([photo]);
+  });
+
+  it('tells nobody who may not see the photo: a private owner they do not follow, or a block with the owner', async () => {
+    expect((await api.call('PUT', '/v1/account/privacy', { ...as('owner'), json: { private: true } })).status).toBe(200);
+    const secret = await upload('owner');
+    // ann follows the private owner (so she may comment); bob does not; dan is blocked by the owner.
+    expect((await api.call('PUT', '/v1/users/owner/followers/me', as('ann'))).status).toBe(202);
+    expect((await api.call('PUT', '/v1/follow-requests/ann/approval', as('owner'))).status).toBeLessThan(300);
+    expect((await api.call('PUT', '/v1/blocks/dan', as('owner'))).status).toBeLessThan(300);
+    expect((await api.call('PUT', '/v1/users/owner/followers/me', as('cleo'))).status).toBe(202);
+    expect((await api.call('PUT', '/v1/follow-requests/cleo/approval', as('owner'))).status).toBeLessThan(300);
+    await comment('ann', secret, '@bob @dan @cleo look');
+    await worker.drain();
+    expect(await mentionsOf('cleo')).toEqual([{ actor: 'ann', photo: secret }]);
+    expect(await mentionsOf('bob')).toEqual([]);
+    expect(await mentionsOf('dan')).toEqual([]);
+    // cleo stops following: the item stays in the table, the read no longer shows the private photo.
+    expect((await api.call('DELETE', '/v1/users/owner/followers/me', as('cleo'))).status).toBe(204);
+    expect(await mentionsOf('cleo')).toEqual([]);
+  });
+});
+
+describe('replay', () => {
+  it('applying every record again leaves the comments\' tag entries and mentions as they are', async () => {
+    await worker.drain();
+    const before = await derivedState();
+    expect(before.some((line) => line.startsWith('TAG#sunset '))).toBe(true);
+    const views = buildViews(api.db, settings).filter((v) => v.name === 'tags' || v.name === 'mentions');
+    for (const records of (await streamRecords(api.db.client, api.db.table)).values()) {
+      for (const record of records) {
+        const change = toChange(record);
+        if (change) for (const view of views) await view.apply(change);
+      }
+    }
+    expect(await derivedState()).toEqual(before);
+  });
+});
