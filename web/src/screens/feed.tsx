@@ -6,13 +6,17 @@ import { Empty } from '../layout/empty.js';
 import { DESKTOP_QUERY, useMedia } from '../layout/frame.js';
 import { FeedSkeleton, remember } from '../layout/skeleton.js';
 import { newPosts } from '../layout/unread.js';
-import { Suggestions } from '../layout/suggestions.js';
 import { api } from '../session.js';
 import { Caption } from '../caption.js';
-import { CommentPreviews } from '../comments.js';
+import { CommentPreviews } from '../comment-previews.js';
 import { ReactionBar } from '../social.js';
-import { SuggestedPeople } from '../suggestions.js';
+import { lazyComponent } from '../dialogs/lazy.js';
 import { Ago, Avatar, MoreSentinel, PhotoImage, Screen, usePaged } from '../ui.js';
+
+// Suggestions show beside the feed on a desktop, and on a phone only when the feed is empty:
+// their code comes when they do, not with the first screen.
+const SuggestedPeople = lazyComponent(() => import('../suggestions.js').then((m) => m.SuggestedPeople));
+const Suggestions = lazyComponent(() => import('../layout/suggestions.js').then((m) => m.Suggestions));
 
 function FeedCard({ item, first }: { item: FeedItem; first: boolean }) {
   const { photo, author } = item;
