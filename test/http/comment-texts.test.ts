@@ -6,13 +6,12 @@
  * puts the photo on the tag's page; deleting the comment takes both back; a replay of every
  * record changes nothing.
  */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toChange } from '../../src/derived/records.js';
-import { derivedDb } from '../../src/derived/store/index.js';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
 import { streamRecords } from '../derived/support.js';
 import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
+import { tagAndMentionState } from './tag-state.js';
 
 let api: Api;
 let worker: Worker;
@@ -45,15 +44,7 @@ async function tagPage(viewer: string, tag: string): Promise<string[]> {
   return answer.body.items.map((item: any) => item.photo.id);
 }
 
-/** Every tag entry, tag name and mention item (a test-only Scan). */
-async function derivedState(): Promise<string[]> {
-  const derived = derivedDb(api.db);
-  const page = await derived.doc.send(new ScanCommand({ TableName: derived.table }));
-  return (page.Items ?? [])
-    .filter((i) => /^TAGS?#/.test(String(i.PK)) || String(i.SK).includes('#mention#'))
-    .map((i) => `${String(i.PK)} ${String(i.SK)}${i.count === undefined ? '' : ` ${String(i.count)}`}`)
-    .sort();
-}
+const derivedState = (): Promise<string[]> => tagAndMentionState(api.db);
 
 beforeAll(async () => {
   api = await startApi();

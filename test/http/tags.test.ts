@@ -6,7 +6,7 @@
  * notifies the mentioned user unless a block or a private author stands in the way, and an
  * edit that drops it takes it back; replaying every record changes nothing.
  */
-import { DeleteCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { auditDerived } from '../../src/admin/doctor-derived.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toChange } from '../../src/derived/records.js';
@@ -17,6 +17,7 @@ import { derivedKeys, derivedRanges } from '../../src/schema/keys.js';
 import { TagEntry } from '../../src/schema/entities/index.js';
 import { streamRecords } from '../derived/support.js';
 import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
+import { tagAndMentionState } from './tag-state.js';
 
 let api: Api;
 let worker: Worker;
@@ -51,15 +52,7 @@ async function mentionsOf(name: string): Promise<{ actor: string; photo: string 
   return answer.body.items.filter((i: any) => i.type === 'mention').map((i: any) => ({ actor: i.actor.username, photo: i.photo.id }));
 }
 
-/** Every tag entry, tag name and mention item, as "PK SK [count]" (a test-only Scan). */
-async function derivedState(): Promise<string[]> {
-  const derived = derivedDb(api.db);
-  const page = await derived.doc.send(new ScanCommand({ TableName: derived.table }));
-  return (page.Items ?? [])
-    .filter((i) => /^TAGS?#/.test(String(i.PK)) || String(i.SK).includes('#mention#'))
-    .map((i) => `${String(i.PK)} ${String(i.SK)}${i.count === undefined ? '' : ` ${String(i.count)}`}`)
-    .sort();
-}
+const derivedState = (): Promise<string[]> => tagAndMentionState(api.db);
 
 beforeAll(async () => {
   api = await startApi();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Api, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
-import { DERIVED_WAIT_MS, PHONE, samplePhoto, signedInContext, startWebRig, type WebRig } from './support.js';
+import { DERIVED_WAIT_MS, PHONE, postSamplePhoto, signedInContext, startWebRig, type WebRig } from './support.js';
 
 let rig: WebRig | undefined;
 let api: Api;
@@ -19,11 +19,7 @@ beforeAll(async () => {
   ({ api } = rig);
   [ann, bob] = await Promise.all([signUp(api, 'ann'), signUp(api, 'bob')]);
   expect((await api.call('PUT', '/v1/users/ann/followers/me', { token: bob.accessToken })).status).toBe(201);
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(await samplePhoto(4, 320, 240))], { type: 'image/jpeg' }), 'photo.jpg');
-  const posted = await api.call('POST', '/v1/users/ann/photos', { token: ann.accessToken, body: form });
-  expect(posted.status).toBe(201);
-  photoId = (posted.body as { id: string }).id;
+  photoId = await postSamplePhoto(api, ann, 4);
 }, 120_000);
 
 afterAll(async () => {

@@ -131,3 +131,14 @@ export const frames = (page: Page) =>
         requestAnimationFrame(tick);
       }),
   );
+
+/** Posts a sample JPEG (by `seed`) as `session`, with an optional caption; answers the photo's id. */
+export async function postSamplePhoto(api: Api, session: Session, seed: number, caption?: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(await samplePhoto(seed, 320, 240))], { type: 'image/jpeg' }), 'photo.jpg');
+  if (caption !== undefined) form.append('caption', caption);
+  const posted = await api.call('POST', `/v1/users/${session.username}/photos`, { token: session.accessToken, body: form });
+  if (posted.status !== 201) throw new Error(`posting a sample photo answered ${posted.status}: ${posted.bytes.toString('utf8').slice(0, 200)}`);
+  return (posted.body as { id: string }).id;
+}
+

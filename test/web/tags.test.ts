@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Api, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
-import { DERIVED_WAIT_MS, PHONE, samplePhoto, signedInContext, startWebRig, type WebRig } from './support.js';
+import { DERIVED_WAIT_MS, PHONE, postSamplePhoto, signedInContext, startWebRig, type WebRig } from './support.js';
 
 let rig: WebRig | undefined;
 let api: Api;
@@ -18,12 +18,7 @@ beforeAll(async () => {
   rig = await startWebRig({ worker: true });
   ({ api } = rig);
   [ann, bob] = await Promise.all([signUp(api, 'ann'), signUp(api, 'bob')]);
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(await samplePhoto(3, 320, 240))], { type: 'image/jpeg' }), 'photo.jpg');
-  form.append('caption', 'Lunch with @bob #Sunny_day');
-  const posted = await api.call('POST', '/v1/users/ann/photos', { token: ann.accessToken, body: form });
-  expect(posted.status).toBe(201);
-  photoId = (posted.body as { id: string }).id;
+  photoId = await postSamplePhoto(api, ann, 3, 'Lunch with @bob #Sunny_day');
   const tagged = async () => ((await api.call('GET', '/v1/tags/sunny_day/photos', { token: bob.accessToken })).body as { items: unknown[] }).items.length;
   await waitFor(async () => (await tagged()) === 1, { what: 'the photo under its tag', timeoutMs: DERIVED_WAIT_MS });
 }, 120_000);
