@@ -46,9 +46,12 @@ export function commentSummary(found: RawItem[], photo: PhotoKey): CommentSummar
     const item = byKey.get(keyString(key));
     if (!item) continue;
     const shard = CommentCount.decode(item);
-    commentCount += Math.max(0, shard.count);
+    // Shards add up: one may stand below zero (a repair sets one shard so that the sum is right,
+    // and later deletes decrement any), so only the sum is bounded.
+    commentCount += shard.count;
     for (const p of [shard.p0, shard.p1]) if (p) previews.push(p);
   }
+  commentCount = Math.max(0, commentCount);
   previews.sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));
   return { commentCount, previews: previews.slice(0, 2) };
 }
