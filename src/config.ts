@@ -2,6 +2,7 @@
  * Run-time configuration, read once from the environment and validated up front so that a
  * typo fails at start-up with a message naming the variable, not later as an SDK error.
  */
+import { ConfigError } from './config-error.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pushConfig, type PushConfig } from './push/config.js';
@@ -211,9 +212,7 @@ export type BlobConfig =
   | { kind: 'local'; dir: string }
   | { kind: 's3'; bucket: string; prefix: string; endpoint: string | undefined; region: string | undefined };
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError } from './config-error.js';
 
 /**
  * Cursor key for local tools (the operator CLI) when CURSOR_SECRET is unset. Its cursors are

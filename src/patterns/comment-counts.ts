@@ -10,8 +10,7 @@ import { CommentCount } from '../schema/entities/index.js';
 import { COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
 import { batchGet, type Db } from './db.js';
 import { absent, attributeWas, repairIf } from './repair.js';
-import type { ViewerBlocks } from './lists.js';
-import { viewerState, type PhotoKey } from './viewer.js';
+import { viewerState, type PhotoKey, type ViewerBlocks } from './viewer.js';
 
 export const keyString = (key: { PK?: unknown; SK?: unknown }): string => `${String(key.PK)}\n${String(key.SK)}`;
 

@@ -22,7 +22,7 @@ import { pageOf, pageSize, type Db, type Page, type PageRequest } from './db.js'
 import { listFollowed, listFollowers } from './follows.js';
 import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
 import { hiddenFrom } from './safety/visibility.js';
-import { viewerState, type Relation } from './viewer.js';
+import { viewerState, type Relation, type ViewerBlocks } from './viewer.js';
 import { commentCountKeys, commentSummary, readCommentCounts, visiblePreviews, type CommentSummary } from './comment-counts.js';
 
 export interface Related extends Relation {
@@ -30,14 +30,7 @@ export interface Related extends Relation {
   user: User | undefined;
 }
 
-/**
- * What the viewer's user item says of their blocks (`viewOf` read it): how many users they
- * block, how many block them. Undefined where nobody read it: both directions are then read.
- */
-export interface ViewerBlocks {
-  blocking: number;
-  blockedBy: number;
-}
+export type { ViewerBlocks } from './viewer.js';
 
 /** One's own followers and following: a block ends the follows both ways, so nothing to hide. */
 const NO_BLOCKS: ViewerBlocks = { blocking: 0, blockedBy: 0 };

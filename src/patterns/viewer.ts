@@ -48,6 +48,15 @@ export interface ViewerState {
 export const VIEWER_KEYS_PER_REQUEST = 100;
 
 /**
+ * What the viewer's user item says of their blocks (`viewOf` read it): how many users they
+ * block, how many block them. Undefined where nobody read it: both directions are then read.
+ */
+export interface ViewerBlocks {
+  blocking: number;
+  blockedBy: number;
+}
+
+/**
  * BatchGetItem of, per user u: `USER#u / #FRIEND#me` (I follow u) and `USER#me / #FRIEND#u`
  * (u follows me), with `blocks` also the block items me→u and u→me, with `requests` my follow
  * request to u (`FOLLOWREQ#u / REQUESTER#me`, for the Follow / Requested button); per photo:

@@ -4,7 +4,7 @@
  * to register devices, and the worker's push view only tidies up).
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 
 export interface WebPushConfig {
   /** VAPID key pair (base64url, as `web-push generate-vapid-keys` prints them) and the contact URL. */

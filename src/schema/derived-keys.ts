@@ -26,8 +26,7 @@
  * | Stream ticket     | TICKET#<SHA-256 of the ticket> | TICKET  (single use; TTL)                    |
  * | Push collapse     | PUSH#<recipient>        | C#<kind>#<subject>#<window start>  (one notification per burst; its delivery record) |
  */
-import type { ItemKey } from './keys.js';
-import { cut, parsed, type ParsedKey } from './key-parts.js';
+import { cut, parsed, type ItemKey, type ParsedKey } from './key-parts.js';
 const FEED = 'FEED#';
 const FEED_SOURCE = 'FEEDSRC#';
 const RECENT = 'RECENT#';

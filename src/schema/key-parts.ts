@@ -1,3 +1,9 @@
+/** A main-table or derived-table item's primary key. */
+export interface ItemKey {
+  PK: string;
+  SK: string;
+}
+
 /**
  * Every item type's name, for the entity declarations (src/schema/entities/): `parseKey`
  * recognises each one by its key alone and reads back the parts its key was built from.

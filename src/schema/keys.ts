@@ -43,21 +43,17 @@
  */
 import type { ReactionType } from './entities.js';
 import { parseDerivedKey } from './derived-keys.js';
-import { cut, parsed, type ParsedKey } from './key-parts.js';
+import { cut, parsed, type ItemKey, type ParsedKey } from './key-parts.js';
 
 // The derived table's keys and the parsed-key shapes are declared beside this file; importers
 // keep one place to ask for any key.
 export * from './derived-keys.js';
-export type { EntityKind, ParsedKey } from './key-parts.js';
+export type { EntityKind, ItemKey, ParsedKey } from './key-parts.js';
 
 export const PK = 'PK';
 export const SK = 'SK';
 export const INVERTED_INDEX = 'InvertedIndex';
 
-export interface ItemKey {
-  PK: string;
-  SK: string;
-}
 
 const USER = 'USER#';
 const METADATA = '#METADATA#';

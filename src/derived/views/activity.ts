@@ -21,7 +21,7 @@ import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { batchWrite, expiresIn, forEachKeyPageWhere } from '../store/index.js';
 import { activityEvent } from './events.js';
-import { following, type Requirement, type ViewContext } from './context.js';
+import { following, type ActivitySink, type Requirement, type ViewContext } from './context.js';
 import { mentionRequires } from './mentions.js';
 
 /** What an activity item of `user` stands for: both users and the follow, request or reaction it tells of. */
@@ -79,7 +79,7 @@ function commentActivity(change: Change, image: RawItem): (Record<string, unknow
 }
 
 /** Where a new activity item goes instead of the derived table: the push view learns each one this way (views/push.ts). */
-export type ActivitySink = (item: Record<string, unknown> & { PK: string; SK: string }) => Promise<void>;
+export type { ActivitySink } from './context.js';
 
 export function activityView(ctx: ViewContext, sink?: ActivitySink): DerivedView {
   const { derived, settings } = ctx;

@@ -27,3 +27,6 @@ export interface Requirement {
 
 /** `reader` still follows `author`. */
 export const following = (reader: string, author: string): Requirement => ({ key: keys.friendship(author, reader), reason: `${reader} no longer follows ${author}` });
+
+/** Where a view that tells of activity (activity, mentions) hands its items instead of writing them: the push view's use. */
+export type ActivitySink = (item: Record<string, unknown> & { PK: string; SK: string }) => Promise<void>;

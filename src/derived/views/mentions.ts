@@ -15,8 +15,7 @@ import { mentionAudience } from '../../patterns/mentions.js';
 import type { DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import { batchWrite, expiresIn, forEachKeyPageWhere } from '../store/index.js';
-import type { ActivitySink } from './activity.js';
-import type { Requirement, ViewContext } from './context.js';
+import type { ActivitySink, Requirement, ViewContext } from './context.js';
 import { activityEvent } from './events.js';
 import { textOf, type PhotoText } from './texts.js';
 
