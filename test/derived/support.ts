@@ -1,6 +1,8 @@
 /** Shared set-up of the derived-data tests: an author with followers, feed entries read back. */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DerivedView } from '../../src/derived/apply.js';
+import { toChange } from '../../src/derived/records.js';
 import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
 import { createStreamsClient, findStream, listShards, readRecords, shardIterator, type StreamRecord } from '../../src/derived/stream.js';
 import type { DocClient } from '../../src/engine/doc-client.js';
@@ -90,4 +92,21 @@ export async function streamRecords(client: DynamoDBClient, table: string): Prom
   } finally {
     streams.destroy();
   }
+}
+
+/**
+ * Every record of the table's stream applied again to `views`, shard by shard in stream order,
+ * as a worker restarted from an old checkpoint (or Lambda re-delivering) would: how the replay
+ * tests prove a view idempotent. Answers how many records were replayed.
+ */
+export async function replayStream(db: { client: DynamoDBClient; table: string }, views: readonly DerivedView[]): Promise<number> {
+  let replayed = 0;
+  for (const records of (await streamRecords(db.client, db.table)).values()) {
+    for (const record of records) {
+      replayed += 1;
+      const change = toChange(record);
+      if (change) for (const view of views) await view.apply(change);
+    }
+  }
+  return replayed;
 }

@@ -8,11 +8,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activityRequires } from '../../src/derived/views/activity.js';
-import { toChange } from '../../src/derived/records.js';
 import { derivedDb } from '../../src/derived/store/index.js';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
 import { derivedRanges } from '../../src/schema/keys.js';
-import { streamRecords } from '../derived/support.js';
+import { replayStream } from '../derived/support.js';
 import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
 
 let api: Api;
@@ -88,12 +87,7 @@ describe('comment activity', () => {
   it('a replay of every record rewrites the same items; each one\'s requirements exist', async () => {
     const before = { owner: await stored('owner'), ann: await stored('ann'), bob: await stored('bob') };
     const views = buildViews(api.db, settings).filter((v) => v.name === 'activity');
-    for (const records of (await streamRecords(api.db.client, api.db.table)).values()) {
-      for (const record of records) {
-        const change = toChange(record);
-        if (change) for (const view of views) await view.apply(change);
-      }
-    }
+    await replayStream(api.db, views);
     expect({ owner: await stored('owner'), ann: await stored('ann'), bob: await stored('bob') }).toEqual(before);
     const derived = derivedDb(api.db);
     const range = derivedRanges.activity('ann');

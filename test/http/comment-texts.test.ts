@@ -7,9 +7,8 @@
  * record changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toChange } from '../../src/derived/records.js';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
-import { streamRecords } from '../derived/support.js';
+import { replayStream } from '../derived/support.js';
 import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
 import { tagAndMentionState } from './tag-state.js';
 
@@ -123,12 +122,7 @@ describe('replay', () => {
     const before = await derivedState();
     expect(before.some((line) => line.startsWith('TAG#sunset '))).toBe(true);
     const views = buildViews(api.db, settings).filter((v) => v.name === 'tags' || v.name === 'mentions');
-    for (const records of (await streamRecords(api.db.client, api.db.table)).values()) {
-      for (const record of records) {
-        const change = toChange(record);
-        if (change) for (const view of views) await view.apply(change);
-      }
-    }
+    await replayStream(api.db, views);
     expect(await derivedState()).toEqual(before);
   });
 });

@@ -9,13 +9,12 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { auditDerived } from '../../src/admin/doctor-derived.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toChange } from '../../src/derived/records.js';
 import { derivedDb } from '../../src/derived/store/index.js';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
 import { finishDeletion, startAccountDeletion, suspendUser, takeDownPhoto, unsuspendUser } from '../../src/patterns/index.js';
 import { derivedKeys, derivedRanges } from '../../src/schema/keys.js';
 import { TagEntry } from '../../src/schema/entities/index.js';
-import { streamRecords } from '../derived/support.js';
+import { replayStream } from '../derived/support.js';
 import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
 import { tagAndMentionState } from './tag-state.js';
 
@@ -206,12 +205,7 @@ describe('replay', () => {
     const before = await derivedState();
     expect(before.some((line) => line.startsWith('TAGS#be beach '))).toBe(true);
     const views = buildViews(api.db, settings).filter((v) => v.name === 'tags' || v.name === 'mentions');
-    for (const records of (await streamRecords(api.db.client, api.db.table)).values()) {
-      for (const record of records) {
-        const change = toChange(record);
-        if (change) for (const view of views) await view.apply(change);
-      }
-    }
+    await replayStream(api.db, views);
     expect(await derivedState()).toEqual(before);
     // The tag partition holds what the page shows and nothing of the deleted photos.
     const derived = derivedDb(api.db);

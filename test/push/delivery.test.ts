@@ -10,7 +10,6 @@ import { exportPKCS8, generateKeyPair } from 'jose';
 import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type DerivedConfig } from '../../src/config.js';
-import { toChange } from '../../src/derived/records.js';
 import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
 import { pushView } from '../../src/derived/views/push.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
@@ -31,7 +30,7 @@ import { Credentials } from '../../src/schema/entities/index.js';
 import { derivedKeys, keys } from '../../src/schema/keys.js';
 import { auditDerived } from '../../src/admin/doctor-derived.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { streamRecords, userItem } from '../derived/support.js';
+import { replayStream, userItem } from '../derived/support.js';
 import { startNativePushService, startWebPushService, TLS, type NativePushService, type WebPushService } from './standins.js';
 
 let db: TestDb;
@@ -137,12 +136,7 @@ describe('push notifications from the stream', () => {
   it('sends nothing twice when the whole stream is replayed (a restart from an old checkpoint)', async () => {
     const before = [web.received.length, native.apns.length, native.fcm.length];
     const view = pushView({ db, derived: derivedDb(db), settings });
-    for (const records of (await streamRecords(db.client, db.table)).values()) {
-      for (const record of records) {
-        const change = toChange(record);
-        if (change) await view.apply(change);
-      }
-    }
+    await replayStream(db, [view]);
     expect([web.received.length, native.apns.length, native.fcm.length]).toEqual(before);
   });
 
