@@ -1,10 +1,14 @@
 /**
  * Every list screen's states, table-driven: loading (a skeleton while its answer is held, then
- * the items) at 390x844 and 1280x800 in both themes; then, in the phone's light theme, empty
+ * the items) at 390x844 and 1280x800, in both themes; then, in the phone's light theme, empty
  * (the message and its next step), failed (an error in place with Retry; after Retry succeeds,
  * the items) and offline (the banner, and no request storm). Those three are the same
  * components and code paths in every layout and theme (the layouts only restyle them), so
- * they are checked fully once. One browser for the file, one context per viewport x theme.
+ * they are checked fully once. One browser for the file, one context per viewport: the theme is
+ * CSS only (a prefers-color-scheme query), so each held skeleton is seen in the light theme and
+ * then, switched on the open page, in the dark one, and the screens after the first are visited
+ * as a tap on a link visits them (in the app, not a cold load: the cold load is the first one's,
+ * and test/web/screens.test.ts loads each screen cold).
  * Beside them: compact reactions (icon and count, mine pressed) and relative times.
  */
 import type { BrowserContext, Page, Route } from 'playwright-core';
@@ -108,46 +112,75 @@ async function open(page: Page, screen: Screen): Promise<void> {
   if (screen.query) await page.getByLabel('Search people').fill(screen.query);
 }
 
-describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
-  describe.each(THEMES)('in the %s theme', (theme) => {
-    // One context and page per viewport x theme: each screen is one visit on it.
-    let context: BrowserContext;
-    let page: Page;
-    beforeAll(async () => {
-      ({ context, page } = await signedInContext(rig.browser, rig.api.url, bob, { viewport: VIEWPORTS[layout], colorScheme: theme }));
-    });
-    afterAll(async () => {
-      await context?.close();
-    });
+/** Opens the screen inside the running app, as a tap on a link does (the router follows history); cold on a blank page. */
+async function visit(page: Page, screen: Screen): Promise<void> {
+  if (!page.url().startsWith('http')) return open(page, screen);
+  await page.evaluate((path) => {
+    history.pushState(null, '', path);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, screen.path());
+  if (screen.query) await page.getByLabel('Search people').fill(screen.query);
+}
 
-    it.each(SCREENS.map((s) => [s.name, s] as const))('%s: a skeleton while it loads, then the items', async (_name, screen) => {
-      const list = await control(page, screen.api);
-      try {
-        list.set('hold');
-        await open(page, screen);
-        const skeleton = page.locator('.skeleton');
-        await skeleton.first().waitFor();
-        list.set('pass');
-        list.release();
-        await page.locator(screen.items).first().waitFor();
-        await expect.poll(() => skeleton.count()).toBe(0);
-      } finally {
-        list.release();
-        await list.stop();
-      }
-    }, 30_000);
+/** The theme the page's own colours show. */
+async function shownTheme(page: Page): Promise<'light' | 'dark'> {
+  const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const [r = 0, g = 0, b = 0] = (background.match(/\d+/g) ?? []).map(Number);
+  return (r + g + b) / 3 > 128 ? 'light' : 'dark';
+}
+
+describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
+  // One context and page per viewport: the first screen is loaded cold, the others visited in the app.
+  let context: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    ({ context, page } = await signedInContext(rig.browser, rig.api.url, bob, { viewport: VIEWPORTS[layout], colorScheme: THEMES[0] }));
   });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it.each(SCREENS.map((s) => [s.name, s] as const))('%s: a skeleton while it loads, in either theme, then the items', async (_name, screen) => {
+    const list = await control(page, screen.api);
+    try {
+      list.set('hold');
+      await visit(page, screen);
+      const skeleton = page.locator('.skeleton');
+      for (const theme of THEMES) {
+        await page.emulateMedia({ colorScheme: theme });
+        expect(await shownTheme(page)).toBe(theme);
+        await skeleton.first().waitFor();
+      }
+      list.set('pass');
+      list.release();
+      await page.locator(screen.items).first().waitFor();
+      await expect.poll(() => skeleton.count()).toBe(0);
+    } finally {
+      list.release();
+      await list.stop();
+      await page.emulateMedia({ colorScheme: THEMES[0] });
+    }
+  }, 30_000);
 });
 
 describe('empty, failed and offline (phone, light: the same components in every layout and theme)', () => {
+  // One context for the screens: each loads cold, and leaves it online with its routes removed.
+  let context: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    ({ context, page } = await signedInContext(rig.browser, rig.api.url, bob, { viewport: VIEWPORTS.phone, colorScheme: 'light' }));
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
   it.each(SCREENS.map((s) => [s.name, s] as const))('%s', async (_name, screen) => {
-    const { context, page } = await signedInContext(rig.browser, rig.api.url, bob, { viewport: VIEWPORTS.phone, colorScheme: 'light' });
+    const list = await control(page, screen.api);
     try {
-      const list = await control(page, screen.api);
       // Empty: the message and its next step.
       if (screen.empty) {
         list.set('empty');
-        await open(page, screen);
+        await visit(page, screen);
         await page.getByText(screen.empty.text).first().waitFor();
         if (screen.empty.next) await page.getByRole('link', { name: screen.empty.next }).first().waitFor();
         expect(await page.locator(screen.items).count()).toBe(0);
@@ -176,7 +209,8 @@ describe('empty, failed and offline (phone, light: the same components in every 
       await frames(page);
       expect(list.count() - before).toBeLessThanOrEqual(1);
     } finally {
-      await context.close();
+      await context.setOffline(false);
+      await list.stop();
     }
   }, 60_000);
 });
