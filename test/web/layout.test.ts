@@ -1,5 +1,6 @@
 /**
- * The app's two layouts, in both themes: a phone (390x844: top bar, bottom navigation of icons,
+ * The app's two layouts, in both themes (each screen visited once and checked in each, the
+ * theme switched on the open page: it is CSS only): a phone (390x844: top bar, bottom navigation of icons,
  * photos edge to edge) and a desktop (1280x800: side navigation with labels, the feed beside
  * suggestions, a 3-column profile grid, the photo beside its side column). Boxes and positions
  * are asserted, not pixels. Then the states: skeletons while a list loads (its answer held by a
@@ -11,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
-import { DERIVED_WAIT_MS, samplePhoto, signedInContext, THEMES, VIEWPORTS, type Layout, type WebRig, startWebRig } from './support.js';
+import { DERIVED_WAIT_MS, inEachTheme, samplePhoto, signedInContext, VIEWPORTS, type Layout, type WebRig, startWebRig } from './support.js';
 
 let rig: WebRig;
 /** Posts four photos (one portrait); Vera follows her; Fern is new (follows nobody, no photos). */
@@ -77,16 +78,13 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
   const viewport = VIEWPORTS[layout];
   const desktop = layout === 'desktop';
 
-  describe.each(THEMES)('in the %s theme', (theme) => {
-    it('frames the screens: navigation, feed, profile grid, photo page', async () => {
-      const { context, page } = await signedInContext(rig.browser, rig.api.url, vera, { viewport, colorScheme: theme });
-      try {
-        await page.goto('/');
-        await page.getByRole('article').first().waitFor();
-        const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
-        const [r = 0, g = 0, b = 0] = (background.match(/\d+/g) ?? []).map(Number);
-        expect((r + g + b) / 3 > 128 ? 'light' : 'dark').toBe(theme);
-
+  // Each test visits its screens once and checks each in both themes, switched on the open page.
+  it('frames the screens in either theme: navigation, feed, profile grid, photo page', async () => {
+    const { context, page } = await signedInContext(rig.browser, rig.api.url, vera, { viewport });
+    try {
+      await page.goto('/');
+      await page.getByRole('article').first().waitFor();
+      await inEachTheme(page, async () => {
         // The navigation: along the bottom on a phone, down the left side on a desktop; its labels shown only there.
         const nav = await box(page, 'nav[aria-label="Main"]');
         const label = await box(page, 'nav .nav-link .label');
@@ -130,11 +128,13 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
         expect(await heart.textContent()).toBe('1');
         await heart.click();
         await card.getByRole('button', { name: 'Heart: 0', pressed: false }).waitFor();
+      });
 
-        // The profile: a 3-column grid (the fourth photo starts the second row).
-        await page.goto('/u/olive');
-        const cells = page.getByRole('list', { name: 'Photos' }).getByRole('listitem');
-        await expect.poll(() => cells.count()).toBe(4);
+      // The profile: a 3-column grid (the fourth photo starts the second row).
+      await page.goto('/u/olive');
+      const cells = page.getByRole('list', { name: 'Photos' }).getByRole('listitem');
+      await expect.poll(() => cells.count()).toBe(4);
+      await inEachTheme(page, async () => {
         const grid = await Promise.all((await cells.all()).map(async (cell) => (await cell.boundingBox()) as Box));
         const [a, b2, c, d] = grid as [Box, Box, Box, Box];
         expect([b2.y, c.y]).toEqual([a.y, a.y]);
@@ -143,10 +143,12 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
         expect(d.x).toBeCloseTo(a.x, 0);
         expect(d.y).toBeGreaterThanOrEqual(a.y + a.height);
         expect(a.width).toBeCloseTo(a.height, 0);
+      });
 
-        // The photo page: the photo beside its side column on a desktop, above it on a phone.
-        await page.goto(`/p/${portraitId}`);
-        await page.getByRole('list', { name: 'Who reacted' }).waitFor({ state: 'attached' });
+      // The photo page: the photo beside its side column on a desktop, above it on a phone.
+      await page.goto(`/p/${portraitId}`);
+      await page.getByRole('list', { name: 'Who reacted' }).waitFor({ state: 'attached' });
+      await inEachTheme(page, async () => {
         const media = await box(page, '.detail-media .frame');
         const side = await box(page, '.detail-side');
         if (desktop) {
@@ -158,29 +160,33 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
           expect(side.y).toBeGreaterThanOrEqual(media.y + media.height - 1);
           expect(media).toMatchObject({ x: 0, width: viewport.width });
         }
-      } finally {
-        await context.close();
-      }
-    });
+      });
+    } finally {
+      await context.close();
+    }
+  });
 
-    it('shows skeletons while lists load, then the items', async () => {
-      const { context, page } = await signedInContext(rig.browser, rig.api.url, vera, { viewport, colorScheme: theme });
-      try {
-        // The feed: grey cards until its first page answers.
-        let release = await hold(page, '**/v1/me/feed**');
-        await page.goto('/');
-        const skeleton = page.locator('.skeleton');
-        await skeleton.first().waitFor();
+  it('shows skeletons while lists load, in either theme, then the items', async () => {
+    const { context, page } = await signedInContext(rig.browser, rig.api.url, vera, { viewport });
+    try {
+      // The feed: grey cards until its first page answers.
+      let release = await hold(page, '**/v1/me/feed**');
+      await page.goto('/');
+      const skeleton = page.locator('.skeleton');
+      await skeleton.first().waitFor();
+      await inEachTheme(page, async () => {
         expect(await page.getByRole('article').count()).toBe(0);
         expect((await box(page, '.skeleton .frame')).height).toBeGreaterThan(100);
-        await release();
-        await skeleton.first().waitFor({ state: 'detached' });
-        await page.getByRole('article').first().waitFor();
+      });
+      await release();
+      await skeleton.first().waitFor({ state: 'detached' });
+      await page.getByRole('article').first().waitFor();
 
-        // A photo seen in the feed opens as its box at its size, painted with its ThumbHash, before its read answers.
-        release = await hold(page, `**/v1/photos/${portraitId}`);
-        await page.getByRole('link', { name: /Open the photo by .*Photo 4/ }).click();
-        await skeleton.first().waitFor();
+      // A photo seen in the feed opens as its box at its size, painted with its ThumbHash, before its read answers.
+      release = await hold(page, `**/v1/photos/${portraitId}`);
+      await page.getByRole('link', { name: /Open the photo by .*Photo 4/ }).click();
+      await skeleton.first().waitFor();
+      await inEachTheme(page, async () => {
         const held = await page.evaluate(() => {
           const frame = document.querySelector('.skeleton .frame') as HTMLElement;
           const rect = frame.getBoundingClientRect();
@@ -188,56 +194,66 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
         });
         expect(held.painted).toBe(true);
         expect(held.ratio).toBeCloseTo(640 / 360, 1);
-        await release();
-        await page.getByRole('list', { name: 'Who reacted' }).waitFor({ state: 'attached' });
-        // Then who reacted has its own skeleton until its list answers.
-        await expect.poll(() => skeleton.count()).toBe(0);
+      });
+      await release();
+      await page.getByRole('list', { name: 'Who reacted' }).waitFor({ state: 'attached' });
+      // Then who reacted has its own skeleton until its list answers.
+      await expect.poll(() => skeleton.count()).toBe(0);
 
-        // The profile's grid: grey squares until the photos answer.
-        release = await hold(page, '**/v1/users/olive/photos**');
-        await page.goto('/u/olive');
-        await page.locator('.grid-skeleton').waitFor();
-        await release();
-        await expect.poll(() => page.getByRole('list', { name: 'Photos' }).getByRole('listitem').count()).toBe(4);
-        expect(await skeleton.count()).toBe(0);
-      } finally {
-        await context.close();
-      }
-    });
+      // The profile's grid: grey squares until the photos answer.
+      release = await hold(page, '**/v1/users/olive/photos**');
+      await page.goto('/u/olive');
+      await page.locator('.grid-skeleton').waitFor();
+      await inEachTheme(page, () => page.locator('.grid-skeleton').waitFor());
+      await release();
+      await expect.poll(() => page.getByRole('list', { name: 'Photos' }).getByRole('listitem').count()).toBe(4);
+      expect(await skeleton.count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
 
-    it('offers a next step on empty lists, and says when it is offline', async () => {
-      const { context, page } = await signedInContext(rig.browser, rig.api.url, fern, { viewport, colorScheme: theme });
-      try {
-        await page.goto('/');
-        const findPeople = page.getByRole('main').getByRole('link', { name: 'Find people to follow' });
+  it('offers a next step on empty lists, and says when it is offline, in either theme', async () => {
+    const { context, page } = await signedInContext(rig.browser, rig.api.url, fern, { viewport });
+    try {
+      await page.goto('/');
+      const findPeople = page.getByRole('main').getByRole('link', { name: 'Find people to follow' });
+      await findPeople.waitFor();
+      await inEachTheme(page, async () => {
         await findPeople.waitFor();
         expect(await findPeople.getAttribute('href')).toBe('/search');
+      });
 
-        await page.goto('/u/fern');
-        const share = page.getByRole('link', { name: 'Share your first photo' });
+      await page.goto('/u/fern');
+      const share = page.getByRole('link', { name: 'Share your first photo' });
+      await share.waitFor();
+      await inEachTheme(page, async () => {
         await share.waitFor();
         expect(await share.getAttribute('href')).toBe('/upload');
+      });
 
-        // Someone else's empty profile offers no upload.
-        await page.goto('/u/vera');
-        await page.getByText('No photos yet').waitFor();
-        expect(await share.count()).toBe(0);
+      // Someone else's empty profile offers no upload.
+      await page.goto('/u/vera');
+      await page.getByText('No photos yet').waitFor();
+      expect(await share.count()).toBe(0);
 
-        await page.goto('/activity');
-        await page.getByText('No activity yet').waitFor();
+      await page.goto('/activity');
+      await page.getByText('No activity yet').waitFor();
 
-        const banner = page.getByRole('status').filter({ hasText: 'offline' });
-        expect(await banner.count()).toBe(0);
-        await context.setOffline(true);
+      const banner = page.getByRole('status').filter({ hasText: 'offline' });
+      expect(await banner.count()).toBe(0);
+      await context.setOffline(true);
+      await banner.waitFor();
+      await inEachTheme(page, async () => {
         await banner.waitFor();
         const shown = await box(page, '.offline-banner');
         expect(shown.width).toBeGreaterThan(200);
-        await context.setOffline(false);
-        await banner.waitFor({ state: 'detached' });
-      } finally {
-        await context.close();
-      }
-    });
+      });
+      await context.setOffline(false);
+      await banner.waitFor({ state: 'detached' });
+    } finally {
+      await context.close();
+    }
   });
 
   it('shows the full date of a relative time on a long press', async () => {

@@ -15,7 +15,7 @@ import type { BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
-import { DERIVED_WAIT_MS, frames, samplePhoto, signedInContext, THEMES, VIEWPORTS, type Layout, type WebRig, startWebRig } from './support.js';
+import { DERIVED_WAIT_MS, frames, inEachTheme, samplePhoto, signedInContext, THEMES, VIEWPORTS, visit as visitPath, type Layout, type WebRig, startWebRig } from './support.js';
 
 let rig: WebRig;
 /** Ann posts a photo Bob reacted to; they follow each other (Bob's activity has Ann); Cy posts a photo Bob may explore. */
@@ -112,21 +112,11 @@ async function open(page: Page, screen: Screen): Promise<void> {
   if (screen.query) await page.getByLabel('Search people').fill(screen.query);
 }
 
-/** Opens the screen inside the running app, as a tap on a link does (the router follows history); cold on a blank page. */
+/** Opens the screen inside the running app, as a tap on a link does; cold on a blank page. */
 async function visit(page: Page, screen: Screen): Promise<void> {
   if (!page.url().startsWith('http')) return open(page, screen);
-  await page.evaluate((path) => {
-    history.pushState(null, '', path);
-    dispatchEvent(new PopStateEvent('popstate'));
-  }, screen.path());
+  await visitPath(page, screen.path());
   if (screen.query) await page.getByLabel('Search people').fill(screen.query);
-}
-
-/** The theme the page's own colours show. */
-async function shownTheme(page: Page): Promise<'light' | 'dark'> {
-  const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
-  const [r = 0, g = 0, b = 0] = (background.match(/\d+/g) ?? []).map(Number);
-  return (r + g + b) / 3 > 128 ? 'light' : 'dark';
 }
 
 describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
@@ -146,11 +136,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       list.set('hold');
       await visit(page, screen);
       const skeleton = page.locator('.skeleton');
-      for (const theme of THEMES) {
-        await page.emulateMedia({ colorScheme: theme });
-        expect(await shownTheme(page)).toBe(theme);
-        await skeleton.first().waitFor();
-      }
+      await inEachTheme(page, () => skeleton.first().waitFor());
       list.set('pass');
       list.release();
       await page.locator(screen.items).first().waitFor();
@@ -158,7 +144,6 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
     } finally {
       list.release();
       await list.stop();
-      await page.emulateMedia({ colorScheme: THEMES[0] });
     }
   }, 30_000);
 });

@@ -121,6 +121,38 @@ export async function samplePhoto(seed: number, width = 640, height = 480): Prom
   return sharp(Buffer.from(svg)).jpeg({ quality: 80 }).toBuffer();
 }
 
+/** The theme the page's own colours show. */
+export async function shownTheme(page: Page): Promise<'light' | 'dark'> {
+  const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const [r = 0, g = 0, b = 0] = (background.match(/\d+/g) ?? []).map(Number);
+  return (r + g + b) / 3 > 128 ? 'light' : 'dark';
+}
+
+/**
+ * Runs `check` on the open page in each theme, switched in place (the theme is CSS only: a
+ * prefers-color-scheme query), after asserting the page shows it; leaves the first theme on.
+ * One visit checks both themes, instead of a context and a cold load per theme.
+ */
+export async function inEachTheme(page: Page, check: (theme: (typeof THEMES)[number]) => Promise<void>): Promise<void> {
+  try {
+    for (const theme of THEMES) {
+      await page.emulateMedia({ colorScheme: theme });
+      if ((await shownTheme(page)) !== theme) throw new Error(`the page does not show the ${theme} theme`);
+      await check(theme);
+    }
+  } finally {
+    await page.emulateMedia({ colorScheme: THEMES[0] });
+  }
+}
+
+/** Opens `path` inside the running app, as a tap on a link does (the router follows history): no cold load. */
+export async function visit(page: Page, path: string): Promise<void> {
+  await page.evaluate((to) => {
+    history.pushState(null, '', to);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, path);
+}
+
 /** Sixty animation frames: time enough for a looping list to have asked again many times. */
 export const frames = (page: Page) =>
   page.evaluate(
