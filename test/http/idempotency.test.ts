@@ -51,7 +51,7 @@ describe.each(STORE_KINDS)('idempotent uploads with the %s store', (kind) => {
   });
 
   it('a retried multipart upload with the same key answers the same photo, and one photo is stored', async () => {
-    const bytes = await photoJpeg(640, 480);
+    const bytes = await photoJpeg(64, 48);
     const first = await post(bytes, 'upload-0001-retried', 'sunset');
     expect(first.status).toBe(201);
     const files = await store.keys();
@@ -66,18 +66,18 @@ describe.each(STORE_KINDS)('idempotent uploads with the %s store', (kind) => {
 
   it('the same key with other bytes or another caption is refused (422), and stores nothing', async () => {
     const key = 'upload-0002-reused';
-    const first = await post(await photoJpeg(320, 240), key, 'one');
+    const first = await post(await photoJpeg(32, 24), key, 'one');
     expect(first.status).toBe(201);
     const before = (await photos()).length;
-    const otherBytes = await post(await photoJpeg(330, 240), key, 'one');
+    const otherBytes = await post(await photoJpeg(33, 24), key, 'one');
     expect([otherBytes.status, otherBytes.body.error.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
-    const otherCaption = await post(await photoJpeg(320, 240), key, 'two');
+    const otherCaption = await post(await photoJpeg(32, 24), key, 'two');
     expect([otherCaption.status, otherCaption.body.error.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
     expect(await photos()).toHaveLength(before);
   });
 
   it('concurrent requests with one key make one photo; the others are told it is in flight or get its answer', async () => {
-    const bytes = await photoJpeg(500, 500);
+    const bytes = await photoJpeg(50, 50);
     const before = (await photos()).length;
     const answers = await Promise.all([1, 2, 3, 4].map(() => post(bytes, 'upload-0003-concurrent')));
     const created = answers.filter((a) => a.status === 201);
@@ -89,7 +89,7 @@ describe.each(STORE_KINDS)('idempotent uploads with the %s store', (kind) => {
   });
 
   it('a direct upload: the retried slot request answers the same slot, the retried complete the same photo', async () => {
-    const bytes = await photoJpeg(400, 300);
+    const bytes = await photoJpeg(40, 30);
     const headers = { 'idempotency-key': 'slot-0004-retried' };
     const json = { contentLength: bytes.length, contentType: 'image/jpeg' };
     const slot = await api.call('POST', '/v1/users/alice/uploads', { token: alice.accessToken, json, headers });
@@ -258,7 +258,7 @@ describe('a keyed retry of an upload that used the last of its bounds', () => {
   });
 
   it('still answers its photo; a new upload is refused as before', async () => {
-    const bytes = await photoJpeg(320, 200);
+    const bytes = await photoJpeg(32, 20);
     const send = (headers: Record<string, string> = {}) => api.call('POST', '/v1/users/hal/photos', { token: hal.accessToken, body: form(bytes), headers });
     const first = await send({ 'idempotency-key': 'last-upload-0001' });
     expect(first.status).toBe(201);
