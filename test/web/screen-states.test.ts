@@ -8,7 +8,7 @@
  * CSS only (a prefers-color-scheme query), so each held skeleton is seen in the light theme and
  * then, switched on the open page, in the dark one, and the screens after the first are visited
  * as a tap on a link visits them (in the app, not a cold load: the cold load is the first one's,
- * and test/web/screens.test.ts loads each screen cold).
+ * and the failed state below loads each screen cold).
  * Beside them: compact reactions (icon and count, mine pressed) and relative times.
  */
 import type { BrowserContext, Page, Route } from 'playwright-core';
