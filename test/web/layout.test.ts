@@ -79,7 +79,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
   const desktop = layout === 'desktop';
 
   // Each test visits its screens once and checks each in both themes, switched on the open page.
-  it('frames the screens in either theme: navigation, feed, profile grid, photo page', async () => {
+  it('frames the screens in either theme: navigation, feed (and a time\'s full date on a long press), profile grid, photo page', async () => {
     const { context, page } = await signedInContext(rig.browser, rig.api.url, vera, { viewport });
     try {
       await page.goto('/');
@@ -129,6 +129,21 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
         await heart.click();
         await card.getByRole('button', { name: 'Heart: 0', pressed: false }).waitFor();
       });
+
+      // A relative time's full date on a long press (the card settled: nothing left loading that could re-render it).
+      const time = page.getByRole('article').first().locator('time');
+      await time.waitFor();
+      await expect.poll(() => page.locator('.skeleton').count()).toBe(0);
+      expect(await time.textContent()).toMatch(/^(now|\d+ (s|min|h))$/);
+      const full = await time.getAttribute('title');
+      expect(full).toMatch(/\d{4}/);
+      // A long press on a touch screen opens the context menu event: the date shows instead of a menu.
+      await time.dispatchEvent('contextmenu');
+      const tip = page.getByRole('tooltip');
+      await tip.waitFor();
+      expect(await tip.textContent()).toBe(full);
+      await page.mouse.click(1, 1);
+      await tip.waitFor({ state: 'detached' });
 
       // The profile: a 3-column grid (the fourth photo starts the second row).
       await page.goto('/u/olive');
@@ -251,29 +266,6 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       });
       await context.setOffline(false);
       await banner.waitFor({ state: 'detached' });
-    } finally {
-      await context.close();
-    }
-  });
-
-  it('shows the full date of a relative time on a long press', async () => {
-    const { context, page } = await signedInContext(rig.browser, rig.api.url, vera, { viewport });
-    try {
-      await page.goto('/');
-      const time = page.getByRole('article').first().locator('time');
-      await time.waitFor();
-      // Settled: nothing left loading that could re-render the card.
-      await expect.poll(() => page.locator('.skeleton').count()).toBe(0);
-      expect(await time.textContent()).toMatch(/^(now|\d+ (s|min|h))$/);
-      const full = await time.getAttribute('title');
-      expect(full).toMatch(/\d{4}/);
-      // A long press on a touch screen opens the context menu event: the date shows instead of a menu.
-      await time.dispatchEvent('contextmenu');
-      const tip = page.getByRole('tooltip');
-      await tip.waitFor();
-      expect(await tip.textContent()).toBe(full);
-      await page.mouse.click(1, 1);
-      await tip.waitFor({ state: 'detached' });
     } finally {
       await context.close();
     }
