@@ -1,14 +1,15 @@
 /**
- * Each photo's comment count and previews, for photo cards: one BatchGetItem a page of the
- * photos' COMMENT_SHARDS count shards (4 keys a photo: one request up to 25 photos), sent in
- * parallel with the page's viewer-state read, and their sum is the count; each shard keeps its two newest top-level comments, the page shows the newest two
- * overall. Previews by others than the viewer and the photo's owner pass the same visibility
- * rule as the comment list: one BatchGetItem a page, made only when such previews exist.
+ * Each photo's comment count and previews from its COMMENT_SHARDS count shards (4 keys a photo):
+ * their sum is the count; each shard keeps its two newest top-level comments, the photo shows
+ * the newest two overall. The photo detail reads the shards in its own BatchGetItem; list pages
+ * read the copy the comment-summary view keeps on the Photo item (comment-summary.ts). Previews
+ * by others than the viewer and the photo's owner pass the same visibility rule as the comment
+ * list: one BatchGetItem a page, made only when such previews exist.
  */
 import type { RawItem } from '../schema/entity.js';
 import { CommentCount } from '../schema/entities/index.js';
 import { COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
-import { batchGet, type Db } from './db.js';
+import type { Db } from './db.js';
 import { absent, attributeWas, repairIf } from './repair.js';
 import { viewerState, type PhotoKey, type ViewerBlocks } from './viewer.js';
 
@@ -17,11 +18,6 @@ export const keyString = (key: { PK?: unknown; SK?: unknown }): string => `${Str
 /** The keys of a photo's comment-count shards. */
 export function commentCountKeys(photo: PhotoKey): ItemKey[] {
   return Array.from({ length: COMMENT_SHARDS }, (_, i) => keys.commentCount(photo.username, photo.timestamp, String(i)));
-}
-
-/** BatchGetItem of the photos' count shards (none for no photos): what `commentSummary` reads. */
-export function readCommentCounts(db: Db, photos: PhotoKey[]): Promise<RawItem[]> {
-  return photos.length === 0 ? Promise.resolve([]) : batchGet(db, 'readCommentCounts', photos.flatMap(commentCountKeys));
 }
 
 export interface CommentPreview {
