@@ -7,11 +7,11 @@
  * list: one BatchGetItem a page, made only when such previews exist.
  */
 import type { RawItem } from '../schema/entity.js';
-import { CommentCount } from '../schema/entities/index.js';
+import { CommentCount, User } from '../schema/entities/index.js';
 import { COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
 import type { Db } from './db.js';
 import { absent, attributeWas, repairIf } from './repair.js';
-import { viewerState, type PhotoKey, type ViewerBlocks } from './viewer.js';
+import { listable, viewerState, type PhotoKey, type ViewerBlocks } from './viewer.js';
 
 export const keyString = (key: { PK?: unknown; SK?: unknown }): string => `${String(key.PK)}\n${String(key.SK)}`;
 
@@ -53,16 +53,17 @@ export function commentSummary(found: RawItem[], photo: PhotoKey): CommentSummar
 
 /**
  * The summaries with previews the viewer may not see left out (a block either way, a private
- * author not followed): one BatchGetItem of those authors' follow, block and private-mark
- * items, none when every preview is the viewer's or the photo owner's (whose photo the viewer sees).
+ * author not followed, a suspended or departing author): one BatchGetItem of those authors'
+ * follow, block, private-mark and profile items, none when every preview is the viewer's or the photo owner's (whose photo the viewer sees).
  */
 export async function visiblePreviews<T extends { photo: PhotoKey; comments: CommentSummary }>(db: Db, viewer: string, items: T[], blocks?: ViewerBlocks): Promise<T[]> {
   const others = [...new Set(items.flatMap((i) => i.comments.previews.map((p) => p.author).filter((a) => a !== viewer && a !== i.photo.username)))];
   if (others.length === 0) return items;
   const directions = { blocking: blocks === undefined || blocks.blocking > 0, blockedBy: blocks === undefined || blocks.blockedBy > 0 };
-  const state = await viewerState(db, viewer, others, [], others.map((u) => keys.privateMark(u)), { blocks: directions });
+  const state = await viewerState(db, viewer, others, [], others.flatMap((u) => [keys.privateMark(u), keys.user(u)]), { blocks: directions });
   const marked = new Set(state.extra.map(keyString));
-  const hidden = (u: string) => state.blocked(u) || (marked.has(keyString(keys.privateMark(u))) && !state.follows(u));
+  const shown = new Set(state.extra.filter((i) => User.is(i) && listable(i)).map(keyString));
+  const hidden = (u: string) => state.blocked(u) || !shown.has(keyString(keys.user(u))) || (marked.has(keyString(keys.privateMark(u))) && !state.follows(u));
   return items.map((i) => ({ ...i, comments: { ...i.comments, previews: i.comments.previews.filter((p) => p.author === viewer || p.author === i.photo.username || !hidden(p.author)) } }));
 }
 
