@@ -27,11 +27,12 @@ import {
   startAccountDeletion,
   uploadPhoto,
   updateCaption,
+  writeCommentSummary,
 } from '../../src/patterns/index.js';
 import type { Comment } from '../../src/schema/entities/index.js';
 import { keys, parseKey } from '../../src/schema/keys.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { replayStream, streamRecords } from './support.js';
+import { intercept, replayStream, streamRecords } from './support.js';
 
 const settings = { ...loadConfig({}).derived, pollMs: 50 };
 let db: TestDb;
@@ -135,6 +136,24 @@ describe('the comment-summary view', () => {
     const fixed = await auditComments(db.doc, db.table, { fix: true });
     expect(fixed.remaining).toEqual([]);
     expect((await photoItem())?.commentCount).toBe(2);
+  });
+
+  it("retries a write a comment post's transaction refused (a hot photo's), reading the shards again", async () => {
+    const hot = await uploadPhoto(db, { username: 'owner', location: 'file:///hot.png' });
+    await post('ann', 'first', hot);
+    await worker.drain();
+    // A summary behind its shards (the view acts on shard records only: the worker leaves this be).
+    await db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.photo(hot.username, hot.timestamp), UpdateExpression: 'SET commentCount = :n', ExpressionAttributeValues: { ':n': 0 } }));
+    let refused = 0;
+    const conflicted = intercept(db.doc, 'UpdateCommand', () => {
+      if (refused >= 2) return;
+      refused++;
+      // What DynamoDB answers a plain write to an item a transaction in flight holds.
+      throw Object.assign(new Error('Transaction is ongoing for the item'), { name: 'TransactionConflictException' });
+    });
+    expect(await writeCommentSummary({ ...db, doc: conflicted }, hot)).toBe(true);
+    expect(refused).toBe(2);
+    expect((await photoItem(hot))?.commentCount).toBe(1);
   });
 
   it('never brings a deleted photo back', async () => {
