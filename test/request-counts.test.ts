@@ -326,8 +326,8 @@ describe('requests per HTTP call', () => {
   it('each read endpoint makes exactly its pattern\'s requests, plus the one guard read', async () => {
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}`, 200)).toEqual({ BatchGetItem: 1 });
     // My reactions on each photo of the page: one BatchGetItem more (4 keys a photo); the
-    // photos' comment-count shards: one more, in parallel (src/patterns/comment-counts.ts).
-    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 3, Query: 1 });
+    // comment summaries ride on the photos (src/patterns/comment-summary.ts).
+    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     // The photo and my reactions on it: one BatchGetItem, no GetItem.
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ BatchGetItem: 2 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
@@ -359,8 +359,8 @@ describe('requests per HTTP call', () => {
     // With profiles, the block items ride in the profiles' BatchGetItem: no third one.
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers?expand=profile`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions?expand=profile`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
-    // Still one read and no list filter for what is not a list of people (the other two are my reactions and the comment counts).
-    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 3, Query: 1 });
+    // Still one read and no list filter for what is not a list of people (the second BatchGetItem is my reactions).
+    expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('DELETE', `/v1/blocks/${FOLLOWS_MANY}`, 204)).toEqual({ TransactWriteItems: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
   });
@@ -446,10 +446,10 @@ describe('requests per HTTP call', () => {
  */
 const SCREENS = {
   // Query feed + BatchGetItem big authors' recent photos + BatchGetItem content and viewer state
-  // + BatchGetItem the photos' comment-count shards (in parallel with the one before).
-  feed: { Query: 1, BatchGetItem: 3 },
-  // getUser: guard. listUserPhotos: guard + Query + BatchGetItem the viewer's reactions + BatchGetItem comment counts (in parallel).
-  profile: { BatchGetItem: 4, Query: 1 },
+  // (the comment summaries ride on the photos).
+  feed: { Query: 1, BatchGetItem: 2 },
+  // getUser: guard. listUserPhotos: guard + Query + BatchGetItem the viewer's reactions.
+  profile: { BatchGetItem: 3, Query: 1 },
   // getPhoto: guard + BatchGetItem photo and the viewer's reactions. Reactions: guard + Query + BatchGetItem profiles.
   photo: { BatchGetItem: 4, Query: 1 },
   // Query activity + GetItem read marker + BatchGetItem actors and photos + BatchGetItem viewer state + Query unread count.
@@ -481,10 +481,10 @@ describe('feed and activity requests (the views derived the table first; it is n
     const k = celebrities.Count ?? 0;
     expect(k).toBeGreaterThanOrEqual(1);
     expect(k).toBeLessThanOrEqual(MAX_MERGED_CELEBRITIES);
-    // The photos' comment-count shards: one BatchGetItem more, in parallel with the content read.
-    expect(await requestsOf(async () => (page = await getFeed(db, READER)))).toEqual({ Query: 1, BatchGetItem: 3 });
+    // The comment summaries ride on the photos: no request of their own.
+    expect(await requestsOf(async () => (page = await getFeed(db, READER)))).toEqual({ Query: 1, BatchGetItem: 2 });
     // The cursor carries the big authors: the next page's Query and RECENT read run together.
-    expect(await requestsOf(() => getFeed(db, READER, { limit: 12, cursor: page.nextCursor }))).toEqual({ Query: 1, BatchGetItem: 3 });
+    expect(await requestsOf(() => getFeed(db, READER, { limit: 12, cursor: page.nextCursor }))).toEqual({ Query: 1, BatchGetItem: 2 });
   });
 
   // The page and its unread count share one GetItem of the read marker (STATE).
@@ -542,7 +542,7 @@ describe('feed and activity requests (the views derived the table first; it is n
     }
   });
 
-  it('one tag page: Query of the tag + one BatchGetItem (photos, authors, viewer state) + one of the comment counts beside it up to its largest page; tag search: one Query', async () => {
+  it('one tag page: Query of the tag + one BatchGetItem (photos with their comment summaries, authors, viewer state) up to its largest page; tag search: one Query', async () => {
     metrics.detach();
     // The sample captions carry no tags: some are tagged here, and indexed as the tag view does.
     const photos = (await listRecentPhotos(db, OWNER, { limit: TAG_PAGE_MAX + 2 })).items;
@@ -550,8 +550,8 @@ describe('feed and activity requests (the views derived the table first; it is n
     metrics = attachMetrics(db.client);
     let page = await getTagPhotos(db, READER, 'requests');
     expect(page.items).toHaveLength(9);
-    expect(await requestsOf(async () => (page = await getTagPhotos(db, READER, 'requests')))).toEqual({ Query: 1, BatchGetItem: 2 });
-    expect(await requestsOf(() => getTagPhotos(db, READER, 'requests', { limit: TAG_PAGE_MAX, cursor: page.nextCursor }))).toEqual({ Query: 1, BatchGetItem: 2 });
+    expect(await requestsOf(async () => (page = await getTagPhotos(db, READER, 'requests')))).toEqual({ Query: 1, BatchGetItem: 1 });
+    expect(await requestsOf(() => getTagPhotos(db, READER, 'requests', { limit: TAG_PAGE_MAX, cursor: page.nextCursor }))).toEqual({ Query: 1, BatchGetItem: 1 });
     expect(await requestsOf(() => searchTags(db, 'req'))).toEqual({ Query: 1 });
     expect(await searchTags(db, 'req')).toEqual([{ tag: 'requests', count: photos.length }]);
   });
@@ -605,10 +605,10 @@ describe('feed page cost with 0, 1 and 25 big accounts followed', () => {
   });
 
   it.each([
-    // One BatchGetItem more than before comments: the page's comment-count shards, in parallel.
-    ['reader0', 0, { Query: 1, BatchGetItem: 2 }],
-    ['reader1', 1, { Query: 1, BatchGetItem: 3 }],
-    ['reader25', 25, { Query: 1, BatchGetItem: 3 }],
+    // The comment summaries ride on the photos: the page's budget as before comments.
+    ['reader0', 0, { Query: 1, BatchGetItem: 1 }],
+    ['reader1', 1, { Query: 1, BatchGetItem: 2 }],
+    ['reader25', 25, { Query: 1, BatchGetItem: 2 }],
   ] as const)('%s (%i big accounts): every page in %o', async (reader, big, cost) => {
     let cursor: string | undefined;
     const authors = new Set<string>();

@@ -2,6 +2,10 @@
  * The comment invariants, audited and repaired (`quick-photos doctor`, one Scan of its own):
  *  - each photo's comment count (the sum of its shards) equals its comments and replies;
  *  - each comment's `replyCount` equals its replies, its `likeCount` its likes;
+ *  - each photo's list-page summary (`commentCount`, `commentPreviews` on the Photo item) is
+ *    what its shards say: the comment-summary view writes it seconds after each change, so a
+ *    mismatch is either that lag or a lost write (repair: the view's own write, from a
+ *    consistent read of the shards, conditional on the photo existing);
  *  - no comment, reply or shard outlives its photo, no reply its parent, no ref or like its
  *    comment (repair: delete it, conditioned on what it lacks still being absent; a comment's
  *    ref and likes follow on the next round).
@@ -9,14 +13,16 @@
  */
 import type { DocClient } from '../engine/doc-client.js';
 import type { RawItem } from '../schema/entity.js';
-import { Comment, CommentCount, CommentLike, commentKey, CommentRef } from '../schema/entities/index.js';
+import { Comment, CommentCount, CommentLike, commentKey, CommentRef, Photo } from '../schema/entities/index.js';
 import { classifyKey, COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
 import { forEachTableItem } from '../patterns/audit/index.js';
-import { repairCommentCount } from '../patterns/comment-counts.js';
+import { commentSummary, repairCommentCount } from '../patterns/comment-counts.js';
+import { storedSummary, summaryMatches, writeCommentSummary } from '../patterns/comment-summary.js';
 import { absent, deleteIf, operatorDb, setCounterIf } from '../patterns/repair.js';
 
 export type CommentProblem =
   | { type: 'comment-count'; owner: string; timestamp: string; stored: (number | undefined)[]; actual: number }
+  | { type: 'comment-summary'; owner: string; timestamp: string; stored: number; actual: number }
   | { type: 'comment-counter'; key: ItemKey; field: 'replyCount' | 'likeCount'; stored: unknown; actual: number }
   | { type: 'orphan-comment-item'; key: ItemKey; reason: string; missing: ItemKey };
 
@@ -33,6 +39,8 @@ export function describeCommentProblem(p: CommentProblem): string {
   switch (p.type) {
     case 'comment-count':
       return `Photo<${p.owner} -- ${p.timestamp}> commentCount is ${p.stored.reduce<number>((s, n) => s + (n ?? 0), 0)}, its comments say ${p.actual}`;
+    case 'comment-summary':
+      return `Photo<${p.owner} -- ${p.timestamp}> list summary says ${p.stored} comments, its shards ${p.actual} (or other previews)`;
     case 'comment-counter':
       return `comment ${p.key.PK} / ${p.key.SK}: ${p.field} is ${String(p.stored)}, its items say ${p.actual}`;
     case 'orphan-comment-item':
@@ -42,6 +50,8 @@ export function describeCommentProblem(p: CommentProblem): string {
 
 export async function auditCommentsOnce(doc: DocClient, table: string): Promise<CommentReport> {
   const photos = new Set<string>();
+  const photoItems = new Map<string, Photo>();
+  const shardItems = new Map<string, RawItem[]>();
   const comments = new Map<string, { key: ItemKey; comment: Comment; replies: number; likes: number }>();
   const shards = new Map<string, { owner: string; timestamp: string; stored: (number | undefined)[] }>();
   const refs: { key: ItemKey; comment: ItemKey }[] = [];
@@ -49,7 +59,10 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
   const onItem = (item: RawItem) => {
     const key = { PK: String(item.PK), SK: String(item.SK) };
     const kind = classifyKey(key);
-    if (kind.kind === 'photo') photos.add(id(key));
+    if (kind.kind === 'photo') {
+      photos.add(id(key));
+      if (Photo.is(item)) photoItems.set(id(key), Photo.decode(item));
+    }
     else if (Comment.is(item)) comments.set(id(key), { key, comment: Comment.decode(item), replies: 0, likes: 0 });
     else if (CommentCount.is(item)) {
       const shard = CommentCount.decode(item);
@@ -57,6 +70,7 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
       const entry = shards.get(photoId) ?? { owner: shard.photoOwner, timestamp: shard.photoTimestamp, stored: Array.from({ length: COMMENT_SHARDS }, () => undefined) };
       entry.stored[shard.shard] = shard.count;
       shards.set(photoId, entry);
+      shardItems.set(photoId, [...(shardItems.get(photoId) ?? []), item]);
     } else if (CommentRef.is(item)) refs.push({ key, comment: commentKey(CommentRef.decode(item)) });
     else if (CommentLike.is(item)) likes.push({ key, comment: commentKey(CommentLike.decode(item)) });
   };
@@ -103,6 +117,11 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
     const stored = shards.get(photoId)?.stored ?? Array.from({ length: COMMENT_SHARDS }, () => undefined);
     if (stored.reduce<number>((s, v) => s + (v ?? 0), 0) !== n) problems.push({ type: 'comment-count', owner, timestamp, stored, actual: n });
   }
+  for (const [photoId, photo] of photoItems) {
+    if (!shardItems.has(photoId) && photo.commentCount === undefined) continue;
+    const truth = commentSummary(shardItems.get(photoId) ?? [], photo);
+    if (!summaryMatches(photo, truth)) problems.push({ type: 'comment-summary', owner: photo.username, timestamp: photo.timestamp, stored: storedSummary(photo).commentCount, actual: truth.commentCount });
+  }
   for (const { key, comment, replies, likes: liked } of comments.values()) {
     if (comment.parentTimestamp === undefined && (comment.replyCount ?? 0) !== replies) problems.push({ type: 'comment-counter', key, field: 'replyCount', stored: comment.replyCount, actual: replies });
     if (comment.likeCount !== liked) problems.push({ type: 'comment-counter', key, field: 'likeCount', stored: comment.likeCount, actual: liked });
@@ -115,6 +134,8 @@ export async function repairCommentProblem(doc: DocClient, table: string, p: Com
   switch (p.type) {
     case 'comment-count':
       return repairCommentCount(db, { username: p.owner, timestamp: p.timestamp }, p.stored, p.actual);
+    case 'comment-summary':
+      return writeCommentSummary(db, { username: p.owner, timestamp: p.timestamp });
     case 'comment-counter':
       return setCounterIf(db, p.key, [p.field], p.stored, p.actual);
     case 'orphan-comment-item':

@@ -22,11 +22,12 @@ import { mentionView } from './views/mentions.js';
 import { peopleView } from './views/people.js';
 import { tagView } from './views/tags.js';
 import { pushView } from './views/push.js';
+import { commentSummaryView } from './views/comment-summary.js';
 
 export type { WorkerStatus };
 
 /** Every derived view, applied in this order to each record; a new one is one more entry. */
-export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, (ctx) => activityView(ctx), directoryView, (ctx) => exploreView(ctx), peopleView, (ctx) => tagView(ctx), mentionView, eventsView, (ctx) => pushView(ctx)];
+export const VIEWS: ((ctx: ViewContext) => DerivedView)[] = [feedView, (ctx) => activityView(ctx), directoryView, (ctx) => exploreView(ctx), peopleView, (ctx) => tagView(ctx), mentionView, eventsView, (ctx) => pushView(ctx), commentSummaryView];
 
 /** The views, built for one table. */
 export function buildViews(db: Db, settings: ViewContext['settings'], options: { events?: boolean } = {}): DerivedView[] {

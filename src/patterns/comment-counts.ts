@@ -1,27 +1,23 @@
 /**
- * Each photo's comment count and previews, for photo cards: one BatchGetItem a page of the
- * photos' COMMENT_SHARDS count shards (4 keys a photo: one request up to 25 photos), sent in
- * parallel with the page's viewer-state read, and their sum is the count; each shard keeps its two newest top-level comments, the page shows the newest two
- * overall. Previews by others than the viewer and the photo's owner pass the same visibility
- * rule as the comment list: one BatchGetItem a page, made only when such previews exist.
+ * Each photo's comment count and previews from its COMMENT_SHARDS count shards (4 keys a photo):
+ * their sum is the count; each shard keeps its two newest top-level comments, the photo shows
+ * the newest two overall. The photo detail reads the shards in its own BatchGetItem; list pages
+ * read the copy the comment-summary view keeps on the Photo item (comment-summary.ts). Previews
+ * by others than the viewer and the photo's owner pass the same visibility rule as the comment
+ * list: one BatchGetItem a page, made only when such previews exist.
  */
 import type { RawItem } from '../schema/entity.js';
-import { CommentCount } from '../schema/entities/index.js';
+import { CommentCount, User } from '../schema/entities/index.js';
 import { COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
-import { batchGet, type Db } from './db.js';
+import type { Db } from './db.js';
 import { absent, attributeWas, repairIf } from './repair.js';
-import { viewerState, type PhotoKey, type ViewerBlocks } from './viewer.js';
+import { listable, viewerState, type PhotoKey, type ViewerBlocks } from './viewer.js';
 
 export const keyString = (key: { PK?: unknown; SK?: unknown }): string => `${String(key.PK)}\n${String(key.SK)}`;
 
 /** The keys of a photo's comment-count shards. */
 export function commentCountKeys(photo: PhotoKey): ItemKey[] {
   return Array.from({ length: COMMENT_SHARDS }, (_, i) => keys.commentCount(photo.username, photo.timestamp, String(i)));
-}
-
-/** BatchGetItem of the photos' count shards (none for no photos): what `commentSummary` reads. */
-export function readCommentCounts(db: Db, photos: PhotoKey[]): Promise<RawItem[]> {
-  return photos.length === 0 ? Promise.resolve([]) : batchGet(db, 'readCommentCounts', photos.flatMap(commentCountKeys));
 }
 
 export interface CommentPreview {
@@ -57,16 +53,17 @@ export function commentSummary(found: RawItem[], photo: PhotoKey): CommentSummar
 
 /**
  * The summaries with previews the viewer may not see left out (a block either way, a private
- * author not followed): one BatchGetItem of those authors' follow, block and private-mark
- * items, none when every preview is the viewer's or the photo owner's (whose photo the viewer sees).
+ * author not followed, a suspended or departing author): one BatchGetItem of those authors'
+ * follow, block, private-mark and profile items, none when every preview is the viewer's or the photo owner's (whose photo the viewer sees).
  */
 export async function visiblePreviews<T extends { photo: PhotoKey; comments: CommentSummary }>(db: Db, viewer: string, items: T[], blocks?: ViewerBlocks): Promise<T[]> {
   const others = [...new Set(items.flatMap((i) => i.comments.previews.map((p) => p.author).filter((a) => a !== viewer && a !== i.photo.username)))];
   if (others.length === 0) return items;
   const directions = { blocking: blocks === undefined || blocks.blocking > 0, blockedBy: blocks === undefined || blocks.blockedBy > 0 };
-  const state = await viewerState(db, viewer, others, [], others.map((u) => keys.privateMark(u)), { blocks: directions });
+  const state = await viewerState(db, viewer, others, [], others.flatMap((u) => [keys.privateMark(u), keys.user(u)]), { blocks: directions });
   const marked = new Set(state.extra.map(keyString));
-  const hidden = (u: string) => state.blocked(u) || (marked.has(keyString(keys.privateMark(u))) && !state.follows(u));
+  const shown = new Set(state.extra.filter((i) => User.is(i) && listable(i)).map(keyString));
+  const hidden = (u: string) => state.blocked(u) || !shown.has(keyString(keys.user(u))) || (marked.has(keyString(keys.privateMark(u))) && !state.follows(u));
   return items.map((i) => ({ ...i, comments: { ...i.comments, previews: i.comments.previews.filter((p) => p.author === viewer || p.author === i.photo.username || !hidden(p.author)) } }));
 }
 

@@ -4,17 +4,18 @@
  * comments (previews) for photo cards. A page is the Query plus ONE BatchGetItem (chunks of 100
  * keys in parallel) carrying, per other author, the follow, block and private-mark items that
  * decide whether the viewer may see them, and per comment the viewer's like: a blocked
- * author's comments, either way, and a private author's the viewer does not follow, are left
- * out inside the page's own reads (pages stay full, src/patterns/lists.ts `visiblePage`).
+ * author's comments, either way, a private author's the viewer does not follow, and a
+ * suspended or departing author's (their profile item, one key more), are left out inside the
+ * page's own reads (pages stay full, src/patterns/lists.ts `visiblePage`).
  */
 import { errors } from '../errors.js';
-import { Comment, commentKey } from '../schema/entities/index.js';
+import { Comment, commentKey, User } from '../schema/entities/index.js';
 import type { CommentRefId } from '../schema/ids.js';
 import { commentRanges, keys, type ItemKey } from '../schema/keys.js';
 import { queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { isReply, validAddress } from './comments.js';
 import { visiblePage, type ViewerBlocks } from './lists.js';
-import { viewerState } from './viewer.js';
+import { listable, viewerState } from './viewer.js';
 
 export type CommentOrder = 'oldest' | 'newest';
 
@@ -29,7 +30,7 @@ const likeKey = (viewer: string, c: CommentRefId) => keys.commentLike(viewer, c.
 /**
  * Of `comments`, those the viewer may see, with the viewer's like on each: one BatchGetItem of
  * the authors' viewer state (follows, blocks in the directions the viewer's counters say exist,
- * private marks), the likes, and `required` (a photo or parent that must exist: `missing` is
+ * private marks, profiles), the likes, and `required` (a photo or parent that must exist: `missing` is
  * thrown when it does not, or when `requiredAuthor` is hidden).
  */
 async function visibleTo(
@@ -42,10 +43,13 @@ async function visibleTo(
   if (comments.length === 0 && !required) return [];
   const authors = [...new Set([...comments.map((c) => c.author), ...(required?.author ? [required.author] : [])])].filter((u) => u !== viewer);
   const directions = { blocking: blocks === undefined || blocks.blocking > 0, blockedBy: blocks === undefined || blocks.blockedBy > 0 };
-  const extra = [...authors.map((u) => keys.privateMark(u)), ...comments.map((c) => likeKey(viewer, c)), ...(required ? [required.key] : [])];
+  const extra = [...authors.flatMap((u) => [keys.privateMark(u), keys.user(u)]), ...comments.map((c) => likeKey(viewer, c)), ...(required ? [required.key] : [])];
   const state = await viewerState(db, viewer, authors, [], extra, { blocks: directions });
   const found = new Set(state.extra.map(keyString));
-  const hidden = (u: string) => u !== viewer && (state.blocked(u) || (found.has(keyString(keys.privateMark(u))) && !state.follows(u)));
+  const shown = new Set(state.extra.filter((i) => User.is(i) && listable(i)).map(keyString));
+  // A suspended or departing author's comments hide as their photos and profile do, and come back with them.
+  const hidden = (u: string) =>
+    u !== viewer && (state.blocked(u) || !shown.has(keyString(keys.user(u))) || (found.has(keyString(keys.privateMark(u))) && !state.follows(u)));
   if (required && (!found.has(keyString(required.key)) || (required.author !== undefined && hidden(required.author)))) throw required.missing();
   return comments.filter((c) => !hidden(c.author)).map((comment) => ({ comment, likedByMe: found.has(keyString(likeKey(viewer, comment))) }));
 }

@@ -20,7 +20,8 @@ import { derivedTableName } from '../schema/table.js';
 import { call, pageOf, type Db, type Page, type PageRequest } from './db.js';
 import type { FeedItem } from './feed.js';
 import { listable, viewerState } from './viewer.js';
-import { commentSummary, readCommentCounts, visiblePreviews } from './comment-counts.js';
+import { visiblePreviews } from './comment-counts.js';
+import { storedSummary } from './comment-summary.js';
 
 export const EXPLORE_PAGE_DEFAULT = 9;
 export const EXPLORE_PAGE_MAX = 18;
@@ -67,14 +68,14 @@ export async function getExplore(db: Db, viewer: string, page: PageRequest = {})
 
   const live = chosen.filter((e) => e.author !== viewer);
   const authors = [...new Set(live.map((e) => e.author))];
-  const [state, counts] = await Promise.all([viewerState(
+  const state = await viewerState(
     db,
     viewer,
     authors,
     live.map((e) => ({ username: e.author, timestamp: e.timestamp })),
     [...live.map((e) => keys.photo(e.author, e.timestamp)), ...authors.map((a) => keys.user(a))],
     { blocks: true },
-  ), readCommentCounts(db, live.map((e) => ({ username: e.author, timestamp: e.timestamp })))]);
+  );
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
   for (const item of state.extra) {
@@ -88,7 +89,7 @@ export async function getExplore(db: Db, viewer: string, page: PageRequest = {})
     const photo = photos.get(`${e.author}#${e.timestamp}`);
     const author = users.get(e.author);
     if (!photo || !author || state.follows(e.author) || state.blocked(e.author)) continue;
-    items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(e.author), comments: commentSummary(counts, photo) });
+    items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(e.author), comments: storedSummary(photo) });
   }
   return pageOf(await visiblePreviews(db, viewer, items), nextCursor);
 }

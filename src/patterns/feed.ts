@@ -23,7 +23,8 @@ import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges, feedPosition, keys, p
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, pageOf, type Db, type Page, type PageRequest } from './db.js';
 import { listable, viewerState } from './viewer.js';
-import { commentSummary, readCommentCounts, visiblePreviews, type CommentSummary } from './comment-counts.js';
+import { visiblePreviews, type CommentSummary } from './comment-counts.js';
+import { storedSummary } from './comment-summary.js';
 
 export const FEED_PAGE_DEFAULT = 10;
 /** 16 photos and their 16 authors make 96 viewer-state keys: one BatchGetItem. */
@@ -174,7 +175,7 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
   const photoKeys = live.filter((c) => !c.photo).map((c) => keys.photo(c.author, c.timestamp));
   // Content and viewer state in one BatchGetItem (the profiles and photos as its extra keys).
   const refs = live.map((c) => ({ username: c.author, timestamp: c.timestamp }));
-  const [state, counts] = await Promise.all([viewerState(db, reader, authors, refs, [...photoKeys, ...authors.map((a) => keys.user(a))]), readCommentCounts(db, refs)]);
+  const state = await viewerState(db, reader, authors, refs, [...photoKeys, ...authors.map((a) => keys.user(a))]);
   const content = state.extra;
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
@@ -189,7 +190,7 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
     const author = users.get(c.author);
     if (!photo || !author) continue;
     if (c.author !== reader && !state.follows(c.author)) continue;
-    items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(c.author), comments: commentSummary(counts, photo) });
+    items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(c.author), comments: storedSummary(photo) });
   }
   return pageOf(await visiblePreviews(db, reader, items), nextCursor);
 }

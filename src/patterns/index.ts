@@ -25,3 +25,4 @@ export * from './comments.js';
 export * from './comment-deletion.js';
 export * from './comment-lists.js';
 export * from './comment-counts.js';
+export * from './comment-summary.js';

@@ -23,7 +23,8 @@ import { listFollowed, listFollowers } from './follows.js';
 import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
 import { hiddenFrom } from './safety/visibility.js';
 import { viewerState, type Relation, type ViewerBlocks } from './viewer.js';
-import { commentCountKeys, commentSummary, readCommentCounts, visiblePreviews, type CommentSummary } from './comment-counts.js';
+import { commentCountKeys, commentSummary, visiblePreviews, type CommentSummary } from './comment-counts.js';
+import { storedSummary } from './comment-summary.js';
 
 export interface Related extends Relation {
   /** Undefined only if the user's item is missing (an orphan `doctor` reports). */
@@ -125,11 +126,11 @@ export async function listReactorsRelated(db: Db, viewer: string, owner: string,
   );
 }
 
-/** A user's photos, newest first (Query) + one BatchGetItem of my possible reactions (4 keys a photo) and, in parallel, one of the comment-count shards (src/patterns/comment-counts.ts). */
+/** A user's photos, newest first (Query, the comment summaries on the photos: src/patterns/comment-summary.ts) + one BatchGetItem of my possible reactions (4 keys a photo). */
 export async function listPhotosForViewer(db: Db, viewer: string, username: string, page: PageRequest = {}, blocks?: ViewerBlocks): Promise<Page<{ photo: Photo; myReactions: ReactionType[]; comments: CommentSummary }>> {
   const list = await listRecentPhotos(db, username, page);
-  const [state, counts] = await Promise.all([viewerState(db, viewer, [], list.items), readCommentCounts(db, list.items)]);
-  const items = await visiblePreviews(db, viewer, list.items.map((photo) => ({ photo, myReactions: state.reactions(photo), comments: commentSummary(counts, photo) })), blocks);
+  const state = await viewerState(db, viewer, [], list.items);
+  const items = await visiblePreviews(db, viewer, list.items.map((photo) => ({ photo, myReactions: state.reactions(photo), comments: storedSummary(photo) })), blocks);
   return pageOf(items, list.nextCursor);
 }
 

@@ -9,7 +9,8 @@
  *   (`visiblePage`, at most VISIBLE_PAGE_READS reads);
  * - tag search: Query `PK = TAGS#<first 2 chars> AND begins_with(SK, <folded query>)` (Limit 100).
  */
-import { commentSummary, readCommentCounts, visiblePreviews, type CommentSummary } from './comment-counts.js';
+import { visiblePreviews, type CommentSummary } from './comment-counts.js';
+import { storedSummary } from './comment-summary.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertUsername, type ReactionType } from '../schema/entities.js';
@@ -54,11 +55,8 @@ async function shown(db: Db, viewer: string, entries: TagEntry[]): Promise<TagPh
   if (unique.length === 0) return [];
   const authors = [...new Set(unique.map((e) => e.photoOwner))];
   const refs = unique.map((e) => ({ username: e.photoOwner, timestamp: e.photoTimestamp }));
-  // The comment counts beside the page's own batch, as every photo page reads them.
-  const [state, counts] = await Promise.all([
-    viewerState(db, viewer, authors, refs, [...refs.map((r) => keys.photo(r.username, r.timestamp)), ...authors.map((a) => keys.user(a))], { blocks: true, requests: true }),
-    readCommentCounts(db, refs),
-  ]);
+  // The comment summaries ride on the photos (src/patterns/comment-summary.ts): no key more.
+  const state = await viewerState(db, viewer, authors, refs, [...refs.map((r) => keys.photo(r.username, r.timestamp)), ...authors.map((a) => keys.user(a))], { blocks: true, requests: true });
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
   for (const item of state.extra) {
@@ -73,7 +71,7 @@ async function shown(db: Db, viewer: string, entries: TagEntry[]): Promise<TagPh
     if (author.private === true && author.username !== viewer && !state.follows(author.username)) return [];
     // The worker removes an edited caption's old tags; until it has, the read does.
     if (e.source === 'caption' && !distinctTags(photo.caption).includes(e.tag)) return [];
-    return [{ photo, author, myReactions: state.reactions(photo), relation: state.relation(author.username), comments: commentSummary(counts, photo) }];
+    return [{ photo, author, myReactions: state.reactions(photo), relation: state.relation(author.username), comments: storedSummary(photo) }];
   });
   return visiblePreviews(db, viewer, items);
 }

@@ -23,7 +23,7 @@ import { jvmPid } from '../support/engine.js';
 
 const FOLLOWERS = 200;
 const settings = { ...loadConfig({}).derived, fanoutConcurrency: 1, pollMs: 20 };
-const VIEW_NAMES = ['feed', 'activity', 'directory', 'explore', 'people', 'tags', 'mentions', 'events', 'push'];
+const VIEW_NAMES = ['feed', 'activity', 'directory', 'explore', 'people', 'tags', 'mentions', 'events', 'push', 'comment-summary'];
 /** The old consumer gave a record 5 attempts before setting it aside. */
 const OLD_ATTEMPTS = 5;
 

@@ -113,7 +113,7 @@ describe('npm start with its in-process worker', () => {
     const processed = (ready.body.details.worker.views as { processed: number }[]).map((v) => v.processed);
     expect(processed[0]).toBeGreaterThan(0);
     for (const count of processed) expect(count).toBeLessThanOrEqual(since);
-    expect(ready.body.details.worker.views.map((v: { view: string }) => v.view)).toEqual(['feed', 'activity', 'directory', 'explore', 'people', 'tags', 'mentions', 'events', 'push']);
+    expect(ready.body.details.worker.views.map((v: { view: string }) => v.view)).toEqual(['feed', 'activity', 'directory', 'explore', 'people', 'tags', 'mentions', 'events', 'push', 'comment-summary']);
     expect(typeof ready.body.details.worker.lagSeconds).toBe('number');
   });
 });

@@ -40,7 +40,7 @@ describe('the worker on the reference data', () => {
   it('reports zero lag once caught up, per view', () => {
     const status = worker.status();
     expect(status.lagSeconds).toBe(0);
-    expect(status.views.map((v) => v.view)).toEqual(['feed', 'activity', 'directory', 'explore', 'people', 'tags', 'mentions', 'events', 'push']);
+    expect(status.views.map((v) => v.view)).toEqual(['feed', 'activity', 'directory', 'explore', 'people', 'tags', 'mentions', 'events', 'push', 'comment-summary']);
     expect(status.views.every((v) => v.processed >= 967)).toBe(true);
   });
 

@@ -6,6 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTable } from '../../src/admin/doctor.js';
 import { imageForm, PNG_1x1, signUp, startApi, type Api, type Session } from './support.js';
+import { loadConfig } from '../../src/config.js';
+import { derivedDb } from '../../src/derived/store/index.js';
+import { commentSummaryView } from '../../src/derived/views/comment-summary.js';
+import { replayStream } from '../derived/support.js';
 
 let api: Api;
 let owner: Session;
@@ -22,6 +26,9 @@ async function upload(session: Session): Promise<string> {
   expect(answer.body.commentsOff).toBe(false);
   return answer.body.id as string;
 }
+
+/** What the worker does for list pages (no worker runs here): the photos' comment summaries, from the stream. */
+const summarize = () => replayStream(api.db, [commentSummaryView({ db: api.db, derived: derivedDb(api.db), settings: loadConfig({}).derived })]);
 
 const comment = (session: Session, photoId: string, json: Record<string, unknown>, headers: Record<string, string> = {}) =>
   api.call('POST', `/v1/photos/${photoId}/comments`, { ...as(session), json, headers });
@@ -58,8 +65,12 @@ describe('comments over HTTP', () => {
     const seen = await api.call('GET', `/v1/photos/${photo}`, as(bob));
     expect(seen.body.commentCount).toBe(2);
     expect(seen.body.comments).toEqual([{ author: 'ann', text: 'lovely', timestamp: first.body.timestamp }]);
+    // A list page's count follows the stream: the photo detail's is exact at once.
+    expect((await api.call('GET', '/v1/users/owner/photos', as(bob))).body.items[0].commentCount).toBe(0);
+    await summarize();
     const photos = await api.call('GET', '/v1/users/owner/photos', as(bob));
     expect(photos.body.items[0].commentCount).toBe(2);
+    expect(photos.body.items[0].comments).toEqual([{ author: 'ann', text: 'lovely', timestamp: first.body.timestamp }]);
 
     // bob may not delete ann's comment; the photo's owner may, and its reply goes with it.
     expect((await api.call('DELETE', `/v1/photos/${photo}/comments/${first.body.id}`, as(bob))).status).toBe(403);
@@ -67,6 +78,8 @@ describe('comments over HTTP', () => {
     expect((await api.call('DELETE', `/v1/photos/${photo}/comments/${first.body.id}`, as(owner))).status).toBe(204);
     expect((await api.call('GET', `/v1/photos/${photo}`, as(bob))).body.commentCount).toBe(0);
     expect((await api.call('GET', `/v1/photos/${photo}/comments/${first.body.id}/replies`, as(bob))).body.error.code).toBe('COMMENT_NOT_FOUND');
+    await summarize();
+    expect((await api.call('GET', '/v1/users/owner/photos', as(bob))).body.items[0].commentCount).toBe(0);
     expect((await auditTable(api.db.doc, api.db.table)).problems).toEqual([]);
   });
 

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { defineEntity, type EntityType } from '../entity.js';
 import { Reactions, StoredVariant } from '../entities.js';
 import { keys } from '../keys.js';
+import { CommentPreview } from './comment.js';
 
 export const Photo = defineEntity({
   name: 'Photo',
@@ -20,6 +21,14 @@ export const Photo = defineEntity({
     placeholder: Type.Optional(Type.String()),
     /** Set while the owner has turned comments off: posting checks it in the same transaction. */
     commentsOff: Type.Optional(Type.Boolean()),
+    /**
+     * The list pages' comment summary, written by the comment-summary view from the count
+     * shards (src/derived/views/comment-summary.ts): it follows them by seconds; the photo
+     * detail reads the shards themselves. Absent: no comment yet.
+     */
+    commentCount: Type.Optional(Type.Integer()),
+    /** Up to 2 of the newest top-level comments, newest first. */
+    commentPreviews: Type.Optional(Type.Array(CommentPreview)),
   },
   key: (photo) => keys.photo(photo.username, photo.timestamp),
 });
