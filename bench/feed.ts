@@ -21,11 +21,11 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type DerivedConfig } from '../src/config.js';
-import { StreamConsumer, type DerivedView } from '../src/derived/consumer.js';
+import { StreamConsumer, type DerivedView, type RecordTimes } from '../src/derived/consumer.js';
 import { batchWrite, derivedDb, type DerivedWrite } from '../src/derived/store/index.js';
-import { createStreamsClient } from '../src/derived/stream.js';
+import { createStreamsClient, type StreamRecord } from '../src/derived/stream.js';
 import { bigAuthorsItem } from '../src/derived/views/feed.js';
 import { createWorker, VIEWS, type Worker } from '../src/derived/worker.js';
 import { ensureTable } from '../src/admin/table.js';
@@ -34,7 +34,7 @@ import { freePort, startEmbeddedEngine } from '../src/engine/embedded.js';
 import { attachMetrics, requestCounts, type Metrics } from '../src/engine/metrics.js';
 import { createCursorCodec, createUser, deletePhoto, followUser, getFeed, unfollowUser, uploadPhoto, type Db } from '../src/patterns/index.js';
 import { Friendship, Photo, User } from '../src/schema/entities/index.js';
-import { derivedKeys } from '../src/schema/keys.js';
+import { derivedKeys, keys } from '../src/schema/keys.js';
 
 const quick = process.argv.includes('--quick');
 /** `--fanout`: only the fan-out beside the raw writes, and small authors' lag during it (while tuning). */
@@ -47,7 +47,7 @@ const CELEBRITY_FOLLOWERS = THRESHOLD;
 const LAG_POSTS = quick ? 20 : 100;
 /** Posts of the 10k author timed, each with small authors posting while it fans out. */
 const FANOUT_POSTS = quick ? 2 : 5;
-const POSTS_DURING = 4;
+const POSTS_DURING = 6;
 /** Photos written while the worker is stopped: the backlog it then catches up on. */
 const BACKLOG = quick ? 300 : 1_000;
 
@@ -86,6 +86,80 @@ async function appears(db: Db, reader: string, author: string, timestamp: string
     if (Date.now() > deadline) throw new Error(`feed entry of ${reader} never appeared`);
     await sleep(5);
   }
+}
+
+/** One small author's post: its photo's key, when the upload was sent and answered, when a follower's feed held it. */
+/** The worker's views, in the order it applies them (the profile's rows). */
+const VIEW_NAMES: string[] = [];
+
+interface PostTrace {
+  key: { PK: string; SK: string };
+  at: number;
+  uploaded: number;
+  seen: number;
+}
+
+/** Where a small post's lag goes: p50 / p99 of each phase, in each condition. */
+function profile(out: (line?: string) => void, traced: Map<string, RecordTimes>, conditions: [string, PostTrace[]][]): void {
+  type Phase = [string, (p: PostTrace, t: RecordTimes) => number];
+  const feedEnd = (t: RecordTimes) => t.started + (t.views.feed ?? NaN);
+  const phases: Phase[] = [
+    ['the upload request', (p) => p.uploaded - p.at],
+    ['upload answered to the GetRecords that read it (poll wait)', (p, t) => t.readStart - p.uploaded],
+    ['GetRecords', (_, t) => t.readEnd - t.readStart],
+    ['read to applied (waiting in the lane behind earlier records)', (_, t) => t.started - t.readEnd],
+    ["the feed view (the first: writes the followers' entries)", (_, t) => t.views.feed ?? NaN],
+    ["feed written to seen by the follower's poll (every 10 ms)", (p, t) => p.seen - feedEnd(t)],
+    ['**total**', (p) => p.seen - p.at],
+    ...VIEW_NAMES.filter((view) => view !== 'feed').map((view): Phase => [`after it, not in the lag: the ${view} view`, (_, t) => t.views[view] ?? NaN]),
+  ];
+  const column = (posts: PostTrace[], measure: (p: PostTrace, t: RecordTimes) => number) => {
+    const values = posts.flatMap((p) => {
+      const t = traced.get(`${p.key.PK} ${p.key.SK}`);
+      return t ? [measure(p, t)] : [];
+    });
+    values.sort((x, y) => x - y);
+    return `${pct(values, 50)} / ${pct(values, 99)} ms`;
+  };
+  out("Where a small author's post waits (p50 / p99 of each phase; times taken in the worker by `onApplied`):");
+  out();
+  out(`| phase | ${conditions.map(([label, posts]) => `${label} (${posts.length})`).join(' | ')} |`);
+  out(`|---|${conditions.map(() => '---:').join('|')}|`);
+  for (const [label, measure] of phases) out(`| ${label} | ${conditions.map(([, posts]) => column(posts, measure)).join(' | ')} |`);
+  out();
+}
+
+/**
+ * One reader's poll for many feed entries: a BatchGetItem of every entry awaited, every 10 ms,
+ * resolving each with the time it was first found. Small posts' lags are timed this way, not
+ * by a 5 ms GetItem loop per post: six such loops during a fan-out were ~1,000 requests/s into
+ * the same engine, more load than the small record being measured.
+ */
+function feedWatcher(db: Db) {
+  const derived = derivedDb(db);
+  const pending = new Map<string, { key: { PK: string; SK: string }; found: (at: number) => void }>();
+  let polling = false;
+  async function poll(): Promise<void> {
+    polling = true;
+    while (pending.size > 0) {
+      const wanted = [...pending.values()].slice(0, 100).map((p) => p.key);
+      const result = await derived.doc.send(new BatchGetCommand({ RequestItems: { [derived.table]: { Keys: wanted } } }));
+      const at = Date.now();
+      for (const item of result.Responses?.[derived.table] ?? []) {
+        const id = `${String(item.PK)} ${String(item.SK)}`;
+        pending.get(id)?.found(at);
+        pending.delete(id);
+      }
+      await sleep(10);
+    }
+    polling = false;
+  }
+  return (reader: string, author: string, timestamp: string): Promise<number> =>
+    new Promise((resolve) => {
+      const key = derivedKeys.feedEntry(reader, author, timestamp);
+      pending.set(`${key.PK} ${key.SK}`, { key, found: resolve });
+      if (!polling) void poll();
+    });
 }
 
 async function main(): Promise<void> {
@@ -129,7 +203,14 @@ async function main(): Promise<void> {
   const settings: DerivedConfig = { ...loadConfig({}).derived, fanoutThreshold: THRESHOLD };
   const workerMetrics = attachMetrics(workerClients.client);
   const appMetrics = attachMetrics(app.client);
-  let worker: Worker = createWorker({ client: workerClients.client, db: workerDb, settings });
+  // Where each small post's time goes in the worker (section 5's profile), by the photo's key.
+  const traced = new Map<string, RecordTimes>();
+  VIEW_NAMES.push(...VIEWS.map((make) => make({ db, derived: derivedDb(db), settings }).name));
+  const onApplied = (record: StreamRecord, times: RecordTimes) => {
+    const keys = record.dynamodb?.Keys;
+    if (record.eventName === 'INSERT' && keys?.PK?.S?.startsWith('USER#small') && keys.SK?.S) traced.set(`${keys.PK.S} ${keys.SK.S}`, times);
+  };
+  let worker: Worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied });
 
   out(`## Feed: fan-out, lag and capacity (\`npm run bench:feed\`${quick ? ' --quick' : ''})`);
   out();
@@ -201,7 +282,7 @@ async function main(): Promise<void> {
     out();
 
     // 4. End-to-end lag, post to feed, for an author with 10 followers, the worker running as in npm start.
-    worker = createWorker({ client: workerClients.client, db: workerDb, settings });
+    worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied });
     await worker.drain();
     const lags: number[] = [];
     for (let i = 0; i < LAG_POSTS; i++) {
@@ -216,14 +297,54 @@ async function main(): Promise<void> {
     out();
   }
   // 5. Fan-out lag of the 10k author beside the engine's own floor for the same writes, measured
-  // in turns (raw, fan-out alone, fan-out with small authors posting) so load on the shared
-  // machine weighs on each alike; both are timed by the same poll of the last item.
+  // in turns (raw, fan-out alone, fan-out with small authors posting, with and without the
+  // fan-out yielding to them) so load on the shared machine weighs on each alike; all are
+  // timed by the same poll of the last item.
   const fanLags: number[] = [];
-  const busyFanLags: number[] = [];
-  const smallLags: number[] = [];
   const idleSmallLags: number[] = [];
   const raw: number[] = [];
+  const idleTraces: PostTrace[] = [];
+  /** The worker as it runs (yielding, 50 ms poll during a fan-out), without the yield, and without either (as before). */
+  const conditions = [
+    { label: 'the fan-out yielding, 50 ms poll (the worker as it runs)', fanoutYields: true, detachedPollMs: undefined },
+    { label: 'not yielding, 50 ms poll', fanoutYields: false, detachedPollMs: undefined },
+    { label: `not yielding, ${settings.pollMs} ms poll (as before)`, fanoutYields: false, detachedPollMs: settings.pollMs },
+  ].map((c) => ({ ...c, fan: [] as number[], small: [] as number[], traces: [] as PostTrace[] }));
+  type Condition = (typeof conditions)[number];
+  const loads: number[] = [];
   const derivedWorker = derivedDb(workerDb);
+  const seenInFeed = feedWatcher(db);
+  /** The worker from now on, as in the condition. */
+  const useWorker = async (condition: Pick<Condition, 'fanoutYields' | 'detachedPollMs'>) => {
+    await worker.stop();
+    const { fanoutYields, detachedPollMs } = condition;
+    worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied, fanoutYields, ...(detachedPollMs === undefined ? {} : { detachedPollMs }) });
+    await worker.drain(600_000);
+  };
+  /** The 10k author posts and small authors post while it fans out. */
+  const fanOutWithSmallPosts = async (i: number, condition: Condition) => {
+    const posted = Date.now();
+    const p = await uploadPhoto(db, { username: author, location: `file:///fan${i}.png` });
+    const last = appears(db, authorFans[authorFans.length - 1]!, author, p.timestamp);
+    const during: Promise<void>[] = [];
+    for (let k = 0; k < POSTS_DURING; k++) {
+      await sleep(150 + Math.random() * 200);
+      const a = smallAuthors[k % smallAuthors.length]!;
+      const at = Date.now();
+      const sp = await uploadPhoto(db, { username: a, location: 'file:///during.png' });
+      const uploaded = Date.now();
+      during.push(
+        seenInFeed(fans[9]!, a, sp.timestamp).then((seen) => {
+          condition.small.push(seen - at);
+          condition.traces.push({ key: keys.photo(a, sp.timestamp), at, uploaded, seen });
+        }),
+      );
+    }
+    condition.fan.push((await last) - posted);
+    await Promise.all(during);
+    await worker.drain(600_000);
+    loads.push(loadavg()[0]!);
+  };
   for (let i = 0; i < FANOUT_POSTS; i++) {
     const writes = ['bench-raw', ...authorFans].map((f) => ({ put: { ...derivedKeys.feedEntry(f, 'raw', `2020-01-01T00:00:0${i}`), author: 'raw' } }));
     const t = Date.now();
@@ -236,7 +357,10 @@ async function main(): Promise<void> {
       const a = smallAuthors[k % smallAuthors.length]!;
       const at = Date.now();
       const sp = await uploadPhoto(db, { username: a, location: 'file:///idle.png' });
-      idleSmallLags.push((await appears(db, fans[9]!, a, sp.timestamp)) - at);
+      const uploaded = Date.now();
+      const seen = await seenInFeed(fans[9]!, a, sp.timestamp);
+      idleSmallLags.push(seen - at);
+      idleTraces.push({ key: keys.photo(a, sp.timestamp), at, uploaded, seen });
       await sleep(Math.random() * 100);
     }
 
@@ -245,31 +369,26 @@ async function main(): Promise<void> {
     fanLags.push((await appears(db, authorFans[authorFans.length - 1]!, author, solo.timestamp)) - alone);
     await worker.drain(600_000);
 
-    const posted = Date.now();
-    const p = await uploadPhoto(db, { username: author, location: `file:///fan${i}.png` });
-    const last = appears(db, authorFans[authorFans.length - 1]!, author, p.timestamp);
-    const during: Promise<void>[] = [];
-    for (let k = 0; k < POSTS_DURING; k++) {
-      await sleep(150 + Math.random() * 200);
-      const a = smallAuthors[k % smallAuthors.length]!;
-      const at = Date.now();
-      const sp = await uploadPhoto(db, { username: a, location: 'file:///during.png' });
-      during.push(appears(db, fans[9]!, a, sp.timestamp).then((seen) => void smallLags.push(seen - at)));
+    // Each condition in turns, the first one rotating.
+    for (let c = 0; c < conditions.length; c++) {
+      const condition = conditions[(i + c) % conditions.length]!;
+      await useWorker(condition);
+      await fanOutWithSmallPosts(i, condition);
     }
-    busyFanLags.push((await last) - posted);
-    await Promise.all(during);
-    await worker.drain(600_000);
+    await useWorker(conditions[0]!);
   }
-  for (const list of [fanLags, busyFanLags, smallLags, idleSmallLags, raw]) list.sort((x, y) => x - y);
-  out(`| measure (${FANOUT_POSTS} posts of the ${FOLLOWERS.toLocaleString('en')}-follower author, in turns with the raw writes; load average ${loadavg()[0]!.toFixed(1)} at the end) | p50 | p99 |`);
-  out('|---|---:|---:|');
-  out(`| the engine's own BatchWriteItem of the same ${(FOLLOWERS + 1).toLocaleString('en')} items (${settings.fanoutConcurrency} in flight, no worker) | ${pct(raw, 50)} ms | ${pct(raw, 99)} ms |`);
-  out(`| fan-out lag: post to the last follower's feed | ${pct(fanLags, 50)} ms | ${pct(fanLags, 99)} ms |`);
-  out(`| ratio fan-out / raw writes | ${(pct(fanLags, 50) / pct(raw, 50)).toFixed(2)}x | ${(pct(fanLags, 99) / pct(raw, 99)).toFixed(2)}x |`);
-  out(`| fan-out lag with small authors posting meanwhile | ${pct(busyFanLags, 50)} ms | ${pct(busyFanLags, 99)} ms |`);
-  out(`| lag of a small author's post (10 followers) made while the fan-out runs (${smallLags.length} posts) | ${pct(smallLags, 50)} ms | ${pct(smallLags, 99)} ms |`);
-  out(`| the same, no fan-out running (${idleSmallLags.length} posts, in turns with the above) | ${pct(idleSmallLags, 50)} ms | ${pct(idleSmallLags, 99)} ms |`);
+  for (const list of [fanLags, idleSmallLags, raw, ...conditions.flatMap((c) => [c.fan, c.small])]) list.sort((x, y) => x - y);
+  const p3 = (list: number[]) => `${pct(list, 50)} ms | ${pct(list, 95)} ms | ${pct(list, 99)} ms`;
+  out(`| measure (${FANOUT_POSTS} posts of the ${FOLLOWERS.toLocaleString('en')}-follower author in each condition, in turns; load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} during, ${loadavg()[0]!.toFixed(1)} at the end) | p50 | p95 | p99 |`);
+  out('|---|---:|---:|---:|');
+  out(`| the engine's own BatchWriteItem of the same ${(FOLLOWERS + 1).toLocaleString('en')} items (${settings.fanoutConcurrency} in flight, no worker) | ${p3(raw)} |`);
+  out(`| fan-out lag: post to the last follower's feed | ${p3(fanLags)} |`);
+  out(`| ratio fan-out / raw writes | ${(pct(fanLags, 50) / pct(raw, 50)).toFixed(2)}x | ${(pct(fanLags, 95) / pct(raw, 95)).toFixed(2)}x | ${(pct(fanLags, 99) / pct(raw, 99)).toFixed(2)}x |`);
+  for (const c of conditions) out(`| fan-out lag with small authors posting meanwhile, ${c.label} | ${p3(c.fan)} |`);
+  for (const c of conditions) out(`| lag of a small author's post (10 followers) made while the fan-out runs, ${c.label} (${c.small.length} posts) | ${p3(c.small)} |`);
+  out(`| the same posts with no fan-out running (${idleSmallLags.length} posts) | ${p3(idleSmallLags)} |`);
   out();
+  profile(out, traced, [...conditions.map((c): [string, PostTrace[]] => [`during the fan-out, ${c.label}`, c.traces]), ['no fan-out running', idleTraces]]);
 
   if (!fanoutOnly) {
     // 6. Catch-up: a backlog of photos by small authors (10 followers each) written while no worker runs.

@@ -10,6 +10,7 @@ import { backoff } from '../backoff.js';
 import { isDomainError } from '../errors.js';
 import { mapEngineError } from '../patterns/db.js';
 import type { Change } from './records.js';
+import type { WritePriority } from './store/writes.js';
 
 export interface DerivedView {
   readonly name: string;
@@ -25,6 +26,8 @@ export interface ApplyProgress {
    * key still wait for it, and the checkpoint never passes it (lane.ts). A large fan-out says so.
    */
   detach(): void;
+  /** What a detached record's writes step back for (lane.ts, `Foreground`). */
+  priority?: WritePriority;
 }
 
 /** Throttling, timeouts, 5xx and an unreachable engine: worth waiting for, never a reason to skip. */
@@ -54,6 +57,8 @@ export interface ApplyOptions {
   maxBackoffMs?: number;
   /** Passed to the view (ApplyProgress.detach). */
   detach?: () => void;
+  /** Passed to the view (ApplyProgress.priority). */
+  priority?: WritePriority;
 }
 
 export type ApplyOutcome = { applied: true } | { applied: false; error: unknown };
@@ -68,7 +73,7 @@ export async function applyChange(view: DerivedView, change: Change, options: Ap
   for (let attempt = 0; ; attempt++) {
     if (options.shouldStop?.()) throw new ApplyAborted('stopped before the record was applied');
     try {
-      await view.apply(change, options.detach ? { detach: options.detach } : undefined);
+      await view.apply(change, options.detach ? { detach: options.detach, ...(options.priority ? { priority: options.priority } : {}) } : undefined);
       return { applied: true };
     } catch (error) {
       if (error instanceof ApplyAborted) throw error;

@@ -19,7 +19,7 @@ import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { eachLimited } from '../limit.js';
 import type { Db } from '../patterns/db.js';
 import { ApplyAborted, applyChange, untilDone, type DerivedView } from './apply.js';
-import { Lane } from './lane.js';
+import { Foreground, Lane } from './lane.js';
 import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease } from './store/index.js';
 import { writeDeadLetter } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
@@ -46,6 +46,20 @@ export interface ConsumerDeps {
   logger?: ConsumerLogger | undefined;
   /** Called when this consumer starts and ends holding a shard for a batch (tests count readers). */
   onRead?: ((event: 'start' | 'end', shardId: string) => void) | undefined;
+  /** Called once a record is applied to every view, with where its time went (the feed bench's profile). */
+  onApplied?: ((record: StreamRecord, times: RecordTimes) => void) | undefined;
+}
+
+/** Epoch ms of a record's way through the worker. */
+export interface RecordTimes {
+  /** The GetRecords that returned it: sent, answered. */
+  readStart: number;
+  readEnd: number;
+  /** Its first view started, its last view ended. */
+  started: number;
+  applied: number;
+  /** Milliseconds in each view. */
+  views: Record<string, number>;
 }
 
 export interface ConsumerOptions {
@@ -56,6 +70,10 @@ export interface ConsumerOptions {
   shardConcurrency: number;
   /** This worker's identity in leases. */
   owner?: string;
+  /** False: detached fan-outs keep all their writes in flight whatever else runs (the feed bench's comparison). */
+  fanoutYields?: boolean;
+  /** The poll while a detached record runs (default DETACHED_POLL_MS; the feed bench compares `pollMs`). */
+  detachedPollMs?: number;
 }
 
 export interface ConsumerStatus {
@@ -88,6 +106,11 @@ const BATCH = 100;
 const WINDOW = 1_000;
 /** Detached fan-outs of a shard running at once. */
 const DETACHED = 4;
+/**
+ * The poll while a detached fan-out runs: records written meanwhile are read this soon, not a
+ * whole WORKER_POLL_MS later (one GetRecords per poll beside the fan-out's many writes).
+ */
+const DETACHED_POLL_MS = 50;
 /** Shards and the stream ARN are re-read this often (and whenever a shard ends). */
 const REFRESH_MS = 10_000;
 
@@ -113,6 +136,10 @@ export class StreamConsumer {
   private renewal: NodeJS.Timeout | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  /** Records applied in the foreground in any lane: detached fan-outs yield to them. */
+  private readonly foreground = new Foreground();
+  /** When each record's GetRecords was sent and answered (only with onApplied). */
+  private readonly readTimes = new WeakMap<StreamRecord, { readStart: number; readEnd: number }>();
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -290,6 +317,7 @@ export class StreamConsumer {
       { window: WINDOW, detached: DETACHED },
       // Never start a record under a lease that may have passed to another worker.
       () => !this.stopping && this.held.get(shardId) === held && held.until > Date.now(),
+      this.foreground,
     );
     return lane;
   }
@@ -298,10 +326,14 @@ export class StreamConsumer {
     const change = await this.decode(record);
     if (!change) return;
     const stop = () => this.stopping || lane.aborted;
+    const started = Date.now();
+    const viewTimes: Record<string, number> = {};
     for (const view of this.views) {
+      const viewStart = Date.now();
       const outcome = await applyChange(view, change, {
         shouldStop: stop,
         detach,
+        ...(this.options.fanoutYields === false ? {} : { priority: this.foreground }),
         onRetry: async (error) => {
           this.lastError = `${view.name}: ${error instanceof Error ? error.message : String(error)}`;
           this.deps.logger?.warn({ err: error, view: view.name, shardId, sequenceNumber: change.sequenceNumber }, 'stream record not applied yet; retrying');
@@ -320,8 +352,11 @@ export class StreamConsumer {
         this.deadLetters.set(view.name, (this.deadLetters.get(view.name) ?? 0) + 1);
       }
       this.processed.set(view.name, (this.processed.get(view.name) ?? 0) + 1);
+      viewTimes[view.name] = Date.now() - viewStart;
     }
     lane.applied++;
+    const read = this.readTimes.get(record);
+    if (read) this.deps.onApplied?.(record, { ...read, started, applied: Date.now(), views: viewTimes });
   }
 
   /**
@@ -350,6 +385,7 @@ export class StreamConsumer {
         lane.iterator ??= await this.freshIterator(stream, shardId, lane.lastRead ?? held.sequenceNumber);
         if (!lane.iterator) return 0;
         let batch;
+        const readStart = Date.now();
         try {
           batch = await readRecords(this.deps.streams, lane.iterator, BATCH);
         } catch (error) {
@@ -362,10 +398,15 @@ export class StreamConsumer {
         }
         lane.iterator = batch.next;
         lane.ended = batch.next === undefined;
+        if (this.deps.onApplied) {
+          const readEnd = Date.now();
+          for (const record of batch.records) this.readTimes.set(record, { readStart, readEnd });
+        }
         lane.add(batch.records);
       }
       lane.pump();
-      if (lane.busy) await lane.wait(this.options.pollMs, () => this.stopping);
+      const poll = lane.detachedRunning ? Math.min(this.options.pollMs, this.options.detachedPollMs ?? DETACHED_POLL_MS) : this.options.pollMs;
+      if (lane.busy) await lane.wait(poll, () => this.stopping);
       if (lane.failure !== undefined) throw lane.failure;
       const done = lane.takeDone();
       const finished = lane.ended && !lane.busy;

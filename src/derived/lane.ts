@@ -10,8 +10,43 @@
  * record still being applied, so a crash replays the unfinished fan-out and everything after
  * it (idempotent writes). The window of records read ahead and the detached records at once
  * are both bounded.
+ *
+ * A record being applied in the foreground (not detached) has priority on the engine: while
+ * one runs in any of the worker's lanes, detached fan-outs keep one BatchWriteItem in flight
+ * instead of FEED_FANOUT_CONCURRENCY (`Foreground`, store/writes.ts), so a small author's
+ * reads and writes wait behind one of the fan-out's requests, not eight.
  */
+import type { WritePriority } from './store/writes.js';
 import type { StreamRecord } from './stream.js';
+
+/** The records being applied in the foreground across a worker's lanes: what detached fan-outs' writers yield to. */
+export class Foreground implements WritePriority {
+  private count = 0;
+  private settle: (() => void)[] = [];
+
+  yielding(): boolean {
+    return this.count > 0;
+  }
+
+  settled(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settle.push(resolve));
+  }
+
+  /** A record starts in the foreground; the returned function (idempotent) says it left it (detached or ended). */
+  enter(): () => void {
+    this.count++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      if (--this.count > 0) return;
+      const settle = this.settle;
+      this.settle = [];
+      for (const resolve of settle) resolve();
+    };
+  }
+}
 
 export interface LaneLimits {
   /** Records read and not yet checkpointed: no more is read past this many. */
@@ -56,6 +91,8 @@ export class Lane {
     private readonly limits: LaneLimits,
     /** Checked before each start (the lease still held, the worker not stopping). */
     private readonly canStart: () => boolean,
+    /** Shared by the worker's lanes: a record runs in it until it ends or detaches. */
+    private readonly foreground = new Foreground(),
   ) {}
 
   get hasRoom(): boolean {
@@ -65,6 +102,11 @@ export class Lane {
   /** Some record read is not applied yet. */
   get busy(): boolean {
     return this.entries.some((e) => e.state !== 'done');
+  }
+
+  /** A detached record is still being applied (the worker then polls sooner: lane.ts's callers). */
+  get detachedRunning(): boolean {
+    return this.entries.some((e) => e.state === 'detached');
   }
 
   /** The write time of the oldest record not applied yet. */
@@ -111,9 +153,11 @@ export class Lane {
   private start(entry: Entry): void {
     entry.state = 'running';
     this.running++;
+    const leave = this.foreground.enter();
     const detach = () => {
       if (entry.state !== 'running') return;
       entry.state = 'detached';
+      leave();
       this.pump();
       this.notify();
     };
@@ -126,6 +170,7 @@ export class Lane {
         this.failure ??= error instanceof Error ? error : new Error(`record not applied: ${JSON.stringify(error)}`);
       },
     ).finally(() => {
+      leave();
       this.running--;
       this.pump();
       this.notify();

@@ -57,6 +57,11 @@ export interface WorkerOptions {
   /** Instead of VIEWS (tests: a view that fails on purpose). */
   views?: DerivedView[];
   onRead?: ConsumerDeps['onRead'];
+  onApplied?: ConsumerDeps['onApplied'];
+  /** False: a detached fan-out never steps back for other records (the feed bench compares both). */
+  fanoutYields?: boolean;
+  /** The stream poll while a detached fan-out runs (the feed bench compares the idle poll). */
+  detachedPollMs?: number;
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -64,9 +69,15 @@ export function createWorker(options: WorkerOptions): Worker {
   const derived = derivedDb(options.db);
   const { settings } = options;
   const consumer = new StreamConsumer(
-    { client: options.client, streams, db: options.db, derived, logger: options.logger, onRead: options.onRead },
+    { client: options.client, streams, db: options.db, derived, logger: options.logger, onRead: options.onRead, onApplied: options.onApplied },
     options.views ?? buildViews(options.db, settings),
-    { pollMs: settings.pollMs, leaseMs: settings.leaseMs, shardConcurrency: settings.shardConcurrency },
+    {
+      pollMs: settings.pollMs,
+      leaseMs: settings.leaseMs,
+      shardConcurrency: settings.shardConcurrency,
+      ...(options.fanoutYields === false ? { fanoutYields: false } : {}),
+      ...(options.detachedPollMs === undefined ? {} : { detachedPollMs: options.detachedPollMs }),
+    },
   );
   const started = options.autoStart !== false;
   let heartbeat: NodeJS.Timeout | undefined;

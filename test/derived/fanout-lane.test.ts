@@ -131,3 +131,123 @@ describe('a large fan-out in progress', () => {
     expect(await activityExists()).toBe(false);
   });
 });
+
+/** A gate the test opens (or fails, as a throttled engine would). */
+function latch() {
+  let open: (fail: boolean) => void = () => undefined;
+  const promise = new Promise<void>((resolve, reject) => {
+    open = (fail) => (fail ? reject(throttled()) : resolve());
+  });
+  promise.catch(() => undefined);
+  return { promise, open };
+}
+
+const isFeedPut = (command: unknown, author: string): boolean =>
+  command instanceof BatchWriteCommand &&
+  Object.values(command.input.RequestItems ?? {})
+    .flat()
+    .some((r) => r.PutRequest?.Item?.author === author && String(r.PutRequest.Item.PK).startsWith('FEED#'));
+
+/**
+ * The worker's client, watching the wide author's fan-out. Its first round of BatchWriteItem
+ * waits until the small author's record makes its first request (the window opens); from then
+ * on each of its starts is logged with the number of its requests in flight at that moment, and
+ * from the third start on they are held (`later`). The small author's own feed write waits
+ * until the second of them has ended: the small record is applied while the fan-out has those
+ * chances to send more.
+ */
+function watched(doc: DocClient) {
+  const log = { inFlight: 0, window: false, startsInWindow: [] as number[] };
+  const windowOpen = latch();
+  const smallWrite = latch();
+  const later = latch();
+  const client: DocClient = {
+    send: (async (command: unknown, ...rest: unknown[]) => {
+      const forward = () => (doc.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+      if (isFeedPut(command, 'wide')) {
+        const before = log.inFlight++;
+        const start = log.window ? log.startsInWindow.push(before) : 0;
+        try {
+          if (start === 0) await windowOpen.promise;
+          else if (start > 2) await later.promise;
+          return await forward();
+        } finally {
+          log.inFlight--;
+          if (start === 2) smallWrite.open(false);
+        }
+      }
+      if (!log.window && JSON.stringify((command as { input?: unknown }).input ?? {}).includes('small')) {
+        log.window = true;
+        windowOpen.open(false);
+      }
+      if (isFeedPut(command, 'small')) await smallWrite.promise;
+      return forward();
+    }) as DocClient['send'],
+  };
+  return { client, log, later };
+}
+
+describe('a small record applied during a large fan-out', () => {
+  // 301 entries: 13 BatchWriteItem, 4 in flight at once; past one round, so detached.
+  const WIDE = 300;
+  const wideSettings = { ...settings, fanoutConcurrency: 4 };
+  let db: TestDb;
+  let wideFollowers: string[];
+  let smallFollowers: string[];
+  const workers: Worker[] = [];
+  let watch: ReturnType<typeof watched> | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    wideFollowers = await authorWithFollowers(db, 'wide', WIDE, 'w');
+    smallFollowers = await authorWithFollowers(db, 'small', 2, 's');
+    // The set-up's records need no view here: the reader's checkpoint just moves past them.
+    const skip = createWorker({ client: db.client, db, settings, autoStart: false, views: [{ name: 'feed', apply: () => Promise.resolve() }] });
+    await skip.drain(240_000);
+    await skip.stop();
+  }, 300_000);
+
+  afterAll(async () => {
+    watch?.later.open(true);
+    for (const worker of workers) await worker.stop();
+    await db.drop();
+  });
+
+  it('has the fan-out keep one request in flight until the small record is applied, and ends exact after a crash', { timeout: 300_000 }, async () => {
+    watch = watched(db.doc);
+    const first = createWorker({ client: db.client, db: { ...db, doc: watch.client }, settings: wideSettings });
+    workers.push(first);
+    const { log } = watch;
+
+    const wide = await uploadPhoto(db, { username: 'wide', location: 'file:///wide.png' });
+    await until(() => log.inFlight === wideSettings.fanoutConcurrency, 120_000, "the fan-out's first round in flight");
+    const small = await uploadPhoto(db, { username: 'small', location: 'file:///small.png' });
+    const smallExpected = expectedEntries(['small', ...smallFollowers], 'small', [small.timestamp]);
+    await until(async () => {
+      const entries = new Set(await feedEntries(db));
+      return smallExpected.every((e) => entries.has(e));
+    }, 120_000, "the small author's post in every follower's feed");
+
+    // While the small record ran, each new request of the fan-out started with none other in
+    // flight: its other senders paused. (Without the priority, the first start after the first
+    // round saw the other three in flight.)
+    expect(log.startsInWindow.slice(0, 2)).toEqual([0, 0]);
+    // The small record overtook the fan-out: six of its 13 requests are written, the next held.
+    const wideExpected = expectedEntries(['wide', ...wideFollowers], 'wide', [wide.timestamp]);
+    expect((await feedEntries(db)).filter((e) => wideExpected.includes(e)).length).toBe(6 * 25);
+
+    // The worker dies mid fan-out (its held requests fail); a new one replays from the checkpoint.
+    const dying = first.abandon();
+    watch.later.open(true);
+    await dying;
+    workers.splice(workers.indexOf(first), 1);
+    expect((await feedEntries(db)).filter((e) => wideExpected.includes(e)).length).toBe(6 * 25);
+    const second = createWorker({ client: db.client, db, settings: wideSettings });
+    workers.push(second);
+    await second.drain(240_000);
+
+    const actual = await feedEntries(db);
+    expect(new Set(actual)).toEqual(new Set([...wideExpected, ...smallExpected]));
+    expect(actual.length).toBe(wideExpected.length + smallExpected.length);
+  });
+});

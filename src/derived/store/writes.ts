@@ -34,17 +34,32 @@ export interface BatchWriter {
 }
 
 /**
+ * Work that a background writer (a detached fan-out) steps back for: while `yielding()`, it
+ * keeps one BatchWriteItem in flight instead of `concurrency`, so the engine serves the
+ * other work's requests behind one of its writes, not behind all of them. Never none: a
+ * fan-out still ends under a steady flow of other work.
+ */
+export interface WritePriority {
+  yielding(): boolean;
+  /** Resolves once `yielding()` is false. */
+  settled(): Promise<void>;
+}
+
+/**
  * Writes fed page by page (a fan-out's follower pages) with `concurrency` BatchWriteItem in
  * flight all along: the next page is read while the last one is written, and no round waits
  * for its slowest request; a short page's rest joins the next page's first chunk. Unprocessed
  * items are retried with backoff. A key may appear once per chunk only: callers give distinct
- * keys (batchWrite removes duplicates first).
+ * keys (batchWrite removes duplicates first). With `priority`, all senders but one pause
+ * (between requests) while it yields.
  */
-export function batchWriter(db: Db, concurrency = WRITE_CONCURRENCY): BatchWriter {
+export function batchWriter(db: Db, concurrency = WRITE_CONCURRENCY, priority?: WritePriority): BatchWriter {
   const queue: WriteRequest[][] = [];
   let chunk: WriteRequest[] = [];
   let requests = 0;
   let active = 0;
+  /** Senders not paused for the priority: never paused below one. */
+  let sending = 0;
   const state: { failure?: { error: unknown } } = {};
   const rethrow = () => {
     if (state.failure) throw state.failure.error;
@@ -64,16 +79,41 @@ export function batchWriter(db: Db, concurrency = WRITE_CONCURRENCY): BatchWrite
       check();
     });
 
-  async function send(first: WriteRequest[]): Promise<void> {
-    for (let pending: WriteRequest[] | undefined = first; pending && !state.failure; pending = queue.shift()) {
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
-        if (attempt > 0) await backoff(attempt, 50, 2_000);
-        const items: WriteRequest[] = pending;
-        const result = await call(db, 'batchWrite', () => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: items } })));
-        requests++;
-        pending = (result.UnprocessedItems?.[db.table] ?? []) as WriteRequest[];
+  async function write(first: WriteRequest[]): Promise<void> {
+    let pending = first;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= BATCH_ATTEMPTS) throw errors.throttled();
+      if (attempt > 0) await backoff(attempt, 50, 2_000);
+      const items: WriteRequest[] = pending;
+      const result = await call(db, 'batchWrite', () => db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: items } })));
+      requests++;
+      pending = (result.UnprocessedItems?.[db.table] ?? []) as WriteRequest[];
+    }
+  }
+  /** A paused sender goes on once the priority settles, or once no sender is left going on (the queue must not stall). */
+  const resume = (settled: Promise<void>) =>
+    new Promise<void>((resolve) => {
+      const go = () => {
+        waiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (sending === 0 || state.failure) go();
+      };
+      waiters.add(check);
+      void settled.then(go);
+    });
+  /** Writes queued chunks until none is left; pauses between them while the priority yields, unless it is the last sender. */
+  async function send(): Promise<void> {
+    for (;;) {
+      while (priority?.yielding() && sending > 1 && !state.failure) {
+        sending--;
+        await resume(priority.settled());
+        sending++;
       }
+      const next = queue.shift();
+      if (!next || state.failure) return;
+      await write(next);
       notify();
     }
   }
@@ -85,12 +125,14 @@ export function batchWriter(db: Db, concurrency = WRITE_CONCURRENCY): BatchWrite
     }
     while (active < concurrency && queue.length > 0 && !state.failure) {
       active++;
-      send(queue.shift()!)
+      sending++;
+      send()
         .catch((error: unknown) => {
           state.failure ??= { error };
         })
         .finally(() => {
           active--;
+          sending--;
           notify();
         });
     }

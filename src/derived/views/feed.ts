@@ -17,7 +17,7 @@ import type { Change } from '../records.js';
 import { forEachFollowerPage } from '../../patterns/follows.js';
 import { recentPhotoTimestamps } from '../../patterns/photos.js';
 import { followerCount } from '../../patterns/users.js';
-import { BATCH_WRITE_LIMIT, batchWrite, batchWriter, expiresIn, forEachKeyPageWhere, listBigAuthor, type DerivedWrite } from '../store/index.js';
+import { BATCH_WRITE_LIMIT, batchWrite, batchWriter, expiresIn, forEachKeyPageWhere, listBigAuthor, type DerivedWrite, type WritePriority } from '../store/index.js';
 import { BACKFILL_PHOTOS, following, type Requirement, type ViewContext } from './context.js';
 
 /** A feed entry as the view writes it (doctor re-derives missing ones with the same builder). */
@@ -57,8 +57,11 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
    * keyed by this author's photo, and every record that could undo it (an unfollow, the photo's
    * deletion, the author's deletion) is under the author's partition key, so waits for it.
    */
-  const detachIfLarge = (followers: number, progress: ApplyProgress | undefined) => {
-    if (followers > BATCH_WRITE_LIMIT * settings.fanoutConcurrency) progress?.detach();
+  const detachIfLarge = (followers: number, progress: ApplyProgress | undefined): WritePriority | undefined => {
+    if (followers <= BATCH_WRITE_LIMIT * settings.fanoutConcurrency || !progress) return undefined;
+    progress.detach();
+    // In the background, its writes step back for the records applied meanwhile (never a record's own).
+    return progress.priority;
   };
 
   /**
@@ -83,8 +86,7 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
       await refreshRecent(author);
       return 1;
     }
-    detachIfLarge(followers, progress);
-    const writer = batchWriter(derived, settings.fanoutConcurrency);
+    const writer = batchWriter(derived, settings.fanoutConcurrency, detachIfLarge(followers, progress));
     await writer.add([entry(author, author, timestamp)]);
     let written = 1;
     await forEachFollowerPage(db, author, async (page) => {
@@ -106,8 +108,7 @@ export function feedView(ctx: ViewContext): DerivedView & { fanOut(author: strin
       await refreshRecent(author);
       return;
     }
-    if (followers !== undefined) detachIfLarge(followers, progress);
-    const writer = batchWriter(derived, settings.fanoutConcurrency);
+    const writer = batchWriter(derived, settings.fanoutConcurrency, followers === undefined ? undefined : detachIfLarge(followers, progress));
     await forEachFollowerPage(db, author, (page) =>
       writer.add(page.filter((reader) => reader !== author).map((reader) => ({ delete: derivedKeys.feedEntry(reader, author, timestamp) }))),
     );
