@@ -15,10 +15,11 @@
  * that one account is enough (test/web/events.test.ts follows the real stream).
  */
 import { AxeBuilder } from '@axe-core/playwright';
-import type { BrowserContext, Page, Route } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
+import { controlList } from './list-control.js';
 import { DERIVED_WAIT_MS, frames, postSamplePhoto, SCREENSHOT_DIR, signedInContext, startWebRig, THEMES, VIEWPORTS, type Layout, type WebRig } from './support.js';
 
 let rig: WebRig;
@@ -63,30 +64,6 @@ async function unreadStream(context: BrowserContext, count: number): Promise<voi
         // A page closing or navigating meanwhile has dropped the request already.
         .catch(() => undefined),
   );
-}
-
-type Mode = 'pass' | 'hold' | 'fail' | 'empty';
-
-/** One API list's answers: passed, held until `release()`, failed (500) or empty; counts what it saw. */
-async function control(page: Page, matches: (url: URL) => boolean) {
-  let mode: Mode = 'pass';
-  let release = () => {};
-  let seen = 0;
-  const handle = async (route: Route) => {
-    if (route.request().method() !== 'GET') return route.continue();
-    seen++;
-    if (mode === 'hold') await new Promise<void>((resolve) => (release = resolve));
-    if (mode === 'fail') return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'INTERNAL', message: 'Something failed on our side.' } }) });
-    if (mode === 'empty') return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [] }) });
-    return route.continue().catch(() => undefined);
-  };
-  await page.route(matches, handle);
-  return {
-    stop: () => page.unroute(matches, handle),
-    set: (next: Mode) => void (mode = next),
-    release: () => release(),
-    count: () => seen,
-  };
 }
 
 interface ListScreen {
@@ -223,7 +200,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
     }, 120_000);
 
     it.each(LISTS.map((s) => [s.name, s] as const))('%s: a skeleton while it loads, then the list', async (_name, screen) => {
-      const list = await control(page, screen.api);
+      const list = await controlList(page, screen.api);
       try {
         list.set('hold');
         await page.goto(screen.path());
@@ -252,7 +229,7 @@ describe('empty, failed and offline (phone, light)', () => {
   });
 
   it.each(LISTS.map((s) => [s.name, s] as const))('%s', async (_name, screen) => {
-    const list = await control(page, screen.api);
+    const list = await controlList(page, screen.api);
     try {
       // Empty: the message and its next step.
       list.set('empty');
