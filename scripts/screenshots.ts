@@ -2,7 +2,8 @@
  * `npm run screenshots`: the README's pictures of the web app, taken from what `npm start`
  * serves. Builds the web client, starts the app as `npm start` would (embedded engine in memory,
  * sample data with pictures, the stream worker) in a scratch directory, signs in as the first
- * sample user, and photographs the feed, a profile and a photo at a phone's size (390x844) and
+ * sample user, starts a conversation under the first photo of the feed (the sample data has no
+ * comments), and photographs the feed, a profile and a photo at a phone's size (390x844) and
  * a desktop's (1280x800), light and dark, plus a few more screens on the phone; PNGs in
  * docs/screenshots/, palette-quantised to keep the repository small. Everything it started
  * stops at the end, even on failure.
@@ -68,8 +69,10 @@ async function settled(page: Page): Promise<void> {
   });
 }
 
-async function shoot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
+/** The window as it shows, from the top or from the element `at` (scrolled to the top of the window). */
+async function shoot(page: Page, name: string, at?: string): Promise<void> {
+  if (at) await page.locator(at).first().evaluate((element) => element.scrollIntoView({ block: 'start' }));
+  else await page.evaluate(() => window.scrollTo(0, 0));
   const png = await page.screenshot();
   const small = await sharp(png).png({ palette: true, quality: 85, compressionLevel: 9 }).toBuffer();
   await writeFile(join(OUT, `${name}.png`), small);
@@ -110,7 +113,13 @@ async function photograph(browser: Browser, url: string, session: Record<string,
   // Last: opening the activity marks it read, which would clear the badge in the shots above.
   const { context, page } = await open(LAYOUTS.phone, 'light');
   try {
-    for (const name of ['search', 'activity', 'upload', 'settings']) {
+    await page.goto('/');
+    const photo = await page.locator('.feed article > a').first().getAttribute('href');
+    await page.goto(photo ?? '/');
+    await page.locator('section.conversation li.comment').first().waitFor();
+    await settled(page);
+    await shoot(page, 'phone-light-comments', 'section.conversation');
+    for (const name of ['explore', 'search', 'activity', 'upload', 'settings']) {
       await page.goto(`/${name}`);
       await page.locator('main h1').first().waitFor();
       await settled(page);
@@ -119,6 +128,32 @@ async function photograph(browser: Browser, url: string, session: Record<string,
   } finally {
     await context.close();
   }
+}
+
+/** Signs in as a sample user (each has the demo password). */
+async function signIn(url: string, username: string): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }> {
+  const answer = await fetch(`${url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: DEMO_PASSWORD }) });
+  if (!answer.ok) throw new Error(`signing in as ${username} failed: ${answer.status}`);
+  return (await answer.json()) as { accessToken: string; refreshToken: string; expiresIn: number };
+}
+
+/** A comment and the author's answer under the first photo of `reader`'s feed, as the screens show comments. */
+async function converse(url: string, reader: string, token: string): Promise<void> {
+  const call = async (path: string, bearer: string, body?: unknown) => {
+    const answer = await fetch(`${url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!answer.ok) throw new Error(`${path} answered ${answer.status}`);
+    return (await answer.json()) as Record<string, unknown>;
+  };
+  const feed = (await call('/v1/me/feed?limit=1', token)) as { items: { photo: { id: string; username: string } }[] };
+  const first = feed.items[0]?.photo;
+  if (!first) throw new Error(`${reader}'s feed is empty`);
+  const author = await signIn(url, first.username);
+  await call(`/v1/photos/${first.id}/comments`, token, { text: 'Those colours! Where was this taken?' });
+  await call(`/v1/photos/${first.id}/comments`, author.accessToken, { text: `@${reader} down by the harbour, just after sunrise #goldenhour` });
 }
 
 async function main(): Promise<void> {
@@ -140,9 +175,8 @@ async function main(): Promise<void> {
     await healthy(url, child);
     const username = sampleLogin();
     if (!username) throw new Error('the sample data has no user');
-    const answer = await fetch(`${url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: DEMO_PASSWORD }) });
-    if (!answer.ok) throw new Error(`signing in as ${username} failed: ${answer.status}`);
-    const session = (await answer.json()) as { accessToken: string; refreshToken: string; expiresIn: number };
+    const session = await signIn(url, username);
+    await converse(url, username, session.accessToken);
     await mkdir(OUT, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     await photograph(browser, url, { username, accessToken: session.accessToken, refreshToken: session.refreshToken, accessExpiresAt: Date.now() + session.expiresIn * 1000 });

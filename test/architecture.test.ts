@@ -1,7 +1,7 @@
 /**
  * The import graph keeps one data layer: item-level requests are built in src/patterns/ (main
  * table) and src/derived/store/ (derived table) only; src/http/ never reaches into src/admin/;
- * schema and patterns point down, never up to http, cli or admin. Read from the source text, so
+ * schema and patterns point down, never up to http, cli or admin; items are told apart by key. Read from the source text, so
  * a violation fails here before review; the rules are checked against small examples too, so
  * a rule that stopped seeing anything would fail as well.
  */
@@ -81,6 +81,8 @@ export function violations(files: Map<string, string>): string[] {
         broken.push(`${path} imports ${imported.target}: dependencies point down (schema <- patterns <- http, cli, admin)`);
       }
     }
+    // Items are told apart by their keys (an entity's is()), never by which attributes they carry.
+    for (const shape of text.matchAll(/['"]\w+['"] in (?:item|raw|head)\b/g)) broken.push(`${path} tells an item by its shape (${shape[0]}): use the entity's is()`);
   }
   return broken;
 }
@@ -117,9 +119,11 @@ describe('the architecture', () => {
       ['src/schema/rogue.ts', "export { x } from '../http/app.js';"],
       ['src/derived/rogue.ts', "import { forEachScanPage } from '../patterns/audit/index.js';"],
       ['src/patterns/other.ts', "import { putBatch } from './bulk.js';"],
+      ['src/patterns/shapes.ts', "if ('followers' in item) users.push(item);"],
     ]);
     const broken = violations(examples);
-    expect(broken).toHaveLength(8);
+    expect(broken).toHaveLength(9);
+    expect(broken.join('\n')).toContain("tells an item by its shape ('followers' in item)");
     expect(broken.join('\n')).toContain('ScanCommand from');
     expect(broken.join('\n')).toContain('PutItemCommand from');
     expect(broken.join('\n')).not.toContain('DescribeTableCommand');

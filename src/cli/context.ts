@@ -114,6 +114,9 @@ export class CliContext {
 
   /** A page of a list: its items, then the cursor of the next page when there is one. */
   printPage<T>(page: Page<T>, format: (item: T) => string, head: string[] = []): void {
-    this.print(page, () => [...head, ...page.items.map(format), ...(page.nextCursor ? [`next cursor: ${page.nextCursor}`] : [])]);
+    this.print(page, () => [...head, ...page.items.map(format), ...cursorLine(page)]);
   }
 }
+
+/** The line that ends a page with a next one (none on the last page). */
+export const cursorLine = (page: { nextCursor?: string | undefined }): string[] => (page.nextCursor ? [`next cursor: ${page.nextCursor}`] : []);

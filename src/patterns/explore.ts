@@ -79,10 +79,10 @@ export async function getExplore(db: Db, viewer: string, page: PageRequest = {})
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
   for (const item of state.extra) {
-    if ('followers' in item) {
+    if (User.is(item)) {
       // Private accounts show their photos to followers only, and followers are not shown Explore's.
       if (listable(item) && item.private !== true) users.set(String(item.username), User.decode(item));
-    } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
+    } else if (Photo.is(item)) photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
   const items: FeedItem[] = [];
   for (const e of live) {

@@ -1,5 +1,6 @@
 /** A feed card's comment count and newest comments: apart from the conversation, which only the photo screen loads. */
 import type { PhotoForViewer } from '@quick-photos/client';
+import './comments.css';
 
 /** A feed card's conversation line: the comment count (a link to the photo) and up to 2 previews, older first. */
 export function CommentPreviews({ photo }: { photo: PhotoForViewer }) {

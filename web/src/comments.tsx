@@ -6,6 +6,8 @@
 import { useRef, useState } from 'preact/hooks';
 import { deleteComment, likeComment, listComments, listReplies, postComment, setCommenting, unlikeComment, type Comment, type PhotoForViewer } from '@quick-photos/client';
 import { Caption } from './caption.js';
+import './comments.css';
+import { RowsSkeleton } from './layout/skeleton.js';
 import { api, currentUser } from './session.js';
 import { Ago, MoreSentinel, Notice, useAction, usePaged } from './ui.js';
 
@@ -58,7 +60,7 @@ function CommentRow({ photo, comment, onDeleted, onReplied }: { photo: PhotoForV
       <a href={`/u/${comment.author}`}>@{comment.author}</a> <Ago at={comment.timestamp} />
       <Caption text={comment.text} entities={comment.entities} />
       <span class="actions">
-        <button type="button" aria-pressed={liked} aria-label={liked ? 'Unlike comment' : 'Like comment'} disabled={busy} onClick={toggleLike}>
+        <button type="button" aria-pressed={liked} aria-label={`${liked ? 'Unlike' : 'Like'} comment, ${likes} ${likes === 1 ? 'like' : 'likes'}`} disabled={busy} onClick={toggleLike}>
           ♥ {likes}
         </button>
         {comment.replyTo === undefined && !photo.commentsOff ? (
@@ -145,6 +147,7 @@ export function Conversation({ photo, onChange }: { photo: PhotoForViewer; onCha
         </button>
       ) : null}
       <Notice error={toggle.error} />
+      {comments.busy && comments.items.length === 0 ? <RowsSkeleton count={2} /> : null}
       {comments.done && comments.items.length === 0 && !photo.commentsOff ? <p class="muted caption">No comments yet.</p> : null}
       <ul class="comments" aria-label="Comment list">
         {comments.items.map((c) => (

@@ -1,7 +1,7 @@
 /** `feed <user>`, `activity <user>` and `search <query>`: the derived views, as a user sees them. */
 import type { Command } from 'commander';
 import { ACTIVITY_PAGE_MAX, FEED_PAGE_MAX, getActivity, getFeed, searchUsers, type ActivityItem } from '../../patterns/index.js';
-import type { CliContext } from '../context.js';
+import { cursorLine, type CliContext } from '../context.js';
 import { formatPhoto, formatUser } from '../format.js';
 import { examples, integer, pageRequest, type PageOptions } from '../options.js';
 
@@ -52,7 +52,7 @@ export function register(program: Command, ctx: CliContext): void {
   ).action(async (user: string, options: PageOptions) => {
     const page = await getActivity(await ctx.db(), user, pageRequest(options));
     const line = (item: ActivityItem) => `${item.unread ? '*' : ' '} ${item.at}  ${formatUser(item.actor)} ${activityText(item)}`;
-    ctx.print(page, () => [`${page.unreadCount} unread`, ...page.items.map(line), ...(page.nextCursor ? [`next cursor: ${page.nextCursor}`] : [])]);
+    ctx.print(page, () => [`${page.unreadCount} unread`, ...page.items.map(line), ...cursorLine(page)]);
   });
 
   examples(

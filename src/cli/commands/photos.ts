@@ -1,7 +1,7 @@
 /** Photos: `photo upload|recent|get|delete`. */
 import type { Command } from 'commander';
 import { deletePhoto, getPhotoWithReactions, listRecentPhotos, uploadPhoto } from '../../patterns/index.js';
-import type { CliContext } from '../context.js';
+import { cursorLine, type CliContext } from '../context.js';
 import { describePhoto, formatPhoto, formatReaction } from '../format.js';
 import { examples, paged, pageRequest, type PageOptions } from '../options.js';
 
@@ -39,10 +39,11 @@ export function register(program: Command, ctx: CliContext): void {
     ['photo get david25 2019-03-02T09:11:30'],
   ).action(async (owner: string, timestamp: string, options: PageOptions) => {
     const { photo: found, reactions } = await getPhotoWithReactions(await ctx.db(), owner, timestamp, pageRequest(options));
-    ctx.print({ photo: found ?? null, reactions: reactions.items, ...(reactions.nextCursor ? { nextCursor: reactions.nextCursor } : {}) }, () => [
+    // JSON leaves nextCursor out on the last page.
+    ctx.print({ photo: found ?? null, reactions: reactions.items, nextCursor: reactions.nextCursor }, () => [
       ...(found ? describePhoto(found) : []),
       ...reactions.items.map(formatReaction),
-      ...(reactions.nextCursor ? [`next cursor: ${reactions.nextCursor}`] : []),
+      ...cursorLine(reactions),
     ]);
   });
 

@@ -1,7 +1,7 @@
 /** Users: `user create|get|update|photos`. */
 import type { Command } from 'commander';
 import { createUser, getUser, getUserAndPhotos, updateUser } from '../../patterns/index.js';
-import type { CliContext } from '../context.js';
+import { cursorLine, type CliContext } from '../context.js';
 import { describeUser, formatPhoto, formatUser } from '../format.js';
 import { examples, paged, pageRequest, type PageOptions } from '../options.js';
 
@@ -88,10 +88,11 @@ export function register(program: Command, ctx: CliContext): void {
     ['user photos jacksonjason', 'user photos jacksonjason --limit 5'],
   ).action(async (username: string, options: PageOptions) => {
     const { user: profile, photos } = await getUserAndPhotos(await ctx.db(), username, pageRequest(options));
-    ctx.print({ user: profile ?? null, photos: photos.items, ...(photos.nextCursor ? { nextCursor: photos.nextCursor } : {}) }, () => [
+    // JSON leaves nextCursor out on the last page.
+    ctx.print({ user: profile ?? null, photos: photos.items, nextCursor: photos.nextCursor }, () => [
       ...(profile ? [formatUser(profile)] : []),
       ...photos.items.map(formatPhoto),
-      ...(photos.nextCursor ? [`next cursor: ${photos.nextCursor}`] : []),
+      ...cursorLine(photos),
     ]);
   });
 }

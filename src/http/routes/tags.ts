@@ -50,11 +50,13 @@ export const tagRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx
     async (request) => {
       const page = await getTagPhotos(db, request.username, request.params.tag, request.query);
       const urls = media.urlsFor(request);
-      const { items, nextCursor } = mapPage(page, (item) => ({
-        photo: photoForViewerView(item.photo, item.myReactions, urls, item.comments),
-        author: profileCardView(item.author, { follows: item.relation.following, followedBy: item.relation.followedBy, requested: item.relation.requested }, urls),
-      }));
-      return { tag: page.tag, items, ...(nextCursor === undefined ? {} : { nextCursor }) };
+      return {
+        tag: page.tag,
+        ...mapPage(page, (item) => ({
+          photo: photoForViewerView(item.photo, item.myReactions, urls, item.comments),
+          author: profileCardView(item.author, { follows: item.relation.following, followedBy: item.relation.followedBy, requested: item.relation.requested }, urls),
+        })),
+      };
     },
   );
 

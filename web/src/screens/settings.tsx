@@ -59,6 +59,8 @@ function ProfileSection() {
   const [profile, setProfile] = useState({ name: '', status: '' });
   const [avatar, setAvatarImage] = useState<Image>();
   const [isPrivate, setPrivate] = useState<boolean>();
+  // The privacy switch applies at once: its own card, away from the profile form's Save.
+  const privacy = useAction();
 
   useEffect(() => {
     void state.run(async () => {
@@ -93,7 +95,7 @@ function ProfileSection() {
   const togglePrivate = (value: boolean) => {
     // Shown at once, put back if the API refuses.
     setPrivate(value);
-    void state.run(async () => {
+    void privacy.run(async () => {
       try {
         const { data } = await setAccountPrivacy({ client: api, body: { private: value }, throwOnError: true });
         setPrivate(data.private);
@@ -106,37 +108,42 @@ function ProfileSection() {
   };
 
   return (
-    <Section title="Profile" state={state}>
-      <div class="row">
-        <Avatar name={username} image={avatar} size={64} />
-        <div class="field">
-          <label for="settings-avatar">Profile picture</label>
-          <input id="settings-avatar" type="file" accept="image/*" onChange={(e) => pickAvatar(e.currentTarget.files?.[0])} />
+    <>
+      <Section title="Profile" state={state}>
+        <div class="row">
+          <Avatar name={username} image={avatar} size={64} />
+          <div class="field">
+            <label for="settings-avatar">Profile picture</label>
+            <input id="settings-avatar" type="file" accept="image/*" onChange={(e) => pickAvatar(e.currentTarget.files?.[0])} />
+          </div>
         </div>
-      </div>
-      {avatar ? (
-        <button type="button" onClick={removeAvatar}>
-          Remove picture
-        </button>
-      ) : null}
-      <form class="form" onSubmit={save}>
-        <div class="field">
-          <label for="settings-name">Name</label>
-          <input id="settings-name" value={profile.name} required maxLength={100} onInput={(e) => setProfile({ ...profile, name: e.currentTarget.value })} />
-        </div>
-        <div class="field">
-          <label for="settings-status">Status</label>
-          <input id="settings-status" value={profile.status} maxLength={500} onInput={(e) => setProfile({ ...profile, status: e.currentTarget.value })} />
-        </div>
-        <button type="submit" class="primary" disabled={state.busy}>
-          Save
-        </button>
-      </form>
-      <label class="check">
-        <input type="checkbox" checked={isPrivate ?? false} disabled={isPrivate === undefined} onChange={(e) => togglePrivate(e.currentTarget.checked)} />
-        Private account: only followers I approve see my photos
-      </label>
-    </Section>
+        {avatar ? (
+          <button type="button" onClick={removeAvatar}>
+            Remove picture
+          </button>
+        ) : null}
+        <form class="form" onSubmit={save}>
+          <div class="field">
+            <label for="settings-name">Name</label>
+            <input id="settings-name" value={profile.name} required maxLength={100} onInput={(e) => setProfile({ ...profile, name: e.currentTarget.value })} />
+          </div>
+          <div class="field">
+            <label for="settings-status">Status</label>
+            <input id="settings-status" value={profile.status} maxLength={500} onInput={(e) => setProfile({ ...profile, status: e.currentTarget.value })} />
+          </div>
+          <button type="submit" class="primary" disabled={state.busy}>
+            Save
+          </button>
+        </form>
+      </Section>
+      <Section title="Privacy" state={privacy}>
+        <label class="check">
+          <input type="checkbox" checked={isPrivate ?? false} disabled={isPrivate === undefined || privacy.busy} onChange={(e) => togglePrivate(e.currentTarget.checked)} />
+          Private account: only followers I approve see my photos
+        </label>
+        <p class="muted">A change applies at once.</p>
+      </Section>
+    </>
   );
 }
 

@@ -1,0 +1,38 @@
+/**
+ * Drives one API list's answers from a browser test: passed through, held until `release()` (an
+ * order, not a delay), failed with a 500, or answered with an empty page; counts the GETs it saw.
+ * Writes to the same path (a comment posted, say) always pass. For the state tables of the web
+ * tests (test/web/screens-new.test.ts; test/web/screen-states.test.ts keeps a copy of its own
+ * until its restructuring lands).
+ */
+import type { Page, Route } from 'playwright-core';
+
+export type ListMode = 'pass' | 'hold' | 'fail' | 'empty';
+
+export interface ListControl {
+  stop(): Promise<void>;
+  set(next: ListMode): void;
+  release(): void;
+  count(): number;
+}
+
+export async function controlList(page: Page, matches: (url: URL) => boolean): Promise<ListControl> {
+  let mode: ListMode = 'pass';
+  let release = () => {};
+  let seen = 0;
+  const handle = async (route: Route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    seen++;
+    if (mode === 'hold') await new Promise<void>((resolve) => (release = resolve));
+    if (mode === 'fail') return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'INTERNAL', message: 'Something failed on our side.' } }) });
+    if (mode === 'empty') return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [] }) });
+    return route.continue().catch(() => undefined);
+  };
+  await page.route(matches, handle);
+  return {
+    stop: () => page.unroute(matches, handle),
+    set: (next) => void (mode = next),
+    release: () => release(),
+    count: () => seen,
+  };
+}
