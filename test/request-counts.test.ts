@@ -328,8 +328,10 @@ describe('requests per HTTP call', () => {
     // My reactions on each photo of the page: one BatchGetItem more (4 keys a photo); the
     // comment summaries ride on the photos (src/patterns/comment-summary.ts).
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
-    // The photo and my reactions on it: one BatchGetItem, no GetItem.
+    // The photo and my reactions on it: one BatchGetItem, no GetItem; its author's card is the guard's read.
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ BatchGetItem: 2 });
+    // The profile with its first page of photos: the list's requests, with the guard's read once.
+    expect(await requestsOfCall('GET', `/v1/users/${OWNER}?expand=photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${FOLLOWS_MANY}/following`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
@@ -349,6 +351,11 @@ describe('requests per HTTP call', () => {
     expect(await requestsOfCall('GET', `/v1/users/${me}`, 200)).toEqual({ GetItem: 1 });
     expect(await requestsOfCall('GET', '/v1/me', 200)).toEqual({ GetItem: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${me}/photos`, 200)).toEqual({ Query: 1, GetItem: 1 });
+    // With its photos: the profile's GetItem (the session's check) and the list's Query; an empty page reads nothing more.
+    expect(await requestsOfCall('GET', `/v1/users/${me}?expand=photos`, 200)).toEqual({ Query: 1, GetItem: 1 });
+    // One's own photo: the author's item rides in the photo's batch and is the session's check.
+    const own = await uploadPhoto(on.lean.db, { username: me, location: 'file:///own.png' });
+    expect(await requestsOfCall('GET', `/v1/photos/${photoId(me, own.timestamp)}`, 200)).toEqual({ BatchGetItem: 1 });
     expect(await requestsOfCall('GET', '/v1/blocks', 200)).toEqual({ Query: 1, GetItem: 1 });
   });
 
@@ -382,6 +389,8 @@ describe('requests per HTTP call', () => {
     await setPrivate(db, owner, true);
     expect(await requestsOfCall('GET', `/v1/users/${owner}`, 200)).toEqual({ BatchGetItem: 1 });
     expect(await requestsOfCall('GET', `/v1/users/${owner}/photos`, 403)).toEqual({ BatchGetItem: 1 });
+    // Its profile with expand=photos: the profile alone, nothing read for the photos it may not show.
+    expect(await requestsOfCall('GET', `/v1/users/${owner}?expand=photos`, 200)).toEqual({ BatchGetItem: 1 });
     // The lab's follow transaction refuses (ALL_OLD tells private from absent), then the request's.
     expect(await requestsOfCall('PUT', `/v1/users/${owner}/followers/me`, 202)).toEqual({ TransactWriteItems: 2 });
     expect(await requestsOfCall('GET', `/v1/users/${owner}/followers`, 403)).toEqual({ BatchGetItem: 1 });
@@ -448,9 +457,10 @@ const SCREENS = {
   // Query feed + BatchGetItem big authors' recent photos + BatchGetItem content and viewer state
   // (the comment summaries ride on the photos).
   feed: { Query: 1, BatchGetItem: 2 },
-  // getUser: guard. listUserPhotos: guard + Query + BatchGetItem the viewer's reactions.
-  profile: { BatchGetItem: 3, Query: 1 },
-  // getPhoto: guard + BatchGetItem photo and the viewer's reactions. Reactions: guard + Query + BatchGetItem profiles.
+  // getUser?expand=photos: guard + Query + BatchGetItem the viewer's reactions (the comment summaries ride on the photos).
+  // Before the profile carried its photos, two calls: BatchGetItem 3 (the guard twice) + Query 1.
+  profile: { BatchGetItem: 2, Query: 1 },
+  // getPhoto: guard (the author's card) + BatchGetItem photo and the viewer's reactions. Reactions: guard + Query + BatchGetItem profiles.
   photo: { BatchGetItem: 4, Query: 1 },
   // Query activity + GetItem read marker + BatchGetItem actors and photos + BatchGetItem viewer state + Query unread count.
   activity: { Query: 2, GetItem: 1, BatchGetItem: 2 },
@@ -531,7 +541,7 @@ describe('feed and activity requests (the views derived the table first; it is n
       };
       const screens = {
         feed: await screen(['/v1/me/feed?limit=8']),
-        profile: await screen([`/v1/users/${OWNER}`, `/v1/users/${OWNER}/photos?limit=18`]),
+        profile: await screen([`/v1/users/${OWNER}?expand=photos&photosLimit=18`]),
         photo: await screen([`/v1/photos/${PHOTO_ID}`, `/v1/photos/${PHOTO_ID}/reactions?limit=50&expand=profile`]),
         activity: await screen(['/v1/me/activity']),
       };

@@ -191,7 +191,7 @@ export const getEvents = <ThrowOnError extends boolean = false>(options?: Option
 /**
  * A public profile, with its follower and following counts and, for someone else's, how you relate to it
  *
- * Always the public view, the owner included: your private fields are at GET /v1/me. `viewer` (absent on your own profile) says whether you follow them, they follow you, and whether your follow request is pending: read in the same request as the block check, so it costs nothing more.
+ * Always the public view, the owner included: your private fields are at GET /v1/me. `viewer` (absent on your own profile) says whether you follow them, they follow you, and whether your follow request is pending: read in the same request as the block check, so it costs nothing more. expand=photos adds `photos`, the first page of GET /v1/users/{username}/photos (its nextCursor continues there), so the profile screen is one call; `photos` is absent where that list would answer 403 PRIVATE_ACCOUNT (a private account you do not follow).
  */
 export const getUser = <ThrowOnError extends boolean = false>(options: Options<GetUserData, ThrowOnError>): RequestResult<GetUserResponses, GetUserErrors, ThrowOnError> => (options.client ?? client).get<GetUserResponses, GetUserErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -403,7 +403,9 @@ export const deletePhoto = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * A photo with its reaction counts and your own reactions on it (one BatchGetItem)
+ * A photo with its reaction counts, your own reactions on it and its author's card (one BatchGetItem)
+ *
+ * `author` is the author's public card as the feed shows it (never private fields), with your relation to them: the photo screen needs no profile call.
  */
 export const getPhoto = <ThrowOnError extends boolean = false>(options: Options<GetPhotoData, ThrowOnError>): RequestResult<GetPhotoResponses, GetPhotoErrors, ThrowOnError> => (options.client ?? client).get<GetPhotoResponses, GetPhotoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

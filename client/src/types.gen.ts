@@ -553,6 +553,72 @@ export type Photo = {
 };
 
 /**
+ * PhotoDetail
+ *
+ * A photo with your reactions and its author's public card, with your relation to them
+ */
+export type PhotoDetail = {
+    /**
+     * Opaque photo id
+     */
+    id: string;
+    /**
+     * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
+     */
+    username: string;
+    /**
+     * UTC, ISO 8601 with its zone (Z)
+     */
+    timestamp: string;
+    /**
+     * Count of each reaction type
+     */
+    reactions: {
+        '+1': number;
+        smiley: number;
+        sunglasses: number;
+        heart: number;
+    };
+    caption?: string;
+    entities: TextEntities;
+    /**
+     * Of the full-size variant: lay the photo out before it loads
+     */
+    width?: number;
+    height?: number;
+    /**
+     * Signed URL of the feed-size WebP (absent for photos whose file is in another store)
+     */
+    imageUrl?: string;
+    variants?: Array<ImageVariant>;
+    /**
+     * ThumbHash (base64): paint it while the image loads
+     */
+    placeholder?: string;
+    /**
+     * When the signed URLs stop working; fetch the resource again for fresh ones
+     */
+    urlsExpireAt?: string;
+    /**
+     * The owner turned comments off: posting answers 403 COMMENTS_OFF
+     */
+    commentsOff: boolean;
+    /**
+     * Comments and replies on the photo (exact)
+     */
+    commentCount: number;
+    /**
+     * Your reactions on this photo
+     */
+    myReactions: Array<'+1' | 'smiley' | 'sunglasses' | 'heart'>;
+    /**
+     * Up to 2 of the newest comments you may see, newest first
+     */
+    comments: Array<CommentPreview>;
+    author: ProfileCard;
+};
+
+/**
  * PhotoForViewer
  */
 export type PhotoForViewer = {
@@ -729,6 +795,7 @@ export type Profile = {
      */
     private: boolean;
     viewer?: ProfileRelation;
+    photos?: PhotoPage;
 };
 
 /**
@@ -2606,7 +2673,16 @@ export type GetUserData = {
          */
         username: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Add the first page of their photos (as GET /v1/users/{username}/photos answers it) when you may see them
+         */
+        expand?: 'photos';
+        /**
+         * With expand=photos: that page's size, 1-100 (default 20)
+         */
+        photosLimit?: number;
+    };
     url: '/v1/users/{username}';
 };
 
@@ -4230,9 +4306,9 @@ export type GetPhotoError = GetPhotoErrors[keyof GetPhotoErrors];
 
 export type GetPhotoResponses = {
     /**
-     * OK
+     * A photo with your reactions and its author's public card, with your relation to them
      */
-    200: PhotoForViewer;
+    200: PhotoDetail;
 };
 
 export type GetPhotoResponse = GetPhotoResponses[keyof GetPhotoResponses];

@@ -269,8 +269,8 @@ export const ViewerRelation = Type.Object(
   { title: 'ViewerRelation' },
 );
 
-/** GET /v1/users/{username}: the public profile and, for someone else's, how you relate to it. */
-export const Profile = Type.Object(
+/** The public profile and, for someone else's, how you relate to it (GET /v1/users/{username} adds its photos: Profile below). */
+const ProfileFields = Type.Object(
   {
     ...PublicUser.properties,
     viewer: Type.Optional(
@@ -283,7 +283,7 @@ export const Profile = Type.Object(
       ),
     ),
   },
-  { title: 'Profile', additionalProperties: false },
+  { additionalProperties: false },
 );
 
 export const ProfileCard = Type.Object(
@@ -307,6 +307,27 @@ export const PhotoForViewer = Type.Object(
 );
 
 export const FeedItemView = Type.Object({ photo: PhotoForViewer, author: ProfileCard }, { title: 'FeedItem' });
+
+/** GET /v1/photos/{photoId}: the photo with its author's card (read in the photo's own batch). */
+export const PhotoDetail = Type.Object(
+  { ...PhotoForViewer.properties, author: ProfileCard },
+  { title: 'PhotoDetail', description: "A photo with your reactions and its author's public card, with your relation to them" },
+);
+
+/** GET /v1/users/{username}: the public profile; with expand=photos the first page of its photos too (the profile screen in one call). */
+export const Profile = Type.Object(
+  {
+    ...ProfileFields.properties,
+    // Described by the route (the same PhotoPage as the list's answer).
+    photos: Type.Optional(Page(PhotoForViewer, 'PhotoPage')),
+  },
+  { title: 'Profile', additionalProperties: false },
+);
+
+export const ProfileQuery = Type.Object({
+  expand: Type.Optional(Type.Literal('photos', { description: 'Add the first page of their photos (as GET /v1/users/{username}/photos answers it) when you may see them' })),
+  photosLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `With expand=photos: that page's size, 1-${MAX_PAGE_SIZE} (default 20)` })),
+});
 
 export const ActivityItemView = Type.Object(
   {

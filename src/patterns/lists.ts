@@ -23,6 +23,7 @@ import { listFollowed, listFollowers } from './follows.js';
 import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
 import { hiddenFrom } from './safety/visibility.js';
 import { viewerState, type Relation, type ViewerBlocks } from './viewer.js';
+import { assertActingLive } from './acting.js';
 import { commentCountKeys, commentSummary, visiblePreviews, type CommentSummary } from './comment-counts.js';
 import { storedSummary } from './comment-summary.js';
 
@@ -127,21 +128,38 @@ export async function listReactorsRelated(db: Db, viewer: string, owner: string,
 }
 
 /** A user's photos, newest first (Query, the comment summaries on the photos: src/patterns/comment-summary.ts) + one BatchGetItem of my possible reactions (4 keys a photo). */
-export async function listPhotosForViewer(db: Db, viewer: string, username: string, page: PageRequest = {}, blocks?: ViewerBlocks): Promise<Page<{ photo: Photo; myReactions: ReactionType[]; comments: CommentSummary }>> {
-  const list = await listRecentPhotos(db, username, page);
+export async function listPhotosForViewer(db: Db, viewer: string, username: string, page: PageRequest = {}, blocks?: ViewerBlocks, ownerKnown = false): Promise<Page<{ photo: Photo; myReactions: ReactionType[]; comments: CommentSummary }>> {
+  const list = await listRecentPhotos(db, username, page, ownerKnown);
   const state = await viewerState(db, viewer, [], list.items);
   const items = await visiblePreviews(db, viewer, list.items.map((photo) => ({ photo, myReactions: state.reactions(photo), comments: storedSummary(photo) })), blocks);
   return pageOf(items, list.nextCursor);
 }
 
-/** One photo, my reactions on it and its comment count: ONE BatchGetItem of the photo, my 4 possible reaction items and its 4 count shards (no GetItem). */
-export async function getPhotoForViewer(db: Db, viewer: string, owner: string, timestamp: string, blocks?: ViewerBlocks): Promise<{ photo: Photo; myReactions: ReactionType[]; comments: CommentSummary }> {
+/**
+ * One photo, my reactions on it, its comment count and its author's User item: ONE BatchGetItem
+ * of the photo, my 4 possible reaction items, its 4 count shards and, unless the caller read
+ * it already (`author`: the visibility guard's read of another user's photo), the author's
+ * item, so the photo screen needs no profile call. On one's own photo that item is also the
+ * session's check (no GetItem of its own).
+ */
+export async function getPhotoForViewer(
+  db: Db,
+  viewer: string,
+  owner: string,
+  timestamp: string,
+  blocks?: ViewerBlocks,
+  author?: User,
+): Promise<{ photo: Photo; myReactions: ReactionType[]; comments: CommentSummary; author: User }> {
   assertUsername(owner, 'owner');
   assertTimestamp(timestamp);
   const ref = { username: owner, timestamp };
-  const state = await viewerState(db, viewer, [], [ref], [keys.photo(owner, timestamp), ...commentCountKeys(ref)]);
+  const ownerKey = keys.user(owner);
+  const state = await viewerState(db, viewer, [], [ref], [keys.photo(owner, timestamp), ...commentCountKeys(ref), ...(author ? [] : [ownerKey])]);
+  const ownerItem = author ? undefined : state.extra.find((i) => i.PK === ownerKey.PK && i.SK === ownerKey.SK);
+  if (owner === viewer && !author) assertActingLive(viewer, ownerItem);
   const item = state.extra.find((i) => Photo.is(i));
-  if (!item) throw errors.photoNotFound(owner, timestamp);
+  // A photo whose author's item is gone (an orphan `doctor` reports) is not shown without its author.
+  if (!item || (!author && !ownerItem)) throw errors.photoNotFound(owner, timestamp);
   const [shown] = await visiblePreviews(db, viewer, [{ photo: Photo.decode(item), myReactions: state.reactions(ref), comments: commentSummary(state.extra, ref) }], blocks);
-  return shown!;
+  return { ...shown!, author: author ?? User.decode(ownerItem!) };
 }

@@ -70,7 +70,7 @@ function recentPhotosQuery(username: string) {
  * Recent photos, newest first: Query `PK = USER#u AND begins_with(SK, PHOTO#u#)`, descending.
  * An empty first page costs one more GetItem, to answer USER_NOT_FOUND for unknown users.
  */
-export async function listRecentPhotos(db: Db, username: string, page: PageRequest = {}): Promise<Page<Photo>> {
+export async function listRecentPhotos(db: Db, username: string, page: PageRequest = {}, ownerKnown = false): Promise<Page<Photo>> {
   assertUsername(username);
   const { page: result } = await queryPage(
     db,
@@ -80,7 +80,8 @@ export async function listRecentPhotos(db: Db, username: string, page: PageReque
     page,
     Photo.decode,
   );
-  if (result.items.length === 0 && page.cursor === undefined) await assertUserExists(db, username);
+  // `ownerKnown`: the caller read the user in this request already (the profile with its photos).
+  if (result.items.length === 0 && page.cursor === undefined && !ownerKnown) await assertUserExists(db, username);
   return result;
 }
 

@@ -93,7 +93,7 @@ function resolve(schema: Json | undefined): Json | undefined {
 
 /** A plausible value for a path or query parameter, or undefined when the walker has none. */
 function paramValue(name: string, schema: Json | undefined, username: string, operationId: string): string | undefined {
-  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', query: 'ali', tag: 'alice_tag', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', sessionId: 'A'.repeat(22), deviceId: 'A'.repeat(22), commentId: aliceCommentId, ...signedUrls[operationId] };
+  const values: Record<string, string> = { username, photoId: alicePhotoId, type: 'heart', limit: '5', photosLimit: '5', query: 'ali', tag: 'alice_tag', uploadId: signedUrls.putUploadBytes?.uploadId ?? '', sessionId: 'A'.repeat(22), deviceId: 'A'.repeat(22), commentId: aliceCommentId, ...signedUrls[operationId] };
   if (values[name] !== undefined) return values[name];
   if (Array.isArray(schema?.enum)) return String(schema.enum[0]);
   if (typeof schema?.const === 'string') return schema.const;
@@ -323,6 +323,10 @@ describe('the leak walk', () => {
     const everything = answers.map((a) => a.answer.bytes.toString('utf8')).join('\n');
     expect(everything).toContain(ALICE.name);
     expect(everything).toContain(ALICE.status);
+    // Including what the combined answers embed: her card in her photo's answer, her photos in her profile's (expand=photos).
+    const bodyOf = (op: string) => answers.find((a) => a.op === op)?.answer.body;
+    expect(bodyOf('GET /v1/photos/{photoId} (getPhoto) for alice')?.author).toMatchObject({ username: 'alice', name: ALICE.name, status: ALICE.status });
+    expect(bodyOf('GET /v1/users/{username} (getUser) for alice')?.photos?.items?.[0]?.id).toBe(alicePhotoId);
     expect(new Set(walked).size).toBe(operations.length);
   });
 });

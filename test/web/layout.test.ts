@@ -215,8 +215,8 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       // Then who reacted has its own skeleton until its list answers.
       await expect.poll(() => skeleton.count()).toBe(0);
 
-      // The profile's grid: grey squares until the photos answer.
-      release = await hold(page, '**/v1/users/olive/photos**');
+      // The profile's grid: grey squares until its one call (the profile with its photos) answers.
+      release = await hold(page, '**/v1/users/olive?expand=photos*');
       await page.goto('/u/olive');
       await page.locator('.grid-skeleton').waitFor();
       await inEachTheme(page, () => page.locator('.grid-skeleton').waitFor());

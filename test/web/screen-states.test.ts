@@ -11,10 +11,11 @@
  * and the failed state below loads each screen cold).
  * Beside them: compact reactions (icon and count, mine pressed) and relative times.
  */
-import type { BrowserContext, Page, Route } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
+import { controlList } from './list-control.js';
 import { DERIVED_WAIT_MS, frames, inEachTheme, samplePhoto, signedInContext, THEMES, VIEWPORTS, visit as visitPath, type Layout, type WebRig, startWebRig } from './support.js';
 
 let rig: WebRig;
@@ -53,33 +54,6 @@ afterAll(async () => {
   await rig?.close();
 });
 
-type Mode = 'pass' | 'hold' | 'fail' | 'empty';
-
-/**
- * Controls one API list's answers: passes them, holds them until `release()` (an order, not a
- * delay), fails them (500), or answers an empty page. Counts the requests it saw.
- */
-async function control(page: Page, matches: (url: URL) => boolean) {
-  let mode: Mode = 'pass';
-  let release = () => {};
-  let seen = 0;
-  const handle = async (route: Route) => {
-    seen++;
-    if (mode === 'hold') await new Promise<void>((resolve) => (release = resolve));
-    if (mode === 'fail') return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'INTERNAL', message: 'Something failed on our side.' } }) });
-    if (mode === 'empty') return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [] }) });
-    return route.continue().catch(() => undefined);
-  };
-  const matcher = (url: URL) => matches(url);
-  await page.route(matcher, handle);
-  return {
-    stop: () => page.unroute(matcher, handle),
-    set: (next: Mode) => void (mode = next),
-    release: () => release(),
-    count: () => seen,
-  };
-}
-
 interface Screen {
   name: string;
   /** Where the screen is, seen by Bob. */
@@ -93,12 +67,15 @@ interface Screen {
   empty?: { text: RegExp; next?: string };
   /** Typed after the page shows, for search results. */
   query?: string;
+  /** The empty answer made from the real one, for a list that comes inside another answer. */
+  emptied?: (body: Record<string, unknown>) => unknown;
 }
 
 const SCREENS: Screen[] = [
   { name: 'home feed', path: () => '/', api: (u) => u.pathname === '/v1/me/feed', items: '.feed article', empty: { text: /Your feed is empty/, next: 'Find people to follow' } },
   { name: 'Explore', path: () => '/explore', api: (u) => u.pathname === '/v1/explore', items: '.grid.explore li', empty: { text: /Nothing to explore yet/, next: 'find people' } },
-  { name: "a profile's grid", path: () => '/u/ann', api: (u) => u.pathname === '/v1/users/ann/photos', items: 'main a[href^="/p/"]', empty: { text: /No photos yet/ } },
+  // The grid's first page comes with the profile (one call): empty is that answer with no photos.
+  { name: "a profile's grid", path: () => '/u/ann', api: (u) => u.pathname === '/v1/users/ann' && u.searchParams.get('expand') === 'photos', items: 'main a[href^="/p/"]', empty: { text: /No photos yet/ }, emptied: (body) => ({ ...body, photos: { items: [] } }) },
   { name: "a photo's reactions", path: () => `/p/${photoId}`, api: (u) => u.pathname === `/v1/photos/${photoId}/reactions`, items: 'ul[aria-label="Who reacted"] li', empty: { text: /No reactions yet: be the first/ } },
   { name: 'followers', path: () => '/u/ann/followers', api: (u) => u.pathname === '/v1/users/ann/followers', items: 'main ul.people li', empty: { text: /Nobody yet/, next: 'Find people to follow' } },
   { name: 'activity', path: () => '/activity', api: (u) => u.pathname === '/v1/me/activity', items: 'ul.activity li', empty: { text: /No activity yet/, next: 'Share a photo' } },
@@ -131,7 +108,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
   });
 
   it.each(SCREENS.map((s) => [s.name, s] as const))('%s: a skeleton while it loads, in either theme, then the items', async (_name, screen) => {
-    const list = await control(page, screen.api);
+    const list = await controlList(page, screen.api, screen.emptied);
     try {
       list.set('hold');
       await visit(page, screen);
@@ -160,7 +137,7 @@ describe('empty, failed and offline (phone, light: the same components in every 
   });
 
   it.each(SCREENS.map((s) => [s.name, s] as const))('%s', async (_name, screen) => {
-    const list = await control(page, screen.api);
+    const list = await controlList(page, screen.api, screen.emptied);
     try {
       // Empty: the message and its next step.
       if (screen.empty) {

@@ -1,7 +1,7 @@
 /**
  * The screens the journey passes quickly, each on its own: log in through the form, the feed's
  * second page by scrolling, followers and following, settings saved, a profile's counts and
- * grid (and the requests it makes), a seeded sample user with the demo password, and the first
+ * grid and a photo with its author (one call each), a seeded sample user with the demo password, and the first
  * feed render on a cold browser (empty cache, no service worker). People and photos are made
  * through the API; the browser starts signed in where logging in is not the point.
  */
@@ -197,7 +197,7 @@ describe('the web app, screen by screen', () => {
     }
   });
 
-  it('shows a profile with its counts and photo grid, reading the photos only once the profile allows it', async () => {
+  it('shows a profile with its counts and photo grid in one call, and a photo with its author in one call', async () => {
     const quinn = await signUp(api, 'quinn');
     expect((await api.call('PUT', '/v1/account/privacy', { token: quinn.accessToken, json: { private: true } })).status).toBe(200);
     await postPhoto(quinn, 40, 'Private');
@@ -211,8 +211,9 @@ describe('the web app, screen by screen', () => {
       const grid = page.getByRole('list', { name: 'Photos' });
       await expect.poll(() => grid.locator('img').count()).toBe(AUTHOR_PHOTOS);
       expect(await grid.getByRole('link').count()).toBe(AUTHOR_PHOTOS);
-      // The photos are asked for once the profile has answered.
-      expect(reads.filter((r) => r.includes(' /v1/users/mira'))).toEqual(['GET /v1/users/mira', 'DONE /v1/users/mira', 'GET /v1/users/mira/photos?limit=18', 'DONE /v1/users/mira/photos?limit=18']);
+      // One call: the profile brings the first page of its photos.
+      const screen = '/v1/users/mira?expand=photos&photosLimit=18';
+      expect(reads.filter((r) => r.includes(' /v1/users/'))).toEqual([`GET ${screen}`, `DONE ${screen}`]);
 
       // Unfollow and follow again: the counts follow the writes' answers, with nothing read again.
       reads.length = 0;
@@ -224,13 +225,20 @@ describe('the web app, screen by screen', () => {
       expect(await grid.locator('img').count()).toBe(AUTHOR_PHOTOS);
       expect(reads.filter((r) => r.includes(' /v1/users/'))).toEqual([]);
 
+      // A photo: one call brings it with its author's card (no profile read); who reacted and the comments are lists of their own.
+      await grid.getByRole('link').first().click();
+      await page.locator('article.detail a.author', { hasText: 'Name of mira' }).waitFor();
+      const photoReads = reads.filter((r) => r.startsWith('GET /v1/photos/'));
+      expect(photoReads.filter((r) => !/\/(reactions|comments)\b/.test(r))).toHaveLength(1);
+      expect(reads.filter((r) => r.includes(' /v1/users/'))).toEqual([]);
+
       // A private account: no request for photos the viewer may not see; a follow request changes no count.
       await page.goto('/u/quinn');
       await page.getByText('This account is private').waitFor();
       await page.getByRole('button', { name: 'Follow' }).click();
       await page.getByRole('button', { name: 'Requested' }).waitFor();
       await page.getByRole('link', { name: '0 followers' }).waitFor();
-      expect(reads.filter((r) => r.startsWith('GET /v1/users/quinn'))).toEqual(['GET /v1/users/quinn']);
+      expect(reads.filter((r) => r.startsWith('GET /v1/users/quinn'))).toEqual(['GET /v1/users/quinn?expand=photos&photosLimit=18']);
     } finally {
       await context.close();
     }

@@ -20,11 +20,14 @@ import { HttpError, httpErrors } from '../errors.js';
 import { claimAfterBody, fileDigest } from '../idempotency.js';
 import { ingestPhoto } from '../ingest.js';
 import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type ReceivedFile } from '../uploads.js';
-import { errorsFor, Page, PageQuery, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
+import { errorsFor, Page, PageQuery, PhotoDetail, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
 import { photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
 import { viewerBlocks } from '../visibility.js';
 
 const ACCEPTED = ACCEPTED_FORMATS.join(', ');
+
+/** One's own card: no relation to oneself. */
+const SELF = { follows: false, followedBy: false, requested: false };
 
 const isClientError = (error: unknown): boolean =>
   error instanceof HttpError || isDomainError(error) || ((error as { code?: string }).code ?? '').startsWith('FST_');
@@ -151,16 +154,20 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       schema: {
         operationId: 'getPhoto',
         tags: ['photos'],
-        summary: 'A photo with its reaction counts and your own reactions on it (one BatchGetItem)',
+        summary: "A photo with its reaction counts, your own reactions on it and its author's card (one BatchGetItem)",
+        description: "`author` is the author's public card as the feed shows it (never private fields), with your relation to them: the photo screen needs no profile call.",
         security: BEARER,
         params: PhotoParams,
-        response: { 200: PhotoForViewer, ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND'], 503: [] }) },
+        response: { 200: PhotoDetail, ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
       const { username, timestamp } = photoRef(request.params.photoId);
-      const { photo, myReactions, comments } = await getPhotoForViewer(db, request.username, username, timestamp, viewerBlocks(request));
-      return photoForViewerView(photo, myReactions, media.urlsFor(request), comments);
+      // Another user's photo: the guard read its author with the relation; one's own: the photo's batch reads it.
+      const seen = request.ownerView;
+      const { photo, myReactions, comments, author } = await getPhotoForViewer(db, request.username, username, timestamp, viewerBlocks(request), seen?.owner);
+      const relation = seen ? { follows: seen.relation.following, followedBy: seen.relation.followedBy, requested: seen.relation.requested } : SELF;
+      return { ...photoForViewerView(photo, myReactions, media.urlsFor(request), comments), author: profileCardView(author, relation, media.urlsFor(request)) };
     },
   );
 

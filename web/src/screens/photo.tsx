@@ -1,19 +1,20 @@
 /**
- * One photo: the image, its caption, reaction counts with mine toggled in place, who reacted.
+ * One photo with its author's card (in the photo's answer), the image, its caption, reaction
+ * counts with mine toggled in place, who reacted.
  * On a desktop the photo stands beside a side column (author, caption, reactions, and room
  * and the conversation under it); on a phone they stack, the photo edge to edge.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { getPhoto, listPhotoReactions, type PhotoForViewer } from '@quick-photos/client';
+import { getPhoto, listPhotoReactions, type PhotoDetail as Photo } from '@quick-photos/client';
 import { PhotoSkeleton, RowsSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS, ReactionBar } from '../social.js';
 import { CaptionEditor, PhotoMenu } from './photo-actions.js';
 import { Conversation } from '../comments.js';
-import { Ago, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
+import { Ago, Avatar, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
 
 export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
-  const [photo, setPhoto] = useState<PhotoForViewer>();
+  const [photo, setPhoto] = useState<Photo>();
   const [error, setError] = useState<string>();
   const [missing, setMissing] = useState(false);
   const [version, setVersion] = useState(0);
@@ -57,7 +58,11 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
           </div>
           <div class="detail-side">
             <header>
-              <a href={`/u/${shown.username}`}>@{shown.username}</a>
+              {/* The author's card comes with the photo: no profile call. */}
+              <a class="author" href={`/u/${shown.username}`}>
+                <Avatar name={shown.username} image={shown.author.avatar} size={32} />
+                <span>{shown.author.name}</span>
+              </a>
               <Ago at={shown.timestamp} />
               <PhotoMenu photo={shown} onEdit={() => setEditing(true)} />
             </header>
@@ -83,7 +88,7 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
               ))}
             </ul>
             <MoreSentinel list={reactions} started={reactions.items.length > 0} />
-            <Conversation photo={shown} onChange={setPhoto} />
+            <Conversation photo={shown} onChange={(changed) => setPhoto({ ...shown, ...changed })} />
           </div>
         </article>
       ) : null}

@@ -1,5 +1,5 @@
 /** A user's profile: avatar, counts, follow / request / unfollow, a menu to report or block, and the photo grid. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { getUser, listUserPhotos, type Profile as User } from '@quick-photos/client';
 import { Camera, Images } from 'lucide-preact';
 import { Empty } from '../layout/empty.js';
@@ -7,42 +7,49 @@ import { GridSkeleton, ProfileSkeleton, remember } from '../layout/skeleton.js';
 import { api, currentUser } from '../session.js';
 import { FollowButton, relationOf, type FollowChange } from '../social.js';
 import { ProfileMenu } from './profile-menu.js';
-import { Avatar, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
+import { Avatar, isNotFound, MoreSentinel, NotFound, PhotoImage, Screen, usePaged } from '../ui.js';
+
+const PAGE = 18;
 
 export function Profile({ username = '' }: { username?: string }) {
   const [user, setUser] = useState<User>();
   // The name that answered 404: a not-found page rather than an empty profile.
   const [missing, setMissing] = useState<string>();
-  const [error, setError] = useState<string>();
   const [version, setVersion] = useState(0);
   const me = currentUser.value;
   const mine = me === username;
 
-  useEffect(() => {
-    getUser({ client: api, path: { username }, throwOnError: true })
-      .then(({ data }) => {
-        setUser(data);
-        setError(undefined);
-        setMissing(undefined);
-      })
-      .catch((e: unknown) => (isNotFound(e) ? setMissing(username) : setError(problem(e))));
-  }, [username, version]);
+  // One call for the screen: the profile brings the first page of its photos (none where the
+  // viewer may not see them); later pages come from the photo list. As a list, a failed first
+  // call retries and offers Retry.
+  const photos = usePaged(`${username}:${version}`, async (cursor) => {
+    if (cursor !== undefined) {
+      const { data } = await listUserPhotos({ client: api, path: { username }, query: { limit: PAGE, cursor }, throwOnError: true });
+      return data;
+    }
+    try {
+      const { data } = await getUser({ client: api, path: { username }, query: { expand: 'photos', photosLimit: PAGE }, throwOnError: true });
+      setUser(data);
+      setMissing(undefined);
+      return data.photos ?? { items: [] };
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      setMissing(username);
+      return { items: [] };
+    }
+  });
 
   const shown = user?.username === username ? user : undefined;
   const hidden = shown?.private && !mine && !shown.viewer?.following;
-  // The photos wait for the profile: on a private account the viewer may not see them, and asking would be wasted.
-  const photos = usePaged(
-    `${username}:${hidden ? 'hidden' : 'open'}:${version}`,
-    async (cursor) => {
-      const { data } = await listUserPhotos({ client: api, path: { username }, query: { limit: 18, ...(cursor ? { cursor } : {}) }, throwOnError: true });
-      return data;
-    },
-    !shown || Boolean(hidden),
-  );
   useEffect(() => remember(photos.items), [photos.items]);
   const refresh = () => setVersion((v) => v + 1);
-  // The write's answer is the new relation (and a 201 a new follower), so the profile is not read again;
-  // the photos are re-read only if that changes whether they are visible (the key above).
+  // Photos that became visible without a new read (the answer carried none): read the screen again.
+  const wasHidden = useRef(false);
+  useEffect(() => {
+    if (wasHidden.current && shown && !hidden) refresh();
+    wasHidden.current = Boolean(hidden);
+  }, [hidden]);
+  // The write's answer is the new relation (and a 201 a new follower), so the profile is not read again.
   const followed = (change: FollowChange) =>
     setUser((old) =>
       old && old.username === username
@@ -63,8 +70,13 @@ export function Profile({ username = '' }: { username?: string }) {
   }
   return (
     <Screen title={shown ? `${shown.name} (@${username})` : `@${username}`} wide>
-      <Notice error={error} />
-      {!shown && !error ? <ProfileSkeleton /> : null}
+      {!shown && photos.error === undefined ? (
+        <>
+          <ProfileSkeleton />
+          <GridSkeleton />
+        </>
+      ) : null}
+      {!shown && photos.error !== undefined ? <MoreSentinel list={photos} /> : null}
       <header class={shown ? 'profile' : 'profile sr-only'}>
         <Avatar name={username} image={shown?.avatar} size={80} />
         <div class="who">
