@@ -33,6 +33,7 @@ describe('the CLI and the derived views', () => {
       ['mentions', 967],
       ['events', 967],
       ['push', 967],
+      ['comment-summary', 967],
     ]);
     // A second run resumes from the checkpoints: nothing to apply.
     const again = JSON.parse((await cli('worker', '--once', '--json')).out) as typeof status;
