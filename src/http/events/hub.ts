@@ -8,19 +8,37 @@
  * connections; the log entry is only a wake-up: what a stream sends is read at delivery time
  * from the source, as the user's session, so blocks, private accounts and suspensions are
  * judged then (the activity list's own rules), and the same read serves a reconnect that gives
- * Last-Event-ID. One reader per connection at a time, so events leave in key order and once.
+ * Last-Event-ID. A new post is announced from the log at once (the reader's feed entry may
+ * still be on its way through the fan-out), after the same follow check a replay makes.
+ * A reconnect also replays the posts and notices it missed (replay.ts). One delivery per
+ * connection at a time, so events leave in order and once.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventsConfig } from '../../config.js';
 import { RetryLaterError, isDomainError } from '../../errors.js';
 import { actingAs, type ActingSession } from '../../patterns/acting.js';
-import { ACTIVITY_PAGE_MAX, getActivity, readersFollowing, type ActivityItem, type Db } from '../../patterns/index.js';
+import {
+  ACTIVITY_PAGE_MAX,
+  getActivity,
+  noticesAfter,
+  postsAfter,
+  readersFollowing,
+  visiblePosts,
+  type ActivityItem,
+  type Db,
+  type MissedPost,
+} from '../../patterns/index.js';
 import { assertSessionLive } from '../../patterns/session-check.js';
 import type { EventLogEntry } from '../../schema/entities/index.js';
 import { photoId } from '../../schema/ids.js';
-import { EVENT_LOG_SHARDS, eventLogMinute } from '../../schema/keys.js';
+import { EVENT_LOG_SHARDS, eventLogMinute, feedPosition } from '../../schema/keys.js';
+import { canonicalTimestamp } from '../../schema/timestamps.js';
 import { readEventLog } from '../../derived/store/index.js';
+import { encodeEventId, mergeMissed, positionsAt, type Positions } from './replay.js';
 import type { CloseReason, SseStream } from './sse.js';
+
+/** What a delivery reads: the opening count, or a source after its position. */
+type Need = 'open' | 'activity' | 'feed' | 'notice';
 
 export interface EventConnection {
   user: string;
@@ -28,11 +46,21 @@ export interface EventConnection {
   stream: SseStream;
   /** How this client sees an activity item (its media URLs are signed for it). */
   view: (item: ActivityItem) => unknown;
-  /** Key of the newest activity item sent ('' before any). */
-  position: string;
-  /** The delivery in progress; another wake-up meanwhile runs once more after it. */
+  /** Where the client stands in each source: every event sent carries them as its id. */
+  positions: Positions;
+  /** The delivery in progress; a wake-up meanwhile adds to `pending`, read once more after it. */
   running?: Promise<void> | undefined;
-  again?: boolean;
+  pending?: Set<Need>;
+  /** Posts heard from the log, waiting for the delivery in progress. */
+  live?: MissedPost[];
+  /** Feed positions of the posts announced lately (at most `catchUpMax`): a post both replayed and heard live leaves once. */
+  announced?: Set<string>;
+  /**
+   * The feed position the client stood at when it connected (or was reset): a post at or before
+   * it heard live (the log's look-back reaches before a reconnect) was told already or is in
+   * the feed the client loads, and is not sent again.
+   */
+  floor?: string;
 }
 
 export interface HubDeps {
@@ -42,12 +70,7 @@ export interface HubDeps {
   logger?: FastifyBaseLogger | undefined;
 }
 
-/** An event id is the activity item's key, opaque to clients. */
-export const encodeEventId = (key: string): string => Buffer.from(key, 'utf8').toString('base64url');
-export function decodeEventId(id: string): string | undefined {
-  const key = Buffer.from(id, 'base64url').toString('utf8');
-  return key.length > 0 && encodeEventId(key) === id ? key : undefined;
-}
+export { decodeEventId, encodeEventId } from './replay.js';
 
 export class EventHub {
   private readonly byUser = new Map<string, Set<EventConnection>>();
@@ -74,14 +97,15 @@ export class EventHub {
     if (this.total >= config.maxConnections) throw new RetryLaterError('busy', 'EVENT_STREAMS_BUSY', 'Too many event streams are open on this server; retry shortly.', 5);
   }
 
-  /** Registers an open stream and sends what it is owed first: the missed items after `position`, or the unread count. */
+  /** Registers an open stream and sends what it is owed first: what it missed after its positions, or the unread count. */
   add(connection: EventConnection, resume: boolean): void {
     let mine = this.byUser.get(connection.user);
     if (!mine) this.byUser.set(connection.user, (mine = new Set()));
     mine.add(connection);
+    connection.floor = connection.positions.feed;
     this.total += 1;
     if (this.total === 1) this.schedule();
-    void this.run(connection, resume ? 'catch-up' : 'open');
+    void this.run(connection, resume ? ['activity', 'feed', 'notice'] : ['open']);
   }
 
   remove(connection: EventConnection): void {
@@ -140,14 +164,14 @@ export class EventHub {
     const work: Promise<unknown>[] = [];
     for (const entry of entries) {
       if (entry.type === 'post') {
-        posts.set(entry.user, [...(posts.get(entry.user) ?? []), entry.ref ?? '']);
+        if (entry.ref !== undefined) posts.set(entry.user, [...(posts.get(entry.user) ?? []), entry.ref]);
         continue;
       }
       const mine = this.byUser.get(entry.user);
       if (!mine) continue;
       for (const connection of mine) {
-        if (entry.type === 'activity' || entry.type === 'read') work.push(this.run(connection, 'catch-up'));
-        else if (entry.type === 'notice') connection.stream.send('notice', { type: 'takedown', photoId: entry.ref });
+        if (entry.type === 'activity' || entry.type === 'read') work.push(this.run(connection, ['activity']));
+        else if (entry.type === 'notice') work.push(this.run(connection, ['notice']));
         else work.push(this.recheckSession(connection));
       }
     }
@@ -155,17 +179,20 @@ export class EventHub {
     await Promise.all(work);
   }
 
-  /** A followed author posted: one BatchGetItem per author for every user connected here tells who follows them. */
+  /** A followed author posted: one BatchGetItem per author for every user connected here tells who follows them, and whether the photo is still there. */
   private async deliverPosts(posts: Map<string, string[]>): Promise<void> {
     const readers = [...this.byUser.keys()];
+    const work: Promise<void>[] = [];
     for (const [author, timestamps] of posts) {
-      const following = await readersFollowing(this.deps.db, author, readers);
-      for (const reader of following) {
+      const following = await readersFollowing(this.deps.db, author, readers, timestamps);
+      for (const reader of following.readers) {
         for (const connection of this.byUser.get(reader) ?? []) {
-          for (const timestamp of timestamps) connection.stream.send('post', { author, photoId: photoId(author, timestamp) });
+          connection.live = [...(connection.live ?? []), ...following.timestamps.map((timestamp) => ({ author, timestamp, position: feedPosition(author, timestamp) }))];
+          work.push(this.run(connection, []));
         }
       }
     }
+    await Promise.all(work);
   }
 
   private async recheckSession(connection: EventConnection): Promise<void> {
@@ -176,26 +203,27 @@ export class EventHub {
     }
   }
 
-  /** Runs one delivery for the connection at a time; a wake-up during one runs once more after it. */
-  private run(connection: EventConnection, kind: 'open' | 'catch-up'): Promise<void> {
-    if (connection.running) {
-      connection.again = true;
-      return connection.running;
-    }
+  /** Runs one delivery for the connection at a time; what a wake-up meanwhile asks for is read once more after it. */
+  private run(connection: EventConnection, needs: Need[]): Promise<void> {
+    const pending = (connection.pending ??= new Set());
+    for (const need of needs) pending.add(need);
+    if (connection.running) return connection.running;
     const loop = async () => {
-      let next: 'open' | 'catch-up' = kind;
-      do {
-        connection.again = false;
-        try {
-          await this.deliver(connection, next);
-        } catch (error) {
-          this.fail(connection, error);
-          return;
+      // Never ends before `running` is set below: the `finally` clears it once nothing is left to do.
+      await Promise.resolve();
+      try {
+        while (connection.stream.isOpen && (pending.size > 0 || (connection.live?.length ?? 0) > 0)) {
+          const now = new Set(pending);
+          pending.clear();
+          await this.deliver(connection, now);
         }
-        next = 'catch-up';
-      } while (connection.again && connection.stream.isOpen);
+      } catch (error) {
+        this.fail(connection, error);
+      } finally {
+        connection.running = undefined;
+      }
     };
-    connection.running = loop().finally(() => (connection.running = undefined));
+    connection.running = loop();
     return connection.running;
   }
 
@@ -206,41 +234,96 @@ export class EventHub {
   }
 
   /**
-   * `open`: the unread count, and the position at the newest item. `catch-up`: every item after
-   * the position, oldest first (at most `catchUpMax`, then `reset` to the newest), then the count.
+   * `open`: the unread count, and the activity position at the newest item (the feed and notice
+   * positions start at the time the stream opened). Otherwise each source asked for, after its
+   * position (the activity oldest first, with the unread count after it), merged in time order;
+   * more than `catchUpMax` in all is `reset`. Then the posts heard live meanwhile.
    */
-  private async deliver(connection: EventConnection, kind: 'open' | 'catch-up'): Promise<void> {
-    const { db, config } = this.deps;
+  private async deliver(connection: EventConnection, needs: Set<Need>): Promise<void> {
     const { stream } = connection;
-    const read = (page: Parameters<typeof getActivity>[2]) => actingAs(connection.session, () => getActivity(db, connection.user, page));
-    if (!stream.isOpen) return;
-    if (kind === 'open') {
-      const newest = await read({ limit: 1 });
-      connection.position = newest.items[0]?.key ?? connection.position;
+    if (needs.has('open')) {
+      const newest = await this.readActivity(connection, { limit: 1 });
+      connection.positions.activity = newest.items[0]?.key ?? connection.positions.activity;
       stream.send('unread', { count: newest.unreadCount });
-      return;
+    } else if (needs.size > 0) {
+      await this.replay(connection, needs);
     }
-    const after = connection.position;
+    this.sendLivePosts(connection);
+  }
+
+  private readActivity(connection: EventConnection, page: Parameters<typeof getActivity>[2]) {
+    return actingAs(connection.session, () => getActivity(this.deps.db, connection.user, page));
+  }
+
+  /** The sources in `needs` after the client's positions (at most `catchUpMax` + 1 events read from each). */
+  private async replay(connection: EventConnection, needs: Set<Need>): Promise<void> {
+    const { db, config } = this.deps;
+    const { stream, positions, session, user } = connection;
+    const bound = config.catchUpMax;
+    const [activity, posts, notices] = await Promise.all([
+      needs.has('activity') ? this.missedActivity(connection, bound + 1) : undefined,
+      needs.has('feed') ? actingAs(session, () => postsAfter(db, user, positions.feed, bound + 1)) : [],
+      needs.has('notice') ? actingAs(session, () => noticesAfter(db, user, positions.notice, bound + 1)) : [],
+    ]);
+    if (!stream.isOpen) return;
+    if ((activity?.items.length ?? 0) + posts.length + notices.length > bound) return this.reset(connection);
+    const visible = await actingAs(session, () => visiblePosts(db, user, posts));
+    if (!stream.isOpen) return;
+    for (const missed of mergeMissed(activity?.items ?? [], visible, notices)) {
+      if (missed.source === 'activity') {
+        positions.activity = missed.item.key;
+        stream.send('activity', connection.view(missed.item), encodeEventId(positions));
+      } else if (missed.source === 'feed') {
+        this.announce(connection, missed.post);
+      } else {
+        positions.notice = missed.notice.position;
+        const { photoId: id, commentId } = missed.notice;
+        stream.send('notice', { type: 'takedown', photoId: id, ...(commentId === undefined ? {} : { commentId }) }, encodeEventId(positions));
+      }
+    }
+    // Posts no longer visible are passed over too: the next reconnect does not read them again.
+    const lastPost = posts.at(-1)?.position;
+    if (lastPost !== undefined && lastPost > positions.feed) positions.feed = lastPost;
+    if (activity) stream.send('unread', { count: activity.unreadCount });
+  }
+
+  /** The activity items after the position, oldest first, until more than `max` or none are left. */
+  private async missedActivity(connection: EventConnection, max: number): Promise<{ items: ActivityItem[]; unreadCount: number }> {
+    const after = connection.positions.activity;
+    const items: ActivityItem[] = [];
     let cursor: string | undefined;
-    let sent = 0;
     for (;;) {
-      const page = await read({ after, limit: ACTIVITY_PAGE_MAX, cursor });
-      if (!stream.isOpen) return;
-      for (const item of page.items) {
-        stream.send('activity', connection.view(item), encodeEventId(item.key));
-        connection.position = item.key;
-        sent += 1;
-      }
-      if (page.nextCursor === undefined) {
-        stream.send('unread', { count: page.unreadCount });
-        return;
-      }
-      if (sent >= config.catchUpMax) break;
+      const page = await this.readActivity(connection, { after, limit: ACTIVITY_PAGE_MAX, cursor });
+      items.push(...page.items);
+      if (page.nextCursor === undefined || items.length >= max || !connection.stream.isOpen) return { items, unreadCount: page.unreadCount };
       cursor = page.nextCursor;
     }
-    // Too much missed to replay: the client reloads its activity list and carries on from the newest.
-    const newest = await read({ limit: 1 });
-    connection.position = newest.items[0]?.key ?? connection.position;
-    stream.send('reset', { unreadCount: newest.unreadCount }, connection.position === '' ? undefined : encodeEventId(connection.position));
+  }
+
+  /** Too much missed to replay: the client reloads its lists and carries on from now. */
+  private async reset(connection: EventConnection): Promise<void> {
+    const newest = await this.readActivity(connection, { limit: 1 });
+    const { positions } = connection;
+    const now = positionsAt(connection.user, canonicalTimestamp(), newest.items[0]?.key ?? positions.activity);
+    // Never back: a live post may already stand after `now` (another instance's clock).
+    connection.positions = { activity: now.activity, feed: now.feed > positions.feed ? now.feed : positions.feed, notice: now.notice > positions.notice ? now.notice : positions.notice };
+    connection.floor = connection.positions.feed;
+    connection.stream.send('reset', { unreadCount: newest.unreadCount }, encodeEventId(connection.positions));
+  }
+
+  /** The posts heard live since the last delivery, less those a replay already announced. */
+  private sendLivePosts(connection: EventConnection): void {
+    const live = connection.live ?? [];
+    connection.live = [];
+    for (const post of live) if (post.position > (connection.floor ?? '') && !connection.announced?.has(post.position)) this.announce(connection, post);
+  }
+
+  private announce(connection: EventConnection, post: MissedPost): void {
+    const announced = (connection.announced ??= new Set());
+    announced.add(post.position);
+    // Insertion order: the oldest announcement leaves first.
+    if (announced.size > this.deps.config.catchUpMax) announced.delete(announced.values().next().value!);
+    if (post.position > connection.positions.feed) connection.positions.feed = post.position;
+    connection.stream.send('post', { author: post.author, photoId: photoId(post.author, post.timestamp) }, encodeEventId(connection.positions));
   }
 }

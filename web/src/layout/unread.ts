@@ -57,6 +57,8 @@ export function connectEvents(): () => void {
         unread.value = (JSON.parse(event.data) as { count: number }).count;
       });
       opened.addEventListener('activity', heard);
+      // Notices carry ids too: the next reconnect resumes after them.
+      opened.addEventListener('notice', heard);
       opened.addEventListener('reset', (event: MessageEvent<string>) => {
         heard(event);
         unread.value = (JSON.parse(event.data) as { unreadCount: number }).unreadCount;
