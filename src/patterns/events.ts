@@ -141,6 +141,16 @@ export async function noticesAfter(db: Db, owner: string, after: string, limit: 
   });
 }
 
+/**
+ * Whether positions a client sent back can bound the Queries above: a feed position starts with
+ * a timestamp's digits (below the big-authors item), a notice position with the notices' prefix
+ * and a digit. Anything else would make an empty or invalid key range.
+ */
+export function validReplayPositions(owner: string, feed: string, notice: string): boolean {
+  const prefix = ranges.noticesOf(owner).prefix;
+  return /^\d/.test(feed) && notice.startsWith(prefix) && /^\d/.test(notice.slice(prefix.length));
+}
+
 /** Positions that start a stream at `now`: after every post and notice up to it. */
 export const feedPositionAt = (now: string): string => feedPosition('', now);
 export const noticePositionAt = (owner: string, now: string): string => `${ranges.noticesOf(owner).prefix}${now}`;

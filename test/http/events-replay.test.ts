@@ -193,10 +193,16 @@ describe('GET /v1/me/events: replaying posts and notices', () => {
     const again = stream('vic', legacy);
     await expect.poll(() => story(again)).toEqual(['activity ned']);
     again.close();
-    // An id naming no activity key is refused, as any id this stream did not send.
-    const forged = encodeEventId({ activity: 'FEED#vic', feed: '', notice: '' });
-    const refused = await api.call('GET', '/v1/me/events', { token: s.vic!.accessToken, headers: { 'last-event-id': forged } });
-    expect(refused.status).toBe(400);
-    expect(refused.body).toMatchObject({ error: { code: 'INVALID_LAST_EVENT_ID' } });
+    // An id naming no activity key, or positions no stream sends, is refused (never a Query with an empty range).
+    const { feed, notice } = decodeEventId(lastId, 'vic', '')!;
+    for (const forged of [
+      encodeEventId({ activity: 'FEED#vic', feed, notice }),
+      encodeEventId({ activity, feed: '~BIG', notice }),
+      encodeEventId({ activity, feed, notice: 'NOTICE#mia' }),
+    ]) {
+      const refused = await api.call('GET', '/v1/me/events', { token: s.vic!.accessToken, headers: { 'last-event-id': forged } });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: { code: 'INVALID_LAST_EVENT_ID' } });
+    }
   });
 });

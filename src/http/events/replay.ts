@@ -10,7 +10,7 @@
  * worker) loses nothing: each is resumed from where it was, not from a shared clock.
  * Clients treat ids as opaque (base64url).
  */
-import { feedPositionAt, isActivityKey, noticePositionAt, type ActivityItem, type MissedNotice, type MissedPost } from '../../patterns/index.js';
+import { feedPositionAt, isActivityKey, noticePositionAt, validReplayPositions, type ActivityItem, type MissedNotice, type MissedPost } from '../../patterns/index.js';
 
 export interface Positions {
   /** The newest activity item's key sent ('' before any: everything after the start). */
@@ -48,8 +48,8 @@ export function decodeEventId(id: string, user: string, now: string): Positions 
   if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((p): p is string => typeof p === 'string' && p.length <= POSITION_MAX)) return undefined;
   const [activity, feed, notice] = parsed as [string, string, string];
   if (activity !== '' && !isActivityKey(user, activity)) return undefined;
-  // Feed and notice positions only bound Queries of the user's own partitions: any string is harmless.
-  return { activity, feed, notice };
+  // Feed and notice positions only bound Queries of the user's own partitions: any well-formed one is harmless.
+  return validReplayPositions(user, feed, notice) ? { activity, feed, notice } : undefined;
 }
 
 /** One event of a replay, with the position it moves its source to. */
