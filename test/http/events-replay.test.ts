@@ -172,7 +172,7 @@ describe('GET /v1/me/events: replaying posts and notices', () => {
     const again = stream('wes', lastId);
     await expect.poll(() => again.of('reset')).toHaveLength(1);
     expect(story(again)).toEqual(['reset']);
-    expect(again.of('reset')[0]!.data).toEqual({ unreadCount: 5 });
+    expect(again.of('reset')[0]!.data).toEqual({ unreadCount: 5, newPosts: true });
     const live = await post('ned');
     await expect.poll(() => story(again)).toEqual(['reset', `post ${live}`]);
     // The reset's id stands after everything missed: reconnecting with it replays none of it.

@@ -82,7 +82,7 @@ export class Delivery {
       needs.has('notice') ? actingAs(session, () => noticesAfter(db, user, positions.notice, bound + 1)) : [],
     ]);
     if (!stream.isOpen) return;
-    if ((activity?.items.length ?? 0) + posts.length + notices.length > bound) return this.reset(connection);
+    if ((activity?.items.length ?? 0) + posts.length + notices.length > bound) return this.reset(connection, posts.length > 0);
     const visible = await actingAs(session, () => visiblePosts(db, user, posts));
     if (!stream.isOpen) return;
     for (const missed of mergeMissed(activity?.items ?? [], visible, notices)) {
@@ -116,15 +116,15 @@ export class Delivery {
     }
   }
 
-  /** Too much missed to replay: the client reloads its lists and carries on from now. */
-  private async reset(connection: EventConnection): Promise<void> {
+  /** Too much missed to replay: the client reloads its lists (`newPosts`: its feed has some) and carries on from now. */
+  private async reset(connection: EventConnection, newPosts: boolean): Promise<void> {
     const newest = await this.readActivity(connection, { limit: 1 });
     const { positions } = connection;
     const now = positionsAt(connection.user, canonicalTimestamp(), newest.items[0]?.key ?? positions.activity);
     // Never back: a live post may already stand after `now` (another instance's clock).
     connection.positions = { activity: now.activity, feed: now.feed > positions.feed ? now.feed : positions.feed, notice: now.notice > positions.notice ? now.notice : positions.notice };
     connection.floor = connection.positions.feed;
-    connection.stream.send('reset', { unreadCount: newest.unreadCount }, encodeEventId(connection.positions));
+    connection.stream.send('reset', { unreadCount: newest.unreadCount, newPosts }, encodeEventId(connection.positions));
   }
 
   /** The posts heard live since the last delivery, less those a replay already announced. */

@@ -26,7 +26,7 @@ const STREAM_DESCRIPTION = `Server-Sent Events, one stream per client. Events:
 - \`unread\`: \`{ count }\`, your unread activity (after each batch of items, and when you mark it read anywhere);
 - \`post\` (with an \`id\`): \`{ author, photoId }\`, someone you follow posted (show "new posts");
 - \`notice\` (with an \`id\`): \`{ type: "takedown", photoId, commentId? }\`, a moderator took one of your photos (or comments) down;
-- \`reset\` (with an \`id\`): more was missed than a reconnect replays (EVENTS_CATCH_UP_MAX, 200 by default): reload the activity list, the feed and the notices;
+- \`reset\` (with an \`id\`): \`{ unreadCount, newPosts }\`, more was missed than a reconnect replays (EVENTS_CATCH_UP_MAX, 200 by default): reload the activity list and the notices, and the feed (\`newPosts\`: it has posts you were not told of);
 - \`end\`: \`{ reason }\` (idle, lifetime, shutdown, session) just before the server closes the stream.
 Comment lines are heartbeats. Reconnect with \`Last-Event-ID\` (or \`lastEventId\`) to get every missed activity item, post and notice, in order, once, then live events. Ids are opaque.
 Phones send the Authorization header; browsers use \`?ticket=\` from POST /v1/me/events/ticket.`;
