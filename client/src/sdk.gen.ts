@@ -171,11 +171,11 @@ export const putUploadPart = <ThrowOnError extends boolean = false>(options: Opt
  * Server-Sent Events, one stream per client. Events:
  * - `activity` (with an `id`): a new item of your activity, as GET /v1/me/activity lists it;
  * - `unread`: `{ count }`, your unread activity (after each batch of items, and when you mark it read anywhere);
- * - `post`: `{ author, photoId }`, someone you follow posted (show "new posts");
- * - `notice`: `{ type: "takedown", photoId }`, a moderator took one of your photos down;
- * - `reset` (with an `id`): more was missed than a reconnect replays: reload the activity list;
+ * - `post` (with an `id`): `{ author, photoId }`, someone you follow posted (show "new posts");
+ * - `notice` (with an `id`): `{ type: "takedown", photoId, commentId? }`, a moderator took one of your photos (or comments) down;
+ * - `reset` (with an `id`): `{ unreadCount, newPosts }`, more was missed than a reconnect replays (EVENTS_CATCH_UP_MAX, 200 by default): reload the activity list and the notices, and the feed (`newPosts`: it has posts you were not told of);
  * - `end`: `{ reason }` (idle, lifetime, shutdown, session) just before the server closes the stream.
- * Comment lines are heartbeats. Reconnect with `Last-Event-ID` (or `lastEventId`) to get every missed activity item, in order, once.
+ * Comment lines are heartbeats. Reconnect with `Last-Event-ID` (or `lastEventId`) to get every missed activity item, post and notice, in order, once, then live events. Ids are opaque.
  * Phones send the Authorization header; browsers use `?ticket=` from POST /v1/me/events/ticket.
  */
 export const getEvents = <ThrowOnError extends boolean = false>(options?: Options<GetEventsData, ThrowOnError, GetEventsResponse>): Promise<ServerSentEventsResult<GetEventsResponses>> => (options?.client ?? client).sse.get<GetEventsResponses, GetEventsErrors, ThrowOnError>({

@@ -102,7 +102,7 @@ async function fannedOut(db: Db, reader: string, before: string | undefined, n: 
 }
 
 /** GetItem FEED#me / ~BIG: the big authors, when a cursor could not carry them. */
-async function bigAuthorsFollowed(db: Db, reader: string): Promise<string[]> {
+export async function bigAuthorsFollowed(db: Db, reader: string): Promise<string[]> {
   const result = await call(db, 'bigAuthorsFollowed', () => db.doc.send(new GetCommand({ TableName: derivedTableName(db.table), Key: derivedKeys.feedBigAuthors(reader) })));
   return authorsOf(result.Item);
 }

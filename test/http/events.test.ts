@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { blockUser, suspendUser, takeDownPhoto, uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
-import { decodeEventId } from '../../src/http/events/hub.js';
+import { decodeEventId } from '../../src/http/events/replay.js';
 import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
 import { listen, type Listener } from './event-stream.js';
 
@@ -73,7 +73,7 @@ describe('GET /v1/me/events', () => {
     const ids = again.of('activity').map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     // In the order of the activity keys they name (the ids are opaque: their base64 does not sort as the keys do).
-    const named = ids.map((id) => decodeEventId(id));
+    const named = ids.map((id) => decodeEventId(id, 'alice', '')?.activity);
     expect([...named].sort()).toEqual(named);
     again.close();
   });

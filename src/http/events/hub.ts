@@ -8,32 +8,21 @@
  * connections; the log entry is only a wake-up: what a stream sends is read at delivery time
  * from the source, as the user's session, so blocks, private accounts and suspensions are
  * judged then (the activity list's own rules), and the same read serves a reconnect that gives
- * Last-Event-ID. One reader per connection at a time, so events leave in key order and once.
+ * Last-Event-ID. A new post is announced from the log at once (the reader's feed entry may
+ * still be on its way through the fan-out), after the same follow check a replay makes.
+ * A reconnect also replays the posts and notices it missed (replay.ts). One delivery per
+ * connection at a time, so events leave in order and once.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventsConfig } from '../../config.js';
 import { RetryLaterError, isDomainError } from '../../errors.js';
-import { actingAs, type ActingSession } from '../../patterns/acting.js';
-import { ACTIVITY_PAGE_MAX, getActivity, readersFollowing, type ActivityItem, type Db } from '../../patterns/index.js';
+import { readersFollowing, type Db } from '../../patterns/index.js';
 import { assertSessionLive } from '../../patterns/session-check.js';
 import type { EventLogEntry } from '../../schema/entities/index.js';
-import { photoId } from '../../schema/ids.js';
-import { EVENT_LOG_SHARDS, eventLogMinute } from '../../schema/keys.js';
+import { EVENT_LOG_SHARDS, eventLogMinute, feedPosition } from '../../schema/keys.js';
 import { readEventLog } from '../../derived/store/index.js';
-import type { CloseReason, SseStream } from './sse.js';
-
-export interface EventConnection {
-  user: string;
-  session: ActingSession;
-  stream: SseStream;
-  /** How this client sees an activity item (its media URLs are signed for it). */
-  view: (item: ActivityItem) => unknown;
-  /** Key of the newest activity item sent ('' before any). */
-  position: string;
-  /** The delivery in progress; another wake-up meanwhile runs once more after it. */
-  running?: Promise<void> | undefined;
-  again?: boolean;
-}
+import { Delivery, type EventConnection, type Need } from './deliver.js';
+import type { CloseReason } from './sse.js';
 
 export interface HubDeps {
   db: Db;
@@ -42,12 +31,8 @@ export interface HubDeps {
   logger?: FastifyBaseLogger | undefined;
 }
 
-/** An event id is the activity item's key, opaque to clients. */
-export const encodeEventId = (key: string): string => Buffer.from(key, 'utf8').toString('base64url');
-export function decodeEventId(id: string): string | undefined {
-  const key = Buffer.from(id, 'base64url').toString('utf8');
-  return key.length > 0 && encodeEventId(key) === id ? key : undefined;
-}
+export { decodeEventId, encodeEventId } from './replay.js';
+export type { EventConnection } from './deliver.js';
 
 export class EventHub {
   private readonly byUser = new Map<string, Set<EventConnection>>();
@@ -58,7 +43,11 @@ export class EventHub {
   private readonly seen = new Map<string, string>();
   private lastRead = new Date().toISOString();
 
-  constructor(private readonly deps: HubDeps) {}
+  private readonly delivery: Delivery;
+
+  constructor(private readonly deps: HubDeps) {
+    this.delivery = new Delivery(deps);
+  }
 
   get connections(): number {
     return this.total;
@@ -74,14 +63,15 @@ export class EventHub {
     if (this.total >= config.maxConnections) throw new RetryLaterError('busy', 'EVENT_STREAMS_BUSY', 'Too many event streams are open on this server; retry shortly.', 5);
   }
 
-  /** Registers an open stream and sends what it is owed first: the missed items after `position`, or the unread count. */
+  /** Registers an open stream and sends what it is owed first: what it missed after its positions, or the unread count. */
   add(connection: EventConnection, resume: boolean): void {
     let mine = this.byUser.get(connection.user);
     if (!mine) this.byUser.set(connection.user, (mine = new Set()));
     mine.add(connection);
+    connection.floor = connection.positions.feed;
     this.total += 1;
     if (this.total === 1) this.schedule();
-    void this.run(connection, resume ? 'catch-up' : 'open');
+    void this.run(connection, resume ? ['activity', 'feed', 'notice'] : ['open']);
   }
 
   remove(connection: EventConnection): void {
@@ -140,14 +130,14 @@ export class EventHub {
     const work: Promise<unknown>[] = [];
     for (const entry of entries) {
       if (entry.type === 'post') {
-        posts.set(entry.user, [...(posts.get(entry.user) ?? []), entry.ref ?? '']);
+        if (entry.ref !== undefined) posts.set(entry.user, [...(posts.get(entry.user) ?? []), entry.ref]);
         continue;
       }
       const mine = this.byUser.get(entry.user);
       if (!mine) continue;
       for (const connection of mine) {
-        if (entry.type === 'activity' || entry.type === 'read') work.push(this.run(connection, 'catch-up'));
-        else if (entry.type === 'notice') connection.stream.send('notice', { type: 'takedown', photoId: entry.ref });
+        if (entry.type === 'activity' || entry.type === 'read') work.push(this.run(connection, ['activity']));
+        else if (entry.type === 'notice') work.push(this.run(connection, ['notice']));
         else work.push(this.recheckSession(connection));
       }
     }
@@ -155,17 +145,20 @@ export class EventHub {
     await Promise.all(work);
   }
 
-  /** A followed author posted: one BatchGetItem per author for every user connected here tells who follows them. */
+  /** A followed author posted: one BatchGetItem per author for every user connected here tells who follows them, and whether the photo is still there. */
   private async deliverPosts(posts: Map<string, string[]>): Promise<void> {
     const readers = [...this.byUser.keys()];
+    const work: Promise<void>[] = [];
     for (const [author, timestamps] of posts) {
-      const following = await readersFollowing(this.deps.db, author, readers);
-      for (const reader of following) {
+      const following = await readersFollowing(this.deps.db, author, readers, timestamps);
+      for (const reader of following.readers) {
         for (const connection of this.byUser.get(reader) ?? []) {
-          for (const timestamp of timestamps) connection.stream.send('post', { author, photoId: photoId(author, timestamp) });
+          connection.live = [...(connection.live ?? []), ...following.timestamps.map((timestamp) => ({ author, timestamp, position: feedPosition(author, timestamp) }))];
+          work.push(this.run(connection, []));
         }
       }
     }
+    await Promise.all(work);
   }
 
   private async recheckSession(connection: EventConnection): Promise<void> {
@@ -176,26 +169,27 @@ export class EventHub {
     }
   }
 
-  /** Runs one delivery for the connection at a time; a wake-up during one runs once more after it. */
-  private run(connection: EventConnection, kind: 'open' | 'catch-up'): Promise<void> {
-    if (connection.running) {
-      connection.again = true;
-      return connection.running;
-    }
+  /** Runs one delivery for the connection at a time; what a wake-up meanwhile asks for is read once more after it. */
+  private run(connection: EventConnection, needs: Need[]): Promise<void> {
+    const pending = (connection.pending ??= new Set());
+    for (const need of needs) pending.add(need);
+    if (connection.running) return connection.running;
     const loop = async () => {
-      let next: 'open' | 'catch-up' = kind;
-      do {
-        connection.again = false;
-        try {
-          await this.deliver(connection, next);
-        } catch (error) {
-          this.fail(connection, error);
-          return;
+      // Never ends before `running` is set below: the `finally` clears it once nothing is left to do.
+      await Promise.resolve();
+      try {
+        while (connection.stream.isOpen && (pending.size > 0 || (connection.live?.length ?? 0) > 0)) {
+          const now = new Set(pending);
+          pending.clear();
+          await this.delivery.deliver(connection, now);
         }
-        next = 'catch-up';
-      } while (connection.again && connection.stream.isOpen);
+      } catch (error) {
+        this.fail(connection, error);
+      } finally {
+        connection.running = undefined;
+      }
     };
-    connection.running = loop().finally(() => (connection.running = undefined));
+    connection.running = loop();
     return connection.running;
   }
 
@@ -203,44 +197,5 @@ export class EventHub {
     const reason: CloseReason = isDomainError(error) && error.kind === 'unauthorized' ? 'session' : 'error';
     if (reason === 'error') this.deps.logger?.warn({ err: error, user: connection.user }, 'event stream delivery failed; the client resumes on reconnect');
     connection.stream.end(reason);
-  }
-
-  /**
-   * `open`: the unread count, and the position at the newest item. `catch-up`: every item after
-   * the position, oldest first (at most `catchUpMax`, then `reset` to the newest), then the count.
-   */
-  private async deliver(connection: EventConnection, kind: 'open' | 'catch-up'): Promise<void> {
-    const { db, config } = this.deps;
-    const { stream } = connection;
-    const read = (page: Parameters<typeof getActivity>[2]) => actingAs(connection.session, () => getActivity(db, connection.user, page));
-    if (!stream.isOpen) return;
-    if (kind === 'open') {
-      const newest = await read({ limit: 1 });
-      connection.position = newest.items[0]?.key ?? connection.position;
-      stream.send('unread', { count: newest.unreadCount });
-      return;
-    }
-    const after = connection.position;
-    let cursor: string | undefined;
-    let sent = 0;
-    for (;;) {
-      const page = await read({ after, limit: ACTIVITY_PAGE_MAX, cursor });
-      if (!stream.isOpen) return;
-      for (const item of page.items) {
-        stream.send('activity', connection.view(item), encodeEventId(item.key));
-        connection.position = item.key;
-        sent += 1;
-      }
-      if (page.nextCursor === undefined) {
-        stream.send('unread', { count: page.unreadCount });
-        return;
-      }
-      if (sent >= config.catchUpMax) break;
-      cursor = page.nextCursor;
-    }
-    // Too much missed to replay: the client reloads its activity list and carries on from the newest.
-    const newest = await read({ limit: 1 });
-    connection.position = newest.items[0]?.key ?? connection.position;
-    stream.send('reset', { unreadCount: newest.unreadCount }, connection.position === '' ? undefined : encodeEventId(connection.position));
   }
 }

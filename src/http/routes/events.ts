@@ -11,10 +11,11 @@ import { derivedDb, putStreamTicket, takeStreamTicket } from '../../derived/stor
 import { ensureActingLive } from '../../patterns/session-check.js';
 import { DomainError, errors } from '../../errors.js';
 import type { ActingSession } from '../../patterns/acting.js';
-import { isActivityKey } from '../../patterns/index.js';
 import { assertSessionLive } from '../../patterns/session-check.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
-import { decodeEventId, EventHub, type EventConnection } from '../events/hub.js';
+import { EventHub, type EventConnection } from '../events/hub.js';
+import { decodeEventId, positionsAt, type Positions } from '../events/replay.js';
+import { canonicalTimestamp } from '../../schema/timestamps.js';
 import { SseStream } from '../events/sse.js';
 import { requestOrigin } from '../media.js';
 import { errorsFor } from '../schemas.js';
@@ -23,11 +24,11 @@ import { activityItemView } from './activity.js';
 const STREAM_DESCRIPTION = `Server-Sent Events, one stream per client. Events:
 - \`activity\` (with an \`id\`): a new item of your activity, as GET /v1/me/activity lists it;
 - \`unread\`: \`{ count }\`, your unread activity (after each batch of items, and when you mark it read anywhere);
-- \`post\`: \`{ author, photoId }\`, someone you follow posted (show "new posts");
-- \`notice\`: \`{ type: "takedown", photoId }\`, a moderator took one of your photos down;
-- \`reset\` (with an \`id\`): more was missed than a reconnect replays: reload the activity list;
+- \`post\` (with an \`id\`): \`{ author, photoId }\`, someone you follow posted (show "new posts");
+- \`notice\` (with an \`id\`): \`{ type: "takedown", photoId, commentId? }\`, a moderator took one of your photos (or comments) down;
+- \`reset\` (with an \`id\`): \`{ unreadCount, newPosts }\`, more was missed than a reconnect replays (EVENTS_CATCH_UP_MAX, 200 by default): reload the activity list and the notices, and the feed (\`newPosts\`: it has posts you were not told of);
 - \`end\`: \`{ reason }\` (idle, lifetime, shutdown, session) just before the server closes the stream.
-Comment lines are heartbeats. Reconnect with \`Last-Event-ID\` (or \`lastEventId\`) to get every missed activity item, in order, once.
+Comment lines are heartbeats. Reconnect with \`Last-Event-ID\` (or \`lastEventId\`) to get every missed activity item, post and notice, in order, once, then live events. Ids are opaque.
 Phones send the Authorization header; browsers use \`?ticket=\` from POST /v1/me/events/ticket.`;
 
 const ticketDigest = (ticket: string): string => createHash('sha256').update(ticket).digest('base64url');
@@ -121,11 +122,13 @@ export const eventStreamRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (ap
       const session = await sessionOf(request, request.query.ticket);
       const user = session.username;
       const lastEventId = request.headers['last-event-id'] ?? request.query.lastEventId;
-      let position = '';
-      if (lastEventId !== undefined && lastEventId !== '') {
-        const key = decodeEventId(lastEventId);
-        if (key === undefined || !isActivityKey(user, key)) throw new DomainError('invalid', 'INVALID_LAST_EVENT_ID', 'Last-Event-ID is not an id this stream sent you; reconnect without it.');
-        position = key;
+      const now = canonicalTimestamp();
+      const resume = lastEventId !== undefined && lastEventId !== '';
+      let positions: Positions = positionsAt(user, now);
+      if (resume) {
+        const named = decodeEventId(lastEventId, user, now);
+        if (named === undefined) throw new DomainError('invalid', 'INVALID_LAST_EVENT_ID', 'Last-Event-ID is not an id this stream sent you; reconnect without it.');
+        positions = named;
       }
       await assertSessionLive(db, session);
       // HEAD answers GET's status and headers and ends: a stream written after a HEAD's headers
@@ -147,7 +150,7 @@ export const eventStreamRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (ap
       const connection: EventConnection = {
         user,
         session,
-        position,
+        positions,
         view: (item) => activityItemView(item, urls),
         stream: new SseStream(
           reply.raw,
@@ -157,7 +160,7 @@ export const eventStreamRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (ap
       };
       // A dropped connection retries after 2 s (the browser's default is 3).
       connection.stream.write('retry: 2000\n\n');
-      hub.add(connection, position !== '');
+      hub.add(connection, resume);
     },
   );
   done();

@@ -57,9 +57,14 @@ export function connectEvents(): () => void {
         unread.value = (JSON.parse(event.data) as { count: number }).count;
       });
       opened.addEventListener('activity', heard);
+      // Notices carry ids too: the next reconnect resumes after them.
+      opened.addEventListener('notice', heard);
       opened.addEventListener('reset', (event: MessageEvent<string>) => {
         heard(event);
-        unread.value = (JSON.parse(event.data) as { unreadCount: number }).unreadCount;
+        const reset = JSON.parse(event.data) as { unreadCount: number; newPosts?: boolean };
+        unread.value = reset.unreadCount;
+        // Too many missed to replay one by one: the feed has some, so "new posts" offers the reload.
+        if (reset.newPosts === true) newPosts.value += 1;
       });
       opened.addEventListener('post', (event: MessageEvent<string>) => {
         heard(event);
