@@ -8,12 +8,11 @@
  * colours and nothing else, so each screen is checked in full in the light theme, and then in
  * the dark one by the rules that read colours. One visit per screen and size, not two.
  */
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoJpeg } from '../support/images.js';
 import { profile, signUp, type Session } from '../http/support.js';
-import { startWebRig, THEMES, VIEWPORTS, type Layout, type WebRig } from './support.js';
+import { violations } from './axe.js';
+import { shownTheme, startWebRig, THEMES, VIEWPORTS, type Layout, type WebRig } from './support.js';
 
 let rig: WebRig;
 let owner: Session;
@@ -36,28 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rig?.close();
 });
-
-/** The WCAG A/AA rules whose outcome depends on colours, and so on the theme. */
-const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
-
-/** The theme the page's own colours show. */
-async function shownTheme(page: Page): Promise<'light' | 'dark'> {
-  const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
-  const [r = 0, g = 0, b = 0] = (background.match(/\d+/g) ?? []).map(Number);
-  return (r + g + b) / 3 > 128 ? 'light' : 'dark';
-}
-
-/** The violations people would meet: serious and critical ones, with where they are. */
-async function violations(page: Page, rules: 'all' | 'colour' = 'all'): Promise<string[]> {
-  // axe.run in the page itself: the default (runPartial, then finishRun in a new blank page with
-  // axe injected a second time) is for pages with cross-origin frames; these have none, and it
-  // cost a page and an injection per check.
-  const axe = new AxeBuilder({ page }).setLegacyMode().withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
-  const result = await (rules === 'colour' ? axe.withRules(COLOUR_RULES) : axe).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 const SIGNED_OUT = ['/login', '/signup', '/forgot-password', '/reset-password'];
 const SIGNED_IN = ['/', '/search', '/explore', '/activity', '/u/axe-owner', '/u/axe-owner/followers', '/upload', '/settings', '/u/nobody-here', 'photo'];

@@ -6,7 +6,6 @@
  * role=dialog that keeps focus inside, closes on Escape and Cancel, shows refusals in place,
  * and has no serious axe violation in either theme.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -14,6 +13,7 @@ import { photoJpeg } from '../support/images.js';
 import { codeIn, startInbox, type Inbox } from '../support/inbox.js';
 import { profile, signUp, startApi, type Api, type Session } from '../http/support.js';
 import { launchBrowser, PHONE, STORAGE_KEY } from './support.js';
+import { violations } from './axe.js';
 
 let api: Api;
 let inbox: Inbox;
@@ -54,11 +54,6 @@ async function signedIn(session: Session | undefined, colorScheme: 'light' | 'da
     await context.addInitScript(([key, value]) => localStorage.getItem(key) ?? localStorage.setItem(key, value), [STORAGE_KEY, stored] as const);
   }
   return { context, page: await context.newPage() };
-}
-
-async function violations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 const focusInDialog = (page: Page) => page.evaluate(() => Boolean(document.activeElement?.closest('dialog[open]')));
