@@ -10,8 +10,8 @@
  * list loads, "Load more" paging, the empty list with its next step, a failure shown in place with
  * Retry, and offline with the banner and no request storm.
  *
- * The stream's answer is replaced by one `notice` event (the live path from a takedown to the
- * stream is test/web/events.test.ts's and the event view's to prove), so no stream worker runs.
+ * The stream's answer is replaced by one `notice` event (test/http/events.test.ts follows a real
+ * takedown to the stream), so no stream worker runs.
  */
 import { AxeBuilder } from '@axe-core/playwright';
 import type { BrowserContext, Page, Route } from 'playwright-core';
@@ -90,7 +90,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
 
     // The banner, over Activity, which links to the notices too.
     await page.goto('/activity');
-    const banner = page.locator('.notices-banner.shown');
+    const banner = page.locator('.notices-banner:not(:empty)');
     await banner.getByText('A moderator took down one of your photos.').waitFor();
     await expect.poll(() => page.locator('.skeleton').count()).toBe(0);
     expect(await sideways()).toBeLessThanOrEqual(0);
@@ -106,7 +106,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
     await banner.getByRole('link', { name: 'See why' }).click();
     await page.waitForURL('**/notices');
     await expect.poll(() => cards(page).count()).toBe(2);
-    expect(await page.locator('.notices-banner.shown').count()).toBe(0);
+    expect(await page.locator('.notices-banner:not(:empty)').count()).toBe(0);
     await expect.poll(() => page.locator('.skeleton').count()).toBe(0);
 
     // Oldest first: the photo, then the comment, each with its reason, its time and what comes next.

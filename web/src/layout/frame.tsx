@@ -5,10 +5,10 @@
  * out by the stylesheet (its labels stay in the accessibility tree on phones as visually
  * hidden text), a banner while the browser is offline, and one when a takedown notice arrives.
  */
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { CircleUser, Compass, CloudOff, Heart, House, Search, ShieldAlert, SquarePlus, type LucideIcon } from 'lucide-preact';
+import { CircleUser, Compass, CloudOff, Heart, House, Search, SquarePlus, type LucideIcon } from 'lucide-preact';
 import { Brand } from './logo.js';
 import { connectEvents, newNotices, unread } from './unread.js';
 
@@ -61,17 +61,15 @@ function OfflineBanner() {
 /** A moderator took something of mine down while I was here: say so at once, link to why. */
 function NoticesBanner() {
   const { path } = useLocation();
-  const count = newNotices.value;
-  // Always in the page (empty until a notice) so that screen readers announce it.
+  const count = path === '/notices' ? 0 : newNotices.value;
+  const [Text, setText] = useState<FunctionComponent<{ count: number }>>();
+  useEffect(() => {
+    if (count > 0 && !Text) void import('./notices-banner.js').then((m) => setText(() => m.NoticesBannerText), () => undefined);
+  }, [count, Text]);
+  // Always in the page (empty, and hidden by the stylesheet, until a notice) so that screen readers announce it.
   return (
-    <div class={count > 0 && path !== '/notices' ? 'notices-banner shown' : 'notices-banner'} role="status">
-      {count > 0 && path !== '/notices' ? (
-        <>
-          <ShieldAlert size={18} aria-hidden="true" />
-          <span>{count === 1 ? 'A moderator took down one of your photos.' : `A moderator took down ${count} of your photos.`}</span>
-          <a href="/notices">See why</a>
-        </>
-      ) : null}
+    <div class="notices-banner" role="status">
+      {count > 0 && Text ? <Text count={count} /> : null}
     </div>
   );
 }

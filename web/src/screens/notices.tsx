@@ -32,7 +32,9 @@ function NoticeCard({ notice }: { notice: TakedownNotice }) {
             ? 'The comment was removed with its replies and likes; nobody else can see it now.'
             : 'The photo was removed with its reactions and comments, and no longer counts toward your storage; nobody else can see it now.'}
         </p>
-        <p class="muted">What you can do: keep what you share within the community rules. Repeated takedowns can lead to a suspended account.</p>
+        <p class="muted">
+          <strong>What you can do:</strong> keep what you share within the community rules. Repeated takedowns can lead to a suspended account.
+        </p>
         {comment ? (
           <p>
             <a href={`/p/${notice.photoId}`}>See the photo it was on</a>
