@@ -58,6 +58,7 @@ const ForgotPassword = screen(() => import('./screens/password-reset.js').then((
 const ResetPassword = screen(() => import('./screens/password-reset.js').then((m) => m.ResetPassword));
 const Followers = screen(() => import('./screens/people.js').then((m) => m.Followers));
 const Following = screen(() => import('./screens/people.js').then((m) => m.Following));
+const Notices = screen(() => import('./screens/notices.js').then((m) => m.Notices));
 const PhotoDetail = screen(() => import('./screens/photo.js').then((m) => m.PhotoDetail));
 const Profile = screen(() => import('./screens/profile.js').then((m) => m.Profile));
 const Search = screen(() => import('./screens/search.js').then((m) => m.Search));
@@ -128,6 +129,7 @@ function Screens() {
         <Route path="/search" component={Search} />
         <Route path="/explore" component={Explore} />
         <Route path="/activity" component={Activity} />
+        <Route path="/notices" component={Notices} />
         <Route path="/u/:username" component={Profile} />
         <Route path="/u/:username/followers" component={Followers} />
         <Route path="/u/:username/following" component={Following} />

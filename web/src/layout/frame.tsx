@@ -3,14 +3,14 @@
  * and a bottom navigation of icons, photos edge to edge. Desktops: a side navigation with the
  * logo and labelled icons, the screen beside it. One navigation in the page either way, laid
  * out by the stylesheet (its labels stay in the accessibility tree on phones as visually
- * hidden text), and a banner while the browser is offline.
+ * hidden text), a banner while the browser is offline, and one when a takedown notice arrives.
  */
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { CircleUser, Compass, CloudOff, Heart, House, Search, SquarePlus, type LucideIcon } from 'lucide-preact';
 import { Brand } from './logo.js';
-import { connectEvents, unread } from './unread.js';
+import { connectEvents, newNotices, unread } from './unread.js';
 
 /** Where the desktop layout starts (styles.css uses the same width). */
 export const DESKTOP_QUERY = '(min-width: 1024px)';
@@ -54,6 +54,22 @@ function OfflineBanner() {
           <span>You’re offline. What is on screen stays; new things load when the connection is back.</span>
         </>
       )}
+    </div>
+  );
+}
+
+/** A moderator took something of mine down while I was here: say so at once, link to why. */
+function NoticesBanner() {
+  const { path } = useLocation();
+  const count = path === '/notices' ? 0 : newNotices.value;
+  const [Text, setText] = useState<FunctionComponent<{ count: number }>>();
+  useEffect(() => {
+    if (count > 0 && !Text) void import('./notices-banner.js').then((m) => setText(() => m.NoticesBannerText), () => undefined);
+  }, [count, Text]);
+  // Always in the page (empty, and hidden by the stylesheet, until a notice) so that screen readers announce it.
+  return (
+    <div class="notices-banner" role="status">
+      {count > 0 && Text ? <Text count={count} /> : null}
     </div>
   );
 }
@@ -102,6 +118,7 @@ export function Frame({ username, children }: { username: string; children: Comp
         <Brand />
       </header>
       <OfflineBanner />
+      <NoticesBanner />
       <Nav username={username} />
       <div class="page">{children}</div>
     </div>

@@ -1,6 +1,6 @@
 /**
  * What the app hears live, from the user's event stream (GET /v1/me/events): the unread count
- * behind the navigation's badge and the home feed's "new posts". Nothing is polled.
+ * behind the navigation's badge, the home feed's "new posts" and the takedown banner. Nothing is polled.
  *
  * A browser's EventSource cannot send the Authorization header, so each connection opens with a
  * single-use ticket (POST /v1/me/events/ticket). For the same reason the browser's own retry
@@ -17,6 +17,14 @@ export const unread = signal(0);
 
 /** Photos posted by people I follow since the home feed last loaded. */
 export const newPosts = signal(0);
+
+/** Takedown notices heard live since the notices screen was last open: the frame's banner. */
+export const newNotices = signal(0);
+
+/** The notices screen is open: the banner goes. */
+export function noticesSeen(): void {
+  newNotices.value = 0;
+}
 
 /** Everything was marked read: the badge clears (the stream confirms it with its own count). */
 export function markedRead(): void {
@@ -69,6 +77,10 @@ export function connectEvents(): () => void {
       opened.addEventListener('post', (event: MessageEvent<string>) => {
         heard(event);
         newPosts.value += 1;
+      });
+      opened.addEventListener('notice', (event: MessageEvent<string>) => {
+        heard(event);
+        newNotices.value += 1;
       });
       opened.addEventListener('error', retry);
     } catch {

@@ -1,7 +1,7 @@
-/** Activity: new followers, follow requests (approve / decline), reactions to my photos; opening it marks them read. */
+/** Activity: new followers, follow requests (approve / decline), reactions to my photos; opening it marks them read. Moderation notices are one link away. */
 import { useEffect, useState } from 'preact/hooks';
 import { approveFollowRequest, declineFollowRequest, getActivity, markActivityRead, type ActivityItem } from '@quick-photos/client';
-import { Bell } from 'lucide-preact';
+import { Bell, ChevronRight, ShieldAlert } from 'lucide-preact';
 import { Empty } from '../layout/empty.js';
 import { RowsSkeleton } from '../layout/skeleton.js';
 import { markedRead } from '../layout/unread.js';
@@ -62,6 +62,11 @@ export function Activity() {
   return (
     <Screen title="Activity">
       <h1>Activity</h1>
+      <a class="notices-link" href="/notices">
+        <ShieldAlert size={20} aria-hidden="true" />
+        <span>Notices from moderators</span>
+        <ChevronRight size={18} aria-hidden="true" />
+      </a>
       <ul class="people activity">
         {activity.items.map((item) => (
           <PersonRow key={`${item.type}-${item.actor.username}-${item.at}-${item.reactionType ?? ''}`} username={item.actor.username} name={item.actor.name} avatar={item.actor.avatar}>

@@ -262,6 +262,13 @@ export function Settings() {
         <PasswordSection />
         <PushSection />
         <SessionsSection />
+        <section class="card form" aria-labelledby="section-notices">
+          <h2 id="section-notices">Moderation</h2>
+          <p class="muted">Photos and comments of yours that moderators took down, and why.</p>
+          <a class="button" href="/notices">
+            See your notices
+          </a>
+        </section>
         <AccountSection />
       </div>
     </Screen>
