@@ -8,7 +8,7 @@ export function NoticesBannerText({ count }: { count: number }) {
   return (
     <>
       <ShieldAlert size={18} aria-hidden="true" />
-      <span>{count === 1 ? 'A moderator took down one of your photos.' : `A moderator took down ${count} of your photos.`}</span>
+      <span>{count === 1 ? 'A moderator took down something you posted.' : `A moderator took down ${count} things you posted.`}</span>
       <a href="/notices">See why</a>
     </>
   );

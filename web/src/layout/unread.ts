@@ -65,8 +65,6 @@ export function connectEvents(): () => void {
         unread.value = (JSON.parse(event.data) as { count: number }).count;
       });
       opened.addEventListener('activity', heard);
-      // Notices carry ids too: the next reconnect resumes after them.
-      opened.addEventListener('notice', heard);
       opened.addEventListener('reset', (event: MessageEvent<string>) => {
         heard(event);
         const reset = JSON.parse(event.data) as { unreadCount: number; newPosts?: boolean };
@@ -78,6 +76,7 @@ export function connectEvents(): () => void {
         heard(event);
         newPosts.value += 1;
       });
+      // Notices carry ids too: the next reconnect resumes after them.
       opened.addEventListener('notice', (event: MessageEvent<string>) => {
         heard(event);
         newNotices.value += 1;
