@@ -125,6 +125,22 @@ describe('GET /v1/me/events: replaying posts and notices', () => {
     keeper.close();
   });
 
+  it('a stream dropped before any other event resumes from its opening: the opening count carries an id', async () => {
+    for (const name of ['yan', 'zed']) s[name] = await signUp(api, name);
+    await follow('yan', 'zed');
+    await worker.drain();
+    const first = stream('yan');
+    await expect.poll(() => first.of('unread')).toHaveLength(1);
+    const openingId = first.of('unread')[0]!.id;
+    expect(openingId).toMatch(/^[A-Za-z0-9_-]+$/);
+    first.close();
+    // Away before anything else was heard: zed posts.
+    const missed = await post('zed');
+    await worker.drain();
+    const again = stream('yan', openingId);
+    await expect.poll(() => story(again)).toEqual([`post ${missed}`]);
+  });
+
   it("a big author's post replays from its RECENT item, as the feed merges it", async () => {
     for (const fan of ['tess', 'uma', 'wes']) await follow(fan, 'star');
     await worker.drain();

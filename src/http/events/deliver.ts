@@ -60,7 +60,8 @@ export class Delivery {
     if (needs.has('open')) {
       const newest = await this.readActivity(connection, { limit: 1 });
       connection.positions.activity = newest.items[0]?.key ?? connection.positions.activity;
-      stream.send('unread', { count: newest.unreadCount });
+      // With an id: a client dropped before any other event resumes from here, not from its reconnect.
+      stream.send('unread', { count: newest.unreadCount }, encodeEventId(connection.positions));
     } else if (needs.size > 0) {
       await this.replay(connection, needs);
     }
