@@ -19,8 +19,9 @@ import { takeDownComment, takeDownPhoto } from '../../src/patterns/index.js';
 import { parseCommentId, parsePhotoId } from '../../src/schema/ids.js';
 import { signUp, type Session } from '../http/support.js';
 import { controlList } from './list-control.js';
+import { checkEmptyFailedOffline } from './list-states.js';
 import { violations } from './axe.js';
-import { frames, inEachTheme, postSamplePhoto, signedInContext, startWebRig, THEMES, VIEWPORTS, type Layout, type WebRig } from './support.js';
+import { inEachTheme, postSamplePhoto, signedInContext, startWebRig, THEMES, VIEWPORTS, type Layout, type WebRig } from './support.js';
 
 let rig: WebRig;
 let rae: Session;
@@ -188,37 +189,14 @@ describe('states (phone, light)', () => {
   it('empty with its next step; failed in place with Retry; offline with the banner and no storm', async () => {
     const list = await controlList(page, noticesApi);
     try {
-      list.set('empty');
-      await page.goto('/notices');
-      await page.getByText('No notices').waitFor();
-      await page.getByRole('link', { name: 'Back to your feed' }).waitFor();
-      expect(await cards(page).count()).toBe(0);
-
-      // Failed: the error in place; its own retries stop (1, 2, 4 s apart), then Retry brings the list.
-      list.set('fail');
-      await page.goto('/notices');
-      const retry = page.getByRole('main').getByRole('button', { name: 'Retry', exact: true });
-      await retry.waitFor({ timeout: 30_000 });
-      await page.getByRole('main').getByRole('alert').filter({ hasText: /failed/i }).first().waitFor();
-      expect(list.count()).toBeLessThanOrEqual(5);
-      list.set('pass');
-      await retry.click();
-      await expect.poll(() => cards(page).count()).toBe(2);
-      await expect.poll(() => page.getByRole('main').getByRole('button', { name: /^Retry/ }).count()).toBe(0);
-
-      // Offline: the banner, and no request storm from the list.
-      await page.waitForFunction(() => performance.getEntriesByName('quick-photos:warmed').length > 0);
-      const before = list.count();
-      await context.setOffline(true);
-      try {
-        await page.locator('.offline-banner.shown').waitFor();
-        await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-        await frames(page);
-        expect(list.count() - before).toBeLessThanOrEqual(1);
-        expect(await cards(page).count()).toBe(2);
-      } finally {
-        await context.setOffline(false);
-      }
+      await checkEmptyFailedOffline(page, context, list, {
+        open: () => page.goto('/notices').then(() => undefined),
+        within: 'main',
+        items: 'ul[aria-label="Takedown notices"] li',
+        empty: { text: 'No notices', next: { role: 'link', name: 'Back to your feed' } },
+      });
+      // Offline keeps what was shown.
+      expect(await cards(page).count()).toBe(2);
     } finally {
       list.release();
       await list.stop();

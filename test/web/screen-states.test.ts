@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
 import { controlList } from './list-control.js';
-import { DERIVED_WAIT_MS, frames, inEachTheme, samplePhoto, signedInContext, THEMES, VIEWPORTS, visit as visitPath, type Layout, type WebRig, startWebRig } from './support.js';
+import { checkEmptyFailedOffline } from './list-states.js';
+import { DERIVED_WAIT_MS, inEachTheme, samplePhoto, signedInContext, THEMES, VIEWPORTS, visit as visitPath, type Layout, type WebRig, startWebRig } from './support.js';
 
 let rig: WebRig;
 /** Ann posts a photo Bob reacted to; they follow each other (Bob's activity has Ann); Cy posts a photo Bob may explore. */
@@ -139,39 +140,13 @@ describe('empty, failed and offline (phone, light: the same components in every 
   it.each(SCREENS.map((s) => [s.name, s] as const))('%s', async (_name, screen) => {
     const list = await controlList(page, screen.api, screen.emptied);
     try {
-      // Empty: the message and its next step.
-      if (screen.empty) {
-        list.set('empty');
-        await visit(page, screen);
-        await page.getByText(screen.empty.text).first().waitFor();
-        if (screen.empty.next) await page.getByRole('link', { name: screen.empty.next }).first().waitFor();
-        expect(await page.locator(screen.items).count()).toBe(0);
-      }
-
-      // Failed: the error in place with Retry; once the service answers, Retry brings the items.
-      // A list first retries on its own (1, 2 then 4 s apart, the button reading "Retry now"):
-      // pressing only once it has stopped ("Retry") means the items come from the press, never
-      // from a timer that fired first and took the button away before the click landed.
-      list.set('fail');
-      await open(page, screen);
-      const retry = page.getByRole('button', { name: 'Retry', exact: true });
-      await retry.first().waitFor({ timeout: 30_000 });
-      await page.getByRole('alert').filter({ hasText: /failed|wrong|error/i }).first().waitFor();
-      list.set('pass');
-      await retry.first().click();
-      await page.locator(screen.items).first().waitFor();
-      await expect.poll(() => page.getByRole('button', { name: /^Retry/ }).count()).toBe(0);
-
-      // Offline at the end of the list: the banner, and no request storm.
-      await page.waitForFunction(() => performance.getEntriesByName('quick-photos:warmed').length > 0);
-      const before = list.count();
-      await context.setOffline(true);
-      await page.locator('.offline-banner.shown').waitFor();
-      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-      await frames(page);
-      expect(list.count() - before).toBeLessThanOrEqual(1);
+      await checkEmptyFailedOffline(page, context, list, {
+        open: () => open(page, screen),
+        openEmpty: () => visit(page, screen),
+        items: screen.items,
+        ...(screen.empty ? { empty: { text: screen.empty.text, ...(screen.empty.next ? { next: { role: 'link' as const, name: screen.empty.next } } : {}) } } : {}),
+      });
     } finally {
-      await context.setOffline(false);
       await list.stop();
     }
   }, 60_000);

@@ -21,7 +21,8 @@ import { signUp, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
 import { violations } from './axe.js';
 import { controlList } from './list-control.js';
-import { DERIVED_WAIT_MS, frames, postSamplePhoto, shownTheme, signedInContext, startWebRig, THEMES, VIEWPORTS, type Layout, type WebRig } from './support.js';
+import { checkEmptyFailedOffline } from './list-states.js';
+import { DERIVED_WAIT_MS, postSamplePhoto, shownTheme, signedInContext, startWebRig, THEMES, VIEWPORTS, type Layout, type WebRig } from './support.js';
 
 let rig: WebRig;
 /** Nova posted a tagged photo and commented on it; she follows nobody. */
@@ -231,39 +232,13 @@ describe('empty, failed and offline (phone, light)', () => {
   it.each(LISTS.map((s) => [s.name, s] as const))('%s', async (_name, screen) => {
     const list = await controlList(page, screen.api);
     try {
-      // Empty: the message and its next step.
-      list.set('empty');
-      await page.goto(screen.path());
-      await page.getByText(screen.empty.text).first().waitFor();
-      await page.getByRole(screen.empty.next.role, { name: screen.empty.next.name }).first().waitFor();
-      expect(await page.locator(screen.items).count()).toBe(0);
-
-      // Failed: the error in place; its own retries stop (1, 2, 4 s apart), then Retry brings the list.
-      list.set('fail');
-      await page.goto(screen.path());
-      const retry = page.locator(screen.within).getByRole('button', { name: 'Retry', exact: true });
-      await retry.first().waitFor({ timeout: 30_000 });
-      await page.locator(screen.within).getByRole('alert').filter({ hasText: /failed/i }).first().waitFor();
-      const asked = list.count();
-      expect(asked).toBeLessThanOrEqual(5);
-      list.set(screen.name === 'following' ? 'empty' : 'pass');
-      await retry.first().click();
-      if (screen.name === 'following') await page.getByText(screen.empty.text).waitFor();
-      else await page.locator(screen.items).first().waitFor();
-      await expect.poll(() => page.locator(screen.within).getByRole('button', { name: /^Retry/ }).count()).toBe(0);
-
-      // Offline: the banner, and no request storm from the list.
-      await page.waitForFunction(() => performance.getEntriesByName('quick-photos:warmed').length > 0);
-      const before = list.count();
-      await context.setOffline(true);
-      try {
-        await page.locator('.offline-banner.shown').waitFor();
-        await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-        await frames(page);
-        expect(list.count() - before).toBeLessThanOrEqual(1);
-      } finally {
-        await context.setOffline(false);
-      }
+      await checkEmptyFailedOffline(page, context, list, {
+        open: () => page.goto(screen.path()).then(() => undefined),
+        within: screen.within,
+        items: screen.items,
+        empty: screen.empty,
+        recovered: screen.name === 'following' ? 'empty' : 'items',
+      });
     } finally {
       list.release();
       await list.stop();
