@@ -42,9 +42,17 @@ export const TEST_OUTBOX = join(tmpdir(), 'qp-test-outbox');
 /** scrypt at N = 2^10 in tests (a millisecond a hash); test/http/hashing.test.ts holds the production cost. */
 export const TEST_HASH_COST = '10';
 
+/**
+ * Images decoded in the test's own process: a child process per app cost ~0.8 s of CPU to start
+ * under tsx, 66 times a run. The child process itself (same results and codes, lower priority,
+ * restarted when it dies) is test/media/isolated.test.ts's subject, and the started service
+ * (test/derived/npm-start.test.ts, test/production.test.ts) runs with the production default.
+ */
+export const TEST_MEDIA_WORKER = 'inline';
+
 export const testConfig = (env: Record<string, string> = {}) =>
   // No web client unless a test asks for one: answers must not depend on a local build in dist/.
-  loadConfig({ JWT_SECRET, RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', MAIL_OUTBOX_DIR: TEST_OUTBOX, WEB_DIR: '', PASSWORD_HASH_COST: TEST_HASH_COST, ...env });
+  loadConfig({ JWT_SECRET, RATE_LIMIT_AUTH: '0', RATE_LIMIT_WRITES: '0', MAIL_OUTBOX_DIR: TEST_OUTBOX, WEB_DIR: '', PASSWORD_HASH_COST: TEST_HASH_COST, MEDIA_WORKER: TEST_MEDIA_WORKER, ...env });
 
 /** Listens on a free port and returns the base URL. */
 export async function listen(app: FastifyInstance): Promise<string> {
