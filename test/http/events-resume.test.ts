@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DerivedView } from '../../src/derived/apply.js';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
 import { attachMetrics, type Metrics } from '../../src/engine/metrics.js';
+import { TOLD_MAX, decodeEventId } from '../../src/http/events/replay.js';
 import { uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
 import { uniqueTimestamp } from '../../src/schema/timestamps.js';
@@ -73,7 +74,7 @@ beforeAll(async () => {
   worker = createWorker({ client: api.db.client, db: api.db, settings, views: ordered });
   // The API runs on the lean client: its requests are counted there.
   metrics = attachMetrics(api.db.lean!);
-  for (const name of ['ada', 'bea', 'cal', 'dee', 'eli', 'fay']) s[name] = await signUp(api, name);
+  for (const name of ['ada', 'bea', 'cal', 'dee', 'eli', 'fay', 'gus', 'hal']) s[name] = await signUp(api, name);
 });
 
 // A test that fails while the fan-out is held must not hold it for the next one.
@@ -160,6 +161,33 @@ describe('GET /v1/me/events: resuming without losing posts', () => {
     const third = stream('dee', newest);
     await replayed(third);
     const next = await post('fay');
+    await expect.poll(() => posts(third)).toEqual([next]);
+    third.close();
+  });
+
+  it('more posts than an id names: the oldest fall under its floor, and a reconnect sends none of them again', async () => {
+    await follow('gus', 'hal');
+    await worker.drain();
+    const first = stream('gus');
+    await replayed(first);
+    const sent: string[] = [];
+    for (let i = 0; i <= TOLD_MAX + 1; i++) sent.push(await post('hal'));
+    await expect.poll(() => posts(first)).toEqual(sent);
+    const newest = first.of('post').at(-1)!.id;
+    const named = decodeEventId(newest, 'gus', '')!;
+    expect(named.told).toHaveLength(TOLD_MAX);
+    first.close();
+    // All of them are still in the instance's memory and the log's look-back.
+    const again = stream('gus', newest);
+    await replayed(again);
+    const next = await post('hal');
+    await expect.poll(() => posts(again)).toEqual([next]);
+    again.close();
+
+    // An id of the three-position form (before posts told were carried): nothing at or before its feed position again.
+    const older = Buffer.from(JSON.stringify([named.activity, named.feed, named.notice]), 'utf8').toString('base64url');
+    const third = stream('gus', older);
+    await replayed(third);
     await expect.poll(() => posts(third)).toEqual([next]);
     third.close();
   });
