@@ -32,7 +32,7 @@ export interface Positions {
 /** Longest position a client may send back (an activity key is at most 1,024 characters). */
 const POSITION_MAX = 1024;
 
-/** Posts remembered in an id: a post out of feed order is lost only when more than this many later ones were told first. */
+/** Posts remembered in an id: a post out of feed order is lost only when placed below one told more than this many posts before it. */
 export const TOLD_MAX = 8;
 
 export const encodeEventId = (positions: Positions): string =>
