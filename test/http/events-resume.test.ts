@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DerivedView } from '../../src/derived/apply.js';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
 import { attachMetrics, type Metrics } from '../../src/engine/metrics.js';
+import { HEARD_JUDGED_PER_BOUND } from '../../src/http/events/deliver.js';
 import { TOLD_MAX, decodeEventId } from '../../src/http/events/replay.js';
 import { uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
@@ -17,7 +18,8 @@ import { uniqueTimestamp } from '../../src/schema/timestamps.js';
 import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
 import { listen, type Heard, type Listener } from './event-stream.js';
 
-const ENV = { EVENTS_POLL_MS: '50', EVENTS_HEARTBEAT_MS: '100', EVENTS_CATCH_UP_MAX: '6' };
+// A minute's look-back: every post of a test stays in the instance's memory however slow the machine.
+const ENV = { EVENTS_POLL_MS: '50', EVENTS_HEARTBEAT_MS: '100', EVENTS_CATCH_UP_MAX: '6', EVENTS_LOOKBACK_MS: '60000' };
 
 let api: Api;
 let worker: Worker;
@@ -74,7 +76,7 @@ beforeAll(async () => {
   worker = createWorker({ client: api.db.client, db: api.db, settings, views: ordered });
   // The API runs on the lean client: its requests are counted there.
   metrics = attachMetrics(api.db.lean!);
-  for (const name of ['ada', 'bea', 'cal', 'dee', 'eli', 'fay', 'gus', 'hal']) s[name] = await signUp(api, name);
+  for (const name of ['ada', 'bea', 'cal', 'dee', 'eli', 'fay', 'gus', 'hal', 'ivy', 'jon', 'kim']) s[name] = await signUp(api, name);
 });
 
 // A test that fails while the fan-out is held must not hold it for the next one.
@@ -190,5 +192,32 @@ describe('GET /v1/me/events: resuming without losing posts', () => {
     await replayed(third);
     await expect.poll(() => posts(third)).toEqual([next]);
     third.close();
+  });
+
+  it('a reconnect judges the newest few posts heard meanwhile, whoever posted: its read stays bounded', async () => {
+    await follow('jon', 'ivy');
+    await worker.drain();
+    const keeper = stream('jon');
+    await replayed(keeper);
+    const first = stream('ivy');
+    await replayed(first);
+    const lastId = first.of('unread')[0]!.id;
+    first.close();
+    // Away: more posts by someone ivy does not follow than one BatchGetItem could judge; jon hears them all.
+    const many = 110;
+    const sent: string[] = [];
+    for (let i = 0; i < many; i++) sent.push(await post('kim'));
+    await worker.drain();
+    metrics.reset();
+    const again = stream('ivy', lastId);
+    await replayed(again);
+    // The look-back's posts number more than a hundred; the newest 4 x EVENTS_CATCH_UP_MAX are judged, in one read.
+    expect(many + 2).toBeGreaterThan(100);
+    expect(HEARD_JUDGED_PER_BOUND * 6 + 2).toBeLessThanOrEqual(100);
+    expect(metrics.byPattern().visiblePosts).toEqual({ BatchGetItem: 1 });
+    expect(posts(again)).toEqual([]);
+    again.close();
+    keeper.close();
+    expect(sent).toHaveLength(many);
   });
 });

@@ -44,6 +44,9 @@ export interface EventConnection {
   heard?: MissedPost[];
 }
 
+/** Posts heard before a reconnect that its replay judges, per event the replay may owe (`catchUpMax`). */
+export const HEARD_JUDGED_PER_BOUND = 4;
+
 export class Delivery {
   constructor(private readonly deps: { db: Db; config: EventsConfig }) {}
 
@@ -83,7 +86,15 @@ export class Delivery {
     if (!stream.isOpen) return;
     // Heard before this stream was here, not (yet) in the feed read: judged in the same read as the feed's posts.
     const inFeed = new Set(posts.map((p) => p.position));
-    const heard = needs.has('feed') ? (connection.heard ?? []).filter((p) => p.author !== user && !inFeed.has(p.position) && untold(positions, p.position)) : [];
+    // Every author's posts of the look-back, not only followed ones: the newest few are judged, so a
+    // reconnect's read stays bounded however fast people post (an older one the fan-out has not
+    // brought yet is left to the feed's next load).
+    const heard = needs.has('feed')
+      ? (connection.heard ?? [])
+          .filter((p) => p.author !== user && !inFeed.has(p.position) && untold(positions, p.position))
+          .sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0))
+          .slice(0, HEARD_JUDGED_PER_BOUND * bound)
+      : [];
     if (needs.has('feed')) connection.heard = undefined;
     const others = (activity?.items.length ?? 0) + notices.length;
     if (others + posts.length > bound) return this.reset(connection, posts.length > 0);
