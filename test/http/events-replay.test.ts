@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachMetrics, type Metrics } from '../../src/engine/metrics.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
-import { decodeEventId, encodeEventId } from '../../src/http/events/replay.js';
+import { TOLD_MAX, decodeEventId, encodeEventId } from '../../src/http/events/replay.js';
 import { blockUser, deletePhoto, suspendUser, takeDownPhoto, uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
 import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
@@ -210,11 +210,13 @@ describe('GET /v1/me/events: replaying posts and notices', () => {
     await expect.poll(() => story(again)).toEqual(['activity ned']);
     again.close();
     // An id naming no activity key, or positions no stream sends, is refused (never a Query with an empty range).
-    const { feed, notice } = decodeEventId(lastId, 'vic', '')!;
+    const named = decodeEventId(lastId, 'vic', '')!;
     for (const forged of [
-      encodeEventId({ activity: 'FEED#vic', feed, notice }),
-      encodeEventId({ activity, feed: '~BIG', notice }),
-      encodeEventId({ activity, feed, notice: 'NOTICE#mia' }),
+      encodeEventId({ ...named, activity: 'FEED#vic' }),
+      encodeEventId({ ...named, feed: '~BIG' }),
+      encodeEventId({ ...named, notice: 'NOTICE#mia' }),
+      // The posts told are bounded: an id naming more is not one a stream sent.
+      encodeEventId({ ...named, told: Array.from({ length: TOLD_MAX + 1 }, () => named.feed) }),
     ]) {
       const refused = await api.call('GET', '/v1/me/events', { token: s.vic!.accessToken, headers: { 'last-event-id': forged } });
       expect(refused.status).toBe(400);

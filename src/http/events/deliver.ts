@@ -17,7 +17,7 @@ import {
 } from '../../patterns/index.js';
 import { photoId } from '../../schema/ids.js';
 import { canonicalTimestamp } from '../../schema/timestamps.js';
-import { encodeEventId, mergeMissed, positionsAt, type Positions } from './replay.js';
+import { encodeEventId, mergeMissed, positionsAt, tell, untold, type Positions } from './replay.js';
 import type { SseStream } from './sse.js';
 
 /** What a delivery reads: the opening count, or a source after its position. */
@@ -36,15 +36,16 @@ export interface EventConnection {
   pending?: Set<Need>;
   /** Posts heard from the log, waiting for the delivery in progress. */
   live?: MissedPost[];
-  /** Feed positions of the posts announced lately (at most `catchUpMax`): a post both replayed and heard live leaves once. */
-  announced?: Set<string>;
   /**
-   * The feed position the client stood at when it connected (or was reset): a post at or before
-   * it heard live (the log's look-back reaches before a reconnect) was told already or is in
-   * the feed the client loads, and is not sent again.
+   * On a reconnect: the posts the instance's log reader handled in its look-back before this
+   * stream was there to hear them (one whose fan-out to the reader is still under way is not in
+   * the feed the replay reads). The replay judges them with the feed's own.
    */
-  floor?: string;
+  heard?: MissedPost[];
 }
+
+/** Posts heard before a reconnect that its replay judges, per event the replay may owe (`catchUpMax`). */
+export const HEARD_JUDGED_PER_BOUND = 4;
 
 export class Delivery {
   constructor(private readonly deps: { db: Db; config: EventsConfig }) {}
@@ -83,9 +84,25 @@ export class Delivery {
       needs.has('notice') ? actingAs(session, () => noticesAfter(db, user, positions.notice, bound + 1)) : [],
     ]);
     if (!stream.isOpen) return;
-    if ((activity?.items.length ?? 0) + posts.length + notices.length > bound) return this.reset(connection, posts.length > 0);
-    const visible = await actingAs(session, () => visiblePosts(db, user, posts));
+    // Heard before this stream was here, not (yet) in the feed read: judged in the same read as the feed's posts.
+    const inFeed = new Set(posts.map((p) => p.position));
+    // Every author's posts of the look-back, not only followed ones: the newest few are judged, so a
+    // reconnect's read stays bounded however fast people post (an older one the fan-out has not
+    // brought yet is left to the feed's next load).
+    const heard = needs.has('feed')
+      ? (connection.heard ?? [])
+          .filter((p) => p.author !== user && !inFeed.has(p.position) && untold(positions, p.position))
+          .sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0))
+          .slice(0, HEARD_JUDGED_PER_BOUND * bound)
+      : [];
+    if (needs.has('feed')) connection.heard = undefined;
+    const others = (activity?.items.length ?? 0) + notices.length;
+    if (others + posts.length > bound) return this.reset(connection, posts.length > 0);
+    const candidates = [...posts, ...heard].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+    const visible = await actingAs(session, () => visiblePosts(db, user, candidates));
     if (!stream.isOpen) return;
+    const fromHeard = visible.filter((p) => !inFeed.has(p.position)).length;
+    if (others + posts.length + fromHeard > bound) return this.reset(connection, true);
     for (const missed of mergeMissed(activity?.items ?? [], visible, notices)) {
       if (missed.source === 'activity') {
         positions.activity = missed.item.key;
@@ -123,24 +140,25 @@ export class Delivery {
     const { positions } = connection;
     const now = positionsAt(connection.user, canonicalTimestamp(), newest.items[0]?.key ?? positions.activity);
     // Never back: a live post may already stand after `now` (another instance's clock).
-    connection.positions = { activity: now.activity, feed: now.feed > positions.feed ? now.feed : positions.feed, notice: now.notice > positions.notice ? now.notice : positions.notice };
-    connection.floor = connection.positions.feed;
+    const feed = now.feed > positions.feed ? now.feed : positions.feed;
+    // The client reloads its feed: it has every post up to here.
+    connection.positions = { activity: now.activity, feed, notice: now.notice > positions.notice ? now.notice : positions.notice, floor: feed, told: [] };
     connection.stream.send('reset', { unreadCount: newest.unreadCount, newPosts }, encodeEventId(connection.positions));
   }
 
-  /** The posts heard live since the last delivery, less those a replay already announced. */
+  /**
+   * The posts heard live since the last delivery that the client was not told of: not only
+   * those after its newest (the log's look-back reaches before a reconnect, and posts reach the
+   * log out of feed order).
+   */
   private sendLivePosts(connection: EventConnection): void {
     const live = connection.live ?? [];
     connection.live = [];
-    for (const post of live) if (post.position > (connection.floor ?? '') && !connection.announced?.has(post.position)) this.announce(connection, post);
+    for (const post of live) if (untold(connection.positions, post.position)) this.announce(connection, post);
   }
 
   private announce(connection: EventConnection, post: MissedPost): void {
-    const announced = (connection.announced ??= new Set());
-    announced.add(post.position);
-    // Insertion order: the oldest announcement leaves first.
-    if (announced.size > this.deps.config.catchUpMax) announced.delete(announced.values().next().value!);
-    if (post.position > connection.positions.feed) connection.positions.feed = post.position;
+    tell(connection.positions, post.position);
     connection.stream.send('post', { author: post.author, photoId: photoId(post.author, post.timestamp) }, encodeEventId(connection.positions));
   }
 }

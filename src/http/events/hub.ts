@@ -10,13 +10,15 @@
  * judged then (the activity list's own rules), and the same read serves a reconnect that gives
  * Last-Event-ID. A new post is announced from the log at once (the reader's feed entry may
  * still be on its way through the fan-out), after the same follow check a replay makes.
- * A reconnect also replays the posts and notices it missed (replay.ts). One delivery per
+ * A reconnect also replays the posts and notices it missed (replay.ts), and is handed the posts
+ * this instance read from the log in its look-back before the stream was here (their fan-out
+ * to the reader may still be under way, so the feed the replay reads may lack them). One delivery per
  * connection at a time, so events leave in order and once.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { EventsConfig } from '../../config.js';
 import { RetryLaterError, isDomainError } from '../../errors.js';
-import { readersFollowing, type Db } from '../../patterns/index.js';
+import { readersFollowing, type Db, type MissedPost } from '../../patterns/index.js';
 import { assertSessionLive } from '../../patterns/session-check.js';
 import type { EventLogEntry } from '../../schema/entities/index.js';
 import { EVENT_LOG_SHARDS, eventLogMinute, feedPosition } from '../../schema/keys.js';
@@ -40,7 +42,7 @@ export class EventHub {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Log entries already handled, by key, until they fall out of the look-back. */
-  private readonly seen = new Map<string, string>();
+  private readonly seen = new Map<string, EventLogEntry>();
   private lastRead = new Date().toISOString();
 
   private readonly delivery: Delivery;
@@ -68,7 +70,8 @@ export class EventHub {
     let mine = this.byUser.get(connection.user);
     if (!mine) this.byUser.set(connection.user, (mine = new Set()));
     mine.add(connection);
-    connection.floor = connection.positions.feed;
+    // Judged by the replay as the feed's posts are (follow, author, photo): no request of their own.
+    if (resume) connection.heard = this.heardPosts();
     this.total += 1;
     if (this.total === 1) this.schedule();
     void this.run(connection, resume ? ['activity', 'feed', 'notice'] : ['open']);
@@ -114,15 +117,24 @@ export class EventHub {
     for (let shard = 0; shard < EVENT_LOG_SHARDS; shard++) for (const minute of minutes) reads.push(readEventLog(derived, minute, shard, from));
     const entries = (await Promise.all(reads)).flat();
     this.lastRead = startedAt;
-    for (const [key, at] of this.seen) if (at <= from) this.seen.delete(key);
+    for (const [key, entry] of this.seen) if (entry.at <= from) this.seen.delete(key);
     const fresh = entries.filter((entry) => {
       const key = `${entry.at}#${entry.user}#${entry.id}`;
       if (this.seen.has(key)) return false;
-      this.seen.set(key, entry.at);
+      this.seen.set(key, entry);
       return true;
     });
     fresh.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     await this.dispatch(fresh);
+  }
+
+  /** The posts among the log entries remembered (the look-back's), whoever they were sent to. */
+  private heardPosts(): MissedPost[] {
+    const posts: MissedPost[] = [];
+    for (const entry of this.seen.values()) {
+      if (entry.type === 'post' && entry.ref !== undefined) posts.push({ author: entry.user, timestamp: entry.ref, position: feedPosition(entry.user, entry.ref) });
+    }
+    return posts;
   }
 
   private async dispatch(entries: EventLogEntry[]): Promise<void> {

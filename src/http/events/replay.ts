@@ -8,6 +8,10 @@
  * what it finds by the time each event happened, and sends it; every event sent, live or
  * replayed, carries the positions after it. So a source that lags another (fan-out, a second
  * worker) loses nothing: each is resumed from where it was, not from a shared clock.
+ * Posts can reach the log out of their feed order (photo times come from different instances),
+ * so a post is a duplicate by what the client was told, not by standing below its newest: the
+ * id carries the feed positions of the latest posts told and a floor below which the client has
+ * every post (told before those, or loaded with its feed when the stream opened or reset).
  * Clients treat ids as opaque (base64url).
  */
 import { feedPositionAt, isActivityKey, noticePositionAt, validReplayPositions, type ActivityItem, type MissedNotice, type MissedPost } from '../../patterns/index.js';
@@ -15,20 +19,45 @@ import { feedPositionAt, isActivityKey, noticePositionAt, validReplayPositions, 
 export interface Positions {
   /** The newest activity item's key sent ('' before any: everything after the start). */
   activity: string;
-  /** The newest feed position announced. */
+  /** The newest feed position announced: a replay reads the feed after it. */
   feed: string;
   /** The newest notice's sort key sent. */
   notice: string;
+  /** The client has every post at or before this feed position. */
+  floor: string;
+  /** Feed positions of the latest posts told, oldest told first (at most `TOLD_MAX`); an older one told is at or below the floor. */
+  told: string[];
 }
 
 /** Longest position a client may send back (an activity key is at most 1,024 characters). */
 const POSITION_MAX = 1024;
 
+/** Posts remembered in an id: a post out of feed order is lost only when placed below one told more than this many posts before it. */
+export const TOLD_MAX = 8;
+
 export const encodeEventId = (positions: Positions): string =>
-  Buffer.from(JSON.stringify([positions.activity, positions.feed, positions.notice]), 'utf8').toString('base64url');
+  Buffer.from(JSON.stringify([positions.activity, positions.feed, positions.notice, positions.floor, positions.told]), 'utf8').toString('base64url');
 
 /** Where a stream opened now starts: after everything that exists (the activity position is read by the hub). */
-export const positionsAt = (user: string, now: string, activity = ''): Positions => ({ activity, feed: feedPositionAt(now), notice: noticePositionAt(user, now) });
+export function positionsAt(user: string, now: string, activity = ''): Positions {
+  const feed = feedPositionAt(now);
+  return { activity, feed, notice: noticePositionAt(user, now), floor: feed, told: [] };
+}
+
+/** Whether a post is one the client was not told of yet. */
+export const untold = (positions: Positions, position: string): boolean => position > positions.floor && !positions.told.includes(position);
+
+/** Records a post told: the oldest told leaves the list under the floor, so the two still name every post told. */
+export function tell(positions: Positions, position: string): void {
+  positions.told.push(position);
+  if (positions.told.length > TOLD_MAX) {
+    const out = positions.told.shift()!;
+    if (out > positions.floor) positions.floor = out;
+  }
+  if (position > positions.feed) positions.feed = position;
+}
+
+const isPosition = (p: unknown): p is string => typeof p === 'string' && p.length <= POSITION_MAX;
 
 /**
  * The positions an id names, or undefined when it is not one this user's stream sent. An id
@@ -45,11 +74,13 @@ export function decodeEventId(id: string, user: string, now: string): Positions 
   } catch {
     return undefined;
   }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((p): p is string => typeof p === 'string' && p.length <= POSITION_MAX)) return undefined;
-  const [activity, feed, notice] = parsed as [string, string, string];
+  // Three positions: an id from before the told posts were carried (the client has every post up to its feed position).
+  if (!Array.isArray(parsed) || (parsed.length !== 3 && parsed.length !== 5) || !parsed.slice(0, 4).every(isPosition)) return undefined;
+  const [activity, feed, notice, floor = feed, told = []] = parsed as [string, string, string, string?, unknown?];
   if (activity !== '' && !isActivityKey(user, activity)) return undefined;
-  // Feed and notice positions only bound Queries of the user's own partitions: any well-formed one is harmless.
-  return validReplayPositions(user, feed, notice) ? { activity, feed, notice } : undefined;
+  if (!Array.isArray(told) || told.length > TOLD_MAX || !told.every(isPosition)) return undefined;
+  // Feed and notice positions only bound Queries of the user's own partitions, and told ones are only compared: any well-formed one is harmless.
+  return validReplayPositions(user, feed, notice) ? { activity, feed, notice, floor, told } : undefined;
 }
 
 /** One event of a replay, with the position it moves its source to. */
