@@ -114,7 +114,11 @@ describe('two worker processes, one killed mid fan-out', () => {
     await until(() => reading(standby), LEASE_MS + 30_000, 'the standby to take the shard over');
     const two = await uploadPhoto(db, { username: 'author', location: 'file:///2.png' });
     const expected = new Set(expectedEntries(['author', ...followers], 'author', [one.timestamp, two.timestamp]));
-    await until(async () => (await feedEntries(db)).length >= expected.size, 60_000, 'both photos in every feed');
+    await until(async () => (await feedEntries(db)).length >= expected.size, 60_000, 'both photos in every feed').catch(async (error: unknown) => {
+      // Say where it stood: how far the fan-outs got, and what the survivor was reading.
+      const reads = JSON.stringify(Object.fromEntries([...standby.reads].map(([shard, intervals]) => [shard, intervals.length])));
+      throw new Error(`${error instanceof Error ? error.message : String(error)}: ${(await feedEntries(db)).length} of ${expected.size} entries; the survivor's reads per shard ${reads}`);
+    });
     const actual = await feedEntries(db);
     expect(actual.length).toBe(expected.size);
     expect(new Set(actual)).toEqual(expected);
