@@ -142,7 +142,8 @@ describe('bounds', () => {
   it('closes open streams on shutdown', async () => {
     const d = await instance({});
     const cat = stream(d.url, { token: s.cat!.accessToken });
-    await expect.poll(() => cat.of('unread')).toHaveLength(1);
+    // Open: its count heard (a later one may follow, for activity the instance's look-back reads).
+    await expect.poll(() => cat.of('unread').length).toBeGreaterThan(0);
     await d.app.close();
     await expect.poll(() => cat.of('end').map((e) => e.data.reason)).toEqual(['shutdown']);
   });
