@@ -1,5 +1,6 @@
 /** An EventSource client (the `eventsource` package, as a phone or Node client would use one) that records what it hears. */
 import { EventSource } from 'eventsource';
+import { expect } from 'vitest';
 
 export interface Heard {
   type: string;
@@ -49,4 +50,9 @@ export function listen(base: string, options: OpenOptions): Listener {
     listener.errors.push({ code: event.code, message: event.message });
   });
   return listener;
+}
+
+/** The unread count closes every replay that reads the activity: once it is heard, the replay is over. */
+export async function replayed(listener: Listener): Promise<void> {
+  await expect.poll(() => listener.of('unread').length + listener.of('reset').length).toBeGreaterThan(0);
 }

@@ -12,7 +12,7 @@ import { TOLD_MAX, decodeEventId, encodeEventId } from '../../src/http/events/re
 import { blockUser, deletePhoto, suspendUser, takeDownPhoto, uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
 import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
-import { listen, type Heard, type Listener } from './event-stream.js';
+import { listen, replayed, type Heard, type Listener } from './event-stream.js';
 
 // Three followers make a big author (merged into feeds at read time); a replay owes at most six events.
 const ENV = { EVENTS_POLL_MS: '50', EVENTS_HEARTBEAT_MS: '100', EVENTS_CATCH_UP_MAX: '6', FEED_FANOUT_THRESHOLD: '3' };
@@ -51,11 +51,6 @@ async function standingId(who: string, by: string): Promise<string> {
   const id = first.of('activity').at(-1)!.id;
   first.close();
   return id;
-}
-
-/** The unread count closes every replay that reads the activity: once it is heard, the replay is over. */
-async function replayed(listener: Listener): Promise<void> {
-  await expect.poll(() => listener.of('unread').length + listener.of('reset').length).toBeGreaterThan(0);
 }
 
 beforeAll(async () => {

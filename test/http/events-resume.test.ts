@@ -16,7 +16,7 @@ import { uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
 import { uniqueTimestamp } from '../../src/schema/timestamps.js';
 import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
-import { listen, type Heard, type Listener } from './event-stream.js';
+import { listen, replayed, type Heard, type Listener } from './event-stream.js';
 
 // A minute's look-back: every post of a test stays in the instance's memory however slow the machine.
 const ENV = { EVENTS_POLL_MS: '50', EVENTS_HEARTBEAT_MS: '100', EVENTS_CATCH_UP_MAX: '6', EVENTS_LOOKBACK_MS: '60000' };
@@ -53,11 +53,6 @@ async function post(who: string, timestamp?: string): Promise<string> {
 }
 
 const posts = (listener: Listener): string[] => listener.of('post').map((e: Heard) => String(e.data.photoId));
-
-/** The unread count closes every replay that reads the activity: once it is heard, the replay is over. */
-async function replayed(listener: Listener): Promise<void> {
-  await expect.poll(() => listener.of('unread').length + listener.of('reset').length).toBeGreaterThan(0);
-}
 
 beforeAll(async () => {
   api = await startApi(ENV);
