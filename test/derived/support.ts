@@ -1,4 +1,5 @@
 /** Shared set-up of the derived-data tests: an author with followers, feed entries read back. */
+import { readFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DerivedView } from '../../src/derived/apply.js';
@@ -109,4 +110,23 @@ export async function replayStream(db: { client: DynamoDBClient; table: string }
     }
   }
   return replayed;
+}
+
+/**
+ * A deterministic slice of the lab's reference items (`file`: REFERENCE_ITEMS): every user and follow, each user's newest
+ * `photosPerUser` photos and pinned photo, and every reaction to those; counters and references
+ * still hold. About a third of the items and a tenth of the photos (so of the fan-out writes):
+ * for files that need the reference's shape derived, not all of it (test/derived/worker.test.ts
+ * derives the whole reference).
+ */
+export function referenceSlice(file: string, photosPerUser = 2): string[] {
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  const items = lines.map((line) => JSON.parse(line) as { PK: string; SK: string; pinnedImage?: string });
+  const photos = new Map<string, string[]>();
+  for (const item of items) {
+    if (item.PK.startsWith('USER#') && item.SK.startsWith('PHOTO#')) photos.set(item.PK, [...(photos.get(item.PK) ?? []), item.SK]);
+  }
+  const kept = new Set([...photos.values()].flatMap((sks) => sks.sort().slice(-photosPerUser)));
+  for (const item of items) if (item.pinnedImage) kept.add(item.pinnedImage);
+  return lines.filter((_, i) => !items[i]!.SK.startsWith('PHOTO#') || kept.has(items[i]!.SK));
 }
