@@ -41,6 +41,8 @@ export interface Config {
   tableCreate: boolean;
   /** Load the sample users and photos into a table this start created (never in production). */
   sampleData: boolean;
+  /** How many sample users (with their photos, follows and reactions) that load generates; undefined: the seed's default. */
+  sampleUsers: number | undefined;
   /** DynamoDB Local's isolation from the network (see src/engine/isolation.ts). */
   embeddedIsolation: 'namespace' | 'none';
   /** Restarts of a crashed embedded engine before the service gives up and exits. */
@@ -403,6 +405,7 @@ export function loadConfig(env: Env = process.env): Config {
     blobs: blobConfig(env, dataDir),
     tableCreate: flag(env, 'TABLE_CREATE') ?? !production,
     sampleData: flag(env, 'SAMPLE_DATA') ?? !production,
+    sampleUsers: env.SAMPLE_USERS ? rangedInt(env, 'SAMPLE_USERS', 0, 2, 1_000) : undefined,
     embeddedIsolation: isolation,
     embeddedMaxRestarts: nonNegativeInt(env, 'EMBEDDED_ENGINE_MAX_RESTARTS', 5, 100),
     mail: mailConfig(env, dataDir),

@@ -83,6 +83,7 @@ async function main(): Promise<void> {
           marker: sampleDataMarker(config.dataDir, config.tableName),
           blobs,
           demoPassword: DEMO_PASSWORD,
+          ...(config.sampleUsers === undefined ? {} : { users: config.sampleUsers }),
         });
         if (result) logger.info({ written: result.written, images: result.images, ms: Date.now() - started }, 'sample data loaded');
         sampleLoaded = result !== undefined;
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
     `Stream worker      ${worker ? 'in this process (feeds, activity, search)' : 'off here (WORKER=0): run `quick-photos worker`'}`,
     `Photos             ${config.blobs.kind === 'local' ? resolve(config.blobs.dir) : `s3://${config.blobs.bucket}/${config.blobs.prefix}`}`,
     `Mail               ${config.mail.smtp ? 'SMTP' : `outbox ${resolve(config.mail.outboxDir)}  (npm run cli -- mail outbox)`}`,
-    ...(config.production ? [] : [`Sample log-in      any sample user (e.g. ${sampleLogin()}) with password "${DEMO_PASSWORD}" (development only)`]),
+    ...(config.production ? [] : [`Sample log-in      any sample user (e.g. ${sampleLogin(config.sampleUsers === undefined ? {} : { users: config.sampleUsers })}) with password "${DEMO_PASSWORD}" (development only)`]),
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\nCtrl-C to stop.\n\n`);
 
