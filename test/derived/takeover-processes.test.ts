@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointAtLatest } from '../../src/admin/derive-initial.js';
 import { derivedDb, READER } from '../../src/derived/store/index.js';
 import { findStream, listShards, createStreamsClient } from '../../src/derived/stream.js';
 import { uploadPhoto } from '../../src/patterns/index.js';
@@ -22,7 +23,8 @@ import { createTestDb, isAlive, type TestDb } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
 import { authorWithFollowers, expectedEntries, feedEntries, until } from './support.js';
 
-const FOLLOWERS = 300;
+// Four feed BatchWriteItems a fan-out: the reader hangs before its third, mid fan-out.
+const FOLLOWERS = 100;
 const LEASE_MS = 1_500;
 let db: TestDb;
 let followers: string[];
@@ -83,6 +85,8 @@ beforeAll(async () => {
   db = await createTestDb();
   dir = await mkdtemp(join(tmpdir(), 'qp-takeover-'));
   followers = await authorWithFollowers(db, 'author', FOLLOWERS);
+  // Checkpoints past the set-up: the processes read the shard from there (no feed entries in it).
+  await checkpointAtLatest(db.client, db, { leaseMs: LEASE_MS });
 }, 60_000);
 
 afterAll(async () => {
@@ -96,7 +100,7 @@ describe('two worker processes, one killed mid fan-out', () => {
     const a = startProcess();
     const b = startProcess();
     await until(() => a.owner !== undefined && b.owner !== undefined, 60_000, 'both processes to start');
-    // One of them reads the set-up records; the other stands by.
+    // One of them reads the shard; the other stands by.
     await until(() => reading(a) || reading(b), 60_000, 'a shard reader');
     const first = reading(a) ? a : b;
     const standby = first === a ? b : a;
