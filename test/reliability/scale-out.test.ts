@@ -42,6 +42,10 @@ async function startInstance(): Promise<Api['call']> {
       // The bound now covers a whole call (queue, attempts, backoff): on a loaded machine the
       // engine's transactions may take longer, so allow what three 5 s attempts allowed before.
       DYNAMODB_REQUEST_TIMEOUT_MS: '15000',
+      // Neither feeds nor streams are this story: no stream worker polling in each instance,
+      // and the tests' password cost (test/http/hashing.test.ts asserts the production one).
+      WORKER: '0',
+      PASSWORD_HASH_COST: '10',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
