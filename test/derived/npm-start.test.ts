@@ -84,7 +84,7 @@ afterAll(async () => {
 describe('npm start with its in-process worker', () => {
   it('at /ready, the sample data is derived and every checkpoint is at the stream\'s latest record', async () => {
     const records = [...atReady.values()].reduce((n, seqs) => n + seqs.length, 0);
-    expect(records).toBeGreaterThan(200);
+    expect(records, `records per shard at /ready: ${JSON.stringify([...atReady].map(([shardId, seqs]) => [shardId, seqs.length]))}`).toBeGreaterThan(200);
     const positions = await checkpoints(atReady.keys());
     for (const [shardId, seqs] of atReady) expect(positions.get(shardId)).toBe(seqs.at(-1));
     const feed = await call('GET', '/ready');
