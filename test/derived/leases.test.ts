@@ -11,10 +11,11 @@ import { loadConfig } from '../../src/config.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { uploadPhoto } from '../../src/patterns/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
+import { proofSize } from '../support/proofs.js';
 import { authorWithFollowers, expectedEntries, feedEntries, intercept, until } from './support.js';
 
-// Four feed BatchWriteItems a fan-out: the holder freezes at its third, mid fan-out.
-const FOLLOWERS = 100;
+// Four feed BatchWriteItems a fan-out (more at full size): the holder freezes at its third, mid fan-out.
+const FOLLOWERS = proofSize(100, 200);
 const LEASE_MS = 1_500;
 const settings = { ...loadConfig({}).derived, fanoutConcurrency: 1, pollMs: 20, leaseMs: LEASE_MS };
 let db: TestDb;

@@ -20,11 +20,12 @@ import { findStream, listShards, createStreamsClient } from '../../src/derived/s
 import { uploadPhoto } from '../../src/patterns/index.js';
 import { derivedKeys } from '../../src/schema/keys.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
+import { proofSize } from '../support/proofs.js';
 import { engineEndpoint } from '../support/engine.js';
 import { authorWithFollowers, expectedEntries, feedEntries, until } from './support.js';
 
-// Four feed BatchWriteItems a fan-out: the reader hangs before its third, mid fan-out.
-const FOLLOWERS = 100;
+// Four feed BatchWriteItems a fan-out (more at full size): the reader hangs before its third, mid fan-out.
+const FOLLOWERS = proofSize(100, 300);
 const LEASE_MS = 1_500;
 let db: TestDb;
 let followers: string[];
