@@ -62,6 +62,11 @@ describe('configuration', () => {
     expect(loadConfig({ DYNAMODB_ENGINE: 'aws', AWS_REGION: 'eu-west-1' })).toMatchObject({ engine: 'aws', region: 'eu-west-1', localCredentials: false });
   });
 
+  it("loads the seed's sample size unless SAMPLE_USERS sets one", () => {
+    expect(loadConfig({}).sampleUsers).toBeUndefined();
+    expect(loadConfig({ SAMPLE_USERS: '6' }).sampleUsers).toBe(6);
+  });
+
   it.each([
     [{ DYNAMODB_ENDPOINT: 'not a url' }, /DYNAMODB_ENDPOINT/],
     [{ DYNAMODB_ENDPOINT: 'ftp://x' }, /http or https/],
@@ -71,6 +76,8 @@ describe('configuration', () => {
     // The derived table's name (`<table>-derived`) must fit DynamoDB's 255 characters.
     [{ TABLE_NAME: 't'.repeat(248) }, /3-247 characters/],
     [{ DYNAMODB_REQUEST_TIMEOUT_MS: '-1' }, /DYNAMODB_REQUEST_TIMEOUT_MS/],
+    [{ SAMPLE_USERS: '1' }, /SAMPLE_USERS must be an integer from 2 to 1000/],
+    [{ SAMPLE_USERS: 'many' }, /SAMPLE_USERS/],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
