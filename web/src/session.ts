@@ -21,7 +21,7 @@ import { createClient } from '@quick-photos/client/client';
 import { logOut, refreshSession, type Session } from '@quick-photos/client';
 
 const STORAGE_KEY = 'quick-photos.session';
-/** Whose session the server ended (a username), written just before the pair is cleared; removed by the next log-in. */
+/** Whose session the server ended (a username), written just before the pair is cleared; removed by the next log-in (a pair never outlives it). */
 const ENDED_KEY = 'quick-photos.session-ended';
 const ENDED_NOTICE = 'You were signed out. Log in again to continue.';
 const REFRESH_MARGIN_MS = 60_000;
@@ -83,15 +83,6 @@ export const signedOutNotice = signal<string | undefined>(undefined);
 /** Answers that mean the pair is dead: another attempt with it cannot succeed. */
 const ENDED_CODES = new Set(['SESSION_ENDED', 'UNAUTHORIZED']);
 
-/** Whose session the server ended, as the tab that heard of it first left word. */
-function endedFor(): string | null {
-  try {
-    return localStorage.getItem(ENDED_KEY);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * This tab's copy follows what is stored (no write: it already is). A pair that went because
  * the server ended it (another tab heard first) shows the notice here too.
@@ -100,7 +91,7 @@ function adopt(next: Stored | undefined): void {
   const previous = stored;
   stored = next;
   currentUser.value = next?.username;
-  if (previous && !next && endedFor() === previous.username) signedOutNotice.value = ENDED_NOTICE;
+  if (previous && !next && localStorage.getItem(ENDED_KEY) === previous.username) signedOutNotice.value = ENDED_NOTICE;
 }
 
 const fresh = (session: Stored): boolean => session.accessExpiresAt - Date.now() > REFRESH_MARGIN_MS;
@@ -130,9 +121,8 @@ export function startSession(session: Session): void {
   signedOutNotice.value = undefined;
 }
 
-/** The person ended the session (log-out, account deleted): no tab says "signed out". */
+/** The person ended the session (log-out, account deleted): no word left, so no tab says "signed out". */
 export function endSession(): void {
-  localStorage.removeItem(ENDED_KEY);
   localStorage.removeItem(STORAGE_KEY);
   adopt(undefined);
 }
@@ -141,8 +131,7 @@ export function endSession(): void {
 function sessionEndedByServer(): void {
   // Written before the pair goes: the other tabs' storage events arrive in the same order.
   if (stored) localStorage.setItem(ENDED_KEY, stored.username);
-  localStorage.removeItem(STORAGE_KEY);
-  adopt(undefined);
+  endSession();
   signedOutNotice.value = ENDED_NOTICE;
 }
 
