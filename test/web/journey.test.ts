@@ -78,9 +78,10 @@ async function reloadUntil(page: Page, target: () => Locator, timeoutMs = DERIVE
 
 const refreshTokenOf = (stored: string): string => (JSON.parse(stored) as { refreshToken: string }).refreshToken;
 
+/** Screenshots for a look after a run, only when asked for (WEB_SCREENSHOTS=1): no assertion reads them, and each costs a raster and a PNG. */
 async function shot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+  if (process.env.WEB_SCREENSHOTS === '1') await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
 /** Posts a photo with a caption through the API (multipart), as another client would. */
