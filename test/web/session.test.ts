@@ -208,6 +208,20 @@ describe('a session the server ended', () => {
       expect(await openOwnProfile(b, 'overheard')).toEqual({ loggedOut: true });
       await expectSignedOut(b);
       await expectSignedOut(a);
+
+      // Logged in again in tab B, tab A follows (its notice was shown there, not by a log-in of
+      // its own); a later log-out of one's own leaves no old notice in either.
+      await b.getByLabel('Username').fill('overheard');
+      await b.getByLabel('Password').fill(profile('overheard').password);
+      await b.getByRole('button', { name: 'Log in' }).click();
+      await b.getByRole('navigation', { name: 'Main' }).waitFor();
+      await a.getByRole('navigation', { name: 'Main' }).waitFor();
+      await b.goto('/settings');
+      await b.getByRole('button', { name: 'Log out', exact: true }).click();
+      await b.getByRole('button', { name: 'Log in' }).waitFor();
+      await a.getByRole('button', { name: 'Log in' }).waitFor();
+      expect(await a.getByText('You were signed out').count()).toBe(0);
+      expect(await b.getByText('You were signed out').count()).toBe(0);
     } finally {
       await context.close();
     }

@@ -85,13 +85,15 @@ const ENDED_CODES = new Set(['SESSION_ENDED', 'UNAUTHORIZED']);
 
 /**
  * This tab's copy follows what is stored (no write: it already is). A pair that went because
- * the server ended it (another tab heard first) shows the notice here too.
+ * the server ended it (another tab heard first) shows the notice here too; a pair back (a
+ * log-in, here or in another tab) ends it.
  */
 function adopt(next: Stored | undefined): void {
   const previous = stored;
   stored = next;
   currentUser.value = next?.username;
-  if (previous && !next && localStorage.getItem(ENDED_KEY) === previous.username) signedOutNotice.value = ENDED_NOTICE;
+  if (next) signedOutNotice.value = undefined;
+  else if (previous && localStorage.getItem(ENDED_KEY) === previous.username) signedOutNotice.value = ENDED_NOTICE;
 }
 
 const fresh = (session: Stored): boolean => session.accessExpiresAt - Date.now() > REFRESH_MARGIN_MS;
@@ -118,7 +120,6 @@ export function startSession(session: Session): void {
   localStorage.removeItem(ENDED_KEY);
   localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
   adopt(next);
-  signedOutNotice.value = undefined;
 }
 
 /** The person ended the session (log-out, account deleted): no word left, so no tab says "signed out". */
