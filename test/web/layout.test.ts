@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, type Session } from '../http/support.js';
 import { waitFor } from '../support/wait.js';
-import { DERIVED_WAIT_MS, inEachTheme, samplePhoto, signedInContext, VIEWPORTS, type Layout, type WebRig, startWebRig } from './support.js';
+import { DERIVED_WAIT_MS, inEachTheme, samplePhoto, signedInContext, visit, VIEWPORTS, type Layout, type WebRig, startWebRig } from './support.js';
 
 let rig: WebRig;
 /** Posts four photos (one portrait); Vera follows her; Fern is new (follows nobody, no photos). */
@@ -145,8 +145,9 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       await page.mouse.click(1, 1);
       await tip.waitFor({ state: 'detached' });
 
-      // The profile: a 3-column grid (the fourth photo starts the second row).
-      await page.goto('/u/olive');
+      // The profile: a 3-column grid (the fourth photo starts the second row). Screens after the
+      // first are opened in the app, as a tap on a link does, not loaded cold: the layout is the same.
+      await visit(page, '/u/olive');
       const cells = page.getByRole('list', { name: 'Photos' }).getByRole('listitem');
       await expect.poll(() => cells.count()).toBe(4);
       await inEachTheme(page, async () => {
@@ -161,7 +162,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       });
 
       // The photo page: the photo beside its side column on a desktop, above it on a phone.
-      await page.goto(`/p/${portraitId}`);
+      await visit(page, `/p/${portraitId}`);
       await page.getByRole('list', { name: 'Who reacted' }).waitFor({ state: 'attached' });
       await inEachTheme(page, async () => {
         const media = await box(page, '.detail-media .frame');
@@ -217,7 +218,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
 
       // The profile's grid: grey squares until its one call (the profile with its photos) answers.
       release = await hold(page, '**/v1/users/olive?expand=photos*');
-      await page.goto('/u/olive');
+      await visit(page, '/u/olive');
       await page.locator('.grid-skeleton').waitFor();
       await inEachTheme(page, () => page.locator('.grid-skeleton').waitFor());
       await release();
@@ -239,7 +240,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
         expect(await findPeople.getAttribute('href')).toBe('/search');
       });
 
-      await page.goto('/u/fern');
+      await visit(page, '/u/fern');
       const share = page.getByRole('link', { name: 'Share your first photo' });
       await share.waitFor();
       await inEachTheme(page, async () => {
@@ -252,7 +253,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       await page.getByText('No photos yet').waitFor();
       expect(await share.count()).toBe(0);
 
-      await page.goto('/activity');
+      await visit(page, '/activity');
       await page.getByText('No activity yet').waitFor();
 
       const banner = page.getByRole('status').filter({ hasText: 'offline' });

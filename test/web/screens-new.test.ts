@@ -22,7 +22,7 @@ import { waitFor } from '../support/wait.js';
 import { violations } from './axe.js';
 import { controlList } from './list-control.js';
 import { checkEmptyFailedOffline } from './list-states.js';
-import { DERIVED_WAIT_MS, postSamplePhoto, shownTheme, signedInContext, startWebRig, THEMES, VIEWPORTS, type Layout, type WebRig } from './support.js';
+import { DERIVED_WAIT_MS, postSamplePhoto, shownTheme, signedInContext, startWebRig, THEMES, visit, VIEWPORTS, type Layout, type WebRig } from './support.js';
 
 let rig: WebRig;
 /** Nova posted a tagged photo and commented on it; she follows nobody. */
@@ -153,7 +153,8 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       await check('feed');
 
       // The conversation: in the side column beside the photo on a desktop, under the photo on a phone.
-      await page.goto(`/p/${photoId}`);
+      // (The screens after the feed are opened in the app, as a tap on a link does: the same layout as a cold load.)
+      await visit(page, `/p/${photoId}`);
       await page.locator('ul[aria-label="Comment list"] li').first().waitFor();
       await page.getByRole('textbox', { name: 'Add a comment' }).waitFor();
       const media = await box(page, '.detail-media .frame');
@@ -173,20 +174,20 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       await check('photo');
 
       // A tag's page: a grid of square cells, within the window.
-      await page.goto('/t/sunrise');
+      await visit(page, '/t/sunrise');
       await page.getByRole('list', { name: 'Photos tagged sunrise' }).getByRole('listitem').first().waitFor();
       const square = await box(page, 'ul[aria-label="Photos tagged sunrise"] li');
       expect(square.width).toBeCloseTo(square.height, 0);
       expect(square.width).toBeLessThan(viewport.width / 2);
       await check('tag');
 
-      await page.goto('/u/nova/following');
+      await visit(page, '/u/nova/following');
       await page.getByText('Nobody yet').waitFor();
       await check('following');
 
       // Settings: the switch that saves itself stands in its own card, not under the profile form's Save;
       // the push opt-in and the sessions list are cards in the same column.
-      await page.goto('/settings');
+      await visit(page, '/settings');
       await page.getByRole('heading', { name: 'Notifications' }).waitFor();
       await page.locator('ul.sessions li').first().waitFor();
       await page.locator('section[aria-labelledby="section-privacy"]').getByLabel(/Private account/).waitFor();

@@ -127,6 +127,9 @@ describe('a session shared by several tabs', () => {
       // Tab B shows the log-in form at once, without a request or a reload of its own.
       await b.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 3_000 });
       expect(await storedPair(b)).toBeNull();
+      // One's own log-out is no news: neither tab says "You were signed out".
+      expect(await a.getByText('You were signed out').count()).toBe(0);
+      expect(await b.getByText('You were signed out').count()).toBe(0);
     } finally {
       await context.close();
     }
@@ -162,8 +165,8 @@ describe('a session the server ended', () => {
       await expectSignedOut(a);
       // Refused by the profile's call, or first by the event stream's ticket: a call answered 401.
       expect(answers.some((path) => path === '/v1/users/evicted' || path === '/v1/me/events/ticket')).toBe(true);
-      // The other tab follows (the pair is gone from the shared storage).
-      await b.getByRole('button', { name: 'Log in' }).waitFor();
+      // The other tab follows (the pair is gone from the shared storage), and says why too.
+      await expectSignedOut(b);
       // Logging in again clears the notice.
       await a.getByLabel('Username').fill('evicted');
       await a.getByLabel('Password').fill(profile('evicted').password);
@@ -186,6 +189,39 @@ describe('a session the server ended', () => {
       }, LATER_MS);
       expect(await openOwnProfile(a, 'expired')).toEqual({ loggedOut: true });
       await expectSignedOut(a);
+    } finally {
+      await context.close();
+    }
+  });
+
+  // The tab that hears first clears the shared pair; the others follow through the storage
+  // event, and must say why as well (once the flake: the other tab's stream heard first).
+  it('says so in every tab, when another tab heard of it first', async () => {
+    const { context, a, b } = await twoTabs('overheard');
+    try {
+      await logOutEverywhereElsewhere('overheard');
+      // Tab B alone runs past the access token's life: its refresh is refused, and it clears the pair.
+      await b.evaluate((later) => {
+        const realNow = Date.now.bind(Date);
+        Date.now = () => realNow() + later;
+      }, LATER_MS);
+      expect(await openOwnProfile(b, 'overheard')).toEqual({ loggedOut: true });
+      await expectSignedOut(b);
+      await expectSignedOut(a);
+
+      // Logged in again in tab B, tab A follows (its notice was shown there, not by a log-in of
+      // its own); a later log-out of one's own leaves no old notice in either.
+      await b.getByLabel('Username').fill('overheard');
+      await b.getByLabel('Password').fill(profile('overheard').password);
+      await b.getByRole('button', { name: 'Log in' }).click();
+      await b.getByRole('navigation', { name: 'Main' }).waitFor();
+      await a.getByRole('navigation', { name: 'Main' }).waitFor();
+      await b.goto('/settings');
+      await b.getByRole('button', { name: 'Log out', exact: true }).click();
+      await b.getByRole('button', { name: 'Log in' }).waitFor();
+      await a.getByRole('button', { name: 'Log in' }).waitFor();
+      expect(await a.getByText('You were signed out').count()).toBe(0);
+      expect(await b.getByText('You were signed out').count()).toBe(0);
     } finally {
       await context.close();
     }

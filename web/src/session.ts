@@ -13,12 +13,17 @@
  * The server may end the session at any time (log-out elsewhere, log out everywhere, a password
  * change, suspension, deletion): any answer 401 SESSION_ENDED (or a refused refresh) drops the
  * pair and shows the log-in screen with `signedOutNotice`, instead of each screen's raw error.
+ * Every tab that held that pair says so, not only the one that heard first: the reason travels
+ * with the cleared pair through storage (`ENDED_KEY`), and a person's own log-out writes none.
  */
 import { signal } from '@preact/signals';
 import { createClient } from '@quick-photos/client/client';
 import { logOut, refreshSession, type Session } from '@quick-photos/client';
 
 const STORAGE_KEY = 'quick-photos.session';
+/** Whose session the server ended (a username), written just before the pair is cleared; removed by the next log-in (a pair never outlives it). */
+const ENDED_KEY = 'quick-photos.session-ended';
+const ENDED_NOTICE = 'You were signed out. Log in again to continue.';
 const REFRESH_MARGIN_MS = 60_000;
 
 interface Stored {
@@ -78,10 +83,17 @@ export const signedOutNotice = signal<string | undefined>(undefined);
 /** Answers that mean the pair is dead: another attempt with it cannot succeed. */
 const ENDED_CODES = new Set(['SESSION_ENDED', 'UNAUTHORIZED']);
 
-/** This tab's copy follows what is stored (no write: it already is). */
+/**
+ * This tab's copy follows what is stored (no write: it already is). A pair that went because
+ * the server ended it (another tab heard first) shows the notice here too; a pair back (a
+ * log-in, here or in another tab) ends it.
+ */
 function adopt(next: Stored | undefined): void {
+  const previous = stored;
   stored = next;
   currentUser.value = next?.username;
+  if (next) signedOutNotice.value = undefined;
+  else if (previous && localStorage.getItem(ENDED_KEY) === previous.username) signedOutNotice.value = ENDED_NOTICE;
 }
 
 const fresh = (session: Stored): boolean => session.accessExpiresAt - Date.now() > REFRESH_MARGIN_MS;
@@ -105,20 +117,23 @@ export function startSession(session: Session): void {
     refreshToken: session.refreshToken,
     accessExpiresAt: Date.now() + session.expiresIn * 1000,
   };
+  localStorage.removeItem(ENDED_KEY);
   localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
   adopt(next);
-  signedOutNotice.value = undefined;
 }
 
+/** The person ended the session (log-out, account deleted): no word left, so no tab says "signed out". */
 export function endSession(): void {
   localStorage.removeItem(STORAGE_KEY);
   adopt(undefined);
 }
 
-/** The server ended the session (not a log-out from this tab): drop it and say so on the log-in screen. */
+/** The server ended the session (not a log-out from this tab): drop it and say so on the log-in screen, in every tab. */
 function sessionEndedByServer(): void {
+  // Written before the pair goes: the other tabs' storage events arrive in the same order.
+  if (stored) localStorage.setItem(ENDED_KEY, stored.username);
   endSession();
-  signedOutNotice.value = 'You were signed out. Log in again to continue.';
+  signedOutNotice.value = ENDED_NOTICE;
 }
 
 const sameSession = (a: Stored | undefined, b: Stored | undefined): boolean => a?.refreshToken === b?.refreshToken;
