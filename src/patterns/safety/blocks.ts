@@ -5,13 +5,13 @@
  * follow or reaction serialize inside DynamoDB: whichever commits second fails its condition.
  */
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { assertUsername } from '../../schema/entities.js';
 import { Block } from '../../schema/entities/index.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
-import { backoff, batchGet, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { backoff, batchGet, call, conditional, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { ACTIVE_USER, activeFor, inactiveUser } from '../guards.js';
 import { safetyErrors } from './errors.js';
 import { setCounterIf } from '../repair.js';
@@ -199,4 +199,39 @@ export async function listBlocks(db: Db, blockerName: string, page: PageRequest 
  */
 export function repairBlockCounter(db: Db, username: string, counter: 'blocking' | 'blockedBy', stored: unknown, actual: number): Promise<boolean> {
   return setCounterIf(db, keys.user(username), [counter], stored, actual);
+}
+
+/**
+ * Doctor's repair of `blockingNames` or `blockedByNames`: set to `expected` (removed when empty),
+ * if the set is still what the audit read (`stored`; undefined: still absent).
+ */
+export function repairBlockNames(db: Db, username: string, attribute: 'blockingNames' | 'blockedByNames', stored: string[] | undefined, expected: string[]): Promise<boolean> {
+  const was = stored === undefined || stored.length === 0 ? 'attribute_not_exists(#names)' : '#names = :stored';
+  return conditional(db, 'repairBlockNames', () =>
+    db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.user(username),
+        UpdateExpression: expected.length === 0 ? 'REMOVE #names' : 'SET #names = :expected',
+        ConditionExpression: `attribute_exists(PK) AND ${was}`,
+        ExpressionAttributeNames: { '#names': attribute },
+        ...(expected.length === 0 && (stored === undefined || stored.length === 0)
+          ? {}
+          : { ExpressionAttributeValues: { ...(expected.length === 0 ? {} : { ':expected': new Set(expected) }), ...(stored === undefined || stored.length === 0 ? {} : { ':stored': new Set(stored) }) } }),
+      }),
+    ),
+  );
+}
+
+/**
+ * What `blockingNames` / `blockedByNames` should hold given the names the block items give:
+ * all of them up to BLOCK_NAMES_MAX; past it, the stored names that are still blocked (any
+ * subset is sound: pages then read the block items). Undefined when `stored` is right.
+ */
+export function expectedBlockNames(stored: string[] | undefined, actual: string[]): string[] | undefined {
+  const have = stored ?? [];
+  const real = new Set(actual);
+  const sound = have.length <= BLOCK_NAMES_MAX && have.every((n) => real.has(n));
+  if (actual.length <= BLOCK_NAMES_MAX) return sound && have.length === actual.length ? undefined : [...actual].sort();
+  return sound ? undefined : have.filter((n) => real.has(n)).slice(0, BLOCK_NAMES_MAX).sort();
 }
