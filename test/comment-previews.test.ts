@@ -7,6 +7,7 @@
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditComments } from '../src/admin/comment-doctor.js';
 import { loadConfig } from '../src/config.js';
 import { derivedDb } from '../src/derived/store/index.js';
 import { commentSummaryView } from '../src/derived/views/comment-summary.js';
@@ -171,6 +172,16 @@ describe("third parties' comment previews on list pages", () => {
     } finally {
       await db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.photo('owner', photos.pal.timestamp), UpdateExpression: 'SET commentPreviews = :p', ExpressionAttributeValues: { ':p': item?.commentPreviews as unknown } }));
     }
+  });
+
+  it('doctor finds a stored author status that is not the author\'s (or none) and derives the summary again', async () => {
+    await db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.photo('owner', photos.pal.timestamp), UpdateExpression: 'SET commentPreviews[0].authorOpen = :f', ExpressionAttributeValues: { ':f': false } }));
+    await db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.photo('owner', photos.blocked.timestamp), UpdateExpression: 'REMOVE commentPreviews[0].authorOpen' }));
+    const report = await auditComments(db.doc, db.table);
+    expect(report.problems.map((p) => p.type === 'comment-summary' && p.timestamp).sort()).toEqual([photos.pal.timestamp, photos.blocked.timestamp].sort());
+    expect((await auditComments(db.doc, db.table, { fix: true })).remaining).toEqual([]);
+    expect((await photoItem('pal'))?.commentPreviews).toEqual([expect.objectContaining({ author: 'pal', authorOpen: true })]);
+    expect((await photoItem('blocked'))?.commentPreviews).toEqual([expect.objectContaining({ author: 'blocked', authorOpen: true })]);
   });
 
   it('go with their author\'s account; the name registered again inherits none', async () => {

@@ -26,10 +26,11 @@ export function storedSummary(photo: Photo): CommentSummary {
   return { commentCount: photo.commentCount ?? 0, previews: photo.commentPreviews ?? [] };
 }
 
-/** Whether the Photo item's summary is what the shards say. */
+/** Whether the Photo item's summary is what the shards say (and, where `truth` states it, each author's status). */
 export function summaryMatches(photo: Photo, truth: CommentSummary): boolean {
   const stored = storedSummary(photo);
-  const same = (a: CommentPreview, b: CommentPreview | undefined) => b !== undefined && a.timestamp === b.timestamp && a.author === b.author && a.text === b.text;
+  const same = (a: CommentPreview, b: CommentPreview | undefined) =>
+    b !== undefined && a.timestamp === b.timestamp && a.author === b.author && a.text === b.text && (b.authorOpen === undefined || a.authorOpen === b.authorOpen);
   return stored.commentCount === truth.commentCount && stored.previews.length === truth.previews.length && stored.previews.every((p, i) => same(p, truth.previews[i]));
 }
 
