@@ -16,18 +16,22 @@
  */
 import { authorOpen, rederiveAuthorPreviews, writeCommentSummary } from '../../patterns/comment-summary.js';
 import { parseKey } from '../../schema/keys.js';
-import type { DerivedView } from '../apply.js';
+import type { ApplyProgress, DerivedView } from '../apply.js';
 import type { Change } from '../records.js';
 import type { ViewContext } from './context.js';
 
 export function commentSummaryView(ctx: ViewContext): DerivedView {
   return {
     name: 'comment-summary',
-    async apply(change: Change): Promise<void> {
+    async apply(change: Change, progress?: ApplyProgress): Promise<void> {
       const kind = parseKey(change.key)?.kind;
       if (kind === 'user' && change.event === 'MODIFY') {
         const username = change.newImage?.username;
-        if (typeof username === 'string' && authorOpen(change.oldImage) !== authorOpen(change.newImage)) await rederiveAuthorPreviews(ctx.db, username);
+        if (typeof username !== 'string' || authorOpen(change.oldImage) === authorOpen(change.newImage)) return;
+        // A prolific author's photos take a while: each write derives from the current state, so
+        // records of other keys (a comment on one of those photos) may go meanwhile.
+        progress?.detach();
+        await rederiveAuthorPreviews(ctx.db, username);
         return;
       }
       if (kind !== 'commentCount') return;
