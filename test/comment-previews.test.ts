@@ -31,6 +31,7 @@ import {
   uploadPhoto,
   viewOf,
 } from '../src/patterns/index.js';
+import { BLOCK_NAMES_MAX } from '../src/patterns/safety/blocks.js';
 import { keys } from '../src/schema/keys.js';
 import { intercept, replayStream } from './derived/support.js';
 import { createTestDb, type TestDb } from './support/db.js';
@@ -198,5 +199,37 @@ describe("third parties' comment previews on list pages", () => {
     const before = await Promise.all(AUTHORS.map(photoItem));
     expect(await replayStream(db, [commentSummaryView({ db, derived: derivedDb(db), settings })])).toBeGreaterThan(0);
     expect(await Promise.all(AUTHORS.map(photoItem))).toEqual(before);
+  });
+});
+
+describe('block name sets on the User item', () => {
+  const userItem = async (u: string) => (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(u), ConsistentRead: true }))).Item;
+
+  it('stop growing at BLOCK_NAMES_MAX: the block is counted, the name not kept, and pages read the block items', async () => {
+    await user('hoarder');
+    await user('one-more');
+    // As 1,000 blocks would leave it (names of accounts that need not exist for the set's bound).
+    const full = new Set(Array.from({ length: BLOCK_NAMES_MAX }, (_, i) => `name${String(i).padStart(4, '0')}`));
+    await db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.user('hoarder'), UpdateExpression: 'SET blocking = :n, blockingNames = :s', ExpressionAttributeValues: { ':n': BLOCK_NAMES_MAX, ':s': full } }));
+    await blockUser(db, 'hoarder', 'one-more');
+    const item = await userItem('hoarder');
+    expect(item?.blocking).toBe(BLOCK_NAMES_MAX + 1);
+    expect((item?.blockingNames as Set<string>).size).toBe(BLOCK_NAMES_MAX);
+    expect((item?.blockingNames as Set<string>).has('one-more')).toBe(false);
+    // The blocked side's set has room: it names the hoarder.
+    expect((await userItem('one-more'))?.blockedByNames).toEqual(new Set(['hoarder']));
+  });
+
+  it("leave the other party's set when an account is deleted, both ways", async () => {
+    await user('leaver');
+    await blockUser(db, 'viewer', 'leaver');
+    await blockUser(db, 'leaver', 'viewer');
+    expect(await userItem('viewer')).toMatchObject({ blockingNames: new Set(['leaver']), blockedByNames: new Set(['leaver']) });
+    await startAccountDeletion(db, 'leaver');
+    expect(await finishDeletion(db, 'leaver', { deleteFiles: () => Promise.resolve(), deleteUserFiles: () => Promise.resolve() })).toBe('done');
+    const viewer = await userItem('viewer');
+    expect(viewer).toMatchObject({ blocking: 0, blockedBy: 0 });
+    expect(viewer?.blockingNames).toBeUndefined();
+    expect(viewer?.blockedByNames).toBeUndefined();
   });
 });
