@@ -18,6 +18,7 @@ import {
   createUser,
   finishDeletion,
   followUser,
+  getExplore,
   getFeed,
   getTagPhotos,
   listPhotosForViewer,
@@ -32,7 +33,7 @@ import {
   viewOf,
 } from '../src/patterns/index.js';
 import { BLOCK_NAMES_MAX } from '../src/patterns/safety/blocks.js';
-import { keys } from '../src/schema/keys.js';
+import { EXPLORE_SHARDS, keys } from '../src/schema/keys.js';
 import { intercept, replayStream } from './derived/support.js';
 import { createTestDb, type TestDb } from './support/db.js';
 
@@ -91,6 +92,10 @@ describe("third parties' comment previews on list pages", () => {
     // The feed: Query + BatchGetItem (content, viewer state, the viewer's item); no big accounts.
     expect(await requestsOf((on) => getFeed(on, 'viewer', { limit: 16 }))).toEqual({ Query: 1, BatchGetItem: 1 });
     expect(await requestsOf((on) => getTagPhotos(on, 'viewer', 'previews'))).toEqual({ Query: 1, BatchGetItem: 1 });
+    // Explore (pal follows nobody): its shards' Queries + one BatchGetItem, previews by others included.
+    const explore = await getExplore(db, 'pal');
+    expect(explore.items.flatMap((i) => i.comments.previews.map((p) => p.author))).toEqual(expect.arrayContaining(['sus', 'priv']));
+    expect(await requestsOf((on) => getExplore(on, 'pal'))).toEqual({ Query: EXPLORE_SHARDS, BatchGetItem: 1 });
     // A user's photos after the guard's read (viewOf: it gave the viewer's blocks): Query + BatchGetItem.
     const view = await viewOf(db, 'owner', 'viewer');
     const blocks = { blocking: view.viewerBlocking, blockedBy: view.viewerBlockedBy, ...(view.viewerBlockNames ? { names: view.viewerBlockNames } : {}) };
