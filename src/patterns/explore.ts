@@ -76,7 +76,7 @@ export async function getExplore(db: Db, viewer: string, page: PageRequest = {})
     viewer,
     authors,
     live.map((e) => ({ username: e.author, timestamp: e.timestamp })),
-    [...live.map((e) => keys.photo(e.author, e.timestamp)), ...authors.map((a) => keys.user(a)), viewerKey],
+    [...live.map((e) => keys.photo(e.author, e.timestamp)), ...authors.map((a) => keys.user(a)), ...(live.length > 0 ? [viewerKey] : [])],
     { blocks: true },
   );
   const photos = new Map<string, Photo>();

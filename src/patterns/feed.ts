@@ -177,10 +177,10 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
   const photoKeys = live.filter((c) => !c.photo).map((c) => keys.photo(c.author, c.timestamp));
   // Content and viewer state in one BatchGetItem (the profiles and photos as its extra keys).
   const refs = live.map((c) => ({ username: c.author, timestamp: c.timestamp }));
-  // The reader's own item rides too (a key, not a request): its block names decide the comment
+  // The reader's own item rides too (a key, not a request; none on an empty page): its block names decide the comment
   // previews (batchGet checks the request's session on it, as on any batch that names it).
   const readerKey = keys.user(reader);
-  const state = await viewerState(db, reader, authors, refs, [...photoKeys, ...authors.map((a) => keys.user(a)), readerKey]);
+  const state = await viewerState(db, reader, authors, refs, [...photoKeys, ...authors.map((a) => keys.user(a)), ...(live.length > 0 ? [readerKey] : [])]);
   const readerItem = state.extra.find((i) => i.PK === readerKey.PK && i.SK === readerKey.SK);
   const content = state.extra;
   const photos = new Map<string, Photo>();
