@@ -32,6 +32,7 @@ import {
   uploadPhoto,
   viewOf,
 } from '../src/patterns/index.js';
+import { visiblePreviews } from '../src/patterns/comment-counts.js';
 import { BLOCK_NAMES_MAX } from '../src/patterns/safety/blocks.js';
 import { EXPLORE_SHARDS, keys } from '../src/schema/keys.js';
 import { intercept, replayStream } from './derived/support.js';
@@ -204,6 +205,24 @@ describe("third parties' comment previews on list pages", () => {
     const before = await Promise.all(AUTHORS.map(photoItem));
     expect(await replayStream(db, [commentSummaryView({ db, derived: derivedDb(db), settings })])).toBeGreaterThan(0);
     expect(await Promise.all(AUTHORS.map(photoItem))).toEqual(before);
+  });
+});
+
+describe('a preview whose author the page read live', () => {
+  const card = (authorOpen: boolean) => ({ photo: { username: 'owner', timestamp: '2026-01-01T00:00:00' }, comments: { commentCount: 1, previews: [{ timestamp: '2026-01-01T00:01:00', author: 'x', text: 'hi', authorOpen }] } });
+  const live = (attributes: Record<string, unknown>) => new Map([['x', { ...keys.user('x'), username: 'x', ...attributes }]]);
+  const none = { blocking: 0, blockedBy: 0 };
+
+  it('goes by the live item over the stored status, with no request: suspended now, or private and followed', async () => {
+    const counts = await requestsOf(async (on) => {
+      const [suspended] = await visiblePreviews(on, 'viewer', [card(true)], { live: live({ suspendedAt: '2026-01-01T00:02:00' }), follows: () => true, blocks: none });
+      expect(suspended?.comments.previews).toEqual([]);
+      const [followed] = await visiblePreviews(on, 'viewer', [card(false)], { live: live({ private: true }), follows: (u) => u === 'x', blocks: none });
+      expect(followed?.comments.previews).toEqual([{ timestamp: '2026-01-01T00:01:00', author: 'x', text: 'hi' }]);
+      const [notFollowed] = await visiblePreviews(on, 'viewer', [card(true)], { live: live({ private: true }), follows: () => false, blocks: none });
+      expect(notFollowed?.comments.previews).toEqual([]);
+    });
+    expect(counts).toEqual({});
   });
 });
 
