@@ -606,6 +606,15 @@ describe('feed page cost with 0, 1 and 25 big accounts followed', () => {
       put: { ...Photo.encode({ username: a, timestamp: `2026-01-0${k + 1}T00:${String(i + 10).padStart(2, '0')}:00`, location: 'file:///p.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
     }))));
     await deriveLoaded(fdb, buildViews(fdb, testConfig({ FEED_FANOUT_THRESHOLD: '4' }).derived));
+    // A third party (fan1, followed by no reader) comments on every newest photo: each page's
+    // previews are by someone the page does not read, summarized as the comment-summary view does.
+    const { postComment } = await import('../src/patterns/index.js');
+    const { writeCommentSummary } = await import('../src/patterns/comment-summary.js');
+    for (const a of [...BIG, ...SMALL]) {
+      const photo = { username: a, timestamp: `2026-01-02T00:${String([...BIG, ...SMALL].indexOf(a) + 10).padStart(2, '0')}:00` };
+      await postComment(fdb, { author: 'fan1', photoOwner: a, photoTimestamp: photo.timestamp, text: 'nice' });
+      await writeCommentSummary(fdb, photo);
+    }
     meter = attachMetrics(fdb.client);
   }, 180_000);
 
@@ -615,22 +624,48 @@ describe('feed page cost with 0, 1 and 25 big accounts followed', () => {
   });
 
   it.each([
-    // The comment summaries ride on the photos: the page's budget as before comments.
+    // The comment summaries ride on the photos, and third parties' previews are decided from the
+    // page's own batch (the authors' stored status, the reader's block names): the budget as before comments.
     ['reader0', 0, { Query: 1, BatchGetItem: 1 }],
     ['reader1', 1, { Query: 1, BatchGetItem: 2 }],
     ['reader25', 25, { Query: 1, BatchGetItem: 2 }],
   ] as const)('%s (%i big accounts): every page in %o', async (reader, big, cost) => {
     let cursor: string | undefined;
     const authors = new Set<string>();
+    let seenPreviews = false;
     let pages = 0;
     do {
       let page: Awaited<ReturnType<typeof getFeed>> | undefined;
       expect(await requestsOf(async () => (page = await getFeed(fdb, reader, { limit: 10, ...(cursor ? { cursor } : {}) })), meter)).toEqual(cost);
       for (const item of page!.items) authors.add(item.author.username);
+      if (page!.items.some((i) => i.comments.previews.some((p) => p.author === 'fan1'))) seenPreviews = true;
       cursor = page!.nextCursor;
       pages++;
     } while (cursor);
     expect(pages).toBeGreaterThan(1);
     expect([...authors].filter((a) => a.startsWith('bigacct')).length).toBe(big);
+    expect(seenPreviews).toBe(true);
+  });
+
+  it('a reader with blocks: the same budget; past the names their item keeps, one BatchGetItem more (the block items)', async () => {
+    const { blockUser, unblockUser } = await import('../src/patterns/index.js');
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const previews = async () => (await getFeed(fdb, 'reader0', { limit: 10 })).items.flatMap((i) => i.comments.previews.map((p) => p.author));
+    expect(await previews()).toContain('fan1');
+    await blockUser(fdb, 'reader0', 'fan2');
+    await blockUser(fdb, 'fan3', 'reader0');
+    try {
+      expect(await requestsOf(() => getFeed(fdb, 'reader0', { limit: 10 }), meter)).toEqual({ Query: 1, BatchGetItem: 1 });
+      await blockUser(fdb, 'reader0', 'fan1');
+      expect(await requestsOf(() => getFeed(fdb, 'reader0', { limit: 10 }), meter)).toEqual({ Query: 1, BatchGetItem: 1 });
+      expect(await previews()).not.toContain('fan1');
+      // As a reader blocking more than BLOCK_NAMES_MAX users is: the counter above the names kept.
+      await fdb.doc.send(new UpdateCommand({ TableName: fdb.table, Key: keys.user('reader0'), UpdateExpression: 'SET blocking = blocking + :n', ExpressionAttributeValues: { ':n': 1_000 } }));
+      expect(await requestsOf(() => getFeed(fdb, 'reader0', { limit: 10 }), meter)).toEqual({ Query: 1, BatchGetItem: 2 });
+      expect(await previews()).not.toContain('fan1');
+      await fdb.doc.send(new UpdateCommand({ TableName: fdb.table, Key: keys.user('reader0'), UpdateExpression: 'SET blocking = blocking - :n', ExpressionAttributeValues: { ':n': 1_000 } }));
+    } finally {
+      for (const [blocker, blocked] of [['reader0', 'fan1'], ['reader0', 'fan2'], ['fan3', 'reader0']] as const) await unblockUser(fdb, blocker, blocked).catch(() => undefined);
+    }
   });
 });

@@ -42,8 +42,9 @@ describe('doctor: social safety', () => {
 
     const audit = await auditSafety(db.doc, db.table);
     expect(audit.problems.map((p) => p.type).sort()).toEqual(
-      // The raw block also leaves ann's blockedBy (who blocks her, for list filters) at 0.
-      ['blocked-follow', 'blocked-request', 'blocking-counter', 'private-mark', 'request-beside-follow', 'blocking-counter', 'blocked-by-counter'].sort(),
+      // The raw block also leaves ann's blockedBy (who blocks her, for list filters) at 0, and
+      // neither name in the other's set (ben's blockingNames, ann's blockedByNames).
+      ['blocked-follow', 'blocked-request', 'blocking-counter', 'private-mark', 'request-beside-follow', 'blocking-counter', 'blocked-by-counter', 'block-names', 'block-names'].sort(),
     );
 
     const fixed = await auditSafety(db.doc, db.table, { fix: true });
@@ -53,6 +54,24 @@ describe('doctor: social safety', () => {
     expect((await getUser(db, 'ann')).following).toBe(0);
     const annItem = await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user('ann') }));
     expect(annItem.Item?.blockedBy).toBe(1);
+    expect(annItem.Item?.blockedByNames).toEqual(new Set(['ben']));
     expect((await auditTable(db.doc, db.table)).problems).toEqual([]);
+  });
+
+  it("finds block name sets that differ from the block items (a name missing, a name left over) and repairs them if still as read", async () => {
+    // cat blocks dan (the first test): cat's set loses dan and gains a stranger; dan's is gone.
+    await db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.user('cat'), UpdateExpression: 'SET blockingNames = :s', ExpressionAttributeValues: { ':s': new Set(['ann', 'stranger']) } }));
+    await db.doc.send(new UpdateCommand({ TableName: db.table, Key: keys.user('dan'), UpdateExpression: 'REMOVE blockedByNames' }));
+    const audit = await auditSafety(db.doc, db.table);
+    expect(audit.problems).toEqual([
+      expect.objectContaining({ type: 'block-names', username: 'cat', attribute: 'blockingNames', stored: ['ann', 'stranger'], expected: ['dan'] }),
+      expect.objectContaining({ type: 'block-names', username: 'dan', attribute: 'blockedByNames', stored: undefined, expected: ['cat'] }),
+    ]);
+    const fixed = await auditSafety(db.doc, db.table, { fix: true });
+    expect(fixed.fixed).toBe(2);
+    expect(fixed.remaining).toEqual([]);
+    const item = async (u: string) => (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(u) }))).Item;
+    expect((await item('cat'))?.blockingNames).toEqual(new Set(['dan']));
+    expect((await item('dan'))?.blockedByNames).toEqual(new Set(['cat']));
   });
 });

@@ -17,7 +17,7 @@ import { Comment, CommentCount, CommentLike, commentKey, CommentRef, Photo } fro
 import { classifyKey, COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
 import { forEachTableItem } from '../patterns/audit/index.js';
 import { commentSummary, repairCommentCount } from '../patterns/comment-counts.js';
-import { storedSummary, summaryMatches, writeCommentSummary } from '../patterns/comment-summary.js';
+import { authorOpen, storedSummary, summaryMatches, writeCommentSummary } from '../patterns/comment-summary.js';
 import { absent, deleteIf, operatorDb, setCounterIf } from '../patterns/repair.js';
 
 export type CommentProblem =
@@ -56,9 +56,12 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
   const shards = new Map<string, { owner: string; timestamp: string; stored: (number | undefined)[] }>();
   const refs: { key: ItemKey; comment: ItemKey }[] = [];
   const likes: { key: ItemKey; comment: ItemKey }[] = [];
+  /** Users whose previews show on list pages (`authorOpen`): what each stored preview should say. */
+  const open = new Set<string>();
   const onItem = (item: RawItem) => {
     const key = { PK: String(item.PK), SK: String(item.SK) };
     const kind = classifyKey(key);
+    if (kind.kind === 'user' && authorOpen(item)) open.add(kind.username);
     if (kind.kind === 'photo') {
       photos.add(id(key));
       if (Photo.is(item)) photoItems.set(id(key), Photo.decode(item));
@@ -119,7 +122,8 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
   }
   for (const [photoId, photo] of photoItems) {
     if (!shardItems.has(photoId) && photo.commentCount === undefined) continue;
-    const truth = commentSummary(shardItems.get(photoId) ?? [], photo);
+    const shardTruth = commentSummary(shardItems.get(photoId) ?? [], photo);
+    const truth = { ...shardTruth, previews: shardTruth.previews.map((p) => ({ ...p, authorOpen: open.has(p.author) })) };
     if (!summaryMatches(photo, truth)) problems.push({ type: 'comment-summary', owner: photo.username, timestamp: photo.timestamp, stored: storedSummary(photo).commentCount, actual: truth.commentCount });
   }
   for (const { key, comment, replies, likes: liked } of comments.values()) {

@@ -6,6 +6,8 @@
  *    delete the request);
  *  - each user's `blocking` equals its block items (repair: conditional set);
  *  - each user's `blockedBy` equals the block items naming it as blocked (repair: conditional set);
+ *  - each user's `blockingNames` / `blockedByNames` hold those names, up to BLOCK_NAMES_MAX, and
+ *    no other (repair: conditional set);
  *  - the private mark exists exactly when the User item says `private` (repair: put/delete).
  * One Scan of its own; every repair is conditional on what the audit read (the block still
  * there, the follow still there, `private` still what it was), and a re-audit says what is left.
@@ -16,7 +18,7 @@ import { classifyKey, classifySafetyKey, keys, type ItemKey } from '../schema/ke
 import { forEachTableItem } from '../patterns/audit/index.js';
 import { removeFollowIf } from '../patterns/follows.js';
 import { deleteIf, operatorDb, present } from '../patterns/repair.js';
-import { repairBlockCounter } from '../patterns/safety/blocks.js';
+import { expectedBlockNames, repairBlockCounter, repairBlockNames } from '../patterns/safety/blocks.js';
 import { repairPrivateMark } from '../patterns/safety/requests.js';
 
 export type SafetyProblem =
@@ -25,7 +27,8 @@ export type SafetyProblem =
   | { type: 'request-beside-follow'; key: ItemKey; requester: string; target: string }
   | { type: 'blocking-counter'; key: ItemKey; username: string; stored: unknown; actual: number }
   | { type: 'blocked-by-counter'; key: ItemKey; username: string; stored: unknown; actual: number }
-  | { type: 'private-mark'; key: ItemKey; username: string; private: boolean };
+  | { type: 'private-mark'; key: ItemKey; username: string; private: boolean }
+  | { type: 'block-names'; key: ItemKey; username: string; attribute: 'blockingNames' | 'blockedByNames'; stored: string[] | undefined; expected: string[] };
 
 export interface SafetyReport {
   blocks: number;
@@ -49,6 +52,8 @@ export function describeSafetyProblem(p: SafetyProblem): string {
       return `user ${p.username}: blockedBy is ${String(p.stored)} but ${p.actual} users block it`;
     case 'private-mark':
       return `user ${p.username}: the private mark ${p.private ? 'is missing' : 'remains'} for a ${p.private ? 'private' : 'public'} account`;
+    case 'block-names':
+      return `user ${p.username}: ${p.attribute} holds ${p.stored?.length ?? 0} names, not the ${p.expected.length} the block items give`;
   }
 }
 
@@ -56,10 +61,13 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
   const blocks = new Set<string>();
   const blockingOf = new Map<string, number>();
   const blockedByOf = new Map<string, number>();
+  const namesOf = { blockingNames: new Map<string, string[]>(), blockedByNames: new Map<string, string[]>() };
   const follows = new Set<string>();
   const followItems: { follower: string; followed: string; key: ItemKey }[] = [];
   const requests: { requester: string; target: string; key: ItemKey }[] = [];
-  const users = new Map<string, { blocking: unknown; blockedBy: unknown; private: boolean }>();
+  const users = new Map<string, { blocking: unknown; blockedBy: unknown; private: boolean; blockingNames: string[] | undefined; blockedByNames: string[] | undefined }>();
+  const names = (value: unknown): string[] | undefined => (value instanceof Set || Array.isArray(value) ? [...(value as Iterable<unknown>)].map(String).sort() : undefined);
+  const add = (map: Map<string, string[]>, user: string, name: string) => map.set(user, [...(map.get(user) ?? []), name]);
   const marks = new Set<string>();
   const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
 
@@ -71,11 +79,15 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
         blocks.add(pairKey(safety.blocker, safety.blocked));
         blockingOf.set(safety.blocker, (blockingOf.get(safety.blocker) ?? 0) + 1);
         blockedByOf.set(safety.blocked, (blockedByOf.get(safety.blocked) ?? 0) + 1);
+        add(namesOf.blockingNames, safety.blocker, safety.blocked);
+        add(namesOf.blockedByNames, safety.blocked, safety.blocker);
       } else if (safety?.kind === 'follow-request') requests.push({ requester: safety.requester, target: safety.target, key });
       else if (safety?.kind === 'private-mark') marks.add(safety.username);
       else {
         const kind = classifyKey(key);
-        if (kind.kind === 'user') users.set(kind.username, { blocking: item.blocking, blockedBy: item.blockedBy, private: item.private === true });
+        if (kind.kind === 'user') {
+          users.set(kind.username, { blocking: item.blocking, blockedBy: item.blockedBy, private: item.private === true, blockingNames: names(item.blockingNames), blockedByNames: names(item.blockedByNames) });
+        }
         if (kind.kind === 'friendship') {
           follows.add(pairKey(kind.follower, kind.followed));
           followItems.push({ follower: kind.follower, followed: kind.followed, key });
@@ -104,6 +116,10 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
     const blockedBy = blockedByOf.get(username) ?? 0;
     if ((user.blockedBy ?? 0) !== blockedBy) problems.push({ type: 'blocked-by-counter', key: keys.user(username), username, stored: user.blockedBy, actual: blockedBy });
     if (user.private !== marks.has(username)) problems.push({ type: 'private-mark', key: keys.privateMark(username), username, private: user.private });
+    for (const attribute of ['blockingNames', 'blockedByNames'] as const) {
+      const expected = expectedBlockNames(user[attribute], namesOf[attribute].get(username) ?? []);
+      if (expected) problems.push({ type: 'block-names', key: keys.user(username), username, attribute, stored: user[attribute], expected });
+    }
   }
   return { blocks: blocks.size, requests: requests.length, problems };
 }
@@ -127,6 +143,8 @@ export async function repairSafetyProblem(doc: DocClient, table: string, problem
       return repairBlockCounter(db, problem.username, 'blockedBy', problem.stored, problem.actual);
     case 'private-mark':
       return repairPrivateMark(db, problem.username, problem.private);
+    case 'block-names':
+      return repairBlockNames(db, problem.username, problem.attribute, problem.stored, problem.expected);
   }
 }
 

@@ -143,7 +143,7 @@ function declareGuardErrors(route: RouteOptions): void {
 /** The viewer's block counters from the guard's read, for a list of other users; undefined when the guard read nothing (the viewer's own content). */
 export function viewerBlocks(request: FastifyRequest): ViewerBlocks | undefined {
   const view = request.ownerView;
-  return view ? { blocking: view.viewerBlocking, blockedBy: view.viewerBlockedBy } : undefined;
+  return view ? { blocking: view.viewerBlocking, blockedBy: view.viewerBlockedBy, ...(view.viewerBlockNames ? { names: view.viewerBlockNames } : {}) } : undefined;
 }
 
 const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);

@@ -4,14 +4,14 @@
  * the newest two overall. The photo detail reads the shards in its own BatchGetItem; list pages
  * read the copy the comment-summary view keeps on the Photo item (comment-summary.ts). Previews
  * by others than the viewer and the photo's owner pass the same visibility rule as the comment
- * list: one BatchGetItem a page, made only when such previews exist.
+ * list, decided from what the page read (`visiblePreviews`).
  */
 import type { RawItem } from '../schema/entity.js';
 import { CommentCount, User } from '../schema/entities/index.js';
 import { COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
 import type { Db } from './db.js';
 import { absent, attributeWas, repairIf } from './repair.js';
-import { listable, viewerState, type PhotoKey, type ViewerBlocks } from './viewer.js';
+import { listable, viewerState, type BlockNames, type PhotoKey, type ViewerBlocks, type ViewerState } from './viewer.js';
 
 export const keyString = (key: { PK?: unknown; SK?: unknown }): string => `${String(key.PK)}\n${String(key.SK)}`;
 
@@ -24,6 +24,8 @@ export interface CommentPreview {
   timestamp: string;
   author: string;
   text: string;
+  /** On the Photo item's copy: the author was open (listable, not private) when it was derived. Never answered. */
+  authorOpen?: boolean;
 }
 
 export interface CommentSummary {
@@ -51,20 +53,53 @@ export function commentSummary(found: RawItem[], photo: PhotoKey): CommentSummar
   return { commentCount, previews: previews.slice(0, 2) };
 }
 
+/** What a page already read that decides previews: no read of the previews' authors of its own. */
+export interface PreviewFacts {
+  /** User items the page read (its photos' authors): a preview by one of them goes by the live item. */
+  live?: ReadonlyMap<string, RawItem>;
+  /** Whether the viewer follows a user of `live` (the page's viewer state). */
+  follows?: (username: string) => boolean;
+  /** The viewer's blocks from their User item (`viewerBlocksOf`); undefined: nobody read it. */
+  blocks?: ViewerBlocks | undefined;
+}
+
+const NO_NAMES: BlockNames = { blocking: new Set(), blockedBy: new Set() };
+
 /**
- * The summaries with previews the viewer may not see left out (a block either way, a private
- * author not followed, a suspended or departing author): one BatchGetItem of those authors'
- * follow, block, private-mark and profile items, none when every preview is the viewer's or the photo owner's (whose photo the viewer sees).
+ * The summaries with previews the viewer may not see left out: a block either way, a private
+ * author not followed, a suspended or departing author. The viewer's and the photo owner's
+ * (whose photo the viewer sees) always stay. Decided without a read from what the page holds:
+ * blocks from the viewer's item (`facts.blocks` with its names, or both counters 0), an
+ * author's status from the page's live User item, else from the status the comment-summary
+ * view stored on the preview (`authorOpen`: a private author's preview is then hidden on list
+ * pages even to followers, whose full comment list shows it). What is still unknown (a viewer
+ * past BLOCK_NAMES_MAX, a summary from before the status) costs one BatchGetItem of just those
+ * authors' block, follow, private-mark and profile items.
  */
-export async function visiblePreviews<T extends { photo: PhotoKey; comments: CommentSummary }>(db: Db, viewer: string, items: T[], blocks?: ViewerBlocks): Promise<T[]> {
-  const others = [...new Set(items.flatMap((i) => i.comments.previews.map((p) => p.author).filter((a) => a !== viewer && a !== i.photo.username)))];
-  if (others.length === 0) return items;
-  const directions = { blocking: blocks === undefined || blocks.blocking > 0, blockedBy: blocks === undefined || blocks.blockedBy > 0 };
-  const state = await viewerState(db, viewer, others, [], others.flatMap((u) => [keys.privateMark(u), keys.user(u)]), { blocks: directions });
-  const marked = new Set(state.extra.map(keyString));
-  const shown = new Set(state.extra.filter((i) => User.is(i) && listable(i)).map(keyString));
-  const hidden = (u: string) => state.blocked(u) || !shown.has(keyString(keys.user(u))) || (marked.has(keyString(keys.privateMark(u))) && !state.follows(u));
-  return items.map((i) => ({ ...i, comments: { ...i.comments, previews: i.comments.previews.filter((p) => p.author === viewer || p.author === i.photo.username || !hidden(p.author)) } }));
+export async function visiblePreviews<T extends { photo: PhotoKey; comments: CommentSummary }>(db: Db, viewer: string, items: T[], facts: PreviewFacts = {}): Promise<T[]> {
+  const third = (i: T, p: CommentPreview) => p.author !== viewer && p.author !== i.photo.username;
+  const others = [...new Set(items.flatMap((i) => i.comments.previews.filter((p) => third(i, p)).map((p) => p.author)))];
+  const { blocks, live, follows } = facts;
+  const names = blocks?.names ?? (blocks !== undefined && blocks.blocking === 0 && blocks.blockedBy === 0 ? NO_NAMES : undefined);
+  const liveOpen = (u: string): boolean | undefined => {
+    const item = live?.get(u);
+    return item === undefined ? undefined : User.is(item) && listable(item) && (item.private !== true || follows?.(u) === true);
+  };
+  const statusOf = (p: CommentPreview) => liveOpen(p.author) ?? p.authorOpen;
+  const unknown = [...new Set(items.flatMap((i) => i.comments.previews.filter((p) => third(i, p) && statusOf(p) === undefined).map((p) => p.author)))];
+  const toRead = names === undefined ? others : unknown;
+  let state: ViewerState | undefined;
+  if (toRead.length > 0) {
+    const directions = names !== undefined ? { blocking: false, blockedBy: false } : { blocking: blocks === undefined || blocks.blocking > 0, blockedBy: blocks === undefined || blocks.blockedBy > 0 };
+    state = await viewerState(db, viewer, toRead, [], unknown.flatMap((u) => [keys.privateMark(u), keys.user(u)]), { blocks: directions });
+  }
+  const marked = new Set(state?.extra.map(keyString));
+  const shown = new Set(state?.extra.filter((i) => User.is(i) && listable(i)).map(keyString));
+  const readOpen = (u: string) => shown.has(keyString(keys.user(u))) && !(marked.has(keyString(keys.privateMark(u))) && state?.follows(u) !== true);
+  const blocked = (u: string) => (names !== undefined ? names.blocking.has(u) || names.blockedBy.has(u) : state?.blocked(u) !== false);
+  const visible = (i: T, p: CommentPreview) => !third(i, p) || (!blocked(p.author) && (statusOf(p) ?? readOpen(p.author)));
+  const plain = ({ timestamp, author, text }: CommentPreview): CommentPreview => ({ timestamp, author, text });
+  return items.map((i) => ({ ...i, comments: { ...i.comments, previews: i.comments.previews.filter((p) => visible(i, p)).map(plain) } }));
 }
 
 /**

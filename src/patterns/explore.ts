@@ -4,8 +4,9 @@
  * 1. one Query per Explore partition (EXPLORE_SHARDS, in parallel), descending, `SK < cursor`,
  *    each at most limit + 1 entries: the page's entries are the newest limit of their union;
  * 2. one BatchGetItem of the photos, their authors and the viewer state (follows both ways and
- *    blocks both ways): up to 10 keys a photo, so a page of 10 is one request, larger pages
- *    one more per 100 keys (in parallel).
+ *    blocks both ways) and the viewer's own item, whose block names decide the comment previews:
+ *    up to 10 keys a photo, so a page of 9 is one request, larger pages one more per 100 keys
+ *    (in parallel).
  * Read-time checks in that batch drop a photo that is gone, an author who is private,
  * suspended or being deleted, the reader's own photos, people the reader follows and anyone a
  * block stands between: a page may so hold fewer than `limit` items, and its cursor moves on.
@@ -19,7 +20,7 @@ import { derivedRanges, EXPLORE_SHARDS, keys, parseFeedPosition } from '../schem
 import { derivedTableName } from '../schema/table.js';
 import { call, pageOf, type Db, type Page, type PageRequest } from './db.js';
 import type { FeedItem } from './feed.js';
-import { listable, viewerState } from './viewer.js';
+import { listable, viewerBlocksOf, viewerState } from './viewer.js';
 import { visiblePreviews } from './comment-counts.js';
 import { storedSummary } from './comment-summary.js';
 
@@ -68,18 +69,22 @@ export async function getExplore(db: Db, viewer: string, page: PageRequest = {})
 
   const live = chosen.filter((e) => e.author !== viewer);
   const authors = [...new Set(live.map((e) => e.author))];
+  // The viewer's own item rides too: its block names decide the comment previews.
+  const viewerKey = keys.user(viewer);
   const state = await viewerState(
     db,
     viewer,
     authors,
     live.map((e) => ({ username: e.author, timestamp: e.timestamp })),
-    [...live.map((e) => keys.photo(e.author, e.timestamp)), ...authors.map((a) => keys.user(a))],
+    [...live.map((e) => keys.photo(e.author, e.timestamp)), ...authors.map((a) => keys.user(a)), ...(live.length > 0 ? [viewerKey] : [])],
     { blocks: true },
   );
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
+  const profiles = new Map<string, RawItem>();
   for (const item of state.extra) {
     if (User.is(item)) {
+      profiles.set(String(item.username), item);
       // Private accounts show their photos to followers only, and followers are not shown Explore's.
       if (listable(item) && item.private !== true) users.set(String(item.username), User.decode(item));
     } else if (Photo.is(item)) photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
@@ -91,5 +96,6 @@ export async function getExplore(db: Db, viewer: string, page: PageRequest = {})
     if (!photo || !author || state.follows(e.author) || state.blocked(e.author)) continue;
     items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(e.author), comments: storedSummary(photo) });
   }
-  return pageOf(await visiblePreviews(db, viewer, items), nextCursor);
+  const blocks = viewerBlocksOf(profiles.get(viewer));
+  return pageOf(await visiblePreviews(db, viewer, items, { live: profiles, follows: (u) => state.follows(u), blocks }), nextCursor);
 }

@@ -11,8 +11,10 @@
  *    cursor says so, and the page reads ~BIG with one GetItem more);
  * 2. BatchGetItem of the big authors' RECENT items (skipped when there are none; one more
  *    per 100 big authors);
- * 3. BatchGetItem of photos, authors and viewer state together (one per 100 keys: a page of
- *    up to 12 photos by different authors fits, 16 may take two).
+ * 3. BatchGetItem of photos, authors, the reader's own item and viewer state together (one per
+ *    100 keys: a page of up to 12 photos by different authors fits, 16 may take two). The
+ *    comment previews are decided from it (src/patterns/comment-counts.ts `visiblePreviews`):
+ *    one BatchGetItem more only for a reader past BLOCK_NAMES_MAX blocks either way.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
@@ -22,7 +24,7 @@ import { FeedBigAuthors, Photo, RecentPhotos, User } from '../schema/entities/in
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, pageOf, type Db, type Page, type PageRequest } from './db.js';
-import { listable, viewerState } from './viewer.js';
+import { listable, viewerBlocksOf, viewerState } from './viewer.js';
 import { visiblePreviews, type CommentSummary } from './comment-counts.js';
 import { storedSummary } from './comment-summary.js';
 
@@ -175,12 +177,18 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
   const photoKeys = live.filter((c) => !c.photo).map((c) => keys.photo(c.author, c.timestamp));
   // Content and viewer state in one BatchGetItem (the profiles and photos as its extra keys).
   const refs = live.map((c) => ({ username: c.author, timestamp: c.timestamp }));
-  const state = await viewerState(db, reader, authors, refs, [...photoKeys, ...authors.map((a) => keys.user(a))]);
+  // The reader's own item rides too (a key, not a request; none on an empty page): its block names decide the comment
+  // previews (batchGet checks the request's session on it, as on any batch that names it).
+  const readerKey = keys.user(reader);
+  const state = await viewerState(db, reader, authors, refs, [...photoKeys, ...authors.map((a) => keys.user(a)), ...(live.length > 0 ? [readerKey] : [])]);
+  const readerItem = state.extra.find((i) => i.PK === readerKey.PK && i.SK === readerKey.SK);
   const content = state.extra;
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
+  const profiles = new Map<string, RawItem>();
   for (const item of [...content, ...live.flatMap((c) => (c.photo ? [c.photo] : []))]) {
     if (User.is(item)) {
+      profiles.set(String(item.username), item);
       if (listable(item)) users.set(String(item.username), User.decode(item));
     } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
@@ -192,5 +200,5 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
     if (c.author !== reader && !state.follows(c.author)) continue;
     items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(c.author), comments: storedSummary(photo) });
   }
-  return pageOf(await visiblePreviews(db, reader, items), nextCursor);
+  return pageOf(await visiblePreviews(db, reader, items, { live: profiles, follows: (u) => state.follows(u), blocks: viewerBlocksOf(readerItem) }), nextCursor);
 }

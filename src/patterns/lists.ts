@@ -22,7 +22,7 @@ import { pageOf, pageSize, type Db, type Page, type PageRequest } from './db.js'
 import { listFollowed, listFollowers } from './follows.js';
 import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
 import { hiddenFrom } from './safety/visibility.js';
-import { viewerState, type Relation, type ViewerBlocks } from './viewer.js';
+import { viewerBlocksOf, viewerState, type Relation, type ViewerBlocks } from './viewer.js';
 import { assertActingLive } from './acting.js';
 import { commentCountKeys, commentSummary, visiblePreviews, type CommentSummary } from './comment-counts.js';
 import { storedSummary } from './comment-summary.js';
@@ -127,11 +127,18 @@ export async function listReactorsRelated(db: Db, viewer: string, owner: string,
   );
 }
 
-/** A user's photos, newest first (Query, the comment summaries on the photos: src/patterns/comment-summary.ts) + one BatchGetItem of my possible reactions (4 keys a photo). */
+/**
+ * A user's photos, newest first (Query, the comment summaries on the photos: src/patterns/comment-summary.ts) + one BatchGetItem of my possible reactions (4 keys a photo)
+ * and, when previews by third parties need blocks the guard did not read, my own User item.
+ */
 export async function listPhotosForViewer(db: Db, viewer: string, username: string, page: PageRequest = {}, blocks?: ViewerBlocks, ownerKnown = false): Promise<Page<{ photo: Photo; myReactions: ReactionType[]; comments: CommentSummary }>> {
   const list = await listRecentPhotos(db, username, page, ownerKnown);
-  const state = await viewerState(db, viewer, [], list.items);
-  const items = await visiblePreviews(db, viewer, list.items.map((photo) => ({ photo, myReactions: state.reactions(photo), comments: storedSummary(photo) })), blocks);
+  // Third parties' previews need the viewer's blocks: unless the guard read them, the viewer's item rides in the batch.
+  const viewerKey = keys.user(viewer);
+  const needsBlocks = blocks === undefined && list.items.some((photo) => storedSummary(photo).previews.some((p) => p.author !== viewer && p.author !== photo.username));
+  const state = await viewerState(db, viewer, [], list.items, needsBlocks ? [viewerKey] : []);
+  const known = blocks ?? (needsBlocks ? viewerBlocksOf(state.extra.find((i) => i.PK === viewerKey.PK && i.SK === viewerKey.SK)) : undefined);
+  const items = await visiblePreviews(db, viewer, list.items.map((photo) => ({ photo, myReactions: state.reactions(photo), comments: storedSummary(photo) })), { blocks: known });
   return pageOf(items, list.nextCursor);
 }
 
@@ -160,6 +167,6 @@ export async function getPhotoForViewer(
   const item = state.extra.find((i) => Photo.is(i));
   // A photo whose author's item is gone (an orphan `doctor` reports) is not shown without its author.
   if (!item || (!author && !ownerItem)) throw errors.photoNotFound(owner, timestamp);
-  const [shown] = await visiblePreviews(db, viewer, [{ photo: Photo.decode(item), myReactions: state.reactions(ref), comments: commentSummary(state.extra, ref) }], blocks);
+  const [shown] = await visiblePreviews(db, viewer, [{ photo: Photo.decode(item), myReactions: state.reactions(ref), comments: commentSummary(state.extra, ref) }], { blocks });
   return { ...shown!, author: author ?? User.decode(ownerItem!) };
 }

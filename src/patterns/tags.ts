@@ -15,12 +15,13 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertUsername, type ReactionType } from '../schema/entities.js';
 import { Photo, TagEntry, TagName, User } from '../schema/entities/index.js';
+import type { RawItem } from '../schema/entity.js';
 import { derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { distinctTags, parseTagName } from '../schema/text-entities.js';
 import { call, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { visiblePage } from './lists.js';
-import { listable, viewerState, type Relation } from './viewer.js';
+import { listable, viewerBlocksOf, viewerState, type Relation } from './viewer.js';
 
 export const TAG_PAGE_DEFAULT = 9;
 export const TAG_PAGE_MAX = 18;
@@ -56,11 +57,15 @@ async function shown(db: Db, viewer: string, entries: TagEntry[]): Promise<TagPh
   const authors = [...new Set(unique.map((e) => e.photoOwner))];
   const refs = unique.map((e) => ({ username: e.photoOwner, timestamp: e.photoTimestamp }));
   // The comment summaries ride on the photos (src/patterns/comment-summary.ts): no key more.
-  const state = await viewerState(db, viewer, authors, refs, [...refs.map((r) => keys.photo(r.username, r.timestamp)), ...authors.map((a) => keys.user(a))], { blocks: true, requests: true });
+  // The viewer's own item rides too: its block names decide the comment previews.
+  const viewerKey = keys.user(viewer);
+  const state = await viewerState(db, viewer, authors, refs, [...refs.map((r) => keys.photo(r.username, r.timestamp)), ...authors.map((a) => keys.user(a)), viewerKey], { blocks: true, requests: true });
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
+  const profiles = new Map<string, RawItem>();
   for (const item of state.extra) {
     if (User.is(item)) {
+      profiles.set(String(item.username), item);
       if (listable(item)) users.set(String(item.username), User.decode(item));
     } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
@@ -73,7 +78,7 @@ async function shown(db: Db, viewer: string, entries: TagEntry[]): Promise<TagPh
     if (e.source === 'caption' && !distinctTags(photo.caption).includes(e.tag)) return [];
     return [{ photo, author, myReactions: state.reactions(photo), relation: state.relation(author.username), comments: storedSummary(photo) }];
   });
-  return visiblePreviews(db, viewer, items);
+  return visiblePreviews(db, viewer, items, { live: profiles, follows: (u) => state.follows(u), blocks: viewerBlocksOf(profiles.get(viewer)) });
 }
 
 export async function getTagPhotos(db: Db, viewer: string, tagInput: string, page: PageRequest = {}): Promise<Page<TagPhoto> & { tag: string }> {

@@ -54,6 +54,33 @@ export const VIEWER_KEYS_PER_REQUEST = 100;
 export interface ViewerBlocks {
   blocking: number;
   blockedBy: number;
+  /**
+   * Whom they block and who blocks them, when their item holds every name (`blockingNames`,
+   * `blockedByNames`: as many names as the counters say): blocks are then decided without a read.
+   */
+  names?: BlockNames;
+}
+
+export interface BlockNames {
+  blocking: ReadonlySet<string>;
+  blockedBy: ReadonlySet<string>;
+}
+
+const counter = (value: unknown): number => (typeof value === 'number' && value > 0 ? value : 0);
+const nameSet = (value: unknown): Set<string> => new Set(value instanceof Set || Array.isArray(value) ? [...(value as Iterable<unknown>)].map(String) : []);
+
+/**
+ * The viewer's blocks as their User item states them. Blocking and unblocking move a name and
+ * its counter together, and a name is only added below BLOCK_NAMES_MAX (src/patterns/safety/blocks.ts):
+ * the sets never hold a name that is not blocked, so a set as large as its counter is complete.
+ * Smaller (past the bound, an item from before the sets, a counter that stayed high), the
+ * names are left out and the caller reads the block items.
+ */
+export function viewerBlocksOf(item: RawItem | undefined): ViewerBlocks {
+  const blocking = counter(item?.blocking);
+  const blockedBy = counter(item?.blockedBy);
+  const names = { blocking: nameSet(item?.blockingNames), blockedBy: nameSet(item?.blockedByNames) };
+  return { blocking, blockedBy, ...(names.blocking.size === blocking && names.blockedBy.size === blockedBy ? { names } : {}) };
 }
 
 /**

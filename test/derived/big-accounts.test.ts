@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
 import { createWorker } from '../../src/derived/worker.js';
 import { getFeed } from '../../src/patterns/feed.js';
+import { postComment } from '../../src/patterns/index.js';
 import { Friendship, Photo } from '../../src/schema/entities/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -36,6 +37,8 @@ beforeAll(async () => {
       put: { ...Photo.encode({ username: a, timestamp: `2026-01-01T00:${String(i + 10).padStart(2, '0')}:00`, location: 'file:///p.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
     })),
   ]);
+  // 'other' comments on every photo: each page's previews are by a third party the page does not read.
+  for (const [i, a] of authors.entries()) await postComment(db, { author: 'other', photoOwner: a, photoTimestamp: `2026-01-01T00:${String(i + 10).padStart(2, '0')}:00`, text: 'nice' });
   const worker = createWorker({ client: db.client, db, settings, autoStart: false });
   await worker.drain(120_000);
   await worker.stop();
@@ -54,8 +57,10 @@ describe('a reader following 25 big accounts', () => {
     do {
       sends = 0;
       const page = await getFeed(counted, 'reader', { limit: 10, ...(cursor ? { cursor } : {}) });
-      // The feed's Query, the big authors' lists, the page's batch (the comment summaries ride on the photos).
+      // The feed's Query, the big authors' lists, the page's batch (the comment summaries ride on
+      // the photos; a third party's previews are decided from the batch, with no read of its own).
       expect(sends).toBeLessThanOrEqual(3);
+      expect(page.items.every((i) => i.comments.previews.some((p) => p.author === 'other'))).toBe(true);
       seen.push(...page.items.map((i) => i.author.username));
       cursor = page.nextCursor;
     } while (cursor);

@@ -2,7 +2,8 @@
  * The deletion job's sweep of every item that names the account outside its own USER# and
  * ACCOUNT# partitions, so that a later account of the same name inherits nothing:
  *  - blocks it made (Query `BLOCK#u`, each with the blocked user's `blockedBy - 1`) and blocks
- *    against it (InvertedIndex `SK = BLOCKED#u`, each with the blocker's `blocking - 1`);
+ *    against it (InvertedIndex `SK = BLOCKED#u`, each with the blocker's `blocking - 1`), the
+ *    name leaving the other's `blockedByNames` / `blockingNames` with it;
  *  - follow requests to it (Query `FOLLOWREQ#u`) and by it (InvertedIndex `SK = REQUESTER#u`);
  *  - takedown notices (Query `NOTICE#u`);
  *  - reports it filed (InvertedIndex `SK = REPORTER#u`) and reports against it (Query
@@ -86,8 +87,8 @@ export async function deleteLeftovers(db: Db, username: string, step: Step): Pro
  * the counter).
  */
 const BLOCK_PARTIES = {
-  blocked: { counter: 'blockedBy', uncounted: 'attribute_not_exists(PK) OR attribute_not_exists(blockedBy) OR blockedBy < :one', values: { ':one': 1 } },
-  blocker: { counter: 'blocking', uncounted: 'attribute_not_exists(PK)', values: undefined },
+  blocked: { counter: 'blockedBy', names: 'blockedByNames', uncounted: 'attribute_not_exists(PK) OR attribute_not_exists(blockedBy) OR blockedBy < :one', values: { ':one': 1 } },
+  blocker: { counter: 'blocking', names: 'blockingNames', uncounted: 'attribute_not_exists(PK)', values: undefined },
 } as const;
 
 type BlockParty = keyof typeof BLOCK_PARTIES;
@@ -98,18 +99,19 @@ function otherParty(item: RawItem, party: BlockParty): string {
   return name;
 }
 
-/** A block's Delete + the other party's counter - 1. */
+/** A block's Delete + the other party's counter - 1, the account's name leaving that party's set. */
 function blockCounted(db: Db, item: RawItem, party: BlockParty): Items {
-  const { counter } = BLOCK_PARTIES[party];
+  const { counter, names } = BLOCK_PARTIES[party];
+  const account = otherParty(item, party === 'blocked' ? 'blocker' : 'blocked');
   return [
     deleteExisting(db, item),
     {
       Update: {
         TableName: db.table,
         Key: keys.user(otherParty(item, party)),
-        UpdateExpression: `SET ${counter} = ${counter} - :one`,
+        UpdateExpression: `SET ${counter} = ${counter} - :one DELETE ${names} :name`,
         ConditionExpression: `attribute_exists(PK) AND ${counter} >= :one`,
-        ExpressionAttributeValues: { ':one': 1 },
+        ExpressionAttributeValues: { ':one': 1, ':name': new Set([account]) },
       },
     },
   ];

@@ -17,6 +17,7 @@ import { keys } from '../../schema/keys.js';
 import { batchGet, type Db } from '../db.js';
 import { errors } from '../../errors.js';
 import { assertActingLive } from '../acting.js';
+import { viewerBlocksOf, type BlockNames } from '../viewer.js';
 
 export interface OwnerView {
   owner: User;
@@ -28,6 +29,8 @@ export interface OwnerView {
   viewerBlocking: number;
   /** How many users block the viewer (0 means no list needs filtering for them either; may be high, never low). */
   viewerBlockedBy: number;
+  /** The names of both, when the viewer's item holds them all (`viewerBlocksOf`): comment previews need no read. */
+  viewerBlockNames?: BlockNames | undefined;
   /** The viewer follows the owner, the owner follows the viewer, the viewer's follow request is pending, the viewer blocked the owner. */
   relation: { following: boolean; followedBy: boolean; requested: boolean; blocking: boolean };
 }
@@ -48,7 +51,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
     assertActingLive(viewer, item);
     if (!item) throw errors.userNotFound(owner);
     const self = { following: false, followedBy: false, requested: false, blocking: false };
-    return { owner: User.decode(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item), viewerBlockedBy: blockedByCount(item), relation: self };
+    return { owner: User.decode(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item), viewerBlockedBy: blockedByCount(item), viewerBlockNames: viewerBlocksOf(item).names, relation: self };
   }
   const blockKey = keys.block(owner, viewer);
   const viewerKey = keys.user(viewer);
@@ -71,6 +74,7 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
     maySeeContent: !isPrivate || has(followKey),
     viewerBlocking: blockingCount(found.find((item) => sameKey(item, viewerKey))),
     viewerBlockedBy: blockedByCount(found.find((item) => sameKey(item, viewerKey))),
+    viewerBlockNames: viewerBlocksOf(found.find((item) => sameKey(item, viewerKey))).names,
     relation: { following: has(followKey), followedBy: has(followedByKey), requested: has(requestKey), blocking: has(blockingKey) },
   };
 }

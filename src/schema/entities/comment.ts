@@ -44,6 +44,13 @@ export type Comment = EntityType<typeof Comment>;
 /** A newest top-level comment kept on a count shard, for the feed's previews. */
 export const CommentPreview = Type.Object({ timestamp: Type.String(), author: Type.String(), text: Type.String() });
 
+/**
+ * A preview as the Photo item keeps it for list pages: with whether its author was open (listable
+ * and not private) when the comment-summary view derived it, so a page decides a third party's
+ * preview without reading the author. Absent on summaries written before it: the page reads.
+ */
+export const StoredCommentPreview = Type.Object({ timestamp: Type.String(), author: Type.String(), text: Type.String(), authorOpen: Type.Optional(Type.Boolean()) });
+
 export const CommentCount = defineEntity({
   name: 'CommentCount',
   kind: 'commentCount',

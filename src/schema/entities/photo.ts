@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { defineEntity, type EntityType } from '../entity.js';
 import { Reactions, StoredVariant } from '../entities.js';
 import { keys } from '../keys.js';
-import { CommentPreview } from './comment.js';
+import { StoredCommentPreview } from './comment.js';
 
 export const Photo = defineEntity({
   name: 'Photo',
@@ -27,8 +27,8 @@ export const Photo = defineEntity({
      * detail reads the shards themselves. Absent: no comment yet.
      */
     commentCount: Type.Optional(Type.Integer()),
-    /** Up to 2 of the newest top-level comments, newest first. */
-    commentPreviews: Type.Optional(Type.Array(CommentPreview)),
+    /** Up to 2 of the newest top-level comments, newest first, each with its author's status. */
+    commentPreviews: Type.Optional(Type.Array(StoredCommentPreview)),
   },
   key: (photo) => keys.photo(photo.username, photo.timestamp),
 });
