@@ -13,6 +13,9 @@ import { CaptionEditor, PhotoMenu } from './photo-actions.js';
 import { Conversation } from '../comments.js';
 import { Ago, Avatar, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
 
+/** Who reacted, a page at a time. */
+const REACTIONS_PAGE = 50;
+
 export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
   const [photo, setPhoto] = useState<Photo>();
   const [error, setError] = useState<string>();
@@ -21,7 +24,8 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
   const [editing, setEditing] = useState(false);
 
   useEffect(() => {
-    getPhoto({ client: api, path: { photoId }, throwOnError: true })
+    // One call: the photo, its author's card and the first pages of who reacted and of the comments.
+    getPhoto({ client: api, path: { photoId }, query: { expand: 'reactions,comments', reactionsLimit: REACTIONS_PAGE }, throwOnError: true })
       .then(({ data }) => {
         setPhoto(data);
         setMissing(false);
@@ -30,11 +34,13 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
   }, [photoId]);
 
   const shown = photo?.id === photoId ? photo : undefined;
-  // Who reacted waits for the photo: a missing or hidden photo has no list worth asking for.
+  // Who reacted waits for the photo, whose answer brings the first page; later pages, and the
+  // list again after my reaction changes, come from the list route.
   const reactions = usePaged(
     `${photoId}:${version}`,
     async (cursor) => {
-      const { data } = await listPhotoReactions({ client: api, path: { photoId }, query: { limit: 50, expand: 'profile', ...(cursor ? { cursor } : {}) }, throwOnError: true });
+      if (!cursor && version === 0 && shown?.reactionPage) return shown.reactionPage;
+      const { data } = await listPhotoReactions({ client: api, path: { photoId }, query: { limit: REACTIONS_PAGE, expand: 'profile', ...(cursor ? { cursor } : {}) }, throwOnError: true });
       return data;
     },
     shown === undefined,
@@ -88,7 +94,7 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
               ))}
             </ul>
             <MoreSentinel list={reactions} started={reactions.items.length > 0} />
-            <Conversation photo={shown} onChange={(changed) => setPhoto({ ...shown, ...changed })} />
+            <Conversation photo={shown} firstPage={shown.commentPage} onChange={(changed) => setPhoto({ ...shown, ...changed })} />
           </div>
         </article>
       ) : null}
