@@ -45,12 +45,21 @@ function variantView(variant: StoredVariant, urls: MediaUrls, owner: string, con
   };
 }
 
+/** The last expiry written out: every image of a page, and of every page in the same URL window, shares it. */
+let lastExpiry = { at: 0, text: '' };
+
+/** An expiry (epoch seconds) as the API writes times, formatted once per URL window. */
+function expiryText(at: number): string {
+  if (lastExpiry.at !== at) lastExpiry = { at, text: new Date(at * 1000).toISOString().replace('.000Z', 'Z') };
+  return lastExpiry.text;
+}
+
 /** A processed image (a photo: `content`, or a profile picture) of `owner`: its variants' signed URLs and its ThumbHash. */
 export function imageView(image: StoredImage, urls: MediaUrls, owner: string, content: boolean) {
   return {
     variants: image.variants.map((v) => variantView(v, urls, owner, content)),
     placeholder: image.placeholder,
-    urlsExpireAt: new Date(urls.expiresAt() * 1000).toISOString().replace('.000Z', 'Z'),
+    urlsExpireAt: expiryText(urls.expiresAt()),
   };
 }
 
@@ -92,7 +101,8 @@ export function photoView(photo: Photo, urls: MediaUrls, commentCount?: number) 
     ...(photo.caption ? { caption: photo.caption } : {}),
     entities: textEntitiesView(photo.caption),
     ...(full ? { width: full.width, height: full.height } : {}),
-    ...(feed ? { imageUrl: urls.sign(feed.key, photo.username, true).url } : {}),
+    // The feed variant's URL, signed once for `variants` already.
+    ...(feed && image ? { imageUrl: image.variants[photo.variants!.indexOf(feed)]!.url } : {}),
     ...(image ? { variants: image.variants, placeholder: image.placeholder, urlsExpireAt: image.urlsExpireAt } : {}),
     commentsOff: photo.commentsOff === true,
     ...(commentCount === undefined ? {} : { commentCount }),
