@@ -356,6 +356,9 @@ describe('requests per HTTP call', () => {
     // One's own photo: the author's item rides in the photo's batch and is the session's check.
     const own = await uploadPhoto(on.lean.db, { username: me, location: 'file:///own.png' });
     expect(await requestsOfCall('GET', `/v1/photos/${photoId(me, own.timestamp)}`, 200)).toEqual({ BatchGetItem: 1 });
+    // The photo screen on it: the same batch and each list's Query; no reactors, no profiles to read; the
+    // comments' BatchGetItem is also their check that the photo exists.
+    expect(await requestsOfCall('GET', `/v1/photos/${photoId(me, own.timestamp)}?expand=reactions,comments`, 200)).toEqual({ BatchGetItem: 2, Query: 2 });
     expect(await requestsOfCall('GET', '/v1/blocks', 200)).toEqual({ Query: 1, GetItem: 1 });
   });
 
