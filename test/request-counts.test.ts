@@ -356,6 +356,9 @@ describe('requests per HTTP call', () => {
     // One's own photo: the author's item rides in the photo's batch and is the session's check.
     const own = await uploadPhoto(on.lean.db, { username: me, location: 'file:///own.png' });
     expect(await requestsOfCall('GET', `/v1/photos/${photoId(me, own.timestamp)}`, 200)).toEqual({ BatchGetItem: 1 });
+    // The photo screen on it: the same batch and each list's Query; no reactors, no profiles to read; the
+    // comments' BatchGetItem is also their check that the photo exists.
+    expect(await requestsOfCall('GET', `/v1/photos/${photoId(me, own.timestamp)}?expand=reactions,comments`, 200)).toEqual({ BatchGetItem: 2, Query: 2 });
     expect(await requestsOfCall('GET', '/v1/blocks', 200)).toEqual({ Query: 1, GetItem: 1 });
   });
 
@@ -460,8 +463,10 @@ const SCREENS = {
   // getUser?expand=photos: guard + Query + BatchGetItem the viewer's reactions (the comment summaries ride on the photos).
   // Before the profile carried its photos, two calls: BatchGetItem 3 (the guard twice) + Query 1.
   profile: { BatchGetItem: 2, Query: 1 },
-  // getPhoto: guard (the author's card) + BatchGetItem photo and the viewer's reactions. Reactions: guard + Query + BatchGetItem profiles.
-  photo: { BatchGetItem: 4, Query: 1 },
+  // getPhoto?expand=reactions,comments: guard (the author's card) once, then in parallel BatchGetItem photo and the viewer's
+  // reactions, Query + BatchGetItem reactors, Query + BatchGetItem comments' authors and likes.
+  // Before, three calls (photo, reactions, comments): BatchGetItem 6 (the guard three times) + Query 2.
+  photo: { BatchGetItem: 4, Query: 2 },
   // Query activity + GetItem read marker + BatchGetItem actors and photos + BatchGetItem viewer state + Query unread count.
   activity: { Query: 2, GetItem: 1, BatchGetItem: 2 },
 };
@@ -542,7 +547,7 @@ describe('feed and activity requests (the views derived the table first; it is n
       const screens = {
         feed: await screen(['/v1/me/feed?limit=8']),
         profile: await screen([`/v1/users/${OWNER}?expand=photos&photosLimit=18`]),
-        photo: await screen([`/v1/photos/${PHOTO_ID}`, `/v1/photos/${PHOTO_ID}/reactions?limit=50&expand=profile`]),
+        photo: await screen([`/v1/photos/${PHOTO_ID}?expand=reactions,comments&reactionsLimit=50`]),
         activity: await screen(['/v1/me/activity']),
       };
       expect(screens).toEqual(SCREENS);

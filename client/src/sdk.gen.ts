@@ -403,9 +403,9 @@ export const deletePhoto = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * A photo with its reaction counts, your own reactions on it and its author's card (one BatchGetItem)
+ * A photo with its reaction counts, your own reactions on it and its author's card (one BatchGetItem); expand adds the first pages of its reactions and comments
  *
- * `author` is the author's public card as the feed shows it (never private fields), with your relation to them: the photo screen needs no profile call.
+ * `author` is the author's public card as the feed shows it (never private fields), with your relation to them: the photo screen needs no profile call. expand=reactions adds `reactionPage`, the first page of GET /v1/photos/{photoId}/reactions?expand=profile; expand=comments adds `commentPage`, the first page of GET /v1/photos/{photoId}/comments (oldest first); expand=reactions,comments both. Their nextCursor continues on those routes, and they show what those routes show (the same blocks, private accounts and suspended authors left out). The visibility check is made once for all of them, so the photo screen is one call.
  */
 export const getPhoto = <ThrowOnError extends boolean = false>(options: Options<GetPhotoData, ThrowOnError>): RequestResult<GetPhotoResponses, GetPhotoErrors, ThrowOnError> => (options.client ?? client).get<GetPhotoResponses, GetPhotoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -616,6 +616,8 @@ export type PhotoDetail = {
      */
     comments: Array<CommentPreview>;
     author: ProfileCard;
+    reactionPage?: ReactionPage;
+    commentPage?: CommentPage;
 };
 
 /**
@@ -4247,7 +4249,20 @@ export type GetPhotoData = {
          */
         photoId: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * reactions, comments or both (comma-separated): add the first page of each list as its route answers it (anything else: 400 VALIDATION_FAILED)
+         */
+        expand?: 'reactions' | 'comments' | 'reactions,comments' | 'comments,reactions';
+        /**
+         * With expand=reactions: that page's size, 1-100 (default 20)
+         */
+        reactionsLimit?: number;
+        /**
+         * With expand=comments: that page's size, 1-100 (default 20)
+         */
+        commentsLimit?: number;
+    };
     url: '/v1/photos/{photoId}';
 };
 

@@ -72,22 +72,30 @@ export const SIGNED_CACHE_ENTRIES = 20_000;
  * not on every read. The key includes the expiry, so a new window misses and signs anew.
  */
 export function signedCache(limit: number) {
-  const entries = new Map<string, string>();
+  // Each entry remembers when it was last put at the recent end (`stamp`, counted in insertions).
+  const entries = new Map<string, { path: string; stamp: number }>();
+  let inserted = 0;
+  // A hit moves its entry to the recent end only once it is in the older half: a feed page's
+  // thirty hits would otherwise each delete and re-insert (most of a page's signing cost).
+  const stale = Math.max(1, Math.floor(limit / 2));
+  const put = (id: string, path: string) => {
+    entries.set(id, { path, stamp: ++inserted });
+  };
   return {
     get size() {
       return entries.size;
     },
     get(id: string): string | undefined {
       const found = entries.get(id);
-      if (found !== undefined) {
+      if (found !== undefined && inserted - found.stamp >= stale) {
         entries.delete(id);
-        entries.set(id, found);
+        put(id, found.path);
       }
-      return found;
+      return found?.path;
     },
     set(id: string, path: string): void {
       if (entries.size >= limit) entries.delete(entries.keys().next().value as string);
-      entries.set(id, path);
+      put(id, path);
     },
   };
 }

@@ -308,12 +308,6 @@ export const PhotoForViewer = Type.Object(
 
 export const FeedItemView = Type.Object({ photo: PhotoForViewer, author: ProfileCard }, { title: 'FeedItem' });
 
-/** GET /v1/photos/{photoId}: the photo with its author's card (read in the photo's own batch). */
-export const PhotoDetail = Type.Object(
-  { ...PhotoForViewer.properties, author: ProfileCard },
-  { title: 'PhotoDetail', description: "A photo with your reactions and its author's public card, with your relation to them" },
-);
-
 /** GET /v1/users/{username}: the public profile; with expand=photos the first page of its photos too (the profile screen in one call). */
 export const Profile = Type.Object(
   {
@@ -388,4 +382,26 @@ export const FriendshipWithProfile = Type.Object(
 export const ReactionWithProfile = Type.Object(
   { ...ReactionView.properties, user: Type.Optional(ProfileCard) },
   { title: 'ReactionWithProfile', description: 'With expand=profile: the reacting user, public fields and your relation to them' },
+);
+
+export const PhotoQuery = Type.Object({
+  expand: Type.Optional(
+    Type.Union([Type.Literal('reactions'), Type.Literal('comments'), Type.Literal('reactions,comments'), Type.Literal('comments,reactions')], {
+      description: 'reactions, comments or both (comma-separated): add the first page of each list as its route answers it (anything else: 400 VALIDATION_FAILED)',
+    }),
+  ),
+  reactionsLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `With expand=reactions: that page's size, 1-${MAX_PAGE_SIZE} (default 20)` })),
+  commentsLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `With expand=comments: that page's size, 1-${MAX_PAGE_SIZE} (default 20)` })),
+});
+
+/** GET /v1/photos/{photoId}: the photo with its author's card (read in the photo's own batch); with expand, the first pages of its lists (the photo screen in one call). */
+export const PhotoDetail = Type.Object(
+  {
+    ...PhotoForViewer.properties,
+    author: ProfileCard,
+    // Described by the route (the same pages as the lists' answers).
+    reactionPage: Type.Optional(Page(ReactionWithProfile, 'ReactionPage')),
+    commentPage: Type.Optional(Page(CommentView, 'CommentPage')),
+  },
+  { title: 'PhotoDetail', description: "A photo with your reactions and its author's public card, with your relation to them" },
 );

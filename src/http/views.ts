@@ -45,12 +45,21 @@ function variantView(variant: StoredVariant, urls: MediaUrls, owner: string, con
   };
 }
 
+/** The last expiry written out: every image of a page, and of every page in the same URL window, shares it. */
+let lastExpiry = { at: 0, text: '' };
+
+/** An expiry (epoch seconds) as the API writes times, formatted once per URL window. */
+function expiryText(at: number): string {
+  if (lastExpiry.at !== at) lastExpiry = { at, text: new Date(at * 1000).toISOString().replace('.000Z', 'Z') };
+  return lastExpiry.text;
+}
+
 /** A processed image (a photo: `content`, or a profile picture) of `owner`: its variants' signed URLs and its ThumbHash. */
 export function imageView(image: StoredImage, urls: MediaUrls, owner: string, content: boolean) {
   return {
     variants: image.variants.map((v) => variantView(v, urls, owner, content)),
     placeholder: image.placeholder,
-    urlsExpireAt: new Date(urls.expiresAt() * 1000).toISOString().replace('.000Z', 'Z'),
+    urlsExpireAt: expiryText(urls.expiresAt()),
   };
 }
 
@@ -65,7 +74,8 @@ export function avatarView(user: Pick<User, 'avatar' | 'username'>, urls: MediaU
 /** A profile view with its picture's signed URLs, when the user has one. */
 export function withAvatar<V extends object>(view: V, user: Pick<User, 'avatar' | 'username'>, urls: MediaUrls): V & { avatar?: ReturnType<typeof imageView> } {
   const avatar = avatarView(user, urls);
-  return avatar ? { ...view, avatar } : view;
+  // Added in place: a card is built once per user a page shows, and a copy of its fields costs more than the field.
+  return avatar ? Object.assign(view, { avatar }) : view;
 }
 
 /**
@@ -92,7 +102,8 @@ export function photoView(photo: Photo, urls: MediaUrls, commentCount?: number) 
     ...(photo.caption ? { caption: photo.caption } : {}),
     entities: textEntitiesView(photo.caption),
     ...(full ? { width: full.width, height: full.height } : {}),
-    ...(feed ? { imageUrl: urls.sign(feed.key, photo.username, true).url } : {}),
+    // The feed variant's URL, signed once for `variants` already.
+    ...(feed && image ? { imageUrl: image.variants[photo.variants!.indexOf(feed)]!.url } : {}),
     ...(image ? { variants: image.variants, placeholder: image.placeholder, urlsExpireAt: image.urlsExpireAt } : {}),
     commentsOff: photo.commentsOff === true,
     ...(commentCount === undefined ? {} : { commentCount }),
@@ -149,17 +160,17 @@ export function privateUserView(user: User, urls: MediaUrls) {
  * the public view (never email, birthdate or address) and how the viewer relates to them.
  */
 export function profileCardView(user: User, viewer: { follows: boolean; followedBy: boolean; requested: boolean }, urls: MediaUrls) {
-  return { ...publicUserView(user, urls, { content: user.private !== true || viewer.follows }), viewer: { following: viewer.follows, followedBy: viewer.followedBy, requested: viewer.requested } };
+  return Object.assign(publicUserView(user, urls, { content: user.private !== true || viewer.follows }), { viewer: { following: viewer.follows, followedBy: viewer.followedBy, requested: viewer.requested } });
 }
 
 /** A photo with the viewer's own reactions on it, its comment count and the previews the viewer may see. */
 export function photoForViewerView(photo: Photo, myReactions: readonly ReactionType[], urls: MediaUrls, comments: CommentSummary) {
-  return {
-    ...photoView(photo, urls),
+  // The photo's view gains the viewer's fields in place, not copied into a new object per card.
+  return Object.assign(photoView(photo, urls), {
     myReactions: [...myReactions],
     commentCount: comments.commentCount,
     comments: comments.previews.map((p) => ({ author: p.author, text: p.text, timestamp: apiTimestamp(p.timestamp) })),
-  };
+  });
 }
 
 /** A comment or reply as the API shows it: named by ids, never by its key. */

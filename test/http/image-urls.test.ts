@@ -69,6 +69,20 @@ describe('signed image URLs, unit', () => {
   });
 });
 
+describe('the signed-path cache', () => {
+  it('keeps what is read again: an entry read once it is in the older half moves to the recent end; eviction takes the least recent', () => {
+    const cache = signedCache(4);
+    for (const id of ['a', 'b', 'c', 'd']) cache.set(id, `/${id}`);
+    // a is three insertions old (the older half): the hit moves it; d, just put, stays where it is.
+    expect(cache.get('a')).toBe('/a');
+    expect(cache.get('d')).toBe('/d');
+    cache.set('e', '/e');
+    cache.set('f', '/f');
+    expect(cache.size).toBe(4);
+    expect(['a', 'b', 'c', 'd', 'e', 'f'].map((id) => cache.get(id) !== undefined)).toEqual([true, false, false, true, true, true]);
+  });
+});
+
 describe('image URLs over HTTP, with a clock the test moves', () => {
   let now = TEN_AM;
   let api: Api;

@@ -199,7 +199,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       await page.getByRole('article').first().waitFor();
 
       // A photo seen in the feed opens as its box at its size, painted with its ThumbHash, before its read answers.
-      release = await hold(page, `**/v1/photos/${portraitId}`);
+      release = await hold(page, `**/v1/photos/${portraitId}?expand=*`);
       await page.getByRole('link', { name: /Open the photo by .*Photo 4/ }).click();
       await skeleton.first().waitFor();
       await inEachTheme(page, async () => {
@@ -213,7 +213,7 @@ describe.each(Object.keys(VIEWPORTS) as Layout[])('the %s layout', (layout) => {
       });
       await release();
       await page.getByRole('list', { name: 'Who reacted' }).waitFor({ state: 'attached' });
-      // Then who reacted has its own skeleton until its list answers.
+      // Who reacted and the comments came in the same answer: no skeleton left.
       await expect.poll(() => skeleton.count()).toBe(0);
 
       // The profile's grid: grey squares until its one call (the profile with its photos) answers.

@@ -77,7 +77,8 @@ const SCREENS: Screen[] = [
   { name: 'Explore', path: () => '/explore', api: (u) => u.pathname === '/v1/explore', items: '.grid.explore li', empty: { text: /Nothing to explore yet/, next: 'find people' } },
   // The grid's first page comes with the profile (one call): empty is that answer with no photos.
   { name: "a profile's grid", path: () => '/u/ann', api: (u) => u.pathname === '/v1/users/ann' && u.searchParams.get('expand') === 'photos', items: 'main a[href^="/p/"]', empty: { text: /No photos yet/ }, emptied: (body) => ({ ...body, photos: { items: [] } }) },
-  { name: "a photo's reactions", path: () => `/p/${photoId}`, api: (u) => u.pathname === `/v1/photos/${photoId}/reactions`, items: 'ul[aria-label="Who reacted"] li', empty: { text: /No reactions yet: be the first/ } },
+  // Who reacted comes with the photo (one call): empty is that answer with no reactions.
+  { name: "a photo's reactions", path: () => `/p/${photoId}`, api: (u) => u.pathname === `/v1/photos/${photoId}` && u.searchParams.has('expand'), items: 'ul[aria-label="Who reacted"] li', empty: { text: /No reactions yet: be the first/ }, emptied: (body) => ({ ...body, reactionPage: { items: [] } }) },
   { name: 'followers', path: () => '/u/ann/followers', api: (u) => u.pathname === '/v1/users/ann/followers', items: 'main ul.people li', empty: { text: /Nobody yet/, next: 'Find people to follow' } },
   { name: 'activity', path: () => '/activity', api: (u) => u.pathname === '/v1/me/activity', items: 'ul.activity li', empty: { text: /No activity yet/, next: 'Share a photo' } },
   { name: 'search results', path: () => '/search', api: (u) => u.pathname === '/v1/users' && u.searchParams.has('query'), items: 'ul[aria-label="Search results"] li', empty: { text: /Nobody found/ }, query: 'cy' },

@@ -225,11 +225,18 @@ describe('the web app, screen by screen', () => {
       expect(await grid.locator('img').count()).toBe(AUTHOR_PHOTOS);
       expect(reads.filter((r) => r.includes(' /v1/users/'))).toEqual([]);
 
-      // A photo: one call brings it with its author's card (no profile read); who reacted and the comments are lists of their own.
+      // A photo: one call brings it with its author's card (no profile read), the first page of who
+      // reacted and of the comments; both shown prove the lists were in, so no list call came after.
+      const newest = ((await api.call('GET', '/v1/users/mira/photos?limit=1', { token: noel.accessToken })).body as { items: { id: string }[] }).items[0]!.id;
+      expect((await api.call('PUT', `/v1/photos/${newest}/reactions/heart`, { token: noel.accessToken })).status).toBe(201);
+      expect((await api.call('POST', `/v1/photos/${newest}/comments`, { token: noel.accessToken, json: { text: 'Lovely light' } })).status).toBe(201);
       await grid.getByRole('link').first().click();
       await page.locator('article.detail a.author', { hasText: 'Name of mira' }).waitFor();
+      await page.getByRole('list', { name: 'Comment list' }).getByText('Lovely light').waitFor();
+      await page.getByRole('list', { name: 'Who reacted' }).getByText('noel').first().waitFor();
       const photoReads = reads.filter((r) => r.startsWith('GET /v1/photos/'));
-      expect(photoReads.filter((r) => !/\/(reactions|comments)\b/.test(r))).toHaveLength(1);
+      expect(photoReads).toHaveLength(1);
+      expect(photoReads[0]).toMatch(new RegExp(`^GET /v1/photos/${newest}\\?expand=reactions(,|%2C)comments&`));
       expect(reads.filter((r) => r.includes(' /v1/users/'))).toEqual([]);
 
       // A private account: no request for photos the viewer may not see; a follow request changes no count.

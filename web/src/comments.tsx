@@ -4,7 +4,7 @@
  * the owner's comments-off switch. Comment text renders its mentions and tags as the caption's.
  */
 import { useRef, useState } from 'preact/hooks';
-import { deleteComment, likeComment, listComments, listReplies, postComment, setCommenting, unlikeComment, type Comment, type PhotoForViewer } from '@quick-photos/client';
+import { deleteComment, likeComment, listComments, listReplies, postComment, setCommenting, unlikeComment, type Comment, type CommentPage, type PhotoForViewer } from '@quick-photos/client';
 import { Caption } from './caption.js';
 import './comments.css';
 import { RowsSkeleton } from './layout/skeleton.js';
@@ -121,9 +121,11 @@ function Replies({ photo, parent, version, onDeleted }: { photo: PhotoForViewer;
   );
 }
 
-export function Conversation({ photo, onChange }: { photo: PhotoForViewer; onChange: (photo: PhotoForViewer) => void }) {
+/** `firstPage`: the comments' first page when the photo's answer brought it (expand=comments); later pages and reloads ask the list. */
+export function Conversation({ photo, firstPage, onChange }: { photo: PhotoForViewer; firstPage?: CommentPage; onChange: (photo: PhotoForViewer) => void }) {
   const [reloads, setReloads] = useState(0);
   const comments = usePaged(`comments:${photo.id}:${reloads}`, async (cursor) => {
+    if (!cursor && reloads === 0 && firstPage) return firstPage;
     const { data } = await listComments({ client: api, path: { photoId: photo.id }, query: { order: 'oldest', ...(cursor ? { cursor } : {}) }, throwOnError: true });
     return data;
   });

@@ -29,10 +29,11 @@ export const feedRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ct
     },
     async (request) => {
       const page = await getFeed(db, request.username, request.query);
+      const urls = ctx.media.urlsFor(request);
       // Every author is followed (or the reader): a follow leaves no pending request beside it.
       return mapPage(page, (item) => ({
-        photo: photoForViewerView(item.photo, item.myReactions, ctx.media.urlsFor(request), item.comments),
-        author: profileCardView(item.author, { follows: item.author.username !== request.username, followedBy: item.authorFollowsMe, requested: false }, ctx.media.urlsFor(request)),
+        photo: photoForViewerView(item.photo, item.myReactions, urls, item.comments),
+        author: profileCardView(item.author, { follows: item.author.username !== request.username, followedBy: item.authorFollowsMe, requested: false }, urls),
       }));
     },
   );

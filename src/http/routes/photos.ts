@@ -11,8 +11,8 @@ import { deletePhotoFiles } from '../../blobs/index.js';
 import { errors, isDomainError } from '../../errors.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
 import { Caption, CAPTION_MAX } from '../../schema/entities.js';
-import type { Photo } from '../../schema/entities/index.js';
-import { assertCaption, assertUploadAllowed, updateCaption, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, listPhotosForViewer, listReactorsRelated, listVisibleReactions, mapPage, photoBytes, releaseStorage } from '../../patterns/index.js';
+import type { Photo, Reaction } from '../../schema/entities/index.js';
+import { assertCaption, assertUploadAllowed, updateCaption, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, listComments, listPhotosForViewer, listReactorsRelated, listVisibleReactions, mapPage, photoBytes, releaseStorage, type Page as ListPage, type Related } from '../../patterns/index.js';
 import { ensureActingLive } from '../../patterns/session-check.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
@@ -20,8 +20,8 @@ import { HttpError, httpErrors } from '../errors.js';
 import { claimAfterBody, fileDigest } from '../idempotency.js';
 import { ingestPhoto } from '../ingest.js';
 import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type ReceivedFile } from '../uploads.js';
-import { errorsFor, Page, PageQuery, PhotoDetail, PhotoForViewer, PhotoParams, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
-import { photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
+import { errorsFor, Page, PageQuery, PhotoDetail, PhotoForViewer, PhotoParams, PhotoQuery, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
+import { commentView, photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
 import { viewerBlocks } from '../visibility.js';
 
 const ACCEPTED = ACCEPTED_FORMATS.join(', ');
@@ -147,6 +147,13 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
     },
   );
 
+  /** Who reacted, with each reactor's card and your relation to them (the reactions list with expand=profile). */
+  const reactorsView = (page: ListPage<{ reaction: Reaction } & Related>, request: FastifyRequest) =>
+    mapPage(page, ({ reaction, user, following, followedBy, requested }) => ({
+      ...reactionView(reaction),
+      ...(user ? { user: profileCardView(user, { follows: following, followedBy, requested }, media.urlsFor(request)) } : {}),
+    }));
+
   app.get(
     '/photos/:photoId',
     {
@@ -154,20 +161,38 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       schema: {
         operationId: 'getPhoto',
         tags: ['photos'],
-        summary: "A photo with its reaction counts, your own reactions on it and its author's card (one BatchGetItem)",
-        description: "`author` is the author's public card as the feed shows it (never private fields), with your relation to them: the photo screen needs no profile call.",
+        summary: "A photo with its reaction counts, your own reactions on it and its author's card (one BatchGetItem); expand adds the first pages of its reactions and comments",
+        description:
+          "`author` is the author's public card as the feed shows it (never private fields), with your relation to them: the photo screen needs no profile call. " +
+          'expand=reactions adds `reactionPage`, the first page of GET /v1/photos/{photoId}/reactions?expand=profile; expand=comments adds `commentPage`, the first page of ' +
+          'GET /v1/photos/{photoId}/comments (oldest first); expand=reactions,comments both. Their nextCursor continues on those routes, and they show what those routes show ' +
+          '(the same blocks, private accounts and suspended authors left out). The visibility check is made once for all of them, so the photo screen is one call.',
         security: BEARER,
         params: PhotoParams,
+        querystring: PhotoQuery,
         response: { 200: PhotoDetail, ...errorsFor({ 400: [], 401: [], 404: ['PHOTO_NOT_FOUND'], 503: [] }) },
       },
     },
     async (request) => {
       const { username, timestamp } = photoRef(request.params.photoId);
+      const { expand, reactionsLimit, commentsLimit } = request.query;
+      const expanded = new Set(expand?.split(','));
+      const blocks = viewerBlocks(request);
       // Another user's photo: the guard read its author with the relation; one's own: the photo's batch reads it.
       const seen = request.ownerView;
-      const { photo, myReactions, comments, author } = await getPhotoForViewer(db, request.username, username, timestamp, viewerBlocks(request), seen?.owner);
+      // The guard ran once for all three: each list is its route's own read, in parallel with the photo's.
+      const [{ photo, myReactions, comments, author }, reactions, conversation] = await Promise.all([
+        getPhotoForViewer(db, request.username, username, timestamp, blocks, seen?.owner),
+        expanded.has('reactions') ? listReactorsRelated(db, request.username, username, timestamp, { limit: reactionsLimit }, blocks) : undefined,
+        expanded.has('comments') ? listComments(db, request.username, username, timestamp, { limit: commentsLimit }, 'oldest', blocks) : undefined,
+      ]);
       const relation = seen ? { follows: seen.relation.following, followedBy: seen.relation.followedBy, requested: seen.relation.requested } : SELF;
-      return { ...photoForViewerView(photo, myReactions, media.urlsFor(request), comments), author: profileCardView(author, relation, media.urlsFor(request)) };
+      return {
+        ...photoForViewerView(photo, myReactions, media.urlsFor(request), comments),
+        author: profileCardView(author, relation, media.urlsFor(request)),
+        ...(reactions ? { reactionPage: reactorsView(reactions, request) } : {}),
+        ...(conversation ? { commentPage: mapPage(conversation, ({ comment, likedByMe }) => commentView(comment, likedByMe)) } : {}),
+      };
     },
   );
 
@@ -190,10 +215,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       const { expand, ...page } = request.query;
       const blocks = viewerBlocks(request);
       if (expand !== 'profile') return mapPage(await listVisibleReactions(db, request.username, username, timestamp, page, blocks), reactionView);
-      return mapPage(await listReactorsRelated(db, request.username, username, timestamp, page, blocks), ({ reaction, user, following, followedBy, requested }) => ({
-        ...reactionView(reaction),
-        ...(user ? { user: profileCardView(user, { follows: following, followedBy, requested }, media.urlsFor(request)) } : {}),
-      }));
+      return reactorsView(await listReactorsRelated(db, request.username, username, timestamp, page, blocks), request);
     },
   );
 

@@ -4,41 +4,44 @@
  * On a desktop the photo stands beside a side column (author, caption, reactions, and room
  * and the conversation under it); on a phone they stack, the photo edge to edge.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { getPhoto, listPhotoReactions, type PhotoDetail as Photo } from '@quick-photos/client';
 import { PhotoSkeleton, RowsSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS, ReactionBar } from '../social.js';
 import { CaptionEditor, PhotoMenu } from './photo-actions.js';
 import { Conversation } from '../comments.js';
-import { Ago, Avatar, isNotFound, MoreSentinel, NotFound, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
+import { Ago, Avatar, isNotFound, MoreSentinel, NotFound, PhotoImage, Screen, usePaged } from '../ui.js';
+
+/** Who reacted, a page at a time. */
+const REACTIONS_PAGE = 50;
 
 export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
   const [photo, setPhoto] = useState<Photo>();
-  const [error, setError] = useState<string>();
   const [missing, setMissing] = useState(false);
   const [version, setVersion] = useState(0);
   const [editing, setEditing] = useState(false);
 
-  useEffect(() => {
-    getPhoto({ client: api, path: { photoId }, throwOnError: true })
-      .then(({ data }) => {
-        setPhoto(data);
-        setMissing(false);
-      })
-      .catch((e: unknown) => (isNotFound(e) ? setMissing(true) : setError(problem(e))));
-  }, [photoId]);
-
   const shown = photo?.id === photoId ? photo : undefined;
-  // Who reacted waits for the photo: a missing or hidden photo has no list worth asking for.
-  const reactions = usePaged(
-    `${photoId}:${version}`,
-    async (cursor) => {
-      const { data } = await listPhotoReactions({ client: api, path: { photoId }, query: { limit: 50, expand: 'profile', ...(cursor ? { cursor } : {}) }, throwOnError: true });
+  // One call for the screen: the photo brings its author's card and the first pages of who
+  // reacted and of the comments. Later pages, and who reacted again after my reaction changes,
+  // come from the list route. As a list, a failed first call retries and offers Retry.
+  const reactions = usePaged(`${photoId}:${version}`, async (cursor) => {
+    if (cursor !== undefined || shown) {
+      const { data } = await listPhotoReactions({ client: api, path: { photoId }, query: { limit: REACTIONS_PAGE, expand: 'profile', ...(cursor ? { cursor } : {}) }, throwOnError: true });
       return data;
-    },
-    shown === undefined,
-  );
+    }
+    try {
+      const { data } = await getPhoto({ client: api, path: { photoId }, query: { expand: 'reactions,comments', reactionsLimit: REACTIONS_PAGE }, throwOnError: true });
+      setPhoto(data);
+      setMissing(false);
+      return data.reactionPage ?? { items: [] };
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      setMissing(true);
+      return { items: [] };
+    }
+  });
 
   if (missing) {
     return (
@@ -49,8 +52,8 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
   }
   return (
     <Screen title={photo?.caption ?? 'Photo'} wide>
-      <Notice error={error} />
-      {!shown && !error ? <PhotoSkeleton photoId={photoId} /> : null}
+      {!shown && reactions.error === undefined ? <PhotoSkeleton photoId={photoId} /> : null}
+      {!shown && reactions.error !== undefined ? <MoreSentinel list={reactions} /> : null}
       {shown ? (
         <article class="photo detail">
           <div class="detail-media">
@@ -88,7 +91,7 @@ export function PhotoDetail({ photoId = '' }: { photoId?: string }) {
               ))}
             </ul>
             <MoreSentinel list={reactions} started={reactions.items.length > 0} />
-            <Conversation photo={shown} onChange={(changed) => setPhoto({ ...shown, ...changed })} />
+            <Conversation photo={shown} firstPage={shown.commentPage} onChange={(changed) => setPhoto({ ...shown, ...changed })} />
           </div>
         </article>
       ) : null}
