@@ -1,7 +1,8 @@
 /** The stream-record index the embedded engine adds to DynamoDB Local's database (src/engine/stream-index.ts). */
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,13 +65,20 @@ describe('stream-record index', () => {
     }
   }, 120_000);
 
-  it('keeps an in-memory engine in an indexed scratch directory that is gone after stop', async () => {
+  it('keeps an in-memory engine in an indexed scratch directory that is gone after stop, and removes abandoned ones', async () => {
+    // A scratch directory whose process died without stopping its engine (SIGKILL).
+    const dead = spawnSync('true').pid;
+    const base = await access('/dev/shm', constants.W_OK).then(() => '/dev/shm', () => tmpdir());
+    const abandoned = join(base, `qp-engine-db-${dead}-abandoned`);
+    await mkdir(abandoned);
+    await writeFile(join(abandoned, DATABASE_FILE), 'left behind');
     const engine = await startEmbeddedEngine();
     let scratch: string | undefined;
     try {
       expect(engine.dbPath).toBeUndefined();
+      expect(existsSync(abandoned)).toBe(false);
       scratch = jvmDbPath(engine.pid);
-      expect(scratch).toMatch(/qp-engine-db-/);
+      expect(scratch).toMatch(new RegExp(`^${base}/qp-engine-db-${process.pid}-`));
       expect(await hasStreamIndex(join(scratch as string, DATABASE_FILE))).toBe(true);
       const clients = createClients({ endpoint: engine.endpoint, local: true });
       expect(await createTable(clients.client, 'scratch')).toBe(true);
