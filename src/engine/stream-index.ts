@@ -13,7 +13,6 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } fr
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import initSqlJs, { type SqlJsStatic } from 'sql.js';
 import { request } from 'node:http';
 import { locateDynamoDbLocal } from './jvm.js';
 import { processAlive } from './lock.js';
@@ -24,10 +23,23 @@ export const DATABASE_FILE = 'shared-local-instance.db';
 export const STREAM_INDEX = 'qp_us_stream';
 const CREATE_INDEX = `CREATE INDEX IF NOT EXISTS ${STREAM_INDEX} ON us(StreamID, SequenceNumber)`;
 
+// The part of sql.js's API used here: the package ships no declarations, and a .d.ts in src
+// would be a file the build cannot emit.
+interface SqlDatabase {
+  exec(sql: string): { columns: string[]; values: unknown[][] }[];
+  export(): Uint8Array;
+  close(): void;
+}
+interface SqlJsStatic {
+  Database: new (data?: Uint8Array) => SqlDatabase;
+}
+type InitSqlJs = (config: { locateFile: (file: string) => string }) => Promise<SqlJsStatic>;
+
 let sqlJs: Promise<SqlJsStatic> | undefined;
 function sql(): Promise<SqlJsStatic> {
   const require = createRequire(import.meta.url);
-  sqlJs ??= initSqlJs({ locateFile: (file) => join(dirname(require.resolve('sql.js')), file) });
+  const init = require('sql.js') as InitSqlJs;
+  sqlJs ??= init({ locateFile: (file) => join(dirname(require.resolve('sql.js')), file) });
   return sqlJs;
 }
 
