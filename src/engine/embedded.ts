@@ -15,6 +15,7 @@ import { isolationMode, resolveIsolation, type IsolationMode } from './isolation
 import { assertJavaAvailable, launchJvm, type Jvm } from './jvm.js';
 import { lockDirectory, type DirectoryLock } from './lock.js';
 import { startRelay, type Relay } from './relay.js';
+import { listTables, prepareEngineDirectory, scratchDirectory } from './stream-index.js';
 
 export { EngineStartError } from './errors.js';
 export { assertJavaAvailable, freePort, locateDynamoDbLocal } from './jvm.js';
@@ -32,6 +33,11 @@ export interface EmbeddedEngineOptions {
   maxRestarts?: number;
   /** First delay before a restart; doubles with each further attempt. */
   restartDelayMs?: number;
+  /**
+   * Whether the engine's database gets the stream-record index (stream-index.ts); default true.
+   * False is for the benchmark only, which measures the engine without it.
+   */
+  streamIndex?: boolean;
 }
 
 /** `running`; `restarting` after a crash; `failed` when restarts are exhausted; `stopped` by stop(). */
@@ -68,24 +74,43 @@ export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): 
   let lock: DirectoryLock | undefined;
   let relay: Relay | undefined;
   let socketDir: string | undefined;
+  // In memory: a file-backed engine in a scratch directory (only a file can be indexed), gone on stop.
+  let scratchDir: string | undefined;
   const release = async (): Promise<void> => {
     await relay?.close();
     await lock?.release();
     if (socketDir) await rm(socketDir, { recursive: true, force: true });
+    if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
   };
 
   let jvm: Jvm;
   let generation = 0;
   // A private directory (mode 0700) for the namespace relay's socket.
-  const launch = async (): Promise<Jvm> => {
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const launchOn = async (dir: string | undefined): Promise<Jvm> => {
     socketDir ??= await mkdtemp(join(tmpdir(), 'qp-engine-'));
-    return launchJvm({ java, dbPath, isolation, socketPath: join(socketDir, `engine-${++generation}.sock`), startTimeoutMs: options.startTimeoutMs ?? 30_000 });
+    return launchJvm({ java, dbPath: dir, isolation, socketPath: join(socketDir, `engine-${++generation}.sock`), startTimeoutMs });
   };
+  // The template's schema comes from one engine run as isolated as the engine itself.
+  const writeSchema = async (dir: string): Promise<void> => {
+    const pass = await launchOn(dir);
+    try {
+      const status = await listTables(pass.target);
+      if (status !== 200) throw new EngineStartError(`DynamoDB Local answered ${status} while writing its schema:\n${pass.output().trim()}`);
+    } finally {
+      await pass.stop();
+    }
+  };
+  let engineDir = dbPath;
+  const launch = (): Promise<Jvm> => launchOn(engineDir);
   try {
     if (dbPath) {
       await mkdir(dbPath, { recursive: true });
       lock = await lockDirectory(dbPath);
+    } else if (options.streamIndex !== false) {
+      engineDir = scratchDir = await scratchDirectory();
     }
+    if (engineDir && options.streamIndex !== false) await prepareEngineDirectory(engineDir, writeSchema);
     try {
       relay = await startRelay(options.port ?? 0);
     } catch (error) {

@@ -1,0 +1,203 @@
+/**
+ * DynamoDB Local keeps every stream record it ever held (deleted tables' included) in one
+ * SQLite table, `us`, and looks records up by StreamID on every request without an index:
+ * its CPU per request grows with every write the engine ever took (BENCHMARKS.md). It creates
+ * its schema with CREATE TABLE IF NOT EXISTS, so an index added to its database file stays and
+ * SQLite maintains it. The engine refuses a file it did not create ("no such table: cf"), so new
+ * files are copies of a template the engine itself wrote, indexed once.
+ *
+ * Everything here edits a database no engine runs on: the caller holds the directory lock.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { request } from 'node:http';
+import { locateDynamoDbLocal } from './jvm.js';
+import { processAlive } from './lock.js';
+import type { RelayTarget } from './relay.js';
+
+/** The file DynamoDB Local uses under -dbPath with -sharedDb. */
+export const DATABASE_FILE = 'shared-local-instance.db';
+export const STREAM_INDEX = 'qp_us_stream';
+const CREATE_INDEX = `CREATE INDEX IF NOT EXISTS ${STREAM_INDEX} ON us(StreamID, SequenceNumber)`;
+
+// The part of sql.js's API used here: the package ships no declarations, and a .d.ts in src
+// would be a file the build cannot emit.
+interface SqlDatabase {
+  exec(sql: string): { columns: string[]; values: unknown[][] }[];
+  export(): Uint8Array;
+  close(): void;
+}
+interface SqlJsStatic {
+  Database: new (data?: Uint8Array) => SqlDatabase;
+}
+type InitSqlJs = (config: { locateFile: (file: string) => string }) => Promise<SqlJsStatic>;
+
+let sqlJs: Promise<SqlJsStatic> | undefined;
+function sql(): Promise<SqlJsStatic> {
+  const require = createRequire(import.meta.url);
+  const init = require('sql.js') as InitSqlJs;
+  sqlJs ??= init({ locateFile: (file) => join(dirname(require.resolve('sql.js')), file) });
+  return sqlJs;
+}
+
+/** Writes beside the target and renames over it: a reader never sees a half-written database. */
+async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, path);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+export async function hasStreamIndex(file: string): Promise<boolean> {
+  const db = new (await sql()).Database(await readFile(file));
+  try {
+    const rows = db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = '${STREAM_INDEX}'`);
+    return rows.length > 0 && (rows[0]?.values.length ?? 0) > 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** Adds the index to the database file when it lacks it; true when the file was rewritten. */
+export async function ensureStreamIndex(file: string): Promise<boolean> {
+  const db = new (await sql()).Database(await readFile(file));
+  try {
+    const present = db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = '${STREAM_INDEX}'`);
+    if (present.length > 0 && (present[0]?.values.length ?? 0) > 0) return false;
+    db.exec(CREATE_INDEX);
+    await writeAtomically(file, db.export());
+    return true;
+  } finally {
+    db.close();
+  }
+}
+
+/** Drops the index (tests and the benchmark: a database as written before the index existed). */
+export async function dropStreamIndex(file: string): Promise<void> {
+  const db = new (await sql()).Database(await readFile(file));
+  try {
+    db.exec(`DROP INDEX IF EXISTS ${STREAM_INDEX}`);
+    await writeAtomically(file, db.export());
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A ListTables call: the engine writes its database file on its first API request, not at
+ * start-up. Resolves with the HTTP status.
+ */
+export function listTables(target: RelayTarget, timeoutMs = 10_000): Promise<number> {
+  const body = '{}';
+  return new Promise((done, fail) => {
+    const req = request(
+      {
+        ...('path' in target ? { socketPath: target.path } : { host: '127.0.0.1', port: target.port }),
+        method: 'POST',
+        path: '/',
+        timeout: timeoutMs,
+        agent: false,
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          // DynamoDB Local checks that a signature is present, not what it signs.
+          authorization: 'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.once('end', () => done(res.statusCode ?? 0));
+      },
+    );
+    req.once('timeout', () => req.destroy(new Error('ListTables timed out')));
+    req.once('error', fail);
+    req.end(body);
+  });
+}
+
+/** Runs one engine on an empty directory until it has written its schema, then stops it. */
+export type SchemaWriter = (dir: string) => Promise<void>;
+
+const templates = new Map<string, Promise<string>>();
+
+/**
+ * The indexed empty database of this DynamoDB Local release, cached in os.tmpdir() under the
+ * release's name. Processes racing to make it each write their own file and rename: the last
+ * writer wins and every result is valid.
+ */
+export function streamIndexTemplate(writeSchema: SchemaWriter): Promise<string> {
+  const release = basename(dirname(locateDynamoDbLocal().jar));
+  const path = join(tmpdir(), `quick-photos-${release}-template.db`);
+  let made = templates.get(path);
+  if (!made) {
+    made = (async () => {
+      if (existsSync(path)) return path;
+      const scratch = await mkdtemp(join(tmpdir(), 'qp-template-'));
+      try {
+        await writeSchema(scratch);
+        const written = join(scratch, DATABASE_FILE);
+        await ensureStreamIndex(written);
+        await writeAtomically(path, await readFile(written));
+        return path;
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+    })();
+    made.catch(() => templates.delete(path));
+    templates.set(path, made);
+  }
+  return made;
+}
+
+/**
+ * Prepares an engine directory: a copy of the template when it has no database yet, else its
+ * own database given the index (a directory from before the index gets it, its data intact).
+ */
+export async function prepareEngineDirectory(dir: string, writeSchema: SchemaWriter): Promise<void> {
+  const file = join(dir, DATABASE_FILE);
+  if (existsSync(file)) {
+    await ensureStreamIndex(file);
+    return;
+  }
+  await mkdir(dir, { recursive: true });
+  const template = await streamIndexTemplate(writeSchema);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await copyFile(template, temporary);
+  await rename(temporary, file);
+}
+
+const SCRATCH_PREFIX = 'qp-engine-db-';
+
+/**
+ * Where an in-memory engine's files live: tmpfs when /dev/shm is a writable directory. The name
+ * carries the owner's pid: directories of processes that died without stopping their engine
+ * (SIGKILL) are removed here, so they cannot pile up in memory.
+ */
+export async function scratchDirectory(): Promise<string> {
+  for (const base of ['/dev/shm', tmpdir()]) {
+    let dir: string;
+    try {
+      dir = await mkdtemp(join(base, `${SCRATCH_PREFIX}${process.pid}-`));
+    } catch {
+      continue; // No writable /dev/shm: the system's temporary directory.
+    }
+    await removeAbandoned(base);
+    return dir;
+  }
+  throw new Error(`cannot create a scratch directory for the engine in /dev/shm or ${tmpdir()}`);
+}
+
+async function removeAbandoned(base: string): Promise<void> {
+  for (const name of await readdir(base).catch(() => [] as string[])) {
+    if (!name.startsWith(SCRATCH_PREFIX)) continue;
+    const pid = Number.parseInt(name.slice(SCRATCH_PREFIX.length), 10);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) await rm(join(base, name), { recursive: true, force: true });
+  }
+}
