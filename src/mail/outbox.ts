@@ -17,14 +17,22 @@ export interface OutboxMessage extends MailMessage {
   sentAt: string;
 }
 
-export function createOutboxMailer(from: string, dir: string, onSent?: (message: OutboxMessage, file: string) => void): Mailer {
+/**
+ * `now` is the clock (tests freeze it). The file names carry a time that only moves forward
+ * within the process, so two messages sent in the same millisecond still list in the order they
+ * were sent (their `sentAt` is the clock's, equal).
+ */
+export function createOutboxMailer(from: string, dir: string, onSent?: (message: OutboxMessage, file: string) => void, now: () => number = Date.now): Mailer {
+  let last = 0;
   return {
     describe: `outbox ${dir} (quick-photos mail outbox)`,
     async send(message) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const sentAt = new Date().toISOString();
-      // Sortable by name: time first, then randomness against collisions.
-      const id = `${sentAt.replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}`;
+      const at = now();
+      const sentAt = new Date(at).toISOString();
+      last = Math.max(at, last + 1);
+      // Sortable by name: the forward-only time first, then randomness against other processes' names.
+      const id = `${new Date(last).toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}`;
       const stored: OutboxMessage = { id, from, sentAt, ...message };
       const file = join(dir, `${id}.json`);
       await writeFile(file, JSON.stringify(stored, null, 2) + '\n', { mode: 0o600 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
-import { createOutboxMailer, type OutboxMessage } from '../../src/mail/outbox.js';
+import { createOutboxMailer, readOutbox, type OutboxMessage } from '../../src/mail/outbox.js';
 import { profile, signUp, startApi, type Api } from '../http/support.js';
 import { codeIn, startInbox, type Inbox, type Received } from '../support/inbox.js';
 
@@ -114,6 +114,20 @@ describe('forgot password', () => {
 });
 
 describe('the development outbox', () => {
+  it('lists messages sent within one millisecond in the order they were sent', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qp-outbox-'));
+    try {
+      // A clock that does not move: every message has the same millisecond.
+      const mailer = createOutboxMailer('quick-photos <dev@localhost>', dir, undefined, () => Date.parse('2026-12-05T12:00:00.000Z'));
+      for (let i = 0; i < 20; i++) await mailer.send({ to: `u${i}@example.com`, subject: `Message ${i}`, text: String(i) });
+      const listed = await readOutbox(dir, 20);
+      expect(listed.map((m) => m.subject)).toEqual(Array.from({ length: 20 }, (_, i) => `Message ${19 - i}`));
+      expect(new Set(listed.map((m) => m.sentAt))).toEqual(new Set(['2026-12-05T12:00:00.000Z']));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps messages as files that `quick-photos mail outbox` prints, newest first', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'qp-outbox-'));
     try {
