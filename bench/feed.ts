@@ -164,7 +164,10 @@ function feedWatcher(db: Db) {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const engine = await startEmbeddedEngine();
+  // In memory, without the stream-record index: the bench's tables all predate their records,
+  // so the engine's walk to a stream's records stays short, and memory costs a write half the
+  // CPU a file does (BENCHMARKS.md, "Embedded engine").
+  const engine = await startEmbeddedEngine({ streamIndex: false });
   const app = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: 30_000 });
   const workerClients = createClients({ endpoint: engine.endpoint, local: true, requestTimeoutMs: 30_000 });
   const table = 'bench-feed';

@@ -35,7 +35,8 @@ export interface EmbeddedEngineOptions {
   restartDelayMs?: number;
   /**
    * Whether the engine's database gets the stream-record index (stream-index.ts); default true.
-   * False is for the benchmark only, which measures the engine without it.
+   * False (in memory, no index) is for benchmarks: bench:engine measures the engine without it,
+   * and bench:feed's tables all predate their records, where memory is the faster engine.
    */
   streamIndex?: boolean;
 }
