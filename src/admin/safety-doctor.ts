@@ -20,6 +20,7 @@ import { removeFollowIf } from '../patterns/follows.js';
 import { deleteIf, operatorDb, present } from '../patterns/repair.js';
 import { expectedBlockNames, repairBlockCounter, repairBlockNames } from '../patterns/safety/blocks.js';
 import { repairPrivateMark } from '../patterns/safety/requests.js';
+import { storedNames } from '../patterns/viewer.js';
 
 export type SafetyProblem =
   | { type: 'blocked-follow'; key: ItemKey; follower: string; followed: string; block: ItemKey }
@@ -66,7 +67,6 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
   const followItems: { follower: string; followed: string; key: ItemKey }[] = [];
   const requests: { requester: string; target: string; key: ItemKey }[] = [];
   const users = new Map<string, { blocking: unknown; blockedBy: unknown; private: boolean; blockingNames: string[] | undefined; blockedByNames: string[] | undefined }>();
-  const names = (value: unknown): string[] | undefined => (value instanceof Set || Array.isArray(value) ? [...(value as Iterable<unknown>)].map(String).sort() : undefined);
   const add = (map: Map<string, string[]>, user: string, name: string) => map.set(user, [...(map.get(user) ?? []), name]);
   const marks = new Set<string>();
   const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
@@ -86,7 +86,7 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
       else {
         const kind = classifyKey(key);
         if (kind.kind === 'user') {
-          users.set(kind.username, { blocking: item.blocking, blockedBy: item.blockedBy, private: item.private === true, blockingNames: names(item.blockingNames), blockedByNames: names(item.blockedByNames) });
+          users.set(kind.username, { blocking: item.blocking, blockedBy: item.blockedBy, private: item.private === true, blockingNames: storedNames(item.blockingNames), blockedByNames: storedNames(item.blockedByNames) });
         }
         if (kind.kind === 'friendship') {
           follows.add(pairKey(kind.follower, kind.followed));

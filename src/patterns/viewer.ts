@@ -67,7 +67,12 @@ export interface BlockNames {
 }
 
 const counter = (value: unknown): number => (typeof value === 'number' && value > 0 ? value : 0);
-const nameSet = (value: unknown): Set<string> => new Set(value instanceof Set || Array.isArray(value) ? [...(value as Iterable<unknown>)].map(String) : []);
+
+/** A stored string set (`blockingNames`, `blockedByNames`) as names, sorted; undefined when absent. */
+export function storedNames(value: unknown): string[] | undefined {
+  return value instanceof Set || Array.isArray(value) ? [...(value as Iterable<unknown>)].map(String).sort() : undefined;
+}
+const nameSet = (value: unknown): Set<string> => new Set(storedNames(value));
 
 /**
  * The viewer's blocks as their User item states them. Blocking and unblocking move a name and

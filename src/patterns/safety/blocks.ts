@@ -16,6 +16,7 @@ import { ACTIVE_USER, activeFor, inactiveUser } from '../guards.js';
 import { safetyErrors } from './errors.js';
 import { setCounterIf } from '../repair.js';
 import { plainItem } from '../acting.js';
+import { storedNames } from '../viewer.js';
 
 export type { Block };
 
@@ -42,7 +43,7 @@ const BLOCK_ATTEMPTS = 10;
  */
 export const BLOCK_NAMES_MAX = 1_000;
 
-const setSize = (value: unknown): number => (value instanceof Set || Array.isArray(value) ? [...(value as Iterable<unknown>)].length : 0);
+const setSize = (value: unknown): number => storedNames(value)?.length ?? 0;
 
 /** A set update that failed its bound: the item a condition failure returned holds BLOCK_NAMES_MAX names already. */
 const setFull = (reason: CancellationReason | undefined, attribute: string): boolean => setSize(plainItem(reason?.Item)?.[attribute]) >= BLOCK_NAMES_MAX;

@@ -51,7 +51,8 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
     assertActingLive(viewer, item);
     if (!item) throw errors.userNotFound(owner);
     const self = { following: false, followedBy: false, requested: false, blocking: false };
-    return { owner: User.decode(item), private: item.private === true, maySeeContent: true, viewerBlocking: blockingCount(item), viewerBlockedBy: blockedByCount(item), viewerBlockNames: viewerBlocksOf(item).names, relation: self };
+    const blocks = viewerBlocksOf(item);
+    return { owner: User.decode(item), private: item.private === true, maySeeContent: true, viewerBlocking: blocks.blocking, viewerBlockedBy: blocks.blockedBy, viewerBlockNames: blocks.names, relation: self };
   }
   const blockKey = keys.block(owner, viewer);
   const viewerKey = keys.user(viewer);
@@ -62,19 +63,21 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   const blockingKey = keys.block(viewer, owner);
   const found = await batchGet(db, 'viewOf', [ownerKey, blockKey, viewerKey, followKey, followedByKey, requestKey, blockingKey]);
   // The viewer's item is read anyway: an ended session or another account's token stops here (401).
-  assertActingLive(viewer, found.find((item) => sameKey(item, viewerKey)));
+  const viewerItem = found.find((item) => sameKey(item, viewerKey));
+  assertActingLive(viewer, viewerItem);
   const ownerItem = found.find((item) => sameKey(item, ownerKey));
   // Blocked by the owner, or the owner suspended: the account seems not to exist.
   if (!ownerItem || ownerItem.suspendedAt !== undefined || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);
   const isPrivate = ownerItem.private === true;
   const has = (key: { PK: string; SK: string }) => found.some((item) => sameKey(item, key));
+  const blocks = viewerBlocksOf(viewerItem);
   return {
     owner: User.decode(ownerItem),
     private: isPrivate,
     maySeeContent: !isPrivate || has(followKey),
-    viewerBlocking: blockingCount(found.find((item) => sameKey(item, viewerKey))),
-    viewerBlockedBy: blockedByCount(found.find((item) => sameKey(item, viewerKey))),
-    viewerBlockNames: viewerBlocksOf(found.find((item) => sameKey(item, viewerKey))).names,
+    viewerBlocking: blocks.blocking,
+    viewerBlockedBy: blocks.blockedBy,
+    viewerBlockNames: blocks.names,
     relation: { following: has(followKey), followedBy: has(followedByKey), requested: has(requestKey), blocking: has(blockingKey) },
   };
 }
@@ -97,18 +100,6 @@ export async function mayFetchImage(db: Db, ownerName: string, viewerName: strin
   if (owner === viewer) return true;
   if (found.some((item) => sameKey(item, blockKey))) return false;
   return !content || ownerItem.private !== true || found.some((item) => sameKey(item, followKey));
-}
-
-/** The stored `blocking` counter; absent (every user who never blocked) is 0. */
-export function blockingCount(item: Record<string, unknown> | undefined): number {
-  const value = item?.blocking;
-  return typeof value === 'number' && value > 0 ? value : 0;
-}
-
-/** The stored `blockedBy` counter (how many users block this one); absent is 0. */
-export function blockedByCount(item: Record<string, unknown> | undefined): number {
-  const value = item?.blockedBy;
-  return typeof value === 'number' && value > 0 ? value : 0;
 }
 
 /**
