@@ -11,7 +11,7 @@ import { CommentCount, User } from '../schema/entities/index.js';
 import { COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
 import type { Db } from './db.js';
 import { absent, attributeWas, repairIf } from './repair.js';
-import { listable, viewerState, type BlockNames, type PhotoKey, type ViewerBlocks, type ViewerState } from './viewer.js';
+import { listable, viewerBlocksOf, viewerState, type BlockNames, type PhotoKey, type ViewerBlocks, type ViewerState } from './viewer.js';
 
 export const keyString = (key: { PK?: unknown; SK?: unknown }): string => `${String(key.PK)}\n${String(key.SK)}`;
 
@@ -61,6 +61,15 @@ export interface PreviewFacts {
   follows?: (username: string) => boolean;
   /** The viewer's blocks from their User item (`viewerBlocksOf`); undefined: nobody read it. */
   blocks?: ViewerBlocks | undefined;
+}
+
+/**
+ * The facts of a page whose one BatchGetItem read its photos' authors and the viewer's own item
+ * with the viewer state: the User items it holds, the viewer's follows, the viewer's blocks.
+ */
+export function previewFacts(viewer: string, state: ViewerState): PreviewFacts {
+  const live = new Map(state.extra.filter((item) => User.is(item)).map((item) => [String(item.username), item] as const));
+  return { live, follows: (u) => state.follows(u), blocks: viewerBlocksOf(live.get(viewer)) };
 }
 
 const NO_NAMES: BlockNames = { blocking: new Set(), blockedBy: new Set() };

@@ -20,8 +20,8 @@ import { derivedRanges, EXPLORE_SHARDS, keys, parseFeedPosition } from '../schem
 import { derivedTableName } from '../schema/table.js';
 import { call, pageOf, type Db, type Page, type PageRequest } from './db.js';
 import type { FeedItem } from './feed.js';
-import { listable, viewerBlocksOf, viewerState } from './viewer.js';
-import { visiblePreviews } from './comment-counts.js';
+import { listable, viewerState } from './viewer.js';
+import { previewFacts, visiblePreviews } from './comment-counts.js';
 import { storedSummary } from './comment-summary.js';
 
 export const EXPLORE_PAGE_DEFAULT = 9;
@@ -81,10 +81,8 @@ export async function getExplore(db: Db, viewer: string, page: PageRequest = {})
   );
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
-  const profiles = new Map<string, RawItem>();
   for (const item of state.extra) {
     if (User.is(item)) {
-      profiles.set(String(item.username), item);
       // Private accounts show their photos to followers only, and followers are not shown Explore's.
       if (listable(item) && item.private !== true) users.set(String(item.username), User.decode(item));
     } else if (Photo.is(item)) photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
@@ -96,6 +94,5 @@ export async function getExplore(db: Db, viewer: string, page: PageRequest = {})
     if (!photo || !author || state.follows(e.author) || state.blocked(e.author)) continue;
     items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(e.author), comments: storedSummary(photo) });
   }
-  const blocks = viewerBlocksOf(profiles.get(viewer));
-  return pageOf(await visiblePreviews(db, viewer, items, { live: profiles, follows: (u) => state.follows(u), blocks }), nextCursor);
+  return pageOf(await visiblePreviews(db, viewer, items, previewFacts(viewer, state)), nextCursor);
 }

@@ -24,8 +24,8 @@ import { FeedBigAuthors, Photo, RecentPhotos, User } from '../schema/entities/in
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, pageOf, type Db, type Page, type PageRequest } from './db.js';
-import { listable, viewerBlocksOf, viewerState } from './viewer.js';
-import { visiblePreviews, type CommentSummary } from './comment-counts.js';
+import { listable, viewerState } from './viewer.js';
+import { previewFacts, visiblePreviews, type CommentSummary } from './comment-counts.js';
 import { storedSummary } from './comment-summary.js';
 
 export const FEED_PAGE_DEFAULT = 10;
@@ -181,14 +181,11 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
   // previews (batchGet checks the request's session on it, as on any batch that names it).
   const readerKey = keys.user(reader);
   const state = await viewerState(db, reader, authors, refs, [...photoKeys, ...authors.map((a) => keys.user(a)), ...(live.length > 0 ? [readerKey] : [])]);
-  const readerItem = state.extra.find((i) => i.PK === readerKey.PK && i.SK === readerKey.SK);
   const content = state.extra;
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
-  const profiles = new Map<string, RawItem>();
   for (const item of [...content, ...live.flatMap((c) => (c.photo ? [c.photo] : []))]) {
     if (User.is(item)) {
-      profiles.set(String(item.username), item);
       if (listable(item)) users.set(String(item.username), User.decode(item));
     } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
@@ -200,5 +197,5 @@ export async function getFeed(db: Db, reader: string, page: PageRequest = {}, op
     if (c.author !== reader && !state.follows(c.author)) continue;
     items.push({ photo, author, myReactions: state.reactions(photo), authorFollowsMe: state.followedBy(c.author), comments: storedSummary(photo) });
   }
-  return pageOf(await visiblePreviews(db, reader, items, { live: profiles, follows: (u) => state.follows(u), blocks: viewerBlocksOf(readerItem) }), nextCursor);
+  return pageOf(await visiblePreviews(db, reader, items, previewFacts(reader, state)), nextCursor);
 }

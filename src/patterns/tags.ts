@@ -9,19 +9,18 @@
  *   (`visiblePage`, at most VISIBLE_PAGE_READS reads);
  * - tag search: Query `PK = TAGS#<first 2 chars> AND begins_with(SK, <folded query>)` (Limit 100).
  */
-import { visiblePreviews, type CommentSummary } from './comment-counts.js';
+import { previewFacts, visiblePreviews, type CommentSummary } from './comment-counts.js';
 import { storedSummary } from './comment-summary.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertUsername, type ReactionType } from '../schema/entities.js';
 import { Photo, TagEntry, TagName, User } from '../schema/entities/index.js';
-import type { RawItem } from '../schema/entity.js';
 import { derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { distinctTags, parseTagName } from '../schema/text-entities.js';
 import { call, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { visiblePage } from './lists.js';
-import { listable, viewerBlocksOf, viewerState, type Relation } from './viewer.js';
+import { listable, viewerState, type Relation } from './viewer.js';
 
 export const TAG_PAGE_DEFAULT = 9;
 export const TAG_PAGE_MAX = 18;
@@ -62,10 +61,8 @@ async function shown(db: Db, viewer: string, entries: TagEntry[]): Promise<TagPh
   const state = await viewerState(db, viewer, authors, refs, [...refs.map((r) => keys.photo(r.username, r.timestamp)), ...authors.map((a) => keys.user(a)), viewerKey], { blocks: true, requests: true });
   const photos = new Map<string, Photo>();
   const users = new Map<string, User>();
-  const profiles = new Map<string, RawItem>();
   for (const item of state.extra) {
     if (User.is(item)) {
-      profiles.set(String(item.username), item);
       if (listable(item)) users.set(String(item.username), User.decode(item));
     } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
@@ -78,7 +75,7 @@ async function shown(db: Db, viewer: string, entries: TagEntry[]): Promise<TagPh
     if (e.source === 'caption' && !distinctTags(photo.caption).includes(e.tag)) return [];
     return [{ photo, author, myReactions: state.reactions(photo), relation: state.relation(author.username), comments: storedSummary(photo) }];
   });
-  return visiblePreviews(db, viewer, items, { live: profiles, follows: (u) => state.follows(u), blocks: viewerBlocksOf(profiles.get(viewer)) });
+  return visiblePreviews(db, viewer, items, previewFacts(viewer, state));
 }
 
 export async function getTagPhotos(db: Db, viewer: string, tagInput: string, page: PageRequest = {}): Promise<Page<TagPhoto> & { tag: string }> {
