@@ -6,7 +6,7 @@
  * so a list page follows them by the worker's lag (seconds). The photo detail reads the shards.
  * Each preview carries its author's status as the view last derived it (`authorOpen`); an
  * author's suspension, departure or privacy change re-derives the summaries naming them
- * (src/derived/views/comment-authors.ts).
+ * (`rederiveAuthorPreviews`, applied by src/derived/views/comment-summary.ts).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RawItem } from '../schema/entity.js';
@@ -64,8 +64,8 @@ export async function withAuthorStatus(db: Db, summary: CommentSummary): Promise
  */
 export async function writeCommentSummary(db: Db, photo: PhotoKey, summary?: CommentSummary): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
+    // The previews as stored: each with its author's status (withAuthorStatus sets it on every one).
     const truth = await withAuthorStatus(db, attempt === 0 && summary !== undefined ? summary : await currentSummary(db, photo));
-    const previews = truth.previews.map((p) => ({ timestamp: p.timestamp, author: p.author, text: p.text, authorOpen: p.authorOpen === true }));
     try {
       return await conditional(db, 'writeCommentSummary', () =>
         db.doc.send(
@@ -74,7 +74,7 @@ export async function writeCommentSummary(db: Db, photo: PhotoKey, summary?: Com
             Key: keys.photo(photo.username, photo.timestamp),
             UpdateExpression: 'SET commentCount = :n, commentPreviews = :p',
             ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(commentCount) OR commentCount <> :n OR commentPreviews <> :p)',
-            ExpressionAttributeValues: { ':n': truth.commentCount, ':p': previews },
+            ExpressionAttributeValues: { ':n': truth.commentCount, ':p': truth.previews },
           }),
         ),
       );

@@ -49,7 +49,7 @@ export const CommentPreview = Type.Object({ timestamp: Type.String(), author: Ty
  * and not private) when the comment-summary view derived it, so a page decides a third party's
  * preview without reading the author. Absent on summaries written before it: the page reads.
  */
-export const StoredCommentPreview = Type.Object({ timestamp: Type.String(), author: Type.String(), text: Type.String(), authorOpen: Type.Optional(Type.Boolean()) });
+export const StoredCommentPreview = Type.Object({ ...CommentPreview.properties, authorOpen: Type.Optional(Type.Boolean()) });
 
 export const CommentCount = defineEntity({
   name: 'CommentCount',
