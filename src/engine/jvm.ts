@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { EngineStartError } from './errors.js';
 import { NAMESPACE_RELAY, type Isolation } from './isolation.js';
-import type { RelayTarget } from './relay.js';
+import { targetAddress, type RelayTarget } from './relay.js';
 
 const MIN_JAVA = 17;
 /** Inside a namespace of its own the engine can always have the same port. */
@@ -65,7 +65,7 @@ export async function freePort(): Promise<number> {
 /** Whether an HTTP server answers at the target (any status: DynamoDB Local answers GET / with 400). */
 function answers(target: RelayTarget): Promise<boolean> {
   return new Promise((done) => {
-    const req = request({ ...('path' in target ? { socketPath: target.path } : { host: '127.0.0.1', port: target.port }), method: 'GET', path: '/', timeout: 1_000, agent: false }, (res) => {
+    const req = request({ ...targetAddress(target), method: 'GET', path: '/', timeout: 1_000, agent: false }, (res) => {
       res.resume();
       done(true);
     });

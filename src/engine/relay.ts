@@ -8,6 +8,11 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export type RelayTarget = { path: string } | { port: number };
 
+/** Where to connect to reach a target, as node:http's and node:net's options name it. */
+export function targetAddress(target: RelayTarget): { socketPath: string } | { host: string; port: number } {
+  return 'path' in target ? { socketPath: target.path } : { host: '127.0.0.1', port: target.port };
+}
+
 export interface Relay {
   readonly port: number;
   /** Where new connections go; undefined refuses them (the engine is down). */
@@ -25,7 +30,8 @@ export async function startRelay(port = 0): Promise<Relay> {
       client.destroy();
       return;
     }
-    const engine = 'path' in target ? connect(target.path) : connect(target.port, '127.0.0.1');
+    const address = targetAddress(target);
+    const engine = 'socketPath' in address ? connect(address.socketPath) : connect(address.port, address.host);
     open.add(engine);
     engine.once('close', () => open.delete(engine));
     const end = (): void => {

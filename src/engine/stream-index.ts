@@ -16,7 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import { request } from 'node:http';
 import { locateDynamoDbLocal } from './jvm.js';
 import { processAlive } from './lock.js';
-import type { RelayTarget } from './relay.js';
+import { targetAddress, type RelayTarget } from './relay.js';
 
 /** The file DynamoDB Local uses under -dbPath with -sharedDb. */
 export const DATABASE_FILE = 'shared-local-instance.db';
@@ -54,39 +54,38 @@ async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
   }
 }
 
-export async function hasStreamIndex(file: string): Promise<boolean> {
+/** Opens a database file in memory for `use`, closed after. */
+async function withDatabase<T>(file: string, use: (db: SqlDatabase) => Promise<T> | T): Promise<T> {
   const db = new (await sql()).Database(await readFile(file));
   try {
-    const rows = db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = '${STREAM_INDEX}'`);
-    return rows.length > 0 && (rows[0]?.values.length ?? 0) > 0;
+    return await use(db);
   } finally {
     db.close();
   }
+}
+
+const indexed = (db: SqlDatabase): boolean => (db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = '${STREAM_INDEX}'`)[0]?.values.length ?? 0) > 0;
+
+export function hasStreamIndex(file: string): Promise<boolean> {
+  return withDatabase(file, indexed);
 }
 
 /** Adds the index to the database file when it lacks it; true when the file was rewritten. */
-export async function ensureStreamIndex(file: string): Promise<boolean> {
-  const db = new (await sql()).Database(await readFile(file));
-  try {
-    const present = db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = '${STREAM_INDEX}'`);
-    if (present.length > 0 && (present[0]?.values.length ?? 0) > 0) return false;
+export function ensureStreamIndex(file: string): Promise<boolean> {
+  return withDatabase(file, async (db) => {
+    if (indexed(db)) return false;
     db.exec(CREATE_INDEX);
     await writeAtomically(file, db.export());
     return true;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** Drops the index (tests and the benchmark: a database as written before the index existed). */
-export async function dropStreamIndex(file: string): Promise<void> {
-  const db = new (await sql()).Database(await readFile(file));
-  try {
+export function dropStreamIndex(file: string): Promise<void> {
+  return withDatabase(file, async (db) => {
     db.exec(`DROP INDEX IF EXISTS ${STREAM_INDEX}`);
     await writeAtomically(file, db.export());
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /**
@@ -98,7 +97,7 @@ export function listTables(target: RelayTarget, timeoutMs = 10_000): Promise<num
   return new Promise((done, fail) => {
     const req = request(
       {
-        ...('path' in target ? { socketPath: target.path } : { host: '127.0.0.1', port: target.port }),
+        ...targetAddress(target),
         method: 'POST',
         path: '/',
         timeout: timeoutMs,
