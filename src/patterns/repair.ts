@@ -86,17 +86,22 @@ export function setCounterIf(db: Db, key: ItemKey, path: readonly [string] | rea
   );
 }
 
-/** Updates the item at `key` if `attribute` still holds what the audit read (an image replaced meanwhile is kept). */
+/**
+ * Updates the item at `key` if `attribute` (`#seen` in the expression) still holds what the
+ * audit read (an image replaced meanwhile is kept); `seen` undefined: the item exists and the
+ * attribute is still absent.
+ */
 export function updateIfUnchanged(db: Db, key: ItemKey, attribute: string, seen: unknown, update: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> }): Promise<boolean> {
+  const values = { ...update.values, ...(seen === undefined ? {} : { ':seen': seen }) };
   return conditional(db, 'repairIf', () =>
     db.doc.send(
       new UpdateCommand({
         TableName: db.table,
         Key: key,
         UpdateExpression: update.expression,
-        ConditionExpression: '#seen = :seen',
+        ConditionExpression: seen === undefined ? 'attribute_exists(PK) AND attribute_not_exists(#seen)' : '#seen = :seen',
         ExpressionAttributeNames: { ...update.names, '#seen': attribute },
-        ExpressionAttributeValues: { ...update.values, ':seen': seen },
+        ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
       }),
     ),
   );

@@ -5,16 +5,16 @@
  * follow or reaction serialize inside DynamoDB: whichever commits second fails its condition.
  */
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { assertUsername } from '../../schema/entities.js';
 import { Block } from '../../schema/entities/index.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
-import { backoff, batchGet, call, conditional, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { backoff, batchGet, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { ACTIVE_USER, activeFor, inactiveUser } from '../guards.js';
 import { safetyErrors } from './errors.js';
-import { setCounterIf } from '../repair.js';
+import { setCounterIf, updateIfUnchanged } from '../repair.js';
 import { plainItem } from '../acting.js';
 import { storedNames } from '../viewer.js';
 
@@ -207,21 +207,10 @@ export function repairBlockCounter(db: Db, username: string, counter: 'blocking'
  * if the set is still what the audit read (`stored`; undefined: still absent).
  */
 export function repairBlockNames(db: Db, username: string, attribute: 'blockingNames' | 'blockedByNames', stored: string[] | undefined, expected: string[]): Promise<boolean> {
-  const was = stored === undefined || stored.length === 0 ? 'attribute_not_exists(#names)' : '#names = :stored';
-  return conditional(db, 'repairBlockNames', () =>
-    db.doc.send(
-      new UpdateCommand({
-        TableName: db.table,
-        Key: keys.user(username),
-        UpdateExpression: expected.length === 0 ? 'REMOVE #names' : 'SET #names = :expected',
-        ConditionExpression: `attribute_exists(PK) AND ${was}`,
-        ExpressionAttributeNames: { '#names': attribute },
-        ...(expected.length === 0 && (stored === undefined || stored.length === 0)
-          ? {}
-          : { ExpressionAttributeValues: { ...(expected.length === 0 ? {} : { ':expected': new Set(expected) }), ...(stored === undefined || stored.length === 0 ? {} : { ':stored': new Set(stored) }) } }),
-      }),
-    ),
-  );
+  // DynamoDB keeps no empty set: none stored is the attribute absent.
+  const seen = stored === undefined || stored.length === 0 ? undefined : new Set(stored);
+  const update = expected.length === 0 ? { expression: 'REMOVE #seen' } : { expression: 'SET #seen = :expected', values: { ':expected': new Set(expected) } };
+  return updateIfUnchanged(db, keys.user(username), attribute, seen, update);
 }
 
 /**
