@@ -21,6 +21,7 @@ import { apiHeaders, htmlHeaders, mediaOrigins, securityHeaders, servedOverHttps
 import { etagHook } from './etag.js';
 import { registerTelemetry, RequestLogController } from './telemetry.js';
 import { CheckFirstValidatorCompiler } from './validator.js';
+import { cachedSerializerFactory } from './serializer.js';
 import { createMediaContext } from './media.js';
 import { openapiOptions } from './openapi.js';
 import { webDirectory, webRoutes } from './web.js';
@@ -98,6 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       connectionsCheckingInterval: Math.min(1_000, config.http.timeouts.headersMs),
     },
     genReqId: requestId,
+    // Response serializers compiled once per process, not per app (src/http/serializer.ts).
+    schemaController: { compilersFactory: { buildSerializer: cachedSerializerFactory } },
     requestIdHeader: false,
     // One line per request, at completion, instead of two.
     logController: new RequestLogController(),
