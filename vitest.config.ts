@@ -38,5 +38,7 @@ export default defineConfig({
     // assumption that a whole-suite run on 2 shared cores breaks (a page's first render took longer).
     expect: { poll: { timeout: 15_000 } },
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // TEST_CPU_LOG=<file>: each file's worker CPU, one line a file (test/support/cpu-per-file.ts).
+    setupFiles: process.env.TEST_CPU_LOG ? ['test/support/cpu-per-file.ts'] : [],
   },
 });
