@@ -194,7 +194,11 @@ describe("someone else's photo and profile", () => {
 
       await menu.click();
       await page.getByRole('menuitem', { name: 'Block' }).click();
+      // The block makes the profile read itself again, and its answer replaces the menu (keyed by
+      // the block): a menu opened before that would close under the click that follows.
+      const blockedMenu = await menu.elementHandle();
       await block.getByRole('button', { name: 'Block @poster' }).click();
+      await expect.poll(() => blockedMenu?.evaluate((button) => button.isConnected)).toBe(false);
       await page.getByText('You blocked @poster.').waitFor();
       expect(((await api.call('GET', '/v1/blocks', { token: viewer.accessToken })).body as { items: unknown[] }).items).toHaveLength(1);
 
