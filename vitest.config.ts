@@ -37,6 +37,9 @@ export default defineConfig({
     // expect.poll waits for a condition, never a duration: its default bound (1 s) is a timing
     // assumption that a whole-suite run on 2 shared cores breaks (a page's first render took longer).
     expect: { poll: { timeout: 15_000 } },
+    // Transformed modules kept on disk between runs (keyed by their content): a warm run
+    // transforms only the files that changed. Under node_modules/, so a fresh clone starts cold.
+    experimental: { fsModuleCache: true, fsModuleCachePath: 'node_modules/.cache/vitest-modules' },
     reporters: ['default', './test/support/summary-reporter.ts'],
     // TEST_CPU_LOG=<file>: each file's worker CPU, one line a file (test/support/cpu-per-file.ts).
     setupFiles: process.env.TEST_CPU_LOG ? ['test/support/cpu-per-file.ts'] : [],
