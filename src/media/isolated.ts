@@ -1,9 +1,9 @@
 /**
  * Image work apart from the API's reads: decoding and encoding run in a child process of
- * their own (src/media/child.ts) at a lower scheduling priority (nice MEDIA_NICE, 10 by
- * default) with MEDIA_THREADS libvips threads (1 by default): however many uploads arrive,
- * image work takes at most that many cores, and only the time reads leave over, since the
- * kernel runs the API's threads first. The queue in front (src/media/queue.ts) still bounds
+ * their own (src/media/child.ts) under SCHED_IDLE (MEDIA_SCHED=idle, the default; nice
+ * MEDIA_NICE where that is refused, src/media/scheduling.ts) with MEDIA_THREADS libvips threads
+ * (1 by default): however many uploads arrive, image work takes at most that many cores, and
+ * only the time reads leave over, since the kernel runs the API's threads first. The queue in front (src/media/queue.ts) still bounds
  * the images in flight and waiting.
  *
  * The process starts on the first image and is restarted on the next one if it dies; an image
@@ -11,7 +11,7 @@
  * no upload waits on a stuck decoder. MEDIA_WORKER=inline processes in the API's own process
  * (libvips' threads, same priority as reads).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,11 +19,14 @@ import { DomainError } from '../errors.js';
 import type { FromImageProcess, ToImageProcess } from './child.js';
 import { mediaErrors } from './errors.js';
 import { processImage, type ProcessedImage, type ProcessLimits, type VariantSpec } from './process.js';
+import { launcher, type Scheduling } from './scheduling.js';
 
 export interface ImageProcessor {
   process(input: string, specs: readonly VariantSpec[], limits: ProcessLimits): Promise<ProcessedImage>;
   /** The child's pid while it runs (tests, metrics). */
   readonly pid: number | undefined;
+  /** The policy the image process was last started under (`nice` when `idle` was refused); undefined inline or before the first image. */
+  readonly scheduling: Scheduling | undefined;
   close(): Promise<void>;
 }
 
@@ -33,13 +36,18 @@ export interface ImageProcessorOptions {
   threads: number;
   /** Scheduling priority of the image process (0-19; higher runs only when others wait less). */
   nice: number;
+  /** `idle`: SCHED_IDLE, falling back to `nice` where refused (src/media/scheduling.ts). */
+  scheduling: Scheduling;
+  /** The chrt program (tests point it elsewhere to see the fallback). */
+  chrt?: string;
   /** The longest one image may take before it fails and its process is replaced. */
   timeoutMs: number;
 }
 
 export function createImageProcessor(options: ImageProcessorOptions): ImageProcessor {
-  if (options.mode === 'inline') return { process: processImage, pid: undefined, close: () => Promise.resolve() };
+  if (options.mode === 'inline') return { process: processImage, pid: undefined, scheduling: undefined, close: () => Promise.resolve() };
   let child: ChildProcess | undefined;
+  let scheduling: Scheduling | undefined;
   let nextId = 1;
   const pending = new Map<number, { resolve: (image: ProcessedImage) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
 
@@ -53,8 +61,10 @@ export function createImageProcessor(options: ImageProcessorOptions): ImageProce
   const start = (): ChildProcess => {
     // Source under tsx (tests, `npm start`), compiled JS in production: the child is a sibling either way.
     const ext = extname(fileURLToPath(import.meta.url));
-    const started = fork(fileURLToPath(new URL(`./child${ext}`, import.meta.url)), [], {
-      execArgv: ext === '.ts' ? ['--import', 'tsx'] : [],
+    const launch = launcher(options.scheduling, options.chrt ?? 'chrt');
+    scheduling = launch.scheduling;
+    const execArgv = ext === '.ts' ? ['--import', 'tsx'] : [];
+    const started = spawn(launch.command, [...launch.prefix, ...execArgv, fileURLToPath(new URL(`./child${ext}`, import.meta.url))], {
       // Buffers cross as bytes (structured clone), not as JSON arrays.
       serialization: 'advanced',
       env: { ...process.env, UV_THREADPOOL_SIZE: String(options.threads) },
@@ -77,6 +87,11 @@ export function createImageProcessor(options: ImageProcessorOptions): ImageProce
         job.reject(kind && code ? new DomainError(kind, code, text) : new Error(text));
       }
     });
+    // Spawning itself failed (chrt gone since the probe): the images waiting fail, the next image starts again.
+    started.once('error', (error) => {
+      if (child === started) child = undefined;
+      failAll(error);
+    });
     started.once('exit', () => {
       if (child === started) child = undefined;
       failAll(new Error('The image process exited while processing.'));
@@ -90,6 +105,9 @@ export function createImageProcessor(options: ImageProcessorOptions): ImageProce
   return {
     get pid() {
       return child?.pid;
+    },
+    get scheduling() {
+      return scheduling;
     },
     process(input, specs, limits) {
       child ??= start();
