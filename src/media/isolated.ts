@@ -15,14 +15,23 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BlobStore } from '../blobs/index.js';
 import { DomainError } from '../errors.js';
+import type { StoredImage } from '../schema/entities.js';
 import type { FromImageProcess, ToImageProcess } from './child.js';
 import { mediaErrors } from './errors.js';
 import { processImage, type ProcessedImage, type ProcessLimits, type VariantSpec } from './process.js';
 import { launcher, type Scheduling } from './scheduling.js';
+import { newImageId, removeImage, storeImage } from './store.js';
 
 export interface ImageProcessor {
   process(input: string, specs: readonly VariantSpec[], limits: ProcessLimits): Promise<ProcessedImage>;
+  /**
+   * Processes and stores the variants. With the local store the image process writes them
+   * itself: the API process receives their keys and sizes, never the bytes. With S3 the bytes
+   * come back and the API process stores them (its client and credentials stay in one place).
+   */
+  processAndStore(input: string, specs: readonly VariantSpec[], limits: ProcessLimits, blobs: BlobStore): Promise<StoredImage>;
   /** The child's pid while it runs (tests, metrics). */
   readonly pid: number | undefined;
   /** The policy the image process was last started under (`nice` when `idle` was refused); undefined inline or before the first image. */
@@ -44,12 +53,24 @@ export interface ImageProcessorOptions {
   timeoutMs: number;
 }
 
+const exited = (process: ChildProcess): Promise<void> =>
+  process.exitCode !== null || process.signalCode !== null ? Promise.resolve() : new Promise((resolve) => process.once('exit', () => resolve()));
+
 export function createImageProcessor(options: ImageProcessorOptions): ImageProcessor {
-  if (options.mode === 'inline') return { process: processImage, pid: undefined, scheduling: undefined, close: () => Promise.resolve() };
+  if (options.mode === 'inline') {
+    return {
+      process: processImage,
+      processAndStore: async (input, specs, limits, blobs) => storeImage(blobs, await processImage(input, specs, limits)),
+      pid: undefined,
+      scheduling: undefined,
+      close: () => Promise.resolve(),
+    };
+  }
   let child: ChildProcess | undefined;
   let scheduling: Scheduling | undefined;
   let nextId = 1;
-  const pending = new Map<number, { resolve: (image: ProcessedImage) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  type Answer = Extract<FromImageProcess, { ok: true }>;
+  const pending = new Map<number, { resolve: (answer: Answer) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
 
   const failAll = (error: Error) => {
     for (const [id, job] of pending) {
@@ -81,7 +102,7 @@ export function createImageProcessor(options: ImageProcessorOptions): ImageProce
       if (!job) return;
       pending.delete(message.id);
       clearTimeout(job.timer);
-      if (message.ok) job.resolve(message.result);
+      if (message.ok) job.resolve(message);
       else {
         const { kind, code, message: text } = message.error;
         job.reject(kind && code ? new DomainError(kind, code, text) : new Error(text));
@@ -102,6 +123,33 @@ export function createImageProcessor(options: ImageProcessorOptions): ImageProce
     return started;
   };
 
+  /** One image through the image process; `target` is the process it went to. */
+  const send = (message: Omit<ToImageProcess, 'id'>): { target: ChildProcess; answer: Promise<Answer> } => {
+    child ??= start();
+    const target = child;
+    const id = nextId++;
+    const answer = new Promise<Answer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(mediaErrors.busy());
+        // A stuck decoder holds its share of the cores: replaced, and its other images fail too.
+        target.kill('SIGKILL');
+      }, options.timeoutMs);
+      pending.set(id, { resolve, reject, timer });
+      target.send({ ...message, id } satisfies ToImageProcess, (error: Error | null) => {
+        if (!error || !pending.has(id)) return;
+        clearTimeout(timer);
+        pending.delete(id);
+        reject(error);
+      });
+    });
+    return { target, answer };
+  };
+  const processed = (answer: Answer): ProcessedImage => {
+    if ('result' in answer) return answer.result;
+    throw new Error('The image process stored an image it was asked to return.');
+  };
+
   return {
     get pid() {
       return child?.pid;
@@ -109,25 +157,24 @@ export function createImageProcessor(options: ImageProcessorOptions): ImageProce
     get scheduling() {
       return scheduling;
     },
-    process(input, specs, limits) {
-      child ??= start();
-      const target = child;
-      const id = nextId++;
-      return new Promise<ProcessedImage>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          reject(mediaErrors.busy());
-          // A stuck decoder holds its share of the cores: replaced, and its other images fail too.
-          target.kill('SIGKILL');
-        }, options.timeoutMs);
-        pending.set(id, { resolve, reject, timer });
-        target.send({ id, input, specs, limits } satisfies ToImageProcess, (error: Error | null) => {
-          if (!error || !pending.has(id)) return;
-          clearTimeout(timer);
-          pending.delete(id);
-          reject(error);
-        });
-      });
+    async process(input, specs, limits) {
+      return processed(await send({ input, specs, limits }).answer);
+    },
+    async processAndStore(input, specs, limits, blobs) {
+      if (blobs.kind !== 'local') return storeImage(blobs, processed(await send({ input, specs, limits }).answer));
+      const imageId = newImageId();
+      const { target, answer } = send({ input, specs, limits, store: { root: blobs.root, imageId } });
+      try {
+        const stored = await answer;
+        if ('stored' in stored) return stored.stored;
+        throw new Error('The image process returned an image it was asked to store.');
+      } catch (error) {
+        // A process that answered cleaned up after itself; one killed or dead may have left files: removed once it is gone.
+        if (target.killed || target.exitCode !== null || target.signalCode !== null) {
+          void exited(target).then(() => removeImage(blobs, imageId)).catch(() => undefined);
+        }
+        throw error;
+      }
     },
     async close() {
       const running = child;
