@@ -1,7 +1,8 @@
 /**
  * `npm run bench:uploads`: profile reads while four 12-megapixel uploads are processed, one
  * row per way of running image work, side by side in interleaved rounds: per round and mode,
- * a lone upload (answered once every variant is stored), reads alone, then reads while four
+ * lone uploads (answered once every variant is stored; their CPU in the API and the image
+ * process), reads alone, then reads while four
  * clients upload back to back. Reports p50/p99 per mode, the ratio busy p99 / idle p99 (goal:
  * at most 1.5), and the CPU each process took while the uploads ran.
  *
@@ -11,7 +12,8 @@
  * sets up and counts. CPU is read from /proc (schedstat, all threads) per process, and the
  * machine's busy time from /proc/stat, whose excess over ours is other work on a shared machine.
  *
- * BENCH_QUICK=1: one short round. BENCH_UPLOAD_MODES=inline,idle: only those modes.
+ * BENCH_QUICK=1: one short round. BENCH_UPLOAD_MODES=inline,idle: only those modes (inline,
+ * nice10, nice19, idle-ipc, idle).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +31,7 @@ import type { FromClients, ToClients } from './upload-load.js';
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 1 : 2;
 const READ_SECONDS = QUICK ? 3 : 6;
+const LONE = QUICK ? 1 : 2;
 const READERS = 8;
 const UPLOADERS = 4;
 
@@ -39,9 +42,11 @@ interface Mode {
 }
 const ALL_MODES: Mode[] = [
   { name: 'inline', label: 'in the API process (`MEDIA_WORKER=inline`)', env: { MEDIA_WORKER: 'inline' } },
-  { name: 'nice10', label: 'image process, nice 10 (`MEDIA_SCHED=nice MEDIA_NICE=10`, the former default)', env: { MEDIA_SCHED: 'nice', MEDIA_NICE: '10' } },
-  { name: 'nice19', label: 'image process, nice 19 (`MEDIA_SCHED=nice`)', env: { MEDIA_SCHED: 'nice', MEDIA_NICE: '19' } },
-  { name: 'idle', label: 'image process, SCHED_IDLE (default)', env: { MEDIA_SCHED: 'idle' } },
+  // The three scheduling choices with the variant bytes sent back, as before; the last row keeps them in the image process.
+  { name: 'nice10', label: 'image process, nice 10, variant bytes back to the API process (the former default)', env: { MEDIA_SCHED: 'nice', MEDIA_NICE: '10', BENCH_STORE_IN_API: '1' } },
+  { name: 'nice19', label: 'image process, nice 19, variant bytes back to the API process', env: { MEDIA_SCHED: 'nice', MEDIA_NICE: '19', BENCH_STORE_IN_API: '1' } },
+  { name: 'idle-ipc', label: 'image process, SCHED_IDLE, variant bytes back to the API process (as with S3)', env: { MEDIA_SCHED: 'idle', BENCH_STORE_IN_API: '1' } },
+  { name: 'idle', label: 'image process, SCHED_IDLE, variants written by the image process (default)', env: { MEDIA_SCHED: 'idle' } },
 ];
 const wanted = process.env.BENCH_UPLOAD_MODES?.split(',');
 const MODES = wanted ? ALL_MODES.filter((m) => wanted.includes(m.name)) : ALL_MODES;
@@ -129,6 +134,8 @@ interface Samples {
   idle: number[];
   busy: number[];
   lone: number[];
+  /** CPU milliseconds a lone upload took in the API process and in the image process. */
+  loneCpu: { api: number[]; image: number[] };
   uploads: number;
   load: number[];
   /** CPU seconds while the uploads ran, per process, and the wall seconds they ran. */
@@ -136,7 +143,7 @@ interface Samples {
   policies: Set<string>;
 }
 const samples: Record<string, Samples> = Object.fromEntries(
-  MODES.map((m) => [m.name, { idle: [], busy: [], lone: [], uploads: 0, load: [], cpu: { api: 0, image: 0, engine: 0, readers: 0, uploaders: 0, machine: 0, wall: 0 }, policies: new Set() }]),
+  MODES.map((m) => [m.name, { idle: [], busy: [], lone: [], loneCpu: { api: [], image: [] }, uploads: 0, load: [], cpu: { api: 0, image: 0, engine: 0, readers: 0, uploaders: 0, machine: 0, wall: 0 }, policies: new Set() }]),
 );
 const POLICY_NAMES: Record<string, string> = { '0': 'SCHED_OTHER', '5': 'SCHED_IDLE' };
 const policyOf = (pid: number): string => {
@@ -154,10 +161,15 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const mode of round % 2 ? [...MODES].reverse() : MODES) {
     const s = samples[mode.name]!;
     const api = apis[mode.name]!;
-    s.lone.push((await ask(uploadersProcess, { type: 'upload-once', ...uploadJob(api.base) }, 'uploaded')).ms);
+    const imagePids = () => descendants(api.pid).slice(1);
+    for (let i = 0; i < LONE; i++) {
+      const [apiBefore, imageBefore] = [cpuSeconds(api.pid) ?? 0, cpuOf(imagePids())];
+      s.lone.push((await ask(uploadersProcess, { type: 'upload-once', ...uploadJob(api.base) }, 'uploaded')).ms);
+      s.loneCpu.api.push(((cpuSeconds(api.pid) ?? 0) - apiBefore) * 1000);
+      s.loneCpu.image.push((cpuOf(imagePids()) - imageBefore) * 1000);
+    }
     s.idle.push(...(await ask(readersProcess, readJob(api.base), 'latencies')).values);
     uploadersProcess.send({ type: 'upload-start', ...uploadJob(api.base), uploaders: UPLOADERS } satisfies ToClients);
-    const imagePids = () => descendants(api.pid).slice(1);
     const counters = () => ({
       api: cpuSeconds(api.pid) ?? 0,
       image: cpuOf(imagePids()),
@@ -190,20 +202,21 @@ const cores = (seconds: number, wall: number) => (seconds / wall).toFixed(2);
 const lines = [
   `## Reads under uploads (\`npm run bench:uploads\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC)`,
   '',
-  `Profile reads (${READERS} concurrent readers) alone, then while ${UPLOADERS} clients upload 12 MP JPEGs back to back; ${ROUNDS} interleaved rounds of ${READ_SECONDS} s per phase and mode. ` +
+  `Profile reads (${READERS} concurrent readers) alone, then while ${UPLOADERS} clients upload 12 MP JPEGs back to back; ${ROUNDS} interleaved rounds of ${READ_SECONDS} s per phase and mode, ${LONE} lone upload(s) per round. ` +
     'The API, the readers, the uploaders and DynamoDB Local are four processes (the image process runs under the API). ' +
     'A lone upload is answered once every variant is stored (the photo is ready). ' +
-    'CPU: cores each process used while the uploads ran (CPU seconds / wall seconds, from /proc); "other" is the rest of the machine (other work on a shared machine).',
+    'A lone upload\'s CPU: median milliseconds it took in the API process and in the image process (from /proc, all threads). ' +
+    'CPU under uploads: cores each process used while the four uploaders ran (CPU seconds / wall seconds); "other" is the rest of the machine (other work on a shared machine).',
   '',
-  '| images decoded | reads p50 idle (ms) | p99 idle | p50 under uploads | p99 under uploads | **p99 ratio** (goal <= 1.5) | uploads done | lone 12 MP upload, median (ms) | CPU: API | image process | DynamoDB Local | readers | uploaders | other | load avg |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| images decoded | reads p50 idle (ms) | p99 idle | p50 under uploads | p99 under uploads | **p99 ratio** (goal <= 1.5) | uploads done | lone 12 MP upload, median (ms) | its CPU (ms): API | image process | CPU under uploads (cores): API | image process | DynamoDB Local | readers | uploaders | other | load avg |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...MODES.map((mode) => {
     const s = samples[mode.name]!;
     const { cpu } = s;
     const ratio = p(s.busy, 99) / p(s.idle, 99);
     const other = cpu.machine - cpu.api - cpu.image - cpu.engine - cpu.readers - cpu.uploaders;
     return (
-      `| ${mode.label} | ${f(p(s.idle, 50))} | ${f(p(s.idle, 99))} | ${f(p(s.busy, 50))} | ${f(p(s.busy, 99))} | **${ratio.toFixed(2)}** | ${s.uploads} | ${f(p(s.lone, 50))} ` +
+      `| ${mode.label} | ${f(p(s.idle, 50))} | ${f(p(s.idle, 99))} | ${f(p(s.busy, 50))} | ${f(p(s.busy, 99))} | **${ratio.toFixed(2)}** | ${s.uploads} | ${f(p(s.lone, 50))} | ${p(s.loneCpu.api, 50).toFixed(0)} | ${p(s.loneCpu.image, 50).toFixed(0)} ` +
       `| ${cores(cpu.api, cpu.wall)} | ${cores(cpu.image, cpu.wall)} | ${cores(cpu.engine, cpu.wall)} | ${cores(cpu.readers, cpu.wall)} | ${cores(cpu.uploaders, cpu.wall)} | ${cores(Math.max(0, other), cpu.wall)} ` +
       `| ${s.load.map(f).join(', ')} |`
     );
