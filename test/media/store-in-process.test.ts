@@ -6,6 +6,7 @@ import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalBlobStore } from '../../src/blobs/index.js';
 import { createImageProcessor, newImageId, PHOTO_VARIANTS, removeImage, variantKey } from '../../src/media/index.js';
+import { signUp, startApi } from '../http/support.js';
 import { photoJpeg } from '../support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 
@@ -47,6 +48,27 @@ describe.each(STORE_KINDS)('processAndStore with the %s store', (kind) => {
       expect((await text(blob!.body)).length).toBeGreaterThan(0);
     }
     expect(await store.keys()).toEqual([...new Set([...apart.variants, ...here.variants].map((v) => v.key))].sort());
+  });
+});
+
+describe.each(STORE_KINDS)('a photo uploaded through the image process with the %s store', (kind) => {
+  it('is answered with every variant stored and served', async () => {
+    const store = await createTestStore(kind);
+    const api = await startApi({ MEDIA_WORKER: 'process' }, { blobs: store.blobs });
+    try {
+      const alice = await signUp(api, 'alice');
+      const body = new FormData();
+      body.append('file', new Blob([new Uint8Array(await photoJpeg(600, 400))], { type: 'image/jpeg' }), 'photo.jpg');
+      const answer = await api.call('POST', '/v1/users/alice/photos', { token: alice.accessToken, body });
+      expect(answer.status).toBe(201);
+      const variants = (answer.body as { variants: { url: string }[] }).variants;
+      const absolute = (url: string) => (url.startsWith('/') ? api.url + url : url);
+      expect(await Promise.all(variants.map(async (v) => (await fetch(absolute(v.url))).status))).toEqual(variants.map(() => 200));
+      expect((await store.keys()).length).toBe(new Set(variants.map((v) => v.url)).size);
+    } finally {
+      await api.close();
+      await store.dispose();
+    }
   });
 });
 
