@@ -3,8 +3,8 @@
  * their own (src/media/child.ts) under SCHED_IDLE (MEDIA_SCHED=idle, the default; nice
  * MEDIA_NICE where that is refused, src/media/scheduling.ts) with MEDIA_THREADS libvips threads
  * (1 by default): however many uploads arrive, image work takes at most that many cores, and
- * only the time reads leave over, since the kernel runs the API's threads first. The queue in front (src/media/queue.ts) still bounds
- * the images in flight and waiting.
+ * only the time reads leave over, since the kernel runs the API's threads first. The queue in
+ * front (src/media/queue.ts) still bounds the images in flight and waiting.
  *
  * The process starts on the first image and is restarted on the next one if it dies; an image
  * that takes longer than the bound fails with 503 MEDIA_BUSY and its process is replaced, so
@@ -53,8 +53,8 @@ export interface ImageProcessorOptions {
   timeoutMs: number;
 }
 
-const exited = (process: ChildProcess): Promise<void> =>
-  process.exitCode !== null || process.signalCode !== null ? Promise.resolve() : new Promise((resolve) => process.once('exit', () => resolve()));
+const exited = (target: ChildProcess): Promise<void> =>
+  target.exitCode !== null || target.signalCode !== null ? Promise.resolve() : new Promise((resolve) => target.once('exit', () => resolve()));
 
 export function createImageProcessor(options: ImageProcessorOptions): ImageProcessor {
   if (options.mode === 'inline') {
@@ -169,7 +169,8 @@ export function createImageProcessor(options: ImageProcessorOptions): ImageProce
         if ('stored' in stored) return stored.stored;
         throw new Error('The image process returned an image it was asked to store.');
       } catch (error) {
-        // A process that answered cleaned up after itself; one killed or dead may have left files: removed once it is gone.
+        // A process that answered cleaned up after itself; one killed or dead may have left files:
+        // removed once it is gone (a listing of one key directory, on this rare path only).
         if (target.killed || target.exitCode !== null || target.signalCode !== null) {
           void exited(target).then(() => removeImage(blobs, imageId)).catch(() => undefined);
         }

@@ -2,9 +2,10 @@
  * How the image process is scheduled against the API's threads. `idle` starts it under the
  * kernel's SCHED_IDLE policy (`chrt --idle 0` at exec, so every thread libvips and Node start
  * inherits it): a normal thread that wakes (a read's answer arriving) preempts it at once,
- * where under nice 19 it waits out the wakeup granularity, and its weight is 3 against nice
- * 19's 15. Where chrt is missing or the policy is refused (a sandbox that
- * filters sched_setscheduler), the process runs at nice MEDIA_NICE instead.
+ * where under nice 19 it may wait out the wakeup granularity, and its weight is 3 against nice
+ * 19's 15. Where chrt is missing or the policy is refused (a sandbox that filters
+ * sched_setscheduler), the process runs at nice MEDIA_NICE instead. Either way a busy machine
+ * delays image work, up to MEDIA_TIMEOUT_MS (then 503 MEDIA_BUSY).
  */
 import { spawnSync } from 'node:child_process';
 
