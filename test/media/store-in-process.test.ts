@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalBlobStore } from '../../src/blobs/index.js';
+import { isDomainError } from '../../src/errors.js';
 import { createImageProcessor, newImageId, PHOTO_VARIANTS, removeImage, variantKey } from '../../src/media/index.js';
 import { signUp, startApi } from '../http/support.js';
 import { photoJpeg } from '../support/images.js';
@@ -93,6 +94,19 @@ describe('an image process that dies while storing', () => {
     // The next image is served by a new process.
     const again = await images.processAndStore(photo, PHOTO_VARIANTS, limits, store.blobs);
     expect((await store.keys()).length).toBe(new Set(again.variants.map((v) => v.key)).size);
+  });
+
+  it('fails an image past its bound with MEDIA_BUSY, kills its process and leaves none of its files', async () => {
+    // 1 ms: less than a process takes to start, so the bound always passes first.
+    const bounded = createImageProcessor({ mode: 'process', threads: 1, nice: 19, scheduling: 'idle', timeoutMs: 1 });
+    const before = await store.keys();
+    const stored = bounded.processAndStore(photo, PHOTO_VARIANTS, limits, store.blobs);
+    const pid = bounded.pid!;
+    const error = await stored.catch((e: unknown) => e);
+    expect(isDomainError(error) && [error.code, error.kind]).toEqual(['MEDIA_BUSY', 'unavailable']);
+    await expect.poll(() => bounded.pid).toBeUndefined();
+    expect(() => process.kill(pid, 0)).toThrow();
+    await expect.poll(() => store.keys()).toEqual(before);
   });
 
   it('removeImage takes one image\'s files, half-written ones included, and no other image\'s', async () => {
