@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { pino } from 'pino';
-import { createLocalBlobStore } from '../src/blobs/index.js';
+import { createLocalBlobStore, type BlobStore } from '../src/blobs/index.js';
 import { loadConfig } from '../src/config.js';
 import { createClients } from '../src/engine/client.js';
 import { buildApp } from '../src/http/app.js';
@@ -22,7 +22,10 @@ const sdkDefaults = env.BENCH_SDK_DEFAULTS === '1';
 const clients = createClients({ endpoint: config.endpoint, local: true, kind, sdkDefaults, requestTimeoutMs: config.requestTimeoutMs, maxAttempts: config.maxAttempts });
 const logger = pino({ level: 'info' }, pino.destination({ dest: env.BENCH_LOG_FILE ?? '/dev/null', sync: false }));
 const db = { doc: clients.patterns, table: config.tableName, cursors: createCursorCodec(env.CURSOR_SECRET ?? '') };
-const app = await buildApp({ db, client: clients.client, config, blobs: createLocalBlobStore(config.blobs.kind === 'local' ? config.blobs.dir : '/tmp'), logger });
+const local = createLocalBlobStore(config.blobs.kind === 'local' ? config.blobs.dir : '/tmp');
+// BENCH_STORE_IN_API=1 (bench:uploads): the local store as the image process sees S3, so the variant bytes come back to be stored here.
+const blobs = env.BENCH_STORE_IN_API === '1' ? ({ ...local, kind: 's3' } as unknown as BlobStore) : local;
+const app = await buildApp({ db, client: clients.client, config, blobs, logger });
 await app.listen({ port: 0, host: '127.0.0.1' });
 process.send?.({ type: 'listening', port: (app.server.address() as { port: number }).port });
 

@@ -114,6 +114,8 @@ export interface MediaConfig {
    */
   worker: 'process' | 'inline';
   threads: number;
+  /** `idle`: the image process runs under SCHED_IDLE (nice MEDIA_NICE where refused); `nice`: at nice MEDIA_NICE. */
+  scheduling: 'idle' | 'nice';
   nice: number;
   /** One image taking longer than this fails with 503 MEDIA_BUSY and its process is replaced. */
   timeoutMs: number;
@@ -331,6 +333,12 @@ function clientKind(env: Env): 'lean' | 'sdk' {
   return kind;
 }
 
+function mediaScheduling(env: Env): 'idle' | 'nice' {
+  const scheduling = env.MEDIA_SCHED || 'idle';
+  if (scheduling !== 'idle' && scheduling !== 'nice') throw new ConfigError(`MEDIA_SCHED must be idle or nice; got "${scheduling}".`);
+  return scheduling;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const endpoint = env.DYNAMODB_ENDPOINT || undefined;
   const requested = env.DYNAMODB_ENGINE || undefined;
@@ -421,7 +429,8 @@ export function loadConfig(env: Env = process.env): Config {
       queueLength: nonNegativeInt(env, 'MEDIA_QUEUE_LENGTH', 32),
       worker: env.MEDIA_WORKER === 'inline' ? 'inline' : 'process',
       threads: rangedInt(env, 'MEDIA_THREADS', 1, 1, 64),
-      nice: rangedInt(env, 'MEDIA_NICE', 10, 0, 19),
+      scheduling: mediaScheduling(env),
+      nice: rangedInt(env, 'MEDIA_NICE', 19, 0, 19),
       timeoutMs: positiveInt(env, 'MEDIA_TIMEOUT_MS', 60_000),
       uploadsPerUser: positiveInt(env, 'UPLOADS_PER_USER', 2),
       uploadsTotal: positiveInt(env, 'UPLOADS_TOTAL', 16),

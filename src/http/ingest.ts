@@ -5,7 +5,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { deleteImageFiles } from '../blobs/index.js';
-import { AVATAR_VARIANTS, fullVariant, PHOTO_VARIANTS, storedBytes, storeImage } from '../media/index.js';
+import { AVATAR_VARIANTS, fullVariant, PHOTO_VARIANTS, storedBytes } from '../media/index.js';
 import { createPhotoWithImage, setAvatar, type UploadSlot } from '../patterns/index.js';
 import type { Photo, User } from '../schema/entities/index.js';
 import type { RouteContext } from './context.js';
@@ -15,8 +15,7 @@ export async function ingestPhoto(
   input: { username: string; path: string; caption?: string | undefined; uploadId?: string | undefined; slot?: UploadSlot | undefined },
 ): Promise<Photo> {
   const { blobs, db, media } = ctx;
-  const processed = await media.queue.run(() => media.images.process(input.path, PHOTO_VARIANTS, media.limits));
-  const image = await storeImage(blobs, processed);
+  const image = await media.queue.run(() => media.images.processAndStore(input.path, PHOTO_VARIANTS, media.limits, blobs));
   try {
     return await createPhotoWithImage(
       db,
@@ -39,8 +38,7 @@ export async function ingestPhoto(
 
 export async function ingestAvatar(ctx: RouteContext, username: string, path: string, log: FastifyBaseLogger): Promise<NonNullable<User['avatar']>> {
   const { blobs, db, media } = ctx;
-  const processed = await media.queue.run(() => media.images.process(path, AVATAR_VARIANTS, media.limits));
-  const image = await storeImage(blobs, processed);
+  const image = await media.queue.run(() => media.images.processAndStore(path, AVATAR_VARIANTS, media.limits, blobs));
   let previous;
   try {
     ({ previous } = await setAvatar(db, username, image));

@@ -52,7 +52,7 @@ export function createMediaContext(config: Config, jwtSecret: string, clock?: ()
       return signer;
     },
     queue: createWorkQueue(media.concurrency, media.queueLength),
-    images: createImageProcessor({ mode: media.worker, threads: media.threads, nice: media.nice, timeoutMs: media.timeoutMs }),
+    images: createImageProcessor({ mode: media.worker, threads: media.threads, nice: media.nice, scheduling: media.scheduling, timeoutMs: media.timeoutMs }),
     gate: createUploadGate(media.uploadsPerUser, media.uploadsTotal, media.uploadsReserved),
     quota: { bytes: media.quotaBytes, uploadsPerHour: media.uploadsPerHour, openSlots: media.uploadSlotsPerUser },
     limits: { maxPixels: media.maxPixels },

@@ -9,6 +9,9 @@ const EXTENSIONS = { webp: 'webp', jpeg: 'jpg' } as const;
 /** A fresh id per stored image (128 random bits): no two images, whatever their bytes, share a key. */
 export const newImageId = (): string => randomBytes(16).toString('hex');
 
+/** Every key (and half-written temporary file) of one stored image starts with this. */
+const imagePrefix = (imageId: string): string => `v/${imageId.slice(0, 2)}/${imageId}-`;
+
 /**
  * `v/<id[0..2]>/<id>-<sha256(bytes)[0..16]>.<ext>`: the image id makes every file belong to one
  * photo or avatar, so deleting it can never take another's image; the hash only lets one
@@ -17,12 +20,18 @@ export const newImageId = (): string => randomBytes(16).toString('hex');
  */
 export function variantKey(imageId: string, bytes: Buffer, format: keyof typeof EXTENSIONS): string {
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-  return `v/${imageId.slice(0, 2)}/${imageId}-${hash}.${EXTENSIONS[format]}`;
+  return `${imagePrefix(imageId)}${hash}.${EXTENSIONS[format]}`;
+}
+
+/** Removes whatever files of one image exist: the cleanup when its writer died part-way (src/media/isolated.ts). */
+export async function removeImage(blobs: BlobStore, imageId: string): Promise<void> {
+  const keys: string[] = [];
+  for await (const blob of blobs.list(imagePrefix(imageId))) keys.push(blob.key);
+  await Promise.all(keys.map((key) => blobs.delete(blobs.locationOf(key))));
 }
 
 /** Writes every variant; on any failure removes those already written and rethrows. */
-export async function storeImage(blobs: BlobStore, image: ProcessedImage): Promise<StoredImage> {
-  const imageId = newImageId();
+export async function storeImage(blobs: BlobStore, image: ProcessedImage, imageId = newImageId()): Promise<StoredImage> {
   const variants: StoredVariant[] = image.variants.map((v) => ({
     name: v.name,
     format: v.format,
