@@ -181,8 +181,10 @@ interface RunProfile {
   meanInFlight: number;
   belowLimitMs: number;
   noneMs: number;
-  /** The follower Queries: their time each (ms) and items per page. */
+  /** The follower Queries: their time each (ms). */
   queryMs: number[];
+  /** Milliseconds from the start: marks of the run (the upload answered) and each operation's first request sent. */
+  marks: Record<string, number>;
 }
 
 /**
@@ -193,9 +195,11 @@ function runWatcher(client: Parameters<typeof observeCalls>[0], jvm: number, con
   let events: [number, number][] = [];
   let requests: Record<string, number> = {};
   let queryMs: number[] = [];
+  let marks: Record<string, number> = {};
   const detach = observeCalls(client, {
     before(operation, input) {
       requests[operation] = (requests[operation] ?? 0) + 1;
+      marks[`first ${operation} sent`] ??= Math.round(performance.now() - start);
       if (operation === 'BatchWriteItem') events.push([performance.now(), 1]);
       return input;
     },
@@ -213,9 +217,13 @@ function runWatcher(client: Parameters<typeof observeCalls>[0], jvm: number, con
       events = [];
       requests = {};
       queryMs = [];
+      marks = {};
       start = performance.now();
       jvm0 = cpuSeconds(jvm) ?? NaN;
       bench0 = process.cpuUsage();
+    },
+    mark(label: string) {
+      marks[label] = Math.round(performance.now() - start);
     },
     end(extra: Record<string, number> = {}): RunProfile {
       const end = performance.now();
@@ -247,6 +255,7 @@ function runWatcher(client: Parameters<typeof observeCalls>[0], jvm: number, con
         belowLimitMs: Math.round(below),
         noneMs: Math.round(none),
         queryMs,
+        marks,
       };
     },
   };
@@ -281,6 +290,7 @@ function profileRows(out: (line?: string) => void, runs: [string, RunProfile[]][
   ];
   for (const [label, f, digits] of rows) out(`| ${label} | ${runs.map(([, list]) => cell(list, f, digits)).join(' | ')} |`);
   out(`| requests (last run) | ${runs.map(([, list]) => Object.entries(list.at(-1)?.requests ?? {}).map(([op, n]) => `${n} ${op}`).join(' + ')).join(' | ')} |`);
+  out(`| marks, ms from the start (last run) | ${runs.map(([, list]) => Object.entries(list.at(-1)?.marks ?? {}).sort((a, b) => a[1] - b[1]).map(([label, ms]) => `${label} ${ms}`).join(', ')).join(' | ')} |`);
   out(`| follower Query times (ms, last run) | ${runs.map(([, list]) => (list.at(-1)?.queryMs ?? []).join(', ') || '-').join(' | ')} |`);
   out();
 }
@@ -493,14 +503,16 @@ async function main(): Promise<void> {
     const fanRuns: RunProfile[] = [];
     for (let i = 0; i < FANOUT_POSTS; i++) {
       const ts = `2019-01-01T00:00:0${i}`;
+      const writes = rawWrites(ts);
       watch.begin();
       const rawLast = appears(db, authorFans[authorFans.length - 1]!, 'raw', ts);
-      await writeRaw(rawWrites(ts));
+      await writeRaw(writes);
       await rawLast;
       rawRuns.push(watch.end());
       reads = 0;
       watch.begin();
       const p = await uploadPhoto(db, { username: author, location: `file:///profile${i}.png` });
+      watch.mark('upload answered');
       await appears(db, authorFans[authorFans.length - 1]!, author, p.timestamp);
       fanRuns.push(watch.end({ 'GetRecords (reads)': reads }));
       await profiled.drain(600_000);
