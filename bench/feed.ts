@@ -15,7 +15,8 @@
  * - the feed page's requests with 0, 1 and 25 big accounts followed.
  *
  * Prints a Markdown section for BENCHMARKS.md. `--quick` runs a smaller version (1,000 followers);
- * `--fanout` only the fan-out measures (section 5).
+ * `--fanout` only the fan-out measures (section 5); `--profile` first sets raw writes and fan-outs
+ * side by side (JVM and bench CPU, requests, BatchWriteItem in flight, time to the first write).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
