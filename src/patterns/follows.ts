@@ -245,7 +245,7 @@ const FOLLOWER_PAGE = 2_000;
 /**
  * Every follower's name, a page at a time, for fan-outs over a whole partition (the feed's):
  * the followers Query, keys only, pages growing from 250 to 2,000. The next page is read while
- * `onPage` runs on this one (one page ahead at most), so its writer never waits for the read.
+ * `onPage` runs on this one (one page ahead at most), so a writer fed by it need not wait for the read.
  */
 export async function forEachFollowerPage(db: Db, username: string, onPage: (followers: string[]) => Promise<void>): Promise<void> {
   const read = (limit: number, start: Record<string, unknown> | undefined): Promise<QueryCommandOutput> =>
