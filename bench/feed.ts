@@ -15,30 +15,36 @@
  * - the feed page's requests with 0, 1 and 25 big accounts followed.
  *
  * Prints a Markdown section for BENCHMARKS.md. `--quick` runs a smaller version (1,000 followers);
- * `--fanout` only the fan-out measures (section 5).
+ * `--fanout` only the fan-out measures (section 5); `--profile` first sets raw writes and fan-outs
+ * side by side (JVM and bench CPU, requests, BatchWriteItem in flight, time to the first write).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type DerivedConfig } from '../src/config.js';
 import { StreamConsumer, type DerivedView, type RecordTimes } from '../src/derived/consumer.js';
-import { batchWrite, derivedDb, type DerivedWrite } from '../src/derived/store/index.js';
+import { batchWrite, batchWriter, derivedDb, type DerivedWrite } from '../src/derived/store/index.js';
 import { createStreamsClient, type StreamRecord } from '../src/derived/stream.js';
-import { bigAuthorsItem } from '../src/derived/views/feed.js';
+import { bigAuthorsItem, feedEntryItem } from '../src/derived/views/feed.js';
 import { createWorker, VIEWS, type Worker } from '../src/derived/worker.js';
 import { ensureTable } from '../src/admin/table.js';
 import { createClients } from '../src/engine/client.js';
 import { freePort, startEmbeddedEngine } from '../src/engine/embedded.js';
 import { attachMetrics, requestCounts, type Metrics } from '../src/engine/metrics.js';
+import { observeCalls } from '../src/engine/observe.js';
+import { childPids, cpuSeconds } from './system.js';
 import { createCursorCodec, createUser, deletePhoto, followUser, getFeed, unfollowUser, uploadPhoto, type Db } from '../src/patterns/index.js';
 import { Friendship, Photo, User } from '../src/schema/entities/index.js';
 import { derivedKeys, keys } from '../src/schema/keys.js';
 
 const quick = process.argv.includes('--quick');
 /** `--fanout`: only the fan-out beside the raw writes, and small authors' lag during it (while tuning). */
-const fanoutOnly = process.argv.includes('--fanout');
+const fanoutOnly = process.argv.includes('--fanout') || process.argv.includes('--profile');
+/** `--profile`: where the fan-out's time goes beside the raw writes (CPU, requests, writes in flight), then section 5. */
+const profileFanout = process.argv.includes('--profile');
 const FOLLOWERS = quick ? 1_000 : 10_000;
 // Just above the author: it is fanned out, and the celebrity (followed by every fan and one
 // more) is one follower past the threshold.
@@ -160,6 +166,134 @@ function feedWatcher(db: Db) {
       pending.set(`${key.PK} ${key.SK}`, { key, found: resolve });
       if (!polling) void poll();
     });
+}
+
+/** What one run (raw writes or a fan-out) cost, from its start to the last follower's item seen. */
+interface RunProfile {
+  ms: number;
+  jvmCpu: number;
+  benchCpu: number;
+  /** Requests by operation on the worker's client; GetRecords counted by the consumer's reads. */
+  requests: Record<string, number>;
+  /** From the start to the first BatchWriteItem sent; from the last one answered to the item seen. */
+  beforeFirstWrite: number;
+  afterLastWrite: number;
+  /** Between the first write sent and the last answered: mean BatchWriteItem in flight, time below the limit, time with none. */
+  meanInFlight: number;
+  belowLimitMs: number;
+  noneMs: number;
+  /** The follower Queries: their time each (ms). */
+  queryMs: number[];
+  /** Milliseconds from the start: marks of the run (the upload answered) and each operation's first request sent. */
+  marks: Record<string, number>;
+}
+
+/**
+ * Watches the worker's client for one run: requests by operation, BatchWriteItem in flight over
+ * time, Query times. `stop` gives what happened between `start` (performance.now()) and `end`.
+ */
+function runWatcher(client: Parameters<typeof observeCalls>[0], jvm: number, concurrency: number) {
+  let events: [number, number][] = [];
+  let requests: Record<string, number> = {};
+  let queryMs: number[] = [];
+  let marks: Record<string, number> = {};
+  const detach = observeCalls(client, {
+    before(operation, input) {
+      requests[operation] = (requests[operation] ?? 0) + 1;
+      marks[`first ${operation} sent`] ??= Math.round(performance.now() - start);
+      if (operation === 'BatchWriteItem') events.push([performance.now(), 1]);
+      return input;
+    },
+    after(operation, _input, _output, _error, startedAt) {
+      if (operation === 'BatchWriteItem') events.push([performance.now(), -1]);
+      if (operation === 'Query') queryMs.push(Math.round(performance.now() - startedAt));
+    },
+  });
+  let start = 0;
+  let jvm0 = 0;
+  let bench0 = process.cpuUsage();
+  return {
+    detach,
+    begin() {
+      events = [];
+      requests = {};
+      queryMs = [];
+      marks = {};
+      start = performance.now();
+      jvm0 = cpuSeconds(jvm) ?? NaN;
+      bench0 = process.cpuUsage();
+    },
+    mark(label: string) {
+      marks[label] = Math.round(performance.now() - start);
+    },
+    end(extra: Record<string, number> = {}): RunProfile {
+      const end = performance.now();
+      const bench = process.cpuUsage(bench0);
+      const writes = events.filter(([at]) => at >= start);
+      const first = writes[0]?.[0] ?? end;
+      const last = writes.at(-1)?.[0] ?? end;
+      let inFlight = 0;
+      let area = 0;
+      let below = 0;
+      let none = 0;
+      let previous = first;
+      for (const [at, delta] of writes) {
+        const span = at - previous;
+        area += inFlight * span;
+        if (inFlight < concurrency) below += span;
+        if (inFlight === 0) none += span;
+        inFlight += delta;
+        previous = at;
+      }
+      return {
+        ms: Math.round(end - start),
+        jvmCpu: (cpuSeconds(jvm) ?? NaN) - jvm0,
+        benchCpu: (bench.user + bench.system) / 1e6,
+        requests: { ...requests, ...extra },
+        beforeFirstWrite: Math.round(first - start),
+        afterLastWrite: Math.round(end - last),
+        meanInFlight: last > first ? area / (last - first) : 0,
+        belowLimitMs: Math.round(below),
+        noneMs: Math.round(none),
+        queryMs,
+        marks,
+      };
+    },
+  };
+}
+
+/** The JVM among the embedded engine's supervisor's children. */
+function jvmPid(pid: number): number {
+  const jvm = childPids(pid).find((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('DynamoDBLocal.jar');
+    } catch {
+      return false;
+    }
+  });
+  return jvm ?? pid;
+}
+
+function profileRows(out: (line?: string) => void, runs: [string, RunProfile[]][]): void {
+  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)] ?? NaN;
+  const cell = (list: RunProfile[], f: (r: RunProfile) => number, digits = 0) => list.map(f).map((v) => v.toFixed(digits)).join(' / ') + ` (median ${median(list.map(f)).toFixed(digits)})`;
+  out(`| per run (${runs.map(([label]) => label).join(' | ')}) | ${runs.map(([label]) => label).join(' | ')} |`);
+  out(`|---|${runs.map(() => '---').join('|')}|`);
+  const rows: [string, (r: RunProfile) => number, number][] = [
+    ['time, start to the last item seen (ms)', (r) => r.ms, 0],
+    ['JVM CPU (s)', (r) => r.jvmCpu, 2],
+    ['bench process CPU (s: writer, worker, app client, poll)', (r) => r.benchCpu, 2],
+    ['start to the first BatchWriteItem sent (ms)', (r) => r.beforeFirstWrite, 0],
+    ['last BatchWriteItem answered to the item seen (ms)', (r) => r.afterLastWrite, 0],
+    ['mean BatchWriteItem in flight, first sent to last answered', (r) => r.meanInFlight, 2],
+    ['time below the write limit in flight (ms)', (r) => r.belowLimitMs, 0],
+    ['time with no write in flight (ms)', (r) => r.noneMs, 0],
+  ];
+  for (const [label, f, digits] of rows) out(`| ${label} | ${runs.map(([, list]) => cell(list, f, digits)).join(' | ')} |`);
+  out(`| requests (last run) | ${runs.map(([, list]) => Object.entries(list.at(-1)?.requests ?? {}).map(([op, n]) => `${n} ${op}`).join(' + ')).join(' | ')} |`);
+  out(`| marks, ms from the start (last run) | ${runs.map(([, list]) => Object.entries(list.at(-1)?.marks ?? {}).sort((a, b) => a[1] - b[1]).map(([label, ms]) => `${label} ${ms}`).join(', ')).join(' | ')} |`);
+  out(`| follower Query times (ms, last run) | ${runs.map(([, list]) => (list.at(-1)?.queryMs ?? []).join(', ') || '-').join(' | ')} |`);
+  out();
 }
 
 async function main(): Promise<void> {
@@ -317,6 +451,17 @@ async function main(): Promise<void> {
   const loads: number[] = [];
   const derivedWorker = derivedDb(workerDb);
   const seenInFeed = feedWatcher(db);
+  /**
+   * The raw floor's writes: the items the fan-out writes (feedEntryItem: the same attributes and
+   * TTL), the author's feed then every follower's in the same order, under another author; the
+   * same batchWriter, 25 a request, as many in flight.
+   */
+  const writeRaw = async (writes: DerivedWrite[]) => {
+    const writer = batchWriter(derivedWorker, settings.fanoutConcurrency);
+    await writer.add(writes);
+    await writer.done();
+  };
+  const rawWrites = (timestamp: string) => ['bench-raw', ...authorFans].map((f) => ({ put: feedEntryItem(f, 'raw', timestamp, settings.feedTtlDays) }));
   /** The worker from now on, as in the condition. */
   const useWorker = async (condition: Pick<Condition, 'fanoutYields' | 'detachedPollMs'>) => {
     await worker.stop();
@@ -348,11 +493,46 @@ async function main(): Promise<void> {
     await worker.drain(600_000);
     loads.push(loadavg()[0]!);
   };
+  if (profileFanout) {
+    // Raw writes and fan-outs in turns, each watched on the worker's client and timed to the last item seen.
+    await worker.stop();
+    let reads = 0;
+    const profiled = createWorker({ client: workerClients.client, db: workerDb, settings, onRead: (event) => void (event === 'start' && reads++) });
+    await profiled.drain(600_000);
+    const watch = runWatcher(workerClients.client, jvmPid(engine.pid), settings.fanoutConcurrency);
+    const rawRuns: RunProfile[] = [];
+    const fanRuns: RunProfile[] = [];
+    for (let i = 0; i < FANOUT_POSTS; i++) {
+      const ts = `2019-01-01T00:00:0${i}`;
+      const writes = rawWrites(ts);
+      watch.begin();
+      const rawLast = appears(db, authorFans[authorFans.length - 1]!, 'raw', ts);
+      await writeRaw(writes);
+      await rawLast;
+      rawRuns.push(watch.end());
+      reads = 0;
+      watch.begin();
+      const p = await uploadPhoto(db, { username: author, location: `file:///profile${i}.png` });
+      watch.mark('upload answered');
+      await appears(db, authorFans[authorFans.length - 1]!, author, p.timestamp);
+      fanRuns.push(watch.end({ 'GetRecords (reads)': reads }));
+      await profiled.drain(600_000);
+    }
+    watch.detach();
+    await profiled.stop();
+    worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied });
+    out(`Where the fan-out's time goes beside the raw writes (${FANOUT_POSTS} of each, in turns; CPU from /proc schedstat (JVM) and process.cpuUsage (bench); load average ${loadavg()[0]!.toFixed(1)}):`);
+    out();
+    profileRows(out, [
+      ['raw BatchWriteItem', rawRuns],
+      ['fan-out (post to last feed)', fanRuns],
+    ]);
+  }
   for (let i = 0; i < FANOUT_POSTS; i++) {
-    const writes = ['bench-raw', ...authorFans].map((f) => ({ put: { ...derivedKeys.feedEntry(f, 'raw', `2020-01-01T00:00:0${i}`), author: 'raw' } }));
+    const writes = rawWrites(`2020-01-01T00:00:0${i}`);
     const t = Date.now();
     const rawLast = appears(db, authorFans[authorFans.length - 1]!, 'raw', `2020-01-01T00:00:0${i}`);
-    await batchWrite(derivedWorker, writes, settings.fanoutConcurrency);
+    await writeRaw(writes);
     raw.push((await rawLast) - t);
 
     // The same small authors' posts with no fan-out running: what the lag during one is compared with.
@@ -384,7 +564,7 @@ async function main(): Promise<void> {
   const p3 = (list: number[]) => `${pct(list, 50)} ms | ${pct(list, 95)} ms | ${pct(list, 99)} ms`;
   out(`| measure (${FANOUT_POSTS} posts of the ${FOLLOWERS.toLocaleString('en')}-follower author in each condition, in turns; load average ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} during, ${loadavg()[0]!.toFixed(1)} at the end) | p50 | p95 | p99 |`);
   out('|---|---:|---:|---:|');
-  out(`| the engine's own BatchWriteItem of the same ${(FOLLOWERS + 1).toLocaleString('en')} items (${settings.fanoutConcurrency} in flight, no worker) | ${p3(raw)} |`);
+  out(`| the engine's own BatchWriteItem of the same ${(FOLLOWERS + 1).toLocaleString('en')} feed entries (the same items, 25 a request, ${settings.fanoutConcurrency} in flight as the fan-out, no worker) | ${p3(raw)} |`);
   out(`| fan-out lag: post to the last follower's feed | ${p3(fanLags)} |`);
   out(`| ratio fan-out / raw writes | ${(pct(fanLags, 50) / pct(raw, 50)).toFixed(2)}x | ${(pct(fanLags, 95) / pct(raw, 95)).toFixed(2)}x | ${(pct(fanLags, 99) / pct(raw, 99)).toFixed(2)}x |`);
   for (const c of conditions) out(`| fan-out lag with small authors posting meanwhile, ${c.label} | ${p3(c.fan)} |`);
