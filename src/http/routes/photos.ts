@@ -12,7 +12,7 @@ import { errors, isDomainError } from '../../errors.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
 import { Caption, CAPTION_MAX } from '../../schema/entities.js';
 import type { Photo, Reaction } from '../../schema/entities/index.js';
-import { assertCaption, assertUploadAllowed, updateCaption, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, listComments, listPhotosForViewer, listReactorsRelated, listVisibleReactions, mapPage, photoBytes, releaseStorage, type Page as ListPage, type Related } from '../../patterns/index.js';
+import { assertCaption, assertUploadAllowed, updateCaption, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoScreen, listPhotosForViewer, listReactorsRelated, listVisibleReactions, mapPage, photoBytes, releaseStorage, type Page as ListPage, type Related } from '../../patterns/index.js';
 import { ensureActingLive } from '../../patterns/session-check.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
@@ -180,12 +180,10 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       const blocks = viewerBlocks(request);
       // Another user's photo: the guard read its author with the relation; one's own: the photo's batch reads it.
       const seen = request.ownerView;
-      // The guard ran once for all three: each list is its route's own read, in parallel with the photo's.
-      const [{ photo, myReactions, comments, author }, reactions, conversation] = await Promise.all([
-        getPhotoForViewer(db, request.username, username, timestamp, blocks, seen?.owner),
-        expanded.has('reactions') ? listReactorsRelated(db, request.username, username, timestamp, { limit: reactionsLimit }, blocks) : undefined,
-        expanded.has('comments') ? listComments(db, request.username, username, timestamp, { limit: commentsLimit }, 'oldest', blocks) : undefined,
-      ]);
+      // The guard ran once for all three, before any of it is read: the lists' Queries, then one
+      // BatchGetItem deciding the photo and both pages (src/patterns/photo-screen.ts).
+      const lists = { reactions: expanded.has('reactions') ? { limit: reactionsLimit } : undefined, comments: expanded.has('comments') ? { limit: commentsLimit } : undefined };
+      const { photo, myReactions, comments, author, reactionPage: reactions, commentPage: conversation } = await getPhotoScreen(db, request.username, username, timestamp, lists, blocks, seen?.owner);
       const relation = seen ? { follows: seen.relation.following, followedBy: seen.relation.followedBy, requested: seen.relation.requested } : SELF;
       return {
         ...photoForViewerView(photo, myReactions, media.urlsFor(request), comments),

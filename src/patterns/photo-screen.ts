@@ -1,0 +1,52 @@
+/**
+ * The photo screen (GET /v1/photos/{photoId}?expand=reactions,comments): the photo as the
+ * viewer sees it with the first pages of its reactors and its comments, as their list routes
+ * answer them. The lists' Queries run in parallel, then ONE BatchGetItem carries every key that
+ * decides the answer: the photo, my 4 reactions on it, its 4 comment-count shards, its author
+ * (one's own photo: also the session's check), the reactors' cards and relations, the
+ * commenters' follows, blocks, private marks and profiles, and my likes. Each part then decides
+ * from that one batch as its own route would from its own (lists.ts `VisibleList`,
+ * `photoForViewerPlan`): one implementation, read once.
+ *
+ * Worst case, at the largest pages (MAX_PAGE_SIZE 100 each): 10 photo keys, 6 a reactor (2
+ * follows, 2 blocks, 1 request, 1 profile), 6 a commenter (2 follows, 2 blocks, a private mark, 1
+ * profile) and 1 a comment (my like), 1 311 keys with the session's item: batchGet sends them
+ * in chunks of 100, in parallel (14 requests, one round trip). A page whose hidden items leave
+ * it short reads on as its route does (a Query and a BatchGetItem a read).
+ */
+import { batchGet, type Db, type Page, type PageRequest } from './db.js';
+import { commentsList, type CommentForViewer } from './comment-lists.js';
+import { photoForViewerPlan, reactorsList, startVisible, type PhotoForViewer, type Related, type ViewerBlocks } from './lists.js';
+import type { Reaction, User } from '../schema/entities/index.js';
+import { uniqueKeys } from './viewer.js';
+
+export interface PhotoScreen extends PhotoForViewer {
+  reactionPage?: Page<{ reaction: Reaction } & Related>;
+  commentPage?: Page<CommentForViewer>;
+}
+
+/**
+ * The photo for `viewer` with the first pages asked for: 1 BatchGetItem and a Query a list.
+ * Only for a viewer the visibility guard let through (`author`: the guard's read of another's
+ * photo, whose `blocks` it also gave): nothing here decides whether the photo may be seen.
+ */
+export async function getPhotoScreen(
+  db: Db,
+  viewer: string,
+  owner: string,
+  timestamp: string,
+  lists: { reactions?: PageRequest | undefined; comments?: PageRequest | undefined },
+  blocks?: ViewerBlocks,
+  author?: User,
+): Promise<PhotoScreen> {
+  const [reactors, conversation] = await Promise.all([
+    lists.reactions ? startVisible(db, lists.reactions, reactorsList(db, viewer, owner, timestamp, blocks)) : undefined,
+    lists.comments ? startVisible(db, lists.comments, commentsList(db, viewer, owner, timestamp, lists.comments, 'oldest', blocks)) : undefined,
+  ]);
+  // The lists read these users' profiles and follows anyway: comment previews by them are decided from those.
+  const known = [...(reactors?.items.map((r) => r.reactingUser) ?? []), ...(conversation?.items.map((c) => c.author) ?? [])];
+  const photo = photoForViewerPlan(db, viewer, owner, timestamp, blocks, author, known);
+  const found = await batchGet(db, 'photoScreen', uniqueKeys([...photo.keys, ...(reactors?.keys ?? []), ...(conversation?.keys ?? [])]));
+  const [shown, reactionPage, commentPage] = await Promise.all([photo.decide(found), reactors?.decide(found), conversation?.decide(found)]);
+  return { ...shown, ...(reactionPage ? { reactionPage } : {}), ...(commentPage ? { commentPage } : {}) };
+}
