@@ -7,6 +7,7 @@
  * off, and comments and reactions by users the lists leave out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachMetrics, requestCounts } from '../../src/engine/metrics.js';
 import { suspendUser, unsuspendUser } from '../../src/patterns/index.js';
 import { imageForm, PNG_1x1, signUp, startApi, type Api, type Session } from './support.js';
 
@@ -107,6 +108,26 @@ describe('GET /v1/photos/{photoId}?expand=reactions,comments', () => {
     expect([...screen.commentPage.items, ...moreComments.items].map((c: { text: string }) => c.text)).toEqual(['comment 0', 'comment 1', 'comment 2']);
   });
 
+  it("costs the guard's read, both lists' Queries and one BatchGetItem; one's own photo no guard: the previews by commenters decided from that batch", async () => {
+    const meter = attachMetrics(api.db.lean!);
+    const counted = async (session: Session) => {
+      meter.reset();
+      const screen = await ok(`/v1/photos/${photo}?expand=reactions,comments`, session);
+      return { screen, counts: requestCounts(meter.snapshot()) };
+    };
+    try {
+      // The newest comments (the previews) are ben's and cat's: cat's is a third party's to ben, both are to ada.
+      const theirs = await counted(ben);
+      expect(theirs.screen.comments.map((c: { author: string }) => c.author)).toEqual(['ben', 'cat']);
+      expect(theirs.counts).toEqual({ BatchGetItem: 2, Query: 2 });
+      const own = await counted(ada);
+      expect(own.screen.comments.map((c: { author: string }) => c.author)).toEqual(['ben', 'cat']);
+      expect(own.counts).toEqual({ BatchGetItem: 1, Query: 2 });
+    } finally {
+      meter.detach();
+    }
+  });
+
   it("one's own photo, and a photo with no reactions or comments (empty pages)", async () => {
     const own = await ok(`/v1/photos/${photo}?expand=reactions,comments`, ada);
     expect(reactors(own.reactionPage).sort()).toEqual(['ada', 'ben', 'cat']);
@@ -191,6 +212,10 @@ describe('the seams, as the list routes have them', () => {
     }
     const { screen } = await screenAndLists(theirs, viewer!);
     expect(screen.commentPage.items.map((c: { text: string }) => c.text)).toEqual(['by ben']);
+    // The previews (ben's, then the suspended author's), decided from the lists' batch, as the plain read decides them.
+    const { reactionPage: _r, commentPage: _c, ...plain } = screen;
+    expect(plain).toEqual(await ok(`/v1/photos/${theirs}`, viewer!));
+    expect(plain.comments.map((c: { author: string }) => c.author)).toEqual(['ben']);
     expect(reactors(screen.reactionPage)).not.toContain('blocked');
     expect(reactors(screen.reactionPage)).not.toContain('blocker');
     await unsuspendUser(api.db, 'banned');
