@@ -328,10 +328,10 @@ describe('requests per HTTP call', () => {
     // My reactions on each photo of the page: one BatchGetItem more (4 keys a photo); the
     // comment summaries ride on the photos (src/patterns/comment-summary.ts).
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
-    // The photo and my reactions on it: one BatchGetItem, no GetItem; its author's card is the guard's read.
-    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ BatchGetItem: 2 });
-    // The photo screen: the guard, both lists' Queries, then one BatchGetItem for the photo, the reactors and the comments.
-    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}?expand=reactions,comments`, 200)).toEqual({ BatchGetItem: 2, Query: 2 });
+    // The photo and my reactions on it: one BatchGetItem, no GetItem, which carries the guard's keys (also its author's card).
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ BatchGetItem: 1 });
+    // The photo screen: both lists' Queries, then one BatchGetItem for the guard, the photo, the reactors and the comments.
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}?expand=reactions,comments`, 200)).toEqual({ BatchGetItem: 1, Query: 2 });
     // The profile with its first page of photos: the list's requests, with the guard's read once.
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}?expand=photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
@@ -464,11 +464,11 @@ const SCREENS = {
   // getUser?expand=photos: guard + Query + BatchGetItem the viewer's reactions (the comment summaries ride on the photos).
   // Before the profile carried its photos, two calls: BatchGetItem 3 (the guard twice) + Query 1.
   profile: { BatchGetItem: 2, Query: 1 },
-  // getPhoto?expand=reactions,comments: guard (the author's card) once, then Query reactions and Query comments in
-  // parallel, then one BatchGetItem: the photo, the viewer's reactions, the reactors' cards, the comments' authors and likes.
+  // getPhoto?expand=reactions,comments: Query reactions and Query comments in parallel, then one BatchGetItem: the
+  // guard's keys (the author's card), the photo, the viewer's reactions, the reactors' cards, the comments' authors and likes.
   // Before, three calls (photo, reactions, comments): BatchGetItem 6 (the guard three times) + Query 2; then one call
-  // with each list's own batch: BatchGetItem 4 + Query 2.
-  photo: { BatchGetItem: 2, Query: 2 },
+  // with the guard's read and each list's own batch: BatchGetItem 4 + Query 2.
+  photo: { BatchGetItem: 1, Query: 2 },
   // Query activity + GetItem read marker + BatchGetItem actors and photos + BatchGetItem viewer state + Query unread count.
   activity: { Query: 2, GetItem: 1, BatchGetItem: 2 },
 };

@@ -18,17 +18,28 @@ import { batchGet, type Db, type Page, type PageRequest } from './db.js';
 import { commentsList, type CommentForViewer } from './comment-lists.js';
 import { photoForViewerPlan, reactorsList, startVisible, type PhotoForViewer, type Related, type ViewerBlocks } from './lists.js';
 import type { Reaction, User } from '../schema/entities/index.js';
-import { uniqueKeys } from './viewer.js';
+import { uniqueKeys, type Plan } from './viewer.js';
 
 export interface PhotoScreen extends PhotoForViewer {
   reactionPage?: Page<{ reaction: Reaction } & Related>;
   commentPage?: Page<CommentForViewer>;
 }
 
+const value = <T>(result: PromiseSettledResult<T>): T | undefined => (result.status === 'fulfilled' ? result.value : undefined);
+
+/** What the visibility guard's read (of another user's photo) tells the screen: the viewer's blocks and the author's item. */
+export interface ScreenSeen {
+  blocks?: ViewerBlocks | undefined;
+  author?: User | undefined;
+}
+
 /**
- * The photo for `viewer` with the first pages asked for: 1 BatchGetItem and a Query a list.
- * Only for a viewer the visibility guard let through (`author`: the guard's read of another's
- * photo, whose `blocks` it also gave): nothing here decides whether the photo may be seen.
+ * The photo for `viewer` with the first pages asked for: a Query a list, then 1 BatchGetItem.
+ * `guard`: the visibility guard's keys and decision (another user's photo), read in the same
+ * batch and decided before anything else of it: a refused viewer gets the guard's answer and
+ * nothing read here, though the lists' Queries ran before it decided (their first items only
+ * name whose keys to read; an error of theirs, such as PHOTO_NOT_FOUND, is answered only after
+ * the guard let the viewer through, as when the guard ran first).
  */
 export async function getPhotoScreen(
   db: Db,
@@ -36,17 +47,21 @@ export async function getPhotoScreen(
   owner: string,
   timestamp: string,
   lists: { reactions?: PageRequest | undefined; comments?: PageRequest | undefined },
-  blocks?: ViewerBlocks,
-  author?: User,
+  guard?: Plan<Promise<ScreenSeen>>,
 ): Promise<PhotoScreen> {
-  const [reactors, conversation] = await Promise.all([
-    lists.reactions ? startVisible(db, lists.reactions, reactorsList(db, viewer, owner, timestamp, blocks)) : undefined,
-    lists.comments ? startVisible(db, lists.comments, commentsList(db, viewer, owner, timestamp, lists.comments, 'oldest', blocks)) : undefined,
+  // The viewer's blocks are the guard's to tell: until then each list reads the block items both ways.
+  const settled = await Promise.allSettled([
+    lists.reactions ? startVisible(db, lists.reactions, reactorsList(db, viewer, owner, timestamp)) : undefined,
+    lists.comments ? startVisible(db, lists.comments, commentsList(db, viewer, owner, timestamp, lists.comments, 'oldest')) : undefined,
   ]);
+  const [reactors, conversation] = [value(settled[0]), value(settled[1])];
   // The lists read these users' profiles and follows anyway: comment previews by them are decided from those.
   const known = [...(reactors?.items.map((r) => r.reactingUser) ?? []), ...(conversation?.items.map((c) => c.author) ?? [])];
-  const photo = photoForViewerPlan(db, viewer, owner, timestamp, blocks, author, known);
-  const found = await batchGet(db, 'photoScreen', uniqueKeys([...photo.keys, ...(reactors?.keys ?? []), ...(conversation?.keys ?? [])]));
+  const photoKeys = photoForViewerPlan(db, viewer, owner, timestamp, undefined, undefined, known).keys;
+  const found = await batchGet(db, 'photoScreen', uniqueKeys([...(guard?.keys ?? []), ...photoKeys, ...(reactors?.keys ?? []), ...(conversation?.keys ?? [])]));
+  const seen = guard ? await guard.decide(found) : {};
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  const photo = photoForViewerPlan(db, viewer, owner, timestamp, seen.blocks, seen.author, known);
   const [shown, reactionPage, commentPage] = await Promise.all([photo.decide(found), reactors?.decide(found), conversation?.decide(found)]);
   return { ...shown, ...(reactionPage ? { reactionPage } : {}), ...(commentPage ? { commentPage } : {}) };
 }
