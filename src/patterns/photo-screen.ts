@@ -2,17 +2,19 @@
  * The photo screen (GET /v1/photos/{photoId}?expand=reactions,comments): the photo as the
  * viewer sees it with the first pages of its reactors and its comments, as their list routes
  * answer them. The lists' Queries run in parallel, then ONE BatchGetItem carries every key that
- * decides the answer: the photo, my 4 reactions on it, its 4 comment-count shards, its author
- * (one's own photo: also the session's check), the reactors' cards and relations, the
+ * decides the answer: the visibility guard's (another's photo), the photo, my 4 reactions on
+ * it, its 4 comment-count shards, its author (one's own photo: also the session's check), the
+ * reactors' cards and relations, the
  * commenters' follows, blocks, private marks and profiles, and my likes. Each part then decides
  * from that one batch as its own route would from its own (lists.ts `VisibleList`,
  * `photoForViewerPlan`): one implementation, read once.
  *
- * Worst case, at the largest pages (MAX_PAGE_SIZE 100 each): 10 photo keys, 6 a reactor (2
- * follows, 2 blocks, 1 request, 1 profile), 6 a commenter (2 follows, 2 blocks, a private mark, 1
- * profile) and 1 a comment (my like), 1 311 keys with the session's item: batchGet sends them
- * in chunks of 100, in parallel (14 requests, one round trip). A page whose hidden items leave
- * it short reads on as its route does (a Query and a BatchGetItem a read).
+ * Worst case, at the largest pages (MAX_PAGE_SIZE 100 each): 16 keys for the guard and the
+ * photo (the guard's 7, the owner's item among them, and 9; one's own photo 10), 6 a reactor (2
+ * follows, 2 blocks, 1 request, 1 profile), 6 a commenter (2 follows, 2 blocks, a private mark,
+ * 1 profile) and 1 a comment (my like): 1,316 keys, which batchGet sends in chunks of 100, in
+ * parallel (14 requests, one round trip). A page whose hidden items leave it short reads on as
+ * its route does (a Query and a BatchGetItem a read).
  */
 import { batchGet, type Db, type Page, type PageRequest } from './db.js';
 import { commentsList, type CommentForViewer } from './comment-lists.js';
