@@ -11,6 +11,9 @@
  *    follow). The read is kept on the request (`ownerView`): the profile answers from it, and
  *    the lists of other users take the viewer's block counters from it (src/patterns/lists.ts
  *    hides the users the viewer blocks or is blocked by inside the list's own reads).
+ *    `{ photo, show, batched: true }`: the same read, but its keys ride in the handler's own
+ *    BatchGetItem (`visibilityGuard`, the photo screen) and are decided before anything read
+ *    with them is used; a 2xx answer sent without that decision is refused.
  *  - `'self'`: the signed-in user's own account only (the handler refuses anyone else: assertSelf).
  *  - `'write'`: a write naming another user or photo; its transaction checks the blocks, the
  *    private mark and the acting user itself (src/patterns/safety/), so the guard reads nothing.
