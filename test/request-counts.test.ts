@@ -328,8 +328,10 @@ describe('requests per HTTP call', () => {
     // My reactions on each photo of the page: one BatchGetItem more (4 keys a photo); the
     // comment summaries ride on the photos (src/patterns/comment-summary.ts).
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}/photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
-    // The photo and my reactions on it: one BatchGetItem, no GetItem; its author's card is the guard's read.
-    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ BatchGetItem: 2 });
+    // The photo and my reactions on it: one BatchGetItem, no GetItem, which carries the guard's keys (also its author's card).
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}`, 200)).toEqual({ BatchGetItem: 1 });
+    // The photo screen: both lists' Queries, then one BatchGetItem for the guard, the photo, the reactors and the comments.
+    expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}?expand=reactions,comments`, 200)).toEqual({ BatchGetItem: 1, Query: 2 });
     // The profile with its first page of photos: the list's requests, with the guard's read once.
     expect(await requestsOfCall('GET', `/v1/users/${OWNER}?expand=photos`, 200)).toEqual({ BatchGetItem: 2, Query: 1 });
     expect(await requestsOfCall('GET', `/v1/photos/${PHOTO_ID}/reactions`, 200)).toEqual({ BatchGetItem: 1, Query: 1 });
@@ -356,9 +358,8 @@ describe('requests per HTTP call', () => {
     // One's own photo: the author's item rides in the photo's batch and is the session's check.
     const own = await uploadPhoto(on.lean.db, { username: me, location: 'file:///own.png' });
     expect(await requestsOfCall('GET', `/v1/photos/${photoId(me, own.timestamp)}`, 200)).toEqual({ BatchGetItem: 1 });
-    // The photo screen on it: the same batch and each list's Query; no reactors, no profiles to read; the
-    // comments' BatchGetItem is also their check that the photo exists.
-    expect(await requestsOfCall('GET', `/v1/photos/${photoId(me, own.timestamp)}?expand=reactions,comments`, 200)).toEqual({ BatchGetItem: 2, Query: 2 });
+    // The photo screen on it: each list's Query, then the same one batch, which also carries what decides both lists.
+    expect(await requestsOfCall('GET', `/v1/photos/${photoId(me, own.timestamp)}?expand=reactions,comments`, 200)).toEqual({ BatchGetItem: 1, Query: 2 });
     expect(await requestsOfCall('GET', '/v1/blocks', 200)).toEqual({ Query: 1, GetItem: 1 });
   });
 
@@ -463,10 +464,11 @@ const SCREENS = {
   // getUser?expand=photos: guard + Query + BatchGetItem the viewer's reactions (the comment summaries ride on the photos).
   // Before the profile carried its photos, two calls: BatchGetItem 3 (the guard twice) + Query 1.
   profile: { BatchGetItem: 2, Query: 1 },
-  // getPhoto?expand=reactions,comments: guard (the author's card) once, then in parallel BatchGetItem photo and the viewer's
-  // reactions, Query + BatchGetItem reactors, Query + BatchGetItem comments' authors and likes.
-  // Before, three calls (photo, reactions, comments): BatchGetItem 6 (the guard three times) + Query 2.
-  photo: { BatchGetItem: 4, Query: 2 },
+  // getPhoto?expand=reactions,comments: Query reactions and Query comments in parallel, then one BatchGetItem: the
+  // guard's keys (the author's card), the photo, the viewer's reactions, the reactors' cards, the comments' authors and likes.
+  // Before, three calls (photo, reactions, comments): BatchGetItem 6 (the guard three times) + Query 2; then one call
+  // with the guard's read and each list's own batch: BatchGetItem 4 + Query 2.
+  photo: { BatchGetItem: 1, Query: 2 },
   // Query activity + GetItem read marker + BatchGetItem actors and photos + BatchGetItem viewer state + Query unread count.
   activity: { Query: 2, GetItem: 1, BatchGetItem: 2 },
 };

@@ -11,6 +11,9 @@
  *    follow). The read is kept on the request (`ownerView`): the profile answers from it, and
  *    the lists of other users take the viewer's block counters from it (src/patterns/lists.ts
  *    hides the users the viewer blocks or is blocked by inside the list's own reads).
+ *    `{ photo, show, batched: true }`: the same read, but its keys ride in the handler's own
+ *    BatchGetItem (`visibilityGuard`, the photo screen) and are decided before anything read
+ *    with them is used; a 2xx answer sent without that decision is refused.
  *  - `'self'`: the signed-in user's own account only (the handler refuses anyone else: assertSelf).
  *  - `'write'`: a write naming another user or photo; its transaction checks the blocks, the
  *    private mark and the acting user itself (src/patterns/safety/), so the guard reads nothing.
@@ -20,9 +23,9 @@
  * scope where `installVisibility` runs (onReady). Declared reads list the guard's
  * error answers in their schemas, and every write ACCOUNT_SUSPENDED (the acting-user condition).
  */
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { errors, isDomainError } from '../errors.js';
-import { safetyErrors, viewOf, type Db, type OwnerView, type ViewerBlocks } from '../patterns/index.js';
+import { safetyErrors, viewOf, viewOfPlan, type Db, type OwnerView, type Plan, type ViewerBlocks } from '../patterns/index.js';
 import { parsePhotoId } from '../schema/ids.js';
 import { namedBy, type Named } from '../schema/names.js';
 import { errorsFor } from './schemas.js';
@@ -30,8 +33,12 @@ import { errorsFor } from './schemas.js';
 /** What a read shows of its owner: the profile (to everyone not blocked) or the content (to followers of a private account). */
 export type Shown = 'profile' | 'content';
 
-/** A route's visibility: which param names whose data it reads, or why it needs no guard read. */
-export type Visibility = { user: string; show: Shown } | { photo: string; show: Shown } | 'self' | 'write';
+/**
+ * A route's visibility: which param names whose data it reads, or why it needs no guard read.
+ * `batched`: the handler reads the guard's keys in its own BatchGetItem (`visibilityGuard`) and
+ * decides them before anything of its answer; a 2xx answer sent without that decision is refused.
+ */
+export type Visibility = { user: string; show: Shown } | { photo: string; show: Shown; batched?: true } | 'self' | 'write';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -41,6 +48,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the visibility guard when the request reads another user's content. */
     ownerView: OwnerView | undefined;
+    /** A `batched` route's guard, not yet decided: its handler reads the keys with its own (`visibilityGuard`). */
+    pendingVisibility: Plan<Promise<void>> | undefined;
   }
   interface FastifyInstance {
     /** Every route registered after `requireVisibility`, with what it names and declares (for review and tests). */
@@ -74,9 +83,9 @@ function namingParams(route: RouteOptions): Map<string, Named> {
 }
 
 /** A read's declared owner param and what it names; undefined for 'self' and 'write'. */
-function readOf(visibility: Visibility | undefined): { param: string; names: Named; show: Shown } | undefined {
+function readOf(visibility: Visibility | undefined): { param: string; names: Named; show: Shown; batched?: boolean } | undefined {
   if (typeof visibility !== 'object') return undefined;
-  return 'user' in visibility ? { param: visibility.user, names: 'user', show: visibility.show } : { param: visibility.photo, names: 'photo', show: visibility.show };
+  return 'user' in visibility ? { param: visibility.user, names: 'user', show: visibility.show } : { param: visibility.photo, names: 'photo', show: visibility.show, batched: visibility.batched === true };
 }
 
 /**
@@ -148,28 +157,69 @@ export function viewerBlocks(request: FastifyRequest): ViewerBlocks | undefined 
 
 const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
+type Read = { param: string; names: Named; show: Shown };
+
+/** Whose view the guard reads: undefined for one's own content or an id never issued (the handler answers PHOTO_NOT_FOUND, as for any unknown photo). */
+function guardTarget(request: FastifyRequest, read: Read): { value: string; owner: string } | undefined {
+  const value = (request.params as Record<string, unknown>)[read.param];
+  if (typeof value !== 'string') return undefined;
+  const ref = read.names === 'photo' ? parsePhotoId(value) : { username: value };
+  return !ref || ref.username === request.username ? undefined : { value, owner: ref.username };
+}
+
+/** The guard's answer from the view (`view` throws USER_NOT_FOUND as `viewOf` does): `ownerView` set, or a refusal thrown. */
+async function settle(request: FastifyRequest, read: Read, target: { value: string; owner: string }, view: () => OwnerView | Promise<OwnerView>): Promise<void> {
+  try {
+    request.ownerView = await view();
+  } catch (error) {
+    if (read.names === 'photo' && isDomainError(error) && error.code === 'USER_NOT_FOUND') throw errors.unknownPhotoId(target.value);
+    throw error;
+  }
+  if (!request.ownerView.maySeeContent && read.show === 'content') throw safetyErrors.privateAccount(target.owner);
+}
+
+/**
+ * A `batched` route's guard, for the handler's own BatchGetItem: its keys, and the decision
+ * (`ownerView` set, or the guard's answer thrown), to be made before anything read with it is
+ * used. Undefined when there is nothing to guard (one's own content).
+ */
+export function visibilityGuard(request: FastifyRequest): Plan<Promise<void>> | undefined {
+  const pending = request.pendingVisibility;
+  if (!pending) return undefined;
+  return {
+    keys: pending.keys,
+    decide: async (found) => {
+      await pending.decide(found);
+      request.pendingVisibility = undefined;
+    },
+  };
+}
+
 /** The guard of the signed-in scope: each declared read gets its preHandler (HEAD, answered by the GET's handler, too). */
 export function installVisibility(app: FastifyInstance, db: Db): void {
   app.decorateRequest('ownerView', undefined);
+  app.decorateRequest('pendingVisibility', undefined);
   app.addHook('onRoute', (route) => {
     declareGuardErrors(route);
     const read = readOf(route.config?.visibility);
     if (!read) return;
     const guard = async (request: FastifyRequest) => {
-      const value = (request.params as Record<string, unknown>)[read.param];
-      if (typeof value !== 'string') return;
-      const ref = read.names === 'photo' ? parsePhotoId(value) : { username: value };
-      // An id we never issued: the handler answers PHOTO_NOT_FOUND, as for any unknown photo.
-      if (!ref || ref.username === request.username) return;
-      try {
-        request.ownerView = await viewOf(db, ref.username, request.username);
-      } catch (error) {
-        if (read.names === 'photo' && isDomainError(error) && error.code === 'USER_NOT_FOUND') throw errors.unknownPhotoId(value);
-        throw error;
-      }
-      if (!request.ownerView.maySeeContent && read.show === 'content') throw safetyErrors.privateAccount(ref.username);
+      const target = guardTarget(request, read);
+      if (!target) return;
+      if (!read.batched) return settle(request, read, target, () => viewOf(db, target.owner, request.username));
+      // Batched: the handler reads these keys with its own and decides them before its answer.
+      const plan = viewOfPlan(target.owner, request.username);
+      request.pendingVisibility = { keys: plan.keys, decide: (found) => settle(request, read, target, () => plan.decide(found)) };
     };
     route.preHandler = [...toArray(route.preHandler), guard];
+    if (read.batched) {
+      // A handler that never decided its guard answers nothing it read.
+      const decided = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+        if (request.pendingVisibility && reply.statusCode < 300) throw new Error(`Route ${routeName(route)}: answered without deciding its visibility guard.`);
+        return payload;
+      };
+      route.preSerialization = [...toArray(route.preSerialization), decided];
+    }
     guarded.add(route);
   });
 }

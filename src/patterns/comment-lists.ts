@@ -14,8 +14,8 @@ import type { CommentRefId } from '../schema/ids.js';
 import { commentRanges, keys, type ItemKey } from '../schema/keys.js';
 import { queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { isReply, validAddress } from './comments.js';
-import { visiblePage, type ViewerBlocks } from './lists.js';
-import { listable, viewerState } from './viewer.js';
+import { listVisible, visiblePage, type ViewerBlocks, type VisibleList } from './lists.js';
+import { listable, readPlan, viewerStatePlan, type Plan, type ViewerState } from './viewer.js';
 
 export type CommentOrder = 'oldest' | 'newest';
 
@@ -28,23 +28,26 @@ import { keyString } from './comment-counts.js';
 const likeKey = (viewer: string, c: CommentRefId) => keys.commentLike(viewer, c.photoOwner, c.photoTimestamp, c.timestamp, c.author);
 
 /**
- * Of `comments`, those the viewer may see, with the viewer's like on each: one BatchGetItem of
- * the authors' viewer state (follows, blocks in the directions the viewer's counters say exist,
- * private marks, profiles), the likes, and `required` (a photo or parent that must exist: `missing` is
- * thrown when it does not, or when `requiredAuthor` is hidden).
+ * Of `comments`, those the viewer may see, with the viewer's like on each: the keys of one
+ * BatchGetItem of the authors' viewer state (follows, blocks in the directions the viewer's
+ * counters say exist, private marks, profiles), the likes, and `required` (a photo or parent
+ * that must exist: `missing` is thrown when it does not, or when `requiredAuthor` is hidden).
  */
-async function visibleTo(
-  db: Db,
+function visibleTo(
   viewer: string,
   comments: Comment[],
   blocks: ViewerBlocks | undefined,
   required?: { key: ItemKey; author?: string; missing: () => Error },
-): Promise<CommentForViewer[]> {
-  if (comments.length === 0 && !required) return [];
+): Plan<CommentForViewer[]> {
+  if (comments.length === 0 && !required) return { keys: [], decide: () => [] };
   const authors = [...new Set([...comments.map((c) => c.author), ...(required?.author ? [required.author] : [])])].filter((u) => u !== viewer);
   const directions = { blocking: blocks === undefined || blocks.blocking > 0, blockedBy: blocks === undefined || blocks.blockedBy > 0 };
   const extra = [...authors.flatMap((u) => [keys.privateMark(u), keys.user(u)]), ...comments.map((c) => likeKey(viewer, c)), ...(required ? [required.key] : [])];
-  const state = await viewerState(db, viewer, authors, [], extra, { blocks: directions });
+  const plan = viewerStatePlan(viewer, { users: authors, photos: [], extra, options: { blocks: directions } });
+  return { keys: plan.keys, decide: (items) => decideVisible(viewer, comments, plan.decide(items), required) };
+}
+
+function decideVisible(viewer: string, comments: Comment[], state: ViewerState, required?: { key: ItemKey; author?: string; missing: () => Error }): CommentForViewer[] {
   const found = new Set(state.extra.map(keyString));
   const shown = new Set(state.extra.filter((i) => User.is(i) && listable(i)).map(keyString));
   // A suspended or departing author's comments hide as their photos and profile do, and come back with them.
@@ -55,29 +58,36 @@ async function visibleTo(
 }
 
 /**
- * A photo's top-level comments the viewer may see: Query `PK = COMMENTS#owner#ts AND
- * begins_with(SK, C#)`, ascending (oldest first) or descending, + one BatchGetItem a read (the
- * first also checks that the photo exists: PHOTO_NOT_FOUND). Counts are not changed by what
- * the viewer may not see: `replyCount`s count every reply.
+ * `listComments` in halves (lists.ts `VisibleList`): its Query and the keys that decide what a
+ * read shows; the first plan of a first page also checks that the photo exists.
  */
-export async function listComments(db: Db, viewer: string, owner: string, photoTimestamp: string, page: PageRequest = {}, order: CommentOrder = 'oldest', blocks?: ViewerBlocks): Promise<Page<CommentForViewer>> {
+export function commentsList(db: Db, viewer: string, owner: string, photoTimestamp: string, page: PageRequest = {}, order: CommentOrder = 'oldest', blocks?: ViewerBlocks): VisibleList<Comment, CommentForViewer> {
   const range = commentRanges.topLevel(owner, photoTimestamp);
   let first = page.cursor === undefined;
   const photo = { key: keys.photo(owner, photoTimestamp), missing: () => errors.photoNotFound(owner, photoTimestamp) };
-  return visiblePage(
-    page,
-    async (p) =>
+  return {
+    read: async (p) =>
       (await queryPage(db, 'listComments', `comments:${range.pk}:${order}`, {
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
         ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
         ScanIndexForward: order === 'oldest',
       }, p, Comment.decode)).page,
-    (items) => {
+    plan: (items) => {
       const check = first ? photo : undefined;
       first = false;
-      return visibleTo(db, viewer, items, blocks, check);
+      return visibleTo(viewer, items, blocks, check);
     },
-  );
+  };
+}
+
+/**
+ * A photo's top-level comments the viewer may see: Query `PK = COMMENTS#owner#ts AND
+ * begins_with(SK, C#)`, ascending (oldest first) or descending, + one BatchGetItem a read (the
+ * first also checks that the photo exists: PHOTO_NOT_FOUND). Counts are not changed by what
+ * the viewer may not see: `replyCount`s count every reply.
+ */
+export function listComments(db: Db, viewer: string, owner: string, photoTimestamp: string, page: PageRequest = {}, order: CommentOrder = 'oldest', blocks?: ViewerBlocks): Promise<Page<CommentForViewer>> {
+  return listVisible(db, page, commentsList(db, viewer, owner, photoTimestamp, page, order, blocks));
 }
 
 /**
@@ -101,7 +111,7 @@ export async function listReplies(db: Db, viewer: string, parentInput: CommentRe
     (items) => {
       const check = first ? required : undefined;
       first = false;
-      return visibleTo(db, viewer, items, blocks, check);
+      return readPlan(db, visibleTo(viewer, items, blocks, check));
     },
   );
 }

@@ -26,3 +26,4 @@ export * from './comment-deletion.js';
 export * from './comment-lists.js';
 export * from './comment-counts.js';
 export * from './comment-summary.js';
+export * from './photo-screen.js';

@@ -17,12 +17,13 @@ import type { Friendship, Reaction } from '../schema/entities/index.js';
 import { Photo, User } from '../schema/entities/index.js';
 import { errors } from '../errors.js';
 import { assertTimestamp, assertUsername } from '../schema/entities.js';
+import type { RawItem } from '../schema/entity.js';
 import { keys } from '../schema/keys.js';
 import { pageOf, pageSize, type Db, type Page, type PageRequest } from './db.js';
 import { listFollowed, listFollowers } from './follows.js';
 import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
 import { hiddenFrom } from './safety/visibility.js';
-import { viewerBlocksOf, viewerState, type Relation, type ViewerBlocks } from './viewer.js';
+import { readPlan, viewerBlocksOf, viewerState, viewerStatePlan, type Plan, type Relation, type ViewerBlocks } from './viewer.js';
 import { assertActingLive } from './acting.js';
 import { commentCountKeys, commentSummary, visiblePreviews, type CommentSummary } from './comment-counts.js';
 import { storedSummary } from './comment-summary.js';
@@ -39,12 +40,18 @@ const NO_BLOCKS: ViewerBlocks = { blocking: 0, blockedBy: 0 };
 
 const directions = (blocks: ViewerBlocks | undefined) => ({ blocking: blocks === undefined || blocks.blocking > 0, blockedBy: blocks === undefined || blocks.blockedBy > 0 });
 
-/** The profiles of `usernames` and my relation to each, or undefined for those a block hides: one BatchGetItem. */
-async function relate(db: Db, viewer: string, usernames: string[], blocks: ViewerBlocks | undefined): Promise<Map<string, Related | undefined>> {
+/** The profiles of `usernames` and my relation to each, or undefined for those a block hides: the keys of one BatchGetItem. */
+function relate(viewer: string, usernames: string[], blocks: ViewerBlocks | undefined): Plan<Map<string, Related | undefined>> {
   const unique = [...new Set(usernames)];
-  const state = await viewerState(db, viewer, unique, [], unique.map((u) => keys.user(u)), { requests: true, blocks: directions(blocks) });
-  const profiles = new Map(state.extra.map((item) => [String(item.username), User.decode(item)]));
-  return new Map(unique.map((u) => [u, state.blocked(u) ? undefined : { user: profiles.get(u), ...state.relation(u) }]));
+  const plan = viewerStatePlan(viewer, { users: unique, photos: [], extra: unique.map((u) => keys.user(u)), options: { requests: true, blocks: directions(blocks) } });
+  return {
+    keys: plan.keys,
+    decide: (found) => {
+      const state = plan.decide(found);
+      const profiles = new Map(state.extra.map((item) => [String(item.username), User.decode(item)]));
+      return new Map(unique.map((u) => [u, state.blocked(u) ? undefined : { user: profiles.get(u), ...state.relation(u) }]));
+    },
+  };
 }
 
 /** Of `items`, those whose user (`name`) no block stands between the viewer and: one BatchGetItem, none when the viewer has no blocks. */
@@ -54,12 +61,22 @@ async function unhidden<T>(db: Db, viewer: string, items: T[], name: (item: T) =
 }
 
 /** With `name`'s relation, or left out when a block hides it. */
-async function related<T>(db: Db, viewer: string, items: T[], name: (item: T) => string, blocks: ViewerBlocks | undefined): Promise<(T & Related)[]> {
-  const relations = await relate(db, viewer, items.map(name), blocks);
-  return items.flatMap((item) => {
-    const relation = relations.get(name(item));
-    return relation ? [{ ...item, ...relation }] : [];
-  });
+function relatedPlan<T>(viewer: string, items: T[], name: (item: T) => string, blocks: ViewerBlocks | undefined): Plan<(T & Related)[]> {
+  const plan = relate(viewer, items.map(name), blocks);
+  return {
+    keys: plan.keys,
+    decide: (found) => {
+      const relations = plan.decide(found);
+      return items.flatMap((item) => {
+        const relation = relations.get(name(item));
+        return relation ? [{ ...item, ...relation }] : [];
+      });
+    },
+  };
+}
+
+function related<T>(db: Db, viewer: string, items: T[], name: (item: T) => string, blocks: ViewerBlocks | undefined): Promise<(T & Related)[]> {
+  return readPlan(db, relatedPlan(viewer, items, name, blocks));
 }
 
 /** Reads one page may take: a page still short of `limit` after this many ends there (its cursor exact). */
@@ -73,15 +90,48 @@ export const VISIBLE_PAGE_READS = 4;
  * or repeated. Nothing hidden: one read, as the list alone.
  */
 export async function visiblePage<S, T>(page: PageRequest, read: (page: PageRequest) => Promise<Page<S>>, shown: (items: S[]) => Promise<T[]>): Promise<Page<T>> {
+  const got = await read({ ...page, limit: pageSize(page.limit) });
+  return readOn(page, got, await shown(got.items), read, shown);
+}
+
+/** `visiblePage` after its first read (`got`, of which `first` is shown): the reads on for the shortfall. */
+async function readOn<S, T>(page: PageRequest, got: Page<S>, first: T[], read: (page: PageRequest) => Promise<Page<S>>, shown: (items: S[]) => Promise<T[]>): Promise<Page<T>> {
   const limit = pageSize(page.limit);
-  const items: T[] = [];
-  let next: PageRequest = page;
-  for (let reads = 1; ; reads++) {
-    const got = await read({ ...next, limit: limit - items.length });
-    items.push(...(await shown(got.items)));
-    if (got.nextCursor === undefined || items.length >= limit || reads >= VISIBLE_PAGE_READS) return pageOf(items, got.nextCursor);
-    next = { cursor: got.nextCursor };
+  const items = [...first];
+  let last = got;
+  for (let reads = 1; last.nextCursor !== undefined && items.length < limit && reads < VISIBLE_PAGE_READS; reads++) {
+    last = await read({ cursor: last.nextCursor, limit: limit - items.length });
+    items.push(...(await shown(last.items)));
   }
+  return pageOf(items, last.nextCursor);
+}
+
+/**
+ * A list the viewer sees, in halves: `read` is the list's own request, `plan` the keys that
+ * decide what of a read is shown and the decision from what they found. `listVisible` runs
+ * them as the list route does (each read's plan its own BatchGetItem); `startVisible` stops
+ * after the first read, so that a caller can read its plan's keys in one batch with others'.
+ */
+export interface VisibleList<S, T> {
+  read: (page: PageRequest) => Promise<Page<S>>;
+  plan: (items: S[]) => Plan<T[]>;
+}
+
+/** A list's first read made (`items`), its plan's keys not yet read: deciding from a batch holding them reads on as `visiblePage`. */
+export interface StartedPage<S, T> extends Plan<Promise<Page<T>>> {
+  items: S[];
+}
+
+export async function startVisible<S, T>(db: Db, page: PageRequest, list: VisibleList<S, T>): Promise<StartedPage<S, T>> {
+  const got = await list.read({ ...page, limit: pageSize(page.limit) });
+  const plan = list.plan(got.items);
+  const shown = (items: S[]) => readPlan(db, list.plan(items));
+  return { items: got.items, keys: plan.keys, decide: async (found) => readOn(page, got, plan.decide(found), list.read, shown) };
+}
+
+/** The list page as its route answers it: its read, its plan's BatchGetItem, the reads on. */
+export async function listVisible<S, T>(db: Db, page: PageRequest, list: VisibleList<S, T>): Promise<Page<T>> {
+  return readPlan(db, await startVisible(db, page, list));
 }
 
 const follower = (f: Friendship) => f.followingUser;
@@ -118,13 +168,17 @@ export async function listFollowedRelated(db: Db, viewer: string, username: stri
   return visiblePage(page, (p) => listFollowed(db, username, p), (items) => related(db, viewer, items.map((friendship) => ({ friendship })), (i) => followed(i.friendship), hide));
 }
 
+/** A photo's reactions (the lab's index Query; PHOTO_NOT_FOUND on the first page when the photo is gone) and the keys of their reactors' cards and relations. */
+export function reactorsList(db: Db, viewer: string, owner: string, timestamp: string, blocks?: ViewerBlocks): VisibleList<Reaction, { reaction: Reaction } & Related> {
+  return {
+    read: async (p) => (await getPhotoWithReactions(db, owner, timestamp, p)).reactions,
+    plan: (items) => relatedPlan(viewer, items.map((reaction) => ({ reaction })), (i) => reactor(i.reaction), blocks),
+  };
+}
+
 /** A photo's reactions (the lab's index Query) + one BatchGetItem for the reactors. */
-export async function listReactorsRelated(db: Db, viewer: string, owner: string, timestamp: string, page: PageRequest = {}, blocks?: ViewerBlocks): Promise<Page<{ reaction: Reaction } & Related>> {
-  return visiblePage(
-    page,
-    async (p) => (await getPhotoWithReactions(db, owner, timestamp, p)).reactions,
-    (items) => related(db, viewer, items.map((reaction) => ({ reaction })), (i) => reactor(i.reaction), blocks),
-  );
+export function listReactorsRelated(db: Db, viewer: string, owner: string, timestamp: string, page: PageRequest = {}, blocks?: ViewerBlocks): Promise<Page<{ reaction: Reaction } & Related>> {
+  return listVisible(db, page, reactorsList(db, viewer, owner, timestamp, blocks));
 }
 
 /**
@@ -142,6 +196,13 @@ export async function listPhotosForViewer(db: Db, viewer: string, username: stri
   return pageOf(items, list.nextCursor);
 }
 
+export interface PhotoForViewer {
+  photo: Photo;
+  myReactions: ReactionType[];
+  comments: CommentSummary;
+  author: User;
+}
+
 /**
  * One photo, my reactions on it, its comment count and its author's User item: ONE BatchGetItem
  * of the photo, my 4 possible reaction items, its 4 count shards and, unless the caller read
@@ -149,24 +210,36 @@ export async function listPhotosForViewer(db: Db, viewer: string, username: stri
  * item, so the photo screen needs no profile call. On one's own photo that item is also the
  * session's check (no GetItem of its own).
  */
-export async function getPhotoForViewer(
-  db: Db,
-  viewer: string,
-  owner: string,
-  timestamp: string,
-  blocks?: ViewerBlocks,
-  author?: User,
-): Promise<{ photo: Photo; myReactions: ReactionType[]; comments: CommentSummary; author: User }> {
+export function getPhotoForViewer(db: Db, viewer: string, owner: string, timestamp: string, blocks?: ViewerBlocks, author?: User): Promise<PhotoForViewer> {
+  return readPlan(db, photoForViewerPlan(db, viewer, owner, timestamp, blocks, author));
+}
+
+/**
+ * `getPhotoForViewer`'s batch as a plan. `known`: users whose User items and follows the
+ * caller's batch reads anyway (the photo screen's commenters and reactors): the comment
+ * previews by them are decided from those items (as list pages decide theirs, comment-counts.ts
+ * `visiblePreviews`), with no read of their own; on one's own photo the blocks come from one's
+ * own item in the batch.
+ */
+export function photoForViewerPlan(db: Db, viewer: string, owner: string, timestamp: string, blocks?: ViewerBlocks, author?: User, known: string[] = []): Plan<Promise<PhotoForViewer>> {
   assertUsername(owner, 'owner');
   assertTimestamp(timestamp);
   const ref = { username: owner, timestamp };
   const ownerKey = keys.user(owner);
-  const state = await viewerState(db, viewer, [], [ref], [keys.photo(owner, timestamp), ...commentCountKeys(ref), ...(author ? [] : [ownerKey])]);
-  const ownerItem = author ? undefined : state.extra.find((i) => i.PK === ownerKey.PK && i.SK === ownerKey.SK);
-  if (owner === viewer && !author) assertActingLive(viewer, ownerItem);
-  const item = state.extra.find((i) => Photo.is(i));
-  // A photo whose author's item is gone (an orphan `doctor` reports) is not shown without its author.
-  if (!item || (!author && !ownerItem)) throw errors.photoNotFound(owner, timestamp);
-  const [shown] = await visiblePreviews(db, viewer, [{ photo: Photo.decode(item), myReactions: state.reactions(ref), comments: commentSummary(state.extra, ref) }], { blocks });
-  return { ...shown!, author: author ?? User.decode(ownerItem!) };
+  const others = [...new Set(known)].filter((u) => u !== viewer && u !== owner);
+  const extra = [keys.photo(owner, timestamp), ...commentCountKeys(ref), ...(author ? [] : [ownerKey]), ...others.map((u) => keys.user(u))];
+  const plan = viewerStatePlan(viewer, { users: others, photos: [ref], extra });
+  const decide = async (found: RawItem[]): Promise<PhotoForViewer> => {
+    const state = plan.decide(found);
+    const ownerItem = author ? undefined : state.extra.find((i) => i.PK === ownerKey.PK && i.SK === ownerKey.SK);
+    if (owner === viewer && !author) assertActingLive(viewer, ownerItem);
+    const item = state.extra.find((i) => Photo.is(i));
+    // A photo whose author's item is gone (an orphan `doctor` reports) is not shown without its author.
+    if (!item || (!author && !ownerItem)) throw errors.photoNotFound(owner, timestamp);
+    const live = new Map(state.extra.filter((i) => User.is(i) && others.includes(String(i.username))).map((i) => [String(i.username), i] as const));
+    const facts = { live, follows: (u: string) => state.follows(u), blocks: blocks ?? (owner === viewer ? viewerBlocksOf(ownerItem) : undefined) };
+    const [shown] = await visiblePreviews(db, viewer, [{ photo: Photo.decode(item), myReactions: state.reactions(ref), comments: commentSummary(state.extra, ref) }], facts);
+    return { ...shown!, author: author ?? User.decode(ownerItem!) };
+  };
+  return { keys: plan.keys, decide };
 }

@@ -88,12 +88,80 @@ export function viewerBlocksOf(item: RawItem | undefined): ViewerBlocks {
   return { blocking, blockedBy, ...(names.blocking.size === blocking && names.blockedBy.size === blockedBy ? { names } : {}) };
 }
 
+/** What a viewer-state read asks: the users, the photos, further keys and which optional items. */
+export interface ViewerQuestion {
+  users: string[];
+  photos: PhotoKey[];
+  extra?: ItemKey[];
+  options?: { blocks?: boolean | BlockDirections; requests?: boolean };
+}
+
+/** A read in two halves: the keys to read, and what they decide once read (in one batch with other reads' keys, if the caller likes). */
+export interface Plan<T> {
+  keys: ItemKey[];
+  decide(found: RawItem[]): T;
+}
+
+const keyText = (key: { PK?: unknown; SK?: unknown }) => `${String(key.PK)}\n${String(key.SK)}`;
+
+/** `keys` without repeats: BatchGetItem rejects a repeated key (a photo listed twice, a profile also in `extra`). */
+export function uniqueKeys(keys: ItemKey[]): ItemKey[] {
+  return [...new Map(keys.map((key) => [keyText(key), key])).values()];
+}
+
+/** Runs a plan: its keys (repeats read once) in one BatchGetItem (chunks of 100 in parallel), none for no keys. */
+export async function readPlan<T>(db: Db, plan: Plan<T>): Promise<Awaited<T>> {
+  const wanted = uniqueKeys(plan.keys);
+  return await plan.decide(wanted.length === 0 ? [] : await batchGet(db, 'viewerState', wanted));
+}
+
+const directionsOf = (blocks: boolean | BlockDirections | undefined): BlockDirections =>
+  typeof blocks === 'object' ? blocks : { blocking: blocks === true, blockedBy: blocks === true };
+
 /**
- * BatchGetItem of, per user u: `USER#u / #FRIEND#me` (I follow u) and `USER#me / #FRIEND#u`
- * (u follows me), with `blocks` also the block items me→u and u→me, with `requests` my follow
- * request to u (`FOLLOWREQ#u / REQUESTER#me`, for the Follow / Requested button); per photo:
- * `REACTION#me#<type> / PHOTO#owner#ts` for the four types. One request while the keys
- * number at most 100 (list pages are sized for it).
+ * The viewer state's two halves (`viewerState` runs them as one read): per user u,
+ * `USER#u / #FRIEND#me` (I follow u) and `USER#me / #FRIEND#u` (u follows me), with `blocks`
+ * also the block items me→u and u→me, with `requests` my follow request to u
+ * (`FOLLOWREQ#u / REQUESTER#me`, for the Follow / Requested button); per photo:
+ * `REACTION#me#<type> / PHOTO#owner#ts` for the four types. Decided from any batch that
+ * holds these keys' items: other items found with them change nothing.
+ */
+export function viewerStatePlan(viewer: string, question: ViewerQuestion): Plan<ViewerState> {
+  const { users, photos, extra = [], options = {} } = question;
+  const others = [...new Set(users)].filter((u) => u !== viewer);
+  // A direction nobody is in (the viewer's counters say so) is not read: fewer keys a user.
+  const directions = directionsOf(options.blocks);
+  const wanted: ItemKey[] = [
+    ...extra,
+    ...others.flatMap((u) => [keys.friendship(u, viewer), keys.friendship(viewer, u)]),
+    ...(directions.blocking ? others.map((u) => keys.block(viewer, u)) : []),
+    ...(directions.blockedBy ? others.map((u) => keys.block(u, viewer)) : []),
+    ...(options.requests ? others.map((u) => keys.followRequest(u, viewer)) : []),
+    ...photos.flatMap((p) => REACTION_TYPES.map((type) => keys.reaction(viewer, type, p.username, p.timestamp))),
+  ];
+  const decide = (found: RawItem[]): ViewerState => {
+    const present = new Set(found.map(keyText));
+    const has = (key: ItemKey) => present.has(keyText(key));
+    const extraKeys = new Set(extra.map(keyText));
+    const follows = (u: string) => u !== viewer && has(keys.friendship(u, viewer));
+    const followedBy = (u: string) => u !== viewer && has(keys.friendship(viewer, u));
+    const requested = (u: string) => options.requests === true && u !== viewer && has(keys.followRequest(u, viewer));
+    return {
+      follows,
+      followedBy,
+      blocked: (u) => u !== viewer && ((directions.blocking && has(keys.block(viewer, u))) || (directions.blockedBy && has(keys.block(u, viewer)))),
+      requested,
+      relation: (u) => ({ following: follows(u), followedBy: followedBy(u), requested: requested(u) }),
+      reactions: (p) => REACTION_TYPES.filter((type) => has(keys.reaction(viewer, type, p.username, p.timestamp))),
+      extra: extra.length === 0 ? [] : found.filter((item) => extraKeys.has(keyText(item))),
+    };
+  };
+  return { keys: uniqueKeys(wanted), decide };
+}
+
+/**
+ * BatchGetItem of the viewer state (`viewerStatePlan`). One request while the keys number at
+ * most 100 (list pages are sized for it).
  */
 export async function viewerState(
   db: Db,
@@ -103,35 +171,7 @@ export async function viewerState(
   extra: ItemKey[] = [],
   options: { blocks?: boolean | BlockDirections; requests?: boolean } = {},
 ): Promise<ViewerState> {
-  const others = [...new Set(users)].filter((u) => u !== viewer);
-  // A direction nobody is in (the viewer's counters say so) is not read: fewer keys a user.
-  const directions = typeof options.blocks === 'object' ? options.blocks : { blocking: options.blocks === true, blockedBy: options.blocks === true };
-  const wanted: ItemKey[] = [
-    ...extra,
-    ...others.flatMap((u) => [keys.friendship(u, viewer), keys.friendship(viewer, u)]),
-    ...(directions.blocking ? others.map((u) => keys.block(viewer, u)) : []),
-    ...(directions.blockedBy ? others.map((u) => keys.block(u, viewer)) : []),
-    ...(options.requests ? others.map((u) => keys.followRequest(u, viewer)) : []),
-    ...photos.flatMap((p) => REACTION_TYPES.map((type) => keys.reaction(viewer, type, p.username, p.timestamp))),
-  ];
-  // BatchGetItem rejects a repeated key (a photo listed twice, a profile also in `extra`).
-  const unique = [...new Map(wanted.map((key) => [`${key.PK}\n${key.SK}`, key])).values()];
-  const found = unique.length === 0 ? [] : await batchGet(db, 'viewerState', unique);
-  const present = new Set(found.map((item) => `${String(item.PK)}\n${String(item.SK)}`));
-  const has = (key: ItemKey) => present.has(`${key.PK}\n${key.SK}`);
-  const extraKeys = new Set(extra.map((key) => `${key.PK}\n${key.SK}`));
-  const follows = (u: string) => u !== viewer && has(keys.friendship(u, viewer));
-  const followedBy = (u: string) => u !== viewer && has(keys.friendship(viewer, u));
-  const requested = (u: string) => options.requests === true && u !== viewer && has(keys.followRequest(u, viewer));
-  return {
-    follows,
-    followedBy,
-    blocked: (u) => u !== viewer && ((directions.blocking && has(keys.block(viewer, u))) || (directions.blockedBy && has(keys.block(u, viewer)))),
-    requested,
-    relation: (u) => ({ following: follows(u), followedBy: followedBy(u), requested: requested(u) }),
-    reactions: (p) => REACTION_TYPES.filter((type) => has(keys.reaction(viewer, type, p.username, p.timestamp))),
-    extra: extra.length === 0 ? [] : found.filter((item) => extraKeys.has(`${String(item.PK)}\n${String(item.SK)}`)),
-  };
+  return readPlan(db, viewerStatePlan(viewer, { users, photos, extra, options }));
 }
 
 /**

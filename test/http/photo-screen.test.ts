@@ -7,7 +7,9 @@
  * off, and comments and reactions by users the lists leave out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachMetrics, requestCounts } from '../../src/engine/metrics.js';
 import { suspendUser, unsuspendUser } from '../../src/patterns/index.js';
+import { photoId } from '../../src/schema/ids.js';
 import { imageForm, PNG_1x1, signUp, startApi, type Api, type Session } from './support.js';
 
 let api: Api;
@@ -107,6 +109,26 @@ describe('GET /v1/photos/{photoId}?expand=reactions,comments', () => {
     expect([...screen.commentPage.items, ...moreComments.items].map((c: { text: string }) => c.text)).toEqual(['comment 0', 'comment 1', 'comment 2']);
   });
 
+  it("costs both lists' Queries and one BatchGetItem, the guard's keys in it; the previews by commenters decided from that batch", async () => {
+    const meter = attachMetrics(api.db.lean!);
+    const counted = async (session: Session) => {
+      meter.reset();
+      const screen = await ok(`/v1/photos/${photo}?expand=reactions,comments`, session);
+      return { screen, counts: requestCounts(meter.snapshot()) };
+    };
+    try {
+      // The newest comments (the previews) are ben's and cat's: cat's is a third party's to ben, both are to ada.
+      const theirs = await counted(ben);
+      expect(theirs.screen.comments.map((c: { author: string }) => c.author)).toEqual(['ben', 'cat']);
+      expect(theirs.counts).toEqual({ BatchGetItem: 1, Query: 2 });
+      const own = await counted(ada);
+      expect(own.screen.comments.map((c: { author: string }) => c.author)).toEqual(['ben', 'cat']);
+      expect(own.counts).toEqual({ BatchGetItem: 1, Query: 2 });
+    } finally {
+      meter.detach();
+    }
+  });
+
   it("one's own photo, and a photo with no reactions or comments (empty pages)", async () => {
     const own = await ok(`/v1/photos/${photo}?expand=reactions,comments`, ada);
     expect(reactors(own.reactionPage).sort()).toEqual(['ada', 'ben', 'cat']);
@@ -155,7 +177,11 @@ describe('the seams, as the list routes have them', () => {
     expect((await api.call('PUT', '/v1/account/privacy', { token: pia.accessToken, json: { private: true } })).status).toBe(200);
     const refused = await get(`/v1/photos/${theirs}?expand=reactions,comments`, stranger);
     expect(refused.status).toBe(403);
-    expect(refused.body.error.code).toBe('PRIVATE_ACCOUNT');
+    expect(refused.body).toEqual({ error: expect.objectContaining({ code: 'PRIVATE_ACCOUNT' }) });
+    // The lists are read before the guard decides: the guard's answer still comes first, also for a photo that is not there.
+    const missing = await get(`/v1/photos/${photoId('pia', '2020-01-01T00:00:00')}?expand=reactions,comments`, stranger);
+    expect([missing.status, missing.body.error.code]).toEqual([403, 'PRIVATE_ACCOUNT']);
+    expect((await get(`/v1/photos/${photoId('pia', '2020-01-01T00:00:00')}?expand=reactions,comments`, fan)).body.error.code).toBe('PHOTO_NOT_FOUND');
     const { screen, reactions, comments } = await screenAndLists(theirs, fan);
     expect(screen.reactionPage).toEqual(reactions);
     expect(screen.commentPage).toEqual(comments);
@@ -191,6 +217,10 @@ describe('the seams, as the list routes have them', () => {
     }
     const { screen } = await screenAndLists(theirs, viewer!);
     expect(screen.commentPage.items.map((c: { text: string }) => c.text)).toEqual(['by ben']);
+    // The previews (ben's, then the suspended author's), decided from the lists' batch, as the plain read decides them.
+    const { reactionPage: _r, commentPage: _c, ...plain } = screen;
+    expect(plain).toEqual(await ok(`/v1/photos/${theirs}`, viewer!));
+    expect(plain.comments.map((c: { author: string }) => c.author)).toEqual(['ben']);
     expect(reactors(screen.reactionPage)).not.toContain('blocked');
     expect(reactors(screen.reactionPage)).not.toContain('blocker');
     await unsuspendUser(api.db, 'banned');

@@ -7,9 +7,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PhotoId } from '../../src/http/schemas.js';
-import { installVisibility, requireVisibility, type Visibility } from '../../src/http/visibility.js';
+import { installVisibility, requireVisibility, visibilityGuard, type Visibility } from '../../src/http/visibility.js';
 import { errorHandlerPlugin } from '../../src/http/errors.js';
-import { blockUser, createUser, setPrivate } from '../../src/patterns/index.js';
+import { batchGet, blockUser, createUser, setPrivate } from '../../src/patterns/index.js';
+import { photoId } from '../../src/schema/ids.js';
 import { Username } from '../../src/schema/entities.js';
 import { startApi, type Api } from './support.js';
 
@@ -113,6 +114,44 @@ describe('the guard follows the declaration, whatever the param is called', () =
   });
 });
 
+describe('a batched read (the guard\'s keys in the handler\'s own BatchGetItem)', () => {
+  it('answers as the guard does once the handler decides them; a 2xx answer without that decision is refused', async () => {
+    const db = { ...api.db, doc: api.db.patterns };
+    const user = (username: string) => createUser(db, { username, name: username, email: `${username}@example.com`, birthdate: '1990-01-01' });
+    for (const name of ['shut', 'wide', 'peer']) await user(name);
+    await setPrivate(db, 'shut', true);
+    const app = Fastify();
+    requireVisibility(app);
+    await app.register(errorHandlerPlugin);
+    await app.register((scope, _options, done) => {
+      scope.decorateRequest('username', '');
+      scope.addHook('onRequest', (request, _reply, next) => {
+        request.username = 'peer';
+        next();
+      });
+      installVisibility(scope, db);
+      const config = { visibility: { photo: 'photo', show: 'content', batched: true } as const };
+      scope.get('/p/:photo', { schema: { params: Type.Object({ photo: PhotoId }) }, config }, async (request) => {
+        const guard = visibilityGuard(request);
+        if (guard && request.headers['x-decide'] !== 'no') await guard.decide(await batchGet(db, 'test', guard.keys));
+        return { shown: 'what the handler read' };
+      });
+      done();
+    });
+    try {
+      const get = async (owner: string, decide = true) => {
+        const answer = await app.inject({ method: 'GET', url: `/p/${photoId(owner, '2019-03-03T18:20:10')}`, headers: decide ? {} : { 'x-decide': 'no' } });
+        return [answer.statusCode, answer.json<{ error?: { code?: string }; shown?: string }>().error?.code ?? answer.json<{ shown?: string }>().shown];
+      };
+      expect(await get('shut')).toEqual([403, 'PRIVATE_ACCOUNT']);
+      expect(await get('wide')).toEqual([200, 'what the handler read']);
+      expect((await get('wide', false))[0]).toBe(500);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('the real app', () => {
   it('every route either declares its visibility or names no user and no photo', () => {
     const routes = api.app.routeVisibility;
@@ -122,6 +161,7 @@ describe('the real app', () => {
     const byRoute = new Map(routes.map((r) => [r.route, r.visibility]));
     expect(byRoute.get('GET /v1/users/:username')).toEqual({ user: 'username', show: 'profile' });
     expect(byRoute.get('GET /v1/photos/:photoId/reactions')).toEqual({ photo: 'photoId', show: 'content' });
+    expect(byRoute.get('GET /v1/photos/:photoId')).toEqual({ photo: 'photoId', show: 'content', batched: true });
     expect(byRoute.get('PUT /v1/users/:username/followers/me')).toBe('write');
     expect(byRoute.get('PATCH /v1/users/:username')).toBe('self');
     expect(routes.filter((r) => r.names.length > 0).length).toBeGreaterThanOrEqual(25);

@@ -12,7 +12,8 @@ import { errors, isDomainError } from '../../errors.js';
 import { ACCEPTED_FORMATS } from '../../media/index.js';
 import { Caption, CAPTION_MAX } from '../../schema/entities.js';
 import type { Photo, Reaction } from '../../schema/entities/index.js';
-import { assertCaption, assertUploadAllowed, updateCaption, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoForViewer, listComments, listPhotosForViewer, listReactorsRelated, listVisibleReactions, mapPage, photoBytes, releaseStorage, type Page as ListPage, type Related } from '../../patterns/index.js';
+import type { RawItem } from '../../schema/entity.js';
+import { assertCaption, assertUploadAllowed, updateCaption, reservationGraceSeconds, deletePhoto, getPhoto, getPhotoScreen, listPhotosForViewer, listReactorsRelated, listVisibleReactions, mapPage, photoBytes, releaseStorage, type Page as ListPage, type Related } from '../../patterns/index.js';
 import { ensureActingLive } from '../../patterns/session-check.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
@@ -22,7 +23,7 @@ import { ingestPhoto } from '../ingest.js';
 import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type ReceivedFile } from '../uploads.js';
 import { errorsFor, Page, PageQuery, PhotoDetail, PhotoForViewer, PhotoParams, PhotoQuery, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
 import { commentView, photoForViewerView, photoPath, photoRef, photoView, profileCardView, reactionView } from '../views.js';
-import { viewerBlocks } from '../visibility.js';
+import { viewerBlocks, visibilityGuard } from '../visibility.js';
 
 const ACCEPTED = ACCEPTED_FORMATS.join(', ');
 
@@ -157,7 +158,7 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
   app.get(
     '/photos/:photoId',
     {
-      config: { visibility: { photo: 'photoId', show: 'content' } },
+      config: { visibility: { photo: 'photoId', show: 'content', batched: true } },
       schema: {
         operationId: 'getPhoto',
         tags: ['photos'],
@@ -177,15 +178,19 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
       const { username, timestamp } = photoRef(request.params.photoId);
       const { expand, reactionsLimit, commentsLimit } = request.query;
       const expanded = new Set(expand?.split(','));
-      const blocks = viewerBlocks(request);
-      // Another user's photo: the guard read its author with the relation; one's own: the photo's batch reads it.
+      // The lists' Queries, then one BatchGetItem carrying the guard's keys (another user's photo: its
+      // author with the relation), decided first, then the photo and both pages (src/patterns/photo-screen.ts).
+      const guard = visibilityGuard(request);
+      const seenBy = guard && {
+        keys: guard.keys,
+        decide: async (found: RawItem[]) => {
+          await guard.decide(found);
+          return { blocks: viewerBlocks(request), author: request.ownerView?.owner };
+        },
+      };
+      const lists = { reactions: expanded.has('reactions') ? { limit: reactionsLimit } : undefined, comments: expanded.has('comments') ? { limit: commentsLimit } : undefined };
+      const { photo, myReactions, comments, author, reactionPage: reactions, commentPage: conversation } = await getPhotoScreen(db, request.username, username, timestamp, lists, seenBy);
       const seen = request.ownerView;
-      // The guard ran once for all three: each list is its route's own read, in parallel with the photo's.
-      const [{ photo, myReactions, comments, author }, reactions, conversation] = await Promise.all([
-        getPhotoForViewer(db, request.username, username, timestamp, blocks, seen?.owner),
-        expanded.has('reactions') ? listReactorsRelated(db, request.username, username, timestamp, { limit: reactionsLimit }, blocks) : undefined,
-        expanded.has('comments') ? listComments(db, request.username, username, timestamp, { limit: commentsLimit }, 'oldest', blocks) : undefined,
-      ]);
       const relation = seen ? { follows: seen.relation.following, followedBy: seen.relation.followedBy, requested: seen.relation.requested } : SELF;
       return {
         ...photoForViewerView(photo, myReactions, media.urlsFor(request), comments),

@@ -17,7 +17,8 @@ import { keys } from '../../schema/keys.js';
 import { batchGet, type Db } from '../db.js';
 import { errors } from '../../errors.js';
 import { assertActingLive } from '../acting.js';
-import { viewerBlocksOf, type BlockNames } from '../viewer.js';
+import type { RawItem } from '../../schema/entity.js';
+import { viewerBlocksOf, type BlockNames, type Plan } from '../viewer.js';
 
 export interface OwnerView {
   owner: User;
@@ -54,6 +55,19 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
     const blocks = viewerBlocksOf(item);
     return { owner: User.decode(item), private: item.private === true, maySeeContent: true, viewerBlocking: blocks.blocking, viewerBlockedBy: blocks.blockedBy, viewerBlockNames: blocks.names, relation: self };
   }
+  const plan = viewOfPlan(owner, viewer);
+  return plan.decide(await batchGet(db, 'viewOf', plan.keys));
+}
+
+/**
+ * `viewOf` of another user in halves: its 7 keys, and the view (or USER_NOT_FOUND) from any
+ * batch that holds them (the photo screen reads them with its own, src/patterns/photo-screen.ts).
+ * The viewer's item is among them: the batch is also the session's check.
+ */
+export function viewOfPlan(ownerName: string, viewerName: string): Plan<OwnerView> {
+  const owner = assertUsername(ownerName);
+  const viewer = assertUsername(viewerName, 'viewer');
+  const ownerKey = keys.user(owner);
   const blockKey = keys.block(owner, viewer);
   const viewerKey = keys.user(viewer);
   const followKey = keys.friendship(owner, viewer);
@@ -61,25 +75,27 @@ export async function viewOf(db: Db, ownerName: string, viewerName: string): Pro
   const requestKey = keys.followRequest(owner, viewer);
   // The viewer's own block of the owner rides in the same batch: the profile can offer "Unblock".
   const blockingKey = keys.block(viewer, owner);
-  const found = await batchGet(db, 'viewOf', [ownerKey, blockKey, viewerKey, followKey, followedByKey, requestKey, blockingKey]);
-  // The viewer's item is read anyway: an ended session or another account's token stops here (401).
-  const viewerItem = found.find((item) => sameKey(item, viewerKey));
-  assertActingLive(viewer, viewerItem);
-  const ownerItem = found.find((item) => sameKey(item, ownerKey));
-  // Blocked by the owner, or the owner suspended: the account seems not to exist.
-  if (!ownerItem || ownerItem.suspendedAt !== undefined || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);
-  const isPrivate = ownerItem.private === true;
-  const has = (key: { PK: string; SK: string }) => found.some((item) => sameKey(item, key));
-  const blocks = viewerBlocksOf(viewerItem);
-  return {
-    owner: User.decode(ownerItem),
-    private: isPrivate,
-    maySeeContent: !isPrivate || has(followKey),
-    viewerBlocking: blocks.blocking,
-    viewerBlockedBy: blocks.blockedBy,
-    viewerBlockNames: blocks.names,
-    relation: { following: has(followKey), followedBy: has(followedByKey), requested: has(requestKey), blocking: has(blockingKey) },
+  const decide = (found: RawItem[]): OwnerView => {
+    // The viewer's item is read anyway: an ended session or another account's token stops here (401).
+    const viewerItem = found.find((item) => sameKey(item, viewerKey));
+    assertActingLive(viewer, viewerItem);
+    const ownerItem = found.find((item) => sameKey(item, ownerKey));
+    // Blocked by the owner, or the owner suspended: the account seems not to exist.
+    if (!ownerItem || ownerItem.suspendedAt !== undefined || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);
+    const isPrivate = ownerItem.private === true;
+    const has = (key: { PK: string; SK: string }) => found.some((item) => sameKey(item, key));
+    const blocks = viewerBlocksOf(viewerItem);
+    return {
+      owner: User.decode(ownerItem),
+      private: isPrivate,
+      maySeeContent: !isPrivate || has(followKey),
+      viewerBlocking: blocks.blocking,
+      viewerBlockedBy: blocks.blockedBy,
+      viewerBlockNames: blocks.names,
+      relation: { following: has(followKey), followedBy: has(followedByKey), requested: has(requestKey), blocking: has(blockingKey) },
+    };
   };
+  return { keys: [ownerKey, blockKey, viewerKey, followKey, followedByKey, requestKey, blockingKey], decide };
 }
 
 /**
