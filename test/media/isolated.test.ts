@@ -19,7 +19,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'qp-isolated-'));
   photo = join(dir, 'photo.jpg');
   broken = join(dir, 'broken.jpg');
-  const jpeg = await photoJpeg(1200, 800);
+  const jpeg = await photoJpeg(480, 320);
   await writeFile(photo, jpeg);
   await writeFile(broken, jpeg.subarray(0, jpeg.length / 2));
 });

@@ -18,7 +18,7 @@ let photo: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'qp-store-in-process-'));
   photo = join(dir, 'photo.jpg');
-  await writeFile(photo, await photoJpeg(1200, 800));
+  await writeFile(photo, await photoJpeg(480, 320));
 });
 
 afterAll(async () => {
@@ -59,7 +59,7 @@ describe.each(STORE_KINDS)('a photo uploaded through the image process with the 
     try {
       const alice = await signUp(api, 'alice');
       const body = new FormData();
-      body.append('file', new Blob([new Uint8Array(await photoJpeg(600, 400))], { type: 'image/jpeg' }), 'photo.jpg');
+      body.append('file', new Blob([new Uint8Array(await photoJpeg(360, 240))], { type: 'image/jpeg' }), 'photo.jpg');
       const answer = await api.call('POST', '/v1/users/alice/photos', { token: alice.accessToken, body });
       expect(answer.status).toBe(201);
       const variants = (answer.body as { variants: { url: string }[] }).variants;
