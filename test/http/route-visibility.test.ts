@@ -79,6 +79,24 @@ describe('a route naming a user or a photo', () => {
   });
 });
 
+/** An app with the guard installed over `routes`; the viewer is whoever the x-viewer header names (it stands in for the authenticator). */
+async function guardedApp(db: Parameters<typeof installVisibility>[1], routes: (scope: FastifyInstance) => void): Promise<FastifyInstance> {
+  const app = Fastify();
+  requireVisibility(app);
+  await app.register(errorHandlerPlugin);
+  await app.register((scope, _options, done) => {
+    scope.decorateRequest('username', '');
+    scope.addHook('onRequest', (request, _reply, next) => {
+      request.username = String(request.headers['x-viewer']);
+      next();
+    });
+    installVisibility(scope, db);
+    routes(scope);
+    done();
+  });
+  return app;
+}
+
 describe('the guard follows the declaration, whatever the param is called', () => {
   it('a read of :owner\'s content is refused for a private account, and 404 for a blocker', async () => {
     const db = { ...api.db, doc: api.db.patterns };
@@ -86,19 +104,8 @@ describe('the guard follows the declaration, whatever the param is called', () =
     for (const name of ['closed', 'blocker', 'open', 'looker']) await user(name);
     await setPrivate(db, 'closed', true);
     await blockUser(db, 'blocker', 'looker');
-    const app = Fastify();
-    requireVisibility(app);
-    await app.register(errorHandlerPlugin);
-    await app.register((scope, _options, done) => {
-      // Stands in for the authenticator: the viewer is whoever the header names.
-      scope.decorateRequest('username', '');
-      scope.addHook('onRequest', (request, _reply, next) => {
-        request.username = String(request.headers['x-viewer']);
-        next();
-      });
-      installVisibility(scope, db);
+    const app = await guardedApp(db, (scope) => {
       scope.get('/x/:owner', { schema: { params: Type.Object({ owner: Username }) }, config: { visibility: { user: 'owner', show: 'content' } } }, () => ({ ok: true }));
-      done();
     });
     try {
       const get = async (owner: string) => {
@@ -120,27 +127,17 @@ describe('a batched read (the guard\'s keys in the handler\'s own BatchGetItem)'
     const user = (username: string) => createUser(db, { username, name: username, email: `${username}@example.com`, birthdate: '1990-01-01' });
     for (const name of ['shut', 'wide', 'peer']) await user(name);
     await setPrivate(db, 'shut', true);
-    const app = Fastify();
-    requireVisibility(app);
-    await app.register(errorHandlerPlugin);
-    await app.register((scope, _options, done) => {
-      scope.decorateRequest('username', '');
-      scope.addHook('onRequest', (request, _reply, next) => {
-        request.username = 'peer';
-        next();
-      });
-      installVisibility(scope, db);
+    const app = await guardedApp(db, (scope) => {
       const config = { visibility: { photo: 'photo', show: 'content', batched: true } as const };
       scope.get('/p/:photo', { schema: { params: Type.Object({ photo: PhotoId }) }, config }, async (request) => {
         const guard = visibilityGuard(request);
         if (guard && request.headers['x-decide'] !== 'no') await guard.decide(await batchGet(db, 'test', guard.keys));
         return { shown: 'what the handler read' };
       });
-      done();
     });
     try {
       const get = async (owner: string, decide = true) => {
-        const answer = await app.inject({ method: 'GET', url: `/p/${photoId(owner, '2019-03-03T18:20:10')}`, headers: decide ? {} : { 'x-decide': 'no' } });
+        const answer = await app.inject({ method: 'GET', url: `/p/${photoId(owner, '2019-03-03T18:20:10')}`, headers: { 'x-viewer': 'peer', ...(decide ? {} : { 'x-decide': 'no' }) } });
         return [answer.statusCode, answer.json<{ error?: { code?: string }; shown?: string }>().error?.code ?? answer.json<{ shown?: string }>().shown];
       };
       expect(await get('shut')).toEqual([403, 'PRIVATE_ACCOUNT']);
