@@ -35,6 +35,14 @@ const storedPair = (page: Page): Promise<StoredPair | null> =>
   page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? 'null') as StoredPair | null, STORAGE_KEY);
 
 /** Signs `username` up, logs in through the form in tab A, then opens tab B on the same storage. */
+/** Moves the tab's clock past the access token's life: its next call must refresh. */
+async function runClockPastTokenLife(page: Page): Promise<void> {
+  await page.evaluate((later) => {
+    const realNow = Date.now.bind(Date);
+    Date.now = () => realNow() + later;
+  }, LATER_MS);
+}
+
 async function twoTabs(username: string): Promise<{ context: BrowserContext; a: Page; b: Page }> {
   await signUp(api, username);
   const context = await browser.newContext({ baseURL: api.url });
@@ -100,10 +108,7 @@ describe('a session shared by several tabs', () => {
       b.on('response', (response) => {
         if (new URL(response.url()).pathname === '/v1/sessions/refresh') refreshes.push(response.status());
       });
-      await b.evaluate((later) => {
-        const realNow = Date.now.bind(Date);
-        Date.now = () => realNow() + later;
-      }, LATER_MS);
+      await runClockPastTokenLife(b);
       expect(await openOwnProfile(b, 'tabs')).toEqual({ loggedOut: false });
       expect(refreshes).toEqual([200]);
       const afterB = await storedPair(b);
@@ -185,10 +190,7 @@ describe('a session the server ended', () => {
     try {
       await logOutEverywhereElsewhere('expired');
       // The tab's clock runs past the access token's life: its next call refreshes, and is refused.
-      await a.evaluate((later) => {
-        const realNow = Date.now.bind(Date);
-        Date.now = () => realNow() + later;
-      }, LATER_MS);
+      await runClockPastTokenLife(a);
       expect(await openOwnProfile(a, 'expired')).toEqual({ loggedOut: true });
       await expectSignedOut(a);
     } finally {
@@ -203,10 +205,7 @@ describe('a session the server ended', () => {
     try {
       await logOutEverywhereElsewhere('overheard');
       // Tab B alone runs past the access token's life: its refresh is refused, and it clears the pair.
-      await b.evaluate((later) => {
-        const realNow = Date.now.bind(Date);
-        Date.now = () => realNow() + later;
-      }, LATER_MS);
+      await runClockPastTokenLife(b);
       expect(await openOwnProfile(b, 'overheard')).toEqual({ loggedOut: true });
       await expectSignedOut(b);
       await expectSignedOut(a);
