@@ -18,7 +18,7 @@ import { isDomainError } from '../errors.js';
 import { forEachDerivedItem, getItems } from '../patterns/audit/index.js';
 import type { Db } from '../patterns/db.js';
 import { absent, attributeWas, deleteIf, type Precondition } from '../patterns/repair.js';
-import { classifyDerivedKey, keys, parseKey, type ItemKey } from '../schema/keys.js';
+import { classifyDerivedKey, keyString, keys, parseKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
 import { derivedTableName } from '../schema/table.js';
 import type { DerivedConfig } from '../config.js';
@@ -181,7 +181,7 @@ export async function auditDerived(
   const settle = async () => {
     const wanted = new Map<string, ItemKey>();
     for (const check of pending) for (const need of check.needs) wanted.set(`${need.key.PK}\n${need.key.SK}`, need.key);
-    const found = new Map((await getItems(db, [...wanted.values()])).map((item) => [`${String(item.PK)}\n${String(item.SK)}`, item]));
+    const found = new Map((await getItems(db, [...wanted.values()])).map((item) => [keyString(item), item]));
     const lookup = (key: ItemKey) => found.get(`${key.PK}\n${key.SK}`);
     for (const check of pending) {
       const missing = check.needs.find((need) => !lookup(need.key));

@@ -22,7 +22,7 @@
 import type { DerivedConfig } from '../config.js';
 import type { Db } from '../patterns/db.js';
 import { forEachScanPage } from '../patterns/audit/index.js';
-import { classifyDerivedKey, classifyKey, type ItemKey } from '../schema/keys.js';
+import { classifyDerivedKey, classifyKey, keyString, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
 import { addTagEntry, batchWrite, derivedDb, getDerivedItems } from '../derived/store/index.js';
 import { captionTagEntries, TAG_KEEP } from '../derived/views/tags.js';
@@ -151,15 +151,14 @@ export async function findMissing(db: Db, settings: Settings, options: RebuildOp
   }
 
   const derived = derivedDb(db);
-  const keyOf = (k: RawItem) => `${String(k.PK)}\n${String(k.SK)}`;
   const seen = new Set<string>();
-  const unique = wanted.filter((w) => !seen.has(keyOf(w.item)) && Boolean(seen.add(keyOf(w.item))));
+  const unique = wanted.filter((w) => !seen.has(keyString(w.item)) && Boolean(seen.add(keyString(w.item))));
   wanted.length = 0;
   wanted.push(...unique);
-  const items = new Map((await getDerivedItems(derived, wanted.map((w) => ({ PK: String(w.item.PK), SK: String(w.item.SK) })))).map((item) => [keyOf(item), item]));
+  const items = new Map((await getDerivedItems(derived, wanted.map((w) => ({ PK: String(w.item.PK), SK: String(w.item.SK) })))).map((item) => [keyString(item), item]));
   // An item is missing when absent or lacking an attribute it must hold (a big author not listed).
   const absent = wanted.filter((w) => {
-    const found = items.get(keyOf(w.item));
+    const found = items.get(keyString(w.item));
     if (!found) return true;
     return classifyDerivedKey({ PK: String(w.item.PK), SK: String(w.item.SK) }).kind === 'feedBigAuthors' && Object.keys(w.item).some((name) => !(name in found));
   });

@@ -8,12 +8,10 @@
  */
 import type { RawItem } from '../schema/entity.js';
 import { CommentCount, User } from '../schema/entities/index.js';
-import { COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
+import { COMMENT_SHARDS, keyString, keys, type ItemKey } from '../schema/keys.js';
 import type { Db } from './db.js';
 import { absent, attributeWas, repairIf } from './repair.js';
 import { listable, viewerBlocksOf, viewerState, type BlockNames, type PhotoKey, type ViewerBlocks, type ViewerState } from './viewer.js';
-
-export const keyString = (key: { PK?: unknown; SK?: unknown }): string => `${String(key.PK)}\n${String(key.SK)}`;
 
 /** The keys of a photo's comment-count shards. */
 export function commentCountKeys(photo: PhotoKey): ItemKey[] {

@@ -11,7 +11,7 @@
 import { errors } from '../errors.js';
 import { Comment, commentKey, User } from '../schema/entities/index.js';
 import type { CommentRefId } from '../schema/ids.js';
-import { commentRanges, keys, type ItemKey } from '../schema/keys.js';
+import { commentRanges, keyString, keys, type ItemKey } from '../schema/keys.js';
 import { queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { isReply, validAddress } from './comments.js';
 import { listVisible, visiblePage, type ViewerBlocks, type VisibleList } from './lists.js';
@@ -24,7 +24,6 @@ export interface CommentForViewer {
   likedByMe: boolean;
 }
 
-import { keyString } from './comment-counts.js';
 const likeKey = (viewer: string, c: CommentRefId) => keys.commentLike(viewer, c.photoOwner, c.photoTimestamp, c.timestamp, c.author);
 
 /**

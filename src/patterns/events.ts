@@ -7,7 +7,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { assertUsername } from '../schema/entities.js';
 import type { RawItem } from '../schema/entity.js';
 import { Notice, RecentPhotos } from '../schema/entities/index.js';
-import { derivedKeys, derivedRanges, feedPosition, keys, parseFeedPosition, ranges } from '../schema/keys.js';
+import { derivedKeys, derivedRanges, feedPosition, keyString, keys, parseFeedPosition, ranges } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, type Db } from './db.js';
 import { bigAuthorsFollowed } from './feed.js';
@@ -32,7 +32,7 @@ export async function readersFollowing(db: Db, author: string, readers: readonly
   const found = await outsideSession(() => batchGet(db, 'readersFollowing', [authorKey, ...others.map((reader) => keys.friendship(author, reader)), ...photoKeys]));
   const user = found.find((item) => item.PK === authorKey.PK && item.SK === authorKey.SK);
   if (!user || !listable(user)) return { readers: new Set(), timestamps: [] };
-  const present = new Set(found.map((item) => `${String(item.PK)}\n${String(item.SK)}`));
+  const present = new Set(found.map(keyString));
   const has = (key: { PK: string; SK: string }) => present.has(`${key.PK}\n${key.SK}`);
   return {
     readers: new Set(others.filter((reader) => has(keys.friendship(author, reader)))),
@@ -103,7 +103,7 @@ export async function visiblePosts(db: Db, reader: string, posts: readonly Misse
   const authors = [...new Set(posts.map((p) => p.author))];
   const wanted = [...authors.flatMap((a) => [keys.user(a), keys.friendship(a, reader)]), ...posts.map((p) => keys.photo(p.author, p.timestamp))];
   const found = await batchGet(db, 'visiblePosts', [...new Map(wanted.map((k) => [`${k.PK}\n${k.SK}`, k])).values()]);
-  const present = new Map(found.map((item) => [`${String(item.PK)}\n${String(item.SK)}`, item]));
+  const present = new Map(found.map((item) => [keyString(item), item]));
   const has = (key: { PK: string; SK: string }) => present.get(`${key.PK}\n${key.SK}`);
   const open = new Set(authors.filter((a) => {
     const user = has(keys.user(a));

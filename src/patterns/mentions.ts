@@ -5,7 +5,7 @@
  * A comment on another's photo (`photoOwner`) also needs the mentioned account clear of blocks
  * with the owner and able to see the owner's photo: 3 keys more each (two BatchGetItem calls for 20 names).
  */
-import { keys } from '../schema/keys.js';
+import { keyString, keys } from '../schema/keys.js';
 import { batchGet, type Db } from './db.js';
 import { listable } from './viewer.js';
 
@@ -20,7 +20,7 @@ export async function mentionAudience(db: Db, author: string, names: readonly st
     ...(owner ? others.filter((name) => name !== owner).flatMap((name) => [keys.block(owner, name), keys.block(name, owner), keys.friendship(owner, name)]) : []),
   ];
   const found = await batchGet(db, 'mentionAudience', wanted, { sessionCheck: false });
-  const at = new Map(found.map((item) => [`${String(item.PK)}\n${String(item.SK)}`, item]));
+  const at = new Map(found.map((item) => [keyString(item), item]));
   const get = (key: { PK: string; SK: string }) => at.get(`${key.PK}\n${key.SK}`);
   const writer = get(keys.user(author));
   if (!writer || !listable(writer)) return [];

@@ -14,7 +14,7 @@ import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError, errors } from '../errors.js';
 import { PushDevice, PushPreferences } from '../schema/entities/index.js';
 import { assertUsername } from '../schema/entities.js';
-import { keys, ranges, type ItemKey } from '../schema/keys.js';
+import { keyString, keys, ranges, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
 import { batchGet, call, paginate, transact, type Db } from './db.js';
 import { listable, viewerState } from './viewer.js';
@@ -220,7 +220,7 @@ export async function pushAllowed(db: Db, subject: PushSubject): Promise<boolean
   const owner = photo?.owner;
   const extra = [...subject.requires, keys.user(actor), ...(photo && owner ? [keys.user(owner), keys.photo(owner, photo.timestamp)] : [])];
   const state = await viewerState(db, recipient, owner ? [actor, owner] : [actor], [], extra, { blocks: true });
-  const found = new Set(state.extra.map((item) => `${String(item.PK)}\n${String(item.SK)}`));
+  const found = new Set(state.extra.map(keyString));
   const has = (key: ItemKey) => found.has(`${key.PK}\n${key.SK}`);
   if (!extra.every(has) || state.blocked(actor)) return false;
   const profile = (name: string) => state.extra.find((item) => item.PK === keys.user(name).PK && item.SK === keys.user(name).SK);

@@ -6,7 +6,7 @@
  */
 import { REACTION_TYPES, type ReactionType } from '../schema/entities.js';
 import type { RawItem } from '../schema/entity.js';
-import { keys, type ItemKey } from '../schema/keys.js';
+import { keyString, keys, type ItemKey } from '../schema/keys.js';
 import { batchGet, type Db } from './db.js';
 
 export interface PhotoKey {
@@ -102,11 +102,9 @@ export interface Plan<T> {
   decide(found: RawItem[]): T;
 }
 
-const keyText = (key: { PK?: unknown; SK?: unknown }) => `${String(key.PK)}\n${String(key.SK)}`;
-
 /** `keys` without repeats: BatchGetItem rejects a repeated key (a photo listed twice, a profile also in `extra`). */
 export function uniqueKeys(keys: ItemKey[]): ItemKey[] {
-  return [...new Map(keys.map((key) => [keyText(key), key])).values()];
+  return [...new Map(keys.map((key) => [keyString(key), key])).values()];
 }
 
 /** Runs a plan: its keys (repeats read once) in one BatchGetItem (chunks of 100 in parallel), none for no keys. */
@@ -140,9 +138,9 @@ export function viewerStatePlan(viewer: string, question: ViewerQuestion): Plan<
     ...photos.flatMap((p) => REACTION_TYPES.map((type) => keys.reaction(viewer, type, p.username, p.timestamp))),
   ];
   const decide = (found: RawItem[]): ViewerState => {
-    const present = new Set(found.map(keyText));
-    const has = (key: ItemKey) => present.has(keyText(key));
-    const extraKeys = new Set(extra.map(keyText));
+    const present = new Set(found.map(keyString));
+    const has = (key: ItemKey) => present.has(keyString(key));
+    const extraKeys = new Set(extra.map(keyString));
     const follows = (u: string) => u !== viewer && has(keys.friendship(u, viewer));
     const followedBy = (u: string) => u !== viewer && has(keys.friendship(viewer, u));
     const requested = (u: string) => options.requests === true && u !== viewer && has(keys.followRequest(u, viewer));
@@ -153,7 +151,7 @@ export function viewerStatePlan(viewer: string, question: ViewerQuestion): Plan<
       requested,
       relation: (u) => ({ following: follows(u), followedBy: followedBy(u), requested: requested(u) }),
       reactions: (p) => REACTION_TYPES.filter((type) => has(keys.reaction(viewer, type, p.username, p.timestamp))),
-      extra: extra.length === 0 ? [] : found.filter((item) => extraKeys.has(keyText(item))),
+      extra: extra.length === 0 ? [] : found.filter((item) => extraKeys.has(keyString(item))),
     };
   };
   return { keys: uniqueKeys(wanted), decide };

@@ -54,6 +54,9 @@ export const PK = 'PK';
 export const SK = 'SK';
 export const INVERTED_INDEX = 'InvertedIndex';
 
+/** An item's (or key's) primary key as one string: for sets and maps of items read back from a batch. */
+export const keyString = (key: { PK?: unknown; SK?: unknown }): string => `${String(key.PK)}\n${String(key.SK)}`;
+
 
 const USER = 'USER#';
 const METADATA = '#METADATA#';
