@@ -17,6 +17,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** One Chromium per worker (test/web/support.ts picks this worker's); none when the run needs none. */
     browserEndpoints: string[];
+    /** The browsers' process ids, in the same order (TEST_CPU_LOG attributes their CPU to files). */
+    browserPids: number[];
   }
 }
 
@@ -43,6 +45,10 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide(
     'browserEndpoints',
     servers.map((server) => server.wsEndpoint()),
+  );
+  project.provide(
+    'browserPids',
+    servers.map((server) => server.process().pid ?? 0),
   );
 }
 

@@ -1,23 +1,51 @@
 /**
  * With TEST_CPU_LOG=<file> (vitest.config.ts adds this set-up only then), each test file appends
- * one line to <file>: the CPU seconds its vitest worker spent on it, then its path. The JVMs and
- * Chromium are not in it (sample them from /proc); it finds the files whose own work is heaviest,
- * which a whole run's wall times on shared cores do not.
+ * one line to <file>: the CPU seconds its vitest worker spent on it, then those of the worker's
+ * own engine and browser while it ran (each worker has one of each: engine.global.ts,
+ * browser.global.ts), then its path. It finds the files whose work is heaviest, which a whole
+ * run's wall times on shared cores do not. Engine and browser CPU are whole process trees,
+ * children that already exited included.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 
 const log = process.env.TEST_CPU_LOG;
-let start: NodeJS.CpuUsage | undefined;
+const TICKS_PER_SECOND = 100;
+let start: { own: NodeJS.CpuUsage; engine: number; browser: number } | undefined;
+
+/** CPU ticks of `pid` and its descendants, with the children they reaped (0 when it is gone). */
+function treeTicks(pid: number): number {
+  try {
+    // Fields after the command's closing parenthesis: utime, stime, cutime, cstime are 12-15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    let ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      for (const child of children) ticks += treeTicks(Number(child));
+    }
+    return ticks;
+  } catch {
+    return 0;
+  }
+}
+
+function workerPid(key: 'enginePids' | 'browserPids'): number {
+  const pids = inject(key) ?? [];
+  return pids.length === 0 ? 0 : pids[(Number(process.env.VITEST_POOL_ID ?? 1) - 1) % pids.length]!;
+}
+
+const seconds = (ticks: number) => (ticks / TICKS_PER_SECOND).toFixed(1);
 
 beforeAll(() => {
-  start = process.cpuUsage();
+  start = { own: process.cpuUsage(), engine: treeTicks(workerPid('enginePids')), browser: treeTicks(workerPid('browserPids')) };
 });
 
 afterAll(() => {
   if (!log || !start) return;
-  const used = process.cpuUsage(start);
+  const used = process.cpuUsage(start.own);
+  const engine = treeTicks(workerPid('enginePids')) - start.engine;
+  const browser = treeTicks(workerPid('browserPids')) - start.browser;
   const file = relative(process.cwd(), expect.getState().testPath ?? 'unknown');
-  appendFileSync(log, `${((used.user + used.system) / 1e6).toFixed(1)} ${file}\n`);
+  appendFileSync(log, `${((used.user + used.system) / 1e6).toFixed(1)} ${seconds(engine)} ${seconds(browser)} ${file}\n`);
 });

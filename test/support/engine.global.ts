@@ -12,6 +12,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** One endpoint per worker (test/support/engine.ts picks this worker's). */
     dynamodbEndpoints: string[];
+    /** The engines' process ids, in the same order (TEST_CPU_LOG attributes their CPU to files). */
+    enginePids: number[];
   }
 }
 
@@ -23,6 +25,7 @@ export async function setup(project: TestProject): Promise<void> {
   const external = process.env.DYNAMODB_ENDPOINT;
   if (external) {
     project.provide('dynamodbEndpoints', [external]);
+    project.provide('enginePids', []);
     return;
   }
   const started = await Promise.allSettled(Array.from({ length: TEST_WORKERS }, () => startEmbeddedEngine({ startTimeoutMs: START_TIMEOUT_MS })));
@@ -35,6 +38,10 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide(
     'dynamodbEndpoints',
     engines.map((engine) => engine.endpoint),
+  );
+  project.provide(
+    'enginePids',
+    engines.map((engine) => engine.pid),
   );
 }
 
