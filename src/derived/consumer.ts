@@ -111,6 +111,12 @@ const DETACHED = 4;
  * whole WORKER_POLL_MS later (one GetRecords per poll beside the fan-out's many writes).
  */
 const DETACHED_POLL_MS = 50;
+/**
+ * The soonest a pass follows the one before it when `nudge()` says something was written: a
+ * write made in this process is read this soon rather than a whole idle poll later, and a
+ * stream of writes costs at most one GetRecords per shard per this many milliseconds.
+ */
+export const NUDGED_POLL_MS = 50;
 /** Shards and the stream ARN are re-read this often (and whenever a shard ends). */
 const REFRESH_MS = 10_000;
 
@@ -136,6 +142,11 @@ export class StreamConsumer {
   private renewal: NodeJS.Timeout | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  /** The idle poll's early wake-up (never the backoff's: a write must not hurry a retry). */
+  private wakeOnNudge: (() => void) | undefined;
+  /** Set by `nudge()` since the current pass began. */
+  private nudged = false;
+  private passStartedAt = 0;
   /** Records applied in the foreground in any lane: detached fan-outs yield to them. */
   private readonly foreground = new Foreground();
   /** When each record's GetRecords was sent and answered (only with onApplied). */
@@ -177,7 +188,7 @@ export class StreamConsumer {
           failures = 0;
           // A record still retrying in the background (a detached fan-out) keeps its error shown.
           if (![...this.held.values()].some((held) => held.lane.busy)) this.lastError = undefined;
-          if (applied === 0) await this.sleep(this.options.pollMs);
+          if (applied === 0) await this.idle();
         } catch (error) {
           this.lastError = error instanceof Error ? error.message : String(error);
           this.deps.logger?.warn({ err: error }, 'stream consumer pass failed; retrying');
@@ -210,20 +221,42 @@ export class StreamConsumer {
     this.held.clear();
   }
 
-  private sleep(ms: number): Promise<void> {
+  /**
+   * Something was written to the table (by this process: src/derived/wake.ts): the next pass
+   * starts `NUDGED_POLL_MS` after the last one began instead of a whole `pollMs` later.
+   */
+  nudge(): void {
+    this.nudged = true;
+    this.wakeOnNudge?.();
+  }
+
+  /** The idle poll between passes that found nothing, cut short by a nudge. */
+  private async idle(): Promise<void> {
+    for (;;) {
+      const wait = this.passStartedAt + (this.nudged ? NUDGED_POLL_MS : this.options.pollMs) - Date.now();
+      if (wait <= 0 || this.stopping) return;
+      await this.sleep(wait, true);
+    }
+  }
+
+  private sleep(ms: number, nudgeable = false): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wakeOnNudge = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
+      this.wakeOnNudge = nudgeable ? done : undefined;
     });
   }
 
   /** One batch from every readable shard (in parallel, bounded). Returns the records applied. */
   async pass(): Promise<number> {
     const startedAt = Date.now();
+    this.passStartedAt = startedAt;
+    this.nudged = false;
     await this.refresh();
     const stream = this.stream;
     if (!stream) return 0;

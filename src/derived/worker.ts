@@ -45,6 +45,8 @@ export interface Worker {
   abandon(): Promise<void>;
   /** This worker's identity in the shard leases. */
   readonly owner: string;
+  /** Something was written: read the stream soon rather than a whole idle poll later (wake.ts). */
+  nudge(): void;
 }
 
 export interface WorkerOptions {
@@ -101,6 +103,7 @@ export function createWorker(options: WorkerOptions): Worker {
   return {
     owner: consumer.owner,
     status: () => summarize(consumer.status()),
+    nudge: () => consumer.nudge(),
     async drain(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       if (!started) {
@@ -116,6 +119,8 @@ export function createWorker(options: WorkerOptions): Worker {
         }
       }
       const since = Date.now();
+      // What the caller waits for was written before the call: no reason to wait out the idle poll.
+      consumer.nudge();
       for (;;) {
         const status = summarize(consumer.status());
         if (status.views.every((v) => v.caughtUpAt !== null && v.caughtUpAt > since)) return;
