@@ -108,7 +108,7 @@ describe('the web app', () => {
       await page.goto('/');
       await page.getByRole('link', { name: 'Find people to follow' }).waitFor();
       // The first screen's share: what was asked for before the app began warming the other screens.
-      await page.waitForFunction(() => performance.getEntriesByName('quick-photos:warmed').length > 0);
+      await page.locator('html[data-warmed]').waitFor({ state: 'attached' });
       const loaded = await page.evaluate(() => {
         const warm = performance.getEntriesByName('quick-photos:warm')[0]?.startTime ?? 0;
         return (performance.getEntriesByType('resource') as PerformanceResourceTiming[])

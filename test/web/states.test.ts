@@ -11,6 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoId } from '../../src/schema/ids.js';
 import { profile, signUp } from '../http/support.js';
+import { skipRetries } from './list-states.js';
 import { frames, PHONE, startWebRig, type WebRig } from './support.js';
 
 let rig: WebRig;
@@ -79,7 +80,7 @@ describe('missing things and failing lists', () => {
     const { context, page, requests } = await signedIn('offline-lists');
     try {
       // Every screen's code is in (the app fetches them once the first screen is up): the network may go.
-      await page.waitForFunction(() => performance.getEntriesByName('quick-photos:warmed').length > 0);
+      await page.locator('html[data-warmed]').waitFor({ state: 'attached' });
       await context.setOffline(true);
       // A client-side navigation: the app is loaded, the network is gone.
       await page.evaluate(() => {
@@ -104,6 +105,7 @@ describe('missing things and failing lists', () => {
   it('a service answering 503: three retries further and further apart, then only the Retry button', async () => {
     const { context, page, requests } = await signedIn('busy-lists');
     try {
+      await page.clock.install();
       await page.route('**/v1/users/busy-lists/followers**', (route) =>
         route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'ENGINE_UNAVAILABLE', message: 'The database engine is unavailable; retry shortly.' } }) }),
       );
@@ -113,7 +115,9 @@ describe('missing things and failing lists', () => {
       });
       const failed = page.locator('.more-failed');
       await failed.waitFor();
-      // 1 s, 2 s, 4 s apart: the third retry's answer ends the automatic ones.
+      // 1 s, 2 s, 4 s apart: the third retry's answer ends the automatic ones. The page's clock
+      // jumps past each wait (time still flows as usual otherwise).
+      await skipRetries(page, () => requests('/followers'), page.locator('.more-failed[data-next="stopped"]'));
       await expect.poll(() => failed.getAttribute('data-next'), { timeout: 30_000 }).toBe('stopped');
       await frames(page);
       expect(requests('/followers')).toBe(4);
