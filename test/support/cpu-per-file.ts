@@ -2,7 +2,7 @@
  * With TEST_CPU_LOG=<file> (vitest.config.ts adds this set-up only then), each test file appends
  * one line to <file>: the CPU seconds its vitest worker spent on it, then those of the worker's
  * own engine and browser while it ran (each worker has one of each: engine.global.ts,
- * browser.global.ts), then its path. It finds the files whose work is heaviest, which a whole
+ * browser.global.ts), then its path, its worker and when it started and ended. It finds the files whose work is heaviest, which a whole
  * run's wall times on shared cores do not. Engine and browser CPU are whole process trees,
  * children that already exited included.
  */
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 
 const log = process.env.TEST_CPU_LOG;
 const TICKS_PER_SECOND = 100;
-let start: { own: NodeJS.CpuUsage; engine: number; browser: number } | undefined;
+let start: { own: NodeJS.CpuUsage; engine: number; browser: number; at: number } | undefined;
 
 /** CPU ticks of `pid` and its descendants, with the children they reaped (0 when it is gone). */
 function treeTicks(pid: number): number {
@@ -38,7 +38,7 @@ function workerPid(key: 'enginePids' | 'browserPids'): number {
 const seconds = (ticks: number) => (ticks / TICKS_PER_SECOND).toFixed(1);
 
 beforeAll(() => {
-  start = { own: process.cpuUsage(), engine: treeTicks(workerPid('enginePids')), browser: treeTicks(workerPid('browserPids')) };
+  start = { own: process.cpuUsage(), engine: treeTicks(workerPid('enginePids')), browser: treeTicks(workerPid('browserPids')), at: Date.now() };
 });
 
 afterAll(() => {
@@ -47,5 +47,6 @@ afterAll(() => {
   const engine = treeTicks(workerPid('enginePids')) - start.engine;
   const browser = treeTicks(workerPid('browserPids')) - start.browser;
   const file = relative(process.cwd(), expect.getState().testPath ?? 'unknown');
-  appendFileSync(log, `${((used.user + used.system) / 1e6).toFixed(1)} ${seconds(engine)} ${seconds(browser)} ${file}\n`);
+  // Then the worker and the file's start and end (epoch ms): how the files were spread over the workers.
+  appendFileSync(log, `${((used.user + used.system) / 1e6).toFixed(1)} ${seconds(engine)} ${seconds(browser)} ${file} ${process.env.VITEST_POOL_ID ?? 1} ${start.at} ${Date.now()}\n`);
 });
