@@ -15,7 +15,6 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { connect, type Connection } from './engine/client.js';
 import { EngineStartError } from './engine/embedded.js';
 import { clearEngineInfo, writeEngineInfo } from './engine/registry.js';
-import { wakeOnWrites } from './derived/wake.js';
 import { buildViews, createWorker } from './derived/worker.js';
 import { deleteDerivedOf } from './derived/store/index.js';
 import { buildApp } from './http/app.js';
@@ -108,9 +107,8 @@ async function main(): Promise<void> {
     logger.info({ applied, ms: Date.now() - started }, 'sample data derived');
   }
   // Feeds, activity and search are derived from the stream; WORKER=0 leaves that to `quick-photos worker`.
-  const worker = config.derived.worker ? createWorker({ client: conn.client, db, settings: config.derived, logger }) : undefined;
   // The API's writes wake the worker beside it: a new photo reaches feeds without waiting out the idle poll.
-  if (worker) wakeOnWrites(worker, conn.patterns, config.tableName);
+  const worker = config.derived.worker ? createWorker({ client: conn.client, db, settings: config.derived, logger, wakeOn: [conn.patterns] }) : undefined;
   logger.info(pushSummary(config.derived.push));
   const app = await buildApp({
     db,

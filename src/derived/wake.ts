@@ -3,12 +3,13 @@
  * without waiting for its idle poll: each write to the main table that succeeds nudges it, and
  * it reads the stream within NUDGED_POLL_MS (consumer.ts) instead of up to WORKER_POLL_MS
  * later. A worker in a process of its own, or the Lambda function, polls as before; the
- * nudge changes when a pass starts, never what it reads or where it checkpoints.
+ * nudge changes when a pass starts, never what it reads or where it checkpoints. A worker
+ * hooks the clients it is given (`wakeOn` in worker.ts) and unhooks them when it stops.
  */
 import type { Fields } from '../engine/doc-client.js';
 import { isObservable, observeCalls } from '../engine/observe.js';
 
-/** What can be woken: the worker (worker.ts). */
+/** What can be woken: a stream consumer (consumer.ts), or a worker (worker.ts). */
 export interface Nudgeable {
   nudge(): void;
 }

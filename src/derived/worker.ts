@@ -12,6 +12,7 @@ import { StreamConsumer, summarize, type ConsumerDeps, type ConsumerLogger, type
 import { HEARTBEAT_MS, writeHeartbeat } from './heartbeat.js';
 import { derivedDb } from './store/index.js';
 import { createStreamsClient } from './stream.js';
+import { wakeOnWrites } from './wake.js';
 import { activityView } from './views/activity.js';
 import type { ViewContext } from './views/context.js';
 import { directoryView } from './views/directory.js';
@@ -64,6 +65,11 @@ export interface WorkerOptions {
   fanoutYields?: boolean;
   /** The stream poll while a detached fan-out runs (the feed bench compares the idle poll). */
   detachedPollMs?: number;
+  /**
+   * Clients whose successful writes to the main table wake this worker's idle poll (wake.ts):
+   * the API's, when the two run in one process. Unhooked when the worker stops.
+   */
+  wakeOn?: readonly unknown[];
 }
 
 export function createWorker(options: WorkerOptions): Worker {
@@ -83,6 +89,7 @@ export function createWorker(options: WorkerOptions): Worker {
   );
   const started = options.autoStart !== false;
   let heartbeat: NodeJS.Timeout | undefined;
+  const unhooks = started ? (options.wakeOn ?? []).map((client) => wakeOnWrites(consumer, client, options.db.table)) : [];
   if (started) {
     consumer.start();
     // A standby (holding no shard, never caught up) leaves the heartbeat to the worker that reads.
@@ -97,6 +104,7 @@ export function createWorker(options: WorkerOptions): Worker {
 
   const halt = async (release: boolean) => {
     clearInterval(heartbeat);
+    for (const unhook of unhooks) unhook();
     await consumer.stop(release);
     streams.destroy();
   };

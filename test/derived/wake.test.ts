@@ -1,13 +1,13 @@
 /**
  * A worker beside the API (`npm start`) is woken by the API's writes (src/derived/wake.ts): with
  * an idle poll of ten minutes, a new photo still reaches its follower's feed, and `drain()`
- * returns, only because the write (and the drain) nudged the worker. On either DynamoDB client.
+ * returns, only because the write (or the drain) nudged the worker. On either DynamoDB client.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { derivedDb } from '../../src/derived/store/index.js';
-import { wakeOnWrites, writtenTables } from '../../src/derived/wake.js';
+import { writtenTables } from '../../src/derived/wake.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import type { Db } from '../../src/patterns/db.js';
 import { createUser, followUser, uploadPhoto } from '../../src/patterns/index.js';
@@ -33,34 +33,47 @@ afterAll(async () => {
 });
 
 describe('a worker woken by writes', () => {
+  /** A worker whose first pass has read the stream as it is: after it, only a nudge starts another. */
+  async function idleWorker(wakeOn: unknown[]): Promise<Worker> {
+    const worker = createWorker({ client: db.client, db, settings, wakeOn });
+    await expect.poll(() => worker.status().views.every((view) => view.caughtUpAt !== null)).toBe(true);
+    return worker;
+  }
+
+  async function pair(prefix: string, api: Db): Promise<{ author: string; reader: string }> {
+    const author = `${prefix}-author`;
+    const reader = `${prefix}-reader`;
+    await createUser(api, { username: author, name: 'A', email: `${author}@example.com`, birthdate: '1990-01-01' });
+    await createUser(api, { username: reader, name: 'R', email: `${reader}@example.com`, birthdate: '1990-01-01' });
+    await followUser(api, reader, author);
+    return { author, reader };
+  }
+
   for (const kind of ['sdk', 'lean'] as const) {
-    it(`reads a write made through the ${kind} client without waiting out its idle poll`, async () => {
+    it(`reads a write made through the ${kind} client it was given without waiting out its idle poll`, async () => {
       const api: Db = { ...db, doc: kind === 'sdk' ? db.doc : db.patterns };
-      const author = `author-${kind}`;
-      const reader = `reader-${kind}`;
-      let worker: Worker | undefined;
-      let stop: (() => void) | undefined;
+      const worker = await idleWorker([api.doc]);
       try {
-        worker = createWorker({ client: db.client, db, settings });
-        // The first pass reads the stream as it is; after it, only a nudge starts another.
-        await expect.poll(() => worker!.status().views.every((view) => view.caughtUpAt !== null)).toBe(true);
-        stop = wakeOnWrites(worker, api.doc, db.table);
-        await createUser(api, { username: author, name: 'A', email: `${author}@example.com`, birthdate: '1990-01-01' });
-        await createUser(api, { username: reader, name: 'R', email: `${reader}@example.com`, birthdate: '1990-01-01' });
-        await followUser(api, reader, author);
+        const { author, reader } = await pair(kind, api);
         const photo = await uploadPhoto(api, { username: author, location: 'file:///woken.png' });
         await expect.poll(() => feedOf(reader)).toContain(`${photo.timestamp}#${author}`);
-        // drain() nudges too: it would otherwise wait for the next idle poll, ten minutes away.
-        stop();
-        const second = await uploadPhoto(api, { username: author, location: 'file:///drained.png' });
-        await worker.drain(30_000);
-        expect(await feedOf(reader)).toContain(`${second.timestamp}#${author}`);
       } finally {
-        stop?.();
-        await worker?.stop();
+        await worker.stop();
       }
     });
   }
+
+  it('drain() nudges a worker that hears of no writes: it would otherwise wait for the idle poll, ten minutes away', async () => {
+    const worker = await idleWorker([]);
+    try {
+      const { author, reader } = await pair('drained', db);
+      const photo = await uploadPhoto(db, { username: author, location: 'file:///drained.png' });
+      await worker.drain(30_000);
+      expect(await feedOf(reader)).toContain(`${photo.timestamp}#${author}`);
+    } finally {
+      await worker.stop();
+    }
+  });
 
   it('counts the tables each write operation writes to, and nothing else', () => {
     expect(writtenTables('PutItem', { TableName: 'main' })).toEqual(['main']);

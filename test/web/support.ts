@@ -11,7 +11,6 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import sharp from 'sharp';
 import { inject } from 'vitest';
 import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.js';
-import { wakeOnWrites } from '../../src/derived/wake.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { startApi, testConfig, type Api, type Session } from '../http/support.js';
 
@@ -61,12 +60,8 @@ export async function startWebRig(options: { worker?: boolean } = {}): Promise<W
     // At the service's poll interval (250 ms), not a test's 50: an idle worker polling the stream
     // 20 times a second cost a browser file several CPU seconds. Woken by the API's writes, as
     // `npm start` wires it (src/main.ts): a change shows within 50 ms all the same.
-    const worker = options.worker ? createWorker({ client: api.db.client, db: api.db, settings: testConfig().derived }) : undefined;
-    if (worker) {
-      started.push(() => worker.stop());
-      const unwake = wakeOnWrites(worker, api.db.patterns, api.db.table);
-      started.push(() => Promise.resolve(unwake()));
-    }
+    const worker = options.worker ? createWorker({ client: api.db.client, db: api.db, settings: testConfig().derived, wakeOn: [api.db.patterns] }) : undefined;
+    if (worker) started.push(() => worker.stop());
     const browser = await launchBrowser();
     started.push(() => browser.close());
     return { webDir, api, browser, worker, close };
