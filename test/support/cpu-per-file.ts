@@ -2,7 +2,8 @@
  * With TEST_CPU_LOG=<file> (vitest.config.ts adds this set-up only then), each test file appends
  * one line to <file>: the CPU seconds its vitest worker spent on it, then those of the worker's
  * own engine and browser while it ran (each worker has one of each: engine.global.ts,
- * browser.global.ts), then its path, its worker and when it started and ended. It finds the files whose work is heaviest, which a whole
+ * browser.global.ts), then its path, its worker, when it started and ended, and the CPU of the
+ * processes it started (children of the worker that exited: CLIs, services, image processes). It finds the files whose work is heaviest, which a whole
  * run's wall times on shared cores do not. Engine and browser CPU are whole process trees,
  * children that already exited included.
  */
@@ -12,7 +13,13 @@ import { afterAll, beforeAll, expect, inject } from 'vitest';
 
 const log = process.env.TEST_CPU_LOG;
 const TICKS_PER_SECOND = 100;
-let start: { own: NodeJS.CpuUsage; engine: number; browser: number; at: number } | undefined;
+let start: { own: NodeJS.CpuUsage; children: number; engine: number; browser: number; at: number } | undefined;
+
+/** CPU ticks of this worker's children that have exited and been reaped (the processes a file spawned). */
+function reapedChildrenTicks(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[13]) + Number(fields[14]);
+}
 
 /** CPU ticks of `pid` and its descendants, with the children they reaped (0 when it is gone). */
 function treeTicks(pid: number): number {
@@ -38,7 +45,7 @@ function workerPid(key: 'enginePids' | 'browserPids'): number {
 const seconds = (ticks: number) => (ticks / TICKS_PER_SECOND).toFixed(1);
 
 beforeAll(() => {
-  start = { own: process.cpuUsage(), engine: treeTicks(workerPid('enginePids')), browser: treeTicks(workerPid('browserPids')), at: Date.now() };
+  start = { own: process.cpuUsage(), children: reapedChildrenTicks(), engine: treeTicks(workerPid('enginePids')), browser: treeTicks(workerPid('browserPids')), at: Date.now() };
 });
 
 afterAll(() => {
@@ -46,7 +53,8 @@ afterAll(() => {
   const used = process.cpuUsage(start.own);
   const engine = treeTicks(workerPid('enginePids')) - start.engine;
   const browser = treeTicks(workerPid('browserPids')) - start.browser;
+  const children = reapedChildrenTicks() - start.children;
   const file = relative(process.cwd(), expect.getState().testPath ?? 'unknown');
   // Then the worker and the file's start and end (epoch ms): how the files were spread over the workers.
-  appendFileSync(log, `${((used.user + used.system) / 1e6).toFixed(1)} ${seconds(engine)} ${seconds(browser)} ${file} ${process.env.VITEST_POOL_ID ?? 1} ${start.at} ${Date.now()}\n`);
+  appendFileSync(log, `${((used.user + used.system) / 1e6).toFixed(1)} ${seconds(engine)} ${seconds(browser)} ${file} ${process.env.VITEST_POOL_ID ?? 1} ${start.at} ${Date.now()} ${seconds(children)}\n`);
 });
