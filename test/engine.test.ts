@@ -1,11 +1,13 @@
 /** The embedded engine's lifecycle and the configuration that selects an engine. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createClients } from '../src/engine/client.js';
-import { assertJavaAvailable, EngineStartError, startEmbeddedEngine } from '../src/engine/embedded.js';
+import { assertJavaAvailable, EngineStartError, PRIVATE_PREFIX, startEmbeddedEngine } from '../src/engine/embedded.js';
 import { createTable, describeTable } from '../src/admin/table.js';
 import { isAlive } from './support/db.js';
 
@@ -36,6 +38,27 @@ describe('embedded engine', () => {
       await rm(dir, { recursive: true, force: true });
     }
     // Two JVM starts: on a loaded 2-core machine each can take well over ten seconds.
+  }, 120_000);
+
+  it("keeps its private directory until it stops, and removes those a killed process left behind", async () => {
+    // A directory as a process killed with SIGKILL leaves it: its owner's pid is gone.
+    const dead = spawnSync('true').pid;
+    const abandoned = join(tmpdir(), `${PRIVATE_PREFIX}${dead}-abandoned`);
+    await mkdir(abandoned);
+    await writeFile(join(abandoned, 'engine-1.sock'), '');
+    const mine = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`${PRIVATE_PREFIX}${process.pid}-`));
+    const before = mine();
+    const engine = await startEmbeddedEngine();
+    try {
+      expect(existsSync(abandoned)).toBe(false);
+      const own = mine().filter((name) => !before.includes(name));
+      expect(own).toHaveLength(1);
+      await engine.stop();
+      expect(existsSync(join(tmpdir(), own[0]!))).toBe(false);
+    } finally {
+      await engine.stop();
+      await rm(abandoned, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('refuses a port that is already taken, with the port in the message', async () => {

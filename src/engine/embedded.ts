@@ -7,7 +7,7 @@
  * - supervision: a JVM that dies is restarted behind the same endpoint, with bounded retries
  *   and backoff, its files kept; past the bound the engine is `failed` and says so.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EngineStartError } from './errors.js';
@@ -15,6 +15,7 @@ import { isolationMode, resolveIsolation, type IsolationMode } from './isolation
 import { assertJavaAvailable, launchJvm, type Jvm } from './jvm.js';
 import { lockDirectory, type DirectoryLock } from './lock.js';
 import { startRelay, type Relay } from './relay.js';
+import { ownedDirectory } from './owned-dirs.js';
 import { listTables, prepareEngineDirectory, scratchDirectory } from './stream-index.js';
 
 export { EngineStartError } from './errors.js';
@@ -60,6 +61,8 @@ export interface EmbeddedEngine {
 }
 
 const HEALTHY_RUN_MS = 60_000;
+/** The engine's private directories in the system's temporary directory (owned-dirs.ts). */
+export const PRIVATE_PREFIX = 'qp-engine-run-';
 
 export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): Promise<EmbeddedEngine> {
   const java = process.env.JAVA_BIN ?? 'java';
@@ -86,10 +89,11 @@ export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): 
 
   let jvm: Jvm;
   let generation = 0;
-  // A private directory (mode 0700) for the namespace relay's socket.
+  // A private directory (mode 0700) for the namespace relay's socket: removed on stop, and by
+  // the next start if this process was killed before it could (owned-dirs.ts).
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const launchOn = async (dir: string | undefined): Promise<Jvm> => {
-    socketDir ??= await mkdtemp(join(tmpdir(), 'qp-engine-'));
+    socketDir ??= await ownedDirectory(tmpdir(), PRIVATE_PREFIX);
     return launchJvm({ java, dbPath: dir, isolation, socketPath: join(socketDir, `engine-${++generation}.sock`), startTimeoutMs });
   };
   // The template's schema comes from one engine run as isolated as the engine itself.

@@ -9,13 +9,13 @@
  * Everything here edits a database no engine runs on: the caller holds the directory lock.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { request } from 'node:http';
 import { locateDynamoDbLocal } from './jvm.js';
-import { processAlive } from './lock.js';
+import { ownedDirectory } from './owned-dirs.js';
 import { targetAddress, type RelayTarget } from './relay.js';
 
 /** The file DynamoDB Local uses under -dbPath with -sharedDb. */
@@ -177,26 +177,15 @@ const SCRATCH_PREFIX = 'qp-engine-db-';
 /**
  * Where an in-memory engine's files live: tmpfs when /dev/shm is a writable directory. The name
  * carries the owner's pid: directories of processes that died without stopping their engine
- * (SIGKILL) are removed here, so they cannot pile up in memory.
+ * (SIGKILL) are removed here, so they cannot pile up in memory (owned-dirs.ts).
  */
 export async function scratchDirectory(): Promise<string> {
   for (const base of ['/dev/shm', tmpdir()]) {
-    let dir: string;
     try {
-      dir = await mkdtemp(join(base, `${SCRATCH_PREFIX}${process.pid}-`));
+      return await ownedDirectory(base, SCRATCH_PREFIX);
     } catch {
       continue; // No writable /dev/shm: the system's temporary directory.
     }
-    await removeAbandoned(base);
-    return dir;
   }
   throw new Error(`cannot create a scratch directory for the engine in /dev/shm or ${tmpdir()}`);
-}
-
-async function removeAbandoned(base: string): Promise<void> {
-  for (const name of await readdir(base).catch(() => [] as string[])) {
-    if (!name.startsWith(SCRATCH_PREFIX)) continue;
-    const pid = Number.parseInt(name.slice(SCRATCH_PREFIX.length), 10);
-    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) await rm(join(base, name), { recursive: true, force: true });
-  }
 }
