@@ -14,7 +14,7 @@
 import type { DocClient } from '../engine/doc-client.js';
 import type { RawItem } from '../schema/entity.js';
 import { Comment, CommentCount, CommentLike, commentKey, CommentRef, Photo } from '../schema/entities/index.js';
-import { classifyKey, COMMENT_SHARDS, keys, type ItemKey } from '../schema/keys.js';
+import { classifyKey, COMMENT_SHARDS, keyString, keys, type ItemKey } from '../schema/keys.js';
 import { forEachTableItem } from '../patterns/audit/index.js';
 import { commentSummary, repairCommentCount } from '../patterns/comment-counts.js';
 import { authorOpen, storedSummary, summaryMatches, writeCommentSummary } from '../patterns/comment-summary.js';
@@ -33,7 +33,6 @@ export interface CommentReport {
   remaining?: CommentProblem[];
 }
 
-const id = (key: ItemKey) => `${key.PK}\n${key.SK}`;
 
 export function describeCommentProblem(p: CommentProblem): string {
   switch (p.type) {
@@ -63,13 +62,13 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
     const kind = classifyKey(key);
     if (kind.kind === 'user' && authorOpen(item)) open.add(kind.username);
     if (kind.kind === 'photo') {
-      photos.add(id(key));
-      if (Photo.is(item)) photoItems.set(id(key), Photo.decode(item));
+      photos.add(keyString(key));
+      if (Photo.is(item)) photoItems.set(keyString(key), Photo.decode(item));
     }
-    else if (Comment.is(item)) comments.set(id(key), { key, comment: Comment.decode(item), replies: 0, likes: 0 });
+    else if (Comment.is(item)) comments.set(keyString(key), { key, comment: Comment.decode(item), replies: 0, likes: 0 });
     else if (CommentCount.is(item)) {
       const shard = CommentCount.decode(item);
-      const photoId = id(keys.photo(shard.photoOwner, shard.photoTimestamp));
+      const photoId = keyString(keys.photo(shard.photoOwner, shard.photoTimestamp));
       const entry = shards.get(photoId) ?? { owner: shard.photoOwner, timestamp: shard.photoTimestamp, stored: Array.from({ length: COMMENT_SHARDS }, () => undefined) };
       entry.stored[shard.shard] = shard.count;
       shards.set(photoId, entry);
@@ -83,27 +82,27 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
   const actual = new Map<string, { owner: string; timestamp: string; n: number }>();
   for (const { key, comment } of comments.values()) {
     const photoKey = keys.photo(comment.photoOwner, comment.photoTimestamp);
-    if (!photos.has(id(photoKey))) {
+    if (!photos.has(keyString(photoKey))) {
       problems.push({ type: 'orphan-comment-item', key, reason: 'its photo does not exist', missing: photoKey });
       continue;
     }
     if (comment.parentTimestamp !== undefined && comment.parentAuthor !== undefined) {
       const parentKey = keys.comment(comment.photoOwner, comment.photoTimestamp, comment.parentTimestamp, comment.parentAuthor);
-      const parent = comments.get(id(parentKey));
+      const parent = comments.get(keyString(parentKey));
       if (!parent) {
         problems.push({ type: 'orphan-comment-item', key, reason: 'the comment it replies to does not exist', missing: parentKey });
         continue;
       }
       parent.replies += 1;
     }
-    const photoId = id(photoKey);
+    const photoId = keyString(photoKey);
     const entry = actual.get(photoId) ?? { owner: comment.photoOwner, timestamp: comment.photoTimestamp, n: 0 };
     entry.n += 1;
     actual.set(photoId, entry);
   }
-  for (const ref of refs) if (!comments.has(id(ref.comment))) problems.push({ type: 'orphan-comment-item', key: ref.key, reason: 'its comment does not exist', missing: ref.comment });
+  for (const ref of refs) if (!comments.has(keyString(ref.comment))) problems.push({ type: 'orphan-comment-item', key: ref.key, reason: 'its comment does not exist', missing: ref.comment });
   for (const like of likes) {
-    const comment = comments.get(id(like.comment));
+    const comment = comments.get(keyString(like.comment));
     if (comment) comment.likes += 1;
     else problems.push({ type: 'orphan-comment-item', key: like.key, reason: 'its comment does not exist', missing: like.comment });
   }

@@ -180,9 +180,9 @@ export async function auditDerived(
   let pending: Check[] = [];
   const settle = async () => {
     const wanted = new Map<string, ItemKey>();
-    for (const check of pending) for (const need of check.needs) wanted.set(`${need.key.PK}\n${need.key.SK}`, need.key);
+    for (const check of pending) for (const need of check.needs) wanted.set(keyString(need.key), need.key);
     const found = new Map((await getItems(db, [...wanted.values()])).map((item) => [keyString(item), item]));
-    const lookup = (key: ItemKey) => found.get(`${key.PK}\n${key.SK}`);
+    const lookup = (key: ItemKey) => found.get(keyString(key));
     for (const check of pending) {
       const missing = check.needs.find((need) => !lookup(need.key));
       const found = missing ? { reason: missing.reason, still: absent(missing.key, db.table) } : check.valid?.(lookup);

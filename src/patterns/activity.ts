@@ -8,7 +8,7 @@ import { errors } from '../errors.js';
 import { assertUsername, isReactionType, type ReactionType } from '../schema/entities.js';
 import type { RawItem } from '../schema/entity.js';
 import { Photo, User } from '../schema/entities/index.js';
-import { derivedKeys, derivedRanges, keys } from '../schema/keys.js';
+import { derivedKeys, derivedRanges, keyString, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { ensureActingLive } from './session-check.js';
@@ -117,8 +117,8 @@ export async function getActivity(db: Db, user: string, page: ActivityPageReques
       if (listable(item)) users.set(String(item.username), User.decode(item));
     } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
-  const blocks = new Set(state.extra.map((block) => `${String(block.PK)}\n${String(block.SK)}`));
-  const isBlock = (key: { PK: string; SK: string }) => blocks.has(`${key.PK}\n${key.SK}`);
+  const blocks = new Set(state.extra.map(keyString));
+  const isBlock = (key: { PK: string; SK: string }) => blocks.has(keyString(key));
   const blockedOnlyCounted = new Set(countOnly.filter((a) => isBlock(keys.block(user, a)) || isBlock(keys.block(a, user))));
   const visible = (item: RawItem): User | undefined => {
     const actor = users.get(String(item.actor));

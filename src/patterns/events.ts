@@ -12,7 +12,7 @@ import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, type Db } from './db.js';
 import { bigAuthorsFollowed } from './feed.js';
 import { outsideSession } from './acting.js';
-import { listable } from './viewer.js';
+import { listable, uniqueKeys } from './viewer.js';
 
 /**
  * Those of `readers` who follow `author`, judged now, and which of the author's photos at
@@ -33,7 +33,7 @@ export async function readersFollowing(db: Db, author: string, readers: readonly
   const user = found.find((item) => item.PK === authorKey.PK && item.SK === authorKey.SK);
   if (!user || !listable(user)) return { readers: new Set(), timestamps: [] };
   const present = new Set(found.map(keyString));
-  const has = (key: { PK: string; SK: string }) => present.has(`${key.PK}\n${key.SK}`);
+  const has = (key: { PK: string; SK: string }) => present.has(keyString(key));
   return {
     readers: new Set(others.filter((reader) => has(keys.friendship(author, reader)))),
     timestamps: timestamps.filter((timestamp) => has(keys.photo(author, timestamp))),
@@ -102,9 +102,9 @@ export async function visiblePosts(db: Db, reader: string, posts: readonly Misse
   if (posts.length === 0) return [];
   const authors = [...new Set(posts.map((p) => p.author))];
   const wanted = [...authors.flatMap((a) => [keys.user(a), keys.friendship(a, reader)]), ...posts.map((p) => keys.photo(p.author, p.timestamp))];
-  const found = await batchGet(db, 'visiblePosts', [...new Map(wanted.map((k) => [`${k.PK}\n${k.SK}`, k])).values()]);
+  const found = await batchGet(db, 'visiblePosts', uniqueKeys(wanted));
   const present = new Map(found.map((item) => [keyString(item), item]));
-  const has = (key: { PK: string; SK: string }) => present.get(`${key.PK}\n${key.SK}`);
+  const has = (key: { PK: string; SK: string }) => present.get(keyString(key));
   const open = new Set(authors.filter((a) => {
     const user = has(keys.user(a));
     return user !== undefined && listable(user) && has(keys.friendship(a, reader)) !== undefined;

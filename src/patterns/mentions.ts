@@ -21,7 +21,7 @@ export async function mentionAudience(db: Db, author: string, names: readonly st
   ];
   const found = await batchGet(db, 'mentionAudience', wanted, { sessionCheck: false });
   const at = new Map(found.map((item) => [keyString(item), item]));
-  const get = (key: { PK: string; SK: string }) => at.get(`${key.PK}\n${key.SK}`);
+  const get = (key: { PK: string; SK: string }) => at.get(keyString(key));
   const writer = get(keys.user(author));
   if (!writer || !listable(writer)) return [];
   const ownerItem = owner ? get(keys.user(owner)) : undefined;

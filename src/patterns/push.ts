@@ -221,7 +221,7 @@ export async function pushAllowed(db: Db, subject: PushSubject): Promise<boolean
   const extra = [...subject.requires, keys.user(actor), ...(photo && owner ? [keys.user(owner), keys.photo(owner, photo.timestamp)] : [])];
   const state = await viewerState(db, recipient, owner ? [actor, owner] : [actor], [], extra, { blocks: true });
   const found = new Set(state.extra.map(keyString));
-  const has = (key: ItemKey) => found.has(`${key.PK}\n${key.SK}`);
+  const has = (key: ItemKey) => found.has(keyString(key));
   if (!extra.every(has) || state.blocked(actor)) return false;
   const profile = (name: string) => state.extra.find((item) => item.PK === keys.user(name).PK && item.SK === keys.user(name).SK);
   const actorItem = profile(actor);

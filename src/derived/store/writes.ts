@@ -6,7 +6,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { backoff, batchGet, call, type Db } from '../../patterns/db.js';
-import type { ItemKey } from '../../schema/keys.js';
+import { keyString, type ItemKey } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
 import { derivedTableName } from '../../schema/table.js';
 
@@ -164,7 +164,7 @@ export function batchWriter(db: Db, concurrency = WRITE_CONCURRENCY, priority?: 
 export async function batchWrite(db: Db, writes: DerivedWrite[], concurrency = WRITE_CONCURRENCY): Promise<number> {
   const seen = new Set<string>();
   const unique = writes.filter((w) => {
-    const key = 'put' in w ? `${String(w.put.PK)}\n${String(w.put.SK)}` : `${w.delete.PK}\n${w.delete.SK}`;
+    const key = keyString('put' in w ? w.put : w.delete);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

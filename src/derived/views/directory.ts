@@ -5,7 +5,7 @@
  * (`begins_with(SK, prefix)`) in one partition. Tokens follow the user item: written on
  * sign-up, rewritten when the name changes, deleted with the user.
  */
-import { keys } from '../../schema/keys.js';
+import { keyString, keys } from '../../schema/keys.js';
 import { searchTokens } from '../../schema/search.js';
 import type { RawItem } from '../../schema/entity.js';
 import { DirectoryToken } from '../../schema/entities/index.js';
@@ -42,9 +42,9 @@ export function directoryView(ctx: ViewContext): DerivedView {
       const after = change.event === 'REMOVE' ? [] : itemsOf(change.newImage);
       // Follower counts change often; only a name change touches the directory.
       if (change.event === 'MODIFY' && change.oldImage?.name === change.newImage?.name) return;
-      const keep = new Set(after.map((i) => `${i.PK}\n${i.SK}`));
+      const keep = new Set(after.map(keyString));
       const writes: DerivedWrite[] = [
-        ...before.filter((i) => !keep.has(`${i.PK}\n${i.SK}`)).map((i) => ({ delete: { PK: i.PK, SK: i.SK } })),
+        ...before.filter((i) => !keep.has(keyString(i))).map((i) => ({ delete: { PK: i.PK, SK: i.SK } })),
         ...after.map((i) => ({ put: i })),
       ];
       await batchWrite(derived, writes);
