@@ -29,7 +29,6 @@ import { StreamConsumer, type DerivedView, type RecordTimes } from '../src/deriv
 import { batchWrite, batchWriter, derivedDb, type DerivedWrite } from '../src/derived/store/index.js';
 import { createStreamsClient, type StreamRecord } from '../src/derived/stream.js';
 import { bigAuthorsItem, feedEntryItem } from '../src/derived/views/feed.js';
-import { wakeOnWrites } from '../src/derived/wake.js';
 import { createWorker, VIEWS, type Worker } from '../src/derived/worker.js';
 import { ensureTable } from '../src/admin/table.js';
 import { createClients } from '../src/engine/client.js';
@@ -348,9 +347,9 @@ async function main(): Promise<void> {
     const keys = record.dynamodb?.Keys;
     if (record.eventName === 'INSERT' && keys?.PK?.S?.startsWith('USER#small') && keys.SK?.S) traced.set(`${keys.PK.S} ${keys.SK.S}`, times);
   };
-  let worker: Worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied });
-  // As `npm start` wires them (src/main.ts): the API's writes wake whichever worker runs.
-  wakeOnWrites({ nudge: () => worker.nudge() }, app.doc, table);
+  // As `npm start` wires them (src/main.ts): the API's writes wake every worker started here.
+  const wakeOn = [app.doc];
+  let worker: Worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied, wakeOn });
 
   out(`## Feed: fan-out, lag and capacity (\`npm run bench:feed\`${quick ? ' --quick' : ''})`);
   out();
@@ -422,7 +421,7 @@ async function main(): Promise<void> {
     out();
 
     // 4. End-to-end lag, post to feed, for an author with 10 followers, the worker running as in npm start.
-    worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied });
+    worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied, wakeOn });
     await worker.drain();
     const lags: number[] = [];
     for (let i = 0; i < LAG_POSTS; i++) {
@@ -469,7 +468,7 @@ async function main(): Promise<void> {
   const useWorker = async (condition: Pick<Condition, 'fanoutYields' | 'detachedPollMs'>) => {
     await worker.stop();
     const { fanoutYields, detachedPollMs } = condition;
-    worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied, fanoutYields, ...(detachedPollMs === undefined ? {} : { detachedPollMs }) });
+    worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied, wakeOn, fanoutYields, ...(detachedPollMs === undefined ? {} : { detachedPollMs }) });
     await worker.drain(600_000);
   };
   /** The 10k author posts and small authors post while it fans out. */
@@ -500,7 +499,7 @@ async function main(): Promise<void> {
     // Raw writes and fan-outs in turns, each watched on the worker's client and timed to the last item seen.
     await worker.stop();
     let reads = 0;
-    const profiled = createWorker({ client: workerClients.client, db: workerDb, settings, onRead: (event) => void (event === 'start' && reads++) });
+    const profiled = createWorker({ client: workerClients.client, db: workerDb, settings, wakeOn, onRead: (event) => void (event === 'start' && reads++) });
     await profiled.drain(600_000);
     const watch = runWatcher(workerClients.client, jvmPid(engine.pid), settings.fanoutConcurrency);
     const rawRuns: RunProfile[] = [];
@@ -523,7 +522,7 @@ async function main(): Promise<void> {
     }
     watch.detach();
     await profiled.stop();
-    worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied });
+    worker = createWorker({ client: workerClients.client, db: workerDb, settings, onApplied, wakeOn });
     out(`Where the fan-out's time goes beside the raw writes (${FANOUT_POSTS} of each, in turns; CPU from /proc schedstat (JVM) and process.cpuUsage (bench); load average ${loadavg()[0]!.toFixed(1)}):`);
     out();
     profileRows(out, [

@@ -116,7 +116,7 @@ const DETACHED_POLL_MS = 50;
  * write made in this process is read this soon rather than a whole idle poll later, and a
  * stream of writes costs at most one GetRecords per shard per this many milliseconds.
  */
-export const NUDGED_POLL_MS = 50;
+const NUDGED_POLL_MS = 50;
 /** Shards and the stream ARN are re-read this often (and whenever a shard ends). */
 const REFRESH_MS = 10_000;
 

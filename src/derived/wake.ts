@@ -9,7 +9,7 @@
 import type { Fields } from '../engine/doc-client.js';
 import { isObservable, observeCalls } from '../engine/observe.js';
 
-/** What can be woken: a stream consumer (consumer.ts), or a worker (worker.ts). */
+/** What can be woken: the worker's stream consumer (consumer.ts). */
 export interface Nudgeable {
   nudge(): void;
 }

@@ -46,8 +46,6 @@ export interface Worker {
   abandon(): Promise<void>;
   /** This worker's identity in the shard leases. */
   readonly owner: string;
-  /** Something was written: read the stream soon rather than a whole idle poll later (wake.ts). */
-  nudge(): void;
 }
 
 export interface WorkerOptions {
@@ -111,7 +109,6 @@ export function createWorker(options: WorkerOptions): Worker {
   return {
     owner: consumer.owner,
     status: () => summarize(consumer.status()),
-    nudge: () => consumer.nudge(),
     async drain(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       if (!started) {
