@@ -10,6 +10,7 @@
 import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { ofThisWorker, WORKER_NUMBER } from './workers.js';
 
 const log = process.env.TEST_CPU_LOG;
 const TICKS_PER_SECOND = 100;
@@ -37,10 +38,7 @@ function treeTicks(pid: number): number {
   }
 }
 
-function workerPid(key: 'enginePids' | 'browserPids'): number {
-  const pids = inject(key) ?? [];
-  return pids.length === 0 ? 0 : pids[(Number(process.env.VITEST_POOL_ID ?? 1) - 1) % pids.length]!;
-}
+const workerPid = (key: 'enginePids' | 'browserPids'): number => ofThisWorker(inject(key) ?? []) ?? 0;
 
 const seconds = (ticks: number) => (ticks / TICKS_PER_SECOND).toFixed(1);
 
@@ -56,5 +54,5 @@ afterAll(() => {
   const children = reapedChildrenTicks() - start.children;
   const file = relative(process.cwd(), expect.getState().testPath ?? 'unknown');
   // Then the worker and the file's start and end (epoch ms): how the files were spread over the workers.
-  appendFileSync(log, `${((used.user + used.system) / 1e6).toFixed(1)} ${seconds(engine)} ${seconds(browser)} ${file} ${process.env.VITEST_POOL_ID ?? 1} ${start.at} ${Date.now()} ${seconds(children)}\n`);
+  appendFileSync(log, `${((used.user + used.system) / 1e6).toFixed(1)} ${seconds(engine)} ${seconds(browser)} ${file} ${WORKER_NUMBER} ${start.at} ${Date.now()} ${seconds(children)}\n`);
 });

@@ -18,3 +18,11 @@ function namedFiles(): number | undefined {
 }
 
 export const TEST_WORKERS = Math.min(configured, namedFiles() ?? configured);
+
+/** This worker's number, from 1: vitest's VITEST_POOL_ID, which a worker keeps for the whole run. */
+export const WORKER_NUMBER = Number(process.env.VITEST_POOL_ID ?? 1);
+
+/** This worker's own one of the run's per-worker resources (engines, browsers), or undefined when there are none. */
+export function ofThisWorker<T>(perWorker: readonly T[]): T | undefined {
+  return perWorker.length === 0 ? undefined : perWorker[(WORKER_NUMBER - 1) % perWorker.length];
+}

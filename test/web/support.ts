@@ -11,6 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import sharp from 'sharp';
 import { inject } from 'vitest';
 import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { ofThisWorker } from '../support/workers.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { startApi, testConfig, type Api, type Session } from '../http/support.js';
 
@@ -100,9 +101,7 @@ export async function launchBrowser(): Promise<Browser> {
     throw new Error(`Browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium (Debian), or set CHROMIUM_BIN.`);
   }
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const endpoints = inject('browserEndpoints');
-  // VITEST_POOL_ID numbers the workers from 1, as for the engines (test/support/engine.ts).
-  const endpoint = endpoints.length > 0 ? endpoints[(Number(process.env.VITEST_POOL_ID ?? 1) - 1) % endpoints.length] : undefined;
+  const endpoint = ofThisWorker(inject('browserEndpoints'));
   return endpoint ? chromium.connect(endpoint, { timeout: 60_000 }) : chromium.launch(CHROMIUM_LAUNCH);
 }
 
