@@ -9,7 +9,6 @@
  * stream records written to tables created and deleted in between (DynamoDB Local keeps those
  * records too).
  */
-import { readFileSync } from 'node:fs';
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
@@ -23,7 +22,7 @@ import {
 import { loadavg, cpus } from 'node:os';
 import { createClients } from '../src/engine/client.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../src/engine/embedded.js';
-import { childPids, cpuSeconds } from './system.js';
+import { cpuSeconds, engineJvm } from './system.js';
 
 const quick = process.argv.includes('--quick');
 const recordsAt = process.argv.indexOf('--records');
@@ -34,13 +33,7 @@ const PER_TABLE = 400;
 
 /** The JVM among the supervisor shell's children. */
 function jvmPid(engine: EmbeddedEngine): number {
-  const pid = childPids(engine.pid).find((child) => {
-    try {
-      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('DynamoDBLocal.jar');
-    } catch {
-      return false;
-    }
-  });
+  const pid = engineJvm(engine.pid);
   if (pid === undefined) throw new Error('no JVM found under the engine');
   return pid;
 }

@@ -19,7 +19,6 @@
  * side by side (JVM and bench CPU, requests, BatchWriteItem in flight, time to the first write).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +34,7 @@ import { createClients } from '../src/engine/client.js';
 import { freePort, startEmbeddedEngine } from '../src/engine/embedded.js';
 import { attachMetrics, requestCounts, type Metrics } from '../src/engine/metrics.js';
 import { observeCalls } from '../src/engine/observe.js';
-import { childPids, cpuSeconds } from './system.js';
+import { cpuSeconds, engineJvm } from './system.js';
 import { createCursorCodec, createUser, deletePhoto, followUser, getFeed, unfollowUser, uploadPhoto, type Db } from '../src/patterns/index.js';
 import { Friendship, Photo, User } from '../src/schema/entities/index.js';
 import { derivedKeys, keys } from '../src/schema/keys.js';
@@ -262,17 +261,8 @@ function runWatcher(client: Parameters<typeof observeCalls>[0], jvm: number, con
   };
 }
 
-/** The JVM among the embedded engine's supervisor's children. */
-function jvmPid(pid: number): number {
-  const jvm = childPids(pid).find((child) => {
-    try {
-      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('DynamoDBLocal.jar');
-    } catch {
-      return false;
-    }
-  });
-  return jvm ?? pid;
-}
+/** The embedded engine's JVM, or its supervisor when none is found. */
+const jvmPid = (pid: number): number => engineJvm(pid) ?? pid;
 
 function profileRows(out: (line?: string) => void, runs: [string, RunProfile[]][]): void {
   const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)] ?? NaN;

@@ -32,6 +32,17 @@ export function childPids(pid: number): number[] {
   }
 }
 
+/** The DynamoDB Local JVM among an embedded engine's supervisor's children; undefined when none runs. */
+export function engineJvm(supervisor: number): number | undefined {
+  return childPids(supervisor).find((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('DynamoDBLocal.jar');
+    } catch {
+      return false;
+    }
+  });
+}
+
 export interface ProfileSummary {
   /** Share of busy samples per area (package, our source, node internals, GC). */
   byArea: { area: string; share: number }[];
