@@ -265,7 +265,7 @@ function runWatcher(client: Parameters<typeof observeCalls>[0], jvm: number, con
 const jvmPid = (pid: number): number => engineJvm(pid) ?? pid;
 
 function profileRows(out: (line?: string) => void, runs: [string, RunProfile[]][]): void {
-  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) / 2)] ?? NaN;
+  const median = (values: number[]) => pct([...values].sort((x, y) => x - y), 50);
   const cell = (list: RunProfile[], f: (r: RunProfile) => number, digits = 0) => list.map(f).map((v) => v.toFixed(digits)).join(' / ') + ` (median ${median(list.map(f)).toFixed(digits)})`;
   out(`| per run (${runs.map(([label]) => label).join(' | ')}) | ${runs.map(([label]) => label).join(' | ')} |`);
   out(`|---|${runs.map(() => '---').join('|')}|`);
