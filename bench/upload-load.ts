@@ -5,6 +5,7 @@
  * for the uploaders and drives them over IPC.
  */
 import { readFile } from 'node:fs/promises';
+import { closedLoop } from './stats.js';
 
 export type ToClients =
   | { type: 'read'; base: string; token: string; path: string; readers: number; seconds: number }
@@ -35,21 +36,15 @@ async function upload(base: string, token: string, path: string, photo: string):
   return performance.now() - started;
 }
 
+/** The readers' closed loop (stats.ts, as the API benches run theirs); any failed read fails the phase. */
 async function read(job: Extract<ToClients, { type: 'read' }>): Promise<number[]> {
-  const latencies: number[] = [];
-  const until = performance.now() + job.seconds * 1000;
-  await Promise.all(
-    Array.from({ length: job.readers }, async () => {
-      while (performance.now() < until) {
-        const started = performance.now();
-        const response = await fetch(`${job.base}${job.path}`, { headers: { authorization: `Bearer ${job.token}` } });
-        await response.arrayBuffer();
-        if (response.status !== 200) throw new Error(`read answered ${response.status}`);
-        latencies.push(performance.now() - started);
-      }
-    }),
-  );
-  return latencies;
+  const run = await closedLoop(job.readers, job.seconds * 1000, async () => {
+    const response = await fetch(`${job.base}${job.path}`, { headers: { authorization: `Bearer ${job.token}` } });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`read answered ${response.status}`);
+  });
+  if (run.errors > 0) throw new Error(run.firstError);
+  return run.samples;
 }
 
 let running: { stop: boolean; done: Promise<number> } | undefined;
