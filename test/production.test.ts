@@ -4,19 +4,17 @@
  * of the compiled CLI, never by the service on its own; a mistyped TABLE_NAME stops the service
  * in one line and creates nothing.
  *
- * The build is this file's own, in a directory of its own inside the checkout (so that the
- * compiled files resolve node_modules as dist/ does), removed afterwards: dist/ is never
- * touched, so no other test runs what this one built. It is TypeScript's per-file emit with
- * the build's compiler options, which is tsc's output under `isolatedModules`; the type check
- * is `npm run typecheck`, and `.ci/run` runs the real `npm run build` too.
+ * The build is the run's (test/support/build.global.ts): TypeScript's per-file emit with the
+ * build's compiler options, which is tsc's output under `isolatedModules`, laid out as dist/ and
+ * kept apart from it, so no other test runs what `npm run build` left there. The type check is
+ * `npm run typecheck`, and `.ci/run` runs the real `npm run build` too.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cliEntry } from '../bin/entry.js';
 import { deleteTable, describeTable } from '../src/admin/table.js';
 import { freePort } from '../src/engine/embedded.js';
@@ -31,7 +29,7 @@ const { client } = testClients();
 const table = uniqueTableName('prod');
 const children: ChildProcess[] = [];
 let dataDir: string;
-let build: string;
+const build = inject('serviceBuild');
 
 const productionEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,
@@ -43,37 +41,15 @@ const productionEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =>
   ...extra,
 });
 
-/** Every source file emitted with tsconfig.build.json's options into `outDir`, as tsc lays them out. */
-async function compile(outDir: string): Promise<void> {
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.build.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
-  if (!parsed) throw new Error('tsconfig.build.json does not parse');
-  const rootDir = join(ROOT, 'src');
-  for (const file of parsed.fileNames) {
-    const out = join(outDir, relative(rootDir, file)).replace(/\.ts$/, '.js');
-    const { outputText, diagnostics } = ts.transpileModule(ts.sys.readFile(file) ?? '', {
-      // The package is an ES module ("type": "module"), which transpileModule cannot look up: say so.
-      compilerOptions: { ...parsed.options, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, sourceMap: false },
-      fileName: file,
-      reportDiagnostics: true,
-    });
-    expect(diagnostics ?? []).toEqual([]);
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, outputText);
-  }
-}
-
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'qp-prod-'));
-  build = await mkdtemp(join(ROOT, '.build-'));
-  await compile(build);
-}, 120_000);
+});
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await deleteTable(client, table).catch(() => undefined);
   client.destroy();
   await rm(dataDir, { recursive: true, force: true });
-  if (build) await rm(build, { recursive: true, force: true });
 });
 
 describe('production', () => {

@@ -34,6 +34,7 @@ import { REACTION_TYPES } from '../../src/schema/entities.js';
 import type { RawItem } from '../../src/schema/entity.js';
 import { Friendship, Photo, Reaction, User } from '../../src/schema/entities/index.js';
 import { keys, photoSk } from '../../src/schema/keys.js';
+import { compiledCli } from '../support/build.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
 import { proofSize } from '../support/proofs.js';
@@ -197,7 +198,7 @@ describe(`deleting an account with ${N} followers, ${N} followed, ${PHOTOS} phot
 
   it('survives the operator CLI being SIGKILLed mid-job, then resumes to the end: nothing of the user is left, doctor is clean', async () => {
     const before = (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(VICTIM), ConsistentRead: true }))).Item;
-    const cli = spawn(process.execPath, ['bin/quick-photos.js', '--endpoint', engineEndpoint(), '--table', db.table, 'accounts', 'finish-deletions'], {
+    const cli = spawn(process.execPath, [compiledCli(), '--endpoint', engineEndpoint(), '--table', db.table, 'accounts', 'finish-deletions'], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, PHOTOS_DIR: photosDir, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' },
       stdio: 'ignore',

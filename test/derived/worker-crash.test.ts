@@ -11,6 +11,7 @@ import { checkpointAtLatest } from '../../src/admin/derive-initial.js';
 import { unfollowUser, uploadPhoto } from '../../src/patterns/index.js';
 import { Friendship, User } from '../../src/schema/entities/index.js';
 import { derivedKeys } from '../../src/schema/keys.js';
+import { compiledCli } from '../support/build.js';
 import { createTestDb, isAlive, type TestDb } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
 import { proofSize } from '../support/proofs.js';
@@ -32,7 +33,7 @@ const user = (username: string, followerCount: number, following: number) =>
 const feedEntries = () => feedEntriesOf(db);
 
 function worker(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['bin/quick-photos.js', 'worker', ...args, '--endpoint', engineEndpoint(), '--table', db.table], {
+  const child = spawn(process.execPath, [compiledCli(), 'worker', ...args, '--endpoint', engineEndpoint(), '--table', db.table], {
     cwd: REPO,
     // One BatchWriteItem at a time: the fan-out lasts long enough to be caught in the middle.
     env: { ...process.env, FEED_FANOUT_CONCURRENCY: '1', WORKER_POLL_MS: '20' },

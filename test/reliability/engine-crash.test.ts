@@ -12,6 +12,7 @@ import { createClients } from '../../src/engine/client.js';
 import { startEmbeddedEngine } from '../../src/engine/embedded.js';
 import { createCursorCodec } from '../../src/patterns/cursor.js';
 import { getUser } from '../../src/patterns/index.js';
+import { compiledModule } from '../support/build.js';
 import { isAlive } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
 
@@ -39,12 +40,13 @@ const until = (condition: () => boolean, timeoutMs: number): Promise<boolean> =>
 
 // The "service": starts the engine on disk, creates a table and a user through the access
 // patterns, reports the engine's processes, then idles until it is killed.
+// The run's compiled modules (test/support/build.global.ts): a tsx start cost twice the CPU.
 const SERVICE = `
-import { startEmbeddedEngine } from './src/engine/embedded.ts';
-import { createClients } from './src/engine/client.ts';
-import { ensureTable } from './src/admin/table.ts';
-import { createCursorCodec } from './src/patterns/cursor.ts';
-import { createUser } from './src/patterns/users.ts';
+import { startEmbeddedEngine } from '${compiledModule('engine/embedded.ts')}';
+import { createClients } from '${compiledModule('engine/client.ts')}';
+import { ensureTable } from '${compiledModule('admin/table.ts')}';
+import { createCursorCodec } from '${compiledModule('patterns/cursor.ts')}';
+import { createUser } from '${compiledModule('patterns/users.ts')}';
 const engine = await startEmbeddedEngine({ dbPath: process.argv[1] });
 const { client, doc } = createClients({ endpoint: engine.endpoint, local: true });
 await ensureTable(client, 'crash');
@@ -58,7 +60,7 @@ describe('the embedded engine when the service is killed', () => {
   it('leaves no JVM behind and keeps the data for the next start', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'qp-crash-'));
     dirs.push(dir);
-    const service = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SERVICE, dir], {
+    const service = spawn(process.execPath, ['--input-type=module', '-e', SERVICE, dir], {
       cwd: new URL('../..', import.meta.url).pathname,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createClients } from '../../src/engine/client.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
+import { compiledService } from '../support/build.js';
 import { javaDescendants, listeners, processTree, socketInodes, WILDCARD } from '../support/sockets.js';
 
 let engine: EmbeddedEngine;
@@ -73,7 +74,7 @@ describe('NODE_ENV=production', () => {
   });
 
   it('stops `npm start` with one line, before any engine starts', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const result = spawnSync(process.execPath, [compiledService()], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { PATH: process.env.PATH, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DATA_DIR: '/nonexistent/qp' },
       encoding: 'utf8',
@@ -89,7 +90,7 @@ describe('NODE_ENV=production', () => {
     const java = execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim();
     const dataDir = await mkdtemp(join(tmpdir(), 'qp-noisolation-'));
     try {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      const result = spawnSync(process.execPath, [compiledService()], {
         cwd: new URL('../..', import.meta.url).pathname,
         env: { PATH: '/nonexistent', JAVA_BIN: realpathSync(java), DATA_DIR: dataDir },
         encoding: 'utf8',

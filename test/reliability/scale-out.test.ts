@@ -11,6 +11,7 @@ import { auditTable } from '../../src/admin/doctor.js';
 import { deleteTable, ensureTable } from '../../src/admin/table.js';
 import { freePort } from '../../src/engine/embedded.js';
 import { caller, profile, type Api } from '../http/support.js';
+import { compiledService } from '../support/build.js';
 import { testClients, uniqueTableName } from '../support/db.js';
 import { engineEndpoint } from '../support/engine.js';
 import { waitUntilReady } from '../support/wait.js';
@@ -26,7 +27,7 @@ async function startInstance(): Promise<Api['call']> {
   const dir = await mkdtemp(join(tmpdir(), 'qp-instance-'));
   dirs.push(dir);
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [compiledService()], {
     cwd: new URL('../..', import.meta.url).pathname,
     env: {
       PATH: process.env.PATH,
