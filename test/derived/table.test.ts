@@ -1,16 +1,46 @@
-/** A table created before feeds existed gets its stream and its derived table from ensureTable (what npm start runs). */
+/**
+ * ensureTable (what npm start, `table ensure` and the tests run): a new table comes with its
+ * index in the same CreateTable; a table created before feeds existed gets its stream and its
+ * derived table; one made by the lab's first script gets the index added.
+ */
 import { CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deleteTable, ensureTable } from '../../src/admin/table.js';
+import { createTable, deleteTable, describeTable, ensureTable } from '../../src/admin/table.js';
+import { attachMetrics, requestCounts } from '../../src/engine/metrics.js';
 import { createTableInput, derivedTableName } from '../../src/schema/table.js';
 import { testClients, uniqueTableName } from '../support/db.js';
 
 const { client } = testClients();
 const table = uniqueTableName('legacy');
+const fresh = uniqueTableName('fresh');
+const labMade = uniqueTableName('lab');
 
 afterAll(async () => {
-  await deleteTable(client, table);
+  for (const name of [table, fresh, labMade]) await deleteTable(client, name);
   client.destroy();
+});
+
+describe('ensureTable on a missing table', () => {
+  it('creates it with InvertedIndex in the one CreateTable, active at once: no UpdateTable, no wait for a backfill', async () => {
+    const metrics = attachMetrics(client);
+    try {
+      expect(await ensureTable(client, fresh)).toEqual({ createdTable: true, createdIndex: true });
+      const counts = requestCounts(metrics.snapshot());
+      expect(counts.CreateTable).toBe(2); // the table and its derived table
+      expect(counts.UpdateTable).toBeUndefined();
+    } finally {
+      metrics.detach();
+    }
+    expect(await describeTable(client, fresh)).toMatchObject({ status: 'ACTIVE', index: 'active' });
+    expect(await ensureTable(client, fresh)).toEqual({ createdTable: false, createdIndex: false });
+  });
+
+  it("adds the index to a table made without it (the lab's create_table, then add_inverted_index)", async () => {
+    await createTable(client, labMade);
+    expect((await describeTable(client, labMade)).index).toBe('missing');
+    expect(await ensureTable(client, labMade)).toEqual({ createdTable: false, createdIndex: true });
+    expect(await describeTable(client, labMade)).toMatchObject({ status: 'ACTIVE', index: 'active' });
+  });
 });
 
 describe('ensureTable on an older table', () => {

@@ -2,7 +2,7 @@
 import { access, constants } from 'node:fs/promises';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { addInvertedIndex, createTable, deleteTable, describeTable, ensureDerivedTable, ensureStream, ensureTimeToLive } from '../../admin/table.js';
+import { addInvertedIndex, createTable, createTableWithIndex, deleteTable, describeTable, ensureDerivedTable, ensureStream, ensureTimeToLive } from '../../admin/table.js';
 import { TTL_ATTRIBUTE } from '../../schema/table.js';
 import { fileLines, loadItems, streamLines, type LoadProgress } from '../../admin/load.js';
 import { INVERTED_INDEX } from '../../schema/keys.js';
@@ -45,8 +45,7 @@ export function register(program: Command, ctx: CliContext): void {
     ['table ensure', 'table ensure --table quick-photos-prod --endpoint https://dynamodb.eu-west-1.amazonaws.com'],
   ).action(async () => {
     const client = await ctx.client();
-    const created = await createTable(client, ctx.table);
-    const indexCreated = await addInvertedIndex(client, ctx.table);
+    const { createdTable: created, createdIndex: indexCreated } = await createTableWithIndex(client, ctx.table);
     const ttlEnabled = await ensureTimeToLive(client, ctx.table);
     const streamEnabled = await ensureStream(client, ctx.table);
     const derivedCreated = await ensureDerivedTable(client, ctx.table);
