@@ -2,8 +2,9 @@
  * Builds the SDK clients for whichever engine the configuration names. This is the only
  * place that knows the difference between the embedded engine, another endpoint and AWS.
  */
-import { Agent } from 'node:http';
+import { Agent, type AgentOptions } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { connect as connectSocket, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -24,6 +25,26 @@ export interface ClientOptions {
   kind?: ClientKind;
   /** The SDK client as the SDK configures it, without the tuning below: the bench's "before". */
   sdkDefaults?: boolean;
+  /**
+   * A Unix socket that reaches the endpoint's engine: the embedded engine's own
+   * (EmbeddedEngine.socketPath). Both clients connect there instead of to the endpoint's TCP
+   * front, one relay hop less per request; the endpoint still names what requests are signed for.
+   */
+  socketPath?: string | undefined;
+}
+
+/** Keep-alive connections to a Unix socket, for node:http (the SDK's handler takes an agent, not a socket path). */
+class UnixSocketAgent extends Agent {
+  constructor(
+    private readonly socketPath: string,
+    options: AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(): Socket {
+    return connectSocket(this.socketPath);
+  }
 }
 
 export interface Clients {
@@ -104,7 +125,7 @@ export function createClients(options: ClientOptions): Clients {
     maxAttempts: options.maxAttempts ?? 3,
     ...(options.local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     requestHandler: new NodeHttpHandler({
-      httpAgent: new Agent(keepAlive),
+      httpAgent: options.socketPath ? new UnixSocketAgent(options.socketPath, keepAlive) : new Agent(keepAlive),
       httpsAgent: new HttpsAgent(keepAlive),
       // Smithy starts this clock when the request is queued, not when it connects, so it must
       // allow for queueing behind busy sockets: the same bound as the request itself.
@@ -122,7 +143,7 @@ export function createClients(options: ClientOptions): Clients {
     marshallOptions: { removeUndefinedValues: true },
   });
   const lean = (options.kind ?? 'sdk') === 'lean'
-    ? leanClientFor(client, { endpoint: options.endpoint, requestTimeoutMs: timeout, maxAttempts: options.maxAttempts ?? 3 })
+    ? leanClientFor(client, { endpoint: options.endpoint, socketPath: options.socketPath, requestTimeoutMs: timeout, maxAttempts: options.maxAttempts ?? 3 })
     : undefined;
   return {
     client,
@@ -154,6 +175,8 @@ export async function connect(config: Config, options: { inMemory?: boolean } = 
   }
   const clients = createClients({
     endpoint,
+    // This process's own requests skip the engine's TCP front (kept for the CLI and other processes).
+    socketPath: engine?.socketPath,
     region: config.region,
     requestTimeoutMs: config.requestTimeoutMs,
     maxAttempts: config.maxAttempts,

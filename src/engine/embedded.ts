@@ -51,6 +51,12 @@ export interface EmbeddedEngine {
   /** The supervising shell of the current JVM (changes with each restart). */
   readonly pid: number;
   readonly dbPath: string | undefined;
+  /**
+   * The isolated engine's Unix socket (in a directory only this user can enter), the same path
+   * across restarts: this process's own clients connect there, one relay hop less than the
+   * endpoint, whose TCP front stays for every other process. Undefined without isolation.
+   */
+  readonly socketPath: string | undefined;
   readonly isolation: IsolationMode;
   readonly state: EngineState;
   /** Restarts after crashes so far. */
@@ -63,6 +69,7 @@ export interface EmbeddedEngine {
 const HEALTHY_RUN_MS = 60_000;
 /** The engine's private directories in the system's temporary directory (owned-dirs.ts). */
 export const PRIVATE_PREFIX = 'qp-engine-run-';
+const ENGINE_SOCKET = 'engine.sock';
 
 export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): Promise<EmbeddedEngine> {
   const java = process.env.JAVA_BIN ?? 'java';
@@ -88,13 +95,14 @@ export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): 
   };
 
   let jvm: Jvm;
-  let generation = 0;
   // A private directory (mode 0700) for the namespace relay's socket: removed on stop, and by
   // the next start if this process was killed before it could (owned-dirs.ts).
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const launchOn = async (dir: string | undefined): Promise<Jvm> => {
     socketDir ??= await ownedDirectory(tmpdir(), PRIVATE_PREFIX);
-    return launchJvm({ java, dbPath: dir, isolation, socketPath: join(socketDir, `engine-${++generation}.sock`), startTimeoutMs });
+    // One path for every JVM this engine runs (the relay replaces a dead one's socket file): the
+    // clients given socketPath keep it across restarts, as the endpoint's clients keep the port.
+    return launchJvm({ java, dbPath: dir, isolation, socketPath: join(socketDir, ENGINE_SOCKET), startTimeoutMs });
   };
   // The template's schema comes from one engine run as isolated as the engine itself.
   const writeSchema = async (dir: string): Promise<void> => {
@@ -185,6 +193,7 @@ export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): 
       return jvm.pid;
     },
     dbPath,
+    socketPath: isolation.kind === 'namespace' && socketDir ? join(socketDir, ENGINE_SOCKET) : undefined,
     isolation: isolation.kind,
     get state() {
       return state;

@@ -5,7 +5,7 @@ import { createClients, type Clients } from '../../src/engine/client.js';
 import { deleteTable, ensureTable } from '../../src/admin/table.js';
 import { createCursorCodec } from '../../src/patterns/cursor.js';
 import type { Db } from '../../src/patterns/db.js';
-import { engineEndpoint } from './engine.js';
+import { engineEndpoint, engineSocket } from './engine.js';
 
 export const REFERENCE_DIR = new URL('../../../shared/reference/', import.meta.url).pathname;
 export const REFERENCE_ITEMS = `${REFERENCE_DIR}quick-photos-items.json`;
@@ -16,7 +16,7 @@ export interface TestDb extends Omit<Db, 'doc'>, Clients {
 }
 
 export function testClients(): Clients {
-  return createClients({ endpoint: engineEndpoint(), local: true, requestTimeoutMs: 30_000, kind: 'lean' });
+  return createClients({ endpoint: engineEndpoint(), socketPath: engineSocket(), local: true, requestTimeoutMs: 30_000, kind: 'lean' });
 }
 
 export function uniqueTableName(prefix = 'test'): string {

@@ -14,6 +14,8 @@ declare module 'vitest' {
     dynamodbEndpoints: string[];
     /** The engines' process ids, in the same order (TEST_CPU_LOG attributes their CPU to files). */
     enginePids: number[];
+    /** Their Unix sockets, in the same order ('' for none): test clients connect there, not through the TCP front in this process. */
+    dynamodbSockets: string[];
   }
 }
 
@@ -26,6 +28,7 @@ export async function setup(project: TestProject): Promise<void> {
   if (external) {
     project.provide('dynamodbEndpoints', [external]);
     project.provide('enginePids', []);
+    project.provide('dynamodbSockets', []);
     return;
   }
   const started = await Promise.allSettled(Array.from({ length: TEST_WORKERS }, () => startEmbeddedEngine({ startTimeoutMs: START_TIMEOUT_MS })));
@@ -42,6 +45,10 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide(
     'enginePids',
     engines.map((engine) => engine.pid),
+  );
+  project.provide(
+    'dynamodbSockets',
+    engines.map((engine) => engine.socketPath ?? ''),
   );
 }
 

@@ -8,6 +8,15 @@ export function engineEndpoint(): string {
 }
 
 /**
+ * This worker's engine's Unix socket, when it has one: clients given it skip the TCP front,
+ * which runs in the run's main process, a relay hop per request that cost that process more
+ * CPU than anything else it did. Processes a test starts use the endpoint.
+ */
+export function engineSocket(): string | undefined {
+  return ofThisWorker(inject('dynamodbSockets')) || undefined;
+}
+
+/**
  * The JVM of an embedded engine a test started itself: the handle's pid, or the java child of
  * its supervisor. Tests freeze it (SIGSTOP) to play an engine that stops answering.
  */

@@ -41,6 +41,8 @@ export interface LeanClientOptions {
   maxAttempts: number;
   /** Connections kept to the engine; further requests queue in the pool. */
   connections?: number;
+  /** A Unix socket reaching the endpoint's engine (the embedded engine's own): connected to instead of its TCP address. */
+  socketPath?: string | undefined;
 }
 
 /** The lib-dynamodb commands the lean client speaks, by their DynamoDB operation. */
@@ -261,6 +263,7 @@ export class LeanDocClient {
       connections: this.options.connections ?? 50,
       pipelining: 1,
       connect: { timeout: this.options.requestTimeoutMs },
+      ...(this.options.socketPath ? { socketPath: this.options.socketPath } : {}),
       headersTimeout: this.options.requestTimeoutMs,
       bodyTimeout: this.options.requestTimeoutMs,
     });
@@ -389,10 +392,11 @@ export class LeanDocClient {
 }
 
 /** A lean client with the same endpoint, region and credentials as an SDK client. */
-export function leanClientFor(sdk: DynamoDBClient, options: { endpoint: string | undefined; requestTimeoutMs: number; maxAttempts: number }): LeanDocClient {
+export function leanClientFor(sdk: DynamoDBClient, options: { endpoint: string | undefined; socketPath?: string | undefined; requestTimeoutMs: number; maxAttempts: number }): LeanDocClient {
   const config = sdk.config;
   return new LeanDocClient({
     endpoint: options.endpoint,
+    socketPath: options.socketPath,
     region: () => config.region(),
     credentials: () => config.credentials(),
     requestTimeoutMs: options.requestTimeoutMs,
