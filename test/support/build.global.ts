@@ -7,17 +7,16 @@
  * the CPU of a compiled one, a dozen times a run. `npm start` itself keeps its tsx start
  * (test/derived/npm-start.test.ts).
  *
- * Kept under node_modules/.cache, named by a hash of everything it is made from (so a warm run,
- * or one file run alone, reuses it until a source changes; only the latest is kept), never in
- * dist/, which the `quick-photos` bin prefers when fresh. Compiled files there resolve packages
+ * Kept under node_modules/.cache by a hash of everything it is made from (cached-build.ts),
+ * never in dist/, which the `quick-photos` bin prefers when fresh. Compiled files there resolve packages
  * from the checkout's node_modules, as dist/'s do.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import type { TestProject } from 'vitest/node';
+import { cachedBuild } from './cached-build.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -64,21 +63,5 @@ async function compile(parsed: ts.ParsedCommandLine, outDir: string): Promise<vo
 
 export async function setup(project: TestProject): Promise<void> {
   const parsed = buildOptions();
-  const outDir = join(CACHE, await inputsHash(parsed));
-  if (!existsSync(join(outDir, 'main.js'))) {
-    await mkdir(CACHE, { recursive: true });
-    const building = await mkdtemp(join(CACHE, 'building-'));
-    try {
-      await compile(parsed, building);
-      // Another run may have finished the same build meanwhile: either copy serves.
-      await rename(building, outDir).catch(() => rm(building, { recursive: true, force: true }));
-    } catch (error) {
-      await rm(building, { recursive: true, force: true });
-      throw error;
-    }
-    for (const entry of await readdir(CACHE)) {
-      if (join(CACHE, entry) !== outDir && !entry.startsWith('building-')) await rm(join(CACHE, entry), { recursive: true, force: true });
-    }
-  }
-  project.provide('serviceBuild', outDir);
+  project.provide('serviceBuild', await cachedBuild(CACHE, await inputsHash(parsed), 'main.js', (dir) => compile(parsed, dir)));
 }

@@ -1,15 +1,16 @@
 /**
  * Builds the web client once for the run, for every browser test to serve (a build per file
- * cost seconds each and proved nothing more). The build is kept under node_modules/.cache,
- * named by a hash of everything it is made from, so a warm checkout (or one test file run
- * alone) reuses it until a source changes; only the latest build is kept.
+ * cost seconds each and proved nothing more). The build is kept under node_modules/.cache by a
+ * hash of everything it is made from (cached-build.ts): a warm checkout (or one test file run
+ * alone) reuses it until a source changes.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { build } from 'vite';
 import type { TestProject } from 'vitest/node';
+import { cachedBuild } from './cached-build.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -38,16 +39,6 @@ async function inputsHash(): Promise<string> {
 }
 
 export async function setup(project: TestProject): Promise<void> {
-  const outDir = join(CACHE, await inputsHash());
-  if (!existsSync(join(outDir, 'index.html'))) {
-    await mkdir(CACHE, { recursive: true });
-    const building = await mkdtemp(join(CACHE, 'building-'));
-    await build({ configFile: WEB_CONFIG, logLevel: 'error', build: { outDir: building, emptyOutDir: true } });
-    // Another run may have finished the same build meanwhile: either copy serves.
-    await rename(building, outDir).catch(() => rm(building, { recursive: true, force: true }));
-    for (const entry of await readdir(CACHE)) {
-      if (join(CACHE, entry) !== outDir && !entry.startsWith('building-')) await rm(join(CACHE, entry), { recursive: true, force: true });
-    }
-  }
-  project.provide('webDir', outDir);
+  const make = async (dir: string): Promise<void> => void (await build({ configFile: WEB_CONFIG, logLevel: 'error', build: { outDir: dir, emptyOutDir: true } }));
+  project.provide('webDir', await cachedBuild(CACHE, await inputsHash(), 'index.html', make));
 }
