@@ -24,7 +24,7 @@ export default defineConfig({
     // Files run side by side, each worker on a DynamoDB Local of its own (engine.global.ts);
     // each file isolates itself further with tables, buckets and directories of its own.
     // A Chromium per worker (browser.global.ts): browser test files connect to theirs.
-    globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts', 'test/support/web.global.ts', 'test/support/build.global.ts', 'test/support/browser.global.ts'],
+    globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts', 'test/support/web.global.ts', 'test/support/browser.global.ts'],
     pool: 'forks',
     // A worker loads the module graph (SDK, Fastify, sharp) once, not once per file: files share
     // no state through modules (each builds its own app, table, bucket and directories), and

@@ -4,7 +4,7 @@
  * of the compiled CLI, never by the service on its own; a mistyped TABLE_NAME stops the service
  * in one line and creates nothing.
  *
- * The build is the run's (test/support/build.global.ts): TypeScript's per-file emit with the
+ * The build is the run's (test/support/build.ts): TypeScript's per-file emit with the
  * build's compiler options, which is tsc's output under `isolatedModules`, laid out as dist/ and
  * kept apart from it, so no other test runs what `npm run build` left there. The type check is
  * `npm run typecheck`, and `.ci/run` runs the real `npm run build` too.
@@ -14,11 +14,12 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEntry } from '../bin/entry.js';
 import { deleteTable, describeTable } from '../src/admin/table.js';
 import { freePort } from '../src/engine/embedded.js';
 import { caller, signUp, type Api } from './http/support.js';
+import { serviceBuild } from './support/build.js';
 import { testClients, uniqueTableName } from './support/db.js';
 import { engineEndpoint } from './support/engine.js';
 import { waitUntilReady } from './support/wait.js';
@@ -29,7 +30,7 @@ const { client } = testClients();
 const table = uniqueTableName('prod');
 const children: ChildProcess[] = [];
 let dataDir: string;
-const build = inject('serviceBuild');
+const build = await serviceBuild();
 
 const productionEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   PATH: process.env.PATH,

@@ -198,7 +198,7 @@ describe(`deleting an account with ${N} followers, ${N} followed, ${PHOTOS} phot
 
   it('survives the operator CLI being SIGKILLed mid-job, then resumes to the end: nothing of the user is left, doctor is clean', async () => {
     const before = (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(VICTIM), ConsistentRead: true }))).Item;
-    const cli = spawn(process.execPath, [compiledCli(), '--endpoint', engineEndpoint(), '--table', db.table, 'accounts', 'finish-deletions'], {
+    const cli = spawn(process.execPath, [await compiledCli(), '--endpoint', engineEndpoint(), '--table', db.table, 'accounts', 'finish-deletions'], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, PHOTOS_DIR: photosDir, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' },
       stdio: 'ignore',

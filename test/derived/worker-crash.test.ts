@@ -23,6 +23,7 @@ const FOLLOWERS = proofSize(400, 1000);
 const AUTHOR = 'author';
 const followers = Array.from({ length: FOLLOWERS }, (_, i) => `f${String(i).padStart(4, '0')}`);
 const REPO = new URL('../../', import.meta.url).pathname;
+const CLI = await compiledCli();
 let db: TestDb;
 const children: ChildProcess[] = [];
 
@@ -33,7 +34,7 @@ const user = (username: string, followerCount: number, following: number) =>
 const feedEntries = () => feedEntriesOf(db);
 
 function worker(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [compiledCli(), 'worker', ...args, '--endpoint', engineEndpoint(), '--table', db.table], {
+  const child = spawn(process.execPath, [CLI, 'worker', ...args, '--endpoint', engineEndpoint(), '--table', db.table], {
     cwd: REPO,
     // One BatchWriteItem at a time: the fan-out lasts long enough to be caught in the middle.
     env: { ...process.env, FEED_FANOUT_CONCURRENCY: '1', WORKER_POLL_MS: '20' },

@@ -3,7 +3,7 @@
  * data directory is refused in one line while the CLI shares the first's engine; the JVM is
  * killed under the running service (it is restarted behind the same endpoint, data kept, and
  * /health tells the truth meanwhile); past the restart bound the service exits non-zero. The
- * service and the CLI run from the run's compiled build (test/support/build.global.ts): the same
+ * service and the CLI run from the run's compiled build (test/support/build.ts): the same
  * src/main.ts at half the CPU of a tsx start; test/derived/npm-start.test.ts starts it as npm does.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -37,7 +37,7 @@ function serviceEnv(dataDir: string, port: number, extra: Record<string, string>
 
 async function startService(dataDir: string, extra: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [compiledService()], { cwd: ROOT, env: serviceEnv(dataDir, port, extra), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [await compiledService()], { cwd: ROOT, env: serviceEnv(dataDir, port, extra), stdio: ['ignore', 'ignore', 'pipe'] });
   processes.push(child);
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
@@ -70,7 +70,7 @@ describe('npm start on the embedded engine', () => {
     expect(await status(`${url}/health`)).toBe(200);
 
     // A second service on the same data directory is refused in one line, naming the holder...
-    const second = spawnSync(process.execPath, [compiledService()], {
+    const second = spawnSync(process.execPath, [await compiledService()], {
       cwd: ROOT,
       env: serviceEnv(dataDir, await freePort()),
       encoding: 'utf8',
@@ -81,7 +81,7 @@ describe('npm start on the embedded engine', () => {
     expect(second.stderr).toContain(`is in use by another quick-photos (pid ${child.pid})`);
 
     // ...while the CLI uses the running service's engine (src/engine/registry.ts).
-    const cli = spawnSync(process.execPath, [compiledCli(), 'user', 'get', 'keeper', '--json'], {
+    const cli = spawnSync(process.execPath, [await compiledCli(), 'user', 'get', 'keeper', '--json'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, DATA_DIR: dataDir },
       encoding: 'utf8',

@@ -40,13 +40,13 @@ const until = (condition: () => boolean, timeoutMs: number): Promise<boolean> =>
 
 // The "service": starts the engine on disk, creates a table and a user through the access
 // patterns, reports the engine's processes, then idles until it is killed.
-// The run's compiled modules (test/support/build.global.ts): a tsx start cost twice the CPU.
+// The run's compiled modules (test/support/build.ts): a tsx start cost twice the CPU.
 const SERVICE = `
-import { startEmbeddedEngine } from '${compiledModule('engine/embedded.ts')}';
-import { createClients } from '${compiledModule('engine/client.ts')}';
-import { ensureTable } from '${compiledModule('admin/table.ts')}';
-import { createCursorCodec } from '${compiledModule('patterns/cursor.ts')}';
-import { createUser } from '${compiledModule('patterns/users.ts')}';
+import { startEmbeddedEngine } from '${await compiledModule('engine/embedded.ts')}';
+import { createClients } from '${await compiledModule('engine/client.ts')}';
+import { ensureTable } from '${await compiledModule('admin/table.ts')}';
+import { createCursorCodec } from '${await compiledModule('patterns/cursor.ts')}';
+import { createUser } from '${await compiledModule('patterns/users.ts')}';
 const engine = await startEmbeddedEngine({ dbPath: process.argv[1] });
 const { client, doc } = createClients({ endpoint: engine.endpoint, local: true });
 await ensureTable(client, 'crash');

@@ -73,8 +73,8 @@ describe('NODE_ENV=production', () => {
     expect(loadConfig({ NODE_ENV: 'production', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).engine).toBe('endpoint');
   });
 
-  it('stops `npm start` with one line, before any engine starts', () => {
-    const result = spawnSync(process.execPath, [compiledService()], {
+  it('stops `npm start` with one line, before any engine starts', async () => {
+    const result = spawnSync(process.execPath, [await compiledService()], {
       cwd: new URL('../..', import.meta.url).pathname,
       env: { PATH: process.env.PATH, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DATA_DIR: '/nonexistent/qp' },
       encoding: 'utf8',
@@ -90,7 +90,7 @@ describe('NODE_ENV=production', () => {
     const java = execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim();
     const dataDir = await mkdtemp(join(tmpdir(), 'qp-noisolation-'));
     try {
-      const result = spawnSync(process.execPath, [compiledService()], {
+      const result = spawnSync(process.execPath, [await compiledService()], {
         cwd: new URL('../..', import.meta.url).pathname,
         env: { PATH: '/nonexistent', JAVA_BIN: realpathSync(java), DATA_DIR: dataDir },
         encoding: 'utf8',

@@ -27,7 +27,7 @@ async function startInstance(): Promise<Api['call']> {
   const dir = await mkdtemp(join(tmpdir(), 'qp-instance-'));
   dirs.push(dir);
   const port = await freePort();
-  const child = spawn(process.execPath, [compiledService()], {
+  const child = spawn(process.execPath, [await compiledService()], {
     cwd: new URL('../..', import.meta.url).pathname,
     env: {
       PATH: process.env.PATH,
