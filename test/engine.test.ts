@@ -47,7 +47,7 @@ describe('embedded engine', () => {
     const dead = spawnSync('true').pid;
     const abandoned = join(tmpdir(), `${PRIVATE_PREFIX}${dead}-abandoned`);
     await mkdir(abandoned);
-    await writeFile(join(abandoned, 'engine-1.sock'), '');
+    await writeFile(join(abandoned, 'engine.sock'), '');
     const mine = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`${PRIVATE_PREFIX}${process.pid}-`));
     const before = mine();
     const engine = await startEmbeddedEngine();

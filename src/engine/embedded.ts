@@ -95,6 +95,7 @@ export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): 
   };
 
   let jvm: Jvm;
+  let socketPath: string | undefined;
   // A private directory (mode 0700) for the namespace relay's socket: removed on stop, and by
   // the next start if this process was killed before it could (owned-dirs.ts).
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
@@ -102,7 +103,8 @@ export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): 
     socketDir ??= await ownedDirectory(tmpdir(), PRIVATE_PREFIX);
     // One path for every JVM this engine runs (the relay replaces a dead one's socket file): the
     // clients given socketPath keep it across restarts, as the endpoint's clients keep the port.
-    return launchJvm({ java, dbPath: dir, isolation, socketPath: join(socketDir, ENGINE_SOCKET), startTimeoutMs });
+    socketPath ??= join(socketDir, ENGINE_SOCKET);
+    return launchJvm({ java, dbPath: dir, isolation, socketPath, startTimeoutMs });
   };
   // The template's schema comes from one engine run as isolated as the engine itself.
   const writeSchema = async (dir: string): Promise<void> => {
@@ -193,7 +195,7 @@ export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): 
       return jvm.pid;
     },
     dbPath,
-    socketPath: isolation.kind === 'namespace' && socketDir ? join(socketDir, ENGINE_SOCKET) : undefined,
+    socketPath: isolation.kind === 'namespace' ? socketPath : undefined,
     isolation: isolation.kind,
     get state() {
       return state;
