@@ -29,19 +29,27 @@ function buildOptions(): ts.ParsedCommandLine {
   return parsed;
 }
 
+type Sources = [file: string, text: string][];
+
+/** Every source file of the build with its text, read once for both the hash and the emit. */
+async function readSources(parsed: ts.ParsedCommandLine): Promise<Sources> {
+  const files = [...parsed.fileNames].sort();
+  return Promise.all(files.map(async (file): Promise<[string, string]> => [file, await readFile(file, 'utf8')]));
+}
+
 /** What the build is made from: every source file, the compiler options and the compiler. */
-async function inputsHash(parsed: ts.ParsedCommandLine): Promise<string> {
+function inputsHash(parsed: ts.ParsedCommandLine, sources: Sources): string {
   const hash = createHash('sha256').update(ts.version).update('\0').update(JSON.stringify(parsed.options)).update('\0');
-  for (const file of [...parsed.fileNames].sort()) hash.update(relative(ROOT, file)).update('\0').update(await readFile(file)).update('\0');
+  for (const [file, text] of sources) hash.update(relative(ROOT, file)).update('\0').update(text).update('\0');
   return hash.digest('hex').slice(0, 16);
 }
 
 /** Every source file emitted into `outDir` as tsc lays them out; throws on any diagnostic. */
-async function compile(parsed: ts.ParsedCommandLine, outDir: string): Promise<void> {
+async function compile(parsed: ts.ParsedCommandLine, sources: Sources, outDir: string): Promise<void> {
   const rootDir = join(ROOT, 'src');
-  for (const file of parsed.fileNames) {
+  for (const [file, text] of sources) {
     const out = join(outDir, relative(rootDir, file)).replace(/\.ts$/, '.js');
-    const { outputText, diagnostics } = ts.transpileModule(ts.sys.readFile(file) ?? '', {
+    const { outputText, diagnostics } = ts.transpileModule(text, {
       // The package is an ES module ("type": "module"), which transpileModule cannot look up: say so.
       compilerOptions: { ...parsed.options, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, sourceMap: false },
       fileName: file,
@@ -61,7 +69,8 @@ let built: Promise<string> | undefined;
 export function serviceBuild(): Promise<string> {
   built ??= (async () => {
     const parsed = buildOptions();
-    return cachedBuild(CACHE, await inputsHash(parsed), 'main.js', (dir) => compile(parsed, dir));
+    const sources = await readSources(parsed);
+    return cachedBuild(CACHE, inputsHash(parsed, sources), 'main.js', (dir) => compile(parsed, sources, dir));
   })();
   return built;
 }
