@@ -14,9 +14,10 @@ import * as dynamodb from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { observeCalls } from '../src/engine/observe.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, addInvertedIndex, assertTableReady, ensureTimeToLive, deleteTable } from '../src/admin/table.js';
+import { assertTableReady, deleteTable, ensureTable } from '../src/admin/table.js';
 import { imageForm, PNG_1x1, signUp, startApi, type Api } from './http/support.js';
 import { testClients, uniqueTableName } from './support/db.js';
+import { createTableInput } from '../src/schema/table.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -202,14 +203,18 @@ describe('the worker policy', () => {
 
 describe('the table-step policy', () => {
   it('grants exactly what `quick-photos table ensure` sends', async () => {
+    // `table ensure` itself (ensureTable), on a new table and on one older than the index, TTL,
+    // stream and derived table: between them, every step it can take.
     const { client } = testClients();
+    const [fresh, older] = [uniqueTableName('iam'), uniqueTableName('iam-old')];
+    const { StreamSpecification: _stream, ...withoutStream } = createTableInput(older);
+    await client.send(new dynamodb.CreateTableCommand(withoutStream));
+    await dynamodb.waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: older });
     const recorded = record(client);
-    const table = uniqueTableName('iam');
-    await createTable(client, table);
-    await addInvertedIndex(client, table);
-    await ensureTimeToLive(client, table);
+    await ensureTable(client, fresh);
+    await ensureTable(client, older);
     client.middlewareStack.remove('iamRecorder');
-    await deleteTable(client, table);
+    for (const table of [fresh, older]) await deleteTable(client, table);
     client.destroy();
     expect([...recorded].sort()).toEqual([...actionsOf('TableAdminPolicy')].sort());
   });

@@ -123,12 +123,27 @@ export async function createTableWithIndex(client: DynamoDBClient, tableName: st
   return { createdTable, createdIndex: createdTable || createdIndex };
 }
 
-/** Creates the table and its index when missing; what `npm start` and the tests run. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<{ createdTable: boolean; createdIndex: boolean }> {
+/** What `ensureTable` changed; every field false on a table that needed nothing. */
+export interface EnsuredTable {
+  createdTable: boolean;
+  createdIndex: boolean;
+  /** TTL turned on here for a table that existed without it (a new table gets it as it is created). */
+  ttlEnabled: boolean;
+  streamEnabled: boolean;
+  derivedCreated: boolean;
+}
+
+/**
+ * Whatever is missing: the table with its index, TTL on the sessions' expiry, the stream and the
+ * derived table. The one table step: `quick-photos table ensure` and a start with TABLE_CREATE=1
+ * run this same function (and the deployment's table policy is tested against it).
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<EnsuredTable> {
   const { createdTable, createdIndex } = await createTableWithIndex(client, tableName);
-  await ensureStream(client, tableName);
-  await ensureDerivedTable(client, tableName);
-  return { createdTable, createdIndex };
+  const ttlEnabled = await ensureTimeToLive(client, tableName);
+  const streamEnabled = await ensureStream(client, tableName);
+  const derivedCreated = await ensureDerivedTable(client, tableName);
+  return { createdTable, createdIndex, ttlEnabled, streamEnabled, derivedCreated };
 }
 
 /** Turns the stream on for a table created before feeds existed (new tables have it from CreateTable). */

@@ -2,7 +2,7 @@
 import { access, constants } from 'node:fs/promises';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { addInvertedIndex, createTable, createTableWithIndex, deleteTable, describeTable, ensureDerivedTable, ensureStream, ensureTimeToLive } from '../../admin/table.js';
+import { addInvertedIndex, createTable, deleteTable, describeTable, ensureDerivedTable, ensureTable } from '../../admin/table.js';
 import { TTL_ATTRIBUTE } from '../../schema/table.js';
 import { fileLines, loadItems, streamLines, type LoadProgress } from '../../admin/load.js';
 import { INVERTED_INDEX } from '../../schema/keys.js';
@@ -44,11 +44,7 @@ export function register(program: Command, ctx: CliContext): void {
       .description(`create whatever is missing: the table, ${INVERTED_INDEX} (waits until ACTIVE) TTL on ${TTL_ATTRIBUTE}, the stream and the derived table; the deployment step before the service starts`),
     ['table ensure', 'table ensure --table quick-photos-prod --endpoint https://dynamodb.eu-west-1.amazonaws.com'],
   ).action(async () => {
-    const client = await ctx.client();
-    const { createdTable: created, createdIndex: indexCreated } = await createTableWithIndex(client, ctx.table);
-    const ttlEnabled = await ensureTimeToLive(client, ctx.table);
-    const streamEnabled = await ensureStream(client, ctx.table);
-    const derivedCreated = await ensureDerivedTable(client, ctx.table);
+    const { createdTable: created, createdIndex: indexCreated, ttlEnabled, streamEnabled, derivedCreated } = await ensureTable(await ctx.client(), ctx.table);
     ctx.print({ table: ctx.table, created, indexCreated, ttlEnabled, streamEnabled, derivedCreated }, () => [
       created ? `Table ${ctx.table} created.` : `Table ${ctx.table} already exists.`,
       indexCreated ? `${INVERTED_INDEX} created and active.` : `${INVERTED_INDEX} already active.`,
