@@ -25,8 +25,16 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Wait for a condition (waitFor in test/support/wait.ts, expect.poll) or an event, never a fixed time.' }],
       'no-restricted-properties': ['error', { object: 'globalThis', property: 'setTimeout', message: 'Wait for a condition or an event, never a fixed time.' }],
       'no-restricted-imports': ['error', { paths: [{ name: 'node:timers/promises', message: 'Wait for a condition or an event, never a fixed time.' }] }],
-      // Playwright's own fixed pause.
-      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='waitForTimeout']", message: 'Wait for a condition or an event, never a fixed time.' }],
+      // Playwright's own fixed pause; and a short bound on a wait, which asserts speed ("shows
+      // within 3 s") on a machine whose speed the test does not own.
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='waitForTimeout']", message: 'Wait for a condition or an event, never a fixed time.' },
+        {
+          selector: "CallExpression[callee.property.name='waitFor'] Property[key.name='timeout'][value.value<5000]",
+          message: 'A short bound asserts speed: assert what must (not) happen (requests, reloads), and keep the context default.',
+        },
+      ],
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

@@ -67,6 +67,8 @@ async function reloadUntil(page: Page, target: () => Locator, timeoutMs = DERIVE
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
+      // A poll's interval, not a bound on speed: a miss reloads and looks again until the deadline.
+      // eslint-disable-next-line no-restricted-syntax
       await target().first().waitFor({ timeout: 1_000 });
       return;
     } catch (error) {
