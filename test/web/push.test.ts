@@ -7,6 +7,8 @@
  * so the opt-in is followed up to the permission request and the subscribe attempt, and sw.js's
  * `push` handler is driven by a synthetic PushEvent in the real service worker. Registration
  * and delivery of a real subscription are proven in test/push/ against a local push service.
+ * Showing the notification needs the full browser (the headless shell the other tests drive
+ * shows none): that test starts one of its own.
  */
 import webpush from 'web-push';
 import type { Browser, BrowserContext, Worker as ServiceWorker } from 'playwright-core';
@@ -30,8 +32,8 @@ afterAll(async () => {
   await api?.close();
 });
 
-async function signedIn(): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: api.url });
+async function signedIn(on: Browser = browser): Promise<BrowserContext> {
+  const context = await on.newContext({ baseURL: api.url });
   context.setDefaultTimeout(10_000);
   await context.grantPermissions(['notifications'], { origin: api.url });
   const stored = JSON.stringify({ username: session.username, accessToken: session.accessToken, refreshToken: session.refreshToken, accessExpiresAt: Date.now() + 10 * 60_000 });
@@ -69,7 +71,8 @@ describe('push in the web app', () => {
   });
 
   it("shows a pushed notification from the service worker, with the app's own link", async () => {
-    const context = await signedIn();
+    const full = await launchBrowser({ full: true });
+    const context = await signedIn(full);
     try {
       const page = await context.newPage();
       const registered = context.waitForEvent('serviceworker');
@@ -107,6 +110,7 @@ describe('push in the web app', () => {
         .toContainEqual({ title: 'Elsewhere', body: 'x', tag: 'other', url: '/activity' });
     } finally {
       await context.close();
+      await full.close();
     }
   });
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { inject } from 'vitest';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { CHROMIUM, CHROMIUM_LAUNCH, FULL_CHROMIUM_LAUNCH, packageOf } from '../support/chromium.js';
 import { ofThisWorker } from '../support/workers.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { startApi, testConfig, type Api, type Session } from '../http/support.js';
@@ -94,15 +94,19 @@ export async function scriptBytes(dir: string): Promise<number> {
 
 /**
  * A connection to this worker's Chromium (browser.global.ts): `close()` ends the connection and
- * the contexts made through it, not the browser. Without one, a browser of its own.
+ * the contexts made through it, not the browser. Without one, a browser of its own. `full`: a
+ * full Chromium of its own (test/support/chromium.ts), for what the headless shell cannot do.
  */
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Browser tests need Chromium at ${CHROMIUM}: apt-get install -y chromium (Debian), or set CHROMIUM_BIN.`);
+export async function launchBrowser(options: { full?: boolean } = {}): Promise<Browser> {
+  const launch = options.full ? FULL_CHROMIUM_LAUNCH : CHROMIUM_LAUNCH;
+  const path = launch.executablePath ?? CHROMIUM;
+  if (!existsSync(path)) {
+    const variable = options.full ? 'CHROMIUM_FULL_BIN' : 'CHROMIUM_BIN';
+    throw new Error(`Browser tests need Chromium at ${path}: apt-get install -y ${packageOf(path)} (Debian), or set ${variable}.`);
   }
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const endpoint = ofThisWorker(inject('browserEndpoints'));
-  return endpoint ? chromium.connect(endpoint, { timeout: 60_000 }) : chromium.launch(CHROMIUM_LAUNCH);
+  const endpoint = options.full ? undefined : ofThisWorker(inject('browserEndpoints'));
+  return endpoint ? chromium.connect(endpoint, { timeout: 60_000 }) : chromium.launch(launch);
 }
 
 /**
