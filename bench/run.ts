@@ -111,9 +111,10 @@ const loaderDb: Db = { doc: loader.patterns, table, cursors: createCursorCodec(e
 const readerNames = new Set(items.flatMap((item) => ('following' in item && item.following >= 10 ? [item.username] : [])).slice(0, QUICK ? 8 : 32));
 // Only the feed view, and only the readers' follows (each backfills the followed user's recent
 // photos into the reader's feed): the whole dataset's fan-out would take minutes.
-const feedOnly = buildViews(loaderDb, loadConfig(env).derived)
-  .filter((view) => view.name === 'feed')
-  .map((view) => ({ ...view, apply: (change: Change) => (change.kind.kind === 'friendship' && readerNames.has(change.kind.follower) ? view.apply(change) : Promise.resolve()) }));
+const feedOnly = (on: Db) =>
+  buildViews(on, loadConfig(env).derived)
+    .filter((view) => view.name === 'feed')
+    .map((view) => ({ ...view, apply: (change: Change) => (change.kind.kind === 'friendship' && readerNames.has(change.kind.follower) ? view.apply(change) : Promise.resolve()) }));
 await deriveLoaded(loaderDb, feedOnly);
 const tokens = createTokenService(env.JWT_SECRET!, 7200);
 const readers: Fixture['readers'] = [];

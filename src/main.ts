@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     // record from the stream: the worker then starts at the stream's end, with no backlog.
     const started = Date.now();
     // The sample never pushes, nor tells open streams: its activity is not news to anyone.
-    const applied = await deriveLoaded(db, buildViews(db, config.derived, { events: false }).filter((view) => view.name !== 'push'));
+    const applied = await deriveLoaded(db, (on) => buildViews(on, config.derived, { events: false }).filter((view) => view.name !== 'push'));
     await checkpointAtLatest(conn.client, db, config.derived);
     logger.info({ applied, ms: Date.now() - started }, 'sample data derived');
   }

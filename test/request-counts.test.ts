@@ -482,7 +482,7 @@ describe('feed and activity requests (the views derived the table first; it is n
     // The views' own code over the table's final state, several items at once: what the worker
     // builds from the stream (test/derived/initial.test.ts compares both), without its backlog.
     metrics.detach();
-    await deriveLoaded(db, buildViews(db, testConfig({ FEED_FANOUT_THRESHOLD: '10' }).derived));
+    await deriveLoaded(db, (on) => buildViews(on, testConfig({ FEED_FANOUT_THRESHOLD: '10' }).derived));
     metrics = attachMetrics(db.client);
   }, 180_000);
 
@@ -612,7 +612,7 @@ describe('feed page cost with 0, 1 and 25 big accounts followed', () => {
     await batchWrite(fdb, [...BIG, ...SMALL].flatMap((a, i) => [0, 1].map((k) => ({
       put: { ...Photo.encode({ username: a, timestamp: `2026-01-0${k + 1}T00:${String(i + 10).padStart(2, '0')}:00`, location: 'file:///p.png', reactions: { '+1': 0, smiley: 0, sunglasses: 0, heart: 0 } }) },
     }))));
-    await deriveLoaded(fdb, buildViews(fdb, testConfig({ FEED_FANOUT_THRESHOLD: '4' }).derived));
+    await deriveLoaded(fdb, (on) => buildViews(on, testConfig({ FEED_FANOUT_THRESHOLD: '4' }).derived));
     // A third party (fan1, followed by no reader) comments on every newest photo: each page's
     // previews are by someone the page does not read, summarized as the comment-summary view does.
     const { postComment } = await import('../src/patterns/index.js');

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await loadItems(db.doc, db.table, referenceSlice(REFERENCE_ITEMS));
   // Derived as `npm start` derives a load, by the views' own code (initial.test.ts: exactly what
   // the worker derives from the stream), without reading the stream back.
-  await deriveLoaded(db, buildViews(db, loadConfig({}).derived));
+  await deriveLoaded(db, (on) => buildViews(on, loadConfig({}).derived));
 }, 180_000);
 
 afterAll(async () => {

@@ -71,7 +71,7 @@ afterAll(async () => {
 
 describe('deriving a bulk load directly', () => {
   it('builds exactly what the worker builds from the stream, and leaves the worker no backlog', { timeout: 240_000 }, async () => {
-    const applied = await deriveLoaded(direct, buildViews(direct, settings, { events: false }));
+    const applied = await deriveLoaded(direct, (on) => buildViews(on, settings, { events: false }));
     expect(applied).toBeGreaterThan(100);
     expect(await checkpointAtLatest(direct.client, direct, settings)).toBeGreaterThan(0);
 

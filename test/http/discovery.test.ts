@@ -27,7 +27,7 @@ beforeAll(async () => {
   await createUser(api.db, { username: 'alyona', name: 'Алёна Петрова', email: 'ap@example.com', birthdate: '1990-01-01' });
   me = await signUp(api, 'searcher');
   // Derived as `npm start` derives a load: the views' own code over the table, not the stream's backlog.
-  await deriveLoaded(api.db, buildViews(api.db, testConfig().derived));
+  await deriveLoaded(api.db, (on) => buildViews(on, testConfig().derived));
   await checkpointAtLatest(api.db.client, api.db, testConfig().derived);
   metrics = attachMetrics(api.db.lean ?? api.db.client);
 }, 180_000);

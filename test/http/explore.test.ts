@@ -65,7 +65,7 @@ beforeAll(async () => {
   // The loaded data derived as `npm start` derives it (the views' own code, the stream's
   // checkpoints moved past it); the tests' later changes go through the stream worker.
   const settings = testConfig().derived;
-  await deriveLoaded(api.db, buildViews(api.db, settings));
+  await deriveLoaded(api.db, (on) => buildViews(on, settings));
   await checkpointAtLatest(api.db.client, api.db, settings);
   metrics = attachMetrics(api.db.lean ?? api.db.client);
 }, 180_000);

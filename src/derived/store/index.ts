@@ -12,3 +12,4 @@ export * from './cleanup.js';
 export * from './tags.js';
 export * from './events.js';
 export * from './push.js';
+export * from './coalesce.js';
