@@ -140,8 +140,9 @@ export interface EnsuredTable {
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<EnsuredTable> {
   const { createdTable, createdIndex } = await createTableWithIndex(client, tableName);
-  const ttlEnabled = await ensureTimeToLive(client, tableName);
-  const streamEnabled = await ensureStream(client, tableName);
+  // A table this call created has its TTL and its stream from its creation: no need to look.
+  const ttlEnabled = createdTable ? false : await ensureTimeToLive(client, tableName);
+  const streamEnabled = createdTable ? false : await ensureStream(client, tableName);
   const derivedCreated = await ensureDerivedTable(client, tableName);
   return { createdTable, createdIndex, ttlEnabled, streamEnabled, derivedCreated };
 }

@@ -28,6 +28,8 @@ describe('ensureTable on a missing table', () => {
       const counts = requestCounts(metrics.snapshot());
       expect(counts.CreateTable).toBe(2); // the table and its derived table
       expect(counts.UpdateTable).toBeUndefined();
+      // Its TTL and stream came with its creation: nothing looked up again.
+      expect(counts.DescribeTimeToLive).toBeUndefined();
     } finally {
       metrics.detach();
     }

@@ -16,15 +16,11 @@
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../../patterns/db.js';
-import { keyString, type ItemKey } from '../../schema/keys.js';
-import type { RawItem } from '../../schema/entity.js';
-import { batchWrite, BATCH_WRITE_LIMIT, WRITE_CONCURRENCY, type DerivedWrite } from './writes.js';
-import { derivedTableName } from '../../schema/table.js';
+import { keyString } from '../../schema/keys.js';
+import { batchWrite, BATCH_WRITE_LIMIT, derivedDb, WRITE_CONCURRENCY, type DerivedWrite, type WriteRequest } from './writes.js';
 
 /** Held writes that start a flush: one BatchWriteItem for each of the writer's senders. */
 const FLUSH_AT = BATCH_WRITE_LIMIT * WRITE_CONCURRENCY;
-
-type WriteRequest = { PutRequest?: { Item: RawItem }; DeleteRequest?: { Key: ItemKey } };
 
 export interface CoalescedWrites {
   /** `db` with its derived-table BatchWriteItem requests held back and coalesced. */
@@ -45,8 +41,8 @@ function tablesOf(input: unknown): string[] {
 }
 
 export function coalesceDerivedWrites(db: Db): CoalescedWrites {
-  const derivedTable = derivedTableName(db.table);
-  const direct = { ...db, table: derivedTable };
+  const direct = derivedDb(db);
+  const derivedTable = direct.table;
   const held = new Map<string, DerivedWrite>();
   let flushing: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | undefined;
@@ -69,8 +65,7 @@ export function coalesceDerivedWrites(db: Db): CoalescedWrites {
 
   function hold(requests: WriteRequest[]): Promise<void> | undefined {
     for (const request of requests) {
-      const write: DerivedWrite | undefined = request.PutRequest ? { put: request.PutRequest.Item } : request.DeleteRequest ? { delete: request.DeleteRequest.Key } : undefined;
-      if (!write) continue;
+      const write: DerivedWrite = 'PutRequest' in request ? { put: request.PutRequest.Item } : { delete: request.DeleteRequest.Key };
       const key = keyString('put' in write ? write.put : write.delete);
       held.delete(key);
       held.set(key, write);

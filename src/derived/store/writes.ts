@@ -23,7 +23,8 @@ const BATCH_ATTEMPTS = 10;
 /** BatchWriteItem requests in flight for one large fan-out. */
 export const WRITE_CONCURRENCY = 8;
 
-type WriteRequest = { PutRequest: { Item: RawItem } } | { DeleteRequest: { Key: ItemKey } };
+/** One item of a BatchWriteItem request, as the request carries it. */
+export type WriteRequest = { PutRequest: { Item: RawItem } } | { DeleteRequest: { Key: ItemKey } };
 
 /** A stream of writes: BatchWriteItem in chunks of 25, `concurrency` in flight without a pause between pages. */
 export interface BatchWriter {
