@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fileLines, loadItems } from '../src/admin/load.js';
 import { createLocalBlobStore } from '../src/blobs/index.js';
 import { attachMetrics, requestCounts, type Metrics } from '../src/engine/metrics.js';
+import { observeCalls } from '../src/engine/observe.js';
 import type { Db } from '../src/patterns/db.js';
 import { buildApp } from '../src/http/app.js';
 import {
@@ -361,6 +362,29 @@ describe('requests per HTTP call', () => {
     // The photo screen on it: each list's Query, then the same one batch, which also carries what decides both lists.
     expect(await requestsOfCall('GET', `/v1/photos/${photoId(me, own.timestamp)}?expand=reactions,comments`, 200)).toEqual({ BatchGetItem: 1, Query: 2 });
     expect(await requestsOfCall('GET', '/v1/blocks', 200)).toEqual({ Query: 1, GetItem: 1 });
+  });
+
+  it('a list only in your own partitions sends its session check beside its Query, not after the answer', async () => {
+    const events: string[] = [];
+    const stop = observeCalls(db.lean!, {
+      before: (operation, input) => (events.push(`sent ${operation}`), input),
+      after: (operation) => void events.push(`answered ${operation}`),
+    });
+    try {
+      for (const path of ['/v1/blocks', '/v1/follow-requests', '/v1/notices', `/v1/users/${me}/followers`, `/v1/users/${me}/following`]) {
+        events.length = 0;
+        expect((await call('GET', path, { token })).status, path).toBe(200);
+        // Both requests leave before either answers: the check costs no round trip of its own.
+        expect(events.slice(0, 2).sort(), path).toEqual(['sent GetItem', 'sent Query']);
+        expect(events.length, path).toBe(4);
+      }
+      // Another's list is not one's own: no check beside it (its guard's read checks).
+      events.length = 0;
+      expect((await call('GET', `/v1/users/${FOLLOWED_BY_MANY}/followers`, { token })).status).toBe(200);
+      expect(events.filter((e) => e.startsWith('sent'))).not.toContain('sent GetItem');
+    } finally {
+      stop();
+    }
   });
 
   it('blocks: one transaction after one read of the pair; a blocker\'s plain lists add one BatchGetItem to hide whom it blocked, its lists with profiles none', async () => {

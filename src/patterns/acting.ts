@@ -89,6 +89,15 @@ export function actingCheck(): SessionCheck | undefined {
   return store.getStore()?.check;
 }
 
+/**
+ * Whether `username` is the acting user and the request has checked (or is checking) its
+ * session: the User item exists, or the answer will be SESSION_ENDED.
+ */
+export function checkedAs(username: string): boolean {
+  const state = store.getStore();
+  return state !== undefined && state.session.username === username && state.check.checked;
+}
+
 /** The session of the current request, if any. */
 export function actingSession(): ActingSession | undefined {
   return store.getStore()?.session;

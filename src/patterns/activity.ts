@@ -11,7 +11,7 @@ import { Photo, User } from '../schema/entities/index.js';
 import { derivedKeys, derivedRanges, keyString, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { batchGet, call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
-import { ensureActingLive } from './session-check.js';
+import { besideSessionCheck } from './session-check.js';
 import type { CommentRefId } from '../schema/ids.js';
 import { listable, viewerState } from './viewer.js';
 
@@ -207,7 +207,7 @@ export async function markActivityRead(db: Db, user: string): Promise<void> {
   const table = derivedTableName(db.table);
   // The marker is on the derived table, where no acting condition can ride: an ended session
   // is refused by one read of the User item, made alongside the Query (src/patterns/session-check.ts).
-  const [newest] = await Promise.all([
+  const newest = await besideSessionCheck(db, () =>
     call(db, 'markActivityRead', () =>
       db.doc.send(
         new QueryCommand({
@@ -220,8 +220,7 @@ export async function markActivityRead(db: Db, user: string): Promise<void> {
         }),
       ),
     ),
-    ensureActingLive(db),
-  ]);
+  );
   const readUpTo: unknown = newest.Items?.[0]?.SK;
   if (typeof readUpTo !== 'string') return;
   try {

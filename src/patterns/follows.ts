@@ -11,6 +11,7 @@ import { safetyErrors } from './safety/errors.js';
 import { assertUserExists } from './users.js';
 import { ACTIVE_USER, activeFor, inactiveUser } from './guards.js';
 import { repairIf, setCounterIf, type Precondition, type TransactItem } from './repair.js';
+import { checkedAs } from './acting.js';
 
 /** A profile that failed the follow's condition only because it is private (not gone, not suspended). */
 function isPrivateAndActive(item: Record<string, unknown> | undefined): boolean {
@@ -153,7 +154,7 @@ export async function listFollowers(db: Db, username: string, page: PageRequest 
     page,
     Friendship.decode,
   );
-  if (result.items.length === 0 && page.cursor === undefined) await assertUserExists(db, username);
+  if (result.items.length === 0 && page.cursor === undefined && !checkedAs(username)) await assertUserExists(db, username);
   return result;
 }
 
@@ -172,7 +173,7 @@ export async function listFollowed(db: Db, username: string, page: PageRequest =
     page,
     Friendship.decode,
   );
-  if (result.items.length === 0 && page.cursor === undefined) await assertUserExists(db, username);
+  if (result.items.length === 0 && page.cursor === undefined && !checkedAs(username)) await assertUserExists(db, username);
   return result;
 }
 

@@ -25,6 +25,7 @@ import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
 import { hiddenFrom } from './safety/visibility.js';
 import { readPlan, viewerBlocksOf, viewerState, viewerStatePlan, type Plan, type Relation, type ViewerBlocks } from './viewer.js';
 import { assertActingLive } from './acting.js';
+import { besideSessionCheck } from './session-check.js';
 import { commentCountKeys, commentSummary, visiblePreviews, type CommentSummary } from './comment-counts.js';
 import { storedSummary } from './comment-summary.js';
 
@@ -139,16 +140,21 @@ const followed = (f: Friendship) => f.followedUser;
 const reactor = (r: Reaction) => r.reactingUser;
 const blocksOn = (viewer: string, username: string, blocks: ViewerBlocks | undefined) => (viewer === username ? NO_BLOCKS : blocks);
 
-/** Followers (Query `PK = USER#u AND begins_with(SK, #FRIEND#)`) the viewer may see. */
+/**
+ * Followers (Query `PK = USER#u AND begins_with(SK, #FRIEND#)`) the viewer may see. One's own
+ * list reads nothing else (a block ends the follows both ways): its session check goes beside.
+ */
 export async function listVisibleFollowers(db: Db, viewer: string, username: string, page: PageRequest = {}, blocks?: ViewerBlocks): Promise<Page<Friendship>> {
   const hide = blocksOn(viewer, username, blocks);
-  return visiblePage(page, (p) => listFollowers(db, username, p), (items) => unhidden(db, viewer, items, follower, hide));
+  const list = () => visiblePage(page, (p) => listFollowers(db, username, p), (items) => unhidden(db, viewer, items, follower, hide));
+  return viewer === username ? besideSessionCheck(db, list) : list();
 }
 
-/** Followed users (Query InvertedIndex `SK = #FRIEND#u`) the viewer may see. */
+/** Followed users (Query InvertedIndex `SK = #FRIEND#u`) the viewer may see; one's own as followers above. */
 export async function listVisibleFollowed(db: Db, viewer: string, username: string, page: PageRequest = {}, blocks?: ViewerBlocks): Promise<Page<Friendship>> {
   const hide = blocksOn(viewer, username, blocks);
-  return visiblePage(page, (p) => listFollowed(db, username, p), (items) => unhidden(db, viewer, items, followed, hide));
+  const list = () => visiblePage(page, (p) => listFollowed(db, username, p), (items) => unhidden(db, viewer, items, followed, hide));
+  return viewer === username ? besideSessionCheck(db, list) : list();
 }
 
 /** A photo's reactions (the lab's index Query) by users the viewer may see (a block keeps reactions: only one's own photo reads both ways). */

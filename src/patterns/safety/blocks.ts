@@ -17,6 +17,7 @@ import { safetyErrors } from './errors.js';
 import { setCounterIf, updateIfUnchanged } from '../repair.js';
 import { plainItem } from '../acting.js';
 import { storedNames } from '../viewer.js';
+import { besideSessionCheck } from '../session-check.js';
 
 export type { Block };
 
@@ -183,13 +184,15 @@ export async function findBlock(db: Db, blockerName: string, blockedName: string
 export async function listBlocks(db: Db, blockerName: string, page: PageRequest = {}): Promise<Page<Block>> {
   const blocker = assertUsername(blockerName, 'blocker');
   const range = ranges.blocksBy(blocker);
-  const { page: result } = await queryPage(
-    db,
-    'listBlocks',
-    `blocks:${blocker}`,
-    { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
-    page,
-    Block.decode,
+  const { page: result } = await besideSessionCheck(db, () =>
+    queryPage(
+      db,
+      'listBlocks',
+      `blocks:${blocker}`,
+      { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
+      page,
+      Block.decode,
+    ),
   );
   return result;
 }

@@ -18,6 +18,7 @@ import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from '../db.js';
 import { deletePhoto, getPhoto } from '../photos.js';
+import { besideSessionCheck } from '../session-check.js';
 
 const Reason = Type.String({ minLength: 1, maxLength: 500 });
 const reasonCheck = validator(Reason);
@@ -98,16 +99,18 @@ export async function takeDownComment(db: Db, ref: CommentRefId, reasonInput: un
 export async function listNotices(db: Db, ownerInput: string, page: PageRequest = {}): Promise<Page<Notice>> {
   const owner = assertUsername(ownerInput);
   const range = ranges.noticesOf(owner);
-  const { page: result } = await queryPage(
-    db,
-    'listNotices',
-    `notices:${owner}`,
-    { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
-    page,
-    (item) => {
-      const { photoId, commentId, reason, at } = NoticeItem.decode(item);
-      return { photoId, ...(commentId ? { commentId } : {}), reason, at };
-    },
+  const { page: result } = await besideSessionCheck(db, () =>
+    queryPage(
+      db,
+      'listNotices',
+      `notices:${owner}`,
+      { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
+      page,
+      (item) => {
+        const { photoId, commentId, reason, at } = NoticeItem.decode(item);
+        return { photoId, ...(commentId ? { commentId } : {}), reason, at };
+      },
+    ),
   );
   return result;
 }

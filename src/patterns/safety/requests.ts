@@ -17,6 +17,7 @@ import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from '../guards
 import { notBlocked } from './blocks.js';
 import { safetyErrors } from './errors.js';
 import { repairIf, type Precondition } from '../repair.js';
+import { besideSessionCheck } from '../session-check.js';
 
 export type { FollowRequest };
 
@@ -132,13 +133,15 @@ export async function findRequest(db: Db, requesterName: string, targetName: str
 export async function listRequests(db: Db, targetName: string, page: PageRequest = {}): Promise<Page<FollowRequest>> {
   const target = assertUsername(targetName);
   const range = ranges.requestsTo(target);
-  const { page: result } = await queryPage(
-    db,
-    'listRequests',
-    `requests:${target}`,
-    { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
-    page,
-    FollowRequest.decode,
+  const { page: result } = await besideSessionCheck(db, () =>
+    queryPage(
+      db,
+      'listRequests',
+      `requests:${target}`,
+      { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
+      page,
+      FollowRequest.decode,
+    ),
   );
   return result;
 }
