@@ -10,7 +10,7 @@ import type { RawItem } from '../schema/entity.js';
 import { Photo, User } from '../schema/entities/index.js';
 import { derivedKeys, derivedRanges, keyString, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
-import { batchGet, call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, inPrefix, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { besideSessionCheck } from './session-check.js';
 import type { CommentRefId } from '../schema/ids.js';
 import { listable, viewerState } from './viewer.js';
@@ -83,7 +83,7 @@ export async function getActivity(db: Db, user: string, page: ActivityPageReques
       `activity:${user}`,
       // `after`: oldest first from just past that key (a stream catching up), else newest first.
       page.after === undefined
-        ? { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix }, ScanIndexForward: false }
+        ? { ...inPrefix(range), ScanIndexForward: false }
         : { KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to', ExpressionAttributeValues: { ':pk': range.pk, ':from': page.after === '' ? range.prefix : `${page.after}\u0000`, ':to': `${range.prefix.slice(0, -1)}$` } },
       page,
       (item) => item,

@@ -227,6 +227,11 @@ export async function* paginate<C extends PagedCommand>(
   } while (start);
 }
 
+/** The key condition of a prefix range (`ranges` in src/schema/keys.ts): `PK = :pk AND begins_with(SK, :prefix)`. */
+export function inPrefix(range: { pk: string; prefix: string }): Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'> {
+  return { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } };
+}
+
 /**
  * One page of a list for a client: the first page of `paginate`, asked for `limit + 1` items
  * so that `nextCursor` is issued only when another item really exists (no empty last page),

@@ -5,7 +5,7 @@ import { assertUsername } from '../schema/entities.js';
 import { Friendship, User } from '../schema/entities/index.js';
 import { classifyKey, INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
-import { batchGet, call, mapPage, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, inPrefix, mapPage, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
 import { assertUserExists } from './users.js';
@@ -140,7 +140,7 @@ export async function findFriendship(db: Db, followerName: string, followedName:
 /** A user's followers: `PK = USER#u AND begins_with(SK, #FRIEND#)` on the main table. */
 function followersQuery(username: string) {
   const range = ranges.followersOf(username);
-  return { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } };
+  return inPrefix(range);
 }
 
 /** Followers: Query on the main table, `PK = USER#u AND begins_with(SK, #FRIEND#)`. */

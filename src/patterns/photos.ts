@@ -6,7 +6,7 @@ import type { RawItem } from '../schema/entity.js';
 import { Photo, Reaction } from '../schema/entities/index.js';
 import { classifyKey, keys, ranges } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
-import { backoff, call, isConditionFailure, pageOf, paginate, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
+import { backoff, call, inPrefix, isConditionFailure, pageOf, paginate, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from './db.js';
 import { activeUserCheck, deletingUserCheck, existingUserCheck, inactiveUser } from './guards.js';
 import { assertUserExists } from './users.js';
 import { sweepConversation } from './comment-deletion.js';
@@ -63,7 +63,7 @@ export async function getPhoto(db: Db, owner: string, timestamp: string): Promis
 /** A user's photos, newest first: `PK = USER#u AND begins_with(SK, PHOTO#u#)`, descending. */
 function recentPhotosQuery(username: string) {
   const range = ranges.photosOf(username);
-  return { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix }, ScanIndexForward: false };
+  return { ...inPrefix(range), ScanIndexForward: false };
 }
 
 /**

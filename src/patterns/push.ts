@@ -16,7 +16,7 @@ import { PushDevice, PushPreferences } from '../schema/entities/index.js';
 import { assertUsername } from '../schema/entities.js';
 import { keyString, keys, ranges, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
-import { batchGet, call, paginate, transact, type Db } from './db.js';
+import { batchGet, call, inPrefix, paginate, transact, type Db } from './db.js';
 import { listable, viewerState } from './viewer.js';
 
 export type PushDeviceInput =
@@ -82,7 +82,7 @@ const toDevice = (item: RawItem): StoredDevice => {
 /** Query `PK = ACCOUNT#u AND begins_with(SK, PUSH#)`: the devices and the preferences in one request (at most ~21 items). */
 export async function pushStateOf(db: Db, username: string): Promise<{ devices: StoredDevice[]; kinds: Record<string, boolean> }> {
   const range = ranges.pushOf(username);
-  const input = { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix }, ConsistentRead: true };
+  const input = { ...inPrefix(range), ConsistentRead: true };
   const devices: StoredDevice[] = [];
   let kinds: Record<string, boolean> = {};
   for await (const { Items: items } of paginate(db, 'pushStateOf', QueryCommand, input)) {

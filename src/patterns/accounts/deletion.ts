@@ -25,7 +25,7 @@ import { assertUsername, REACTION_TYPES, type ReactionType } from '../../schema/
 import type { User } from '../../schema/entities/index.js';
 import { Photo } from '../../schema/entities/index.js';
 import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
-import { backoff, call, paginate, RETRY, transact, type Db } from '../db.js';
+import { backoff, call, inPrefix, paginate, RETRY, transact, type Db } from '../db.js';
 import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../guards.js';
 import { deleteUploadSlot, openUploads, type UploadSlot } from '../media.js';
 import { deletePhoto } from '../photos.js';
@@ -323,7 +323,7 @@ async function deleteFollowing(db: Db, username: string, step: Step): Promise<vo
 async function deleteFollowers(db: Db, username: string, step: Step): Promise<void> {
   const range = ranges.followersOf(username);
   await deleteFriendships(db, username, step, 'followers', async () => {
-    const items = await page(db, { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } }, PAIR_CHUNK);
+    const items = await page(db, inPrefix(range), PAIR_CHUNK);
     return items.map((item) => ({ followed: username, follower: String(item.followingUser) }));
   });
 }
@@ -336,7 +336,7 @@ async function deleteFollowers(db: Db, username: string, step: Step): Promise<vo
 async function deletePhotos(db: Db, username: string, options: DeletionOptions, count: () => void): Promise<void> {
   const range = ranges.photosOf(username);
   for (;;) {
-    const items = await page(db, { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } }, PHOTO_CHUNK);
+    const items = await page(db, inPrefix(range), PHOTO_CHUNK);
     if (items.length === 0) return;
     for (const item of items) {
       count();

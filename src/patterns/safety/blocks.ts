@@ -11,7 +11,7 @@ import { assertUsername } from '../../schema/entities.js';
 import { Block } from '../../schema/entities/index.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
-import { backoff, batchGet, call, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { backoff, batchGet, call, inPrefix, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { ACTIVE_USER, activeFor, inactiveUser } from '../guards.js';
 import { safetyErrors } from './errors.js';
 import { setCounterIf, updateIfUnchanged } from '../repair.js';
@@ -183,18 +183,8 @@ export async function findBlock(db: Db, blockerName: string, blockedName: string
 /** The users `blocker` blocked, by name: Query `PK = BLOCK#u AND begins_with(SK, BLOCKED#)`. */
 export async function listBlocks(db: Db, blockerName: string, page: PageRequest = {}): Promise<Page<Block>> {
   const blocker = assertUsername(blockerName, 'blocker');
-  const range = ranges.blocksBy(blocker);
-  const { page: result } = await besideSessionCheck(db, () =>
-    queryPage(
-      db,
-      'listBlocks',
-      `blocks:${blocker}`,
-      { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
-      page,
-      Block.decode,
-    ),
-  );
-  return result;
+  const read = () => queryPage(db, 'listBlocks', `blocks:${blocker}`, inPrefix(ranges.blocksBy(blocker)), page, Block.decode);
+  return (await besideSessionCheck(db, read)).page;
 }
 
 /**

@@ -16,7 +16,8 @@ import { getComment } from '../comments.js';
 import { deleteComment } from '../comment-deletion.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
-import { call, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from '../db.js';
+import { call, inPrefix, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from '../db.js';
+import type { RawItem } from '../../schema/entity.js';
 import { deletePhoto, getPhoto } from '../photos.js';
 import { besideSessionCheck } from '../session-check.js';
 
@@ -98,19 +99,10 @@ export async function takeDownComment(db: Db, ref: CommentRefId, reasonInput: un
 /** A user's takedown notices, oldest first: Query `PK = NOTICE#u AND begins_with(SK, TAKEDOWN#)`. */
 export async function listNotices(db: Db, ownerInput: string, page: PageRequest = {}): Promise<Page<Notice>> {
   const owner = assertUsername(ownerInput);
-  const range = ranges.noticesOf(owner);
-  const { page: result } = await besideSessionCheck(db, () =>
-    queryPage(
-      db,
-      'listNotices',
-      `notices:${owner}`,
-      { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
-      page,
-      (item) => {
-        const { photoId, commentId, reason, at } = NoticeItem.decode(item);
-        return { photoId, ...(commentId ? { commentId } : {}), reason, at };
-      },
-    ),
-  );
-  return result;
+  const notice = (item: RawItem): Notice => {
+    const { photoId, commentId, reason, at } = NoticeItem.decode(item);
+    return { photoId, ...(commentId ? { commentId } : {}), reason, at };
+  };
+  const read = () => queryPage(db, 'listNotices', `notices:${owner}`, inPrefix(ranges.noticesOf(owner)), page, notice);
+  return (await besideSessionCheck(db, read)).page;
 }

@@ -11,7 +11,7 @@ import type { Friendship } from '../../schema/entities/index.js';
 import { FollowRequest } from '../../schema/entities/index.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
-import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { call, inPrefix, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { followUser } from '../follows.js';
 import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from '../guards.js';
 import { notBlocked } from './blocks.js';
@@ -132,18 +132,8 @@ export async function findRequest(db: Db, requesterName: string, targetName: str
 /** Incoming requests, by requester name: Query `PK = FOLLOWREQ#u AND begins_with(SK, REQUESTER#)`. */
 export async function listRequests(db: Db, targetName: string, page: PageRequest = {}): Promise<Page<FollowRequest>> {
   const target = assertUsername(targetName);
-  const range = ranges.requestsTo(target);
-  const { page: result } = await besideSessionCheck(db, () =>
-    queryPage(
-      db,
-      'listRequests',
-      `requests:${target}`,
-      { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } },
-      page,
-      FollowRequest.decode,
-    ),
-  );
-  return result;
+  const read = () => queryPage(db, 'listRequests', `requests:${target}`, inPrefix(ranges.requestsTo(target)), page, FollowRequest.decode);
+  return (await besideSessionCheck(db, read)).page;
 }
 
 /** How many pending requests one call to go public approves before answering; the rest stay pending. */
