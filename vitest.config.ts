@@ -17,20 +17,22 @@ function filesNeedingMissingReference(): string[] {
   return files;
 }
 
+/**
+ * Files whose image processes run at SCHED_IDLE or nice 19 and wait for them: on two cores
+ * saturated by the other files, such a process gets next to no CPU (its weight is 3 or 15
+ * against 1,024), so their wait depended on the machine. They run last, on their own, when
+ * the cores are free, as a second group (`sequence.groupOrder`).
+ */
+const QUIET_FILES = ['test/media/isolated.test.ts', 'test/media/store-in-process.test.ts'];
+const excluded = ['**/node_modules/**', ...filesNeedingMissingReference()];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', ...filesNeedingMissingReference()],
-    // Files run side by side, each worker on a DynamoDB Local of its own (engine.global.ts);
-    // each file isolates itself further with tables, buckets and directories of its own.
-    // A Chromium per worker (browser.global.ts): browser test files connect to theirs.
-    globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts', 'test/support/web.global.ts', 'test/support/browser.global.ts'],
     pool: 'forks',
     // A worker loads the module graph (SDK, Fastify, sharp) once, not once per file: files share
     // no state through modules (each builds its own app, table, bucket and directories), and
     // loading it again for each file cost more than a third of the run.
     isolate: false,
-    maxWorkers: TEST_WORKERS,
     // Generous: on 2 shared cores a whole-suite run slows single tests several-fold.
     testTimeout: 60_000,
     hookTimeout: 60_000,
@@ -43,5 +45,32 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     // TEST_CPU_LOG=<file>: each file's worker CPU, one line a file (test/support/cpu-per-file.ts).
     setupFiles: process.env.TEST_CPU_LOG ? ['test/support/cpu-per-file.ts'] : [],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts'],
+          exclude: [...excluded, ...QUIET_FILES],
+          // Files run side by side, each worker on a DynamoDB Local of its own (engine.global.ts);
+          // each file isolates itself further with tables, buckets and directories of its own.
+          // A Chromium per worker (browser.global.ts): browser test files connect to theirs.
+          globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts', 'test/support/web.global.ts', 'test/support/browser.global.ts'],
+          maxWorkers: TEST_WORKERS,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'quiet',
+          include: QUIET_FILES,
+          exclude: excluded,
+          globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts'],
+          maxWorkers: Math.min(2, TEST_WORKERS),
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -1,12 +1,11 @@
 /**
- * Starts the run's DynamoDB Local engines, in memory: one per vitest worker, so that the
+ * Starts the run's DynamoDB Local engines, in memory: one per worker of the project, so that the
  * files running side by side never queue behind each other's transactions (DynamoDB Local
  * applies transactions one at a time). DYNAMODB_ENDPOINT names an engine already running
  * instead: then every worker shares it.
  */
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
-import { TEST_WORKERS } from './workers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,7 +30,7 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('dynamodbSockets', []);
     return;
   }
-  const started = await Promise.allSettled(Array.from({ length: TEST_WORKERS }, () => startEmbeddedEngine({ startTimeoutMs: START_TIMEOUT_MS })));
+  const started = await Promise.allSettled(Array.from({ length: project.config.maxWorkers }, () => startEmbeddedEngine({ startTimeoutMs: START_TIMEOUT_MS })));
   engines = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
