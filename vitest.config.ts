@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import LongFirstSequencer from './test/support/sequencer.js';
 import { TEST_WORKERS } from './test/support/workers.js';
 
 /**
@@ -45,6 +46,8 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     // TEST_CPU_LOG=<file>: each file's worker CPU, one line a file (test/support/cpu-per-file.ts).
     setupFiles: process.env.TEST_CPU_LOG ? ['test/support/cpu-per-file.ts'] : [],
+    // Long files first, also on a fresh clone, which has no recorded durations (test/support/sequencer.ts).
+    sequence: { sequencer: LongFirstSequencer },
     projects: [
       {
         extends: true,
