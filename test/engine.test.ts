@@ -42,7 +42,7 @@ describe('embedded engine', () => {
     // Two JVM starts: on a loaded 2-core machine each can take well over ten seconds.
   }, 120_000);
 
-  it("keeps its private directory until it stops, and removes those a killed process left behind", async () => {
+  it("keeps its private directory, with the JVM's temporary files, until it stops, and removes those a killed process left behind", async () => {
     // A directory as a process killed with SIGKILL leaves it: its owner's pid is gone.
     const dead = spawnSync('true').pid;
     const abandoned = join(tmpdir(), `${PRIVATE_PREFIX}${dead}-abandoned`);
@@ -55,6 +55,12 @@ describe('embedded engine', () => {
       expect(existsSync(abandoned)).toBe(false);
       const own = mine().filter((name) => !before.includes(name));
       expect(own).toHaveLength(1);
+      // The native library the JVM unpacks at its first table access (and leaves behind when
+      // killed) is in there.
+      const clients = createClients({ endpoint: engine.endpoint, local: true });
+      await clients.client.send(new ListTablesCommand({}));
+      clients.client.destroy();
+      expect(readdirSync(join(tmpdir(), own[0]!)).filter((name) => name.endsWith('.so'))).toHaveLength(1);
       await engine.stop();
       expect(existsSync(join(tmpdir(), own[0]!))).toBe(false);
     } finally {

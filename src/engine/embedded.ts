@@ -96,15 +96,16 @@ export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): 
 
   let jvm: Jvm;
   let socketPath: string | undefined;
-  // A private directory (mode 0700) for the namespace relay's socket: removed on stop, and by
-  // the next start if this process was killed before it could (owned-dirs.ts).
+  // A private directory (mode 0700) for the namespace relay's socket and the JVM's temporary
+  // files: removed on stop, and by the next start if this process was killed before it could
+  // (owned-dirs.ts).
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const launchOn = async (dir: string | undefined): Promise<Jvm> => {
     socketDir ??= await ownedDirectory(tmpdir(), PRIVATE_PREFIX);
     // One path for every JVM this engine runs (the relay replaces a dead one's socket file): the
     // clients given socketPath keep it across restarts, as the endpoint's clients keep the port.
     socketPath ??= join(socketDir, ENGINE_SOCKET);
-    return launchJvm({ java, dbPath: dir, isolation, socketPath, startTimeoutMs });
+    return launchJvm({ java, dbPath: dir, isolation, socketPath, tmpDir: socketDir, startTimeoutMs });
   };
   // The template's schema comes from one engine run as isolated as the engine itself.
   const writeSchema = async (dir: string): Promise<void> => {
