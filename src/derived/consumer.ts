@@ -18,7 +18,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { eachLimited } from '../limit.js';
 import type { Db } from '../patterns/db.js';
-import { ApplyAborted, applyChange, untilDone, type DerivedView } from './apply.js';
+import { ApplyAborted, untilDone, type DerivedView } from './apply.js';
+import { applyToViews } from './apply-views.js';
 import { Foreground, Lane } from './lane.js';
 import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease } from './store/index.js';
 import { writeDeadLetter } from './dead-letters.js';
@@ -361,32 +362,29 @@ export class StreamConsumer {
     const stop = () => this.stopping || lane.aborted;
     const started = Date.now();
     const viewTimes: Record<string, number> = {};
-    for (const view of this.views) {
-      const viewStart = Date.now();
-      const outcome = await applyChange(view, change, {
-        shouldStop: stop,
-        detach,
-        ...(this.options.fanoutYields === false ? {} : { priority: this.foreground }),
-        onRetry: async (error) => {
-          this.lastError = `${view.name}: ${error instanceof Error ? error.message : String(error)}`;
-          this.deps.logger?.warn({ err: error, view: view.name, shardId, sequenceNumber: change.sequenceNumber }, 'stream record not applied yet; retrying');
-          // Never apply a record under a lease that may have passed to another worker.
-          const renewed = await untilDone(
-            () => this.lease(stream, shardId),
-            stop,
-            (renewal) => this.deps.logger?.warn({ err: renewal, shardId }, 'shard lease not renewed yet; retrying'),
-          );
-          if (renewed !== held) throw new ApplyAborted('shard lease lost');
-        },
-      });
-      if (!outcome.applied) {
-        this.deps.logger?.error({ err: outcome.error, view: view.name, sequenceNumber: change.sequenceNumber }, 'stream record set aside (dead letter)');
-        await untilDone(() => writeDeadLetter(this.deps.derived, view.name, change, outcome.error), stop);
-        this.deadLetters.set(view.name, (this.deadLetters.get(view.name) ?? 0) + 1);
-      }
-      this.processed.set(view.name, (this.processed.get(view.name) ?? 0) + 1);
-      viewTimes[view.name] = Date.now() - viewStart;
-    }
+    await applyToViews(this.views, change, {
+      derived: this.deps.derived,
+      logger: this.deps.logger,
+      logContext: { shardId },
+      shouldStop: stop,
+      detach,
+      ...(this.options.fanoutYields === false ? {} : { priority: this.foreground }),
+      onRetry: async (view, error) => {
+        this.lastError = `${view.name}: ${error instanceof Error ? error.message : String(error)}`;
+        // Never apply a record under a lease that may have passed to another worker.
+        const renewed = await untilDone(
+          () => this.lease(stream, shardId),
+          stop,
+          (renewal) => this.deps.logger?.warn({ err: renewal, shardId }, 'shard lease not renewed yet; retrying'),
+        );
+        if (renewed !== held) throw new ApplyAborted('shard lease lost');
+      },
+      onView: (view, outcome, ms) => {
+        if (!outcome.applied) this.deadLetters.set(view.name, (this.deadLetters.get(view.name) ?? 0) + 1);
+        this.processed.set(view.name, (this.processed.get(view.name) ?? 0) + 1);
+        viewTimes[view.name] = ms;
+      },
+    });
     lane.applied++;
     const read = this.readTimes.get(record);
     if (read) this.deps.onApplied?.(record, { ...read, started, applied: Date.now(), views: viewTimes });

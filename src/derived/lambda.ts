@@ -2,7 +2,7 @@
  * The derived views as an AWS Lambda function behind an event source mapping on the table's
  * stream (deploy/quick-photos.cloudformation.json): Lambda holds the shard leases and the
  * checkpoints, and this handler applies each record to every view in order with the same code
- * as the self-hosted worker (apply.ts). Built to dist/derived/lambda.js; handler `handler`.
+ * as the self-hosted worker (apply-views.ts). Built to dist/derived/lambda.js; handler `handler`.
  *
  * ReportBatchItemFailures: records are applied one at a time in stream order; once one fails,
  * it and every later record of the batch are reported, so Lambda retries from it and nothing
@@ -17,8 +17,8 @@ import { loadConfig } from '../config.js';
 import { createClients } from '../engine/client.js';
 import { createCursorCodec } from '../patterns/cursor.js';
 import type { Db } from '../patterns/db.js';
-import { ApplyAborted, applyChange, untilDone, type DerivedView } from './apply.js';
-import { writeDeadLetter } from './dead-letters.js';
+import { ApplyAborted, type DerivedView } from './apply.js';
+import { applyToViews } from './apply-views.js';
 import { toChange, type Change } from './records.js';
 import { derivedDb } from './store/index.js';
 import { buildViews } from './worker.js';
@@ -58,16 +58,7 @@ export function createStreamHandler(options: StreamHandlerOptions): (event: Dyna
       try {
         const change = changeOf(record);
         if (!change) return;
-        for (const view of options.views) {
-          const outcome = await applyChange(view, change, {
-            shouldStop: outOfTime,
-            onRetry: (error) => options.logger?.warn({ err: error, view: view.name, sequenceNumber: change.sequenceNumber }, 'stream record not applied yet; retrying'),
-          });
-          if (!outcome.applied) {
-            options.logger?.error({ err: outcome.error, view: view.name, sequenceNumber: change.sequenceNumber }, 'stream record set aside (dead letter)');
-            await untilDone(() => writeDeadLetter(derived, view.name, change, outcome.error), outOfTime);
-          }
-        }
+        await applyToViews(options.views, change, { derived, logger: options.logger, shouldStop: outOfTime });
       } catch (error) {
         failed = true;
         throw error instanceof ApplyAborted ? new Error('out of time: the record is left to the next delivery') : error;
