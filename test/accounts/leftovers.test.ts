@@ -8,6 +8,7 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTable } from '../../src/admin/doctor.js';
+import { auditDerived } from '../../src/admin/doctor-derived.js';
 import { repairAccountProblem, type AccountProblem } from '../../src/admin/doctor-accounts.js';
 import { auditSafetyOnce } from '../../src/admin/safety-doctor.js';
 import { createLocalBlobStore, deletePhotoFiles, deleteUserFiles } from '../../src/blobs/index.js';
@@ -55,7 +56,14 @@ describe('account deletion', () => {
     await takeDownPhoto(api.db, 'oldname', (photo.body.timestamp as string).replace(/Z$/, ''), 'spam');
     // What the stream worker would have made for the account (the worker does not run here).
     const derived = derivedTableName(api.db.table);
-    const planted = [derivedKeys.activityState('oldname'), derivedKeys.followActivity('oldname', '2026-01-01T00:00:00', 'stranger'), derivedKeys.feedEntry('oldname', 'privy', '2026-01-01T00:00:00')];
+    const planted = [
+      derivedKeys.activityState('oldname'),
+      derivedKeys.followActivity('oldname', '2026-01-01T00:00:00', 'stranger'),
+      derivedKeys.feedEntry('oldname', 'privy', '2026-01-01T00:00:00'),
+      derivedKeys.feedBigAuthors('oldname'),
+      // Its newest photo times, kept while it had a big author's followers (its photos' deletions leave it once it has none).
+      derivedKeys.recentPhotos('oldname'),
+    ];
     for (const key of planted) await api.db.doc.send(new PutCommand({ TableName: derived, Item: { ...key, author: 'privy' } }));
 
     expect((await api.call('DELETE', '/v1/me', { ...as(old), json: { password: profile('oldname').password } })).status).toBe(202);
@@ -205,6 +213,20 @@ describe('doctor', () => {
     const fixed = await auditTable(api.db.doc, table, { fix: true });
     expect(fixed.remaining?.filter((p) => p.type === 'orphan-named-item')).toEqual([]);
     for (const item of planted) expect(await exists(table, keyOf(item))).toBe(false);
+  });
+
+  it('finds and removes what the derived table keeps for an account that does not exist: read marker, followed big authors, newest photos', async () => {
+    const derived = derivedTableName(api.db.table);
+    const planted = [
+      { ...derivedKeys.activityState('ghost'), readUpTo: '2026-01-01T00:00:00' },
+      { ...derivedKeys.feedBigAuthors('ghost'), 'big:stranger': true },
+      { ...derivedKeys.recentPhotos('ghost'), author: 'ghost', timestamps: ['2026-01-01T00:00:00'] },
+    ];
+    for (const item of planted) await api.db.doc.send(new PutCommand({ TableName: derived, Item: item }));
+    const ofGhost = (report: Awaited<ReturnType<typeof auditDerived>>) => report.problems.filter((p) => p.key.PK.endsWith('#ghost')).map((p) => `${p.key.PK} ${p.key.SK}`).sort();
+    expect(ofGhost(await auditDerived(api.db))).toEqual(planted.map((i) => `${i.PK} ${i.SK}`).sort());
+    await auditDerived(api.db, { fix: true });
+    for (const item of planted) expect(await exists(derived, { PK: item.PK, SK: item.SK })).toBe(false);
   });
 
   it('repairs only what it read: an account of that name made since then keeps its item', async () => {
