@@ -160,4 +160,32 @@ describe('doctor', () => {
     const run = await runCli(db.table, ['doctor']);
     expect(run.out).not.toContain('comment');
   });
+
+  it('finds the comments, replies and likes of an account that does not exist, and removes them with every count exact', async () => {
+    await user('vanished');
+    const photo = await uploadPhoto(db, { username: 'host', location: 'file:///v.png' });
+    const top = await post('stays', photo, 'still here');
+    const theirs = await post('vanished', photo, 'about to vanish');
+    await post('vanished', photo, 'a reply of theirs', top);
+    await post('stays', photo, 'a reply to them', theirs);
+    await likeComment(db, 'vanished', top);
+    await replayStream(db, [commentSummaryView({ db, derived: derivedDb(db), settings: loadConfig({}).derived })]);
+    expect((await auditComments(db.doc, db.table)).problems).toEqual([]);
+    // The account is gone and its comment items are not (a restore, a lost job): its name may be taken again.
+    await db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.user('vanished') }));
+
+    const found = await auditComments(db.doc, db.table);
+    expect(found.problems.filter((p) => p.type === 'orphan-comment-item').map((p) => (p.type === 'orphan-comment-item' ? p.reason : ''))).toEqual([
+      'its author vanished does not exist',
+      'its author vanished does not exist',
+      'its liker vanished does not exist',
+    ]);
+    const fixed = await auditComments(db.doc, db.table, { fix: true });
+    expect(fixed.remaining).toEqual([]);
+    expect(await partition(commentRanges.byAuthor('vanished').pk)).toEqual([]);
+    expect(await partition(commentRanges.likesBy('vanished').pk)).toEqual([]);
+    // Left: the comment of the one who stays, with no reply or like counted.
+    expect(await count(photo)).toBe(1);
+    expect(await getComment(db, top)).toMatchObject({ replyCount: 0, likeCount: 0 });
+  });
 });

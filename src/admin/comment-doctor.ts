@@ -7,8 +7,9 @@
  *    mismatch is either that lag or a lost write (repair: the view's own write, from a
  *    consistent read of the shards, conditional on the photo existing);
  *  - no comment, reply or shard outlives its photo, no reply its parent, no ref or like its
- *    comment (repair: delete it, conditioned on what it lacks still being absent; a comment's
- *    ref and likes follow on the next round).
+ *    comment, no comment or reply its author and no like its liker (a later account of the name
+ *    would own them) (repair: delete it, conditioned on what it lacks still being absent; a
+ *    comment's ref, replies and likes follow on the next rounds, then its counts).
  * Every repair is conditional on what the audit read; the re-audit says what is left.
  */
 import type { DocClient } from '../engine/doc-client.js';
@@ -54,12 +55,15 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
   const comments = new Map<string, { key: ItemKey; comment: Comment; replies: number; likes: number }>();
   const shards = new Map<string, { owner: string; timestamp: string; stored: (number | undefined)[] }>();
   const refs: { key: ItemKey; comment: ItemKey }[] = [];
-  const likes: { key: ItemKey; comment: ItemKey }[] = [];
+  const likes: { key: ItemKey; comment: ItemKey; liker: string }[] = [];
+  /** Every account there is (one being deleted too: its job removes its comments itself). */
+  const users = new Set<string>();
   /** Users whose previews show on list pages (`authorOpen`): what each stored preview should say. */
   const open = new Set<string>();
   const onItem = (item: RawItem) => {
     const key = { PK: String(item.PK), SK: String(item.SK) };
     const kind = classifyKey(key);
+    if (kind.kind === 'user') users.add(kind.username);
     if (kind.kind === 'user' && authorOpen(item)) open.add(kind.username);
     if (kind.kind === 'photo') {
       photos.add(keyString(key));
@@ -74,7 +78,10 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
       shards.set(photoId, entry);
       shardItems.set(photoId, [...(shardItems.get(photoId) ?? []), item]);
     } else if (CommentRef.is(item)) refs.push({ key, comment: commentKey(CommentRef.decode(item)) });
-    else if (CommentLike.is(item)) likes.push({ key, comment: commentKey(CommentLike.decode(item)) });
+    else if (CommentLike.is(item)) {
+      const like = CommentLike.decode(item);
+      likes.push({ key, comment: commentKey(like), liker: like.liker });
+    }
   };
   await forEachTableItem(operatorDb(doc, table), 4, (items) => items.forEach(onItem));
 
@@ -86,6 +93,8 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
       problems.push({ type: 'orphan-comment-item', key, reason: 'its photo does not exist', missing: photoKey });
       continue;
     }
+    // Still counted below (its replies and the shards hold it) until it goes: the recount follows.
+    if (!users.has(comment.author)) problems.push({ type: 'orphan-comment-item', key, reason: `its author ${comment.author} does not exist`, missing: keys.user(comment.author) });
     if (comment.parentTimestamp !== undefined && comment.parentAuthor !== undefined) {
       const parentKey = keys.comment(comment.photoOwner, comment.photoTimestamp, comment.parentTimestamp, comment.parentAuthor);
       const parent = comments.get(keyString(parentKey));
@@ -102,9 +111,11 @@ export async function auditCommentsOnce(doc: DocClient, table: string): Promise<
   }
   for (const ref of refs) if (!comments.has(keyString(ref.comment))) problems.push({ type: 'orphan-comment-item', key: ref.key, reason: 'its comment does not exist', missing: ref.comment });
   for (const like of likes) {
+    // Still counted on its comment until it goes, as a comment of a missing author is.
+    if (!users.has(like.liker)) problems.push({ type: 'orphan-comment-item', key: like.key, reason: `its liker ${like.liker} does not exist`, missing: keys.user(like.liker) });
     const comment = comments.get(keyString(like.comment));
     if (comment) comment.likes += 1;
-    else problems.push({ type: 'orphan-comment-item', key: like.key, reason: 'its comment does not exist', missing: like.comment });
+    else if (users.has(like.liker)) problems.push({ type: 'orphan-comment-item', key: like.key, reason: 'its comment does not exist', missing: like.comment });
   }
   for (const [photoId, entry] of shards) {
     const photoKey = keys.photo(entry.owner, entry.timestamp);

@@ -3,7 +3,7 @@
  * account items (credentials, sessions, tokens) of users that are gone, users marked for
  * deletion without a job to finish it, deletions still pending, and any other item that names
  * an account that does not exist (blocks and requests either side, notices, private marks,
- * reports and their queue entries, usage counters, upload slots): a later account of that name
+ * reports and their queue entries, of a user or of content whose id names one, usage counters, upload slots): a later account of that name
  * must inherit none of them. Repairs are conditional on what the audit read (the item is
  * there, the named accounts still are not, and no deletion of them has started; the user still
  * marked, still with another email); a pending deletion is finished by
@@ -16,7 +16,7 @@ import { restoreDeletionJob } from '../patterns/accounts/deletion.js';
 import { absent, deleteIf, operatorDb } from '../patterns/repair.js';
 import { normalizeEmail } from '../schema/entities.js';
 import type { RawItem } from '../schema/entity.js';
-import { parsePhotoId } from '../schema/ids.js';
+import { parseCommentId, parsePhotoId } from '../schema/ids.js';
 import { keys, usernamesNamedBy, type ItemKey, type KeyKind } from '../schema/keys.js';
 
 export type AccountProblem =
@@ -26,6 +26,16 @@ export type AccountProblem =
   | { type: 'orphan-email-claim'; key: ItemKey; reason: string; claimant: unknown; user: { email: string; deleting: boolean } | undefined }
   | { type: 'orphan-account-item'; key: ItemKey; reason: string; username: string }
   | { type: 'orphan-named-item'; key: ItemKey; missing: string[]; reason: string };
+
+/** The users a photo id (its owner) or a comment id (its photo's owner, its author, a reply's parent author) names. */
+function namesInId(kind: 'photo' | 'comment', id: string): string[] {
+  if (kind === 'photo') {
+    const photo = parsePhotoId(id);
+    return photo ? [photo.username] : [];
+  }
+  const comment = parseCommentId(id);
+  return comment ? [comment.photoOwner, comment.author, ...(comment.parentAuthor === undefined ? [] : [comment.parentAuthor])] : [];
+}
 
 export function accountAuditor() {
   // The email exactly as stored: a repair re-checks it.
@@ -43,7 +53,7 @@ export function accountAuditor() {
       else if (kind.kind === 'email-claim') claims.push({ key, email: kind.email, username: item.username, reserved: item.reservedUntil !== undefined && claimHeld(item) });
       else if (kind.kind === 'account') accountItems.push({ key, username: kind.username });
       else if (kind.kind === 'other') {
-        const names = usernamesNamedBy(key, (id) => parsePhotoId(id)?.username, item);
+        const names = usernamesNamedBy(key, namesInId, item);
         if (names.length > 0) namedItems.push({ key, names });
       }
     },

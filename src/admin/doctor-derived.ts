@@ -6,7 +6,8 @@
  * BatchGetItem. What no longer has a source (a feed entry for a deleted photo or of an author
  * the reader no longer follows, a followed celebrity no longer followed, an activity item about
  * a deleted user or an undone follow, reaction or follow request, a directory token of a
- * deleted user or an old name) is reported and, with fix, deleted (conditionally: only if
+ * deleted user or an old name, a read marker, followed-big-authors item or newest-photos item of
+ * a deleted user) is reported and, with fix, deleted (conditionally: only if
  * still there and its source still missing, in one transaction across both tables: a follow,
  * a user or a name that came back meanwhile keeps what the worker derived from it).
  *
@@ -32,7 +33,7 @@ import { countTagEntries, setTagCount } from '../derived/store/index.js';
 
 export interface DerivedProblem {
   type: 'stray-feed-entry' | 'stray-celebrity-follow' | 'stray-activity' | 'stray-directory-token' | 'stray-explore-entry' | 'stray-people-entry' | 'stray-tag-entry'
-    | 'stray-push-collapse';
+    | 'stray-push-collapse' | 'stray-account-state';
   key: ItemKey;
   reason: string;
   /** What the audit read of its source in the main table, re-checked by the repair. */
@@ -56,6 +57,8 @@ export interface DerivedAuditReport {
   tagCounts: TagCountProblem[];
   /** Push collapse items (one per burst of notifications, until their TTL). */
   pushCollapses?: number;
+  /** What is kept per account: activity read markers, followed big authors, a big author's newest photo times. */
+  accountStates?: number;
   problems: DerivedProblem[];
   fixed?: number;
   /** With fix: tag counts set to their recount, and those that moved meanwhile (run doctor again). */
@@ -89,6 +92,11 @@ function checkOf(item: RawItem): Check | undefined {
   if (parsed?.kind === 'pushCollapse') {
     const recipient = parsed.parts.recipient ?? '';
     return { item: key, type: 'stray-push-collapse', needs: [{ key: keys.user(recipient), reason: `recipient ${recipient} does not exist` }] };
+  }
+  // What the derived table keeps per account (read marker, followed big authors, newest photo times): its account must exist.
+  if (parsed?.kind === 'activityState' || parsed?.kind === 'feedBigAuthors' || parsed?.kind === 'recentPhotos') {
+    const user = parsed.parts.user ?? parsed.parts.reader ?? parsed.parts.author ?? '';
+    return { item: key, type: 'stray-account-state', needs: [{ key: keys.user(user), reason: `user ${user} does not exist` }] };
   }
   switch (kind.kind) {
     case 'feedEntry':
@@ -206,6 +214,7 @@ export async function auditDerived(
         else if (check.type === 'stray-people-entry') report.peopleEntries++;
         else if (check.type === 'stray-tag-entry') report.tagEntries++;
         else if (check.type === 'stray-push-collapse') report.pushCollapses = (report.pushCollapses ?? 0) + 1;
+        else if (check.type === 'stray-account-state') report.accountStates = (report.accountStates ?? 0) + 1;
         else report.directoryTokens++;
         pending.push(check);
         if (pending.length >= CHUNK) await settle();
@@ -257,6 +266,7 @@ export function describeDerivedProblem(problem: DerivedProblem): string {
     'stray-people-entry': 'suggestion-list entry',
     'stray-tag-entry': 'tag entry',
     'stray-push-collapse': 'push collapse item',
+    'stray-account-state': 'account state item',
   }[problem.type];
   return `stray ${what} ${problem.key.PK} / ${problem.key.SK}: ${problem.reason}`;
 }

@@ -220,15 +220,17 @@ export async function forEachCommentLikeBy(db: Db, liker: string, onLike: (like:
  * unlike, conditioned on the account being deleted), then every comment and reply it wrote
  * (deleted as `deleteComment` does, replies by others to its comments included, every count
  * exact); a ref whose comment went meanwhile (a cascade) is deleted alone. `beforeEach` is the
- * job's pause point.
+ * job's pause point; `beforeDelete` runs before each of its comments goes (the job removes the
+ * reports of it there).
  */
-export async function deleteCommentsOf(db: Db, username: string, beforeEach: () => void): Promise<void> {
+export async function deleteCommentsOf(db: Db, username: string, beforeEach: () => void, beforeDelete?: (comment: CommentRefId) => Promise<void>): Promise<void> {
   await forEachCommentLikeBy(db, username, async (like) => {
     beforeEach();
     await unlikeComment(db, username, like, 'deletion-job').catch(ignore('COMMENT_LIKE_NOT_FOUND'));
   });
   await forEachCommentBy(db, username, async (ref) => {
     beforeEach();
+    await beforeDelete?.(addressOf(ref));
     try {
       await deleteComment(db, addressOf(ref), 'deletion-job');
     } catch (error) {

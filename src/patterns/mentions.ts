@@ -1,7 +1,8 @@
 /**
- * Who a mention may notify: the mentioned account exists and is active, no block stands between
- * it and the author either way, and it may see the photo (the author is public, or it follows
- * the author). One BatchGetItem for a text's mentions (at most 20 names, 4 keys each + the author).
+ * Who a mention may notify: the mentioned account exists and is active, existed when the mention
+ * was made (`at`: else it names an earlier account of that name, deleted since; the User item's
+ * `joinedAt`, absent on accounts made before it), no block stands between it and the author
+ * either way, and it may see the photo (the author is public, or it follows the author). One BatchGetItem for a text's mentions (at most 20 names, 4 keys each + the author).
  * A comment on another's photo (`photoOwner`) also needs the mentioned account clear of blocks
  * with the owner and able to see the owner's photo: 3 keys more each (two BatchGetItem calls for 20 names).
  */
@@ -9,7 +10,7 @@ import { keyString, keys } from '../schema/keys.js';
 import { batchGet, type Db } from './db.js';
 import { listable } from './viewer.js';
 
-export async function mentionAudience(db: Db, author: string, names: readonly string[], photoOwner: string = author): Promise<string[]> {
+export async function mentionAudience(db: Db, author: string, names: readonly string[], photoOwner: string = author, at?: string): Promise<string[]> {
   const others = [...new Set(names)].filter((name) => name !== author);
   if (others.length === 0) return [];
   const owner = photoOwner === author ? undefined : photoOwner;
@@ -20,8 +21,8 @@ export async function mentionAudience(db: Db, author: string, names: readonly st
     ...(owner ? others.filter((name) => name !== owner).flatMap((name) => [keys.block(owner, name), keys.block(name, owner), keys.friendship(owner, name)]) : []),
   ];
   const found = await batchGet(db, 'mentionAudience', wanted, { sessionCheck: false });
-  const at = new Map(found.map((item) => [keyString(item), item]));
-  const get = (key: { PK: string; SK: string }) => at.get(keyString(key));
+  const byKey = new Map(found.map((item) => [keyString(item), item]));
+  const get = (key: { PK: string; SK: string }) => byKey.get(keyString(key));
   const writer = get(keys.user(author));
   if (!writer || !listable(writer)) return [];
   const ownerItem = owner ? get(keys.user(owner)) : undefined;
@@ -29,6 +30,8 @@ export async function mentionAudience(db: Db, author: string, names: readonly st
   return others.filter((name) => {
     const user = get(keys.user(name));
     if (!user || !listable(user)) return false;
+    // Made before this account of the name existed: a deleted account's, applied late by the worker.
+    if (at !== undefined && typeof user.joinedAt === 'string' && user.joinedAt > at) return false;
     if (get(keys.block(author, name)) || get(keys.block(name, author))) return false;
     if (owner && name !== owner) {
       if (get(keys.block(owner, name)) || get(keys.block(name, owner))) return false;

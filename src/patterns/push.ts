@@ -10,7 +10,7 @@
  */
 import { ensureActingLive } from './session-check.js';
 import { createHash } from 'node:crypto';
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError, errors } from '../errors.js';
 import { PushDevice, PushPreferences } from '../schema/entities/index.js';
 import { assertUsername } from '../schema/entities.js';
@@ -18,6 +18,7 @@ import { keyString, keys, ranges, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
 import { batchGet, call, inPrefix, paginate, transact, type Db } from './db.js';
 import { listable, viewerState } from './viewer.js';
+import { activeUserCheck, inactiveUser } from './guards.js';
 
 export type PushDeviceInput =
   | { kind: 'web'; endpoint: string; p256dh: string; auth: string }
@@ -183,16 +184,23 @@ export async function getPushPreferences(db: Db, username: string): Promise<Reco
   return Object.fromEntries([...new Set([...PUSH_KINDS, ...Object.keys(kinds)])].map((kind) => [kind, kinds[kind] !== false]));
 }
 
-/** PutItem of the whole preferences item (kinds not named keep their value). */
+/**
+ * TransactWriteItems: Put of the whole preferences item (kinds not named keep their value) +
+ * the acting-user check, like every write of the account: a Put decided before the account's
+ * deletion was marked cannot land after its job swept the ACCOUNT# partition (it would greet the
+ * next account of the name).
+ */
 export async function setPushPreferences(db: Db, username: string, changes: Record<string, boolean>): Promise<Record<string, boolean>> {
   const bad = Object.keys(changes).find((kind) => !KIND_NAME.test(kind));
   if (bad !== undefined) throw errors.validation(`"${bad.slice(0, 40)}" is not an activity kind.`, [{ path: '/kinds', message: 'kinds are lower-case names' }]);
   const current = await getPushPreferences(db, username);
   const kinds = { ...current, ...changes };
   if (Object.keys(kinds).length > MAX_KINDS) throw errors.validation(`At most ${MAX_KINDS} kinds.`, [{ path: '/kinds', message: 'too many kinds' }]);
-  await ensureActingLive(db);
-  await call(db, 'setPushPreferences', () =>
-    db.doc.send(new PutCommand({ TableName: db.table, Item: PushPreferences.encode({ username, kinds, updatedAt: new Date().toISOString() }) })),
+  await transact(
+    db,
+    'setPushPreferences',
+    [{ Put: { TableName: db.table, Item: PushPreferences.encode({ username, kinds, updatedAt: new Date().toISOString() }) } }, activeUserCheck(db, username)],
+    (_failed, reasons) => inactiveUser(username, reasons[1]),
   );
   return kinds;
 }

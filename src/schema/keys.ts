@@ -352,19 +352,21 @@ export function classifySafetyKey(key: ItemKey): SafetyKeyKind | undefined {
 /**
  * The usernames an item outside the USER#/ACCOUNT#/REACTION# partitions names by its key:
  * blocks and follow requests (both sides), notices, private marks, reports and their queue
- * entries (reporter, and the target when it is a user), usage counters, idempotency keys, upload slots. What the doctor
- * checks against the users that exist. Photo targets name their owner through the photo id,
- * which `ownerOfPhotoId` reads (schema/ids.ts owns that format).
+ * entries (reporter, and the target: a user, or the names in a photo's or comment's id), usage counters, idempotency keys, upload slots. What the doctor
+ * checks against the users that exist. Photo and comment targets name users through their ids
+ * (a photo its owner; a comment its photo's owner, its author and a reply's parent author),
+ * which `namesInId` reads (schema/ids.ts owns those formats).
  */
-export function usernamesNamedBy(key: ItemKey, ownerOfPhotoId: (id: string) => string | undefined, item?: Record<string, unknown>): string[] {
+export function usernamesNamedBy(key: ItemKey, namesInId: (kind: 'photo' | 'comment', id: string) => readonly string[], item?: Record<string, unknown>): string[] {
   const safety = classifySafetyKey(key);
   if (safety?.kind === 'block') return [safety.blocker, safety.blocked];
   if (safety?.kind === 'follow-request') return [safety.target, safety.requester];
   if (safety?.kind === 'private-mark') return [safety.username];
   const target = (name: string): string[] => {
     if (name.startsWith('user:')) return [name.slice('user:'.length)];
-    const owner = name.startsWith('photo:') ? ownerOfPhotoId(name.slice('photo:'.length)) : undefined;
-    return owner === undefined ? [] : [owner];
+    if (name.startsWith('photo:')) return [...namesInId('photo', name.slice('photo:'.length))];
+    if (name.startsWith('comment:')) return [...namesInId('comment', name.slice('comment:'.length))];
+    return [];
   };
   if (key.PK.startsWith(NOTICE) && key.SK.startsWith(TAKEDOWN)) return [key.PK.slice(NOTICE.length)];
   if (key.PK.startsWith(REPORT) && key.SK.startsWith(REPORTER)) return [...target(key.PK.slice(REPORT.length)), key.SK.slice(REPORTER.length)];

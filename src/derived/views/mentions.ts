@@ -3,7 +3,8 @@
  * (`A#<at>#mention#<author>#<photoTimestamp>#<source>`), written when a text on a photo gains the
  * mention (a new photo's caption: at the photo's time; an edit: at the edit's time, kept in the photo item, so a
  * replay of the same record rewrites the same item) and deleted when an edit drops it or the
- * photo goes. Nobody is notified who does not exist, is suspended or departing, stands on
+ * photo goes. Nobody is notified who does not exist (or whose account of the name was made
+ * after the mention: a record applied late, its account deleted and the name taken again), is suspended or departing, stands on
  * either side of a block with the author, or may not see the photo (a private author they do
  * not follow): one BatchGetItem a text (`mentionAudience`). The activity read checks blocks and
  * the private author again, and a block written later removes the item (the activity view's).
@@ -57,7 +58,7 @@ export function mentionView(ctx: ViewContext, sink?: ActivitySink): DerivedView 
       if (added.length === 0 || !texts.after) return;
       const text = texts.after;
       const at = text.at;
-      const audience = await mentionAudience(db, author, added, text.photoOwner);
+      const audience = await mentionAudience(db, author, added, text.photoOwner, at);
       const items = audience.map((user) =>
         ActivityItem.encode({ user, type: 'mention', actor: author, at, photoOwner: text.photoOwner, photoTimestamp: text.photoTimestamp, source: text.source }),
       );

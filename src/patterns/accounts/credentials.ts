@@ -11,6 +11,7 @@ import { errors } from '../../errors.js';
 import { NewUser, normalizeEmail, normalizeUsername, validator } from '../../schema/entities.js';
 import { User } from '../../schema/entities/index.js';
 import { keys } from '../../schema/keys.js';
+import { canonicalTimestamp } from '../../schema/timestamps.js';
 import { batchGet, call, transact, type Db } from '../db.js';
 import { ACTIVE_USER, accountIdOf, activeFor, inactiveUser } from '../guards.js';
 import { buildNewUser } from '../users.js';
@@ -69,14 +70,16 @@ export async function signUp(db: Db, input: unknown): Promise<User & { accountId
   if (taken.some((item) => item.PK === keys.emailClaim(email).PK && claimHeld(item))) throw errors.emailTaken();
 
   const passwordHash = await hashPassword(password);
-  const createdAt = new Date().toISOString();
+  const now = new Date();
+  const createdAt = now.toISOString();
   // Immutable: tokens and sessions carry it, so nothing of this account works on a later one of the same name.
   const accountId = randomUUID();
   await transact(
     db,
     'signUp',
     [
-      { Put: { TableName: db.table, Item: { ...User.encode(user), accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      // joinedAt: what came before it (a mention the worker applies late) was a former account's (patterns/mentions.ts).
+      { Put: { TableName: db.table, Item: { ...User.encode(user), accountId, joinedAt: canonicalTimestamp(now) }, ConditionExpression: 'attribute_not_exists(PK)' } },
       // recoveryEmail: where password resets may go while the current address is unverified.
       { Put: { TableName: db.table, Item: { ...credentialsItem(username, passwordHash, createdAt), recoveryEmail: user.email, accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
       { Put: { TableName: db.table, Item: { ...keys.emailClaim(email), username, accountId, createdAt }, ...claimFree() } },

@@ -11,7 +11,8 @@
  *    every step: sessions and tokens; reactions given (each photo's counter down); follows
  *    both ways (the other user's counter and this user's down); comment likes given and comments
  *    written, replies to them included (comment-deletion.ts, each count down); photos with the reactions on
- *    them (files first, through `deleteFiles`); every other item that names the account
+ *    them (files first, through `deleteFiles`); before a comment or photo goes, the reports of it
+ *    (and of the comments that go with it), which name the account through its id; every other item that names the account
  *    (leftovers.ts: blocks and requests both ways, notices, reports, usage); its derived feed
  *    and activity (`deleteDerived`); the avatar's files (`deleteUserFiles`); finally the
  *    profile (conditional on its counters being zero) with the job item, the private mark and
@@ -33,7 +34,7 @@ import { deleteCommentsOf } from '../comment-deletion.js';
 import { drain, page, STALLED_ROUNDS, type Step } from './deletion-steps.js';
 import { repairIf } from '../repair.js';
 import { releaseReservedAddresses } from './email-change.js';
-import { deleteLeftovers } from './leftovers.js';
+import { deleteContentReports, deleteLeftovers } from './leftovers.js';
 import { normalizeEmail } from '../../schema/entities.js';
 
 export interface DeletionOptions {
@@ -165,8 +166,8 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
       await deleteCommentsOf(db, username, () => {
         if ((options.maxSteps !== undefined && steps >= options.maxSteps) || options.shouldStop?.()) throw new Paused();
         steps++;
-      });
-      await deletePhotos(db, username, options, () => {
+      }, (comment) => deleteContentReports(db, { comment }, step));
+      await deletePhotos(db, username, options, step, () => {
         if ((options.maxSteps !== undefined && steps >= options.maxSteps) || options.shouldStop?.()) throw new Paused();
         steps++;
       });
@@ -330,10 +331,10 @@ async function deleteFollowers(db: Db, username: string, step: Step): Promise<vo
 
 /**
  * The user's photos: Query `PK = USER#u AND begins_with(SK, PHOTO#u#)`, 25 at a time; for each,
- * its files first (so no file outlives its item), then deletePhoto, which removes the
+ * the reports of it and of its comments, its files (so no file outlives its item), then deletePhoto, which removes the
  * reactions on it with their counters in transactions of up to 98, guarded by the job's check.
  */
-async function deletePhotos(db: Db, username: string, options: DeletionOptions, count: () => void): Promise<void> {
+async function deletePhotos(db: Db, username: string, options: DeletionOptions, step: Step, count: () => void): Promise<void> {
   const range = ranges.photosOf(username);
   for (;;) {
     const items = await page(db, inPrefix(range), PHOTO_CHUNK);
@@ -341,6 +342,8 @@ async function deletePhotos(db: Db, username: string, options: DeletionOptions, 
     for (const item of items) {
       count();
       const photo = Photo.decode(item);
+      // While the photo and its conversation still say which reports name them (leftovers.ts).
+      await deleteContentReports(db, { photo: { owner: username, timestamp: photo.timestamp } }, step);
       await options.deleteFiles(photo);
       await deletePhoto(db, username, photo.timestamp, 'deletion-job').catch((error: unknown) => {
         // Already gone (a retry after a crash between the two): nothing to do.

@@ -14,7 +14,7 @@ import { normalizeEmail, ProfileFields, Username, validator } from '../../schema
 import { User } from '../../schema/entities/index.js';
 import { keys } from '../../schema/keys.js';
 import { backoff, batchGet, call, isConditionFailure, transact, type Db } from '../db.js';
-import { ACTIVE_USER, activeUserCheck, inactiveUser } from '../guards.js';
+import { ACTIVE_USER, accountCheck, accountIdOf, activeUserCheck, inactiveUser } from '../guards.js';
 import { getUser } from '../users.js';
 import { resetPasswordTo } from './credentials.js';
 import { claimHeld } from './claims.js';
@@ -65,7 +65,7 @@ export interface IssuedToken {
  * count it read (so concurrent requests cannot both pass the limit). Undefined when the
  * account has asked too often: the caller stays silent about it.
  */
-async function issueMailToken(db: Db, username: string, email: string, purpose: MailPurpose): Promise<IssuedToken | undefined> {
+async function issueMailToken(db: Db, username: string, email: string, purpose: MailPurpose, account?: AccountOfToken): Promise<IssuedToken | undefined> {
   const key = keys.mailToken(username, purpose);
   // A lost race means another request counted first: read the new count and try again, so
   // concurrent requests are each counted once and the limit, not the race, decides.
@@ -82,7 +82,16 @@ async function issueMailToken(db: Db, username: string, email: string, purpose: 
         db.doc.send(
           new PutCommand({
             TableName: db.table,
-            Item: { ...key, tokenHash: hash(token), email, expiresAt: Math.max(expiresAt, now + 3600), tokenExpiresAt: expiresAt, requests, windowStart: windowOpen ? Number(old.windowStart) : now },
+            Item: {
+              ...key,
+              tokenHash: hash(token),
+              email,
+              expiresAt: Math.max(expiresAt, now + 3600),
+              tokenExpiresAt: expiresAt,
+              requests,
+              windowStart: windowOpen ? Number(old.windowStart) : now,
+              ...(account === undefined ? {} : { accountId: account.accountId ?? '' }),
+            },
             ConditionExpression: old === undefined ? 'attribute_not_exists(PK)' : 'requests = :seen',
             ...(old === undefined ? {} : { ExpressionAttributeValues: { ':seen': Number(old.requests) } }),
           }),
@@ -97,15 +106,32 @@ async function issueMailToken(db: Db, username: string, email: string, purpose: 
   return undefined;
 }
 
+/** The account a token is issued to: its immutable id, or none for an account made before ids. */
+interface AccountOfToken {
+  accountId: string | undefined;
+}
+
+/**
+ * The ConditionCheck on the User item of the transaction that acts on a token: the user is
+ * active and, for a token that names its account (`accountId`; '' for an account made before
+ * ids), is that account. A token may outlive its account (its Put decided before the deletion
+ * was marked, landing after the job swept the partition): it then works on no later account of
+ * the name. A token from before accounts were named is checked for an active user only.
+ */
+function tokenAccountCheck(db: Db, username: string, accountId: string | undefined) {
+  if (accountId === undefined) return activeUserCheck(db, username);
+  return accountCheck(db, username, accountId === '' ? undefined : accountId);
+}
+
 /** GetItem of the token's item; INVALID_MAIL_TOKEN unless it is the live, unexpired one. */
-async function checkMailToken(db: Db, token: string, purpose: MailPurpose): Promise<{ username: string; email: string; tokenHash: string }> {
+async function checkMailToken(db: Db, token: string, purpose: MailPurpose): Promise<{ username: string; email: string; tokenHash: string; accountId: string | undefined }> {
   const username = mailTokenAccount(token);
   const item = (await call(db, 'checkMailToken', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.mailToken(username, purpose), ConsistentRead: true })))).Item;
   const tokenHash = hash(token);
   const stored: unknown = item?.tokenHash;
   if (typeof stored !== 'string' || stored.length !== tokenHash.length || !timingSafeEqual(Buffer.from(stored), Buffer.from(tokenHash))) throw errors.invalidMailToken();
   if (Number(item?.tokenExpiresAt) <= nowSeconds() || typeof item?.email !== 'string') throw errors.invalidMailToken();
-  return { username, email: item.email, tokenHash };
+  return { username, email: item.email, tokenHash, accountId: typeof item.accountId === 'string' ? item.accountId : undefined };
 }
 
 /** The Delete that spends a token: part of the transaction that acts on it. */
@@ -180,13 +206,14 @@ export async function requestPasswordReset(db: Db, email: string): Promise<Issue
   const recovery: unknown = items.find((item) => item.SK === keys.credentials(owner).SK)?.recoveryEmail;
   if (!userItem || userItem.deleting !== undefined) return undefined;
   const user = User.decode(userItem);
-  if (user.emailVerified === true) return issueMailToken(db, owner, user.email, 'reset-password');
+  const account = { accountId: accountIdOf(userItem) };
+  if (user.emailVerified === true) return issueMailToken(db, owner, user.email, 'reset-password', account);
   // Accounts from before recovery addresses were kept have never changed their email since.
-  if (recovery === undefined) return issueMailToken(db, owner, user.email, 'reset-password');
+  if (recovery === undefined) return issueMailToken(db, owner, user.email, 'reset-password', account);
   if (typeof recovery !== 'string') return undefined;
   const recoveryOwner = normalizeEmail(recovery) === normalizeEmail(user.email) ? owner : await claimOwner(db, recovery);
   if (recoveryOwner !== undefined && recoveryOwner !== owner) return undefined;
-  return issueMailToken(db, owner, recovery, 'reset-password');
+  return issueMailToken(db, owner, recovery, 'reset-password', account);
 }
 
 /** GetItem of an address's claim: the account it belongs to, if any (a lapsed reservation is none). */
@@ -202,11 +229,16 @@ export async function claimOwner(db: Db, email: string): Promise<string | undefi
  * (conditional on its hash: single use), then the password change, which revokes every session.
  */
 export async function resetPassword(db: Db, token: string, newPassword: string): Promise<string> {
-  const { username, tokenHash } = await checkMailToken(db, token, 'reset-password');
+  const { username, tokenHash, accountId } = await checkMailToken(db, token, 'reset-password');
   checkNewPassword(newPassword, username);
-  await transact(db, 'resetPassword', [spend(db, username, 'reset-password', tokenHash), activeUserCheck(db, username)], (failed, reasons) =>
-    failed(1) ? inactiveUser(username, reasons[1]) : errors.invalidMailToken(),
-  );
+  const account = tokenAccountCheck(db, username, accountId);
+  await transact(db, 'resetPassword', [spend(db, username, 'reset-password', tokenHash), account], (failed, reasons) => {
+    if (!failed(1)) return errors.invalidMailToken();
+    // Another account of the name than the one the code was mailed for: the code is not its.
+    const found = reasons[1]?.Item;
+    if (accountId !== undefined && found !== undefined && found.deleting === undefined && found.suspendedAt === undefined) return errors.invalidMailToken();
+    return inactiveUser(username, reasons[1]);
+  });
   await resetPasswordTo(db, username, newPassword);
   return username;
 }

@@ -9,17 +9,26 @@
  *  - reports it filed (InvertedIndex `SK = REPORTER#u`) and reports against it (Query
  *    `REPORT#user:u`), each with its moderators' queue entry. Reports against a deleted
  *    account are not kept: the account and its content are gone, there is nothing left to
- *    moderate, and a report keyed by the name would otherwise greet the next account of it;
+ *    moderate, and a report keyed by the name would otherwise greet the next account of it.
+ *    Reports of its content (a photo, a comment on it, a comment it wrote and the replies to
+ *    that) name it through the content's id: `deleteContentReports` removes them just before
+ *    that content goes, while its ids can still be read (reports refuse the content of an
+ *    account being deleted, so none arrives after);
  *  - hourly upload counters (Query `USAGE#u`, `HOUR#`; the storage counter goes last, with the
  *    profile, because photo deletions still release bytes into it);
  *  - idempotency keys and their stored answers (Query `IDEMPOTENCY#u`).
  * The private mark goes in the job's final transaction. Deletes of what an index returned are
  * conditional on the item existing, so a lagging index shows as a stalled round (bounded).
  */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import type { RawItem } from '../../schema/entity.js';
-import { INVERTED_INDEX, keys, ranges } from '../../schema/keys.js';
-import type { Db } from '../db.js';
+import { Comment } from '../../schema/entities/index.js';
+import { commentId, photoId, type CommentRefId } from '../../schema/ids.js';
+import { commentRanges, INVERTED_INDEX, keys, ranges } from '../../schema/keys.js';
+import { addressOf } from '../comments.js';
+import { paginate, type Db } from '../db.js';
+import { targetName } from '../safety/reports.js';
 import { drain, page, type Step } from './deletion-steps.js';
 
 const ITEM_CHUNK = 100;
@@ -78,6 +87,48 @@ export async function deleteLeftovers(db: Db, username: string, step: Step): Pro
 
   // Every scope: the account's own keys and sign-up keys of its name (src/patterns/idempotency.ts).
   await sweep('idempotency keys', step, query(ranges.idempotencyOf(username).pk), (item) => [deleteExisting(db, item)]);
+}
+
+/** Every report against one target (Query `REPORT#<target>`), each with its queue entry. */
+async function deleteReportsAgainst(db: Db, target: string, step: Step): Promise<void> {
+  const range = ranges.reportsAgainst(target);
+  const read = () => page(db, { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } }, PAIR_CHUNK);
+  await sweep('reports of content', step, read, (item) => reportWithEntry(db, item));
+}
+
+/** The comments and replies of one Query of a conversation (pages of 100), one callback a page. */
+async function forEachCommentIn(db: Db, range: { pk: string; prefix?: string }, onPage: (comments: CommentRefId[]) => Promise<void>): Promise<void> {
+  const input = range.prefix === undefined
+    ? { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': range.pk } }
+    : { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } };
+  for await (const { Items: items } of paginate(db, 'finishDeletion', QueryCommand, { ...input, ConsistentRead: true, Limit: 100 })) {
+    await onPage(items.flatMap((item) => (Comment.is(item) ? [addressOf(Comment.decode(item))] : [])));
+  }
+}
+
+const commentTarget = (comment: CommentRefId) => targetName({ kind: 'comment', comment, commentId: commentId(comment) });
+
+/**
+ * Reports of content the job is about to delete, which name the account through the content's id:
+ * of a photo of its (`photo:<id>`) and of every comment and reply on it; or of a comment it wrote
+ * (`comment:<id>`) and, for a top-level one, of the replies that go with it. Run before the
+ * content goes (its ids are read from it), so an interrupted job finds them again.
+ */
+export async function deleteContentReports(db: Db, content: { photo: { owner: string; timestamp: string } } | { comment: CommentRefId }, step: Step): Promise<void> {
+  if ('photo' in content) {
+    const { owner, timestamp } = content.photo;
+    await deleteReportsAgainst(db, targetName({ kind: 'photo', owner, timestamp, photoId: photoId(owner, timestamp) }), step);
+    await forEachCommentIn(db, commentRanges.conversation(owner, timestamp), async (comments) => {
+      for (const comment of comments) await deleteReportsAgainst(db, commentTarget(comment), step);
+    });
+    return;
+  }
+  const { comment } = content;
+  await deleteReportsAgainst(db, commentTarget(comment), step);
+  if (comment.parentTimestamp !== undefined) return;
+  await forEachCommentIn(db, commentRanges.replies(comment.photoOwner, comment.photoTimestamp, comment.timestamp, comment.author), async (replies) => {
+    for (const reply of replies) await deleteReportsAgainst(db, commentTarget(reply), step);
+  });
 }
 
 /**

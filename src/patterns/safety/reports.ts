@@ -42,9 +42,18 @@ export type ReportTarget =
 export const targetName = (target: ReportTarget): string =>
   target.kind === 'user' ? `user:${target.username}` : target.kind === 'photo' ? `photo:${target.photoId}` : `comment:${target.commentId}`;
 
+/** The users a photo or comment names through its id: the photo's owner; a comment's author and a reply's parent author too. */
+function namesInContent(target: ReportTarget): string[] {
+  if (target.kind === 'user') return [];
+  if (target.kind === 'photo') return [target.owner];
+  const { photoOwner, author, parentAuthor } = target.comment;
+  return [photoOwner, author, ...(parentAuthor === undefined ? [] : [parentAuthor])];
+}
+
 /**
  * TransactWriteItems: Put report `attribute_not_exists(PK)` + Put queue entry + ConditionCheck
- * the target exists (user or photo) + the acting-user check on the reporter.
+ * the target exists (user, photo or comment) + the acting-user check on the reporter + for a
+ * photo or comment, a ConditionCheck that no account its id names (but the reporter) is being deleted.
  */
 export async function reportTarget(db: Db, reporterInput: string, target: ReportTarget, input: unknown): Promise<Report> {
   const reporter = assertUsername(reporterInput, 'reporter');
@@ -52,6 +61,11 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
   const name = targetName(target);
   const report: Report = { target: name, reporter, reason: body.reason, ...(body.text ? { text: body.text } : {}), state: 'open', createdAt: uniqueTimestamp() };
   const targetKey = target.kind === 'user' ? keys.user(target.username) : target.kind === 'photo' ? keys.photo(target.owner, target.timestamp) : commentKey(target.comment);
+  // Content of an account being deleted takes no new report either: its job has swept the reports
+  // of that content (src/patterns/accounts/leftovers.ts), which name the account through its id.
+  const departing = [...new Set(namesInContent(target))].filter((name) => name !== reporter).map((name) => ({
+    ConditionCheck: { TableName: db.table, Key: keys.user(name), ConditionExpression: 'attribute_not_exists(deleting)' },
+  }));
   await transact(
     db,
     'reportTarget',
@@ -61,10 +75,11 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
       // A user being deleted takes no new report: its job has already swept the reports against it.
       { ConditionCheck: { TableName: db.table, Key: targetKey, ConditionExpression: target.kind === 'user' ? 'attribute_exists(PK) AND attribute_not_exists(deleting)' : 'attribute_exists(PK)' } },
       activeUserCheck(db, reporter),
+      ...departing,
     ],
     (failed, reasons) => {
       if (failed(0)) return safetyErrors.reportExists(reporter, name);
-      if (failed(2)) return target.kind === 'user' ? errors.userNotFound(target.username) : target.kind === 'photo' ? errors.unknownPhotoId(target.photoId) : errors.commentNotFound();
+      if (failed(2) || departing.some((_, i) => failed(4 + i))) return target.kind === 'user' ? errors.userNotFound(target.username) : target.kind === 'photo' ? errors.unknownPhotoId(target.photoId) : errors.commentNotFound();
       return inactiveUser(reporter, reasons[3]);
     },
   );

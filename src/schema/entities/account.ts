@@ -59,6 +59,8 @@ export const MailToken = defineEntity({
     requests: Type.Optional(Type.Integer()),
     windowStart: Type.Optional(EpochSeconds),
     entries: Type.Optional(Type.Array(Type.Object({ h: Type.String(), email: Type.String(), exp: EpochSeconds }))),
+    /** A reset code's account: its immutable id ('' for an account made before ids); the code works on that account only. */
+    accountId: Type.Optional(Type.String()),
     version: Type.Optional(Type.Integer()),
   },
   keyParts: { username: Type.String(), purpose: Type.String() },
