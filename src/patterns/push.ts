@@ -207,13 +207,16 @@ export interface PushSubject {
   requires: ItemKey[];
   /** The photo it is about, if any. */
   photo?: { owner: string; timestamp: string } | undefined;
+  /** It carries the actor's own text (a comment, a reply, a mention: `showsActorText`). */
+  actorText?: boolean | undefined;
 }
 
 /**
  * Whether a notification may go out now (checked at send time, not when the activity was
  * written): what it tells of still exists, the actor and the photo's owner are neither gone nor
- * suspended, no block stands between the recipient and either, and a private owner's photo is
- * told of only to its owner or a follower. One BatchGetItem.
+ * suspended, no block stands between the recipient and either, a private owner's photo is
+ * told of only to its owner or a follower, and a private actor's text (`actorText`) only to a
+ * follower of theirs, as the activity list shows them. One BatchGetItem.
  */
 export async function pushAllowed(db: Db, subject: PushSubject): Promise<boolean> {
   const { recipient, actor, photo } = subject;
@@ -226,6 +229,7 @@ export async function pushAllowed(db: Db, subject: PushSubject): Promise<boolean
   const profile = (name: string) => state.extra.find((item) => item.PK === keys.user(name).PK && item.SK === keys.user(name).SK);
   const actorItem = profile(actor);
   if (!actorItem || !listable(actorItem)) return false;
+  if (subject.actorText === true && actorItem.private === true && actor !== recipient && !state.follows(actor)) return false;
   if (owner && owner !== recipient) {
     const ownerItem = profile(owner);
     if (!ownerItem || !listable(ownerItem) || state.blocked(owner)) return false;

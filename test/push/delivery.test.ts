@@ -17,6 +17,7 @@ import {
   blockUser,
   createSession,
   followUser,
+  postComment,
   pushAllowed,
   pushStateOf,
   reactToPhoto,
@@ -197,6 +198,17 @@ describe('push notifications from the stream', () => {
     expect(bodies(web.received, 'alice-2').at(-1)).toBe('leo reacted to your photo');
     expect(bodies(web.received, 'alice-3')).toEqual([]);
     expect((await pushStateOf(db, 'alice')).devices.map((d) => d.id)).not.toContain(device.id);
+  });
+  it("never carries a private account's comment to someone who does not follow them", async () => {
+    await person('nell', { private: true });
+    await postComment(db, { author: 'nell', photoOwner: 'alice', photoTimestamp: photos[6]!, text: 'only my followers may read this' });
+    // A later comment by a public account, on another photo (a notification of its own): once it is sent, nell's was judged.
+    await postComment(db, { author: 'mona', photoOwner: 'alice', photoTimestamp: photos[7]!, text: 'lovely' });
+    await worker.drain();
+    expect(bodies(web.received, 'alice-2').slice(-1)).toEqual(['mona commented: lovely']);
+    const everything = [...web.received, ...native.apns, ...native.fcm].map((r) => JSON.stringify(r.payload)).join('\n');
+    expect(everything).not.toContain('only my followers');
+    expect(everything).not.toContain('nell');
   });
 });
 

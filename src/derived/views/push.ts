@@ -5,7 +5,8 @@
  *
  * - Collapse: one notification per (recipient, kind, subject, window): the first item of a
  *   burst claims the collapse item; ten reactions to one photo within the window are one push.
- * - Checked at send time: blocks, suspension, private accounts, and that what it tells of still
+ * - Checked at send time: blocks, suspension, private accounts (their photos, and their texts:
+ *   a comment, a reply or a mention by one reaches their followers only), and that what it tells of still
  *   exists (src/patterns/push.ts pushAllowed); devices whose session ended are pruned, not sent to.
  * - Delivery: at least once per device, never twice in practice. The collapse item records the
  *   devices sent to (after each send); a replay or restart skips them. Only a crash between a
@@ -17,6 +18,7 @@
  *   push) until `retryForSeconds` after the activity, when it is given up.
  */
 import { createSenders, type PushNotification, type PushSender, type SendResult } from '../../push/index.js';
+import { showsActorText } from '../../patterns/activity.js';
 import { kindEnabled, pushAllowed, pushStateOf, removePushDevice, removeSessionDevices, splitByLiveSession, type StoredDevice } from '../../patterns/push.js';
 import { backoff } from '../../backoff.js';
 import { classifyDerivedKey, classifySafetyKey, derivedKeys, sessionIdOfKey } from '../../schema/keys.js';
@@ -115,7 +117,7 @@ export function pushView(ctx: ViewContext, options: PushViewOptions = {}): Deriv
     const reachable = live.filter((d) => senders.has(d.kind));
     if (reachable.length === 0) return;
     const photo = typeof item.photoTimestamp === 'string' ? { owner: typeof item.photoOwner === 'string' ? item.photoOwner : recipient, timestamp: item.photoTimestamp } : undefined;
-    const allowed = await pushAllowed(ctx.db, { recipient, actor: String(item.actor), requires: activityRequires(recipient, item).map((r) => r.key), photo });
+    const allowed = await pushAllowed(ctx.db, { recipient, actor: String(item.actor), requires: activityRequires(recipient, item).map((r) => r.key), photo, actorText: showsActorText(kind) });
     if (!allowed) return;
 
     const windowMs = config.collapseSeconds * 1000;
