@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
+import { suspendUser } from '../../src/patterns/index.js';
 import { replayStream } from '../derived/support.js';
 import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
 import { tagAndMentionState } from './tag-state.js';
@@ -47,7 +48,7 @@ const derivedState = (): Promise<string[]> => tagAndMentionState(api.db);
 
 beforeAll(async () => {
   api = await startApi();
-  for (const name of ['owner', 'ann', 'bob', 'cleo', 'dan']) people[name] = await signUp(api, name);
+  for (const name of ['owner', 'ann', 'bob', 'cleo', 'dan', 'pub', 'quiet', 'gus', 'hex', 'spam', 'dot.ted']) people[name] = await signUp(api, name);
   worker = createWorker({ client: api.db.client, db: api.db, settings });
 }, 120_000);
 
@@ -113,6 +114,35 @@ describe('comment text', () => {
     // cleo stops following: the item stays in the table, the read no longer shows the private photo.
     expect((await api.call('DELETE', '/v1/users/owner/followers/me', as('cleo'))).status).toBe(204);
     expect(await mentionsOf('cleo')).toEqual([]);
+  });
+});
+
+describe("a comment's tags", () => {
+  it('put the photo on a tag page only for viewers who may see the comment: not a private author\'s to others, not across a block, not a suspended author\'s', async () => {
+    const [hushed, grudged, spammed] = [await upload('pub'), await upload('pub'), await upload('pub')];
+    expect((await api.call('PUT', '/v1/account/privacy', { ...as('quiet'), json: { private: true } })).status).toBe(200);
+    expect((await api.call('PUT', '/v1/users/quiet/followers/me', as('ann'))).status).toBe(202);
+    expect((await api.call('PUT', '/v1/follow-requests/ann/approval', as('quiet'))).status).toBeLessThan(300);
+    await comment('quiet', hushed, 'meet me at #whisperpoint');
+    await comment('gus', grudged, 'told you so #grudgematch');
+    expect((await api.call('PUT', '/v1/blocks/gus', as('hex'))).status).toBeLessThan(300);
+    await comment('spam', spammed, 'cheap pills #buyspam');
+    await suspendUser(api.db, 'spam', 'spam');
+    await worker.drain();
+    // Each hidden comment is hidden under the photo too: its tag does not list the photo.
+    expect((await api.call('GET', `/v1/photos/${hushed}/comments`, as('dan'))).body.items).toEqual([]);
+    expect(await tagPage('dan', 'whisperpoint')).toEqual([]);
+    expect(await tagPage('ann', 'whisperpoint')).toEqual([hushed]);
+    expect(await tagPage('hex', 'grudgematch')).toEqual([]);
+    expect(await tagPage('dan', 'grudgematch')).toEqual([grudged]);
+    expect(await tagPage('dan', 'buyspam')).toEqual([]);
+    // A text the viewer may see lists the photo, whatever hidden text shares the tag.
+    await comment('bob', hushed, 'me too #whisperpoint');
+    // An author's name may hold dots: the entry still names its author.
+    await comment('dot.ted', spammed, 'not spam #dottedname');
+    await worker.drain();
+    expect(await tagPage('dan', 'whisperpoint')).toEqual([hushed]);
+    expect(await tagPage('dan', 'dottedname')).toEqual([spammed]);
   });
 });
 
