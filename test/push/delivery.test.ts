@@ -24,6 +24,8 @@ import {
   registerPushDevice,
   revokeSession,
   setPushPreferences,
+  suspendUser,
+  unsuspendUser,
   uploadPhoto,
   type PushDeviceInput,
 } from '../../src/patterns/index.js';
@@ -209,6 +211,21 @@ describe('push notifications from the stream', () => {
     const everything = [...web.received, ...native.apns, ...native.fcm].map((r) => JSON.stringify(r.payload)).join('\n');
     expect(everything).not.toContain('only my followers');
     expect(everything).not.toContain('nell');
+  });
+  it('sends nothing to a suspended account (its sessions ended with the suspension), and again once it is lifted', async () => {
+    await register('bob', subscribe('bob-1'));
+    const before = bodies(web.received, 'alice-2');
+    await suspendUser(db, 'alice', 'spam');
+    await react('erin', 6);
+    // A later notification to someone else: once it is sent, the reaction to alice's photo was judged.
+    await followUser(db, 'dave', 'bob');
+    await worker.drain();
+    expect(bodies(web.received, 'bob-1')).toEqual(['dave started following you']);
+    expect(bodies(web.received, 'alice-2')).toEqual(before);
+    await unsuspendUser(db, 'alice');
+    await react('frank', 7);
+    await worker.drain();
+    expect(bodies(web.received, 'alice-2')).toEqual([...before, 'frank reacted to your photo']);
   });
 });
 
