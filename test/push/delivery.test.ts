@@ -207,11 +207,20 @@ describe('push notifications from the stream', () => {
     // A later comment by a public account, on another photo (a notification of its own): once it is sent, nell's was judged.
     await postComment(db, { author: 'mona', photoOwner: 'alice', photoTimestamp: photos[7]!, text: 'lovely' });
     await worker.drain();
-    expect(bodies(web.received, 'alice-2').slice(-1)).toEqual(['mona commented: lovely']);
+    expect(bodies(web.received, 'alice-2').slice(-1)).toEqual(['mona commented on your photo']);
     const everything = [...web.received, ...native.apns, ...native.fcm].map((r) => JSON.stringify(r.payload)).join('\n');
     expect(everything).not.toContain('only my followers');
     expect(everything).not.toContain('nell');
   });
+  it("carries only the actor's name, the kind and a path: never a comment's or a reply's text", async () => {
+    await postComment(db, { author: 'gina', photoOwner: 'alice', photoTimestamp: photos[5]!, text: 'my home address is 12 Elm St' });
+    await worker.drain();
+    expect(bodies(web.received, 'alice-2').slice(-1)).toEqual(['gina commented on your photo']);
+    const everything = [...web.received, ...native.apns, ...native.fcm].map((r) => JSON.stringify(r.payload)).join('\n');
+    expect(everything).not.toContain('Elm St');
+    expect(everything).not.toContain('lovely');
+  });
+
   it('sends nothing to a suspended account (its sessions ended with the suspension), and again once it is lifted', async () => {
     await register('bob', subscribe('bob-1'));
     const before = bodies(web.received, 'alice-2');

@@ -56,10 +56,12 @@ function describe(item: Record<string, unknown>): { title: string; body: string 
       return { title: 'Follow request', body: `${actor} asked to follow you` };
     case 'reaction':
       return { title: 'New reaction', body: `${actor} reacted to your photo` };
+    // The comment's words stay in the app (its activity list, as the viewer may see them): a
+    // notification passes through the push services and shows on a locked screen.
     case 'comment':
-      return { title: 'New comment', body: `${actor} commented: ${typeof item.text === 'string' ? item.text : ''}` };
+      return { title: 'New comment', body: `${actor} commented on your photo` };
     case 'reply':
-      return { title: 'New reply', body: `${actor} replied: ${typeof item.text === 'string' ? item.text : ''}` };
+      return { title: 'New reply', body: `${actor} replied to your comment` };
     case 'comment-like':
       return { title: 'New like', body: `${actor} liked your comment` };
     default:
