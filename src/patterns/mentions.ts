@@ -7,7 +7,7 @@
  */
 import { keyString, keys } from '../schema/keys.js';
 import { batchGet, type Db } from './db.js';
-import { listable } from './viewer.js';
+import { listable, uniqueKeys } from './viewer.js';
 
 export async function mentionAudience(db: Db, author: string, names: readonly string[], photoOwner: string = author): Promise<string[]> {
   const others = [...new Set(names)].filter((name) => name !== author);
@@ -19,7 +19,8 @@ export async function mentionAudience(db: Db, author: string, names: readonly st
     ...others.flatMap((name) => [keys.user(name), keys.block(author, name), keys.block(name, author), keys.friendship(author, name)]),
     ...(owner ? others.filter((name) => name !== owner).flatMap((name) => [keys.block(owner, name), keys.block(name, owner), keys.friendship(owner, name)]) : []),
   ];
-  const found = await batchGet(db, 'mentionAudience', wanted, { sessionCheck: false });
+  // A name may be the owner's (a comment that names the photo's owner): BatchGetItem refuses a key twice.
+  const found = await batchGet(db, 'mentionAudience', uniqueKeys(wanted), { sessionCheck: false });
   const at = new Map(found.map((item) => [keyString(item), item]));
   const get = (key: { PK: string; SK: string }) => at.get(keyString(key));
   const writer = get(keys.user(author));

@@ -146,6 +146,19 @@ describe("a comment's tags", () => {
   });
 });
 
+describe("a comment's mentions", () => {
+  it("that name the photo's owner tell the owner and everyone else they name", async () => {
+    const photo = await upload('pub');
+    await comment('bob', photo, '@pub @dan look at this');
+    await worker.drain();
+    expect(await mentionsOf('pub')).toEqual([{ actor: 'bob', photo }]);
+    expect(await mentionsOf('dan')).toEqual([{ actor: 'bob', photo }]);
+    // The owner hears of the comment too, once.
+    const onIt = (await api.call('GET', '/v1/me/activity', as('pub'))).body.items.filter((i: any) => i.photo?.id === photo);
+    expect(onIt.map((i: any) => i.type).sort()).toEqual(['comment', 'mention']);
+  });
+});
+
 describe('replay', () => {
   it('applying every record again leaves the comments\' tag entries and mentions as they are', async () => {
     await worker.drain();
