@@ -159,6 +159,24 @@ describe("a comment's mentions", () => {
   });
 });
 
+describe("a reply's mentions", () => {
+  it('tell no one who may not see the comment it answers: its author private and not followed, or a block with them', async () => {
+    const photo = await upload('pub');
+    const quiets = await comment('quiet', photo, 'a quiet thought');
+    const guss = await comment('gus', photo, 'a loud thought');
+    // Neither dan nor pub (the photo's owner) follows quiet: quiet's comment and its replies are hidden from them.
+    await comment('ann', photo, 'hey @dan @pub', quiets.id);
+    // hex blocked gus: gus's comment and its replies are hidden from hex.
+    await comment('bob', photo, 'hey @hex @dan', guss.id);
+    await worker.drain();
+    expect((await api.call('GET', `/v1/photos/${photo}/comments/${String(guss.id)}/replies`, as('hex'))).status).toBe(404);
+    expect(await mentionsOf('dan')).toContainEqual({ actor: 'bob', photo });
+    expect(await mentionsOf('dan')).not.toContainEqual({ actor: 'ann', photo });
+    expect(await mentionsOf('pub')).not.toContainEqual({ actor: 'ann', photo });
+    expect(await mentionsOf('hex')).toEqual([]);
+  });
+});
+
 describe('replay', () => {
   it('applying every record again leaves the comments\' tag entries and mentions as they are', async () => {
     await worker.drain();

@@ -18,6 +18,8 @@ export interface PhotoText {
   text: string | undefined;
   /** When the text was written or last edited, in the table's timestamp form. */
   at: string;
+  /** A reply's: the author of the comment it answers (who sees the reply sees that comment). */
+  parentAuthor?: string | undefined;
 }
 
 /** The text a change is about, before and after it (absent when the item did not exist); undefined: not a text. */
@@ -52,10 +54,13 @@ export const commentText: TextReader = (change) => {
   if (parseKey(change.key)?.kind !== 'comment') return undefined;
   const of = (image: RawItem | undefined): PhotoText | undefined => {
     if (!image) return undefined;
-    const { photoOwner, photoTimestamp, timestamp, author, text } = image;
+    const { photoOwner, photoTimestamp, timestamp, author, text, parentAuthor } = image;
     if (typeof photoOwner !== 'string' || typeof photoTimestamp !== 'string' || typeof timestamp !== 'string' || typeof author !== 'string') return undefined;
     // `c<commentTs>.<author>` (src/schema/derived-keys.ts): the tag page reads the author back from it.
-    return { photoOwner, photoTimestamp, author, source: commentSource(timestamp, author), text: typeof text === 'string' ? text : undefined, at: timestamp };
+    return {
+      photoOwner, photoTimestamp, author, source: commentSource(timestamp, author), text: typeof text === 'string' ? text : undefined, at: timestamp,
+      ...(typeof parentAuthor === 'string' ? { parentAuthor } : {}),
+    };
   };
   return { before: change.event === 'INSERT' ? undefined : of(change.oldImage), after: change.event === 'REMOVE' ? undefined : of(change.newImage) };
 };
