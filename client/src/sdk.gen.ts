@@ -846,7 +846,7 @@ export const suggestUsers = <ThrowOnError extends boolean = false>(options?: Opt
 /**
  * A tag's photos, newest first
  *
- * From the tag index the change stream builds (a new or edited caption shows once the worker has applied it). The tag is matched folded: "Café", "#cafe" and "CAFE" are one tag. Left out: photos of private accounts you do not follow, of suspended or departing accounts, and of anyone a block stands between. 18 items at most per page; a page may be short only when many in a row were left out (its cursor still moves on). An unknown tag is an empty page.
+ * From the tag index the change stream builds (a new or edited caption shows once the worker has applied it). The tag is matched folded: "Café", "#cafe" and "CAFE" are one tag. Left out: photos of private accounts you do not follow, of suspended or departing accounts, and of anyone a block stands between; a photo tagged in a comment only when you may see that comment (its author judged the same way). 18 items at most per page; a page may be short only when many in a row were left out (its cursor still moves on). An unknown tag is an empty page.
  */
 export const getTagPhotos = <ThrowOnError extends boolean = false>(options: Options<GetTagPhotosData, ThrowOnError>): RequestResult<GetTagPhotosResponses, GetTagPhotosErrors, ThrowOnError> => (options.client ?? client).get<GetTagPhotosResponses, GetTagPhotosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -40,6 +40,12 @@ export interface ActivityItem {
 
 const derived = (db: Db): Db => ({ ...db, table: derivedTableName(db.table) });
 
+/**
+ * Whether an activity item of this kind shows its actor's own text (a mention, a comment, a
+ * reply): a private actor's reaches their followers only, in the list, the stream and a push.
+ */
+export const showsActorText = (type: unknown): boolean => type === 'mention' || type === 'comment' || type === 'reply';
+
 /** GetItem ACTIVITY#me / STATE: the sort key of the newest item marked read. */
 async function readMarker(db: Db, user: string): Promise<string> {
   const result = await call(db, 'readMarker', () =>
@@ -68,9 +74,11 @@ function assertActivityPage(page: PageRequest): void {
  * items' Query (keys and actors only); then one BatchGetItem of the actors' profiles and the
  * photos, and one of viewer state (blocks included). Items about deleted or suspended users,
  * or users a block stands between, are left out (a page may so be short; its cursor is not),
- * and the unread count leaves out the same ones: it is judged by the same profiles and blocks.
- * Unread actors not on the page add their profile and two block keys to those two requests
- * (another BatchGetItem per 100 keys past the first).
+ * and so are, as the comment list and the photo hide them, a private account's texts (a mention,
+ * a comment, a reply) and anything on a private owner's photo, for someone not following them;
+ * the unread count leaves out the same ones: it is judged by the same profiles, blocks and follows.
+ * Unread actors and photo owners not on the page add their profile, two block keys and the
+ * follow of them to those two requests (another BatchGetItem per 100 keys past the first).
  */
 export async function getActivity(db: Db, user: string, page: ActivityPageRequest = {}): Promise<Page<ActivityItem> & { unreadCount: number }> {
   assertUsername(user);
@@ -92,13 +100,14 @@ export async function getActivity(db: Db, user: string, page: ActivityPageReques
     markerRead.then((m) => unreadAfter(db, user, m)),
   ]);
   const raw = result.items;
-  // A text or comment on another's photo (a mention in a comment, a reply, a like of my comment): the photo's owner is judged as its author is.
+  // An item about a photo (a reaction, a mention, a comment, a reply, a like of a comment): the
+  // photo's owner, unless it is me, is judged as the item's actor is, even when they are the
+  // actor: a private owner's photo reaches their followers only, whatever the item's kind.
   const onPhoto = (i: RawItem) => i.type !== 'follow' && i.type !== 'request';
-  const ownerOf = (i: RawItem): string | undefined =>
-    onPhoto(i) && typeof i.photoOwner === 'string' && i.photoOwner !== i.actor && i.photoOwner !== user ? i.photoOwner : undefined;
+  const ownerOf = (i: RawItem): string | undefined => (onPhoto(i) && typeof i.photoOwner === 'string' && i.photoOwner !== user ? i.photoOwner : undefined);
   const owners = raw.flatMap((i) => ownerOf(i) ?? []);
   const pageActors = new Set([...raw.map((i) => String(i.actor)), ...owners]);
-  const actors = [...new Set([...pageActors, ...unread.map((i) => String(i.actor))])];
+  const actors = [...new Set([...pageActors, ...unread.flatMap((i) => [String(i.actor), ...(ownerOf(i) ?? [])])])];
   const countOnly = actors.filter((a) => !pageActors.has(a) && a !== user);
   // Several reactions to one photo name it once: BatchGetItem rejects duplicate keys.
   const photoRefs = [...new Set(raw.filter(onPhoto).map((i) => `${String(i.photoOwner)}\n${String(i.photoTimestamp)}`))];
@@ -106,9 +115,11 @@ export async function getActivity(db: Db, user: string, page: ActivityPageReques
     const [owner = '', timestamp = ''] = ref.split('\n');
     return keys.photo(owner, timestamp);
   });
+  // Users only the count names: their blocks both ways and my follow of them (a private one's texts and photos count while I follow them).
+  const countKeys = countOnly.flatMap((a) => [keys.block(user, a), keys.block(a, user), keys.friendship(a, user)]);
   const [content, state] = await Promise.all([
     actors.length === 0 ? Promise.resolve([]) : batchGet(db, 'getActivity', [...actors.map((a) => keys.user(a)), ...photoKeys]),
-    viewerState(db, user, [...pageActors], [], countOnly.flatMap((a) => [keys.block(user, a), keys.block(a, user)]), { blocks: true, requests: true }),
+    viewerState(db, user, [...pageActors], [], countKeys, { blocks: true, requests: true }),
   ]);
   const users = new Map<string, User>();
   const photos = new Map<string, Photo>();
@@ -117,26 +128,26 @@ export async function getActivity(db: Db, user: string, page: ActivityPageReques
       if (listable(item)) users.set(String(item.username), User.decode(item));
     } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
-  const blocks = new Set(state.extra.map(keyString));
-  const isBlock = (key: { PK: string; SK: string }) => blocks.has(keyString(key));
-  const blockedOnlyCounted = new Set(countOnly.filter((a) => isBlock(keys.block(user, a)) || isBlock(keys.block(a, user))));
+  const counted = new Set(state.extra.map(keyString));
+  const isCounted = (key: { PK: string; SK: string }) => counted.has(keyString(key));
+  const countOnlySet = new Set(countOnly);
+  const blocked = (u: string) =>
+    countOnlySet.has(u) ? isCounted(keys.block(user, u)) || isCounted(keys.block(u, user)) : state.blocked(u);
+  const follows = (u: string) => (countOnlySet.has(u) ? isCounted(keys.friendship(u, user)) : state.follows(u));
+  // A private account's photos and texts show to its followers only.
+  const seen = (u: User) => u.username === user || u.private !== true || follows(u.username);
   const visible = (item: RawItem): User | undefined => {
     const actor = users.get(String(item.actor));
-    if (!actor || state.blocked(actor.username) || blockedOnlyCounted.has(actor.username)) return undefined;
+    if (!actor || blocked(actor.username)) return undefined;
     const type = item.type;
     if (type === 'follow' || type === 'request') return actor;
-    // A private author's mention shows to their followers only (a count-only actor's follow is not read: not counted).
-    const seen = (u: User) => u.username === user || u.private !== true || state.follows(u.username);
-    const ownerSeen = () => {
-      // The unread count's items carry no owner (projection): judged by their actor alone.
-      const owner = ownerOf(item);
-      if (owner === undefined) return true;
+    const owner = ownerOf(item);
+    if (owner !== undefined) {
       const ownerUser = users.get(owner);
-      return ownerUser !== undefined && !state.blocked(owner) && seen(ownerUser);
-    };
-    if (type === 'mention') return seen(actor) && ownerSeen() ? actor : undefined;
-    // A reply or like on another's photo: shown while I may see it (my comment is on it).
-    if (type === 'comment' || type === 'reply' || type === 'comment-like') return ownerSeen() ? actor : undefined;
+      if (ownerUser === undefined || blocked(owner) || !seen(ownerUser)) return undefined;
+    }
+    if (showsActorText(type)) return seen(actor) ? actor : undefined;
+    if (type === 'comment-like') return actor;
     return type === 'reaction' && typeof item.reactionType === 'string' && isReactionType(item.reactionType) ? actor : undefined;
   };
   const items: ActivityItem[] = [];
@@ -187,7 +198,7 @@ async function unreadAfter(db: Db, user: string, marker: string): Promise<RawIte
         TableName: derivedTableName(db.table),
         KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
         ExpressionAttributeValues: { ':pk': range.pk, ':from': marker ? `${marker}\u0000` : range.prefix, ':to': `${range.prefix.slice(0, -1)}$` },
-        ProjectionExpression: 'SK, actor, #type, reactionType',
+        ProjectionExpression: 'SK, actor, #type, reactionType, photoOwner',
         ExpressionAttributeNames: { '#type': 'type' },
         Limit: UNREAD_COUNT_CAP,
       }),

@@ -6,7 +6,8 @@
  * ceil(keys / 100) in parallel for larger pages.
  *
  * Lists of other users (followers, following, reactors) leave out the users the viewer
- * blocks or is blocked by, inside the list's own reads: the block items ride in the
+ * blocks or is blocked by (and, where they show cards, suspended and departing accounts, whose
+ * profile item is read anyway), inside the list's own reads: the block items ride in the
  * BatchGetItem that reads the profiles (one key a user per direction the viewer's counters
  * say exists, none when both are 0), or, for the plain lists, in one BatchGetItem of block
  * items per read (`hiddenFrom`), made only when the viewer has blocks. Pages stay full
@@ -23,7 +24,7 @@ import { pageOf, pageSize, type Db, type Page, type PageRequest } from './db.js'
 import { listFollowed, listFollowers } from './follows.js';
 import { getPhotoWithReactions, listRecentPhotos } from './photos.js';
 import { hiddenFrom } from './safety/visibility.js';
-import { readPlan, viewerBlocksOf, viewerState, viewerStatePlan, type Plan, type Relation, type ViewerBlocks } from './viewer.js';
+import { listable, readPlan, viewerBlocksOf, viewerState, viewerStatePlan, type Plan, type Relation, type ViewerBlocks } from './viewer.js';
 import { assertActingLive } from './acting.js';
 import { besideSessionCheck } from './session-check.js';
 import { commentCountKeys, commentSummary, visiblePreviews, type CommentSummary } from './comment-counts.js';
@@ -41,7 +42,11 @@ const NO_BLOCKS: ViewerBlocks = { blocking: 0, blockedBy: 0 };
 
 const directions = (blocks: ViewerBlocks | undefined) => ({ blocking: blocks === undefined || blocks.blocking > 0, blockedBy: blocks === undefined || blocks.blockedBy > 0 });
 
-/** The profiles of `usernames` and my relation to each, or undefined for those a block hides: the keys of one BatchGetItem. */
+/**
+ * The profiles of `usernames` and my relation to each, or undefined for those a block hides and
+ * for suspended or departing accounts (their profile answers 404: their card shows nowhere): the
+ * keys of one BatchGetItem.
+ */
 function relate(viewer: string, usernames: string[], blocks: ViewerBlocks | undefined): Plan<Map<string, Related | undefined>> {
   const unique = [...new Set(usernames)];
   const plan = viewerStatePlan(viewer, { users: unique, photos: [], extra: unique.map((u) => keys.user(u)), options: { requests: true, blocks: directions(blocks) } });
@@ -49,8 +54,15 @@ function relate(viewer: string, usernames: string[], blocks: ViewerBlocks | unde
     keys: plan.keys,
     decide: (found) => {
       const state = plan.decide(found);
-      const profiles = new Map(state.extra.map((item) => [String(item.username), User.decode(item)]));
-      return new Map(unique.map((u) => [u, state.blocked(u) ? undefined : { user: profiles.get(u), ...state.relation(u) }]));
+      const items = new Map(state.extra.map((item) => [String(item.username), item]));
+      const hidden = (u: string) => {
+        const item = items.get(u);
+        return state.blocked(u) || (item !== undefined && u !== viewer && !listable(item));
+      };
+      return new Map(unique.map((u) => {
+        const item = items.get(u);
+        return [u, hidden(u) ? undefined : { user: item ? User.decode(item) : undefined, ...state.relation(u) }];
+      }));
     },
   };
 }

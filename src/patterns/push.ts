@@ -17,7 +17,7 @@ import { assertUsername } from '../schema/entities.js';
 import { keyString, keys, ranges, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
 import { batchGet, call, inPrefix, paginate, transact, type Db } from './db.js';
-import { listable, viewerState } from './viewer.js';
+import { listable, uniqueKeys, viewerState } from './viewer.js';
 import { activeUserCheck, inactiveUser } from './guards.js';
 
 export type PushDeviceInput =
@@ -215,25 +215,32 @@ export interface PushSubject {
   requires: ItemKey[];
   /** The photo it is about, if any. */
   photo?: { owner: string; timestamp: string } | undefined;
+  /** It carries the actor's own text (a comment, a reply, a mention: `showsActorText`). */
+  actorText?: boolean | undefined;
 }
 
 /**
  * Whether a notification may go out now (checked at send time, not when the activity was
- * written): what it tells of still exists, the actor and the photo's owner are neither gone nor
- * suspended, no block stands between the recipient and either, and a private owner's photo is
- * told of only to its owner or a follower. One BatchGetItem.
+ * written): the recipient is neither suspended nor departing (their sessions ended), what it tells of still exists, the actor and the photo's owner are neither gone nor
+ * suspended, no block stands between the recipient and either, a private owner's photo is
+ * told of only to its owner or a follower, and a private actor's text (`actorText`) only to a
+ * follower of theirs, as the activity list shows them. One BatchGetItem.
  */
 export async function pushAllowed(db: Db, subject: PushSubject): Promise<boolean> {
   const { recipient, actor, photo } = subject;
   const owner = photo?.owner;
-  const extra = [...subject.requires, keys.user(actor), ...(photo && owner ? [keys.user(owner), keys.photo(owner, photo.timestamp)] : [])];
+  // The recipient's own item too: a suspended or departing account's sessions ended with it, and nothing is sent to them.
+  const extra = uniqueKeys([...subject.requires, keys.user(recipient), keys.user(actor), ...(photo && owner ? [keys.user(owner), keys.photo(owner, photo.timestamp)] : [])]);
   const state = await viewerState(db, recipient, owner ? [actor, owner] : [actor], [], extra, { blocks: true });
   const found = new Set(state.extra.map(keyString));
   const has = (key: ItemKey) => found.has(keyString(key));
   if (!extra.every(has) || state.blocked(actor)) return false;
   const profile = (name: string) => state.extra.find((item) => item.PK === keys.user(name).PK && item.SK === keys.user(name).SK);
+  const recipientItem = profile(recipient);
+  if (!recipientItem || !listable(recipientItem)) return false;
   const actorItem = profile(actor);
   if (!actorItem || !listable(actorItem)) return false;
+  if (subject.actorText === true && actorItem.private === true && actor !== recipient && !state.follows(actor)) return false;
   if (owner && owner !== recipient) {
     const ownerItem = profile(owner);
     if (!ownerItem || !listable(ownerItem) || state.blocked(owner)) return false;

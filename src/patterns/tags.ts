@@ -3,9 +3,10 @@
  * (src/derived/views/tags.ts). Never a Scan:
  * - a tag's photos: Query `PK = TAG#<tag>` descending (Limit n+1, from the cursor) + one
  *   BatchGetItem of the photos, their authors and the viewer state with blocks (10 keys a
- *   photo: a page of 9 is one request, 18 two in parallel). Dropped at read: a photo gone or no
- *   longer tagged, an author suspended or departing, a private author the viewer does not
- *   follow, a block either way. A page short of `limit` reads on for the shortfall
+ *   photo: a page of 9 is one request, 18 two in parallel; a tag in a comment adds its author's
+ *   6). Dropped at read: a photo gone or no longer tagged, an author suspended or departing, a
+ *   private author the viewer does not follow, a block either way, and the same of the comment
+ *   whose tag it is (as the comment list hides it). A page short of `limit` reads on for the shortfall
  *   (`visiblePage`, at most VISIBLE_PAGE_READS reads);
  * - tag search: Query `PK = TAGS#<first 2 chars> AND begins_with(SK, <folded query>)` (Limit 100).
  */
@@ -15,7 +16,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../errors.js';
 import { assertUsername, type ReactionType } from '../schema/entities.js';
 import { Photo, TagEntry, TagName, User } from '../schema/entities/index.js';
-import { derivedRanges, keys } from '../schema/keys.js';
+import { commentSourceAuthor, derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { distinctTags, parseTagName } from '../schema/text-entities.js';
 import { call, queryPage, type Db, type Page, type PageRequest } from './db.js';
@@ -45,16 +46,18 @@ export function assertTag(value: string, path = '/tag'): string {
 
 const derived = (db: Db): Db => ({ ...db, table: derivedTableName(db.table) });
 
-/** Of one read's entries, those the viewer may see, each photo once. */
+/**
+ * Of one read's entries, those the viewer may see, each photo once. An entry is seen when its
+ * photo is (its author listed, no block either way, a private author followed) and so is the
+ * text that carries the tag: a comment's author is judged as the comment list judges them, so a
+ * hidden comment puts no photo on a tag page.
+ */
 async function shown(db: Db, viewer: string, entries: TagEntry[]): Promise<TagPhoto[]> {
-  const seen = new Set<string>();
-  const unique = entries.filter((e) => {
-    const id = `${e.photoOwner}#${e.photoTimestamp}`;
-    return !seen.has(id) && Boolean(seen.add(id));
-  });
-  if (unique.length === 0) return [];
-  const authors = [...new Set(unique.map((e) => e.photoOwner))];
-  const refs = unique.map((e) => ({ username: e.photoOwner, timestamp: e.photoTimestamp }));
+  if (entries.length === 0) return [];
+  // The caption's writer is the photo's owner; a comment's, its author (undefined: a text no reader names).
+  const writerOf = (e: TagEntry): string | undefined => (e.source === 'caption' ? e.photoOwner : commentSourceAuthor(e.source));
+  const refs = [...new Map(entries.map((e) => [`${e.photoOwner}#${e.photoTimestamp}`, { username: e.photoOwner, timestamp: e.photoTimestamp }])).values()];
+  const authors = [...new Set(entries.flatMap((e) => [e.photoOwner, writerOf(e)]).filter((u): u is string => u !== undefined))];
   // The comment summaries ride on the photos (src/patterns/comment-summary.ts): no key more.
   // The viewer's own item rides too: its block names decide the comment previews.
   const viewerKey = keys.user(viewer);
@@ -66,13 +69,21 @@ async function shown(db: Db, viewer: string, entries: TagEntry[]): Promise<TagPh
       if (listable(item)) users.set(String(item.username), User.decode(item));
     } else photos.set(`${String(item.username)}#${String(item.timestamp)}`, Photo.decode(item));
   }
-  const items = unique.flatMap((e) => {
-    const photo = photos.get(`${e.photoOwner}#${e.photoTimestamp}`);
-    const author = users.get(e.photoOwner);
-    if (!photo || !author || state.blocked(author.username)) return [];
-    if (author.private === true && author.username !== viewer && !state.follows(author.username)) return [];
+  const seen = (name: string): User | undefined => {
+    const user = users.get(name);
+    if (!user || state.blocked(name)) return undefined;
+    return user.private === true && name !== viewer && !state.follows(name) ? undefined : user;
+  };
+  const shownIds = new Set<string>();
+  const items = entries.flatMap((e) => {
+    const id = `${e.photoOwner}#${e.photoTimestamp}`;
+    const photo = photos.get(id);
+    const author = seen(e.photoOwner);
+    const writer = writerOf(e);
+    if (shownIds.has(id) || !photo || !author || writer === undefined || seen(writer) === undefined) return [];
     // The worker removes an edited caption's old tags; until it has, the read does.
     if (e.source === 'caption' && !distinctTags(photo.caption).includes(e.tag)) return [];
+    shownIds.add(id);
     return [{ photo, author, myReactions: state.reactions(photo), relation: state.relation(author.username), comments: storedSummary(photo) }];
   });
   return visiblePreviews(db, viewer, items, previewFacts(viewer, state));

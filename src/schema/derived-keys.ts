@@ -148,6 +148,20 @@ export function isMentionActivityOf(sk: string, author: string, photoTimestamp: 
   return sk.startsWith(ACTIVITY_ITEM) && sk.endsWith(`#mention#${author}#${photoTimestamp}#${source}`);
 }
 
+/**
+ * A comment's or reply's name as a text on its photo (a tag entry's and a mention's `source`):
+ * `c<commentTs>.<author>` (two authors may post in the same microsecond; a comment is named by both).
+ */
+export const commentSource = (timestamp: string, author: string): string => `c${timestamp}.${author}`;
+
+/** A comment's time is canonical (26 characters): what follows it and its dot is the author, dots and all. */
+const COMMENT_SOURCE = /^c(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6})\.([a-z0-9_][a-z0-9_.-]{0,29})$/;
+
+/** The author of the comment a `source` names; undefined when it names no comment (a caption). */
+export function commentSourceAuthor(source: string): string | undefined {
+  return COMMENT_SOURCE.exec(source)?.[2];
+}
+
 /** A feed entry's sort key: newest first when read descending; the author breaks ties. */
 export function feedPosition(author: string, timestamp: string): string {
   return `${timestamp}#${author}`;

@@ -48,7 +48,7 @@ async function stored(name: string): Promise<string[]> {
 
 beforeAll(async () => {
   api = await startApi();
-  for (const name of ['owner', 'ann', 'bob']) people[name] = await signUp(api, name);
+  for (const name of ['owner', 'ann', 'bob', 'cid', 'shy', 'pat']) people[name] = await signUp(api, name);
   worker = createWorker({ client: api.db.client, db: api.db, settings });
 }, 120_000);
 
@@ -124,5 +124,51 @@ describe('comment activity', () => {
     await worker.drain();
     expect(await stored('owner')).toEqual(expect.not.arrayContaining([expect.stringContaining('#comment#bob#')]));
     expect(await commentActivity('owner')).toEqual([]);
+  });
+
+  it("a private author's comments and replies reach only their followers, the owner of the photo included", async () => {
+    expect((await api.call('PUT', '/v1/account/privacy', { ...as('shy'), json: { private: true } })).status).toBe(200);
+    const open = (await api.call('POST', '/v1/users/owner/photos', { ...as('owner'), body: imageForm(PNG_1x1) })).body.id as string;
+    // A private account comments on a public photo: allowed, and shown to its followers only.
+    await comment('shy', open, 'psst, owner');
+    const anns = await comment('ann', open, 'nice one');
+    await comment('shy', open, 'quiet reply', anns.id);
+    // A later comment by a public author: once its item is in, the worker has applied shy's.
+    await comment('cid', open, 'after shy');
+    await worker.drain();
+    expect((await api.call('GET', `/v1/photos/${open}/comments`, as('owner'))).body.items.map((c: any) => c.author)).toEqual(['ann', 'cid']);
+    expect(await commentActivity('owner')).toEqual(['comment cid after shy', 'comment ann nice one']);
+    expect(await commentActivity('ann')).toEqual([]);
+    const answer = await api.call('GET', '/v1/me/activity', as('owner'));
+    expect(JSON.stringify(answer.body)).not.toContain('psst');
+    expect(answer.body.unreadCount).toBe(answer.body.items.filter((i: any) => i.unread).length);
+    // Approved, the owner follows shy: the comment shows, under the photo and in the activity.
+    expect((await api.call('PUT', '/v1/users/shy/followers/me', as('owner'))).status).toBe(202);
+    expect((await api.call('PUT', '/v1/follow-requests/owner/approval', as('shy'))).status).toBeLessThan(300);
+    await worker.drain();
+    expect(await commentActivity('owner')).toEqual(['comment cid after shy', 'comment ann nice one', 'comment shy psst, owner']);
+  });
+
+  it("a private owner's photo reaches nobody through a reply or a like of a comment on it but their followers", async () => {
+    const patPhoto = (await api.call('POST', '/v1/users/pat/photos', { ...as('pat'), body: imageForm(PNG_1x1) })).body.id as string;
+    const bobPhoto = (await api.call('POST', '/v1/users/bob/photos', { ...as('bob'), body: imageForm(PNG_1x1) })).body.id as string;
+    expect((await api.call('PATCH', `/v1/photos/${patPhoto}`, { ...as('pat'), json: { caption: 'where the key is hidden' } })).status).toBe(200);
+    const bobs = await comment('bob', patPhoto, 'what a view');
+    // Liked while public: bob was told, with the photo.
+    expect((await api.call('PUT', `/v1/photos/${patPhoto}/comments/${bobs.id as string}/likes/me`, as('pat'))).status).toBe(201);
+    await worker.drain();
+    expect(await commentActivity('bob')).toContain('comment-like pat');
+    expect((await api.call('PUT', '/v1/account/privacy', { ...as('pat'), json: { private: true } })).status).toBe(200);
+    // Private now, and bob does not follow: a reply to bob's comment reaches bob no more than the photo does.
+    await comment('pat', patPhoto, 'thanks, stranger', bobs.id);
+    // A later item for bob from a public actor proves the worker has applied pat's reply.
+    await comment('ann', bobPhoto, 'hello bob');
+    await worker.drain();
+    expect((await api.call('GET', `/v1/photos/${patPhoto}`, as('bob'))).status).toBe(403);
+    expect(await commentActivity('bob')).toEqual(['comment ann hello bob']);
+    const answer = await api.call('GET', '/v1/me/activity', as('bob'));
+    expect(JSON.stringify(answer.body)).not.toMatch(/key is hidden|stranger/);
+    expect(answer.body.items.map((i: any) => i.photo?.id)).not.toContain(patPhoto);
+    expect(answer.body.unreadCount).toBe(answer.body.items.filter((i: any) => i.unread).length);
   });
 });

@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
+import { suspendUser } from '../../src/patterns/index.js';
 import { replayStream } from '../derived/support.js';
 import { imageForm, PNG_1x1, signUp, startApi, testConfig, type Api, type Session } from './support.js';
 import { tagAndMentionState } from './tag-state.js';
@@ -47,7 +48,7 @@ const derivedState = (): Promise<string[]> => tagAndMentionState(api.db);
 
 beforeAll(async () => {
   api = await startApi();
-  for (const name of ['owner', 'ann', 'bob', 'cleo', 'dan']) people[name] = await signUp(api, name);
+  for (const name of ['owner', 'ann', 'bob', 'cleo', 'dan', 'pub', 'quiet', 'gus', 'hex', 'spam', 'dot.ted']) people[name] = await signUp(api, name);
   worker = createWorker({ client: api.db.client, db: api.db, settings });
 }, 120_000);
 
@@ -113,6 +114,66 @@ describe('comment text', () => {
     // cleo stops following: the item stays in the table, the read no longer shows the private photo.
     expect((await api.call('DELETE', '/v1/users/owner/followers/me', as('cleo'))).status).toBe(204);
     expect(await mentionsOf('cleo')).toEqual([]);
+  });
+});
+
+describe("a comment's tags", () => {
+  it('put the photo on a tag page only for viewers who may see the comment: not a private author\'s to others, not across a block, not a suspended author\'s', async () => {
+    const [hushed, grudged, spammed] = [await upload('pub'), await upload('pub'), await upload('pub')];
+    expect((await api.call('PUT', '/v1/account/privacy', { ...as('quiet'), json: { private: true } })).status).toBe(200);
+    expect((await api.call('PUT', '/v1/users/quiet/followers/me', as('ann'))).status).toBe(202);
+    expect((await api.call('PUT', '/v1/follow-requests/ann/approval', as('quiet'))).status).toBeLessThan(300);
+    await comment('quiet', hushed, 'meet me at #whisperpoint');
+    await comment('gus', grudged, 'told you so #grudgematch');
+    expect((await api.call('PUT', '/v1/blocks/gus', as('hex'))).status).toBeLessThan(300);
+    await comment('spam', spammed, 'cheap pills #buyspam');
+    await suspendUser(api.db, 'spam', 'spam');
+    await worker.drain();
+    // Each hidden comment is hidden under the photo too: its tag does not list the photo.
+    expect((await api.call('GET', `/v1/photos/${hushed}/comments`, as('dan'))).body.items).toEqual([]);
+    expect(await tagPage('dan', 'whisperpoint')).toEqual([]);
+    expect(await tagPage('ann', 'whisperpoint')).toEqual([hushed]);
+    expect(await tagPage('hex', 'grudgematch')).toEqual([]);
+    expect(await tagPage('dan', 'grudgematch')).toEqual([grudged]);
+    expect(await tagPage('dan', 'buyspam')).toEqual([]);
+    // A text the viewer may see lists the photo, whatever hidden text shares the tag.
+    await comment('bob', hushed, 'me too #whisperpoint');
+    // An author's name may hold dots: the entry still names its author.
+    await comment('dot.ted', spammed, 'not spam #dottedname');
+    await worker.drain();
+    expect(await tagPage('dan', 'whisperpoint')).toEqual([hushed]);
+    expect(await tagPage('dan', 'dottedname')).toEqual([spammed]);
+  });
+});
+
+describe("a comment's mentions", () => {
+  it("that name the photo's owner tell the owner and everyone else they name", async () => {
+    const photo = await upload('pub');
+    await comment('bob', photo, '@pub @dan look at this');
+    await worker.drain();
+    expect(await mentionsOf('pub')).toEqual([{ actor: 'bob', photo }]);
+    expect(await mentionsOf('dan')).toEqual([{ actor: 'bob', photo }]);
+    // The owner hears of the comment too, once.
+    const onIt = (await api.call('GET', '/v1/me/activity', as('pub'))).body.items.filter((i: any) => i.photo?.id === photo);
+    expect(onIt.map((i: any) => i.type).sort()).toEqual(['comment', 'mention']);
+  });
+});
+
+describe("a reply's mentions", () => {
+  it('tell no one who may not see the comment it answers: its author private and not followed, or a block with them', async () => {
+    const photo = await upload('pub');
+    const quiets = await comment('quiet', photo, 'a quiet thought');
+    const guss = await comment('gus', photo, 'a loud thought');
+    // Neither dan nor pub (the photo's owner) follows quiet: quiet's comment and its replies are hidden from them.
+    await comment('ann', photo, 'hey @dan @pub', quiets.id);
+    // hex blocked gus: gus's comment and its replies are hidden from hex.
+    await comment('bob', photo, 'hey @hex @dan', guss.id);
+    await worker.drain();
+    expect((await api.call('GET', `/v1/photos/${photo}/comments/${String(guss.id)}/replies`, as('hex'))).status).toBe(404);
+    expect(await mentionsOf('dan')).toContainEqual({ actor: 'bob', photo });
+    expect(await mentionsOf('dan')).not.toContainEqual({ actor: 'ann', photo });
+    expect(await mentionsOf('pub')).not.toContainEqual({ actor: 'ann', photo });
+    expect(await mentionsOf('hex')).toEqual([]);
   });
 });
 

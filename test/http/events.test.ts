@@ -113,4 +113,25 @@ describe('GET /v1/me/events', () => {
     await suspendUser(api.db, 'hal', 'spam');
     await expect.poll(() => again.of('end').map((e) => e.data.reason)).toEqual(['session']);
   });
+
+  it("a private author's comment on my photo is no event for me, live or replayed, while I do not follow them", async () => {
+    const [ivy, jo, kit] = [await signUp(api, 'ivy'), await signUp(api, 'jo'), await signUp(api, 'kit')];
+    s.ivy = ivy;
+    const mine = photoId('ivy', (await uploadPhoto(api.db, { username: 'ivy', location: 'file:///i.png' })).timestamp);
+    expect((await api.call('PUT', '/v1/account/privacy', { token: jo.accessToken, json: { private: true } })).status).toBe(200);
+    const live = stream('ivy');
+    await expect.poll(() => live.of('unread')).toHaveLength(1);
+    const before = live.of('unread')[0]!.id;
+    const say = async (who: Session, text: string) => expect((await api.call('POST', `/v1/photos/${mine}/comments`, { token: who.accessToken, json: { text } })).status).toBe(201);
+    await say(jo, 'only my followers may read this');
+    await say(kit, 'hello ivy');
+    await worker.drain();
+    // kit's comment came after jo's: once it is heard, jo's was judged.
+    await expect.poll(() => live.of('activity').map((e) => e.data.actor.username)).toEqual(['kit']);
+    live.close();
+    const again = stream('ivy', { lastEventId: before });
+    await expect.poll(() => again.of('activity').map((e) => e.data.actor.username)).toEqual(['kit']);
+    await expect.poll(() => again.of('unread').at(-1)?.data).toEqual({ count: 1 });
+    expect(JSON.stringify([...live.events, ...again.events])).not.toContain('only my followers');
+  });
 });

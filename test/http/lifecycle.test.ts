@@ -154,6 +154,19 @@ describe('delete my account', () => {
     expect((await api.call('POST', '/v1/users/lena/photos', { token: lena.accessToken, body: imageForm(PNG_1x1) })).body.error.code).toBe('SESSION_ENDED');
   });
 
+  it("hides a marked account from others at once, as a suspended one: its profile, photos and photo are 404, HEAD as GET", async () => {
+    const mia = await signUp(api, 'mia');
+    const upload = await api.call('POST', '/v1/users/mia/photos', { token: mia.accessToken, body: imageForm(PNG_1x1) });
+    expect(upload.status).toBe(201);
+    const paths = ['/v1/users/mia', '/v1/users/mia/photos', `/v1/photos/${String(upload.body.id)}`];
+    for (const path of paths) expect((await api.call('GET', path, { token: alice.accessToken })).status, path).toBe(200);
+    // Marked, not yet emptied (the job runs in the background): lists already leave it out, and so does every read of it.
+    await startAccountDeletion(api.db, 'mia');
+    for (const path of paths) {
+      for (const method of ['GET', 'HEAD']) expect((await api.call(method, path, { token: alice.accessToken })).status, `${method} ${path}`).toBe(404);
+    }
+  });
+
   it('needs the password, refuses every write at once, then removes the account in the background', async () => {
     const kate = await signUp(api, 'kate');
     const upload = await api.call('POST', '/v1/users/kate/photos', { token: kate.accessToken, body: new FormData() });
@@ -169,7 +182,9 @@ describe('delete my account', () => {
     expect((await api.call('POST', '/v1/sessions', { json: { username: 'kate', password: profile('kate').password } })).status).toBe(401);
     expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: kate.refreshToken } })).status).toBe(401);
 
-    await eventually(async () => (await api.call('GET', '/v1/users/kate', { token: alice.accessToken })).status === 404);
+    // Hidden from others from the mark on; gone once the job has emptied the account.
+    expect((await api.call('GET', '/v1/users/kate', { token: alice.accessToken })).status).toBe(404);
+    await eventually(async () => (await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.user('kate') }))).Item === undefined);
     await eventually(async () => (await api.call('GET', '/v1/users/alice', { token: alice.accessToken })).body.followers === 0);
     // The name and the email are free again.
     expect((await api.call('POST', '/v1/accounts', { json: profile('kate') })).status).toBe(201);

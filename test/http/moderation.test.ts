@@ -6,7 +6,7 @@ import { createLocalBlobStore } from '../../src/blobs/index.js';
 import { keys } from '../../src/schema/keys.js';
 import { auditTable } from '../../src/admin/doctor.js';
 import { photoId } from '../../src/schema/ids.js';
-import { getPhoto, listNotices } from '../../src/patterns/index.js';
+import { getPhoto, listNotices, suspendUser, unsuspendUser } from '../../src/patterns/index.js';
 import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from './support.js';
 import { runCli } from '../support/cli.js';
 
@@ -136,5 +136,32 @@ describe('suspension', () => {
     mallory = { ...mallory, accessToken: back.body.accessToken as string, refreshToken: back.body.refreshToken as string };
     expect((await api.call('PUT', '/v1/users/alice/followers/me', as(mallory))).status).toBe(201);
     expect((await api.call('GET', '/v1/users/mallory', as(alice))).status).toBe(200);
+  });
+
+  it("takes a suspended account's card out of the lists that show cards: followers, following and a photo's reactions (and its screen)", async () => {
+    // mallory follows alice (above); bob follows mallory; mallory reacts to bob's photo.
+    expect((await api.call('PUT', '/v1/users/mallory/followers/me', as(bob))).status).toBe(201);
+    const bobs = await api.call('POST', '/v1/users/bob/photos', { token: bob.accessToken, body: imageForm(PNG_1x1) });
+    const bobsPhoto = photoId('bob', (bobs.body.timestamp as string).replace(/Z$/, ''));
+    expect((await api.call('PUT', `/v1/photos/${bobsPhoto}/reactions/heart`, as(mallory))).status).toBe(201);
+    expect((await api.call('PUT', `/v1/photos/${bobsPhoto}/reactions/smiley`, as(alice))).status).toBe(201);
+    type Carded = { user: { username: string } };
+    const names = async (path: string, page: (body: { items: Carded[]; reactionPage?: { items: Carded[] } }) => Carded[] = (body) => body.items) => {
+      const answer = await api.call('GET', path, as(alice));
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return page(answer.body as { items: Carded[] }).map((item) => item.user.username);
+    };
+    const lists = async () => ({
+      followers: await names('/v1/users/alice/followers?expand=profile'),
+      following: await names('/v1/users/bob/following?expand=profile'),
+      reactions: await names(`/v1/photos/${bobsPhoto}/reactions?expand=profile`),
+      screen: await names(`/v1/photos/${bobsPhoto}?expand=reactions`, (body) => body.reactionPage?.items ?? []),
+    });
+    expect(await lists()).toEqual({ followers: ['mallory'], following: ['mallory'], reactions: expect.arrayContaining(['mallory', 'alice']), screen: expect.arrayContaining(['mallory', 'alice']) });
+    await suspendUser(api.db, 'mallory', 'spam');
+    // As the profile answers 404, the cards are gone; the other reactor stays.
+    expect(await lists()).toEqual({ followers: [], following: [], reactions: ['alice'], screen: ['alice'] });
+    await unsuspendUser(api.db, 'mallory');
+    expect((await lists()).followers).toEqual(['mallory']);
   });
 });

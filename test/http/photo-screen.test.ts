@@ -223,6 +223,7 @@ describe('the seams, as the list routes have them', () => {
     expect(plain.comments.map((c: { author: string }) => c.author)).toEqual(['ben']);
     expect(reactors(screen.reactionPage)).not.toContain('blocked');
     expect(reactors(screen.reactionPage)).not.toContain('blocker');
+    expect(reactors(screen.reactionPage)).not.toContain('banned');
     await unsuspendUser(api.db, 'banned');
   });
 });

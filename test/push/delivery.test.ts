@@ -17,12 +17,15 @@ import {
   blockUser,
   createSession,
   followUser,
+  postComment,
   pushAllowed,
   pushStateOf,
   reactToPhoto,
   registerPushDevice,
   revokeSession,
   setPushPreferences,
+  suspendUser,
+  unsuspendUser,
   uploadPhoto,
   type PushDeviceInput,
 } from '../../src/patterns/index.js';
@@ -197,6 +200,41 @@ describe('push notifications from the stream', () => {
     expect(bodies(web.received, 'alice-2').at(-1)).toBe('leo reacted to your photo');
     expect(bodies(web.received, 'alice-3')).toEqual([]);
     expect((await pushStateOf(db, 'alice')).devices.map((d) => d.id)).not.toContain(device.id);
+  });
+  it("never carries a private account's comment to someone who does not follow them", async () => {
+    await person('nell', { private: true });
+    await postComment(db, { author: 'nell', photoOwner: 'alice', photoTimestamp: photos[6]!, text: 'only my followers may read this' });
+    // A later comment by a public account, on another photo (a notification of its own): once it is sent, nell's was judged.
+    await postComment(db, { author: 'mona', photoOwner: 'alice', photoTimestamp: photos[7]!, text: 'lovely' });
+    await worker.drain();
+    expect(bodies(web.received, 'alice-2').slice(-1)).toEqual(['mona commented on your photo']);
+    const everything = [...web.received, ...native.apns, ...native.fcm].map((r) => JSON.stringify(r.payload)).join('\n');
+    expect(everything).not.toContain('only my followers');
+    expect(everything).not.toContain('nell');
+  });
+  it("carries only the actor's name, the kind and a path: never a comment's or a reply's text", async () => {
+    await postComment(db, { author: 'gina', photoOwner: 'alice', photoTimestamp: photos[5]!, text: 'my home address is 12 Elm St' });
+    await worker.drain();
+    expect(bodies(web.received, 'alice-2').slice(-1)).toEqual(['gina commented on your photo']);
+    const everything = [...web.received, ...native.apns, ...native.fcm].map((r) => JSON.stringify(r.payload)).join('\n');
+    expect(everything).not.toContain('Elm St');
+    expect(everything).not.toContain('lovely');
+  });
+
+  it('sends nothing to a suspended account (its sessions ended with the suspension), and again once it is lifted', async () => {
+    await register('bob', subscribe('bob-1'));
+    const before = bodies(web.received, 'alice-2');
+    await suspendUser(db, 'alice', 'spam');
+    await react('erin', 6);
+    // A later notification to someone else: once it is sent, the reaction to alice's photo was judged.
+    await followUser(db, 'dave', 'bob');
+    await worker.drain();
+    expect(bodies(web.received, 'bob-1')).toEqual(['dave started following you']);
+    expect(bodies(web.received, 'alice-2')).toEqual(before);
+    await unsuspendUser(db, 'alice');
+    await react('frank', 7);
+    await worker.drain();
+    expect(bodies(web.received, 'alice-2')).toEqual([...before, 'frank reacted to your photo']);
   });
 });
 

@@ -6,7 +6,7 @@
  * photo goes. Nobody is notified who does not exist (or whose account of the name was made
  * after the mention: a record applied late, its account deleted and the name taken again), is suspended or departing, stands on
  * either side of a block with the author, or may not see the photo (a private author they do
- * not follow): one BatchGetItem a text (`mentionAudience`). The activity read checks blocks and
+ * not follow) or, for a reply, the comment it answers: one BatchGetItem a text (`mentionAudience`). The activity read checks blocks and
  * the private author again, and a block written later removes the item (the activity view's).
  */
 import { ActivityItem } from '../../schema/entities/index.js';
@@ -58,7 +58,7 @@ export function mentionView(ctx: ViewContext, sink?: ActivitySink): DerivedView 
       if (added.length === 0 || !texts.after) return;
       const text = texts.after;
       const at = text.at;
-      const audience = await mentionAudience(db, author, added, text.photoOwner, at);
+      const audience = await mentionAudience(db, { author, names: added, photoOwner: text.photoOwner, parentAuthor: text.parentAuthor, at });
       const items = audience.map((user) =>
         ActivityItem.encode({ user, type: 'mention', actor: author, at, photoOwner: text.photoOwner, photoTimestamp: text.photoTimestamp, source: text.source }),
       );

@@ -5,7 +5,8 @@
  *
  * - Collapse: one notification per (recipient, kind, subject, window): the first item of a
  *   burst claims the collapse item; ten reactions to one photo within the window are one push.
- * - Checked at send time: blocks, suspension, private accounts, and that what it tells of still
+ * - Checked at send time: blocks, suspension, private accounts (their photos, and their texts:
+ *   a comment, a reply or a mention by one reaches their followers only), and that what it tells of still
  *   exists (src/patterns/push.ts pushAllowed); devices whose session ended are pruned, not sent to.
  * - Delivery: at least once per device, never twice in practice. The collapse item records the
  *   devices sent to (after each send); a replay or restart skips them. Only a crash between a
@@ -17,6 +18,7 @@
  *   push) until `retryForSeconds` after the activity, when it is given up.
  */
 import { createSenders, type PushNotification, type PushSender, type SendResult } from '../../push/index.js';
+import { showsActorText } from '../../patterns/activity.js';
 import { kindEnabled, pushAllowed, pushStateOf, removePushDevice, removeSessionDevices, splitByLiveSession, type StoredDevice } from '../../patterns/push.js';
 import { backoff } from '../../backoff.js';
 import { classifyDerivedKey, classifySafetyKey, derivedKeys, sessionIdOfKey } from '../../schema/keys.js';
@@ -54,10 +56,12 @@ function describe(item: Record<string, unknown>): { title: string; body: string 
       return { title: 'Follow request', body: `${actor} asked to follow you` };
     case 'reaction':
       return { title: 'New reaction', body: `${actor} reacted to your photo` };
+    // The comment's words stay in the app (its activity list, as the viewer may see them): a
+    // notification passes through the push services and shows on a locked screen.
     case 'comment':
-      return { title: 'New comment', body: `${actor} commented: ${typeof item.text === 'string' ? item.text : ''}` };
+      return { title: 'New comment', body: `${actor} commented on your photo` };
     case 'reply':
-      return { title: 'New reply', body: `${actor} replied: ${typeof item.text === 'string' ? item.text : ''}` };
+      return { title: 'New reply', body: `${actor} replied to your comment` };
     case 'comment-like':
       return { title: 'New like', body: `${actor} liked your comment` };
     default:
@@ -115,7 +119,7 @@ export function pushView(ctx: ViewContext, options: PushViewOptions = {}): Deriv
     const reachable = live.filter((d) => senders.has(d.kind));
     if (reachable.length === 0) return;
     const photo = typeof item.photoTimestamp === 'string' ? { owner: typeof item.photoOwner === 'string' ? item.photoOwner : recipient, timestamp: item.photoTimestamp } : undefined;
-    const allowed = await pushAllowed(ctx.db, { recipient, actor: String(item.actor), requires: activityRequires(recipient, item).map((r) => r.key), photo });
+    const allowed = await pushAllowed(ctx.db, { recipient, actor: String(item.actor), requires: activityRequires(recipient, item).map((r) => r.key), photo, actorText: showsActorText(kind) });
     if (!allowed) return;
 
     const windowMs = config.collapseSeconds * 1000;

@@ -6,7 +6,7 @@
  */
 import type { Change } from '../records.js';
 import type { RawItem } from '../../schema/entity.js';
-import { parseKey } from '../../schema/keys.js';
+import { commentSource, parseKey } from '../../schema/keys.js';
 
 export interface PhotoText {
   photoOwner: string;
@@ -18,6 +18,8 @@ export interface PhotoText {
   text: string | undefined;
   /** When the text was written or last edited, in the table's timestamp form. */
   at: string;
+  /** A reply's: the author of the comment it answers (who sees the reply sees that comment). */
+  parentAuthor?: string | undefined;
 }
 
 /** The text a change is about, before and after it (absent when the item did not exist); undefined: not a text. */
@@ -44,12 +46,6 @@ export const captionText: TextReader = (change) => {
 };
 
 /**
- * A comment's or reply's source: `c<commentTs>.<author>` (two authors may post in the same
- * millisecond; a comment is named by both). Neither part holds a `#` or a `.` past the time's own.
- */
-export const commentSource = (timestamp: string, author: string): string => `c${timestamp}.${author}`;
-
-/**
  * A comment or reply. Comments are never edited: an INSERT adds its mentions and tags, a REMOVE
  * (deleted, taken down, gone with the photo or the account) takes them away, a MODIFY (a like
  * or reply count) is the same text before and after.
@@ -58,9 +54,13 @@ export const commentText: TextReader = (change) => {
   if (parseKey(change.key)?.kind !== 'comment') return undefined;
   const of = (image: RawItem | undefined): PhotoText | undefined => {
     if (!image) return undefined;
-    const { photoOwner, photoTimestamp, timestamp, author, text } = image;
+    const { photoOwner, photoTimestamp, timestamp, author, text, parentAuthor } = image;
     if (typeof photoOwner !== 'string' || typeof photoTimestamp !== 'string' || typeof timestamp !== 'string' || typeof author !== 'string') return undefined;
-    return { photoOwner, photoTimestamp, author, source: commentSource(timestamp, author), text: typeof text === 'string' ? text : undefined, at: timestamp };
+    // `c<commentTs>.<author>` (src/schema/derived-keys.ts): the tag page reads the author back from it.
+    return {
+      photoOwner, photoTimestamp, author, source: commentSource(timestamp, author), text: typeof text === 'string' ? text : undefined, at: timestamp,
+      ...(typeof parentAuthor === 'string' ? { parentAuthor } : {}),
+    };
   };
   return { before: change.event === 'INSERT' ? undefined : of(change.oldImage), after: change.event === 'REMOVE' ? undefined : of(change.newImage) };
 };

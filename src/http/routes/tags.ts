@@ -36,7 +36,7 @@ export const tagRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { ctx
         summary: 'A tag\'s photos, newest first',
         description:
           'From the tag index the change stream builds (a new or edited caption shows once the worker has applied it). The tag is matched folded: "Café", "#cafe" and "CAFE" are one tag. ' +
-          'Left out: photos of private accounts you do not follow, of suspended or departing accounts, and of anyone a block stands between. ' +
+          'Left out: photos of private accounts you do not follow, of suspended or departing accounts, and of anyone a block stands between; a photo tagged in a comment only when you may see that comment (its author judged the same way). ' +
           `${TAG_PAGE_MAX} items at most per page; a page may be short only when many in a row were left out (its cursor still moves on). An unknown tag is an empty page.`,
         security: BEARER,
         params: Type.Object({ tag: Type.String({ minLength: 1, maxLength: TAG_MAX_LENGTH + 1, description: `Letters, digits or underscores (with or without a leading #, URL-encoded), at most ${TAG_MAX_LENGTH}` }) }),

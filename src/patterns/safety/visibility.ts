@@ -2,8 +2,8 @@
  * Who may see whom. Two questions, each one batched read:
  *  - `viewOf(owner, viewer)`: may `viewer` see `owner`'s profile and content? One BatchGetItem
  *    of the owner's user item, the block items both ways, the viewer's user item, the
- *    friendships both ways and the viewer's pending request. A blocked viewer (or an unknown owner) gets USER_NOT_FOUND: the
- *    account seems not to exist. `maySeeContent` is false for a private account's non-followers.
+ *    friendships both ways and the viewer's pending request. A blocked viewer (or an unknown,
+ *    suspended or departing owner) gets USER_NOT_FOUND: the account seems not to exist. `maySeeContent` is false for a private account's non-followers.
  *  - `hiddenFrom(viewer, usernames)`: which of these users has the viewer blocked, or blocked
  *    the viewer? One BatchGetItem of block items per 100 keys, of the directions that can
  *    exist: skipped entirely when the viewer blocks nobody and nobody blocks the viewer (the
@@ -18,7 +18,7 @@ import { batchGet, type Db } from '../db.js';
 import { errors } from '../../errors.js';
 import { assertActingLive } from '../acting.js';
 import type { RawItem } from '../../schema/entity.js';
-import { viewerBlocksOf, type BlockNames, type Plan } from '../viewer.js';
+import { listable, viewerBlocksOf, type BlockNames, type Plan } from '../viewer.js';
 
 export interface OwnerView {
   owner: User;
@@ -80,8 +80,8 @@ export function viewOfPlan(ownerName: string, viewerName: string): Plan<OwnerVie
     const viewerItem = found.find((item) => sameKey(item, viewerKey));
     assertActingLive(viewer, viewerItem);
     const ownerItem = found.find((item) => sameKey(item, ownerKey));
-    // Blocked by the owner, or the owner suspended: the account seems not to exist.
-    if (!ownerItem || ownerItem.suspendedAt !== undefined || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);
+    // Blocked by the owner, or the owner suspended or being deleted (as every list judges it, `listable`): the account seems not to exist.
+    if (!ownerItem || !listable(ownerItem) || found.some((item) => sameKey(item, blockKey))) throw errors.userNotFound(owner);
     const isPrivate = ownerItem.private === true;
     const has = (key: { PK: string; SK: string }) => found.some((item) => sameKey(item, key));
     const blocks = viewerBlocksOf(viewerItem);
