@@ -11,7 +11,7 @@ import type { RawItem } from '../schema/entity.js';
 import { Comment, CommentCount, CommentLike, CommentRef, commentKey } from '../schema/entities/index.js';
 import type { CommentRefId } from '../schema/ids.js';
 import { commentRanges, INVERTED_INDEX, keys } from '../schema/keys.js';
-import { backoff, call, isConditionFailure, paginate, RETRY, transact, type Db } from './db.js';
+import { backoff, call, inPrefix, isConditionFailure, paginate, RETRY, transact, type Db } from './db.js';
 import { addressOf, isReply, unlikeComment, validAddress } from './comments.js';
 import { activeUserCheck, deletingUserCheck, inactiveUser } from './guards.js';
 
@@ -65,8 +65,7 @@ async function deleteReplies(db: Db, parent: CommentRefId, by: CommentDeleter): 
   const page = await call(db, 'deleteComment', () =>
     db.doc.send(new QueryCommand({
       TableName: db.table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+      ...inPrefix(range),
       ConsistentRead: true,
       Limit: REPLY_PAGE,
     })));

@@ -12,7 +12,7 @@ import { errors } from '../errors.js';
 import { Comment, commentKey, User } from '../schema/entities/index.js';
 import type { CommentRefId } from '../schema/ids.js';
 import { commentRanges, keyString, keys, type ItemKey } from '../schema/keys.js';
-import { queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { inPrefix, queryPage, type Db, type Page, type PageRequest } from './db.js';
 import { isReply, validAddress } from './comments.js';
 import { listVisible, visiblePage, type ViewerBlocks, type VisibleList } from './lists.js';
 import { listable, readPlan, viewerStatePlan, type Plan, type ViewerState } from './viewer.js';
@@ -67,8 +67,7 @@ export function commentsList(db: Db, viewer: string, owner: string, photoTimesta
   return {
     read: async (p) =>
       (await queryPage(db, 'listComments', `comments:${range.pk}:${order}`, {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+        ...inPrefix(range),
         ScanIndexForward: order === 'oldest',
       }, p, Comment.decode)).page,
     plan: (items) => {
@@ -104,8 +103,7 @@ export async function listReplies(db: Db, viewer: string, parentInput: CommentRe
     page,
     async (p) =>
       (await queryPage(db, 'listReplies', `replies:${range.prefix}`, {
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+        ...inPrefix(range),
       }, p, Comment.decode)).page,
     (items) => {
       const check = first ? required : undefined;
@@ -122,8 +120,7 @@ export async function listReplies(db: Db, viewer: string, parentInput: CommentRe
 export async function listAllComments(db: Db, owner: string, photoTimestamp: string, page: PageRequest = {}, order: CommentOrder = 'oldest'): Promise<Page<Comment>> {
   const range = commentRanges.topLevel(owner, photoTimestamp);
   const { page: result } = await queryPage(db, 'listAllComments', `comments:${range.pk}:${order}:all`, {
-    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-    ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+    ...inPrefix(range),
     ScanIndexForward: order === 'oldest',
   }, page, Comment.decode);
   return result;

@@ -227,8 +227,12 @@ export async function* paginate<C extends PagedCommand>(
   } while (start);
 }
 
-/** The key condition of a prefix range (`ranges` in src/schema/keys.ts): `PK = :pk AND begins_with(SK, :prefix)`. */
-export function inPrefix(range: { pk: string; prefix: string }): Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'> {
+/**
+ * The key condition of a range (`ranges` in src/schema/keys.ts): `PK = :pk AND begins_with(SK, :prefix)`,
+ * or the whole partition (`PK = :pk`) for a range without a prefix.
+ */
+export function inPrefix(range: { pk: string; prefix?: string | undefined }): Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'> {
+  if (range.prefix === undefined) return { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': range.pk } };
   return { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } };
 }
 

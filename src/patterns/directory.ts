@@ -11,7 +11,7 @@ import { DirectoryToken, User } from '../schema/entities/index.js';
 import { derivedRanges, INVERTED_INDEX, keys, ranges, type PeopleList } from '../schema/keys.js';
 import { normalizeSearch } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
-import { batchGet, call, type Db } from './db.js';
+import { batchGet, call, inPrefix, type Db } from './db.js';
 import { listable, viewerState, type Relation } from './viewer.js';
 
 export const SEARCH_LIMIT_MAX = 20;
@@ -67,8 +67,7 @@ export async function searchUsers(db: Db, viewer: string, query: string, limit =
     db.doc.send(
       new QueryCommand({
         TableName: derivedTableName(db.table),
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+        ...inPrefix(range),
         Limit: SEARCH_CANDIDATES,
       }),
     ),

@@ -268,8 +268,7 @@ const PHOTO_PAGE = 1_000;
 export async function forEachPhotoPage(db: Db, username: string, onPage: (timestamps: string[]) => Promise<void>): Promise<void> {
   const range = ranges.photosOf(username);
   const input = {
-    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-    ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix },
+    ...inPrefix(range),
     ProjectionExpression: 'PK, SK',
     Limit: PHOTO_PAGE,
   };

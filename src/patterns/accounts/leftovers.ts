@@ -27,7 +27,7 @@ import { Comment } from '../../schema/entities/index.js';
 import { commentId, photoId, type CommentRefId } from '../../schema/ids.js';
 import { commentRanges, INVERTED_INDEX, keys, ranges } from '../../schema/keys.js';
 import { addressOf } from '../comments.js';
-import { paginate, type Db } from '../db.js';
+import { inPrefix, paginate, type Db } from '../db.js';
 import { targetName } from '../safety/reports.js';
 import { drain, page, type Step } from './deletion-steps.js';
 
@@ -57,13 +57,7 @@ async function sweep(name: string, step: Step, read: () => Promise<RawItem[]>, p
 
 export async function deleteLeftovers(db: Db, username: string, step: Step): Promise<void> {
   const query = (pk: string, prefix?: string, limit = ITEM_CHUNK) => () =>
-    page(
-      db,
-      prefix === undefined
-        ? { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } }
-        : { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix } },
-      limit,
-    );
+    page(db, inPrefix({ pk, prefix }), limit);
   const index = (sk: string, limit = ITEM_CHUNK) => () =>
     page(db, { IndexName: INVERTED_INDEX, KeyConditionExpression: 'SK = :sk', ExpressionAttributeValues: { ':sk': sk } }, limit);
 
@@ -92,16 +86,13 @@ export async function deleteLeftovers(db: Db, username: string, step: Step): Pro
 /** Every report against one target (Query `REPORT#<target>`), each with its queue entry. */
 async function deleteReportsAgainst(db: Db, target: string, step: Step): Promise<void> {
   const range = ranges.reportsAgainst(target);
-  const read = () => page(db, { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } }, PAIR_CHUNK);
+  const read = () => page(db, inPrefix(range), PAIR_CHUNK);
   await sweep('reports of content', step, read, (item) => reportWithEntry(db, item));
 }
 
 /** The comments and replies of one Query of a conversation (pages of 100), one callback a page. */
 async function forEachCommentIn(db: Db, range: { pk: string; prefix?: string }, onPage: (comments: CommentRefId[]) => Promise<void>): Promise<void> {
-  const input = range.prefix === undefined
-    ? { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': range.pk } }
-    : { KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)', ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.prefix } };
-  for await (const { Items: items } of paginate(db, 'finishDeletion', QueryCommand, { ...input, ConsistentRead: true, Limit: 100 })) {
+  for await (const { Items: items } of paginate(db, 'finishDeletion', QueryCommand, { ...inPrefix(range), ConsistentRead: true, Limit: 100 })) {
     await onPage(items.flatMap((item) => (Comment.is(item) ? [addressOf(Comment.decode(item))] : [])));
   }
 }
