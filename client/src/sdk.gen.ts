@@ -464,7 +464,7 @@ export const completeUpload = <ThrowOnError extends boolean = false>(options: Op
 });
 
 /**
- * Start a resumable direct upload: the file in parts, each PUT to its own URL
+ * Start a resumable direct upload: the file in parts, each PUT to its own URL; send an Idempotency-Key so that a retry starts once
  */
 export const startResumableUpload = <ThrowOnError extends boolean = false>(options: Options<StartResumableUploadData, ThrowOnError>): RequestResult<StartResumableUploadResponses, StartResumableUploadErrors, ThrowOnError> => (options.client ?? client).post<StartResumableUploadResponses, StartResumableUploadErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
