@@ -20,6 +20,10 @@ export const Credentials = defineEntity({
     /** The account's immutable id (absent on accounts made before ids). */
     accountId: Type.Optional(Type.String()),
     passwordChangedAt: Type.Optional(Type.String()),
+    /** Sessions started since they were last counted: never below the live ones, at most SESSIONS_PER_ACCOUNT (src/patterns/accounts/sessions.ts). */
+    sessionsStarted: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** A mark each count of the sessions changes, so that two counts racing cannot both apply. */
+    sessionsCounted: Type.Optional(Type.String()),
   },
   key: (c) => keys.credentials(c.username),
 });
