@@ -5883,7 +5883,7 @@ export type PostCommentErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'COMMENT_RATE_EXCEEDED' | 'RATE_LIMITED' | 'THROTTLED';
         };
     };
     /**
