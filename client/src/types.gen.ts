@@ -7137,7 +7137,7 @@ export type ReportUserErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'RATE_LIMITED' | 'REPORT_RATE_EXCEEDED' | 'THROTTLED';
         };
     };
     /**
@@ -7261,7 +7261,7 @@ export type ReportPhotoErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'RATE_LIMITED' | 'REPORT_RATE_EXCEEDED' | 'THROTTLED';
         };
     };
     /**
@@ -7389,7 +7389,7 @@ export type ReportCommentErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'RATE_LIMITED' | 'REPORT_RATE_EXCEEDED' | 'THROTTLED';
         };
     };
     /**

@@ -104,7 +104,7 @@ export interface NewComment {
 
 /** 429 COMMENT_RATE_EXCEEDED, retry when the hour turns. */
 export const commentRate = (max: number, now = Date.now()) =>
-  new RetryLaterError('busy', 'COMMENT_RATE_EXCEEDED', `At most ${max} comments an hour; retry later.`, 3600 - Math.floor(now / 1000) % 3600);
+  new RetryLaterError('busy', 'COMMENT_RATE_EXCEEDED', `At most ${max} comments an hour; retry later.`, 3600 - (Math.floor(now / 1000) % 3600));
 
 const POST_ATTEMPTS = 5;
 

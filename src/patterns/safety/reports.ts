@@ -9,7 +9,7 @@
  * (then shard the queue PK by day).
  */
 import { Type, type Static } from 'typebox';
-import { errors } from '../../errors.js';
+import { errors, RetryLaterError } from '../../errors.js';
 import { assertUsername, validator } from '../../schema/entities.js';
 import { commentKey, Report, ReportQueueEntry } from '../../schema/entities/index.js';
 import type { CommentRefId } from '../../schema/ids.js';
@@ -18,6 +18,7 @@ import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { activeUserCheck, inactiveUser } from '../guards.js';
+import { hourBucket } from '../media.js';
 import { safetyErrors } from './errors.js';
 
 export const REPORT_REASONS = ['spam', 'nudity', 'harassment', 'hate', 'violence', 'self_harm', 'impersonation', 'other'] as const;
@@ -42,16 +43,37 @@ export type ReportTarget =
 export const targetName = (target: ReportTarget): string =>
   target.kind === 'user' ? `user:${target.username}` : target.kind === 'photo' ? `photo:${target.photoId}` : `comment:${target.commentId}`;
 
+/** 429 REPORT_RATE_EXCEEDED, retry when the hour turns. */
+export const reportRate = (max: number, now = Date.now()) =>
+  new RetryLaterError('busy', 'REPORT_RATE_EXCEEDED', `At most ${max} reports an hour; retry later.`, 3600 - (Math.floor(now / 1000) % 3600));
+
 /**
  * TransactWriteItems: Put report `attribute_not_exists(PK)` + Put queue entry + ConditionCheck
- * the target exists (user or photo) + the acting-user check on the reporter.
+ * the target exists (user or photo) + the acting-user check on the reporter; with `perHour`, the
+ * reporter's hourly count too (`ADD reports 1` on the hourly usage item, below `perHour`: 429
+ * REPORT_RATE_EXCEEDED), so that no reporter fills the moderators' one queue partition. A
+ * repeat of a filed report fails on the report first (REPORT_EXISTS) and counts nothing.
  */
-export async function reportTarget(db: Db, reporterInput: string, target: ReportTarget, input: unknown): Promise<Report> {
+export async function reportTarget(db: Db, reporterInput: string, target: ReportTarget, input: unknown, options: { perHour?: number | undefined } = {}): Promise<Report> {
   const reporter = assertUsername(reporterInput, 'reporter');
   const body = reportCheck.assert(input, 'report');
   const name = targetName(target);
   const report: Report = { target: name, reporter, reason: body.reason, ...(body.text ? { text: body.text } : {}), state: 'open', createdAt: uniqueTimestamp() };
   const targetKey = target.kind === 'user' ? keys.user(target.username) : target.kind === 'photo' ? keys.photo(target.owner, target.timestamp) : commentKey(target.comment);
+  const { hour, expiresAt } = hourBucket();
+  const hourly =
+    options.perHour === undefined
+      ? []
+      : [{
+          Update: {
+            TableName: db.table,
+            Key: keys.hourlyUploads(reporter, hour),
+            UpdateExpression: 'ADD #c :one SET expiresAt = :exp',
+            ConditionExpression: 'attribute_not_exists(#c) OR #c < :max',
+            ExpressionAttributeNames: { '#c': 'reports' },
+            ExpressionAttributeValues: { ':one': 1, ':max': options.perHour, ':exp': expiresAt },
+          },
+        }];
   await transact(
     db,
     'reportTarget',
@@ -61,10 +83,12 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
       // A user being deleted takes no new report: its job has already swept the reports against it.
       { ConditionCheck: { TableName: db.table, Key: targetKey, ConditionExpression: target.kind === 'user' ? 'attribute_exists(PK) AND attribute_not_exists(deleting)' : 'attribute_exists(PK)' } },
       activeUserCheck(db, reporter),
+      ...hourly,
     ],
     (failed, reasons) => {
       if (failed(0)) return safetyErrors.reportExists(reporter, name);
       if (failed(2)) return target.kind === 'user' ? errors.userNotFound(target.username) : target.kind === 'photo' ? errors.unknownPhotoId(target.photoId) : errors.commentNotFound();
+      if (!failed(3) && options.perHour !== undefined && failed(4)) return reportRate(options.perHour);
       return inactiveUser(reporter, reasons[3]);
     },
   );
