@@ -60,6 +60,8 @@ export const MailToken = defineEntity({
     email: Type.Optional(Type.String()),
     expiresAt: EpochSeconds,
     tokenExpiresAt: Type.Optional(EpochSeconds),
+    /** Codes mailed earlier to the same address, still good beside the newest: hash -> its expiry (at most 2). */
+    earlier: Type.Optional(Type.Record(Type.String(), EpochSeconds)),
     requests: Type.Optional(Type.Integer()),
     windowStart: Type.Optional(EpochSeconds),
     entries: Type.Optional(Type.Array(Type.Object({ h: Type.String(), email: Type.String(), exp: EpochSeconds }))),
