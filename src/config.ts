@@ -98,6 +98,10 @@ export interface AccountsConfig {
   hashCost: number;
   /** Failed log-ins per client address per minute (successes are never counted: carrier NATs). */
   loginFailuresPerMinute: number;
+  /** Comments and replies one account may post per UTC hour, whatever addresses it posts from. */
+  commentsPerHour: number;
+  /** Reports one account may file per UTC hour (the moderators' queue is one partition). */
+  reportsPerHour: number;
 }
 
 /** Image processing, uploads and delivery (see src/media, src/blobs). */
@@ -422,6 +426,8 @@ export function loadConfig(env: Env = process.env): Config {
       hashQueue: nonNegativeInt(env, 'PASSWORD_HASH_QUEUE', 32, 10_000),
       hashCost: passwordHashCost(env, production),
       loginFailuresPerMinute: nonNegativeInt(env, 'RATE_LIMIT_LOGIN_FAILURES', 300),
+      commentsPerHour: positiveInt(env, 'COMMENTS_PER_HOUR', 300),
+      reportsPerHour: positiveInt(env, 'REPORTS_PER_HOUR', 30),
     },
     media: {
       maxPixels: positiveInt(env, 'MEDIA_MAX_PIXELS', 50_000_000),

@@ -464,7 +464,7 @@ export const completeUpload = <ThrowOnError extends boolean = false>(options: Op
 });
 
 /**
- * Start a resumable direct upload: the file in parts, each PUT to its own URL
+ * Start a resumable direct upload: the file in parts, each PUT to its own URL; send an Idempotency-Key so that a retry starts once
  */
 export const startResumableUpload = <ThrowOnError extends boolean = false>(options: Options<StartResumableUploadData, ThrowOnError>): RequestResult<StartResumableUploadResponses, StartResumableUploadErrors, ThrowOnError> => (options.client ?? client).post<StartResumableUploadResponses, StartResumableUploadErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -583,7 +583,7 @@ export const listComments = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Comment on a photo, or reply to one of its comments (replyTo: one level of replies); send an Idempotency-Key so that a retry posts once
  *
- * One transaction writes the comment and the counts. Refused with 403 COMMENTS_OFF when the owner turned comments off, 403 COMMENT_NOT_ALLOWED when a block stands between you and the photo's owner or the replied-to author, 403 PRIVATE_ACCOUNT on a private account you do not follow.
+ * One transaction writes the comment and the counts. Refused with 403 COMMENTS_OFF when the owner turned comments off, 403 COMMENT_NOT_ALLOWED when a block stands between you and the photo's owner or the replied-to author, 403 PRIVATE_ACCOUNT on a private account you do not follow, 429 COMMENT_RATE_EXCEEDED past COMMENTS_PER_HOUR comments and replies of yours in the hour (Retry-After: when the hour turns).
  */
 export const postComment = <ThrowOnError extends boolean = false>(options: Options<PostCommentData, ThrowOnError>): RequestResult<PostCommentResponses, PostCommentErrors, ThrowOnError> => (options.client ?? client).post<PostCommentResponses, PostCommentErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

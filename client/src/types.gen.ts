@@ -4752,6 +4752,12 @@ export type CompleteUploadResponse = CompleteUploadResponses[keyof CompleteUploa
 
 export type StartResumableUploadData = {
     body: ResumableUploadRequest;
+    headers?: {
+        /**
+         * Makes a retry safe: the same key with the same request answers the first answer again (no second effect) for 24 h. 8-128 printable ASCII characters, e.g. a UUID; one new key per new request.
+         */
+        'idempotency-key'?: string;
+    };
     path: {
         /**
          * 1-30 characters: lower-case letters, digits, _ . - (not starting with . or -)
@@ -4768,7 +4774,7 @@ export type StartResumableUploadErrors = {
      */
     400: ErrorResponse & {
         error: {
-            code: 'BAD_REQUEST' | 'INVALID_JSON' | 'VALIDATION_FAILED';
+            code: 'BAD_REQUEST' | 'IDEMPOTENCY_KEY_INVALID' | 'INVALID_JSON' | 'VALIDATION_FAILED';
         };
     };
     /**
@@ -4788,11 +4794,27 @@ export type StartResumableUploadErrors = {
         };
     };
     /**
+     * Conflict
+     */
+    409: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_ANSWER_NOT_KEPT' | 'IDEMPOTENCY_KEY_IN_FLIGHT' | 'TRANSACTION_CONFLICT';
+        };
+    };
+    /**
      * Payload Too Large
      */
     413: ErrorResponse & {
         error: {
             code: 'PAYLOAD_TOO_LARGE';
+        };
+    };
+    /**
+     * Unprocessable Entity
+     */
+    422: ErrorResponse & {
+        error: {
+            code: 'IDEMPOTENCY_KEY_REUSED';
         };
     };
     /**
@@ -5861,7 +5883,7 @@ export type PostCommentErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'COMMENT_RATE_EXCEEDED' | 'RATE_LIMITED' | 'THROTTLED';
         };
     };
     /**
@@ -7115,7 +7137,7 @@ export type ReportUserErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'RATE_LIMITED' | 'REPORT_RATE_EXCEEDED' | 'THROTTLED';
         };
     };
     /**
@@ -7239,7 +7261,7 @@ export type ReportPhotoErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'RATE_LIMITED' | 'REPORT_RATE_EXCEEDED' | 'THROTTLED';
         };
     };
     /**
@@ -7367,7 +7389,7 @@ export type ReportCommentErrors = {
      */
     429: ErrorResponse & {
         error: {
-            code: 'RATE_LIMITED' | 'THROTTLED';
+            code: 'RATE_LIMITED' | 'REPORT_RATE_EXCEEDED' | 'THROTTLED';
         };
     };
     /**

@@ -10,7 +10,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
-import { errors, type DomainError } from '../errors.js';
+import { errors, RetryLaterError, type DomainError } from '../errors.js';
 import { assertTimestamp, assertUsername, CAPTION_MAX, validator } from '../schema/entities.js';
 import { Comment, CommentLike, CommentRef, commentKey } from '../schema/entities/index.js';
 import type { CommentRefId } from '../schema/ids.js';
@@ -19,6 +19,7 @@ import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { Type } from 'typebox';
 import { call, RETRY, transact, type Db } from './db.js';
 import { activeUserCheck, inactiveUser } from './guards.js';
+import { hourBucket } from './media.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
 
@@ -97,19 +98,27 @@ export interface NewComment {
   text: unknown;
   /** The top-level comment this replies to (its time and author). */
   replyTo?: { timestamp: string; author: string } | undefined;
+  /** At most this many comments and replies by the author per UTC hour (COMMENTS_PER_HOUR); omitted, no bound. */
+  perHour?: number | undefined;
 }
+
+/** 429 COMMENT_RATE_EXCEEDED, retry when the hour turns. */
+export const commentRate = (max: number, now = Date.now()) =>
+  new RetryLaterError('busy', 'COMMENT_RATE_EXCEEDED', `At most ${max} comments an hour; retry later.`, 3600 - (Math.floor(now / 1000) % 3600));
 
 const POST_ATTEMPTS = 5;
 
 /**
- * One TransactWriteItems (7 to 11 items, 5 to 9 WCU-writes doubled by the InvertedIndex for the
+ * One TransactWriteItems (7 to 12 items, 5 to 9 WCU-writes doubled by the InvertedIndex for the
  * two Puts and the shard): Put of the comment and of its ref in the author's partition (both
  * `attribute_not_exists`), an Update of one random count shard (`ADD count 1`; a top-level
  * comment also becomes the shard's newest preview), a ConditionCheck that the photo exists with
  * comments on, a reply's `ADD replyCount 1` on its parent (which must exist), and the
  * audience checks (the author active, no block with the owner or the replied-to author, the
- * owner public or followed). A time collision moves the timestamp on; a private owner is a
- * second transaction with the follow check instead of the private-mark check.
+ * owner public or followed), and with `perHour` the author's hourly count (`ADD comments 1` on
+ * the hourly usage item, below `perHour`: 429 COMMENT_RATE_EXCEEDED). A time collision moves the
+ * timestamp on; a private owner is a second transaction with the follow check instead of the
+ * private-mark check.
  */
 export async function postComment(db: Db, input: NewComment): Promise<Comment> {
   const author = assertUsername(input.author, 'author');
@@ -140,6 +149,21 @@ export async function postComment(db: Db, input: NewComment): Promise<Comment> {
       : [];
     let collided = false;
     let retryPrivate = false;
+    // The author's comments this hour: the hourly usage item's `comments`, bounded inside the write.
+    const { hour, expiresAt } = hourBucket();
+    const hourly =
+      input.perHour === undefined
+        ? []
+        : [{
+            Update: {
+              TableName: db.table,
+              Key: keys.hourlyUploads(author, hour),
+              UpdateExpression: 'ADD #c :one SET expiresAt = :exp',
+              ConditionExpression: 'attribute_not_exists(#c) OR #c < :max',
+              ExpressionAttributeNames: { '#c': 'comments' },
+              ExpressionAttributeValues: { ':one': 1, ':max': input.perHour, ':exp': expiresAt },
+            },
+          }];
     const applied = await transact(
       db,
       'postComment',
@@ -168,6 +192,7 @@ export async function postComment(db: Db, input: NewComment): Promise<Comment> {
         },
         ...parentUpdate,
         ...checks.items,
+        ...hourly,
       ],
       (failed, reasons) => {
         const offset = 4 + parentUpdate.length;
@@ -181,6 +206,7 @@ export async function postComment(db: Db, input: NewComment): Promise<Comment> {
         if (why) return why;
         if (failed(3)) return reasons[3]?.Item ? errors.commentsOff() : errors.photoNotFound(photoOwner, photoTimestamp);
         if (parentUpdate.length > 0 && failed(4)) return errors.commentNotFound();
+        if (input.perHour !== undefined && failed(offset + checks.items.length)) return commentRate(input.perHour);
         collided = true;
         return RETRY;
       },

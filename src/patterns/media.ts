@@ -101,8 +101,8 @@ async function releaseReservations(db: Db, username: string, found: Reservation[
   return released;
 }
 
-/** The hour bucket of the hourly upload count (UTC), and when its item may expire. */
-function hourBucket(now = new Date()): { hour: string; expiresAt: number } {
+/** The hour bucket of the hourly upload (and comment) counts (UTC), and when its item may expire. */
+export function hourBucket(now = new Date()): { hour: string; expiresAt: number } {
   return { hour: now.toISOString().slice(0, 13), expiresAt: Math.ceil(now.getTime() / 1000) + 2 * 3600 };
 }
 

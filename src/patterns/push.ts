@@ -107,17 +107,21 @@ export async function splitByLiveSession(db: Db, username: string, devices: Stor
 
 /**
  * Registers (or re-registers) a device for the calling session: TransactWriteItems of the
- * device Put and a ConditionCheck that the session exists. Past `max` devices, the oldest go first.
+ * device Put and a ConditionCheck that the session exists, then a Query of the account's push
+ * items; past `max` devices, one DeleteItem per device older than the newest `max`. The bound is
+ * enforced after the write, by one order every registration agrees on: the last read of
+ * racing registrations sees every one of their devices, and a device among the newest `max` of
+ * all is among the newest of any read, so however many run at once, the newest `max` stay.
  */
+/** Newest first, ties broken by id: one order, whoever sorts. */
+const newestFirst = (a: StoredDevice, b: StoredDevice): number => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+
 export async function registerPushDevice(db: Db, username: string, sessionId: string | undefined, input: PushDeviceInput, options: RegisterOptions): Promise<StoredDevice> {
   assertUsername(username);
   if (sessionId === undefined) throw errors.forbidden('Push devices are registered with a signed-in session (log in again).');
   if (!options.kinds.includes(input.kind)) throw pushDisabled(input.kind);
   if (input.kind === 'web') checkWebEndpoint(input.endpoint, options.webHosts);
   const id = deviceId(input);
-  const { devices } = await pushStateOf(db, username);
-  const others = devices.filter((d) => d.id !== id).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  for (const old of others.slice(0, Math.max(0, others.length - options.max + 1))) await removePushDevice(db, username, old.id);
   const value = {
     username,
     deviceId: id,
@@ -136,6 +140,8 @@ export async function registerPushDevice(db: Db, username: string, sessionId: st
     ],
     () => errors.sessionEnded(),
   );
+  const { devices } = await pushStateOf(db, username);
+  for (const old of devices.sort(newestFirst).slice(options.max)) await removePushDevice(db, username, old.id);
   const { deviceId: _id, username: _u, ...rest } = value;
   return { id, ...rest };
 }

@@ -169,3 +169,38 @@ describe('comments over HTTP', () => {
     expect([401, 403]).toContain(refused.status);
   });
 });
+
+describe('comments per account and hour', () => {
+  let bounded: Api;
+  beforeAll(async () => {
+    bounded = await startApi({ COMMENTS_PER_HOUR: '3' });
+  });
+  afterAll(async () => {
+    await bounded.close();
+  });
+
+  it('past COMMENTS_PER_HOUR an account is refused (429 COMMENT_RATE_EXCEEDED) and nothing is stored; a keyed retry still answers its comment; others still comment', async () => {
+    const [poster, chatty, quiet] = [await signUp(bounded, 'poster'), await signUp(bounded, 'chatty'), await signUp(bounded, 'quiet')];
+    const upload = await bounded.call('POST', '/v1/users/poster/photos', { token: poster.accessToken, body: imageForm(PNG_1x1) });
+    expect(upload.status).toBe(201);
+    const post = (session: Session, text: string, headers: Record<string, string> = {}) =>
+      bounded.call('POST', `/v1/photos/${upload.body.id}/comments`, { ...as(session), json: { text }, headers });
+    const first = await post(chatty, 'one');
+    expect(first.status).toBe(201);
+    // A reply counts as a comment.
+    expect((await bounded.call('POST', `/v1/photos/${upload.body.id}/comments`, { ...as(chatty), json: { text: 'two', replyTo: first.body.id } })).status).toBe(201);
+    const third = await post(chatty, 'three', { 'idempotency-key': 'comment-0003-last' });
+    expect(third.status).toBe(201);
+    const refused = await post(chatty, 'four @quiet #spam');
+    expect([refused.status, refused.body.error.code]).toEqual([429, 'COMMENT_RATE_EXCEEDED']);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    const retried = await post(chatty, 'three', { 'idempotency-key': 'comment-0003-last' });
+    expect([retried.status, retried.body.id]).toEqual([201, third.body.id]);
+    const listed = await bounded.call('GET', `/v1/photos/${upload.body.id}/comments`, as(poster));
+    expect(listed.body.items.map((c: { text: string }) => c.text)).toEqual(['one', 'three']);
+    const photo = await bounded.call('GET', `/v1/photos/${upload.body.id}`, as(poster));
+    expect(photo.body.commentCount).toBe(3);
+    // The bound is the account's: another account comments as before.
+    expect((await post(quiet, 'hello')).status).toBe(201);
+  });
+});

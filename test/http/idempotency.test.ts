@@ -180,6 +180,26 @@ describe('Idempotency-Key', () => {
     expect(hers.body.uploadId).not.toBe(mine.body.uploadId);
   });
 
+  it('a retried resumable start answers the same upload and reserves its size once; another body with the key is refused', async () => {
+    const start = (key: string, contentLength: number) =>
+      api.call('POST', '/v1/users/bob/resumable-uploads', { token: bob.accessToken, json: { contentLength, contentType: 'image/jpeg' }, headers: { 'idempotency-key': key } });
+    const usage = async () => {
+      const { Item } = await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.storageUse('bob'), ConsistentRead: true }));
+      return { bytes: Number(Item?.bytes ?? 0), open: Item?.openSlots instanceof Set ? Item.openSlots.size : 0 };
+    };
+    const before = await usage();
+    const first = await start('resumable-0001-retried', 7000);
+    expect(first.status).toBe(201);
+    const again = await start('resumable-0001-retried', 7000);
+    expect([again.status, again.body.uploadId, again.headers.get('idempotent-replayed')]).toEqual([201, first.body.uploadId, 'true']);
+    // One reservation: the retry took no second slot and no second share of the quota.
+    expect(await usage()).toEqual({ bytes: before.bytes + 7000, open: before.open + 1 });
+    const other = await start('resumable-0001-retried', 8000);
+    expect([other.status, other.body.error.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    expect(await usage()).toEqual({ bytes: before.bytes + 7000, open: before.open + 1 });
+    expect((await api.call('DELETE', first.body.abortUrl, { token: bob.accessToken })).status).toBe(204);
+  });
+
   it('a failed first attempt keeps nothing: the retry runs again', async () => {
     const tooBig = await slot(bob, 'retry-after-failure', 10 ** 12);
     expect(tooBig.status).toBe(413);

@@ -6,7 +6,7 @@ import { createLocalBlobStore } from '../../src/blobs/index.js';
 import { keys } from '../../src/schema/keys.js';
 import { auditTable } from '../../src/admin/doctor.js';
 import { photoId } from '../../src/schema/ids.js';
-import { getPhoto, listNotices, suspendUser, unsuspendUser } from '../../src/patterns/index.js';
+import { getPhoto, listNotices, listReports, suspendUser, unsuspendUser } from '../../src/patterns/index.js';
 import { imageForm, PNG_1x1, profile, signUp, startApi, type Api, type Session } from './support.js';
 import { runCli } from '../support/cli.js';
 
@@ -61,6 +61,31 @@ describe('reports', () => {
     expect(JSON.parse((await cli('--json', 'reports')).out).items).toHaveLength(1);
     const done = JSON.parse((await cli('--json', 'reports', 'list', '--state', 'resolved')).out).items;
     expect(done).toMatchObject([{ target: 'user:mallory', state: 'resolved', resolution: 'warned' }]);
+  });
+});
+
+describe('reports per reporter and hour', () => {
+  let bounded: Api;
+  beforeAll(async () => {
+    bounded = await startApi({ REPORTS_PER_HOUR: '2' });
+  });
+  afterAll(async () => {
+    await bounded.close();
+  });
+
+  it('past REPORTS_PER_HOUR a reporter is refused (429 REPORT_RATE_EXCEEDED) and the queue gets nothing; a repeat still answers its report; others still report', async () => {
+    const [flooder, other] = [await signUp(bounded, 'flooder'), await signUp(bounded, 'other')];
+    for (const name of ['target1', 'target2', 'target3']) await signUp(bounded, name);
+    const report = (session: Session, username: string) => bounded.call('PUT', `/v1/reports/users/${username}`, { ...as(session), json: { reason: 'spam' } });
+    expect((await report(flooder, 'target1')).status).toBe(201);
+    expect((await report(flooder, 'target2')).status).toBe(201);
+    const refused = await report(flooder, 'target3');
+    expect([refused.status, refused.body.error.code]).toEqual([429, 'REPORT_RATE_EXCEEDED']);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    // A retry of a report filed: the same report (200), not a refusal.
+    expect((await report(flooder, 'target2')).status).toBe(200);
+    expect((await listReports(bounded.db, 'open')).items.map((r) => `${r.target} ${r.reporter}`)).toEqual(['user:target1 flooder', 'user:target2 flooder']);
+    expect((await report(other, 'target3')).status).toBe(201);
   });
 });
 

@@ -5,9 +5,9 @@
  * showing token material or storage keys, and never another user's sessions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { deviceSummary, DEVICE_MAX, listSessions, suspendUser, unsuspendUser } from '../../src/patterns/index.js';
-import { keys } from '../../src/schema/keys.js';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createSession, deviceSummary, DEVICE_MAX, listSessions, SESSIONS_PER_ACCOUNT, suspendUser, unsuspendUser } from '../../src/patterns/index.js';
+import { accountPartition, keys, SESSION_PREFIX } from '../../src/schema/keys.js';
 import { profile, signUp, startApi, type Api, type Session } from './support.js';
 
 let api: Api;
@@ -100,6 +100,44 @@ describe('the sessions list', () => {
     expect((await api.call('DELETE', '/v1/me/sessions', { token: first.accessToken })).status).toBe(200);
     const next = await logIn('everywhere', FIREFOX);
     expect(((await list(next)).body.items as any[]).map((s) => [s.device, s.current])).toEqual([['Firefox on Linux', true]]);
+  });
+});
+
+describe('sessions per account', () => {
+  const sessionItems = async (username: string) =>
+    (
+      await api.db.doc.send(
+        new QueryCommand({
+          TableName: api.db.table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': accountPartition(username), ':prefix': SESSION_PREFIX },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items ?? [];
+  const refresh = (refreshToken: string) => api.call('POST', '/v1/sessions/refresh', { json: { refreshToken } });
+
+  it(`are at most ${SESSIONS_PER_ACCOUNT}: a log-in past it logs the least recently used out, also when log-ins race`, async () => {
+    const first = await signUp(api, 'roamer');
+    const accountId = (await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.user('roamer') }))).Item?.accountId as string;
+    // A phone that retries its log-in, or a script: one session each (on the lean client, as the API runs).
+    const db = { ...api.db, doc: api.db.patterns };
+    const grants = [];
+    for (let n = 0; n < SESSIONS_PER_ACCOUNT + 4; n++) grants.push(await createSession(db, 'roamer', 3600, accountId));
+    expect((await sessionItems('roamer')).length).toBeLessThanOrEqual(SESSIONS_PER_ACCOUNT);
+    // Log-ins racing at the bound: each gets in, and the bound holds.
+    for (let n = (await sessionItems('roamer')).length; n < SESSIONS_PER_ACCOUNT; n++) grants.push(await createSession(db, 'roamer', 3600, accountId));
+    const raced = await Promise.all(Array.from({ length: 8 }, () => createSession(db, 'roamer', 3600, accountId)));
+    expect((await sessionItems('roamer')).length).toBeLessThanOrEqual(SESSIONS_PER_ACCOUNT);
+    // The oldest went (their refresh tokens refused); the newest stay, the raced ones among them.
+    expect((await refresh(first.refreshToken)).body.error.code).toBe('INVALID_REFRESH_TOKEN');
+    expect((await refresh(grants[0]!.refreshToken)).body.error.code).toBe('INVALID_REFRESH_TOKEN');
+    for (const grant of [grants.at(-1)!, ...raced]) expect((await refresh(grant.refreshToken)).status).toBe(200);
+    // A log-in over HTTP at the bound still signs in, and the list shows every session there is.
+    const latest = await logIn('roamer', PHONE);
+    const listed = (await list(latest)).body.items as any[];
+    expect(listed).toHaveLength((await sessionItems('roamer')).length);
+    expect(listed[0]).toMatchObject({ current: true, device: 'Chrome on Android' });
   });
 });
 

@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
 import { createOutboxMailer, readOutbox, type OutboxMessage } from '../../src/mail/outbox.js';
+import { requestEmailVerification, requestPasswordReset } from '../../src/patterns/index.js';
 import { profile, signUp, startApi, type Api } from '../http/support.js';
 import { codeIn, startInbox, type Inbox, type Received } from '../support/inbox.js';
 
@@ -102,6 +103,25 @@ describe('forgot password', () => {
     expect((await api.call('POST', '/v1/sessions', { json: { username: 'cara', password: 'cara brand new passphrase' } })).status).toBe(201);
     const reuse = await api.call('POST', '/v1/password-resets/confirm', { json: { token: code, password: 'yet another passphrase' } });
     expect(reuse.body.error.code).toBe('INVALID_MAIL_TOKEN');
+  });
+
+  it('a code asked for again (a retry whose answer was lost) leaves the first working: either code works, once', async () => {
+    await signUp(api, 'retrier');
+    const first = await requestPasswordReset(api.db, 'retrier@example.com');
+    const second = await requestPasswordReset(api.db, 'retrier@example.com');
+    expect(first && second).toBeTruthy();
+    const confirm = (token: string) => api.call('POST', '/v1/password-resets/confirm', { json: { token, password: 'retrier brand new passphrase' } });
+    expect((await confirm(first!.token)).status).toBe(204);
+    // Single use: the reset spent every code of the account, the later one too.
+    expect((await confirm(second!.token)).body.error.code).toBe('INVALID_MAIL_TOKEN');
+    expect((await confirm(first!.token)).body.error.code).toBe('INVALID_MAIL_TOKEN');
+
+    // The same for verification codes: the one mailed at sign-up still verifies after another was asked for.
+    const signedUp = await requestEmailVerification(api.db, 'retrier');
+    const again = await requestEmailVerification(api.db, 'retrier');
+    expect(signedUp && again).toBeTruthy();
+    expect((await api.call('POST', '/v1/email-verifications', { json: { token: signedUp!.token } })).status).toBe(200);
+    expect((await api.call('POST', '/v1/email-verifications', { json: { token: again!.token } })).body.error.code).toBe('INVALID_MAIL_TOKEN');
   });
 
   it('mails at most 3 codes an hour per account, silently', async () => {

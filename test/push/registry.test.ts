@@ -72,6 +72,21 @@ describe('push devices', () => {
     expect(await list(session)).toHaveLength(1);
   });
 
+  it('keeps the bound when registrations race: devices registered at once are not all kept', async () => {
+    const session = await signUp(api, 'pushrace');
+    // Ten registrations at once, each reading the devices before any of them is written.
+    const answers = await Promise.all(Array.from({ length: 10 }, (_v, n) => register(session, subscription(100 + n))));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
+    // What the push view sends to (every device item, live or not) stays within the bound: the newest three.
+    const newest = answers
+      .map((a) => a.body as { id: string; createdAt: string })
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
+      .slice(0, 3)
+      .map((d) => d.id);
+    expect(await accountPushItems('pushrace')).toHaveLength(3);
+    expect((await list(session)).map((d) => d.id).sort()).toEqual(newest.sort());
+  });
+
   it('keeps at most the configured number of devices, dropping the oldest', async () => {
     const session = await signUp(api, 'pushmany');
     const ids: string[] = [];

@@ -57,13 +57,22 @@ export const commentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         summary: 'Comment on a photo, or reply to one of its comments (replyTo: one level of replies); send an Idempotency-Key so that a retry posts once',
         description:
           'One transaction writes the comment and the counts. Refused with 403 COMMENTS_OFF when the owner turned comments off, 403 COMMENT_NOT_ALLOWED when a block ' +
-          'stands between you and the photo\'s owner or the replied-to author, 403 PRIVATE_ACCOUNT on a private account you do not follow.',
+          'stands between you and the photo\'s owner or the replied-to author, 403 PRIVATE_ACCOUNT on a private account you do not follow, ' +
+          '429 COMMENT_RATE_EXCEEDED past COMMENTS_PER_HOUR comments and replies of yours in the hour (Retry-After: when the hour turns).',
         security: BEARER,
         params: PhotoParams,
         body: CommentBody,
         response: {
           201: CommentView,
-          ...errorsFor({ 400: ['REPLY_TO_REPLY'], 401: [], 403: ['ACCOUNT_DELETED', 'COMMENTS_OFF', 'COMMENT_NOT_ALLOWED', 'PRIVATE_ACCOUNT'], 404: ['PHOTO_NOT_FOUND', 'COMMENT_NOT_FOUND'], 409: [], 429: [], 503: [] }),
+          ...errorsFor({
+            400: ['REPLY_TO_REPLY'],
+            401: [],
+            403: ['ACCOUNT_DELETED', 'COMMENTS_OFF', 'COMMENT_NOT_ALLOWED', 'PRIVATE_ACCOUNT'],
+            404: ['PHOTO_NOT_FOUND', 'COMMENT_NOT_FOUND'],
+            409: [],
+            429: ['COMMENT_RATE_EXCEEDED'],
+            503: [],
+          }),
         },
       },
     },
@@ -75,7 +84,7 @@ export const commentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         if (parent.parentTimestamp !== undefined) throw errors.replyToReply();
         replyTo = { timestamp: parent.timestamp, author: parent.author };
       }
-      const comment = await postComment(db, { author: request.username, photoOwner, photoTimestamp, text: request.body.text, replyTo });
+      const comment = await postComment(db, { author: request.username, photoOwner, photoTimestamp, text: request.body.text, replyTo, perHour: config.accounts.commentsPerHour });
       return reply.status(201).send(commentView(comment, false));
     },
   );

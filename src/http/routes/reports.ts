@@ -36,10 +36,10 @@ export const reportRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
   const { db, config } = ctx;
   const writes = { config: perMinute(config.http.rateLimit.writesPerMinute) };
   const errorCodes = (notFound: string) =>
-    errorsFor({ 400: [], 401: [], 403: ['ACCOUNT_SUSPENDED'], 404: [notFound], 409: [], 413: [], 415: [], 429: [], 503: [] });
+    errorsFor({ 400: [], 401: [], 403: ['ACCOUNT_SUSPENDED'], 404: [notFound], 409: [], 413: [], 415: [], 429: ['REPORT_RATE_EXCEEDED'], 503: [] });
 
   async function report(reporter: string, target: ReportTarget, body: ReportBody) {
-    return putOnce(() => reportTarget(db, reporter, target, body), () => findReport(db, targetName(target), reporter), 'REPORT_EXISTS');
+    return putOnce(() => reportTarget(db, reporter, target, body, { perHour: config.accounts.reportsPerHour }), () => findReport(db, targetName(target), reporter), 'REPORT_EXISTS');
   }
 
   app.put(

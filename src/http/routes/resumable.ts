@@ -150,11 +150,12 @@ export const resumableRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
   app.post(
     '/users/:username/resumable-uploads',
     {
-      config: { ...writes.config, visibility: 'self' },
+      // A retry with the key answers the same upload: a second start would reserve the size again.
+      config: { ...writes.config, idempotent: true, visibility: 'self' },
       schema: {
         operationId: 'startResumableUpload',
         tags: ['photos'],
-        summary: 'Start a resumable direct upload: the file in parts, each PUT to its own URL',
+        summary: 'Start a resumable direct upload: the file in parts, each PUT to its own URL; send an Idempotency-Key so that a retry starts once',
         security: BEARER,
         params: UserParams,
         body: ResumableUploadRequest,

@@ -60,10 +60,23 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
+/** Earlier codes of the same address that stay good beside the newest (at most the hour's others). */
+const EARLIER_KEPT = MAIL_TOKENS_PER_HOUR - 1;
+
+/** The item's codes still unexpired, by hash: the newest and the earlier ones kept beside it. */
+function liveCodes(item: Record<string, unknown>, now: number): [string, number][] {
+  const earlier = item.earlier !== null && typeof item.earlier === 'object' ? Object.entries(item.earlier as Record<string, unknown>) : [];
+  const all: [string, unknown][] = [...(typeof item.tokenHash === 'string' ? [[item.tokenHash, item.tokenExpiresAt] as [string, unknown]] : []), ...earlier];
+  return all.flatMap(([h, exp]) => (Number(exp) > now ? [[h, Number(exp)] as [string, number]] : []));
+}
+
 /**
  * GetItem of the purpose's token item (for its hourly count), then a Put conditional on the
  * count it read (so concurrent requests cannot both pass the limit). Undefined when the
- * account has asked too often: the caller stays silent about it.
+ * account has asked too often: the caller stays silent about it. The codes mailed before to the
+ * same address stay good beside the new one (`earlier`, at most EARLIER_KEPT, each until its
+ * own expiry): a phone that lost the answer and asks again, or a user who taps twice, gets a
+ * second mail, and the first one still works. Any of them spends them all (single use).
  */
 async function issueMailToken(db: Db, username: string, email: string, purpose: MailPurpose, account?: AccountOfToken): Promise<IssuedToken | undefined> {
   const key = keys.mailToken(username, purpose);
@@ -77,6 +90,10 @@ async function issueMailToken(db: Db, username: string, email: string, purpose: 
     if (requests > MAIL_TOKENS_PER_HOUR) return undefined;
     const token = newMailToken(username);
     const expiresAt = now + MAIL_TOKEN_TTL_SECONDS[purpose];
+    // Kept only for the same address and the same account (a code of a deleted account of the name is not).
+    const sameHolder = old !== undefined && old.email === email && (account === undefined || old.accountId === (account.accountId ?? ''));
+    const kept = sameHolder ? liveCodes(old, now).sort((a, b) => b[1] - a[1]).slice(0, EARLIER_KEPT) : [];
+    const earlier = kept.length > 0 ? { earlier: Object.fromEntries(kept) } : {};
     try {
       await call(db, 'issueMailToken', () =>
         db.doc.send(
@@ -85,6 +102,7 @@ async function issueMailToken(db: Db, username: string, email: string, purpose: 
             Item: {
               ...key,
               tokenHash: hash(token),
+              ...earlier,
               email,
               expiresAt: Math.max(expiresAt, now + 3600),
               tokenExpiresAt: expiresAt,
@@ -123,14 +141,14 @@ function tokenAccountCheck(db: Db, username: string, accountId: string | undefin
   return accountCheck(db, username, accountId === '' ? undefined : accountId);
 }
 
-/** GetItem of the token's item; INVALID_MAIL_TOKEN unless it is the live, unexpired one. */
+/** GetItem of the token's item; INVALID_MAIL_TOKEN unless it is one of its live, unexpired codes. */
 async function checkMailToken(db: Db, token: string, purpose: MailPurpose): Promise<{ username: string; email: string; tokenHash: string; accountId: string | undefined }> {
   const username = mailTokenAccount(token);
   const item = (await call(db, 'checkMailToken', () => db.doc.send(new GetCommand({ TableName: db.table, Key: keys.mailToken(username, purpose), ConsistentRead: true })))).Item;
   const tokenHash = hash(token);
-  const stored: unknown = item?.tokenHash;
-  if (typeof stored !== 'string' || stored.length !== tokenHash.length || !timingSafeEqual(Buffer.from(stored), Buffer.from(tokenHash))) throw errors.invalidMailToken();
-  if (Number(item?.tokenExpiresAt) <= nowSeconds() || typeof item?.email !== 'string') throw errors.invalidMailToken();
+  const live = item === undefined ? [] : liveCodes(item, nowSeconds());
+  const matches = live.some(([stored]) => stored.length === tokenHash.length && timingSafeEqual(Buffer.from(stored), Buffer.from(tokenHash)));
+  if (!matches || typeof item?.email !== 'string') throw errors.invalidMailToken();
   return { username, email: item.email, tokenHash, accountId: typeof item.accountId === 'string' ? item.accountId : undefined };
 }
 
@@ -140,7 +158,8 @@ const spend = (db: Db, username: string, purpose: MailPurpose, tokenHash: string
     TableName: db.table,
     Key: keys.mailToken(username, purpose),
     // Keeps the item (and its hourly count) from being spent twice; REMOVE would keep the count, but a Delete is simpler to audit.
-    ConditionExpression: 'tokenHash = :h',
+    ConditionExpression: 'tokenHash = :h OR attribute_exists(earlier.#h)',
+    ExpressionAttributeNames: { '#h': tokenHash },
     ExpressionAttributeValues: { ':h': tokenHash },
   },
 });

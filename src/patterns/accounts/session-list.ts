@@ -14,7 +14,7 @@ import { accountPartition, keys, SESSION_PREFIX, sessionIdOfKey } from '../../sc
 import { conditional, paginate, type Db } from '../db.js';
 import { accountIdOf } from '../guards.js';
 import { ensureActingLive } from '../session-check.js';
-import { markSessionRevoked } from './sessions.js';
+import { markSessionRevoked, SESSIONS_PER_ACCOUNT } from './sessions.js';
 
 export interface SessionSummary {
   /** Opaque: `publicSessionId` of the family id. */
@@ -27,8 +27,8 @@ export interface SessionSummary {
   expiresAt: string;
 }
 
-/** At most this many sessions are listed (log-ins are rate-limited and sessions expire, so it is rarely reached). */
-export const SESSIONS_LISTED = 100;
+/** At most this many sessions are listed: every one there is (an account holds no more). */
+export const SESSIONS_LISTED = SESSIONS_PER_ACCOUNT;
 
 export const publicSessionId = (familyId: string): string => createHash('sha256').update(`session:${familyId}`).digest('base64url').slice(0, 22);
 

@@ -17,13 +17,16 @@ import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamod
 import { errors } from '../../errors.js';
 import { assertUsername, Username, validator } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX, type ItemKey } from '../../schema/keys.js';
+import type { RawItem } from '../../schema/entity.js';
 import { accountCheck, accountIdOf, inactiveUser } from '../guards.js';
 import { batchGet, call, conditional, isConditionFailure, paginate, RETRY, transact, type Db } from '../db.js';
-import { actingCondition, markSessionChecked, MAX_REVOKED_SESSIONS } from '../acting.js';
+import { actingCondition, markSessionChecked, MAX_REVOKED_SESSIONS, plainItem } from '../acting.js';
 import { safetyErrors } from '../safety/errors.js';
 import { deviceSummary } from './devices.js';
 
 export const REFRESH_GRACE_SECONDS = 30;
+/** Live sessions an account may hold: a log-in past it logs the least recently used out. */
+export const SESSIONS_PER_ACCOUNT = 100;
 /** Revocations are kept at least this long when the caller does not say the access-token lifetime (pruning late is safe, early is not). */
 const MAX_ACCESS_TTL_SECONDS = 24 * 3600;
 
@@ -74,42 +77,117 @@ function sameHash(a: unknown, b: string): boolean {
 
 /**
  * Starts a session family for a signed-in user: one TransactWriteItems of the session Put
- * (`attribute_not_exists(SK)`) + ConditionCheck that the credentials exist (an account being
- * deleted has none, so it can start no session). `device` is the client's User-Agent, stored as
- * a short summary (devices.ts) for the owner's sessions list.
+ * (`attribute_not_exists(SK)`) + Update of the credentials `ADD sessionsStarted 1`, below
+ * SESSIONS_PER_ACCOUNT (and existing: an account being deleted has none, so it can start no
+ * session) + the account check. `device` is the client's User-Agent, stored as a short summary
+ * (devices.ts) for the owner's sessions list.
+ *
+ * `sessionsStarted` counts the sessions started since it was last counted, so it is never below
+ * the sessions there are (expiry and log-out leave it as it is). A log-in that finds it at the
+ * bound counts and trims them (`pruneSessions`) and tries again: only then does a log-in cost
+ * more than its transaction.
  */
 export async function createSession(db: Db, username: string, ttlSeconds: number, accountId?: string, device?: string): Promise<RefreshGrant> {
   assertUsername(username);
   const familyId = randomBytes(12).toString('base64url');
   const refreshToken = tokenOf(username, familyId, 0, randomBytes(32).toString('base64url'));
   const expiresAt = nowSeconds() + ttlSeconds;
-  await transact(
-    db,
-    'createSession',
-    [
-      {
-        Put: {
-          TableName: db.table,
-          // expiresAt doubles as the table's TTL attribute: expired sessions can be reaped by the engine.
-          Item: {
-            ...keys.session(username, familyId),
-            currentHash: hash(refreshToken),
-            generation: 0,
-            expiresAt,
-            createdAt: new Date().toISOString(),
-            ...(accountId === undefined ? {} : { accountId }),
-            ...(device ? { device: deviceSummary(device) } : {}),
+  const session = {
+    ...keys.session(username, familyId),
+    currentHash: hash(refreshToken),
+    generation: 0,
+    expiresAt,
+    createdAt: new Date().toISOString(),
+    ...(accountId === undefined ? {} : { accountId }),
+    ...(device ? { device: deviceSummary(device) } : {}),
+  };
+  for (let attempt = 0; attempt < SESSION_BOUND_ATTEMPTS; attempt++) {
+    let atBound: RawItem | undefined;
+    const started = await transact(
+      db,
+      'createSession',
+      [
+        // expiresAt doubles as the table's TTL attribute: expired sessions can be reaped by the engine.
+        { Put: { TableName: db.table, Item: session, ConditionExpression: 'attribute_not_exists(SK)' } },
+        {
+          Update: {
+            TableName: db.table,
+            Key: keys.credentials(username),
+            UpdateExpression: 'ADD sessionsStarted :one',
+            ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(sessionsStarted) OR sessionsStarted < :max)',
+            ExpressionAttributeValues: { ':one': 1, ':max': SESSIONS_PER_ACCOUNT },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
-          ConditionExpression: 'attribute_not_exists(SK)',
         },
+        // A suspended account may start no session, nor may another account of the same name.
+        accountCheck(db, username, accountId),
+      ],
+      (failed, reasons) => {
+        if (failed(2)) return accountIdOf(reasons[2]?.Item) === accountId ? inactiveUser(username, reasons[2]) : errors.invalidCredentials();
+        atBound = plainItem(reasons[1]?.Item);
+        return failed(1) && typeof atBound?.sessionsStarted === 'number' ? RETRY : errors.invalidCredentials();
       },
-      credentialsExist(db, username),
-      // A suspended account may start no session, nor may another account of the same name.
-      accountCheck(db, username, accountId),
-    ],
-    (failed, reasons) => (failed(2) && accountIdOf(reasons[2]?.Item) === accountId ? inactiveUser(username, reasons[2]) : errors.invalidCredentials()),
+    );
+    if (started) return { username, accountId, sessionId: familyId, refreshToken, expiresAt };
+    await pruneSessions(db, username, accountId, atBound);
+  }
+  throw errors.transactionConflict();
+}
+
+/** A log-in at the bound trims, then tries again; log-ins racing it may take the room first. */
+const SESSION_BOUND_ATTEMPTS = 4;
+/** A trim leaves this much room: log-ins racing at the bound all get in, and the next trim is that many log-ins away. */
+const SESSIONS_TRIMMED = 10;
+/** How many session items one trimming transaction deletes (the limit is 100). */
+const PRUNE_CHUNK = 100;
+
+/**
+ * At the bound: Query `PK = ACCOUNT#u AND begins_with(SK, SESSION#)` (consistent, paged), then
+ * TransactWriteItems of Deletes (100 a request) of every session item but the
+ * SESSIONS_PER_ACCOUNT - SESSIONS_TRIMMED most recently used live ones of this account (so
+ * expired ones, an earlier account's of the name and the least recently used go), then UpdateItem of the
+ * credentials `SET sessionsStarted = <kept>, sessionsCounted = <new mark>` if no other trim
+ * counted since the refused log-in read them (`sessionsCounted` unchanged). While the counter
+ * is at the bound no log-in can add a session, so the count then is never below the sessions
+ * there are. A trimmed session's refresh token is refused; its access token lapses with its
+ * lifetime.
+ */
+async function pruneSessions(db: Db, username: string, accountId: string | undefined, credentials: RawItem | undefined): Promise<void> {
+  const now = nowSeconds();
+  const input = {
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': accountPartition(username), ':prefix': SESSION_PREFIX },
+    ProjectionExpression: 'PK, SK, createdAt, usedAt, expiresAt, accountId',
+    ConsistentRead: true,
+  };
+  const live: { key: ItemKey; usedAt: string }[] = [];
+  const gone: ItemKey[] = [];
+  for await (const { Items: items } of paginate(db, 'pruneSessions', QueryCommand, input)) {
+    for (const item of items) {
+      const key = { PK: String(item.PK), SK: String(item.SK) };
+      const usedAt = typeof item.usedAt === 'string' ? item.usedAt : typeof item.createdAt === 'string' ? item.createdAt : '';
+      if (Number(item.expiresAt) > now && accountIdOf(item) === accountId) live.push({ key, usedAt });
+      else gone.push(key);
+    }
+  }
+  live.sort((a, b) => b.usedAt.localeCompare(a.usedAt));
+  const keep = SESSIONS_PER_ACCOUNT - SESSIONS_TRIMMED;
+  gone.push(...live.slice(keep).map((s) => s.key));
+  for (let i = 0; i < gone.length; i += PRUNE_CHUNK) {
+    await transact(db, 'pruneSessions', gone.slice(i, i + PRUNE_CHUNK).map((Key) => ({ Delete: { TableName: db.table, Key } })), () => errors.transactionConflict());
+  }
+  const counted = credentials?.sessionsCounted;
+  await conditional(db, 'pruneSessions', () =>
+    db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key: keys.credentials(username),
+        UpdateExpression: 'SET sessionsStarted = :kept, sessionsCounted = :mark',
+        ConditionExpression: typeof counted === 'string' ? 'sessionsCounted = :counted' : 'attribute_exists(PK) AND attribute_not_exists(sessionsCounted)',
+        ExpressionAttributeValues: { ':kept': Math.min(live.length, keep), ':mark': randomBytes(9).toString('base64url'), ...(typeof counted === 'string' ? { ':counted': counted } : {}) },
+      }),
+    ),
   );
-  return { username, accountId, sessionId: familyId, refreshToken, expiresAt };
 }
 
 /**

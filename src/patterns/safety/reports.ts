@@ -9,7 +9,7 @@
  * (then shard the queue PK by day).
  */
 import { Type, type Static } from 'typebox';
-import { errors } from '../../errors.js';
+import { errors, RetryLaterError } from '../../errors.js';
 import { assertUsername, validator } from '../../schema/entities.js';
 import { commentKey, Report, ReportQueueEntry } from '../../schema/entities/index.js';
 import type { CommentRefId } from '../../schema/ids.js';
@@ -18,6 +18,7 @@ import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { activeUserCheck, inactiveUser } from '../guards.js';
+import { hourBucket } from '../media.js';
 import { safetyErrors } from './errors.js';
 
 export const REPORT_REASONS = ['spam', 'nudity', 'harassment', 'hate', 'violence', 'self_harm', 'impersonation', 'other'] as const;
@@ -50,12 +51,20 @@ function namesInContent(target: ReportTarget): string[] {
   return [photoOwner, author, ...(parentAuthor === undefined ? [] : [parentAuthor])];
 }
 
+/** 429 REPORT_RATE_EXCEEDED, retry when the hour turns. */
+export const reportRate = (max: number, now = Date.now()) =>
+  new RetryLaterError('busy', 'REPORT_RATE_EXCEEDED', `At most ${max} reports an hour; retry later.`, 3600 - (Math.floor(now / 1000) % 3600));
+
 /**
  * TransactWriteItems: Put report `attribute_not_exists(PK)` + Put queue entry + ConditionCheck
  * the target exists (user, photo or comment) + the acting-user check on the reporter + for a
- * photo or comment, a ConditionCheck that no account its id names (but the reporter) is being deleted.
+ * photo or comment, a ConditionCheck that no account its id names (but the reporter) is being
+ * deleted; with `perHour`, the reporter's hourly count too (`ADD reports 1` on the hourly usage
+ * item, below `perHour`: 429 REPORT_RATE_EXCEEDED), so that no reporter fills the moderators'
+ * one queue partition. A repeat of a filed report fails on the report first (REPORT_EXISTS) and
+ * counts nothing.
  */
-export async function reportTarget(db: Db, reporterInput: string, target: ReportTarget, input: unknown): Promise<Report> {
+export async function reportTarget(db: Db, reporterInput: string, target: ReportTarget, input: unknown, options: { perHour?: number | undefined } = {}): Promise<Report> {
   const reporter = assertUsername(reporterInput, 'reporter');
   const body = reportCheck.assert(input, 'report');
   const name = targetName(target);
@@ -66,6 +75,20 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
   const departing = [...new Set(namesInContent(target))].filter((name) => name !== reporter).map((name) => ({
     ConditionCheck: { TableName: db.table, Key: keys.user(name), ConditionExpression: 'attribute_not_exists(deleting)' },
   }));
+  const { hour, expiresAt } = hourBucket();
+  const hourly =
+    options.perHour === undefined
+      ? []
+      : [{
+          Update: {
+            TableName: db.table,
+            Key: keys.hourlyUploads(reporter, hour),
+            UpdateExpression: 'ADD #c :one SET expiresAt = :exp',
+            ConditionExpression: 'attribute_not_exists(#c) OR #c < :max',
+            ExpressionAttributeNames: { '#c': 'reports' },
+            ExpressionAttributeValues: { ':one': 1, ':max': options.perHour, ':exp': expiresAt },
+          },
+        }];
   await transact(
     db,
     'reportTarget',
@@ -76,10 +99,12 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
       { ConditionCheck: { TableName: db.table, Key: targetKey, ConditionExpression: target.kind === 'user' ? 'attribute_exists(PK) AND attribute_not_exists(deleting)' : 'attribute_exists(PK)' } },
       activeUserCheck(db, reporter),
       ...departing,
+      ...hourly,
     ],
     (failed, reasons) => {
       if (failed(0)) return safetyErrors.reportExists(reporter, name);
       if (failed(2) || departing.some((_, i) => failed(4 + i))) return target.kind === 'user' ? errors.userNotFound(target.username) : target.kind === 'photo' ? errors.unknownPhotoId(target.photoId) : errors.commentNotFound();
+      if (!failed(3) && options.perHour !== undefined && failed(4 + departing.length)) return reportRate(options.perHour);
       return inactiveUser(reporter, reasons[3]);
     },
   );

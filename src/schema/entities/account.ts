@@ -20,6 +20,10 @@ export const Credentials = defineEntity({
     /** The account's immutable id (absent on accounts made before ids). */
     accountId: Type.Optional(Type.String()),
     passwordChangedAt: Type.Optional(Type.String()),
+    /** Sessions started since they were last counted: never below the live ones, at most SESSIONS_PER_ACCOUNT (src/patterns/accounts/sessions.ts). */
+    sessionsStarted: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** A mark each count of the sessions changes, so that two counts racing cannot both apply. */
+    sessionsCounted: Type.Optional(Type.String()),
   },
   key: (c) => keys.credentials(c.username),
 });
@@ -56,6 +60,8 @@ export const MailToken = defineEntity({
     email: Type.Optional(Type.String()),
     expiresAt: EpochSeconds,
     tokenExpiresAt: Type.Optional(EpochSeconds),
+    /** Codes mailed earlier to the same address, still good beside the newest: hash -> its expiry (at most 2). */
+    earlier: Type.Optional(Type.Record(Type.String(), EpochSeconds)),
     requests: Type.Optional(Type.Integer()),
     windowStart: Type.Optional(EpochSeconds),
     entries: Type.Optional(Type.Array(Type.Object({ h: Type.String(), email: Type.String(), exp: EpochSeconds }))),

@@ -43,11 +43,11 @@ export const StorageUse = defineEntity({
 });
 export type StorageUse = EntityType<typeof StorageUse>;
 
-/** Uploads started in one UTC hour (`yyyy-mm-ddThh`). */
+/** Uploads started, comments posted (COMMENTS_PER_HOUR) and reports filed (REPORTS_PER_HOUR) in one UTC hour (`yyyy-mm-ddThh`). */
 export const HourlyUploads = defineEntity({
   name: 'HourlyUploads',
   kind: 'hourlyUploads',
-  attributes: { uploads: Type.Integer(), expiresAt: Type.Number() },
+  attributes: { uploads: Type.Optional(Type.Integer()), comments: Type.Optional(Type.Integer()), reports: Type.Optional(Type.Integer()), expiresAt: Type.Number() },
   keyParts: { username: Type.String(), hour: Type.String() },
   key: (h) => keys.hourlyUploads(h.username, h.hour),
 });
