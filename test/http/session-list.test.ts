@@ -117,7 +117,7 @@ describe('sessions per account', () => {
     ).Items ?? [];
   const refresh = (refreshToken: string) => api.call('POST', '/v1/sessions/refresh', { json: { refreshToken } });
 
-  it(`are at most ${SESSIONS_PER_ACCOUNT}: a log-in past it logs the least recently used out, also when log-ins race`, async () => {
+  it(`are at most ${SESSIONS_PER_ACCOUNT}: a log-in past it logs the least recently used out (access tokens too), also when log-ins race`, async () => {
     const first = await signUp(api, 'roamer');
     const accountId = (await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.user('roamer') }))).Item?.accountId as string;
     // A phone that retries its log-in, or a script: one session each (on the lean client, as the API runs).
@@ -129,8 +129,11 @@ describe('sessions per account', () => {
     for (let n = (await sessionItems('roamer')).length; n < SESSIONS_PER_ACCOUNT; n++) grants.push(await createSession(db, 'roamer', 3600, accountId));
     const raced = await Promise.all(Array.from({ length: 8 }, () => createSession(db, 'roamer', 3600, accountId)));
     expect((await sessionItems('roamer')).length).toBeLessThanOrEqual(SESSIONS_PER_ACCOUNT);
-    // The oldest went (their refresh tokens refused); the newest stay, the raced ones among them.
+    // The oldest went (their refresh tokens refused, their access tokens too, at once); the
+    // newest stay, the raced ones among them.
     expect((await refresh(first.refreshToken)).body.error.code).toBe('INVALID_REFRESH_TOKEN');
+    const trimmed = await api.call('GET', '/v1/me', { token: first.accessToken });
+    expect([trimmed.status, trimmed.body.error?.code]).toEqual([401, 'SESSION_ENDED']);
     expect((await refresh(grants[0]!.refreshToken)).body.error.code).toBe('INVALID_REFRESH_TOKEN');
     for (const grant of [grants.at(-1)!, ...raced]) expect((await refresh(grant.refreshToken)).status).toBe(200);
     // A log-in over HTTP at the bound still signs in, and the list shows every session there is.

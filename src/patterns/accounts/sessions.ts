@@ -19,7 +19,7 @@ import { assertUsername, Username, validator } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX, type ItemKey } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
 import { accountCheck, accountIdOf, inactiveUser } from '../guards.js';
-import { batchGet, call, conditional, isConditionFailure, paginate, RETRY, transact, type Db } from '../db.js';
+import { batchGet, call, conditional, inPrefix, isConditionFailure, paginate, RETRY, transact, type Db } from '../db.js';
 import { actingCondition, markSessionChecked, MAX_REVOKED_SESSIONS, plainItem } from '../acting.js';
 import { safetyErrors } from '../safety/errors.js';
 import { deviceSummary } from './devices.js';
@@ -149,14 +149,14 @@ const PRUNE_CHUNK = 100;
  * credentials `SET sessionsStarted = <kept>, sessionsCounted = <new mark>` if no other trim
  * counted since the refused log-in read them (`sessionsCounted` unchanged). While the counter
  * is at the bound no log-in can add a session, so the count then is never below the sessions
- * there are. A trimmed session's refresh token is refused; its access token lapses with its
- * lifetime.
+ * there are. A trimmed session ends as a log-out ends it: its refresh token is refused, and its
+ * access tokens too, at once (`markSessionRevoked`, for those used within an access token's
+ * longest lifetime).
  */
 async function pruneSessions(db: Db, username: string, accountId: string | undefined, credentials: RawItem | undefined): Promise<void> {
   const now = nowSeconds();
   const input = {
-    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-    ExpressionAttributeValues: { ':pk': accountPartition(username), ':prefix': SESSION_PREFIX },
+    ...inPrefix({ pk: accountPartition(username), prefix: SESSION_PREFIX }),
     ProjectionExpression: 'PK, SK, createdAt, usedAt, expiresAt, accountId',
     ConsistentRead: true,
   };
@@ -172,9 +172,16 @@ async function pruneSessions(db: Db, username: string, accountId: string | undef
   }
   live.sort((a, b) => b.usedAt.localeCompare(a.usedAt));
   const keep = SESSIONS_PER_ACCOUNT - SESSIONS_TRIMMED;
-  gone.push(...live.slice(keep).map((s) => s.key));
+  const trimmed = live.slice(keep);
+  gone.push(...trimmed.map((s) => s.key));
   for (let i = 0; i < gone.length; i += PRUNE_CHUNK) {
     await transact(db, 'pruneSessions', gone.slice(i, i + PRUNE_CHUNK).map((Key) => ({ Delete: { TableName: db.table, Key } })), () => errors.transactionConflict());
+  }
+  // A trim ends a session as a log-out does: the access tokens it issued lately are refused at
+  // once. Only a session used within the longest access-token lifetime can have one left.
+  const lately = new Date((now - MAX_ACCESS_TTL_SECONDS) * 1000).toISOString();
+  for (const session of trimmed) {
+    if (session.usedAt > lately) await markSessionRevoked(db, username, accountId, session.key.SK.slice(SESSION_PREFIX.length), MAX_ACCESS_TTL_SECONDS);
   }
   const counted = credentials?.sessionsCounted;
   await conditional(db, 'pruneSessions', () =>
