@@ -175,7 +175,7 @@ export const putUploadPart = <ThrowOnError extends boolean = false>(options: Opt
  * - `notice` (with an `id`): `{ type: "takedown", photoId, commentId? }`, a moderator took one of your photos (or comments) down;
  * - `reset` (with an `id`): `{ unreadCount, newPosts }`, more was missed than a reconnect replays (EVENTS_CATCH_UP_MAX, 200 by default): reload the activity list and the notices, and the feed (`newPosts`: it has posts you were not told of);
  * - `end`: `{ reason }` (idle, lifetime, shutdown, session) just before the server closes the stream.
- * Comment lines are heartbeats. Reconnect with `Last-Event-ID` (or `lastEventId`) to get every missed activity item, post and notice, in order, once, then live events. Ids are opaque.
+ * Comment lines are heartbeats. Reconnect with `Last-Event-ID` (or `lastEventId`) to get every missed activity item, post and notice, in order, once, then live events. Ids are opaque and sealed for your stream: an altered or foreign one (another user's, a list cursor) is 400 INVALID_LAST_EVENT_ID; reconnect without it.
  * Phones send the Authorization header; browsers use `?ticket=` from POST /v1/me/events/ticket.
  */
 export const getEvents = <ThrowOnError extends boolean = false>(options?: Options<GetEventsData, ThrowOnError, GetEventsResponse>): Promise<ServerSentEventsResult<GetEventsResponses>> => (options?.client ?? client).sse.get<GetEventsResponses, GetEventsErrors, ThrowOnError>({

@@ -195,27 +195,30 @@ describe('GET /v1/me/events: replaying posts and notices', () => {
     third.close();
   });
 
-  it('an id from before posts and notices were replayed (an activity key alone) still resumes the activity', async () => {
+  it('an id naming positions no stream sends, sealed or not, is refused (never a Query with an empty range)', async () => {
     const lastId = await standingId('vic', 'mia');
-    const [activity] = [decodeEventId(lastId, 'vic', '')!.activity];
-    const legacy = Buffer.from(activity, 'utf8').toString('base64url');
-    await follow('ned', 'vic');
-    await worker.drain();
-    const again = stream('vic', legacy);
-    await expect.poll(() => story(again)).toEqual(['activity ned']);
-    again.close();
-    // An id naming no activity key, or positions no stream sends, is refused (never a Query with an empty range).
-    const named = decodeEventId(lastId, 'vic', '')!;
+    const named = decodeEventId(api.db.cursors, lastId, 'vic')!;
+    expect(named.activity).not.toBe('');
+    const seal = (positions: typeof named) => encodeEventId(api.db.cursors, 'vic', positions);
     for (const forged of [
-      encodeEventId({ ...named, activity: 'FEED#vic' }),
-      encodeEventId({ ...named, feed: '~BIG' }),
-      encodeEventId({ ...named, notice: 'NOTICE#mia' }),
+      seal({ ...named, activity: 'FEED#vic' }),
+      seal({ ...named, feed: '~BIG' }),
+      seal({ ...named, notice: 'NOTICE#mia' }),
       // The posts told are bounded: an id naming more is not one a stream sent.
-      encodeEventId({ ...named, told: Array.from({ length: TOLD_MAX + 1 }, () => named.feed) }),
+      seal({ ...named, told: Array.from({ length: TOLD_MAX + 1 }, () => named.feed) }),
+      // The former plain forms (an activity key alone, the positions as JSON): not sealed by us.
+      Buffer.from(named.activity, 'utf8').toString('base64url'),
+      Buffer.from(JSON.stringify([named.activity, named.feed, named.notice, named.floor, named.told]), 'utf8').toString('base64url'),
     ]) {
       const refused = await api.call('GET', '/v1/me/events', { token: s.vic!.accessToken, headers: { 'last-event-id': forged } });
       expect(refused.status).toBe(400);
       expect(refused.body).toMatchObject({ error: { code: 'INVALID_LAST_EVENT_ID' } });
     }
+    // The id as it was sent still resumes.
+    await follow('ned', 'vic');
+    await worker.drain();
+    const again = stream('vic', lastId);
+    await expect.poll(() => story(again)).toEqual(['activity ned']);
+    again.close();
   });
 });

@@ -73,7 +73,7 @@ describe('GET /v1/me/events', () => {
     const ids = again.of('activity').map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     // In the order of the activity keys they name (the ids are opaque: their base64 does not sort as the keys do).
-    const named = ids.map((id) => decodeEventId(id, 'alice', '')?.activity);
+    const named = ids.map((id) => decodeEventId(api.db.cursors, id, 'alice')?.activity);
     expect([...named].sort()).toEqual(named);
     again.close();
   });

@@ -50,6 +50,11 @@ export const HEARD_JUDGED_PER_BOUND = 4;
 export class Delivery {
   constructor(private readonly deps: { db: Db; config: EventsConfig }) {}
 
+  /** The id an event carries: the positions after it, sealed for this user's stream with the list cursors' codec. */
+  private idOf(connection: EventConnection, positions: Positions): string {
+    return encodeEventId(this.deps.db.cursors, connection.user, positions);
+  }
+
   /**
    * `open`: the unread count, and the activity position at the newest item (the feed and notice
    * positions start at the time the stream opened). Otherwise each source asked for, after its
@@ -62,7 +67,7 @@ export class Delivery {
       const newest = await this.readActivity(connection, { limit: 1 });
       connection.positions.activity = newest.items[0]?.key ?? connection.positions.activity;
       // With an id: a client dropped before any other event resumes from here, not from its reconnect.
-      stream.send('unread', { count: newest.unreadCount }, encodeEventId(connection.positions));
+      stream.send('unread', { count: newest.unreadCount }, this.idOf(connection, connection.positions));
     } else if (needs.size > 0) {
       await this.replay(connection, needs);
     }
@@ -106,13 +111,13 @@ export class Delivery {
     for (const missed of mergeMissed(activity?.items ?? [], visible, notices)) {
       if (missed.source === 'activity') {
         positions.activity = missed.item.key;
-        stream.send('activity', connection.view(missed.item), encodeEventId(positions));
+        stream.send('activity', connection.view(missed.item), this.idOf(connection, positions));
       } else if (missed.source === 'feed') {
         this.announce(connection, missed.post);
       } else {
         positions.notice = missed.notice.position;
         const { photoId: id, commentId } = missed.notice;
-        stream.send('notice', { type: 'takedown', photoId: id, ...(commentId === undefined ? {} : { commentId }) }, encodeEventId(positions));
+        stream.send('notice', { type: 'takedown', photoId: id, ...(commentId === undefined ? {} : { commentId }) }, this.idOf(connection, positions));
       }
     }
     // Posts no longer visible are passed over too: the next reconnect does not read them again.
@@ -143,7 +148,7 @@ export class Delivery {
     const feed = now.feed > positions.feed ? now.feed : positions.feed;
     // The client reloads its feed: it has every post up to here.
     connection.positions = { activity: now.activity, feed, notice: now.notice > positions.notice ? now.notice : positions.notice, floor: feed, told: [] };
-    connection.stream.send('reset', { unreadCount: newest.unreadCount, newPosts }, encodeEventId(connection.positions));
+    connection.stream.send('reset', { unreadCount: newest.unreadCount, newPosts }, this.idOf(connection, connection.positions));
   }
 
   /**
@@ -159,6 +164,6 @@ export class Delivery {
 
   private announce(connection: EventConnection, post: MissedPost): void {
     tell(connection.positions, post.position);
-    connection.stream.send('post', { author: post.author, photoId: photoId(post.author, post.timestamp) }, encodeEventId(connection.positions));
+    connection.stream.send('post', { author: post.author, photoId: photoId(post.author, post.timestamp) }, this.idOf(connection, connection.positions));
   }
 }

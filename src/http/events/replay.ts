@@ -12,8 +12,11 @@
  * so a post is a duplicate by what the client was told, not by standing below its newest: the
  * id carries the feed positions of the latest posts told and a floor below which the client has
  * every post (told before those, or loaded with its feed when the stream opened or reset).
- * Clients treat ids as opaque (base64url).
+ * Ids are sealed as list cursors are (patterns/cursor.ts: AES-GCM), bound to the user's event
+ * stream: clients read nothing of the keys inside, and one they alter, forge or bring from
+ * another user's stream or from a list is refused.
  */
+import type { CursorCodec } from '../../patterns/cursor.js';
 import { feedPositionAt, isActivityKey, noticePositionAt, validReplayPositions, type ActivityItem, type MissedNotice, type MissedPost } from '../../patterns/index.js';
 
 export interface Positions {
@@ -35,8 +38,18 @@ const POSITION_MAX = 1024;
 /** Posts remembered in an id: a post out of feed order is lost only when placed below one told more than this many posts before it. */
 export const TOLD_MAX = 8;
 
-export const encodeEventId = (positions: Positions): string =>
-  Buffer.from(JSON.stringify([positions.activity, positions.feed, positions.notice, positions.floor, positions.told]), 'utf8').toString('base64url');
+/** The list an event id is bound to: this user's event stream (a list cursor's scope names its own list). */
+const eventScope = (user: string): string => `events:${user}`;
+
+/** An id naming `positions`, sealed for `user`'s stream by the list cursors' codec: nothing of the keys inside can be read out of it. */
+export const encodeEventId = (codec: CursorCodec, user: string, positions: Positions): string =>
+  codec.encode(eventScope(user), {
+    activity: positions.activity,
+    feed: positions.feed,
+    notice: positions.notice,
+    floor: positions.floor,
+    told: JSON.stringify(positions.told),
+  });
 
 /** Where a stream opened now starts: after everything that exists (the activity position is read by the hub). */
 export function positionsAt(user: string, now: string, activity = ''): Positions {
@@ -60,23 +73,25 @@ export function tell(positions: Positions, position: string): void {
 const isPosition = (p: unknown): p is string => typeof p === 'string' && p.length <= POSITION_MAX;
 
 /**
- * The positions an id names, or undefined when it is not one this user's stream sent. An id
- * from before the feed and notice positions (an activity key alone) resumes the activity and
- * starts the other sources at `now`, as they were live only then.
+ * The positions an id names, or undefined when it is not one this user's stream sent: one not
+ * sealed by us (forged, altered, the former plain form), sealed under another secret, sealed
+ * for another user's stream or for a list, or naming positions no stream sends.
  */
-export function decodeEventId(id: string, user: string, now: string): Positions | undefined {
-  const text = Buffer.from(id, 'base64url').toString('utf8');
-  if (text.length === 0 || Buffer.from(text, 'utf8').toString('base64url') !== id) return undefined;
-  if (isActivityKey(user, text)) return positionsAt(user, now, text);
-  let parsed: unknown;
+export function decodeEventId(codec: CursorCodec, id: string, user: string): Positions | undefined {
+  let sealed: Record<string, string>;
   try {
-    parsed = JSON.parse(text);
+    sealed = codec.decode(eventScope(user), id);
   } catch {
     return undefined;
   }
-  // Three positions: an id from before the told posts were carried (the client has every post up to its feed position).
-  if (!Array.isArray(parsed) || (parsed.length !== 3 && parsed.length !== 5) || !parsed.slice(0, 4).every(isPosition)) return undefined;
-  const [activity, feed, notice, floor = feed, told = []] = parsed as [string, string, string, string?, unknown?];
+  const { activity, feed, notice, floor, told: toldText } = sealed;
+  if (Object.keys(sealed).length !== 5 || !isPosition(activity) || !isPosition(feed) || !isPosition(notice) || !isPosition(floor) || toldText === undefined) return undefined;
+  let told: unknown;
+  try {
+    told = JSON.parse(toldText);
+  } catch {
+    return undefined;
+  }
   if (activity !== '' && !isActivityKey(user, activity)) return undefined;
   if (!Array.isArray(told) || told.length > TOLD_MAX || !told.every(isPosition)) return undefined;
   // Feed and notice positions only bound Queries of the user's own partitions, and told ones are only compared: any well-formed one is harmless.

@@ -28,7 +28,7 @@ const STREAM_DESCRIPTION = `Server-Sent Events, one stream per client. Events:
 - \`notice\` (with an \`id\`): \`{ type: "takedown", photoId, commentId? }\`, a moderator took one of your photos (or comments) down;
 - \`reset\` (with an \`id\`): \`{ unreadCount, newPosts }\`, more was missed than a reconnect replays (EVENTS_CATCH_UP_MAX, 200 by default): reload the activity list and the notices, and the feed (\`newPosts\`: it has posts you were not told of);
 - \`end\`: \`{ reason }\` (idle, lifetime, shutdown, session) just before the server closes the stream.
-Comment lines are heartbeats. Reconnect with \`Last-Event-ID\` (or \`lastEventId\`) to get every missed activity item, post and notice, in order, once, then live events. Ids are opaque.
+Comment lines are heartbeats. Reconnect with \`Last-Event-ID\` (or \`lastEventId\`) to get every missed activity item, post and notice, in order, once, then live events. Ids are opaque and sealed for your stream: an altered or foreign one (another user's, a list cursor) is 400 INVALID_LAST_EVENT_ID; reconnect without it.
 Phones send the Authorization header; browsers use \`?ticket=\` from POST /v1/me/events/ticket.`;
 
 const ticketDigest = (ticket: string): string => createHash('sha256').update(ticket).digest('base64url');
@@ -126,7 +126,7 @@ export const eventStreamRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (ap
       const resume = lastEventId !== undefined && lastEventId !== '';
       let positions: Positions = positionsAt(user, now);
       if (resume) {
-        const named = decodeEventId(lastEventId, user, now);
+        const named = decodeEventId(db.cursors, lastEventId, user);
         if (named === undefined) throw new DomainError('invalid', 'INVALID_LAST_EVENT_ID', 'Last-Event-ID is not an id this stream sent you; reconnect without it.');
         positions = named;
       }
