@@ -33,7 +33,7 @@ export interface Config {
   production: boolean;
   /** Local engines accept any credentials; AWS (or a secured cluster) uses the SDK's chain. */
   localCredentials: boolean;
-  /** HMAC key for pagination cursors; `npm start` generates and keeps one for development. */
+  /** Key sealing pagination cursors and event ids; `npm start` generates and keeps one for development. */
   cursorSecret: string | undefined;
   http: HttpConfig;
   blobs: BlobConfig;
