@@ -6,7 +6,10 @@
  * single-use ticket (POST /v1/me/events/ticket). For the same reason the browser's own retry
  * (which would present the used ticket again) is not relied on: on any error the app closes the
  * source and opens a new one with a new ticket, after a growing pause, giving the id of the last
- * event it heard so that the server replays what was missed meanwhile.
+ * event it heard so that the server replays what was missed meanwhile. A stream that fails before
+ * it opens, just after the server issued its ticket, was refused: its id (sealed by the server,
+ * so one from before a change of its secret or an upgrade is refused) is dropped, and the next
+ * connection starts afresh with the current counts instead of presenting it forever.
  */
 import { signal } from '@preact/signals';
 import { createEventStreamTicket } from '@quick-photos/client';
@@ -60,6 +63,11 @@ export function connectEvents(): () => void {
       if (lastEventId) query.set('lastEventId', lastEventId);
       const opened = new EventSource(`/v1/me/events?${query.toString()}`);
       source = opened;
+      let open = false;
+      opened.addEventListener('open', () => (open = true));
+      opened.addEventListener('error', () => {
+        if (!open) lastEventId = '';
+      });
       opened.addEventListener('unread', (event: MessageEvent<string>) => {
         heard(event);
         unread.value = (JSON.parse(event.data) as { count: number }).count;
