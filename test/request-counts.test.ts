@@ -41,6 +41,7 @@ import {
   deletePhoto,
   rotateSession,
   signUp as signUpPattern,
+  signUpAndSignIn,
   startAccountDeletion,
   verifyCredentials,
   verifyLogin,
@@ -254,13 +255,16 @@ describe('requests per account pattern', () => {
   afterAll(() => {
     metrics = on.lean.metrics;
   });
-  it('sign-up: one BatchGetItem (name, email, deletion job) and one transaction; log-in: one BatchGetItem; refresh: one BatchGetItem (session and user) and one transaction; log-out: one DeleteItem and one UpdateItem (two the first time)', async () => {
+  it('sign-up: one BatchGetItem (name, email, deletion job) and one transaction, its first session included; log-in: one BatchGetItem; refresh: one BatchGetItem (session and user) and one transaction; log-out: one DeleteItem and one UpdateItem (two the first time)', async () => {
     const input = { username: 'counted', name: 'Counted', email: 'counted@example.com', birthdate: '1990-01-01', password: 'a counted passphrase' };
     expect(await requestsOf(() => signUpPattern(db, input))).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
     metrics.reset();
     await expect(signUpPattern(db, input)).rejects.toMatchObject({ code: 'USER_EXISTS' });
     expect(requestCounts(metrics.snapshot())).toEqual({ BatchGetItem: 1 });
     expect(await requestsOf(() => verifyCredentials(db, { username: 'counted', password: input.password }))).toEqual({ BatchGetItem: 1 });
+    // The sign-up route's: the account and its first session in that one transaction (a separate createSession was a second).
+    const started = { ...input, username: 'counted-in', email: 'counted-in@example.com' };
+    expect(await requestsOf(() => signUpAndSignIn(db, started, 60))).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
     const { accountId } = await verifyLogin(db, { username: 'counted', password: input.password });
     const grant = await createSession(db, 'counted', 60, accountId);
     // The user item rides in the session's read: a suspended account gets no token, not even a retry's.

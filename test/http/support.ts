@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalBlobStore, type BlobStore } from '../../src/blobs/index.js';
 import { loadConfig } from '../../src/config.js';
+import type { DocClient } from '../../src/engine/doc-client.js';
 import { buildApp } from '../../src/http/app.js';
 import { assertContract } from '../support/contract.js';
 import { createTestDb, type TestDb } from '../support/db.js';
@@ -61,14 +62,20 @@ export async function listen(app: FastifyInstance): Promise<string> {
   return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
-/** `mediaClock`: the seconds image URLs are signed at (a test moves it instead of waiting). */
-export async function startApi(env: Record<string, string> = {}, options: { blobs?: BlobStore; mediaClock?: () => number } = {}): Promise<Api> {
+/**
+ * `mediaClock`: the seconds image URLs are signed at (a test moves it instead of waiting).
+ * `wrapDoc`: wraps the API's client, for a test that makes one request fail as the engine would.
+ */
+export async function startApi(
+  env: Record<string, string> = {},
+  options: { blobs?: BlobStore; mediaClock?: () => number; wrapDoc?: (doc: DocClient) => DocClient } = {},
+): Promise<Api> {
   const db = await createTestDb();
   const photosDir = await mkdtemp(join(tmpdir(), 'qp-photos-'));
   const config = testConfig({ PHOTOS_DIR: photosDir, TABLE_NAME: db.table, ...env });
   // The API runs on the lean client, as in production; pattern tests use the SDK's.
   const app = await buildApp({
-    db: { ...db, doc: db.patterns },
+    db: { ...db, doc: options.wrapDoc ? options.wrapDoc(db.patterns) : db.patterns },
     client: db.client,
     config,
     blobs: options.blobs ?? createLocalBlobStore(photosDir),

@@ -17,7 +17,7 @@ import {
   resetPassword,
   revokeSession,
   rotateSession,
-  signUp,
+  signUpAndSignIn,
   SignUp,
   verifyLogin,
   verifyEmail,
@@ -106,9 +106,16 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request, reply) => {
-      const user = await guarded(ctx, request, () => signUp(db, request.body), { email: request.body.email, attempt: 'sign-up' });
-      const session = await tokensFor(ctx, await createSession(db, user.username, ttl, user.accountId, request.headers['user-agent']));
-      await mailVerification(ctx, request.log, user.username);
+      // The account and its first session are one write: a failure leaves neither, so a retry runs again.
+      const signedUp = await guarded(ctx, request, () => signUpAndSignIn(db, request.body, ttl, request.headers['user-agent']), {
+        email: request.body.email,
+        attempt: 'sign-up',
+      });
+      const user = signedUp.user;
+      const session = await tokensFor(ctx, signedUp.session);
+      // The account exists now: a code not issued must not fail the sign-up (its keyed retry would
+      // find the name taken). The owner asks again at POST /v1/me/email-verification.
+      await mailVerification(ctx, request.log, user.username).catch((error: unknown) => request.log.warn({ err: error }, 'verification code not issued at sign-up'));
       return reply.status(201).header('location', '/v1/me').send({ user: privateUserView(user, ctx.media.urlsFor(request)), session });
     },
   );

@@ -17,7 +17,7 @@ import { ACTIVE_USER, accountIdOf, activeFor, inactiveUser } from '../guards.js'
 import { buildNewUser } from '../users.js';
 import { checkNewPassword, hashPassword, Password, spendDecoyHash, verifyPassword } from './passwords.js';
 import { claimFree, claimHeld } from './claims.js';
-import { revokeAllSessions } from './sessions.js';
+import { newSession, revokeAllSessions, type RefreshGrant } from './sessions.js';
 import { clearThrottle, recordFailure, throttleWait } from './throttles.js';
 
 /** Usernames are accepted in any case at the door; the rule is checked (and worded) in code. */
@@ -56,6 +56,34 @@ const credentialsCheck = validator(Credentials);
  * email, compared in lower case). Either all three exist afterwards or none does.
  */
 export async function signUp(db: Db, input: unknown): Promise<User & { accountId: string }> {
+  return (await createAccount(db, input, undefined)).user;
+}
+
+/** What a sign-up that signs in answers: the new account and its first session. */
+export interface SignedUp {
+  user: User & { accountId: string };
+  session: RefreshGrant;
+}
+
+/**
+ * Sign-up and its first session as one write: the same TransactWriteItems as `signUp` also
+ * Puts the session item (`attribute_not_exists(SK)`), and the credentials are written with
+ * `sessionsStarted` 1 (what createSession's Update would have made of them). Either the account
+ * exists with its session or nothing does, so a sign-up that fails (the engine unavailable, a
+ * throttle, a timeout) leaves no account that a keyed retry would find taken: the retry simply
+ * runs again. `device` is the client's User-Agent, as for createSession.
+ */
+export async function signUpAndSignIn(db: Db, input: unknown, ttlSeconds: number, device?: string): Promise<SignedUp> {
+  const { user, session } = await createAccount(db, input, { ttlSeconds, device });
+  if (session === undefined) throw new Error('sign-up wrote no session');
+  return { user, session };
+}
+
+async function createAccount(
+  db: Db,
+  input: unknown,
+  firstSession: { ttlSeconds: number; device: string | undefined } | undefined,
+): Promise<{ user: User & { accountId: string }; session: RefreshGrant | undefined }> {
   const { password: rawPassword, ...fields } = signUpCheck.assert(input, 'sign-up');
   const username = normalizeUsername(fields.username);
   const user = buildNewUser({ ...fields, username });
@@ -74,6 +102,7 @@ export async function signUp(db: Db, input: unknown): Promise<User & { accountId
   const createdAt = now.toISOString();
   // Immutable: tokens and sessions carry it, so nothing of this account works on a later one of the same name.
   const accountId = randomUUID();
+  const started = firstSession === undefined ? undefined : newSession(username, firstSession.ttlSeconds, accountId, firstSession.device);
   await transact(
     db,
     'signUp',
@@ -81,16 +110,25 @@ export async function signUp(db: Db, input: unknown): Promise<User & { accountId
       // joinedAt: what came before it (a mention the worker applies late) was a former account's (patterns/mentions.ts).
       { Put: { TableName: db.table, Item: { ...User.encode(user), accountId, joinedAt: canonicalTimestamp(now) }, ConditionExpression: 'attribute_not_exists(PK)' } },
       // recoveryEmail: where password resets may go while the current address is unverified.
-      { Put: { TableName: db.table, Item: { ...credentialsItem(username, passwordHash, createdAt), recoveryEmail: user.email, accountId }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      // sessionsStarted: the first session, written below, counts toward SESSIONS_PER_ACCOUNT (sessions.ts).
+      {
+        Put: {
+          TableName: db.table,
+          Item: { ...credentialsItem(username, passwordHash, createdAt), recoveryEmail: user.email, accountId, ...(started ? { sessionsStarted: 1 } : {}) },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
       { Put: { TableName: db.table, Item: { ...keys.emailClaim(email), username, accountId, createdAt }, ...claimFree() } },
       { ConditionCheck: { TableName: db.table, Key: job, ConditionExpression: 'attribute_not_exists(PK)' } },
+      // expiresAt doubles as the table's TTL attribute, as for every session.
+      ...(started ? [{ Put: { TableName: db.table, Item: started.item, ConditionExpression: 'attribute_not_exists(SK)' } }] : []),
     ],
     (failed) => {
       if (failed(3)) return errors.usernameBeingDeleted(username);
       return failed(2) && !failed(0) && !failed(1) ? errors.emailTaken() : errors.userExists(username);
     },
   );
-  return { ...user, accountId };
+  return { user: { ...user, accountId }, session: started?.grant };
 }
 
 /** The credentials item of a user (sample data writes these too, with one shared demo hash). */

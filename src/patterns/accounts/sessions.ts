@@ -89,18 +89,7 @@ function sameHash(a: unknown, b: string): boolean {
  */
 export async function createSession(db: Db, username: string, ttlSeconds: number, accountId?: string, device?: string): Promise<RefreshGrant> {
   assertUsername(username);
-  const familyId = randomBytes(12).toString('base64url');
-  const refreshToken = tokenOf(username, familyId, 0, randomBytes(32).toString('base64url'));
-  const expiresAt = nowSeconds() + ttlSeconds;
-  const session = {
-    ...keys.session(username, familyId),
-    currentHash: hash(refreshToken),
-    generation: 0,
-    expiresAt,
-    createdAt: new Date().toISOString(),
-    ...(accountId === undefined ? {} : { accountId }),
-    ...(device ? { device: deviceSummary(device) } : {}),
-  };
+  const { item: session, grant } = newSession(username, ttlSeconds, accountId, device);
   for (let attempt = 0; attempt < SESSION_BOUND_ATTEMPTS; attempt++) {
     let atBound: RawItem | undefined;
     const started = await transact(
@@ -128,10 +117,30 @@ export async function createSession(db: Db, username: string, ttlSeconds: number
         return failed(1) && typeof atBound?.sessionsStarted === 'number' ? RETRY : errors.invalidCredentials();
       },
     );
-    if (started) return { username, accountId, sessionId: familyId, refreshToken, expiresAt };
+    if (started) return grant;
     await pruneSessions(db, username, accountId, atBound);
   }
   throw errors.transactionConflict();
+}
+
+/**
+ * A new session family's item (to Put with `attribute_not_exists(SK)`) and the grant it answers:
+ * createSession writes it, and sign-up writes it in the transaction that creates the account.
+ */
+export function newSession(username: string, ttlSeconds: number, accountId?: string, device?: string): { item: RawItem & ItemKey; grant: RefreshGrant } {
+  const familyId = randomBytes(12).toString('base64url');
+  const refreshToken = tokenOf(username, familyId, 0, randomBytes(32).toString('base64url'));
+  const expiresAt = nowSeconds() + ttlSeconds;
+  const item = {
+    ...keys.session(username, familyId),
+    currentHash: hash(refreshToken),
+    generation: 0,
+    expiresAt,
+    createdAt: new Date().toISOString(),
+    ...(accountId === undefined ? {} : { accountId }),
+    ...(device ? { device: deviceSummary(device) } : {}),
+  };
+  return { item, grant: { username, accountId, sessionId: familyId, refreshToken, expiresAt } };
 }
 
 /** A log-in at the bound trims, then tries again; log-ins racing it may take the room first. */
