@@ -19,7 +19,7 @@ import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { Type } from 'typebox';
 import { call, RETRY, transact, type Db } from './db.js';
 import { activeUserCheck, inactiveUser } from './guards.js';
-import { hourBucket } from './media.js';
+import { hourlyBound } from './hourly.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
 
@@ -150,20 +150,7 @@ export async function postComment(db: Db, input: NewComment): Promise<Comment> {
     let collided = false;
     let retryPrivate = false;
     // The author's comments this hour: the hourly usage item's `comments`, bounded inside the write.
-    const { hour, expiresAt } = hourBucket();
-    const hourly =
-      input.perHour === undefined
-        ? []
-        : [{
-            Update: {
-              TableName: db.table,
-              Key: keys.hourlyUploads(author, hour),
-              UpdateExpression: 'ADD #c :one SET expiresAt = :exp',
-              ConditionExpression: 'attribute_not_exists(#c) OR #c < :max',
-              ExpressionAttributeNames: { '#c': 'comments' },
-              ExpressionAttributeValues: { ':one': 1, ':max': input.perHour, ':exp': expiresAt },
-            },
-          }];
+    const hourly = hourlyBound(db, author, 'comments', input.perHour);
     const applied = await transact(
       db,
       'postComment',

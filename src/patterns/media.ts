@@ -25,6 +25,7 @@ import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from './guards.
 import { markSessionChecked } from './acting.js';
 import { emptyReactions } from './photos.js';
 import { updateIfUnchanged } from './repair.js';
+import { hourBucket, hourlyBound } from './hourly.js';
 
 export interface Quota {
   /** Stored and reserved bytes per user. */
@@ -101,11 +102,6 @@ async function releaseReservations(db: Db, username: string, found: Reservation[
   return released;
 }
 
-/** The hour bucket of the hourly upload (and comment) counts (UTC), and when its item may expire. */
-export function hourBucket(now = new Date()): { hour: string; expiresAt: number } {
-  return { hour: now.toISOString().slice(0, 13), expiresAt: Math.ceil(now.getTime() / 1000) + 2 * 3600 };
-}
-
 export function assertCaption(caption: unknown): string | undefined {
   if (caption === undefined || caption === '') return undefined;
   return assertCaptionText(caption);
@@ -166,7 +162,6 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
   assertUsername(input.username);
   const caption = assertCaption(input.caption);
   if (input.bytes > quota.bytes) throw quotaErrors.storage(quota.bytes);
-  const { hour, expiresAt } = hourBucket();
   // A slot issued with a reservation settles it here: only the difference is charged, once.
   const reserved = input.slot?.reserved ? input.slot : undefined;
   const charge = input.bytes - (reserved?.contentLength ?? 0);
@@ -214,16 +209,7 @@ export async function createPhotoWithImage(db: Db, input: NewMediaPhoto, quota: 
             ...(reserved ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } : {}),
           },
         },
-        {
-          Update: {
-            TableName: db.table,
-            Key: keys.hourlyUploads(input.username, hour),
-            UpdateExpression: 'ADD #c :one SET expiresAt = :exp',
-            ConditionExpression: 'attribute_not_exists(#c) OR #c < :max',
-            ExpressionAttributeNames: { '#c': 'uploads' },
-            ExpressionAttributeValues: { ':one': 1, ':max': quota.uploadsPerHour, ':exp': expiresAt },
-          },
-        },
+        ...hourlyBound(db, input.username, 'uploads', quota.uploadsPerHour),
         ...slot,
       ],
       (failed, reasons) => {

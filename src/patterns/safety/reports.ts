@@ -18,7 +18,7 @@ import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { activeUserCheck, inactiveUser } from '../guards.js';
-import { hourBucket } from '../media.js';
+import { hourlyBound } from '../hourly.js';
 import { safetyErrors } from './errors.js';
 
 export const REPORT_REASONS = ['spam', 'nudity', 'harassment', 'hate', 'violence', 'self_harm', 'impersonation', 'other'] as const;
@@ -75,20 +75,7 @@ export async function reportTarget(db: Db, reporterInput: string, target: Report
   const departing = [...new Set(namesInContent(target))].filter((name) => name !== reporter).map((name) => ({
     ConditionCheck: { TableName: db.table, Key: keys.user(name), ConditionExpression: 'attribute_not_exists(deleting)' },
   }));
-  const { hour, expiresAt } = hourBucket();
-  const hourly =
-    options.perHour === undefined
-      ? []
-      : [{
-          Update: {
-            TableName: db.table,
-            Key: keys.hourlyUploads(reporter, hour),
-            UpdateExpression: 'ADD #c :one SET expiresAt = :exp',
-            ConditionExpression: 'attribute_not_exists(#c) OR #c < :max',
-            ExpressionAttributeNames: { '#c': 'reports' },
-            ExpressionAttributeValues: { ':one': 1, ':max': options.perHour, ':exp': expiresAt },
-          },
-        }];
+  const hourly = hourlyBound(db, reporter, 'reports', options.perHour);
   await transact(
     db,
     'reportTarget',
