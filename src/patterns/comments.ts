@@ -22,7 +22,7 @@ import { activeUserCheck, inactiveUser } from './guards.js';
 import { hourBucket } from './media.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
-import { ownerChecks } from './safety/marks.js';
+import { ownerChecks, shownOwnerCheck } from './safety/marks.js';
 
 export const COMMENT_MAX = CAPTION_MAX;
 /** The caption's text rule (no control characters but line breaks, no bidi overrides), at least one visible character. */
@@ -73,10 +73,13 @@ const randomShard = (): number => Math.floor(Math.random() * COMMENT_SHARDS);
 function audienceChecks(db: Db, actor: string, owner: string, others: string[], privateOwner: boolean) {
   const parties = [...new Set([owner, ...others])].filter((u) => u !== actor);
   const ownerItems = ownerChecks(db, owner, actor, privateOwner);
+  // The other parties besides the owner (a replied-to or liked comment's author): shown, not suspended or departing.
+  const authors = parties.filter((u) => u !== owner);
   const items = [
     activeUserCheck(db, actor),
     ...parties.flatMap((u) => [notBlocked(db, u, actor), notBlocked(db, actor, u)]),
     ...(owner === actor ? [] : ownerItems.items),
+    ...authors.map((u) => shownOwnerCheck(db, u)),
   ];
   /**
    * Explains a failure among these items, which start at `offset` in the transaction; undefined
@@ -86,7 +89,11 @@ function audienceChecks(db: Db, actor: string, owner: string, others: string[], 
   const explain = (offset: number, failed: (i: number) => boolean, reasons: CancellationReason[]): DomainError | 'private' | 'hidden' | undefined => {
     if (failed(offset)) return inactiveUser(actor, reasons[offset]);
     for (let i = 1; i < 1 + parties.length * 2; i++) if (failed(offset + i)) return errors.commentNotAllowed();
-    return owner === actor ? undefined : ownerItems.why(offset + 1 + parties.length * 2, failed, reasons);
+    const ownerWhy = owner === actor ? undefined : ownerItems.why(offset + 1 + parties.length * 2, failed, reasons);
+    if (ownerWhy) return ownerWhy;
+    // A hidden author's comment is answered as one that does not exist.
+    for (let i = items.length - authors.length; i < items.length; i++) if (failed(offset + i)) return errors.commentNotFound();
+    return undefined;
   };
   return { items, explain };
 }

@@ -104,4 +104,22 @@ describe('writes aimed at a hidden account', () => {
     for (const o of owners) await expectRefusedAsRead(o);
     expect(await Promise.all(owners.map(stored))).toEqual(before);
   });
+
+  it("a suspended comment author: a reply to or a like of their comment answers as a comment never posted; lifted, both apply", async () => {
+    const host = await owner('host', 'public');
+    const erin = await signUp(api, 'erin');
+    const posted = await api.call('POST', `/v1/photos/${host.photo}/comments`, { ...as(erin), json: { text: 'first' } });
+    expect(posted.status).toBe(201);
+    const id = String(posted.body.id);
+    const before = await stored(host);
+    await suspendUser(api.db, 'erin', 'spam');
+    const reply = await api.call('POST', `/v1/photos/${host.photo}/comments`, { ...as(bob), json: { text: 'hi', replyTo: id } });
+    expect([reply.status, reply.body.error?.code]).toEqual([404, 'COMMENT_NOT_FOUND']);
+    const like = await api.call('PUT', `/v1/photos/${host.photo}/comments/${id}/likes/me`, as(bob));
+    expect([like.status, like.body.error?.code]).toEqual([404, 'COMMENT_NOT_FOUND']);
+    expect(await stored(host)).toEqual(before);
+    await unsuspendUser(api.db, 'erin');
+    expect((await api.call('POST', `/v1/photos/${host.photo}/comments`, { ...as(bob), json: { text: 'hi', replyTo: id } })).status).toBe(201);
+    expect((await api.call('PUT', `/v1/photos/${host.photo}/comments/${id}/likes/me`, as(bob))).status).toBe(201);
+  });
 });
