@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTable } from '../src/admin/doctor.js';
 import { auditSafety } from '../src/admin/safety-doctor.js';
-import { blockUser, createUser, findFriendship, followUser, getUser, setPrivate } from '../src/patterns/index.js';
+import { blockUser, createUser, findFriendship, followUser, getUser, setPrivate, suspendUser, unsuspendUser } from '../src/patterns/index.js';
 import { keys } from '../src/schema/keys.js';
 import { createTestDb, type TestDb } from './support/db.js';
 
@@ -73,5 +73,36 @@ describe('doctor: social safety', () => {
     const item = async (u: string) => (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.user(u) }))).Item;
     expect((await item('cat'))?.blockingNames).toEqual(new Set(['dan']));
     expect((await item('dan'))?.blockedByNames).toEqual(new Set(['cat']));
+  });
+
+  it("finds a private mark whose hidden flag disagrees with the User item (suspended or being deleted) and repairs it as the User item says, if still as read", async () => {
+    for (const username of ['eve', 'fay']) await createUser(db, { username, name: username, email: `${username}@example.com`, birthdate: '2000-01-01' });
+    const mark = async (u: string) => (await db.doc.send(new GetCommand({ TableName: db.table, Key: keys.privateMark(u), ConsistentRead: true }))).Item;
+    // eve is suspended but her mark is gone; fay is public and shown but a hidden mark is left.
+    await suspendUser(db, 'eve', 'spam');
+    expect(await mark('eve')).toMatchObject({ username: 'eve', hidden: true });
+    await db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.privateMark('eve') }));
+    await put({ ...keys.privateMark('fay'), username: 'fay', hidden: true });
+    const audit = await auditSafety(db.doc, db.table);
+    expect(audit.problems).toHaveLength(2);
+    expect(audit.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'private-mark', username: 'eve', private: false, hidden: true }),
+        expect.objectContaining({ type: 'private-mark', username: 'fay', private: false, hidden: false }),
+      ]),
+    );
+    const fixed = await auditSafety(db.doc, db.table, { fix: true });
+    expect(fixed.remaining).toEqual([]);
+    expect(await mark('eve')).toMatchObject({ username: 'eve', hidden: true });
+    expect(await mark('fay')).toBeUndefined();
+    // Lifting the suspension takes the mark away (eve is public), a private account keeps its mark unhidden.
+    await unsuspendUser(db, 'eve');
+    expect(await mark('eve')).toBeUndefined();
+    await setPrivate(db, 'fay', true);
+    await suspendUser(db, 'fay', 'spam');
+    expect(await mark('fay')).toMatchObject({ hidden: true });
+    await unsuspendUser(db, 'fay');
+    expect(await mark('fay')).toEqual({ ...keys.privateMark('fay'), username: 'fay' });
+    expect((await auditTable(db.doc, db.table)).problems).toEqual([]);
   });
 });

@@ -28,7 +28,7 @@ export type SafetyProblem =
   | { type: 'request-beside-follow'; key: ItemKey; requester: string; target: string }
   | { type: 'blocking-counter'; key: ItemKey; username: string; stored: unknown; actual: number }
   | { type: 'blocked-by-counter'; key: ItemKey; username: string; stored: unknown; actual: number }
-  | { type: 'private-mark'; key: ItemKey; username: string; private: boolean }
+  | { type: 'private-mark'; key: ItemKey; username: string; private: boolean; hidden: boolean }
   | { type: 'block-names'; key: ItemKey; username: string; attribute: 'blockingNames' | 'blockedByNames'; stored: string[] | undefined; expected: string[] };
 
 export interface SafetyReport {
@@ -51,8 +51,10 @@ export function describeSafetyProblem(p: SafetyProblem): string {
       return `user ${p.username}: blocking is ${String(p.stored)} but ${p.actual} block items exist`;
     case 'blocked-by-counter':
       return `user ${p.username}: blockedBy is ${String(p.stored)} but ${p.actual} users block it`;
-    case 'private-mark':
-      return `user ${p.username}: the private mark ${p.private ? 'is missing' : 'remains'} for a ${p.private ? 'private' : 'public'} account`;
+    case 'private-mark': {
+      const account = `${p.private ? 'private' : 'public'}${p.hidden ? ', hidden (suspended or being deleted)' : ''} account`;
+      return `user ${p.username}: the private mark ${p.private || p.hidden ? 'is missing or says otherwise' : 'remains'} for a ${account}`;
+    }
     case 'block-names':
       return `user ${p.username}: ${p.attribute} holds ${p.stored?.length ?? 0} names, not the ${p.expected.length} the block items give`;
   }
@@ -66,9 +68,10 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
   const follows = new Set<string>();
   const followItems: { follower: string; followed: string; key: ItemKey }[] = [];
   const requests: { requester: string; target: string; key: ItemKey }[] = [];
-  const users = new Map<string, { blocking: unknown; blockedBy: unknown; private: boolean; blockingNames: string[] | undefined; blockedByNames: string[] | undefined }>();
+  const users = new Map<string, { blocking: unknown; blockedBy: unknown; private: boolean; hidden: boolean; blockingNames: string[] | undefined; blockedByNames: string[] | undefined }>();
   const add = (map: Map<string, string[]>, user: string, name: string) => map.set(user, [...(map.get(user) ?? []), name]);
-  const marks = new Set<string>();
+  /** The private marks found, by username: whether each says hidden. */
+  const marks = new Map<string, boolean>();
   const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
 
   await forEachTableItem(operatorDb(doc, table), 1, (items: RawItem[]) => {
@@ -82,11 +85,11 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
         add(namesOf.blockingNames, safety.blocker, safety.blocked);
         add(namesOf.blockedByNames, safety.blocked, safety.blocker);
       } else if (safety?.kind === 'follow-request') requests.push({ requester: safety.requester, target: safety.target, key });
-      else if (safety?.kind === 'private-mark') marks.add(safety.username);
+      else if (safety?.kind === 'private-mark') marks.set(safety.username, item.hidden !== undefined);
       else {
         const kind = classifyKey(key);
         if (kind.kind === 'user') {
-          users.set(kind.username, { blocking: item.blocking, blockedBy: item.blockedBy, private: item.private === true, blockingNames: storedNames(item.blockingNames), blockedByNames: storedNames(item.blockedByNames) });
+          users.set(kind.username, { blocking: item.blocking, blockedBy: item.blockedBy, private: item.private === true, hidden: item.suspendedAt !== undefined || item.deleting !== undefined, blockingNames: storedNames(item.blockingNames), blockedByNames: storedNames(item.blockedByNames) });
         }
         if (kind.kind === 'friendship') {
           follows.add(pairKey(kind.follower, kind.followed));
@@ -115,7 +118,11 @@ export async function auditSafetyOnce(doc: DocClient, table: string): Promise<Sa
     if (stored !== actual) problems.push({ type: 'blocking-counter', key: keys.user(username), username, stored: user.blocking, actual });
     const blockedBy = blockedByOf.get(username) ?? 0;
     if ((user.blockedBy ?? 0) !== blockedBy) problems.push({ type: 'blocked-by-counter', key: keys.user(username), username, stored: user.blockedBy, actual: blockedBy });
-    if (user.private !== marks.has(username)) problems.push({ type: 'private-mark', key: keys.privateMark(username), username, private: user.private });
+    // The mark exists while the account is private or hidden (suspended, being deleted), and says hidden exactly when hidden.
+    const mark = marks.get(username);
+    if ((user.private || user.hidden) !== (mark !== undefined) || (mark !== undefined && mark !== user.hidden)) {
+      problems.push({ type: 'private-mark', key: keys.privateMark(username), username, private: user.private, hidden: user.hidden });
+    }
     for (const attribute of ['blockingNames', 'blockedByNames'] as const) {
       const expected = expectedBlockNames(user[attribute], namesOf[attribute].get(username) ?? []);
       if (expected) problems.push({ type: 'block-names', key: keys.user(username), username, attribute, stored: user[attribute], expected });
@@ -142,7 +149,7 @@ export async function repairSafetyProblem(doc: DocClient, table: string, problem
     case 'blocked-by-counter':
       return repairBlockCounter(db, problem.username, 'blockedBy', problem.stored, problem.actual);
     case 'private-mark':
-      return repairPrivateMark(db, problem.username, problem.private);
+      return repairPrivateMark(db, problem.username, problem.private, problem.hidden);
     case 'block-names':
       return repairBlockNames(db, problem.username, problem.attribute, problem.stored, problem.expected);
   }

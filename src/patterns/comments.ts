@@ -22,6 +22,7 @@ import { activeUserCheck, inactiveUser } from './guards.js';
 import { hourlyBound } from './hourly.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
+import { ownerChecks, shownOwnerCheck } from './safety/marks.js';
 
 export const COMMENT_MAX = CAPTION_MAX;
 /** The caption's text rule (no control characters but line breaks, no bidi overrides), at least one visible character. */
@@ -65,27 +66,33 @@ const randomShard = (): number => Math.floor(Math.random() * COMMENT_SHARDS);
 /**
  * The checks a write by `actor` on `owner`'s photo carries beside its own items: the actor is
  * active; for another's photo (or a reply to another's comment), no block either way with each
- * other party, and the owner public (its private mark absent) or, on the second pass, followed.
+ * other party, and the owner public (its private mark absent) or, on the second pass, followed
+ * (and its mark not hidden).
  * Returns the items and how to read their failures.
  */
 function audienceChecks(db: Db, actor: string, owner: string, others: string[], privateOwner: boolean) {
   const parties = [...new Set([owner, ...others])].filter((u) => u !== actor);
+  const ownerItems = ownerChecks(db, owner, actor, privateOwner);
+  // The other parties besides the owner (a replied-to or liked comment's author): shown, not suspended or departing.
+  const authors = parties.filter((u) => u !== owner);
   const items = [
     activeUserCheck(db, actor),
     ...parties.flatMap((u) => [notBlocked(db, u, actor), notBlocked(db, actor, u)]),
-    ...(owner === actor
-      ? []
-      : [
-          privateOwner
-            ? { ConditionCheck: { TableName: db.table, Key: keys.friendship(owner, actor), ConditionExpression: 'attribute_exists(SK)' } }
-            : { ConditionCheck: { TableName: db.table, Key: keys.privateMark(owner), ConditionExpression: 'attribute_not_exists(PK)' } },
-        ]),
+    ...(owner === actor ? [] : ownerItems.items),
+    ...authors.map((u) => shownOwnerCheck(db, u)),
   ];
-  /** Explains a failure among these items, which start at `offset` in the transaction; undefined when none of them failed. */
-  const explain = (offset: number, failed: (i: number) => boolean, reasons: CancellationReason[]): DomainError | 'private' | undefined => {
+  /**
+   * Explains a failure among these items, which start at `offset` in the transaction; undefined
+   * when none of them failed. 'hidden': the owner is suspended or being deleted (the photo is
+   * not found, as its read answers).
+   */
+  const explain = (offset: number, failed: (i: number) => boolean, reasons: CancellationReason[]): DomainError | 'private' | 'hidden' | undefined => {
     if (failed(offset)) return inactiveUser(actor, reasons[offset]);
     for (let i = 1; i < 1 + parties.length * 2; i++) if (failed(offset + i)) return errors.commentNotAllowed();
-    if (owner !== actor && failed(offset + items.length - 1)) return 'private';
+    const ownerWhy = owner === actor ? undefined : ownerItems.why(offset + 1 + parties.length * 2, failed, reasons);
+    if (ownerWhy) return ownerWhy;
+    // A hidden author's comment is answered as one that does not exist.
+    for (let i = items.length - authors.length; i < items.length; i++) if (failed(offset + i)) return errors.commentNotFound();
     return undefined;
   };
   return { items, explain };
@@ -184,6 +191,7 @@ export async function postComment(db: Db, input: NewComment): Promise<Comment> {
       (failed, reasons) => {
         const offset = 4 + parentUpdate.length;
         const why = checks.explain(offset, failed, reasons);
+        if (why === 'hidden') return errors.photoNotFound(photoOwner, photoTimestamp);
         if (why === 'private') {
           if (privateOwner) return safetyErrors.privateAccount(photoOwner);
           retryPrivate = true;
@@ -238,6 +246,8 @@ export async function likeComment(db: Db, liker: string, refInput: CommentRefId)
       ],
       (failed, reasons) => {
         const why = checks.explain(2, failed, reasons);
+        // As for a comment that does not exist: the route's answer for any comment of a photo not found.
+        if (why === 'hidden') return errors.commentNotFound();
         if (why === 'private') {
           retryPrivate = !privateOwner;
           return privateOwner ? safetyErrors.privateAccount(ref.photoOwner) : RETRY;

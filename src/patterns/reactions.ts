@@ -10,6 +10,7 @@ import { setCounterIf } from './repair.js';
 import { activeUserCheck, inactiveUser } from './guards.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
+import { ownerChecks } from './safety/marks.js';
 
 export interface ReactionTarget {
   reactingUser: string;
@@ -36,18 +37,16 @@ function validTarget(target: ReactionTarget) {
  * photo, ConditionChecks on the pair's block items ride along: blocked by the owner, the photo
  * is PHOTO_NOT_FOUND; having blocked the owner, USER_BLOCKED. So does a check that the owner
  * is public (its private mark is absent: not the User item, which follows update); when it is private, the transaction is made once more with a check that the
- * reacting user follows the owner instead (PRIVATE_ACCOUNT otherwise): one transaction on
- * public accounts, two on private ones.
+ * reacting user follows the owner instead (PRIVATE_ACCOUNT otherwise) and that the mark is not
+ * hidden: one transaction on public accounts, two on private ones. A mark that says hidden (the
+ * owner suspended or being deleted) is PHOTO_NOT_FOUND, as the photo's read answers.
  */
 export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reaction> {
   const { reactingUser, owner, timestamp, type } = validTarget(target);
   const reaction: Reaction = { reactingUser, reactionType: type, photo: photoSk(owner, timestamp), timestamp: uniqueTimestamp() };
   const ownPhoto = owner === reactingUser;
-  const audience = (privateOwner: boolean) =>
-    privateOwner
-      ? { ConditionCheck: { TableName: db.table, Key: keys.friendship(owner, reactingUser), ConditionExpression: 'attribute_exists(SK)' } }
-      : { ConditionCheck: { TableName: db.table, Key: keys.privateMark(owner), ConditionExpression: 'attribute_not_exists(PK)' } };
   for (const privateOwner of [false, true]) {
+    const audience = ownerChecks(db, owner, reactingUser, privateOwner);
     const applied = await transact(
       db,
       'reactToPhoto',
@@ -66,10 +65,12 @@ export async function reactToPhoto(db: Db, target: ReactionTarget): Promise<Reac
         },
         activeUserCheck(db, reactingUser),
         // One item per key per transaction: on one's own photo there is no pair to check.
-        ...(ownPhoto ? [] : [notBlocked(db, owner, reactingUser), notBlocked(db, reactingUser, owner), audience(privateOwner)]),
+        ...(ownPhoto ? [] : [notBlocked(db, owner, reactingUser), notBlocked(db, reactingUser, owner), ...audience.items]),
       ],
       (failed, reasons) => {
-        if (failed(1) || failed(3)) return errors.photoNotFound(owner, timestamp);
+        const why = ownPhoto ? undefined : audience.why(5, failed, reasons);
+        // A suspended or departing owner's photo is not found, as its read answers.
+        if (failed(1) || failed(3) || why === 'hidden') return errors.photoNotFound(owner, timestamp);
         if (failed(2)) return inactiveUser(reactingUser, reasons[2]);
         if (failed(4)) return safetyErrors.youBlocked(reactingUser, owner);
         if (failed(0)) return errors.reactionExists(reactingUser, type);

@@ -33,6 +33,7 @@ import { deletePhoto } from '../photos.js';
 import { deleteCommentsOf } from '../comment-deletion.js';
 import { drain, page, STALLED_ROUNDS, type Step } from './deletion-steps.js';
 import { repairIf } from '../repair.js';
+import { hideMark } from '../safety/marks.js';
 import { releaseReservedAddresses } from './email-change.js';
 import { deleteContentReports, deleteLeftovers } from './leftovers.js';
 import { normalizeEmail } from '../../schema/entities.js';
@@ -70,8 +71,9 @@ export const deletionJobItem = (username: string, startedAt: string) => ({ ...ke
 
 /**
  * GetItem of the profile, then one TransactWriteItems: Update `SET deleting` (conditional on
- * the user being active) + Put of the job item + Delete of the credentials + Delete of the
- * email claim (when it is this account's). Starting a deletion twice is harmless.
+ * the user being active) + Put of the job item + Delete of the credentials + Update of the
+ * private mark `SET hidden` (made if absent) + Delete of the email claim (when it is this
+ * account's). Starting a deletion twice is harmless.
  */
 export async function startAccountDeletion(db: Db, username: string): Promise<void> {
   assertUsername(username);
@@ -92,6 +94,8 @@ export async function startAccountDeletion(db: Db, username: string): Promise<vo
     },
     { Put: { TableName: db.table, Item: deletionJobItem(username, startedAt) } },
     { Delete: { TableName: db.table, Key: keys.credentials(username) } },
+    // Writes on its content check the private mark, not the User item: from now on they answer 404.
+    hideMark(db, username),
   ];
   const claim = typeof user.email === 'string' ? keys.emailClaim(normalizeEmail(user.email)) : undefined;
   const claimDelete = claim && {

@@ -1,10 +1,10 @@
 /**
  * Moderator actions: suspend / unsuspend an account (a mark on its User item that the acting-
- * user condition of every write and every session start refuses, and `viewOf` hides as 404),
+ * user condition of every write and every session start refuses, and `viewOf` hides as 404; its
+ * private mark says `hidden` meanwhile, so writes on its content answer 404 too),
  * and take a photo down (deleted exactly as `deletePhoto` does, whatever the owner's state, after
  * a notice its owner can read).
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Type } from 'typebox';
 import { errors } from '../../errors.js';
@@ -16,7 +16,9 @@ import { getComment } from '../comments.js';
 import { deleteComment } from '../comment-deletion.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
-import { call, inPrefix, isConditionFailure, queryPage, type Db, type Page, type PageRequest } from '../db.js';
+import { call, inPrefix, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { plainItem } from '../acting.js';
+import { hideMark } from './marks.js';
 import type { RawItem } from '../../schema/entity.js';
 import { deletePhoto, getPhoto } from '../photos.js';
 import { besideSessionCheck } from '../session-check.js';
@@ -24,39 +26,88 @@ import { besideSessionCheck } from '../session-check.js';
 const Reason = Type.String({ minLength: 1, maxLength: 500 });
 const reasonCheck = validator(Reason);
 
-/** UpdateItem `SET suspendedAt, suspendReason` (`attribute_exists(PK)`). */
+/**
+ * TransactWriteItems: Update `SET suspendedAt, suspendReason` (`attribute_exists(PK)`) + Update of
+ * the private mark `SET hidden` (made if absent), so that writes on the account's content, which
+ * check the mark and not the User item, answer 404 as its reads do.
+ */
 export async function suspendUser(db: Db, usernameInput: string, reasonInput: unknown): Promise<{ username: string; suspendedAt: string; reason: string }> {
   const username = assertUsername(usernameInput);
   const reason = reasonCheck.assert(reasonInput, 'reason');
   const suspendedAt = uniqueTimestamp();
   // Every access token issued so far ends at once (src/patterns/acting.ts); refresh is refused while suspended.
-  await conditionalUpdate(db, username, 'SET suspendedAt = :at, suspendReason = :why, sessionsValidAfter = :now', { ':at': suspendedAt, ':why': reason, ':now': Date.now() });
+  await transact(
+    db,
+    'setSuspension',
+    [
+      {
+        Update: {
+          TableName: db.table,
+          Key: keys.user(username),
+          UpdateExpression: 'SET suspendedAt = :at, suspendReason = :why, sessionsValidAfter = :now',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: { ':at': suspendedAt, ':why': reason, ':now': Date.now() },
+        },
+      },
+      hideMark(db, username),
+    ],
+    () => errors.userNotFound(username),
+  );
   return { username, suspendedAt, reason };
 }
 
-/** UpdateItem `REMOVE suspendedAt, suspendReason` (`attribute_exists(PK)`). */
+type Standing = 'public' | 'private' | 'deleting';
+const STANDING_ATTEMPTS = 3;
+
+/**
+ * TransactWriteItems: Update `REMOVE suspendedAt, suspendReason`, conditional on the account's
+ * standing as expected, + what the private mark becomes: deleted (public), `REMOVE hidden`
+ * (private), untouched (being deleted: still hidden). The first try expects public; a failure
+ * returns the User item (ALL_OLD), which says the standing to try (2 transactions for a private
+ * or departing account).
+ */
 export async function unsuspendUser(db: Db, usernameInput: string): Promise<void> {
   const username = assertUsername(usernameInput);
-  await conditionalUpdate(db, username, 'REMOVE suspendedAt, suspendReason');
-}
-
-async function conditionalUpdate(db: Db, username: string, expression: string, values?: Record<string, string | number>): Promise<void> {
-  try {
-    await call(db, 'setSuspension', () =>
-      db.doc.send(
-        new UpdateCommand({
-          TableName: db.table,
-          Key: keys.user(username),
-          UpdateExpression: expression,
-          ConditionExpression: 'attribute_exists(PK)',
-          ...(values ? { ExpressionAttributeValues: values } : {}),
-        }),
-      ),
+  let standing: Standing = 'public';
+  for (let attempt = 0; attempt < STANDING_ATTEMPTS; attempt++) {
+    const condition = {
+      public: 'attribute_exists(PK) AND attribute_not_exists(deleting) AND (attribute_not_exists(#p) OR #p <> :true)',
+      private: 'attribute_exists(PK) AND attribute_not_exists(deleting) AND #p = :true',
+      deleting: 'attribute_exists(deleting)',
+    }[standing];
+    const mark = {
+      public: [{ Delete: { TableName: db.table, Key: keys.privateMark(username) } }],
+      private: [{ Update: { TableName: db.table, Key: keys.privateMark(username), UpdateExpression: 'SET username = :u REMOVE #h', ExpressionAttributeNames: { '#h': 'hidden' }, ExpressionAttributeValues: { ':u': username } } }],
+      deleting: [],
+    }[standing];
+    let next: Standing | undefined;
+    const applied = await transact(
+      db,
+      'setSuspension',
+      [
+        {
+          Update: {
+            TableName: db.table,
+            Key: keys.user(username),
+            UpdateExpression: 'REMOVE suspendedAt, suspendReason',
+            ConditionExpression: condition,
+            ...(standing === 'deleting' ? {} : { ExpressionAttributeNames: { '#p': 'private' }, ExpressionAttributeValues: { ':true': true } }),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+          },
+        },
+        ...mark,
+      ],
+      (_failed, reasons) => {
+        const item = plainItem(reasons[0]?.Item);
+        if (item === undefined) return errors.userNotFound(username);
+        next = item.deleting !== undefined ? 'deleting' : item.private === true ? 'private' : 'public';
+        return RETRY;
+      },
     );
-  } catch (error) {
-    if (isConditionFailure(error)) throw errors.userNotFound(username);
-    throw error;
+    if (applied) return;
+    if (next !== undefined) standing = next;
   }
+  throw errors.transactionConflict();
 }
 
 export interface Notice {

@@ -16,6 +16,7 @@ import { followUser } from '../follows.js';
 import { ACTIVE_USER, activeFor, activeUserCheck, inactiveUser } from '../guards.js';
 import { notBlocked } from './blocks.js';
 import { safetyErrors } from './errors.js';
+import { privateMarkItem } from './marks.js';
 import { repairIf, type Precondition } from '../repair.js';
 import { besideSessionCheck } from '../session-check.js';
 
@@ -47,8 +48,9 @@ export async function requestFollow(db: Db, requesterName: string, targetName: s
         ConditionCheck: {
           TableName: db.table,
           Key: keys.user(target),
-          // Never to an account being deleted: its job has already swept the requests to it.
-          ConditionExpression: '#private = :true AND attribute_not_exists(deleting)',
+          // Never to an account being deleted (its job has already swept the requests to it) nor
+          // to a suspended one: both are not found, as their profile's read answers.
+          ConditionExpression: '#private = :true AND attribute_not_exists(deleting) AND attribute_not_exists(suspendedAt)',
           ExpressionAttributeNames: { '#private': 'private' },
           ExpressionAttributeValues: { ':true': true },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -60,7 +62,10 @@ export async function requestFollow(db: Db, requesterName: string, targetName: s
       activeUserCheck(db, requester),
     ],
     (failed, reasons) => {
-      if (failed(1)) return reasons[1]?.Item === undefined || reasons[1].Item.deleting !== undefined ? errors.userNotFound(target) : safetyErrors.notPrivate(target);
+      if (failed(1)) {
+        const item = reasons[1]?.Item;
+        return item === undefined || item.deleting !== undefined || item.suspendedAt !== undefined ? errors.userNotFound(target) : safetyErrors.notPrivate(target);
+      }
       if (failed(3)) return errors.userNotFound(target);
       if (failed(4)) return safetyErrors.youBlocked(requester, target);
       if (failed(5)) return inactiveUser(requester, reasons[5]);
@@ -146,8 +151,6 @@ const STALE = ['ALREADY_FOLLOWING', 'USER_NOT_FOUND', 'USER_BLOCKED'];
  * requests (each its own approve transaction, so counters stay exact) up to
  * APPROVE_ON_PUBLIC_LIMIT per call; `pending` says how many remain, and calling again resumes.
  */
-/** The private mark: present exactly when the User item says `private` (reactions check it). */
-export const privateMarkItem = (username: string) => ({ ...keys.privateMark(username), username });
 
 export async function setPrivate(db: Db, usernameInput: string, isPrivate: boolean): Promise<{ private: boolean; approved: number; pending: boolean }> {
   const username = assertUsername(usernameInput);
@@ -196,23 +199,26 @@ export async function setPrivate(db: Db, usernameInput: string, isPrivate: boole
   return { private: false, approved, pending: rest.items.length > 0 };
 }
 
-/** The user's `private` as the audit read it: true, or false/absent. */
-function privateWas(username: string, wasPrivate: boolean): Precondition {
+/** The user's `private` and hidden state (suspended or being deleted) as the audit read them. */
+function stateWas(username: string, wasPrivate: boolean, wasHidden: boolean): Precondition {
+  const hidden = wasHidden ? '(attribute_exists(suspendedAt) OR attribute_exists(deleting))' : '(attribute_not_exists(suspendedAt) AND attribute_not_exists(deleting))';
   return {
     key: keys.user(username),
-    condition: wasPrivate ? '#p = :true' : 'attribute_not_exists(#p) OR #p <> :true',
+    condition: `attribute_exists(PK) AND ${wasPrivate ? '#p = :true' : '(attribute_not_exists(#p) OR #p <> :true)'} AND ${hidden}`,
     names: { '#p': 'private' },
     values: { ':true': true },
   };
 }
 
 /**
- * Doctor's repair of a private mark that disagrees with `private` as read (`isPrivate`): put or
- * delete it, only if `private` is still that (a toggle since then wrote the mark itself).
+ * Doctor's repair of a private mark that disagrees with the User item as read (`isPrivate`,
+ * `hidden`: suspended or being deleted): the mark put as they say (present when either, `hidden`
+ * when hidden) or deleted (neither), only if the User item still says that (a toggle, a
+ * suspension or a deletion since then wrote the mark itself, in its own transaction).
  */
-export function repairPrivateMark(db: Db, username: string, isPrivate: boolean): Promise<boolean> {
+export function repairPrivateMark(db: Db, username: string, isPrivate: boolean, hidden = false): Promise<boolean> {
   const mark = keys.privateMark(username);
-  return isPrivate
-    ? repairIf(db, [{ Put: { TableName: db.table, Item: privateMarkItem(username), ConditionExpression: 'attribute_not_exists(PK)' } }], [privateWas(username, true)])
-    : repairIf(db, [{ Delete: { TableName: db.table, Key: mark, ConditionExpression: 'attribute_exists(PK)' } }], [privateWas(username, false)]);
+  return isPrivate || hidden
+    ? repairIf(db, [{ Put: { TableName: db.table, Item: privateMarkItem(username, hidden) } }], [stateWas(username, isPrivate, hidden)])
+    : repairIf(db, [{ Delete: { TableName: db.table, Key: mark, ConditionExpression: 'attribute_exists(PK)' } }], [stateWas(username, false, false)]);
 }

@@ -24,11 +24,14 @@ export const FollowRequest = defineEntity({
 });
 export type FollowRequest = EntityType<typeof FollowRequest>;
 
-/** Exists while the account is private (mirrors the User item's `private`). */
+/**
+ * Exists while the account is private or hidden (mirrors the User item's `private`, and with
+ * `hidden` its `suspendedAt` or `deleting`).
+ */
 export const PrivateMark = defineEntity({
   name: 'PrivateMark',
   kind: 'privateMark',
-  attributes: { username: Type.String() },
+  attributes: { username: Type.String(), hidden: Type.Optional(Type.Boolean()) },
   key: (m) => keys.privateMark(m.username),
 });
 export type PrivateMark = EntityType<typeof PrivateMark>;
