@@ -6,10 +6,11 @@
  * single-use ticket (POST /v1/me/events/ticket). For the same reason the browser's own retry
  * (which would present the used ticket again) is not relied on: on any error the app closes the
  * source and opens a new one with a new ticket, after a growing pause, giving the id of the last
- * event it heard so that the server replays what was missed meanwhile. A stream that fails before
- * it opens, just after the server issued its ticket, was refused: its id (sealed by the server,
- * so one from before a change of its secret or an upgrade is refused) is dropped, and the next
- * connection starts afresh with the current counts instead of presenting it forever.
+ * event it heard so that the server replays what was missed meanwhile. A stream refused again
+ * before it opens (a second failure in a row, right after the server issued its ticket) drops
+ * its id (sealed by the server, so one from before a change of its secret or an upgrade is
+ * refused), and the next connection starts afresh with the current counts instead of presenting
+ * it forever.
  */
 import { signal } from '@preact/signals';
 import { createEventStreamTicket } from '@quick-photos/client';
@@ -64,9 +65,10 @@ export function connectEvents(): () => void {
       const opened = new EventSource(`/v1/me/events?${query.toString()}`);
       source = opened;
       let open = false;
-      opened.addEventListener('open', () => (open = true));
+      opened.onopen = () => (open = true);
+      // Refused twice in a row before opening (not a stream that dropped, nor one 503 of a restart): the id.
       opened.addEventListener('error', () => {
-        if (!open) lastEventId = '';
+        if (!open && failures > 1) lastEventId = '';
       });
       opened.addEventListener('unread', (event: MessageEvent<string>) => {
         heard(event);
