@@ -105,6 +105,9 @@ export async function splitByLiveSession(db: Db, username: string, devices: Stor
   return { live: devices.filter(isLive), orphaned: devices.filter((d) => !isLive(d)) };
 }
 
+/** Newest first, ties broken by id: one order, whoever sorts. */
+const newestFirst = (a: StoredDevice, b: StoredDevice): number => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+
 /**
  * Registers (or re-registers) a device for the calling session: TransactWriteItems of the
  * device Put and a ConditionCheck that the session exists, then a Query of the account's push
@@ -113,9 +116,6 @@ export async function splitByLiveSession(db: Db, username: string, devices: Stor
  * racing registrations sees every one of their devices, and a device among the newest `max` of
  * all is among the newest of any read, so however many run at once, the newest `max` stay.
  */
-/** Newest first, ties broken by id: one order, whoever sorts. */
-const newestFirst = (a: StoredDevice, b: StoredDevice): number => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
-
 export async function registerPushDevice(db: Db, username: string, sessionId: string | undefined, input: PushDeviceInput, options: RegisterOptions): Promise<StoredDevice> {
   assertUsername(username);
   if (sessionId === undefined) throw errors.forbidden('Push devices are registered with a signed-in session (log in again).');

@@ -94,5 +94,5 @@ export async function endSession(db: Db, username: string, accountId: string | u
     db.doc.send(new DeleteCommand({ TableName: db.table, Key: keys.session(username, session.familyId), ConditionExpression: 'attribute_exists(PK)' })),
   );
   if (!deleted) throw sessionNotFound();
-  await markSessionRevoked(db, username, accountId, session.familyId, accessTtlSeconds);
+  await markSessionRevoked(db, username, accountId, [session.familyId], accessTtlSeconds);
 }

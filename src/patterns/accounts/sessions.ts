@@ -189,9 +189,8 @@ async function pruneSessions(db: Db, username: string, accountId: string | undef
   // A trim ends a session as a log-out does: the access tokens it issued lately are refused at
   // once. Only a session used within the longest access-token lifetime can have one left.
   const lately = new Date((now - MAX_ACCESS_TTL_SECONDS) * 1000).toISOString();
-  for (const session of trimmed) {
-    if (session.usedAt > lately) await markSessionRevoked(db, username, accountId, session.key.SK.slice(SESSION_PREFIX.length), MAX_ACCESS_TTL_SECONDS);
-  }
+  const revoked = trimmed.filter((session) => session.usedAt > lately).map((session) => session.key.SK.slice(SESSION_PREFIX.length));
+  await markSessionRevoked(db, username, accountId, revoked, MAX_ACCESS_TTL_SECONDS);
   const counted = credentials?.sessionsCounted;
   await conditional(db, 'pruneSessions', () =>
     db.doc.send(
@@ -309,17 +308,18 @@ export async function revokeSession(db: Db, refreshToken: unknown, accessTtlSeco
     if (isConditionFailure(error)) throw errors.invalidRefreshToken();
     throw error;
   }
-  await markSessionRevoked(db, presented.username, accountIdOf(session), presented.familyId, accessTtlSeconds);
+  await markSessionRevoked(db, presented.username, accountIdOf(session), [presented.familyId], accessTtlSeconds);
 }
 
 /**
- * UpdateItem `SET revokedSessions.<family> = now` on the User item (conditional on it being
- * the same account; a legacy item without the map gets one first). The answer (ALL_NEW) shows
- * the whole map: entries past the access-token lifetime are removed, and past
- * MAX_REVOKED_SESSIONS live ones the map is folded into `sessionsValidAfter` (one more
- * UpdateItem, only then). See src/patterns/acting.ts.
+ * UpdateItem `SET revokedSessions.<family> = now` on the User item, for each of `familyIds` in the
+ * one request (conditional on it being the same account; a legacy item without the map gets one
+ * first). The answer (ALL_NEW) shows the whole map: entries past the access-token lifetime are
+ * removed, and past MAX_REVOKED_SESSIONS live ones the map is folded into `sessionsValidAfter`
+ * (one more UpdateItem, only then). See src/patterns/acting.ts.
  */
-export async function markSessionRevoked(db: Db, username: string, accountId: string | undefined, familyId: string, accessTtlSeconds: number): Promise<void> {
+export async function markSessionRevoked(db: Db, username: string, accountId: string | undefined, familyIds: readonly string[], accessTtlSeconds: number): Promise<void> {
+  if (familyIds.length === 0) return;
   const now = Date.now();
   const sameAccount = accountId === undefined ? 'attribute_not_exists(accountId)' : 'accountId = :account';
   const account = accountId === undefined ? {} : { ':account': accountId };
@@ -340,8 +340,10 @@ export async function markSessionRevoked(db: Db, username: string, accountId: st
       if (isConditionFailure(error)) return undefined;
       throw error;
     });
-  let user = await update('SET revokedSessions.#family = :now', 'attribute_exists(revokedSessions)', { '#family': familyId }, { ':now': now });
-  user ??= await update('SET revokedSessions = :map', 'attribute_not_exists(revokedSessions)', {}, { ':map': { [familyId]: now } });
+  const families = Object.fromEntries(familyIds.map((id, i) => [`#f${i}`, id]));
+  const entries = Object.keys(families).map((name) => `revokedSessions.${name} = :now`).join(', ');
+  let user = await update(`SET ${entries}`, 'attribute_exists(revokedSessions)', families, { ':now': now });
+  user ??= await update('SET revokedSessions = :map', 'attribute_not_exists(revokedSessions)', {}, { ':map': Object.fromEntries(familyIds.map((id) => [id, now])) });
   const revoked = (user?.revokedSessions ?? {}) as Record<string, unknown>;
   const cutoff = now - accessTtlSeconds * 1000;
   const stale = Object.keys(revoked).filter((id) => !(Number(revoked[id]) > cutoff));
