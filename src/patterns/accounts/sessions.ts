@@ -340,6 +340,11 @@ export async function markSessionRevoked(db: Db, username: string, accountId: st
       if (isConditionFailure(error)) return undefined;
       throw error;
     });
+  // More than the map keeps would be folded at once: fold now (and the expression stays small).
+  if (familyIds.length > MAX_REVOKED_SESSIONS) {
+    await update('SET sessionsValidAfter = :now REMOVE revokedSessions', 'attribute_exists(PK)', {}, { ':now': now });
+    return;
+  }
   const families = Object.fromEntries(familyIds.map((id, i) => [`#f${i}`, id]));
   const entries = Object.keys(families).map((name) => `revokedSessions.${name} = :now`).join(', ');
   let user = await update(`SET ${entries}`, 'attribute_exists(revokedSessions)', families, { ':now': now });
