@@ -1,15 +1,15 @@
-/** The stream-record index the embedded engine adds to DynamoDB Local's database (src/engine/stream-index.ts). */
+/** The stream-record indexes the embedded engine adds to DynamoDB Local's database (src/engine/stream-index.ts). */
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { spawnSync } from 'node:child_process';
 import { constants, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTable } from '../src/admin/table.js';
 import { createClients } from '../src/engine/client.js';
 import { startEmbeddedEngine } from '../src/engine/embedded.js';
-import { DATABASE_FILE, dropStreamIndex, hasStreamIndex } from '../src/engine/stream-index.js';
+import { DATABASE_FILE, dropStreamIndex, ensureStreamIndex, hasStreamIndex, STREAM_INDEXES } from '../src/engine/stream-index.js';
 
 /** The -dbPath of a JVM under the engine's supervising shell (its descendants, read from /proc). */
 function jvmDbPath(root: number): string | undefined {
@@ -32,22 +32,32 @@ function jvmDbPath(root: number): string | undefined {
   return undefined;
 }
 
-describe('stream-record index', () => {
-  it('is in a new engine directory, and a directory written without it gets it at next start, items intact', async () => {
+describe('stream-record indexes', () => {
+  it('is in a new engine directory, and a directory written without them gets them at next start, items intact', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'qp-engine-index-'));
     const file = join(dir, DATABASE_FILE);
     const key = { PK: { S: 'USER#kept' }, SK: { S: '#METADATA#kept' } };
     try {
       const first = await startEmbeddedEngine({ dbPath: dir });
       expect(await hasStreamIndex(file)).toBe(true);
+      expect(Object.keys(STREAM_INDEXES)).toEqual(['qp_us_stream', 'qp_us_stream_shard', 'qp_us_shard']);
       const one = createClients({ endpoint: first.endpoint, local: true });
       await createTable(one.client, 'indexed');
       await one.client.send(new PutItemCommand({ TableName: 'indexed', Item: { ...key, note: { S: 'before the index' } } }));
       one.client.destroy();
       await first.stop();
 
-      // As a database from before the index existed.
-      await dropStreamIndex(file);
+      // Without any index, a file gets them all (and once: a second pass has nothing to add).
+      const copy = join(dir, 'copy.db');
+      await copyFile(file, copy);
+      await dropStreamIndex(copy);
+      expect(await hasStreamIndex(copy)).toBe(false);
+      expect(await ensureStreamIndex(copy)).toBe(true);
+      expect(await hasStreamIndex(copy)).toBe(true);
+      expect(await ensureStreamIndex(copy)).toBe(false);
+
+      // As a database indexed before the shard indexes existed (by stream and sequence only).
+      await dropStreamIndex(file, ['qp_us_stream_shard', 'qp_us_shard']);
       expect(await hasStreamIndex(file)).toBe(false);
 
       const second = await startEmbeddedEngine({ dbPath: dir });

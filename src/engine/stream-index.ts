@@ -1,13 +1,14 @@
 /**
  * DynamoDB Local keeps every stream record it ever held (deleted tables' included) in one
- * SQLite table, `us`, and looks records up by StreamID on every request without an index:
- * its CPU per request grows with every write the engine ever took (BENCHMARKS.md). It creates
- * its schema with CREATE TABLE IF NOT EXISTS, so an index added to its database file stays and
- * SQLite maintains it. The engine refuses a file it did not create ("no such table: cf"), so new
- * files are copies of a template the engine itself wrote, indexed once.
+ * SQLite table, `us`, and looks records up by stream and shard on every request without an
+ * index: its CPU per request grows with every write the engine ever took (BENCHMARKS.md). It
+ * creates its schema with CREATE TABLE IF NOT EXISTS, so indexes added to its database file stay
+ * and SQLite maintains them. The engine refuses a file it did not create ("no such table: cf"),
+ * so new files are copies of a template the engine itself wrote, indexed once.
  *
  * Everything here edits a database no engine runs on: the caller holds the directory lock.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -20,8 +21,23 @@ import { targetAddress, type RelayTarget } from './relay.js';
 
 /** The file DynamoDB Local uses under -dbPath with -sharedDb. */
 export const DATABASE_FILE = 'shared-local-instance.db';
-export const STREAM_INDEX = 'qp_us_stream';
-const CREATE_INDEX = `CREATE INDEX IF NOT EXISTS ${STREAM_INDEX} ON us(StreamID, SequenceNumber)`;
+
+/**
+ * The indexes, each for the engine's queries it serves, as the engine's own SQLite (3.8.7, in
+ * sqlite4java) plans them. SequenceNumber is the table's rowid: that SQLite seeks a range of it
+ * only after the columns an index names, never on the rowid named in one, so a GetRecords at the
+ * tail of a stream indexed by (StreamID, SequenceNumber) alone walked all of that stream's
+ * records (18 ms of JVM CPU a poll at 5,000 records, a worker polling four times a second).
+ */
+export const STREAM_INDEXES: Readonly<Record<string, string>> = {
+  /** A stream's first record (MIN(SequenceNumber) by StreamID): DescribeStream and every write's shard check. */
+  qp_us_stream: 'us(StreamID, SequenceNumber)',
+  /** GetRecords: StreamID = ? AND ShardID = ? AND SequenceNumber >= ?, a range of the implicit rowid. */
+  qp_us_stream_shard: 'us(StreamID, ShardID)',
+  /** A shard's first and last records (by ShardID alone, in rowid order): GetRecords and GetShardIterator. */
+  qp_us_shard: 'us(ShardID)',
+};
+const INDEX_NAMES = Object.keys(STREAM_INDEXES);
 
 // The part of sql.js's API used here: the package ships no declarations, and a .d.ts in src
 // would be a file the build cannot emit.
@@ -64,26 +80,38 @@ async function withDatabase<T>(file: string, use: (db: SqlDatabase) => Promise<T
   }
 }
 
-const indexed = (db: SqlDatabase): boolean => (db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = '${STREAM_INDEX}'`)[0]?.values.length ?? 0) > 0;
+/** The names of the indexes of `us` the database file has. */
+const presentIndexes = (db: SqlDatabase): string[] =>
+  (db.exec(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'us'`)[0]?.values ?? []).map((row) => String(row[0]));
 
+const missingIndexes = (db: SqlDatabase): string[] => {
+  const present = new Set(presentIndexes(db));
+  return INDEX_NAMES.filter((name) => !present.has(name));
+};
+
+/** Whether the database file has every index of STREAM_INDEXES. */
 export function hasStreamIndex(file: string): Promise<boolean> {
-  return withDatabase(file, indexed);
+  return withDatabase(file, (db) => missingIndexes(db).length === 0);
 }
 
-/** Adds the index to the database file when it lacks it; true when the file was rewritten. */
+/** Adds the indexes the database file lacks; true when the file was rewritten. */
 export function ensureStreamIndex(file: string): Promise<boolean> {
   return withDatabase(file, async (db) => {
-    if (indexed(db)) return false;
-    db.exec(CREATE_INDEX);
+    const missing = missingIndexes(db);
+    if (missing.length === 0) return false;
+    for (const name of missing) db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${STREAM_INDEXES[name]}`);
     await writeAtomically(file, db.export());
     return true;
   });
 }
 
-/** Drops the index (tests and the benchmark: a database as written before the index existed). */
-export function dropStreamIndex(file: string): Promise<void> {
+/**
+ * Drops `names` (by default every index): tests and the benchmark, a database as written before
+ * the indexes, or before some of them, existed.
+ */
+export function dropStreamIndex(file: string, names: readonly string[] = INDEX_NAMES): Promise<void> {
   return withDatabase(file, async (db) => {
-    db.exec(`DROP INDEX IF EXISTS ${STREAM_INDEX}`);
+    for (const name of names) db.exec(`DROP INDEX IF EXISTS ${name}`);
     await writeAtomically(file, db.export());
   });
 }
@@ -128,12 +156,14 @@ const templates = new Map<string, Promise<string>>();
 
 /**
  * The indexed empty database of this DynamoDB Local release, cached in os.tmpdir() under the
- * release's name. Processes racing to make it each write their own file and rename: the last
- * writer wins and every result is valid.
+ * release's name and the index set's (a template made before an index was added is not reused).
+ * Processes racing to make it each write their own file and rename: the last writer wins and
+ * every result is valid.
  */
 export function streamIndexTemplate(writeSchema: SchemaWriter): Promise<string> {
   const release = basename(dirname(locateDynamoDbLocal().jar));
-  const path = join(tmpdir(), `quick-photos-${release}-template.db`);
+  const indexSet = createHash('sha256').update(JSON.stringify(STREAM_INDEXES)).digest('hex').slice(0, 8);
+  const path = join(tmpdir(), `quick-photos-${release}-${indexSet}-template.db`);
   let made = templates.get(path);
   if (!made) {
     made = (async () => {
