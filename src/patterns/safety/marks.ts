@@ -59,3 +59,16 @@ export function hideMark(db: Db, username: string) {
     },
   };
 }
+
+/** Update of the private mark `SET username REMOVE hidden`: a private account shown again (unsuspended). */
+export function unhideMark(db: Db, username: string) {
+  return {
+    Update: {
+      TableName: db.table,
+      Key: keys.privateMark(username),
+      UpdateExpression: 'SET username = :u REMOVE #h',
+      ExpressionAttributeNames: { '#h': 'hidden' },
+      ExpressionAttributeValues: { ':u': username },
+    },
+  };
+}

@@ -18,7 +18,7 @@ import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
 import { call, inPrefix, queryPage, RETRY, transact, type Db, type Page, type PageRequest } from '../db.js';
 import { plainItem } from '../acting.js';
-import { hideMark } from './marks.js';
+import { hideMark, unhideMark } from './marks.js';
 import type { RawItem } from '../../schema/entity.js';
 import { deletePhoto, getPhoto } from '../photos.js';
 import { besideSessionCheck } from '../session-check.js';
@@ -77,7 +77,7 @@ export async function unsuspendUser(db: Db, usernameInput: string): Promise<void
     }[standing];
     const mark = {
       public: [{ Delete: { TableName: db.table, Key: keys.privateMark(username) } }],
-      private: [{ Update: { TableName: db.table, Key: keys.privateMark(username), UpdateExpression: 'SET username = :u REMOVE #h', ExpressionAttributeNames: { '#h': 'hidden' }, ExpressionAttributeValues: { ':u': username } } }],
+      private: [unhideMark(db, username)],
       deleting: [],
     }[standing];
     let next: Standing | undefined;
