@@ -65,6 +65,9 @@ const bodies = (list: { to: string; payload: Record<string, unknown> }[], to: st
     return String(p.body ?? p.notification?.body ?? p.aps?.alert?.body);
   });
 
+/** Every payload sent to every service (web push, APNs, FCM), one per line: what a leak would show in. */
+const everythingSent = (): string => [...web.received, ...native.apns, ...native.fcm].map((r) => JSON.stringify(r.payload)).join('\n');
+
 beforeAll(async () => {
   web = await startWebPushService();
   const apnsKeys = await generateKeyPair('ES256', { extractable: true });
@@ -208,7 +211,7 @@ describe('push notifications from the stream', () => {
     await postComment(db, { author: 'mona', photoOwner: 'alice', photoTimestamp: photos[7]!, text: 'lovely' });
     await worker.drain();
     expect(bodies(web.received, 'alice-2').slice(-1)).toEqual(['mona commented on your photo']);
-    const everything = [...web.received, ...native.apns, ...native.fcm].map((r) => JSON.stringify(r.payload)).join('\n');
+    const everything = everythingSent();
     expect(everything).not.toContain('only my followers');
     expect(everything).not.toContain('nell');
   });
@@ -216,7 +219,7 @@ describe('push notifications from the stream', () => {
     await postComment(db, { author: 'gina', photoOwner: 'alice', photoTimestamp: photos[5]!, text: 'my home address is 12 Elm St' });
     await worker.drain();
     expect(bodies(web.received, 'alice-2').slice(-1)).toEqual(['gina commented on your photo']);
-    const everything = [...web.received, ...native.apns, ...native.fcm].map((r) => JSON.stringify(r.payload)).join('\n');
+    const everything = everythingSent();
     expect(everything).not.toContain('Elm St');
     expect(everything).not.toContain('lovely');
   });
