@@ -1,8 +1,7 @@
 /**
- * `npm test`: the type check and the lint run beside the test files instead of before them.
- * They are one core's work for under a minute, and the test files mostly wait on the engines,
- * so side by side the whole costs little more than the tests alone. Arguments go to vitest
- * (`npm test -- test/lab.test.ts`); the exit code is non-zero when any of the three fails.
+ * `npm test`: the type check and the lint (`npm run check`, one process sharing one program per
+ * tsconfig) run beside the test files instead of before them. Arguments go to vitest
+ * (`npm test -- test/lab.test.ts`); the exit code is non-zero when either fails.
  */
 import { spawn } from 'node:child_process';
 
@@ -32,13 +31,7 @@ function loudly(command: string, args: string[]): Promise<number> {
   });
 }
 
-// One after the other: together they would take the second core from the tests.
-const checks = (async () => [await quietly('typecheck', 'npm', ['run', '--silent', 'typecheck']), await quietly('lint', 'npm', ['run', '--silent', 'lint'])])();
-const tests = loudly('npx', ['vitest', 'run', ...process.argv.slice(2)]);
-
-const [outcomes, testCode] = await Promise.all([checks, tests]);
-for (const outcome of outcomes) {
-  if (outcome.code !== 0) process.stdout.write(`\n${outcome.name} failed:\n${outcome.output}\n`);
-}
-process.stdout.write(`${outcomes.map((o) => `${o.name}: ${o.code === 0 ? 'ok' : 'FAILED'}`).join(', ')}, tests: ${testCode === 0 ? 'ok' : 'FAILED'}\n`);
-process.exit(outcomes.some((o) => o.code !== 0) || testCode !== 0 ? 1 : 0);
+const [check, testCode] = await Promise.all([quietly('type check and lint', 'npm', ['run', '--silent', 'check']), loudly('npx', ['vitest', 'run', ...process.argv.slice(2)])]);
+if (check.code !== 0) process.stdout.write(`\n${check.name} failed:\n${check.output}\n`);
+process.stdout.write(`${check.name}: ${check.code === 0 ? 'ok' : 'FAILED'}, tests: ${testCode === 0 ? 'ok' : 'FAILED'}\n`);
+process.exit(check.code !== 0 || testCode !== 0 ? 1 : 0);
