@@ -7,13 +7,14 @@
  * The build is the run's (test/support/build.ts): TypeScript's per-file emit with the
  * build's compiler options, which is tsc's output under `isolatedModules`, laid out as dist/ and
  * kept apart from it, so no other test runs what `npm run build` left there. The type check is
- * `npm run typecheck`, and `.ci/run` runs the real `npm run build` too.
+ * `npm run check`'s; with the rootDir check below, the tests cover what `npm run build` checks.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEntry } from '../bin/entry.js';
 import { deleteTable, describeTable } from '../src/admin/table.js';
@@ -80,6 +81,21 @@ describe('production', () => {
   it('emits an entry point for the service and for the CLI', async () => {
     expect(await readdir(build)).toEqual(expect.arrayContaining(['main.js', 'cli']));
     expect(await readdir(join(build, 'cli'))).toContain('main.js');
+  });
+
+  // What tsc's rootDir (tsconfig.build.json) refuses and a per-file emit would not see: dist/
+  // holds src/ only, so a module that reached outside it would be missing in production.
+  it('builds from src/ alone: no module of src/ imports a file outside it', async () => {
+    const src = join(ROOT, 'src');
+    const outside: string[] = [];
+    for (const file of (await readdir(src, { recursive: true })).filter((f) => f.endsWith('.ts'))) {
+      const path = join(src, file);
+      const { importedFiles } = ts.preProcessFile(await readFile(path, 'utf8'), true, true);
+      for (const { fileName } of importedFiles) {
+        if (fileName.startsWith('.') && !resolve(dirname(path), fileName).startsWith(`${src}/`)) outside.push(`${file}: ${fileName}`);
+      }
+    }
+    expect(outside).toEqual([]);
   });
 
   it('refuses a table that does not exist in one line, and creates nothing', async () => {

@@ -1,7 +1,7 @@
 /**
  * The service compiled once, laid out as `npm run build` lays out dist/: TypeScript's per-file
  * emit with tsconfig.build.json's options, which is tsc's output under `isolatedModules` (the
- * type check is `npm run typecheck`; `.ci/run` runs the real build too).
+ * type check is `npm run check`'s; test/production.test.ts checks the build's rootDir).
  * test/production.test.ts starts this build as production does, and the tests that start the
  * service or the CLI as a process of their own run it too: a start through tsx cost about twice
  * the CPU of a compiled one, a dozen times a run. `npm start` itself keeps its tsx start
