@@ -58,7 +58,8 @@ export default defineConfig({
           // Files run side by side, each worker on a DynamoDB Local of its own (engine.global.ts);
           // each file isolates itself further with tables, buckets and directories of its own.
           // A Chromium per worker (browser.global.ts): browser test files connect to theirs.
-          globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts', 'test/support/web.global.ts', 'test/support/browser.global.ts'],
+          // All started at once (suite.global.ts).
+          globalSetup: ['test/support/suite.global.ts'],
           maxWorkers: TEST_WORKERS,
           sequence: { groupOrder: 0 },
         },
@@ -69,7 +70,8 @@ export default defineConfig({
           name: 'quiet',
           include: QUIET_FILES,
           exclude: excluded,
-          globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts'],
+          // The suite's engines and S3 server, idle by the time these run (quiet.global.ts).
+          globalSetup: ['test/support/quiet.global.ts'],
           maxWorkers: Math.min(2, TEST_WORKERS),
           sequence: { groupOrder: 1 },
         },
