@@ -207,6 +207,17 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * What identifies this keyed request for a route that must recognise its own earlier write
+ * (sign-up: patterns/accounts/sign-up-resume.ts): the keyed hashes of its key and of its content,
+ * and how long its key is kept. Undefined without a key, or before the key is claimed.
+ */
+export function keyedAttempt(request: FastifyRequest): { id: string; keptSeconds: number } | undefined {
+  const state = request.idempotency;
+  if (state?.claim === undefined) return undefined;
+  return { id: `${state.ref.digest}.${state.claim.fingerprint}`, keptSeconds: IDEMPOTENCY_KEY_TTL_SECONDS };
+}
+
 /** A multipart route's claim, once it read the form: true when the kept answer was sent instead. */
 export function claimAfterBody(request: FastifyRequest, reply: FastifyReply, parts: unknown[]): Promise<boolean> {
   return request.server.idempotencyClaim(request, reply, parts);

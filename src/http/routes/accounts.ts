@@ -17,6 +17,7 @@ import {
   resetPassword,
   revokeSession,
   rotateSession,
+  resumeSignUp,
   signUpAndSignIn,
   SignUp,
   verifyLogin,
@@ -29,6 +30,7 @@ import {
 } from '../../patterns/index.js';
 import { perMinute, PUBLIC, type RouteContext, type RouteOptions } from '../context.js';
 import { isDomainError } from '../../errors.js';
+import { keyedAttempt } from '../idempotency.js';
 import { errorsFor, PrivateUser, RefreshBody, Tokens } from '../schemas.js';
 import { privateUserView } from '../views.js';
 
@@ -106,11 +108,18 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request, reply) => {
-      // The account and its first session are one write: a failure leaves neither, so a retry runs again.
-      const signedUp = await guarded(ctx, request, () => signUpAndSignIn(db, request.body, ttl, request.headers['user-agent']), {
-        email: request.body.email,
-        attempt: 'sign-up',
-      });
+      // The account and its first session are one write: a failure before it leaves neither, so a
+      // retry runs again. One whose write applied but whose answer failed finds its own account:
+      // the same keyed request is signed in to it (sign-up-resume.ts), anything else is USER_EXISTS.
+      const attempt = keyedAttempt(request);
+      const device = request.headers['user-agent'];
+      const signedUp = await guarded(ctx, request, () => signUpAndSignIn(db, request.body, ttl, device, attempt?.id), { email: request.body.email, attempt: 'sign-up' }).catch(
+        async (error: unknown) => {
+          const resumed = attempt && isDomainError(error) && error.code === 'USER_EXISTS' ? await resumeSignUp(db, request.body.username, attempt, ttl, device) : undefined;
+          if (!resumed) throw error;
+          return resumed;
+        },
+      );
       const user = signedUp.user;
       const session = await tokensFor(ctx, signedUp.session);
       // The account exists now: a code not issued must not fail the sign-up (its keyed retry would

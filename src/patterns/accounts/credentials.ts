@@ -73,8 +73,8 @@ export interface SignedUp {
  * throttle, a timeout) leaves no account that a keyed retry would find taken: the retry simply
  * runs again. `device` is the client's User-Agent, as for createSession.
  */
-export async function signUpAndSignIn(db: Db, input: unknown, ttlSeconds: number, device?: string): Promise<SignedUp> {
-  const { user, session } = await createAccount(db, input, { ttlSeconds, device });
+export async function signUpAndSignIn(db: Db, input: unknown, ttlSeconds: number, device?: string, attempt?: string): Promise<SignedUp> {
+  const { user, session } = await createAccount(db, input, { ttlSeconds, device, attempt });
   if (session === undefined) throw new Error('sign-up wrote no session');
   return { user, session };
 }
@@ -82,7 +82,7 @@ export async function signUpAndSignIn(db: Db, input: unknown, ttlSeconds: number
 async function createAccount(
   db: Db,
   input: unknown,
-  firstSession: { ttlSeconds: number; device: string | undefined } | undefined,
+  firstSession: { ttlSeconds: number; device: string | undefined; attempt: string | undefined } | undefined,
 ): Promise<{ user: User & { accountId: string }; session: RefreshGrant | undefined }> {
   const { password: rawPassword, ...fields } = signUpCheck.assert(input, 'sign-up');
   const username = normalizeUsername(fields.username);
@@ -114,7 +114,14 @@ async function createAccount(
       {
         Put: {
           TableName: db.table,
-          Item: { ...credentialsItem(username, passwordHash, createdAt), recoveryEmail: user.email, accountId, ...(started ? { sessionsStarted: 1 } : {}) },
+          // signUpAttempt: which keyed request wrote the account, for its retry (sign-up-resume.ts).
+          Item: {
+            ...credentialsItem(username, passwordHash, createdAt),
+            recoveryEmail: user.email,
+            accountId,
+            ...(started ? { sessionsStarted: 1 } : {}),
+            ...(firstSession?.attempt ? { signUpAttempt: firstSession.attempt } : {}),
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },

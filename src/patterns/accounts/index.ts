@@ -6,6 +6,7 @@ export * from './session-list.js';
 export * from './devices.js';
 export * from './throttles.js';
 export * from './credentials.js';
+export * from './sign-up-resume.js';
 export * from './email.js';
 export * from './email-change.js';
 export * from './deletion.js';
