@@ -58,8 +58,7 @@ export default defineConfig({
           // Files run side by side, each worker on a DynamoDB Local of its own (engine.global.ts);
           // each file isolates itself further with tables, buckets and directories of its own.
           // A Chromium per worker (browser.global.ts): browser test files connect to theirs.
-          // All started at once (suite.global.ts).
-          globalSetup: ['test/support/suite.global.ts'],
+          globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts', 'test/support/web.global.ts', 'test/support/browser.global.ts'],
           maxWorkers: TEST_WORKERS,
           sequence: { groupOrder: 0 },
         },
@@ -70,8 +69,7 @@ export default defineConfig({
           name: 'quiet',
           include: QUIET_FILES,
           exclude: excluded,
-          // The suite's engines and S3 server, idle by the time these run (quiet.global.ts).
-          globalSetup: ['test/support/quiet.global.ts'],
+          globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts'],
           maxWorkers: Math.min(2, TEST_WORKERS),
           sequence: { groupOrder: 1 },
         },

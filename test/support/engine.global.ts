@@ -34,6 +34,10 @@ export async function setup(project: TestProject): Promise<void> {
   engines = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
+    // Said here as well: with its module cache on (experimental.fsModuleCache), vitest's report
+    // of an error thrown in global set-up failed on the error's stack ("code.charCodeAt is not a
+    // function") and never printed the message, such as the one line on a missing Java.
+    process.stderr.write(`The test engines did not start: ${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}\n`);
     await teardown();
     throw failed.reason;
   }
