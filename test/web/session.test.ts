@@ -42,22 +42,62 @@ async function runClockPastTokenLife(page: Page): Promise<void> {
   }, LATER_MS);
 }
 
-/** Signs `username` up, logs in through the form in tab A, then opens tab B on the same storage. */
-async function twoTabs(username: string): Promise<{ context: BrowserContext; a: Page; b: Page }> {
+interface Tabs {
+  context: BrowserContext;
+  a: Page;
+  b: Page;
+  /** What went wrong in the tabs: script errors, failed requests, console errors. */
+  trouble: string[];
+}
+
+/**
+ * Signs `username` up, logs in through the form in tab A, then opens tab B on the same storage.
+ * No service worker: not what these tests check, and once active it takes over both tabs at a
+ * moment of its own (`clients.claim`), between a test's steps, as the other browser files avoid.
+ */
+async function twoTabs(username: string): Promise<Tabs> {
   await signUp(api, username);
-  const context = await browser.newContext({ baseURL: api.url });
+  const context = await browser.newContext({ baseURL: api.url, serviceWorkers: 'block' });
   // Bounded waits: a missing element fails the step in seconds, not the whole test's time.
   context.setDefaultTimeout(8_000);
-  const a = await context.newPage();
+  const trouble: string[] = [];
+  const watched = async (name: string): Promise<Page> => {
+    const page = await context.newPage();
+    page.on('pageerror', (error) => trouble.push(`${name}: script error: ${error.message}`));
+    page.on('requestfailed', (request) => trouble.push(`${name}: request failed: ${request.method()} ${new URL(request.url()).pathname} (${request.failure()?.errorText ?? 'no reason'})`));
+    page.on('console', (message) => void (message.type() === 'error' && trouble.push(`${name}: console: ${message.text()}`)));
+    return page;
+  };
+  const a = await watched('tab A');
   await a.goto('/login');
   await a.getByLabel('Username').fill(username);
   await a.getByLabel('Password').fill(profile(username).password);
   await a.getByRole('button', { name: 'Log in' }).click();
   await a.getByRole('navigation', { name: 'Main' }).waitFor();
-  const b = await context.newPage();
+  const b = await watched('tab B');
   await b.goto('/');
   await b.getByRole('navigation', { name: 'Main' }).waitFor();
-  return { context, a, b };
+  return { context, a, b, trouble };
+}
+
+/**
+ * Runs `steps`, then closes the tabs. A failed step's error also says where each tab was, what
+ * it showed and what went wrong in it: a wait that ran out once in a loaded CI run (tab B never
+ * showed the log-in form after its own log-out) said nothing of why.
+ */
+async function inTabs(tabs: Tabs, steps: () => Promise<void>): Promise<void> {
+  try {
+    await steps();
+  } catch (error) {
+    const shown = async (name: string, page: Page) => {
+      const text = await page.locator('body').innerText({ timeout: 2_000 }).catch(() => '(unreadable)');
+      return `${name} at ${page.url()} shows: ${text.replace(/\s+/g, ' ').slice(0, 300)}`;
+    };
+    if (error instanceof Error) error.message += `\n${[await shown('tab A', tabs.a), await shown('tab B', tabs.b), ...tabs.trouble].join('\n')}`;
+    throw error;
+  } finally {
+    await tabs.context.close();
+  }
 }
 
 /** Tab `page` refreshes the pair: its stored access token marked expired, a reload, the new pair stored. */
@@ -93,8 +133,9 @@ async function openOwnProfile(page: Page, username: string): Promise<{ loggedOut
 
 describe('a session shared by several tabs', () => {
   it('refreshes in one tab with the pair another tab rotated, never the stale one it loaded', async () => {
-    const { context, a, b } = await twoTabs('tabs');
-    try {
+    const tabs = await twoTabs('tabs');
+    const { a, b } = tabs;
+    await inTabs(tabs, async () => {
       // Tab A rotates the pair twice: the token tab B loaded is now two generations old, which
       // the server answers with REFRESH_TOKEN_REUSED at once (no grace window for it).
       const loaded = await storedPair(b);
@@ -118,14 +159,13 @@ describe('a session shared by several tabs', () => {
       expect(await openOwnProfile(a, 'tabs')).toEqual({ loggedOut: false });
       expect((await storedPair(a))?.refreshToken).toBe(afterB?.refreshToken);
       expect((await api.call('POST', '/v1/sessions/refresh', { json: { refreshToken: afterB?.refreshToken } })).status).toBe(200);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('logs every tab out when one tab logs out', async () => {
-    const { context, a, b } = await twoTabs('dora');
-    try {
+    const tabs = await twoTabs('dora');
+    const { a, b } = tabs;
+    await inTabs(tabs, async () => {
       await a.goto('/settings');
       // Tab B hears of it from the shared storage: it shows the log-in form without a reload
       // (this document's mark survives) and without asking the API anything.
@@ -143,9 +183,7 @@ describe('a session shared by several tabs', () => {
       // One's own log-out is no news: neither tab says "You were signed out".
       expect(await a.getByText('You were signed out').count()).toBe(0);
       expect(await b.getByText('You were signed out').count()).toBe(0);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
 
@@ -166,8 +204,9 @@ describe('a session the server ended', () => {
   }
 
   it('takes the tab to the log-in screen, with a short notice, when a call answers SESSION_ENDED', async () => {
-    const { context, a, b } = await twoTabs('evicted');
-    try {
+    const tabs = await twoTabs('evicted');
+    const { context, a, b } = tabs;
+    await inTabs(tabs, async () => {
       // Either tab may hear first (its event stream's next ticket, say) and the other follows
       // through the shared storage: the refusals are collected from both.
       const refusals: Promise<unknown>[] = [];
@@ -188,29 +227,27 @@ describe('a session the server ended', () => {
       await a.getByRole('button', { name: 'Log in' }).click();
       await a.getByRole('navigation', { name: 'Main' }).waitFor();
       expect(await a.getByText('You were signed out').count()).toBe(0);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('does the same when the refresh is refused', async () => {
-    const { context, a } = await twoTabs('expired');
-    try {
+    const tabs = await twoTabs('expired');
+    const { a } = tabs;
+    await inTabs(tabs, async () => {
       await logOutEverywhereElsewhere('expired');
       // The tab's clock runs past the access token's life: its next call refreshes, and is refused.
       await runClockPastTokenLife(a);
       expect(await openOwnProfile(a, 'expired')).toEqual({ loggedOut: true });
       await expectSignedOut(a);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   // The tab that hears first clears the shared pair; the others follow through the storage
   // event, and must say why as well (once the flake: the other tab's stream heard first).
   it('says so in every tab, when another tab heard of it first', async () => {
-    const { context, a, b } = await twoTabs('overheard');
-    try {
+    const tabs = await twoTabs('overheard');
+    const { a, b } = tabs;
+    await inTabs(tabs, async () => {
       await logOutEverywhereElsewhere('overheard');
       // Tab B alone runs past the access token's life: its refresh is refused, and it clears the pair.
       await runClockPastTokenLife(b);
@@ -231,8 +268,6 @@ describe('a session the server ended', () => {
       await a.getByRole('button', { name: 'Log in' }).waitFor();
       expect(await a.getByText('You were signed out').count()).toBe(0);
       expect(await b.getByText('You were signed out').count()).toBe(0);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
