@@ -122,7 +122,11 @@ describe('event ids', () => {
     // Sealed under another secret: refused, as a list cursor would be.
     const foreignBase = await instance('another-cursor-secret-0123456789');
     const foreign = stream('cat', undefined, foreignBase);
-    await expect.poll(() => foreign.of('unread')).toHaveLength(1);
+    // Any id it sealed will do. Not "exactly one count": a second may follow the opening one
+    // (dov's follow of a moment ago may reach cat's activity only after the stream opened, and
+    // its log entry, within the new instance's look-back, delivers it with a count), which once
+    // failed this test on a loaded machine.
+    await expect.poll(() => foreign.of('unread').length).toBeGreaterThan(0);
     foreign.close();
     await refused('cat', foreign.of('unread')[0]!.id);
   });
