@@ -1,7 +1,8 @@
 /**
  * The test builds' cache (test/support/cached-build.ts): reused by hash, older builds removed
- * once they are an hour old (never one a process of the same run may still run), and a building directory a killed run left behind removed by the next build, while one a live
- * run is still writing stays.
+ * once they are an hour old (never one a process of the same run may still run), and a building
+ * directory a killed run left behind removed by the next build, while one a live run is still
+ * writing stays.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

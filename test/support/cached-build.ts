@@ -2,9 +2,10 @@
  * A build kept between runs under node_modules/.cache, named by a hash of what it is made from:
  * a warm run (or one file run alone) reuses it until an input changes. A new build removes the
  * builds older than an hour, never a recent one: a source edited during a run made another
- * worker's next build delete the one a process of this run was still running from. Built in a directory of its own and renamed into place, so a reader never sees half of
- * one, and two runs making the same build at once both end with a whole one. The building
- * directory is named after its process: one a killed run left behind goes with the next build.
+ * worker's next build delete the one a process of this run was still running from. Built in a
+ * directory of its own and renamed into place, so a reader never sees half of one, and two runs
+ * making the same build at once both end with a whole one. The building directory is named
+ * after its process: one a killed run left behind goes with the next build.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';

@@ -81,13 +81,14 @@ async function twoTabs(username: string): Promise<Tabs> {
 }
 
 /**
- * Runs `steps`, then closes the tabs. A failed step's error also says where each tab was, what
- * it showed and what went wrong in it: a wait that ran out once in a loaded CI run (tab B never
- * showed the log-in form after its own log-out) said nothing of why.
+ * Runs `steps` on two tabs of `username` (twoTabs), then closes them. A failed step's error also
+ * says where each tab was, what it showed and what went wrong in it: a wait that ran out once in
+ * a loaded CI run (tab B never showed the log-in form after its own log-out) said nothing of why.
  */
-async function inTabs(tabs: Tabs, steps: () => Promise<void>): Promise<void> {
+async function withTwoTabs(username: string, steps: (tabs: Tabs) => Promise<void>): Promise<void> {
+  const tabs = await twoTabs(username);
   try {
-    await steps();
+    await steps(tabs);
   } catch (error) {
     const shown = async (name: string, page: Page) => {
       const text = await page.locator('body').innerText({ timeout: 2_000 }).catch(() => '(unreadable)');
@@ -133,9 +134,7 @@ async function openOwnProfile(page: Page, username: string): Promise<{ loggedOut
 
 describe('a session shared by several tabs', () => {
   it('refreshes in one tab with the pair another tab rotated, never the stale one it loaded', async () => {
-    const tabs = await twoTabs('tabs');
-    const { a, b } = tabs;
-    await inTabs(tabs, async () => {
+    await withTwoTabs('tabs', async ({ a, b }) => {
       // Tab A rotates the pair twice: the token tab B loaded is now two generations old, which
       // the server answers with REFRESH_TOKEN_REUSED at once (no grace window for it).
       const loaded = await storedPair(b);
@@ -163,9 +162,7 @@ describe('a session shared by several tabs', () => {
   });
 
   it('logs every tab out when one tab logs out', async () => {
-    const tabs = await twoTabs('dora');
-    const { a, b } = tabs;
-    await inTabs(tabs, async () => {
+    await withTwoTabs('dora', async ({ a, b }) => {
       await a.goto('/settings');
       // Tab B hears of it from the shared storage: it shows the log-in form without a reload
       // (this document's mark survives) and without asking the API anything.
@@ -204,9 +201,7 @@ describe('a session the server ended', () => {
   }
 
   it('takes the tab to the log-in screen, with a short notice, when a call answers SESSION_ENDED', async () => {
-    const tabs = await twoTabs('evicted');
-    const { context, a, b } = tabs;
-    await inTabs(tabs, async () => {
+    await withTwoTabs('evicted', async ({ context, a, b }) => {
       // Either tab may hear first (its event stream's next ticket, say) and the other follows
       // through the shared storage: the refusals are collected from both.
       const refusals: Promise<unknown>[] = [];
@@ -231,9 +226,7 @@ describe('a session the server ended', () => {
   });
 
   it('does the same when the refresh is refused', async () => {
-    const tabs = await twoTabs('expired');
-    const { a } = tabs;
-    await inTabs(tabs, async () => {
+    await withTwoTabs('expired', async ({ a }) => {
       await logOutEverywhereElsewhere('expired');
       // The tab's clock runs past the access token's life: its next call refreshes, and is refused.
       await runClockPastTokenLife(a);
@@ -245,9 +238,7 @@ describe('a session the server ended', () => {
   // The tab that hears first clears the shared pair; the others follow through the storage
   // event, and must say why as well (once the flake: the other tab's stream heard first).
   it('says so in every tab, when another tab heard of it first', async () => {
-    const tabs = await twoTabs('overheard');
-    const { a, b } = tabs;
-    await inTabs(tabs, async () => {
+    await withTwoTabs('overheard', async ({ a, b }) => {
       await logOutEverywhereElsewhere('overheard');
       // Tab B alone runs past the access token's life: its refresh is refused, and it clears the pair.
       await runClockPastTokenLife(b);
