@@ -89,6 +89,8 @@ export const errors = {
   notFollowing: (follower: string, followed: string) =>
     new DomainError('not_found', 'NOT_FOLLOWING', `User ${follower} does not follow user ${followed}.`),
   selfFollow: (username: string) => new DomainError('invalid', 'SELF_FOLLOW', `User ${username} cannot follow themselves.`),
+  idempotencyKeyTakenOver: () =>
+    new DomainError('conflict', 'IDEMPOTENCY_KEY_IN_FLIGHT', 'Another request with this Idempotency-Key took it over while this one ran; retry in a moment.'),
   transactionConflict: () =>
     new DomainError('conflict', 'TRANSACTION_CONFLICT', 'The item is being changed by another request; retry shortly.'),
   tableNotFound: (table: string) =>

@@ -4,7 +4,9 @@
  * the rest for every such route:
  *  - no header: the route runs as before, at no extra DynamoDB request;
  *  - a new key: the route runs once; a 2xx answer is kept (same status, same body, same
- *    Location) until the key expires; any other answer releases the key, so a retry runs again;
+ *    Location) until the key expires; any other answer releases the key, so a retry runs again,
+ *    unless the route's effect applied all the same (`keyedEffect`): then a retry is told so
+ *    (409 IDEMPOTENCY_ANSWER_NOT_KEPT) rather than run twice;
  *  - the same key and the same request again: the kept answer, with `Idempotent-Replayed: true`
  *    and no second effect; a different request (method, route, account, params, body; for
  *    multipart, the file's bytes and the fields): 422 IDEMPOTENCY_KEY_REUSED; while the first
@@ -20,7 +22,18 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRoute, preHandlerAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
-import { claimIdempotencyKey, getUser, releaseIdempotencyKey, settleIdempotencyKey, type Claim, type Db, type IdempotencyKeyRef } from '../patterns/index.js';
+import {
+  asKeyedEffect,
+  claimIdempotencyKey,
+  effectMarkOf,
+  getUser,
+  releaseIdempotencyKey,
+  settleIdempotencyKey,
+  type Claim,
+  type Db,
+  type EffectMark,
+  type IdempotencyKeyRef,
+} from '../patterns/index.js';
 import { HttpError } from './errors.js';
 import { withErrorCodes } from './schemas.js';
 
@@ -35,6 +48,8 @@ interface IdempotencyState {
   key: string;
   ref: IdempotencyKeyRef;
   claim?: Claim;
+  /** What the route's effect marks (`keyedEffect`). */
+  effect?: EffectMark;
   settled?: boolean;
 }
 
@@ -63,7 +78,21 @@ export const idempotencyErrors = {
   inFlight: () => new HttpError(409, 'IDEMPOTENCY_KEY_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed; retry in a moment.'),
   notKept: (status: number) =>
     new HttpError(409, 'IDEMPOTENCY_ANSWER_NOT_KEPT', `The request with this Idempotency-Key succeeded (${status}), but its answer was too large to keep; read the result instead.`),
+  lost: () =>
+    new HttpError(409, 'IDEMPOTENCY_ANSWER_NOT_KEPT', 'The request with this Idempotency-Key succeeded, but its answer was lost before it could be kept; read the result instead.'),
 };
+
+/**
+ * Runs `effect` as the keyed request's effect: the first transaction inside it also marks the
+ * request's key applied (src/patterns/effect.ts), so an answer lost after the commit is resolved
+ * in the request and a retry never applies it twice. For routes whose effect a second run would
+ * repeat (a new comment, a new photo, a new slot); a route that finds its own earlier effect
+ * (a completed upload answers its photo, a sign-up resumes, a report exists once) needs none.
+ * Without a key (or before the claim), just `effect`.
+ */
+export function keyedEffect<T>(request: FastifyRequest, effect: () => Promise<T>): Promise<T> {
+  return asKeyedEffect(request.idempotency?.effect, effect);
+}
 
 /** The codes an idempotent operation adds to its responses (the OpenAPI document lists them). */
 export const IDEMPOTENCY_CODES = { 400: ['IDEMPOTENCY_KEY_INVALID'], 409: ['IDEMPOTENCY_KEY_IN_FLIGHT', 'IDEMPOTENCY_ANSWER_NOT_KEPT'], 422: ['IDEMPOTENCY_KEY_REUSED'] } as const;
@@ -118,12 +147,15 @@ export function idempotencyPlugin(app: FastifyInstance, options: IdempotencyOpti
     const held = await claimIdempotencyKey(db, attempt, now);
     if (held === undefined) {
       state.claim = attempt;
+      state.effect = effectMarkOf(attempt);
       return false;
     }
     if (held.fingerprint !== fingerprint) throw idempotencyErrors.reused();
-    if (held.state === 'pending') throw idempotencyErrors.inFlight();
+    // Applied, within its lease: the first attempt is still writing its answer down.
+    if (held.state === 'pending' || (held.state === 'applied' && (held.leaseUntil ?? 0) > now)) throw idempotencyErrors.inFlight();
     // An ended session gets no kept answer either (one GetItem, on replays only).
     if (typeof request.routeOptions.config.idempotent !== 'object') await getUser(db, request.username);
+    if (held.state === 'applied') throw idempotencyErrors.lost();
     if (held.answer === undefined) throw idempotencyErrors.notKept(held.status);
     const kept = JSON.parse(open(state, held.answer)) as { body: unknown; location?: string };
     if (kept.location !== undefined) void reply.header('location', kept.location);

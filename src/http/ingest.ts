@@ -1,12 +1,13 @@
 /**
  * From a received file to stored variants and an item: process (bounded queue), store the
  * variants, then write the item. Whatever fails, nothing is left behind: variants written
- * before a failed item write are removed again.
+ * before a failed item write are removed again, unless the write may have applied all the same
+ * (its answer lost): then they stay, as a photo's files must, and doctor reclaims them if not.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { deleteImageFiles } from '../blobs/index.js';
 import { AVATAR_VARIANTS, fullVariant, PHOTO_VARIANTS, storedBytes } from '../media/index.js';
-import { createPhotoWithImage, setAvatar, type UploadSlot } from '../patterns/index.js';
+import { createPhotoWithImage, setAvatar, writeOutcomeUnknown, type UploadSlot } from '../patterns/index.js';
 import type { Photo, User } from '../schema/entities/index.js';
 import type { RouteContext } from './context.js';
 
@@ -31,7 +32,8 @@ export async function ingestPhoto(
       media.quota,
     );
   } catch (error) {
-    await deleteImageFiles(blobs, image).catch(() => undefined);
+    // Files of a photo that may exist all the same stay: doctor reclaims them past its grace if not.
+    if (!writeOutcomeUnknown(error)) await deleteImageFiles(blobs, image).catch(() => undefined);
     throw error;
   }
 }
@@ -43,7 +45,7 @@ export async function ingestAvatar(ctx: RouteContext, username: string, path: st
   try {
     ({ previous } = await setAvatar(db, username, image));
   } catch (error) {
-    await deleteImageFiles(blobs, image).catch(() => undefined);
+    if (!writeOutcomeUnknown(error)) await deleteImageFiles(blobs, image).catch(() => undefined);
     throw error;
   }
   // Every stored image has keys of its own: the previous avatar's files are no one else's.

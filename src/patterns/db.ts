@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  GetCommand,
   QueryCommand,
   TransactWriteCommand,
   type QueryCommandInput,
@@ -20,6 +21,7 @@ import { asPattern } from '../engine/observe.js';
 import { DomainError, errors } from '../errors.js';
 import { keys as keyOf, type ItemKey } from '../schema/keys.js';
 import { actingSession, assertActingLive, carriesActingCondition, markSessionChecked, markTouched } from './acting.js';
+import { effectApplied, effectMarkItem, pendingEffectMark, type EffectMark } from './effect.js';
 import type { RawItem } from '../schema/entity.js';
 import type { CursorCodec, StartKey } from './cursor.js';
 
@@ -92,6 +94,18 @@ export function mapEngineError(error: unknown, table: string): unknown {
   return error;
 }
 
+/** Errors of a write that may have applied all the same (its answer was lost): see `writeOutcomeUnknown`. */
+const outcomeUnknown = new WeakSet<object>();
+
+/**
+ * Whether `error`, thrown by `call` or `transact`, leaves open whether the write applied (a
+ * timeout or a dropped connection after the engine may have committed): whoever cleans up after
+ * a failed write (files stored for it) must then leave things as they are.
+ */
+export function writeOutcomeUnknown(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && outcomeUnknown.has(error);
+}
+
 /** Which pattern's call failed, for the error log line (src/http/errors.ts). */
 const failedIn = new WeakMap<object, string>();
 
@@ -111,10 +125,20 @@ export async function call<T>(db: Db, name: string, request: () => Promise<T>): 
   try {
     return await asPattern(name, request);
   } catch (error) {
-    const mapped = mapEngineError(error, db.table);
-    if (typeof mapped === 'object' && mapped !== null) failedIn.set(mapped, name);
-    throw mapped;
+    throw failure(db, name, error);
   }
+}
+
+/** `error` as the caller sees it (mapEngineError), named after its pattern, and marked when the request may have applied. */
+function failure(db: Db, name: string, error: unknown): unknown {
+  const mapped = mapEngineError(error, db.table);
+  if (typeof mapped !== 'object' || mapped === null) return mapped;
+  failedIn.set(mapped, name);
+  // No answer, or a 5xx: the engine may have applied the write before the answer failed. Every
+  // 4xx (a failed condition, throttling, validation) says it did not.
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (error instanceof Error && !(error instanceof DomainError) && (status === undefined || status >= 500)) outcomeUnknown.add(mapped);
+  return mapped;
 }
 
 /**
@@ -135,6 +159,16 @@ export { backoff } from '../backoff.js';
 
 export const TRANSACTION_ATTEMPTS = 10;
 
+/** One consistent GetItem of a keyed effect's key: did this attempt's transaction apply? False when that read fails too. */
+async function markSays(db: Db, mark: EffectMark): Promise<boolean> {
+  try {
+    const read = await asPattern('effectApplied', () => db.doc.send(new GetCommand({ TableName: db.table, Key: mark.key, ConsistentRead: true })));
+    return effectApplied(read.Item, mark);
+  } catch {
+    return false;
+  }
+}
+
 /** What a failed condition means: a domain error to throw, or RETRY to let the caller re-plan. */
 export const RETRY = Symbol('retry');
 export type Explain = (failed: (index: number) => boolean, reasons: CancellationReason[]) => DomainError | typeof RETRY;
@@ -145,6 +179,8 @@ export type Explain = (failed: (index: number) => boolean, reasons: Cancellation
  * `explain` says RETRY, this returns false and the caller decides what to try next.
  * Cancellations caused only by concurrent transactions on the same items are retried with
  * backoff; each attempt has its own idempotency token, shared by the SDK's own retries.
+ * Inside a keyed request's effect (effect.ts) the transaction also marks the request's key, and
+ * an error that leaves the outcome open is settled by reading that mark.
  */
 export async function transact(
   db: Db,
@@ -154,20 +190,29 @@ export async function transact(
 ): Promise<boolean> {
   // The items whose condition names the acting session: once one holds, the request's session is checked.
   const acting = items.flatMap((item, index) => (carriesActingCondition(item.Update ?? item.ConditionCheck ?? item.Put ?? item.Delete) ? [index] : []));
+  // A keyed request's effect also marks its key applied, as the last item (effect.ts).
+  const mark = pendingEffectMark();
+  const sent = mark ? [...items, effectMarkItem(db.table, mark)] : items;
+  const applied = (): true => {
+    if (mark) mark.applied = true;
+    if (acting.length > 0) markSessionChecked();
+    return true;
+  };
   markTouched();
   for (let attempt = 0; ; attempt++) {
     try {
-      await asPattern(name, () => db.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() })));
-      if (acting.length > 0) markSessionChecked();
-      return true;
+      await asPattern(name, () => db.doc.send(new TransactWriteCommand({ TransactItems: sent, ClientRequestToken: randomUUID() })));
+      return applied();
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) {
-        const mapped = mapEngineError(error, db.table);
-        if (typeof mapped === 'object' && mapped !== null) failedIn.set(mapped, name);
-        throw mapped;
+        // The answer failed, not necessarily the write: a keyed effect's mark tells which.
+        if (mark && (await markSays(db, mark))) return applied();
+        throw failure(db, name, error);
       }
       const reasons = error.CancellationReasons ?? [];
       const failed = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
+      // Our claim on the key was taken over (this attempt outlived its lease): the other attempt runs the effect.
+      if (mark && failed(items.length)) throw errors.idempotencyKeyTakenOver();
       // Another item's condition failed while the acting one held (every condition is evaluated).
       if (acting.some((index) => reasons[index]?.Code === 'None')) markSessionChecked();
       if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {

@@ -5,8 +5,9 @@
  * stores opaque strings only.
  *
  * Requests: a keyed POST costs two writes besides its own (the claim's conditional PutItem, then
- * the answer's UpdateItem, or a DeleteItem when the first attempt failed and may be retried). A
- * repeat costs the claim's PutItem alone: its failed condition returns the stored item.
+ * the answer's UpdateItem, or a DeleteItem when the first attempt failed and may be retried), and
+ * its effect's transaction one item more, which marks the key applied (effect.ts). A repeat costs
+ * the claim's PutItem alone: its failed condition returns the stored item.
  *
  * Bounds: `expiresAt` is the table's TTL attribute (items past it count as absent at once, since
  * TTL deletion lags), the stored answer's size is bounded by the caller, and account deletion
@@ -17,6 +18,7 @@ import { keys } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
 import { plainItem } from './acting.js';
 import { call, conditional, isConditionFailure, type Db } from './db.js';
+import type { EffectMark } from './effect.js';
 
 export interface IdempotencyKeyRef {
   /** The account (or, for sign-up, the name asked for) whose partition holds the key. */
@@ -29,6 +31,8 @@ export interface IdempotencyKeyRef {
 
 export type IdempotencyRecord =
   | { state: 'pending'; fingerprint: string }
+  /** The effect applied (effect.ts), no answer kept yet: `leaseUntil` absent once the answer is known lost. */
+  | { state: 'applied'; fingerprint: string; leaseUntil?: number | undefined }
   | { state: 'done'; fingerprint: string; status: number; answer?: string | undefined };
 
 export interface Claim {
@@ -48,13 +52,14 @@ function decode(item: RawItem | undefined, nowMs: number): IdempotencyRecord | u
   if (item.state === 'done' && typeof item.status === 'number') {
     return { state: 'done', fingerprint: item.fingerprint, status: item.status, answer: typeof item.answer === 'string' ? item.answer : undefined };
   }
+  if (item.state === 'applied') return { state: 'applied', fingerprint: item.fingerprint, leaseUntil: typeof item.leaseUntil === 'number' ? item.leaseUntil : undefined };
   return { state: 'pending', fingerprint: item.fingerprint };
 }
 
 /**
  * One conditional PutItem: the key becomes this attempt's unless a live item holds it (not
- * expired, and either finished or pending within its lease). Returns undefined when claimed,
- * else what holds the key.
+ * expired, and either finished, applied, or pending within its lease). Returns undefined when
+ * claimed, else what holds the key.
  */
 export async function claimIdempotencyKey(db: Db, claim: Claim, nowMs = Date.now()): Promise<IdempotencyRecord | undefined> {
   const key = keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest);
@@ -98,17 +103,42 @@ export async function settleIdempotencyKey(db: Db, claim: Claim, answer: { statu
   );
 }
 
-/** DeleteItem of this attempt's claim (it failed: a retry with the key may run again). */
+/**
+ * DeleteItem of this attempt's claim (it failed: a retry with the key may run again), unless
+ * its effect applied all the same (effect.ts): then the key stays, its lease ended, so a retry
+ * is told the request succeeded instead of running it a second time (one UpdateItem more).
+ */
 export async function releaseIdempotencyKey(db: Db, claim: Claim): Promise<void> {
+  const Key = keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest);
+  const names = { '#state': 'state' };
   // Another attempt's claim by now (ours expired): it is not ours to free.
-  await conditional(db, 'releaseIdempotencyKey', () =>
+  const released = await conditional(db, 'releaseIdempotencyKey', () =>
     db.doc.send(
       new DeleteCommand({
         TableName: db.table,
-        Key: keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest),
-        ConditionExpression: 'claimId = :claim',
-        ExpressionAttributeValues: { ':claim': claim.claimId },
+        Key,
+        ConditionExpression: 'claimId = :claim AND #state = :pending',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':claim': claim.claimId, ':pending': 'pending' },
       }),
     ),
   );
+  if (released) return;
+  await conditional(db, 'releaseIdempotencyKey', () =>
+    db.doc.send(
+      new UpdateCommand({
+        TableName: db.table,
+        Key,
+        UpdateExpression: 'REMOVE leaseUntil',
+        ConditionExpression: 'claimId = :claim AND #state = :applied',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':claim': claim.claimId, ':applied': 'applied' },
+      }),
+    ),
+  );
+}
+
+/** The mark a keyed request's effect carries (effect.ts): this attempt's claim on its key. */
+export function effectMarkOf(claim: Claim): EffectMark {
+  return { key: keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest), claimId: claim.claimId, applied: false };
 }

@@ -18,6 +18,7 @@ export * from './events.js';
 export * from './directory.js';
 export * from './lists.js';
 export * from './idempotency.js';
+export { asKeyedEffect, type EffectMark } from './effect.js';
 export * from './tags.js';
 export * from './mentions.js';
 export * from './push.js';

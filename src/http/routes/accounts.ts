@@ -30,7 +30,7 @@ import {
 } from '../../patterns/index.js';
 import { perMinute, PUBLIC, type RouteContext, type RouteOptions } from '../context.js';
 import { isDomainError } from '../../errors.js';
-import { keyedAttempt } from '../idempotency.js';
+import { keyedAttempt, keyedEffect } from '../idempotency.js';
 import { errorsFor, PrivateUser, RefreshBody, Tokens } from '../schemas.js';
 import { privateUserView } from '../views.js';
 
@@ -226,7 +226,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         },
       },
     },
-    async (request) => ({ username: await verifyEmail(db, request.body.token), emailVerified: true as const }),
+    async (request) => ({ username: await keyedEffect(request, () => verifyEmail(db, request.body.token)), emailVerified: true as const }),
   );
 
   app.post(
@@ -288,6 +288,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         },
       },
     },
+    // Two transactions (the password, then the address): a retry after the first runs both again, as the code is spent by the second.
     async (request) => ({ username: await undoEmailChange(db, request.body.token, request.body.newPassword) }),
   );
 
@@ -308,7 +309,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
       },
     },
     async (request, reply) => {
-      await resetPassword(db, request.body.token, request.body.password);
+      await keyedEffect(request, () => resetPassword(db, request.body.token, request.body.password));
       return reply.status(204).send(null);
     },
   );

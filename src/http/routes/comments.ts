@@ -23,6 +23,7 @@ import { parseCommentId, type CommentRefId } from '../../schema/ids.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { deleteOnce, putOnce } from '../idempotent.js';
+import { keyedEffect } from '../idempotency.js';
 import { CommentId, CommentParams, CommentView, errorsFor, Page, PageQuery, PhotoParams } from '../schemas.js';
 import { commentView, photoRef } from '../views.js';
 import { viewerBlocks } from '../visibility.js';
@@ -84,7 +85,9 @@ export const commentRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, {
         if (parent.parentTimestamp !== undefined) throw errors.replyToReply();
         replyTo = { timestamp: parent.timestamp, author: parent.author };
       }
-      const comment = await postComment(db, { author: request.username, photoOwner, photoTimestamp, text: request.body.text, replyTo, perHour: config.accounts.commentsPerHour });
+      const comment = await keyedEffect(request, () =>
+        postComment(db, { author: request.username, photoOwner, photoTimestamp, text: request.body.text, replyTo, perHour: config.accounts.commentsPerHour }),
+      );
       return reply.status(201).send(commentView(comment, false));
     },
   );

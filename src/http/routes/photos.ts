@@ -18,7 +18,7 @@ import { ensureActingLive } from '../../patterns/session-check.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError, httpErrors } from '../errors.js';
-import { claimAfterBody, fileDigest } from '../idempotency.js';
+import { claimAfterBody, fileDigest, keyedEffect } from '../idempotency.js';
 import { ingestPhoto } from '../ingest.js';
 import { minimumRate, receiveToFile, uploadErrors, type MinimumRate, type ReceivedFile } from '../uploads.js';
 import { errorsFor, Page, PageQuery, PhotoDetail, PhotoForViewer, PhotoParams, PhotoQuery, PhotoView, ReactionWithProfile, UploadForm, UserParams } from '../schemas.js';
@@ -119,7 +119,8 @@ export const photoRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
         if (keyed) await allowed();
         // Refused before any image work, as the direct upload's body schema refuses it.
         assertCaption(form.caption);
-        const photo = await ingestPhoto(ctx, { username, path: file.path, caption: form.caption });
+        const path = file.path;
+        const photo = await keyedEffect(request, () => ingestPhoto(ctx, { username, path, caption: form.caption }));
         return await reply.status(201).header('location', photoPath(photo)).send(photoView(photo, media.urlsFor(request), 0));
       } finally {
         release();

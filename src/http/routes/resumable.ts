@@ -14,11 +14,12 @@ import { TypeBoxValidatorCompiler, type FastifyPluginCallbackTypebox } from '@fa
 import { Type } from 'typebox';
 import { discardUpload, uploadKey, type BlobStore, type PartInfo } from '../../blobs/index.js';
 import type { Config } from '../../config.js';
-import { abandonUploadSlot, assertUploadAllowed, createUploadSlot, getUploadSlot, isResumable, quotaErrors, reservationGraceSeconds, type ResumableSlot } from '../../patterns/index.js';
+import { abandonUploadSlot, assertUploadAllowed, createUploadSlot, getUploadSlot, isResumable, quotaErrors, reservationGraceSeconds, type ResumableSlot, writeOutcomeUnknown } from '../../patterns/index.js';
 import { ensureActingLive } from '../../patterns/session-check.js';
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError } from '../errors.js';
+import { keyedEffect } from '../idempotency.js';
 import type { MediaContext } from '../media.js';
 import { errorsFor, UserParams } from '../schemas.js';
 import { minimumRate, receiveToFile, type ReceivedFile } from '../uploads.js';
@@ -178,9 +179,10 @@ export const resumableRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app,
       const partsId = await blobs.startParts(key, contentType);
       const slot: ResumableSlot = { uploadId, username, key, contentLength, contentType, expiresAt, partsId, partSize: config.media.partBytes };
       try {
-        await createUploadSlot(db, slot, media.quota);
+        await keyedEffect(request, () => createUploadSlot(db, slot, media.quota));
       } catch (error) {
-        await blobs.abortParts(key, partsId).catch(() => undefined);
+        // A slot that may exist all the same keeps its parts (an expired slot's sweep aborts them).
+        if (!writeOutcomeUnknown(error)) await blobs.abortParts(key, partsId).catch(() => undefined);
         throw error;
       }
       return reply.status(201).send(await describe(blobs, media, config, slot, []));

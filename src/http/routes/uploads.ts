@@ -14,6 +14,7 @@ import { abandonUploadSlot, assertUploadAllowed, completedUpload, createUploadSl
 import { assertSelf } from '../auth.js';
 import { BEARER, perMinute, type RouteOptions } from '../context.js';
 import { HttpError } from '../errors.js';
+import { keyedEffect } from '../idempotency.js';
 import { ingestPhoto } from '../ingest.js';
 import { errorsFor, PhotoView, UserParams } from '../schemas.js';
 import { minimumRate, receiveToFile, type ReceivedFile } from '../uploads.js';
@@ -91,7 +92,7 @@ export const uploadRoutes: FastifyPluginCallbackTypebox<RouteOptions> = (app, { 
       const expiresAt = Math.ceil(Date.now() / 1000) + config.media.uploadSlotTtlSeconds;
       const key = uploadKey(uploadId);
       // The declared size is reserved against the quota now, before any byte is sent.
-      await createUploadSlot(db, { uploadId, username, key, contentLength, contentType, expiresAt }, media.quota);
+      await keyedEffect(request, () => createUploadSlot(db, { uploadId, username, key, contentLength, contentType, expiresAt }, media.quota));
       const url =
         blobs.kind === 's3'
           ? await blobs.presignPut(key, { contentLength, contentType, expiresIn: config.media.uploadSlotTtlSeconds })
