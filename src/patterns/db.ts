@@ -158,6 +158,8 @@ export async function conditional(db: Db, name: string, request: () => Promise<u
 export { backoff } from '../backoff.js';
 
 export const TRANSACTION_ATTEMPTS = 10;
+/** DynamoDB's bound on the items of one TransactWriteItems. */
+const TRANSACTION_ITEM_LIMIT = 100;
 
 /** One consistent GetItem of a keyed effect's key: did this attempt's transaction apply? False when that read fails too. */
 async function markSays(db: Db, mark: EffectMark): Promise<boolean> {
@@ -190,8 +192,9 @@ export async function transact(
 ): Promise<boolean> {
   // The items whose condition names the acting session: once one holds, the request's session is checked.
   const acting = items.flatMap((item, index) => (carriesActingCondition(item.Update ?? item.ConditionCheck ?? item.Put ?? item.Delete) ? [index] : []));
-  // A keyed request's effect also marks its key applied, as the last item (effect.ts).
-  const mark = pendingEffectMark();
+  // A keyed request's effect also marks its key applied, as the last item (effect.ts), when
+  // there is room for one item more; without the mark the key works as it did before marks.
+  const mark = items.length < TRANSACTION_ITEM_LIMIT ? pendingEffectMark() : undefined;
   const sent = mark ? [...items, effectMarkItem(db.table, mark)] : items;
   const applied = (): true => {
     if (mark) mark.applied = true;
