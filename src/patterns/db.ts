@@ -159,7 +159,7 @@ export { backoff } from '../backoff.js';
 
 export const TRANSACTION_ATTEMPTS = 10;
 /** DynamoDB's bound on the items of one TransactWriteItems. */
-const TRANSACTION_ITEM_LIMIT = 100;
+export const TRANSACTION_ITEM_LIMIT = 100;
 
 /** One consistent GetItem of a keyed effect's key: did this attempt's transaction apply? False when that read fails too. */
 async function markSays(db: Db, mark: EffectMark): Promise<boolean> {

@@ -19,7 +19,7 @@ import { assertUsername, Username, validator } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX, type ItemKey } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
 import { accountCheck, accountIdOf, inactiveUser } from '../guards.js';
-import { batchGet, call, conditional, inPrefix, isConditionFailure, paginate, RETRY, transact, type Db } from '../db.js';
+import { batchGet, call, conditional, inPrefix, isConditionFailure, paginate, RETRY, transact, TRANSACTION_ITEM_LIMIT, type Db } from '../db.js';
 import { actingCondition, markSessionChecked, MAX_REVOKED_SESSIONS, plainItem } from '../acting.js';
 import { safetyErrors } from '../safety/errors.js';
 import { deviceSummary } from './devices.js';
@@ -147,8 +147,6 @@ export function newSession(username: string, ttlSeconds: number, accountId?: str
 const SESSION_BOUND_ATTEMPTS = 4;
 /** A trim leaves this much room: log-ins racing at the bound all get in, and the next trim is that many log-ins away. */
 const SESSIONS_TRIMMED = 10;
-/** How many session items one trimming transaction deletes (the limit is 100). */
-const PRUNE_CHUNK = 100;
 
 /**
  * At the bound: Query `PK = ACCOUNT#u AND begins_with(SK, SESSION#)` (consistent, paged), then
@@ -183,8 +181,8 @@ async function pruneSessions(db: Db, username: string, accountId: string | undef
   const keep = SESSIONS_PER_ACCOUNT - SESSIONS_TRIMMED;
   const trimmed = live.slice(keep);
   gone.push(...trimmed.map((s) => s.key));
-  for (let i = 0; i < gone.length; i += PRUNE_CHUNK) {
-    await transact(db, 'pruneSessions', gone.slice(i, i + PRUNE_CHUNK).map((Key) => ({ Delete: { TableName: db.table, Key } })), () => errors.transactionConflict());
+  for (let i = 0; i < gone.length; i += TRANSACTION_ITEM_LIMIT) {
+    await transact(db, 'pruneSessions', gone.slice(i, i + TRANSACTION_ITEM_LIMIT).map((Key) => ({ Delete: { TableName: db.table, Key } })), () => errors.transactionConflict());
   }
   // A trim ends a session as a log-out does: the access tokens it issued lately are refused at
   // once. Only a session used within the longest access-token lifetime can have one left.
@@ -400,8 +398,6 @@ export async function markAllSessionsEnded(db: Db, username: string): Promise<vo
   else if (acting.expression) throw errors.sessionEnded();
 }
 
-/** How many items one revoke-all transaction deletes (the limit is 100). */
-const REVOKE_CHUNK = 100;
 
 /**
  * Log out everywhere: Query `PK = ACCOUNT#u AND begins_with(SK, SESSION#)` (keys only, paged),
@@ -415,7 +411,7 @@ export async function revokeAllSessions(db: Db, username: string): Promise<numbe
     ExpressionAttributeValues: { ':pk': accountPartition(username), ':prefix': SESSION_PREFIX },
     ProjectionExpression: 'PK, SK',
     ConsistentRead: true,
-    Limit: REVOKE_CHUNK,
+    Limit: TRANSACTION_ITEM_LIMIT,
   };
   for await (const { Items: items } of paginate(db, 'revokeAllSessions', QueryCommand, input)) {
     if (items.length === 0) continue;
