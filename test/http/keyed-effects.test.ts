@@ -4,7 +4,7 @@
  * commit (injected on the real engine through the API's `wrapDoc` hook):
  *  - with an Idempotency-Key the request itself finds out that its effect applied and answers
  *    201, and a retry replays that answer: one comment, one photo (its files intact), one slot;
- *  - without one, a photo that may exist keeps its files (they used to be deleted under it);
+ *  - without one, a photo or avatar that may exist keeps its files (they used to be deleted under it);
  *  - a request that dies after its commit is never run a second time by a retry (409 while its
  *    lease runs, then "succeeded, answer not kept"), and a request that ran past its lease can no
  *    longer apply once a retry took its key over.
@@ -23,14 +23,19 @@ import { imageForm, PNG_1x1, signUp, startApi, type Api, type Session } from './
  * before it is sent at all.
  */
 let fault: 'lose' | 'hold' | 'stall' | undefined;
+/** The command the fault waits for. */
+let faultOn = 'TransactWriteCommand';
 let release: () => void = () => undefined;
 let waiting = false;
 
 function faulty(doc: DocClient): DocClient {
   return {
     send: (async (command: { constructor: { name: string } }, ...rest: unknown[]) => {
-      const injected = command.constructor.name === 'TransactWriteCommand' ? fault : undefined;
-      if (injected) fault = undefined;
+      const injected = command.constructor.name === faultOn ? fault : undefined;
+      if (injected) {
+        fault = undefined;
+        faultOn = 'TransactWriteCommand';
+      }
       const wait = () =>
         new Promise<void>((resume) => {
           waiting = true;
@@ -120,7 +125,7 @@ describe('a keyed POST whose effect applied and whose answer was lost', () => {
   });
 });
 
-describe('an unkeyed upload whose answer was lost', () => {
+describe('an unkeyed image write whose answer was lost', () => {
   it('fails, and the photo that exists all the same keeps its files', async () => {
     const before = await photoIds(owner);
     fault = 'lose';
@@ -131,6 +136,16 @@ describe('an unkeyed upload whose answer was lost', () => {
     expect(rest).toEqual(before);
     const photo = await api.call('GET', `/v1/photos/${made}`, as(owner));
     expect(await served(photo.body)).toEqual((photo.body.variants as unknown[]).map(() => 200));
+  });
+
+  it('an avatar that was set all the same keeps its files', async () => {
+    [fault, faultOn] = ['lose', 'UpdateCommand'];
+    const lost = await api.call('PUT', '/v1/users/owner/avatar', { ...as(owner), body: imageForm(PNG_1x1) });
+    expect(fault).toBeUndefined();
+    expect(lost.status).toBe(503);
+    const profile = await api.call('GET', '/v1/users/owner', as(owner));
+    expect(profile.body.avatar.variants.length).toBeGreaterThan(0);
+    expect(await served(profile.body.avatar)).toEqual((profile.body.avatar.variants as unknown[]).map(() => 200));
   });
 });
 
