@@ -60,7 +60,7 @@ describe('first run', () => {
       await row.waitFor();
       expect(await list.getByRole('listitem').first().textContent()).toContain('@star');
       expect(await row.textContent()).toContain('Popular');
-      await row.getByRole('button', { name: 'Follow' }).click();
+      await row.getByRole('button', { name: 'Follow', exact: true }).click();
       await row.getByRole('button', { name: 'Unfollow' }).waitFor();
       // The same suggestions on the search screen while its query is empty.
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Search', exact: true }).click();

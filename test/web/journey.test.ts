@@ -165,7 +165,7 @@ describe('the web app', () => {
       await ann.page.getByLabel('Profile picture').setInputFiles({ name: 'me.jpg', mimeType: 'image/jpeg', buffer: await samplePhoto(11, 256, 256) });
       await ann.page.getByText('Picture updated.').waitFor();
       await ann.page.goto('/u/cleo');
-      await ann.page.getByRole('button', { name: 'Follow' }).click();
+      await ann.page.getByRole('button', { name: 'Follow', exact: true }).click();
       await ann.page.getByRole('button', { name: 'Unfollow' }).waitFor();
 
       const uploadRequests: string[] = [];
@@ -201,14 +201,14 @@ describe('the web app', () => {
       await ben.page.getByRole('link', { name: 'Search' }).click();
       await ben.page.getByLabel('Search people').fill('ann');
       const annRow = ben.page.getByRole('list', { name: 'Search results' }).getByRole('listitem').filter({ hasText: '@ann' });
-      await annRow.getByRole('button', { name: 'Follow' }).click();
+      await annRow.getByRole('button', { name: 'Follow', exact: true }).click();
       await annRow.getByRole('button', { name: 'Unfollow' }).waitFor();
       await ben.page.getByLabel('Search people').fill('');
       const cleoRow = ben.page.getByRole('list', { name: 'Suggestions' }).getByRole('listitem').filter({ hasText: '@cleo' });
       await cleoRow.waitFor();
       await assertUsableOnAPhone(ben.page);
       await shot(ben.page, 'search');
-      await cleoRow.getByRole('button', { name: 'Follow' }).click();
+      await cleoRow.getByRole('button', { name: 'Follow', exact: true }).click();
       await cleoRow.getByRole('button', { name: 'Unfollow' }).waitFor();
 
       // His home feed: Ann's photo and Cleo's, painted at their size before the images arrive.
@@ -304,9 +304,9 @@ describe('the web app', () => {
       await shot(ben.page, 'settings');
       await ann.page.goto('/u/ben');
       await ann.page.getByText('This account is private').waitFor();
-      await ann.page.getByRole('button', { name: 'Follow' }).click();
+      await ann.page.getByRole('button', { name: 'Follow', exact: true }).click();
       await ann.page.getByRole('button', { name: 'Requested' }).click();
-      await ann.page.getByRole('button', { name: 'Follow' }).click();
+      await ann.page.getByRole('button', { name: 'Follow', exact: true }).click();
       await ann.page.getByRole('button', { name: 'Requested' }).waitFor();
       await ann.page.reload();
       await ann.page.getByRole('button', { name: 'Requested' }).waitFor();

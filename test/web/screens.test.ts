@@ -152,7 +152,7 @@ describe('the web app, screen by screen', () => {
       // No follow button for oneself.
       await followers.filter({ hasText: '@noel' }).getByText('Name of noel').waitFor();
       expect(await followers.filter({ hasText: '@noel' }).getByRole('button').count()).toBe(0);
-      await olgaRow.getByRole('button', { name: 'Follow' }).click();
+      await olgaRow.getByRole('button', { name: 'Follow', exact: true }).click();
       await olgaRow.getByRole('button', { name: 'Unfollow' }).waitFor();
       await page.getByRole('link', { name: 'Home' }).click();
       await page.getByRole('article').first().waitFor();
@@ -167,7 +167,9 @@ describe('the web app, screen by screen', () => {
       await expect.poll(() => following.count()).toBe(1);
       await following.getByText('Name of olga').waitFor();
       await following.getByRole('button', { name: 'Unfollow' }).click();
-      await following.getByRole('button', { name: 'Follow' }).waitFor();
+      // Exact: a role name matches as a substring, so 'Follow' alone also found 'Unfollow', still
+      // shown while the unfollow was on its way, and the read below once ran ahead of it.
+      await following.getByRole('button', { name: 'Follow', exact: true }).waitFor();
       expect((await api.call('GET', '/v1/users/olga', { token: noel.accessToken })).body).toMatchObject({ viewer: { following: false } });
     } finally {
       await context.close();
@@ -219,7 +221,7 @@ describe('the web app, screen by screen', () => {
       reads.length = 0;
       await page.getByRole('button', { name: 'Unfollow' }).click();
       await page.getByRole('link', { name: '1 follower', exact: true }).waitFor();
-      await page.getByRole('button', { name: 'Follow' }).click();
+      await page.getByRole('button', { name: 'Follow', exact: true }).click();
       await page.getByRole('link', { name: '2 followers' }).waitFor();
       await page.getByRole('button', { name: 'Unfollow' }).waitFor();
       expect(await grid.locator('img').count()).toBe(AUTHOR_PHOTOS);
@@ -242,7 +244,7 @@ describe('the web app, screen by screen', () => {
       // A private account: no request for photos the viewer may not see; a follow request changes no count.
       await page.goto('/u/quinn');
       await page.getByText('This account is private').waitFor();
-      await page.getByRole('button', { name: 'Follow' }).click();
+      await page.getByRole('button', { name: 'Follow', exact: true }).click();
       await page.getByRole('button', { name: 'Requested' }).waitFor();
       await page.getByRole('link', { name: '0 followers' }).waitFor();
       expect(reads.filter((r) => r.startsWith('GET /v1/users/quinn'))).toEqual(['GET /v1/users/quinn?expand=photos&photosLimit=18']);
