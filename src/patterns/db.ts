@@ -160,11 +160,13 @@ export { backoff } from '../backoff.js';
 export const TRANSACTION_ATTEMPTS = 10;
 /** DynamoDB's bound on the items of one TransactWriteItems. */
 export const TRANSACTION_ITEM_LIMIT = 100;
+/** One item of a TransactWriteItems. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** One consistent GetItem of a keyed effect's key: did this attempt's transaction apply? False when that read fails too. */
 async function markSays(db: Db, mark: EffectMark): Promise<boolean> {
   try {
-    const read = await asPattern('effectApplied', () => db.doc.send(new GetCommand({ TableName: db.table, Key: mark.key, ConsistentRead: true })));
+    const read = await call(db, 'effectApplied', () => db.doc.send(new GetCommand({ TableName: db.table, Key: mark.key, ConsistentRead: true })));
     return effectApplied(read.Item, mark);
   } catch {
     return false;
@@ -187,7 +189,7 @@ export type Explain = (failed: (index: number) => boolean, reasons: Cancellation
 export async function transact(
   db: Db,
   name: string,
-  items: NonNullable<TransactWriteCommandInput['TransactItems']>,
+  items: TransactItem[],
   explain: Explain,
 ): Promise<boolean> {
   // The items whose condition names the acting session: once one holds, the request's session is checked.

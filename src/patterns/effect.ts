@@ -13,8 +13,8 @@
  * the mark to the first transaction inside it, once.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from '../schema/keys.js';
+import type { TransactItem } from './db.js';
 
 export interface EffectMark {
   /** The key's item (src/patterns/idempotency.ts). */
@@ -37,8 +37,6 @@ export function pendingEffectMark(): EffectMark | undefined {
   const mark = store.getStore();
   return mark !== undefined && !mark.applied ? mark : undefined;
 }
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** The transaction item that marks the key applied, if the claim is still this attempt's and pending. */
 export function effectMarkItem(table: string, mark: EffectMark): TransactItem {

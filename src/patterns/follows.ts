@@ -5,12 +5,12 @@ import { assertUsername } from '../schema/entities.js';
 import { Friendship, User } from '../schema/entities/index.js';
 import { classifyKey, INVERTED_INDEX, keys, ranges } from '../schema/keys.js';
 import { uniqueTimestamp } from '../schema/timestamps.js';
-import { batchGet, call, inPrefix, mapPage, queryPage, transact, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, call, inPrefix, mapPage, queryPage, transact, type Db, type Page, type PageRequest, type TransactItem } from './db.js';
 import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
 import { assertUserExists } from './users.js';
 import { ACTIVE_USER, activeFor, inactiveUser } from './guards.js';
-import { repairIf, setCounterIf, type Precondition, type TransactItem } from './repair.js';
+import { repairIf, setCounterIf, type Precondition } from './repair.js';
 import { checkedAs } from './acting.js';
 
 /** A profile that failed the follow's condition only because it is private (not gone, not suspended). */

@@ -46,6 +46,8 @@ export interface Claim {
   leaseUntil: number;
 }
 
+const keyOf = (ref: IdempotencyKeyRef) => keys.idempotency(ref.username, ref.scope, ref.digest);
+
 function decode(item: RawItem | undefined, nowMs: number): IdempotencyRecord | undefined {
   if (!item || typeof item.fingerprint !== 'string') return undefined;
   if (typeof item.expiresAt === 'number' && item.expiresAt * 1000 <= nowMs) return undefined;
@@ -62,7 +64,7 @@ function decode(item: RawItem | undefined, nowMs: number): IdempotencyRecord | u
  * claimed, else what holds the key.
  */
 export async function claimIdempotencyKey(db: Db, claim: Claim, nowMs = Date.now()): Promise<IdempotencyRecord | undefined> {
-  const key = keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest);
+  const key = keyOf(claim.ref);
   try {
     await call(db, 'claimIdempotencyKey', () =>
       db.doc.send(
@@ -93,7 +95,7 @@ export async function settleIdempotencyKey(db: Db, claim: Claim, answer: { statu
     db.doc.send(
       new UpdateCommand({
         TableName: db.table,
-        Key: keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest),
+        Key: keyOf(claim.ref),
         UpdateExpression: `SET #state = :done, #status = :status${answer.answer === undefined ? '' : ', answer = :answer'} REMOVE leaseUntil`,
         ConditionExpression: 'claimId = :claim',
         ExpressionAttributeNames: { '#state': 'state', '#status': 'status' },
@@ -109,7 +111,7 @@ export async function settleIdempotencyKey(db: Db, claim: Claim, answer: { statu
  * is told the request succeeded instead of running it a second time (one UpdateItem more).
  */
 export async function releaseIdempotencyKey(db: Db, claim: Claim): Promise<void> {
-  const Key = keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest);
+  const Key = keyOf(claim.ref);
   const names = { '#state': 'state' };
   // Another attempt's claim by now (ours expired): it is not ours to free.
   const released = await conditional(db, 'releaseIdempotencyKey', () =>
@@ -140,5 +142,5 @@ export async function releaseIdempotencyKey(db: Db, claim: Claim): Promise<void>
 
 /** The mark a keyed request's effect carries (effect.ts): this attempt's claim on its key. */
 export function effectMarkOf(claim: Claim): EffectMark {
-  return { key: keys.idempotency(claim.ref.username, claim.ref.scope, claim.ref.digest), claimId: claim.claimId, applied: false };
+  return { key: keyOf(claim.ref), claimId: claim.claimId, applied: false };
 }

@@ -5,13 +5,11 @@
  * repair makes the repair do nothing; the re-audit says what is left.
  */
 import { randomBytes } from 'node:crypto';
-import { UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocClient } from '../engine/doc-client.js';
 import { createCursorCodec } from './cursor.js';
-import { conditional, RETRY, transact, type Db } from './db.js';
+import { conditional, RETRY, transact, type Db, type TransactItem } from './db.js';
 import type { ItemKey } from '../schema/keys.js';
-
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** An operator's connection: repairs and audits only send, so their cursor codec is never used. */
 export function operatorDb(doc: DocClient, table: string): Db {

@@ -398,7 +398,6 @@ export async function markAllSessionsEnded(db: Db, username: string): Promise<vo
   else if (acting.expression) throw errors.sessionEnded();
 }
 
-
 /**
  * Log out everywhere: Query `PK = ACCOUNT#u AND begins_with(SK, SESSION#)` (keys only, paged),
  * then TransactWriteItems of up to 100 Deletes per page. Returns how many were revoked.
