@@ -11,44 +11,13 @@
  */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DocClient } from '../../src/engine/doc-client.js';
 import { openUploads } from '../../src/patterns/index.js';
 import { ranges } from '../../src/schema/keys.js';
 import { waitFor } from '../support/wait.js';
+import { answerFaults } from './answer-faults.js';
 import { imageForm, PNG_1x1, signUp, startApi, type Api, type Session } from './support.js';
 
-/**
- * What happens to the next TransactWriteItems: `lose`, applied and its answer lost; `hold`,
- * applied, then its answer waits for `release` and is lost; `stall`, it waits for `release`
- * before it is sent at all.
- */
-let fault: 'lose' | 'hold' | 'stall' | undefined;
-/** The command the fault waits for. */
-let faultOn = 'TransactWriteCommand';
-let release: () => void = () => undefined;
-let waiting = false;
-
-function faulty(doc: DocClient): DocClient {
-  return {
-    send: (async (command: { constructor: { name: string } }, ...rest: unknown[]) => {
-      const injected = command.constructor.name === faultOn ? fault : undefined;
-      if (injected) {
-        fault = undefined;
-        faultOn = 'TransactWriteCommand';
-      }
-      const wait = () =>
-        new Promise<void>((resume) => {
-          waiting = true;
-          release = () => ((waiting = false), resume());
-        });
-      if (injected === 'stall') await wait();
-      const answer: unknown = await (doc.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
-      if (injected === 'hold') await wait();
-      if (injected === 'lose' || injected === 'hold') throw Object.assign(new Error('socket hang up after the write'), { name: 'TimeoutError', $metadata: {} });
-      return answer;
-    }) as DocClient['send'],
-  };
-}
+const faults = answerFaults();
 
 let api: Api;
 let owner: Session;
@@ -80,21 +49,21 @@ async function endLease(state: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  api = await startApi({}, { wrapDoc: faulty });
+  api = await startApi({}, { wrapDoc: faults.wrap });
   [owner, ann] = [await signUp(api, 'owner'), await signUp(api, 'ann')];
 });
 
 afterAll(async () => {
-  release();
+  faults.release();
   await api?.close();
 });
 
 describe('a keyed POST whose effect applied and whose answer was lost', () => {
   it('a comment is posted once, answered 201, and a retry replays that answer', async () => {
     const photo = (await upload(owner)).body.id as string;
-    fault = 'lose';
+    faults.inject('lose');
     const first = await comment(photo, 'once', 'comment-lost-0001');
-    expect(fault).toBeUndefined();
+    expect(faults.pending).toBe(false);
     expect([first.status, first.body.text]).toEqual([201, 'once']);
     const retry = await comment(photo, 'once', 'comment-lost-0001');
     expect([retry.status, retry.headers.get('idempotent-replayed'), retry.body]).toEqual([201, 'true', first.body]);
@@ -103,9 +72,9 @@ describe('a keyed POST whose effect applied and whose answer was lost', () => {
 
   it('a multipart photo is stored once, with its files, and a retry replays its answer', async () => {
     const before = await photoIds(ann);
-    fault = 'lose';
+    faults.inject('lose');
     const first = await upload(ann, 'photo-lost-0001');
-    expect(fault).toBeUndefined();
+    expect(faults.pending).toBe(false);
     expect(first.status).toBe(201);
     expect(await served(first.body)).toEqual((first.body.variants as unknown[]).map(() => 200));
     const retry = await upload(ann, 'photo-lost-0001');
@@ -116,9 +85,9 @@ describe('a keyed POST whose effect applied and whose answer was lost', () => {
   it('a direct-upload slot is issued once', async () => {
     const slot = () =>
       api.call('POST', '/v1/users/ann/uploads', { ...as(ann), json: { contentLength: PNG_1x1.length, contentType: 'image/png' }, headers: { 'idempotency-key': 'slot-lost-0001' } });
-    fault = 'lose';
+    faults.inject('lose');
     const first = await slot();
-    expect(fault).toBeUndefined();
+    expect(faults.pending).toBe(false);
     expect(first.status).toBe(201);
     expect((await slot()).body.uploadId).toBe(first.body.uploadId);
     expect((await openUploads(api.db, 'ann')).map((s) => s.uploadId)).toEqual([first.body.uploadId]);
@@ -128,9 +97,9 @@ describe('a keyed POST whose effect applied and whose answer was lost', () => {
 describe('an unkeyed image write whose answer was lost', () => {
   it('fails, and the photo that exists all the same keeps its files', async () => {
     const before = await photoIds(owner);
-    fault = 'lose';
+    faults.inject('lose');
     const lost = await upload(owner);
-    expect(fault).toBeUndefined();
+    expect(faults.pending).toBe(false);
     expect(lost.status).toBe(503);
     const [made, ...rest] = await photoIds(owner);
     expect(rest).toEqual(before);
@@ -139,9 +108,9 @@ describe('an unkeyed image write whose answer was lost', () => {
   });
 
   it('an avatar that was set all the same keeps its files', async () => {
-    [fault, faultOn] = ['lose', 'UpdateCommand'];
+    faults.inject('lose', 'UpdateCommand');
     const lost = await api.call('PUT', '/v1/users/owner/avatar', { ...as(owner), body: imageForm(PNG_1x1) });
-    expect(fault).toBeUndefined();
+    expect(faults.pending).toBe(false);
     expect(lost.status).toBe(503);
     const profile = await api.call('GET', '/v1/users/owner', as(owner));
     expect(profile.body.avatar.variants.length).toBeGreaterThan(0);
@@ -152,9 +121,9 @@ describe('an unkeyed image write whose answer was lost', () => {
 describe('a keyed request whose process stopped around its commit', () => {
   it('after the commit: a retry is told it is in flight, then that it succeeded, and never posts again', async () => {
     const photo = (await upload(owner)).body.id as string;
-    fault = 'hold';
+    faults.inject('hold');
     const first = comment(photo, 'held', 'comment-held-0001');
-    await waitFor(() => waiting, { what: 'the comment transaction to apply and hold its answer' });
+    await waitFor(() => faults.waiting, { what: 'the comment transaction to apply and hold its answer' });
     const during = await comment(photo, 'held', 'comment-held-0001');
     expect([during.status, during.body.error?.code]).toEqual([409, 'IDEMPOTENCY_KEY_IN_FLIGHT']);
     // Its process gone past the lease: the key stays applied; the retry is not run.
@@ -163,7 +132,7 @@ describe('a keyed request whose process stopped around its commit', () => {
     expect([after.status, after.body.error?.code]).toEqual([409, 'IDEMPOTENCY_ANSWER_NOT_KEPT']);
     expect(await comments(photo)).toEqual(['held']);
     // The first request, answered at last, still finds its effect and answers it; that answer is kept.
-    release();
+    faults.release();
     const answered = await first;
     expect([answered.status, answered.body.text]).toEqual([201, 'held']);
     const replay = await comment(photo, 'held', 'comment-held-0001');
@@ -172,13 +141,13 @@ describe('a keyed request whose process stopped around its commit', () => {
 
   it('before the commit: once a retry took the key over, the late first attempt cannot post too', async () => {
     const photo = (await upload(owner)).body.id as string;
-    fault = 'stall';
+    faults.inject('stall');
     const first = comment(photo, 'late', 'comment-late-0001');
-    await waitFor(() => waiting, { what: 'the comment transaction to stall before it is sent' });
+    await waitFor(() => faults.waiting, { what: 'the comment transaction to stall before it is sent' });
     await endLease('pending');
     const retry = await comment(photo, 'late', 'comment-late-0001');
     expect(retry.status).toBe(201);
-    release();
+    faults.release();
     const late = await first;
     expect([late.status, late.body.error?.code]).toEqual([409, 'IDEMPOTENCY_KEY_IN_FLIGHT']);
     expect(await comments(photo)).toEqual(['late']);

@@ -8,29 +8,15 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DocClient } from '../../src/engine/doc-client.js';
 import { keys } from '../../src/schema/keys.js';
+import { answerFaults } from './answer-faults.js';
 import { profile, startApi, type Api } from './support.js';
 
 let api: Api;
-/** Set: the next sign-up transaction is applied by the engine, then its answer fails. */
-let loseNextAnswer = false;
-
-function losingAnswers(doc: DocClient): DocClient {
-  return {
-    send: (async (command: { constructor: { name: string } }, ...rest: unknown[]) => {
-      const answer: unknown = await (doc.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
-      if (loseNextAnswer && command.constructor.name === 'TransactWriteCommand') {
-        loseNextAnswer = false;
-        throw Object.assign(new Error('socket hang up after the write'), { name: 'TimeoutError', $metadata: {} });
-      }
-      return answer;
-    }) as DocClient['send'],
-  };
-}
+const faults = answerFaults();
 
 beforeAll(async () => {
-  api = await startApi({}, { wrapDoc: losingAnswers });
+  api = await startApi({}, { wrapDoc: faults.wrap });
 });
 
 afterAll(async () => {
@@ -39,9 +25,9 @@ afterAll(async () => {
 
 /** Signs `username` up with `key`, its answer lost after the write: the account exists, the caller got an error. */
 async function lostSignUp(username: string, key: string): Promise<void> {
-  loseNextAnswer = true;
+  faults.inject('lose');
   const first = await api.call('POST', '/v1/accounts', { json: profile(username), headers: { 'idempotency-key': key } });
-  expect(loseNextAnswer).toBe(false);
+  expect(faults.pending).toBe(false);
   expect(first.status).toBeGreaterThanOrEqual(500);
 }
 
