@@ -28,6 +28,9 @@ beforeAll(() => {
   const table = uniqueTableName('lab');
   db = {
     ...clients,
+    // The lab's own outputs, through the SDK's DocumentClient (the reference).
+    doc: clients.doc,
+    sdk: clients.doc,
     table,
     cursors: createCursorCodec('lab-test-cursor-secret-0123'),
     drop: async () => {

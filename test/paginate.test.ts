@@ -25,7 +25,7 @@ beforeAll(async () => {
   for (let i = 0; i < items.length; i += 25) {
     await db.doc.send(new BatchWriteCommand({ RequestItems: { [db.table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
   }
-  on.sdk = { db: { ...db, doc: db.doc }, metrics: attachMetrics(db.client) };
+  on.sdk = { db: { ...db, doc: db.sdk }, metrics: attachMetrics(db.client) };
   on.lean = { db: { ...db, doc: db.patterns }, metrics: attachMetrics(db.lean!) };
 });
 

@@ -53,7 +53,7 @@ import {
 import { photoId } from '../src/schema/ids.js';
 import { keys } from '../src/schema/keys.js';
 import { caller, JWT_SECRET, listen, profile, testConfig } from './http/support.js';
-import { createTestDb, REFERENCE_ITEMS, type TestDb } from './support/db.js';
+import { createTestDb, onSdk, REFERENCE_ITEMS, type TestDb } from './support/db.js';
 import { deriveLoaded } from '../src/admin/derive-initial.js';
 import { buildViews } from '../src/derived/worker.js';
 import { derivedDb } from '../src/derived/store/index.js';
@@ -89,7 +89,8 @@ async function requestsOf(action: () => Promise<unknown>, meter: Metrics = metri
 }
 
 beforeAll(async () => {
-  db = await createTestDb();
+  // Patterns called directly here count through the SDK's middleware (attachMetrics(db.client)).
+  db = onSdk(await createTestDb());
   const loaded = await loadItems(db.doc, db.table, fileLines(REFERENCE_ITEMS));
   expect(loaded.written).toBe(967);
   on.sdk = { db: { ...db, doc: db.doc }, metrics: attachMetrics(db.client) };
@@ -204,11 +205,11 @@ describe('every write carries the acting user check, in the same request', () =>
       if (context.commandName === 'TransactWriteItemsCommand' || context.commandName === 'UpdateItemCommand') sent.push(args.input as Record<string, unknown>);
       return next(args);
     };
-    db.doc.middlewareStack.add(capture as never, { step: 'initialize', name: 'captureWrites' });
+    db.sdk.middlewareStack.add(capture as never, { step: 'initialize', name: 'captureWrites' });
     try {
       await action();
     } finally {
-      db.doc.middlewareStack.remove('captureWrites');
+      db.sdk.middlewareStack.remove('captureWrites');
     }
     return sent;
   }
@@ -624,7 +625,7 @@ describe('feed page cost with 0, 1 and 25 big accounts followed', () => {
   let meter: Metrics;
 
   beforeAll(async () => {
-    fdb = await createTestDb();
+    fdb = onSdk(await createTestDb());
     const { batchWrite } = await import('../src/derived/store/index.js');
     const { Friendship, Photo, User } = await import('../src/schema/entities/index.js');
     const user = (username: string, followers: number, following: number) =>

@@ -28,7 +28,7 @@ const put = (pk: string, sk: string, value = 0) => ({ PutRequest: { Item: { PK: 
 describe('coalesced derived writes', () => {
   it('writes 100 one-item batches in 4 requests, once flushed', async () => {
     const coalesced = coalesceDerivedWrites(db);
-    const metrics = attachMetrics(db.doc);
+    const metrics = attachMetrics(db.lean!);
     try {
       for (let i = 0; i < 100; i++) await coalesced.db.doc.send(new BatchWriteCommand({ RequestItems: { [derived]: [put('T#a', `S#${i}`)] } }));
       expect(requestCounts(metrics.snapshot())).toEqual({});

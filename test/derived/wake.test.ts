@@ -51,7 +51,7 @@ describe('a worker woken by writes', () => {
 
   for (const kind of ['sdk', 'lean'] as const) {
     it(`reads a write made through the ${kind} client it was given without waiting out its idle poll`, async () => {
-      const api: Db = { ...db, doc: kind === 'sdk' ? db.doc : db.patterns };
+      const api: Db = { ...db, doc: kind === 'sdk' ? db.sdk : db.patterns };
       const worker = await idleWorker([api.doc]);
       try {
         const { author, reader } = await pair(kind, api);

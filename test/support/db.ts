@@ -4,14 +4,21 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createClients, type Clients } from '../../src/engine/client.js';
 import { deleteTable, ensureTable } from '../../src/admin/table.js';
 import { createCursorCodec } from '../../src/patterns/cursor.js';
+import type { DocClient } from '../../src/engine/doc-client.js';
 import type { Db } from '../../src/patterns/db.js';
 import { engineEndpoint, engineSocket } from './engine.js';
 
 export const REFERENCE_DIR = new URL('../../../shared/reference/', import.meta.url).pathname;
 export const REFERENCE_ITEMS = `${REFERENCE_DIR}quick-photos-items.json`;
 
-/** `doc` is the SDK's DocumentClient (the reference); `patterns` the lean client. */
-export interface TestDb extends Omit<Db, 'doc'>, Clients {
+/**
+ * `doc` is the lean client, as the service, the stream handler and the CLI give the patterns
+ * (and as `patterns` is); `sdk` is the SDK's DocumentClient, the reference the lean client is
+ * tested against. The SDK's per-call middleware would otherwise be most of a test's own CPU.
+ */
+export interface TestDb extends Omit<Db, 'doc'>, Omit<Clients, 'doc'> {
+  doc: DocClient;
+  sdk: Clients['doc'];
   drop(): Promise<void>;
 }
 
@@ -35,6 +42,8 @@ export async function createTestDb(options: { index?: boolean } = {}): Promise<T
   }
   return {
     ...clients,
+    doc: clients.patterns,
+    sdk: clients.doc,
     table,
     cursors: createCursorCodec('test-cursor-secret-0123456789'),
     async drop() {
@@ -42,6 +51,11 @@ export async function createTestDb(options: { index?: boolean } = {}): Promise<T
       clients.destroy();
     },
   };
+}
+
+/** The same table through the SDK's DocumentClient: for tests that count or capture through the SDK's middleware. */
+export function onSdk(db: TestDb): TestDb {
+  return { ...db, doc: db.sdk };
 }
 
 /** Items in a table, by a counting Scan (tests only: no access pattern ever scans). */
