@@ -52,7 +52,7 @@ let leanDb: Db;
 beforeAll(async () => {
   [sdk, lean] = await Promise.all([createTestDb(), createTestDb()]);
   for (const t of [sdk, lean]) expect((await loadItems(t.doc, t.table, fileLines(REFERENCE_ITEMS))).written).toBe(967);
-  sdkDb = { ...sdk, doc: sdk.doc };
+  sdkDb = { ...sdk, doc: sdk.sdk };
   leanDb = { ...lean, doc: lean.patterns };
 });
 
@@ -124,7 +124,7 @@ async function sameRaw(make: (table: string) => object): Promise<void> {
       expect($metadata.httpStatusCode).toBe(200);
       return output;
     });
-  const reference = await run(sdk.doc, sdk.table);
+  const reference = await run(sdk.sdk, sdk.table);
   const candidate = await run(lean.patterns, lean.table);
   expect(normalize(candidate, lean.table)).toEqual(normalize(reference, sdk.table));
 }

@@ -13,7 +13,7 @@ const clients = {} as Record<'sdk' | 'lean', Db>;
 
 beforeAll(async () => {
   db = await createTestDb({ index: false });
-  clients.sdk = { ...db, doc: db.doc };
+  clients.sdk = { ...db, doc: db.sdk };
   clients.lean = { ...db, doc: db.patterns };
 });
 afterAll(async () => {

@@ -93,7 +93,7 @@ beforeAll(async () => {
   db = onSdk(await createTestDb());
   const loaded = await loadItems(db.doc, db.table, fileLines(REFERENCE_ITEMS));
   expect(loaded.written).toBe(967);
-  on.sdk = { db: { ...db, doc: db.doc }, metrics: attachMetrics(db.client) };
+  on.sdk = { db: { ...db, doc: db.sdk }, metrics: attachMetrics(db.client) };
   on.lean = { db: { ...db, doc: db.patterns }, metrics: attachMetrics(db.lean!) };
   metrics = on.lean.metrics;
 });

@@ -73,7 +73,7 @@ export async function startApi(
   const db = await createTestDb();
   const photosDir = await mkdtemp(join(tmpdir(), 'qp-photos-'));
   const config = testConfig({ PHOTOS_DIR: photosDir, TABLE_NAME: db.table, ...env });
-  // The API runs on the lean client, as in production; pattern tests use the SDK's.
+  // The API runs on the lean client, as in production (and as the tests' own `db.doc` is).
   const app = await buildApp({
     db: { ...db, doc: options.wrapDoc ? options.wrapDoc(db.patterns) : db.patterns },
     client: db.client,
