@@ -20,7 +20,22 @@ declare module 'vitest' {
 
 /** A JVM starting on a machine busy with other runs can take far longer than the service's 30 s. */
 const START_TIMEOUT_MS = 120_000;
-let engines: EmbeddedEngine[] = [];
+
+/**
+ * The run's engines, shared by the projects' set-ups (both run in this one process, each with a
+ * module of its own): the quiet files run after the suite's (`sequence.groupOrder`), so they use
+ * the first of its engines instead of two more JVMs that would start first and then idle.
+ */
+interface Shared {
+  engines: EmbeddedEngine[];
+  /** Set-ups not yet torn down: the last one stops the engines. */
+  users: number;
+  /** One start at a time, so that a second set-up counts what the first one started. */
+  starting: Promise<unknown>;
+}
+const SHARED = Symbol.for('quick-photos.test-engines');
+const registry = globalThis as { [SHARED]?: Shared };
+const shared = (registry[SHARED] ??= { engines: [], users: 0, starting: Promise.resolve() });
 
 export async function setup(project: TestProject): Promise<void> {
   const external = process.env.DYNAMODB_ENDPOINT;
@@ -30,8 +45,18 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('dynamodbSockets', []);
     return;
   }
-  const started = await Promise.allSettled(Array.from({ length: project.config.maxWorkers }, () => startEmbeddedEngine({ startTimeoutMs: START_TIMEOUT_MS })));
-  engines = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  shared.users += 1;
+  const wanted = project.config.maxWorkers;
+  // As many as the widest project wants, started side by side by the first set-up.
+  const widest = Math.max(wanted, ...project.vitest.projects.map((each) => each.config.maxWorkers));
+  const start = shared.starting.then(async () => {
+    const results = await Promise.allSettled(Array.from({ length: Math.max(0, widest - shared.engines.length) }, () => startEmbeddedEngine({ startTimeoutMs: START_TIMEOUT_MS })));
+    shared.engines.push(...results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
+    return results;
+  });
+  shared.starting = start;
+  const started = await start;
+  const engines = shared.engines.slice(0, wanted);
   const failed = started.find((result) => result.status === 'rejected');
   if (failed) {
     // Said here as well: with its module cache on (experimental.fsModuleCache), vitest's report
@@ -56,6 +81,9 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  shared.users -= 1;
+  if (shared.users > 0) return;
+  const engines = shared.engines;
+  shared.engines = [];
   await Promise.all(engines.map((engine) => engine.stop()));
-  engines = [];
 }
