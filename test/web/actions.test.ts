@@ -193,7 +193,7 @@ describe("someone else's photo and profile", () => {
       expect((await api.call('GET', '/v1/blocks', { token: viewer.accessToken })).body).toMatchObject({ items: [] });
 
       await menu.click();
-      await page.getByRole('menuitem', { name: 'Block' }).click();
+      await page.getByRole('menuitem', { name: 'Block', exact: true }).click();
       // The block makes the profile read itself again, and its answer replaces the menu (keyed by
       // the block): a menu opened before that would close under the click that follows.
       const blockedMenu = await menu.elementHandle();
@@ -304,7 +304,7 @@ describe.each(['light', 'dark'] as const)('the dialogs in the %s theme', (theme)
       // In the running app, as a tap on a link: one document (and one axe) for the three screens.
       await visit(page, '/u/poster');
       await page.getByRole('button', { name: 'Actions for @poster' }).click();
-      await page.getByRole('menuitem', { name: 'Block' }).click();
+      await page.getByRole('menuitem', { name: 'Block', exact: true }).click();
       await page.getByRole('dialog', { name: 'Block @poster?' }).waitFor();
       found.push(...(await violations(page)).map((v) => `block: ${v}`));
       await page.keyboard.press('Escape');

@@ -320,7 +320,7 @@ describe('the web app', () => {
 
       // Ann blocks Ben from his profile: he can no longer see her; she unblocks him in settings.
       await ann.page.getByRole('button', { name: 'Actions for @ben' }).click();
-      await ann.page.getByRole('menuitem', { name: 'Block' }).click();
+      await ann.page.getByRole('menuitem', { name: 'Block', exact: true }).click();
       await ann.page.getByRole('dialog').getByRole('button', { name: 'Block @ben' }).click();
       await ann.page.getByText('You blocked @ben.').waitFor();
       await ann.page.reload();
