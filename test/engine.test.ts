@@ -1,15 +1,14 @@
-/** The embedded engine's lifecycle and the configuration that selects an engine. */
+/** The embedded engine's lifecycle and the configuration that selects an engine (its ports and sockets: test/reliability/engine-isolation.test.ts). */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createClients } from '../src/engine/client.js';
-import { assertJavaAvailable, EngineStartError, freePort, PRIVATE_PREFIX, startEmbeddedEngine } from '../src/engine/embedded.js';
+import { assertJavaAvailable, EngineStartError, PRIVATE_PREFIX, startEmbeddedEngine } from '../src/engine/embedded.js';
 import { createTable, describeTable } from '../src/admin/table.js';
 import { isAlive } from './support/db.js';
 
@@ -68,28 +67,6 @@ describe('embedded engine', () => {
       await rm(abandoned, { recursive: true, force: true });
     }
   }, 120_000);
-
-  // One engine for both: a JVM start is the cost of this file.
-  it('refuses a port that is already taken, with the port in the message; its own socket reaches it without the TCP front', async () => {
-    const engine = await startEmbeddedEngine();
-    try {
-      await expect(startEmbeddedEngine({ port: engine.port })).rejects.toThrow(new RegExp(`Port ${engine.port} is already in use`));
-
-      expect(engine.socketPath).toBe(join(dirname(engine.socketPath!), 'engine.sock'));
-      // An endpoint nothing listens on: only the socket can answer, for either client.
-      const clients = createClients({ endpoint: `http://127.0.0.1:${await freePort()}`, socketPath: engine.socketPath, local: true, kind: 'lean' });
-      try {
-        await createTable(clients.client, 'by-socket');
-        expect((await clients.client.send(new ListTablesCommand({}))).TableNames).toContain('by-socket');
-        await clients.patterns.send(new PutCommand({ TableName: 'by-socket', Item: { PK: 'p', SK: 's', via: 'lean' } }));
-        expect((await clients.doc.send(new GetCommand({ TableName: 'by-socket', Key: { PK: 'p', SK: 's' } }))).Item).toEqual({ PK: 'p', SK: 's', via: 'lean' });
-      } finally {
-        clients.destroy();
-      }
-    } finally {
-      await engine.stop();
-    }
-  });
 });
 
 describe('configuration', () => {

@@ -2,18 +2,21 @@
  * The embedded engine is reachable from this machine only. Proven from the kernel's list of
  * listening sockets (never by sending traffic to a non-loopback address): no socket of the
  * service or its engine listens on a wildcard address, the endpoint's is on 127.0.0.1, and the
- * JVM runs in a network namespace of its own.
+ * JVM runs in a network namespace of its own. On the same engine: a second engine on its port
+ * is refused, and its own socket reaches it without the TCP front.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readlinkSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createTable } from '../../src/admin/table.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createClients } from '../../src/engine/client.js';
-import { startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
+import { freePort, startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
 import { compiledService } from '../support/build.js';
 import { javaDescendants, listeners, processTree, socketInodes, WILDCARD } from '../support/sockets.js';
 
@@ -52,6 +55,22 @@ describe('the embedded engine on the network', () => {
       headers: { origin: 'https://attacker.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-amz-target,authorization' },
     });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses a port that is already taken, with the port in the message; its own socket reaches it without the TCP front', async () => {
+    await expect(startEmbeddedEngine({ port: engine.port })).rejects.toThrow(new RegExp(`Port ${engine.port} is already in use`));
+
+    expect(engine.socketPath).toBe(join(dirname(engine.socketPath!), 'engine.sock'));
+    // An endpoint nothing listens on: only the socket can answer, for either client.
+    const clients = createClients({ endpoint: `http://127.0.0.1:${await freePort()}`, socketPath: engine.socketPath, local: true, kind: 'lean' });
+    try {
+      await createTable(clients.client, 'by-socket');
+      expect((await clients.client.send(new ListTablesCommand({}))).TableNames).toContain('by-socket');
+      await clients.patterns.send(new PutCommand({ TableName: 'by-socket', Item: { PK: 'p', SK: 's', via: 'lean' } }));
+      expect((await clients.doc.send(new GetCommand({ TableName: 'by-socket', Key: { PK: 'p', SK: 's' } }))).Item).toEqual({ PK: 'p', SK: 's', via: 'lean' });
+    } finally {
+      clients.destroy();
+    }
   });
 
   it('runs the JVM in a network namespace of its own', () => {
