@@ -67,7 +67,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /**
  * Only the middlewares that serve a purpose here (every one costs CPU on every call; the stack
  * is even re-sorted per call): no logger is configured, so the logging pass does nothing; the
- * recursion-detection pass forwards Lambda trace ids, and this service does not run on Lambda;
+ * recursion-detection pass forwards Lambda's trace id for Lambda's loop detection, which follows
+ * queues, topics and buckets: the API does not run on Lambda, and the stream handler, which does,
+ * writes only to DynamoDB;
  * the user agent, rebuilt and re-escaped per call, is computed once from the SDK's own provider.
  * Serialization, content length, host header, retries, signing and parsing stay as they are.
  */
