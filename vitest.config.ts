@@ -57,8 +57,8 @@ export default defineConfig({
           exclude: [...excluded, ...QUIET_FILES],
           // Files run side by side, each worker on a DynamoDB Local of its own (engine.global.ts);
           // each file isolates itself further with tables, buckets and directories of its own.
-          // A Chromium per worker (browser.global.ts): browser test files connect to theirs.
-          globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts', 'test/support/web.global.ts', 'test/support/browser.global.ts'],
+          // A Chromium per worker, launched by its first browser file (test/web/support.ts).
+          globalSetup: ['test/support/engine.global.ts', 'test/support/s3.global.ts', 'test/support/web.global.ts'],
           maxWorkers: TEST_WORKERS,
           sequence: { groupOrder: 0 },
         },

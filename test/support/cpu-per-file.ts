@@ -1,8 +1,8 @@
 /**
  * With TEST_CPU_LOG=<file> (vitest.config.ts adds this set-up only then), each test file appends
  * one line to <file>: the CPU seconds its vitest worker spent on it, then those of the worker's
- * own engine and browser while it ran (each worker has one of each: engine.global.ts,
- * browser.global.ts), then its path, its worker, when it started and ended, and the CPU of the
+ * own engine and browser while it ran (each worker has one of each: engine.global.ts, and the
+ * Chromium its first browser file launched, test/web/support.ts), then its path, its worker, when it started and ended, and the CPU of the
  * processes it started (children of the worker that exited: CLIs, services, image processes). It finds the files whose work is heaviest, which a whole
  * run's wall times on shared cores do not. Engine and browser CPU are whole process trees,
  * children that already exited included.
@@ -10,11 +10,12 @@
 import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { CHROMIUM } from './chromium.js';
 import { ofThisWorker, WORKER_NUMBER } from './workers.js';
 
 const log = process.env.TEST_CPU_LOG;
 const TICKS_PER_SECOND = 100;
-let start: { own: NodeJS.CpuUsage; children: number; engine: number; browser: number; at: number } | undefined;
+let start: { own: NodeJS.CpuUsage; children: number; engine: number; browser: number; browserPid: number; at: number } | undefined;
 
 /** CPU ticks of this worker's children that have exited and been reaped (the processes a file spawned). */
 function reapedChildrenTicks(): number {
@@ -38,19 +39,34 @@ function treeTicks(pid: number): number {
   }
 }
 
-const workerPid = (key: 'enginePids' | 'browserPids'): number => ofThisWorker(inject(key) ?? []) ?? 0;
+const enginePid = (): number => ofThisWorker(inject('enginePids') ?? []) ?? 0;
+
+/** The worker's Chromium: the child of this process that runs it (0 before the first browser file). */
+function browserPid(): number {
+  for (const task of readdirSync('/proc/self/task')) {
+    for (const child of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+      try {
+        if (readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(CHROMIUM)) return Number(child);
+      } catch {
+        // Gone between the listing and the read.
+      }
+    }
+  }
+  return 0;
+}
 
 const seconds = (ticks: number) => (ticks / TICKS_PER_SECOND).toFixed(1);
 
 beforeAll(() => {
-  start = { own: process.cpuUsage(), children: reapedChildrenTicks(), engine: treeTicks(workerPid('enginePids')), browser: treeTicks(workerPid('browserPids')), at: Date.now() };
+  start = { own: process.cpuUsage(), children: reapedChildrenTicks(), engine: treeTicks(enginePid()), browser: treeTicks(browserPid()), browserPid: browserPid(), at: Date.now() };
 });
 
 afterAll(() => {
   if (!log || !start) return;
   const used = process.cpuUsage(start.own);
-  const engine = treeTicks(workerPid('enginePids')) - start.engine;
-  const browser = treeTicks(workerPid('browserPids')) - start.browser;
+  const engine = treeTicks(enginePid()) - start.engine;
+  // A browser the file itself launched first counts from zero.
+  const browser = start.browserPid === 0 ? treeTicks(browserPid()) : treeTicks(start.browserPid) - start.browser;
   const children = reapedChildrenTicks() - start.children;
   const file = relative(process.cwd(), expect.getState().testPath ?? 'unknown');
   // Then the worker and the file's start and end (epoch ms): how the files were spread over the workers.

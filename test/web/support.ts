@@ -1,7 +1,7 @@
 /**
  * Browser tests' harness: the web client the run built once (web.global.ts), served by a real
- * API on the worker's DynamoDB Local, and the worker's Chromium (browser.global.ts) driven by
- * playwright-core (`.ci/run` installs Chromium when it is missing, as it installs Java).
+ * API on the worker's DynamoDB Local, and the worker's Chromium driven by playwright-core
+ * (`.ci/run` installs Chromium when it is missing, as it installs Java).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
@@ -11,7 +11,6 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import sharp from 'sharp';
 import { inject } from 'vitest';
 import { CHROMIUM, CHROMIUM_LAUNCH, FULL_CHROMIUM_LAUNCH, packageOf } from '../support/chromium.js';
-import { ofThisWorker } from '../support/workers.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { startApi, testConfig, type Api, type Session } from '../http/support.js';
 
@@ -92,10 +91,62 @@ export async function scriptBytes(dir: string): Promise<number> {
   return total;
 }
 
+/** This worker's headless Chromium, launched by its first browser file (test/support/chromium.ts). */
+let workerChromium: Promise<Browser> | undefined;
+
 /**
- * A connection to this worker's Chromium (browser.global.ts): `close()` ends the connection and
- * the contexts made through it, not the browser. Without one, a browser of its own. `full`: a
- * full Chromium of its own (test/support/chromium.ts), for what the headless shell cannot do.
+ * The worker's Chromium, launched in this process on first use and kept for the worker's later
+ * files (`isolate: false` keeps this module between them). In-process, Playwright talks to it
+ * over its own pipe: a browser served from vitest's main process (`launchServer`) relayed every
+ * message once more over a WebSocket, and that relay was the main process's largest CPU cost
+ * in a whole run. Chromium ends with the worker (its pipe closes).
+ */
+function workerBrowser(): Promise<Browser> {
+  workerChromium ??= chromium.launch({ ...CHROMIUM_LAUNCH, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }).catch((error: unknown) => {
+    workerChromium = undefined;
+    throw error;
+  });
+  return workerChromium;
+}
+
+/**
+ * One file's use of the worker's Chromium: `close()` closes the contexts the file made through
+ * it (pages, cookies, storage and cache are per context), not the browser the next file uses.
+ */
+function fileView(browser: Browser): Browser {
+  const contexts = new Set<BrowserContext>();
+  const track = (context: BrowserContext): BrowserContext => {
+    contexts.add(context);
+    context.once('close', () => contexts.delete(context));
+    return context;
+  };
+  const own: Partial<Browser> = {
+    newContext: async (options) => track(await browser.newContext(options)),
+    newPage: async (options) => {
+      const context = track(await browser.newContext(options));
+      const page = await context.newPage();
+      // As Browser.newPage: the page's context closes with the page.
+      page.once('close', () => void context.close());
+      return page;
+    },
+    contexts: () => [...contexts],
+    close: async () => {
+      await Promise.all([...contexts].map((context) => context.close()));
+    },
+  };
+  return new Proxy(browser, {
+    get(target, property, receiver) {
+      if (Object.hasOwn(own, property)) return own[property as keyof Browser];
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/**
+ * The worker's Chromium, seen as this file's (`close()` ends the file's contexts, not the
+ * browser). `full`: a full Chromium of the file's own (test/support/chromium.ts), for what the
+ * headless shell cannot do.
  */
 export async function launchBrowser(options: { full?: boolean } = {}): Promise<Browser> {
   const launch = options.full ? FULL_CHROMIUM_LAUNCH : CHROMIUM_LAUNCH;
@@ -105,8 +156,7 @@ export async function launchBrowser(options: { full?: boolean } = {}): Promise<B
     throw new Error(`Browser tests need Chromium at ${path}: apt-get install -y ${packageOf(path)} (Debian), or set ${variable}.`);
   }
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const endpoint = options.full ? undefined : ofThisWorker(inject('browserEndpoints'));
-  return endpoint ? chromium.connect(endpoint, { timeout: 60_000 }) : chromium.launch(launch);
+  return options.full ? chromium.launch(launch) : fileView(await workerBrowser());
 }
 
 /**
