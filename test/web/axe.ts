@@ -5,15 +5,16 @@
  *
  * axe.run in the page itself, as @axe-core/playwright's legacy mode runs it (its default,
  * runPartial then finishRun in a new blank page, is for pages with cross-origin frames; these
- * have none), but axe is injected once per document: the builder injected its ~0.6 MB source
+ * have none), but axe is injected once per document: that builder injected its ~0.6 MB source
  * twice on every check, and a screen is checked twice (two themes), often over one document
- * (screens visited in the app, not loaded cold).
+ * (screens visited in the app, not loaded cold). With none of the builder left in use, the
+ * tests take axe-core itself (the builder also wants Node 22.12, where these machines run 20).
  */
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 
-/** axe-core's source, the copy @axe-core/playwright itself injects. */
-const AXE_SOURCE = (createRequire(import.meta.resolve('@axe-core/playwright'))('axe-core') as { source: string }).source;
+/** axe-core's source, for the page (its `source` export: the bundle that defines `window.axe`). */
+const AXE_SOURCE = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 
 /** The WCAG A/AA rules whose outcome depends on colours, and so on the theme. */
 export const COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
