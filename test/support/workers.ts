@@ -1,9 +1,10 @@
 /**
  * How many test files run at once. The files wait on DynamoDB Local, s3rver, child processes
  * and Chromium, so more than one worker keeps two cores busy; each worker gets an engine and a
- * browser of its own (engine.global.ts, browser.global.ts). Three, not four: on two cores the
- * same run cost 872 CPU s in four workers and 727 s in three (668 s in two), every process
- * slower for the others beside it, and took 499 s against 425 s (442 s) (README, Tests).
+ * browser of its own (engine.global.ts; the browser: test/web/support.ts). Three, not four: on
+ * two cores the same run cost 872 CPU s in four workers and 727 s in three (668 s in two),
+ * every process slower for the others beside it, and took 499 s against 425 s (442 s)
+ * (README, Tests).
  * TEST_WORKERS overrides (1 runs files in turn).
  * A run of files named on the command line (`npx vitest run test/a.test.ts`) starts no more
  * workers, and so no more engines, than it has files.
