@@ -102,10 +102,17 @@ let workerChromium: Promise<Browser> | undefined;
  * in a whole run. Chromium ends with the worker (its pipe closes).
  */
 function workerBrowser(): Promise<Browser> {
-  workerChromium ??= chromium.launch({ ...CHROMIUM_LAUNCH, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }).catch((error: unknown) => {
-    workerChromium = undefined;
-    throw error;
-  });
+  workerChromium ??= chromium.launch({ ...CHROMIUM_LAUNCH, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }).then(
+    (browser) => {
+      // A browser that crashed is not handed to the next file: it launches a new one.
+      browser.once('disconnected', () => (workerChromium = undefined));
+      return browser;
+    },
+    (error: unknown) => {
+      workerChromium = undefined;
+      throw error;
+    },
+  );
   return workerChromium;
 }
 
