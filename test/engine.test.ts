@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { constants, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { access, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -40,6 +40,14 @@ function jvmDbPath(root: number): string | undefined {
   return undefined;
 }
 
+/** The journal mode a SQLite file records in its header: its read and write format versions (bytes 18, 19). */
+async function journalMode(file: string): Promise<string> {
+  const header = (await readFile(file)).subarray(18, 20);
+  if (header[0] === 1 && header[1] === 1) return 'rollback';
+  if (header[0] === 2 && header[1] === 2) return 'wal';
+  return `unknown (${header.join(', ')})`;
+}
+
 describe('embedded engine', () => {
   it('explains in one line what to install when Java is missing', () => {
     expect(() => assertJavaAvailable('/nonexistent/java')).toThrow(EngineStartError);
@@ -58,6 +66,9 @@ describe('embedded engine', () => {
       await createTable(one.client, 'indexed');
       await one.client.send(new PutItemCommand({ TableName: 'indexed', Item: { ...key, note: { S: 'before the index' } } }));
       one.client.destroy();
+      // A directory that persists keeps SQLite's default rollback journal (see useWriteAheadLog).
+      expect(await journalMode(file)).toBe('rollback');
+      expect(existsSync(`${file}-wal`)).toBe(false);
       await first.stop();
       expect(isAlive(first.pid)).toBe(false);
 
@@ -121,6 +132,9 @@ describe('embedded engine', () => {
       const clients = createClients({ endpoint: engine.endpoint, local: true });
       expect(await createTable(clients.client, 'scratch')).toBe(true);
       clients.client.destroy();
+      // Its commits go to a write-ahead log (stream-index.ts, useWriteAheadLog).
+      expect(await journalMode(join(scratch as string, DATABASE_FILE))).toBe('wal');
+      expect(existsSync(join(scratch as string, `${DATABASE_FILE}-wal`))).toBe(true);
       // The native library the JVM unpacks at its first table access (and leaves behind when
       // killed) is in its private directory.
       expect(readdirSync(own).filter((name) => name.endsWith('.so'))).toHaveLength(1);

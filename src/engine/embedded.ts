@@ -16,7 +16,7 @@ import { assertJavaAvailable, launchJvm, type Jvm } from './jvm.js';
 import { lockDirectory, type DirectoryLock } from './lock.js';
 import { startRelay, type Relay } from './relay.js';
 import { ownedDirectory } from './owned-dirs.js';
-import { listTables, prepareEngineDirectory, scratchDirectory } from './stream-index.js';
+import { DATABASE_FILE, listTables, prepareEngineDirectory, scratchDirectory, useWriteAheadLog } from './stream-index.js';
 
 export { EngineStartError } from './errors.js';
 export { assertJavaAvailable, freePort, locateDynamoDbLocal } from './jvm.js';
@@ -127,6 +127,7 @@ export async function startEmbeddedEngine(options: EmbeddedEngineOptions = {}): 
       engineDir = scratchDir = await scratchDirectory();
     }
     if (engineDir && options.streamIndex !== false) await prepareEngineDirectory(engineDir, writeSchema);
+    if (scratchDir) await useWriteAheadLog(join(scratchDir, DATABASE_FILE));
     try {
       relay = await startRelay(options.port ?? 0);
     } catch (error) {

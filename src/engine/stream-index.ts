@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -200,6 +200,27 @@ export async function prepareEngineDirectory(dir: string, writeSchema: SchemaWri
   const temporary = `${file}.${process.pid}.tmp`;
   await copyFile(template, temporary);
   await rename(temporary, file);
+}
+
+/**
+ * Puts a scratch database, before its engine starts, in write-ahead-log mode: what
+ * `PRAGMA journal_mode=WAL` records in the file, its read and write format versions (header
+ * bytes 18 and 19) set to 2 (sqlite.org/fileformat2.html, "The Database Header"). The engine's
+ * SQLite then commits by appending to one log instead of creating, syncing and deleting a
+ * rollback journal for every write: for the request-count tests' engine (strace -c), fsync
+ * 24,772 -> 6,185 and the file calls other than futex ~1.06M -> ~0.55M.
+ *
+ * Scratch databases only, which die with their engine: a persistent directory keeps the mode it
+ * was made in, since a log not yet checkpointed is part of its data, which the index step's
+ * copy of the file (ensureStreamIndex) would not see.
+ */
+export async function useWriteAheadLog(file: string): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.write(Uint8Array.of(2, 2), 0, 2, 18);
+  } finally {
+    await handle.close();
+  }
 }
 
 const SCRATCH_PREFIX = 'qp-engine-db-';
