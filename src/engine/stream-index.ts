@@ -208,7 +208,7 @@ export async function prepareEngineDirectory(dir: string, writeSchema: SchemaWri
  * bytes 18 and 19) set to 2 (sqlite.org/fileformat2.html, "The Database Header"). The engine's
  * SQLite then commits by appending to one log instead of creating, syncing and deleting a
  * rollback journal for every write: for the request-count tests' engine (strace -c), fsync
- * 24,772 -> 6,185 and the file calls other than futex ~1.06M -> ~0.55M.
+ * 24,772 -> 6,185 and the system calls other than futex ~1.06M -> ~0.55M.
  *
  * Scratch databases only, which die with their engine: a persistent directory keeps the mode it
  * was made in, since a log not yet checkpointed is part of its data, which the index step's
