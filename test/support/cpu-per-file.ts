@@ -2,10 +2,11 @@
  * With TEST_CPU_LOG=<file> (vitest.config.ts adds this set-up only then), each test file appends
  * one line to <file>: the CPU seconds its vitest worker spent on it, then those of the worker's
  * own engine and browser while it ran (each worker has one of each: engine.global.ts, and the
- * Chromium its first browser file launched, test/web/support.ts), then its path, its worker, when it started and ended, and the CPU of the
- * processes it started (children of the worker that exited: CLIs, services, image processes). It finds the files whose work is heaviest, which a whole
- * run's wall times on shared cores do not. Engine and browser CPU are whole process trees,
- * children that already exited included.
+ * Chromium its first browser file launched, test/web/support.ts), then its path, its worker,
+ * when it started and ended, and the CPU of the processes it started (children of the worker
+ * that exited: CLIs, services, image processes). It finds the files whose work is heaviest,
+ * which a whole run's wall times on shared cores do not. Engine and browser CPU are whole
+ * process trees, children that already exited included.
  */
 import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -23,17 +24,17 @@ function reapedChildrenTicks(): number {
   return Number(fields[13]) + Number(fields[14]);
 }
 
+/** The live children of `pid`, from each of its threads' list. */
+function childrenOf(pid: number | 'self'): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+}
+
 /** CPU ticks of `pid` and its descendants, with the children they reaped (0 when it is gone). */
 function treeTicks(pid: number): number {
   try {
     // Fields after the command's closing parenthesis: utime, stime, cutime, cstime are 12-15.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    let ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-      for (const child of children) ticks += treeTicks(Number(child));
-    }
-    return ticks;
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) + childrenOf(pid).reduce((sum, child) => sum + treeTicks(child), 0);
   } catch {
     return 0;
   }
@@ -43,13 +44,11 @@ const enginePid = (): number => ofThisWorker(inject('enginePids') ?? []) ?? 0;
 
 /** The worker's Chromium: the child of this process that runs it (0 before the first browser file). */
 function browserPid(): number {
-  for (const task of readdirSync('/proc/self/task')) {
-    for (const child of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
-      try {
-        if (readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(CHROMIUM)) return Number(child);
-      } catch {
-        // Gone between the listing and the read.
-      }
+  for (const child of childrenOf('self')) {
+    try {
+      if (readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(CHROMIUM)) return child;
+    } catch {
+      // Gone between the listing and the read.
     }
   }
   return 0;
@@ -58,7 +57,8 @@ function browserPid(): number {
 const seconds = (ticks: number) => (ticks / TICKS_PER_SECOND).toFixed(1);
 
 beforeAll(() => {
-  start = { own: process.cpuUsage(), children: reapedChildrenTicks(), engine: treeTicks(enginePid()), browser: treeTicks(browserPid()), browserPid: browserPid(), at: Date.now() };
+  const browser = browserPid();
+  start = { own: process.cpuUsage(), children: reapedChildrenTicks(), engine: treeTicks(enginePid()), browser: treeTicks(browser), browserPid: browser, at: Date.now() };
 });
 
 afterAll(() => {
