@@ -3,6 +3,7 @@
  * builds by replaying the load's stream records: the same sample loaded into two tables, one
  * derived directly, the other by a worker from its stream, compared item by item. After the
  * direct build every checkpoint is at the stream's latest record: the worker has no backlog.
+ * The direct build asks the main table each distinct question once.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { derivedDb, readCheckpoint, READER } from '../../src/derived/store/index
 import { checkpointAtLatest, deriveLoaded } from '../../src/admin/derive-initial.js';
 import { createStreamsClient, findStream, listShards, readRecords, shardIterator } from '../../src/derived/stream.js';
 import { buildViews, createWorker } from '../../src/derived/worker.js';
+import { attachMetrics, requestCounts } from '../../src/engine/metrics.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 
 // A threshold the sample's most-followed authors reach: both fan-out and merged authors occur.
@@ -71,8 +73,14 @@ afterAll(async () => {
 
 describe('deriving a bulk load directly', () => {
   it('builds exactly what the worker builds from the stream, and leaves the worker no backlog', { timeout: 240_000 }, async () => {
+    const metrics = attachMetrics(direct.lean!);
     const applied = await deriveLoaded(direct, (on) => buildViews(on, settings, { events: false }));
+    const { Scan, GetItem, Query } = requestCounts(metrics.snapshot());
+    metrics.detach();
     expect(applied).toBeGreaterThan(100);
+    // One Scan, and each distinct main-table read once (src/derived/store/read-once.ts): an
+    // author's follower count and followers, a user's state. Asked for every item, they were 128 each.
+    expect({ Scan, GetItem, Query }).toEqual({ Scan: 1, GetItem: 12, Query: 16 });
     expect(await checkpointAtLatest(direct.client, direct, settings)).toBeGreaterThan(0);
 
     const worker = createWorker({ client: replayed.client, db: replayed, settings, autoStart: false });

@@ -17,6 +17,7 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Db } from '../../patterns/db.js';
 import { keyString } from '../../schema/keys.js';
+import { tablesOf } from './read-once.js';
 import { batchWrite, BATCH_WRITE_LIMIT, derivedDb, WRITE_CONCURRENCY, type DerivedWrite, type WriteRequest } from './writes.js';
 
 /** Held writes that start a flush: one BatchWriteItem for each of the writer's senders. */
@@ -27,17 +28,6 @@ export interface CoalescedWrites {
   readonly db: Db;
   /** Writes whatever is held; rejects with the first failure of any flush. */
   flush(): Promise<void>;
-}
-
-/** The tables a command names (TableName, RequestItems, TransactItems). */
-function tablesOf(input: unknown): string[] {
-  if (typeof input !== 'object' || input === null) return [];
-  const named = input as { TableName?: unknown; RequestItems?: Record<string, unknown>; TransactItems?: Record<string, { TableName?: unknown }>[] };
-  const tables: string[] = [];
-  if (typeof named.TableName === 'string') tables.push(named.TableName);
-  if (named.RequestItems) tables.push(...Object.keys(named.RequestItems));
-  for (const item of named.TransactItems ?? []) for (const part of Object.values(item)) if (typeof part.TableName === 'string') tables.push(part.TableName);
-  return tables;
 }
 
 export function coalesceDerivedWrites(db: Db): CoalescedWrites {
