@@ -29,8 +29,12 @@ export default class SummaryReporter implements Reporter {
           failures.push(`${file} > ${test.fullName}: ${firstLine(result.errors?.[0]?.message)}`);
         } else skipped++;
       }
-      // A file that failed to load, or whose hooks failed (its tests then skipped), has no
-      // failed test but must still count as a failure.
+      // A describe whose hooks failed has no failed test (its tests are skipped), nor does a
+      // file that failed to load or whose own hooks failed: each still counts as a failure.
+      for (const suite of module.children.allSuites()) {
+        const suiteErrors = suite.errors();
+        if (suiteErrors.length > 0) failures.push(`${file} > ${suite.fullName}: ${firstLine(suiteErrors[0]?.message)}`);
+      }
       const fileErrors = module.errors();
       if (module.state() === 'failed' && (fileErrors.length > 0 || [...module.children.allTests()].length === 0)) {
         failures.push(`${file}: ${firstLine(fileErrors[0]?.message)}`);
