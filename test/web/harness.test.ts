@@ -1,10 +1,29 @@
 /**
  * The browser files' shared Chromium (test/web/support.ts): one per worker, kept across files.
- * A file's `close()` must leave it to the next file, and a crashed one must not fail every later
- * file of the worker.
+ * A file's `close()` must leave it to the next file, a crashed one must not fail every later
+ * file of the worker, and the worker's end must not leave the browser's directories behind.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { launchBrowser } from './support.js';
+import { CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { closeOnTermination, launchBrowser } from './support.js';
+
+/** The profile directories of the Chromiums this process started. */
+function profileDirs(): Set<string> {
+  const dirs = new Set<string>();
+  for (const task of readdirSync('/proc/self/task')) {
+    for (const child of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+      try {
+        const dir = /--user-data-dir=([^\0]+)/.exec(readFileSync(`/proc/${child}/cmdline`, 'utf8'))?.[1];
+        if (dir) dirs.add(dir);
+      } catch {
+        // Gone between the listing and the read.
+      }
+    }
+  }
+  return dirs;
+}
 
 describe("a worker's Chromium", () => {
   it("outlives a file's close(), which closes only that file's contexts", async () => {
@@ -34,5 +53,23 @@ describe("a worker's Chromium", () => {
     const page = await (await next.newContext()).newPage();
     expect(await page.evaluate(() => navigator.userAgent)).toContain('Chrome');
     await next.close();
+  });
+
+  it('closes on SIGTERM, as vitest ends a worker, so its profile directory is removed before the worker exits', async () => {
+    const before = profileDirs();
+    const browser = await chromium.launch(CHROMIUM_LAUNCH);
+    const [profile] = [...profileDirs()].filter((dir) => !before.has(dir));
+    expect(profile).toBeDefined();
+    expect(existsSync(profile!)).toBe(true);
+    const listeners = process.listenerCount('SIGTERM');
+    let exits = 0;
+    const terminate = closeOnTermination(browser, () => exits++);
+    expect(process.listenerCount('SIGTERM')).toBe(listeners + 1);
+    await terminate();
+    expect(exits).toBe(1);
+    expect(browser.isConnected()).toBe(false);
+    expect(existsSync(profile!)).toBe(false);
+    // The listener went with the browser: a later SIGTERM does not reach a closed one.
+    expect(process.listenerCount('SIGTERM')).toBe(listeners);
   });
 });

@@ -106,6 +106,7 @@ function workerBrowser(): Promise<Browser> {
     (browser) => {
       // A browser that crashed is not handed to the next file: it launches a new one.
       browser.once('disconnected', () => (workerChromium = undefined));
+      closeOnTermination(browser);
       return browser;
     },
     (error: unknown) => {
@@ -114,6 +115,27 @@ function workerBrowser(): Promise<Browser> {
     },
   );
   return workerChromium;
+}
+
+/**
+ * vitest ends a worker with SIGTERM (and SIGKILL half a second later). Left to Node's default,
+ * the worker died with its Chromium open, and Playwright never removed the browser's profile
+ * and artifacts directories: every run left two of each in the system's temporary directory.
+ * The browser closes first (Playwright removes both), then `exit` ends the worker. Answers what
+ * SIGTERM runs; the listener goes with the browser.
+ */
+export function closeOnTermination(browser: Browser, exit: () => void = () => process.exit(143)): () => Promise<void> {
+  const terminate = async (): Promise<void> => {
+    try {
+      await browser.close();
+    } finally {
+      exit();
+    }
+  };
+  const listener = (): void => void terminate();
+  process.once('SIGTERM', listener);
+  browser.once('disconnected', () => process.off('SIGTERM', listener));
+  return terminate;
 }
 
 /**
