@@ -2,7 +2,7 @@
  * Main-table reads of a bulk derivation sent once each (src/derived/store/read-once.ts), on the
  * real engine: a repeated read is answered from the first, each caller with its own copy;
  * identical reads in flight share one request; a write to the main table ends what was kept;
- * the derived table's reads are never kept. The derivation that uses it is compared with the
+ * the derived table's reads are never kept; the answers kept are bounded. The derivation that uses it is compared with the
  * worker's replay in test/derived/initial.test.ts, and its requests counted in
  * test/request-counts.test.ts.
  */
@@ -77,6 +77,18 @@ describe('reads sent once', () => {
       await once.doc.send(get());
       await once.doc.send(get());
     })).toEqual({ GetItem: 2 });
+  });
+
+  it('keeps a bounded number of answers, letting the oldest go first', async () => {
+    const once = readOnce(db, 2);
+    const get = (sk: string) => new GetCommand({ TableName: db.table, Key: { PK: 'T#a', SK: sk } });
+    const counts = await counted(async () => {
+      for (const sk of ['S#1', 'S#2', 'S#3']) await once.doc.send(get(sk));
+      await once.doc.send(get('S#3'));
+      await once.doc.send(get('S#2'));
+      await once.doc.send(get('S#1'));
+    });
+    expect(counts).toEqual({ GetItem: 4 });
   });
 
   it('keeps no failed read: the next asks again', async () => {

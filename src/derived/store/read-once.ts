@@ -25,8 +25,15 @@ export function tablesOf(input: unknown): string[] {
 
 const READS = [GetCommand, QueryCommand, BatchGetCommand];
 
+/**
+ * Answers kept at most, the oldest let go first: the lab's derivation asks 102 questions, and a
+ * load of any size keeps no more than this many answers in memory (the views read a user's
+ * attributes or a page of keys: kilobytes each).
+ */
+export const MAX_KEPT_ANSWERS = 1_000;
+
 /** `db` whose repeated main-table reads are answered from the first; for a table nobody else writes. */
-export function readOnce(db: Db): Db {
+export function readOnce(db: Db, maxKept = MAX_KEPT_ANSWERS): Db {
   const answers = new Map<string, Promise<unknown>>();
   // Bumped when a write to the main table starts and when it ends: an answer read across either is not kept.
   let generation = 0;
@@ -54,6 +61,7 @@ export function readOnce(db: Db): Db {
       const startedAt = generation;
       answer = sendDirect(command, ...rest);
       answers.set(key, answer);
+      if (answers.size > maxKept) answers.delete(answers.keys().next().value!);
       answer.then(
         () => startedAt !== generation && answers.get(key) === answer && answers.delete(key),
         () => answers.get(key) === answer && answers.delete(key),
