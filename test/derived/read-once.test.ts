@@ -2,9 +2,9 @@
  * Main-table reads of a bulk derivation sent once each (src/derived/store/read-once.ts), on the
  * real engine: a repeated read is answered from the first, each caller with its own copy;
  * identical reads in flight share one request; a write to the main table ends what was kept;
- * the derived table's reads are never kept; the answers kept are bounded. The derivation that uses it is compared with the
- * worker's replay in test/derived/initial.test.ts, and its requests counted in
- * test/request-counts.test.ts.
+ * the derived table's reads are never kept; the answers kept are bounded. The derivation that
+ * uses it is compared with the worker's replay, and its reads counted, in
+ * test/derived/initial.test.ts.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
