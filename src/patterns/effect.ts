@@ -13,8 +13,8 @@
  * the mark to the first transaction inside it, once.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from '../schema/keys.js';
-import type { TransactItem } from './db.js';
 
 export interface EffectMark {
   /** The key's item (src/patterns/idempotency.ts). */
@@ -38,8 +38,11 @@ export function pendingEffectMark(): EffectMark | undefined {
   return mark !== undefined && !mark.applied ? mark : undefined;
 }
 
-/** The transaction item that marks the key applied, if the claim is still this attempt's and pending. */
-export function effectMarkItem(table: string, mark: EffectMark): TransactItem {
+/**
+ * The transaction item that marks the key applied, if the claim is still this attempt's and
+ * pending. Typed from the SDK's input (db.ts calls it TransactItem): db.ts imports this file.
+ */
+export function effectMarkItem(table: string, mark: EffectMark): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
   return {
     Update: {
       TableName: table,
