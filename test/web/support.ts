@@ -120,9 +120,9 @@ function workerBrowser(): Promise<Browser> {
 /**
  * vitest ends a worker with SIGTERM (and SIGKILL half a second later). Left to Node's default,
  * the worker died with its Chromium open, and Playwright never removed the browser's profile
- * and artifacts directories: every run left two of each in the system's temporary directory.
- * The browser closes first (Playwright removes both), then `exit` ends the worker. Answers what
- * SIGTERM runs; the listener goes with the browser.
+ * and artifacts directories: each worker left both in the system's temporary directory on
+ * every run. The browser closes first (Playwright removes both), then `exit` ends the worker.
+ * Answers what SIGTERM runs; the listener goes with the browser.
  */
 export function closeOnTermination(browser: Browser, exit: () => void = () => process.exit(143)): () => Promise<void> {
   const terminate = async (): Promise<void> => {
