@@ -3,23 +3,22 @@
  * A file's `close()` must leave it to the next file, a crashed one must not fail every later
  * file of the worker, and the worker's end must not leave the browser's directories behind.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM_LAUNCH } from '../support/chromium.js';
+import { processTree } from '../support/sockets.js';
 import { closeOnTermination, launchBrowser } from './support.js';
 
-/** The profile directories of the Chromiums this process started. */
+/** The profile directories of the Chromiums among this process's descendants. */
 function profileDirs(): Set<string> {
   const dirs = new Set<string>();
-  for (const task of readdirSync('/proc/self/task')) {
-    for (const child of readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
-      try {
-        const dir = /--user-data-dir=([^\0]+)/.exec(readFileSync(`/proc/${child}/cmdline`, 'utf8'))?.[1];
-        if (dir) dirs.add(dir);
-      } catch {
-        // Gone between the listing and the read.
-      }
+  for (const pid of processTree(process.pid)) {
+    try {
+      const dir = /--user-data-dir=([^\0]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1];
+      if (dir) dirs.add(dir);
+    } catch {
+      // Gone between the listing and the read.
     }
   }
   return dirs;
