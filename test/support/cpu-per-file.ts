@@ -8,10 +8,11 @@
  * which a whole run's wall times on shared cores do not. Engine and browser CPU are whole
  * process trees, children that already exited included.
  */
-import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { CHROMIUM } from './chromium.js';
+import { childrenOf } from './sockets.js';
 import { ofThisWorker, WORKER_NUMBER } from './workers.js';
 
 const log = process.env.TEST_CPU_LOG;
@@ -22,11 +23,6 @@ let start: { own: NodeJS.CpuUsage; children: number; engine: number; browser: nu
 function reapedChildrenTicks(): number {
   const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
   return Number(fields[13]) + Number(fields[14]);
-}
-
-/** The live children of `pid`, from each of its threads' list. */
-function childrenOf(pid: number | 'self'): number[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
 }
 
 /** CPU ticks of `pid` and its descendants, with the children they reaped (0 when it is gone). */

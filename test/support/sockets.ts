@@ -3,7 +3,6 @@
  * network namespace), and which processes hold them: how the tests prove where the embedded
  * engine listens without sending traffic anywhere.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 export interface Listener {
@@ -65,14 +64,19 @@ export function socketInodes(pid: number): Set<string> {
   return inodes;
 }
 
+/** The live children of `pid`, from each of its threads' list (none when it is gone). */
+export function childrenOf(pid: number | 'self'): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
 /** A process and all its descendants. */
 export function processTree(root: number): number[] {
-  const table = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
   const tree = [root];
-  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of table) if (ppid === tree[i]) tree.push(pid);
+  for (let i = 0; i < tree.length; i++) tree.push(...childrenOf(tree[i]!));
   return tree;
 }
 
