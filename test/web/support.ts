@@ -99,7 +99,8 @@ let workerChromium: Promise<Browser> | undefined;
  * files (`isolate: false` keeps this module between them). In-process, Playwright talks to it
  * over its own pipe: a browser served from vitest's main process (`launchServer`) relayed every
  * message once more over a WebSocket, and that relay was the main process's largest CPU cost
- * in a whole run. Chromium ends with the worker (its pipe closes).
+ * in a whole run. Chromium ends with the worker: closed when vitest ends it (closeOnTermination),
+ * else when its pipe closes.
  */
 function workerBrowser(): Promise<Browser> {
   workerChromium ??= chromium.launch({ ...CHROMIUM_LAUNCH, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }).then(
