@@ -21,7 +21,7 @@ import type { Db } from '../patterns/db.js';
 import { ApplyAborted, untilDone, type DerivedView } from './apply.js';
 import { applyToViews } from './apply-views.js';
 import { Foreground, Lane } from './lane.js';
-import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease } from './store/index.js';
+import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease, type SharedReads } from './store/index.js';
 import { writeDeadLetter } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
 import { findStream, listShards, readRecords, shardIterator, type ShardInfo, type StreamRecord, type StreamRef } from './stream.js';
@@ -49,6 +49,8 @@ export interface ConsumerDeps {
   onRead?: ((event: 'start' | 'end', shardId: string) => void) | undefined;
   /** Called once a record is applied to every view, with where its time went (the feed bench's profile). */
   onApplied?: ((record: StreamRecord, times: RecordTimes) => void) | undefined;
+  /** The main-table reads the views share (when they were built on `reads.db`): each batch read is marked. */
+  reads?: SharedReads | undefined;
 }
 
 /** Epoch ms of a record's way through the worker. */
@@ -152,6 +154,8 @@ export class StreamConsumer {
   private readonly foreground = new Foreground();
   /** When each record's GetRecords was sent and answered (only with onApplied). */
   private readonly readTimes = new WeakMap<StreamRecord, { readStart: number; readEnd: number }>();
+  /** The mark of the batch each record came in (SharedReads): which kept answers may serve it. */
+  private readonly batchMarks = new WeakMap<StreamRecord, number>();
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -362,7 +366,10 @@ export class StreamConsumer {
     const stop = () => this.stopping || lane.aborted;
     const started = Date.now();
     const viewTimes: Record<string, number> = {};
-    await applyToViews(this.views, change, {
+    const { reads } = this.deps;
+    const mark = this.batchMarks.get(record);
+    const shared = <T>(apply: () => Promise<T>): Promise<T> => (reads && mark !== undefined ? reads.applying(mark, apply) : apply());
+    await shared(() => applyToViews(this.views, change, {
       derived: this.deps.derived,
       logger: this.deps.logger,
       logContext: { shardId },
@@ -371,6 +378,8 @@ export class StreamConsumer {
       ...(this.options.fanoutYields === false ? {} : { priority: this.foreground }),
       onRetry: async (view, error) => {
         this.lastError = `${view.name}: ${error instanceof Error ? error.message : String(error)}`;
+        // The retry reads afresh: what was kept may be what it failed on.
+        reads?.forget();
         // Never apply a record under a lease that may have passed to another worker.
         const renewed = await untilDone(
           () => this.lease(stream, shardId),
@@ -384,7 +393,7 @@ export class StreamConsumer {
         this.processed.set(view.name, (this.processed.get(view.name) ?? 0) + 1);
         viewTimes[view.name] = ms;
       },
-    });
+    }));
     lane.applied++;
     const read = this.readTimes.get(record);
     if (read) this.deps.onApplied?.(record, { ...read, started, applied: Date.now(), views: viewTimes });
@@ -429,6 +438,10 @@ export class StreamConsumer {
         }
         lane.iterator = batch.next;
         lane.ended = batch.next === undefined;
+        if (this.deps.reads) {
+          const mark = this.deps.reads.batchRead();
+          for (const record of batch.records) this.batchMarks.set(record, mark);
+        }
         if (this.deps.onApplied) {
           const readEnd = Date.now();
           for (const record of batch.records) this.readTimes.set(record, { readStart, readEnd });

@@ -20,12 +20,16 @@ import type { Db } from '../patterns/db.js';
 import { ApplyAborted, type DerivedView } from './apply.js';
 import { applyToViews } from './apply-views.js';
 import { toChange, type Change } from './records.js';
-import { derivedDb } from './store/index.js';
+import { derivedDb, sharedReads } from './store/index.js';
 import { buildViews } from './worker.js';
 
 export interface StreamHandlerOptions {
   db: Db;
-  views: readonly DerivedView[];
+  /**
+   * The views, or how to build them on a table: built by the handler, they share their
+   * main-table reads between the records of each invocation (store/read-once.ts).
+   */
+  views: readonly DerivedView[] | ((db: Db) => readonly DerivedView[]);
   /** Time kept back from the function's timeout to report the batch (default 5 s). */
   marginMs?: number;
   logger?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -50,7 +54,11 @@ export function changeOf(record: DynamoDBRecord): Change | undefined {
 export function createStreamHandler(options: StreamHandlerOptions): (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse> {
   const derived = derivedDb(options.db);
   const margin = options.marginMs ?? 5_000;
+  const reads = typeof options.views === 'function' ? sharedReads(options.db) : undefined;
+  const views = typeof options.views === 'function' ? options.views(reads?.db ?? options.db) : options.views;
   return async (event, context) => {
+    // Every record of the event was written before the invocation: one mark serves them all.
+    const mark = reads?.batchRead();
     const outOfTime = () => context.getRemainingTimeInMillis() < margin;
     let failed = false;
     const apply = async (record: DynamoDBRecord): Promise<void> => {
@@ -58,7 +66,8 @@ export function createStreamHandler(options: StreamHandlerOptions): (event: Dyna
       try {
         const change = changeOf(record);
         if (!change) return;
-        await applyToViews(options.views, change, { derived, logger: options.logger, shouldStop: outOfTime });
+        const applying = () => applyToViews(views, change, { derived, logger: options.logger, shouldStop: outOfTime, onRetry: () => reads?.forget() });
+        await (reads && mark !== undefined ? reads.applying(mark, applying) : applying());
       } catch (error) {
         failed = true;
         throw error instanceof ApplyAborted ? new Error('out of time: the record is left to the next delivery') : error;
@@ -79,7 +88,7 @@ export const handler = (event: DynamoDBStreamEvent, context: Context): Promise<D
     // The views never read a cursor; the codec only completes the connection.
     const db: Db = { doc: clients.patterns, table: config.tableName, cursors: createCursorCodec(config.cursorSecret ?? 'stream-handler-has-no-cursors-0000') };
     const log = (level: 'warn' | 'error') => (obj: object, msg: string) => process.stderr.write(`${JSON.stringify({ level, msg, ...obj })}\n`);
-    configured = createStreamHandler({ db, views: buildViews(db, config.derived), logger: { warn: log('warn'), error: log('error') } });
+    configured = createStreamHandler({ db, views: (on) => buildViews(on, config.derived), logger: { warn: log('warn'), error: log('error') } });
   }
   return configured(event, context);
 };

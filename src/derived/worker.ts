@@ -10,7 +10,7 @@ import type { Db } from '../patterns/db.js';
 import type { DerivedView } from './apply.js';
 import { StreamConsumer, summarize, type ConsumerDeps, type ConsumerLogger, type WorkerStatus } from './consumer.js';
 import { HEARTBEAT_MS, writeHeartbeat } from './heartbeat.js';
-import { derivedDb } from './store/index.js';
+import { derivedDb, sharedReads } from './store/index.js';
 import { createStreamsClient } from './stream.js';
 import { wakeOnWrites } from './wake.js';
 import { activityView } from './views/activity.js';
@@ -74,9 +74,11 @@ export function createWorker(options: WorkerOptions): Worker {
   const streams = createStreamsClient(options.client);
   const derived = derivedDb(options.db);
   const { settings } = options;
+  // The views' main-table reads, shared between the records read so far (store/read-once.ts).
+  const reads = options.views ? undefined : sharedReads(options.db);
   const consumer = new StreamConsumer(
-    { client: options.client, streams, db: options.db, derived, logger: options.logger, onRead: options.onRead, onApplied: options.onApplied },
-    options.views ?? buildViews(options.db, settings),
+    { client: options.client, streams, db: options.db, derived, logger: options.logger, onRead: options.onRead, onApplied: options.onApplied, reads },
+    options.views ?? buildViews(reads?.db ?? options.db, settings),
     {
       pollMs: settings.pollMs,
       leaseMs: settings.leaseMs,

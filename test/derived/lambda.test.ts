@@ -17,6 +17,7 @@ import type { StreamRecord } from '../../src/derived/stream.js';
 import { buildViews } from '../../src/derived/worker.js';
 import { errors } from '../../src/errors.js';
 import { followUser, unfollowUser, uploadPhoto } from '../../src/patterns/index.js';
+import { observeCalls } from '../../src/engine/observe.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { authorWithFollowers, expectedEntries, feedEntries, feedOf, streamRecords } from './support.js';
 
@@ -49,6 +50,31 @@ function events(records: StreamRecord[], size = 100): DynamoDBStreamEvent[] {
     batches.push(JSON.parse(JSON.stringify({ Records })) as DynamoDBStreamEvent);
   }
   return batches;
+}
+
+/** The main-table reads each event's delivery sends: how many, and how many distinct questions (each invocation's own). */
+async function mainTableReads(deliver: (event: DynamoDBStreamEvent) => Promise<unknown>, batches: DynamoDBStreamEvent[]): Promise<{ sent: number; distinct: number }> {
+  let asked: string[] = [];
+  const stop = observeCalls(db.lean!, {
+    before: (operation, input) => {
+      const tables = [input.TableName, ...Object.keys((input.RequestItems as object | undefined) ?? {})];
+      if (['GetItem', 'Query', 'BatchGetItem'].includes(operation) && tables.includes(db.table)) asked.push(`${operation} ${JSON.stringify(input)}`);
+      return input;
+    },
+  });
+  let sent = 0;
+  let distinct = 0;
+  try {
+    for (const event of batches) {
+      asked = [];
+      await deliver(event);
+      sent += asked.length;
+      distinct += new Set(asked).size;
+    }
+  } finally {
+    stop();
+  }
+  return { sent, distinct };
 }
 
 /** A context with `ms` left before the function's timeout. */
@@ -86,11 +112,20 @@ afterAll(async () => {
 });
 
 describe('the Lambda handler on real stream records', () => {
-  it('applies the set-up in batches of 100 with no failures', { timeout: 120_000 }, async () => {
-    const handler = createStreamHandler({ db, views: buildViews(db, settings) });
+  it('applies the set-up in batches of 100 with no failures, each distinct main-table read once an invocation', { timeout: 120_000 }, async () => {
+    // Views the handler builds share their main-table reads within an invocation (src/derived/store/read-once.ts).
+    const handler = createStreamHandler({ db, views: (on) => buildViews(on, settings) });
     const batches = events(await newRecords());
     expect(batches.length).toBeGreaterThan(2);
-    for (const event of batches) expect(await handler(event, fresh())).toEqual({ batchItemFailures: [] });
+    const shared = await mainTableReads(async (event) => expect(await handler(event, fresh())).toEqual({ batchItemFailures: [] }), batches);
+    // Delivered again (changing nothing) to views that read for themselves: the same questions, each
+    // asked per record (300 reads here, against 8).
+    const own = createStreamHandler({ db, views: buildViews(db, settings) });
+    const unshared = await mainTableReads(async (event) => expect(await own(event, fresh())).toEqual({ batchItemFailures: [] }), batches);
+    expect(shared.sent).toBe(shared.distinct);
+    expect(unshared.distinct).toBe(shared.distinct);
+    expect(unshared.sent).toBeGreaterThan(2 * shared.sent);
+
     const photo = await uploadPhoto(db, { username: 'author', location: 'file:///0.png' });
     for (const event of events(await newRecords())) expect(await handler(event, fresh())).toEqual({ batchItemFailures: [] });
     expect(new Set(await feedEntries(db))).toEqual(new Set(expectedEntries(['author', ...followers], 'author', [photo.timestamp])));

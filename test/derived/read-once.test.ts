@@ -5,10 +5,14 @@
  * the derived table's reads are never kept; the answers kept are bounded. The derivation that
  * uses it is compared with the worker's replay, and its reads counted, in
  * test/derived/initial.test.ts.
+ *
+ * Then the reads stream records share (`sharedReads`), where others write the table meanwhile:
+ * an answer serves only the records read from the stream before its request was sent. The
+ * Lambda handler's reads with it are counted in test/derived/lambda.test.ts.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readOnce } from '../../src/derived/store/index.js';
+import { readOnce, sharedReads } from '../../src/derived/store/index.js';
 import { attachMetrics, requestCounts, type Metrics } from '../../src/engine/metrics.js';
 import { derivedTableName } from '../../src/schema/table.js';
 import { createTestDb, type TestDb } from '../support/db.js';
@@ -99,5 +103,53 @@ describe('reads sent once', () => {
       await expect(once.doc.send(bad())).rejects.toThrow();
     });
     expect(counts).toEqual({ GetItem: 2 });
+  });
+});
+
+describe('reads shared by stream records', () => {
+  const setValue = (value: number) =>
+    db.doc.send(new UpdateCommand({ TableName: db.table, Key: { PK: 'T#a', SK: 'S#1' }, UpdateExpression: 'SET #v = :v', ExpressionAttributeNames: { '#v': 'value' }, ExpressionAttributeValues: { ':v': value } }));
+
+  it('shares an answer between the records of the batches read before it was asked', async () => {
+    const shared = sharedReads(db);
+    const first = shared.batchRead();
+    const second = shared.batchRead();
+    const counts = await counted(async () => {
+      await shared.applying(second, () => shared.db.doc.send(getA()));
+      await shared.applying(first, () => shared.db.doc.send(getA()));
+      await shared.applying(second, () => Promise.all([shared.db.doc.send(getA()), shared.db.doc.send(queryA())]));
+      await shared.applying(first, () => shared.db.doc.send(queryA()));
+    });
+    expect(counts).toEqual({ GetItem: 1, Query: 1 });
+  });
+
+  it('never serves a record read after the answer was asked: it sees the write that record carries', async () => {
+    const shared = sharedReads(db);
+    const earlier = shared.batchRead();
+    await setValue(10);
+    expect((await shared.applying(earlier, () => shared.db.doc.send(getA()))).Item?.value).toBe(10);
+    // Another writer changes the item; the stream record of that write comes in a later batch.
+    await setValue(11);
+    const later = shared.batchRead();
+    const counts = await counted(async () => {
+      expect((await shared.applying(later, () => shared.db.doc.send(getA()))).Item?.value).toBe(11);
+      // The newer answer serves the earlier batch's records as well: asked after they were read.
+      expect((await shared.applying(earlier, () => shared.db.doc.send(getA()))).Item?.value).toBe(11);
+    });
+    expect(counts).toEqual({ GetItem: 1 });
+  });
+
+  it('sends every read outside a record, and again after forget() (a retry)', async () => {
+    const shared = sharedReads(db);
+    const mark = shared.batchRead();
+    const counts = await counted(async () => {
+      await shared.db.doc.send(getA());
+      await shared.db.doc.send(getA());
+      await shared.applying(mark, () => shared.db.doc.send(getA()));
+      shared.forget();
+      await shared.applying(mark, () => shared.db.doc.send(getA()));
+      await shared.applying(mark, () => shared.db.doc.send(getA()));
+    });
+    expect(counts).toEqual({ GetItem: 4 });
   });
 });

@@ -13,4 +13,4 @@ export * from './tags.js';
 export * from './events.js';
 export * from './push.js';
 export * from './coalesce.js';
-export { readOnce } from './read-once.js';
+export { readOnce, sharedReads, type SharedReads } from './read-once.js';
