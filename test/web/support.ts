@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { inject } from 'vitest';
 import { CHROMIUM, CHROMIUM_LAUNCH, FULL_CHROMIUM_LAUNCH, packageOf } from '../support/chromium.js';
@@ -145,15 +145,16 @@ export function closeOnTermination(browser: Browser, exit: () => void = () => pr
  */
 function fileView(browser: Browser): Browser {
   const contexts = new Set<BrowserContext>();
-  const track = (context: BrowserContext): BrowserContext => {
+  const newContext = async (options?: BrowserContextOptions): Promise<BrowserContext> => {
+    const context = await browser.newContext(options);
     contexts.add(context);
     context.once('close', () => contexts.delete(context));
     return context;
   };
   const own: Partial<Browser> = {
-    newContext: async (options) => track(await browser.newContext(options)),
+    newContext,
     newPage: async (options) => {
-      const context = track(await browser.newContext(options));
+      const context = await newContext(options);
       const page = await context.newPage();
       // As Browser.newPage: the page's context closes with the page.
       page.once('close', () => void context.close());
