@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig, type DerivedConfig } from '../src/config.js';
 import { StreamConsumer, type DerivedView, type RecordTimes } from '../src/derived/consumer.js';
-import { batchWrite, batchWriter, derivedDb, type DerivedWrite } from '../src/derived/store/index.js';
+import { batchWrite, batchWriter, derivedDb, sharedReads, type DerivedWrite } from '../src/derived/store/index.js';
 import { createStreamsClient, type StreamRecord } from '../src/derived/stream.js';
 import { bigAuthorsItem, feedEntryItem } from '../src/derived/views/feed.js';
 import { createWorker, VIEWS, type Worker } from '../src/derived/worker.js';
@@ -75,7 +75,7 @@ async function skipStream(db: Db, clients: ReturnType<typeof createClients>): Pr
   const derived = derivedDb(db);
   const settings = loadConfig({}).derived;
   const noop: DerivedView[] = VIEWS.map((make) => ({ name: make({ db, derived, settings }).name, apply: () => Promise.resolve() }));
-  const consumer = new StreamConsumer({ client: clients.client, streams, db, derived }, noop, settings);
+  const consumer = new StreamConsumer({ client: clients.client, streams, db, derived, reads: sharedReads(db) }, noop, settings);
   while ((await consumer.pass()) > 0);
   await consumer.stop();
   streams.destroy();

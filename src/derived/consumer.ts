@@ -50,7 +50,7 @@ export interface ConsumerDeps {
   /** Called once a record is applied to every view, with where its time went (the feed bench's profile). */
   onApplied?: ((record: StreamRecord, times: RecordTimes) => void) | undefined;
   /** The main-table reads the views share (when they were built on `reads.db`): each batch read is marked. */
-  reads?: SharedReads | undefined;
+  reads: SharedReads;
 }
 
 /** Epoch ms of a record's way through the worker. */
@@ -367,9 +367,7 @@ export class StreamConsumer {
     const started = Date.now();
     const viewTimes: Record<string, number> = {};
     const { reads } = this.deps;
-    const mark = this.batchMarks.get(record);
-    const shared = <T>(apply: () => Promise<T>): Promise<T> => (reads && mark !== undefined ? reads.applying(mark, apply) : apply());
-    await shared(() => applyToViews(this.views, change, {
+    await reads.applying(this.batchMarks.get(record), () => applyToViews(this.views, change, {
       derived: this.deps.derived,
       logger: this.deps.logger,
       logContext: { shardId },
@@ -379,7 +377,7 @@ export class StreamConsumer {
       onRetry: async (view, error) => {
         this.lastError = `${view.name}: ${error instanceof Error ? error.message : String(error)}`;
         // The retry reads afresh: what was kept may be what it failed on.
-        reads?.forget();
+        reads.forget();
         // Never apply a record under a lease that may have passed to another worker.
         const renewed = await untilDone(
           () => this.lease(stream, shardId),
@@ -438,10 +436,8 @@ export class StreamConsumer {
         }
         lane.iterator = batch.next;
         lane.ended = batch.next === undefined;
-        if (this.deps.reads) {
-          const mark = this.deps.reads.batchRead();
-          for (const record of batch.records) this.batchMarks.set(record, mark);
-        }
+        const mark = this.deps.reads.batchRead();
+        for (const record of batch.records) this.batchMarks.set(record, mark);
         if (this.deps.onApplied) {
           const readEnd = Date.now();
           for (const record of batch.records) this.readTimes.set(record, { readStart, readEnd });

@@ -54,11 +54,11 @@ export function changeOf(record: DynamoDBRecord): Change | undefined {
 export function createStreamHandler(options: StreamHandlerOptions): (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse> {
   const derived = derivedDb(options.db);
   const margin = options.marginMs ?? 5_000;
-  const reads = typeof options.views === 'function' ? sharedReads(options.db) : undefined;
-  const views = typeof options.views === 'function' ? options.views(reads?.db ?? options.db) : options.views;
+  const reads = sharedReads(options.db);
+  const views = typeof options.views === 'function' ? options.views(reads.db) : options.views;
   return async (event, context) => {
     // Every record of the event was written before the invocation: one mark serves them all.
-    const mark = reads?.batchRead();
+    const mark = reads.batchRead();
     const outOfTime = () => context.getRemainingTimeInMillis() < margin;
     let failed = false;
     const apply = async (record: DynamoDBRecord): Promise<void> => {
@@ -66,8 +66,7 @@ export function createStreamHandler(options: StreamHandlerOptions): (event: Dyna
       try {
         const change = changeOf(record);
         if (!change) return;
-        const applying = () => applyToViews(views, change, { derived, logger: options.logger, shouldStop: outOfTime, onRetry: () => reads?.forget() });
-        await (reads && mark !== undefined ? reads.applying(mark, applying) : applying());
+        await reads.applying(mark, () => applyToViews(views, change, { derived, logger: options.logger, shouldStop: outOfTime, onRetry: () => reads.forget() }));
       } catch (error) {
         failed = true;
         throw error instanceof ApplyAborted ? new Error('out of time: the record is left to the next delivery') : error;

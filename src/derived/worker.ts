@@ -75,10 +75,10 @@ export function createWorker(options: WorkerOptions): Worker {
   const derived = derivedDb(options.db);
   const { settings } = options;
   // The views' main-table reads, shared between the records read so far (store/read-once.ts).
-  const reads = options.views ? undefined : sharedReads(options.db);
+  const reads = sharedReads(options.db);
   const consumer = new StreamConsumer(
     { client: options.client, streams, db: options.db, derived, logger: options.logger, onRead: options.onRead, onApplied: options.onApplied, reads },
-    options.views ?? buildViews(reads?.db ?? options.db, settings),
+    options.views ?? buildViews(reads.db, settings),
     {
       pollMs: settings.pollMs,
       leaseMs: settings.leaseMs,

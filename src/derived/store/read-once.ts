@@ -55,14 +55,14 @@ export interface SharedReads {
   readonly db: Db;
   /** Says that a batch of records was read from the stream; returns its mark, for `applying`. */
   batchRead(): number;
-  /** Runs `apply` (a record of the batch that got `mark`) with reads shared. */
-  applying<T>(mark: number, apply: () => Promise<T>): Promise<T>;
+  /** Runs `apply` (a record of the batch that got `mark`) with reads shared; with no mark, every read is sent. */
+  applying<T>(mark: number | undefined, apply: () => Promise<T>): Promise<T>;
   /** Lets every kept answer go: a record retried after a failure reads afresh. */
   forget(): void;
 }
 
 export function sharedReads(db: Db, maxKept = MAX_KEPT_ANSWERS): SharedReads {
-  const record = new AsyncLocalStorage<number>();
+  const record = new AsyncLocalStorage<number | undefined>();
   let marks = 0;
   const kept = keptReads(db, maxKept, () => marks, () => record.getStore());
   return {
