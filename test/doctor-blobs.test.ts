@@ -7,7 +7,7 @@ import { auditBlobs } from '../src/admin/doctor-blobs.js';
 import { createPhotoWithImage, uploadPhoto } from '../src/patterns/index.js';
 import { photoId } from '../src/schema/ids.js';
 import { keys } from '../src/schema/keys.js';
-import { photoJpeg, pngOf } from './support/images.js';
+import { plainJpeg, pngOf } from './support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from './support/stores.js';
 import { signUp, startApi, type Api, type Session } from './http/support.js';
 
@@ -34,7 +34,7 @@ describe.each(STORE_KINDS)('doctor on stored files (%s store)', (kind) => {
   });
 
   it('reports orphans and missing files, then --fix deletes orphans, rebuilds or removes photos, drops broken avatars', async () => {
-    const upload = async () => (await api.call('POST', '/v1/users/erin/photos', { token: erin.accessToken, body: form(await photoJpeg(1400, 1000)) })).body;
+    const upload = async () => (await api.call('POST', '/v1/users/erin/photos', { token: erin.accessToken, body: form(await plainJpeg(1400, 1000)) })).body;
     const rebuildable = await upload();
     const lost = await upload();
     const avatar = (await api.call('PUT', '/v1/users/erin/avatar', { token: erin.accessToken, body: form(await pngOf(200, 200)) })).body;
@@ -77,11 +77,11 @@ describe.each(STORE_KINDS)('doctor on stored files (%s store)', (kind) => {
       return blob !== undefined;
     };
     // A photo from before variants: its image is the file its location names.
-    await blobs.put('legacy/single.jpg', await photoJpeg(60, 40), 'image/jpeg');
+    await blobs.put('legacy/single.jpg', await plainJpeg(60, 40), 'image/jpeg');
     const single = await uploadPhoto(api.db, { username: 'erin', location: blobs.locationOf('legacy/single.jpg') });
 
     // Two photos of the former scheme sharing one content-addressed file.
-    const bytes = await photoJpeg(64, 64);
+    const bytes = await plainJpeg(64, 64);
     const shared = `v/ab/${createHash('sha256').update('erin\0').update(bytes).digest('hex')}.jpg`;
     await blobs.put(shared, bytes, 'image/jpeg');
     const image = { variants: [{ name: 'full', format: 'jpeg' as const, width: 64, height: 64, key: shared, bytes: bytes.length }], placeholder: '' };
@@ -109,7 +109,7 @@ describe.each(STORE_KINDS)('doctor on stored files (%s store)', (kind) => {
   it('a photo removed because none of its files is left no longer counts against its owner\'s quota', async () => {
     const used = async () => Number((await api.db.doc.send(new GetCommand({ TableName: api.db.table, Key: keys.storageUse('erin'), ConsistentRead: true }))).Item?.bytes ?? 0);
     const before = await used();
-    const photo = (await api.call('POST', '/v1/users/erin/photos', { token: erin.accessToken, body: form(await photoJpeg(300, 200)) })).body;
+    const photo = (await api.call('POST', '/v1/users/erin/photos', { token: erin.accessToken, body: form(await plainJpeg(300, 200)) })).body;
     expect(await used()).toBeGreaterThan(before);
     for (const v of photo.variants as { url: string }[]) await store.blobs.delete(store.blobs.locationOf(keyOf(v.url)));
     await auditBlobs(api.db, store.blobs, { graceSeconds: 0, fix: true });

@@ -9,7 +9,7 @@ import { auditBlobs } from '../../src/admin/doctor-blobs.js';
 import { deletePhotoFiles } from '../../src/blobs/index.js';
 import { takeDownPhoto } from '../../src/patterns/index.js';
 import { parsePhotoId } from '../../src/schema/ids.js';
-import { photoJpeg, pngOf } from '../support/images.js';
+import { plainJpeg, pngOf } from '../support/images.js';
 import { createTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 import { signUp, startApi, type Api, type Session } from './support.js';
 
@@ -46,7 +46,7 @@ describe.each(STORE_KINDS)('photo files with the %s store', (kind) => {
   });
 
   it('two photos of the same bytes share no file: deleting one leaves the other served', async () => {
-    const bytes = await photoJpeg(600, 400);
+    const bytes = await plainJpeg(600, 400);
     const kept = await upload(bytes);
     const gone = await upload(bytes);
     const keptKeys = new Set(kept.variants.map((v: { url: string }) => keyOf(v.url)));
@@ -58,7 +58,7 @@ describe.each(STORE_KINDS)('photo files with the %s store', (kind) => {
   });
 
   it('a takedown removes every file of its photo and none of a twin with the same bytes', async () => {
-    const bytes = await photoJpeg(500, 500);
+    const bytes = await plainJpeg(500, 500);
     const kept = await upload(bytes);
     const taken = await upload(bytes);
     const ref = parsePhotoId(taken.id)!;
@@ -72,7 +72,7 @@ describe.each(STORE_KINDS)('photo files with the %s store', (kind) => {
   });
 
   it('an avatar of the same bytes as a photo, replaced and removed, leaves the photo served', async () => {
-    const bytes = await photoJpeg(400, 400);
+    const bytes = await plainJpeg(400, 400);
     const photo = await upload(bytes);
     expect((await api.call('PUT', '/v1/users/alice/avatar', { token: alice.accessToken, body: form(bytes) })).status).toBe(200);
     expect((await api.call('PUT', '/v1/users/alice/avatar', { token: alice.accessToken, body: form(bytes) })).status).toBe(200);
@@ -108,7 +108,7 @@ describe.each(STORE_KINDS)('photo files with the %s store', (kind) => {
 
   it('a repeated complete of one slot answers the same photo with 200, and a PUT to the used slot is refused', async () => {
     const before = await photoCount();
-    const slot = await filledSlot(await photoJpeg(320, 240));
+    const slot = await filledSlot(await plainJpeg(320, 240));
     const first = await api.call('POST', slot.completeUrl, { token: alice.accessToken, json: { caption: 'once' } });
     expect(first.status).toBe(201);
     const again = await api.call('POST', slot.completeUrl, { token: alice.accessToken, json: { caption: 'once' } });
@@ -118,14 +118,14 @@ describe.each(STORE_KINDS)('photo files with the %s store', (kind) => {
     expect(await photoCount()).toBe(before + 1);
     expect(await served(first.body)).toEqual(first.body.variants.map(() => 200));
     if (kind === 'local') {
-      const late = await fetch(absolute(slot.url), { method: 'PUT', headers: withoutContentLength(slot.headers), body: new Uint8Array(await photoJpeg(320, 240)) });
+      const late = await fetch(absolute(slot.url), { method: 'PUT', headers: withoutContentLength(slot.headers), body: new Uint8Array(await plainJpeg(320, 240)) });
       expect(late.status).toBe(404);
     }
   });
 
   it('two concurrent completes of one slot make one photo, both answer it, its images survive, and doctor --fix deletes nothing live', async () => {
     const before = await photoCount();
-    const slot = await filledSlot(await photoJpeg(800, 600));
+    const slot = await filledSlot(await plainJpeg(800, 600));
     const answers = await Promise.all([0, 1].map(() => api.call('POST', slot.completeUrl, { token: alice.accessToken, json: {} })));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
     expect(answers[0]!.body.id).toBe(answers[1]!.body.id);
@@ -145,7 +145,7 @@ describe.each(STORE_KINDS)('photo files with the %s store', (kind) => {
     const limited = await startApi({ UPLOADS_PER_HOUR: '1' }, { blobs: store.blobs });
     try {
       const hana = await signUp(limited, 'hana');
-      const bytes = await photoJpeg(800, 600);
+      const bytes = await plainJpeg(800, 600);
       const slot = await limited.call('POST', '/v1/users/hana/uploads', { token: hana.accessToken, json: { contentLength: bytes.length, contentType: 'image/jpeg' } });
       const target = slot.body.url.startsWith('/') ? limited.url + slot.body.url : slot.body.url;
       expect((await fetch(target, { method: 'PUT', headers: withoutContentLength(slot.body.headers), body: new Uint8Array(bytes) })).status).toBeLessThan(300);
