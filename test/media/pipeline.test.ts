@@ -2,7 +2,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { AVATAR_VARIANTS, createWorkQueue, FULL_DECODE_PIXELS, MAX_ASPECT_RATIO, PHOTO_VARIANTS, processImage, type VariantSpec } from '../../src/media/index.js';
-import { carriesPrivateMetadata, GPS_POINTER, heicLike, jpegWithGps, photoJpeg, pngOf } from '../support/images.js';
+import { carriesPrivateMetadata, GPS_POINTER, heicLike, jpegWithGps, photoJpeg, plainJpeg, pngOf } from '../support/images.js';
 import { crc32 } from 'node:zlib';
 
 /** A PNG whose header declares other dimensions (with a valid CRC): a decompression bomb's header. */
@@ -36,7 +36,7 @@ describe('media pipeline', () => {
   });
 
   it('makes a square thumbnail, a 1080 feed size, a bounded full size, a JPEG feed size and a ThumbHash', async () => {
-    const out = await processImage(await photoJpeg(3000, 2000), PHOTO_VARIANTS, limits);
+    const out = await processImage(await plainJpeg(3000, 2000), PHOTO_VARIANTS, limits);
     const by = (name: string, format: string) => out.variants.find((v) => v.name === name && v.format === format)!;
     expect([by('thumb', 'webp').width, by('thumb', 'webp').height]).toEqual([320, 320]);
     expect([by('feed', 'webp').width, by('feed', 'webp').height]).toEqual([1080, 720]);
