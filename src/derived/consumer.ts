@@ -24,6 +24,7 @@ import { Foreground, Lane } from './lane.js';
 import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease, type SharedReads } from './store/index.js';
 import { writeDeadLetter } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
+import type { ConsumerStatus } from './status.js';
 import { findStream, listShards, readRecords, shardIterator, type ShardInfo, type StreamRecord, type StreamRef } from './stream.js';
 
 /** The dead letters of records no view could be given (not decodable): `worker dead-letters --view stream`. */
@@ -77,31 +78,6 @@ export interface ConsumerOptions {
   fanoutYields?: boolean;
   /** The poll while a detached record runs (default DETACHED_POLL_MS; the feed bench compares `pollMs`). */
   detachedPollMs?: number;
-}
-
-export interface ConsumerStatus {
-  view: string;
-  /** Seconds between now and the oldest write not yet applied; 0 when caught up, null before the first pass. */
-  lagSeconds: number | null;
-  processed: number;
-  /** Shards this worker holds (the same for every view: one reader dispatches to all). */
-  shards: number;
-  /** Records this view set aside since the worker started (kept in the derived table, DEADLETTER#<view>). */
-  deadLetters: number;
-  /** Start time (epoch ms) of the latest pass that found nothing new: everything written before it is applied. */
-  caughtUpAt: number | null;
-  lastError?: string;
-}
-
-export interface WorkerStatus {
-  /** The largest lag of any view, in seconds; null until every view has made a first pass. */
-  lagSeconds: number | null;
-  views: ConsumerStatus[];
-}
-
-export function summarize(views: ConsumerStatus[]): WorkerStatus {
-  const lags = views.map((v) => v.lagSeconds);
-  return { lagSeconds: lags.some((l) => l === null) ? null : Math.max(0, ...(lags as number[])), views };
 }
 
 const BATCH = 100;

@@ -4,7 +4,7 @@
  * CLI read it when the worker runs elsewhere (`quick-photos worker`).
  */
 import type { Db } from '../patterns/db.js';
-import { summarize, type ConsumerStatus, type WorkerStatus } from './consumer.js';
+import { summarize, type ConsumerStatus, type WorkerStatus } from './status.js';
 import { derivedDb, putWorkerStatus, queryWorkerStatus } from './store/index.js';
 
 export const HEARTBEAT_MS = 5_000;

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../blobs/store.js';
 import type { Config } from '../config.js';
 import type { Mailer } from '../mail/index.js';
-import type { WorkerStatus } from '../derived/consumer.js';
+import type { WorkerStatus } from '../derived/status.js';
 import type { Db } from '../patterns/index.js';
 import type { TokenService } from './auth.js';
 import type { LoginFailures } from './login-failures.js';

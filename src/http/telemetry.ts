@@ -13,7 +13,7 @@ import { LogController, type FastifyInstance, type FastifyReply, type FastifyReq
 import { Type } from 'typebox';
 import { capacityOf, REPORTS_CAPACITY } from '../engine/metrics.js';
 import { currentPattern, isObservable, observeCalls } from '../engine/observe.js';
-import type { WorkerStatus } from '../derived/consumer.js';
+import type { WorkerStatus } from '../derived/status.js';
 import { countDeadLetters } from '../derived/dead-letters.js';
 import { readHeartbeat } from '../derived/heartbeat.js';
 import { derivedDb } from '../derived/store/index.js';

@@ -10,7 +10,8 @@ import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../admi
 import { pushSummary } from '../../push/config.js';
 import { derivedDb } from '../../derived/store/index.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
-import { UNDECODABLE, type WorkerStatus } from '../../derived/consumer.js';
+import { UNDECODABLE } from '../../derived/consumer.js';
+import type { WorkerStatus } from '../../derived/status.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { examples } from '../options.js';
