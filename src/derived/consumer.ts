@@ -22,13 +22,10 @@ import { ApplyAborted, untilDone, type DerivedView } from './apply.js';
 import { applyToViews } from './apply-views.js';
 import { Foreground, Lane } from './lane.js';
 import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease, type SharedReads } from './store/index.js';
-import { writeDeadLetter } from './dead-letters.js';
+import { decodeOrSetAside, UNDECODABLE } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
 import type { ConsumerStatus } from './status.js';
 import { findStream, listShards, readRecords, shardIterator, type ShardInfo, type StreamRecord, type StreamRef } from './stream.js';
-
-/** The dead letters of records no view could be given (not decodable): `worker dead-letters --view stream`. */
-export const UNDECODABLE = 'stream';
 
 export type { DerivedView };
 
@@ -461,29 +458,14 @@ export class StreamConsumer {
     }
   }
 
-  /**
-   * The record as a change; one that cannot be decoded (an image the unmarshaller refuses)
-   * would stall the shard forever, so it goes to the `stream` dead letters, its raw record kept.
-   */
+  /** The record as a change; one that cannot be decoded is set aside (dead-letters.ts), not retried. */
   private async decode(record: StreamRecord): Promise<Change | undefined> {
-    try {
-      return toChange(record);
-    } catch (error) {
-      const sequenceNumber = record.dynamodb?.SequenceNumber ?? 'unknown';
-      this.deps.logger?.error({ err: error, sequenceNumber }, 'stream record not decodable; set aside (dead letter)');
-      const raw: Change = {
-        event: 'MODIFY',
-        kind: { kind: 'other' },
-        key: { PK: JSON.stringify(record.dynamodb?.Keys ?? {}), SK: '' },
-        oldImage: undefined,
-        newImage: { record: JSON.stringify(record) },
-        sequenceNumber,
-        at: new Date(),
-      };
-      await untilDone(() => writeDeadLetter(this.deps.derived, UNDECODABLE, raw, error), () => this.stopping);
-      this.deadLetters.set(UNDECODABLE, (this.deadLetters.get(UNDECODABLE) ?? 0) + 1);
-      return undefined;
-    }
+    const { change, setAside } = await decodeOrSetAside(this.deps.derived, { record, sequenceNumber: record.dynamodb?.SequenceNumber }, () => toChange(record), {
+      logger: this.deps.logger,
+      shouldStop: () => this.stopping,
+    });
+    if (setAside) this.deadLetters.set(UNDECODABLE, (this.deadLetters.get(UNDECODABLE) ?? 0) + 1);
+    return change;
   }
 
   private async freshIterator(stream: StreamRef, shardId: string, after: string | undefined): Promise<string | undefined> {

@@ -7,7 +7,7 @@
 import type { Db } from '../patterns/db.js';
 import type { RawItem } from '../schema/entity.js';
 import { countDeadLetterItems, deleteDeadLetter, forEachDeadLetterPage, putDeadLetter } from './store/index.js';
-import { applyChange, type DerivedView } from './apply.js';
+import { applyChange, untilDone, type DerivedView } from './apply.js';
 import { compareSequence, type Change } from './records.js';
 
 export interface DeadLetter {
@@ -31,6 +31,43 @@ export async function writeDeadLetter(derived: Db, view: string, change: Change,
     failedAt: new Date().toISOString(),
     redrives,
   });
+}
+
+/** The dead letters of records no view could be given (not decodable): `worker dead-letters --view stream`. */
+export const UNDECODABLE = 'stream';
+
+/**
+ * `decode()` of a stream record, whichever engine read it (the worker, the Lambda handler). A
+ * record it refuses (an image the unmarshaller cannot hold, such as a number past JavaScript's
+ * precision) fails the same way every time, so retrying it would stop its shard for good, every
+ * later record waiting behind it: it goes to the `stream` dead letters instead, the raw record
+ * kept for a look, and there is nothing to apply (`change` undefined, `setAside` true).
+ * `shouldStop` bounds the retries of that write (ApplyAborted).
+ */
+export async function decodeOrSetAside(
+  derived: Db,
+  raw: { record: unknown; sequenceNumber: string | undefined },
+  decode: () => Change | undefined,
+  options: { logger?: { error(obj: object, msg: string): void } | undefined; shouldStop: () => boolean },
+): Promise<{ change: Change | undefined; setAside: boolean }> {
+  try {
+    return { change: decode(), setAside: false };
+  } catch (error) {
+    const sequenceNumber = raw.sequenceNumber ?? 'unknown';
+    options.logger?.error({ err: error, sequenceNumber }, 'stream record not decodable; set aside (dead letter)');
+    const keysOf = (raw.record as { dynamodb?: { Keys?: unknown } } | null)?.dynamodb?.Keys;
+    const change: Change = {
+      event: 'MODIFY',
+      kind: { kind: 'other' },
+      key: { PK: JSON.stringify(keysOf ?? {}), SK: '' },
+      oldImage: undefined,
+      newImage: { record: JSON.stringify(raw.record) },
+      sequenceNumber,
+      at: new Date(),
+    };
+    await untilDone(() => writeDeadLetter(derived, UNDECODABLE, change, error), options.shouldStop);
+    return { change: undefined, setAside: true };
+  }
 }
 
 function fromItem(item: RawItem): DeadLetter {

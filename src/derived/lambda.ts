@@ -19,6 +19,7 @@ import { createCursorCodec } from '../patterns/cursor.js';
 import type { Db } from '../patterns/db.js';
 import { ApplyAborted, type DerivedView } from './apply.js';
 import { applyToViews } from './apply-views.js';
+import { decodeOrSetAside } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
 import { derivedDb, sharedReads } from './store/index.js';
 import { buildViews } from './worker.js';
@@ -64,7 +65,8 @@ export function createStreamHandler(options: StreamHandlerOptions): (event: Dyna
     const apply = async (record: DynamoDBRecord): Promise<void> => {
       if (failed) throw new Error('not attempted: an earlier record of this batch failed');
       try {
-        const change = changeOf(record);
+        // One that cannot be decoded goes to the dead letters, as the worker's does: a retry would fail the same way.
+        const { change } = await decodeOrSetAside(derived, { record, sequenceNumber: record.dynamodb?.SequenceNumber }, () => changeOf(record), { logger: options.logger, shouldStop: outOfTime });
         if (!change) return;
         await reads.applying(mark, () => applyToViews(views, change, { derived, logger: options.logger, shouldStop: outOfTime, onRetry: () => reads.forget() }));
       } catch (error) {

@@ -5,11 +5,14 @@
  * applied out of order); re-delivery applies the rest, and delivering a batch again changes
  * nothing.
  */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { DerivedView } from '../../src/derived/apply.js';
+import { listDeadLetters } from '../../src/derived/dead-letters.js';
 import { createStreamHandler } from '../../src/derived/lambda.js';
 import { compareSequence } from '../../src/derived/records.js';
 import { derivedDb } from '../../src/derived/store/index.js';
@@ -18,8 +21,9 @@ import { buildViews } from '../../src/derived/worker.js';
 import { errors } from '../../src/errors.js';
 import { followUser, unfollowUser, uploadPhoto } from '../../src/patterns/index.js';
 import { observeCalls } from '../../src/engine/observe.js';
+import { keys } from '../../src/schema/keys.js';
 import { createTestDb, type TestDb } from '../support/db.js';
-import { authorWithFollowers, expectedEntries, feedEntries, feedOf, streamRecords } from './support.js';
+import { authorWithFollowers, expectedEntries, feedEntries, feedOf, streamRecords, userItem } from './support.js';
 
 const settings = loadConfig({}).derived;
 let db: TestDb;
@@ -170,5 +174,17 @@ describe('the Lambda handler on real stream records', () => {
     // Delivered again, whole: the same derived data.
     expect(await handler(event!, fresh())).toEqual({ batchItemFailures: [] });
     expect(await snapshot()).toEqual(once);
+  });
+
+  it('a record it cannot decode goes to the stream\'s dead letters, as the worker sets it aside: not back to Lambda, and the records after it are applied', { timeout: 120_000 }, async () => {
+    // DynamoDB keeps 38 digits; the unmarshaller refuses a fraction past 2^53. Lambda would
+    // retry such a record until its retries ran out, every later record of the shard waiting.
+    await db.client.send(new PutItemCommand({ TableName: db.table, Item: { ...marshall(userItem('bignumber', 0, 0), { removeUndefinedValues: true }), score: { N: '12345678901234567.5' } } }));
+    const photo = await uploadPhoto(db, { username: 'author', location: 'file:///2.png' });
+    const handler = createStreamHandler({ db, views: (on) => buildViews(on, settings) });
+    for (const event of events(await newRecords())) expect(await handler(event, fresh())).toEqual({ batchItemFailures: [] });
+    const letters = await listDeadLetters(derivedDb(db), ['stream']);
+    expect(letters.map((l) => l.change.key.PK)).toEqual([expect.stringContaining(keys.user('bignumber').PK)]);
+    expect(await feedOf(db, followers[1]!)).toContain(`${photo.timestamp}#author`);
   });
 });

@@ -5,12 +5,11 @@
  */
 import type { Command } from 'commander';
 import { readHeartbeat } from '../../derived/heartbeat.js';
-import { listDeadLetters, redrive } from '../../derived/dead-letters.js';
+import { listDeadLetters, redrive, UNDECODABLE } from '../../derived/dead-letters.js';
 import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../admin/rebuild-derived.js';
 import { pushSummary } from '../../push/config.js';
 import { derivedDb } from '../../derived/store/index.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
-import { UNDECODABLE } from '../../derived/consumer.js';
 import type { WorkerStatus } from '../../derived/status.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
