@@ -3,6 +3,13 @@
  * heartbeat in the derived table) and in sum (/ready, /metrics, `quick-photos worker status`).
  * Apart from the consumer, so that what reads a status needs none of the machinery behind it.
  */
+/**
+ * The views a deployment applies (src/derived/worker.ts VIEWS, in that order; a test keeps the
+ * two equal): /metrics counts their dead letters whether or not a worker reports a status (the
+ * Lambda handler writes no heartbeat).
+ */
+export const SHIPPED_VIEWS: readonly string[] = ['feed', 'activity', 'directory', 'explore', 'people', 'tags', 'mentions', 'events', 'push', 'comment-summary'];
+
 export interface ConsumerStatus {
   view: string;
   /** Seconds between now and the oldest write not yet applied; 0 when caught up, null before the first pass. */

@@ -13,8 +13,8 @@ import { LogController, type FastifyInstance, type FastifyReply, type FastifyReq
 import { Type } from 'typebox';
 import { capacityOf, REPORTS_CAPACITY } from '../engine/metrics.js';
 import { currentPattern, isObservable, observeCalls } from '../engine/observe.js';
-import type { WorkerStatus } from '../derived/status.js';
-import { countDeadLetters } from '../derived/dead-letters.js';
+import { SHIPPED_VIEWS, type WorkerStatus } from '../derived/status.js';
+import { countDeadLetters, UNDECODABLE } from '../derived/dead-letters.js';
 import { readHeartbeat } from '../derived/heartbeat.js';
 import { derivedDb } from '../derived/store/index.js';
 import type { Db } from '../patterns/index.js';
@@ -168,7 +168,8 @@ export function registerTelemetry(app: FastifyInstance, options: TelemetryOption
 
 /**
  * The stream worker: lag and records applied per view (in-process, or from the heartbeat),
- * and the dead letters stored per view (one COUNT Query per view per scrape).
+ * and the dead letters stored per view (one COUNT Query per view per scrape), for every shipped
+ * view whether or not a worker reports (the Lambda engine writes no heartbeat).
  */
 function registerDerivedMetrics(registry: Registry, options: TelemetryOptions): void {
   const status = async (): Promise<WorkerStatus | undefined> => {
@@ -205,7 +206,8 @@ function registerDerivedMetrics(registry: Registry, options: TelemetryOptions): 
     registers: [registry],
     async collect() {
       this.reset();
-      const views = ((await status())?.views ?? []).map((v) => v.view);
+      // Every shipped view and the undecodable records, with any other view a worker reports.
+      const views = [...new Set([...SHIPPED_VIEWS, UNDECODABLE, ...((await status())?.views ?? []).map((v) => v.view)])];
       try {
         for (const [view, count] of Object.entries(await countDeadLetters(derivedDb(options.db), views))) this.set({ view }, count);
       } catch {

@@ -12,6 +12,7 @@ import type { DerivedView } from '../../src/derived/apply.js';
 import { listDeadLetters, redrive } from '../../src/derived/dead-letters.js';
 import type { Change } from '../../src/derived/records.js';
 import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
+import { SHIPPED_VIEWS } from '../../src/derived/status.js';
 import { buildViews, createWorker, type Worker } from '../../src/derived/worker.js';
 import { derivedRanges, keys } from '../../src/schema/keys.js';
 import { createLocalBlobStore } from '../../src/blobs/index.js';
@@ -134,5 +135,21 @@ describe('dead letters', () => {
     expect(String(letters[0]!.change.newImage?.record)).toContain('12345678901234567.5');
     expect(await tokens('bignumber')).toEqual([]);
     expect(await tokens('afterbig')).toEqual(['afterbig#afterbig']);
+  });
+
+  it('the views /metrics counts are the views the engines apply', () => {
+    expect(buildViews(db, settings).map((v) => v.name)).toEqual([...SHIPPED_VIEWS]);
+  });
+
+  it('are counted in /metrics with no worker in sight (the Lambda engine writes no heartbeat): every shipped view and the undecodable ones', async () => {
+    const app = await buildApp({ db, client: db.client, config: testConfig({ TABLE_NAME: db.table }), blobs: createLocalBlobStore('/tmp/qp-dead-letters') });
+    try {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(text).toMatch(/^derived_dead_letters\{view="stream"\} 1$/m);
+      expect(text).toMatch(/^derived_dead_letters\{view="directory"\} 1$/m);
+      for (const view of SHIPPED_VIEWS) expect(text).toMatch(new RegExp(`^derived_dead_letters\\{view="${view}"\\} \\d+$`, 'm'));
+    } finally {
+      await app.close();
+    }
   });
 });
