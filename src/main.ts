@@ -6,12 +6,12 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
 import { TableMissingError, assertTableReady, ensureTable } from './admin/table.js';
 import { DEMO_PASSWORD, ensureSampleData, SampleDataError, sampleDataMarker, sampleLogin } from './admin/seed.js';
 import { createBlobStore } from './blobs/index.js';
 import { checkpointAtLatest, deriveLoaded } from './admin/derive-initial.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './log.js';
 import { connect, type Connection } from './engine/client.js';
 import { EngineStartError } from './engine/embedded.js';
 import { clearEngineInfo, writeEngineInfo } from './engine/registry.js';
@@ -59,10 +59,7 @@ async function loadSecrets(config: Config): Promise<Secrets> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({
-    level: process.env.LOG_LEVEL ?? 'info',
-    ...(process.stdout.isTTY && !config.production ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
-  });
+  const logger = createLogger({ production: config.production });
   const secrets = await loadSecrets(config);
 
   const blobs = createBlobStore(config.blobs);

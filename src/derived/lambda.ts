@@ -15,6 +15,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { loadConfig } from '../config.js';
 import { createClients } from '../engine/client.js';
+import { createLogger } from '../log.js';
 import { createCursorCodec } from '../patterns/cursor.js';
 import type { Db } from '../patterns/db.js';
 import { ApplyAborted, type DerivedView } from './apply.js';
@@ -88,8 +89,7 @@ export const handler = (event: DynamoDBStreamEvent, context: Context): Promise<D
     const clients = createClients({ endpoint: config.endpoint, region: config.region, requestTimeoutMs: config.requestTimeoutMs, maxAttempts: config.maxAttempts, local: config.localCredentials, kind: config.client });
     // The views never read a cursor; the codec only completes the connection.
     const db: Db = { doc: clients.patterns, table: config.tableName, cursors: createCursorCodec(config.cursorSecret ?? 'stream-handler-has-no-cursors-0000') };
-    const log = (level: 'warn' | 'error') => (obj: object, msg: string) => process.stderr.write(`${JSON.stringify({ level, msg, ...obj })}\n`);
-    configured = createStreamHandler({ db, views: (on) => buildViews(on, config.derived), logger: { warn: log('warn'), error: log('error') } });
+    configured = createStreamHandler({ db, views: (on) => buildViews(on, config.derived), logger: createLogger({ production: true }) });
   }
   return configured(event, context);
 };

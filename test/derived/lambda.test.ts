@@ -21,6 +21,7 @@ import { buildViews } from '../../src/derived/worker.js';
 import { errors } from '../../src/errors.js';
 import { followUser, unfollowUser, uploadPhoto } from '../../src/patterns/index.js';
 import { observeCalls } from '../../src/engine/observe.js';
+import { createLogger } from '../../src/log.js';
 import { keys } from '../../src/schema/keys.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { authorWithFollowers, expectedEntries, feedEntries, feedOf, streamRecords, userItem } from './support.js';
@@ -181,10 +182,18 @@ describe('the Lambda handler on real stream records', () => {
     // retry such a record until its retries ran out, every later record of the shard waiting.
     await db.client.send(new PutItemCommand({ TableName: db.table, Item: { ...marshall(userItem('bignumber', 0, 0), { removeUndefinedValues: true }), score: { N: '12345678901234567.5' } } }));
     const photo = await uploadPhoto(db, { username: 'author', location: 'file:///2.png' });
-    const handler = createStreamHandler({ db, views: (on) => buildViews(on, settings) });
+    // The processes' logger (src/log.ts), its lines kept: the cause must reach the logs whole.
+    const lines: string[] = [];
+    const logger = createLogger({ production: true, destination: { write: (line: string) => void lines.push(line) } });
+    const handler = createStreamHandler({ db, views: (on) => buildViews(on, settings), logger });
     for (const event of events(await newRecords())) expect(await handler(event, fresh())).toEqual({ batchItemFailures: [] });
     const letters = await listDeadLetters(derivedDb(db), ['stream']);
     expect(letters.map((l) => l.change.key.PK)).toEqual([expect.stringContaining(keys.user('bignumber').PK)]);
+    const logged = lines.map((line) => JSON.parse(line) as { msg: string; err?: { type: string; message: string; stack: string } });
+    const err = logged.find((l) => l.msg.includes('not decodable'))?.err;
+    expect(err?.type).toBe('Error');
+    expect(err?.message).toMatch(/12345678901234567\.5/);
+    expect(err?.stack).toMatch(/at /);
     expect(await feedOf(db, followers[1]!)).toContain(`${photo.timestamp}#author`);
   });
 });

@@ -11,6 +11,7 @@ import { pushSummary } from '../../push/config.js';
 import { derivedDb } from '../../derived/store/index.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
 import type { WorkerStatus } from '../../derived/status.js';
+import { createLogger } from '../../log.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { examples } from '../options.js';
@@ -46,11 +47,8 @@ export function register(program: Command, ctx: CliContext): void {
       }
       return;
     }
-    const logger = {
-      info: (obj: object, msg: string) => ctx.warn(`${msg} ${JSON.stringify(obj)}`),
-      warn: (obj: object, msg: string) => ctx.warn(`warning: ${msg} ${JSON.stringify(obj)}`),
-      error: (obj: object, msg: string) => ctx.warn(`error: ${msg} ${JSON.stringify(obj)}`),
-    };
+    // The service's log lines, on the command's error stream: its errors written out whole.
+    const logger = createLogger({ production: ctx.config().production, destination: { write: (line: string) => ctx.warn(line.trimEnd()) } });
     const running = createWorker({ client, db, settings, logger });
     ctx.warn(`Worker running on table ${db.table} (fan-out threshold ${settings.fanoutThreshold} followers; ${pushSummary(settings.push)}). Ctrl-C stops.`);
     await new Promise<void>((resolve) => {
