@@ -152,4 +152,20 @@ describe('dead letters', () => {
       await app.close();
     }
   });
+
+  it('worker discard drops one, after a --yes: the undecodable record, which no redrive applies', async () => {
+    const [letter] = await listDeadLetters(derivedDb(db), ['stream']);
+    const unconfirmed = await runCli(db.table, ['worker', 'discard', 'stream', letter!.sequenceNumber]);
+    expect(unconfirmed.code).not.toBe(0);
+    expect(unconfirmed.err).toMatch(/--yes/);
+    expect((await runCli(db.table, ['worker', 'discard', 'nosuchview', letter!.sequenceNumber, '--yes'])).err).toMatch(/<view> must be one of .*stream/);
+    const discarded = await runCli(db.table, ['worker', 'discard', 'stream', letter!.sequenceNumber, '--yes']);
+    expect(discarded.code, discarded.err).toBe(0);
+    expect(await listDeadLetters(derivedDb(db), ['stream'])).toEqual([]);
+    // The directory's letter, still failing, is untouched.
+    expect((await listDeadLetters(derivedDb(db), names)).map((l) => l.view)).toEqual(['directory']);
+    const again = await runCli(db.table, ['worker', 'discard', 'stream', letter!.sequenceNumber, '--yes']);
+    expect(again.code).not.toBe(0);
+    expect(again.err).toMatch(/No dead letter/);
+  });
 });

@@ -8,7 +8,7 @@ import { readHeartbeat } from '../../derived/heartbeat.js';
 import { listDeadLetters, redrive, UNDECODABLE } from '../../derived/dead-letters.js';
 import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../admin/rebuild-derived.js';
 import { pushSummary } from '../../push/config.js';
-import { derivedDb } from '../../derived/store/index.js';
+import { derivedDb, discardDeadLetter } from '../../derived/store/index.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
 import type { WorkerStatus } from '../../derived/status.js';
 import { createLogger } from '../../log.js';
@@ -70,7 +70,9 @@ export function register(program: Command, ctx: CliContext): void {
     const letters = await listDeadLetters(derivedDb(db), [...views.map((v) => v.name), UNDECODABLE]);
     ctx.print(letters, () => [
       ...letters.map((l) => `${l.view.padEnd(10)} ${l.sequenceNumber}  ${l.change.event} ${l.change.key.PK} ${l.change.key.SK}  ${l.error}${l.redrives ? ` (redriven ${l.redrives}x)` : ''}`),
-      letters.length === 0 ? 'No dead letters.' : `${letters.length} dead letter${letters.length === 1 ? '' : 's'}: fix the cause, then \`quick-photos worker redrive\`.`,
+      letters.length === 0
+        ? 'No dead letters.'
+        : `${letters.length} dead letter${letters.length === 1 ? '' : 's'}: fix the cause, then \`quick-photos worker redrive\` (or \`worker discard\` one whose item was mended, or that did not decode).`,
     ]);
   });
 
@@ -92,6 +94,24 @@ export function register(program: Command, ctx: CliContext): void {
       ...result.failed.map((f) => `still failing: ${f.view} ${f.sequenceNumber}: ${f.lastError}`),
     ]);
     if (result.failed.length > 0) throw new CliError(`${result.failed.length} dead letters still fail; they stay for another redrive.`);
+  });
+
+  examples(
+    worker
+      .command('discard')
+      .description('drop one dead letter without applying it: its item was mended by hand, or its record cannot be decoded (view `stream`)')
+      .argument('<view>', `a view, or ${UNDECODABLE} (records that did not decode)`)
+      .argument('<sequenceNumber>', 'as `worker dead-letters` lists it')
+      .option('--yes', 'confirm: the record is not applied'),
+    ['worker discard stream 4900000000000000012345 --yes'],
+  ).action(async (view: string, sequenceNumber: string, options: { yes?: boolean }) => {
+    const db = await ctx.db();
+    const views = [...buildViews(db, ctx.config().derived).map((v) => v.name), UNDECODABLE];
+    if (!views.includes(view)) throw new CliError(`<view> must be one of ${views.join(', ')}; got "${view}".`);
+    if (!/^\d{1,64}$/.test(sequenceNumber)) throw new CliError(`<sequenceNumber> must be the digits \`worker dead-letters\` lists; got "${sequenceNumber}".`);
+    if (options.yes !== true) throw new CliError('Discarding a dead letter drops its record for good: add --yes to confirm.');
+    if (!(await discardDeadLetter(derivedDb(db), view, sequenceNumber))) throw new CliError(`No dead letter ${sequenceNumber} in view ${view}: see \`quick-photos worker dead-letters\`.`);
+    ctx.print({ discarded: { view, sequenceNumber } }, () => [`Discarded dead letter ${sequenceNumber} of ${view}.`]);
   });
 
   examples(

@@ -1,6 +1,6 @@
 /** The worker's own items in the derived table: its heartbeat (WORKERSTATUS / <view>) and its dead letters (DEADLETTER#<view> / <sequenceNumber>). */
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { call, paginate, type Db } from '../../patterns/db.js';
+import { call, conditional, paginate, type Db } from '../../patterns/db.js';
 import { derivedKeys, derivedRanges } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
 
@@ -41,4 +41,15 @@ export async function countDeadLetterItems(derived: Db, view: string): Promise<n
 /** DeleteItem of a dead letter once its record applied. */
 export async function deleteDeadLetter(derived: Db, view: string, sequenceNumber: string): Promise<void> {
   await call(derived, 'redrive', () => derived.doc.send(new DeleteCommand({ TableName: derived.table, Key: derivedKeys.deadLetter(view, sequenceNumber) })));
+}
+
+/**
+ * DeleteItem of a dead letter an operator drops without applying it (`worker discard`): once its
+ * item was mended by hand (that write's own record is applied), or a record nothing can decode,
+ * which no redrive applies. False when there is no such letter.
+ */
+export function discardDeadLetter(derived: Db, view: string, sequenceNumber: string): Promise<boolean> {
+  return conditional(derived, 'discardDeadLetter', () =>
+    derived.doc.send(new DeleteCommand({ TableName: derived.table, Key: derivedKeys.deadLetter(view, sequenceNumber), ConditionExpression: 'attribute_exists(PK)' })),
+  );
 }
