@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { pino } from 'pino';
 import { createLocalBlobStore, type BlobStore } from '../src/blobs/index.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { createClients } from '../src/engine/client.js';
 import { buildApp } from '../src/http/app.js';
 import { createCursorCodec } from '../src/patterns/index.js';

@@ -15,7 +15,7 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { ensureTable } from '../src/admin/table.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { createWorker } from '../src/derived/worker.js';
 import { createClients } from '../src/engine/client.js';
 import { startEmbeddedEngine } from '../src/engine/embedded.js';

@@ -23,7 +23,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { loadConfig, type DerivedConfig } from '../src/config.js';
+import { loadConfig, type DerivedConfig } from '../src/config/index.js';
 import { StreamConsumer, type DerivedView, type RecordTimes } from '../src/derived/consumer.js';
 import { batchWrite, batchWriter, derivedDb, sharedReads, type DerivedWrite } from '../src/derived/store/index.js';
 import { createStreamsClient, type StreamRecord } from '../src/derived/stream.js';

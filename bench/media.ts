@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { ensureTable } from '../src/admin/table.js';
 import { createLocalBlobStore } from '../src/blobs/index.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { createClients } from '../src/engine/client.js';
 import { startEmbeddedEngine } from '../src/engine/embedded.js';
 import { buildApp } from '../src/http/app.js';

@@ -7,7 +7,7 @@
  */
 import webpush from 'web-push';
 import { ensureTable } from '../src/admin/table.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { batchWrite } from '../src/derived/store/index.js';
 import { createWorker } from '../src/derived/worker.js';
 import { createClients } from '../src/engine/client.js';

@@ -33,7 +33,7 @@ import type { Change } from '../src/derived/records.js';
 import { buildViews } from '../src/derived/worker.js';
 import { createTokenService } from '../src/http/auth.js';
 import { createLocalBlobStore } from '../src/blobs/index.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { createClients } from '../src/engine/client.js';
 import { attachMetrics, type OperationMetrics } from '../src/engine/metrics.js';
 import { buildApp } from '../src/http/app.js';

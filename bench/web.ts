@@ -31,7 +31,7 @@ import { loadItems } from '../src/admin/load.js';
 import { DEMO_PASSWORD, seedSampleData } from '../src/admin/seed.js';
 import { ensureTable } from '../src/admin/table.js';
 import { createLocalBlobStore } from '../src/blobs/index.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { createWorker } from '../src/derived/worker.js';
 import { createClients } from '../src/engine/client.js';
 import { startEmbeddedEngine } from '../src/engine/embedded.js';

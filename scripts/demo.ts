@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTable } from '../src/admin/table.js';
 import { createLocalBlobStore } from '../src/blobs/index.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { createClients } from '../src/engine/client.js';
 import { startEmbeddedEngine } from '../src/engine/embedded.js';
 import { buildApp } from '../src/http/app.js';

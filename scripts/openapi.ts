@@ -3,7 +3,7 @@
  * the document depends only on the routes. `npm run openapi > openapi.json`.
  */
 import { buildApp } from '../src/http/app.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { createLocalBlobStore } from '../src/blobs/index.js';
 import { createCursorCodec } from '../src/patterns/cursor.js';
 import type { AppDeps } from '../src/http/app.js';

@@ -10,7 +10,7 @@ import { TableMissingError, assertTableReady, ensureTable } from './admin/table.
 import { DEMO_PASSWORD, ensureSampleData, SampleDataError, sampleDataMarker, sampleLogin } from './admin/seed.js';
 import { createBlobStore } from './blobs/index.js';
 import { checkpointAtLatest, deriveLoaded } from './admin/derive-initial.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { createLogger } from './log.js';
 import { connect, type Connection } from './engine/client.js';
 import { EngineStartError } from './engine/embedded.js';
@@ -20,7 +20,7 @@ import { deleteDerivedOf } from './derived/store/index.js';
 import { buildApp } from './http/app.js';
 import { createCursorCodec, resumeDeletions, type Db } from './patterns/index.js';
 import { deletePhotoFiles, deleteUserFiles, discardUpload } from './blobs/index.js';
-import { pushSummary } from './push/config.js';
+import { pushSummary } from './config/push.js';
 
 interface Secrets {
   jwtSecret: string;

@@ -8,7 +8,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditComments } from '../src/admin/comment-doctor.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { derivedDb } from '../src/derived/store/index.js';
 import { commentSummaryView } from '../src/derived/views/comment-summary.js';
 import { createWorker, type Worker } from '../src/derived/worker.js';

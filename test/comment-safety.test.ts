@@ -29,7 +29,7 @@ import { commentRanges, keys } from '../src/schema/keys.js';
 import { runCli } from './support/cli.js';
 import { auditComments } from '../src/admin/comment-doctor.js';
 import { createTestDb, type TestDb } from './support/db.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { derivedDb } from '../src/derived/store/index.js';
 import { commentSummaryView } from '../src/derived/views/comment-summary.js';
 import { replayStream } from './derived/support.js';

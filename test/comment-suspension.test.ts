@@ -4,7 +4,7 @@
  * keeps counting them; lifting the suspension brings them all back (DynamoDB Local).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config/index.js';
 import { derivedDb } from '../src/derived/store/index.js';
 import { commentSummaryView } from '../src/derived/views/comment-summary.js';
 import { isDomainError } from '../src/errors.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig } from '../src/config/index.js';
 import { createClients } from '../src/engine/client.js';
 import { assertJavaAvailable, EngineStartError, PRIVATE_PREFIX, startEmbeddedEngine } from '../src/engine/embedded.js';
 import { DATABASE_FILE, dropStreamIndex, ensureStreamIndex, hasStreamIndex, STREAM_INDEXES } from '../src/engine/stream-index.js';

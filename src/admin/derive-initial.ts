@@ -13,7 +13,7 @@
  * so the worker starts with no backlog and a live record is applied first.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DerivedConfig } from '../config.js';
+import type { DerivedConfig } from '../config/index.js';
 import { eachLimited } from '../limit.js';
 import type { Db } from '../patterns/db.js';
 import { forEachScanPage } from '../patterns/audit/index.js';

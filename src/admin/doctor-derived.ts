@@ -22,7 +22,7 @@ import { absent, attributeWas, deleteIf, type Precondition } from '../patterns/r
 import { classifyDerivedKey, keyString, keys, parseKey, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
 import { derivedTableName } from '../schema/table.js';
-import type { DerivedConfig } from '../config.js';
+import type { DerivedConfig } from '../config/index.js';
 import { findMissing, type MissingReport } from './rebuild-derived.js';
 import { activityRequires } from '../derived/views/activity.js';
 import { directoryTokenRequires, tokenMatches } from '../derived/views/directory.js';

@@ -19,7 +19,7 @@
  * Each expected key is looked up with BatchGetItem on the derived table; a missing one is
  * written with the views' own item builders (idempotent: a Put of a deterministic key).
  */
-import type { DerivedConfig } from '../config.js';
+import type { DerivedConfig } from '../config/index.js';
 import type { Db } from '../patterns/db.js';
 import { forEachScanPage } from '../patterns/audit/index.js';
 import { classifyDerivedKey, classifyKey, keyString, type ItemKey } from '../schema/keys.js';

@@ -1,5 +1,5 @@
 /** The blob store the configuration names. */
-import type { BlobConfig } from '../config.js';
+import type { BlobConfig } from '../config/index.js';
 import { createLocalBlobStore } from './local.js';
 import { createS3BlobStore } from './s3.js';
 import type { BlobStore } from './store.js';

@@ -5,7 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CURSOR_SECRET, loadConfig, type Config } from '../config.js';
+import { LOCAL_CURSOR_SECRET, loadConfig, type Config } from '../config/index.js';
 import { connect, type Connection } from '../engine/client.js';
 import { liveEngine } from '../engine/registry.js';
 import { createCursorCodec, type Db, type Page } from '../patterns/index.js';

@@ -4,7 +4,7 @@
  * (0 ok, 1 failed, 2 usage error). Commands call src/patterns and src/admin only.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/index.js';
 import { EngineStartError } from '../engine/embedded.js';
 import { DomainError } from '../errors.js';
 import { mapEngineError } from '../patterns/index.js';

@@ -13,7 +13,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../config/index.js';
 import { createClients } from '../engine/client.js';
 import { createLogger } from '../log.js';
 import { createCursorCodec } from '../patterns/cursor.js';

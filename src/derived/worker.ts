@@ -5,7 +5,7 @@
  * function behind an event source mapping on the stream instead (lambda.ts, deploy/).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DerivedConfig } from '../config.js';
+import type { DerivedConfig } from '../config/index.js';
 import type { Db } from '../patterns/db.js';
 import type { DerivedView } from './apply.js';
 import { StreamConsumer, type ConsumerDeps, type ConsumerLogger } from './consumer.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { ClientKind, DocClient } from './doc-client.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded.js';
 import { leanClientFor, NodeSha256, type LeanDocClient } from './lean/client.js';

@@ -2,7 +2,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BlobStore } from '../blobs/store.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Mailer } from '../mail/index.js';
 import type { WorkerStatus } from '../derived/status.js';
 import type { Db } from '../patterns/index.js';

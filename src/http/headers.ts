@@ -7,7 +7,7 @@
  * delivery (routes/media.ts) overrides Cross-Origin-Resource-Policy so other origins may show it.
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 
 /**
  * The set for a deployment. The web client shows signed image URLs (PUBLIC_URL's origin when it

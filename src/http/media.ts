@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { createMediaUrls, type MediaUrls } from '../blobs/index.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { createImageProcessor, createWorkQueue, type ImageProcessor, type WorkQueue } from '../media/index.js';
 import type { Quota } from '../patterns/index.js';
 import { createUploadGate, type UploadGate } from './uploads.js';

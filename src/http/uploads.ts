@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { IncomingMessage } from 'node:http';
 import { finished, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { DomainError } from '../errors.js';
 import { storageError } from '../blobs/index.js';
 import { HttpError } from './errors.js';

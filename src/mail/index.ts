@@ -1,5 +1,5 @@
 /** Mail: SMTP when configured, else the development outbox. */
-import type { MailConfig } from '../config.js';
+import type { MailConfig } from '../config/index.js';
 import type { Mailer } from './mailer.js';
 import { createOutboxMailer, type OutboxMessage } from './outbox.js';
 import { createSmtpMailer } from './smtp.js';

@@ -1,6 +1,6 @@
 /** Mail through an SMTP server (nodemailer), configured by SMTP_URL or SMTP_HOST and friends. */
 import nodemailer from 'nodemailer';
-import type { MailConfig } from '../config.js';
+import type { MailConfig } from '../config/index.js';
 import type { Mailer } from './mailer.js';
 
 /** Bounds on one delivery: a stuck server must not hold a request (or the job) forever. */

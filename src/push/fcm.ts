@@ -5,7 +5,7 @@
  */
 import { importPKCS8, SignJWT } from 'jose';
 import type { StoredDevice } from '../patterns/push.js';
-import type { FcmConfig } from './config.js';
+import type { FcmConfig } from '../config/push.js';
 import { H2Client } from './http2.js';
 import { isRetryStatus, retryAfterMs, type PushNotification, type PushSender, type SendResult } from './types.js';
 

@@ -1,12 +1,12 @@
 /** Push senders, built from the configuration: one per configured service (none: push is off). */
-import type { PushConfig } from './config.js';
+import type { PushConfig } from '../config/push.js';
 import { apnsSender } from './apns.js';
 import { fcmSender } from './fcm.js';
 import type { PushKind, PushSender } from './types.js';
 import { webPushSender } from './webpush.js';
 
 export * from './types.js';
-export { pushConfig, pushSummary, type PushConfig } from './config.js';
+export { pushConfig, pushSummary, type PushConfig } from '../config/push.js';
 
 export function createSenders(config: PushConfig | undefined): Map<PushKind, PushSender> {
   const senders = new Map<PushKind, PushSender>();

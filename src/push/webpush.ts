@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Agent } from 'node:https';
 import webpush from 'web-push';
 import type { StoredDevice } from '../patterns/push.js';
-import type { WebPushConfig } from './config.js';
+import type { WebPushConfig } from '../config/push.js';
 import { isRetryStatus, retryAfterMs, type PushNotification, type PushSender, type SendResult } from './types.js';
 
 /** A Topic is at most 32 characters of the URL-safe base64 alphabet. */

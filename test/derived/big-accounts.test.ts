@@ -5,7 +5,7 @@
  * BatchGetItem of content and viewer state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
 import { createWorker } from '../../src/derived/worker.js';
 import { getFeed } from '../../src/patterns/feed.js';

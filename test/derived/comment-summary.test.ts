@@ -7,7 +7,7 @@
 import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditComments } from '../../src/admin/comment-doctor.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { toChange } from '../../src/derived/records.js';
 import { derivedDb } from '../../src/derived/store/index.js';
 import { commentSummaryView } from '../../src/derived/views/comment-summary.js';

@@ -1,6 +1,6 @@
 /** WORKER is parsed strictly, like every other flag, and production runs no worker in the API unless asked. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 const production = { NODE_ENV: 'production', DYNAMODB_ENGINE: 'aws', JWT_SECRET: 'x'.repeat(32) };
 

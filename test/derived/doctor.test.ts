@@ -6,7 +6,7 @@ import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadItems } from '../../src/admin/load.js';
 import { auditDerived } from '../../src/admin/doctor-derived.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { derivedDb } from '../../src/derived/store/index.js';
 import { buildViews } from '../../src/derived/worker.js';
 import { deriveLoaded } from '../../src/admin/derive-initial.js';

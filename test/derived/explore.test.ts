@@ -8,7 +8,7 @@
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditDerived } from '../../src/admin/doctor-derived.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { toChange } from '../../src/derived/records.js';
 import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
 import { exploreView, exploreEntryItem } from '../../src/derived/views/explore.js';

@@ -7,7 +7,7 @@
  * `npm run bench:feed -- --profile`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
 import { feedView } from '../../src/derived/views/feed.js';
 import { createTestDb, type TestDb } from '../support/db.js';

@@ -8,7 +8,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSampleData } from '../../src/admin/seed.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { derivedDb, readCheckpoint, READER } from '../../src/derived/store/index.js';
 import { checkpointAtLatest, deriveLoaded } from '../../src/admin/derive-initial.js';
 import { createStreamsClient, findStream, listShards, readRecords, shardIterator } from '../../src/derived/stream.js';

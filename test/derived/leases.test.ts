@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointAtLatest } from '../../src/admin/derive-initial.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { uploadPhoto } from '../../src/patterns/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';

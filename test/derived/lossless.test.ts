@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointAtLatest } from '../../src/admin/derive-initial.js';
 import { ensureTable, deleteTable } from '../../src/admin/table.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { listDeadLetters } from '../../src/derived/dead-letters.js';
 import { derivedDb } from '../../src/derived/store/index.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { batchWrite } from '../../src/derived/store/index.js';
 import { checkpointAtLatest } from '../../src/admin/derive-initial.js';
 import { unfollowUser, uploadPhoto } from '../../src/patterns/index.js';

@@ -5,7 +5,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileLines, loadItems } from '../../src/admin/load.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { derivedDb } from '../../src/derived/store/index.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { followUser, listFollowers, listRecentPhotos, unfollowUser, uploadPhoto, deletePhoto } from '../../src/patterns/index.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTable } from '../../src/admin/doctor.js';
 import { imageForm, PNG_1x1, signUp, startApi, type Api, type Session } from './support.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { derivedDb } from '../../src/derived/store/index.js';
 import { commentSummaryView } from '../../src/derived/views/comment-summary.js';
 import { replayStream } from '../derived/support.js';

@@ -11,7 +11,7 @@ import { buildApp } from '../../src/http/app.js';
 import { createLocalBlobStore } from '../../src/blobs/index.js';
 import { DEFAULT_HASHING, configureHashing, hashingStats } from '../../src/patterns/index.js';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_PASSWORD_HASH_COST, loadConfig } from '../../src/config.js';
+import { DEFAULT_PASSWORD_HASH_COST, loadConfig } from '../../src/config/index.js';
 import { keys } from '../../src/schema/keys.js';
 import { waitFor } from '../support/wait.js';
 import { caller, imageForm, listen, PNG_1x1, profile, signUp, startApi, testConfig, type Api, type Session } from './support.js';

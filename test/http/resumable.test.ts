@@ -24,7 +24,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalBlobStore, PARTS_PREFIX, sweepStaleParts, type BlobStore } from '../../src/blobs/index.js';
 import { auditBlobs } from '../../src/admin/doctor-blobs.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { attachMetrics, requestCounts } from '../../src/engine/metrics.js';
 import { keys } from '../../src/schema/keys.js';
 import { startMultipartS3, type MultipartS3 } from '../support/s3-multipart.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalBlobStore, type BlobStore } from '../../src/blobs/index.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import type { DocClient } from '../../src/engine/doc-client.js';
 import { buildApp } from '../../src/http/app.js';
 import { assertContract } from '../support/contract.js';

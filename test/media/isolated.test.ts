@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImageProcessor, PHOTO_VARIANTS, processImage, type ImageProcessorOptions } from '../../src/media/index.js';
 import { idleAvailable } from '../../src/media/scheduling.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { isDomainError } from '../../src/errors.js';
 import { photoJpeg } from '../support/images.js';
 

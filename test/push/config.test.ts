@@ -1,7 +1,7 @@
 /** Push configuration: each sender all or nothing, strict URLs, and one start-up line saying what is on. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { DEFAULT_WEB_PUSH_HOSTS, pushSummary } from '../../src/push/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { DEFAULT_WEB_PUSH_HOSTS, pushSummary } from '../../src/config/push.js';
 import { configuredKinds } from '../../src/push/index.js';
 
 const vapid = { VAPID_PUBLIC_KEY: 'BPub', VAPID_PRIVATE_KEY: 'priv', VAPID_SUBJECT: 'mailto:ops@example.com' };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type DerivedConfig } from '../../src/config.js';
+import { loadConfig, type DerivedConfig } from '../../src/config/index.js';
 import { batchWrite, derivedDb } from '../../src/derived/store/index.js';
 import { pushView } from '../../src/derived/views/push.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';

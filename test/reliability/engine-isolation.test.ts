@@ -14,7 +14,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createTable } from '../../src/admin/table.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { createClients } from '../../src/engine/client.js';
 import { freePort, startEmbeddedEngine, type EmbeddedEngine } from '../../src/engine/embedded.js';
 import { compiledService } from '../support/build.js';

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { readHeartbeat } from '../../derived/heartbeat.js';
 import { listDeadLetters, redrive, UNDECODABLE } from '../../derived/dead-letters.js';
 import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../admin/rebuild-derived.js';
-import { pushSummary } from '../../push/config.js';
+import { pushSummary } from '../../config/push.js';
 import { derivedDb, discardDeadLetter } from '../../derived/store/index.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
 import type { WorkerStatus } from '../../derived/status.js';

@@ -1,5 +1,5 @@
 /** What every view is built with. */
-import type { DerivedConfig } from '../../config.js';
+import type { DerivedConfig } from '../../config/index.js';
 import type { Db } from '../../patterns/db.js';
 import { keys, type ItemKey } from '../../schema/keys.js';
 

@@ -3,7 +3,7 @@
  * (its sources after its positions, merged: replay.ts), then the posts heard live meanwhile.
  * The hub (hub.ts) runs one at a time per connection.
  */
-import type { EventsConfig } from '../../config.js';
+import type { EventsConfig } from '../../config/index.js';
 import { actingAs, type ActingSession } from '../../patterns/acting.js';
 import {
   ACTIVITY_PAGE_MAX,

@@ -16,7 +16,7 @@
  * connection at a time, so events leave in order and once.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { EventsConfig } from '../../config.js';
+import type { EventsConfig } from '../../config/index.js';
 import { RetryLaterError, isDomainError } from '../../errors.js';
 import { readersFollowing, type Db, type MissedPost } from '../../patterns/index.js';
 import { assertSessionLive } from '../../patterns/session-check.js';

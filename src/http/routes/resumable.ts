@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { TypeBoxValidatorCompiler, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { discardUpload, uploadKey, type BlobStore, type PartInfo } from '../../blobs/index.js';
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/index.js';
 import { abandonUploadSlot, assertUploadAllowed, createUploadSlot, getUploadSlot, isResumable, quotaErrors, reservationGraceSeconds, type ResumableSlot, writeOutcomeUnknown } from '../../patterns/index.js';
 import { ensureActingLive } from '../../patterns/session-check.js';
 import { assertSelf } from '../auth.js';

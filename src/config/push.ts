@@ -1,10 +1,11 @@
 /**
- * Push configuration, read from the environment with the rest (src/config.ts). Each sender is
+ * Push configuration, read from the environment with the rest (index.ts). Each sender is
  * on only when all of its variables are set; none set means push is off (the API then refuses
  * to register devices, and the worker's push view only tidies up).
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config-error.js';
+import { positiveInt, type Env } from './env.js';
+import { ConfigError } from './error.js';
 
 export interface WebPushConfig {
   /** VAPID key pair (base64url, as `web-push generate-vapid-keys` prints them) and the contact URL. */
@@ -60,15 +61,6 @@ export interface PushConfig {
 /** The browsers' push services (Chrome/Edge via FCM, Firefox, Safari, Windows). */
 export const DEFAULT_WEB_PUSH_HOSTS = ['fcm.googleapis.com', 'updates.push.services.mozilla.com', '.push.apple.com', '.notify.windows.com', 'push.services.mozilla.com'];
 
-type Env = Record<string, string | undefined>;
-
-function positive(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}".`);
-  return value;
-}
 
 /** A PEM given inline or, with the `_FILE` variant, by path. */
 function pem(env: Env, name: string): string | undefined {
@@ -143,12 +135,12 @@ export function pushConfig(env: Env): PushConfig {
     apns,
     fcm: fcmConfig(env),
     webHosts: hosts.length > 0 ? hosts : DEFAULT_WEB_PUSH_HOSTS,
-    ttlSeconds: positive(env, 'PUSH_TTL_SECONDS', 24 * 3600),
-    retryForSeconds: positive(env, 'PUSH_RETRY_SECONDS', 600),
-    collapseSeconds: positive(env, 'PUSH_COLLAPSE_SECONDS', 60),
-    devicesPerUser: positive(env, 'PUSH_DEVICES_PER_USER', 20),
+    ttlSeconds: positiveInt(env, 'PUSH_TTL_SECONDS', 24 * 3600),
+    retryForSeconds: positiveInt(env, 'PUSH_RETRY_SECONDS', 600),
+    collapseSeconds: positiveInt(env, 'PUSH_COLLAPSE_SECONDS', 60),
+    devicesPerUser: positiveInt(env, 'PUSH_DEVICES_PER_USER', 20),
     ca: pem(env, 'PUSH_CA'),
-    timeoutMs: positive(env, 'PUSH_TIMEOUT_MS', 10_000),
+    timeoutMs: positiveInt(env, 'PUSH_TIMEOUT_MS', 10_000),
   };
 }
 
