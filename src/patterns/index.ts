@@ -10,6 +10,8 @@ export * from './guards.js';
 export * from './accounts/index.js';
 export * from './safety/index.js';
 export * from './media.js';
+export * from './quota.js';
+export * from './upload-slots.js';
 export * from './viewer.js';
 export * from './feed.js';
 export * from './explore.js';

@@ -5,7 +5,7 @@
  * with the local store), ask which parts arrived and PUT the missing ones again, then complete
  * through the direct upload's complete. The answer has one shape whatever the store.
  *
- * The upload is a slot with parts (src/patterns/media.ts): the same reservation, the same
+ * The upload is a slot with parts (src/patterns/upload-slots.ts): the same reservation, the same
  * `UPLOAD_SLOTS_PER_USER` bound, the same complete; it lives `UPLOAD_RESUMABLE_TTL_SECONDS`
  * while each part URL lives `UPLOAD_SLOT_TTL_SECONDS` (asking for the parts signs new ones).
  */

@@ -28,7 +28,7 @@ import { Photo } from '../../schema/entities/index.js';
 import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
 import { backoff, call, inPrefix, paginate, RETRY, transact, type Db } from '../db.js';
 import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../guards.js';
-import { deleteUploadSlot, openUploads, type UploadSlot } from '../media.js';
+import { deleteUploadSlot, openUploads, type UploadSlot } from '../upload-slots.js';
 import { deletePhoto } from '../photos.js';
 import { deleteCommentsOf } from '../comment-deletion.js';
 import { drain, page, STALLED_ROUNDS, type Step } from './deletion-steps.js';
@@ -195,7 +195,7 @@ export async function finishDeletion(db: Db, username: string, options: Deletion
           },
         },
         { Delete: { TableName: db.table, Key: keys.deletionJob(username) } },
-        // The storage-use counter of media's quota (src/patterns/media.ts).
+        // The storage-use counter of the quota (src/patterns/quota.ts).
         { Delete: { TableName: db.table, Key: keys.storageUse(username) } },
         { Delete: { TableName: db.table, Key: keys.privateMark(username) } },
       ]);

@@ -1,5 +1,5 @@
 /**
- * Upload bookkeeping (src/patterns/media.ts) and idempotency keys (src/patterns/idempotency.ts):
+ * Upload bookkeeping (src/patterns/quota.ts, upload-slots.ts) and idempotency keys (src/patterns/idempotency.ts):
  * items in partitions of their own, read back only by the code that writes them.
  */
 import { Type } from 'typebox';
