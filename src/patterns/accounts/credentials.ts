@@ -17,7 +17,8 @@ import { ACTIVE_USER, accountIdOf, activeFor, inactiveUser } from '../guards.js'
 import { buildNewUser } from '../users.js';
 import { checkNewPassword, hashPassword, Password, spendDecoyHash, verifyPassword } from './passwords.js';
 import { claimFree, claimHeld } from './claims.js';
-import { newSession, revokeAllSessions, type RefreshGrant } from './sessions.js';
+import { revokeAllSessions } from './session-ends.js';
+import { newSession, type RefreshGrant } from './sessions.js';
 import { clearThrottle, recordFailure, throttleWait } from './throttles.js';
 
 /** Usernames are accepted in any case at the door; the rule is checked (and worded) in code. */

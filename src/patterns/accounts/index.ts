@@ -2,6 +2,7 @@
 export * from './hashing.js';
 export * from './passwords.js';
 export * from './sessions.js';
+export * from './session-ends.js';
 export * from './session-list.js';
 export * from './devices.js';
 export * from './throttles.js';

@@ -14,7 +14,8 @@ import { accountPartition, keys, SESSION_PREFIX, sessionIdOfKey } from '../../sc
 import { conditional, paginate, type Db } from '../db.js';
 import { accountIdOf } from '../guards.js';
 import { ensureActingLive } from '../session-check.js';
-import { markSessionRevoked, SESSIONS_PER_ACCOUNT } from './sessions.js';
+import { markSessionRevoked } from './session-ends.js';
+import { SESSIONS_PER_ACCOUNT } from './sessions.js';
 
 export interface SessionSummary {
   /** Opaque: `publicSessionId` of the family id. */
