@@ -55,6 +55,7 @@ describe('the CLI and the derived views', () => {
     const status = await cli('worker', 'status');
     expect(status.code).toBe(0);
     expect(status.out).toMatch(/is a worker running\?/);
+    expect(status.out).toMatch(/Lambda consumer writes none: its lag is the mapping's IteratorAge/);
   });
 
   it("shows a user's feed, activity and search results", async () => {

@@ -140,7 +140,9 @@ export function register(program: Command, ctx: CliContext): void {
       const status = await readHeartbeat(await ctx.db());
       ctx.print(status, () => [
         ...statusLines(status),
-        status.stale ? `No recent heartbeat (last: ${status.updatedAt ?? 'never'}): is a worker running?` : `Heartbeat at ${status.updatedAt ?? ''}`,
+        status.stale
+          ? `No recent heartbeat (last: ${status.updatedAt ?? 'never'}): is a worker running? (The Lambda consumer writes none: its lag is the mapping's IteratorAge.)`
+          : `Heartbeat at ${status.updatedAt ?? ''}`,
       ]);
     },
   );
