@@ -9,7 +9,8 @@ import { Caption } from './caption.js';
 import './comments.css';
 import { RowsSkeleton } from './layout/skeleton.js';
 import { api, currentUser } from './session.js';
-import { Ago, MoreSentinel, Notice, useAction, usePaged } from './ui.js';
+import { Ago, Notice, useAction } from './ui.js';
+import { MoreSentinel, usePaged } from './paged.js';
 
 function Composer({ photoId, replyTo, label, onPosted }: { photoId: string; replyTo?: string; label: string; onPosted: (c: Comment) => void }) {
   const [text, setText] = useState('');

@@ -7,7 +7,8 @@ import { RowsSkeleton } from '../layout/skeleton.js';
 import { markedRead } from '../layout/unread.js';
 import { api } from '../session.js';
 import { PersonRow, REACTIONS } from '../social.js';
-import { Ago, MoreSentinel, Notice, PhotoImage, problem, Screen, usePaged } from '../ui.js';
+import { Ago, Notice, PhotoImage, problem, Screen } from '../ui.js';
+import { MoreSentinel, usePaged } from '../paged.js';
 
 function RequestButtons({ username }: { username: string }) {
   const [state, setState] = useState<'pending' | 'approved' | 'declined'>('pending');

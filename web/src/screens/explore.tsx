@@ -2,7 +2,8 @@
 import { getExplore } from '@quick-photos/client';
 import { GridSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
-import { MoreSentinel, Screen, usePaged } from '../ui.js';
+import { Screen } from '../ui.js';
+import { MoreSentinel, usePaged } from '../paged.js';
 import { GRID_PAGE, PhotoGrid } from './photo-grid.js';
 
 export function Explore() {

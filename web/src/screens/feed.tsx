@@ -11,7 +11,8 @@ import { Caption } from '../caption.js';
 import { CommentPreviews } from '../comment-previews.js';
 import { ReactionBar } from '../social.js';
 import { lazyComponent } from '../dialogs/lazy.js';
-import { Ago, Avatar, MoreSentinel, PhotoImage, Screen, usePaged } from '../ui.js';
+import { Ago, Avatar, PhotoImage, Screen } from '../ui.js';
+import { MoreSentinel, usePaged } from '../paged.js';
 
 // Suggestions show beside the feed on a desktop, and on a phone only when the feed is empty:
 // their code comes when they do, not with the first screen.

@@ -10,7 +10,8 @@ import { Empty } from '../layout/empty.js';
 import { RowsSkeleton } from '../layout/skeleton.js';
 import { noticesSeen } from '../layout/unread.js';
 import { api } from '../session.js';
-import { Ago, MoreSentinel, Screen, usePaged } from '../ui.js';
+import { Ago, Screen } from '../ui.js';
+import { MoreSentinel, usePaged } from '../paged.js';
 import './notices.css';
 
 function NoticeCard({ notice }: { notice: TakedownNotice }) {

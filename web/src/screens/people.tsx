@@ -5,7 +5,8 @@ import { Empty } from '../layout/empty.js';
 import { RowsSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
 import { FollowButton, PersonRow, relationOf } from '../social.js';
-import { MoreSentinel, Screen, usePaged } from '../ui.js';
+import { Screen } from '../ui.js';
+import { MoreSentinel, usePaged } from '../paged.js';
 
 function PeopleList({ title, people, other }: { title: string; people: ReturnType<typeof usePaged<FriendshipWithProfile>>; other: (f: FriendshipWithProfile) => string }) {
   return (

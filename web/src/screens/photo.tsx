@@ -11,7 +11,8 @@ import { api } from '../session.js';
 import { PersonRow, REACTIONS, ReactionBar } from '../social.js';
 import { CaptionEditor, PhotoMenu } from './photo-actions.js';
 import { Conversation } from '../comments.js';
-import { Ago, Avatar, isNotFound, MoreSentinel, NotFound, PhotoImage, Screen, usePaged } from '../ui.js';
+import { Ago, Avatar, isNotFound, NotFound, PhotoImage, Screen } from '../ui.js';
+import { MoreSentinel, usePaged } from '../paged.js';
 
 /** Who reacted, a page at a time. */
 const REACTIONS_PAGE = 50;

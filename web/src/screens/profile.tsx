@@ -7,7 +7,8 @@ import { GridSkeleton, ProfileSkeleton, remember } from '../layout/skeleton.js';
 import { api, currentUser } from '../session.js';
 import { FollowButton, relationOf, type FollowChange } from '../social.js';
 import { ProfileMenu } from './profile-menu.js';
-import { Avatar, isNotFound, MoreSentinel, NotFound, PhotoImage, Screen, usePaged } from '../ui.js';
+import { Avatar, isNotFound, NotFound, PhotoImage, Screen } from '../ui.js';
+import { MoreSentinel, usePaged } from '../paged.js';
 
 const PAGE = 18;
 

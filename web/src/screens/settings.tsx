@@ -18,7 +18,8 @@ import {
   type Image,
 } from '@quick-photos/client';
 import { api, currentUser, endSession, signOut, startSession } from '../session.js';
-import { Avatar, MoreSentinel, Notice, problem, Screen, usePaged } from '../ui.js';
+import { Avatar, Notice, problem, Screen } from '../ui.js';
+import { MoreSentinel, usePaged } from '../paged.js';
 import { PushSection, SessionsSection } from '../dialogs/index.js';
 
 /** Runs an action, keeping its error or success message for the section that shows it. */

@@ -5,7 +5,8 @@ import { useRoute } from 'preact-iso';
 import { Empty } from '../layout/empty.js';
 import { GridSkeleton } from '../layout/skeleton.js';
 import { api } from '../session.js';
-import { MoreSentinel, Screen, usePaged } from '../ui.js';
+import { Screen } from '../ui.js';
+import { MoreSentinel, usePaged } from '../paged.js';
 import { GRID_PAGE, PhotoGrid } from './photo-grid.js';
 
 export function TagPhotos() {
