@@ -10,7 +10,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
-import { LeanDocClient, NodeSha256 } from '../src/engine/lean/client.js';
+import { LeanDocClient } from '../src/engine/lean/client.js';
+import { NodeSha256 } from '../src/engine/lean/sha256.js';
 
 const bytes = (data: SourceData) => (typeof data === 'string' ? Buffer.from(data) : Buffer.from(data as Uint8Array));
 

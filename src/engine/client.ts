@@ -12,7 +12,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../config/index.js';
 import type { ClientKind, DocClient } from './doc-client.js';
 import { startEmbeddedEngine, type EmbeddedEngine } from './embedded.js';
-import { leanClientFor, NodeSha256, type LeanDocClient } from './lean/client.js';
+import { leanClientFor, type LeanDocClient } from './lean/client.js';
+import { NodeSha256 } from './lean/sha256.js';
 
 export interface ClientOptions {
   endpoint?: string | undefined;

@@ -6,7 +6,6 @@
  * It skips the SDK's per-call middleware stack, which costs more CPU than the rest of a
  * request (BENCHMARKS.md). It accepts the same lib-dynamodb commands as `DocClient.send`.
  */
-import { createHash, createHmac, hash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -21,11 +20,13 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
-import { Pool, type Dispatcher } from 'undici';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { Pool } from 'undici';
 import { backoffDelay } from '../../backoff.js';
 import type { CallObserver, DocClient, Fields } from '../doc-client.js';
-import { createCodec, type KeyNodes } from './codec.js';
+import { createCodec, fromJson, toJson, type KeyNodes } from './codec.js';
+import { exchange, type Budget } from './exchange.js';
+import { NodeSha256 } from './sha256.js';
 import { retryKind, serviceError, timeoutError, transportError, type ResponseMetadata } from './errors.js';
 
 export interface LeanClientOptions {
@@ -65,144 +66,11 @@ interface DocCommand {
   outputKeyNodes: Record<string, KeyNodes>;
 }
 
-/**
- * node:crypto behind the signer's Checksum interface (what @smithy/hash-node does), cheaper
- * per request: plain digests use the one-shot `crypto.hash`, and the one keyed digest that
- * repeats on every request (the signer hashes the secret key with the key id to look up its
- * cached signing key) is remembered, since its inputs do not change between requests.
- */
-export class NodeSha256 implements Checksum {
-  private static remembered: { secret: string; data: string; digest: Uint8Array } | undefined;
-  private chunks: (Buffer | string)[] = [];
-  constructor(private readonly secret?: SourceData) {}
-  update(data: Uint8Array | string): void {
-    this.chunks.push(toBuffer(data));
-  }
-  digest(): Promise<Uint8Array> {
-    const { secret, chunks } = this;
-    if (secret === undefined) {
-      return Promise.resolve(chunks.length === 1 ? hash('sha256', chunks[0]!, 'buffer') : concatHash(chunks));
-    }
-    // Keys given as strings are credentials (the signer's own derived keys are bytes).
-    const first = chunks.length === 1 ? chunks[0] : undefined;
-    const single = typeof secret === 'string' && first !== undefined ? (typeof first === 'string' ? first : first.toString('latin1')) : undefined;
-    const last = NodeSha256.remembered;
-    if (single !== undefined && last?.secret === secret && last.data === single) return Promise.resolve(last.digest);
-    const hmac = createHmac('sha256', toBuffer(secret));
-    for (const chunk of chunks) hmac.update(chunk);
-    const digest = hmac.digest();
-    if (single !== undefined) NodeSha256.remembered = { secret: secret as string, data: single, digest };
-    return Promise.resolve(digest);
-  }
-  reset(): void {
-    this.chunks = [];
-  }
-}
-
-function concatHash(chunks: (Buffer | string)[]): Buffer {
-  const h = createHash('sha256');
-  for (const chunk of chunks) h.update(chunk);
-  return h.digest();
-}
-
-function toBuffer(data: SourceData): Buffer | string {
-  if (typeof data === 'string') return data;
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
-
-/** The JSON protocol carries B and BS values in base64 (Buffer's own toJSON runs first: read the original). */
-function binaryAsBase64(this: unknown, key: string, value: unknown): unknown {
-  const raw = (this as Record<string, unknown>)[key];
-  return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') : value;
-}
-
-/**
- * Whether a request holds any binary value. A replacer makes JSON.stringify call back into
- * JavaScript for every key (about 2.5 times slower on a transaction), and most requests
- * carry no binary: a walk is cheaper than the replacer.
- */
-function holdsBinary(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (ArrayBuffer.isView(value)) return true;
-  if (Array.isArray(value)) return value.some(holdsBinary);
-  for (const key in value) if (holdsBinary((value as Record<string, unknown>)[key])) return true;
-  return false;
-}
-
-// A quick test first: the reviver slows parsing down, and most answers carry no binary.
-const hasBinary = (text: string): boolean => text.includes('"B":') || text.includes('"BS":');
-
-function base64AsBinary(key: string, value: unknown): unknown {
-  if (key === 'B' && typeof value === 'string') return new Uint8Array(Buffer.from(value, 'base64'));
-  if (key === 'BS' && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
-    return value.map((v: string) => new Uint8Array(Buffer.from(v, 'base64')));
-  }
-  return value;
-}
-
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 const THROTTLING_BASE_MS = 500;
 const TRANSIENT_BASE_MS = 100;
 const MAX_DELAY_MS = 20_000;
 const CREDENTIALS_REFRESH_MS = 5 * 60_000;
-
-interface Exchange {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-/**
- * One request and its whole answer, through undici's dispatch API: the answer is collected
- * as buffers, without the Readable stream `pool.request()` builds around every body.
- */
-function exchange(pool: Pool, options: Dispatcher.DispatchOptions, budget: Budget): Promise<Exchange> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let status = 0;
-    const headers: Exchange['headers'] = {};
-    // The pool takes undici's classic handler shape (onConnect ... onComplete).
-    const handler = {
-      onConnect(abort: (error?: Error) => void): void {
-        // Dispatched from the pool's queue after the call ran out: fail it before it is sent
-        // (undici catches this and errors the request without touching the connection).
-        if (budget.expired) throw budget.expired;
-        budget.abort = abort;
-      },
-      onHeaders(statusCode: number, raw: Buffer[]): boolean {
-        status = statusCode;
-        // Only the two headers the protocol needs are read (names arrive as sent).
-        for (let i = 0; i + 1 < raw.length; i += 2) {
-          const name = raw[i]!.toString('latin1').toLowerCase();
-          if (name === 'x-amzn-requestid' || name === 'x-amzn-errortype') headers[name] = raw[i + 1]!.toString('latin1');
-        }
-        return true;
-      },
-      onData(chunk: Buffer): boolean {
-        chunks.push(chunk);
-        return true;
-      },
-      onComplete(): void {
-        budget.abort = undefined;
-        const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-        resolve({ status, headers, text });
-      },
-      onError(error: Error): void {
-        budget.abort = undefined;
-        reject(error);
-      },
-    };
-    pool.dispatch(options, handler);
-  });
-}
-
-/** What is left of one call's time: set when it runs out, and how to abort the request in flight. */
-interface Budget {
-  readonly endsAt: number;
-  expired: Error | undefined;
-  abort: ((error?: Error) => void) | undefined;
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -331,7 +199,7 @@ export class LeanDocClient {
 
   private async attempts(operation: string, command: DocCommand, input: Fields, metadata: ResponseMetadata, budget: Budget): Promise<Fields> {
     const wire = this.codec.encode(input, command.inputKeyNodes);
-    const body = JSON.stringify(wire, holdsBinary(wire) ? binaryAsBase64 : undefined);
+    const body = toJson(wire);
     for (;;) {
       metadata.attempts++;
       try {
@@ -381,7 +249,7 @@ export class LeanDocClient {
     metadata.httpStatusCode = status;
     const requestId = headers['x-amzn-requestid'];
     if (typeof requestId === 'string') metadata.requestId = requestId;
-    if (status >= 200 && status < 300) return text ? (JSON.parse(text, hasBinary(text) ? base64AsBinary : undefined) as Fields) : {};
+    if (status >= 200 && status < 300) return text ? (fromJson(text) as Fields) : {};
     const errorType = headers['x-amzn-errortype'];
     throw serviceError(status, typeof errorType === 'string' ? errorType : undefined, text, { ...metadata });
   }
