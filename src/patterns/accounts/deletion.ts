@@ -9,7 +9,7 @@
  * 2. `finishDeletion` empties the account in bounded transactions, each of which deletes
  *    items together with the counter changes they imply, so every counter is exact after
  *    every step: sessions and tokens; reactions given (each photo's counter down); follows
- *    both ways (the other user's counter and this user's down); comment likes given and comments
+ *    both ways (the other user's counter and this user's down; deletion-social.ts); comment likes given and comments
  *    written, replies to them included (comment-deletion.ts, each count down); photos with the reactions on
  *    them (files first, through `deleteFiles`); before a comment or photo goes, the reports of it
  *    (and of the comments that go with it), which name the account through its id; every other item that names the account
@@ -22,12 +22,12 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
-import { assertUsername, REACTION_TYPES, type ReactionType } from '../../schema/entities.js';
+import { assertUsername } from '../../schema/entities.js';
 import type { User } from '../../schema/entities/index.js';
 import { Photo } from '../../schema/entities/index.js';
-import { accountPartition, deletionPartition, INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
+import { accountPartition, deletionPartition, keys, ranges } from '../../schema/keys.js';
 import { backoff, call, inPrefix, paginate, RETRY, transact, type Db } from '../db.js';
-import { ACTIVE_USER, activeFor, DELETING_USER, deletingUserCheck } from '../guards.js';
+import { ACTIVE_USER, activeFor, DELETING_USER } from '../guards.js';
 import { deleteUploadSlot, openUploads, type UploadSlot } from '../upload-slots.js';
 import { deletePhoto } from '../photos.js';
 import { deleteCommentsOf } from '../comment-deletion.js';
@@ -36,6 +36,7 @@ import { repairIf } from '../repair.js';
 import { hideMark } from '../safety/marks.js';
 import { releaseReservedAddresses } from './email-change.js';
 import { deleteContentReports, deleteLeftovers } from './leftovers.js';
+import { deleteFollowers, deleteFollowing, deleteReactionsGiven } from './deletion-social.js';
 import { normalizeEmail } from '../../schema/entities.js';
 
 export interface DeletionOptions {
@@ -60,7 +61,6 @@ export interface DeletionOptions {
 export type DeletionOutcome = 'done' | 'paused';
 
 /** Friendships or reactions per transaction: two items each plus this user's update or check. */
-const PAIR_CHUNK = 49;
 const ITEM_CHUNK = 100;
 const PHOTO_CHUNK = 25;
 
@@ -130,16 +130,6 @@ export async function resumeDeletions(db: Db, options: DeletionOptions): Promise
   }
   return { finished, paused };
 }
-
-const decrementUser = (db: Db, username: string, field: 'followers' | 'following', n: number, guard: string) => ({
-  Update: {
-    TableName: db.table,
-    Key: keys.user(username),
-    UpdateExpression: `SET ${field} = ${field} - :n`,
-    ConditionExpression: `${guard} AND ${field} >= :n`,
-    ExpressionAttributeValues: { ':n': n },
-  },
-});
 
 /**
  * Runs the job for one user until it is done, or until `maxSteps` transactions have run.
@@ -217,119 +207,6 @@ async function deleteAccountItems(db: Db, username: string, step: Step): Promise
     if (items.length === 0) return 'empty';
     const applied = await step('account items', items.map((k) => ({ Delete: { TableName: db.table, Key: { PK: k.PK, SK: k.SK } } })));
     return applied ? 'progress' : 'stalled';
-  });
-}
-
-/**
- * Reactions the user gave: Query `PK = REACTION#u#<type>` per type (49 at a time), then one
- * transaction per page: each reaction's Delete + its photo's `reactions.<type> - 1`, + the
- * job's ConditionCheck. A page that fails (a photo deleted meanwhile) is redone one by one;
- * a reaction whose photo no longer exists is deleted alone, conditional on that.
- */
-async function deleteReactionsGiven(db: Db, username: string, step: Step): Promise<void> {
-  for (const type of REACTION_TYPES) {
-    await drain(async () => {
-      const items = await page(db, { KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': reactionPartition(username, type) } }, PAIR_CHUNK);
-      if (items.length === 0) return 'empty';
-      const pairs = items.map((item) => reactionPair(db, { PK: String(item.PK), SK: String(item.SK) }, type));
-      if (await step('reactions given', [...pairs.flat(), deletingUserCheck(db, username)])) return 'progress';
-      let progress = false;
-      for (const [i, pair] of pairs.entries()) {
-        if (await step('reaction given', [...pair, deletingUserCheck(db, username)])) progress = true;
-        else {
-          const photo = parsePhotoSk(String(items[i]?.SK));
-          if (!photo) continue;
-          const orphan = await step('orphan reaction', [
-            { Delete: { TableName: db.table, Key: { PK: String(items[i]?.PK), SK: String(items[i]?.SK) }, ConditionExpression: 'attribute_exists(PK)' } },
-            { ConditionCheck: { TableName: db.table, Key: keys.photo(photo.username, photo.timestamp), ConditionExpression: 'attribute_not_exists(PK)' } },
-          ]);
-          progress ||= orphan;
-        }
-      }
-      return progress ? 'progress' : 'stalled';
-    });
-  }
-}
-
-function reactionPair(db: Db, key: ItemKey, type: ReactionType) {
-  const photo = parsePhotoSk(key.SK);
-  return [
-    { Delete: { TableName: db.table, Key: key, ConditionExpression: 'attribute_exists(PK)' } },
-    {
-      Update: {
-        TableName: db.table,
-        Key: photo ? keys.photo(photo.username, photo.timestamp) : key,
-        UpdateExpression: 'SET reactions.#t = reactions.#t - :one',
-        ConditionExpression: 'attribute_exists(PK) AND reactions.#t >= :one',
-        ExpressionAttributeNames: { '#t': type },
-        ExpressionAttributeValues: { ':one': 1 },
-      },
-    },
-  ];
-}
-
-interface FriendshipKey {
-  followed: string;
-  follower: string;
-}
-
-/** Self-follows (in the lab's data) are one item counted on both sides of one user: one Update. */
-function selfFollow(db: Db, username: string) {
-  return [
-    { Delete: { TableName: db.table, Key: keys.friendship(username, username), ConditionExpression: 'attribute_exists(PK)' } },
-    {
-      Update: {
-        TableName: db.table,
-        Key: keys.user(username),
-        UpdateExpression: 'SET followers = followers - :one, following = following - :one',
-        ConditionExpression: `${DELETING_USER} AND followers >= :one AND following >= :one`,
-        ExpressionAttributeValues: { ':one': 1 },
-      },
-    },
-  ];
-}
-
-/**
- * One page of friendships touching the user: each friendship's Delete + the other user's
- * counter - 1, + one Update of this user's counter by the page's size (conditional on the
- * user being marked and the counter covering it). Failed pages are redone one by one.
- */
-async function deleteFriendships(db: Db, username: string, step: Step, side: 'following' | 'followers', read: () => Promise<FriendshipKey[]>): Promise<void> {
-  const other = side === 'following' ? 'followers' : 'following';
-  await drain(async () => {
-    const found = await read();
-    if (found.length === 0) return 'empty';
-    const self = found.some((f) => f.followed === f.follower);
-    const others = found.filter((f) => f.followed !== f.follower);
-    const pair = (f: FriendshipKey) => [
-      { Delete: { TableName: db.table, Key: keys.friendship(f.followed, f.follower), ConditionExpression: 'attribute_exists(PK)' } },
-      decrementUser(db, side === 'following' ? f.followed : f.follower, other, 1, 'attribute_exists(PK)'),
-    ];
-    let progress = false;
-    if (self) progress = (await step('self-follow', selfFollow(db, username))) || progress;
-    if (others.length === 0) return progress ? 'progress' : 'stalled';
-    if (await step(side, [...others.flatMap(pair), decrementUser(db, username, side, others.length, DELETING_USER)])) return 'progress';
-    for (const f of others) {
-      if (await step(side, [...pair(f), decrementUser(db, username, side, 1, DELETING_USER)])) progress = true;
-    }
-    return progress ? 'progress' : 'stalled';
-  });
-}
-
-/** Whom the user follows: Query InvertedIndex `SK = #FRIEND#u`, 49 at a time. */
-async function deleteFollowing(db: Db, username: string, step: Step): Promise<void> {
-  await deleteFriendships(db, username, step, 'following', async () => {
-    const items = await page(db, { IndexName: INVERTED_INDEX, KeyConditionExpression: 'SK = :sk', ExpressionAttributeValues: { ':sk': ranges.followedBy(username).sk } }, PAIR_CHUNK);
-    return items.map((item) => ({ followed: String(item.followedUser), follower: username }));
-  });
-}
-
-/** Who follows the user: Query `PK = USER#u AND begins_with(SK, #FRIEND#)`, 49 at a time. */
-async function deleteFollowers(db: Db, username: string, step: Step): Promise<void> {
-  const range = ranges.followersOf(username);
-  await deleteFriendships(db, username, step, 'followers', async () => {
-    const items = await page(db, inPrefix(range), PAIR_CHUNK);
-    return items.map((item) => ({ followed: username, follower: String(item.followingUser) }));
   });
 }
 
