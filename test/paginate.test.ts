@@ -1,5 +1,5 @@
 /**
- * The one paginator (src/patterns/db.ts `paginate`) on DynamoDB Local, through both clients:
+ * The one paginator (src/patterns/paging.ts `paginate`) on DynamoDB Local, through both clients:
  * pages follow LastEvaluatedKey to the end, a consumer that stops sends nothing more, a start
  * key resumes where a page ended, Scan pages like Query, and `Limit` sizes every page. The
  * requests are counted under the pattern name they were sent with.
@@ -7,7 +7,8 @@
 import { BatchWriteCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachMetrics, type Metrics } from '../src/engine/metrics.js';
-import { paginate, type Db, type DbPage } from '../src/patterns/db.js';
+import { type Db } from '../src/patterns/db.js';
+import { paginate, type DbPage } from '../src/patterns/paging.js';
 import { createTestDb, type TestDb } from './support/db.js';
 
 // A throwaway table of its own: these keys are the test's, no product item's.

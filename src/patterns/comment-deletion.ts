@@ -11,7 +11,8 @@ import type { RawItem } from '../schema/entity.js';
 import { Comment, CommentCount, CommentLike, CommentRef, commentKey } from '../schema/entities/index.js';
 import type { CommentRefId } from '../schema/ids.js';
 import { commentRanges, INVERTED_INDEX, keys } from '../schema/keys.js';
-import { backoff, call, inPrefix, isConditionFailure, paginate, RETRY, transact, type Db } from './db.js';
+import { backoff, call, isConditionFailure, RETRY, transact, type Db } from './db.js';
+import { inPrefix, paginate } from './paging.js';
 import { addressOf, isReply, unlikeComment, validAddress } from './comments.js';
 import { activeUserCheck, deletingUserCheck, inactiveUser } from './guards.js';
 

@@ -11,7 +11,8 @@ import { DirectoryToken, User } from '../schema/entities/index.js';
 import { derivedRanges, INVERTED_INDEX, keys, ranges, type PeopleList } from '../schema/keys.js';
 import { normalizeSearch } from '../schema/search.js';
 import { derivedTableName } from '../schema/table.js';
-import { batchGet, call, inPrefix, type Db } from './db.js';
+import { batchGet, call, type Db } from './db.js';
+import { inPrefix } from './paging.js';
 import { listable, viewerState, type Relation } from './viewer.js';
 
 export const SEARCH_LIMIT_MAX = 20;

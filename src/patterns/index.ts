@@ -1,5 +1,6 @@
 /** The data layer's public surface: every access pattern, one named function each. */
 export * from './db.js';
+export * from './paging.js';
 export * from './cursor.js';
 export * from './users.js';
 export * from './photos.js';

@@ -16,7 +16,8 @@
  * parallel (14 requests, one round trip). A page whose hidden items leave it short reads on as
  * its route does (a Query and a BatchGetItem a read).
  */
-import { batchGet, type Db, type Page, type PageRequest } from './db.js';
+import { batchGet, type Db } from './db.js';
+import { type Page, type PageRequest } from './paging.js';
 import { commentsList, type CommentForViewer } from './comment-lists.js';
 import { photoForViewerPlan, reactorsList, startVisible, type PhotoForViewer, type Related, type ViewerBlocks } from './lists.js';
 import type { Reaction, User } from '../schema/entities/index.js';

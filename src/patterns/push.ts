@@ -16,7 +16,8 @@ import { PushDevice, PushPreferences } from '../schema/entities/index.js';
 import { assertUsername } from '../schema/entities.js';
 import { keyString, keys, ranges, type ItemKey } from '../schema/keys.js';
 import type { RawItem } from '../schema/entity.js';
-import { batchGet, call, inPrefix, paginate, transact, type Db } from './db.js';
+import { batchGet, call, transact, type Db } from './db.js';
+import { inPrefix, paginate } from './paging.js';
 import { listable, uniqueKeys, viewerState } from './viewer.js';
 import { activeUserCheck, inactiveUser } from './guards.js';
 

@@ -19,7 +19,8 @@ import { Photo, TagEntry, TagName, User } from '../schema/entities/index.js';
 import { commentSourceAuthor, derivedRanges, keys } from '../schema/keys.js';
 import { derivedTableName } from '../schema/table.js';
 import { distinctTags, parseTagName } from '../schema/text-entities.js';
-import { call, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { call, type Db } from './db.js';
+import { queryPage, type Page, type PageRequest } from './paging.js';
 import { visiblePage } from './lists.js';
 import { listable, viewerState, type Relation } from './viewer.js';
 

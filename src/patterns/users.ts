@@ -5,7 +5,8 @@ import { assertBirthdate, assertUsername, NewUser, ProfileUpdate, validator } fr
 import type { RawItem } from '../schema/entity.js';
 import { Photo, User } from '../schema/entities/index.js';
 import { keys, parsePhotoSk, ranges } from '../schema/keys.js';
-import { call, isConditionFailure, pageOf, queryPage, type Db, type Page, type PageRequest } from './db.js';
+import { call, isConditionFailure, type Db } from './db.js';
+import { pageOf, queryPage, type Page, type PageRequest } from './paging.js';
 import { ACTIVE_USER, activeFor } from './guards.js';
 import { actingFor, assertActingLive, markSessionChecked, projectionWithSession, sessionLive } from './acting.js';
 

@@ -9,7 +9,8 @@
  */
 import { isDomainError } from '../../errors.js';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { paginate, type Db } from '../../patterns/db.js';
+import { type Db } from '../../patterns/db.js';
+import { paginate } from '../../patterns/paging.js';
 import { derivedKeys, derivedRanges } from '../../schema/keys.js';
 import { batchWrite, derivedDb } from './writes.js';
 

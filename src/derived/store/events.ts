@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { call, paginate, type Db } from '../../patterns/db.js';
+import { call, type Db } from '../../patterns/db.js';
+import { paginate } from '../../patterns/paging.js';
 import { EventLogEntry, StreamTicket } from '../../schema/entities/index.js';
 import { derivedKeys, derivedRanges } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';

@@ -1,6 +1,7 @@
 /** The worker's own items in the derived table: its heartbeat (WORKERSTATUS / <view>) and its dead letters (DEADLETTER#<view> / <sequenceNumber>). */
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { call, conditional, paginate, type Db } from '../../patterns/db.js';
+import { call, conditional, type Db } from '../../patterns/db.js';
+import { paginate } from '../../patterns/paging.js';
 import { derivedKeys, derivedRanges } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
 

@@ -11,7 +11,8 @@
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { eachLimited } from '../../limit.js';
-import { call, isConditionFailure, paginate, type Db } from '../../patterns/db.js';
+import { call, isConditionFailure, type Db } from '../../patterns/db.js';
+import { paginate } from '../../patterns/paging.js';
 import { derivedKeys, derivedRanges, type ItemKey } from '../../schema/keys.js';
 import { TagEntry, TagName } from '../../schema/entities/index.js';
 import { WRITE_CONCURRENCY } from './writes.js';

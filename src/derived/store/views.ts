@@ -1,6 +1,7 @@
 /** The views' requests beyond plain puts and deletes (./writes.ts). */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { call, isConditionFailure, paginate, type Db } from '../../patterns/db.js';
+import { call, isConditionFailure, type Db } from '../../patterns/db.js';
+import { paginate } from '../../patterns/paging.js';
 import { BIG_AUTHOR_ATTRIBUTE, derivedKeys } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
 import { batchWrite, type DerivedWrite } from './writes.js';

@@ -5,7 +5,8 @@
  */
 import { REACTION_TYPES, type ReactionType } from '../../schema/entities.js';
 import { INVERTED_INDEX, keys, parsePhotoSk, ranges, reactionPartition, type ItemKey } from '../../schema/keys.js';
-import { inPrefix, type Db } from '../db.js';
+import { type Db } from '../db.js';
+import { inPrefix } from '../paging.js';
 import { DELETING_USER, deletingUserCheck } from '../guards.js';
 import { drain, page, type Step } from './deletion-steps.js';
 

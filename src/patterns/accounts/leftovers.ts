@@ -27,7 +27,8 @@ import { Comment } from '../../schema/entities/index.js';
 import { commentId, photoId, type CommentRefId } from '../../schema/ids.js';
 import { commentRanges, INVERTED_INDEX, keys, ranges } from '../../schema/keys.js';
 import { addressOf } from '../comments.js';
-import { inPrefix, paginate, type Db } from '../db.js';
+import { type Db } from '../db.js';
+import { inPrefix, paginate } from '../paging.js';
 import { targetName } from '../safety/reports.js';
 import { drain, page, type Step } from './deletion-steps.js';
 

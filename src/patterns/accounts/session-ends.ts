@@ -7,7 +7,8 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { errors } from '../../errors.js';
 import { assertUsername } from '../../schema/entities.js';
 import { accountPartition, keys, SESSION_PREFIX } from '../../schema/keys.js';
-import { call, conditional, isConditionFailure, paginate, transact, TRANSACTION_ITEM_LIMIT, type Db } from '../db.js';
+import { call, conditional, isConditionFailure, transact, TRANSACTION_ITEM_LIMIT, type Db } from '../db.js';
+import { paginate } from '../paging.js';
 import { actingCondition, markSessionChecked, MAX_REVOKED_SESSIONS } from '../acting.js';
 
 /** Revocations are kept at least this long when the caller does not say the access-token lifetime (pruning late is safe, early is not). */

@@ -5,7 +5,8 @@
  * code names, and leaves this folder out).
  */
 import { ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
-import { batchGet, paginate, type Db } from '../db.js';
+import { batchGet, type Db } from '../db.js';
+import { paginate } from '../paging.js';
 import type { ItemKey } from '../../schema/keys.js';
 import type { RawItem } from '../../schema/entity.js';
 import { derivedTableName } from '../../schema/table.js';

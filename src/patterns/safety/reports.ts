@@ -15,7 +15,8 @@ import { commentKey, Report, ReportQueueEntry } from '../../schema/entities/inde
 import type { CommentRefId } from '../../schema/ids.js';
 import { keys, ranges } from '../../schema/keys.js';
 import { uniqueTimestamp } from '../../schema/timestamps.js';
-import { call, queryPage, transact, type Db, type Page, type PageRequest } from '../db.js';
+import { call, transact, type Db } from '../db.js';
+import { queryPage, type Page, type PageRequest } from '../paging.js';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { activeUserCheck, inactiveUser } from '../guards.js';
 import { hourlyBound } from '../hourly.js';
