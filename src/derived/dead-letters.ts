@@ -33,7 +33,7 @@ export async function writeDeadLetter(derived: Db, view: string, change: Change,
   });
 }
 
-/** The dead letters of records no view could be given (not decodable): `worker dead-letters --view stream`. */
+/** The dead letters of records no view could be given (not decodable), listed by `worker dead-letters` under this name. */
 export const UNDECODABLE = 'stream';
 
 /**

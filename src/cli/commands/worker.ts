@@ -10,7 +10,7 @@ import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../admi
 import { pushSummary } from '../../config/push.js';
 import { derivedDb, discardDeadLetter } from '../../derived/store/index.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
-import type { WorkerStatus } from '../../derived/status.js';
+import { SHIPPED_VIEWS, type WorkerStatus } from '../../derived/status.js';
 import { createLogger } from '../../log.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -66,8 +66,7 @@ export function register(program: Command, ctx: CliContext): void {
     'worker dead-letters --json',
   ]).action(async () => {
     const db = await ctx.db();
-    const views = buildViews(db, ctx.config().derived);
-    const letters = await listDeadLetters(derivedDb(db), [...views.map((v) => v.name), UNDECODABLE]);
+    const letters = await listDeadLetters(derivedDb(db), [...SHIPPED_VIEWS, UNDECODABLE]);
     ctx.print(letters, () => [
       ...letters.map((l) => `${l.view.padEnd(10)} ${l.sequenceNumber}  ${l.change.event} ${l.change.key.PK} ${l.change.key.SK}  ${l.error}${l.redrives ? ` (redriven ${l.redrives}x)` : ''}`),
       letters.length === 0
@@ -106,7 +105,7 @@ export function register(program: Command, ctx: CliContext): void {
     ['worker discard stream 4900000000000000012345 --yes'],
   ).action(async (view: string, sequenceNumber: string, options: { yes?: boolean }) => {
     const db = await ctx.db();
-    const views = [...buildViews(db, ctx.config().derived).map((v) => v.name), UNDECODABLE];
+    const views = [...SHIPPED_VIEWS, UNDECODABLE];
     if (!views.includes(view)) throw new CliError(`<view> must be one of ${views.join(', ')}; got "${view}".`);
     if (!/^\d{1,64}$/.test(sequenceNumber)) throw new CliError(`<sequenceNumber> must be the digits \`worker dead-letters\` lists; got "${sequenceNumber}".`);
     if (options.yes !== true) throw new CliError('Discarding a dead letter drops its record for good: add --yes to confirm.');
