@@ -13,7 +13,8 @@ import type { CommentRefId } from '../schema/ids.js';
 import { commentRanges, INVERTED_INDEX, keys } from '../schema/keys.js';
 import { backoff, call, isConditionFailure, RETRY, transact, type Db } from './db.js';
 import { inPrefix, paginate } from './paging.js';
-import { addressOf, isReply, unlikeComment, validAddress } from './comments.js';
+import { unlikeComment } from './comment-likes.js';
+import { addressOf, isReply, validAddress } from './comments.js';
 import { activeUserCheck, deletingUserCheck, inactiveUser } from './guards.js';
 
 /** Who deletes: a signed-in user (the author or the photo's owner), a moderator, or the author's account deletion. */

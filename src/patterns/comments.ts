@@ -1,6 +1,6 @@
 /**
- * Comments on photos: post (a comment or a one-level reply), like and unlike, and the owner's
- * comments-off switch. Every count is a transactional counter, written in the same
+ * Comments on photos: post (a comment or a one-level reply) and the owner's comments-off
+ * switch (likes: comment-likes.ts). Every count is a transactional counter, written in the same
  * TransactWriteItems as the item it counts, so counts are exact at every commit:
  *  - the photo's comment count (comments + replies) is the sum of COMMENT_SHARDS shard items in
  *    the photo's conversation partition; a post or delete updates one shard, so a hot photo's
@@ -9,20 +9,18 @@
  * Deletion (and its cascades) is in comment-deletion.ts, reads in comment-lists.ts.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { CancellationReason } from '@aws-sdk/client-dynamodb';
-import { errors, RetryLaterError, type DomainError } from '../errors.js';
+import { errors, RetryLaterError } from '../errors.js';
 import { assertTimestamp, assertUsername, CAPTION_MAX, validator } from '../schema/entities.js';
-import { Comment, CommentLike, CommentRef, commentKey } from '../schema/entities/index.js';
+import { Comment, CommentRef, commentKey } from '../schema/entities/index.js';
 import type { CommentRefId } from '../schema/ids.js';
 import { COMMENT_SHARDS, keys } from '../schema/keys.js';
 import { nextTimestamp, uniqueTimestamp } from '../schema/timestamps.js';
 import { Type } from 'typebox';
 import { call, RETRY, transact, type Db } from './db.js';
 import { activeUserCheck, inactiveUser } from './guards.js';
+import { audienceChecks } from './comment-audience.js';
 import { hourlyBound } from './hourly.js';
-import { notBlocked } from './safety/blocks.js';
 import { safetyErrors } from './safety/errors.js';
-import { ownerChecks, shownOwnerCheck } from './safety/marks.js';
 
 export const COMMENT_MAX = CAPTION_MAX;
 /** The caption's text rule (no control characters but line breaks, no bidi overrides), at least one visible character. */
@@ -62,41 +60,6 @@ export function addressOf(c: CommentRefId): CommentRefId {
 }
 
 const randomShard = (): number => Math.floor(Math.random() * COMMENT_SHARDS);
-
-/**
- * The checks a write by `actor` on `owner`'s photo carries beside its own items: the actor is
- * active; for another's photo (or a reply to another's comment), no block either way with each
- * other party, and the owner public (its private mark absent) or, on the second pass, followed
- * (and its mark not hidden).
- * Returns the items and how to read their failures.
- */
-function audienceChecks(db: Db, actor: string, owner: string, others: string[], privateOwner: boolean) {
-  const parties = [...new Set([owner, ...others])].filter((u) => u !== actor);
-  const ownerItems = ownerChecks(db, owner, actor, privateOwner);
-  // The other parties besides the owner (a replied-to or liked comment's author): shown, not suspended or departing.
-  const authors = parties.filter((u) => u !== owner);
-  const items = [
-    activeUserCheck(db, actor),
-    ...parties.flatMap((u) => [notBlocked(db, u, actor), notBlocked(db, actor, u)]),
-    ...(owner === actor ? [] : ownerItems.items),
-    ...authors.map((u) => shownOwnerCheck(db, u)),
-  ];
-  /**
-   * Explains a failure among these items, which start at `offset` in the transaction; undefined
-   * when none of them failed. 'hidden': the owner is suspended or being deleted (the photo is
-   * not found, as its read answers).
-   */
-  const explain = (offset: number, failed: (i: number) => boolean, reasons: CancellationReason[]): DomainError | 'private' | 'hidden' | undefined => {
-    if (failed(offset)) return inactiveUser(actor, reasons[offset]);
-    for (let i = 1; i < 1 + parties.length * 2; i++) if (failed(offset + i)) return errors.commentNotAllowed();
-    const ownerWhy = owner === actor ? undefined : ownerItems.why(offset + 1 + parties.length * 2, failed, reasons);
-    if (ownerWhy) return ownerWhy;
-    // A hidden author's comment is answered as one that does not exist.
-    for (let i = items.length - authors.length; i < items.length; i++) if (failed(offset + i)) return errors.commentNotFound();
-    return undefined;
-  };
-  return { items, explain };
-}
 
 export interface NewComment {
   author: string;
@@ -222,82 +185,6 @@ export async function getComment(db: Db, ref: CommentRefId): Promise<Comment> {
   const result = await call(db, 'getComment', () => db.doc.send(new GetCommand({ TableName: db.table, Key: commentKey(ref), ConsistentRead: true })));
   if (!result.Item) throw errors.commentNotFound();
   return Comment.decode(result.Item);
-}
-
-/**
- * TransactWriteItems: Put of the like (`attribute_not_exists`) + `ADD likeCount 1` on the comment
- * (which must exist) + the audience checks on the photo's owner and the comment's author.
- * COMMENT_LIKE_EXISTS when already liked.
- */
-export async function likeComment(db: Db, liker: string, refInput: CommentRefId): Promise<CommentLike> {
-  const ref = validAddress(refInput);
-  assertUsername(liker, 'liker');
-  const like: CommentLike = { liker, ...addressOf(ref), likedAt: uniqueTimestamp() };
-  for (const privateOwner of [false, true]) {
-    const checks = audienceChecks(db, liker, ref.photoOwner, [ref.author], privateOwner);
-    let retryPrivate = false;
-    const applied = await transact(
-      db,
-      'likeComment',
-      [
-        { Put: { TableName: db.table, Item: CommentLike.encode(like), ConditionExpression: 'attribute_not_exists(SK)' } },
-        { Update: { TableName: db.table, Key: commentKey(ref), UpdateExpression: 'ADD likeCount :one', ConditionExpression: 'attribute_exists(PK)', ExpressionAttributeValues: { ':one': 1 } } },
-        ...checks.items,
-      ],
-      (failed, reasons) => {
-        const why = checks.explain(2, failed, reasons);
-        // As for a comment that does not exist: the route's answer for any comment of a photo not found.
-        if (why === 'hidden') return errors.commentNotFound();
-        if (why === 'private') {
-          retryPrivate = !privateOwner;
-          return privateOwner ? safetyErrors.privateAccount(ref.photoOwner) : RETRY;
-        }
-        if (why) return why;
-        if (failed(1)) return errors.commentNotFound();
-        return errors.commentLikeExists();
-      },
-    );
-    if (applied) return like;
-    if (!retryPrivate) break;
-  }
-  throw errors.transactionConflict();
-}
-
-/** GetItem on the viewer's like of a comment. */
-export async function findCommentLike(db: Db, liker: string, ref: CommentRefId): Promise<CommentLike | undefined> {
-  const result = await call(db, 'findCommentLike', () =>
-    db.doc.send(new GetCommand({ TableName: db.table, Key: keys.commentLike(liker, ref.photoOwner, ref.photoTimestamp, ref.timestamp, ref.author) })));
-  return result.Item ? CommentLike.decode(result.Item) : undefined;
-}
-
-/**
- * TransactWriteItems: Delete of the like (`attribute_exists`) + `ADD likeCount -1` on the comment
- * (`likeCount >= 1`) + the liker's active check (`as: 'user'`) or deletion mark (`as: 'deletion-job'`).
- * A comment that is gone takes its like with it: the like alone is deleted then.
- */
-export async function unlikeComment(db: Db, liker: string, refInput: CommentRefId, as: 'user' | 'deletion-job' = 'user'): Promise<void> {
-  const ref = validAddress(refInput);
-  const likeKey = keys.commentLike(liker, ref.photoOwner, ref.photoTimestamp, ref.timestamp, ref.author);
-  const guard = as === 'user' ? activeUserCheck(db, liker) : { ConditionCheck: { TableName: db.table, Key: keys.user(liker), ConditionExpression: 'attribute_exists(deleting)' } };
-  let commentGone = false;
-  await transact(
-    db,
-    'unlikeComment',
-    [
-      { Delete: { TableName: db.table, Key: likeKey, ConditionExpression: 'attribute_exists(SK)' } },
-      { Update: { TableName: db.table, Key: commentKey(ref), UpdateExpression: 'ADD likeCount :minus', ConditionExpression: 'attribute_exists(PK) AND likeCount >= :one', ExpressionAttributeValues: { ':minus': -1, ':one': 1 } } },
-      guard,
-    ],
-    (failed, reasons) => {
-      if (failed(2)) return as === 'user' ? inactiveUser(liker, reasons[2]) : errors.userNotFound(liker);
-      if (failed(0)) return errors.commentLikeNotFound();
-      commentGone = true;
-      return RETRY;
-    },
-  );
-  if (!commentGone) return;
-  await transact(db, 'unlikeComment', [{ Delete: { TableName: db.table, Key: likeKey, ConditionExpression: 'attribute_exists(SK)' } }, guard], (failed, reasons) =>
-    failed(1) ? (as === 'user' ? inactiveUser(liker, reasons[1]) : errors.userNotFound(liker)) : errors.commentLikeNotFound());
 }
 
 /**

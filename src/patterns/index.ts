@@ -26,6 +26,7 @@ export * from './tags.js';
 export * from './mentions.js';
 export * from './push.js';
 export * from './comments.js';
+export * from './comment-likes.js';
 export * from './comment-deletion.js';
 export * from './comment-lists.js';
 export * from './comment-counts.js';
