@@ -51,6 +51,14 @@ describe('the CLI and the derived views', () => {
     expect(again.views.map((v) => v.processed)).toEqual(status.views.map(() => 0));
   });
 
+  it('worker refuses a table that does not exist at once, saying how to create it (it used to retry forever, warning every few seconds)', async () => {
+    for (const args of [['worker'], ['worker', '--once']]) {
+      const missing = await runCli(uniqueTableName('cli-no-such'), args);
+      expect(missing.code, args.join(' ')).not.toBe(0);
+      expect(missing.err, args.join(' ')).toMatch(/does not exist; create it with `quick-photos table ensure/);
+    }
+  });
+
   it('worker status says when no worker is running', async () => {
     const status = await cli('worker', 'status');
     expect(status.code).toBe(0);
