@@ -6,16 +6,15 @@
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 
-export interface LoggerOptions {
-  /** Production never pretty-prints, even on a terminal. */
-  production: boolean;
-  /** Where the lines go instead of standard output (the CLI's error stream; tests). */
-  destination?: DestinationStream;
-}
+/**
+ * Standard output (`production`: never pretty-printed, even on a terminal), or the lines handed
+ * to `destination` (the CLI's error stream; tests), always JSON.
+ */
+export type LoggerOptions = { production: boolean } | { destination: DestinationStream };
 
 export function createLogger(options: LoggerOptions): Logger {
   const level = process.env.LOG_LEVEL ?? 'info';
-  if (options.destination) return pino({ level }, options.destination);
+  if ('destination' in options) return pino({ level }, options.destination);
   if (process.stdout.isTTY && !options.production) {
     return pino({ level, transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } });
   }

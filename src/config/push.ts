@@ -61,7 +61,6 @@ export interface PushConfig {
 /** The browsers' push services (Chrome/Edge via FCM, Firefox, Safari, Windows). */
 export const DEFAULT_WEB_PUSH_HOSTS = ['fcm.googleapis.com', 'updates.push.services.mozilla.com', '.push.apple.com', '.notify.windows.com', 'push.services.mozilla.com'];
 
-
 /** A PEM given inline or, with the `_FILE` variant, by path. */
 function pem(env: Env, name: string): string | undefined {
   const file = env[`${name}_FILE`];

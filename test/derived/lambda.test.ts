@@ -184,7 +184,7 @@ describe('the Lambda handler on real stream records', () => {
     const photo = await uploadPhoto(db, { username: 'author', location: 'file:///2.png' });
     // The processes' logger (src/log.ts), its lines kept: the cause must reach the logs whole.
     const lines: string[] = [];
-    const logger = createLogger({ production: true, destination: { write: (line: string) => void lines.push(line) } });
+    const logger = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
     const handler = createStreamHandler({ db, views: (on) => buildViews(on, settings), logger });
     for (const event of events(await newRecords())) expect(await handler(event, fresh())).toEqual({ batchItemFailures: [] });
     const letters = await listDeadLetters(derivedDb(db), ['stream']);

@@ -56,7 +56,7 @@ export function register(program: Command, ctx: CliContext): void {
       return;
     }
     // The service's log lines, on the command's error stream: its errors written out whole.
-    const logger = createLogger({ production: ctx.config().production, destination: { write: (line: string) => ctx.warn(line.trimEnd()) } });
+    const logger = createLogger({ destination: { write: (line: string) => ctx.warn(line.trimEnd()) } });
     const running = createWorker({ client, db, settings, logger });
     ctx.warn(`Worker running on table ${db.table} (fan-out threshold ${settings.fanoutThreshold} followers; ${pushSummary(settings.push)}). Ctrl-C stops.`);
     await new Promise<void>((resolve) => {
