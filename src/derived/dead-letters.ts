@@ -9,6 +9,7 @@ import type { RawItem } from '../schema/entity.js';
 import { countDeadLetterItems, deleteDeadLetter, forEachDeadLetterPage, putDeadLetter } from './store/index.js';
 import { applyChange, untilDone, type DerivedView } from './apply.js';
 import { compareSequence, type Change } from './records.js';
+import { SHIPPED_VIEWS } from './status.js';
 
 export interface DeadLetter {
   view: string;
@@ -35,6 +36,9 @@ export async function writeDeadLetter(derived: Db, view: string, change: Change,
 
 /** The dead letters of records no view could be given (not decodable), listed by `worker dead-letters` under this name. */
 export const UNDECODABLE = 'stream';
+
+/** Where dead letters can be: each shipped view's, and the undecodable records'. */
+export const DEAD_LETTER_VIEWS: readonly string[] = [...SHIPPED_VIEWS, UNDECODABLE];
 
 /**
  * `decode()` of a stream record, whichever engine read it (the worker, the Lambda handler). A

@@ -13,8 +13,8 @@ import { LogController, type FastifyInstance, type FastifyReply, type FastifyReq
 import { Type } from 'typebox';
 import { capacityOf, REPORTS_CAPACITY } from '../engine/metrics.js';
 import { currentPattern, isObservable, observeCalls } from '../engine/observe.js';
-import { SHIPPED_VIEWS, type WorkerStatus } from '../derived/status.js';
-import { countDeadLetters, UNDECODABLE } from '../derived/dead-letters.js';
+import type { WorkerStatus } from '../derived/status.js';
+import { countDeadLetters, DEAD_LETTER_VIEWS } from '../derived/dead-letters.js';
 import { readHeartbeat } from '../derived/heartbeat.js';
 import { derivedDb } from '../derived/store/index.js';
 import type { Db } from '../patterns/index.js';
@@ -207,7 +207,7 @@ function registerDerivedMetrics(registry: Registry, options: TelemetryOptions): 
     async collect() {
       this.reset();
       // Every shipped view and the undecodable records, with any other view a worker reports.
-      const views = [...new Set([...SHIPPED_VIEWS, UNDECODABLE, ...((await status())?.views ?? []).map((v) => v.view)])];
+      const views = [...new Set([...DEAD_LETTER_VIEWS, ...((await status())?.views ?? []).map((v) => v.view)])];
       try {
         for (const [view, count] of Object.entries(await countDeadLetters(derivedDb(options.db), views))) this.set({ view }, count);
       } catch {

@@ -5,13 +5,13 @@
  */
 import type { Command } from 'commander';
 import { readHeartbeat } from '../../derived/heartbeat.js';
-import { listDeadLetters, redrive, UNDECODABLE } from '../../derived/dead-letters.js';
+import { DEAD_LETTER_VIEWS, listDeadLetters, redrive, UNDECODABLE } from '../../derived/dead-letters.js';
 import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../admin/rebuild-derived.js';
 import { assertTableReady, TableMissingError } from '../../admin/table.js';
 import { pushSummary } from '../../config/push.js';
 import { derivedDb, discardDeadLetter } from '../../derived/store/index.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
-import { SHIPPED_VIEWS, type WorkerStatus } from '../../derived/status.js';
+import type { WorkerStatus } from '../../derived/status.js';
 import { createLogger } from '../../log.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -74,7 +74,7 @@ export function register(program: Command, ctx: CliContext): void {
     'worker dead-letters --json',
   ]).action(async () => {
     const db = await ctx.db();
-    const letters = await listDeadLetters(derivedDb(db), [...SHIPPED_VIEWS, UNDECODABLE]);
+    const letters = await listDeadLetters(derivedDb(db), DEAD_LETTER_VIEWS);
     ctx.print(letters, () => [
       ...letters.map((l) => `${l.view.padEnd(10)} ${l.sequenceNumber}  ${l.change.event} ${l.change.key.PK} ${l.change.key.SK}  ${l.error}${l.redrives ? ` (redriven ${l.redrives}x)` : ''}`),
       letters.length === 0
@@ -113,8 +113,7 @@ export function register(program: Command, ctx: CliContext): void {
     ['worker discard stream 4900000000000000012345 --yes'],
   ).action(async (view: string, sequenceNumber: string, options: { yes?: boolean }) => {
     const db = await ctx.db();
-    const views = [...SHIPPED_VIEWS, UNDECODABLE];
-    if (!views.includes(view)) throw new CliError(`<view> must be one of ${views.join(', ')}; got "${view}".`);
+    if (!DEAD_LETTER_VIEWS.includes(view)) throw new CliError(`<view> must be one of ${DEAD_LETTER_VIEWS.join(', ')}; got "${view}".`);
     if (!/^\d{1,64}$/.test(sequenceNumber)) throw new CliError(`<sequenceNumber> must be the digits \`worker dead-letters\` lists; got "${sequenceNumber}".`);
     if (options.yes !== true) throw new CliError('Discarding a dead letter drops its record for good: add --yes to confirm.');
     if (!(await discardDeadLetter(derivedDb(db), view, sequenceNumber))) throw new CliError(`No dead letter ${sequenceNumber} in view ${view}: see \`quick-photos worker dead-letters\`.`);
