@@ -1,18 +1,22 @@
 /**
  * The worker against DynamoDB Local's real stream: the reference data's writes become feeds,
- * activity and directory items; checkpoints make a second worker resume, not replay.
+ * activity and directory items; checkpoints make a second worker resume, not replay. On the
+ * reference's slice (every user and follow, each user's newest photos and their reactions): the whole
+ * reference's 200 photos and 584 reactions derived proved nothing more than its 70 and 210 do.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileLines, loadItems } from '../../src/admin/load.js';
+import { loadItems } from '../../src/admin/load.js';
 import { loadConfig } from '../../src/config/index.js';
 import { derivedDb } from '../../src/derived/store/index.js';
 import { createWorker, type Worker } from '../../src/derived/worker.js';
 import { followUser, listFollowers, listRecentPhotos, unfollowUser, uploadPhoto, deletePhoto } from '../../src/patterns/index.js';
 import { derivedRanges } from '../../src/schema/keys.js';
 import { countItems, createTestDb, REFERENCE_ITEMS, type TestDb } from '../support/db.js';
+import { referenceSlice } from './support.js';
 
 const settings = loadConfig({}).derived;
+const slice = referenceSlice(REFERENCE_ITEMS, 3);
 let db: TestDb;
 let worker: Worker;
 
@@ -26,7 +30,7 @@ async function feedOf(reader: string): Promise<string[]> {
 
 beforeAll(async () => {
   db = await createTestDb();
-  await loadItems(db.doc, db.table, fileLines(REFERENCE_ITEMS));
+  await loadItems(db.doc, db.table, slice);
   worker = createWorker({ client: db.client, db, settings: { ...settings, pollMs: 50 } });
   await worker.drain(120_000);
 }, 180_000);
@@ -41,7 +45,7 @@ describe('the worker on the reference data', () => {
     const status = worker.status();
     expect(status.lagSeconds).toBe(0);
     expect(status.views.map((v) => v.view)).toEqual(['feed', 'activity', 'directory', 'explore', 'people', 'tags', 'mentions', 'events', 'push', 'comment-summary']);
-    expect(status.views.every((v) => v.processed >= 967)).toBe(true);
+    expect(status.views.every((v) => v.processed >= slice.length)).toBe(true);
   });
 
   it('fans every photo out to its author and each follower', async () => {
@@ -61,7 +65,9 @@ describe('the worker on the reference data', () => {
     expect((await feedOf(reader)).some((sk) => sk.endsWith('#jacksonjason'))).toBe(false);
     await followUser(db, reader, 'jacksonjason');
     await worker.drain();
-    expect((await feedOf(reader)).filter((sk) => sk.endsWith('#jacksonjason'))).toHaveLength(15);
+    const his = await listRecentPhotos(db, 'jacksonjason', { limit: 100 });
+    expect(his.items.length).toBeGreaterThan(1);
+    expect((await feedOf(reader)).filter((sk) => sk.endsWith('#jacksonjason'))).toHaveLength(his.items.length);
 
     const photo = await uploadPhoto(db, { username: 'jacksonjason', location: 'file:///x.png' });
     await worker.drain();
