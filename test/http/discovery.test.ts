@@ -1,12 +1,16 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- response bodies are asserted on, not typed */
-/** GET /v1/users?query= and GET /v1/me/suggestions over HTTP, on the reference data plus accented names. */
+/**
+ * GET /v1/users?query= and GET /v1/me/suggestions over HTTP, on the reference data plus accented
+ * names: its slice (every user and follow, each user's newest photos), since neither reads photos.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileLines, loadItems } from '../../src/admin/load.js';
+import { loadItems } from '../../src/admin/load.js';
 import { checkpointAtLatest, deriveLoaded } from '../../src/admin/derive-initial.js';
 import { buildViews, createWorker } from '../../src/derived/worker.js';
 import { attachMetrics, requestCounts, type Metrics } from '../../src/engine/metrics.js';
 import { createUser, suspendUser } from '../../src/patterns/index.js';
 import { REFERENCE_ITEMS } from '../support/db.js';
+import { referenceSlice } from '../derived/support.js';
 import { signUp, startApi, testConfig, type Api, type Session } from './support.js';
 
 let api: Api;
@@ -21,7 +25,7 @@ async function search(query: string): Promise<any[]> {
 
 beforeAll(async () => {
   api = await startApi();
-  await loadItems(api.db.doc, api.db.table, fileLines(REFERENCE_ITEMS));
+  await loadItems(api.db.doc, api.db.table, referenceSlice(REFERENCE_ITEMS));
   await createUser(api.db, { username: 'zoe_b', name: 'Zoë Brontë', email: 'z@example.com', birthdate: '1990-01-01' });
   await createUser(api.db, { username: 'zork', name: 'Anna Zorkin', email: 'zk@example.com', birthdate: '1990-01-01' });
   await createUser(api.db, { username: 'alyona', name: 'Алёна Петрова', email: 'ap@example.com', birthdate: '1990-01-01' });
