@@ -116,7 +116,7 @@ export async function replayStream(db: { client: DynamoDBClient; table: string }
  * A deterministic slice of the lab's reference items (`file`: REFERENCE_ITEMS): every user and follow, each user's newest
  * `photosPerUser` photos and pinned photo, and every reaction to those; counters and references
  * still hold. About a third of the items and a tenth of the photos (so of the fan-out writes):
- * for files that need the reference's shape derived through the stream, not all of it.
+ * for files that need the reference's shape derived or paged through, not all of it.
  */
 export function referenceSlice(file: string, photosPerUser = 2): string[] {
   const lines = readFileSync(file, 'utf8').trim().split('\n');
