@@ -1,6 +1,6 @@
 /**
  * The deletion proof (issue 7, section 2): a user with N followers, N followed users
- * (N = 400, or 1,000 under PROOF_SCALE=full: several transactions' worth either way),
+ * (N = 200, or 1,000 under PROOF_SCALE=full: several transactions' worth either way),
  * N/5 photos with their files, reactions given and received and a self-follow is deleted
  * while other users keep writing; the job is stopped part-way (step budget), audited (every
  * counter exact at that step), then run by the operator CLI in a child process that is
