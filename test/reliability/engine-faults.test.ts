@@ -8,6 +8,7 @@
  *  - Gone (stopped): requests answer 503 ENGINE_UNAVAILABLE within a bounded time, the process
  *    stays up, and it recovers by itself when the engine returns, data intact.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,12 +24,33 @@ import { createCursorCodec } from '../../src/patterns/cursor.js';
 import { photoId } from '../../src/schema/ids.js';
 import { caller, listen, profile, signUp, testConfig, type Api } from '../http/support.js';
 import { jvmPid } from '../support/engine.js';
+import { waitFor } from '../support/wait.js';
 
 const TIMEOUT_MS = 1_000;
 const ATTEMPTS = 2;
 // Every attempt may take the full timeout; retries add a backoff of at most a few hundred ms.
 // The margin absorbs timer granularity and a busy machine, not another attempt.
 const BOUND_MS = TIMEOUT_MS * ATTEMPTS + 2_000;
+
+/** The state letter of each of a process's threads (T: stopped). */
+function threadStates(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0]!);
+}
+
+/** Every JVM whose command line names `path`, with its state: which engine answered, if a frozen one seemed to. */
+function jvmsOn(path: string): string {
+  const found = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'java' || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path)) return [];
+        return [`${pid} (${readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0]!})`];
+      } catch {
+        return [];
+      }
+    });
+  return found.join(', ') || 'none';
+}
 
 let dir: string;
 let port: number;
@@ -113,6 +135,8 @@ describe.each<ClientKind>(['lean', 'sdk'])('a frozen engine under the %s client'
     const pid = jvmPid(engine);
     process.kill(pid, 'SIGSTOP');
     try {
+      // Asked once every thread of the JVM has stopped (each stops when it next runs).
+      await waitFor(() => threadStates(pid).every((state) => state === 'T'), { what: 'the JVM to stop', timeoutMs: 10_000, intervalMs: 10 });
       const answers = await Promise.all([
         timed('GET', '/v1/users/frozen'),
         timed('PATCH', '/v1/users/frozen', { status: 'frozen in time' }),
@@ -120,7 +144,8 @@ describe.each<ClientKind>(['lean', 'sdk'])('a frozen engine under the %s client'
       ]);
       for (const [i, answer] of answers.entries()) {
         // Which call answered, and how fast, if one did not wait for the engine.
-        expect(answer.status, `${['GET profile', 'PATCH profile', 'GET /ready'][i]} after ${Math.round(answer.ms)} ms: ${JSON.stringify(answer.body)}`).toBe(503);
+        const context = `JVM ${pid} stopped; JVMs on the engine's directory: ${jvmsOn(dir)}`;
+        expect(answer.status, `${['GET profile', 'PATCH profile', 'GET /ready'][i]} after ${Math.round(answer.ms)} ms: ${JSON.stringify(answer.body)} (${context})`).toBe(503);
         expect(answer.body).toEqual({ error: { code: 'ENGINE_UNAVAILABLE', message: expect.any(String) as string } });
         // It is the timeout that answered, not some faster failure (a hang past the bound fails the fetch).
         expect(answer.ms).toBeGreaterThanOrEqual(TIMEOUT_MS * 0.9);
