@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { readHeartbeat } from '../../derived/heartbeat.js';
 import { DEAD_LETTER_VIEWS, listDeadLetters, redrive, UNDECODABLE } from '../../derived/dead-letters.js';
 import { findMissing, REBUILDABLE_VIEWS, type RebuildableView } from '../../admin/rebuild-derived.js';
-import { assertTableReady, TableMissingError } from '../../admin/table.js';
+import { assertTableReady } from '../../admin/table.js';
 import { pushSummary } from '../../config/push.js';
 import { derivedDb, discardDeadLetter } from '../../derived/store/index.js';
 import { buildViews, createWorker } from '../../derived/worker.js';
@@ -37,13 +37,9 @@ export function register(program: Command, ctx: CliContext): void {
     const client = await ctx.client();
     const db = await ctx.db();
     const settings = ctx.config().derived;
-    // On a table that is not there the worker would retry forever, a warning every few seconds: say so once, with the fix.
-    try {
-      await assertTableReady(client, db.table);
-    } catch (error) {
-      if (error instanceof TableMissingError) throw new CliError(error.message);
-      throw error;
-    }
+    // On a table that is not there the worker would retry forever, a warning every few seconds:
+    // its TableMissingError says so once, with the fix, as any command's error line (program.ts).
+    await assertTableReady(client, db.table);
     if (options.once) {
       const once = createWorker({ client, db, settings, autoStart: false });
       try {
