@@ -134,7 +134,9 @@ describe.each<ClientKind>(['lean', 'sdk'])('a frozen engine under the %s client'
     const pid = jvmPid(engine);
     process.kill(pid, 'SIGSTOP');
     try {
-      // Asked once every thread of the JVM has stopped (each stops when it next runs).
+      // Asked once every thread of the JVM has stopped: each stops when it next runs, and one still
+      // running may answer. With three busy loops beside the engine, a read sent right after the
+      // signal was answered 3 times in 300; sent once every thread was in state T, 0 in 200.
       await waitFor(() => threadStates(pid).every((state) => state === 'T'), { what: 'the JVM to stop', timeoutMs: 10_000, intervalMs: 10 });
       const answers = await Promise.all([
         timed('GET', '/v1/users/frozen'),
