@@ -81,6 +81,18 @@ export const EVENT_LOG_SHARDS = 4;
 /** The event log partition's minute: the ISO time cut to `YYYY-MM-DDTHH:MM`. */
 export const eventLogMinute = (at: string): string => at.slice(0, 16);
 
+/** Every event log minute from `from`'s to `to`'s (ISO times), newest first: a read may span three. */
+export function eventLogMinutes(from: string, to: string): string[] {
+  const minutes: string[] = [];
+  const oldest = eventLogMinute(from);
+  for (let at = Date.parse(`${eventLogMinute(to)}:00.000Z`); ; at -= 60_000) {
+    const minute = eventLogMinute(new Date(at).toISOString());
+    if (minute < oldest) break;
+    minutes.push(minute);
+  }
+  return minutes;
+}
+
 /** The suggestion lists the derived table keeps: most followed accounts, and the most recently active (newest photo). */
 export type PeopleList = 'popular' | 'active';
 

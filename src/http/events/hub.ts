@@ -21,7 +21,7 @@ import { RetryLaterError, isDomainError } from '../../errors.js';
 import { readersFollowing, type Db, type MissedPost } from '../../patterns/index.js';
 import { assertSessionLive } from '../../patterns/session-check.js';
 import type { EventLogEntry } from '../../schema/entities/index.js';
-import { EVENT_LOG_SHARDS, eventLogMinute, feedPosition } from '../../schema/keys.js';
+import { EVENT_LOG_SHARDS, eventLogMinutes, feedPosition } from '../../schema/keys.js';
 import { readEventLog } from '../../derived/store/index.js';
 import { Delivery, type EventConnection, type Need } from './deliver.js';
 import type { CloseReason } from './sse.js';
@@ -112,10 +112,17 @@ export class EventHub {
     const { derived, config } = this.deps;
     const startedAt = new Date().toISOString();
     const from = new Date(Date.parse(this.lastRead) - config.lookbackMs).toISOString();
-    const minutes = [...new Set([eventLogMinute(from), eventLogMinute(startedAt)])];
-    const reads: Promise<EventLogEntry[]>[] = [];
-    for (let shard = 0; shard < EVENT_LOG_SHARDS; shard++) for (const minute of minutes) reads.push(readEventLog(derived, minute, shard, from));
-    const entries = (await Promise.all(reads)).flat();
+    // The newest minute first, its shards together, then the one before: a worker logs a user's
+    // entries one after another, so an entry this read finds in a newer minute was written after
+    // the older ones had landed, and the older minute's read, which starts later, finds them too.
+    // Read side by side, the older minute's read could pass before an entry landed there and the
+    // newer one's find the entry logged after it: the two would leave out of order.
+    const entries: EventLogEntry[] = [];
+    for (const minute of eventLogMinutes(from, startedAt)) {
+      const reads: Promise<EventLogEntry[]>[] = [];
+      for (let shard = 0; shard < EVENT_LOG_SHARDS; shard++) reads.push(readEventLog(derived, minute, shard, from));
+      for (const found of await Promise.all(reads)) entries.push(...found);
+    }
     this.lastRead = startedAt;
     for (const [key, entry] of this.seen) if (entry.at <= from) this.seen.delete(key);
     const fresh = entries.filter((entry) => {
