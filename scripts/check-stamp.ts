@@ -39,7 +39,7 @@ function contentHash(path: string): string {
 }
 
 /** The fingerprint of the checkout now, with the extra files a clean check recorded; undefined outside git. */
-export function fingerprint(root: string, extra: readonly string[]): string | undefined {
+function fingerprint(root: string, extra: readonly string[]): string | undefined {
   const files = gitFiles(root);
   if (files === undefined) return undefined;
   const all = [...new Set([...files, ...extra, 'node_modules/.package-lock.json'])].sort();
@@ -48,7 +48,7 @@ export function fingerprint(root: string, extra: readonly string[]): string | un
   return hash.digest('hex');
 }
 
-export function readStamp(path: string): Stamp | undefined {
+function readStamp(path: string): Stamp | undefined {
   try {
     const stamp = JSON.parse(readFileSync(path, 'utf8')) as Partial<Stamp>;
     return typeof stamp.fingerprint === 'string' && Array.isArray(stamp.extra) && stamp.extra.every((f) => typeof f === 'string') ? { fingerprint: stamp.fingerprint, extra: stamp.extra } : undefined;
