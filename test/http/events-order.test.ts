@@ -11,6 +11,7 @@ import { appendEvents, derivedDb, eventLogItem } from '../../src/derived/store/i
 import { uploadPhoto } from '../../src/patterns/index.js';
 import { photoId } from '../../src/schema/ids.js';
 import { derivedRanges, eventLogMinute, eventLogMinutes, eventLogShard } from '../../src/schema/keys.js';
+import { waitFor } from '../support/wait.js';
 import { signUp, startApi, type Api, type Session } from './support.js';
 import { listen, replayed, type Heard, type Listener } from './event-stream.js';
 
@@ -60,6 +61,8 @@ describe('GET /v1/me/events: live posts across a minute of the log', () => {
     await replayed(listener);
     // Two photos, logged as a worker logs them one after the other: the first in the minute before the second's.
     const [first, second] = [await uploadPhoto(api.db, { username: 'hal', location: 'file:///1.png' }), await uploadPhoto(api.db, { username: 'hal', location: 'file:///2.png' })];
+    // The older entry must stay inside the look-back (a minute) until the reads: not in a minute's last seconds.
+    await waitFor(() => Date.now() % 60_000 < 50_000, { what: 'a minute with ten seconds left', timeoutMs: 15_000, intervalMs: 100 });
     const minuteStart = Date.parse(`${eventLogMinute(new Date().toISOString())}:00.000Z`);
     const entries = [eventLogItem('hal', 'post', first.timestamp, new Date(minuteStart - 1)), eventLogItem('hal', 'post', second.timestamp, new Date(minuteStart))];
     const [older, newer] = entries.map((entry) => derivedRanges.eventLog(eventLogMinute(String(entry.at)), eventLogShard('hal')).pk);
