@@ -4,8 +4,8 @@
  * Every `pollMs` (only while a stream is open) the hub reads each shard of the log
  * (src/derived/store/events.ts) once, from a little before its previous read (`lookbackMs`,
  * for entries a worker logged with a slightly older clock or a slow write), skipping entries it
- * has already seen. The cost is one Query per shard per poll, whatever the number of
- * connections; the log entry is only a wake-up: what a stream sends is read at delivery time
+ * has already seen. The cost is one Query per shard and minute read per poll, whatever the
+ * number of connections; the log entry is only a wake-up: what a stream sends is read at delivery time
  * from the source, as the user's session, so blocks, private accounts and suspensions are
  * judged then (the activity list's own rules), and the same read serves a reconnect that gives
  * Last-Event-ID. A new post is announced from the log at once (the reader's feed entry may
