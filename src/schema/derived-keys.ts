@@ -81,16 +81,18 @@ export const EVENT_LOG_SHARDS = 4;
 /** The event log partition's minute: the ISO time cut to `YYYY-MM-DDTHH:MM`. */
 export const eventLogMinute = (at: string): string => at.slice(0, 16);
 
-/** Every event log minute from `from`'s to `to`'s (ISO times), newest first: a read may span three. */
+/**
+ * Every event log minute from `from`'s to `to`'s (ISO times), newest first: a read may span
+ * three. `to`'s minute always (a clock set back past `from` reads the current minute still).
+ */
 export function eventLogMinutes(from: string, to: string): string[] {
-  const minutes: string[] = [];
   const oldest = eventLogMinute(from);
-  for (let at = Date.parse(`${eventLogMinute(to)}:00.000Z`); ; at -= 60_000) {
+  const minutes = [eventLogMinute(to)];
+  for (let at = Date.parse(`${minutes[0]}:00.000Z`) - 60_000; ; at -= 60_000) {
     const minute = eventLogMinute(new Date(at).toISOString());
-    if (minute < oldest) break;
+    if (minute < oldest) return minutes;
     minutes.push(minute);
   }
-  return minutes;
 }
 
 /** The suggestion lists the derived table keeps: most followed accounts, and the most recently active (newest photo). */

@@ -80,5 +80,7 @@ describe('eventLogMinutes', () => {
     expect(eventLogMinutes('2026-12-07T08:58:59.970Z', '2026-12-07T09:00:00.020Z')).toEqual(['2026-12-07T09:00', '2026-12-07T08:59', '2026-12-07T08:58']);
     expect(eventLogMinutes('2026-12-07T08:59:10.000Z', '2026-12-07T08:59:15.000Z')).toEqual(['2026-12-07T08:59']);
     expect(eventLogMinutes('2026-12-31T23:59:30.000Z', '2027-01-01T00:00:01.000Z')).toEqual(['2027-01-01T00:00', '2026-12-31T23:59']);
+    // A clock set back: the current minute is read still.
+    expect(eventLogMinutes('2026-12-07T09:01:00.000Z', '2026-12-07T09:00:30.000Z')).toEqual(['2026-12-07T09:00']);
   });
 });
