@@ -38,11 +38,9 @@ function contentHash(path: string): string {
   }
 }
 
-/** The fingerprint of the checkout now, with the extra files a clean check recorded; undefined outside git. */
-function fingerprint(root: string, extra: readonly string[]): string | undefined {
-  const files = gitFiles(root);
-  if (files === undefined) return undefined;
-  const all = [...new Set([...files, ...extra, 'node_modules/.package-lock.json'])].sort();
+/** The fingerprint of git's listing and the extra files, with the installed packages' lock. */
+function fingerprint(root: string, listed: readonly string[], extra: readonly string[]): string {
+  const all = [...new Set([...listed, ...extra, 'node_modules/.package-lock.json'])].sort();
   const hash = createHash('sha256').update(`${process.version}\n`);
   for (const file of all) hash.update(`${file}\0${contentHash(join(root, file))}\n`);
   return hash.digest('hex');
@@ -57,27 +55,34 @@ function readStamp(path: string): Stamp | undefined {
   }
 }
 
-/**
- * The checkout's fingerprint now, with the extra files of the stamp at `path`, and whether that
- * stamp recorded the same: a clean check of exactly what the checkout holds.
- */
-export function current(root: string, path: string): { now: Stamp | undefined; upToDate: boolean } {
-  const stamp = readStamp(path);
-  const extra = (stamp?.extra ?? []).slice().sort();
-  const value = fingerprint(root, extra);
-  if (value === undefined) return { now: undefined, upToDate: false };
-  return { now: { fingerprint: value, extra }, upToDate: stamp?.fingerprint === value };
+/** The checkout before a check: its fingerprint, the extra files it covers, and git's listing it was taken on. */
+export interface Before extends Stamp {
+  listed: readonly string[];
 }
 
 /**
- * Records a clean check. `before` is the fingerprint taken before it started (with the last
- * stamp's extra files), so that a file edited while it ran makes the next check run again;
- * `read` is every file it read. Only when the files outside git's listing are not the ones the
- * last stamp named is the fingerprint taken again, after the check.
+ * The checkout's fingerprint now, with the extra files of the stamp at `path`, and whether that
+ * stamp recorded the same: a clean check of exactly what the checkout holds. Outside a git
+ * checkout there is nothing to compare (`now` undefined).
  */
-export function writeStamp(root: string, path: string, before: Stamp | undefined, read: Iterable<string>): void {
+export function current(root: string, path: string): { now: Before | undefined; upToDate: boolean } {
+  const listed = gitFiles(root);
+  if (listed === undefined) return { now: undefined, upToDate: false };
+  const stamp = readStamp(path);
+  const extra = (stamp?.extra ?? []).slice().sort();
+  const value = fingerprint(root, listed, extra);
+  return { now: { fingerprint: value, extra, listed }, upToDate: stamp?.fingerprint === value };
+}
+
+/**
+ * Records a clean check. `before` is what `current` found before it started, so that a file
+ * edited while it ran makes the next check run again; `read` is every file it read. Only when
+ * the files outside git's listing are not the ones the last stamp named is the fingerprint taken
+ * again (on the same listing), after the check.
+ */
+export function writeStamp(root: string, path: string, before: Before | undefined, read: Iterable<string>): void {
   if (before === undefined) return;
-  const listed = new Set(gitFiles(root) ?? []);
+  const listed = new Set(before.listed);
   const extra = new Set<string>();
   for (const file of read) {
     const rel = isAbsolute(file) ? relative(root, file) : file;
@@ -86,10 +91,9 @@ export function writeStamp(root: string, path: string, before: Stamp | undefined
   }
   const sorted = [...extra].sort();
   const same = sorted.length === before.extra.length && sorted.every((file, i) => file === before.extra[i]);
-  const fingerprintNow = same ? before.fingerprint : fingerprint(root, sorted);
-  if (fingerprintNow === undefined) return;
+  const stamp: Stamp = { fingerprint: same ? before.fingerprint : fingerprint(root, before.listed, sorted), extra: sorted };
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify({ fingerprint: fingerprintNow, extra: sorted } satisfies Stamp)}\n`);
+  writeFileSync(path, `${JSON.stringify(stamp)}\n`);
 }
 
 export function clearStamp(path: string): void {
