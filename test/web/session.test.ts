@@ -50,6 +50,9 @@ interface Tabs {
   trouble: string[];
 }
 
+/** What the home screen asks the API for on a desktop (the browser's default 1280-pixel viewport). */
+const HOME_REQUESTS = ['/v1/me/feed', '/v1/me/suggestions', '/v1/me/events'];
+
 /**
  * Signs `username` up, logs in through the form in tab A, then opens tab B on the same storage.
  * No service worker: not what these tests check, and once active it takes over both tabs at a
@@ -75,8 +78,13 @@ async function twoTabs(username: string): Promise<Tabs> {
   await a.getByRole('button', { name: 'Log in' }).click();
   await a.getByRole('navigation', { name: 'Main' }).waitFor();
   const b = await watched('tab B');
+  // Tab B's home screen is done asking before a step starts: the feed, the suggestions beside
+  // it (a chunk of their own, so they may ask late) and the event stream. A CI run saw tab B's
+  // suggestions asked for after the log-out test began watching, and counted as a reaction to it.
+  const homeLoaded = Promise.all(HOME_REQUESTS.map((path) => b.waitForResponse((response) => new URL(response.url()).pathname === path)));
   await b.goto('/');
   await b.getByRole('navigation', { name: 'Main' }).waitFor();
+  await homeLoaded;
   return { context, a, b, trouble };
 }
 
@@ -169,7 +177,7 @@ describe('a session shared by several tabs', () => {
       await b.evaluate(() => Object.assign(window, { sameDocument: true }));
       const asked: string[] = [];
       b.on('request', (request) => {
-        if (new URL(request.url()).pathname.startsWith('/v1/')) asked.push(request.url());
+        if (new URL(request.url()).pathname.startsWith('/v1/')) asked.push(`${request.method()} ${new URL(request.url()).pathname}`);
       });
       await a.getByRole('button', { name: 'Log out', exact: true }).click();
       await a.getByRole('button', { name: 'Log in' }).waitFor();
