@@ -24,7 +24,7 @@ import { createCursorCodec } from '../../src/patterns/cursor.js';
 import { photoId } from '../../src/schema/ids.js';
 import { caller, listen, profile, signUp, testConfig, type Api } from '../http/support.js';
 import { jvmPid } from '../support/engine.js';
-import { javaDescendants } from '../support/sockets.js';
+import { javaDescendants, statFields } from '../support/sockets.js';
 import { waitFor } from '../support/wait.js';
 
 const TIMEOUT_MS = 1_000;
@@ -34,7 +34,7 @@ const ATTEMPTS = 2;
 const BOUND_MS = TIMEOUT_MS * ATTEMPTS + 2_000;
 
 /** The state letter in a /proc stat file (T: stopped). */
-const stateIn = (statFile: string): string => readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ')[0]!;
+const stateIn = (statFile: string): string => statFields(statFile)[0]!;
 
 /** The state of each of a process's threads. */
 const threadStates = (pid: number): string[] => readdirSync(`/proc/${pid}/task`).map((tid) => stateIn(`/proc/${pid}/task/${tid}/stat`));

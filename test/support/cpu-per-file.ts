@@ -12,7 +12,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { CHROMIUM } from './chromium.js';
-import { childrenOf } from './sockets.js';
+import { childrenOf, statFields } from './sockets.js';
 import { ofThisWorker, WORKER_NUMBER } from './workers.js';
 
 const log = process.env.TEST_CPU_LOG;
@@ -21,15 +21,14 @@ let start: { own: NodeJS.CpuUsage; children: number; engine: number; browser: nu
 
 /** CPU ticks of this worker's children that have exited and been reaped (the processes a file spawned). */
 function reapedChildrenTicks(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  const fields = statFields('/proc/self/stat');
   return Number(fields[13]) + Number(fields[14]);
 }
 
 /** CPU ticks of `pid` and its descendants, with the children they reaped (0 when it is gone). */
 function treeTicks(pid: number): number {
   try {
-    // Fields after the command's closing parenthesis: utime, stime, cutime, cstime are 12-15.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = statFields(`/proc/${pid}/stat`);
     return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) + childrenOf(pid).reduce((sum, child) => sum + treeTicks(child), 0);
   } catch {
     return 0;

@@ -73,6 +73,12 @@ export function childrenOf(pid: number | 'self'): number[] {
   }
 }
 
+/**
+ * The fields of a /proc stat file (a process's or a thread's) after the command, which is in
+ * parentheses and may hold spaces: the state is field 0, utime, stime, cutime and cstime 11-14.
+ */
+export const statFields = (statFile: string): string[] => readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
+
 /** A process and all its descendants. */
 export function processTree(root: number): number[] {
   const tree = [root];
