@@ -6,31 +6,30 @@ import { ConfigError } from './error.js';
 
 export type Env = Record<string, string | undefined>;
 
-export function nonNegativeInt(env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+/** An integer setting: unset or empty is `fallback`; anything else must be an integer that `fits`. */
+function integer(env: Env, name: string, fallback: number, fits: (value: number) => boolean, accepted: string): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new ConfigError(`${name} must be an integer from 0 to ${max}, got "${raw}".`);
+  if (!Number.isInteger(value) || !fits(value)) throw new ConfigError(`${name} must be ${accepted}, got "${raw}".`);
   return value;
+}
+
+export function nonNegativeInt(env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  return rangedInt(env, name, fallback, 0, max);
+}
+
+export function rangedInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  return integer(env, name, fallback, (value) => value >= min && value <= max, `an integer from ${min} to ${max}`);
+}
+
+export function positiveInt(env: Env, name: string, fallback: number): number {
+  return integer(env, name, fallback, (value) => value > 0, 'a positive integer');
 }
 
 export function secret(env: Env, name: string): string | undefined {
   const value = env[name] || undefined;
   if (value !== undefined && value.length < 32) throw new ConfigError(`${name} must be at least 32 characters long.`);
-  return value;
-}
-
-export function rangedInt(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = nonNegativeInt(env, name, fallback, max);
-  if (value < min) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${env[name]}".`);
-  return value;
-}
-
-export function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}".`);
   return value;
 }
 
