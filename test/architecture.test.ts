@@ -1,7 +1,8 @@
 /**
  * The import graph keeps one data layer: item-level requests are built in src/patterns/ (main
  * table) and src/derived/store/ (derived table) only; src/http/ never reaches into src/admin/;
- * schema and patterns point down, never up to http, cli or admin; items are told apart by key. Read from the source text, so
+ * schema and patterns point down, never up to http, cli or admin; items are told apart by key,
+ * and keys are built and read back in src/schema/ only. Read from the source text, so
  * a violation fails here before review; the rules are checked against small examples too, so
  * a rule that stopped seeing anything would fail as well.
  */
@@ -23,6 +24,10 @@ const SDK_MODULES = new Set(['@aws-sdk/lib-dynamodb', '@aws-sdk/client-dynamodb'
 /** The operator's patterns (Scans, bulk loads): the service's and worker's policies grant neither (test/iam-policy.test.ts). */
 const OPERATOR_PATTERNS = ['src/patterns/audit/', 'src/patterns/bulk.ts'];
 const isOperatorPattern = (path: string) => OPERATOR_PATTERNS.some((p) => path.startsWith(p));
+
+/** The main table's key prefixes, and the only two files that build or read keys with them (everyone else asks keys.ts). */
+const KEY_PREFIXES = 'src/schema/key-prefixes.ts';
+const KEY_FORMATS = new Set(['src/schema/keys.ts', 'src/schema/key-readers.ts']);
 
 /** Where item-level requests are built. */
 const DATA_LAYER = ['src/patterns/', 'src/derived/store/'];
@@ -76,6 +81,7 @@ export function violations(files: Map<string, string>): string[] {
       if (isOperatorPattern(imported.target) && !path.startsWith('src/admin/') && !isOperatorPattern(path)) {
         broken.push(`${path} imports ${imported.target}: only src/admin/ runs the operator's patterns`);
       }
+      if (imported.target === KEY_PREFIXES && !KEY_FORMATS.has(path)) broken.push(`${path} imports ${KEY_PREFIXES}: keys are built and read in src/schema/keys.ts`);
       if (path.startsWith('src/http/') && imported.target.startsWith('src/admin/')) broken.push(`${path} imports ${imported.target}: the service does not reach into operator code`);
       if ((path.startsWith('src/schema/') || path.startsWith('src/patterns/')) && /^src\/(http|cli|admin)\//.test(imported.target)) {
         broken.push(`${path} imports ${imported.target}: dependencies point down (schema <- patterns <- http, cli, admin)`);
@@ -120,9 +126,11 @@ describe('the architecture', () => {
       ['src/derived/rogue.ts', "import { forEachScanPage } from '../patterns/audit/index.js';"],
       ['src/patterns/other.ts', "import { putBatch } from './bulk.js';"],
       ['src/patterns/shapes.ts', "if ('followers' in item) users.push(item);"],
+      ['src/patterns/keyed.ts', "import { USER } from '../schema/key-prefixes.js';"],
     ]);
     const broken = violations(examples);
-    expect(broken).toHaveLength(9);
+    expect(broken).toHaveLength(10);
+    expect(broken.join('\n')).toContain('keyed.ts imports src/schema/key-prefixes.ts');
     expect(broken.join('\n')).toContain("tells an item by its shape ('followers' in item)");
     expect(broken.join('\n')).toContain('ScanCommand from');
     expect(broken.join('\n')).toContain('PutItemCommand from');
