@@ -21,6 +21,7 @@ import type { Db } from '../patterns/db.js';
 import { ApplyAborted, untilDone, type DerivedView } from './apply.js';
 import { applyToViews } from './apply-views.js';
 import { Foreground, Lane } from './lane.js';
+import { Pacer } from './pacing.js';
 import { acquireLease, READER, readCheckpoint, releaseLease, saveCheckpoint, type Lease, type SharedReads } from './store/index.js';
 import { decodeOrSetAside, UNDECODABLE } from './dead-letters.js';
 import { toChange, type Change } from './records.js';
@@ -87,12 +88,6 @@ const DETACHED = 4;
  * whole WORKER_POLL_MS later (one GetRecords per poll beside the fan-out's many writes).
  */
 const DETACHED_POLL_MS = 50;
-/**
- * The soonest a pass follows the one before it when `nudge()` says something was written: a
- * write made in this process is read this soon rather than a whole idle poll later, and a
- * stream of writes costs at most one GetRecords per shard per this many milliseconds.
- */
-const NUDGED_POLL_MS = 50;
 /** Shards and the stream ARN are re-read this often (and whenever a shard ends). */
 const REFRESH_MS = 10_000;
 
@@ -117,12 +112,7 @@ export class StreamConsumer {
   private running: Promise<void> | undefined;
   private renewal: NodeJS.Timeout | undefined;
   private stopping = false;
-  private wake: (() => void) | undefined;
-  /** The idle poll's early wake-up (never the backoff's: a write must not hurry a retry). */
-  private wakeOnNudge: (() => void) | undefined;
-  /** Set by `nudge()` since the current pass began. */
-  private nudged = false;
-  private passStartedAt = 0;
+  private readonly pacer: Pacer;
   /** Records applied in the foreground in any lane: detached fan-outs yield to them. */
   private readonly foreground = new Foreground();
   /** When each record's GetRecords was sent and answered (only with onApplied). */
@@ -136,6 +126,7 @@ export class StreamConsumer {
     private readonly options: ConsumerOptions,
   ) {
     this.owner = options.owner ?? randomUUID();
+    this.pacer = new Pacer(options.pollMs);
   }
 
   status(): ConsumerStatus[] {
@@ -166,14 +157,14 @@ export class StreamConsumer {
           failures = 0;
           // A record still retrying in the background (a detached fan-out) keeps its error shown.
           if (![...this.held.values()].some((held) => held.lane.busy)) this.lastError = undefined;
-          if (applied === 0) await this.idle();
+          if (applied === 0) await this.pacer.idle();
         } catch (error) {
           this.lastError = error instanceof Error ? error.message : String(error);
           this.deps.logger?.warn({ err: error }, 'stream consumer pass failed; retrying');
           this.refreshedAt = 0;
           // Read again from the checkpoints, once what is running has ended (lanes are replaced in step()).
           for (const held of this.held.values()) held.lane.abort();
-          await this.sleep(Math.min(5_000, 100 * 2 ** Math.min(failures++, 6)));
+          await this.pacer.backoff(failures++);
         }
       }
     })();
@@ -183,7 +174,7 @@ export class StreamConsumer {
   async stop(release = true): Promise<void> {
     this.stopping = true;
     clearInterval(this.renewal);
-    this.wake?.();
+    this.pacer.stop();
     await this.running;
     // Records still running (a detached fan-out) end before the leases go back.
     await Promise.all(
@@ -199,42 +190,15 @@ export class StreamConsumer {
     this.held.clear();
   }
 
-  /**
-   * Something was written to the table (by this process: src/derived/wake.ts): the next pass
-   * starts `NUDGED_POLL_MS` after the last one began instead of a whole `pollMs` later.
-   */
+  /** Something was written to the table by this process (src/derived/wake.ts): the next pass starts soon (pacing.ts). */
   nudge(): void {
-    this.nudged = true;
-    this.wakeOnNudge?.();
-  }
-
-  /** The idle poll between passes that found nothing, cut short by a nudge. */
-  private async idle(): Promise<void> {
-    for (;;) {
-      const wait = this.passStartedAt + (this.nudged ? NUDGED_POLL_MS : this.options.pollMs) - Date.now();
-      if (wait <= 0 || this.stopping) return;
-      await this.sleep(wait, true);
-    }
-  }
-
-  private sleep(ms: number, nudgeable = false): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeOnNudge = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-      this.wakeOnNudge = nudgeable ? done : undefined;
-    });
+    this.pacer.nudge();
   }
 
   /** One batch from every readable shard (in parallel, bounded). Returns the records applied. */
   async pass(): Promise<number> {
     const startedAt = Date.now();
-    this.passStartedAt = startedAt;
-    this.nudged = false;
+    this.pacer.passStarted(startedAt);
     await this.refresh();
     const stream = this.stream;
     if (!stream) return 0;

@@ -1,7 +1,7 @@
 /**
  * A worker running in the same process as the API (`npm start`) learns of the API's writes
  * without waiting for its idle poll: each write to the main table that succeeds nudges it, and
- * it reads the stream within NUDGED_POLL_MS (consumer.ts) instead of up to WORKER_POLL_MS
+ * it reads the stream within NUDGED_POLL_MS (pacing.ts) instead of up to WORKER_POLL_MS
  * later. A worker in a process of its own, or the Lambda function, polls as before; the
  * nudge changes when a pass starts, never what it reads or where it checkpoints. A worker
  * hooks the clients it is given (`wakeOn` in worker.ts) and unhooks them when it stops.
