@@ -1,8 +1,8 @@
 /**
  * The import graph keeps one data layer: item-level requests are built in src/patterns/ (main
  * table) and src/derived/store/ (derived table) only; src/http/ never reaches into src/admin/;
- * schema and patterns point down, never up to http, cli or admin; items are told apart by key,
- * and keys are built and read back in src/schema/ only. Read from the source text, so
+ * schema and patterns point down, never up to http, cli or admin; items are told apart by key;
+ * the main table's key prefixes reach only the builders and readers of keys. Read from the source text, so
  * a violation fails here before review; the rules are checked against small examples too, so
  * a rule that stopped seeing anything would fail as well.
  */
@@ -81,7 +81,7 @@ export function violations(files: Map<string, string>): string[] {
       if (isOperatorPattern(imported.target) && !path.startsWith('src/admin/') && !isOperatorPattern(path)) {
         broken.push(`${path} imports ${imported.target}: only src/admin/ runs the operator's patterns`);
       }
-      if (imported.target === KEY_PREFIXES && !KEY_FORMATS.has(path)) broken.push(`${path} imports ${KEY_PREFIXES}: keys are built and read in src/schema/keys.ts`);
+      if (imported.target === KEY_PREFIXES && !KEY_FORMATS.has(path)) broken.push(`${path} imports ${KEY_PREFIXES}: ask src/schema/keys.ts for keys, ranges and prefixes`);
       if (path.startsWith('src/http/') && imported.target.startsWith('src/admin/')) broken.push(`${path} imports ${imported.target}: the service does not reach into operator code`);
       if ((path.startsWith('src/schema/') || path.startsWith('src/patterns/')) && /^src\/(http|cli|admin)\//.test(imported.target)) {
         broken.push(`${path} imports ${imported.target}: dependencies point down (schema <- patterns <- http, cli, admin)`);
