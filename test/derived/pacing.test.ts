@@ -15,6 +15,12 @@ async function endedAfter(wait: Promise<void>, ms: number): Promise<boolean> {
   return ended;
 }
 
+/** `wait` is still running `ms` - 1 milliseconds on, and has ended at `ms`. */
+async function expectEndsAfter(wait: Promise<void>, ms: number): Promise<void> {
+  expect(await endedAfter(wait, ms - 1)).toBe(false);
+  expect(await endedAfter(wait, 1)).toBe(true);
+}
+
 describe('the consumer pacing', () => {
   beforeEach(() => {
     vi.useFakeTimers();
@@ -27,9 +33,7 @@ describe('the consumer pacing', () => {
     const pacer = new Pacer(POLL_MS);
     pacer.passStarted(Date.now());
     await vi.advanceTimersByTimeAsync(300);
-    const idle = pacer.idle();
-    expect(await endedAfter(idle, 699)).toBe(false);
-    expect(await endedAfter(idle, 1)).toBe(true);
+    await expectEndsAfter(pacer.idle(), 700);
   });
 
   it('cuts the idle poll short when nudged, to 50 ms after the pass began', async () => {
@@ -38,8 +42,7 @@ describe('the consumer pacing', () => {
     const idle = pacer.idle();
     expect(await endedAfter(idle, 10)).toBe(false);
     pacer.nudge();
-    expect(await endedAfter(idle, 39)).toBe(false);
-    expect(await endedAfter(idle, 1)).toBe(true);
+    await expectEndsAfter(idle, 40);
 
     // A nudge later than that ends the wait at once; the next pass forgets it.
     pacer.passStarted(Date.now());
@@ -55,14 +58,9 @@ describe('the consumer pacing', () => {
     const pacer = new Pacer(POLL_MS);
     const first = pacer.backoff(0);
     pacer.nudge();
-    expect(await endedAfter(first, 99)).toBe(false);
-    expect(await endedAfter(first, 1)).toBe(true);
-    const third = pacer.backoff(2);
-    expect(await endedAfter(third, 399)).toBe(false);
-    expect(await endedAfter(third, 1)).toBe(true);
-    const capped = pacer.backoff(20);
-    expect(await endedAfter(capped, 4_999)).toBe(false);
-    expect(await endedAfter(capped, 1)).toBe(true);
+    await expectEndsAfter(first, 100);
+    await expectEndsAfter(pacer.backoff(2), 400);
+    await expectEndsAfter(pacer.backoff(20), 5_000);
   });
 
   it('ends any wait on stop, and waits no more after it', async () => {
